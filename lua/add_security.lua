@@ -1,0 +1,43 @@
+-- add_security: a security with its rules (any phase but ended).
+-- KEYS: game, seq, events, security, securities
+-- ARGV: security_id (1..2^31-1), symbol, tick_size (decimal text, display units per tick),
+--       lot_size (shares per lot), scale (cash minor units per tick x lot), band_low, band_high (ticks),
+--       short_limit (lots), position_limit (lots, 0 = none), max_order_qty (lots, 0 = none)
+-- Errors: UNKNOWN_GAME, MARKET_CLOSED, SECURITY_EXISTS, INVALID_ARGUMENT.
+--@include lib/json.lua
+--@include lib/util.lua
+--@include lib/keys.lua
+--@include lib/events.lua
+--@include lib/game.lua
+--@include lib/book.lua
+
+return run(function()
+  local g = KEYS[1]
+  local ctx = new_ctx(g)
+  if ctx.game.phase == 'ended' then reject('MARKET_CLOSED', 'the game has ended') end
+  local sid = need_int(ARGV[1], 1, 2147483647, 'INVALID_ARGUMENT', 'securityId')
+  local skey = security_key(g, fmt(sid))
+  if redis.call('EXISTS', skey) == 1 then reject('SECURITY_EXISTS', 'security ' .. fmt(sid) .. ' exists') end
+  local symbol = ARGV[2]
+  if not string.find(symbol, '^[%w%.%-_^]+$') or #symbol > 16 then
+    reject('INVALID_ARGUMENT', 'symbol must be 1 to 16 letters, digits or . - _ ^')
+  end
+  local tick = ARGV[3]
+  if not string.find(tick, '^%d+%.?%d*$') or #tick > 20 or not (tonumber(tick) > 0) then
+    reject('INVALID_ARGUMENT', 'tickSize must be a positive decimal such as 0.01')
+  end
+  local lot = need_int(ARGV[4], 1, 1000000000, 'INVALID_ARGUMENT', 'lotSize')
+  local scale = need_int(ARGV[5], 1, 1000000000, 'INVALID_ARGUMENT', 'scale')
+  local lo = need_int(ARGV[6], 1, MAX_PRICE, 'INVALID_ARGUMENT', 'bandLow')
+  local hi = need_int(ARGV[7], lo, MAX_PRICE, 'INVALID_ARGUMENT', 'bandHigh')
+  local short = need_int(ARGV[8], 0, MAX_QTY, 'INVALID_ARGUMENT', 'shortLimit')
+  local plimit = need_int(ARGV[9], 0, MAX_QTY, 'INVALID_ARGUMENT', 'positionLimit')
+  local maxq = need_int(ARGV[10], 0, MAX_QTY, 'INVALID_ARGUMENT', 'maxOrderQty')
+  redis.call('HSET', skey, 'symbol', symbol, 'tick_size', tick, 'lot_size', lot, 'scale', scale,
+    'band_low', lo, 'band_high', hi, 'short_limit', short, 'position_limit', plimit, 'max_order_qty', maxq)
+  redis.call('SADD', securities_key(g), fmt(sid))
+  log_event(ctx.log, { type = 'security_added', securityId = sid, symbol = symbol, tickSize = tick,
+    lotSize = lot, scale = scale, bandLow = lo, bandHigh = hi, shortLimit = short, positionLimit = plimit,
+    maxOrderQty = maxq })
+  return finish(ctx, {})
+end)

@@ -1,0 +1,32 @@
+-- create_game: a new game in the lobby phase.
+-- KEYS: game, seq, events
+-- ARGV: name, stp (cancel_incoming|cancel_resting), max_matches (1..100000), allow_short (0|1),
+--       protection_bps (market order protection, basis points of the best opposite price, 1..10000)
+-- Errors: GAME_EXISTS, INVALID_ARGUMENT.
+--@include lib/json.lua
+--@include lib/util.lua
+--@include lib/keys.lua
+--@include lib/events.lua
+--@include lib/game.lua
+--@include lib/book.lua
+
+return run(function()
+  local g = KEYS[1]
+  if redis.call('EXISTS', g) == 1 then reject('GAME_EXISTS', 'the game already exists') end
+  local name = ARGV[1]
+  if #name < 1 or #name > 200 then reject('INVALID_ARGUMENT', 'name must have 1 to 200 characters') end
+  local stp = ARGV[2]
+  if stp ~= 'cancel_incoming' and stp ~= 'cancel_resting' then
+    reject('INVALID_ARGUMENT', 'stp must be cancel_incoming or cancel_resting')
+  end
+  local max_matches = need_int(ARGV[3], 1, 100000, 'INVALID_ARGUMENT', 'maxMatches')
+  local allow_short = need_int(ARGV[4], 0, 1, 'INVALID_ARGUMENT', 'allowShort')
+  local bps = need_int(ARGV[5], 1, 10000, 'INVALID_ARGUMENT', 'protectionBps')
+  local ts = now_ms()
+  redis.call('HSET', g, 'phase', 'lobby', 'name', name, 'stp', stp, 'max_matches', max_matches,
+    'allow_short', allow_short, 'protection_bps', bps, 'created_at', ts)
+  local ctx = { g = g, log = new_log(g, ts), deltas = new_deltas() }
+  log_event(ctx.log, { type = 'game_created', name = name, stp = stp, maxMatches = max_matches,
+    allowShort = allow_short == 1, protectionBps = bps })
+  return finish(ctx, {})
+end)

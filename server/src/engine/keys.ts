@@ -1,0 +1,24 @@
+/**
+ * Valkey key names of a game, as in ../shared/ARCHITECTURE.md ("Key schema"). Every key carries the
+ * hash tag {<gameId>} so that one game lives in one cluster slot. lua/lib/keys.lua builds the same
+ * names from the game key; this module builds them for the KEYS a call declares and for tests.
+ */
+export const gameKey = (g: string) => `game:{${g}}`;
+export const seqKey = (g: string) => `game:{${g}}:seq`;
+export const eventsKey = (g: string) => `game:{${g}}:events`;
+export const securitiesKey = (g: string) => `game:{${g}}:securities`;
+export const playersKey = (g: string) => `game:{${g}}:players`;
+export const securityKey = (g: string, s: number) => `game:{${g}}:security:${s}`;
+export const bookKey = (g: string, s: number) => `game:{${g}}:security:${s}:orderbook`;
+export const bidsKey = (g: string, s: number) => `${bookKey(g, s)}:bids`;
+export const asksKey = (g: string, s: number) => `${bookKey(g, s)}:asks`;
+export const orderCountKey = (g: string, s: number) => `${bookKey(g, s)}:order_count`;
+/** Order ids are zero-padded to 12 digits so that equal scores sort by arrival. */
+export const orderMember = (id: number) => String(id).padStart(12, "0");
+export const orderKey = (g: string, s: number, id: number) => `${bookKey(g, s)}:${orderMember(id)}`;
+export const inventoryKey = (g: string, p: string) => `game:{${g}}:player:${p}:inventory`;
+export const playerOrdersKey = (g: string, p: string, s: number) => `game:{${g}}:player:${p}:security:${s}:orders`;
+export const clientOrdersKey = (g: string, p: string) => `game:{${g}}:player:${p}:client_orders`;
+
+/** The book's sorted sets and hashes of one security (KEYS 4..7 of place, cancel and amend). */
+export const securityKeys = (g: string, s: number) => [securityKey(g, s), bookKey(g, s), bidsKey(g, s), asksKey(g, s)];

@@ -1,0 +1,1 @@
+describe('zz slow', () => { it('sleeps', () => new Promise((r) => setTimeout(r, 20000))); });

@@ -1,0 +1,159 @@
+/**
+ * Zod schemas of the matching engine's commands, results and events, and the types inferred from
+ * them. Units: price in ticks, qty in lots, cash in minor units (see units.ts); ids are integers
+ * except player ids (short tokens). These are the shapes the room, the HTTP API, the persister and
+ * replay all share. The engine (lua/) re-checks every rule; these schemas only check shapes early.
+ */
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+export const MAX_PRICE_TICKS = 1_000_000_000;
+export const MAX_QTY_LOTS = 1_000_000_000;
+
+export const GameId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
+export const PlayerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
+export const SecurityId = int(1, 2_147_483_647);
+export const OrderId = int(1, 999_999_999_999);
+export const Side = z.enum(["buy", "sell"]);
+export const OrderType = z.enum(["limit", "market"]);
+export const TimeInForce = z.enum(["GTC", "IOC", "FOK"]);
+export const Phase = z.enum(["lobby", "running", "paused", "ended"]);
+export const StpMode = z.enum(["cancel_incoming", "cancel_resting"]);
+
+/** Game rules fixed at creation. */
+export const GameConfig = z.object({
+  name: z.string().min(1).max(200),
+  /** Self-trade prevention: cancel the incoming remainder (default) or the resting order. */
+  stp: StpMode.default("cancel_incoming"),
+  /** Resting orders one command may touch; the result says `truncated` when it stopped there. */
+  maxMatches: int(1, 100_000).default(1000),
+  allowShort: z.boolean().default(false),
+  /** A market order trades at most this far (basis points) past the best opposite price on entry. */
+  protectionBps: int(1, 10_000).default(500),
+});
+export type GameConfig = z.input<typeof GameConfig>;
+
+/** A security and its rules. */
+export const SecurityConfig = z.object({
+  securityId: SecurityId,
+  symbol: z.string().regex(/^[A-Za-z0-9._^-]{1,16}$/),
+  /** Display value of one tick, as decimal text ("0.01"). */
+  tickSize: z.string().regex(/^\d+(\.\d+)?$/).default("0.01"),
+  /** Shares per lot. */
+  lotSize: int(1, 1_000_000_000).default(1),
+  /** Cash minor units per (1 tick x 1 lot). */
+  scale: int(1, 1_000_000_000).default(1),
+  /** Accepted limit prices, ticks (inclusive). */
+  bandLow: int(1, MAX_PRICE_TICKS).default(1),
+  bandHigh: int(1, MAX_PRICE_TICKS).default(MAX_PRICE_TICKS),
+  /** Lots a player may be short when the game allows short selling. */
+  shortLimit: int(0, MAX_QTY_LOTS).default(0),
+  /** Largest absolute position, lots, counting open orders; 0 = none. */
+  positionLimit: int(0, MAX_QTY_LOTS).default(0),
+  /** Largest order, lots; 0 = none. */
+  maxOrderQty: int(0, MAX_QTY_LOTS).default(0),
+});
+export type SecurityConfig = z.input<typeof SecurityConfig>;
+export type SecurityInfo = z.output<typeof SecurityConfig>;
+
+/** A player and their endowment. */
+export const PlayerSetup = z.object({
+  playerId: PlayerId,
+  name: z.string().min(1).max(64),
+  /** Starting cash, minor units. */
+  cash: int(0, 1e15),
+  /** Starting holdings, lots per security. */
+  holdings: z.array(z.object({ securityId: SecurityId, qty: int(0, MAX_QTY_LOTS) })).default([]),
+});
+export type PlayerSetup = z.input<typeof PlayerSetup>;
+
+/** A new order. `price` is required for limit orders and ignored for market orders. */
+export const PlaceOrder = z.object({
+  securityId: SecurityId,
+  side: Side,
+  type: OrderType.default("limit"),
+  tif: TimeInForce.default("GTC"),
+  postOnly: z.boolean().default(false),
+  price: int(1, MAX_PRICE_TICKS).optional(),
+  qty: int(1, MAX_QTY_LOTS),
+  /** Idempotency key: a retry with the same id returns the first result and changes nothing. */
+  clientOrderId: z.string().min(1).max(64).optional(),
+});
+export type PlaceOrder = z.input<typeof PlaceOrder>;
+
+export const CancelOrder = z.object({ securityId: SecurityId, orderId: OrderId });
+export type CancelOrder = z.infer<typeof CancelOrder>;
+
+export const CancelAll = z.object({ securityId: SecurityId.optional() });
+export type CancelAll = z.infer<typeof CancelAll>;
+
+/** Amend: `qty` is the new open quantity; `price` a new limit (omitted keeps the price). */
+export const AmendOrder = z.object({
+  securityId: SecurityId,
+  orderId: OrderId,
+  qty: int(1, MAX_QTY_LOTS),
+  price: int(1, MAX_PRICE_TICKS).optional(),
+});
+export type AmendOrder = z.infer<typeof AmendOrder>;
+
+// ---- events: the game's log, one JSON document per stream entry ----
+
+const base = { seq: z.number().int(), ts: z.number().int() };
+const orderRef = { securityId: SecurityId, orderId: OrderId, playerId: PlayerId };
+
+export const CancelReason = z.enum(["user", "cancel_all", "round_end", "admin", "amend", "stp", "max_matches", "ioc", "fok", "market"]);
+
+export const EngineEvent = z.discriminatedUnion("type", [
+  z.object({ ...base, type: z.literal("game_created"), name: z.string(), stp: StpMode, maxMatches: z.number().int(), allowShort: z.boolean(), protectionBps: z.number().int() }),
+  z.object({ ...base, type: z.literal("security_added"), securityId: SecurityId, symbol: z.string(), tickSize: z.string(), lotSize: z.number().int(), scale: z.number().int(), bandLow: z.number().int(), bandHigh: z.number().int(), shortLimit: z.number().int(), positionLimit: z.number().int(), maxOrderQty: z.number().int() }),
+  z.object({ ...base, type: z.literal("player_added"), playerId: PlayerId, name: z.string(), cash: z.number().int(), holdings: z.array(z.object({ securityId: SecurityId, qty: z.number().int() })) }),
+  z.object({ ...base, type: z.literal("phase_changed"), from: Phase, to: Phase }),
+  z.object({ ...base, ...orderRef, type: z.literal("order_accepted"), clientOrderId: z.string().optional(), side: Side, orderType: OrderType, tif: TimeInForce, postOnly: z.boolean(), price: z.number().int(), qty: z.number().int() }),
+  z.object({ ...base, type: z.literal("fill"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), aggressor: Side, makerOrderId: OrderId, takerOrderId: OrderId, makerPlayerId: PlayerId, takerPlayerId: PlayerId, makerRemaining: z.number().int(), takerRemaining: z.number().int() }),
+  z.object({ ...base, ...orderRef, type: z.literal("order_rested"), side: Side, price: z.number().int(), qty: z.number().int() }),
+  z.object({ ...base, ...orderRef, type: z.literal("order_cancelled"), side: Side, price: z.number().int(), qty: z.number().int(), reason: CancelReason }),
+  z.object({ ...base, ...orderRef, type: z.literal("order_amended"), side: Side, price: z.number().int(), oldQty: z.number().int(), qty: z.number().int() }),
+]);
+export type EngineEvent = z.infer<typeof EngineEvent>;
+export type EventOf<T extends EngineEvent["type"]> = Extract<EngineEvent, { type: T }>;
+export type FillEvent = EventOf<"fill">;
+
+// ---- results ----
+
+export const OrderStatus = z.enum(["new", "partially_filled", "filled", "cancelled", "expired"]);
+
+/** What became of a placed order. notional = sum of fill price x qty x scale, minor units. */
+export const OrderSummary = z.object({
+  orderId: OrderId, securityId: SecurityId, playerId: PlayerId, clientOrderId: z.string().optional(),
+  side: Side, orderType: OrderType, tif: TimeInForce, postOnly: z.boolean(),
+  /** The limit, or for a market order the protection bound it traded within. */
+  price: z.number().int(),
+  qty: z.number().int(), filledQty: z.number().int(), restingQty: z.number().int(), cancelledQty: z.number().int(),
+  notional: z.number().int(), status: OrderStatus,
+  /** Why the unfilled remainder did not rest ('' when it rested or nothing remained). */
+  reason: z.union([CancelReason, z.literal("")]),
+  stp: z.enum(["none", "cancel_incoming", "cancel_resting"]),
+  stpCancelledOrderIds: z.array(OrderId),
+  /** True when matching stopped at the game's maxMatches; the remainder was cancelled. */
+  truncated: z.boolean(),
+});
+export type OrderSummary = z.infer<typeof OrderSummary>;
+
+interface Logged { ok: true; events: EngineEvent[]; firstSeq: number; lastSeq: number }
+export interface PlaceResult extends Logged { order: OrderSummary; duplicate?: true; fills: FillEvent[] }
+export interface CancelResult extends Logged { cancelled: { orderId: number; securityId: number; side: "buy" | "sell"; price: number; qty: number } }
+export interface CancelAllResult extends Logged { cancelledOrderIds: { securityId: number; orderId: number }[]; truncated: boolean }
+export interface AmendResult extends Logged { amended: { orderId: number; qty: number; priorityKept: boolean }; order?: OrderSummary; fills: FillEvent[] }
+export interface SetupResult extends Logged { phase?: z.infer<typeof Phase> }
+
+export interface BookLevel { price: number; qty: number; orders: number }
+export interface BookDepth { ok: true; securityId: number; seq: number; bids: BookLevel[]; asks: BookLevel[] }
+export interface OpenOrder { orderId: number; securityId: number; side: "buy" | "sell"; price: number; qty: number; amount: number; clientOrderId?: string; ts: number }
+export interface Position { securityId: number; qty: number; locked: number; openBuy: number }
+export interface Inventory { ok: true; playerId: string; cash: number; cashLocked: number; positions: Position[] }
+export interface GameInfo {
+  ok: true; seq: number;
+  game: { name: string; phase: z.infer<typeof Phase>; stp: z.infer<typeof StpMode>; maxMatches: number; allowShort: boolean; protectionBps: number; createdAt: number };
+  securities: SecurityInfo[];
+  players: { playerId: string; name: string }[];
+}

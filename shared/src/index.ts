@@ -1,0 +1,4 @@
+/** @marketroom/shared: schemas, types and unit helpers shared by server and client. */
+export * from "./errors.ts";
+export * from "./units.ts";
+export * from "./engine.ts";
