@@ -1,1 +1,0 @@
-describe('zz slow', () => { it('sleeps', () => new Promise((r) => setTimeout(r, 20000))); });
