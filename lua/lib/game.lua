@@ -77,7 +77,7 @@ local function finish(ctx, result)
   apply_deltas(ctx.deltas)
   local events, first, last = flush_log(ctx.log)
   result.ok = true
-  result.events = events
+  result.events = json_raw(events)
   result.firstSeq = first
   result.lastSeq = last
   return json_encode(result)

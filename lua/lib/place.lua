@@ -48,7 +48,8 @@ local function validate_place(ctx, sec, pos, spec, credit)
   if otype == 'limit' then price = need_int(spec.price, 1, MAX_PRICE, 'INVALID_PRICE', 'price') end
   if ctx.game.phase ~= 'running' then reject('MARKET_CLOSED', 'the market is ' .. ctx.game.phase) end
 
-  local best = best_price(sec, opposite(side))
+  -- The best opposite price matters only to market (protection bound) and post-only orders.
+  local best = (otype == 'market' or spec.post_only) and best_price(sec, opposite(side)) or nil
   if otype == 'market' then
     if best == nil then reject('NO_LIQUIDITY', 'no ' .. (side == 'buy' and 'asks' or 'bids') .. ' to trade against') end
     local band = math.max(1, math.floor(best * ctx.game.protection_bps / 10000))
@@ -156,12 +157,22 @@ local function order_status(o, reason)
   return 'cancelled'
 end
 
+-- The order summary of a place result, as JSON (one string.format: see lib/events.lua for why).
+local function encode_order(o, reason)
+  local ids = {}
+  for i = 1, #o.stp_cancelled do ids[i] = string.format('%d', o.stp_cancelled[i]) end
+  return string.format('{"orderId":%d,"securityId":%d,"playerId":"%s",%s"side":"%s","orderType":"%s","tif":"%s","postOnly":%s,"price":%d,"qty":%d,"filledQty":%d,"restingQty":%d,"cancelledQty":%d,"notional":%d,"status":"%s","reason":"%s","stp":"%s","stpCancelledOrderIds":[%s],"truncated":%s}',
+    o.id, o.security_id, o.player_id, o.cid and ('"clientOrderId":' .. json_string(o.cid) .. ',') or '', o.side, o.order_type,
+    o.tif, o.post_only and 'true' or 'false', o.price, o.qty, o.filled, o.resting, o.qty - o.filled - o.resting,
+    o.notional, order_status(o, reason), reason or '', o.stp, table.concat(ids, ','), o.truncated and 'true' or 'false')
+end
+
 -- Executes a validated order: logs order_accepted, matches, then rests or cancels the remainder.
--- Returns the order summary table that goes into the command's result.
+-- Returns the order summary (raw JSON) that goes into the command's result.
 local function execute_place(ctx, sec, spec, price, qty)
   local id = redis.call('INCR', sec.count)
   local o = {
-    id = id, member = order_member(id), side = spec.side, order_type = spec.order_type, tif = spec.tif,
+    id = id, security_id = sec.num, member = order_member(id), side = spec.side, order_type = spec.order_type, tif = spec.tif,
     post_only = spec.post_only, price = price, qty = qty, remaining = qty, filled = 0, notional = 0,
     player_id = spec.player_id, cid = spec.cid, stp = 'none', stp_cancelled = json_array(), truncated = false,
   }
@@ -183,11 +194,5 @@ local function execute_place(ctx, sec, spec, price, qty)
     log_event(ctx.log, { type = 'order_cancelled', securityId = sec.num, orderId = id, playerId = o.player_id,
       side = o.side, price = price, qty = o.remaining, reason = reason })
   end
-  return {
-    orderId = id, securityId = sec.num, playerId = o.player_id, clientOrderId = o.cid, side = o.side,
-    orderType = o.order_type, tif = o.tif, postOnly = o.post_only, price = price, qty = qty,
-    filledQty = o.filled, restingQty = o.resting, cancelledQty = qty - o.filled - o.resting,
-    notional = o.notional, status = order_status(o, reason), reason = reason or '',
-    stp = o.stp, stpCancelledOrderIds = o.stp_cancelled, truncated = o.truncated,
-  }
+  return json_raw(encode_order(o, reason))
 end
