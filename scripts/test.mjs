@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm test [-- mocha args...]`: installs deps if needed, starts private Valkey + PostgreSQL,
+// runs mocha (with tsx) on server/test (and client/test when present) with VALKEY_URL / DATABASE_URL set,
+// stops the services and prints a last line "tests: N passed, M failed[, K skipped]".
+// Exits with mocha's code, or 1 when no test ran. Plain Node ESM, no npm dependencies.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './lib/deps.mjs';
+import { runCommand, runWithServices } from './lib/services.mjs';
+
+/** Mocha's CLI, run in-process under `node --import tsx` so signals reach the test process itself. */
+const MOCHA = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+
+/** Args given after `npm test --` (npm strips the `--`; a literal leading one is dropped too). */
+function userArgs(argv) {
+  return argv[0] === '--' ? argv.slice(1) : argv;
+}
+
+/** Default spec globs (server tests, plus client tests when client/test exists), unless the user named spec files. */
+function specGlobs(extra) {
+  if (extra.some((a) => !a.startsWith('-') && /\.(ts|js|mjs)$/.test(a))) return [];
+  const globs = ['server/test/**/*.test.ts'];
+  if (existsSync(join(ROOT, 'client', 'test'))) globs.push('client/test/**/*.test.ts');
+  return globs;
+}
+
+/** Mocha argv: --exit, 30 s timeout, colours when on a terminal, specs, then the user's args. */
+function mochaArgs(extra) {
+  const color = process.stdout.isTTY && !extra.some((a) => /^--(no-)?colou?rs?$/.test(a)) ? ['--color'] : [];
+  return ['--exit', '--timeout', '30000', ...color, ...specGlobs(extra), ...extra];
+}
+
+/** Last number before `word` on a line of mocha's summary ("12 passing (3s)"), 0 if absent. */
+function count(output, word) {
+  const matches = [...output.matchAll(new RegExp(`^\\s*(\\d+) ${word}\\b`, 'gm'))];
+  return matches.length ? Number(matches.at(-1)[1]) : 0;
+}
+
+/** Parses mocha's "N passing" / "M failing" / "K pending" lines (ANSI colours stripped). */
+function parseSummary(output) {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  return { passed: count(plain, 'passing'), failed: count(plain, 'failing'), pending: count(plain, 'pending') };
+}
+
+/** "tests: N passed, M failed", plus ", K skipped" when tests were pending. */
+function summaryLine({ passed, failed, pending }) {
+  return `tests: ${passed} passed, ${failed} failed${pending > 0 ? `, ${pending} skipped` : ''}`;
+}
+
+/** Runs mocha with the services' env; returns its exit code (1 if it passed but ran nothing) and the summary line. */
+async function runTests(env, extra) {
+  const { code, stdout } = await runCommand(process.execPath, ['--import', 'tsx', MOCHA, ...mochaArgs(extra)], { env, tee: true });
+  const counts = parseSummary(stdout);
+  const ran = counts.passed + counts.failed;
+  if (code === 0 && ran === 0) process.stderr.write('[test] no tests ran\n');
+  return { code: code !== 0 ? code : ran === 0 ? 1 : 0, summary: summaryLine(counts) };
+}
+
+runWithServices((env) => runTests(env, userArgs(process.argv.slice(2))));
