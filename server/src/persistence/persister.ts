@@ -1,0 +1,443 @@
+/**
+ * The persister: moves every game's event stream (Valkey `game:{<id>}:events`, entry id '<seq>-0',
+ * field `data` = event JSON) into PostgreSQL, exactly once, and trims what is safely stored.
+ *
+ * Per batch: XREADGROUP (consumer group, default 'persister') -> one PostgreSQL transaction that
+ * inserts the events (ON CONFLICT (game_id, seq) DO NOTHING) and projects them onto the derived
+ * tables (projection.ts, guarded by a per-game watermark) -> COMMIT -> XACK -> XTRIM MINID below the
+ * oldest entry any consumer group still needs. A kill between any two steps leaves the entries
+ * pending in the group: a restart re-reads its own pending entries first (and entries of consumers
+ * that vanished are claimed after `claimIdleMs`), re-inserting them changes nothing, so nothing is
+ * lost or doubled. Games to watch are the Valkey SET `marketroom:games` (games-registry.ts).
+ *
+ * Units: seq is the game's event number; ts and lag in ms.
+ */
+import { hostname } from "node:os";
+import type { Redis } from "iovalkey";
+import type { EngineEvent } from "@marketroom/shared";
+import { eventsKey } from "../engine/keys.ts";
+import type { Db } from "./db.ts";
+import { GAMES_KEY, registeredGames } from "./games-registry.ts";
+import { chunks, projectGame, type ScaleCache } from "./projection.ts";
+
+/** Points where the test hook `faultAt` makes the persister die as if killed (no further step runs). */
+export type FaultPoint = "afterRead" | "beforeCommit" | "afterCommit" | "afterAck";
+
+export interface PersisterOptions {
+  /** Consumer group name (default 'persister'); every persister of a deployment shares it. */
+  group?: string;
+  /** Consumer name, unique per process (default `<hostname>-<pid>`). */
+  consumer?: string;
+  /** Entries per stream per XREADGROUP (default 500). */
+  batchSize?: number;
+  /** How long an idle read blocks, ms (default 200); also the worst added latency when idle. */
+  blockMs?: number;
+  /** Streams per XREADGROUP call (default 64). Use 1 on a Valkey Cluster: games live in different slots. */
+  streamsPerCall?: number;
+  /** Claim entries another consumer has held pending this long, ms (default 30000; 0 = never). */
+  claimIdleMs?: number;
+  /** How often to re-read the registry of games, ms (default 1000). */
+  refreshMs?: number;
+  /** The registry SET of game ids (default GAMES_KEY, `marketroom:games`). */
+  registryKey?: string;
+  /** Test hook: die (without any further step) at this point of a batch... */
+  faultAt?: FaultPoint;
+  /** ...of the n-th batch this persister processes (default 1). */
+  faultOnBatch?: number;
+  /** Error and warning lines (default console.error). */
+  log?: (line: string) => void;
+}
+
+/** What the test hook throws: the loop ends at once, as if the process had been killed. */
+export class SimulatedCrash extends Error {
+  constructor(readonly point: FaultPoint) { super(`simulated crash at ${point}`); this.name = "SimulatedCrash"; }
+}
+
+/** Counters since construction. */
+export interface PersisterStats {
+  batches: number; entries: number;
+  /** Event rows inserted, and entries whose row was already there (redelivered after a crash). */
+  inserted: number; duplicates: number;
+  /** Events applied to the derived tables; `fromStore` of them waited in `events` behind a gap. */
+  applied: number; fromStore: number;
+  /** Entries claimed from idle consumers; entries found deleted; loop errors retried. */
+  claimed: number; missing: number; errors: number;
+}
+
+/** One stream entry as read: `data` is null when the entry was deleted while pending. */
+interface Entry { key: string; gameId: string; id: string; data: string | null }
+
+type StreamReply = [string, [string, string[] | null][]][] | null;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const gameOfKey = (key: string) => key.slice(key.indexOf("{") + 1, key.lastIndexOf("}"));
+
+export class Persister {
+  readonly group: string;
+  readonly consumer: string;
+  readonly stats: PersisterStats = {
+    batches: 0, entries: 0, inserted: 0, duplicates: 0, applied: 0, fromStore: 0, claimed: 0, missing: 0, errors: 0,
+  };
+  private readonly opts: Required<Omit<PersisterOptions, "faultAt" | "group" | "consumer">> & Pick<PersisterOptions, "faultAt">;
+  /** Connection for blocking reads and acks, so a BLOCK never stalls the caller's client. */
+  private conn?: Redis;
+  private games: string[] = [];
+  private grouped = new Set<string>();
+  private gamesAt = 0;
+  private claimAt = Date.now();
+  private idle = false;
+  private stopping = false;
+  private loop?: Promise<void>;
+  private persisted = new Map<string, number>();
+  private scales: ScaleCache = new Map();
+
+  /** `client` is the caller's connection (used for reads of the registry and metrics; duplicated for the loop). */
+  constructor(private readonly client: Redis, private readonly db: Db, options: PersisterOptions = {}) {
+    this.group = options.group ?? "persister";
+    this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
+    this.opts = {
+      batchSize: options.batchSize ?? 500, blockMs: options.blockMs ?? 200, streamsPerCall: options.streamsPerCall ?? 64,
+      claimIdleMs: options.claimIdleMs ?? 30_000, refreshMs: options.refreshMs ?? 1000,
+      registryKey: options.registryKey ?? GAMES_KEY, faultAt: options.faultAt,
+      faultOnBatch: options.faultOnBatch ?? 1, log: options.log ?? ((l) => console.error(l)),
+    };
+  }
+
+  /**
+   * Runs the loop until stop(). Returns the loop's promise: it resolves after stop(), and rejects only
+   * with a SimulatedCrash (test hook). Other errors (PostgreSQL or Valkey down) are logged and retried
+   * with backoff, re-reading pending entries. Calling start() again while running returns the same promise.
+   */
+  start(): Promise<void> {
+    if (!this.loop) {
+      this.stopping = false;
+      this.loop = this.run().finally(() => { this.loop = undefined; });
+    }
+    return this.loop;
+  }
+
+  /** Lets the in-flight batch finish (commit, ack, trim), then ends the loop. Waits at most ~blockMs beyond the batch. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop?.catch(() => {});
+  }
+
+  /** Highest seq of `gameId` that this persister knows to be in PostgreSQL with all before it (0 if none). */
+  lastPersistedSeq(gameId: string): number {
+    return this.persisted.get(gameId) ?? 0;
+  }
+
+  /**
+   * Waits until event `seq` of `gameId` (and every earlier one) is in PostgreSQL, whichever persister
+   * wrote it. Errors: throws after `timeoutMs` (default 10 s) with the seq reached so far.
+   */
+  async drain(gameId: string, seq: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.lastPersistedSeq(gameId) >= seq) return;
+      const row = await this.db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst();
+      if (row) this.noteApplied(gameId, row.applied_seq);
+      if (this.lastPersistedSeq(gameId) >= seq) return;
+      if (Date.now() >= deadline) {
+        throw new Error(`drain timeout: game ${gameId} persisted up to seq ${this.lastPersistedSeq(gameId)}, waited for ${seq} (${timeoutMs} ms)`);
+      }
+      await sleep(25);
+    }
+  }
+
+  /**
+   * Now minus the ts of the oldest event of a registered game not yet acknowledged, ms; 0 when every
+   * stream is empty. Acknowledged entries are trimmed at once, so this is the oldest entry left in any
+   * stream (an entry another consumer group still needs counts too).
+   */
+  async lagMs(): Promise<number> {
+    const games = await registeredGames(this.client, this.opts.registryKey);
+    if (!games.length) return 0;
+    const pipe = this.client.pipeline();
+    for (const g of games) pipe.xrange(eventsKey(g), "-", "+", "COUNT", 1);
+    let oldest = Infinity;
+    for (const [err, rows] of (await pipe.exec()) ?? []) {
+      const first = !err && (rows as [string, string[]][])[0];
+      if (first) oldest = Math.min(oldest, (JSON.parse(fieldData(first[1]) ?? "{}") as { ts?: number }).ts ?? Infinity);
+    }
+    return oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest);
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private async run(): Promise<void> {
+    this.conn = this.client.duplicate();
+    let recover = true; // a previous life of this consumer may have left entries read but not acked
+    let failures = 0;
+    try {
+      while (!this.stopping) {
+        try {
+          await this.refreshGames();
+          if (recover) { await this.recoverPending(); recover = false; }
+          await this.claimStale();
+          await this.readNew();
+          failures = 0;
+        } catch (err) {
+          if (err instanceof SimulatedCrash) throw err;
+          this.stats.errors++;
+          if (/NOGROUP/.test(String(err))) this.grouped.clear(); // stream or group deleted: recreate
+          failures++;
+          recover = true;
+          this.opts.log(`[persister] ${(err as Error).message}; retrying`);
+          await sleep(Math.min(5000, 50 * 2 ** failures));
+        }
+      }
+    } finally {
+      this.conn.disconnect();
+      this.conn = undefined;
+    }
+  }
+
+  /** Re-reads `marketroom:games` every refreshMs and creates the consumer group of new games (from id 0). */
+  private async refreshGames(): Promise<void> {
+    if (Date.now() - this.gamesAt < this.opts.refreshMs && this.games.length) return;
+    this.gamesAt = Date.now();
+    this.games = await registeredGames(this.client, this.opts.registryKey);
+    const fresh = this.games.filter((g) => !this.grouped.has(g));
+    if (!fresh.length) return;
+    const pipe = this.conn!.pipeline();
+    for (const g of fresh) pipe.xgroup("CREATE", eventsKey(g), this.group, "0", "MKSTREAM");
+    const replies = (await pipe.exec()) ?? [];
+    replies.forEach(([err], i) => {
+      if (err && !/BUSYGROUP/.test(err.message)) throw err;
+      this.grouped.add(fresh[i]!);
+    });
+  }
+
+  /** Persists this consumer's pending entries (read before a crash, never acked), oldest first. */
+  private async recoverPending(): Promise<void> {
+    for (const keys of chunks(this.games.map(eventsKey), this.opts.streamsPerCall)) {
+      const after = new Map(keys.map((k) => [k, "0"]));
+      while (after.size && !this.stopping) {
+        const entries = await this.read([...after.keys()], [...after.values()]);
+        const seen = new Set(entries.map((e) => e.key));
+        for (const k of [...after.keys()]) if (!seen.has(k)) after.delete(k);
+        for (const e of entries) if (after.has(e.key)) after.set(e.key, e.id);
+        await this.process(entries);
+      }
+    }
+  }
+
+  /** Takes over entries other consumers have left pending longer than claimIdleMs (a dead process). */
+  private async claimStale(): Promise<void> {
+    const idle = this.opts.claimIdleMs;
+    if (idle <= 0 || Date.now() - this.claimAt < Math.min(idle, 5000)) return;
+    this.claimAt = Date.now();
+    for (const g of this.games) {
+      let start = "0-0";
+      do {
+        const [next, rows] = (await this.conn!.call("XAUTOCLAIM", eventsKey(g), this.group, this.consumer, idle, start, "COUNT", this.opts.batchSize)) as [string, [string, string[] | null][]];
+        const entries = toEntries([[eventsKey(g), rows]]);
+        this.stats.claimed += entries.length;
+        await this.process(entries);
+        start = next;
+      } while (start !== "0-0" && !this.stopping);
+    }
+  }
+
+  /** One pass over every game's new entries; blocks briefly per chunk only when the last pass found nothing. */
+  private async readNew(): Promise<void> {
+    const keyChunks = chunks(this.games.map(eventsKey), this.opts.streamsPerCall);
+    if (!keyChunks.length) { await sleep(this.opts.blockMs); return; }
+    const block = this.idle ? Math.max(1, Math.floor(this.opts.blockMs / keyChunks.length)) : undefined;
+    let total = 0;
+    for (const keys of keyChunks) {
+      if (this.stopping) break;
+      const entries = await this.read(keys, keys.map(() => ">"), block);
+      total += await this.process(entries);
+    }
+    this.idle = total === 0;
+  }
+
+  /** XREADGROUP of `keys` after `ids` ('>' = new, '0' = own pending). */
+  private async read(keys: string[], ids: string[], blockMs?: number): Promise<Entry[]> {
+    const args: (string | number)[] = ["GROUP", this.group, this.consumer, "COUNT", this.opts.batchSize];
+    if (blockMs !== undefined) args.push("BLOCK", blockMs);
+    args.push("STREAMS", ...keys, ...ids);
+    return toEntries((await this.conn!.call("XREADGROUP", ...args)) as StreamReply);
+  }
+
+  // ---------------------------------------------------------------- one batch
+
+  /** Commit, then ack, then trim: the order that makes a kill anywhere harmless. Returns entries handled. */
+  private async process(entries: Entry[]): Promise<number> {
+    if (!entries.length) return 0;
+    const batchNo = ++this.stats.batches;
+    this.stats.entries += entries.length;
+    this.fault("afterRead", batchNo);
+    const events = this.decode(entries);
+    if (events.length) await this.commit(events, batchNo);
+    this.fault("afterCommit", batchNo);
+    await this.ack(entries);
+    this.fault("afterAck", batchNo);
+    await this.trim([...new Set(entries.map((e) => e.key))]);
+    return entries.length;
+  }
+
+  /** Parses entries; a deleted one (null) is counted and acked: nothing is left to store. */
+  private decode(entries: Entry[]): { gameId: string; raw: string; event: EngineEvent }[] {
+    const out: { gameId: string; raw: string; event: EngineEvent }[] = [];
+    for (const e of entries) {
+      if (e.data === null) {
+        this.stats.missing++;
+        this.opts.log(`[persister] ${e.key} ${e.id} was deleted before it was persisted`);
+        continue;
+      }
+      out.push({ gameId: e.gameId, raw: e.data, event: JSON.parse(e.data) as EngineEvent });
+    }
+    return out;
+  }
+
+  /** One transaction: insert the log rows, project each game (sorted, so lock order is fixed), commit. */
+  private async commit(events: { gameId: string; raw: string; event: EngineEvent }[], batchNo: number): Promise<void> {
+    const byGame = new Map<string, EngineEvent[]>();
+    for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e.event);
+    const results = await this.db.transaction().execute(async (trx) => {
+      let inserted = 0;
+      for (const chunk of chunks(events, 5000)) {
+        const rows = await trx.insertInto("events").values(chunk.map((e) => ({
+          game_id: e.gameId, seq: e.event.seq, type: e.event.type, ts: e.event.ts, data: e.raw,
+        }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).returning("seq").execute();
+        inserted += rows.length;
+      }
+      const projected = [];
+      for (const gameId of [...byGame.keys()].sort()) projected.push(await projectGame(trx, gameId, byGame.get(gameId)!, this.scales));
+      this.fault("beforeCommit", batchNo); // throwing here rolls the transaction back
+      return { inserted, projected };
+    });
+    this.stats.inserted += results.inserted;
+    this.stats.duplicates += events.length - results.inserted;
+    for (const p of results.projected) { this.stats.applied += p.applied; this.stats.fromStore += p.fromStore; this.noteApplied(p.gameId, p.appliedSeq); }
+  }
+
+  /** XACK every entry of the batch, per stream. */
+  private async ack(entries: Entry[]): Promise<void> {
+    const byKey = new Map<string, string[]>();
+    for (const e of entries) (byKey.get(e.key) ?? byKey.set(e.key, []).get(e.key)!).push(e.id);
+    const pipe = this.conn!.pipeline();
+    for (const [key, ids] of byKey) pipe.xack(key, this.group, ...ids);
+    throwFirst(await pipe.exec());
+  }
+
+  /**
+   * Trims each stream below the oldest entry some consumer group still needs: its oldest pending
+   * entry, else the first it has not been delivered. last-delivered-id is read before the pending
+   * list, so an entry delivered in between shows up as pending and is kept.
+   */
+  private async trim(keys: string[]): Promise<void> {
+    const infoPipe = this.conn!.pipeline();
+    for (const k of keys) infoPipe.xinfo("GROUPS", k);
+    const infos = throwFirst(await infoPipe.exec()).map((r) => parseGroups(r as unknown[][]));
+    const pendPipe = this.conn!.pipeline();
+    keys.forEach((k, i) => { for (const g of infos[i]!) pendPipe.xpending(k, g.name); });
+    const pend = throwFirst(await pendPipe.exec()) as [number, string | null, string | null, unknown][];
+    const trimPipe = this.conn!.pipeline();
+    let j = 0;
+    keys.forEach((k, i) => {
+      let floor: string | undefined;
+      for (const g of infos[i]!) {
+        const [count, minPending] = pend[j++]!;
+        let need = nextId(g.lastDelivered);
+        if (count > 0 && minPending && compareIds(minPending, need) < 0) need = minPending;
+        if (floor === undefined || compareIds(need, floor) < 0) floor = need;
+      }
+      if (floor !== undefined) trimPipe.xtrim(k, "MINID", floor);
+    });
+    throwFirst(await trimPipe.exec());
+  }
+
+  private noteApplied(gameId: string, seq: number): void {
+    if (seq > this.lastPersistedSeq(gameId)) this.persisted.set(gameId, seq);
+  }
+
+  private fault(point: FaultPoint, batchNo: number): void {
+    if (this.opts.faultAt === point && batchNo >= this.opts.faultOnBatch) {
+      this.stopping = true;
+      throw new SimulatedCrash(point);
+    }
+  }
+}
+
+/** Stream replies -> entries (game id from the key's hash tag). */
+function toEntries(reply: StreamReply): Entry[] {
+  const out: Entry[] = [];
+  for (const [key, rows] of reply ?? []) {
+    for (const [id, fields] of rows) out.push({ key, gameId: gameOfKey(key), id, data: fields ? fieldData(fields) : null });
+  }
+  return out;
+}
+
+/** The `data` field of a flat [field, value, ...] list. */
+function fieldData(fields: string[]): string | null {
+  const i = fields.indexOf("data");
+  return i >= 0 && i % 2 === 0 ? fields[i + 1] ?? null : null;
+}
+
+/** XINFO GROUPS (RESP2 flat arrays) -> name and last-delivered-id of each group. */
+function parseGroups(reply: unknown[][]): { name: string; lastDelivered: string }[] {
+  return reply.map((flat) => {
+    const m = new Map<string, unknown>();
+    for (let i = 0; i < flat.length; i += 2) m.set(String(flat[i]), flat[i + 1]);
+    return { name: String(m.get("name")), lastDelivered: String(m.get("last-delivered-id")) };
+  });
+}
+
+/** Stream ids 'ms-seq' compared numerically. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split("-").map(Number) as [number, number];
+  const [bm, bs] = b.split("-").map(Number) as [number, number];
+  return am !== bm ? am - bm : as - bs;
+}
+
+/** The smallest id after `id`. */
+function nextId(id: string): string {
+  const [ms, seq] = id.split("-").map(Number) as [number, number];
+  return `${ms}-${seq + 1}`;
+}
+
+/** Pipeline replies -> results; throws the first error. */
+function throwFirst(replies: [Error | null, unknown][] | null): unknown[] {
+  return (replies ?? []).map(([err, res]) => { if (err) throw err; return res; });
+}
+
+/** Final per-player holdings as the engine reports them (Engine.inventory fits). */
+export interface RoundInventory {
+  playerId: string;
+  /** Minor units. */
+  cash: number;
+  cashLocked?: number;
+  positions: { securityId: number; qty: number; locked?: number }[];
+}
+
+/** A leaderboard line, money in minor units. */
+export interface LeaderboardEntry {
+  playerId: string; rank: number; equity: number; cash: number; holdingsValue?: number; pnl?: number;
+}
+
+/**
+ * Writes a game's final inventories (kind 'final', security 0 = cash) and leaderboard, replacing any
+ * earlier write of them, in one transaction; idempotent. `asOfSeq` is the seq the numbers hold at
+ * (drain the persister to it first). Errors: foreign-key violation when a player is not in `players`.
+ */
+export async function writeRoundResults(db: Db, gameId: string, inventories: RoundInventory[], leaderboard: LeaderboardEntry[], asOfSeq = 0): Promise<void> {
+  const inv = inventories.flatMap((p) => [
+    { game_id: gameId, player_id: p.playerId, kind: "final" as const, security_id: 0, qty: p.cash, locked: p.cashLocked ?? 0, as_of_seq: asOfSeq },
+    ...p.positions.map((s) => ({ game_id: gameId, player_id: p.playerId, kind: "final" as const, security_id: s.securityId, qty: s.qty, locked: s.locked ?? 0, as_of_seq: asOfSeq })),
+  ]);
+  const board = leaderboard.map((l) => ({
+    game_id: gameId, player_id: l.playerId, rank: l.rank, equity: l.equity, cash: l.cash,
+    holdings_value: l.holdingsValue ?? 0, pnl: l.pnl ?? 0, as_of_seq: asOfSeq,
+  }));
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("inventories").where("game_id", "=", gameId).where("kind", "=", "final").execute();
+    await trx.deleteFrom("leaderboard").where("game_id", "=", gameId).execute();
+    for (const c of chunks(inv, 5000)) await trx.insertInto("inventories").values(c).execute();
+    for (const c of chunks(board, 5000)) await trx.insertInto("leaderboard").values(c).execute();
+    await trx.updateTable("games").set({ results_written_at: new Date() }).where("id", "=", gameId).execute();
+  });
+}

@@ -1,0 +1,297 @@
+/**
+ * The projection of a game's event log onto the derived tables (games, securities, players,
+ * inventories 'start', orders, fills), run by the persister inside its batch transaction.
+ *
+ * Exactly once, in order: event_projection.applied_seq says how far a game's derived rows go. A batch
+ * locks that row (FOR UPDATE), applies the events that continue it without a gap (from the batch, then
+ * any later ones already in `events`, written by another consumer that found a gap), and advances it in
+ * the same transaction. So a redelivered event is never applied twice, and when several persisters
+ * split one stream, whoever fills a gap applies what waited behind it.
+ *
+ * Units: ticks, lots, minor units, ms (see sql/001_init.sql).
+ */
+import { sql, type Transaction } from "kysely";
+import type { EngineEvent, EventOf } from "@marketroom/shared";
+import type { Database, NewOrder, OrderStatusName } from "./db.ts";
+
+type Trx = Transaction<Database>;
+
+/** Cash minor units per (tick x lot), by game then security; filled lazily, never invalidated (immutable). */
+export type ScaleCache = Map<string, Map<number, number>>;
+
+/** Rows per INSERT statement: PostgreSQL allows 65535 parameters per statement. */
+const rowsPerInsert = (columns: number) => Math.floor(60_000 / columns);
+/** Events read back from the `events` table per query when catching up behind a gap. */
+const TAIL_PAGE = 2000;
+
+/** The result of projecting one game: its watermark after the transaction. */
+export interface Projected {
+  gameId: string; appliedSeq: number; appliedTs: number;
+  /** Events applied by this call; `fromStore` of them were read back from `events` (stored behind a gap). */
+  applied: number; fromStore: number;
+}
+
+/**
+ * Applies the events of `batch` (one game, any order, duplicates allowed) that continue the game's
+ * watermark, plus the stored events that follow them. Returns the new watermark.
+ */
+export async function projectGame(trx: Trx, gameId: string, batch: EngineEvent[], scales: ScaleCache): Promise<Projected> {
+  const start = await lockWatermark(trx, gameId);
+  const run = contiguousRun(batch, start.appliedSeq);
+  const fromBatch = run.length;
+  await appendStoredTail(trx, gameId, run, start.appliedSeq);
+  if (run.length === 0) return { gameId, ...start, applied: 0, fromStore: 0 };
+  await new GameProjection(trx, gameId, scales).apply(run);
+  const last = run[run.length - 1]!;
+  await trx.updateTable("event_projection")
+    .set({ applied_seq: last.seq, applied_ts: last.ts, updated_at: sql`now()` })
+    .where("game_id", "=", gameId).execute();
+  return { gameId, appliedSeq: last.seq, appliedTs: last.ts, applied: run.length, fromStore: run.length - fromBatch };
+}
+
+/** Creates the game's watermark row if needed and locks it until the transaction ends. */
+async function lockWatermark(trx: Trx, gameId: string): Promise<{ appliedSeq: number; appliedTs: number }> {
+  await trx.insertInto("event_projection").values({ game_id: gameId }).onConflict((oc) => oc.column("game_id").doNothing()).execute();
+  const row = await trx.selectFrom("event_projection").select(["applied_seq", "applied_ts"])
+    .where("game_id", "=", gameId).forUpdate().executeTakeFirstOrThrow();
+  return { appliedSeq: row.applied_seq, appliedTs: row.applied_ts };
+}
+
+/** The events of `batch` with seq = after+1, after+2, ... up to the first gap, in order. */
+function contiguousRun(batch: EngineEvent[], after: number): EngineEvent[] {
+  const bySeq = new Map(batch.map((e) => [e.seq, e]));
+  const run: EngineEvent[] = [];
+  for (let s = after + 1; bySeq.has(s); s++) run.push(bySeq.get(s)!);
+  return run;
+}
+
+/** Appends to `run` the stored events that continue it without a gap (written earlier behind a gap). */
+async function appendStoredTail(trx: Trx, gameId: string, run: EngineEvent[], after: number): Promise<void> {
+  for (;;) {
+    const from = run.length ? run[run.length - 1]!.seq : after;
+    const rows = await trx.selectFrom("events").select("data").where("game_id", "=", gameId)
+      .where("seq", ">", from).orderBy("seq").limit(TAIL_PAGE).execute();
+    let next = from + 1;
+    for (const r of rows) {
+      const e = r.data as unknown as EngineEvent;
+      if (e.seq !== next) return;
+      run.push(e);
+      next++;
+    }
+    if (rows.length < TAIL_PAGE) return;
+  }
+}
+
+const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
+
+/** Derived rows of one contiguous run of a game's events, built in memory and written in a few statements. */
+class GameProjection {
+  private game?: NewGame;
+  private gamePatch: { phase?: EventOf<"phase_changed">["to"]; phase_seq?: number; started_ts?: number; ended_ts?: number } = {};
+  private securities: EventOf<"security_added">[] = [];
+  private players: EventOf<"player_added">[] = [];
+  private orders = new Map<string, NewOrder>();
+  private fills: EventOf<"fill">[] = [];
+
+  constructor(private trx: Trx, private gameId: string, private scales: ScaleCache) {}
+
+  /** Applies `run` (contiguous, in seq order) and writes the rows. */
+  async apply(run: EngineEvent[]): Promise<void> {
+    await this.loadOrders(run);
+    if (run.some((e) => e.type === "fill")) await this.loadScales();
+    for (const e of run) this.applyEvent(e);
+    await this.write();
+  }
+
+  private scaleOf(securityId: number): number {
+    const s = this.scales.get(this.gameId)?.get(securityId);
+    if (s === undefined) throw new Error(`game ${this.gameId}: no scale for security ${securityId}`);
+    return s;
+  }
+
+  /** Loads the existing orders the run touches but did not create. */
+  private async loadOrders(run: EngineEvent[]): Promise<void> {
+    const created = new Set<string>();
+    const wanted = new Map<string, [number, number]>();
+    const want = (s: number, o: number) => { const k = orderKey(s, o); if (!created.has(k)) wanted.set(k, [s, o]); };
+    for (const e of run) {
+      if (e.type === "order_accepted") created.add(orderKey(e.securityId, e.orderId));
+      else if (e.type === "fill") { want(e.securityId, e.makerOrderId); want(e.securityId, e.takerOrderId); }
+      else if (e.type === "order_rested" || e.type === "order_cancelled" || e.type === "order_amended") want(e.securityId, e.orderId);
+    }
+    if (wanted.size === 0) return;
+    const secs = [...wanted.values()].map((w) => w[0]);
+    const ids = [...wanted.values()].map((w) => w[1]);
+    const rows = await this.trx.selectFrom("orders").selectAll().where("game_id", "=", this.gameId)
+      .where(sql<boolean>`(security_id, order_id) IN (SELECT * FROM unnest(${secs}::int[], ${ids}::bigint[]))`)
+      .execute();
+    for (const r of rows) this.orders.set(orderKey(r.security_id, r.order_id), r);
+  }
+
+  /** Fills the scale cache for this game from `securities` (the run's own security_added add to it). */
+  private async loadScales(): Promise<void> {
+    if (this.scales.has(this.gameId)) return;
+    const rows = await this.trx.selectFrom("securities").select(["security_id", "scale"]).where("game_id", "=", this.gameId).execute();
+    this.scales.set(this.gameId, new Map(rows.map((r) => [r.security_id, r.scale])));
+  }
+
+  private applyEvent(e: EngineEvent): void {
+    switch (e.type) {
+      case "game_created":
+        this.game = { name: e.name, seq: e.seq, ts: e.ts, config: { stp: e.stp, maxMatches: e.maxMatches, allowShort: e.allowShort, protectionBps: e.protectionBps } };
+        return;
+      case "phase_changed": return this.phase(e);
+      case "security_added":
+        this.securities.push(e);
+        if (!this.scales.has(this.gameId)) this.scales.set(this.gameId, new Map());
+        this.scales.get(this.gameId)!.set(e.securityId, e.scale);
+        return;
+      case "player_added": this.players.push(e); return;
+      case "order_accepted": this.accepted(e); return;
+      case "fill": return this.fill(e);
+      case "order_rested": return this.update(e, (o) => { o.resting_qty = e.qty; o.status = o.filled_qty > 0 ? "partially_filled" : "new"; });
+      case "order_cancelled": return this.update(e, (o) => {
+        o.resting_qty = 0;
+        o.cancelled_qty = (o.cancelled_qty ?? 0) + e.qty;
+        o.status = cancelStatus(e.reason);
+        o.cancel_reason = e.reason;
+      });
+      case "order_amended": return this.update(e, (o) => {
+        o.resting_qty = e.qty;
+        o.cancelled_qty = (o.cancelled_qty ?? 0) + (e.oldQty - e.qty); // a reduction cancels that much
+      });
+    }
+  }
+
+  private phase(e: EventOf<"phase_changed">): void {
+    this.gamePatch.phase = e.to;
+    this.gamePatch.phase_seq = e.seq;
+    if (e.to === "running" && e.from === "lobby") this.gamePatch.started_ts = e.ts;
+    if (e.to === "ended") this.gamePatch.ended_ts = e.ts;
+  }
+
+  private accepted(e: EventOf<"order_accepted">): void {
+    this.orders.set(orderKey(e.securityId, e.orderId), {
+      game_id: this.gameId, security_id: e.securityId, order_id: e.orderId, player_id: e.playerId,
+      client_order_id: e.clientOrderId || null, side: e.side, order_type: e.orderType, tif: e.tif,
+      post_only: e.postOnly, price: e.price, qty: e.qty, filled_qty: 0, resting_qty: 0, cancelled_qty: 0,
+      notional: 0, status: "new", cancel_reason: null,
+      accepted_seq: e.seq, accepted_ts: e.ts, updated_seq: e.seq, updated_ts: e.ts,
+    });
+  }
+
+  private fill(e: EventOf<"fill">): void {
+    this.fills.push(e);
+    const notional = e.price * e.qty * this.scaleOf(e.securityId);
+    const touch = (orderId: number, remaining: number, maker: boolean) => this.update({ ...e, orderId }, (o) => {
+      o.filled_qty += e.qty;
+      o.notional = (o.notional ?? 0) + notional;
+      if (maker) o.resting_qty = remaining; // the taker is not in the book yet; order_rested says if it rests
+      o.status = remaining === 0 ? "filled" : "partially_filled";
+    });
+    touch(e.makerOrderId, e.makerRemaining, true);
+    touch(e.takerOrderId, e.takerRemaining, false);
+  }
+
+  /** Mutates a loaded or newly accepted order; a missing one is reported and skipped (the event is kept in `events`). */
+  private update(e: { seq: number; ts: number; securityId: number; orderId: number }, change: (o: NewOrder & { filled_qty: number }) => void): void {
+    const o = this.orders.get(orderKey(e.securityId, e.orderId));
+    if (!o) {
+      console.error(`[persister] game ${this.gameId} seq ${e.seq}: unknown order ${e.securityId}/${e.orderId}; derived row skipped`);
+      return;
+    }
+    change(o as NewOrder & { filled_qty: number });
+    o.updated_seq = e.seq;
+    o.updated_ts = e.ts;
+  }
+
+  /** Writes in foreign-key order: game, securities, players (+ start inventories), orders, fills. */
+  private async write(): Promise<void> {
+    if (this.game) await insertGame(this.trx, { ...this.game, id: this.gameId });
+    if (Object.keys(this.gamePatch).length) await this.patchGame();
+    await this.writeSecurities();
+    await this.writePlayers();
+    await this.writeOrders();
+    await this.writeFills();
+  }
+
+  private async patchGame(): Promise<void> {
+    const { started_ts, ...rest } = this.gamePatch;
+    await this.trx.updateTable("games").set({
+      ...rest,
+      // The first start counts; a resume after a pause does not move it.
+      ...(started_ts !== undefined ? { started_ts: sql<number>`coalesce(started_ts, ${started_ts}::bigint)` } : {}),
+    }).where("id", "=", this.gameId).execute();
+  }
+
+  private async writeSecurities(): Promise<void> {
+    if (!this.securities.length) return;
+    await this.trx.insertInto("securities").values(this.securities.map((e) => ({
+      game_id: this.gameId, security_id: e.securityId, symbol: e.symbol, tick_size: e.tickSize,
+      lot_size: e.lotSize, scale: e.scale, band_low: e.bandLow, band_high: e.bandHigh, short_limit: e.shortLimit,
+      position_limit: e.positionLimit, max_order_qty: e.maxOrderQty, added_seq: e.seq, added_ts: e.ts,
+    }))).onConflict((oc) => oc.columns(["game_id", "security_id"]).doNothing()).execute();
+  }
+
+  private async writePlayers(): Promise<void> {
+    if (!this.players.length) return;
+    await this.trx.insertInto("players").values(this.players.map((e) => ({
+      game_id: this.gameId, player_id: e.playerId, name: e.name, starting_cash: e.cash, added_seq: e.seq, added_ts: e.ts,
+    }))).onConflict((oc) => oc.columns(["game_id", "player_id"]).doNothing()).execute();
+    const start = this.players.flatMap((e) => [
+      { security_id: 0, qty: e.cash, e },
+      ...e.holdings.map((h) => ({ security_id: h.securityId, qty: h.qty, e })),
+    ]).map(({ security_id, qty, e }) => ({
+      game_id: this.gameId, player_id: e.playerId, kind: "start" as const, security_id, qty, as_of_seq: e.seq,
+    }));
+    await this.trx.insertInto("inventories").values(start)
+      .onConflict((oc) => oc.columns(["game_id", "player_id", "kind", "security_id"]).doNothing()).execute();
+  }
+
+  private async writeOrders(): Promise<void> {
+    // Every order in the map was created or changed by the run (only referenced ones are loaded).
+    for (const chunk of chunks([...this.orders.values()], rowsPerInsert(21))) {
+      await this.trx.insertInto("orders").values(chunk)
+        .onConflict((oc) => oc.columns(["game_id", "security_id", "order_id"]).doUpdateSet((eb) => ({
+          filled_qty: eb.ref("excluded.filled_qty"), resting_qty: eb.ref("excluded.resting_qty"),
+          cancelled_qty: eb.ref("excluded.cancelled_qty"), notional: eb.ref("excluded.notional"),
+          status: eb.ref("excluded.status"), cancel_reason: eb.ref("excluded.cancel_reason"),
+          updated_seq: eb.ref("excluded.updated_seq"), updated_ts: eb.ref("excluded.updated_ts"),
+        }))).execute();
+    }
+  }
+
+  private async writeFills(): Promise<void> {
+    for (const chunk of chunks(this.fills, rowsPerInsert(14))) {
+      await this.trx.insertInto("fills").values(chunk.map((e) => ({
+        game_id: this.gameId, seq: e.seq, security_id: e.securityId, price: e.price, qty: e.qty,
+        notional: e.price * e.qty * this.scaleOf(e.securityId), aggressor: e.aggressor,
+        maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_player_id: e.makerPlayerId,
+        taker_player_id: e.takerPlayerId, maker_remaining: e.makerRemaining, taker_remaining: e.takerRemaining, ts: e.ts,
+      }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).execute();
+    }
+  }
+}
+
+interface NewGame { name: string; seq: number; ts: number; config: object }
+
+/** Inserts the game row; a row created ahead by the game service gets the engine's values. */
+async function insertGame(trx: Trx, g: NewGame & { id: string }): Promise<void> {
+  await trx.insertInto("games").values({
+    id: g.id, name: g.name, config: JSON.stringify(g.config), created_seq: g.seq, created_ts: g.ts,
+  }).onConflict((oc) => oc.column("id").doUpdateSet((eb) => ({
+    name: eb.ref("excluded.name"), config: eb.ref("excluded.config"),
+    created_seq: eb.ref("excluded.created_seq"), created_ts: eb.ref("excluded.created_ts"),
+  }))).execute();
+}
+
+/** An order's status after its remainder is cancelled: IOC/FOK/market remainders expire. */
+function cancelStatus(reason: string): OrderStatusName {
+  return reason === "ioc" || reason === "fok" || reason === "market" ? "expired" : "cancelled";
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
