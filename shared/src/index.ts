@@ -2,3 +2,5 @@
 export * from "./errors.ts";
 export * from "./units.ts";
 export * from "./engine.ts";
+export * from "./messages.ts";
+export * from "./state.ts";

@@ -1,0 +1,62 @@
+/**
+ * Wiring of the game server without listening: engine, hub, game service, rooms, HTTP routes, health
+ * and metrics on one Colyseus Server. main.ts connects the services and calls listen(); tests boot the
+ * returned server with @colyseus/testing.
+ *
+ * Room name "game", filtered by gameId: `sdk.joinOrCreate("game", { gameId })` joins the game's room or
+ * creates it (room id = game id), after onAuth has checked the token.
+ */
+import { defineRoom, defineServer, type Server } from "@colyseus/core";
+import { WebSocketTransport } from "@colyseus/ws-transport";
+import type { Redis } from "iovalkey";
+import { Engine } from "./engine/engine.ts";
+import type { Db } from "./persistence/db.ts";
+import type { Config, Logger } from "./config.ts";
+import { Metrics } from "./metrics.ts";
+import { GameHub } from "./game/hub.ts";
+import { GameService, type PersisterPort, type ResultsWriter } from "./game/service.ts";
+import { HealthCheck } from "./http/health.ts";
+import { mountRoutes } from "./http/routes.ts";
+import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  /** Valkey connection for the engine and the service (not shared with the persister's loop). */
+  valkey: Redis;
+  db?: Db;
+  persister?: PersisterPort;
+  results?: ResultsWriter;
+  metrics?: Metrics;
+  botSeed?: number;
+}
+
+export interface App {
+  server: Server;
+  service: GameService;
+  hub: GameHub;
+  metrics: Metrics;
+  ctx: RoomContext;
+}
+
+/** Builds the server (not listening). Loads or creates the admin token and the token secret. */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, log, valkey, db, persister } = deps;
+  const metrics = deps.metrics ?? new Metrics(true);
+  const hub = new GameHub(new Engine(valkey), metrics, log);
+  const service = new GameService({
+    hub, valkey, db, log, persister, results: deps.results, botSeed: deps.botSeed,
+    adminToken: config.adminToken, tokenSecret: config.tokenSecret,
+  });
+  await service.init();
+  if (persister) metrics.setLagSource(() => persister.lagMs());
+  const health = new HealthCheck(valkey, db, persister);
+  const ctx: RoomContext = { service, config, metrics, log };
+  const server = defineServer({
+    transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
+    rooms: { game: defineRoom(defineGameRoom(ctx)).filterBy(["gameId"]) },
+    express: (app) => mountRoutes(app, { service, metrics, health, log }),
+    greet: false,
+  });
+  return { server, service, hub, metrics, ctx };
+}

@@ -1,0 +1,180 @@
+/**
+ * GameHub: the one path by which this process changes a game. It calls the engine, records metrics,
+ * and publishes the events each command logged to the game's subscribers (its room), synchronously,
+ * before the caller sees the result. Players (through the room), bots and the admin API all go through
+ * it, so a room that subscribes sees every event this process causes, in the order results arrive; the
+ * room still re-orders by seq and fills gaps from the log (events caused elsewhere).
+ *
+ * `quiet(gameId, fn)` runs fn while no command of that game is in flight and holds new ones back: a
+ * room uses it to read a consistent snapshot (engine reads are separate scripts).
+ *
+ * Results are the engine's: `{ ok: true, ..., events }` or a Rejection `{ ok: false, code, message }`.
+ * Connection errors throw.
+ */
+import { performance } from "node:perf_hooks";
+import type {
+  AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, PlaceOrder, PlaceResult,
+  PlayerSetup, Rejection, SecurityConfig, SetupResult,
+} from "@marketroom/shared";
+import type { CancelAllReason, Engine, Result } from "../engine/engine.ts";
+import type { Logger } from "../config.ts";
+import type { Metrics } from "../metrics.ts";
+
+/** Round clock as the service keeps it; ms since the epoch, 0 = unset. */
+export interface ClockInfo { startedAt: number; endsAt: number; remainingMs: number; durationMs: number }
+
+/** What a game's subscriber (its room) receives. */
+export interface GameListener {
+  /** The events of one command, in seq order (batches may arrive out of order). */
+  onEvents(events: EngineEvent[]): void;
+  /** The round clock changed (start, pause, resume, end). */
+  onClock?(clock: ClockInfo): void;
+}
+
+/** What this process did in one game: accepted orders, fill events, rejected commands. */
+export interface GameCounters { orders: number; fills: number; rejects: number }
+
+interface Lane {
+  counters: GameCounters;
+  inflight: number;
+  gate: Promise<void> | null;
+  idle: (() => void)[];
+  listeners: Set<GameListener>;
+}
+
+type Logged = { ok: true; events: EngineEvent[] };
+
+export class GameHub {
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(readonly engine: Engine, private readonly metrics: Metrics, private readonly log: Logger) {}
+
+  /** Subscribes to a game's events; returns the unsubscribe function. */
+  subscribe(gameId: string, listener: GameListener): () => void {
+    const lane = this.lane(gameId);
+    lane.listeners.add(listener);
+    return () => { lane.listeners.delete(listener); };
+  }
+
+  /** Number of subscribers of a game (its open rooms). */
+  listeners(gameId: string): number {
+    return this.lanes.get(gameId)?.listeners.size ?? 0;
+  }
+
+  /** Counters of what this process did in the game. */
+  counters(gameId: string): GameCounters {
+    return { ...this.lane(gameId).counters };
+  }
+
+  /** Sends a clock change to the game's subscribers. */
+  publishClock(gameId: string, clock: ClockInfo): void {
+    for (const l of this.lane(gameId).listeners) this.guard(() => l.onClock?.(clock));
+  }
+
+  /** Places an order (see Engine.place). */
+  place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult>> {
+    return this.run(gameId, "place", () => this.engine.place(gameId, playerId, order));
+  }
+
+  /** Cancels one resting order (see Engine.cancel). */
+  cancel(gameId: string, playerId: string, securityId: number, orderId: number): Promise<Result<CancelResult>> {
+    return this.run(gameId, "cancel", () => this.engine.cancel(gameId, playerId, securityId, orderId));
+  }
+
+  /** Cancels a player's resting orders, at most maxMatches per call (see Engine.cancelAll). */
+  cancelAll(gameId: string, playerId: string, securityId?: number, reason: CancelAllReason = "cancel_all"): Promise<Result<CancelAllResult>> {
+    return this.run(gameId, "cancel_all", () => this.engine.cancelAll(gameId, playerId, securityId, reason));
+  }
+
+  /** Amends a resting order (see Engine.amend). */
+  amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult>> {
+    return this.run(gameId, "amend", () => this.engine.amend(gameId, playerId, a));
+  }
+
+  createGame(gameId: string, config: GameConfig): Promise<Result<SetupResult>> {
+    return this.run(gameId, "create_game", () => this.engine.createGame(gameId, config));
+  }
+
+  addSecurity(gameId: string, security: SecurityConfig): Promise<Result<SetupResult>> {
+    return this.run(gameId, "add_security", () => this.engine.addSecurity(gameId, security));
+  }
+
+  addPlayer(gameId: string, player: PlayerSetup): Promise<Result<SetupResult>> {
+    return this.run(gameId, "add_player", () => this.engine.addPlayer(gameId, player));
+  }
+
+  setPhase(gameId: string, phase: "running" | "paused" | "ended"): Promise<Result<SetupResult>> {
+    return this.run(gameId, "set_phase", () => this.engine.setPhase(gameId, phase));
+  }
+
+  /**
+   * Runs `fn` while no command of the game is in flight; commands issued meanwhile wait until it
+   * returns. One quiet section per game at a time. Keep `fn` short (a few reads).
+   */
+  async quiet<T>(gameId: string, fn: () => Promise<T>): Promise<T> {
+    const lane = this.lane(gameId);
+    while (lane.gate) await lane.gate;
+    let release!: () => void;
+    lane.gate = new Promise<void>((r) => { release = r; });
+    try {
+      while (lane.inflight > 0) await new Promise<void>((r) => lane.idle.push(r));
+      return await fn();
+    } finally {
+      lane.gate = null;
+      release();
+    }
+  }
+
+  private lane(gameId: string): Lane {
+    let lane = this.lanes.get(gameId);
+    if (!lane) {
+      lane = { counters: { orders: 0, fills: 0, rejects: 0 }, inflight: 0, gate: null, idle: [], listeners: new Set() };
+      this.lanes.set(gameId, lane);
+    }
+    return lane;
+  }
+
+  /** One command: waits for a quiet section to end, calls, measures, publishes the events. */
+  private async run<T extends Logged>(gameId: string, command: string, call: () => Promise<Result<T>>): Promise<Result<T>> {
+    const lane = this.lane(gameId);
+    while (lane.gate) await lane.gate;
+    lane.inflight++;
+    const started = performance.now();
+    try {
+      const r = await call();
+      this.metrics.commandSeconds.observe({ command }, (performance.now() - started) / 1000);
+      this.count(lane.counters, command, r);
+      if (r.ok && r.events.length > 0) this.publish(lane, r.events);
+      return r;
+    } finally {
+      if (--lane.inflight === 0) for (const wake of lane.idle.splice(0)) wake();
+    }
+  }
+
+  private count(c: GameCounters, command: string, r: Result<Logged>): void {
+    if (!r.ok) {
+      c.rejects++;
+      const code = (r as Rejection).code;
+      this.metrics.rejects.inc({ command, code });
+      if (command === "place") this.metrics.orders.inc({ result: "rejected" });
+      return;
+    }
+    let fills = 0;
+    for (const e of r.events) {
+      if (e.type === "fill") fills++;
+      else if (e.type === "order_accepted") c.orders++;
+    }
+    if (command === "place") this.metrics.orders.inc({ result: "accepted" });
+    c.fills += fills;
+    if (fills) this.metrics.fills.inc(fills);
+  }
+
+  private publish(lane: Lane, events: EngineEvent[]): void {
+    for (const l of lane.listeners) this.guard(() => l.onEvents(events));
+  }
+
+  /** A subscriber's bug must not fail the command that already happened. */
+  private guard(fn: () => void): void {
+    try { fn(); } catch (err) { this.log.error({ err }, "game listener failed"); }
+  }
+}

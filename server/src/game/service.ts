@@ -1,0 +1,581 @@
+/**
+ * GameService: games as the admin and the players see them. Creating a game sets it up in the engine
+ * (game, securities, bot players), registers it with the persister and stores its settings, join code
+ * and schedule (store.ts). Players join by code and get an HMAC token. The round's lifecycle is
+ * start -> pause <-> resume -> end, with an end scheduled `durationSec` of running time after start
+ * (pauses stop the clock). At the end the market closes, every open order is cancelled (reason
+ * round_end), and once the persister has stored the log, final inventories and the leaderboard are
+ * written to PostgreSQL.
+ *
+ * Every method throws ApiError (code + message + HTTP status) on a refusal; engine rejections keep
+ * their code. Units: ticks, lots, minor units, ms.
+ */
+import { randomBytes } from "node:crypto";
+import type { Redis } from "iovalkey";
+import {
+  BotSpec as BotSpecSchema, CreateGameBody, type GameInfo, type GameSecurity, type GameSummary, type JoinReply,
+  type LeaderboardRow, type SecurityInfo,
+} from "@marketroom/shared";
+import type { z } from "zod";
+import type { Logger } from "../config.ts";
+import type { Db } from "../persistence/db.ts";
+import { registerGame } from "../persistence/games-registry.ts";
+import { createScenario, getScenario, type Scenario } from "../market/scenarios.ts";
+import { BOT_KINDS, BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
+import { ApiError, unwrap } from "./errors.ts";
+import { loadFillHistory } from "./history.ts";
+import type { ClockInfo, GameHub } from "./hub.ts";
+import { GameModel, type GameSnapshot, type PlayerMeta } from "./model.ts";
+import { GameStore, type GameRecord, type Schedule, type StoredPlayer } from "./store.ts";
+import { TokenSigner, safeEqual } from "./tokens.ts";
+import * as K from "../engine/keys.ts";
+
+type Rules = z.output<typeof CreateGameBody>["rules"];
+type BotSpecOut = z.output<typeof BotSpecSchema>;
+
+/** What the service stores about a game beside the engine. */
+export interface GameSettings {
+  name: string;
+  rules: Rules;
+  securities: (SecurityInfo & { refPrice: number })[];
+  endowment: { cash: number; holdings: { securityId: number; qty: number }[] };
+  scenario: string | null;
+  durationSec: number | null;
+  allowObservers: boolean;
+}
+
+/** Final inventories and leaderboard writer (persistence's writeRoundResults bound to a database). */
+export type ResultsWriter = (gameId: string, inventories: RoundInventoryLike[], leaderboard: LeaderboardRow[], asOfSeq: number) => Promise<void>;
+export interface RoundInventoryLike { playerId: string; cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number }[] }
+
+/** The persister as the service needs it. */
+export interface PersisterPort {
+  drain(gameId: string, seq: number, timeoutMs?: number): Promise<void>;
+  lagMs(): Promise<number>;
+}
+
+export interface ServiceDeps {
+  hub: GameHub;
+  valkey: Redis;
+  db?: Db;
+  log: Logger;
+  results?: ResultsWriter;
+  persister?: PersisterPort;
+  /** Admin token; from Valkey (generated once) when omitted. */
+  adminToken?: string;
+  /** HMAC key of player tokens; from Valkey (generated once) when omitted. */
+  tokenSecret?: string;
+  /** Seed of the bots' random sources. */
+  botSeed?: number;
+}
+
+/** Who a token belongs to. */
+export type Principal = { role: "admin" } | { role: "player"; gameId: string; playerId: string };
+
+/** A game in detail. */
+export interface GameDetail extends GameSummary {
+  rules: Rules;
+  securities: (SecurityInfo & { refPrice: number })[];
+  endowment: GameSettings["endowment"];
+  playerList: { playerId: string; name: string; bot: boolean }[];
+  botList: BotInfo[];
+}
+
+/** The result of ending a round. */
+export interface RoundEnd { gameId: string; seq: number; cancelled: number; leaderboard: LeaderboardRow[]; resultsWritten: boolean }
+
+const DRAIN_TIMEOUT_MS = 30_000;
+
+export class GameService {
+  readonly store: GameStore;
+  readonly bots: BotManager;
+  private signer!: TokenSigner;
+  private adminToken!: string;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly ending = new Map<string, Promise<RoundEnd>>();
+  /** The last round end of each game ended by this process (a repeated end returns it). */
+  private readonly ended = new Map<string, RoundEnd>();
+  /** Live models of open rooms (exact and cheap for leaderboards). */
+  private readonly models = new Map<string, GameModel>();
+  private readonly scenarios = new Map<string, Scenario>();
+  /** Schedules of games with bots, for the bots' clocks. */
+  private readonly schedules = new Map<string, Schedule>();
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.store = new GameStore(deps.valkey);
+    this.bots = new BotManager(deps.hub, deps.log, deps.botSeed ?? 1);
+  }
+
+  /** Loads or creates the token secret and the admin token. Call once before use. */
+  async init(): Promise<void> {
+    this.signer = new TokenSigner(this.deps.tokenSecret ?? await this.store.tokenSecret());
+    this.adminToken = this.deps.adminToken ?? await this.store.adminToken();
+  }
+
+  get admin(): string {
+    return this.adminToken;
+  }
+
+  get hub(): GameHub {
+    return this.deps.hub;
+  }
+
+  /** Whose token this is, or null. */
+  authenticate(token: string | undefined): Principal | null {
+    if (!token) return null;
+    if (safeEqual(token, this.adminToken)) return { role: "admin" };
+    const c = this.signer.verify(token);
+    return c ? { role: "player", gameId: c.gameId, playerId: c.playerId } : null;
+  }
+
+  // ---- games ----
+
+  /** Creates a game in the lobby (body already parsed by CreateGameBody). Errors: GAME_EXISTS, UNKNOWN_SCENARIO, INVALID_BODY. */
+  async create(body: z.output<typeof CreateGameBody>): Promise<GameDetail> {
+    const gameId = body.gameId ?? `g-${randomBytes(5).toString("hex")}`;
+    const scenario = body.scenario ? this.scenarioByName(body.scenario) : undefined;
+    const securities = resolveSecurities(body.securities, scenario);
+    checkEndowment(body.endowment, securities);
+    const settings: GameSettings = {
+      name: body.name, rules: body.rules, securities, endowment: body.endowment,
+      scenario: body.scenario ?? null, durationSec: body.durationSec ?? null, allowObservers: body.allowObservers,
+    };
+    const { hub } = this.deps;
+    unwrap(await hub.createGame(gameId, { name: body.name, ...body.rules }));
+    for (const s of securities) unwrap(await hub.addSecurity(gameId, stripRef(s)));
+    await registerGame(this.deps.valkey, gameId);
+    await this.store.create(gameId, settings, (body.durationSec ?? 0) * 1000);
+    for (const b of body.bots) await this.addBots(gameId, b);
+    this.deps.log.info({ gameId, name: body.name }, "game created");
+    return this.get(gameId);
+  }
+
+  /** Games, newest first. */
+  async list(offset = 0, limit = 100): Promise<GameSummary[]> {
+    const ids = await this.store.list(offset, limit);
+    const out: GameSummary[] = [];
+    for (const id of ids) {
+      const rec = await this.store.get<GameSettings>(id);
+      const info = await this.deps.hub.engine.gameInfo(id);
+      if (rec && info.ok) out.push(await this.summary(rec, info));
+    }
+    return out;
+  }
+
+  /** One game in detail. Errors: UNKNOWN_GAME. */
+  async get(gameId: string): Promise<GameDetail> {
+    const rec = await this.record(gameId);
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    const stored = await this.store.players(gameId);
+    const players = info.players.map((p) => ({ playerId: p.playerId, name: p.name, bot: stored.get(p.playerId)?.bot ?? false }));
+    return {
+      ...(await this.summary(rec, info, stored)), rules: rec.settings.rules, securities: rec.settings.securities,
+      endowment: rec.settings.endowment, playerList: players, botList: this.botList(gameId, stored),
+    };
+  }
+
+  /** The settings and schedule of a game. Errors: UNKNOWN_GAME. */
+  async record(gameId: string): Promise<GameRecord<GameSettings>> {
+    const rec = await this.store.get<GameSettings>(gameId);
+    if (!rec) throw new ApiError("UNKNOWN_GAME", `no game ${gameId}`);
+    return rec;
+  }
+
+  // ---- lifecycle ----
+
+  /** lobby -> running; arms the scheduled end and starts the bots. Errors: UNKNOWN_GAME, INVALID_PHASE_TRANSITION. */
+  async start(gameId: string): Promise<GameDetail> {
+    const rec = await this.record(gameId);
+    unwrap(await this.phaseFrom(gameId, "lobby", "running"));
+    const now = Date.now();
+    await this.setSchedule(gameId, { startedAt: now, resumedAt: now, elapsedMs: 0 });
+    await this.afterRunning(gameId, rec);
+    return this.get(gameId);
+  }
+
+  /** running -> paused; the round clock stops and bots pause. */
+  async pause(gameId: string): Promise<GameDetail> {
+    const rec = await this.record(gameId);
+    unwrap(await this.phaseFrom(gameId, "running", "paused"));
+    this.disarm(gameId);
+    await this.bots.stop(gameId);
+    await this.setSchedule(gameId, { elapsedMs: elapsedOf(rec, Date.now()), resumedAt: 0 });
+    await this.publishClock(gameId);
+    return this.get(gameId);
+  }
+
+  /** paused -> running; the clock goes on from where it stopped. */
+  async resume(gameId: string): Promise<GameDetail> {
+    const rec = await this.record(gameId);
+    unwrap(await this.phaseFrom(gameId, "paused", "running"));
+    await this.setSchedule(gameId, { resumedAt: Date.now() });
+    await this.afterRunning(gameId, rec);
+    return this.get(gameId);
+  }
+
+  /**
+   * Ends the round (from any phase; again on an ended game it re-runs the clean-up): market closed,
+   * bots stopped, every open order cancelled with reason round_end, then — once the persister has the
+   * log up to the last seq — final inventories and the leaderboard written to PostgreSQL.
+   */
+  end(gameId: string): Promise<RoundEnd> {
+    let p = this.ending.get(gameId);
+    if (!p) {
+      p = this.doEnd(gameId).finally(() => this.ending.delete(gameId));
+      this.ending.set(gameId, p);
+    }
+    return p;
+  }
+
+  private async doEnd(gameId: string): Promise<RoundEnd> {
+    const rec = await this.record(gameId);
+    const done = this.ended.get(gameId);
+    if (done && rec.endedAt && (rec.resultsAt || !this.deps.results)) return done;
+    const { hub } = this.deps;
+    const r = await hub.setPhase(gameId, "ended");
+    if (!r.ok && r.code !== "INVALID_PHASE_TRANSITION") throw ApiError.from(r);
+    this.disarm(gameId);
+    await this.bots.stop(gameId);
+    this.bots.forget(gameId);
+    const cancelled = await this.cancelEverything(gameId);
+    const now = Date.now();
+    if (!rec.endedAt) await this.setSchedule(gameId, { endedAt: now, elapsedMs: elapsedOf(rec, now), resumedAt: 0 });
+    await this.publishClock(gameId);
+    const snap = await this.snapshot(gameId);
+    const model = GameModel.fromSnapshot(gameId, snap);
+    const leaderboard = model.leaderboard();
+    const resultsWritten = await this.writeResults(gameId, model, snap.seq, leaderboard);
+    this.deps.log.info({ gameId, seq: snap.seq, cancelled, resultsWritten }, "round ended");
+    const result = { gameId, seq: snap.seq, cancelled: cancelled + (done?.cancelled ?? 0), leaderboard, resultsWritten };
+    this.ended.set(gameId, result);
+    return result;
+  }
+
+  /** cancelAll(round_end) for every player, repeated while truncated; returns the orders cancelled. */
+  private async cancelEverything(gameId: string): Promise<number> {
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    let n = 0;
+    for (const p of info.players) {
+      for (;;) {
+        const r = unwrap(await this.deps.hub.cancelAll(gameId, p.playerId, undefined, "round_end"));
+        n += r.cancelledOrderIds.length;
+        if (!r.truncated) break;
+      }
+    }
+    return n;
+  }
+
+  private async writeResults(gameId: string, model: GameModel, seq: number, board: LeaderboardRow[]): Promise<boolean> {
+    const { results, persister, log } = this.deps;
+    if (!results) return false;
+    try {
+      await persister?.drain(gameId, seq, DRAIN_TIMEOUT_MS);
+      const inventories = [...model.players.values()].map((p) => ({
+        playerId: p.playerId, cash: p.cash, cashLocked: p.cashLocked,
+        positions: [...p.positions].map(([securityId, pos]) => ({ securityId, qty: pos.qty, locked: pos.locked })),
+      }));
+      await results(gameId, inventories, board, seq);
+      await this.setSchedule(gameId, { resultsAt: Date.now() });
+      return true;
+    } catch (err) {
+      log.error({ err, gameId }, "writing round results failed");
+      return false;
+    }
+  }
+
+  /** Re-arms schedules and bots of running games after a restart; ends rounds whose time is up. */
+  async resumeAll(): Promise<void> {
+    for (const id of await this.store.list(0, 10_000)) {
+      const info = await this.deps.hub.engine.gameInfo(id);
+      if (!info.ok || info.game.phase !== "running") continue;
+      const rec = await this.store.get<GameSettings>(id);
+      if (rec) await this.afterRunning(id, rec).catch((err) => this.deps.log.error({ err, gameId: id }, "resume failed"));
+    }
+  }
+
+  /** Clears timers and stops bots (orders stay): process shutdown. */
+  async shutdown(): Promise<void> {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.bots.shutdown();
+    await Promise.allSettled([...this.ending.values()]);
+  }
+
+  // ---- players ----
+
+  /** Joins a game by code. Errors: UNKNOWN_JOIN_CODE, MARKET_CLOSED (ended). */
+  async join(code: string, name: string): Promise<JoinReply> {
+    const gameId = await this.store.gameOfCode(code);
+    if (!gameId) throw new ApiError("UNKNOWN_JOIN_CODE", "no game has this join code");
+    const rec = await this.record(gameId);
+    const playerId = `p-${randomBytes(6).toString("hex")}`;
+    const { cash, holdings } = rec.settings.endowment;
+    await this.store.putPlayer(gameId, playerId, { name, bot: false, startCash: cash, startHoldings: holdings });
+    unwrap(await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings }));
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    return { gameId, playerId, name, token: this.signer.sign(gameId, playerId), phase: info.game.phase };
+  }
+
+  /** A token for an existing player (tests, tools). */
+  tokenFor(gameId: string, playerId: string): string {
+    return this.signer.sign(gameId, playerId);
+  }
+
+  /** Leaderboard by equity (cash + holdings at last price). Errors: UNKNOWN_GAME. */
+  async leaderboard(gameId: string): Promise<LeaderboardRow[]> {
+    const live = this.models.get(gameId);
+    if (live) return live.leaderboard();
+    await this.record(gameId);
+    return GameModel.fromSnapshot(gameId, await this.snapshot(gameId)).leaderboard();
+  }
+
+  /** Registers the live model of an open room (or removes it with null). */
+  attachModel(gameId: string, model: GameModel | null): void {
+    if (model) this.models.set(gameId, model); else this.models.delete(gameId);
+  }
+
+  // ---- bots ----
+
+  /** Adds bots from an API spec (players with their own endowments); they start at once when the game is running. */
+  async addBots(gameId: string, raw: z.input<typeof BotSpecSchema>): Promise<BotInfo[]> {
+    const spec = BotSpecSchema.parse(raw);
+    if (!BOT_KINDS.includes(spec.kind as never)) throw new ApiError("INVALID_BODY", `unknown bot kind ${spec.kind} (${BOT_KINDS.join(", ")})`);
+    const rec = await this.record(gameId);
+    return this.addMarketBots(gameId, marketSpecs(spec, rec.settings));
+  }
+
+  /** Adds bots given as market-module specs (player ids, endowments, kinds), e.g. demoBots(). */
+  async addMarketBots(gameId: string, specs: MarketBotSpec[]): Promise<BotInfo[]> {
+    const rec = await this.record(gameId);
+    for (const s of specs) {
+      await this.store.putPlayer(gameId, s.playerId, { name: s.name, bot: true, startCash: s.cash, startHoldings: s.holdings, botKind: s.kind, botSpec: s });
+      unwrap(await this.deps.hub.addPlayer(gameId, { playerId: s.playerId, name: s.name, cash: s.cash, holdings: s.holdings }));
+      this.models.get(gameId)?.setBot(s.playerId, true);
+    }
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    if (info.game.phase === "running") this.startBots(gameId, (await this.store.get<GameSettings>(gameId)) ?? rec, specs);
+    const stored = await this.store.players(gameId);
+    return this.botList(gameId, stored).filter((b) => specs.some((s) => s.playerId === b.playerId));
+  }
+
+  /** Stops a bot and cancels its orders (the player stays in the game, idle). Errors: UNKNOWN_BOT. */
+  async removeBot(gameId: string, playerId: string): Promise<void> {
+    const p = await this.store.player(gameId, playerId);
+    if (!p?.bot) throw new ApiError("UNKNOWN_BOT", `no bot ${playerId} in ${gameId}`);
+    if (!(await this.bots.remove(gameId, playerId))) {
+      for (;;) {
+        const r = unwrap(await this.deps.hub.cancelAll(gameId, playerId, undefined, "admin"));
+        if (!r.truncated) break;
+      }
+    }
+    await this.store.putPlayer(gameId, playerId, { ...p, botSpec: undefined, botKind: `${p.botKind ?? "bot"} (removed)` });
+  }
+
+  // ---- snapshots and clocks ----
+
+  /**
+   * A consistent snapshot of the game: engine reads taken while no command of this process is in
+   * flight, retried until the game's seq did not move during the reads (commands from elsewhere), plus
+   * the trade history up to that seq. Errors: UNKNOWN_GAME.
+   */
+  async snapshot(gameId: string): Promise<GameSnapshot> {
+    const rec = await this.store.get<GameSettings>(gameId);
+    const reads = await this.deps.hub.quiet(gameId, () => this.readEngine(gameId));
+    const scales = new Map(reads.info.securities.map((s) => [s.securityId, s.scale]));
+    const history = await loadFillHistory(this.deps.hub.engine, this.deps.db, gameId, reads.info.seq, scales);
+    const stored = await this.store.players(gameId);
+    const meta = new Map<string, PlayerMeta>([...stored].map(([id, p]) => [id, { name: p.name, bot: p.bot, startCash: p.startCash, startHoldings: p.startHoldings }]));
+    const refPrices = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
+    return { seq: reads.info.seq, info: reads.info, refPrices, meta, inventories: reads.inventories, orders: reads.orders, history };
+  }
+
+  private async readEngine(gameId: string): Promise<Pick<GameSnapshot, "info" | "inventories" | "orders">> {
+    const { engine } = this.deps.hub;
+    for (let attempt = 0; ; attempt++) {
+      const info = unwrap(await engine.gameInfo(gameId));
+      const ids = info.players.map((p) => p.playerId);
+      const [invs, orders] = await Promise.all([
+        Promise.all(ids.map((id) => engine.inventory(gameId, id))),
+        Promise.all(ids.map((id) => engine.orders(gameId, id))),
+      ]);
+      const seqNow = Number(await engine.client.get(K.seqKey(gameId)) ?? 0);
+      if (seqNow === info.seq || attempt >= 20) {
+        return {
+          info, inventories: invs.map(unwrap),
+          orders: orders.flatMap((r, i) => unwrap(r).orders.map((o) => ({ ...o, playerId: ids[i]! }))),
+        };
+      }
+    }
+  }
+
+  /** The round clock of a game (for rooms). */
+  async clock(gameId: string): Promise<ClockInfo> {
+    const rec = await this.store.get<GameSettings>(gameId);
+    return rec ? clockOf(rec, Date.now()) : { startedAt: 0, endsAt: 0, remainingMs: 0, durationMs: 0 };
+  }
+
+  /** Running time of the round so far, ms (0 before start). */
+  async elapsed(gameId: string): Promise<number> {
+    const rec = await this.store.get<GameSettings>(gameId);
+    return rec ? elapsedOf(rec, Date.now()) : 0;
+  }
+
+  // ---- internals ----
+
+  private async phaseFrom(gameId: string, from: string, to: "running" | "paused" | "ended") {
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    if (info.game.phase !== from) {
+      return { ok: false as const, code: "INVALID_PHASE_TRANSITION" as const, message: `the game is ${info.game.phase}, not ${from}` };
+    }
+    return this.deps.hub.setPhase(gameId, to);
+  }
+
+  /** After start/resume/restart: schedule the end, start bots, tell rooms. */
+  private async afterRunning(gameId: string, before: GameRecord<GameSettings>): Promise<void> {
+    const rec = (await this.store.get<GameSettings>(gameId)) ?? before;
+    this.arm(gameId, rec);
+    const stored = await this.store.players(gameId);
+    const specs = [...stored.values()].filter((p) => p.bot && p.botSpec).map((p) => p.botSpec as MarketBotSpec);
+    if (specs.length) this.startBots(gameId, rec, specs);
+    await this.publishClock(gameId);
+  }
+
+  private startBots(gameId: string, rec: GameRecord<GameSettings>, specs: MarketBotSpec[]): void {
+    const scenario = this.scenarioOf(gameId, rec.settings);
+    this.schedules.set(gameId, rec);
+    this.bots.start(gameId, scenario, specs, () => elapsedOf(this.schedules.get(gameId) ?? rec, Date.now()));
+  }
+
+  /** Writes schedule fields and keeps the in-memory copy the bots' clocks read. */
+  private async setSchedule(gameId: string, s: Partial<Schedule>): Promise<void> {
+    await this.store.setSchedule(gameId, s);
+    const cached = this.schedules.get(gameId);
+    if (cached) this.schedules.set(gameId, { ...cached, ...s });
+  }
+
+  private arm(gameId: string, rec: GameRecord<GameSettings>): void {
+    this.disarm(gameId);
+    if (!rec.durationMs) return;
+    const left = Math.max(0, rec.durationMs - elapsedOf(rec, Date.now()));
+    const t = setTimeout(() => {
+      this.timers.delete(gameId);
+      this.end(gameId).catch((err) => this.deps.log.error({ err, gameId }, "scheduled end failed"));
+    }, left);
+    t.unref();
+    this.timers.set(gameId, t);
+  }
+
+  private disarm(gameId: string): void {
+    const t = this.timers.get(gameId);
+    if (t) clearTimeout(t);
+    this.timers.delete(gameId);
+  }
+
+  private async publishClock(gameId: string): Promise<void> {
+    this.deps.hub.publishClock(gameId, await this.clock(gameId));
+  }
+
+  private scenarioByName(name: string): Scenario {
+    const sc = getScenario(name);
+    if (!sc) throw new ApiError("UNKNOWN_SCENARIO", `no scenario ${name}`);
+    return sc;
+  }
+
+  /** The game's scenario, or a flat one at each security's reference price (for bots). */
+  private scenarioOf(gameId: string, s: GameSettings): Scenario {
+    let sc = this.scenarios.get(gameId);
+    if (!sc) {
+      sc = s.scenario ? this.scenarioByName(s.scenario) : createScenario({
+        name: "flat", description: "constant reference prices", stepMs: 1000,
+        securities: s.securities.map((x) => ({
+          securityId: x.securityId, symbol: x.symbol, name: x.symbol, tickSize: x.tickSize, lotSize: x.lotSize, scale: x.scale,
+          path: [x.refPrice || Math.max(1, Math.round((x.bandLow + Math.min(x.bandHigh, x.bandLow * 10)) / 2))],
+          bandLow: x.bandLow, bandHigh: x.bandHigh,
+        })),
+      });
+      this.scenarios.set(gameId, sc);
+    }
+    return sc;
+  }
+
+  private botList(gameId: string, stored: Map<string, StoredPlayer>): BotInfo[] {
+    return [...stored].filter(([, p]) => p.bot).map(([id, p]) => ({
+      name: p.name, kind: p.botKind ?? "bot",
+      ...(this.bots.info(gameId, id) ?? { playerId: id, running: false, steps: 0, placed: 0, cancelled: 0, rejected: 0 }),
+    }));
+  }
+
+  private async summary(rec: GameRecord<GameSettings>, info: GameInfo, stored?: Map<string, StoredPlayer>): Promise<GameSummary> {
+    const players = stored ?? await this.store.players(rec.gameId);
+    const bots = [...players.values()].filter((p) => p.bot).length;
+    const c = clockOf(rec, Date.now());
+    return {
+      gameId: rec.gameId, name: rec.settings.name, phase: info.game.phase, joinCode: rec.joinCode, createdAt: rec.createdAt,
+      startedAt: rec.startedAt, endsAt: c.endsAt, remainingMs: c.remainingMs, durationSec: rec.settings.durationSec,
+      players: info.players.length - bots, bots, scenario: rec.settings.scenario, seq: info.seq,
+    };
+  }
+}
+
+/** Running time at `now`: accumulated + the current stretch. */
+export function elapsedOf(s: Schedule, now: number): number {
+  const stretch = s.resumedAt && !s.endedAt ? Math.max(0, now - s.resumedAt) : 0;
+  return s.elapsedMs + stretch;
+}
+
+/** Clock for rooms: endsAt only while running with a duration; remainingMs frozen otherwise. */
+export function clockOf(s: Schedule, now: number): ClockInfo {
+  const remainingMs = s.durationMs ? Math.max(0, s.durationMs - elapsedOf(s, now)) : 0;
+  const running = s.resumedAt > 0 && !s.endedAt;
+  return { startedAt: s.startedAt, endsAt: running && s.durationMs ? now + remainingMs : 0, remainingMs, durationMs: s.durationMs };
+}
+
+/** The game's securities: the body's, else the scenario's; refPrice defaults to the scenario's start price. */
+function resolveSecurities(body: z.output<typeof CreateGameBody>["securities"], scenario?: Scenario): GameSettings["securities"] {
+  const start = new Map((scenario?.securities ?? []).map((s) => [s.securityId, s.startPrice]));
+  const list: GameSecurity[] = body.length ? body : (scenario?.securities ?? []).map((s) => ({
+    securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize, lotSize: s.lotSize, scale: s.scale,
+    bandLow: s.bandLow, bandHigh: s.bandHigh, refPrice: s.startPrice,
+  }));
+  if (!list.length) throw new ApiError("INVALID_BODY", "a game needs securities or a scenario");
+  return list.map((s) => ({
+    securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize ?? "0.01", lotSize: s.lotSize ?? 1, scale: s.scale ?? 1,
+    bandLow: s.bandLow ?? 1, bandHigh: s.bandHigh ?? 1_000_000_000, shortLimit: s.shortLimit ?? 0, positionLimit: s.positionLimit ?? 0,
+    maxOrderQty: s.maxOrderQty ?? 0, refPrice: s.refPrice || start.get(s.securityId) || 0,
+  }));
+}
+
+function checkEndowment(e: GameSettings["endowment"], securities: GameSettings["securities"]): void {
+  const ids = new Set(securities.map((s) => s.securityId));
+  const bad = e.holdings.find((h) => !ids.has(h.securityId));
+  if (bad) throw new ApiError("INVALID_BODY", `endowment holds security ${bad.securityId}, which the game does not have`);
+}
+
+function stripRef(s: GameSettings["securities"][number]): SecurityInfo {
+  const { refPrice: _ref, ...rest } = s;
+  return rest;
+}
+
+const DEFAULT_INTERVAL: Record<string, number> = { market_maker: 250, noise: 400, momentum: 1000 };
+const DEFAULT_NAME: Record<string, string> = { market_maker: "Market maker", noise: "Noise trader", momentum: "Momentum trader" };
+
+/**
+ * Market-module bot specs for an API bot spec: ids "bot-<kind>-<hex>", interval params.intervalMs or the
+ * kind's default, endowment params.cash / params.holdings or sized from reference prices (a market maker
+ * holds 500 lots of each security and cash for 1,500 more; other kinds 50 lots (momentum 0) and cash for 200).
+ */
+function marketSpecs(spec: BotSpecOut, s: GameSettings): MarketBotSpec[] {
+  const { intervalMs, cash, holdings, ...params } = spec.params as { intervalMs?: number; cash?: number; holdings?: { securityId: number; qty: number }[] } & Record<string, unknown>;
+  const secs = s.securities.filter((x) => !spec.securityIds || spec.securityIds.includes(x.securityId));
+  const cashFor = (lots: number) => secs.reduce((n, x) => n + (x.refPrice || x.bandLow) * lots * x.scale, 0);
+  const lots = spec.kind === "market_maker" ? 500 : spec.kind === "momentum" ? 0 : 50;
+  return Array.from({ length: spec.count }, (_, i) => ({
+    playerId: `bot-${spec.kind.replace(/_/g, "")}-${randomBytes(4).toString("hex")}`,
+    name: `${spec.name ?? DEFAULT_NAME[spec.kind] ?? spec.kind} ${i + 1}`,
+    kind: spec.kind as MarketBotSpec["kind"],
+    intervalMs: Number.isInteger(intervalMs) && intervalMs! > 0 ? intervalMs! : DEFAULT_INTERVAL[spec.kind] ?? 500,
+    params: { ...params, ...(spec.securityIds ? { securityIds: spec.securityIds } : {}) } as MarketBotSpec["params"],
+    cash: typeof cash === "number" ? cash : cashFor(spec.kind === "market_maker" ? 1500 : 200),
+    holdings: holdings ?? (lots > 0 ? secs.map((x) => ({ securityId: x.securityId, qty: lots })) : []),
+  }));
+}

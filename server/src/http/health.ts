@@ -1,0 +1,55 @@
+/**
+ * Health of the process's dependencies for GET /health: Valkey (PING), PostgreSQL (SELECT 1) and the
+ * persister's lag (age of the oldest event not yet in PostgreSQL, ms). status: "ok"; "degraded" when
+ * the lag exceeds `maxLagMs` (default 10 s) or is unknown; "down" when Valkey or PostgreSQL fails
+ * (HTTP 503). Each probe times out after 2 s.
+ */
+import { sql } from "kysely";
+import type { Redis } from "iovalkey";
+import type { Db } from "../persistence/db.ts";
+import type { PersisterPort } from "../game/service.ts";
+
+export interface Probe { ok: boolean; ms: number; error?: string }
+export interface Health {
+  status: "ok" | "degraded" | "down";
+  valkey: Probe;
+  postgres: Probe;
+  persister: { running: boolean; lagMs: number | null };
+  uptimeSec: number;
+}
+
+const TIMEOUT_MS = 2000;
+
+export class HealthCheck {
+  constructor(private readonly valkey: Redis, private readonly db?: Db, private readonly persister?: PersisterPort, private readonly maxLagMs = 10_000) {}
+
+  async check(): Promise<Health> {
+    const [valkey, postgres, lagMs] = await Promise.all([
+      probe(() => this.valkey.ping()),
+      this.db ? probe(() => sql`SELECT 1`.execute(this.db!)) : Promise.resolve({ ok: false, ms: 0, error: "not configured" }),
+      this.persister ? withTimeout(this.persister.lagMs()).catch(() => null) : Promise.resolve(null),
+    ]);
+    const down = !valkey.ok || !postgres.ok;
+    const degraded = lagMs === null || lagMs > this.maxLagMs;
+    return {
+      status: down ? "down" : degraded ? "degraded" : "ok", valkey, postgres,
+      persister: { running: Boolean(this.persister), lagMs }, uptimeSec: Math.round(process.uptime()),
+    };
+  }
+}
+
+async function probe(fn: () => Promise<unknown>): Promise<Probe> {
+  const t = Date.now();
+  try {
+    await withTimeout(fn());
+    return { ok: true, ms: Date.now() - t };
+  } catch (err) {
+    return { ok: false, ms: Date.now() - t, error: (err as Error).message };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error("timeout")), TIMEOUT_MS); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

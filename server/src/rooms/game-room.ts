@@ -1,0 +1,342 @@
+/**
+ * GameRoom: one room per game, room id = game id. Clients join with `joinOrCreate("game", { gameId })`
+ * and a Bearer token (`sdk.auth.token`): a player token from POST /api/join, the admin token (read-only,
+ * sees every player's private state), or none with `{ observer: true }` (read-only, public state only)
+ * when the game allows observers.
+ *
+ * On create the room reads a consistent snapshot of the game (engine + trade history, see
+ * GameService.snapshot), so a restarted server resumes the same book, orders and inventories. From then
+ * on it applies the events of every command of its game (GameHub) strictly in seq order: batches that
+ * arrive early wait, gaps are filled from the event stream, and an event that does not fit triggers a
+ * rebuild from a fresh snapshot. The state is thus a replay of the log (GameModel -> StateMirror).
+ *
+ * Messages: "place", "cancel", "cancel-all", "amend" (shared/src/messages.ts). Each is validated with
+ * zod; the reply (`room.request()` response, or a "reply" message after `room.send()`) is a CommandAck
+ * or a CommandError with a code. A bad message changes nothing and never closes the connection.
+ *
+ * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id,
+ * view and identity; the player's orders stay on the book either way.
+ */
+import { CloseCode, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
+import { StateView } from "@colyseus/schema";
+import {
+  GameState, PlayerState, REPLY_MESSAGE, ROOM_COMMANDS, RoomJoinOptions, RoomMessageSchemas, zodIssues,
+  type AnyErrorCode, type CommandError, type CommandReply, type EngineEvent, type Rejection, type RoomCommand,
+} from "@marketroom/shared";
+import type { Config, Logger } from "../config.ts";
+import type { Metrics } from "../metrics.ts";
+import type { GameService } from "../game/service.ts";
+import type { ClockInfo } from "../game/hub.ts";
+import { GameModel } from "../game/model.ts";
+import { StateMirror } from "./mirror.ts";
+import { Sequencer } from "./sequencer.ts";
+
+/** What a GameRoom needs from the process. */
+export interface RoomContext { service: GameService; config: Config; metrics: Metrics; log: Logger }
+
+/** A session's identity, from onAuth. */
+export interface SessionAuth { role: "player" | "admin" | "observer"; gameId: string; playerId?: string }
+
+interface SessionData { counted: boolean }
+type GameClient = Client<{ auth: SessionAuth; userData: SessionData }>;
+
+const GAP_WAIT_MS = 100;
+const VALUATION_MS = 250;
+
+/**
+ * Checks a join: options `{ gameId, observer? }`, the game exists, the token is the admin's or a player
+ * token of this game, or absent for an observer. Throws ServerError 400 / 401 / 403 / 404.
+ */
+export async function authorizeJoin(ctx: RoomContext, token: string | undefined, options: unknown): Promise<SessionAuth> {
+  const o = RoomJoinOptions.safeParse(options);
+  if (!o.success) throw new ServerError(400, "join options must be { gameId, observer? }");
+  const { gameId } = o.data;
+  const rec = await ctx.service.store.get<{ allowObservers: boolean }>(gameId);
+  if (!rec) throw new ServerError(404, `no game ${gameId}`);
+  const who = ctx.service.authenticate(token);
+  if (who?.role === "admin") return { role: "admin", gameId };
+  if (who?.role === "player") {
+    if (who.gameId !== gameId) throw new ServerError(403, "this token is for another game");
+    return { role: "player", gameId, playerId: who.playerId };
+  }
+  if (token) throw new ServerError(401, "invalid token");
+  if (o.data.observer && rec.settings.allowObservers) return { role: "observer", gameId };
+  throw new ServerError(401, "a player or admin token is required");
+}
+
+/** The room class bound to a process context (static onAuth has no instance to read it from). */
+export function defineGameRoom(ctx: RoomContext) {
+  return class BoundGameRoom extends GameRoom {
+    protected override readonly ctx = ctx;
+    static override onAuth(token: string, options: unknown, _context: AuthContext): Promise<SessionAuth> {
+      return authorizeJoin(ctx, token, options);
+    }
+  };
+}
+
+export abstract class GameRoom extends Room<{ state: GameState; client: GameClient }> {
+  protected abstract readonly ctx: RoomContext;
+  override state = new GameState();
+  private gameId = "";
+  private model!: GameModel;
+  private mirror!: StateMirror;
+  private seq = new Sequencer(0);
+  /** Event batches received while a snapshot is being read. */
+  private pending: EngineEvent[][] | null = [];
+  private unsubscribe?: () => void;
+  private gapTimer?: Delayed;
+  private rebuilding?: Promise<void>;
+  private readonly sessions = new Map<string, number>();
+
+  override async onCreate(options: unknown): Promise<void> {
+    const o = RoomJoinOptions.safeParse(options);
+    if (!o.success) throw new ServerError(400, "room options must be { gameId }");
+    this.gameId = o.data.gameId;
+    this.roomId = this.gameId;
+    this.patchRate = this.ctx.config.patchRateMs;
+    this.unsubscribe = this.ctx.service.hub.subscribe(this.gameId, {
+      onEvents: (events) => this.onEvents(events),
+      onClock: (clock) => this.setClock(clock),
+    });
+    try {
+      await this.hydrate();
+    } catch (err) {
+      this.unsubscribe();
+      const code = (err as { code?: string }).code;
+      throw code === "UNKNOWN_GAME" ? new ServerError(404, `no game ${this.gameId}`) : err;
+    }
+    for (const type of ROOM_COMMANDS) this.onMessage(type, (client, body, mctx) => this.command(client as GameClient, type, body, mctx?.id));
+    this.onMessage("*", (client, type, body) => this.reply(client as GameClient,
+      error(String(type), refOf(body), "UNKNOWN_MESSAGE", `no message type ${String(type)} (${ROOM_COMMANDS.join(", ")})`)));
+    this.clock.setInterval(() => this.tick(), VALUATION_MS);
+    this.ctx.metrics.rooms.inc();
+    this.ctx.log.info({ gameId: this.gameId, seq: this.model.seq }, "room created");
+  }
+
+  override onJoin(client: GameClient): void {
+    const auth = client.auth!;
+    if (auth.gameId !== this.gameId) throw new ServerError(403, "this token is for another game");
+    client.view = new StateView();
+    if (auth.role === "player") {
+      const ps = this.state.players.get(auth.playerId!);
+      if (!ps) throw new ServerError(404, `no player ${auth.playerId} in ${this.gameId}`);
+      addPrivate(client.view, ps);
+    } else if (auth.role === "admin") {
+      this.state.players.forEach((ps) => addPrivate(client.view!, ps));
+    }
+    client.userData = { counted: false };
+    this.connected(client, true);
+  }
+
+  override async onDrop(client: GameClient, code?: number): Promise<void> {
+    this.connected(client, false);
+    if (code === CloseCode.SERVER_SHUTDOWN || this.ctx.config.reconnectGraceSec === 0) return;
+    try {
+      await this.allowReconnection(client, this.ctx.config.reconnectGraceSec);
+    } catch {
+      // grace period over: onLeave follows
+    }
+  }
+
+  override onReconnect(client: GameClient): void {
+    this.connected(client, true);
+  }
+
+  override onLeave(client: GameClient): void {
+    this.connected(client, false);
+    client.view?.dispose?.();
+  }
+
+  override onDispose(): void {
+    this.unsubscribe?.();
+    this.ctx.service.attachModel(this.gameId, null);
+    this.ctx.metrics.rooms.dec();
+  }
+
+  override onUncaughtException(err: Error, method: string): void {
+    this.ctx.log.error({ err, method, gameId: this.gameId }, "room error");
+  }
+
+  // ---- state ----
+
+  /** Reads a snapshot, rebuilds the model, then applies what arrived meanwhile. */
+  private async hydrate(): Promise<void> {
+    this.pending = [];
+    try {
+      const snap = await this.ctx.service.snapshot(this.gameId);
+      const model = GameModel.fromSnapshot(this.gameId, snap);
+      if (this.mirror) this.mirror.rebind(model); else this.mirror = new StateMirror(this.state, model);
+      this.model = model;
+      this.seq.reset(snap.seq);
+      this.ctx.service.attachModel(this.gameId, model);
+      this.setClock(await this.ctx.service.clock(this.gameId));
+    } finally {
+      const waiting = this.pending ?? [];
+      this.pending = null;
+      if (this.model) {
+        this.flush();
+        for (const batch of waiting) this.onEvents(batch);
+      }
+    }
+  }
+
+  /** Applies a batch in seq order (see Sequencer); rebuilds when the model finds an inconsistency. */
+  private onEvents(events: EngineEvent[]): void {
+    if (this.pending) { this.pending.push(events); return; }
+    const ready = this.seq.push(events);
+    for (const e of ready) this.model.apply(e);
+    if (this.model.broken) {
+      this.ctx.log.warn({ gameId: this.gameId, why: this.model.broken }, "room state out of step; rebuilding");
+      this.rebuild();
+      return;
+    }
+    if (ready.length) this.flush();
+    if (this.seq.firstWaiting() !== null) this.scheduleGapFill();
+  }
+
+  private flush(): void {
+    for (const ps of this.mirror.sync()) this.showToAdmins(ps);
+  }
+
+  private scheduleGapFill(): void {
+    if (this.gapTimer) return;
+    this.gapTimer = this.clock.setTimeout(() => {
+      this.gapTimer = undefined;
+      this.fillGap().catch((err) => { this.ctx.log.error({ err, gameId: this.gameId }, "gap fill failed"); this.rebuild(); });
+    }, GAP_WAIT_MS);
+  }
+
+  /** Reads the missing events from the stream; rebuilds when they were trimmed. */
+  private async fillGap(): Promise<void> {
+    const first = this.seq.firstWaiting();
+    if (first === null || this.pending) return;
+    const from = this.seq.last + 1;
+    const events = await this.ctx.service.hub.engine.events(this.gameId, from, first - 1);
+    if (events.length === first - from) this.onEvents(events); else this.rebuild();
+  }
+
+  private rebuild(): void {
+    this.rebuilding ??= this.hydrate()
+      .catch((err) => this.ctx.log.error({ err, gameId: this.gameId }, "room rebuild failed"))
+      .finally(() => { this.rebuilding = undefined; });
+  }
+
+  private setClock(c: ClockInfo): void {
+    this.state.clock.assign({ ...c, now: Date.now() });
+  }
+
+  /** Every 250 ms: valuation when it changed; the clock's now and remaining time. */
+  private tick(): void {
+    if (this.mirror.valuationPending) this.mirror.syncValuation();
+    const clock = this.state.clock;
+    const now = Date.now();
+    if (now - clock.now >= 1000) {
+      clock.now = now;
+      if (clock.endsAt) clock.remainingMs = Math.max(0, clock.endsAt - now);
+    }
+  }
+
+  private showToAdmins(ps: PlayerState): void {
+    for (const c of this.clients) if (c.auth?.role === "admin" && c.view) addPrivate(c.view, ps);
+  }
+
+  /** Counts a player's connected sessions and the clients gauge; flips PlayerState.connected. */
+  private connected(client: GameClient, up: boolean): void {
+    const data = client.userData;
+    if (!data || data.counted === up) return;
+    data.counted = up;
+    this.ctx.metrics.clients.inc(up ? 1 : -1);
+    const pid = client.auth?.playerId;
+    if (!pid) return;
+    const n = (this.sessions.get(pid) ?? 0) + (up ? 1 : -1);
+    this.sessions.set(pid, Math.max(0, n));
+    const ps = this.state.players.get(pid);
+    if (ps) ps.connected = n > 0;
+  }
+
+  // ---- commands ----
+
+  /** Runs a command and replies; never throws. `requestId` is undefined for send() (reply by message). */
+  private async command(client: GameClient, type: RoomCommand, body: unknown, requestId: number | undefined): Promise<CommandReply> {
+    const ref = refOf(body);
+    let reply: CommandReply;
+    try {
+      reply = await this.execute(client, type, body, ref);
+    } catch (err) {
+      this.ctx.log.error({ err, gameId: this.gameId, type }, "command failed");
+      reply = error(type, ref, "INTERNAL_ERROR", "the command failed on the server");
+    }
+    if (!reply.ok) this.countRoomReject(type, reply.code);
+    if (requestId === undefined) this.reply(client, reply);
+    return reply;
+  }
+
+  /** The reply to a command sent with room.send(). */
+  private reply(client: GameClient, reply: CommandReply): void {
+    client.send(REPLY_MESSAGE, reply);
+  }
+
+  private async execute(client: GameClient, type: RoomCommand, body: unknown, ref: string | undefined): Promise<CommandReply> {
+    const auth = client.auth!;
+    if (auth.role !== "player") return error(type, ref, "READ_ONLY", `${auth.role} sessions cannot trade`);
+    const parsed = RoomMessageSchemas[type].safeParse(body);
+    if (!parsed.success) {
+      return { ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError), issues: zodIssues(parsed.error) };
+    }
+    const { hub } = this.ctx.service;
+    const g = this.gameId;
+    const pid = auth.playerId!;
+    switch (type) {
+      case "place": {
+        const { ref: _r, ...order } = RoomMessageSchemas.place.parse(body);
+        const r = await hub.place(g, pid, order);
+        return r.ok ? { ok: true, type, ref, seq: r.lastSeq, order: r.order, fills: r.fills, ...(r.duplicate ? { duplicate: true } : {}) } : rejected(type, ref, r);
+      }
+      case "cancel": {
+        const m = RoomMessageSchemas.cancel.parse(body);
+        const r = await hub.cancel(g, pid, m.securityId, m.orderId);
+        return r.ok ? { ok: true, type, ref, seq: r.lastSeq, cancelled: r.cancelled } : rejected(type, ref, r);
+      }
+      case "cancel-all": {
+        const m = RoomMessageSchemas["cancel-all"].parse(body);
+        const r = await hub.cancelAll(g, pid, m.securityId);
+        return r.ok ? { ok: true, type, ref, seq: r.lastSeq, cancelledOrderIds: r.cancelledOrderIds, truncated: r.truncated } : rejected(type, ref, r);
+      }
+      case "amend": {
+        const { ref: _r, ...a } = RoomMessageSchemas.amend.parse(body);
+        const r = await hub.amend(g, pid, a);
+        return r.ok
+          ? { ok: true, type, ref, seq: r.lastSeq, amended: r.amended, fills: r.fills, ...(r.order ? { order: r.order } : {}) }
+          : rejected(type, ref, r);
+      }
+    }
+  }
+
+  /** Engine rejections are counted by the hub; room-level ones here. */
+  private countRoomReject(type: string, code: AnyErrorCode): void {
+    if (code === "INVALID_MESSAGE" || code === "READ_ONLY" || code === "INTERNAL_ERROR" || code === "UNKNOWN_MESSAGE") {
+      this.ctx.metrics.rejects.inc({ command: type, code });
+    }
+  }
+}
+
+/** Shows a player's private fields, and the orders, positions and fills added later, to a view. */
+function addPrivate(view: StateView, ps: PlayerState): void {
+  view.add(ps);
+  view.subscribe(ps.positions);
+  view.subscribe(ps.orders);
+  view.subscribe(ps.fills);
+}
+
+function refOf(body: unknown): string | undefined {
+  const ref = (body as { ref?: unknown } | null)?.ref;
+  return typeof ref === "string" && ref.length <= 64 ? ref : undefined;
+}
+
+function error(type: string, ref: string | undefined, code: AnyErrorCode, message: string): CommandReply {
+  return { ok: false, type, ...(ref !== undefined ? { ref } : {}), code, message };
+}
+
+function rejected(type: string, ref: string | undefined, r: Rejection): CommandReply {
+  return error(type, ref, r.code, r.message);
+}

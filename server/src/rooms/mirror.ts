@@ -1,0 +1,146 @@
+/**
+ * StateMirror: copies what changed in a GameModel (its `dirty` sets) into the room's Colyseus state, in
+ * place (existing schema instances are updated, not replaced, so StateViews stay valid and patches stay
+ * small). Book levels are the model's top BOOK_DEPTH per side; trades and own fills are appended by seq.
+ * Valuation (equity, P&L, leaderboard) is recomputed by `syncValuation`, which the room throttles.
+ */
+import {
+  BOOK_DEPTH, FillState, GameState, LeaderEntry, Level, OrderState, PlayerState, PositionState, SecurityState, Trade,
+} from "@marketroom/shared";
+import type { ArraySchema, MapSchema } from "@colyseus/schema";
+import type { GameModel, OrderModel, PlayerModel, SecurityModel } from "../game/model.ts";
+
+export class StateMirror {
+  /** Valuation changed since the last syncValuation. */
+  valuationPending = true;
+
+  constructor(private readonly state: GameState, private model: GameModel) {}
+
+  /** Switches to a rebuilt model (everything is re-synced on the next sync). */
+  rebind(model: GameModel): void {
+    this.model = model;
+    model.dirty.all = true;
+  }
+
+  /** Applies the model's dirty parts to the state; returns players that appeared. */
+  sync(): PlayerState[] {
+    const { model, state } = this;
+    const d = model.dirty;
+    state.seq = model.seq;
+    if (d.all || d.game) { state.gameId = model.gameId; state.name = model.name; state.phase = model.phase; }
+    const secIds = d.all ? [...model.securities.keys()] : new Set([...d.securities, ...d.books]);
+    for (const sid of secIds) this.syncSecurity(sid, d.all || d.securities.has(sid), d.all || d.books.has(sid), d.all);
+    const added: PlayerState[] = [];
+    const pids = d.all ? [...model.players.keys()] : d.players;
+    for (const pid of pids) {
+      const created = this.syncPlayer(model.players.get(pid)!, d.all);
+      if (created) added.push(created);
+    }
+    if (d.all) this.dropMissing();
+    if (d.valuation || d.all) this.valuationPending = true;
+    d.clear();
+    return added;
+  }
+
+  /** Recomputes every player's equity and P&L and the leaderboard. */
+  syncValuation(): void {
+    const rows = this.model.leaderboard();
+    const board = this.state.leaderboard;
+    rows.forEach((r, i) => {
+      let e = board[i];
+      if (!e) { e = new LeaderEntry(); board.push(e); }
+      if (e.rank !== r.rank) e.rank = r.rank;
+      if (e.playerId !== r.playerId) e.playerId = r.playerId;
+      if (e.name !== r.name) e.name = r.name;
+      if (e.bot !== r.bot) e.bot = r.bot;
+      if (e.equity !== r.equity) e.equity = r.equity;
+      if (e.pnl !== r.pnl) e.pnl = r.pnl;
+      const ps = this.state.players.get(r.playerId);
+      if (ps) { if (ps.equity !== r.equity) ps.equity = r.equity; if (ps.pnl !== r.pnl) ps.pnl = r.pnl; }
+    });
+    while (board.length > rows.length) board.pop();
+    this.valuationPending = false;
+  }
+
+  private syncSecurity(sid: number, fields: boolean, book: boolean, full: boolean): void {
+    const sec = this.model.securities.get(sid);
+    if (!sec) return;
+    const key = String(sid);
+    let st = this.state.securities.get(key);
+    if (!st) { st = new SecurityState(); this.state.securities.set(key, st); full = fields = book = true; }
+    if (fields) this.syncSecurityFields(st, sec, full);
+    if (book) {
+      syncLevels(st.bids, this.model.topLevels(sid, "buy", BOOK_DEPTH));
+      syncLevels(st.asks, this.model.topLevels(sid, "sell", BOOK_DEPTH));
+    }
+  }
+
+  private syncSecurityFields(st: SecurityState, sec: SecurityModel, full: boolean): void {
+    const i = sec.info;
+    st.assign({
+      securityId: i.securityId, symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, scale: i.scale, refPrice: sec.refPrice,
+      lastPrice: sec.lastPrice, high: sec.high, low: sec.low, volume: sec.volume, turnover: sec.turnover, tradeCount: sec.tradeCount,
+    });
+    if (full) st.trades.clear();
+    const after = st.trades.length ? st.trades[st.trades.length - 1]!.seq : 0;
+    for (const t of sec.trades) if (t.seq > after) st.trades.push(new Trade().assign(t));
+    while (st.trades.length > sec.trades.length) st.trades.shift();
+  }
+
+  /** Returns the PlayerState when it was created. */
+  private syncPlayer(p: PlayerModel, full: boolean): PlayerState | null {
+    let ps = this.state.players.get(p.playerId);
+    const created = !ps;
+    if (!ps) { ps = new PlayerState(); ps.playerId = p.playerId; this.state.players.set(p.playerId, ps); }
+    if (ps.name !== p.name) ps.name = p.name;
+    if (ps.bot !== p.bot) ps.bot = p.bot;
+    if (ps.cash !== p.cash) ps.cash = p.cash;
+    if (ps.cashLocked !== p.cashLocked) ps.cashLocked = p.cashLocked;
+    for (const [sid, pos] of p.positions) {
+      const k = String(sid);
+      let s = ps.positions.get(k);
+      if (!s) { s = new PositionState(); s.securityId = sid; ps.positions.set(k, s); }
+      if (s.qty !== pos.qty) s.qty = pos.qty;
+      if (s.locked !== pos.locked) s.locked = pos.locked;
+      if (s.openBuy !== pos.openBuy) s.openBuy = pos.openBuy;
+    }
+    syncOrders(ps.orders, p.orders);
+    if (full) ps.fills.clear();
+    const after = ps.fills.length ? ps.fills[ps.fills.length - 1]!.seq : 0;
+    for (const f of p.fills) if (f.seq > after) ps.fills.push(new FillState().assign(f));
+    while (ps.fills.length > p.fills.length) ps.fills.shift();
+    return created ? ps : null;
+  }
+
+  private dropMissing(): void {
+    for (const k of [...this.state.securities.keys()]) if (!this.model.securities.has(Number(k))) this.state.securities.delete(k);
+    for (const k of [...this.state.players.keys()]) if (!this.model.players.has(k)) this.state.players.delete(k);
+  }
+}
+
+function syncLevels(list: ArraySchema<Level>, levels: { price: number; amount: number; total: number; orders: number }[]): void {
+  levels.forEach((l, i) => {
+    const cur = list[i];
+    if (!cur) { list.push(new Level().assign(l)); return; }
+    if (cur.price !== l.price) cur.price = l.price;
+    if (cur.amount !== l.amount) cur.amount = l.amount;
+    if (cur.total !== l.total) cur.total = l.total;
+    if (cur.orders !== l.orders) cur.orders = l.orders;
+  });
+  while (list.length > levels.length) list.pop();
+}
+
+function syncOrders(states: MapSchema<OrderState>, orders: Map<string, OrderModel>): void {
+  for (const k of [...states.keys()]) if (!orders.has(k)) states.delete(k);
+  for (const [k, o] of orders) {
+    const s = states.get(k);
+    if (!s) {
+      states.set(k, new OrderState().assign({
+        orderId: o.orderId, securityId: o.securityId, side: o.side, price: o.price, qty: o.qty, amount: o.amount,
+        clientOrderId: o.clientOrderId, ts: o.ts,
+      }));
+    } else if (s.amount !== o.amount) {
+      s.amount = o.amount;
+    }
+  }
+}

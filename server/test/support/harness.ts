@@ -1,0 +1,114 @@
+/**
+ * One game server per test process (Colyseus' matchmaker is a singleton and @colyseus/testing listens
+ * on port 2568), shared by the room and HTTP tests, against the real Valkey (VALKEY_URL) and PostgreSQL
+ * (DATABASE_URL, migrated here), with a persister on the default game registry. Clients are real SDK
+ * clients over WebSockets.
+ *
+ *   harness()                        boots once; { app, base, valkey, db, admin }
+ *   api(h, method, path, body?, token?)  fetch JSON: { status, body }
+ *   createGame(h, overrides?)        POST /api/games with one security (id 1, "ACME") and an endowment
+ *   join(h, code, name)              POST /api/join -> JoinReply
+ *   connect(h, gameId, token?, opts?) an SDK room of the game (token: player or admin; none = observer)
+ *   connectAt(base, ...)             the same against another server
+ *   waitFor(fn, what, ms?)           polls fn() until truthy
+ */
+import { WebSocket } from "ws";
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+import { Redis } from "iovalkey";
+import { boot, type ColyseusTestServer } from "@colyseus/testing";
+import { Client, type Room } from "@colyseus/sdk";
+import type { CreateGameBody, GameState, JoinReply } from "@marketroom/shared";
+import { createApp, type App } from "../../src/app.ts";
+import { createLogger, loadConfig } from "../../src/config.ts";
+import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
+import { migrate } from "../../src/persistence/migrate.ts";
+import { Persister, writeRoundResults } from "../../src/persistence/persister.ts";
+import type { GameDetail } from "../../src/game/service.ts";
+
+export interface Harness { app: App; colyseus: ColyseusTestServer; base: string; valkey: Redis; db: Db; admin: string; persister: Persister }
+
+let booted: Promise<Harness> | undefined;
+
+/** The shared server, booted on first use. */
+export function harness(): Promise<Harness> {
+  booted ??= start();
+  return booted;
+}
+
+async function start(): Promise<Harness> {
+  const valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 });
+  const pool = createPool(process.env.DATABASE_URL, 4);
+  await migrate(pool);
+  const db = createDb(pool);
+  const config = { ...loadConfig({}), reconnectGraceSec: 5, patchRateMs: 20 };
+  const persister = new Persister(valkey, db, { blockMs: 50, refreshMs: 100 });
+  persister.start().catch(() => {});
+  const app = await createApp({
+    config, log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"), valkey, db, persister,
+    results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
+  });
+  const colyseus = await boot(app.server);
+  return { app, colyseus, base: "http://127.0.0.1:2568", valkey, db, admin: app.service.admin, persister };
+}
+
+/** A JSON request; resolves with the status and the parsed body (null when empty). */
+export async function api(h: Harness, method: string, path: string, body?: unknown, token?: string | null, raw?: string): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined || raw !== undefined) headers["content-type"] = "application/json";
+  const auth = token === undefined ? h.admin : token;
+  if (auth) headers.authorization = `Bearer ${auth}`;
+  const res = await fetch(h.base + path, { method, headers, body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+let n = 0;
+/** A fresh game id. */
+export function gameId(prefix = "rt"): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++n}`;
+}
+
+/** Creates a game (one security ACME, id 1, ref 100 ticks; 100,000 cash and 100 lots per player). */
+export async function createGame(h: Harness, overrides: Partial<CreateGameBody> = {}): Promise<GameDetail> {
+  const body: CreateGameBody = {
+    gameId: gameId(), name: "test game",
+    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+    endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
+    ...overrides,
+  };
+  const r = await api(h, "POST", "/api/games", body);
+  if (r.status !== 201) throw new Error(`create game: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as GameDetail;
+}
+
+export async function join(h: Harness, code: string, name: string): Promise<JoinReply> {
+  const r = await api(h, "POST", "/api/join", { code, name }, null);
+  if (r.status !== 201) throw new Error(`join: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as JoinReply;
+}
+
+/** Joins the game's room over WebSockets; waits for the first full state. */
+export function connect(h: Harness, gameId: string, token?: string, opts: Record<string, unknown> = {}): Promise<Room<any, GameState>> {
+  return connectAt(h.base, gameId, token, opts);
+}
+
+/** connect() against any server base URL. */
+export async function connectAt(base: string, gameId: string, token?: string, opts: Record<string, unknown> = {}): Promise<Room<any, GameState>> {
+  const sdk = new Client(base);
+  if (token) sdk.auth.token = token;
+  const room = await sdk.joinOrCreate<GameState>("game", { gameId, ...opts });
+  await waitFor(() => room.state && (room.state as GameState).gameId === gameId, "first state");
+  return room;
+}
+
+/** Polls `fn` every 10 ms until it returns a truthy value; throws after `ms`. */
+export async function waitFor<T>(fn: () => T, what: string, ms = 5000): Promise<NonNullable<T>> {
+  const until = Date.now() + ms;
+  for (;;) {
+    let v: T | undefined;
+    try { v = fn(); } catch { v = undefined; }
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

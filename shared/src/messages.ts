@@ -1,0 +1,218 @@
+/**
+ * Zod schemas of the game room's messages and replies and of the HTTP API's bodies, with the types
+ * inferred from them. The server validates every incoming message and body with these schemas; the
+ * client may use them to build requests. Units as everywhere: price in ticks, qty in lots, cash in minor
+ * units, times in ms since the epoch (see units.ts).
+ *
+ * Room messages (client -> server): "place", "cancel", "cancel-all", "amend". Each may carry `ref`, a
+ * client-chosen string echoed in the reply. Sent with `room.request(type, body)`, the reply is the
+ * request's response; sent with `room.send(type, body)`, the reply arrives as a "reply" message.
+ * A reply is `{ ok: true, ... }` (CommandAck) or `{ ok: false, code, message }` (CommandError); an error
+ * changes nothing and the connection stays open.
+ */
+import { z } from "zod";
+import { ERROR_CODES, type ErrorCode } from "./errors.ts";
+import {
+  AmendOrder, CancelAll, CancelOrder, GameId, MAX_PRICE_TICKS, MAX_QTY_LOTS, PlaceOrder, PlayerId, SecurityConfig,
+  SecurityId, StpMode, type FillEvent, type OrderSummary,
+} from "./engine.ts";
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const Ref = z.string().min(1).max(64).optional();
+
+// ---- room messages ----
+
+/** Names of the room's command messages. */
+export const ROOM_COMMANDS = ["place", "cancel", "cancel-all", "amend"] as const;
+export type RoomCommand = (typeof ROOM_COMMANDS)[number];
+/** Name of the message that carries replies to commands sent with `room.send()`. */
+export const REPLY_MESSAGE = "reply";
+
+export const PlaceMessage = PlaceOrder.extend({ ref: Ref });
+export const CancelMessage = CancelOrder.extend({ ref: Ref });
+export const CancelAllMessage = CancelAll.extend({ ref: Ref });
+export const AmendMessage = AmendOrder.extend({ ref: Ref });
+export type PlaceMessage = z.input<typeof PlaceMessage>;
+export type CancelMessage = z.input<typeof CancelMessage>;
+export type CancelAllMessage = z.input<typeof CancelAllMessage>;
+export type AmendMessage = z.input<typeof AmendMessage>;
+
+/** Schema of each room command's body. */
+export const RoomMessageSchemas = {
+  place: PlaceMessage,
+  cancel: CancelMessage,
+  "cancel-all": CancelAllMessage,
+  amend: AmendMessage,
+} as const;
+
+/**
+ * Error codes beyond the engine's (errors.ts): room and HTTP failures. Stable, like the engine's.
+ * INVALID_MESSAGE: a room message failed its schema; UNKNOWN_MESSAGE: no such message type;
+ * READ_ONLY: an admin or observer session sent a command; INVALID_BODY / INVALID_QUERY: an HTTP body or
+ * query failed its schema; UNAUTHORIZED: missing or bad token; FORBIDDEN: a valid token that may not do
+ * this; NOT_FOUND: no such route or resource; UNKNOWN_JOIN_CODE; UNKNOWN_BOT; UNKNOWN_SCENARIO;
+ * UNAVAILABLE: a dependency is down; INTERNAL_ERROR: a bug (logged on the server).
+ */
+export const API_ERROR_CODES = [
+  "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
+  "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+/** Every code a room reply or an HTTP error may carry. */
+export type AnyErrorCode = ErrorCode | ApiErrorCode;
+export const ALL_ERROR_CODES: readonly AnyErrorCode[] = [...ERROR_CODES, ...API_ERROR_CODES];
+
+const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
+  INVALID_BODY: 400, INVALID_QUERY: 400, INVALID_MESSAGE: 400, UNKNOWN_MESSAGE: 400, INVALID_ARGUMENT: 400,
+  UNAUTHORIZED: 401, FORBIDDEN: 403, READ_ONLY: 403, NOT_OWNER: 403,
+  NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
+  UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400,
+  GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409,
+  INTERNAL_ERROR: 500, UNAVAILABLE: 503,
+};
+
+/** HTTP status of an error code: the table above; other engine rule rejections are 422. */
+export function httpStatusOf(code: AnyErrorCode): number {
+  return HTTP_STATUS[code] ?? 422;
+}
+
+/** A successful command: `seq` is the last event sequence number the command logged (0 if none). */
+export interface CommandAck {
+  ok: true;
+  type: RoomCommand;
+  ref?: string;
+  seq: number;
+  /** place, and amend when it replaced the order: what became of the (new) order. */
+  order?: OrderSummary;
+  /** place / amend: the fills of this command, in order. */
+  fills?: FillEvent[];
+  /** place: true when a retry with the same clientOrderId returned the first result. */
+  duplicate?: boolean;
+  /** cancel: the order taken off the book. */
+  cancelled?: { orderId: number; securityId: number; side: "buy" | "sell"; price: number; qty: number };
+  /** cancel-all: the orders cancelled; `truncated` when more remain (send it again). */
+  cancelledOrderIds?: { securityId: number; orderId: number }[];
+  truncated?: boolean;
+  /** amend: the order id amended, its new open qty and whether it kept its time priority. */
+  amended?: { orderId: number; qty: number; priorityKept: boolean };
+}
+
+/** A rejected or malformed command: nothing changed. */
+export interface CommandError {
+  ok: false;
+  type: string;
+  ref?: string;
+  code: AnyErrorCode;
+  message: string;
+  /** INVALID_MESSAGE: the schema issues (path and message). */
+  issues?: { path: string; message: string }[];
+}
+
+export type CommandReply = CommandAck | CommandError;
+
+// ---- HTTP bodies ----
+
+/** The engine rules of a new game (shared GameConfig without the name). */
+export const GameRules = z.object({
+  stp: StpMode.default("cancel_incoming"),
+  maxMatches: int(1, 100_000).default(1000),
+  allowShort: z.boolean().default(false),
+  protectionBps: int(1, 10_000).default(500),
+});
+
+/** A security of a new game: the engine's SecurityConfig plus a reference price used before trades. */
+export const GameSecurity = SecurityConfig.extend({
+  /** Valuation price (ticks) before the first trade; 0 = value holdings at 0 until then. */
+  refPrice: int(0, MAX_PRICE_TICKS).default(0),
+});
+export type GameSecurity = z.input<typeof GameSecurity>;
+
+/** What every player gets on joining. */
+export const Endowment = z.object({
+  cash: int(0, 1e15),
+  holdings: z.array(z.object({ securityId: SecurityId, qty: int(0, MAX_QTY_LOTS) })).max(100).default([]),
+});
+export type Endowment = z.input<typeof Endowment>;
+
+/** A bot to run in a game; `kind` and `params` are interpreted by the market module's bot runner. */
+export const BotSpec = z.object({
+  kind: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  /** How many bots of this kind (each its own player). */
+  count: int(1, 200).default(1),
+  /** Securities it trades; all when omitted. */
+  securityIds: z.array(SecurityId).max(100).optional(),
+  /** Display name prefix; a number is appended. */
+  name: z.string().min(1).max(40).optional(),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+export type BotSpec = z.input<typeof BotSpec>;
+
+/** POST /api/games. */
+export const CreateGameBody = z.object({
+  /** Optional id (letters, digits, _ or -); generated when omitted. */
+  gameId: GameId.optional(),
+  name: z.string().min(1).max(200),
+  rules: GameRules.default({ stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 }),
+  /** Securities; may be omitted when a scenario gives them. */
+  securities: z.array(GameSecurity).max(50).default([]),
+  endowment: Endowment,
+  /** Name of a market scenario (reference price paths); see the market module. */
+  scenario: z.string().min(1).max(64).optional(),
+  bots: z.array(BotSpec).max(20).default([]),
+  /** Round length in seconds; the round ends by itself this long after start (pauses stop the clock). */
+  durationSec: int(1, 7 * 24 * 3600).optional(),
+  /** Observers (no token) may watch the room. */
+  allowObservers: z.boolean().default(true),
+}).superRefine((body, ctx) => {
+  if (body.securities.length === 0 && !body.scenario) ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
+  const ids = new Set<number>();
+  body.securities.forEach((s, i) => {
+    if (ids.has(s.securityId)) ctx.addIssue({ code: "custom", path: ["securities", i, "securityId"], message: "duplicate securityId" });
+    ids.add(s.securityId);
+  });
+  if (body.securities.length) body.endowment.holdings?.forEach((h, i) => {
+    if (!ids.has(h.securityId)) ctx.addIssue({ code: "custom", path: ["endowment", "holdings", i, "securityId"], message: "not a security of this game" });
+  });
+});
+export type CreateGameBody = z.input<typeof CreateGameBody>;
+
+/** POST /api/join. */
+export const JoinBody = z.object({
+  code: z.string().trim().min(4).max(16).transform((c) => c.toUpperCase()),
+  name: z.string().trim().min(1).max(32),
+});
+export type JoinBody = z.input<typeof JoinBody>;
+
+/** POST /api/games/:id/bots. */
+export const AddBotsBody = BotSpec;
+export type AddBotsBody = z.input<typeof AddBotsBody>;
+
+/** Path parameter :id of the game routes. */
+export const GameIdParam = z.object({ id: GameId });
+/** Path parameter :botId. */
+export const BotIdParam = z.object({ id: GameId, botId: PlayerId });
+
+/** Reply of POST /api/join: use `token` as the room's auth token (Bearer) with `{ gameId }` as options. */
+export interface JoinReply { gameId: string; playerId: string; name: string; token: string; phase: string }
+
+/** Room join options: `gameId` names the room; `observer: true` joins read-only without a token. */
+export const RoomJoinOptions = z.object({ gameId: GameId, observer: z.boolean().optional() });
+export type RoomJoinOptions = z.input<typeof RoomJoinOptions>;
+
+/** A game as the admin API lists it. Times in ms since the epoch (0 = not yet). */
+export interface GameSummary {
+  gameId: string; name: string; phase: string; joinCode: string; createdAt: number;
+  startedAt: number; endsAt: number; remainingMs: number; durationSec: number | null;
+  players: number; bots: number; scenario: string | null; seq: number;
+}
+
+/** One row of a leaderboard: equity = cash + holdings at the valuation price, pnl = equity - starting equity. */
+export interface LeaderboardRow {
+  rank: number; playerId: string; name: string; bot: boolean;
+  equity: number; cash: number; holdingsValue: number; pnl: number;
+}
+
+/** Issues of a failed zod parse, as `{ path, message }` (path joined with dots). */
+export function zodIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+}

@@ -1,0 +1,140 @@
+/**
+ * The game room's synchronized state (Colyseus schema classes). The server writes it; clients decode it
+ * with the same classes (or reflection).
+ *
+ * Public to everyone in the room: phase, clock, per security the aggregated book (top levels per side),
+ * the last trades, last price and session high/low/volume, the leaderboard, and each player's name and
+ * connection flag. Private (`@view()`, sent only to the owner's StateView and to admins): cash, locked
+ * cash, equity, P&L, positions, open orders and own fills.
+ *
+ * Units: prices in ticks, quantities in lots, cash in minor units, times in ms since the epoch. Every
+ * number is an integer; money and sums use float64 (exact below 2^53), never int32.
+ */
+import { ArraySchema, MapSchema, Schema, type, view } from "@colyseus/schema";
+
+/** Levels per side published for each book. */
+export const BOOK_DEPTH = 20;
+/** Public trades kept per security. */
+export const TRADES_KEPT = 50;
+/** Own fills kept per player. */
+export const OWN_FILLS_KEPT = 50;
+
+/** One aggregated price level: `amount` lots at `price`, `total` = cumulative lots from the best level. */
+export class Level extends Schema {
+  @type("uint32") price = 0;
+  @type("float64") amount = 0;
+  @type("float64") total = 0;
+  @type("uint32") orders = 0;
+}
+
+/** A public trade. `aggressor` is the taker's side. */
+export class Trade extends Schema {
+  @type("float64") seq = 0;
+  @type("uint32") price = 0;
+  @type("float64") qty = 0;
+  @type("string") aggressor = "buy";
+  @type("float64") ts = 0;
+}
+
+/** A security: rules, book, trades and session statistics (0 = no trade yet). */
+export class SecurityState extends Schema {
+  @type("uint32") securityId = 0;
+  @type("string") symbol = "";
+  @type("string") tickSize = "0.01";
+  @type("float64") lotSize = 1;
+  @type("float64") scale = 1;
+  @type("uint32") refPrice = 0;
+  @type([Level]) bids = new ArraySchema<Level>();
+  @type([Level]) asks = new ArraySchema<Level>();
+  @type([Trade]) trades = new ArraySchema<Trade>();
+  @type("uint32") lastPrice = 0;
+  @type("uint32") high = 0;
+  @type("uint32") low = 0;
+  /** Lots traded this session. */
+  @type("float64") volume = 0;
+  /** Cash traded this session, minor units. */
+  @type("float64") turnover = 0;
+  @type("float64") tradeCount = 0;
+}
+
+/** A player's holding of one security: qty (negative when short), locked lots, lots on open buys. */
+export class PositionState extends Schema {
+  @type("uint32") securityId = 0;
+  @type("float64") qty = 0;
+  @type("float64") locked = 0;
+  @type("float64") openBuy = 0;
+}
+
+/** A resting order of the player: `qty` accepted, `amount` still open. */
+export class OrderState extends Schema {
+  @type("float64") orderId = 0;
+  @type("uint32") securityId = 0;
+  @type("string") side = "buy";
+  @type("uint32") price = 0;
+  @type("float64") qty = 0;
+  @type("float64") amount = 0;
+  @type("string") clientOrderId = "";
+  @type("float64") ts = 0;
+}
+
+/** One of the player's fills; `role` is maker or taker. */
+export class FillState extends Schema {
+  @type("float64") seq = 0;
+  @type("uint32") securityId = 0;
+  @type("float64") orderId = 0;
+  @type("string") side = "buy";
+  @type("uint32") price = 0;
+  @type("float64") qty = 0;
+  @type("string") role = "taker";
+  @type("float64") ts = 0;
+}
+
+/** A player. Fields marked @view() reach only the player's own sessions (and admins). */
+export class PlayerState extends Schema {
+  @type("string") playerId = "";
+  @type("string") name = "";
+  @type("boolean") bot = false;
+  @type("boolean") connected = false;
+  @view() @type("float64") cash = 0;
+  @view() @type("float64") cashLocked = 0;
+  @view() @type("float64") equity = 0;
+  @view() @type("float64") pnl = 0;
+  /** Keyed by security id. */
+  @view() @type({ map: PositionState }) positions = new MapSchema<PositionState>();
+  /** Keyed by "<securityId>:<orderId>". */
+  @view() @type({ map: OrderState }) orders = new MapSchema<OrderState>();
+  @view() @type([FillState]) fills = new ArraySchema<FillState>();
+}
+
+/** A leaderboard row, best equity first. */
+export class LeaderEntry extends Schema {
+  @type("uint16") rank = 0;
+  @type("string") playerId = "";
+  @type("string") name = "";
+  @type("boolean") bot = false;
+  @type("float64") equity = 0;
+  @type("float64") pnl = 0;
+}
+
+/** Round clock: times in ms since the epoch (0 = unset); `remainingMs` frozen while paused. */
+export class Clock extends Schema {
+  @type("float64") now = 0;
+  @type("float64") startedAt = 0;
+  @type("float64") endsAt = 0;
+  @type("float64") remainingMs = 0;
+  @type("float64") durationMs = 0;
+}
+
+/** The room's root state. `seq` is the last event applied: the state equals a replay of the log to it. */
+export class GameState extends Schema {
+  @type("string") gameId = "";
+  @type("string") name = "";
+  @type("string") phase = "lobby";
+  @type("float64") seq = 0;
+  @type(Clock) clock = new Clock();
+  /** Keyed by security id. */
+  @type({ map: SecurityState }) securities = new MapSchema<SecurityState>();
+  /** Keyed by player id. */
+  @type({ map: PlayerState }) players = new MapSchema<PlayerState>();
+  @type([LeaderEntry]) leaderboard = new ArraySchema<LeaderEntry>();
+}
