@@ -8,6 +8,7 @@
  */
 import { defineRoom, defineServer, type Server } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
+import { Encoder } from "@colyseus/schema";
 import type { Redis } from "iovalkey";
 import { Engine } from "./engine/engine.ts";
 import type { Db } from "./persistence/db.ts";
@@ -39,9 +40,13 @@ export interface App {
   ctx: RoomContext;
 }
 
+/** Encoder buffer: a game with a few hundred players and full books encodes well past the 16 KB default. */
+const ENCODER_BUFFER_BYTES = 512 * 1024;
+
 /** Builds the server (not listening). Loads or creates the admin token and the token secret. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, valkey, db, persister } = deps;
+  if (Encoder.BUFFER_SIZE < ENCODER_BUFFER_BYTES) Encoder.BUFFER_SIZE = ENCODER_BUFFER_BYTES;
   const metrics = deps.metrics ?? new Metrics(true);
   const hub = new GameHub(new Engine(valkey), metrics, log);
   const service = new GameService({

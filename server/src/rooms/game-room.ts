@@ -266,6 +266,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.ctx.log.error({ err, gameId: this.gameId, type }, "command failed");
       reply = error(type, ref, "INTERNAL_ERROR", "the command failed on the server");
     }
+    if (reply.ref === undefined) delete reply.ref;
     if (!reply.ok) this.countRoomReject(type, reply.code);
     if (requestId === undefined) this.reply(client, reply);
     return reply;
