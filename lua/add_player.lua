@@ -1,6 +1,7 @@
 -- add_player: a player with an endowment of cash and holdings (any phase but ended).
 -- KEYS: game, seq, events, players, inventory
--- ARGV: player_id, name, cash (minor units, 0..10^15), then pairs security_id, qty (lots)
+-- ARGV: player_id, name, cash (minor units, 0..10^15; all players' cash together at most 2^53 - 1),
+--       then pairs security_id, qty (lots)
 -- Errors: UNKNOWN_GAME, MARKET_CLOSED, PLAYER_EXISTS, UNKNOWN_SECURITY, INVALID_ARGUMENT.
 --@include lib/json.lua
 --@include lib/util.lua
@@ -18,6 +19,12 @@ return run(function()
   if #name < 1 or #name > 64 then reject('INVALID_ARGUMENT', 'name must have 1 to 64 characters') end
   if redis.call('HEXISTS', players_key(g), pid) == 1 then reject('PLAYER_EXISTS', 'player ' .. pid .. ' exists') end
   local cash = need_int(ARGV[3], 0, MAX_CASH, 'INVALID_ARGUMENT', 'cash')
+  -- Cash only moves between players, so no balance can exceed the game's total: bounding the total
+  -- by 2^53 - 1 keeps every balance exact in the script VM and in JavaScript.
+  local total = tonumber(redis.call('HGET', g, 'cash_total') or 0)
+  if total + cash > MAX_SAFE then
+    reject('INVALID_ARGUMENT', 'the total cash of all players would exceed 2^53 - 1 minor units')
+  end
   local fields = { '0', cash, '0:locked', 0 }
   local holdings = json_array()
   for i = 4, #ARGV, 2 do
@@ -31,6 +38,7 @@ return run(function()
     holdings[#holdings + 1] = { securityId = sid, qty = qty }
   end
   redis.call('HSET', players_key(g), pid, name)
+  redis.call('HINCRBY', g, 'cash_total', cash)
   redis.call('HSET', inventory_key(g, pid), unpack(fields))
   log_event(ctx.log, { type = 'player_added', playerId = pid, name = name, cash = cash, holdings = holdings })
   return finish(ctx, {})

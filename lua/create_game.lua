@@ -12,6 +12,11 @@
 
 return run(function()
   local g = KEYS[1]
+  -- The id is the key's hash tag: an empty id or one with braces would put the game's keys in
+  -- different cluster slots (or share another game's slot).
+  if not string.find(g, '^game:{[%w_%-]+}$') or #g > 71 then
+    reject('INVALID_ARGUMENT', 'gameId must be 1 to 64 letters, digits, _ or -')
+  end
   if redis.call('EXISTS', g) == 1 then reject('GAME_EXISTS', 'the game already exists') end
   local name = ARGV[1]
   if #name < 1 or #name > 200 then reject('INVALID_ARGUMENT', 'name must have 1 to 200 characters') end

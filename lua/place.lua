@@ -4,7 +4,8 @@
 -- ARGV: player_id, security_id, side (buy|sell), type (limit|market), tif (GTC|IOC|FOK),
 --       post_only (0|1), price (ticks; '' for market), qty (lots), client_order_id ('' for none)
 -- Returns JSON { ok, order, events, firstSeq, lastSeq } or { ok=false, code, message }.
--- A retry with the same client_order_id returns the first result with duplicate=true and no events.
+-- A retry with the same client_order_id returns the first result (order and fills) with
+-- duplicate=true and no events.
 --@include lib/json.lua
 --@include lib/util.lua
 --@include lib/keys.lua
@@ -35,8 +36,13 @@ return run(function()
   local order = execute_place(ctx, sec, spec, price, qty)
   local result = { order = order }
   local encoded = finish(ctx, result)
-  if cid then -- the stored copy leaves out the events: a retry must not apply them twice
+  if cid then -- the stored copy keeps the fills but not the events: a retry must not apply them twice
+    local fills = {}
+    for i, ev in ipairs(ctx.log.list) do
+      if ev.type == 'fill' then fills[#fills + 1] = ctx.log.docs[i] end
+    end
     result.events = json_array()
+    result.fills = json_raw('[' .. table.concat(fills, ',') .. ']')
     redis.call('HSET', client_orders_key(g, pid), cid, json_encode(result))
   end
   return encoded

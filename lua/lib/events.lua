@@ -36,7 +36,8 @@ local function log_event(log, ev)
   log.list[#log.list + 1] = ev
 end
 
--- Appends the collected events; returns (JSON array text of the events, first seq, last seq).
+-- Appends the collected events; returns (JSON array text of the events, first seq, last seq) and
+-- keeps each event's JSON in log.docs.
 local function flush_log(log)
   local n = #log.list
   if n == 0 then return '[]', 0, 0 end
@@ -53,5 +54,6 @@ local function flush_log(log)
     redis.call('XADD', stream, string.format('%d-0', ev.seq), 'data', doc)
     docs[i] = doc
   end
+  log.docs = docs
   return '[' .. table.concat(docs, ',') .. ']', first, last
 end

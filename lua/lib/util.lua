@@ -12,8 +12,10 @@ local function reject(code, message)
   error({ reject = true, code = code, message = message }, 0)
 end
 
--- Integer in [lo, hi] or nil. Accepts numbers or decimal strings ('' and nil give nil).
+-- Integer in [lo, hi] or nil. Accepts numbers or plain decimal digit strings; '' , nil, hex ('0x64'),
+-- exponents ('1e2') and padded text give nil (Lua's tonumber alone would accept all of those).
 local function parse_int(v, lo, hi)
+  if type(v) == 'string' and not string.find(v, '^%-?%d+$') then return nil end
   local n = tonumber(v)
   if n == nil or n ~= n or n % 1 ~= 0 or n < lo or n > hi then return nil end
   return n

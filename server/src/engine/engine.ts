@@ -10,7 +10,7 @@
  */
 import type { Redis } from "iovalkey";
 import {
-  GameConfig, SecurityConfig, PlayerSetup, PlaceOrder,
+  GameConfig, GameId, SecurityConfig, PlayerSetup, PlaceOrder,
   type AmendOrder, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult,
   type EngineEvent, type FillEvent, type GameInfo, type Inventory, type OpenOrder, type PlaceResult,
   type Rejection, type SetupResult,
@@ -38,8 +38,14 @@ export class Engine {
     return JSON.parse(await this.call(name, keys, argv)) as Result<T>;
   }
 
-  /** Creates a game in the lobby. Errors: GAME_EXISTS, INVALID_ARGUMENT. */
-  createGame(gameId: string, config: GameConfig): Promise<Result<SetupResult>> {
+  /**
+   * Creates a game in the lobby. Errors: GAME_EXISTS; INVALID_ARGUMENT, also for an id that is not
+   * 1-64 letters, digits, _ or - (the id is the keys' hash tag). A malformed config throws a ZodError.
+   */
+  async createGame(gameId: string, config: GameConfig): Promise<Result<SetupResult>> {
+    if (!GameId.safeParse(gameId).success) {
+      return { ok: false, code: "INVALID_ARGUMENT", message: "gameId must be 1 to 64 letters, digits, _ or -" };
+    }
     const c = GameConfig.parse(config);
     return this.run("create_game", [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId)],
       [c.name, c.stp, c.maxMatches, c.allowShort ? 1 : 0, c.protectionBps]);
@@ -140,9 +146,12 @@ export class Engine {
 /** Validates a place request's shape (zod); the engine re-checks every rule. */
 export const parsePlace = (input: unknown) => PlaceOrder.parse(input);
 
-function withFills<T extends { events: EngineEvent[]; fills: FillEvent[] }>(r: Result<T>): Result<T> {
-  if (r.ok) r.fills = r.events.filter((e): e is FillEvent => e.type === "fill");
-  return r;
+/** Adds `fills` (the fill events) to a result; a duplicate's stored result already carries them. */
+function withFills<T extends { ok: true; events: EngineEvent[]; fills: FillEvent[]; duplicate?: true }>(r: Result<T>): Result<T> {
+  if (r.ok !== true) return r;
+  const ok = r as T;
+  if (!ok.duplicate) ok.fills = ok.events.filter((e): e is FillEvent => e.type === "fill");
+  return ok;
 }
 
 /** Throws unless ok; for setup code and tests where a rejection is a bug. */
