@@ -18,10 +18,7 @@ return run(function()
   local ctx = new_ctx(g)
   local pid = ARGV[1]
   local sec = load_security(g, ARGV[2])
-  local id = parse_int(ARGV[3], 1, 999999999999)
-  local o = id and load_order(sec, order_member(id))
-  if not o then reject('UNKNOWN_ORDER', 'no open order ' .. tostring(ARGV[3])) end
-  if o.player_id ~= pid then reject('NOT_OWNER', 'the order belongs to another player') end
+  local o = load_own_order(sec, ARGV[3], pid)
   local qty = need_int(ARGV[4], 1, MAX_QTY, 'INVALID_QUANTITY', 'qty')
   local price = o.price
   if ARGV[5] ~= '' then price = need_int(ARGV[5], 1, MAX_PRICE, 'INVALID_PRICE', 'price') end

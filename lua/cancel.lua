@@ -15,10 +15,7 @@ return run(function()
   local ctx = new_ctx(g)
   local pid = ARGV[1]
   local sec = load_security(g, ARGV[2])
-  local id = parse_int(ARGV[3], 1, 999999999999)
-  local o = id and load_order(sec, order_member(id))
-  if not o then reject('UNKNOWN_ORDER', 'no open order ' .. tostring(ARGV[3])) end
-  if o.player_id ~= pid then reject('NOT_OWNER', 'the order belongs to another player') end
+  local o = load_own_order(sec, ARGV[3], pid)
   cancel_resting(ctx, sec, o, 'user')
   return finish(ctx, { cancelled = { orderId = o.id, securityId = sec.num, side = o.side, price = o.price, qty = o.amount } })
 end)

@@ -41,6 +41,15 @@ local function load_order(sec, member)
   }
 end
 
+-- The player's open order with id id_arg. Raises UNKNOWN_ORDER (no such open order) or NOT_OWNER.
+local function load_own_order(sec, id_arg, pid)
+  local id = parse_int(id_arg, 1, 999999999999)
+  local o = id and load_order(sec, order_member(id))
+  if not o then reject('UNKNOWN_ORDER', 'no open order ' .. tostring(id_arg)) end
+  if o.player_id ~= pid then reject('NOT_OWNER', 'the order belongs to another player') end
+  return o
+end
+
 -- Cancels a resting order: off the book, its lock released, an order_cancelled event logged.
 local function cancel_resting(ctx, sec, o, reason)
   book_remove(ctx.g, sec, o.member, o.side, o.price, o.amount, o.player_id)
