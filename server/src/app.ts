@@ -18,6 +18,7 @@ import { GameHub } from "./game/hub.ts";
 import { GameService, type PersisterPort, type ResultsWriter } from "./game/service.ts";
 import { HealthCheck } from "./http/health.ts";
 import { mountRoutes } from "./http/routes.ts";
+import { mountReplayRoutes } from "./http/replay.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
 export interface AppDeps {
@@ -60,7 +61,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const server = defineServer({
     transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
     rooms: { game: defineRoom(defineGameRoom(ctx)).filterBy(["gameId"]) },
-    express: (app) => mountRoutes(app, { service, metrics, health, log }),
+    express: (app) => {
+      mountReplayRoutes(app, { service, db });
+      mountRoutes(app, { service, metrics, health, log });
+    },
     greet: false,
   });
   return { server, service, hub, metrics, ctx };

@@ -1,0 +1,144 @@
+/**
+ * Replay API: a game's past from the persisted event log (PostgreSQL), via ReplayStore. Never reads
+ * or writes Valkey, so a finished round can be replayed while other games run live.
+ *
+ * Auth: Authorization: Bearer <admin token>, or a player token of that game (401 without a valid
+ * token, 403 with another game's player token). A player sees their own inventory and timeline only,
+ * and in book snapshots the owner (`playerId`) and clientOrderId of their own orders only.
+ *
+ *   GET /api/games/:id/replay                                   summary: lastSeq, firstTs, lastTs, phase, securities, players
+ *   GET /api/games/:id/replay/events?from=1&limit=1000&to=      EventPage { fromSeq, lastSeq, events, nextSeq }
+ *   GET /api/games/:id/replay/book/:securityId?seq=&depth=      BookView at seq (default last): levels + orders, price-time
+ *   GET /api/games/:id/replay/inventories?seq=&playerId=        { seq, ts, inventories }
+ *   GET /api/games/:id/replay/players/:playerId/timeline?from=&to=   PlayerTimeline
+ *   GET /api/games/:id/replay/prices/:securityId?bucketEvents=1000|bucketMs=&from=&to=   { candles }
+ *
+ * Units: price in ticks, qty in lots, cash in minor units, ts in ms since the epoch. Errors:
+ * `{ code, message }`: INVALID_QUERY 400, UNAUTHORIZED 401, FORBIDDEN 403, UNKNOWN_GAME 404 (no
+ * stored events), UNKNOWN_SECURITY / UNKNOWN_PLAYER 404, UNAVAILABLE 503 (no database configured).
+ * See docs/replay.md.
+ */
+import type { Application, NextFunction, Request, Response } from "express";
+import { GameId } from "@marketroom/shared";
+import { ApiError } from "../game/errors.ts";
+import type { GameService } from "../game/service.ts";
+import type { Db } from "../persistence/db.ts";
+import { ReplayStore } from "../replay/store.ts";
+import { ReplayError, type BookView } from "../replay/state.ts";
+import { bearer } from "./routes.ts";
+
+export interface ReplayDeps { service: GameService; db?: Db; store?: ReplayStore }
+
+type Viewer = { role: "admin" } | { role: "player"; playerId: string };
+
+/** Optional non-negative integer query parameter; INVALID_QUERY otherwise. */
+function qint(req: Request, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = req.query[name];
+  if (v === undefined || v === "") return undefined;
+  if (typeof v !== "string" || !/^\d{1,16}$/.test(v) || Number(v) > max) throw new ApiError("INVALID_QUERY", `${name} must be an integer in [0, ${max}]`);
+  return Number(v);
+}
+
+function pint(req: Request, name: string): number {
+  const v = req.params[name];
+  if (typeof v !== "string" || !/^\d{1,10}$/.test(v)) throw new ApiError("NOT_FOUND", `bad ${name}`);
+  return Number(v);
+}
+
+function gameIdOf(req: Request): string {
+  const r = GameId.safeParse(req.params.id);
+  if (!r.success) throw new ApiError("NOT_FOUND", "bad game id");
+  return r.data;
+}
+
+function unknownGame(id: string): ApiError { return new ApiError("UNKNOWN_GAME", `no stored events for game ${id}`); }
+
+/** Mounts the replay routes on `app` (before the /api 404 handler). */
+export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplayStore | undefined {
+  const store = deps.store ?? (deps.db ? new ReplayStore(deps.db) : undefined);
+  const viewers = new WeakMap<Request, Viewer>();
+
+  const auth = (req: Request, _res: Response, next: NextFunction) => {
+    if (!store) return next(new ApiError("UNAVAILABLE", "replay needs the database"));
+    const who = deps.service.authenticate(bearer(req));
+    if (!who) return next(new ApiError("UNAUTHORIZED", "an admin or player bearer token is required"));
+    if (who.role === "admin") viewers.set(req, { role: "admin" });
+    else if (who.gameId === req.params.id) viewers.set(req, { role: "player", playerId: who.playerId });
+    else return next(new ApiError("FORBIDDEN", "this token belongs to another game"));
+    next();
+  };
+  const viewer = (req: Request) => viewers.get(req)!;
+  const own = (req: Request, playerId: string) => {
+    const v = viewer(req);
+    if (v.role === "player" && v.playerId !== playerId) throw new ApiError("FORBIDDEN", "a player may only see their own inventory and timeline");
+  };
+  const mapped = <T>(p: Promise<T>) => p.catch((e: unknown) => {
+    if (e instanceof ReplayError && /unknown security/.test(e.message)) throw new ApiError("UNKNOWN_SECURITY", e.message);
+    throw e;
+  });
+
+  const base = "/api/games/:id/replay";
+  app.get(base, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    const s = await store!.summary(id);
+    if (!s) throw unknownGame(id);
+    res.json(s);
+  });
+
+  app.get(`${base}/events`, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    const page = await store!.events(id, qint(req, "from") ?? 1, qint(req, "limit", 10_000) ?? 1000, qint(req, "to"));
+    if (!page) throw unknownGame(id);
+    res.json(page);
+  });
+
+  app.get(`${base}/book/:securityId`, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    const book = await mapped(store!.bookAt(id, pint(req, "securityId"), qint(req, "seq"), qint(req, "depth")));
+    if (!book) throw unknownGame(id);
+    const v = viewer(req);
+    if (v.role === "player") {
+      const mask = (os: BookView["orders"]["bids"]) => os.map((o) => {
+        if (o.playerId === v.playerId) return o;
+        const { playerId: _p, clientOrderId: _c, ...rest } = o;
+        return rest;
+      });
+      res.json({ ...book, orders: { bids: mask(book.orders.bids), asks: mask(book.orders.asks) } });
+      return;
+    }
+    res.json(book);
+  });
+
+  app.get(`${base}/inventories`, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    const v = viewer(req);
+    const q = typeof req.query.playerId === "string" ? req.query.playerId : undefined;
+    const playerId = v.role === "player" ? v.playerId : q;
+    if (q !== undefined) own(req, q);
+    const r = await store!.inventoriesAt(id, qint(req, "seq"), playerId);
+    if (!r) throw unknownGame(id);
+    res.json(r);
+  });
+
+  app.get(`${base}/players/:playerId/timeline`, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    const playerId = String(req.params.playerId);
+    own(req, playerId);
+    const t = await store!.playerTimeline(id, playerId, qint(req, "from") ?? 0, qint(req, "to"));
+    if (!t) {
+      if (!(await store!.lastSeq(id))) throw unknownGame(id);
+      throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
+    }
+    res.json(t);
+  });
+
+  app.get(`${base}/prices/:securityId`, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    const r = await store!.priceSeries(id, pint(req, "securityId"), {
+      bucketEvents: qint(req, "bucketEvents"), bucketMs: qint(req, "bucketMs"), fromSeq: qint(req, "from"), toSeq: qint(req, "to"),
+    });
+    if (!r) throw unknownGame(id);
+    res.json(r);
+  });
+  return store;
+}
