@@ -4,13 +4,15 @@
 // instead), then runs the game server with a demo game:
 //   node --import tsx server/src/main.ts --demo [args...]
 // The server prints its URLs (admin API, health, metrics, client when CLIENT_URL is set), the admin
-// token and the demo game's join code. With --duration N the demo round ends after N seconds and the
+// token and the demo game's join code. The browser client is built first (client/dist) when missing or stale. With --duration N the demo round ends after N seconds and the
 // server exits; otherwise Ctrl-C stops it. Services are stopped on exit. Plain Node ESM.
 import { runCommand, runWithServices } from './lib/services.mjs';
+import { ensureClientBuild } from './lib/browser.mjs';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 
 runWithServices(async (env) => {
+  await ensureClientBuild(); // the browser client (client/dist), served by the game server at /
   process.stderr.write('[start] services ready; starting the game server with a demo game\n');
   const { code } = await runCommand(process.execPath, ['--import', 'tsx', 'server/src/main.ts', '--demo', ...args], { env });
   process.stderr.write(`[start] game server exited with code ${code}\n`);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/deps.mjs';
 import { runCommand, runWithServices } from './lib/services.mjs';
+import { ensureChromium, ensureClientBuild } from './lib/browser.mjs';
 
 /** Mocha's CLI, run in-process under `node --import tsx` so signals reach the test process itself. */
 const MOCHA = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
@@ -56,4 +57,15 @@ async function runTests(env, extra) {
   return { code: code !== 0 ? code : ran === 0 ? 1 : 0, summary: summaryLine(counts) };
 }
 
-runWithServices((env) => runTests(env, userArgs(process.argv.slice(2))));
+/** Browser tests (client/test): Debian's Chromium and a built client before mocha. */
+async function prepareClient(extra) {
+  if (!specGlobs(extra).some((g) => g.startsWith('client/')) && !extra.some((a) => a.startsWith('client/'))) return;
+  await ensureChromium();
+  await ensureClientBuild();
+}
+
+runWithServices(async (env) => {
+  const extra = userArgs(process.argv.slice(2));
+  await prepareClient(extra);
+  return runTests(env, extra);
+});

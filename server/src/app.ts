@@ -9,6 +9,8 @@
 import { defineRoom, defineServer, type Server } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Encoder } from "@colyseus/schema";
+import express from "express";
+import { fileURLToPath } from "node:url";
 import type { Redis } from "iovalkey";
 import { Engine } from "./engine/engine.ts";
 import type { Db } from "./persistence/db.ts";
@@ -31,7 +33,12 @@ export interface AppDeps {
   results?: ResultsWriter;
   metrics?: Metrics;
   botSeed?: number;
+  /** Built browser client served at / (default client/dist of this checkout; see docs/client.md). */
+  clientDir?: string;
 }
+
+/** client/dist beside server/: `vite build` output, served on the game server's own port. */
+export const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
 
 export interface App {
   server: Server;
@@ -64,6 +71,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     express: (app) => {
       mountReplayRoutes(app, { service, db });
       mountRoutes(app, { service, metrics, health, log });
+      app.use(express.static(deps.clientDir ?? CLIENT_DIST, { index: "index.html" }));
     },
     greet: false,
   });

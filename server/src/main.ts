@@ -120,11 +120,12 @@ async function main(): Promise<void> {
   const base = `http://localhost:${r.config.port}`;
   say(`game server listening on ${base} (WebSocket ws://localhost:${r.config.port})`);
   say(`  admin API: ${base}/api/games   health: ${base}/health   metrics: ${base}/metrics`);
-  if (r.config.clientUrl) say(`  client:    ${r.config.clientUrl}`);
+  say(`  client:    ${r.config.clientUrl ?? `${base}/`}   (admin view: ${r.config.clientUrl ?? `${base}/`}#/admin)`);
   say(`  admin token: ${r.app.service.admin}`);
   if (!args.demo) return;
   const demo = await createDemo(r, args.duration);
   say(`demo game ${demo.gameId} running — join code ${demo.joinCode} (POST ${base}/api/join {"code":"${demo.joinCode}","name":"..."})`);
+  say(`  play in a browser: ${base}/#/?code=${demo.joinCode}`);
   if (args.duration === null) return;
   await new Promise((res) => setTimeout(res, args.duration! * 1000 + 200));
   await finishDemo(r, demo.gameId);

@@ -1,0 +1,319 @@
+/**
+ * Admin view (admin token): create a round (a scenario's securities or one custom security,
+ * endowments, duration, bots), start / pause / resume / end it, watch the players and the leaderboard
+ * live (an admin room session: read-only, sees every player's private state), add and remove bots.
+ */
+import type { Room } from "@colyseus/sdk";
+import { api, errorText } from "./api.ts";
+import { Connection } from "./conn.ts";
+import { $, batched, setHtml } from "./dom.ts";
+import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash } from "./format.ts";
+import { leaderboardTable } from "./player.ts";
+
+const TOKEN_KEY = "marketroom.admin";
+const GAME_KEY = "marketroom.admin.game";
+
+export function mountAdmin(root: HTMLElement): void {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) new AdminScreen(root, token).start();
+  else signIn(root);
+}
+
+function signIn(root: HTMLElement, error = ""): void {
+  root.innerHTML = `<div class="join-page"><form id="admin-login" class="card join" autocomplete="off">
+    <h1>marketroom · admin</h1>
+    <p class="muted">Paste the admin token that <code>npm start</code> printed.</p>
+    <label>Admin token <input name="token" type="password" required spellcheck="false"></label>
+    <button type="submit" class="primary">Sign in</button>
+    <div id="login-msg" class="msg reject" role="alert">${esc(error)}</div>
+    <p class="muted small"><a href="#/">Player view</a></p></form></div>`;
+  const form = $(root, "#admin-login") as HTMLFormElement;
+  (form.elements.namedItem("token") as HTMLInputElement).focus();
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const token = String(new FormData(form).get("token")).trim();
+    try {
+      await api("GET", "/api/games?limit=1", undefined, token);
+      sessionStorage.setItem(TOKEN_KEY, token);
+      new AdminScreen(root, token).start();
+    } catch (err) {
+      $(root, "#login-msg").textContent = errorText(err);
+    }
+  });
+}
+
+class AdminScreen {
+  private gameId: string | null = sessionStorage.getItem(GAME_KEY);
+  private detail: any = null;
+  private conn: Connection | undefined;
+  private room: Room<any, any> | undefined;
+  private timer = 0;
+  private render = batched(() => this.drawLive());
+
+  constructor(private readonly root: HTMLElement, private readonly token: string) {}
+
+  private call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    return api<T>(method, path, body, this.token);
+  }
+
+  async start(): Promise<void> {
+    this.root.innerHTML = ADMIN_TEMPLATE;
+    this.timer = window.setInterval(() => this.drawClock(), 1000);
+    this.wire();
+    try {
+      const { scenarios } = await this.call("GET", "/api/scenarios");
+      const sel = $(this.root, "#scenario") as HTMLSelectElement;
+      sel.innerHTML = scenarios.map((s: any) => `<option value="${esc(s.name)}" data-symbols="${esc(s.symbols.join(","))}" title="${esc(s.description)}">${esc(s.name)} — ${esc(s.symbols.join(", "))}</option>`).join("")
+        + `<option value="">Custom: one security</option>`;
+      this.syncScenario();
+    } catch (err) { this.note(errorText(err), "reject"); }
+    await this.refreshList();
+    if (this.gameId) await this.select(this.gameId);
+  }
+
+  private note(text: string, kind: "ok" | "reject" | "" = ""): void {
+    const m = $(this.root, "#admin-msg");
+    m.className = `msg ${kind}`;
+    m.textContent = text;
+  }
+
+  private syncScenario(): void {
+    const custom = ($(this.root, "#scenario") as HTMLSelectElement).value === "";
+    $(this.root, "#custom-sec").hidden = !custom;
+  }
+
+  private wire(): void {
+    const r = this.root;
+    $(r, "#scenario").addEventListener("change", () => this.syncScenario());
+    $(r, "#signout").addEventListener("click", () => {
+      sessionStorage.removeItem(TOKEN_KEY);
+      void this.conn?.stop();
+      clearInterval(this.timer);
+      signIn(r);
+    });
+    $(r, "#refresh").addEventListener("click", () => void this.refreshList());
+    $(r, "#games").addEventListener("click", (ev) => {
+      const row = (ev.target as HTMLElement).closest<HTMLElement>("[data-game]");
+      if (row) void this.select(row.dataset.game!);
+    });
+    ($(r, "#create-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.create(ev.target as HTMLFormElement); });
+    $(r, "#controls").addEventListener("click", (ev) => {
+      const b = (ev.target as HTMLElement).closest<HTMLButtonElement>("[data-action]");
+      if (b) void this.action(b.dataset.action!);
+    });
+    $(r, "#bots").addEventListener("click", (ev) => {
+      const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-bot]");
+      if (b) void this.removeBot(b.dataset.bot!);
+    });
+    ($(r, "#bot-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.addBot(ev.target as HTMLFormElement); });
+  }
+
+  private async refreshList(): Promise<void> {
+    try {
+      const { games } = await this.call("GET", "/api/games?limit=50");
+      setHtml($(this.root, "#games"), games.length ? `<table><thead><tr><th>Game</th><th>Phase</th><th>Code</th><th>Players</th><th>Bots</th></tr></thead><tbody>${games.map((g: any) =>
+        `<tr data-game="${esc(g.gameId)}" class="${g.gameId === this.gameId ? "selected" : ""}"><td><b>${esc(g.name)}</b><br><span class="muted small">${esc(g.gameId)}</span></td><td><span class="phase-badge ${esc(g.phase)}">${esc(g.phase)}</span></td><td class="code">${esc(g.joinCode)}</td><td class="num">${g.players}</td><td class="num">${g.bots}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No games yet: create one.</p>`);
+    } catch (err) {
+      if ((err as any).status === 401 || (err as any).status === 403) { sessionStorage.removeItem(TOKEN_KEY); signIn(this.root, errorText(err)); return; }
+      this.note(errorText(err), "reject");
+    }
+  }
+
+  private async create(form: HTMLFormElement): Promise<void> {
+    const f = new FormData(form);
+    const scenario = String(f.get("scenario") ?? "");
+    try {
+      const cashMinor = priceToTicks(String(f.get("cash")).replace(/[,_\s]/g, "") || "0", "0.01");
+      const lots = Number(f.get("lots") || 0);
+      const body: any = {
+        name: String(f.get("name")).trim() || "Round",
+        endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
+        allowObservers: f.get("observers") === "on",
+        bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
+      };
+      const minutes = Number(f.get("duration") || 0);
+      if (minutes > 0) body.durationSec = Math.round(minutes * 60);
+      if (scenario) {
+        body.scenario = scenario;
+        const opt = ($(this.root, "#scenario") as HTMLSelectElement).selectedOptions[0];
+        const n = (opt?.dataset.symbols ?? "").split(",").filter(Boolean).length;
+        if (lots > 0) for (let i = 1; i <= n; i++) body.endowment.holdings.push({ securityId: i, qty: lots });
+      } else {
+        const tickSize = String(f.get("tick")).trim() || "0.01";
+        body.securities = [{ securityId: 1, symbol: String(f.get("symbol")).trim().toUpperCase() || "ACME", tickSize, lotSize: 1, scale: 1,
+          refPrice: priceToTicks(String(f.get("ref")).replace(/[,_\s]/g, "") || "100", tickSize) }];
+        if (lots > 0) body.endowment.holdings.push({ securityId: 1, qty: lots });
+      }
+      const game = await this.call("POST", "/api/games", body);
+      this.note(`Created ${game.name}: join code ${game.joinCode}`, "ok");
+      await this.refreshList();
+      await this.select(game.gameId);
+    } catch (err) {
+      this.note(`Not created — ${errorText(err)}`, "reject");
+    }
+  }
+
+  private async select(gameId: string): Promise<void> {
+    try {
+      this.detail = await this.call("GET", `/api/games/${encodeURIComponent(gameId)}`);
+    } catch (err) {
+      if (this.gameId === gameId) { sessionStorage.removeItem(GAME_KEY); this.gameId = null; }
+      this.note(errorText(err), "reject");
+      return;
+    }
+    const changed = this.gameId !== gameId || !this.conn;
+    this.gameId = gameId;
+    sessionStorage.setItem(GAME_KEY, gameId);
+    $(this.root, "#game").hidden = false;
+    this.drawDetail();
+    void this.refreshList();
+    if (changed) {
+      await this.conn?.stop();
+      this.room = undefined;
+      this.conn = new Connection({
+        gameId, token: this.token, storageKey: `${GAME_KEY}.rt.${gameId}`,
+        onRoom: (room) => { this.room = room; room.onStateChange(() => this.render()); this.render(); },
+        onStatus: (st, detail) => setHtml($(this.root, "#live-status"), `<span class="conn-${st}">${esc(st)}${detail ? ` — ${esc(detail)}` : ""}</span>`),
+        onFatal: (msg) => this.note(msg, "reject"),
+      });
+      void this.conn.connect();
+    }
+  }
+
+  private drawDetail(): void {
+    const d = this.detail;
+    if (!d) return;
+    const link = `${location.origin}${location.pathname}#/?code=${encodeURIComponent(d.joinCode)}`;
+    setHtml($(this.root, "#game-head"), `<h2>${esc(d.name)} <span class="phase-badge ${esc(d.phase)}" id="game-phase">${esc(d.phase)}</span></h2>
+      <p>Join code <b class="code big" id="join-code">${esc(d.joinCode)}</b> <span class="muted small">· <a href="${esc(link)}" target="_blank">player link</a> · ${esc(d.gameId)}${d.scenario ? ` · scenario ${esc(d.scenario)}` : ""}</span></p>
+      <p class="muted small">Securities: ${d.securities.map((s: any) => `${esc(s.symbol)} (ref ${px(s.refPrice, s.tickSize)})`).join(", ")} · endowment ${cash(d.endowment.cash)} cash${d.endowment.holdings?.length ? ` + ${qty(d.endowment.holdings[0].qty)} lots each` : ""}${d.durationSec ? ` · ${clock(d.durationSec * 1000)} round` : ""}</p>`);
+    this.drawControls(d.phase);
+    setHtml($(this.root, "#bots"), d.botList.length ? `<table><thead><tr><th>Bot</th><th>Kind</th><th>Placed</th><th>Rejected</th><th></th></tr></thead><tbody>${d.botList.map((b: any) =>
+      `<tr><td>${esc(b.name)}</td><td>${esc(b.kind)}</td><td class="num">${qty(b.placed)}</td><td class="num">${qty(b.rejected)}</td><td><button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Remove</button></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
+  }
+
+  private drawControls(phase: string): void {
+    const can: Record<string, boolean> = { start: phase === "lobby", pause: phase === "running", resume: phase === "paused", end: phase !== "ended" };
+    for (const b of this.root.querySelectorAll<HTMLButtonElement>("#controls [data-action]")) b.disabled = !can[b.dataset.action!];
+  }
+
+  private async action(action: string): Promise<void> {
+    if (!this.gameId) return;
+    if (action === "end" && !confirm("End the round now? Open orders are cancelled and results are final.")) return;
+    try {
+      await this.call("POST", `/api/games/${encodeURIComponent(this.gameId)}/${action}`);
+      this.note(`${action}: done`, "ok");
+      await this.select(this.gameId);
+    } catch (err) { this.note(`${action} — ${errorText(err)}`, "reject"); }
+  }
+
+  private async addBot(form: HTMLFormElement): Promise<void> {
+    if (!this.gameId) return;
+    const f = new FormData(form);
+    try {
+      const { bots } = await this.call("POST", `/api/games/${encodeURIComponent(this.gameId)}/bots`, { kind: String(f.get("kind")), count: Number(f.get("count") || 1) });
+      this.note(`Added ${bots.length} bot(s)`, "ok");
+      await this.select(this.gameId);
+    } catch (err) { this.note(`Bots not added — ${errorText(err)}`, "reject"); }
+  }
+
+  private async removeBot(botId: string): Promise<void> {
+    if (!this.gameId) return;
+    try {
+      await this.call("DELETE", `/api/games/${encodeURIComponent(this.gameId)}/bots/${encodeURIComponent(botId)}`);
+      this.note(`Removed ${botId}`, "ok");
+      await this.select(this.gameId);
+    } catch (err) { this.note(errorText(err), "reject"); }
+  }
+
+  private drawClock(): void {
+    const st = this.room?.state;
+    if (!st) return;
+    const c = st.clock;
+    const text = st.phase === "running" ? (c.endsAt ? `${clock(c.endsAt - Date.now())} left` : `${clock(Date.now() - c.startedAt)} elapsed`)
+      : st.phase === "paused" ? `${c.durationMs ? clock(c.remainingMs) + " left " : ""}(paused)` : st.phase;
+    setHtml($(this.root, "#live-clock"), esc(text));
+  }
+
+  /** Live part, from the admin room session's state. */
+  private drawLive(): void {
+    const st = this.room?.state;
+    if (!st?.players || !st.securities || !st.leaderboard || st.gameId !== this.gameId) return;
+    if (this.detail && this.detail.phase !== st.phase) { this.detail.phase = st.phase; this.drawControls(st.phase); setHtml($(this.root, "#game-phase"), esc(st.phase)); $(this.root, "#game-phase").className = `phase-badge ${st.phase}`; }
+    this.drawClock();
+    const players = [...st.players.values()].sort((a: any, b: any) => Number(a.bot) - Number(b.bot) || a.name.localeCompare(b.name));
+    setHtml($(this.root, "#players"), players.length ? `<table><thead><tr><th>Player</th><th>Online</th><th>Cash</th><th>Equity</th><th>P&amp;L</th><th>Orders</th></tr></thead><tbody>${players.map((p: any) =>
+      `<tr><td>${esc(p.name)}${p.bot ? ` <span class="tag">bot</span>` : ""}</td><td>${p.bot ? "" : p.connected ? `<span class="dot on" title="connected"></span>` : `<span class="dot off" title="offline"></span>`}</td>
+       <td class="num">${p.cash === undefined ? "" : cash(p.cash)}</td><td class="num">${p.equity === undefined ? "" : cash(p.equity)}</td>
+       <td class="num ${signClass(p.pnl ?? 0)}">${p.pnl === undefined ? "" : signedCash(p.pnl)}</td><td class="num">${p.orders ? qty(p.orders.size) : ""}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">Nobody has joined yet.</p>`);
+    setHtml($(this.root, "#board"), leaderboardTable([...st.leaderboard]));
+    const secs = [...st.securities.values()].sort((a: any, b: any) => a.securityId - b.securityId);
+    setHtml($(this.root, "#market"), `<table><thead><tr><th>Sec</th><th>Bid</th><th>Ask</th><th>Last</th><th>Volume</th><th>Ref</th></tr></thead><tbody>${secs.map((s: any) =>
+      `<tr><td>${esc(s.symbol)}</td><td class="num buy-text">${px(s.bids[0]?.price ?? 0, s.tickSize)}</td><td class="num sell-text">${px(s.asks[0]?.price ?? 0, s.tickSize)}</td><td class="num">${px(s.lastPrice, s.tickSize)}</td><td class="num">${qty(s.volume)}</td><td class="num muted">${px(s.refPrice, s.tickSize)}</td></tr>`).join("")}</tbody></table>`);
+  }
+}
+
+const ADMIN_TEMPLATE = `
+<div class="admin">
+  <header class="topbar">
+    <a class="brand" href="#/admin">marketroom · admin</a>
+    <span class="spacer"></span>
+    <a href="#/" class="small">player view</a>
+    <button type="button" id="signout" class="ghost">Sign out</button>
+  </header>
+  <div id="admin-msg" class="msg" role="alert"></div>
+  <main class="admin-grid">
+    <div class="col">
+      <section class="card">
+        <h2>New round</h2>
+        <form id="create-form" autocomplete="off">
+          <label>Name <input name="name" value="Class round" required maxlength="200"></label>
+          <label>Securities <select name="scenario" id="scenario"></select></label>
+          <div id="custom-sec" class="row3" hidden>
+            <label>Symbol <input name="symbol" value="ACME" maxlength="12"></label>
+            <label>Tick size <input name="tick" value="0.01"></label>
+            <label>Ref price <input name="ref" value="100.00" inputmode="decimal"></label>
+          </div>
+          <div class="row2">
+            <label>Starting cash <input name="cash" value="100,000.00" inputmode="decimal"></label>
+            <label>Starting lots (each security) <input name="lots" value="20" inputmode="numeric"></label>
+          </div>
+          <div class="row2">
+            <label>Duration (minutes, empty = until ended) <input name="duration" value="10" inputmode="decimal"></label>
+            <label class="check"><input type="checkbox" name="observers" checked> Allow observers</label>
+          </div>
+          <fieldset class="row3"><legend>Bots</legend>
+            <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
+            <label>Noise traders <input name="bots_noise" type="number" min="0" max="200" value="2"></label>
+            <label>Momentum <input name="bots_momentum" type="number" min="0" max="200" value="0"></label>
+          </fieldset>
+          <button type="submit" class="primary" id="create">Create round</button>
+        </form>
+      </section>
+      <section class="card"><h2>Games <button type="button" id="refresh" class="ghost small">Refresh</button></h2><div id="games" class="scroll"></div></section>
+    </div>
+    <div class="col" id="game" hidden>
+      <section class="card">
+        <div id="game-head"></div>
+        <div id="controls" class="controls">
+          <button type="button" data-action="start" class="primary">Start</button>
+          <button type="button" data-action="pause">Pause</button>
+          <button type="button" data-action="resume">Resume</button>
+          <button type="button" data-action="end" class="danger">End round</button>
+          <span id="live-clock" class="clock num"></span>
+          <span id="live-status" class="small muted"></span>
+        </div>
+      </section>
+      <section class="card"><h2>Market</h2><div id="market"></div></section>
+      <section class="card"><h2>Players</h2><div id="players" class="scroll"></div></section>
+      <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>
+      <section class="card"><h2>Bots</h2><div id="bots"></div>
+        <form id="bot-form" class="inline">
+          <select name="kind"><option value="market_maker">market maker</option><option value="noise">noise trader</option><option value="momentum">momentum trader</option></select>
+          <input name="count" type="number" min="1" max="200" value="1" aria-label="count">
+          <button type="submit">Add bots</button>
+        </form>
+      </section>
+    </div>
+  </main>
+</div>`;

@@ -1,0 +1,392 @@
+/**
+ * Player view: join by code and name, then one screen per game — book ladder, depth, price chart,
+ * trades tape, order entry, own account, open orders, fills, leaderboard, phase and clock.
+ * Everything is drawn from the room's state in `room.onStateChange` (no polling); the 1 s timer only
+ * advances the clock display between patches.
+ */
+import type { Room } from "@colyseus/sdk";
+import type { CommandReply } from "../../shared/src/messages.ts";
+import { api, errorText } from "./api.ts";
+import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
+import { Connection, type ConnStatus } from "./conn.ts";
+import { $, batched, setHtml } from "./dom.ts";
+import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
+
+const SESSION_KEY = "marketroom.player";
+const LADDER_LEVELS = 10;
+
+interface PlayerSession { gameId: string; playerId: string; name: string; token: string }
+
+export function loadSession(): PlayerSession | null {
+  try { return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null"); } catch { return null; }
+}
+
+/** Mounts the join form or, with a session in this tab, the game screen. */
+export function mountPlayer(root: HTMLElement): void {
+  const s = loadSession();
+  if (s) new PlayerScreen(root, s).start();
+  else joinForm(root);
+}
+
+function joinForm(root: HTMLElement): void {
+  const code = new URLSearchParams(location.hash.split("?")[1] ?? location.search).get("code") ?? "";
+  root.innerHTML = `
+    <div class="join-page">
+      <form id="join-form" class="card join" autocomplete="off">
+        <h1>marketroom</h1>
+        <p class="muted">Join a trading game with the code your organiser gave you.</p>
+        <label>Game code <input name="code" required minlength="4" maxlength="16" value="${esc(code)}" autocapitalize="characters" spellcheck="false"></label>
+        <label>Display name <input name="name" required maxlength="32" spellcheck="false"></label>
+        <button type="submit" class="primary">Join game</button>
+        <div id="join-msg" class="msg reject" role="alert"></div>
+        <p class="muted small"><a href="#/admin">Organiser / admin</a></p>
+      </form>
+    </div>`;
+  const form = $(root, "#join-form") as HTMLFormElement;
+  (form.elements.namedItem(code ? "name" : "code") as HTMLInputElement).focus();
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const btn = form.querySelector("button")!;
+    btn.disabled = true;
+    try {
+      const r = await api("POST", "/api/join", { code: String(f.get("code")).trim(), name: String(f.get("name")).trim() });
+      const s: PlayerSession = { gameId: r.gameId, playerId: r.playerId, name: r.name, token: r.token };
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+      new PlayerScreen(root, s).start();
+    } catch (err) {
+      $(root, "#join-msg").textContent = errorText(err);
+      btn.disabled = false;
+    }
+  });
+}
+
+const STATUS_TEXT: Record<ConnStatus, string> = {
+  connecting: "Connecting…", connected: "Connected", reconnecting: "Connection lost — reconnecting…",
+  reconnected: "Reconnected", offline: "Offline — retrying…", closed: "Disconnected",
+};
+
+class PlayerScreen {
+  private room: Room<any, any> | undefined;
+  private conn: Connection;
+  private sid = 0;
+  private store = new SeriesStore();
+  private price!: PriceChart;
+  private depth!: DepthChart;
+  private timer = 0;
+  private render = batched(() => this.draw());
+
+  constructor(private readonly root: HTMLElement, private readonly s: PlayerSession) {
+    this.conn = new Connection({
+      gameId: s.gameId, token: s.token, storageKey: `${SESSION_KEY}.rt`,
+      onRoom: (room) => this.onRoom(room),
+      onStatus: (st, detail) => this.status(st, detail),
+      onFatal: (msg) => this.fatal(msg),
+    });
+  }
+
+  start(): void {
+    this.root.innerHTML = TEMPLATE;
+    $(this.root, "#me").textContent = this.s.name;
+    this.price = new PriceChart($(this.root, "#price-chart"), this.store);
+    this.depth = new DepthChart($(this.root, "#depth"));
+    this.wire();
+    this.timer = window.setInterval(() => this.drawClock(), 1000);
+    (window as any).marketroom = { conn: this.conn, screen: this };
+    void this.conn.connect();
+  }
+
+  private onRoom(room: Room<any, any>): void {
+    this.room = room;
+    room.onStateChange(() => this.render());
+    room.onMessage("*", () => {});
+    this.render();
+  }
+
+  private status(st: ConnStatus, detail?: string): void {
+    const el = $(this.root, "#conn");
+    el.className = `banner ${st}`;
+    el.textContent = `${STATUS_TEXT[st]}${detail ? ` (${detail})` : ""}`;
+    el.hidden = st === "connected";
+    if (st === "reconnected") setTimeout(() => { if (el.classList.contains("reconnected")) el.hidden = true; }, 4000);
+    ($(this.root, "#submit") as HTMLButtonElement).disabled = !(st === "connected" || st === "reconnected");
+  }
+
+  private fatal(msg: string): void {
+    clearInterval(this.timer);
+    sessionStorage.removeItem(SESSION_KEY);
+    this.root.innerHTML = `<div class="join-page"><div class="card join"><h1>Cannot join</h1><p class="msg reject">${esc(msg)}</p><p><a href="#/" id="again">Join another game</a></p></div></div>`;
+    $(this.root, "#again").addEventListener("click", (e) => { e.preventDefault(); joinForm(this.root); });
+  }
+
+  private wire(): void {
+    const r = this.root;
+    const form = $(r, "#order-form") as HTMLFormElement;
+    const el = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
+    const syncForm = () => {
+      const side = (form.querySelector("input[name=side]:checked") as HTMLInputElement).value;
+      const market = el("type").value === "market";
+      el("price").disabled = market;
+      el("postOnly").disabled = market;
+      const btn = $(r, "#submit");
+      btn.textContent = `${side === "buy" ? "Buy" : "Sell"}${market ? " at market" : ""}`;
+      btn.className = side;
+      form.dataset.side = side;
+    };
+    form.addEventListener("change", syncForm);
+    syncForm();
+    form.addEventListener("submit", (ev) => { ev.preventDefault(); void this.place(form); });
+    $(r, "#secs").addEventListener("click", (ev) => {
+      const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-sid]");
+      if (!b) return;
+      this.sid = Number(b.dataset.sid);
+      el("price").value = "";
+      this.render();
+    });
+    $(r, "#ladder").addEventListener("click", (ev) => {
+      const row = (ev.target as HTMLElement).closest<HTMLElement>("[data-price]");
+      if (row) { el("price").value = row.dataset.price!; el("qty").focus(); }
+    });
+    $(r, "#orders").addEventListener("click", (ev) => {
+      const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-oid]");
+      if (b) void this.command("cancel", { securityId: Number(b.dataset.sec), orderId: Number(b.dataset.oid) });
+    });
+    $(r, "#final").addEventListener("click", (ev) => {
+      if (!(ev.target as HTMLElement).closest("#close-final")) return;
+      const final = $(r, "#final");
+      final.hidden = true;
+      final.dataset.closed = "1";
+    });
+    $(r, "#cancel-all").addEventListener("click", () => void this.command("cancel-all", {}));
+    $(r, "#leave").addEventListener("click", async () => {
+      if (!confirm("Leave this game? Your open orders stay on the book.")) return;
+      clearInterval(this.timer);
+      await this.conn.stop();
+      sessionStorage.removeItem(SESSION_KEY);
+      location.hash = "#/";
+      location.reload();
+    });
+    // Keyboard: b / s pick the side, p / q focus price / quantity, Enter submits (native), Esc leaves a field.
+    document.addEventListener("keydown", (ev) => {
+      const t = ev.target as HTMLElement;
+      if (ev.key === "Escape" && t.closest("#order-form")) { t.blur(); return; }
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) return;
+      const k = ev.key.toLowerCase();
+      if (k === "b" || k === "s") {
+        (form.querySelector(`input[name=side][value=${k === "b" ? "buy" : "sell"}]`) as HTMLInputElement).checked = true;
+        syncForm();
+      } else if (k === "p") { el("price").focus(); ev.preventDefault(); }
+      else if (k === "q") { el("qty").focus(); ev.preventDefault(); }
+      else return;
+    });
+  }
+
+  private msg(text: string, kind: "ok" | "reject" | ""): void {
+    const m = $(this.root, "#order-msg");
+    m.className = `msg ${kind}`;
+    m.textContent = text;
+  }
+
+  private async place(form: HTMLFormElement): Promise<void> {
+    const sec = this.room?.state.securities.get(String(this.sid));
+    if (!this.room || !sec) return;
+    const f = new FormData(form);
+    const type = String(f.get("type"));
+    const tif = String(f.get("tif"));
+    const body: Record<string, unknown> = {
+      securityId: this.sid, side: String(f.get("side")), type,
+      qty: Number(String(f.get("qty")).replace(/[,_\s]/g, "")),
+      clientOrderId: `w${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+    };
+    if (!Number.isInteger(body.qty) || (body.qty as number) <= 0) return this.msg("Quantity must be a whole number of lots above 0", "reject");
+    if (type === "limit") {
+      const text = String(f.get("price") ?? "").replace(/[,_\s]/g, "");
+      if (!text) return this.msg("Enter a price", "reject");
+      try { body.price = priceToTicks(text, sec.tickSize); } catch { return this.msg(`Price must be a multiple of the tick size ${sec.tickSize}`, "reject"); }
+      body.tif = tif;
+      if (f.get("postOnly")) body.postOnly = true;
+    } else if (tif !== "GTC") body.tif = tif;
+    const reply = await this.command("place", body);
+    if (reply?.ok && reply.order) {
+      const o = reply.order as any;
+      const filled = Number(o.filledQty ?? o.filled ?? 0);
+      this.msg(`Order ${o.orderId ?? ""} ${String(o.status ?? "accepted").replace(/_/g, " ")}${filled ? ` — filled ${qty(filled)}` : ""}`, "ok");
+    }
+  }
+
+  private async command(type: string, body: Record<string, unknown>): Promise<CommandReply | undefined> {
+    if (!this.room) return undefined;
+    try {
+      const reply = (await this.room.request(type, body)) as CommandReply;
+      if (!reply.ok) this.msg(`Rejected — ${reply.code}: ${reply.message}`, "reject");
+      else if (type === "cancel-all") this.msg(`Cancelled ${reply.cancelledOrderIds?.length ?? 0} order(s)`, "ok");
+      else if (type === "cancel") this.msg(`Order ${reply.cancelled?.orderId ?? ""} cancelled`, "ok");
+      return reply;
+    } catch (err) {
+      this.msg(`Not sent — ${errorText(err)}`, "reject");
+      return undefined;
+    }
+  }
+
+  private drawClock(): void {
+    const st = this.room?.state;
+    if (!st) return;
+    const c = st.clock;
+    let text = "";
+    if (st.phase === "running") text = c.endsAt ? `${clock(c.endsAt - Date.now())} left` : `${clock(Date.now() - c.startedAt)} elapsed`;
+    else if (st.phase === "paused") text = c.durationMs ? `${clock(c.remainingMs)} left (paused)` : "paused";
+    else if (st.phase === "lobby") text = c.durationMs ? `round of ${clock(c.durationMs)}` : "";
+    else text = "round over";
+    setHtml($(this.root, "#clock"), esc(text));
+  }
+
+  private draw(): void {
+    const st = this.room?.state;
+    if (!st?.securities || !st.players || !st.leaderboard || !st.clock) return;
+    const r = this.root;
+    const secs = [...st.securities.values()].sort((a: any, b: any) => a.securityId - b.securityId);
+    if (!secs.length) return;
+    if (!st.securities.get(String(this.sid))) this.sid = secs[0].securityId;
+    const sec = st.securities.get(String(this.sid));
+    const me = st.players.get(this.s.playerId);
+    const now = st.clock.now || Date.now();
+    for (const s of secs) {
+      this.store.addTrades(s.securityId, s.tickSize, [...s.trades]);
+      this.store.addRef(s.securityId, s.tickSize, s.refPrice, now);
+    }
+
+    setHtml($(r, "#game-name"), esc(st.name || st.gameId));
+    setHtml($(r, "#phase"), `<span class="phase-badge ${esc(st.phase)}">${esc(st.phase)}</span>`);
+    this.drawClock();
+    setHtml($(r, "#secs"), secs.map((s: any) =>
+      `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice || s.refPrice, s.tickSize)}</span></button>`).join(""));
+
+    // book ladder
+    const ts = sec.tickSize;
+    const own = new Set<string>();
+    if (me?.orders) for (const o of me.orders.values()) if (o.securityId === this.sid) own.add(`${o.side}:${o.price}`);
+    const bids = [...sec.bids].slice(0, LADDER_LEVELS), asks = [...sec.asks].slice(0, LADDER_LEVELS);
+    const maxTotal = Math.max(1, bids.at(-1)?.total ?? 0, asks.at(-1)?.total ?? 0);
+    const row = (l: any, side: "buy" | "sell") => {
+      const mine = own.has(`${side}:${l.price}`);
+      const w = Math.round((l.total / maxTotal) * 100);
+      return `<tr class="${side}${mine ? " own" : ""}" data-price="${esc(px(l.price, ts).replace(/,/g, ""))}" style="--w:${w}%">
+        <td class="mark">${mine ? "●" : ""}</td><td class="num price">${px(l.price, ts)}</td><td class="num">${qty(l.amount)}</td><td class="num muted">${qty(l.total)}</td><td class="num muted">${l.orders}</td></tr>`;
+    };
+    const spread = bids[0] && asks[0] ? px(asks[0].price - bids[0].price, ts) : "—";
+    setHtml($(r, "#ladder"), `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
+      ${asks.slice().reverse().map((l) => row(l, "sell")).join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`}
+      <tr class="spread"><td></td><td class="num" colspan="4">spread ${spread}</td></tr>
+      ${bids.map((l) => row(l, "buy")).join("") || `<tr><td colspan="5" class="muted center">no bids</td></tr>`}
+      </tbody></table>`);
+    this.depth.show(bids.length ? [...sec.bids] : [], [...sec.asks], ts);
+
+    // stats, chart, tape
+    setHtml($(r, "#stats"), [
+      ["Last", px(sec.lastPrice, ts)], ["High", px(sec.high, ts)], ["Low", px(sec.low, ts)],
+      ["Volume", qty(sec.volume)], ["Trades", qty(sec.tradeCount)], ["Ref", px(sec.refPrice, ts)],
+    ].map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`).join(""));
+    this.price.show(this.sid, ts);
+    const trades = [...sec.trades].sort((a: any, b: any) => b.seq - a.seq).slice(0, 30);
+    setHtml($(r, "#tape"), `<table class="tape"><thead><tr><th>Time</th><th>Price</th><th>Lots</th></tr></thead><tbody>${trades.map((t: any) =>
+      `<tr class="${t.aggressor}"><td class="muted">${time(t.ts)}</td><td class="num price">${px(t.price, ts)}</td><td class="num">${qty(t.qty)}</td></tr>`).join("") || `<tr><td colspan="3" class="muted center">no trades yet</td></tr>`}</tbody></table>`);
+    $(r, "#entry-sec").textContent = `${sec.symbol} · tick ${sec.tickSize}${sec.lotSize !== 1 ? ` · ${sec.lotSize} shares/lot` : ""}`;
+
+    // own panel
+    if (me && me.cash !== undefined && me.positions && me.orders && me.fills) {
+      const rank = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
+      setHtml($(r, "#account"), `<dl class="kv">
+        <dt>Cash</dt><dd class="num" id="my-cash">${cash(me.cash)}</dd>
+        <dt>Locked cash</dt><dd class="num">${cash(me.cashLocked)}</dd>
+        <dt>Equity</dt><dd class="num">${cash(me.equity)}</dd>
+        <dt>P&amp;L</dt><dd class="num ${signClass(me.pnl)}" id="my-pnl">${signedCash(me.pnl)}</dd>
+        <dt>Rank</dt><dd class="num" id="my-rank">${rank ? `${rank.rank} of ${st.leaderboard.length}` : "—"}</dd></dl>
+`);
+      const positions = secs.map((s: any) => {
+        const p = me.positions.get(String(s.securityId));
+        const q = p?.qty ?? 0, mark = s.lastPrice || s.refPrice;
+        return `<tr data-sym="${esc(s.symbol)}"><td>${esc(s.symbol)}</td><td class="num holding">${qty(q)}</td><td class="num">${qty(p?.locked ?? 0)}</td><td class="num">${qty(p?.openBuy ?? 0)}</td><td class="num">${cash(q * mark * s.scale)}</td></tr>`;
+      }).join("");
+      setHtml($(r, "#positions"), `<table><thead><tr><th>Security</th><th>Lots</th><th>Locked</th><th>On bids</th><th>Value</th></tr></thead><tbody>${positions}</tbody></table>`);
+      const orders = [...me.orders.values()].sort((a: any, b: any) => b.ts - a.ts);
+      const symOf = (id: number) => st.securities.get(String(id));
+      setHtml($(r, "#orders"), orders.length ? `<table><thead><tr><th>Sec</th><th>Side</th><th>Price</th><th>Open</th><th>Qty</th><th></th></tr></thead><tbody>${orders.map((o: any) => {
+        const s = symOf(o.securityId);
+        return `<tr class="${o.side}"><td>${esc(s?.symbol ?? o.securityId)}</td><td class="side">${o.side}</td><td class="num">${px(o.price, s?.tickSize ?? "1")}</td><td class="num">${qty(o.amount)}</td><td class="num muted">${qty(o.qty)}</td>
+          <td><button type="button" class="cancel" data-sec="${o.securityId}" data-oid="${o.orderId}" title="Cancel order ${o.orderId}">Cancel</button></td></tr>`;
+      }).join("")}</tbody></table>` : `<p class="muted">No open orders.</p>`);
+      ($(r, "#cancel-all") as HTMLButtonElement).disabled = orders.length === 0;
+      const fills = [...me.fills].sort((a: any, b: any) => b.seq - a.seq).slice(0, 30);
+      setHtml($(r, "#fills"), fills.length ? `<table><thead><tr><th>Time</th><th>Sec</th><th>Side</th><th>Price</th><th>Lots</th><th>Role</th></tr></thead><tbody>${fills.map((f: any) => {
+        const s = symOf(f.securityId);
+        return `<tr class="${f.side}"><td class="muted">${time(f.ts)}</td><td>${esc(s?.symbol ?? f.securityId)}</td><td class="side">${f.side}</td><td class="num">${px(f.price, s?.tickSize ?? "1")}</td><td class="num">${qty(f.qty)}</td><td class="muted">${f.role}</td></tr>`;
+      }).join("")}</tbody></table>` : `<p class="muted">No fills yet.</p>`);
+    }
+
+    // leaderboard and phase overlays
+    const board = leaderboardTable([...st.leaderboard], this.s.playerId);
+    setHtml($(r, "#leaderboard"), board);
+    const final = $(r, "#final");
+    const lobby = $(r, "#lobby-note");
+    lobby.hidden = st.phase !== "lobby" && st.phase !== "paused";
+    lobby.textContent = st.phase === "paused" ? "The round is paused: orders wait until it resumes." : "Waiting for the organiser to start the round.";
+    if (st.phase === "ended") {
+      final.hidden = false;
+      const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
+      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>.</p>` : ""}
+        <h3>Final leaderboard</h3>${board}<p><button type="button" id="close-final">Look at the market</button></p></div>`);
+      if (final.dataset.closed) final.hidden = true;
+    } else final.hidden = true;
+  }
+}
+
+/** The leaderboard as a table (own row marked). */
+export function leaderboardTable(rows: any[], me?: string): string {
+  if (!rows.length) return `<p class="muted">No players yet.</p>`;
+  return `<table class="board"><thead><tr><th>#</th><th>Name</th><th>Equity</th><th>P&amp;L</th></tr></thead><tbody>${rows.map((l) =>
+    `<tr class="${l.playerId === me ? "own" : ""}"><td class="num">${l.rank}</td><td>${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td><td class="num ${signClass(l.pnl)}">${signedCash(l.pnl)}</td></tr>`).join("")}</tbody></table>`;
+}
+
+const TEMPLATE = `
+<div class="player">
+  <header class="topbar">
+    <a class="brand" href="#/">marketroom</a>
+    <span id="game-name" class="game-name"></span>
+    <span id="phase"></span>
+    <span id="clock" class="clock num"></span>
+    <span class="spacer"></span>
+    <span id="me" class="me"></span>
+    <button type="button" id="leave" class="ghost">Leave</button>
+  </header>
+  <div id="conn" class="banner" role="status" hidden></div>
+  <div id="lobby-note" class="banner note" hidden></div>
+  <nav id="secs" class="tabs" aria-label="Securities"></nav>
+  <main class="grid">
+    <section class="card book"><h2>Order book</h2><div id="ladder"></div><h3>Depth</h3><div id="depth" class="chart depth"></div></section>
+    <section class="card market"><div id="stats" class="stats"></div><div id="price-chart" class="chart price"></div><h2>Trades</h2><div id="tape" class="scroll"></div></section>
+    <section class="card entry">
+      <h2>New order <small id="entry-sec" class="muted"></small></h2>
+      <form id="order-form" autocomplete="off">
+        <div class="side-toggle" role="radiogroup" aria-label="Side">
+          <label class="buy"><input type="radio" name="side" value="buy" checked> Buy <kbd>B</kbd></label>
+          <label class="sell"><input type="radio" name="side" value="sell"> Sell <kbd>S</kbd></label>
+        </div>
+        <div class="row2">
+          <label>Type <select name="type"><option value="limit">Limit</option><option value="market">Market</option></select></label>
+          <label>Time in force <select name="tif"><option value="GTC">GTC</option><option value="IOC">IOC</option><option value="FOK">FOK</option></select></label>
+        </div>
+        <div class="row2">
+          <label><span>Price <kbd>P</kbd></span><input name="price" inputmode="decimal" placeholder="e.g. 101.50"></label>
+          <label><span>Quantity (lots) <kbd>Q</kbd></span><input name="qty" inputmode="numeric" value="1"></label>
+        </div>
+        <label class="check"><input type="checkbox" name="postOnly"> Post-only (never take)</label>
+        <button type="submit" id="submit" class="buy" disabled>Buy</button>
+      </form>
+      <div id="order-msg" class="msg" role="alert" aria-live="polite"></div>
+    </section>
+    <section class="card account"><h2>Account</h2><div id="account"><p class="muted">Loading…</p></div><h3>Positions</h3><div id="positions"></div></section>
+    <section class="card orders"><h2>Open orders <button type="button" id="cancel-all" class="ghost small" disabled>Cancel all</button></h2><div id="orders"></div><h2>My fills</h2><div id="fills" class="scroll"></div></section>
+    <section class="card board-card"><h2>Leaderboard</h2><div id="leaderboard" class="scroll"></div></section>
+  </main>
+  <div id="final" class="overlay" hidden></div>
+</div>`;

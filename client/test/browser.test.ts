@@ -1,0 +1,172 @@
+/**
+ * The browser client in Debian's Chromium (playwright-core, never a browser download), against the
+ * shared test server (server/test/support/harness.ts), which serves client/dist on its own port.
+ * Screenshots of every run go to client/test/screenshots/ (gitignored).
+ */
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { api, createGame, harness, type Harness } from "../../server/test/support/harness.ts";
+// @ts-expect-error plain ESM helper without types
+import { CHROMIUM, ensureChromium, ensureClientBuild } from "../../scripts/lib/browser.mjs";
+
+const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync"];
+
+describe("browser client (Chromium)", function () {
+  this.timeout(60_000);
+  let h: Harness;
+  let ctx: BrowserContext;
+  let profile: string;
+  const pages: Page[] = [];
+
+  before(async function () {
+    this.timeout(120_000);
+    await ensureChromium();
+    await ensureClientBuild();
+    mkdirSync(SHOTS, { recursive: true });
+    h = await harness();
+    profile = mkdtempSync(join(tmpdir(), "marketroom-chromium-"));
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1366, height: 900 },
+    });
+  });
+
+  after(async () => {
+    await ctx?.close().catch(() => {});
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((p) => p.close().catch(() => {})));
+  });
+
+  async function open(path: string, viewport?: { width: number; height: number }): Promise<Page> {
+    const page = await ctx.newPage();
+    pages.push(page);
+    if (viewport) await page.setViewportSize(viewport);
+    page.on("pageerror", (err) => { process.stderr.write(`[page error] ${err.stack ?? err.message}\n`); });
+    await page.goto(`${h.base}${path}`);
+    return page;
+  }
+
+  async function joinAs(code: string, name: string, viewport?: { width: number; height: number }): Promise<Page> {
+    const page = await open(`/#/?code=${code}`, viewport);
+    await page.fill("#join-form input[name=name]", name);
+    await page.press("#join-form input[name=name]", "Enter");
+    await page.waitForSelector("#my-cash");
+    return page;
+  }
+
+  /** Fills the order form with the keyboard-friendly controls and submits it with Enter. */
+  async function order(page: Page, side: "buy" | "sell", price: string, qty: number): Promise<void> {
+    await page.click("body", { position: { x: 5, y: 5 } }).catch(() => {});
+    await page.keyboard.press(side === "buy" ? "b" : "s");
+    await page.fill("#order-form input[name=price]", price);
+    await page.fill("#order-form input[name=qty]", String(qty));
+    await page.press("#order-form input[name=qty]", "Enter");
+  }
+
+  const text = (page: Page, sel: string) => page.locator(sel).innerText();
+
+  it("two players: a resting order, a taker, the trade in both tapes, cash and holdings change; reload reconnects", async () => {
+    const game = await createGame(h, { name: "Browser class" });
+    await api(h, "POST", `/api/games/${game.gameId}/start`);
+    const alice = await joinAs(game.joinCode, "alice");
+    const bob = await joinAs(game.joinCode, "bob");
+    for (const p of [alice, bob]) {
+      await p.locator("#my-cash", { hasText: "1,000.00" }).waitFor();
+      await p.locator("#positions tr[data-sym=ACME] .holding", { hasText: "100" }).waitFor();
+    }
+
+    await order(alice, "sell", "1.01", 10);
+    await alice.locator("#order-msg.ok").waitFor();
+    await bob.locator("#ladder tr.sell[data-price='1.01']").waitFor();
+    await alice.locator("#ladder tr.sell.own[data-price='1.01'] .mark", { hasText: "●" }).waitFor();
+    await alice.locator("#orders tr.sell button.cancel").waitFor();
+
+    await order(bob, "buy", "1.01", 4);
+    await bob.locator("#order-msg.ok", { hasText: "filled 4" }).waitFor();
+    for (const p of [alice, bob]) {
+      await p.locator("#tape tbody tr.buy", { hasText: "1.01" }).first().waitFor();
+      expect(await text(p, "#tape tbody tr.buy")).to.match(/1\.01\s+4/);
+      await p.locator("#stats", { hasText: "1.01" }).waitFor();
+    }
+    await alice.locator("#my-cash", { hasText: "1,004.04" }).waitFor();
+    await bob.locator("#my-cash", { hasText: "995.96" }).waitFor();
+    await alice.locator("#positions tr[data-sym=ACME] .holding", { hasText: "96" }).waitFor();
+    await bob.locator("#positions tr[data-sym=ACME] .holding", { hasText: "104" }).waitFor();
+    await alice.locator("#fills tr.sell", { hasText: "maker" }).waitFor();
+    await alice.locator("#ladder tr.sell.own[data-price='1.01']", { hasText: "6" }).waitFor();
+    await alice.waitForTimeout(300); // let the charts draw
+    await alice.screenshot({ path: join(SHOTS, "player-alice-after-trade.png"), fullPage: true });
+    await bob.screenshot({ path: join(SHOTS, "player-bob-after-trade.png"), fullPage: true });
+
+    // reload: the tab keeps its token (sessionStorage) and says it reconnected
+    await alice.reload();
+    await alice.locator("#conn.reconnected").waitFor();
+    await alice.locator("#my-cash", { hasText: "1,004.04" }).waitFor();
+
+    // one-click cancel empties the book side
+    await alice.locator("#orders button.cancel").first().click();
+    await alice.locator("#order-msg.ok", { hasText: "cancelled" }).waitFor();
+    await bob.locator("#ladder", { hasText: "no asks" }).waitFor();
+
+    // the round ends: the final leaderboard
+    await api(h, "POST", `/api/games/${game.gameId}/end`);
+    for (const p of [alice, bob]) await p.locator("#final .final", { hasText: "Final leaderboard" }).waitFor();
+    expect(await text(bob, "#final")).to.match(/alice/).and.to.match(/bob/);
+    await bob.screenshot({ path: join(SHOTS, "player-bob-ended.png") });
+  });
+
+  it("a rejected order shows its reason next to the form (phone width)", async () => {
+    const game = await createGame(h, { name: "Reject class" });
+    await api(h, "POST", `/api/games/${game.gameId}/start`);
+    const carol = await joinAs(game.joinCode, "carol", { width: 390, height: 844 });
+    await order(carol, "buy", "1.00", 5000); // 5,000 x 1.00 = 5,000.00 > 1,000.00 cash
+    const msg = carol.locator("#order-msg.reject");
+    await msg.waitFor();
+    expect(await msg.innerText()).to.contain("INSUFFICIENT_FUNDS");
+    await order(carol, "sell", "1.005", 1); // off the tick grid: caught before sending
+    await carol.locator("#order-msg.reject", { hasText: "tick size" }).waitFor();
+    await order(carol, "buy", "1.00", 5000);
+    await carol.locator("#order-msg.reject", { hasText: "INSUFFICIENT_FUNDS" }).waitFor();
+    await carol.screenshot({ path: join(SHOTS, "player-phone-reject.png"), fullPage: true });
+    await api(h, "POST", `/api/games/${game.gameId}/end`);
+  });
+
+  it("the admin page creates a round and starts it", async () => {
+    const page = await open("/#/admin");
+    await page.fill("#admin-login input[name=token]", h.admin);
+    await page.press("#admin-login input[name=token]", "Enter");
+    await page.locator("#scenario option").first().waitFor({ state: "attached" });
+    const name = `Admin round ${Date.now().toString(36)}`;
+    await page.fill("#create-form input[name=name]", name);
+    await page.fill("#create-form input[name=bots_market_maker]", "1");
+    await page.fill("#create-form input[name=bots_noise]", "0");
+    await page.fill("#create-form input[name=bots_momentum]", "0");
+    await page.click("#create");
+    await page.locator("#game-head", { hasText: name }).waitFor();
+    const code = (await text(page, "#join-code")).trim();
+    expect(code).to.match(/^[A-Z0-9]{4,16}$/);
+    await page.locator("#live-status", { hasText: "connected" }).waitFor();
+    await page.click("#controls [data-action=start]");
+    await page.locator("#game-phase", { hasText: "running" }).waitFor();
+    const { body } = await api(h, "GET", "/api/games?limit=50");
+    const game = body.games.find((g: any) => g.joinCode === code);
+    expect(game).to.include({ name, phase: "running" });
+    await page.locator("#market tbody tr").first().waitFor();
+    await page.locator("#players", { hasText: "bot" }).waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SHOTS, "admin-running.png"), fullPage: true });
+    // a player of that round, for a screenshot with a live scenario market
+    const dave = await joinAs(code, "dave");
+    await dave.waitForTimeout(1500);
+    await dave.screenshot({ path: join(SHOTS, "player-scenario.png"), fullPage: true });
+    await api(h, "POST", `/api/games/${game.gameId}/end`);
+  });
+});
