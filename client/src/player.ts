@@ -334,7 +334,7 @@ class PlayerScreen {
       final.hidden = false;
       const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
       setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>.</p>` : ""}
-        <h3>Final leaderboard</h3>${board}<p><button type="button" id="close-final">Look at the market</button></p></div>`);
+        <h3>Final leaderboard</h3>${board}<p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
       if (final.dataset.closed) final.hidden = true;
     } else final.hidden = true;
   }
