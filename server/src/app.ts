@@ -21,6 +21,7 @@ import { GameService, type PersisterPort, type ResultsWriter } from "./game/serv
 import { HealthCheck } from "./http/health.ts";
 import { mountRoutes } from "./http/routes.ts";
 import { mountReplayRoutes } from "./http/replay.ts";
+import { mountExportRoutes } from "./http/export.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
 export interface AppDeps {
@@ -70,6 +71,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     rooms: { game: defineRoom(defineGameRoom(ctx)).filterBy(["gameId"]) },
     express: (app) => {
       mountReplayRoutes(app, { service, db });
+      mountExportRoutes(app, { service, db });
       mountRoutes(app, { service, metrics, health, log });
       app.use(express.static(deps.clientDir ?? CLIENT_DIST, { index: "index.html" }));
     },

@@ -7,6 +7,7 @@
  * it; with --duration N the demo round runs N seconds, ends (open orders cancelled, results written),
  * waits for the persister to store the whole log, prints a summary and, as its last stdout line, one
  * JSON object {"players","orders","fills","fillsInPostgres","eventsInPostgres","lastSeq"}, and exits 0.
+ * With --export DIR (and --duration) it also writes the round's export files into DIR (docs/export.md).
  */
 import { WebSocket } from "ws";
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -20,12 +21,13 @@ import { migrate } from "./persistence/migrate.ts";
 import { Persister, writeRoundResults } from "./persistence/persister.ts";
 import { demoBots } from "./market/bots.ts";
 import { getScenario } from "./market/scenarios.ts";
+import { exportRound } from "./export/export.ts";
 
-interface Args { demo: boolean; duration: number | null; port: number | null }
+interface Args { demo: boolean; duration: number | null; port: number | null; exportDir: string | null }
 
 /** Parses --demo, --duration N (seconds), --port P; exits 2 on anything else. */
 function parseArgs(argv: string[]): Args {
-  const args: Args = { demo: false, duration: null, port: null };
+  const args: Args = { demo: false, duration: null, port: null, exportDir: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -36,6 +38,7 @@ function parseArgs(argv: string[]): Args {
     if (a === "--demo") args.demo = true;
     else if (a === "--duration") args.duration = num();
     else if (a === "--port") args.port = num();
+    else if (a === "--export") args.exportDir = argv[++i] ?? usage("--export needs a directory");
     else if (a !== "--") usage(`unknown argument ${a}`);
   }
   if (args.duration !== null) args.demo = true;
@@ -43,7 +46,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`${msg}\nusage: main.ts [--demo] [--duration SECONDS] [--port PORT]\n`);
+  process.stderr.write(`${msg}\nusage: main.ts [--demo] [--duration SECONDS [--export DIR]] [--port PORT]\n`);
   process.exit(2);
 }
 
@@ -96,7 +99,7 @@ async function createDemo(r: Running, duration: number | null): Promise<{ gameId
 }
 
 /** Ends the demo round, waits for PostgreSQL, prints the summary and the JSON line. */
-async function finishDemo(r: Running, gameId: string): Promise<void> {
+async function finishDemo(r: Running, gameId: string, exportDir: string | null = null): Promise<void> {
   const end = await r.app.service.end(gameId);
   await r.persister.drain(gameId, end.seq, 60_000);
   const counters = r.app.hub.counters(gameId);
@@ -111,6 +114,10 @@ async function finishDemo(r: Running, gameId: string): Promise<void> {
   say("leaderboard:");
   for (const row of end.leaderboard.slice(0, 10)) say(`  ${row.rank}. ${row.name.padEnd(20)} equity ${row.equity} pnl ${row.pnl}`);
   say(`PostgreSQL: ${summary.eventsInPostgres} events, ${summary.fillsInPostgres} fills (last seq ${summary.lastSeq})`);
+  if (exportDir) {
+    const x = await exportRound(r.db, gameId, exportDir, { service: r.app.service });
+    say(`export: ${Object.keys(x.files).join(", ")} in ${exportDir} (${x.rows.orders} orders, ${x.rows.fills} fills; marks ${x.marks.map((m) => `${m.securityId}=${m.markTicks} ${m.source}`).join(", ")})`);
+  }
   say(JSON.stringify(summary));
 }
 
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
   say(`  play in a browser: ${base}/#/?code=${demo.joinCode}`);
   if (args.duration === null) return;
   await new Promise((res) => setTimeout(res, args.duration! * 1000 + 200));
-  await finishDemo(r, demo.gameId);
+  await finishDemo(r, demo.gameId, args.exportDir);
   await r.app.server.gracefullyShutdown(false);
   process.exit(0);
 }

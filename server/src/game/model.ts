@@ -172,14 +172,14 @@ export class GameModel {
     return this.equity(p) - start;
   }
 
-  /** Players by equity (highest first, then name, then id), ranked 1..n. */
+  /** Players by equity (highest first, ties by player id in code-unit order, no locale), ranked 1..n. */
   leaderboard(): LeaderboardRow[] {
     const rows = [...this.players.values()].map((p) => {
       const holdingsValue = this.holdingsValue(p);
       const equity = p.cash + holdingsValue;
       return { rank: 0, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl: this.pnl(p) };
     });
-    rows.sort((a, b) => b.equity - a.equity || a.name.localeCompare(b.name) || a.playerId.localeCompare(b.playerId));
+    rows.sort((a, b) => b.equity - a.equity || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0));
     rows.forEach((r, i) => { r.rank = i + 1; });
     return rows;
   }

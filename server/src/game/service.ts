@@ -24,6 +24,7 @@ import { createScenario, getScenario, type Scenario } from "../market/scenarios.
 import { BOT_KINDS, BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { loadFillHistory } from "./history.ts";
+import { referencesAt } from "../export/marks.ts";
 import type { ClockInfo, GameHub } from "./hub.ts";
 import { GameModel, type GameSnapshot, type PlayerMeta } from "./model.ts";
 import { GameStore, type GameRecord, type Schedule, type StoredPlayer } from "./store.ts";
@@ -239,10 +240,13 @@ export class GameService {
     this.bots.forget(gameId);
     const cancelled = await this.cancelEverything(gameId);
     const now = Date.now();
-    if (!rec.endedAt) await this.setSchedule(gameId, { endedAt: now, elapsedMs: elapsedOf(rec, now), resumedAt: 0 });
+    const elapsedEnd = rec.endedAt ? rec.elapsedMs : elapsedOf(rec, now);
+    if (!rec.endedAt) await this.setSchedule(gameId, { endedAt: now, elapsedMs: elapsedEnd, resumedAt: 0 });
     await this.publishClock(gameId);
     const snap = await this.snapshot(gameId);
     const model = GameModel.fromSnapshot(gameId, snap);
+    // Untraded securities are marked at the reference price at the end (docs/export.md).
+    for (const [sid, ref] of referencesAt(rec.settings, elapsedEnd)) model.setRefPrice(sid, ref);
     const leaderboard = model.leaderboard();
     const resultsWritten = await this.writeResults(gameId, model, snap.seq, leaderboard);
     this.deps.log.info({ gameId, seq: snap.seq, cancelled, resultsWritten }, "round ended");

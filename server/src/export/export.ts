@@ -1,0 +1,227 @@
+/**
+ * Round exports (docs/export.md): per game, from PostgreSQL (the record) plus the settings the game
+ * service keeps beside the engine (Valkey), the files
+ *
+ *   config.json      the game's settings (a CreateGameBody), bot specs, players, schedule, scoring rule
+ *   orders.csv       one row per order (orders table), accepted_seq order
+ *   fills.csv        one row per fill (fills table), seq order
+ *   inventories.csv  one row per player and security (0 = cash): start and final quantities
+ *   leaderboard.csv  one row per player: rank, cash, holdings value, equity, pnl, and the mark of each security
+ *   reference.csv    the reference path over the round (elapsed ms, step, date, per security)
+ *
+ * Integer columns carry their unit in the name (`*_ticks`, `*_minor`); the display column next to each
+ * has the bare name (`price`, `cash`). Everything needed to recompute every player's equity is in
+ * inventories.csv (final quantities) and leaderboard.csv (marks) plus config.json (scales).
+ *
+ * The round must have ended with its results written (leaderboard in PostgreSQL). The export recomputes
+ * the standings from the final inventories and the marks (marks.ts) and refuses to write when they
+ * differ from the PostgreSQL leaderboard.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { formatScaled, ticksToPrice } from "@marketroom/shared";
+import type { Db } from "../persistence/db.ts";
+import { ApiError } from "../game/errors.ts";
+import type { GameService, GameSettings } from "../game/service.ts";
+import { getScenario } from "../market/scenarios.ts";
+import { compareStanding, marksOf, referencesAt, type Mark } from "./marks.ts";
+
+export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
+export type ExportFile = (typeof EXPORT_FILES)[number];
+export const EXPORT_FORMAT = "marketroom-round-export/1";
+
+export interface ExportOptions {
+  /** The game service (settings, schedule, players and bot specs kept in Valkey). */
+  service: Pick<GameService, "record" | "store">;
+  /** Digits of the cash minor unit (2 = cents) for the display columns. */
+  cashDigits?: number;
+  /** Clock for `exportedAt` (tests). */
+  now?: () => number;
+}
+
+export interface ExportSummary {
+  gameId: string;
+  dir?: string;
+  files: Record<ExportFile, string>;
+  rows: { orders: number; fills: number; inventories: number; leaderboard: number; reference: number };
+  marks: Mark[];
+}
+
+const csv = (header: string[], rows: unknown[][]) =>
+  stringify([header, ...rows], { record_delimiter: "\n", cast: { boolean: (v: boolean) => (v ? "true" : "false") } });
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : "");
+
+/** Builds every export file of an ended game in memory. Errors: UNKNOWN_GAME, INVALID_PHASE_TRANSITION (results not written). */
+export async function buildExport(db: Db, gameId: string, opts: ExportOptions): Promise<ExportSummary> {
+  const digits = opts.cashDigits ?? 2;
+  const money = (minor: number) => formatScaled(BigInt(minor), digits);
+  const rec = await opts.service.record(gameId);
+  const settings: GameSettings = rec.settings;
+  const game = await db.selectFrom("games").selectAll().where("id", "=", gameId).executeTakeFirst();
+  const board = await db.selectFrom("leaderboard").selectAll().where("game_id", "=", gameId).orderBy("rank").execute();
+  if (!game || !rec.endedAt || !board.length) throw new ApiError("INVALID_PHASE_TRANSITION", `the round of ${gameId} has not ended with its results written`);
+
+  const [securities, players, invRows, orders, fills, lastEvent] = await Promise.all([
+    db.selectFrom("securities").selectAll().where("game_id", "=", gameId).orderBy("security_id").execute(),
+    db.selectFrom("players").selectAll().where("game_id", "=", gameId).orderBy("player_id").execute(),
+    db.selectFrom("inventories").selectAll().where("game_id", "=", gameId).execute(),
+    db.selectFrom("orders").selectAll().where("game_id", "=", gameId).orderBy("accepted_seq").orderBy("security_id").orderBy("order_id").execute(),
+    db.selectFrom("fills").selectAll().where("game_id", "=", gameId).orderBy("seq").execute(),
+    db.selectFrom("events").select(db.fn.max("seq").as("seq")).where("game_id", "=", gameId).executeTakeFirst(),
+  ]);
+  const stored = await opts.service.store.players(gameId);
+  const sec = new Map(securities.map((s) => [s.security_id, s]));
+  const symbol = (id: number) => (id === 0 ? "CASH" : sec.get(id)?.symbol ?? "");
+  const price = (id: number, ticks: number) => ticksToPrice(ticks, sec.get(id)?.tick_size ?? "1");
+  const pname = new Map(players.map((p) => [p.player_id, p.name]));
+  const isBot = (id: string) => stored.get(id)?.bot ?? false;
+  const asOfSeq = board[0]!.as_of_seq;
+
+  // ---- marks ----
+  const last = new Map<number, { seq: number; price: number }>();
+  for (const f of fills) last.set(f.security_id, { seq: f.seq, price: f.price });
+  const refs = referencesAt(settings, rec.elapsedMs);
+  const marks = marksOf(securities.map((s) => s.security_id), last, refs);
+
+  // ---- inventories ----
+  type Inv = { start: Map<number, number>; final: Map<number, { qty: number; locked: number }> };
+  const inv = new Map<string, Inv>(players.map((p) => [p.player_id, { start: new Map(), final: new Map() }]));
+  for (const r of invRows) {
+    const p = inv.get(r.player_id);
+    if (!p) continue;
+    if (r.kind === "start") p.start.set(r.security_id, r.qty);
+    else p.final.set(r.security_id, { qty: r.qty, locked: r.locked });
+  }
+  const ids = [0, ...securities.map((s) => s.security_id)];
+  const invCsvRows: unknown[][] = [];
+  for (const p of players) {
+    const v = inv.get(p.player_id)!;
+    for (const id of ids) {
+      const start = id === 0 ? (v.start.get(0) ?? p.starting_cash) : (v.start.get(id) ?? 0);
+      const fin = v.final.get(id) ?? { qty: 0, locked: 0 };
+      const unit = id === 0 ? "cash_minor" : "lots";
+      const disp = (n: number) => (id === 0 ? money(n) : String(n));
+      invCsvRows.push([p.player_id, p.name, isBot(p.player_id), id, symbol(id), unit, start, disp(start), fin.qty, disp(fin.qty), fin.qty - start, fin.locked, asOfSeq]);
+    }
+  }
+
+  // ---- standings, recomputed and checked against PostgreSQL ----
+  const value = (holdings: Map<number, number>) => {
+    let n = 0;
+    for (const s of securities) n += (holdings.get(s.security_id) ?? 0) * marks.get(s.security_id)!.markTicks * s.scale;
+    return n;
+  };
+  const standings = players.map((p) => {
+    const v = inv.get(p.player_id)!;
+    const finalQty = new Map([...v.final].map(([id, x]) => [id, x.qty]));
+    const cash = finalQty.get(0) ?? 0;
+    const holdingsValue = value(finalQty);
+    const equity = cash + holdingsValue;
+    const startEquity = (v.start.get(0) ?? p.starting_cash) + value(v.start);
+    return { rank: 0, playerId: p.player_id, name: p.name, bot: isBot(p.player_id), cash, holdingsValue, equity, pnl: equity - startEquity };
+  }).sort(compareStanding);
+  standings.forEach((s, i) => { s.rank = i + 1; });
+  const pg = new Map(board.map((b) => [b.player_id, b]));
+  const bad = standings.filter((s) => {
+    const b = pg.get(s.playerId);
+    return !b || b.rank !== s.rank || b.equity !== s.equity || b.cash !== s.cash || b.holdings_value !== s.holdingsValue || b.pnl !== s.pnl;
+  });
+  if (bad.length || board.length !== standings.length) {
+    const s = bad[0];
+    throw new Error(`export of ${gameId}: the PostgreSQL leaderboard disagrees with the final inventories at the marks` +
+      (s ? ` (player ${s.playerId}: computed rank ${s.rank} equity ${s.equity}, stored ${JSON.stringify(pg.get(s.playerId) ?? null)})` : ""));
+  }
+  const markList = [...marks.values()];
+  const markHeader = markList.flatMap((m) => [`mark_ticks_${m.securityId}`, `mark_${m.securityId}`, `mark_source_${m.securityId}`]);
+  const markCells = markList.flatMap((m) => [m.markTicks, price(m.securityId, m.markTicks), m.source]);
+  const leaderboardCsv = csv(
+    ["rank", "player_id", "name", "bot", "cash_minor", "cash", "holdings_value_minor", "holdings_value", "equity_minor", "equity", "pnl_minor", "pnl", "as_of_seq", ...markHeader],
+    standings.map((s) => [s.rank, s.playerId, s.name, s.bot, s.cash, money(s.cash), s.holdingsValue, money(s.holdingsValue), s.equity, money(s.equity), s.pnl, money(s.pnl), asOfSeq, ...markCells]),
+  );
+
+  // ---- orders and fills ----
+  const ordersCsv = csv(
+    ["security_id", "symbol", "order_id", "player_id", "player_name", "client_order_id", "side", "order_type", "tif", "post_only",
+      "price_ticks", "price", "qty", "filled_qty", "resting_qty", "cancelled_qty", "notional_minor", "notional", "status", "cancel_reason",
+      "accepted_seq", "accepted_ts", "accepted_at", "updated_seq", "updated_ts"],
+    orders.map((o) => [o.security_id, symbol(o.security_id), o.order_id, o.player_id, pname.get(o.player_id) ?? "", o.client_order_id ?? "",
+      o.side, o.order_type, o.tif, o.post_only, o.price, price(o.security_id, o.price), o.qty, o.filled_qty, o.resting_qty, o.cancelled_qty,
+      o.notional, money(o.notional), o.status, o.cancel_reason ?? "", o.accepted_seq, o.accepted_ts, iso(o.accepted_ts), o.updated_seq, o.updated_ts]),
+  );
+  const fillsCsv = csv(
+    ["seq", "ts", "time", "security_id", "symbol", "price_ticks", "price", "qty", "notional_minor", "notional", "aggressor",
+      "maker_order_id", "maker_player_id", "taker_order_id", "taker_player_id", "maker_remaining", "taker_remaining"],
+    fills.map((f) => [f.seq, f.ts, iso(f.ts), f.security_id, symbol(f.security_id), f.price, price(f.security_id, f.price), f.qty,
+      f.notional, money(f.notional), f.aggressor, f.maker_order_id, f.maker_player_id, f.taker_order_id, f.taker_player_id, f.maker_remaining, f.taker_remaining]),
+  );
+
+  // ---- reference path ----
+  const sc = settings.scenario ? getScenario(settings.scenario) : undefined;
+  const times = new Set<number>([0, rec.elapsedMs]);
+  if (sc) {
+    for (let t = 0; t <= rec.elapsedMs; t += sc.stepMs) times.add(t);
+    for (const n of sc.news) if (n.atMs <= rec.elapsedMs) times.add(n.atMs);
+  }
+  const refRows: unknown[][] = [];
+  for (const t of [...times].sort((a, b) => a - b)) {
+    const at = referencesAt(settings, t);
+    for (const s of securities) {
+      const r = at.get(s.security_id) ?? 0;
+      refRows.push([t, sc ? sc.stepAt(t) : 0, sc ? sc.dateAt(t) : "", t === rec.elapsedMs, s.security_id, s.symbol, r, price(s.security_id, r)]);
+    }
+  }
+  const referenceCsv = csv(["elapsed_ms", "step", "date", "is_end", "security_id", "symbol", "reference_ticks", "reference"], refRows);
+
+  // ---- config ----
+  const bots = [...stored].filter(([, p]) => p.bot).map(([id, p]) => ({ playerId: id, name: p.name, kind: p.botKind ?? "bot", spec: p.botSpec ?? null }));
+  const config = {
+    format: EXPORT_FORMAT,
+    gameId,
+    exportedAt: new Date((opts.now ?? Date.now)()).toISOString(),
+    units: { price: "ticks (display = ticks x tickSize)", qty: "lots", cash: `minor units (${digits} decimal digits)`, time: "ms since the epoch" },
+    game: {
+      name: settings.name, rules: settings.rules, securities: settings.securities, endowment: settings.endowment,
+      ...(settings.scenario ? { scenario: settings.scenario } : {}), ...(settings.durationSec ? { durationSec: settings.durationSec } : {}),
+      allowObservers: settings.allowObservers, bots: [],
+    },
+    bots,
+    players: players.map((p) => ({
+      playerId: p.player_id, name: p.name, bot: isBot(p.player_id), startCash: p.starting_cash,
+      startHoldings: [...inv.get(p.player_id)!.start].filter(([id]) => id !== 0).map(([securityId, qty]) => ({ securityId, qty })),
+    })),
+    round: {
+      phase: game.phase, createdAt: rec.createdAt, startedAt: rec.startedAt || null, endedAt: rec.endedAt || null,
+      elapsedMs: rec.elapsedMs, durationMs: rec.durationMs || null, lastSeq: Number(lastEvent?.seq ?? 0), resultsAsOfSeq: asOfSeq,
+      scenarioDateAtEnd: sc ? sc.dateAt(rec.elapsedMs) : null,
+    },
+    scoring: {
+      equity: "cash_minor + sum over securities of final_qty x mark_ticks x scale (minor units)",
+      mark: "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs",
+      pnl: "equity - (start cash + start holdings x mark_ticks x scale)",
+      rank: "equity descending, ties by player_id ascending (code-unit order)",
+    },
+    files: Object.fromEntries(EXPORT_FILES.map((f) => [f, f])),
+  };
+
+  return {
+    gameId,
+    files: {
+      "config.json": JSON.stringify(config, null, 2) + "\n",
+      "orders.csv": ordersCsv, "fills.csv": fillsCsv, "inventories.csv": csv(
+        ["player_id", "name", "bot", "security_id", "symbol", "unit", "start_qty", "start", "final_qty", "final", "change_qty", "final_locked", "as_of_seq"],
+        invCsvRows),
+      "leaderboard.csv": leaderboardCsv, "reference.csv": referenceCsv,
+    },
+    rows: { orders: orders.length, fills: fills.length, inventories: invCsvRows.length, leaderboard: standings.length, reference: refRows.length },
+    marks: markList,
+  };
+}
+
+/** Writes the export files of an ended game into `dir` (created if needed); returns what was written. */
+export async function exportRound(db: Db, gameId: string, dir: string, opts: ExportOptions): Promise<ExportSummary> {
+  const out = await buildExport(db, gameId, opts);
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(out.files)) await writeFile(join(dir, name), text);
+  return { ...out, dir };
+}
