@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
+import type { JoinReply } from "@marketroom/shared";
 import { exportRound } from "../../src/export/export.ts";
 import { getScenario } from "../../src/market/scenarios.ts";
 import { api, createGame, harness, join as joinGame, type Harness } from "../support/harness.ts";
@@ -49,7 +50,7 @@ describe("round export", function () {
       ],
       endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }, { securityId: 2, qty: 10 }] },
     });
-    const players = [];
+    const players: JoinReply[] = [];
     for (const name of ["ann", "bob", "cy, \"the\" trader", "dee", "eve"]) players.push(await joinGame(h, g.joinCode, name));
     expect((await api(h, "POST", `/api/games/${g.gameId}/start`)).status).to.equal(200);
     const { hub } = h.app;
@@ -72,7 +73,7 @@ describe("round export", function () {
     expect((await readdir(dir)).sort()).to.deep.equal(["config.json", "fills.csv", "inventories.csv", "leaderboard.csv", "orders.csv", "reference.csv"]);
     const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
     const [orders, fills, inventories, leaderboard, reference] = await Promise.all(
-      ["orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"].map((f) => readCsv(dir, f)));
+      ["orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"].map((f) => readCsv(dir, f))) as [Row[], Row[], Row[], Row[], Row[]];
 
     // Row counts against PostgreSQL.
     const count = async (table: "orders" | "fills") =>
@@ -100,7 +101,7 @@ describe("round export", function () {
     }
     const ties = leaderboard.filter((l) => l.name === "dee" || l.name === "eve");
     expect(ties[0]!.equity_minor).to.equal(ties[1]!.equity_minor);
-    expect(ties[0]!.player_id < ties[1]!.player_id).to.equal(true);
+    expect(String(ties[0]!.player_id) < String(ties[1]!.player_id)).to.equal(true);
     expect(n(ties[1]!.rank)).to.equal(n(ties[0]!.rank) + 1);
     expect(leaderboard.find((l) => l.player_id === players[2]!.playerId)!.name).to.equal("cy, \"the\" trader");
 
