@@ -418,6 +418,15 @@ export class GameService {
     return rec ? clockOf(rec, Date.now()) : { startedAt: 0, endsAt: 0, remainingMs: 0, durationMs: 0 };
   }
 
+  /**
+   * Each security's reference price (ticks) at the round's running time now: the scenario's path, or
+   * the fixed refPrice of a game without one. Empty for an unknown game.
+   */
+  async references(gameId: string): Promise<Map<number, number>> {
+    const rec = await this.store.get<GameSettings>(gameId);
+    return rec ? referencesAt(rec.settings, elapsedOf(rec, Date.now())) : new Map();
+  }
+
   /** Running time of the round so far, ms (0 before start). */
   async elapsed(gameId: string): Promise<number> {
     const rec = await this.store.get<GameSettings>(gameId);

@@ -42,6 +42,7 @@ type GameClient = Client<{ auth: SessionAuth; userData: SessionData }>;
 
 const GAP_WAIT_MS = 100;
 const VALUATION_MS = 250;
+const REFERENCE_MS = 1000;
 
 /**
  * Checks a join: options `{ gameId, observer? }`, the game exists, the token is the admin's or a player
@@ -109,6 +110,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.onMessage("*", (client, type, body) => this.reply(client as GameClient,
       error(String(type), refOf(body), "UNKNOWN_MESSAGE", `no message type ${String(type)} (${ROOM_COMMANDS.join(", ")})`)));
     this.clock.setInterval(() => this.tick(), VALUATION_MS);
+    // The reference path moves with the round's clock (one scenario step per second by default).
+    this.clock.setInterval(() => void this.refreshReferences(), REFERENCE_MS);
     this.ctx.metrics.rooms.inc();
     this.ctx.log.info({ gameId: this.gameId, seq: this.model.seq }, "room created");
   }
@@ -223,6 +226,17 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   private setClock(c: ClockInfo): void {
     this.state.clock.assign({ ...c, now: Date.now() });
+  }
+
+  /** Moves each security's reference price to the scenario's value at the current running time. */
+  private async refreshReferences(): Promise<void> {
+    try {
+      const refs = await this.ctx.service.references(this.gameId);
+      for (const [sid, ref] of refs) this.model.setRefPrice(sid, ref);
+      this.flush();
+    } catch (err) {
+      this.ctx.log.warn({ err, gameId: this.gameId }, "reference refresh failed");
+    }
   }
 
   /** Every 250 ms: valuation when it changed; the clock's now and remaining time. */

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, GameState } from "@marketroom/shared";
-import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
 const sec = (room: R) => room.state.securities.get("1")!;
@@ -135,6 +135,18 @@ describe("GameRoom", function () {
     expect(adm.state.players.get(a.playerId)!.cash).to.equal(100_000);
     expect(await req(obs, "place", { securityId: 1, side: "buy", price: 95, qty: 1 })).to.include({ ok: false, code: "READ_ONLY" });
     expect(await req(adm, "cancel-all", {})).to.include({ ok: false, code: "READ_ONLY" });
+  });
+
+  it("the reference price follows the scenario's path while the round runs", async () => {
+    // sp500-2000 moves one trading day per second: 2000-01-03 closes at 1455.22, 2000-01-04 at 1399.42.
+    const id = gameId("ref");
+    const created = await api(h, "POST", "/api/games", { gameId: id, name: "ref", scenario: "sp500-2000", endowment: { cash: 1_000_000 } });
+    expect(created.status).to.equal(201);
+    expect((await api(h, "POST", `/api/games/${id}/start`)).status).to.equal(200);
+    const room = await connect(h, id, undefined, { observer: true });
+    open.push(room);
+    await waitFor(() => sec(room).refPrice === 139942, "SPX reference of the second trading day", 4000);
+    await api(h, "POST", `/api/games/${id}/end`);
   });
 
   it("a late joiner gets the full current state at once", async () => {
