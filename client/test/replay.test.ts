@@ -122,5 +122,24 @@ describe("replay view (Chromium)", function () {
     await bob.locator("#r-stats", { hasText: "1.01" }).waitFor();
     await bob.waitForTimeout(300); // let the charts draw
     await bob.screenshot({ path: join(SHOTS, "replay.png"), fullPage: true });
+
+    // the admin's games list links to the same replay; the admin sees everyone and follows alice
+    const admin = await ctx.newPage();
+    pages.push(admin);
+    await admin.goto(`${h.base}/#/admin`);
+    await admin.fill("#admin-login input[name=token]", h.admin);
+    await admin.press("#admin-login input[name=token]", "Enter");
+    await admin.click(`#games tr[data-game='${game.gameId}'] a.replay-link`);
+    await admin.locator("#r-seq", { hasText: `seq ${s.lastSeq} / ${s.lastSeq}` }).waitFor();
+    await admin.locator("#r-board", { hasText: "alice" }).waitFor();
+    expect(await admin.locator("#r-board").innerText()).to.match(/bob/);
+    const aliceId = s.players.find((p: any) => p.name === "alice").playerId;
+    await admin.selectOption("#r-follow", aliceId);
+    await admin.locator("#r-player", { hasText: "No open orders" }).waitFor();
+    await scrub(admin, rested.seq);
+    await admin.locator("#r-ladder tr.sell.own[data-price='1.01'] .mark", { hasText: "●" }).waitFor();
+    await admin.locator("#r-player tr.sell", { hasText: "1.01" }).waitFor();
+    await admin.waitForTimeout(300);
+    await admin.screenshot({ path: join(SHOTS, "replay-admin.png"), fullPage: true });
   });
 });

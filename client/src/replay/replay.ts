@@ -51,6 +51,7 @@ class ReplayScreen {
   private speed = 1;
   private debounce = 0;
   private gen = 0;
+  private loading = false;
   private endow = new Map<string, { cash: number; holdings: Map<number, number> }>();
   private follow = "";
   private timeline: any = null;
@@ -123,6 +124,7 @@ class ReplayScreen {
     $(this.root, "#r-play").textContent = "Pause";
     this.playing = window.setInterval(() => {
       if (this.seq >= this.summary.lastSeq) { this.stop(); return; }
+      if (this.loading) return; // wait for the previous position to be drawn
       this.goto(this.seq + this.speed, true);
     }, TICK_MS);
   }
@@ -147,6 +149,7 @@ class ReplayScreen {
   private async load(): Promise<void> {
     const gen = ++this.gen;
     const seq = this.seq;
+    this.loading = true;
     try {
       const [books, page, prices, inv] = await Promise.all([
         Promise.all(this.secs.map((s) => this.get(`/book/${s.securityId}?seq=${seq}&depth=${s.securityId === this.sid ? 50 : 1}`))),
@@ -159,6 +162,8 @@ class ReplayScreen {
       setHtml($(this.root, "#r-msg"), "");
     } catch (err) {
       if (gen === this.gen) setHtml($(this.root, "#r-msg"), esc(errorText(err)));
+    } finally {
+      if (gen === this.gen) this.loading = false;
     }
   }
 
