@@ -112,6 +112,7 @@ export const EngineEvent = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("fill"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), aggressor: Side, makerOrderId: OrderId, takerOrderId: OrderId, makerPlayerId: PlayerId, takerPlayerId: PlayerId, makerRemaining: z.number().int(), takerRemaining: z.number().int() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_rested"), side: Side, price: z.number().int(), qty: z.number().int() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_cancelled"), side: Side, price: z.number().int(), qty: z.number().int(), reason: CancelReason }),
+  z.object({ ...base, type: z.literal("admin_action"), action: z.string(), actor: z.string(), detail: z.string() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_amended"), side: Side, price: z.number().int(), oldQty: z.number().int(), qty: z.number().int() }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;

@@ -116,6 +116,14 @@ export class Engine {
     return withFills(await this.run<AmendResult>("amend", keys, [playerId, a.securityId, a.orderId, a.qty, a.price ?? ""]));
   }
 
+  /**
+   * Records an admin action in the game's log (event admin_action). action: 1-32 letters, digits, _;
+   * actor: 'admin' or a player id; detail: free text, at most 500 bytes. Errors: UNKNOWN_GAME, INVALID_ARGUMENT.
+   */
+  logAdmin(gameId: string, action: string, actor: string, detail = ""): Promise<Result<SetupResult>> {
+    return this.run("log_admin", [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId)], [action, actor, detail]);
+  }
+
   /** Aggregated depth, best first, `depth` levels per side. Errors: UNKNOWN_GAME, UNKNOWN_SECURITY. */
   book(gameId: string, securityId: number, depth = 20): Promise<Result<BookDepth>> {
     return this.run("book", [K.gameKey(gameId), ...K.securityKeys(gameId, securityId)], [securityId, depth]);

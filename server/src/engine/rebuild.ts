@@ -16,7 +16,8 @@
  * other games: every key carries the game's hash tag).
  *
  * How each logged command is re-executed:
- * - game_created, security_added, player_added, phase_changed: createGame, addSecurity, addPlayer, setPhase;
+ * - game_created, security_added, player_added, phase_changed, admin_action: createGame, addSecurity,
+ *   addPlayer, setPhase, logAdmin;
  * - order_accepted: place, with the same player, security, side, type, tif, postOnly, qty and
  *   clientOrderId (the limit price for a limit order; a market order's logged price is its protection
  *   bound, which the engine derives again);
@@ -100,6 +101,9 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
       case "phase_changed":
         if (ev.to === "lobby") throw new Error(`rebuild: seq ${ev.seq}: no command moves a game back to the lobby`);
         consume("setPhase", await engine.setPhase(gameId, ev.to));
+        break;
+      case "admin_action":
+        consume("logAdmin", await engine.logAdmin(gameId, ev.action, ev.actor, ev.detail));
         break;
       case "order_accepted":
         consume("place", await engine.place(gameId, ev.playerId, {

@@ -24,6 +24,7 @@ export const COMMANDS = {
   orders: 2,
   inventory: 2,
   game_info: 4,
+  log_admin: 3,
 } as const;
 export type CommandName = keyof typeof COMMANDS;
 

@@ -107,6 +107,11 @@ export class GameHub {
     return this.run(gameId, "set_phase", () => this.engine.setPhase(gameId, phase));
   }
 
+  /** Records an admin action in the game's log (see Engine.logAdmin). */
+  logAdmin(gameId: string, action: string, detail: string): Promise<Result<SetupResult>> {
+    return this.run(gameId, "log_admin", () => this.engine.logAdmin(gameId, action, "admin", detail));
+  }
+
   /**
    * Runs `fn` while no command of the game is in flight; commands issued meanwhile wait until it
    * returns. One quiet section per game at a time. Keep `fn` short (a few reads).

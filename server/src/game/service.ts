@@ -355,6 +355,7 @@ export class GameService {
       await this.store.putPlayer(gameId, s.playerId, { name: s.name, bot: true, startCash: s.cash, startHoldings: s.holdings, botKind: s.kind, botSpec: s });
       unwrap(await this.deps.hub.addPlayer(gameId, { playerId: s.playerId, name: s.name, cash: s.cash, holdings: s.holdings }));
       this.models.get(gameId)?.setBot(s.playerId, true);
+      unwrap(await this.deps.hub.logAdmin(gameId, "bot_added", `${s.kind} ${s.playerId}`));
     }
     const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
     if (info.game.phase === "running") this.startBots(gameId, (await this.store.get<GameSettings>(gameId)) ?? rec, specs);
@@ -373,6 +374,7 @@ export class GameService {
       }
     }
     await this.store.putPlayer(gameId, playerId, { ...p, botSpec: undefined, botKind: `${p.botKind ?? "bot"} (removed)` });
+    unwrap(await this.deps.hub.logAdmin(gameId, "bot_removed", playerId));
   }
 
   // ---- snapshots and clocks ----

@@ -246,6 +246,8 @@ export function applyEvent(state: ReplayState, e: EngineEvent): ReplayState {
       lock(player(state, o.playerId, e.seq), sec, o.side, o.price, cut, -1);
       break;
     }
+    case "admin_action":
+      break; // a record of what the admin did: it changes no book or inventory
     default:
       throw new ReplayError((e as { seq: number }).seq, `unknown event type ${(e as { type: string }).type}`);
   }

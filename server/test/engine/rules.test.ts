@@ -779,6 +779,18 @@ describe("engine rules", function () {
   // ------------------------------------------------------------------ event stream
 
   describe("event stream", () => {
+    it("an admin action is logged as admin_action with the next seq; a malformed one is refused and changes nothing", async () => {
+      const g = await game();
+      const r = ok(await engine.logAdmin(g, "bot_added", "admin", "market_maker p-mm1 \"quoted\""));
+      expect(r.events).to.have.length(1);
+      expect(r.events[0]).to.include({ type: "admin_action", action: "bot_added", actor: "admin", detail: 'market_maker p-mm1 "quoted"', seq: r.firstSeq });
+      expect((await eventsOf(engine, g)).at(-1)).to.deep.equal(r.events[0]);
+      const before = await snapshot(engine, g);
+      expectRejected(await engine.logAdmin(g, "bad action!", "admin"), "INVALID_ARGUMENT");
+      expectRejected(await engine.logAdmin(g, "ok", "admin", "x".repeat(501)), "INVALID_ARGUMENT");
+      await expectUnchanged(engine, g, before);
+    });
+
     it("every accepted command, fill and cancel appends to game:{id}:events with contiguous seq from 1 and ids '<seq>-0'", async () => {
       const g = await game();
       const results: { firstSeq: number; lastSeq: number; events: EngineEvent[] }[] = [];

@@ -109,6 +109,14 @@ describe("HTTP API", function () {
       await waitFor(() => obs.state.securities.get("1")!.bids.length === 0, "bot quotes cancelled");
       expect((await api(h, "DELETE", `/api/games/${g.gameId}/bots/p-nobody`)).body.code).to.equal("UNKNOWN_BOT");
       await obs.leave();
+      // Admin actions are in the game's log like everything else (read back from PostgreSQL).
+      let actions: string[] = [];
+      for (let i = 0; i < 100 && actions.length < 2; i++) {
+        const rows = await h.db.selectFrom("events").select("data").where("game_id", "=", g.gameId).where("type", "=", "admin_action").orderBy("seq").execute();
+        actions = rows.map((r) => { const d = r.data as { action: string; detail: string }; return `${d.action} ${d.detail}`; });
+        if (actions.length < 2) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(actions).to.deep.equal([`bot_added market_maker ${botId}`, `bot_removed ${botId}`]);
     });
   });
 
