@@ -4,55 +4,18 @@
  * Screenshots of every run go to client/test/screenshots/ (gitignored).
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { api, createGame, harness, type Harness } from "../../server/test/support/harness.ts";
-// @ts-expect-error plain ESM helper without types
-import { CHROMIUM, ensureChromium, ensureClientBuild } from "../../scripts/lib/browser.mjs";
-
-const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync"];
+import type { Page } from "playwright-core";
+import { api, createGame, type Harness } from "../../server/test/support/harness.ts";
+import { SHOTS, useChromium } from "./support/chromium.ts";
 
 describe("browser client (Chromium)", function () {
   this.timeout(60_000);
+  const b = useChromium();
   let h: Harness;
-  let ctx: BrowserContext;
-  let profile: string;
-  const pages: Page[] = [];
+  before(() => { h = b.h; });
 
-  before(async function () {
-    this.timeout(120_000);
-    await ensureChromium();
-    await ensureClientBuild();
-    mkdirSync(SHOTS, { recursive: true });
-    h = await harness();
-    profile = mkdtempSync(join(tmpdir(), "marketroom-chromium-"));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1366, height: 900 },
-    });
-  });
-
-  after(async () => {
-    await ctx?.close().catch(() => {});
-    if (profile) rmSync(profile, { recursive: true, force: true });
-  });
-
-  afterEach(async () => {
-    await Promise.all(pages.splice(0).map((p) => p.close().catch(() => {})));
-  });
-
-  async function open(path: string, viewport?: { width: number; height: number }): Promise<Page> {
-    const page = await ctx.newPage();
-    pages.push(page);
-    if (viewport) await page.setViewportSize(viewport);
-    page.on("pageerror", (err) => { process.stderr.write(`[page error] ${err.stack ?? err.message}\n`); });
-    await page.goto(`${h.base}${path}`);
-    return page;
-  }
+  const open = (path: string, viewport?: { width: number; height: number }) => b.open(path, viewport);
 
   async function joinAs(code: string, name: string, viewport?: { width: number; height: number }): Promise<Page> {
     const page = await open(`/#/?code=${code}`, viewport);

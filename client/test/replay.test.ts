@@ -4,52 +4,19 @@
  * Screenshot: client/test/screenshots/replay.png (gitignored).
  */
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { api, createGame, harness, type Harness } from "../../server/test/support/harness.ts";
-// @ts-expect-error plain ESM helper without types
-import { CHROMIUM, ensureChromium, ensureClientBuild } from "../../scripts/lib/browser.mjs";
-
-const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync"];
+import type { Page } from "playwright-core";
+import { api, createGame, type Harness } from "../../server/test/support/harness.ts";
+import { SHOTS, useChromium } from "./support/chromium.ts";
 
 describe("replay view (Chromium)", function () {
   this.timeout(60_000);
+  const b = useChromium();
   let h: Harness;
-  let ctx: BrowserContext;
-  let profile: string;
-  const pages: Page[] = [];
-
-  before(async function () {
-    this.timeout(120_000);
-    await ensureChromium();
-    await ensureClientBuild();
-    mkdirSync(SHOTS, { recursive: true });
-    h = await harness();
-    profile = mkdtempSync(join(tmpdir(), "marketroom-chromium-"));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1366, height: 900 },
-    });
-  });
-
-  after(async () => {
-    await ctx?.close().catch(() => {});
-    if (profile) rmSync(profile, { recursive: true, force: true });
-  });
-
-  afterEach(async () => {
-    await Promise.all(pages.splice(0).map((p) => p.close().catch(() => {})));
-  });
+  before(() => { h = b.h; });
 
   async function joinAs(code: string, name: string): Promise<Page> {
-    const page = await ctx.newPage();
-    pages.push(page);
-    page.on("pageerror", (err) => { process.stderr.write(`[page error] ${err.stack ?? err.message}\n`); });
-    await page.goto(`${h.base}/#/?code=${code}`);
+    const page = await b.open(`/#/?code=${code}`);
     await page.fill("#join-form input[name=name]", name);
     await page.press("#join-form input[name=name]", "Enter");
     await page.waitForSelector("#my-cash");
@@ -124,9 +91,7 @@ describe("replay view (Chromium)", function () {
     await bob.screenshot({ path: join(SHOTS, "replay.png"), fullPage: true });
 
     // the admin's games list links to the same replay; the admin sees everyone and follows alice
-    const admin = await ctx.newPage();
-    pages.push(admin);
-    await admin.goto(`${h.base}/#/admin`);
+    const admin = await b.open("/#/admin");
     await admin.fill("#admin-login input[name=token]", h.admin);
     await admin.press("#admin-login input[name=token]", "Enter");
     await admin.click(`#games tr[data-game='${game.gameId}'] a.replay-link`);

@@ -17,6 +17,7 @@ import { eventsKey } from "../../src/engine/keys.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { registerGame } from "../../src/persistence/games-registry.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
+import { mulberry32 } from "../../src/market/bots.ts";
 
 export { Engine };
 
@@ -57,17 +58,8 @@ export function newRegistry(): string {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Tiny deterministic PRNG (mulberry32), so a failing run can be replayed by seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Tiny deterministic PRNG (mulberry32, shared with the bots), so a failing run can be replayed by seed. */
+export const rng = mulberry32;
 
 export const SECURITIES = [1, 2];
 export const PLAYERS = ["alice", "bob", "carol", "dave"];
