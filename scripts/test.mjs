@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/deps.mjs';
-import { runCommand, runWithServices } from './lib/services.mjs';
+import { freePort, runCommand, runWithServices } from './lib/services.mjs';
 import { ensureChromium, ensureClientBuild } from './lib/browser.mjs';
 
 /** Mocha's CLI, run in-process under `node --import tsx` so signals reach the test process itself. */
@@ -67,5 +67,6 @@ async function prepareClient(extra) {
 runWithServices(async (env) => {
   const extra = userArgs(process.argv.slice(2));
   await prepareClient(extra);
-  return runTests(env, extra);
+  // The game server under test listens on a free port, so two runs on one machine do not collide.
+  return runTests({ ...env, TEST_PORT: env.TEST_PORT ?? String(await freePort()) }, extra);
 });

@@ -1,6 +1,6 @@
 /**
  * One game server per test process (Colyseus' matchmaker is a singleton and @colyseus/testing listens
- * on port 2568), shared by the room and HTTP tests, against the real Valkey (VALKEY_URL) and PostgreSQL
+ * on TEST_PORT, default 2568), shared by the room and HTTP tests, against the real Valkey (VALKEY_URL) and PostgreSQL
  * (DATABASE_URL, migrated here), with a persister on the default game registry. Clients are real SDK
  * clients over WebSockets.
  *
@@ -15,7 +15,7 @@
 import { WebSocket } from "ws";
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 import { Redis } from "iovalkey";
-import { boot, type ColyseusTestServer } from "@colyseus/testing";
+import { ColyseusTestServer } from "@colyseus/testing";
 import { Client, type Room } from "@colyseus/sdk";
 import type { CreateGameBody, GameState, JoinReply } from "@marketroom/shared";
 import { createApp, type App } from "../../src/app.ts";
@@ -47,8 +47,12 @@ async function start(): Promise<Harness> {
     config, log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"), valkey, db, persister,
     results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
   });
-  const colyseus = await boot(app.server);
-  return { app, colyseus, base: "http://127.0.0.1:2568", valkey, db, admin: app.service.admin, persister };
+  // TEST_PORT (set by scripts/test.mjs to a free port) lets several test runs share one machine.
+  const port = Number(process.env.TEST_PORT ?? 2568);
+  // boot(server, port) of @colyseus/testing 0.18 ignores the port for a Server instance: listen here.
+  await app.server.listen(port);
+  const colyseus = new ColyseusTestServer(app.server);
+  return { app, colyseus, base: `http://127.0.0.1:${port}`, valkey, db, admin: app.service.admin, persister };
 }
 
 /** A JSON request; resolves with the status and the parsed body (null when empty). */
