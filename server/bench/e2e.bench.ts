@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { Client, type Room } from "@colyseus/sdk";
-import type { CommandReply } from "@marketroom/shared";
+import { GameRules, type CommandReply } from "@marketroom/shared";
 import { createApp } from "../src/app.ts";
 import { createLogger, loadConfig } from "../src/config.ts";
 import { createDb, createPool } from "../src/persistence/db.ts";
@@ -118,9 +118,9 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
 
   const game = await app.service.create({
-    name: "e2e bench", securities: [{ securityId: 1, symbol: "BENCH", refPrice: 100, tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0 }],
+    name: "e2e bench", securities: [{ securityId: 1, symbol: "BENCH", refPrice: 100, tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0, takerFee: 0, makerRebate: 0, limitWeight: 1 }],
     endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] }, bots: [], allowObservers: true,
-    rules: { stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 },
+    rules: GameRules.parse({}),
   });
   await app.service.start(game.gameId);
   out(`e2e: ${CLIENTS} clients, ${SECONDS} s, game ${game.gameId}, server ${base}`);

@@ -14,6 +14,7 @@ import { WebSocket } from "ws";
 
 import { Redis } from "iovalkey";
 import { sql } from "kysely";
+import { GameRules } from "@marketroom/shared";
 import { createApp, type App } from "./app.ts";
 import { createLogger, loadConfig, type Config, type Logger } from "./config.ts";
 import { createDb, createPool, type Db } from "./persistence/db.ts";
@@ -89,7 +90,7 @@ async function createDemo(r: Running, duration: number | null): Promise<{ gameId
   if (!scenario) throw new Error("the sp500-2000 scenario is missing");
   const game = await r.app.service.create({
     name: "Demo: S&P 500 from 2000", scenario: scenario.name, securities: [], bots: [], allowObservers: true,
-    rules: { stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 },
+    rules: GameRules.parse({}),
     endowment: { cash: 10_000_000, holdings: scenario.securities.map((s) => ({ securityId: s.securityId, qty: 20 })) },
     ...(duration ? { durationSec: duration } : {}),
   });

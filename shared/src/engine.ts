@@ -9,6 +9,9 @@ import { z } from "zod";
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 export const MAX_PRICE_TICKS = 1_000_000_000;
 export const MAX_QTY_LOTS = 1_000_000_000;
+const MAX_QTY_LOTS_ = MAX_QTY_LOTS;
+/** Largest fee or rebate per lot, minor units. */
+export const MAX_FEE_PER_LOT = 1_000_000_000;
 
 export const GameId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
 export const PlayerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
@@ -30,6 +33,14 @@ export const GameConfig = z.object({
   allowShort: z.boolean().default(false),
   /** A market order trades at most this far (basis points) past the best opposite price on entry. */
   protectionBps: int(1, 10_000).default(500),
+  /**
+   * Gross position limit, weighted lots: sum over securities of limitWeight x |position|, counting
+   * open orders at their worst case (all buys filled, or all sells filled); 0 = none. Rejection:
+   * GROSS_POSITION_LIMIT.
+   */
+  grossLimit: int(0, MAX_QTY_LOTS_).default(0),
+  /** Net position limit, weighted lots: |sum of limitWeight x position|, worst case as above; 0 = none. Rejection: NET_POSITION_LIMIT. */
+  netLimit: int(0, MAX_QTY_LOTS_).default(0),
 });
 export type GameConfig = z.input<typeof GameConfig>;
 
@@ -52,6 +63,15 @@ export const SecurityConfig = z.object({
   positionLimit: int(0, MAX_QTY_LOTS).default(0),
   /** Largest order, lots; 0 = none. */
   maxOrderQty: int(0, MAX_QTY_LOTS).default(0),
+  /** Fee the taker pays per lot filled, cash minor units (booked to the taker's cash at the fill). */
+  takerFee: int(0, MAX_FEE_PER_LOT).default(0),
+  /**
+   * Rebate the maker receives per lot filled, cash minor units; at most takerFee (the engine rejects
+   * more with INVALID_ARGUMENT), so fees never create cash and every balance stays below 2^53.
+   */
+  makerRebate: int(0, MAX_FEE_PER_LOT).default(0),
+  /** Multiplier of this security's lots in the game's gross and net position limits. */
+  limitWeight: int(0, 1000).default(1),
 });
 export type SecurityConfig = z.input<typeof SecurityConfig>;
 export type SecurityInfo = z.output<typeof SecurityConfig>;
@@ -101,18 +121,41 @@ export type AmendOrder = z.infer<typeof AmendOrder>;
 const base = { seq: z.number().int(), ts: z.number().int() };
 const orderRef = { securityId: SecurityId, orderId: OrderId, playerId: PlayerId };
 
+/** A headline for every player, optionally shifting reference prices from now on (basis points, -9000..10000). */
+export const NewsItem = z.object({
+  headline: z.string().min(1).max(280),
+  shifts: z.array(z.object({ securityId: SecurityId, bps: int(-9000, 10_000) })).max(50).default([]),
+});
+export type NewsItem = z.input<typeof NewsItem>;
+
+/** Private information for a group of players (e.g. a signal about a security's final value, in ticks). */
+export const SignalItem = z.object({
+  group: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  playerIds: z.array(PlayerId).min(1).max(10_000),
+  text: z.string().min(1).max(280),
+  securityId: SecurityId.optional(),
+  value: int(0, MAX_PRICE_TICKS).optional(),
+});
+export type SignalItem = z.input<typeof SignalItem>;
+
 export const CancelReason = z.enum(["user", "cancel_all", "round_end", "admin", "amend", "stp", "max_matches", "ioc", "fok", "market"]);
 
 export const EngineEvent = z.discriminatedUnion("type", [
-  z.object({ ...base, type: z.literal("game_created"), name: z.string(), stp: StpMode, maxMatches: z.number().int(), allowShort: z.boolean(), protectionBps: z.number().int() }),
-  z.object({ ...base, type: z.literal("security_added"), securityId: SecurityId, symbol: z.string(), tickSize: z.string(), lotSize: z.number().int(), scale: z.number().int(), bandLow: z.number().int(), bandHigh: z.number().int(), shortLimit: z.number().int(), positionLimit: z.number().int(), maxOrderQty: z.number().int() }),
+  z.object({ ...base, type: z.literal("game_created"), name: z.string(), stp: StpMode, maxMatches: z.number().int(), allowShort: z.boolean(), protectionBps: z.number().int(), grossLimit: z.number().int().default(0), netLimit: z.number().int().default(0) }),
+  z.object({ ...base, type: z.literal("security_added"), securityId: SecurityId, symbol: z.string(), tickSize: z.string(), lotSize: z.number().int(), scale: z.number().int(), bandLow: z.number().int(), bandHigh: z.number().int(), shortLimit: z.number().int(), positionLimit: z.number().int(), maxOrderQty: z.number().int(), takerFee: z.number().int().default(0), makerRebate: z.number().int().default(0), limitWeight: z.number().int().default(1) }),
   z.object({ ...base, type: z.literal("player_added"), playerId: PlayerId, name: z.string(), cash: z.number().int(), holdings: z.array(z.object({ securityId: SecurityId, qty: z.number().int() })) }),
   z.object({ ...base, type: z.literal("phase_changed"), from: Phase, to: Phase }),
   z.object({ ...base, ...orderRef, type: z.literal("order_accepted"), clientOrderId: z.string().optional(), side: Side, orderType: OrderType, tif: TimeInForce, postOnly: z.boolean(), price: z.number().int(), qty: z.number().int() }),
-  z.object({ ...base, type: z.literal("fill"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), aggressor: Side, makerOrderId: OrderId, takerOrderId: OrderId, makerPlayerId: PlayerId, takerPlayerId: PlayerId, makerRemaining: z.number().int(), takerRemaining: z.number().int() }),
+  z.object({ ...base, type: z.literal("fill"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), aggressor: Side, makerOrderId: OrderId, takerOrderId: OrderId, makerPlayerId: PlayerId, takerPlayerId: PlayerId, makerRemaining: z.number().int(), takerRemaining: z.number().int(),
+    /** Fee the taker paid for this fill (takerFee x qty), minor units; 0 in logs written before fees. */
+    takerFee: z.number().int().default(0),
+    /** Rebate the maker received for this fill (makerRebate x qty), minor units. */
+    makerRebate: z.number().int().default(0) }),
   z.object({ ...base, ...orderRef, type: z.literal("order_rested"), side: Side, price: z.number().int(), qty: z.number().int() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_cancelled"), side: Side, price: z.number().int(), qty: z.number().int(), reason: CancelReason }),
   z.object({ ...base, type: z.literal("admin_action"), action: z.string(), actor: z.string(), detail: z.string() }),
+  z.object({ ...base, type: z.literal("news"), headline: z.string(), shifts: z.array(z.object({ securityId: SecurityId, bps: z.number().int() })) }),
+  z.object({ ...base, type: z.literal("signal"), group: z.string(), playerIds: z.array(PlayerId), text: z.string(), securityId: SecurityId.optional(), value: z.number().int().optional() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_amended"), side: Side, price: z.number().int(), oldQty: z.number().int(), qty: z.number().int() }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
@@ -154,7 +197,7 @@ export interface Position { securityId: number; qty: number; locked: number; ope
 export interface Inventory { ok: true; playerId: string; cash: number; cashLocked: number; positions: Position[] }
 export interface GameInfo {
   ok: true; seq: number;
-  game: { name: string; phase: z.infer<typeof Phase>; stp: z.infer<typeof StpMode>; maxMatches: number; allowShort: boolean; protectionBps: number; createdAt: number };
+  game: { name: string; phase: z.infer<typeof Phase>; stp: z.infer<typeof StpMode>; maxMatches: number; allowShort: boolean; protectionBps: number; grossLimit: number; netLimit: number; createdAt: number };
   securities: SecurityInfo[];
   players: { playerId: string; name: string }[];
 }

@@ -51,11 +51,13 @@ export const RoomMessageSchemas = {
  * READ_ONLY: an admin or observer session sent a command; INVALID_BODY / INVALID_QUERY: an HTTP body or
  * query failed its schema; UNAUTHORIZED: missing or bad token; FORBIDDEN: a valid token that may not do
  * this; NOT_FOUND: no such route or resource; UNKNOWN_JOIN_CODE; UNKNOWN_BOT; UNKNOWN_SCENARIO;
- * UNAVAILABLE: a dependency is down; INTERNAL_ERROR: a bug (logged on the server).
+ * UNAVAILABLE: a dependency is down; INTERNAL_ERROR: a bug (logged on the server); RATE_LIMITED: a player
+ * sent more orders than the round's orderRateLimit allows (nothing changed; retry after `retryAfterMs`).
  */
 export const API_ERROR_CODES = [
   "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
   "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
+  "RATE_LIMITED",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 /** Every code a room reply or an HTTP error may carry. */
@@ -68,7 +70,7 @@ const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
   NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
   UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400,
   GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409,
-  INTERNAL_ERROR: 500, UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500, UNAVAILABLE: 503, RATE_LIMITED: 429,
 };
 
 /** HTTP status of an error code: the table above; other engine rule rejections are 422. */
@@ -112,12 +114,25 @@ export type CommandReply = CommandAck | CommandError;
 
 // ---- HTTP bodies ----
 
-/** The engine rules of a new game (shared GameConfig without the name). */
+/**
+ * The rules of a new round: the engine's GameConfig (without the name) plus the rules the game service
+ * applies (scoring mark, order rate limit, bot takeover).
+ */
 export const GameRules = z.object({
   stp: StpMode.default("cancel_incoming"),
   maxMatches: int(1, 100_000).default(1000),
   allowShort: z.boolean().default(false),
   protectionBps: int(1, 10_000).default(500),
+  /** Gross position limit in weighted lots (see GameConfig); 0 = none. */
+  grossLimit: int(0, MAX_QTY_LOTS).default(0),
+  /** Net position limit in weighted lots (see GameConfig); 0 = none. */
+  netLimit: int(0, MAX_QTY_LOTS).default(0),
+  /** Mark of each security at the end: its last trade (else the closing reference), or the closing reference. */
+  markPrice: z.enum(["last_trade", "reference"]).default("last_trade"),
+  /** At most `orders` order entries (place, amend) per player in any `windowMs`; null = unlimited. */
+  orderRateLimit: z.object({ orders: int(1, 100_000), windowMs: int(100, 3_600_000) }).nullable().default(null),
+  /** Bots may take over a player's seat (the admin hands it over, or when the player leaves). */
+  botTakeover: z.boolean().default(false),
 });
 
 /** A security of a new game: the engine's SecurityConfig plus a reference price used before trades. */
@@ -152,7 +167,7 @@ export const CreateGameBody = z.object({
   /** Optional id (letters, digits, _ or -); generated when omitted. */
   gameId: GameId.optional(),
   name: z.string().min(1).max(200),
-  rules: GameRules.default({ stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 }),
+  rules: GameRules.prefault({}),
   /** Securities; may be omitted when a scenario gives them. */
   securities: z.array(GameSecurity).max(50).default([]),
   endowment: Endowment,
@@ -206,10 +221,17 @@ export interface GameSummary {
   players: number; bots: number; scenario: string | null; seq: number;
 }
 
-/** One row of a leaderboard: equity = cash + holdings at the valuation price, pnl = equity - starting equity. */
+/**
+ * One row of a leaderboard, all money in minor units. equity = cash + holdings at the mark;
+ * pnl = equity - starting equity (starting cash + starting holdings at the round's opening reference
+ * prices) = realizedPnl + unrealizedPnl - fees. realizedPnl and unrealizedPnl use FIFO lots (starting
+ * holdings are lots bought at the opening reference); fees = taker fees paid - maker rebates received;
+ * trades = fills the player took part in. Rank: equity, highest first; ties by player id (code units).
+ */
 export interface LeaderboardRow {
   rank: number; playerId: string; name: string; bot: boolean;
   equity: number; cash: number; holdingsValue: number; pnl: number;
+  realizedPnl: number; unrealizedPnl: number; fees: number; trades: number;
 }
 
 /** Issues of a failed zod parse, as `{ path, message }` (path joined with dots). */

@@ -22,6 +22,7 @@ interface FillRowLike {
   seq: number | string; ts: number | string; security_id: number | string; price: number | string; qty: number | string;
   aggressor: string; maker_order_id: number | string; taker_order_id: number | string; maker_player_id: string;
   taker_player_id: string; maker_remaining: number | string; taker_remaining: number | string;
+  taker_fee?: number | string; maker_rebate?: number | string;
 }
 
 /** History of `gameId` up to `uptoSeq` (inclusive). `scales` maps security id -> scale (for turnover). */
@@ -114,5 +115,6 @@ function fillOfRow(r: FillRowLike): FillEvent {
     qty: Number(r.qty), aggressor: r.aggressor as "buy" | "sell", makerOrderId: Number(r.maker_order_id),
     takerOrderId: Number(r.taker_order_id), makerPlayerId: r.maker_player_id, takerPlayerId: r.taker_player_id,
     makerRemaining: Number(r.maker_remaining), takerRemaining: Number(r.taker_remaining),
+    takerFee: Number(r.taker_fee ?? 0), makerRebate: Number(r.maker_rebate ?? 0),
   };
 }

@@ -177,7 +177,8 @@ export class GameModel {
     const rows = [...this.players.values()].map((p) => {
       const holdingsValue = this.holdingsValue(p);
       const equity = p.cash + holdingsValue;
-      return { rank: 0, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl: this.pnl(p) };
+      // realizedPnl, unrealizedPnl, fees and trades: placeholders until the FIFO ledger lands.
+      return { rank: 0, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl: this.pnl(p), realizedPnl: 0, unrealizedPnl: 0, fees: 0, trades: 0 };
     });
     rows.sort((a, b) => b.equity - a.equity || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0));
     rows.forEach((r, i) => { r.rank = i + 1; });
@@ -411,6 +412,7 @@ function pickSecurity(s: SecurityInfo): SecurityInfo {
   return {
     securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize, lotSize: s.lotSize, scale: s.scale,
     bandLow: s.bandLow, bandHigh: s.bandHigh, shortLimit: s.shortLimit, positionLimit: s.positionLimit, maxOrderQty: s.maxOrderQty,
+    takerFee: s.takerFee ?? 0, makerRebate: s.makerRebate ?? 0, limitWeight: s.limitWeight ?? 1,
   };
 }
 

@@ -556,7 +556,8 @@ function resolveSecurities(body: z.output<typeof CreateGameBody>["securities"], 
   return list.map((s) => ({
     securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize ?? "0.01", lotSize: s.lotSize ?? 1, scale: s.scale ?? 1,
     bandLow: s.bandLow ?? 1, bandHigh: s.bandHigh ?? 1_000_000_000, shortLimit: s.shortLimit ?? 0, positionLimit: s.positionLimit ?? 0,
-    maxOrderQty: s.maxOrderQty ?? 0, refPrice: s.refPrice || start.get(s.securityId) || 0,
+    maxOrderQty: s.maxOrderQty ?? 0, takerFee: s.takerFee ?? 0, makerRebate: s.makerRebate ?? 0, limitWeight: s.limitWeight ?? 1,
+    refPrice: s.refPrice || start.get(s.securityId) || 0,
   }));
 }
 
