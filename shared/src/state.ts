@@ -99,6 +99,13 @@ export class PlayerState extends Schema {
   @view() @type("float64") cashLocked = 0;
   @view() @type("float64") equity = 0;
   @view() @type("float64") pnl = 0;
+  /** FIFO P&L (minor units): realized on closed lots, unrealized on open lots at the mark; pnl = realizedPnl + unrealizedPnl - fees. */
+  @view() @type("float64") realizedPnl = 0;
+  @view() @type("float64") unrealizedPnl = 0;
+  /** Taker fees paid - maker rebates received, minor units. */
+  @view() @type("float64") fees = 0;
+  /** Fills the player took part in. */
+  @view() @type("float64") trades = 0;
   /** Keyed by security id. */
   @view() @type({ map: PositionState }) positions = new MapSchema<PositionState>();
   /** Keyed by "<securityId>:<orderId>". */
@@ -106,7 +113,7 @@ export class PlayerState extends Schema {
   @view() @type([FillState]) fills = new ArraySchema<FillState>();
 }
 
-/** A leaderboard row, best equity first. */
+/** A leaderboard row, best equity first (money in minor units; see LeaderboardRow in messages.ts). */
 export class LeaderEntry extends Schema {
   @type("uint16") rank = 0;
   @type("string") playerId = "";
@@ -114,6 +121,10 @@ export class LeaderEntry extends Schema {
   @type("boolean") bot = false;
   @type("float64") equity = 0;
   @type("float64") pnl = 0;
+  @type("float64") realizedPnl = 0;
+  @type("float64") unrealizedPnl = 0;
+  @type("float64") fees = 0;
+  @type("float64") trades = 0;
 }
 
 /** Round clock: times in ms since the epoch (0 = unset); `remainingMs` frozen while paused. */

@@ -2,30 +2,34 @@
  * Round exports (docs/export.md): per game, from PostgreSQL (the record) plus the settings the game
  * service keeps beside the engine (Valkey), the files
  *
- *   config.json      the game's settings (a CreateGameBody), bot specs, players, schedule, scoring rule
+ *   config.json      the game's settings (a CreateGameBody, full rules), bot specs, players, schedule, scoring rule
  *   orders.csv       one row per order (orders table), accepted_seq order
- *   fills.csv        one row per fill (fills table), seq order
+ *   fills.csv        one row per fill (fills table), seq order, with the taker fee and maker rebate
  *   inventories.csv  one row per player and security (0 = cash): start and final quantities
- *   leaderboard.csv  one row per player: rank, cash, holdings value, equity, pnl, and the mark of each security
+ *   leaderboard.csv  one row per player: rank, cash, holdings value, equity, pnl, realized and unrealized
+ *                    P&L, fees, trades, and the mark of each security
  *   reference.csv    the reference path over the round (elapsed ms, step, date, per security)
  *
  * Integer columns carry their unit in the name (`*_ticks`, `*_minor`); the display column next to each
- * has the bare name (`price`, `cash`). Everything needed to recompute every player's equity is in
- * inventories.csv (final quantities) and leaderboard.csv (marks) plus config.json (scales).
+ * has the bare name (`price`, `cash`). Everything needed to recompute every player's equity, pnl, FIFO
+ * P&L and fees is in the files: inventories.csv (start and final quantities), fills.csv (trades, fees),
+ * leaderboard.csv (marks) and config.json (scales, opening references = game.securities[].refPrice).
  *
  * The round must have ended with its results written (leaderboard in PostgreSQL). The export recomputes
- * the standings from the final inventories and the marks (marks.ts) and refuses to write when they
- * differ from the PostgreSQL leaderboard.
+ * the standings from the final inventories, the fills and the marks (scoring.ts, ledger.ts) and refuses
+ * to write when they differ from the PostgreSQL leaderboard.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { formatScaled, ticksToPrice } from "@marketroom/shared";
+import { GameRules, formatScaled, ticksToPrice, type FillEvent } from "@marketroom/shared";
 import type { Db } from "../persistence/db.ts";
 import { ApiError } from "../game/errors.ts";
 import type { GameService, GameSettings } from "../game/service.ts";
+import { PlayerLedger } from "../game/ledger.ts";
 import { getScenario } from "../market/scenarios.ts";
-import { compareStanding, marksOf, referencesAt, type Mark } from "./marks.ts";
+import { referencesAt } from "./marks.ts";
+import { markRuleOf, marksFor, type ScoringMark } from "./scoring.ts";
 
 export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
 export type ExportFile = (typeof EXPORT_FILES)[number];
@@ -45,7 +49,7 @@ export interface ExportSummary {
   dir?: string;
   files: Record<ExportFile, string>;
   rows: { orders: number; fills: number; inventories: number; leaderboard: number; reference: number };
-  marks: Mark[];
+  marks: ScoringMark[];
 }
 
 const csv = (header: string[], rows: unknown[][]) =>
@@ -82,7 +86,9 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const last = new Map<number, { seq: number; price: number }>();
   for (const f of fills) last.set(f.security_id, { seq: f.seq, price: f.price });
   const refs = referencesAt(settings, rec.elapsedMs);
-  const marks = marksOf(securities.map((s) => s.security_id), last, refs);
+  const rule = markRuleOf(settings.rules);
+  const marks = marksFor(rule, securities.map((s) => s.security_id), last, refs);
+  const openRef = new Map(settings.securities.map((s) => [s.securityId, s.refPrice]));
 
   // ---- inventories ----
   type Inv = { start: Map<number, number>; final: Map<number, { qty: number; locked: number }> };
@@ -112,20 +118,37 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     for (const s of securities) n += (holdings.get(s.security_id) ?? 0) * marks.get(s.security_id)!.markTicks * s.scale;
     return n;
   };
+  // FIFO ledgers: starting holdings bought at the opening reference, then every fill in seq order.
+  const ledgers = new Map(players.map((p) => {
+    const l = new PlayerLedger();
+    for (const s of securities) l.start(s.security_id, s.scale, inv.get(p.player_id)!.start.get(s.security_id) ?? 0, openRef.get(s.security_id) ?? 0);
+    return [p.player_id, l];
+  }));
+  for (const f of fills) {
+    const e = fillEventOf(f);
+    for (const pid of new Set([f.maker_player_id, f.taker_player_id])) ledgers.get(pid)?.fill(e, sec.get(f.security_id)?.scale ?? 0, pid);
+  }
+  const markOf = (id: number) => marks.get(id)?.markTicks ?? 0;
   const standings = players.map((p) => {
     const v = inv.get(p.player_id)!;
     const finalQty = new Map([...v.final].map(([id, x]) => [id, x.qty]));
     const cash = finalQty.get(0) ?? 0;
     const holdingsValue = value(finalQty);
     const equity = cash + holdingsValue;
-    const startEquity = (v.start.get(0) ?? p.starting_cash) + value(v.start);
-    return { rank: 0, playerId: p.player_id, name: p.name, bot: isBot(p.player_id), cash, holdingsValue, equity, pnl: equity - startEquity };
-  }).sort(compareStanding);
+    let startValue = v.start.get(0) ?? p.starting_cash;
+    for (const s of securities) startValue += (v.start.get(s.security_id) ?? 0) * (openRef.get(s.security_id) ?? 0) * s.scale;
+    const l = ledgers.get(p.player_id)!;
+    return {
+      rank: 0, playerId: p.player_id, name: p.name, bot: isBot(p.player_id), cash, holdingsValue, equity, pnl: equity - startValue,
+      realizedPnl: l.realizedPnl, unrealizedPnl: l.unrealizedPnl(markOf), fees: l.fees, trades: l.trades,
+    };
+  }).sort(byStanding);
   standings.forEach((s, i) => { s.rank = i + 1; });
   const pg = new Map(board.map((b) => [b.player_id, b]));
   const bad = standings.filter((s) => {
     const b = pg.get(s.playerId);
-    return !b || b.rank !== s.rank || b.equity !== s.equity || b.cash !== s.cash || b.holdings_value !== s.holdingsValue || b.pnl !== s.pnl;
+    return !b || b.rank !== s.rank || b.equity !== s.equity || b.cash !== s.cash || b.holdings_value !== s.holdingsValue || b.pnl !== s.pnl ||
+      b.realized_pnl !== s.realizedPnl || b.unrealized_pnl !== s.unrealizedPnl || b.fees !== s.fees || b.trades !== s.trades;
   });
   if (bad.length || board.length !== standings.length) {
     const s = bad[0];
@@ -136,8 +159,10 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const markHeader = markList.flatMap((m) => [`mark_ticks_${m.securityId}`, `mark_${m.securityId}`, `mark_source_${m.securityId}`]);
   const markCells = markList.flatMap((m) => [m.markTicks, price(m.securityId, m.markTicks), m.source]);
   const leaderboardCsv = csv(
-    ["rank", "player_id", "name", "bot", "cash_minor", "cash", "holdings_value_minor", "holdings_value", "equity_minor", "equity", "pnl_minor", "pnl", "as_of_seq", ...markHeader],
-    standings.map((s) => [s.rank, s.playerId, s.name, s.bot, s.cash, money(s.cash), s.holdingsValue, money(s.holdingsValue), s.equity, money(s.equity), s.pnl, money(s.pnl), asOfSeq, ...markCells]),
+    ["rank", "player_id", "name", "bot", "cash_minor", "cash", "holdings_value_minor", "holdings_value", "equity_minor", "equity", "pnl_minor", "pnl",
+      "realized_pnl_minor", "realized_pnl", "unrealized_pnl_minor", "unrealized_pnl", "fees_minor", "fees", "trades", "as_of_seq", ...markHeader],
+    standings.map((s) => [s.rank, s.playerId, s.name, s.bot, s.cash, money(s.cash), s.holdingsValue, money(s.holdingsValue), s.equity, money(s.equity), s.pnl, money(s.pnl),
+      s.realizedPnl, money(s.realizedPnl), s.unrealizedPnl, money(s.unrealizedPnl), s.fees, money(s.fees), s.trades, asOfSeq, ...markCells]),
   );
 
   // ---- orders and fills ----
@@ -151,9 +176,11 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   );
   const fillsCsv = csv(
     ["seq", "ts", "time", "security_id", "symbol", "price_ticks", "price", "qty", "notional_minor", "notional", "aggressor",
-      "maker_order_id", "maker_player_id", "taker_order_id", "taker_player_id", "maker_remaining", "taker_remaining"],
+      "maker_order_id", "maker_player_id", "taker_order_id", "taker_player_id", "maker_remaining", "taker_remaining",
+      "taker_fee_minor", "taker_fee", "maker_rebate_minor", "maker_rebate"],
     fills.map((f) => [f.seq, f.ts, iso(f.ts), f.security_id, symbol(f.security_id), f.price, price(f.security_id, f.price), f.qty,
-      f.notional, money(f.notional), f.aggressor, f.maker_order_id, f.maker_player_id, f.taker_order_id, f.taker_player_id, f.maker_remaining, f.taker_remaining]),
+      f.notional, money(f.notional), f.aggressor, f.maker_order_id, f.maker_player_id, f.taker_order_id, f.taker_player_id, f.maker_remaining, f.taker_remaining,
+      f.taker_fee, money(f.taker_fee), f.maker_rebate, money(f.maker_rebate)]),
   );
 
   // ---- reference path ----
@@ -181,7 +208,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     exportedAt: new Date((opts.now ?? Date.now)()).toISOString(),
     units: { price: "ticks (display = ticks x tickSize)", qty: "lots", cash: `minor units (${digits} decimal digits)`, time: "ms since the epoch" },
     game: {
-      name: settings.name, rules: settings.rules, securities: settings.securities, endowment: settings.endowment,
+      name: settings.name, rules: GameRules.parse(settings.rules ?? {}), securities: settings.securities, endowment: settings.endowment,
       ...(settings.scenario ? { scenario: settings.scenario } : {}), ...(settings.durationSec ? { durationSec: settings.durationSec } : {}),
       allowObservers: settings.allowObservers, bots: [],
     },
@@ -196,9 +223,17 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
       scenarioDateAtEnd: sc ? sc.dateAt(rec.elapsedMs) : null,
     },
     scoring: {
+      markPrice: rule,
       equity: "cash_minor + sum over securities of final_qty x mark_ticks x scale (minor units)",
-      mark: "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs",
-      pnl: "equity - (start cash + start holdings x mark_ticks x scale)",
+      mark: rule === "reference"
+        ? "the reference price at round.elapsedMs (the closing reference), traded or not"
+        : "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs",
+      openingReference: "game.securities[].refPrice (ticks): the price starting holdings are valued and bought at",
+      pnl: "equity - (start cash + start holdings x opening reference x scale) = realized_pnl + unrealized_pnl - fees",
+      realizedPnl: "FIFO lots per player and security (starting holdings = lots bought at the opening reference, then fills.csv in seq order): sum over closed quantities of (close - open) x qty x scale, sign reversed for short lots",
+      unrealizedPnl: "sum over open FIFO lots of (mark_ticks - lot price) x qty x scale, sign reversed for short lots",
+      fees: "taker_fee_minor of the fills the player took as taker - maker_rebate_minor of the fills it made",
+      trades: "fills the player took part in (as maker or taker)",
       rank: "equity descending, ties by player_id ascending (code-unit order)",
     },
     files: Object.fromEntries(EXPORT_FILES.map((f) => [f, f])),
@@ -224,4 +259,20 @@ export async function exportRound(db: Db, gameId: string, dir: string, opts: Exp
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(out.files)) await writeFile(join(dir, name), text);
   return { ...out, dir };
+}
+
+/** Ranking order: equity descending, then player id ascending (code units). */
+function byStanding(a: { equity: number; playerId: string }, b: { equity: number; playerId: string }): number {
+  return b.equity - a.equity || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0);
+}
+
+/** A fills row as the engine's fill event (what the ledger folds). */
+function fillEventOf(f: { seq: number; ts: number; security_id: number; price: number; qty: number; aggressor: "buy" | "sell";
+  maker_order_id: number; taker_order_id: number; maker_player_id: string; taker_player_id: string; maker_remaining: number;
+  taker_remaining: number; taker_fee: number; maker_rebate: number }): FillEvent {
+  return {
+    type: "fill", seq: f.seq, ts: f.ts, securityId: f.security_id, price: f.price, qty: f.qty, aggressor: f.aggressor,
+    makerOrderId: f.maker_order_id, takerOrderId: f.taker_order_id, makerPlayerId: f.maker_player_id, takerPlayerId: f.taker_player_id,
+    makerRemaining: f.maker_remaining, takerRemaining: f.taker_remaining, takerFee: f.taker_fee, makerRebate: f.maker_rebate,
+  };
 }

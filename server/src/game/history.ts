@@ -1,6 +1,7 @@
 /**
  * Trade history of a game up to a seq, for rebuilding a room: per security the last trades and the
- * session statistics, per player the last own fills.
+ * session statistics, per player the last own fills, and every fill in seq order (the players' FIFO
+ * ledgers are rebuilt from all of them, so a rebuilt model's P&L equals the live one).
  *
  * Fills live in two places: PostgreSQL `fills` holds every fill the persister has projected (seq <=
  * event_projection.applied_seq, contiguous), and the Valkey stream holds what is not yet persisted (the
@@ -27,9 +28,9 @@ interface FillRowLike {
 
 /** History of `gameId` up to `uptoSeq` (inclusive). `scales` maps security id -> scale (for turnover). */
 export async function loadFillHistory(engine: Engine, db: Db | undefined, gameId: string, uptoSeq: number, scales: Map<number, number>): Promise<FillHistory> {
-  const h: FillHistory = { recent: new Map(), stats: new Map(), ownFills: new Map() };
+  const h: FillHistory = { recent: new Map(), stats: new Map(), ownFills: new Map(), all: [] };
   const applied = db ? Math.min(await appliedSeq(db, gameId), uptoSeq) : 0;
-  if (db && applied > 0) await loadFromPostgres(db, gameId, applied, h);
+  if (db && applied > 0) await loadFromPostgres(db, gameId, applied, h, scales);
   const tail = await tailFills(engine, db, gameId, applied, uptoSeq);
   for (const f of tail) addFill(h, f, scales.get(f.securityId) ?? 0);
   return h;
@@ -40,29 +41,15 @@ async function appliedSeq(db: Db, gameId: string): Promise<number> {
   return row ? Number(row.applied_seq) : 0;
 }
 
-async function loadFromPostgres(db: Db, gameId: string, applied: number, h: FillHistory): Promise<void> {
-  const stats = await sql<{ security_id: number; high: string; low: string; volume: string; turnover: string; count: string; last_price: string }>`
-    SELECT security_id, max(price) AS high, min(price) AS low, sum(qty) AS volume, sum(notional) AS turnover, count(*) AS count,
-           (array_agg(price ORDER BY seq DESC))[1] AS last_price
-    FROM fills WHERE game_id = ${gameId} AND seq <= ${applied} GROUP BY security_id`.execute(db);
-  for (const r of stats.rows) {
-    h.stats.set(Number(r.security_id), {
-      high: Number(r.high), low: Number(r.low), volume: Number(r.volume), turnover: Number(r.turnover),
-      count: Number(r.count), lastPrice: Number(r.last_price),
-    });
+/** Every fill with seq <= applied from PostgreSQL `fills`, in pages, folded into the history. */
+async function loadFromPostgres(db: Db, gameId: string, applied: number, h: FillHistory, scales: Map<number, number>): Promise<void> {
+  for (let after = 0; after < applied;) {
+    const page = await sql<FillRowLike>`
+      SELECT * FROM fills WHERE game_id = ${gameId} AND seq > ${after} AND seq <= ${applied} ORDER BY seq LIMIT ${PAGE}`.execute(db);
+    for (const r of page.rows) addFill(h, fillOfRow(r), scales.get(Number(r.security_id)) ?? 0);
+    if (page.rows.length < PAGE) break;
+    after = Number(page.rows[page.rows.length - 1]!.seq);
   }
-  const recent = await sql<FillRowLike>`
-    SELECT * FROM (SELECT f.*, row_number() OVER (PARTITION BY security_id ORDER BY seq DESC) AS rn
-                   FROM fills f WHERE game_id = ${gameId} AND seq <= ${applied}) t
-    WHERE rn <= ${TRADES_KEPT} ORDER BY seq`.execute(db);
-  for (const r of recent.rows) listOf(h.recent, Number(r.security_id)).push(fillOfRow(r));
-  const own = await sql<FillRowLike & { pid: string }>`
-    SELECT * FROM (SELECT u.*, row_number() OVER (PARTITION BY pid ORDER BY seq DESC) AS rn FROM (
-        SELECT f.*, maker_player_id AS pid FROM fills f WHERE game_id = ${gameId} AND seq <= ${applied}
-        UNION ALL
-        SELECT f.*, taker_player_id AS pid FROM fills f WHERE game_id = ${gameId} AND seq <= ${applied}) u) t
-    WHERE rn <= ${OWN_FILLS_KEPT} ORDER BY seq`.execute(db);
-  for (const r of own.rows) listOf(h.ownFills, r.pid).push(fillOfRow(r));
 }
 
 /** Fill events with after < seq <= upto: from the stream, and from PostgreSQL `events` for trimmed ones. */
@@ -94,6 +81,7 @@ function addFill(h: FillHistory, f: FillEvent, scale: number): void {
   st.turnover += f.price * f.qty * scale;
   st.count += 1;
   h.stats.set(f.securityId, st);
+  h.all.push(f);
   capped(listOf(h.recent, f.securityId), f, TRADES_KEPT);
   for (const pid of new Set([f.makerPlayerId, f.takerPlayerId])) capped(listOf(h.ownFills, pid), f, OWN_FILLS_KEPT);
 }

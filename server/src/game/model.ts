@@ -7,21 +7,34 @@
  * Plain data, no Colyseus: the room mirrors it into its schema state (rooms/mirror.ts) using the
  * `dirty` sets, and the service values players with it (leaderboard).
  *
- * Units: price in ticks, qty in lots, cash in minor units, ts in ms. Valuation: a security is valued at
- * its last trade price, before any trade at its reference price (refPrice, 0 when none). equity = cash +
- * sum(qty x price x scale); pnl = equity - starting equity (starting cash and holdings at the same prices).
+ * Units: price in ticks, qty in lots, cash in minor units, ts in ms. Valuation (the mark): with the mark
+ * rule "last_trade" (default, the live room) a security is valued at its last trade price, before any
+ * trade at its current reference price (refPrice, 0 when none); with "reference" always at refPrice
+ * (the round end sets the closing references first, see service.doEnd). equity = cash + sum(qty x mark x
+ * scale); pnl = equity - (starting cash + starting holdings x opening reference x scale), where the
+ * opening reference (openRef) is the security's refPrice in the game settings at round start. Fills move
+ * cash by their notional and by their fees (taker pays takerFee, maker receives makerRebate), as the
+ * engine does. Each player keeps a FIFO ledger (ledger.ts) of every fill of the game, so
+ * pnl = realizedPnl + unrealizedPnl - fees.
  */
 import {
   OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type EventOf, type FillEvent, type GameInfo, type Inventory,
   type LeaderboardRow, type OpenOrder, type SecurityInfo,
 } from "@marketroom/shared";
+import { PlayerLedger } from "./ledger.ts";
+
+/** How securities are marked for valuation (GameRules.markPrice). */
+export type MarkRule = "last_trade" | "reference";
 
 export interface LevelAgg { amount: number; orders: number }
 export interface TradeRec { seq: number; price: number; qty: number; aggressor: "buy" | "sell"; ts: number }
 
 export interface SecurityModel {
   info: SecurityInfo;
+  /** Current reference price, ticks (moves with the scenario). */
   refPrice: number;
+  /** Opening reference price, ticks: starting holdings are valued (and their ledger lots bought) at it. */
+  openRef: number;
   bids: Map<number, LevelAgg>;
   asks: Map<number, LevelAgg>;
   /** Last TRADES_KEPT trades, oldest first. */
@@ -54,6 +67,8 @@ export interface PlayerModel {
   fills: OwnFillRec[];
   startCash: number;
   startHoldings: Map<number, number>;
+  /** FIFO lots, realized P&L, fees and fill count over every fill of the game. */
+  ledger: PlayerLedger;
 }
 
 /** What a player started with and whether it is a bot (kept by the game service). */
@@ -69,6 +84,8 @@ export interface FillHistory {
   stats: Map<number, TradeStats>;
   /** Last OWN_FILLS_KEPT fills per player (as maker or taker), oldest first. */
   ownFills: Map<string, FillEvent[]>;
+  /** Every fill of the game up to the snapshot's seq, in seq order (the players' ledgers are rebuilt from them). */
+  all: FillEvent[];
 }
 
 /** A consistent view of a game at `seq`. */
@@ -112,6 +129,8 @@ export class GameModel {
   readonly dirty = new Dirty();
   /** Set when an event does not fit the state (the room then rebuilds from a snapshot). */
   broken: string | null = null;
+  /** Valuation rule (see the header); the live room keeps "last_trade". */
+  markRule: MarkRule = "last_trade";
   private accepted: { key: string; qty: number; clientOrderId: string } | null = null;
 
   constructor(readonly gameId: string) {}
@@ -125,6 +144,7 @@ export class GameModel {
     for (const s of snap.info.securities) m.addSecurity(s, snap.refPrices.get(s.securityId) ?? 0, snap.history);
     const invs = new Map(snap.inventories.map((i) => [i.playerId, i]));
     for (const p of snap.info.players) m.addHydratedPlayer(p.playerId, p.name, invs.get(p.playerId), snap.meta.get(p.playerId), snap.history);
+    for (const f of snap.history.all) if (f.seq <= snap.seq) m.ledgerFill(f);
     for (const o of snap.orders) m.restore(o);
     m.dirty.all = true;
     return m;
@@ -147,10 +167,18 @@ export class GameModel {
     }
   }
 
-  /** Valuation price of a security: last trade, else reference, else 0. */
+  /** Mark of a security, ticks: by the mark rule, last trade else reference, or reference; 0 when unknown. */
   priceOf(securityId: number): number {
     const s = this.securities.get(securityId);
-    return s ? s.lastPrice || s.refPrice : 0;
+    if (!s) return 0;
+    return this.markRule === "reference" ? s.refPrice : s.lastPrice || s.refPrice;
+  }
+
+  /** Sets the mark rule (the round end applies GameRules.markPrice). */
+  setMarkRule(rule: MarkRule): void {
+    if (this.markRule === rule) return;
+    this.markRule = rule;
+    this.dirty.valuation = true;
   }
 
   /** Value of holdings at valuation prices, minor units. */
@@ -165,20 +193,31 @@ export class GameModel {
     return p.cash + this.holdingsValue(p);
   }
 
-  /** equity - (starting cash + starting holdings at today's valuation prices), minor units. */
-  pnl(p: PlayerModel): number {
+  /** Starting cash + starting holdings x opening reference x scale, minor units. */
+  startValue(p: PlayerModel): number {
     let start = p.startCash;
-    for (const [sid, qty] of p.startHoldings) start += qty * this.priceOf(sid) * (this.securities.get(sid)?.info.scale ?? 0);
-    return this.equity(p) - start;
+    for (const [sid, qty] of p.startHoldings) {
+      const s = this.securities.get(sid);
+      if (s) start += qty * s.openRef * s.info.scale;
+    }
+    return start;
   }
 
-  /** Players by equity (highest first, ties by player id in code-unit order, no locale), ranked 1..n. */
+  /** equity - starting value at the opening references, minor units. */
+  pnl(p: PlayerModel): number {
+    return this.equity(p) - this.startValue(p);
+  }
+
+  /** Players by equity (highest first, ties by player id in code-unit order, no locale), ranked 1..n, with FIFO P&L. */
   leaderboard(): LeaderboardRow[] {
+    const mark = (sid: number) => this.priceOf(sid);
     const rows = [...this.players.values()].map((p) => {
       const holdingsValue = this.holdingsValue(p);
       const equity = p.cash + holdingsValue;
-      // realizedPnl, unrealizedPnl, fees and trades: placeholders until the FIFO ledger lands.
-      return { rank: 0, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl: this.pnl(p), realizedPnl: 0, unrealizedPnl: 0, fees: 0, trades: 0 };
+      return {
+        rank: 0, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl: equity - this.startValue(p),
+        realizedPnl: p.ledger.realizedPnl, unrealizedPnl: p.ledger.unrealizedPnl(mark), fees: p.ledger.fees, trades: p.ledger.trades,
+      };
     });
     rows.sort((a, b) => b.equity - a.equity || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0));
     rows.forEach((r, i) => { r.rank = i + 1; });
@@ -204,7 +243,7 @@ export class GameModel {
   private addSecurity(info: SecurityInfo, refPrice: number, history?: FillHistory): void {
     const st = history?.stats.get(info.securityId);
     const sec: SecurityModel = {
-      info: pickSecurity(info), refPrice, bids: new Map(), asks: new Map(),
+      info: pickSecurity(info), refPrice, openRef: refPrice, bids: new Map(), asks: new Map(),
       trades: (history?.recent.get(info.securityId) ?? []).map(tradeOf),
       lastPrice: st?.lastPrice ?? 0, high: st?.high ?? 0, low: st?.low ?? 0, volume: st?.volume ?? 0,
       turnover: st?.turnover ?? 0, tradeCount: st?.count ?? 0,
@@ -235,6 +274,21 @@ export class GameModel {
       p.positions.set(h.securityId, { qty: h.qty, locked: 0, openBuy: 0 });
       p.startHoldings.set(h.securityId, h.qty);
     }
+    this.startLedger(p);
+  }
+
+  /** Starting holdings as ledger lots bought at the opening reference. */
+  private startLedger(p: PlayerModel): void {
+    for (const [sid, qty] of p.startHoldings) {
+      const s = this.securities.get(sid);
+      if (s) p.ledger.start(sid, s.info.scale, qty, s.openRef);
+    }
+  }
+
+  /** Both players' ledger side of a fill. */
+  private ledgerFill(e: FillEvent): void {
+    const scale = this.securities.get(e.securityId)?.info.scale ?? 0;
+    for (const pid of new Set([e.makerPlayerId, e.takerPlayerId])) this.players.get(pid)?.ledger.fill(e, scale, pid);
   }
 
   private addHydratedPlayer(playerId: string, name: string, inv: Inventory | undefined, meta: PlayerMeta | undefined, history: FillHistory): void {
@@ -243,13 +297,14 @@ export class GameModel {
     p.cashLocked = inv?.cashLocked ?? 0;
     for (const pos of inv?.positions ?? []) p.positions.set(pos.securityId, { qty: pos.qty, locked: pos.locked, openBuy: pos.openBuy });
     for (const h of meta?.startHoldings ?? []) p.startHoldings.set(h.securityId, h.qty);
+    this.startLedger(p);
     p.fills = (history.ownFills.get(playerId) ?? []).map((f) => ownFillOf(f, playerId));
   }
 
   private newPlayer(playerId: string, name: string, bot: boolean, cash: number): PlayerModel {
     const p: PlayerModel = {
       playerId, name, bot, cash, cashLocked: 0, positions: new Map(), orders: new Map(), fills: [],
-      startCash: cash, startHoldings: new Map(),
+      startCash: cash, startHoldings: new Map(), ledger: new PlayerLedger(),
     };
     this.players.set(playerId, p);
     this.dirty.players.add(playerId);
@@ -292,9 +347,15 @@ export class GameModel {
     this.onBook(maker, -e.qty, e.makerRemaining === 0 ? -1 : 0);
     if (e.makerRemaining === 0) this.untrack(maker);
     else this.dirty.players.add(maker.playerId);
-    this.trade(this.player(e.makerPlayerId), e.securityId, makerSide, e.qty, notional);
+    const makerP = this.player(e.makerPlayerId);
+    const takerP = this.player(e.takerPlayerId);
+    this.trade(makerP, e.securityId, makerSide, e.qty, notional);
     this.lock(maker, e.qty, -1);
-    this.trade(this.player(e.takerPlayerId), e.securityId, e.aggressor, e.qty, notional);
+    this.trade(takerP, e.securityId, e.aggressor, e.qty, notional);
+    // Fees as the engine books them: the taker pays, the maker is rebated.
+    takerP.cash -= e.takerFee ?? 0;
+    makerP.cash += e.makerRebate ?? 0;
+    this.ledgerFill(e);
     this.record(sec, e);
   }
 

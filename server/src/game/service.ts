@@ -25,6 +25,7 @@ import { BOT_KINDS, BotManager, type BotInfo, type MarketBotSpec } from "./bots.
 import { ApiError, unwrap } from "./errors.ts";
 import { loadFillHistory } from "./history.ts";
 import { referencesAt } from "../export/marks.ts";
+import { markRuleOf, scoreAtEnd } from "../export/scoring.ts";
 import type { ClockInfo, GameHub } from "./hub.ts";
 import { GameModel, type GameSnapshot, type PlayerMeta } from "./model.ts";
 import { GameStore, type GameRecord, type Schedule, type StoredPlayer } from "./store.ts";
@@ -245,8 +246,9 @@ export class GameService {
     await this.publishClock(gameId);
     const snap = await this.snapshot(gameId);
     const model = GameModel.fromSnapshot(gameId, snap);
-    // Untraded securities are marked at the reference price at the end (docs/export.md).
-    for (const [sid, ref] of referencesAt(rec.settings, elapsedEnd)) model.setRefPrice(sid, ref);
+    // Marks by the round's rule at the closing references (export/scoring.ts, docs/export.md); the room shows the same.
+    scoreAtEnd(model, rec.settings, elapsedEnd);
+    this.models.get(gameId)?.setMarkRule(markRuleOf(rec.settings.rules));
     const leaderboard = model.leaderboard();
     const resultsWritten = await this.writeResults(gameId, model, snap.seq, leaderboard);
     this.deps.log.info({ gameId, seq: snap.seq, cancelled, resultsWritten }, "round ended");
@@ -325,12 +327,17 @@ export class GameService {
     return this.signer.sign(gameId, playerId);
   }
 
-  /** Leaderboard by equity (cash + holdings at last price). Errors: UNKNOWN_GAME. */
+  /**
+   * Leaderboard by equity with FIFO P&L. Running: cash + holdings at the last trade (else the current
+   * reference). Ended: scored as the round end scores it (mark rule, closing references). Errors: UNKNOWN_GAME.
+   */
   async leaderboard(gameId: string): Promise<LeaderboardRow[]> {
+    const rec = await this.record(gameId);
     const live = this.models.get(gameId);
-    if (live) return live.leaderboard();
-    await this.record(gameId);
-    return GameModel.fromSnapshot(gameId, await this.snapshot(gameId)).leaderboard();
+    if (live && !rec.endedAt) return live.leaderboard();
+    const model = GameModel.fromSnapshot(gameId, await this.snapshot(gameId));
+    if (rec.endedAt) scoreAtEnd(model, rec.settings, rec.elapsedMs);
+    return model.leaderboard();
   }
 
   /** Registers the live model of an open room (or removes it with null). */

@@ -122,6 +122,10 @@ export interface FillsTable {
   maker_remaining: number;
   taker_remaining: number;
   ts: number;
+  /** Fee the taker paid, minor units (sql/003_scoring.sql). */
+  taker_fee: Defaulted<number>;
+  /** Rebate the maker received, minor units. */
+  maker_rebate: Defaulted<number>;
 }
 
 export interface LeaderboardTable {
@@ -132,6 +136,12 @@ export interface LeaderboardTable {
   cash: number;
   holdings_value: Defaulted<number>;
   pnl: Defaulted<number>;
+  /** FIFO P&L columns (sql/003_scoring.sql), minor units; pnl = realized_pnl + unrealized_pnl - fees. */
+  realized_pnl: Defaulted<number>;
+  unrealized_pnl: Defaulted<number>;
+  fees: Defaulted<number>;
+  /** Fills the player took part in. */
+  trades: Defaulted<number>;
   as_of_seq: number;
   computed_at: Generated<Date>;
 }

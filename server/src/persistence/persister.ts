@@ -414,9 +414,10 @@ export interface RoundInventory {
   positions: { securityId: number; qty: number; locked?: number }[];
 }
 
-/** A leaderboard line, money in minor units. */
+/** A leaderboard line, money in minor units (FIFO P&L fields as in LeaderboardRow; 0 when omitted). */
 export interface LeaderboardEntry {
   playerId: string; rank: number; equity: number; cash: number; holdingsValue?: number; pnl?: number;
+  realizedPnl?: number; unrealizedPnl?: number; fees?: number; trades?: number;
 }
 
 /**
@@ -431,7 +432,8 @@ export async function writeRoundResults(db: Db, gameId: string, inventories: Rou
   ]);
   const board = leaderboard.map((l) => ({
     game_id: gameId, player_id: l.playerId, rank: l.rank, equity: l.equity, cash: l.cash,
-    holdings_value: l.holdingsValue ?? 0, pnl: l.pnl ?? 0, as_of_seq: asOfSeq,
+    holdings_value: l.holdingsValue ?? 0, pnl: l.pnl ?? 0, realized_pnl: l.realizedPnl ?? 0,
+    unrealized_pnl: l.unrealizedPnl ?? 0, fees: l.fees ?? 0, trades: l.trades ?? 0, as_of_seq: asOfSeq,
   }));
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom("inventories").where("game_id", "=", gameId).where("kind", "=", "final").execute();

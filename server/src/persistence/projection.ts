@@ -262,12 +262,13 @@ class GameProjection {
   }
 
   private async writeFills(): Promise<void> {
-    for (const chunk of chunks(this.fills, rowsPerInsert(14))) {
+    for (const chunk of chunks(this.fills, rowsPerInsert(16))) {
       await this.trx.insertInto("fills").values(chunk.map((e) => ({
         game_id: this.gameId, seq: e.seq, security_id: e.securityId, price: e.price, qty: e.qty,
         notional: e.price * e.qty * this.scaleOf(e.securityId), aggressor: e.aggressor,
         maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_player_id: e.makerPlayerId,
         taker_player_id: e.takerPlayerId, maker_remaining: e.makerRemaining, taker_remaining: e.takerRemaining, ts: e.ts,
+        taker_fee: e.takerFee ?? 0, maker_rebate: e.makerRebate ?? 0,
       }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).execute();
     }
   }

@@ -2,10 +2,12 @@
  * StateMirror: copies what changed in a GameModel (its `dirty` sets) into the room's Colyseus state, in
  * place (existing schema instances are updated, not replaced, so StateViews stay valid and patches stay
  * small). Book levels are the model's top BOOK_DEPTH per side; trades and own fills are appended by seq.
- * Valuation (equity, P&L, leaderboard) is recomputed by `syncValuation`, which the room throttles.
+ * Valuation (equity, P&L, realized/unrealized P&L, fees, trades, leaderboard) is recomputed by
+ * `syncValuation`, which the room throttles.
  */
 import {
   BOOK_DEPTH, FillState, GameState, LeaderEntry, Level, OrderState, PlayerState, PositionState, SecurityState, Trade,
+  type LeaderboardRow,
 } from "@marketroom/shared";
 import type { ArraySchema, MapSchema } from "@colyseus/schema";
 import type { GameModel, OrderModel, PlayerModel, SecurityModel } from "../game/model.ts";
@@ -53,10 +55,9 @@ export class StateMirror {
       if (e.playerId !== r.playerId) e.playerId = r.playerId;
       if (e.name !== r.name) e.name = r.name;
       if (e.bot !== r.bot) e.bot = r.bot;
-      if (e.equity !== r.equity) e.equity = r.equity;
-      if (e.pnl !== r.pnl) e.pnl = r.pnl;
+      setMoney(e, r);
       const ps = this.state.players.get(r.playerId);
-      if (ps) { if (ps.equity !== r.equity) ps.equity = r.equity; if (ps.pnl !== r.pnl) ps.pnl = r.pnl; }
+      if (ps) setMoney(ps, r);
     });
     while (board.length > rows.length) board.pop();
     this.valuationPending = false;
@@ -116,6 +117,12 @@ export class StateMirror {
     for (const k of [...this.state.securities.keys()]) if (!this.model.securities.has(Number(k))) this.state.securities.delete(k);
     for (const k of [...this.state.players.keys()]) if (!this.model.players.has(k)) this.state.players.delete(k);
   }
+}
+
+/** The valuation fields of a leaderboard row or a player, written only when they changed (small patches). */
+const MONEY_FIELDS = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades"] as const;
+function setMoney(target: LeaderEntry | PlayerState, row: LeaderboardRow): void {
+  for (const k of MONEY_FIELDS) if (target[k] !== row[k]) target[k] = row[k];
 }
 
 function syncLevels(list: ArraySchema<Level>, levels: { price: number; amount: number; total: number; orders: number }[]): void {

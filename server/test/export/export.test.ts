@@ -17,25 +17,81 @@ type Row = Record<string, string>;
 const readCsv = async (dir: string, f: string): Promise<Row[]> => parse(await readFile(join(dir, f), "utf8"), { columns: true }) as Row[];
 const n = (s: string | undefined) => Number(s);
 
-/** Equity, pnl and rank of every player from inventories.csv, leaderboard.csv (marks) and config.json (scales). */
-function recompute(config: any, inventories: Row[], leaderboard: Row[]) {
-  const scale = new Map<number, number>(config.game.securities.map((s: any) => [s.securityId, s.scale]));
+interface Recomputed { cash: number; holdings: number; equity: number; pnl: number; realized: number; unrealized: number; fees: number; trades: number }
+
+/**
+ * Every player's standing from the files alone, with code of the test's own: equity from inventories.csv
+ * (final quantities), leaderboard.csv (marks) and config.json (scales); pnl against the opening
+ * references (config.json game.securities[].refPrice); FIFO lots from the start quantities and fills.csv;
+ * fees from the fee columns of fills.csv. Also checks that the final cash is the start cash moved by the
+ * fills' notionals and fees (so the fee columns are the fees the engine booked).
+ */
+function recompute(config: any, inventories: Row[], leaderboard: Row[], fills: Row[]) {
+  const secs = new Map<number, { scale: number; open: number }>(config.game.securities.map((s: any) => [s.securityId, { scale: s.scale, open: s.refPrice }]));
   const mark = new Map<number, number>();
-  for (const id of scale.keys()) mark.set(id, n(leaderboard[0]![`mark_ticks_${id}`]));
-  const out = new Map<string, { cash: number; holdings: number; equity: number; pnl: number }>();
+  for (const id of secs.keys()) mark.set(id, n(leaderboard[0]![`mark_ticks_${id}`]));
+  const out = new Map<string, Recomputed>();
+  const lots = new Map<string, Map<number, { qty: number; price: number }[]>>(); // signed qty, oldest first
+  const startCash = new Map<string, number>();
+  const get = (pid: string) => {
+    if (!out.has(pid)) { out.set(pid, { cash: 0, holdings: 0, equity: 0, pnl: 0, realized: 0, unrealized: 0, fees: 0, trades: 0 }); lots.set(pid, new Map()); }
+    return out.get(pid)!;
+  };
+  const trade = (pid: string, sid: number, signed: number, price: number) => {
+    const list = lots.get(pid)!.get(sid) ?? [];
+    lots.get(pid)!.set(sid, list);
+    let q = signed;
+    while (q !== 0 && list.length && Math.sign(list[0]!.qty) !== Math.sign(q)) {
+      const lot = list[0]!;
+      const k = Math.min(Math.abs(q), Math.abs(lot.qty));
+      get(pid).realized += (price - lot.price) * k * Math.sign(lot.qty) * secs.get(sid)!.scale;
+      lot.qty -= Math.sign(lot.qty) * k;
+      q -= Math.sign(q) * k;
+      if (lot.qty === 0) list.shift();
+    }
+    if (q !== 0) list.push({ qty: q, price });
+  };
   for (const r of inventories) {
-    const p = out.get(r.player_id!) ?? { cash: 0, holdings: 0, equity: 0, pnl: 0 };
+    const p = get(r.player_id!);
     const id = n(r.security_id);
-    const fin = id === 0 ? n(r.final_qty) : n(r.final_qty) * mark.get(id)! * scale.get(id)!;
-    const start = id === 0 ? n(r.start_qty) : n(r.start_qty) * mark.get(id)! * scale.get(id)!;
-    if (id === 0) p.cash = fin; else p.holdings += fin;
-    p.equity += fin;
-    p.pnl += fin - start;
-    out.set(r.player_id!, p);
+    if (id === 0) {
+      p.cash = n(r.final_qty);
+      startCash.set(r.player_id!, n(r.start_qty));
+      p.pnl += n(r.final_qty) - n(r.start_qty);
+    } else {
+      const { scale, open } = secs.get(id)!;
+      p.holdings += n(r.final_qty) * mark.get(id)! * scale;
+      p.pnl += n(r.final_qty) * mark.get(id)! * scale - n(r.start_qty) * open * scale;
+      if (n(r.start_qty)) trade(r.player_id!, id, n(r.start_qty), open);
+    }
+    p.equity = p.cash + p.holdings;
+  }
+  const cashFlow = new Map<string, number>();
+  for (const f of [...fills].sort((a, b) => n(a.seq) - n(b.seq))) {
+    const sid = n(f.security_id), qty = n(f.qty), price = n(f.price_ticks);
+    const takerDir = f.aggressor === "buy" ? 1 : -1;
+    expect(n(f.notional_minor)).to.equal(price * qty * secs.get(sid)!.scale);
+    for (const [pid, dir, fee] of [[f.taker_player_id!, takerDir, n(f.taker_fee_minor)], [f.maker_player_id!, -takerDir, -n(f.maker_rebate_minor)]] as const) {
+      trade(pid, sid, dir * qty, price);
+      get(pid).fees += fee;
+      get(pid).trades += 1;
+      cashFlow.set(pid, (cashFlow.get(pid) ?? 0) - dir * n(f.notional_minor) - fee);
+    }
+  }
+  for (const [pid, p] of out) {
+    for (const [sid, list] of lots.get(pid)!) for (const lot of list) p.unrealized += (mark.get(sid)! - lot.price) * lot.qty * secs.get(sid)!.scale;
+    expect(p.cash, `${pid} cash = start cash + fills`).to.equal(startCash.get(pid)! + (cashFlow.get(pid) ?? 0));
+    expect(p.pnl, `${pid} pnl = realized + unrealized - fees`).to.equal(p.realized + p.unrealized - p.fees);
   }
   const ranked = [...out].sort(([a, x], [b, y]) => y.equity - x.equity || (a < b ? -1 : a > b ? 1 : 0)).map(([id]) => id);
   return { out, ranked };
 }
+
+/** The P&L columns of a leaderboard.csv row, as recompute() names them. */
+const rowOf = (l: Row): Recomputed => ({
+  cash: n(l.cash_minor), holdings: n(l.holdings_value_minor), equity: n(l.equity_minor), pnl: n(l.pnl_minor),
+  realized: n(l.realized_pnl_minor), unrealized: n(l.unrealized_pnl_minor), fees: n(l.fees_minor), trades: n(l.trades),
+});
 
 describe("round export", function () {
   this.timeout(30_000);
@@ -45,7 +101,7 @@ describe("round export", function () {
   it("exports a played round; equity recomputed from the files matches leaderboard.csv and PostgreSQL", async () => {
     const g = await createGame(h, {
       securities: [
-        { securityId: 1, symbol: "ACME", tickSize: "0.01", scale: 1, refPrice: 100 },
+        { securityId: 1, symbol: "ACME", tickSize: "0.01", scale: 1, refPrice: 100, takerFee: 3, makerRebate: 1 },
         { securityId: 2, symbol: "BETA", tickSize: "0.05", scale: 10, refPrice: 50 },
       ],
       endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }, { securityId: 2, qty: 10 }] },
@@ -91,14 +147,18 @@ describe("round export", function () {
     expect(leaderboard[0]).to.include({ mark_ticks_1: lastAcme.price_ticks, mark_source_1: "last_trade", mark_ticks_2: "50", mark_2: "2.50", mark_source_2: "reference" });
     expect(x.marks.map((m) => m.source)).to.deep.equal(["last_trade", "reference"]);
 
-    // Equity from the files alone.
-    const { out, ranked } = recompute(config, inventories, leaderboard);
+    // Equity, pnl, FIFO P&L, fees and trades from the files alone.
+    const { out, ranked } = recompute(config, inventories, leaderboard, fills);
     expect(leaderboard.map((l) => l.player_id)).to.deep.equal(ranked);
     for (const l of leaderboard) {
       const p = out.get(l.player_id!)!;
-      expect({ cash: n(l.cash_minor), holdings: n(l.holdings_value_minor), equity: n(l.equity_minor), pnl: n(l.pnl_minor) }, l.name).to.deep.equal(p);
+      expect(rowOf(l), l.name).to.deep.equal(p);
       expect(l.equity).to.equal((p.equity / 100).toFixed(2));
     }
+    expect(leaderboard.filter((l) => n(l.trades) > 0)).to.have.length(3);
+    expect(leaderboard.some((l) => n(l.realized_pnl_minor) !== 0)).to.equal(true);
+    expect(config.game.rules).to.include({ markPrice: "last_trade", botTakeover: false, grossLimit: 0, netLimit: 0 }).and.to.have.property("orderRateLimit", null);
+    expect(config.scoring.markPrice).to.equal("last_trade");
     const ties = leaderboard.filter((l) => l.name === "dee" || l.name === "eve");
     expect(ties[0]!.equity_minor).to.equal(ties[1]!.equity_minor);
     expect(String(ties[0]!.player_id) < String(ties[1]!.player_id)).to.equal(true);
@@ -107,9 +167,11 @@ describe("round export", function () {
 
     // ... and with PostgreSQL and the round end's reply.
     const pg = await h.db.selectFrom("leaderboard").selectAll().where("game_id", "=", g.gameId).orderBy("rank").execute();
-    expect(pg.map((b) => [b.rank, b.player_id, b.equity, b.cash, b.holdings_value, b.pnl])).to.deep.equal(
-      leaderboard.map((l) => [n(l.rank), l.player_id, n(l.equity_minor), n(l.cash_minor), n(l.holdings_value_minor), n(l.pnl_minor)]));
-    expect(end.body.leaderboard.map((b: any) => [b.rank, b.playerId, b.equity])).to.deep.equal(pg.map((b) => [b.rank, b.player_id, b.equity]));
+    expect(pg.map((b) => [b.rank, b.player_id, b.equity, b.cash, b.holdings_value, b.pnl, b.realized_pnl, b.unrealized_pnl, b.fees, b.trades])).to.deep.equal(
+      leaderboard.map((l) => [n(l.rank), l.player_id, n(l.equity_minor), n(l.cash_minor), n(l.holdings_value_minor), n(l.pnl_minor),
+        n(l.realized_pnl_minor), n(l.unrealized_pnl_minor), n(l.fees_minor), n(l.trades)]));
+    expect(end.body.leaderboard.map((b: any) => [b.rank, b.playerId, b.equity, b.pnl, b.realizedPnl, b.unrealizedPnl, b.fees, b.trades])).to.deep.equal(
+      pg.map((b) => [b.rank, b.player_id, b.equity, b.pnl, b.realized_pnl, b.unrealized_pnl, b.fees, b.trades]));
 
     // Config: re-runnable settings and the round's schedule.
     expect(config.game).to.include({ name: "test game" }).and.not.to.have.property("scenario");
@@ -138,7 +200,7 @@ describe("round export", function () {
     const expected = sc.referenceAt(1, config.round.elapsedMs);
     expect(expected).to.not.equal(sc.securities[0]!.startPrice);
     expect(leaderboard[0]).to.include({ mark_ticks_1: String(expected), mark_source_1: "reference" });
-    const { out, ranked } = recompute(config, await readCsv(dir, "inventories.csv"), leaderboard);
+    const { out, ranked } = recompute(config, await readCsv(dir, "inventories.csv"), leaderboard, await readCsv(dir, "fills.csv"));
     expect(leaderboard.map((l) => l.player_id)).to.deep.equal(ranked);
     for (const l of leaderboard) expect(n(l.equity_minor)).to.equal(out.get(l.player_id!)!.equity).and.to.equal(1_000_000 + 3 * expected);
     const reference = await readCsv(dir, "reference.csv");

@@ -62,7 +62,13 @@ describe("GameRoom", function () {
     await waitFor(() => ra.state.leaderboard.length === 2, "leaderboard");
     // valued at the last price (101): alice 100,404 + 96 x 101 = 110,100; bob 99,596 + 104 x 101 = 110,100
     expect(ra.state.leaderboard.map((l) => l.equity)).to.deep.equal([110_100, 110_100]);
-    expect(pa().pnl).to.equal(100_404 + 96 * 101 - (100_000 + 100 * 101));
+    // pnl against the opening reference (100): starting holdings count as bought at 100
+    expect(pa().pnl).to.equal(100_404 + 96 * 101 - (100_000 + 100 * 100));
+    // FIFO: alice sold 4 of her starting lots (100) at 101; 96 lots open at 100, marked at 101
+    expect(pa()).to.include({ realizedPnl: 4, unrealizedPnl: 96, fees: 0, trades: 1 });
+    expect(pb()).to.include({ pnl: 99_596 + 104 * 101 - (100_000 + 100 * 100), realizedPnl: 0, unrealizedPnl: 100, fees: 0, trades: 1 });
+    const row = [...ra.state.leaderboard].find((l) => l.playerId === a.playerId)!;
+    expect(row).to.include({ pnl: 100, realizedPnl: 4, unrealizedPnl: 96, fees: 0, trades: 1 });
   });
 
   it("one player cannot see another's private state or cancel another's order", async () => {

@@ -1,10 +1,11 @@
 /**
  * The room's state is a replay of the log: a GameModel advanced event by event (batches delivered out
  * of order through the Sequencer) equals a GameModel built from a fresh snapshot after random commands
- * (limit, market, IOC, post-only orders, cancels, amends, cancel-alls) by several players.
+ * (limit, market, IOC, post-only orders, cancels, amends, cancel-alls) by several players, FIFO P&L
+ * included (rebuilt from every fill of the game, from the stream or from PostgreSQL).
  */
 import { expect } from "chai";
-import type { EngineEvent } from "@marketroom/shared";
+import { OWN_FILLS_KEPT, type EngineEvent } from "@marketroom/shared";
 import { GameModel, type GameSnapshot } from "../../src/game/model.ts";
 import { Sequencer } from "../../src/rooms/sequencer.ts";
 import { api, createGame, harness, join, type Harness } from "../support/harness.ts";
@@ -97,5 +98,12 @@ describe("GameModel replay", function () {
     expect(live.seq).to.be.greaterThan(snap0.seq + 400);
     expect(canon(live)).to.deep.equal(canon(rebuilt));
     expect(live.leaderboard()).to.deep.equal(rebuilt.leaderboard());
+    // The ledgers were rebuilt from every fill, not only the last OWN_FILLS_KEPT of each player.
+    const board = live.leaderboard();
+    expect(Math.max(...board.map((b) => b.trades))).to.be.greaterThan(OWN_FILLS_KEPT);
+    for (const b of board) expect(b.pnl, b.name).to.equal(b.realizedPnl + b.unrealizedPnl - b.fees);
+    // ... also when the history comes from PostgreSQL (persister drained) rather than the stream.
+    await h.persister.drain(g.gameId, live.seq, 10_000);
+    expect(GameModel.fromSnapshot(g.gameId, await service.snapshot(g.gameId)).leaderboard()).to.deep.equal(board);
   });
 });
