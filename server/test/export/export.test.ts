@@ -207,6 +207,28 @@ describe("round export", function () {
     expect(reference.filter((r) => r.security_id === "1").map((r) => n(r.elapsed_ms)).slice(0, 3)).to.deep.equal([0, 1000, 2000]);
   });
 
+  it("with markPrice \"reference\" marks every security at the closing reference, traded or not", async () => {
+    const g = await createGame(h, { rules: { markPrice: "reference" } });
+    const [a, b] = [await joinGame(h, g.joinCode, "ask"), await joinGame(h, g.joinCode, "bid")];
+    await api(h, "POST", `/api/games/${g.gameId}/start`);
+    await h.app.hub.place(g.gameId, a.playerId, { securityId: 1, side: "sell", price: 130, qty: 10 });
+    await h.app.hub.place(g.gameId, b.playerId, { securityId: 1, side: "buy", price: 130, qty: 4 });
+    const end = await api(h, "POST", `/api/games/${g.gameId}/end`);
+    expect(end.body.resultsWritten).to.equal(true);
+    const dir = await mkdtemp(join(tmpdir(), "mr-export-"));
+    await exportRound(h.db, g.gameId, dir, { service: h.app.service });
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    const leaderboard = await readCsv(dir, "leaderboard.csv");
+    expect(config.scoring.markPrice).to.equal("reference");
+    expect(leaderboard[0]).to.include({ mark_ticks_1: "100", mark_source_1: "reference" });
+    const { out } = recompute(config, await readCsv(dir, "inventories.csv"), leaderboard, await readCsv(dir, "fills.csv"));
+    for (const l of leaderboard) expect(rowOf(l), l.name).to.deep.equal(out.get(l.player_id!)!);
+    // ask sold 4 starting lots (bought at 100) at 130: realized +120, and the rest is marked at 100.
+    const ask = leaderboard.find((l) => l.player_id === a.playerId)!;
+    expect(ask).to.include({ realized_pnl_minor: "120", unrealized_pnl_minor: "0", pnl_minor: "120", trades: "1" });
+    expect(end.body.leaderboard.find((r: any) => r.playerId === b.playerId)).to.include({ realizedPnl: 0, unrealizedPnl: -120, pnl: -120 });
+  });
+
   it("serves the files at GET /api/games/:id/export/:file (admin only, ended rounds only)", async () => {
     const g = await createGame(h);
     const p = await joinGame(h, g.joinCode, "zed");
