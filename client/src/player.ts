@@ -300,6 +300,10 @@ class PlayerScreen {
         <dt>Locked cash</dt><dd class="num">${cash(me.cashLocked)}</dd>
         <dt>Equity</dt><dd class="num">${cash(me.equity)}</dd>
         <dt>P&amp;L</dt><dd class="num ${signClass(me.pnl)}" id="my-pnl">${signedCash(me.pnl)}</dd>
+        <dt title="closed FIFO lots">Realized</dt><dd class="num ${signClass(me.realizedPnl ?? 0)}" id="my-realized">${signedCash(me.realizedPnl ?? 0)}</dd>
+        <dt title="open FIFO lots at the mark">Unrealized</dt><dd class="num ${signClass(me.unrealizedPnl ?? 0)}" id="my-unrealized">${signedCash(me.unrealizedPnl ?? 0)}</dd>
+        <dt title="taker fees paid minus maker rebates">Fees</dt><dd class="num" id="my-fees">${cash(me.fees ?? 0)}</dd>
+        <dt>Trades</dt><dd class="num" id="my-trades">${qty(me.trades ?? 0)}</dd>
         <dt>Rank</dt><dd class="num" id="my-rank">${rank ? `${rank.rank} of ${st.leaderboard.length}` : "—"}</dd></dl>
 `);
       const positions = secs.map((s: any) => {
@@ -324,8 +328,8 @@ class PlayerScreen {
     }
 
     // leaderboard and phase overlays
-    const board = leaderboardTable([...st.leaderboard], this.s.playerId);
-    setHtml($(r, "#leaderboard"), board);
+    const rows = [...st.leaderboard];
+    setHtml($(r, "#leaderboard"), leaderboardTable(rows, this.s.playerId, true));
     const final = $(r, "#final");
     const lobby = $(r, "#lobby-note");
     lobby.hidden = st.phase !== "lobby" && st.phase !== "paused";
@@ -334,17 +338,27 @@ class PlayerScreen {
       final.hidden = false;
       const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
       setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>.</p>` : ""}
-        <h3>Final leaderboard</h3>${board}<p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
+        <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId)}<p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
       if (final.dataset.closed) final.hidden = true;
     } else final.hidden = true;
   }
 }
 
-/** The leaderboard as a table (own row marked). */
-export function leaderboardTable(rows: any[], me?: string): string {
+/**
+ * The leaderboard as a table (own row marked): rank, name, equity, P&L and its FIFO parts (realized,
+ * unrealized), fees (taker fees - maker rebates) and trades; money in minor units from the room state.
+ * `compact` (the player's narrow side card) keeps rank, name, equity, P&L and trades and puts the P&L
+ * parts in the row's tooltip.
+ */
+export function leaderboardTable(rows: any[], me?: string, compact = false): string {
   if (!rows.length) return `<p class="muted">No players yet.</p>`;
-  return `<table class="board"><thead><tr><th>#</th><th>Name</th><th>Equity</th><th>P&amp;L</th></tr></thead><tbody>${rows.map((l) =>
-    `<tr class="${l.playerId === me ? "own" : ""}"><td class="num">${l.rank}</td><td>${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td><td class="num ${signClass(l.pnl)}">${signedCash(l.pnl)}</td></tr>`).join("")}</tbody></table>`;
+  const signed = (n: number) => `<td class="num ${signClass(n)}">${signedCash(n)}</td>`;
+  const head = compact ? ["#", "Name", "Equity", "P&amp;L", "Trades"] : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees", "Trades"];
+  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${rows.map((l) => {
+    const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}`;
+    return `<tr class="${l.playerId === me ? "own" : ""}" data-player="${esc(l.playerId)}"${compact ? ` title="${esc(parts)}"` : ""}><td class="num">${l.rank}</td><td>${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
+      (compact ? "" : `${signed(l.realizedPnl ?? 0)}${signed(l.unrealizedPnl ?? 0)}<td class="num">${cash(l.fees ?? 0)}</td>`) + `<td class="num">${qty(l.trades ?? 0)}</td></tr>`;
+  }).join("")}</tbody></table>`;
 }
 
 const TEMPLATE = `

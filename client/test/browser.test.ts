@@ -64,6 +64,16 @@ describe("browser client (Chromium)", function () {
     await alice.locator("#positions tr[data-sym=ACME] .holding", { hasText: "96" }).waitFor();
     await bob.locator("#positions tr[data-sym=ACME] .holding", { hasText: "104" }).waitFor();
     await alice.locator("#fills tr.sell", { hasText: "maker" }).waitFor();
+    // P&L against the opening reference (1.00): alice sold 4 starting lots at 1.01 (realized) and marks 96 at 1.01
+    await alice.locator("#my-pnl", { hasText: "+1.00" }).waitFor();
+    expect(await text(alice, "#my-realized")).to.equal("+0.04");
+    expect(await text(alice, "#my-unrealized")).to.equal("+0.96");
+    expect(await text(alice, "#my-fees")).to.equal("0.00");
+    expect(await text(alice, "#my-trades")).to.equal("1");
+    await bob.locator("#my-unrealized", { hasText: "+1.00" }).waitFor();
+    const own = alice.locator("#leaderboard tr.own");
+    expect((await own.innerText()).split(/\t/).map((c) => c.trim()).slice(2)).to.deep.equal(["1,101.00", "+1.00", "1"]);
+    expect(await own.getAttribute("title")).to.equal("realized +0.04, unrealized +0.96, fees 0.00");
     await alice.locator("#ladder tr.sell.own[data-price='1.01']", { hasText: "6" }).waitFor();
     await alice.waitForTimeout(300); // let the charts draw
     await alice.screenshot({ path: join(SHOTS, "player-alice-after-trade.png"), fullPage: true });
@@ -83,6 +93,9 @@ describe("browser client (Chromium)", function () {
     await api(h, "POST", `/api/games/${game.gameId}/end`);
     for (const p of [alice, bob]) await p.locator("#final .final", { hasText: "Final leaderboard" }).waitFor();
     expect(await text(bob, "#final")).to.match(/alice/).and.to.match(/bob/);
+    // the final table has every P&L column (nothing changed after the trade: same marks)
+    const cells = (await alice.locator("#final tr.own td").allInnerTexts()).map((c) => c.trim());
+    expect(cells.slice(2)).to.deep.equal(["1,101.00", "+1.00", "+0.04", "+0.96", "0.00", "1"]);
     await bob.screenshot({ path: join(SHOTS, "player-bob-ended.png") });
   });
 
@@ -124,6 +137,8 @@ describe("browser client (Chromium)", function () {
     expect(game).to.include({ name, phase: "running" });
     await page.locator("#market tbody tr").first().waitFor();
     await page.locator("#players", { hasText: "bot" }).waitFor();
+    await page.locator("#board table.board th", { hasText: "Unrealized" }).waitFor();
+    expect(await page.locator("#board table.board thead th").allInnerTexts()).to.deep.equal(["#", "Name", "Equity", "P&L", "Realized", "Unrealized", "Fees", "Trades"]);
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(SHOTS, "admin-running.png"), fullPage: true });
     // a player of that round, for a screenshot with a live scenario market
