@@ -14,6 +14,11 @@
  * zod; the reply (`room.request()` response, or a "reply" message after `room.send()`) is a CommandAck
  * or a CommandError with a code. A bad message changes nothing and never closes the connection.
  *
+ * Phase and clock: the phase follows the engine's phase_changed events; the clock (periods, scheduled
+ * start, breaks) comes from the game service whenever the scheduler or the admin changes it. In a
+ * session, every client gets a "round" message `{ sessionId, gameId, round, nextGameId }` on joining
+ * and again when the next round is created (nextGameId "" = none yet).
+ *
  * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id,
  * view and identity; the player's orders stay on the book either way.
  */
@@ -26,7 +31,7 @@ import {
 import type { Config, Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
-import type { ClockInfo } from "../game/hub.ts";
+import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
 import { GameModel } from "../game/model.ts";
 import { StateMirror } from "./mirror.ts";
 import { Sequencer } from "./sequencer.ts";
@@ -41,6 +46,8 @@ interface SessionData { counted: boolean }
 type GameClient = Client<{ auth: SessionAuth; userData: SessionData }>;
 
 const GAP_WAIT_MS = 100;
+/** Name of the message that tells clients where the round stands in its session. */
+export const ROUND_MESSAGE = "round";
 const VALUATION_MS = 250;
 const REFERENCE_MS = 1000;
 
@@ -88,6 +95,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private gapTimer?: Delayed;
   private rebuilding?: Promise<void>;
   private readonly sessions = new Map<string, number>();
+  /** The round's place in its session (null: not a session round). */
+  private link: RoundLink | null = null;
 
   override async onCreate(options: unknown): Promise<void> {
     const o = RoomJoinOptions.safeParse(options);
@@ -98,6 +107,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.unsubscribe = this.ctx.service.hub.subscribe(this.gameId, {
       onEvents: (events) => this.onEvents(events),
       onClock: (clock) => this.setClock(clock),
+      onRound: (link) => { this.link = link; this.broadcast(ROUND_MESSAGE, link); },
     });
     try {
       await this.hydrate();
@@ -129,6 +139,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     }
     client.userData = { counted: false };
     this.connected(client, true);
+    if (this.link) client.send(ROUND_MESSAGE, this.link);
   }
 
   override async onDrop(client: GameClient, code?: number): Promise<void> {
@@ -173,6 +184,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.seq.reset(snap.seq);
       this.ctx.service.attachModel(this.gameId, model);
       this.setClock(await this.ctx.service.clock(this.gameId));
+      this.link = await this.ctx.service.roundLink(this.gameId);
     } finally {
       const waiting = this.pending ?? [];
       this.pending = null;
@@ -352,6 +364,7 @@ function error(type: string, ref: string | undefined, code: AnyErrorCode, messag
   return { ok: false, type, ...(ref !== undefined ? { ref } : {}), code, message };
 }
 
-function rejected(type: string, ref: string | undefined, r: Rejection): CommandReply {
-  return error(type, ref, r.code, r.message);
+function rejected(type: string, ref: string | undefined, r: Rejection | RateLimited): CommandReply {
+  const e = error(type, ref, r.code, r.message);
+  return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
 }
