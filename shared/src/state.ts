@@ -148,4 +148,8 @@ export class GameState extends Schema {
   /** Keyed by player id. */
   @type({ map: PlayerState }) players = new MapSchema<PlayerState>();
   @type([LeaderEntry]) leaderboard = new ArraySchema<LeaderEntry>();
+  /** In a session: its id, this round's number (1-based) and the next round's game id ("" / 0 = none). */
+  @type("string") sessionId = "";
+  @type("uint16") round = 0;
+  @type("string") nextGameId = "";
 }

@@ -16,8 +16,8 @@
  *
  * Phase and clock: the phase follows the engine's phase_changed events; the clock (periods, scheduled
  * start, breaks) comes from the game service whenever the scheduler or the admin changes it. In a
- * session, every client gets a "round" message `{ sessionId, gameId, round, nextGameId }` on joining
- * and again when the next round is created (nextGameId "" = none yet).
+ * session, the state's sessionId, round and nextGameId say where the round stands; nextGameId is set
+ * when the admin creates the next round ("" = none yet).
  *
  * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id,
  * view and identity; the player's orders stay on the book either way.
@@ -46,8 +46,6 @@ interface SessionData { counted: boolean }
 type GameClient = Client<{ auth: SessionAuth; userData: SessionData }>;
 
 const GAP_WAIT_MS = 100;
-/** Name of the message that tells clients where the round stands in its session. */
-export const ROUND_MESSAGE = "round";
 const VALUATION_MS = 250;
 const REFERENCE_MS = 1000;
 
@@ -95,8 +93,6 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private gapTimer?: Delayed;
   private rebuilding?: Promise<void>;
   private readonly sessions = new Map<string, number>();
-  /** The round's place in its session (null: not a session round). */
-  private link: RoundLink | null = null;
 
   override async onCreate(options: unknown): Promise<void> {
     const o = RoomJoinOptions.safeParse(options);
@@ -107,7 +103,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.unsubscribe = this.ctx.service.hub.subscribe(this.gameId, {
       onEvents: (events) => this.onEvents(events),
       onClock: (clock) => this.setClock(clock),
-      onRound: (link) => { this.link = link; this.broadcast(ROUND_MESSAGE, link); },
+      onRound: (link) => this.setLink(link),
     });
     try {
       await this.hydrate();
@@ -139,7 +135,6 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     }
     client.userData = { counted: false };
     this.connected(client, true);
-    if (this.link) client.send(ROUND_MESSAGE, this.link);
   }
 
   override async onDrop(client: GameClient, code?: number): Promise<void> {
@@ -184,7 +179,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.seq.reset(snap.seq);
       this.ctx.service.attachModel(this.gameId, model);
       this.setClock(await this.ctx.service.clock(this.gameId));
-      this.link = await this.ctx.service.roundLink(this.gameId);
+      this.setLink(await this.ctx.service.roundLink(this.gameId));
     } finally {
       const waiting = this.pending ?? [];
       this.pending = null;
@@ -234,6 +229,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.rebuilding ??= this.hydrate()
       .catch((err) => this.ctx.log.error({ err, gameId: this.gameId }, "room rebuild failed"))
       .finally(() => { this.rebuilding = undefined; });
+  }
+
+  private setLink(link: RoundLink | null): void {
+    if (link) this.state.assign({ sessionId: link.sessionId, round: link.round, nextGameId: link.nextGameId });
   }
 
   private setClock(c: ClockInfo): void {
