@@ -1,14 +1,17 @@
 /**
  * Admin view (admin token): create a round (a scenario's securities or one custom security,
- * endowments, duration, bots), start / pause / resume / end it, watch the players and the leaderboard
+ * endowments, duration or periods with breaks, bots; optionally as the first round of a new session),
+ * start it now or after a countdown, pause / resume / end it, watch the players and the leaderboard
  * live (an admin room session: read-only, sees every player's private state), add and remove bots.
+ * For a session's round: the session's join code, "Create next round" (the same settings) and the
+ * session's results (per round and overall).
  */
 import type { Room } from "@colyseus/sdk";
 import { api, errorText } from "./api.ts";
 import { Connection } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
 import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash } from "./format.ts";
-import { leaderboardTable } from "./player.ts";
+import { clockText, leaderboardTable } from "./player.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 const GAME_KEY = "marketroom.admin.game";
@@ -105,6 +108,7 @@ class AdminScreen {
       const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-bot]");
       if (b) void this.removeBot(b.dataset.bot!);
     });
+    $(r, "#next-round").addEventListener("click", () => void this.nextRound());
     ($(r, "#bot-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.addBot(ev.target as HTMLFormElement); });
   }
 
@@ -132,7 +136,10 @@ class AdminScreen {
         bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
       };
       const minutes = Number(f.get("duration") || 0);
-      if (minutes > 0) body.durationSec = Math.round(minutes * 60);
+      const periods = Math.max(1, Math.floor(Number(f.get("periods") || 1)));
+      if (minutes > 0 && periods > 1) {
+        body.schedule = { periods: { count: periods, durationSec: Math.round(minutes * 60), breakSec: Math.max(0, Math.round(Number(f.get("breakSec") || 0))) } };
+      } else if (minutes > 0) body.durationSec = Math.round(minutes * 60);
       if (scenario) {
         body.scenario = scenario;
         const opt = ($(this.root, "#scenario") as HTMLSelectElement).selectedOptions[0];
@@ -144,8 +151,15 @@ class AdminScreen {
           refPrice: priceToTicks(String(f.get("ref")).replace(/[,_\s]/g, "") || "100", tickSize) }];
         if (lots > 0) body.endowment.holdings.push({ securityId: 1, qty: lots });
       }
-      const game = await this.call("POST", "/api/games", body);
-      this.note(`Created ${game.name}: join code ${game.joinCode}`, "ok");
+      let game: any;
+      if (f.get("session") === "on") {
+        const session = await this.call("POST", "/api/sessions", { name: body.name });
+        game = await this.call("POST", `/api/sessions/${encodeURIComponent(session.sessionId)}/rounds`, body);
+        this.note(`Created session ${session.name}: join code ${session.joinCode} (round 1 ${game.joinCode})`, "ok");
+      } else {
+        game = await this.call("POST", "/api/games", body);
+        this.note(`Created ${game.name}: join code ${game.joinCode}`, "ok");
+      }
       await this.refreshList();
       await this.select(game.gameId);
     } catch (err) {
@@ -188,8 +202,49 @@ class AdminScreen {
       <p>Join code <b class="code big" id="join-code">${esc(d.joinCode)}</b> <span class="muted small">· <a href="${esc(link)}" target="_blank">player link</a> · ${esc(d.gameId)}${d.scenario ? ` · scenario ${esc(d.scenario)}` : ""}</span></p>
       <p class="muted small">Securities: ${d.securities.map((s: any) => `${esc(s.symbol)} (ref ${px(s.refPrice, s.tickSize)})`).join(", ")} · endowment ${cash(d.endowment.cash)} cash${d.endowment.holdings?.length ? ` + ${qty(d.endowment.holdings[0].qty)} lots each` : ""}${d.durationSec ? ` · ${clock(d.durationSec * 1000)} round` : ""}</p>`);
     this.drawControls(d.phase);
+    void this.drawSession();
     setHtml($(this.root, "#bots"), d.botList.length ? `<table><thead><tr><th>Bot</th><th>Kind</th><th>Placed</th><th>Rejected</th><th></th></tr></thead><tbody>${d.botList.map((b: any) =>
       `<tr><td>${esc(b.name)}</td><td>${esc(b.kind)}</td><td class="num">${qty(b.placed)}</td><td class="num">${qty(b.rejected)}</td><td><button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Remove</button></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
+  }
+
+  /** The session panel of a session's round: join code, next round, results. */
+  private async drawSession(): Promise<void> {
+    const d = this.detail;
+    const el = $(this.root, "#session");
+    el.hidden = !d?.sessionId;
+    if (!d?.sessionId) return;
+    try {
+      const [s, res] = await Promise.all([
+        this.call("GET", `/api/sessions/${encodeURIComponent(d.sessionId)}`),
+        this.call("GET", `/api/sessions/${encodeURIComponent(d.sessionId)}/results`),
+      ]);
+      const rounds = res.rounds.map((r: any) => `<th>R${r.round}</th>`).join("");
+      setHtml($(this.root, "#session-info"), `<p>Session <b>${esc(s.name)}</b> · join code <b class="code big" id="session-code">${esc(s.joinCode)}</b>
+        <span class="muted small">· round ${d.round} of ${s.rounds.length} · ${s.players.length} player(s)</span></p>`);
+      ($(this.root, "#next-round") as HTMLButtonElement).disabled = !!d.nextGameId;
+      setHtml($(this.root, "#session-results"), res.overall.length ? `<table class="board"><thead><tr><th>#</th><th>Name</th>${rounds}<th>Total P&amp;L</th></tr></thead><tbody>${res.overall.map((o: any) =>
+        `<tr><td class="num">${o.rank}</td><td>${esc(o.name)}</td>${o.roundPnl.map((p: number | null) => `<td class="num ${signClass(p ?? 0)}">${p === null ? "—" : signedCash(p)}</td>`).join("")}<td class="num ${signClass(o.pnl)}"><b>${signedCash(o.pnl)}</b></td></tr>`).join("")}</tbody></table>`
+        : `<p class="muted">No players in the session yet.</p>`);
+    } catch (err) { this.note(errorText(err), "reject"); }
+  }
+
+  /** Creates the session's next round with the selected round's settings and selects it. */
+  private async nextRound(): Promise<void> {
+    const d = this.detail;
+    if (!d?.sessionId) return;
+    const kinds = new Map<string, number>();
+    for (const b of d.botList) if (!/removed/.test(b.kind)) kinds.set(b.kind, (kinds.get(b.kind) ?? 0) + 1);
+    const body: any = {
+      name: `${String(d.name).replace(/ · round \d+$/, "")} · round ${d.round + 1}`, rules: d.rules, endowment: d.endowment,
+      allowObservers: true, bots: [...kinds].map(([kind, count]) => ({ kind, count })),
+      ...(d.scenario ? { scenario: d.scenario } : { securities: d.securities }),
+      ...(d.schedule?.periods ? { schedule: { periods: d.schedule.periods } } : d.durationSec ? { durationSec: d.durationSec } : {}),
+    };
+    try {
+      const game = await this.call("POST", `/api/sessions/${encodeURIComponent(d.sessionId)}/rounds`, body);
+      this.note(`Created round ${game.round}: ${game.name}`, "ok");
+      await this.select(game.gameId);
+    } catch (err) { this.note(`Next round not created — ${errorText(err)}`, "reject"); }
   }
 
   private drawControls(phase: string): void {
@@ -201,8 +256,9 @@ class AdminScreen {
     if (!this.gameId) return;
     if (action === "end" && !confirm("End the round now? Open orders are cancelled and results are final.")) return;
     try {
-      await this.call("POST", `/api/games/${encodeURIComponent(this.gameId)}/${action}`);
-      this.note(`${action}: done`, "ok");
+      const countdownSec = Math.max(0, Math.round(Number(($(this.root, "#countdown") as HTMLInputElement).value || 0)));
+      await this.call("POST", `/api/games/${encodeURIComponent(this.gameId)}/${action}`, action === "start" ? { countdownSec } : undefined);
+      this.note(action === "start" && countdownSec ? `start: in ${countdownSec} s` : `${action}: done`, "ok");
       await this.select(this.gameId);
     } catch (err) { this.note(`${action} — ${errorText(err)}`, "reject"); }
   }
@@ -229,17 +285,20 @@ class AdminScreen {
   private drawClock(): void {
     const st = this.room?.state;
     if (!st) return;
-    const c = st.clock;
-    const text = st.phase === "running" ? (c.endsAt ? `${clock(c.endsAt - Date.now())} left` : `${clock(Date.now() - c.startedAt)} elapsed`)
-      : st.phase === "paused" ? `${c.durationMs ? clock(c.remainingMs) + " left " : ""}(paused)` : st.phase;
-    setHtml($(this.root, "#live-clock"), esc(text));
+    setHtml($(this.root, "#live-clock"), esc(clockText(st.phase, st.clock, Date.now()) || st.phase));
   }
 
   /** Live part, from the admin room session's state. */
   private drawLive(): void {
     const st = this.room?.state;
     if (!st?.players || !st.securities || !st.leaderboard || st.gameId !== this.gameId) return;
-    if (this.detail && this.detail.phase !== st.phase) { this.detail.phase = st.phase; this.drawControls(st.phase); setHtml($(this.root, "#game-phase"), esc(st.phase)); $(this.root, "#game-phase").className = `phase-badge ${st.phase}`; }
+    if (this.detail && this.detail.phase !== st.phase) {
+      this.detail.phase = st.phase;
+      this.drawControls(st.phase);
+      setHtml($(this.root, "#game-phase"), esc(st.phase));
+      $(this.root, "#game-phase").className = `phase-badge ${st.phase}`;
+      if (st.phase === "ended") void this.drawSession();
+    }
     this.drawClock();
     const players = [...st.players.values()].sort((a: any, b: any) => Number(a.bot) - Number(b.bot) || a.name.localeCompare(b.name));
     setHtml($(this.root, "#players"), players.length ? `<table><thead><tr><th>Player</th><th>Online</th><th>Cash</th><th>Equity</th><th>P&amp;L</th><th>Orders</th></tr></thead><tbody>${players.map((p: any) =>
@@ -282,6 +341,11 @@ const ADMIN_TEMPLATE = `
             <label>Duration (minutes, empty = until ended) <input name="duration" value="10" inputmode="decimal"></label>
             <label class="check"><input type="checkbox" name="observers" checked> Allow observers</label>
           </div>
+          <div class="row3">
+            <label>Periods <input name="periods" type="number" min="1" max="100" value="1"></label>
+            <label>Break between periods (s) <input name="breakSec" type="number" min="0" value="60"></label>
+            <label class="check"><input type="checkbox" name="session"> First round of a new session</label>
+          </div>
           <fieldset class="row3"><legend>Bots</legend>
             <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
             <label>Noise traders <input name="bots_noise" type="number" min="0" max="200" value="2"></label>
@@ -297,6 +361,7 @@ const ADMIN_TEMPLATE = `
         <div id="game-head"></div>
         <div id="controls" class="controls">
           <button type="button" data-action="start" class="primary">Start</button>
+          <label class="small">in <input id="countdown" type="number" min="0" max="86400" value="0" style="width:5em" aria-label="countdown seconds"> s</label>
           <button type="button" data-action="pause">Pause</button>
           <button type="button" data-action="resume">Resume</button>
           <button type="button" data-action="end" class="danger">End round</button>
@@ -304,6 +369,8 @@ const ADMIN_TEMPLATE = `
           <span id="live-status" class="small muted"></span>
         </div>
       </section>
+      <section class="card" id="session" hidden><h2>Session <button type="button" id="next-round" class="ghost small">Create next round</button></h2>
+        <div id="session-info"></div><h3>Results</h3><div id="session-results" class="scroll"></div></section>
       <section class="card"><h2>Market</h2><div id="market"></div></section>
       <section class="card"><h2>Players</h2><div id="players" class="scroll"></div></section>
       <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>

@@ -1,6 +1,9 @@
 /**
  * Player view: join by code and name, then one screen per game — book ladder, depth, price chart,
- * trades tape, order entry, own account, open orders, fills, leaderboard, phase and clock.
+ * trades tape, order entry, own account, open orders, fills, leaderboard, phase and clock (countdown
+ * to a scheduled start, period n of m, breaks). In a session (joined by a session's or a round's
+ * code) the player keeps one identity: before the first round it waits for one, and when a round ends
+ * and the next exists, "Join next round" moves it there (GET /api/sessions/:id/current).
  * Everything is drawn from the room's state in `room.onStateChange` (no polling); the 1 s timer only
  * advances the clock display between patches.
  */
@@ -15,7 +18,7 @@ import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } 
 const SESSION_KEY = "marketroom.player";
 const LADDER_LEVELS = 10;
 
-interface PlayerSession { gameId: string; playerId: string; name: string; token: string }
+interface PlayerSession { gameId: string; playerId: string; name: string; token: string; sessionId?: string; sessionToken?: string }
 
 export function loadSession(): PlayerSession | null {
   try { return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null"); } catch { return null; }
@@ -24,8 +27,32 @@ export function loadSession(): PlayerSession | null {
 /** Mounts the join form or, with a session in this tab, the game screen. */
 export function mountPlayer(root: HTMLElement): void {
   const s = loadSession();
-  if (s) new PlayerScreen(root, s).start();
+  if (s) enter(root, s);
   else joinForm(root);
+}
+
+/** The game screen, or — in a session with no open round yet — a wait for the next round. */
+function enter(root: HTMLElement, s: PlayerSession): void {
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+  if (s.gameId) new PlayerScreen(root, s).start();
+  else void waitForRound(root, s);
+}
+
+/** Asks the session for its current round every 2 s until there is one to join. */
+async function waitForRound(root: HTMLElement, s: PlayerSession): Promise<void> {
+  root.innerHTML = `<div class="join-page"><div class="card join" id="waiting"><h1>marketroom</h1>
+    <p>Welcome, <b>${esc(s.name)}</b>. You are in the session; the next round has not opened yet.</p>
+    <p class="muted" id="wait-msg">Waiting for the organiser…</p></div></div>`;
+  for (;;) {
+    try {
+      const cur = await api("GET", `/api/sessions/${encodeURIComponent(s.sessionId!)}/current`, undefined, s.sessionToken ?? s.token);
+      if (cur.gameId && cur.token) return enter(root, { ...s, gameId: cur.gameId, token: cur.token });
+    } catch (err) {
+      const el = root.querySelector("#wait-msg");
+      if (el) el.textContent = errorText(err);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }
 
 function joinForm(root: HTMLElement): void {
@@ -51,9 +78,11 @@ function joinForm(root: HTMLElement): void {
     btn.disabled = true;
     try {
       const r = await api("POST", "/api/join", { code: String(f.get("code")).trim(), name: String(f.get("name")).trim() });
-      const s: PlayerSession = { gameId: r.gameId, playerId: r.playerId, name: r.name, token: r.token };
-      sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
-      new PlayerScreen(root, s).start();
+      const s: PlayerSession = {
+        gameId: r.gameId, playerId: r.playerId, name: r.name, token: r.token,
+        ...(r.sessionId ? { sessionId: r.sessionId, sessionToken: r.sessionToken } : {}),
+      };
+      enter(root, s);
     } catch (err) {
       $(root, "#join-msg").textContent = errorText(err);
       btn.disabled = false;
@@ -152,6 +181,7 @@ class PlayerScreen {
       if (b) void this.command("cancel", { securityId: Number(b.dataset.sec), orderId: Number(b.dataset.oid) });
     });
     $(r, "#final").addEventListener("click", (ev) => {
+      if ((ev.target as HTMLElement).closest("#join-next")) { void this.joinNext(); return; }
       if (!(ev.target as HTMLElement).closest("#close-final")) return;
       const final = $(r, "#final");
       final.hidden = true;
@@ -228,16 +258,25 @@ class PlayerScreen {
     }
   }
 
+  /** Moves to the session's next round: a token for it from /current, then a fresh screen. */
+  private async joinNext(): Promise<void> {
+    const sessionId = this.s.sessionId || this.room?.state.sessionId;
+    if (!sessionId) return;
+    try {
+      const cur = await api("GET", `/api/sessions/${encodeURIComponent(sessionId)}/current`, undefined, this.s.sessionToken ?? this.s.token);
+      if (!cur.gameId || !cur.token) { this.msg("The next round is not open yet", "reject"); return; }
+      clearInterval(this.timer);
+      await this.conn.stop();
+      enter(this.root, { ...this.s, sessionId, gameId: cur.gameId, token: cur.token });
+    } catch (err) {
+      setHtml($(this.root, "#next-msg"), esc(errorText(err)));
+    }
+  }
+
   private drawClock(): void {
     const st = this.room?.state;
     if (!st) return;
-    const c = st.clock;
-    let text = "";
-    if (st.phase === "running") text = c.endsAt ? `${clock(c.endsAt - Date.now())} left` : `${clock(Date.now() - c.startedAt)} elapsed`;
-    else if (st.phase === "paused") text = c.durationMs ? `${clock(c.remainingMs)} left (paused)` : "paused";
-    else if (st.phase === "lobby") text = c.durationMs ? `round of ${clock(c.durationMs)}` : "";
-    else text = "round over";
-    setHtml($(this.root, "#clock"), esc(text));
+    setHtml($(this.root, "#clock"), esc(clockText(st.phase, st.clock, Date.now())));
   }
 
   private draw(): void {
@@ -333,15 +372,39 @@ class PlayerScreen {
     const final = $(r, "#final");
     const lobby = $(r, "#lobby-note");
     lobby.hidden = st.phase !== "lobby" && st.phase !== "paused";
-    lobby.textContent = st.phase === "paused" ? "The round is paused: orders wait until it resumes." : "Waiting for the organiser to start the round.";
+    const c = st.clock;
+    lobby.textContent = st.phase === "paused"
+      ? (c.breakEndsAt ? `Break after period ${c.period} of ${c.periods}: trading resumes at ${time(c.breakEndsAt)}. You can cancel orders.`
+        : "The round is paused: new orders wait until it resumes; you can cancel orders.")
+      : c.startsAt ? `The round starts at ${time(c.startsAt)}.` : "Waiting for the organiser to start the round.";
     if (st.phase === "ended") {
       final.hidden = false;
       const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
       setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>.</p>` : ""}
-        <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId)}<p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
+        <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId)}
+        ${st.nextGameId ? `<p><button type="button" id="join-next" class="primary">Join next round</button> <span id="next-msg" class="msg reject"></span></p>` : ""}
+        <p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
       if (final.dataset.closed) final.hidden = true;
     } else final.hidden = true;
   }
+}
+
+/**
+ * The header clock: countdown to a scheduled start, time left in the period (with "P n/m" when the
+ * round has several periods), the break's countdown, or elapsed time for a round without an end.
+ */
+export function clockText(phase: string, c: any, now: number): string {
+  const per = c.periods > 1 ? `P${Math.max(1, c.period)}/${c.periods} · ` : "";
+  if (phase === "running") return c.endsAt ? `${per}${clock(c.endsAt - now)} left` : `${clock(now - c.startedAt)} elapsed`;
+  if (phase === "paused") {
+    if (c.breakEndsAt) return `break · period ${c.period + 1}/${c.periods} in ${clock(Math.max(0, c.breakEndsAt - now))}`;
+    return c.durationMs ? `${per}${clock(c.remainingMs)} left (paused)` : "paused";
+  }
+  if (phase === "lobby") {
+    if (c.startsAt) return `starts in ${clock(Math.max(0, c.startsAt - now))}`;
+    return c.durationMs ? (c.periods > 1 ? `${c.periods} periods of ${clock(c.durationMs)}` : `round of ${clock(c.durationMs)}`) : "";
+  }
+  return "round over";
 }
 
 /**

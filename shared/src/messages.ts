@@ -52,12 +52,13 @@ export const RoomMessageSchemas = {
  * query failed its schema; UNAUTHORIZED: missing or bad token; FORBIDDEN: a valid token that may not do
  * this; NOT_FOUND: no such route or resource; UNKNOWN_JOIN_CODE; UNKNOWN_BOT; UNKNOWN_SCENARIO;
  * UNAVAILABLE: a dependency is down; INTERNAL_ERROR: a bug (logged on the server); RATE_LIMITED: a player
- * sent more orders than the round's orderRateLimit allows (nothing changed; retry after `retryAfterMs`).
+ * sent more orders than the round's orderRateLimit allows (nothing changed; retry after `retryAfterMs`);
+ * UNKNOWN_SESSION: no such session; SESSION_EXISTS: a session with this id exists.
  */
 export const API_ERROR_CODES = [
   "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
   "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
-  "RATE_LIMITED",
+  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 /** Every code a room reply or an HTTP error may carry. */
@@ -68,7 +69,7 @@ const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
   INVALID_BODY: 400, INVALID_QUERY: 400, INVALID_MESSAGE: 400, UNKNOWN_MESSAGE: 400, INVALID_ARGUMENT: 400,
   UNAUTHORIZED: 401, FORBIDDEN: 403, READ_ONLY: 403, NOT_OWNER: 403,
   NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
-  UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400,
+  UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400, UNKNOWN_SESSION: 404, SESSION_EXISTS: 409,
   GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409,
   INTERNAL_ERROR: 500, UNAVAILABLE: 503, RATE_LIMITED: 429,
 };
@@ -108,6 +109,8 @@ export interface CommandError {
   message: string;
   /** INVALID_MESSAGE: the schema issues (path and message). */
   issues?: { path: string; message: string }[];
+  /** RATE_LIMITED: ms until the player's order rate window frees up. */
+  retryAfterMs?: number;
 }
 
 export type CommandReply = CommandAck | CommandError;
@@ -162,6 +165,22 @@ export const BotSpec = z.object({
 });
 export type BotSpec = z.input<typeof BotSpec>;
 
+/**
+ * When a round runs (see docs/api.md, "Schedule"): `startAt` = the round starts itself then (epoch ms;
+ * the lobby counts down, a time already past starts it at once); `periods` = `count` trading periods
+ * of `durationSec` each with a break of `breakSec` between two periods (the paused phase); the round
+ * ends after the last period.
+ */
+export const RoundSchedule = z.object({
+  startAt: z.number().int().min(0).max(8.64e15).optional(),
+  periods: z.object({
+    count: int(1, 100),
+    durationSec: int(1, 7 * 24 * 3600),
+    breakSec: int(0, 24 * 3600).default(0),
+  }).optional(),
+});
+export type RoundSchedule = z.input<typeof RoundSchedule>;
+
 /** POST /api/games. */
 export const CreateGameBody = z.object({
   /** Optional id (letters, digits, _ or -); generated when omitted. */
@@ -178,7 +197,12 @@ export const CreateGameBody = z.object({
   durationSec: int(1, 7 * 24 * 3600).optional(),
   /** Observers (no token) may watch the room. */
   allowObservers: z.boolean().default(true),
+  /** Scheduled start and trading periods; durationSec alone = one period. */
+  schedule: RoundSchedule.optional(),
 }).superRefine((body, ctx) => {
+  if (body.durationSec !== undefined && body.schedule?.periods) {
+    ctx.addIssue({ code: "custom", path: ["durationSec"], message: "give durationSec or schedule.periods, not both" });
+  }
   if (body.securities.length === 0 && !body.scenario) ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
   const ids = new Set<number>();
   body.securities.forEach((s, i) => {
@@ -190,6 +214,21 @@ export const CreateGameBody = z.object({
   });
 });
 export type CreateGameBody = z.input<typeof CreateGameBody>;
+
+/** POST /api/games/:id/start (body optional): `countdownSec` > 0 starts the round that many seconds from now. */
+export const StartBody = z.object({ countdownSec: int(0, 24 * 3600).default(0) });
+export type StartBody = z.input<typeof StartBody>;
+
+/** POST /api/sessions: a session of several rounds with one join code. */
+export const CreateSessionBody = z.object({
+  /** Optional id (letters, digits, _ or -); generated ("s-<hex>") when omitted. */
+  sessionId: GameId.optional(),
+  name: z.string().min(1).max(200),
+});
+export type CreateSessionBody = z.input<typeof CreateSessionBody>;
+
+/** Path parameter :id of the session routes. */
+export const SessionIdParam = z.object({ id: GameId });
 
 /** POST /api/join. */
 export const JoinBody = z.object({
@@ -207,8 +246,40 @@ export const GameIdParam = z.object({ id: GameId });
 /** Path parameter :botId. */
 export const BotIdParam = z.object({ id: GameId, botId: PlayerId });
 
-/** Reply of POST /api/join: use `token` as the room's auth token (Bearer) with `{ gameId }` as options. */
-export interface JoinReply { gameId: string; playerId: string; name: string; token: string; phase: string }
+/**
+ * Reply of POST /api/join: use `token` as the room's auth token (Bearer) with `{ gameId }` as options.
+ * In a session (joined by the session's code or a round's code) it also carries `sessionId` and
+ * `sessionToken` (the player's identity in the session, for GET /api/sessions/:id/current); when the
+ * session has no open round yet, gameId and token are "" and phase is "none".
+ */
+export interface JoinReply {
+  gameId: string; playerId: string; name: string; token: string; phase: string;
+  sessionId?: string; sessionToken?: string;
+}
+
+/** Reply of GET /api/sessions/:id/current: the session's latest round and a token for it (null: none yet). */
+export interface CurrentRound {
+  sessionId: string; playerId: string; round: number;
+  gameId: string | null; token: string | null; phase: string | null;
+}
+
+/** A session as the admin API shows it: its rounds in order (round 1 first) and its players. */
+export interface SessionInfo {
+  sessionId: string; name: string; joinCode: string; createdAt: number;
+  rounds: { round: number; gameId: string; name: string; phase: string }[];
+  players: { playerId: string; name: string; joinedAt: number }[];
+}
+
+/**
+ * GET /api/sessions/:id/results: each round's leaderboard (final for ended rounds, live otherwise) and
+ * the overall standing of the session's players: pnl = sum of their round pnl (minor units), ranked by
+ * pnl, highest first, ties by player id (code units). Bots are per round and not in the overall.
+ */
+export interface SessionResults {
+  sessionId: string; name: string;
+  rounds: { round: number; gameId: string; name: string; phase: string; leaderboard: LeaderboardRow[] }[];
+  overall: { rank: number; playerId: string; name: string; pnl: number; rounds: number; roundPnl: (number | null)[] }[];
+}
 
 /** Room join options: `gameId` names the room; `observer: true` joins read-only without a token. */
 export const RoomJoinOptions = z.object({ gameId: GameId, observer: z.boolean().optional() });

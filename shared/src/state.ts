@@ -127,13 +127,24 @@ export class LeaderEntry extends Schema {
   @type("float64") trades = 0;
 }
 
-/** Round clock: times in ms since the epoch (0 = unset); `remainingMs` frozen while paused. */
+/**
+ * Round clock: times in ms since the epoch (0 = unset). `durationMs` is one trading period (the whole
+ * round when it has one); `remainingMs` is the running time left in the current period, frozen while
+ * paused; `endsAt` is when the current period ends (only while running). `period` = the period under
+ * way, or the one just played during a break (1-based; 0 before the start); `periods` = how many
+ * (0 = no scheduled end). `startsAt` = scheduled start while the lobby counts down; `breakEndsAt` =
+ * end of the scheduled break under way (phase paused). See docs/api.md, "Schedule".
+ */
 export class Clock extends Schema {
   @type("float64") now = 0;
   @type("float64") startedAt = 0;
   @type("float64") endsAt = 0;
   @type("float64") remainingMs = 0;
   @type("float64") durationMs = 0;
+  @type("uint16") period = 0;
+  @type("uint16") periods = 0;
+  @type("float64") startsAt = 0;
+  @type("float64") breakEndsAt = 0;
 }
 
 /** The room's root state. `seq` is the last event applied: the state equals a replay of the log to it. */
@@ -148,4 +159,8 @@ export class GameState extends Schema {
   /** Keyed by player id. */
   @type({ map: PlayerState }) players = new MapSchema<PlayerState>();
   @type([LeaderEntry]) leaderboard = new ArraySchema<LeaderEntry>();
+  /** In a session: its id, this round's number (1-based) and the next round's game id ("" / 0 = none). */
+  @type("string") sessionId = "";
+  @type("uint16") round = 0;
+  @type("string") nextGameId = "";
 }

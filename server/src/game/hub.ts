@@ -10,8 +10,16 @@
  *
  * Results are the engine's: `{ ok: true, ..., events }` or a Rejection `{ ok: false, code, message }`.
  * Connection errors throw.
+ *
+ * Order rate limit (GameRules.orderRateLimit): place and amend of a player are counted per game with a
+ * rate-limiter-flexible RateLimiterMemory (points = orders, duration = windowMs; a fixed window that
+ * opens at the player's first counted command). Over the limit the command never reaches the engine:
+ * `{ ok: false, code: "RATE_LIMITED", message, retryAfterMs }`. Cancels are never limited. Every
+ * attempt counts, also those the engine then rejects. The limit of a game comes from the source set with
+ * `setRateLimitSource` (the game service reads the round's rules), looked up once per game.
  */
 import { performance } from "node:perf_hooks";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type {
   AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, PlaceOrder, PlaceResult,
   PlayerSetup, Rejection, SecurityConfig, SetupResult,
@@ -20,8 +28,27 @@ import type { CancelAllReason, Engine, Result } from "../engine/engine.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 
-/** Round clock as the service keeps it; ms since the epoch, 0 = unset. */
-export interface ClockInfo { startedAt: number; endsAt: number; remainingMs: number; durationMs: number }
+/**
+ * Round clock as the service keeps it; times in ms since the epoch, 0 = unset. durationMs = length of one
+ * period (the whole round when it has one period); remainingMs = running time left in the current period
+ * (frozen while paused); endsAt = when the current period ends (only while running); period = the
+ * period under way or last played (1-based, 0 before the start), periods = how many the round has (0 = no
+ * scheduled end); startsAt = scheduled start while the lobby counts down; breakEndsAt = end of the
+ * scheduled break under way.
+ */
+export interface ClockInfo {
+  startedAt: number; endsAt: number; remainingMs: number; durationMs: number;
+  period: number; periods: number; startsAt: number; breakEndsAt: number;
+}
+
+/** A round's order rate limit: at most `orders` place/amend commands per player per `windowMs`. */
+export interface OrderRateLimit { orders: number; windowMs: number }
+
+/** A RATE_LIMITED rejection: nothing reached the engine; try again after `retryAfterMs`. */
+export interface RateLimited { ok: false; code: "RATE_LIMITED"; message: string; retryAfterMs: number }
+
+/** Where the round of a game and its successor are (sessions); sent to the room's clients. */
+export interface RoundLink { sessionId: string; gameId: string; round: number; nextGameId: string }
 
 /** What a game's subscriber (its room) receives. */
 export interface GameListener {
@@ -29,6 +56,8 @@ export interface GameListener {
   onEvents(events: EngineEvent[]): void;
   /** The round clock changed (start, pause, resume, end). */
   onClock?(clock: ClockInfo): void;
+  /** The game's session got a next round. */
+  onRound?(link: RoundLink): void;
 }
 
 /** What this process did in one game: accepted orders, fill events, rejected commands. */
@@ -44,8 +73,16 @@ interface Lane {
 
 type Logged = { ok: true; events: EngineEvent[] };
 
+/** A RateLimiterMemory for a limit (duration in seconds, fractions allowed). */
+function limiterOf(l: OrderRateLimit): RateLimiterMemory {
+  return new RateLimiterMemory({ points: l.orders, duration: l.windowMs / 1000 });
+}
+
 export class GameHub {
   private readonly lanes = new Map<string, Lane>();
+  /** Per game: its limiter (null = unlimited), or the pending lookup. */
+  private readonly limiters = new Map<string, Promise<RateLimiterMemory | null>>();
+  private rateLimitSource: (gameId: string) => Promise<OrderRateLimit | null> = async () => null;
 
   constructor(readonly engine: Engine, private readonly metrics: Metrics, private readonly log: Logger) {}
 
@@ -71,9 +108,26 @@ export class GameHub {
     for (const l of this.lane(gameId).listeners) this.guard(() => l.onClock?.(clock));
   }
 
-  /** Places an order (see Engine.place). */
-  place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult>> {
-    return this.run(gameId, "place", () => this.engine.place(gameId, playerId, order));
+  /** Sends "the next round is there" to the game's subscribers. */
+  publishRound(gameId: string, link: RoundLink): void {
+    for (const l of this.lane(gameId).listeners) this.guard(() => l.onRound?.(link));
+  }
+
+  /** Where rate limits come from (the game service); limits already looked up are kept. */
+  setRateLimitSource(source: (gameId: string) => Promise<OrderRateLimit | null>): void {
+    this.rateLimitSource = source;
+    this.limiters.clear();
+  }
+
+  /** Sets (or, with null, lifts) a game's order rate limit now, e.g. when the game is created. */
+  setRateLimit(gameId: string, limit: OrderRateLimit | null): void {
+    this.limiters.set(gameId, Promise.resolve(limit ? limiterOf(limit) : null));
+  }
+
+  /** Places an order (see Engine.place); RATE_LIMITED over the round's order rate limit. */
+  async place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult> | RateLimited> {
+    const limited = await this.overLimit(gameId, playerId, "place");
+    return limited ?? this.run(gameId, "place", () => this.engine.place(gameId, playerId, order));
   }
 
   /** Cancels one resting order (see Engine.cancel). */
@@ -86,9 +140,36 @@ export class GameHub {
     return this.run(gameId, "cancel_all", () => this.engine.cancelAll(gameId, playerId, securityId, reason));
   }
 
-  /** Amends a resting order (see Engine.amend). */
-  amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult>> {
-    return this.run(gameId, "amend", () => this.engine.amend(gameId, playerId, a));
+  /** Amends a resting order (see Engine.amend); RATE_LIMITED over the round's order rate limit. */
+  async amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult> | RateLimited> {
+    const limited = await this.overLimit(gameId, playerId, "amend");
+    return limited ?? this.run(gameId, "amend", () => this.engine.amend(gameId, playerId, a));
+  }
+
+  /** Counts one order entry of the player; a RateLimited rejection when it is over the game's limit. */
+  private async overLimit(gameId: string, playerId: string, command: string): Promise<RateLimited | null> {
+    let lim = this.limiters.get(gameId);
+    if (!lim) {
+      lim = this.rateLimitSource(gameId).then((l) => (l ? limiterOf(l) : null)).catch(() => null);
+      this.limiters.set(gameId, lim);
+    }
+    const limiter = await lim;
+    if (!limiter) return null;
+    try {
+      await limiter.consume(playerId);
+      return null;
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      const lane = this.lane(gameId);
+      lane.counters.rejects++;
+      this.metrics.rejects.inc({ command, code: "RATE_LIMITED" });
+      if (command === "place") this.metrics.orders.inc({ result: "rejected" });
+      const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
+      return {
+        ok: false, code: "RATE_LIMITED", retryAfterMs,
+        message: `at most ${limiter.points} orders per ${Math.round(limiter.duration * 1000)} ms; retry in ${retryAfterMs} ms`,
+      };
+    }
   }
 
   createGame(gameId: string, config: GameConfig): Promise<Result<SetupResult>> {

@@ -2,10 +2,14 @@
  * GameService: games as the admin and the players see them. Creating a game sets it up in the engine
  * (game, securities, bot players), registers it with the persister and stores its settings, join code
  * and schedule (store.ts). Players join by code and get an HMAC token. The round's lifecycle is
- * start -> pause <-> resume -> end, with an end scheduled `durationSec` of running time after start
- * (pauses stop the clock). At the end the market closes, every open order is cancelled (reason
- * round_end), and once the persister has stored the log, final inventories and the leaderboard are
- * written to PostgreSQL.
+ * lobby (optionally counting down to a scheduled start) -> running <-> paused -> ended. A round runs
+ * `periods` trading periods (durationSec alone = one) of running time; between two periods the
+ * scheduler pauses the market for the break (the paused phase with breakEndsAt set) and resumes it;
+ * the round ends after the last period. Admin pauses stop the round clock. The scheduler's timers live
+ * in this process and are re-armed from the stored schedule after a restart (resumeAll). At the end the
+ * market closes, every open order is cancelled (reason round_end), and once the persister has stored
+ * the log, final inventories and the leaderboard are written to PostgreSQL. Sessions (several rounds,
+ * one identity per player) are in sessions.ts.
  *
  * Every method throws ApiError (code + message + HTTP status) on a refusal; engine rejections keep
  * their code. Units: ticks, lots, minor units, ms.
@@ -26,10 +30,11 @@ import { ApiError, unwrap } from "./errors.ts";
 import { loadFillHistory } from "./history.ts";
 import { referencesAt } from "../export/marks.ts";
 import { markRuleOf, scoreAtEnd } from "../export/scoring.ts";
-import type { ClockInfo, GameHub } from "./hub.ts";
+import type { ClockInfo, GameHub, RoundLink } from "./hub.ts";
 import { GameModel, type GameSnapshot, type PlayerMeta } from "./model.ts";
 import { GameStore, type GameRecord, type Schedule, type StoredPlayer } from "./store.ts";
 import { TokenSigner, safeEqual } from "./tokens.ts";
+import { SessionService } from "./sessions.ts";
 import * as K from "../engine/keys.ts";
 
 type Rules = z.output<typeof CreateGameBody>["rules"];
@@ -44,6 +49,8 @@ export interface GameSettings {
   scenario: string | null;
   durationSec: number | null;
   allowObservers: boolean;
+  /** The body's schedule (scheduled start, periods); null for a plain round. */
+  schedule?: z.output<typeof CreateGameBody>["schedule"] | null;
 }
 
 /** Final inventories and leaderboard writer (persistence's writeRoundResults bound to a database). */
@@ -81,6 +88,13 @@ export interface GameDetail extends GameSummary {
   endowment: GameSettings["endowment"];
   playerList: { playerId: string; name: string; bot: boolean }[];
   botList: BotInfo[];
+  /** The round clock (periods, scheduled start, break). */
+  clock: ClockInfo;
+  schedule: GameSettings["schedule"];
+  /** Session of this round ("" = none), its round number and the next round's game ("" = none yet). */
+  sessionId: string;
+  round: number;
+  nextGameId: string;
 }
 
 /** The result of ending a round. */
@@ -91,6 +105,7 @@ const DRAIN_TIMEOUT_MS = 30_000;
 export class GameService {
   readonly store: GameStore;
   readonly bots: BotManager;
+  readonly sessions: SessionService;
   private signer!: TokenSigner;
   private adminToken!: string;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -106,6 +121,8 @@ export class GameService {
   constructor(private readonly deps: ServiceDeps) {
     this.store = new GameStore(deps.valkey);
     this.bots = new BotManager(deps.hub, deps.log, deps.botSeed ?? 1);
+    this.sessions = new SessionService(this);
+    deps.hub.setRateLimitSource(async (gameId) => (await this.store.get<GameSettings>(gameId))?.settings.rules.orderRateLimit ?? null);
   }
 
   /** Loads or creates the token secret and the admin token. Call once before use. */
@@ -141,13 +158,16 @@ export class GameService {
     const settings: GameSettings = {
       name: body.name, rules: body.rules, securities, endowment: body.endowment,
       scenario: body.scenario ?? null, durationSec: body.durationSec ?? null, allowObservers: body.allowObservers,
+      schedule: body.schedule ?? null,
     };
     const { hub } = this.deps;
     unwrap(await hub.createGame(gameId, { name: body.name, ...body.rules }));
+    hub.setRateLimit(gameId, body.rules.orderRateLimit);
     for (const s of securities) unwrap(await hub.addSecurity(gameId, stripRef(s)));
     await registerGame(this.deps.valkey, gameId);
-    await this.store.create(gameId, settings, (body.durationSec ?? 0) * 1000);
+    await this.store.create(gameId, settings, initialSchedule(body));
     for (const b of body.bots) await this.addBots(gameId, b);
+    if (body.schedule?.startAt) this.armStart(gameId, body.schedule.startAt);
     this.deps.log.info({ gameId, name: body.name }, "game created");
     return this.get(gameId);
   }
@@ -173,6 +193,8 @@ export class GameService {
     return {
       ...(await this.summary(rec, info, stored)), rules: rec.settings.rules, securities: rec.settings.securities,
       endowment: rec.settings.endowment, playerList: players, botList: this.botList(gameId, stored),
+      clock: clockOf(rec, Date.now()), schedule: rec.settings.schedule ?? null,
+      sessionId: rec.sessionId, round: rec.round, nextGameId: rec.nextGameId,
     };
   }
 
@@ -185,34 +207,66 @@ export class GameService {
 
   // ---- lifecycle ----
 
-  /** lobby -> running; arms the scheduled end and starts the bots. Errors: UNKNOWN_GAME, INVALID_PHASE_TRANSITION. */
-  async start(gameId: string): Promise<GameDetail> {
-    const rec = await this.record(gameId);
-    unwrap(await this.phaseFrom(gameId, "lobby", "running"));
-    const now = Date.now();
-    await this.setSchedule(gameId, { startedAt: now, resumedAt: now, elapsedMs: 0 });
-    await this.afterRunning(gameId, rec);
+  /**
+   * lobby -> running now (countdownSec 0), or in countdownSec seconds: the phase stays lobby, the clock
+   * shows startsAt and the round starts itself then (a later start call replaces the countdown).
+   * Errors: UNKNOWN_GAME, INVALID_PHASE_TRANSITION (not in the lobby).
+   */
+  async start(gameId: string, countdownSec = 0): Promise<GameDetail> {
+    await this.record(gameId);
+    if (countdownSec > 0) {
+      const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+      if (info.game.phase !== "lobby") throw new ApiError("INVALID_PHASE_TRANSITION", `the game is ${info.game.phase}, not lobby`);
+      const startAt = Date.now() + countdownSec * 1000;
+      await this.setSchedule(gameId, { startAt });
+      this.armStart(gameId, startAt);
+      await this.publishClock(gameId);
+    } else {
+      await this.startNow(gameId);
+    }
     return this.get(gameId);
   }
 
-  /** running -> paused; the round clock stops and bots pause. */
+  /** lobby -> running; arms the next period boundary and starts the bots. */
+  private async startNow(gameId: string): Promise<void> {
+    const rec = await this.record(gameId);
+    unwrap(await this.phaseFrom(gameId, "lobby", "running"));
+    const now = Date.now();
+    await this.setSchedule(gameId, { startedAt: now, resumedAt: now, elapsedMs: 0, startAt: 0 });
+    await this.afterRunning(gameId, rec);
+  }
+
+  /**
+   * running -> paused: the round clock stops and bots pause. In a scheduled break (already paused) it
+   * holds the market: the break's automatic resume is cancelled until the admin resumes.
+   */
   async pause(gameId: string): Promise<GameDetail> {
     const rec = await this.record(gameId);
-    unwrap(await this.phaseFrom(gameId, "running", "paused"));
-    this.disarm(gameId);
-    await this.bots.stop(gameId);
-    await this.setSchedule(gameId, { elapsedMs: elapsedOf(rec, Date.now()), resumedAt: 0 });
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    if (info.game.phase === "paused" && rec.breakEndsAt) {
+      this.disarm(gameId);
+      await this.setSchedule(gameId, { breakEndsAt: 0 });
+    } else {
+      unwrap(await this.phaseFrom(gameId, "running", "paused"));
+      this.disarm(gameId);
+      await this.bots.stop(gameId);
+      await this.setSchedule(gameId, { elapsedMs: elapsedOf(rec, Date.now()), resumedAt: 0 });
+    }
     await this.publishClock(gameId);
     return this.get(gameId);
   }
 
-  /** paused -> running; the clock goes on from where it stopped. */
+  /** paused -> running; the clock goes on from where it stopped (in a break: the next period starts now). */
   async resume(gameId: string): Promise<GameDetail> {
+    await this.resumeRunning(gameId);
+    return this.get(gameId);
+  }
+
+  private async resumeRunning(gameId: string): Promise<void> {
     const rec = await this.record(gameId);
     unwrap(await this.phaseFrom(gameId, "paused", "running"));
-    await this.setSchedule(gameId, { resumedAt: Date.now() });
+    await this.setSchedule(gameId, { resumedAt: Date.now(), breakEndsAt: 0 });
     await this.afterRunning(gameId, rec);
-    return this.get(gameId);
   }
 
   /**
@@ -289,13 +343,24 @@ export class GameService {
     }
   }
 
-  /** Re-arms schedules and bots of running games after a restart; ends rounds whose time is up. */
-  async resumeAll(): Promise<void> {
-    for (const id of await this.store.list(0, 10_000)) {
+  /**
+   * Re-arms the scheduler after a restart (all games, or the ids given): scheduled starts of games in the
+   * lobby, break ends of games in a break, period boundaries, ends and bots of running games. A time
+   * that passed while the server was down takes effect at once.
+   */
+  async resumeAll(ids?: string[]): Promise<void> {
+    for (const id of ids ?? await this.store.list(0, 10_000)) {
       const info = await this.deps.hub.engine.gameInfo(id);
-      if (!info.ok || info.game.phase !== "running") continue;
-      const rec = await this.store.get<GameSettings>(id);
-      if (rec) await this.afterRunning(id, rec).catch((err) => this.deps.log.error({ err, gameId: id }, "resume failed"));
+      const rec = info.ok ? await this.store.get<GameSettings>(id) : null;
+      if (!info.ok || !rec) continue;
+      const phase = info.game.phase;
+      try {
+        if (phase === "running") await this.afterRunning(id, rec);
+        else if (phase === "lobby" && rec.startAt) this.armStart(id, rec.startAt);
+        else if (phase === "paused" && rec.breakEndsAt) this.armBreak(id, rec.breakEndsAt);
+      } catch (err) {
+        this.deps.log.error({ err, gameId: id }, "resume failed");
+      }
     }
   }
 
@@ -320,6 +385,26 @@ export class GameService {
     unwrap(await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings }));
     const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
     return { gameId, playerId, name, token: this.signer.sign(gameId, playerId), phase: info.game.phase };
+  }
+
+  /**
+   * Adds a player with a given id and name (a session's player) to a round, with the round's endowment;
+   * a player already in the round is left as it is. Errors: UNKNOWN_GAME, MARKET_CLOSED (ended round).
+   */
+  async addPlayerToRound(gameId: string, playerId: string, name: string): Promise<void> {
+    const rec = await this.record(gameId);
+    if (await this.store.player(gameId, playerId)) return;
+    const { cash, holdings } = rec.settings.endowment;
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    if (info.game.phase === "ended") throw new ApiError("MARKET_CLOSED", `round ${gameId} has ended`);
+    await this.store.putPlayer(gameId, playerId, { name, bot: false, startCash: cash, startHoldings: holdings });
+    const r = await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings });
+    if (!r.ok && r.code !== "PLAYER_EXISTS") throw ApiError.from(r);
+  }
+
+  /** The leaderboard of a round: as written at its end when this process ended it, else as now. */
+  async roundLeaderboard(gameId: string): Promise<LeaderboardRow[]> {
+    return this.ended.get(gameId)?.leaderboard ?? this.leaderboard(gameId);
   }
 
   /** A token for an existing player (tests, tools). */
@@ -424,7 +509,13 @@ export class GameService {
   /** The round clock of a game (for rooms). */
   async clock(gameId: string): Promise<ClockInfo> {
     const rec = await this.store.get<GameSettings>(gameId);
-    return rec ? clockOf(rec, Date.now()) : { startedAt: 0, endsAt: 0, remainingMs: 0, durationMs: 0 };
+    return rec ? clockOf(rec, Date.now()) : { ...NO_CLOCK };
+  }
+
+  /** The game's place in its session, or null when it is no session's round (for rooms). */
+  async roundLink(gameId: string): Promise<RoundLink | null> {
+    const rec = await this.store.get<GameSettings>(gameId);
+    return rec?.sessionId ? { sessionId: rec.sessionId, gameId, round: rec.round, nextGameId: rec.nextGameId } : null;
   }
 
   /**
@@ -452,7 +543,7 @@ export class GameService {
     return this.deps.hub.setPhase(gameId, to);
   }
 
-  /** After start/resume/restart: schedule the end, start bots, tell rooms. */
+  /** After start/resume/restart: arm the next period boundary or the end, start bots, tell rooms. */
   private async afterRunning(gameId: string, before: GameRecord<GameSettings>): Promise<void> {
     const rec = (await this.store.get<GameSettings>(gameId)) ?? before;
     this.arm(gameId, rec);
@@ -475,14 +566,62 @@ export class GameService {
     if (cached) this.schedules.set(gameId, { ...cached, ...s });
   }
 
+  /** Arms the next scheduled event of a running round: a break at the next period boundary, or the end. */
   private arm(gameId: string, rec: GameRecord<GameSettings>): void {
     this.disarm(gameId);
     if (!rec.durationMs) return;
-    const left = Math.max(0, rec.durationMs - elapsedOf(rec, Date.now()));
+    const elapsed = elapsedOf(rec, Date.now());
+    const boundary = nextBoundary(rec, elapsed);
+    this.timer(gameId, boundary - elapsed, "period boundary", () => this.onBoundary(gameId, boundary));
+  }
+
+  /** A period's running time is up: the round ends after the last period, else the break begins. */
+  private async onBoundary(gameId: string, boundary: number): Promise<void> {
+    const rec = await this.record(gameId);
+    if (boundary >= rec.durationMs) {
+      await this.end(gameId);
+      return;
+    }
+    const r = await this.phaseFrom(gameId, "running", "paused");
+    if (!r.ok) return; // paused or ended meanwhile: nothing to do
+    await this.bots.stop(gameId);
+    // The period is exactly periodMs of running time, however late the timer fired.
+    const breakEndsAt = Date.now() + rec.breakMs;
+    await this.setSchedule(gameId, { elapsedMs: boundary, resumedAt: 0, breakEndsAt });
+    this.deps.log.info({ gameId, period: Math.round(boundary / periodLength(rec)), breakEndsAt }, "break");
+    this.armBreak(gameId, breakEndsAt);
+    await this.publishClock(gameId);
+  }
+
+  /** Arms the end of a break: the next period starts then. */
+  private armBreak(gameId: string, breakEndsAt: number): void {
+    this.timer(gameId, breakEndsAt - Date.now(), "break end", async () => {
+      const rec = await this.record(gameId);
+      if (rec.breakEndsAt !== breakEndsAt) return; // held or resumed by the admin meanwhile
+      await this.resumeRunning(gameId);
+    });
+  }
+
+  /** Arms a scheduled start: the round starts then, when it is still in the lobby. */
+  private armStart(gameId: string, startAt: number): void {
+    this.timer(gameId, startAt - Date.now(), "scheduled start", async () => {
+      const rec = await this.record(gameId);
+      if (rec.startAt !== startAt || rec.startedAt) return; // replaced or started meanwhile
+      try {
+        await this.startNow(gameId);
+      } catch (err) {
+        if ((err as ApiError).code !== "INVALID_PHASE_TRANSITION") throw err;
+      }
+    });
+  }
+
+  /** The game's one scheduler timer: replaces the previous one; errors are logged. */
+  private timer(gameId: string, delayMs: number, what: string, fn: () => Promise<void>): void {
+    this.disarm(gameId);
     const t = setTimeout(() => {
-      this.timers.delete(gameId);
-      this.end(gameId).catch((err) => this.deps.log.error({ err, gameId }, "scheduled end failed"));
-    }, left);
+      if (this.timers.get(gameId) === t) this.timers.delete(gameId);
+      fn().catch((err) => this.deps.log.error({ err, gameId }, `${what} failed`));
+    }, Math.max(0, delayMs));
     t.unref();
     this.timers.set(gameId, t);
   }
@@ -539,17 +678,63 @@ export class GameService {
   }
 }
 
+const NO_CLOCK: ClockInfo = { startedAt: 0, endsAt: 0, remainingMs: 0, durationMs: 0, period: 0, periods: 0, startsAt: 0, breakEndsAt: 0 };
+
+/** The schedule fields of a new game: total running time, periods, break, scheduled start. */
+function initialSchedule(body: z.output<typeof CreateGameBody>): Partial<Schedule> {
+  const p = body.schedule?.periods;
+  const periodMs = (p?.durationSec ?? body.durationSec ?? 0) * 1000;
+  const periodCount = p ? p.count : periodMs ? 1 : 0;
+  return { durationMs: periodMs * periodCount, periodMs, periodCount, breakMs: (p?.breakSec ?? 0) * 1000, startAt: body.schedule?.startAt ?? 0 };
+}
+
+/** Running time of one period (the whole round for a one-period round; 0 = no scheduled end). */
+export function periodLength(s: Schedule): number {
+  return s.periodMs || s.durationMs;
+}
+
+/**
+ * Running time at which the next scheduled event happens: the next period boundary when the round has
+ * breaks, else (and after the last period) the end.
+ */
+export function nextBoundary(s: Schedule, elapsed: number): number {
+  const len = periodLength(s);
+  if (!len || s.periodCount <= 1 || !s.breakMs) return s.durationMs;
+  return Math.min(s.durationMs, (Math.floor(elapsed / len) + 1) * len);
+}
+
+/** The period under way (1-based), or just played during a break; 0 before the start. */
+export function periodOf(s: Schedule, now: number): number {
+  if (!s.startedAt) return 0;
+  const len = periodLength(s);
+  const count = Math.max(1, s.periodCount);
+  if (!len) return 1;
+  const e = elapsedOf(s, now);
+  const p = s.breakEndsAt && !s.endedAt ? Math.round(e / len) : Math.floor(e / len) + 1;
+  return Math.min(count, Math.max(1, p));
+}
+
 /** Running time at `now`: accumulated + the current stretch. */
 export function elapsedOf(s: Schedule, now: number): number {
   const stretch = s.resumedAt && !s.endedAt ? Math.max(0, now - s.resumedAt) : 0;
   return s.elapsedMs + stretch;
 }
 
-/** Clock for rooms: endsAt only while running with a duration; remainingMs frozen otherwise. */
+/**
+ * Clock for rooms, per period (see ClockInfo): remainingMs = running time left in the current period
+ * (frozen while paused), endsAt only while running with a duration; startsAt while the lobby counts
+ * down; breakEndsAt during a scheduled break.
+ */
 export function clockOf(s: Schedule, now: number): ClockInfo {
-  const remainingMs = s.durationMs ? Math.max(0, s.durationMs - elapsedOf(s, now)) : 0;
+  const len = periodLength(s);
+  const period = periodOf(s, now);
+  const remainingMs = len ? Math.max(0, Math.max(1, period) * len - elapsedOf(s, now)) : 0;
   const running = s.resumedAt > 0 && !s.endedAt;
-  return { startedAt: s.startedAt, endsAt: running && s.durationMs ? now + remainingMs : 0, remainingMs, durationMs: s.durationMs };
+  return {
+    startedAt: s.startedAt, endsAt: running && len ? now + remainingMs : 0, remainingMs, durationMs: len,
+    period, periods: s.periodCount || (s.durationMs ? 1 : 0),
+    startsAt: !s.startedAt && !s.endedAt ? s.startAt : 0, breakEndsAt: s.endedAt ? 0 : s.breakEndsAt,
+  };
 }
 
 /** The game's securities: the body's, else the scenario's; refPrice defaults to the scenario's start price. */

@@ -2,11 +2,17 @@
  * What the game service keeps beside the engine, in Valkey (the live store; it survives restarts with
  * AOF like the engine's keys). Every per-game key carries the game's hash tag.
  *
- * game:{g}:meta            hash  settings (JSON), joinCode, createdAt, and the schedule: startedAt,
- *                                resumedAt, elapsedMs, durationMs, endedAt, resultsAt (ms; 0 = not yet)
+ * game:{g}:meta            hash  settings (JSON), joinCode, createdAt, sessionId, round, nextGameId, and
+ *                                the schedule: startedAt, resumedAt, elapsedMs, durationMs, endedAt,
+ *                                resultsAt, startAt, periodMs, periodCount, breakMs, breakEndsAt
+ *                                (ms; 0 = not yet / none)
  * game:{g}:meta:players    hash  player id -> JSON { name, bot, startCash, startHoldings, botKind? }
  * marketroom:game-index    zset  game id, score = createdAt
- * marketroom:joincodes     hash  join code -> game id
+ * marketroom:joincodes     hash  join code -> game id, or "session:<session id>" for a session's code
+ * session:{s}              hash  name, joinCode, createdAt
+ * session:{s}:rounds       list  game ids, round 1 first
+ * session:{s}:players      hash  player id -> JSON { name, joinedAt }
+ * marketroom:session-index zset  session id, score = createdAt
  * marketroom:token-secret  string  HMAC key of player tokens (when TOKEN_SECRET is unset)
  * marketroom:admin-token   string  admin bearer token (when ADMIN_TOKEN is unset)
  */
@@ -19,7 +25,12 @@ const INDEX_KEY = "marketroom:game-index";
 const CODES_KEY = "marketroom:joincodes";
 const SECRET_KEY = "marketroom:token-secret";
 const ADMIN_KEY = "marketroom:admin-token";
+const SESSION_INDEX_KEY = "marketroom:session-index";
+const SESSION_CODE_PREFIX = "session:";
 const metaKey = (g: string) => `game:{${g}}:meta`;
+const sessionKey = (s: string) => `session:{${s}}`;
+const sessionRoundsKey = (s: string) => `session:{${s}}:rounds`;
+const sessionPlayersKey = (s: string) => `session:{${s}}:players`;
 const playersKey = (g: string) => `game:{${g}}:meta:players`;
 
 /** Join code alphabet: no 0/O, 1/I/L. */
@@ -28,26 +39,44 @@ const CODE_CHARS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /**
  * The schedule of a round. Times in ms since the epoch (0 = not yet): first start, start of the current
  * running stretch (0 while not running), end, results written. elapsedMs = running time accumulated
- * before the current stretch; durationMs = round length (0 = no scheduled end).
+ * before the current stretch; durationMs = total running time of the round (0 = no scheduled end).
+ * startAt = scheduled start (0 = none; cleared when the round starts). periodCount periods of periodMs
+ * running time each (durationMs = periodCount x periodMs; 0 = one period of durationMs) with breaks of
+ * breakMs between them; breakEndsAt = end of the break under way (0 = none).
  */
-export interface Schedule { startedAt: number; resumedAt: number; elapsedMs: number; durationMs: number; endedAt: number; resultsAt: number }
+export interface Schedule {
+  startedAt: number; resumedAt: number; elapsedMs: number; durationMs: number; endedAt: number; resultsAt: number;
+  startAt: number; periodMs: number; periodCount: number; breakMs: number; breakEndsAt: number;
+}
 
-export interface GameRecord<S> extends Schedule { gameId: string; settings: S; joinCode: string; createdAt: number }
+/** Where a game stands in a session ("" / 0 when it is not a session's round). */
+export interface SessionLinkFields { sessionId: string; round: number; nextGameId: string }
+
+export interface GameRecord<S> extends Schedule, SessionLinkFields { gameId: string; settings: S; joinCode: string; createdAt: number }
+
+/** A stored session. */
+export interface SessionRecord { sessionId: string; name: string; joinCode: string; createdAt: number }
+
+/** A session's player: the name it joined with. */
+export interface SessionPlayer { name: string; joinedAt: number }
 
 /** A stored player: its start endowment and whether it is a bot (and of which kind). */
 export interface StoredPlayer extends PlayerMeta { botKind?: string; botSpec?: unknown }
 
-const SCHEDULE_FIELDS = ["startedAt", "resumedAt", "elapsedMs", "durationMs", "endedAt", "resultsAt"] as const;
+const SCHEDULE_FIELDS = [
+  "startedAt", "resumedAt", "elapsedMs", "durationMs", "endedAt", "resultsAt", "startAt", "periodMs", "periodCount", "breakMs", "breakEndsAt",
+] as const;
 
 export class GameStore {
   constructor(private readonly client: Redis) {}
 
-  /** Stores a new game with a fresh join code; returns the code. */
-  async create<S>(gameId: string, settings: S, durationMs: number): Promise<string> {
+  /** Stores a new game with a fresh join code and its initial schedule fields; returns the code. */
+  async create<S>(gameId: string, settings: S, schedule: Partial<Schedule>): Promise<string> {
     const code = await this.newJoinCode(gameId);
     const now = Date.now();
+    const fields = scheduleFields(schedule);
     await this.client.multi()
-      .hset(metaKey(gameId), { settings: JSON.stringify(settings), joinCode: code, createdAt: now, durationMs })
+      .hset(metaKey(gameId), { settings: JSON.stringify(settings), joinCode: code, createdAt: now, ...fields })
       .zadd(INDEX_KEY, now, gameId)
       .exec();
     return code;
@@ -60,14 +89,20 @@ export class GameStore {
     const num = (k: string) => Number(h[k] ?? 0) || 0;
     return {
       gameId, settings: JSON.parse(h.settings) as S, joinCode: h.joinCode ?? "", createdAt: num("createdAt"),
-      startedAt: num("startedAt"), resumedAt: num("resumedAt"), elapsedMs: num("elapsedMs"), durationMs: num("durationMs"),
-      endedAt: num("endedAt"), resultsAt: num("resultsAt"),
+      ...(Object.fromEntries(SCHEDULE_FIELDS.map((k) => [k, num(k)])) as unknown as Schedule),
+      sessionId: h.sessionId ?? "", round: num("round"), nextGameId: h.nextGameId ?? "",
     };
   }
 
   /** Updates schedule fields. */
   async setSchedule(gameId: string, s: Partial<Schedule>): Promise<void> {
-    const fields = Object.fromEntries(SCHEDULE_FIELDS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]!]));
+    const fields = scheduleFields(s);
+    if (Object.keys(fields).length) await this.client.hset(metaKey(gameId), fields);
+  }
+
+  /** Records a game's place in a session (any of the fields given). */
+  async setSessionLink(gameId: string, link: Partial<SessionLinkFields>): Promise<void> {
+    const fields = Object.fromEntries(Object.entries(link).filter(([, v]) => v !== undefined));
     if (Object.keys(fields).length) await this.client.hset(metaKey(gameId), fields);
   }
 
@@ -76,9 +111,60 @@ export class GameStore {
     return this.client.zrevrange(INDEX_KEY, offset, offset + limit - 1);
   }
 
-  /** The game of a join code, or null. */
+  /** The game of a join code, or null (also for a session's code). */
   async gameOfCode(code: string): Promise<string | null> {
-    return this.client.hget(CODES_KEY, code);
+    const v = await this.client.hget(CODES_KEY, code);
+    return v && !v.startsWith(SESSION_CODE_PREFIX) ? v : null;
+  }
+
+  /** The session of a session join code, or null. */
+  async sessionOfCode(code: string): Promise<string | null> {
+    const v = await this.client.hget(CODES_KEY, code);
+    return v?.startsWith(SESSION_CODE_PREFIX) ? v.slice(SESSION_CODE_PREFIX.length) : null;
+  }
+
+  // ---- sessions ----
+
+  /** Stores a new session with a fresh join code (from the games' code space); false when the id exists. */
+  async createSession(sessionId: string, name: string): Promise<SessionRecord | null> {
+    const now = Date.now();
+    if (!(await this.client.hsetnx(sessionKey(sessionId), "name", name))) return null;
+    const joinCode = await this.newJoinCode(SESSION_CODE_PREFIX + sessionId);
+    await this.client.multi()
+      .hset(sessionKey(sessionId), { joinCode, createdAt: now })
+      .zadd(SESSION_INDEX_KEY, now, sessionId)
+      .exec();
+    return { sessionId, name, joinCode, createdAt: now };
+  }
+
+  async session(sessionId: string): Promise<SessionRecord | null> {
+    const h = await this.client.hgetall(sessionKey(sessionId));
+    if (!h.name || !h.joinCode) return null;
+    return { sessionId, name: h.name, joinCode: h.joinCode, createdAt: Number(h.createdAt ?? 0) || 0 };
+  }
+
+  /** Session ids, newest first. */
+  async sessions(offset = 0, limit = 100): Promise<string[]> {
+    return this.client.zrevrange(SESSION_INDEX_KEY, offset, offset + limit - 1);
+  }
+
+  /** Appends a round; returns its number (1-based). */
+  async addSessionRound(sessionId: string, gameId: string): Promise<number> {
+    return this.client.rpush(sessionRoundsKey(sessionId), gameId);
+  }
+
+  /** The session's game ids, round 1 first. */
+  async sessionRounds(sessionId: string): Promise<string[]> {
+    return this.client.lrange(sessionRoundsKey(sessionId), 0, -1);
+  }
+
+  async putSessionPlayer(sessionId: string, playerId: string, p: SessionPlayer): Promise<void> {
+    await this.client.hset(sessionPlayersKey(sessionId), playerId, JSON.stringify(p));
+  }
+
+  async sessionPlayers(sessionId: string): Promise<Map<string, SessionPlayer>> {
+    const h = await this.client.hgetall(sessionPlayersKey(sessionId));
+    return new Map(Object.entries(h).map(([k, v]) => [k, JSON.parse(v) as SessionPlayer]));
   }
 
   async putPlayer(gameId: string, playerId: string, p: StoredPlayer): Promise<void> {
@@ -118,4 +204,9 @@ export class GameStore {
     }
     throw new Error("could not allocate a join code");
   }
+}
+
+/** The schedule fields that are set, as a hash (numbers). */
+function scheduleFields(s: Partial<Schedule>): Record<string, number> {
+  return Object.fromEntries(SCHEDULE_FIELDS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]!]));
 }

@@ -7,33 +7,38 @@
  *   POST   /api/games                      create a game            -> 201 GameDetail
  *   GET    /api/games                      list games               -> { games: GameSummary[] }
  *   GET    /api/games/:id                  one game                 -> GameDetail
- *   POST   /api/games/:id/start|pause|resume                        -> GameDetail
+ *   POST   /api/games/:id/start [{ countdownSec }]                   -> GameDetail
+ *   POST   /api/games/:id/pause|resume                              -> GameDetail
  *   POST   /api/games/:id/end              end the round            -> RoundEnd
  *   GET    /api/games/:id/leaderboard                               -> { gameId, leaderboard }
  *   GET    /api/games/:id/bots                                      -> { bots }
  *   POST   /api/games/:id/bots             add bots (BotSpec)       -> 201 { bots }
  *   DELETE /api/games/:id/bots/:botId      stop a bot, cancel its orders -> 204
  *   GET    /api/scenarios                  available scenarios      -> { scenarios }
+ *   POST   /api/sessions, GET /api/sessions[/:id], POST /api/sessions/:id/rounds, GET /api/sessions/:id/results
+ *                                          sessions (sessions.ts)
  * Players:
- *   POST   /api/join { code, name }        -> 201 JoinReply { gameId, playerId, name, token, phase }
+ *   POST   /api/join { code, name }        -> 201 JoinReply { gameId, playerId, name, token, phase, sessionId?, sessionToken? }
+ *   GET    /api/sessions/:id/current       -> CurrentRound (player token)
  * Operations:
  *   GET    /health                         Valkey, PostgreSQL, persister lag -> 200 ok / 503 down
  *   GET    /metrics                        Prometheus text
  */
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { z } from "zod";
-import { AddBotsBody, BotIdParam, CreateGameBody, GameIdParam, JoinBody, zodIssues } from "@marketroom/shared";
+import { AddBotsBody, BotIdParam, CreateGameBody, GameIdParam, JoinBody, StartBody, zodIssues } from "@marketroom/shared";
 import { listScenarios } from "../market/scenarios.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import type { HealthCheck } from "./health.ts";
+import { mountSessionRoutes } from "./sessions.ts";
 
 export interface HttpDeps { service: GameService; metrics: Metrics; health: HealthCheck; log: Logger }
 
 /** Parses `value` with `schema`; throws ApiError(code) with the issues. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, code: "INVALID_BODY" | "INVALID_QUERY" | "NOT_FOUND" = "INVALID_BODY"): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, value: unknown, code: "INVALID_BODY" | "INVALID_QUERY" | "NOT_FOUND" = "INVALID_BODY"): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) throw new ApiError(code, code === "INVALID_BODY" ? "invalid request body" : "invalid path or query", zodIssues(r.error));
   return r.data;
@@ -47,7 +52,7 @@ export function bearer(req: Request): string | undefined {
 }
 
 /** Middleware: only the admin token passes (401 without a valid token, 403 with a player's). */
-function adminOnly(service: GameService) {
+export function adminOnly(service: GameService) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const who = service.authenticate(bearer(req));
     if (!who) return next(new ApiError("UNAUTHORIZED", "an admin bearer token is required"));
@@ -73,7 +78,7 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
 
   app.post("/api/join", json, async (req, res) => {
     const body = parse(JoinBody, req.body);
-    res.status(201).json(await service.join(body.code, body.name));
+    res.status(201).json(await service.sessions.join(body.code, body.name));
   });
 
   app.get("/api/scenarios", admin, (_req, res) => { res.json({ scenarios: listScenarios() }); });
@@ -86,7 +91,10 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
     res.json({ games: await service.list(offset, limit) });
   });
   app.get("/api/games/:id", admin, async (req, res) => { res.json(await service.get(id(req))); });
-  app.post("/api/games/:id/start", admin, async (req, res) => { res.json(await service.start(id(req))); });
+  app.post("/api/games/:id/start", admin, json, async (req, res) => {
+    const gameId = id(req);
+    res.json(await service.start(gameId, parse(StartBody, req.body ?? {}).countdownSec));
+  });
   app.post("/api/games/:id/pause", admin, async (req, res) => { res.json(await service.pause(id(req))); });
   app.post("/api/games/:id/resume", admin, async (req, res) => { res.json(await service.resume(id(req))); });
   app.post("/api/games/:id/end", admin, async (req, res) => { res.json(await service.end(id(req))); });
@@ -103,6 +111,8 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
     await service.removeBot(p.id, p.botId);
     res.status(204).end();
   });
+
+  mountSessionRoutes(app, { service, json, admin });
 
   app.use("/api", (req, _res, next) => next(new ApiError("NOT_FOUND", `no route ${req.method} ${req.originalUrl}`)));
   app.use(errorHandler(deps.log));

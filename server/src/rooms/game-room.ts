@@ -14,6 +14,11 @@
  * zod; the reply (`room.request()` response, or a "reply" message after `room.send()`) is a CommandAck
  * or a CommandError with a code. A bad message changes nothing and never closes the connection.
  *
+ * Phase and clock: the phase follows the engine's phase_changed events; the clock (periods, scheduled
+ * start, breaks) comes from the game service whenever the scheduler or the admin changes it. In a
+ * session, the state's sessionId, round and nextGameId say where the round stands; nextGameId is set
+ * when the admin creates the next round ("" = none yet).
+ *
  * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id,
  * view and identity; the player's orders stay on the book either way.
  */
@@ -26,7 +31,7 @@ import {
 import type { Config, Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
-import type { ClockInfo } from "../game/hub.ts";
+import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
 import { GameModel } from "../game/model.ts";
 import { StateMirror } from "./mirror.ts";
 import { Sequencer } from "./sequencer.ts";
@@ -98,6 +103,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.unsubscribe = this.ctx.service.hub.subscribe(this.gameId, {
       onEvents: (events) => this.onEvents(events),
       onClock: (clock) => this.setClock(clock),
+      onRound: (link) => this.setLink(link),
     });
     try {
       await this.hydrate();
@@ -173,6 +179,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.seq.reset(snap.seq);
       this.ctx.service.attachModel(this.gameId, model);
       this.setClock(await this.ctx.service.clock(this.gameId));
+      this.setLink(await this.ctx.service.roundLink(this.gameId));
     } finally {
       const waiting = this.pending ?? [];
       this.pending = null;
@@ -222,6 +229,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.rebuilding ??= this.hydrate()
       .catch((err) => this.ctx.log.error({ err, gameId: this.gameId }, "room rebuild failed"))
       .finally(() => { this.rebuilding = undefined; });
+  }
+
+  private setLink(link: RoundLink | null): void {
+    if (link) this.state.assign({ sessionId: link.sessionId, round: link.round, nextGameId: link.nextGameId });
   }
 
   private setClock(c: ClockInfo): void {
@@ -352,6 +363,7 @@ function error(type: string, ref: string | undefined, code: AnyErrorCode, messag
   return { ok: false, type, ...(ref !== undefined ? { ref } : {}), code, message };
 }
 
-function rejected(type: string, ref: string | undefined, r: Rejection): CommandReply {
-  return error(type, ref, r.code, r.message);
+function rejected(type: string, ref: string | undefined, r: Rejection | RateLimited): CommandReply {
+  const e = error(type, ref, r.code, r.message);
+  return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
 }
