@@ -23,6 +23,7 @@ import { registerGame } from "../persistence/games-registry.ts";
 import { createScenario, getScenario, type Scenario } from "../market/scenarios.ts";
 import { BOT_KINDS, BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
+import { MarketDrivers } from "./drivers.ts";
 import { loadFillHistory } from "./history.ts";
 import { referencesAt } from "../export/marks.ts";
 import type { ClockInfo, GameHub } from "./hub.ts";
@@ -90,6 +91,8 @@ const DRAIN_TIMEOUT_MS = 30_000;
 export class GameService {
   readonly store: GameStore;
   readonly bots: BotManager;
+  /** News, private signals, groups and bot takeover (game/drivers.ts). */
+  readonly drivers: MarketDrivers;
   private signer!: TokenSigner;
   private adminToken!: string;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -105,6 +108,7 @@ export class GameService {
   constructor(private readonly deps: ServiceDeps) {
     this.store = new GameStore(deps.valkey);
     this.bots = new BotManager(deps.hub, deps.log, deps.botSeed ?? 1);
+    this.drivers = new MarketDrivers({ hub: deps.hub, valkey: deps.valkey, store: this.store, bots: this.bots, log: deps.log });
   }
 
   /** Loads or creates the token secret and the admin token. Call once before use. */
@@ -146,6 +150,7 @@ export class GameService {
     for (const s of securities) unwrap(await hub.addSecurity(gameId, stripRef(s)));
     await registerGame(this.deps.valkey, gameId);
     await this.store.create(gameId, settings, (body.durationSec ?? 0) * 1000);
+    await this.drivers.setup(gameId, body);
     for (const b of body.bots) await this.addBots(gameId, b);
     this.deps.log.info({ gameId, name: body.name }, "game created");
     return this.get(gameId);
@@ -238,6 +243,7 @@ export class GameService {
     this.disarm(gameId);
     await this.bots.stop(gameId);
     this.bots.forget(gameId);
+    this.drivers.ended(gameId);
     const cancelled = await this.cancelEverything(gameId);
     const now = Date.now();
     const elapsedEnd = rec.endedAt ? rec.elapsedMs : elapsedOf(rec, now);
@@ -246,7 +252,7 @@ export class GameService {
     const snap = await this.snapshot(gameId);
     const model = GameModel.fromSnapshot(gameId, snap);
     // Untraded securities are marked at the reference price at the end (docs/export.md).
-    for (const [sid, ref] of referencesAt(rec.settings, elapsedEnd)) model.setRefPrice(sid, ref);
+    for (const [sid, ref] of referencesAt(await this.drivers.withNews(gameId, rec.settings), elapsedEnd)) model.setRefPrice(sid, ref);
     const leaderboard = model.leaderboard();
     const resultsWritten = await this.writeResults(gameId, model, snap.seq, leaderboard);
     this.deps.log.info({ gameId, seq: snap.seq, cancelled, resultsWritten }, "round ended");
@@ -301,6 +307,7 @@ export class GameService {
   async shutdown(): Promise<void> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.drivers.shutdown();
     await this.bots.shutdown();
     await Promise.allSettled([...this.ending.values()]);
   }
@@ -316,6 +323,7 @@ export class GameService {
     const { cash, holdings } = rec.settings.endowment;
     await this.store.putPlayer(gameId, playerId, { name, bot: false, startCash: cash, startHoldings: holdings });
     unwrap(await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings }));
+    await this.drivers.joined(gameId, playerId);
     const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
     return { gameId, playerId, name, token: this.signer.sign(gameId, playerId), phase: info.game.phase };
   }
@@ -392,7 +400,8 @@ export class GameService {
     const stored = await this.store.players(gameId);
     const meta = new Map<string, PlayerMeta>([...stored].map(([id, p]) => [id, { name: p.name, bot: p.bot, startCash: p.startCash, startHoldings: p.startHoldings }]));
     const refPrices = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
-    return { seq: reads.info.seq, info: reads.info, refPrices, meta, inventories: reads.inventories, orders: reads.orders, history };
+    const drivers = await this.drivers.snapshotPart(gameId, reads.info.seq);
+    return { seq: reads.info.seq, info: reads.info, refPrices, meta, inventories: reads.inventories, orders: reads.orders, history, drivers };
   }
 
   private async readEngine(gameId: string): Promise<Pick<GameSnapshot, "info" | "inventories" | "orders">> {
@@ -426,7 +435,7 @@ export class GameService {
    */
   async references(gameId: string): Promise<Map<number, number>> {
     const rec = await this.store.get<GameSettings>(gameId);
-    return rec ? referencesAt(rec.settings, elapsedOf(rec, Date.now())) : new Map();
+    return rec ? referencesAt(await this.drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now())) : new Map();
   }
 
   /** Running time of the round so far, ms (0 before start). */
@@ -452,6 +461,7 @@ export class GameService {
     const stored = await this.store.players(gameId);
     const specs = [...stored.values()].filter((p) => p.bot && p.botSpec).map((p) => p.botSpec as MarketBotSpec);
     if (specs.length) this.startBots(gameId, rec, specs);
+    await this.drivers.running(gameId, rec);
     await this.publishClock(gameId);
   }
 
