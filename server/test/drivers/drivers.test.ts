@@ -139,6 +139,20 @@ describe("drivers: news, signals, bot takeover", function () {
     expect(row.equity).to.equal(100_000 + 100 * 110);
   });
 
+  it("bots follow the shifted reference: a market maker requotes around it", async () => {
+    const game = await createGame(h, { securities: [{ securityId: 1, symbol: "ACME", refPrice: 1000 }], endowment: { cash: 1_000_000 } });
+    await api(h, "POST", `/api/games/${game.gameId}/bots`, { kind: "market_maker" });
+    await api(h, "POST", `/api/games/${game.gameId}/start`);
+    const obs = await connect(h, game.gameId, undefined, { observer: true });
+    open.push(obs);
+    const mid = () => (sec(obs).bids[0]!.price + sec(obs).asks[0]!.price) / 2;
+    await waitFor(() => sec(obs).bids.length && sec(obs).asks.length && Math.abs(mid() - 1000) <= 3, "quotes around 1000");
+    await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "ACME doubles", shifts: [{ securityId: 1, bps: 10_000 }] });
+    await waitFor(() => sec(obs).bids.length && sec(obs).asks.length && Math.abs(mid() - 2000) <= 6, "quotes around the shifted 2000", 5000);
+    expect(sec(obs).refPrice).to.equal(2000);
+    await api(h, "POST", `/api/games/${game.gameId}/end`);
+  });
+
   it("scheduled news goes out at its running time (atSec) and is logged once", async () => {
     const game = await createGame(h, { news: [{ atSec: 1, headline: "One second in", shifts: [{ securityId: 1, bps: -500 }] }] });
     const obs = await connect(h, game.gameId, undefined, { observer: true });
