@@ -5,6 +5,8 @@
  * live (an admin room session: read-only, sees every player's private state), add and remove bots.
  * For a session's round: the session's join code, "Create next round" (the same settings) and the
  * session's results (per round and overall).
+ * Market drivers: announce news (with reference shifts), send private signals to a group, move players
+ * between groups, let a bot take over a player's seat and hand it back (docs/market.md).
  */
 import type { Room } from "@colyseus/sdk";
 import { api, errorText } from "./api.ts";
@@ -48,6 +50,8 @@ function signIn(root: HTMLElement, error = ""): void {
 class AdminScreen {
   private gameId: string | null = sessionStorage.getItem(GAME_KEY);
   private detail: any = null;
+  /** GET /api/games/:id/drivers of the selected game (groups, takeovers). */
+  private drivers: any = null;
   private conn: Connection | undefined;
   private room: Room<any, any> | undefined;
   private timer = 0;
@@ -110,6 +114,73 @@ class AdminScreen {
     });
     $(r, "#next-round").addEventListener("click", () => void this.nextRound());
     ($(r, "#bot-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.addBot(ev.target as HTMLFormElement); });
+    this.wireDrivers();
+  }
+
+  // ---- market drivers: news, signals, groups, takeover ----
+
+  private wireDrivers(): void {
+    const r = this.root;
+    const game = () => encodeURIComponent(this.gameId ?? "");
+    const send = async (what: string, method: string, path: string, body?: unknown) => {
+      if (!this.gameId) return;
+      try {
+        await this.call(method, `/api/games/${game()}${path}`, body);
+        this.note(`${what}: done`, "ok");
+        this.drivers = await this.call("GET", `/api/games/${game()}/drivers`).catch(() => this.drivers);
+        this.drawDriverForms();
+      } catch (err) { this.note(`${what} — ${errorText(err)}`, "reject"); }
+    };
+    ($(r, "#news-form") as HTMLFormElement).addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const f = new FormData(ev.target as HTMLFormElement);
+      const sid = Number(f.get("sec") || 0), bps = Number(f.get("bps") || 0);
+      void send("News", "POST", "/news", { headline: String(f.get("headline")).trim(), shifts: sid && bps ? [{ securityId: sid, bps }] : [] });
+    });
+    ($(r, "#signal-form") as HTMLFormElement).addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const f = new FormData(ev.target as HTMLFormElement);
+      const body: any = { group: String(f.get("group")), text: String(f.get("text")).trim() };
+      if (Number(f.get("sec"))) body.securityId = Number(f.get("sec"));
+      if (String(f.get("value") ?? "").trim() && body.securityId) {
+        const sec = this.detail?.securities.find((s: any) => s.securityId === body.securityId);
+        try { body.value = priceToTicks(String(f.get("value")).replace(/[,_\s]/g, ""), sec?.tickSize ?? "0.01"); } catch { return this.note("Value must be on the tick grid", "reject"); }
+      }
+      void send("Signal", "POST", "/signals", body);
+    });
+    $(r, "#players").addEventListener("click", (ev) => {
+      const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-seat]");
+      if (!b) return;
+      const pid = encodeURIComponent(b.dataset.seat!);
+      if (b.dataset.op === "return") void send("Seat handed back", "DELETE", `/players/${pid}/takeover`);
+      else void send("Seat taken over", "POST", `/players/${pid}/takeover`, { kind: ($(r, "#takeover-kind") as HTMLSelectElement).value });
+    });
+    $(r, "#players").addEventListener("change", (ev) => {
+      const sel = (ev.target as HTMLElement).closest<HTMLSelectElement>("select[data-group-of]");
+      if (sel) void send("Group", "PUT", `/players/${encodeURIComponent(sel.dataset.groupOf!)}/group`, { group: sel.value });
+    });
+  }
+
+  /** Security and group choices of the news / signal forms. */
+  private drawDriverForms(): void {
+    const secs = this.detail?.securities ?? [];
+    const secOptions = `<option value="">(none)</option>` + secs.map((s: any) => `<option value="${s.securityId}">${esc(s.symbol)}</option>`).join("");
+    for (const sel of this.root.querySelectorAll<HTMLSelectElement>("select.sec-choice")) setHtml(sel, secOptions);
+    const groups: string[] = this.drivers?.plan?.groups ?? [];
+    setHtml($(this.root, "#signal-group"), groups.map((g) => `<option>${esc(g)}</option>`).join(""));
+    ($(this.root, "#signal-form") as HTMLFormElement).hidden = groups.length === 0;
+    $(this.root, "#takeover-box").hidden = !this.detail?.rules?.botTakeover;
+  }
+
+  /** Group and seat cells of a human player's row (admin room state: group is private, takeover public). */
+  private driverCells(p: any): string {
+    if (p.bot) return "<td></td><td></td>";
+    const groups: string[] = this.drivers?.plan?.groups ?? [];
+    const group = groups.length ? `<select data-group-of="${esc(p.playerId)}" aria-label="group">${groups.map((g) => `<option${g === p.group ? " selected" : ""}>${esc(g)}</option>`).join("")}</select>` : "";
+    const seat = !this.detail?.rules?.botTakeover ? "" : p.takeover
+      ? `<span class="tag">${esc(p.takeover)}</span> <button type="button" class="ghost small" data-seat="${esc(p.playerId)}" data-op="return">Hand back</button>`
+      : `<button type="button" class="ghost small" data-seat="${esc(p.playerId)}" data-op="take">Bot plays</button>`;
+    return `<td>${group}</td><td>${seat}</td>`;
   }
 
   private async refreshList(): Promise<void> {
@@ -134,7 +205,10 @@ class AdminScreen {
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
         bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
+        rules: { botTakeover: f.get("takeover") === "on" },
       };
+      const groups = String(f.get("groups") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
+      if (groups.length) body.groups = groups;
       const minutes = Number(f.get("duration") || 0);
       const periods = Math.max(1, Math.floor(Number(f.get("periods") || 1)));
       if (minutes > 0 && periods > 1) {
@@ -175,6 +249,7 @@ class AdminScreen {
       this.note(errorText(err), "reject");
       return;
     }
+    this.drivers = await this.call("GET", `/api/games/${encodeURIComponent(gameId)}/drivers`).catch(() => null);
     const changed = this.gameId !== gameId || !this.conn;
     this.gameId = gameId;
     sessionStorage.setItem(GAME_KEY, gameId);
@@ -203,6 +278,7 @@ class AdminScreen {
       <p class="muted small">Securities: ${d.securities.map((s: any) => `${esc(s.symbol)} (ref ${px(s.refPrice, s.tickSize)})`).join(", ")} · endowment ${cash(d.endowment.cash)} cash${d.endowment.holdings?.length ? ` + ${qty(d.endowment.holdings[0].qty)} lots each` : ""}${d.durationSec ? ` · ${clock(d.durationSec * 1000)} round` : ""}</p>`);
     this.drawControls(d.phase);
     void this.drawSession();
+    this.drawDriverForms();
     setHtml($(this.root, "#bots"), d.botList.length ? `<table><thead><tr><th>Bot</th><th>Kind</th><th>Placed</th><th>Rejected</th><th></th></tr></thead><tbody>${d.botList.map((b: any) =>
       `<tr><td>${esc(b.name)}</td><td>${esc(b.kind)}</td><td class="num">${qty(b.placed)}</td><td class="num">${qty(b.rejected)}</td><td><button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Remove</button></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
   }
@@ -301,10 +377,12 @@ class AdminScreen {
     }
     this.drawClock();
     const players = [...st.players.values()].sort((a: any, b: any) => Number(a.bot) - Number(b.bot) || a.name.localeCompare(b.name));
-    setHtml($(this.root, "#players"), players.length ? `<table><thead><tr><th>Player</th><th>Online</th><th>Cash</th><th>Equity</th><th>P&amp;L</th><th>Orders</th></tr></thead><tbody>${players.map((p: any) =>
+    setHtml($(this.root, "#players"), players.length ? `<table><thead><tr><th>Player</th><th>Online</th><th>Cash</th><th>Equity</th><th>P&amp;L</th><th>Orders</th><th>Group</th><th>Seat</th></tr></thead><tbody>${players.map((p: any) =>
       `<tr><td>${esc(p.name)}${p.bot ? ` <span class="tag">bot</span>` : ""}</td><td>${p.bot ? "" : p.connected ? `<span class="dot on" title="connected"></span>` : `<span class="dot off" title="offline"></span>`}</td>
        <td class="num">${p.cash === undefined ? "" : cash(p.cash)}</td><td class="num">${p.equity === undefined ? "" : cash(p.equity)}</td>
-       <td class="num ${signClass(p.pnl ?? 0)}">${p.pnl === undefined ? "" : signedCash(p.pnl)}</td><td class="num">${p.orders ? qty(p.orders.size) : ""}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">Nobody has joined yet.</p>`);
+       <td class="num ${signClass(p.pnl ?? 0)}">${p.pnl === undefined ? "" : signedCash(p.pnl)}</td><td class="num">${p.orders ? qty(p.orders.size) : ""}</td>${this.driverCells(p)}</tr>`).join("")}</tbody></table>` : `<p class="muted">Nobody has joined yet.</p>`);
+    const news = st.news ? [...st.news].sort((a: any, b: any) => b.seq - a.seq) : [];
+    setHtml($(this.root, "#news-list"), news.length ? `<ul class="signals">${news.map((n: any) => `<li>${esc(n.headline)}${n.shifts.length ? ` <span class="muted">(${[...n.shifts].map((x: any) => `${esc(st.securities.get(String(x.securityId))?.symbol ?? x.securityId)} ${x.bps >= 0 ? "+" : ""}${x.bps} bp`).join(", ")})</span>` : ""}</li>`).join("")}</ul>` : `<p class="muted">No news yet.</p>`);
     setHtml($(this.root, "#board"), leaderboardTable([...st.leaderboard]));
     const secs = [...st.securities.values()].sort((a: any, b: any) => a.securityId - b.securityId);
     setHtml($(this.root, "#market"), `<table><thead><tr><th>Sec</th><th>Bid</th><th>Ask</th><th>Last</th><th>Volume</th><th>Ref</th></tr></thead><tbody>${secs.map((s: any) =>
@@ -346,6 +424,10 @@ const ADMIN_TEMPLATE = `
             <label>Break between periods (s) <input name="breakSec" type="number" min="0" value="60"></label>
             <label class="check"><input type="checkbox" name="session"> First round of a new session</label>
           </div>
+          <div class="row2">
+            <label>Signal groups (comma separated, optional) <input name="groups" placeholder="e.g. informed, uninformed" spellcheck="false"></label>
+            <label class="check"><input type="checkbox" name="takeover"> Bots take over absent players</label>
+          </div>
           <fieldset class="row3"><legend>Bots</legend>
             <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
             <label>Noise traders <input name="bots_noise" type="number" min="0" max="200" value="2"></label>
@@ -380,6 +462,23 @@ const ADMIN_TEMPLATE = `
           <input name="count" type="number" min="1" max="200" value="1" aria-label="count">
           <button type="submit">Add bots</button>
         </form>
+      </section>
+      <section class="card"><h2>News &amp; signals</h2>
+        <form id="news-form" class="inline">
+          <input name="headline" required maxlength="280" placeholder="Headline for every player" aria-label="headline">
+          <select name="sec" class="sec-choice" aria-label="shifted security"></select>
+          <input name="bps" type="number" min="-9000" max="10000" step="1" placeholder="shift bp" aria-label="shift in basis points">
+          <button type="submit">Announce</button>
+        </form>
+        <form id="signal-form" class="inline" hidden>
+          <select name="group" id="signal-group" aria-label="group"></select>
+          <input name="text" required maxlength="280" placeholder="Private signal" aria-label="signal text">
+          <select name="sec" class="sec-choice" aria-label="security"></select>
+          <input name="value" inputmode="decimal" placeholder="value" aria-label="value">
+          <button type="submit">Send signal</button>
+        </form>
+        <p id="takeover-box" class="small" hidden>Bot for a taken-over seat: <select id="takeover-kind"><option value="market_maker">market maker</option><option value="noise">noise trader</option><option value="momentum">momentum trader</option></select></p>
+        <div id="news-list" class="scroll"></div>
       </section>
     </div>
   </main>

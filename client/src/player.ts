@@ -13,6 +13,7 @@ import { api, errorText } from "./api.ts";
 import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
 import { Connection, type ConnStatus } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
+import { drawDrivers } from "./drivers.ts";
 import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
 
 const SESSION_KEY = "marketroom.player";
@@ -366,6 +367,8 @@ class PlayerScreen {
       }).join("")}</tbody></table>` : `<p class="muted">No fills yet.</p>`);
     }
 
+    drawDrivers(r, st, me);
+
     // leaderboard and phase overlays
     const rows = [...st.leaderboard];
     setHtml($(r, "#leaderboard"), leaderboardTable(rows, this.s.playerId, true));
@@ -437,6 +440,8 @@ const TEMPLATE = `
   </header>
   <div id="conn" class="banner" role="status" hidden></div>
   <div id="lobby-note" class="banner note" hidden></div>
+  <div id="takeover" class="banner" role="status" hidden></div>
+  <div id="news" class="ticker" aria-live="polite" hidden></div>
   <nav id="secs" class="tabs" aria-label="Securities"></nav>
   <main class="grid">
     <section class="card book"><h2>Order book</h2><div id="ladder"></div><h3>Depth</h3><div id="depth" class="chart depth"></div></section>
@@ -461,7 +466,7 @@ const TEMPLATE = `
       </form>
       <div id="order-msg" class="msg" role="alert" aria-live="polite"></div>
     </section>
-    <section class="card account"><h2>Account</h2><div id="account"><p class="muted">Loading…</p></div><h3>Positions</h3><div id="positions"></div></section>
+    <section class="card account"><h2>Account</h2><div id="account"><p class="muted">Loading…</p></div><h3>Positions</h3><div id="positions"></div><h3>Private signals <small id="my-group" class="muted"></small></h3><div id="signals" class="scroll"></div></section>
     <section class="card orders"><h2>Open orders <button type="button" id="cancel-all" class="ghost small" disabled>Cancel all</button></h2><div id="orders"></div><h2>My fills</h2><div id="fills" class="scroll"></div></section>
     <section class="card board-card"><h2>Leaderboard</h2><div id="leaderboard" class="scroll"></div></section>
   </main>

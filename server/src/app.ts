@@ -22,6 +22,7 @@ import { HealthCheck } from "./http/health.ts";
 import { mountRoutes } from "./http/routes.ts";
 import { mountReplayRoutes } from "./http/replay.ts";
 import { mountExportRoutes } from "./http/export.ts";
+import { mountDriverRoutes } from "./http/drivers.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
 export interface AppDeps {
@@ -72,6 +73,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     express: (app) => {
       mountReplayRoutes(app, { service, db });
       mountExportRoutes(app, { service, db });
+      mountDriverRoutes(app, { service });
       mountRoutes(app, { service, metrics, health, log });
       app.use(express.static(deps.clientDir ?? CLIENT_DIST, { index: "index.html" }));
     },

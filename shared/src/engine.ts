@@ -154,7 +154,9 @@ export const EngineEvent = z.discriminatedUnion("type", [
   z.object({ ...base, ...orderRef, type: z.literal("order_rested"), side: Side, price: z.number().int(), qty: z.number().int() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_cancelled"), side: Side, price: z.number().int(), qty: z.number().int(), reason: CancelReason }),
   z.object({ ...base, type: z.literal("admin_action"), action: z.string(), actor: z.string(), detail: z.string() }),
-  z.object({ ...base, type: z.literal("news"), headline: z.string(), shifts: z.array(z.object({ securityId: SecurityId, bps: z.number().int() })) }),
+  z.object({ ...base, type: z.literal("news"), headline: z.string(), shifts: z.array(z.object({ securityId: SecurityId, bps: z.number().int() })),
+    /** Round running time (ms) when the news was announced: its shifts apply to the reference path from then on. */
+    atMs: z.number().int().default(0) }),
   z.object({ ...base, type: z.literal("signal"), group: z.string(), playerIds: z.array(PlayerId), text: z.string(), securityId: SecurityId.optional(), value: z.number().int().optional() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_amended"), side: Side, price: z.number().int(), oldQty: z.number().int(), qty: z.number().int() }),
 ]);

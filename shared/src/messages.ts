@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.ts";
 import {
-  AmendOrder, CancelAll, CancelOrder, GameId, MAX_PRICE_TICKS, MAX_QTY_LOTS, PlaceOrder, PlayerId, SecurityConfig,
+  AmendOrder, CancelAll, CancelOrder, GameId, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
   SecurityId, StpMode, type FillEvent, type OrderSummary,
 } from "./engine.ts";
 
@@ -180,6 +180,40 @@ export const RoundSchedule = z.object({
   }).optional(),
 });
 export type RoundSchedule = z.input<typeof RoundSchedule>;
+// ---- market drivers: news, private signals, bot takeover (docs/market.md) ----
+
+/** Name of a player group (private signals go to a group). */
+export const GroupName = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "letters, digits, _ or -, at most 32");
+
+/** A headline scheduled at `atSec` of round running time (pauses stop that clock); shifts as NewsItem. */
+export const ScheduledNews = NewsItem.extend({ atSec: int(0, 7 * 24 * 3600) });
+export type ScheduledNews = z.input<typeof ScheduledNews>;
+
+/** POST /api/games/:id/signals (and the scheduled form): private text for every player of `group`. */
+export const SignalBody = z.object({
+  group: GroupName,
+  text: z.string().min(1).max(280),
+  /** The security the signal is about (optional). */
+  securityId: SecurityId.optional(),
+  /** A value in ticks, e.g. the security's final value (optional). */
+  value: int(0, MAX_PRICE_TICKS).optional(),
+});
+export type SignalBody = z.input<typeof SignalBody>;
+
+/** A private signal scheduled at `atSec` of round running time. */
+export const ScheduledSignal = SignalBody.extend({ atSec: int(0, 7 * 24 * 3600) });
+export type ScheduledSignal = z.input<typeof ScheduledSignal>;
+
+/** POST /api/games/:id/news: a headline now. */
+export const NewsBody = NewsItem;
+export type NewsBody = z.input<typeof NewsBody>;
+
+/** PUT /api/games/:id/players/:pid/group. */
+export const GroupBody = z.object({ group: GroupName });
+/** POST /api/games/:id/players/:pid/takeover: the kind of bot that takes the seat. */
+export const TakeoverBody = z.object({ kind: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/) });
+/** Path parameters :id and :pid. */
+export const PlayerIdParam = z.object({ id: GameId, pid: PlayerId });
 
 /** POST /api/games. */
 export const CreateGameBody = z.object({
@@ -199,10 +233,21 @@ export const CreateGameBody = z.object({
   allowObservers: z.boolean().default(true),
   /** Scheduled start and trading periods; durationSec alone = one period. */
   schedule: RoundSchedule.optional(),
+  /** Headlines to announce at given running times (each may shift reference prices). */
+  news: z.array(ScheduledNews).max(500).optional(),
+  /** Player groups; joining players are assigned round-robin in join order. */
+  groups: z.array(GroupName).max(50).optional(),
+  /** Private signals to a group at given running times. */
+  signals: z.array(ScheduledSignal).max(500).optional(),
 }).superRefine((body, ctx) => {
   if (body.durationSec !== undefined && body.schedule?.periods) {
     ctx.addIssue({ code: "custom", path: ["durationSec"], message: "give durationSec or schedule.periods, not both" });
   }
+  const groups = new Set(body.groups ?? []);
+  if (groups.size !== (body.groups ?? []).length) ctx.addIssue({ code: "custom", path: ["groups"], message: "duplicate group" });
+  body.signals?.forEach((s, i) => {
+    if (!groups.has(s.group)) ctx.addIssue({ code: "custom", path: ["signals", i, "group"], message: "not one of the game's groups" });
+  });
   if (body.securities.length === 0 && !body.scenario) ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
   const ids = new Set<number>();
   body.securities.forEach((s, i) => {
@@ -212,6 +257,14 @@ export const CreateGameBody = z.object({
   if (body.securities.length) body.endowment.holdings?.forEach((h, i) => {
     if (!ids.has(h.securityId)) ctx.addIssue({ code: "custom", path: ["endowment", "holdings", i, "securityId"], message: "not a security of this game" });
   });
+  if (body.securities.length) {
+    body.news?.forEach((n, i) => n.shifts?.forEach((sh, k) => {
+      if (!ids.has(sh.securityId)) ctx.addIssue({ code: "custom", path: ["news", i, "shifts", k, "securityId"], message: "not a security of this game" });
+    }));
+    body.signals?.forEach((s, i) => {
+      if (s.securityId !== undefined && !ids.has(s.securityId)) ctx.addIssue({ code: "custom", path: ["signals", i, "securityId"], message: "not a security of this game" });
+    });
+  }
 });
 export type CreateGameBody = z.input<typeof CreateGameBody>;
 

@@ -4,8 +4,9 @@
  *
  * Public to everyone in the room: phase, clock, per security the aggregated book (top levels per side),
  * the last trades, last price and session high/low/volume, the leaderboard, and each player's name and
- * connection flag. Private (`@view()`, sent only to the owner's StateView and to admins): cash, locked
- * cash, equity, P&L, positions, open orders and own fills.
+ * connection flag, the headlines (news) and which seats bots have taken over. Private (`@view()`, sent
+ * only to the owner's StateView and to admins): cash, locked cash, equity, P&L, positions, open orders,
+ * own fills, the player's group and the private signals sent to it.
  *
  * Units: prices in ticks, quantities in lots, cash in minor units, times in ms since the epoch. Every
  * number is an integer; money and sums use float64 (exact below 2^53), never int32.
@@ -89,6 +90,36 @@ export class FillState extends Schema {
   @type("float64") ts = 0;
 }
 
+/** Headlines kept in the public state (the newest; the log has them all). */
+export const NEWS_KEPT = 20;
+/** Private signals kept per player. */
+export const SIGNALS_KEPT = 20;
+
+/** One reference shift of a headline: basis points applied to the security's reference from then on. */
+export class NewsShift extends Schema {
+  @type("uint32") securityId = 0;
+  @type("int32") bps = 0;
+}
+
+/** A headline every player sees, in seq order. `atMs` = round running time when it was announced. */
+export class NewsState extends Schema {
+  @type("float64") seq = 0;
+  @type("float64") ts = 0;
+  @type("float64") atMs = 0;
+  @type("string") headline = "";
+  @type([NewsShift]) shifts = new ArraySchema<NewsShift>();
+}
+
+/** A private signal (only its recipients see it): text, optionally about a security with a value in ticks (0 = none). */
+export class SignalState extends Schema {
+  @type("float64") seq = 0;
+  @type("float64") ts = 0;
+  @type("string") group = "";
+  @type("string") text = "";
+  @type("uint32") securityId = 0;
+  @type("uint32") value = 0;
+}
+
 /** A player. Fields marked @view() reach only the player's own sessions (and admins). */
 export class PlayerState extends Schema {
   @type("string") playerId = "";
@@ -111,6 +142,12 @@ export class PlayerState extends Schema {
   /** Keyed by "<securityId>:<orderId>". */
   @view() @type({ map: OrderState }) orders = new MapSchema<OrderState>();
   @view() @type([FillState]) fills = new ArraySchema<FillState>();
+  /** Bot kind playing this seat while a bot has taken it over ("" = the player). */
+  @type("string") takeover = "";
+  /** The player's group for private signals ("" = none). */
+  @view() @type("string") group = "";
+  /** Last SIGNALS_KEPT private signals sent to this player, oldest first. */
+  @view() @type([SignalState]) signals = new ArraySchema<SignalState>();
 }
 
 /** A leaderboard row, best equity first (money in minor units; see LeaderboardRow in messages.ts). */
@@ -163,4 +200,6 @@ export class GameState extends Schema {
   @type("string") sessionId = "";
   @type("uint16") round = 0;
   @type("string") nextGameId = "";
+  /** Last NEWS_KEPT headlines, oldest first. */
+  @type([NewsState]) news = new ArraySchema<NewsState>();
 }

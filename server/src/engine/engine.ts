@@ -10,10 +10,10 @@
  */
 import type { Redis } from "iovalkey";
 import {
-  GameConfig, GameId, SecurityConfig, PlayerSetup, PlaceOrder,
+  GameConfig, GameId, SecurityConfig, PlayerSetup, PlaceOrder, NewsItem, SignalItem,
   type AmendOrder, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult,
   type EngineEvent, type FillEvent, type GameInfo, type Inventory, type OpenOrder, type PlaceResult,
-  type Rejection, type SetupResult,
+  type EventOf, type Rejection, type SetupResult,
 } from "@marketroom/shared";
 import { defineCommands } from "./scripts.ts";
 import * as K from "./keys.ts";
@@ -149,7 +149,46 @@ export class Engine {
     const rows = await this.client.xrange(K.eventsKey(gameId), `${fromSeq}-0`, toSeq ? `${toSeq}-0` : "+", "COUNT", count);
     return rows.map(([, fields]) => JSON.parse(fields[1]!) as EngineEvent);
   }
+
+  /**
+   * Announces a headline (event `news`, also kept in the game's news list). `atMs` = round running time
+   * (ms) from which the shifts apply to the reference path. A malformed item throws a ZodError.
+   * Errors: UNKNOWN_GAME, MARKET_CLOSED (ended), UNKNOWN_SECURITY, INVALID_ARGUMENT (headline length,
+   * bps outside -9000..10000, a security shifted twice).
+   */
+  announce(gameId: string, news: NewsItem, atMs = 0): Promise<Result<SetupResult>> {
+    const n = NewsItem.parse(news);
+    return this.run("announce", [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId), K.securitiesKey(gameId), newsKey(gameId)],
+      [n.headline, atMs, ...n.shifts.flatMap((s) => [s.securityId, s.bps])]);
+  }
+
+  /**
+   * Sends a private signal to the listed players (event `signal`, also kept in the game's signal list).
+   * A malformed item throws a ZodError. Errors: UNKNOWN_GAME, MARKET_CLOSED (ended), UNKNOWN_SECURITY,
+   * UNKNOWN_PLAYER, INVALID_ARGUMENT (a player listed twice).
+   */
+  signal(gameId: string, signal: SignalItem): Promise<Result<SetupResult>> {
+    const s = SignalItem.parse(signal);
+    return this.run("signal",
+      [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId), K.securitiesKey(gameId), K.playersKey(gameId), signalsKey(gameId)],
+      [s.group, s.text, s.securityId ?? "", s.value ?? "", ...s.playerIds]);
+  }
+
+  /** The game's news events in seq order (from the news list; [] for an unknown game). */
+  async newsList(gameId: string): Promise<EventOf<"news">[]> {
+    return (await this.client.lrange(newsKey(gameId), 0, -1)).map((d) => JSON.parse(d) as EventOf<"news">);
+  }
+
+  /** The game's signal events in seq order (from the signal list). */
+  async signalList(gameId: string): Promise<EventOf<"signal">[]> {
+    return (await this.client.lrange(signalsKey(gameId), 0, -1)).map((d) => JSON.parse(d) as EventOf<"signal">);
+  }
 }
+
+/** The game's headlines, one news event JSON per entry (written by lua/announce.lua). */
+export const newsKey = (g: string) => `game:{${g}}:news`;
+/** The game's private signals, one signal event JSON per entry (written by lua/signal.lua). */
+export const signalsKey = (g: string) => `game:{${g}}:signals`;
 
 /** Validates a place request's shape (zod); the engine re-checks every rule. */
 export const parsePlace = (input: unknown) => PlaceOrder.parse(input);

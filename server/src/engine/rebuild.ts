@@ -16,8 +16,8 @@
  * other games: every key carries the game's hash tag).
  *
  * How each logged command is re-executed:
- * - game_created, security_added, player_added, phase_changed, admin_action: createGame, addSecurity,
- *   addPlayer, setPhase, logAdmin;
+ * - game_created, security_added, player_added, phase_changed, admin_action, news, signal: createGame,
+ *   addSecurity, addPlayer, setPhase, logAdmin, announce, signal;
  * - order_accepted: place, with the same player, security, side, type, tif, postOnly, qty and
  *   clientOrderId (the limit price for a limit order; a market order's logged price is its protection
  *   bound, which the engine derives again);
@@ -104,6 +104,15 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
         break;
       case "admin_action":
         consume("logAdmin", await engine.logAdmin(gameId, ev.action, ev.actor, ev.detail));
+        break;
+      case "news":
+        consume("announce", await engine.announce(gameId, { headline: ev.headline, shifts: ev.shifts }, ev.atMs ?? 0));
+        break;
+      case "signal":
+        consume("signal", await engine.signal(gameId, {
+          group: ev.group, playerIds: ev.playerIds, text: ev.text,
+          ...(ev.securityId !== undefined ? { securityId: ev.securityId } : {}), ...(ev.value !== undefined ? { value: ev.value } : {}),
+        }));
         break;
       case "order_accepted":
         consume("place", await engine.place(gameId, ev.playerId, {

@@ -25,6 +25,8 @@ export const COMMANDS = {
   inventory: 2,
   game_info: 4,
   log_admin: 3,
+  announce: 5,
+  signal: 6,
 } as const;
 export type CommandName = keyof typeof COMMANDS;
 

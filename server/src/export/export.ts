@@ -28,7 +28,7 @@ import { ApiError } from "../game/errors.ts";
 import type { GameService, GameSettings } from "../game/service.ts";
 import { PlayerLedger } from "../game/ledger.ts";
 import { getScenario } from "../market/scenarios.ts";
-import { referencesAt } from "./marks.ts";
+import { referencesAt, type ReferenceSettings } from "./marks.ts";
 import { markRuleOf, marksFor, type ScoringMark } from "./scoring.ts";
 
 export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
@@ -37,7 +37,7 @@ export const EXPORT_FORMAT = "marketroom-round-export/1";
 
 export interface ExportOptions {
   /** The game service (settings, schedule, players and bot specs kept in Valkey). */
-  service: Pick<GameService, "record" | "store">;
+  service: Pick<GameService, "record" | "store" | "drivers">;
   /** Digits of the cash minor unit (2 = cents) for the display columns. */
   cashDigits?: number;
   /** Clock for `exportedAt` (tests). */
@@ -61,7 +61,8 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const digits = opts.cashDigits ?? 2;
   const money = (minor: number) => formatScaled(BigInt(minor), digits);
   const rec = await opts.service.record(gameId);
-  const settings: GameSettings = rec.settings;
+  // The log's news shift the reference path (export/marks.ts referencesAt).
+  const settings: GameSettings & ReferenceSettings = await opts.service.drivers.withNews(gameId, rec.settings);
   const game = await db.selectFrom("games").selectAll().where("id", "=", gameId).executeTakeFirst();
   const board = await db.selectFrom("leaderboard").selectAll().where("game_id", "=", gameId).orderBy("rank").execute();
   if (!game || !rec.endedAt || !board.length) throw new ApiError("INVALID_PHASE_TRANSITION", `the round of ${gameId} has not ended with its results written`);
@@ -190,6 +191,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     for (let t = 0; t <= rec.elapsedMs; t += sc.stepMs) times.add(t);
     for (const n of sc.news) if (n.atMs <= rec.elapsedMs) times.add(n.atMs);
   }
+  for (const n of settings.news ?? []) if (n.atMs <= rec.elapsedMs) times.add(n.atMs);
   const refRows: unknown[][] = [];
   for (const t of [...times].sort((a, b) => a - b)) {
     const at = referencesAt(settings, t);

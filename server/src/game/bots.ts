@@ -2,13 +2,22 @@
  * Bots of running games, on the market module's BotRunner (server/src/market/bots.ts). One runner per
  * bot, so bots can be added and removed one at a time. A bot's context reads the engine (top of book,
  * inventory, open orders) and sends its commands through the GameHub, like a player's, so rooms see its
- * events. Its clock is the round's running time (pauses stop it), mapped onto the game's scenario.
+ * events. Its clock is the round's running time (pauses stop it), mapped onto the game's scenario, and
+ * its reference is the scenario's shifted by the game's news (export/marks.ts applyNewsShifts: the same
+ * reference the room shows and the round is marked with).
+ *
+ * A bot may also play a human player's seat (bot takeover, game/drivers.ts): `start` with a spec whose
+ * playerId is the player's, `remove` to hand the seat back.
  */
 import type { OpenOrder } from "@marketroom/shared";
 import { BotRunner, engineBotContext, type Bot, type BotContext, type BotKind, type BotSpec as MarketBotSpec } from "../market/bots.ts";
 import type { Scenario } from "../market/scenarios.ts";
 import type { Logger } from "../config.ts";
 import type { GameHub } from "./hub.ts";
+import { applyNewsShifts, newsShiftsOf, type NewsShifts } from "../export/marks.ts";
+
+/** How long the game's news list read by bots is reused, ms (bots step every 250 ms or more). */
+const NEWS_TTL_MS = 250;
 
 export const BOT_KINDS: readonly BotKind[] = ["market_maker", "noise", "momentum"];
 
@@ -19,6 +28,7 @@ interface Running { runner: BotRunner; spec: MarketBotSpec; bot: Bot }
 
 export class BotManager {
   private readonly games = new Map<string, Map<string, Running>>();
+  private readonly newsCache = new Map<string, { at: number; news: NewsShifts[]; loading?: Promise<void> }>();
 
   constructor(private readonly hub: GameHub, private readonly log: Logger, private readonly seed = 1) {}
 
@@ -59,6 +69,12 @@ export class BotManager {
   /** Forgets the game's bots (after stop). */
   forget(gameId: string): void {
     this.games.delete(gameId);
+    this.newsCache.delete(gameId);
+  }
+
+  /** True when a bot runs (or is stopped but known) on this seat in this process. */
+  has(gameId: string, playerId: string): boolean {
+    return this.games.get(gameId)?.has(playerId) ?? false;
   }
 
   /** Stats of a bot run here, or undefined. */
@@ -81,15 +97,33 @@ export class BotManager {
     return m;
   }
 
-  /** engineBotContext for reads, with commands through the hub and the round's running time as clock. */
+  /**
+   * engineBotContext for reads, with commands through the hub, the round's running time as clock and
+   * the scenario's reference shifted by the game's news (re-read at most every NEWS_TTL_MS).
+   */
   private context(gameId: string, playerId: string, scenario: Scenario, elapsedMs: () => number): BotContext {
     const base = engineBotContext(this.hub.engine, gameId, playerId, scenario, 0, elapsedMs);
     return {
       ...base,
+      reference: (sid) => applyNewsShifts(base.reference(sid), sid, this.newsCache.get(gameId)?.news, base.now()),
+      refresh: async () => { await Promise.all([base.refresh(), this.loadNews(gameId)]); },
       place: (order) => this.hub.place(gameId, playerId, order),
       cancel: (sid, orderId) => this.hub.cancel(gameId, playerId, sid, orderId),
       cancelAll: (sid) => this.hub.cancelAll(gameId, playerId, sid),
     };
+  }
+
+  /** Refreshes the game's news shifts for its bots; one read per NEWS_TTL_MS however many bots step. */
+  private loadNews(gameId: string): Promise<void> {
+    let c = this.newsCache.get(gameId);
+    if (!c) { c = { at: 0, news: [] }; this.newsCache.set(gameId, c); }
+    if (c.loading) return c.loading;
+    if (Date.now() - c.at < NEWS_TTL_MS) return Promise.resolve();
+    const entry = c;
+    entry.loading = this.hub.engine.newsList(gameId)
+      .then((list) => { entry.news = newsShiftsOf(list); entry.at = Date.now(); })
+      .finally(() => { entry.loading = undefined; });
+    return entry.loading;
   }
 }
 

@@ -21,8 +21,8 @@
 import { performance } from "node:perf_hooks";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type {
-  AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, PlaceOrder, PlaceResult,
-  PlayerSetup, Rejection, SecurityConfig, SetupResult,
+  AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
+  PlayerSetup, Rejection, SecurityConfig, SetupResult, SignalItem,
 } from "@marketroom/shared";
 import type { CancelAllReason, Engine, Result } from "../engine/engine.ts";
 import type { Logger } from "../config.ts";
@@ -262,5 +262,20 @@ export class GameHub {
   /** A subscriber's bug must not fail the command that already happened. */
   private guard(fn: () => void): void {
     try { fn(); } catch (err) { this.log.error({ err }, "game listener failed"); }
+  }
+
+  /** Announces a headline at round running time `atMs` (see Engine.announce). */
+  announce(gameId: string, news: NewsItem, atMs: number): Promise<Result<SetupResult>> {
+    return this.run(gameId, "announce", () => this.engine.announce(gameId, news, atMs));
+  }
+
+  /** Sends a private signal to its listed players (see Engine.signal). */
+  signal(gameId: string, signal: SignalItem): Promise<Result<SetupResult>> {
+    return this.run(gameId, "signal", () => this.engine.signal(gameId, signal));
+  }
+
+  /** Records an action in the game's log with its actor ('admin', 'system' or a player id); see Engine.logAdmin. */
+  logAction(gameId: string, action: string, actor: string, detail: string): Promise<Result<SetupResult>> {
+    return this.run(gameId, "log_admin", () => this.engine.logAdmin(gameId, action, actor, detail));
   }
 }

@@ -18,13 +18,14 @@
  * pnl = realizedPnl + unrealizedPnl - fees.
  */
 import {
-  OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type EventOf, type FillEvent, type GameInfo, type Inventory,
+  NEWS_KEPT, OWN_FILLS_KEPT, SIGNALS_KEPT, TRADES_KEPT, type EngineEvent, type EventOf, type FillEvent, type GameInfo, type Inventory,
   type LeaderboardRow, type OpenOrder, type SecurityInfo,
 } from "@marketroom/shared";
 import { PlayerLedger } from "./ledger.ts";
 
 /** How securities are marked for valuation (GameRules.markPrice). */
 export type MarkRule = "last_trade" | "reference";
+import { shiftReference } from "../export/marks.ts";
 
 export interface LevelAgg { amount: number; orders: number }
 export interface TradeRec { seq: number; price: number; qty: number; aggressor: "buy" | "sell"; ts: number }
@@ -69,6 +70,25 @@ export interface PlayerModel {
   startHoldings: Map<number, number>;
   /** FIFO lots, realized P&L, fees and fill count over every fill of the game. */
   ledger: PlayerLedger;
+  /** Last SIGNALS_KEPT private signals sent to the player, oldest first (market drivers). */
+  signals?: SignalRec[];
+  /** The player's signal group ("" or undefined = none). */
+  group?: string;
+  /** Kind of the bot playing the seat while taken over ("" or undefined = the player). */
+  takeover?: string;
+}
+
+/** A headline (news event): shifts in bps from round running time atMs on. */
+export interface NewsRec { seq: number; ts: number; atMs: number; headline: string; shifts: { securityId: number; bps: number }[] }
+/** A private signal as one recipient sees it. */
+export interface SignalRec { seq: number; ts: number; group: string; text: string; securityId: number; value: number }
+
+/** Market-driver state at a snapshot's seq: news and signals of the log, groups and seats taken over. */
+export interface DriverSnapshot {
+  news: EventOf<"news">[];
+  signals: EventOf<"signal">[];
+  groups: Map<string, string>;
+  takeovers: Map<string, string>;
 }
 
 /** What a player started with and whether it is a bot (kept by the game service). */
@@ -97,6 +117,8 @@ export interface GameSnapshot {
   inventories: Inventory[];
   orders: (OpenOrder & { playerId: string })[];
   history: FillHistory;
+  /** News, signals, groups and takeovers (market drivers), when the service has them. */
+  drivers?: DriverSnapshot;
 }
 
 /** What changed since the last `dirty.clear()`. */
@@ -126,6 +148,8 @@ export class GameModel {
   readonly players = new Map<string, PlayerModel>();
   /** Every open order of the game. */
   readonly orders = new Map<string, OrderModel>();
+  /** Last NEWS_KEPT headlines, oldest first. */
+  readonly news: NewsRec[] = [];
   readonly dirty = new Dirty();
   /** Set when an event does not fit the state (the room then rebuilds from a snapshot). */
   broken: string | null = null;
@@ -146,6 +170,7 @@ export class GameModel {
     for (const p of snap.info.players) m.addHydratedPlayer(p.playerId, p.name, invs.get(p.playerId), snap.meta.get(p.playerId), snap.history);
     for (const f of snap.history.all) if (f.seq <= snap.seq) m.ledgerFill(f);
     for (const o of snap.orders) m.restore(o);
+    if (snap.drivers) m.restoreDrivers(snap.drivers);
     m.dirty.all = true;
     return m;
   }
@@ -164,6 +189,9 @@ export class GameModel {
       case "fill": this.fill(e); break;
       case "order_cancelled": this.cancelled(e); break;
       case "order_amended": this.amended(e); break;
+      case "news": this.onNews(e, true); break;
+      case "signal": this.onSignal(e); break;
+      case "admin_action": this.onAdminAction(e); break;
     }
   }
 
@@ -461,6 +489,49 @@ export class GameModel {
 
   private fail(why: string): void {
     this.broken ??= why;
+  }
+
+  // ---- market drivers: news, signals, groups, takeovers (docs/market.md) ----
+
+  /** News, signals, groups and takeovers of a snapshot (reference prices come with the snapshot). */
+  private restoreDrivers(d: DriverSnapshot): void {
+    for (const n of d.news) this.onNews(n, false);
+    for (const sg of d.signals) this.onSignal(sg);
+    for (const [pid, group] of d.groups) { const p = this.players.get(pid); if (p) p.group = group; }
+    for (const [pid, kind] of d.takeovers) { const p = this.players.get(pid); if (p) p.takeover = kind; }
+  }
+
+  /** A headline: kept for the room; `shift` moves each shifted security's reference now (shiftReference). */
+  private onNews(e: EventOf<"news">, shift: boolean): void {
+    pushCapped(this.news, { seq: e.seq, ts: e.ts, atMs: e.atMs ?? 0, headline: e.headline, shifts: e.shifts.map((x) => ({ ...x })) }, NEWS_KEPT);
+    if (!shift) return;
+    for (const sh of e.shifts) {
+      const s = this.securities.get(sh.securityId);
+      if (s) this.setRefPrice(sh.securityId, shiftReference(s.refPrice, sh.bps));
+    }
+  }
+
+  /** A private signal: kept by each recipient only. */
+  private onSignal(e: EventOf<"signal">): void {
+    const rec: SignalRec = { seq: e.seq, ts: e.ts, group: e.group, text: e.text, securityId: e.securityId ?? 0, value: e.value ?? 0 };
+    for (const pid of e.playerIds) {
+      const p = this.players.get(pid);
+      if (!p) continue;
+      pushCapped(p.signals ??= [], { ...rec }, SIGNALS_KEPT);
+      this.dirty.players.add(pid);
+    }
+  }
+
+  /** Admin actions that change what the room shows: group_set, seat_taken_over, seat_returned ("<playerId> <value>"). */
+  private onAdminAction(e: EventOf<"admin_action">): void {
+    const [pid = "", value = ""] = e.detail.split(" ");
+    const p = this.players.get(pid);
+    if (!p) return;
+    if (e.action === "group_set") p.group = value;
+    else if (e.action === "seat_taken_over") p.takeover = value || "bot";
+    else if (e.action === "seat_returned") p.takeover = "";
+    else return;
+    this.dirty.players.add(pid);
   }
 }
 

@@ -27,6 +27,7 @@ import { registerGame } from "../persistence/games-registry.ts";
 import { createScenario, getScenario, type Scenario } from "../market/scenarios.ts";
 import { BOT_KINDS, BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
+import { MarketDrivers } from "./drivers.ts";
 import { loadFillHistory } from "./history.ts";
 import { referencesAt } from "../export/marks.ts";
 import { markRuleOf, scoreAtEnd } from "../export/scoring.ts";
@@ -106,6 +107,8 @@ export class GameService {
   readonly store: GameStore;
   readonly bots: BotManager;
   readonly sessions: SessionService;
+  /** News, private signals, groups and bot takeover (game/drivers.ts). */
+  readonly drivers: MarketDrivers;
   private signer!: TokenSigner;
   private adminToken!: string;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -123,6 +126,7 @@ export class GameService {
     this.bots = new BotManager(deps.hub, deps.log, deps.botSeed ?? 1);
     this.sessions = new SessionService(this);
     deps.hub.setRateLimitSource(async (gameId) => (await this.store.get<GameSettings>(gameId))?.settings.rules.orderRateLimit ?? null);
+    this.drivers = new MarketDrivers({ hub: deps.hub, valkey: deps.valkey, store: this.store, bots: this.bots, log: deps.log });
   }
 
   /** Loads or creates the token secret and the admin token. Call once before use. */
@@ -166,6 +170,7 @@ export class GameService {
     for (const s of securities) unwrap(await hub.addSecurity(gameId, stripRef(s)));
     await registerGame(this.deps.valkey, gameId);
     await this.store.create(gameId, settings, initialSchedule(body));
+    await this.drivers.setup(gameId, body);
     for (const b of body.bots) await this.addBots(gameId, b);
     if (body.schedule?.startAt) this.armStart(gameId, body.schedule.startAt);
     this.deps.log.info({ gameId, name: body.name }, "game created");
@@ -293,6 +298,7 @@ export class GameService {
     this.disarm(gameId);
     await this.bots.stop(gameId);
     this.bots.forget(gameId);
+    this.drivers.ended(gameId);
     const cancelled = await this.cancelEverything(gameId);
     const now = Date.now();
     const elapsedEnd = rec.endedAt ? rec.elapsedMs : elapsedOf(rec, now);
@@ -300,8 +306,8 @@ export class GameService {
     await this.publishClock(gameId);
     const snap = await this.snapshot(gameId);
     const model = GameModel.fromSnapshot(gameId, snap);
-    // Marks by the round's rule at the closing references (export/scoring.ts, docs/export.md); the room shows the same.
-    scoreAtEnd(model, rec.settings, elapsedEnd);
+    // Marks by the round's rule at the closing references, news shifts included (export/scoring.ts, docs/export.md); the room shows the same.
+    scoreAtEnd(model, await this.drivers.withNews(gameId, rec.settings), elapsedEnd);
     this.models.get(gameId)?.setMarkRule(markRuleOf(rec.settings.rules));
     const leaderboard = model.leaderboard();
     const resultsWritten = await this.writeResults(gameId, model, snap.seq, leaderboard);
@@ -368,6 +374,7 @@ export class GameService {
   async shutdown(): Promise<void> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.drivers.shutdown();
     await this.bots.shutdown();
     await Promise.allSettled([...this.ending.values()]);
   }
@@ -383,6 +390,7 @@ export class GameService {
     const { cash, holdings } = rec.settings.endowment;
     await this.store.putPlayer(gameId, playerId, { name, bot: false, startCash: cash, startHoldings: holdings });
     unwrap(await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings }));
+    await this.drivers.joined(gameId, playerId);
     const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
     return { gameId, playerId, name, token: this.signer.sign(gameId, playerId), phase: info.game.phase };
   }
@@ -400,6 +408,7 @@ export class GameService {
     await this.store.putPlayer(gameId, playerId, { name, bot: false, startCash: cash, startHoldings: holdings });
     const r = await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings });
     if (!r.ok && r.code !== "PLAYER_EXISTS") throw ApiError.from(r);
+    if (r.ok) await this.drivers.joined(gameId, playerId); // signal group, as for a player who joins by code
   }
 
   /** The leaderboard of a round: as written at its end when this process ended it, else as now. */
@@ -484,7 +493,8 @@ export class GameService {
     const stored = await this.store.players(gameId);
     const meta = new Map<string, PlayerMeta>([...stored].map(([id, p]) => [id, { name: p.name, bot: p.bot, startCash: p.startCash, startHoldings: p.startHoldings }]));
     const refPrices = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
-    return { seq: reads.info.seq, info: reads.info, refPrices, meta, inventories: reads.inventories, orders: reads.orders, history };
+    const drivers = await this.drivers.snapshotPart(gameId, reads.info.seq);
+    return { seq: reads.info.seq, info: reads.info, refPrices, meta, inventories: reads.inventories, orders: reads.orders, history, drivers };
   }
 
   private async readEngine(gameId: string): Promise<Pick<GameSnapshot, "info" | "inventories" | "orders">> {
@@ -524,7 +534,7 @@ export class GameService {
    */
   async references(gameId: string): Promise<Map<number, number>> {
     const rec = await this.store.get<GameSettings>(gameId);
-    return rec ? referencesAt(rec.settings, elapsedOf(rec, Date.now())) : new Map();
+    return rec ? referencesAt(await this.drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now())) : new Map();
   }
 
   /** Running time of the round so far, ms (0 before start). */
@@ -550,6 +560,7 @@ export class GameService {
     const stored = await this.store.players(gameId);
     const specs = [...stored.values()].filter((p) => p.bot && p.botSpec).map((p) => p.botSpec as MarketBotSpec);
     if (specs.length) this.startBots(gameId, rec, specs);
+    await this.drivers.running(gameId, rec);
     await this.publishClock(gameId);
   }
 

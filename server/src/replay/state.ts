@@ -91,11 +91,15 @@ export interface ReplayState {
    * clientOrderId and postOnly). Emptied as orders rest or end.
    */
   pending: Map<string, { qty: number; clientOrderId?: string; postOnly: boolean }>;
+  /** Headlines so far (news events), in seq order; they change no book or inventory. */
+  news: { seq: number; ts: number; atMs: number; headline: string; shifts: { securityId: number; bps: number }[] }[];
+  /** Private signals so far (signal events), in seq order, with their recipients. */
+  signals: { seq: number; ts: number; group: string; playerIds: string[]; text: string; securityId?: number; value?: number }[];
 }
 
 /** An empty state (before seq 1). */
 export function emptyState(): ReplayState {
-  return { seq: 0, ts: 0, game: null, phase: "lobby", securities: new Map(), players: new Map(), pending: new Map() };
+  return { seq: 0, ts: 0, game: null, phase: "lobby", securities: new Map(), players: new Map(), pending: new Map(), news: [], signals: [] };
 }
 
 /** A deep, independent copy of `s` (periodic snapshots are kept as such copies). */
@@ -114,7 +118,7 @@ export function cloneState(s: ReplayState): ReplayState {
   }
   const pending = new Map<string, { qty: number; clientOrderId?: string; postOnly: boolean }>();
   for (const [k, v] of s.pending) pending.set(k, { ...v });
-  return { seq: s.seq, ts: s.ts, game: s.game ? { ...s.game } : null, phase: s.phase, securities, players, pending };
+  return { seq: s.seq, ts: s.ts, game: s.game ? { ...s.game } : null, phase: s.phase, securities, players, pending, news: [...s.news], signals: [...s.signals] };
 }
 
 /** Thrown when the log is not a valid, contiguous engine log (names the seq). */
@@ -248,6 +252,12 @@ export function applyEvent(state: ReplayState, e: EngineEvent): ReplayState {
     }
     case "admin_action":
       break; // a record of what the admin did: it changes no book or inventory
+    case "news": // entries are never mutated, so copies of the state may share them
+      state.news.push({ seq: e.seq, ts: e.ts, atMs: e.atMs ?? 0, headline: e.headline, shifts: e.shifts });
+      break;
+    case "signal":
+      state.signals.push({ seq: e.seq, ts: e.ts, group: e.group, playerIds: e.playerIds, text: e.text, securityId: e.securityId, value: e.value });
+      break;
     default:
       throw new ReplayError((e as { seq: number }).seq, `unknown event type ${(e as { type: string }).type}`);
   }

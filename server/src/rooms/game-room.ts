@@ -135,6 +135,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     }
     client.userData = { counted: false };
     this.connected(client, true);
+    if (auth.role === "player") this.drivers("playerBack", auth.playerId!);
   }
 
   override async onDrop(client: GameClient, code?: number): Promise<void> {
@@ -151,9 +152,18 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.connected(client, true);
   }
 
-  override onLeave(client: GameClient): void {
+  override onLeave(client: GameClient, code?: number): void {
     this.connected(client, false);
     client.view?.dispose?.();
+    const pid = client.auth?.playerId;
+    // Gone for good (grace over, or left): a bot may take the seat (game/drivers.ts).
+    if (pid && !this.sessions.get(pid) && code !== CloseCode.SERVER_SHUTDOWN) this.drivers("playerLeft", pid);
+  }
+
+  /** Bot takeover hooks; failures are logged, never thrown into Colyseus. */
+  private drivers(hook: "playerLeft" | "playerBack", playerId: string): void {
+    this.ctx.service.drivers[hook](this.gameId, playerId)
+      .catch((err) => this.ctx.log.warn({ err, gameId: this.gameId, playerId, hook }, "bot takeover hook failed"));
   }
 
   override onDispose(): void {
@@ -352,6 +362,7 @@ function addPrivate(view: StateView, ps: PlayerState): void {
   view.subscribe(ps.positions);
   view.subscribe(ps.orders);
   view.subscribe(ps.fills);
+  view.subscribe(ps.signals);
 }
 
 function refOf(body: unknown): string | undefined {

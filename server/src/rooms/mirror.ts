@@ -6,7 +6,7 @@
  * `syncValuation`, which the room throttles.
  */
 import {
-  BOOK_DEPTH, FillState, GameState, LeaderEntry, Level, OrderState, PlayerState, PositionState, SecurityState, Trade,
+  BOOK_DEPTH, FillState, GameState, NewsShift, NewsState, SignalState, LeaderEntry, Level, OrderState, PlayerState, PositionState, SecurityState, Trade,
   type LeaderboardRow,
 } from "@marketroom/shared";
 import type { ArraySchema, MapSchema } from "@colyseus/schema";
@@ -39,6 +39,7 @@ export class StateMirror {
       if (created) added.push(created);
     }
     if (d.all) this.dropMissing();
+    this.syncNews(d.all);
     if (d.valuation || d.all) this.valuationPending = true;
     d.clear();
     return added;
@@ -110,7 +111,34 @@ export class StateMirror {
     const after = ps.fills.length ? ps.fills[ps.fills.length - 1]!.seq : 0;
     for (const f of p.fills) if (f.seq > after) ps.fills.push(new FillState().assign(f));
     while (ps.fills.length > p.fills.length) ps.fills.shift();
+    this.syncDriverFields(ps, p, full);
     return created ? ps : null;
+  }
+
+  /** Headlines: appended by seq, oldest dropped past the model's NEWS_KEPT (at most NEWS_KEPT checks). */
+  private syncNews(full: boolean): void {
+    const list = this.state.news;
+    const news = this.model.news;
+    if (full) list.clear();
+    const after = list.length ? list[list.length - 1]!.seq : 0;
+    for (const n of news) {
+      if (n.seq <= after) continue;
+      const st = new NewsState().assign({ seq: n.seq, ts: n.ts, atMs: n.atMs, headline: n.headline });
+      for (const sh of n.shifts) st.shifts.push(new NewsShift().assign(sh));
+      list.push(st);
+    }
+    while (list.length > news.length) list.shift();
+  }
+
+  /** A player's group, takeover flag and private signals (appended by seq). */
+  private syncDriverFields(ps: PlayerState, p: PlayerModel, full: boolean): void {
+    if (ps.group !== (p.group ?? "")) ps.group = p.group ?? "";
+    if (ps.takeover !== (p.takeover ?? "")) ps.takeover = p.takeover ?? "";
+    const signals = p.signals ?? [];
+    if (full) ps.signals.clear();
+    const after = ps.signals.length ? ps.signals[ps.signals.length - 1]!.seq : 0;
+    for (const sg of signals) if (sg.seq > after) ps.signals.push(new SignalState().assign(sg));
+    while (ps.signals.length > signals.length) ps.signals.shift();
   }
 
   private dropMissing(): void {
