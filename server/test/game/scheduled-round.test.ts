@@ -101,9 +101,13 @@ describe("scheduled round with bots", function () {
       ],
     });
     const human = await join(h, g.joinCode, "human");
+    const buyer = await join(h, g.joinCode, "buyer");
     const started = await api(h, "POST", `/api/games/${g.gameId}/start`);
     expect(started.status).to.equal(200);
     const t0 = Date.now();
+    // A resting bid the human's sells can always reach, so the human goes short however the bots trade.
+    const bid = await h.app.hub.place(g.gameId, buyer.playerId, { securityId: 1, side: "buy", price: 86, qty: 60 });
+    expect(bid.ok).to.equal(true);
     // The human trades too, as taker: buys, sells through its holdings into a short, buys part of it back.
     const ioc = async (afterMs: number, side: "buy" | "sell", price: number, qty: number) => {
       await new Promise((r) => setTimeout(r, afterMs));
@@ -124,7 +128,7 @@ describe("scheduled round with bots", function () {
     expect(detail.body.phase).to.equal("ended");
 
     const expected = await recompute(h, g.gameId);
-    expect(expected.size).to.equal(5);
+    expect(expected.size).to.equal(6);
     const fills = [...expected.values()].reduce((n, p) => n + p.trades, 0) / 2;
     expect(fills, "fills in the round").to.be.greaterThan(10);
     expect([...expected.values()].filter((p) => p.trades > 0).length).to.be.at.least(3);
