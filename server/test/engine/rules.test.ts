@@ -62,8 +62,8 @@ describe("engine rules", function () {
       });
       const info = ok(await engine.gameInfo(g));
       expect(info.securities).to.deep.equal([
-        { securityId: 1, symbol: "S1", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0 },
-        { securityId: 3, symbol: "ACME", tickSize: "0.05", lotSize: 100, scale: 500, bandLow: 10, bandHigh: 900, shortLimit: 40, positionLimit: 60, maxOrderQty: 25 },
+        { securityId: 1, symbol: "S1", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0, takerFee: 0, makerRebate: 0, limitWeight: 1 },
+        { securityId: 3, symbol: "ACME", tickSize: "0.05", lotSize: 100, scale: 500, bandLow: 10, bandHigh: 900, shortLimit: 40, positionLimit: 60, maxOrderQty: 25, takerFee: 0, makerRebate: 0, limitWeight: 1 },
       ]);
     });
 
@@ -131,13 +131,15 @@ describe("engine rules", function () {
         [`game:{${g}}:player:b:security:1:orders`, "zset"],
       ];
       for (const [k, t] of expected) expect(type(k), k).to.equal(t);
-      // Nothing else, apart from three keys the engine adds to the page's list (security and player
-      // registries, and the idempotency index): same tag, same slot.
-      const extras = [`game:{${g}}:securities`, `game:{${g}}:players`, `game:{${g}}:player:a:client_orders`, `game:{${g}}:player:c:inventory`];
+      // Nothing else, apart from keys the engine adds to the page's list (security and player
+      // registries, the limit weights of the gross/net limits, and the idempotency index): same tag, same slot.
+      const extras = [`game:{${g}}:securities`, `game:{${g}}:players`, `game:{${g}}:limit_weights`, `game:{${g}}:player:a:client_orders`, `game:{${g}}:player:c:inventory`];
       expect(keys.sort()).to.deep.equal([...expected.map(([k]) => k), ...extras].sort());
       // the TS key builders agree with what the scripts wrote
       expect(K.orderKey(g, 1, 1)).to.equal(`game:{${g}}:security:1:orderbook:000000000001`);
       expect(K.bidsKey(g, 1)).to.equal(`game:{${g}}:security:1:orderbook:bids`);
+      expect(K.limitWeightsKey(g)).to.equal(`game:{${g}}:limit_weights`);
+      expect(type(K.limitWeightsKey(g))).to.equal("hash");
     });
 
     it("stores the book as the architecture says: bids scored -price, asks scored price, net qty per price, order hash fields", async () => {
