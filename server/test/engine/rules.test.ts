@@ -388,7 +388,7 @@ describe("engine rules", function () {
       ok(await sell(g, "c", 101, 5));
       const r = ok(await buy(g, "a", 101, 7));             // 5 @ 100 from b, 2 @ 101 from c
       expect(r.fills.map((f) => [f.price, f.qty, f.takerFee, f.makerRebate])).to.deep.equal([[100, 5, 35, 15], [101, 2, 14, 6]]);
-      const [a, b, c] = await Promise.all(["a", "b", "c"].map((p) => inventoryOf(engine, g, p)));
+      const [a, b, c] = await Promise.all([inventoryOf(engine, g, "a"), inventoryOf(engine, g, "b"), inventoryOf(engine, g, "c")]);
       expect(a.cash).to.equal(1_000_000 - (5 * 100 + 2 * 101) * 10 - 7 * 7);
       expect(b.cash).to.equal(1_000_000 + 5 * 100 * 10 + 3 * 5);
       expect(c.cash).to.equal(1_000_000 + 2 * 101 * 10 + 3 * 2);
