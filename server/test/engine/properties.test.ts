@@ -26,7 +26,8 @@
  *   order (STP cancel_incoming), or after maxMatches orders; FOK fills completely; post-only never
  *   trades; IOC and market orders never rest; the order summary agrees with the events.
  *
- * At the end of each run the event log is replayed with rebuildFromEvents into a new game id in another
+ * At the end of each run the event log is reduced by the replay reducer (server/src/replay/state.ts),
+ * whose inventories must equal the engine's, and it is replayed with rebuildFromEvents into a new game id in another
  * logical database of the same server (PROP_REBUILD_DB, default 1; beside the original when the server
  * has one database), where none of the original's keys exist. It must reproduce every event (checked by
  * rebuildFromEvents), the full-depth books, every player's open orders, every inventory and the game info.
@@ -45,6 +46,7 @@ import {
 import { Redis } from "iovalkey";
 import { Engine, type Result } from "../../src/engine/engine.ts";
 import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
+import { applyEvent, emptyState, inventoriesView } from "../../src/replay/state.ts";
 import { closeEngine, connectEngine, newGameId, ok, setupGame } from "./helpers.ts";
 
 const RUNS = Number(process.env.PROP_RUNS ?? 100);
@@ -729,6 +731,14 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
   // replaying the log into an empty game rebuilds the same books, orders and inventories
   const log = await engine.events(g, 1);
   expect(log.length).to.equal(before.seq);
+  // and the replay reducer (no Valkey) gives the same inventories, fees and rebates included
+  const reduced = emptyState();
+  for (const e of log) applyEvent(reduced, e);
+  const norm = (inv: { playerId: string; cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number; openBuy: number }[] }) => ({
+    playerId: inv.playerId, cash: inv.cash, cashLocked: inv.cashLocked,
+    positions: inv.positions.filter((x) => x.qty || x.locked || x.openBuy).map(({ securityId, qty, locked, openBuy }) => ({ securityId, qty, locked, openBuy })),
+  });
+  expect(inventoriesView(reduced).map(norm), "replay reducer inventories").to.deep.equal(pids.map((p) => norm(before.inv.get(p)!)));
   const g2 = newGameId("rebuilt");
   try {
     await rebuildFromEvents(target, g2, log);
