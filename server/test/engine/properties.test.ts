@@ -822,6 +822,22 @@ describe("engine properties (fast-check, random command sequences)", function ()
       expect((await engine.events(g2, 1)).map(({ ts: _ts, ...e }) => e)).to.deep.equal(log.map(({ ts: _ts, ...e }) => e));
     });
 
+    it("rebuilds a log written before fees and limits (events without their fields mean no fee, no limit, weight 1)", async () => {
+      const { log } = await tradedGame();
+      const strip = new Set(["takerFee", "makerRebate", "limitWeight", "grossLimit", "netLimit"]);
+      const old = log.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !strip.has(k)))) as EngineEvent[];
+      expect(old.some((e) => e.type === "fill")).to.equal(true);
+      const g2 = newGameId("rebuilt");
+      games.push(g2);
+      await rebuildFromEvents(engine, g2, old);
+      // but a fee that differs from the log is caught
+      const feeSeq = log.find((e) => e.type === "fill")!.seq;
+      const altered = log.map((e) => (e.seq === feeSeq ? { ...e, takerFee: 1 } : e)) as EngineEvent[];
+      await rebuildFromEvents(engine, newGameId("rebuilt"), altered).then(
+        () => expect.fail("an altered fee was accepted"),
+        (err: Error) => expect(err.message).to.match(new RegExp(`^rebuild: seq ${feeSeq} differs`)));
+    });
+
     it("throws, naming the seq, when an event was altered, is missing, or the game exists", async () => {
       const { g, log } = await tradedGame();
       const i = log.findIndex((e) => e.type === "fill");
