@@ -1,7 +1,8 @@
 -- create_game: a new game in the lobby phase.
 -- KEYS: game, seq, events
 -- ARGV: name, stp (cancel_incoming|cancel_resting), max_matches (1..100000), allow_short (0|1),
---       protection_bps (market order protection, basis points of the best opposite price, 1..10000)
+--       protection_bps (market order protection, basis points of the best opposite price, 1..10000),
+--       gross_limit, net_limit (weighted lots, 0..10^9, 0 = none; optional, default 0; docs/engine.md)
 -- Errors: GAME_EXISTS, INVALID_ARGUMENT.
 --@include lib/json.lua
 --@include lib/util.lua
@@ -27,11 +28,13 @@ return run(function()
   local max_matches = need_int(ARGV[3], 1, 100000, 'INVALID_ARGUMENT', 'maxMatches')
   local allow_short = need_int(ARGV[4], 0, 1, 'INVALID_ARGUMENT', 'allowShort')
   local bps = need_int(ARGV[5], 1, 10000, 'INVALID_ARGUMENT', 'protectionBps')
+  local gross = opt_int(ARGV[6], 0, 0, MAX_QTY, 'INVALID_ARGUMENT', 'grossLimit')
+  local net = opt_int(ARGV[7], 0, 0, MAX_QTY, 'INVALID_ARGUMENT', 'netLimit')
   local ts = now_ms()
   redis.call('HSET', g, 'phase', 'lobby', 'name', name, 'stp', stp, 'max_matches', max_matches,
-    'allow_short', allow_short, 'protection_bps', bps, 'created_at', ts)
+    'allow_short', allow_short, 'protection_bps', bps, 'gross_limit', gross, 'net_limit', net, 'created_at', ts)
   local ctx = { g = g, log = new_log(g, ts), deltas = new_deltas() }
   log_event(ctx.log, { type = 'game_created', name = name, stp = stp, maxMatches = max_matches,
-    allowShort = allow_short == 1, protectionBps = bps })
+    allowShort = allow_short == 1, protectionBps = bps, grossLimit = gross, netLimit = net })
   return finish(ctx, {})
 end)

@@ -14,9 +14,9 @@ local ENCODE = {
       e.side, e.orderType, e.tif, e.postOnly and 'true' or 'false', e.price, e.qty)
   end,
   fill = function(e)
-    return string.format('{"type":"fill","seq":%d,"ts":%d,"securityId":%d,"price":%d,"qty":%d,"aggressor":"%s","makerOrderId":%d,"takerOrderId":%d,"makerPlayerId":"%s","takerPlayerId":"%s","makerRemaining":%d,"takerRemaining":%d}',
+    return string.format('{"type":"fill","seq":%d,"ts":%d,"securityId":%d,"price":%d,"qty":%d,"aggressor":"%s","makerOrderId":%d,"takerOrderId":%d,"makerPlayerId":"%s","takerPlayerId":"%s","makerRemaining":%d,"takerRemaining":%d,"takerFee":%d,"makerRebate":%d}',
       e.seq, e.ts, e.securityId, e.price, e.qty, e.aggressor, e.makerOrderId, e.takerOrderId, e.makerPlayerId,
-      e.takerPlayerId, e.makerRemaining, e.takerRemaining)
+      e.takerPlayerId, e.makerRemaining, e.takerRemaining, e.takerFee, e.makerRebate)
   end,
   order_rested = function(e)
     return string.format('{"type":"order_rested","seq":%d,"ts":%d,"securityId":%d,"orderId":%d,"playerId":"%s","side":"%s","price":%d,"qty":%d}',

@@ -2,11 +2,13 @@
 
 -- Game config and phase. Raises UNKNOWN_GAME.
 local function load_game(g)
-  local v = redis.call('HMGET', g, 'phase', 'stp', 'max_matches', 'allow_short', 'protection_bps')
+  local v = redis.call('HMGET', g, 'phase', 'stp', 'max_matches', 'allow_short', 'protection_bps', 'gross_limit', 'net_limit')
   if not v[1] then reject('UNKNOWN_GAME', 'no such game') end
   return {
     phase = v[1], stp = v[2], max_matches = tonumber(v[3]),
     allow_short = v[4] == '1', protection_bps = tonumber(v[5]),
+    -- weighted lots, 0 = none (absent in games created before the limits existed)
+    gross_limit = tonumber(v[6] or 0), net_limit = tonumber(v[7] or 0),
   }
 end
 
@@ -16,13 +18,15 @@ local function load_security(g, sid_arg)
   if sid == nil then reject('UNKNOWN_SECURITY', 'no such security: ' .. tostring(sid_arg)) end
   sid = fmt(sid)
   local v = redis.call('HMGET', security_key(g, sid), 'scale', 'band_low', 'band_high', 'short_limit',
-    'position_limit', 'max_order_qty')
+    'position_limit', 'max_order_qty', 'taker_fee', 'maker_rebate')
   if not v[1] then reject('UNKNOWN_SECURITY', 'no such security: ' .. sid) end
   local book = book_key(g, sid)
   return {
     id = sid, num = tonumber(sid), scale = tonumber(v[1]), band_low = tonumber(v[2]),
     band_high = tonumber(v[3]), short_limit = tonumber(v[4]), position_limit = tonumber(v[5]),
     max_order_qty = tonumber(v[6]),
+    -- minor units per lot filled (absent in securities added before fees existed)
+    taker_fee = tonumber(v[7] or 0), maker_rebate = tonumber(v[8] or 0),
     book = book, bids = book .. ':bids', asks = book .. ':asks', count = book .. ':order_count',
     prefix = book .. ':',
   }

@@ -10,3 +10,5 @@ local function securities_key(g) return g .. ':securities' end
 local function players_key(g) return g .. ':players' end
 local function seq_key(g) return g .. ':seq' end
 local function events_key(g) return g .. ':events' end
+-- Security id -> limitWeight (the multiplier of its lots in the gross and net position limits).
+local function limit_weights_key(g) return g .. ':limit_weights' end

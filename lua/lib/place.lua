@@ -1,5 +1,6 @@
 -- Placing an order: validation (no writes) then execution (matching, resting, locks, events).
--- Rules: price-time priority; a fill trades at the resting (maker) order's price; market orders are IOC
+-- Rules: price-time priority; a fill trades at the resting (maker) order's price, the taker pays the
+-- security's takerFee and the maker receives its makerRebate per lot filled; market orders are IOC
 -- or FOK with a protection bound; self-trade prevention per game (stp = cancel_incoming | cancel_resting);
 -- one call touches at most game.max_matches resting orders.
 local MATCH_BATCH = 16
@@ -25,6 +26,50 @@ local function fok_fillable(ctx, sec, side, price, qty, pid)
     end
   end
   return false
+end
+
+-- Gross and net position limits (game rules, weighted lots; docs/engine.md "Gross and net limits").
+-- Worst case per security s: long_s = lots + open buy lots (every buy fills), short_s = lots - lots
+-- locked by open sells (every sell fills). gross = sum of w_s x max(|long_s|, |short_s|); net long =
+-- sum of w_s x long_s, net short = sum of w_s x short_s. The new order (less what an amended order
+-- gives back, `credit`) is added to its security; a limit is broken when the measure would end above
+-- the limit AND above its value before the order, so an order that does not add risk is never refused
+-- (an endowment above a limit cannot trap a player). One HGETALL of the inventory and one of the
+-- game's weights (security id -> limitWeight, 1 when absent); only runs when a limit is set.
+local function check_portfolio_limits(ctx, sec, side, qty, credit)
+  local inv = pairs_to_table(redis.call('HGETALL', ctx.inv))
+  local weights = pairs_to_table(redis.call('HGETALL', limit_weights_key(ctx.g)))
+  local dlong, dshort = 0, 0
+  if side == 'buy' then dlong = qty - credit.open_buy else dshort = credit.hold_locked - qty end
+  local sids = { [sec.id] = true }
+  for field in pairs(inv) do
+    local sid = string.match(field, '^(%d+)')
+    if sid ~= '0' then sids[sid] = true end
+  end
+  local g0, g1, l0, l1, s0, s1 = 0, 0, 0, 0, 0, 0
+  for sid in pairs(sids) do
+    local w = tonumber(weights[sid] or 1)
+    local hold = tonumber(inv[sid] or 0)
+    local long = hold + tonumber(inv[sid .. ':open_buy'] or 0)
+    local short = hold - tonumber(inv[sid .. ':locked'] or 0)
+    g0 = g0 + w * math.max(long, -short)   -- = max(|long|, |short|), since long >= short
+    l0 = l0 + w * long
+    s0 = s0 + w * short
+    if sid == sec.id then long = long + dlong; short = short + dshort end
+    g1 = g1 + w * math.max(long, -short)
+    l1 = l1 + w * long
+    s1 = s1 + w * short
+  end
+  local gl, nl = ctx.game.gross_limit, ctx.game.net_limit
+  if gl > 0 and g1 > gl and g1 > g0 then
+    reject('GROSS_POSITION_LIMIT', 'the worst-case gross position would be ' .. fmt(g1) .. ' weighted lots, above the limit of ' .. fmt(gl))
+  end
+  if nl > 0 and l1 > nl and l1 > l0 then
+    reject('NET_POSITION_LIMIT', 'the worst-case net long position would be ' .. fmt(l1) .. ' weighted lots, above the limit of ' .. fmt(nl))
+  end
+  if nl > 0 and s1 < -nl and s1 < s0 then
+    reject('NET_POSITION_LIMIT', 'the worst-case net short position would be ' .. fmt(-s1) .. ' weighted lots, above the limit of ' .. fmt(nl))
+  end
 end
 
 -- Parses and checks an order against the rules and the player's funds, holdings and limits.
@@ -63,10 +108,14 @@ local function validate_place(ctx, sec, pos, spec, credit)
   local notional = price * qty * sec.scale
   if notional > MAX_SAFE then reject('NOTIONAL_TOO_LARGE', 'price x qty x scale exceeds 2^53 - 1') end
 
+  -- An order that may take (all but post-only) pays the taker fee on whatever fills; it must have the
+  -- cash for the fee on its whole qty. Fees are not locked: a resting remainder only ever makes.
+  local fee = spec.post_only and 0 or sec.taker_fee * qty
+  local cash = pos.cash - pos.cash_locked + credit.cash
   local limit = sec.position_limit
   if side == 'buy' then
-    if pos.cash - pos.cash_locked + credit.cash < notional then
-      reject('INSUFFICIENT_FUNDS', 'needs ' .. fmt(notional) .. ' available cash, has ' .. fmt(pos.cash - pos.cash_locked + credit.cash))
+    if cash < notional + fee then
+      reject('INSUFFICIENT_FUNDS', 'needs ' .. fmt(notional + fee) .. ' available cash (taker fee ' .. fmt(fee) .. ' included), has ' .. fmt(cash))
     end
     if limit > 0 and pos.hold + pos.open_buy - credit.open_buy + qty > limit then
       reject('POSITION_LIMIT', 'the position could exceed ' .. fmt(limit) .. ' lots long')
@@ -80,7 +129,11 @@ local function validate_place(ctx, sec, pos, spec, credit)
     if limit > 0 and free - qty < -limit then
       reject('POSITION_LIMIT', 'the position could exceed ' .. fmt(limit) .. ' lots short')
     end
+    if cash < fee then
+      reject('INSUFFICIENT_FUNDS', 'needs ' .. fmt(fee) .. ' available cash for the taker fee, has ' .. fmt(cash))
+    end
   end
+  if ctx.game.gross_limit > 0 or ctx.game.net_limit > 0 then check_portfolio_limits(ctx, sec, side, qty, credit) end
   if tif == 'FOK' and not fok_fillable(ctx, sec, side, price, qty, spec.player_id) then
     reject('FOK_UNFILLABLE', 'the order cannot be filled completely at once')
   end
@@ -106,13 +159,16 @@ local function fill(ctx, sec, o, m)
   add_delta(d, seller, '0', notional)
   add_delta(d, seller, sec.id, -q)
   add_order_lock(d, maker_inv, sec, m.side, m.price, q, -1) -- the maker's lock was at this very price
+  local fee, rebate = sec.taker_fee * q, sec.maker_rebate * q -- totals for this fill (add_delta skips 0)
+  add_delta(d, ctx.inv, '0', -fee)
+  add_delta(d, maker_inv, '0', rebate)
   o.remaining = o.remaining - q
   o.filled = o.filled + q
   o.notional = o.notional + notional
   log_event(ctx.log, {
     type = 'fill', securityId = sec.num, price = m.price, qty = q, aggressor = o.side,
     makerOrderId = m.id, takerOrderId = o.id, makerPlayerId = m.player_id, takerPlayerId = o.player_id,
-    makerRemaining = m.amount - q, takerRemaining = o.remaining,
+    makerRemaining = m.amount - q, takerRemaining = o.remaining, takerFee = fee, makerRebate = rebate,
   })
 end
 

@@ -5,6 +5,7 @@ local MAX_SAFE = 9007199254740991
 local MAX_PRICE = 1000000000      -- ticks; keeps price x qty x scale checkable below 2^53
 local MAX_QTY = 1000000000        -- lots
 local MAX_CASH = 1000000000000000  -- minor units (10^15) per player endowment
+local MAX_FEE = 1000000000         -- minor units per lot (taker fee, maker rebate)
 
 -- A rejection: raised with error(), caught once at the top of each script by run(). Scripts validate
 -- everything before their first write, so a rejection always leaves Valkey unchanged.
@@ -28,6 +29,12 @@ local function need_int(v, lo, hi, code, what)
     reject(code, what .. ' must be an integer in [' .. string.format('%d', lo) .. ', ' .. string.format('%d', hi) .. '], got ' .. tostring(v))
   end
   return n
+end
+
+-- An optional trailing argument: its default when absent (older callers send fewer), else need_int.
+local function opt_int(v, default, lo, hi, code, what)
+  if v == nil then return default end
+  return need_int(v, lo, hi, code, what)
 end
 
 local function fmt(n) return string.format('%d', n) end

@@ -48,15 +48,19 @@ export class Engine {
     }
     const c = GameConfig.parse(config);
     return this.run("create_game", [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId)],
-      [c.name, c.stp, c.maxMatches, c.allowShort ? 1 : 0, c.protectionBps]);
+      [c.name, c.stp, c.maxMatches, c.allowShort ? 1 : 0, c.protectionBps, c.grossLimit, c.netLimit]);
   }
 
-  /** Adds a security. Errors: UNKNOWN_GAME, MARKET_CLOSED (ended), SECURITY_EXISTS, INVALID_ARGUMENT. */
+  /**
+   * Adds a security. Errors: UNKNOWN_GAME, MARKET_CLOSED (ended), SECURITY_EXISTS, INVALID_ARGUMENT
+   * (also makerRebate > takerFee: fees must never create cash).
+   */
   addSecurity(gameId: string, security: SecurityConfig): Promise<Result<SetupResult>> {
     const s = SecurityConfig.parse(security);
     return this.run("add_security",
       [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId), K.securityKey(gameId, s.securityId), K.securitiesKey(gameId)],
-      [s.securityId, s.symbol, s.tickSize, s.lotSize, s.scale, s.bandLow, s.bandHigh, s.shortLimit, s.positionLimit, s.maxOrderQty]);
+      [s.securityId, s.symbol, s.tickSize, s.lotSize, s.scale, s.bandLow, s.bandHigh, s.shortLimit, s.positionLimit, s.maxOrderQty,
+        s.takerFee, s.makerRebate, s.limitWeight]);
   }
 
   /** Adds a player with an endowment. Errors: UNKNOWN_GAME, MARKET_CLOSED, PLAYER_EXISTS, UNKNOWN_SECURITY, INVALID_ARGUMENT. */

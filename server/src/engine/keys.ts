@@ -8,6 +8,8 @@ export const seqKey = (g: string) => `game:{${g}}:seq`;
 export const eventsKey = (g: string) => `game:{${g}}:events`;
 export const securitiesKey = (g: string) => `game:{${g}}:securities`;
 export const playersKey = (g: string) => `game:{${g}}:players`;
+/** Hash security id -> limitWeight, read by the gross/net position limit check. */
+export const limitWeightsKey = (g: string) => `game:{${g}}:limit_weights`;
 export const securityKey = (g: string, s: number) => `game:{${g}}:security:${s}`;
 export const bookKey = (g: string, s: number) => `game:{${g}}:security:${s}:orderbook`;
 export const bidsKey = (g: string, s: number) => `${bookKey(g, s)}:bids`;

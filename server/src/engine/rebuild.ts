@@ -84,13 +84,14 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
         maxMatches = ev.maxMatches;
         consume("createGame", await engine.createGame(gameId, {
           name: ev.name, stp: ev.stp, maxMatches: ev.maxMatches, allowShort: ev.allowShort, protectionBps: ev.protectionBps,
+          grossLimit: ev.grossLimit ?? 0, netLimit: ev.netLimit ?? 0, // absent in logs written before the limits
         }));
         break;
       case "security_added":
         consume("addSecurity", await engine.addSecurity(gameId, {
           securityId: ev.securityId, symbol: ev.symbol, tickSize: ev.tickSize, lotSize: ev.lotSize, scale: ev.scale,
           bandLow: ev.bandLow, bandHigh: ev.bandHigh, shortLimit: ev.shortLimit, positionLimit: ev.positionLimit,
-          maxOrderQty: ev.maxOrderQty,
+          maxOrderQty: ev.maxOrderQty, takerFee: ev.takerFee ?? 0, makerRebate: ev.makerRebate ?? 0, limitWeight: ev.limitWeight ?? 1,
         }));
         break;
       case "player_added":
@@ -181,9 +182,22 @@ function prefixLength(cancels: OpenOrder[], run: EventOf<"order_cancelled">[]): 
   return n;
 }
 
-/** Deep equality of two events ignoring `ts`, key order, and keys whose value is undefined. */
+/**
+ * Fields added to events after logs were first written, with the value an older log means by their
+ * absence (the defaults of shared/src/engine.ts EngineEvent): no fees, no game limits, weight 1.
+ */
+const ADDED_FIELDS: Partial<Record<EngineEvent["type"], Record<string, number>>> = {
+  game_created: { grossLimit: 0, netLimit: 0 },
+  security_added: { takerFee: 0, makerRebate: 0, limitWeight: 1 },
+  fill: { takerFee: 0, makerRebate: 0 },
+};
+
+/**
+ * Deep equality of two events ignoring `ts`, key order, and keys whose value is undefined; a field of
+ * ADDED_FIELDS that one event lacks counts as its default (so a log written before fees rebuilds).
+ */
 export function sameApartFromTs(a: EngineEvent, b: EngineEvent): boolean {
-  const strip = ({ ts: _ts, ...rest }: EngineEvent) => rest;
+  const strip = ({ ts: _ts, ...rest }: EngineEvent) => ({ ...ADDED_FIELDS[rest.type], ...rest });
   return deepEqual(strip(a), strip(b));
 }
 

@@ -36,7 +36,7 @@ export interface GamesTable {
   id: string;
   name: string;
   phase: Defaulted<PhaseName>;
-  config: Json<{ stp: string; maxMatches: number; allowShort: boolean; protectionBps: number }>;
+  config: Json<{ stp: string; maxMatches: number; allowShort: boolean; protectionBps: number; grossLimit?: number; netLimit?: number }>;
   created_seq: number | null;
   created_ts: number;
   started_ts: number | null;
@@ -57,6 +57,11 @@ export interface SecuritiesTable {
   short_limit: Defaulted<number>;
   position_limit: Defaulted<number>;
   max_order_qty: Defaulted<number>;
+  /** Minor units per lot filled (sql/002_fees.sql). */
+  taker_fee: Defaulted<number>;
+  maker_rebate: Defaulted<number>;
+  /** Multiplier in the game's gross/net position limits. */
+  limit_weight: Defaulted<number>;
   added_seq: number;
   added_ts: number;
 }
@@ -121,11 +126,10 @@ export interface FillsTable {
   taker_player_id: string;
   maker_remaining: number;
   taker_remaining: number;
-  ts: number;
-  /** Fee the taker paid, minor units (sql/003_scoring.sql). */
+  /** Totals for the fill, minor units (sql/002_fees.sql; 0 before fees). */
   taker_fee: Defaulted<number>;
-  /** Rebate the maker received, minor units. */
   maker_rebate: Defaulted<number>;
+  ts: number;
 }
 
 export interface LeaderboardTable {

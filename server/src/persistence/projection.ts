@@ -8,7 +8,7 @@
  * the same transaction. So a redelivered event is never applied twice, and when several persisters
  * split one stream, whoever fills a gap applies what waited behind it.
  *
- * Units: ticks, lots, minor units, ms (see sql/001_init.sql).
+ * Units: ticks, lots, minor units, ms (see sql/001_init.sql; fees and limit rules: sql/002_fees.sql).
  */
 import { sql, type Transaction } from "kysely";
 import type { EngineEvent, EventOf } from "@marketroom/shared";
@@ -138,7 +138,10 @@ class GameProjection {
   private applyEvent(e: EngineEvent): void {
     switch (e.type) {
       case "game_created":
-        this.game = { name: e.name, seq: e.seq, ts: e.ts, config: { stp: e.stp, maxMatches: e.maxMatches, allowShort: e.allowShort, protectionBps: e.protectionBps } };
+        this.game = { name: e.name, seq: e.seq, ts: e.ts, config: {
+          stp: e.stp, maxMatches: e.maxMatches, allowShort: e.allowShort, protectionBps: e.protectionBps,
+          grossLimit: e.grossLimit ?? 0, netLimit: e.netLimit ?? 0, // absent in logs written before the limits
+        } };
         return;
       case "phase_changed": return this.phase(e);
       case "security_added":
@@ -230,6 +233,7 @@ class GameProjection {
       game_id: this.gameId, security_id: e.securityId, symbol: e.symbol, tick_size: e.tickSize,
       lot_size: e.lotSize, scale: e.scale, band_low: e.bandLow, band_high: e.bandHigh, short_limit: e.shortLimit,
       position_limit: e.positionLimit, max_order_qty: e.maxOrderQty, added_seq: e.seq, added_ts: e.ts,
+      taker_fee: e.takerFee ?? 0, maker_rebate: e.makerRebate ?? 0, limit_weight: e.limitWeight ?? 1,
     }))).onConflict((oc) => oc.columns(["game_id", "security_id"]).doNothing()).execute();
   }
 
@@ -268,7 +272,7 @@ class GameProjection {
         notional: e.price * e.qty * this.scaleOf(e.securityId), aggressor: e.aggressor,
         maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_player_id: e.makerPlayerId,
         taker_player_id: e.takerPlayerId, maker_remaining: e.makerRemaining, taker_remaining: e.takerRemaining, ts: e.ts,
-        taker_fee: e.takerFee ?? 0, maker_rebate: e.makerRebate ?? 0,
+        taker_fee: e.takerFee ?? 0, maker_rebate: e.makerRebate ?? 0, // absent in logs written before fees
       }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).execute();
     }
   }

@@ -13,7 +13,8 @@
  * - a fill trades at the maker's price: the buyer pays price x qty x scale, the seller receives it,
  *   lots move the other way, and the maker's lock shrinks by what was filled (a buy maker:
  *   price x qty x scale cash and qty open-buy lots; a sell maker: qty locked lots). The taker holds
- *   no lock while it matches;
+ *   no lock while it matches. The taker pays the fill's `takerFee` and the maker receives its
+ *   `makerRebate` (totals for the fill, minor units; absent = 0 in logs written before fees);
  * - `order_rested` locks the rested quantity (buy: cash and open_buy; sell: lots);
  * - `order_cancelled` of a resting order releases its lock; of an incoming remainder (not on the book)
  *   changes nothing;
@@ -51,6 +52,11 @@ export interface ReplaySecurity {
   shortLimit: number;
   positionLimit: number;
   maxOrderQty: number;
+  /** Fee per lot the taker pays, rebate per lot the maker receives (minor units; 0 in older logs). */
+  takerFee: number;
+  makerRebate: number;
+  /** Multiplier of this security's lots in the game's gross and net limits (1 in older logs). */
+  limitWeight: number;
   /**
    * Resting orders by order id. Map iteration is insertion order, and order ids of a security only
    * grow, so iterating in order id order = arrival order (time priority within a price).
@@ -81,7 +87,8 @@ export interface ReplayInventory {
 export interface ReplayState {
   seq: number;
   ts: number;
-  game: { name: string; stp: string; maxMatches: number; allowShort: boolean; protectionBps: number; createdAt: number } | null;
+  /** Rules from game_created; grossLimit/netLimit in weighted lots (0 = none, also in older logs). */
+  game: { name: string; stp: string; maxMatches: number; allowShort: boolean; protectionBps: number; grossLimit: number; netLimit: number; createdAt: number } | null;
   phase: "lobby" | "running" | "paused" | "ended";
   securities: Map<number, ReplaySecurity>;
   players: Map<string, ReplayInventory>;
@@ -167,14 +174,18 @@ export function applyEvent(state: ReplayState, e: EngineEvent): ReplayState {
   if (e.seq !== state.seq + 1) throw new ReplayError(e.seq, `expected seq ${state.seq + 1}`);
   switch (e.type) {
     case "game_created":
-      state.game = { name: e.name, stp: e.stp, maxMatches: e.maxMatches, allowShort: e.allowShort, protectionBps: e.protectionBps, createdAt: e.ts };
+      state.game = {
+        name: e.name, stp: e.stp, maxMatches: e.maxMatches, allowShort: e.allowShort, protectionBps: e.protectionBps,
+        grossLimit: e.grossLimit ?? 0, netLimit: e.netLimit ?? 0, createdAt: e.ts,
+      };
       state.phase = "lobby";
       break;
     case "security_added":
       state.securities.set(e.securityId, {
         securityId: e.securityId, symbol: e.symbol, tickSize: e.tickSize, lotSize: e.lotSize, scale: e.scale,
         bandLow: e.bandLow, bandHigh: e.bandHigh, shortLimit: e.shortLimit, positionLimit: e.positionLimit,
-        maxOrderQty: e.maxOrderQty, orders: new Map(), lastPrice: 0, volume: 0,
+        maxOrderQty: e.maxOrderQty, takerFee: e.takerFee ?? 0, makerRebate: e.makerRebate ?? 0, limitWeight: e.limitWeight ?? 1,
+        orders: new Map(), lastPrice: 0, volume: 0,
       });
       break;
     case "player_added": {
@@ -207,6 +218,8 @@ export function applyEvent(state: ReplayState, e: EngineEvent): ReplayState {
       position(buyer, sec.securityId).qty += e.qty;
       seller.cash += notional;
       position(seller, sec.securityId).qty -= e.qty;
+      takerInv.cash -= e.takerFee ?? 0;
+      makerInv.cash += e.makerRebate ?? 0;
       lock(makerInv, sec, maker.side, maker.price, e.qty, -1);
       maker.amount -= e.qty;
       if (maker.amount !== e.makerRemaining) throw new ReplayError(e.seq, `maker ${e.makerOrderId} has ${maker.amount} lots left, the event says ${e.makerRemaining}`);

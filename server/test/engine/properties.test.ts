@@ -26,7 +26,8 @@
  *   order (STP cancel_incoming), or after maxMatches orders; FOK fills completely; post-only never
  *   trades; IOC and market orders never rest; the order summary agrees with the events.
  *
- * At the end of each run the event log is replayed with rebuildFromEvents into a new game id in another
+ * At the end of each run the event log is reduced by the replay reducer (server/src/replay/state.ts),
+ * whose inventories must equal the engine's, and it is replayed with rebuildFromEvents into a new game id in another
  * logical database of the same server (PROP_REBUILD_DB, default 1; beside the original when the server
  * has one database), where none of the original's keys exist. It must reproduce every event (checked by
  * rebuildFromEvents), the full-depth books, every player's open orders, every inventory and the game info.
@@ -45,6 +46,7 @@ import {
 import { Redis } from "iovalkey";
 import { Engine, type Result } from "../../src/engine/engine.ts";
 import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
+import { applyEvent, emptyState, inventoriesView } from "../../src/replay/state.ts";
 import { closeEngine, connectEngine, newGameId, ok, setupGame } from "./helpers.ts";
 
 const RUNS = Number(process.env.PROP_RUNS ?? 100);
@@ -65,7 +67,7 @@ type Side = "buy" | "sell";
 type Tif = "GTC" | "IOC" | "FOK";
 type SystemReason = "cancel_all" | "round_end" | "admin";
 
-interface SecSpec { scale: number; shortLimit: number; positionLimit: number }
+interface SecSpec { scale: number; shortLimit: number; positionLimit: number; takerFee: number; makerRebate: number; limitWeight: number }
 interface PlayerSpec { cash: number; holdings: number[] }
 type Cmd =
   | { kind: "place"; p: number; s: number; side: Side; type: "limit" | "market"; tif: Tif; postOnly: boolean; price: number; qty: number; cid: string | null }
@@ -79,6 +81,9 @@ interface Scenario {
   maxMatches: number;
   allowShort: boolean;
   protectionBps: number;
+  /** Gross and net position limits, weighted lots (0 = none). */
+  grossLimit: number;
+  netLimit: number;
   secs: SecSpec[];
   players: PlayerSpec[];
   cmds: Cmd[];
@@ -87,11 +92,20 @@ interface Scenario {
 // ---- generators ----
 
 const playerIdx = fc.nat(3);
+/** Fee and rebate per lot: often none, else a fee of 1-40 and a rebate of at most the fee. */
+const feeArb = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({ takerFee: 0, makerRebate: 0 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 40 }).chain((takerFee) => fc.integer({ min: 0, max: takerFee }).map((makerRebate) => ({ takerFee, makerRebate }))) },
+);
 const secArb: fc.Arbitrary<SecSpec> = fc.record({
   scale: fc.constantFrom(1, 3, 100),
   shortLimit: fc.integer({ min: 0, max: 8 }),
   positionLimit: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 16, max: 30 }) }),
-});
+  fee: feeArb,
+  limitWeight: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) }),
+}).map(({ fee, ...s }) => ({ ...s, ...fee }));
+/** A gross or net limit: none half the time, else small enough to bind. */
+const limitArb = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 60 }) });
 const playerArb: fc.Arbitrary<PlayerSpec> = fc.record({
   cash: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 0, max: 2_000 }) }, { weight: 4, arbitrary: fc.integer({ min: 2_000, max: 200_000 }) }),
   holdings: fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 })),
@@ -131,6 +145,8 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   maxMatches: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(1000)),
   allowShort: fc.boolean(),
   protectionBps: fc.constantFrom(100, 300, 1000),
+  grossLimit: limitArb,
+  netLimit: limitArb,
   secs: fc.array(secArb, { minLength: 1, maxLength: 2 }),
   players: fc.array(playerArb, { minLength: 3, maxLength: 4 }),
   cmds: fc.array(cmdArb, { minLength: 1, maxLength: MAX_COMMANDS, size: "max" }),
@@ -204,6 +220,10 @@ interface Ctx {
   scale: Map<number, number>;
   sec: Map<number, SecSpec>;
   totalCash: bigint;
+  /** Sum over the fill events so far of takerFee - makerRebate (cash that left the players). */
+  feesNet: bigint;
+  /** Each player's worst-case exposure at the start (limits may only be exceeded by the endowment). */
+  start: Map<string, Exposure>;
   totalQty: Map<number, bigint>;
   phase: "running" | "paused";
   /** Commands left until the automatic resume while paused. */
@@ -215,6 +235,28 @@ interface Ctx {
 }
 
 /** The invariants every state must satisfy. */
+/** Weighted worst-case exposure: gross = sum w x max(long, -short), long = sum w x long_s, short = sum w x short_s. */
+interface Exposure { gross: number; long: number; short: number }
+
+/**
+ * A player's exposure (docs/engine.md, "Gross and net limits"): long_s = qty + openBuy, short_s = qty -
+ * locked, for each security; `shift` adds an order's lots to one security (dLong to long, dShort to short).
+ */
+function exposureOf(c: Ctx, inv: Inventory, shift?: { sid: number; dLong: number; dShort: number }): Exposure {
+  const e: Exposure = { gross: 0, long: 0, short: 0 };
+  for (const sid of c.secIds) {
+    const pos = inv.positions.find((x) => x.securityId === sid) ?? { qty: 0, locked: 0, openBuy: 0 };
+    const w = c.sec.get(sid)!.limitWeight;
+    let long = pos.qty + pos.openBuy;
+    let short = pos.qty - pos.locked;
+    if (shift?.sid === sid) { long += shift.dLong; short += shift.dShort; }
+    e.gross += w * Math.max(Math.abs(long), Math.abs(short));
+    e.long += w * long;
+    e.short += w * short;
+  }
+  return e;
+}
+
 function checkState(c: Ctx, v: View): void {
   const open = restingOf(v);
   // books: never crossed, and equal to the sum of the players' open orders
@@ -245,7 +287,7 @@ function checkState(c: Ctx, v: View): void {
     cash += BigInt(inv.cash);
     for (const pos of inv.positions) qty.set(pos.securityId, (qty.get(pos.securityId) ?? 0n) + BigInt(pos.qty));
   }
-  expect(cash, "total cash").to.equal(c.totalCash);
+  expect(cash + c.feesNet, "total cash + fees - rebates = endowed cash").to.equal(c.totalCash);
   expect([...qty.entries()], "total holdings").to.deep.equal([...c.totalQty.entries()]);
   // locks and availability
   for (const p of c.pids) {
@@ -268,6 +310,17 @@ function checkState(c: Ctx, v: View): void {
         expect(pos.qty + pos.openBuy, `${p} security ${sid} long position limit`).to.be.at.most(spec.positionLimit);
         expect(pos.qty - pos.locked, `${p} security ${sid} short position limit`).to.be.at.least(-spec.positionLimit);
       }
+    }
+  }
+  // gross and net limits: never exceeded, except by what the endowment already held (an order that
+  // adds no risk is accepted over a limit; fills never raise a worst case)
+  for (const p of c.pids) {
+    const e = exposureOf(c, v.inv.get(p)!);
+    const s0 = c.start.get(p)!;
+    if (c.sc.grossLimit > 0) expect(e.gross, `${p} gross exposure`).to.be.at.most(Math.max(c.sc.grossLimit, s0.gross));
+    if (c.sc.netLimit > 0) {
+      expect(e.long, `${p} net long exposure`).to.be.at.most(Math.max(c.sc.netLimit, s0.long));
+      expect(e.short, `${p} net short exposure`).to.be.at.least(Math.min(-c.sc.netLimit, s0.short));
     }
   }
 }
@@ -322,6 +375,8 @@ function checkEvents(c: Ctx, before: View, events: EngineEvent[]): Taker | undef
         expect(ev.qty, "fill qty").to.equal(Math.min(m!.amount, t!.remaining));
         expect(ev.makerRemaining).to.equal(m!.amount - ev.qty);
         expect(ev.takerRemaining).to.equal(t!.remaining - ev.qty);
+        const spec = c.sec.get(ev.securityId)!;
+        expect([ev.takerFee, ev.makerRebate], `fill ${ev.seq} fee and rebate`).to.deep.equal([spec.takerFee * ev.qty, spec.makerRebate * ev.qty]);
         t!.remaining -= ev.qty;
         t!.filled += ev.qty;
         t!.notional += ev.price * ev.qty * c.scale.get(ev.securityId)!;
@@ -424,7 +479,7 @@ function fokFillable(c: Ctx, open: Map<string, Resting>, sid: number, side: Side
  * A place rejection must be one the rules give for this order and state (for the codes cheap to tell).
  * credit: what an amended order gives back before its replacement is checked.
  */
-function checkPlaceRejection(c: Ctx, before: View, pid: string, o: PlaceOrder, code: string, credit = { cash: 0, lots: 0 }): void {
+function checkPlaceRejection(c: Ctx, before: View, pid: string, o: PlaceOrder, code: string, credit = { cash: 0, lots: 0, openBuy: 0 }): void {
   const open = restingOf(before);
   const sid = o.securityId;
   const opp = prioritySorted(open, sid, opposite(o.side));
@@ -439,10 +494,25 @@ function checkPlaceRejection(c: Ctx, before: View, pid: string, o: PlaceOrder, c
     case "POST_ONLY_WOULD_TAKE":
       expect(o.postOnly && opp.length > 0 && (o.side === "buy" ? opp[0]!.price <= o.price! : opp[0]!.price >= o.price!), why).to.equal(true);
       break;
-    case "INSUFFICIENT_FUNDS":
-      expect(o.side, why).to.equal("buy");
-      if (o.type === "limit") expect(inv.cash - inv.cashLocked + credit.cash, why).to.be.lessThan(o.price! * o.qty * scale);
+    case "INSUFFICIENT_FUNDS": {
+      const fee = o.postOnly ? 0 : c.sec.get(sid)!.takerFee * o.qty;
+      const cash = inv.cash - inv.cashLocked + credit.cash;
+      if (o.side === "sell") expect(cash, why).to.be.lessThan(fee);
+      else if (o.type === "limit") expect(cash, why).to.be.lessThan(o.price! * o.qty * scale + fee);
       break;
+    }
+    case "GROSS_POSITION_LIMIT":
+    case "NET_POSITION_LIMIT": {
+      const shift = o.side === "buy" ? { sid, dLong: o.qty - credit.openBuy, dShort: 0 } : { sid, dLong: 0, dShort: credit.lots - o.qty };
+      const [e0, e1] = [exposureOf(c, inv), exposureOf(c, inv, shift)];
+      if (code === "GROSS_POSITION_LIMIT") {
+        expect(c.sc.grossLimit > 0 && e1.gross > c.sc.grossLimit && e1.gross > e0.gross, `${why}: ${JSON.stringify([e0, e1])}`).to.equal(true);
+      } else {
+        const n = c.sc.netLimit;
+        expect(n > 0 && ((e1.long > n && e1.long > e0.long) || (e1.short < -n && e1.short < e0.short)), `${why}: ${JSON.stringify([e0, e1])}`).to.equal(true);
+      }
+      break;
+    }
     case "INSUFFICIENT_HOLDINGS": {
       const short = c.sc.allowShort ? c.sec.get(sid)!.shortLimit : 0;
       expect(o.side, why).to.equal("sell");
@@ -554,7 +624,7 @@ function resolve(c: Ctx, cmd: Cmd, v: View): Step {
           if (!r.ok) {
             const code = (r as Rejection).code;
             if (code === "INVALID_QUANTITY") return; // only for an amendment that changes nothing (step.expect)
-            const credit = o.side === "buy" ? { cash: o.price * o.amount * c.scale.get(o.securityId)!, lots: 0 } : { cash: 0, lots: o.amount };
+            const credit = o.side === "buy" ? { cash: o.price * o.amount * c.scale.get(o.securityId)!, lots: 0, openBuy: o.amount } : { cash: 0, lots: o.amount, openBuy: 0 };
             checkPlaceRejection(c, _before, pid, { securityId: o.securityId, side: o.side, type: "limit", tif: "GTC",
               postOnly: c.postOnly.has(key(o.securityId, o.orderId)), price: price ?? o.price, qty }, code, credit);
             return;
@@ -593,10 +663,11 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
   const pids = PLAYER_IDS.slice(0, sc.players.length);
   const { gameId: g } = await setupGame(engine, {
     prefix: "prop",
-    config: { stp: sc.stp, maxMatches: sc.maxMatches, allowShort: sc.allowShort, protectionBps: sc.protectionBps },
+    config: { stp: sc.stp, maxMatches: sc.maxMatches, allowShort: sc.allowShort, protectionBps: sc.protectionBps, grossLimit: sc.grossLimit, netLimit: sc.netLimit },
     securities: secIds.map((securityId, k) => ({
       securityId, scale: sc.secs[k]!.scale, bandLow: BAND_LOW, bandHigh: BAND_HIGH,
       shortLimit: sc.secs[k]!.shortLimit, positionLimit: sc.secs[k]!.positionLimit,
+      takerFee: sc.secs[k]!.takerFee, makerRebate: sc.secs[k]!.makerRebate, limitWeight: sc.secs[k]!.limitWeight,
     })),
     players: pids.map((playerId, k) => ({
       playerId, cash: sc.players[k]!.cash,
@@ -608,9 +679,12 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
     scale: new Map(secIds.map((s, k) => [s, sc.secs[k]!.scale])),
     sec: new Map(secIds.map((s, k) => [s, sc.secs[k]!])),
     totalCash: sc.players.reduce((s, p) => s + BigInt(p.cash), 0n),
+    feesNet: 0n,
+    start: new Map(),
     totalQty: new Map(secIds.map((s, j) => [s, sc.players.reduce((sum, p) => sum + BigInt(p.holdings[j]!), 0n)])),
   };
   let before = await readView(engine, g, secIds, pids);
+  for (const p of pids) c.start.set(p, exposureOf(c, before.inv.get(p)!));
   checkState(c, before);
   const trace: string[] = [];
   const queue = [...sc.cmds];
@@ -639,6 +713,7 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
         } else {
           expect(canon(after), "a command that logged nothing changed the game").to.deep.equal(canon(before));
         }
+        for (const e of events) if (e.type === "fill") c.feesNet += BigInt(e.takerFee - e.makerRebate);
         checkState(c, after);
         const t = step.label.startsWith("setPhase") ? undefined : checkEvents(c, before, events);
         for (const e of events) if (e.type === "order_accepted" && e.postOnly) c.postOnly.add(key(e.securityId, e.orderId));
@@ -656,6 +731,14 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
   // replaying the log into an empty game rebuilds the same books, orders and inventories
   const log = await engine.events(g, 1);
   expect(log.length).to.equal(before.seq);
+  // and the replay reducer (no Valkey) gives the same inventories, fees and rebates included
+  const reduced = emptyState();
+  for (const e of log) applyEvent(reduced, e);
+  const norm = (inv: { playerId: string; cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number; openBuy: number }[] }) => ({
+    playerId: inv.playerId, cash: inv.cash, cashLocked: inv.cashLocked,
+    positions: inv.positions.filter((x) => x.qty || x.locked || x.openBuy).map(({ securityId, qty, locked, openBuy }) => ({ securityId, qty, locked, openBuy })),
+  });
+  expect(inventoriesView(reduced).map(norm), "replay reducer inventories").to.deep.equal(pids.map((p) => norm(before.inv.get(p)!)));
   const g2 = newGameId("rebuilt");
   try {
     await rebuildFromEvents(target, g2, log);
@@ -737,6 +820,22 @@ describe("engine properties (fast-check, random command sequences)", function ()
       games.push(g2);
       await rebuildFromEvents(engine, g2, log);
       expect((await engine.events(g2, 1)).map(({ ts: _ts, ...e }) => e)).to.deep.equal(log.map(({ ts: _ts, ...e }) => e));
+    });
+
+    it("rebuilds a log written before fees and limits (events without their fields mean no fee, no limit, weight 1)", async () => {
+      const { log } = await tradedGame();
+      const strip = new Set(["takerFee", "makerRebate", "limitWeight", "grossLimit", "netLimit"]);
+      const old = log.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !strip.has(k)))) as EngineEvent[];
+      expect(old.some((e) => e.type === "fill")).to.equal(true);
+      const g2 = newGameId("rebuilt");
+      games.push(g2);
+      await rebuildFromEvents(engine, g2, old);
+      // but a fee that differs from the log is caught
+      const feeSeq = log.find((e) => e.type === "fill")!.seq;
+      const altered = log.map((e) => (e.seq === feeSeq ? { ...e, takerFee: 1 } : e)) as EngineEvent[];
+      await rebuildFromEvents(engine, newGameId("rebuilt"), altered).then(
+        () => expect.fail("an altered fee was accepted"),
+        (err: Error) => expect(err.message).to.match(new RegExp(`^rebuild: seq ${feeSeq} differs`)));
     });
 
     it("throws, naming the seq, when an event was altered, is missing, or the game exists", async () => {

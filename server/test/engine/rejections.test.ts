@@ -331,6 +331,71 @@ describe("engine rejections (stable code, nothing changes)", function () {
     await rejectsUnchanged(g, "POSITION_LIMIT", () => engine.amend(g, "a", { securityId: 2, orderId: id, qty: 11 }));
   });
 
+  // Gross and net limits: c holds only 20 lots here, so that busy()'s own orders stay within the limits.
+  const limitPlayers = [{ playerId: "c", cash: 10_000_000, holdings: [{ securityId: S, qty: 20 }] }];
+
+  itRejects("GROSS_POSITION_LIMIT", "buys, short sells, market orders and amends past the weighted worst-case gross limit", async () => {
+    // a: 50 lots of security 1 (weight 1) -> gross 50 of 100; security 2 has weight 3
+    const { g } = await busy({
+      config: { grossLimit: 100, allowShort: true },
+      securities: [{ securityId: 1, shortLimit: 1_000 }, { securityId: 2, limitWeight: 3, shortLimit: 1_000 }],
+      players: limitPlayers,
+    });
+    await rejectsAllUnchanged(g, "GROSS_POSITION_LIMIT", [
+      () => place(g, "a", { side: "buy", price: 90, qty: 51 }),                                   // long 101
+      () => engine.place(g, "a", { securityId: 2, side: "buy", price: 90, qty: 17 }),             // 50 + 3 x 17
+      () => engine.place(g, "a", { securityId: 2, side: "sell", price: 120, qty: 17 }),           // short: 50 + 3 x 17
+      () => place(g, "a", { side: "buy", type: "market", tif: "IOC", qty: 51 }),                  // at c's ask: long 101
+      () => place(g, "a", { side: "sell", price: 120, qty: 151 }),                                // short -101
+      () => place(g, "a", { side: "buy", price: 90, qty: 51, clientOrderId: "k" }),               // and the id stays unused
+    ]);
+    const id = ok(await place(g, "a", { side: "buy", price: 90, qty: 40 })).order.orderId;      // long 90
+    await rejectsAllUnchanged(g, "GROSS_POSITION_LIMIT", [
+      () => engine.amend(g, "a", { securityId: S, orderId: id, qty: 51 }),
+      () => engine.amend(g, "a", { securityId: S, orderId: id, qty: 51, price: 91 }),
+      () => engine.place(g, "a", { securityId: 2, side: "buy", price: 90, qty: 4 }),             // 90 + 12
+    ]);
+    ok(await place(g, "a", { side: "buy", price: 90, qty: 10 }));                                // exactly 100
+  });
+
+  itRejects("NET_POSITION_LIMIT", "buys and short sells past the weighted worst-case net limit, long and short", async () => {
+    // a: 50 lots of security 1 (weight 1): net long 50, net short 50 of 60; security 2 has weight 2
+    const { g } = await busy({
+      config: { netLimit: 60, allowShort: true },
+      securities: [{ securityId: 1, shortLimit: 1_000 }, { securityId: 2, limitWeight: 2, shortLimit: 1_000 }],
+      players: limitPlayers,
+    });
+    await rejectsAllUnchanged(g, "NET_POSITION_LIMIT", [
+      () => place(g, "a", { side: "buy", price: 90, qty: 11 }),                                   // 61
+      () => engine.place(g, "a", { securityId: 2, side: "buy", price: 90, qty: 6 }),              // 50 + 12
+      () => place(g, "a", { side: "sell", price: 120, qty: 111 }),                                // short 50 - 111 = -61
+      () => engine.place(g, "a", { securityId: 2, side: "sell", price: 120, qty: 56 }),           // 50 - 112
+      () => place(g, "a", { side: "buy", type: "market", tif: "FOK", qty: 11 }),
+    ]);
+    const id = ok(await engine.place(g, "a", { securityId: 2, side: "sell", price: 120, qty: 55 })).order.orderId; // -60
+    await rejectsAllUnchanged(g, "NET_POSITION_LIMIT", [
+      () => engine.amend(g, "a", { securityId: 2, orderId: id, qty: 56 }),
+      () => place(g, "a", { side: "sell", price: 120, qty: 1 }),
+    ]);
+    ok(await place(g, "a", { side: "buy", price: 90, qty: 10 }));                                // long 60 exactly
+  });
+
+  itRejects("INSUFFICIENT_FUNDS", "an order that may take without the cash for its taker fee (buys: notional + fee; sells: fee)", async () => {
+    const { g } = await busy({
+      securities: [{ securityId: S, takerFee: 10, makerRebate: 5 }],
+      players: [{ playerId: "a", cash: 1_000 }, { playerId: "d", cash: 40, holdings: [{ securityId: S, qty: 50 }] }],
+    });
+    await rejectsAllUnchanged(g, "INSUFFICIENT_FUNDS", [
+      () => place(g, "a", { side: "buy", price: 95, qty: 10 }),                                   // 950 + 100 > 1,000
+      () => place(g, "a", { side: "buy", price: 101, qty: 10, tif: "IOC" }),
+      () => place(g, "d", { side: "sell", price: 99, qty: 5 }),                                   // fee 50 > 40
+      () => place(g, "d", { side: "sell", price: 120, qty: 5 }),                                  // does not cross now, but only post-only orders are exempt
+      () => place(g, "d", { side: "sell", type: "market", tif: "IOC", qty: 5 }),
+    ]);
+    ok(await place(g, "a", { side: "buy", price: 90, qty: 10 }));                                // 900 + 100
+    ok(await place(g, "d", { side: "sell", price: 120, qty: 5, postOnly: true }));               // post-only: no fee
+  });
+
   itRejects("UNKNOWN_GAME", "every command and query on a game that does not exist creates no key", async () => {
     const ghost = newGameId("ghost");
     const none = async (act: () => Promise<unknown>) => {
@@ -445,6 +510,11 @@ describe("engine rejections (stable code, nothing changes)", function () {
       ["n", "cancel_incoming", 1000, 2, 500],
       ["n", "cancel_incoming", 1000, 0, 0],
       ["n", "cancel_incoming", 1000, 0, 10_001],
+      ["n", "cancel_incoming", 1000, 0, 500, -1, 0],             // grossLimit
+      ["n", "cancel_incoming", 1000, 0, 500, 1.5, 0],
+      ["n", "cancel_incoming", 1000, 0, 500, 1_000_000_001, 0],
+      ["n", "cancel_incoming", 1000, 0, 500, 0, -1],             // netLimit
+      ["n", "cancel_incoming", 1000, 0, 500, 0, "ten"],
     ]) {
       expectRejected(await rawCall(engine, "create_game", keys, argv), "INVALID_ARGUMENT");
       expect(await snapshot(engine, g)).to.deep.equal({});
@@ -454,9 +524,11 @@ describe("engine rejections (stable code, nothing changes)", function () {
   itRejects("INVALID_ARGUMENT", "add_security / add_player with bad fields (direct Lua); cancel-all with an unknown reason; depth 0", async () => {
     const { g } = await busy();
     const secKeys = (sid: number) => [K.gameKey(g), K.seqKey(g), K.eventsKey(g), K.securityKey(g, sid), K.securitiesKey(g)];
-    const good = [5, "SYM", "0.01", 1, 1, 1, 100, 0, 0, 0];
+    const good = [5, "SYM", "0.01", 1, 1, 1, 100, 0, 0, 0, 5, 2, 1];
     const bad: [number, unknown][] = [[0, 0], [1, "bad symbol!"], [1, "X".repeat(17)], [2, "abc"], [2, "0"], [3, 0], [4, 0],
-      [5, 0], [6, 0], [6, 0.5], [7, -1], [8, -1], [9, 1_000_000_001]];
+      [5, 0], [6, 0], [6, 0.5], [7, -1], [8, -1], [9, 1_000_000_001],
+      // takerFee, makerRebate (at most the fee: fees must never create cash), limitWeight
+      [10, -1], [10, 1.5], [10, 1_000_000_001], [10, "x"], [11, 6], [11, -1], [11, 0.5], [12, -1], [12, 1001], [12, 0.5]];
     await rejectsAllUnchanged(g, "INVALID_ARGUMENT", [
       ...bad.map(([i, v]) => () => {
         const argv = [...good];

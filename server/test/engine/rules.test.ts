@@ -62,8 +62,8 @@ describe("engine rules", function () {
       });
       const info = ok(await engine.gameInfo(g));
       expect(info.securities).to.deep.equal([
-        { securityId: 1, symbol: "S1", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0 },
-        { securityId: 3, symbol: "ACME", tickSize: "0.05", lotSize: 100, scale: 500, bandLow: 10, bandHigh: 900, shortLimit: 40, positionLimit: 60, maxOrderQty: 25 },
+        { securityId: 1, symbol: "S1", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0, takerFee: 0, makerRebate: 0, limitWeight: 1 },
+        { securityId: 3, symbol: "ACME", tickSize: "0.05", lotSize: 100, scale: 500, bandLow: 10, bandHigh: 900, shortLimit: 40, positionLimit: 60, maxOrderQty: 25, takerFee: 0, makerRebate: 0, limitWeight: 1 },
       ]);
     });
 
@@ -131,13 +131,15 @@ describe("engine rules", function () {
         [`game:{${g}}:player:b:security:1:orders`, "zset"],
       ];
       for (const [k, t] of expected) expect(type(k), k).to.equal(t);
-      // Nothing else, apart from three keys the engine adds to the page's list (security and player
-      // registries, and the idempotency index): same tag, same slot.
-      const extras = [`game:{${g}}:securities`, `game:{${g}}:players`, `game:{${g}}:player:a:client_orders`, `game:{${g}}:player:c:inventory`];
+      // Nothing else, apart from keys the engine adds to the page's list (security and player
+      // registries, the limit weights of the gross/net limits, and the idempotency index): same tag, same slot.
+      const extras = [`game:{${g}}:securities`, `game:{${g}}:players`, `game:{${g}}:limit_weights`, `game:{${g}}:player:a:client_orders`, `game:{${g}}:player:c:inventory`];
       expect(keys.sort()).to.deep.equal([...expected.map(([k]) => k), ...extras].sort());
       // the TS key builders agree with what the scripts wrote
       expect(K.orderKey(g, 1, 1)).to.equal(`game:{${g}}:security:1:orderbook:000000000001`);
       expect(K.bidsKey(g, 1)).to.equal(`game:{${g}}:security:1:orderbook:bids`);
+      expect(K.limitWeightsKey(g)).to.equal(`game:{${g}}:limit_weights`);
+      expect(type(K.limitWeightsKey(g))).to.equal("hash");
     });
 
     it("stores the book as the architecture says: bids scored -price, asks scored price, net qty per price, order hash fields", async () => {
@@ -370,6 +372,203 @@ describe("engine rules", function () {
       ok(await buy(g, "a", 90, 3));
       ok(await buy(g, "a", 90, 3));
       expectRejected(await buy(g, "a", 90, 1), "POSITION_LIMIT");
+    });
+  });
+
+  // ------------------------------------------------------------------ fees and rebates
+
+  describe("taker fees and maker rebates", () => {
+    /** Security 1 with scale 10, takerFee 7 and makerRebate 3 per lot. */
+    const feeGame = (players?: SetupOptions["players"], x: Partial<SetupOptions> = {}) =>
+      game({ securities: [{ securityId: S, scale: 10, takerFee: 7, makerRebate: 3 }], ...(players ? { players } : {}), ...x });
+
+    it("each fill debits the taker takerFee x qty and credits the maker makerRebate x qty, in the fill's own inventory change", async () => {
+      const g = await feeGame();
+      ok(await sell(g, "b", 100, 5));                      // maker: no fee on entry
+      ok(await sell(g, "c", 101, 5));
+      const r = ok(await buy(g, "a", 101, 7));             // 5 @ 100 from b, 2 @ 101 from c
+      expect(r.fills.map((f) => [f.price, f.qty, f.takerFee, f.makerRebate])).to.deep.equal([[100, 5, 35, 15], [101, 2, 14, 6]]);
+      const [a, b, c] = await Promise.all([inventoryOf(engine, g, "a"), inventoryOf(engine, g, "b"), inventoryOf(engine, g, "c")]);
+      expect(a.cash).to.equal(1_000_000 - (5 * 100 + 2 * 101) * 10 - 7 * 7);
+      expect(b.cash).to.equal(1_000_000 + 5 * 100 * 10 + 3 * 5);
+      expect(c.cash).to.equal(1_000_000 + 2 * 101 * 10 + 3 * 2);
+      expect([a.cashLocked, b.cashLocked, c.cashLocked]).to.deep.equal([0, 0, 0]);
+      // the order summary's notional stays price x qty x scale: fees are separate
+      expect(r.order.notional).to.equal((5 * 100 + 2 * 101) * 10);
+    });
+
+    it("a sell taker pays the fee too, and a resting remainder that fills later earns the rebate (it made)", async () => {
+      const g = await feeGame();
+      ok(await buy(g, "a", 100, 4));
+      const r = ok(await sell(g, "b", 100, 6));             // takes 4, rests 2
+      expect(r.fills.map((f) => [f.takerPlayerId, f.takerFee, f.makerPlayerId, f.makerRebate])).to.deep.equal([["b", 28, "a", 12]]);
+      const hit = ok(await buy(g, "c", 100, 2));            // b's remainder makes now
+      expect(hit.fills.map((f) => [f.makerPlayerId, f.makerRebate, f.takerFee])).to.deep.equal([["b", 6, 14]]);
+      const b = await inventoryOf(engine, g, "b");
+      expect(b.cash).to.equal(1_000_000 + 6 * 100 * 10 - 28 + 6);
+    });
+
+    it("fees conserve cash: the sum of cash falls by the fees less the rebates, exactly", async () => {
+      const g = await feeGame();
+      ok(await sell(g, "b", 100, 5));
+      ok(await buy(g, "c", 99, 5));
+      ok(await buy(g, "a", 100, 3));
+      ok(await sell(g, "a", 99, 4));
+      const fills = (await eventsOf(engine, g)).filter((e): e is FillEvent => e.type === "fill");
+      const fees = fills.reduce((s, f) => s + f.takerFee - f.makerRebate, 0);
+      expect(fees).to.equal((3 + 4) * (7 - 3));
+      const cash = (await Promise.all(["a", "b", "c"].map((p) => inventoryOf(engine, g, p)))).reduce((s, i) => s + i.cash, 0);
+      expect(cash + fees).to.equal(3_000_000);
+    });
+
+    it("a buy that may take needs cash for notional + takerFee x qty: exactly that is accepted, one unit less is INSUFFICIENT_FUNDS", async () => {
+      const need = 100 * 10 * 10 + 7 * 10;
+      const g = await feeGame([{ playerId: "a", cash: need - 1 }, { playerId: "b", cash: need }]);
+      expectRejected(await buy(g, "a", 100, 10), "INSUFFICIENT_FUNDS");
+      expectRejected(await buy(g, "a", 100, 10, { tif: "IOC" }), "INSUFFICIENT_FUNDS");
+      const r = ok(await buy(g, "b", 100, 10));
+      expect(r.order.restingQty).to.equal(10);
+      // fees are not locked: the resting bid locks only its notional
+      expect((await inventoryOf(engine, g, "b")).cashLocked).to.equal(100 * 10 * 10);
+    });
+
+    it("a post-only order never takes, so it needs no cash for the fee", async () => {
+      const g = await feeGame([{ playerId: "a", cash: 10_000 }, { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 5 }] }]);
+      expectRejected(await buy(g, "a", 100, 10), "INSUFFICIENT_FUNDS");
+      ok(await buy(g, "a", 100, 10, { postOnly: true }));
+      expectRejected(await sell(g, "s", 120, 5), "INSUFFICIENT_FUNDS");     // a sell pays the fee from cash
+      ok(await sell(g, "s", 120, 5, { postOnly: true }));
+    });
+
+    it("a sell that may take needs takerFee x qty of available cash (cash locked by open buys does not count)", async () => {
+      const g = await feeGame([{ playerId: "s", cash: 1_034, holdings: [{ securityId: S, qty: 5 }] }]);
+      ok(await buy(g, "s", 100, 1));                        // 1,000 + fee 7: locks 1,000, leaves 34 available
+      expectRejected(await sell(g, "s", 120, 5), "INSUFFICIENT_FUNDS"); // fee 35 > 34
+      ok(await sell(g, "s", 120, 4));                       // fee 28
+    });
+
+    it("a market order pays the fee on its qty at the protection bound, and needs the cash for it", async () => {
+      // best ask 100, protection 500 bps -> bound 105: needs 105 x 4 x 10 + 7 x 4 = 4,228
+      const g = await feeGame([{ playerId: "a", cash: 4_227 }, { playerId: "b", cash: 4_228 }, { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 10 }] }]);
+      ok(await sell(g, "s", 100, 10, { postOnly: true }));
+      expectRejected(await place(g, "a", { side: "buy", type: "market", tif: "IOC", qty: 4 }), "INSUFFICIENT_FUNDS");
+      const r = ok(await place(g, "b", { side: "buy", type: "market", tif: "IOC", qty: 4 }));
+      expect(r.fills.map((f) => f.takerFee)).to.deep.equal([28]);
+      expect((await inventoryOf(engine, g, "b")).cash).to.equal(4_228 - 4_000 - 28);
+    });
+
+    it("an amend that replaces the order is checked for the fee too (the old lock credited first)", async () => {
+      const g = await feeGame([{ playerId: "a", cash: 10_070 }, { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 10 }] }]);
+      const id = ok(await buy(g, "a", 100, 10)).order.orderId;     // 10,000 + fee 70 = all of a's cash
+      expectRejected(await engine.amend(g, "a", { securityId: S, orderId: id, qty: 10, price: 101 }), "INSUFFICIENT_FUNDS");
+      const r = ok(await engine.amend(g, "a", { securityId: S, orderId: id, qty: 10, price: 99 }));
+      expect(r.amended.priorityKept).to.equal(false);
+      // a reduction at the same price keeps priority and is no new order: no check
+      ok(await engine.amend(g, "a", { securityId: S, orderId: r.order!.orderId, qty: 9 }));
+    });
+
+    it("security_added and game_info carry takerFee, makerRebate and limitWeight; a rebate above the fee is refused", async () => {
+      const g = await game({ securities: [{ securityId: 4, takerFee: 9, makerRebate: 9, limitWeight: 3 }], players: [] });
+      const added = (await eventsOf(engine, g)).find((e) => e.type === "security_added")!;
+      expect(added).to.include({ takerFee: 9, makerRebate: 9, limitWeight: 3 });
+      expect(ok(await engine.gameInfo(g)).securities[0]).to.include({ takerFee: 9, makerRebate: 9, limitWeight: 3 });
+      const before = await snapshot(engine, g);
+      expectRejected(await engine.addSecurity(g, { securityId: 5, symbol: "X", takerFee: 2, makerRebate: 3 }), "INVALID_ARGUMENT");
+      await expectUnchanged(engine, g, before);
+    });
+  });
+
+  // ------------------------------------------------------------------ gross and net limits
+
+  describe("gross and net position limits (weighted lots, worst case over open orders)", () => {
+    /** Securities 1 (weight 2) and 2 (weight 1); player a holds 10 lots of security 1; c is a counterparty. */
+    const limitGame = (config: SetupOptions["config"], holdings = 10) => game({
+      config: { allowShort: true, ...config },
+      securities: [{ securityId: 1, limitWeight: 2, shortLimit: 1_000 }, { securityId: 2, limitWeight: 1, shortLimit: 1_000 }],
+      players: [
+        { playerId: "a", cash: 1_000_000, holdings: [{ securityId: 1, qty: holdings }] },
+        { playerId: "c", cash: 1_000_000, holdings: [{ securityId: 1, qty: 1_000 }, { securityId: 2, qty: 1_000 }] },
+      ],
+    });
+    const on = (g: string, p: string, sid: number, side: "buy" | "sell", price: number, qty: number, x: Partial<PlaceOrder> = {}) =>
+      engine.place(g, p, { securityId: sid, side, price, qty, ...x });
+
+    it("game_created and game_info carry grossLimit and netLimit (default 0 = none)", async () => {
+      const g = await limitGame({ grossLimit: 100, netLimit: 50 });
+      expect((await eventsOf(engine, g))[0]).to.include({ type: "game_created", grossLimit: 100, netLimit: 50 });
+      expect(ok(await engine.gameInfo(g)).game).to.include({ grossLimit: 100, netLimit: 50 });
+      const d = await game({ phase: "lobby", players: [] });
+      expect(ok(await engine.gameInfo(d)).game).to.include({ grossLimit: 0, netLimit: 0 });
+    });
+
+    it("gross: sum of weight x max(|long|, |short|) counts open buys, up to the limit exactly", async () => {
+      const g = await limitGame({ grossLimit: 100 });         // a: 10 lots x weight 2 = 20
+      ok(await on(g, "a", 2, "buy", 50, 30));                 // open buy: long_2 = 30 -> 50
+      ok(await on(g, "a", 1, "buy", 50, 25));                 // long_1 = 35 -> 70 + 30 = 100
+      expectRejected(await on(g, "a", 2, "buy", 50, 1), "GROSS_POSITION_LIMIT");
+      expectRejected(await on(g, "a", 1, "buy", 50, 1), "GROSS_POSITION_LIMIT");
+      // a sell of security 1 within the long side does not add risk: max(35, -(10 - 5)) = 35
+      ok(await on(g, "a", 1, "sell", 200, 5));
+    });
+
+    it("gross counts shorts: open sells past the holdings make |short| the larger side", async () => {
+      const g = await limitGame({ grossLimit: 100 });         // 20
+      ok(await on(g, "a", 2, "buy", 50, 30));                 // long_2 30, short_2 0 -> 50
+      ok(await on(g, "a", 2, "sell", 200, 40));               // short_2 = -40 -> max(30, 40) = 40 -> 60
+      ok(await on(g, "a", 2, "sell", 200, 40));               // short_2 = -80 -> 100
+      expectRejected(await on(g, "a", 2, "sell", 200, 1), "GROSS_POSITION_LIMIT");
+      // security 1: long 10; selling 20 gives short -10 (max still 10), selling 21 gives -11 (2 x 11 = 22)
+      expectRejected(await on(g, "a", 1, "sell", 200, 21), "GROSS_POSITION_LIMIT");
+      ok(await on(g, "a", 1, "sell", 200, 20));
+    });
+
+    it("fills keep the worst case within the limit: a filled buy moves lots from open buys to the position", async () => {
+      const g = await limitGame({ grossLimit: 60 });          // 20
+      ok(await on(g, "c", 2, "sell", 50, 40));
+      const r = ok(await on(g, "a", 2, "buy", 50, 40));       // fills: long_2 = 40 -> 60
+      expect(r.order.filledQty).to.equal(40);
+      expectRejected(await on(g, "a", 2, "buy", 50, 1), "GROSS_POSITION_LIMIT");
+      ok(await on(g, "a", 2, "sell", 60, 40));                // selling it back never adds risk
+    });
+
+    it("net: sum of weight x long <= netLimit and sum of weight x short >= -netLimit", async () => {
+      const g = await limitGame({ netLimit: 50 });            // net long 20
+      ok(await on(g, "a", 2, "buy", 50, 15));                 // 35
+      expectRejected(await on(g, "a", 1, "buy", 50, 8), "NET_POSITION_LIMIT"); // 35 + 16 = 51
+      ok(await on(g, "a", 1, "buy", 50, 7));                  // 49
+      // short side: short_1 = 10 - locked, short_2 = 0 - locked: 2 x (10 - s1) + (0 - s2) >= -50
+      ok(await on(g, "a", 1, "sell", 200, 30));               // 2 x -20 = -40
+      expectRejected(await on(g, "a", 2, "sell", 200, 11), "NET_POSITION_LIMIT"); // -51
+      ok(await on(g, "a", 2, "sell", 200, 10));               // -50
+      // the long side is unchanged by the sells: 49 + 2 > 50
+      expectRejected(await on(g, "a", 2, "buy", 50, 2), "NET_POSITION_LIMIT");
+    });
+
+    it("an amend that replaces an order is checked with the old order given back", async () => {
+      const g = await limitGame({ grossLimit: 100 });         // 20
+      const id = ok(await on(g, "a", 2, "buy", 50, 80)).order.orderId; // 100
+      const r = ok(await engine.amend(g, "a", { securityId: 2, orderId: id, qty: 80, price: 51 }));
+      expectRejected(await engine.amend(g, "a", { securityId: 2, orderId: r.order!.orderId, qty: 81 }), "GROSS_POSITION_LIMIT");
+    });
+
+    it("an order that does not add risk is accepted even when the endowment is above the limit", async () => {
+      const g = await limitGame({ grossLimit: 10, netLimit: 10 }, 50); // a: 2 x 50 = 100 > 10
+      expectRejected(await on(g, "a", 1, "buy", 50, 1), "GROSS_POSITION_LIMIT");
+      expectRejected(await on(g, "a", 2, "buy", 50, 1), "GROSS_POSITION_LIMIT");
+      ok(await on(g, "a", 1, "sell", 200, 20));               // reduces nothing in the worst case, adds nothing
+    });
+
+    it("a weight of 0 leaves a security out of the limits; limit 0 means none", async () => {
+      const g = await game({
+        config: { grossLimit: 10, netLimit: 10 },
+        securities: [{ securityId: 1, limitWeight: 0 }, { securityId: 2 }],
+        players: [{ playerId: "a", cash: 1_000_000 }],
+      });
+      ok(await engine.place(g, "a", { securityId: 1, side: "buy", price: 10, qty: 1_000 }));
+      ok(await engine.place(g, "a", { securityId: 2, side: "buy", price: 10, qty: 10 }));
+      expectRejected(await engine.place(g, "a", { securityId: 2, side: "buy", price: 10, qty: 1 }), "GROSS_POSITION_LIMIT");
+      const free = await game({ securities: [{ securityId: 1, limitWeight: 1000 }], players: [{ playerId: "a", cash: 1_000_000 }] });
+      ok(await engine.place(free, "a", { securityId: 1, side: "buy", price: 10, qty: 10_000 }));
     });
   });
 
