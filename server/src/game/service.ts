@@ -225,6 +225,8 @@ export class GameService {
       const startAt = Date.now() + countdownSec * 1000;
       await this.setSchedule(gameId, { startAt });
       this.armStart(gameId, startAt);
+      // A countdown is an admin action like the others: the log says when the round was set to start.
+      unwrap(await this.deps.hub.logAdmin(gameId, "start_scheduled", `${countdownSec}s ${new Date(startAt).toISOString()}`));
       await this.publishClock(gameId);
     } else {
       await this.startNow(gameId);

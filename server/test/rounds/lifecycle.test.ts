@@ -69,6 +69,8 @@ describe("round lifecycle", function () {
     expect(r.status).to.equal(200);
     expect(r.body.phase).to.equal("lobby");
     expect(r.body.clock.startsAt).to.be.within(t0 + 900, Date.now() + 1100);
+    const logged = (await h.app.hub.engine.events(game.gameId, 1, 1_000, 1_000)).filter((e) => e.type === "admin_action");
+    expect(logged.map((e) => (e as { action: string }).action), "the countdown is in the log").to.include("start_scheduled");
     await waitFor(() => room.state.clock.startsAt > 0, "startsAt in the room");
     const a = await join(h, game.joinCode, "early");
     const ra = await connect(h, game.gameId, a.token);
