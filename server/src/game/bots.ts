@@ -22,7 +22,8 @@ const NEWS_TTL_MS = 250;
 export const BOT_KINDS: readonly BotKind[] = ["market_maker", "noise", "momentum"];
 
 /** A bot as the admin API lists it. */
-export interface BotInfo { playerId: string; name: string; kind: string; running: boolean; steps: number; placed: number; cancelled: number; rejected: number }
+/** A bot as the admin API lists it; `enabled` false while switched off. */
+export interface BotInfo { playerId: string; name: string; kind: string; enabled?: boolean; running: boolean; steps: number; placed: number; cancelled: number; rejected: number }
 
 interface Running { runner: BotRunner; spec: MarketBotSpec; bot: Bot }
 

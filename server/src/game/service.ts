@@ -466,7 +466,10 @@ export class GameService {
     return this.botList(gameId, stored).filter((b) => specs.some((s) => s.playerId === b.playerId));
   }
 
-  /** Stops a bot and cancels its orders (the player stays in the game, idle). Errors: UNKNOWN_BOT. */
+  /**
+   * Switches a bot off: stops it and cancels its orders (the player stays in the game, idle, and keeps
+   * its cash and holdings). enableBot switches it on again. Errors: UNKNOWN_BOT.
+   */
   async removeBot(gameId: string, playerId: string): Promise<void> {
     const p = await this.store.player(gameId, playerId);
     if (!p?.bot) throw new ApiError("UNKNOWN_BOT", `no bot ${playerId} in ${gameId}`);
@@ -476,8 +479,22 @@ export class GameService {
         if (!r.truncated) break;
       }
     }
-    await this.store.putPlayer(gameId, playerId, { ...p, botSpec: undefined, botKind: `${p.botKind ?? "bot"} (removed)` });
+    await this.store.putPlayer(gameId, playerId, { ...p, botOff: true });
     unwrap(await this.deps.hub.logAdmin(gameId, "bot_removed", playerId));
+  }
+
+  /**
+   * Switches a bot that was switched off back on: it trades again at once when the round is running,
+   * else from the next start or resume. Errors: UNKNOWN_BOT (no such bot, or one with no spec to run).
+   */
+  async enableBot(gameId: string, playerId: string): Promise<void> {
+    const p = await this.store.player(gameId, playerId);
+    if (!p?.bot || !p.botSpec) throw new ApiError("UNKNOWN_BOT", `no bot ${playerId} in ${gameId}`);
+    if (!p.botOff) return;
+    await this.store.putPlayer(gameId, playerId, { ...p, botOff: false });
+    unwrap(await this.deps.hub.logAdmin(gameId, "bot_enabled", playerId));
+    const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
+    if (info.game.phase === "running") this.startBots(gameId, await this.record(gameId), [p.botSpec as MarketBotSpec]);
   }
 
   // ---- snapshots and clocks ----
@@ -560,7 +577,7 @@ export class GameService {
     const rec = (await this.store.get<GameSettings>(gameId)) ?? before;
     this.arm(gameId, rec);
     const stored = await this.store.players(gameId);
-    const specs = [...stored.values()].filter((p) => p.bot && p.botSpec).map((p) => p.botSpec as MarketBotSpec);
+    const specs = [...stored.values()].filter((p) => p.bot && p.botSpec && !p.botOff).map((p) => p.botSpec as MarketBotSpec);
     if (specs.length) this.startBots(gameId, rec, specs);
     await this.drivers.running(gameId, rec);
     await this.publishClock(gameId);
@@ -674,7 +691,7 @@ export class GameService {
 
   private botList(gameId: string, stored: Map<string, StoredPlayer>): BotInfo[] {
     return [...stored].filter(([, p]) => p.bot).map(([id, p]) => ({
-      name: p.name, kind: p.botKind ?? "bot",
+      name: p.name, kind: p.botKind ?? "bot", enabled: !p.botOff,
       ...(this.bots.info(gameId, id) ?? { playerId: id, running: false, steps: 0, placed: 0, cancelled: 0, rejected: 0 }),
     }));
   }

@@ -61,7 +61,8 @@ export interface SessionRecord { sessionId: string; name: string; joinCode: stri
 export interface SessionPlayer { name: string; joinedAt: number }
 
 /** A stored player: its start endowment and whether it is a bot (and of which kind). */
-export interface StoredPlayer extends PlayerMeta { botKind?: string; botSpec?: unknown }
+/** A player as stored beside the engine; a bot keeps its spec, and `botOff` while the admin has switched it off. */
+export interface StoredPlayer extends PlayerMeta { botKind?: string; botSpec?: unknown; botOff?: boolean }
 
 const SCHEDULE_FIELDS = [
   "startedAt", "resumedAt", "elapsedMs", "durationMs", "endedAt", "resultsAt", "startAt", "periodMs", "periodCount", "breakMs", "breakEndsAt",

@@ -13,7 +13,8 @@
  *   GET    /api/games/:id/leaderboard                               -> { gameId, leaderboard }
  *   GET    /api/games/:id/bots                                      -> { bots }
  *   POST   /api/games/:id/bots             add bots (BotSpec)       -> 201 { bots }
- *   DELETE /api/games/:id/bots/:botId      stop a bot, cancel its orders -> 204
+ *   DELETE /api/games/:id/bots/:botId      switch a bot off: stop it, cancel its orders -> 204
+ *   POST   /api/games/:id/bots/:botId/on   switch it on again      -> 204
  *   GET    /api/scenarios                  available scenarios      -> { scenarios }
  *   POST   /api/sessions, GET /api/sessions[/:id], POST /api/sessions/:id/rounds, GET /api/sessions/:id/results
  *                                          sessions (sessions.ts)
@@ -109,6 +110,11 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
   app.delete("/api/games/:id/bots/:botId", admin, async (req, res) => {
     const p = parse(BotIdParam, req.params, "NOT_FOUND");
     await service.removeBot(p.id, p.botId);
+    res.status(204).end();
+  });
+  app.post("/api/games/:id/bots/:botId/on", admin, async (req, res) => {
+    const p = parse(BotIdParam, req.params, "NOT_FOUND");
+    await service.enableBot(p.id, p.botId);
     res.status(204).end();
   });
 

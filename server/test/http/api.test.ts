@@ -94,7 +94,7 @@ describe("HTTP API", function () {
       expect(detail.body.securities[0]).to.include({ securityId: 1, symbol: "ACME", refPrice: 100 });
     });
 
-    it("adds and removes bots", async () => {
+    it("adds bots and switches them off and on", async () => {
       const g = await createGame(h);
       const bad = await api(h, "POST", `/api/games/${g.gameId}/bots`, { kind: "oracle" });
       expect(bad.status).to.equal(400);
@@ -108,15 +108,21 @@ describe("HTTP API", function () {
       expect(del.status).to.equal(204);
       await waitFor(() => obs.state.securities.get("1")!.bids.length === 0, "bot quotes cancelled");
       expect((await api(h, "DELETE", `/api/games/${g.gameId}/bots/p-nobody`)).body.code).to.equal("UNKNOWN_BOT");
+      expect((await api(h, "GET", `/api/games/${g.gameId}/bots`)).body.bots[0]).to.include({ playerId: botId, enabled: false, running: false });
+      // Switched on again, it quotes again.
+      expect((await api(h, "POST", `/api/games/${g.gameId}/bots/${botId}/on`)).status).to.equal(204);
+      await waitFor(() => obs.state.securities.get("1")!.bids.length > 0, "bot quotes again");
+      expect((await api(h, "GET", `/api/games/${g.gameId}/bots`)).body.bots[0]).to.include({ playerId: botId, enabled: true, running: true });
+      expect((await api(h, "POST", `/api/games/${g.gameId}/bots/p-nobody/on`)).body.code).to.equal("UNKNOWN_BOT");
       await obs.leave();
       // Admin actions are in the game's log like everything else (read back from PostgreSQL).
       let actions: string[] = [];
-      for (let i = 0; i < 100 && actions.length < 2; i++) {
+      for (let i = 0; i < 100 && actions.length < 3; i++) {
         const rows = await h.db.selectFrom("events").select("data").where("game_id", "=", g.gameId).where("type", "=", "admin_action").orderBy("seq").execute();
         actions = rows.map((r) => { const d = r.data as { action: string; detail: string }; return `${d.action} ${d.detail}`; });
-        if (actions.length < 2) await new Promise((r) => setTimeout(r, 50));
+        if (actions.length < 3) await new Promise((r) => setTimeout(r, 50));
       }
-      expect(actions).to.deep.equal([`bot_added market_maker ${botId}`, `bot_removed ${botId}`]);
+      expect(actions).to.deep.equal([`bot_added market_maker ${botId}`, `bot_removed ${botId}`, `bot_enabled ${botId}`]);
     });
   });
 
