@@ -84,6 +84,14 @@ class AdminScreen {
     m.textContent = text;
   }
 
+  /** "= 0.05" beside each money input (minor units shown as cash). */
+  private drawMoneyHints(): void {
+    for (const hint of this.root.querySelectorAll<HTMLElement>("[data-money]")) {
+      const v = ($(this.root, `#create-form input[name=${hint.dataset.money}]`) as HTMLInputElement).value.trim();
+      hint.textContent = /^\d{1,15}$/.test(v) ? `= ${cash(Number(v))} per lot` : "whole minor units";
+    }
+  }
+
   private syncScenario(): void {
     const custom = ($(this.root, "#scenario") as HTMLSelectElement).value === "";
     $(this.root, "#custom-sec").hidden = !custom;
@@ -92,6 +100,8 @@ class AdminScreen {
   private wire(): void {
     const r = this.root;
     $(r, "#scenario").addEventListener("change", () => this.syncScenario());
+    $(r, "#rules-set").addEventListener("input", () => this.drawMoneyHints());
+    this.drawMoneyHints();
     $(r, "#signout").addEventListener("click", () => {
       sessionStorage.removeItem(TOKEN_KEY);
       void this.conn?.stop();
@@ -205,7 +215,8 @@ class AdminScreen {
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
         bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
-        rules: { botTakeover: f.get("takeover") === "on" },
+        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f) },
+        securityRules: securityRules(f),
       };
       const groups = String(f.get("groups") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
       if (groups.length) body.groups = groups;
@@ -275,7 +286,8 @@ class AdminScreen {
     const link = `${location.origin}${location.pathname}#/?code=${encodeURIComponent(d.joinCode)}`;
     setHtml($(this.root, "#game-head"), `<h2>${esc(d.name)} <span class="phase-badge ${esc(d.phase)}" id="game-phase">${esc(d.phase)}</span></h2>
       <p>Join code <b class="code big" id="join-code">${esc(d.joinCode)}</b> <span class="muted small">· <a href="${esc(link)}" target="_blank">player link</a> · ${esc(d.gameId)}${d.scenario ? ` · scenario ${esc(d.scenario)}` : ""}</span></p>
-      <p class="muted small">Securities: ${d.securities.map((s: any) => `${esc(s.symbol)} (ref ${px(s.refPrice, s.tickSize)})`).join(", ")} · endowment ${cash(d.endowment.cash)} cash${d.endowment.holdings?.length ? ` + ${qty(d.endowment.holdings[0].qty)} lots each` : ""}${d.durationSec ? ` · ${clock(d.durationSec * 1000)} round` : ""}</p>`);
+      <p class="muted small">Securities: ${d.securities.map((s: any) => `${esc(s.symbol)} (ref ${px(s.refPrice, s.tickSize)})`).join(", ")} · endowment ${cash(d.endowment.cash)} cash${d.endowment.holdings?.length ? ` + ${qty(d.endowment.holdings[0].qty)} lots each` : ""}${d.durationSec ? ` · ${clock(d.durationSec * 1000)} round` : ""}</p>
+      <p class="muted small" id="game-rules">${esc(rulesText(d.rules, d.securities))}</p>`);
     this.drawControls(d.phase);
     void this.drawSession();
     this.drawDriverForms();
@@ -313,7 +325,8 @@ class AdminScreen {
     const body: any = {
       name: `${String(d.name).replace(/ · round \d+$/, "")} · round ${d.round + 1}`, rules: d.rules, endowment: d.endowment,
       allowObservers: true, bots: [...kinds].map(([kind, count]) => ({ kind, count })),
-      ...(d.scenario ? { scenario: d.scenario } : { securities: d.securities }),
+      // The securities as created (with their fees and limits); a scenario still drives the reference path.
+      ...(d.scenario ? { scenario: d.scenario } : {}), securities: d.securities,
       ...(d.schedule?.periods ? { schedule: { periods: d.schedule.periods } } : d.durationSec ? { durationSec: d.durationSec } : {}),
     };
     try {
@@ -390,6 +403,70 @@ class AdminScreen {
   }
 }
 
+/** A whole number in [min, max] from the form field `name` (empty = `empty`); throws a readable Error. */
+function intField(f: FormData, name: string, label: string, min: number, max: number, empty = 0): number {
+  const text = String(f.get(name) ?? "").trim();
+  if (!text) return empty;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`${label} must be a whole number from ${min} to ${max.toLocaleString("en-US")}`);
+  return n;
+}
+
+const MAX_LOTS = 1_000_000_000;
+
+/**
+ * The round-wide rules of the create form (GameRules): short selling, gross and net limits (weighted
+ * lots), mark rule and the order rate limit (orders per window; both empty = none, window in seconds -> ms).
+ */
+export function roundRules(f: FormData): Record<string, unknown> {
+  const orders = intField(f, "rateOrders", "Order rate: orders", 1, 100_000);
+  const windowText = String(f.get("rateWindowSec") ?? "").trim();
+  if (!!orders !== !!windowText) throw new Error("Order rate limit: give both the number of orders and the window, or neither");
+  let orderRateLimit: { orders: number; windowMs: number } | null = null;
+  if (orders) {
+    const windowMs = Math.round(Number(windowText) * 1000);
+    if (!Number.isFinite(windowMs) || windowMs < 100 || windowMs > 3_600_000) throw new Error("Order rate window must be 0.1 to 3600 seconds");
+    orderRateLimit = { orders, windowMs };
+  }
+  return {
+    allowShort: f.get("allowShort") === "on",
+    grossLimit: intField(f, "grossLimit", "Gross limit", 0, MAX_LOTS),
+    netLimit: intField(f, "netLimit", "Net limit", 0, MAX_LOTS),
+    markPrice: String(f.get("markPrice") || "last_trade"),
+    orderRateLimit,
+  };
+}
+
+/** The per-security rules of the create form, sent as CreateGameBody.securityRules (applied to every security). */
+export function securityRules(f: FormData): Record<string, number> {
+  const r = {
+    takerFee: intField(f, "takerFee", "Taker fee", 0, 1_000_000_000),
+    makerRebate: intField(f, "makerRebate", "Maker rebate", 0, 1_000_000_000),
+    maxOrderQty: intField(f, "maxOrderQty", "Max order", 0, MAX_LOTS),
+    positionLimit: intField(f, "positionLimit", "Position limit", 0, MAX_LOTS),
+    shortLimit: intField(f, "shortLimit", "Short limit", 0, MAX_LOTS),
+    limitWeight: intField(f, "limitWeight", "Limit weight", 0, 1000, 1),
+  };
+  if (r.makerRebate > r.takerFee) throw new Error("The maker rebate cannot exceed the taker fee");
+  return r;
+}
+
+/** One line of a game's rules for the admin's detail view. */
+function rulesText(rules: any, secs: any[]): string {
+  const s = secs[0] ?? {};
+  const lots = (n: number) => (n ? `${qty(n)} lots` : "none");
+  const same = secs.every((x) => x.takerFee === s.takerFee && x.makerRebate === s.makerRebate && x.maxOrderQty === s.maxOrderQty && x.positionLimit === s.positionLimit);
+  const parts = [
+    `${same ? "" : `${s.symbol}: `}taker fee ${cash(s.takerFee ?? 0)} / maker rebate ${cash(s.makerRebate ?? 0)} per lot`,
+    `max order ${lots(s.maxOrderQty ?? 0)}`, `position limit ${lots(s.positionLimit ?? 0)}`,
+    rules?.allowShort ? `short up to ${qty(s.shortLimit ?? 0)} lots` : "no short selling",
+    `gross ${rules?.grossLimit ? qty(rules.grossLimit) : "none"}`, `net ${rules?.netLimit ? qty(rules.netLimit) : "none"}`,
+    rules?.orderRateLimit ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s` : "no rate limit",
+    `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
+  ];
+  return `Rules: ${parts.join(" · ")}`;
+}
+
 const ADMIN_TEMPLATE = `
 <div class="admin">
   <header class="topbar">
@@ -428,6 +505,28 @@ const ADMIN_TEMPLATE = `
             <label>Signal groups (comma separated, optional) <input name="groups" placeholder="e.g. informed, uninformed" spellcheck="false"></label>
             <label class="check"><input type="checkbox" name="takeover"> Bots take over absent players</label>
           </div>
+          <fieldset class="rules" id="rules-set"><legend>Trading rules <span class="muted small">(every security; 0 = no limit)</span></legend>
+            <div class="row3">
+              <label>Taker fee (minor units/lot) <input name="takerFee" type="number" min="0" step="1" value="0"><small class="hint" data-money="takerFee"></small></label>
+              <label>Maker rebate (minor units/lot) <input name="makerRebate" type="number" min="0" step="1" value="0"><small class="hint" data-money="makerRebate"></small></label>
+              <label>Max order (lots) <input name="maxOrderQty" type="number" min="0" step="1" value="0"></label>
+            </div>
+            <div class="row3">
+              <label>Position limit (lots) <input name="positionLimit" type="number" min="0" step="1" value="0"></label>
+              <label class="check"><input type="checkbox" name="allowShort"> Allow short selling</label>
+              <label>Short limit (lots) <input name="shortLimit" type="number" min="0" step="1" value="0"></label>
+            </div>
+            <div class="row3">
+              <label>Gross limit (weighted lots) <input name="grossLimit" type="number" min="0" step="1" value="0"></label>
+              <label>Net limit (weighted lots) <input name="netLimit" type="number" min="0" step="1" value="0"></label>
+              <label>Limit weight (per lot) <input name="limitWeight" type="number" min="0" max="1000" step="1" value="1"></label>
+            </div>
+            <div class="row3">
+              <label>Order rate: orders <input name="rateOrders" type="number" min="1" step="1" placeholder="none"></label>
+              <label>per window (s) <input name="rateWindowSec" type="number" min="0.1" step="0.1" placeholder="none"></label>
+              <label>Mark at the end <select name="markPrice"><option value="last_trade">last trade (else closing ref)</option><option value="reference">closing reference</option></select></label>
+            </div>
+          </fieldset>
           <fieldset class="row3"><legend>Bots</legend>
             <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
             <label>Noise traders <input name="bots_noise" type="number" min="0" max="200" value="2"></label>

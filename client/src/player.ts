@@ -164,6 +164,8 @@ class PlayerScreen {
       form.dataset.side = side;
     };
     form.addEventListener("change", syncForm);
+    form.addEventListener("input", () => this.drawEstimate());
+    form.addEventListener("change", () => this.drawEstimate());
     syncForm();
     form.addEventListener("submit", (ev) => { ev.preventDefault(); void this.place(form); });
     $(r, "#secs").addEventListener("click", (ev) => {
@@ -243,6 +245,28 @@ class PlayerScreen {
       const filled = Number(o.filledQty ?? o.filled ?? 0);
       this.msg(`Order ${o.orderId ?? ""} ${String(o.status ?? "accepted").replace(/_/g, " ")}${filled ? ` — filled ${qty(filled)}` : ""}`, "ok");
     }
+  }
+
+  /**
+   * The ticket's estimate for the selected security: notional (limit price, or for a market order the
+   * best opposite price) x qty x scale, plus the taker fee on a buy / minus it on a sell (the fee applies
+   * when the order takes; a resting order that is hit gets the maker rebate instead). Minor units.
+   */
+  private drawEstimate(): void {
+    const el = this.root.querySelector<HTMLElement>("#estimate");
+    const sec = this.room?.state?.securities?.get(String(this.sid));
+    if (!el || !sec) return;
+    const form = $(this.root, "#order-form") as HTMLFormElement;
+    const f = new FormData(form);
+    const side = String(f.get("side")), market = f.get("type") === "market";
+    const lots = Number(String(f.get("qty") ?? "").replace(/[,_\s]/g, ""));
+    let price = 0;
+    if (market) price = (side === "buy" ? sec.asks[0]?.price : sec.bids[0]?.price) ?? 0;
+    else try { price = priceToTicks(String(f.get("price") ?? "").replace(/[,_\s]/g, "") || "0", sec.tickSize); } catch { price = 0; }
+    const est = orderEstimate(side, price, lots, sec.scale, sec.takerFee ?? 0);
+    setHtml(el, est ? `${side === "buy" ? "Est. cost" : "Est. proceeds"} <b class="num" id="est-total">${cash(est.total)}</b>
+      <span class="muted">= ${cash(est.notional)} ${side === "buy" ? "+" : "−"} taker fee <span id="est-fee">${cash(est.fee)}</span>${market ? " · at the best price now" : ""}</span>`
+      : `<span class="muted">Est. cost: enter ${market ? "a quantity (no opposite orders yet?)" : "a price and quantity"}</span>`);
   }
 
   private async command(type: string, body: Record<string, unknown>): Promise<CommandReply | undefined> {
@@ -331,6 +355,8 @@ class PlayerScreen {
     setHtml($(r, "#tape"), `<table class="tape"><thead><tr><th>Time</th><th>Price</th><th>Lots</th></tr></thead><tbody>${trades.map((t: any) =>
       `<tr class="${t.aggressor}"><td class="muted">${time(t.ts)}</td><td class="num price">${px(t.price, ts)}</td><td class="num">${qty(t.qty)}</td></tr>`).join("") || `<tr><td colspan="3" class="muted center">no trades yet</td></tr>`}</tbody></table>`);
     $(r, "#entry-sec").textContent = `${sec.symbol} · tick ${sec.tickSize}${sec.lotSize !== 1 ? ` · ${sec.lotSize} shares/lot` : ""}`;
+    setHtml($(r, "#entry-rules"), entryRulesHtml(sec, st.rules));
+    this.drawEstimate();
 
     // own panel
     if (me && me.cash !== undefined && me.positions && me.orders && me.fills) {
@@ -393,6 +419,36 @@ class PlayerScreen {
 }
 
 /**
+ * Cost of a buy (notional + taker fee) or proceeds of a sell (notional - taker fee) of `lots` at `price`
+ * ticks, minor units; null when the inputs give no estimate or it would not be an exact integer.
+ */
+export function orderEstimate(side: string, price: number, lots: number, scale: number, takerFee: number): { notional: number; fee: number; total: number } | null {
+  if (!Number.isSafeInteger(lots) || lots <= 0 || !Number.isSafeInteger(price) || price <= 0) return null;
+  const notional = price * lots * scale, fee = takerFee * lots;
+  const total = side === "buy" ? notional + fee : notional - fee;
+  return Number.isSafeInteger(notional) && Number.isSafeInteger(total) ? { notional, fee, total } : null;
+}
+
+/**
+ * The order entry's rules line: the security's taker fee / maker rebate per lot, max order size,
+ * position and short limits, and the round's gross / net limits and order rate limit (room state).
+ */
+export function entryRulesHtml(sec: any, rules: any): string {
+  const parts = [
+    `<span id="entry-fee">taker fee ${cash(sec.takerFee ?? 0)} · maker rebate ${cash(sec.makerRebate ?? 0)} per lot</span>`,
+    `<span id="entry-max">max order ${sec.maxOrderQty ? `${qty(sec.maxOrderQty)} lots` : "none"}</span>`,
+  ];
+  if (sec.positionLimit) parts.push(`position ≤ ${qty(sec.positionLimit)} lots`);
+  if (rules) {
+    parts.push(rules.allowShort ? `short up to ${qty(sec.shortLimit ?? 0)} lots` : "no short selling");
+    if (rules.grossLimit) parts.push(`gross ≤ ${qty(rules.grossLimit)}`);
+    if (rules.netLimit) parts.push(`net ≤ ${qty(rules.netLimit)}`);
+    if (rules.rateOrders) parts.push(`<span id="entry-rate">≤ ${qty(rules.rateOrders)} orders / ${rules.rateWindowMs / 1000} s</span>`);
+  }
+  return parts.join(" · ");
+}
+
+/**
  * The header clock: countdown to a scheduled start, time left in the period (with "P n/m" when the
  * round has several periods), the break's countdown, or elapsed time for a round without an end.
  */
@@ -448,6 +504,7 @@ const TEMPLATE = `
     <section class="card market"><div id="stats" class="stats"></div><div id="price-chart" class="chart price"></div><h2>Trades</h2><div id="tape" class="scroll"></div></section>
     <section class="card entry">
       <h2>New order <small id="entry-sec" class="muted"></small></h2>
+      <div id="entry-rules" class="entry-rules small muted"></div>
       <form id="order-form" autocomplete="off">
         <div class="side-toggle" role="radiogroup" aria-label="Side">
           <label class="buy"><input type="radio" name="side" value="buy" checked> Buy <kbd>B</kbd></label>
@@ -462,6 +519,7 @@ const TEMPLATE = `
           <label><span>Quantity (lots) <kbd>Q</kbd></span><input name="qty" inputmode="numeric" value="1"></label>
         </div>
         <label class="check"><input type="checkbox" name="postOnly"> Post-only (never take)</label>
+        <div id="estimate" class="estimate small" aria-live="polite"></div>
         <button type="submit" id="submit" class="buy" disabled>Buy</button>
       </form>
       <div id="order-msg" class="msg" role="alert" aria-live="polite"></div>

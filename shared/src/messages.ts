@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.ts";
 import {
-  AmendOrder, CancelAll, CancelOrder, GameId, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
+  AmendOrder, CancelAll, CancelOrder, GameId, MAX_FEE_PER_LOT, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
   SecurityId, StpMode, type FillEvent, type OrderSummary,
 } from "./engine.ts";
 
@@ -145,6 +145,22 @@ export const GameSecurity = SecurityConfig.extend({
 });
 export type GameSecurity = z.input<typeof GameSecurity>;
 
+/**
+ * Rule fields applied to every security of a new game (CreateGameBody.securityRules): each field given
+ * here replaces that field of every security, the body's or the scenario's (a scenario's securities
+ * have no rules of their own). Units as SecurityConfig: lots, minor units per lot, weight multiplier.
+ * makerRebate must not exceed takerFee (checked on the resulting securities: INVALID_BODY).
+ */
+export const SecurityRules = z.object({
+  shortLimit: int(0, MAX_QTY_LOTS).optional(),
+  positionLimit: int(0, MAX_QTY_LOTS).optional(),
+  maxOrderQty: int(0, MAX_QTY_LOTS).optional(),
+  takerFee: int(0, MAX_FEE_PER_LOT).optional(),
+  makerRebate: int(0, MAX_FEE_PER_LOT).optional(),
+  limitWeight: int(0, 1000).optional(),
+}).strict();
+export type SecurityRules = z.input<typeof SecurityRules>;
+
 /** What every player gets on joining. */
 export const Endowment = z.object({
   cash: int(0, 1e15),
@@ -223,6 +239,8 @@ export const CreateGameBody = z.object({
   rules: GameRules.prefault({}),
   /** Securities; may be omitted when a scenario gives them. */
   securities: z.array(GameSecurity).max(50).default([]),
+  /** Rules for every security (see SecurityRules); overrides the same fields of each security. */
+  securityRules: SecurityRules.optional(),
   endowment: Endowment,
   /** Name of a market scenario (reference price paths); see the market module. */
   scenario: z.string().min(1).max(64).optional(),

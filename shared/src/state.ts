@@ -56,6 +56,27 @@ export class SecurityState extends Schema {
   /** Cash traded this session, minor units. */
   @type("float64") turnover = 0;
   @type("float64") tradeCount = 0;
+  /** Trading rules (SecurityConfig): fee the taker pays and rebate the maker gets per lot filled, minor units. */
+  @type("float64") takerFee = 0;
+  @type("float64") makerRebate = 0;
+  /** Largest order, largest absolute position and short allowance, lots (0 = none); weight in the gross/net limits. */
+  @type("float64") maxOrderQty = 0;
+  @type("float64") positionLimit = 0;
+  @type("float64") shortLimit = 0;
+  @type("float64") limitWeight = 1;
+}
+
+/**
+ * The round's rules fixed at creation (GameRules): short selling, gross and net limits in weighted lots
+ * (0 = none), the order rate limit (rateOrders per rateWindowMs; 0 = none) and the mark rule.
+ */
+export class RulesState extends Schema {
+  @type("boolean") allowShort = false;
+  @type("float64") grossLimit = 0;
+  @type("float64") netLimit = 0;
+  @type("uint32") rateOrders = 0;
+  @type("uint32") rateWindowMs = 0;
+  @type("string") markPrice = "last_trade";
 }
 
 /** A player's holding of one security: qty (negative when short), locked lots, lots on open buys. */
@@ -202,4 +223,6 @@ export class GameState extends Schema {
   @type("string") nextGameId = "";
   /** Last NEWS_KEPT headlines, oldest first. */
   @type([NewsState]) news = new ArraySchema<NewsState>();
+  /** The round's rules (set when the room loads the game). */
+  @type(RulesState) rules = new RulesState();
 }

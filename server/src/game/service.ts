@@ -39,6 +39,7 @@ import { SessionService } from "./sessions.ts";
 import * as K from "../engine/keys.ts";
 
 type Rules = z.output<typeof CreateGameBody>["rules"];
+type SecurityRulesOut = NonNullable<z.output<typeof CreateGameBody>["securityRules"]>;
 type BotSpecOut = z.output<typeof BotSpecSchema>;
 
 /** What the service stores about a game beside the engine. */
@@ -157,7 +158,7 @@ export class GameService {
   async create(body: z.output<typeof CreateGameBody>): Promise<GameDetail> {
     const gameId = body.gameId ?? `g-${randomBytes(5).toString("hex")}`;
     const scenario = body.scenario ? this.scenarioByName(body.scenario) : undefined;
-    const securities = resolveSecurities(body.securities, scenario);
+    const securities = resolveSecurities(body.securities, scenario, body.securityRules);
     checkEndowment(body.endowment, securities);
     const settings: GameSettings = {
       name: body.name, rules: body.rules, securities, endowment: body.endowment,
@@ -767,20 +768,32 @@ export function clockOf(s: Schedule, now: number): ClockInfo {
   };
 }
 
-/** The game's securities: the body's, else the scenario's; refPrice defaults to the scenario's start price. */
-function resolveSecurities(body: z.output<typeof CreateGameBody>["securities"], scenario?: Scenario): GameSettings["securities"] {
+/**
+ * The game's securities: the body's, else the scenario's; refPrice defaults to the scenario's start price;
+ * `rules` (CreateGameBody.securityRules) replace those fields of every security. Errors: INVALID_BODY
+ * (no securities; a makerRebate above its takerFee), thrown before anything is created.
+ */
+function resolveSecurities(body: z.output<typeof CreateGameBody>["securities"], scenario?: Scenario, rules: SecurityRulesOut = {}): GameSettings["securities"] {
   const start = new Map((scenario?.securities ?? []).map((s) => [s.securityId, s.startPrice]));
   const list: GameSecurity[] = body.length ? body : (scenario?.securities ?? []).map((s) => ({
     securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize, lotSize: s.lotSize, scale: s.scale,
     bandLow: s.bandLow, bandHigh: s.bandHigh, refPrice: s.startPrice,
   }));
   if (!list.length) throw new ApiError("INVALID_BODY", "a game needs securities or a scenario");
-  return list.map((s) => ({
+  const out = list.map((s) => ({
     securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize ?? "0.01", lotSize: s.lotSize ?? 1, scale: s.scale ?? 1,
     bandLow: s.bandLow ?? 1, bandHigh: s.bandHigh ?? 1_000_000_000, shortLimit: s.shortLimit ?? 0, positionLimit: s.positionLimit ?? 0,
     maxOrderQty: s.maxOrderQty ?? 0, takerFee: s.takerFee ?? 0, makerRebate: s.makerRebate ?? 0, limitWeight: s.limitWeight ?? 1,
     refPrice: s.refPrice || start.get(s.securityId) || 0,
-  }));
+  })).map((s) => ({ ...s, ...definedOnly(rules) }));
+  const bad = out.find((s) => s.makerRebate > s.takerFee);
+  if (bad) throw new ApiError("INVALID_BODY", `${bad.symbol}: makerRebate ${bad.makerRebate} exceeds takerFee ${bad.takerFee} (minor units per lot)`);
+  return out;
+}
+
+/** The fields of `o` that are not undefined (so an absent rule keeps the security's own value). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function checkEndowment(e: GameSettings["endowment"], securities: GameSettings["securities"]): void {

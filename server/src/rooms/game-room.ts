@@ -80,6 +80,9 @@ export function defineGameRoom(ctx: RoomContext) {
   };
 }
 
+/** The GameRules fields the room publishes (older stored games may lack the newer ones). */
+type RoundRules = { allowShort?: boolean; grossLimit?: number; netLimit?: number; markPrice?: string; orderRateLimit?: { orders: number; windowMs: number } | null };
+
 export abstract class GameRoom extends Room<{ state: GameState; client: GameClient }> {
   protected abstract readonly ctx: RoomContext;
   override state = new GameState();
@@ -190,6 +193,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.ctx.service.attachModel(this.gameId, model);
       this.setClock(await this.ctx.service.clock(this.gameId));
       this.setLink(await this.ctx.service.roundLink(this.gameId));
+      this.setRules((await this.ctx.service.record(this.gameId)).settings.rules);
     } finally {
       const waiting = this.pending ?? [];
       this.pending = null;
@@ -243,6 +247,14 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   private setLink(link: RoundLink | null): void {
     if (link) this.state.assign({ sessionId: link.sessionId, round: link.round, nextGameId: link.nextGameId });
+  }
+
+  /** The round's rules in the public state (fixed at creation; the order entry shows them). */
+  private setRules(r: RoundRules): void {
+    this.state.rules.assign({
+      allowShort: !!r.allowShort, grossLimit: r.grossLimit ?? 0, netLimit: r.netLimit ?? 0, markPrice: r.markPrice ?? "last_trade",
+      rateOrders: r.orderRateLimit?.orders ?? 0, rateWindowMs: r.orderRateLimit?.windowMs ?? 0,
+    });
   }
 
   private setClock(c: ClockInfo): void {

@@ -82,6 +82,8 @@ export class StateMirror {
     st.assign({
       securityId: i.securityId, symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, scale: i.scale, refPrice: sec.refPrice,
       lastPrice: sec.lastPrice, high: sec.high, low: sec.low, volume: sec.volume, turnover: sec.turnover, tradeCount: sec.tradeCount,
+      takerFee: i.takerFee, makerRebate: i.makerRebate, maxOrderQty: i.maxOrderQty, positionLimit: i.positionLimit,
+      shortLimit: i.shortLimit, limitWeight: i.limitWeight,
     });
     if (full) st.trades.clear();
     const after = st.trades.length ? st.trades[st.trades.length - 1]!.seq : 0;
