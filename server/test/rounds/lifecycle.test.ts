@@ -118,8 +118,8 @@ describe("round lifecycle", function () {
     expect(ra.state.clock).to.include({ periods: 2, period: 0, durationMs: 2000 });
     const t0 = Date.now();
     await api(h, "POST", `/api/games/${game.gameId}/start`);
-    await waitFor(() => ra.state.phase === "running", "period 1");
-    expect(ra.state.clock.period).to.equal(1);
+    // The phase (engine event) and the clock (service) reach the room separately: wait for both.
+    await waitFor(() => ra.state.phase === "running" && ra.state.clock.period === 1, "period 1");
     const resting = await req(ra, "place", { securityId: 1, side: "buy", price: 90, qty: 1 });
     expect(resting.ok).to.equal(true);
 
