@@ -2,7 +2,7 @@
  * Admin view (admin token): create a round (a scenario's securities or one custom security,
  * endowments, duration or periods with breaks, bots; optionally as the first round of a new session),
  * start it now or after a countdown, pause / resume / end it, watch the players and the leaderboard
- * live (an admin room session: read-only, sees every player's private state), add and remove bots.
+ * live (an admin room session: read-only, sees every player's private state), add bots and switch them off and on.
  * For a session's round: the session's join code, "Create next round" (the same settings) and the
  * session's results (per round and overall).
  * Market drivers: announce news (with reference shifts), send private signals to a group, move players
@@ -120,7 +120,7 @@ class AdminScreen {
     });
     $(r, "#bots").addEventListener("click", (ev) => {
       const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-bot]");
-      if (b) void this.removeBot(b.dataset.bot!);
+      if (b) void this.switchBot(b.dataset.bot!, b.dataset.on === "1");
     });
     $(r, "#next-round").addEventListener("click", () => void this.nextRound());
     ($(r, "#bot-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.addBot(ev.target as HTMLFormElement); });
@@ -292,7 +292,9 @@ class AdminScreen {
     void this.drawSession();
     this.drawDriverForms();
     setHtml($(this.root, "#bots"), d.botList.length ? `<table><thead><tr><th>Bot</th><th>Kind</th><th>Placed</th><th>Rejected</th><th></th></tr></thead><tbody>${d.botList.map((b: any) =>
-      `<tr><td>${esc(b.name)}</td><td>${esc(b.kind)}</td><td class="num">${qty(b.placed)}</td><td class="num">${qty(b.rejected)}</td><td><button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Remove</button></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
+      `<tr><td>${esc(b.name)}</td><td>${esc(b.kind)}</td><td class="num">${qty(b.placed)}</td><td class="num">${qty(b.rejected)}</td><td>${b.enabled === false
+        ? `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}" data-on="1">Switch on</button>`
+        : `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Switch off</button>`}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
   }
 
   /** The session panel of a session's round: join code, next round, results. */
@@ -321,7 +323,7 @@ class AdminScreen {
     const d = this.detail;
     if (!d?.sessionId) return;
     const kinds = new Map<string, number>();
-    for (const b of d.botList) if (!/removed/.test(b.kind)) kinds.set(b.kind, (kinds.get(b.kind) ?? 0) + 1);
+    for (const b of d.botList) if (b.enabled !== false) kinds.set(b.kind, (kinds.get(b.kind) ?? 0) + 1);
     const body: any = {
       name: `${String(d.name).replace(/ · round \d+$/, "")} · round ${d.round + 1}`, rules: d.rules, endowment: d.endowment,
       allowObservers: true, bots: [...kinds].map(([kind, count]) => ({ kind, count })),
@@ -362,11 +364,13 @@ class AdminScreen {
     } catch (err) { this.note(`Bots not added — ${errorText(err)}`, "reject"); }
   }
 
-  private async removeBot(botId: string): Promise<void> {
+  /** Switches a bot off (it stops and its orders are cancelled) or on again. */
+  private async switchBot(botId: string, on: boolean): Promise<void> {
     if (!this.gameId) return;
     try {
-      await this.call("DELETE", `/api/games/${encodeURIComponent(this.gameId)}/bots/${encodeURIComponent(botId)}`);
-      this.note(`Removed ${botId}`, "ok");
+      const path = `/api/games/${encodeURIComponent(this.gameId)}/bots/${encodeURIComponent(botId)}`;
+      await (on ? this.call("POST", `${path}/on`) : this.call("DELETE", path));
+      this.note(`${botId} switched ${on ? "on" : "off"}`, "ok");
       await this.select(this.gameId);
     } catch (err) { this.note(errorText(err), "reject"); }
   }
