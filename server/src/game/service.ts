@@ -154,12 +154,13 @@ export class GameService {
 
   // ---- games ----
 
-  /** Creates a game in the lobby (body already parsed by CreateGameBody). Errors: GAME_EXISTS, UNKNOWN_SCENARIO, INVALID_BODY. */
+  /** Creates a game in the lobby (body already parsed by CreateGameBody). Errors: GAME_EXISTS, UNKNOWN_SCENARIO, INVALID_BODY, INVALID_ARGUMENT (checkSecurities). */
   async create(body: z.output<typeof CreateGameBody>): Promise<GameDetail> {
     const gameId = body.gameId ?? `g-${randomBytes(5).toString("hex")}`;
     const scenario = body.scenario ? this.scenarioByName(body.scenario) : undefined;
     const securities = resolveSecurities(body.securities, scenario, body.securityRules);
     checkEndowment(body.endowment, securities);
+    checkSecurities(securities);
     const settings: GameSettings = {
       name: body.name, rules: body.rules, securities, endowment: body.endowment,
       scenario: body.scenario ?? null, durationSec: body.durationSec ?? null, allowObservers: body.allowObservers,
@@ -800,6 +801,20 @@ function checkEndowment(e: GameSettings["endowment"], securities: GameSettings["
   const ids = new Set(securities.map((s) => s.securityId));
   const bad = e.holdings.find((h) => !ids.has(h.securityId));
   if (bad) throw new ApiError("INVALID_BODY", `endowment holds security ${bad.securityId}, which the game does not have`);
+}
+
+/**
+ * The securities' rules that span fields or securities, which the engine's add_security checks too
+ * (lua/add_security.lua): checked here, before create_game, because a refusal after create_game would
+ * leave a game without securities in Valkey (the id then taken: GAME_EXISTS on a retry). Same code as
+ * the engine: INVALID_ARGUMENT (a rebate above the fee, a band upside down). Duplicate ids are
+ * already INVALID_BODY (CreateGameBody).
+ */
+function checkSecurities(securities: GameSettings["securities"]): void {
+  for (const s of securities) {
+    if (s.makerRebate > s.takerFee) throw new ApiError("INVALID_ARGUMENT", `security ${s.securityId}: makerRebate must not exceed takerFee`);
+    if (s.bandLow > s.bandHigh) throw new ApiError("INVALID_ARGUMENT", `security ${s.securityId}: bandLow must not exceed bandHigh`);
+  }
 }
 
 function stripRef(s: GameSettings["securities"][number]): SecurityInfo {
