@@ -154,7 +154,7 @@ export class GameService {
 
   // ---- games ----
 
-  /** Creates a game in the lobby (body already parsed by CreateGameBody). Errors: GAME_EXISTS, UNKNOWN_SCENARIO, INVALID_BODY, INVALID_ARGUMENT (checkSecurities). */
+  /** Creates a game in the lobby (body already parsed by CreateGameBody). Errors: GAME_EXISTS, UNKNOWN_SCENARIO, INVALID_BODY (also checkSecurities). */
   async create(body: z.output<typeof CreateGameBody>): Promise<GameDetail> {
     const gameId = body.gameId ?? `g-${randomBytes(5).toString("hex")}`;
     const scenario = body.scenario ? this.scenarioByName(body.scenario) : undefined;
@@ -787,8 +787,6 @@ function resolveSecurities(body: z.output<typeof CreateGameBody>["securities"], 
     maxOrderQty: s.maxOrderQty ?? 0, takerFee: s.takerFee ?? 0, makerRebate: s.makerRebate ?? 0, limitWeight: s.limitWeight ?? 1,
     refPrice: s.refPrice || start.get(s.securityId) || 0,
   })).map((s) => ({ ...s, ...definedOnly(rules) }));
-  const bad = out.find((s) => s.makerRebate > s.takerFee);
-  if (bad) throw new ApiError("INVALID_BODY", `${bad.symbol}: makerRebate ${bad.makerRebate} exceeds takerFee ${bad.takerFee} (minor units per lot)`);
   return out;
 }
 
@@ -806,14 +804,17 @@ function checkEndowment(e: GameSettings["endowment"], securities: GameSettings["
 /**
  * The securities' rules that span fields or securities, which the engine's add_security checks too
  * (lua/add_security.lua): checked here, before create_game, because a refusal after create_game would
- * leave a game without securities in Valkey (the id then taken: GAME_EXISTS on a retry). Same code as
- * the engine: INVALID_ARGUMENT (a rebate above the fee, a band upside down). Duplicate ids are
- * already INVALID_BODY (CreateGameBody).
+ * leave a game without securities in Valkey (the id then taken: GAME_EXISTS on a retry). The code is
+ * INVALID_BODY like every other refusal of the request body (the engine says INVALID_ARGUMENT to its
+ * own callers); it covers securityRules merged into the securities. Duplicate ids are already
+ * INVALID_BODY (CreateGameBody).
  */
 function checkSecurities(securities: GameSettings["securities"]): void {
   for (const s of securities) {
-    if (s.makerRebate > s.takerFee) throw new ApiError("INVALID_ARGUMENT", `security ${s.securityId}: makerRebate must not exceed takerFee`);
-    if (s.bandLow > s.bandHigh) throw new ApiError("INVALID_ARGUMENT", `security ${s.securityId}: bandLow must not exceed bandHigh`);
+    if (s.makerRebate > s.takerFee) {
+      throw new ApiError("INVALID_BODY", `${s.symbol}: makerRebate ${s.makerRebate} exceeds takerFee ${s.takerFee} (minor units per lot)`);
+    }
+    if (s.bandLow > s.bandHigh) throw new ApiError("INVALID_BODY", `${s.symbol}: bandLow ${s.bandLow} exceeds bandHigh ${s.bandHigh} (ticks)`);
   }
 }
 

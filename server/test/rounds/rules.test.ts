@@ -126,7 +126,7 @@ describe("round rules through the room", function () {
       [{ securities: two(), endowment: { cash: -1 } }, 400, "INVALID_BODY"],
       [{ securities: two(), endowment: { cash: 1, holdings: [{ securityId: 3, qty: 1 }] } }, 400, "INVALID_BODY"],
       [{ securities: [...two(), { securityId: 1, symbol: "DUP" }], endowment: { cash: 1 } }, 400, "INVALID_BODY"],
-      [{ securities: two({ bandLow: 500, bandHigh: 100 }), endowment: { cash: 1 } }, 400, "INVALID_ARGUMENT"],
+      [{ securities: two({ bandLow: 500, bandHigh: 100 }), endowment: { cash: 1 } }, 400, "INVALID_BODY"],
     ] as const) {
       const id = `bad-setup-${process.pid}-${code}-${status}-${Math.random().toString(36).slice(2, 6)}`;
       const bad = await api(h, "POST", "/api/games", { gameId: id, name: "x", ...body });
@@ -260,7 +260,7 @@ describe("round rules through the room", function () {
     const bad = await api(h, "POST", "/api/games", { gameId: `bad-fee-${process.pid}`, name: "x",
       securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 3, makerRebate: 4 }], endowment: { cash: 1000 } });
     expect(bad.status).to.equal(400);
-    expect(bad.body.code).to.equal("INVALID_ARGUMENT");
+    expect(bad.body.code).to.equal("INVALID_BODY");
     expect((await api(h, "GET", `/api/games/bad-fee-${process.pid}`)).body.code).to.equal("UNKNOWN_GAME");
     // nothing of it stays behind in the engine: the same game id can be created with valid fees
     expect(await h.valkey.exists(`game:{bad-fee-${process.pid}}`, `game:{bad-fee-${process.pid}}:seq`)).to.equal(0);
