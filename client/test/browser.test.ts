@@ -17,13 +17,7 @@ describe("browser client (Chromium)", function () {
 
   const open = (path: string, viewport?: { width: number; height: number }) => b.open(path, viewport);
 
-  async function joinAs(code: string, name: string, viewport?: { width: number; height: number }): Promise<Page> {
-    const page = await open(`/#/?code=${code}`, viewport);
-    await page.fill("#join-form input[name=name]", name);
-    await page.press("#join-form input[name=name]", "Enter");
-    await page.waitForSelector("#my-cash");
-    return page;
-  }
+  const joinAs = b.joinAs;
 
   /** Fills the order form with the keyboard-friendly controls and submits it with Enter. */
   async function order(page: Page, side: "buy" | "sell", price: string, qty: number): Promise<void> {

@@ -3,7 +3,6 @@
  * shift; a private signal shows only in its recipient's panel.
  */
 import { expect } from "chai";
-import type { Page } from "playwright-core";
 import { api, createGame, type Harness } from "../../server/test/support/harness.ts";
 import { useChromium } from "./support/chromium.ts";
 
@@ -13,13 +12,7 @@ describe("browser client: news ticker and private signals (Chromium)", function 
   let h: Harness;
   before(() => { h = b.h; });
 
-  async function joinAs(code: string, name: string): Promise<Page> {
-    const page = await b.open(`/#/?code=${code}`);
-    await page.fill("#join-form input[name=name]", name);
-    await page.press("#join-form input[name=name]", "Enter");
-    await page.waitForSelector("#my-cash");
-    return page;
-  }
+  const joinAs = b.joinAs;
 
   it("shows headlines to everyone and a signal to its group only", async () => {
     const game = await createGame(h, { name: "News class", groups: ["red", "blue"] });

@@ -15,13 +15,7 @@ describe("replay view (Chromium)", function () {
   let h: Harness;
   before(() => { h = b.h; });
 
-  async function joinAs(code: string, name: string): Promise<Page> {
-    const page = await b.open(`/#/?code=${code}`);
-    await page.fill("#join-form input[name=name]", name);
-    await page.press("#join-form input[name=name]", "Enter");
-    await page.waitForSelector("#my-cash");
-    return page;
-  }
+  const joinAs = b.joinAs;
 
   async function order(page: Page, side: "buy" | "sell", price: string, qty: number): Promise<void> {
     await page.click("body", { position: { x: 5, y: 5 } }).catch(() => {});

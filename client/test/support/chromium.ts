@@ -5,6 +5,7 @@
  *   const b = useChromium();   inside a describe: registers its before/after hooks
  *   b.h, b.ctx                 the harness and the browser context (set in the before hook)
  *   b.open(path, viewport?)    a new page at h.base + path, closed after each test
+ *   b.joinAs(code, name, vp?)  a player's page: joined by code and name, the account panel shown
  *   SHOTS                      client/test/screenshots/ (gitignored), created by the before hook
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -26,6 +27,7 @@ export interface ChromiumSuite {
   h: Harness;
   ctx: BrowserContext;
   open(path: string, viewport?: { width: number; height: number }): Promise<Page>;
+  joinAs(code: string, name: string, viewport?: { width: number; height: number }): Promise<Page>;
 }
 
 /** Installs Chromium and builds the client if needed, launches one context per suite, closes pages after each test. */
@@ -39,6 +41,13 @@ export function useChromium(): ChromiumSuite {
       if (viewport) await page.setViewportSize(viewport);
       page.on("pageerror", (err) => { process.stderr.write(`[page error] ${err.stack ?? err.message}\n`); });
       await page.goto(`${suite.h.base}${path}`);
+      return page;
+    },
+    async joinAs(code: string, name: string, viewport?: { width: number; height: number }): Promise<Page> {
+      const page = await suite.open(`/#/?code=${code}`, viewport);
+      await page.fill("#join-form input[name=name]", name);
+      await page.press("#join-form input[name=name]", "Enter");
+      await page.waitForSelector("#my-cash");
       return page;
     },
   } as ChromiumSuite;
