@@ -12,12 +12,7 @@
 --@include lib/keys.lua
 --@include lib/events.lua
 --@include lib/game.lua
-
--- Characters of a UTF-8 string (bytes that do not continue a sequence).
-local function utf8_len(s)
-  local _, n = string.gsub(s, '[^\128-\191]', '')
-  return n
-end
+--@include lib/text.lua
 
 return run(function()
   local g = KEYS[1]

@@ -19,14 +19,7 @@ describe("browser client (Chromium)", function () {
 
   const joinAs = b.joinAs;
 
-  /** Fills the order form with the keyboard-friendly controls and submits it with Enter. */
-  async function order(page: Page, side: "buy" | "sell", price: string, qty: number): Promise<void> {
-    await page.click("body", { position: { x: 5, y: 5 } }).catch(() => {});
-    await page.keyboard.press(side === "buy" ? "b" : "s");
-    await page.fill("#order-form input[name=price]", price);
-    await page.fill("#order-form input[name=qty]", String(qty));
-    await page.press("#order-form input[name=qty]", "Enter");
-  }
+  const order = b.order;
 
   const text = (page: Page, sel: string) => page.locator(sel).innerText();
 

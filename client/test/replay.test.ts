@@ -17,13 +17,7 @@ describe("replay view (Chromium)", function () {
 
   const joinAs = b.joinAs;
 
-  async function order(page: Page, side: "buy" | "sell", price: string, qty: number): Promise<void> {
-    await page.click("body", { position: { x: 5, y: 5 } }).catch(() => {});
-    await page.keyboard.press(side === "buy" ? "b" : "s");
-    await page.fill("#order-form input[name=price]", price);
-    await page.fill("#order-form input[name=qty]", String(qty));
-    await page.press("#order-form input[name=qty]", "Enter");
-  }
+  const order = b.order;
 
   /** Moves the timeline's scrubber to `seq` (as a user's drag ends: input, then change). */
   async function scrub(page: Page, seq: number): Promise<void> {

@@ -6,6 +6,7 @@
  *   b.h, b.ctx                 the harness and the browser context (set in the before hook)
  *   b.open(path, viewport?)    a new page at h.base + path, closed after each test
  *   b.joinAs(code, name, vp?)  a player's page: joined by code and name, the account panel shown
+ *   b.order(page, side, price, qty)  fills the order form with its keyboard controls, submits with Enter
  *   SHOTS                      client/test/screenshots/ (gitignored), created by the before hook
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -28,6 +29,7 @@ export interface ChromiumSuite {
   ctx: BrowserContext;
   open(path: string, viewport?: { width: number; height: number }): Promise<Page>;
   joinAs(code: string, name: string, viewport?: { width: number; height: number }): Promise<Page>;
+  order(page: Page, side: "buy" | "sell", price: string, qty: number): Promise<void>;
 }
 
 /** Installs Chromium and builds the client if needed, launches one context per suite, closes pages after each test. */
@@ -49,6 +51,13 @@ export function useChromium(): ChromiumSuite {
       await page.press("#join-form input[name=name]", "Enter");
       await page.waitForSelector("#my-cash");
       return page;
+    },
+    async order(page: Page, side: "buy" | "sell", price: string, qty: number): Promise<void> {
+      await page.click("body", { position: { x: 5, y: 5 } }).catch(() => {});
+      await page.keyboard.press(side === "buy" ? "b" : "s");
+      await page.fill("#order-form input[name=price]", price);
+      await page.fill("#order-form input[name=qty]", String(qty));
+      await page.press("#order-form input[name=qty]", "Enter");
     },
   } as ChromiumSuite;
 
