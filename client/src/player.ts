@@ -445,6 +445,7 @@ class PlayerScreen {
     lobby.hidden = st.phase !== "lobby" && st.phase !== "paused";
     const c = st.clock;
     lobby.textContent = lobbyNote(st.phase, c);
+    lobby.classList.toggle("paused", st.phase === "paused");
     if (this.phase && this.phase !== st.phase && $(r, "#order-msg").classList.contains("reject")) this.msg("", "");
     this.phase = st.phase;
     if (st.phase === "ended") {
