@@ -41,8 +41,8 @@ Your aim: end the round with more value than you started with.</p>
   <dt>Unrealised P&amp;L</dt><dd>Gains and losses on lots you still hold, at today's price: they change while the price moves.</dd>
   <dt>"Order 158 new"</dt><dd>The number is your order's id; the word is its status:
     <b>new</b> = waiting in the book, nothing traded yet; <b>partially filled</b> = some lots traded, the rest waits;
-    <b>filled</b> = all traded; <b>cancelled</b> = taken off the book (by you, or the rest of an IOC / market order);
-    <b>expired</b> = removed by the round's end.</dd>
+    <b>filled</b> = all traded; <b>cancelled</b> = taken off the book (by you, by the organiser, or at the round's end);
+    <b>expired</b> = the part of an IOC, FOK or market order that could not trade at once.</dd>
   <dt>Paused</dt><dd>While the round is paused (or in a break) new orders are rejected; you can still cancel orders.</dd>
 </dl>
 <p class="small muted">Keyboard: <kbd>B</kbd> buy, <kbd>S</kbd> sell, <kbd>P</kbd> price, <kbd>Q</kbd> quantity, <kbd>Enter</kbd> send, <kbd>Esc</kbd> leave a field.</p>`;

@@ -62,8 +62,8 @@ describe("client notices: rejections in plain words", () => {
     expect(orderOutcomeText(base, ACME)).to.equal("Order 12 filled: bought 4 lots at 1.01 for $4.04.");
     expect(orderOutcomeText({ ...base, side: "sell", filledQty: 0, restingQty: 4, notional: 0, status: "new" }, ACME))
       .to.equal("Order 12 new — in the book: sell 4 lots at 1.01, waiting for a buyer.");
-    expect(orderOutcomeText({ ...base, qty: 10, filledQty: 4, restingQty: 0, status: "cancelled", reason: "ioc" }, ACME))
-      .to.equal("Order 12 cancelled: bought 4 lots at 1.01 for $4.04; the other 6 lots were cancelled (an IOC order keeps what fills at once and cancels the rest).");
+    expect(orderOutcomeText({ ...base, qty: 10, filledQty: 4, restingQty: 0, status: "expired", reason: "ioc" }, ACME))
+      .to.equal("Order 12 expired: bought 4 lots at 1.01 for $4.04; the other 6 lots were cancelled (an IOC order keeps what fills at once and cancels the rest).");
     expect(orderOutcomeText({ ...base, qty: 10, filledQty: 4, restingQty: 6, status: "partially_filled" }, ACME))
       .to.equal("Order 12 partially filled: bought 4 lots at 1.01 for $4.04; 6 lots wait in the book at 1.01 for a seller.");
   });
