@@ -16,7 +16,7 @@ import { $, batched, setHtml } from "./dom.ts";
 import { drawDrivers } from "./drivers.ts";
 import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
 import { HELP_HTML, pnlHelpHtml } from "./help.ts";
-import { money, noticeHtml, orderOutcomeText, type NoticeContext } from "./notices.ts";
+import { noticeHtml, orderOutcomeText, type NoticeContext } from "./notices.ts";
 
 const SESSION_KEY = "marketroom.player";
 const LADDER_LEVELS = 10;
