@@ -64,7 +64,7 @@ const marketClosed: Builder = (c) => {
   const phase = /\b(lobby|paused|ended)\b/.exec(c.message)?.[1];
   if (phase === "lobby") return "Trading has not started yet: orders are accepted once the organiser starts the round.";
   if (phase === "paused") return "Trading is paused: new orders are rejected until the round resumes. You can still cancel your orders.";
-  if (phase === "ended") return "The round is over: no more orders are accepted.";
+  if (phase === "ended") return "The round is over: it takes no more orders or new players.";
   return "The market is closed: no orders are accepted right now.";
 };
 

@@ -9,7 +9,7 @@
  */
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply } from "../../shared/src/messages.ts";
-import { api, errorText } from "./api.ts";
+import { api, ApiError, errorText } from "./api.ts";
 import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
 import { Connection, type ConnStatus } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
@@ -57,7 +57,7 @@ async function waitForRound(root: HTMLElement, s: PlayerSession): Promise<void> 
       if (cur.gameId && cur.token) return enter(root, { ...s, gameId: cur.gameId, token: cur.token });
     } catch (err) {
       const el = root.querySelector("#wait-msg");
-      if (el) el.textContent = errorText(err);
+      if (el) el.innerHTML = plainError(err);
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -92,10 +92,15 @@ function joinForm(root: HTMLElement): void {
       };
       enter(root, s);
     } catch (err) {
-      $(root, "#join-msg").textContent = errorText(err);
+      $(root, "#join-msg").innerHTML = plainError(err);
       btn.disabled = false;
     }
   });
+}
+
+/** An HTTP error in plain words with its code in small print (notices.ts); other errors as text. HTML. */
+function plainError(err: unknown): string {
+  return err instanceof ApiError ? noticeHtml(err.code, { message: err.message }) : esc(errorText(err));
 }
 
 const STATUS_TEXT: Record<ConnStatus, string> = {
@@ -451,7 +456,8 @@ class PlayerScreen {
     if (st.phase === "ended") {
       final.hidden = false;
       const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
-      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>.</p>` : ""}
+      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>
+        <span class="small muted">(realised ${signedCash(mine.realizedPnl ?? 0)}, unrealised ${signedCash(mine.unrealizedPnl ?? 0)}, fees ${cash(mine.fees ?? 0)})</span>.</p>` : ""}
         <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId)}
         ${st.nextGameId ? `<p><button type="button" id="join-next" class="primary">Join next round</button> <span id="next-msg" class="msg reject"></span></p>` : ""}
         <p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
@@ -539,14 +545,16 @@ export function leaderboardTable(all: any[], me?: string, compact = false): stri
     const own = all.findIndex((l) => l.playerId === me);
     if (own >= BOARD_TOP_ROWS) { gap = rows.length; skippedRows = own - BOARD_TOP_ROWS; rows = [...rows, all[own]]; }
   }
-  const signed = (n: number) => `<td class="num ${signClass(n)}">${signedCash(n)}</td>`;
+  const signed = (n: number, part = false) => `<td class="num ${signClass(n)}${part ? " part" : ""}">${signedCash(n)}</td>`;
   const head = compact ? ["#", "Name", "Equity", "P&amp;L", "Trades"] : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees", "Trades"];
-  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${rows.map((l, i) => {
+  // Realized / Unrealized carry class "part": a phone hides them in the round-over panel (the row's tooltip and the "You finished" line keep them).
+  const th = (h: string) => `<th${/ealized/.test(h) ? ` class="part"` : ""}>${h}</th>`;
+  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map(th).join("")}</tr></thead><tbody>${rows.map((l, i) => {
     const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}`;
     const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : ""].filter(Boolean).join(" ");
     const skipped = i === gap ? `<tr class="gap"><td colspan="5" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>` : "";
-    return `${skipped}<tr class="${cls}" data-player="${esc(l.playerId)}"${compact ? ` title="${esc(parts)}"` : ""}><td class="num">${l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
-      (compact ? "" : `${signed(l.realizedPnl ?? 0)}${signed(l.unrealizedPnl ?? 0)}<td class="num">${cash(l.fees ?? 0)}</td>`) + `<td class="num">${qty(l.trades ?? 0)}</td></tr>`;
+    return `${skipped}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
+      (compact ? "" : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) + `<td class="num">${qty(l.trades ?? 0)}</td></tr>`;
   }).join("")}</tbody></table>`;
 }
 

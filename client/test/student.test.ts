@@ -195,6 +195,16 @@ describe("browser client: a first-time student (Chromium)", function () {
     expect(await dora.locator("#leaderboard tr.gap").innerText()).to.contain("2 more");
 
     await dora.screenshot({ path: joinPath(SHOTS, "student-phone.png"), fullPage: true });
+
+    // the round-over panel's full leaderboard fits the phone too
     await api(h, "POST", `/api/games/${game.gameId}/end`);
+    await dora.locator("#final .final tr.own").waitFor();
+    const final = await dora.evaluate(() => {
+      const card = document.querySelector("#final .final")!, table = card.querySelector("table.board")!;
+      return { table: table.getBoundingClientRect().right, card: card.getBoundingClientRect().right, scroll: card.scrollWidth, client: card.clientWidth };
+    });
+    await dora.screenshot({ path: joinPath(SHOTS, "student-phone-ended.png") });
+    expect(final.scroll).to.be.at.most(final.client);
+    expect(final.table).to.be.at.most(final.card);
   });
 });
