@@ -288,7 +288,14 @@ class AdminScreen {
       setHtml($(this.root, "#games"), games.length ? `<table><thead><tr><th>Game</th><th>Phase</th><th>Code</th><th>Players</th><th>Bots</th><th></th></tr></thead><tbody>${games.map((g: any) =>
         `<tr data-game="${esc(g.gameId)}" class="${g.gameId === this.gameId ? "selected" : ""}"><td><b>${esc(g.name)}</b><br><span class="muted small">${esc(g.gameId)}</span></td><td><span class="phase-badge ${esc(g.phase)}">${esc(g.phase)}</span></td><td class="code">${esc(g.joinCode)}</td><td class="num">${g.players}</td><td class="num">${g.bots}</td><td><a href="#replay/${encodeURIComponent(g.gameId)}" class="replay-link" title="Replay this round">Replay</a></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No games yet: create one.</p>`);
     } catch (err) {
-      if ((err as any).status === 401 || (err as any).status === 403) { sessionStorage.removeItem(TOKEN_KEY); signIn(this.root, errorText(err)); return; }
+      if ((err as any).status === 401 || (err as any).status === 403) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        clearInterval(this.timer);
+        clearInterval(this.poller);
+        void this.conn?.stop();
+        signIn(this.root, errorText(err));
+        return;
+      }
       this.note(errorText(err), "reject");
     }
   }
