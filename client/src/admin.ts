@@ -285,7 +285,7 @@ class AdminScreen {
   private async refreshList(): Promise<void> {
     try {
       const { games } = await this.call("GET", "/api/games?limit=50");
-      setHtml($(this.root, "#games"), games.length ? `<table><thead><tr><th>Game</th><th>Phase</th><th>Code</th><th>Players</th><th>Bots</th><th></th></tr></thead><tbody>${games.map((g: any) =>
+      setHtml($(this.root, "#games"), games.length ? `<table><thead><tr><th>Game</th><th>Phase</th><th title="the round's own code; a session's round: students use the session code">Round code</th><th>Players</th><th>Bots</th><th></th></tr></thead><tbody>${games.map((g: any) =>
         `<tr data-game="${esc(g.gameId)}" class="${g.gameId === this.gameId ? "selected" : ""}"><td><b>${esc(g.name)}</b><br><span class="muted small">${esc(g.gameId)}</span></td><td><span class="phase-badge ${esc(g.phase)}">${esc(g.phase)}</span></td><td class="code">${esc(g.joinCode)}</td><td class="num">${g.players}</td><td class="num">${g.bots}</td><td><a href="#replay/${encodeURIComponent(g.gameId)}" class="replay-link" title="Replay this round">Replay</a></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No games yet: create one.</p>`);
     } catch (err) {
       if ((err as any).status === 401 || (err as any).status === 403) {

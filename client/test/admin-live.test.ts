@@ -2,7 +2,7 @@
  * The admin view for teachers (Chromium, issue 16): the games list and the bots table update live (no
  * Refresh; the bots' placed orders and fills reach the table while they trade); a session's round shows
  * one code labelled for students; the export buttons download each file of the ended round and a zip of
- * all of them, which parse. Screenshot: admin-live.png.
+ * all of them, which parse. Screenshots: admin-live.png, admin-session-code.png.
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
@@ -113,6 +113,7 @@ describe("admin view: live tables, the students' code, export buttons (Chromium)
     expect(codes).to.contain(`Students join with the session code ${s.joinCode}`);
     expect(codes).to.contain(`This round's own code ${round.joinCode} joins only round 1 (and the session): students do not need it.`);
     expect(await page.locator("#player-link").getAttribute("href")).to.contain(`code=${s.joinCode}`);
+    await page.screenshot({ path: join(SHOTS, "admin-session-code.png") });
     await api(h, "POST", `/api/games/${round.gameId}/end`);
   });
 });
