@@ -14,9 +14,12 @@ import { Connection } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
 import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash } from "./format.ts";
 import { clockText, leaderboardTable } from "./player.ts";
+import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 const GAME_KEY = "marketroom.admin.game";
+/** How often the games list and the bots table are fetched again (ms): they are HTTP views, not room state. */
+const POLL_MS = 2000;
 
 export function mountAdmin(root: HTMLElement): void {
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -55,6 +58,12 @@ class AdminScreen {
   private conn: Connection | undefined;
   private room: Room<any, any> | undefined;
   private timer = 0;
+  private poller = 0;
+  private polling = false;
+  /** GET /api/games/:id/bots of the selected game (placed / cancelled / rejected per bot). */
+  private botList: any[] = [];
+  /** The selected session's join code (what students need), once fetched. */
+  private sessionCode = "";
   private render = batched(() => this.drawLive());
 
   constructor(private readonly root: HTMLElement, private readonly token: string) {}
@@ -66,6 +75,7 @@ class AdminScreen {
   async start(): Promise<void> {
     this.root.innerHTML = ADMIN_TEMPLATE;
     this.timer = window.setInterval(() => this.drawClock(), 1000);
+    this.poller = window.setInterval(() => void this.poll(), POLL_MS);
     this.wire();
     try {
       const { scenarios } = await this.call("GET", "/api/scenarios");
@@ -106,6 +116,7 @@ class AdminScreen {
       sessionStorage.removeItem(TOKEN_KEY);
       void this.conn?.stop();
       clearInterval(this.timer);
+      clearInterval(this.poller);
       signIn(r);
     });
     $(r, "#refresh").addEventListener("click", () => void this.refreshList());
@@ -123,6 +134,10 @@ class AdminScreen {
       if (b) void this.switchBot(b.dataset.bot!, b.dataset.on === "1");
     });
     $(r, "#next-round").addEventListener("click", () => void this.nextRound());
+    $(r, "#exports").addEventListener("click", (ev) => {
+      const btn = (ev.target as HTMLElement).closest<HTMLButtonElement>("[data-export]");
+      if (btn && this.gameId) void this.exportFile(btn, this.gameId, btn.dataset.export!);
+    });
     ($(r, "#bot-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.addBot(ev.target as HTMLFormElement); });
     this.wireDrivers();
   }
@@ -193,13 +208,94 @@ class AdminScreen {
     return `<td>${group}</td><td>${seat}</td>`;
   }
 
+  /**
+   * The live HTTP views: the games list (phase, players, bots of every game) and the selected game's
+   * bots table (the bots' own counters live in the server process, not in the room state). One poll
+   * at a time; a failed poll is retried at the next tick.
+   */
+  private async poll(): Promise<void> {
+    if (this.polling || document.hidden) return;
+    this.polling = true;
+    try {
+      await this.refreshList();
+      if (this.gameId) {
+        const id = this.gameId;
+        const { bots } = await this.call("GET", `/api/games/${encodeURIComponent(id)}/bots`);
+        if (id === this.gameId) { this.botList = bots; this.drawBots(); }
+      }
+    } catch { /* shown by the next successful poll or action */ } finally { this.polling = false; }
+  }
+
+  /** Downloads one export file, or all of them as a zip ("zip"); only once the round has ended. */
+  private async exportFile(btn: HTMLButtonElement, gameId: string, file: string): Promise<void> {
+    btn.disabled = true;
+    try {
+      const name = file === "zip" ? await downloadExportZip(gameId, this.token) : await downloadExport(gameId, file, this.token);
+      this.note(`Downloaded ${name}`, "ok");
+    } catch (err) {
+      this.note(`Export — ${errorText(err)}`, "reject");
+    } finally { btn.disabled = false; }
+  }
+
+  /**
+   * The bots table: per bot its kind, orders placed / cancelled / rejected (GET .../bots, the bot's own
+   * counters) and its fills (trades in the room's leaderboard), with Switch off / on.
+   */
+  private drawBots(): void {
+    const st = this.room?.state;
+    const fills = new Map<string, number>();
+    if (st?.leaderboard && st.gameId === this.gameId) for (const l of st.leaderboard) fills.set(l.playerId, l.trades ?? 0);
+    const list = this.botList;
+    setHtml($(this.root, "#bots"), list.length ? `<table><thead><tr><th>Bot</th><th>Kind</th><th title="orders the bot placed">Placed</th><th title="orders the bot cancelled">Cancelled</th><th title="orders refused by the market">Rejected</th><th title="fills the bot took part in">Fills</th><th></th></tr></thead><tbody>${list.map((b: any) =>
+      `<tr data-bot-row="${esc(b.playerId)}"><td>${esc(b.name)}</td><td>${esc(b.kind)}${b.enabled === false ? ` <span class="tag">off</span>` : ""}</td><td class="num placed">${qty(b.placed)}</td><td class="num">${qty(b.cancelled ?? 0)}</td><td class="num">${qty(b.rejected)}</td><td class="num fills">${qty(fills.get(b.playerId) ?? 0)}</td><td>${b.enabled === false
+        ? `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}" data-on="1">Switch on</button>`
+        : `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Switch off</button>`}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
+  }
+
+  /**
+   * The join code students need, labelled: the round's code, or for a session's round the session's
+   * code (it joins whichever round is open and keeps the player across rounds); the round's own code
+   * is then shown small, with what it is for.
+   */
+  private drawCodes(): void {
+    const d = this.detail;
+    if (!d) return;
+    const studentCode = d.sessionId ? this.sessionCode : d.joinCode;
+    const link = studentCode ? `${location.origin}${location.pathname}#/?code=${encodeURIComponent(studentCode)}` : "";
+    const big = d.sessionId
+      ? `<b class="code big" id="session-code">${esc(this.sessionCode || "…")}</b>`
+      : `<b class="code big" id="join-code">${esc(d.joinCode)}</b>`;
+    setHtml($(this.root, "#codes"), `<p class="student-code">Students join with ${d.sessionId ? "the session code" : "code"} ${big}
+      ${link ? `<a href="${esc(link)}" target="_blank" id="player-link" class="small">player link</a>` : ""}</p>
+      ${d.sessionId ? `<p class="muted small">The session code joins whichever round is open and keeps each student's name and results across rounds.
+        This round's own code <span class="code" id="join-code">${esc(d.joinCode)}</span> joins only round ${esc(d.round)} (and the session): students do not need it.</p>` : ""}`);
+  }
+
+  /** Export buttons of the selected round: each file of GET /api/games/:id/export/:file, and all as a zip. */
+  private drawExports(): void {
+    const d = this.detail;
+    if (!d) return;
+    const ended = d.phase === "ended";
+    setHtml($(this.root, "#exports"), `<p class="small muted">${ended ? "The round's data as files (docs/export.md): integer columns carry their unit (_ticks, _minor)."
+      : "Available once the round has ended."}</p><div class="export-buttons">${EXPORT_FILES.map((f) =>
+      `<button type="button" class="small" data-export="${f}"${ended ? "" : " disabled"}>${f}</button>`).join("")}
+      <button type="button" class="small primary" data-export="zip"${ended ? "" : " disabled"}>All files (.zip)</button></div>`);
+  }
+
   private async refreshList(): Promise<void> {
     try {
       const { games } = await this.call("GET", "/api/games?limit=50");
-      setHtml($(this.root, "#games"), games.length ? `<table><thead><tr><th>Game</th><th>Phase</th><th>Code</th><th>Players</th><th>Bots</th><th></th></tr></thead><tbody>${games.map((g: any) =>
+      setHtml($(this.root, "#games"), games.length ? `<table><thead><tr><th>Game</th><th>Phase</th><th title="the round's own code; a session's round: students use the session code">Round code</th><th>Players</th><th>Bots</th><th></th></tr></thead><tbody>${games.map((g: any) =>
         `<tr data-game="${esc(g.gameId)}" class="${g.gameId === this.gameId ? "selected" : ""}"><td><b>${esc(g.name)}</b><br><span class="muted small">${esc(g.gameId)}</span></td><td><span class="phase-badge ${esc(g.phase)}">${esc(g.phase)}</span></td><td class="code">${esc(g.joinCode)}</td><td class="num">${g.players}</td><td class="num">${g.bots}</td><td><a href="#replay/${encodeURIComponent(g.gameId)}" class="replay-link" title="Replay this round">Replay</a></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No games yet: create one.</p>`);
     } catch (err) {
-      if ((err as any).status === 401 || (err as any).status === 403) { sessionStorage.removeItem(TOKEN_KEY); signIn(this.root, errorText(err)); return; }
+      if ((err as any).status === 401 || (err as any).status === 403) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        clearInterval(this.timer);
+        clearInterval(this.poller);
+        void this.conn?.stop();
+        signIn(this.root, errorText(err));
+        return;
+      }
       this.note(errorText(err), "reject");
     }
   }
@@ -262,6 +358,7 @@ class AdminScreen {
     }
     this.drivers = await this.call("GET", `/api/games/${encodeURIComponent(gameId)}/drivers`).catch(() => null);
     const changed = this.gameId !== gameId || !this.conn;
+    if (this.gameId !== gameId) this.sessionCode = "";
     this.gameId = gameId;
     sessionStorage.setItem(GAME_KEY, gameId);
     $(this.root, "#game").hidden = false;
@@ -283,18 +380,18 @@ class AdminScreen {
   private drawDetail(): void {
     const d = this.detail;
     if (!d) return;
-    const link = `${location.origin}${location.pathname}#/?code=${encodeURIComponent(d.joinCode)}`;
     setHtml($(this.root, "#game-head"), `<h2>${esc(d.name)} <span class="phase-badge ${esc(d.phase)}" id="game-phase">${esc(d.phase)}</span></h2>
-      <p>Join code <b class="code big" id="join-code">${esc(d.joinCode)}</b> <span class="muted small">· <a href="${esc(link)}" target="_blank">player link</a> · ${esc(d.gameId)}${d.scenario ? ` · scenario ${esc(d.scenario)}` : ""}</span></p>
+      <div id="codes"></div>
+      <p class="muted small">${esc(d.gameId)}${d.scenario ? ` · scenario ${esc(d.scenario)}` : ""}</p>
       <p class="muted small">Securities: ${d.securities.map((s: any) => `${esc(s.symbol)} (ref ${px(s.refPrice, s.tickSize)})`).join(", ")} · endowment ${cash(d.endowment.cash)} cash${d.endowment.holdings?.length ? ` + ${qty(d.endowment.holdings[0].qty)} lots each` : ""}${d.durationSec ? ` · ${clock(d.durationSec * 1000)} round` : ""}</p>
       <p class="muted small" id="game-rules">${esc(rulesText(d.rules, d.securities))}</p>`);
+    this.drawCodes();
     this.drawControls(d.phase);
+    this.drawExports();
     void this.drawSession();
     this.drawDriverForms();
-    setHtml($(this.root, "#bots"), d.botList.length ? `<table><thead><tr><th>Bot</th><th>Kind</th><th>Placed</th><th>Rejected</th><th></th></tr></thead><tbody>${d.botList.map((b: any) =>
-      `<tr><td>${esc(b.name)}</td><td>${esc(b.kind)}</td><td class="num">${qty(b.placed)}</td><td class="num">${qty(b.rejected)}</td><td>${b.enabled === false
-        ? `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}" data-on="1">Switch on</button>`
-        : `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Switch off</button>`}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
+    this.botList = d.botList;
+    this.drawBots();
   }
 
   /** The session panel of a session's round: join code, next round, results. */
@@ -309,8 +406,9 @@ class AdminScreen {
         this.call("GET", `/api/sessions/${encodeURIComponent(d.sessionId)}/results`),
       ]);
       const rounds = res.rounds.map((r: any) => `<th>R${r.round}</th>`).join("");
-      setHtml($(this.root, "#session-info"), `<p>Session <b>${esc(s.name)}</b> · join code <b class="code big" id="session-code">${esc(s.joinCode)}</b>
-        <span class="muted small">· round ${d.round} of ${s.rounds.length} · ${s.players.length} player(s)</span></p>`);
+      if (this.detail === d && this.sessionCode !== s.joinCode) { this.sessionCode = s.joinCode; this.drawCodes(); }
+      setHtml($(this.root, "#session-info"), `<p>Session <b>${esc(s.name)}</b>
+        <span class="muted small">· round ${d.round} of ${s.rounds.length} · ${s.players.length} player(s) · students join with the session code above</span></p>`);
       ($(this.root, "#next-round") as HTMLButtonElement).disabled = !!d.nextGameId;
       setHtml($(this.root, "#session-results"), res.overall.length ? `<table class="board"><thead><tr><th>#</th><th>Name</th>${rounds}<th>Total P&amp;L</th></tr></thead><tbody>${res.overall.map((o: any) =>
         `<tr><td class="num">${o.rank}</td><td>${esc(o.name)}</td>${o.roundPnl.map((p: number | null) => `<td class="num ${signClass(p ?? 0)}">${p === null ? "—" : signedCash(p)}</td>`).join("")}<td class="num ${signClass(o.pnl)}"><b>${signedCash(o.pnl)}</b></td></tr>`).join("")}</tbody></table>`
@@ -390,8 +488,11 @@ class AdminScreen {
       this.drawControls(st.phase);
       setHtml($(this.root, "#game-phase"), esc(st.phase));
       $(this.root, "#game-phase").className = `phase-badge ${st.phase}`;
+      this.drawExports();
+      void this.refreshList();
       if (st.phase === "ended") void this.drawSession();
     }
+    this.drawBots();
     this.drawClock();
     const players = [...st.players.values()].sort((a: any, b: any) => Number(a.bot) - Number(b.bot) || a.name.localeCompare(b.name));
     setHtml($(this.root, "#players"), players.length ? `<table><thead><tr><th>Player</th><th>Online</th><th>Cash</th><th>Equity</th><th>P&amp;L</th><th>Orders</th><th>Group</th><th>Seat</th></tr></thead><tbody>${players.map((p: any) =>
@@ -539,7 +640,7 @@ const ADMIN_TEMPLATE = `
           <button type="submit" class="primary" id="create">Create round</button>
         </form>
       </section>
-      <section class="card"><h2>Games <button type="button" id="refresh" class="ghost small">Refresh</button></h2><div id="games" class="scroll"></div></section>
+      <section class="card"><h2>Games <small class="muted">updates every ${POLL_MS / 1000} s</small> <button type="button" id="refresh" class="ghost small">Refresh</button></h2><div id="games" class="scroll"></div></section>
     </div>
     <div class="col" id="game" hidden>
       <section class="card">
@@ -559,6 +660,7 @@ const ADMIN_TEMPLATE = `
       <section class="card"><h2>Market</h2><div id="market"></div></section>
       <section class="card"><h2>Players</h2><div id="players" class="scroll"></div></section>
       <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>
+      <section class="card"><h2>Export</h2><div id="exports"></div></section>
       <section class="card"><h2>Bots</h2><div id="bots"></div>
         <form id="bot-form" class="inline">
           <select name="kind"><option value="market_maker">market maker</option><option value="noise">noise trader</option><option value="momentum">momentum trader</option></select>

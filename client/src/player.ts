@@ -9,15 +9,22 @@
  */
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply } from "../../shared/src/messages.ts";
-import { api, errorText } from "./api.ts";
+import { api, ApiError, errorText } from "./api.ts";
 import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
 import { Connection, type ConnStatus } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
 import { drawDrivers } from "./drivers.ts";
 import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
+import { HELP_HTML, pnlHelpHtml } from "./help.ts";
+import { noticeHtml, orderOutcomeText, type NoticeContext } from "./notices.ts";
 
 const SESSION_KEY = "marketroom.player";
 const LADDER_LEVELS = 10;
+/** Levels per side on a phone, so that the book and the order form fit one screen together. */
+const PHONE_LADDER_LEVELS = 5;
+const PHONE = "(max-width: 640px)";
+/** Leaderboard rows shown in the side card; the player's own row is pinned below them when lower. */
+const BOARD_TOP_ROWS = 10;
 
 interface PlayerSession { gameId: string; playerId: string; name: string; token: string; sessionId?: string; sessionToken?: string }
 
@@ -50,7 +57,7 @@ async function waitForRound(root: HTMLElement, s: PlayerSession): Promise<void> 
       if (cur.gameId && cur.token) return enter(root, { ...s, gameId: cur.gameId, token: cur.token });
     } catch (err) {
       const el = root.querySelector("#wait-msg");
-      if (el) el.textContent = errorText(err);
+      if (el) el.innerHTML = plainError(err);
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -85,10 +92,15 @@ function joinForm(root: HTMLElement): void {
       };
       enter(root, s);
     } catch (err) {
-      $(root, "#join-msg").textContent = errorText(err);
+      $(root, "#join-msg").innerHTML = plainError(err);
       btn.disabled = false;
     }
   });
+}
+
+/** An HTTP error in plain words with its code in small print (notices.ts); other errors as text. HTML. */
+function plainError(err: unknown): string {
+  return err instanceof ApiError ? noticeHtml(err.code, { message: err.message }) : esc(errorText(err));
 }
 
 const STATUS_TEXT: Record<ConnStatus, string> = {
@@ -105,6 +117,10 @@ class PlayerScreen {
   private depth!: DepthChart;
   private timer = 0;
   private render = batched(() => this.draw());
+  /** Phase at the last draw: a rejection on screen is cleared when it changes (resume, end). */
+  private phase = "";
+  /** The order last sent (for the plain-words rejection: side, type, price, qty). */
+  private sent: NoticeContext["order"];
 
   constructor(private readonly root: HTMLElement, private readonly s: PlayerSession) {
     this.conn = new Connection({
@@ -158,6 +174,13 @@ class PlayerScreen {
       const market = el("type").value === "market";
       el("price").disabled = market;
       el("postOnly").disabled = market;
+      // A market order never rests: it is IOC (keep what fills) or FOK; GTC is not offered for it.
+      const tif = form.elements.namedItem("tif") as HTMLSelectElement;
+      const gtc = tif.querySelector<HTMLOptionElement>("option[value=GTC]")!;
+      if (market && tif.value === "GTC") { tif.value = "IOC"; form.dataset.autoTif = "1"; }
+      if (!market && form.dataset.autoTif) { if (tif.value === "IOC") tif.value = "GTC"; delete form.dataset.autoTif; }
+      gtc.disabled = market;
+      gtc.hidden = market;
       const btn = $(r, "#submit");
       btn.textContent = `${side === "buy" ? "Buy" : "Sell"}${market ? " at market" : ""}`;
       btn.className = side;
@@ -191,6 +214,16 @@ class PlayerScreen {
       final.dataset.closed = "1";
     });
     $(r, "#cancel-all").addEventListener("click", () => void this.command("cancel-all", {}));
+    const help = $(r, "#help"), helpBtn = $(r, "#help-open");
+    const showHelp = (on: boolean) => { help.hidden = !on; helpBtn.setAttribute("aria-expanded", String(on)); };
+    helpBtn.addEventListener("click", () => showHelp(help.hidden));
+    help.addEventListener("click", (ev) => { if ((ev.target as HTMLElement).closest("#help-close")) showHelp(false); });
+    $(r, "#account").addEventListener("click", (ev) => {
+      if (!(ev.target as HTMLElement).closest("#pnl-why")) return;
+      ev.preventDefault();
+      const d = r.querySelector<HTMLDetailsElement>("#pnl-help");
+      if (d) { d.open = true; d.scrollIntoView({ block: "nearest" }); }
+    });
     $(r, "#leave").addEventListener("click", async () => {
       if (!confirm("Leave this game? Your open orders stay on the book.")) return;
       clearInterval(this.timer);
@@ -203,6 +236,7 @@ class PlayerScreen {
     document.addEventListener("keydown", (ev) => {
       const t = ev.target as HTMLElement;
       if (ev.key === "Escape" && t.closest("#order-form")) { t.blur(); return; }
+      if (ev.key === "Escape" && !help.hidden) { showHelp(false); return; }
       if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) return;
       const k = ev.key.toLowerCase();
       if (k === "b" || k === "s") {
@@ -210,6 +244,7 @@ class PlayerScreen {
         syncForm();
       } else if (k === "p") { el("price").focus(); ev.preventDefault(); }
       else if (k === "q") { el("qty").focus(); ev.preventDefault(); }
+      else if (k === "?" || k === "h") showHelp(help.hidden);
       else return;
     });
   }
@@ -218,6 +253,15 @@ class PlayerScreen {
     const m = $(this.root, "#order-msg");
     m.className = `msg ${kind}`;
     m.textContent = text;
+  }
+
+  /** A rejection in plain words, its code in small print (notices.ts). */
+  private reject(code: string, message: string, retryAfterMs?: number): void {
+    const m = $(this.root, "#order-msg");
+    m.className = "msg reject";
+    const sec = this.room?.state?.securities?.get(String(this.sid));
+    const me = this.room?.state?.players?.get(this.s.playerId);
+    m.innerHTML = noticeHtml(code, { message, sec, order: this.sent, me, retryAfterMs });
   }
 
   private async place(form: HTMLFormElement): Promise<void> {
@@ -238,12 +282,11 @@ class PlayerScreen {
       try { body.price = priceToTicks(text, sec.tickSize); } catch { return this.msg(`Price must be a multiple of the tick size ${sec.tickSize}`, "reject"); }
       body.tif = tif;
       if (f.get("postOnly")) body.postOnly = true;
-    } else if (tif !== "GTC") body.tif = tif;
+    } else body.tif = tif === "FOK" ? "FOK" : "IOC";
+    this.sent = { side: String(body.side), type, tif: String(body.tif ?? ""), price: body.price as number | undefined, qty: body.qty as number, postOnly: !!body.postOnly };
     const reply = await this.command("place", body);
     if (reply?.ok && reply.order) {
-      const o = reply.order as any;
-      const filled = Number(o.filledQty ?? o.filled ?? 0);
-      this.msg(`Order ${o.orderId ?? ""} ${String(o.status ?? "accepted").replace(/_/g, " ")}${filled ? ` — filled ${qty(filled)}` : ""}`, "ok");
+      this.msg(orderOutcomeText(reply.order, sec), "ok");
     }
   }
 
@@ -273,12 +316,14 @@ class PlayerScreen {
     if (!this.room) return undefined;
     try {
       const reply = (await this.room.request(type, body)) as CommandReply;
-      if (!reply.ok) this.msg(`Rejected — ${reply.code}: ${reply.message}`, "reject");
+      if (!reply.ok) this.reject(reply.code, reply.message, reply.retryAfterMs);
       else if (type === "cancel-all") this.msg(`Cancelled ${reply.cancelledOrderIds?.length ?? 0} order(s)`, "ok");
       else if (type === "cancel") this.msg(`Order ${reply.cancelled?.orderId ?? ""} cancelled`, "ok");
       return reply;
     } catch (err) {
-      this.msg(`Not sent — ${errorText(err)}`, "reject");
+      const e = err as { code?: unknown; message?: string };
+      if (typeof e?.code === "string") this.reject(e.code, e.message ?? "");
+      else this.msg(`Not sent — ${errorText(err)}`, "reject");
       return undefined;
     }
   }
@@ -329,7 +374,8 @@ class PlayerScreen {
     const ts = sec.tickSize;
     const own = new Set<string>();
     if (me?.orders) for (const o of me.orders.values()) if (o.securityId === this.sid) own.add(`${o.side}:${o.price}`);
-    const bids = [...sec.bids].slice(0, LADDER_LEVELS), asks = [...sec.asks].slice(0, LADDER_LEVELS);
+    const levels = matchMedia(PHONE).matches ? PHONE_LADDER_LEVELS : LADDER_LEVELS;
+    const bids = [...sec.bids].slice(0, levels), asks = [...sec.asks].slice(0, levels);
     const maxTotal = Math.max(1, bids.at(-1)?.total ?? 0, asks.at(-1)?.total ?? 0);
     const row = (l: any, side: "buy" | "sell") => {
       const mine = own.has(`${side}:${l.price}`);
@@ -365,13 +411,14 @@ class PlayerScreen {
         <dt>Cash</dt><dd class="num" id="my-cash">${cash(me.cash)}</dd>
         <dt>Locked cash</dt><dd class="num">${cash(me.cashLocked)}</dd>
         <dt>Equity</dt><dd class="num">${cash(me.equity)}</dd>
-        <dt>P&amp;L</dt><dd class="num ${signClass(me.pnl)}" id="my-pnl">${signedCash(me.pnl)}</dd>
-        <dt title="closed FIFO lots">Realized</dt><dd class="num ${signClass(me.realizedPnl ?? 0)}" id="my-realized">${signedCash(me.realizedPnl ?? 0)}</dd>
-        <dt title="open FIFO lots at the mark">Unrealized</dt><dd class="num ${signClass(me.unrealizedPnl ?? 0)}" id="my-unrealized">${signedCash(me.unrealizedPnl ?? 0)}</dd>
+        <dt>P&amp;L <a href="#pnl-help" class="qmark" id="pnl-why" title="How is P&amp;L measured?">?</a></dt><dd class="num ${signClass(me.pnl)}" id="my-pnl">${signedCash(me.pnl)}</dd>
+        <dt title="lots sold again (or bought back), first in first out">Realised</dt><dd class="num ${signClass(me.realizedPnl ?? 0)}" id="my-realized">${signedCash(me.realizedPnl ?? 0)}</dd>
+        <dt title="lots still held, at today's price">Unrealised</dt><dd class="num ${signClass(me.unrealizedPnl ?? 0)}" id="my-unrealized">${signedCash(me.unrealizedPnl ?? 0)}</dd>
         <dt title="taker fees paid minus maker rebates">Fees</dt><dd class="num" id="my-fees">${cash(me.fees ?? 0)}</dd>
         <dt>Trades</dt><dd class="num" id="my-trades">${qty(me.trades ?? 0)}</dd>
         <dt>Rank</dt><dd class="num" id="my-rank">${rank ? `${rank.rank} of ${st.leaderboard.length}` : "—"}</dd></dl>
 `);
+      setHtml($(r, "#pnl-help-box"), pnlHelpHtml(me.equity, me.pnl, st.rules?.markPrice ?? "last_trade"));
       const positions = secs.map((s: any) => {
         const p = me.positions.get(String(s.securityId));
         const q = p?.qty ?? 0, mark = s.lastPrice || s.refPrice;
@@ -402,20 +449,37 @@ class PlayerScreen {
     const lobby = $(r, "#lobby-note");
     lobby.hidden = st.phase !== "lobby" && st.phase !== "paused";
     const c = st.clock;
-    lobby.textContent = st.phase === "paused"
-      ? (c.breakEndsAt ? `Break after period ${c.period} of ${c.periods}: trading resumes at ${time(c.breakEndsAt)}. You can cancel orders.`
-        : "The round is paused: new orders wait until it resumes; you can cancel orders.")
-      : c.startsAt ? `The round starts at ${time(c.startsAt)}.` : "Waiting for the organiser to start the round.";
+    lobby.textContent = lobbyNote(st.phase, c);
+    lobby.classList.toggle("paused", st.phase === "paused");
+    if (this.phase && this.phase !== st.phase && $(r, "#order-msg").classList.contains("reject")) this.msg("", "");
+    this.phase = st.phase;
     if (st.phase === "ended") {
       final.hidden = false;
       const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
-      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>.</p>` : ""}
+      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>
+        <span class="small muted">(realised ${signedCash(mine.realizedPnl ?? 0)}, unrealised ${signedCash(mine.unrealizedPnl ?? 0)}, fees ${cash(mine.fees ?? 0)})</span>.</p>` : ""}
         <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId)}
         ${st.nextGameId ? `<p><button type="button" id="join-next" class="primary">Join next round</button> <span id="next-msg" class="msg reject"></span></p>` : ""}
         <p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
       if (final.dataset.closed) final.hidden = true;
     } else final.hidden = true;
   }
+}
+
+/**
+ * The banner under the header in the lobby and while paused: says what happens to orders (they are
+ * rejected with MARKET_CLOSED until trading runs; cancels work). Empty in other phases.
+ */
+export function lobbyNote(phase: string, c: any): string {
+  if (phase === "paused") {
+    return c.breakEndsAt
+      ? `Break after period ${c.period} of ${c.periods}: trading resumes at ${time(c.breakEndsAt)}. New orders are rejected until then; you can still cancel your orders.`
+      : "Trading is paused: new orders are rejected until the organiser resumes the round. You can still cancel your orders.";
+  }
+  if (phase !== "lobby") return "";
+  return c.startsAt
+    ? `The round starts at ${time(c.startsAt)}. Orders are accepted from then on.`
+    : "Waiting for the organiser to start the round. Orders are accepted once it starts.";
 }
 
 /**
@@ -469,17 +533,28 @@ export function clockText(phase: string, c: any, now: number): string {
 /**
  * The leaderboard as a table (own row marked): rank, name, equity, P&L and its FIFO parts (realized,
  * unrealized), fees (taker fees - maker rebates) and trades; money in minor units from the room state.
- * `compact` (the player's narrow side card) keeps rank, name, equity, P&L and trades and puts the P&L
- * parts in the row's tooltip.
+ * `compact` (the player's narrow side card) keeps rank, name, equity, P&L and trades, puts the P&L
+ * parts in the row's tooltip and shows the top BOARD_TOP_ROWS rows, then the player's own row pinned
+ * under a "…" row when it ranks lower (so it is always visible without scrolling).
  */
-export function leaderboardTable(rows: any[], me?: string, compact = false): string {
-  if (!rows.length) return `<p class="muted">No players yet.</p>`;
-  const signed = (n: number) => `<td class="num ${signClass(n)}">${signedCash(n)}</td>`;
+export function leaderboardTable(all: any[], me?: string, compact = false): string {
+  if (!all.length) return `<p class="muted">No players yet.</p>`;
+  let rows = all, gap = -1, skippedRows = 0;
+  if (compact && all.length > BOARD_TOP_ROWS) {
+    rows = all.slice(0, BOARD_TOP_ROWS);
+    const own = all.findIndex((l) => l.playerId === me);
+    if (own >= BOARD_TOP_ROWS) { gap = rows.length; skippedRows = own - BOARD_TOP_ROWS; rows = [...rows, all[own]]; }
+  }
+  const signed = (n: number, part = false) => `<td class="num ${signClass(n)}${part ? " part" : ""}">${signedCash(n)}</td>`;
   const head = compact ? ["#", "Name", "Equity", "P&amp;L", "Trades"] : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees", "Trades"];
-  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${rows.map((l) => {
+  // Realized / Unrealized carry class "part": a phone hides them in the round-over panel (the row's tooltip and the "You finished" line keep them).
+  const th = (h: string) => `<th${/ealized/.test(h) ? ` class="part"` : ""}>${h}</th>`;
+  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map(th).join("")}</tr></thead><tbody>${rows.map((l, i) => {
     const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}`;
-    return `<tr class="${l.playerId === me ? "own" : ""}" data-player="${esc(l.playerId)}"${compact ? ` title="${esc(parts)}"` : ""}><td class="num">${l.rank}</td><td>${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
-      (compact ? "" : `${signed(l.realizedPnl ?? 0)}${signed(l.unrealizedPnl ?? 0)}<td class="num">${cash(l.fees ?? 0)}</td>`) + `<td class="num">${qty(l.trades ?? 0)}</td></tr>`;
+    const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : ""].filter(Boolean).join(" ");
+    const skipped = i === gap ? `<tr class="gap"><td colspan="5" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>` : "";
+    return `${skipped}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
+      (compact ? "" : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) + `<td class="num">${qty(l.trades ?? 0)}</td></tr>`;
   }).join("")}</tbody></table>`;
 }
 
@@ -492,6 +567,7 @@ const TEMPLATE = `
     <span id="clock" class="clock num"></span>
     <span class="spacer"></span>
     <span id="me" class="me"></span>
+    <button type="button" id="help-open" class="ghost" aria-controls="help" aria-expanded="false">Help</button>
     <button type="button" id="leave" class="ghost">Leave</button>
   </header>
   <div id="conn" class="banner" role="status" hidden></div>
@@ -524,9 +600,10 @@ const TEMPLATE = `
       </form>
       <div id="order-msg" class="msg" role="alert" aria-live="polite"></div>
     </section>
-    <section class="card account"><h2>Account</h2><div id="account"><p class="muted">Loading…</p></div><h3>Positions</h3><div id="positions"></div><h3>Private signals <small id="my-group" class="muted"></small></h3><div id="signals" class="scroll"></div></section>
+    <section class="card account"><h2>Account</h2><div id="account"><p class="muted">Loading…</p></div><div id="pnl-help-box"></div><h3>Positions</h3><div id="positions"></div><h3>Private signals <small id="my-group" class="muted"></small></h3><div id="signals" class="scroll"></div></section>
     <section class="card orders"><h2>Open orders <button type="button" id="cancel-all" class="ghost small" disabled>Cancel all</button></h2><div id="orders"></div><h2>My fills</h2><div id="fills" class="scroll"></div></section>
-    <section class="card board-card"><h2>Leaderboard</h2><div id="leaderboard" class="scroll"></div></section>
+    <section class="card board-card"><h2>Leaderboard</h2><div id="leaderboard"></div></section>
   </main>
+  <aside id="help" class="help card" role="dialog" aria-label="Help" hidden>${HELP_HTML}</aside>
   <div id="final" class="overlay" hidden></div>
 </div>`;

@@ -40,7 +40,7 @@ describe("browser client (Chromium)", function () {
     await alice.locator("#orders tr.sell button.cancel").waitFor();
 
     await order(bob, "buy", "1.01", 4);
-    await bob.locator("#order-msg.ok", { hasText: "filled 4" }).waitFor();
+    await bob.locator("#order-msg.ok", { hasText: "filled: bought 4 lots" }).waitFor();
     for (const p of [alice, bob]) {
       await p.locator("#tape tbody tr.buy", { hasText: "1.01" }).first().waitFor();
       expect(await text(p, "#tape tbody tr.buy")).to.match(/1\.01\s+4/);

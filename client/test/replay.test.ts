@@ -38,7 +38,7 @@ describe("replay view (Chromium)", function () {
     await order(alice, "sell", "1.01", 10);
     await alice.locator("#order-msg.ok").waitFor();
     await order(bob, "buy", "1.01", 4);
-    await bob.locator("#order-msg.ok", { hasText: "filled 4" }).waitFor();
+    await bob.locator("#order-msg.ok", { hasText: "filled: bought 4 lots" }).waitFor();
     await api(h, "POST", `/api/games/${game.gameId}/end`);
     await bob.locator("#final .final", { hasText: "Final leaderboard" }).waitFor();
 
