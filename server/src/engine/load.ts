@@ -4,14 +4,17 @@
  * core state. Valkey holds the room's state as of a batch boundary (the group commit keeps it so), so
  * what this returns is exactly what was committed up to `seq`.
  *
- * Reads are pipelined: a first round trip for the game-wide keys, a second for each security's book
- * (sorted sets, levels) and each player's inventory and client order ids, then the order hashes in
- * chunks of CHUNK (no Lua: a long read script would block the shard for every other game on it).
+ * Reads are pipelined: a first round trip for the game-wide keys, a second for each security's
+ * config, levels and order count and each player's inventory and client order ids; then each book
+ * side in pages of PAGE orders with lua/commands/readOrders-1.lua, which returns a page as one JSON
+ * text (Node parses that far faster than one reply per order hash, and a page keeps the shard busy
+ * for a few milliseconds only, not the whole read).
  * Claim the game first (claimGame) so that no other room commits while this reads.
  *
  * Units as stored: price in ticks, qty/amount in lots, cash in minor units, ts in ms.
  */
 import type { Redis } from "iovalkey";
+import { callCommand } from "./commands.ts";
 import * as K from "./keys.ts";
 
 /** A resting order, from its hash game:{g}:security:<s>:orderbook:<member>. */
@@ -70,8 +73,8 @@ export interface LoadedGame {
   clientOrders: Map<string, Map<string, string>>;
 }
 
-/** Order hashes fetched per pipeline. */
-const CHUNK = 10_000;
+/** Orders per readOrders call. */
+const PAGE = 5_000;
 
 /** Reads the game's state (see module doc). Rejects when Valkey is unreachable or an order hash is missing. */
 export async function loadGame(client: Redis, gameId: string): Promise<LoadedGame> {
@@ -90,27 +93,24 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
 
   const mid = client.pipeline();
   for (const s of sids) {
-    mid.hgetall(K.securityKey(gameId, s)).get(K.orderCountKey(gameId, s)).hgetall(K.bookKey(gameId, s))
-      .zrange(K.bidsKey(gameId, s), 0, -1).zrange(K.asksKey(gameId, s), 0, -1);
+    mid.hgetall(K.securityKey(gameId, s)).get(K.orderCountKey(gameId, s)).hgetall(K.bookKey(gameId, s));
   }
   for (const p of pids) mid.hgetall(K.inventoryKey(gameId, p)).hgetall(K.clientOrdersKey(gameId, p));
   const books = results(await mid.exec());
 
   const securities: LoadedSecurity[] = [];
   for (const [i, securityId] of sids.entries()) {
-    const [config, count, levels, bids, asks] = books.slice(i * 5, i * 5 + 5) as [
-      Record<string, string>, string | null, Record<string, string>, string[], string[]];
+    const [config, count, levels] = books.slice(i * 3, i * 3 + 3) as [Record<string, string>, string | null, Record<string, string>];
+    const [bids, asks] = await Promise.all([readSide(client, K.bidsKey(gameId, securityId)), readSide(client, K.asksKey(gameId, securityId))]);
     securities.push({
       securityId, config, orderCount: Number(count ?? 0),
-      levels: new Map(Object.entries(levels).map(([p, q]) => [Number(p), Number(q)])),
-      bids: await readOrders(client, gameId, securityId, bids),
-      asks: await readOrders(client, gameId, securityId, asks),
+      levels: new Map(Object.entries(levels).map(([p, q]) => [Number(p), Number(q)])), bids, asks,
     });
   }
   const inventories = new Map<string, Record<string, string>>();
   const clientOrders = new Map<string, Map<string, string>>();
   pids.forEach((p, i) => {
-    const at = sids.length * 5 + i * 2;
+    const at = sids.length * 3 + i * 2;
     inventories.set(p, books[at] as Record<string, string>);
     clientOrders.set(p, new Map(Object.entries(books[at + 1] as Record<string, string>)));
   });
@@ -123,22 +123,21 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
   };
 }
 
-/** The order hashes of `members` (in that order), pipelined in chunks. */
-async function readOrders(client: Redis, gameId: string, s: number, members: string[]): Promise<RestingOrder[]> {
-  const prefix = `${K.bookKey(gameId, s)}:`;
-  const out: RestingOrder[] = new Array(members.length);
-  for (let from = 0; from < members.length; from += CHUNK) {
-    const pipe = client.pipeline();
-    const to = Math.min(members.length, from + CHUNK);
-    for (let i = from; i < to; i++) pipe.hgetall(prefix + members[i]);
-    const hashes = results(await pipe.exec());
-    for (let i = from; i < to; i++) out[i] = toOrder(prefix + members[i], members[i]!, hashes[i - from] as Record<string, string>);
+/** Every order of one book side (bids or asks key), in the set's order, page by page. */
+async function readSide(client: Redis, sideKey: string): Promise<RestingOrder[]> {
+  const out: RestingOrder[] = [];
+  for (;;) {
+    const page = JSON.parse(String(await callCommand(client, "readOrders", [sideKey, out.length, PAGE]))) as [string, string[] | object][];
+    for (const [member, flat] of page) out.push(toOrder(`${sideKey}/${member}`, member, Array.isArray(flat) ? flat : []));
+    if (page.length < PAGE) return out;
   }
-  return out;
 }
 
-function toOrder(key: string, member: string, f: Record<string, string>): RestingOrder {
-  if (f.side !== "buy" && f.side !== "sell") throw new Error(`order ${key} is in the book but its hash has no side`);
+/** A resting order from its member and HGETALL's flat field/value list. Throws when the hash lacks a side. */
+function toOrder(where: string, member: string, flat: string[]): RestingOrder {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  if (f.side !== "buy" && f.side !== "sell") throw new Error(`order ${where} is in the book but its hash has no side`);
   return {
     id: Number(member), member, side: f.side, price: Number(f.price), qty: Number(f.qty), amount: Number(f.amount),
     playerId: f.player_id ?? "", clientOrderId: f.cid ? f.cid : null, ts: Number(f.ts ?? 0), postOnly: f.post_only === "1",
