@@ -129,6 +129,12 @@ export class CommitFlow {
     return { events, ops, kind: "rest" };
   }
 
+  /** Resting orders of one side in price-time priority (best price first, then earliest id). */
+  sideOrders(s: number, side: "buy" | "sell"): FlowOrder[] {
+    const orders = [...this.books.get(s)!.orders.values()].filter((o) => o.side === side);
+    return orders.sort((a, b) => (a.price === b.price ? a.id - b.id : side === "buy" ? b.price - a.price : a.price - b.price));
+  }
+
   /** Best price on a side, or null. */
   best(s: number, side: "buy" | "sell"): number | null {
     const m = side === "buy" ? this.books.get(s)!.bids : this.books.get(s)!.asks;
