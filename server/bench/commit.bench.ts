@@ -2,31 +2,38 @@
  * Group commit benchmark (`npm run bench:commit`, or `node --import tsx server/bench/commit.bench.ts`).
  *
  * Starts its own redis-server/valkey-server (AOF on, appendfsync everysec, free port, stopped at the
- * end; VALKEY_URL is ignored so the figures are not shared with anything else), then:
- * 1. one simulated room (server/test/support/commit-flow.ts: about 70% resting limits near the mid,
- *    20% crossing IOC orders, 10% cancels; 16 players, 4 securities) submits commands flat out to a
- *    GroupCommitter (2 ms / 256 commands) with at most MAX_OUTSTANDING unacknowledged commands, like
- *    that many clients waiting for their answers; no decide step and no clients;
- * 2. the same flow paced at PACED_RATE commands/s, for the latency a room sees below saturation;
- * 3. a game with 100,000 resting orders (written with commits of 256 orders), read back with loadGame;
- * 4. step 1 again against a second server with appendfsync always.
+ * end; VALKEY_URL is ignored so nothing else shares the figures), then:
+ * 1. saturation: one simulated room submits the mixed flow (server/test/support/commit-flow.ts: about
+ *    70% resting limits near the mid, 20% crossing IOC orders, 10% cancels; 16 players, 4 securities)
+ *    to a GroupCommitter (2 ms / 256 commands) as fast as it acknowledges them, with at most
+ *    MAX_OUTSTANDING commands unacknowledged (that many clients waiting); no decide step, no clients:
+ *    the commands are generated before the clock starts;
+ * 2. latency: the same flow offered at PACED_RATE commands/s (the target rate), and at half the rate
+ *    step 1 reached;
+ * 3. resume: a game with RESUME_ORDERS resting orders (written with commits of 256 orders) read back
+ *    with loadGame;
+ * 4. step 1 again against a second server with appendfsync always;
+ * 5. calibration: Valkey CPU of a plain pipelined 4-field HSET on the same server, because on a shared
+ *    machine every CPU figure is inflated by the other tenants (divide by it to compare runs).
  *
- * Figures: commitOrdersPerSec (step 1, commands acknowledged per second), commitP99Ms (step 1, p99
- * from submit to ack), valkeyUsPerOrder (step 1, Valkey main-thread CPU from /proc/<pid>/schedstat
- * divided by commands), resume100kMs (step 3, loadGame wall time), and the paced and always-fsync
- * variants. Prints a table, then as its last line one JSON object with those fields.
- * Targets: >= 20,000 orders/s, p99 <= 5 ms, <= 30 us per order, resume <= 1,000 ms.
+ * Figures: commitOrdersPerSec (step 1), commitP99Ms (step 2 at PACED_RATE, submit to ack),
+ * valkeyUsPerOrder (step 1, Valkey main-thread CPU from /proc/<pid>/schedstat per command),
+ * resume100kMs (step 3, loadGame wall time), nodeUsPerOrder (step 1, this process's CPU per command:
+ * committer, encoding, client), and the other steps' variants. Prints a table, then as its last line
+ * one JSON object with those fields.
+ * Targets: >= 20,000 orders/s, p99 <= 5 ms, <= 30 us Valkey CPU per order, resume <= 1,000 ms.
  */
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
 import { claimGame, commitBatch } from "../src/engine/commit.ts";
 import { GroupCommitter, connectCommitClient } from "../src/engine/group-commit.ts";
 import { loadGame } from "../src/engine/load.ts";
-import { CommitFlow, rng } from "../test/support/commit-flow.ts";
+import { CommitFlow, rng, type FlowCommand } from "../test/support/commit-flow.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const MAX_OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 1024);
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 20_000);
 const RESUME_ORDERS = Number(process.env.BENCH_RESUME_ORDERS ?? 100_000);
@@ -34,21 +41,40 @@ const PLAYERS = Array.from({ length: 16 }, (_, i) => `p${i}`);
 const SECURITIES = [1, 2, 3, 4];
 
 export interface CommitBenchFigures {
+  /** Step 1: commands acknowledged per second at saturation. */
   commitOrdersPerSec: number;
+  /** Step 2: p99 ms from submit to ack at PACED_RATE commands/s. */
   commitP99Ms: number;
-  commitP50Ms: number;
+  /** Step 1: Valkey main-thread CPU per command, us. */
   valkeyUsPerOrder: number;
+  /** Step 3: loadGame of RESUME_ORDERS resting orders, ms. */
   resume100kMs: number;
+  /** Step 1: this process's CPU per command (committer, encoding, client), us. */
+  nodeUsPerOrder: number;
+  /** Step 1: mean commands per batch; and p50/p99 ms at saturation (queueing included). */
   avgBatch: number;
+  saturationP50Ms: number;
+  saturationP99Ms: number;
   pacedRate: number;
-  pacedP99Ms: number;
-  pacedValkeyUsPerOrder: number;
+  pacedOrdersPerSec: number;
+  pacedP50Ms: number;
+  /** Step 2 at half the saturation rate. */
+  halfRate: number;
+  halfRateP99Ms: number;
+  /** Step 4 (appendfsync always). */
   alwaysOrdersPerSec: number;
   alwaysP99Ms: number;
   alwaysValkeyUsPerOrder: number;
+  /** Step 5: Valkey CPU of one pipelined 4-field HSET, us (about 1-2 on an idle machine). */
+  valkeyHsetUs: number;
+  /** Load average (1 min) when the run started; the machine has os.availableParallelism() cores. */
+  loadAvg: number;
 }
 
-interface RunFigures { ordersPerSec: number; p50Ms: number; p99Ms: number; usPerOrder: number; avgBatch: number; kinds: Record<string, number> }
+interface RunFigures {
+  ordersPerSec: number; p50Ms: number; p99Ms: number; usPerOrder: number; nodeUsPerOrder: number; avgBatch: number;
+  kinds: Record<string, number>;
+}
 
 /** Main-thread CPU time of a process so far, in ns (first field of /proc/<pid>/schedstat). */
 function cpuNs(pid: number): number {
@@ -74,53 +100,72 @@ async function newRoom(server: ValkeyChild, gameId: string) {
 }
 
 /**
- * Submits the mixed flow for SECONDS: flat out with at most MAX_OUTSTANDING commands unacknowledged
- * (rate 0), or paced at `rate` commands/s. Returns throughput, latency and Valkey CPU per command.
+ * Submits the mixed flow for SECONDS (commands generated beforehand): flat out with at most
+ * MAX_OUTSTANDING commands unacknowledged (rate 0), or offered at `rate` commands/s. Returns
+ * throughput, latency from submit to ack, Valkey and Node CPU per command.
  */
 async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
   const { admin, flow, committer } = await newRoom(server, `bench-${label}-${Date.now()}`);
   const rand = rng(7);
-  const lat: number[] = [];
+  const total = Math.ceil(SECONDS * (rate > 0 ? rate : 30_000));
+  const commands: FlowCommand[] = Array.from({ length: total }, () => flow.next(rand));
   const kinds: Record<string, number> = {};
-  let outstanding = 0;
-  let wake: (() => void) | null = null;
-  const cpu0 = cpuNs(server.pid);
-  const t0 = performance.now();
-  const end = t0 + SECONDS * 1000;
+  for (const c of commands) kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
+  const lat = new Float64Array(total);
+  let acked = 0;
   let sent = 0;
+  let wake: (() => void) | null = null;
   const submitOne = () => {
-    const cmd = flow.next(rand);
-    kinds[cmd.kind] = (kinds[cmd.kind] ?? 0) + 1;
+    const i = sent++;
     const at = performance.now();
-    outstanding += 1;
-    sent += 1;
-    committer.submit(cmd).then(() => {
-      lat.push(performance.now() - at);
-      outstanding -= 1;
+    committer.submit(commands[i]!).then(() => {
+      lat[acked++] = performance.now() - at;
       wake?.();
     });
   };
-  while (performance.now() < end) {
+  const cpu0 = cpuNs(server.pid);
+  const node0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + SECONDS * 1000;
+  while (performance.now() < end && sent < total) {
     if (rate > 0) {
-      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
       while (sent < due) submitOne();
       await new Promise((r) => setTimeout(r, 1));
     } else {
-      while (outstanding < MAX_OUTSTANDING && sent % 64 !== 63) submitOne();
-      if (outstanding < MAX_OUTSTANDING) submitOne();
-      await new Promise<void>((r) => { wake = r; setImmediate(r); });
+      while (sent < total && sent - acked < MAX_OUTSTANDING) submitOne();
+      // sleep until a batch is acknowledged (no busy loop: its CPU would count as the committer's)
+      await new Promise<void>((r) => { wake = r; });
       wake = null;
     }
   }
-  await committer.close();
+  await committer.flush();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuNs(server.pid) - cpu0;
+  const node = process.cpuUsage(node0);
+  await committer.close();
   await admin.quit();
-  const sorted = Float64Array.from(lat).sort();
+  const sorted = lat.slice(0, acked).sort();
   return {
-    ordersPerSec: Math.round(lat.length / seconds), p50Ms: round(percentile(sorted, 0.5)), p99Ms: round(percentile(sorted, 0.99)),
-    usPerOrder: round(cpu / 1000 / lat.length, 1), avgBatch: round(committer.stats.commands / committer.stats.batches, 1), kinds,
+    ordersPerSec: Math.round(acked / seconds), p50Ms: round(percentile(sorted, 0.5)), p99Ms: round(percentile(sorted, 0.99)),
+    usPerOrder: round(cpu / 1000 / acked, 1), nodeUsPerOrder: round((node.user + node.system) / acked, 1),
+    avgBatch: round(committer.stats.commands / committer.stats.batches, 1), kinds,
   };
+}
+
+/** Valkey CPU of one pipelined 4-field HSET on this server, us (median of 3 rounds of 20,000). */
+async function calibrate(server: ValkeyChild): Promise<number> {
+  const client = new Redis(server.url);
+  const rounds: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const pipe = client.pipeline();
+    for (let i = 0; i < 20_000; i++) pipe.hset(`calibrate:${r}:${i}`, "side", "buy", "price", 1000, "qty", 5, "amount", 5);
+    const c0 = cpuNs(server.pid);
+    await pipe.exec();
+    rounds.push((cpuNs(server.pid) - c0) / 1000 / 20_000);
+  }
+  await client.quit();
+  return round(rounds.sort((a, b) => a - b)[1]!, 2);
 }
 
 /** Writes RESUME_ORDERS resting orders in commits of 256, then times loadGame. Returns ms. */
@@ -156,13 +201,18 @@ async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number
 
 /** Runs the whole benchmark on private servers (started and stopped here); returns the figures. */
 export async function runCommitBench(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<CommitBenchFigures> {
+  const load = round(loadavg()[0]!, 1);
   const everysec = await startValkeyChild({ appendfsync: "everysec" });
-  let flat: RunFigures, paced: RunFigures, res: { ms: number; orders: number };
+  let flat: RunFigures, paced: RunFigures, half: RunFigures, res: { ms: number; orders: number }, hsetUs: number;
   try {
+    hsetUs = await calibrate(everysec);
+    log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
     flat = await drive(everysec, "flat", 0);
-    log(`everysec flat out: ${JSON.stringify(flat)}`);
+    log(`everysec saturation: ${JSON.stringify(flat)}`);
     paced = await drive(everysec, "paced", PACED_RATE);
-    log(`everysec paced ${PACED_RATE}/s: ${JSON.stringify(paced)}`);
+    log(`everysec offered ${PACED_RATE}/s: ${JSON.stringify(paced)}`);
+    half = await drive(everysec, "half", Math.max(100, Math.round(flat.ordersPerSec / 2)));
+    log(`everysec offered ${Math.round(flat.ordersPerSec / 2)}/s: ${JSON.stringify(half)}`);
     res = await resume(everysec);
     log(`resume ${res.orders} resting orders: ${res.ms} ms`);
   } finally {
@@ -172,15 +222,17 @@ export async function runCommitBench(log: (line: string) => void = (l) => proces
   let always: RunFigures;
   try {
     always = await drive(alwaysServer, "always", 0);
-    log(`always flat out: ${JSON.stringify(always)}`);
+    log(`always saturation: ${JSON.stringify(always)}`);
   } finally {
     await alwaysServer.stop();
   }
   return {
-    commitOrdersPerSec: flat.ordersPerSec, commitP99Ms: flat.p99Ms, commitP50Ms: flat.p50Ms, valkeyUsPerOrder: flat.usPerOrder,
-    resume100kMs: res.ms, avgBatch: flat.avgBatch,
-    pacedRate: PACED_RATE, pacedP99Ms: paced.p99Ms, pacedValkeyUsPerOrder: paced.usPerOrder,
+    commitOrdersPerSec: flat.ordersPerSec, commitP99Ms: paced.p99Ms, valkeyUsPerOrder: flat.usPerOrder, resume100kMs: res.ms,
+    nodeUsPerOrder: flat.nodeUsPerOrder, avgBatch: flat.avgBatch, saturationP50Ms: flat.p50Ms, saturationP99Ms: flat.p99Ms,
+    pacedRate: PACED_RATE, pacedOrdersPerSec: paced.ordersPerSec, pacedP50Ms: paced.p50Ms,
+    halfRate: Math.round(flat.ordersPerSec / 2), halfRateP99Ms: half.p99Ms,
     alwaysOrdersPerSec: always.ordersPerSec, alwaysP99Ms: always.p99Ms, alwaysValkeyUsPerOrder: always.usPerOrder,
+    valkeyHsetUs: hsetUs, loadAvg: load,
   };
 }
 
