@@ -98,15 +98,15 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
   for (const p of pids) mid.hgetall(K.inventoryKey(gameId, p)).hgetall(K.clientOrdersKey(gameId, p));
   const books = results(await mid.exec());
 
-  const securities: LoadedSecurity[] = [];
-  for (const [i, securityId] of sids.entries()) {
+  // Every book side is read at once, so Valkey serves one page while Node parses another.
+  const securities = await Promise.all(sids.map(async (securityId, i): Promise<LoadedSecurity> => {
     const [config, count, levels] = books.slice(i * 3, i * 3 + 3) as [Record<string, string>, string | null, Record<string, string>];
     const [bids, asks] = await Promise.all([readSide(client, K.bidsKey(gameId, securityId)), readSide(client, K.asksKey(gameId, securityId))]);
-    securities.push({
+    return {
       securityId, config, orderCount: Number(count ?? 0),
       levels: new Map(Object.entries(levels).map(([p, q]) => [Number(p), Number(q)])), bids, asks,
-    });
-  }
+    };
+  }));
   const inventories = new Map<string, Record<string, string>>();
   const clientOrders = new Map<string, Map<string, string>>();
   pids.forEach((p, i) => {
