@@ -152,7 +152,10 @@ export class GroupCommitter {
     return done;
   }
 
-  /** Resolves when everything submitted so far has been committed (sends the open batch now). */
+  /**
+   * Sends the open batch now; resolves when everything submitted before the call has been committed,
+   * or the committer has failed (the commands' own promises say which). Never rejects.
+   */
   async flush(): Promise<void> {
     if (this.open) this.seal();
     if (!this.inFlight && this.sealed.length === 0) return;
