@@ -24,3 +24,7 @@ export const clientOrdersKey = (g: string, p: string) => `game:{${g}}:player:${p
 
 /** The book's sorted sets and hashes of one security (KEYS 4..7 of place, cancel and amend). */
 export const securityKeys = (g: string, s: number) => [securityKey(g, s), bookKey(g, s), bidsKey(g, s), asksKey(g, s)];
+/** Hash epoch, node, since: who owns the game (lua/commands/claim-1.lua); commits carry the epoch. */
+export const ownerKey = (g: string) => `game:{${g}}:owner`;
+/** The prefix every key of the game starts with (or equals, for the game hash). */
+export const gamePrefix = (g: string) => `game:{${g}}`;

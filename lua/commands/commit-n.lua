@@ -1,0 +1,139 @@
+--[[
+  commit: one batch of a room's decided commands, all or nothing.
+  Checks that the caller still owns the game (ownership epoch) and continues its event log (last seq),
+  then appends the batch's events to the game's stream and applies the batch's key changes. Every op
+  is checked before the first write, so a refused batch writes nothing (Valkey has no rollback).
+
+  The number of keys varies (the keys the batch changes follow the three fixed ones), so the caller
+  passes numkeys itself: EVALSHA <sha> <3 + k> KEYS... ARGV... (the "-n" in the file name).
+
+    Input:
+      KEYS[1]   game:{g}:owner   hash; field epoch = the epoch of the room that owns the game
+      KEYS[2]   game:{g}:seq     string; last committed event seq (absent = 0)
+      KEYS[3]   game:{g}:events  stream; the game's event log, entry id '<seq>-0', one field 'data'
+      KEYS[4..] the keys the ops change: each is game:{g} or begins with 'game:{g}:' (the game's hash
+                tag, so the call stays in one cluster slot), and none is KEYS[1..3]
+
+      ARGV[1]   epoch the caller claimed (integer)
+      ARGV[2]   last seq the caller knows committed (integer, 0 when the log is empty)
+      ARGV[3]   n = number of events in the batch
+      ARGV[4 .. 3+n]  the events' JSON, in order; event i gets seq ARGV[2] + i
+      ARGV[4+n ..]    the ops, in order, each as: <op> <k> <c> <c arguments>, which runs
+                      <op> KEYS[k] <arguments> (k >= 4, 0 <= c <= 1024). Ops and their arguments:
+                        HSET field value [field value ...]   HDEL field [field ...]
+                        ZADD score member [score member ...] ZREM member [member ...]
+                        SADD member [member ...]             SREM member [member ...]
+                        SET value                            DEL (no arguments)
+                      ZADD scores are integers. Between two DELs of a key, its ops are of one
+                      type (hash: HSET/HDEL, zset: ZADD/ZREM, set: SADD/SREM, string: SET), and
+                      ops before its first DEL need the existing key to be absent or of that type.
+
+    Output:
+      the new last seq (integer; ARGV[2] + n)
+
+    Errors (nothing written):
+      FENCED        the owner epoch is not ARGV[1] (another room claimed the game, or none did)
+      SEQ_MISMATCH  the committed seq is not ARGV[2]
+      BAD_KEY       a key lacks the game's tag, or is one of KEYS[1..3], or the fixed keys are malformed
+      BAD_OP        an op is unknown, has the wrong number of arguments, a bad score or key index,
+                    or mixes key types on one key
+      BAD_TYPE      an existing key's type differs from its ops' type
+]]
+local owner_key, seq_key, events_key = KEYS[1], KEYS[2], KEYS[3]
+
+local prefix = string.match(owner_key, '^(game:{[^{}]+}):owner$')
+if not prefix or seq_key ~= prefix .. ':seq' or events_key ~= prefix .. ':events' then
+  return redis.error_reply('BAD_KEY KEYS[1..3] must be game:{g}:owner, game:{g}:seq, game:{g}:events')
+end
+
+local owner = redis.call('HGET', owner_key, 'epoch')
+if owner ~= ARGV[1] then
+  return redis.error_reply('FENCED the game is owned by epoch ' .. tostring(owner or 'none') .. ', not ' .. ARGV[1])
+end
+local base = tonumber(redis.call('GET', seq_key) or '0')
+if base ~= tonumber(ARGV[2]) then
+  return redis.error_reply('SEQ_MISMATCH the last committed seq is ' .. string.format('%d', base) .. ', not ' .. ARGV[2])
+end
+
+-- Every changed key: the game's tag, and not one of the fixed keys the checks above rely on.
+local head = prefix .. ':'
+local nhead = #head
+for k = 4, #KEYS do
+  local key = KEYS[k]
+  if (key ~= prefix and string.sub(key, 1, nhead) ~= head) or key == owner_key or key == seq_key or key == events_key then
+    return redis.error_reply('BAD_KEY ' .. key .. ' is not a key of ' .. prefix .. ' that a commit may change')
+  end
+end
+
+-- The type each op needs its key to have; DEL fits any. Shapes: min arguments, pairs or not.
+local KIND = { HSET = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set', SET = 'string', DEL = 'any' }
+local MIN_ARGS = { HSET = 2, HDEL = 1, ZADD = 2, ZREM = 1, SADD = 1, SREM = 1, SET = 1, DEL = 0 }
+local PAIRS = { HSET = true, ZADD = true }
+local MAX_ARGS = 1024
+
+local n = tonumber(ARGV[3])
+if not n or n < 0 or n ~= math.floor(n) or 3 + n > #ARGV then
+  return redis.error_reply('BAD_OP ARGV[3] must be the number of events that follow')
+end
+local first_op = 4 + n
+-- Per key: the type of its ops since its last DEL (they must agree), and the type of its ops before
+-- any DEL (the existing key must have it; after a DEL the old type no longer matters).
+local kinds, before_del = {}, {}
+local deleted = {}
+local i = first_op
+while i <= #ARGV do
+  local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  local kind = KIND[op]
+  if not kind then return redis.error_reply('BAD_OP unknown op ' .. tostring(op)) end
+  if not k or not KEYS[k] or k < 4 or k ~= math.floor(k) then
+    return redis.error_reply('BAD_OP ' .. op .. ' names no changed key (index ' .. tostring(ARGV[i + 1]) .. ')')
+  end
+  if not c or c ~= math.floor(c) or c < MIN_ARGS[op] or c > MAX_ARGS or (PAIRS[op] and c % 2 == 1)
+    or (op == 'SET' and c ~= 1) or (op == 'DEL' and c ~= 0) or i + 2 + c > #ARGV then
+    return redis.error_reply('BAD_OP ' .. op .. ' ' .. KEYS[k] .. ' has a wrong argument count')
+  end
+  if op == 'ZADD' then
+    for j = i + 3, i + 2 + c, 2 do
+      if not string.find(ARGV[j], '^%-?%d+$') or #ARGV[j] > 16 then
+        return redis.error_reply('BAD_OP ZADD ' .. KEYS[k] .. ' score ' .. ARGV[j] .. ' is not an integer')
+      end
+    end
+  end
+  if kind == 'any' then
+    kinds[k] = nil
+    deleted[k] = true
+  else
+    local had = kinds[k]
+    if had and had ~= kind then
+      return redis.error_reply('BAD_OP ' .. KEYS[k] .. ' gets both ' .. had .. ' and ' .. kind .. ' ops')
+    end
+    kinds[k] = kind
+    if not deleted[k] then before_del[k] = kind end
+  end
+  i = i + 3 + c
+end
+
+-- SET replaces a value of any type; hash, zset and set ops need the key absent or of their type.
+for k, kind in pairs(before_del) do
+  if kind ~= 'string' then
+    local t = redis.call('TYPE', KEYS[k]).ok
+    if t ~= 'none' and t ~= kind then
+      return redis.error_reply('BAD_TYPE ' .. KEYS[k] .. ' is a ' .. t .. ', the ops need a ' .. kind)
+    end
+  end
+end
+
+-- Writes: nothing below can fail (ids grow from the checked seq; ops and types are checked).
+for e = 1, n do
+  redis.call('XADD', events_key, string.format('%d-0', base + e), 'data', ARGV[3 + e])
+end
+local last = base + n
+if n > 0 then redis.call('SET', seq_key, string.format('%d', last)) end
+
+i = first_op
+while i <= #ARGV do
+  local c = tonumber(ARGV[i + 2])
+  redis.call(ARGV[i], KEYS[tonumber(ARGV[i + 1])], unpack(ARGV, i + 3, i + 2 + c))
+  i = i + 3 + c
+end
+return last

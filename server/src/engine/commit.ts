@@ -1,0 +1,256 @@
+/**
+ * The Valkey side of the room's group commit: ownership claim and one atomic batch commit per call
+ * (lua/commands/claim-1.lua, lua/commands/commit-n.lua; protocol in docs/commit.md).
+ *
+ * A batch is the events of one or more decided commands plus the key changes ("ops") that bring the
+ * game's keys (seed key schema, ../shared/ARCHITECTURE.md "Key schema") to the room's state after
+ * those commands. Ops are absolute writes, not increments: the room knows the state it wants, and an
+ * absolute write cannot fail on the value it finds, so the script can check every op before it
+ * writes anything.
+ */
+import type { Redis } from "iovalkey";
+import { callCommand } from "./commands.ts";
+import { eventsKey, gamePrefix, ownerKey, seqKey } from "./keys.ts";
+
+/**
+ * One key change. The key is a full key name of the game (`game:{g}` or `game:{g}:...`).
+ * - `["HSET", key, field, value, ...]`  set hash fields
+ * - `["HDEL", key, field, ...]`         delete hash fields
+ * - `["ZADD", key, score, member, ...]` add or re-score members; scores are integers
+ * - `["ZREM", key, member, ...]`        remove members
+ * - `["SADD", key, member, ...]`        add set members
+ * - `["SREM", key, member, ...]`        remove set members
+ * - `["SET", key, value]`               set a string (any previous type is replaced)
+ * - `["DEL", key]`                      delete the key
+ * Values are strings or integers (numbers must be safe integers). Within one batch, the non-DEL ops
+ * on a key are of one type (hash, zset, set or string), and an existing hash, zset or set key keeps its type.
+ */
+export type KeyOp =
+  | readonly ["HSET", string, ...(string | number)[]]
+  | readonly ["HDEL", string, ...(string | number)[]]
+  | readonly ["ZADD", string, ...(string | number)[]]
+  | readonly ["ZREM", string, ...(string | number)[]]
+  | readonly ["SADD", string, ...(string | number)[]]
+  | readonly ["SREM", string, ...(string | number)[]]
+  | readonly ["SET", string, string | number]
+  | readonly ["DEL", string];
+
+/** Error codes of a commit: the script's refusals, plus UNAVAILABLE (Valkey down or timed out). */
+export type CommitErrorCode = "FENCED" | "SEQ_MISMATCH" | "BAD_KEY" | "BAD_OP" | "BAD_TYPE" | "BAD_ARG" | "UNAVAILABLE";
+
+/** A refused or failed commit. `code` is stable; the message says why. */
+export class CommitError extends Error {
+  constructor(readonly code: CommitErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = "CommitError";
+  }
+}
+
+const SCRIPT_CODES = new Set<CommitErrorCode>(["FENCED", "SEQ_MISMATCH", "BAD_KEY", "BAD_OP", "BAD_TYPE", "BAD_ARG"]);
+
+/** Maps a Valkey error to a CommitError: the script's own codes as they are, anything else UNAVAILABLE. */
+export function toCommitError(err: unknown): CommitError {
+  if (err instanceof CommitError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = message.split(" ", 1)[0] as CommitErrorCode;
+  if (SCRIPT_CODES.has(code)) return new CommitError(code, message.slice(code.length + 1), { cause: err });
+  return new CommitError("UNAVAILABLE", message, { cause: err });
+}
+
+const OP_ARGS: Record<KeyOp[0], { min: number; max: number; pairs: boolean }> = {
+  HSET: { min: 2, max: 1024, pairs: true },
+  HDEL: { min: 1, max: 1024, pairs: false },
+  ZADD: { min: 2, max: 1024, pairs: true },
+  ZREM: { min: 1, max: 1024, pairs: false },
+  SADD: { min: 1, max: 1024, pairs: false },
+  SREM: { min: 1, max: 1024, pairs: false },
+  SET: { min: 1, max: 1, pairs: false },
+  DEL: { min: 0, max: 0, pairs: false },
+};
+
+/**
+ * Checks ops as the script will (op name, argument count, integer ZADD scores, the game's key
+ * prefix), so a bad op is refused with its own command instead of failing a whole batch.
+ * Throws CommitError BAD_KEY / BAD_OP.
+ */
+export function checkOps(gameId: string, ops: readonly KeyOp[]): void {
+  const prefix = gamePrefix(gameId);
+  const head = `${prefix}:`;
+  const fixed = new Set([ownerKey(gameId), seqKey(gameId), eventsKey(gameId)]);
+  for (const op of ops) {
+    const shape = OP_ARGS[op[0]];
+    if (!shape) throw new CommitError("BAD_OP", `unknown op ${String(op[0])}`);
+    const key = op[1];
+    if (typeof key !== "string" || (key !== prefix && !key.startsWith(head)) || fixed.has(key)) {
+      throw new CommitError("BAD_KEY", `${String(key)} is not a key of ${prefix} that a commit may change`);
+    }
+    const argc = op.length - 2;
+    if (argc < shape.min || argc > shape.max || (shape.pairs && argc % 2 === 1)) {
+      throw new CommitError("BAD_OP", `${op[0]} ${key} has ${argc} arguments`);
+    }
+    for (let j = 2; j < op.length; j++) {
+      const v = op[j];
+      const isScore = op[0] === "ZADD" && j % 2 === 0;
+      if (typeof v === "number" ? !Number.isSafeInteger(v) : typeof v !== "string" || (isScore && !/^-?\d{1,16}$/.test(v))) {
+        throw new CommitError("BAD_OP", `${op[0]} ${key}: argument ${String(v)} is not ${isScore ? "an integer score" : "a string or safe integer"}`);
+      }
+    }
+  }
+}
+
+type Kind = "hash" | "zset" | "set" | "string";
+const KIND: Record<KeyOp[0], Kind | null> = {
+  HSET: "hash", HDEL: "hash", ZADD: "zset", ZREM: "zset", SADD: "set", SREM: "set", SET: "string", DEL: null,
+};
+
+/**
+ * What a batch does to one key, net: `reset` when a DEL dropped its earlier content, then the
+ * fields/members it sets (value) or removes (null), or a string value. Applying the ops one by one
+ * or this net change in one go ends in the same state.
+ */
+interface KeyChange {
+  reset: boolean;
+  kind: Kind | null;
+  /** hash field -> value, zset member -> score, set member -> "", string "" -> value; null = removed. */
+  entries: Map<string, string | null>;
+}
+
+/** Most arguments per op the script accepts (lua/commands/commit-n.lua MAX_ARGS). */
+const MAX_ARGS = 1024;
+
+/**
+ * A batch being encoded into the commit script's KEYS and ARGV. Ops are coalesced per key (the
+ * net change of the batch: later writes to a field win, a DEL drops what came before), so a key
+ * touched by many commands costs one or two ops; each changed key is sent once. Events keep
+ * their order.
+ */
+export class BatchEncoder {
+  private readonly changes = new Map<string, KeyChange>();
+  readonly events: string[] = [];
+
+  constructor(readonly gameId: string) {}
+
+  /**
+   * Appends events (JSON text) and ops (checked with checkOps by the caller). Throws CommitError
+   * BAD_OP, and adds nothing, when an op would give a key a second type within the batch (between
+   * DELs), which Valkey would refuse.
+   */
+  add(events: readonly string[], ops: readonly KeyOp[]): void {
+    const kinds = new Map<string, Kind | null>();
+    for (const op of ops) {
+      const kind = KIND[op[0]];
+      const key = op[1];
+      const had = kinds.has(key) ? kinds.get(key)! : (this.changes.get(key)?.kind ?? null);
+      if (kind && had && had !== kind) throw new CommitError("BAD_OP", `${key} gets both ${had} and ${kind} ops`);
+      kinds.set(key, op[0] === "DEL" ? null : kind);
+    }
+    for (const e of events) this.events.push(e);
+    for (const op of ops) this.apply(op);
+  }
+
+  private apply(op: KeyOp): void {
+    const key = op[1];
+    let c = this.changes.get(key);
+    if (!c) {
+      c = { reset: false, kind: null, entries: new Map() };
+      this.changes.set(key, c);
+    }
+    const name = op[0];
+    if (name === "DEL") {
+      c.reset = true;
+      c.kind = null;
+      c.entries.clear();
+      return;
+    }
+    c.kind = KIND[name];
+    const e = c.entries;
+    switch (name) {
+      case "HSET": for (let j = 2; j < op.length; j += 2) e.set(String(op[j]), String(op[j + 1])); break;
+      case "ZADD": for (let j = 2; j < op.length; j += 2) e.set(String(op[j + 1]), String(op[j])); break;
+      case "SADD": for (let j = 2; j < op.length; j++) e.set(String(op[j]), ""); break;
+      case "HDEL": case "ZREM": case "SREM": for (let j = 2; j < op.length; j++) e.set(String(op[j]), null); break;
+      case "SET": e.clear(); e.set("", String(op[2])); break;
+    }
+  }
+
+  /** Keys the batch changes. */
+  get keyCount(): number {
+    return this.changes.size;
+  }
+
+  /** The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events, ops. */
+  args(epoch: number, lastSeq: number): (string | number)[] {
+    const keys = [ownerKey(this.gameId), seqKey(this.gameId), eventsKey(this.gameId)];
+    const ops: (string | number)[] = [];
+    for (const [key, c] of this.changes) {
+      keys.push(key);
+      const k = keys.length; // Lua's 1-based KEYS index
+      if (c.reset) ops.push("DEL", k, 0);
+      if (c.kind === null) continue;
+      if (c.kind === "string") {
+        const v = c.entries.get("");
+        if (v != null) ops.push("SET", k, 1, v);
+        else if (!c.reset) ops.push("DEL", k, 0);
+        continue;
+      }
+      const [put, drop] = c.kind === "hash" ? ["HSET", "HDEL"] : c.kind === "zset" ? ["ZADD", "ZREM"] : ["SADD", "SREM"];
+      const removed: string[] = [];
+      const added: string[] = [];
+      for (const [m, v] of c.entries) {
+        if (v === null) { if (!c.reset) removed.push(m); } else if (c.kind === "hash") added.push(m, v);
+        else if (c.kind === "zset") added.push(v, m);
+        else added.push(m);
+      }
+      pushChunks(ops, drop!, k, removed, 1);
+      pushChunks(ops, put!, k, added, c.kind === "set" ? 1 : 2);
+    }
+    return [keys.length, ...keys, epoch, lastSeq, this.events.length, ...this.events, ...ops];
+  }
+}
+
+/** Appends `op k c args` for args in chunks of at most MAX_ARGS (whole pairs when `step` is 2). */
+function pushChunks(out: (string | number)[], op: string, k: number, args: string[], step: number): void {
+  const size = MAX_ARGS - (MAX_ARGS % step);
+  for (let from = 0; from < args.length; from += size) {
+    const part = args.slice(from, from + size);
+    out.push(op, k, part.length, ...part);
+  }
+}
+
+/**
+ * Commits one batch: checks that `epoch` still owns the game and that `lastSeq` is the last committed
+ * seq, appends `events` (JSON text; event i gets seq lastSeq + i, which its JSON must already say) to
+ * game:{g}:events as entries '<seq>-0' with field data, sets game:{g}:seq and applies `ops`, all or
+ * nothing. Resolves the new last seq. Rejects with CommitError: FENCED, SEQ_MISMATCH, BAD_KEY, BAD_OP,
+ * BAD_TYPE (nothing written), or UNAVAILABLE (connection error: the batch may or may not have landed;
+ * reclaim and reload to know).
+ */
+export async function commitBatch(client: Redis, gameId: string, epoch: number, lastSeq: number,
+  events: readonly string[], ops: readonly KeyOp[]): Promise<number> {
+  checkOps(gameId, ops);
+  const batch = new BatchEncoder(gameId);
+  batch.add(events, ops);
+  return runBatch(client, batch, epoch, lastSeq);
+}
+
+/** Sends an encoded batch (see commitBatch). */
+export async function runBatch(client: Redis, batch: BatchEncoder, epoch: number, lastSeq: number): Promise<number> {
+  try {
+    return Number(await callCommand(client, "commit", batch.args(epoch, lastSeq)));
+  } catch (err) {
+    throw toCommitError(err);
+  }
+}
+
+/**
+ * Claims the game for a room: increments game:{g}:owner epoch (fencing every older owner's commits)
+ * and records `node` (the claimant, 1-200 characters) and since (server time, ms). Resolves the new
+ * epoch. Rejects with CommitError BAD_ARG, or UNAVAILABLE when Valkey cannot be reached.
+ */
+export async function claimGame(client: Redis, gameId: string, node: string): Promise<number> {
+  try {
+    return Number(await callCommand(client, "claim", [ownerKey(gameId), node]));
+  } catch (err) {
+    throw toCommitError(err);
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * Group commit: the room hands over each decided command's events and key ops; they are committed to
+ * Valkey in batches, ONE commit-n script call per batch (./commit.ts, docs/commit.md), and each
+ * command's promise resolves only once its batch is committed.
+ *
+ * Batching: a batch is sent when it holds `maxBatch` commands (default 256) or `maxDelayMs` (default
+ * 2 ms) after its first command arrived, whichever comes first, but only while no other batch is in
+ * flight: one batch is in flight while the next fills, and batches commit strictly in order.
+ *
+ * Durability: an ack means Valkey executed the batch; it is on disk per the server's AOF policy
+ * (appendfsync always: before the reply; everysec: within about a second).
+ *
+ * Failure: when a commit fails (Valkey down or unreachable, no reply within `timeoutMs`, FENCED, or any
+ * refusal), the batch in flight and every command after it are rejected with a CommitError, code
+ * FENCED when fenced and UNAVAILABLE otherwise (a retry with the same clientOrderId is safe); the
+ * committer stops accepting (submit rejects at once with the same code), disconnects its client so no
+ * queued call can reach Valkey later, and calls `onFailure` once. A batch is atomic in Valkey, so
+ * nothing half-written remains; a batch whose reply was lost may have landed: the room reclaims the
+ * game (a new epoch fences any straggler) and reloads from Valkey to learn its state.
+ */
+import { Redis } from "iovalkey";
+import { BatchEncoder, CommitError, checkOps, runBatch, type KeyOp } from "./commit.ts";
+
+/**
+ * A connection for one GroupCommitter: no offline queue, no retries and no resending after a
+ * reconnect, so a commit either reaches Valkey now or fails now, and never lands later behind the
+ * room's back. Resolves once connected; rejects when Valkey cannot be reached.
+ */
+export async function connectCommitClient(url: string): Promise<Redis> {
+  const client = new Redis(url, {
+    lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
+    retryStrategy: () => null,
+  });
+  await client.connect();
+  return client;
+}
+
+/** What one decided command hands to the committer. */
+export interface CommandCommit {
+  /**
+   * The command's events in order, as JSON text or as objects (serialised with JSON.stringify). Their
+   * seqs continue the log: an object's `seq` field, when present, must be the next seq.
+   */
+  events: readonly (string | { readonly seq?: number })[];
+  /** The key changes that bring the game's keys to the state after this command (see KeyOp). */
+  ops: readonly KeyOp[];
+}
+
+/** What a command's promise resolves to once its batch is committed. */
+export interface CommitAck {
+  /** The last seq of the command's batch (>= the command's own last event seq). */
+  batchLastSeq: number;
+  /** Commands in the batch (1..maxBatch). */
+  batchSize: number;
+}
+
+export interface GroupCommitterOptions {
+  /** A client used by this committer alone (see connectCommitClient); disconnected on failure and on close(). */
+  client: Redis;
+  gameId: string;
+  /** The epoch returned by claimGame for this room. */
+  epoch: number;
+  /** The last committed seq (game:{g}:seq) when the room loaded the game; 0 for an empty log. */
+  lastSeq: number;
+  /** Most commands per batch (default 256). */
+  maxBatch?: number;
+  /** Longest a command waits for its batch to be sent while none is in flight, in ms (default 2). */
+  maxDelayMs?: number;
+  /** A commit without a reply after this many ms counts as failed (UNAVAILABLE); default 5000. */
+  timeoutMs?: number;
+  /** Called once, with the error, when the committer stops after a failed commit. */
+  onFailure?: (err: CommitError) => void;
+}
+
+interface Pending {
+  resolve: (ack: CommitAck) => void;
+  reject: (err: CommitError) => void;
+}
+
+interface Batch {
+  encoder: BatchEncoder;
+  waiters: Pending[];
+  firstSeq: number;
+  lastSeq: number;
+}
+
+export class GroupCommitter {
+  private readonly client: Redis;
+  private readonly gameId: string;
+  private readonly epoch: number;
+  private readonly maxBatch: number;
+  private readonly maxDelayMs: number;
+  private readonly timeoutMs: number;
+  private readonly onFailure: ((err: CommitError) => void) | undefined;
+  /** Seq of the last event handed over (committed or not). */
+  private nextSeq: number;
+  private committed: number;
+  private open: Batch | null = null;
+  private openTimer: NodeJS.Timeout | null = null;
+  private readonly sealed: Batch[] = [];
+  private inFlight: Batch | null = null;
+  private failure: CommitError | null = null;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  /** Batches committed so far and their sizes (for tests and metrics). */
+  readonly stats = { batches: 0, commands: 0, events: 0, maxBatchSize: 0 };
+
+  constructor(opts: GroupCommitterOptions) {
+    this.client = opts.client;
+    this.gameId = opts.gameId;
+    this.epoch = opts.epoch;
+    this.nextSeq = opts.lastSeq;
+    this.committed = opts.lastSeq;
+    this.maxBatch = opts.maxBatch ?? 256;
+    this.maxDelayMs = opts.maxDelayMs ?? 2;
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.onFailure = opts.onFailure;
+  }
+
+  /** The last seq known committed. */
+  get lastCommittedSeq(): number {
+    return this.committed;
+  }
+
+  /** The last seq handed over (the next command's first event must be this + 1). */
+  get lastSubmittedSeq(): number {
+    return this.nextSeq;
+  }
+
+  /** The failure that stopped the committer, or null while it runs. */
+  get failed(): CommitError | null {
+    return this.failure;
+  }
+
+  /**
+   * Queues one decided command. Resolves once its batch is committed; rejects with CommitError
+   * UNAVAILABLE or FENCED when the committer has failed (or fails before that batch commits), or
+   * UNAVAILABLE when it was closed. Throws at once (and queues nothing) for a malformed command:
+   * CommitError BAD_KEY / BAD_OP for an op, RangeError for an event whose seq does not continue the log.
+   */
+  submit(command: CommandCommit): Promise<CommitAck> {
+    if (this.failure) return Promise.reject(this.stoppedError(this.failure));
+    if (this.closed) return Promise.reject(new CommitError("UNAVAILABLE", "the committer is closed"));
+    checkOps(this.gameId, command.ops);
+    const events = this.encodeEvents(command.events);
+    const batch = this.open ?? this.openBatch();
+    batch.encoder.add(events, command.ops);
+    this.nextSeq += events.length;
+    batch.lastSeq = this.nextSeq;
+    const done = new Promise<CommitAck>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    if (batch.waiters.length >= this.maxBatch) this.seal();
+    return done;
+  }
+
+  /**
+   * Sends the open batch now; resolves when everything submitted before the call has been committed,
+   * or the committer has failed (the commands' own promises say which). Never rejects.
+   */
+  async flush(): Promise<void> {
+    if (this.open) this.seal();
+    if (!this.inFlight && this.sealed.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Commits what was submitted, then stops accepting and disconnects the client. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    this.client.disconnect();
+  }
+
+  /** The events as JSON text; throws RangeError when an object's seq does not continue the log. */
+  private encodeEvents(events: CommandCommit["events"]): string[] {
+    let seq = this.nextSeq;
+    return events.map((e) => {
+      seq += 1;
+      if (typeof e === "string") return e;
+      if (e.seq !== undefined && e.seq !== seq) {
+        throw new RangeError(`event seq ${e.seq} does not continue the log (expected ${seq})`);
+      }
+      return JSON.stringify(e);
+    });
+  }
+
+  private openBatch(): Batch {
+    const batch: Batch = { encoder: new BatchEncoder(this.gameId), waiters: [], firstSeq: this.nextSeq, lastSeq: this.nextSeq };
+    this.open = batch;
+    this.openTimer = setTimeout(() => this.due(), this.maxDelayMs);
+    return batch;
+  }
+
+  /**
+   * The open batch has waited maxDelayMs: send it, or, while a batch is in flight, let it keep
+   * filling until that one is committed (it then goes at once; see committedBatch).
+   */
+  private due(): void {
+    this.openTimer = null;
+    if (!this.inFlight) this.seal();
+  }
+
+  /** Closes the open batch and sends it when nothing is in flight. */
+  private seal(): void {
+    if (this.openTimer) clearTimeout(this.openTimer);
+    this.openTimer = null;
+    if (this.open) this.sealed.push(this.open);
+    this.open = null;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.failure) return;
+    const batch = this.sealed.shift();
+    if (!batch) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+      return;
+    }
+    this.inFlight = batch;
+    this.send(batch).then(
+      (last) => this.committedBatch(batch, last),
+      (err: unknown) => this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", String(err), { cause: err })),
+    );
+  }
+
+  private async send(batch: Batch): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([runBatch(this.client, batch.encoder, this.epoch, batch.firstSeq), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private committedBatch(batch: Batch, last: number): void {
+    this.inFlight = null;
+    if (this.failure) return;
+    this.committed = last;
+    const ack: CommitAck = { batchLastSeq: last, batchSize: batch.waiters.length };
+    this.stats.batches += 1;
+    this.stats.commands += batch.waiters.length;
+    this.stats.events += batch.encoder.events.length;
+    this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.waiters.length);
+    for (const w of batch.waiters) w.resolve(ack);
+    // A batch that waited its time while this one was in flight goes at once.
+    if (this.open && this.sealed.length === 0 && !this.openTimer) this.seal();
+    else this.pump();
+  }
+
+  /** Rejects everything not committed, stops, disconnects, reports once. */
+  private fail(err: CommitError): void {
+    if (this.failure) return;
+    this.failure = err;
+    if (this.openTimer) clearTimeout(this.openTimer);
+    this.openTimer = null;
+    const batches = [this.inFlight, ...this.sealed.splice(0), this.open].filter((b): b is Batch => b !== null);
+    this.inFlight = null;
+    this.open = null;
+    const stopped = this.stoppedError(err);
+    for (const b of batches) for (const w of b.waiters) w.reject(stopped);
+    this.client.disconnect();
+    for (const wake of this.idleWaiters.splice(0)) wake();
+    this.onFailure?.(err);
+  }
+
+  /** The error a command gets after a failure: FENCED stays FENCED, anything else is UNAVAILABLE. */
+  private stoppedError(err: CommitError): CommitError {
+    const code = err.code === "FENCED" ? "FENCED" : "UNAVAILABLE";
+    return new CommitError(code, `commit failed, nothing after seq ${this.committed} is committed: ${err.message}`, { cause: err });
+  }
+}
