@@ -157,8 +157,19 @@ export interface SchemaMigrationsTable {
 }
 
 /** Every table of sql/*.sql, for Kysely<Database>. */
+/** A game the persister parked: its first event PostgreSQL refused (sql/004_parked.sql). */
+export interface ParkedGamesTable {
+  game_id: string;
+  seq: number;
+  entry_id: string;
+  reason: string;
+  event: Buffer;
+  parked_at: Generated<Date>;
+}
+
 export interface Database {
   events: EventsTable;
+  parked_games: ParkedGamesTable;
   event_projection: EventProjectionTable;
   games: GamesTable;
   securities: SecuritiesTable;
