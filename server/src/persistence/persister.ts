@@ -90,6 +90,9 @@ const TRANSIENT_SQLSTATES = new Set(["40001", "40P01", "55P03", "57014"]);
 /** True when a refused write should be retried as a whole rather than isolate a game. */
 const retryable = (err: unknown) => err instanceof SimulatedCrash || isDependencyDown(err) || TRANSIENT_SQLSTATES.has(String((err as { code?: unknown })?.code));
 
+/** How often the parked games are re-read from PostgreSQL at most, ms. */
+const PARKED_REFRESH_MS = 1000;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const gameOfKey = (key: string) => key.slice(key.indexOf("{") + 1, key.lastIndexOf("}"));
 
@@ -112,6 +115,7 @@ export class Persister {
   private persisted = new Map<string, number>();
   /** Games parked (from `parked_games`, re-read with the registry): their streams are left alone. */
   private parked = new Set<string>();
+  private parkedAt = 0;
   /** Set when a parked game was resumed: its pending entries are re-read first. */
   private resumed = false;
   private scales: ScaleCache = new Map();
@@ -226,9 +230,7 @@ export class Persister {
     if (Date.now() - this.gamesAt < this.opts.refreshMs && this.games.length) return;
     this.gamesAt = Date.now();
     this.games = await registeredGames(this.client, this.opts.registryKey);
-    const parked = new Set((await parkedGames(this.db)).map((p) => p.gameId));
-    if ([...this.parked].some((g) => !parked.has(g))) this.resumed = true;
-    this.parked = parked;
+    await this.refreshParked();
     const fresh = this.games.filter((g) => !this.grouped.has(g));
     if (!fresh.length) return;
     const pipe = this.conn!.pipeline();
@@ -238,6 +240,18 @@ export class Persister {
       if (err && !/BUSYGROUP/.test(err.message)) throw err;
       this.grouped.add(fresh[i]!);
     });
+  }
+
+  /**
+   * Re-reads `parked_games` at most every PARKED_REFRESH_MS (a game another persister parked is only
+   * refused again here until then, and parks nothing twice). A game whose row is gone resumes.
+   */
+  private async refreshParked(): Promise<void> {
+    if (Date.now() - this.parkedAt < Math.max(this.opts.refreshMs, PARKED_REFRESH_MS)) return;
+    this.parkedAt = Date.now();
+    const parked = new Set((await parkedGames(this.db)).map((p) => p.gameId));
+    if ([...this.parked].some((g) => !parked.has(g))) this.resumed = true;
+    this.parked = parked;
   }
 
   /** Persists this consumer's pending entries (read before a crash, never acked), oldest first. */
