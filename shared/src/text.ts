@@ -15,7 +15,7 @@
  * - `trim`: leading and trailing white space removed before the checks (names); otherwise kept.
  *
  * Failures are ordinary zod issues (code "custom" or "too_small"/"too_big"), so each boundary reports
- * them with its own stable code: INVALID_BODY over HTTP, INVALID_MESSAGE / INVALID_CLIENT_ORDER_ID in the
+ * them with its own stable code: INVALID_BODY over HTTP, INVALID_MESSAGE in the
  * room (docs/api.md, "Text fields").
  */
 import { z } from "zod";
@@ -41,19 +41,19 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const utf8 = new TextEncoder();
 
 /** Code points of `s` (an astral character counts once). */
-export function charLength(s: string): number {
+function charLength(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
 }
 
 /** UTF-8 length of `s`, bytes. */
-export function byteLength(s: string): number {
+function byteLength(s: string): number {
   return utf8.encode(s).length;
 }
 
 /** Why `s` (already normalised) breaks `rules`, or null when it does not. */
-export function textProblem(s: string, rules: TextRules): string | null {
+function textProblem(s: string, rules: TextRules): string | null {
   if (LONE_SURROGATE.test(s)) return "contains a lone surrogate (not valid Unicode)";
   if (CONTROL.test(s)) return "contains a control character";
   if (!rules.multiline && s.includes("\n")) return "must be one line";
