@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import type { Redis } from "iovalkey";
 import { Engine } from "./engine/engine.ts";
 import type { Db } from "./persistence/db.ts";
+import { parkedCount } from "./persistence/parked.ts";
 import type { Config, Logger } from "./config.ts";
 import { Metrics } from "./metrics.ts";
 import { GameHub } from "./game/hub.ts";
@@ -65,6 +66,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   await service.init();
   if (persister) metrics.setLagSource(() => persister.lagMs());
+  if (db) metrics.setParkedSource(() => parkedCount(db));
   const health = new HealthCheck(valkey, db, persister);
   const ctx: RoomContext = { service, config, metrics, log };
   const server = defineServer({

@@ -6,7 +6,8 @@
  * marketroom_fills_total                      fill events
  * marketroom_rejects_total{command,code}      rejected commands (engine, room and validation codes)
  * marketroom_command_seconds{command}         engine command latency histogram, seconds
- * marketroom_persister_lag_ms                 age of the oldest event not yet in PostgreSQL, ms
+ * marketroom_persister_lag_ms                 age of the oldest event not yet in PostgreSQL, ms (parked games left out)
+ * marketroom_persister_parked_games           games parked: their next event PostgreSQL refused (persistence/parked.ts)
  * marketroom_connected_clients                room sessions connected now
  * marketroom_rooms                            game rooms open now
  */
@@ -23,6 +24,8 @@ export class Metrics {
   });
   private lagSource?: () => Promise<number>;
   readonly persisterLag: Gauge = this.lagGauge();
+  private parkedSource?: () => Promise<number>;
+  readonly parkedGames: Gauge = this.sourcedGauge("marketroom_persister_parked_games", "Games parked: PostgreSQL refused their next event", () => this.parkedSource);
   readonly clients = new Gauge({ name: "marketroom_connected_clients", help: "Room sessions connected", registers: [this.registry] });
   readonly rooms = new Gauge({ name: "marketroom_rooms", help: "Game rooms open", registers: [this.registry] });
 
@@ -36,13 +39,23 @@ export class Metrics {
     this.lagSource = read;
   }
 
+  /** Sets how the parked games gauge is read at scrape time (a count; errors leave the last value). */
+  setParkedSource(read: () => Promise<number>): void {
+    this.parkedSource = read;
+  }
+
   private lagGauge(): Gauge {
-    const metrics = this;
+    return this.sourcedGauge("marketroom_persister_lag_ms", "Age of the oldest event not yet persisted, ms", () => this.lagSource);
+  }
+
+  /** A gauge read from `source()` at scrape time; an error keeps the last value. */
+  private sourcedGauge(name: string, help: string, source: () => (() => Promise<number>) | undefined): Gauge {
     return new Gauge({
-      name: "marketroom_persister_lag_ms", help: "Age of the oldest event not yet persisted, ms", registers: [this.registry],
+      name, help, registers: [this.registry],
       async collect() {
-        if (!metrics.lagSource) return;
-        try { this.set(await metrics.lagSource()); } catch { /* keep the last value */ }
+        const read = source();
+        if (!read) return;
+        try { this.set(await read()); } catch { /* keep the last value */ }
       },
     });
   }

@@ -3,8 +3,12 @@
  * them. Units: price in ticks, qty in lots, cash in minor units (see units.ts); ids are integers
  * except player ids (short tokens). These are the shapes the room, the HTTP API, the persister and
  * replay all share. The engine (lua/) re-checks every rule; these schemas only check shapes early.
+ * Free text (names, clientOrderIds, headlines, signal texts) goes through `text()` (text.ts): NFC, no
+ * control characters, bounded in characters (and bytes where the engine counts bytes). The event
+ * schemas read what was logged and accept any string: text is checked on the way in, not on the way out.
  */
 import { z } from "zod";
+import { text } from "./text.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 export const MAX_PRICE_TICKS = 1_000_000_000;
@@ -23,9 +27,20 @@ export const TimeInForce = z.enum(["GTC", "IOC", "FOK"]);
 export const Phase = z.enum(["lobby", "running", "paused", "ended"]);
 export const StpMode = z.enum(["cancel_incoming", "cancel_resting"]);
 
+/** A game's or a session's display name: one line, 1-200 characters, at most 200 UTF-8 bytes (the engine's limit). */
+export const GameName = text({ max: 200, maxBytes: 200 });
+/** A player's display name as the engine stores it: one line, 1-64 characters, at most 64 UTF-8 bytes, trimmed. */
+export const PlayerName = text({ max: 64, maxBytes: 64, trim: true });
+/** A client's idempotency key: one line, 1-64 characters and at most 64 UTF-8 bytes (the engine's limit). */
+export const ClientOrderId = text({ max: 64, maxBytes: 64 });
+/** A headline: one line, 1-280 characters (the engine counts characters too). */
+export const Headline = text({ max: 280 });
+/** A private signal's text: 1-280 characters, line feeds allowed. */
+export const SignalText = text({ max: 280, multiline: true });
+
 /** Game rules fixed at creation. */
 export const GameConfig = z.object({
-  name: z.string().min(1).max(200),
+  name: GameName,
   /** Self-trade prevention: cancel the incoming remainder (default) or the resting order. */
   stp: StpMode.default("cancel_incoming"),
   /** Resting orders one command may touch; the result says `truncated` when it stopped there. */
@@ -79,7 +94,7 @@ export type SecurityInfo = z.output<typeof SecurityConfig>;
 /** A player and their endowment. */
 export const PlayerSetup = z.object({
   playerId: PlayerId,
-  name: z.string().min(1).max(64),
+  name: PlayerName,
   /** Starting cash, minor units. */
   cash: int(0, 1e15),
   /** Starting holdings, lots per security. */
@@ -97,7 +112,7 @@ export const PlaceOrder = z.object({
   price: int(1, MAX_PRICE_TICKS).optional(),
   qty: int(1, MAX_QTY_LOTS),
   /** Idempotency key: a retry with the same id returns the first result and changes nothing. */
-  clientOrderId: z.string().min(1).max(64).optional(),
+  clientOrderId: ClientOrderId.optional(),
 });
 export type PlaceOrder = z.input<typeof PlaceOrder>;
 
@@ -123,7 +138,7 @@ const orderRef = { securityId: SecurityId, orderId: OrderId, playerId: PlayerId 
 
 /** A headline for every player, optionally shifting reference prices from now on (basis points, -9000..10000). */
 export const NewsItem = z.object({
-  headline: z.string().min(1).max(280),
+  headline: Headline,
   shifts: z.array(z.object({ securityId: SecurityId, bps: int(-9000, 10_000) })).max(50).default([]),
 });
 export type NewsItem = z.input<typeof NewsItem>;
@@ -132,7 +147,7 @@ export type NewsItem = z.input<typeof NewsItem>;
 export const SignalItem = z.object({
   group: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   playerIds: z.array(PlayerId).min(1).max(10_000),
-  text: z.string().min(1).max(280),
+  text: SignalText,
   securityId: SecurityId.optional(),
   value: int(0, MAX_PRICE_TICKS).optional(),
 });

@@ -1,6 +1,7 @@
 /** @marketroom/shared: schemas, types and unit helpers shared by server and client. */
 export * from "./errors.ts";
 export * from "./units.ts";
+export * from "./text.ts";
 export * from "./engine.ts";
 export * from "./messages.ts";
 export * from "./state.ts";

@@ -12,13 +12,15 @@
  */
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.ts";
+import { text } from "./text.ts";
 import {
-  AmendOrder, CancelAll, CancelOrder, GameId, MAX_FEE_PER_LOT, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
+  AmendOrder, CancelAll, CancelOrder, GameId, GameName, SignalText, MAX_FEE_PER_LOT, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
   SecurityId, StpMode, type FillEvent, type OrderSummary,
 } from "./engine.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const Ref = z.string().min(1).max(64).optional();
+/** A command's `ref`, echoed in the reply: one line, 1-64 characters (text.ts rules). */
+const Ref = text({ max: 64 }).optional();
 
 // ---- room messages ----
 
@@ -176,7 +178,7 @@ export const BotSpec = z.object({
   /** Securities it trades; all when omitted. */
   securityIds: z.array(SecurityId).max(100).optional(),
   /** Display name prefix; a number is appended. */
-  name: z.string().min(1).max(40).optional(),
+  name: text({ max: 40, maxBytes: 48, trim: true }).optional(),
   params: z.record(z.string(), z.unknown()).default({}),
 });
 export type BotSpec = z.input<typeof BotSpec>;
@@ -208,7 +210,7 @@ export type ScheduledNews = z.input<typeof ScheduledNews>;
 /** POST /api/games/:id/signals (and the scheduled form): private text for every player of `group`. */
 export const SignalBody = z.object({
   group: GroupName,
-  text: z.string().min(1).max(280),
+  text: SignalText,
   /** The security the signal is about (optional). */
   securityId: SecurityId.optional(),
   /** A value in ticks, e.g. the security's final value (optional). */
@@ -235,7 +237,7 @@ export const PlayerIdParam = z.object({ id: GameId, pid: PlayerId });
 export const CreateGameBody = z.object({
   /** Optional id (letters, digits, _ or -); generated when omitted. */
   gameId: GameId.optional(),
-  name: z.string().min(1).max(200),
+  name: GameName,
   rules: GameRules.prefault({}),
   /** Securities; may be omitted when a scenario gives them. */
   securities: z.array(GameSecurity).max(50).default([]),
@@ -243,7 +245,7 @@ export const CreateGameBody = z.object({
   securityRules: SecurityRules.optional(),
   endowment: Endowment,
   /** Name of a market scenario (reference price paths); see the market module. */
-  scenario: z.string().min(1).max(64).optional(),
+  scenario: text({ max: 64 }).optional(),
   bots: z.array(BotSpec).max(20).default([]),
   /** Round length in seconds; the round ends by itself this long after start (pauses stop the clock). */
   durationSec: int(1, 7 * 24 * 3600).optional(),
@@ -294,7 +296,7 @@ export type StartBody = z.input<typeof StartBody>;
 export const CreateSessionBody = z.object({
   /** Optional id (letters, digits, _ or -); generated ("s-<hex>") when omitted. */
   sessionId: GameId.optional(),
-  name: z.string().min(1).max(200),
+  name: GameName,
 });
 export type CreateSessionBody = z.input<typeof CreateSessionBody>;
 
@@ -303,8 +305,9 @@ export const SessionIdParam = z.object({ id: GameId });
 
 /** POST /api/join. */
 export const JoinBody = z.object({
-  code: z.string().trim().min(4).max(16).transform((c) => c.toUpperCase()),
-  name: z.string().trim().min(1).max(32),
+  code: z.string().trim().regex(/^[A-Za-z0-9]{4,16}$/, "4-16 letters or digits").transform((c) => c.toUpperCase()),
+  /** Display name: one line, 1-32 characters (at most 64 UTF-8 bytes) after trimming, NFC (text.ts rules). */
+  name: text({ max: 32, maxBytes: 64, trim: true }),
 });
 export type JoinBody = z.input<typeof JoinBody>;
 

@@ -79,7 +79,8 @@ class ReplayScreen {
     this.sid = this.secs[0]?.securityId ?? 0;
     // the endowments (player_added) of the first page of the log, for P&L against holding them
     const first = await this.get(`/events?from=1&limit=1000`).catch(() => null);
-    for (const e of first?.events ?? []) if (e.type === "player_added") this.endow.set(e.playerId, { cash: e.cash, holdings: new Map(e.holdings.map((h: any) => [h.securityId, h.qty])) });
+    // A player's replay shows other players' player_added without the endowment (docs/replay.md).
+    for (const e of first?.events ?? []) if (e.type === "player_added" && e.cash !== undefined) this.endow.set(e.playerId, { cash: e.cash, holdings: new Map((e.holdings ?? []).map((h: any) => [h.securityId, h.qty])) });
     const r = this.root;
     setHtml($(r, "#r-name"), `${esc(s.game?.name ?? s.gameId)} <span class="phase-badge ${esc(s.phase)}">${esc(s.phase)}</span>`);
     const range = $(r, "#r-range") as HTMLInputElement;

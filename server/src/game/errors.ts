@@ -4,6 +4,7 @@
  * the HTTP layer and the room.
  */
 import { httpStatusOf, type AnyErrorCode, type Rejection } from "@marketroom/shared";
+import { isDependencyDown } from "../dependency.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -17,6 +18,17 @@ export class ApiError extends Error {
   static from(r: Rejection): ApiError {
     return new ApiError(r.code, r.message);
   }
+}
+
+/**
+ * Any thrown value as an ApiError: an ApiError stays itself; Valkey or PostgreSQL being unreachable
+ * (dependency.ts) is UNAVAILABLE (503); anything else is INTERNAL_ERROR (500, a bug: log it). The HTTP
+ * error handler and the room both map errors through this, so they answer alike.
+ */
+export function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isDependencyDown(err)) return new ApiError("UNAVAILABLE", "a service the server needs is unavailable; retry shortly");
+  return new ApiError("INTERNAL_ERROR", "internal error");
 }
 
 /** Unwraps an engine result; throws ApiError on a rejection. */

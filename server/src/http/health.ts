@@ -1,20 +1,23 @@
 /**
- * Health of the process's dependencies for GET /health: Valkey (PING), PostgreSQL (SELECT 1) and the
- * persister's lag (age of the oldest event not yet in PostgreSQL, ms). status: "ok"; "degraded" when
- * the lag exceeds `maxLagMs` (default 10 s) or is unknown; "down" when Valkey or PostgreSQL fails
- * (HTTP 503). Each probe times out after 2 s.
+ * Health of the process's dependencies for GET /health: Valkey (PING), PostgreSQL (SELECT 1), the
+ * persister's lag (age of the oldest event not yet in PostgreSQL, ms) and the parked games (games whose
+ * next event PostgreSQL refused; persistence/parked.ts). status: "ok"; "degraded" when the lag exceeds
+ * `maxLagMs` (default 10 s) or is unknown, or a game is parked; "down" when Valkey or PostgreSQL fails.
+ * GET /health answers 200 only for "ok", else 503. Each probe times out after 2 s.
  */
 import { sql } from "kysely";
 import type { Redis } from "iovalkey";
 import type { Db } from "../persistence/db.ts";
 import type { PersisterPort } from "../game/service.ts";
+import { parkedGames, type ParkedGame } from "../persistence/parked.ts";
 
 export interface Probe { ok: boolean; ms: number; error?: string }
 export interface Health {
   status: "ok" | "degraded" | "down";
   valkey: Probe;
   postgres: Probe;
-  persister: { running: boolean; lagMs: number | null };
+  /** `parked`: up to 20 parked games, oldest first (null when PostgreSQL could not say). */
+  persister: { running: boolean; lagMs: number | null; parked: ParkedGame[] | null };
   uptimeSec: number;
 }
 
@@ -24,16 +27,17 @@ export class HealthCheck {
   constructor(private readonly valkey: Redis, private readonly db?: Db, private readonly persister?: PersisterPort, private readonly maxLagMs = 10_000) {}
 
   async check(): Promise<Health> {
-    const [valkey, postgres, lagMs] = await Promise.all([
+    const [valkey, postgres, lagMs, parked] = await Promise.all([
       probe(() => this.valkey.ping()),
       this.db ? probe(() => sql`SELECT 1`.execute(this.db!)) : Promise.resolve({ ok: false, ms: 0, error: "not configured" }),
       this.persister ? withTimeout(this.persister.lagMs()).catch(() => null) : Promise.resolve(null),
+      this.db ? withTimeout(parkedGames(this.db, 20)).catch(() => null) : Promise.resolve(null),
     ]);
     const down = !valkey.ok || !postgres.ok;
-    const degraded = lagMs === null || lagMs > this.maxLagMs;
+    const degraded = lagMs === null || lagMs > this.maxLagMs || parked === null || parked.length > 0;
     return {
       status: down ? "down" : degraded ? "degraded" : "ok", valkey, postgres,
-      persister: { running: Boolean(this.persister), lagMs }, uptimeSec: Math.round(process.uptime()),
+      persister: { running: Boolean(this.persister), lagMs, parked }, uptimeSec: Math.round(process.uptime()),
     };
   }
 }

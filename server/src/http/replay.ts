@@ -3,8 +3,10 @@
  * or writes Valkey, so a finished round can be replayed while other games run live.
  *
  * Auth: Authorization: Bearer <admin token>, or a player token of that game (401 without a valid
- * token, 403 with another game's player token). A player sees their own inventory and timeline only,
- * and in book snapshots the owner (`playerId`) and clientOrderId of their own orders only.
+ * token, 403 with another game's player token). What a player sees is decided by replay/privacy.ts
+ * alone: public market events and their own in full; other players' orders and fills without identity;
+ * other players' endowments never; private signals only when they received them. A player's inventory
+ * and timeline routes serve their own only (403 for another player's).
  *
  *   GET /api/games/:id/replay                                   summary: lastSeq, firstTs, lastTs, phase, securities, players
  *   GET /api/games/:id/replay/events?from=1&limit=1000&to=      EventPage { fromSeq, lastSeq, events, nextSeq }
@@ -19,17 +21,16 @@
  * See docs/replay.md.
  */
 import type { Application, NextFunction, Request, Response } from "express";
-import { GameId } from "@marketroom/shared";
+import { GameId, PlayerId } from "@marketroom/shared";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import type { Db } from "../persistence/db.ts";
 import { ReplayStore } from "../replay/store.ts";
-import { ReplayError, type BookView } from "../replay/state.ts";
+import { ReplayError } from "../replay/state.ts";
+import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
 import { bearer } from "./routes.ts";
 
 export interface ReplayDeps { service: GameService; db?: Db; store?: ReplayStore }
-
-type Viewer = { role: "admin" } | { role: "player"; playerId: string };
 
 /** Optional non-negative integer query parameter; INVALID_QUERY otherwise. */
 function qint(req: Request, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -48,6 +49,13 @@ function pint(req: Request, name: string): number {
 function gameIdOf(req: Request): string {
   const r = GameId.safeParse(req.params.id);
   if (!r.success) throw new ApiError("NOT_FOUND", "bad game id");
+  return r.data;
+}
+
+/** A player id from the path (NOT_FOUND when malformed) or the query (INVALID_QUERY). */
+function playerIdOf(value: unknown, where: "path" | "query"): string {
+  const r = PlayerId.safeParse(value);
+  if (!r.success) throw where === "path" ? new ApiError("NOT_FOUND", "bad player id") : new ApiError("INVALID_QUERY", "playerId must be a player id");
   return r.data;
 }
 
@@ -89,7 +97,7 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
     const id = gameIdOf(req);
     const page = await store!.events(id, qint(req, "from") ?? 1, qint(req, "limit", 10_000) ?? 1000, qint(req, "to"));
     if (!page) throw unknownGame(id);
-    res.json(page);
+    res.json({ ...page, events: visibleEvents(page.events, viewer(req)) });
   });
 
   app.get(`${base}/book/:securityId`, auth, async (req, res) => {
@@ -97,22 +105,13 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
     const book = await mapped(store!.bookAt(id, pint(req, "securityId"), qint(req, "seq"), qint(req, "depth")));
     if (!book) throw unknownGame(id);
     const v = viewer(req);
-    if (v.role === "player") {
-      const mask = (os: BookView["orders"]["bids"]) => os.map((o) => {
-        if (o.playerId === v.playerId) return o;
-        const { playerId: _p, clientOrderId: _c, ...rest } = o;
-        return rest;
-      });
-      res.json({ ...book, orders: { bids: mask(book.orders.bids), asks: mask(book.orders.asks) } });
-      return;
-    }
-    res.json(book);
+    res.json({ ...book, orders: { bids: book.orders.bids.map((o) => visibleOrder(o, v)), asks: book.orders.asks.map((o) => visibleOrder(o, v)) } });
   });
 
   app.get(`${base}/inventories`, auth, async (req, res) => {
     const id = gameIdOf(req);
     const v = viewer(req);
-    const q = typeof req.query.playerId === "string" ? req.query.playerId : undefined;
+    const q = req.query.playerId === undefined ? undefined : playerIdOf(req.query.playerId, "query");
     const playerId = v.role === "player" ? v.playerId : q;
     if (q !== undefined) own(req, q);
     const r = await store!.inventoriesAt(id, qint(req, "seq"), playerId);
@@ -122,7 +121,7 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
 
   app.get(`${base}/players/:playerId/timeline`, auth, async (req, res) => {
     const id = gameIdOf(req);
-    const playerId = String(req.params.playerId);
+    const playerId = playerIdOf(req.params.playerId, "path");
     own(req, playerId);
     const t = await store!.playerTimeline(id, playerId, qint(req, "from") ?? 0, qint(req, "to"));
     if (!t) {

@@ -31,7 +31,8 @@ import { AddBotsBody, BotIdParam, CreateGameBody, GameIdParam, JoinBody, StartBo
 import { listScenarios } from "../market/scenarios.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
-import { ApiError } from "../game/errors.ts";
+import { ApiError, asApiError } from "../game/errors.ts";
+import { RETRY_AFTER_SEC } from "../dependency.ts";
 import type { GameService } from "../game/service.ts";
 import type { HealthCheck } from "./health.ts";
 import { mountSessionRoutes } from "./sessions.ts";
@@ -71,7 +72,7 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
 
   app.get("/health", async (_req, res) => {
     const h = await health.check();
-    res.status(h.status === "down" ? 503 : 200).json(h);
+    res.status(h.status === "ok" ? 200 : 503).json(h);
   });
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.text());
@@ -124,21 +125,32 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
   app.use(errorHandler(deps.log));
 }
 
-/** Turns any error into `{ code, message }` with the right status; logs the unexpected ones. */
+/**
+ * Turns any error into `{ code, message }` with the right status; logs the unexpected ones (500) and
+ * warns about a dependency being down (503, with `Retry-After`).
+ */
 function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const e = toApiError(err);
-    if (e.status >= 500) log.error({ err, path: req.path }, "request failed");
+    if (e.code === "UNAVAILABLE") {
+      res.set("Retry-After", String(RETRY_AFTER_SEC));
+      if (!(err instanceof ApiError)) log.warn({ err: String(err), path: req.path }, "dependency unavailable");
+    } else if (e.status >= 500) log.error({ err, path: req.path }, "request failed");
     res.status(e.status).json({ code: e.code, message: e.message, ...(e.details ? { issues: e.details } : {}) });
   };
 }
 
+/**
+ * Express' own errors (body parser, path decoding) as ApiErrors; everything else through asApiError.
+ * A path with a bad %-escape (`/api/games/%ZZ`) names no resource: NOT_FOUND, not INVALID_BODY.
+ */
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === "entity.parse.failed") return new ApiError("INVALID_BODY", "the body is not valid JSON");
   if (e?.type === "entity.too.large") return new ApiError("INVALID_BODY", "the body is too large");
-  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return new ApiError("INVALID_BODY", e.message ?? "bad request");
-  return new ApiError("INTERNAL_ERROR", "internal error");
+  if (err instanceof URIError || /^Failed to decode param/.test(e?.message ?? "")) return new ApiError("NOT_FOUND", "the path is not valid");
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return new ApiError("INVALID_BODY", "bad request");
+  return asApiError(err);
 }

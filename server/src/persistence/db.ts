@@ -157,8 +157,19 @@ export interface SchemaMigrationsTable {
 }
 
 /** Every table of sql/*.sql, for Kysely<Database>. */
+/** A game the persister parked: its first event PostgreSQL refused (sql/004_parked.sql). */
+export interface ParkedGamesTable {
+  game_id: string;
+  seq: number;
+  entry_id: string;
+  reason: string;
+  event: Buffer;
+  parked_at: Generated<Date>;
+}
+
 export interface Database {
   events: EventsTable;
+  parked_games: ParkedGamesTable;
   event_projection: EventProjectionTable;
   games: GamesTable;
   securities: SecuritiesTable;
@@ -192,15 +203,22 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
+/** How long a query may wait for a connection, ms. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The connection string: the argument, else DATABASE_URL; throws when neither is set. */
 export function databaseUrl(url = process.env.DATABASE_URL): string {
   if (!url) throw new Error("DATABASE_URL is not set (postgres://user@host:port/db)");
   return url;
 }
 
-/** A pg Pool whose bigint columns read as numbers. `max` connections (default 10). */
+/**
+ * A pg Pool whose bigint columns read as numbers. `max` connections (default 10). Getting a connection
+ * (a new one, or a turn in the pool's queue) fails after CONNECT_TIMEOUT_MS ("timeout exceeded when
+ * trying to connect"), so a PostgreSQL that hangs answers UNAVAILABLE instead of holding requests forever.
+ */
 export function createPool(url?: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl(url), max, types });
+  const pool = new pg.Pool({ connectionString: databaseUrl(url), max, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client's connection error must not crash the process; the next query reconnects.
   pool.on("error", (err) => console.error(`[db] idle client error: ${err.message}`));
   return pool;

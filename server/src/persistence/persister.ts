@@ -10,14 +10,23 @@
  * that vanished are claimed after `claimIdleMs`), re-inserting them changes nothing, so nothing is
  * lost or doubled. Games to watch are the Valkey SET `marketroom:games` (games-registry.ts).
  *
+ * One game never blocks another: when PostgreSQL refuses a batch for a reason other than being down
+ * (dependency.ts), each game of it is written in a transaction of its own, and a game that still fails
+ * is written event by event up to the one refused. That event's game is parked (parked.ts): recorded
+ * in `parked_games` with the reason, its refused entry and every later one left pending in Valkey, its
+ * stream skipped until the row is deleted. An entry that is not an event (bad JSON, no seq) parks its
+ * game the same way. The other games carry on.
+ *
  * Units: seq is the game's event number; ts and lag in ms.
  */
 import { hostname } from "node:os";
 import type { Redis } from "iovalkey";
 import type { EngineEvent } from "@marketroom/shared";
 import { eventsKey } from "../engine/keys.ts";
+import { isDependencyDown } from "../dependency.ts";
 import type { Db } from "./db.ts";
 import { GAMES_KEY, registeredGames } from "./games-registry.ts";
+import { parkGame, parkedGames } from "./parked.ts";
 import { chunks, projectGame, type ScaleCache } from "./projection.ts";
 
 /** Points where the test hook `faultAt` makes the persister die as if killed (no further step runs). */
@@ -62,12 +71,27 @@ export interface PersisterStats {
   applied: number; fromStore: number;
   /** Entries claimed from idle consumers; entries found deleted; loop errors retried. */
   claimed: number; missing: number; errors: number;
+  /** Games this persister parked (a refused event; see parked.ts). */
+  parked: number;
 }
 
 /** One stream entry as read: `data` is null when the entry was deleted while pending. */
 interface Entry { key: string; gameId: string; id: string; data: string | null }
+/** A decoded entry: the event to store, its JSON as logged, and the entry it came from. */
+interface Decoded { gameId: string; raw: string; event: EngineEvent; entry: Entry }
 
 type StreamReply = [string, [string, string[] | null][]][] | null;
+
+/**
+ * SQLSTATEs that say "try again", not "this data is bad": serialization failure, deadlock, lock not
+ * available, statement cancelled. Such a refusal is retried like a dependency being down, never parked.
+ */
+const TRANSIENT_SQLSTATES = new Set(["40001", "40P01", "55P03", "57014"]);
+/** True when a refused write should be retried as a whole rather than isolate a game. */
+const retryable = (err: unknown) => err instanceof SimulatedCrash || isDependencyDown(err) || TRANSIENT_SQLSTATES.has(String((err as { code?: unknown })?.code));
+
+/** How often the parked games are re-read from PostgreSQL at most, ms. */
+const PARKED_REFRESH_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const gameOfKey = (key: string) => key.slice(key.indexOf("{") + 1, key.lastIndexOf("}"));
@@ -76,7 +100,7 @@ export class Persister {
   readonly group: string;
   readonly consumer: string;
   readonly stats: PersisterStats = {
-    batches: 0, entries: 0, inserted: 0, duplicates: 0, applied: 0, fromStore: 0, claimed: 0, missing: 0, errors: 0,
+    batches: 0, entries: 0, inserted: 0, duplicates: 0, applied: 0, fromStore: 0, claimed: 0, missing: 0, errors: 0, parked: 0,
   };
   private readonly opts: Required<Omit<PersisterOptions, "faultAt" | "group" | "consumer">> & Pick<PersisterOptions, "faultAt">;
   /** Connection for blocking reads and acks, so a BLOCK never stalls the caller's client. */
@@ -89,6 +113,11 @@ export class Persister {
   private stopping = false;
   private loop?: Promise<void>;
   private persisted = new Map<string, number>();
+  /** Games parked (from `parked_games`, re-read with the registry): their streams are left alone. */
+  private parked = new Set<string>();
+  private parkedAt = 0;
+  /** Set when a parked game was resumed: its pending entries are re-read first. */
+  private resumed = false;
   private scales: ScaleCache = new Map();
 
   /** `client` is the caller's connection (used for reads of the registry and metrics; duplicated for the loop). */
@@ -135,6 +164,7 @@ export class Persister {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.lastPersistedSeq(gameId) >= seq) return;
+      if (this.parked.has(gameId)) throw new Error(`game ${gameId} is parked: an event PostgreSQL refused blocks it (see parked_games)`);
       const row = await this.db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst();
       if (row) this.noteApplied(gameId, row.applied_seq);
       if (this.lastPersistedSeq(gameId) >= seq) return;
@@ -148,10 +178,11 @@ export class Persister {
   /**
    * Now minus the ts of the oldest event of a registered game not yet acknowledged, ms; 0 when every
    * stream is empty. Acknowledged entries are trimmed at once, so this is the oldest entry left in any
-   * stream (an entry another consumer group still needs counts too).
+   * stream (an entry another consumer group still needs counts too). Parked games are left out: they
+   * are reported as parked (/health, /metrics), and their waiting entries would hide the others' lag.
    */
   async lagMs(): Promise<number> {
-    const games = await registeredGames(this.client, this.opts.registryKey);
+    const games = (await registeredGames(this.client, this.opts.registryKey)).filter((g) => !this.parked.has(g));
     if (!games.length) return 0;
     const pipe = this.client.pipeline();
     for (const g of games) pipe.xrange(eventsKey(g), "-", "+", "COUNT", 1);
@@ -173,6 +204,7 @@ export class Persister {
       while (!this.stopping) {
         try {
           await this.refreshGames();
+          if (this.resumed) { recover = true; this.resumed = false; }
           if (recover) { await this.recoverPending(); recover = false; }
           await this.claimStale();
           await this.readNew();
@@ -198,6 +230,7 @@ export class Persister {
     if (Date.now() - this.gamesAt < this.opts.refreshMs && this.games.length) return;
     this.gamesAt = Date.now();
     this.games = await registeredGames(this.client, this.opts.registryKey);
+    await this.refreshParked();
     const fresh = this.games.filter((g) => !this.grouped.has(g));
     if (!fresh.length) return;
     const pipe = this.conn!.pipeline();
@@ -209,9 +242,21 @@ export class Persister {
     });
   }
 
+  /**
+   * Re-reads `parked_games` at most every PARKED_REFRESH_MS (a game another persister parked is only
+   * refused again here until then, and parks nothing twice). A game whose row is gone resumes.
+   */
+  private async refreshParked(): Promise<void> {
+    if (Date.now() - this.parkedAt < Math.max(this.opts.refreshMs, PARKED_REFRESH_MS)) return;
+    this.parkedAt = Date.now();
+    const parked = new Set((await parkedGames(this.db)).map((p) => p.gameId));
+    if ([...this.parked].some((g) => !parked.has(g))) this.resumed = true;
+    this.parked = parked;
+  }
+
   /** Persists this consumer's pending entries (read before a crash, never acked), oldest first. */
   private async recoverPending(): Promise<void> {
-    for (const keys of chunks(this.games.map(eventsKey), this.opts.streamsPerCall)) {
+    for (const keys of chunks(this.active().map(eventsKey), this.opts.streamsPerCall)) {
       const after = new Map(keys.map((k) => [k, "0"]));
       while (after.size && !this.stopping) {
         const entries = await this.read([...after.keys()], [...after.values()]);
@@ -219,6 +264,7 @@ export class Persister {
         for (const k of [...after.keys()]) if (!seen.has(k)) after.delete(k);
         for (const e of entries) if (after.has(e.key)) after.set(e.key, e.id);
         await this.process(entries);
+        for (const k of [...after.keys()]) if (this.parked.has(gameOfKey(k))) after.delete(k);
       }
     }
   }
@@ -228,7 +274,7 @@ export class Persister {
     const idle = this.opts.claimIdleMs;
     if (idle <= 0 || Date.now() - this.claimAt < Math.min(idle, 5000)) return;
     this.claimAt = Date.now();
-    for (const g of this.games) {
+    for (const g of this.active()) {
       let start = "0-0";
       do {
         const [next, rows] = (await this.conn!.call("XAUTOCLAIM", eventsKey(g), this.group, this.consumer, idle, start, "COUNT", this.opts.batchSize)) as [string, [string, string[] | null][]];
@@ -236,13 +282,13 @@ export class Persister {
         this.stats.claimed += entries.length;
         await this.process(entries);
         start = next;
-      } while (start !== "0-0" && !this.stopping);
+      } while (start !== "0-0" && !this.stopping && !this.parked.has(g));
     }
   }
 
   /** One pass over every game's new entries; blocks briefly per chunk only when the last pass found nothing. */
   private async readNew(): Promise<void> {
-    const keyChunks = chunks(this.games.map(eventsKey), this.opts.streamsPerCall);
+    const keyChunks = chunks(this.active().map(eventsKey), this.opts.streamsPerCall);
     if (!keyChunks.length) { await sleep(this.opts.blockMs); return; }
     const block = this.idle ? Math.max(1, Math.floor(this.opts.blockMs / keyChunks.length)) : undefined;
     let total = 0;
@@ -252,6 +298,11 @@ export class Persister {
       total += await this.process(entries);
     }
     this.idle = total === 0;
+  }
+
+  /** The watched games that are not parked. */
+  private active(): string[] {
+    return this.parked.size ? this.games.filter((g) => !this.parked.has(g)) : this.games;
   }
 
   /** XREADGROUP of `keys` after `ids` ('>' = new, '0' = own pending). */
@@ -264,37 +315,95 @@ export class Persister {
 
   // ---------------------------------------------------------------- one batch
 
-  /** Commit, then ack, then trim: the order that makes a kill anywhere harmless. Returns entries handled. */
+  /**
+   * Commit, then ack, then trim: the order that makes a kill anywhere harmless. Entries of a game parked
+   * by this batch, from its refused entry on, are not acked: they stay pending. Returns entries handled.
+   */
   private async process(entries: Entry[]): Promise<number> {
     if (!entries.length) return 0;
     const batchNo = ++this.stats.batches;
     this.stats.entries += entries.length;
     this.fault("afterRead", batchNo);
-    const events = this.decode(entries);
-    if (events.length) await this.commit(events, batchNo);
+    const stops = new Map<string, string>(); // game -> first entry id left pending (parked there)
+    const events = await this.decode(entries, stops);
+    if (events.length) await this.commit(events, batchNo, stops);
     this.fault("afterCommit", batchNo);
-    await this.ack(entries);
+    const done = entries.filter((e) => { const stop = stops.get(e.gameId); return stop === undefined || compareIds(e.id, stop) < 0; });
+    if (done.length) await this.ack(done);
     this.fault("afterAck", batchNo);
     await this.trim([...new Set(entries.map((e) => e.key))]);
     return entries.length;
   }
 
-  /** Parses entries; a deleted one (null) is counted and acked: nothing is left to store. */
-  private decode(entries: Entry[]): { gameId: string; raw: string; event: EngineEvent }[] {
-    const out: { gameId: string; raw: string; event: EngineEvent }[] = [];
+  /**
+   * Parses entries. A deleted one (null) is counted and acked: nothing is left to store. One that is not
+   * an event (bad JSON, no integer seq, no type) parks its game there; its game's later entries wait.
+   */
+  private async decode(entries: Entry[], stops: Map<string, string>): Promise<Decoded[]> {
+    const out: Decoded[] = [];
     for (const e of entries) {
+      if (stops.has(e.gameId)) continue;
       if (e.data === null) {
         this.stats.missing++;
         this.opts.log(`[persister] ${e.key} ${e.id} was deleted before it was persisted`);
         continue;
       }
-      out.push({ gameId: e.gameId, raw: e.data, event: JSON.parse(e.data) as EngineEvent });
+      const event = parseEvent(e.data);
+      if (typeof event === "string") await this.park(e, 0, `not an event: ${event}`, stops);
+      else out.push({ gameId: e.gameId, raw: e.data, event, entry: e });
     }
     return out;
   }
 
+  /**
+   * Stores `events`: one transaction for the batch; if PostgreSQL refuses it (and is not down), one per
+   * game; a game that still fails is stored event by event up to the refused one, which parks the game.
+   * A dependency being down (or the test hook) throws: the loop retries the whole batch.
+   */
+  private async commit(events: Decoded[], batchNo: number, stops: Map<string, string>): Promise<void> {
+    try {
+      await this.write(events, batchNo);
+      return;
+    } catch (err) {
+      if (retryable(err)) throw err;
+      this.opts.log(`[persister] a batch of ${events.length} events was refused (${(err as Error).message}); writing each game alone`);
+    }
+    const byGame = new Map<string, Decoded[]>();
+    for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e);
+    for (const [, game] of [...byGame].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      try {
+        await this.write(game);
+      } catch (err) {
+        if (retryable(err)) throw err;
+        await this.writeUpToRefused(game, stops);
+      }
+    }
+  }
+
+  /** One game's events one transaction each, in seq order, until PostgreSQL refuses one: that one parks the game. */
+  private async writeUpToRefused(game: Decoded[], stops: Map<string, string>): Promise<void> {
+    for (const e of [...game].sort((a, b) => a.event.seq - b.event.seq)) {
+      try {
+        await this.write([e]);
+      } catch (err) {
+        if (retryable(err)) throw err;
+        await this.park(e.entry, e.event.seq, (err as Error).message, stops);
+        return;
+      }
+    }
+  }
+
+  /** Records the game as parked at `entry` (PostgreSQL row, this process's set) and stops its batch there. */
+  private async park(entry: Entry, seq: number, reason: string, stops: Map<string, string>): Promise<void> {
+    await parkGame(this.db, { gameId: entry.gameId, seq, entryId: entry.id, reason, data: entry.data ?? "" });
+    this.parked.add(entry.gameId);
+    stops.set(entry.gameId, entry.id);
+    this.stats.parked++;
+    this.opts.log(`[persister] game ${entry.gameId} parked at entry ${entry.id} (seq ${seq}): ${reason}`);
+  }
+
   /** One transaction: insert the log rows, project each game (sorted, so lock order is fixed), commit. */
-  private async commit(events: { gameId: string; raw: string; event: EngineEvent }[], batchNo: number): Promise<void> {
+  private async write(events: Decoded[], batchNo?: number): Promise<void> {
     const byGame = new Map<string, EngineEvent[]>();
     for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e.event);
     const results = await this.db.transaction().execute(async (trx) => {
@@ -307,7 +416,7 @@ export class Persister {
       }
       const projected = [];
       for (const gameId of [...byGame.keys()].sort()) projected.push(await projectGame(trx, gameId, byGame.get(gameId)!, this.scales));
-      this.fault("beforeCommit", batchNo); // throwing here rolls the transaction back
+      if (batchNo !== undefined) this.fault("beforeCommit", batchNo); // throwing here rolls the transaction back
       return { inserted, projected };
     });
     this.stats.inserted += results.inserted;
@@ -361,6 +470,17 @@ export class Persister {
       throw new SimulatedCrash(point);
     }
   }
+}
+
+/** An entry's JSON as an event, or why it is not one (bad JSON, no integer seq and ts, no type). */
+function parseEvent(data: string): EngineEvent | string {
+  let v: unknown;
+  try { v = JSON.parse(data); } catch (err) { return (err as Error).message; }
+  const e = v as { seq?: unknown; ts?: unknown; type?: unknown } | null;
+  if (!e || typeof e !== "object" || !Number.isSafeInteger(e.seq) || !Number.isSafeInteger(e.ts) || typeof e.type !== "string") {
+    return "no integer seq and ts, or no type";
+  }
+  return v as EngineEvent;
 }
 
 /** Stream replies -> entries (game id from the key's hash tag). */

@@ -33,6 +33,7 @@ import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
 import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
 import { GameModel } from "../game/model.ts";
+import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
 import { Sequencer } from "./sequencer.ts";
 
@@ -310,8 +311,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     try {
       reply = await this.execute(client, type, body, ref);
     } catch (err) {
-      this.ctx.log.error({ err, gameId: this.gameId, type }, "command failed");
-      reply = error(type, ref, "INTERNAL_ERROR", "the command failed on the server");
+      const e = asApiError(err); // UNAVAILABLE when Valkey is down, else INTERNAL_ERROR
+      if (e.code === "UNAVAILABLE") this.ctx.log.warn({ err: String(err), gameId: this.gameId, type }, "command failed: dependency unavailable");
+      else this.ctx.log.error({ err, gameId: this.gameId, type }, "command failed");
+      reply = error(type, ref, e.code, e.code === "UNAVAILABLE" ? e.message : "the command failed on the server");
     }
     if (reply.ref === undefined) delete reply.ref;
     if (!reply.ok) this.countRoomReject(type, reply.code);
@@ -362,7 +365,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   /** Engine rejections are counted by the hub; room-level ones here. */
   private countRoomReject(type: string, code: AnyErrorCode): void {
-    if (code === "INVALID_MESSAGE" || code === "READ_ONLY" || code === "INTERNAL_ERROR" || code === "UNKNOWN_MESSAGE") {
+    if (code === "INVALID_MESSAGE" || code === "READ_ONLY" || code === "INTERNAL_ERROR" || code === "UNAVAILABLE" || code === "UNKNOWN_MESSAGE") {
       this.ctx.metrics.rejects.inc({ command: type, code });
     }
   }

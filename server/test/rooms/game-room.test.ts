@@ -59,7 +59,8 @@ describe("GameRoom", function () {
     expect(pa().fills.length).to.equal(1);
     expect(pa().fills[0]).to.include({ role: "maker", side: "sell", qty: 4 });
     expect(pb().fills[0]).to.include({ role: "taker", side: "buy", qty: 4 });
-    await waitFor(() => ra.state.leaderboard.length === 2, "leaderboard");
+    // Valuation is refreshed every 250 ms: wait for the one after the trade, not just for two rows.
+    await waitFor(() => ra.state.leaderboard.length === 2 && ra.state.leaderboard.every((l) => l.equity === 110_100), "leaderboard at the last price");
     // valued at the last price (101): alice 100,404 + 96 x 101 = 110,100; bob 99,596 + 104 x 101 = 110,100
     expect(ra.state.leaderboard.map((l) => l.equity)).to.deep.equal([110_100, 110_100]);
     // pnl against the opening reference (100): starting holdings count as bought at 100
