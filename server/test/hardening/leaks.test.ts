@@ -81,7 +81,7 @@ describe("hardening: nothing internal leaks", function () {
       for (const body of [undefined, null, {}, "text", 42, { ref: "r-1" }]) {
         const reply = await room.request(type as never, body as never) as CommandReply;
         expect(reply, `${type} ${JSON.stringify(body)}`).to.include({ ok: false, code: "UNKNOWN_MESSAGE" });
-        expect(reply.message).to.not.match(/TypeError|Error:|\n\s+at /);
+        expect((reply as { message?: string }).message).to.not.match(/TypeError|Error:|\n\s+at /);
         if ((body as { ref?: string } | null)?.ref) expect(reply.ref).to.equal("r-1");
       }
     }
