@@ -521,13 +521,14 @@ const MAX_LOTS = 1_000_000_000;
 
 /**
  * The round-wide rules of the create form (GameRules): short selling, gross and net limits (weighted
- * lots), mark rule and the order rate limit (orders per window; both empty = none, window in seconds -> ms).
+ * lots), mark rule and the order rate limit (orders per window, window in seconds -> ms; both empty = the
+ * server's default, docs/rounds.md).
  */
 export function roundRules(f: FormData): Record<string, unknown> {
   const orders = intField(f, "rateOrders", "Order rate: orders", 1, 100_000);
   const windowText = String(f.get("rateWindowSec") ?? "").trim();
   if (!!orders !== !!windowText) throw new Error("Order rate limit: give both the number of orders and the window, or neither");
-  let orderRateLimit: { orders: number; windowMs: number } | null = null;
+  let orderRateLimit: { orders: number; windowMs: number } | undefined;
   if (orders) {
     const windowMs = Math.round(Number(windowText) * 1000);
     if (!Number.isFinite(windowMs) || windowMs < 100 || windowMs > 3_600_000) throw new Error("Order rate window must be 0.1 to 3600 seconds");
@@ -538,7 +539,7 @@ export function roundRules(f: FormData): Record<string, unknown> {
     grossLimit: intField(f, "grossLimit", "Gross limit", 0, MAX_LOTS),
     netLimit: intField(f, "netLimit", "Net limit", 0, MAX_LOTS),
     markPrice: String(f.get("markPrice") || "last_trade"),
-    orderRateLimit,
+    ...(orderRateLimit ? { orderRateLimit } : {}),
   };
 }
 
@@ -627,8 +628,8 @@ const ADMIN_TEMPLATE = `
               <label>Limit weight (per lot) <input name="limitWeight" type="number" min="0" max="1000" step="1" value="1"></label>
             </div>
             <div class="row3">
-              <label>Order rate: orders <input name="rateOrders" type="number" min="1" step="1" placeholder="none"></label>
-              <label>per window (s) <input name="rateWindowSec" type="number" min="0.1" step="0.1" placeholder="none"></label>
+              <label>Order rate: orders <input name="rateOrders" type="number" min="1" step="1" placeholder="default 50"></label>
+              <label>per window (s) <input name="rateWindowSec" type="number" min="0.1" step="0.1" placeholder="default 1"></label>
               <label>Mark at the end <select name="markPrice"><option value="last_trade">last trade (else closing ref)</option><option value="reference">closing reference</option></select></label>
             </div>
           </fieldset>

@@ -11,11 +11,14 @@ import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Encoder } from "@colyseus/schema";
 import express from "express";
 import { fileURLToPath } from "node:url";
+import { format } from "node:util";
 import type { Redis } from "iovalkey";
 import { Engine } from "./engine/engine.ts";
 import type { Db } from "./persistence/db.ts";
 import { parkedCount } from "./persistence/parked.ts";
 import type { Config, Logger } from "./config.ts";
+import { loadLimits, type Limits } from "./limits.ts";
+import { joinRateLimit } from "./http/join-limit.ts";
 import { Metrics } from "./metrics.ts";
 import { GameHub } from "./game/hub.ts";
 import { GameService, type PersisterPort, type ResultsWriter } from "./game/service.ts";
@@ -38,6 +41,8 @@ export interface AppDeps {
   botSeed?: number;
   /** Built browser client served at / (default client/dist of this checkout; see docs/client.md). */
   clientDir?: string;
+  /** Message cap, join rate limit, proxy trust (default: loadLimits() of the environment). */
+  limits?: Limits;
 }
 
 /** client/dist beside server/: `vite build` output, served on the game server's own port. */
@@ -68,11 +73,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
   if (persister) metrics.setLagSource(() => persister.lagMs());
   if (db) metrics.setParkedSource(() => parkedCount(db));
   const health = new HealthCheck(valkey, db, persister);
-  const ctx: RoomContext = { service, config, metrics, log };
+  const limits = deps.limits ?? loadLimits();
+  const ctx: RoomContext = { service, config, metrics, log, limits };
   const server = defineServer({
+    logger: colyseusLogger(log),
     transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
     rooms: { game: defineRoom(defineGameRoom(ctx)).filterBy(["gameId"]) },
     express: (app) => {
+      if (limits.trustProxy !== undefined) app.set("trust proxy", limits.trustProxy);
+      // Before the route itself: Express runs both in order, the limiter first.
+      app.post("/api/join", joinRateLimit(limits.joinRate));
       mountReplayRoutes(app, { service, db });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
@@ -82,4 +92,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
     greet: false,
   });
   return { server, service, hub, metrics, ctx };
+}
+
+type ConsoleLevel = "debug" | "info" | "warn" | "error" | "trace";
+
+/**
+ * Colyseus' console-like logger (its errors, e.g. an undecodable frame, arrive as stack strings) as
+ * pino: one JSON line per call, tagged src "colyseus", so stderr holds nothing but JSON lines.
+ */
+function colyseusLogger(log: Logger): Record<ConsoleLevel, (...args: unknown[]) => void> {
+  const child = log.child({ src: "colyseus" });
+  const at = (level: ConsoleLevel) => (...args: unknown[]) => child[level](format(...args));
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), trace: at("trace") };
 }

@@ -8,10 +8,18 @@
  * waits for the persister to store the whole log, prints a summary and, as its last stdout line, one
  * JSON object {"players","orders","fills","fillsInPostgres","eventsInPostgres","lastSeq"}, and exits 0.
  * With --export DIR (and --duration) it also writes the round's export files into DIR (docs/export.md).
+ *
+ * Port (README, "Ports"): a port given explicitly (PORT or --port) that is in use stops the server with a
+ * one-line error and exit code 1; the default port 2567, when busy, gives way to the next free one of
+ * 2568..2586, and the server says so. Any start-up failure logs one line and exits 1 within seconds.
+ * Every log line on stderr is a pino JSON line: console output of libraries and Colyseus' logger are
+ * routed through pino too; stdout carries only the human summary lines above.
  */
 import { WebSocket } from "ws";
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
+import { createServer } from "node:net";
+import { format } from "node:util";
 import { Redis } from "iovalkey";
 import { sql } from "kysely";
 import { GameRules } from "@marketroom/shared";
@@ -55,13 +63,69 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Running { app: App; valkey: Redis; db: Db; persister: Persister; config: Config; log: Logger }
 
+/** A start-up failure with a message for the operator (no stack trace needed). */
+class StartupError extends Error {}
+
+/** How many ports after the default one are tried when it is busy. */
+const PORT_TRIES = 20;
+
+/** Resolves null when `port` can be bound on `host` (bound and closed again), else the error code. */
+function bindError(port: number, host: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "ERROR"));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(null)));
+  });
+}
+
+function portProblem(port: number, host: string, code: string): string {
+  if (code === "EADDRINUSE") return `port ${port} on ${host} is in use`;
+  if (code === "EACCES") return `no permission to listen on port ${port}`;
+  return `cannot listen on ${host}:${port} (${code})`;
+}
+
+/**
+ * The port to listen on: an explicit one as it is (StartupError when it cannot be bound); the default
+ * one, or the first free one after it (a warning says which).
+ */
+async function choosePort(port: number, host: string, explicit: boolean, log: Logger): Promise<number> {
+  const first = await bindError(port, host);
+  if (!first) return port;
+  if (explicit || port === 0 || first !== "EADDRINUSE") {
+    throw new StartupError(`${portProblem(port, host, first)}; choose another with PORT or --port, or stop what uses it`);
+  }
+  for (let p = port + 1; p <= Math.min(65535, port + PORT_TRIES); p++) {
+    if (!(await bindError(p, host))) {
+      log.warn({ port: p, busy: port }, `port ${port} is in use; listening on ${p} instead`);
+      say(`port ${port} is in use; using ${p} instead (set PORT to choose one)`);
+      return p;
+    }
+  }
+  throw new StartupError(`ports ${port} to ${port + PORT_TRIES} on ${host} are all in use; set PORT to a free port`);
+}
+
+/** server.listen(), failing (instead of waiting forever) when the HTTP server reports an error first. */
+async function listen(app: App, port: number, host: string): Promise<number> {
+  const http = app.server.transport.server;
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => reject(new StartupError(portProblem(port, host, err.code ?? err.message)));
+    http?.once("error", failed);
+    app.server.listen(port, host).then(() => { http?.off("error", failed); resolve(); }, reject);
+  });
+  const addr = http?.address();
+  return typeof addr === "object" && addr ? addr.port : port;
+}
+
 /** Connects everything and listens. */
-async function boot(args: Args): Promise<Running> {
+async function boot(args: Args, log: Logger): Promise<Running> {
   const config = loadConfig();
   if (args.port !== null) config.port = args.port;
-  const log = createLogger(config.logLevel);
-  if (!config.databaseUrl) throw new Error("DATABASE_URL is not set");
+  if (!config.databaseUrl) throw new StartupError("DATABASE_URL is not set");
+  // The port first: a busy port fails in milliseconds, before any connection is made.
+  config.port = await choosePort(config.port, config.host, args.port !== null || !!process.env.PORT, log);
   const valkey = new Redis(config.valkeyUrl, { maxRetriesPerRequest: 3 });
+  // Without a listener iovalkey prints "[ioredis] Unhandled error event" with a stack on every failure.
+  valkey.on("error", (err: Error) => log.warn({ err: err.message }, "valkey connection error"));
   await valkey.ping();
   const pool = createPool(config.databaseUrl);
   const applied = await migrate(pool);
@@ -79,7 +143,7 @@ async function boot(args: Args): Promise<Running> {
     await db.destroy();
     valkey.disconnect();
   });
-  await app.server.listen(config.port, config.host);
+  config.port = await listen(app, config.port, config.host);
   await app.service.resumeAll();
   return { app, valkey, db, persister, config, log };
 }
@@ -122,9 +186,20 @@ async function finishDemo(r: Running, gameId: string, exportDir: string | null =
   say(JSON.stringify(summary));
 }
 
-async function main(): Promise<void> {
+/** Sends console output (of libraries) and unhandled rejections to pino, one JSON line each. */
+function routeToPino(log: Logger): void {
+  const to = (level: "debug" | "info" | "warn" | "error") => (...args: unknown[]) => log[level]({ src: "console" }, format(...args));
+  console.log = to("info");
+  console.info = to("info");
+  console.debug = to("debug");
+  console.warn = to("warn");
+  console.error = to("error");
+  process.on("unhandledRejection", (err) => log.error({ err }, "unhandled promise rejection"));
+}
+
+async function main(log: Logger): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const r = await boot(args);
+  const r = await boot(args, log);
   const base = `http://localhost:${r.config.port}`;
   say(`game server listening on ${base} (WebSocket ws://localhost:${r.config.port})`);
   say(`  admin API: ${base}/api/games   health: ${base}/health   metrics: ${base}/metrics`);
@@ -141,7 +216,11 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err) => {
-  process.stderr.write(`fatal: ${(err as Error).stack ?? err}\n`);
+const log = createLogger();
+routeToPino(log);
+main(log).catch((err: unknown) => {
+  // One line: the reason for an expected failure, the error with its stack (as JSON) for a bug.
+  if (err instanceof StartupError) log.fatal(`cannot start: ${err.message}`);
+  else log.fatal({ err }, `cannot start: ${(err as Error)?.message ?? String(err)}`);
   process.exit(1);
 });

@@ -55,12 +55,14 @@ export const RoomMessageSchemas = {
  * this; NOT_FOUND: no such route or resource; UNKNOWN_JOIN_CODE; UNKNOWN_BOT; UNKNOWN_SCENARIO;
  * UNAVAILABLE: a dependency is down; INTERNAL_ERROR: a bug (logged on the server); RATE_LIMITED: a player
  * sent more orders than the round's orderRateLimit allows (nothing changed; retry after `retryAfterMs`);
- * UNKNOWN_SESSION: no such session; SESSION_EXISTS: a session with this id exists.
+ * (or more joins from one address than the server allows; HTTP 429 with Retry-After);
+ * UNKNOWN_SESSION: no such session; SESSION_EXISTS: a session with this id exists; GAME_FULL: the round
+ * has its maxPlayers players already (nothing changed).
  */
 export const API_ERROR_CODES = [
   "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
   "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
-  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS",
+  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS", "GAME_FULL",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 /** Every code a room reply or an HTTP error may carry. */
@@ -72,7 +74,7 @@ const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
   UNAUTHORIZED: 401, FORBIDDEN: 403, READ_ONLY: 403, NOT_OWNER: 403,
   NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
   UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400, UNKNOWN_SESSION: 404, SESSION_EXISTS: 409,
-  GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409,
+  GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409, GAME_FULL: 409,
   INTERNAL_ERROR: 500, UNAVAILABLE: 503, RATE_LIMITED: 429,
 };
 
@@ -119,6 +121,11 @@ export type CommandReply = CommandAck | CommandError;
 
 // ---- HTTP bodies ----
 
+/** Default order rate limit of a round: 50 order entries per player per second (docs/rounds.md). */
+export const DEFAULT_ORDER_RATE_LIMIT = { orders: 50, windowMs: 1000 } as const;
+/** Default player cap of a round (docs/rounds.md). */
+export const DEFAULT_MAX_PLAYERS = 500;
+
 /**
  * The rules of a new round: the engine's GameConfig (without the name) plus the rules the game service
  * applies (scoring mark, order rate limit, bot takeover).
@@ -134,8 +141,13 @@ export const GameRules = z.object({
   netLimit: int(0, MAX_QTY_LOTS).default(0),
   /** Mark of each security at the end: its last trade (else the closing reference), or the closing reference. */
   markPrice: z.enum(["last_trade", "reference"]).default("last_trade"),
-  /** At most `orders` order entries (place, amend) per player in any `windowMs`; null = unlimited. */
-  orderRateLimit: z.object({ orders: int(1, 100_000), windowMs: int(100, 3_600_000) }).nullable().default(null),
+  /**
+   * At most `orders` order entries (place, amend) per player in any `windowMs`; null = unlimited (an
+   * organiser's explicit choice). Default DEFAULT_ORDER_RATE_LIMIT (docs/rounds.md).
+   */
+  orderRateLimit: z.object({ orders: int(1, 100_000), windowMs: int(100, 3_600_000) }).nullable().default(() => ({ ...DEFAULT_ORDER_RATE_LIMIT })),
+  /** At most this many players join the round by its join code; one more gets GAME_FULL. Bots do not count. */
+  maxPlayers: int(1, 10_000).default(DEFAULT_MAX_PLAYERS),
   /** Bots may take over a player's seat (the admin hands it over, or when the player leaves). */
   botTakeover: z.boolean().default(false),
 });

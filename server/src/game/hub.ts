@@ -11,9 +11,10 @@
  * Results are the engine's: `{ ok: true, ..., events }` or a Rejection `{ ok: false, code, message }`.
  * Connection errors throw.
  *
- * Order rate limit (GameRules.orderRateLimit): place and amend of a player are counted per game with a
- * rate-limiter-flexible RateLimiterMemory (points = orders, duration = windowMs; a fixed window that
- * opens at the player's first counted command). Over the limit the command never reaches the engine:
+ * Order rate limit (GameRules.orderRateLimit, on by default: DEFAULT_ORDER_RATE_LIMIT, 50 order entries
+ * per player per second; a round's rules may set another or null = none; docs/rounds.md): place and
+ * amend of a player are counted per game with a rate-limiter-flexible RateLimiterMemory (points =
+ * orders, duration = windowMs; a fixed window that opens at the player's first counted command). Over the limit the command never reaches the engine:
  * `{ ok: false, code: "RATE_LIMITED", message, retryAfterMs }`. Cancels are never limited. Every
  * attempt counts, also those the engine then rejects. The limit of a game comes from the source set with
  * `setRateLimitSource` (the game service reads the round's rules), looked up once per game.

@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "iovalkey";
 import {
-  BotSpec as BotSpecSchema, CreateGameBody, type GameInfo, type GameSecurity, type GameSummary, type JoinReply,
+  BotSpec as BotSpecSchema, CreateGameBody, DEFAULT_MAX_PLAYERS, type GameInfo, type GameSecurity, type GameSummary, type JoinReply,
   type LeaderboardRow, type SecurityInfo,
 } from "@marketroom/shared";
 import type { z } from "zod";
@@ -36,6 +36,7 @@ import { GameModel, type GameSnapshot, type PlayerMeta } from "./model.ts";
 import { GameStore, type GameRecord, type Schedule, type StoredPlayer } from "./store.ts";
 import { TokenSigner, safeEqual } from "./tokens.ts";
 import { SessionService } from "./sessions.ts";
+import { Seats } from "./seats.ts";
 import * as K from "../engine/keys.ts";
 
 type Rules = z.output<typeof CreateGameBody>["rules"];
@@ -108,6 +109,7 @@ export class GameService {
   readonly store: GameStore;
   readonly bots: BotManager;
   readonly sessions: SessionService;
+  private readonly seats: Seats;
   /** News, private signals, groups and bot takeover (game/drivers.ts). */
   readonly drivers: MarketDrivers;
   private signer!: TokenSigner;
@@ -124,6 +126,7 @@ export class GameService {
 
   constructor(private readonly deps: ServiceDeps) {
     this.store = new GameStore(deps.valkey);
+    this.seats = new Seats(deps.valkey);
     this.bots = new BotManager(deps.hub, deps.log, deps.botSeed ?? 1);
     this.sessions = new SessionService(this);
     deps.hub.setRateLimitSource(async (gameId) => (await this.store.get<GameSettings>(gameId))?.settings.rules.orderRateLimit ?? null);
@@ -385,15 +388,19 @@ export class GameService {
 
   // ---- players ----
 
-  /** Joins a game by code. Errors: UNKNOWN_JOIN_CODE, MARKET_CLOSED (ended). */
+  /** Joins a game by code. Errors: UNKNOWN_JOIN_CODE, GAME_FULL (rules.maxPlayers seated), MARKET_CLOSED (ended). */
   async join(code: string, name: string): Promise<JoinReply> {
     const gameId = await this.store.gameOfCode(code);
     if (!gameId) throw new ApiError("UNKNOWN_JOIN_CODE", "no game has this join code");
     const rec = await this.record(gameId);
     const playerId = `p-${randomBytes(6).toString("hex")}`;
+    const cap = rec.settings.rules.maxPlayers ?? DEFAULT_MAX_PLAYERS;
+    if (!await this.seats.claim(gameId, playerId, cap)) throw new ApiError("GAME_FULL", `this game has its ${cap} players already`);
     const { cash, holdings } = rec.settings.endowment;
     await this.store.putPlayer(gameId, playerId, { name, bot: false, startCash: cash, startHoldings: holdings });
-    unwrap(await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings }));
+    const added = await this.deps.hub.addPlayer(gameId, { playerId, name, cash, holdings });
+    if (!added.ok) await this.seats.release(gameId, playerId);
+    unwrap(added);
     await this.drivers.joined(gameId, playerId);
     const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
     return { gameId, playerId, name, token: this.signer.sign(gameId, playerId), phase: info.game.phase };

@@ -15,6 +15,7 @@
 import type { OpenOrder, PlaceOrder, Rejection } from "@marketroom/shared";
 import type { Engine } from "../engine/engine.ts";
 import type { Scenario } from "./scenarios.ts";
+import { createLogger } from "../config.ts";
 
 // ---- seeded randomness ----
 
@@ -560,7 +561,7 @@ export interface BotRunnerOptions {
   seed: number;
   /** Timer period, ms (default 50): how often the runner checks which bots are due. */
   tickMs?: number;
-  /** Called when a step throws (the bot keeps running). Default: console.error. */
+  /** Called when a step throws (the bot keeps running). Default: a pino error line. */
   onError?: (err: unknown, playerId: string) => void;
 }
 
@@ -581,7 +582,7 @@ export class BotRunner {
 
   constructor(private readonly opts: BotRunnerOptions) {
     this.tickMs = opts.tickMs ?? 50;
-    this.onError = opts.onError ?? ((err, id) => console.error(`[bot ${id}]`, err));
+    this.onError = opts.onError ?? defaultOnError();
   }
 
   /** Adds a bot built from a spec (its strategy seeded from (seed, ctx.playerId)); returns it. */
@@ -652,4 +653,10 @@ export class BotRunner {
       this.onError(err, e.ctx.playerId);
     }
   }
+}
+
+/** BotRunner's default onError: one pino line per failed step. */
+function defaultOnError(): (err: unknown, playerId: string) => void {
+  const log = createLogger().child({ src: "bots" });
+  return (err, playerId) => log.error({ err, bot: playerId }, "bot step failed");
 }

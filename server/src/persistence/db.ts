@@ -7,6 +7,7 @@
  * 2^53; a larger one fails its query with a RangeError rather than losing precision).
  */
 import pg from "pg";
+import { createLogger } from "../config.ts";
 import { Kysely, PostgresDialect, type ColumnType, type Generated, type Insertable, type Selectable } from "kysely";
 
 /** A jsonb column: read as the parsed value, written as JSON text (pg would turn JS arrays into SQL arrays). */
@@ -220,11 +221,18 @@ export function databaseUrl(url = process.env.DATABASE_URL): string {
 export function createPool(url?: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl(url), max, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client's connection error must not crash the process; the next query reconnects.
-  pool.on("error", (err) => console.error(`[db] idle client error: ${err.message}`));
+  pool.on("error", (err) => poolLog().warn({ err: err.message }, "idle PostgreSQL client error"));
   return pool;
 }
 
 /** Kysely over a pool (created from DATABASE_URL when not given). `db.destroy()` ends the pool. */
 export function createDb(pool: pg.Pool = createPool()): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+let poolLogger: ReturnType<typeof createLogger> | undefined;
+/** The pools' logger (pino, created on first use). */
+function poolLog(): ReturnType<typeof createLogger> {
+  poolLogger ??= createLogger().child({ src: "db" });
+  return poolLogger;
 }

@@ -27,6 +27,7 @@ import { isDependencyDown } from "../dependency.ts";
 import type { Db } from "./db.ts";
 import { GAMES_KEY, registeredGames } from "./games-registry.ts";
 import { parkGame, parkedGames } from "./parked.ts";
+import { createLogger } from "../config.ts";
 import { chunks, projectGame, type ScaleCache } from "./projection.ts";
 
 /** Points where the test hook `faultAt` makes the persister die as if killed (no further step runs). */
@@ -53,7 +54,7 @@ export interface PersisterOptions {
   faultAt?: FaultPoint;
   /** ...of the n-th batch this persister processes (default 1). */
   faultOnBatch?: number;
-  /** Error and warning lines (default console.error). */
+  /** Error and warning lines (default: a pino logger, warn level). */
   log?: (line: string) => void;
 }
 
@@ -128,7 +129,7 @@ export class Persister {
       batchSize: options.batchSize ?? 500, blockMs: options.blockMs ?? 200, streamsPerCall: options.streamsPerCall ?? 64,
       claimIdleMs: options.claimIdleMs ?? 30_000, refreshMs: options.refreshMs ?? 1000,
       registryKey: options.registryKey ?? GAMES_KEY, faultAt: options.faultAt,
-      faultOnBatch: options.faultOnBatch ?? 1, log: options.log ?? ((l) => console.error(l)),
+      faultOnBatch: options.faultOnBatch ?? 1, log: options.log ?? defaultLog(),
     };
   }
 
@@ -198,6 +199,8 @@ export class Persister {
 
   private async run(): Promise<void> {
     this.conn = this.client.duplicate();
+    // A duplicate has no listeners: without one iovalkey prints each connection error with a stack.
+    this.conn.on("error", (err: Error) => this.opts.log(`persister valkey connection error: ${err.message}`));
     let recover = true; // a previous life of this consumer may have left entries read but not acked
     let failures = 0;
     try {
@@ -562,4 +565,10 @@ export async function writeRoundResults(db: Db, gameId: string, inventories: Rou
     for (const c of chunks(board, 5000)) await trx.insertInto("leaderboard").values(c).execute();
     await trx.updateTable("games").set({ results_written_at: new Date() }).where("id", "=", gameId).execute();
   });
+}
+
+/** The persister's default log: pino lines on stderr at warn level. */
+function defaultLog(): (line: string) => void {
+  const log = createLogger().child({ src: "persister" });
+  return (line) => log.warn(line);
 }

@@ -13,6 +13,9 @@
 import { sql, type Transaction } from "kysely";
 import type { EngineEvent, EventOf } from "@marketroom/shared";
 import type { Database, NewOrder, OrderStatusName } from "./db.ts";
+import { createLogger } from "../config.ts";
+
+const log = createLogger().child({ src: "projection" });
 
 type Trx = Transaction<Database>;
 
@@ -200,7 +203,7 @@ class GameProjection {
   private update(e: { seq: number; ts: number; securityId: number; orderId: number }, change: (o: NewOrder & { filled_qty: number }) => void): void {
     const o = this.orders.get(orderKey(e.securityId, e.orderId));
     if (!o) {
-      console.error(`[persister] game ${this.gameId} seq ${e.seq}: unknown order ${e.securityId}/${e.orderId}; derived row skipped`);
+      log.error({ gameId: this.gameId, seq: e.seq, securityId: e.securityId, orderId: e.orderId }, "unknown order; derived row skipped");
       return;
     }
     change(o as NewOrder & { filled_qty: number });

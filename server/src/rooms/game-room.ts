@@ -12,7 +12,11 @@
  *
  * Messages: "place", "cancel", "cancel-all", "amend" (shared/src/messages.ts). Each is validated with
  * zod; the reply (`room.request()` response, or a "reply" message after `room.send()`) is a CommandAck
- * or a CommandError with a code. A bad message changes nothing and never closes the connection.
+ * or a CommandError with a code. A bad message changes nothing and never closes the connection; any
+ * other message type (also "*" and names such as "constructor") gets UNKNOWN_MESSAGE the same way.
+ * A frame that cannot be decoded at all closes the connection (Colyseus, code 4002), and so does
+ * sending more than Limits.maxMessagesPerSec messages in a second; such a session gets no
+ * reconnection grace (docs/api.md, "Limits").
  *
  * Phase and clock: the phase follows the engine's phase_changed events; the clock (periods, scheduled
  * start, breaks) comes from the game service whenever the scheduler or the admin changes it. In a
@@ -29,6 +33,7 @@ import {
   type AnyErrorCode, type CommandError, type CommandReply, type EngineEvent, type Rejection, type RoomCommand,
 } from "@marketroom/shared";
 import type { Config, Logger } from "../config.ts";
+import type { Limits } from "../limits.ts";
 import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
 import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
@@ -38,7 +43,7 @@ import { StateMirror } from "./mirror.ts";
 import { Sequencer } from "./sequencer.ts";
 
 /** What a GameRoom needs from the process. */
-export interface RoomContext { service: GameService; config: Config; metrics: Metrics; log: Logger }
+export interface RoomContext { service: GameService; config: Config; metrics: Metrics; log: Logger; limits: Limits }
 
 /** A session's identity, from onAuth. */
 export interface SessionAuth { role: "player" | "admin" | "observer"; gameId: string; playerId?: string }
@@ -116,9 +121,9 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       const code = (err as { code?: string }).code;
       throw code === "UNKNOWN_GAME" ? new ServerError(404, `no game ${this.gameId}`) : err;
     }
+    this.maxMessagesPerSecond = this.ctx.limits.maxMessagesPerSec;
     for (const type of ROOM_COMMANDS) this.onMessage(type, (client, body, mctx) => this.command(client as GameClient, type, body, mctx?.id));
-    this.onMessage("*", (client, type, body) => this.reply(client as GameClient,
-      error(String(type), refOf(body), "UNKNOWN_MESSAGE", `no message type ${String(type)} (${ROOM_COMMANDS.join(", ")})`)));
+    this.answerUnknownTypes();
     this.clock.setInterval(() => this.tick(), VALUATION_MS);
     // The reference path moves with the round's clock (one scenario step per second by default).
     this.clock.setInterval(() => void this.refreshReferences(), REFERENCE_MS);
@@ -144,7 +149,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   override async onDrop(client: GameClient, code?: number): Promise<void> {
     this.connected(client, false);
-    if (code === CloseCode.SERVER_SHUTDOWN || this.ctx.config.reconnectGraceSec === 0) return;
+    // WITH_ERROR: the server closed it (message flood, undecodable frame); no grace for that session.
+    if (code === CloseCode.SERVER_SHUTDOWN || code === CloseCode.WITH_ERROR || this.ctx.config.reconnectGraceSec === 0) return;
     try {
       await this.allowReconnection(client, this.ctx.config.reconnectGraceSec);
     } catch {
@@ -318,6 +324,32 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     }
     if (reply.ref === undefined) delete reply.ref;
     if (!reply.ok) this.countRoomReject(type, reply.code);
+    if (requestId === undefined) this.reply(client, reply);
+    return reply;
+  }
+
+  /**
+   * Makes every message type without a handler answer UNKNOWN_MESSAGE, for room.send() (a "reply"
+   * message) and room.request() alike. Colyseus answers an unhandled request with its own
+   * "no_handler" error and passes "*" requests to a wildcard handler with the body as the type, so
+   * its handler table (a null-prototype object of handler lists, read by type for both paths) gets a
+   * fallback list for types it does not hold. Call after the last onMessage().
+   */
+  private answerUnknownTypes(): void {
+    const registry = (this as unknown as { onMessageEvents: { events: Record<string, unknown[]> } }).onMessageEvents;
+    const known = registry.events;
+    registry.events = new Proxy(known, {
+      get: (table, type) => {
+        if (typeof type !== "string" || Object.hasOwn(table, type)) return Reflect.get(table, type);
+        return [(client: GameClient, body: unknown, mctx?: { id?: number }) => this.unknownType(client, type, body, mctx?.id)];
+      },
+    });
+  }
+
+  private unknownType(client: GameClient, type: string, body: unknown, requestId: number | undefined): CommandReply {
+    const shown = type.length <= 64 ? type : `${type.slice(0, 64)}…`;
+    const reply = error(shown, refOf(body), "UNKNOWN_MESSAGE", `no message type ${JSON.stringify(shown)} (${ROOM_COMMANDS.join(", ")})`);
+    this.countRoomReject("unknown", "UNKNOWN_MESSAGE");
     if (requestId === undefined) this.reply(client, reply);
     return reply;
   }

@@ -157,7 +157,7 @@ describe("round export", function () {
     }
     expect(leaderboard.filter((l) => n(l.trades) > 0)).to.have.length(3);
     expect(leaderboard.some((l) => n(l.realized_pnl_minor) !== 0)).to.equal(true);
-    expect(config.game.rules).to.include({ markPrice: "last_trade", botTakeover: false, grossLimit: 0, netLimit: 0 }).and.to.have.property("orderRateLimit", null);
+    expect(config.game.rules).to.include({ markPrice: "last_trade", botTakeover: false, grossLimit: 0, netLimit: 0 }).and.to.have.deep.property("orderRateLimit", { orders: 50, windowMs: 1000 });
     expect(config.scoring.markPrice).to.equal("last_trade");
     const ties = leaderboard.filter((l) => l.name === "dee" || l.name === "eve");
     expect(ties[0]!.equity_minor).to.equal(ties[1]!.equity_minor);

@@ -40,7 +40,7 @@ describe("GameModel replay", function () {
     const g = await createGame(h, {
       securities: [{ securityId: 1, symbol: "AAA", refPrice: 100 }, { securityId: 2, symbol: "BBB", refPrice: 50, scale: 3 }],
       endowment: { cash: 10_000_000, holdings: [{ securityId: 1, qty: 200 }, { securityId: 2, qty: 200 }] },
-      rules: { stp: "cancel_resting", maxMatches: 3, allowShort: false, protectionBps: 500 },
+      rules: { stp: "cancel_resting", maxMatches: 3, allowShort: false, protectionBps: 500, orderRateLimit: null },
     });
     await api(h, "POST", `/api/games/${g.gameId}/start`);
     const players = await Promise.all(["p1", "p2", "p3"].map((n) => join(h, g.joinCode, n)));

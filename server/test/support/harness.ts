@@ -20,6 +20,7 @@ import { Client, type Room } from "@colyseus/sdk";
 import type { CreateGameBody, GameState, JoinReply } from "@marketroom/shared";
 import { createApp, type App } from "../../src/app.ts";
 import { createLogger, loadConfig } from "../../src/config.ts";
+import { DEFAULT_LIMITS } from "../../src/limits.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
 import { Persister, writeRoundResults } from "../../src/persistence/persister.ts";
@@ -45,6 +46,8 @@ async function start(): Promise<Harness> {
   persister.start().catch(() => {});
   const app = await createApp({
     config, log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"), valkey, db, persister,
+    // Every test joins from 127.0.0.1: no join rate limit here (server/test/hardening covers it).
+    limits: { ...DEFAULT_LIMITS, joinRate: null },
     results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
   });
   // TEST_PORT (set by scripts/test.mjs to a free port) lets several test runs share one machine.
