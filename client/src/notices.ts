@@ -151,6 +151,7 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
     const s = c.retryAfterMs !== undefined ? Math.max(1, Math.ceil(c.retryAfterMs / 1000)) : 0;
     return `Too many orders in a short time: wait${s ? ` ${s} s` : " a moment"} before sending the next one. Nothing was sent.`;
   },
+  GAME_FULL: () => "This round is full: it has as many players as the organiser allows. Ask your organiser.",
   UNKNOWN_SESSION: () => "No such session. Check the code your organiser gave you.",
   SESSION_EXISTS: () => "A session with this id exists already.",
 };
