@@ -28,7 +28,7 @@ export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Deci
         duplicate: true, ok: true, order: { ...prior.order }, events: [], firstSeq: prior.firstSeq,
         lastSeq: prior.lastSeq, fills: prior.fills.slice(),
       };
-      return { ok: true, events: [], result };
+      return { ok: true, events: result.events, result };
     }
   }
   const o = checkOrder(state, game, sec, player, {
