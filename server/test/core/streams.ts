@@ -40,14 +40,14 @@ const limit = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 1, ar
 
 const setupArb = fc.record({
   stp: fc.constantFrom("cancel_incoming", "cancel_resting"),
-  maxMatches: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(1000)),
+  maxMatches: fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.constant(1000) }),
   allowShort: fc.boolean(),
   protectionBps: fc.constantFrom(100, 300, 1000),
   grossLimit: limit,
   netLimit: limit,
   secs: fc.array(sec, { minLength: 1, maxLength: 3 }),
   players: fc.array(fc.record({
-    cash: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 0, max: 2_000 }) }, { weight: 4, arbitrary: fc.integer({ min: 2_000, max: 200_000 }) }),
+    cash: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 2_000 }) }, { weight: 4, arbitrary: fc.integer({ min: 2_000, max: 200_000 }) }),
     holdings: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 3, maxLength: 3 }),
   }), { minLength: 3, maxLength: 4 }),
 });
@@ -65,7 +65,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   // sweep: a big order at the edge of the band that crosses many resting orders (maxMatches truncation)
   { weight: 3, arbitrary: step("sweep", [nat(19), nat(19), nat(1), nat(1), nat(10)]) },
   { weight: 6, arbitrary: step("cancel", [nat(20), nat(9), nat(30)]) },
-  { weight: 3, arbitrary: step("cancel_all", [nat(20), nat(20), nat(9)]) },
+  { weight: 4, arbitrary: step("cancel_all", [nat(20), nat(20), nat(9)]) },
   { weight: 7, arbitrary: step("amend", [nat(20), nat(9), nat(30), nat(7), nat(8), nat(3)]) },
   { weight: 2, arbitrary: step("phase", [nat(19)]) },
   { weight: 1, arbitrary: step("log_admin", [nat(5)]) },
@@ -117,6 +117,9 @@ const KINDS = [
 const playerAt = (i: number) => (i === 20 ? UNKNOWN_PLAYER : i === 19 ? PLAYERS[3]! : PLAYERS[i % 3]!);
 const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
 
+/** Resting orders of a player. */
+const count = (p: { orders: Map<number, Map<number, unknown>> }) => [...p.orders.values()].reduce((n, m) => n + m.size, 0);
+
 /** Every resting order in the core's state: [securityId, orderId, playerId, price, amount]. */
 function openOrders(s: CoreState): [number, number, string, number, number][] {
   const out: [number, number, string, number, number][] = [];
@@ -137,7 +140,6 @@ export function resolve(st: Step, s: CoreState, secIds: number[]): Command {
       const offset = off - 4;
       const qty = qty0 + 1;
       const side = sideN === 20 ? "hold" : sideN % 2 === 0 ? "buy" : "sell";
-      const kind = KINDS[kindN]!;
       let price: number | undefined = MID + (side === "buy" ? offset : -offset);
       let q: number = qty;
       if (bad === 0) price = undefined;
@@ -149,8 +151,11 @@ export function resolve(st: Step, s: CoreState, secIds: number[]): Command {
       else if (bad === 6) q = 2.5;
       else if (bad === 7) q = 400_000; // funds, holdings, limits, maybe NOTIONAL
       let securityId = secAt(si);
+      let kind = KINDS[kindN]!;
       if (bad >= 8 && bad <= 10) { // above 2^53 where a wide band lets it through to the notional check
-        securityId = secIds.find((id) => s.securities.get(id)?.info.bandHigh === 1_000_000_000) ?? securityId;
+        const wide = secIds.find((id) => s.securities.get(id)?.info.bandHigh === 1_000_000_000 && s.securities.get(id)?.info.maxOrderQty === 0);
+        securityId = wide ?? securityId;
+        kind = KINDS[0]!;
         price = 1_000_000_000;
         q = 1_000_000_000;
       }
@@ -175,7 +180,10 @@ export function resolve(st: Step, s: CoreState, secIds: number[]): Command {
     case "cancel_all": {
       const [p, si, r] = n as [number, number, number];
       const reason = [undefined, "round_end", "admin", "cancel_all", "round_end", "admin", "bogus", "", undefined, "admin"][r];
-      return { type: "cancel_all", playerId: playerAt(p), securityId: si === 4 ? undefined : secAt(si), reason };
+      // half the time the player with the most resting orders (so that maxMatches truncates a cancel-all)
+      const busiest = [...s.players.values()].sort((a, b) => count(b) - count(a))[0]?.playerId;
+      const playerId = p < 10 && busiest !== undefined ? busiest : playerAt(p);
+      return { type: "cancel_all", playerId, securityId: si === 4 || si < 8 ? undefined : secAt(si), reason };
     }
     case "amend": {
       const [p, target, k, mode, off, d] = n as [number, number, number, number, number, number];
@@ -197,7 +205,7 @@ export function resolve(st: Step, s: CoreState, secIds: number[]): Command {
       }
     }
     case "phase":
-      return { type: "set_phase", phase: n[0] === 19 ? "ended" : n[0] === 18 ? "lobby" : n[0] === 17 ? "bogus" : n[0]! % 2 === 0 ? "running" : "paused" };
+      return { type: "set_phase", phase: n[0] === 19 ? "ended" : n[0] === 18 ? "lobby" : n[0] === 17 ? "bogus" : n[0]! < 4 ? "paused" : "running" };
     case "log_admin":
       return { type: "log_admin", action: ["bots_added", "bad action", "x"][n[0]! % 3]!, actor: n[0] === 4 ? "bad actor" : "admin", detail: n[0] === 5 ? "d".repeat(501) : "détail" };
     case "announce": {
