@@ -22,9 +22,19 @@ export class EventLog {
     return this.last;
   }
 
+  /** firstSeq of a result (0 when the command logged nothing). */
+  firstSeq(): number {
+    return this.events.length === 0 ? 0 : this.startSeq + 1;
+  }
+
+  /** lastSeq of a result (0 when the command logged nothing). */
+  lastSeq(): number {
+    return this.events.length === 0 ? 0 : this.last;
+  }
+
   /** firstSeq and lastSeq of a result (0, 0 when the command logged nothing). */
   range(): { firstSeq: number; lastSeq: number } {
-    return this.events.length === 0 ? { firstSeq: 0, lastSeq: 0 } : { firstSeq: this.startSeq + 1, lastSeq: this.last };
+    return { firstSeq: this.firstSeq(), lastSeq: this.lastSeq() };
   }
 }
 

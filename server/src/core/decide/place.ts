@@ -16,9 +16,11 @@ import { checkOrder, executeOrder } from "./order.ts";
 
 export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Decision<PlaceResult> {
   const game = needGame(state);
-  if (!isPlayerId(c.playerId)) reject("UNKNOWN_PLAYER", "no such player");
+  // a known player id was validated when added: the pattern is only checked for unknown ids
+  const known = state.players.get(c.playerId);
+  if (known === undefined && !isPlayerId(c.playerId)) reject("UNKNOWN_PLAYER", "no such player");
   const sec = needSecurity(state, c.securityId);
-  const player = needPlayer(state, c.playerId);
+  const player = known ?? needPlayer(state, c.playerId);
   const cid = c.clientOrderId === undefined || c.clientOrderId === "" ? undefined : c.clientOrderId;
   if (cid !== undefined) {
     if (typeof cid !== "string" || utf8Bytes(cid) > 64) reject("INVALID_CLIENT_ORDER_ID", "clientOrderId is at most 64 characters");
@@ -37,5 +39,6 @@ export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Deci
   }, NO_CREDIT);
   const log = new EventLog(state.seq, ts);
   const { order, fills } = executeOrder(log, game, sec, o);
-  return { ok: true, events: log.events, result: { ok: true, order, events: log.events, ...log.range(), fills } };
+  const events = log.events;
+  return { ok: true, events, result: { ok: true, order, events, firstSeq: log.firstSeq(), lastSeq: log.lastSeq(), fills } };
 }

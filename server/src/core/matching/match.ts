@@ -26,9 +26,23 @@ export interface MatchPlan {
   stpIncoming: boolean;
 }
 
-/** The match plan of an incoming order against the book (does not change the book). */
+/**
+ * One plan object reused by every call (the core runs on one thread and the caller consumes the plan
+ * before the next call): matching allocates nothing per order.
+ */
+const PLAN: MatchPlan = { makers: [], qtys: [], remaining: 0, truncated: false, stpIncoming: false };
+
+/**
+ * The match plan of an incoming order against the book (does not change the book). The plan is
+ * valid until the next call.
+ */
 export function planMatch(book: OrderBook, stp: string, maxMatches: number, o: Incoming): MatchPlan {
-  const plan: MatchPlan = { makers: [], qtys: [], remaining: o.qty, truncated: false, stpIncoming: false };
+  const plan = PLAN;
+  plan.makers.length = 0;
+  plan.qtys.length = 0;
+  plan.remaining = o.qty;
+  plan.truncated = false;
+  plan.stpIncoming = false;
   const levels = book.side(opposite(o.side)).levels;
   let touched = 0;
   for (let i = levels.length - 1; i >= 0; i--) {
