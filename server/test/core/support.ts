@@ -15,6 +15,7 @@ import * as K from "../../src/engine/keys.ts";
 import { decide, emptyState, evolve, type CoreState } from "../../src/core/index.ts";
 import type { Command } from "../../src/core/commands.ts";
 import type { BookSide } from "../../src/core/matching/book.ts";
+import { assertNever } from "../../src/core/assert.ts";
 import { rawAmend, rawCall, rawPlace } from "../engine/helpers.ts";
 
 function sideDump(side: BookSide): unknown[] {
@@ -109,5 +110,7 @@ export async function runLua(engine: Engine, g: string, c: Command): Promise<Lua
       return rawCall(engine, "signal",
         [K.gameKey(g), K.seqKey(g), K.eventsKey(g), K.securitiesKey(g), K.playersKey(g), `game:{${g}}:signals`],
         [c.group, c.text, opt(c.securityId), opt(c.value), ...c.playerIds]);
+    default:
+      return assertNever(c);
   }
 }
