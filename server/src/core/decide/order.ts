@@ -67,7 +67,7 @@ export function executeOrder(
   const stpCancelled: number[] = [];
   let remaining = o.qty;
   let notional = 0;
-  for (let i = 0; i < plan.makers.length; i++) {
+  for (let i = 0; i < plan.count; i++) {
     const m = plan.makers[i]!;
     const q = plan.qtys[i]!;
     if (q === 0) {

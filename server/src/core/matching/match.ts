@@ -14,10 +14,11 @@ import { crosses, opposite, type OrderBook, type RestingOrder, type Side } from 
 export interface Incoming { side: Side; price: number; qty: number; playerId: string }
 
 export interface MatchPlan {
-  /** Resting orders touched, in order. */
+  /** Resting orders touched, in order: makers[0 .. count - 1]. */
   makers: RestingOrder[];
   /** Lots filled against makers[i]; 0 = cancelled by self-trade prevention (cancel_resting). */
   qtys: number[];
+  count: number;
   /** Lots left unfilled. */
   remaining: number;
   /** Stopped at maxMatches with a crossing order left. */
@@ -30,7 +31,7 @@ export interface MatchPlan {
  * One plan object reused by every call (the core runs on one thread and the caller consumes the plan
  * before the next call): matching allocates nothing per order.
  */
-const PLAN: MatchPlan = { makers: [], qtys: [], remaining: 0, truncated: false, stpIncoming: false };
+const PLAN: MatchPlan = { makers: [], qtys: [], count: 0, remaining: 0, truncated: false, stpIncoming: false };
 
 /**
  * The match plan of an incoming order against the book (does not change the book). The plan is
@@ -38,8 +39,7 @@ const PLAN: MatchPlan = { makers: [], qtys: [], remaining: 0, truncated: false, 
  */
 export function planMatch(book: OrderBook, stp: string, maxMatches: number, o: Incoming): MatchPlan {
   const plan = PLAN;
-  plan.makers.length = 0;
-  plan.qtys.length = 0;
+  plan.count = 0;
   plan.remaining = o.qty;
   plan.truncated = false;
   plan.stpIncoming = false;
@@ -52,12 +52,12 @@ export function planMatch(book: OrderBook, stp: string, maxMatches: number, o: I
       if (touched >= maxMatches) { plan.truncated = true; return plan; }
       if (m.playerId === o.playerId) {
         if (stp !== "cancel_resting") { plan.stpIncoming = true; return plan; }
-        plan.makers.push(m);
-        plan.qtys.push(0);
+        plan.makers[plan.count] = m;
+        plan.qtys[plan.count++] = 0;
       } else {
         const q = m.amount < plan.remaining ? m.amount : plan.remaining;
-        plan.makers.push(m);
-        plan.qtys.push(q);
+        plan.makers[plan.count] = m;
+        plan.qtys[plan.count++] = q;
         plan.remaining -= q;
         if (plan.remaining === 0) return plan;
       }
