@@ -14,6 +14,7 @@
 import type { EngineEvent, EventOf, SecurityInfo } from "@marketroom/shared";
 import { assertNever } from "./assert.ts";
 import { OrderBook, type RestingOrder } from "./matching/book.ts";
+import { PlayerOrders } from "./player-orders.ts";
 import { applyLock, settleFill } from "./settlement.ts";
 import type { CoreState, GameState, PendingOrder, PlayerState, SecurityState } from "./state.ts";
 import { summarize } from "./summary.ts";
@@ -91,6 +92,7 @@ function orderAccepted(state: CoreState, ev: EventOf<"order_accepted">): void {
     order: {
       id: ev.orderId, securityId: ev.securityId, side: ev.side, price: ev.price, qty: ev.qty, amount: ev.qty,
       playerId: ev.playerId, clientOrderId: ev.clientOrderId, ts: ev.ts, postOnly: ev.postOnly, level: null, prev: null, next: null,
+      ownerPrev: null, ownerNext: null,
     },
     orderType: ev.orderType, tif: ev.tif, filled: 0, notional: 0, firstSeq: ev.seq,
     fills: tracked ? [] : null, stpCancelled: tracked ? [] : null,
@@ -118,7 +120,7 @@ function finish(state: CoreState, p: PendingOrder, lastSeq: number, resting: num
 
 function takeOff(state: CoreState, sec: SecurityState, o: RestingOrder): void {
   sec.book.remove(o);
-  player(state, o.playerId).orders.get(o.securityId)?.delete(o.id);
+  player(state, o.playerId).orders.get(o.securityId)!.remove(o);
 }
 
 function filled(state: CoreState, ev: EventOf<"fill">): void {
@@ -144,8 +146,8 @@ function rested(state: CoreState, ev: EventOf<"order_rested">): void {
   sec.book.insert(o);
   const owner = player(state, o.playerId);
   let mine = owner.orders.get(o.securityId);
-  if (!mine) { mine = new Map(); owner.orders.set(o.securityId, mine); }
-  mine.set(o.id, o);
+  if (!mine) { mine = new PlayerOrders(); owner.orders.set(o.securityId, mine); }
+  mine.append(o);
   applyLock(owner, sec.info, o.side, o.price, o.amount, 1);
   finish(state, p, ev.seq, ev.qty, "");
 }

@@ -9,6 +9,7 @@
 import type { EventOf, OrderSummary, FillEvent, Phase, SecurityInfo, StpMode } from "@marketroom/shared";
 import type { z } from "zod";
 import { OrderBook, type RestingOrder } from "./matching/book.ts";
+import type { PlayerOrders } from "./player-orders.ts";
 
 export type PhaseName = z.infer<typeof Phase>;
 export type Stp = z.infer<typeof StpMode>;
@@ -50,8 +51,8 @@ export interface PlayerState {
   cashLocked: number;
   /** By security id; an entry exists once the player was endowed with it or any of its amounts changed. */
   positions: Map<number, PositionState>;
-  /** Resting orders by security id, then order id (insertion order = arrival = id order). */
-  orders: Map<number, Map<number, RestingOrder>>;
+  /** Resting orders by security id, in id (= arrival) order. */
+  orders: Map<number, PlayerOrders>;
   clientOrders: Map<string, StoredPlace>;
 }
 

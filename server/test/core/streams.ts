@@ -118,7 +118,7 @@ const playerAt = (i: number) => (i === 20 ? UNKNOWN_PLAYER : i === 19 ? PLAYERS[
 const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
 
 /** Resting orders of a player. */
-const count = (p: { orders: Map<number, Map<number, unknown>> }) => [...p.orders.values()].reduce((n, m) => n + m.size, 0);
+const count = (p: { orders: Map<number, { size: number }> }) => [...p.orders.values()].reduce((n, m) => n + m.size, 0);
 
 /** Every resting order in the core's state: [securityId, orderId, playerId, price, amount]. */
 function openOrders(s: CoreState): [number, number, string, number, number][] {

@@ -29,6 +29,9 @@ export interface RestingOrder {
   level: Level | null;
   prev: RestingOrder | null;
   next: RestingOrder | null;
+  /** Neighbours in the owner's list of resting orders in this security (player-orders.ts). */
+  ownerPrev: RestingOrder | null;
+  ownerNext: RestingOrder | null;
 }
 
 export interface Level {
