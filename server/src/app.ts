@@ -22,6 +22,7 @@ import { HealthCheck } from "./http/health.ts";
 import { mountRoutes } from "./http/routes.ts";
 import { mountReplayRoutes } from "./http/replay.ts";
 import { mountExportRoutes } from "./http/export.ts";
+import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
@@ -61,7 +62,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const hub = new GameHub(new Engine(valkey), metrics, log);
   const service = new GameService({
     hub, valkey, db, log, persister, results: deps.results, botSeed: deps.botSeed,
-    adminToken: config.adminToken, tokenSecret: config.tokenSecret,
+    adminToken: config.adminToken, adminTokenFile: config.adminTokenFile, tokenSecret: config.tokenSecret,
+    tokenSecretFile: config.tokenSecretFile, playerTokenTtlSec: config.playerTokenTtlSec,
   });
   await service.init();
   if (persister) metrics.setLagSource(() => persister.lagMs());
@@ -74,6 +76,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       mountReplayRoutes(app, { service, db });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
+      mountKickRoutes(app, { service, log });
       mountRoutes(app, { service, metrics, health, log });
       app.use(express.static(deps.clientDir ?? CLIENT_DIST, { index: "index.html" }));
     },

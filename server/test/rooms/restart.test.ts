@@ -9,7 +9,7 @@ import type { CommandReply } from "@marketroom/shared";
 import type { GameDetail } from "../../src/game/service.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
 
-const ADMIN = "restart-test-admin-token";
+const ADMIN = "restart-test-admin-token-0123456789abcdef";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
