@@ -86,7 +86,8 @@ describe("persistence: persister", () => {
     await b.drain(game.gameId, game.lastSeq);
     await b.stop();
     void a.start();
-    await waitFor(() => a.stats.entries >= game.events.length);
+    // entries counts what was read; wait until a has also written (or found written) every event
+    await waitFor(() => a.stats.inserted + a.stats.duplicates >= game.events.length);
     await verifyExactlyOnce(db, game);
     expect(a.stats.inserted + b.stats.inserted).to.equal(game.events.length);
     expect(a.stats.duplicates + b.stats.duplicates).to.equal(game.events.length);
@@ -164,7 +165,7 @@ describe("persistence: persister", () => {
   });
 });
 
-async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) expect.fail("condition not reached in time");

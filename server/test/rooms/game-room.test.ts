@@ -22,7 +22,7 @@ async function twoPlayers(h: Harness) {
 }
 
 describe("GameRoom", function () {
-  this.timeout(20_000);
+  this.timeout(60_000);
   let h: Harness;
   const open: R[] = [];
   before(async () => { h = await harness(); });
@@ -59,7 +59,9 @@ describe("GameRoom", function () {
     expect(pa().fills.length).to.equal(1);
     expect(pa().fills[0]).to.include({ role: "maker", side: "sell", qty: 4 });
     expect(pb().fills[0]).to.include({ role: "taker", side: "buy", qty: 4 });
-    await waitFor(() => ra.state.leaderboard.length === 2, "leaderboard");
+    // the valuation runs on the room's clock: wait for the one after the fill, not just any leaderboard
+    await waitFor(() => ra.state.leaderboard.length === 2 && ra.state.leaderboard.every((l) => l.equity === 110_100)
+      && pa().unrealizedPnl === 96 && pb().unrealizedPnl === 100, "leaderboard valued at the last trade");
     // valued at the last price (101): alice 100,404 + 96 x 101 = 110,100; bob 99,596 + 104 x 101 = 110,100
     expect(ra.state.leaderboard.map((l) => l.equity)).to.deep.equal([110_100, 110_100]);
     // pnl against the opening reference (100): starting holdings count as bought at 100
@@ -151,7 +153,7 @@ describe("GameRoom", function () {
     expect((await api(h, "POST", `/api/games/${id}/start`)).status).to.equal(200);
     const room = await connect(h, id, undefined, { observer: true });
     open.push(room);
-    await waitFor(() => sec(room).refPrice === 139942, "SPX reference of the second trading day", 4000);
+    await waitFor(() => sec(room).refPrice === 139942, "SPX reference of the second trading day");
     await api(h, "POST", `/api/games/${id}/end`);
   });
 
@@ -185,7 +187,7 @@ describe("GameRoom", function () {
     let reconnected = false;
     ra.onReconnect(() => { reconnected = true; });
     ra.connection.close(4010, "test drop");
-    await waitFor(() => reconnected, "reconnect", 8000);
+    await waitFor(() => reconnected, "reconnect");
     open.push(ra);
     expect(ra.sessionId).to.equal(session);
     const again = await req(ra, "place", { securityId: 1, side: "buy", price: 96, qty: 1 });
