@@ -251,7 +251,7 @@ describe("drivers: news, signals, bot takeover", function () {
     expect(t.status).to.equal(200);
     expect(t.body).to.include({ playerId: a.playerId, kind: "noise", auto: false });
     await waitFor(() => obs.state.players.get(a.playerId)?.takeover === "noise", "the seat shows the bot");
-    const deadline = Date.now() + 8000;
+    const deadline = Date.now() + 30_000; // ends as soon as the bot has placed twice
     while ((await placedBy(a.playerId)) < 2 && Date.now() < deadline) await sleep(100);
     expect(await placedBy(a.playerId)).to.be.at.least(2);
 

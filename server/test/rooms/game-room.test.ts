@@ -2,6 +2,7 @@
  * GameRoom over real WebSockets (SDK clients), real Valkey and PostgreSQL.
  */
 import { expect } from "chai";
+import { getScenario } from "../../src/market/scenarios.ts";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, GameState } from "@marketroom/shared";
 import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
@@ -153,7 +154,12 @@ describe("GameRoom", function () {
     expect((await api(h, "POST", `/api/games/${id}/start`)).status).to.equal(200);
     const room = await connect(h, id, undefined, { observer: true });
     open.push(room);
-    await waitFor(() => sec(room).refPrice === 139942, "SPX reference of the second trading day");
+    // However late the observer arrives, the reference moves on along the scenario's path.
+    const path = getScenario("sp500-2000")!.securities.find((x) => x.securityId === 1)!.path;
+    const first = await waitFor(() => sec(room).refPrice, "a reference");
+    const next = await waitFor(() => (sec(room).refPrice !== first ? sec(room).refPrice : 0), "the next trading day's reference");
+    expect(path.lastIndexOf(next), `${next} is a later close than ${first}`).to.be.greaterThan(path.indexOf(first));
+    expect(path.slice(0, 2)).to.deep.equal([145522, 139942]); // 2000-01-03 and 2000-01-04 closes
     await api(h, "POST", `/api/games/${id}/end`);
   });
 

@@ -85,7 +85,7 @@ describe("order rate limit", function () {
     const game = await createGame(h, { rules: { orderRateLimit: { orders: 1, windowMs: 60_000 } } });
     await api(h, "POST", `/api/games/${game.gameId}/bots`, { kind: "noise", count: 1, params: { intervalMs: 20 } });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
-    const until = Date.now() + 5000;
+    const until = Date.now() + 30_000; // a deadline for a stuck bot; the loop ends as soon as it has been refused
     let bot: any;
     while (Date.now() < until) {
       bot = (await api(h, "GET", `/api/games/${game.gameId}/bots`)).body.bots[0];
