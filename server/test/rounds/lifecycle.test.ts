@@ -38,9 +38,9 @@ describe("round lifecycle", function () {
 
     const paused = await api(h, "POST", `/api/games/${game.gameId}/pause`);
     expect(paused.body.phase).to.equal("paused");
-    await waitFor(() => ra.state.phase === "paused", "paused phase in the room");
+    // The phase (engine event) and the clock (service) reach the room separately: wait for both.
+    await waitFor(() => ra.state.phase === "paused" && ra.state.clock.endsAt === 0, "paused phase and stopped clock in the room");
     const remaining = ra.state.clock.remainingMs;
-    expect(ra.state.clock.endsAt).to.equal(0);
     expect(remaining).to.be.within(590_000, 600_000);
     const seq = ra.state.seq;
     expect(await req(ra, "place", { securityId: 1, side: "buy", price: 92, qty: 1 })).to.include({ ok: false, code: "MARKET_CLOSED" });
