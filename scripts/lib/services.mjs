@@ -4,10 +4,10 @@
 // message. VALKEY_URL / DATABASE_URL already in the environment are used instead.
 // Plain Node ESM with no npm dependencies: it runs on a fresh clone before `npm install`.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
-  accessSync, chownSync, closeSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync,
-  openSync, readFileSync, readdirSync, realpathSync, rmSync, statSync,
+  accessSync, chmodSync, chownSync, closeSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync,
+  openSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
@@ -203,7 +203,8 @@ async function findOrInstall(what, pkg, find, say) {
 
 /** Spawns a long-running server with stdout/stderr appended to logFile; adds `done` and `exited` to the child. */
 function spawnServer(cmd, args, logFile, opts = {}) {
-  const fd = openSync(logFile, 'a');
+  const fd = openSync(logFile, 'a', 0o600);
+  chmodSync(logFile, 0o600);
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...opts });
   closeSync(fd);
   child.done = false;
@@ -296,20 +297,52 @@ function findValkeyBin() {
   return which('valkey-server') ?? which('redis-server');
 }
 
-/** Sends a RESP PING to host:port; resolves true when the reply is +PONG. */
-export function ping(port, host = '127.0.0.1', timeoutMs = 1000) {
+/**
+ * True when a Valkey on `port` answers PING (after AUTH user password when `auth` = { user, password }).
+ */
+export function ping(port, host = '127.0.0.1', timeoutMs = 1000, auth = null) {
   return new Promise((done) => {
     const sock = connect({ port, host });
     let reply = '';
     const finish = (ok) => { sock.destroy(); done(ok); };
+    const bulk = (...words) => `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
     sock.setTimeout(timeoutMs, () => finish(false));
-    sock.on('connect', () => sock.write('*1\r\n$4\r\nPING\r\n'));
+    sock.on('connect', () => sock.write((auth ? bulk('AUTH', auth.user, auth.password) : '') + bulk('PING')));
     sock.on('data', (chunk) => {
       reply += chunk;
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      const lines = reply.split('\r\n');
+      if (lines.length > (auth ? 2 : 1)) finish((!auth || lines[0] === '+OK') && lines[auth ? 1 : 0] === '+PONG');
     });
     sock.on('error', () => finish(false));
   });
+}
+
+/**
+ * Creates .data/ with mode 0700, or tightens an existing one. As root it is 0711 instead, because PostgreSQL
+ * then runs as the postgres OS user, which must pass through to its own 0700 cluster dir (.data/pg); nobody
+ * else can list .data/ or read anything in it (files 0600, folders 0700). See docs/testing.md.
+ */
+function ensureDataDir() {
+  mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
+  chmodSync(DATA_DIR, isRoot() ? 0o711 : 0o700);
+}
+
+/** Makes every file under `dir` 0600 and every folder 0700 (AOF files written by older runs were 0644). */
+function privateTree(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) { chmodSync(path, 0o700); privateTree(path); } else if (e.isFile()) chmodSync(path, 0o600);
+  }
+}
+
+/** Runs `fn` (which spawns a child) with the process umask set to `mask`, so the child inherits it. */
+function withUmask(mask, fn) {
+  const before = process.umask(mask);
+  try {
+    return fn();
+  } finally {
+    process.umask(before);
+  }
 }
 
 /** Throws when another Valkey (per the pidfile it wrote) still uses the persistent dir. */
@@ -322,27 +355,51 @@ function assertValkeyDirFree(dir) {
   }
 }
 
-/** Starts one Valkey/redis-server child on a free 127.0.0.1 port; returns its service handle. */
+/** The ACL user the app connects as; the default user is switched off. */
+const VALKEY_USER = 'marketroom';
+
+/**
+ * Writes `<dir>/valkey.conf` (mode 0600): the default user off and one ACL user for the app with a fresh
+ * random password (given as its SHA-256, so the file holds no password). Returns the password; it only
+ * travels in VALKEY_URL, never on a command line (which `ps` would show).
+ */
+function writeValkeyAcl(dir) {
+  const password = randomBytes(24).toString('hex');
+  const hash = createHash('sha256').update(password).digest('hex');
+  const conf = join(dir, 'valkey.conf');
+  writeFileSync(conf, `user default off\nuser ${VALKEY_USER} on #${hash} ~* &* +@all\n`, { mode: 0o600 });
+  chmodSync(conf, 0o600);
+  return { conf, password };
+}
+
+/**
+ * Starts one Valkey/redis-server child on a free 127.0.0.1 port; returns its service handle. It requires a
+ * password (writeValkeyAcl); VALKEY_URL carries the user and password. Its files are created with umask 077
+ * (AOF, pidfile: mode 0600 in a 0700 dir).
+ */
 async function startValkeyOnce(bin, { persistent, say }) {
   const port = await freePort();
   const dir = join(DATA_DIR, persistent ? 'valkey' : `valkey-${port}`);
   if (!persistent) removePaths([dir]);
-  mkdirSync(dir, { recursive: true });
+  ensureDataDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  privateTree(dir);
   if (persistent) assertValkeyDirFree(dir);
   const logFile = `${dir}.log`;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--pidfile', join(dir, 'valkey.pid'),
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no'];
-  const child = spawnServer(bin, args, logFile);
-  const env = { VALKEY_URL: `redis://127.0.0.1:${port}` };
+  const acl = writeValkeyAcl(dir);
+  const args = [acl.conf, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--pidfile', join(dir, 'valkey.pid'),
+    '--appendonly', 'yes', '--appendfsync', process.env.VALKEY_APPENDFSYNC || 'everysec', '--save', '', '--daemonize', 'no'];
+  const child = withUmask(0o077, () => spawnServer(bin, args, logFile));
+  const env = { VALKEY_URL: `redis://${VALKEY_USER}:${acl.password}@127.0.0.1:${port}` };
   const handle = serviceHandle({ name: 'valkey', child, signal: 'SIGTERM', env, say,
     cleanup: persistent ? [] : [dir, logFile] });
   try {
-    await waitReady('valkey', () => ping(port), child, logFile);
+    await waitReady('valkey', () => ping(port, '127.0.0.1', 1000, { user: VALKEY_USER, password: acl.password }), child, logFile);
   } catch (err) {
     await handle.stop();
     throw err;
   }
-  say(`valkey ready: VALKEY_URL=${env.VALKEY_URL} (data ${rel(dir)}, log ${rel(logFile)})`);
+  say(`valkey ready: VALKEY_URL=${redact(env.VALKEY_URL)} (user ${VALKEY_USER}, password in VALKEY_URL of the command; data ${rel(dir)}, log ${rel(logFile)})`);
   return handle;
 }
 
@@ -403,7 +460,7 @@ async function canTraverse(dir, runAs) {
 
 /** Cluster directory: .data/pg (persistent) or .data/pg-<port>; a tmpdir location when the postgres user cannot reach .data. */
 async function pgDataDir({ port, persistent, runAs, say }) {
-  mkdirSync(DATA_DIR, { recursive: true });
+  ensureDataDir();
   const dir = join(DATA_DIR, persistent ? 'pg' : `pg-${port}`);
   if (!runAs || await canTraverse(DATA_DIR, runAs)) return dir;
   const tag = createHash('sha1').update(ROOT).digest('hex').slice(0, 8);

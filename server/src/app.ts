@@ -26,6 +26,7 @@ import { HealthCheck } from "./http/health.ts";
 import { mountRoutes } from "./http/routes.ts";
 import { mountReplayRoutes } from "./http/replay.ts";
 import { mountExportRoutes } from "./http/export.ts";
+import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
@@ -67,7 +68,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const hub = new GameHub(new Engine(valkey), metrics, log);
   const service = new GameService({
     hub, valkey, db, log, persister, results: deps.results, botSeed: deps.botSeed,
-    adminToken: config.adminToken, tokenSecret: config.tokenSecret,
+    adminToken: config.adminToken, adminTokenFile: config.adminTokenFile, tokenSecret: config.tokenSecret,
+    tokenSecretFile: config.tokenSecretFile, playerTokenTtlSec: config.playerTokenTtlSec,
   });
   await service.init();
   if (persister) metrics.setLagSource(() => persister.lagMs());
@@ -86,6 +88,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       mountReplayRoutes(app, { service, db });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
+      mountKickRoutes(app, { service, log });
       mountRoutes(app, { service, metrics, health, log });
       app.use(express.static(deps.clientDir ?? CLIENT_DIST, { index: "index.html" }));
     },

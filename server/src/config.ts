@@ -2,11 +2,14 @@
  * Server configuration from the environment, with defaults for local runs, and the pino logger.
  *
  * PORT (2567), HOST (0.0.0.0), VALKEY_URL (redis://127.0.0.1:6379), DATABASE_URL (required by main.ts),
- * ADMIN_TOKEN (admin bearer token; generated once and kept in Valkey when unset), TOKEN_SECRET (HMAC key of
- * player tokens; generated once and kept in Valkey when unset), RECONNECT_GRACE_SEC (30), PATCH_RATE_MS
- * (50), LOG_LEVEL (info), CLIENT_URL (printed by `npm start`).
+ * ADMIN_TOKEN (admin bearer token, >= 32 characters), else ADMIN_TOKEN_FILE (.data/admin-token, generated
+ * with mode 0600 on first run), TOKEN_SECRET (signing secret of player tokens, >= 32 characters), else
+ * TOKEN_SECRET_FILE (.data/token-secret, generated likewise), PLAYER_TOKEN_TTL_SEC (604800 = 7 days; a player
+ * token's lifetime), RECONNECT_GRACE_SEC (30), PATCH_RATE_MS (50), LOG_LEVEL (info), CLIENT_URL (printed by
+ * `npm start`). Relative file paths are resolved against the working directory. Secrets: game/secrets.ts.
  */
 import { pino, destination, type Logger } from "pino";
+import { DEFAULT_TOKEN_TTL_SEC } from "./game/tokens.ts";
 
 export interface Config {
   port: number;
@@ -14,7 +17,13 @@ export interface Config {
   valkeyUrl: string;
   databaseUrl: string | undefined;
   adminToken: string | undefined;
+  /** File holding the admin token when ADMIN_TOKEN is unset (created on first run). */
+  adminTokenFile: string;
   tokenSecret: string | undefined;
+  /** File holding the signing secret when TOKEN_SECRET is unset (created on first run). */
+  tokenSecretFile: string;
+  /** Lifetime of a player token, seconds. */
+  playerTokenTtlSec: number;
   /** Seconds a dropped player may take to reconnect to the same session. */
   reconnectGraceSec: number;
   /** Room state patch interval, ms. */
@@ -40,7 +49,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     valkeyUrl: env.VALKEY_URL || "redis://127.0.0.1:6379",
     databaseUrl: env.DATABASE_URL || undefined,
     adminToken: env.ADMIN_TOKEN || undefined,
+    adminTokenFile: env.ADMIN_TOKEN_FILE || ".data/admin-token",
     tokenSecret: env.TOKEN_SECRET || undefined,
+    tokenSecretFile: env.TOKEN_SECRET_FILE || ".data/token-secret",
+    playerTokenTtlSec: intEnv(env, "PLAYER_TOKEN_TTL_SEC", DEFAULT_TOKEN_TTL_SEC, 1, 366 * 24 * 3600),
     reconnectGraceSec: intEnv(env, "RECONNECT_GRACE_SEC", 30, 0, 3600),
     patchRateMs: intEnv(env, "PATCH_RATE_MS", 50, 10, 5000),
     logLevel: env.LOG_LEVEL || "info",

@@ -204,7 +204,10 @@ async function main(log: Logger): Promise<void> {
   say(`game server listening on ${base} (WebSocket ws://localhost:${r.config.port})`);
   say(`  admin API: ${base}/api/games   health: ${base}/health   metrics: ${base}/metrics`);
   say(`  client:    ${r.config.clientUrl ?? `${base}/`}   (admin view: ${r.config.clientUrl ?? `${base}/`}#/admin)`);
-  say(`  admin token: ${r.app.service.admin}`);
+  const admin = r.app.service.adminTokenSource;
+  // Shown in full only when generated now; later starts name the 0600 file that holds it (docs/api.md).
+  say(admin.path === null ? "  admin token: from ADMIN_TOKEN"
+    : admin.created ? `  admin token: ${r.app.service.admin} (new; kept in ${admin.path}, mode 0600)` : `  admin token: in ${admin.path}`);
   if (!args.demo) return;
   const demo = await createDemo(r, args.duration);
   say(`demo game ${demo.gameId} running — join code ${demo.joinCode} (POST ${base}/api/join {"code":"${demo.joinCode}","name":"..."})`);

@@ -92,13 +92,13 @@ export class SessionService {
     const rec = await this.games.record(r.gameId);
     if (!rec.sessionId) return r;
     await this.store.putSessionPlayer(rec.sessionId, r.playerId, { name: r.name, joinedAt: Date.now() });
-    return { ...r, sessionId: rec.sessionId, sessionToken: this.games.tokenFor(sessionTokenGame(rec.sessionId), r.playerId) };
+    return { ...r, sessionId: rec.sessionId, sessionToken: await this.games.tokenFor(sessionTokenGame(rec.sessionId), r.playerId) };
   }
 
   private async joinSession(sessionId: string, name: string): Promise<JoinReply> {
     const playerId = `p-${randomBytes(6).toString("hex")}`;
     await this.store.putSessionPlayer(sessionId, playerId, { name, joinedAt: Date.now() });
-    const sessionToken = this.games.tokenFor(sessionTokenGame(sessionId), playerId);
+    const sessionToken = await this.games.tokenFor(sessionTokenGame(sessionId), playerId);
     const cur = await this.currentFor(sessionId, playerId);
     return {
       gameId: cur.gameId ?? "", playerId, name, token: cur.token ?? "", phase: cur.phase ?? "none", sessionId, sessionToken,
@@ -123,11 +123,12 @@ export class SessionService {
     const info = unwrap(await this.games.hub.engine.gameInfo(gameId));
     const inRound = !!(await this.store.player(gameId, playerId));
     if (!inRound && info.game.phase === "ended") return { sessionId, playerId, round: rounds.length, gameId: null, token: null, phase: null };
+    if (inRound && await this.store.isKicked(gameId, playerId)) throw new ApiError("FORBIDDEN", `the organiser removed this player from round ${gameId}`);
     if (!inRound) {
       const p = (await this.store.sessionPlayers(sessionId)).get(playerId);
       await this.games.addPlayerToRound(gameId, playerId, p?.name ?? playerId);
     }
-    return { sessionId, playerId, round: rounds.length, gameId, token: this.games.tokenFor(gameId, playerId), phase: info.game.phase };
+    return { sessionId, playerId, round: rounds.length, gameId, token: await this.games.tokenFor(gameId, playerId), phase: info.game.phase };
   }
 
   /** The session player a token names. Errors: UNAUTHORIZED, FORBIDDEN. */

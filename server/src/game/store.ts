@@ -13,18 +13,21 @@
  * session:{s}:rounds       list  game ids, round 1 first
  * session:{s}:players      hash  player id -> JSON { name, joinedAt }
  * marketroom:session-index zset  session id, score = createdAt
- * marketroom:token-secret  string  HMAC key of player tokens (when TOKEN_SECRET is unset)
- * marketroom:admin-token   string  admin bearer token (when ADMIN_TOKEN is unset)
+ * game:{g}:kicked          hash  player id -> ms the admin kicked them (their tokens are refused)
+ *
+ * No secret is kept here: the admin token and the signing secret live in the environment or in 0600 files
+ * (secrets.ts). Older versions kept them in marketroom:token-secret / marketroom:admin-token; takeLegacySecrets
+ * removes those keys.
  */
 import { randomInt } from "node:crypto";
 import type { Redis } from "iovalkey";
 import type { PlayerMeta } from "./model.ts";
-import { randomSecret } from "./tokens.ts";
 
 const INDEX_KEY = "marketroom:game-index";
 const CODES_KEY = "marketroom:joincodes";
-const SECRET_KEY = "marketroom:token-secret";
-const ADMIN_KEY = "marketroom:admin-token";
+/** Where versions before JWT tokens kept the signing secret and the admin token (plain text). */
+const LEGACY_SECRET_KEY = "marketroom:token-secret";
+const LEGACY_ADMIN_KEY = "marketroom:admin-token";
 const SESSION_INDEX_KEY = "marketroom:session-index";
 const SESSION_CODE_PREFIX = "session:";
 const metaKey = (g: string) => `game:{${g}}:meta`;
@@ -32,6 +35,7 @@ const sessionKey = (s: string) => `session:{${s}}`;
 const sessionRoundsKey = (s: string) => `session:{${s}}:rounds`;
 const sessionPlayersKey = (s: string) => `session:{${s}}:players`;
 const playersKey = (g: string) => `game:{${g}}:meta:players`;
+const kickedKey = (g: string) => `game:{${g}}:kicked`;
 
 /** Join code alphabet: no 0/O, 1/I/L. */
 const CODE_CHARS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -182,19 +186,24 @@ export class GameStore {
     return v ? (JSON.parse(v) as StoredPlayer) : null;
   }
 
-  /** The HMAC secret kept in Valkey, created on first use. */
-  async tokenSecret(): Promise<string> {
-    return this.persistentSecret(SECRET_KEY);
+  /** Records that the admin kicked a player (the first kick's time stays); returns that time, ms. */
+  async kick(gameId: string, playerId: string, at: number): Promise<number> {
+    await this.client.hsetnx(kickedKey(gameId), playerId, String(at));
+    return Number(await this.client.hget(kickedKey(gameId), playerId)) || at;
   }
 
-  /** The admin token kept in Valkey, created on first use. */
-  async adminToken(): Promise<string> {
-    return this.persistentSecret(ADMIN_KEY);
+  /** True when the admin kicked this player from this game. */
+  async isKicked(gameId: string, playerId: string): Promise<boolean> {
+    return (await this.client.hexists(kickedKey(gameId), playerId)) === 1;
   }
 
-  private async persistentSecret(key: string): Promise<string> {
-    await this.client.set(key, randomSecret(), "NX");
-    return (await this.client.get(key))!;
+  /**
+   * Removes the plain-text secrets older versions kept in Valkey and returns the admin token found there
+   * (so an existing deployment keeps its admin token; the caller moves it to its file), or null.
+   */
+  async takeLegacySecrets(): Promise<string | null> {
+    const [[, admin]] = (await this.client.multi().get(LEGACY_ADMIN_KEY).del(LEGACY_ADMIN_KEY, LEGACY_SECRET_KEY).exec())! as [[unknown, string | null]];
+    return admin;
   }
 
   private async newJoinCode(gameId: string): Promise<string> {

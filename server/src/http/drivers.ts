@@ -24,8 +24,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, code: "INVALID_BO
   return r.data;
 }
 
-function requireAdmin(service: GameService, req: Request): void {
-  const who = service.authenticate(bearer(req));
+async function requireAdmin(service: GameService, req: Request): Promise<void> {
+  const who = await service.authenticate(bearer(req));
   if (!who) throw new ApiError("UNAUTHORIZED", "an admin bearer token is required");
   if (who.role !== "admin") throw new ApiError("FORBIDDEN", "this needs the admin token");
 }
@@ -34,28 +34,28 @@ function requireAdmin(service: GameService, req: Request): void {
 export function mountDriverRoutes(app: express.Application, deps: { service: GameService }): void {
   const { service } = deps;
   const json = express.json({ limit: "64kb" });
-  const game = (req: Request) => { requireAdmin(service, req); return parse(GameIdParam, req.params, "NOT_FOUND").id; };
-  const seat = (req: Request) => { requireAdmin(service, req); return parse(PlayerIdParam, req.params, "NOT_FOUND"); };
+  const game = async (req: Request) => { await requireAdmin(service, req); return parse(GameIdParam, req.params, "NOT_FOUND").id; };
+  const seat = async (req: Request) => { await requireAdmin(service, req); return parse(PlayerIdParam, req.params, "NOT_FOUND"); };
 
-  app.get("/api/games/:id/drivers", async (req, res) => { res.json(await service.drivers.info(game(req))); });
+  app.get("/api/games/:id/drivers", async (req, res) => { res.json(await service.drivers.info(await game(req))); });
   app.post("/api/games/:id/news", json, async (req, res) => {
-    const id = game(req);
+    const id = await game(req);
     res.status(201).json({ news: await service.drivers.announce(id, parse(NewsBody, req.body)) });
   });
   app.post("/api/games/:id/signals", json, async (req, res) => {
-    const id = game(req);
+    const id = await game(req);
     res.status(201).json({ signal: await service.drivers.signal(id, parse(SignalBody, req.body)) });
   });
   app.put("/api/games/:id/players/:pid/group", json, async (req, res) => {
-    const p = seat(req);
+    const p = await seat(req);
     res.json(await service.drivers.setGroup(p.id, p.pid, parse(GroupBody, req.body).group));
   });
   app.post("/api/games/:id/players/:pid/takeover", json, async (req, res) => {
-    const p = seat(req);
+    const p = await seat(req);
     res.json(await service.drivers.takeOver(p.id, p.pid, parse(TakeoverBody, req.body).kind));
   });
   app.delete("/api/games/:id/players/:pid/takeover", async (req, res) => {
-    const p = seat(req);
+    const p = await seat(req);
     if (!(await service.drivers.handBack(p.id, p.pid))) throw new ApiError("UNKNOWN_PLAYER", `no bot plays the seat of ${p.pid}`);
     res.status(204).end();
   });

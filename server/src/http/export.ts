@@ -18,7 +18,7 @@ export interface ExportRouteDeps { service: GameService; db?: Db }
 /** Mounts the export routes (before mountRoutes' /api catch-all). */
 export function mountExportRoutes(app: express.Application, deps: ExportRouteDeps): void {
   app.get("/api/games/:id/export/:file", async (req: Request, res) => {
-    const who = deps.service.authenticate(bearer(req));
+    const who = await deps.service.authenticate(bearer(req));
     if (!who) throw new ApiError("UNAUTHORIZED", "an admin bearer token is required");
     if (who.role !== "admin") throw new ApiError("FORBIDDEN", "this needs the admin token");
     const p = GameIdParam.safeParse({ id: req.params.id });

@@ -66,9 +66,9 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
   const store = deps.store ?? (deps.db ? new ReplayStore(deps.db) : undefined);
   const viewers = new WeakMap<Request, Viewer>();
 
-  const auth = (req: Request, _res: Response, next: NextFunction) => {
+  const auth = async (req: Request, _res: Response, next: NextFunction) => {
     if (!store) return next(new ApiError("UNAVAILABLE", "replay needs the database"));
-    const who = deps.service.authenticate(bearer(req));
+    const who = await deps.service.authenticate(bearer(req));
     if (!who) return next(new ApiError("UNAUTHORIZED", "an admin or player bearer token is required"));
     if (who.role === "admin") viewers.set(req, { role: "admin" });
     else if (who.gameId === req.params.id) viewers.set(req, { role: "player", playerId: who.playerId });

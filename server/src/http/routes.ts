@@ -55,8 +55,8 @@ export function bearer(req: Request): string | undefined {
 
 /** Middleware: only the admin token passes (401 without a valid token, 403 with a player's). */
 export function adminOnly(service: GameService) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const who = service.authenticate(bearer(req));
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const who = await service.authenticate(bearer(req));
     if (!who) return next(new ApiError("UNAUTHORIZED", "an admin bearer token is required"));
     if (who.role !== "admin") return next(new ApiError("FORBIDDEN", "this needs the admin token"));
     next();

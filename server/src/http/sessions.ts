@@ -40,6 +40,6 @@ export function mountSessionRoutes(app: express.Application, { service, json, ad
   app.get("/api/sessions/:id/results", admin, async (req, res) => { res.json(await sessions.results(sid(req))); });
   app.get("/api/sessions/:id/current", async (req, res) => {
     const id = sid(req);
-    res.json(await sessions.current(id, service.authenticate(bearer(req))));
+    res.json(await sessions.current(id, await service.authenticate(bearer(req))));
   });
 }

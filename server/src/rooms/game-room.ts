@@ -51,6 +51,9 @@ export interface SessionAuth { role: "player" | "admin" | "observer"; gameId: st
 interface SessionData { counted: boolean }
 type GameClient = Client<{ auth: SessionAuth; userData: SessionData }>;
 
+/** WebSocket close code of a kicked player's connection (not one the SDK retries by itself). */
+export const KICKED_CLOSE_CODE = 4403;
+
 const GAP_WAIT_MS = 100;
 const VALUATION_MS = 250;
 const REFERENCE_MS = 1000;
@@ -65,7 +68,7 @@ export async function authorizeJoin(ctx: RoomContext, token: string | undefined,
   const { gameId } = o.data;
   const rec = await ctx.service.store.get<{ allowObservers: boolean }>(gameId);
   if (!rec) throw new ServerError(404, `no game ${gameId}`);
-  const who = ctx.service.authenticate(token);
+  const who = await ctx.service.authenticate(token);
   if (who?.role === "admin") return { role: "admin", gameId };
   if (who?.role === "player") {
     if (who.gameId !== gameId) throw new ServerError(403, "this token is for another game");
@@ -102,6 +105,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private gapTimer?: Delayed;
   private rebuilding?: Promise<void>;
   private readonly sessions = new Map<string, number>();
+  /** Players the admin kicked while this room was open: never (re)admitted (http/kick.ts). */
+  private readonly kicked = new Set<string>();
 
   override async onCreate(options: unknown): Promise<void> {
     const o = RoomJoinOptions.safeParse(options);
@@ -134,6 +139,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   override onJoin(client: GameClient): void {
     const auth = client.auth!;
     if (auth.gameId !== this.gameId) throw new ServerError(403, "this token is for another game");
+    if (auth.playerId && this.kicked.has(auth.playerId)) throw new ServerError(401, "the organiser removed this player from the game");
     client.view = new StateView();
     if (auth.role === "player") {
       const ps = this.state.players.get(auth.playerId!);
@@ -151,6 +157,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.connected(client, false);
     // WITH_ERROR: the server closed it (message flood, undecodable frame); no grace for that session.
     if (code === CloseCode.SERVER_SHUTDOWN || code === CloseCode.WITH_ERROR || this.ctx.config.reconnectGraceSec === 0) return;
+    if (client.auth?.playerId && this.kicked.has(client.auth.playerId)) return;
     try {
       await this.allowReconnection(client, this.ctx.config.reconnectGraceSec);
     } catch {
@@ -159,7 +166,25 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   }
 
   override onReconnect(client: GameClient): void {
+    // Refusing here ends the session (Colyseus runs onLeave): a kicked player cannot resume.
+    if (client.auth?.playerId && this.kicked.has(client.auth.playerId)) { client.leave(KICKED_CLOSE_CODE); return; }
     this.connected(client, true);
+  }
+
+  /**
+   * Closes every connection of a player the admin kicked (code KICKED_CLOSE_CODE, no reconnection) and
+   * refuses them for the room's lifetime; their tokens are already refused (GameService.kick). Called
+   * through matchMaker.remoteRoomCall by http/kick.ts. Returns the number of connections closed.
+   */
+  kickPlayer(playerId: string): number {
+    this.kicked.add(playerId);
+    let closed = 0;
+    for (const c of this.clients as unknown as GameClient[]) {
+      if (c.auth?.playerId !== playerId) continue;
+      c.leave(KICKED_CLOSE_CODE, "the organiser removed this player from the game");
+      closed++;
+    }
+    return closed;
   }
 
   override onLeave(client: GameClient, code?: number): void {
@@ -167,7 +192,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     client.view?.dispose?.();
     const pid = client.auth?.playerId;
     // Gone for good (grace over, or left): a bot may take the seat (game/drivers.ts).
-    if (pid && !this.sessions.get(pid) && code !== CloseCode.SERVER_SHUTDOWN) this.drivers("playerLeft", pid);
+    if (pid && !this.sessions.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid)) this.drivers("playerLeft", pid);
   }
 
   /** Bot takeover hooks; failures are logged, never thrown into Colyseus. */

@@ -148,13 +148,19 @@ export async function streamState(client: Engine["client"], gameId: string, grou
   return { len, pending: Number(p[0]) };
 }
 
-/** Waits until PostgreSQL's watermark of the game reaches `seq`. */
-export async function waitApplied(db: Db, gameId: string, seq: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Waits until PostgreSQL's watermark of the game reaches `seq`. Fails only when the watermark has not moved
+ * for `stallMs`: a busy machine may persist slowly, but a persister that stopped making progress is a bug.
+ */
+export async function waitApplied(db: Db, gameId: string, seq: number, stallMs = 20_000): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
   for (;;) {
     const row = await db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst();
-    if ((row?.applied_seq ?? 0) >= seq) return;
-    if (Date.now() > deadline) expect.fail(`game ${gameId}: applied ${row?.applied_seq ?? 0} of ${seq} after ${timeoutMs} ms`);
+    const applied = Number(row?.applied_seq ?? 0);
+    if (applied >= seq) return;
+    if (applied !== last) { last = applied; movedAt = Date.now(); }
+    if (Date.now() - movedAt > stallMs) expect.fail(`game ${gameId}: applied ${applied} of ${seq}, no progress for ${stallMs} ms`);
     await sleep(25);
   }
 }

@@ -86,7 +86,8 @@ describe("persistence: persister", () => {
     await b.drain(game.gameId, game.lastSeq);
     await b.stop();
     void a.start();
-    await waitFor(() => a.stats.entries >= game.events.length);
+    // entries counts what was read; wait until a has also written (or found written) every event
+    await waitFor(() => a.stats.inserted + a.stats.duplicates >= game.events.length);
     await verifyExactlyOnce(db, game);
     expect(a.stats.inserted + b.stats.inserted).to.equal(game.events.length);
     expect(a.stats.duplicates + b.stats.duplicates).to.equal(game.events.length);
@@ -118,6 +119,9 @@ describe("persistence: persister", () => {
     }
     void p.start();
     await p.drain(game.gameId, game.lastSeq);
+    // drain resolves at the commit; the stream is trimmed just after it, and then nothing is behind
+    const until = Date.now() + 30_000;
+    while ((await p.lagMs()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     expect(await p.lagMs()).to.equal(0);
   });
 
@@ -164,7 +168,7 @@ describe("persistence: persister", () => {
   });
 });
 
-async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) expect.fail("condition not reached in time");

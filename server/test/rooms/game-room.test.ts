@@ -2,6 +2,7 @@
  * GameRoom over real WebSockets (SDK clients), real Valkey and PostgreSQL.
  */
 import { expect } from "chai";
+import { getScenario } from "../../src/market/scenarios.ts";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, GameState } from "@marketroom/shared";
 import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
@@ -22,7 +23,7 @@ async function twoPlayers(h: Harness) {
 }
 
 describe("GameRoom", function () {
-  this.timeout(20_000);
+  this.timeout(60_000);
   let h: Harness;
   const open: R[] = [];
   before(async () => { h = await harness(); });
@@ -59,8 +60,9 @@ describe("GameRoom", function () {
     expect(pa().fills.length).to.equal(1);
     expect(pa().fills[0]).to.include({ role: "maker", side: "sell", qty: 4 });
     expect(pb().fills[0]).to.include({ role: "taker", side: "buy", qty: 4 });
-    // Valuation is refreshed every 250 ms: wait for the one after the trade, not just for two rows.
-    await waitFor(() => ra.state.leaderboard.length === 2 && ra.state.leaderboard.every((l) => l.equity === 110_100), "leaderboard at the last price");
+    // the valuation runs on the room's clock: wait for the one after the fill, not just any leaderboard
+    await waitFor(() => ra.state.leaderboard.length === 2 && ra.state.leaderboard.every((l) => l.equity === 110_100)
+      && pa().unrealizedPnl === 96 && pb().unrealizedPnl === 100, "leaderboard valued at the last trade");
     // valued at the last price (101): alice 100,404 + 96 x 101 = 110,100; bob 99,596 + 104 x 101 = 110,100
     expect(ra.state.leaderboard.map((l) => l.equity)).to.deep.equal([110_100, 110_100]);
     // pnl against the opening reference (100): starting holdings count as bought at 100
@@ -152,7 +154,12 @@ describe("GameRoom", function () {
     expect((await api(h, "POST", `/api/games/${id}/start`)).status).to.equal(200);
     const room = await connect(h, id, undefined, { observer: true });
     open.push(room);
-    await waitFor(() => sec(room).refPrice === 139942, "SPX reference of the second trading day", 4000);
+    // However late the observer arrives, the reference moves on along the scenario's path.
+    const path = getScenario("sp500-2000")!.securities.find((x) => x.securityId === 1)!.path;
+    const first = await waitFor(() => sec(room).refPrice, "a reference");
+    const next = await waitFor(() => (sec(room).refPrice !== first ? sec(room).refPrice : 0), "the next trading day's reference");
+    expect(path.lastIndexOf(next), `${next} is a later close than ${first}`).to.be.greaterThan(path.indexOf(first));
+    expect(path.slice(0, 2)).to.deep.equal([145522, 139942]); // 2000-01-03 and 2000-01-04 closes
     await api(h, "POST", `/api/games/${id}/end`);
   });
 
@@ -186,7 +193,7 @@ describe("GameRoom", function () {
     let reconnected = false;
     ra.onReconnect(() => { reconnected = true; });
     ra.connection.close(4010, "test drop");
-    await waitFor(() => reconnected, "reconnect", 8000);
+    await waitFor(() => reconnected, "reconnect");
     open.push(ra);
     expect(ra.sessionId).to.equal(session);
     const again = await req(ra, "place", { securityId: 1, side: "buy", price: 96, qty: 1 });

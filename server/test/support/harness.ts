@@ -109,7 +109,7 @@ export async function connectAt(base: string, gameId: string, token?: string, op
 }
 
 /** Polls `fn` every 10 ms until it returns a truthy value; throws after `ms`. */
-export async function waitFor<T>(fn: () => T, what: string, ms = 5000): Promise<NonNullable<T>> {
+export async function waitFor<T>(fn: () => T, what: string, ms = 15_000): Promise<NonNullable<T>> {
   const until = Date.now() + ms;
   for (;;) {
     let v: T | undefined;
