@@ -205,9 +205,10 @@ async function main(log: Logger): Promise<void> {
   say(`  admin API: ${base}/api/games   health: ${base}/health   metrics: ${base}/metrics`);
   say(`  client:    ${r.config.clientUrl ?? `${base}/`}   (admin view: ${r.config.clientUrl ?? `${base}/`}#/admin)`);
   const admin = r.app.service.adminTokenSource;
-  // Shown in full only when generated now; later starts name the 0600 file that holds it (docs/api.md).
+  // Shown once, when generated: the file keeps only its SHA-256 (docs/api.md, "Authentication").
   say(admin.path === null ? "  admin token: from ADMIN_TOKEN"
-    : admin.created ? `  admin token: ${r.app.service.admin} (new; kept in ${admin.path}, mode 0600)` : `  admin token: in ${admin.path}`);
+    : admin.created ? `  admin token: ${r.app.service.admin} (new: save it now; ${admin.path} keeps only its SHA-256)`
+      : `  admin token: the one shown when ${admin.path} was made (it keeps only its SHA-256; delete it and start again for a new token)`);
   if (!args.demo) return;
   const demo = await createDemo(r, args.duration);
   say(`demo game ${demo.gameId} running — join code ${demo.joinCode} (POST ${base}/api/join {"code":"${demo.joinCode}","name":"..."})`);

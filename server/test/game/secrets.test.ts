@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AdminToken, MIN_SECRET_CHARS, loadSecret } from "../../src/game/secrets.ts";
+import { AdminToken, MIN_SECRET_CHARS, loadAdminToken, loadSecret } from "../../src/game/secrets.ts";
 
 describe("secret files", () => {
   let dir: string;
@@ -56,5 +56,31 @@ describe("secret files", () => {
     const admin = new AdminToken(token);
     expect(admin.matches(token)).to.equal(true);
     for (const other of ["", "a".repeat(42), "a".repeat(44), `${"a".repeat(42)}b`]) expect(admin.matches(other), other).to.equal(false);
+  });
+
+  it("the admin token file keeps only the token's SHA-256; the plain token is known only to the start that made it", () => {
+    const file = join(dir, "admin-token");
+    const made = loadAdminToken(undefined, file);
+    expect(made.created).to.equal(true);
+    const plain = made.plain!;
+    expect(plain.length).to.be.at.least(MIN_SECRET_CHARS);
+    const line = readFileSync(file, "utf8").trim();
+    expect(line).to.match(/^sha256:[0-9a-f]{64}$/);
+    expect(line.includes(plain)).to.equal(false);
+    expect((statSync(file).mode & 0o777).toString(8)).to.equal("600");
+    const later = loadAdminToken(undefined, file);
+    expect(later.plain).to.equal(null);
+    expect(later.token.matches(plain)).to.equal(true);
+    expect(later.token.matches(`${plain}x`)).to.equal(false);
+  });
+
+  it("an admin token file from before hashing (the plain token) is replaced by its hash and still matches", () => {
+    const file = join(dir, "admin-token");
+    const old = "p".repeat(MIN_SECRET_CHARS + 3);
+    writeFileSync(file, `${old}\n`, { mode: 0o600 });
+    const loaded = loadAdminToken(undefined, file);
+    expect(loaded.token.matches(old)).to.equal(true);
+    expect(readFileSync(file, "utf8").trim()).to.equal(AdminToken.stored(old));
+    expect((statSync(file).mode & 0o777).toString(8)).to.equal("600");
   });
 });

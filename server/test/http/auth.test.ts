@@ -92,7 +92,7 @@ describe("authentication: secrets, player tokens and kicks", function () {
   it("secret files are 0600; .data/ and the Valkey data are closed to others", async () => {
     const cfg = loadConfig({});
     expect(mode(resolve(cfg.tokenSecretFile)).toString(8)).to.equal("600");
-    expect(mode(resolve(cfg.adminTokenFile)).toString(8)).to.equal("600");
+    expect(mode(resolve(h.app.ctx.config.adminTokenFile)).toString(8)).to.equal("600");
     // 0700, or 0711 as root so the postgres OS user can reach its cluster (scripts/lib/services.mjs)
     expect(mode(resolve(".data")) & 0o066, ".data is not readable or writable by others").to.equal(0);
     const [, dir] = (await h.valkey.config("GET", "dir")) as [string, string];

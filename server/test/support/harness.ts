@@ -12,6 +12,8 @@
  *   connectAt(base, ...)             the same against another server
  *   waitFor(fn, what, ms?)           polls fn() until truthy
  */
+import { rmSync } from "node:fs";
+import { join as joinPath } from "node:path";
 import { WebSocket } from "ws";
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 import { Redis } from "iovalkey";
@@ -41,7 +43,11 @@ async function start(): Promise<Harness> {
   const pool = createPool(process.env.DATABASE_URL, 4);
   await migrate(pool);
   const db = createDb(pool);
-  const config = { ...loadConfig({}), reconnectGraceSec: 5, patchRateMs: 20 };
+  // A fresh admin token file per run: the file keeps only a hash, so the token is known only when made.
+  const adminTokenFile = joinPath(".data", `admin-token-test-${process.pid}`);
+  rmSync(adminTokenFile, { force: true });
+  process.once("exit", () => rmSync(adminTokenFile, { force: true }));
+  const config = { ...loadConfig({}), adminTokenFile, reconnectGraceSec: 5, patchRateMs: 20 };
   const persister = new Persister(valkey, db, { blockMs: 50, refreshMs: 100 });
   persister.start().catch(() => {});
   const app = await createApp({
