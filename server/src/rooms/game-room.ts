@@ -34,6 +34,7 @@ import type { GameService } from "../game/service.ts";
 import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
 import { GameModel } from "../game/model.ts";
 import { StateMirror } from "./mirror.ts";
+import { rankRuleOf } from "../export/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
 
 /** What a GameRoom needs from the process. */
@@ -81,7 +82,7 @@ export function defineGameRoom(ctx: RoomContext) {
 }
 
 /** The GameRules fields the room publishes (older stored games may lack the newer ones). */
-type RoundRules = { allowShort?: boolean; grossLimit?: number; netLimit?: number; markPrice?: string; orderRateLimit?: { orders: number; windowMs: number } | null };
+type RoundRules = { allowShort?: boolean; grossLimit?: number; netLimit?: number; markPrice?: string; orderRateLimit?: { orders: number; windowMs: number } | null } & Parameters<typeof rankRuleOf>[0] & object;
 
 export abstract class GameRoom extends Room<{ state: GameState; client: GameClient }> {
   protected abstract readonly ctx: RoomContext;
@@ -254,7 +255,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.state.rules.assign({
       allowShort: !!r.allowShort, grossLimit: r.grossLimit ?? 0, netLimit: r.netLimit ?? 0, markPrice: r.markPrice ?? "last_trade",
       rateOrders: r.orderRateLimit?.orders ?? 0, rateWindowMs: r.orderRateLimit?.windowMs ?? 0,
+      rankBy: r.rankBy ?? "pnl", bots: r.bots ?? "apart", pointsBase: r.coursePoints?.base ?? 0, pointsPer: r.coursePoints?.per ?? 0,
+      pointsMin: r.coursePoints?.min ?? 0, pointsMax: r.coursePoints?.max ?? 0,
     });
+    this.model.setRankRule(rankRuleOf(r));
   }
 
   private setClock(c: ClockInfo): void {
