@@ -13,7 +13,7 @@
 import { api, errorText } from "./api.ts";
 import { $, setHtml } from "./dom.ts";
 import { fetchExport } from "./export.ts";
-import { cash, esc, qty, signClass, signedCash } from "./format.ts";
+import { cash, esc, px, qty, signClass, signedCash } from "./format.ts";
 import { leaderboardTable, pct, pointsRuleText } from "./player.ts";
 
 const TOKEN_KEY = "marketroom.admin";
@@ -107,7 +107,7 @@ export function reportHtml(g: any, board: any[], fills: Record<string, string>[]
     ["Length", g.durationSec ? `${Math.round(g.durationSec / 60 * 10) / 10} min` : "open-ended"],
     ["Players", `${humans.length} students, ${board.length - humans.length} bots`],
     ["Endowment", `${cash(g.endowment?.cash ?? 0)}${(g.endowment?.holdings ?? []).map((h: any) => ` + ${h.qty} ${secs.find((s) => s.securityId === h.securityId)?.symbol ?? h.securityId}`).join("")}`],
-    ["Securities", secs.map((s) => `${s.symbol} (tick ${s.tickSize}, opening ${s.refPrice})`).join(", ")],
+    ["Securities", secs.map((s) => `${s.symbol} (tick ${s.tickSize}, opening ${px(s.refPrice, s.tickSize)})`).join(", ")],
     ["Scoring", `ranked by ${r.rankBy === "return" ? "return on starting value" : "P&L"}; bots ${r.bots === "hidden" ? "hidden from players" : r.bots === "ranked" ? "ranked with students" : "listed apart, not ranked"}; marks at ${r.markPrice === "reference" ? "closing reference" : "last trade"}`],
     ["Rules", `short selling ${r.allowShort ? "allowed" : "not allowed"}${r.grossLimit ? `, gross limit ${r.grossLimit}` : ""}${r.netLimit ? `, net limit ${r.netLimit}` : ""}`],
   ];
