@@ -577,19 +577,21 @@ export function leaderboardTable(all: any[], me?: string, compact = false, rules
   const byReturn = rules?.rankBy === "return", points = !!rules?.pointsPer;
   const signed = (n: number, part = false) => `<td class="num ${signClass(n)}${part ? " part" : ""}">${signedCash(n)}</td>`;
   const head = [...(compact ? ["#", "Name", "Equity", "P&amp;L"] : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees"]),
-    ...(byReturn ? ["Return"] : []), "Trades", ...(points ? ["Points"] : [])];
+    ...(byReturn ? ["Return"] : []), ...(compact && (points || byReturn) ? [] : ["Trades"]), ...(points ? ["Points"] : [])];
+  // The narrow card has room for one extra column: Return or Points replace Trades there (trades stay in the tooltip).
+  const tradesCol = head.includes("Trades");
   // Realized / Unrealized carry class "part": a phone hides them in the round-over panel (the row's tooltip and the "You finished" line keep them).
   const th = (h: string) => `<th${/ealized/.test(h) ? ` class="part"` : ""}>${h}</th>`;
   const apart = rows.findIndex((l) => l.ranked === false);
   return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map(th).join("")}</tr></thead><tbody>${rows.map((l, i) => {
-    const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}`;
+    const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}${tradesCol ? "" : `, trades ${qty(l.trades ?? 0)}`}`;
     const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : "", l.ranked === false ? "unranked" : ""].filter(Boolean).join(" ");
     const skipped = i === gap ? `<tr class="gap"><td colspan="${head.length}" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>` : "";
     const botsRow = i === apart && i !== gap ? `<tr class="bots-apart"><td colspan="${head.length}" class="muted small">Bots (not ranked)</td></tr>` : "";
     return `${skipped}${botsRow}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
       (compact ? "" : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) +
-      (byReturn ? `<td class="num ${signClass(l.returnBps ?? 0)}">${pct(l.returnBps ?? 0)}</td>` : "") + `<td class="num">${qty(l.trades ?? 0)}</td>` +
-      (points ? `<td class="num points">${l.points ?? 0}</td>` : "") + `</tr>`;
+      (byReturn ? `<td class="num ${signClass(l.returnBps ?? 0)}">${pct(l.returnBps ?? 0)}</td>` : "") + (tradesCol ? `<td class="num">${qty(l.trades ?? 0)}</td>` : "") +
+      (points ? `<td class="num points">${l.bot ? "–" : l.points ?? "–"}</td>` : "") + `</tr>`;
   }).join("")}</tbody></table>`;
 }
 

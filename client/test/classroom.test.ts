@@ -85,6 +85,9 @@ describe("classroom screens: projector and results report (Chromium)", function 
     await ann.locator("#my-points").waitFor();
     expect(await ann.locator("#points-rule").innerText()).to.contain("1 per 1.00 of P&L");
     expect(await ann.locator("#my-rank").innerText()).to.equal("1 of 1");
+    expect(await ann.locator("#leaderboard tr.unranked td.points").innerText(), "bots get no points").to.equal("–");
+    // the narrow card fits: no horizontal scrolling of the page
+    expect(await ann.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).to.equal(true);
     await ann.screenshot({ path: joinPath(SHOTS, "student-points.png"), fullPage: true });
     await api(h, "POST", `/api/games/${g.gameId}/end`);
   });

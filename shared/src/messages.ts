@@ -387,7 +387,7 @@ export interface LeaderboardRow {
   realizedPnl: number; unrealizedPnl: number; fees: number; trades: number;
   /** Starting cash + starting holdings at the opening references, minor units; return on it in basis points (rounded down). */
   startValue: number; returnBps: number;
-  /** Course points of the P&L when the round sets rules.coursePoints, else null. */
+  /** Course points of the P&L when the round sets rules.coursePoints (students only), else null. */
   points: number | null;
   /** False for a bot under rules.bots "apart"/"hidden": listed after the humans (rank = its place), not ranked. */
   ranked: boolean;

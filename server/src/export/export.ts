@@ -145,7 +145,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     return {
       rank: 0, ranked: true, playerId: p.player_id, name: p.name, bot: isBot(p.player_id), cash, holdingsValue, equity, pnl,
       realizedPnl: l.realizedPnl, unrealizedPnl: l.unrealizedPnl(markOf), fees: l.fees, trades: l.trades,
-      startValue, returnBps: returnBps(pnl, startValue), points: rankRule.coursePoints ? coursePointsOf(pnl, rankRule.coursePoints) : null,
+      startValue, returnBps: returnBps(pnl, startValue), points: rankRule.coursePoints && !isBot(p.player_id) ? coursePointsOf(pnl, rankRule.coursePoints) : null,
     };
   });
   rankStandings(standings, rankRule);
@@ -243,7 +243,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
       rank: `${rankRule.rankBy === "return" ? "return_bps" : "pnl"} descending, then pnl descending, then player_id ascending (code-unit order); ` +
         (rankRule.bots === "ranked" ? "bots ranked with the humans" : "humans ranked 1..n, bots listed after them (rank = place on the board, ranked = false)"),
       returnBps: "floor(pnl_minor x 10000 / start_value_minor), basis points rounded toward minus infinity; 0 when the starting value is 0 or less",
-      points: rankRule.coursePoints ? `course points = clamp(${rankRule.coursePoints.base} + floor(pnl_minor / ${rankRule.coursePoints.per}), ${rankRule.coursePoints.min}, ${rankRule.coursePoints.max})` : "none (the round sets no coursePoints)",
+      points: rankRule.coursePoints ? `course points (students only; empty for bots) = clamp(${rankRule.coursePoints.base} + floor(pnl_minor / ${rankRule.coursePoints.per}), ${rankRule.coursePoints.min}, ${rankRule.coursePoints.max})` : "none (the round sets no coursePoints)",
     },
     files: Object.fromEntries(EXPORT_FILES.map((f) => [f, f])),
   };

@@ -251,7 +251,7 @@ export class GameModel {
       return {
         rank: 0, ranked: true, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl,
         realizedPnl: p.ledger.realizedPnl, unrealizedPnl: p.ledger.unrealizedPnl(mark), fees: p.ledger.fees, trades: p.ledger.trades,
-        startValue, returnBps: returnBps(pnl, startValue), points: cp ? coursePointsOf(pnl, cp) : null,
+        startValue, returnBps: returnBps(pnl, startValue), points: cp && !p.bot ? coursePointsOf(pnl, cp) : null,
       };
     });
     return rankStandings(rows, this.rankRule);

@@ -83,6 +83,7 @@ describe("fair scoring", function () {
     } finally { await room.leave().catch(() => {}); }
     const end = await api(h, "POST", `/api/games/${g.gameId}/end`);
     expect(end.body.leaderboard.find((r: any) => r.playerId === ann.playerId).points).to.equal(12);
+    expect(end.body.leaderboard.find((r: any) => r.bot).points, "bots get no course points").to.equal(null);
     const plain = await playRound({});
     const e2 = await api(h, "POST", `/api/games/${plain.g.gameId}/end`);
     expect(e2.body.leaderboard.every((r: any) => r.points === null)).to.equal(true);
