@@ -13,7 +13,7 @@
 import { api, errorText } from "./api.ts";
 import { $, setHtml } from "./dom.ts";
 import { fetchExport } from "./export.ts";
-import { cash, esc, px, qty, signClass, signedCash } from "./format.ts";
+import { cash, decimalsOf, esc, px, qty, signClass, signedCash } from "./format.ts";
 import { leaderboardTable, pct, pointsRuleText } from "./player.ts";
 
 const TOKEN_KEY = "marketroom.admin";
@@ -42,10 +42,11 @@ export function parseCsv(text: string): Record<string, string>[] {
 interface Pt { x: number; y: number }
 
 /**
- * An SVG line chart of trade prices (solid, dots) and the reference (dashed), with min/max price labels.
+ * An SVG line chart of trade prices (solid, dots) and the reference (dashed), with min/max price labels
+ * (`decimals` = the tick size's; display only).
  * Pure markup, so it prints as vectors.
  */
-export function priceSvg(trades: Pt[], refs: Pt[], w = 340, hgt = 130): string {
+export function priceSvg(trades: Pt[], refs: Pt[], decimals = 2, w = 340, hgt = 130): string {
   const all = [...trades, ...refs];
   if (!all.length) return `<p class="muted">No trades and no reference.</p>`;
   const xMax = Math.max(1, ...all.map((p) => p.x));
@@ -57,7 +58,7 @@ export function priceSvg(trades: Pt[], refs: Pt[], w = 340, hgt = 130): string {
   const mins = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}`;
   return `<svg class="rep-svg" viewBox="0 0 ${w} ${hgt}" width="${w}" height="${hgt}" role="img" aria-label="price chart">
     <rect x="${L}" y="${T}" width="${W}" height="${H}" fill="none" stroke="#cbd5e1"/>
-    <text x="${L - 4}" y="${T + 8}" text-anchor="end" class="ax">${esc(yMax)}</text><text x="${L - 4}" y="${T + H}" text-anchor="end" class="ax">${esc(yMin)}</text>
+    <text x="${L - 4}" y="${T + 8}" text-anchor="end" class="ax">${esc(yMax.toFixed(decimals))}</text><text x="${L - 4}" y="${T + H}" text-anchor="end" class="ax">${esc(yMin.toFixed(decimals))}</text>
     <text x="${L}" y="${hgt - 4}" class="ax">0:00</text><text x="${L + W}" y="${hgt - 4}" text-anchor="end" class="ax">${mins(xMax)}</text>
     ${refs.length ? `<path d="${path(refs)}" fill="none" stroke="#6366f1" stroke-width="1.2" stroke-dasharray="4 3" class="ref-line"/>` : ""}
     ${trades.length ? `<path d="${path(trades)}" fill="none" stroke="#0f172a" stroke-width="1.2" class="trade-line"/>${trades.length <= 200 ? trades.map((p) => `<circle cx="${X(p.x)}" cy="${Y(p.y)}" r="1.6" fill="#0f172a"/>`).join("") : ""}` : ""}
@@ -97,7 +98,7 @@ export function reportHtml(g: any, board: any[], fills: Record<string, string>[]
     const path = refs.filter((x) => Number(x.security_id) === s.securityId).map((x) => ({ x: Number(x.elapsed_ms), y: Number(x.reference) }));
     const volume = mine.reduce((n, f) => n + Number(f.qty), 0);
     const last = mine.at(-1)?.price ?? "—";
-    return `<div class="rep-sec" data-sec="${s.securityId}"><h3>${esc(s.symbol)} <span class="muted small">last ${esc(last)} · <span class="rep-fills">${qty(mine.length)} fills</span> · <span class="rep-volume">${qty(volume)} lots</span></span></h3>${priceSvg(trades, path)}
+    return `<div class="rep-sec" data-sec="${s.securityId}"><h3>${esc(s.symbol)} <span class="muted small">last ${esc(last)} · <span class="rep-fills">${qty(mine.length)} fills</span> · <span class="rep-volume">${qty(volume)} lots</span></span></h3>${priceSvg(trades, path, decimalsOf(s.tickSize))}
       <p class="small muted legend"><span class="key trade"></span> trades <span class="key ref"></span> reference</p></div>`;
   }).join("");
   const humans = board.filter((l) => !l.bot);
