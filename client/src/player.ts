@@ -416,7 +416,10 @@ class PlayerScreen {
         <dt title="lots still held, at today's price">Unrealised</dt><dd class="num ${signClass(me.unrealizedPnl ?? 0)}" id="my-unrealized">${signedCash(me.unrealizedPnl ?? 0)}</dd>
         <dt title="taker fees paid minus maker rebates">Fees</dt><dd class="num" id="my-fees">${cash(me.fees ?? 0)}</dd>
         <dt>Trades</dt><dd class="num" id="my-trades">${qty(me.trades ?? 0)}</dd>
-        <dt>Rank</dt><dd class="num" id="my-rank">${rank ? `${rank.rank} of ${st.leaderboard.length}` : "—"}</dd></dl>
+        ${st.rules?.rankBy === "return" ? `<dt title="P&amp;L ÷ starting value">Return</dt><dd class="num ${signClass(me.returnBps ?? 0)}" id="my-return">${pct(me.returnBps ?? 0)}</dd>` : ""}
+        ${st.rules?.pointsPer ? `<dt title="${esc(pointsRuleText(st.rules))}">Course points</dt><dd class="num" id="my-points">${me.points ?? 0}</dd>` : ""}
+        <dt>Rank${st.rules?.rankBy === "return" ? " (by return)" : " (by P&amp;L)"}</dt><dd class="num" id="my-rank">${rankText(rank, [...st.leaderboard])}</dd></dl>
+        ${st.rules?.pointsPer ? `<p class="small muted" id="points-rule">${esc(pointsRuleText(st.rules))}</p>` : ""}
 `);
       setHtml($(r, "#pnl-help-box"), pnlHelpHtml(me.equity, me.pnl, st.rules?.markPrice ?? "last_trade"));
       const positions = secs.map((s: any) => {
@@ -444,7 +447,7 @@ class PlayerScreen {
 
     // leaderboard and phase overlays
     const rows = [...st.leaderboard];
-    setHtml($(r, "#leaderboard"), leaderboardTable(rows, this.s.playerId, true));
+    setHtml($(r, "#leaderboard"), leaderboardTable(rows, this.s.playerId, true, st.rules));
     const final = $(r, "#final");
     const lobby = $(r, "#lobby-note");
     lobby.hidden = st.phase !== "lobby" && st.phase !== "paused";
@@ -456,9 +459,11 @@ class PlayerScreen {
     if (st.phase === "ended") {
       final.hidden = false;
       const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
-      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${st.leaderboard.length} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>
-        <span class="small muted">(realised ${signedCash(mine.realizedPnl ?? 0)}, unrealised ${signedCash(mine.unrealizedPnl ?? 0)}, fees ${cash(mine.fees ?? 0)})</span>.</p>` : ""}
-        <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId)}
+      const ranked = rows.filter((l: any) => l.ranked !== false).length;
+      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${ranked} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>
+        <span class="small muted">(realised ${signedCash(mine.realizedPnl ?? 0)}, unrealised ${signedCash(mine.unrealizedPnl ?? 0)}, fees ${cash(mine.fees ?? 0)})</span>${st.rules?.rankBy === "return" ? `, return <b>${pct(mine.returnBps ?? 0)}</b>` : ""}.</p>
+        ${st.rules?.pointsPer ? `<p id="final-points">Course points: <b>${mine.points ?? 0}</b> <span class="small muted">${esc(pointsRuleText(st.rules))}</span></p>` : ""}` : ""}
+        <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId, false, st.rules)}
         ${st.nextGameId ? `<p><button type="button" id="join-next" class="primary">Join next round</button> <span id="next-msg" class="msg reject"></span></p>` : ""}
         <p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
       if (final.dataset.closed) final.hidden = true;
@@ -530,14 +535,38 @@ export function clockText(phase: string, c: any, now: number): string {
   return "round over";
 }
 
+/** Scoring rules as the room state carries them (RulesState; docs/rounds.md "Scoring"). */
+export interface BoardRules { rankBy?: string; bots?: string; pointsBase?: number; pointsPer?: number; pointsMin?: number; pointsMax?: number }
+
+/** A return in basis points as a percentage with two decimals, from integers ("+12.34 %"). */
+export function pct(bps: number): string {
+  const a = Math.abs(bps);
+  return `${bps > 0 ? "+" : bps < 0 ? "−" : ""}${Math.floor(a / 100)}.${String(a % 100).padStart(2, "0")} %`;
+}
+
+/** The course-points rule in words, or "" when the round sets none. */
+export function pointsRuleText(r: BoardRules | undefined): string {
+  if (!r?.pointsPer) return "";
+  return `Course points = ${r.pointsBase ?? 0} + 1 per ${cash(r.pointsPer)} of P&L (rounded down), between ${r.pointsMin ?? 0} and ${r.pointsMax ?? 0}.`;
+}
+
+/** "3 of 12": the player's rank among the ranked rows, or "not ranked" for a bot listed apart. */
+export function rankText(row: any, all: any[]): string {
+  if (!row) return "—";
+  if (row.ranked === false) return "not ranked";
+  return `${row.rank} of ${all.filter((l) => l.ranked !== false).length}`;
+}
+
 /**
  * The leaderboard as a table (own row marked): rank, name, equity, P&L and its FIFO parts (realized,
  * unrealized), fees (taker fees - maker rebates) and trades; money in minor units from the room state.
- * `compact` (the player's narrow side card) keeps rank, name, equity, P&L and trades, puts the P&L
- * parts in the row's tooltip and shows the top BOARD_TOP_ROWS rows, then the player's own row pinned
- * under a "…" row when it ranks lower (so it is always visible without scrolling).
+ * `rules` (the room's RulesState) adds a Return column when the round ranks by return and a Points column
+ * when it sets course points; bots the server lists apart (ranked = false) come after a "Bots (not ranked)"
+ * row with "–" as their rank. `compact` (the player's narrow side card) keeps rank, name, equity, P&L and
+ * trades, puts the P&L parts in the row's tooltip and shows the top BOARD_TOP_ROWS rows, then the player's
+ * own row pinned under a "…" row when it ranks lower (so it is always visible without scrolling).
  */
-export function leaderboardTable(all: any[], me?: string, compact = false): string {
+export function leaderboardTable(all: any[], me?: string, compact = false, rules?: BoardRules): string {
   if (!all.length) return `<p class="muted">No players yet.</p>`;
   let rows = all, gap = -1, skippedRows = 0;
   if (compact && all.length > BOARD_TOP_ROWS) {
@@ -545,16 +574,24 @@ export function leaderboardTable(all: any[], me?: string, compact = false): stri
     const own = all.findIndex((l) => l.playerId === me);
     if (own >= BOARD_TOP_ROWS) { gap = rows.length; skippedRows = own - BOARD_TOP_ROWS; rows = [...rows, all[own]]; }
   }
+  const byReturn = rules?.rankBy === "return", points = !!rules?.pointsPer;
   const signed = (n: number, part = false) => `<td class="num ${signClass(n)}${part ? " part" : ""}">${signedCash(n)}</td>`;
-  const head = compact ? ["#", "Name", "Equity", "P&amp;L", "Trades"] : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees", "Trades"];
+  const head = [...(compact ? ["#", "Name", "Equity", "P&amp;L"] : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees"]),
+    ...(byReturn ? ["Return"] : []), ...(compact && (points || byReturn) ? [] : ["Trades"]), ...(points ? ["Points"] : [])];
+  // The narrow card has room for one extra column: Return or Points replace Trades there (trades stay in the tooltip).
+  const tradesCol = head.includes("Trades");
   // Realized / Unrealized carry class "part": a phone hides them in the round-over panel (the row's tooltip and the "You finished" line keep them).
   const th = (h: string) => `<th${/ealized/.test(h) ? ` class="part"` : ""}>${h}</th>`;
+  const apart = rows.findIndex((l) => l.ranked === false);
   return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map(th).join("")}</tr></thead><tbody>${rows.map((l, i) => {
-    const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}`;
-    const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : ""].filter(Boolean).join(" ");
-    const skipped = i === gap ? `<tr class="gap"><td colspan="5" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>` : "";
-    return `${skipped}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
-      (compact ? "" : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) + `<td class="num">${qty(l.trades ?? 0)}</td></tr>`;
+    const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}${tradesCol ? "" : `, trades ${qty(l.trades ?? 0)}`}`;
+    const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : "", l.ranked === false ? "unranked" : ""].filter(Boolean).join(" ");
+    const skipped = i === gap ? `<tr class="gap"><td colspan="${head.length}" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>` : "";
+    const botsRow = i === apart && i !== gap ? `<tr class="bots-apart"><td colspan="${head.length}" class="muted small">Bots (not ranked)</td></tr>` : "";
+    return `${skipped}${botsRow}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
+      (compact ? "" : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) +
+      (byReturn ? `<td class="num ${signClass(l.returnBps ?? 0)}">${pct(l.returnBps ?? 0)}</td>` : "") + (tradesCol ? `<td class="num">${qty(l.trades ?? 0)}</td>` : "") +
+      (points ? `<td class="num points">${l.bot ? "–" : l.points ?? "–"}</td>` : "") + `</tr>`;
   }).join("")}</tbody></table>`;
 }
 

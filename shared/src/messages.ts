@@ -150,6 +150,17 @@ export const GameRules = z.object({
   maxPlayers: int(1, 10_000).default(DEFAULT_MAX_PLAYERS),
   /** Bots may take over a player's seat (the admin hands it over, or when the player leaves). */
   botTakeover: z.boolean().default(false),
+  /** Leaderboard order: P&L, or return on starting value in basis points (docs/rounds.md "Scoring"). */
+  rankBy: z.enum(["pnl", "return"]).default("pnl"),
+  /** Bots on the leaderboard: listed after the humans unranked, left out of the players' board, or ranked with them. */
+  bots: z.enum(["apart", "hidden", "ranked"]).default("apart"),
+  /**
+   * Course points shown to players: clamp(base + floor(pnl / per), min, max), pnl in minor units (per = the
+   * P&L worth one point); null = none.
+   */
+  coursePoints: z.object({ base: int(-1_000_000, 1_000_000).default(0), per: int(1, 1e15), min: int(-1_000_000, 1_000_000), max: int(-1_000_000, 1_000_000) })
+    .refine((c) => c.min <= c.max, { message: "coursePoints.min must not exceed coursePoints.max" })
+    .nullable().default(null),
 });
 
 /** A security of a new game: the engine's SecurityConfig plus a reference price used before trades. */
@@ -383,12 +394,18 @@ export interface GameSummary {
  * pnl = equity - starting equity (starting cash + starting holdings at the round's opening reference
  * prices) = realizedPnl + unrealizedPnl - fees. realizedPnl and unrealizedPnl use FIFO lots (starting
  * holdings are lots bought at the opening reference); fees = taker fees paid - maker rebates received;
- * trades = fills the player took part in. Rank: equity, highest first; ties by player id (code units).
+ * trades = fills the player took part in. Rank: server/src/export/ranking.ts (P&L or return; bots apart).
  */
 export interface LeaderboardRow {
   rank: number; playerId: string; name: string; bot: boolean;
   equity: number; cash: number; holdingsValue: number; pnl: number;
   realizedPnl: number; unrealizedPnl: number; fees: number; trades: number;
+  /** Starting cash + starting holdings at the opening references, minor units; return on it in basis points (rounded down). */
+  startValue: number; returnBps: number;
+  /** Course points of the P&L when the round sets rules.coursePoints (students only), else null. */
+  points: number | null;
+  /** False for a bot under rules.bots "apart"/"hidden": listed after the humans (rank = its place), not ranked. */
+  ranked: boolean;
 }
 
 /** Issues of a failed zod parse, as `{ path, message }` (path joined with dots). */

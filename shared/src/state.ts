@@ -77,6 +77,13 @@ export class RulesState extends Schema {
   @type("uint32") rateOrders = 0;
   @type("uint32") rateWindowMs = 0;
   @type("string") markPrice = "last_trade";
+  /** Scoring (GameRules.rankBy, .bots, .coursePoints; docs/rounds.md "Scoring"); pointsPer 0 = no course points. */
+  @type("string") rankBy = "pnl";
+  @type("string") bots = "apart";
+  @type("float64") pointsBase = 0;
+  @type("float64") pointsPer = 0;
+  @type("float64") pointsMin = 0;
+  @type("float64") pointsMax = 0;
 }
 
 /** A player's holding of one security: qty (negative when short), locked lots, lots on open buys. */
@@ -158,6 +165,9 @@ export class PlayerState extends Schema {
   @view() @type("float64") fees = 0;
   /** Fills the player took part in. */
   @view() @type("float64") trades = 0;
+  /** Return on starting value (basis points, rounded down) and course points (0 = none set), as the leaderboard. */
+  @view() @type("float64") returnBps = 0;
+  @view() @type("float64") points = 0;
   /** Keyed by security id. */
   @view() @type({ map: PositionState }) positions = new MapSchema<PositionState>();
   /** Keyed by "<securityId>:<orderId>". */
@@ -177,12 +187,17 @@ export class LeaderEntry extends Schema {
   @type("string") playerId = "";
   @type("string") name = "";
   @type("boolean") bot = false;
+  /** False for a bot listed apart (rules.bots "apart"): rank is then its place below the ranked humans. */
+  @type("boolean") ranked = true;
   @type("float64") equity = 0;
   @type("float64") pnl = 0;
   @type("float64") realizedPnl = 0;
   @type("float64") unrealizedPnl = 0;
   @type("float64") fees = 0;
   @type("float64") trades = 0;
+  /** Return on starting value, basis points (rounded down); course points (0 when the round sets none). */
+  @type("float64") returnBps = 0;
+  @type("float64") points = 0;
 }
 
 /**

@@ -30,6 +30,7 @@ import { PlayerLedger } from "../game/ledger.ts";
 import { getScenario } from "../market/scenarios.ts";
 import { referencesAt, type ReferenceSettings } from "./marks.ts";
 import { markRuleOf, marksFor, type ScoringMark } from "./scoring.ts";
+import { coursePointsOf, rankRuleOf, rankStandings, returnBps } from "./ranking.ts";
 
 export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
 export type ExportFile = (typeof EXPORT_FILES)[number];
@@ -88,6 +89,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   for (const f of fills) last.set(f.security_id, { seq: f.seq, price: f.price });
   const refs = referencesAt(settings, rec.elapsedMs);
   const rule = markRuleOf(settings.rules);
+  const rankRule = rankRuleOf(settings.rules);
   const marks = marksFor(rule, securities.map((s) => s.security_id), last, refs);
   const openRef = new Map(settings.securities.map((s) => [s.securityId, s.refPrice]));
 
@@ -139,12 +141,14 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     let startValue = v.start.get(0) ?? p.starting_cash;
     for (const s of securities) startValue += (v.start.get(s.security_id) ?? 0) * (openRef.get(s.security_id) ?? 0) * s.scale;
     const l = ledgers.get(p.player_id)!;
+    const pnl = equity - startValue;
     return {
-      rank: 0, playerId: p.player_id, name: p.name, bot: isBot(p.player_id), cash, holdingsValue, equity, pnl: equity - startValue,
+      rank: 0, ranked: true, playerId: p.player_id, name: p.name, bot: isBot(p.player_id), cash, holdingsValue, equity, pnl,
       realizedPnl: l.realizedPnl, unrealizedPnl: l.unrealizedPnl(markOf), fees: l.fees, trades: l.trades,
+      startValue, returnBps: returnBps(pnl, startValue), points: rankRule.coursePoints && !isBot(p.player_id) ? coursePointsOf(pnl, rankRule.coursePoints) : null,
     };
-  }).sort(byStanding);
-  standings.forEach((s, i) => { s.rank = i + 1; });
+  });
+  rankStandings(standings, rankRule);
   const pg = new Map(board.map((b) => [b.player_id, b]));
   const bad = standings.filter((s) => {
     const b = pg.get(s.playerId);
@@ -161,9 +165,9 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const markCells = markList.flatMap((m) => [m.markTicks, price(m.securityId, m.markTicks), m.source]);
   const leaderboardCsv = csv(
     ["rank", "player_id", "name", "bot", "cash_minor", "cash", "holdings_value_minor", "holdings_value", "equity_minor", "equity", "pnl_minor", "pnl",
-      "realized_pnl_minor", "realized_pnl", "unrealized_pnl_minor", "unrealized_pnl", "fees_minor", "fees", "trades", "as_of_seq", ...markHeader],
+      "realized_pnl_minor", "realized_pnl", "unrealized_pnl_minor", "unrealized_pnl", "fees_minor", "fees", "trades", "as_of_seq", ...markHeader, "ranked", "start_value_minor", "return_bps", "points"],
     standings.map((s) => [s.rank, s.playerId, s.name, s.bot, s.cash, money(s.cash), s.holdingsValue, money(s.holdingsValue), s.equity, money(s.equity), s.pnl, money(s.pnl),
-      s.realizedPnl, money(s.realizedPnl), s.unrealizedPnl, money(s.unrealizedPnl), s.fees, money(s.fees), s.trades, asOfSeq, ...markCells]),
+      s.realizedPnl, money(s.realizedPnl), s.unrealizedPnl, money(s.unrealizedPnl), s.fees, money(s.fees), s.trades, asOfSeq, ...markCells, s.ranked, s.startValue, s.returnBps, s.points ?? ""]),
   );
 
   // ---- orders and fills ----
@@ -236,7 +240,10 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
       unrealizedPnl: "sum over open FIFO lots of (mark_ticks - lot price) x qty x scale, sign reversed for short lots",
       fees: "taker_fee_minor of the fills the player took as taker - maker_rebate_minor of the fills it made",
       trades: "fills the player took part in (as maker or taker)",
-      rank: "equity descending, ties by player_id ascending (code-unit order)",
+      rank: `${rankRule.rankBy === "return" ? "return_bps" : "pnl"} descending, then pnl descending, then player_id ascending (code-unit order); ` +
+        (rankRule.bots === "ranked" ? "bots ranked with the humans" : "humans ranked 1..n, bots listed after them (rank = place on the board, ranked = false)"),
+      returnBps: "floor(pnl_minor x 10000 / start_value_minor), basis points rounded toward minus infinity; 0 when the starting value is 0 or less",
+      points: rankRule.coursePoints ? `course points (students only; empty for bots) = clamp(${rankRule.coursePoints.base} + floor(pnl_minor / ${rankRule.coursePoints.per}), ${rankRule.coursePoints.min}, ${rankRule.coursePoints.max})` : "none (the round sets no coursePoints)",
     },
     files: Object.fromEntries(EXPORT_FILES.map((f) => [f, f])),
   };
@@ -261,11 +268,6 @@ export async function exportRound(db: Db, gameId: string, dir: string, opts: Exp
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(out.files)) await writeFile(join(dir, name), text);
   return { ...out, dir };
-}
-
-/** Ranking order: equity descending, then player id ascending (code units). */
-function byStanding(a: { equity: number; playerId: string }, b: { equity: number; playerId: string }): number {
-  return b.equity - a.equity || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0);
 }
 
 /** A fills row as the engine's fill event (what the ledger folds). */

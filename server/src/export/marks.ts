@@ -6,7 +6,7 @@
  *          referenceAt(securityId, elapsedMs at the end) for scenario games, the game's refPrice otherwise,
  *          shifted by the log's news (docs/market.md, "News").
  *   equity = cash + sum over securities of (final qty x mark x scale), minor units.
- *   ranking: equity descending, ties by player id (plain code-unit order, no locale).
+ *   ranking: export/ranking.ts (P&L or return on starting value; bots apart, hidden or ranked).
  *
  * The game service scores the round with the same rule (service.doEnd), so leaderboard.csv equals the
  * PostgreSQL leaderboard. Units: ticks, lots, minor units, ms.
@@ -87,9 +87,4 @@ export function marksOf(securityIds: number[], lastTrades: Map<number, { seq: nu
       : { securityId: id, markTicks: referenceTicks, source: "reference", lastTradeSeq: null, referenceTicks });
   }
   return out;
-}
-
-/** Ranking order: equity descending, then player id ascending (code units). */
-export function compareStanding(a: { equity: number; playerId: string }, b: { equity: number; playerId: string }): number {
-  return b.equity - a.equity || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0);
 }

@@ -9,22 +9,25 @@
  *   mark, rule "reference" = the closing reference, traded or not;
  *   opening reference = the security's refPrice in the game settings (the price at round start);
  *   equity = cash + sum(final qty x mark x scale); pnl = equity - (start cash + start qty x opening ref x scale)
- *          = realizedPnl + unrealizedPnl - fees (FIFO, ledger.ts).
+ *          = realizedPnl + unrealizedPnl - fees (FIFO, ledger.ts);
+ *   ranking = export/ranking.ts (rules.rankBy, rules.bots; course points by rules.coursePoints).
  *
  * Units: ticks, lots, minor units, ms.
  */
 import type { GameModel, MarkRule } from "../game/model.ts";
 import { referencesAt, type ReferenceSettings } from "./marks.ts";
+import { rankRuleOf, type RankRule } from "./ranking.ts";
 
 /** The rule of a game's settings; games stored before the rule existed score by last trade. */
 export function markRuleOf(rules: { markPrice?: MarkRule } | undefined): MarkRule {
   return rules?.markPrice === "reference" ? "reference" : "last_trade";
 }
 
-/** Prepares a model for final scoring: closing references at `elapsedEndMs` and the game's mark rule. */
-export function scoreAtEnd(model: GameModel, settings: ReferenceSettings & { rules?: { markPrice?: MarkRule } }, elapsedEndMs: number): void {
+/** Prepares a model for final scoring: closing references at `elapsedEndMs`, the game's mark rule and rank rule. */
+export function scoreAtEnd(model: GameModel, settings: ReferenceSettings & { rules?: { markPrice?: MarkRule } & Partial<RankRule> }, elapsedEndMs: number): void {
   for (const [sid, ref] of referencesAt(settings, elapsedEndMs)) model.setRefPrice(sid, ref);
   model.setMarkRule(markRuleOf(settings.rules));
+  model.setRankRule(rankRuleOf(settings.rules));
 }
 
 /** The mark of one security and where it came from. */

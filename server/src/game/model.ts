@@ -26,6 +26,7 @@ import { PlayerLedger } from "./ledger.ts";
 /** How securities are marked for valuation (GameRules.markPrice). */
 export type MarkRule = "last_trade" | "reference";
 import { shiftReference } from "../export/marks.ts";
+import { coursePointsOf, DEFAULT_RANK_RULE, rankStandings, returnBps, type RankRule } from "../export/ranking.ts";
 
 export interface LevelAgg { amount: number; orders: number }
 export interface TradeRec { seq: number; price: number; qty: number; aggressor: "buy" | "sell"; ts: number }
@@ -155,6 +156,8 @@ export class GameModel {
   broken: string | null = null;
   /** Valuation rule (see the header); the live room keeps "last_trade". */
   markRule: MarkRule = "last_trade";
+  /** Ranking rule (export/ranking.ts); the room and the round end set the round's. */
+  rankRule: RankRule = DEFAULT_RANK_RULE;
   private accepted: { key: string; qty: number; clientOrderId: string } | null = null;
 
   constructor(readonly gameId: string) {}
@@ -236,20 +239,29 @@ export class GameModel {
     return this.equity(p) - this.startValue(p);
   }
 
-  /** Players by equity (highest first, ties by player id in code-unit order, no locale), ranked 1..n, with FIFO P&L. */
+  /** Players ranked by the round's rank rule (export/ranking.ts: P&L or return, bots apart/hidden/ranked), with FIFO P&L and course points. */
   leaderboard(): LeaderboardRow[] {
     const mark = (sid: number) => this.priceOf(sid);
+    const cp = this.rankRule.coursePoints;
     const rows = [...this.players.values()].map((p) => {
       const holdingsValue = this.holdingsValue(p);
       const equity = p.cash + holdingsValue;
+      const startValue = this.startValue(p);
+      const pnl = equity - startValue;
       return {
-        rank: 0, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl: equity - this.startValue(p),
+        rank: 0, ranked: true, playerId: p.playerId, name: p.name, bot: p.bot, equity, cash: p.cash, holdingsValue, pnl,
         realizedPnl: p.ledger.realizedPnl, unrealizedPnl: p.ledger.unrealizedPnl(mark), fees: p.ledger.fees, trades: p.ledger.trades,
+        startValue, returnBps: returnBps(pnl, startValue), points: cp && !p.bot ? coursePointsOf(pnl, cp) : null,
       };
     });
-    rows.sort((a, b) => b.equity - a.equity || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0));
-    rows.forEach((r, i) => { r.rank = i + 1; });
-    return rows;
+    return rankStandings(rows, this.rankRule);
+  }
+
+  /** Sets the rank rule (the room and the round end apply GameRules.rankBy, .bots, .coursePoints). */
+  setRankRule(rule: RankRule): void {
+    if (JSON.stringify(this.rankRule) === JSON.stringify(rule)) return;
+    this.rankRule = rule;
+    this.dirty.valuation = true;
   }
 
   /** Best `depth` levels of one side with cumulative totals. */

@@ -31,6 +31,7 @@ import { MarketDrivers } from "./drivers.ts";
 import { loadFillHistory } from "./history.ts";
 import { referencesAt } from "../export/marks.ts";
 import { markRuleOf, scoreAtEnd } from "../export/scoring.ts";
+import { rankRuleOf } from "../export/ranking.ts";
 import type { ClockInfo, GameHub, RoundLink } from "./hub.ts";
 import { GameModel, type GameSnapshot, type PlayerMeta } from "./model.ts";
 import { GameStore, type GameRecord, type Schedule, type StoredPlayer } from "./store.ts";
@@ -500,6 +501,7 @@ export class GameService {
     if (live && !rec.endedAt) return live.leaderboard();
     const model = GameModel.fromSnapshot(gameId, await this.snapshot(gameId));
     if (rec.endedAt) scoreAtEnd(model, rec.settings, rec.elapsedMs);
+    else model.setRankRule(rankRuleOf(rec.settings.rules));
     return model.leaderboard();
   }
 

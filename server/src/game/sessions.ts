@@ -18,6 +18,7 @@ import type { CreateGameBody, CurrentRound, JoinReply, SessionInfo, SessionResul
 import type { z } from "zod";
 import { ApiError, unwrap } from "./errors.ts";
 import type { GameDetail, GameService, GameSettings, Principal } from "./service.ts";
+import { DEFAULT_RANK_RULE, rankStandings } from "../export/ranking.ts";
 
 /** The game id a session token names (never a valid game id: ":" is not allowed in those). */
 export const sessionTokenGame = (sessionId: string) => `session:${sessionId}`;
@@ -152,8 +153,8 @@ export class SessionService {
       const played = roundPnl.filter((x): x is number => x !== null);
       return { rank: 0, playerId: p.playerId, name: p.name, pnl: played.reduce((a, b) => a + b, 0), rounds: played.length, roundPnl };
     });
-    overall.sort((a, b) => b.pnl - a.pnl || cmp(a.playerId, b.playerId));
-    overall.forEach((o, i) => { o.rank = i + 1; });
+    rankStandings(overall, DEFAULT_RANK_RULE); // summed P&L; session players are humans
+
     return { sessionId, name: s.name, rounds, overall };
   }
 }

@@ -40,6 +40,7 @@ import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
 import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
+import { rankRuleOf } from "../export/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
 
 /** What a GameRoom needs from the process. */
@@ -90,7 +91,7 @@ export function defineGameRoom(ctx: RoomContext) {
 }
 
 /** The GameRules fields the room publishes (older stored games may lack the newer ones). */
-type RoundRules = { allowShort?: boolean; grossLimit?: number; netLimit?: number; markPrice?: string; orderRateLimit?: { orders: number; windowMs: number } | null };
+type RoundRules = { allowShort?: boolean; grossLimit?: number; netLimit?: number; markPrice?: string; orderRateLimit?: { orders: number; windowMs: number } | null } & Parameters<typeof rankRuleOf>[0] & object;
 
 export abstract class GameRoom extends Room<{ state: GameState; client: GameClient }> {
   protected abstract readonly ctx: RoomContext;
@@ -286,7 +287,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.state.rules.assign({
       allowShort: !!r.allowShort, grossLimit: r.grossLimit ?? 0, netLimit: r.netLimit ?? 0, markPrice: r.markPrice ?? "last_trade",
       rateOrders: r.orderRateLimit?.orders ?? 0, rateWindowMs: r.orderRateLimit?.windowMs ?? 0,
+      rankBy: r.rankBy ?? "pnl", bots: r.bots ?? "apart", pointsBase: r.coursePoints?.base ?? 0, pointsPer: r.coursePoints?.per ?? 0,
+      pointsMin: r.coursePoints?.min ?? 0, pointsMax: r.coursePoints?.max ?? 0,
     });
+    this.model.setRankRule(rankRuleOf(r));
   }
 
   private setClock(c: ClockInfo): void {

@@ -11,6 +11,7 @@ import {
 } from "@marketroom/shared";
 import type { ArraySchema, MapSchema } from "@colyseus/schema";
 import type { GameModel, OrderModel, PlayerModel, SecurityModel } from "../game/model.ts";
+import { shownStandings } from "../export/ranking.ts";
 
 export class StateMirror {
   /** Valuation changed since the last syncValuation. */
@@ -47,7 +48,8 @@ export class StateMirror {
 
   /** Recomputes every player's equity and P&L and the leaderboard. */
   syncValuation(): void {
-    const rows = this.model.leaderboard();
+    const all = this.model.leaderboard();
+    const rows = shownStandings(all, this.model.rankRule);
     const board = this.state.leaderboard;
     rows.forEach((r, i) => {
       let e = board[i];
@@ -56,10 +58,13 @@ export class StateMirror {
       if (e.playerId !== r.playerId) e.playerId = r.playerId;
       if (e.name !== r.name) e.name = r.name;
       if (e.bot !== r.bot) e.bot = r.bot;
+      if (e.ranked !== r.ranked) e.ranked = r.ranked;
       setMoney(e, r);
+    });
+    for (const r of all) {
       const ps = this.state.players.get(r.playerId);
       if (ps) setMoney(ps, r);
-    });
+    }
     while (board.length > rows.length) board.pop();
     this.valuationPending = false;
   }
@@ -150,9 +155,12 @@ export class StateMirror {
 }
 
 /** The valuation fields of a leaderboard row or a player, written only when they changed (small patches). */
-const MONEY_FIELDS = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades"] as const;
+const MONEY_FIELDS = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
 function setMoney(target: LeaderEntry | PlayerState, row: LeaderboardRow): void {
-  for (const k of MONEY_FIELDS) if (target[k] !== row[k]) target[k] = row[k];
+  for (const k of MONEY_FIELDS) {
+    const v = row[k] ?? 0;
+    if (target[k] !== v) target[k] = v;
+  }
 }
 
 function syncLevels(list: ArraySchema<Level>, levels: { price: number; amount: number; total: number; orders: number }[]): void {

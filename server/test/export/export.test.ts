@@ -83,7 +83,8 @@ function recompute(config: any, inventories: Row[], leaderboard: Row[], fills: R
     expect(p.cash, `${pid} cash = start cash + fills`).to.equal(startCash.get(pid)! + (cashFlow.get(pid) ?? 0));
     expect(p.pnl, `${pid} pnl = realized + unrealized - fees`).to.equal(p.realized + p.unrealized - p.fees);
   }
-  const ranked = [...out].sort(([a, x], [b, y]) => y.equity - x.equity || (a < b ? -1 : a > b ? 1 : 0)).map(([id]) => id);
+  // The default rank rule (docs/export.md "Ranking"): P&L descending, ties by player id; these rounds have no bots.
+  const ranked = [...out].sort(([a, x], [b, y]) => y.pnl - x.pnl || (a < b ? -1 : a > b ? 1 : 0)).map(([id]) => id);
   return { out, ranked };
 }
 

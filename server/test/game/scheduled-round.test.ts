@@ -137,7 +137,9 @@ describe("scheduled round with bots", function () {
 
     // The PostgreSQL leaderboard and final inventories.
     const board = await h.db.selectFrom("leaderboard").selectAll().where("game_id", "=", g.gameId).orderBy("rank").execute();
-    const ranked = [...expected.values()].sort((a, b) => b.equity - a.equity || (a.playerId < b.playerId ? -1 : 1));
+    // The default rank rule (issue 16): humans by P&L first, then the bots (not ranked) by P&L; ties by player id.
+    const humans = new Set([human.playerId, buyer.playerId]);
+    const ranked = [...expected.values()].sort((a, b) => Number(humans.has(b.playerId)) - Number(humans.has(a.playerId)) || b.pnl - a.pnl || (a.playerId < b.playerId ? -1 : 1));
     expect(board.map((b) => b.player_id)).to.deep.equal(ranked.map((p) => p.playerId));
     const pick = (p: Standing) => ({ cash: p.cash, holdingsValue: p.holdingsValue, equity: p.equity, pnl: p.pnl, realizedPnl: p.realizedPnl, unrealizedPnl: p.unrealizedPnl, fees: p.fees, trades: p.trades });
     for (const b of board) {
