@@ -14,7 +14,7 @@ import type { GameDetail } from "../../src/game/service.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
-const ADMIN = "dependency-down-test-admin-token";
+const ADMIN = "dependency-down-test-admin-token-0123456789";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -50,7 +50,7 @@ function processesWith(...parts: string[]): string[] {
 
 /** Ports of the services start.mjs reported ready ("[services] valkey ready: VALKEY_URL=redis://127.0.0.1:P"). */
 function servicePorts(stderr: string): { valkey: number; postgres: number } {
-  const valkey = Number(/valkey ready: VALKEY_URL=redis:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]);
+  const valkey = Number(/valkey ready: VALKEY_URL=redis:\/\/(?:\S+@)?127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]);
   const postgres = Number(/postgres ready: DATABASE_URL=postgres:\/\/\S+@127\.0\.0\.1:(\d+)\//.exec(stderr)?.[1]);
   return { valkey, postgres };
 }

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
-export const ADMIN = "hardening-test-admin-token";
+export const ADMIN = "hardening-test-admin-token-0123456789abcdef";
 
 export interface ServerProcess {
   child: ChildProcess;
