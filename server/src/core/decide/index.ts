@@ -1,0 +1,58 @@
+/**
+ * decide(state, command, ctx) -> Decision | Rejection: the game's rules as a pure function.
+ *
+ * It reads the state and never changes it; the events it returns, applied in order with evolve,
+ * produce the next state. Events carry seq = state.seq + 1, + 2, ... and ts = ctx.ts (the caller's
+ * clock, ms), exactly as the Lua engine stamps them. A rejection ({ ok: false, code, message }, codes
+ * of shared/src/errors.ts) means nothing happened. Results have the Lua engine's shapes
+ * (shared/src/engine.ts: PlaceResult, AmendResult, CancelResult, CancelAllResult, SetupResult).
+ */
+import type { AmendResult, CancelAllResult, CancelResult, PlaceResult, Rejection, SetupResult } from "@marketroom/shared";
+import { assertNever } from "../assert.ts";
+import type { Command, DecideContext } from "../commands.ts";
+import { Rejected } from "../reject.ts";
+import type { CoreState } from "../state.ts";
+import { decideAmend } from "./amend.ts";
+import { decideCancel, decideCancelAll } from "./cancel.ts";
+import type { Decision } from "./decision.ts";
+import { decideAnnounce, decideLogAdmin, decideSignal } from "./messages.ts";
+import { decidePlace } from "./place.ts";
+import { decideAddPlayer, decideAddSecurity, decideCreateGame, decideSetPhase } from "./setup.ts";
+
+/** The result type of each command. */
+export interface ResultOf {
+  create_game: SetupResult; add_security: SetupResult; add_player: SetupResult; set_phase: SetupResult;
+  place: PlaceResult; cancel: CancelResult; cancel_all: CancelAllResult; amend: AmendResult;
+  log_admin: SetupResult; announce: SetupResult; signal: SetupResult;
+}
+
+export type Decided<C extends Command> = Decision<ResultOf[C["type"]]> | Rejection;
+
+export function decide<C extends Command>(state: CoreState, command: C, ctx: DecideContext): Decided<C>;
+export function decide(state: CoreState, c: Command, ctx: DecideContext): Decision<unknown> | Rejection {
+  try {
+    return dispatch(state, c, ctx.ts);
+  } catch (e) {
+    if (e instanceof Rejected) return e.toRejection();
+    throw e;
+  }
+}
+
+function dispatch(state: CoreState, c: Command, ts: number): Decision<unknown> {
+  switch (c.type) {
+    case "create_game": return decideCreateGame(state, c, ts);
+    case "add_security": return decideAddSecurity(state, c, ts);
+    case "add_player": return decideAddPlayer(state, c, ts);
+    case "set_phase": return decideSetPhase(state, c, ts);
+    case "place": return decidePlace(state, c, ts);
+    case "cancel": return decideCancel(state, c, ts);
+    case "cancel_all": return decideCancelAll(state, c, ts);
+    case "amend": return decideAmend(state, c, ts);
+    case "log_admin": return decideLogAdmin(state, c, ts);
+    case "announce": return decideAnnounce(state, c, ts);
+    case "signal": return decideSignal(state, c, ts);
+    default: return assertNever(c);
+  }
+}
+
+export type { Decision };

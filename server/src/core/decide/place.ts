@@ -1,0 +1,44 @@
+/**
+ * place (lua/place.lua): a limit or market order. Checks in order: UNKNOWN_GAME, UNKNOWN_PLAYER (id
+ * shape), UNKNOWN_SECURITY, UNKNOWN_PLAYER (no such player), INVALID_CLIENT_ORDER_ID (more than 64
+ * bytes), then a used clientOrderId returns its first result (duplicate: true, no events), then every
+ * order rule (order.ts). Rejected orders do not consume the clientOrderId.
+ */
+import type { PlaceResult } from "@marketroom/shared";
+import type { PlaceCommand } from "../commands.ts";
+import { reject } from "../reject.ts";
+import { NO_CREDIT } from "../risk/index.ts";
+import type { CoreState } from "../state.ts";
+import { isPlayerId, utf8Bytes } from "../validation.ts";
+import { EventLog, needGame, needPlayer, needSecurity } from "./context.ts";
+import type { Decision } from "./decision.ts";
+import { checkOrder, executeOrder } from "./order.ts";
+
+export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Decision<PlaceResult> {
+  const game = needGame(state);
+  // a known player id was validated when added: the pattern is only checked for unknown ids
+  const known = state.players.get(c.playerId);
+  if (known === undefined && !isPlayerId(c.playerId)) reject("UNKNOWN_PLAYER", "no such player");
+  const sec = needSecurity(state, c.securityId);
+  const player = known ?? needPlayer(state, c.playerId);
+  const cid = c.clientOrderId === undefined || c.clientOrderId === "" ? undefined : c.clientOrderId;
+  if (cid !== undefined) {
+    if (typeof cid !== "string" || utf8Bytes(cid) > 64) reject("INVALID_CLIENT_ORDER_ID", "clientOrderId is at most 64 characters");
+    const prior = player.clientOrders.get(cid);
+    if (prior) {
+      const result: PlaceResult = {
+        duplicate: true, ok: true, order: { ...prior.order }, events: [], firstSeq: prior.firstSeq,
+        lastSeq: prior.lastSeq, fills: prior.fills.slice(),
+      };
+      return { ok: true, events: result.events, result };
+    }
+  }
+  const o = checkOrder(state, game, sec, player, {
+    playerId: c.playerId, side: c.side, orderType: c.orderType ?? "limit", tif: c.tif ?? "GTC",
+    postOnly: c.postOnly === true, price: c.price, qty: c.qty, clientOrderId: cid,
+  }, NO_CREDIT);
+  const log = new EventLog(state.seq, ts);
+  const { order, fills } = executeOrder(log, game, sec, o);
+  const events = log.events;
+  return { ok: true, events, result: { ok: true, order, events, firstSeq: log.firstSeq(), lastSeq: log.lastSeq(), fills } };
+}

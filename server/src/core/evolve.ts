@@ -1,0 +1,169 @@
+/**
+ * evolve(state, event) -> state: the ONE reducer of the game's events.
+ *
+ * Folding a game's log from emptyState() rebuilds everything decide needs: books with price-time
+ * priority (an order is on the book from its order_rested until a fill takes its last lot or an
+ * order_cancelled), cash, holdings and locks, each player's resting orders, the first result of every
+ * clientOrderId, the order id counters, seq, phase, news and signals.
+ *
+ * For speed it MUTATES `state` in place and returns the same object; callers that need the state
+ * before an event must not share it (decide never mutates, so decide-then-evolve is safe). Events
+ * must be parsed (and upgraded) by the EngineEvent zod schema first, and applied in seq order; an
+ * event that does not fit the state (an unknown order, a missing game) is a broken log and throws.
+ */
+import type { EngineEvent, EventOf, SecurityInfo } from "@marketroom/shared";
+import { assertNever } from "./assert.ts";
+import { OrderBook, type RestingOrder } from "./matching/book.ts";
+import { applyLock, settleFill } from "./settlement.ts";
+import type { CoreState, GameState, PendingOrder, PlayerState, SecurityState } from "./state.ts";
+import { summarize } from "./summary.ts";
+
+export function evolve(state: CoreState, ev: EngineEvent): CoreState {
+  switch (ev.type) {
+    case "game_created": gameCreated(state, ev); break;
+    case "security_added": securityAdded(state, ev); break;
+    case "player_added": playerAdded(state, ev); break;
+    case "phase_changed": game(state).phase = ev.to; break;
+    case "order_accepted": orderAccepted(state, ev); break;
+    case "fill": filled(state, ev); break;
+    case "order_rested": rested(state, ev); break;
+    case "order_cancelled": cancelled(state, ev); break;
+    case "order_amended": amended(state, ev); break;
+    case "admin_action": break;
+    case "news": state.news.push(ev); break;
+    case "signal": state.signals.push(ev); break;
+    default: assertNever(ev);
+  }
+  state.seq = ev.seq;
+  return state;
+}
+
+function broken(what: string): never {
+  throw new Error(`evolve: event does not fit the state: ${what}`);
+}
+
+function game(state: CoreState): GameState {
+  return state.game ?? broken("no game");
+}
+
+function security(state: CoreState, securityId: number): SecurityState {
+  return state.securities.get(securityId) ?? broken(`no security ${securityId}`);
+}
+
+function player(state: CoreState, playerId: string): PlayerState {
+  return state.players.get(playerId) ?? broken(`no player ${playerId}`);
+}
+
+function gameCreated(state: CoreState, ev: EventOf<"game_created">): void {
+  state.game = {
+    name: ev.name, phase: "lobby", stp: ev.stp, maxMatches: ev.maxMatches, allowShort: ev.allowShort,
+    protectionBps: ev.protectionBps, grossLimit: ev.grossLimit, netLimit: ev.netLimit, createdAt: ev.ts, mode: "cash",
+  };
+}
+
+function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
+  const info: SecurityInfo = {
+    securityId: ev.securityId, symbol: ev.symbol, tickSize: ev.tickSize, lotSize: ev.lotSize, scale: ev.scale,
+    bandLow: ev.bandLow, bandHigh: ev.bandHigh, shortLimit: ev.shortLimit, positionLimit: ev.positionLimit,
+    maxOrderQty: ev.maxOrderQty, takerFee: ev.takerFee, makerRebate: ev.makerRebate, limitWeight: ev.limitWeight,
+  };
+  state.securities.set(ev.securityId, { info, book: new OrderBook(), lastOrderId: 0 });
+  state.securityIds.push(ev.securityId);
+  state.securityIds.sort((a, b) => a - b);
+}
+
+function playerAdded(state: CoreState, ev: EventOf<"player_added">): void {
+  const p: PlayerState = {
+    playerId: ev.playerId, name: ev.name, cash: ev.cash, cashLocked: 0, positions: new Map(), orders: new Map(),
+    clientOrders: new Map(),
+  };
+  // a security listed twice keeps its last qty (the endowment is written field by field)
+  for (const h of ev.holdings) p.positions.set(h.securityId, { qty: h.qty, locked: 0, openBuy: 0 });
+  state.players.set(ev.playerId, p);
+  state.cashTotal += ev.cash;
+}
+
+function orderAccepted(state: CoreState, ev: EventOf<"order_accepted">): void {
+  const sec = security(state, ev.securityId);
+  sec.lastOrderId = ev.orderId;
+  const tracked = ev.clientOrderId !== undefined;
+  state.pending = {
+    order: {
+      id: ev.orderId, securityId: ev.securityId, side: ev.side, price: ev.price, qty: ev.qty, amount: ev.qty,
+      playerId: ev.playerId, clientOrderId: ev.clientOrderId, ts: ev.ts, postOnly: ev.postOnly, level: null, prev: null, next: null,
+    },
+    orderType: ev.orderType, tif: ev.tif, filled: 0, notional: 0, firstSeq: ev.seq,
+    fills: tracked ? [] : null, stpCancelled: tracked ? [] : null,
+  };
+}
+
+/** The order being placed, when `orderId` of `securityId` is it. */
+function pendingOf(state: CoreState, securityId: number, orderId: number): PendingOrder | null {
+  const p = state.pending;
+  return p !== null && p.order.id === orderId && p.order.securityId === securityId ? p : null;
+}
+
+/** The order being placed reached its last event: store its result when it has a clientOrderId. */
+function finish(state: CoreState, p: PendingOrder, lastSeq: number, resting: number, reason: "" | EventOf<"order_cancelled">["reason"]): void {
+  state.pending = null;
+  const o = p.order;
+  if (o.clientOrderId === undefined) return;
+  const order = summarize({
+    id: o.id, securityId: o.securityId, playerId: o.playerId, clientOrderId: o.clientOrderId, side: o.side,
+    postOnly: o.postOnly, price: o.price, qty: o.qty, orderType: p.orderType, tif: p.tif, filled: p.filled, resting,
+    notional: p.notional, reason, stpCancelled: p.stpCancelled ?? [],
+  });
+  player(state, o.playerId).clientOrders.set(o.clientOrderId, { order, firstSeq: p.firstSeq, lastSeq, fills: p.fills ?? [] });
+}
+
+function takeOff(state: CoreState, sec: SecurityState, o: RestingOrder): void {
+  sec.book.remove(o);
+  player(state, o.playerId).orders.get(o.securityId)?.delete(o.id);
+}
+
+function filled(state: CoreState, ev: EventOf<"fill">): void {
+  const sec = security(state, ev.securityId);
+  const maker = sec.book.orders.get(ev.makerOrderId) ?? broken(`no resting order ${ev.makerOrderId}`);
+  if (ev.qty >= maker.amount) takeOff(state, sec, maker);
+  else sec.book.reduce(maker, ev.qty);
+  settleFill(player(state, ev.takerPlayerId), player(state, ev.makerPlayerId), sec.info, ev);
+  const p = pendingOf(state, ev.securityId, ev.takerOrderId);
+  if (p === null) return;
+  p.filled += ev.qty;
+  p.notional += ev.price * ev.qty * sec.info.scale;
+  p.fills?.push(ev);
+  if (ev.takerRemaining === 0) finish(state, p, ev.seq, 0, "");
+}
+
+function rested(state: CoreState, ev: EventOf<"order_rested">): void {
+  const sec = security(state, ev.securityId);
+  const p = pendingOf(state, ev.securityId, ev.orderId) ?? broken(`order ${ev.orderId} rested without being accepted`);
+  const o = p.order;
+  o.amount = ev.qty;
+  o.ts = ev.ts;
+  sec.book.insert(o);
+  const owner = player(state, o.playerId);
+  let mine = owner.orders.get(o.securityId);
+  if (!mine) { mine = new Map(); owner.orders.set(o.securityId, mine); }
+  mine.set(o.id, o);
+  applyLock(owner, sec.info, o.side, o.price, o.amount, 1);
+  finish(state, p, ev.seq, ev.qty, "");
+}
+
+function cancelled(state: CoreState, ev: EventOf<"order_cancelled">): void {
+  const p = pendingOf(state, ev.securityId, ev.orderId);
+  if (p !== null) { finish(state, p, ev.seq, 0, ev.reason); return; }
+  const sec = security(state, ev.securityId);
+  const o = sec.book.orders.get(ev.orderId) ?? broken(`no resting order ${ev.orderId}`);
+  takeOff(state, sec, o);
+  applyLock(player(state, o.playerId), sec.info, o.side, o.price, o.amount, -1);
+  if (ev.reason === "stp") state.pending?.stpCancelled?.push(o.id);
+}
+
+function amended(state: CoreState, ev: EventOf<"order_amended">): void {
+  const sec = security(state, ev.securityId);
+  const o = sec.book.orders.get(ev.orderId) ?? broken(`no resting order ${ev.orderId}`);
+  const cut = o.amount - ev.qty;
+  sec.book.reduce(o, cut);
+  applyLock(player(state, o.playerId), sec.info, o.side, o.price, cut, -1);
+}
