@@ -16,7 +16,7 @@
  *    saturation rate, at most 20,000/s); p99 from execute() to its ack (batch committed; with everysec
  *    the AOF is written before the reply and fsynced within a second).
  * 5. resume: a game with RESUME_ORDERS resting orders (placed through a writer) reopened with
- *    GameWriter.open: claim + loadGame + hydrate, wall clock.
+ *    GameWriter.open: claim + loadGame + hydrate, wall clock; then loadGame and hydrate timed apart.
  * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
  *
  * Prints a table of every figure, then as its LAST line exactly:
@@ -29,6 +29,8 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
 import type { Command } from "../src/core/commands.ts";
 import { GameWriter } from "../src/engine/game-writer.ts";
+import { hydrate } from "../src/engine/hydrate.ts";
+import { loadGame } from "../src/engine/load.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
 import { calibrate, cpuNs, percentile } from "./commit.bench.ts";
 import { flow, measureCore, setupCommands } from "./core.bench.ts";
@@ -117,7 +119,7 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
 }
 
 /** Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game. */
-async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number }> {
+async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number; loadMs: number; hydrateMs: number }> {
   const client = new Redis(server.url);
   const w = await newWriter(client, "resume");
   let seed = 11;
@@ -141,8 +143,14 @@ async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number
   for (const s of again.state!.securities.values()) orders += s.book.orders.size;
   if (orders !== RESUME_ORDERS) throw new Error(`resume found ${orders} resting orders, expected ${RESUME_ORDERS}`);
   await again.close();
+  // the two parts of a resume, timed apart on the same game
+  const t1 = performance.now();
+  const loaded = await loadGame(client, gameId);
+  const t2 = performance.now();
+  hydrate(loaded);
+  const t3 = performance.now();
   await client.quit();
-  return { ms: round(ms, 1), orders };
+  return { ms: round(ms, 1), orders, loadMs: round(t2 - t1, 1), hydrateMs: round(t3 - t2, 1) };
 }
 
 async function main(): Promise<void> {
@@ -152,7 +160,8 @@ async function main(): Promise<void> {
   const coreOrdersPerSec = Math.round(Math.min(...core.map((c) => c.ordersPerSec)));
   log(`core: ${JSON.stringify(core)}`);
   const everysec = await startValkeyChild({ appendfsync: "everysec" });
-  let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number, res: { ms: number; orders: number };
+  let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number;
+  let res: Awaited<ReturnType<typeof resume>>;
   try {
     hsetUs = await calibrate(everysec);
     log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
@@ -162,7 +171,7 @@ async function main(): Promise<void> {
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
     res = await resume(everysec);
-    log(`resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms`);
+    log(`resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms; loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`);
   } finally {
     await everysec.stop();
   }
@@ -180,7 +189,7 @@ async function main(): Promise<void> {
     coreOrdersPerSec, coreOrdersPerSec1: Math.round(core[0]!.ordersPerSec), coreOrdersPerSec4: Math.round(core[1]!.ordersPerSec),
     commitOrdersPerSec: flat.ordersPerSec, valkeyUsPerOrder: flat.valkeyUsPerOrder, nodeUsPerOrder: flat.nodeUsPerOrder,
     avgBatch: flat.avgBatch, saturationP99Ms: flat.p99Ms, pacedRate, pacedOrdersPerSec: paced.ordersPerSec,
-    commitP50Ms: paced.p50Ms, commitP99Ms: paced.p99Ms, resume100kMs: res.ms,
+    commitP50Ms: paced.p50Ms, commitP99Ms: paced.p99Ms, resume100kMs: res.ms, resumeLoadMs: res.loadMs, resumeHydrateMs: res.hydrateMs,
     alwaysOrdersPerSec: always?.ordersPerSec ?? "-", alwaysValkeyUsPerOrder: always?.valkeyUsPerOrder ?? "-",
     alwaysP99Ms: always?.p99Ms ?? "-", valkeyHsetUs: hsetUs, loadAvg: load,
   };
