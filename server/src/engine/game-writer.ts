@@ -112,12 +112,12 @@ export class GameWriter {
       if (this.tail !== null && committer.lastSubmittedSeq > committer.lastCommittedSeq) await this.tail;
       return d;
     }
-    for (const e of d.events) evolve(state, e);
     let done: Promise<CommitAck>;
     try {
+      for (const e of d.events) evolve(state, e);
       done = committer.submit({ events: d.events, ops: keyOpsFor(this.gameId, state, d.events) });
     } catch (err) {
-      // a malformed projection is a bug; the state already holds the events, so it must go
+      // an event that does not fit or a malformed projection is a bug; the state may hold part of it, so it must go
       const e = new CommitError("UNAVAILABLE", `the command could not be committed: ${String(err)}`, { cause: err });
       this.discard(committer, e);
       void committer.close();
