@@ -77,11 +77,11 @@ interface RunFigures {
 }
 
 /** Main-thread CPU time of a process so far, in ns (first field of /proc/<pid>/schedstat). */
-function cpuNs(pid: number): number {
+export function cpuNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
 }
 
-function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array, p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
 }
 
@@ -154,7 +154,7 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
 }
 
 /** Valkey CPU of one pipelined 4-field HSET on this server, us (median of 3 rounds of 20,000). */
-async function calibrate(server: ValkeyChild): Promise<number> {
+export async function calibrate(server: ValkeyChild): Promise<number> {
   const client = new Redis(server.url);
   const rounds: number[] = [];
   for (let r = 0; r < 3; r++) {

@@ -44,22 +44,26 @@ function run(s: CoreState, c: Command, ts: number): ReturnType<typeof decide> {
   return d;
 }
 
+/** The bench game's setup: create, `securities` securities, PLAYERS rich players, running. */
+export function setupCommands(securities: number): Command[] {
+  const holdings = Array.from({ length: securities }, (_, i) => ({ securityId: i + 1, qty: 100_000_000 }));
+  return [
+    { type: "create_game", gameId: "bench", name: "bench", stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 },
+    ...Array.from({ length: securities }, (_, k): Command => ({ type: "add_security", securityId: k + 1, symbol: `S${k + 1}`, tickSize: "0.01",
+      lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0 })),
+    ...Array.from({ length: PLAYERS }, (_, p): Command => ({ type: "add_player", playerId: `p${p}`, name: `P${p}`, cash: 1e15, holdings })),
+    { type: "set_phase", phase: "running" },
+  ];
+}
+
 function newGame(securities: number): CoreState {
   const s = emptyState();
-  const must = (c: Command) => { if (!run(s, c, 0).ok) throw new Error(`setup failed: ${JSON.stringify(c)}`); };
-  must({ type: "create_game", gameId: "bench", name: "bench", stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 });
-  for (let i = 1; i <= securities; i++) {
-    must({ type: "add_security", securityId: i, symbol: `S${i}`, tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1,
-      bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0 });
-  }
-  const holdings = Array.from({ length: securities }, (_, i) => ({ securityId: i + 1, qty: 100_000_000 }));
-  for (let p = 0; p < PLAYERS; p++) must({ type: "add_player", playerId: `p${p}`, name: `P${p}`, cash: 1e15, holdings });
-  must({ type: "set_phase", phase: "running" });
+  for (const c of setupCommands(securities)) if (!run(s, c, 0).ok) throw new Error(`setup failed: ${JSON.stringify(c)}`);
   return s;
 }
 
 /** The mixed flow: a generator of the next command, fed back with each decision (own resting orders). */
-function flow(securities: number, seed: number) {
+export function flow(securities: number, seed: number) {
   const rand = rng(seed);
   const open: { s: number; id: number }[][] = Array.from({ length: PLAYERS }, () => []);
   const players = Array.from({ length: PLAYERS }, (_, p) => `p${p}`);

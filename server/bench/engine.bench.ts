@@ -1,139 +1,207 @@
 /**
- * Matching engine benchmark (`npm run bench:engine`).
+ * Game engine benchmark (`npm run bench:engine`): the core alone, then one GameWriter (decide +
+ * group commit) against a private Valkey, issue 10's figures in ONE run.
  *
- * Against the Valkey in VALKEY_URL (scripts/bench.mjs starts a private one), it runs a mixed workload
- * through the real Engine: about 70% limit orders resting near the mid, 20% crossing orders that take
- * liquidity, 10% cancels of a random own resting order; 8 players; once with one security and once
- * with four. Calls are pipelined (iovalkey auto-pipelining with CONCURRENCY calls in flight). In the
- * same run it measures the server's EVALSHA ceiling with a no-op script under the same client and
- * concurrency, so the ratio says how much of the raw scripting throughput the engine keeps.
+ * 1. core: measureCore() of core.bench.ts (decide + evolve, mixed flow, 1 and 4 securities; the worse).
+ * 2. A private redis-server/valkey-server (server/test/support/valkey-child.ts: AOF on, appendfsync
+ *    everysec, free port, stopped at the end; VALKEY_URL is ignored so no other client shares it).
+ *    calibration: Valkey CPU of one pipelined 4-field HSET (calibrate() of commit.bench.ts), because on
+ *    a shared machine every CPU figure is inflated by the other tenants (divide by it to compare runs).
+ * 3. saturation: one GameWriter (GameWriter.open, then the bench game's setup) executes the mixed flow
+ *    of core.bench.ts (about 70% resting limits 1..20 ticks from the mid, 20% crossing, 10% cancels of
+ *    an own acknowledged resting order; 8 players; 4 securities) for SECONDS with at most
+ *    MAX_OUTSTANDING commands unacknowledged; no clients. A command counts when its batch is committed.
+ *    Valkey main-thread CPU from /proc/<pid>/schedstat over the run, per command.
+ * 4. latency: the same flow offered at a paced rate the writer sustains (PACED_RATE, default half the
+ *    saturation rate, at most 20,000/s); p99 from execute() to its ack (batch committed; with everysec
+ *    the AOF is written before the reply and fsynced within a second).
+ * 5. resume: a game with RESUME_ORDERS resting orders (placed through a writer) reopened with
+ *    GameWriter.open: claim + loadGame + hydrate, wall clock; then loadGame and hydrate timed apart.
+ * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
  *
- * Prints a table, then as its last line one JSON object:
- * {"ordersPerSec", "p50Ms", "p99Ms", "evalshaCeilingPerSec", "ratio"} where orders/s and latencies
- * are the worse of the two runs (one and four securities) and ratio = ordersPerSec / ceiling.
- * Target on the 2-core development machine: ratio >= 0.35 and p99 <= 5 ms.
+ * Prints a table of every figure, then as its LAST line exactly:
+ * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"}
+ * Targets: core >= 300,000/s, commit >= 20,000/s, Valkey <= 30 us/order, p99 <= 5 ms, resume <= 1,000 ms.
+ * The Lua engine's figures (place.lua, 116-148 us of Valkey CPU per order) are in issue 10 and docs/commit.md.
  */
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
-import { Engine, expectOk } from "../src/engine/engine.ts";
+import type { Command } from "../src/core/commands.ts";
+import { GameWriter } from "../src/engine/game-writer.ts";
+import { hydrate } from "../src/engine/hydrate.ts";
+import { loadGame } from "../src/engine/load.ts";
+import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
+import { calibrate, cpuNs, percentile } from "./commit.bench.ts";
+import { flow, measureCore, setupCommands } from "./core.bench.ts";
 
-const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const PLAYERS = 8;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const MAX_OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 1024);
+const RESUME_ORDERS = Number(process.env.BENCH_RESUME_ORDERS ?? 100_000);
+const SECURITIES = 4;
 const MID = 10_000;
 
-/** Deterministic PRNG (mulberry32) so runs are comparable. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+
+interface RunFigures {
+  ordersPerSec: number; p50Ms: number; p99Ms: number; valkeyUsPerOrder: number; nodeUsPerOrder: number;
+  avgBatch: number; rejects: number;
 }
 
-interface RunStats { ops: number; seconds: number; p50: number; p99: number; fills: number; rejects: number }
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+/** A writer on a fresh game of `server` with the bench setup executed. */
+async function newWriter(client: Redis, label: string): Promise<GameWriter> {
+  const w = await GameWriter.open(client, `bench-${label}-${Date.now()}`, "bench");
+  for (const c of setupCommands(SECURITIES)) {
+    const r = await w.execute(c, Date.now());
+    if (!r.ok) throw new Error(`setup failed: ${JSON.stringify(r)}`);
+  }
+  return w;
 }
 
-/** Runs `op` with CONCURRENCY workers for DURATION_MS; returns throughput and latency percentiles. */
-async function drive(op: (worker: number) => Promise<{ fills: number; rejected: boolean }>): Promise<RunStats> {
+/**
+ * Executes the mixed flow for SECONDS: flat out with at most MAX_OUTSTANDING unacknowledged (rate 0),
+ * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
+ * writer's own work); latency is execute() to ack.
+ */
+async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
+  const client = new Redis(server.url);
+  const w = await newWriter(client, label);
+  const f = flow(SECURITIES, 7);
   const lat: number[] = [];
-  let fills = 0, rejects = 0;
-  const start = performance.now();
-  const end = start + DURATION_MS;
-  const worker = async (w: number) => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const r = await op(w);
-      lat.push(performance.now() - t0);
-      fills += r.fills;
-      if (r.rejected) rejects++;
-    }
+  let sent = 0, acked = 0, rejects = 0;
+  let wake: (() => void) | null = null;
+  const one = () => {
+    const { c, pi } = f.next();
+    sent++;
+    const at = performance.now();
+    w.execute(c, Date.now()).then((d) => {
+      lat.push(performance.now() - at);
+      acked++;
+      if (!d.ok) rejects++;
+      else if (c.type === "place") {
+        const o = (d.result as { order: { restingQty: number; orderId: number; securityId: number } }).order;
+        if (o.restingQty > 0) f.rested(pi, o.securityId, o.orderId);
+      }
+      wake?.();
+    }, (err: unknown) => { throw err; });
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
-  const seconds = (performance.now() - start) / 1000;
-  const sorted = Float64Array.from(lat).sort();
-  return { ops: lat.length, seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), fills, rejects };
-}
-
-async function setup(engine: Engine, gameId: string, securities: number) {
-  expectOk(await engine.createGame(gameId, { name: "bench" }));
-  for (let s = 1; s <= securities; s++) expectOk(await engine.addSecurity(gameId, { securityId: s, symbol: `S${s}` }));
-  const holdings = Array.from({ length: securities }, (_, i) => ({ securityId: i + 1, qty: 100_000_000 }));
-  for (let p = 0; p < PLAYERS; p++) {
-    expectOk(await engine.addPlayer(gameId, { playerId: `p${p}`, name: `P${p}`, cash: 1e15, holdings }));
-  }
-  expectOk(await engine.setPhase(gameId, "running"));
-}
-
-/** The mixed workload on one game with `securities` books. */
-async function mixed(engine: Engine, securities: number): Promise<RunStats> {
-  const gameId = `bench-${securities}-${Date.now()}`;
-  await setup(engine, gameId, securities);
-  const rand = rng(42 + securities);
-  const open: { p: string; s: number; id: number }[][] = Array.from({ length: PLAYERS }, () => []);
-  return drive(async (w) => {
-    const pi = w % PLAYERS;
-    const player = `p${pi}`;
-    const s = 1 + Math.floor(rand() * securities);
-    const x = rand();
-    if (x < 0.1 && open[pi]!.length > 0) {
-      const k = Math.floor(rand() * open[pi]!.length);
-      const o = open[pi]![k]!;
-      open[pi]![k] = open[pi]![open[pi]!.length - 1]!;
-      open[pi]!.pop();
-      const r = await engine.cancel(gameId, player, o.s, o.id);
-      return { fills: 0, rejected: !r.ok && r.code !== "UNKNOWN_ORDER" };
+  const cpu0 = cpuNs(server.pid);
+  const node0 = process.cpuUsage();
+  const stats0 = { ...w.commitStats! };
+  const t0 = performance.now();
+  const end = t0 + SECONDS * 1000;
+  while (performance.now() < end) {
+    if (rate > 0) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      while (sent < due) one();
+      await new Promise((r) => setTimeout(r, 1));
+    } else {
+      while (sent - acked < MAX_OUTSTANDING) one();
+      await new Promise<void>((r) => { wake = r; });
+      wake = null;
     }
-    const side = rand() < 0.5 ? "buy" : "sell";
-    const crossing = x >= 0.8;
-    const offset = 1 + Math.floor(rand() * 20);
-    // Passive orders rest 1..20 ticks away from the mid; crossing ones reach 5 ticks through it.
-    const price = crossing ? (side === "buy" ? MID + 5 : MID - 5) : side === "buy" ? MID - offset : MID + offset;
-    const r = await engine.place(gameId, player, { securityId: s, side, price, qty: crossing ? 3 : 1 + Math.floor(rand() * 3) });
-    if (!r.ok) return { fills: 0, rejected: true };
-    if (r.order.restingQty > 0) open[pi]!.push({ p: player, s, id: r.order.orderId });
-    return { fills: r.fills.length, rejected: false };
-  });
-}
-
-/** The ceiling: a no-op script through EVALSHA, same client and concurrency. */
-async function ceiling(client: Redis): Promise<RunStats> {
-  client.defineCommand("mr_noop", { numberOfKeys: 1, lua: "return 1" });
-  const call = (client as unknown as { mr_noop(k: string): Promise<number> }).mr_noop.bind(client);
-  return drive(async () => { await call("game:{bench}:noop"); return { fills: 0, rejected: false }; });
-}
-
-const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
-
-async function main() {
-  const url = process.env.VALKEY_URL;
-  if (!url) throw new Error("VALKEY_URL is not set: run through `npm run bench:engine`");
-  const client = new Redis(url, { enableAutoPipelining: true });
-  const info = await client.info("server");
-  const server = /(valkey|redis)_version:(\S+)/.exec(info);
-  const engine = new Engine(client);
-  const noop = await ceiling(client);
-  const one = await mixed(engine, 1);
-  const four = await mixed(engine, 4);
-  await client.quit();
-
-  const rows: [string, RunStats][] = [["EVALSHA no-op (ceiling)", noop], ["mixed, 1 security", one], ["mixed, 4 securities", four]];
-  console.log(`server: ${server?.[1] ?? "?"} ${server?.[2] ?? "?"}; ${CONCURRENCY} calls in flight; ${DURATION_MS / 1000} s per run`);
-  console.log("run                       |     calls |   calls/s | p50 ms | p99 ms |   fills | rejects");
-  console.log("--------------------------+-----------+-----------+--------+--------+---------+--------");
-  for (const [name, r] of rows) {
-    console.log(`${name.padEnd(26)}| ${fmt(r.ops).padStart(9)} | ${fmt(r.ops / r.seconds).padStart(9)} | ${fmt(r.p50, 2).padStart(6)} | ${fmt(r.p99, 2).padStart(6)} | ${fmt(r.fills).padStart(7)} | ${fmt(r.rejects).padStart(6)}`);
   }
-  const ordersPerSec = Math.min(one.ops / one.seconds, four.ops / four.seconds);
-  const ceil = noop.ops / noop.seconds;
-  const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
+  while (acked < sent) await new Promise<void>((r) => { wake = r; });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNs(server.pid) - cpu0;
+  const node = process.cpuUsage(node0);
+  const stats = w.commitStats!;
+  const batches = stats.batches - stats0.batches;
+  const commands = stats.commands - stats0.commands;
+  await w.close();
+  await client.quit();
+  const sorted = Float64Array.from(lat).sort();
+  return {
+    ordersPerSec: Math.round(acked / seconds), p50Ms: round(percentile(sorted, 0.5)), p99Ms: round(percentile(sorted, 0.99)),
+    valkeyUsPerOrder: round(cpu / 1000 / acked, 1), nodeUsPerOrder: round((node.user + node.system) / acked, 1),
+    avgBatch: round(commands / Math.max(1, batches), 1), rejects,
+  };
+}
+
+/** Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game. */
+async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number; loadMs: number; hydrateMs: number }> {
+  const client = new Redis(server.url);
+  const w = await newWriter(client, "resume");
+  let seed = 11;
+  const rand = () => { seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648; return seed / 2_147_483_648; };
+  const window: Promise<unknown>[] = [];
+  for (let i = 0; i < RESUME_ORDERS; i++) {
+    const side = rand() < 0.5 ? "buy" : "sell";
+    const off = 1 + Math.floor(rand() * 500);
+    const c: Command = { type: "place", playerId: `p${i % 8}`, securityId: 1 + (i % SECURITIES), side,
+      price: side === "buy" ? MID - off : MID + off, qty: 1 + Math.floor(rand() * 10) };
+    window.push(w.execute(c, Date.now()));
+    if (window.length >= 2048) await Promise.all(window.splice(0));
+  }
+  await Promise.all(window);
+  const gameId = w.gameId;
+  await w.close();
+  const t0 = performance.now();
+  const again = await GameWriter.open(client, gameId, "resume");
+  const ms = performance.now() - t0;
+  let orders = 0;
+  for (const s of again.state!.securities.values()) orders += s.book.orders.size;
+  if (orders !== RESUME_ORDERS) throw new Error(`resume found ${orders} resting orders, expected ${RESUME_ORDERS}`);
+  await again.close();
+  // the two parts of a resume, timed apart on the same game
+  const t1 = performance.now();
+  const loaded = await loadGame(client, gameId);
+  const t2 = performance.now();
+  hydrate(loaded);
+  const t3 = performance.now();
+  await client.quit();
+  return { ms: round(ms, 1), orders, loadMs: round(t2 - t1, 1), hydrateMs: round(t3 - t2, 1) };
+}
+
+async function main(): Promise<void> {
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const load = round(loadavg()[0]!, 1);
+  const core = measureCore({ orders: 100_000, reps: 3 });
+  const coreOrdersPerSec = Math.round(Math.min(...core.map((c) => c.ordersPerSec)));
+  log(`core: ${JSON.stringify(core)}`);
+  const everysec = await startValkeyChild({ appendfsync: "everysec" });
+  let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number;
+  let res: Awaited<ReturnType<typeof resume>>;
+  try {
+    hsetUs = await calibrate(everysec);
+    log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
+    flat = await drive(everysec, "flat", 0);
+    log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
+    pacedRate = Number(process.env.BENCH_PACED_RATE ?? Math.min(20_000, Math.max(100, Math.round(flat.ordersPerSec / 2))));
+    paced = await drive(everysec, "paced", pacedRate);
+    log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
+    res = await resume(everysec);
+    log(`resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms; loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`);
+  } finally {
+    await everysec.stop();
+  }
+  let always: RunFigures | null = null;
+  if (process.env.ALWAYS !== "0") {
+    const server = await startValkeyChild({ appendfsync: "always" });
+    try {
+      always = await drive(server, "always", 0);
+      log(`writer saturation (always): ${JSON.stringify(always)}`);
+    } finally {
+      await server.stop();
+    }
+  }
+  const table: Record<string, number | string> = {
+    coreOrdersPerSec, coreOrdersPerSec1: Math.round(core[0]!.ordersPerSec), coreOrdersPerSec4: Math.round(core[1]!.ordersPerSec),
+    commitOrdersPerSec: flat.ordersPerSec, valkeyUsPerOrder: flat.valkeyUsPerOrder, nodeUsPerOrder: flat.nodeUsPerOrder,
+    avgBatch: flat.avgBatch, saturationP99Ms: flat.p99Ms, pacedRate, pacedOrdersPerSec: paced.ordersPerSec,
+    commitP50Ms: paced.p50Ms, commitP99Ms: paced.p99Ms, resume100kMs: res.ms, resumeLoadMs: res.loadMs, resumeHydrateMs: res.hydrateMs,
+    alwaysOrdersPerSec: always?.ordersPerSec ?? "-", alwaysValkeyUsPerOrder: always?.valkeyUsPerOrder ?? "-",
+    alwaysP99Ms: always?.p99Ms ?? "-", valkeyHsetUs: hsetUs, loadAvg: load,
+  };
+  console.log("figure                    value");
+  for (const [k, v] of Object.entries(table)) console.log(`${k.padEnd(26)}${v}`);
   console.log(JSON.stringify({
-    ordersPerSec: Math.round(ordersPerSec), p50Ms: round(Math.max(one.p50, four.p50), 3), p99Ms: round(Math.max(one.p99, four.p99), 3),
-    evalshaCeilingPerSec: Math.round(ceil), ratio: round(ordersPerSec / ceil, 3),
+    coreOrdersPerSec, commitOrdersPerSec: flat.ordersPerSec, valkeyUsPerOrder: flat.valkeyUsPerOrder,
+    commitP99Ms: paced.p99Ms, resume100kMs: res.ms,
   }));
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await main();
+  process.exit(0);
+}

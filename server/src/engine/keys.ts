@@ -20,6 +20,9 @@ export const orderMember = (id: number) => String(id).padStart(12, "0");
 export const orderKey = (g: string, s: number, id: number) => `${bookKey(g, s)}:${orderMember(id)}`;
 export const inventoryKey = (g: string, p: string) => `game:{${g}}:player:${p}:inventory`;
 export const playerOrdersKey = (g: string, p: string, s: number) => `game:{${g}}:player:${p}:security:${s}:orders`;
+/** News and signal events: zsets member = event JSON, score = seq, under the GameWriter (the Lua engine keeps lists). */
+export const newsKey = (g: string) => `game:{${g}}:news`;
+export const signalsKey = (g: string) => `game:{${g}}:signals`;
 export const clientOrdersKey = (g: string, p: string) => `game:{${g}}:player:${p}:client_orders`;
 
 /** The book's sorted sets and hashes of one security (KEYS 4..7 of place, cancel and amend). */

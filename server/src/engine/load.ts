@@ -71,6 +71,10 @@ export interface LoadedGame {
   inventories: Map<string, Record<string, string>>;
   /** Player id -> clientOrderId -> stored result JSON (idempotency record). */
   clientOrders: Map<string, Map<string, string>>;
+  /** News events (JSON) in seq order (zset game:{g}:news scored by seq, as the GameWriter commits them). */
+  news: string[];
+  /** Signal events (JSON) in seq order (zset game:{g}:signals). */
+  signals: string[];
 }
 
 /** Orders per readOrders call. */
@@ -85,9 +89,12 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
     .smembers(K.securitiesKey(gameId))
     .hgetall(K.playersKey(gameId))
     .hgetall(K.limitWeightsKey(gameId))
+    .zrange(K.newsKey(gameId), 0, -1)
+    .zrange(K.signalsKey(gameId), 0, -1)
     .exec();
-  const [game, seq, owner, secIds, players, weights] = results(head) as [
-    Record<string, string>, string | null, Record<string, string>, string[], Record<string, string>, Record<string, string>];
+  const [game, seq, owner, secIds, players, weights, news, signals] = results(head) as [
+    Record<string, string>, string | null, Record<string, string>, string[], Record<string, string>, Record<string, string>,
+    string[], string[]];
   const sids = secIds.map(Number).sort((a, b) => a - b);
   const pids = Object.keys(players);
 
@@ -119,7 +126,7 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
     owner: owner.epoch ? { epoch: Number(owner.epoch), node: owner.node ?? "", since: Number(owner.since ?? 0) } : null,
     players: new Map(Object.entries(players)),
     limitWeights: new Map(Object.entries(weights).map(([s, w]) => [Number(s), w])),
-    securities, inventories, clientOrders,
+    securities, inventories, clientOrders, news, signals,
   };
 }
 

@@ -56,6 +56,11 @@ export class BookSide {
     return this.levels[this.levels.length - 1];
   }
 
+  /** The level at `price`, or undefined when no order rests there (for projections of the book). */
+  levelAt(price: number): Level | undefined {
+    return this.byPrice.get(price);
+  }
+
   /** True when price a ranks before price b on this side (higher bid, lower ask). */
   private better(a: number, b: number): boolean {
     return this.side === "buy" ? a > b : a < b;

@@ -1,0 +1,237 @@
+/**
+ * GameWriter (server/src/engine/game-writer.ts) against real Valkey: the seeded random command
+ * streams of the core's tests (server/test/core/streams.ts) go through a writer, fired without
+ * waiting so that batches of many commands form, and
+ * (a) a NEW writer opened on the game (which fences the first) hydrates a state deep-equal to the
+ *     first writer's and to the stream game:{g}:events folded through evolve, with equal reads;
+ * (b) the fenced writer answers FENCED and writes nothing;
+ * (c) with its own redis-server killed mid-stream, uncommitted commands get UNAVAILABLE; after the
+ *     restart the writer reloads a state equal to what was acknowledged, and retrying the same
+ *     commands (same clientOrderIds) is safe;
+ * (d) the writer's answers equal the core's for the same stream (so, by the differential test, the Lua
+ *     engine's).
+ * WRITER_RUNS streams (default 6) of up to WRITER_STEPS (default 150), seed WRITER_SEED.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { Redis } from "iovalkey";
+import { EngineEvent, type Rejection } from "@marketroom/shared";
+import { decide, emptyState, evolve, type CoreState } from "../../src/core/index.ts";
+import type { Command } from "../../src/core/commands.ts";
+import { CommitError } from "../../src/engine/commit.ts";
+import { GameWriter } from "../../src/engine/game-writer.ts";
+import * as K from "../../src/engine/keys.ts";
+import { canonical } from "../core/support.ts";
+import { PLAYERS, resolve, streamArb, type Stream } from "../core/streams.ts";
+import { startValkeyChild } from "../support/valkey-child.ts";
+import { connect, expectUnchanged, newGameId, snapshot } from "./helpers.ts";
+
+const RUNS = Number(process.env.WRITER_RUNS ?? 6);
+const STEPS = Number(process.env.WRITER_STEPS ?? 150);
+const SEED = Number(process.env.WRITER_SEED ?? 1010);
+const T0 = 1_700_000_000_000;
+
+const streams = (): Stream[] => fc.sample(streamArb(STEPS), { seed: SEED, numRuns: RUNS });
+
+/** decide then evolve into `s`; the core's answer. */
+function applyCore(s: CoreState, c: Command, ts: number): ReturnType<typeof decide> {
+  const d = decide(s, c, { ts });
+  if (d.ok) for (const e of d.events) evolve(s, e);
+  return d;
+}
+
+/** Waits (polling) until cond() holds; fails after `ms`. */
+async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+type Sent = { c: Command; ts: number; p: Promise<unknown> };
+
+/**
+ * Sends commands through the writer without waiting (so batches form), except every `pauseEvery`
+ * commands, where it waits for everything sent. Each command is resolved against the writer's state
+ * (equal to the reference core's, which gets the same commands).
+ */
+async function drive(w: GameWriter, ref: CoreState, cmds: (Command | ((s: CoreState) => Command))[], ts0: number,
+  pauseEvery = 37): Promise<{ sent: Sent[]; expected: unknown[] }> {
+  const sent: Sent[] = [];
+  const expected: unknown[] = [];
+  let outstanding: Promise<unknown>[] = [];
+  for (let i = 0; i < cmds.length; i++) {
+    const spec = cmds[i]!;
+    const c = typeof spec === "function" ? spec(w.state!) : spec;
+    const ts = ts0 + i;
+    const p = w.execute(c, ts);
+    p.catch(() => undefined);
+    sent.push({ c, ts, p });
+    outstanding.push(p);
+    expected.push(applyCore(ref, c, ts));
+    if (i % pauseEvery === pauseEvery - 1) {
+      await Promise.allSettled(outstanding);
+      outstanding = [];
+    }
+  }
+  await Promise.allSettled(outstanding);
+  return { sent, expected };
+}
+
+/** Every read of the writer: book depth of every security, inventories, open orders, info. */
+function reads(w: GameWriter, s: CoreState): unknown {
+  const players = [...PLAYERS, ...[...s.players.keys()].filter((p) => !PLAYERS.includes(p))];
+  return {
+    books: s.securityIds.map((id) => w.book(id, 1000)),
+    inventories: players.map((p) => w.inventory(p)),
+    orders: players.map((p) => w.orders(p)),
+    info: w.info(),
+  };
+}
+
+/** The game's event stream folded through evolve from an empty state. */
+async function foldLog(client: Redis, g: string): Promise<CoreState> {
+  const entries = await client.xrange(K.eventsKey(g), "-", "+");
+  const s = emptyState();
+  entries.forEach(([id, fields], i) => {
+    expect(id).to.equal(`${i + 1}-0`);
+    evolve(s, EngineEvent.parse(JSON.parse(fields[fields.indexOf("data") + 1]!)));
+  });
+  return s;
+}
+
+const isCommitError = (code: string) => (e: unknown) => e instanceof CommitError && e.code === code;
+
+describe("GameWriter", function () {
+  this.timeout(300_000);
+  let client: Redis;
+  before(async () => { client = await connect(); });
+  after(async () => { await client.quit(); });
+
+  it(`(a, b, d) ${RUNS} random streams: answers equal the core's; a new writer hydrates the same state; the old one is fenced`, async () => {
+    let batchedMany = false;
+    for (const [k, stream] of streams().entries()) {
+      const g = newGameId(`writer${k}`);
+      const w1 = await GameWriter.open(client, g, "node-a");
+      const ref = emptyState();
+      const cmds = [...stream.setup, ...stream.steps.map((st) => (s: CoreState) => resolve(st, s, stream.secIds))];
+      const { sent, expected } = await drive(w1, ref, cmds, T0);
+
+      // (d) the writer's answers are the core's, and every accepted command was acknowledged
+      const got = await Promise.all(sent.map((x) => x.p));
+      expect(got).to.deep.equal(expected);
+      expect(got.some((r) => (r as { ok: boolean }).ok)).to.equal(true);
+      expect(got.some((r) => !(r as { ok: boolean }).ok)).to.equal(true);
+      if ((w1.commitStats?.maxBatchSize ?? 0) > 1) batchedMany = true;
+      expect(canonical(w1.state!)).to.deep.equal(canonical(ref));
+      expect(w1.committedSeq).to.equal(ref.seq);
+
+      // (a) a new writer hydrates the same state (and fences w1); the log folds to it too
+      const w2 = await GameWriter.open(client, g, "node-b");
+      expect(w2.epoch).to.equal(w1.epoch + 1);
+      expect(canonical(w2.state!)).to.deep.equal(canonical(w1.state!));
+      expect(reads(w2, w2.state!)).to.deep.equal(reads(w1, w1.state!));
+      expect(canonical(await foldLog(client, g))).to.deep.equal(canonical(ref));
+
+      // (b) the fenced writer answers FENCED and writes nothing, now and later
+      const before = await snapshot(client, g);
+      const admin: Command = { type: "log_admin", action: "bots_added", actor: "admin", detail: "x" };
+      let caught: unknown = null;
+      await w1.execute(admin, T0 + 10_000).catch((e: unknown) => { caught = e; });
+      expect(isCommitError("FENCED")(caught), String(caught)).to.equal(true);
+      expect(w1.status).to.equal("fenced");
+      caught = null;
+      await w1.execute(admin, T0 + 10_001).catch((e: unknown) => { caught = e; });
+      expect(isCommitError("FENCED")(caught), String(caught)).to.equal(true);
+      await expectUnchanged(client, g, before);
+      // the new owner commits
+      const r = await w2.execute(admin, T0 + 10_002);
+      expect(r.ok).to.equal(true);
+      expect(await client.get(K.seqKey(g))).to.equal(String(ref.seq + 1));
+      await w2.close();
+    }
+    expect(batchedMany, "some batch held several commands").to.equal(true);
+  });
+
+  it("(c) Valkey killed mid-stream: uncommitted commands get UNAVAILABLE; after restart the state is what was acknowledged; retries are safe", async () => {
+    const v = await startValkeyChild({ appendfsync: "everysec" });
+    const own = new Redis(v.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    own.on("error", () => undefined);
+    await own.connect();
+    try {
+      // a stream after whose first half this clientOrderId place is accepted (so its retry can be checked)
+      const probe = (stream: Stream): Command => ({ type: "place", playerId: "p0", securityId: stream.secIds[0]!, side: "buy",
+        price: 95, qty: 1, clientOrderId: "retry-me" });
+      const stream = streams().find((st) => {
+        const scratch = emptyState();
+        [...st.setup, ...st.steps.slice(0, Math.floor(st.steps.length / 2))].forEach((x, i) => {
+          applyCore(scratch, "type" in x ? x : resolve(x, scratch, st.secIds), i);
+        });
+        return decide(scratch, probe(st), { ts: 0 }).ok;
+      });
+      expect(stream, "a stream that leaves the market open").to.not.equal(undefined);
+      const g = newGameId("writer-down");
+      const w = await GameWriter.open(own, g, "node-a", { reloadRetryMs: 100, timeoutMs: 3000 });
+      const ref = emptyState();
+      const steps = stream!.steps.map((st) => (s: CoreState) => resolve(st, s, stream!.secIds));
+      const half = Math.floor(steps.length / 2);
+      // part A: acknowledged
+      const a = await drive(w, ref, [...stream!.setup, ...steps.slice(0, half)], T0);
+      expect(await Promise.all(a.sent.map((x) => x.p))).to.deep.equal(a.expected);
+      const acknowledged = canonical(ref);
+
+      // part B, sent into a dead server: each is a core rejection (answered at once) or UNAVAILABLE.
+      // Also, the clientOrderId places of B, so that their retry can be checked.
+      await v.kill();
+      const shadow = emptyState();
+      for (const x of a.sent) applyCore(shadow, x.c, x.ts);
+      const b = await drive(w, shadow, [probe(stream!), ...steps.slice(half)], T0 + 5_000, 1_000_000);
+      const outcomes = await Promise.allSettled(b.sent.map((x) => x.p));
+      let unavailable = 0;
+      outcomes.forEach((o, i) => {
+        if (o.status === "rejected") {
+          expect(isCommitError("UNAVAILABLE")(o.reason), String(o.reason)).to.equal(true);
+          unavailable += 1;
+        } else {
+          expect((o.value as Rejection).ok, `command ${i} of B was acknowledged while Valkey was down`).to.equal(false);
+          expect(o.value).to.deep.equal(b.expected[i]);
+        }
+      });
+      expect(unavailable).to.be.greaterThan(0);
+      await until(() => w.status === "down", "the writer to be down");
+      let caught: unknown = null;
+      await w.execute({ type: "log_admin", action: "a", actor: "admin", detail: "" }, T0).catch((e: unknown) => { caught = e; });
+      expect(isCommitError("UNAVAILABLE")(caught), String(caught)).to.equal(true);
+      expect(() => w.book(stream!.secIds[0]!)).to.throw(CommitError);
+
+      // restart: the writer reloads by itself, with exactly what was acknowledged
+      await v.restart();
+      await until(() => w.status === "open", "the writer to reload");
+      expect(canonical(w.state!)).to.deep.equal(acknowledged);
+      expect(canonical(await foldLog(own, g))).to.deep.equal(acknowledged);
+
+      // retrying B (same commands, same clientOrderIds) is decided anew, as the core decides it
+      const retry = await drive(w, ref, b.sent.map((x) => x.c), T0 + 9_000);
+      expect(await Promise.all(retry.sent.map((x) => x.p))).to.deep.equal(retry.expected);
+      const placed = retry.expected[0] as { ok: boolean };
+      expect(placed.ok).to.equal(true);
+      // and retrying the clientOrderId place again is a duplicate that changes nothing
+      const beforeDup = canonical(w.state!);
+      expect(outcomes[0]!.status, "the clientOrderId place was not acknowledged while Valkey was down").to.equal("rejected");
+      const dup = await w.execute(b.sent[0]!.c, T0 + 20_000) as { ok: boolean; events: unknown[]; result: { duplicate?: boolean } };
+      expect(dup).to.include({ ok: true });
+      expect(dup.events).to.deep.equal([]);
+      expect(dup.result.duplicate).to.equal(true);
+      expect(canonical(w.state!)).to.deep.equal(beforeDup);
+      expect(canonical(w.state!)).to.deep.equal(canonical(ref));
+      const w2 = await GameWriter.open(own, g, "node-b");
+      expect(canonical(w2.state!)).to.deep.equal(canonical(ref));
+      await w2.close();
+      await w.close();
+    } finally {
+      own.disconnect();
+      await v.stop();
+    }
+  });
+});
