@@ -62,7 +62,17 @@ describe("authentication: secrets, player tokens and kicks", function () {
     const game = await createGame(h);
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const p = await joinGame(h, game.joinCode, "mallory");
+    await storedInPostgres(game.gameId);
     return { game, p };
+  }
+
+  /** Waits until the persister has stored the game's first events (the replay log answers UNKNOWN_GAME before). */
+  async function storedInPostgres(gameId: string): Promise<void> {
+    const until = Date.now() + 30_000;
+    while ((await api(h, "GET", `/api/games/${gameId}/replay/events?from=1&limit=1`)).status !== 200) {
+      if (Date.now() > until) throw new Error(`game ${gameId} never reached PostgreSQL`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** The HTTP status of a player route (the replay log) and whether a room join succeeds, with `token`. */
