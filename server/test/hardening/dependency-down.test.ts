@@ -8,24 +8,13 @@
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import type { CommandReply } from "@marketroom/shared";
 import type { GameDetail } from "../../src/game/service.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
+import { ADMIN, freePort } from "../support/server-process.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
-const ADMIN = "dependency-down-test-admin-token-0123456789";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `url` with its host and port replaced by 127.0.0.1:`port` (credentials and path kept). */
 function via(url: string, port: number): string {

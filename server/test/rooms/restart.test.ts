@@ -4,23 +4,12 @@
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import type { CommandReply } from "@marketroom/shared";
 import type { GameDetail } from "../../src/game/service.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
+import { ADMIN, freePort } from "../support/server-process.ts";
 
-const ADMIN = "restart-test-admin-token-0123456789abcdef";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts main.ts on `port`; resolves once it listens. */
 function startServer(port: number): Promise<ChildProcess> {
