@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { CommandReply } from "@marketroom/shared";
 import type { GameDetail } from "../../src/game/service.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
-import { ADMIN, freePort } from "../support/server-process.ts";
+import { ADMIN, freePort, stopChild } from "../support/server-process.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
 
@@ -41,14 +41,6 @@ function startServer(port: number, env: Record<string, string>): Promise<ChildPr
   });
 }
 
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-    setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-  });
-}
 
 describe("hardening: a dependency is down", function () {
   this.timeout(90_000);
@@ -88,7 +80,7 @@ describe("hardening: a dependency is down", function () {
   });
   after(async () => {
     await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
-    if (child) await stopServer(child);
+    if (child) await stopChild(child);
     await valkey?.close();
     await postgres?.close();
   });

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { CommandReply } from "@marketroom/shared";
 import type { GameDetail } from "../../src/game/service.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
-import { ADMIN, freePort } from "../support/server-process.ts";
+import { ADMIN, freePort, stopChild } from "../support/server-process.ts";
 
 
 
@@ -29,14 +29,6 @@ function startServer(port: number): Promise<ChildProcess> {
   });
 }
 
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-    setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-  });
-}
 
 async function call(base: string, method: string, path: string, body?: unknown, token: string | null = ADMIN): Promise<any> {
   const res = await fetch(base + path, {
@@ -52,7 +44,7 @@ describe("server restart", function () {
   // two cold starts of main.ts under tsx and a graceful stop: slow on a busy machine
   this.timeout(180_000);
   let child: ChildProcess | undefined;
-  after(async () => { if (child) await stopServer(child); });
+  after(async () => { if (child) await stopChild(child); });
 
   it("a restarted server resumes the same book, orders and inventories", async () => {
     const port = await freePort();
@@ -74,7 +66,7 @@ describe("server restart", function () {
     await waitFor(() => sec(ra).bids.length === 1 && sec(ra).trades.length === 1, "book before restart");
     const cashBefore = ra.state.players.get(a.playerId)!.cash;
     await Promise.all([ra.leave(), rb.leave()]);
-    await stopServer(child);
+    await stopChild(child);
 
     child = await startServer(port);
     const ra2 = await connectAt(base, game.gameId, a.token);

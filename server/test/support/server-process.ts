@@ -60,6 +60,16 @@ export async function startServer(opts: { env?: Record<string, string | undefine
   return { ...p, port, base: `http://127.0.0.1:${port}` };
 }
 
+/** SIGTERM, then SIGKILL after 10 s; resolves once `child` has exited (at once if it already has). */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+  });
+}
+
 export async function stopServer(p: ServerProcess | Omit<ServerProcess, "base" | "port">): Promise<void> {
   if (p.child.exitCode === null && p.child.signalCode === null) {
     p.child.kill("SIGTERM");
