@@ -152,6 +152,7 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
     return `Too many orders in a short time: wait${s ? ` ${s} s` : " a moment"} before sending the next one. Nothing was sent.`;
   },
   GAME_FULL: () => "This round is full: it has as many players as the organiser allows. Ask your organiser.",
+  FENCED: () => "The game moved to another server. Reconnecting; send your order again if it does not appear.",
   UNKNOWN_SESSION: () => "No such session. Check the code your organiser gave you.",
   SESSION_EXISTS: () => "A session with this id exists already.",
 };

@@ -16,7 +16,7 @@
 import { Redis } from "iovalkey";
 import { sql } from "kysely";
 import type { EngineEvent } from "@marketroom/shared";
-import { Engine } from "../src/engine/engine.ts";
+import { GameWriters as Engine } from "../src/engine/writers.ts";
 import * as K from "../src/engine/keys.ts";
 import { createDb, createPool } from "../src/persistence/db.ts";
 import { migrate } from "../src/persistence/migrate.ts";

@@ -13,7 +13,7 @@ import express from "express";
 import { fileURLToPath } from "node:url";
 import { format } from "node:util";
 import type { Redis } from "iovalkey";
-import { Engine } from "./engine/engine.ts";
+import { GameWriters } from "./engine/writers.ts";
 import type { Db } from "./persistence/db.ts";
 import { parkedCount } from "./persistence/parked.ts";
 import type { Config, Logger } from "./config.ts";
@@ -65,7 +65,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, valkey, db, persister } = deps;
   if (Encoder.BUFFER_SIZE < ENCODER_BUFFER_BYTES) Encoder.BUFFER_SIZE = ENCODER_BUFFER_BYTES;
   const metrics = deps.metrics ?? new Metrics(true);
-  const hub = new GameHub(new Engine(valkey), metrics, log);
+  // This process is the single writer of every game it plays (docs/commit.md, "The writer").
+  const games = new GameWriters(valkey);
+  const hub = new GameHub(games, metrics, log);
   const service = new GameService({
     hub, valkey, db, log, persister, results: deps.results, botSeed: deps.botSeed,
     adminToken: config.adminToken, adminTokenFile: config.adminTokenFile, tokenSecret: config.tokenSecret,

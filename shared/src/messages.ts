@@ -57,12 +57,13 @@ export const RoomMessageSchemas = {
  * sent more orders than the round's orderRateLimit allows (nothing changed; retry after `retryAfterMs`);
  * (or more joins from one address than the server allows; HTTP 429 with Retry-After);
  * UNKNOWN_SESSION: no such session; SESSION_EXISTS: a session with this id exists; GAME_FULL: the round
- * has its maxPlayers players already (nothing changed).
+ * has its maxPlayers players already (nothing changed); FENCED: another server process has taken the game
+ * over (this one may no longer write it; nothing changed; reconnect to reach the new owner).
  */
 export const API_ERROR_CODES = [
   "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
   "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
-  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS", "GAME_FULL",
+  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS", "GAME_FULL", "FENCED",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 /** Every code a room reply or an HTTP error may carry. */
@@ -75,7 +76,7 @@ const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
   NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
   UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400, UNKNOWN_SESSION: 404, SESSION_EXISTS: 409,
   GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409, GAME_FULL: 409,
-  INTERNAL_ERROR: 500, UNAVAILABLE: 503, RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500, UNAVAILABLE: 503, FENCED: 503, RATE_LIMITED: 429,
 };
 
 /** HTTP status of an error code: the table above; other engine rule rejections are 422. */

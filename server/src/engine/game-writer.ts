@@ -146,14 +146,7 @@ export class GameWriter {
 
   /** Game config, securities and players (shared GameInfo), or UNKNOWN_GAME. Throws CommitError when not open. */
   info(): GameInfo | Rejection {
-    const s = this.open();
-    if (!s.game) return { ok: false, code: "UNKNOWN_GAME", message: "no such game" };
-    const { mode: _mode, ...game } = s.game;
-    return {
-      ok: true, seq: s.seq, game,
-      securities: s.securityIds.map((id) => ({ ...s.securities.get(id)!.info })),
-      players: [...s.players.values()].map((p) => ({ playerId: p.playerId, name: p.name })),
-    };
+    return infoOf(this.open());
   }
 
   /**
@@ -249,4 +242,15 @@ export class GameWriter {
     }, every);
     this.retryTimer.unref();
   }
+}
+
+/** Game config, securities and players of a core state (shared GameInfo), or UNKNOWN_GAME before create_game. */
+export function infoOf(s: CoreState): GameInfo | Rejection {
+  if (!s.game) return { ok: false, code: "UNKNOWN_GAME", message: "no such game" };
+  const { mode: _mode, ...game } = s.game;
+  return {
+    ok: true, seq: s.seq, game,
+    securities: s.securityIds.map((id) => ({ ...s.securities.get(id)!.info })),
+    players: [...s.players.values()].map((p) => ({ playerId: p.playerId, name: p.name })),
+  };
 }

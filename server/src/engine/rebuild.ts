@@ -40,7 +40,7 @@
  * seq of the first event concerned.
  */
 import type { EngineEvent, EventOf, OpenOrder, Rejection } from "@marketroom/shared";
-import type { CancelAllReason, Engine, Result } from "./engine.ts";
+import type { CancelAllReason, GameWriters as Engine, Result } from "./writers.ts";
 
 type Logged = { ok: true; events: EngineEvent[] };
 

@@ -5,6 +5,7 @@
  */
 import { httpStatusOf, type AnyErrorCode, type Rejection } from "@marketroom/shared";
 import { isDependencyDown } from "../dependency.ts";
+import type { Unavailable } from "../engine/writers.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -15,7 +16,7 @@ export class ApiError extends Error {
   }
 
   /** An engine rejection as an ApiError. */
-  static from(r: Rejection): ApiError {
+  static from(r: Rejection | Unavailable): ApiError {
     return new ApiError(r.code, r.message);
   }
 }
@@ -31,8 +32,8 @@ export function asApiError(err: unknown): ApiError {
   return new ApiError("INTERNAL_ERROR", "internal error");
 }
 
-/** Unwraps an engine result; throws ApiError on a rejection. */
-export function unwrap<T>(r: T | Rejection): T {
+/** Unwraps an engine result; throws ApiError on a rejection (UNAVAILABLE / FENCED included). */
+export function unwrap<T>(r: T | Rejection | Unavailable): T {
   if ((r as Rejection).ok === false) throw ApiError.from(r as Rejection);
   return r as T;
 }

@@ -13,7 +13,7 @@
  */
 import { sql } from "kysely";
 import { OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type FillEvent } from "@marketroom/shared";
-import type { Engine } from "../engine/engine.ts";
+import type { GameWriters as Engine } from "../engine/writers.ts";
 import type { Db } from "../persistence/db.ts";
 import type { FillHistory, TradeStats } from "./model.ts";
 

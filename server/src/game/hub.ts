@@ -8,8 +8,10 @@
  * `quiet(gameId, fn)` runs fn while no command of that game is in flight and holds new ones back: a
  * room uses it to read a consistent snapshot (engine reads are separate scripts).
  *
- * Results are the engine's: `{ ok: true, ..., events }` or a Rejection `{ ok: false, code, message }`.
- * Connection errors throw.
+ * Results are the game writers' (engine/writers.ts): `{ ok: true, ..., events }`, a Rejection
+ * `{ ok: false, code, message }`, or UNAVAILABLE (the commit failed or Valkey is down; the writer reloads)
+ * or FENCED (another process claimed the game; the game's subscribers get onFenced). Events are published
+ * after their batch is committed, so a subscriber never sees an event that could still be lost.
  *
  * Order rate limit (GameRules.orderRateLimit, on by default: DEFAULT_ORDER_RATE_LIMIT, 50 order entries
  * per player per second; a round's rules may set another or null = none; docs/rounds.md): place and
@@ -25,7 +27,7 @@ import type {
   AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
   PlayerSetup, Rejection, SecurityConfig, SetupResult, SignalItem,
 } from "@marketroom/shared";
-import type { CancelAllReason, Engine, Result } from "../engine/engine.ts";
+import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 
@@ -59,6 +61,8 @@ export interface GameListener {
   onClock?(clock: ClockInfo): void;
   /** The game's session got a next round. */
   onRound?(link: RoundLink): void;
+  /** Another writer (another process) has claimed the game: this process may no longer write it. */
+  onFenced?(): void;
 }
 
 /** What this process did in one game: accepted orders, fill events, rejected commands. */
@@ -232,6 +236,7 @@ export class GameHub {
       this.metrics.commandSeconds.observe({ command }, (performance.now() - started) / 1000);
       this.count(lane.counters, command, r);
       if (r.ok && r.events.length > 0) this.publish(lane, r.events);
+      else if (!r.ok && r.code === "FENCED") for (const l of lane.listeners) this.guard(() => l.onFenced?.());
       return r;
     } finally {
       if (--lane.inflight === 0) for (const wake of lane.idle.splice(0)) wake();

@@ -443,6 +443,8 @@ export class GameService {
     this.drivers.shutdown();
     await this.bots.shutdown();
     await Promise.allSettled([...this.ending.values()]);
+    // what the games' writers decided is committed before the process lets go of them
+    await this.deps.hub.engine.close();
   }
 
   // ---- players ----

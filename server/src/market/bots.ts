@@ -13,7 +13,7 @@
  * has not seen yet) are expected, change nothing, and are only counted.
  */
 import type { OpenOrder, PlaceOrder, Rejection } from "@marketroom/shared";
-import type { Engine } from "../engine/engine.ts";
+import type { GameWriters as Engine, Unavailable } from "../engine/writers.ts";
 import type { Scenario } from "./scenarios.ts";
 import { createLogger } from "../config.ts";
 
@@ -512,7 +512,7 @@ export function engineBotContext(
   let available = 0;
   let orders = new Map<number, BotOpenOrder[]>();
   const now = () => clock() - startedAt;
-  const unwrap = <T>(r: T | Rejection): T => {
+  const unwrap = <T>(r: T | Rejection | Unavailable): T => {
     if ((r as Rejection).ok === false) throw new Error(`${(r as Rejection).code}: ${(r as Rejection).message}`);
     return r as T;
   };

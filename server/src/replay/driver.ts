@@ -10,7 +10,7 @@
  * Prices in ticks (band 90..110, so orders cross often), qty in lots (1..8), cash in minor units.
  */
 import type { GameConfig } from "@marketroom/shared";
-import type { Engine } from "../engine/engine.ts";
+import type { GameWriters as Engine } from "../engine/writers.ts";
 
 /** mulberry32: a deterministic PRNG in [0, 1). */
 export function rng(seed: number): () => number {

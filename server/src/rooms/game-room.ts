@@ -37,6 +37,7 @@ import type { Limits } from "../limits.ts";
 import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
 import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
+import type { Unavailable } from "../engine/writers.ts";
 import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
@@ -119,6 +120,11 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       onEvents: (events) => this.onEvents(events),
       onClock: (clock) => this.setClock(clock),
       onRound: (link) => this.setLink(link),
+      // another process owns the game now: its clients reconnect and reach the new owner's room
+      onFenced: () => {
+        this.ctx.log.warn({ gameId: this.gameId }, "game claimed by another writer; the room closes");
+        void this.disconnect(CloseCode.WITH_ERROR);
+      },
     });
     try {
       await this.hydrate();
@@ -395,9 +401,33 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     if (!parsed.success) {
       return { ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError), issues: zodIssues(parsed.error) };
     }
+    return this.trade(auth.playerId!, type, parsed.data, ref);
+  }
+
+  /**
+   * The room's typed command entry point for server code that is not a connected client (the REST order
+   * API; other processes through `matchMaker.remoteRoomCall(gameId, "submit", [playerId, type, body])`):
+   * the same schemas, the same path to the game's writer and the same replies as a client's message.
+   * Errors as replies: INVALID_MESSAGE, and every code of the engine (UNKNOWN_PLAYER for a stranger).
+   */
+  async submit(playerId: string, type: RoomCommand, body: unknown): Promise<CommandReply> {
+    const ref = refOf(body);
+    const parsed = RoomMessageSchemas[type]?.safeParse(body);
+    if (!parsed?.success) {
+      return { ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError), ...(parsed ? { issues: zodIssues(parsed.error) } : {}) };
+    }
+    try {
+      return await this.trade(playerId, type, parsed.data, ref);
+    } catch (err) {
+      const e = asApiError(err);
+      return error(type, ref, e.code, e.message);
+    }
+  }
+
+  /** A validated command of player `pid`, through the hub to the game's writer. */
+  private async trade(pid: string, type: RoomCommand, body: unknown, ref: string | undefined): Promise<CommandReply> {
     const { hub } = this.ctx.service;
     const g = this.gameId;
-    const pid = auth.playerId!;
     switch (type) {
       case "place": {
         const { ref: _r, ...order } = RoomMessageSchemas.place.parse(body);
@@ -450,7 +480,7 @@ function error(type: string, ref: string | undefined, code: AnyErrorCode, messag
   return { ok: false, type, ...(ref !== undefined ? { ref } : {}), code, message };
 }
 
-function rejected(type: string, ref: string | undefined, r: Rejection | RateLimited): CommandReply {
+function rejected(type: string, ref: string | undefined, r: Rejection | RateLimited | Unavailable): CommandReply {
   const e = error(type, ref, r.code, r.message);
   return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
 }

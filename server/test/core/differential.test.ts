@@ -21,7 +21,7 @@ import { expect } from "chai";
 import type { Rejection } from "@marketroom/shared";
 import { bookDepth, decide, emptyState, evolve, inventoryOf, openOrders, type CoreState } from "../../src/core/index.ts";
 import type { Command } from "../../src/core/commands.ts";
-import { closeEngine, connectEngine, newGameId, type Engine } from "../engine/helpers.ts";
+import { closeEngine, connectLuaEngine as connectEngine, newGameId, type LuaEngine as Engine } from "../engine/helpers.ts";
 import { canonical, fold, runLua } from "./support.ts";
 import { resolve, streamArb, type Stream } from "./streams.ts";
 

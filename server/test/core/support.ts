@@ -16,7 +16,7 @@ import { decide, emptyState, evolve, type CoreState } from "../../src/core/index
 import type { Command } from "../../src/core/commands.ts";
 import type { BookSide } from "../../src/core/matching/book.ts";
 import { assertNever } from "../../src/core/assert.ts";
-import { rawAmend, rawCall, rawPlace } from "../engine/helpers.ts";
+import { luaAmend as rawAmend, luaCall as rawCall, luaPlace as rawPlace } from "../engine/helpers.ts";
 
 function sideDump(side: BookSide): unknown[] {
   return side.levels.map((l) => {

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { EngineEvent, GameState } from "@marketroom/shared";
 import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
-import { Engine, expectOk } from "../../src/engine/engine.ts";
+import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
 import { applyEvent, emptyState } from "../../src/replay/state.ts";
 import { referencesAt, shiftReference } from "../../src/export/marks.ts";
@@ -50,8 +50,13 @@ describe("drivers: news, signals, bot takeover", function () {
       expect(ok.events[0]).to.deep.include({ type: "news", headline: "ACME beats estimates", shifts: [{ securityId: 1, bps: 500 }], atMs: 1234 });
       const before = (await events(g)).length;
       const bad = async (p: Promise<unknown>, code: string) => expect(await p).to.include({ ok: false, code });
-      const raw = (argv: (string | number)[]) => (engine.client as any).mr_announce(`game:{${g}}`, `game:{${g}}:seq`, `game:{${g}}:events`, `game:{${g}}:securities`, `game:{${g}}:news`, ...argv)
-        .then((s: string) => JSON.parse(s));
+      // raw values straight to the game's writer, past the NewsItem schema: the core re-checks them
+      const raw = async (argv: (string | number)[]) => {
+        const shifts = [];
+        for (let i = 2; i < argv.length; i += 2) shifts.push({ securityId: argv[i], bps: argv[i + 1] });
+        const d = await (await engine.writer(g)).execute({ type: "announce", headline: argv[0], atMs: argv[1], shifts } as any, Date.now());
+        return d.ok ? d.result : d;
+      };
       await bad(raw(["", 0]), "INVALID_ARGUMENT");
       await bad(raw(["x".repeat(281), 0]), "INVALID_ARGUMENT");
       await bad(raw(["h", 0, 1, 10_001]), "INVALID_ARGUMENT");

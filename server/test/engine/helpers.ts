@@ -1,7 +1,9 @@
 /**
  * Shared helpers for the matching engine's tests (real Valkey, no mocks).
  *
- * Stable exports (other test files import them; keep their signatures):
+ * Stable exports (other test files import them; keep their signatures). The Engine is GameWriters (the core
+ * deciding, group commit to Valkey); LuaEngine, connectLuaEngine, luaCall/luaPlace/luaAmend are the retired Lua
+ * engine, for the differential test only:
  *   connect(): Promise<Redis>                 a client on process.env.VALKEY_URL, ready to use
  *   connectEngine(): Promise<Engine>          an Engine on a fresh client (close with closeEngine)
  *   closeEngine(engine): Promise<void>        quits the engine's client
@@ -26,10 +28,15 @@ import { expect } from "chai";
 import type {
   EngineEvent, ErrorCode, GameConfig, Inventory, PlayerSetup, Position, Rejection, SecurityConfig,
 } from "@marketroom/shared";
-import { Engine, type Result } from "../../src/engine/engine.ts";
+import { Engine as LuaEngine } from "../../src/engine/engine.ts";
+import { GameWriters, type Result } from "../../src/engine/writers.ts";
+import type { Command } from "../../src/core/index.ts";
 import * as K from "../../src/engine/keys.ts";
 
-export { Engine, K };
+/** The engine every test drives: this process's game writers (the core deciding, group commit to Valkey). */
+export class Engine extends GameWriters {}
+
+export { K, LuaEngine };
 export type { Redis };
 
 /** A client on VALKEY_URL (default redis://127.0.0.1:6379), connected and answering PING. */
@@ -46,7 +53,14 @@ export async function connectEngine(): Promise<Engine> {
   return new Engine(await connect());
 }
 
-export async function closeEngine(engine: Engine | undefined): Promise<void> {
+/** The retired Lua engine on a fresh client (the differential test compares the core with it). */
+export async function connectLuaEngine(): Promise<LuaEngine> {
+  return new LuaEngine(await connect());
+}
+
+/** Commits and closes the engine's writers, then quits its client. */
+export async function closeEngine(engine: Engine | LuaEngine | undefined): Promise<void> {
+  if (engine instanceof GameWriters) await engine.close().catch(() => undefined);
   if (engine) await engine.client.quit().catch(() => engine.client.disconnect());
 }
 
@@ -131,8 +145,8 @@ function pairs(flat: string[]): [string, string][] {
  * every entry plus length, last-generated-id and entries-added (so an XADD later XDELed still shows).
  * Compare two snapshots with deep equality.
  */
-export async function snapshot(target: Redis | Engine, gameId: string): Promise<Snapshot> {
-  const client = target instanceof Engine ? target.client : target;
+export async function snapshot(target: Redis | Engine | LuaEngine, gameId: string): Promise<Snapshot> {
+  const client = target instanceof GameWriters || target instanceof LuaEngine ? target.client : target;
   const keys = new Set<string>();
   const pattern = `game:{${gameId.replace(/([*?[\]\\])/g, "\\$1")}}*`;
   let cursor = "0";
@@ -192,20 +206,57 @@ async function pipe(client: Redis, cmds: string[][]): Promise<unknown[]> {
 }
 
 /** Asserts the game's state is identical to `before` (a snapshot taken earlier). */
-export async function expectUnchanged(target: Redis | Engine, gameId: string, before: Snapshot): Promise<void> {
+export async function expectUnchanged(target: Redis | Engine | LuaEngine, gameId: string, before: Snapshot): Promise<void> {
   const after = await snapshot(target, gameId);
   expect(after, "game state changed").to.deep.equal(before);
 }
 
-// ---- direct Lua calls ----
+// ---- raw commands ----
 
-type Call = (...args: (string | number)[]) => Promise<string>;
-
-/** Runs the Lua command mr_<name> with raw keys and argv (no TS-side validation); JSON-decodes its reply. */
+/**
+ * Runs a command with raw values (strings where numbers belong, fractions...) through the game's writer,
+ * as a hostile caller could: the core re-checks every value. `name` and `argv` are the retired Lua
+ * commands' (lua/<name>.lua ARGV order), so the rejection tests keep their tables; the game id is the
+ * hash tag of keys[0]. Answers like the writers (result, Rejection or Unavailable).
+ */
 export async function rawCall(engine: Engine, name: string, keys: string[], argv: (string | number)[]): Promise<any> {
-  const fn = (engine.client as unknown as Record<string, Call>)[`mr_${name}`];
-  if (!fn) throw new Error(`no command mr_${name}`);
-  return JSON.parse(await fn.call(engine.client, ...keys, ...argv));
+  const gameId = /\{(.*)\}/.exec(keys[0] ?? "")?.[1] ?? "";
+  const flag = (v: unknown) => (v === 0 || v === "0" ? false : v === 1 || v === "1" ? true : v);
+  const opt = (v: unknown) => (v === "" || v === undefined ? undefined : v);
+  const a = argv as any[];
+  let c: Record<string, unknown>;
+  switch (name) {
+    case "create_game":
+      c = { type: name, gameId, name: a[0], stp: a[1], maxMatches: a[2], allowShort: flag(a[3]), protectionBps: a[4],
+        grossLimit: opt(a[5]), netLimit: opt(a[6]) };
+      break;
+    case "add_security":
+      c = { type: name, securityId: a[0], symbol: a[1], tickSize: a[2], lotSize: a[3], scale: a[4], bandLow: a[5], bandHigh: a[6],
+        shortLimit: a[7], positionLimit: a[8], maxOrderQty: a[9], takerFee: opt(a[10]), makerRebate: opt(a[11]), limitWeight: opt(a[12]) };
+      break;
+    case "add_player": {
+      const holdings = [];
+      for (let i = 3; i < a.length; i += 2) holdings.push({ securityId: a[i], qty: a[i + 1] });
+      c = { type: name, playerId: a[0], name: a[1], cash: a[2], holdings };
+      break;
+    }
+    case "cancel": c = { type: name, playerId: a[0], securityId: a[1], orderId: a[2] }; break;
+    case "place":
+      c = { type: name, playerId: a[0], securityId: a[1], side: a[2], orderType: a[3], tif: a[4], postOnly: flag(a[5]),
+        price: opt(a[6]), qty: a[7], clientOrderId: a[8] };
+      break;
+    case "amend": c = { type: name, playerId: a[0], securityId: a[1], orderId: a[2], qty: a[3], price: opt(a[4]) }; break;
+    default: throw new Error(`rawCall: no command ${name}`);
+  }
+  if (name === "create_game") {
+    const { decide, emptyState } = await import("../../src/core/index.ts");
+    const pre = decide(emptyState(), c as unknown as Command, { ts: Date.now() });
+    if (!pre.ok) return pre;
+  } else if (!(await engine.client.exists(K.gameKey(gameId)))) {
+    return { ok: false, code: "UNKNOWN_GAME", message: "no such game" };
+  }
+  const d = await (await engine.writer(gameId)).execute(c as unknown as Command, Date.now());
+  return d.ok ? d.result : d;
 }
 
 export interface RawPlace {
@@ -213,8 +264,30 @@ export interface RawPlace {
   price?: string | number; qty?: string | number; clientOrderId?: string;
 }
 
-/** mr_place with raw argv (defaults: security 1, buy, limit, GTC, not post-only, price 100, qty 1). */
+/** A place with raw values (defaults: security 1, buy, limit, GTC, not post-only, price 100, qty 1). */
 export function rawPlace(engine: Engine, gameId: string, playerId: string, a: RawPlace = {}): Promise<any> {
+  const argv = [playerId, a.securityId ?? 1, a.side ?? "buy", a.type ?? "limit", a.tif ?? "GTC", a.postOnly ?? 0,
+    a.price ?? 100, a.qty ?? 1, a.clientOrderId ?? ""];
+  return rawCall(engine, "place", [K.gameKey(gameId)], argv);
+}
+
+/** An amend with raw values (price '' keeps the price). */
+export function rawAmend(engine: Engine, gameId: string, playerId: string,
+  a: { securityId?: number; orderId: string | number; qty: string | number; price?: string | number }): Promise<any> {
+  return rawCall(engine, "amend", [K.gameKey(gameId)], [playerId, a.securityId ?? 1, a.orderId, a.qty, a.price ?? ""]);
+}
+
+type LuaCall = (...args: (string | number)[]) => Promise<string>;
+
+/** Runs the retired Lua command mr_<name> with raw keys and argv (differential test only); JSON-decodes its reply. */
+export async function luaCall(engine: LuaEngine, name: string, keys: string[], argv: (string | number)[]): Promise<any> {
+  const fn = (engine.client as unknown as Record<string, LuaCall>)[`mr_${name}`];
+  if (!fn) throw new Error(`no command mr_${name}`);
+  return JSON.parse(await fn.call(engine.client, ...keys, ...argv));
+}
+
+/** mr_place with raw argv, keys built as the Lua engine built them (differential test only). */
+export function luaPlace(engine: LuaEngine, gameId: string, playerId: string, a: RawPlace = {}): Promise<any> {
   const sid = a.securityId ?? 1;
   const sidNum = Number(sid);
   const secKeys = Number.isInteger(sidNum) ? K.securityKeys(gameId, sidNum) : K.securityKeys(gameId, 0);
@@ -225,16 +298,16 @@ export function rawPlace(engine: Engine, gameId: string, playerId: string, a: Ra
   ];
   const argv = [playerId, sid, a.side ?? "buy", a.type ?? "limit", a.tif ?? "GTC", a.postOnly ?? 0,
     a.price ?? 100, a.qty ?? 1, a.clientOrderId ?? ""];
-  return rawCall(engine, "place", keys, argv);
+  return luaCall(engine, "place", keys, argv);
 }
 
-/** mr_amend with raw argv (price '' keeps the price). */
-export function rawAmend(engine: Engine, gameId: string, playerId: string,
+/** mr_amend with raw argv (differential test only). */
+export function luaAmend(engine: LuaEngine, gameId: string, playerId: string,
   a: { securityId?: number; orderId: string | number; qty: string | number; price?: string | number }): Promise<any> {
   const sid = a.securityId ?? 1;
   const keys = [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId), ...K.securityKeys(gameId, sid),
     K.orderCountKey(gameId, sid), K.inventoryKey(gameId, playerId), K.playerOrdersKey(gameId, playerId, sid)];
-  return rawCall(engine, "amend", keys, [playerId, sid, a.orderId, a.qty, a.price ?? ""]);
+  return luaCall(engine, "amend", keys, [playerId, sid, a.orderId, a.qty, a.price ?? ""]);
 }
 
 // ---- reads ----

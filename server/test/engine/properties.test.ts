@@ -44,7 +44,7 @@ import {
   type Inventory, type OpenOrder, type OrderSummary, type PlaceOrder, type PlaceResult, type Rejection,
 } from "@marketroom/shared";
 import { Redis } from "iovalkey";
-import { Engine, type Result } from "../../src/engine/engine.ts";
+import { GameWriters as Engine, type Result } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
 import { applyEvent, emptyState, inventoriesView } from "../../src/replay/state.ts";
 import { closeEngine, connectEngine, newGameId, ok, setupGame } from "./helpers.ts";

@@ -116,6 +116,7 @@ describe("engine rules", function () {
       const type = (k: string) => JSON.parse(snap[k] ?? "null")?.type;
       const expected: [string, string][] = [
         [`game:{${g}}`, "hash"],
+        [`game:{${g}}:owner`, "hash"],
         [`game:{${g}}:seq`, "string"],
         [`game:{${g}}:events`, "stream"],
         [`game:{${g}}:security:1`, "hash"],

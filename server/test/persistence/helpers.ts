@@ -12,7 +12,7 @@
 import { expect } from "chai";
 import { Redis } from "iovalkey";
 import type { EngineEvent, EventOf, Rejection } from "@marketroom/shared";
-import { Engine, type Result } from "../../src/engine/engine.ts";
+import { GameWriters as Engine, type Result } from "../../src/engine/writers.ts";
 import { eventsKey } from "../../src/engine/keys.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { registerGame } from "../../src/persistence/games-registry.ts";

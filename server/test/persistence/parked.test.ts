@@ -13,6 +13,8 @@ import { Engine, TradingGame, connect, connectDb, newRegistry, verifyExactlyOnce
 
 /** Appends `data(seq)` as the game's next event entry, as the engine would (seq counter, then XADD). */
 async function injectEntry(engine: Engine, gameId: string, data: (seq: number) => string): Promise<{ seq: number; data: string }> {
+  // the game's writer lets go first (it would refuse to commit after a seq it did not write); the next command reloads
+  await engine.release(gameId);
   const seq = await engine.client.incr(seqKey(gameId));
   const text = data(seq);
   await engine.client.xadd(eventsKey(gameId), `${seq}-0`, "data", text);

@@ -4,7 +4,6 @@
  * back through /api/games/:id/replay/... with the admin token and player tokens.
  */
 import { expect } from "chai";
-import { Engine } from "../../src/engine/engine.ts";
 import { api, createGame, harness, join, type Harness } from "../support/harness.ts";
 
 describe("replay: HTTP API", function () {
@@ -22,7 +21,7 @@ describe("replay: HTTP API", function () {
     alice = await join(h, g.joinCode, "alice");
     bob = await join(h, g.joinCode, "bob");
     expect((await api(h, "POST", `/api/games/${gameId}/start`)).status).to.equal(200);
-    const engine = new Engine(h.valkey);
+    const engine = h.app.hub.engine; // the server is the game's writer: a second writer would fence it
     const ok = <T extends { ok: boolean }>(r: T) => { if (!r.ok) throw new Error(JSON.stringify(r)); return r; };
     ok(await engine.place(gameId, alice.playerId, { securityId: 1, side: "buy", price: 99, qty: 5 }));
     ok(await engine.place(gameId, alice.playerId, { securityId: 1, side: "buy", price: 98, qty: 3 }));
@@ -51,7 +50,7 @@ describe("replay: HTTP API", function () {
     expect(now.body.bids).to.deep.equal([{ price: 99, qty: 3, orders: 1 }, { price: 98, qty: 3, orders: 1 }]);
     expect(now.body.asks).to.deep.equal([{ price: 101, qty: 4, orders: 1 }]);
     expect(now.body.orders.bids[0]).to.include({ playerId: alice.playerId, price: 99, amount: 3, qty: 5 });
-    const engineBook = await new Engine(h.valkey).book(gameId, 1, 1000);
+    const engineBook = await h.app.hub.engine.book(gameId, 1, 1000);
     if (!engineBook.ok) throw new Error("book");
     expect(now.body.bids).to.deep.equal(engineBook.bids);
     const before = await api(h, "GET", `/api/games/${gameId}/replay/book/1?seq=${lastSeq - 2}&depth=1`);

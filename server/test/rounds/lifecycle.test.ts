@@ -7,7 +7,7 @@ import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, GameState } from "@marketroom/shared";
 import { createLogger } from "../../src/config.ts";
-import { Engine } from "../../src/engine/engine.ts";
+import { GameWriters as Engine } from "../../src/engine/writers.ts";
 import { GameHub } from "../../src/game/hub.ts";
 import { GameService } from "../../src/game/service.ts";
 import { Metrics } from "../../src/metrics.ts";
@@ -192,6 +192,8 @@ describe("round lifecycle", function () {
     expect(created.body.clock.startsAt).to.equal(startAt);
     // The harness's server forgets the timer (as a crash would) ...
     (h.app.service as any).disarm(id);
+    await h.app.hub.engine.release(id); // ... and the game it was writing
+
     // ... and a second server on the same Valkey picks the schedule up.
     const log = createLogger("silent");
     const other = new GameService({ hub: new GameHub(new Engine(h.valkey), new Metrics(), log), valkey: h.valkey, log });
