@@ -13,6 +13,7 @@ import type { CommandReply, EngineEvent } from "@marketroom/shared";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
 import { call, startServer, stopServer, type ServerProcess } from "../support/server-process.ts";
 import * as K from "../../src/engine/keys.ts";
+import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 
 type Reply = CommandReply & { ok: boolean; code?: string; duplicate?: boolean };
 
@@ -33,11 +34,20 @@ async function joinAs(base: string, code: string, name: string): Promise<{ playe
   return r.body;
 }
 
-/** Every order_accepted event of the game's stream, by clientOrderId (counted). */
-async function acceptedByCid(valkey: Redis, g: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+/**
+ * Every order_accepted event of the game's log, by clientOrderId (counted): the events the persister has
+ * stored in PostgreSQL and trimmed from the stream, plus those still in the stream (by seq, once each).
+ */
+async function acceptedByCid(valkey: Redis, db: Db, g: string): Promise<Map<string, number>> {
+  const bySeq = new Map<number, EngineEvent>();
+  const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).execute();
+  for (const r of rows) bySeq.set(Number(r.seq), r.data as unknown as EngineEvent);
   for (const [, fields] of await valkey.xrange(K.eventsKey(g), "-", "+")) {
     const e = JSON.parse(fields[1]!) as EngineEvent;
+    bySeq.set(e.seq, e);
+  }
+  const out = new Map<string, number>();
+  for (const e of bySeq.values()) {
     if (e.type === "order_accepted" && e.clientOrderId) out.set(e.clientOrderId, (out.get(e.clientOrderId) ?? 0) + 1);
   }
   return out;
@@ -55,10 +65,15 @@ describe("single writer: failure paths through real server processes", function 
   this.timeout(240_000);
   const procs: ServerProcess[] = [];
   let valkey: Redis;
-  before(() => { valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 }); });
+  let db: Db;
+  before(() => {
+    valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 });
+    db = createDb(createPool(process.env.DATABASE_URL, 2));
+  });
   after(async () => {
     await Promise.all(procs.map((p) => stopServer(p)));
     valkey.disconnect();
+    await db.destroy();
   });
 
   it("a server killed between decide and commit: nothing acknowledged is lost, nothing unsent appears, retries are safe", async () => {
@@ -74,29 +89,33 @@ describe("single writer: failure paths through real server processes", function 
     const sent = new Set<string>();
     const acked = new Set<string>();
     const rooms = { a: ra, b: rb };
-    // Both players keep 8 orders in flight each until the server dies under them.
+    // Both players keep up to 8 orders in flight each until the server dies under them (or their connection fails).
     let dead = false;
+    const failures: string[] = [];
     const flow = (who: "a" | "b") => (async () => {
       const inflight = new Set<Promise<unknown>>();
-      for (let i = 1; !dead; i++) {
+      for (let i = 1; !dead && failures.length === 0; i++) {
         const o = order(who, i);
         sent.add(o.clientOrderId);
-        const p = (rooms[who].request("place", o) as Promise<Reply>).then((r) => {
+        const p: Promise<unknown> = (rooms[who].request("place", o) as Promise<Reply>).then((r) => {
           if (r.ok) acked.add(o.clientOrderId);
-        }, () => undefined).finally(() => inflight.delete(p));
+          else if (!dead) failures.push(`${o.clientOrderId}: ${JSON.stringify(r)}`);
+        }, (err: unknown) => { if (!dead) failures.push(`${o.clientOrderId}: ${String(err)}`); }).finally(() => inflight.delete(p));
         inflight.add(p);
         if (inflight.size >= 8) await Promise.race(inflight);
+        await new Promise((r) => setImmediate(r)); // let timers and sockets run between sends
       }
     })();
     const flows = [flow("a"), flow("b")];
-    await waitFor(() => acked.size >= 150, "150 acknowledged orders", 60_000);
+    await waitFor(() => acked.size >= 150 || failures.length > 0, "150 acknowledged orders", 60_000);
+    expect(failures, "no order failed before the kill").to.deep.equal([]);
     s1.child.kill("SIGKILL");
     await s1.exited;
     dead = true;
     // the clients' pending requests fail with the connection; the flows end
     await Promise.race([Promise.all(flows), new Promise((r) => setTimeout(r, 5_000))]);
 
-    const logged = await acceptedByCid(valkey, g.gameId);
+    const logged = await acceptedByCid(valkey, db, g.gameId);
     for (const cid of acked) expect(logged.get(cid), `acknowledged ${cid} is in the log once`).to.equal(1);
     for (const [cid, n] of logged) {
       expect(sent.has(cid), `${cid} in the log was sent`).to.equal(true);
@@ -116,7 +135,7 @@ describe("single writer: failure paths through real server processes", function 
       // what was committed before the kill answers as a duplicate; the rest is placed now
       expect(Boolean(r.duplicate), `${cid} duplicate`).to.equal(logged.has(cid));
     }
-    const final = await acceptedByCid(valkey, g.gameId);
+    const final = await acceptedByCid(valkey, db, g.gameId);
     expect([...final.keys()].sort()).to.deep.equal([...sent].sort());
     for (const [cid, n] of final) expect(n, `${cid} once after the retries`).to.equal(1);
     await Promise.all([ra2.leave(), rb2.leave()]);
@@ -147,7 +166,7 @@ describe("single writer: failure paths through real server processes", function 
     const rb = await connectAt(s2.base, g.gameId, a.token);
     await waitFor(() => rb.state.securities.get("1")?.bids.length === 1, "the acknowledged bid on the new owner");
     expect(rb.state.securities.get("1")!.bids[0]).to.include({ price: 995, amount: 3 });
-    const logged = await acceptedByCid(valkey, g.gameId);
+    const logged = await acceptedByCid(valkey, db, g.gameId);
     expect([...logged.keys()]).to.deep.equal(["before"]);
     const retry = await rb.request("place", { securityId: 1, side: "buy", price: 994, qty: 1, clientOrderId: "late" }) as Reply;
     expect(retry).to.include({ ok: true });
