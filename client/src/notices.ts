@@ -152,6 +152,7 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
     return `Too many orders in a short time: wait${s ? ` ${s} s` : " a moment"} before sending the next one. Nothing was sent.`;
   },
   GAME_FULL: () => "This round is full: it has as many players as the organiser allows. Ask your organiser.",
+  QUIZ_REQUIRED: () => "Before you can trade, answer the short quiz about how this round works (open Help, then Instructions).",
   UNKNOWN_SESSION: () => "No such session. Check the code your organiser gave you.",
   SESSION_EXISTS: () => "A session with this id exists already.",
 };
