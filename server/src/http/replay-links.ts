@@ -59,12 +59,12 @@ export class ViewerTokens {
     return new ViewerTokens(loadSecret("TOKEN_SECRET", config.tokenSecret, config.tokenSecretFile).value);
   }
 
-  /** A token for the replay of `gameId`, valid `ttlSec` seconds from now. */
-  sign(gameId: string, ttlSec: number): Promise<string> {
+  /** A token for the replay of `gameId`, valid `ttlSec` seconds from `issuedAtSec` (default now; s since the epoch). */
+  sign(gameId: string, ttlSec: number, issuedAtSec = Math.floor(Date.now() / 1000)): Promise<string> {
     return new SignJWT({ gid: gameId, role: "viewer" })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setIssuer(TOKEN_ISSUER).setAudience(VIEWER_AUDIENCE).setSubject("viewer")
-      .setIssuedAt().setExpirationTime(`${ttlSec}s`).setJti(randomBytes(16).toString("hex"))
+      .setIssuedAt(issuedAtSec).setExpirationTime(issuedAtSec + ttlSec).setJti(randomBytes(16).toString("hex"))
       .sign(this.key);
   }
 
