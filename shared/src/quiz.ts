@@ -41,6 +41,8 @@ export interface RoundInstructions {
   /** The round's market type (one today: "continuous"). */
   marketType: string;
   instructions: string;
+  /** True when the teacher wrote the instructions (the screen then opens by itself once), false for the default. */
+  custom: boolean;
   quiz: { required: boolean; questions: PublicQuizQuestion[] } | null;
   /** Whether this player has passed the quiz (false for the admin). */
   passed: boolean;

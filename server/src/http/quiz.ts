@@ -41,7 +41,7 @@ export function mountQuizRoutes(app: Application, deps: QuizRouteDeps): void {
     const { gameId, playerId } = await caller(req);
     const rules = (await service.record(gameId)).settings.rules;
     const body: RoundInstructions = {
-      gameId, marketType: marketTypeOf(rules), instructions: roundInstructionsText(rules),
+      gameId, marketType: marketTypeOf(rules), instructions: roundInstructionsText(rules), custom: rules.instructions !== undefined,
       quiz: publicQuiz(roundQuiz(rules)), passed: playerId ? await quiz.hasPassed(gameId, playerId) : false,
     };
     res.json(body);

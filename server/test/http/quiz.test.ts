@@ -142,7 +142,7 @@ describe("instructions and quiz before trading", function () {
     await api(h, "POST", `/api/games/${g.gameId}/start`);
     const room = await connect(h, g.gameId, joinReply.token);
     try {
-      const state = await waitFor(() => room.state.phase === "running" && JSON.stringify(room.state.toJSON()), "running state");
+      const state = String(await waitFor(() => room.state.phase === "running" && JSON.stringify(room.state.toJSON()), "running state"));
       await answer(g.gameId, joinReply.token, [1, 1]);
       const detail = await api(h, "GET", `/api/games/${g.gameId}`);
       await h.persister.drain(g.gameId, detail.body.seq);

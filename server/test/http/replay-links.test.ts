@@ -80,7 +80,7 @@ describe("replay links: a shareable read-only replay of one round", function () 
   it("the viewer token opens its round's summary, events, book and prices, without any player's identity or secret", async () => {
     const pages = [await as(link.token, ""), await as(link.token, "/events?limit=10000"), await as(link.token, "/book/1"), await as(link.token, "/prices/1?bucketEvents=1")];
     for (const p of pages) expect(p.status, JSON.stringify(p.body)).to.equal(200);
-    const [summary, events] = pages as [{ body: any }, { body: any }];
+    const [summary, events] = pages as unknown as [{ body: any }, { body: any }];
     expect(summary.body.players).to.deep.equal([]);
     expect(summary.body.lastSeq).to.be.greaterThan(0);
     const types = new Set((events.body.events as any[]).map((e) => e.type));
