@@ -2,10 +2,11 @@
  * First-time students and teachers' links (Chromium, issue 16): the instructions screen opens before
  * trading when the teacher wrote instructions or requires the quiz; the teacher's text is rendered as a
  * small markdown subset with no HTML passing through; a required quiz keeps the order form disabled until
- * it is passed (a wrong try names the wrong questions and changes nothing); Help reopens the screen. The
+ * it is passed (a wrong try names the wrong questions and changes nothing); Help reopens the screen; the
+ * admin form edits both (malformed questions refused in the form). The
  * admin's "Share replay" button makes a link that a fresh browser (no admin, no player, new context) opens
  * as a read-only replay of the round's market.
- * Screenshots: quiz-before-trading.png, quiz-passed.png, share-replay-admin.png, share-replay-viewer.png.
+ * Screenshots: quiz-before-trading.png, quiz-passed.png, admin-quiz-form.png, share-replay-admin.png, share-replay-viewer.png.
  */
 import { expect } from "chai";
 import { join as joinPath } from "node:path";
@@ -99,6 +100,46 @@ describe("browser client: instructions, quiz and shared replay links (Chromium)"
     expect(await ben.locator("#quiz-form .quiz-q").count()).to.equal(3);
     expect(await ben.locator("#quiz-form h3").textContent()).to.include("(optional)");
     await api(h, "POST", `/api/games/${game.gameId}/end`);
+  });
+
+  it("the admin form edits the instructions and quiz: malformed questions are refused in the form, good ones reach the round", async () => {
+    const page = await b.open("/#/admin");
+    await page.fill("#admin-login input[name=token]", h.admin);
+    await page.press("#admin-login input[name=token]", "Enter");
+    await page.locator("#games").waitFor();
+    const name = `Quiz form ${Date.now().toString(36)}`;
+    await page.fill("#create-form input[name=name]", name);
+    for (const k of ["market_maker", "noise", "momentum"]) await page.fill(`#create-form input[name=bots_${k}]`, "0");
+    await page.click("#round-help-defaults");
+    await page.locator("#quiz-json-box:not([hidden])").waitFor();
+    const text = await page.inputValue("#create-form textarea[name=instructions]");
+    expect(text).to.match(/^# How this round works/);
+    const questions = JSON.parse(await page.inputValue("#create-form textarea[name=quizJson]"));
+    expect(questions).to.have.length(3);
+    await page.check("#create-form input[name=quizRequired]");
+
+    await page.fill("#create-form textarea[name=quizJson]", JSON.stringify([{ ...questions[0], answer: 7 }]));
+    await page.click("#create");
+    await page.locator("#admin-msg.reject", { hasText: 'Quiz question 1: "answer" must be the index of the right choice, 0 to 2' }).waitFor();
+    await page.fill("#create-form textarea[name=quizJson]", "[{");
+    await page.click("#create");
+    await page.locator("#admin-msg.reject", { hasText: "Quiz questions are not valid JSON" }).waitFor();
+
+    questions[2].question = "How is P&L measured in this class?";
+    await page.fill("#create-form textarea[name=quizJson]", JSON.stringify(questions, null, 2));
+    await page.locator("#round-help").screenshot({ path: joinPath(SHOTS, "admin-quiz-form.png") });
+    await page.click("#create");
+    await page.locator("#game-head", { hasText: name }).waitFor();
+    const code = (await page.locator("#join-code").innerText()).trim();
+    const gameId = (await api(h, "GET", "/api/games?limit=50")).body.games.find((g: any) => g.joinCode === code).gameId;
+    const rules = (await api(h, "GET", `/api/games/${gameId}`)).body.rules;
+    expect(rules.instructions).to.equal(text);
+    expect(rules.quiz).to.deep.equal({ required: true, questions });
+
+    // a student of that round meets the screen before trading
+    const cleo = await b.joinAs(code, "cleo");
+    await cleo.locator("#instructions #quiz-form .quiz-q", { hasText: "in this class" }).waitFor();
+    expect(await disabled(cleo, "#submit")).to.equal(true);
   });
 
   it("Share replay: the admin's link opens the round's replay in a fresh browser with no sign-in, market only", async () => {
