@@ -15,6 +15,8 @@ import { $, batched, setHtml } from "./dom.ts";
 import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash } from "./format.ts";
 import { clockText, leaderboardTable } from "./player.ts";
 import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
+import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
+import { drawShareReplay } from "./share.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 const GAME_KEY = "marketroom.admin.game";
@@ -112,6 +114,7 @@ class AdminScreen {
     $(r, "#scenario").addEventListener("change", () => this.syncScenario());
     $(r, "#rules-set").addEventListener("input", () => this.drawMoneyHints());
     this.drawMoneyHints();
+    wireRoundHelpForm(r, (m, p, b) => this.call(m, p, b));
     $(r, "#signout").addEventListener("click", () => {
       sessionStorage.removeItem(TOKEN_KEY);
       void this.conn?.stop();
@@ -280,6 +283,7 @@ class AdminScreen {
       : "Available once the round has ended."}</p><div class="export-buttons">${EXPORT_FILES.map((f) =>
       `<button type="button" class="small" data-export="${f}"${ended ? "" : " disabled"}>${f}</button>`).join("")}
       <button type="button" class="small primary" data-export="zip"${ended ? "" : " disabled"}>All files (.zip)</button></div>`);
+    drawShareReplay($(this.root, "#share-replay"), d.gameId, this.token, ended);
   }
 
   private async refreshList(): Promise<void> {
@@ -311,7 +315,7 @@ class AdminScreen {
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
         bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
-        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f) },
+        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
         securityRules: securityRules(f),
       };
       const groups = String(f.get("groups") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
@@ -633,6 +637,7 @@ const ADMIN_TEMPLATE = `
               <label>Mark at the end <select name="markPrice"><option value="last_trade">last trade (else closing ref)</option><option value="reference">closing reference</option></select></label>
             </div>
           </fieldset>
+          ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
             <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
             <label>Noise traders <input name="bots_noise" type="number" min="0" max="200" value="2"></label>
@@ -662,6 +667,7 @@ const ADMIN_TEMPLATE = `
       <section class="card"><h2>Players</h2><div id="players" class="scroll"></div></section>
       <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>
       <section class="card"><h2>Export</h2><div id="exports"></div></section>
+      <section class="card"><h2>Share replay</h2><div id="share-replay"></div></section>
       <section class="card"><h2>Bots</h2><div id="bots"></div>
         <form id="bot-form" class="inline">
           <select name="kind"><option value="market_maker">market maker</option><option value="noise">noise trader</option><option value="momentum">momentum trader</option></select>

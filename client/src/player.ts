@@ -16,6 +16,7 @@ import { $, batched, setHtml } from "./dom.ts";
 import { drawDrivers } from "./drivers.ts";
 import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
 import { HELP_HTML, pnlHelpHtml } from "./help.ts";
+import { mountInstructions } from "./instructions.ts";
 import { noticeHtml, orderOutcomeText, type NoticeContext } from "./notices.ts";
 
 const SESSION_KEY = "marketroom.player";
@@ -137,6 +138,7 @@ class PlayerScreen {
     this.price = new PriceChart($(this.root, "#price-chart"), this.store);
     this.depth = new DepthChart($(this.root, "#depth"));
     this.wire();
+    void mountInstructions({ root: this.root, gameId: this.s.gameId, token: this.s.token });
     this.timer = window.setInterval(() => this.drawClock(), 1000);
     (window as any).marketroom = { conn: this.conn, screen: this };
     void this.conn.connect();

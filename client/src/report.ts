@@ -15,6 +15,7 @@ import { $, setHtml } from "./dom.ts";
 import { fetchExport } from "./export.ts";
 import { cash, decimalsOf, esc, px, qty, signClass, signedCash } from "./format.ts";
 import { leaderboardTable, pct, pointsRuleText } from "./player.ts";
+import { drawShareReplay } from "./share.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 
@@ -70,9 +71,11 @@ export function mountReport(root: HTMLElement): void {
   const m = /^#\/?report\/([^?]+)/.exec(location.hash);
   const gameId = m ? decodeURIComponent(m[1]!) : "";
   const token = sessionStorage.getItem(TOKEN_KEY) ?? "";
-  setHtml(root, `<div class="report"><p class="no-print"><a href="#/admin">← Admin</a> <button type="button" id="rep-print">Print</button></p><div id="rep-body"><p class="muted">Loading…</p></div></div>`);
+  setHtml(root, `<div class="report"><p class="no-print"><a href="#/admin">← Admin</a> <button type="button" id="rep-print">Print</button></p><div id="rep-share" class="no-print"></div><div id="rep-body"><p class="muted">Loading…</p></div></div>`);
   $(root, "#rep-print").addEventListener("click", () => window.print());
   if (!token) { setHtml($(root, "#rep-body"), `<p>Sign in on the <a href="#/admin">admin page</a> first: the report needs the admin token.</p>`); return; }
+  // The report exists only for an ended round (it reads the export), so the link can be offered at once.
+  drawShareReplay($(root, "#rep-share"), gameId, token, true);
   load(gameId, token).then((html) => setHtml($(root, "#rep-body"), html), (err) => setHtml($(root, "#rep-body"), `<p class="msg reject" id="rep-error">${esc(errorText(err))}</p>`));
 }
 

@@ -25,6 +25,9 @@ import { GameService, type PersisterPort, type ResultsWriter } from "./game/serv
 import { HealthCheck } from "./http/health.ts";
 import { mountRoutes } from "./http/routes.ts";
 import { mountReplayRoutes } from "./http/replay.ts";
+import { ViewerTokens } from "./http/replay-links.ts";
+import { mountQuizRoutes } from "./http/quiz.ts";
+import { QuizGate } from "./rounds/quiz.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
@@ -79,6 +82,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const health = new HealthCheck(valkey, db, persister);
   const limits = deps.limits ?? loadLimits();
   const ctx: RoomContext = { service, config, metrics, log, limits };
+  const quiz = new QuizGate({ valkey, store: service.store });
+  // every order entry (room, REST, bots) passes the round's quiz rule in the hub; bots are never gated
+  hub.setEntryGate((g, p) => quiz.check(g, p));
   const server = defineServer({
     logger: colyseusLogger(log),
     transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
@@ -87,7 +93,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (limits.trustProxy !== undefined) app.set("trust proxy", limits.trustProxy);
       // Before the route itself: Express runs both in order, the limiter first.
       app.post("/api/join", joinRateLimit(limits.joinRate));
-      mountReplayRoutes(app, { service, db });
+      mountReplayRoutes(app, { service, db, viewers: ViewerTokens.fromConfig(config) });
+      mountQuizRoutes(app, { service, quiz });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
       mountKickRoutes(app, { service, log });

@@ -2,6 +2,7 @@
 export * from "./errors.ts";
 export * from "./units.ts";
 export * from "./text.ts";
+export * from "./quiz.ts";
 export * from "./engine.ts";
 export * from "./messages.ts";
 export * from "./state.ts";

@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.ts";
 import { text } from "./text.ts";
+import { InstructionsText, RoundQuiz } from "./quiz.ts";
 import {
   AmendOrder, CancelAll, CancelOrder, GameId, GameName, SignalText, MAX_FEE_PER_LOT, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
   SecurityId, StpMode, type FillEvent, type OrderSummary,
@@ -58,12 +59,14 @@ export const RoomMessageSchemas = {
  * (or more joins from one address than the server allows; HTTP 429 with Retry-After);
  * UNKNOWN_SESSION: no such session; SESSION_EXISTS: a session with this id exists; GAME_FULL: the round
  * has its maxPlayers players already (nothing changed); FENCED: another server process has taken the game
- * over (this one may no longer write it; nothing changed; reconnect to reach the new owner).
+ * over (this one may no longer write it; nothing changed; reconnect to reach the new owner); QUIZ_REQUIRED:
+ * the round requires its comprehension quiz and this player has not passed it yet (nothing changed;
+ * POST /api/games/:id/quiz).
  */
 export const API_ERROR_CODES = [
   "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
   "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
-  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS", "GAME_FULL", "FENCED",
+  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS", "GAME_FULL", "FENCED", "QUIZ_REQUIRED",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 /** Every code a room reply or an HTTP error may carry. */
@@ -72,7 +75,7 @@ export const ALL_ERROR_CODES: readonly AnyErrorCode[] = [...ERROR_CODES, ...API_
 
 const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
   INVALID_BODY: 400, INVALID_QUERY: 400, INVALID_MESSAGE: 400, UNKNOWN_MESSAGE: 400, INVALID_ARGUMENT: 400,
-  UNAUTHORIZED: 401, FORBIDDEN: 403, READ_ONLY: 403, NOT_OWNER: 403,
+  UNAUTHORIZED: 401, FORBIDDEN: 403, QUIZ_REQUIRED: 403, READ_ONLY: 403, NOT_OWNER: 403,
   NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
   UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400, UNKNOWN_SESSION: 404, SESSION_EXISTS: 409,
   GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409, GAME_FULL: 409,
@@ -162,6 +165,10 @@ export const GameRules = z.object({
   coursePoints: z.object({ base: int(-1_000_000, 1_000_000).default(0), per: int(1, 1e15), min: int(-1_000_000, 1_000_000), max: int(-1_000_000, 1_000_000) })
     .refine((c) => c.min <= c.max, { message: "coursePoints.min must not exceed coursePoints.max" })
     .nullable().default(null),
+  /** Instructions shown before trading (quiz.ts); omitted = the market type's default text. */
+  instructions: InstructionsText.optional(),
+  /** Comprehension quiz (quiz.ts); omitted = the market type's default quiz (not required); null = none. */
+  quiz: RoundQuiz.nullable().optional(),
 });
 
 /** A security of a new game: the engine's SecurityConfig plus a reference price used before trades. */

@@ -4,7 +4,9 @@
  * pause, speed in events per tick), and at the chosen seq: the book ladder, the tape (fills up to seq),
  * the price chart (candles up to seq), the leaderboard (inventories at seq, equity at the last trade
  * price) and one followed player's open orders and P&L over time.
- * Token: the admin token of this tab, else this tab's player token for that game.
+ * Token: the viewer token of a shared link (`?view=<token>`, no sign-in: the market only, no leaderboard
+ * or player to follow; docs/replay.md "Shared replay links"), else the admin token of this tab, else this
+ * tab's player token for that game.
  */
 import "./replay.css";
 import { LineSeries, createChart, type IChartApi, type ISeriesApi, type UTCTimestamp } from "lightweight-charts";
@@ -20,7 +22,9 @@ const SPEEDS = [1, 4, 16];
 interface Sec { securityId: number; symbol: string; tickSize: string; scale: number; lastPrice: number }
 
 /** The token to read this game's replay with: the admin's, else this tab's player session for it. */
-export function replayToken(gameId: string): { token: string; playerId?: string } | null {
+export function replayToken(gameId: string): { token: string; playerId?: string; viewer?: boolean } | null {
+  const view = new URLSearchParams(location.hash.split("?")[1] ?? "").get("view");
+  if (view) return { token: view, viewer: true };
   const admin = sessionStorage.getItem("marketroom.admin");
   if (admin) return { token: admin };
   try {
@@ -39,7 +43,7 @@ export function mountReplay(root: HTMLElement): void {
     root.innerHTML = `<div class="join-page"><div class="card join"><h1>Replay</h1><p class="msg reject">${gameId ? "Sign in as the admin or join this game in this tab to see its replay." : "No game given."}</p><p><a href="#/">Player view</a> · <a href="#/admin">Admin</a></p></div></div>`;
     return;
   }
-  void new ReplayScreen(root, gameId, token.token, token.playerId).start(seq);
+  void new ReplayScreen(root, gameId, token.token, token.playerId, token.viewer).start(seq);
 }
 
 class ReplayScreen {
@@ -60,7 +64,8 @@ class ReplayScreen {
   private pnlChart!: IChartApi;
   private pnlLine!: ISeriesApi<"Line">;
 
-  constructor(private readonly root: HTMLElement, private readonly gameId: string, private readonly token: string, private readonly me?: string) {}
+  constructor(private readonly root: HTMLElement, private readonly gameId: string, private readonly token: string, private readonly me?: string,
+    private readonly viewer = false) {}
 
   private get<T = any>(path: string): Promise<T> {
     return api<T>("GET", `/api/games/${encodeURIComponent(this.gameId)}/replay${path}`, undefined, this.token);
@@ -75,6 +80,7 @@ class ReplayScreen {
       return;
     }
     const s = this.summary;
+    if (this.viewer) this.viewerMode();
     this.secs = s.securities.map((x: any) => ({ securityId: x.securityId, symbol: x.symbol, tickSize: x.tickSize, scale: x.scale, lastPrice: 0 }));
     this.sid = this.secs[0]?.securityId ?? 0;
     // the endowments (player_added) of the first page of the log, for P&L against holding them
@@ -98,6 +104,12 @@ class ReplayScreen {
     if (mine) { pick.value = mine; void this.setFollow(mine); }
     this.goto(seq ?? s.lastSeq, true);
     (window as any).marketroom = { replay: this };
+  }
+
+  /** A shared link: the market only (the server refuses accounts to it), so no leaderboard or player to follow. */
+  private viewerMode(): void {
+    for (const sel of [".entry", ".board-card"]) this.root.querySelector<HTMLElement>(sel)!.style.display = "none";
+    $(this.root, ".timeline").insertAdjacentHTML("afterend", `<p class="banner note small replay-viewer-note" id="r-viewer-note">Shared replay: the round's market (book, trades, prices). Players' names and accounts are not shown.</p>`);
   }
 
   private wire(): void {
@@ -156,7 +168,7 @@ class ReplayScreen {
         Promise.all(this.secs.map((s) => this.get(`/book/${s.securityId}?seq=${seq}&depth=${s.securityId === this.sid ? 50 : 1}`))),
         this.get(`/events?from=${Math.max(1, seq - 999)}&to=${seq}&limit=1000`),
         this.get(`/prices/${this.sid}?bucketMs=5000&to=${seq}`),
-        this.get(`/inventories?seq=${seq}`),
+        this.viewer ? { inventories: [] } : this.get(`/inventories?seq=${seq}`), // a shared link sees no accounts
       ]);
       if (gen !== this.gen) return; // a newer position was asked for meanwhile
       this.draw(seq, books, page.events, prices.candles, inv);

@@ -24,7 +24,7 @@
 import { performance } from "node:perf_hooks";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type {
-  AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
+  AnyErrorCode, AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
   PlayerSetup, Rejection, SecurityConfig, SetupResult, SignalItem,
 } from "@marketroom/shared";
 import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
@@ -49,6 +49,12 @@ export interface OrderRateLimit { orders: number; windowMs: number }
 
 /** A RATE_LIMITED rejection: nothing reached the engine; try again after `retryAfterMs`. */
 export interface RateLimited { ok: false; code: "RATE_LIMITED"; message: string; retryAfterMs: number }
+
+/** An order entry refused before the engine by the entry gate (e.g. QUIZ_REQUIRED); nothing changed. */
+export interface GateRefusal { ok: false; code: AnyErrorCode; message: string }
+
+/** See GameHub.setEntryGate: null lets the order through. */
+export type EntryGate = (gameId: string, playerId: string) => Promise<GateRefusal | null>;
 
 /** Where the round of a game and its successor are (sessions); sent to the room's clients. */
 export interface RoundLink { sessionId: string; gameId: string; round: number; nextGameId: string }
@@ -88,6 +94,7 @@ export class GameHub {
   /** Per game: its limiter (null = unlimited), or the pending lookup. */
   private readonly limiters = new Map<string, Promise<RateLimiterMemory | null>>();
   private rateLimitSource: (gameId: string) => Promise<OrderRateLimit | null> = async () => null;
+  private entryGate: EntryGate = async () => null;
 
   constructor(readonly engine: Engine, private readonly metrics: Metrics, private readonly log: Logger) {}
 
@@ -124,13 +131,24 @@ export class GameHub {
     this.limiters.clear();
   }
 
+  /**
+   * A check every order entry (place, amend; never a cancel) of a player passes before its rate limit and
+   * the engine, e.g. the round's comprehension quiz (rounds/quiz.ts QuizGate): a Rejection-shaped answer
+   * refuses the order and nothing changes.
+   */
+  setEntryGate(gate: EntryGate): void {
+    this.entryGate = gate;
+  }
+
   /** Sets (or, with null, lifts) a game's order rate limit now, e.g. when the game is created. */
   setRateLimit(gameId: string, limit: OrderRateLimit | null): void {
     this.limiters.set(gameId, Promise.resolve(limit ? limiterOf(limit) : null));
   }
 
   /** Places an order (see Engine.place); RATE_LIMITED over the round's order rate limit. */
-  async place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult> | RateLimited> {
+  async place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult> | RateLimited | GateRefusal> {
+    const gated = await this.entryGate(gameId, playerId);
+    if (gated) return gated;
     const limited = await this.overLimit(gameId, playerId, "place");
     return limited ?? this.run(gameId, "place", () => this.engine.place(gameId, playerId, order));
   }
@@ -146,7 +164,9 @@ export class GameHub {
   }
 
   /** Amends a resting order (see Engine.amend); RATE_LIMITED over the round's order rate limit. */
-  async amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult> | RateLimited> {
+  async amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult> | RateLimited | GateRefusal> {
+    const gated = await this.entryGate(gameId, playerId);
+    if (gated) return gated;
     const limited = await this.overLimit(gameId, playerId, "amend");
     return limited ?? this.run(gameId, "amend", () => this.engine.amend(gameId, playerId, a));
   }

@@ -2,8 +2,11 @@
  * Replay API: a game's past from the persisted event log (PostgreSQL), via ReplayStore. Never reads
  * or writes Valkey, so a finished round can be replayed while other games run live.
  *
- * Auth: Authorization: Bearer <admin token>, or a player token of that game (401 without a valid
- * token, 403 with another game's player token). What a player sees is decided by replay/privacy.ts
+ * Auth: Authorization: Bearer <admin token>, a player token of that game, or the viewer token of a
+ * shared replay link of that game (replay-links.ts; POST /api/games/:id/replay-links is mounted here too).
+ * 401 UNAUTHORIZED without a valid token, and for a viewer token that is expired, tampered with or made
+ * for another game; 403 with another game's player token, and for a viewer asking for inventories or a
+ * timeline. What a player sees is decided by replay/privacy.ts
  * alone: public market events and their own in full; other players' orders and fills without identity;
  * other players' endowments never; private signals only when they received them. A player's inventory
  * and timeline routes serve their own only (403 for another player's).
@@ -29,8 +32,9 @@ import { ReplayStore } from "../replay/store.ts";
 import { ReplayError } from "../replay/state.ts";
 import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
 import { bearer } from "./routes.ts";
+import { mountReplayLinkRoutes, type ViewerTokens } from "./replay-links.ts";
 
-export interface ReplayDeps { service: GameService; db?: Db; store?: ReplayStore }
+export interface ReplayDeps { service: GameService; db?: Db; store?: ReplayStore; viewers?: ViewerTokens }
 
 /** Optional non-negative integer query parameter; INVALID_QUERY otherwise. */
 function qint(req: Request, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -68,8 +72,15 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
 
   const auth = async (req: Request, _res: Response, next: NextFunction) => {
     if (!store) return next(new ApiError("UNAVAILABLE", "replay needs the database"));
-    const who = await deps.service.authenticate(bearer(req));
-    if (!who) return next(new ApiError("UNAUTHORIZED", "an admin or player bearer token is required"));
+    const token = bearer(req);
+    const who = await deps.service.authenticate(token);
+    if (!who) {
+      const link = token && deps.viewers ? await deps.viewers.verify(token) : null;
+      if (link?.ok && link.gameId === req.params.id) { viewers.set(req, { role: "viewer" }); return next(); }
+      const why = !link ? "an admin or player bearer token is required" : link.ok ? "this replay link is for another game"
+        : link.reason === "expired" ? "this replay link has expired" : "this replay link is not valid";
+      return next(new ApiError("UNAUTHORIZED", why));
+    }
     if (who.role === "admin") viewers.set(req, { role: "admin" });
     else if (who.gameId === req.params.id) viewers.set(req, { role: "player", playerId: who.playerId });
     else return next(new ApiError("FORBIDDEN", "this token belongs to another game"));
@@ -78,6 +89,7 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
   const viewer = (req: Request) => viewers.get(req)!;
   const own = (req: Request, playerId: string) => {
     const v = viewer(req);
+    if (v.role === "viewer") throw new ApiError("FORBIDDEN", "a shared replay link shows the market, not players' accounts");
     if (v.role === "player" && v.playerId !== playerId) throw new ApiError("FORBIDDEN", "a player may only see their own inventory and timeline");
   };
   const mapped = <T>(p: Promise<T>) => p.catch((e: unknown) => {
@@ -85,12 +97,13 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
     throw e;
   });
 
+  mountReplayLinkRoutes(app, { service: deps.service, viewers: deps.viewers });
   const base = "/api/games/:id/replay";
   app.get(base, auth, async (req, res) => {
     const id = gameIdOf(req);
     const s = await store!.summary(id);
     if (!s) throw unknownGame(id);
-    res.json(s);
+    res.json(viewer(req).role === "viewer" ? { ...s, players: [] } : s);
   });
 
   app.get(`${base}/events`, auth, async (req, res) => {
@@ -111,6 +124,7 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
   app.get(`${base}/inventories`, auth, async (req, res) => {
     const id = gameIdOf(req);
     const v = viewer(req);
+    if (v.role === "viewer") own(req, "");
     const q = req.query.playerId === undefined ? undefined : playerIdOf(req.query.playerId, "query");
     const playerId = v.role === "player" ? v.playerId : q;
     if (q !== undefined) own(req, q);

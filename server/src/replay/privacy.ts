@@ -12,13 +12,19 @@
  * - admin_action with its `action` only (actor and detail can name players and their groups);
  * - a private signal only when they are one of its recipients, with `playerIds` = [themselves]; other
  *   signals are left out, so the seqs of an event page may have gaps.
+ * A viewer (a shared replay link, http/replay-links.ts; anyone who has the link) sees the market, not the
+ * people: public market events; every order and fill without identity (no playerId, maker/taker ids or
+ * clientOrderId); player_added with no player id, name or endowment (a count of joins); admin_action with
+ * its `action` only; no private signal. The replay routes refuse a viewer every inventory and timeline
+ * (403), and the summary lists no players. Rounds set no rule that reveals private data after the end
+ * today; one that does would widen this, here.
  * Anyone else (no token, another game's token) is refused before this (401 / 403).
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { ReplayOrder } from "./state.ts";
 
-/** Who is looking: the admin, or one player of the game. */
-export type Viewer = { role: "admin" } | { role: "player"; playerId: string };
+/** Who is looking: the admin, one player of the game, or the holder of a shared replay link. */
+export type Viewer = { role: "admin" } | { role: "player"; playerId: string } | { role: "viewer" };
 
 /** An event as a viewer sees it: the logged event, or a copy with fields left out. */
 export type VisibleEvent = Pick<EngineEvent, "seq" | "ts" | "type"> & Record<string, unknown>;
@@ -36,6 +42,7 @@ function without<T extends object>(o: T, ...drop: string[]): T {
 /** `e` as `viewer` may see it, or null when they may not see it at all (another group's signal). */
 export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | null {
   if (viewer.role === "admin") return e;
+  if (viewer.role === "viewer") return publicEvent(e);
   const me = viewer.playerId;
   switch (e.type) {
     case "game_created": case "security_added": case "phase_changed": case "news":
@@ -59,6 +66,28 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
   }
 }
 
+/** `e` as the holder of a shared link sees it: the market without the people (file header). */
+function publicEvent(e: EngineEvent): VisibleEvent | null {
+  switch (e.type) {
+    case "game_created": case "security_added": case "phase_changed": case "news":
+      return e;
+    case "player_added":
+      return { seq: e.seq, ts: e.ts, type: e.type };
+    case "order_accepted":
+      return without(e, "playerId", "clientOrderId");
+    case "order_rested": case "order_cancelled": case "order_amended":
+      return without(e, "playerId");
+    case "fill":
+      return without(e, "makerPlayerId", "takerPlayerId");
+    case "admin_action":
+      return { seq: e.seq, ts: e.ts, type: e.type, action: e.action };
+    case "signal":
+      return null;
+    default:
+      return assertNever(e);
+  }
+}
+
 /** The events of a page as `viewer` may see them, in order, hidden ones left out. */
 export function visibleEvents(events: EngineEvent[], viewer: Viewer): VisibleEvent[] {
   const out: VisibleEvent[] = [];
@@ -71,7 +100,7 @@ export function visibleEvents(events: EngineEvent[], viewer: Viewer): VisibleEve
 
 /** A resting order as `viewer` may see it: another player's without playerId and clientOrderId. */
 export function visibleOrder(o: ReplayOrder, viewer: Viewer): VisibleOrder {
-  return viewer.role === "admin" || o.playerId === viewer.playerId ? o : without(o, "playerId", "clientOrderId");
+  return viewer.role === "admin" || (viewer.role === "player" && o.playerId === viewer.playerId) ? o : without(o, "playerId", "clientOrderId");
 }
 
 function assertNever(x: never): never {

@@ -36,7 +36,7 @@ import type { Config, Logger } from "../config.ts";
 import type { Limits } from "../limits.ts";
 import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
-import type { ClockInfo, RateLimited, RoundLink } from "../game/hub.ts";
+import type { ClockInfo, GateRefusal, RateLimited, RoundLink } from "../game/hub.ts";
 import type { Unavailable } from "../engine/writers.ts";
 import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
@@ -480,7 +480,7 @@ function error(type: string, ref: string | undefined, code: AnyErrorCode, messag
   return { ok: false, type, ...(ref !== undefined ? { ref } : {}), code, message };
 }
 
-function rejected(type: string, ref: string | undefined, r: Rejection | RateLimited | Unavailable): CommandReply {
+function rejected(type: string, ref: string | undefined, r: Rejection | RateLimited | Unavailable | GateRefusal): CommandReply {
   const e = error(type, ref, r.code, r.message);
   return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
 }

@@ -1,0 +1,92 @@
+/**
+ * Market types and their defaults for first-time students: the instructions text and the comprehension
+ * quiz a round shows when its rules do not set their own (shared/src/quiz.ts; docs/rounds.md
+ * "Instructions and quiz"). One row per market type: a new market type (induced-value double auction,
+ * asset market with dividends, call market, contingent claims) adds its row here and nothing else.
+ *
+ * Kept on the server: the rows hold the right answers, which reach only the admin
+ * (GET /api/market-types) and never a player's browser.
+ */
+import type { RoundQuiz } from "@marketroom/shared";
+
+/** The defaults of one market type. */
+export interface MarketTypeDefaults {
+  /** Name in the admin form. */
+  label: string;
+  /** One sentence for the admin form and docs. */
+  description: string;
+  /** Instructions (markdown subset of shared/src/quiz.ts). */
+  instructions: string;
+  /** The default quiz; `required` is false, so a round asks for it only when the teacher says so. */
+  quiz: RoundQuiz;
+}
+
+/** Today's only market type: continuous double auction on reference price paths, with bots. */
+export const DEFAULT_MARKET_TYPE = "continuous";
+
+const CONTINUOUS_INSTRUCTIONS = `# How this round works
+
+You trade one or more securities against the other players and a few computer traders (bots). Prices follow a real market's path, but every trade happens between the people and bots in this room.
+
+# Your goal
+
+End the round with more value than you started with. Your **P&L** (profit and loss) is your equity now minus your starting value: cash plus your lots valued at the **opening price** of each security. The leaderboard ranks players by P&L.
+
+# Placing orders
+
+- A **limit order** names a price: a buy trades at that price or lower, a sell at that price or higher. What does not trade at once waits in the order book until it trades, you cancel it, or the round ends.
+- A **market order** trades at once at the best prices in the book. It never waits: what cannot trade at once is cancelled.
+- Orders at the same price trade first come, first served. A trade happens at the price of the order that was waiting.
+
+# Tips
+
+- Click a price in the order book to copy it into the order form.
+- Open **Help** at any time for the words used on the screen, and to read these instructions again.`;
+
+const CONTINUOUS_QUIZ: RoundQuiz = {
+  required: false,
+  questions: [
+    {
+      question: "You send a limit order to buy 5 lots at 10.00. The lowest sell order in the book is at 10.50. What happens?",
+      choices: [
+        "It buys 5 lots at 10.50 at once",
+        "It waits in the order book as a bid at 10.00 until someone sells at that price, or you cancel it",
+        "It is rejected",
+      ],
+      answer: 1,
+    },
+    {
+      question: "You send a market order to sell, but nobody in the book wants to buy. What happens?",
+      choices: [
+        "It waits in the book until a buyer comes",
+        "It sells at the last trade price",
+        "Nothing trades: the order is cancelled at once",
+      ],
+      answer: 2,
+    },
+    {
+      question: "How is your P&L measured?",
+      choices: [
+        "Your cash at the end minus your cash at the start",
+        "Your equity now (cash plus lots at today's price) minus your starting value at the opening prices",
+        "The number of trades you made",
+      ],
+      answer: 1,
+    },
+  ],
+};
+
+/** Every market type, by its id. */
+export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
+  [DEFAULT_MARKET_TYPE]: {
+    label: "Continuous double auction",
+    description: "A limit order book per security, trading continuously on a reference price path (real market data) with bots.",
+    instructions: CONTINUOUS_INSTRUCTIONS,
+    quiz: CONTINUOUS_QUIZ,
+  },
+};
+
+/** The defaults of `marketType` (the default type when unknown or omitted). */
+export function marketTypeDefaults(marketType: string = DEFAULT_MARKET_TYPE): MarketTypeDefaults {
+  return MARKET_TYPES[marketType] ?? MARKET_TYPES[DEFAULT_MARKET_TYPE]!;
+}
