@@ -1,6 +1,6 @@
 /**
  * Valkey key names of a game, as in ../shared/ARCHITECTURE.md ("Key schema"). Every key carries the
- * hash tag {<gameId>} so that one game lives in one cluster slot. lua/lib/keys.lua builds the same
+ * hash tag {<gameId>} so that one game lives in one cluster slot. the batch commit (lua/commands/commit-n.lua) writes the same
  * names from the game key; this module builds them for the KEYS a call declares and for tests.
  */
 export const gameKey = (g: string) => `game:{${g}}`;

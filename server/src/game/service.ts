@@ -872,7 +872,7 @@ function checkEndowment(e: GameSettings["endowment"], securities: GameSettings["
 
 /**
  * The securities' rules that span fields or securities, which the engine's add_security checks too
- * (lua/add_security.lua): checked here, before create_game, because a refusal after create_game would
+ * (core decide/setup.ts): checked here, before create_game, because a refusal after create_game would
  * leave a game without securities in Valkey (the id then taken: GAME_EXISTS on a retry). The code is
  * INVALID_BODY like every other refusal of the request body (the engine says INVALID_ARGUMENT to its
  * own callers); it covers securityRules merged into the securities. Duplicate ids are already

@@ -2,8 +2,7 @@
  * Shared helpers for the matching engine's tests (real Valkey, no mocks).
  *
  * Stable exports (other test files import them; keep their signatures). The Engine is GameWriters (the core
- * deciding, group commit to Valkey); LuaEngine, connectLuaEngine, luaCall/luaPlace/luaAmend are the retired Lua
- * engine, for the differential test only:
+ * deciding, group commit to Valkey):
  *   connect(): Promise<Redis>                 a client on process.env.VALKEY_URL, ready to use
  *   connectEngine(): Promise<Engine>          an Engine on a fresh client (close with closeEngine)
  *   closeEngine(engine): Promise<void>        quits the engine's client
@@ -16,8 +15,8 @@
  *                                             iff the game's state (events stream included) is unchanged
  *   ok(result): T                             unwraps an engine result, failing the test on a rejection
  *   expectRejected(result, code)              asserts a rejection with that code and a message
- *   rawCall(engine, name, keys, argv)         runs a Lua command directly with any argv (strings allowed)
- *   rawPlace(engine, gameId, playerId, args)  mr_place with raw argv, keys built as Engine.place builds them
+ *   rawCall(engine, name, keys, argv)         runs a command with raw values (strings allowed) through the writer
+ *   rawPlace(engine, gameId, playerId, args)  a place with raw values
  *   rawAmend(engine, gameId, playerId, args)  mr_amend likewise
  *   inventoryOf(engine, gameId, playerId)     ok(engine.inventory(...)) plus pos(securityId) accessor
  *   eventsOf(engine, gameId)                  all events of the game's stream, in order
@@ -28,7 +27,6 @@ import { expect } from "chai";
 import type {
   EngineEvent, ErrorCode, GameConfig, Inventory, PlayerSetup, Position, Rejection, SecurityConfig,
 } from "@marketroom/shared";
-import { Engine as LuaEngine } from "../../src/engine/engine.ts";
 import { GameWriters, type Result } from "../../src/engine/writers.ts";
 import type { Command } from "../../src/core/index.ts";
 import * as K from "../../src/engine/keys.ts";
@@ -36,7 +34,7 @@ import * as K from "../../src/engine/keys.ts";
 /** The engine every test drives: this process's game writers (the core deciding, group commit to Valkey). */
 export class Engine extends GameWriters {}
 
-export { K, LuaEngine };
+export { K };
 export type { Redis };
 
 /** A client on VALKEY_URL (default redis://127.0.0.1:6379), connected and answering PING. */
@@ -53,14 +51,9 @@ export async function connectEngine(): Promise<Engine> {
   return new Engine(await connect());
 }
 
-/** The retired Lua engine on a fresh client (the differential test compares the core with it). */
-export async function connectLuaEngine(): Promise<LuaEngine> {
-  return new LuaEngine(await connect());
-}
-
 /** Commits and closes the engine's writers, then quits its client. */
-export async function closeEngine(engine: Engine | LuaEngine | undefined): Promise<void> {
-  if (engine instanceof GameWriters) await engine.close().catch(() => undefined);
+export async function closeEngine(engine: Engine | undefined): Promise<void> {
+  if (engine) await engine.close().catch(() => undefined);
   if (engine) await engine.client.quit().catch(() => engine.client.disconnect());
 }
 
@@ -145,8 +138,8 @@ function pairs(flat: string[]): [string, string][] {
  * every entry plus length, last-generated-id and entries-added (so an XADD later XDELed still shows).
  * Compare two snapshots with deep equality.
  */
-export async function snapshot(target: Redis | Engine | LuaEngine, gameId: string): Promise<Snapshot> {
-  const client = target instanceof GameWriters || target instanceof LuaEngine ? target.client : target;
+export async function snapshot(target: Redis | Engine, gameId: string): Promise<Snapshot> {
+  const client = target instanceof GameWriters ? target.client : target;
   const keys = new Set<string>();
   const pattern = `game:{${gameId.replace(/([*?[\]\\])/g, "\\$1")}}*`;
   let cursor = "0";
@@ -206,7 +199,7 @@ async function pipe(client: Redis, cmds: string[][]): Promise<unknown[]> {
 }
 
 /** Asserts the game's state is identical to `before` (a snapshot taken earlier). */
-export async function expectUnchanged(target: Redis | Engine | LuaEngine, gameId: string, before: Snapshot): Promise<void> {
+export async function expectUnchanged(target: Redis | Engine, gameId: string, before: Snapshot): Promise<void> {
   const after = await snapshot(target, gameId);
   expect(after, "game state changed").to.deep.equal(before);
 }
@@ -215,9 +208,9 @@ export async function expectUnchanged(target: Redis | Engine | LuaEngine, gameId
 
 /**
  * Runs a command with raw values (strings where numbers belong, fractions...) through the game's writer,
- * as a hostile caller could: the core re-checks every value. `name` and `argv` are the retired Lua
- * commands' (lua/<name>.lua ARGV order), so the rejection tests keep their tables; the game id is the
- * hash tag of keys[0]. Answers like the writers (result, Rejection or Unavailable).
+ * as a hostile caller could: the core re-checks every value. `name` and `argv` follow the argument
+ * order of the Lua engine these tests were first written for (create_game, add_security, add_player, cancel,
+ * place, amend), so the rejection tables stay as they were; the game id is the hash tag of keys[0]. Answers like the writers (result, Rejection or Unavailable).
  */
 export async function rawCall(engine: Engine, name: string, keys: string[], argv: (string | number)[]): Promise<any> {
   const gameId = /\{(.*)\}/.exec(keys[0] ?? "")?.[1] ?? "";
@@ -275,39 +268,6 @@ export function rawPlace(engine: Engine, gameId: string, playerId: string, a: Ra
 export function rawAmend(engine: Engine, gameId: string, playerId: string,
   a: { securityId?: number; orderId: string | number; qty: string | number; price?: string | number }): Promise<any> {
   return rawCall(engine, "amend", [K.gameKey(gameId)], [playerId, a.securityId ?? 1, a.orderId, a.qty, a.price ?? ""]);
-}
-
-type LuaCall = (...args: (string | number)[]) => Promise<string>;
-
-/** Runs the retired Lua command mr_<name> with raw keys and argv (differential test only); JSON-decodes its reply. */
-export async function luaCall(engine: LuaEngine, name: string, keys: string[], argv: (string | number)[]): Promise<any> {
-  const fn = (engine.client as unknown as Record<string, LuaCall>)[`mr_${name}`];
-  if (!fn) throw new Error(`no command mr_${name}`);
-  return JSON.parse(await fn.call(engine.client, ...keys, ...argv));
-}
-
-/** mr_place with raw argv, keys built as the Lua engine built them (differential test only). */
-export function luaPlace(engine: LuaEngine, gameId: string, playerId: string, a: RawPlace = {}): Promise<any> {
-  const sid = a.securityId ?? 1;
-  const sidNum = Number(sid);
-  const secKeys = Number.isInteger(sidNum) ? K.securityKeys(gameId, sidNum) : K.securityKeys(gameId, 0);
-  const keys = [
-    K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId), ...secKeys,
-    K.orderCountKey(gameId, Number.isInteger(sidNum) ? sidNum : 0), K.inventoryKey(gameId, playerId),
-    K.playerOrdersKey(gameId, playerId, Number.isInteger(sidNum) ? sidNum : 0), K.clientOrdersKey(gameId, playerId),
-  ];
-  const argv = [playerId, sid, a.side ?? "buy", a.type ?? "limit", a.tif ?? "GTC", a.postOnly ?? 0,
-    a.price ?? 100, a.qty ?? 1, a.clientOrderId ?? ""];
-  return luaCall(engine, "place", keys, argv);
-}
-
-/** mr_amend with raw argv (differential test only). */
-export function luaAmend(engine: LuaEngine, gameId: string, playerId: string,
-  a: { securityId?: number; orderId: string | number; qty: string | number; price?: string | number }): Promise<any> {
-  const sid = a.securityId ?? 1;
-  const keys = [K.gameKey(gameId), K.seqKey(gameId), K.eventsKey(gameId), ...K.securityKeys(gameId, sid),
-    K.orderCountKey(gameId, sid), K.inventoryKey(gameId, playerId), K.playerOrdersKey(gameId, playerId, sid)];
-  return luaCall(engine, "amend", keys, [playerId, sid, a.orderId, a.qty, a.price ?? ""]);
 }
 
 // ---- reads ----
