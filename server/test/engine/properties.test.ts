@@ -40,13 +40,14 @@
 import fc from "fast-check";
 import { expect } from "chai";
 import {
-  ERROR_CODES, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
+  ERROR_CODES, parseEvent, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
   type Inventory, type OpenOrder, type OrderSummary, type PlaceOrder, type PlaceResult, type Rejection,
 } from "@marketroom/shared";
 import { Redis } from "iovalkey";
 import { Engine, type Result } from "../../src/engine/engine.ts";
-import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
-import { applyEvent, emptyState, inventoriesView } from "../../src/replay/state.ts";
+import { rebuildFromEvents } from "../support/rebuild.ts";
+import { GameFold } from "../../src/core/fold.ts";
+import { inventoriesView } from "../../src/replay/reads.ts";
 import { closeEngine, connectEngine, newGameId, ok, setupGame } from "./helpers.ts";
 
 const RUNS = Number(process.env.PROP_RUNS ?? 100);
@@ -731,9 +732,8 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
   // replaying the log into an empty game rebuilds the same books, orders and inventories
   const log = await engine.events(g, 1);
   expect(log.length).to.equal(before.seq);
-  // and the replay reducer (no Valkey) gives the same inventories, fees and rebates included
-  const reduced = emptyState();
-  for (const e of log) applyEvent(reduced, e);
+  // and the core's fold of the log (replay's reducer, no Valkey) gives the same inventories, fees and rebates included
+  const reduced = GameFold.of(log.map((e) => parseEvent(e)));
   const norm = (inv: { playerId: string; cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number; openBuy: number }[] }) => ({
     playerId: inv.playerId, cash: inv.cash, cashLocked: inv.cashLocked,
     positions: inv.positions.filter((x) => x.qty || x.locked || x.openBuy).map(({ securityId, qty, locked, openBuy }) => ({ securityId, qty, locked, openBuy })),
