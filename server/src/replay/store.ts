@@ -77,7 +77,7 @@ export interface Candle {
 export interface TimelinePoint {
   seq: number;
   ts: number;
-  /** What changed it: player_added, fill, order_rested, order_cancelled, order_amended. */
+  /** What changed it: player_added, fill, order_rested, order_cancelled, order_amended; "start" (at fromSeq), "end" (the value at toSeq). */
   cause: string;
   cash: number;
   cashLocked: number;
@@ -261,8 +261,8 @@ export class ReplayStore {
 
   /**
    * A player's history over seq (fromSeq, toSeq]: the orders they placed in it (with fills and end
-   * state as of toSeq), their fills, and a point after each event that changed their inventory, with
-   * equity and P&L valued at that event's prices (`valuer`). Null when the game has no events or the
+   * state as of toSeq), their fills, and a point after each event that changed their inventory, plus
+   * one at toSeq, with equity and P&L valued at that event's prices (`valuer`). Null when the game has no events or the
    * player is unknown at toSeq.
    */
   async playerTimeline(gameId: string, playerId: string, valuer: Valuer, fromSeq = 0, toSeq?: number): Promise<PlayerTimeline | null> {
@@ -351,6 +351,8 @@ export class ReplayStore {
       }
     }
     if (!state.state.players.has(playerId)) return null;
+    // the prices move with other players' trades and the round's end: the chart ends at the value at `to`
+    if ((points.at(-1)?.seq ?? -1) < state.seq) point("end");
     return { gameId, playerId, fromSeq: from, toSeq: to, orders: [...orders.values()], fills, points };
   }
 
