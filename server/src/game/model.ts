@@ -174,11 +174,6 @@ export class GameModel {
     return { marks: marksOf(this.fold, this.markRule, this.refPrices), openRefs: this.openRefs };
   }
 
-  /** Mark of a security, ticks (core/valuation.ts marksOf); 0 when unknown. */
-  priceOf(securityId: number): number {
-    return this.prices().marks.get(securityId)?.markTicks ?? 0;
-  }
-
   /** Sets the mark rule (the round end applies GameRules.markPrice). */
   setMarkRule(rule: MarkRule): void {
     if (this.markRule === rule) return;
