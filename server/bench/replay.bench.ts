@@ -95,7 +95,7 @@ async function main() {
   }
   const time = async (f: () => Promise<unknown>, n = 20) => { const xs: number[] = []; for (let i = 0; i < n; i++) { const q = performance.now(); await f(); xs.push(performance.now() - q); } return pct(xs, 0.5); };
   const invMs = await time(() => store.inventoriesAt(gameId, 1 + Math.floor(rand() * lastSeq)));
-  const tlMs = await time(() => store.playerTimeline(gameId, "p0"), 5);
+  const tlMs = await time(() => store.playerTimeline(gameId, "p0", () => ({ marks: new Map(), openRefs: new Map() })), 5);
   const pxMs = await time(() => store.priceSeries(gameId, 1, { bucketEvents: 1000 }), 5);
   const evMs = await time(() => store.events(gameId, 1 + Math.floor(rand() * lastSeq), 1000));
 

@@ -176,6 +176,17 @@ export const EngineEvent = z.discriminatedUnion("type", [
   z.object({ ...base, ...orderRef, type: z.literal("order_amended"), side: Side, price: z.number().int(), oldQty: z.number().int(), qty: z.number().int() }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
+
+/**
+ * An event as read from a log (the stream's `data`, PostgreSQL `events.data`, a JSON text or value):
+ * checked against EngineEvent and upgraded to the current version (fields added later take the value an
+ * older log means by their absence: no fees, no game limits, limit weight 1, news at running time 0).
+ * Every reader parses ONCE, where it reads; the reducers (core/evolve.ts) take parsed events only.
+ * Throws ZodError (or SyntaxError for a text that is not JSON).
+ */
+export function parseEvent(raw: unknown): EngineEvent {
+  return EngineEvent.parse(typeof raw === "string" ? JSON.parse(raw) : raw);
+}
 export type EventOf<T extends EngineEvent["type"]> = Extract<EngineEvent, { type: T }>;
 export type FillEvent = EventOf<"fill">;
 

@@ -2,8 +2,8 @@
  * Replay view (`#replay/<gameId>`, optional `?seq=N`): a finished (or running) round rebuilt from its
  * event log through the replay HTTP API (docs/replay.md). A timeline (range over seq 1..lastSeq, play /
  * pause, speed in events per tick), and at the chosen seq: the book ladder, the tape (fills up to seq),
- * the price chart (candles up to seq), the leaderboard (inventories at seq, equity at the last trade
- * price) and one followed player's open orders and P&L over time.
+ * the price chart (candles up to seq), the leaderboard at seq as the room showed it (valued by the server,
+ * the same rule as the live room and the round end) and one followed player's open orders and P&L over time.
  * Token: the viewer token of a shared link (`?view=<token>`, no sign-in: the market only, no leaderboard
  * or player to follow; docs/replay.md "Shared replay links"), else the admin token of this tab, else this
  * tab's player token for that game.
@@ -56,7 +56,6 @@ class ReplayScreen {
   private debounce = 0;
   private gen = 0;
   private loading = false;
-  private endow = new Map<string, { cash: number; holdings: Map<number, number> }>();
   private follow = "";
   private timeline: any = null;
   private store = new SeriesStore();
@@ -83,10 +82,6 @@ class ReplayScreen {
     if (this.viewer) this.viewerMode();
     this.secs = s.securities.map((x: any) => ({ securityId: x.securityId, symbol: x.symbol, tickSize: x.tickSize, scale: x.scale, lastPrice: 0 }));
     this.sid = this.secs[0]?.securityId ?? 0;
-    // the endowments (player_added) of the first page of the log, for P&L against holding them
-    const first = await this.get(`/events?from=1&limit=1000`).catch(() => null);
-    // A player's replay shows other players' player_added without the endowment (docs/replay.md).
-    for (const e of first?.events ?? []) if (e.type === "player_added" && e.cash !== undefined) this.endow.set(e.playerId, { cash: e.cash, holdings: new Map((e.holdings ?? []).map((h: any) => [h.securityId, h.qty])) });
     const r = this.root;
     setHtml($(r, "#r-name"), `${esc(s.game?.name ?? s.gameId)} <span class="phase-badge ${esc(s.phase)}">${esc(s.phase)}</span>`);
     const range = $(r, "#r-range") as HTMLInputElement;
@@ -164,14 +159,14 @@ class ReplayScreen {
     const seq = this.seq;
     this.loading = true;
     try {
-      const [books, page, prices, inv] = await Promise.all([
+      const [books, page, prices, board] = await Promise.all([
         Promise.all(this.secs.map((s) => this.get(`/book/${s.securityId}?seq=${seq}&depth=${s.securityId === this.sid ? 50 : 1}`))),
         this.get(`/events?from=${Math.max(1, seq - 999)}&to=${seq}&limit=1000`),
         this.get(`/prices/${this.sid}?bucketMs=5000&to=${seq}`),
-        this.viewer ? { inventories: [] } : this.get(`/inventories?seq=${seq}`), // a shared link sees no accounts
+        this.viewer ? { leaderboard: [] } : this.get(`/leaderboard?seq=${seq}`), // a shared link sees no accounts
       ]);
       if (gen !== this.gen) return; // a newer position was asked for meanwhile
-      this.draw(seq, books, page.events, prices.candles, inv);
+      this.draw(seq, books, page.events, prices.candles, board.leaderboard);
       setHtml($(this.root, "#r-msg"), "");
     } catch (err) {
       if (gen === this.gen) setHtml($(this.root, "#r-msg"), esc(errorText(err)));
@@ -197,7 +192,7 @@ class ReplayScreen {
     if (this.summary) void this.load();
   }
 
-  private draw(seq: number, books: any[], events: any[], candles: any[], inv: any): void {
+  private draw(seq: number, books: any[], events: any[], candles: any[], rows: any[]): void {
     const r = this.root;
     const sec = this.secs.find((s) => s.securityId === this.sid)!;
     const ts = sec.tickSize;
@@ -236,16 +231,10 @@ class ReplayScreen {
     this.store.candles.set(this.sid, candles.map((c) => ({ time: Math.floor(c.bucket / 1000) as UTCTimestamp, open: chartPrice(c.open, ts), high: chartPrice(c.high, ts), low: chartPrice(c.low, ts), close: chartPrice(c.close, ts) })));
     this.price.show(this.sid, ts);
 
-    // leaderboard: equity = cash + Σ qty × last trade price × scale; P&L against holding the endowment
+    // leaderboard at seq, as the room showed it (the server values it: GET .../replay/leaderboard, docs/replay.md)
     const mark = new Map(this.secs.map((s) => [s.securityId, s]));
-    const rows = (inv.inventories as any[]).map((p) => {
-      let equity = p.cash, start = this.endow.get(p.playerId)?.cash;
-      for (const pos of p.positions) { const s = mark.get(pos.securityId); if (s) equity += pos.qty * s.lastPrice * s.scale; }
-      if (start !== undefined) for (const [sid, q] of this.endow.get(p.playerId)!.holdings) { const s = mark.get(sid); if (s) start += q * s.lastPrice * s.scale; }
-      return { playerId: p.playerId, name: p.name, equity, pnl: start === undefined ? undefined : equity - start };
-    }).sort((a, b) => b.equity - a.equity);
-    setHtml($(r, "#r-board"), rows.length ? `<table class="board"><thead><tr><th>#</th><th>Name</th><th>Equity</th><th>P&amp;L</th></tr></thead><tbody>${rows.map((l, i) =>
-      `<tr class="${l.playerId === this.follow ? "own" : ""}"><td class="num">${i + 1}</td><td>${esc(l.name)}</td><td class="num">${cash(l.equity)}</td><td class="num ${signClass(l.pnl ?? 0)}">${l.pnl === undefined ? "—" : signedCash(l.pnl)}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No players yet.</p>`);
+    setHtml($(r, "#r-board"), rows.length ? `<table class="board"><thead><tr><th>#</th><th>Name</th><th>Equity</th><th>P&amp;L</th></tr></thead><tbody>${rows.map((l) =>
+      `<tr class="${l.playerId === this.follow ? "own" : ""}"><td class="num">${l.ranked ? l.rank : "—"}</td><td>${esc(l.name)}${l.bot ? ` <span class="muted">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td><td class="num ${signClass(l.pnl)}">${signedCash(l.pnl)}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No players yet.</p>`);
 
     // the followed player: open orders at seq (every security's book), P&L at seq
     if (!this.follow) { setHtml($(r, "#r-player"), `<p class="muted">Pick a player to follow their orders and P&amp;L.</p>`); return; }

@@ -24,7 +24,7 @@
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
 import {
-  GameConfig, GameId, NewsItem, PlayerSetup, SecurityConfig, SignalItem,
+  GameConfig, GameId, NewsItem, PlayerSetup, SecurityConfig, SignalItem, parseEvent,
   type AmendOrder, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
   type EventOf, type GameInfo, type Inventory, type OpenOrder, type PlaceOrder, type PlaceResult, type Rejection,
   type SetupResult,
@@ -174,10 +174,13 @@ export class GameWriters {
     }
   }
 
-  /** Events of the game's stream with fromSeq <= seq <= toSeq, in order (committed events only). */
+  /**
+   * Events of the game's stream with fromSeq <= seq <= toSeq, in order (committed events only), parsed and
+   * upgraded by the shared schema (parseEvent). Throws ZodError for an entry that is not an event.
+   */
   async events(gameId: string, fromSeq = 1, toSeq?: number, count = 10_000): Promise<EngineEvent[]> {
     const rows = await this.client.xrange(K.eventsKey(gameId), `${fromSeq}-0`, toSeq ? `${toSeq}-0` : "+", "COUNT", count);
-    return rows.map(([, fields]) => JSON.parse(fields[1]!) as EngineEvent);
+    return rows.map(([, fields]) => parseEvent(fields[1]!));
   }
 
   /** The game's news events in seq order ([] for an unknown game or while Valkey is down). */

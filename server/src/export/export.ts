@@ -15,22 +15,23 @@
  * P&L and fees is in the files: inventories.csv (start and final quantities), fills.csv (trades, fees),
  * leaderboard.csv (marks) and config.json (scales, opening references = game.securities[].refPrice).
  *
- * The round must have ended with its results written (leaderboard in PostgreSQL). The export recomputes
- * the standings from the final inventories, the fills and the marks (scoring.ts, ledger.ts) and refuses
- * to write when they differ from the PostgreSQL leaderboard.
+ * The round must have ended with its results written (leaderboard in PostgreSQL). The export folds the
+ * stored event log up to the results' seq through the core (core/fold.ts), scores it as the round end does
+ * (scoring.ts finalStandings: closing references, mark rule, FIFO P&L, ranking) and refuses to write when
+ * that differs from the PostgreSQL leaderboard.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { GameRules, formatScaled, ticksToPrice, type FillEvent } from "@marketroom/shared";
+import { GameRules, formatScaled, ticksToPrice } from "@marketroom/shared";
 import type { Db } from "../persistence/db.ts";
 import { ApiError } from "../game/errors.ts";
 import type { GameService, GameSettings } from "../game/service.ts";
-import { PlayerLedger } from "../game/ledger.ts";
 import { getScenario } from "../market/scenarios.ts";
 import { referencesAt, type ReferenceSettings } from "./marks.ts";
-import { markRuleOf, marksFor, type ScoringMark } from "./scoring.ts";
-import { coursePointsOf, rankRuleOf, rankStandings, returnBps } from "./ranking.ts";
+import { finalStandings, markRuleOf, type Mark } from "./scoring.ts";
+import { rankRuleOf } from "./ranking.ts";
+import { foldStoredLog } from "../replay/log.ts";
 
 export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
 export type ExportFile = (typeof EXPORT_FILES)[number];
@@ -50,7 +51,7 @@ export interface ExportSummary {
   dir?: string;
   files: Record<ExportFile, string>;
   rows: { orders: number; fills: number; inventories: number; leaderboard: number; reference: number };
-  marks: ScoringMark[];
+  marks: Mark[];
 }
 
 const csv = (header: string[], rows: unknown[][]) =>
@@ -84,14 +85,12 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const isBot = (id: string) => stored.get(id)?.bot ?? false;
   const asOfSeq = board[0]!.as_of_seq;
 
-  // ---- marks ----
-  const last = new Map<number, { seq: number; price: number }>();
-  for (const f of fills) last.set(f.security_id, { seq: f.seq, price: f.price });
-  const refs = referencesAt(settings, rec.elapsedMs);
+  // ---- standings: the stored log folded through the core up to the results' seq, scored as the round end scores ----
   const rule = markRuleOf(settings.rules);
   const rankRule = rankRuleOf(settings.rules);
-  const marks = marksFor(rule, securities.map((s) => s.security_id), last, refs);
-  const openRef = new Map(settings.securities.map((s) => [s.securityId, s.refPrice]));
+  const fold = await foldStoredLog(db, gameId, asOfSeq);
+  const { board: standings, prices } = finalStandings(fold, settings, rec.elapsedMs, isBot);
+  const marks = prices.marks;
 
   // ---- inventories ----
   type Inv = { start: Map<number, number>; final: Map<number, { qty: number; locked: number }> };
@@ -115,40 +114,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     }
   }
 
-  // ---- standings, recomputed and checked against PostgreSQL ----
-  const value = (holdings: Map<number, number>) => {
-    let n = 0;
-    for (const s of securities) n += (holdings.get(s.security_id) ?? 0) * marks.get(s.security_id)!.markTicks * s.scale;
-    return n;
-  };
-  // FIFO ledgers: starting holdings bought at the opening reference, then every fill in seq order.
-  const ledgers = new Map(players.map((p) => {
-    const l = new PlayerLedger();
-    for (const s of securities) l.start(s.security_id, s.scale, inv.get(p.player_id)!.start.get(s.security_id) ?? 0, openRef.get(s.security_id) ?? 0);
-    return [p.player_id, l];
-  }));
-  for (const f of fills) {
-    const e = fillEventOf(f);
-    for (const pid of new Set([f.maker_player_id, f.taker_player_id])) ledgers.get(pid)?.fill(e, sec.get(f.security_id)?.scale ?? 0, pid);
-  }
-  const markOf = (id: number) => marks.get(id)?.markTicks ?? 0;
-  const standings = players.map((p) => {
-    const v = inv.get(p.player_id)!;
-    const finalQty = new Map([...v.final].map(([id, x]) => [id, x.qty]));
-    const cash = finalQty.get(0) ?? 0;
-    const holdingsValue = value(finalQty);
-    const equity = cash + holdingsValue;
-    let startValue = v.start.get(0) ?? p.starting_cash;
-    for (const s of securities) startValue += (v.start.get(s.security_id) ?? 0) * (openRef.get(s.security_id) ?? 0) * s.scale;
-    const l = ledgers.get(p.player_id)!;
-    const pnl = equity - startValue;
-    return {
-      rank: 0, ranked: true, playerId: p.player_id, name: p.name, bot: isBot(p.player_id), cash, holdingsValue, equity, pnl,
-      realizedPnl: l.realizedPnl, unrealizedPnl: l.unrealizedPnl(markOf), fees: l.fees, trades: l.trades,
-      startValue, returnBps: returnBps(pnl, startValue), points: rankRule.coursePoints && !isBot(p.player_id) ? coursePointsOf(pnl, rankRule.coursePoints) : null,
-    };
-  });
-  rankStandings(standings, rankRule);
+  // ---- standings checked against PostgreSQL ----
   const pg = new Map(board.map((b) => [b.player_id, b]));
   const bad = standings.filter((s) => {
     const b = pg.get(s.playerId);
@@ -268,15 +234,4 @@ export async function exportRound(db: Db, gameId: string, dir: string, opts: Exp
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(out.files)) await writeFile(join(dir, name), text);
   return { ...out, dir };
-}
-
-/** A fills row as the engine's fill event (what the ledger folds). */
-function fillEventOf(f: { seq: number; ts: number; security_id: number; price: number; qty: number; aggressor: "buy" | "sell";
-  maker_order_id: number; taker_order_id: number; maker_player_id: string; taker_player_id: string; maker_remaining: number;
-  taker_remaining: number; taker_fee: number; maker_rebate: number }): FillEvent {
-  return {
-    type: "fill", seq: f.seq, ts: f.ts, securityId: f.security_id, price: f.price, qty: f.qty, aggressor: f.aggressor,
-    makerOrderId: f.maker_order_id, takerOrderId: f.taker_order_id, makerPlayerId: f.maker_player_id, takerPlayerId: f.taker_player_id,
-    makerRemaining: f.maker_remaining, takerRemaining: f.taker_remaining, takerFee: f.taker_fee, makerRebate: f.maker_rebate,
-  };
 }

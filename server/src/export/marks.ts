@@ -1,15 +1,8 @@
 /**
- * Marks: the price each security is valued at when a round is scored (docs/export.md).
- *
- *   mark = the security's last trade price in the round (the fill with the highest seq), or, when the
- *          security never traded, its reference price at the end of the round: the scenario's
- *          referenceAt(securityId, elapsedMs at the end) for scenario games, the game's refPrice otherwise,
- *          shifted by the log's news (docs/market.md, "News").
- *   equity = cash + sum over securities of (final qty x mark x scale), minor units.
- *   ranking: export/ranking.ts (P&L or return on starting value; bots apart, hidden or ranked).
- *
- * The game service scores the round with the same rule (service.doEnd), so leaderboard.csv equals the
- * PostgreSQL leaderboard. Units: ticks, lots, minor units, ms.
+ * Reference prices: what a security is worth by the round's reference path at some running time
+ * (docs/export.md, docs/market.md "News"): the scenario's referenceAt(securityId, elapsedMs) for
+ * scenario games, the game's refPrice otherwise, shifted by the log's news. The marks built on them
+ * (last trade or reference) are valued by core/valuation.ts. Units: ticks, ms.
  */
 import { MAX_PRICE_TICKS, type EngineEvent } from "@marketroom/shared";
 import { getScenario } from "../market/scenarios.ts";
@@ -69,22 +62,6 @@ export function referencesAt(s: ReferenceSettings, elapsedMs: number): Map<numbe
     let ref = sec.refPrice;
     if (sc && sc.securities.some((x) => x.securityId === sec.securityId)) ref = sc.referenceAt(sec.securityId, Math.max(0, elapsedMs));
     out.set(sec.securityId, applyNewsShifts(ref, sec.securityId, s.news, elapsedMs));
-  }
-  return out;
-}
-
-export type MarkSource = "last_trade" | "reference";
-export interface Mark { securityId: number; markTicks: number; source: MarkSource; lastTradeSeq: number | null; referenceTicks: number }
-
-/** Marks from the last trade per security (seq, price) and the references at the end. */
-export function marksOf(securityIds: number[], lastTrades: Map<number, { seq: number; price: number }>, refs: Map<number, number>): Map<number, Mark> {
-  const out = new Map<number, Mark>();
-  for (const id of securityIds) {
-    const t = lastTrades.get(id);
-    const referenceTicks = refs.get(id) ?? 0;
-    out.set(id, t
-      ? { securityId: id, markTicks: t.price, source: "last_trade", lastTradeSeq: t.seq, referenceTicks }
-      : { securityId: id, markTicks: referenceTicks, source: "reference", lastTradeSeq: null, referenceTicks });
   }
   return out;
 }

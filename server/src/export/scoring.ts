@@ -1,56 +1,77 @@
 /**
- * Round scoring rules shared by the round end (service.doEnd, service.leaderboard of an ended round) and
- * the export (docs/export.md, "Scoring"):
+ * Standings: every leaderboard of the project (the live room, the running and final leaderboard of the
+ * game service, the PostgreSQL results, replay at any event, leaderboard.csv) is built here, from a
+ * folded game (core/fold.ts) valued by core/valuation.ts and ranked by export/ranking.ts. docs/export.md
+ * "Scoring":
  *
  *   closing reference = each security's reference at the round's running time at the end
- *                       (marks.referencesAt: the scenario path, or the fixed refPrice);
+ *                       (marks.referencesAt: the scenario path, or the fixed refPrice; news shifts);
  *   mark, rule "last_trade" (default) = the security's last trade price in the round (highest fill seq),
  *                       or the closing reference when it never traded;
  *   mark, rule "reference" = the closing reference, traded or not;
  *   opening reference = the security's refPrice in the game settings (the price at round start);
  *   equity = cash + sum(final qty x mark x scale); pnl = equity - (start cash + start qty x opening ref x scale)
- *          = realizedPnl + unrealizedPnl - fees (FIFO, ledger.ts);
+ *          = realizedPnl + unrealizedPnl - fees (FIFO, core/ledger.ts);
  *   ranking = export/ranking.ts (rules.rankBy, rules.bots; course points by rules.coursePoints).
  *
  * Units: ticks, lots, minor units, ms.
  */
-import type { GameModel, MarkRule } from "../game/model.ts";
+import type { LeaderboardRow } from "@marketroom/shared";
+import type { GameFold } from "../core/fold.ts";
+import type { GameModel } from "../game/model.ts";
+import { marksOf, markRuleOf, valuesOf, type Mark, type MarkRule, type Prices } from "../core/valuation.ts";
 import { referencesAt, type ReferenceSettings } from "./marks.ts";
-import { rankRuleOf, type RankRule } from "./ranking.ts";
+import { coursePointsOf, rankRuleOf, rankStandings, returnBps, type RankRule } from "./ranking.ts";
 
-/** The rule of a game's settings; games stored before the rule existed score by last trade. */
-export function markRuleOf(rules: { markPrice?: MarkRule } | undefined): MarkRule {
-  return rules?.markPrice === "reference" ? "reference" : "last_trade";
+export { markRuleOf, type Mark, type MarkRule };
+
+/** What scoring needs of a game's settings: references (scenario, refPrice per security, news) and rules. */
+export type ScoringSettings = ReferenceSettings & { rules?: { markPrice?: MarkRule } & Partial<RankRule> };
+
+/** Opening references by security: the refPrice of the settings (ticks). */
+export function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map<number, number> {
+  return new Map(settings.securities.map((s) => [s.securityId, s.refPrice]));
 }
 
-/** Prepares a model for final scoring: closing references at `elapsedEndMs`, the game's mark rule and rank rule. */
-export function scoreAtEnd(model: GameModel, settings: ReferenceSettings & { rules?: { markPrice?: MarkRule } & Partial<RankRule> }, elapsedEndMs: number): void {
+/** Prices of a fold at the round's references at running time `elapsedMs`, under the settings' mark rule. */
+export function pricesAt(fold: GameFold, settings: ScoringSettings, elapsedMs: number): Prices {
+  return { marks: marksOf(fold, markRuleOf(settings.rules), referencesAt(settings, elapsedMs)), openRefs: openingReferences(settings) };
+}
+
+/** The ranked leaderboard of a fold at `prices` under `rule`; `isBot` says which players are bots. */
+export function standingsOf(fold: GameFold, prices: Prices, rule: RankRule, isBot: (playerId: string) => boolean): LeaderboardRow[] {
+  const cp = rule.coursePoints;
+  const rows: LeaderboardRow[] = valuesOf(fold, prices).map((v) => {
+    const bot = isBot(v.playerId);
+    return {
+      rank: 0, ranked: true, playerId: v.playerId, name: v.name, bot, equity: v.equity, cash: v.cash, holdingsValue: v.holdingsValue,
+      pnl: v.pnl, realizedPnl: v.realizedPnl, unrealizedPnl: v.unrealizedPnl, fees: v.fees, trades: v.trades,
+      startValue: v.startValue, returnBps: returnBps(v.pnl, v.startValue), points: cp && !bot ? coursePointsOf(v.pnl, cp) : null,
+    };
+  });
+  return rankStandings(rows, rule);
+}
+
+/** The final standings of an ended round: closing references at `elapsedEndMs`, the round's mark and rank rules. */
+export function finalStandings(fold: GameFold, settings: ScoringSettings, elapsedEndMs: number, isBot: (playerId: string) => boolean): { board: LeaderboardRow[]; prices: Prices } {
+  const prices = pricesAt(fold, settings, elapsedEndMs);
+  return { board: standingsOf(fold, prices, rankRuleOf(settings.rules), isBot), prices };
+}
+
+/** Prepares a live model for final scoring: closing references at `elapsedEndMs`, the round's mark rule and rank rule. */
+export function scoreAtEnd(model: GameModel, settings: ScoringSettings, elapsedEndMs: number): void {
   for (const [sid, ref] of referencesAt(settings, elapsedEndMs)) model.setRefPrice(sid, ref);
   model.setMarkRule(markRuleOf(settings.rules));
   model.setRankRule(rankRuleOf(settings.rules));
 }
 
-/** The mark of one security and where it came from. */
-export interface ScoringMark {
-  securityId: number;
-  markTicks: number;
-  /** "last_trade" when the mark is a trade price, "reference" when it is the closing reference. */
-  source: MarkRule;
-  lastTradeSeq: number | null;
-  referenceTicks: number;
-}
-
-/** Marks of `securityIds` under `rule`, from the last trade per security (seq, price) and the closing references. */
-export function marksFor(rule: MarkRule, securityIds: number[], lastTrades: Map<number, { seq: number; price: number }>, refs: Map<number, number>): Map<number, ScoringMark> {
-  const out = new Map<number, ScoringMark>();
-  for (const id of securityIds) {
-    const t = lastTrades.get(id);
-    const referenceTicks = refs.get(id) ?? 0;
-    const byTrade = rule === "last_trade" && t !== undefined;
-    out.set(id, {
-      securityId: id, markTicks: byTrade ? t.price : referenceTicks, source: byTrade ? "last_trade" : "reference",
-      lastTradeSeq: t?.seq ?? null, referenceTicks,
-    });
-  }
-  return out;
+/**
+ * Prices of a fold as the live room showed them at its last event (replay): before the round ended, marks
+ * by last trade at the references of the running time then (fold.runningMsAt(): the scenario path and
+ * the news announced so far); once ended, the final scoring (the round's mark rule at the closing
+ * references, `elapsedEndMs` = the round's stored running time at its end).
+ */
+export function pricesAsShown(fold: GameFold, settings: ScoringSettings, elapsedEndMs: number | null): Prices {
+  if (fold.state.game?.phase === "ended" && elapsedEndMs !== null) return pricesAt(fold, settings, elapsedEndMs);
+  return { marks: marksOf(fold, "last_trade", referencesAt(settings, fold.runningMsAt())), openRefs: openingReferences(settings) };
 }

@@ -28,18 +28,17 @@ import { createScenario, getScenario, type Scenario } from "../market/scenarios.
 import { BOT_KINDS, BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { MarketDrivers } from "./drivers.ts";
-import { loadFillHistory } from "./history.ts";
+import { readGameLog } from "./log.ts";
 import { referencesAt } from "../export/marks.ts";
 import { markRuleOf, scoreAtEnd } from "../export/scoring.ts";
 import { rankRuleOf } from "../export/ranking.ts";
 import type { ClockInfo, GameHub, RoundLink } from "./hub.ts";
-import { GameModel, type GameSnapshot, type PlayerMeta } from "./model.ts";
+import { GameModel, type GameSnapshot } from "./model.ts";
 import { GameStore, type GameRecord, type Schedule, type StoredPlayer } from "./store.ts";
 import { PlayerTokens } from "./tokens.ts";
 import { loadAdminToken, loadSecret, type AdminToken, type LoadedAdminToken } from "./secrets.ts";
 import { SessionService } from "./sessions.ts";
 import { Seats } from "./seats.ts";
-import * as K from "../engine/keys.ts";
 
 type Rules = z.output<typeof CreateGameBody>["rules"];
 type SecurityRulesOut = NonNullable<z.output<typeof CreateGameBody>["securityRules"]>;
@@ -571,39 +570,25 @@ export class GameService {
   // ---- snapshots and clocks ----
 
   /**
-   * A consistent snapshot of the game: engine reads taken while no command of this process is in
-   * flight, retried until the game's seq did not move during the reads (commands from elsewhere), plus
-   * the trade history up to that seq. Errors: UNKNOWN_GAME.
+   * A consistent snapshot of the game: its seq read while no command of this process is in flight, the
+   * log up to that seq (PostgreSQL, then the stream; game/log.ts), current and opening references, bots
+   * and drivers. The room's model folds the log through the core's evolve (game/model.ts). Errors: UNKNOWN_GAME.
    */
   async snapshot(gameId: string): Promise<GameSnapshot> {
     const rec = await this.store.get<GameSettings>(gameId);
-    const reads = await this.deps.hub.quiet(gameId, () => this.readEngine(gameId));
-    const scales = new Map(reads.info.securities.map((s) => [s.securityId, s.scale]));
-    const history = await loadFillHistory(this.deps.hub.engine, this.deps.db, gameId, reads.info.seq, scales);
+    const seq = await this.deps.hub.quiet(gameId, () => this.readEngine(gameId));
+    const events = await readGameLog(this.deps.hub.engine, this.deps.db, gameId, seq);
     const stored = await this.store.players(gameId);
-    const meta = new Map<string, PlayerMeta>([...stored].map(([id, p]) => [id, { name: p.name, bot: p.bot, startCash: p.startCash, startHoldings: p.startHoldings }]));
-    const refPrices = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
-    const drivers = await this.drivers.snapshotPart(gameId, reads.info.seq);
-    return { seq: reads.info.seq, info: reads.info, refPrices, meta, inventories: reads.inventories, orders: reads.orders, history, drivers };
+    const bots = new Set([...stored].filter(([, p]) => p.bot).map(([id]) => id));
+    const openRefs = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
+    const refPrices = rec ? referencesAt(await this.drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now())) : openRefs;
+    const drivers = await this.drivers.snapshotPart(gameId, seq);
+    return { seq, events, openRefs, refPrices, bots, drivers };
   }
 
-  private async readEngine(gameId: string): Promise<Pick<GameSnapshot, "info" | "inventories" | "orders">> {
-    const { engine } = this.deps.hub;
-    for (let attempt = 0; ; attempt++) {
-      const info = unwrap(await engine.gameInfo(gameId));
-      const ids = info.players.map((p) => p.playerId);
-      const [invs, orders] = await Promise.all([
-        Promise.all(ids.map((id) => engine.inventory(gameId, id))),
-        Promise.all(ids.map((id) => engine.orders(gameId, id))),
-      ]);
-      const seqNow = Number(await engine.client.get(K.seqKey(gameId)) ?? 0);
-      if (seqNow === info.seq || attempt >= 20) {
-        return {
-          info, inventories: invs.map(unwrap),
-          orders: orders.flatMap((r, i) => unwrap(r).orders.map((o) => ({ ...o, playerId: ids[i]! }))),
-        };
-      }
-    }
+  /** The game's last committed seq. Errors: UNKNOWN_GAME. */
+  private async readEngine(gameId: string): Promise<number> {
+    return unwrap(await this.deps.hub.engine.gameInfo(gameId)).seq;
   }
 
   /** The round clock of a game (for rooms). */

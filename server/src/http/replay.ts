@@ -16,6 +16,7 @@
  *   GET /api/games/:id/replay/book/:securityId?seq=&depth=      BookView at seq (default last): levels + orders, price-time
  *   GET /api/games/:id/replay/inventories?seq=&playerId=        { seq, ts, inventories }
  *   GET /api/games/:id/replay/players/:playerId/timeline?from=&to=   PlayerTimeline
+ *   GET /api/games/:id/replay/leaderboard?seq=                  { seq, ts, leaderboard: LeaderboardRow[] } as the room showed it
  *   GET /api/games/:id/replay/prices/:securityId?bucketEvents=1000|bucketMs=&from=&to=   { candles }
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms since the epoch. Errors:
@@ -28,8 +29,9 @@ import { GameId, PlayerId } from "@marketroom/shared";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import type { Db } from "../persistence/db.ts";
-import { ReplayStore } from "../replay/store.ts";
-import { ReplayError } from "../replay/state.ts";
+import { ReplayError, ReplayStore, type Valuer } from "../replay/store.ts";
+import { pricesAsShown, standingsOf } from "../export/scoring.ts";
+import { rankRuleOf, shownStandings } from "../export/ranking.ts";
 import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
 import { bearer } from "./routes.ts";
 import { mountReplayLinkRoutes, type ViewerTokens } from "./replay-links.ts";
@@ -98,6 +100,14 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
   });
 
   mountReplayLinkRoutes(app, { service: deps.service, viewers: deps.viewers });
+
+  /** Valuation of a fold as the room showed it (export/scoring.ts pricesAsShown), from the game's settings. */
+  const valuerOf = async (id: string): Promise<{ valuer: Valuer; rec: Awaited<ReturnType<GameService["record"]>> }> => {
+    const rec = await deps.service.record(id);
+    const settings = await deps.service.drivers.withNews(id, rec.settings);
+    return { rec, valuer: (fold) => pricesAsShown(fold, settings, rec.endedAt ? rec.elapsedMs : null) };
+  };
+
   const base = "/api/games/:id/replay";
   app.get(base, auth, async (req, res) => {
     const id = gameIdOf(req);
@@ -137,12 +147,26 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
     const id = gameIdOf(req);
     const playerId = playerIdOf(req.params.playerId, "path");
     own(req, playerId);
-    const t = await store!.playerTimeline(id, playerId, qint(req, "from") ?? 0, qint(req, "to"));
+    const { valuer } = await valuerOf(id);
+    const t = await store!.playerTimeline(id, playerId, valuer, qint(req, "from") ?? 0, qint(req, "to"));
     if (!t) {
       if (!(await store!.lastSeq(id))) throw unknownGame(id);
       throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
     }
     res.json(t);
+  });
+
+  app.get(`${base}/leaderboard`, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    // a shared link shows the market, not the people in it (docs/replay.md "Shared replay links")
+    if (viewer(req).role === "viewer") throw new ApiError("FORBIDDEN", "a shared replay link shows the market, not players' standings");
+    const fold = await store!.foldAt(id, qint(req, "seq"));
+    if (!fold) throw unknownGame(id);
+    const { valuer, rec } = await valuerOf(id);
+    const bots = await deps.service.store.players(id);
+    const rule = rankRuleOf(rec.settings.rules);
+    const all = standingsOf(fold, valuer(fold), rule, (pid) => bots.get(pid)?.bot ?? false);
+    res.json({ seq: fold.seq, ts: fold.ts, leaderboard: viewer(req).role === "admin" ? all : shownStandings(all, rule) });
   });
 
   app.get(`${base}/prices/:securityId`, auth, async (req, res) => {

@@ -21,7 +21,8 @@
  */
 import { hostname } from "node:os";
 import type { Redis } from "iovalkey";
-import type { EngineEvent } from "@marketroom/shared";
+import { ZodError } from "zod";
+import { parseEvent, type EngineEvent } from "@marketroom/shared";
 import { eventsKey } from "../engine/keys.ts";
 import { isDependencyDown } from "../dependency.ts";
 import type { Db } from "./db.ts";
@@ -340,7 +341,8 @@ export class Persister {
 
   /**
    * Parses entries. A deleted one (null) is counted and acked: nothing is left to store. One that is not
-   * an event (bad JSON, no integer seq, no type) parks its game there; its game's later entries wait.
+   * an event (bad JSON, or not an EngineEvent: wrong type, missing field) parks its game there; its game's
+   * later entries wait.
    */
   private async decode(entries: Entry[], stops: Map<string, string>): Promise<Decoded[]> {
     const out: Decoded[] = [];
@@ -351,7 +353,7 @@ export class Persister {
         this.opts.log(`[persister] ${e.key} ${e.id} was deleted before it was persisted`);
         continue;
       }
-      const event = parseEvent(e.data);
+      const event = parseEntry(e.data);
       if (typeof event === "string") await this.park(e, 0, `not an event: ${event}`, stops);
       else out.push({ gameId: e.gameId, raw: e.data, event, entry: e });
     }
@@ -475,15 +477,13 @@ export class Persister {
   }
 }
 
-/** An entry's JSON as an event, or why it is not one (bad JSON, no integer seq and ts, no type). */
-function parseEvent(data: string): EngineEvent | string {
-  let v: unknown;
-  try { v = JSON.parse(data); } catch (err) { return (err as Error).message; }
-  const e = v as { seq?: unknown; ts?: unknown; type?: unknown } | null;
-  if (!e || typeof e !== "object" || !Number.isSafeInteger(e.seq) || !Number.isSafeInteger(e.ts) || typeof e.type !== "string") {
-    return "no integer seq and ts, or no type";
+/** An entry's JSON as an event, parsed and upgraded once here (shared parseEvent), or why it is not one. */
+function parseEntry(data: string): EngineEvent | string {
+  try {
+    return parseEvent(data);
+  } catch (err) {
+    return err instanceof ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : (err as Error).message;
   }
-  return v as EngineEvent;
 }
 
 /** Stream replies -> entries (game id from the key's hash tag). */

@@ -8,10 +8,18 @@
  * the same transaction. So a redelivered event is never applied twice, and when several persisters
  * split one stream, whoever fills a gap applies what waited behind it.
  *
+ * Events arrive parsed and upgraded (shared parseEvent: the persister parses stream entries, this module
+ * the stored ones it reads back), so old logs without fees or limits need no special case here. The rows
+ * are an order-lifecycle record (accepted, filled, rested, cancelled), not game state: the status of an
+ * order is the core's rule (core/summary.ts orderStatus), and books, cash and holdings are folded by the
+ * core's evolve only (core/fold.ts; replay and the export read them from there).
+ *
  * Units: ticks, lots, minor units, ms (see sql/001_init.sql; fees and limit rules: sql/002_fees.sql).
  */
 import { sql, type Transaction } from "kysely";
-import type { EngineEvent, EventOf } from "@marketroom/shared";
+import { parseEvent, type EngineEvent, type EventOf } from "@marketroom/shared";
+import { assertNever } from "../core/assert.ts";
+import { orderStatus } from "../core/summary.ts";
 import type { Database, NewOrder, OrderStatusName } from "./db.ts";
 import { createLogger } from "../config.ts";
 
@@ -76,7 +84,7 @@ async function appendStoredTail(trx: Trx, gameId: string, run: EngineEvent[], af
       .where("seq", ">", from).orderBy("seq").limit(TAIL_PAGE).execute();
     let next = from + 1;
     for (const r of rows) {
-      const e = r.data as unknown as EngineEvent;
+      const e = parseEvent(r.data);
       if (e.seq !== next) return;
       run.push(e);
       next++;
@@ -143,7 +151,7 @@ class GameProjection {
       case "game_created":
         this.game = { name: e.name, seq: e.seq, ts: e.ts, config: {
           stp: e.stp, maxMatches: e.maxMatches, allowShort: e.allowShort, protectionBps: e.protectionBps,
-          grossLimit: e.grossLimit ?? 0, netLimit: e.netLimit ?? 0, // absent in logs written before the limits
+          grossLimit: e.grossLimit, netLimit: e.netLimit,
         } };
         return;
       case "phase_changed": return this.phase(e);
@@ -155,17 +163,19 @@ class GameProjection {
       case "player_added": this.players.push(e); return;
       case "order_accepted": this.accepted(e); return;
       case "fill": return this.fill(e);
-      case "order_rested": return this.update(e, (o) => { o.resting_qty = e.qty; o.status = o.filled_qty > 0 ? "partially_filled" : "new"; });
+      case "order_rested": return this.update(e, (o) => { o.resting_qty = e.qty; o.status = orderStatus(o.qty, o.filled_qty, e.qty, ""); });
       case "order_cancelled": return this.update(e, (o) => {
         o.resting_qty = 0;
         o.cancelled_qty = (o.cancelled_qty ?? 0) + e.qty;
-        o.status = cancelStatus(e.reason);
+        o.status = orderStatus(o.qty, o.filled_qty, 0, e.reason);
         o.cancel_reason = e.reason;
       });
       case "order_amended": return this.update(e, (o) => {
         o.resting_qty = e.qty;
         o.cancelled_qty = (o.cancelled_qty ?? 0) + (e.oldQty - e.qty); // a reduction cancels that much
       });
+      case "admin_action": case "news": case "signal": return; // kept in `events` only
+      default: assertNever(e);
     }
   }
 
@@ -236,7 +246,7 @@ class GameProjection {
       game_id: this.gameId, security_id: e.securityId, symbol: e.symbol, tick_size: e.tickSize,
       lot_size: e.lotSize, scale: e.scale, band_low: e.bandLow, band_high: e.bandHigh, short_limit: e.shortLimit,
       position_limit: e.positionLimit, max_order_qty: e.maxOrderQty, added_seq: e.seq, added_ts: e.ts,
-      taker_fee: e.takerFee ?? 0, maker_rebate: e.makerRebate ?? 0, limit_weight: e.limitWeight ?? 1,
+      taker_fee: e.takerFee, maker_rebate: e.makerRebate, limit_weight: e.limitWeight,
     }))).onConflict((oc) => oc.columns(["game_id", "security_id"]).doNothing()).execute();
   }
 
@@ -275,7 +285,7 @@ class GameProjection {
         notional: e.price * e.qty * this.scaleOf(e.securityId), aggressor: e.aggressor,
         maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_player_id: e.makerPlayerId,
         taker_player_id: e.takerPlayerId, maker_remaining: e.makerRemaining, taker_remaining: e.takerRemaining, ts: e.ts,
-        taker_fee: e.takerFee ?? 0, maker_rebate: e.makerRebate ?? 0, // absent in logs written before fees
+        taker_fee: e.takerFee, maker_rebate: e.makerRebate,
       }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).execute();
     }
   }
@@ -291,11 +301,6 @@ async function insertGame(trx: Trx, g: NewGame & { id: string }): Promise<void> 
     name: eb.ref("excluded.name"), config: eb.ref("excluded.config"),
     created_seq: eb.ref("excluded.created_seq"), created_ts: eb.ref("excluded.created_ts"),
   }))).execute();
-}
-
-/** An order's status after its remainder is cancelled: IOC/FOK/market remainders expire. */
-function cancelStatus(reason: string): OrderStatusName {
-  return reason === "ioc" || reason === "fok" || reason === "market" ? "expired" : "cancelled";
 }
 
 export function chunks<T>(items: T[], size: number): T[][] {

@@ -21,7 +21,8 @@
  * Anyone else (no token, another game's token) is refused before this (401 / 403).
  */
 import type { EngineEvent } from "@marketroom/shared";
-import type { ReplayOrder } from "./state.ts";
+import { assertNever } from "../core/assert.ts";
+import type { ReplayOrder } from "./reads.ts";
 
 /** Who is looking: the admin, one player of the game, or the holder of a shared replay link. */
 export type Viewer = { role: "admin" } | { role: "player"; playerId: string } | { role: "viewer" };
@@ -101,8 +102,4 @@ export function visibleEvents(events: EngineEvent[], viewer: Viewer): VisibleEve
 /** A resting order as `viewer` may see it: another player's without playerId and clientOrderId. */
 export function visibleOrder(o: ReplayOrder, viewer: Viewer): VisibleOrder {
   return viewer.role === "admin" || (viewer.role === "player" && o.playerId === viewer.playerId) ? o : without(o, "playerId", "clientOrderId");
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected event ${JSON.stringify(x)}`);
 }

@@ -2,22 +2,40 @@
  * ReplayStore: serves a game's past from its persisted event log (PostgreSQL `events`), never from
  * Valkey, so replaying a round cannot touch any live game's state (the store has no Valkey client).
  *
- * Per game it keeps in memory the contiguous log prefix 1..lastSeq (loaded in pages by seq, then
- * extended incrementally as the persister stores more) and a copy of the reduced state every
- * `snapshotEvery` events. A query at seq n clones the nearest snapshot at or below n and applies at
- * most snapshotEvery - 1 events, so its cost does not grow with the length of the round. Games are
- * kept in an LRU (`maxGames`); an evicted game is loaded again on its next query.
+ * Per game it keeps in memory the contiguous log prefix 1..lastSeq (loaded in pages by seq, parsed and
+ * upgraded once as read: replay/log.ts, then extended incrementally as the persister stores more), folded
+ * through the core's `evolve` (core/fold.ts GameFold: the same reducer as the live room), and a copy of
+ * the fold every `snapshotEvery` events. A query at seq n copies the nearest snapshot at or below n and
+ * applies at most snapshotEvery - 1 events, so its cost does not grow with the length of the round. Games
+ * are kept in an LRU (`maxGames`); an evicted game is loaded again on its next query.
+ *
+ * Valuation (equity, P&L, leaderboard) is core/valuation.ts at prices the caller supplies (a `Valuer`:
+ * the replay routes build it from the game's settings, export/scoring.ts), so replay values a game
+ * exactly as the live room and the round end do.
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms since the epoch; seq is the
  * game-wide event sequence number (1 = game_created).
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { Kysely } from "kysely";
+import { assertNever } from "../core/assert.ts";
+import { GameFold } from "../core/fold.ts";
+import { orderStatus } from "../core/summary.ts";
+import { valueOf, type Prices } from "../core/valuation.ts";
 import type { Database } from "../persistence/db.ts";
-import {
-  applyEvent, bookView, cloneState, emptyState, inventoriesView, ordersView,
-  type BookView, type InventoryView, type ReplayOrder, type ReplayState,
-} from "./state.ts";
+import { storedEvents } from "./log.ts";
+import { bookView, emptyBook, inventoriesView, ordersView, type BookView, type InventoryView, type ReplayOrder } from "./reads.ts";
+
+/** The prices to value a fold at (marks by the round's rule at the references of its running time, opening references). */
+export type Valuer = (fold: GameFold) => Prices;
+
+/** A query names a security the game never has (at any seq). */
+export class ReplayError extends Error {
+  constructor(readonly seq: number, message: string) {
+    super(`seq ${seq}: ${message}`);
+    this.name = "ReplayError";
+  }
+}
 
 export interface ReplayStoreOptions {
   /** Events between kept snapshots (default 5000). */
@@ -35,10 +53,10 @@ interface GameLog {
   gameId: string;
   /** events[i] has seq i + 1. */
   events: EngineEvent[];
-  /** snapshots[k] = state after seq k × snapshotEvery (snapshots[0] = empty). */
-  snapshots: ReplayState[];
-  /** The state after the last loaded event (extended as events arrive). */
-  head: ReplayState;
+  /** snapshots[k] = fold after seq k × snapshotEvery (snapshots[0] = empty). */
+  snapshots: GameFold[];
+  /** The fold after the last loaded event (extended as events arrive). */
+  head: GameFold;
   checkedAt: number;
   loading?: Promise<void>;
 }
@@ -55,18 +73,18 @@ export interface Candle {
   volume: number; notional: number; trades: number;
 }
 
-/** One point of a player's timeline: the inventory after an event that changed it, valued at the last trade prices. */
+/** One point of a player's timeline: the inventory after an event that changed it, valued by core/valuation.ts at that event's prices. */
 export interface TimelinePoint {
   seq: number;
   ts: number;
-  /** What changed it: player_added, fill, order_rested, order_cancelled, order_amended. */
+  /** What changed it: player_added, fill, order_rested, order_cancelled, order_amended; "start" (at fromSeq), "end" (the value at toSeq). */
   cause: string;
   cash: number;
   cashLocked: number;
   positions: { securityId: number; qty: number; locked: number; openBuy: number }[];
-  /** cash + Σ qty × mark × scale, minor units; mark = last fill price of the security (0 before any). */
+  /** cash + Σ qty × mark × scale, minor units; mark by the round's rule (last trade, else the reference at that time). */
   equity: number;
-  /** equity − (startCash + Σ startQty × mark × scale): profit against holding the endowment, minor units. */
+  /** equity − (startCash + Σ startQty × opening reference × scale), minor units: the leaderboard's P&L at that event. */
   pnl: number;
 }
 
@@ -117,7 +135,7 @@ export class ReplayStore {
     let g = this.games.get(gameId);
     if (g) { this.games.delete(gameId); this.games.set(gameId, g); }
     else {
-      g = { gameId, events: [], snapshots: [emptyState()], head: emptyState(), checkedAt: 0 };
+      g = { gameId, events: [], snapshots: [new GameFold()], head: new GameFold(), checkedAt: 0 };
       this.games.set(gameId, g);
       while (this.games.size > this.maxGames) this.games.delete(this.games.keys().next().value!);
     }
@@ -137,16 +155,13 @@ export class ReplayStore {
   private async extend(g: GameLog): Promise<void> {
     for (;;) {
       const after = g.events.length;
-      const rows = await this.db.selectFrom("events").select(["seq", "data"])
-        .where("game_id", "=", g.gameId).where("seq", ">", after)
-        .orderBy("seq").limit(this.pageSize).execute();
+      const rows = await storedEvents(this.db, g.gameId, after, this.pageSize);
       let n = 0;
-      for (const r of rows) {
-        if (r.seq !== g.events.length + 1) break; // a gap: wait until it is persisted
-        const e = r.data as unknown as EngineEvent;
+      for (const e of rows) {
+        if (e.seq !== g.events.length + 1) break; // a gap: wait until it is persisted
         g.events.push(e);
-        applyEvent(g.head, e);
-        if (e.seq % this.snapshotEvery === 0) g.snapshots.push(cloneState(g.head));
+        g.head.apply(e);
+        if (e.seq % this.snapshotEvery === 0) g.snapshots.push(g.head.clone());
         n++;
       }
       if (n < this.pageSize) break;
@@ -154,15 +169,15 @@ export class ReplayStore {
     g.checkedAt = Date.now();
   }
 
-  /** The reduced state after `seq` (clamped to [0, lastSeq]); a fresh copy the caller may mutate. */
-  private stateAt(g: GameLog, seq: number): ReplayState {
+  /** The fold after `seq` (clamped to [0, lastSeq]); a fresh copy the caller may advance. */
+  private stateAt(g: GameLog, seq: number): GameFold {
     const last = g.events.length;
     const s = Math.max(0, Math.min(seq, last));
-    if (s === last) return cloneState(g.head);
+    if (s === last) return g.head.clone();
     const k = Math.min(Math.floor(s / this.snapshotEvery), g.snapshots.length - 1);
-    const state = cloneState(g.snapshots[k]!);
-    for (let i = state.seq; i < s; i++) applyEvent(state, g.events[i]!);
-    return state;
+    const fold = g.snapshots[k]!.clone();
+    for (let i = fold.seq; i < s; i++) fold.apply(g.events[i]!);
+    return fold;
   }
 
   /** The last stored seq of the game (0 when it has no events), after a refresh. */
@@ -178,11 +193,16 @@ export class ReplayStore {
     const g = await this.game(gameId);
     if (!g) return null;
     const h = g.head;
+    const game = h.state.game;
     return {
-      gameId, lastSeq: g.events.length, firstTs: g.events[0]!.ts, lastTs: h.ts, phase: h.phase, game: h.game,
+      gameId, lastSeq: g.events.length, firstTs: g.events[0]!.ts, lastTs: h.ts, phase: game?.phase ?? "lobby",
+      game: game ? { name: game.name, stp: game.stp, maxMatches: game.maxMatches, allowShort: game.allowShort, protectionBps: game.protectionBps, grossLimit: game.grossLimit, netLimit: game.netLimit, createdAt: game.createdAt } : null,
       snapshotEvery: this.snapshotEvery,
-      securities: [...h.securities.values()].map(({ orders: _o, ...s }) => s),
-      players: [...h.players.values()].map((p) => ({ playerId: p.playerId, name: p.name })),
+      securities: h.state.securityIds.map((sid) => {
+        const st = h.stats.get(sid);
+        return { ...h.state.securities.get(sid)!.info, lastPrice: st?.lastPrice ?? 0, volume: st?.volume ?? 0 };
+      }),
+      players: [...h.state.players.values()].map((p) => ({ playerId: p.playerId, name: p.name })),
     };
   }
 
@@ -202,8 +222,8 @@ export class ReplayStore {
     return { gameId, fromSeq: from, lastSeq: last, events, nextSeq: next <= to ? next : null };
   }
 
-  /** The full reduced state at `seq` (a copy). Null when the game has no events. */
-  async stateAtSeq(gameId: string, seq?: number): Promise<ReplayState | null> {
+  /** The fold at `seq` (default: the last stored; a copy). Null when the game has no events. */
+  async foldAt(gameId: string, seq?: number): Promise<GameFold | null> {
     const g = await this.game(gameId, seq);
     if (!g) return null;
     return this.stateAt(g, seq ?? g.events.length);
@@ -212,34 +232,40 @@ export class ReplayStore {
   /**
    * The book of `securityId` after event `seq` (default: the last stored): `depth` levels per side
    * (default all) with every order of those levels in price-time priority. Null when the game has no
-   * events; throws ReplayError for an unknown security.
+   * events; an empty book for a security the game adds after `seq`; throws ReplayError for a security the
+   * game never has.
    */
   async bookAt(gameId: string, securityId: number, seq?: number, depth?: number): Promise<BookView | null> {
     const g = await this.game(gameId, seq);
     if (!g) return null;
-    return bookView(this.stateAt(g, seq ?? g.events.length), securityId, depth);
+    const fold = this.stateAt(g, seq ?? g.events.length);
+    const book = bookView(fold, securityId, depth);
+    if (book) return book;
+    if (g.head.state.securities.has(securityId)) return emptyBook(fold, securityId);
+    throw new ReplayError(fold.seq, `unknown security ${securityId}`);
   }
 
   /** Every player's inventory (or one player's) after `seq`, as the engine computes it. Null when no events. */
   async inventoriesAt(gameId: string, seq?: number, playerId?: string): Promise<{ seq: number; ts: number; inventories: InventoryView[] } | null> {
-    const s = await this.stateAtSeq(gameId, seq);
+    const s = await this.foldAt(gameId, seq);
     if (!s) return null;
     return { seq: s.seq, ts: s.ts, inventories: inventoriesView(s, playerId) };
   }
 
   /** A player's resting orders after `seq` (by security, then order id). Null when no events. */
   async ordersAt(gameId: string, playerId: string, seq?: number): Promise<{ seq: number; orders: ReplayOrder[] } | null> {
-    const s = await this.stateAtSeq(gameId, seq);
+    const s = await this.foldAt(gameId, seq);
     if (!s) return null;
     return { seq: s.seq, orders: ordersView(s, playerId) };
   }
 
   /**
    * A player's history over seq (fromSeq, toSeq]: the orders they placed in it (with fills and end
-   * state as of toSeq), their fills, and a point after each event that changed their inventory, with
-   * equity and P&L at the last trade prices. Null when the game has no events or the player is unknown at toSeq.
+   * state as of toSeq), their fills, and a point after each event that changed their inventory, plus
+   * one at toSeq, with equity and P&L valued at that event's prices (`valuer`). Null when the game has no events or the
+   * player is unknown at toSeq.
    */
-  async playerTimeline(gameId: string, playerId: string, fromSeq = 0, toSeq?: number): Promise<PlayerTimeline | null> {
+  async playerTimeline(gameId: string, playerId: string, valuer: Valuer, fromSeq = 0, toSeq?: number): Promise<PlayerTimeline | null> {
     const g = await this.game(gameId, toSeq);
     if (!g) return null;
     const to = Math.min(toSeq ?? g.events.length, g.events.length);
@@ -249,24 +275,19 @@ export class ReplayStore {
     const fills: TimelineFill[] = [];
     const points: TimelinePoint[] = [];
     const point = (cause: string) => {
-      const inv = state.players.get(playerId);
-      if (!inv) return;
-      let equity = inv.cash, start = inv.startCash;
-      for (const [sid, p] of inv.positions) {
-        const sec = state.securities.get(sid)!;
-        equity += p.qty * sec.lastPrice * sec.scale;
-        start += (inv.startHoldings.get(sid) ?? 0) * sec.lastPrice * sec.scale;
-      }
+      const inv = state.state.players.get(playerId);
+      const v = valueOf(state, playerId, valuer(state));
+      if (!inv || !v) return;
       points.push({
         seq: state.seq, ts: state.ts, cause, cash: inv.cash, cashLocked: inv.cashLocked,
-        positions: [...inv.positions.entries()].sort((a, b) => a[0] - b[0]).map(([securityId, p]) => ({ securityId, ...p })),
-        equity, pnl: equity - start,
+        positions: [...inv.positions.entries()].sort((a, b) => a[0] - b[0]).map(([securityId, p]) => ({ securityId, qty: p.qty, locked: p.locked, openBuy: p.openBuy })),
+        equity: v.equity, pnl: v.pnl,
       });
     };
-    if (state.players.has(playerId)) point("start");
+    if (state.state.players.has(playerId)) point("start");
     for (let i = from; i < to; i++) {
       const e = g.events[i]!;
-      applyEvent(state, e);
+      state.apply(e);
       switch (e.type) {
         case "player_added":
           if (e.playerId === playerId) point("player_added");
@@ -283,7 +304,7 @@ export class ReplayStore {
         case "fill": {
           const mine = e.makerPlayerId === playerId || e.takerPlayerId === playerId;
           if (!mine) break;
-          const scale = state.securities.get(e.securityId)!.scale;
+          const scale = state.state.securities.get(e.securityId)!.info.scale;
           for (const role of ["maker", "taker"] as const) {
             if ((role === "maker" ? e.makerPlayerId : e.takerPlayerId) !== playerId) continue;
             const oid = role === "maker" ? e.makerOrderId : e.takerOrderId;
@@ -302,7 +323,7 @@ export class ReplayStore {
         case "order_rested":
           if (e.playerId === playerId) {
             const o = orders.get(`${e.securityId}:${e.orderId}`);
-            if (o) { o.restingQty = e.qty; o.status = o.filledQty > 0 ? "partially_filled" : "new"; o.updatedSeq = e.seq; }
+            if (o) { o.restingQty = e.qty; o.status = orderStatus(o.qty, o.filledQty, o.restingQty, ""); o.updatedSeq = e.seq; }
             point("order_rested");
           }
           break;
@@ -311,7 +332,7 @@ export class ReplayStore {
             const o = orders.get(`${e.securityId}:${e.orderId}`);
             if (o) {
               o.restingQty = 0; o.cancelledQty += e.qty; o.cancelReason = e.reason; o.updatedSeq = e.seq;
-              o.status = e.reason === "ioc" || e.reason === "fok" || e.reason === "market" ? "expired" : "cancelled";
+              o.status = orderStatus(o.qty, o.filledQty, 0, e.reason);
             }
             point("order_cancelled");
           }
@@ -323,11 +344,15 @@ export class ReplayStore {
             point("order_amended");
           }
           break;
-        default:
+        case "game_created": case "security_added": case "phase_changed": case "admin_action": case "news": case "signal":
           break;
+        default:
+          assertNever(e);
       }
     }
-    if (!state.players.has(playerId)) return null;
+    if (!state.state.players.has(playerId)) return null;
+    // the prices move with other players' trades and the round's end: the chart ends at the value at `to`
+    if ((points.at(-1)?.seq ?? -1) < state.seq) point("end");
     return { gameId, playerId, fromSeq: from, toSeq: to, orders: [...orders.values()], fills, points };
   }
 
@@ -343,7 +368,7 @@ export class ReplayStore {
     const width = Math.max(1, byTime ? opts.bucketMs! : opts.bucketEvents ?? 1000);
     const from = Math.max(1, opts.fromSeq ?? 1);
     const to = Math.min(g.events.length, opts.toSeq ?? g.events.length);
-    const scale = g.head.securities.get(securityId)?.scale ?? 1;
+    const scale = g.head.state.securities.get(securityId)?.info.scale ?? 1;
     const candles: Candle[] = [];
     let c: Candle | undefined;
     for (let i = from - 1; i < to; i++) {

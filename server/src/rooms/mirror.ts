@@ -1,5 +1,6 @@
 /**
- * StateMirror: copies what changed in a GameModel (its `dirty` sets) into the room's Colyseus state, in
+ * StateMirror: copies what changed in a GameModel (its `dirty` sets: the core state folded by evolve,
+ * the fold's trade statistics and own fills, the room's references and drivers) into the room's Colyseus state, in
  * place (existing schema instances are updated, not replaced, so StateViews stay valid and patches stay
  * small). Book levels are the model's top BOOK_DEPTH per side; trades and own fills are appended by seq.
  * Valuation (equity, P&L, realized/unrealized P&L, fees, trades, leaderboard) is recomputed by
@@ -10,7 +11,8 @@ import {
   type LeaderboardRow,
 } from "@marketroom/shared";
 import type { ArraySchema, MapSchema } from "@colyseus/schema";
-import type { GameModel, OrderModel, PlayerModel, SecurityModel } from "../game/model.ts";
+import type { PlayerState as CorePlayer, SecurityState as CoreSecurity } from "../core/state.ts";
+import type { GameModel, OrderModel } from "../game/model.ts";
 import { shownStandings } from "../export/ranking.ts";
 
 export class StateMirror {
@@ -36,11 +38,12 @@ export class StateMirror {
     const added: PlayerState[] = [];
     const pids = d.all ? [...model.players.keys()] : d.players;
     for (const pid of pids) {
-      const created = this.syncPlayer(model.players.get(pid)!, d.all);
+      const p = model.players.get(pid);
+      const created = p ? this.syncPlayer(p, d.all) : null;
       if (created) added.push(created);
     }
     if (d.all) this.dropMissing();
-    this.syncNews(d.all);
+    if (d.all || d.news) this.syncNews(d.all);
     if (d.valuation || d.all) this.valuationPending = true;
     d.clear();
     return added;
@@ -82,27 +85,31 @@ export class StateMirror {
     }
   }
 
-  private syncSecurityFields(st: SecurityState, sec: SecurityModel, full: boolean): void {
+  private syncSecurityFields(st: SecurityState, sec: CoreSecurity, full: boolean): void {
     const i = sec.info;
+    const fold = this.model.fold;
+    const t = fold.stats.get(i.securityId);
+    const trades = fold.trades.get(i.securityId) ?? [];
     st.assign({
-      securityId: i.securityId, symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, scale: i.scale, refPrice: sec.refPrice,
-      lastPrice: sec.lastPrice, high: sec.high, low: sec.low, volume: sec.volume, turnover: sec.turnover, tradeCount: sec.tradeCount,
+      securityId: i.securityId, symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, scale: i.scale, refPrice: this.model.refPrices.get(i.securityId) ?? 0,
+      lastPrice: t?.lastPrice ?? 0, high: t?.high ?? 0, low: t?.low ?? 0, volume: t?.volume ?? 0, turnover: t?.turnover ?? 0, tradeCount: t?.count ?? 0,
       takerFee: i.takerFee, makerRebate: i.makerRebate, maxOrderQty: i.maxOrderQty, positionLimit: i.positionLimit,
       shortLimit: i.shortLimit, limitWeight: i.limitWeight,
     });
     if (full) st.trades.clear();
     const after = st.trades.length ? st.trades[st.trades.length - 1]!.seq : 0;
-    for (const t of sec.trades) if (t.seq > after) st.trades.push(new Trade().assign(t));
-    while (st.trades.length > sec.trades.length) st.trades.shift();
+    for (const tr of trades) if (tr.seq > after) st.trades.push(new Trade().assign(tr));
+    while (st.trades.length > trades.length) st.trades.shift();
   }
 
   /** Returns the PlayerState when it was created. */
-  private syncPlayer(p: PlayerModel, full: boolean): PlayerState | null {
+  private syncPlayer(p: CorePlayer, full: boolean): PlayerState | null {
     let ps = this.state.players.get(p.playerId);
     const created = !ps;
     if (!ps) { ps = new PlayerState(); ps.playerId = p.playerId; this.state.players.set(p.playerId, ps); }
     if (ps.name !== p.name) ps.name = p.name;
-    if (ps.bot !== p.bot) ps.bot = p.bot;
+    const bot = this.model.bots.has(p.playerId);
+    if (ps.bot !== bot) ps.bot = bot;
     if (ps.cash !== p.cash) ps.cash = p.cash;
     if (ps.cashLocked !== p.cashLocked) ps.cashLocked = p.cashLocked;
     for (const [sid, pos] of p.positions) {
@@ -113,12 +120,13 @@ export class StateMirror {
       if (s.locked !== pos.locked) s.locked = pos.locked;
       if (s.openBuy !== pos.openBuy) s.openBuy = pos.openBuy;
     }
-    syncOrders(ps.orders, p.orders);
+    syncOrders(ps.orders, this.model.openOrders(p.playerId));
+    const fills = this.model.fold.ownFills.get(p.playerId) ?? [];
     if (full) ps.fills.clear();
     const after = ps.fills.length ? ps.fills[ps.fills.length - 1]!.seq : 0;
-    for (const f of p.fills) if (f.seq > after) ps.fills.push(new FillState().assign(f));
-    while (ps.fills.length > p.fills.length) ps.fills.shift();
-    this.syncDriverFields(ps, p, full);
+    for (const f of fills) if (f.seq > after) ps.fills.push(new FillState().assign(f));
+    while (ps.fills.length > fills.length) ps.fills.shift();
+    this.syncDriverFields(ps, p.playerId, full);
     return created ? ps : null;
   }
 
@@ -138,10 +146,12 @@ export class StateMirror {
   }
 
   /** A player's group, takeover flag and private signals (appended by seq). */
-  private syncDriverFields(ps: PlayerState, p: PlayerModel, full: boolean): void {
-    if (ps.group !== (p.group ?? "")) ps.group = p.group ?? "";
-    if (ps.takeover !== (p.takeover ?? "")) ps.takeover = p.takeover ?? "";
-    const signals = p.signals ?? [];
+  private syncDriverFields(ps: PlayerState, playerId: string, full: boolean): void {
+    const group = this.model.groups.get(playerId) ?? "";
+    const takeover = this.model.takeovers.get(playerId) ?? "";
+    if (ps.group !== group) ps.group = group;
+    if (ps.takeover !== takeover) ps.takeover = takeover;
+    const signals = this.model.signals.get(playerId) ?? [];
     if (full) ps.signals.clear();
     const after = ps.signals.length ? ps.signals[ps.signals.length - 1]!.seq : 0;
     for (const sg of signals) if (sg.seq > after) ps.signals.push(new SignalState().assign(sg));

@@ -5,11 +5,11 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { EngineEvent, GameState } from "@marketroom/shared";
+import { parseEvent, type EngineEvent, type GameState } from "@marketroom/shared";
 import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
 import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
-import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
-import { applyEvent, emptyState } from "../../src/replay/state.ts";
+import { rebuildFromEvents } from "../support/rebuild.ts";
+import { GameFold } from "../../src/core/fold.ts";
 import { referencesAt, shiftReference } from "../../src/export/marks.ts";
 import type { GameSettings } from "../../src/game/service.ts";
 
@@ -90,8 +90,7 @@ describe("drivers: news, signals, bot takeover", function () {
       await rebuildFromEvents(engine, copy, log);
       expect(await engine.newsList(copy)).to.have.length(1);
       expect((await engine.signalList(copy))[0]).to.deep.include({ playerIds: ["p2"], text: "psst" });
-      const state = emptyState();
-      for (const e of log) applyEvent(state, e);
+      const { state } = GameFold.of(log.map(parseEvent));
       expect(state.news).to.have.length(1);
       expect(state.news[0]).to.deep.include({ headline: "up", atMs: 10 });
       expect(state.signals[0]).to.deep.include({ group: "b", playerIds: ["p2"] });

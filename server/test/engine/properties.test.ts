@@ -26,7 +26,7 @@
  *   order (STP cancel_incoming), or after maxMatches orders; FOK fills completely; post-only never
  *   trades; IOC and market orders never rest; the order summary agrees with the events.
  *
- * At the end of each run the event log is reduced by the replay reducer (server/src/replay/state.ts),
+ * At the end of each run the event log is reduced by the replay reducer (the core fold, server/src/core/fold.ts),
  * whose inventories must equal the engine's, and it is replayed with rebuildFromEvents into a new game id in another
  * logical database of the same server (PROP_REBUILD_DB, default 1; beside the original when the server
  * has one database), where none of the original's keys exist. It must reproduce every event (checked by
@@ -40,13 +40,14 @@
 import fc from "fast-check";
 import { expect } from "chai";
 import {
-  ERROR_CODES, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
+  ERROR_CODES, parseEvent, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
   type Inventory, type OpenOrder, type OrderSummary, type PlaceOrder, type PlaceResult, type Rejection,
 } from "@marketroom/shared";
 import { Redis } from "iovalkey";
 import { GameWriters as Engine, type Result } from "../../src/engine/writers.ts";
-import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
-import { applyEvent, emptyState, inventoriesView } from "../../src/replay/state.ts";
+import { rebuildFromEvents } from "../support/rebuild.ts";
+import { GameFold } from "../../src/core/fold.ts";
+import { inventoriesView } from "../../src/replay/reads.ts";
 import { closeEngine, connectEngine, newGameId, ok, setupGame } from "./helpers.ts";
 
 const RUNS = Number(process.env.PROP_RUNS ?? 100);
@@ -731,9 +732,8 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
   // replaying the log into an empty game rebuilds the same books, orders and inventories
   const log = await engine.events(g, 1);
   expect(log.length).to.equal(before.seq);
-  // and the replay reducer (no Valkey) gives the same inventories, fees and rebates included
-  const reduced = emptyState();
-  for (const e of log) applyEvent(reduced, e);
+  // and the core's fold of the log (replay's reducer, no Valkey) gives the same inventories, fees and rebates included
+  const reduced = GameFold.of(log.map((e) => parseEvent(e)));
   const norm = (inv: { playerId: string; cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number; openBuy: number }[] }) => ({
     playerId: inv.playerId, cash: inv.cash, cashLocked: inv.cashLocked,
     positions: inv.positions.filter((x) => x.qty || x.locked || x.openBuy).map(({ securityId, qty, locked, openBuy }) => ({ securityId, qty, locked, openBuy })),

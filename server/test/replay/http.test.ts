@@ -77,7 +77,10 @@ describe("replay: HTTP API", function () {
     expect(tl.status).to.equal(200);
     expect(tl.body.orders).to.have.length(2);
     expect(tl.body.fills).to.have.length(1);
-    expect(tl.body.points.at(-1)).to.include({ cash: 100_000 - 198, pnl: 0 });
+    // valued as the leaderboard: 102 ACME at the last trade 99 against the endowment at the opening reference 100
+    expect(tl.body.points.at(-1)).to.include({ cash: 100_000 - 198, equity: 100_000 - 198 + 102 * 99, pnl: 102 * 99 - 198 - 100 * 100 });
+    const lb = await api(h, "GET", `/api/games/${gameId}/replay/leaderboard`, undefined, alice.token);
+    expect(lb.body.leaderboard.find((r: { playerId: string }) => r.playerId === alice.playerId)).to.include({ pnl: -100, realizedPnl: 0, unrealizedPnl: -100 });
     expect((await api(h, "GET", `/api/games/${gameId}/replay/players/${alice.playerId}/timeline`, undefined, bob.token)).status).to.equal(403);
 
     const px = await api(h, "GET", `/api/games/${gameId}/replay/prices/1?bucketEvents=1000`);

@@ -2,19 +2,20 @@
  * Replay reconstruction: random command sequences through the real Engine on real Valkey; at
  * checkpoints the live state (full-depth books, the exact price-time order of each side's orders from
  * the bid/ask sorted sets, every player's open orders and inventory) is snapshotted; afterwards the
- * event log alone is reduced with applyEvent and, at each checkpoint seq, must equal the snapshot.
+ * event log alone is folded through the core's evolve (GameFold) and, at each checkpoint seq, must equal the snapshot.
  *
  * The second part persists a game with the real Persister and checks that ReplayStore (PostgreSQL
  * only, small snapshot interval so queries start from snapshots) gives the same books and inventories
  * at every checkpoint, and that replaying does not change another live game's Valkey state.
  */
 import { expect } from "chai";
-import type { EngineEvent } from "@marketroom/shared";
+import { parseEvent, type EngineEvent } from "@marketroom/shared";
+import { GameFold } from "../../src/core/fold.ts";
 import { Persister } from "../../src/persistence/persister.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
 import { registerGame, unregisterGame } from "../../src/persistence/games-registry.ts";
-import { applyEvent, bookView, emptyState, inventoriesView, ordersView, type ReplayState } from "../../src/replay/state.ts";
+import { bookView, inventoriesView, ordersView } from "../../src/replay/reads.ts";
 import { ReplayStore, type EventPage } from "../../src/replay/store.ts";
 import { RandomDriver } from "../../src/replay/driver.ts";
 import { closeEngine, connectEngine, newGameId, snapshot, K, type Engine } from "../engine/helpers.ts";
@@ -55,10 +56,10 @@ async function liveCheckpoint(engine: Engine, g: string, secs: number[], players
   return cp;
 }
 
-function replayCheckpoint(s: ReplayState, secs: number[], players: string[]): Checkpoint {
+function replayCheckpoint(s: GameFold, secs: number[], players: string[]): Checkpoint {
   const cp: Checkpoint = { seq: s.seq, books: {}, orders: {}, inventories: {} };
   for (const sid of secs) {
-    const b = bookView(s, sid);
+    const b = bookView(s, sid)!;
     cp.books[sid] = { bids: b.bids, asks: b.asks, bidOrder: b.orders.bids.map((o) => o.orderId), askOrder: b.orders.asks.map((o) => o.orderId) };
   }
   for (const p of players) {
@@ -110,10 +111,10 @@ describe("replay: reconstruction from the event log", function () {
       expect(events.length).to.equal(cps.at(-1)!.seq);
       const kinds = new Set(events.map((e) => e.type === "order_cancelled" ? `cancel:${e.reason}` : e.type));
       for (const k of ["fill", "order_rested", "order_amended", "cancel:user", "cancel:amend"]) expect(kinds, k).to.include(k);
-      const state = emptyState();
+      const state = new GameFold();
       let i = 0;
       for (const cp of cps) {
-        while (state.seq < cp.seq) applyEvent(state, events[i++]!);
+        while (state.seq < cp.seq) state.apply(parseEvent(events[i++]!));
         expect(replayCheckpoint(state, run.secs, run.players), `at seq ${cp.seq}`).to.deep.equal(cp);
       }
       expect(d.commands - d.rejected).to.be.greaterThan(200);
@@ -194,7 +195,8 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     }
     expect(got).to.deep.equal(live);
 
-    const tl = (await store.playerTimeline(g, "a"))!;
+    const noPrices = () => ({ marks: new Map(), openRefs: new Map() });
+    const tl = (await store.playerTimeline(g, "a", noPrices))!;
     const inv = await engine.inventory(g, "a");
     if (!inv.ok) throw new Error("inventory");
     const lastPoint = tl.points.at(-1)!;
@@ -237,8 +239,10 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     const before = await snapshot(engine, liveGame);
     const beforeDone = await snapshot(engine, done);
     const store = new ReplayStore(db, { snapshotEvery: 20 });
+    // seq 1: only game_created, an empty book of the security added at seq 2
+    expect(await store.bookAt(done, 1, 1)).to.deep.include({ seq: 1, bids: [], asks: [], lastPrice: 0, volume: 0 });
     for (let s = 2; s <= info.seq; s += 7) await store.bookAt(done, 1, s); // seq 2: security_added
-    await store.playerTimeline(done, "a");
+    await store.playerTimeline(done, "a", () => ({ marks: new Map(), openRefs: new Map() }));
     await store.priceSeries(done, 1);
     expect(await snapshot(engine, liveGame)).to.deep.equal(before);
     expect(await snapshot(engine, done)).to.deep.equal(beforeDone);

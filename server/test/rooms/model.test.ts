@@ -18,15 +18,15 @@ function rng(seed: number) {
 
 /** Everything a player or a book shows, in comparable form. */
 function canon(m: GameModel) {
-  const books = [...m.securities].map(([sid, s]) => ({
-    sid, bids: [...s.bids].sort((a, b) => a[0] - b[0]), asks: [...s.asks].sort((a, b) => a[0] - b[0]),
-    trades: s.trades, last: s.lastPrice, high: s.high, low: s.low, volume: s.volume, turnover: s.turnover, count: s.tradeCount,
+  const books = [...m.securities.keys()].map((sid) => ({
+    sid, bids: m.topLevels(sid, "buy", 1000), asks: m.topLevels(sid, "sell", 1000),
+    trades: m.fold.trades.get(sid) ?? [], stats: m.fold.stats.get(sid) ?? null,
   }));
   const players = [...m.players.values()].map((p) => ({
     id: p.playerId, cash: p.cash, locked: p.cashLocked,
     positions: [...p.positions].filter(([, v]) => v.qty || v.locked || v.openBuy).sort((a, b) => a[0] - b[0]),
-    orders: [...p.orders.values()].map((o) => ({ ...o })).sort((a, b) => a.securityId - b.securityId || a.orderId - b.orderId),
-    fills: p.fills,
+    orders: [...m.openOrders(p.playerId).values()],
+    fills: m.fold.ownFills.get(p.playerId) ?? [],
   })).sort((a, b) => a.id.localeCompare(b.id));
   return { seq: m.seq, phase: m.phase, books, players };
 }
@@ -70,7 +70,7 @@ describe("GameModel replay", function () {
       const sid = r() < 0.6 ? 1 : 2;
       const side = r() < 0.5 ? "buy" : "sell";
       const x = r();
-      const open = [...live.orders.values()].filter((o) => o.playerId === p);
+      const open = [...live.openOrders(p).values()];
       const mine = open[Math.floor(r() * open.length)];
       if (x < 0.6) {
         const kind = r();

@@ -1,5 +1,5 @@
 /**
- * Rebuilds a game from its event log by re-executing the log's commands through the engine.
+ * Rebuilds a game from its event log by re-executing the log's commands through the engine (tests only).
  *
  * What it is for: proving that the event log is complete and that the engine is deterministic. Every
  * command a game accepted is in its log (game_created, security_added, player_added, phase_changed,
@@ -40,7 +40,7 @@
  * seq of the first event concerned.
  */
 import type { EngineEvent, EventOf, OpenOrder, Rejection } from "@marketroom/shared";
-import type { CancelAllReason, GameWriters as Engine, Result } from "./writers.ts";
+import type { CancelAllReason, GameWriters as Engine, Result } from "../../src/engine/writers.ts";
 
 type Logged = { ok: true; events: EngineEvent[] };
 

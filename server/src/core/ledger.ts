@@ -1,8 +1,11 @@
 /**
  * Ledger: FIFO position accounting of one player, per security, integers only (docs/export.md, "P&L").
+ * Folded from the game's events by GameFold (fold.ts); valued by valuation.ts.
  *
  * Lots are queued first in, first out. A position is long or short; every lot of it has the same sign.
- *   - Starting holdings are lots bought at the round's opening reference price (`open`).
+ *   - Starting holdings (player_added) are OPENING lots: lots bought at the round's opening reference
+ *     price, which the log does not carry. Their price is supplied when the ledger is valued (`openRef`),
+ *     so the fold depends on the events alone. They are the oldest lots, so they close first.
  *   - A fill on the position's side (or from flat) opens a lot at the fill price.
  *   - A fill against the position closes the oldest lots first; a remainder beyond the position opens
  *     a lot on the other side (long -> short and back). Short lots are symmetric to long ones.
@@ -20,22 +23,33 @@
  */
 import type { FillEvent } from "@marketroom/shared";
 
-/** One open lot: `qty` lots (> 0) at `price` ticks. */
-export interface Lot { qty: number; price: number }
+/** One open lot: `qty` lots (> 0) at `price` ticks; `opening` lots are priced at the opening reference instead. */
+export interface Lot { qty: number; price: number; opening?: true }
 
 /** A position in one security: FIFO lots, all long (sign 1) or all short (sign -1). */
 export class SecurityLedger {
   /** Lots from `head` on are open, oldest first. */
-  private readonly lots: Lot[] = [];
+  private lots: Lot[] = [];
   private head = 0;
   /** 1 long, -1 short, 0 flat. */
   sign: 0 | 1 | -1 = 0;
   /** Net position, lots (negative when short). */
   qty = 0;
-  /** Realized P&L of this security, minor units. */
-  realizedPnl = 0;
+  /** Realized P&L of lots bought at a fill price, minor units. */
+  private realizedPriced = 0;
+  /** Opening lots closed so far, and the sum of their close prices x qty (ticks x lots). */
+  private openingClosedQty = 0;
+  private openingClosedValue = 0;
 
   constructor(readonly scale: number) {}
+
+  /** Starting holdings: `qty` opening lots (the position must be flat or long, as at player_added). */
+  start(qty: number): void {
+    if (qty <= 0) return;
+    this.lots.push({ qty, price: 0, opening: true });
+    this.sign = 1;
+    this.qty += qty;
+  }
 
   /** Buys (`side` buy) or sells `qty` lots at `price`: closes opposite lots FIFO, opens the rest. */
   trade(side: "buy" | "sell", qty: number, price: number): void {
@@ -44,8 +58,14 @@ export class SecurityLedger {
     while (left > 0 && this.sign === -dir) {
       const lot = this.lots[this.head]!;
       const n = Math.min(left, lot.qty);
-      // A long lot closes by selling at `price`: (price - lot.price); a short one by buying: (lot.price - price).
-      this.realizedPnl += (price - lot.price) * n * this.scale * this.sign;
+      if (lot.opening) {
+        // opening lots are long: closed by a sale at `price`
+        this.openingClosedQty += n;
+        this.openingClosedValue += price * n;
+      } else {
+        // A long lot closes by selling at `price`: (price - lot.price); a short one by buying: (lot.price - price).
+        this.realizedPriced += (price - lot.price) * n * this.scale * this.sign;
+      }
       lot.qty -= n;
       left -= n;
       this.qty += dir * n;
@@ -60,19 +80,33 @@ export class SecurityLedger {
     if (this.head > 64 && this.head * 2 > this.lots.length) { this.lots.splice(0, this.head); this.head = 0; }
   }
 
-  /** (mark - lot price) x qty x scale over the open lots, signed by the position's side. */
-  unrealizedPnl(mark: number): number {
+  /** Realized P&L with opening lots bought at `openRef` ticks, minor units. */
+  realizedPnl(openRef = 0): number {
+    return this.realizedPriced + (this.openingClosedValue - openRef * this.openingClosedQty) * this.scale;
+  }
+
+  /** (mark - lot price) x qty x scale over the open lots, signed by the position's side; opening lots at `openRef`. */
+  unrealizedPnl(mark: number, openRef = 0): number {
     let v = 0;
     for (let i = this.head; i < this.lots.length; i++) {
       const lot = this.lots[i]!;
-      v += (mark - lot.price) * lot.qty;
+      v += (mark - (lot.opening ? openRef : lot.price)) * lot.qty;
     }
     return v * this.scale * this.sign;
   }
 
-  /** Open lots, oldest first (copies). */
-  openLots(): Lot[] {
-    return this.lots.slice(this.head).map((l) => ({ ...l }));
+  /** Open lots, oldest first (copies; opening lots priced at `openRef`). */
+  openLots(openRef = 0): Lot[] {
+    return this.lots.slice(this.head).map((l) => ({ qty: l.qty, price: l.opening ? openRef : l.price }));
+  }
+
+  /** An independent copy. */
+  clone(): SecurityLedger {
+    const c = new SecurityLedger(this.scale);
+    c.lots = this.lots.slice(this.head).map((l) => ({ ...l }));
+    c.sign = this.sign; c.qty = this.qty; c.realizedPriced = this.realizedPriced;
+    c.openingClosedQty = this.openingClosedQty; c.openingClosedValue = this.openingClosedValue;
+    return c;
   }
 
   private reset(): void {
@@ -90,9 +124,9 @@ export class PlayerLedger {
   /** Fills the player took part in. */
   trades = 0;
 
-  /** Starting holdings: `qty` lots bought at the opening reference `price` (no fee, not a trade). */
-  start(securityId: number, scale: number, qty: number, price: number): void {
-    if (qty > 0) this.of(securityId, scale).trade("buy", qty, price);
+  /** Starting holdings: `qty` opening lots (no fee, not a trade). */
+  start(securityId: number, scale: number, qty: number): void {
+    this.of(securityId, scale).start(qty);
   }
 
   /** This player's side of a fill: position, fee or rebate, trade count. Other players' fills are ignored. */
@@ -101,21 +135,21 @@ export class PlayerLedger {
     if (!maker && e.takerPlayerId !== playerId) return;
     const side = maker ? (e.aggressor === "buy" ? "sell" : "buy") : e.aggressor;
     this.of(e.securityId, scale).trade(side, e.qty, e.price);
-    this.fees += maker ? -(e.makerRebate ?? 0) : (e.takerFee ?? 0);
+    this.fees += maker ? -e.makerRebate : e.takerFee;
     this.trades += 1;
   }
 
-  /** Sum of every security's realized P&L, minor units. */
-  get realizedPnl(): number {
+  /** Sum of every security's realized P&L, opening lots at `openRefOf(securityId)` ticks, minor units. */
+  realizedPnl(openRefOf: (securityId: number) => number = () => 0): number {
     let v = 0;
-    for (const s of this.securities.values()) v += s.realizedPnl;
+    for (const [sid, s] of this.securities) v += s.realizedPnl(openRefOf(sid));
     return v;
   }
 
-  /** Unrealized P&L at `markOf(securityId)` ticks, minor units. */
-  unrealizedPnl(markOf: (securityId: number) => number): number {
+  /** Unrealized P&L at `markOf(securityId)` ticks (opening lots at `openRefOf`), minor units. */
+  unrealizedPnl(markOf: (securityId: number) => number, openRefOf: (securityId: number) => number = () => 0): number {
     let v = 0;
-    for (const [sid, s] of this.securities) v += s.unrealizedPnl(markOf(sid));
+    for (const [sid, s] of this.securities) v += s.unrealizedPnl(markOf(sid), openRefOf(sid));
     return v;
   }
 
@@ -124,17 +158,18 @@ export class PlayerLedger {
     return this.securities.get(securityId)?.qty ?? 0;
   }
 
+  /** An independent copy. */
+  clone(): PlayerLedger {
+    const c = new PlayerLedger();
+    for (const [sid, s] of this.securities) c.securities.set(sid, s.clone());
+    c.fees = this.fees;
+    c.trades = this.trades;
+    return c;
+  }
+
   private of(securityId: number, scale: number): SecurityLedger {
     let s = this.securities.get(securityId);
     if (!s) { s = new SecurityLedger(scale); this.securities.set(securityId, s); }
     return s;
   }
-}
-
-/** P&L summary of a ledger at the given marks, minor units. */
-export interface PnlSummary { realizedPnl: number; unrealizedPnl: number; fees: number; trades: number }
-
-/** realizedPnl, unrealizedPnl (at `markOf`), fees and trades of a ledger. */
-export function summarize(l: PlayerLedger, markOf: (securityId: number) => number): PnlSummary {
-  return { realizedPnl: l.realizedPnl, unrealizedPnl: l.unrealizedPnl(markOf), fees: l.fees, trades: l.trades };
 }

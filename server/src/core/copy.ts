@@ -1,0 +1,55 @@
+/**
+ * copyState(state) -> an independent deep copy of a CoreState (the books with the same price-time
+ * priority, every player's cash, locks, positions and resting-order lists, the idempotency store, the
+ * order being placed), so one copy can be evolved without touching the other. Replay keeps such copies
+ * every few thousand events (replay/store.ts). Stored results, news and signals are never mutated once
+ * made, so the copies share them.
+ */
+import type { RestingOrder } from "./matching/book.ts";
+import { OrderBook } from "./matching/book.ts";
+import { PlayerOrders } from "./player-orders.ts";
+import type { CoreState, PlayerState } from "./state.ts";
+
+function copyOrder(o: RestingOrder): RestingOrder {
+  return { ...o, level: null, prev: null, next: null, ownerPrev: null, ownerNext: null };
+}
+
+export function copyState(s: CoreState): CoreState {
+  const players = new Map<string, PlayerState>();
+  for (const [pid, p] of s.players) {
+    const positions = new Map<number, { qty: number; locked: number; openBuy: number }>();
+    for (const [sid, pos] of p.positions) positions.set(sid, { ...pos });
+    players.set(pid, { ...p, positions, orders: new Map(), clientOrders: new Map(p.clientOrders) });
+  }
+  const secs: CoreState["securities"] = new Map();
+  for (const sid of s.securityIds) {
+    const sec = s.securities.get(sid)!;
+    const book = new OrderBook();
+    const copies: RestingOrder[] = [];
+    for (const side of [sec.book.bids, sec.book.asks]) {
+      // best level is last; within a level head -> tail is arrival order
+      for (let i = side.levels.length - 1; i >= 0; i--) {
+        for (let o = side.levels[i]!.head; o !== null; o = o.next) {
+          const c = copyOrder(o);
+          book.insert(c);
+          copies.push(c);
+        }
+      }
+    }
+    copies.sort((a, b) => a.id - b.id);
+    for (const c of copies) {
+      const owner = players.get(c.playerId)!;
+      let mine = owner.orders.get(sid);
+      if (!mine) { mine = new PlayerOrders(); owner.orders.set(sid, mine); }
+      mine.append(c);
+    }
+    secs.set(sid, { info: sec.info, book, lastOrderId: sec.lastOrderId });
+  }
+  const pending = s.pending === null ? null : {
+    ...s.pending, order: copyOrder(s.pending.order), fills: s.pending.fills?.slice() ?? null, stpCancelled: s.pending.stpCancelled?.slice() ?? null,
+  };
+  return {
+    game: s.game ? { ...s.game } : null, seq: s.seq, securities: secs, securityIds: s.securityIds.slice(), players,
+    cashTotal: s.cashTotal, news: s.news.slice(), signals: s.signals.slice(), pending,
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * GameFold: a game's events folded through `evolve` (the one reducer), plus what the screens and the
+ * scores need beyond the rules, derived from the same events in the same pass:
+ *   - each player's endowment (player_added: starting cash, starting holdings by security) and FIFO
+ *     ledger (ledger.ts: opening lots, fills, fees, trade count);
+ *   - per security the session statistics of its trades (last price and its seq, high, low, volume,
+ *     turnover, count) and the last TRADES_KEPT trades;
+ *   - per player the last OWN_FILLS_KEPT fills they took part in;
+ *   - the round's running time (from phase_changed: ms spent in "running"), so a reference path can be
+ *     read at any event.
+ * The live room (game/model.ts), the round end and leaderboards (game/service.ts, export/scoring.ts),
+ * replay (replay/store.ts) and the export (export/export.ts) all use it, so they agree by construction.
+ *
+ * Events must be parsed by the EngineEvent zod schema first (shared/src/events.ts parseEvent) and come
+ * in seq order from seq 1 without a gap; anything else throws FoldError (the core's evolve throws on an
+ * event that does not fit the state). Like evolve, `apply` mutates in place.
+ *
+ * Units: price in ticks, qty in lots, cash in minor units, ts and running time in ms.
+ */
+import { OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type FillEvent } from "@marketroom/shared";
+import { assertNever } from "./assert.ts";
+import { evolve } from "./evolve.ts";
+import { PlayerLedger } from "./ledger.ts";
+import { copyState } from "./copy.ts";
+import { emptyState, type CoreState } from "./state.ts";
+
+/** Session statistics of a security's trades; lastSeq = seq of the last fill (0 = never traded). */
+export interface TradeStats { lastPrice: number; lastSeq: number; high: number; low: number; volume: number; turnover: number; count: number }
+
+/** A public trade. */
+export interface TradeRec { seq: number; price: number; qty: number; aggressor: "buy" | "sell"; ts: number }
+
+/** One player's side of a fill. */
+export interface OwnFillRec {
+  seq: number; securityId: number; orderId: number; side: "buy" | "sell"; price: number; qty: number;
+  role: "maker" | "taker"; ts: number;
+}
+
+/** What a player started with (player_added). */
+export interface Endowment { cash: number; holdings: Map<number, number> }
+
+/** Thrown when the log is not a contiguous, valid game log (names the seq). */
+export class FoldError extends Error {
+  constructor(readonly seq: number, message: string) {
+    super(`seq ${seq}: ${message}`);
+    this.name = "FoldError";
+  }
+}
+
+const other = (side: "buy" | "sell") => (side === "buy" ? "sell" : "buy");
+
+function pushCapped<T>(list: T[], item: T, cap: number): void {
+  list.push(item);
+  if (list.length > cap) list.splice(0, list.length - cap);
+}
+
+export class GameFold {
+  constructor(readonly state: CoreState = emptyState()) {}
+  /** ts of the last event applied (0 before any). */
+  ts = 0;
+  readonly endowments = new Map<string, Endowment>();
+  readonly ledgers = new Map<string, PlayerLedger>();
+  readonly stats = new Map<number, TradeStats>();
+  /** Last TRADES_KEPT trades per security, oldest first. */
+  readonly trades = new Map<number, TradeRec[]>();
+  /** Last OWN_FILLS_KEPT fills per player, oldest first. */
+  readonly ownFills = new Map<string, OwnFillRec[]>();
+  /** Running time before the current running stretch, ms; runningSince = ts it began (null when not running). */
+  private runningDone = 0;
+  private runningSince: number | null = null;
+
+  /** The fold of `events` (parsed, in seq order from seq 1). */
+  static of(events: Iterable<EngineEvent>): GameFold {
+    const f = new GameFold();
+    for (const e of events) f.apply(e);
+    return f;
+  }
+
+  get seq(): number { return this.state.seq; }
+
+  /** An independent deep copy (core/copy.ts for the state). */
+  clone(): GameFold {
+    const c = new GameFold(copyState(this.state));
+    c.ts = this.ts;
+    c.runningDone = this.runningDone;
+    c.runningSince = this.runningSince;
+    for (const [pid, e] of this.endowments) c.endowments.set(pid, e); // never mutated once made
+    for (const [pid, l] of this.ledgers) c.ledgers.set(pid, l.clone());
+    for (const [sid, st] of this.stats) c.stats.set(sid, { ...st });
+    for (const [sid, t] of this.trades) c.trades.set(sid, t.slice());
+    for (const [pid, f] of this.ownFills) c.ownFills.set(pid, f.slice());
+    return c;
+  }
+
+  /** Applies the next event (seq = this.seq + 1). Throws FoldError when it does not follow or does not fit. */
+  apply(ev: EngineEvent): this {
+    if (ev.seq !== this.state.seq + 1) throw new FoldError(ev.seq, `expected seq ${this.state.seq + 1}`);
+    try {
+      evolve(this.state, ev);
+    } catch (err) {
+      throw new FoldError(ev.seq, (err as Error).message);
+    }
+    this.extras(ev);
+    this.ts = ev.ts;
+    return this;
+  }
+
+  /** Running time of the round at `ts` (ms in phase "running" up to then; `ts` at or after the last event). */
+  runningMsAt(ts = this.ts): number {
+    return this.runningDone + (this.runningSince === null ? 0 : Math.max(0, ts - this.runningSince));
+  }
+
+  private extras(ev: EngineEvent): void {
+    switch (ev.type) {
+      case "player_added": this.playerAdded(ev.playerId, ev.cash, ev.holdings); break;
+      case "fill": this.filled(ev); break;
+      case "phase_changed":
+        if (this.runningSince !== null) { this.runningDone += Math.max(0, ev.ts - this.runningSince); this.runningSince = null; }
+        if (ev.to === "running") this.runningSince = ev.ts;
+        break;
+      case "game_created": case "security_added": case "order_accepted": case "order_rested": case "order_cancelled":
+      case "order_amended": case "admin_action": case "news": case "signal":
+        break;
+      default: assertNever(ev);
+    }
+  }
+
+  private playerAdded(playerId: string, cash: number, holdings: { securityId: number; qty: number }[]): void {
+    const start = new Map<number, number>();
+    for (const h of holdings) start.set(h.securityId, h.qty); // listed twice: the last qty (as evolve)
+    this.endowments.set(playerId, { cash, holdings: start });
+    const ledger = new PlayerLedger();
+    for (const [sid, qty] of start) ledger.start(sid, this.scaleOf(sid), qty);
+    this.ledgers.set(playerId, ledger);
+  }
+
+  private scaleOf(securityId: number): number {
+    const s = this.state.securities.get(securityId);
+    if (!s) throw new FoldError(this.state.seq, `unknown security ${securityId}`);
+    return s.info.scale;
+  }
+
+  private filled(e: FillEvent): void {
+    const scale = this.scaleOf(e.securityId);
+    let st = this.stats.get(e.securityId);
+    if (!st) { st = { lastPrice: 0, lastSeq: 0, high: e.price, low: e.price, volume: 0, turnover: 0, count: 0 }; this.stats.set(e.securityId, st); }
+    st.lastPrice = e.price;
+    st.lastSeq = e.seq;
+    st.high = Math.max(st.high, e.price);
+    st.low = Math.min(st.low, e.price);
+    st.volume += e.qty;
+    st.turnover += e.price * e.qty * scale;
+    st.count += 1;
+    let list = this.trades.get(e.securityId);
+    if (!list) { list = []; this.trades.set(e.securityId, list); }
+    pushCapped(list, { seq: e.seq, price: e.price, qty: e.qty, aggressor: e.aggressor, ts: e.ts }, TRADES_KEPT);
+    for (const pid of new Set([e.makerPlayerId, e.takerPlayerId])) {
+      this.ledgers.get(pid)?.fill(e, scale, pid);
+      let own = this.ownFills.get(pid);
+      if (!own) { own = []; this.ownFills.set(pid, own); }
+      pushCapped(own, ownFillOf(e, pid), OWN_FILLS_KEPT);
+    }
+  }
+}
+
+/** One player's side of a fill (a self-trade cannot happen: self-trade prevention stops it). */
+export function ownFillOf(e: FillEvent, playerId: string): OwnFillRec {
+  const maker = e.makerPlayerId === playerId;
+  return {
+    seq: e.seq, securityId: e.securityId, orderId: maker ? e.makerOrderId : e.takerOrderId,
+    side: maker ? other(e.aggressor) : e.aggressor, price: e.price, qty: e.qty, role: maker ? "maker" : "taker", ts: e.ts,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * A game's event log up to a seq, for rebuilding a room's model (GameService.snapshot): every event from
+ * seq 1, parsed and upgraded once here (shared parseEvent), in seq order.
+ *
+ * Events live in two places: PostgreSQL `events` holds what a persister has written, and the Valkey stream
+ * `game:{g}:events` holds what is not yet persisted (the persister trims only after its commit). So the
+ * union is complete: PostgreSQL first, then the stream for every seq PostgreSQL does not have.
+ *
+ * Errors: throws when some seq in 1..uptoSeq is in neither place (a broken log).
+ */
+import { parseEvent, type EngineEvent } from "@marketroom/shared";
+import type { GameWriters as Engine } from "../engine/writers.ts";
+import type { Db } from "../persistence/db.ts";
+
+const PAGE = 10_000;
+
+/** Events 1..uptoSeq of `gameId` (see module doc). */
+export async function readGameLog(engine: Pick<Engine, "events">, db: Db | undefined, gameId: string, uptoSeq: number): Promise<EngineEvent[]> {
+  const bySeq = new Map<number, EngineEvent>();
+  if (db) {
+    for (let after = 0; after < uptoSeq;) {
+      const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", gameId)
+        .where("seq", ">", after).where("seq", "<=", uptoSeq).orderBy("seq").limit(PAGE).execute();
+      for (const r of rows) bySeq.set(Number(r.seq), parseEvent(r.data));
+      if (rows.length < PAGE) break;
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+  }
+  let from = 1;
+  while (bySeq.has(from)) from++;
+  while (from <= uptoSeq) {
+    const page = await engine.events(gameId, from, uptoSeq, PAGE);
+    for (const e of page) if (!bySeq.has(e.seq)) bySeq.set(e.seq, parseEvent(e));
+    if (page.length < PAGE) break;
+    from = page[page.length - 1]!.seq + 1;
+  }
+  const out: EngineEvent[] = [];
+  for (let s = 1; s <= uptoSeq; s++) {
+    const e = bySeq.get(s);
+    if (!e) throw new Error(`the log of game ${gameId} has no event ${s} (neither in PostgreSQL nor in the stream)`);
+    out.push(e);
+  }
+  return out;
+}
