@@ -501,7 +501,8 @@ export class GameService {
     const live = this.models.get(gameId);
     if (live && !rec.endedAt) return live.leaderboard();
     const model = GameModel.fromSnapshot(gameId, await this.snapshot(gameId));
-    if (rec.endedAt) scoreAtEnd(model, rec.settings, rec.elapsedMs);
+    // the same settings as the round end (news shifts included), so a restart scores an ended round alike
+    if (rec.endedAt) scoreAtEnd(model, await this.drivers.withNews(gameId, rec.settings), rec.elapsedMs);
     else model.setRankRule(rankRuleOf(rec.settings.rules));
     return model.leaderboard();
   }

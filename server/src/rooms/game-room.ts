@@ -4,7 +4,8 @@
  * sees every player's private state), or none with `{ observer: true }` (read-only, public state only)
  * when the game allows observers.
  *
- * On create the room reads a consistent snapshot of the game (engine + trade history, see
+ * On create the room reads a consistent snapshot of the game (its log up to one seq folded through the
+ * core's evolve, see
  * GameService.snapshot), so a restarted server resumes the same book, orders and inventories. From then
  * on it applies the events of every command of its game (GameHub) strictly in seq order: batches that
  * arrive early wait, gaps are filled from the event stream, and an event that does not fit triggers a
