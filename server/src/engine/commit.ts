@@ -35,6 +35,22 @@ export type KeyOp =
   | readonly ["SET", string, string | number]
   | readonly ["DEL", string];
 
+/**
+ * The key changes of a batch's deferred commands (key-ops.ts), written into the batch's encoder once,
+ * when the batch is sealed: the room's state is then exactly the state after the batch's last command.
+ */
+export interface BatchProjection {
+  write(encoder: BatchEncoder): void;
+}
+
+/**
+ * A command's key changes left to its batch: `addTo` marks what the command changed on the batch's
+ * projection (null for the batch's first such command, which creates it) and returns the projection.
+ */
+export interface DeferredKeyOps {
+  addTo(projection: BatchProjection | null): BatchProjection;
+}
+
 /** Error codes of a commit: the script's refusals, plus UNAVAILABLE (Valkey down or timed out). */
 export type CommitErrorCode = "FENCED" | "SEQ_MISMATCH" | "BAD_KEY" | "BAD_OP" | "BAD_TYPE" | "BAD_ARG" | "UNAVAILABLE";
 
@@ -118,14 +134,30 @@ interface KeyChange {
 /** Most arguments per op the script accepts (lua/commands/commit-n.lua MAX_ARGS). */
 const MAX_ARGS = 1024;
 
+/** The order hashes a batch writes under one book (`game:{g}:security:<s>:orderbook`), see BatchEncoder.order*. */
+interface OrderChanges {
+  /** New orders, packed as the script's ORD op reads them. */
+  created: string[];
+  /** Existing orders whose open amount changed: member, amount, member, amount... */
+  amounts: string[];
+  /** Members of the order hashes to delete. */
+  deleted: string[];
+}
+
 /**
- * A batch being encoded into the commit script's KEYS and ARGV. Ops are coalesced per key (the
+ * A batch being encoded into the commit script's KEYS and ARGV. Changes are coalesced per key (the
  * net change of the batch: later writes to a field win, a DEL drops what came before), so a key
- * touched by many commands costs one or two ops; each changed key is sent once. Events keep
- * their order.
+ * touched by many commands costs one or two ops; each changed key is sent once. Events keep their
+ * order and travel as ONE argument (their JSON texts joined by newlines, which JSON text never
+ * contains). Order hashes (`<book>:<member>`) are not sent as keys: the ORD, OAMT and ODEL ops name
+ * their book and the script derives the key (same hash tag, so the same cluster slot).
+ *
+ * Two ways in: `add(events, ops)` with generic KeyOps (checked with checkOps by the caller), or the
+ * typed writers (`hset`, `zadd`, `orderCreated`...) that the key-ops projection uses once per batch.
  */
 export class BatchEncoder {
   private readonly changes = new Map<string, KeyChange>();
+  private readonly books = new Map<string, OrderChanges>();
   readonly events: string[] = [];
 
   constructor(readonly gameId: string) {}
@@ -136,33 +168,41 @@ export class BatchEncoder {
    * DELs), which Valkey would refuse.
    */
   add(events: readonly string[], ops: readonly KeyOp[]): void {
-    const kinds = new Map<string, Kind | null>();
-    for (const op of ops) {
-      const kind = KIND[op[0]];
-      const key = op[1];
-      const had = kinds.has(key) ? kinds.get(key)! : (this.changes.get(key)?.kind ?? null);
-      if (kind && had && had !== kind) throw new CommitError("BAD_OP", `${key} gets both ${had} and ${kind} ops`);
-      kinds.set(key, op[0] === "DEL" ? null : kind);
+    if (ops.length > 0) {
+      const kinds = new Map<string, Kind | null>();
+      for (const op of ops) {
+        const kind = KIND[op[0]];
+        const key = op[1];
+        const had = kinds.has(key) ? kinds.get(key)! : (this.changes.get(key)?.kind ?? null);
+        if (kind && had && had !== kind) throw new CommitError("BAD_OP", `${key} gets both ${had} and ${kind} ops`);
+        kinds.set(key, op[0] === "DEL" ? null : kind);
+      }
+    }
+    for (const e of events) {
+      if (e.includes("\n")) throw new CommitError("BAD_ARG", "an event's JSON text contains a raw newline");
     }
     for (const e of events) this.events.push(e);
     for (const op of ops) this.apply(op);
   }
 
-  private apply(op: KeyOp): void {
-    const key = op[1];
+  private change(key: string, kind: Kind | null): KeyChange {
     let c = this.changes.get(key);
     if (!c) {
-      c = { reset: false, kind: null, entries: new Map() };
+      c = { reset: false, kind, entries: new Map() };
       this.changes.set(key, c);
+    } else if (kind !== null) {
+      c.kind = kind;
     }
+    return c;
+  }
+
+  private apply(op: KeyOp): void {
     const name = op[0];
     if (name === "DEL") {
-      c.reset = true;
-      c.kind = null;
-      c.entries.clear();
+      this.del(op[1]);
       return;
     }
-    c.kind = KIND[name];
+    const c = this.change(op[1], KIND[name]);
     const e = c.entries;
     switch (name) {
       case "HSET": for (let j = 2; j < op.length; j += 2) e.set(String(op[j]), String(op[j + 1])); break;
@@ -173,12 +213,82 @@ export class BatchEncoder {
     }
   }
 
-  /** Keys the batch changes. */
+  /** Sets hash fields: field, value, field, value... (later writes win). */
+  hset(key: string, ...pairs: (string | number)[]): void {
+    const e = this.change(key, "hash").entries;
+    for (let j = 0; j < pairs.length; j += 2) e.set(String(pairs[j]), String(pairs[j + 1]));
+  }
+
+  /** Deletes a hash field. */
+  hdel(key: string, field: string | number): void {
+    this.change(key, "hash").entries.set(String(field), null);
+  }
+
+  /** Adds or re-scores a zset member (integer score). */
+  zadd(key: string, score: number, member: string): void {
+    this.change(key, "zset").entries.set(member, String(score));
+  }
+
+  /** Removes a zset member. */
+  zrem(key: string, member: string): void {
+    this.change(key, "zset").entries.set(member, null);
+  }
+
+  /** Adds a set member. */
+  sadd(key: string, member: string | number): void {
+    this.change(key, "set").entries.set(String(member), "");
+  }
+
+  /** Sets a string key. */
+  set(key: string, value: string | number): void {
+    const e = this.change(key, "string").entries;
+    e.clear();
+    e.set("", String(value));
+  }
+
+  /** Deletes a key (whatever was written to it earlier in the batch is dropped). */
+  del(key: string): void {
+    const c = this.change(key, null);
+    c.reset = true;
+    c.kind = null;
+    c.entries.clear();
+  }
+
+  private book(bookKey: string): OrderChanges {
+    let b = this.books.get(bookKey);
+    if (!b) {
+      b = { created: [], amounts: [], deleted: [] };
+      this.books.set(bookKey, b);
+    }
+    return b;
+  }
+
+  /**
+   * Writes a new order's hash `<bookKey>:<member>` with the fields side price qty amount player_id
+   * cid ts post_only (one ORD entry; the script writes the field names). The caller writes each
+   * order once per batch; the batch must not also delete it.
+   */
+  orderCreated(bookKey: string, member: string, side: "buy" | "sell", price: number, qty: number, amount: number,
+    playerId: string, ts: number, postOnly: boolean, clientOrderId: string | undefined): void {
+    this.book(bookKey).created.push(`${member}\t${side}\t${price}\t${qty}\t${amount}\t${playerId}\t${ts}\t${postOnly ? 1 : 0}\t${clientOrderId ?? ""}`);
+  }
+
+  /** Sets the `amount` field of an existing order hash `<bookKey>:<member>`. */
+  orderAmount(bookKey: string, member: string, amount: number): void {
+    this.book(bookKey).amounts.push(member, String(amount));
+  }
+
+  /** Deletes the order hash `<bookKey>:<member>`. */
+  orderDeleted(bookKey: string, member: string): void {
+    this.book(bookKey).deleted.push(member);
+  }
+
+  /** Keys the batch changes (order hashes not counted). */
   get keyCount(): number {
     return this.changes.size;
   }
 
-  /** The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events, ops. */
+  /** The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events (joined), ops. */
   args(epoch: number, lastSeq: number): (string | number)[] {
     const keys = [ownerKey(this.gameId), seqKey(this.gameId), eventsKey(this.gameId)];
     const ops: (string | number)[] = [];
@@ -204,7 +314,14 @@ export class BatchEncoder {
       pushChunks(ops, drop!, k, removed, 1);
       pushChunks(ops, put!, k, added, c.kind === "set" ? 1 : 2);
     }
-    return [keys.length, ...keys, epoch, lastSeq, this.events.length, ...this.events, ...ops];
+    for (const [bookKey, b] of this.books) {
+      keys.push(bookKey);
+      const k = keys.length;
+      pushChunks(ops, "ODEL", k, b.deleted, 1);
+      pushChunks(ops, "ORD", k, b.created, 1);
+      pushChunks(ops, "OAMT", k, b.amounts, 2);
+    }
+    return [keys.length, ...keys, epoch, lastSeq, this.events.length, this.events.join("\n"), ...ops];
   }
 }
 
@@ -212,8 +329,9 @@ export class BatchEncoder {
 function pushChunks(out: (string | number)[], op: string, k: number, args: string[], step: number): void {
   const size = MAX_ARGS - (MAX_ARGS % step);
   for (let from = 0; from < args.length; from += size) {
-    const part = args.slice(from, from + size);
-    out.push(op, k, part.length, ...part);
+    const part = from === 0 && args.length <= size ? args : args.slice(from, from + size);
+    out.push(op, k, part.length);
+    for (let j = 0; j < part.length; j++) out.push(part[j]!);
   }
 }
 
@@ -234,9 +352,14 @@ export async function commitBatch(client: Redis, gameId: string, epoch: number, 
 }
 
 /** Sends an encoded batch (see commitBatch). */
-export async function runBatch(client: Redis, batch: BatchEncoder, epoch: number, lastSeq: number): Promise<number> {
+export function runBatch(client: Redis, batch: BatchEncoder, epoch: number, lastSeq: number): Promise<number> {
+  return runArgs(client, batch.args(epoch, lastSeq));
+}
+
+/** Sends a batch's arguments (BatchEncoder.args) to the commit script (see commitBatch). */
+export async function runArgs(client: Redis, args: (string | number)[]): Promise<number> {
   try {
-    return Number(await callCommand(client, "commit", batch.args(epoch, lastSeq)));
+    return Number(await callCommand(client, "commit", args));
   } catch (err) {
     throw toCommitError(err);
   }

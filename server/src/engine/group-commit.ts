@@ -19,7 +19,7 @@
  * game (a new epoch fences any straggler) and reloads from Valkey to learn its state.
  */
 import { Redis } from "iovalkey";
-import { BatchEncoder, CommitError, checkOps, runBatch, type KeyOp } from "./commit.ts";
+import { BatchEncoder, CommitError, checkOps, runArgs, type BatchProjection, type DeferredKeyOps, type KeyOp } from "./commit.ts";
 
 /**
  * A connection for one GroupCommitter: no offline queue, no retries and no resending after a
@@ -42,8 +42,12 @@ export interface CommandCommit {
    * seqs continue the log: an object's `seq` field, when present, must be the next seq.
    */
   events: readonly (string | { readonly seq?: number })[];
-  /** The key changes that bring the game's keys to the state after this command (see KeyOp). */
-  ops: readonly KeyOp[];
+  /**
+   * The key changes that bring the game's keys to the state after this command: KeyOps (coalesced
+   * per batch, see KeyOp), or deferred ops (key-ops.ts keyOpsFor) that the batch projects from the
+   * room's state once, when it is sealed; those are written after the batch's KeyOps.
+   */
+  ops: readonly KeyOp[] | DeferredKeyOps;
 }
 
 /** What a command's promise resolves to once its batch is committed. */
@@ -79,10 +83,16 @@ interface Pending {
 
 interface Batch {
   encoder: BatchEncoder;
+  projection: BatchProjection | null;
+  /** The commit call's arguments, encoded when the batch is sealed. */
+  args: (string | number)[] | null;
+  events: number;
   waiters: Pending[];
   firstSeq: number;
   lastSeq: number;
 }
+
+const NO_OPS: readonly KeyOp[] = [];
 
 export class GroupCommitter {
   private readonly client: Redis;
@@ -141,10 +151,14 @@ export class GroupCommitter {
   submit(command: CommandCommit): Promise<CommitAck> {
     if (this.failure) return Promise.reject(this.stoppedError(this.failure));
     if (this.closed) return Promise.reject(new CommitError("UNAVAILABLE", "the committer is closed"));
-    checkOps(this.gameId, command.ops);
+    const ops = command.ops;
+    const deferred = "addTo" in ops ? ops : null;
+    if (deferred === null) checkOps(this.gameId, ops as readonly KeyOp[]);
     const events = this.encodeEvents(command.events);
     const batch = this.open ?? this.openBatch();
-    batch.encoder.add(events, command.ops);
+    batch.encoder.add(events, deferred === null ? ops as readonly KeyOp[] : NO_OPS);
+    if (deferred !== null) batch.projection = deferred.addTo(batch.projection);
+    batch.events += events.length;
     this.nextSeq += events.length;
     batch.lastSeq = this.nextSeq;
     const done = new Promise<CommitAck>((resolve, reject) => batch.waiters.push({ resolve, reject }));
@@ -183,7 +197,9 @@ export class GroupCommitter {
   }
 
   private openBatch(): Batch {
-    const batch: Batch = { encoder: new BatchEncoder(this.gameId), waiters: [], firstSeq: this.nextSeq, lastSeq: this.nextSeq };
+    const batch: Batch = {
+      encoder: new BatchEncoder(this.gameId), projection: null, args: null, events: 0, waiters: [], firstSeq: this.nextSeq, lastSeq: this.nextSeq,
+    };
     this.open = batch;
     this.openTimer = setTimeout(() => this.due(), this.maxDelayMs);
     return batch;
@@ -198,12 +214,28 @@ export class GroupCommitter {
     if (!this.inFlight) this.seal();
   }
 
-  /** Closes the open batch and sends it when nothing is in flight. */
+  /**
+   * Closes the open batch (projecting its deferred ops from the state, which is now at the batch's
+   * boundary, and encoding it) and sends it when nothing is in flight. A projection that throws is a
+   * bug in the caller: the committer fails (UNAVAILABLE).
+   */
   private seal(): void {
     if (this.openTimer) clearTimeout(this.openTimer);
     this.openTimer = null;
-    if (this.open) this.sealed.push(this.open);
+    const batch = this.open;
     this.open = null;
+    if (batch) {
+      try {
+        batch.projection?.write(batch.encoder);
+        batch.args = batch.encoder.args(this.epoch, batch.firstSeq);
+      } catch (err) {
+        this.sealed.push(batch);
+        this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", `the batch could not be encoded: ${String(err)}`, { cause: err }));
+        return;
+      }
+      batch.projection = null;
+      this.sealed.push(batch);
+    }
     this.pump();
   }
 
@@ -227,7 +259,7 @@ export class GroupCommitter {
       timer = setTimeout(() => reject(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      return await Promise.race([runBatch(this.client, batch.encoder, this.epoch, batch.firstSeq), timeout]);
+      return await Promise.race([runArgs(this.client, batch.args!), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -240,7 +272,7 @@ export class GroupCommitter {
     const ack: CommitAck = { batchLastSeq: last, batchSize: batch.waiters.length };
     this.stats.batches += 1;
     this.stats.commands += batch.waiters.length;
-    this.stats.events += batch.encoder.events.length;
+    this.stats.events += batch.events;
     this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.waiters.length);
     for (const w of batch.waiters) w.resolve(ack);
     // A batch that waited its time while this one was in flight goes at once.
