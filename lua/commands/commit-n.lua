@@ -28,16 +28,20 @@
                   ZADD scores are integers. Between two DELs of a key, its ops are of one type
                   (hash: HSET/HDEL, zset: ZADD/ZREM, set: SADD/SREM, string: SET), and ops before
                   its first DEL need the existing key to be absent or of that type.
-                  order hashes, on the keys KEYS[k] .. ':' .. <member> where KEYS[k] is a
-                  game:{g}:security:<s>:orderbook key (the order hash is derived, not passed, and
-                  shares the tag; members are digits):
-                    ORD  order [order ...]     a new order's hash, each order packed as
+                  orders, on the keys derived from KEYS[k], a game:{g}:security:<s>:orderbook key
+                  (same tag, so the same slot; members are digits): the order hash
+                  KEYS[k] .. ':' .. <member> and the book's packed index KEYS[k] .. ':resting' (hash
+                  member -> the packed order, which loadGame reads in one HVALS per book):
+                    ORD  order [order ...]   a new order, each packed as
                          '<member>\t<side>\t<price>\t<qty>\t<amount>\t<player_id>\t<ts>\t<post_only>\t<cid>'
-                         -> HSET side price qty amount player_id cid ts post_only
-                    OAMT member amount [member amount ...]  -> HSET amount
-                    ODEL member [member ...]                -> DEL
+                         -> order hash: HSET side price qty amount player_id cid ts post_only;
+                            index: HSET member <packed>
+                    OUPD order [order ...]   an existing order whose amount changed, packed alike
+                         -> order hash: HSET amount; index: HSET member <packed>
+                    ODEL member [member ...] -> DEL the order hashes; index: HDEL the members
                   Order hash keys are not type-checked: the key schema reserves
                   '<orderbook>:<digits>' for order hashes, and every writer writes them as hashes.
+                  The index is checked as a hash, like a generic key.
 
     Output:
       the new last seq (integer; ARGV[2] + n)
@@ -97,12 +101,12 @@ elseif ARGV[4] ~= '' then
   return redis.error_reply('BAD_ARG ARGV[4] must be empty when n = 0')
 end
 
--- The type each generic op needs its key to have; DEL fits any. ORD/OAMT/ODEL write order hashes
--- derived from their orderbook key. Shapes: min arguments, pairs or not.
+-- The type each generic op needs its key to have; DEL fits any. ORD/OUPD/ODEL write order hashes
+-- and the book's index, derived from their orderbook key. Shapes: min arguments, pairs or not.
 local KIND = { HSET = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set', SET = 'string', DEL = 'any',
-  ORD = 'order', OAMT = 'order', ODEL = 'order' }
-local MIN_ARGS = { HSET = 2, HDEL = 1, ZADD = 2, ZREM = 1, SADD = 1, SREM = 1, SET = 1, DEL = 0, ORD = 1, OAMT = 2, ODEL = 1 }
-local PAIRS = { HSET = true, ZADD = true, OAMT = true }
+  ORD = 'order', OUPD = 'order', ODEL = 'order' }
+local MIN_ARGS = { HSET = 2, HDEL = 1, ZADD = 2, ZREM = 1, SADD = 1, SREM = 1, SET = 1, DEL = 0, ORD = 1, OUPD = 1, ODEL = 1 }
+local PAIRS = { HSET = true, ZADD = true }
 local MAX_ARGS = 1024
 local ORDER = '^(%d+)\t(%a+)\t(%-?%d+)\t(%d+)\t(%d+)\t([%w_%-]+)\t(%d+)\t([01])\t(.*)$'
 
@@ -111,8 +115,10 @@ local nargv = #ARGV
 -- any DEL (the existing key must have it; after a DEL the old type no longer matters).
 local kinds, before_del = {}, {}
 local deleted = {}
--- New orders, parsed once: key, side, price, qty, amount, player_id, ts, post_only, cid per order.
-local orders, no = {}, 0
+-- Order ops, parsed once: per op position, the index's member/packed pairs; per new order the
+-- hash key and its 8 values; per changed order the hash key and its amount.
+local index, created, nc, amounts, na = {}, {}, 0, {}, 0
+local indexes = {}
 local i = 5
 while i <= nargv do
   local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
@@ -137,23 +143,32 @@ while i <= nargv do
     if string.sub(book, -10) ~= ':orderbook' then
       return redis.error_reply('BAD_OP ' .. op .. ' needs an orderbook key, not ' .. book)
     end
-    if op == 'ORD' then
+    indexes[book .. ':resting'] = true
+    local head = book .. ':'
+    if op == 'ODEL' then
       for j = i + 3, i + 2 + c do
-        local m, side, price, qty, amount, pid, ts, po, cid = string.match(ARGV[j], ORDER)
-        if not m or (side ~= 'buy' and side ~= 'sell') then
-          return redis.error_reply('BAD_OP ORD ' .. book .. ': malformed order ' .. ARGV[j])
-        end
-        orders[no + 1], orders[no + 2], orders[no + 3], orders[no + 4], orders[no + 5] = book .. ':' .. m, side, price, qty, amount
-        orders[no + 6], orders[no + 7], orders[no + 8], orders[no + 9] = pid, ts, po, cid
-        no = no + 9
+        if not string.find(ARGV[j], '^%d+$') then return redis.error_reply('BAD_OP ODEL ' .. book .. ': malformed member ' .. ARGV[j]) end
       end
     else
-      local step = op == 'OAMT' and 2 or 1
-      for j = i + 3, i + 2 + c, step do
-        if not string.find(ARGV[j], '^%d+$') or (step == 2 and not string.find(ARGV[j + 1], '^%d+$')) then
-          return redis.error_reply('BAD_OP ' .. op .. ' ' .. book .. ': malformed member or amount ' .. ARGV[j])
+      local pairs_, np = {}, 0
+      for j = i + 3, i + 2 + c do
+        local packed = ARGV[j]
+        local m, side, price, qty, amount, pid, ts, po, cid = string.match(packed, ORDER)
+        if not m or (side ~= 'buy' and side ~= 'sell') then
+          return redis.error_reply('BAD_OP ' .. op .. ' ' .. book .. ': malformed order ' .. packed)
+        end
+        pairs_[np + 1], pairs_[np + 2] = m, packed
+        np = np + 2
+        if op == 'ORD' then
+          created[nc + 1], created[nc + 2], created[nc + 3], created[nc + 4], created[nc + 5] = head .. m, side, price, qty, amount
+          created[nc + 6], created[nc + 7], created[nc + 8], created[nc + 9] = pid, ts, po, cid
+          nc = nc + 9
+        else
+          amounts[na + 1], amounts[na + 2] = head .. m, amount
+          na = na + 2
         end
       end
+      index[i] = pairs_
     end
   elseif kind == 'any' then
     kinds[k] = nil
@@ -178,6 +193,10 @@ for k, kind in pairs(before_del) do
     end
   end
 end
+for key in pairs(indexes) do
+  local t = redis.call('TYPE', key).ok
+  if t ~= 'none' and t ~= 'hash' then return redis.error_reply('BAD_TYPE ' .. key .. ' is a ' .. t .. ', the ops need a hash') end
+end
 
 -- Writes: nothing below can fail (ids grow from the checked seq; ops and types are checked).
 for e = 1, n do
@@ -190,19 +209,20 @@ i = 5
 while i <= nargv do
   local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   if op == 'ODEL' then
-    local book, dels = KEYS[k] .. ':', {}
-    for j = 1, c do dels[j] = book .. ARGV[i + 2 + j] end
+    local head, dels = KEYS[k] .. ':', {}
+    for j = 1, c do dels[j] = head .. ARGV[i + 2 + j] end
     redis.call('DEL', unpack(dels))
-  elseif op == 'OAMT' then
-    local book = KEYS[k] .. ':'
-    for j = i + 3, i + 2 + c, 2 do redis.call('HSET', book .. ARGV[j], 'amount', ARGV[j + 1]) end
-  elseif op ~= 'ORD' then
+    redis.call('HDEL', KEYS[k] .. ':resting', unpack(ARGV, i + 3, i + 2 + c))
+  elseif op == 'ORD' or op == 'OUPD' then
+    redis.call('HSET', KEYS[k] .. ':resting', unpack(index[i]))
+  else
     redis.call(op, KEYS[k], unpack(ARGV, i + 3, i + 2 + c))
   end
   i = i + 3 + c
 end
-for o = 1, no, 9 do
-  redis.call('HSET', orders[o], 'side', orders[o + 1], 'price', orders[o + 2], 'qty', orders[o + 3], 'amount', orders[o + 4],
-    'player_id', orders[o + 5], 'cid', orders[o + 8], 'ts', orders[o + 6], 'post_only', orders[o + 7])
+for o = 1, nc, 9 do
+  redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
+    'player_id', created[o + 5], 'cid', created[o + 8], 'ts', created[o + 6], 'post_only', created[o + 7])
 end
+for o = 1, na, 2 do redis.call('HSET', amounts[o], 'amount', amounts[o + 1]) end
 return last

@@ -134,14 +134,24 @@ interface KeyChange {
 /** Most arguments per op the script accepts (lua/commands/commit-n.lua MAX_ARGS). */
 const MAX_ARGS = 1024;
 
-/** The order hashes a batch writes under one book (`game:{g}:security:<s>:orderbook`), see BatchEncoder.order*. */
+/** The orders a batch writes under one book (`game:{g}:security:<s>:orderbook`), see BatchEncoder.order*. */
 interface OrderChanges {
   /** New orders, packed as the script's ORD op reads them. */
   created: string[];
-  /** Existing orders whose open amount changed: member, amount, member, amount... */
-  amounts: string[];
-  /** Members of the order hashes to delete. */
+  /** Existing orders whose open amount changed, packed alike (OUPD). */
+  updated: string[];
+  /** Members of the orders to delete. */
   deleted: string[];
+}
+
+/**
+ * An order packed as the commit script's ORD/OUPD ops and the book's index (`<book>:resting`) hold it:
+ * member, side, price, qty, amount, player_id, ts, post_only, cid separated by tabs (cid last: it is
+ * the only free text; player ids are tokens).
+ */
+export function packOrder(member: string, side: "buy" | "sell", price: number, qty: number, amount: number, playerId: string,
+  ts: number, postOnly: boolean, clientOrderId: string | undefined): string {
+  return `${member}\t${side}\t${price}\t${qty}\t${amount}\t${playerId}\t${ts}\t${postOnly ? 1 : 0}\t${clientOrderId ?? ""}`;
 }
 
 /**
@@ -149,8 +159,9 @@ interface OrderChanges {
  * net change of the batch: later writes to a field win, a DEL drops what came before), so a key
  * touched by many commands costs one or two ops; each changed key is sent once. Events keep their
  * order and travel as ONE argument (their JSON texts joined by newlines, which JSON text never
- * contains). Order hashes (`<book>:<member>`) are not sent as keys: the ORD, OAMT and ODEL ops name
- * their book and the script derives the key (same hash tag, so the same cluster slot).
+ * contains). Orders are not sent as keys: the ORD, OUPD and ODEL ops name their book and the script
+ * derives the order hash `<book>:<member>` and the book's index `<book>:resting` (same hash tag, so
+ * the same cluster slot).
  *
  * Two ways in: `add(events, ops)` with generic KeyOps (checked with checkOps by the caller), or the
  * typed writers (`hset`, `zadd`, `orderCreated`...) that the key-ops projection uses once per batch.
@@ -257,28 +268,27 @@ export class BatchEncoder {
   private book(bookKey: string): OrderChanges {
     let b = this.books.get(bookKey);
     if (!b) {
-      b = { created: [], amounts: [], deleted: [] };
+      b = { created: [], updated: [], deleted: [] };
       this.books.set(bookKey, b);
     }
     return b;
   }
 
   /**
-   * Writes a new order's hash `<bookKey>:<member>` with the fields side price qty amount player_id
-   * cid ts post_only (one ORD entry; the script writes the field names). The caller writes each
-   * order once per batch; the batch must not also delete it.
+   * Writes a new order (packOrder): its hash `<bookKey>:<member>` with the fields side price qty
+   * amount player_id cid ts post_only, and its entry in `<bookKey>:resting`. Each order at most once
+   * per batch, through one of orderCreated, orderUpdated, orderDeleted.
    */
-  orderCreated(bookKey: string, member: string, side: "buy" | "sell", price: number, qty: number, amount: number,
-    playerId: string, ts: number, postOnly: boolean, clientOrderId: string | undefined): void {
-    this.book(bookKey).created.push(`${member}\t${side}\t${price}\t${qty}\t${amount}\t${playerId}\t${ts}\t${postOnly ? 1 : 0}\t${clientOrderId ?? ""}`);
+  orderCreated(bookKey: string, packed: string): void {
+    this.book(bookKey).created.push(packed);
   }
 
-  /** Sets the `amount` field of an existing order hash `<bookKey>:<member>`. */
-  orderAmount(bookKey: string, member: string, amount: number): void {
-    this.book(bookKey).amounts.push(member, String(amount));
+  /** An existing order whose amount changed (packOrder): its hash's `amount` and its index entry. */
+  orderUpdated(bookKey: string, packed: string): void {
+    this.book(bookKey).updated.push(packed);
   }
 
-  /** Deletes the order hash `<bookKey>:<member>`. */
+  /** Deletes the order hash `<bookKey>:<member>` and its index entry. */
   orderDeleted(bookKey: string, member: string): void {
     this.book(bookKey).deleted.push(member);
   }
@@ -319,7 +329,7 @@ export class BatchEncoder {
       const k = keys.length;
       pushChunks(ops, "ODEL", k, b.deleted, 1);
       pushChunks(ops, "ORD", k, b.created, 1);
-      pushChunks(ops, "OAMT", k, b.amounts, 2);
+      pushChunks(ops, "OUPD", k, b.updated, 1);
     }
     return [keys.length, ...keys, epoch, lastSeq, this.events.length, this.events.join("\n"), ...ops];
   }

@@ -76,10 +76,6 @@ export interface GroupCommitterOptions {
   onFailure?: (err: CommitError) => void;
 }
 
-interface Pending {
-  resolve: (ack: CommitAck) => void;
-  reject: (err: CommitError) => void;
-}
 
 interface Batch {
   encoder: BatchEncoder;
@@ -87,7 +83,11 @@ interface Batch {
   /** The commit call's arguments, encoded when the batch is sealed. */
   args: (string | number)[] | null;
   events: number;
-  waiters: Pending[];
+  /** Commands in the batch; they all share `done`, settled once for the whole batch. */
+  size: number;
+  done: Promise<CommitAck>;
+  resolve: (ack: CommitAck) => void;
+  reject: (err: CommitError) => void;
   firstSeq: number;
   lastSeq: number;
 }
@@ -143,7 +143,8 @@ export class GroupCommitter {
   }
 
   /**
-   * Queues one decided command. Resolves once its batch is committed; rejects with CommitError
+   * Queues one decided command. Resolves once its batch is committed (the commands of a batch share
+   * one promise); rejects with CommitError
    * UNAVAILABLE or FENCED when the committer has failed (or fails before that batch commits), or
    * UNAVAILABLE when it was closed. Throws at once (and queues nothing) for a malformed command:
    * CommitError BAD_KEY / BAD_OP for an op, RangeError for an event whose seq does not continue the log.
@@ -161,8 +162,9 @@ export class GroupCommitter {
     batch.events += events.length;
     this.nextSeq += events.length;
     batch.lastSeq = this.nextSeq;
-    const done = new Promise<CommitAck>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (batch.waiters.length >= this.maxBatch) this.seal();
+    batch.size += 1;
+    const done = batch.done;
+    if (batch.size >= this.maxBatch) this.seal();
     return done;
   }
 
@@ -197,8 +199,13 @@ export class GroupCommitter {
   }
 
   private openBatch(): Batch {
+    let resolve!: Batch["resolve"];
+    let reject!: Batch["reject"];
+    const done = new Promise<CommitAck>((res, rej) => { resolve = res; reject = rej; });
+    done.catch(() => undefined); // a batch whose commands all threw at submit has no other handler
     const batch: Batch = {
-      encoder: new BatchEncoder(this.gameId), projection: null, args: null, events: 0, waiters: [], firstSeq: this.nextSeq, lastSeq: this.nextSeq,
+      encoder: new BatchEncoder(this.gameId), projection: null, args: null, events: 0, size: 0, done, resolve, reject,
+      firstSeq: this.nextSeq, lastSeq: this.nextSeq,
     };
     this.open = batch;
     this.openTimer = setTimeout(() => this.due(), this.maxDelayMs);
@@ -269,12 +276,12 @@ export class GroupCommitter {
     this.inFlight = null;
     if (this.failure) return;
     this.committed = last;
-    const ack: CommitAck = { batchLastSeq: last, batchSize: batch.waiters.length };
+    const ack: CommitAck = { batchLastSeq: last, batchSize: batch.size };
     this.stats.batches += 1;
-    this.stats.commands += batch.waiters.length;
+    this.stats.commands += batch.size;
     this.stats.events += batch.events;
-    this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.waiters.length);
-    for (const w of batch.waiters) w.resolve(ack);
+    this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.size);
+    batch.resolve(ack);
     // A batch that waited its time while this one was in flight goes at once.
     if (this.open && this.sealed.length === 0 && !this.openTimer) this.seal();
     else this.pump();
@@ -290,7 +297,7 @@ export class GroupCommitter {
     this.inFlight = null;
     this.open = null;
     const stopped = this.stoppedError(err);
-    for (const b of batches) for (const w of b.waiters) w.reject(stopped);
+    for (const b of batches) b.reject(stopped);
     this.client.disconnect();
     for (const wake of this.idleWaiters.splice(0)) wake();
     this.onFailure?.(err);

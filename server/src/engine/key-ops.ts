@@ -28,6 +28,8 @@
  *   ...:orderbook:<member> (hash)              side price qty amount player_id cid ts post_only (all written
  *                                              when the order rests; only amount when a fill or an amend
  *                                              lowers it later; deleted when it leaves the book)
+ *   ...:orderbook:resting (hash)               member -> the order packed (commit.ts packOrder): the
+ *                                              index loadGame reads a book from in one HVALS
  *   game:{g}:player:<p>:inventory              0 (cash), 0:locked, <s>, <s>:locked, <s>:open_buy
  *   game:{g}:player:<p>:security:<s>:orders    zset member -> id
  *   game:{g}:player:<p>:client_orders          cid -> {"ok":true,"order",...,"events":[],"firstSeq","lastSeq","fills"}
@@ -36,7 +38,7 @@
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
-import type { BatchEncoder, BatchProjection, DeferredKeyOps } from "./commit.ts";
+import { packOrder, type BatchEncoder, type BatchProjection, type DeferredKeyOps } from "./commit.ts";
 import * as K from "./keys.ts";
 
 /** What a producer writes with, at the batch boundary. */
@@ -188,13 +190,16 @@ class BookOps implements KeyOpProducer {
           enc.orderDeleted(bookKey, member);
           enc.zrem(t.side === "buy" ? bids : asks, member);
           enc.zrem(mine, member);
-        } else if (t.fresh) {
+        } else {
           const o = resting;
-          enc.orderCreated(bookKey, member, o.side, o.price, o.qty, o.amount, o.playerId, o.ts, o.postOnly, o.clientOrderId);
+          const packed = packOrder(member, o.side, o.price, o.qty, o.amount, o.playerId, o.ts, o.postOnly, o.clientOrderId);
+          if (!t.fresh) {
+            enc.orderUpdated(bookKey, packed);
+            continue;
+          }
+          enc.orderCreated(bookKey, packed);
           enc.zadd(o.side === "buy" ? bids : asks, o.side === "buy" ? -o.price : o.price, member);
           enc.zadd(mine, id, member);
-        } else {
-          enc.orderAmount(bookKey, member, resting.amount);
         }
       }
       for (const price of touched.levels) {
