@@ -34,7 +34,8 @@
                   member -> the packed order, which loadGame reads in one HVALS per book):
                     ORD  order [order ...]   a new order, each packed as
                          '<member>\t<side>\t<price>\t<qty>\t<amount>\t<player_id>\t<ts>\t<post_only>\t<cid>'
-                         -> order hash: HSET side price qty amount player_id cid ts post_only;
+                         -> order hash: HSET side price qty amount player_id ts, and cid and
+                            post_only unless they are '' and 0 (absent means none / not post-only);
                             index: HSET member <packed>
                     OUPD order [order ...]   an existing order whose amount changed, packed alike
                          -> order hash: HSET amount; index: HSET member <packed>
@@ -220,9 +221,17 @@ while i <= nargv do
   end
   i = i + 3 + c
 end
+-- cid and post_only only when set: absent means none / 0 to every reader, and two fields fewer is
+-- about a fifth of the cost of writing an order
 for o = 1, nc, 9 do
-  redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
-    'player_id', created[o + 5], 'cid', created[o + 8], 'ts', created[o + 6], 'post_only', created[o + 7])
+  local cid, po = created[o + 8], created[o + 7]
+  if cid == '' and po == '0' then
+    redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
+      'player_id', created[o + 5], 'ts', created[o + 6])
+  else
+    redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
+      'player_id', created[o + 5], 'cid', cid, 'ts', created[o + 6], 'post_only', po)
+  end
 end
 for o = 1, na, 2 do redis.call('HSET', amounts[o], 'amount', amounts[o + 1]) end
 return last
