@@ -19,7 +19,10 @@
       ARGV[3]   n = number of events in the batch
       ARGV[4]   the events' JSON texts in order, joined by '\n' (JSON text has no raw newline; ''
                 when n = 0); event i gets seq ARGV[2] + i
-      ARGV[5 ..] the ops, in order, each as: <op> <k> <c> <c arguments> (k >= 4, 0 <= c <= 1024):
+      ARGV[5]   t: the type check covers the ops on KEYS[4 .. 3 + t] only; the caller vouches for the
+                types of the later keys (it committed ops of the same types to them under the same
+                epoch, and nobody else writes the game's keys)
+      ARGV[6 ..] the ops, in order, each as: <op> <k> <c> <c arguments> (k >= 4, 0 <= c <= 1024):
                   generic, running <op> KEYS[k] <arguments>:
                     HSET field value [field value ...]   HDEL field [field ...]
                     ZADD score member [score member ...] ZREM member [member ...]
@@ -101,6 +104,11 @@ if n > 0 then
 elseif ARGV[4] ~= '' then
   return redis.error_reply('BAD_ARG ARGV[4] must be empty when n = 0')
 end
+local typed = tonumber(ARGV[5])
+if not typed or typed < 0 or typed ~= math.floor(typed) then
+  return redis.error_reply('BAD_ARG ARGV[5] must be the number of keys to type-check')
+end
+local last_checked = 3 + typed
 
 -- The type each generic op needs its key to have; DEL fits any. ORD/OUPD/ODEL write order hashes
 -- and the book's index, derived from their orderbook key. Shapes: min arguments, pairs or not.
@@ -120,7 +128,7 @@ local deleted = {}
 -- hash key and its 8 values; per changed order the hash key and its amount.
 local index, created, nc, amounts, na = {}, {}, 0, {}, 0
 local indexes = {}
-local i = 5
+local i = 6
 while i <= nargv do
   local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   local kind = KIND[op]
@@ -144,7 +152,7 @@ while i <= nargv do
     if string.sub(book, -10) ~= ':orderbook' then
       return redis.error_reply('BAD_OP ' .. op .. ' needs an orderbook key, not ' .. book)
     end
-    indexes[book .. ':resting'] = true
+    if k <= last_checked then indexes[book .. ':resting'] = true end
     local head = book .. ':'
     if op == 'ODEL' then
       for j = i + 3, i + 2 + c do
@@ -180,7 +188,7 @@ while i <= nargv do
       return redis.error_reply('BAD_OP ' .. KEYS[k] .. ' gets both ' .. had .. ' and ' .. kind .. ' ops')
     end
     kinds[k] = kind
-    if not deleted[k] then before_del[k] = kind end
+    if not deleted[k] and k <= last_checked then before_del[k] = kind end
   end
   i = i + 3 + c
 end
@@ -206,7 +214,7 @@ end
 local last = base + n
 if n > 0 then redis.call('SET', seq_key, string.format('%d', last)) end
 
-i = 5
+i = 6
 while i <= nargv do
   local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   if op == 'ODEL' then

@@ -114,7 +114,8 @@ export function checkOps(gameId: string, ops: readonly KeyOp[]): void {
   }
 }
 
-type Kind = "hash" | "zset" | "set" | "string";
+/** The Valkey type of a key. */
+export type Kind = "hash" | "zset" | "set" | "string";
 const KIND: Record<KeyOp[0], Kind | null> = {
   HSET: "hash", HDEL: "hash", ZADD: "zset", ZREM: "zset", SADD: "set", SREM: "set", SET: "string", DEL: null,
 };
@@ -298,40 +299,64 @@ export class BatchEncoder {
     return this.changes.size;
   }
 
-  /** The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events (joined), ops. */
-  args(epoch: number, lastSeq: number): (string | number)[] {
-    const keys = [ownerKey(this.gameId), seqKey(this.gameId), eventsKey(this.gameId)];
-    const ops: (string | number)[] = [];
+  /**
+   * The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events (joined), the number
+   * of KEYS to type-check, ops. `known` (optional, kept by the caller across its batches) maps keys to
+   * the type they will have once every batch encoded before this one is committed: a key whose ops
+   * need that type is not type-checked again (the script checks the first KEYS only, and those come
+   * first). Updates `known` with this batch's keys.
+   */
+  args(epoch: number, lastSeq: number, known: Map<string, Kind> = new Map()): (string | number)[] {
+    const checked: string[] = [];
+    const trusted: string[] = [];
+    const opsOf = new Map<string, (k: number, ops: (string | number)[]) => void>();
     for (const [key, c] of this.changes) {
-      keys.push(key);
-      const k = keys.length; // Lua's 1-based KEYS index
-      if (c.reset) ops.push("DEL", k, 0);
-      if (c.kind === null) continue;
-      if (c.kind === "string") {
-        const v = c.entries.get("");
-        if (v != null) ops.push("SET", k, 1, v);
-        else if (!c.reset) ops.push("DEL", k, 0);
-        continue;
-      }
-      const [put, drop] = c.kind === "hash" ? ["HSET", "HDEL"] : c.kind === "zset" ? ["ZADD", "ZREM"] : ["SADD", "SREM"];
-      const removed: string[] = [];
-      const added: string[] = [];
-      for (const [m, v] of c.entries) {
-        if (v === null) { if (!c.reset) removed.push(m); } else if (c.kind === "hash") added.push(m, v);
-        else if (c.kind === "zset") added.push(v, m);
-        else added.push(m);
-      }
-      pushChunks(ops, drop!, k, removed, 1);
-      pushChunks(ops, put!, k, added, c.kind === "set" ? 1 : 2);
+      (c.reset || c.kind === null || c.kind === "string" || known.get(key) === c.kind ? trusted : checked).push(key);
+      opsOf.set(key, (k, ops) => this.keyOps(c, k, ops));
+      if (c.kind !== null) known.set(key, c.kind);
+      else known.delete(key);
     }
     for (const [bookKey, b] of this.books) {
-      keys.push(bookKey);
-      const k = keys.length;
-      pushChunks(ops, "ODEL", k, b.deleted, 1);
-      pushChunks(ops, "ORD", k, b.created, 1);
-      pushChunks(ops, "OUPD", k, b.updated, 1);
+      const index = `${bookKey}:resting`;
+      // a book key can also carry generic ops (the levels hash): its order ops go under a second KEYS entry
+      const slot = `\u0000${bookKey}`;
+      (known.get(index) === "hash" ? trusted : checked).push(slot);
+      known.set(index, "hash");
+      opsOf.set(slot, (k, ops) => {
+        pushChunks(ops, "ODEL", k, b.deleted, 1);
+        pushChunks(ops, "ORD", k, b.created, 1);
+        pushChunks(ops, "OUPD", k, b.updated, 1);
+      });
     }
-    return [keys.length, ...keys, epoch, lastSeq, this.events.length, this.events.join("\n"), ...ops];
+    const keys: string[] = [ownerKey(this.gameId), seqKey(this.gameId), eventsKey(this.gameId)];
+    const ops: (string | number)[] = [];
+    for (const key of checked.concat(trusted)) {
+      keys.push(key.startsWith("\u0000") ? key.slice(1) : key);
+      opsOf.get(key)!(keys.length, ops); // Lua's 1-based KEYS index
+    }
+    return [keys.length, ...keys, epoch, lastSeq, this.events.length, this.events.join("\n"), checked.length, ...ops];
+  }
+
+  /** The net ops of one generic key, as `<op> <k> <c> <args>`. */
+  private keyOps(c: KeyChange, k: number, ops: (string | number)[]): void {
+    if (c.reset) ops.push("DEL", k, 0);
+    if (c.kind === null) return;
+    if (c.kind === "string") {
+      const v = c.entries.get("");
+      if (v != null) ops.push("SET", k, 1, v);
+      else if (!c.reset) ops.push("DEL", k, 0);
+      return;
+    }
+    const [put, drop] = c.kind === "hash" ? ["HSET", "HDEL"] : c.kind === "zset" ? ["ZADD", "ZREM"] : ["SADD", "SREM"];
+    const removed: string[] = [];
+    const added: string[] = [];
+    for (const [m, v] of c.entries) {
+      if (v === null) { if (!c.reset) removed.push(m); } else if (c.kind === "hash") added.push(m, v);
+      else if (c.kind === "zset") added.push(v, m);
+      else added.push(m);
+    }
+    pushChunks(ops, drop!, k, removed, 1);
+    pushChunks(ops, put!, k, added, c.kind === "set" ? 1 : 2);
   }
 }
 

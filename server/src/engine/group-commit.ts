@@ -19,7 +19,7 @@
  * game (a new epoch fences any straggler) and reloads from Valkey to learn its state.
  */
 import { Redis } from "iovalkey";
-import { BatchEncoder, CommitError, checkOps, runArgs, type BatchProjection, type DeferredKeyOps, type KeyOp } from "./commit.ts";
+import { BatchEncoder, CommitError, checkOps, runArgs, type BatchProjection, type DeferredKeyOps, type KeyOp, type Kind } from "./commit.ts";
 
 /**
  * A connection for one GroupCommitter: no offline queue, no retries and no resending after a
@@ -112,6 +112,12 @@ export class GroupCommitter {
   private failure: CommitError | null = null;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /**
+   * Key -> the type it will have once every sealed batch is committed: the script type-checks a key
+   * the first time this committer writes it (or when its ops need another type), not in every batch.
+   * Sound because the epoch makes this committer the game's only writer.
+   */
+  private readonly known = new Map<string, Kind>();
   /** Batches committed so far and their sizes (for tests and metrics). */
   readonly stats = { batches: 0, commands: 0, events: 0, maxBatchSize: 0 };
 
@@ -234,7 +240,7 @@ export class GroupCommitter {
     if (batch) {
       try {
         batch.projection?.write(batch.encoder);
-        batch.args = batch.encoder.args(this.epoch, batch.firstSeq);
+        batch.args = batch.encoder.args(this.epoch, batch.firstSeq, this.known);
       } catch (err) {
         this.sealed.push(batch);
         this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", `the batch could not be encoded: ${String(err)}`, { cause: err }));
