@@ -236,6 +236,14 @@ export class BatchEncoder {
     this.change(key, "hash").entries.set(String(field), null);
   }
 
+  /**
+   * The net entries of a hash or zset key, to write many at once: hash field -> value, zset member ->
+   * score (integer text); null removes. Same effect as hset/hdel or zadd/zrem one by one.
+   */
+  entriesOf(key: string, kind: "hash" | "zset"): Map<string, string | null> {
+    return this.change(key, kind).entries;
+  }
+
   /** Adds or re-scores a zset member (integer score). */
   zadd(key: string, score: number, member: string): void {
     this.change(key, "zset").entries.set(member, String(score));
@@ -311,6 +319,7 @@ export class BatchEncoder {
     const trusted: string[] = [];
     const opsOf = new Map<string, (k: number, ops: (string | number)[]) => void>();
     for (const [key, c] of this.changes) {
+      if (!c.reset && c.entries.size === 0) continue; // looked up (entriesOf) but not written
       (c.reset || c.kind === null || c.kind === "string" || known.get(key) === c.kind ? trusted : checked).push(key);
       opsOf.set(key, (k, ops) => this.keyOps(c, k, ops));
       if (c.kind !== null) known.set(key, c.kind);

@@ -179,33 +179,42 @@ class BookOps implements KeyOpProducer {
       const sec = securityOf(state, sid);
       const book = sec.book;
       const bookKey = K.bookKey(g, sid);
-      const bids = K.bidsKey(g, sid);
-      const asks = K.asksKey(g, sid);
+      // the entries of the book's zsets and of each player's order set, looked up once per batch
+      const bids = enc.entriesOf(K.bidsKey(g, sid), "zset");
+      const asks = enc.entriesOf(K.asksKey(g, sid), "zset");
+      const mine = new Map<string, Map<string, string | null>>();
+      const mineOf = (pid: string) => {
+        let m = mine.get(pid);
+        if (!m) { m = enc.entriesOf(K.playerOrdersKey(g, pid, sid), "zset"); mine.set(pid, m); }
+        return m;
+      };
       for (const [id, t] of touched.orders) {
         const resting = book.orders.get(id);
         if (t.fresh && !resting) continue; // placed and gone within the batch: never in Valkey
         const member = K.orderMember(id);
-        const mine = K.playerOrdersKey(g, t.playerId, sid);
         if (!resting) {
           enc.orderDeleted(bookKey, member);
-          enc.zrem(t.side === "buy" ? bids : asks, member);
-          enc.zrem(mine, member);
-        } else {
-          const o = resting;
-          const packed = packOrder(member, o.side, o.price, o.qty, o.amount, o.playerId, o.ts, o.postOnly, o.clientOrderId);
-          if (!t.fresh) {
-            enc.orderUpdated(bookKey, packed);
-            continue;
-          }
-          enc.orderCreated(bookKey, packed);
-          enc.zadd(o.side === "buy" ? bids : asks, o.side === "buy" ? -o.price : o.price, member);
-          enc.zadd(mine, id, member);
+          (t.side === "buy" ? bids : asks).set(member, null);
+          mineOf(t.playerId).set(member, null);
+          continue;
         }
+        const o = resting;
+        const packed = packOrder(member, o.side, o.price, o.qty, o.amount, o.playerId, o.ts, o.postOnly, o.clientOrderId);
+        if (!t.fresh) {
+          enc.orderUpdated(bookKey, packed);
+          continue;
+        }
+        enc.orderCreated(bookKey, packed);
+        if (o.side === "buy") bids.set(member, String(-o.price));
+        else asks.set(member, String(o.price));
+        mineOf(o.playerId).set(member, String(id));
       }
-      for (const price of touched.levels) {
-        const net = (book.bids.levelAt(price)?.qty ?? 0) - (book.asks.levelAt(price)?.qty ?? 0);
-        if (net === 0) enc.hdel(bookKey, price);
-        else enc.hset(bookKey, price, net);
+      if (touched.levels.size > 0) {
+        const levels = enc.entriesOf(bookKey, "hash");
+        for (const price of touched.levels) {
+          const net = (book.bids.levelAt(price)?.qty ?? 0) - (book.asks.levelAt(price)?.qty ?? 0);
+          levels.set(String(price), net === 0 ? null : String(net));
+        }
       }
       if (touched.counter) enc.set(K.orderCountKey(g, sid), sec.lastOrderId);
     }
