@@ -117,7 +117,7 @@ local KIND = { HSET = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', SADD 
 local MIN_ARGS = { HSET = 2, HDEL = 1, ZADD = 2, ZREM = 1, SADD = 1, SREM = 1, SET = 1, DEL = 0, ORD = 1, OUPD = 1, ODEL = 1 }
 local PAIRS = { HSET = true, ZADD = true }
 local MAX_ARGS = 1024
-local ORDER = '^(%d+)\t(%a+)\t(%-?%d+)\t(%d+)\t(%d+)\t([%w_%-]+)\t(%d+)\t([01])\t(.*)$'
+local ORDER = '^(%d+)\t(%a+)\t(%-?%d+)\t(%d+)\t(%d+)\t([%w_%-]+)\t(%-?%d+)\t([01])\t(.*)$'
 
 local nargv = #ARGV
 -- Per key: the type of its ops since its last DEL (they must agree), and the type of its ops before
