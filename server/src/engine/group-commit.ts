@@ -1,7 +1,9 @@
 /**
  * Group commit: the room hands over each decided command's events and key ops; they are committed to
  * Valkey in batches, ONE commit-n script call per batch (./commit.ts, docs/commit.md), and each
- * command's promise resolves only once its batch is committed.
+ * command's promise resolves only once its batch is committed. Key ops are generic KeyOps (coalesced
+ * per batch) or deferred ops (key-ops.ts), which the batch projects from the room's state once, when
+ * it is sealed (the state is then at the batch's boundary), and which it then encodes.
  *
  * Batching: a batch is sent when it holds `maxBatch` commands (default 256) or `maxDelayMs` (default
  * 2 ms) after its first command arrived, whichever comes first, but only while no other batch is in
