@@ -11,22 +11,41 @@
       KEYS[1]   game:{g}:owner   hash; field epoch = the epoch of the room that owns the game
       KEYS[2]   game:{g}:seq     string; last committed event seq (absent = 0)
       KEYS[3]   game:{g}:events  stream; the game's event log, entry id '<seq>-0', one field 'data'
-      KEYS[4..] the keys the ops change: each is game:{g} or begins with 'game:{g}:' (the game's hash
+      KEYS[4..] the keys the ops name: each is game:{g} or begins with 'game:{g}:' (the game's hash
                 tag, so the call stays in one cluster slot), and none is KEYS[1..3]
 
       ARGV[1]   epoch the caller claimed (integer)
       ARGV[2]   last seq the caller knows committed (integer, 0 when the log is empty)
       ARGV[3]   n = number of events in the batch
-      ARGV[4 .. 3+n]  the events' JSON, in order; event i gets seq ARGV[2] + i
-      ARGV[4+n ..]    the ops, in order, each as: <op> <k> <c> <c arguments>, which runs
-                      <op> KEYS[k] <arguments> (k >= 4, 0 <= c <= 1024). Ops and their arguments:
-                        HSET field value [field value ...]   HDEL field [field ...]
-                        ZADD score member [score member ...] ZREM member [member ...]
-                        SADD member [member ...]             SREM member [member ...]
-                        SET value                            DEL (no arguments)
-                      ZADD scores are integers. Between two DELs of a key, its ops are of one
-                      type (hash: HSET/HDEL, zset: ZADD/ZREM, set: SADD/SREM, string: SET), and
-                      ops before its first DEL need the existing key to be absent or of that type.
+      ARGV[4]   the events' JSON texts in order, joined by '\n' (JSON text has no raw newline; ''
+                when n = 0); event i gets seq ARGV[2] + i
+      ARGV[5]   t: the type check covers the ops on KEYS[4 .. 3 + t] only; the caller vouches for the
+                types of the later keys (it committed ops of the same types to them under the same
+                epoch, and nobody else writes the game's keys)
+      ARGV[6 ..] the ops, in order, each as: <op> <k> <c> <c arguments> (k >= 4, 0 <= c <= 1024):
+                  generic, running <op> KEYS[k] <arguments>:
+                    HSET field value [field value ...]   HDEL field [field ...]
+                    ZADD score member [score member ...] ZREM member [member ...]
+                    SADD member [member ...]             SREM member [member ...]
+                    SET value                            DEL (no arguments)
+                  ZADD scores are integers. Between two DELs of a key, its ops are of one type
+                  (hash: HSET/HDEL, zset: ZADD/ZREM, set: SADD/SREM, string: SET), and ops before
+                  its first DEL need the existing key to be absent or of that type.
+                  orders, on the keys derived from KEYS[k], a game:{g}:security:<s>:orderbook key
+                  (same tag, so the same slot; members are digits): the order hash
+                  KEYS[k] .. ':' .. <member> and the book's packed index KEYS[k] .. ':resting' (hash
+                  member -> the packed order, which loadGame reads in one HVALS per book):
+                    ORD  order [order ...]   a new order, each packed as
+                         '<member>\t<side>\t<price>\t<qty>\t<amount>\t<player_id>\t<ts>\t<post_only>\t<cid>'
+                         -> order hash: HSET side price qty amount player_id ts, and cid and
+                            post_only unless they are '' and 0 (absent means none / not post-only);
+                            index: HSET member <packed>
+                    OUPD order [order ...]   an existing order whose amount changed, packed alike
+                         -> order hash: HSET amount; index: HSET member <packed>
+                    ODEL member [member ...] -> DEL the order hashes; index: HDEL the members
+                  Order hash keys are not type-checked: the key schema reserves
+                  '<orderbook>:<digits>' for order hashes, and every writer writes them as hashes.
+                  The index is checked as a hash, like a generic key.
 
     Output:
       the new last seq (integer; ARGV[2] + n)
@@ -35,8 +54,9 @@
       FENCED        the owner epoch is not ARGV[1] (another room claimed the game, or none did)
       SEQ_MISMATCH  the committed seq is not ARGV[2]
       BAD_KEY       a key lacks the game's tag, or is one of KEYS[1..3], or the fixed keys are malformed
-      BAD_OP        an op is unknown, has the wrong number of arguments, a bad score or key index,
-                    or mixes key types on one key
+      BAD_OP        an op is unknown, has the wrong number of arguments, a bad score, order or key
+                    index, or mixes key types on one key
+      BAD_ARG       ARGV[4] does not hold n events
       BAD_TYPE      an existing key's type differs from its ops' type
 ]]
 local owner_key, seq_key, events_key = KEYS[1], KEYS[2], KEYS[3]
@@ -55,7 +75,7 @@ if base ~= tonumber(ARGV[2]) then
   return redis.error_reply('SEQ_MISMATCH the last committed seq is ' .. string.format('%d', base) .. ', not ' .. ARGV[2])
 end
 
--- Every changed key: the game's tag, and not one of the fixed keys the checks above rely on.
+-- Every named key: the game's tag, and not one of the fixed keys the checks above rely on.
 local head = prefix .. ':'
 local nhead = #head
 for k = 4, #KEYS do
@@ -65,23 +85,51 @@ for k = 4, #KEYS do
   end
 end
 
--- The type each op needs its key to have; DEL fits any. Shapes: min arguments, pairs or not.
-local KIND = { HSET = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set', SET = 'string', DEL = 'any' }
-local MIN_ARGS = { HSET = 2, HDEL = 1, ZADD = 2, ZREM = 1, SADD = 1, SREM = 1, SET = 1, DEL = 0 }
+-- The events: n texts separated by '\n'.
+local n = tonumber(ARGV[3])
+if not n or n < 0 or n ~= math.floor(n) or not ARGV[4] then
+  return redis.error_reply('BAD_ARG ARGV[3] must be the number of events, ARGV[4] their texts')
+end
+local events = {}
+if n > 0 then
+  local blob, p = ARGV[4], 1
+  for e = 1, n - 1 do
+    local q = string.find(blob, '\n', p, true)
+    if not q then return redis.error_reply('BAD_ARG ARGV[4] holds fewer than ' .. n .. ' events') end
+    events[e] = string.sub(blob, p, q - 1)
+    p = q + 1
+  end
+  if string.find(blob, '\n', p, true) then return redis.error_reply('BAD_ARG ARGV[4] holds more than ' .. n .. ' events') end
+  events[n] = string.sub(blob, p)
+elseif ARGV[4] ~= '' then
+  return redis.error_reply('BAD_ARG ARGV[4] must be empty when n = 0')
+end
+local typed = tonumber(ARGV[5])
+if not typed or typed < 0 or typed ~= math.floor(typed) then
+  return redis.error_reply('BAD_ARG ARGV[5] must be the number of keys to type-check')
+end
+local last_checked = 3 + typed
+
+-- The type each generic op needs its key to have; DEL fits any. ORD/OUPD/ODEL write order hashes
+-- and the book's index, derived from their orderbook key. Shapes: min arguments, pairs or not.
+local KIND = { HSET = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set', SET = 'string', DEL = 'any',
+  ORD = 'order', OUPD = 'order', ODEL = 'order' }
+local MIN_ARGS = { HSET = 2, HDEL = 1, ZADD = 2, ZREM = 1, SADD = 1, SREM = 1, SET = 1, DEL = 0, ORD = 1, OUPD = 1, ODEL = 1 }
 local PAIRS = { HSET = true, ZADD = true }
 local MAX_ARGS = 1024
+local ORDER = '^(%d+)\t(%a+)\t(%-?%d+)\t(%d+)\t(%d+)\t([%w_%-]+)\t(%-?%d+)\t([01])\t(.*)$'
 
-local n = tonumber(ARGV[3])
-if not n or n < 0 or n ~= math.floor(n) or 3 + n > #ARGV then
-  return redis.error_reply('BAD_OP ARGV[3] must be the number of events that follow')
-end
-local first_op = 4 + n
+local nargv = #ARGV
 -- Per key: the type of its ops since its last DEL (they must agree), and the type of its ops before
 -- any DEL (the existing key must have it; after a DEL the old type no longer matters).
 local kinds, before_del = {}, {}
 local deleted = {}
-local i = first_op
-while i <= #ARGV do
+-- Order ops, parsed once: per op position, the index's member/packed pairs; per new order the
+-- hash key and its 8 values; per changed order the hash key and its amount.
+local index, created, nc, amounts, na = {}, {}, 0, {}, 0
+local indexes = {}
+local i = 6
+while i <= nargv do
   local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   local kind = KIND[op]
   if not kind then return redis.error_reply('BAD_OP unknown op ' .. tostring(op)) end
@@ -89,7 +137,7 @@ while i <= #ARGV do
     return redis.error_reply('BAD_OP ' .. op .. ' names no changed key (index ' .. tostring(ARGV[i + 1]) .. ')')
   end
   if not c or c ~= math.floor(c) or c < MIN_ARGS[op] or c > MAX_ARGS or (PAIRS[op] and c % 2 == 1)
-    or (op == 'SET' and c ~= 1) or (op == 'DEL' and c ~= 0) or i + 2 + c > #ARGV then
+    or (op == 'SET' and c ~= 1) or (op == 'DEL' and c ~= 0) or i + 2 + c > nargv then
     return redis.error_reply('BAD_OP ' .. op .. ' ' .. KEYS[k] .. ' has a wrong argument count')
   end
   if op == 'ZADD' then
@@ -99,7 +147,39 @@ while i <= #ARGV do
       end
     end
   end
-  if kind == 'any' then
+  if kind == 'order' then
+    local book = KEYS[k]
+    if string.sub(book, -10) ~= ':orderbook' then
+      return redis.error_reply('BAD_OP ' .. op .. ' needs an orderbook key, not ' .. book)
+    end
+    if k <= last_checked then indexes[book .. ':resting'] = true end
+    local head = book .. ':'
+    if op == 'ODEL' then
+      for j = i + 3, i + 2 + c do
+        if not string.find(ARGV[j], '^%d+$') then return redis.error_reply('BAD_OP ODEL ' .. book .. ': malformed member ' .. ARGV[j]) end
+      end
+    else
+      local pairs_, np = {}, 0
+      for j = i + 3, i + 2 + c do
+        local packed = ARGV[j]
+        local m, side, price, qty, amount, pid, ts, po, cid = string.match(packed, ORDER)
+        if not m or (side ~= 'buy' and side ~= 'sell') then
+          return redis.error_reply('BAD_OP ' .. op .. ' ' .. book .. ': malformed order ' .. packed)
+        end
+        pairs_[np + 1], pairs_[np + 2] = m, packed
+        np = np + 2
+        if op == 'ORD' then
+          created[nc + 1], created[nc + 2], created[nc + 3], created[nc + 4], created[nc + 5] = head .. m, side, price, qty, amount
+          created[nc + 6], created[nc + 7], created[nc + 8], created[nc + 9] = pid, ts, po, cid
+          nc = nc + 9
+        else
+          amounts[na + 1], amounts[na + 2] = head .. m, amount
+          na = na + 2
+        end
+      end
+      index[i] = pairs_
+    end
+  elseif kind == 'any' then
     kinds[k] = nil
     deleted[k] = true
   else
@@ -108,7 +188,7 @@ while i <= #ARGV do
       return redis.error_reply('BAD_OP ' .. KEYS[k] .. ' gets both ' .. had .. ' and ' .. kind .. ' ops')
     end
     kinds[k] = kind
-    if not deleted[k] then before_del[k] = kind end
+    if not deleted[k] and k <= last_checked then before_del[k] = kind end
   end
   i = i + 3 + c
 end
@@ -122,18 +202,44 @@ for k, kind in pairs(before_del) do
     end
   end
 end
+for key in pairs(indexes) do
+  local t = redis.call('TYPE', key).ok
+  if t ~= 'none' and t ~= 'hash' then return redis.error_reply('BAD_TYPE ' .. key .. ' is a ' .. t .. ', the ops need a hash') end
+end
 
 -- Writes: nothing below can fail (ids grow from the checked seq; ops and types are checked).
 for e = 1, n do
-  redis.call('XADD', events_key, string.format('%d-0', base + e), 'data', ARGV[3 + e])
+  redis.call('XADD', events_key, string.format('%d-0', base + e), 'data', events[e])
 end
 local last = base + n
 if n > 0 then redis.call('SET', seq_key, string.format('%d', last)) end
 
-i = first_op
-while i <= #ARGV do
-  local c = tonumber(ARGV[i + 2])
-  redis.call(ARGV[i], KEYS[tonumber(ARGV[i + 1])], unpack(ARGV, i + 3, i + 2 + c))
+i = 6
+while i <= nargv do
+  local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  if op == 'ODEL' then
+    local head, dels = KEYS[k] .. ':', {}
+    for j = 1, c do dels[j] = head .. ARGV[i + 2 + j] end
+    redis.call('DEL', unpack(dels))
+    redis.call('HDEL', KEYS[k] .. ':resting', unpack(ARGV, i + 3, i + 2 + c))
+  elseif op == 'ORD' or op == 'OUPD' then
+    redis.call('HSET', KEYS[k] .. ':resting', unpack(index[i]))
+  else
+    redis.call(op, KEYS[k], unpack(ARGV, i + 3, i + 2 + c))
+  end
   i = i + 3 + c
 end
+-- cid and post_only only when set: absent means none / 0 to every reader, and two fields fewer is
+-- about a fifth of the cost of writing an order
+for o = 1, nc, 9 do
+  local cid, po = created[o + 8], created[o + 7]
+  if cid == '' and po == '0' then
+    redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
+      'player_id', created[o + 5], 'ts', created[o + 6])
+  else
+    redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
+      'player_id', created[o + 5], 'cid', cid, 'ts', created[o + 6], 'post_only', po)
+  end
+end
+for o = 1, na, 2 do redis.call('HSET', amounts[o], 'amount', amounts[o + 1]) end
 return last

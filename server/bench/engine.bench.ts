@@ -19,8 +19,11 @@
  *    GameWriter.open: claim + loadGame + hydrate, wall clock; then loadGame and hydrate timed apart.
  * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
  *
- * Prints a table of every figure, then as its LAST line exactly:
- * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"}
+ * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
+ * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
+ * followed by the CPU figures that a shared machine does not distort as much as wall clock:
+ * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
+ * coreUsPerOrder, resumeNodeCpuMs, resumeValkeyCpuMs, valkeyHsetUs (calibration) and loadAvg.
  * Targets: core >= 300,000/s, commit >= 20,000/s, Valkey <= 30 us/order, p99 <= 5 ms, resume <= 1,000 ms.
  * The Lua engine's figures (place.lua, 116-148 us of Valkey CPU per order) are in issue 10 and docs/commit.md.
  */
@@ -118,8 +121,11 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
   };
 }
 
-/** Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game. */
-async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number; loadMs: number; hydrateMs: number }> {
+/**
+ * Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game (wall
+ * clock, and the CPU it cost this process and Valkey's main thread).
+ */
+async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number; loadMs: number; hydrateMs: number; nodeCpuMs: number; valkeyCpuMs: number }> {
   const client = new Redis(server.url);
   const w = await newWriter(client, "resume");
   let seed = 11;
@@ -136,9 +142,13 @@ async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number
   await Promise.all(window);
   const gameId = w.gameId;
   await w.close();
+  const cpu0 = cpuNs(server.pid);
+  const node0 = process.cpuUsage();
   const t0 = performance.now();
   const again = await GameWriter.open(client, gameId, "resume");
   const ms = performance.now() - t0;
+  const node = process.cpuUsage(node0);
+  const valkeyCpuMs = round((cpuNs(server.pid) - cpu0) / 1e6, 1);
   let orders = 0;
   for (const s of again.state!.securities.values()) orders += s.book.orders.size;
   if (orders !== RESUME_ORDERS) throw new Error(`resume found ${orders} resting orders, expected ${RESUME_ORDERS}`);
@@ -150,7 +160,10 @@ async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number
   hydrate(loaded);
   const t3 = performance.now();
   await client.quit();
-  return { ms: round(ms, 1), orders, loadMs: round(t2 - t1, 1), hydrateMs: round(t3 - t2, 1) };
+  return {
+    ms: round(ms, 1), orders, loadMs: round(t2 - t1, 1), hydrateMs: round(t3 - t2, 1), nodeCpuMs: round((node.user + node.system) / 1000, 1),
+    valkeyCpuMs,
+  };
 }
 
 async function main(): Promise<void> {
@@ -171,7 +184,7 @@ async function main(): Promise<void> {
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
     res = await resume(everysec);
-    log(`resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms; loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`);
+    log(`resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms (CPU: node ${res.nodeCpuMs} ms, Valkey ${res.valkeyCpuMs} ms); loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`);
   } finally {
     await everysec.stop();
   }
@@ -189,7 +202,9 @@ async function main(): Promise<void> {
     coreOrdersPerSec, coreOrdersPerSec1: Math.round(core[0]!.ordersPerSec), coreOrdersPerSec4: Math.round(core[1]!.ordersPerSec),
     commitOrdersPerSec: flat.ordersPerSec, valkeyUsPerOrder: flat.valkeyUsPerOrder, nodeUsPerOrder: flat.nodeUsPerOrder,
     avgBatch: flat.avgBatch, saturationP99Ms: flat.p99Ms, pacedRate, pacedOrdersPerSec: paced.ordersPerSec,
+    pacedNodeUsPerOrder: paced.nodeUsPerOrder, pacedValkeyUsPerOrder: paced.valkeyUsPerOrder, pacedAvgBatch: paced.avgBatch,
     commitP50Ms: paced.p50Ms, commitP99Ms: paced.p99Ms, resume100kMs: res.ms, resumeLoadMs: res.loadMs, resumeHydrateMs: res.hydrateMs,
+    resumeNodeCpuMs: res.nodeCpuMs, resumeValkeyCpuMs: res.valkeyCpuMs,
     alwaysOrdersPerSec: always?.ordersPerSec ?? "-", alwaysValkeyUsPerOrder: always?.valkeyUsPerOrder ?? "-",
     alwaysP99Ms: always?.p99Ms ?? "-", valkeyHsetUs: hsetUs, loadAvg: load,
   };
@@ -198,6 +213,8 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     coreOrdersPerSec, commitOrdersPerSec: flat.ordersPerSec, valkeyUsPerOrder: flat.valkeyUsPerOrder,
     commitP99Ms: paced.p99Ms, resume100kMs: res.ms,
+    nodeUsPerOrder: flat.nodeUsPerOrder, coreUsPerOrder: round(Math.max(...core.map((c) => c.cpuUsPerOrder)), 2),
+    resumeNodeCpuMs: res.nodeCpuMs, resumeValkeyCpuMs: res.valkeyCpuMs, valkeyHsetUs: hsetUs, loadAvg: load,
   }));
 }
 

@@ -35,6 +35,22 @@ export type KeyOp =
   | readonly ["SET", string, string | number]
   | readonly ["DEL", string];
 
+/**
+ * The key changes of a batch's deferred commands (key-ops.ts), written into the batch's encoder once,
+ * when the batch is sealed: the room's state is then exactly the state after the batch's last command.
+ */
+export interface BatchProjection {
+  write(encoder: BatchEncoder): void;
+}
+
+/**
+ * A command's key changes left to its batch: `addTo` marks what the command changed on the batch's
+ * projection (null for the batch's first such command, which creates it) and returns the projection.
+ */
+export interface DeferredKeyOps {
+  addTo(projection: BatchProjection | null): BatchProjection;
+}
+
 /** Error codes of a commit: the script's refusals, plus UNAVAILABLE (Valkey down or timed out). */
 export type CommitErrorCode = "FENCED" | "SEQ_MISMATCH" | "BAD_KEY" | "BAD_OP" | "BAD_TYPE" | "BAD_ARG" | "UNAVAILABLE";
 
@@ -98,7 +114,8 @@ export function checkOps(gameId: string, ops: readonly KeyOp[]): void {
   }
 }
 
-type Kind = "hash" | "zset" | "set" | "string";
+/** The Valkey type of a key. */
+export type Kind = "hash" | "zset" | "set" | "string";
 const KIND: Record<KeyOp[0], Kind | null> = {
   HSET: "hash", HDEL: "hash", ZADD: "zset", ZREM: "zset", SADD: "set", SREM: "set", SET: "string", DEL: null,
 };
@@ -118,14 +135,41 @@ interface KeyChange {
 /** Most arguments per op the script accepts (lua/commands/commit-n.lua MAX_ARGS). */
 const MAX_ARGS = 1024;
 
+/** The orders a batch writes under one book (`game:{g}:security:<s>:orderbook`), see BatchEncoder.order*. */
+interface OrderChanges {
+  /** New orders, packed as the script's ORD op reads them. */
+  created: string[];
+  /** Existing orders whose open amount changed, packed alike (OUPD). */
+  updated: string[];
+  /** Members of the orders to delete. */
+  deleted: string[];
+}
+
 /**
- * A batch being encoded into the commit script's KEYS and ARGV. Ops are coalesced per key (the
+ * An order packed as the commit script's ORD/OUPD ops and the book's index (`<book>:resting`) hold it:
+ * member, side, price, qty, amount, player_id, ts, post_only, cid separated by tabs (cid last: it is
+ * the only free text; player ids are tokens).
+ */
+export function packOrder(member: string, side: "buy" | "sell", price: number, qty: number, amount: number, playerId: string,
+  ts: number, postOnly: boolean, clientOrderId: string | undefined): string {
+  return `${member}\t${side}\t${price}\t${qty}\t${amount}\t${playerId}\t${ts}\t${postOnly ? 1 : 0}\t${clientOrderId ?? ""}`;
+}
+
+/**
+ * A batch being encoded into the commit script's KEYS and ARGV. Changes are coalesced per key (the
  * net change of the batch: later writes to a field win, a DEL drops what came before), so a key
- * touched by many commands costs one or two ops; each changed key is sent once. Events keep
- * their order.
+ * touched by many commands costs one or two ops; each changed key is sent once. Events keep their
+ * order and travel as ONE argument (their JSON texts joined by newlines, which JSON text never
+ * contains). Orders are not sent as keys: the ORD, OUPD and ODEL ops name their book and the script
+ * derives the order hash `<book>:<member>` and the book's index `<book>:resting` (same hash tag, so
+ * the same cluster slot).
+ *
+ * Two ways in: `add(events, ops)` with generic KeyOps (checked with checkOps by the caller), or the
+ * typed writers (`hset`, `zadd`, `orderCreated`...) that the key-ops projection uses once per batch.
  */
 export class BatchEncoder {
   private readonly changes = new Map<string, KeyChange>();
+  private readonly books = new Map<string, OrderChanges>();
   readonly events: string[] = [];
 
   constructor(readonly gameId: string) {}
@@ -136,33 +180,41 @@ export class BatchEncoder {
    * DELs), which Valkey would refuse.
    */
   add(events: readonly string[], ops: readonly KeyOp[]): void {
-    const kinds = new Map<string, Kind | null>();
-    for (const op of ops) {
-      const kind = KIND[op[0]];
-      const key = op[1];
-      const had = kinds.has(key) ? kinds.get(key)! : (this.changes.get(key)?.kind ?? null);
-      if (kind && had && had !== kind) throw new CommitError("BAD_OP", `${key} gets both ${had} and ${kind} ops`);
-      kinds.set(key, op[0] === "DEL" ? null : kind);
+    if (ops.length > 0) {
+      const kinds = new Map<string, Kind | null>();
+      for (const op of ops) {
+        const kind = KIND[op[0]];
+        const key = op[1];
+        const had = kinds.has(key) ? kinds.get(key)! : (this.changes.get(key)?.kind ?? null);
+        if (kind && had && had !== kind) throw new CommitError("BAD_OP", `${key} gets both ${had} and ${kind} ops`);
+        kinds.set(key, op[0] === "DEL" ? null : kind);
+      }
+    }
+    for (const e of events) {
+      if (e.includes("\n")) throw new CommitError("BAD_ARG", "an event's JSON text contains a raw newline");
     }
     for (const e of events) this.events.push(e);
     for (const op of ops) this.apply(op);
   }
 
-  private apply(op: KeyOp): void {
-    const key = op[1];
+  private change(key: string, kind: Kind | null): KeyChange {
     let c = this.changes.get(key);
     if (!c) {
-      c = { reset: false, kind: null, entries: new Map() };
+      c = { reset: false, kind, entries: new Map() };
       this.changes.set(key, c);
+    } else if (kind !== null) {
+      c.kind = kind;
     }
+    return c;
+  }
+
+  private apply(op: KeyOp): void {
     const name = op[0];
     if (name === "DEL") {
-      c.reset = true;
-      c.kind = null;
-      c.entries.clear();
+      this.del(op[1]);
       return;
     }
-    c.kind = KIND[name];
+    const c = this.change(op[1], KIND[name]);
     const e = c.entries;
     switch (name) {
       case "HSET": for (let j = 2; j < op.length; j += 2) e.set(String(op[j]), String(op[j + 1])); break;
@@ -173,38 +225,147 @@ export class BatchEncoder {
     }
   }
 
-  /** Keys the batch changes. */
+  /** Sets hash fields: field, value, field, value... (later writes win). */
+  hset(key: string, ...pairs: (string | number)[]): void {
+    const e = this.change(key, "hash").entries;
+    for (let j = 0; j < pairs.length; j += 2) e.set(String(pairs[j]), String(pairs[j + 1]));
+  }
+
+  /** Deletes a hash field. */
+  hdel(key: string, field: string | number): void {
+    this.change(key, "hash").entries.set(String(field), null);
+  }
+
+  /**
+   * The net entries of a hash or zset key, to write many at once: hash field -> value, zset member ->
+   * score (integer text); null removes. Same effect as hset/hdel or zadd/zrem one by one.
+   */
+  entriesOf(key: string, kind: "hash" | "zset"): Map<string, string | null> {
+    return this.change(key, kind).entries;
+  }
+
+  /** Adds or re-scores a zset member (integer score). */
+  zadd(key: string, score: number, member: string): void {
+    this.change(key, "zset").entries.set(member, String(score));
+  }
+
+  /** Removes a zset member. */
+  zrem(key: string, member: string): void {
+    this.change(key, "zset").entries.set(member, null);
+  }
+
+  /** Adds a set member. */
+  sadd(key: string, member: string | number): void {
+    this.change(key, "set").entries.set(String(member), "");
+  }
+
+  /** Sets a string key. */
+  set(key: string, value: string | number): void {
+    const e = this.change(key, "string").entries;
+    e.clear();
+    e.set("", String(value));
+  }
+
+  /** Deletes a key (whatever was written to it earlier in the batch is dropped). */
+  del(key: string): void {
+    const c = this.change(key, null);
+    c.reset = true;
+    c.kind = null;
+    c.entries.clear();
+  }
+
+  private book(bookKey: string): OrderChanges {
+    let b = this.books.get(bookKey);
+    if (!b) {
+      b = { created: [], updated: [], deleted: [] };
+      this.books.set(bookKey, b);
+    }
+    return b;
+  }
+
+  /**
+   * Writes a new order (packOrder): its hash `<bookKey>:<member>` with the fields side price qty
+   * amount player_id cid ts post_only, and its entry in `<bookKey>:resting`. Each order at most once
+   * per batch, through one of orderCreated, orderUpdated, orderDeleted.
+   */
+  orderCreated(bookKey: string, packed: string): void {
+    this.book(bookKey).created.push(packed);
+  }
+
+  /** An existing order whose amount changed (packOrder): its hash's `amount` and its index entry. */
+  orderUpdated(bookKey: string, packed: string): void {
+    this.book(bookKey).updated.push(packed);
+  }
+
+  /** Deletes the order hash `<bookKey>:<member>` and its index entry. */
+  orderDeleted(bookKey: string, member: string): void {
+    this.book(bookKey).deleted.push(member);
+  }
+
+  /** Keys the batch changes (order hashes not counted). */
   get keyCount(): number {
     return this.changes.size;
   }
 
-  /** The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events, ops. */
-  args(epoch: number, lastSeq: number): (string | number)[] {
-    const keys = [ownerKey(this.gameId), seqKey(this.gameId), eventsKey(this.gameId)];
-    const ops: (string | number)[] = [];
+  /**
+   * The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events (joined), the number
+   * of KEYS to type-check, ops. `known` (optional, kept by the caller across its batches) maps keys to
+   * the type they will have once every batch encoded before this one is committed: a key whose ops
+   * need that type is not type-checked again (the script checks the first KEYS only, and those come
+   * first). Updates `known` with this batch's keys.
+   */
+  args(epoch: number, lastSeq: number, known: Map<string, Kind> = new Map()): (string | number)[] {
+    const checked: string[] = [];
+    const trusted: string[] = [];
+    const opsOf = new Map<string, (k: number, ops: (string | number)[]) => void>();
     for (const [key, c] of this.changes) {
-      keys.push(key);
-      const k = keys.length; // Lua's 1-based KEYS index
-      if (c.reset) ops.push("DEL", k, 0);
-      if (c.kind === null) continue;
-      if (c.kind === "string") {
-        const v = c.entries.get("");
-        if (v != null) ops.push("SET", k, 1, v);
-        else if (!c.reset) ops.push("DEL", k, 0);
-        continue;
-      }
-      const [put, drop] = c.kind === "hash" ? ["HSET", "HDEL"] : c.kind === "zset" ? ["ZADD", "ZREM"] : ["SADD", "SREM"];
-      const removed: string[] = [];
-      const added: string[] = [];
-      for (const [m, v] of c.entries) {
-        if (v === null) { if (!c.reset) removed.push(m); } else if (c.kind === "hash") added.push(m, v);
-        else if (c.kind === "zset") added.push(v, m);
-        else added.push(m);
-      }
-      pushChunks(ops, drop!, k, removed, 1);
-      pushChunks(ops, put!, k, added, c.kind === "set" ? 1 : 2);
+      if (!c.reset && c.entries.size === 0) continue; // looked up (entriesOf) but not written
+      (c.reset || c.kind === null || c.kind === "string" || known.get(key) === c.kind ? trusted : checked).push(key);
+      opsOf.set(key, (k, ops) => this.keyOps(c, k, ops));
+      if (c.kind !== null) known.set(key, c.kind);
+      else known.delete(key);
     }
-    return [keys.length, ...keys, epoch, lastSeq, this.events.length, ...this.events, ...ops];
+    for (const [bookKey, b] of this.books) {
+      const index = `${bookKey}:resting`;
+      // a book key can also carry generic ops (the levels hash): its order ops go under a second KEYS entry
+      const slot = `\u0000${bookKey}`;
+      (known.get(index) === "hash" ? trusted : checked).push(slot);
+      known.set(index, "hash");
+      opsOf.set(slot, (k, ops) => {
+        pushChunks(ops, "ODEL", k, b.deleted, 1);
+        pushChunks(ops, "ORD", k, b.created, 1);
+        pushChunks(ops, "OUPD", k, b.updated, 1);
+      });
+    }
+    const keys: string[] = [ownerKey(this.gameId), seqKey(this.gameId), eventsKey(this.gameId)];
+    const ops: (string | number)[] = [];
+    for (const key of checked.concat(trusted)) {
+      keys.push(key.startsWith("\u0000") ? key.slice(1) : key);
+      opsOf.get(key)!(keys.length, ops); // Lua's 1-based KEYS index
+    }
+    return [keys.length, ...keys, epoch, lastSeq, this.events.length, this.events.join("\n"), checked.length, ...ops];
+  }
+
+  /** The net ops of one generic key, as `<op> <k> <c> <args>`. */
+  private keyOps(c: KeyChange, k: number, ops: (string | number)[]): void {
+    if (c.reset) ops.push("DEL", k, 0);
+    if (c.kind === null) return;
+    if (c.kind === "string") {
+      const v = c.entries.get("");
+      if (v != null) ops.push("SET", k, 1, v);
+      else if (!c.reset) ops.push("DEL", k, 0);
+      return;
+    }
+    const [put, drop] = c.kind === "hash" ? ["HSET", "HDEL"] : c.kind === "zset" ? ["ZADD", "ZREM"] : ["SADD", "SREM"];
+    const removed: string[] = [];
+    const added: string[] = [];
+    for (const [m, v] of c.entries) {
+      if (v === null) { if (!c.reset) removed.push(m); } else if (c.kind === "hash") added.push(m, v);
+      else if (c.kind === "zset") added.push(v, m);
+      else added.push(m);
+    }
+    pushChunks(ops, drop!, k, removed, 1);
+    pushChunks(ops, put!, k, added, c.kind === "set" ? 1 : 2);
   }
 }
 
@@ -212,8 +373,9 @@ export class BatchEncoder {
 function pushChunks(out: (string | number)[], op: string, k: number, args: string[], step: number): void {
   const size = MAX_ARGS - (MAX_ARGS % step);
   for (let from = 0; from < args.length; from += size) {
-    const part = args.slice(from, from + size);
-    out.push(op, k, part.length, ...part);
+    const part = from === 0 && args.length <= size ? args : args.slice(from, from + size);
+    out.push(op, k, part.length);
+    for (let j = 0; j < part.length; j++) out.push(part[j]!);
   }
 }
 
@@ -234,9 +396,14 @@ export async function commitBatch(client: Redis, gameId: string, epoch: number, 
 }
 
 /** Sends an encoded batch (see commitBatch). */
-export async function runBatch(client: Redis, batch: BatchEncoder, epoch: number, lastSeq: number): Promise<number> {
+export function runBatch(client: Redis, batch: BatchEncoder, epoch: number, lastSeq: number): Promise<number> {
+  return runArgs(client, batch.args(epoch, lastSeq));
+}
+
+/** Sends a batch's arguments (BatchEncoder.args) to the commit script (see commitBatch). */
+export async function runArgs(client: Redis, args: (string | number)[]): Promise<number> {
   try {
-    return Number(await callCommand(client, "commit", batch.args(epoch, lastSeq)));
+    return Number(await callCommand(client, "commit", args));
   } catch (err) {
     throw toCommitError(err);
   }

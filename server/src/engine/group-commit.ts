@@ -1,7 +1,9 @@
 /**
  * Group commit: the room hands over each decided command's events and key ops; they are committed to
  * Valkey in batches, ONE commit-n script call per batch (./commit.ts, docs/commit.md), and each
- * command's promise resolves only once its batch is committed.
+ * command's promise resolves only once its batch is committed. Key ops are generic KeyOps (coalesced
+ * per batch) or deferred ops (key-ops.ts), which the batch projects from the room's state once, when
+ * it is sealed (the state is then at the batch's boundary), and which it then encodes.
  *
  * Batching: a batch is sent when it holds `maxBatch` commands (default 256) or `maxDelayMs` (default
  * 2 ms) after its first command arrived, whichever comes first, but only while no other batch is in
@@ -19,7 +21,7 @@
  * game (a new epoch fences any straggler) and reloads from Valkey to learn its state.
  */
 import { Redis } from "iovalkey";
-import { BatchEncoder, CommitError, checkOps, runBatch, type KeyOp } from "./commit.ts";
+import { BatchEncoder, CommitError, checkOps, runArgs, type BatchProjection, type DeferredKeyOps, type KeyOp, type Kind } from "./commit.ts";
 
 /**
  * A connection for one GroupCommitter: no offline queue, no retries and no resending after a
@@ -42,8 +44,12 @@ export interface CommandCommit {
    * seqs continue the log: an object's `seq` field, when present, must be the next seq.
    */
   events: readonly (string | { readonly seq?: number })[];
-  /** The key changes that bring the game's keys to the state after this command (see KeyOp). */
-  ops: readonly KeyOp[];
+  /**
+   * The key changes that bring the game's keys to the state after this command: KeyOps (coalesced
+   * per batch, see KeyOp), or deferred ops (key-ops.ts keyOpsFor) that the batch projects from the
+   * room's state once, when it is sealed; those are written after the batch's KeyOps.
+   */
+  ops: readonly KeyOp[] | DeferredKeyOps;
 }
 
 /** What a command's promise resolves to once its batch is committed. */
@@ -72,17 +78,23 @@ export interface GroupCommitterOptions {
   onFailure?: (err: CommitError) => void;
 }
 
-interface Pending {
-  resolve: (ack: CommitAck) => void;
-  reject: (err: CommitError) => void;
-}
 
 interface Batch {
   encoder: BatchEncoder;
-  waiters: Pending[];
+  projection: BatchProjection | null;
+  /** The commit call's arguments, encoded when the batch is sealed. */
+  args: (string | number)[] | null;
+  events: number;
+  /** Commands in the batch; they all share `done`, settled once for the whole batch. */
+  size: number;
+  done: Promise<CommitAck>;
+  resolve: (ack: CommitAck) => void;
+  reject: (err: CommitError) => void;
   firstSeq: number;
   lastSeq: number;
 }
+
+const NO_OPS: readonly KeyOp[] = [];
 
 export class GroupCommitter {
   private readonly client: Redis;
@@ -102,6 +114,12 @@ export class GroupCommitter {
   private failure: CommitError | null = null;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /**
+   * Key -> the type it will have once every sealed batch is committed: the script type-checks a key
+   * the first time this committer writes it (or when its ops need another type), not in every batch.
+   * Sound because the epoch makes this committer the game's only writer.
+   */
+  private readonly known = new Map<string, Kind>();
   /** Batches committed so far and their sizes (for tests and metrics). */
   readonly stats = { batches: 0, commands: 0, events: 0, maxBatchSize: 0 };
 
@@ -133,7 +151,8 @@ export class GroupCommitter {
   }
 
   /**
-   * Queues one decided command. Resolves once its batch is committed; rejects with CommitError
+   * Queues one decided command. Resolves once its batch is committed (the commands of a batch share
+   * one promise); rejects with CommitError
    * UNAVAILABLE or FENCED when the committer has failed (or fails before that batch commits), or
    * UNAVAILABLE when it was closed. Throws at once (and queues nothing) for a malformed command:
    * CommitError BAD_KEY / BAD_OP for an op, RangeError for an event whose seq does not continue the log.
@@ -141,14 +160,19 @@ export class GroupCommitter {
   submit(command: CommandCommit): Promise<CommitAck> {
     if (this.failure) return Promise.reject(this.stoppedError(this.failure));
     if (this.closed) return Promise.reject(new CommitError("UNAVAILABLE", "the committer is closed"));
-    checkOps(this.gameId, command.ops);
+    const ops = command.ops;
+    const deferred = "addTo" in ops ? ops : null;
+    if (deferred === null) checkOps(this.gameId, ops as readonly KeyOp[]);
     const events = this.encodeEvents(command.events);
     const batch = this.open ?? this.openBatch();
-    batch.encoder.add(events, command.ops);
+    batch.encoder.add(events, deferred === null ? ops as readonly KeyOp[] : NO_OPS);
+    if (deferred !== null) batch.projection = deferred.addTo(batch.projection);
+    batch.events += events.length;
     this.nextSeq += events.length;
     batch.lastSeq = this.nextSeq;
-    const done = new Promise<CommitAck>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (batch.waiters.length >= this.maxBatch) this.seal();
+    batch.size += 1;
+    const done = batch.done;
+    if (batch.size >= this.maxBatch) this.seal();
     return done;
   }
 
@@ -183,7 +207,14 @@ export class GroupCommitter {
   }
 
   private openBatch(): Batch {
-    const batch: Batch = { encoder: new BatchEncoder(this.gameId), waiters: [], firstSeq: this.nextSeq, lastSeq: this.nextSeq };
+    let resolve!: Batch["resolve"];
+    let reject!: Batch["reject"];
+    const done = new Promise<CommitAck>((res, rej) => { resolve = res; reject = rej; });
+    done.catch(() => undefined); // a batch whose commands all threw at submit has no other handler
+    const batch: Batch = {
+      encoder: new BatchEncoder(this.gameId), projection: null, args: null, events: 0, size: 0, done, resolve, reject,
+      firstSeq: this.nextSeq, lastSeq: this.nextSeq,
+    };
     this.open = batch;
     this.openTimer = setTimeout(() => this.due(), this.maxDelayMs);
     return batch;
@@ -198,12 +229,28 @@ export class GroupCommitter {
     if (!this.inFlight) this.seal();
   }
 
-  /** Closes the open batch and sends it when nothing is in flight. */
+  /**
+   * Closes the open batch (projecting its deferred ops from the state, which is now at the batch's
+   * boundary, and encoding it) and sends it when nothing is in flight. A projection that throws is a
+   * bug in the caller: the committer fails (UNAVAILABLE).
+   */
   private seal(): void {
     if (this.openTimer) clearTimeout(this.openTimer);
     this.openTimer = null;
-    if (this.open) this.sealed.push(this.open);
+    const batch = this.open;
     this.open = null;
+    if (batch) {
+      try {
+        batch.projection?.write(batch.encoder);
+        batch.args = batch.encoder.args(this.epoch, batch.firstSeq, this.known);
+      } catch (err) {
+        this.sealed.push(batch);
+        this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", `the batch could not be encoded: ${String(err)}`, { cause: err }));
+        return;
+      }
+      batch.projection = null;
+      this.sealed.push(batch);
+    }
     this.pump();
   }
 
@@ -227,7 +274,7 @@ export class GroupCommitter {
       timer = setTimeout(() => reject(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      return await Promise.race([runBatch(this.client, batch.encoder, this.epoch, batch.firstSeq), timeout]);
+      return await Promise.race([runArgs(this.client, batch.args!), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -237,12 +284,12 @@ export class GroupCommitter {
     this.inFlight = null;
     if (this.failure) return;
     this.committed = last;
-    const ack: CommitAck = { batchLastSeq: last, batchSize: batch.waiters.length };
+    const ack: CommitAck = { batchLastSeq: last, batchSize: batch.size };
     this.stats.batches += 1;
-    this.stats.commands += batch.waiters.length;
-    this.stats.events += batch.encoder.events.length;
-    this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.waiters.length);
-    for (const w of batch.waiters) w.resolve(ack);
+    this.stats.commands += batch.size;
+    this.stats.events += batch.events;
+    this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.size);
+    batch.resolve(ack);
     // A batch that waited its time while this one was in flight goes at once.
     if (this.open && this.sealed.length === 0 && !this.openTimer) this.seal();
     else this.pump();
@@ -258,7 +305,7 @@ export class GroupCommitter {
     this.inFlight = null;
     this.open = null;
     const stopped = this.stoppedError(err);
-    for (const b of batches) for (const w of b.waiters) w.reject(stopped);
+    for (const b of batches) b.reject(stopped);
     this.client.disconnect();
     for (const wake of this.idleWaiters.splice(0)) wake();
     this.onFailure?.(err);

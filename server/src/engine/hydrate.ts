@@ -5,9 +5,8 @@
  * (server/test/engine/game-writer.test.ts checks it deep-equal, and equal to the event log folded
  * through evolve).
  *
- * Books: each side's orders arrive in price-time priority (loadGame), so appending them in that order
- * rebuilds every level's FIFO queue. Each player's resting orders are kept by security in id order
- * (= arrival, as evolve inserts them). A position exists when the inventory has any of its fields.
+ * Books: the orders are inserted in id order, which is each level's FIFO order (see bookOf) and the
+ * order of each player's resting orders (= arrival, as evolve inserts them). A position exists when the inventory has any of its fields.
  * Throws Error when a stored value is not what the projection writes (a missing game field, a
  * non-integer amount, an order of an unknown player): a corrupt store must not become a game.
  */
@@ -52,11 +51,49 @@ function player(playerId: string, name: string, inv: Record<string, string>): Pl
 }
 
 function restingOrder(securityId: number, o: LoadedOrder): RestingOrder {
+  if (!Number.isSafeInteger(o.price) || !Number.isSafeInteger(o.qty) || !Number.isSafeInteger(o.amount) || !Number.isSafeInteger(o.ts)
+    || !Number.isSafeInteger(o.id)) {
+    throw new Error(`hydrate: order ${o.member} of security ${securityId} has a non-integer id, price, qty, amount or ts`);
+  }
   return {
-    id: o.id, securityId, side: o.side, price: int(o.fields.price, `order ${o.member} price`), qty: int(o.fields.qty, `order ${o.member} qty`),
-    amount: int(o.fields.amount, `order ${o.member} amount`), playerId: o.playerId, clientOrderId: o.clientOrderId ?? undefined,
-    ts: o.ts, postOnly: o.postOnly, level: null, prev: null, next: null, ownerPrev: null, ownerNext: null,
+    id: o.id, securityId, side: o.side, price: o.price, qty: o.qty, amount: o.amount, playerId: o.playerId,
+    clientOrderId: o.clientOrderId ?? undefined, ts: o.ts, postOnly: o.postOnly, level: null, prev: null, next: null,
+    ownerPrev: null, ownerNext: null,
   };
+}
+
+/**
+ * A security's book and its orders in the players' lists. The orders go in by id: a level's queue is
+ * in id order (an order keeps its id for as long as it keeps its place: an amend that loses priority
+ * is a new order), and so is each player's list, so no sort is needed; the book keeps its levels
+ * sorted by price as they are created.
+ */
+function bookOf(state: CoreState, s: LoadedSecurity): OrderBook {
+  const book = new OrderBook();
+  // sized up front: filling an empty array at scattered indexes would turn it into a slow dictionary
+  const byId: (RestingOrder | undefined)[] = new Array<RestingOrder | undefined>(s.orderCount + 1);
+  for (const side of [s.bids, s.asks]) {
+    for (const o of side) {
+      if (!(o.id >= 1 && o.id <= s.orderCount) || byId[o.id] !== undefined) {
+        throw new Error(`hydrate: order ${o.member} of security ${s.securityId} has an id outside 1..${s.orderCount} or twice`);
+      }
+      byId[o.id] = restingOrder(s.securityId, o);
+    }
+  }
+  let owner: PlayerState | undefined;
+  let mine: PlayerOrders | undefined;
+  for (const r of byId) {
+    if (r === undefined) continue;
+    book.insert(r);
+    if (owner === undefined || owner.playerId !== r.playerId) {
+      owner = state.players.get(r.playerId);
+      if (!owner) throw new Error(`hydrate: order ${r.id} of security ${s.securityId} belongs to unknown player ${r.playerId}`);
+      mine = owner.orders.get(s.securityId);
+      if (!mine) { mine = new PlayerOrders(); owner.orders.set(s.securityId, mine); }
+    }
+    mine!.append(r);
+  }
+  return book;
 }
 
 function storedPlace(json: string): StoredPlace {
@@ -83,22 +120,7 @@ export function hydrate(loaded: LoadedGame): CoreState {
     state.players.set(pid, p);
   }
   for (const s of loaded.securities) {
-    const book = new OrderBook();
-    const mine: RestingOrder[] = [];
-    for (const o of [...s.bids, ...s.asks]) {
-      const r = restingOrder(s.securityId, o);
-      book.insert(r);
-      mine.push(r);
-    }
-    mine.sort((a, b) => a.id - b.id);
-    for (const r of mine) {
-      const owner = state.players.get(r.playerId);
-      if (!owner) throw new Error(`hydrate: order ${r.id} of security ${s.securityId} belongs to unknown player ${r.playerId}`);
-      let m = owner.orders.get(s.securityId);
-      if (!m) { m = new PlayerOrders(); owner.orders.set(s.securityId, m); }
-      m.append(r);
-    }
-    state.securities.set(s.securityId, { info: securityInfo(s), book, lastOrderId: s.orderCount });
+    state.securities.set(s.securityId, { info: securityInfo(s), book: bookOf(state, s), lastOrderId: s.orderCount });
     state.securityIds.push(s.securityId);
   }
   state.securityIds.sort((a, b) => a - b);

@@ -1,10 +1,20 @@
 /**
  * The key-ops projection: the part of the game's Valkey keys (seed key schema,
- * ../shared/ARCHITECTURE.md "Key schema") that one command's events touched, as ABSOLUTE writes read
- * from the core state AFTER those events were evolved. It is a projection of the state onto the keys,
- * not a second reducer: the events only say WHICH keys to write; every value comes from the state.
- * hydrate.ts is its inverse (loadGame's structure -> CoreState); the GameWriter tests prove
+ * ../shared/ARCHITECTURE.md "Key schema") that a batch's events touched, as ABSOLUTE writes read from
+ * the core state at the batch boundary. It is a projection of the state onto the keys, not a second
+ * reducer: the events only say WHICH keys to write; every value comes from the state. hydrate.ts is
+ * its inverse (loadGame's structure -> CoreState); the GameWriter tests prove
  * hydrate(load(commit(ops))) equals the state.
+ *
+ * Per batch, not per command: `keyOpsFor(g, state, events)` returns a deferred value that the
+ * GroupCommitter adds to the open batch's projection (marking what the events touched); when the
+ * batch is sealed, the state is exactly the state after the batch's last command, and each touched
+ * key is written once from it. So a price level or an inventory that fifty commands of a batch touch
+ * is written once, and an order placed and then filled or cancelled within one batch writes nothing
+ * (it never existed at a batch boundary).
+ *
+ * The projection is a list of producers (PRODUCERS): each marks what an event touched and, at the
+ * boundary, writes those keys. A new persisted field is one more producer in that list.
  *
  * Keys and fields written (the Lua engine's names where it has the key; docs/commit.md "The writer"):
  *   game:{g}                                   phase name stp max_matches allow_short protection_bps
@@ -15,7 +25,11 @@
  *   game:{g}:security:<s>:orderbook            price -> net resting lots (+ bids, - asks)
  *   ...:orderbook:bids / :asks (zset)          member = zero-padded id, score -price / price
  *   ...:orderbook:order_count (string)         last order id
- *   ...:orderbook:<member> (hash)              side price qty amount player_id cid ts post_only
+ *   ...:orderbook:<member> (hash)              side price qty amount player_id cid ts post_only (all written
+ *                                              when the order rests; only amount when a fill or an amend
+ *                                              lowers it later; deleted when it leaves the book)
+ *   ...:orderbook:resting (hash)               member -> the order packed (commit.ts packOrder): the
+ *                                              index loadGame reads a book from in one HVALS
  *   game:{g}:player:<p>:inventory              0 (cash), 0:locked, <s>, <s>:locked, <s>:open_buy
  *   game:{g}:player:<p>:security:<s>:orders    zset member -> id
  *   game:{g}:player:<p>:client_orders          cid -> {"ok":true,"order",...,"events":[],"firstSeq","lastSeq","fills"}
@@ -23,83 +37,26 @@
  *                                              keeps lists there; the commit has no list ops)
  */
 import type { EngineEvent } from "@marketroom/shared";
-import { assertNever } from "../core/assert.ts";
 import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
-import type { RestingOrder } from "../core/matching/book.ts";
-import type { KeyOp } from "./commit.ts";
+import { packOrder, type BatchEncoder, type BatchProjection, type DeferredKeyOps } from "./commit.ts";
 import * as K from "./keys.ts";
 
-interface OrderRef { sid: number; id: number; side: "buy" | "sell"; playerId: string }
-
-/** What a command's events touched. */
-class Touched {
-  game = false;
-  cashTotal = false;
-  readonly securities = new Set<number>();
-  readonly players = new Set<string>();
-  /** playerId -> security ids whose position fields to write ("all" after player_added). */
-  readonly positions = new Map<string, Set<number> | "all">();
-  /** "sid:id" -> order. */
-  readonly orders = new Map<string, OrderRef>();
-  /** "sid:price" -> [sid, price]. */
-  readonly levels = new Map<string, [number, number]>();
-  readonly counters = new Set<number>();
-  /** [playerId, clientOrderId]. */
-  readonly clientOrders = new Map<string, [string, string]>();
-  readonly messages: EngineEvent[] = [];
-
-  position(playerId: string, sid: number): void {
-    const cur = this.positions.get(playerId);
-    if (cur === "all") return;
-    if (cur) cur.add(sid);
-    else this.positions.set(playerId, new Set([sid]));
-  }
-
-  order(o: OrderRef, price: number): void {
-    this.orders.set(`${o.sid}:${o.id}`, o);
-    this.levels.set(`${o.sid}:${price}`, [o.sid, price]);
-    this.position(o.playerId, o.sid);
-  }
+/** What a producer writes with, at the batch boundary. */
+export interface ProjectionContext {
+  gameId: string;
+  /** The core state after the batch's last command. */
+  state: CoreState;
+  enc: BatchEncoder;
 }
 
-function collect(events: readonly EngineEvent[]): Touched {
-  const t = new Touched();
-  /** Orders accepted by this command that have not rested (their cancel touches no book key). */
-  const incoming = new Set<string>();
-  for (const ev of events) {
-    switch (ev.type) {
-      case "game_created": t.game = true; t.cashTotal = true; break;
-      case "security_added": t.securities.add(ev.securityId); break;
-      case "player_added": t.players.add(ev.playerId); t.positions.set(ev.playerId, "all"); t.cashTotal = true; break;
-      case "phase_changed": t.game = true; break;
-      case "order_accepted":
-        t.counters.add(ev.securityId);
-        t.position(ev.playerId, ev.securityId);
-        incoming.add(`${ev.securityId}:${ev.orderId}`);
-        if (ev.clientOrderId !== undefined) t.clientOrders.set(`${ev.playerId}\n${ev.clientOrderId}`, [ev.playerId, ev.clientOrderId]);
-        break;
-      case "fill":
-        t.order({ sid: ev.securityId, id: ev.makerOrderId, side: ev.aggressor === "buy" ? "sell" : "buy", playerId: ev.makerPlayerId }, ev.price);
-        t.position(ev.takerPlayerId, ev.securityId);
-        break;
-      case "order_rested":
-        incoming.delete(`${ev.securityId}:${ev.orderId}`);
-        t.order({ sid: ev.securityId, id: ev.orderId, side: ev.side, playerId: ev.playerId }, ev.price);
-        break;
-      case "order_cancelled":
-        if (!incoming.has(`${ev.securityId}:${ev.orderId}`)) {
-          t.order({ sid: ev.securityId, id: ev.orderId, side: ev.side, playerId: ev.playerId }, ev.price);
-        }
-        break;
-      case "order_amended":
-        t.order({ sid: ev.securityId, id: ev.orderId, side: ev.side, playerId: ev.playerId }, ev.price);
-        break;
-      case "admin_action": break;
-      case "news": case "signal": t.messages.push(ev); break;
-      default: assertNever(ev);
-    }
-  }
-  return t;
+/**
+ * One part of the projection, fresh per batch: `touch` sees every event of the batch in log order
+ * (after the state has evolved past them, so read nothing from the state there), `write` runs once at
+ * the batch boundary and writes the touched keys from the state.
+ */
+export interface KeyOpProducer {
+  touch(ev: EngineEvent): void;
+  write(ctx: ProjectionContext): void;
 }
 
 const flag = (b: boolean) => (b ? 1 : 0);
@@ -116,71 +73,266 @@ function playerOf(state: CoreState, pid: string): PlayerState {
   return p;
 }
 
-/** The fields of a resting order's hash (as lua/lib/book.lua writes them). */
-export function orderFields(o: RestingOrder): (string | number)[] {
-  return ["side", o.side, "price", o.price, "qty", o.qty, "amount", o.amount, "player_id", o.playerId,
-    "cid", o.clientOrderId ?? "", "ts", o.ts, "post_only", flag(o.postOnly)];
-}
+/** The game hash, securities, players and the total cash (setup commands). */
+class SetupOps implements KeyOpProducer {
+  private game = false;
+  private cashTotal = false;
+  private readonly securities = new Set<number>();
+  private readonly players = new Set<string>();
 
-/** Inventory fields of a player: cash, locked cash and the positions of `sids` (all positions when "all"). */
-function inventoryFields(p: PlayerState, sids: Set<number> | "all"): (string | number)[] {
-  const out: (string | number)[] = ["0", p.cash, "0:locked", p.cashLocked];
-  for (const sid of sids === "all" ? p.positions.keys() : sids) {
-    const pos = p.positions.get(sid);
-    if (pos) out.push(String(sid), pos.qty, `${sid}:locked`, pos.locked, `${sid}:open_buy`, pos.openBuy);
+  touch(ev: EngineEvent): void {
+    switch (ev.type) {
+      case "game_created": this.game = true; this.cashTotal = true; break;
+      case "phase_changed": this.game = true; break;
+      case "security_added": this.securities.add(ev.securityId); break;
+      case "player_added": this.players.add(ev.playerId); this.cashTotal = true; break;
+      default: break;
+    }
   }
-  return out;
+
+  write({ gameId: g, state, enc }: ProjectionContext): void {
+    const game = state.game;
+    if (this.game && game) {
+      enc.hset(K.gameKey(g), "phase", game.phase, "name", game.name, "stp", game.stp, "max_matches", game.maxMatches,
+        "allow_short", flag(game.allowShort), "protection_bps", game.protectionBps, "gross_limit", game.grossLimit,
+        "net_limit", game.netLimit, "created_at", game.createdAt);
+    }
+    if (this.cashTotal) enc.hset(K.gameKey(g), "cash_total", state.cashTotal);
+    for (const sid of this.securities) {
+      const i = securityOf(state, sid).info;
+      enc.hset(K.securityKey(g, sid), "symbol", i.symbol, "tick_size", i.tickSize, "lot_size", i.lotSize, "scale", i.scale,
+        "band_low", i.bandLow, "band_high", i.bandHigh, "short_limit", i.shortLimit, "position_limit", i.positionLimit,
+        "max_order_qty", i.maxOrderQty, "taker_fee", i.takerFee, "maker_rebate", i.makerRebate, "limit_weight", i.limitWeight);
+      enc.sadd(K.securitiesKey(g), sid);
+      enc.hset(K.limitWeightsKey(g), sid, i.limitWeight);
+    }
+    for (const pid of this.players) enc.hset(K.playersKey(g), pid, playerOf(state, pid).name);
+  }
 }
 
 /**
- * The key ops that bring game `gameId`'s keys to `state` for everything `events` touched; call it
- * right after evolving those events (the command's events, in order) into `state`. Throws when an
- * event names a security or player the state does not have (a broken call, not a user error).
+ * An order a batch touched: who owns it, its side, whether the batch accepted it (then Valkey never
+ * had it) and, if so, whether it rested (an incoming order cancelled before resting touches no level).
  */
-export function keyOpsFor(gameId: string, state: CoreState, events: readonly EngineEvent[]): KeyOp[] {
-  const t = collect(events);
-  const g = gameId;
-  const ops: KeyOp[] = [];
-  const game = state.game;
-  if (t.game && game) {
-    ops.push(["HSET", K.gameKey(g), "phase", game.phase, "name", game.name, "stp", game.stp, "max_matches", game.maxMatches,
-      "allow_short", flag(game.allowShort), "protection_bps", game.protectionBps, "gross_limit", game.grossLimit,
-      "net_limit", game.netLimit, "created_at", game.createdAt]);
+interface TouchedOrder { side: "buy" | "sell"; playerId: string; fresh: boolean; rested: boolean }
+
+/** Per security: the orders and price levels a batch touched, and whether it handed out order ids. */
+interface TouchedBook { orders: Map<number, TouchedOrder>; levels: Set<number>; counter: boolean }
+
+/**
+ * The books: order hashes, bids/asks members, the players' order sets, price levels and the order id
+ * counters. An order accepted in this batch is written only if it still rests at the boundary (all
+ * fields); an older order that still rests gets its amount; one that left the book is deleted.
+ */
+class BookOps implements KeyOpProducer {
+  private readonly books = new Map<number, TouchedBook>();
+
+  private book(sid: number): TouchedBook {
+    let b = this.books.get(sid);
+    if (!b) {
+      b = { orders: new Map(), levels: new Set(), counter: false };
+      this.books.set(sid, b);
+    }
+    return b;
   }
-  if (t.cashTotal) ops.push(["HSET", K.gameKey(g), "cash_total", state.cashTotal]);
-  for (const sid of t.securities) {
-    const i = securityOf(state, sid).info;
-    ops.push(["HSET", K.securityKey(g, sid), "symbol", i.symbol, "tick_size", i.tickSize, "lot_size", i.lotSize, "scale", i.scale,
-      "band_low", i.bandLow, "band_high", i.bandHigh, "short_limit", i.shortLimit, "position_limit", i.positionLimit,
-      "max_order_qty", i.maxOrderQty, "taker_fee", i.takerFee, "maker_rebate", i.makerRebate, "limit_weight", i.limitWeight]);
-    ops.push(["SADD", K.securitiesKey(g), sid], ["HSET", K.limitWeightsKey(g), sid, i.limitWeight]);
+
+  /** Marks an order and its level; returns the order's record. */
+  private order(sid: number, id: number, side: "buy" | "sell", playerId: string, price: number): TouchedOrder {
+    const b = this.book(sid);
+    let t = b.orders.get(id);
+    if (!t) {
+      t = { side, playerId, fresh: false, rested: true };
+      b.orders.set(id, t);
+    }
+    b.levels.add(price);
+    return t;
   }
-  for (const pid of t.players) ops.push(["HSET", K.playersKey(g), pid, playerOf(state, pid).name]);
-  for (const sid of t.counters) ops.push(["SET", K.orderCountKey(g, sid), securityOf(state, sid).lastOrderId]);
-  for (const o of t.orders.values()) {
-    const key = K.orderKey(g, o.sid, o.id);
-    const member = K.orderMember(o.id);
-    const sideKey = o.side === "buy" ? K.bidsKey(g, o.sid) : K.asksKey(g, o.sid);
-    const resting = securityOf(state, o.sid).book.orders.get(o.id);
-    if (resting) {
-      ops.push(["HSET", key, ...orderFields(resting)], ["ZADD", sideKey, o.side === "buy" ? -resting.price : resting.price, member],
-        ["ZADD", K.playerOrdersKey(g, o.playerId, o.sid), o.id, member]);
-    } else {
-      ops.push(["DEL", key], ["ZREM", sideKey, member], ["ZREM", K.playerOrdersKey(g, o.playerId, o.sid), member]);
+
+  touch(ev: EngineEvent): void {
+    switch (ev.type) {
+      case "order_accepted": {
+        const b = this.book(ev.securityId);
+        b.counter = true;
+        b.orders.set(ev.orderId, { side: ev.side, playerId: ev.playerId, fresh: true, rested: false });
+        break;
+      }
+      case "order_rested":
+        this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price).rested = true;
+        break;
+      case "fill":
+        this.order(ev.securityId, ev.makerOrderId, ev.aggressor === "buy" ? "sell" : "buy", ev.makerPlayerId, ev.price);
+        break;
+      case "order_cancelled": {
+        const t = this.books.get(ev.securityId)?.orders.get(ev.orderId);
+        if (t === undefined || t.rested) this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price);
+        break;
+      }
+      case "order_amended":
+        this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price);
+        break;
+      default: break;
     }
   }
-  for (const [sid, price] of t.levels.values()) {
-    const book = securityOf(state, sid).book;
-    const net = (book.bids.levelAt(price)?.qty ?? 0) - (book.asks.levelAt(price)?.qty ?? 0);
-    ops.push(net === 0 ? ["HDEL", K.bookKey(g, sid), price] : ["HSET", K.bookKey(g, sid), price, net]);
+
+  write({ gameId: g, state, enc }: ProjectionContext): void {
+    for (const [sid, touched] of this.books) {
+      const sec = securityOf(state, sid);
+      const book = sec.book;
+      const bookKey = K.bookKey(g, sid);
+      // the entries of the book's zsets and of each player's order set, looked up once per batch
+      const bids = enc.entriesOf(K.bidsKey(g, sid), "zset");
+      const asks = enc.entriesOf(K.asksKey(g, sid), "zset");
+      const mine = new Map<string, Map<string, string | null>>();
+      const mineOf = (pid: string) => {
+        let m = mine.get(pid);
+        if (!m) { m = enc.entriesOf(K.playerOrdersKey(g, pid, sid), "zset"); mine.set(pid, m); }
+        return m;
+      };
+      for (const [id, t] of touched.orders) {
+        const resting = book.orders.get(id);
+        if (t.fresh && !resting) continue; // placed and gone within the batch: never in Valkey
+        const member = K.orderMember(id);
+        if (!resting) {
+          enc.orderDeleted(bookKey, member);
+          (t.side === "buy" ? bids : asks).set(member, null);
+          mineOf(t.playerId).set(member, null);
+          continue;
+        }
+        const o = resting;
+        const packed = packOrder(member, o.side, o.price, o.qty, o.amount, o.playerId, o.ts, o.postOnly, o.clientOrderId);
+        if (!t.fresh) {
+          enc.orderUpdated(bookKey, packed);
+          continue;
+        }
+        enc.orderCreated(bookKey, packed);
+        if (o.side === "buy") bids.set(member, String(-o.price));
+        else asks.set(member, String(o.price));
+        mineOf(o.playerId).set(member, String(id));
+      }
+      if (touched.levels.size > 0) {
+        const levels = enc.entriesOf(bookKey, "hash");
+        for (const price of touched.levels) {
+          const net = (book.bids.levelAt(price)?.qty ?? 0) - (book.asks.levelAt(price)?.qty ?? 0);
+          levels.set(String(price), net === 0 ? null : String(net));
+        }
+      }
+      if (touched.counter) enc.set(K.orderCountKey(g, sid), sec.lastOrderId);
+    }
   }
-  for (const [pid, sids] of t.positions) ops.push(["HSET", K.inventoryKey(g, pid), ...inventoryFields(playerOf(state, pid), sids)]);
-  for (const [pid, cid] of t.clientOrders.values()) {
-    const stored = playerOf(state, pid).clientOrders.get(cid);
-    if (!stored) continue; // the order has not reached its last event (cannot happen after a whole command)
-    const result = { ok: true, order: stored.order, events: [], firstSeq: stored.firstSeq, lastSeq: stored.lastSeq, fills: stored.fills };
-    ops.push(["HSET", K.clientOrdersKey(g, pid), cid, JSON.stringify(result)]);
+}
+
+/** Inventories: cash and locked cash of every touched player, and all three fields of each touched position. */
+class InventoryOps implements KeyOpProducer {
+  /** playerId -> security ids whose position fields to write ("all" after player_added). */
+  private readonly positions = new Map<string, Set<number> | "all">();
+
+  private position(playerId: string, sid: number): void {
+    const cur = this.positions.get(playerId);
+    if (cur === "all") return;
+    if (cur) cur.add(sid);
+    else this.positions.set(playerId, new Set([sid]));
   }
-  for (const ev of t.messages) ops.push(["ZADD", ev.type === "news" ? K.newsKey(g) : K.signalsKey(g), ev.seq, JSON.stringify(ev)]);
-  return ops;
+
+  touch(ev: EngineEvent): void {
+    switch (ev.type) {
+      case "player_added": this.positions.set(ev.playerId, "all"); break;
+      case "order_accepted": this.position(ev.playerId, ev.securityId); break;
+      case "fill": this.position(ev.makerPlayerId, ev.securityId); this.position(ev.takerPlayerId, ev.securityId); break;
+      case "order_rested": case "order_cancelled": case "order_amended": this.position(ev.playerId, ev.securityId); break;
+      default: break;
+    }
+  }
+
+  write({ gameId: g, state, enc }: ProjectionContext): void {
+    for (const [pid, sids] of this.positions) {
+      const p = playerOf(state, pid);
+      const key = K.inventoryKey(g, pid);
+      enc.hset(key, "0", p.cash, "0:locked", p.cashLocked);
+      for (const sid of sids === "all" ? p.positions.keys() : sids) {
+        const pos = p.positions.get(sid);
+        if (pos) enc.hset(key, String(sid), pos.qty, `${sid}:locked`, pos.locked, `${sid}:open_buy`, pos.openBuy);
+      }
+    }
+  }
+}
+
+/** The first result of each clientOrderId accepted in the batch (idempotency store). */
+class ClientOrderOps implements KeyOpProducer {
+  /** playerId -> clientOrderIds. */
+  private readonly ids = new Map<string, Set<string>>();
+
+  touch(ev: EngineEvent): void {
+    if (ev.type !== "order_accepted" || ev.clientOrderId === undefined) return;
+    let s = this.ids.get(ev.playerId);
+    if (!s) { s = new Set(); this.ids.set(ev.playerId, s); }
+    s.add(ev.clientOrderId);
+  }
+
+  write({ gameId: g, state, enc }: ProjectionContext): void {
+    for (const [pid, cids] of this.ids) {
+      const p = playerOf(state, pid);
+      for (const cid of cids) {
+        const stored = p.clientOrders.get(cid);
+        if (!stored) continue; // the order has not reached its last event (cannot happen after a whole command)
+        const result = { ok: true, order: stored.order, events: [], firstSeq: stored.firstSeq, lastSeq: stored.lastSeq, fills: stored.fills };
+        enc.hset(K.clientOrdersKey(g, pid), cid, JSON.stringify(result));
+      }
+    }
+  }
+}
+
+/** News and signals: one zset member per event (its JSON), scored by seq. */
+class MessageOps implements KeyOpProducer {
+  private readonly messages: EngineEvent[] = [];
+
+  touch(ev: EngineEvent): void {
+    if (ev.type === "news" || ev.type === "signal") this.messages.push(ev);
+  }
+
+  write({ gameId: g, enc }: ProjectionContext): void {
+    for (const ev of this.messages) enc.zadd(ev.type === "news" ? K.newsKey(g) : K.signalsKey(g), ev.seq, JSON.stringify(ev));
+  }
+}
+
+/** The producers of the projection, in write order. Add one here for a new persisted field. */
+const PRODUCERS: (() => KeyOpProducer)[] = [
+  () => new SetupOps(),
+  () => new BookOps(),
+  () => new InventoryOps(),
+  () => new ClientOrderOps(),
+  () => new MessageOps(),
+];
+
+/** The projection of one batch: every producer, fed the batch's events in order. */
+class KeyProjection implements BatchProjection {
+  private readonly producers = PRODUCERS.map((make) => make());
+
+  constructor(private readonly gameId: string, private readonly state: CoreState) {}
+
+  touch(events: readonly EngineEvent[]): void {
+    const ps = this.producers;
+    for (let i = 0; i < events.length; i++) for (let j = 0; j < ps.length; j++) ps[j]!.touch(events[i]!);
+  }
+
+  write(enc: BatchEncoder): void {
+    const ctx: ProjectionContext = { gameId: this.gameId, state: this.state, enc };
+    for (const p of this.producers) p.write(ctx);
+  }
+}
+
+/**
+ * The key ops of one command, deferred to its batch (see module doc): hand the result to
+ * GroupCommitter.submit as `ops`, right after evolving `events` (the command's events, in order) into
+ * `state`; every command of a committer must pass the same `state` object. Writing throws (and the
+ * committer fails with UNAVAILABLE) when an event names a security or player the state does not have
+ * (a broken call, not a user error).
+ */
+export function keyOpsFor(gameId: string, state: CoreState, events: readonly EngineEvent[]): DeferredKeyOps {
+  return {
+    addTo(projection: BatchProjection | null): BatchProjection {
+      const p = projection instanceof KeyProjection ? projection : new KeyProjection(gameId, state);
+      p.touch(events);
+      return p;
+    },
+  };
 }

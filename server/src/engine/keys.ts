@@ -15,6 +15,11 @@ export const bookKey = (g: string, s: number) => `game:{${g}}:security:${s}:orde
 export const bidsKey = (g: string, s: number) => `${bookKey(g, s)}:bids`;
 export const asksKey = (g: string, s: number) => `${bookKey(g, s)}:asks`;
 export const orderCountKey = (g: string, s: number) => `${bookKey(g, s)}:order_count`;
+/**
+ * Hash member -> packed order (commit.ts packOrder): every resting order of the security, kept by the
+ * commit beside the order hashes so that a room reloads a book with one HVALS (load.ts).
+ */
+export const restingKey = (g: string, s: number) => `${bookKey(g, s)}:resting`;
 /** Order ids are zero-padded to 12 digits so that equal scores sort by arrival. */
 export const orderMember = (id: number) => String(id).padStart(12, "0");
 export const orderKey = (g: string, s: number, id: number) => `${bookKey(g, s)}:${orderMember(id)}`;

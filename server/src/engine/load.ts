@@ -5,10 +5,14 @@
  * what this returns is exactly what was committed up to `seq`.
  *
  * Reads are pipelined: a first round trip for the game-wide keys, a second for each security's
- * config, levels and order count and each player's inventory and client order ids; then each book
- * side in pages of PAGE orders with lua/commands/readOrders-1.lua, which returns a page as one JSON
- * text (Node parses that far faster than one reply per order hash, and a page keeps the shard busy
- * for a few milliseconds only, not the whole read).
+ * config, levels, order count and resting orders and each player's inventory and client order ids.
+ * A book's resting orders come from its index `...:orderbook:resting` (member -> packed order, kept
+ * by the commit beside the order hashes): one HVALS per book instead of one read per order hash,
+ * sorted here into price-time priority (price, then id: the order of the bids/asks sets, whose
+ * members are the zero-padded ids). When the index does not hold exactly the members of the bids and
+ * asks sets (a game written before the index existed), the book is read from the order hashes
+ * instead, in pages of PAGE orders with lua/commands/readOrders-1.lua, which returns a page as one
+ * JSON text.
  * Claim the game first (claimGame) so that no other room commits while this reads.
  *
  * Units as stored: price in ticks, qty/amount in lots, cash in minor units, ts in ms.
@@ -17,7 +21,11 @@ import type { Redis } from "iovalkey";
 import { callCommand } from "./commands.ts";
 import * as K from "./keys.ts";
 
-/** A resting order, from its hash game:{g}:security:<s>:orderbook:<member>. */
+/**
+ * A resting order, from its hash game:{g}:security:<s>:orderbook:<member> (fields side price qty
+ * amount player_id cid ts post_only). Numbers are parsed with Number(): a corrupt field gives NaN or
+ * a fraction, which hydrate refuses.
+ */
 export interface RestingOrder {
   /** Order id (the member, zero-padded to 12 digits, parsed). */
   id: number;
@@ -35,8 +43,6 @@ export interface RestingOrder {
   /** When it was accepted (ms). */
   ts: number;
   postOnly: boolean;
-  /** Every field of the hash as stored (also those not named above). */
-  fields: Record<string, string>;
 }
 
 export interface LoadedSecurity {
@@ -78,7 +84,7 @@ export interface LoadedGame {
 }
 
 /** Orders per readOrders call. */
-const PAGE = 5_000;
+const PAGE = 10_000;
 
 /** Reads the game's state (see module doc). Rejects when Valkey is unreachable or an order hash is missing. */
 export async function loadGame(client: Redis, gameId: string): Promise<LoadedGame> {
@@ -100,15 +106,18 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
 
   const mid = client.pipeline();
   for (const s of sids) {
-    mid.hgetall(K.securityKey(gameId, s)).get(K.orderCountKey(gameId, s)).hgetall(K.bookKey(gameId, s));
+    mid.hgetall(K.securityKey(gameId, s)).get(K.orderCountKey(gameId, s)).hgetall(K.bookKey(gameId, s))
+      .hvals(K.restingKey(gameId, s)).zcard(K.bidsKey(gameId, s)).zcard(K.asksKey(gameId, s));
   }
   for (const p of pids) mid.hgetall(K.inventoryKey(gameId, p)).hgetall(K.clientOrdersKey(gameId, p));
   const books = results(await mid.exec());
 
-  // Every book side is read at once, so Valkey serves one page while Node parses another.
   const securities = await Promise.all(sids.map(async (securityId, i): Promise<LoadedSecurity> => {
-    const [config, count, levels] = books.slice(i * 3, i * 3 + 3) as [Record<string, string>, string | null, Record<string, string>];
-    const [bids, asks] = await Promise.all([readSide(client, K.bidsKey(gameId, securityId)), readSide(client, K.asksKey(gameId, securityId))]);
+    const [config, count, levels, resting, nbids, nasks] = books.slice(i * PER_SECURITY, (i + 1) * PER_SECURITY) as
+      [Record<string, string>, string | null, Record<string, string>, string[], number, number];
+    const { bids, asks } = resting.length === nbids + nasks
+      ? fromIndex(K.bookKey(gameId, securityId), resting, Number(count ?? 0))
+      : await fromHashes(client, gameId, securityId);
     return {
       securityId, config, orderCount: Number(count ?? 0),
       levels: new Map(Object.entries(levels).map(([p, q]) => [Number(p), Number(q)])), bids, asks,
@@ -117,7 +126,7 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
   const inventories = new Map<string, Record<string, string>>();
   const clientOrders = new Map<string, Map<string, string>>();
   pids.forEach((p, i) => {
-    const at = sids.length * 3 + i * 2;
+    const at = sids.length * PER_SECURITY + i * 2;
     inventories.set(p, books[at] as Record<string, string>);
     clientOrders.set(p, new Map(Object.entries(books[at + 1] as Record<string, string>)));
   });
@@ -130,27 +139,89 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
   };
 }
 
+/** Replies per security in the second pipeline: config, order count, levels, index, bids and asks counts. */
+const PER_SECURITY = 6;
+
+/**
+ * A book's resting orders from its index (packed orders), each side in price-time priority. Order
+ * ids are dense per security (1..orderCount), so the orders are laid out by id and then dealt into
+ * their price levels in id order, which is each level's time order: no comparison sort of the
+ * orders (an id outside 1..orderCount, a corrupt store, falls back to one).
+ */
+function fromIndex(bookKey: string, packed: string[], orderCount: number): { bids: RestingOrder[]; asks: RestingOrder[] } {
+  // sized up front: filling an empty array at scattered indexes would turn it into a slow dictionary
+  const byId: (RestingOrder | undefined)[] = new Array<RestingOrder | undefined>(orderCount + 1);
+  let dense = true;
+  for (const text of packed) {
+    const o = unpackOrder(bookKey, text);
+    if (o.id >= 1 && o.id <= orderCount && byId[o.id] === undefined) byId[o.id] = o;
+    else { dense = false; byId.push(o); }
+  }
+  const bidLevels = new Map<number, RestingOrder[]>();
+  const askLevels = new Map<number, RestingOrder[]>();
+  for (const o of dense ? byId : byId.filter((x) => x !== undefined).sort((a, b) => a!.id - b!.id)) {
+    if (o === undefined) continue;
+    const levels = o.side === "buy" ? bidLevels : askLevels;
+    const level = levels.get(o.price);
+    if (level) level.push(o);
+    else levels.set(o.price, [o]);
+  }
+  return { bids: bestFirst(bidLevels, -1), asks: bestFirst(askLevels, 1) };
+}
+
+/** The orders of a side's levels, best price first (`dir` -1: highest first, 1: lowest first). */
+function bestFirst(levels: Map<number, RestingOrder[]>, dir: number): RestingOrder[] {
+  const out: RestingOrder[] = [];
+  for (const price of [...levels.keys()].sort((a, b) => dir * (a - b))) for (const o of levels.get(price)!) out.push(o);
+  return out;
+}
+
+/** An order packed by commit.ts packOrder: member side price qty amount player_id ts post_only cid, tab-separated. */
+function unpackOrder(bookKey: string, text: string): RestingOrder {
+  const f = text.split("\t");
+  const side = f[1];
+  if (f.length < 9 || (side !== "buy" && side !== "sell")) throw new Error(`${bookKey}:resting holds a malformed order: ${text}`);
+  const member = f[0]!;
+  const cid = f.length === 9 ? f[8]! : f.slice(8).join("\t");
+  return {
+    id: Number(member), member, side, price: num(f[2]), qty: num(f[3]), amount: num(f[4]), playerId: f[5]!,
+    clientOrderId: cid === "" ? null : cid, ts: num(f[6]), postOnly: f[7] === "1",
+  };
+}
+
+/** Both sides of a book read from the order hashes (readOrders pages), both at once. */
+async function fromHashes(client: Redis, gameId: string, securityId: number): Promise<{ bids: RestingOrder[]; asks: RestingOrder[] }> {
+  const [bids, asks] = await Promise.all([readSide(client, K.bidsKey(gameId, securityId)), readSide(client, K.asksKey(gameId, securityId))]);
+  return { bids, asks };
+}
+
+/** Fields per order in a readOrders page: member side price qty amount player_id cid ts post_only. */
+const STRIDE = 9;
+
 /** Every order of one book side (bids or asks key), in the set's order, page by page. */
 async function readSide(client: Redis, sideKey: string): Promise<RestingOrder[]> {
   const out: RestingOrder[] = [];
   for (;;) {
-    const page = JSON.parse(String(await callCommand(client, "readOrders", [sideKey, out.length, PAGE]))) as [string, string[] | object][];
-    for (const [member, flat] of page) out.push(toOrder(`${sideKey}/${member}`, member, Array.isArray(flat) ? flat : []));
-    if (page.length < PAGE) return out;
+    const page = JSON.parse(String(await callCommand(client, "readOrders", [sideKey, out.length, PAGE]))) as (string | false)[];
+    for (let i = 0; i < page.length; i += STRIDE) out.push(toOrder(sideKey, page, i));
+    if (page.length < PAGE * STRIDE) return out;
   }
 }
 
-/** A resting order from its member and HGETALL's flat field/value list. Throws when the hash lacks a side. */
-function toOrder(where: string, member: string, flat: string[]): RestingOrder {
-  const f: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
-  if (f.side !== "buy" && f.side !== "sell") throw new Error(`order ${where} is in the book but its hash has no side`);
+/** The order at `at` of a readOrders page. Throws when its hash has no side (a missing hash). */
+function toOrder(sideKey: string, page: (string | false)[], at: number): RestingOrder {
+  const member = page[at] as string;
+  const side = page[at + 1];
+  if (side !== "buy" && side !== "sell") throw new Error(`order ${sideKey}/${member} is in the book but its hash has no side`);
+  const cid = page[at + 6];
   return {
-    id: Number(member), member, side: f.side, price: Number(f.price), qty: Number(f.qty), amount: Number(f.amount),
-    playerId: f.player_id ?? "", clientOrderId: f.cid ? f.cid : null, ts: Number(f.ts ?? 0), postOnly: f.post_only === "1",
-    fields: f,
+    id: Number(member), member, side, price: num(page[at + 2]), qty: num(page[at + 3]), amount: num(page[at + 4]),
+    playerId: page[at + 5] || "", clientOrderId: cid ? cid : null, ts: num(page[at + 7]), postOnly: page[at + 8] === "1",
   };
 }
+
+/** A stored integer field; NaN when missing or empty (hydrate refuses it). */
+const num = (v: string | false | undefined): number => (v ? Number(v) : NaN);
 
 /** The replies of a pipeline; throws the first command error. */
 function results(replies: [Error | null, unknown][] | null): unknown[] {

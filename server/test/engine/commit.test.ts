@@ -131,7 +131,7 @@ describe("commit script", () => {
       expect((await refusal(commitBatch(client, g, epoch, 0, [ev(1)], [["SET", key, 1]]))).code).to.equal("BAD_KEY");
       // ...and straight to the script, which refuses it too (a caller that skips the encoder)
       const raw = callCommand(client, "commit", [5, K.ownerKey(g), K.seqKey(g), K.eventsKey(g), `${K.gameKey(g)}:ok`, key,
-        epoch, 0, 1, ev(1), "SET", 4, 1, "v", "SET", 5, 1, "v"]);
+        epoch, 0, 1, ev(1), 2, "SET", 4, 1, "v", "SET", 5, 1, "v"]);
       const err = await raw.then(() => null, (e: Error) => e);
       expect(err?.message).to.match(/^BAD_KEY /);
     }
@@ -165,7 +165,7 @@ describe("commit script", () => {
     }
     expect((await refusal(commitBatch(client, g, epoch, 0, [ev(1)], [["HSET", k, "a", 1], ["ZADD", k, 1, "m"]]))).code).to.equal("BAD_OP");
     for (const argv of [["HSET", 4, 1, "a"], ["ZADD", 4, 2, "1e3", "m"], ["NOPE", 4, 0], ["SET", 9, 1, "v"], ["SET", 1, 1, "v"]]) {
-      const err = await callCommand(client, "commit", [4, K.ownerKey(g), K.seqKey(g), K.eventsKey(g), k, epoch, 0, 1, ev(1), ...argv])
+      const err = await callCommand(client, "commit", [4, K.ownerKey(g), K.seqKey(g), K.eventsKey(g), k, epoch, 0, 1, ev(1), 1, ...argv])
         .then(() => null, (e: Error) => e);
       expect(err?.message, JSON.stringify(argv)).to.match(/^BAD_OP /);
     }

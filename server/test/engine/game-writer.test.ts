@@ -9,7 +9,10 @@
  *     restart the writer reloads a state equal to what was acknowledged, and retrying the same
  *     commands (same clientOrderIds) is safe;
  * (d) the writer's answers equal the core's for the same stream (so, by the differential test, the Lua
- *     engine's).
+ *     engine's);
+ * (e) on the bench's mixed flow in large batches (orders placed and filled or cancelled within one
+ *     batch, partial fills, amends, clientOrderIds, post-only), Valkey loads and hydrates to the
+ *     writer's state after every burst, and the order hashes agree with the index loadGame reads.
  * WRITER_RUNS streams (default 6) of up to WRITER_STEPS (default 150), seed WRITER_SEED.
  */
 import { expect } from "chai";
@@ -20,10 +23,13 @@ import { decide, emptyState, evolve, type CoreState } from "../../src/core/index
 import type { Command } from "../../src/core/commands.ts";
 import { CommitError } from "../../src/engine/commit.ts";
 import { GameWriter } from "../../src/engine/game-writer.ts";
+import { hydrate } from "../../src/engine/hydrate.ts";
+import { loadGame } from "../../src/engine/load.ts";
 import * as K from "../../src/engine/keys.ts";
 import { canonical } from "../core/support.ts";
 import { PLAYERS, resolve, streamArb, type Stream } from "../core/streams.ts";
 import { startValkeyChild } from "../support/valkey-child.ts";
+import { flow, setupCommands } from "../../bench/core.bench.ts";
 import { connect, expectUnchanged, newGameId, snapshot } from "./helpers.ts";
 
 const RUNS = Number(process.env.WRITER_RUNS ?? 6);
@@ -152,6 +158,61 @@ describe("GameWriter", function () {
       await w2.close();
     }
     expect(batchedMany, "some batch held several commands").to.equal(true);
+  });
+
+  it("(e) the bench's mixed flow in batches of up to 256: after every burst Valkey loads and hydrates to the writer's state; order hashes, index and sets agree", async () => {
+    const g = newGameId("writer-flow");
+    const w = await GameWriter.open(client, g, "node-a");
+    for (const c of setupCommands(3)) expect((await w.execute(c, T0)).ok).to.equal(true);
+    const f = flow(3, 77);
+    let i = 0;
+    const state = w.state!;
+    /** The flow's command, with clientOrderIds, post-only orders and amends mixed in. */
+    const next = (): { c: Command; pi: number } => {
+      const { c, pi } = f.next();
+      i += 1;
+      if (c.type === "place" && i % 5 === 0) return { c: { ...c, clientOrderId: `c${i}`, postOnly: i % 10 === 0 }, pi };
+      if (c.type === "cancel" && i % 3 === 0) {
+        const o = state.securities.get(c.securityId)!.book.orders.get(c.orderId);
+        if (o && o.amount > 1) return { c: { type: "amend", playerId: c.playerId, securityId: c.securityId, orderId: c.orderId, qty: o.amount - 1 }, pi };
+      }
+      return { c, pi };
+    };
+    for (let burst = 0; burst < 6; burst++) {
+      const sent: Promise<unknown>[] = [];
+      for (let k = 0; k < 700; k++) {
+        const { c, pi } = next();
+        sent.push(w.execute(c, T0 + i).then((d) => {
+          if (d.ok && c.type === "place") {
+            const o = (d.result as { order: { restingQty: number; orderId: number; securityId: number } }).order;
+            if (o.restingQty > 0) f.rested(pi, o.securityId, o.orderId);
+          }
+        }));
+      }
+      await Promise.all(sent);
+      // Valkey is at a batch boundary: loaded and hydrated, it is the writer's state
+      const loaded = await loadGame(client, g);
+      expect(canonical(hydrate(loaded)), `burst ${burst}`).to.deep.equal(canonical(w.state!));
+      // the order hashes (what other tools read) say the same as the index loadGame used
+      for (const sec of loaded.securities) {
+        await client.rename(K.restingKey(g, sec.securityId), `${K.restingKey(g, sec.securityId)}:aside`);
+      }
+      const fromHashes = await loadGame(client, g);
+      for (const sec of loaded.securities) {
+        await client.rename(`${K.restingKey(g, sec.securityId)}:aside`, K.restingKey(g, sec.securityId));
+      }
+      expect(fromHashes.securities).to.deep.equal(loaded.securities);
+      // each player's order sets hold exactly their resting orders
+      for (const [pid, p] of w.state!.players) {
+        for (const sid of w.state!.securityIds) {
+          const ids = [...(p.orders.get(sid)?.keys() ?? [])].map(K.orderMember);
+          expect(await client.zrange(K.playerOrdersKey(g, pid, sid), 0, -1), `${pid} ${sid}`).to.deep.equal(ids);
+        }
+      }
+    }
+    const stats = w.commitStats!;
+    expect(stats.maxBatchSize, "batches of many commands formed").to.be.greaterThan(50);
+    await w.close();
   });
 
   it("(c) Valkey killed mid-stream: uncommitted commands get UNAVAILABLE; after restart the state is what was acknowledged; retries are safe", async () => {
