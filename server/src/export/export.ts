@@ -69,6 +69,8 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const board = await db.selectFrom("leaderboard").selectAll().where("game_id", "=", gameId).orderBy("rank").execute();
   if (!game || !rec.endedAt || !board.length) throw new ApiError("INVALID_PHASE_TRANSITION", `the round of ${gameId} has not ended with its results written`);
 
+  // The results are written at the round end; the persister may still be storing the log's last events.
+  await storedUpTo(db, gameId, board[0]!.as_of_seq);
   const [securities, players, invRows, orders, fills, lastEvent] = await Promise.all([
     db.selectFrom("securities").selectAll().where("game_id", "=", gameId).orderBy("security_id").execute(),
     db.selectFrom("players").selectAll().where("game_id", "=", gameId).orderBy("player_id").execute(),
@@ -234,4 +236,21 @@ export async function exportRound(db: Db, gameId: string, dir: string, opts: Exp
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(out.files)) await writeFile(join(dir, name), text);
   return { ...out, dir };
+}
+
+/** How long an export waits for the persister to store the log up to the results' seq. */
+const STORED_WAIT_MS = 10_000;
+
+/**
+ * Resolves once PostgreSQL holds the game's log up to `seq` (the persister is asynchronous); polls every
+ * 100 ms for at most STORED_WAIT_MS, then UNAVAILABLE (503, retry) rather than exporting a short log.
+ */
+async function storedUpTo(db: Db, gameId: string, seq: number): Promise<void> {
+  const until = Date.now() + STORED_WAIT_MS;
+  for (;;) {
+    const row = await db.selectFrom("events").select(db.fn.max("seq").as("seq")).where("game_id", "=", gameId).executeTakeFirst();
+    if (Number(row?.seq ?? 0) >= seq) return;
+    if (Date.now() > until) throw new ApiError("UNAVAILABLE", `the log of ${gameId} is still being stored (up to seq ${seq}); retry shortly`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

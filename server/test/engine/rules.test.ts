@@ -134,7 +134,8 @@ describe("engine rules", function () {
       for (const [k, t] of expected) expect(type(k), k).to.equal(t);
       // Nothing else, apart from keys the engine adds to the page's list (security and player
       // registries, the limit weights of the gross/net limits, and the idempotency index): same tag, same slot.
-      const extras = [`game:{${g}}:securities`, `game:{${g}}:players`, `game:{${g}}:limit_weights`, `game:{${g}}:player:a:client_orders`, `game:{${g}}:player:c:inventory`];
+      // ...and the resume index of each book (docs/commit.md: order id -> packed order, one HVALS per book on load)
+      const extras = [`game:{${g}}:security:1:orderbook:resting`, `game:{${g}}:securities`, `game:{${g}}:players`, `game:{${g}}:limit_weights`, `game:{${g}}:player:a:client_orders`, `game:{${g}}:player:c:inventory`];
       expect(keys.sort()).to.deep.equal([...expected.map(([k]) => k), ...extras].sort());
       // the TS key builders agree with what the scripts wrote
       expect(K.orderKey(g, 1, 1)).to.equal(`game:{${g}}:security:1:orderbook:000000000001`);
