@@ -28,6 +28,7 @@ import { mountReplayRoutes } from "./http/replay.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
+import { mountApiV1 } from "./http/api/index.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
 export interface AppDeps {
@@ -85,6 +86,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (limits.trustProxy !== undefined) app.set("trust proxy", limits.trustProxy);
       // Before the route itself: Express runs both in order, the limiter first.
       app.post("/api/join", joinRateLimit(limits.joinRate));
+      mountApiV1(app, { service, db, persister, log });
       mountReplayRoutes(app, { service, db });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
