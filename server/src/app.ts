@@ -28,7 +28,7 @@ import { mountReplayRoutes } from "./http/replay.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
-import { mountApiV1 } from "./http/api/index.ts";
+import { ApiV1 } from "./http/api/index.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
 export interface AppDeps {
@@ -78,6 +78,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const health = new HealthCheck(valkey, db, persister);
   const limits = deps.limits ?? loadLimits();
   const ctx: RoomContext = { service, config, metrics, log, limits };
+  const apiV1 = new ApiV1({ service, db, persister, log, valkey });
   const server = defineServer({
     logger: colyseusLogger(log),
     transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
@@ -86,7 +87,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (limits.trustProxy !== undefined) app.set("trust proxy", limits.trustProxy);
       // Before the route itself: Express runs both in order, the limiter first.
       app.post("/api/join", joinRateLimit(limits.joinRate));
-      mountApiV1(app, { service, db, persister, log });
+      apiV1.mount(app);
       mountReplayRoutes(app, { service, db });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
@@ -96,6 +97,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     greet: false,
   });
+  apiV1.attachStream(server);
   return { server, service, hub, metrics, ctx };
 }
 

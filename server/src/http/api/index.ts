@@ -4,10 +4,13 @@
  * routes' zod schemas at GET /api/v1/openapi.json. Errors are `{ code, message }` (plus `issues`, or
  * `retryAfterMs` with RATE_LIMITED) with the code's HTTP status, as everywhere (docs/api.md, "Errors").
  *
- * `mountApiV1` must run before the generic /api routes (their catch-all answers NOT_FOUND for any other
+ * `ApiV1.mount` must run before the generic /api routes (their catch-all answers NOT_FOUND for any other
  * /api path, /api/v1 included).
  */
+import type { Server as HttpServer } from "node:http";
 import type { Application, NextFunction, Request, Response } from "express";
+import type { Server } from "@colyseus/core";
+import type { Redis } from "iovalkey";
 import { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import type { Logger } from "../../config.ts";
@@ -22,10 +25,15 @@ import { mountKeyRoutes, type KeyRateDefaults } from "./key-routes.ts";
 import { mountMarketRoutes } from "./market.ts";
 import { mountOrderRoutes } from "./orders.ts";
 import { ApiRouter } from "./router.ts";
+import { STREAM_PATH, StreamGateway } from "./stream.ts";
+import { startStreamPublisher } from "./stream-publisher.ts";
 
-export interface ApiV1Deps { service: GameService; db?: Db; persister?: PersisterPort; log: Logger; keyRate?: KeyRateDefaults }
-
-export interface ApiV1 { auth: ApiAuth; keys: ApiKeyStore | undefined; openapi: () => unknown }
+export interface ApiV1Deps {
+  service: GameService; db?: Db; persister?: PersisterPort; log: Logger;
+  /** Valkey: the stream's pub/sub (publishing on this connection, subscribing on a duplicate). */
+  valkey: Redis;
+  keyRate?: KeyRateDefaults;
+}
 
 /** Default per-key request limit: API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW_MS (100 per 1000 ms). */
 export function keyRateFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRateDefaults {
@@ -37,36 +45,60 @@ export function keyRateFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRateDef
   return { requests, windowMs };
 }
 
-/** Mounts /api/v1 on `app`. */
-export function mountApiV1(app: Application, deps: ApiV1Deps): ApiV1 {
-  const { service, db, persister, log } = deps;
-  const keys = db ? new ApiKeyStore(db) : undefined;
-  const auth = new ApiAuth(service, keys);
-  const r = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res));
-  const history = new History(service.hub.engine, db, persister);
-  const keyStore = () => {
-    if (!keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
-    return keys;
-  };
-  mountOrderRoutes(r, service.hub, history, auth);
-  mountMarketRoutes(r, service, history);
-  mountKeyRoutes(r, service, keyStore, auth, deps.keyRate ?? keyRateFromEnv());
+/**
+ * The API for programs of one server process: `mount(app)` adds the /api/v1 routes (before the generic
+ * /api ones), `attachStream(server)` the WebSocket stream on the server's HTTP server and the Valkey
+ * publisher of committed commands.
+ */
+export class ApiV1 {
+  readonly auth: ApiAuth;
+  readonly keys: ApiKeyStore | undefined;
+  private readonly router: ApiRouter<Caller>;
+  private doc: unknown;
 
-  let doc: unknown;
-  const openapi = () => (doc ??= new OpenApiGeneratorV31(r.registry.definitions).generateDocument({
-    openapi: "3.1.0",
-    info: { title: "marketroom API for programs", version: "1.0.0", description: "Orders, market data and account of an API key's player. Units: price in ticks, qty in lots, cash in minor units, times in ms since the epoch. See docs/algo-trading.md." },
-    servers: [{ url: "/" }],
-  }));
-  r.add({
-    method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
-    replies: { 200: z.object({ openapi: z.string() }).loose() },
-    handler: async () => openapi(),
-  });
+  constructor(private readonly deps: ApiV1Deps) {
+    const { service, db, persister } = deps;
+    this.keys = db ? new ApiKeyStore(db) : undefined;
+    const auth = this.auth = new ApiAuth(service, this.keys);
+    const r = this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res));
+    const history = new History(service.hub.engine, db, persister);
+    const keyStore = () => {
+      if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
+      return this.keys;
+    };
+    mountOrderRoutes(r, service.hub, history, auth);
+    mountMarketRoutes(r, service, history);
+    mountKeyRoutes(r, service, keyStore, auth, deps.keyRate ?? keyRateFromEnv());
+    r.add({
+      method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
+      replies: { 200: z.object({ openapi: z.string() }).loose() },
+      handler: async () => this.openapi(),
+    });
+    r.router.use(errorHandler(deps.log));
+  }
 
-  r.router.use(errorHandler(log));
-  app.use("/api/v1", r.router);
-  return { auth, keys, openapi };
+  /** The OpenAPI 3.1 document of every /api/v1 route (generated once). */
+  openapi(): unknown {
+    return this.doc ??= new OpenApiGeneratorV31(this.router.registry.definitions).generateDocument({
+      openapi: "3.1.0",
+      info: { title: "marketroom API for programs", version: "1.0.0", description: "Orders, market data and account of an API key's player. Units: price in ticks, qty in lots, cash in minor units, times in ms since the epoch. The stream: WebSocket " + STREAM_PATH + ". See docs/algo-trading.md." },
+      servers: [{ url: "/" }],
+    });
+  }
+
+  mount(app: Application): void {
+    app.use("/api/v1", this.router.router);
+  }
+
+  /** Starts the stream (on the transport's HTTP server) and the publisher of committed commands. */
+  attachStream(server: Server): void {
+    const http = (server.transport as unknown as { server?: HttpServer }).server;
+    if (!http) throw new Error("the transport has no HTTP server to attach the stream to");
+    const gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log);
+    gateway.attach(http);
+    const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
+    http.on("close", stop);
+  }
 }
 
 /** `{ code, message, issues?, retryAfterMs? }` with the code's status; Retry-After on 429 and 503. */
