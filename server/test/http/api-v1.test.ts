@@ -259,7 +259,8 @@ describe("REST API /api/v1", function () {
       "GET /api/v1/fills", "GET /api/v1/game", "GET /api/v1/keys", "GET /api/v1/openapi.json", "GET /api/v1/orders", "GET /api/v1/orders/{id}",
       "GET /api/v1/securities", "GET /api/v1/trades/{security}", "PATCH /api/v1/orders/{id}", "POST /api/v1/admin/games/{id}/players/{pid}/keys",
       "POST /api/v1/keys", "POST /api/v1/orders",
-    ]);
+      "DELETE /api/v1/webhooks/{hookId}", "GET /api/v1/webhooks", "POST /api/v1/hooks/{hookId}", "POST /api/v1/webhooks",
+    ].sort());
     expect(r.body.components.schemas).to.have.property("PlaceOrderBody");
   });
 });

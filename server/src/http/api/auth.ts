@@ -62,7 +62,7 @@ export class ApiAuth {
       throw new ApiError("UNAUTHORIZED", "a player token or API key is required");
     }
     const key = await this.key(token);
-    await this.consume(key, res);
+    await this.consume(key.keyId, key.rateLimit, res);
     return { kind: "key", gameId: key.gameId, playerId: key.playerId, keyId: key.keyId };
   }
 
@@ -93,11 +93,16 @@ export class ApiAuth {
     for (const l of this.limiters.values()) void l.delete(keyId);
   }
 
-  private async consume(key: ApiKeyInfo, res: Response): Promise<void> {
-    const { requests, windowMs } = key.rateLimit;
-    const id = `${requests}/${windowMs}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) { limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 }); this.limiters.set(id, limiter); }
+  /**
+   * Counts one request of `id` (a key or a webhook) against `limit`; sets the RateLimit-* headers;
+   * throws RetryLater (RATE_LIMITED, Retry-After) over the limit.
+   */
+  async consume(id: string, limit: { requests: number; windowMs: number }, res: Response): Promise<void> {
+    const { requests, windowMs } = limit;
+    const key = { keyId: id };
+    const policy = `${requests}/${windowMs}`;
+    let limiter = this.limiters.get(policy);
+    if (!limiter) { limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 }); this.limiters.set(policy, limiter); }
     const usage = this.usageOf(key.keyId);
     usage.requests++;
     const headers = (r: RateLimiterRes) => {

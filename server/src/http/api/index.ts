@@ -27,6 +27,7 @@ import { mountOrderRoutes } from "./orders.ts";
 import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
 import { startStreamPublisher } from "./stream-publisher.ts";
+import { mountWebhookRoutes } from "./webhooks.ts";
 
 export interface ApiV1Deps {
   service: GameService; db?: Db; persister?: PersisterPort; log: Logger;
@@ -68,7 +69,9 @@ export class ApiV1 {
     };
     mountOrderRoutes(r, service.hub, history, auth);
     mountMarketRoutes(r, service, history);
-    mountKeyRoutes(r, service, keyStore, auth, deps.keyRate ?? keyRateFromEnv());
+    const keyRate = deps.keyRate ?? keyRateFromEnv();
+    mountKeyRoutes(r, service, keyStore, auth, keyRate);
+    mountWebhookRoutes(r, service, db, auth, keyRate);
     r.add({
       method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
       replies: { 200: z.object({ openapi: z.string() }).loose() },
