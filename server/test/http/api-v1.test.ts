@@ -109,6 +109,33 @@ describe("REST API /api/v1", function () {
     expect(before.orders).to.have.length(1);
   });
 
+  it("REST and room orders of one player interleave in one sequence", async () => {
+    const { bob, game, key } = await setup(h);
+    const room = await connect(h, game.gameId, bob.token);
+    rooms.push(room);
+    const seqs: number[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const viaRoom = await room.request("place", { securityId: 1, side: "buy", price: 80 + i, qty: 1, clientOrderId: `room-${i}` }) as CommandReply & { order?: { orderId: number } };
+      expect(viaRoom.ok).to.equal(true);
+      if (viaRoom.ok) { seqs.push(viaRoom.seq); ids.push(`1-${viaRoom.order!.orderId}`); }
+      const viaRest = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 70 + i, qty: 1, clientOrderId: `rest-${i}` });
+      seqs.push(viaRest.body.seq);
+      ids.push(viaRest.body.id);
+    }
+    expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).to.equal(seqs.length);
+    // One account: the REST list holds the room's orders too, and a room clientOrderId is a duplicate over REST.
+    expect((await call(h, "GET", "/orders", key)).body.orders.map((o: { id: string }) => o.id).sort()).to.deep.equal([...ids].sort());
+    const dup = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 80, qty: 1, clientOrderId: "room-0" });
+    expect(dup.body).to.include({ duplicate: true, id: ids[0] });
+    const hist = await call(h, "GET", "/orders?status=history&limit=3", key);
+    expect(hist.body.orders.map((o: { id: string }) => o.id)).to.deep.equal(ids.slice(-3).reverse());
+    const page2 = await call(h, "GET", `/orders?status=history&limit=10&before=${hist.body.nextBefore}`, key);
+    expect(page2.body.orders.map((o: { id: string }) => o.id)).to.deep.equal(ids.slice(0, -3).reverse());
+    expect(page2.body.nextBefore).to.equal(null);
+  });
+
   it("open orders: list, amend, cancel one, cancel all", async () => {
     const { room, key } = await setup(h);
     rooms.push(room);
