@@ -88,22 +88,16 @@ export class ApiAuth {
     return u;
   }
 
-  /** Forgets a revoked key's limiter state. */
-  forget(keyId: string): void {
-    for (const l of this.limiters.values()) void l.delete(keyId);
-  }
-
   /**
    * Counts one request of `id` (a key or a webhook) against `limit`; sets the RateLimit-* headers;
    * throws RetryLater (RATE_LIMITED, Retry-After) over the limit.
    */
   async consume(id: string, limit: { requests: number; windowMs: number }, res: Response): Promise<void> {
     const { requests, windowMs } = limit;
-    const key = { keyId: id };
     const policy = `${requests}/${windowMs}`;
     let limiter = this.limiters.get(policy);
     if (!limiter) { limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 }); this.limiters.set(policy, limiter); }
-    const usage = this.usageOf(key.keyId);
+    const usage = this.usageOf(id);
     usage.requests++;
     const headers = (r: RateLimiterRes) => {
       res.set("RateLimit-Limit", String(requests));
@@ -112,7 +106,7 @@ export class ApiAuth {
       res.set("RateLimit-Policy", `${requests};w=${Math.ceil(windowMs / 1000)}`);
     };
     try {
-      headers(await limiter.consume(key.keyId));
+      headers(await limiter.consume(id));
     } catch (r) {
       if (!(r instanceof RateLimiterRes)) throw r;
       headers(r);

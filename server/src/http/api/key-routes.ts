@@ -72,7 +72,6 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
       const c = player(caller);
       const k = await keys().get(c.gameId, params.keyId);
       if (!k || k.playerId !== c.playerId) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
-      auth.forget(k.keyId);
       return keys().revoke(c.gameId, params.keyId);
     },
   });
@@ -98,7 +97,6 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
     handler: async ({ params }) => {
       const k = await keys().revoke(params.id, params.keyId);
       if (!k) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
-      auth.forget(k.keyId);
       return k;
     },
   });

@@ -247,10 +247,7 @@ export class StreamGateway {
   private onExec(conns: Set<Conn>, m: ExecMessage): void {
     for (const c of conns) {
       if (!c.executions || c.playerId !== m.playerId) continue;
-      for (const e of m.events) {
-        const x = executionOf(e, c.playerId);
-        if (x) this.send(c, x);
-      }
+      for (const e of m.events) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
     }
   }
 
@@ -331,8 +328,18 @@ export function diff(prev: BookLevel[], next: BookLevel[]): BookLevel[] {
   return out;
 }
 
+/** A player's own event as execution messages: one, none, or two for a fill against the player's own order. */
+export function executionsOf(e: EngineEvent, playerId: string): object[] {
+  if (e.type === "fill" && e.makerPlayerId === playerId && e.takerPlayerId === playerId) {
+    const maker = { ...e, takerPlayerId: "" };
+    return [executionOf(e, playerId), executionOf(maker, playerId)].filter((x): x is object => x !== null);
+  }
+  const x = executionOf(e, playerId);
+  return x ? [x] : [];
+}
+
 /** A player's own event as an execution message, or null for events that are none. */
-export function executionOf(e: EngineEvent, playerId: string): object | null {
+function executionOf(e: EngineEvent, playerId: string): object | null {
   switch (e.type) {
     case "order_accepted":
       return { type: "execution", kind: "accepted", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, orderType: e.orderType, tif: e.tif, price: e.price, qty: e.qty, ...(e.clientOrderId ? { clientOrderId: e.clientOrderId } : {}) };

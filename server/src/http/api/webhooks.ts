@@ -9,7 +9,7 @@
  *       -> 201 { action, order: PlaceReply | null }
  *
  * The alert proves itself with the hook's secret in the body (TradingView can neither sign nor set
- * headers) or in `X-Webhook-Secret`; only the secret's SHA-256 is stored (sql/005_api_keys.sql) and it is
+ * headers) or in `X-Webhook-Secret`; only the secret's SHA-256 is stored (sql/006_webhooks.sql) and it is
  * compared in constant time. An unknown hook, a revoked one and a wrong secret all answer UNAUTHORIZED.
  * Replay protection: `id` (unique per alert) becomes the order's clientOrderId `wh-<id>`, so a replayed
  * alert returns the first result (duplicate: true) and places nothing; `timestamp` (ms since the epoch),
