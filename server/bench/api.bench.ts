@@ -39,7 +39,10 @@ function freePort(): Promise<number> {
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
 
-interface Tally { placed: number; rejected: number; cancels: number; latencies: number[]; lags: number[] }
+interface Tally { placed: number; rejected: number; cancels: number; errors: number; latencies: number[]; lags: number[] }
+
+/** Requests one program keeps in flight; beyond it the program falls behind its schedule (counted in the latency). */
+const MAX_INFLIGHT = 8;
 
 /** One program: stream + open-loop REST orders at `perSec` until `until`. */
 async function program(base: string, key: string, perSec: number, until: number, seed: number, t: Tally): Promise<void> {
@@ -67,12 +70,12 @@ async function program(base: string, key: string, perSec: number, until: number,
         const body = await res.json() as { id?: string; order?: { restingQty: number } };
         t.latencies.push(performance.now() - scheduled);
         if (res.status === 201) { t.placed++; if (body.order!.restingQty > 0) resting.push(body.id!); } else t.rejected++;
-      }));
+      }).catch(() => { t.errors++; }));
     if (i % 2 === 1 && resting.length) {
       const id = resting.shift()!;
-      inflight.push(fetch(`${base}/api/v1/orders/${id}`, { method: "DELETE", headers }).then(async (res) => { await res.arrayBuffer(); t.cancels++; }));
+      inflight.push(fetch(`${base}/api/v1/orders/${id}`, { method: "DELETE", headers }).then(async (res) => { await res.arrayBuffer(); t.cancels++; }).catch(() => { t.errors++; }));
     }
-    if (inflight.length > 200) await Promise.all(inflight.splice(0));
+    if (inflight.length >= MAX_INFLIGHT) await Promise.all(inflight.splice(0));
   }
   await Promise.all(inflight);
   ws.close();
@@ -80,7 +83,7 @@ async function program(base: string, key: string, perSec: number, until: number,
 
 /** Child mode: run the programs, print one JSON line with the tally. */
 async function programs(base: string, keys: string[]): Promise<void> {
-  const t: Tally = { placed: 0, rejected: 0, cancels: 0, latencies: [], lags: [] };
+  const t: Tally = { placed: 0, rejected: 0, cancels: 0, errors: 0, latencies: [], lags: [] };
   const until = performance.now() + SECONDS * 1000;
   const started = performance.now();
   await Promise.all(keys.map((k, i) => program(base, k, RATE / keys.length, until, i + 1, t)));
@@ -88,7 +91,7 @@ async function programs(base: string, keys: string[]): Promise<void> {
   t.latencies.sort((a, b) => a - b);
   t.lags.sort((a, b) => a - b);
   out(JSON.stringify({
-    placed: t.placed, rejected: t.rejected, cancels: t.cancels, secs,
+    placed: t.placed, rejected: t.rejected, cancels: t.cancels, errors: t.errors, secs,
     p50Ms: percentile(t.latencies, 50), p99Ms: percentile(t.latencies, 99), lagP50: percentile(t.lags, 50), lagP99: percentile(t.lags, 99),
   }));
 }
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
   child.stdout!.on("data", (d) => { text += d; });
   await new Promise((r) => child.once("exit", r));
   const r = JSON.parse(text.trim().split("\n").at(-1)!);
-  out(`placed ${r.placed}, rejected ${r.rejected}, cancels ${r.cancels} in ${r.secs.toFixed(1)} s; REST p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms`);
+  out(`placed ${r.placed}, rejected ${r.rejected}, cancels ${r.cancels}, failed requests ${r.errors} in ${r.secs.toFixed(1)} s; REST p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms`);
   await app.service.shutdown();
   await persister.stop();
   out(JSON.stringify({ programs: PROGRAMS, ordersPerSec: Math.round(r.placed / r.secs), p50Ms: Math.round(r.p50Ms * 10) / 10, p99Ms: Math.round(r.p99Ms * 10) / 10, streamLagP99Ms: r.lagP99 }));

@@ -55,8 +55,17 @@ function info(r: Row): ApiKeyInfo {
   };
 }
 
+/**
+ * How long a verified key is remembered in this process (ms), so a program's requests do not each cost
+ * a PostgreSQL lookup. Revoking through this process takes effect at once; another process sees a
+ * revocation within this time.
+ */
+export const KEY_CACHE_MS = 2000;
+
 export class ApiKeyStore {
   private readonly db: Kysely<{ api_keys: ApiKeysTable }>;
+  /** sha256 hex of a key -> its info and until when it may be used without a lookup. */
+  private readonly cache = new Map<string, { info: ApiKeyInfo; until: number }>();
 
   constructor(db: Db) {
     this.db = db.withTables<{ api_keys: ApiKeysTable }>() as unknown as Kysely<{ api_keys: ApiKeysTable }>;
@@ -75,8 +84,15 @@ export class ApiKeyStore {
   /** The valid (not revoked) key with this text, or null. */
   async verify(key: string): Promise<ApiKeyInfo | null> {
     if (!key.startsWith(KEY_PREFIX)) return null;
-    const row = await this.db.selectFrom("api_keys").selectAll().where("key_hash", "=", keyHash(key)).where("revoked_at", "is", null).executeTakeFirst();
-    return row ? info(row) : null;
+    const hash = keyHash(key);
+    const id = hash.toString("hex");
+    const hit = this.cache.get(id);
+    if (hit && hit.until > Date.now()) return hit.info;
+    const row = await this.db.selectFrom("api_keys").selectAll().where("key_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
+    if (!row) { this.cache.delete(id); return null; }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { info: info(row), until: Date.now() + KEY_CACHE_MS });
+    return info(row);
   }
 
   /** Keys of a game, newest first; of one player when `playerId` is given. Revoked keys included. */
@@ -94,6 +110,7 @@ export class ApiKeyStore {
 
   /** Revokes a key (idempotent: the first revocation time stays); the key as it is now, or null when unknown. */
   async revoke(gameId: string, keyId: string): Promise<ApiKeyInfo | null> {
+    for (const [id, c] of this.cache) if (c.info.keyId === keyId) this.cache.delete(id);
     await this.db.updateTable("api_keys").set({ revoked_at: new Date() })
       .where("game_id", "=", gameId).where("key_id", "=", keyId).where("revoked_at", "is", null).execute();
     return this.get(gameId, keyId);
