@@ -10,6 +10,7 @@
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply } from "../../shared/src/messages.ts";
 import { api, ApiError, errorText } from "./api.ts";
+import { mountApiKeys } from "./api-keys.ts";
 import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
 import { Connection, type ConnStatus } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
@@ -139,6 +140,7 @@ class PlayerScreen {
     this.depth = new DepthChart($(this.root, "#depth"));
     this.wire();
     void mountInstructions({ root: this.root, gameId: this.s.gameId, token: this.s.token });
+    mountApiKeys($(this.root, "#api-keys"), this.s.token);
     this.timer = window.setInterval(() => this.drawClock(), 1000);
     (window as any).marketroom = { conn: this.conn, screen: this };
     void this.conn.connect();
@@ -642,6 +644,7 @@ const TEMPLATE = `
     <section class="card account"><h2>Account</h2><div id="account"><p class="muted">Loading…</p></div><div id="pnl-help-box"></div><h3>Positions</h3><div id="positions"></div><h3>Private signals <small id="my-group" class="muted"></small></h3><div id="signals" class="scroll"></div></section>
     <section class="card orders"><h2>Open orders <button type="button" id="cancel-all" class="ghost small" disabled>Cancel all</button></h2><div id="orders"></div><h2>My fills</h2><div id="fills" class="scroll"></div></section>
     <section class="card board-card"><h2>Leaderboard</h2><div id="leaderboard"></div></section>
+    <section class="card api-keys-card" id="api-keys"></section>
   </main>
   <aside id="help" class="help card" role="dialog" aria-label="Help" hidden>${HELP_HTML}</aside>
   <div id="final" class="overlay" hidden></div>

@@ -31,6 +31,7 @@ import { QuizGate } from "./rounds/quiz.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
+import { ApiV1 } from "./http/api/index.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
 
 export interface AppDeps {
@@ -85,6 +86,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const quiz = new QuizGate({ valkey, store: service.store });
   // every order entry (room, REST, bots) passes the round's quiz rule in the hub; bots are never gated
   hub.setEntryGate((g, p) => quiz.check(g, p));
+  const apiV1 = new ApiV1({ service, db, persister, log, valkey });
   const server = defineServer({
     logger: colyseusLogger(log),
     transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
@@ -93,6 +95,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (limits.trustProxy !== undefined) app.set("trust proxy", limits.trustProxy);
       // Before the route itself: Express runs both in order, the limiter first.
       app.post("/api/join", joinRateLimit(limits.joinRate));
+      apiV1.mount(app);
       mountReplayRoutes(app, { service, db, viewers: ViewerTokens.fromConfig(config) });
       mountQuizRoutes(app, { service, quiz });
       mountExportRoutes(app, { service, db });
@@ -103,6 +106,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     greet: false,
   });
+  apiV1.attachStream(server);
   return { server, service, hub, metrics, ctx };
 }
 

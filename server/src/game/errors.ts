@@ -16,7 +16,7 @@ export class ApiError extends Error {
   }
 
   /** An engine rejection as an ApiError. */
-  static from(r: Rejection | Unavailable): ApiError {
+  static from(r: Rejection | Unavailable | { code: AnyErrorCode; message: string }): ApiError {
     return new ApiError(r.code, r.message);
   }
 }

@@ -95,6 +95,7 @@ export class GameHub {
   private readonly limiters = new Map<string, Promise<RateLimiterMemory | null>>();
   private rateLimitSource: (gameId: string) => Promise<OrderRateLimit | null> = async () => null;
   private entryGate: EntryGate = async () => null;
+  private readonly everyGame = new Set<(gameId: string, events: EngineEvent[]) => void>();
 
   constructor(readonly engine: Engine, private readonly metrics: Metrics, private readonly log: Logger) {}
 
@@ -103,6 +104,15 @@ export class GameHub {
     const lane = this.lane(gameId);
     lane.listeners.add(listener);
     return () => { lane.listeners.delete(listener); };
+  }
+
+  /**
+   * Subscribes to the events of every game this process commits (the stream's Valkey publisher,
+   * http/api/stream-publisher.ts), called like the game subscribers; returns the unsubscribe function.
+   */
+  subscribeAll(listener: (gameId: string, events: EngineEvent[]) => void): () => void {
+    this.everyGame.add(listener);
+    return () => { this.everyGame.delete(listener); };
   }
 
   /** Number of subscribers of a game (its open rooms). */
@@ -255,7 +265,7 @@ export class GameHub {
       const r = await call();
       this.metrics.commandSeconds.observe({ command }, (performance.now() - started) / 1000);
       this.count(lane.counters, command, r);
-      if (r.ok && r.events.length > 0) this.publish(lane, r.events);
+      if (r.ok && r.events.length > 0) this.publish(gameId, lane, r.events);
       else if (!r.ok && r.code === "FENCED") for (const l of lane.listeners) this.guard(() => l.onFenced?.());
       return r;
     } finally {
@@ -281,8 +291,9 @@ export class GameHub {
     if (fills) this.metrics.fills.inc(fills);
   }
 
-  private publish(lane: Lane, events: EngineEvent[]): void {
+  private publish(gameId: string, lane: Lane, events: EngineEvent[]): void {
     for (const l of lane.listeners) this.guard(() => l.onEvents(events));
+    for (const l of this.everyGame) this.guard(() => l(gameId, events));
   }
 
   /** A subscriber's bug must not fail the command that already happened. */

@@ -1,0 +1,119 @@
+/**
+ * Who calls /api/v1, and how often.
+ *
+ * - `key` routes take `Authorization: Bearer <API key>` (key-store.ts): the key's player in the key's
+ *   game. A missing, unknown or revoked key, or a key of a kicked player, is UNAUTHORIZED (401).
+ * - `player` routes (managing one's own keys) take the player token from POST /api/join, or an API key
+ *   (its player); `admin` routes the admin token (a player's token: FORBIDDEN, 403).
+ *
+ * Every request with a key counts against the key's limit (`rateLimit.requests` per `rateLimit.windowMs`,
+ * a fixed window opened by the key's first request; rate-limiter-flexible RateLimiterMemory, per process).
+ * Each answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the
+ * window frees up; IETF draft "RateLimit header fields for HTTP"); over the limit the request is
+ * RATE_LIMITED (429) with `Retry-After` (seconds) and `retryAfterMs`, and nothing is done. This is on top
+ * of the round's order rate limit (GameHub), which counts the player's orders from every source.
+ *
+ * Usage per key (requests, orders, rejects, rate limited) is counted here for the admin view.
+ */
+import type { Request, Response } from "express";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { ApiError } from "../../game/errors.ts";
+import type { GameService } from "../../game/service.ts";
+import { bearer } from "../routes.ts";
+import type { ApiKeyInfo, ApiKeyStore } from "./key-store.ts";
+import type { Access } from "./router.ts";
+
+/** RATE_LIMITED with the ms until a retry may succeed (body `retryAfterMs`, header Retry-After). */
+export class RetryLater extends ApiError {
+  constructor(message: string, readonly retryAfterMs: number) {
+    super("RATE_LIMITED", message);
+  }
+}
+
+export type Caller =
+  | { kind: "key"; gameId: string; playerId: string; keyId: string }
+  | { kind: "player"; gameId: string; playerId: string }
+  | { kind: "admin" }
+  | { kind: "public" };
+
+/** What one key did in this process since it started. */
+export interface KeyUsage { requests: number; orders: number; rejects: number; rateLimited: number }
+
+export class ApiAuth {
+  private readonly limiters = new Map<string, RateLimiterMemory>();
+  private readonly usage = new Map<string, KeyUsage>();
+
+  constructor(private readonly service: GameService, private readonly keys: ApiKeyStore | undefined) {}
+
+  /** The caller of `req` for a route of `access`; throws ApiError. Sets the rate limit headers for keys. */
+  async authorize(access: Access, req: Request, res: Response): Promise<Caller> {
+    if (access === "public") return { kind: "public" };
+    const token = bearer(req);
+    if (access === "admin") {
+      const who = await this.service.authenticate(token);
+      if (!who) throw new ApiError("UNAUTHORIZED", "an admin bearer token is required");
+      if (who.role !== "admin") throw new ApiError("FORBIDDEN", "this needs the admin token");
+      return { kind: "admin" };
+    }
+    if (access === "player" && token && !token.startsWith("mrk_")) {
+      const who = await this.service.authenticate(token);
+      if (who?.role === "player") return { kind: "player", gameId: who.gameId, playerId: who.playerId };
+      if (who?.role === "admin") throw new ApiError("FORBIDDEN", "this needs a player token; admins use /api/v1/admin/...");
+      throw new ApiError("UNAUTHORIZED", "a player token or API key is required");
+    }
+    const key = await this.key(token);
+    await this.consume(key.keyId, key.rateLimit, res);
+    return { kind: "key", gameId: key.gameId, playerId: key.playerId, keyId: key.keyId };
+  }
+
+  /** The valid key of a bearer token (also for the stream); throws UNAUTHORIZED. */
+  async key(token: string | undefined): Promise<ApiKeyInfo> {
+    if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
+    const key = token ? await this.keys.verify(token) : null;
+    if (!key) throw new ApiError("UNAUTHORIZED", token ? "unknown or revoked API key" : "an API key is required (Authorization: Bearer mrk_...)");
+    if (await this.service.store.isKicked(key.gameId, key.playerId)) throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
+    return key;
+  }
+
+  /** Counts an order command's outcome of a key (place, amend). */
+  noteOrder(keyId: string, ok: boolean): void {
+    const u = this.usageOf(keyId);
+    if (ok) u.orders++; else u.rejects++;
+  }
+
+  /** Usage of a key in this process (zeros when it made no request). */
+  usageOf(keyId: string): KeyUsage {
+    let u = this.usage.get(keyId);
+    if (!u) { u = { requests: 0, orders: 0, rejects: 0, rateLimited: 0 }; this.usage.set(keyId, u); }
+    return u;
+  }
+
+  /**
+   * Counts one request of `id` (a key or a webhook) against `limit`; sets the RateLimit-* headers;
+   * throws RetryLater (RATE_LIMITED, Retry-After) over the limit.
+   */
+  async consume(id: string, limit: { requests: number; windowMs: number }, res: Response): Promise<void> {
+    const { requests, windowMs } = limit;
+    const policy = `${requests}/${windowMs}`;
+    let limiter = this.limiters.get(policy);
+    if (!limiter) { limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 }); this.limiters.set(policy, limiter); }
+    const usage = this.usageOf(id);
+    usage.requests++;
+    const headers = (r: RateLimiterRes) => {
+      res.set("RateLimit-Limit", String(requests));
+      res.set("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
+      res.set("RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
+      res.set("RateLimit-Policy", `${requests};w=${Math.ceil(windowMs / 1000)}`);
+    };
+    try {
+      headers(await limiter.consume(id));
+    } catch (r) {
+      if (!(r instanceof RateLimiterRes)) throw r;
+      headers(r);
+      usage.rateLimited++;
+      const retryAfterMs = Math.max(1, Math.ceil(r.msBeforeNext));
+      res.set("Retry-After", String(Math.ceil(retryAfterMs / 1000)));
+      throw new RetryLater(`at most ${requests} requests per ${windowMs} ms with this key; retry in ${retryAfterMs} ms`, retryAfterMs);
+    }
+  }
+}

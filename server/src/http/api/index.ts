@@ -1,0 +1,129 @@
+/**
+ * The REST API for programs, under /api/v1 (docs/algo-trading.md): orders, market data, the account and
+ * the game for an API key's player; API key management; the OpenAPI 3.1 document generated from the
+ * routes' zod schemas at GET /api/v1/openapi.json. Errors are `{ code, message }` (plus `issues`, or
+ * `retryAfterMs` with RATE_LIMITED) with the code's HTTP status, as everywhere (docs/api.md, "Errors").
+ *
+ * `ApiV1.mount` must run before the generic /api routes (their catch-all answers NOT_FOUND for any other
+ * /api path, /api/v1 included).
+ */
+import type { Server as HttpServer } from "node:http";
+import type { Application, NextFunction, Request, Response } from "express";
+import type { Server } from "@colyseus/core";
+import type { Redis } from "iovalkey";
+import { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import type { Logger } from "../../config.ts";
+import { RETRY_AFTER_SEC } from "../../dependency.ts";
+import { ApiError, asApiError } from "../../game/errors.ts";
+import type { GameService, PersisterPort } from "../../game/service.ts";
+import type { Db } from "../../persistence/db.ts";
+import { ApiAuth, RetryLater, type Caller } from "./auth.ts";
+import { History } from "./history.ts";
+import { ApiKeyStore } from "./key-store.ts";
+import { mountKeyRoutes, type KeyRateDefaults } from "./key-routes.ts";
+import { mountMarketRoutes } from "./market.ts";
+import { mountOrderRoutes } from "./orders.ts";
+import { ApiRouter } from "./router.ts";
+import { STREAM_PATH, StreamGateway } from "./stream.ts";
+import { startStreamPublisher } from "./stream-publisher.ts";
+import { mountWebhookRoutes } from "./webhooks.ts";
+
+export interface ApiV1Deps {
+  service: GameService; db?: Db; persister?: PersisterPort; log: Logger;
+  /** Valkey: the stream's pub/sub (publishing on this connection, subscribing on a duplicate). */
+  valkey: Redis;
+  keyRate?: KeyRateDefaults;
+}
+
+/** Default per-key request limit: API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW_MS (100 per 1000 ms). */
+export function keyRateFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRateDefaults {
+  const requests = Number(env.API_KEY_RATE_LIMIT ?? 100);
+  const windowMs = Number(env.API_KEY_RATE_WINDOW_MS ?? 1000);
+  if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(windowMs) || windowMs < 100) {
+    throw new Error("API_KEY_RATE_LIMIT must be a positive whole number and API_KEY_RATE_WINDOW_MS at least 100");
+  }
+  return { requests, windowMs };
+}
+
+/**
+ * The API for programs of one server process: `mount(app)` adds the /api/v1 routes (before the generic
+ * /api ones), `attachStream(server)` the WebSocket stream on the server's HTTP server and the Valkey
+ * publisher of committed commands.
+ */
+export class ApiV1 {
+  readonly auth: ApiAuth;
+  readonly keys: ApiKeyStore | undefined;
+  private readonly router: ApiRouter<Caller>;
+  private doc: unknown;
+
+  constructor(private readonly deps: ApiV1Deps) {
+    const { service, db, persister } = deps;
+    this.keys = db ? new ApiKeyStore(db) : undefined;
+    const auth = this.auth = new ApiAuth(service, this.keys);
+    const r = this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res));
+    const history = new History(service.hub.engine, db, persister);
+    const keyStore = () => {
+      if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
+      return this.keys;
+    };
+    mountOrderRoutes(r, service.hub, history, auth);
+    mountMarketRoutes(r, service, history);
+    const keyRate = deps.keyRate ?? keyRateFromEnv();
+    mountKeyRoutes(r, service, keyStore, auth, keyRate);
+    mountWebhookRoutes(r, service, db, auth, keyRate);
+    r.add({
+      method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
+      replies: { 200: z.object({ openapi: z.string() }).loose() },
+      handler: async () => this.openapi(),
+    });
+    r.router.use(errorHandler(deps.log));
+  }
+
+  /** The OpenAPI 3.1 document of every /api/v1 route (generated once). */
+  openapi(): unknown {
+    return this.doc ??= new OpenApiGeneratorV31(this.router.registry.definitions).generateDocument({
+      openapi: "3.1.0",
+      info: { title: "marketroom API for programs", version: "1.0.0", description: "Orders, market data and account of an API key's player. Units: price in ticks, qty in lots, cash in minor units, times in ms since the epoch. The stream: WebSocket " + STREAM_PATH + ". See docs/algo-trading.md." },
+      servers: [{ url: "/" }],
+    });
+  }
+
+  mount(app: Application): void {
+    app.use("/api/v1", this.router.router);
+  }
+
+  /** Starts the stream (on the transport's HTTP server) and the publisher of committed commands. */
+  attachStream(server: Server): void {
+    const http = (server.transport as unknown as { server?: HttpServer }).server;
+    if (!http) throw new Error("the transport has no HTTP server to attach the stream to");
+    const gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log);
+    gateway.attach(http);
+    const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
+    http.on("close", stop);
+  }
+}
+
+/** `{ code, message, issues?, retryAfterMs? }` with the code's status; Retry-After on 429 and 503. */
+function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = toApiError(err);
+    if (e.code === "UNAVAILABLE") res.set("Retry-After", String(RETRY_AFTER_SEC));
+    if (e instanceof RetryLater) res.set("Retry-After", String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))));
+    if (e.status >= 500 && e.code !== "UNAVAILABLE") log.error({ err, path: req.path }, "api request failed");
+    res.status(e.status).json({
+      code: e.code, message: e.message,
+      ...(e.details ? { issues: e.details } : {}), ...(e instanceof RetryLater ? { retryAfterMs: e.retryAfterMs } : {}),
+    });
+  };
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { type?: string; status?: number };
+  if (e?.type === "entity.parse.failed") return new ApiError("INVALID_BODY", "the body is not valid JSON");
+  if (e?.type === "entity.too.large") return new ApiError("INVALID_BODY", "the body is too large");
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return new ApiError("INVALID_BODY", "bad request");
+  return asApiError(err);
+}

@@ -1,0 +1,103 @@
+/**
+ * Managing API keys (docs/algo-trading.md, "API keys"):
+ *
+ *   POST   /keys { name?, rateLimit? }     a key for the caller's player  -> 201 NewApiKey (the key text, shown once)
+ *   GET    /keys                           the player's keys (never their text) -> { keys }
+ *   DELETE /keys/:keyId                    revoke one of them            -> ApiKey (revokedAt set)
+ *   GET    /admin/games/:id/keys           every key of a game, with usage -> { keys }
+ *   POST   /admin/games/:id/players/:pid/keys  a key for any player       -> 201 NewApiKey
+ *   DELETE /admin/games/:id/keys/:keyId    revoke any key                 -> ApiKey
+ *
+ * The player routes take the player token (or one of the player's API keys). A key's rate limit is the
+ * server's (`defaults`) unless a smaller one is asked for; more is INVALID_BODY.
+ */
+import { z } from "zod";
+import { ApiError, unwrap } from "../../game/errors.ts";
+import type { GameService } from "../../game/service.ts";
+import type { ApiAuth, Caller } from "./auth.ts";
+import type { ApiKeyStore } from "./key-store.ts";
+import type { ApiRouter } from "./router.ts";
+import { AdminGameParam, AdminKeyIdParams, AdminKeyParams, CreateKeyBody, KeyIdParam, KeyInfo, KeyList, NewKey } from "./schemas.ts";
+
+/** The server's per-key request limit (API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW_MS). */
+export interface KeyRateDefaults { requests: number; windowMs: number }
+
+const KeyUsageList = z.object({
+  keys: z.array(KeyInfo.extend({ usage: z.object({ requests: z.number().int(), orders: z.number().int(), rejects: z.number().int(), rateLimited: z.number().int() }) })),
+});
+
+export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys: () => ApiKeyStore, auth: ApiAuth, defaults: KeyRateDefaults): void {
+  const player = (c: Caller) => {
+    if (c.kind !== "player" && c.kind !== "key") throw new ApiError("FORBIDDEN", "a player token is required");
+    if (c.gameId.startsWith("session:")) throw new ApiError("FORBIDDEN", "a session token names no game: use the token of a round (GET /api/sessions/:id/current)");
+    return c;
+  };
+  const limitOf = (asked?: { requests: number; windowMs: number }) => {
+    if (!asked) return defaults;
+    // Compare rates without floats: requests/windowMs <= defaults.requests/defaults.windowMs.
+    if (asked.requests * defaults.windowMs > defaults.requests * asked.windowMs || asked.requests > defaults.requests) {
+      throw new ApiError("INVALID_BODY", `a key may make at most ${defaults.requests} requests per ${defaults.windowMs} ms`);
+    }
+    return asked;
+  };
+  const create = async (gameId: string, playerId: string, body: z.output<typeof CreateKeyBody>, createdBy: "player" | "admin") => {
+    const info = unwrap(await service.hub.engine.gameInfo(gameId));
+    if (!info.players.some((p) => p.playerId === playerId)) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
+    const limit = limitOf(body.rateLimit);
+    return keys().create(gameId, playerId, { name: body.name, requests: limit.requests, windowMs: limit.windowMs, createdBy });
+  };
+
+  r.add({
+    method: "post", path: "/keys", access: "player", summary: "Create an API key for the caller's player (the key is in this reply only)",
+    body: CreateKeyBody, replies: { 201: NewKey }, errors: ["INVALID_BODY", "FORBIDDEN"],
+    handler: async ({ body, caller }) => {
+      const c = player(caller);
+      return create(c.gameId, c.playerId, body, "player");
+    },
+  });
+
+  r.add({
+    method: "get", path: "/keys", access: "player", summary: "The caller's player's API keys (without their text)",
+    replies: { 200: KeyList }, errors: ["FORBIDDEN"],
+    handler: async ({ caller }) => {
+      const c = player(caller);
+      return { keys: await keys().list(c.gameId, c.playerId) };
+    },
+  });
+
+  r.add({
+    method: "delete", path: "/keys/:keyId", access: "player", summary: "Revoke one of the caller's player's API keys",
+    params: KeyIdParam, replies: { 200: KeyInfo }, errors: ["NOT_FOUND", "FORBIDDEN"],
+    handler: async ({ params, caller }) => {
+      const c = player(caller);
+      const k = await keys().get(c.gameId, params.keyId);
+      if (!k || k.playerId !== c.playerId) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
+      return keys().revoke(c.gameId, params.keyId);
+    },
+  });
+
+  r.add({
+    method: "get", path: "/admin/games/:id/keys", access: "admin", summary: "Every API key of a game with its usage in this server process",
+    params: AdminGameParam, replies: { 200: KeyUsageList }, errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
+    handler: async ({ params }) => {
+      await service.record(params.id);
+      return { keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: auth.usageOf(k.keyId) })) };
+    },
+  });
+
+  r.add({
+    method: "post", path: "/admin/games/:id/players/:pid/keys", access: "admin", summary: "Create an API key for any player of a game",
+    params: AdminKeyParams, body: CreateKeyBody, replies: { 201: NewKey }, errors: ["NOT_FOUND", "FORBIDDEN", "INVALID_BODY", "UNKNOWN_GAME", "UNKNOWN_PLAYER"],
+    handler: async ({ params, body }) => create(params.id, params.pid, body, "admin"),
+  });
+
+  r.add({
+    method: "delete", path: "/admin/games/:id/keys/:keyId", access: "admin", summary: "Revoke any API key of a game",
+    params: AdminKeyIdParams, replies: { 200: KeyInfo }, errors: ["NOT_FOUND", "FORBIDDEN"],
+    handler: async ({ params }) => {
+      const k = await keys().revoke(params.id, params.keyId);
+      if (!k) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
+      return k;
+    },
+  });
+}

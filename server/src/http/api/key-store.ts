@@ -1,0 +1,118 @@
+/**
+ * API keys of algorithmic players, in PostgreSQL (sql/005_api_keys.sql). A key names one player of one
+ * game; it is `mrk_` + 32 random bytes (base64url), shown once by `create` and stored only as its
+ * SHA-256, so a database dump reveals no usable key. Lookup is by that hash (unique index): an
+ * attacker's timing sees only a hash of a 256-bit random value, never a prefix of a real key.
+ *
+ * Each key carries its own request limit (`rateRequests` per `rateWindowMs`, docs/algo-trading.md); a
+ * player or admin may choose a smaller one than the server's default, never a larger one.
+ *
+ * Errors: connection errors throw (the HTTP layer answers UNAVAILABLE).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Generated, Kysely } from "kysely";
+import type { Db } from "../../persistence/db.ts";
+
+/** The api_keys table of sql/005_api_keys.sql. */
+export interface ApiKeysTable {
+  key_id: string;
+  key_hash: Buffer;
+  game_id: string;
+  player_id: string;
+  name: string;
+  rate_requests: number;
+  rate_window_ms: number;
+  created_by: "player" | "admin";
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+}
+
+/** A key as listed (never the key text). Times in ms since the epoch; revokedAt null while valid. */
+export interface ApiKeyInfo {
+  keyId: string; gameId: string; playerId: string; name: string;
+  rateLimit: { requests: number; windowMs: number };
+  createdBy: "player" | "admin"; createdAt: number; revokedAt: number | null;
+}
+
+/** A new key: its info plus the key text, shown this once. */
+export interface NewApiKey extends ApiKeyInfo { key: string }
+
+/** Prefix of every key text, so a leaked key is recognisable (secret scanners, logs). */
+export const KEY_PREFIX = "mrk_";
+
+/** SHA-256 of a key text. */
+export function keyHash(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+type Row = Omit<ApiKeysTable, "created_at"> & { created_at: Date };
+
+function info(r: Row): ApiKeyInfo {
+  return {
+    keyId: r.key_id, gameId: r.game_id, playerId: r.player_id, name: r.name,
+    rateLimit: { requests: r.rate_requests, windowMs: r.rate_window_ms },
+    createdBy: r.created_by, createdAt: r.created_at.getTime(), revokedAt: r.revoked_at ? r.revoked_at.getTime() : null,
+  };
+}
+
+/**
+ * How long a verified key is remembered in this process (ms), so a program's requests do not each cost
+ * a PostgreSQL lookup. Revoking through this process takes effect at once; another process sees a
+ * revocation within this time.
+ */
+export const KEY_CACHE_MS = 2000;
+
+export class ApiKeyStore {
+  private readonly db: Kysely<{ api_keys: ApiKeysTable }>;
+  /** sha256 hex of a key -> its info and until when it may be used without a lookup. */
+  private readonly cache = new Map<string, { info: ApiKeyInfo; until: number }>();
+
+  constructor(db: Db) {
+    this.db = db.withTables<{ api_keys: ApiKeysTable }>() as unknown as Kysely<{ api_keys: ApiKeysTable }>;
+  }
+
+  /** Makes a key for (gameId, playerId); the returned `key` is the only copy of its text. */
+  async create(gameId: string, playerId: string, opts: { name: string; requests: number; windowMs: number; createdBy: "player" | "admin" }): Promise<NewApiKey> {
+    const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+    const row = await this.db.insertInto("api_keys").values({
+      key_id: `k_${randomBytes(8).toString("hex")}`, key_hash: keyHash(key), game_id: gameId, player_id: playerId,
+      name: opts.name, rate_requests: opts.requests, rate_window_ms: opts.windowMs, created_by: opts.createdBy, revoked_at: null,
+    }).returningAll().executeTakeFirstOrThrow();
+    return { ...info(row), key };
+  }
+
+  /** The valid (not revoked) key with this text, or null. */
+  async verify(key: string): Promise<ApiKeyInfo | null> {
+    if (!key.startsWith(KEY_PREFIX)) return null;
+    const hash = keyHash(key);
+    const id = hash.toString("hex");
+    const hit = this.cache.get(id);
+    if (hit && hit.until > Date.now()) return hit.info;
+    const row = await this.db.selectFrom("api_keys").selectAll().where("key_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
+    if (!row) { this.cache.delete(id); return null; }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { info: info(row), until: Date.now() + KEY_CACHE_MS });
+    return info(row);
+  }
+
+  /** Keys of a game, newest first; of one player when `playerId` is given. Revoked keys included. */
+  async list(gameId: string, playerId?: string): Promise<ApiKeyInfo[]> {
+    let q = this.db.selectFrom("api_keys").selectAll().where("game_id", "=", gameId);
+    if (playerId !== undefined) q = q.where("player_id", "=", playerId);
+    return (await q.orderBy("created_at", "desc").orderBy("key_id").execute()).map(info);
+  }
+
+  /** One key of the game, or null. */
+  async get(gameId: string, keyId: string): Promise<ApiKeyInfo | null> {
+    const row = await this.db.selectFrom("api_keys").selectAll().where("game_id", "=", gameId).where("key_id", "=", keyId).executeTakeFirst();
+    return row ? info(row) : null;
+  }
+
+  /** Revokes a key (idempotent: the first revocation time stays); the key as it is now, or null when unknown. */
+  async revoke(gameId: string, keyId: string): Promise<ApiKeyInfo | null> {
+    for (const [id, c] of this.cache) if (c.info.keyId === keyId) this.cache.delete(id);
+    await this.db.updateTable("api_keys").set({ revoked_at: new Date() })
+      .where("game_id", "=", gameId).where("key_id", "=", keyId).where("revoked_at", "is", null).execute();
+    return this.get(gameId, keyId);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Publishes every command this process commits to Valkey pub/sub, for the stream gateways of every
+ * server process (stream.ts), fed by GameHub.subscribeAll (so after the command is in the log):
+ *
+ *   game:{g}:md              public market data of one command: MdMessage
+ *   game:{g}:exec:<player>   one player's own events of one command: ExecMessage
+ *
+ * Both carry the game's event seqs, so a receiver can order them; a process publishes its commands in
+ * commit order on one connection, and Valkey delivers one publisher's messages in order. Publishing is
+ * fire-and-forget: a Valkey error is logged and never fails or delays the command.
+ */
+import type { Redis } from "iovalkey";
+import type { EngineEvent } from "@marketroom/shared";
+import type { Logger } from "../../config.ts";
+import type { GameHub } from "../../game/hub.ts";
+
+/** Channel of a game's public market data. */
+export const mdChannel = (gameId: string) => `game:{${gameId}}:md`;
+/** Channel of one player's executions in a game. */
+export const execChannel = (gameId: string, playerId: string) => `game:{${gameId}}:exec:${playerId}`;
+
+/** A trade as the stream shows it (no player ids). Ticks, lots, ms. */
+export interface TradeMsg { seq: number; ts: number; securityId: number; price: number; qty: number; aggressor: "buy" | "sell" }
+/** A headline. */
+export interface NewsMsg { seq: number; ts: number; headline: string; shifts: { securityId: number; bps: number }[] }
+
+/** Public part of one command: the securities whose book changed, its trades, news and phase change. */
+export interface MdMessage {
+  gameId: string; firstSeq: number; lastSeq: number;
+  books: number[]; trades: TradeMsg[]; news: NewsMsg[]; phase: string | null;
+}
+
+/** A player's own events of one command (order_accepted, order_rested, fill, order_cancelled, order_amended). */
+export interface ExecMessage { gameId: string; playerId: string; events: EngineEvent[] }
+
+const BOOK_EVENTS = new Set(["order_rested", "order_cancelled", "order_amended", "fill"]);
+
+/** The public market data of a batch of events. */
+export function mdOf(gameId: string, events: EngineEvent[]): MdMessage {
+  const books = new Set<number>();
+  const m: MdMessage = { gameId, firstSeq: events[0]!.seq, lastSeq: events.at(-1)!.seq, books: [], trades: [], news: [], phase: null };
+  for (const e of events) {
+    if (BOOK_EVENTS.has(e.type) && "securityId" in e && e.securityId !== undefined) books.add(e.securityId);
+    if (e.type === "fill") m.trades.push({ seq: e.seq, ts: e.ts, securityId: e.securityId, price: e.price, qty: e.qty, aggressor: e.aggressor });
+    else if (e.type === "news") m.news.push({ seq: e.seq, ts: e.ts, headline: e.headline, shifts: e.shifts });
+    else if (e.type === "phase_changed") m.phase = e.to;
+  }
+  m.books = [...books];
+  return m;
+}
+
+/** Each player's own events of a batch. */
+export function execsOf(events: EngineEvent[]): Map<string, EngineEvent[]> {
+  const out = new Map<string, EngineEvent[]>();
+  const add = (p: string, e: EngineEvent) => { let l = out.get(p); if (!l) { l = []; out.set(p, l); } if (l.at(-1) !== e) l.push(e); };
+  for (const e of events) {
+    if (e.type === "fill") { add(e.takerPlayerId, e); add(e.makerPlayerId, e); }
+    else if (e.type === "order_accepted" || e.type === "order_rested" || e.type === "order_cancelled" || e.type === "order_amended") add(e.playerId, e);
+  }
+  return out;
+}
+
+/** Starts publishing; returns the stop function. */
+export function startStreamPublisher(hub: GameHub, valkey: Redis, log: Logger): () => void {
+  const failed = (err: unknown) => log.warn({ err: String(err) }, "stream publish failed");
+  return hub.subscribeAll((gameId, events) => {
+    if (events.length === 0) return;
+    const md = mdOf(gameId, events);
+    if (md.books.length || md.trades.length || md.news.length || md.phase) valkey.publish(mdChannel(gameId), JSON.stringify(md)).catch(failed);
+    for (const [playerId, own] of execsOf(events)) {
+      const msg: ExecMessage = { gameId, playerId, events: own };
+      valkey.publish(execChannel(gameId, playerId), JSON.stringify(msg)).catch(failed);
+    }
+  });
+}

@@ -1,0 +1,357 @@
+/**
+ * The stream for programs: a plain WebSocket at /api/v1/stream (JSON text frames, no Colyseus SDK),
+ * authenticated by an API key (`Authorization: Bearer mrk_...` on the upgrade request, or `?key=` for
+ * clients that cannot set headers). It serves the key's game; docs/algo-trading.md has the protocol.
+ *
+ *   client -> { op: "subscribe" | "unsubscribe", channel: "book", securityId, depth? (1..100, 20) }
+ *             { op: "subscribe" | "unsubscribe", channel: "trades" | "news" | "clock" | "executions" }
+ *             { op: "ping" }
+ *   server -> { type: "welcome" | "subscribed" | "unsubscribed" | "pong" | "error", ... }
+ *             { type: "book", action: "snapshot" | "update", securityId, seq, gameSeq, bids, asks }
+ *             { type: "trade" | "news" | "clock" | "execution", ... }
+ *
+ * Book: a snapshot (full levels to `depth`) then updates holding only the changed levels (qty 0 = the
+ * level is gone). `seq` counts the messages of that book subscription, 1 = the snapshot, +1 each
+ * update: a client that sees a number skipped lost an update and subscribes again (a new snapshot). The
+ * server skips updates to a connection whose send buffer is over SLOW_CONSUMER_BYTES, which is such a
+ * gap. `gameSeq` is the game's event seq the levels were read at.
+ *
+ * Fan-out: the gateway subscribes to the Valkey channels of stream-publisher.ts (`game:{g}:md`, and
+ * `game:{g}:exec:<player>` for a connection that subscribed to its executions), so commands committed by
+ * any server process reach every process's clients. On a md message touching a security, the gateway
+ * reads that book once from the engine (coalesced: one read in flight per book, one more if anything
+ * changed meanwhile) and sends each subscriber the difference from what it last sent. A player's
+ * executions travel only on that player's channel, which only connections with that player's key
+ * subscribe to.
+ */
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Redis } from "iovalkey";
+import { WebSocket, WebSocketServer } from "ws";
+import { z } from "zod";
+import type { BookLevel, EngineEvent } from "@marketroom/shared";
+import type { Logger } from "../../config.ts";
+import { asApiError, unwrap } from "../../game/errors.ts";
+import type { GameService } from "../../game/service.ts";
+import type { ApiAuth } from "./auth.ts";
+import { orderIdOf } from "./history.ts";
+import { fillFor } from "./orders.ts";
+import { execChannel, mdChannel, type ExecMessage, type MdMessage } from "./stream-publisher.ts";
+
+export const STREAM_PATH = "/api/v1/stream";
+/** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
+const SLOW_CONSUMER_BYTES = 1 << 20;
+const MAX_DEPTH = 100;
+const MAX_OPS_PER_SEC = 50;
+const PING_MS = 15_000;
+
+const Op = z.union([
+  z.object({ op: z.literal("subscribe"), channel: z.literal("book"), securityId: z.number().int().min(1), depth: z.number().int().min(1).max(MAX_DEPTH).default(20) }),
+  z.object({ op: z.literal("subscribe"), channel: z.enum(["trades", "news", "clock", "executions"]) }),
+  z.object({ op: z.literal("unsubscribe"), channel: z.enum(["book", "trades", "news", "clock", "executions"]), securityId: z.number().int().min(1).optional() }),
+  z.object({ op: z.literal("ping") }),
+]);
+
+interface BookSub { conn: Conn; securityId: number; depth: number; seq: number; gameSeq: number; bids: BookLevel[]; asks: BookLevel[] }
+
+interface Conn {
+  ws: WebSocket; gameId: string; playerId: string; keyId: string;
+  books: Map<number, BookSub>; trades: boolean; news: boolean; clock: boolean; executions: boolean;
+  ops: { windowStart: number; count: number }; alive: boolean;
+}
+
+/** One game's book readers in this process. */
+interface BookFeed { subs: Set<BookSub>; reading: boolean; again: boolean }
+
+export class StreamGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly conns = new Set<Conn>();
+  /** Valkey channel -> connections that need it. */
+  private readonly channels = new Map<string, Set<Conn>>();
+  /** `${gameId}/${securityId}` -> book feed. */
+  private readonly feeds = new Map<string, BookFeed>();
+  private sub: Redis | undefined;
+  private pinger: NodeJS.Timeout | undefined;
+
+  constructor(private readonly service: GameService, private readonly auth: ApiAuth, private readonly valkey: Redis, private readonly log: Logger) {}
+
+  /** Takes over upgrades to STREAM_PATH on `http`; every other upgrade goes to the listeners already there (Colyseus). */
+  attach(http: HttpServer): void {
+    const others = http.listeners("upgrade") as ((req: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
+    http.removeAllListeners("upgrade");
+    http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (new URL(req.url ?? "/", "http://x").pathname === STREAM_PATH) void this.upgrade(req, socket, head);
+      else for (const l of others) l.call(http, req, socket, head);
+    });
+    http.on("close", () => this.close());
+    this.pinger = setInterval(() => this.ping(), PING_MS);
+    this.pinger.unref();
+  }
+
+  /** Closes every stream connection and the Valkey subscriber. */
+  close(): void {
+    clearInterval(this.pinger);
+    for (const c of this.conns) c.ws.terminate();
+    this.sub?.disconnect();
+    this.sub = undefined;
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", () => socket.destroy());
+    const url = new URL(req.url ?? "/", "http://x");
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+    try {
+      const key = await this.auth.key(m?.[1] ?? url.searchParams.get("key") ?? undefined);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, key.gameId, key.playerId, key.keyId));
+    } catch (err) {
+      const e = asApiError(err);
+      const body = JSON.stringify({ code: e.code, message: e.message });
+      socket.end(`HTTP/1.1 ${e.status} ${e.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    }
+  }
+
+  private open(ws: WebSocket, gameId: string, playerId: string, keyId: string): void {
+    const c: Conn = { ws, gameId, playerId, keyId, books: new Map(), trades: false, news: false, clock: false, executions: false, ops: { windowStart: 0, count: 0 }, alive: true };
+    this.conns.add(c);
+    ws.on("pong", () => { c.alive = true; });
+    ws.on("message", (data, isBinary) => {
+      this.onMessage(c, isBinary ? null : data.toString()).catch((err) => this.log.error({ err }, "stream op failed"));
+    });
+    ws.on("close", () => this.drop(c));
+    ws.on("error", () => ws.terminate());
+    this.send(c, { type: "welcome", gameId, playerId, keyId });
+  }
+
+  private drop(c: Conn): void {
+    if (!this.conns.delete(c)) return;
+    for (const s of c.books.values()) this.feedOf(c.gameId, s.securityId).subs.delete(s);
+    for (const [channel, set] of this.channels) if (set.delete(c) && set.size === 0) this.unlisten(channel);
+  }
+
+  private async onMessage(c: Conn, text: string | null): Promise<void> {
+    const now = Date.now();
+    if (now - c.ops.windowStart >= 1000) c.ops = { windowStart: now, count: 0 };
+    if (++c.ops.count > MAX_OPS_PER_SEC) { c.ws.close(1008, "too many messages"); return; }
+    let raw: unknown;
+    try { raw = JSON.parse(text ?? ""); } catch { this.error(c, "INVALID_MESSAGE", "send JSON text frames"); return; }
+    const op = Op.safeParse(raw);
+    if (!op.success) { this.error(c, "INVALID_MESSAGE", "unknown or malformed op (docs/algo-trading.md, \"Stream\")"); return; }
+    const o = op.data;
+    try {
+      if (o.op === "ping") this.send(c, { type: "pong" });
+      else if (o.op === "subscribe") await this.subscribe(c, o);
+      else this.unsubscribe(c, o.channel, o.securityId);
+    } catch (err) {
+      const e = asApiError(err);
+      this.error(c, e.code, e.message);
+    }
+  }
+
+  private async subscribe(c: Conn, o: { channel: string; securityId?: number; depth?: number }): Promise<void> {
+    const md = mdChannel(c.gameId);
+    switch (o.channel) {
+      case "book": {
+        // Listen first, read second, then read once more: no change can fall between snapshot and updates.
+        const securityId = o.securityId!;
+        await this.listen(md, c);
+        const book = unwrap(await this.service.hub.engine.book(c.gameId, securityId, o.depth!));
+        const old = c.books.get(securityId);
+        const s: BookSub = { conn: c, securityId, depth: o.depth!, seq: (old?.seq ?? 0) + 1, gameSeq: book.seq, bids: book.bids, asks: book.asks };
+        if (old) this.feedOf(c.gameId, securityId).subs.delete(old);
+        c.books.set(securityId, s);
+        this.feedOf(c.gameId, securityId).subs.add(s);
+        this.send(c, { type: "subscribed", channel: "book", securityId, depth: s.depth });
+        this.send(c, { type: "book", action: "snapshot", securityId, seq: s.seq, gameSeq: book.seq, bids: book.bids, asks: book.asks });
+        this.refresh(c.gameId, securityId);
+        return;
+      }
+      case "executions":
+        c.executions = true;
+        await this.listen(execChannel(c.gameId, c.playerId), c);
+        break;
+      case "clock":
+        c.clock = true;
+        await this.listen(md, c);
+        this.send(c, { type: "subscribed", channel: "clock" });
+        await this.sendClock(c);
+        return;
+      default:
+        c[o.channel as "trades" | "news"] = true;
+        await this.listen(md, c);
+    }
+    this.send(c, { type: "subscribed", channel: o.channel });
+  }
+
+  private unsubscribe(c: Conn, channel: string, securityId?: number): void {
+    if (channel === "book") {
+      for (const s of [...c.books.values()]) {
+        if (securityId !== undefined && s.securityId !== securityId) continue;
+        c.books.delete(s.securityId);
+        this.feedOf(c.gameId, s.securityId).subs.delete(s);
+      }
+    } else if (channel === "executions") {
+      c.executions = false;
+      const ch = execChannel(c.gameId, c.playerId);
+      const set = this.channels.get(ch);
+      if (set?.delete(c) && set.size === 0) this.unlisten(ch);
+    } else c[channel as "trades" | "news" | "clock"] = false;
+    this.send(c, { type: "unsubscribed", channel, ...(securityId !== undefined ? { securityId } : {}) });
+  }
+
+  // ---- Valkey ----
+
+  private subscriber(): Redis {
+    if (!this.sub) {
+      this.sub = this.valkey.duplicate();
+      this.sub.on("message", (channel: string, text: string) => this.onChannel(channel, text));
+      this.sub.on("error", (err) => this.log.warn({ err: String(err) }, "stream subscriber"));
+    }
+    return this.sub;
+  }
+
+  private async listen(channel: string, c: Conn): Promise<void> {
+    let set = this.channels.get(channel);
+    if (!set) {
+      set = new Set();
+      this.channels.set(channel, set);
+      await this.subscriber().subscribe(channel);
+    }
+    set.add(c);
+  }
+
+  private unlisten(channel: string): void {
+    this.channels.delete(channel);
+    this.sub?.unsubscribe(channel).catch(() => {});
+  }
+
+  private onChannel(channel: string, text: string): void {
+    const conns = this.channels.get(channel);
+    if (!conns?.size) return;
+    try {
+      if (channel.includes("}:exec:")) this.onExec(conns, JSON.parse(text) as ExecMessage);
+      else this.onMd(conns, JSON.parse(text) as MdMessage);
+    } catch (err) {
+      this.log.error({ err }, "stream message failed");
+    }
+  }
+
+  private onMd(conns: Set<Conn>, m: MdMessage): void {
+    for (const securityId of m.books) this.refresh(m.gameId, securityId);
+    for (const c of conns) {
+      if (c.trades) for (const t of m.trades) this.send(c, { type: "trade", ...t });
+      if (c.news) for (const n of m.news) this.send(c, { type: "news", ...n });
+      if (c.clock && m.phase) void this.sendClock(c);
+    }
+  }
+
+  private onExec(conns: Set<Conn>, m: ExecMessage): void {
+    for (const c of conns) {
+      if (!c.executions || c.playerId !== m.playerId) continue;
+      for (const e of m.events) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
+    }
+  }
+
+  // ---- books ----
+
+  private feedOf(gameId: string, securityId: number): BookFeed {
+    const id = `${gameId}/${securityId}`;
+    let f = this.feeds.get(id);
+    if (!f) { f = { subs: new Set(), reading: false, again: false }; this.feeds.set(id, f); }
+    return f;
+  }
+
+  /** Reads the book once (or once more after the read in flight) and sends each subscriber its changes. */
+  private refresh(gameId: string, securityId: number): void {
+    const f = this.feeds.get(`${gameId}/${securityId}`);
+    if (!f || f.subs.size === 0) return;
+    if (f.reading) { f.again = true; return; }
+    f.reading = true;
+    const depth = Math.max(...[...f.subs].map((s) => s.depth));
+    this.service.hub.engine.book(gameId, securityId, depth).then((r) => {
+      if (r.ok) for (const s of f.subs) this.update(s, r.seq, r.bids, r.asks);
+    }).catch((err) => this.log.warn({ err: String(err), gameId, securityId }, "stream book read failed"))
+      .finally(() => {
+        f.reading = false;
+        if (f.again) { f.again = false; this.refresh(gameId, securityId); }
+      });
+  }
+
+  private update(s: BookSub, gameSeq: number, allBids: BookLevel[], allAsks: BookLevel[]): void {
+    if (gameSeq <= s.gameSeq) return; // not newer than what this subscriber has (e.g. its snapshot)
+    const bids = allBids.slice(0, s.depth);
+    const asks = allAsks.slice(0, s.depth);
+    const db = diff(s.bids, bids);
+    const da = diff(s.asks, asks);
+    s.gameSeq = gameSeq;
+    if (db.length === 0 && da.length === 0) return;
+    s.bids = bids;
+    s.asks = asks;
+    s.seq++;
+    if (s.conn.ws.bufferedAmount > SLOW_CONSUMER_BYTES) return; // the client sees the gap and resubscribes
+    this.send(s.conn, { type: "book", action: "update", securityId: s.securityId, seq: s.seq, gameSeq, bids: db, asks: da });
+  }
+
+  // ---- helpers ----
+
+  private async sendClock(c: Conn): Promise<void> {
+    const [clock, info] = await Promise.all([this.service.clock(c.gameId), this.service.hub.engine.gameInfo(c.gameId)]);
+    this.send(c, { type: "clock", phase: info.ok ? info.game.phase : "ended", clock });
+  }
+
+  private error(c: Conn, code: string, message: string): void {
+    this.send(c, { type: "error", code, message });
+  }
+
+  private send(c: Conn, msg: object): void {
+    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(msg));
+  }
+
+  private ping(): void {
+    for (const c of this.conns) {
+      if (!c.alive) { c.ws.terminate(); continue; }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+}
+
+/** Levels of `next` that differ from `prev` (qty 0: a price level that is gone). */
+export function diff(prev: BookLevel[], next: BookLevel[]): BookLevel[] {
+  const before = new Map(prev.map((l) => [l.price, l]));
+  const out: BookLevel[] = [];
+  for (const l of next) {
+    const b = before.get(l.price);
+    if (!b || b.qty !== l.qty || b.orders !== l.orders) out.push(l);
+    before.delete(l.price);
+  }
+  for (const gone of before.values()) out.push({ price: gone.price, qty: 0, orders: 0 });
+  return out;
+}
+
+/** A player's own event as execution messages: one, none, or two for a fill against the player's own order. */
+export function executionsOf(e: EngineEvent, playerId: string): object[] {
+  if (e.type === "fill" && e.makerPlayerId === playerId && e.takerPlayerId === playerId) {
+    const maker = { ...e, takerPlayerId: "" };
+    return [executionOf(e, playerId), executionOf(maker, playerId)].filter((x): x is object => x !== null);
+  }
+  const x = executionOf(e, playerId);
+  return x ? [x] : [];
+}
+
+/** A player's own event as an execution message, or null for events that are none. */
+function executionOf(e: EngineEvent, playerId: string): object | null {
+  switch (e.type) {
+    case "order_accepted":
+      return { type: "execution", kind: "accepted", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, orderType: e.orderType, tif: e.tif, price: e.price, qty: e.qty, ...(e.clientOrderId ? { clientOrderId: e.clientOrderId } : {}) };
+    case "order_rested":
+      return { type: "execution", kind: "rested", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, price: e.price, qty: e.qty };
+    case "fill":
+      return { type: "execution", kind: "fill", id: orderIdOf(e.securityId, e.takerPlayerId === playerId ? e.takerOrderId : e.makerOrderId), ...fillFor(e, playerId) };
+    case "order_cancelled":
+      return { type: "execution", kind: "cancelled", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, price: e.price, qty: e.qty, reason: e.reason };
+    case "order_amended":
+      return { type: "execution", kind: "amended", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, price: e.price, oldQty: e.oldQty, qty: e.qty };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The stream for programs (/api/v1/stream, plain WebSocket + JSON): book snapshot then updates with
+ * consecutive sequence numbers that rebuild the book, trades, news, clock, executions delivered only to
+ * their owner, resync by subscribing again, and refused upgrades. Real server, Valkey pub/sub, PostgreSQL.
+ */
+import { expect } from "chai";
+import { WebSocket } from "ws";
+import type { Room } from "@colyseus/sdk";
+import type { CommandReply, GameState } from "@marketroom/shared";
+import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
+
+type Level = { price: number; qty: number; orders: number };
+type Msg = Record<string, any>;
+
+/** A stream connection that records every message. */
+async function stream(h: Harness, key: string): Promise<{ ws: WebSocket; got: Msg[]; send: (m: unknown) => void }> {
+  const ws = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers: { authorization: `Bearer ${key}` } });
+  const got: Msg[] = [];
+  ws.on("message", (d) => got.push(JSON.parse(d.toString())));
+  await new Promise((ok, fail) => { ws.once("open", ok); ws.once("error", fail); });
+  await waitFor(() => got.some((m) => m.type === "welcome"), "welcome");
+  return { ws, got, send: (m) => ws.send(JSON.stringify(m)) };
+}
+
+async function keyOf(h: Harness, token: string): Promise<string> {
+  const r = await fetch(`${h.base}/api/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+  expect(r.status).to.equal(201);
+  return ((await r.json()) as { key: string }).key;
+}
+
+async function rest(h: Harness, method: string, path: string, key: string, body?: unknown): Promise<any> {
+  const r = await fetch(`${h.base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return r.json();
+}
+
+/** Applies a book snapshot and updates (qty 0 removes a level); best first. */
+function rebuild(msgs: Msg[]): { bids: Level[]; asks: Level[] } {
+  const side = { bids: new Map<number, Level>(), asks: new Map<number, Level>() };
+  for (const m of msgs) {
+    if (m.action === "snapshot") { side.bids.clear(); side.asks.clear(); }
+    for (const s of ["bids", "asks"] as const) for (const l of m[s] as Level[]) { if (l.qty === 0) side[s].delete(l.price); else side[s].set(l.price, l); }
+  }
+  return {
+    bids: [...side.bids.values()].sort((a, b) => b.price - a.price),
+    asks: [...side.asks.values()].sort((a, b) => a.price - b.price),
+  };
+}
+
+describe("stream /api/v1/stream", function () {
+  this.timeout(60_000);
+  let h: Harness;
+  const closers: (() => unknown)[] = [];
+  before(async () => { h = await harness(); });
+  afterEach(async () => { await Promise.all(closers.splice(0).map(async (c) => { try { await c(); } catch { /* closed */ } })); });
+
+  async function setup() {
+    const game = await createGame(h);
+    await api(h, "POST", `/api/games/${game.gameId}/start`);
+    const alice = await join(h, game.joinCode, "alice");
+    const bob = await join(h, game.joinCode, "bob");
+    const carol = await join(h, game.joinCode, "carol");
+    const room: Room<any, GameState> = await connect(h, game.gameId, alice.token);
+    closers.push(() => room.leave());
+    return { game, alice, bob, carol, room, bobKey: await keyOf(h, bob.token), aliceKey: await keyOf(h, alice.token), carolKey: await keyOf(h, carol.token) };
+  }
+
+  it("book: a snapshot, then updates numbered without gaps that rebuild the book; resync by subscribing again", async () => {
+    const { room, bobKey } = await setup();
+    await room.request("place", { securityId: 1, side: "sell", price: 105, qty: 3 });
+    const s = await stream(h, bobKey);
+    closers.push(() => s.ws.close());
+    s.send({ op: "subscribe", channel: "book", securityId: 1, depth: 10 });
+    await waitFor(() => s.got.some((m) => m.type === "book" && m.action === "snapshot"), "snapshot");
+    const books = () => s.got.filter((m) => m.type === "book");
+    expect(books()[0]).to.include({ action: "snapshot", seq: 1, securityId: 1 });
+    expect(books()[0]!.asks).to.deep.equal([{ price: 105, qty: 3, orders: 1 }]);
+
+    // Changes from the room and from REST, interleaved.
+    for (let i = 0; i < 5; i++) {
+      const r = await room.request("place", { securityId: 1, side: "sell", price: 106 + i, qty: 2 }) as CommandReply;
+      expect(r.ok).to.equal(true);
+      await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 90 + i, qty: 1 });
+    }
+    await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 105, qty: 3 }); // takes the 105 level
+    const want = await rest(h, "GET", "/book/1?depth=10", bobKey);
+    await waitFor(() => JSON.stringify(rebuild(books())) === JSON.stringify({ bids: want.bids, asks: want.asks }), "the stream's book equals the REST book");
+    const seqs = books().map((m) => m.seq);
+    expect(seqs).to.deep.equal(seqs.map((_: number, i: number) => i + 1));
+    const gameSeqs = books().map((m) => m.gameSeq);
+    expect(gameSeqs).to.deep.equal([...gameSeqs].sort((a, b) => a - b));
+
+    // A client that lost an update subscribes again: a fresh snapshot, numbering goes on.
+    const last = seqs.at(-1)!;
+    s.send({ op: "subscribe", channel: "book", securityId: 1, depth: 10 });
+    await waitFor(() => books().length > seqs.length, "resync snapshot");
+    const snap = books().at(-1)!;
+    expect(snap).to.include({ action: "snapshot", seq: last + 1 });
+    expect({ bids: snap.bids, asks: snap.asks }).to.deep.equal({ bids: want.bids, asks: want.asks });
+  });
+
+  it("executions reach only their owner; trades, news and clock reach every subscriber", async () => {
+    const { game, room, bob, bobKey, aliceKey, carolKey } = await setup();
+    const [sb, sa, sc] = await Promise.all([stream(h, bobKey), stream(h, aliceKey), stream(h, carolKey)]);
+    closers.push(() => sb.ws.close(), () => sa.ws.close(), () => sc.ws.close());
+    for (const s of [sb, sa, sc]) {
+      for (const channel of ["executions", "trades", "news", "clock"]) s.send({ op: "subscribe", channel });
+      await waitFor(() => s.got.filter((m) => m.type === "subscribed").length === 4, "subscribed");
+    }
+    const sell = await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 5 }) as CommandReply & { order?: { orderId: number } };
+    const buy = await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 100, qty: 2, clientOrderId: "x1" });
+    expect(buy.order.status).to.equal("filled");
+    await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "Rates cut" });
+
+    const ex = (s: { got: Msg[] }) => s.got.filter((m) => m.type === "execution");
+    await waitFor(() => ex(sb).some((m) => m.kind === "fill"), "bob's fill");
+    await waitFor(() => ex(sa).some((m) => m.kind === "fill"), "alice's fill");
+    for (const s of [sa, sb, sc]) {
+      await waitFor(() => s.got.some((m) => m.type === "trade") && s.got.some((m) => m.type === "news"), "trade and news");
+      expect(s.got.find((m) => m.type === "trade")).to.include({ securityId: 1, price: 100, qty: 2, aggressor: "buy" });
+      expect(s.got.find((m) => m.type === "news")).to.include({ headline: "Rates cut" });
+      expect(s.got.find((m) => m.type === "clock")).to.include({ phase: "running" });
+    }
+    expect(ex(sb).map((m) => m.kind)).to.deep.equal(["accepted", "fill"]);
+    expect(ex(sb)[0]).to.include({ id: buy.id, clientOrderId: "x1", side: "buy", qty: 2 });
+    expect(ex(sb)[1]).to.include({ role: "taker", side: "buy", qty: 2, price: 100 });
+    expect(ex(sa).map((m) => m.kind)).to.deep.equal(["accepted", "rested", "fill"]);
+    expect(ex(sa)[0]).to.include({ orderId: sell.order!.orderId });
+    expect(ex(sa)[2]).to.include({ role: "maker", side: "sell", qty: 2 });
+    expect(JSON.stringify(ex(sa))).not.to.include("x1");
+    expect(JSON.stringify(sa.got)).not.to.include(bob.playerId);
+
+    // Carol traded nothing: her executions stay empty (a pause after all of it, then check).
+    await api(h, "POST", `/api/games/${game.gameId}/pause`);
+    await waitFor(() => sc.got.some((m) => m.type === "clock" && m.phase === "paused"), "paused clock");
+    expect(ex(sc)).to.deep.equal([]);
+  });
+
+  it("refuses an upgrade without a valid key and answers bad ops with an error", async () => {
+    const { bobKey } = await setup();
+    for (const headers of [{}, { authorization: "Bearer mrk_nope" }]) {
+      const ws = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers });
+      const status = await new Promise<number>((ok) => { ws.on("unexpected-response", (_req, res) => ok(res.statusCode ?? 0)); ws.on("open", () => ok(101)); ws.on("error", () => ok(-1)); });
+      expect(status).to.equal(401);
+    }
+    const s = await stream(h, bobKey);
+    closers.push(() => s.ws.close());
+    s.send({ op: "subscribe", channel: "book", securityId: 9 });
+    s.send({ op: "dance" });
+    s.ws.send("not json");
+    await waitFor(() => s.got.filter((m) => m.type === "error").length === 3, "three errors");
+    expect(s.got.filter((m) => m.type === "error").map((m) => m.code).sort()).to.deep.equal(["INVALID_MESSAGE", "INVALID_MESSAGE", "UNKNOWN_SECURITY"]);
+    // The room's own WebSocket path still works beside the stream (the harness connects rooms above).
+  });
+});
