@@ -4,7 +4,8 @@
  *
  * Events live in two places: PostgreSQL `events` holds what a persister has written, and the Valkey stream
  * `game:{g}:events` holds what is not yet persisted (the persister trims only after its commit). So the
- * union is complete: PostgreSQL first, then the stream for every seq PostgreSQL does not have.
+ * union is complete: PostgreSQL first, then the stream for every seq PostgreSQL does not have, then
+ * PostgreSQL again for what a persister moved meanwhile.
  *
  * Errors: throws when some seq in 1..uptoSeq is in neither place (a broken log).
  */
@@ -33,6 +34,15 @@ export async function readGameLog(engine: Pick<Engine, "events">, db: Db | undef
     for (const e of page) if (!bySeq.has(e.seq)) bySeq.set(e.seq, parseEvent(e));
     if (page.length < PAGE) break;
     from = page[page.length - 1]!.seq + 1;
+  }
+  // A persister may have moved events from the stream to PostgreSQL between the two reads (it writes
+  // PostgreSQL before it trims the stream), so whatever is still missing is read from PostgreSQL again.
+  const missing: number[] = [];
+  for (let s = 1; s <= uptoSeq; s++) if (!bySeq.has(s)) missing.push(s);
+  if (db && missing.length > 0) {
+    const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", gameId)
+      .where("seq", ">=", missing[0]!).where("seq", "<=", missing[missing.length - 1]!).execute();
+    for (const r of rows) if (!bySeq.has(Number(r.seq))) bySeq.set(Number(r.seq), parseEvent(r.data));
   }
   const out: EngineEvent[] = [];
   for (let s = 1; s <= uptoSeq; s++) {
