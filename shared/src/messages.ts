@@ -134,6 +134,17 @@ export const DEFAULT_MAX_PLAYERS = 500;
  * The rules of a new round: the engine's GameConfig (without the name) plus the rules the game service
  * applies (scoring mark, order rate limit, bot takeover).
  */
+/** The market types a teacher picks (docs/markets.md; defaults in server/src/rounds/market-types.ts). */
+export const MarketType = z.enum(["continuous", "call"]);
+export type MarketType = z.infer<typeof MarketType>;
+
+/** A call market's timing (GameRules.call), seconds of round running time. */
+export const CallRules = z.object({
+  everySec: int(1, 3600).default(30),
+  continuousSec: int(0, 3600).default(0),
+});
+export type CallRules = z.output<typeof CallRules>;
+
 export const GameRules = z.object({
   stp: StpMode.default("cancel_incoming"),
   maxMatches: int(1, 100_000).default(1000),
@@ -165,6 +176,14 @@ export const GameRules = z.object({
   coursePoints: z.object({ base: int(-1_000_000, 1_000_000).default(0), per: int(1, 1e15), min: int(-1_000_000, 1_000_000), max: int(-1_000_000, 1_000_000) })
     .refine((c) => c.min <= c.max, { message: "coursePoints.min must not exceed coursePoints.max" })
     .nullable().default(null),
+  /** The market type (docs/markets.md): its rules, default instructions and quiz; omitted = continuous. */
+  marketType: MarketType.optional(),
+  /**
+   * Call market (marketType "call", docs/markets.md): a call every `everySec` seconds of running time;
+   * with `continuousSec` > 0 each call opens `continuousSec` seconds of continuous trading before the
+   * next call period.
+   */
+  call: CallRules.optional(),
   /** Instructions shown before trading (quiz.ts); omitted = the market type's default text. */
   instructions: InstructionsText.optional(),
   /** Comprehension quiz (quiz.ts); omitted = the market type's default quiz (not required); null = none. */

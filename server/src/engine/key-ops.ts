@@ -28,6 +28,7 @@ import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
 import type { RestingOrder } from "../core/matching/book.ts";
 import type { KeyOp } from "./commit.ts";
 import * as K from "./keys.ts";
+import { marketKeyOps } from "./market-keys.ts";
 
 interface OrderRef { sid: number; id: number; side: "buy" | "sell"; playerId: string }
 
@@ -96,6 +97,7 @@ function collect(events: readonly EngineEvent[]): Touched {
         break;
       case "admin_action": break;
       case "news": case "signal": t.messages.push(ev); break;
+      case "auction": case "trading_mode": break; // market-keys.ts
       default: assertNever(ev);
     }
   }
@@ -182,5 +184,6 @@ export function keyOpsFor(gameId: string, state: CoreState, events: readonly Eng
     ops.push(["HSET", K.clientOrdersKey(g, pid), cid, JSON.stringify(result)]);
   }
   for (const ev of t.messages) ops.push(["ZADD", ev.type === "news" ? K.newsKey(g) : K.signalsKey(g), ev.seq, JSON.stringify(ev)]);
+  ops.push(...marketKeyOps(g, state, events));
   return ops;
 }

@@ -24,10 +24,11 @@
 import { performance } from "node:perf_hooks";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type {
-  AnyErrorCode, AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
+  AnyErrorCode, AmendOrder, AuctionResult, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
   PlayerSetup, Rejection, SecurityConfig, SetupResult, SignalItem,
 } from "@marketroom/shared";
 import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
+import { runMarketCommand, type MarketCommand } from "../engine/market-commands.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 
@@ -298,6 +299,11 @@ export class GameHub {
   /** Sends a private signal to its listed players (see Engine.signal). */
   signal(gameId: string, signal: SignalItem): Promise<Result<SetupResult>> {
     return this.run(gameId, "signal", () => this.engine.signal(gameId, signal));
+  }
+
+  /** A market-type command: a call or a trading-mode switch (engine/market-commands.ts, docs/markets.md). */
+  market(gameId: string, command: MarketCommand): Promise<Result<AuctionResult>> {
+    return this.run(gameId, command.type, () => runMarketCommand(this.engine, gameId, command));
   }
 
   /** Records an action in the game's log with its actor ('admin', 'system' or a player id); see Engine.logAdmin. */

@@ -392,6 +392,15 @@ export class GameModel {
     this.trade(makerP, e.securityId, makerSide, e.qty, notional);
     this.lock(maker, e.qty, -1);
     this.trade(takerP, e.securityId, e.aggressor, e.qty, notional);
+    // a call's fill (docs/markets.md): the taker is a resting order too
+    const restingTaker = this.orders.get(orderKey(e.securityId, e.takerOrderId));
+    if (restingTaker) {
+      restingTaker.amount -= e.qty;
+      this.onBook(restingTaker, -e.qty, e.takerRemaining === 0 ? -1 : 0);
+      if (e.takerRemaining === 0) this.untrack(restingTaker);
+      else this.dirty.players.add(restingTaker.playerId);
+      this.lock(restingTaker, e.qty, -1);
+    }
     // Fees as the engine books them: the taker pays, the maker is rebated.
     takerP.cash -= e.takerFee ?? 0;
     makerP.cash += e.makerRebate ?? 0;

@@ -192,7 +192,8 @@ class GameProjection {
     const touch = (orderId: number, remaining: number, maker: boolean) => this.update({ ...e, orderId }, (o) => {
       o.filled_qty += e.qty;
       o.notional = (o.notional ?? 0) + notional;
-      if (maker) o.resting_qty = remaining; // the taker is not in the book yet; order_rested says if it rests
+      // the taker is not in the book yet (order_rested says if it rests), except in a call (docs/markets.md)
+      if (maker || o.resting_qty > 0) o.resting_qty = remaining;
       o.status = remaining === 0 ? "filled" : "partially_filled";
     });
     touch(e.makerOrderId, e.makerRemaining, true);

@@ -45,7 +45,7 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
   if (viewer.role === "viewer") return publicEvent(e);
   const me = viewer.playerId;
   switch (e.type) {
-    case "game_created": case "security_added": case "phase_changed": case "news":
+    case "game_created": case "security_added": case "phase_changed": case "news": case "auction": case "trading_mode":
       return e;
     case "player_added":
       return e.playerId === me ? e : { seq: e.seq, ts: e.ts, type: e.type, playerId: e.playerId, name: e.name };
@@ -69,7 +69,7 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
 /** `e` as the holder of a shared link sees it: the market without the people (file header). */
 function publicEvent(e: EngineEvent): VisibleEvent | null {
   switch (e.type) {
-    case "game_created": case "security_added": case "phase_changed": case "news":
+    case "game_created": case "security_added": case "phase_changed": case "news": case "auction": case "trading_mode":
       return e;
     case "player_added":
       return { seq: e.seq, ts: e.ts, type: e.type };

@@ -225,6 +225,13 @@ export function applyEvent(state: ReplayState, e: EngineEvent): ReplayState {
       if (maker.amount !== e.makerRemaining) throw new ReplayError(e.seq, `maker ${e.makerOrderId} has ${maker.amount} lots left, the event says ${e.makerRemaining}`);
       if (maker.amount === 0) sec.orders.delete(maker.orderId);
       if (e.takerRemaining === 0) state.pending.delete(`${e.securityId}:${e.takerOrderId}`);
+      // a call's fill (docs/markets.md): the taker is a resting order too
+      const restingTaker = sec.orders.get(e.takerOrderId);
+      if (restingTaker) {
+        lock(takerInv, sec, restingTaker.side, restingTaker.price, e.qty, -1);
+        restingTaker.amount -= e.qty;
+        if (restingTaker.amount === 0) sec.orders.delete(restingTaker.orderId);
+      }
       sec.lastPrice = e.price;
       sec.volume += e.qty;
       break;
