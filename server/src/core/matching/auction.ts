@@ -11,6 +11,9 @@
  *   2. the minimum imbalance, then
  *   3. the smallest distance to the reference price (when one is given), then
  *   4. the lower price.
+ * D is non-increasing and S non-decreasing in p, so the ticks of maximum volume form one range, and
+ * within it those of minimum imbalance form one range again: with a reference the price is that
+ * range's tick closest to the reference (unique), without one its lowest tick (rule 4).
  * D and S only change at the book's limit prices, so every tick between two neighbouring limits p_i <
  * p_j has the same (D, S) = (D(p_j), S(p_i)); of such a gap only its tick closest to the reference (its
  * lowest tick without a reference) can win, so the candidates are the limit prices plus one tick per gap.
