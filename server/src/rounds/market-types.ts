@@ -21,7 +21,7 @@ export interface MarketTypeDefaults {
   quiz: RoundQuiz;
 }
 
-/** Today's only market type: continuous double auction on reference price paths, with bots. */
+/** The default market type: continuous double auction on reference price paths, with bots. */
 export const DEFAULT_MARKET_TYPE = "continuous";
 
 const CONTINUOUS_INSTRUCTIONS = `# How this round works
@@ -76,6 +76,56 @@ const CONTINUOUS_QUIZ: RoundQuiz = {
   ],
 };
 
+const CALL_INSTRUCTIONS = `# How this round works
+
+This is a **call market**. Orders do not trade when they arrive: they are collected in the order book, and at each **call** (every few seconds; the screen counts down) all orders that can trade, trade together at **one price**.
+
+# The call price
+
+At the call, the market picks the price at which the most lots can trade. If several prices are equally good, it picks the one that leaves the fewest unmatched lots, then the one closest to the reference price.
+
+- Every buy order at that price or higher, and every sell order at that price or lower, can trade, all at the same price, even if your limit was better.
+- Higher bids and lower offers go first; at the same price, the earlier order goes first. An order that trades in part keeps its place for the next call.
+
+# Placing orders
+
+- Only **limit orders** are accepted during a call period: name the highest price you will pay, or the lowest you will accept.
+- Market orders are refused: there is nothing to trade against until the call.
+- You can cancel or change your orders until the call.
+
+# Your goal
+
+End the round with more value than you started with. Your **P&L** is your equity now (cash plus your lots at the last price) minus your starting value.`;
+
+const CALL_QUIZ: RoundQuiz = {
+  required: false,
+  questions: [
+    {
+      question: "You send a buy order for 5 lots at 10.50 and there are sell orders at 10.00. What happens right away?",
+      choices: [
+        "It trades at 10.00 at once",
+        "Nothing yet: it waits in the book until the next call",
+        "It is rejected",
+      ],
+      answer: 1,
+    },
+    {
+      question: "At the call the price is 10.20. Your buy order had a limit of 10.50. What do you pay per lot?",
+      choices: ["10.50, your limit", "10.20, the call price", "The average of the two"],
+      answer: 1,
+    },
+    {
+      question: "How is the call price chosen?",
+      choices: [
+        "The price at which the most lots can trade (then fewest left unmatched, then closest to the reference)",
+        "The first order's price",
+        "The average of all bids and offers",
+      ],
+      answer: 0,
+    },
+  ],
+};
+
 /** Every market type, by its id. */
 export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
   [DEFAULT_MARKET_TYPE]: {
@@ -83,6 +133,12 @@ export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
     description: "A limit order book per security, trading continuously on a reference price path (real market data) with bots.",
     instructions: CONTINUOUS_INSTRUCTIONS,
     quiz: CONTINUOUS_QUIZ,
+  },
+  call: {
+    label: "Call market",
+    description: "Orders collect and clear at one price at scheduled calls (maximum volume, then minimum imbalance, then closest to the reference); optionally continuous trading between calls (rules.call).",
+    instructions: CALL_INSTRUCTIONS,
+    quiz: CALL_QUIZ,
   },
 };
 
