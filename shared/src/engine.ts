@@ -183,6 +183,13 @@ export const EngineEvent = z.discriminatedUnion("type", [
    * `referencePrice` = the reference the call was given for its tie-break (0 = none).
    */
   z.object({ ...base, type: z.literal("auction"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), buyQty: z.number().int(), sellQty: z.number().int(), referencePrice: z.number().int() }),
+  /**
+   * A dividend of `amount` minor units per lot for `period` (docs/markets.md "Asset market with
+   * dividends"): each holder's cash changes by `cash` (qty x amount for a long; a short pays qty x
+   * amount, at most its available cash). Holders with no position are not listed.
+   */
+  z.object({ ...base, type: z.literal("dividend"), securityId: SecurityId, period: z.number().int(), amount: z.number().int(),
+    payments: z.array(z.object({ playerId: PlayerId, qty: z.number().int(), cash: z.number().int() })) }),
   /** The security's trading mode changed (docs/markets.md). */
   z.object({ ...base, type: z.literal("trading_mode"), securityId: SecurityId, mode: TradingMode }),
 ]);

@@ -113,10 +113,16 @@ export interface UncrossCommand { type: "uncross"; securityId: number; reference
  */
 export interface SetTradingModeCommand { type: "set_trading_mode"; securityId: number; mode: string; referencePrice?: number }
 
+/**
+ * A dividend (docs/markets.md): `amount` minor units per lot (0..10^9) to every holder of the security,
+ * for dividend period `period` (>= 1); a period already paid changes nothing (no events).
+ */
+export interface DividendCommand { type: "dividend"; securityId: number; period: number; amount: number }
+
 export type Command =
   | CreateGameCommand | AddSecurityCommand | AddPlayerCommand | SetPhaseCommand | PlaceCommand | CancelCommand
   | CancelAllCommand | AmendCommand | LogAdminCommand | AnnounceCommand | SignalCommand | UncrossCommand
-  | SetTradingModeCommand;
+  | SetTradingModeCommand | DividendCommand;
 
 /** The caller's context: its clock (ms since the epoch), stamped on every event of the command. */
 export interface DecideContext { ts: number }

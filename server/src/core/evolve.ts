@@ -34,6 +34,7 @@ export function evolve(state: CoreState, ev: EngineEvent): CoreState {
     case "news": state.news.push(ev); break;
     case "signal": state.signals.push(ev); break;
     case "auction": break;
+    case "dividend": dividendPaid(state, ev); break;
     case "trading_mode": security(state, ev.securityId).mode = ev.mode; break;
     default: assertNever(ev);
   }
@@ -70,7 +71,7 @@ function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
     bandLow: ev.bandLow, bandHigh: ev.bandHigh, shortLimit: ev.shortLimit, positionLimit: ev.positionLimit,
     maxOrderQty: ev.maxOrderQty, takerFee: ev.takerFee, makerRebate: ev.makerRebate, limitWeight: ev.limitWeight,
   };
-  state.securities.set(ev.securityId, { info, book: new OrderBook(), lastOrderId: 0, mode: "continuous" });
+  state.securities.set(ev.securityId, { info, book: new OrderBook(), lastOrderId: 0, mode: "continuous", dividendPeriod: 0 });
   state.securityIds.push(ev.securityId);
   state.securityIds.sort((a, b) => a - b);
 }
@@ -148,6 +149,14 @@ function callFilled(state: CoreState, sec: SecurityState, maker: RestingOrder, e
   for (const o of [maker, taker]) {
     if (ev.qty >= o.amount) takeOff(state, sec, o);
     else sec.book.reduce(o, ev.qty);
+  }
+}
+
+function dividendPaid(state: CoreState, ev: EventOf<"dividend">): void {
+  security(state, ev.securityId).dividendPeriod = ev.period;
+  for (const p of ev.payments) {
+    player(state, p.playerId).cash += p.cash;
+    state.cashTotal += p.cash;
   }
 }
 

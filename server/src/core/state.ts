@@ -38,6 +38,8 @@ export interface SecurityState {
   lastOrderId: number;
   /** Continuous (match on arrival) or call (orders collect until an uncross); docs/markets.md. */
   mode: TradingModeName;
+  /** The last dividend period paid (0 = none). */
+  dividendPeriod: number;
 }
 
 /** A player's position in one security: holdings (negative when short), lots locked by open sells, lots on open buys. */

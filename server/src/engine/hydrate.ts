@@ -16,7 +16,7 @@ import { emptyState, type CoreState, type PlayerState } from "../core/index.ts";
 import { OrderBook, type RestingOrder } from "../core/matching/book.ts";
 import type { StoredPlace } from "../core/state.ts";
 import { PlayerOrders } from "../core/player-orders.ts";
-import { tradingModeOf } from "./market-keys.ts";
+import { marketSecurityState } from "./market-keys.ts";
 import type { LoadedGame, LoadedSecurity, RestingOrder as LoadedOrder } from "./load.ts";
 
 function int(v: string | undefined, what: string): number {
@@ -99,7 +99,7 @@ export function hydrate(loaded: LoadedGame): CoreState {
       if (!m) { m = new PlayerOrders(); owner.orders.set(s.securityId, m); }
       m.append(r);
     }
-    state.securities.set(s.securityId, { info: securityInfo(s), book, lastOrderId: s.orderCount, mode: tradingModeOf(s.config) });
+    state.securities.set(s.securityId, { info: securityInfo(s), book, lastOrderId: s.orderCount, ...marketSecurityState(s.config) });
     state.securityIds.push(s.securityId);
   }
   state.securityIds.sort((a, b) => a - b);

@@ -97,7 +97,7 @@ function collect(events: readonly EngineEvent[]): Touched {
         break;
       case "admin_action": break;
       case "news": case "signal": t.messages.push(ev); break;
-      case "auction": case "trading_mode": break; // market-keys.ts
+      case "auction": case "trading_mode": case "dividend": break; // market-keys.ts
       default: assertNever(ev);
     }
   }

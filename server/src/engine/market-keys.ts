@@ -2,7 +2,9 @@
  * The key-ops projection and hydration of the market-type state (docs/markets.md), apart from
  * key-ops.ts / hydrate.ts, which call these once each:
  *
- *   game:{g}:security:<s>          field trading_mode ("continuous" | "call"; absent = continuous)
+ *   game:{g}:security:<s>          fields trading_mode ("continuous" | "call"; absent = continuous) and
+ *                                  dividend_period (the last dividend period paid; absent = 0)
+ *   game:{g}                       cash_total, and each paid player's inventory field 0 (cash), after a dividend
  *
  * A call's fills (the fills after an `auction` event of the same command) trade two RESTING orders,
  * each at its own limit: key-ops.ts writes the maker's order like any fill's; here the taker's order
@@ -24,6 +26,7 @@ export function marketKeyOps(gameId: string, state: CoreState, events: readonly 
   for (const ev of events) {
     if (ev.type === "trading_mode") ops.push(["HSET", K.securityKey(gameId, ev.securityId), "trading_mode", ev.mode]);
     else if (ev.type === "auction") called.add(ev.securityId);
+    else if (ev.type === "dividend") dividendOps(gameId, state, ev, ops);
     else if (ev.type === "fill" && called.has(ev.securityId)) takerOps(gameId, state, ev, ops);
   }
   for (const sid of called) levelOps(gameId, state, sid, ops);
@@ -57,9 +60,24 @@ function levelOps(g: string, state: CoreState, sid: number, ops: KeyOp[]): void 
   if (fields.length) ops.push(["HSET", K.bookKey(g, sid), ...fields] as KeyOp);
 }
 
-/** The trading mode stored in a security's hash (continuous when absent). Throws on a value the projection never writes. */
-export function tradingModeOf(config: Record<string, string>): TradingModeName {
+function dividendOps(g: string, state: CoreState, ev: Extract<EngineEvent, { type: "dividend" }>, ops: KeyOp[]): void {
+  ops.push(["HSET", K.securityKey(g, ev.securityId), "dividend_period", ev.period], ["HSET", K.gameKey(g), "cash_total", state.cashTotal]);
+  for (const p of ev.payments) {
+    const player = state.players.get(p.playerId);
+    if (!player) throw new Error(`market-keys: no player ${p.playerId} in the state`);
+    ops.push(["HSET", K.inventoryKey(g, p.playerId), "0", player.cash]);
+  }
+}
+
+/**
+ * The market-type fields of a security's state from its stored hash: the trading mode (continuous
+ * when absent) and the last dividend period paid (0 when absent). Throws on a value the projection
+ * never writes.
+ */
+export function marketSecurityState(config: Record<string, string>): { mode: TradingModeName; dividendPeriod: number } {
   const m = config.trading_mode ?? "continuous";
   if (m !== "continuous" && m !== "call") throw new Error(`hydrate: trading_mode is not continuous or call: ${m}`);
-  return m;
+  const dividendPeriod = Number(config.dividend_period ?? "0");
+  if (!Number.isSafeInteger(dividendPeriod) || dividendPeriod < 0) throw new Error(`hydrate: dividend_period is not an integer: ${config.dividend_period}`);
+  return { mode: m, dividendPeriod };
 }

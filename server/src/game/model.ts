@@ -194,6 +194,7 @@ export class GameModel {
       case "order_amended": this.amended(e); break;
       case "news": this.onNews(e, true); break;
       case "signal": this.onSignal(e); break;
+      case "dividend": this.dividend(e); break;
       case "admin_action": this.onAdminAction(e); break;
     }
   }
@@ -415,6 +416,15 @@ export class GameModel {
     this.onBook(o, -e.qty, -1);
     this.untrack(o);
     this.lock(o, e.qty, -1);
+  }
+
+  /** A dividend (docs/markets.md): each payment changes the holder's cash. */
+  private dividend(e: EventOf<"dividend">): void {
+    for (const p of e.payments) {
+      this.player(p.playerId).cash += p.cash;
+      this.dirty.players.add(p.playerId);
+    }
+    this.dirty.valuation = true;
   }
 
   private amended(e: EventOf<"order_amended">): void {

@@ -61,6 +61,8 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
       return { seq: e.seq, ts: e.ts, type: e.type, action: e.action };
     case "signal":
       return e.playerIds.includes(me) ? { ...e, playerIds: [me] } : null;
+    case "dividend": // a player sees the dividend and their own payment, not others' positions
+      return { ...e, payments: e.payments.filter((p) => p.playerId === me) };
     default:
       return assertNever(e);
   }
@@ -83,6 +85,8 @@ function publicEvent(e: EngineEvent): VisibleEvent | null {
       return { seq: e.seq, ts: e.ts, type: e.type, action: e.action };
     case "signal":
       return null;
+    case "dividend":
+      return { ...e, payments: [] };
     default:
       return assertNever(e);
   }

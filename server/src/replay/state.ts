@@ -272,6 +272,11 @@ export function applyEvent(state: ReplayState, e: EngineEvent): ReplayState {
     }
     case "admin_action":
       break; // a record of what the admin did: it changes no book or inventory
+    case "auction": case "trading_mode":
+      break; // a call's fills follow as fill events (docs/markets.md)
+    case "dividend":
+      for (const p of e.payments) player(state, p.playerId, e.seq).cash += p.cash;
+      break;
     case "news": // entries are never mutated, so copies of the state may share them
       state.news.push({ seq: e.seq, ts: e.ts, atMs: e.atMs ?? 0, headline: e.headline, shifts: e.shifts });
       break;

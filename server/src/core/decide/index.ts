@@ -13,6 +13,7 @@ import type { Command, DecideContext } from "../commands.ts";
 import { Rejected } from "../reject.ts";
 import type { CoreState } from "../state.ts";
 import { decideAmend } from "./amend.ts";
+import { decideDividend } from "./dividend.ts";
 import { decideSetTradingMode, decideUncross } from "./auction.ts";
 import { decideCancel, decideCancelAll } from "./cancel.ts";
 import type { Decision } from "./decision.ts";
@@ -25,7 +26,7 @@ export interface ResultOf {
   create_game: SetupResult; add_security: SetupResult; add_player: SetupResult; set_phase: SetupResult;
   place: PlaceResult; cancel: CancelResult; cancel_all: CancelAllResult; amend: AmendResult;
   log_admin: SetupResult; announce: SetupResult; signal: SetupResult; uncross: AuctionResult;
-  set_trading_mode: AuctionResult;
+  set_trading_mode: AuctionResult; dividend: SetupResult;
 }
 
 export type Decided<C extends Command> = Decision<ResultOf[C["type"]]> | Rejection;
@@ -55,6 +56,7 @@ function dispatch(state: CoreState, c: Command, ts: number): Decision<unknown> {
     case "signal": return decideSignal(state, c, ts);
     case "uncross": return decideUncross(state, c, ts);
     case "set_trading_mode": return decideSetTradingMode(state, c, ts);
+    case "dividend": return decideDividend(state, c, ts);
     default: return assertNever(c);
   }
 }
