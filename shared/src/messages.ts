@@ -135,7 +135,7 @@ export const DEFAULT_MAX_PLAYERS = 500;
  * applies (scoring mark, order rate limit, bot takeover).
  */
 /** The market types a teacher picks (docs/markets.md; defaults in server/src/rounds/market-types.ts). */
-export const MarketType = z.enum(["continuous", "call"]);
+export const MarketType = z.enum(["continuous", "call", "dividends"]);
 export type MarketType = z.infer<typeof MarketType>;
 
 /** A call market's timing (GameRules.call), seconds of round running time. */
@@ -144,6 +144,17 @@ export const CallRules = z.object({
   continuousSec: int(0, 3600).default(0),
 });
 export type CallRules = z.output<typeof CallRules>;
+
+/**
+ * Asset market with dividends (GameRules.dividends, docs/markets.md): at the end of each period every
+ * lot pays one of `values` (minor units per lot), each equally likely, drawn from `seed` (default:
+ * the game id), the same draw in every process. Default: Smith, Suchanek & Williams (1988) {0, 8, 28, 60}.
+ */
+export const DividendRules = z.object({
+  values: z.array(int(0, 1_000_000_000)).min(1).max(20).default([0, 8, 28, 60]),
+  seed: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+});
+export type DividendRules = z.output<typeof DividendRules>;
 
 export const GameRules = z.object({
   stp: StpMode.default("cancel_incoming"),
@@ -184,6 +195,8 @@ export const GameRules = z.object({
    * next call period.
    */
   call: CallRules.optional(),
+  /** Asset market with dividends (marketType "dividends"): the dividend distribution. */
+  dividends: DividendRules.optional(),
   /** Instructions shown before trading (quiz.ts); omitted = the market type's default text. */
   instructions: InstructionsText.optional(),
   /** Comprehension quiz (quiz.ts); omitted = the market type's default quiz (not required); null = none. */

@@ -36,6 +36,7 @@ import { createScenario, getScenario, type Scenario } from "../market/scenarios.
 import { BOT_KINDS, type BotManager, type MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { CallMarkets, type CallSettings } from "./calls.ts";
+import { DividendMarkets, type DividendSettings } from "./dividend-driver.ts";
 import type { GameHub } from "./hub.ts";
 import type { DriverSnapshot } from "./model.ts";
 import type { GameRecord, GameStore, Schedule } from "./store.ts";
@@ -54,7 +55,7 @@ export interface Takeover { kind: string; auto: boolean; since: number }
 
 /** What the drivers need from a game's settings (GameSettings of the service). */
 export interface DriverSettings extends ReferenceSettings {
-  rules: { botTakeover?: boolean } & CallSettings["rules"];
+  rules: { botTakeover?: boolean } & CallSettings["rules"] & DividendSettings["rules"];
   securities: { securityId: number; refPrice: number; symbol: string; tickSize: string; lotSize: number; scale: number; bandLow: number; bandHigh: number }[];
 }
 
@@ -72,9 +73,12 @@ export class MarketDrivers {
   private readonly schedules = new Map<string, Schedule>();
   /** Call markets' calls (calls.ts). */
   private readonly calls: CallMarkets;
+  /** Dividends of asset markets (dividend-driver.ts). */
+  private readonly dividends: DividendMarkets;
 
   constructor(private readonly deps: DriverDeps) {
     this.calls = new CallMarkets({ ...deps, withNews: (g, s) => this.withNews(g, s) });
+    this.dividends = new DividendMarkets(deps);
   }
 
   // ---- hooks of the game service ----
@@ -100,6 +104,7 @@ export class MarketDrivers {
     this.schedules.set(gameId, rec);
     this.startPolling(gameId);
     this.calls.running(gameId, rec);
+    this.dividends.running(gameId, rec);
     const seats = await this.takeovers(gameId);
     for (const [pid, t] of seats) this.startSeatBot(gameId, rec.settings, pid, t.kind);
   }
@@ -109,12 +114,14 @@ export class MarketDrivers {
     this.stopPolling(gameId);
     this.schedules.delete(gameId);
     this.calls.ended(gameId);
+    this.dividends.ended(gameId);
   }
 
   /** Process shutdown: stops every poller. */
   shutdown(): void {
     for (const g of [...this.pollers.keys()]) this.stopPolling(g);
     this.calls.shutdown();
+    this.dividends.shutdown();
   }
 
   // ---- news ----

@@ -24,11 +24,12 @@
 import { performance } from "node:perf_hooks";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type {
-  AnyErrorCode, AmendOrder, AuctionResult, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
+  AnyErrorCode, AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
   PlayerSetup, Rejection, SecurityConfig, SetupResult, SignalItem,
 } from "@marketroom/shared";
 import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
 import { runMarketCommand, type MarketCommand } from "../engine/market-commands.ts";
+import type { ResultOf } from "../core/index.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 
@@ -302,7 +303,7 @@ export class GameHub {
   }
 
   /** A market-type command: a call or a trading-mode switch (engine/market-commands.ts, docs/markets.md). */
-  market(gameId: string, command: MarketCommand): Promise<Result<AuctionResult>> {
+  market<C extends MarketCommand>(gameId: string, command: C): Promise<Result<ResultOf[C["type"]]>> {
     return this.run(gameId, command.type, () => runMarketCommand(this.engine, gameId, command));
   }
 

@@ -126,6 +126,47 @@ const CALL_QUIZ: RoundQuiz = {
   ],
 };
 
+const DIVIDEND_INSTRUCTIONS = `# How this round works
+
+You trade shares of one asset with the other players over several **periods**.
+
+# Dividends
+
+At the end of **each period**, every share pays a **dividend** in cash. The dividend is drawn at random, the same for every share, from a known list of amounts that are all equally likely (the default: 0.00, 0.08, 0.28 or 0.60 per share, 0.24 on average).
+
+- After the **last period** the asset pays nothing more: it is then worth nothing.
+- The **fundamental value** of a share is the average dividend times the number of dividends still to come. It falls period by period: with 15 periods it is 3.60 at the start, 0.24 in the last period.
+
+# Placing orders
+
+- A **limit order** names a price: a buy trades at that price or lower, a sell at that price or higher; what does not trade waits in the order book.
+- Short selling is not allowed: you can only sell shares you hold.
+
+# Your goal
+
+Your earnings are your cash at the end: the money you started with, plus dividends, plus what you sold, minus what you bought.`;
+
+const DIVIDEND_QUIZ: RoundQuiz = {
+  required: false,
+  questions: [
+    {
+      question: "There are 4 periods left, including this one, and the average dividend is 0.24. What is a share's fundamental value now?",
+      choices: ["0.24", "0.96", "It depends on the last trade price"],
+      answer: 1,
+    },
+    {
+      question: "You hold 10 shares at the end of a period and the dividend drawn is 0.28. What do you receive?",
+      choices: ["2.80 in cash", "Nothing until the round ends", "0.28 in total"],
+      answer: 0,
+    },
+    {
+      question: "What is a share worth after the last period's dividend?",
+      choices: ["Its last trade price", "Nothing", "The average dividend"],
+      answer: 1,
+    },
+  ],
+};
+
 /** Every market type, by its id. */
 export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
   [DEFAULT_MARKET_TYPE]: {
@@ -139,6 +180,12 @@ export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
     description: "Orders collect and clear at one price at scheduled calls (maximum volume, then minimum imbalance, then closest to the reference); optionally continuous trading between calls (rules.call).",
     instructions: CALL_INSTRUCTIONS,
     quiz: CALL_QUIZ,
+  },
+  dividends: {
+    label: "Asset market with dividends",
+    description: "Smith-Suchanek-Williams (1988): one asset pays a random dividend per share at the end of each period (rules.dividends, default {0, 8, 28, 60} minor units, equally likely); the fundamental value falls to 0 after the last period.",
+    instructions: DIVIDEND_INSTRUCTIONS,
+    quiz: DIVIDEND_QUIZ,
   },
 };
 
