@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, EngineEvent, EventOf, GameState, JoinReply } from "@marketroom/shared";
+import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
@@ -99,5 +100,12 @@ describe("call market round through the server", function () {
     const info = (await h.app.hub.engine.writer(g)).state!.securities.get(1)!;
     expect(info.mode).to.equal("call");
     expect(info.book.bids.best()!.price).to.equal(102);
+
+    // the log is complete: re-running its commands (calls included) into a new game gives the same events and inventories
+    const rebuilt = `${g}-rb`;
+    await rebuildFromEvents(h.app.hub.engine, rebuilt, await events(g));
+    for (const s of seats) {
+      expect(await h.app.hub.engine.inventory(rebuilt, s.join.playerId)).to.deep.equal(await h.app.hub.engine.inventory(g, s.join.playerId));
+    }
   });
 });

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, EngineEvent, EventOf, GameState } from "@marketroom/shared";
 import { dividendDraw } from "../../src/rounds/dividends.ts";
+import { rebuildFromEvents } from "../../src/engine/rebuild.ts";
 import { api, connect, createGame, harness, join, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
@@ -92,6 +93,11 @@ describe("asset market with dividends through the server", function () {
       return rows.length === 2 && rows;
     }, "the final standings");
     for (const row of board) expect(row.cash, row.player_id).to.equal(cash.get(row.player_id));
+
+    // the log is complete: re-running its commands (dividends included) gives the same events and inventories
+    const rebuilt = `${g}-rb`;
+    await rebuildFromEvents(h.app.hub.engine, rebuilt, log);
+    for (const p of cash.keys()) expect(await h.app.hub.engine.inventory(rebuilt, p)).to.deep.equal(await h.app.hub.engine.inventory(g, p));
 
     const f = await api(h, "GET", `/api/games/${g}/fundamental`);
     expect(f.status).to.equal(200);
