@@ -16,7 +16,6 @@ import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash } from "
 import { clockText, leaderboardTable } from "./player.ts";
 import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
-import { MARKET_TYPE_FIELDS_HTML, marketTypeRules } from "./market-type-form.ts";
 import { drawShareReplay } from "./share.ts";
 
 const TOKEN_KEY = "marketroom.admin";
@@ -316,7 +315,7 @@ class AdminScreen {
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
         bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
-        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...marketTypeRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
+        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
         securityRules: securityRules(f),
       };
       const groups = String(f.get("groups") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
@@ -638,7 +637,6 @@ const ADMIN_TEMPLATE = `
               <label>Mark at the end <select name="markPrice"><option value="last_trade">last trade (else closing ref)</option><option value="reference">closing reference</option></select></label>
             </div>
           </fieldset>
-          ${MARKET_TYPE_FIELDS_HTML}
           ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
             <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
