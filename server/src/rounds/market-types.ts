@@ -78,7 +78,7 @@ const CONTINUOUS_QUIZ: RoundQuiz = {
 
 const CALL_INSTRUCTIONS = `# How this round works
 
-This is a **call market**. Orders do not trade when they arrive: they are collected in the order book, and at each **call** (every few seconds; the screen counts down) all orders that can trade, trade together at **one price**.
+This is a **call market**. Orders do not trade when they arrive: they are collected in the order book, and at each **call** (every few seconds, as the teacher set) all orders that can trade, trade together at **one price**.
 
 # The call price
 
