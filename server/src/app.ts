@@ -27,6 +27,7 @@ import { mountRoutes } from "./http/routes.ts";
 import { mountReplayRoutes } from "./http/replay.ts";
 import { ViewerTokens } from "./http/replay-links.ts";
 import { mountQuizRoutes } from "./http/quiz.ts";
+import { mountMarketRoutes } from "./http/markets.ts";
 import { QuizGate } from "./rounds/quiz.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
@@ -98,6 +99,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       apiV1.mount(app);
       mountReplayRoutes(app, { service, db, viewers: ViewerTokens.fromConfig(config) });
       mountQuizRoutes(app, { service, quiz });
+      mountMarketRoutes(app, { service });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
       mountKickRoutes(app, { service, log });

@@ -26,6 +26,8 @@ export const OrderType = z.enum(["limit", "market"]);
 export const TimeInForce = z.enum(["GTC", "IOC", "FOK"]);
 export const Phase = z.enum(["lobby", "running", "paused", "ended"]);
 export const StpMode = z.enum(["cancel_incoming", "cancel_resting"]);
+/** How a security trades: continuously (orders match on arrival) or in calls (orders collect and clear at one price; docs/markets.md). */
+export const TradingMode = z.enum(["continuous", "call"]);
 
 /** A game's or a session's display name: one line, 1-200 characters, at most 200 UTF-8 bytes (the engine's limit). */
 export const GameName = text({ max: 200, maxBytes: 200 });
@@ -174,6 +176,22 @@ export const EngineEvent = z.discriminatedUnion("type", [
     atMs: z.number().int().default(0) }),
   z.object({ ...base, type: z.literal("signal"), group: z.string(), playerIds: z.array(PlayerId), text: z.string(), securityId: SecurityId.optional(), value: z.number().int().optional() }),
   z.object({ ...base, ...orderRef, type: z.literal("order_amended"), side: Side, price: z.number().int(), oldQty: z.number().int(), qty: z.number().int() }),
+  /**
+   * A call (docs/markets.md): the security's book cleared at one price. `price` 0 and `qty` 0 = nothing
+   * crossed. The fills of the call follow it in the same command, each at `price`; `buyQty`/`sellQty`
+   * = lots bid at or above / offered at or below the price (the imbalance is their difference);
+   * `referencePrice` = the reference the call was given for its tie-break (0 = none).
+   */
+  z.object({ ...base, type: z.literal("auction"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), buyQty: z.number().int(), sellQty: z.number().int(), referencePrice: z.number().int() }),
+  /**
+   * A dividend of `amount` minor units per lot for `period` (docs/markets.md "Asset market with
+   * dividends"): each holder's cash changes by `cash` (qty x amount for a long; a short pays qty x
+   * amount, at most its available cash). Holders with no position are not listed.
+   */
+  z.object({ ...base, type: z.literal("dividend"), securityId: SecurityId, period: z.number().int(), amount: z.number().int(),
+    payments: z.array(z.object({ playerId: PlayerId, qty: z.number().int(), cash: z.number().int() })) }),
+  /** The security's trading mode changed (docs/markets.md). */
+  z.object({ ...base, type: z.literal("trading_mode"), securityId: SecurityId, mode: TradingMode }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
 
@@ -217,6 +235,8 @@ export interface CancelResult extends Logged { cancelled: { orderId: number; sec
 export interface CancelAllResult extends Logged { cancelledOrderIds: { securityId: number; orderId: number }[]; truncated: boolean }
 export interface AmendResult extends Logged { amended: { orderId: number; qty: number; priorityKept: boolean }; order?: OrderSummary; fills: FillEvent[] }
 export interface SetupResult extends Logged { phase?: z.infer<typeof Phase> }
+/** uncross / set_trading_mode: the call's clearing price and volume (0, 0 when nothing crossed or no call ran). */
+export interface AuctionResult extends Logged { price: number; qty: number; fills: FillEvent[] }
 
 export interface BookLevel { price: number; qty: number; orders: number }
 export interface BookDepth { ok: true; securityId: number; seq: number; bids: BookLevel[]; asks: BookLevel[] }

@@ -134,6 +134,28 @@ export const DEFAULT_MAX_PLAYERS = 500;
  * The rules of a new round: the engine's GameConfig (without the name) plus the rules the game service
  * applies (scoring mark, order rate limit, bot takeover).
  */
+/** The market types a teacher picks (docs/markets.md; defaults in server/src/rounds/market-types.ts). */
+export const MarketType = z.enum(["continuous", "call", "dividends"]);
+export type MarketType = z.infer<typeof MarketType>;
+
+/** A call market's timing (GameRules.call), seconds of round running time. */
+export const CallRules = z.object({
+  everySec: int(1, 3600).default(30),
+  continuousSec: int(0, 3600).default(0),
+});
+export type CallRules = z.output<typeof CallRules>;
+
+/**
+ * Asset market with dividends (GameRules.dividends, docs/markets.md): at the end of each period every
+ * lot pays one of `values` (minor units per lot), each equally likely, drawn from `seed` (default:
+ * the game id), the same draw in every process. Default: Smith, Suchanek & Williams (1988) {0, 8, 28, 60}.
+ */
+export const DividendRules = z.object({
+  values: z.array(int(0, 1_000_000_000)).min(1).max(20).default([0, 8, 28, 60]),
+  seed: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+});
+export type DividendRules = z.output<typeof DividendRules>;
+
 export const GameRules = z.object({
   stp: StpMode.default("cancel_incoming"),
   maxMatches: int(1, 100_000).default(1000),
@@ -165,6 +187,16 @@ export const GameRules = z.object({
   coursePoints: z.object({ base: int(-1_000_000, 1_000_000).default(0), per: int(1, 1e15), min: int(-1_000_000, 1_000_000), max: int(-1_000_000, 1_000_000) })
     .refine((c) => c.min <= c.max, { message: "coursePoints.min must not exceed coursePoints.max" })
     .nullable().default(null),
+  /** The market type (docs/markets.md): its rules, default instructions and quiz; omitted = continuous. */
+  marketType: MarketType.optional(),
+  /**
+   * Call market (marketType "call", docs/markets.md): a call every `everySec` seconds of running time;
+   * with `continuousSec` > 0 each call opens `continuousSec` seconds of continuous trading before the
+   * next call period.
+   */
+  call: CallRules.optional(),
+  /** Asset market with dividends (marketType "dividends"): the dividend distribution. */
+  dividends: DividendRules.optional(),
   /** Instructions shown before trading (quiz.ts); omitted = the market type's default text. */
   instructions: InstructionsText.optional(),
   /** Comprehension quiz (quiz.ts); omitted = the market type's default quiz (not required); null = none. */

@@ -101,9 +101,28 @@ export interface SignalCommand {
   playerIds: string[];
 }
 
+/**
+ * A call (docs/markets.md): clears the security's book at one price (decide/auction.ts). Only while the
+ * game runs. `referencePrice` (ticks) breaks ties between equally good prices (closest to it).
+ */
+export interface UncrossCommand { type: "uncross"; securityId: number; referencePrice?: number }
+
+/**
+ * Switches a security between continuous trading and calls. Call -> continuous first runs a call
+ * (the book must not stay crossed), with `referencePrice` as in uncross.
+ */
+export interface SetTradingModeCommand { type: "set_trading_mode"; securityId: number; mode: string; referencePrice?: number }
+
+/**
+ * A dividend (docs/markets.md): `amount` minor units per lot (0..10^9) to every holder of the security,
+ * for dividend period `period` (>= 1); a period already paid changes nothing (no events).
+ */
+export interface DividendCommand { type: "dividend"; securityId: number; period: number; amount: number }
+
 export type Command =
   | CreateGameCommand | AddSecurityCommand | AddPlayerCommand | SetPhaseCommand | PlaceCommand | CancelCommand
-  | CancelAllCommand | AmendCommand | LogAdminCommand | AnnounceCommand | SignalCommand;
+  | CancelAllCommand | AmendCommand | LogAdminCommand | AnnounceCommand | SignalCommand | UncrossCommand
+  | SetTradingModeCommand | DividendCommand;
 
 /** The caller's context: its clock (ms since the epoch), stamped on every event of the command. */
 export interface DecideContext { ts: number }

@@ -43,7 +43,7 @@ export function copyState(s: CoreState): CoreState {
       if (!mine) { mine = new PlayerOrders(); owner.orders.set(sid, mine); }
       mine.append(c);
     }
-    secs.set(sid, { info: sec.info, book, lastOrderId: sec.lastOrderId });
+    secs.set(sid, { info: sec.info, book, lastOrderId: sec.lastOrderId, mode: sec.mode, dividendPeriod: sec.dividendPeriod });
   }
   const pending = s.pending === null ? null : {
     ...s.pending, order: copyOrder(s.pending.order), fills: s.pending.fills?.slice() ?? null, stpCancelled: s.pending.stpCancelled?.slice() ?? null,

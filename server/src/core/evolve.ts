@@ -15,7 +15,7 @@ import type { EngineEvent, EventOf, SecurityInfo } from "@marketroom/shared";
 import { assertNever } from "./assert.ts";
 import { OrderBook, type RestingOrder } from "./matching/book.ts";
 import { PlayerOrders } from "./player-orders.ts";
-import { applyLock, settleFill } from "./settlement.ts";
+import { applyLock, settleCallFill, settleFill } from "./settlement.ts";
 import type { CoreState, GameState, PendingOrder, PlayerState, SecurityState } from "./state.ts";
 import { summarize } from "./summary.ts";
 
@@ -33,6 +33,9 @@ export function evolve(state: CoreState, ev: EngineEvent): CoreState {
     case "admin_action": break;
     case "news": state.news.push(ev); break;
     case "signal": state.signals.push(ev); break;
+    case "auction": break;
+    case "dividend": dividendPaid(state, ev); break;
+    case "trading_mode": security(state, ev.securityId).mode = ev.mode; break;
     default: assertNever(ev);
   }
   state.seq = ev.seq;
@@ -68,7 +71,7 @@ function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
     bandLow: ev.bandLow, bandHigh: ev.bandHigh, shortLimit: ev.shortLimit, positionLimit: ev.positionLimit,
     maxOrderQty: ev.maxOrderQty, takerFee: ev.takerFee, makerRebate: ev.makerRebate, limitWeight: ev.limitWeight,
   };
-  state.securities.set(ev.securityId, { info, book: new OrderBook(), lastOrderId: 0 });
+  state.securities.set(ev.securityId, { info, book: new OrderBook(), lastOrderId: 0, mode: "continuous", dividendPeriod: 0 });
   state.securityIds.push(ev.securityId);
   state.securityIds.sort((a, b) => a - b);
 }
@@ -126,6 +129,8 @@ function takeOff(state: CoreState, sec: SecurityState, o: RestingOrder): void {
 function filled(state: CoreState, ev: EventOf<"fill">): void {
   const sec = security(state, ev.securityId);
   const maker = sec.book.orders.get(ev.makerOrderId) ?? broken(`no resting order ${ev.makerOrderId}`);
+  // a fill whose taker is not the order being placed is a call's: both orders rest (decide/auction.ts)
+  if (pendingOf(state, ev.securityId, ev.takerOrderId) === null) { callFilled(state, sec, maker, ev); return; }
   if (ev.qty >= maker.amount) takeOff(state, sec, maker);
   else sec.book.reduce(maker, ev.qty);
   settleFill(player(state, ev.takerPlayerId), player(state, ev.makerPlayerId), sec.info, ev);
@@ -135,6 +140,24 @@ function filled(state: CoreState, ev: EventOf<"fill">): void {
   p.notional += ev.price * ev.qty * sec.info.scale;
   p.fills?.push(ev);
   if (ev.takerRemaining === 0) finish(state, p, ev.seq, 0, "");
+}
+
+/** A fill of a call: cash and lots at the call's price, each order's lock released at its own limit, both orders reduced. */
+function callFilled(state: CoreState, sec: SecurityState, maker: RestingOrder, ev: EventOf<"fill">): void {
+  const taker = sec.book.orders.get(ev.takerOrderId) ?? broken(`no resting order ${ev.takerOrderId}`);
+  settleCallFill(player(state, taker.playerId), player(state, maker.playerId), taker, maker, sec.info, ev);
+  for (const o of [maker, taker]) {
+    if (ev.qty >= o.amount) takeOff(state, sec, o);
+    else sec.book.reduce(o, ev.qty);
+  }
+}
+
+function dividendPaid(state: CoreState, ev: EventOf<"dividend">): void {
+  security(state, ev.securityId).dividendPeriod = ev.period;
+  for (const p of ev.payments) {
+    player(state, p.playerId).cash += p.cash;
+    state.cashTotal += p.cash;
+  }
 }
 
 function rested(state: CoreState, ev: EventOf<"order_rested">): void {

@@ -120,6 +120,8 @@ export class GameFold {
         break;
       case "game_created": case "security_added": case "order_accepted": case "order_rested": case "order_cancelled":
       case "order_amended": case "admin_action": case "news": case "signal":
+      // a call's fills are fill events; a dividend moves cash, which evolve applied (valuation reads the cash)
+      case "auction": case "trading_mode": case "dividend":
         break;
       default: assertNever(ev);
     }

@@ -40,3 +40,25 @@ export function settleFill(taker: PlayerState, maker: PlayerState, sec: Security
   taker.cash -= ev.takerFee;
   maker.cash += ev.makerRebate;
 }
+
+/**
+ * A fill of a call between two resting orders (docs/markets.md): cash and lots move at the fill's
+ * price as in settleFill, but each order's lock is released at its own limit (a bid that trades
+ * below its limit gets the difference back), and fees as the event says (0 in a call).
+ */
+export function settleCallFill(
+  taker: PlayerState, maker: PlayerState, takerOrder: { side: Side; price: number }, makerOrder: { side: Side; price: number },
+  sec: SecurityInfo, ev: FillEvent,
+): void {
+  const notional = ev.price * ev.qty * sec.scale;
+  const buyer = ev.aggressor === "buy" ? taker : maker;
+  const seller = ev.aggressor === "buy" ? maker : taker;
+  buyer.cash -= notional;
+  positionOf(buyer, sec.securityId).qty += ev.qty;
+  seller.cash += notional;
+  positionOf(seller, sec.securityId).qty -= ev.qty;
+  applyLock(maker, sec, makerOrder.side, makerOrder.price, ev.qty, -1);
+  applyLock(taker, sec, takerOrder.side, takerOrder.price, ev.qty, -1);
+  taker.cash -= ev.takerFee;
+  maker.cash += ev.makerRebate;
+}

@@ -6,13 +6,14 @@
  * each player's cash, holdings and locks, the resting orders by player, the first result of every
  * clientOrderId (idempotency), the order id counters, the last seq, the phase, news and signals.
  */
-import type { EventOf, OrderSummary, FillEvent, Phase, SecurityInfo, StpMode } from "@marketroom/shared";
+import type { EventOf, OrderSummary, FillEvent, Phase, SecurityInfo, StpMode, TradingMode } from "@marketroom/shared";
 import type { z } from "zod";
 import { OrderBook, type RestingOrder } from "./matching/book.ts";
 import type { PlayerOrders } from "./player-orders.ts";
 
 export type PhaseName = z.infer<typeof Phase>;
 export type Stp = z.infer<typeof StpMode>;
+export type TradingModeName = z.infer<typeof TradingMode>;
 /** Risk rules in force: "cash" today (docs/engine.md); a margin mode would be another module of risk/. */
 export type RiskMode = "cash";
 
@@ -35,6 +36,10 @@ export interface SecurityState {
   book: OrderBook;
   /** Last order id given in this security (ids count from 1 per security). */
   lastOrderId: number;
+  /** Continuous (match on arrival) or call (orders collect until an uncross); docs/markets.md. */
+  mode: TradingModeName;
+  /** The last dividend period paid (0 = none). */
+  dividendPeriod: number;
 }
 
 /** A player's position in one security: holdings (negative when short), lots locked by open sells, lots on open buys. */

@@ -15,6 +15,7 @@ import { emptyState, type CoreState, type PlayerState } from "../core/index.ts";
 import { OrderBook, type RestingOrder } from "../core/matching/book.ts";
 import type { StoredPlace } from "../core/state.ts";
 import { PlayerOrders } from "../core/player-orders.ts";
+import { marketSecurityState } from "./market-keys.ts";
 import type { LoadedGame, LoadedSecurity, RestingOrder as LoadedOrder } from "./load.ts";
 
 function int(v: string | undefined, what: string): number {
@@ -120,7 +121,7 @@ export function hydrate(loaded: LoadedGame): CoreState {
     state.players.set(pid, p);
   }
   for (const s of loaded.securities) {
-    state.securities.set(s.securityId, { info: securityInfo(s), book: bookOf(state, s), lastOrderId: s.orderCount });
+    state.securities.set(s.securityId, { info: securityInfo(s), book: bookOf(state, s), lastOrderId: s.orderCount, ...marketSecurityState(s.config) });
     state.securityIds.push(s.securityId);
   }
   state.securityIds.sort((a, b) => a - b);

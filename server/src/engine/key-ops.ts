@@ -40,6 +40,7 @@ import type { EngineEvent } from "@marketroom/shared";
 import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
 import { packOrder, type BatchEncoder, type BatchProjection, type DeferredKeyOps } from "./commit.ts";
 import * as K from "./keys.ts";
+import { MarketOps } from "./market-keys.ts";
 
 /** What a producer writes with, at the batch boundary. */
 export interface ProjectionContext {
@@ -86,6 +87,7 @@ class SetupOps implements KeyOpProducer {
       case "phase_changed": this.game = true; break;
       case "security_added": this.securities.add(ev.securityId); break;
       case "player_added": this.players.add(ev.playerId); this.cashTotal = true; break;
+      case "dividend": this.cashTotal = true; break;
       default: break;
     }
   }
@@ -117,7 +119,8 @@ class SetupOps implements KeyOpProducer {
 interface TouchedOrder { side: "buy" | "sell"; playerId: string; fresh: boolean; rested: boolean }
 
 /** Per security: the orders and price levels a batch touched, and whether it handed out order ids. */
-interface TouchedBook { orders: Map<number, TouchedOrder>; levels: Set<number>; counter: boolean }
+/** allLevels: a call ran in the batch, so the whole price-level hash is rewritten from the state. */
+interface TouchedBook { orders: Map<number, TouchedOrder>; levels: Set<number>; counter: boolean; allLevels: boolean }
 
 /**
  * The books: order hashes, bids/asks members, the players' order sets, price levels and the order id
@@ -130,7 +133,7 @@ class BookOps implements KeyOpProducer {
   private book(sid: number): TouchedBook {
     let b = this.books.get(sid);
     if (!b) {
-      b = { orders: new Map(), levels: new Set(), counter: false };
+      b = { orders: new Map(), levels: new Set(), counter: false, allLevels: false };
       this.books.set(sid, b);
     }
     return b;
@@ -161,6 +164,12 @@ class BookOps implements KeyOpProducer {
         break;
       case "fill":
         this.order(ev.securityId, ev.makerOrderId, ev.aggressor === "buy" ? "sell" : "buy", ev.makerPlayerId, ev.price);
+        // a call's fills trade two resting orders, each at its own limit (docs/markets.md): the taker's
+        // order changes too, and the levels are rewritten whole (the fill's price is not their price)
+        if (this.books.get(ev.securityId)?.allLevels) this.order(ev.securityId, ev.takerOrderId, ev.aggressor, ev.takerPlayerId, ev.price);
+        break;
+      case "auction":
+        this.book(ev.securityId).allLevels = true;
         break;
       case "order_cancelled": {
         const t = this.books.get(ev.securityId)?.orders.get(ev.orderId);
@@ -209,7 +218,14 @@ class BookOps implements KeyOpProducer {
         else asks.set(member, String(o.price));
         mineOf(o.playerId).set(member, String(id));
       }
-      if (touched.levels.size > 0) {
+      if (touched.allLevels) {
+        enc.del(bookKey);
+        const levels = enc.entriesOf(bookKey, "hash");
+        const net = new Map<number, number>();
+        for (const l of book.bids.levels) net.set(l.price, l.qty);
+        for (const l of book.asks.levels) net.set(l.price, (net.get(l.price) ?? 0) - l.qty);
+        for (const [price, q] of net) if (q !== 0) levels.set(String(price), String(q));
+      } else if (touched.levels.size > 0) {
         const levels = enc.entriesOf(bookKey, "hash");
         for (const price of touched.levels) {
           const net = (book.bids.levelAt(price)?.qty ?? 0) - (book.asks.levelAt(price)?.qty ?? 0);
@@ -239,6 +255,7 @@ class InventoryOps implements KeyOpProducer {
       case "order_accepted": this.position(ev.playerId, ev.securityId); break;
       case "fill": this.position(ev.makerPlayerId, ev.securityId); this.position(ev.takerPlayerId, ev.securityId); break;
       case "order_rested": case "order_cancelled": case "order_amended": this.position(ev.playerId, ev.securityId); break;
+      case "dividend": for (const p of ev.payments) this.position(p.playerId, ev.securityId); break;
       default: break;
     }
   }
@@ -301,6 +318,7 @@ const PRODUCERS: (() => KeyOpProducer)[] = [
   () => new InventoryOps(),
   () => new ClientOrderOps(),
   () => new MessageOps(),
+  () => new MarketOps(),
 ];
 
 /** The projection of one batch: every producer, fed the batch's events in order. */

@@ -35,6 +35,8 @@ import { newsShiftsOf, type NewsShifts, type ReferenceSettings } from "../export
 import { createScenario, getScenario, type Scenario } from "../market/scenarios.ts";
 import { BOT_KINDS, type BotManager, type MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
+import { CallMarkets, type CallSettings } from "./calls.ts";
+import { DividendMarkets, type DividendSettings } from "./dividend-driver.ts";
 import type { GameHub } from "./hub.ts";
 import type { DriverSnapshot } from "./model.ts";
 import type { GameRecord, GameStore, Schedule } from "./store.ts";
@@ -53,7 +55,7 @@ export interface Takeover { kind: string; auto: boolean; since: number }
 
 /** What the drivers need from a game's settings (GameSettings of the service). */
 export interface DriverSettings extends ReferenceSettings {
-  rules: { botTakeover?: boolean };
+  rules: { botTakeover?: boolean } & CallSettings["rules"] & DividendSettings["rules"];
   securities: { securityId: number; refPrice: number; symbol: string; tickSize: string; lotSize: number; scale: number; bandLow: number; bandHigh: number }[];
 }
 
@@ -69,16 +71,24 @@ export class MarketDrivers {
   private readonly plans = new Map<string, DriverPlan>();
   /** Schedules of running games (the takeover bots' clocks read them). */
   private readonly schedules = new Map<string, Schedule>();
+  /** Call markets' calls (calls.ts). */
+  private readonly calls: CallMarkets;
+  /** Dividends of asset markets (dividend-driver.ts). */
+  private readonly dividends: DividendMarkets;
 
-  constructor(private readonly deps: DriverDeps) {}
+  constructor(private readonly deps: DriverDeps) {
+    this.calls = new CallMarkets({ ...deps, withNews: (g, s) => this.withNews(g, s) });
+    this.dividends = new DividendMarkets(deps);
+  }
 
   // ---- hooks of the game service ----
 
   /** create: stores the round's plan (news, groups, signals). */
-  async setup(gameId: string, body: { news?: ScheduledNews[]; groups?: string[]; signals?: ScheduledSignal[] }): Promise<void> {
+  async setup(gameId: string, body: { news?: ScheduledNews[]; groups?: string[]; signals?: ScheduledSignal[]; rules?: CallSettings["rules"] }): Promise<void> {
     const plan: DriverPlan = { news: body.news ?? [], groups: body.groups ?? [], signals: body.signals ?? [] };
     await this.deps.valkey.hset(driversKey(gameId), "plan", JSON.stringify(plan));
     this.plans.set(gameId, plan);
+    await this.calls.setup(gameId, body.rules, unwrap(await this.deps.hub.engine.gameInfo(gameId)).securities.map((s) => s.securityId));
   }
 
   /** join: puts a new player in the next group, round-robin in join order (logged as group_set). */
@@ -93,6 +103,8 @@ export class MarketDrivers {
   async running(gameId: string, rec: GameRecord<DriverSettings>): Promise<void> {
     this.schedules.set(gameId, rec);
     this.startPolling(gameId);
+    this.calls.running(gameId, rec);
+    this.dividends.running(gameId, rec);
     const seats = await this.takeovers(gameId);
     for (const [pid, t] of seats) this.startSeatBot(gameId, rec.settings, pid, t.kind);
   }
@@ -101,11 +113,15 @@ export class MarketDrivers {
   ended(gameId: string): void {
     this.stopPolling(gameId);
     this.schedules.delete(gameId);
+    this.calls.ended(gameId);
+    this.dividends.ended(gameId);
   }
 
   /** Process shutdown: stops every poller. */
   shutdown(): void {
     for (const g of [...this.pollers.keys()]) this.stopPolling(g);
+    this.calls.shutdown();
+    this.dividends.shutdown();
   }
 
   // ---- news ----

@@ -28,6 +28,8 @@ import type {
   PlayerSetup, Rejection, SecurityConfig, SetupResult, SignalItem,
 } from "@marketroom/shared";
 import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
+import { runMarketCommand, type MarketCommand } from "../engine/market-commands.ts";
+import type { ResultOf } from "../core/index.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 
@@ -309,6 +311,11 @@ export class GameHub {
   /** Sends a private signal to its listed players (see Engine.signal). */
   signal(gameId: string, signal: SignalItem): Promise<Result<SetupResult>> {
     return this.run(gameId, "signal", () => this.engine.signal(gameId, signal));
+  }
+
+  /** A market-type command: a call or a trading-mode switch (engine/market-commands.ts, docs/markets.md). */
+  market<C extends MarketCommand>(gameId: string, command: C): Promise<Result<ResultOf[C["type"]]>> {
+    return this.run(gameId, command.type, () => runMarketCommand(this.engine, gameId, command));
   }
 
   /** Records an action in the game's log with its actor ('admin', 'system' or a player id); see Engine.logAdmin. */

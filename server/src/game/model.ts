@@ -164,6 +164,8 @@ export class GameModel {
         break;
       case "news": this.onNews(e); break;
       case "signal": this.onSignal(e); break;
+      case "dividend": for (const p of e.payments) d.players.add(p.playerId); d.valuation = true; break;
+      case "auction": case "trading_mode": d.books.add(e.securityId); d.securities.add(e.securityId); break;
       case "admin_action": this.onAdminAction(e); break;
       default: assertNever(e);
     }

@@ -174,7 +174,8 @@ class GameProjection {
         o.resting_qty = e.qty;
         o.cancelled_qty = (o.cancelled_qty ?? 0) + (e.oldQty - e.qty); // a reduction cancels that much
       });
-      case "admin_action": case "news": case "signal": return; // kept in `events` only
+      case "admin_action": case "news": case "signal": case "auction": case "trading_mode": case "dividend":
+        return; // kept in `events` only (a call's trades are fill events)
       default: assertNever(e);
     }
   }
@@ -202,7 +203,8 @@ class GameProjection {
     const touch = (orderId: number, remaining: number, maker: boolean) => this.update({ ...e, orderId }, (o) => {
       o.filled_qty += e.qty;
       o.notional = (o.notional ?? 0) + notional;
-      if (maker) o.resting_qty = remaining; // the taker is not in the book yet; order_rested says if it rests
+      // the taker is not in the book yet (order_rested says if it rests), except in a call (docs/markets.md)
+      if (maker || o.resting_qty > 0) o.resting_qty = remaining;
       o.status = remaining === 0 ? "filled" : "partially_filled";
     });
     touch(e.makerOrderId, e.makerRemaining, true);

@@ -46,7 +46,7 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
   if (viewer.role === "viewer") return publicEvent(e);
   const me = viewer.playerId;
   switch (e.type) {
-    case "game_created": case "security_added": case "phase_changed": case "news":
+    case "game_created": case "security_added": case "phase_changed": case "news": case "auction": case "trading_mode":
       return e;
     case "player_added":
       return e.playerId === me ? e : { seq: e.seq, ts: e.ts, type: e.type, playerId: e.playerId, name: e.name };
@@ -62,6 +62,8 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
       return { seq: e.seq, ts: e.ts, type: e.type, action: e.action };
     case "signal":
       return e.playerIds.includes(me) ? { ...e, playerIds: [me] } : null;
+    case "dividend": // a player sees the dividend and their own payment, not others' positions
+      return { ...e, payments: e.payments.filter((p) => p.playerId === me) };
     default:
       return assertNever(e);
   }
@@ -70,7 +72,7 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
 /** `e` as the holder of a shared link sees it: the market without the people (file header). */
 function publicEvent(e: EngineEvent): VisibleEvent | null {
   switch (e.type) {
-    case "game_created": case "security_added": case "phase_changed": case "news":
+    case "game_created": case "security_added": case "phase_changed": case "news": case "auction": case "trading_mode":
       return e;
     case "player_added":
       return { seq: e.seq, ts: e.ts, type: e.type };
@@ -84,6 +86,8 @@ function publicEvent(e: EngineEvent): VisibleEvent | null {
       return { seq: e.seq, ts: e.ts, type: e.type, action: e.action };
     case "signal":
       return null;
+    case "dividend":
+      return { ...e, payments: [] };
     default:
       return assertNever(e);
   }

@@ -314,6 +314,7 @@ export class ReplayStore {
             if (o) {
               o.filledQty += e.qty; o.notional += e.price * e.qty * scale; o.updatedSeq = e.seq;
               if (role === "maker") o.restingQty = e.makerRemaining;
+              else if (o.restingQty > 0) o.restingQty = e.takerRemaining; // a call's taker rests too (docs/markets.md)
               o.status = o.filledQty === o.qty ? "filled" : "partially_filled";
             }
           }
@@ -344,7 +345,11 @@ export class ReplayStore {
             point("order_amended");
           }
           break;
+        case "dividend":
+          if (e.payments.some((p) => p.playerId === playerId)) point("dividend");
+          break;
         case "game_created": case "security_added": case "phase_changed": case "admin_action": case "news": case "signal":
+        case "auction": case "trading_mode":
           break;
         default:
           assertNever(e);

@@ -21,7 +21,7 @@ export interface MarketTypeDefaults {
   quiz: RoundQuiz;
 }
 
-/** Today's only market type: continuous double auction on reference price paths, with bots. */
+/** The default market type: continuous double auction on reference price paths, with bots. */
 export const DEFAULT_MARKET_TYPE = "continuous";
 
 const CONTINUOUS_INSTRUCTIONS = `# How this round works
@@ -76,6 +76,97 @@ const CONTINUOUS_QUIZ: RoundQuiz = {
   ],
 };
 
+const CALL_INSTRUCTIONS = `# How this round works
+
+This is a **call market**. Orders do not trade when they arrive: they are collected in the order book, and at each **call** (every few seconds, as the teacher set) all orders that can trade, trade together at **one price**.
+
+# The call price
+
+At the call, the market picks the price at which the most lots can trade. If several prices are equally good, it picks the one that leaves the fewest unmatched lots, then the one closest to the reference price.
+
+- Every buy order at that price or higher, and every sell order at that price or lower, can trade, all at the same price, even if your limit was better.
+- Higher bids and lower offers go first; at the same price, the earlier order goes first. An order that trades in part keeps its place for the next call.
+
+# Placing orders
+
+- Only **limit orders** are accepted during a call period: name the highest price you will pay, or the lowest you will accept.
+- Market orders are refused: there is nothing to trade against until the call.
+- You can cancel or change your orders until the call.
+
+# Your goal
+
+End the round with more value than you started with. Your **P&L** is your equity now (cash plus your lots at the last price) minus your starting value.`;
+
+const CALL_QUIZ: RoundQuiz = {
+  required: false,
+  questions: [
+    {
+      question: "You send a buy order for 5 lots at 10.50 and there are sell orders at 10.00. What happens right away?",
+      choices: [
+        "It trades at 10.00 at once",
+        "Nothing yet: it waits in the book until the next call",
+        "It is rejected",
+      ],
+      answer: 1,
+    },
+    {
+      question: "At the call the price is 10.20. Your buy order had a limit of 10.50. What do you pay per lot?",
+      choices: ["10.50, your limit", "10.20, the call price", "The average of the two"],
+      answer: 1,
+    },
+    {
+      question: "How is the call price chosen?",
+      choices: [
+        "The price at which the most lots can trade (then fewest left unmatched, then closest to the reference)",
+        "The first order's price",
+        "The average of all bids and offers",
+      ],
+      answer: 0,
+    },
+  ],
+};
+
+const DIVIDEND_INSTRUCTIONS = `# How this round works
+
+You trade shares of one asset with the other players over several **periods**.
+
+# Dividends
+
+At the end of **each period**, every share pays a **dividend** in cash. The dividend is drawn at random, the same for every share, from a known list of amounts that are all equally likely (the default: 0.00, 0.08, 0.28 or 0.60 per share, 0.24 on average).
+
+- After the **last period** the asset pays nothing more: it is then worth nothing.
+- The **fundamental value** of a share is the average dividend times the number of dividends still to come. It falls period by period: with 15 periods it is 3.60 at the start, 0.24 in the last period.
+
+# Placing orders
+
+- A **limit order** names a price: a buy trades at that price or lower, a sell at that price or higher; what does not trade waits in the order book.
+- Short selling is not allowed: you can only sell shares you hold.
+
+# Your goal
+
+Your earnings are your cash at the end: the money you started with, plus dividends, plus what you sold, minus what you bought.`;
+
+const DIVIDEND_QUIZ: RoundQuiz = {
+  required: false,
+  questions: [
+    {
+      question: "There are 4 periods left, including this one, and the average dividend is 0.24. What is a share's fundamental value now?",
+      choices: ["0.24", "0.96", "It depends on the last trade price"],
+      answer: 1,
+    },
+    {
+      question: "You hold 10 shares at the end of a period and the dividend drawn is 0.28. What do you receive?",
+      choices: ["2.80 in cash", "Nothing until the round ends", "0.28 in total"],
+      answer: 0,
+    },
+    {
+      question: "What is a share worth after the last period's dividend?",
+      choices: ["Its last trade price", "Nothing", "The average dividend"],
+      answer: 1,
+    },
+  ],
+};
+
 /** Every market type, by its id. */
 export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
   [DEFAULT_MARKET_TYPE]: {
@@ -83,6 +174,18 @@ export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
     description: "A limit order book per security, trading continuously on a reference price path (real market data) with bots.",
     instructions: CONTINUOUS_INSTRUCTIONS,
     quiz: CONTINUOUS_QUIZ,
+  },
+  call: {
+    label: "Call market",
+    description: "Orders collect and clear at one price at scheduled calls (maximum volume, then minimum imbalance, then closest to the reference); optionally continuous trading between calls (rules.call).",
+    instructions: CALL_INSTRUCTIONS,
+    quiz: CALL_QUIZ,
+  },
+  dividends: {
+    label: "Asset market with dividends",
+    description: "Smith-Suchanek-Williams (1988): one asset pays a random dividend per share at the end of each period (rules.dividends, default {0, 8, 28, 60} minor units, equally likely); the fundamental value falls to 0 after the last period.",
+    instructions: DIVIDEND_INSTRUCTIONS,
+    quiz: DIVIDEND_QUIZ,
   },
 };
 

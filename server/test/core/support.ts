@@ -30,7 +30,7 @@ export function canonical(s: CoreState): unknown {
   return {
     game: s.game, seq: s.seq, cashTotal: s.cashTotal, securityIds: s.securityIds, pending: s.pending,
     securities: sortedEntries(s.securities).map(([id, sec]) => ({
-      id, info: sec.info, lastOrderId: sec.lastOrderId, bids: sideDump(sec.book.bids), asks: sideDump(sec.book.asks),
+      id, info: sec.info, lastOrderId: sec.lastOrderId, mode: sec.mode, dividendPeriod: sec.dividendPeriod, bids: sideDump(sec.book.bids), asks: sideDump(sec.book.asks),
       orderIds: [...sec.book.orders.keys()].sort((a, b) => a - b),
     })),
     players: sortedEntries(s.players).map(([id, p]) => ({

@@ -18,6 +18,9 @@
  * How each logged command is re-executed:
  * - game_created, security_added, player_added, phase_changed, admin_action, news, signal: createGame,
  *   addSecurity, addPlayer, setPhase, logAdmin, announce, signal;
+ * - auction: uncross with the logged reference price, or set_trading_mode continuous when the call's
+ *   fills are followed by that security's trading_mode (docs/markets.md); trading_mode alone:
+ *   set_trading_mode; dividend: dividend;
  * - order_accepted: place, with the same player, security, side, type, tif, postOnly, qty and
  *   clientOrderId (the limit price for a limit order; a market order's logged price is its protection
  *   bound, which the engine derives again);
@@ -41,6 +44,7 @@
  */
 import type { EngineEvent, EventOf, OpenOrder, Rejection } from "@marketroom/shared";
 import type { CancelAllReason, GameWriters as Engine, Result } from "../../src/engine/writers.ts";
+import { runMarketCommand } from "../../src/engine/market-commands.ts";
 
 type Logged = { ok: true; events: EngineEvent[] };
 
@@ -141,6 +145,22 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
         } else {
           throw new Error(`rebuild: seq ${ev.seq}: order_cancelled (${ev.reason}) is a consequence, but no command precedes it`);
         }
+        break;
+      case "auction": { // a call: uncross, or a switch to continuous when the call's fills end in trading_mode
+        let end = i + 1;
+        while (events[end]?.type === "fill") end++;
+        const next = events[end];
+        const referencePrice = ev.referencePrice > 0 ? ev.referencePrice : undefined;
+        consume("call", await runMarketCommand(engine, gameId, next?.type === "trading_mode" && next.securityId === ev.securityId
+          ? { type: "set_trading_mode", securityId: ev.securityId, mode: next.mode, referencePrice }
+          : { type: "uncross", securityId: ev.securityId, referencePrice }));
+        break;
+      }
+      case "trading_mode":
+        consume("setTradingMode", await runMarketCommand(engine, gameId, { type: "set_trading_mode", securityId: ev.securityId, mode: ev.mode }));
+        break;
+      case "dividend":
+        consume("dividend", await runMarketCommand(engine, gameId, { type: "dividend", securityId: ev.securityId, period: ev.period, amount: ev.amount }));
         break;
       default:
         throw new Error(`rebuild: seq ${ev.seq}: ${ev.type} is a consequence, but no command precedes it`);

@@ -7,12 +7,14 @@
  * of shared/src/errors.ts) means nothing happened. Results have the Lua engine's shapes
  * (shared/src/engine.ts: PlaceResult, AmendResult, CancelResult, CancelAllResult, SetupResult).
  */
-import type { AmendResult, CancelAllResult, CancelResult, PlaceResult, Rejection, SetupResult } from "@marketroom/shared";
+import type { AmendResult, AuctionResult, CancelAllResult, CancelResult, PlaceResult, Rejection, SetupResult } from "@marketroom/shared";
 import { assertNever } from "../assert.ts";
 import type { Command, DecideContext } from "../commands.ts";
 import { Rejected } from "../reject.ts";
 import type { CoreState } from "../state.ts";
 import { decideAmend } from "./amend.ts";
+import { decideDividend } from "./dividend.ts";
+import { decideSetTradingMode, decideUncross } from "./auction.ts";
 import { decideCancel, decideCancelAll } from "./cancel.ts";
 import type { Decision } from "./decision.ts";
 import { decideAnnounce, decideLogAdmin, decideSignal } from "./messages.ts";
@@ -23,7 +25,8 @@ import { decideAddPlayer, decideAddSecurity, decideCreateGame, decideSetPhase } 
 export interface ResultOf {
   create_game: SetupResult; add_security: SetupResult; add_player: SetupResult; set_phase: SetupResult;
   place: PlaceResult; cancel: CancelResult; cancel_all: CancelAllResult; amend: AmendResult;
-  log_admin: SetupResult; announce: SetupResult; signal: SetupResult;
+  log_admin: SetupResult; announce: SetupResult; signal: SetupResult; uncross: AuctionResult;
+  set_trading_mode: AuctionResult; dividend: SetupResult;
 }
 
 export type Decided<C extends Command> = Decision<ResultOf[C["type"]]> | Rejection;
@@ -51,6 +54,9 @@ function dispatch(state: CoreState, c: Command, ts: number): Decision<unknown> {
     case "log_admin": return decideLogAdmin(state, c, ts);
     case "announce": return decideAnnounce(state, c, ts);
     case "signal": return decideSignal(state, c, ts);
+    case "uncross": return decideUncross(state, c, ts);
+    case "set_trading_mode": return decideSetTradingMode(state, c, ts);
+    case "dividend": return decideDividend(state, c, ts);
     default: return assertNever(c);
   }
 }

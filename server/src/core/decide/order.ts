@@ -5,7 +5,9 @@
  */
 import type { FillEvent, OrderSummary } from "@marketroom/shared";
 import { opposite } from "../matching/book.ts";
+import { planCallEntry } from "../matching/auction.ts";
 import { bestPrice, fokFillable, planMatch } from "../matching/match.ts";
+import { checkCallOrder } from "../call-rules.ts";
 import {
   checkBand, checkNotional, checkPostOnly, checkShape, protectionBound, type CheckedOrder, type OrderSpec,
 } from "../order-checks.ts";
@@ -25,6 +27,7 @@ export function checkOrder(
 ): CheckedOrder {
   const o = checkShape(spec, sec.info);
   if (game.phase !== "running") reject("MARKET_CLOSED", `the market is ${game.phase}`);
+  if (sec.mode === "call") checkCallOrder(o);
   const best = o.orderType === "market" || o.postOnly ? bestPrice(sec.book, opposite(o.side)) : undefined;
   if (o.orderType === "market") o.price = protectionBound(o.side, best, game.protectionBps, sec.info);
   else checkBand(o.price, sec.info);
@@ -62,7 +65,7 @@ export function executeOrder(
       side: o.side, orderType: o.orderType, tif: o.tif, postOnly: o.postOnly, price: o.price, qty: o.qty }
     : { type: "order_accepted", seq: log.next(), ts, securityId, orderId: id, playerId: o.playerId,
       clientOrderId: o.clientOrderId, side: o.side, orderType: o.orderType, tif: o.tif, postOnly: o.postOnly, price: o.price, qty: o.qty });
-  const plan = planMatch(sec.book, game.stp, game.maxMatches, o);
+  const plan = sec.mode === "call" ? planCallEntry(sec.book, game.stp, game.maxMatches, o) : planMatch(sec.book, game.stp, game.maxMatches, o);
   const fills: FillEvent[] = [];
   const stpCancelled: number[] = [];
   let remaining = o.qty;
