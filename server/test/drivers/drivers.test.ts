@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import { parseEvent, type EngineEvent, type GameState } from "@marketroom/shared";
-import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, gameId, harness, join, waitFor, gameLog, type Harness } from "../support/harness.ts";
 import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { GameFold } from "../../src/core/fold.ts";
@@ -24,14 +24,7 @@ describe("drivers: news, signals, bot takeover", function () {
   before(async () => { h = await harness(); });
   afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
 
-  /** The game's whole log: what the persister stored in PostgreSQL plus what the stream still holds. */
-  const events = async (g: string): Promise<EngineEvent[]> => {
-    const stream = await h.app.hub.engine.events(g);
-    const rows = await h.db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).orderBy("seq").execute();
-    const bySeq = new Map<number, EngineEvent>(rows.map((r) => [Number(r.seq), r.data as unknown as EngineEvent]));
-    for (const e of stream) bySeq.set(e.seq, e);
-    return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
-  };
+  const events = (g: string): Promise<EngineEvent[]> => gameLog(h, g);
 
   describe("engine", () => {
     let engine: Engine;

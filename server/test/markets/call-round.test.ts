@@ -9,7 +9,7 @@ import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, EngineEvent, EventOf, GameState, JoinReply } from "@marketroom/shared";
 import { rebuildFromEvents } from "../support/rebuild.ts";
-import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, harness, join, waitFor, gameLog, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
 interface Seat { join: JoinReply; room: R }
@@ -33,14 +33,7 @@ describe("call market round through the server", function () {
   before(async () => { h = await harness(); });
   after(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
 
-  /** The game's whole log: PostgreSQL (the persister trims the stream) plus the stream. */
-  const events = async (g: string): Promise<EngineEvent[]> => {
-    const stream = await h.app.hub.engine.events(g);
-    const rows = await h.db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).orderBy("seq").execute();
-    const bySeq = new Map<number, EngineEvent>(rows.map((r) => [Number(r.seq), r.data as unknown as EngineEvent]));
-    for (const e of stream) bySeq.set(e.seq, e);
-    return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
-  };
+  const events = (g: string): Promise<EngineEvent[]> => gameLog(h, g);
   const auctions = async (g: string) => (await events(g)).filter((e): e is EventOf<"auction"> => e.type === "auction");
 
   it("orders collect between calls and trade at one price at the call", async () => {

@@ -9,7 +9,7 @@ import type { Room } from "@colyseus/sdk";
 import type { CommandReply, EngineEvent, EventOf, GameState } from "@marketroom/shared";
 import { dividendDraw } from "../../src/rounds/dividends.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
-import { api, connect, createGame, harness, join, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, harness, join, gameLog, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
@@ -31,13 +31,7 @@ describe("asset market with dividends through the server", function () {
   before(async () => { h = await harness(); });
   after(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
 
-  const events = async (g: string): Promise<EngineEvent[]> => {
-    const stream = await h.app.hub.engine.events(g);
-    const rows = await h.db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).orderBy("seq").execute();
-    const bySeq = new Map<number, EngineEvent>(rows.map((r) => [Number(r.seq), r.data as unknown as EngineEvent]));
-    for (const e of stream) bySeq.set(e.seq, e);
-    return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
-  };
+  const events = (g: string): Promise<EngineEvent[]> => gameLog(h, g);
 
   it("pays each period's dividend to the holders at its end, the last one before the final standings", async () => {
     const values = [0, 8, 28, 60];

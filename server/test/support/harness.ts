@@ -19,7 +19,7 @@ import { WebSocket } from "ws";
 import { Redis } from "iovalkey";
 import { ColyseusTestServer } from "@colyseus/testing";
 import { Client, type Room } from "@colyseus/sdk";
-import type { CreateGameBody, GameState, JoinReply } from "@marketroom/shared";
+import type { CreateGameBody, EngineEvent, GameState, JoinReply } from "@marketroom/shared";
 import { createApp, type App } from "../../src/app.ts";
 import { createLogger, loadConfig } from "../../src/config.ts";
 import { DEFAULT_LIMITS } from "../../src/limits.ts";
@@ -124,4 +124,16 @@ export async function waitFor<T>(fn: () => T, what: string, ms = 15_000): Promis
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The game's whole log in seq order: what the persister stored in PostgreSQL (it trims the stream after)
+ * plus what the stream still holds. The stream is read first, so an event moved meanwhile is in one of them.
+ */
+export async function gameLog(h: Harness, gameId: string): Promise<EngineEvent[]> {
+  const stream = await h.app.hub.engine.events(gameId);
+  const rows = await h.db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", gameId).orderBy("seq").execute();
+  const bySeq = new Map<number, EngineEvent>(rows.map((r) => [Number(r.seq), r.data as unknown as EngineEvent]));
+  for (const e of stream) bySeq.set(e.seq, e);
+  return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
 }
