@@ -1,36 +1,59 @@
 /**
- * End-to-end benchmark: N SDK clients (E2E_CLIENTS, default 200) in one game, each sending limit
- * orders through the room with room.request() one at a time for E2E_SECONDS (default 10) seconds, with
- * a cancel-all every 20 orders. The server (createApp, WebSocket transport, persister) runs in this
- * process on a free port, against VALKEY_URL / DATABASE_URL (`npm run bench:e2e` starts private ones).
- * The clients run in a child process (same file, `--clients` mode), so that decoding 200 clients' state
- * patches does not share the server's event loop; on a 2-core machine they still share the CPU.
+ * End-to-end benchmark (`npm run bench:e2e`, issue 13): the server measured by its own CPU, not by
+ * what the load generator manages to do.
  *
- * Prints orders/s acknowledged, ack latency p50/p99 (ms, client-measured round trip), fills, rejects,
- * the persister lag (max sampled each second, and after the run), and as its last line one JSON object
- * {"clients","ordersPerSec","p50Ms","p99Ms","persistLagMs"} (persistLagMs = max lag sampled).
+ * Processes (each its own, so /proc tells their CPU apart; VALKEY_URL / DATABASE_URL are the private
+ * services `npm run bench` starts):
+ *   - the server: `server/src/main.ts` on a free port (plus the persister process when the server
+ *     does not run one itself: PERSISTER_ENTRY below);
+ *   - the load generator (e2e/load.ts): E2E_LIGHT light clients (default 190) that speak the room
+ *     protocol without decoding patches, open-loop paced at each rate of E2E_RATES (default
+ *     1000,2000,5000,10000,15000 commands/s) for E2E_STEP_SECONDS (default 8) each, latency from the
+ *     intended send time;
+ *   - the watchers (e2e/watchers.ts): E2E_SDK full SDK clients (default 10) that decode every patch,
+ *     to check that state keeps arriving.
+ * One game, one security, every client a player (E2E_LIGHT + E2E_SDK, default 200 in all); no order
+ * rate limit in the round, the default per-connection message cap (200/s) stays on.
+ *
+ * Per rate, CPU per command from /proc/<pid>/stat (all threads) of the server, the persister (when
+ * separate) and every PostgreSQL process, and Valkey's main thread (/proc/<pid>/schedstat). Before the
+ * steps, everybody connected and idle: the server's CPU per patch tick (20 ticks/s, Colyseus' default
+ * patch rate). The persister lag is sampled every 100 ms: how long after Valkey's game:{g}:seq reached
+ * a value PostgreSQL's events table reached it too.
+ *
+ * A rate is HELD when p99 <= 10 ms, every command was answered within 1 s of the step's end, and the
+ * generator itself sent on time (behind <= 50 ms). Prints a table and, as its last line:
+ * {"clients","maxOrdersPerSec","p50MsAt5k","p99MsAt5k","serverUsPerOrder","valkeyUsPerOrder",
+ *  "persisterUsPerOrder","pgUsPerOrder","persistLagMs","serverUsPerTick", "loadAvg"}
+ * where the per-order CPU figures and the lag are those of the 5,000/s step (or the highest step
+ * run, if it stopped earlier) and persisterUsPerOrder is null when the persister runs in the server.
+ * Targets (issue 13): maxOrdersPerSec >= 10,000, p99MsAt5k <= 10, serverUsPerOrder <= 150,
+ * persistLagMs <= 1,000.
  */
-import { WebSocket } from "ws";
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
-
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
-import { Client, type Room } from "@colyseus/sdk";
-import { GameRules, type CommandReply } from "@marketroom/shared";
-import { createApp } from "../src/app.ts";
-import { createLogger, loadConfig } from "../src/config.ts";
-import { createDb, createPool } from "../src/persistence/db.ts";
-import { migrate } from "../src/persistence/migrate.ts";
-import { Persister, writeRoundResults } from "../src/persistence/persister.ts";
+import pg from "pg";
 
-const CLIENTS = Number(process.env.E2E_CLIENTS ?? 200);
-const SECONDS = Number(process.env.E2E_SECONDS ?? 10);
-const CONNECT_CONCURRENCY = 10;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const LIGHT = Number(process.env.E2E_LIGHT ?? 190);
+const SDK = Number(process.env.E2E_SDK ?? 10);
+const RATES = (process.env.E2E_RATES ?? "1000,2000,5000,10000,15000").split(",").map(Number);
+const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 8);
+const IDLE_SECONDS = 4;
+const PATCH_TICKS_PER_SEC = 20;
+const ADMIN = randomBytes(24).toString("hex");
+/** The persister's own entry point, when the server does not run it in-process. */
+const PERSISTER_ENTRY = ["server/src/persister-main.ts", "server/src/persistence/main.ts"].map((p) => join(ROOT, p)).find(existsSync);
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const r1 = (x: number) => Number(x.toFixed(1));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,121 +63,211 @@ function freePort(): Promise<number> {
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** CPU time of a process, all threads (utime + stime), ms; 0 when it is gone. */
+function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15; USER_HZ = 100
+  } catch { return 0; }
 }
 
-/** Runs `fn` over `items` with at most `n` at a time. */
-async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) { const i = next++; results[i] = await fn(items[i]!); }
-  }));
-  return results;
+/** Main-thread CPU time from /proc/<pid>/schedstat, ms (Valkey executes commands on its main thread). */
+function schedCpuMs(pid: number): number {
+  try { return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6; } catch { return 0; }
 }
 
-interface Tally { acked: number; rejected: number; fills: number; latencies: number[] }
-
-/** One trader: random limit orders around 100 ticks, a cancel-all every 20 orders, until `until`. */
-async function trade(room: Room, until: number, seed: number, t: Tally): Promise<void> {
-  let x = seed;
-  const rnd = () => { x = (x * 1103515245 + 12345) & 0x7fffffff; return x / 0x7fffffff; };
-  for (let i = 1; performance.now() < until; i++) {
-    const side = rnd() < 0.5 ? "buy" : "sell";
-    const price = 100 + Math.floor(rnd() * 9) - (side === "buy" ? 5 : 3);
-    const started = performance.now();
-    const r = await room.request("place", { securityId: 1, side, price, qty: 1 + Math.floor(rnd() * 3) }) as CommandReply;
-    t.latencies.push(performance.now() - started);
-    if (r.ok) { t.acked++; t.fills += r.fills?.length ?? 0; } else t.rejected++;
-    if (i % 20 === 0) await room.request("cancel-all", {});
+/** The postmaster and its children (backends, walwriter, checkpointer...). */
+function pgPids(postmaster: number): number[] {
+  const pids = [postmaster];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) pids.push(Number(d));
+    } catch { /* exited */ }
   }
+  return pids;
 }
 
-/** Child mode: connect the clients, trade, print one JSON line with the tally. */
-async function clients(base: string, gameId: string, code: string): Promise<void> {
-  const t0 = performance.now();
-  const rooms = await pool(Array.from({ length: CLIENTS }, (_, i) => i), CONNECT_CONCURRENCY, async (i) => {
-    const res = await fetch(`${base}/api/join`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code, name: `trader ${i + 1}` }) });
-    const j = await res.json() as { token: string };
-    const sdk = new Client(base);
-    sdk.auth.token = j.token;
-    return sdk.joinOrCreate("game", { gameId });
+/** Spawns `node --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
+function node(file: string, args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void, flags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "inherit"] });
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  return child;
+}
+
+async function http<T>(base: string, path: string, body?: unknown, token = ADMIN): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method: body === undefined ? "GET" : "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  process.stderr.write(`connected ${rooms.length} clients in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-  const tally: Tally = { acked: 0, rejected: 0, fills: 0, latencies: [] };
-  const started = performance.now();
-  await Promise.all(rooms.map((room, i) => trade(room, started + SECONDS * 1000, i + 1, tally)));
-  const elapsed = (performance.now() - started) / 1000;
-  await Promise.all(rooms.map((r) => r.leave().catch(() => {})));
-  process.stdout.write(`${JSON.stringify({ ...tally, elapsed })}\n`, () => process.exit(0));
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return await res.json() as T;
 }
 
-/** Runs the client process; resolves with its tally. */
-function runClients(base: string, gameId: string, code: string, onStart: () => void): Promise<Tally & { elapsed: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--clients", base, gameId, code], { stdio: ["ignore", "pipe", "pipe"] });
-  let text = "";
-  child.stdout.on("data", (d) => { text += d; });
-  child.stderr.on("data", (d) => { process.stdout.write(String(d)); if (String(d).includes("connected")) onStart(); });
-  return new Promise((resolve, reject) => child.once("close", (c) => {
-    if (c !== 0) return reject(new Error(`client process exited with ${c}`));
-    resolve(JSON.parse(text.trim().split("\n").pop()!));
-  }));
+/** Waits until `check` resolves true (polling), or throws after `ms`. */
+async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await check().catch((err: unknown) => {
+      if (err instanceof Error && err.message.startsWith("the server exited")) throw err;
+      return false;
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The CPU readings of every measured process at one moment. */
+interface Cpu { server: number; persister: number; valkey: number; pg: number; t: number }
+
+interface Step {
+  rate: number; seconds: number; sent: number; acked: number; rejected: number; behindMs: number; p50Ms: number; p99Ms: number;
+  maxMs: number; unansweredAfter1s: number;
 }
 
 async function main(): Promise<void> {
-  const log = createLogger(process.env.LOG_LEVEL ?? "warn");
-  const valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 3 });
-  const pg = createPool(process.env.DATABASE_URL, 8);
-  await migrate(pg);
-  const db = createDb(pg);
-  const persister = new Persister(valkey, db, { log: (l) => log.warn(l) });
-  persister.start().catch((err) => log.error({ err }, "persister stopped"));
+  const valkeyUrl = process.env.VALKEY_URL ?? "redis://127.0.0.1:6379";
+  const valkey = new Redis(valkeyUrl);
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+  const valkeyPid = Number(/process_id:(\d+)/.exec(await valkey.info("server"))![1]);
+  const dataDir = (await pool.query<{ data_directory: string }>("SHOW data_directory")).rows[0]!.data_directory;
+  const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+
   const port = await freePort();
-  const config = { ...loadConfig({}), port, reconnectGraceSec: 0 };
-  const app = await createApp({ config, log, valkey, db, persister, metrics: undefined, results: (g, i, l, s) => writeRoundResults(db, g, i, l, s) });
-  await app.server.listen(port, "127.0.0.1");
   const base = `http://127.0.0.1:${port}`;
-
-  const game = await app.service.create({
-    name: "e2e bench", securities: [{ securityId: 1, symbol: "BENCH", refPrice: 100, tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0, takerFee: 0, makerRebate: 0, limitWeight: 1 }],
-    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] }, bots: [], allowObservers: true,
-    rules: GameRules.parse({}),
+  const env = { ...process.env, PORT: String(port), HOST: "127.0.0.1", ADMIN_TOKEN: ADMIN, LOG_LEVEL: "warn", JOIN_RATE_LIMIT: "0" };
+  const children: ChildProcess[] = [];
+  // E2E_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits
+  const prof = process.env.E2E_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.E2E_PROFILE}`] : [];
+  const server = node(join(ROOT, "server/src/main.ts"), ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
+  children.push(server);
+  const persister = PERSISTER_ENTRY ? node(PERSISTER_ENTRY, [], env, (l) => out(`[persister] ${l}`)) : null;
+  if (persister) children.push(persister);
+  const stopAll = () => { for (const c of children) c.kill("SIGTERM"); };
+  const serverGone = new Promise((r) => server.once("exit", r));
+  process.on("exit", stopAll);
+  let serverExit: number | null = null;
+  server.once("exit", (code) => { serverExit = code ?? -1; });
+  await until("the server", 60_000, async () => {
+    if (serverExit !== null) throw new Error(`the server exited with ${serverExit}`);
+    return (await fetch(`${base}/health`)).status < 500;
   });
-  await app.service.start(game.gameId);
-  out(`e2e: ${CLIENTS} clients, ${SECONDS} s, game ${game.gameId}, server ${base}`);
 
-  let maxLag = 0;
-  let sampler: NodeJS.Timeout | undefined;
-  const tally = await runClients(base, game.gameId, game.joinCode, () => {
-    sampler = setInterval(() => { persister.lagMs().then((l) => { maxLag = Math.max(maxLag, l); }).catch(() => {}); }, 1000);
+  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
+    name: "e2e bench", securities: [{ securityId: 1, symbol: "BENCH", refPrice: 100, tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1,
+      bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0, takerFee: 0, makerRebate: 0, limitWeight: 1 }],
+    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] }, bots: [], allowObservers: true, rules: {},
   });
-  clearInterval(sampler);
-  const elapsed = tally.elapsed;
-  const lagAfter = await persister.lagMs();
-  maxLag = Math.max(maxLag, lagAfter);
+  await http(base, `/api/games/${game.gameId}/start`, {});
+  const tokens: string[] = [];
+  for (let i = 0; i < LIGHT + SDK; i++) {
+    tokens.push((await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `trader ${i + 1}` })).token);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "mr-e2e-"));
+  writeFileSync(join(dir, "watch.json"), JSON.stringify({ base, gameId: game.gameId, tokens: tokens.slice(LIGHT) }));
+  writeFileSync(join(dir, "load.json"), JSON.stringify({ base, gameId: game.gameId, tokens: tokens.slice(0, LIGHT), rates: RATES,
+    stepSeconds: STEP_SECONDS, idleSeconds: IDLE_SECONDS }));
+  out(`e2e: ${LIGHT} light + ${SDK} SDK clients, one game (${game.gameId}), rates ${RATES.join(", ")}/s for ${STEP_SECONDS} s each; ` +
+    `persister ${persister ? "in its own process" : "inside the server"}; load average ${loadavg()[0]!.toFixed(1)}`);
 
-  const sorted = tally.latencies.sort((a, b) => a - b);
+  // watchers first, so they see the whole run
+  let watched: { clients: number; patches: number; minSeq: number; maxSeq: number; sawTrades: number } | null = null;
+  let watchersReady!: () => void;
+  const watchersUp = new Promise<void>((r) => { watchersReady = r; });
+  const watchers = node(join(ROOT, "server/bench/e2e/watchers.ts"), [join(dir, "watch.json")], env, (l) => {
+    const m = JSON.parse(l) as { event: string };
+    if (m.event === "ready") watchersReady();
+    if (m.event === "watched") watched = m as unknown as NonNullable<typeof watched>;
+  });
+  children.push(watchers);
+  await watchersUp;
+
+  // persister lag: (time Valkey reached seq s) -> time PostgreSQL reached s
+  const seqKey = `game:{${game.gameId}}:seq`;
+  const marks: { t: number; seq: number }[] = [];
+  let lagMax = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const [vs, ps] = await Promise.all([valkey.get(seqKey),
+        pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId])]);
+      const now = Date.now();
+      marks.push({ t: now, seq: Number(vs ?? 0) });
+      const inPg = Number(ps.rows[0]?.s ?? 0);
+      while (marks.length > 0 && marks[0]!.seq <= inPg) lagMax = Math.max(lagMax, now - marks.shift()!.t);
+      if (marks.length > 0) lagMax = Math.max(lagMax, now - marks[0]!.t);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+
+  const read = (): Cpu => ({
+    server: procCpuMs(server.pid!), persister: persister ? procCpuMs(persister.pid!) : 0, valkey: schedCpuMs(valkeyPid),
+    pg: pgPids(postmaster).reduce((s, p) => s + procCpuMs(p), 0), t: Date.now(),
+  });
+  let idleAt: Cpu | null = null;
+  let idleUsPerTick = 0;
+  let stepAt: Cpu | null = null;
+  const rows: (Step & { serverUs: number; persisterUs: number; valkeyUs: number; pgUs: number; lagMs: number; held: boolean })[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    const gen = node(join(ROOT, "server/bench/e2e/load.ts"), [join(dir, "load.json")], env, (l) => {
+      const m = JSON.parse(l) as { event: string } & Step;
+      if (m.event === "idle-start") idleAt = read();
+      else if (m.event === "idle-end") {
+        const now = read();
+        idleUsPerTick = ((now.server - idleAt!.server) * 1000) / (((now.t - idleAt!.t) / 1000) * PATCH_TICKS_PER_SEC);
+      } else if (m.event === "step-start") { stepAt = read(); lagMax = 0; }
+      else if (m.event === "step") {
+        const now = read();
+        const n = Math.max(1, m.acked);
+        const held = m.p99Ms <= 10 && m.unansweredAfter1s === 0 && m.behindMs <= 50;
+        rows.push({ ...m, serverUs: r1(((now.server - stepAt!.server) * 1000) / n), persisterUs: r1(((now.persister - stepAt!.persister) * 1000) / n),
+          valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n), pgUs: r1(((now.pg - stepAt!.pg) * 1000) / n), lagMs: lagMax, held });
+        out(`rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}`);
+      } else if (m.event === "done") resolve();
+    });
+    children.push(gen);
+    gen.once("exit", (code) => { if (code !== 0) reject(new Error(`load generator exited with ${code}`)); });
+  });
+  await done;
+  await new Promise((r) => setTimeout(r, 1000));
+  watchers.stdin!.write("stop\n");
+  await until("the watchers' report", 30_000, async () => watched !== null);
+  const finalSeq = Number(await valkey.get(seqKey));
+  await until("PostgreSQL to hold the whole log", 120_000, async () =>
+    Number((await pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId])).rows[0]?.s ?? 0) >= finalSeq);
+  sampling = false;
+  await sampler;
+
+  out("");
+  out("rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  lag_ms");
+  for (const r of rows) {
+    out(`${String(r.rate).padEnd(9)}${String(r.acked).padEnd(8)}${String(r.rejected).padEnd(10)}${String(r.p50Ms).padEnd(8)}${String(r.p99Ms).padEnd(9)}` +
+      `${String(r.maxMs).padEnd(9)}${(r.held ? "yes" : "no").padEnd(6)}${String(r.serverUs).padEnd(11)}${String(persister ? r.persisterUs : "-").padEnd(14)}` +
+      `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${r.lagMs}`);
+  }
+  const w = watched!;
+  out(`server CPU per patch tick with ${LIGHT + SDK} clients connected and idle: ${r1(idleUsPerTick)} us`);
+  out(`watchers: ${w.clients} SDK clients decoded ${w.patches} state changes; their state's seq ${w.minSeq}..${w.maxSeq} of ${finalSeq}; ` +
+    `${w.sawTrades} saw trades`);
+  const at5k = rows.find((r) => r.rate === 5000) ?? rows[rows.length - 1]!;
+  const held = rows.filter((r) => r.held).map((r) => r.rate);
   const result = {
-    clients: CLIENTS, ordersPerSec: Math.round(tally.acked / elapsed),
-    p50Ms: Number(percentile(sorted, 50).toFixed(2)), p99Ms: Number(percentile(sorted, 99).toFixed(2)), persistLagMs: Math.round(maxLag),
+    clients: LIGHT + SDK, maxOrdersPerSec: held.length ? Math.max(...held) : 0, p50MsAt5k: at5k.p50Ms, p99MsAt5k: at5k.p99Ms,
+    serverUsPerOrder: at5k.serverUs, valkeyUsPerOrder: at5k.valkeyUs, persisterUsPerOrder: persister ? at5k.persisterUs : null,
+    pgUsPerOrder: at5k.pgUs, persistLagMs: at5k.lagMs, serverUsPerTick: r1(idleUsPerTick), loadAvg: r1(loadavg()[0]!),
   };
-  out(`orders acked: ${tally.acked} in ${elapsed.toFixed(1)} s = ${result.ordersPerSec}/s; rejected ${tally.rejected}; fills ${tally.fills}`);
-  out(`ack latency: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${percentile(sorted, 100).toFixed(1)} ms`);
-  out(`persister lag: max ${result.persistLagMs} ms while running, ${lagAfter} ms at the end`);
-
-  const end = await app.service.end(game.gameId);
-  await persister.drain(game.gameId, end.seq, 60_000);
-  out(`round ended at seq ${end.seq}; ${end.cancelled} orders cancelled; log persisted`);
-  await app.service.shutdown();
-  await persister.stop();
+  stopAll();
+  await serverGone;
+  await valkey.quit();
+  await pool.end();
   out(JSON.stringify(result));
   process.exit(0);
 }
 
-const argv = process.argv.slice(2);
-(argv[0] === "--clients" ? clients(argv[1]!, argv[2]!, argv[3]!) : main()).catch((err) => {
+main().catch((err) => {
   process.stderr.write(`e2e bench failed: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });
