@@ -46,7 +46,7 @@ const LIGHT = Number(process.env.E2E_LIGHT ?? 190);
 const SDK = Number(process.env.E2E_SDK ?? 10);
 const RATES = (process.env.E2E_RATES ?? "1000,2000,5000,10000,15000").split(",").map(Number);
 const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 8);
-const IDLE_SECONDS = 4;
+const IDLE_SECONDS = Number(process.env.E2E_IDLE_SECONDS ?? 4);
 const PATCH_TICKS_PER_SEC = 20;
 const ADMIN = randomBytes(24).toString("hex");
 /** The persister's own entry point, when the server does not run it in-process. */
