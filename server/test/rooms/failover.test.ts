@@ -40,9 +40,13 @@ async function joinAs(base: string, code: string, name: string): Promise<{ playe
  */
 async function acceptedByCid(valkey: Redis, db: Db, g: string): Promise<Map<string, number>> {
   const bySeq = new Map<number, EngineEvent>();
+  // the stream first: the persister trims events only after storing them, so whatever left the stream
+  // before this read is in PostgreSQL by the next one (read the other way round, an event moved
+  // between the two reads is missed)
+  const stream = await valkey.xrange(K.eventsKey(g), "-", "+");
   const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).execute();
   for (const r of rows) bySeq.set(Number(r.seq), r.data as unknown as EngineEvent);
-  for (const [, fields] of await valkey.xrange(K.eventsKey(g), "-", "+")) {
+  for (const [, fields] of stream) {
     const e = JSON.parse(fields[1]!) as EngineEvent;
     bySeq.set(e.seq, e);
   }
