@@ -215,6 +215,12 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   override onDispose(): void {
     this.unsubscribe?.();
     this.ctx.service.attachModel(this.gameId, null);
+    // An ended round's writer would keep its books and inventories in memory for nobody (reads after
+    // this reopen it on demand; replay and exports read the log).
+    if (this.state.phase === "ended") {
+      this.ctx.service.hub.engine.release(this.gameId)
+        .catch((err: unknown) => this.ctx.log.warn({ err, gameId: this.gameId }, "releasing the ended game's writer failed"));
+    }
     this.ctx.metrics.rooms.dec();
   }
 

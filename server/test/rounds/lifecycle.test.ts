@@ -60,6 +60,21 @@ describe("round lifecycle", function () {
     await api(h, "POST", `/api/games/${game.gameId}/end`);
   });
 
+  it("an ended round's writer leaves memory once its room closes; a later read reopens it", async () => {
+    const game = await createGame(h, { durationSec: 600 });
+    await api(h, "POST", `/api/games/${game.gameId}/start`);
+    const a = await join(h, game.joinCode, "alice");
+    const ra = await connect(h, game.gameId, a.token);
+    expect(await req(ra, "place", { securityId: 1, side: "buy", price: 90, qty: 5 })).to.include({ ok: true });
+    expect(h.app.hub.engine.games()).to.include(game.gameId);
+    await api(h, "POST", `/api/games/${game.gameId}/end`);
+    await waitFor(() => ra.state.phase === "ended", "ended in the room");
+    await ra.leave();
+    await waitFor(() => !h.app.hub.engine.games().includes(game.gameId), "the writer released after the room closed");
+    const book = await h.app.hub.engine.book(game.gameId, 1);
+    expect(book).to.have.property("bids").that.deep.equals([]); // the end cancelled the bid; read from Valkey
+  });
+
   it("a countdown start keeps the lobby, shows startsAt, then starts by itself", async () => {
     const game = await createGame(h, { durationSec: 60 });
     const room = await connect(h, game.gameId, h.admin);
