@@ -6,7 +6,6 @@
  * that file of lua/commands/includes/ (each once). iovalkey sends EVALSHA and falls back to EVAL on
  * NOSCRIPT, so a restarted or flushed server just reloads the script.
  *
- * The old engine's scripts (lua/*.lua) stay with ./scripts.ts.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
