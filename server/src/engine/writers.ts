@@ -31,6 +31,7 @@ import {
 } from "@marketroom/shared";
 import type { Redis } from "iovalkey";
 import { hostname } from "node:os";
+import { readStreamEvents } from "./stream-entries.ts";
 import { decide, emptyState, type Command, type ResultOf } from "../core/index.ts";
 import { isDependencyDown } from "../dependency.ts";
 import { CommitError } from "./commit.ts";
@@ -178,9 +179,8 @@ export class GameWriters {
    * Events of the game's stream with fromSeq <= seq <= toSeq, in order (committed events only), parsed and
    * upgraded by the shared schema (parseEvent). Throws ZodError for an entry that is not an event.
    */
-  async events(gameId: string, fromSeq = 1, toSeq?: number, count = 10_000): Promise<EngineEvent[]> {
-    const rows = await this.client.xrange(K.eventsKey(gameId), `${fromSeq}-0`, toSeq ? `${toSeq}-0` : "+", "COUNT", count);
-    return rows.map(([, fields]) => parseEvent(fields[1]!));
+  events(gameId: string, fromSeq = 1, toSeq?: number, count = 10_000): Promise<EngineEvent[]> {
+    return readStreamEvents(this.client, gameId, fromSeq, toSeq, count);
   }
 
   /** The game's news events in seq order ([] for an unknown game or while Valkey is down). */

@@ -24,6 +24,7 @@ import type { Redis } from "iovalkey";
 import { ZodError } from "zod";
 import { parseEvent, type EngineEvent } from "@marketroom/shared";
 import { eventsKey } from "../engine/keys.ts";
+import { entryTexts } from "../engine/stream-entries.ts";
 import { isDependencyDown } from "../dependency.ts";
 import type { Db } from "./db.ts";
 import { GAMES_KEY, registeredGames } from "./games-registry.ts";
@@ -191,7 +192,7 @@ export class Persister {
     let oldest = Infinity;
     for (const [err, rows] of (await pipe.exec()) ?? []) {
       const first = !err && (rows as [string, string[]][])[0];
-      if (first) oldest = Math.min(oldest, (JSON.parse(fieldData(first[1]) ?? "{}") as { ts?: number }).ts ?? Infinity);
+      if (first) oldest = Math.min(oldest, (JSON.parse(entryTexts(fieldData(first[1]) ?? "{}")[0] ?? "{}") as { ts?: number }).ts ?? Infinity);
     }
     return oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest);
   }
@@ -353,9 +354,15 @@ export class Persister {
         this.opts.log(`[persister] ${e.key} ${e.id} was deleted before it was persisted`);
         continue;
       }
-      const event = parseEntry(e.data);
-      if (typeof event === "string") await this.park(e, 0, `not an event: ${event}`, stops);
-      else out.push({ gameId: e.gameId, raw: e.data, event, entry: e });
+      // one entry holds the events of one committed batch (engine/stream-entries.ts)
+      for (const raw of entryTexts(e.data)) {
+        const event = parseEntry(raw);
+        if (typeof event === "string") {
+          await this.park(e, 0, `not an event: ${event}`, stops);
+          break;
+        }
+        out.push({ gameId: e.gameId, raw, event, entry: e });
+      }
     }
     return out;
   }

@@ -31,6 +31,7 @@ import { PLAYERS, resolve, streamArb, type Stream } from "../core/streams.ts";
 import { startValkeyChild } from "../support/valkey-child.ts";
 import { flow, setupCommands } from "../../bench/core.bench.ts";
 import { connect, expectUnchanged, newGameId, snapshot } from "./helpers.ts";
+import { entryData, entryTexts } from "../../src/engine/stream-entries.ts";
 
 const RUNS = Number(process.env.WRITER_RUNS ?? 6);
 const STEPS = Number(process.env.WRITER_STEPS ?? 150);
@@ -100,10 +101,15 @@ function reads(w: GameWriter, s: CoreState): unknown {
 async function foldLog(client: Redis, g: string): Promise<CoreState> {
   const entries = await client.xrange(K.eventsKey(g), "-", "+");
   const s = emptyState();
-  entries.forEach(([id, fields], i) => {
-    expect(id).to.equal(`${i + 1}-0`);
-    evolve(s, EngineEvent.parse(JSON.parse(fields[fields.indexOf("data") + 1]!)));
-  });
+  let seq = 0;
+  for (const [id, fields] of entries) {
+    for (const text of entryTexts(entryData(fields) ?? "")) {
+      const e = EngineEvent.parse(JSON.parse(text));
+      expect(e.seq).to.equal(++seq);
+      evolve(s, e);
+    }
+    expect(id, "an entry's id is its last event's seq").to.equal(`${seq}-0`);
+  }
   return s;
 }
 

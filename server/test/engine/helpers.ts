@@ -20,7 +20,7 @@
  *   rawAmend(engine, gameId, playerId, args)  mr_amend likewise
  *   inventoryOf(engine, gameId, playerId)     ok(engine.inventory(...)) plus pos(securityId) accessor
  *   eventsOf(engine, gameId)                  all events of the game's stream, in order
- *   streamIds(client, gameId)                 the raw stream entry ids ('<seq>-0')
+ *   streamEntries(client, gameId)             the raw stream entries: id ('<last seq>-0') and the seqs each holds
  */
 import { Redis } from "iovalkey";
 import { expect } from "chai";
@@ -30,6 +30,7 @@ import type {
 import { GameWriters, type Result } from "../../src/engine/writers.ts";
 import type { Command } from "../../src/core/index.ts";
 import * as K from "../../src/engine/keys.ts";
+import { entryData, entryTexts } from "../../src/engine/stream-entries.ts";
 
 /** The engine every test drives: this process's game writers (the core deciding, group commit to Valkey). */
 export class Engine extends GameWriters {}
@@ -288,7 +289,9 @@ export function eventsOf(engine: Engine, gameId: string): Promise<EngineEvent[]>
   return engine.events(gameId, 1);
 }
 
-/** The stream's entry ids, in order. */
-export async function streamIds(client: Redis, gameId: string): Promise<string[]> {
-  return (await client.xrange(K.eventsKey(gameId), "-", "+")).map(([id]) => id);
+/** The stream's entries in order: each id and the seqs of the events it holds (one entry per committed batch). */
+export async function streamEntries(client: Redis, gameId: string): Promise<{ id: string; seqs: number[] }[]> {
+  return (await client.xrange(K.eventsKey(gameId), "-", "+")).map(([id, fields]) => ({
+    id, seqs: entryTexts(entryData(fields) ?? "").map((t) => (JSON.parse(t) as { seq: number }).seq),
+  }));
 }

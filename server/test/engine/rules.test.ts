@@ -7,7 +7,7 @@ import { expect } from "chai";
 import type { FillEvent, PlaceOrder, PlaceResult, EngineEvent } from "@marketroom/shared";
 import {
   Engine, K, closeEngine, connectEngine, eventsOf, expectRejected, expectUnchanged, inventoryOf, ok,
-  setupGame, snapshot, streamIds, type SetupOptions,
+  setupGame, snapshot, streamEntries, type SetupOptions,
 } from "./helpers.ts";
 
 const S = 1;
@@ -992,7 +992,7 @@ describe("engine rules", function () {
       await expectUnchanged(engine, g, before);
     });
 
-    it("every accepted command, fill and cancel appends to game:{id}:events with contiguous seq from 1 and ids '<seq>-0'", async () => {
+    it("every accepted command, fill and cancel appends to game:{id}:events with contiguous seq from 1, one entry per batch with id '<its last seq>-0'", async () => {
       const g = await game();
       const results: { firstSeq: number; lastSeq: number; events: EngineEvent[] }[] = [];
       results.push(ok(await sell(g, "b", 100, 2)));
@@ -1005,7 +1005,9 @@ describe("engine rules", function () {
 
       const events = await eventsOf(engine, g);
       expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, i) => i + 1));
-      expect(await streamIds(engine.client, g)).to.deep.equal(events.map((e) => `${e.seq}-0`));
+      const entries = await streamEntries(engine.client, g);
+      expect(entries.flatMap((e) => e.seqs)).to.deep.equal(events.map((e) => e.seq));
+      for (const e of entries) expect(e.id).to.equal(`${e.seqs[e.seqs.length - 1]}-0`);
       expect(await engine.client.get(K.seqKey(g))).to.equal(String(events.length));
       expect(events[0]!.type).to.equal("game_created");
       for (const r of results) {

@@ -18,6 +18,7 @@ import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { registerGame } from "../../src/persistence/games-registry.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
 import { mulberry32 } from "../../src/market/bots.ts";
+import { entryData, entryTexts } from "../../src/engine/stream-entries.ts";
 
 export { Engine };
 
@@ -142,10 +143,22 @@ export class TradingGame {
 }
 
 /** Length and pending count of a game's stream under the persister group. */
-export async function streamState(client: Engine["client"], gameId: string, group = "persister"): Promise<{ len: number; pending: number }> {
-  const len = await client.xlen(eventsKey(gameId));
-  const p = (await client.xpending(eventsKey(gameId), group).catch(() => [0])) as [number];
-  return { len, pending: Number(p[0]) };
+export async function streamState(client: Engine["client"], gameId: string, group = "persister"):
+  Promise<{ len: number; pending: number; events: number; pendingEvents: number }> {
+  const key = eventsKey(gameId);
+  const len = await client.xlen(key);
+  const p = (await client.xpending(key, group).catch(() => [0])) as [number];
+  // one entry holds one committed batch: count the events too (all, and those of the pending entries)
+  const textsOf = (fields: string[]) => entryTexts(entryData(fields) ?? "").length;
+  const entries = await client.xrange(key, "-", "+");
+  const pendingIds = new Set(Number(p[0]) > 0
+    ? ((await client.xpending(key, group, "-", "+", Number(p[0]))) as [string, ...unknown[]][]).map((r) => r[0]) : []);
+  let events = 0, pendingEvents = 0;
+  for (const [id, fields] of entries) {
+    events += textsOf(fields);
+    if (pendingIds.has(id)) pendingEvents += textsOf(fields);
+  }
+  return { len, pending: Number(p[0]), events, pendingEvents };
 }
 
 /**

@@ -91,7 +91,7 @@ describe("persistence: SIGKILL of a persister process", () => {
     await waitApplied(db, game.gameId, game.lastSeq, 30_000);
     expect(await kill(child, "SIGTERM")).to.equal("0");
     await verifyExactlyOnce(db, game);
-    expect(await streamState(engine.client, game.gameId)).to.deep.equal({ len: 0, pending: 0 });
+    expect(await streamState(engine.client, game.gameId)).to.deep.equal({ len: 0, pending: 0, events: 0, pendingEvents: 0 });
     console.log(`      ${game.lastSeq} events; rows after each kill ${rows.join(", ")}; ${midBatch} of 5 kills left a batch pending`);
   });
 });

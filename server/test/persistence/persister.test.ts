@@ -57,7 +57,7 @@ describe("persistence: persister", () => {
     await p.drain(game.gameId, game.lastSeq, 20_000);
     expect(p.lastPersistedSeq(game.gameId)).to.equal(game.lastSeq);
     await verifyExactlyOnce(db, game);
-    expect(await streamState(engine.client, game.gameId)).to.deep.equal({ len: 0, pending: 0 });
+    expect(await streamState(engine.client, game.gameId)).to.deep.equal({ len: 0, pending: 0, events: 0, pendingEvents: 0 });
     expect(p.stats.inserted).to.equal(game.events.length);
     expect(p.stats.duplicates).to.equal(0);
     expect(await p.lagMs()).to.equal(0);
@@ -135,7 +135,7 @@ describe("persistence: persister", () => {
     const st = await streamState(engine.client, game.gameId);
     expect(st.pending, "nothing left pending").to.equal(0);
     const n = await db.selectFrom("events").select(({ fn }) => fn.countAll<number>().as("n")).where("game_id", "=", game.gameId).executeTakeFirstOrThrow();
-    expect(n.n + st.len).to.equal(game.events.length);
+    expect(Number(n.n) + st.events).to.equal(game.events.length);
   });
 
   it("writes final inventories and the leaderboard at round end, idempotently", async () => {

@@ -14,6 +14,7 @@ import { connectAt, gameId, waitFor } from "../support/harness.ts";
 import { call, startServer, stopServer, type ServerProcess } from "../support/server-process.ts";
 import * as K from "../../src/engine/keys.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
+import { entryData, entryTexts } from "../../src/engine/stream-entries.ts";
 
 type Reply = CommandReply & { ok: boolean; code?: string; duplicate?: boolean };
 
@@ -47,8 +48,10 @@ async function acceptedByCid(valkey: Redis, db: Db, g: string): Promise<Map<stri
   const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).execute();
   for (const r of rows) bySeq.set(Number(r.seq), r.data as unknown as EngineEvent);
   for (const [, fields] of stream) {
-    const e = JSON.parse(fields[1]!) as EngineEvent;
-    bySeq.set(e.seq, e);
+    for (const text of entryTexts(entryData(fields) ?? "")) {
+      const e = JSON.parse(text) as EngineEvent;
+      bySeq.set(e.seq, e);
+    }
   }
   const out = new Map<string, number>();
   for (const e of bySeq.values()) {

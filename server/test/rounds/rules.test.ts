@@ -14,6 +14,7 @@ import type { Room } from "@colyseus/sdk";
 import type { CommandReply, CreateGameBody, GameSecurity, GameState, JoinReply } from "@marketroom/shared";
 import { eventsKey, seqKey } from "../../src/engine/keys.ts";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { readStreamEvents } from "../../src/engine/stream-entries.ts";
 
 type R = Room<any, GameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
@@ -48,11 +49,11 @@ describe("round rules through the room", function () {
   const logOf = async (g: string) => ({ seq: Number(await h.valkey.get(seqKey(g))) });
 
   /**
-   * Events logged after `seq`: in the Valkey stream (entry id `<seq>-0`) and, should the persister have
-   * already moved and trimmed them, in PostgreSQL.
+   * Events logged after `seq`: in the Valkey stream and, should the persister have already moved and
+   * trimmed them, in PostgreSQL.
    */
   async function eventsAfter(g: string, seq: number) {
-    const stream = await h.valkey.xrange(eventsKey(g), `${seq + 1}-0`, "+");
+    const stream = await readStreamEvents(h.valkey, g, seq + 1);
     const rows = await h.db.selectFrom("events").select("seq").where("game_id", "=", g).where("seq", ">", seq).execute();
     return stream.length + rows.length;
   }
