@@ -151,4 +151,35 @@ describe("stream /api/v1/stream", function () {
     expect(s.got.filter((m) => m.type === "error").map((m) => m.code).sort()).to.deep.equal(["INVALID_MESSAGE", "INVALID_MESSAGE", "UNKNOWN_SECURITY"]);
     // The room's own WebSocket path still works beside the stream (the harness connects rooms above).
   });
+
+  it("revoking a key closes its open streams at once (4401 \"API key revoked\"); other keys' streams stay open", async () => {
+    const { game, bob, alice, aliceKey } = await setup();
+    const made = async (token: string) => {
+      const r = await fetch(`${h.base}/api/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+      return (await r.json()) as { key: string; keyId: string };
+    };
+    const closed = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((ok) => ws.once("close", (code, reason) => ok({ code, reason: reason.toString() })));
+    // bob revokes his own key: both of its streams close; alice's stays
+    const k1 = await made(bob.token);
+    const [s1, s2, sa] = await Promise.all([stream(h, k1.key), stream(h, k1.key), stream(h, aliceKey)]);
+    closers.push(() => sa.ws.close());
+    const gone = [closed(s1.ws), closed(s2.ws)];
+    const del = await fetch(`${h.base}/api/v1/keys/${k1.keyId}`, { method: "DELETE", headers: { authorization: `Bearer ${bob.token}` } });
+    expect(del.status).to.equal(200);
+    for (const c of await Promise.all(gone)) expect(c).to.deep.equal({ code: 4401, reason: "API key revoked" });
+    sa.send({ op: "ping" });
+    await waitFor(() => sa.got.some((m) => m.type === "pong"), "alice's stream still answers");
+    expect(sa.ws.readyState).to.equal(WebSocket.OPEN);
+
+    // the admin revokes alice's second key: its stream closes the same way
+    const k2 = await made(alice.token);
+    const s3 = await stream(h, k2.key);
+    const gone3 = closed(s3.ws);
+    expect((await api(h, "DELETE", `/api/v1/admin/games/${game.gameId}/keys/${k2.keyId}`)).status).to.equal(200);
+    expect(await gone3).to.deep.equal({ code: 4401, reason: "API key revoked" });
+    // and the revoked key cannot open a new one
+    const again = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers: { authorization: `Bearer ${k2.key}` } });
+    const status = await new Promise<number>((ok) => { again.on("unexpected-response", (_req, res) => ok(res.statusCode ?? 0)); again.on("open", () => ok(101)); again.on("error", () => ok(-1)); });
+    expect(status).to.equal(401);
+  });
 });

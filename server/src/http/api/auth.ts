@@ -20,7 +20,7 @@ import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import { bearer } from "../routes.ts";
-import type { ApiKeyInfo, ApiKeyStore } from "./key-store.ts";
+import { SESSION_GAME_PREFIX, type ApiKeyInfo, type ApiKeyStore } from "./key-store.ts";
 import type { Access } from "./router.ts";
 
 /** RATE_LIMITED with the ms until a retry may succeed (body `retryAfterMs`, header Retry-After). */
@@ -66,13 +66,26 @@ export class ApiAuth {
     return { kind: "key", gameId: key.gameId, playerId: key.playerId, keyId: key.keyId };
   }
 
-  /** The valid key of a bearer token (also for the stream); throws UNAUTHORIZED. */
+  /**
+   * The valid key of a bearer token (also for the stream); throws UNAUTHORIZED (missing, unknown,
+   * revoked, expired, kicked player). A session key comes back with `gameId` = the session's current
+   * round (UNKNOWN_GAME while the session has none).
+   */
   async key(token: string | undefined): Promise<ApiKeyInfo> {
     if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
-    const key = token ? await this.keys.verify(token) : null;
-    if (!key) throw new ApiError("UNAUTHORIZED", token ? "unknown or revoked API key" : "an API key is required (Authorization: Bearer mrk_...)");
+    const found = token ? await this.keys.verify(token) : null;
+    if (!found) throw new ApiError("UNAUTHORIZED", token ? "unknown, revoked or expired API key" : "an API key is required (Authorization: Bearer mrk_...)");
+    const key = found.scope === "session" ? { ...found, gameId: await this.currentRound(found.gameId.slice(SESSION_GAME_PREFIX.length)) } : found;
     if (await this.service.store.isKicked(key.gameId, key.playerId)) throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
     return key;
+  }
+
+  /** The latest round of a session (sessions.ts: the current one). */
+  private async currentRound(sessionId: string): Promise<string> {
+    const rounds = await this.service.store.sessionRounds(sessionId);
+    const last = rounds.at(-1);
+    if (!last) throw new ApiError("UNKNOWN_GAME", `session ${sessionId} has no round yet`);
+    return last;
   }
 
   /** Counts an order command's outcome of a key (place, amend). */

@@ -26,7 +26,7 @@ import { mountMarketRoutes } from "./market.ts";
 import { mountOrderRoutes } from "./orders.ts";
 import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
-import { startStreamPublisher } from "./stream-publisher.ts";
+import { REVOKED_CHANNEL, startStreamPublisher } from "./stream-publisher.ts";
 import { mountWebhookRoutes } from "./webhooks.ts";
 
 export interface ApiV1Deps {
@@ -56,6 +56,7 @@ export class ApiV1 {
   readonly keys: ApiKeyStore | undefined;
   private readonly router: ApiRouter<Caller>;
   private doc: unknown;
+  private gateway: StreamGateway | undefined;
 
   constructor(private readonly deps: ApiV1Deps) {
     const { service, db, persister } = deps;
@@ -70,7 +71,7 @@ export class ApiV1 {
     mountOrderRoutes(r, service.hub, history, auth);
     mountMarketRoutes(r, service, history);
     const keyRate = deps.keyRate ?? keyRateFromEnv();
-    mountKeyRoutes(r, service, keyStore, auth, keyRate);
+    mountKeyRoutes(r, service, keyStore, auth, keyRate, (keyId) => this.revoked(keyId));
     mountWebhookRoutes(r, service, db, auth, keyRate);
     r.add({
       method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
@@ -78,6 +79,12 @@ export class ApiV1 {
       handler: async () => this.openapi(),
     });
     r.router.use(errorHandler(deps.log));
+  }
+
+  /** Closes a revoked key's streams: at once in this process, and on every other through Valkey. */
+  private revoked(keyId: string): void {
+    this.gateway?.closeKey(keyId);
+    this.deps.valkey.publish(REVOKED_CHANNEL, keyId).catch((err) => this.deps.log.warn({ err: String(err) }, "revocation publish failed"));
   }
 
   /** The OpenAPI 3.1 document of every /api/v1 route (generated once). */
@@ -97,7 +104,7 @@ export class ApiV1 {
   attachStream(server: Server): void {
     const http = (server.transport as unknown as { server?: HttpServer }).server;
     if (!http) throw new Error("the transport has no HTTP server to attach the stream to");
-    const gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log);
+    const gateway = this.gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log);
     gateway.attach(http);
     const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
     http.on("close", stop);

@@ -36,7 +36,7 @@ import type { GameService } from "../../game/service.ts";
 import type { ApiAuth } from "./auth.ts";
 import { orderIdOf } from "./history.ts";
 import { fillFor } from "./orders.ts";
-import { execChannel, mdChannel, type ExecMessage, type MdMessage } from "./stream-publisher.ts";
+import { execChannel, mdChannel, REVOKED_CHANNEL, type ExecMessage, type MdMessage } from "./stream-publisher.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
 /** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
@@ -44,6 +44,13 @@ const SLOW_CONSUMER_BYTES = 1 << 20;
 const MAX_DEPTH = 100;
 const MAX_OPS_PER_SEC = 50;
 const PING_MS = 15_000;
+/**
+ * Close code and reason when the connection's key stops being valid: revoked (by its player or the
+ * admin, on any server process) or expired (docs/algo-trading.md, "Stream"). 4000-4999 = the
+ * application's own codes (RFC 6455 7.4.2).
+ */
+export const KEY_REVOKED_CLOSE = { code: 4401, reason: "API key revoked" } as const;
+export const KEY_EXPIRED_CLOSE = { code: 4401, reason: "API key expired" } as const;
 
 const Op = z.union([
   z.object({ op: z.literal("subscribe"), channel: z.literal("book"), securityId: z.number().int().min(1), depth: z.number().int().min(1).max(MAX_DEPTH).default(20) }),
@@ -57,7 +64,7 @@ interface BookSub { conn: Conn; securityId: number; depth: number; seq: number; 
 interface Conn {
   ws: WebSocket; gameId: string; playerId: string; keyId: string;
   books: Map<number, BookSub>; trades: boolean; news: boolean; clock: boolean; executions: boolean;
-  ops: { windowStart: number; count: number }; alive: boolean;
+  ops: { windowStart: number; count: number }; alive: boolean; expiry?: NodeJS.Timeout;
 }
 
 /** One game's book readers in this process. */
@@ -84,6 +91,7 @@ export class StreamGateway {
       else for (const l of others) l.call(http, req, socket, head);
     });
     http.on("close", () => this.close());
+    void this.subscriber().subscribe(REVOKED_CHANNEL).catch((err) => this.log.warn({ err: String(err) }, "stream revocation subscribe failed"));
     this.pinger = setInterval(() => this.ping(), PING_MS);
     this.pinger.unref();
   }
@@ -102,7 +110,7 @@ export class StreamGateway {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
     try {
       const key = await this.auth.key(m?.[1] ?? url.searchParams.get("key") ?? undefined);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, key.gameId, key.playerId, key.keyId));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, key.gameId, key.playerId, key.keyId, key.expiresAt));
     } catch (err) {
       const e = asApiError(err);
       const body = JSON.stringify({ code: e.code, message: e.message });
@@ -110,9 +118,14 @@ export class StreamGateway {
     }
   }
 
-  private open(ws: WebSocket, gameId: string, playerId: string, keyId: string): void {
+  private open(ws: WebSocket, gameId: string, playerId: string, keyId: string, expiresAt: number | null): void {
     const c: Conn = { ws, gameId, playerId, keyId, books: new Map(), trades: false, news: false, clock: false, executions: false, ops: { windowStart: 0, count: 0 }, alive: true };
     this.conns.add(c);
+    if (expiresAt !== null) {
+      // setTimeout holds at most 2^31-1 ms; a later expiry is re-armed by the check on each ping instead.
+      const ms = expiresAt - Date.now();
+      if (ms < 2 ** 31) { c.expiry = setTimeout(() => ws.close(KEY_EXPIRED_CLOSE.code, KEY_EXPIRED_CLOSE.reason), Math.max(0, ms)); c.expiry.unref(); }
+    }
     ws.on("pong", () => { c.alive = true; });
     ws.on("message", (data, isBinary) => {
       this.onMessage(c, isBinary ? null : data.toString()).catch((err) => this.log.error({ err }, "stream op failed"));
@@ -122,7 +135,20 @@ export class StreamGateway {
     this.send(c, { type: "welcome", gameId, playerId, keyId });
   }
 
+  /**
+   * Closes every connection of this process that uses `keyId` (code 4401, "API key revoked"). Called
+   * for the revocations published on REVOKED_CHANNEL, so a key revoked on any process loses its streams.
+   */
+  closeKey(keyId: string): void {
+    for (const c of this.conns) {
+      if (c.keyId !== keyId) continue;
+      c.ws.close(KEY_REVOKED_CLOSE.code, KEY_REVOKED_CLOSE.reason);
+      this.drop(c); // no message reaches it while the close handshake runs
+    }
+  }
+
   private drop(c: Conn): void {
+    clearTimeout(c.expiry);
     if (!this.conns.delete(c)) return;
     for (const s of c.books.values()) this.feedOf(c.gameId, s.securityId).subs.delete(s);
     for (const [channel, set] of this.channels) if (set.delete(c) && set.size === 0) this.unlisten(channel);
@@ -225,6 +251,7 @@ export class StreamGateway {
   }
 
   private onChannel(channel: string, text: string): void {
+    if (channel === REVOKED_CHANNEL) { this.closeKey(text); return; }
     const conns = this.channels.get(channel);
     if (!conns?.size) return;
     try {
