@@ -57,13 +57,14 @@ export class ApiV1 {
   private readonly router: ApiRouter<Caller>;
   private doc: unknown;
   private gateway: StreamGateway | undefined;
+  private readonly history: History;
 
   constructor(private readonly deps: ApiV1Deps) {
     const { service, db, persister } = deps;
     this.keys = db ? new ApiKeyStore(db) : undefined;
     const auth = this.auth = new ApiAuth(service, this.keys);
     const r = this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res));
-    const history = new History(service.hub.engine, db, persister);
+    const history = this.history = new History(service.hub.engine, db, persister);
     const keyStore = () => {
       if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
       return this.keys;
@@ -104,7 +105,7 @@ export class ApiV1 {
   attachStream(server: Server): void {
     const http = (server.transport as unknown as { server?: HttpServer }).server;
     if (!http) throw new Error("the transport has no HTTP server to attach the stream to");
-    const gateway = this.gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log);
+    const gateway = this.gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log, this.history);
     gateway.attach(http);
     const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
     http.on("close", stop);
