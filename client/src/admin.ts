@@ -543,6 +543,7 @@ export function roundRules(f: FormData): Record<string, unknown> {
     grossLimit: intField(f, "grossLimit", "Gross limit", 0, MAX_LOTS),
     netLimit: intField(f, "netLimit", "Net limit", 0, MAX_LOTS),
     markPrice: String(f.get("markPrice") || "last_trade"),
+    trading: String(f.get("trading") || "both"),
     ...(orderRateLimit ? { orderRateLimit } : {}),
   };
 }
@@ -562,6 +563,9 @@ export function securityRules(f: FormData): Record<string, number> {
 }
 
 /** One line of a game's rules for the admin's detail view. */
+/** rules.trading (shared TradingChannelRule) in words. */
+const TRADING_TEXT: Record<string, string> = { both: "browser and API", browser: "browser only", api: "API only" };
+
 function rulesText(rules: any, secs: any[]): string {
   const s = secs[0] ?? {};
   const lots = (n: number) => (n ? `${qty(n)} lots` : "none");
@@ -573,6 +577,7 @@ function rulesText(rules: any, secs: any[]): string {
     `gross ${rules?.grossLimit ? qty(rules.grossLimit) : "none"}`, `net ${rules?.netLimit ? qty(rules.netLimit) : "none"}`,
     rules?.orderRateLimit ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s` : "no rate limit",
     `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
+    `trading: ${TRADING_TEXT[rules?.trading as string] ?? TRADING_TEXT.both}`,
   ];
   return `Rules: ${parts.join(" · ")}`;
 }
@@ -635,6 +640,9 @@ const ADMIN_TEMPLATE = `
               <label>Order rate: orders <input name="rateOrders" type="number" min="1" step="1" placeholder="default 50"></label>
               <label>per window (s) <input name="rateWindowSec" type="number" min="0.1" step="0.1" placeholder="default 1"></label>
               <label>Mark at the end <select name="markPrice"><option value="last_trade">last trade (else closing ref)</option><option value="reference">closing reference</option></select></label>
+            </div>
+            <div class="row3">
+              <label>Who may trade <select name="trading"><option value="both">browser and programs (API)</option><option value="browser">browser only</option><option value="api">programs (API keys) only</option></select></label>
             </div>
           </fieldset>
           ${ROUND_HELP_FIELDS_HTML}

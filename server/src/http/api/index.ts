@@ -69,7 +69,7 @@ export class ApiV1 {
       if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
       return this.keys;
     };
-    mountOrderRoutes(r, service.hub, history, auth);
+    mountOrderRoutes(r, service.hub, history, auth, service.store);
     mountMarketRoutes(r, service, history);
     const keyRate = deps.keyRate ?? keyRateFromEnv();
     mountKeyRoutes(r, service, keyStore, auth, keyRate, (keyId) => this.revoked(keyId));
