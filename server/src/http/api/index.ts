@@ -28,6 +28,8 @@ import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
 import { REVOKED_CHANNEL, startStreamPublisher } from "./stream-publisher.ts";
 import { mountWebhookRoutes } from "./webhooks.ts";
+import { mountOutboundHookRoutes } from "./outbound-hooks.ts";
+import { OutboundDelivery } from "./outbound-delivery.ts";
 
 export interface ApiV1Deps {
   service: GameService; db?: Db; persister?: PersisterPort; log: Logger;
@@ -48,8 +50,8 @@ export function keyRateFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRateDef
 
 /**
  * The API for programs of one server process: `mount(app)` adds the /api/v1 routes (before the generic
- * /api ones), `attachStream(server)` the WebSocket stream on the server's HTTP server and the Valkey
- * publisher of committed commands.
+ * /api ones), `attachStream(server)` the WebSocket stream on the server's HTTP server, the Valkey
+ * publisher of committed commands and the outbound webhooks' delivery loop (with PostgreSQL).
  */
 export class ApiV1 {
   readonly auth: ApiAuth;
@@ -74,6 +76,7 @@ export class ApiV1 {
     const keyRate = deps.keyRate ?? keyRateFromEnv();
     mountKeyRoutes(r, service, keyStore, auth, keyRate, (keyId) => this.revoked(keyId));
     mountWebhookRoutes(r, service, db, auth, keyRate);
+    mountOutboundHookRoutes(r, service, db);
     r.add({
       method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
       replies: { 200: z.object({ openapi: z.string() }).loose() },
@@ -109,6 +112,12 @@ export class ApiV1 {
     gateway.attach(http);
     const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
     http.on("close", stop);
+    if (this.deps.db) {
+      // Outbound webhooks go out from every process (rows are claimed with SKIP LOCKED), off the command path.
+      const outbound = new OutboundDelivery(this.deps.db, this.deps.log);
+      outbound.start();
+      http.on("close", () => void outbound.stop());
+    }
   }
 }
 
