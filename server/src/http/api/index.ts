@@ -28,6 +28,8 @@ import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
 import { REVOKED_CHANNEL, startStreamPublisher } from "./stream-publisher.ts";
 import { mountWebhookRoutes } from "./webhooks.ts";
+import { ApiUsage } from "./usage.ts";
+import { mountUsageRoutes } from "./usage-routes.ts";
 import { mountOutboundHookRoutes } from "./outbound-hooks.ts";
 import { OutboundDelivery } from "./outbound-delivery.ts";
 
@@ -64,7 +66,7 @@ export class ApiV1 {
   constructor(private readonly deps: ApiV1Deps) {
     const { service, db, persister } = deps;
     this.keys = db ? new ApiKeyStore(db) : undefined;
-    const auth = this.auth = new ApiAuth(service, this.keys);
+    const auth = this.auth = new ApiAuth(service, this.keys, new ApiUsage(deps.valkey, deps.log));
     const r = this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res));
     const history = this.history = new History(service.hub.engine, db, persister);
     const keyStore = () => {
@@ -77,6 +79,7 @@ export class ApiV1 {
     mountKeyRoutes(r, service, keyStore, auth, keyRate, (keyId) => this.revoked(keyId));
     mountWebhookRoutes(r, service, db, auth, keyRate);
     mountOutboundHookRoutes(r, service, db);
+    mountUsageRoutes(r, service, auth.usage, keyStore);
     r.add({
       method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
       replies: { 200: z.object({ openapi: z.string() }).loose() },

@@ -22,6 +22,7 @@ import type { ApiAuth, Caller } from "./auth.ts";
 import type { ApiKeyStore } from "./key-store.ts";
 import type { ApiRouter } from "./router.ts";
 import { SESSION_GAME_PREFIX } from "./key-store.ts";
+import { noUsage } from "./usage.ts";
 import { AdminGameParam, AdminKeyIdParams, AdminKeyParams, CreateKeyBody, KeyIdParam, KeyInfo, KeyList, MAX_KEY_LIFETIME_MS, NewKey } from "./schemas.ts";
 
 /** The server's per-key request limit (API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW_MS). */
@@ -107,11 +108,12 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
   });
 
   r.add({
-    method: "get", path: "/admin/games/:id/keys", access: "admin", summary: "Every API key of a game with its usage in this server process",
+    method: "get", path: "/admin/games/:id/keys", access: "admin", summary: "Every API key of a game with its usage (all server processes)",
     params: AdminGameParam, replies: { 200: KeyUsageList }, errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
     handler: async ({ params }) => {
       await service.record(params.id);
-      return { keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: auth.usageOf(k.keyId) })) };
+      const usage = await auth.usage.read(params.id);
+      return { keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: usage.get(k.keyId)?.usage ?? noUsage() })) };
     },
   });
 

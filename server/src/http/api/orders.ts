@@ -77,7 +77,7 @@ export function mountOrderRoutes(r: ApiRouter<Caller>, hub: GameHub, history: Hi
       const { gameId, playerId, keyId } = key(caller);
       const refused = await channelRefusal(store, gameId, "api");
       const res = refused ?? await hub.place(gameId, playerId, body);
-      auth.noteOrder(keyId, res.ok);
+      auth.noteOrder({ gameId, playerId, keyId }, res);
       if (!res.ok) throw rejection(res);
       return {
         id: orderIdOf(res.order.securityId, res.order.orderId), seq: res.lastSeq, order: res.order,
@@ -150,7 +150,7 @@ export function mountOrderRoutes(r: ApiRouter<Caller>, hub: GameHub, history: Hi
       const { securityId, orderId } = splitId(params.id);
       const refused = await channelRefusal(store, gameId, "api");
       const res = refused ?? await hub.amend(gameId, playerId, { securityId, orderId, qty: body.qty, ...(body.price !== undefined ? { price: body.price } : {}) });
-      auth.noteOrder(keyId, res.ok);
+      auth.noteOrder({ gameId, playerId, keyId }, res);
       if (!res.ok) throw rejection(res);
       const id = res.order ? orderIdOf(res.order.securityId, res.order.orderId) : params.id;
       return { seq: res.lastSeq, id, amended: res.amended, ...(res.order ? { order: res.order } : {}), fills: res.fills.map((f) => fillFor(f, playerId)) };

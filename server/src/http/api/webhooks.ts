@@ -126,7 +126,8 @@ export function mountWebhookRoutes(r: ApiRouter<Caller>, service: GameService, d
       const given = body.secret ?? req.get("x-webhook-secret") ?? "";
       if (!hook || !timingSafeEqual(sha256(given), hook.secret_hash)) throw new ApiError("UNAUTHORIZED", "unknown webhook or wrong secret");
       if (await service.store.isKicked(hook.game_id, hook.player_id)) throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
-      await auth.consume(hook.hook_id, limit, res);
+      const source = { gameId: hook.game_id, playerId: hook.player_id, keyId: hook.hook_id };
+      await auth.consume(hook.hook_id, limit, res, source);
       if (body.timestamp !== undefined && Math.abs(Date.now() - body.timestamp) > REPLAY_WINDOW_MS) {
         throw new ApiError("INVALID_BODY", `the alert's timestamp is more than ${REPLAY_WINDOW_MS / 60_000} minutes from the server's clock`);
       }
@@ -153,6 +154,7 @@ export function mountWebhookRoutes(r: ApiRouter<Caller>, service: GameService, d
         ...(body.id !== undefined ? { clientOrderId: `wh-${body.id}` } : {}),
       };
       const out = await channelRefusal(service.store, gameId, "api") ?? await service.hub.place(gameId, playerId, order);
+      auth.noteOrder(source, out);
       if (!out.ok) throw rejection(out);
       return {
         action: body.action,
