@@ -19,7 +19,6 @@
  * as GET /fills) or `{ ..., trade }` (the admin's hook: the whole fill with both players);
  * `{ id, type: "phase", gameId, seq, ts, from, to }`.
  */
-import { randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { Webhook } from "standardwebhooks";
 import type { EngineEvent } from "@marketroom/shared";
@@ -55,11 +54,6 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 const FANOUT_BATCH = 1000;
 /** Deliveries claimed per round. */
 const DELIVERY_BATCH = 20;
-
-/** A new hook's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
-export function newSigningSecret(): string {
-  return `whsec_${randomBytes(32).toString("base64")}`;
-}
 
 type Hook = { hook_id: string; game_id: string; player_id: string | null; events: string[]; cursor_seq: string | number };
 

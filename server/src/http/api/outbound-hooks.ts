@@ -21,7 +21,6 @@ import { ApiError, unwrap } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import type { Db } from "../../persistence/db.ts";
 import type { Caller } from "./auth.ts";
-import { newSigningSecret } from "./outbound-delivery.ts";
 import type { ApiRouter } from "./router.ts";
 import { AdminGameParam } from "./schemas.ts";
 
@@ -35,6 +34,11 @@ export type OutboundDeliveriesTable = {
   last_status: number | null; last_error: string | null; created_at: Generated<Date>; delivered_at: Date | null;
 };
 export type OutboundTables = { api_outbound_hooks: OutboundHooksTable; api_outbound_deliveries: OutboundDeliveriesTable };
+
+/** A new hook's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
+export function newSigningSecret(): string {
+  return `whsec_${randomBytes(32).toString("base64")}`;
+}
 
 const PRIVATE = new BlockList();
 for (const [net, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10]] as const) PRIVATE.addSubnet(net, bits, "ipv4");
