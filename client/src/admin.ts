@@ -7,6 +7,8 @@
  * session's results (per round and overall).
  * Market drivers: announce news (with reference shifts), send private signals to a group, move players
  * between groups, let a bot take over a player's seat and hand it back (docs/market.md).
+ * API usage of the round per player and key (api-usage.ts). The round's rule of who may trade (browser,
+ * API or both) is chosen in the create form.
  */
 import type { Room } from "@colyseus/sdk";
 import { api, errorText } from "./api.ts";
@@ -17,6 +19,7 @@ import { clockText, leaderboardTable } from "./player.ts";
 import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
 import { drawShareReplay } from "./share.ts";
+import { apiUsageHtml, fetchApiUsage } from "./api-usage.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 const GAME_KEY = "marketroom.admin.game";
@@ -223,8 +226,9 @@ class AdminScreen {
       await this.refreshList();
       if (this.gameId) {
         const id = this.gameId;
-        const { bots } = await this.call("GET", `/api/games/${encodeURIComponent(id)}/bots`);
+        const [{ bots }, usage] = await Promise.all([this.call("GET", `/api/games/${encodeURIComponent(id)}/bots`), fetchApiUsage(id, this.token).catch(() => null)]);
         if (id === this.gameId) { this.botList = bots; this.drawBots(); }
+        if (id === this.gameId && usage) setHtml($(this.root, "#api-usage"), apiUsageHtml(usage));
       }
     } catch { /* shown by the next successful poll or action */ } finally { this.polling = false; }
   }
@@ -543,6 +547,7 @@ export function roundRules(f: FormData): Record<string, unknown> {
     grossLimit: intField(f, "grossLimit", "Gross limit", 0, MAX_LOTS),
     netLimit: intField(f, "netLimit", "Net limit", 0, MAX_LOTS),
     markPrice: String(f.get("markPrice") || "last_trade"),
+    trading: String(f.get("trading") || "both"),
     ...(orderRateLimit ? { orderRateLimit } : {}),
   };
 }
@@ -562,6 +567,9 @@ export function securityRules(f: FormData): Record<string, number> {
 }
 
 /** One line of a game's rules for the admin's detail view. */
+/** rules.trading (shared TradingChannelRule) in words. */
+const TRADING_TEXT: Record<string, string> = { both: "browser and API", browser: "browser only", api: "API only" };
+
 function rulesText(rules: any, secs: any[]): string {
   const s = secs[0] ?? {};
   const lots = (n: number) => (n ? `${qty(n)} lots` : "none");
@@ -573,6 +581,7 @@ function rulesText(rules: any, secs: any[]): string {
     `gross ${rules?.grossLimit ? qty(rules.grossLimit) : "none"}`, `net ${rules?.netLimit ? qty(rules.netLimit) : "none"}`,
     rules?.orderRateLimit ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s` : "no rate limit",
     `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
+    `trading: ${TRADING_TEXT[rules?.trading as string] ?? TRADING_TEXT.both}`,
   ];
   return `Rules: ${parts.join(" · ")}`;
 }
@@ -636,6 +645,9 @@ const ADMIN_TEMPLATE = `
               <label>per window (s) <input name="rateWindowSec" type="number" min="0.1" step="0.1" placeholder="default 1"></label>
               <label>Mark at the end <select name="markPrice"><option value="last_trade">last trade (else closing ref)</option><option value="reference">closing reference</option></select></label>
             </div>
+            <div class="row3">
+              <label>Who may trade <select name="trading"><option value="both">browser and programs (API)</option><option value="browser">browser only</option><option value="api">programs (API keys) only</option></select></label>
+            </div>
           </fieldset>
           ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
@@ -668,6 +680,7 @@ const ADMIN_TEMPLATE = `
       <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>
       <section class="card"><h2>Export</h2><div id="exports"></div></section>
       <section class="card"><h2>Share replay</h2><div id="share-replay"></div></section>
+      <section class="card"><h2>API usage <small class="muted">programs with API keys</small></h2><div id="api-usage"><p class="muted">Loading…</p></div></section>
       <section class="card"><h2>Bots</h2><div id="bots"></div>
         <form id="bot-form" class="inline">
           <select name="kind"><option value="market_maker">market maker</option><option value="noise">noise trader</option><option value="momentum">momentum trader</option></select>

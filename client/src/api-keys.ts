@@ -7,7 +7,7 @@ import { api, errorText } from "./api.ts";
 import { $, setHtml } from "./dom.ts";
 import { esc, time } from "./format.ts";
 
-interface KeyInfo { keyId: string; name: string; createdAt: number; revokedAt: number | null; rateLimit: { requests: number; windowMs: number } }
+interface KeyInfo { keyId: string; name: string; createdAt: number; revokedAt: number | null; expiresAt?: number | null; rateLimit: { requests: number; windowMs: number } }
 
 /** Mounts the panel into `el` for the player with `token`. */
 export function mountApiKeys(el: HTMLElement, token: string): void {
@@ -72,10 +72,13 @@ export function mountApiKeys(el: HTMLElement, token: string): void {
   });
 }
 
+/** A key past its expiresAt (docs/algo-trading.md "Expiring keys"): it no longer works. */
+const expired = (k: KeyInfo) => k.expiresAt != null && k.expiresAt <= Date.now();
+
 function listHtml(keys: KeyInfo[]): string {
   if (!keys.length) return `<p class="muted">No keys yet.</p>`;
   const rows = keys.map((k) => `<tr data-key="${esc(k.keyId)}"><td><code>${esc(k.keyId)}</code></td><td>${esc(k.name)}</td><td>${time(k.createdAt)}</td>
-    <td>${k.revokedAt ? `<span class="muted">revoked</span>` : `${k.rateLimit.requests}/${k.rateLimit.windowMs} ms`}</td>
+    <td>${k.revokedAt ? `<span class="muted">revoked</span>` : expired(k) ? `<span class="muted">expired</span>` : `${k.rateLimit.requests}/${k.rateLimit.windowMs} ms${k.expiresAt ? ` <span class="muted small">until ${time(k.expiresAt)}</span>` : ""}`}</td>
     <td>${k.revokedAt ? "" : `<button type="button" class="ghost small" data-revoke="${esc(k.keyId)}">Revoke</button>`}</td></tr>`).join("");
   return `<table class="api-keys"><thead><tr><th>Key</th><th>Name</th><th>Created</th><th>Limit</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
 }

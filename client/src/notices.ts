@@ -153,6 +153,7 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
   },
   GAME_FULL: () => "This round is full: it has as many players as the organiser allows. Ask your organiser.",
   FENCED: () => "The game moved to another server. Reconnecting; send your order again if it does not appear.",
+  CHANNEL_NOT_ALLOWED: () => "In this round orders come from another channel (the browser or programs through the API), as the organiser set it.",
   QUIZ_REQUIRED: () => "Before you can trade, answer the short quiz about how this round works (open Help, then Instructions).",
   UNKNOWN_SESSION: () => "No such session. Check the code your organiser gave you.",
   SESSION_EXISTS: () => "A session with this id exists already.",

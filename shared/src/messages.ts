@@ -61,12 +61,14 @@ export const RoomMessageSchemas = {
  * has its maxPlayers players already (nothing changed); FENCED: another server process has taken the game
  * over (this one may no longer write it; nothing changed; reconnect to reach the new owner); QUIZ_REQUIRED:
  * the round requires its comprehension quiz and this player has not passed it yet (nothing changed;
- * POST /api/games/:id/quiz).
+ * POST /api/games/:id/quiz); CHANNEL_NOT_ALLOWED: the round's rules.trading does not let this channel (browser
+ * or API) enter orders (nothing changed).
  */
 export const API_ERROR_CODES = [
   "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
   "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
   "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS", "GAME_FULL", "FENCED", "QUIZ_REQUIRED",
+  "CHANNEL_NOT_ALLOWED",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 /** Every code a room reply or an HTTP error may carry. */
@@ -75,7 +77,7 @@ export const ALL_ERROR_CODES: readonly AnyErrorCode[] = [...ERROR_CODES, ...API_
 
 const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
   INVALID_BODY: 400, INVALID_QUERY: 400, INVALID_MESSAGE: 400, UNKNOWN_MESSAGE: 400, INVALID_ARGUMENT: 400,
-  UNAUTHORIZED: 401, FORBIDDEN: 403, QUIZ_REQUIRED: 403, READ_ONLY: 403, NOT_OWNER: 403,
+  UNAUTHORIZED: 401, FORBIDDEN: 403, QUIZ_REQUIRED: 403, CHANNEL_NOT_ALLOWED: 403, READ_ONLY: 403, NOT_OWNER: 403,
   NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
   UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400, UNKNOWN_SESSION: 404, SESSION_EXISTS: 409,
   GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409, GAME_FULL: 409,
@@ -156,6 +158,14 @@ export const DividendRules = z.object({
 });
 export type DividendRules = z.output<typeof DividendRules>;
 
+/**
+ * Which channel may enter orders (place, amend) in a round: the browser (the room), programs (the
+ * /api/v1 REST API with a key, and inbound webhooks), or both. An order from the other channel is
+ * CHANNEL_NOT_ALLOWED and changes nothing; cancels are always allowed, so a player can pull orders.
+ */
+export const TradingChannelRule = z.enum(["both", "browser", "api"]);
+export type TradingChannelRule = z.infer<typeof TradingChannelRule>;
+
 export const GameRules = z.object({
   stp: StpMode.default("cancel_incoming"),
   maxMatches: int(1, 100_000).default(1000),
@@ -176,6 +186,8 @@ export const GameRules = z.object({
   maxPlayers: int(1, 10_000).default(DEFAULT_MAX_PLAYERS),
   /** Bots may take over a player's seat (the admin hands it over, or when the player leaves). */
   botTakeover: z.boolean().default(false),
+  /** Who may enter orders (TradingChannelRule; docs/algo-trading.md "Who may trade"). */
+  trading: TradingChannelRule.default("both"),
   /** Leaderboard order: P&L, or return on starting value in basis points (docs/rounds.md "Scoring"). */
   rankBy: z.enum(["pnl", "return"]).default("pnl"),
   /** Bots on the leaderboard: listed after the humans unranked, left out of the players' board, or ranked with them. */

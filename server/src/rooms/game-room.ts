@@ -44,6 +44,7 @@ import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../export/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
+import { channelRefusal } from "../rounds/trading-channels.ts";
 
 /** What a GameRoom needs from the process. */
 export interface RoomContext { service: GameService; config: Config; metrics: Metrics; log: Logger; limits: Limits }
@@ -421,6 +422,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private async execute(client: GameClient, type: RoomCommand, body: unknown, ref: string | undefined): Promise<CommandReply> {
     const auth = client.auth!;
     if (auth.role !== "player") return error(type, ref, "READ_ONLY", `${auth.role} sessions cannot trade`);
+    const refused = type === "place" || type === "amend" ? await channelRefusal(this.ctx.service.store, this.gameId, "browser") : null;
+    if (refused) return error(type, ref, refused.code, refused.message);
     const parsed = RoomMessageSchemas[type].safeParse(body);
     if (!parsed.success) {
       return { ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError), issues: zodIssues(parsed.error) };

@@ -151,4 +151,79 @@ describe("stream /api/v1/stream", function () {
     expect(s.got.filter((m) => m.type === "error").map((m) => m.code).sort()).to.deep.equal(["INVALID_MESSAGE", "INVALID_MESSAGE", "UNKNOWN_SECURITY"]);
     // The room's own WebSocket path still works beside the stream (the harness connects rooms above).
   });
+
+  it("a forced gap: a client that dropped its socket resumes executions from its last seq and gets exactly what it missed, once, in order; its book resyncs with a snapshot", async () => {
+    const { room, bobKey } = await setup();
+    const ex = (got: Msg[]) => got.filter((m) => m.type === "execution");
+    const s1 = await stream(h, bobKey);
+    s1.send({ op: "subscribe", channel: "executions" });
+    await waitFor(() => s1.got.some((m) => m.type === "subscribed"), "subscribed");
+    const first = await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 95, qty: 4, clientOrderId: "g1" });
+    await waitFor(() => ex(s1.got).some((m) => m.kind === "rested"), "bob's order rested");
+    const lastSeq = Math.max(...ex(s1.got).map((m) => m.seq));
+    s1.ws.terminate(); // the gap starts: everything below happens while bob is away
+
+    await room.request("place", { securityId: 1, side: "sell", price: 95, qty: 3 }); // fills 3 of bob's 4
+    const second = await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 90, qty: 2, clientOrderId: "g2" });
+    await rest(h, "DELETE", `/orders/${first.id}`, bobKey);
+
+    const s2 = await stream(h, bobKey);
+    closers.push(() => s2.ws.close());
+    s2.send({ op: "subscribe", channel: "executions", since: lastSeq });
+    s2.send({ op: "subscribe", channel: "book", securityId: 1, depth: 10 });
+    await waitFor(() => s2.got.some((m) => m.type === "subscribed" && m.channel === "executions"), "resubscribed");
+    // one live event after the resume, so replayed and live ones must join without a gap or a repeat
+    await rest(h, "DELETE", `/orders/${second.id}`, bobKey);
+    await waitFor(() => ex(s2.got).filter((m) => m.kind === "cancelled").length === 2, "both cancels");
+
+    const s3 = await stream(h, bobKey); // the whole history, for comparison
+    closers.push(() => s3.ws.close());
+    s3.send({ op: "subscribe", channel: "executions", since: 0 });
+    await waitFor(() => ex(s3.got).filter((m) => m.kind === "cancelled").length === 2, "full history");
+    const key = (m: Msg) => `${m.seq}/${m.kind}`;
+    const seen = [...ex(s1.got), ...ex(s2.got)].map(key);
+    expect(seen).to.deep.equal(ex(s3.got).map(key));
+    expect(new Set(seen).size).to.equal(seen.length);
+    expect(ex(s2.got).map((m) => m.kind)).to.deep.equal(["fill", "accepted", "rested", "cancelled", "cancelled"]);
+    expect(ex(s2.got)[0]).to.include({ role: "maker", qty: 3, price: 95 });
+    expect(s2.got.some((m) => m.type === "resync")).to.equal(false);
+
+    // the book over the gap: a fresh snapshot (seq 1 on the new connection), updated, equals the book REST reads
+    const want = await rest(h, "GET", "/book/1?depth=10", bobKey);
+    const books = () => s2.got.filter((m) => m.type === "book");
+    await waitFor(() => JSON.stringify(rebuild(books())) === JSON.stringify({ bids: want.bids, asks: want.asks }), "the resynced book equals the REST book");
+    expect(books()[0]).to.include({ action: "snapshot", seq: 1 });
+    expect(books().map((m) => m.seq)).to.deep.equal(books().map((_, i) => i + 1));
+  });
+
+  it("revoking a key closes its open streams at once (4401 \"API key revoked\"); other keys' streams stay open", async () => {
+    const { game, bob, alice, aliceKey } = await setup();
+    const made = async (token: string) => {
+      const r = await fetch(`${h.base}/api/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+      return (await r.json()) as { key: string; keyId: string };
+    };
+    const closed = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((ok) => ws.once("close", (code, reason) => ok({ code, reason: reason.toString() })));
+    // bob revokes his own key: both of its streams close; alice's stays
+    const k1 = await made(bob.token);
+    const [s1, s2, sa] = await Promise.all([stream(h, k1.key), stream(h, k1.key), stream(h, aliceKey)]);
+    closers.push(() => sa.ws.close());
+    const gone = [closed(s1.ws), closed(s2.ws)];
+    const del = await fetch(`${h.base}/api/v1/keys/${k1.keyId}`, { method: "DELETE", headers: { authorization: `Bearer ${bob.token}` } });
+    expect(del.status).to.equal(200);
+    for (const c of await Promise.all(gone)) expect(c).to.deep.equal({ code: 4401, reason: "API key revoked" });
+    sa.send({ op: "ping" });
+    await waitFor(() => sa.got.some((m) => m.type === "pong"), "alice's stream still answers");
+    expect(sa.ws.readyState).to.equal(WebSocket.OPEN);
+
+    // the admin revokes alice's second key: its stream closes the same way
+    const k2 = await made(alice.token);
+    const s3 = await stream(h, k2.key);
+    const gone3 = closed(s3.ws);
+    expect((await api(h, "DELETE", `/api/v1/admin/games/${game.gameId}/keys/${k2.keyId}`)).status).to.equal(200);
+    expect(await gone3).to.deep.equal({ code: 4401, reason: "API key revoked" });
+    // and the revoked key cannot open a new one
+    const again = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers: { authorization: `Bearer ${k2.key}` } });
+    const status = await new Promise<number>((ok) => { again.on("unexpected-response", (_req, res) => ok(res.statusCode ?? 0)); again.on("open", () => ok(101)); again.on("error", () => ok(-1)); });
+    expect(status).to.equal(401);
+  });
 });

@@ -287,6 +287,10 @@ describe("REST API /api/v1", function () {
       "GET /api/v1/securities", "GET /api/v1/trades/{security}", "PATCH /api/v1/orders/{id}", "POST /api/v1/admin/games/{id}/players/{pid}/keys",
       "POST /api/v1/keys", "POST /api/v1/orders",
       "DELETE /api/v1/webhooks/{hookId}", "GET /api/v1/webhooks", "POST /api/v1/hooks/{hookId}", "POST /api/v1/webhooks",
+      "POST /api/v1/outbound-webhooks", "GET /api/v1/outbound-webhooks", "DELETE /api/v1/outbound-webhooks/{hookId}",
+      "GET /api/v1/outbound-webhooks/{hookId}/deliveries", "POST /api/v1/admin/games/{id}/outbound-webhooks",
+      "GET /api/v1/admin/games/{id}/outbound-webhooks", "DELETE /api/v1/admin/games/{id}/outbound-webhooks/{hookId}",
+      "GET /api/v1/admin/games/{id}/outbound-webhooks/{hookId}/deliveries", "GET /api/v1/admin/games/{id}/usage",
     ].sort());
     expect(r.body.components.schemas).to.have.property("PlaceOrderBody");
   });

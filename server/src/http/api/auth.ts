@@ -13,15 +13,17 @@
  * RATE_LIMITED (429) with `Retry-After` (seconds) and `retryAfterMs`, and nothing is done. This is on top
  * of the round's order rate limit (GameHub), which counts the player's orders from every source.
  *
- * Usage per key (requests, orders, rejects, rate limited) is counted here for the admin view.
+ * Usage per key (requests, orders, rejects, rate limited) is counted here, in Valkey (usage.ts), for the
+ * admin's usage page.
  */
 import type { Request, Response } from "express";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import { bearer } from "../routes.ts";
-import type { ApiKeyInfo, ApiKeyStore } from "./key-store.ts";
+import { SESSION_GAME_PREFIX, type ApiKeyInfo, type ApiKeyStore } from "./key-store.ts";
 import type { Access } from "./router.ts";
+import type { ApiUsage, UsageSource } from "./usage.ts";
 
 /** RATE_LIMITED with the ms until a retry may succeed (body `retryAfterMs`, header Retry-After). */
 export class RetryLater extends ApiError {
@@ -36,14 +38,10 @@ export type Caller =
   | { kind: "admin" }
   | { kind: "public" };
 
-/** What one key did in this process since it started. */
-export interface KeyUsage { requests: number; orders: number; rejects: number; rateLimited: number }
-
 export class ApiAuth {
   private readonly limiters = new Map<string, RateLimiterMemory>();
-  private readonly usage = new Map<string, KeyUsage>();
 
-  constructor(private readonly service: GameService, private readonly keys: ApiKeyStore | undefined) {}
+  constructor(private readonly service: GameService, private readonly keys: ApiKeyStore | undefined, readonly usage: ApiUsage) {}
 
   /** The caller of `req` for a route of `access`; throws ApiError. Sets the rate limit headers for keys. */
   async authorize(access: Access, req: Request, res: Response): Promise<Caller> {
@@ -62,43 +60,50 @@ export class ApiAuth {
       throw new ApiError("UNAUTHORIZED", "a player token or API key is required");
     }
     const key = await this.key(token);
-    await this.consume(key.keyId, key.rateLimit, res);
+    await this.consume(key.keyId, key.rateLimit, res, { gameId: key.gameId, playerId: key.playerId, keyId: key.keyId });
     return { kind: "key", gameId: key.gameId, playerId: key.playerId, keyId: key.keyId };
   }
 
-  /** The valid key of a bearer token (also for the stream); throws UNAUTHORIZED. */
+  /**
+   * The valid key of a bearer token (also for the stream); throws UNAUTHORIZED (missing, unknown,
+   * revoked, expired, kicked player). A session key comes back with `gameId` = the session's current
+   * round (UNKNOWN_GAME while the session has none).
+   */
   async key(token: string | undefined): Promise<ApiKeyInfo> {
     if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
-    const key = token ? await this.keys.verify(token) : null;
-    if (!key) throw new ApiError("UNAUTHORIZED", token ? "unknown or revoked API key" : "an API key is required (Authorization: Bearer mrk_...)");
+    const found = token ? await this.keys.verify(token) : null;
+    if (!found) throw new ApiError("UNAUTHORIZED", token ? "unknown, revoked or expired API key" : "an API key is required (Authorization: Bearer mrk_...)");
+    const key = found.scope === "session" ? { ...found, gameId: await this.currentRound(found.gameId.slice(SESSION_GAME_PREFIX.length)) } : found;
     if (await this.service.store.isKicked(key.gameId, key.playerId)) throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
     return key;
   }
 
-  /** Counts an order command's outcome of a key (place, amend). */
-  noteOrder(keyId: string, ok: boolean): void {
-    const u = this.usageOf(keyId);
-    if (ok) u.orders++; else u.rejects++;
+  /** The latest round of a session (sessions.ts: the current one). */
+  private async currentRound(sessionId: string): Promise<string> {
+    const rounds = await this.service.store.sessionRounds(sessionId);
+    const last = rounds.at(-1);
+    if (!last) throw new ApiError("UNKNOWN_GAME", `session ${sessionId} has no round yet`);
+    return last;
   }
 
-  /** Usage of a key in this process (zeros when it made no request). */
-  usageOf(keyId: string): KeyUsage {
-    let u = this.usage.get(keyId);
-    if (!u) { u = { requests: 0, orders: 0, rejects: 0, rateLimited: 0 }; this.usage.set(keyId, u); }
-    return u;
+  /** Counts an order command's outcome of a key or webhook (place, amend): an order, or a reject (and a rate limit hit). */
+  noteOrder(source: UsageSource, outcome: { ok: true } | { ok: false; code: string }): void {
+    if (outcome.ok) { this.usage.count(source, "orders"); return; }
+    this.usage.count(source, "rejects");
+    if (outcome.code === "RATE_LIMITED") this.usage.count(source, "rateLimited");
   }
 
   /**
    * Counts one request of `id` (a key or a webhook) against `limit`; sets the RateLimit-* headers;
-   * throws RetryLater (RATE_LIMITED, Retry-After) over the limit.
+   * throws RetryLater (RATE_LIMITED, Retry-After) over the limit. Counts the request (and a refusal) in
+   * the usage of `source`.
    */
-  async consume(id: string, limit: { requests: number; windowMs: number }, res: Response): Promise<void> {
+  async consume(id: string, limit: { requests: number; windowMs: number }, res: Response, source: UsageSource): Promise<void> {
     const { requests, windowMs } = limit;
     const policy = `${requests}/${windowMs}`;
     let limiter = this.limiters.get(policy);
     if (!limiter) { limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 }); this.limiters.set(policy, limiter); }
-    const usage = this.usageOf(id);
-    usage.requests++;
+    this.usage.count(source, "requests");
     const headers = (r: RateLimiterRes) => {
       res.set("RateLimit-Limit", String(requests));
       res.set("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
@@ -110,7 +115,7 @@ export class ApiAuth {
     } catch (r) {
       if (!(r instanceof RateLimiterRes)) throw r;
       headers(r);
-      usage.rateLimited++;
+      this.usage.count(source, "rateLimited");
       const retryAfterMs = Math.max(1, Math.ceil(r.msBeforeNext));
       res.set("Retry-After", String(Math.ceil(retryAfterMs / 1000)));
       throw new RetryLater(`at most ${requests} requests per ${windowMs} ms with this key; retry in ${retryAfterMs} ms`, retryAfterMs);

@@ -9,6 +9,7 @@
  * Units: ticks, lots, minor units, ms; `seq` = the game's event sequence number.
  */
 import { sql } from "kysely";
+import type { EngineEvent } from "@marketroom/shared";
 import type { GameWriters as Engine } from "../../engine/writers.ts";
 import { ApiError, unwrap } from "../../game/errors.ts";
 import type { PersisterPort } from "../../game/service.ts";
@@ -93,6 +94,17 @@ export class History {
       if (r.maker_player_id === playerId) out.push({ seq: r.seq, ts: r.ts, securityId: r.security_id, orderId: r.maker_order_id, side: maker, price: r.price, qty: r.qty, role: "maker", fee: -Number(r.maker_rebate ?? 0) });
       return out;
     });
+  }
+
+  /**
+   * The game's events with seq > since, oldest first, at most `limit` (the stream's executions replay).
+   * Only the event types whose shape the shared event schema gives are returned, as they were committed.
+   */
+  async events(gameId: string, since: number, limit: number): Promise<EngineEvent[]> {
+    const db = await this.caughtUp(gameId);
+    const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", gameId).where("seq", ">", since)
+      .orderBy("seq").limit(limit).execute();
+    return rows.map((r) => r.data as unknown as EngineEvent);
   }
 
   /** Trades of a security: with since > 0 the first `limit` after it, else the latest `limit`; oldest first. */

@@ -26,8 +26,12 @@ import { mountMarketRoutes } from "./market.ts";
 import { mountOrderRoutes } from "./orders.ts";
 import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
-import { startStreamPublisher } from "./stream-publisher.ts";
+import { REVOKED_CHANNEL, startStreamPublisher } from "./stream-publisher.ts";
 import { mountWebhookRoutes } from "./webhooks.ts";
+import { ApiUsage } from "./usage.ts";
+import { mountUsageRoutes } from "./usage-routes.ts";
+import { mountOutboundHookRoutes } from "./outbound-hooks.ts";
+import { OutboundDelivery } from "./outbound-delivery.ts";
 
 export interface ApiV1Deps {
   service: GameService; db?: Db; persister?: PersisterPort; log: Logger;
@@ -48,36 +52,46 @@ export function keyRateFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRateDef
 
 /**
  * The API for programs of one server process: `mount(app)` adds the /api/v1 routes (before the generic
- * /api ones), `attachStream(server)` the WebSocket stream on the server's HTTP server and the Valkey
- * publisher of committed commands.
+ * /api ones), `attachStream(server)` the WebSocket stream on the server's HTTP server, the Valkey
+ * publisher of committed commands and the outbound webhooks' delivery loop (with PostgreSQL).
  */
 export class ApiV1 {
   readonly auth: ApiAuth;
   readonly keys: ApiKeyStore | undefined;
   private readonly router: ApiRouter<Caller>;
   private doc: unknown;
+  private gateway: StreamGateway | undefined;
+  private readonly history: History;
 
   constructor(private readonly deps: ApiV1Deps) {
     const { service, db, persister } = deps;
     this.keys = db ? new ApiKeyStore(db) : undefined;
-    const auth = this.auth = new ApiAuth(service, this.keys);
+    const auth = this.auth = new ApiAuth(service, this.keys, new ApiUsage(deps.valkey, deps.log));
     const r = this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res));
-    const history = new History(service.hub.engine, db, persister);
+    const history = this.history = new History(service.hub.engine, db, persister);
     const keyStore = () => {
       if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
       return this.keys;
     };
-    mountOrderRoutes(r, service.hub, history, auth);
+    mountOrderRoutes(r, service.hub, history, auth, service.store);
     mountMarketRoutes(r, service, history);
     const keyRate = deps.keyRate ?? keyRateFromEnv();
-    mountKeyRoutes(r, service, keyStore, auth, keyRate);
+    mountKeyRoutes(r, service, keyStore, auth, keyRate, (keyId) => this.revoked(keyId));
     mountWebhookRoutes(r, service, db, auth, keyRate);
+    mountOutboundHookRoutes(r, service, db);
+    mountUsageRoutes(r, service, auth.usage, keyStore);
     r.add({
       method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
       replies: { 200: z.object({ openapi: z.string() }).loose() },
       handler: async () => this.openapi(),
     });
     r.router.use(errorHandler(deps.log));
+  }
+
+  /** Closes a revoked key's streams: at once in this process, and on every other through Valkey. */
+  private revoked(keyId: string): void {
+    this.gateway?.closeKey(keyId);
+    this.deps.valkey.publish(REVOKED_CHANNEL, keyId).catch((err) => this.deps.log.warn({ err: String(err) }, "revocation publish failed"));
   }
 
   /** The OpenAPI 3.1 document of every /api/v1 route (generated once). */
@@ -97,10 +111,16 @@ export class ApiV1 {
   attachStream(server: Server): void {
     const http = (server.transport as unknown as { server?: HttpServer }).server;
     if (!http) throw new Error("the transport has no HTTP server to attach the stream to");
-    const gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log);
+    const gateway = this.gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log, this.history);
     gateway.attach(http);
     const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
     http.on("close", stop);
+    if (this.deps.db) {
+      // Outbound webhooks go out from every process (rows are claimed with SKIP LOCKED), off the command path.
+      const outbound = new OutboundDelivery(this.deps.db, this.deps.log);
+      outbound.start();
+      http.on("close", () => void outbound.stop());
+    }
   }
 }
 

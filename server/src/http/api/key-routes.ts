@@ -9,7 +9,11 @@
  *   DELETE /admin/games/:id/keys/:keyId    revoke any key                 -> ApiKey
  *
  * The player routes take the player token (or one of the player's API keys). A key's rate limit is the
- * server's (`defaults`) unless a smaller one is asked for; more is INVALID_BODY.
+ * server's (`defaults`) unless a smaller one is asked for; more is INVALID_BODY. `expiresAt` (ms since
+ * the epoch, in the future, at most MAX_KEY_LIFETIME_MS ahead) makes a key that stops working then.
+ * With a session token the key is a session key (it follows the session's current round) or, with
+ * `gameId`, a key for that one round of the session. Revoking calls `revoked(keyId)`, which closes the
+ * key's open streams on every process (index.ts).
  */
 import { z } from "zod";
 import { ApiError, unwrap } from "../../game/errors.ts";
@@ -17,7 +21,9 @@ import type { GameService } from "../../game/service.ts";
 import type { ApiAuth, Caller } from "./auth.ts";
 import type { ApiKeyStore } from "./key-store.ts";
 import type { ApiRouter } from "./router.ts";
-import { AdminGameParam, AdminKeyIdParams, AdminKeyParams, CreateKeyBody, KeyIdParam, KeyInfo, KeyList, NewKey } from "./schemas.ts";
+import { SESSION_GAME_PREFIX } from "./key-store.ts";
+import { noUsage } from "./usage.ts";
+import { AdminGameParam, AdminKeyIdParams, AdminKeyParams, CreateKeyBody, KeyIdParam, KeyInfo, KeyList, MAX_KEY_LIFETIME_MS, NewKey } from "./schemas.ts";
 
 /** The server's per-key request limit (API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW_MS). */
 export interface KeyRateDefaults { requests: number; windowMs: number }
@@ -26,11 +32,27 @@ const KeyUsageList = z.object({
   keys: z.array(KeyInfo.extend({ usage: z.object({ requests: z.number().int(), orders: z.number().int(), rejects: z.number().int(), rateLimited: z.number().int() }) })),
 });
 
-export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys: () => ApiKeyStore, auth: ApiAuth, defaults: KeyRateDefaults): void {
+export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys: () => ApiKeyStore, auth: ApiAuth, defaults: KeyRateDefaults, revoked: (keyId: string) => void): void {
   const player = (c: Caller) => {
     if (c.kind !== "player" && c.kind !== "key") throw new ApiError("FORBIDDEN", "a player token is required");
-    if (c.gameId.startsWith("session:")) throw new ApiError("FORBIDDEN", "a session token names no game: use the token of a round (GET /api/sessions/:id/current)");
     return c;
+  };
+  const expiryOf = (expiresAt?: number) => {
+    if (expiresAt === undefined) return undefined;
+    const now = Date.now();
+    if (expiresAt <= now || expiresAt > now + MAX_KEY_LIFETIME_MS) throw new ApiError("INVALID_BODY", "expiresAt must be in the future and at most a year ahead");
+    return expiresAt;
+  };
+  /** The game a player's new key names: the caller's round, a session (session key), or one round of it. */
+  const scopeOf = async (gameId: string, asked?: string) => {
+    if (!gameId.startsWith(SESSION_GAME_PREFIX)) {
+      if (asked !== undefined && asked !== gameId) throw new ApiError("INVALID_BODY", "gameId may only name a round of the caller's session");
+      return gameId;
+    }
+    if (asked === undefined) return gameId;
+    const rounds = await service.store.sessionRounds(gameId.slice(SESSION_GAME_PREFIX.length));
+    if (!rounds.includes(asked)) throw new ApiError("INVALID_BODY", `${asked} is not a round of this session`);
+    return asked;
   };
   const limitOf = (asked?: { requests: number; windowMs: number }) => {
     if (!asked) return defaults;
@@ -41,10 +63,19 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
     return asked;
   };
   const create = async (gameId: string, playerId: string, body: z.output<typeof CreateKeyBody>, createdBy: "player" | "admin") => {
-    const info = unwrap(await service.hub.engine.gameInfo(gameId));
-    if (!info.players.some((p) => p.playerId === playerId)) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
+    if (!gameId.startsWith(SESSION_GAME_PREFIX)) {
+      // A session player is in every round of the session; a session token proves that already.
+      const info = unwrap(await service.hub.engine.gameInfo(gameId));
+      if (!info.players.some((p) => p.playerId === playerId)) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
+    }
     const limit = limitOf(body.rateLimit);
-    return keys().create(gameId, playerId, { name: body.name, requests: limit.requests, windowMs: limit.windowMs, createdBy });
+    const expiresAt = expiryOf(body.expiresAt);
+    return keys().create(gameId, playerId, { name: body.name, requests: limit.requests, windowMs: limit.windowMs, createdBy, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+  };
+  const revoke = async (gameId: string, keyId: string) => {
+    const k = await keys().revoke(gameId, keyId);
+    if (k) revoked(keyId);
+    return k;
   };
 
   r.add({
@@ -52,7 +83,7 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
     body: CreateKeyBody, replies: { 201: NewKey }, errors: ["INVALID_BODY", "FORBIDDEN"],
     handler: async ({ body, caller }) => {
       const c = player(caller);
-      return create(c.gameId, c.playerId, body, "player");
+      return create(await scopeOf(c.gameId, body.gameId), c.playerId, body, "player");
     },
   });
 
@@ -72,30 +103,34 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
       const c = player(caller);
       const k = await keys().get(c.gameId, params.keyId);
       if (!k || k.playerId !== c.playerId) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
-      return keys().revoke(c.gameId, params.keyId);
+      return revoke(c.gameId, params.keyId);
     },
   });
 
   r.add({
-    method: "get", path: "/admin/games/:id/keys", access: "admin", summary: "Every API key of a game with its usage in this server process",
+    method: "get", path: "/admin/games/:id/keys", access: "admin", summary: "Every API key of a game with its usage (all server processes)",
     params: AdminGameParam, replies: { 200: KeyUsageList }, errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
     handler: async ({ params }) => {
       await service.record(params.id);
-      return { keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: auth.usageOf(k.keyId) })) };
+      const usage = await auth.usage.read(params.id);
+      return { keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: usage.get(k.keyId)?.usage ?? noUsage() })) };
     },
   });
 
   r.add({
     method: "post", path: "/admin/games/:id/players/:pid/keys", access: "admin", summary: "Create an API key for any player of a game",
     params: AdminKeyParams, body: CreateKeyBody, replies: { 201: NewKey }, errors: ["NOT_FOUND", "FORBIDDEN", "INVALID_BODY", "UNKNOWN_GAME", "UNKNOWN_PLAYER"],
-    handler: async ({ params, body }) => create(params.id, params.pid, body, "admin"),
+    handler: async ({ params, body }) => {
+      if (body.gameId !== undefined && body.gameId !== params.id) throw new ApiError("INVALID_BODY", "gameId must be the game of the path");
+      return create(params.id, params.pid, body, "admin");
+    },
   });
 
   r.add({
     method: "delete", path: "/admin/games/:id/keys/:keyId", access: "admin", summary: "Revoke any API key of a game",
     params: AdminKeyIdParams, replies: { 200: KeyInfo }, errors: ["NOT_FOUND", "FORBIDDEN"],
     handler: async ({ params }) => {
-      const k = await keys().revoke(params.id, params.keyId);
+      const k = await revoke(params.id, params.keyId);
       if (!k) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
       return k;
     },

@@ -4,6 +4,10 @@
  * SHA-256, so a database dump reveals no usable key. Lookup is by that hash (unique index): an
  * attacker's timing sees only a hash of a 256-bit random value, never a prefix of a real key.
  *
+ * A key may expire (`expires_at`, sql/007_api_key_scope.sql): from then on it is as unknown. A session
+ * key (game_id `session:<id>`) names a player of a session; auth.ts resolves it to the session's current
+ * round on each use.
+ *
  * Each key carries its own request limit (`rateRequests` per `rateWindowMs`, docs/algo-trading.md); a
  * player or admin may choose a smaller one than the server's default, never a larger one.
  *
@@ -25,6 +29,7 @@ export interface ApiKeysTable {
   created_by: "player" | "admin";
   created_at: Generated<Date>;
   revoked_at: Date | null;
+  expires_at: Date | null;
 }
 
 /** A key as listed (never the key text). Times in ms since the epoch; revokedAt null while valid. */
@@ -32,6 +37,10 @@ export interface ApiKeyInfo {
   keyId: string; gameId: string; playerId: string; name: string;
   rateLimit: { requests: number; windowMs: number };
   createdBy: "player" | "admin"; createdAt: number; revokedAt: number | null;
+  /** ms since the epoch, null = until revoked. */
+  expiresAt: number | null;
+  /** "session": gameId is `session:<id>` and the key follows the session's current round. */
+  scope: "round" | "session";
 }
 
 /** A new key: its info plus the key text, shown this once. */
@@ -39,6 +48,9 @@ export interface NewApiKey extends ApiKeyInfo { key: string }
 
 /** Prefix of every key text, so a leaked key is recognisable (secret scanners, logs). */
 export const KEY_PREFIX = "mrk_";
+
+/** Prefix of the game id of a session key (sessions.ts sessionTokenGame). */
+export const SESSION_GAME_PREFIX = "session:";
 
 /** SHA-256 of a key text. */
 export function keyHash(key: string): Buffer {
@@ -52,6 +64,7 @@ function info(r: Row): ApiKeyInfo {
     keyId: r.key_id, gameId: r.game_id, playerId: r.player_id, name: r.name,
     rateLimit: { requests: r.rate_requests, windowMs: r.rate_window_ms },
     createdBy: r.created_by, createdAt: r.created_at.getTime(), revokedAt: r.revoked_at ? r.revoked_at.getTime() : null,
+    expiresAt: r.expires_at ? r.expires_at.getTime() : null, scope: r.game_id.startsWith(SESSION_GAME_PREFIX) ? "session" : "round",
   };
 }
 
@@ -72,27 +85,31 @@ export class ApiKeyStore {
   }
 
   /** Makes a key for (gameId, playerId); the returned `key` is the only copy of its text. */
-  async create(gameId: string, playerId: string, opts: { name: string; requests: number; windowMs: number; createdBy: "player" | "admin" }): Promise<NewApiKey> {
+  async create(gameId: string, playerId: string, opts: { name: string; requests: number; windowMs: number; createdBy: "player" | "admin"; expiresAt?: number }): Promise<NewApiKey> {
     const key = KEY_PREFIX + randomBytes(32).toString("base64url");
     const row = await this.db.insertInto("api_keys").values({
       key_id: `k_${randomBytes(8).toString("hex")}`, key_hash: keyHash(key), game_id: gameId, player_id: playerId,
       name: opts.name, rate_requests: opts.requests, rate_window_ms: opts.windowMs, created_by: opts.createdBy, revoked_at: null,
+      expires_at: opts.expiresAt !== undefined ? new Date(opts.expiresAt) : null,
     }).returningAll().executeTakeFirstOrThrow();
     return { ...info(row), key };
   }
 
-  /** The valid (not revoked) key with this text, or null. */
+  /** The valid (neither revoked nor expired) key with this text, or null. */
   async verify(key: string): Promise<ApiKeyInfo | null> {
     if (!key.startsWith(KEY_PREFIX)) return null;
     const hash = keyHash(key);
     const id = hash.toString("hex");
     const hit = this.cache.get(id);
-    if (hit && hit.until > Date.now()) return hit.info;
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.info;
     const row = await this.db.selectFrom("api_keys").selectAll().where("key_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
-    if (!row) { this.cache.delete(id); return null; }
+    const found = row ? info(row) : null;
+    if (!found || (found.expiresAt !== null && found.expiresAt <= now)) { this.cache.delete(id); return null; }
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { info: info(row), until: Date.now() + KEY_CACHE_MS });
-    return info(row);
+    // Remembered no later than its expiry, so an expired key is refused to the millisecond.
+    this.cache.set(id, { info: found, until: Math.min(now + KEY_CACHE_MS, found.expiresAt ?? Infinity) });
+    return found;
   }
 
   /** Keys of a game, newest first; of one player when `playerId` is given. Revoked keys included. */

@@ -12,11 +12,14 @@
  *   PATCH  /orders/:id { qty, price? }  amend              -> AmendReply
  *
  * An engine rejection is its code with the code's status (docs/api.md, "Errors") and changes nothing.
+ * Place and amend are CHANNEL_NOT_ALLOWED (403) in a round whose rules.trading is "browser".
  */
 import type { FillEvent, OpenOrder, Rejection } from "@marketroom/shared";
 import { ApiError, unwrap } from "../../game/errors.ts";
 import type { GameHub, GateRefusal, RateLimited } from "../../game/hub.ts";
 import type { Unavailable } from "../../engine/writers.ts";
+import type { GameStore } from "../../game/store.ts";
+import { channelRefusal, type ChannelNotAllowed } from "../../rounds/trading-channels.ts";
 import type { ApiAuth, Caller } from "./auth.ts";
 import { RetryLater } from "./auth.ts";
 import { orderIdOf, type FillOut, type History, type OrderOut } from "./history.ts";
@@ -29,13 +32,13 @@ import {
 type KeyCaller = Extract<Caller, { kind: "key" }>;
 
 const ORDER_ERRORS = [
-  "INVALID_BODY", "RATE_LIMITED", "MARKET_CLOSED", "UNKNOWN_SECURITY", "INVALID_PRICE", "INVALID_QUANTITY", "PRICE_OUT_OF_BAND",
+  "CHANNEL_NOT_ALLOWED", "INVALID_BODY", "RATE_LIMITED", "MARKET_CLOSED", "UNKNOWN_SECURITY", "INVALID_PRICE", "INVALID_QUANTITY", "PRICE_OUT_OF_BAND",
   "ORDER_TOO_LARGE", "NOTIONAL_TOO_LARGE", "POST_ONLY_WOULD_TAKE", "FOK_UNFILLABLE", "NO_LIQUIDITY", "INSUFFICIENT_FUNDS",
   "INSUFFICIENT_HOLDINGS", "POSITION_LIMIT", "GROSS_POSITION_LIMIT", "NET_POSITION_LIMIT",
 ];
 
 /** A rejection (engine or the round's order rate limit) as the error to answer. */
-export function rejection(r: Rejection | RateLimited | Unavailable | GateRefusal): ApiError {
+export function rejection(r: Rejection | RateLimited | Unavailable | GateRefusal | ChannelNotAllowed): ApiError {
   return "retryAfterMs" in r ? new RetryLater(r.message, r.retryAfterMs) : ApiError.from(r);
 }
 
@@ -63,7 +66,8 @@ function splitId(id: string): { securityId: number; orderId: number } {
   return { securityId: Number(s), orderId: Number(o) };
 }
 
-export function mountOrderRoutes(r: ApiRouter<Caller>, hub: GameHub, history: History, auth: ApiAuth): void {
+/** `store`: the rounds' settings, for the round's rule of who may trade (rounds/trading-channels.ts). */
+export function mountOrderRoutes(r: ApiRouter<Caller>, hub: GameHub, history: History, auth: ApiAuth, store: GameStore): void {
   const key = (c: Caller) => c as KeyCaller;
 
   r.add({
@@ -71,8 +75,9 @@ export function mountOrderRoutes(r: ApiRouter<Caller>, hub: GameHub, history: Hi
     body: PlaceOrderBody, replies: { 201: PlaceReply }, errors: ORDER_ERRORS,
     handler: async ({ body, caller }) => {
       const { gameId, playerId, keyId } = key(caller);
-      const res = await hub.place(gameId, playerId, body);
-      auth.noteOrder(keyId, res.ok);
+      const refused = await channelRefusal(store, gameId, "api");
+      const res = refused ?? await hub.place(gameId, playerId, body);
+      auth.noteOrder({ gameId, playerId, keyId }, res);
       if (!res.ok) throw rejection(res);
       return {
         id: orderIdOf(res.order.securityId, res.order.orderId), seq: res.lastSeq, order: res.order,
@@ -143,8 +148,9 @@ export function mountOrderRoutes(r: ApiRouter<Caller>, hub: GameHub, history: Hi
     handler: async ({ params, body, caller }) => {
       const { gameId, playerId, keyId } = key(caller);
       const { securityId, orderId } = splitId(params.id);
-      const res = await hub.amend(gameId, playerId, { securityId, orderId, qty: body.qty, ...(body.price !== undefined ? { price: body.price } : {}) });
-      auth.noteOrder(keyId, res.ok);
+      const refused = await channelRefusal(store, gameId, "api");
+      const res = refused ?? await hub.amend(gameId, playerId, { securityId, orderId, qty: body.qty, ...(body.price !== undefined ? { price: body.price } : {}) });
+      auth.noteOrder({ gameId, playerId, keyId }, res);
       if (!res.ok) throw rejection(res);
       const id = res.order ? orderIdOf(res.order.securityId, res.order.orderId) : params.id;
       return { seq: res.lastSeq, id, amended: res.amended, ...(res.order ? { order: res.order } : {}), fills: res.fills.map((f) => fillFor(f, playerId)) };

@@ -63,7 +63,14 @@ export const FillsQuery = z.object({
 
 /** A key's own request limit; at most the server's (API_KEY_RATE_LIMIT per API_KEY_RATE_WINDOW_MS). */
 export const KeyRateLimit = z.object({ requests: int(1, 100_000), windowMs: int(100, 3_600_000) });
-export const CreateKeyBody = z.object({ name: text({ max: 64 }).default(""), rateLimit: KeyRateLimit.optional() }).meta({ id: "CreateKeyBody" });
+/** Longest lifetime a key may be given with `expiresAt` (docs/algo-trading.md, "API keys"): one year. */
+export const MAX_KEY_LIFETIME_MS = 366 * 24 * 3600_000;
+export const CreateKeyBody = z.object({
+  name: text({ max: 64 }).default(""),
+  rateLimit: KeyRateLimit.optional(),
+  expiresAt: z.number().int().min(0).optional().describe("ms since the epoch; the key stops working then (in the future, at most a year ahead)"),
+  gameId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional().describe("with a session token: make the key for this round of the session only (default: a session key that follows the current round)"),
+}).meta({ id: "CreateKeyBody" });
 
 // ---- replies ----
 
@@ -158,6 +165,8 @@ export const KeyInfo = z.object({
   keyId: z.string(), gameId: z.string(), playerId: z.string(), name: z.string(),
   rateLimit: z.object({ requests: z.number().int(), windowMs: z.number().int() }),
   createdBy: z.enum(["player", "admin"]), createdAt: z.number().int(), revokedAt: z.number().int().nullable(),
+  expiresAt: z.number().int().nullable().describe("ms since the epoch; null = until revoked"),
+  scope: z.enum(["round", "session"]).describe("round: gameId is the round; session: gameId is session:<id> and the key follows its current round"),
 }).meta({ id: "ApiKey" });
 export const NewKey = KeyInfo.extend({ key: z.string() }).meta({ id: "NewApiKey" });
 export const KeyList = z.object({ keys: z.array(KeyInfo) });

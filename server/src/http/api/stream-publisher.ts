@@ -19,6 +19,12 @@ export const mdChannel = (gameId: string) => `game:{${gameId}}:md`;
 /** Channel of one player's executions in a game. */
 export const execChannel = (gameId: string, playerId: string) => `game:{${gameId}}:exec:${playerId}`;
 
+/**
+ * Channel of API key revocations (message = the key id), for every process's stream gateway: a revoked
+ * key's open streams close at once wherever they are connected.
+ */
+export const REVOKED_CHANNEL = "api:keys:revoked";
+
 /** A trade as the stream shows it (no player ids). Ticks, lots, ms. */
 export interface TradeMsg { seq: number; ts: number; securityId: number; price: number; qty: number; aggressor: "buy" | "sell" }
 /** A headline. */

@@ -34,9 +34,9 @@ import type { Logger } from "../../config.ts";
 import { asApiError, unwrap } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import type { ApiAuth } from "./auth.ts";
-import { orderIdOf } from "./history.ts";
+import { orderIdOf, type History } from "./history.ts";
 import { fillFor } from "./orders.ts";
-import { execChannel, mdChannel, type ExecMessage, type MdMessage } from "./stream-publisher.ts";
+import { execChannel, execsOf, mdChannel, REVOKED_CHANNEL, type ExecMessage, type MdMessage } from "./stream-publisher.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
 /** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
@@ -44,20 +44,33 @@ const SLOW_CONSUMER_BYTES = 1 << 20;
 const MAX_DEPTH = 100;
 const MAX_OPS_PER_SEC = 50;
 const PING_MS = 15_000;
+/** Most events of the game an executions `since` replays; further back is a `resync` message. */
+export const REPLAY_MAX_EVENTS = 10_000;
+/**
+ * Close code and reason when the connection's key stops being valid: revoked (by its player or the
+ * admin, on any server process) or expired (docs/algo-trading.md, "Stream"). 4000-4999 = the
+ * application's own codes (RFC 6455 7.4.2).
+ */
+export const KEY_REVOKED_CLOSE = { code: 4401, reason: "API key revoked" } as const;
+export const KEY_EXPIRED_CLOSE = { code: 4401, reason: "API key expired" } as const;
 
 const Op = z.union([
   z.object({ op: z.literal("subscribe"), channel: z.literal("book"), securityId: z.number().int().min(1), depth: z.number().int().min(1).max(MAX_DEPTH).default(20) }),
-  z.object({ op: z.literal("subscribe"), channel: z.enum(["trades", "news", "clock", "executions"]) }),
+  z.object({ op: z.literal("subscribe"), channel: z.literal("executions"), since: z.number().int().min(0).optional() }),
+  z.object({ op: z.literal("subscribe"), channel: z.enum(["trades", "news", "clock"]) }),
   z.object({ op: z.literal("unsubscribe"), channel: z.enum(["book", "trades", "news", "clock", "executions"]), securityId: z.number().int().min(1).optional() }),
   z.object({ op: z.literal("ping") }),
 ]);
 
-interface BookSub { conn: Conn; securityId: number; depth: number; seq: number; gameSeq: number; bids: BookLevel[]; asks: BookLevel[] }
+/** `skipped`: an update was not sent (slow reader); the next message of the subscription is a snapshot. */
+interface BookSub { conn: Conn; securityId: number; depth: number; seq: number; gameSeq: number; bids: BookLevel[]; asks: BookLevel[]; skipped: boolean }
 
 interface Conn {
   ws: WebSocket; gameId: string; playerId: string; keyId: string;
   books: Map<number, BookSub>; trades: boolean; news: boolean; clock: boolean; executions: boolean;
-  ops: { windowStart: number; count: number }; alive: boolean;
+  ops: { windowStart: number; count: number }; alive: boolean; expiry?: NodeJS.Timeout;
+  /** While executions are being replayed (`since`): live ones wait here, then go out after the replay. */
+  execBuffer?: EngineEvent[];
 }
 
 /** One game's book readers in this process. */
@@ -73,7 +86,7 @@ export class StreamGateway {
   private sub: Redis | undefined;
   private pinger: NodeJS.Timeout | undefined;
 
-  constructor(private readonly service: GameService, private readonly auth: ApiAuth, private readonly valkey: Redis, private readonly log: Logger) {}
+  constructor(private readonly service: GameService, private readonly auth: ApiAuth, private readonly valkey: Redis, private readonly log: Logger, private readonly history: History) {}
 
   /** Takes over upgrades to STREAM_PATH on `http`; every other upgrade goes to the listeners already there (Colyseus). */
   attach(http: HttpServer): void {
@@ -84,6 +97,7 @@ export class StreamGateway {
       else for (const l of others) l.call(http, req, socket, head);
     });
     http.on("close", () => this.close());
+    void this.subscriber().subscribe(REVOKED_CHANNEL).catch((err) => this.log.warn({ err: String(err) }, "stream revocation subscribe failed"));
     this.pinger = setInterval(() => this.ping(), PING_MS);
     this.pinger.unref();
   }
@@ -102,7 +116,7 @@ export class StreamGateway {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
     try {
       const key = await this.auth.key(m?.[1] ?? url.searchParams.get("key") ?? undefined);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, key.gameId, key.playerId, key.keyId));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, key.gameId, key.playerId, key.keyId, key.expiresAt));
     } catch (err) {
       const e = asApiError(err);
       const body = JSON.stringify({ code: e.code, message: e.message });
@@ -110,9 +124,14 @@ export class StreamGateway {
     }
   }
 
-  private open(ws: WebSocket, gameId: string, playerId: string, keyId: string): void {
+  private open(ws: WebSocket, gameId: string, playerId: string, keyId: string, expiresAt: number | null): void {
     const c: Conn = { ws, gameId, playerId, keyId, books: new Map(), trades: false, news: false, clock: false, executions: false, ops: { windowStart: 0, count: 0 }, alive: true };
     this.conns.add(c);
+    if (expiresAt !== null) {
+      // setTimeout holds at most 2^31-1 ms; a later expiry is re-armed by the check on each ping instead.
+      const ms = expiresAt - Date.now();
+      if (ms < 2 ** 31) { c.expiry = setTimeout(() => ws.close(KEY_EXPIRED_CLOSE.code, KEY_EXPIRED_CLOSE.reason), Math.max(0, ms)); c.expiry.unref(); }
+    }
     ws.on("pong", () => { c.alive = true; });
     ws.on("message", (data, isBinary) => {
       this.onMessage(c, isBinary ? null : data.toString()).catch((err) => this.log.error({ err }, "stream op failed"));
@@ -122,7 +141,20 @@ export class StreamGateway {
     this.send(c, { type: "welcome", gameId, playerId, keyId });
   }
 
+  /**
+   * Closes every connection of this process that uses `keyId` (code 4401, "API key revoked"). Called
+   * for the revocations published on REVOKED_CHANNEL, so a key revoked on any process loses its streams.
+   */
+  closeKey(keyId: string): void {
+    for (const c of this.conns) {
+      if (c.keyId !== keyId) continue;
+      c.ws.close(KEY_REVOKED_CLOSE.code, KEY_REVOKED_CLOSE.reason);
+      this.drop(c); // no message reaches it while the close handshake runs
+    }
+  }
+
   private drop(c: Conn): void {
+    clearTimeout(c.expiry);
     if (!this.conns.delete(c)) return;
     for (const s of c.books.values()) this.feedOf(c.gameId, s.securityId).subs.delete(s);
     for (const [channel, set] of this.channels) if (set.delete(c) && set.size === 0) this.unlisten(channel);
@@ -147,7 +179,7 @@ export class StreamGateway {
     }
   }
 
-  private async subscribe(c: Conn, o: { channel: string; securityId?: number; depth?: number }): Promise<void> {
+  private async subscribe(c: Conn, o: { channel: string; securityId?: number; depth?: number; since?: number }): Promise<void> {
     const md = mdChannel(c.gameId);
     switch (o.channel) {
       case "book": {
@@ -156,7 +188,7 @@ export class StreamGateway {
         await this.listen(md, c);
         const book = unwrap(await this.service.hub.engine.book(c.gameId, securityId, o.depth!));
         const old = c.books.get(securityId);
-        const s: BookSub = { conn: c, securityId, depth: o.depth!, seq: (old?.seq ?? 0) + 1, gameSeq: book.seq, bids: book.bids, asks: book.asks };
+        const s: BookSub = { conn: c, securityId, depth: o.depth!, seq: (old?.seq ?? 0) + 1, gameSeq: book.seq, bids: book.bids, asks: book.asks, skipped: false };
         if (old) this.feedOf(c.gameId, securityId).subs.delete(old);
         c.books.set(securityId, s);
         this.feedOf(c.gameId, securityId).subs.add(s);
@@ -166,6 +198,7 @@ export class StreamGateway {
         return;
       }
       case "executions":
+        if (o.since !== undefined) { await this.replayExecutions(c, o.since); return; }
         c.executions = true;
         await this.listen(execChannel(c.gameId, c.playerId), c);
         break;
@@ -180,6 +213,39 @@ export class StreamGateway {
         await this.listen(md, c);
     }
     this.send(c, { type: "subscribed", channel: o.channel });
+  }
+
+  /**
+   * Executions from game seq `since` on: listen (live ones wait in execBuffer), read the stored log up
+   * to now (History.events: waits for the persister), send the player's executions after `since`, then
+   * the waiting live ones not already sent, then live as usual. Each event goes out once, in seq order.
+   * When the log cannot be read, or holds more than REPLAY_MAX_EVENTS after `since`, the client gets
+   * `{ type: "resync", channel: "executions", since, reason: "log_unavailable" | "too_far_back", message }`
+   * (read GET /fills?since= instead) and the live feed from now.
+   */
+  private async replayExecutions(c: Conn, since: number): Promise<void> {
+    c.execBuffer = [];
+    c.executions = true;
+    await this.listen(execChannel(c.gameId, c.playerId), c);
+    this.send(c, { type: "subscribed", channel: "executions", since });
+    let last = since;
+    const resync = (reason: "too_far_back" | "log_unavailable", message: string) => {
+      this.send(c, { type: "resync", channel: "executions", since, reason, message: `${message}; read GET /api/v1/fills?since=${since} for what this feed did not replay` });
+      last = Infinity; // the buffered live events cannot be placed against an unknown past: they all go out
+    };
+    try {
+      const events = await this.history.events(c.gameId, since, REPLAY_MAX_EVENTS + 1);
+      if (events.length > REPLAY_MAX_EVENTS) resync("too_far_back", `more than ${REPLAY_MAX_EVENTS} events since seq ${since}`);
+      else {
+        for (const e of execsOf(events).get(c.playerId) ?? []) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
+        last = Math.max(since, events.at(-1)?.seq ?? since);
+      }
+    } catch (err) {
+      resync("log_unavailable", asApiError(err).message);
+    }
+    const waiting = c.execBuffer;
+    c.execBuffer = undefined;
+    for (const e of waiting) if (last === Infinity || e.seq > last) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
   }
 
   private unsubscribe(c: Conn, channel: string, securityId?: number): void {
@@ -225,6 +291,7 @@ export class StreamGateway {
   }
 
   private onChannel(channel: string, text: string): void {
+    if (channel === REVOKED_CHANNEL) { this.closeKey(text); return; }
     const conns = this.channels.get(channel);
     if (!conns?.size) return;
     try {
@@ -247,6 +314,7 @@ export class StreamGateway {
   private onExec(conns: Set<Conn>, m: ExecMessage): void {
     for (const c of conns) {
       if (!c.executions || c.playerId !== m.playerId) continue;
+      if (c.execBuffer) { c.execBuffer.push(...m.events); continue; }
       for (const e of m.events) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
     }
   }
@@ -287,7 +355,14 @@ export class StreamGateway {
     s.bids = bids;
     s.asks = asks;
     s.seq++;
-    if (s.conn.ws.bufferedAmount > SLOW_CONSUMER_BYTES) return; // the client sees the gap and resubscribes
+    // A slow reader misses updates (a gap in seq); once it keeps up again it gets a snapshot, so the
+    // gap is filled without its asking. A client may also resubscribe itself on seeing the gap.
+    if (s.conn.ws.bufferedAmount > SLOW_CONSUMER_BYTES) { s.skipped = true; return; }
+    if (s.skipped) {
+      s.skipped = false;
+      this.send(s.conn, { type: "book", action: "snapshot", securityId: s.securityId, seq: s.seq, gameSeq, bids, asks });
+      return;
+    }
     this.send(s.conn, { type: "book", action: "update", securityId: s.securityId, seq: s.seq, gameSeq, bids: db, asks: da });
   }
 

@@ -32,6 +32,7 @@ import type { KeyRateDefaults } from "./key-routes.ts";
 import { fillFor, rejection } from "./orders.ts";
 import type { ApiRouter } from "./router.ts";
 import { PlaceReply } from "./schemas.ts";
+import { channelRefusal } from "../../rounds/trading-channels.ts";
 
 /** How far an alert's `timestamp` may be from the server's clock. */
 export const REPLAY_WINDOW_MS = 5 * 60_000;
@@ -119,13 +120,14 @@ export function mountWebhookRoutes(r: ApiRouter<Caller>, service: GameService, d
   r.add({
     method: "post", path: "/hooks/:hookId", access: "public", summary: "An alert (TradingView style) for a webhook: places the order it describes",
     params: HookIdParam, body: Alert, replies: { 201: AlertReply },
-    errors: ["NOT_FOUND", "INVALID_BODY", "RATE_LIMITED", "UNKNOWN_SECURITY", "MARKET_CLOSED", "NO_LIQUIDITY", "INSUFFICIENT_FUNDS", "INSUFFICIENT_HOLDINGS"],
+    errors: ["NOT_FOUND", "INVALID_BODY", "CHANNEL_NOT_ALLOWED", "RATE_LIMITED", "UNKNOWN_SECURITY", "MARKET_CLOSED", "NO_LIQUIDITY", "INSUFFICIENT_FUNDS", "INSUFFICIENT_HOLDINGS"],
     handler: async ({ params, body, req, res }) => {
       const hook = await table().selectFrom("api_webhooks").selectAll().where("hook_id", "=", params.hookId).where("revoked_at", "is", null).executeTakeFirst();
       const given = body.secret ?? req.get("x-webhook-secret") ?? "";
       if (!hook || !timingSafeEqual(sha256(given), hook.secret_hash)) throw new ApiError("UNAUTHORIZED", "unknown webhook or wrong secret");
       if (await service.store.isKicked(hook.game_id, hook.player_id)) throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
-      await auth.consume(hook.hook_id, limit, res);
+      const source = { gameId: hook.game_id, playerId: hook.player_id, keyId: hook.hook_id };
+      await auth.consume(hook.hook_id, limit, res, source);
       if (body.timestamp !== undefined && Math.abs(Date.now() - body.timestamp) > REPLAY_WINDOW_MS) {
         throw new ApiError("INVALID_BODY", `the alert's timestamp is more than ${REPLAY_WINDOW_MS / 60_000} minutes from the server's clock`);
       }
@@ -151,7 +153,8 @@ export function mountWebhookRoutes(r: ApiRouter<Caller>, service: GameService, d
         ...(limitPrice !== undefined ? { type: "limit" as const, tif: "GTC" as const, price: limitPrice } : { type: "market" as const, tif: "IOC" as const }),
         ...(body.id !== undefined ? { clientOrderId: `wh-${body.id}` } : {}),
       };
-      const out = await service.hub.place(gameId, playerId, order);
+      const out = await channelRefusal(service.store, gameId, "api") ?? await service.hub.place(gameId, playerId, order);
+      auth.noteOrder(source, out);
       if (!out.ok) throw rejection(out);
       return {
         action: body.action,

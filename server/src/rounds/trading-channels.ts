@@ -1,0 +1,44 @@
+/**
+ * Who may enter orders in a round: the round's `rules.trading` (shared TradingChannelRule: "both",
+ * "browser" or "api"; docs/algo-trading.md "Who may trade"). The room asks for its players' place and
+ * amend messages ("browser"); the /api/v1 order routes and inbound webhooks ask for theirs ("api").
+ * Cancels are never refused, so a player can always pull resting orders; bots and drivers trade through
+ * the hub directly and are no channel.
+ *
+ * A refusal is `{ ok: false, code: "CHANNEL_NOT_ALLOWED", message }` (HTTP 403), before anything reaches
+ * the engine, so it changes nothing. Cost: the rule is fixed at creation, so it is read once per game
+ * and process and then remembered for RULE_CACHE_MS (a game deleted and made again under the same id is
+ * seen within that time).
+ */
+import type { TradingChannelRule } from "@marketroom/shared";
+import type { GameStore } from "../game/store.ts";
+
+/** Where an order comes from: the room (a browser) or a program (REST with an API key, a webhook). */
+export type TradingChannel = "browser" | "api";
+
+/** A refused order entry: nothing reached the engine. Same shape as the engine's Rejection. */
+export interface ChannelNotAllowed { ok: false; code: "CHANNEL_NOT_ALLOWED"; message: string }
+
+const RULE_CACHE_MS = 10_000;
+const cache = new Map<string, { rule: TradingChannelRule; until: number }>();
+
+/** The round's rule ("both" for a game without one, e.g. made before the rule existed). */
+async function ruleOf(store: GameStore, gameId: string): Promise<TradingChannelRule> {
+  const hit = cache.get(gameId);
+  if (hit && hit.until > Date.now()) return hit.rule;
+  const rec = await store.get<{ rules?: { trading?: TradingChannelRule } }>(gameId);
+  const rule = rec?.settings.rules?.trading ?? "both";
+  if (cache.size > 10_000) cache.clear();
+  cache.set(gameId, { rule, until: Date.now() + RULE_CACHE_MS });
+  return rule;
+}
+
+/** Null when `channel` may enter orders in the game, else the CHANNEL_NOT_ALLOWED refusal. */
+export async function channelRefusal(store: GameStore, gameId: string, channel: TradingChannel): Promise<ChannelNotAllowed | null> {
+  const rule = await ruleOf(store, gameId);
+  if (rule === "both" || rule === channel) return null;
+  return {
+    ok: false, code: "CHANNEL_NOT_ALLOWED",
+    message: channel === "api" ? "this round takes orders from the browser only, not from the API" : "this round takes orders from programs (the API) only, not from the browser",
+  };
+}
