@@ -28,6 +28,7 @@ import { isDependencyDown } from "../dependency.ts";
 import type { Db } from "./db.ts";
 import { GAMES_KEY, registeredGames } from "./games-registry.ts";
 import { parkGame, parkedGames } from "./parked.ts";
+import { HEARTBEATS_KEY, HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persister-status.ts";
 import { createLogger } from "../config.ts";
 import { chunks, projectGame, type ScaleCache } from "./projection.ts";
 
@@ -51,6 +52,8 @@ export interface PersisterOptions {
   refreshMs?: number;
   /** The registry SET of game ids (default GAMES_KEY, `marketroom:games`). */
   registryKey?: string;
+  /** Sorted set this consumer beats into every HEARTBEAT_MS (default `marketroom:persisters`; persister-status.ts). */
+  heartbeatsKey?: string;
   /** Test hook: die (without any further step) at this point of a batch... */
   faultAt?: FaultPoint;
   /** ...of the n-th batch this persister processes (default 1). */
@@ -129,7 +132,7 @@ export class Persister {
     this.opts = {
       batchSize: options.batchSize ?? 500, blockMs: options.blockMs ?? 200, streamsPerCall: options.streamsPerCall ?? 64,
       claimIdleMs: options.claimIdleMs ?? 30_000, refreshMs: options.refreshMs ?? 1000,
-      registryKey: options.registryKey ?? GAMES_KEY, faultAt: options.faultAt,
+      registryKey: options.registryKey ?? GAMES_KEY, heartbeatsKey: options.heartbeatsKey ?? HEARTBEATS_KEY, faultAt: options.faultAt,
       faultOnBatch: options.faultOnBatch ?? 1, log: options.log ?? defaultLog(),
     };
   }
@@ -185,15 +188,7 @@ export class Persister {
    */
   async lagMs(): Promise<number> {
     const games = (await registeredGames(this.client, this.opts.registryKey)).filter((g) => !this.parked.has(g));
-    if (!games.length) return 0;
-    const pipe = this.client.pipeline();
-    for (const g of games) pipe.xrange(eventsKey(g), "-", "+", "COUNT", 1);
-    let oldest = Infinity;
-    for (const [err, rows] of (await pipe.exec()) ?? []) {
-      const first = !err && (rows as [string, string[]][])[0];
-      if (first) oldest = Math.min(oldest, (JSON.parse(fieldData(first[1]) ?? "{}") as { ts?: number }).ts ?? Infinity);
-    }
-    return oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest);
+    return streamLagMs(this.client, games);
   }
 
   // ---------------------------------------------------------------- the loop
@@ -204,9 +199,11 @@ export class Persister {
     this.conn.on("error", (err: Error) => this.opts.log(`persister valkey connection error: ${err.message}`));
     let recover = true; // a previous life of this consumer may have left entries read but not acked
     let failures = 0;
+    let beatAt = 0;
     try {
       while (!this.stopping) {
         try {
+          if (Date.now() - beatAt >= HEARTBEAT_MS) { await beat(this.conn, this.consumer, this.opts.heartbeatsKey); beatAt = Date.now(); }
           await this.refreshGames();
           if (this.resumed) { recover = true; this.resumed = false; }
           if (recover) { await this.recoverPending(); recover = false; }
@@ -223,6 +220,8 @@ export class Persister {
           await sleep(Math.min(5000, 50 * 2 ** failures));
         }
       }
+      // A clean stop says so at once; a crash (or the test hook) leaves the beat to go stale (HEARTBEAT_STALE_MS).
+      await unbeat(this.conn, this.consumer, this.opts.heartbeatsKey).catch(() => {});
     } finally {
       this.conn.disconnect();
       this.conn = undefined;
