@@ -16,6 +16,7 @@
  *   PERSISTER_REFRESH_MS      how often the game registry is re-read, ms (1000)
  *   PERSISTER_CLAIM_IDLE_MS   claim entries another consumer held this long, ms (30000)
  *   PERSISTER_REGISTRY        registry SET of game ids (marketroom:games)
+ *   PERSISTER_HEARTBEATS      sorted set of live persisters (marketroom:persisters; read by /health)
  *   PERSISTER_POOL            PostgreSQL connections (2)
  *
  * stdout: one line "persister ready (consumer C, group G)" once the loop runs; after a clean stop one
@@ -41,6 +42,7 @@ function persisterOptions(env: NodeJS.ProcessEnv = process.env): PersisterOption
     refreshMs: intEnv(env, "PERSISTER_REFRESH_MS", 1000, 1, 600_000),
     claimIdleMs: intEnv(env, "PERSISTER_CLAIM_IDLE_MS", 30_000, 0, 86_400_000),
     registryKey: env.PERSISTER_REGISTRY || undefined,
+    heartbeatsKey: env.PERSISTER_HEARTBEATS || undefined,
   };
 }
 
