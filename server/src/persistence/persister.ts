@@ -31,6 +31,7 @@ import { parkGame, parkedGames } from "./parked.ts";
 import { HEARTBEATS_KEY, HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persister-status.ts";
 import { createLogger } from "../config.ts";
 import { chunks, projectGame, type ScaleCache } from "./projection.ts";
+import { bulkInsert, type Column } from "./bulk.ts";
 
 /** Points where the test hook `faultAt` makes the persister die as if killed (no further step runs). */
 export type FaultPoint = "afterRead" | "beforeCommit" | "afterCommit" | "afterAck";
@@ -411,13 +412,8 @@ export class Persister {
     const byGame = new Map<string, EngineEvent[]>();
     for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e.event);
     const results = await this.db.transaction().execute(async (trx) => {
-      let inserted = 0;
-      for (const chunk of chunks(events, 5000)) {
-        const rows = await trx.insertInto("events").values(chunk.map((e) => ({
-          game_id: e.gameId, seq: e.event.seq, type: e.event.type, ts: e.event.ts, data: e.raw,
-        }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).returning("seq").execute();
-        inserted += rows.length;
-      }
+      // The row objects are written as JSON text around the entry's own bytes: no re-encoding of the event.
+      const inserted = await bulkInsert(trx, "events", EVENT_COLUMNS, events, "ON CONFLICT (game_id, seq) DO NOTHING", eventRowsJson);
       const projected = [];
       for (const gameId of [...byGame.keys()].sort()) projected.push(await projectGame(trx, gameId, byGame.get(gameId)!, this.scales));
       if (batchNo !== undefined) this.fault("beforeCommit", batchNo); // throwing here rolls the transaction back
@@ -474,6 +470,14 @@ export class Persister {
       throw new SimulatedCrash(point);
     }
   }
+}
+
+/** Columns of `events` (sql/001_init.sql): `data` is the entry's JSON as logged. */
+const EVENT_COLUMNS: Column[] = [["game_id", "text"], ["seq", "bigint"], ["type", "text"], ["ts", "bigint"], ["data", "jsonb"]];
+
+/** The JSON array of `events` rows of `chunk`, each embedding the entry's JSON text as `data`. */
+function eventRowsJson(chunk: Decoded[]): string {
+  return `[${chunk.map((e) => `{"game_id":${JSON.stringify(e.gameId)},"seq":${e.event.seq},"type":${JSON.stringify(e.event.type)},"ts":${e.event.ts},"data":${e.raw}}`).join(",")}]`;
 }
 
 /** An entry's JSON as an event, parsed and upgraded once here (shared parseEvent), or why it is not one. */

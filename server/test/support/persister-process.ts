@@ -30,8 +30,9 @@ export interface PersisterProcess {
 /** Test defaults: short blocks and registry refreshes, so a test waits little. PERSISTER_* in `env` win. */
 const FAST = { PERSISTER_BLOCK_MS: "50", PERSISTER_REFRESH_MS: "100", LOG_LEVEL: "warn" };
 
-export function startPersister(opts: { consumer?: string; env?: Record<string, string | undefined> } = {}): Promise<PersisterProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, "--exit-with-parent"], {
+/** `nodeArgs`: extra node flags before the script (e.g. --cpu-prof for a bench). */
+export function startPersister(opts: { consumer?: string; env?: Record<string, string | undefined>; nodeArgs?: string[] } = {}): Promise<PersisterProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", SCRIPT, "--exit-with-parent"], {
     env: { ...process.env, ...FAST, ...(opts.consumer ? { PERSISTER_CONSUMER: opts.consumer } : {}), ...opts.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
