@@ -35,7 +35,7 @@ import { startPersister, type FinalStats, type PersisterProcess } from "../test/
 
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const RECORD = Number(process.env.BENCH_RECORD ?? 12_000);
+const RECORD = Number(process.env.BENCH_RECORD ?? 4000);
 const PERSISTERS = Number(process.env.BENCH_PERSISTERS ?? 1);
 /** Clock ticks per second of /proc/<pid>/stat times (Linux: 100). */
 const CLK_TCK = 100;
