@@ -40,9 +40,11 @@ async function joinAs(base: string, code: string, name: string): Promise<{ playe
  */
 async function acceptedByCid(valkey: Redis, db: Db, g: string): Promise<Map<string, number>> {
   const bySeq = new Map<number, EngineEvent>();
+  // The stream first: a persister process (running beside) that moves events meanwhile has them in PostgreSQL.
+  const stream = await valkey.xrange(K.eventsKey(g), "-", "+");
   const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).execute();
   for (const r of rows) bySeq.set(Number(r.seq), r.data as unknown as EngineEvent);
-  for (const [, fields] of await valkey.xrange(K.eventsKey(g), "-", "+")) {
+  for (const [, fields] of stream) {
     const e = JSON.parse(fields[1]!) as EngineEvent;
     bySeq.set(e.seq, e);
   }
