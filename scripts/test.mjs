@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/deps.mjs';
 import { freePort, runCommand, runWithServices } from './lib/services.mjs';
-import { ensureChromium, ensureClientBuild } from './lib/browser.mjs';
+import { CHROMIUM_PACKAGE, ensureChromium, ensureClientBuild } from './lib/browser.mjs';
 
 /** Mocha's CLI, run in-process under `node --import tsx` so signals reach the test process itself. */
 const MOCHA = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
@@ -57,16 +57,22 @@ async function runTests(env, extra) {
   return { code: code !== 0 ? code : ran === 0 ? 1 : 0, summary: summaryLine(counts) };
 }
 
-/** Browser tests (client/test): Debian's Chromium and a built client before mocha. */
+/** True when the run includes the browser tests (client/test). */
+function wantsBrowser(extra) {
+  return specGlobs(extra).some((g) => g.startsWith('client/')) || extra.some((a) => a.startsWith('client/'));
+}
+
+/** Browser tests: Debian's Chromium and a built client before mocha. */
 async function prepareClient(extra) {
-  if (!specGlobs(extra).some((g) => g.startsWith('client/')) && !extra.some((a) => a.startsWith('client/'))) return;
+  if (!wantsBrowser(extra)) return;
   await ensureChromium();
   await ensureClientBuild();
 }
 
+const extra = userArgs(process.argv.slice(2));
+// Chromium, when missing, is announced and installed together with the services' packages.
 runWithServices(async (env) => {
-  const extra = userArgs(process.argv.slice(2));
   await prepareClient(extra);
   // The game server under test listens on a free port, so two runs on one machine do not collide.
   return runTests({ ...env, TEST_PORT: env.TEST_PORT ?? String(await freePort()) }, extra);
-});
+}, { packages: wantsBrowser(extra) ? [CHROMIUM_PACKAGE] : [] });

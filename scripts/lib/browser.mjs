@@ -1,11 +1,12 @@
 // Browser client support for `npm start` / `npm test`. Plain Node ESM, no npm dependencies at import.
 //   ensureChromium()     Debian's Chromium at /usr/bin/chromium for the browser tests: installed with
-//                        apt-get when missing and we are root with apt; otherwise a clear error.
+//                        apt-get (apt.mjs) when missing and we are root with apt; otherwise a clear error.
 //   ensureClientBuild()  runs `vite build` in client/ when client/dist is missing or older than its sources.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './deps.mjs';
+import { installMissing } from './apt.mjs';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -22,22 +23,19 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-function onPath(name) {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, name)));
-}
+/** The OS package of the browser tests (apt.mjs PackageNeed): Debian's Chromium. */
+export const CHROMIUM_PACKAGE = {
+  what: 'Chromium', pkg: 'chromium', noRecommends: true,
+  why: `the browser tests drive Debian's Chromium (${CHROMIUM} is missing)`,
+  present: () => existsSync(CHROMIUM),
+};
 
-/** Resolves with the Chromium path; installs Debian's package as root when it is missing; throws otherwise. */
+/**
+ * Resolves with the Chromium path; installs Debian's package (apt.mjs: announced first) as root with apt
+ * when it is missing; throws a message naming the package otherwise.
+ */
 export async function ensureChromium() {
-  if (existsSync(CHROMIUM)) return CHROMIUM;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root || !onPath('apt-get')) {
-    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with \`sudo apt-get install -y chromium\` (or run as root on Debian/Ubuntu and npm test installs it).`);
-  }
-  log('[browser] installing chromium with apt-get (browser tests)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if ((await run('apt-get', ['update'], { env })) !== 0) throw new Error('apt-get update failed');
-  if ((await run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env })) !== 0) throw new Error('apt-get install chromium failed');
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium installed but ${CHROMIUM} is still missing`);
+  await installMissing([CHROMIUM_PACKAGE], (line) => log(`[browser] ${line}`));
   return CHROMIUM;
 }
 

@@ -33,7 +33,7 @@ export interface Config {
 }
 
 /** Integer from an environment variable within [min, max]; throws a clear Error otherwise. */
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+export function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);

@@ -2,7 +2,10 @@
  * Entry point: `node --import tsx server/src/main.ts [--demo] [--duration N] [--port P]`.
  *
  * Connects to Valkey (VALKEY_URL) and PostgreSQL (DATABASE_URL), applies the migrations, starts the
- * persister and the game server, and re-arms the schedules and bots of running games. With --demo it
+ * game server, and re-arms the schedules and bots of running games. The persister runs in a process of
+ * its own (persister-main.ts; `npm start` starts one beside this server): this server only reads its
+ * lag and progress from Valkey and PostgreSQL (persistence/persister-status.ts), and keeps playing
+ * while no persister runs (round ends then wait for one, docs/persistence.md). With --demo it
  * creates a demo game from the market module's sp500-2000 scenario with its default bots and starts
  * it; with --duration N the demo round runs N seconds, ends (open orders cancelled, results written),
  * waits for the persister to store the whole log, prints a summary and, as its last stdout line, one
@@ -27,7 +30,8 @@ import { createApp, type App } from "./app.ts";
 import { createLogger, loadConfig, type Config, type Logger } from "./config.ts";
 import { createDb, createPool, type Db } from "./persistence/db.ts";
 import { migrate } from "./persistence/migrate.ts";
-import { Persister, writeRoundResults } from "./persistence/persister.ts";
+import { writeRoundResults } from "./persistence/persister.ts";
+import { PersisterStatus } from "./persistence/persister-status.ts";
 import { demoBots } from "./market/bots.ts";
 import { getScenario } from "./market/scenarios.ts";
 import { exportRound } from "./export/export.ts";
@@ -61,7 +65,7 @@ function usage(msg: string): never {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Running { app: App; valkey: Redis; db: Db; persister: Persister; config: Config; log: Logger }
+interface Running { app: App; valkey: Redis; db: Db; persister: PersisterStatus; config: Config; log: Logger }
 
 /** A start-up failure with a message for the operator (no stack trace needed). */
 class StartupError extends Error {}
@@ -131,15 +135,13 @@ async function boot(args: Args, log: Logger): Promise<Running> {
   const applied = await migrate(pool);
   if (applied.length) log.info({ applied }, "migrations applied");
   const db = createDb(pool);
-  const persister = new Persister(valkey, db, { log: (line) => log.warn(line) });
-  persister.start().catch((err) => log.error({ err }, "persister stopped"));
+  const persister = new PersisterStatus(valkey, db);
   const app = await createApp({
     config, log, valkey, db, persister,
     results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
   });
   app.server.onShutdown(async () => {
     await app.service.shutdown();
-    await persister.stop();
     await db.destroy();
     valkey.disconnect();
   });

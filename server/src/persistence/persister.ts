@@ -29,8 +29,10 @@ import { isDependencyDown } from "../dependency.ts";
 import type { Db } from "./db.ts";
 import { GAMES_KEY, registeredGames } from "./games-registry.ts";
 import { parkGame, parkedGames } from "./parked.ts";
+import { HEARTBEATS_KEY, HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persister-status.ts";
 import { createLogger } from "../config.ts";
 import { chunks, projectGame, type ScaleCache } from "./projection.ts";
+import { bulkInsert, type Column } from "./bulk.ts";
 
 /** Points where the test hook `faultAt` makes the persister die as if killed (no further step runs). */
 export type FaultPoint = "afterRead" | "beforeCommit" | "afterCommit" | "afterAck";
@@ -52,6 +54,8 @@ export interface PersisterOptions {
   refreshMs?: number;
   /** The registry SET of game ids (default GAMES_KEY, `marketroom:games`). */
   registryKey?: string;
+  /** Sorted set this consumer beats into every HEARTBEAT_MS (default `marketroom:persisters`; persister-status.ts). */
+  heartbeatsKey?: string;
   /** Test hook: die (without any further step) at this point of a batch... */
   faultAt?: FaultPoint;
   /** ...of the n-th batch this persister processes (default 1). */
@@ -130,7 +134,7 @@ export class Persister {
     this.opts = {
       batchSize: options.batchSize ?? 500, blockMs: options.blockMs ?? 200, streamsPerCall: options.streamsPerCall ?? 64,
       claimIdleMs: options.claimIdleMs ?? 30_000, refreshMs: options.refreshMs ?? 1000,
-      registryKey: options.registryKey ?? GAMES_KEY, faultAt: options.faultAt,
+      registryKey: options.registryKey ?? GAMES_KEY, heartbeatsKey: options.heartbeatsKey ?? HEARTBEATS_KEY, faultAt: options.faultAt,
       faultOnBatch: options.faultOnBatch ?? 1, log: options.log ?? defaultLog(),
     };
   }
@@ -186,15 +190,7 @@ export class Persister {
    */
   async lagMs(): Promise<number> {
     const games = (await registeredGames(this.client, this.opts.registryKey)).filter((g) => !this.parked.has(g));
-    if (!games.length) return 0;
-    const pipe = this.client.pipeline();
-    for (const g of games) pipe.xrange(eventsKey(g), "-", "+", "COUNT", 1);
-    let oldest = Infinity;
-    for (const [err, rows] of (await pipe.exec()) ?? []) {
-      const first = !err && (rows as [string, string[]][])[0];
-      if (first) oldest = Math.min(oldest, (JSON.parse(entryTexts(fieldData(first[1]) ?? "{}")[0] ?? "{}") as { ts?: number }).ts ?? Infinity);
-    }
-    return oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest);
+    return streamLagMs(this.client, games);
   }
 
   // ---------------------------------------------------------------- the loop
@@ -205,9 +201,11 @@ export class Persister {
     this.conn.on("error", (err: Error) => this.opts.log(`persister valkey connection error: ${err.message}`));
     let recover = true; // a previous life of this consumer may have left entries read but not acked
     let failures = 0;
+    let beatAt = 0;
     try {
       while (!this.stopping) {
         try {
+          if (Date.now() - beatAt >= HEARTBEAT_MS) { await beat(this.conn, this.consumer, this.opts.heartbeatsKey); beatAt = Date.now(); }
           await this.refreshGames();
           if (this.resumed) { recover = true; this.resumed = false; }
           if (recover) { await this.recoverPending(); recover = false; }
@@ -224,6 +222,8 @@ export class Persister {
           await sleep(Math.min(5000, 50 * 2 ** failures));
         }
       }
+      // A clean stop says so at once; a crash (or the test hook) leaves the beat to go stale (HEARTBEAT_STALE_MS).
+      await unbeat(this.conn, this.consumer, this.opts.heartbeatsKey).catch(() => {});
     } finally {
       this.conn.disconnect();
       this.conn = undefined;
@@ -419,13 +419,8 @@ export class Persister {
     const byGame = new Map<string, EngineEvent[]>();
     for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e.event);
     const results = await this.db.transaction().execute(async (trx) => {
-      let inserted = 0;
-      for (const chunk of chunks(events, 5000)) {
-        const rows = await trx.insertInto("events").values(chunk.map((e) => ({
-          game_id: e.gameId, seq: e.event.seq, type: e.event.type, ts: e.event.ts, data: e.raw,
-        }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).returning("seq").execute();
-        inserted += rows.length;
-      }
+      // The row objects are written as JSON text around the entry's own bytes: no re-encoding of the event.
+      const inserted = await bulkInsert(trx, "events", EVENT_COLUMNS, events, "ON CONFLICT (game_id, seq) DO NOTHING", eventRowsJson);
       const projected = [];
       for (const gameId of [...byGame.keys()].sort()) projected.push(await projectGame(trx, gameId, byGame.get(gameId)!, this.scales));
       if (batchNo !== undefined) this.fault("beforeCommit", batchNo); // throwing here rolls the transaction back
@@ -482,6 +477,14 @@ export class Persister {
       throw new SimulatedCrash(point);
     }
   }
+}
+
+/** Columns of `events` (sql/001_init.sql): `data` is the entry's JSON as logged. */
+const EVENT_COLUMNS: Column[] = [["game_id", "text"], ["seq", "bigint"], ["type", "text"], ["ts", "bigint"], ["data", "jsonb"]];
+
+/** The JSON array of `events` rows of `chunk`, each embedding the entry's JSON text as `data`. */
+function eventRowsJson(chunk: Decoded[]): string {
+  return `[${chunk.map((e) => `{"game_id":${JSON.stringify(e.gameId)},"seq":${e.event.seq},"type":${JSON.stringify(e.event.type)},"ts":${e.event.ts},"data":${e.raw}}`).join(",")}]`;
 }
 
 /** An entry's JSON as an event, parsed and upgraded once here (shared parseEvent), or why it is not one. */

@@ -22,6 +22,7 @@ import { assertNever } from "../core/assert.ts";
 import { orderStatus } from "../core/summary.ts";
 import type { Database, NewOrder, OrderStatusName } from "./db.ts";
 import { createLogger } from "../config.ts";
+import { bulkInsert, type Column } from "./bulk.ts";
 
 const log = createLogger().child({ src: "projection" });
 
@@ -30,8 +31,6 @@ type Trx = Transaction<Database>;
 /** Cash minor units per (tick x lot), by game then security; filled lazily, never invalidated (immutable). */
 export type ScaleCache = Map<string, Map<number, number>>;
 
-/** Rows per INSERT statement: PostgreSQL allows 65535 parameters per statement. */
-const rowsPerInsert = (columns: number) => Math.floor(60_000 / columns);
 /** Events read back from the `events` table per query when catching up behind a gap. */
 const TAIL_PAGE = 2000;
 
@@ -269,29 +268,37 @@ class GameProjection {
 
   private async writeOrders(): Promise<void> {
     // Every order in the map was created or changed by the run (only referenced ones are loaded).
-    for (const chunk of chunks([...this.orders.values()], rowsPerInsert(21))) {
-      await this.trx.insertInto("orders").values(chunk)
-        .onConflict((oc) => oc.columns(["game_id", "security_id", "order_id"]).doUpdateSet((eb) => ({
-          filled_qty: eb.ref("excluded.filled_qty"), resting_qty: eb.ref("excluded.resting_qty"),
-          cancelled_qty: eb.ref("excluded.cancelled_qty"), notional: eb.ref("excluded.notional"),
-          status: eb.ref("excluded.status"), cancel_reason: eb.ref("excluded.cancel_reason"),
-          updated_seq: eb.ref("excluded.updated_seq"), updated_ts: eb.ref("excluded.updated_ts"),
-        }))).execute();
-    }
+    await bulkInsert(this.trx, "orders", ORDER_COLUMNS, [...this.orders.values()],
+      `ON CONFLICT (game_id, security_id, order_id) DO UPDATE SET ${ORDER_CHANGES.map((c) => `${c} = excluded.${c}`).join(", ")}`);
   }
 
   private async writeFills(): Promise<void> {
-    for (const chunk of chunks(this.fills, rowsPerInsert(16))) {
-      await this.trx.insertInto("fills").values(chunk.map((e) => ({
-        game_id: this.gameId, seq: e.seq, security_id: e.securityId, price: e.price, qty: e.qty,
-        notional: e.price * e.qty * this.scaleOf(e.securityId), aggressor: e.aggressor,
-        maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_player_id: e.makerPlayerId,
-        taker_player_id: e.takerPlayerId, maker_remaining: e.makerRemaining, taker_remaining: e.takerRemaining, ts: e.ts,
-        taker_fee: e.takerFee, maker_rebate: e.makerRebate,
-      }))).onConflict((oc) => oc.columns(["game_id", "seq"]).doNothing()).execute();
-    }
+    await bulkInsert(this.trx, "fills", FILL_COLUMNS, this.fills.map((e) => ({
+      game_id: this.gameId, seq: e.seq, security_id: e.securityId, price: e.price, qty: e.qty,
+      notional: e.price * e.qty * this.scaleOf(e.securityId), aggressor: e.aggressor,
+      maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_player_id: e.makerPlayerId,
+      taker_player_id: e.takerPlayerId, maker_remaining: e.makerRemaining, taker_remaining: e.takerRemaining, ts: e.ts,
+      taker_fee: e.takerFee, maker_rebate: e.makerRebate,
+    })), "ON CONFLICT (game_id, seq) DO NOTHING");
   }
 }
+
+/** Columns of `orders` (sql/001_init.sql) as written by the projection. */
+const ORDER_COLUMNS: Column[] = [
+  ["game_id", "text"], ["security_id", "integer"], ["order_id", "bigint"], ["player_id", "text"], ["client_order_id", "text"],
+  ["side", "text"], ["order_type", "text"], ["tif", "text"], ["post_only", "boolean"], ["price", "bigint"], ["qty", "bigint"],
+  ["filled_qty", "bigint"], ["resting_qty", "bigint"], ["cancelled_qty", "bigint"], ["notional", "bigint"], ["status", "text"],
+  ["cancel_reason", "text"], ["accepted_seq", "bigint"], ["accepted_ts", "bigint"], ["updated_seq", "bigint"], ["updated_ts", "bigint"],
+];
+/** What a later event changes on an existing order row. */
+const ORDER_CHANGES = ["filled_qty", "resting_qty", "cancelled_qty", "notional", "status", "cancel_reason", "updated_seq", "updated_ts"];
+/** Columns of `fills` (sql/001_init.sql, 002_fees.sql). */
+const FILL_COLUMNS: Column[] = [
+  ["game_id", "text"], ["seq", "bigint"], ["security_id", "integer"], ["price", "bigint"], ["qty", "bigint"], ["notional", "bigint"],
+  ["aggressor", "text"], ["maker_order_id", "bigint"], ["taker_order_id", "bigint"], ["maker_player_id", "text"],
+  ["taker_player_id", "text"], ["maker_remaining", "bigint"], ["taker_remaining", "bigint"], ["ts", "bigint"],
+  ["taker_fee", "bigint"], ["maker_rebate", "bigint"],
+];
 
 interface NewGame { name: string; seq: number; ts: number; config: object }
 

@@ -1,63 +1,54 @@
 /**
- * Crash safety with a real process: a persister child process is SIGKILLed at random moments while a
- * writer keeps trading, restarted each time, and at the end PostgreSQL must hold every event exactly
- * once with matching derived rows, and the stream must be empty.
- *
- * The child is started as `node --import tsx <script>` rather than through `npx tsx`, so that the
- * SIGKILL hits the persister itself and not a wrapper process that would leave it running.
+ * Crash safety and scale with real persister processes (server/src/persister-main.ts, as deployed; started
+ * by support/persister-process.ts): a process is SIGKILLed at random moments while a writer keeps trading
+ * and restarted each time; two processes share one consumer group; one of two is killed and the other
+ * takes over its pending entries. Every time PostgreSQL must hold every event exactly once with matching
+ * derived rows, and the streams must end empty.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import type { Db } from "../../src/persistence/db.ts";
+import { eventsKey } from "../../src/engine/keys.ts";
+import { startPersister, type FinalStats, type PersisterProcess } from "../support/persister-process.ts";
 import { Engine, TradingGame, connect, connectDb, newRegistry, rng, streamState, verifyExactlyOnce, waitApplied } from "./helpers.ts";
 
-const SCRIPT = fileURLToPath(new URL("./persister-proc.ts", import.meta.url));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Spawns the persister process and resolves once it prints "ready". */
-function spawnPersister(registry: string, consumer: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT], {
-    env: { ...process.env, PERSIST_REGISTRY: registry, PERSIST_CONSUMER: consumer, PERSIST_BATCH: "20" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += String(d);
-      if (out.includes("ready")) resolve(child);
-    });
-    child.once("exit", (code, sig) => reject(new Error(`persister process exited early (${code ?? sig})`)));
-  });
-}
-
-/** Sends `signal` and waits for the process to be gone; returns its exit code or signal. */
-function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<string> {
-  return new Promise((resolve) => {
-    child.once("exit", (code, sig) => resolve(String(code ?? sig)));
-    child.kill(signal);
-  });
-}
 
 async function eventRows(db: Db, gameId: string): Promise<number> {
   const r = await db.selectFrom("events").select(({ fn }) => fn.countAll<number>().as("n")).where("game_id", "=", gameId).executeTakeFirstOrThrow();
   return r.n;
 }
 
-describe("persistence: SIGKILL of a persister process", () => {
+describe("persistence: persister processes (kill -9, two consumers)", () => {
   let engine: Engine;
   let db: Db;
   let registry: string;
-  let child: ChildProcess | undefined;
+  const procs: PersisterProcess[] = [];
+
+  /** A persister process on this test's registry (batches of 20, so a kill often lands mid-batch). */
+  async function spawn(consumer: string, env: Record<string, string> = {}): Promise<PersisterProcess> {
+    const p = await startPersister({ consumer, env: { PERSISTER_REGISTRY: registry, PERSISTER_BATCH: "20", ...env } });
+    procs.push(p);
+    return p;
+  }
+
+  /** Every game stored exactly once, derived rows matching, streams empty. */
+  async function verifyAll(games: TradingGame[]): Promise<void> {
+    for (const game of games) {
+      await verifyExactlyOnce(db, game);
+      expect(await streamState(engine.client, game.gameId), game.gameId).to.deep.equal({ len: 0, pending: 0 });
+    }
+  }
 
   before(async () => {
     engine = new Engine(await connect());
     db = await connectDb();
-    registry = newRegistry();
+  });
+  beforeEach(() => { registry = newRegistry(); });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.kill()));
+    await engine.client.del(registry);
   });
   after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) await kill(child, "SIGKILL");
-    await engine?.client.del(registry);
     await db?.destroy();
     await engine?.client.quit();
   });
@@ -73,12 +64,12 @@ describe("persistence: SIGKILL of a persister process", () => {
     let midBatch = 0;
     for (let i = 0; i < 5; i++) {
       const before = await eventRows(db, game.gameId);
-      child = await spawnPersister(registry, "proc");
+      const child = await spawn("proc");
       // Kill at a random moment after this process has written something (a busy machine may take a
       // while to get there; waiting for the condition keeps the kill from always hitting the start-up).
       while (await eventRows(db, game.gameId) === before) await sleep(10);
       await sleep(Math.floor(rand() * 350));
-      expect(await kill(child, "SIGKILL")).to.equal("SIGKILL");
+      expect(await child.kill()).to.equal("SIGKILL");
       const st = await streamState(engine.client, game.gameId);
       if (st.pending > 0) midBatch++;
       rows.push(await eventRows(db, game.gameId));
@@ -87,11 +78,58 @@ describe("persistence: SIGKILL of a persister process", () => {
     await writer;
     expect(rows.at(-1)!, "the killed processes made progress").to.be.greaterThan(0);
     expect(rows.at(-1)!, "and the writer kept ahead of them").to.be.lessThan(game.lastSeq);
-    child = await spawnPersister(registry, "proc");
+    const last = await spawn("proc");
     await waitApplied(db, game.gameId, game.lastSeq, 30_000);
-    expect(await kill(child, "SIGTERM")).to.equal("0");
-    await verifyExactlyOnce(db, game);
-    expect(await streamState(engine.client, game.gameId)).to.deep.equal({ len: 0, pending: 0, events: 0, pendingEvents: 0 });
+    expect(await last.stop(), "a clean stop prints the counters").to.include({ consumer: "proc" });
+    await verifyAll([game]);
     console.log(`      ${game.lastSeq} events; rows after each kill ${rows.join(", ")}; ${midBatch} of 5 kills left a batch pending`);
+  });
+
+  it("two processes in one group share the games: each stores a part, nothing twice", async function () {
+    this.timeout(120_000);
+    const games = await Promise.all([1, 2, 3].map(() => TradingGame.create(engine, registry)));
+    const [a, b] = await Promise.all([spawn("share-a"), spawn("share-b")]);
+    // Both read while the games trade, so new entries go to whichever asks first.
+    await Promise.all(games.map((g, i) => g.tradeUntil(() => g.lastSeq >= 500, 20 + i, 1)));
+    for (const g of games) await waitApplied(db, g.gameId, g.lastSeq, 30_000);
+    const stats = (await Promise.all([a.stop(), b.stop()])) as FinalStats[];
+    const total = games.reduce((n, g) => n + g.lastSeq, 0);
+    expect(stats.map((s) => s.inserted).reduce((x, y) => x + y), "rows inserted by the two").to.equal(total);
+    for (const s of stats) {
+      expect(s.inserted, `${s.consumer} stored a share`).to.be.greaterThan(0);
+      expect(s.duplicates, `${s.consumer} re-read nothing`).to.equal(0);
+    }
+    await verifyAll(games);
+    console.log(`      ${total} events over 3 games: ${stats.map((s) => `${s.consumer} ${s.inserted} rows in ${s.batches} batches (${s.fromStore} applied behind a gap)`).join(", ")}`);
+  });
+
+  it("one of two processes is killed mid-way: the other claims its pending entries", async function () {
+    this.timeout(120_000);
+    const game = await TradingGame.create(engine, registry);
+    const claimFast = { PERSISTER_CLAIM_IDLE_MS: "300" };
+    const survivor = await spawn("survivor", claimFast);
+    let writing = true;
+    const writer = game.tradeUntil(() => !writing || game.lastSeq >= 8000, 31, 1);
+    const victimPending = async () =>
+      ((await engine.client.xpending(eventsKey(game.gameId), "persister", "-", "+", 1000, "victim")) as unknown[]).length;
+    // Kill the victim while it holds entries (read, not acknowledged), so there is something to claim;
+    // a kill that lands just after its ack leaves nothing, and a new victim tries again.
+    let left = 0;
+    for (let attempt = 0; left === 0 && attempt < 10; attempt++) {
+      const victim = await spawn("victim", claimFast);
+      const until = Date.now() + 20_000;
+      while (await victimPending() === 0 && Date.now() < until) await sleep(2);
+      expect(await victim.kill()).to.equal("SIGKILL");
+      left = await victimPending();
+    }
+    writing = false;
+    await writer;
+    expect(left, "a victim was killed holding entries").to.be.greaterThan(0);
+    await waitApplied(db, game.gameId, game.lastSeq, 30_000);
+    const stats = (await survivor.stop())!;
+    expect(stats.claimed, "the survivor claimed what the victim held").to.be.at.least(left);
+    expect(await victimPending()).to.equal(0);
+    await verifyAll([game]);
+    console.log(`      ${game.lastSeq} events; victim held ${left} pending when killed; survivor claimed ${stats.claimed}`);
   });
 });

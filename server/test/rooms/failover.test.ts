@@ -41,9 +41,7 @@ async function joinAs(base: string, code: string, name: string): Promise<{ playe
  */
 async function acceptedByCid(valkey: Redis, db: Db, g: string): Promise<Map<string, number>> {
   const bySeq = new Map<number, EngineEvent>();
-  // the stream first: the persister trims events only after storing them, so whatever left the stream
-  // before this read is in PostgreSQL by the next one (read the other way round, an event moved
-  // between the two reads is missed)
+  // The stream first: a persister process (running beside) that moves events meanwhile has them in PostgreSQL.
   const stream = await valkey.xrange(K.eventsKey(g), "-", "+");
   const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", g).execute();
   for (const r of rows) bySeq.set(Number(r.seq), r.data as unknown as EngineEvent);

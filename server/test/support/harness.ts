@@ -1,8 +1,9 @@
 /**
  * One game server per test process (Colyseus' matchmaker is a singleton and @colyseus/testing listens
  * on TEST_PORT, default 2568), shared by the room and HTTP tests, against the real Valkey (VALKEY_URL) and PostgreSQL
- * (DATABASE_URL, migrated here), with a persister on the default game registry. Clients are real SDK
- * clients over WebSockets.
+ * (DATABASE_URL, migrated here), with a persister process (server/src/persister-main.ts, as deployed)
+ * on the default game registry beside it; `h.persister` is the server's view of it (lag, drain). Clients
+ * are real SDK clients over WebSockets.
  *
  *   harness()                        boots once; { app, base, valkey, db, admin }
  *   api(h, method, path, body?, token?)  fetch JSON: { status, body }
@@ -25,10 +26,12 @@ import { createLogger, loadConfig } from "../../src/config.ts";
 import { DEFAULT_LIMITS } from "../../src/limits.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
-import { Persister, writeRoundResults } from "../../src/persistence/persister.ts";
+import { writeRoundResults } from "../../src/persistence/persister.ts";
+import { PersisterStatus } from "../../src/persistence/persister-status.ts";
+import { startPersister, type PersisterProcess } from "./persister-process.ts";
 import type { GameDetail } from "../../src/game/service.ts";
 
-export interface Harness { app: App; colyseus: ColyseusTestServer; base: string; valkey: Redis; db: Db; admin: string; persister: Persister }
+export interface Harness { app: App; colyseus: ColyseusTestServer; base: string; valkey: Redis; db: Db; admin: string; persister: PersisterStatus; persisterProcess: PersisterProcess }
 
 let booted: Promise<Harness> | undefined;
 
@@ -48,8 +51,10 @@ async function start(): Promise<Harness> {
   rmSync(adminTokenFile, { force: true });
   process.once("exit", () => rmSync(adminTokenFile, { force: true }));
   const config = { ...loadConfig({}), adminTokenFile, reconnectGraceSec: 5, patchRateMs: 20 };
-  const persister = new Persister(valkey, db, { blockMs: 50, refreshMs: 100 });
-  persister.start().catch(() => {});
+  const persisterProcess = await startPersister({ consumer: `harness-${process.pid}` });
+  // mocha --exit ends the process without after-hooks of the harness; the process stops with us.
+  process.once("exit", () => persisterProcess.child.kill("SIGTERM"));
+  const persister = new PersisterStatus(valkey, db);
   const app = await createApp({
     config, log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"), valkey, db, persister,
     // Every test joins from 127.0.0.1: no join rate limit here (server/test/hardening covers it).
@@ -61,7 +66,7 @@ async function start(): Promise<Harness> {
   // boot(server, port) of @colyseus/testing 0.18 ignores the port for a Server instance: listen here.
   await app.server.listen(port);
   const colyseus = new ColyseusTestServer(app.server);
-  return { app, colyseus, base: `http://127.0.0.1:${port}`, valkey, db, admin: app.service.admin, persister };
+  return { app, colyseus, base: `http://127.0.0.1:${port}`, valkey, db, admin: app.service.admin, persister, persisterProcess };
 }
 
 /** A JSON request; resolves with the status and the parsed body (null when empty). */
