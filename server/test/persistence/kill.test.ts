@@ -35,7 +35,7 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
   async function verifyAll(games: TradingGame[]): Promise<void> {
     for (const game of games) {
       await verifyExactlyOnce(db, game);
-      expect(await streamState(engine.client, game.gameId), game.gameId).to.deep.equal({ len: 0, pending: 0 });
+      expect(await streamState(engine.client, game.gameId), game.gameId).to.deep.equal({ len: 0, pending: 0, events: 0, pendingEvents: 0 });
     }
   }
 
