@@ -17,6 +17,7 @@ import { clockText, leaderboardTable } from "./player.ts";
 import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
 import { drawShareReplay } from "./share.ts";
+import { MARKET_TYPE_FIELDS_HTML, marketTypeRules, wireMarketTypeForm } from "./market-type-form.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 const GAME_KEY = "marketroom.admin.game";
@@ -115,6 +116,7 @@ class AdminScreen {
     $(r, "#rules-set").addEventListener("input", () => this.drawMoneyHints());
     this.drawMoneyHints();
     wireRoundHelpForm(r, (m, p, b) => this.call(m, p, b));
+    wireMarketTypeForm(r);
     $(r, "#signout").addEventListener("click", () => {
       sessionStorage.removeItem(TOKEN_KEY);
       void this.conn?.stop();
@@ -315,7 +317,7 @@ class AdminScreen {
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
         bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
-        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
+        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...marketTypeRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
         securityRules: securityRules(f),
       };
       const groups = String(f.get("groups") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
@@ -573,6 +575,7 @@ function rulesText(rules: any, secs: any[]): string {
     `gross ${rules?.grossLimit ? qty(rules.grossLimit) : "none"}`, `net ${rules?.netLimit ? qty(rules.netLimit) : "none"}`,
     rules?.orderRateLimit ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s` : "no rate limit",
     `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
+    `market: ${rules?.marketType ?? "continuous"}`,
   ];
   return `Rules: ${parts.join(" · ")}`;
 }
@@ -637,6 +640,7 @@ const ADMIN_TEMPLATE = `
               <label>Mark at the end <select name="markPrice"><option value="last_trade">last trade (else closing ref)</option><option value="reference">closing reference</option></select></label>
             </div>
           </fieldset>
+          ${MARKET_TYPE_FIELDS_HTML}
           ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
             <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
