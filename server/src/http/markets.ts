@@ -8,16 +8,39 @@
  * likely), `fundamental[k - 1]` = the fundamental value per lot at the start of period k (expected
  * remaining dividends, rounded down; rounds/dividends.ts), with a last entry 0 after the final period;
  * `paid` = the dividends paid so far. Errors: NOT_FOUND (unknown game, or not a dividends round).
+ *
+ *   GET /api/games/:id/induced       admin or a player of the game (bearer token) ->
+ *     admin:  { gameId, rules, schedules: [{ playerId, role, units }], demand, supply, equilibrium:
+ *               { qty, priceLow, priceHigh, maxSurplus }, players: [{ playerId, role, traded, surplus }],
+ *               realized, efficiencyBps }
+ *     player: { gameId, playerId, role, units, traded, surplus } (their own schedule only: private values
+ *               never reach another player); role null when the player is not scheduled (yet).
+ *
+ * For a double auction with induced values (rounds/induced.ts): money in minor units per lot.
+ * Errors: 401 / 403 (no token, another game's token), NOT_FOUND (unknown game, or not an induced round).
  */
 import { DividendRules, GameIdParam } from "@marketroom/shared";
 import type { Application } from "express";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import { dividendDraw, fundamentalPath } from "../rounds/dividends.ts";
-import { parse } from "./routes.ts";
+import type { InducedMarkets } from "../rounds/induced-market.ts";
+import { bearer, parse } from "./routes.ts";
 
-export function mountMarketRoutes(app: Application, deps: { service: GameService }): void {
-  const { service } = deps;
+export function mountMarketRoutes(app: Application, deps: { service: GameService; induced: InducedMarkets }): void {
+  const { service, induced } = deps;
+  app.get("/api/games/:id/induced", async (req, res) => {
+    const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
+    const who = await service.authenticate(bearer(req));
+    if (!who) throw new ApiError("UNAUTHORIZED", "a player or admin bearer token is required");
+    if (who.role !== "admin" && who.gameId !== gameId) throw new ApiError("FORBIDDEN", "this token belongs to another game");
+    const view = await induced.view(gameId).catch(() => null);
+    if (!view) throw new ApiError("NOT_FOUND", "not a double auction with induced values");
+    if (who.role === "admin") { res.json(view); return; }
+    const mine = view.schedules.find((s) => s.playerId === who.playerId);
+    const result = view.players.find((p) => p.playerId === who.playerId);
+    res.json({ gameId, playerId: who.playerId, role: mine?.role ?? null, units: mine?.units ?? [], traded: result?.traded ?? 0, surplus: result?.surplus ?? 0 });
+  });
   app.get("/api/games/:id/fundamental", async (req, res) => {
     const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
     const rec = await service.record(gameId).catch(() => null);
