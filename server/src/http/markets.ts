@@ -18,8 +18,16 @@
  *
  * For a double auction with induced values (rounds/induced.ts): money in minor units per lot.
  * Errors: 401 / 403 (no token, another game's token), NOT_FOUND (unknown game, or not an induced round).
+ *
+ *   GET /api/games/:id/contingent    anyone ->
+ *     { gameId, payout, states: [{ securityId, symbol, weight, chanceBps }], state: securityId | null }
+ *
+ * For state-contingent claims (rounds/contingent.ts): `state` = the security whose state occurs, given
+ * to the admin token at any time (so the teacher can send true or false signals with the signal form)
+ * and to everyone else once the round has ended (null before). Errors: NOT_FOUND.
  */
-import { DividendRules, GameIdParam } from "@marketroom/shared";
+import { ContingentRules, DividendRules, GameIdParam } from "@marketroom/shared";
+import { contingentState, stateWeights } from "../rounds/contingent.ts";
 import type { Application } from "express";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
@@ -29,6 +37,22 @@ import { bearer, parse } from "./routes.ts";
 
 export function mountMarketRoutes(app: Application, deps: { service: GameService; induced: InducedMarkets }): void {
   const { service, induced } = deps;
+  app.get("/api/games/:id/contingent", async (req, res) => {
+    const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
+    const rec = await service.record(gameId).catch(() => null);
+    if (!rec || rec.settings.rules.marketType !== "contingent") throw new ApiError("NOT_FOUND", "not a state-contingent claims round");
+    const rules = ContingentRules.parse(rec.settings.rules.contingent ?? {});
+    const secs = rec.settings.securities;
+    const weights = stateWeights(secs.length, rules.weights);
+    const total = weights.reduce((a, w) => a + w, 0);
+    const who = await service.authenticate(bearer(req)).catch(() => null);
+    const reveal = who?.role === "admin" || !!rec.endedAt;
+    res.json({
+      gameId, payout: rules.payout,
+      states: secs.map((s, i) => ({ securityId: s.securityId, symbol: s.symbol, weight: weights[i]!, chanceBps: Math.floor((10_000 * weights[i]!) / total) })),
+      state: reveal ? secs[contingentState(rules.seed ?? gameId, secs.length, rules.weights)]!.securityId : null,
+    });
+  });
   app.get("/api/games/:id/induced", async (req, res) => {
     const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
     const who = await service.authenticate(bearer(req));
