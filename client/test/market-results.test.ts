@@ -53,6 +53,30 @@ describe("classroom market types in the results report (Chromium)", function () 
     await page.screenshot({ path: joinPath(SHOTS, "report-induced.png"), fullPage: true });
   });
 
+  it("induced values: each student's page shows their own role, values or costs, units traded and surplus", async () => {
+    const g = await createGame(h, { name: "Induced panel", durationSec: 600,
+      rules: { marketType: "induced", induced: { units: 2, values: { min: 150, max: 250 }, costs: { min: 10, max: 90 }, seed: "panel" } } as never });
+    await api(h, "POST", `/api/games/${g.gameId}/start`);
+    const ann = await b.joinAs(g.joinCode, "Ann");
+    const ben = await b.joinAs(g.joinCode, "Ben");
+    const view = (await api(h, "GET", `/api/games/${g.gameId}/induced`)).body;
+    const [sa, sb] = view.schedules;
+    const money = (v: number) => (v / 100).toFixed(2);
+    await ann.locator("#my-role", { hasText: "buyer" }).waitFor();
+    expect(await ann.locator(".induced-units li").allInnerTexts()).to.deep.equal(sa.units.map(money));
+    await ben.locator("#my-role", { hasText: "seller" }).waitFor();
+    expect(await ben.locator(".induced-units li").allInnerTexts()).to.deep.equal(sb.units.map(money));
+    // Ben sells one unit to Ann at 1.20 through the order form; both panels follow
+    await b.order(ben, "sell", "1.20", 1);
+    await b.order(ann, "buy", "1.20", 1);
+    await ann.locator("#my-traded", { hasText: "1" }).waitFor({ timeout: 20_000 });
+    expect(await ann.locator("#my-surplus").innerText()).to.equal(`+${money(sa.units[0] - 120)}`);
+    await ben.locator("#my-traded", { hasText: "1" }).waitFor({ timeout: 20_000 });
+    expect(await ben.locator("#my-surplus").innerText()).to.equal(`+${money(120 - sb.units[0])}`);
+    await ann.screenshot({ path: joinPath(SHOTS, "player-induced.png"), fullPage: true });
+    await api(h, "POST", `/api/games/${g.gameId}/end`);
+  });
+
   it("dividends: the fundamental value is the price chart's dashed line", async () => {
     const g = await createGame(h, { name: "Dividend class", schedule: { periods: { count: 3, durationSec: 600, breakSec: 0 } },
       rules: { marketType: "dividends", dividends: { values: [0, 8, 28, 60] } } as never });
