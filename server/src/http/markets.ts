@@ -25,18 +25,29 @@
  * For state-contingent claims (rounds/contingent.ts): `state` = the security whose state occurs, given
  * to the admin token at any time (so the teacher can send true or false signals with the signal form)
  * and to everyone else once the round has ended (null before). Errors: NOT_FOUND.
+ *
+ *   GET /api/games/:id/market        anyone -> the round's public market facts (rounds/market-info.ts:
+ *     call timing and the next call, the current fundamental value, the claims' chances); NOT_FOUND.
  */
 import { ContingentRules, DividendRules, GameIdParam } from "@marketroom/shared";
 import { contingentState, stateWeights } from "../rounds/contingent.ts";
+import { marketInfo, type MarketInfoSettings } from "../rounds/market-info.ts";
 import type { Application } from "express";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
+import type { GameRecord } from "../game/store.ts";
 import { dividendDraw, fundamentalPath } from "../rounds/dividends.ts";
 import type { InducedMarkets } from "../rounds/induced-market.ts";
 import { bearer, parse } from "./routes.ts";
 
 export function mountMarketRoutes(app: Application, deps: { service: GameService; induced: InducedMarkets }): void {
   const { service, induced } = deps;
+  app.get("/api/games/:id/market", async (req, res) => {
+    const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
+    const rec = await service.record(gameId).catch(() => null);
+    if (!rec) throw new ApiError("NOT_FOUND", "no such game");
+    res.json(marketInfo(rec as never as GameRecord<MarketInfoSettings>, Date.now()));
+  });
   app.get("/api/games/:id/contingent", async (req, res) => {
     const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
     const rec = await service.record(gameId).catch(() => null);
