@@ -6,8 +6,8 @@
  * - Role gate (`check`, composed with the quiz gate in app.ts): in a round with rules.marketType
  *   "induced" a buyer's sell order and a seller's buy order are refused with INVALID_SIDE (a plain
  *   message naming the role) and change nothing; bots and amends (which keep the side) pass. A role,
- *   once known, never changes, so it is cached per process; an unknown player's role is read from the
- *   log once (GameService.snapshot).
+ *   once known, never changes, so it is cached per process (also "none" for a bot); an unknown
+ *   player's role is read from the log once (GameService.snapshot).
  * - `view(gameId)`: the schedules, the market's curves and equilibrium and the realized surplus, for
  *   the routes in http/induced.ts (the admin sees all, a player only their own schedule).
  */
@@ -45,8 +45,9 @@ export class InducedMarkets {
     if (!role) {
       const v = await this.view(gameId);
       for (const s of v?.schedules ?? []) this.roles.set(`${gameId}\n${s.playerId}`, s.role);
-      role = this.roles.get(key);
-      if (!role) return null; // a bot, or not in the log yet: the engine decides
+      // not scheduled: a bot (a player sends orders only after joining, so a human is in the log by now)
+      role = this.roles.get(key) ?? "none";
+      this.roles.set(key, role);
     }
     if (role === "buyer" && side === "sell") return { ok: false, code: "INVALID_SIDE", message: "you are a buyer in this round: you can only buy" };
     if (role === "seller" && side === "buy") return { ok: false, code: "INVALID_SIDE", message: "you are a seller in this round: you can only sell" };
