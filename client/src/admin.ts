@@ -20,6 +20,7 @@ import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
 import { drawShareReplay } from "./share.ts";
 import { apiUsageHtml, fetchApiUsage } from "./api-usage.ts";
+import { MARKET_TYPE_FIELDS_HTML, marketTypeRules, wireMarketTypeForm } from "./market-type-form.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 const GAME_KEY = "marketroom.admin.game";
@@ -118,6 +119,7 @@ class AdminScreen {
     $(r, "#rules-set").addEventListener("input", () => this.drawMoneyHints());
     this.drawMoneyHints();
     wireRoundHelpForm(r, (m, p, b) => this.call(m, p, b));
+    wireMarketTypeForm(r);
     $(r, "#signout").addEventListener("click", () => {
       sessionStorage.removeItem(TOKEN_KEY);
       void this.conn?.stop();
@@ -319,7 +321,7 @@ class AdminScreen {
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
         bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
-        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
+        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...marketTypeRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
         securityRules: securityRules(f),
       };
       const groups = String(f.get("groups") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
@@ -582,6 +584,7 @@ function rulesText(rules: any, secs: any[]): string {
     rules?.orderRateLimit ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s` : "no rate limit",
     `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
     `trading: ${TRADING_TEXT[rules?.trading as string] ?? TRADING_TEXT.both}`,
+    `market: ${rules?.marketType ?? "continuous"}`,
   ];
   return `Rules: ${parts.join(" · ")}`;
 }
@@ -649,6 +652,7 @@ const ADMIN_TEMPLATE = `
               <label>Who may trade <select name="trading"><option value="both">browser and programs (API)</option><option value="browser">browser only</option><option value="api">programs (API keys) only</option></select></label>
             </div>
           </fieldset>
+          ${MARKET_TYPE_FIELDS_HTML}
           ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
             <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>

@@ -11,6 +11,7 @@ import type { Room } from "@colyseus/sdk";
 import type { CommandReply } from "../../shared/src/messages.ts";
 import { api, ApiError, errorText } from "./api.ts";
 import { mountApiKeys } from "./api-keys.ts";
+import { mountInducedPanel } from "./induced-panel.ts";
 import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
 import { Connection, type ConnStatus } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
@@ -141,6 +142,7 @@ class PlayerScreen {
     this.wire();
     void mountInstructions({ root: this.root, gameId: this.s.gameId, token: this.s.token });
     mountApiKeys($(this.root, "#api-keys"), this.s.token);
+    void mountInducedPanel(this.root, this.s.gameId, this.s.token);
     this.timer = window.setInterval(() => this.drawClock(), 1000);
     (window as any).marketroom = { conn: this.conn, screen: this };
     void this.conn.connect();

@@ -14,6 +14,7 @@ import { PriceChart, SeriesStore } from "./charts.ts";
 import { $, batched, setHtml } from "./dom.ts";
 import { esc, px } from "./format.ts";
 import { clockText, leaderboardTable, pointsRuleText } from "./player.ts";
+import { fetchMarketInfo, MARKET_POLL_MS, marketPanelHtml, type MarketInfoAt } from "./projector-market.ts";
 
 /** Leaderboard rows on the projector (a classroom screen shows the top of the board). */
 export const PROJECTOR_ROWS = 12;
@@ -37,6 +38,8 @@ class Projector {
   private charts = new Map<number, PriceChart>();
   private room: Room<any, any> | undefined;
   private render = batched(() => this.draw());
+  /** The market type's public facts (projector-market.ts), once fetched. */
+  private market: MarketInfoAt | undefined;
 
   constructor(private root: HTMLElement, private gameId: string, private code: string) {}
 
@@ -46,10 +49,14 @@ class Projector {
         <div class="proj-join"><span class="muted">Join at <b>${esc(location.origin)}</b> with code</span><div id="proj-code" class="proj-code">${esc(this.code || "—")}</div></div>
         <div class="proj-status"><div id="proj-name" class="proj-name"></div><div id="proj-phase" class="phase-badge"></div><div id="proj-clock" class="proj-clock num"></div></div>
       </header>
+      <div id="proj-market" class="proj-market"></div>
       <div id="proj-msg" class="banner" hidden></div>
       <main class="proj-grid"><section id="proj-charts" class="proj-charts"></section>
         <section class="card proj-board"><h2>Leaderboard</h2><div id="proj-board"></div><p id="proj-points" class="small muted"></p></section></main></div>`);
     window.setInterval(() => this.drawClock(), 1000);
+    const poll = () => fetchMarketInfo(this.gameId).then((m) => { this.market = m; this.render(); }, () => undefined);
+    void poll();
+    window.setInterval(poll, MARKET_POLL_MS);
     void this.join();
   }
 
@@ -84,6 +91,15 @@ class Projector {
     const st = this.room?.state;
     if (!st?.clock) return;
     $(this.root, "#proj-clock").textContent = clockText(st.phase, st.clock, Date.now());
+    this.drawMarket();
+  }
+
+  /** The market-type panel (call countdown, fundamental value, claims), redrawn with the clock. */
+  private drawMarket(): void {
+    if (!this.market) return;
+    const first = [...(this.room?.state?.securities?.values() ?? [])].sort((a: any, b: any) => a.securityId - b.securityId)[0];
+    const last = first?.lastPrice ? px(first.lastPrice, first.tickSize) : "";
+    setHtml($(this.root, "#proj-market"), marketPanelHtml(this.market, Date.now(), last));
   }
 
   private draw(): void {
@@ -99,7 +115,9 @@ class Projector {
     const secs = [...st.securities.values()].sort((a: any, b: any) => a.securityId - b.securityId);
     for (const s of secs) {
       this.store.addTrades(s.securityId, s.tickSize, [...s.trades]);
-      this.store.addRef(s.securityId, s.tickSize, s.refPrice, now);
+      // a dividend round's dashed line is the fundamental value (minor units per lot -> ticks), else the reference
+      const fundamental = this.market?.info.dividends?.fundamental;
+      this.store.addRef(s.securityId, s.tickSize, fundamental !== undefined ? Math.floor(fundamental / (s.scale || 1)) : s.refPrice, now);
       let chart = this.charts.get(s.securityId);
       if (!chart) {
         host.insertAdjacentHTML("beforeend", `<div class="card proj-sec" data-sec="${s.securityId}"><h2><span class="sym"></span> <span class="last num"></span></h2><div class="chart proj-chart"></div></div>`);

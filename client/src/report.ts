@@ -16,6 +16,7 @@ import { fetchExport } from "./export.ts";
 import { cash, decimalsOf, esc, px, qty, signClass, signedCash } from "./format.ts";
 import { leaderboardTable, pct, pointsRuleText } from "./player.ts";
 import { drawShareReplay } from "./share.ts";
+import { fundamentalPoints, loadMarketExtras, marketResultsHtml, type MarketExtras } from "./market-results.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 
@@ -87,22 +88,27 @@ async function load(gameId: string, token: string): Promise<string> {
     fetchExport(gameId, "fills.csv", token),
     fetchExport(gameId, "reference.csv", token),
   ]);
-  return reportHtml(g, lb.leaderboard, parseCsv(fillsText), parseCsv(refText));
+  return reportHtml(g, lb.leaderboard, parseCsv(fillsText), parseCsv(refText), await loadMarketExtras(g, token));
 }
 
-/** The report's markup from the game detail, its final leaderboard and the export's fills and reference rows. */
-export function reportHtml(g: any, board: any[], fills: Record<string, string>[], refs: Record<string, string>[]): string {
+/**
+ * The report's markup from the game detail, its final leaderboard, the export's fills and reference rows,
+ * and the market type's results (market-results.ts: for a dividend round the reference line is the
+ * fundamental value).
+ */
+export function reportHtml(g: any, board: any[], fills: Record<string, string>[], refs: Record<string, string>[], market: MarketExtras = {}): string {
   const r = g.rules ?? {};
   const start = g.startedAt || Number(fills[0]?.ts ?? 0);
   const secs = (g.securities ?? []) as any[];
   const secCards = secs.map((s) => {
     const mine = fills.filter((f) => Number(f.security_id) === s.securityId);
     const trades = mine.map((f) => ({ x: Math.max(0, Number(f.ts) - start), y: Number(f.price) }));
-    const path = refs.filter((x) => Number(x.security_id) === s.securityId).map((x) => ({ x: Number(x.elapsed_ms), y: Number(x.reference) }));
+    const path = market.fundamental ? fundamentalPoints(g, market.fundamental, s.tickSize, s.scale ?? 1)
+      : refs.filter((x) => Number(x.security_id) === s.securityId).map((x) => ({ x: Number(x.elapsed_ms), y: Number(x.reference) }));
     const volume = mine.reduce((n, f) => n + Number(f.qty), 0);
     const last = mine.at(-1)?.price ?? "—";
     return `<div class="rep-sec" data-sec="${s.securityId}"><h3>${esc(s.symbol)} <span class="muted small">last ${esc(last)} · <span class="rep-fills">${qty(mine.length)} fills</span> · <span class="rep-volume">${qty(volume)} lots</span></span></h3>${priceSvg(trades, path, decimalsOf(s.tickSize))}
-      <p class="small muted legend"><span class="key trade"></span> trades <span class="key ref"></span> reference</p></div>`;
+      <p class="small muted legend"><span class="key trade"></span> trades <span class="key ref"></span> ${market.fundamental ? "fundamental value" : "reference"}</p></div>`;
   }).join("");
   const humans = board.filter((l) => !l.bot);
   const settings: [string, string][] = [
@@ -125,6 +131,7 @@ export function reportHtml(g: any, board: any[], fills: Record<string, string>[]
     <h1>Results: ${esc(g.name)}</h1>
     <section class="rep-settings"><h2>Round settings</h2><dl class="kv">${settings.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl></section>
     <section class="rep-charts"><h2>Prices</h2><div class="rep-secs">${secCards}</div></section>
+    ${marketResultsHtml(market, new Map(board.map((l) => [l.playerId, l.name])))}
     <section class="rep-board"><h2>Final leaderboard</h2>${leaderboardTable(shown.slice(0, 15), undefined, true, boardRules)}${shown.length > 15 ? `<p class="small muted">Top 15 of ${shown.length}; every player below.</p>` : ""}</section>
     <section class="rep-table"><h2>Players</h2>${perPlayer}</section>
     <p class="small muted">marketroom · printed ${esc(new Date().toLocaleString())} · P&amp;L = equity at the marks − starting value at the opening prices (docs/export.md).</p>

@@ -49,10 +49,11 @@ export function wireRoundHelpForm(root: HTMLElement, call: Call): void {
   sync();
 }
 
-/** The market type's defaults (today's only type). */
+/** The defaults of the market type chosen in the form (market-type-form.ts), else the first type. */
 async function defaults(call: Call): Promise<{ instructions: string; quiz: { questions: Question[] } }> {
-  const { marketTypes } = await call<{ marketTypes: { instructions: string; quiz: { questions: Question[] } }[] }>("GET", "/api/market-types");
-  return marketTypes[0]!;
+  const { marketTypes } = await call<{ marketTypes: { id: string; instructions: string; quiz: { questions: Question[] } }[] }>("GET", "/api/market-types");
+  const chosen = document.querySelector<HTMLSelectElement>("#create-form select[name=marketType]")?.value;
+  return marketTypes.find((m) => m.id === chosen) ?? marketTypes[0]!;
 }
 
 /**

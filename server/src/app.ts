@@ -29,6 +29,7 @@ import { ViewerTokens } from "./http/replay-links.ts";
 import { mountQuizRoutes } from "./http/quiz.ts";
 import { mountMarketRoutes } from "./http/markets.ts";
 import { QuizGate } from "./rounds/quiz.ts";
+import { InducedMarkets } from "./rounds/induced-market.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
@@ -86,7 +87,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const ctx: RoomContext = { service, config, metrics, log, limits };
   const quiz = new QuizGate({ valkey, store: service.store });
   // every order entry (room, REST, bots) passes the round's quiz rule in the hub; bots are never gated
-  hub.setEntryGate((g, p) => quiz.check(g, p));
+  const induced = new InducedMarkets(service);
+  hub.setEntryGate(async (g, p, side) => (await quiz.check(g, p)) ?? induced.check(g, p, side));
   const apiV1 = new ApiV1({ service, db, persister, log, valkey });
   const server = defineServer({
     logger: colyseusLogger(log),
@@ -99,7 +101,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       apiV1.mount(app);
       mountReplayRoutes(app, { service, db, viewers: ViewerTokens.fromConfig(config) });
       mountQuizRoutes(app, { service, quiz });
-      mountMarketRoutes(app, { service });
+      mountMarketRoutes(app, { service, induced });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
       mountKickRoutes(app, { service, log });

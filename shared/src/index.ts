@@ -4,5 +4,6 @@ export * from "./units.ts";
 export * from "./text.ts";
 export * from "./quiz.ts";
 export * from "./engine.ts";
+export * from "./markets.ts";
 export * from "./messages.ts";
 export * from "./state.ts";

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.ts";
 import { text } from "./text.ts";
 import { InstructionsText, RoundQuiz } from "./quiz.ts";
+import { ContingentRules, InducedRules } from "./markets.ts";
 import {
   AmendOrder, CancelAll, CancelOrder, GameId, GameName, SignalText, MAX_FEE_PER_LOT, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
   SecurityId, StpMode, type FillEvent, type OrderSummary,
@@ -137,7 +138,7 @@ export const DEFAULT_MAX_PLAYERS = 500;
  * applies (scoring mark, order rate limit, bot takeover).
  */
 /** The market types a teacher picks (docs/markets.md; defaults in server/src/rounds/market-types.ts). */
-export const MarketType = z.enum(["continuous", "call", "dividends"]);
+export const MarketType = z.enum(["continuous", "call", "dividends", "induced", "contingent"]);
 export type MarketType = z.infer<typeof MarketType>;
 
 /** A call market's timing (GameRules.call), seconds of round running time. */
@@ -209,11 +210,18 @@ export const GameRules = z.object({
   call: CallRules.optional(),
   /** Asset market with dividends (marketType "dividends"): the dividend distribution. */
   dividends: DividendRules.optional(),
+  /** Double auction with induced values and costs (marketType "induced", shared/src/markets.ts). */
+  induced: InducedRules.optional(),
+  /** State-contingent claims (marketType "contingent", shared/src/markets.ts). */
+  contingent: ContingentRules.optional(),
   /** Instructions shown before trading (quiz.ts); omitted = the market type's default text. */
   instructions: InstructionsText.optional(),
   /** Comprehension quiz (quiz.ts); omitted = the market type's default quiz (not required); null = none. */
   quiz: RoundQuiz.nullable().optional(),
 });
+
+/** The market-type part of GameRules: what the admin form's "Market type" fieldset sends (client/src/market-type-form.ts). */
+export const MarketTypeRules = GameRules.pick({ marketType: true, call: true, dividends: true, induced: true, contingent: true });
 
 /** A security of a new game: the engine's SecurityConfig plus a reference price used before trades. */
 export const GameSecurity = SecurityConfig.extend({

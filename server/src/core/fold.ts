@@ -120,9 +120,11 @@ export class GameFold {
         break;
       case "game_created": case "security_added": case "order_accepted": case "order_rested": case "order_cancelled":
       case "order_amended": case "admin_action": case "news": case "signal":
-      // a call's fills are fill events; a dividend moves cash, which evolve applied (valuation reads the cash)
-      case "auction": case "trading_mode": case "dividend":
+      // a call's fills are fill events
+      case "auction": case "trading_mode":
         break;
+      // a dividend moves cash (evolve applied it); the ledger books it as realized income
+      case "dividend": for (const p of ev.payments) this.ledgers.get(p.playerId)?.dividend(p.cash); break;
       default: assertNever(ev);
     }
   }

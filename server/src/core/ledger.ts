@@ -13,9 +13,12 @@
  *                   (open - close) x qty x scale for short lots;
  *   unrealizedPnl = sum over open lots of (mark - lot price) x qty x scale (sign as above);
  *   fees          = taker fees paid - maker rebates received (the fill event's totals);
+ *   dividends     = dividend cash received by longs minus what shorts paid (the dividend event's
+ *                   payments; docs/markets.md): income of the round, so part of realizedPnl;
  *   trades        = fills the player took part in.
  * With cash and positions moved by the same fills, for any marks:
- *   equity - (startCash + startHoldings x openingRef x scale) = realizedPnl + unrealizedPnl - fees.
+ *   equity - (startCash + startHoldings x openingRef x scale) = realizedPnl + unrealizedPnl - fees
+ * (realizedPnl of PlayerLedger includes dividends; with cash moved by the same dividend events).
  *
  * Units: price in ticks, qty in lots, money in minor units, scale = minor units per (tick x lot).
  * Inputs are trusted engine output (qty > 0, prices > 0); products stay below 2^53 because the engine
@@ -123,6 +126,8 @@ export class PlayerLedger {
   fees = 0;
   /** Fills the player took part in. */
   trades = 0;
+  /** Dividend cash received minus paid (a short's payment is negative), minor units; realized income. */
+  dividends = 0;
 
   /** Starting holdings: `qty` opening lots (no fee, not a trade). */
   start(securityId: number, scale: number, qty: number): void {
@@ -139,9 +144,17 @@ export class PlayerLedger {
     this.trades += 1;
   }
 
-  /** Sum of every security's realized P&L, opening lots at `openRefOf(securityId)` ticks, minor units. */
+  /** This player's payment of a dividend event (`cash` minor units, negative for a short who paid). */
+  dividend(cash: number): void {
+    this.dividends += cash;
+  }
+
+  /**
+   * Sum of every security's realized P&L, opening lots at `openRefOf(securityId)` ticks, plus the
+   * dividends received (net), minor units.
+   */
   realizedPnl(openRefOf: (securityId: number) => number = () => 0): number {
-    let v = 0;
+    let v = this.dividends;
     for (const [sid, s] of this.securities) v += s.realizedPnl(openRefOf(sid));
     return v;
   }
@@ -164,6 +177,7 @@ export class PlayerLedger {
     for (const [sid, s] of this.securities) c.securities.set(sid, s.clone());
     c.fees = this.fees;
     c.trades = this.trades;
+    c.dividends = this.dividends;
     return c;
   }
 

@@ -12,7 +12,8 @@
  *                and their FIFO lots bought at it;
  *   holdingsValue = sum over positions of qty x mark x scale;   equity = cash + holdingsValue;
  *   startValue = starting cash + sum of starting qty x opening reference x scale;
- *   pnl = equity - startValue = realizedPnl + unrealizedPnl - fees (FIFO ledger, ledger.ts).
+ *   pnl = equity - startValue = realizedPnl + unrealizedPnl - fees (FIFO ledger, ledger.ts; realizedPnl
+ *         includes the dividends received, net of what shorts paid).
  *
  * Units: ticks, lots, minor units.
  */

@@ -204,7 +204,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
         : "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs",
       openingReference: "game.securities[].refPrice (ticks): the price starting holdings are valued and bought at",
       pnl: "equity - (start cash + start holdings x opening reference x scale) = realized_pnl + unrealized_pnl - fees",
-      realizedPnl: "FIFO lots per player and security (starting holdings = lots bought at the opening reference, then fills.csv in seq order): sum over closed quantities of (close - open) x qty x scale, sign reversed for short lots",
+      realizedPnl: "FIFO lots per player and security (starting holdings = lots bought at the opening reference, then fills.csv in seq order): sum over closed quantities of (close - open) x qty x scale, sign reversed for short lots, plus dividends received (net of dividends a short paid)",
       unrealizedPnl: "sum over open FIFO lots of (mark_ticks - lot price) x qty x scale, sign reversed for short lots",
       fees: "taker_fee_minor of the fills the player took as taker - maker_rebate_minor of the fills it made",
       trades: "fills the player took part in (as maker or taker)",

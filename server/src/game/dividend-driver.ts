@@ -10,8 +10,13 @@
  * GameHub, so the commands are in flight before the snapshot waits for quiet): the final standings
  * include the last dividend. A round with no duration pays one dividend when it ends. A round ended
  * early pays the periods completed (with 100 ms of tolerance for the period timer).
+ *
+ * State-contingent claims (rules.marketType "contingent", rounds/contingent.ts) settle on the same
+ * path: when the round ends, `ended` sends one `dividend` of period 1 per security, the drawn state's
+ * claim paying rules.contingent.payout per lot and the others 0, before the final snapshot.
  */
-import { DividendRules, type MarketType } from "@marketroom/shared";
+import { ContingentRules, DividendRules, type MarketType } from "@marketroom/shared";
+import { contingentPayouts } from "../rounds/contingent.ts";
 import type { Logger } from "../config.ts";
 import { dividendDraw } from "../rounds/dividends.ts";
 import type { GameHub } from "./hub.ts";
@@ -21,7 +26,7 @@ export const DIVIDEND_POLL_MS = 100;
 const TOLERANCE_MS = 100;
 
 export interface DividendSettings {
-  rules: { marketType?: MarketType; dividends?: Partial<DividendRules> };
+  rules: { marketType?: MarketType; dividends?: Partial<DividendRules>; contingent?: Partial<ContingentRules> };
   securities: { securityId: number }[];
 }
 
@@ -45,11 +50,12 @@ export class DividendMarkets {
 
   /** Start, resume, restart: polls the round's clock. */
   running(gameId: string, rec: GameRecord<DividendSettings>): void {
-    if (rec.settings.rules.marketType !== "dividends") return;
+    const type = rec.settings.rules.marketType;
+    if (type !== "dividends" && type !== "contingent") return;
     const g = this.games.get(gameId);
     if (g) g.rec = rec;
     else this.games.set(gameId, { rec, sent: 0 });
-    if (this.pollers.has(gameId)) return;
+    if (type === "contingent" || this.pollers.has(gameId)) return; // claims pay once, at the end
     const t = setInterval(() => {
       if (this.busy.has(gameId)) return;
       this.busy.add(gameId);
@@ -66,7 +72,19 @@ export class DividendMarkets {
     this.stop(gameId);
     const g = this.games.get(gameId);
     this.games.delete(gameId);
-    if (g) this.send(gameId, g, dueDividends(g.rec, runningTime(g.rec, Date.now()), true));
+    if (g?.rec.settings.rules.marketType === "contingent") this.settleClaims(gameId, g.rec);
+    else if (g) this.send(gameId, g, dueDividends(g.rec, runningTime(g.rec, Date.now()), true));
+  }
+
+  /** Contingent claims: the drawn state's claim pays the payout per lot, the others 0 (period 1). */
+  private settleClaims(gameId: string, rec: GameRecord<DividendSettings>): void {
+    const rules = ContingentRules.parse(rec.settings.rules.contingent ?? {});
+    const ids = rec.settings.securities.map((s) => s.securityId);
+    for (const { securityId, amount } of contingentPayouts(rules.seed ?? gameId, ids, rules.payout, rules.weights)) {
+      void this.deps.hub.market(gameId, { type: "dividend", securityId, period: 1, amount }).then((r) => {
+        if (!r.ok) this.deps.log.warn({ gameId, securityId, code: r.code }, "claim not settled");
+      });
+    }
   }
 
   shutdown(): void {

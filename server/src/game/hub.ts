@@ -55,8 +55,8 @@ export interface RateLimited { ok: false; code: "RATE_LIMITED"; message: string;
 /** An order entry refused before the engine by the entry gate (e.g. QUIZ_REQUIRED); nothing changed. */
 export interface GateRefusal { ok: false; code: AnyErrorCode; message: string }
 
-/** See GameHub.setEntryGate: null lets the order through. */
-export type EntryGate = (gameId: string, playerId: string) => Promise<GateRefusal | null>;
+/** See GameHub.setEntryGate: null lets the order through. `side` = a new order's side (none for an amend, which keeps it). */
+export type EntryGate = (gameId: string, playerId: string, side?: "buy" | "sell") => Promise<GateRefusal | null>;
 
 /** Where the round of a game and its successor are (sessions); sent to the room's clients. */
 export interface RoundLink { sessionId: string; gameId: string; round: number; nextGameId: string }
@@ -159,7 +159,7 @@ export class GameHub {
 
   /** Places an order (see Engine.place); RATE_LIMITED over the round's order rate limit. */
   async place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult> | RateLimited | GateRefusal> {
-    const gated = await this.entryGate(gameId, playerId);
+    const gated = await this.entryGate(gameId, playerId, order.side);
     if (gated) return gated;
     const limited = await this.overLimit(gameId, playerId, "place");
     return limited ?? this.run(gameId, "place", () => this.engine.place(gameId, playerId, order));

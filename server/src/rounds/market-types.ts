@@ -167,6 +167,88 @@ const DIVIDEND_QUIZ: RoundQuiz = {
   ],
 };
 
+const INDUCED_INSTRUCTIONS = `# How this round works
+
+This is a **double auction with induced values**. Each player is a **buyer** or a **seller** for the whole round, and only you can see your own numbers.
+
+- A **buyer** has a private **value** for each unit: the first unit bought is worth your first value, the second your second, and so on.
+- A **seller** has a private **cost** for each unit: the first unit sold costs your first cost, and so on.
+
+# Your earnings
+
+- Buyer: for each unit you buy, you earn **your value minus the price** you paid.
+- Seller: for each unit you sell, you earn **the price minus your cost**.
+- Units beyond your list earn nothing; trading at a loss lowers your earnings.
+
+# Placing orders
+
+- Buyers send bids (buy limit orders), sellers send offers (sell limit orders). A bid and an offer that cross trade at once, at the price of the order that was waiting.
+
+# Your goal
+
+Earn as much surplus as you can. The results show the supply and demand curves and how much of the possible gains from trade the class realised (market efficiency).`;
+
+const INDUCED_QUIZ: RoundQuiz = {
+  required: false,
+  questions: [
+    {
+      question: "You are a buyer and your first unit's value is 1.20. You buy it at 1.00. What do you earn?",
+      choices: ["0.20", "1.20", "-0.20"],
+      answer: 0,
+    },
+    {
+      question: "You are a seller and your first unit's cost is 0.80. You sell it at 0.70. What do you earn?",
+      choices: ["0.10", "-0.10", "0.70"],
+      answer: 1,
+    },
+    {
+      question: "Who can see your values or costs?",
+      choices: ["Everyone", "Only you (and the teacher)", "The other buyers"],
+      answer: 1,
+    },
+  ],
+};
+
+const CONTINGENT_INSTRUCTIONS = `# How this round works
+
+Each security is a **claim on one state** of the world (like a prediction market). When the round ends, exactly **one state** is drawn at random, with the chances the teacher set.
+
+- A claim on the state that occurs pays the **payout** per lot in cash.
+- Claims on the other states pay **nothing**.
+
+# Prices and chances
+
+If you think a state has a 30% chance, a claim on it is worth about 30% of the payout to you. Buy claims you find cheap, sell claims you find dear.
+
+# Placing orders
+
+- A **limit order** names a price: a buy trades at that price or lower, a sell at that price or higher; what does not trade waits in the order book.
+
+# Your goal
+
+Your earnings are your cash at the end: what you started with, plus what you sold, minus what you bought, plus the payout of the claims you hold on the state that occurs.`;
+
+const CONTINGENT_QUIZ: RoundQuiz = {
+  required: false,
+  questions: [
+    {
+      question: "You hold 5 claims on state A, the payout is 1.00, and state B is drawn. What do you receive?",
+      choices: ["5.00", "Nothing", "1.00"],
+      answer: 1,
+    },
+    {
+      question: "You hold 5 claims on state A, the payout is 1.00, and state A is drawn. What do you receive?",
+      choices: ["5.00", "Nothing", "1.00"],
+      answer: 0,
+    },
+    {
+      question: "When is the state revealed?",
+      choices: ["At the start", "When the round ends", "After each trade"],
+      answer: 1,
+    },
+  ],
+};
+
 /** Every market type, by its id. */
 export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
   [DEFAULT_MARKET_TYPE]: {
@@ -186,6 +268,18 @@ export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
     description: "Smith-Suchanek-Williams (1988): one asset pays a random dividend per share at the end of each period (rules.dividends, default {0, 8, 28, 60} minor units, equally likely); the fundamental value falls to 0 after the last period.",
     instructions: DIVIDEND_INSTRUCTIONS,
     quiz: DIVIDEND_QUIZ,
+  },
+  induced: {
+    label: "Double auction with induced values",
+    description: "Smith (1962): players alternate as buyers with private values and sellers with private costs per unit (rules.induced, drawn from a seed); a player's score is the surplus; results show supply and demand, the equilibrium and market efficiency.",
+    instructions: INDUCED_INSTRUCTIONS,
+    quiz: INDUCED_QUIZ,
+  },
+  contingent: {
+    label: "State-contingent claims",
+    description: "Each security pays rules.contingent.payout per lot if its state is drawn at the end (weights, default equal), else nothing; settled like a dividend.",
+    instructions: CONTINGENT_INSTRUCTIONS,
+    quiz: CONTINGENT_QUIZ,
   },
 };
 

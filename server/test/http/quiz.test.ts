@@ -92,7 +92,7 @@ describe("instructions and quiz before trading", function () {
     expect((await answer("no-such-game", h.admin, [0])).body.code).to.equal("UNKNOWN_GAME");
     expect((await api(h, "GET", "/api/market-types", undefined, other.token)).status).to.equal(403);
     const types = await api(h, "GET", "/api/market-types");
-    expect(types.body.marketTypes.map((m: any) => m.id)).to.deep.equal(["continuous", "call", "dividends"]);
+    expect(types.body.marketTypes.map((m: any) => m.id)).to.deep.equal(["continuous", "call", "dividends", "induced", "contingent"]);
     expect(types.body.marketTypes[0].quiz.questions).to.have.length(3);
   });
 

@@ -9,6 +9,8 @@ import { emptyState, type CoreState } from "../../src/core/index.ts";
 import type { Command } from "../../src/core/commands.ts";
 import { dividendDraw, fundamentalPath, fundamentalValue } from "../../src/rounds/dividends.ts";
 import { apply, canonical, fold } from "../core/support.ts";
+import { GameFold } from "../../src/core/fold.ts";
+import { marksOf, valuesOf } from "../../src/core/valuation.ts";
 
 const T = 1_700_000_000_000;
 
@@ -72,6 +74,32 @@ describe("asset market with dividends", () => {
     const c = g.s.players.get("c")!;
     expect([c.cash, c.cashLocked]).to.deep.equal([90, 90]);
     expect(canonical(fold(g.log))).to.deep.equal(canonical(g.s));
+  });
+
+  it("dividends are realized P&L: pnl = realized + unrealized - fees, realized = closed trades + net dividends", () => {
+    const g = game(true);
+    g.run({ type: "set_phase", phase: "running" });
+    // c sells 5 short at 10 to a; a sells 2 of them back at 11 to b (closing 2 opening lots, opened at 10)
+    g.run({ type: "place", playerId: "a", securityId: 1, side: "buy", price: 10, qty: 5 });
+    g.run({ type: "place", playerId: "c", securityId: 1, side: "sell", price: 10, qty: 5 });
+    g.run({ type: "place", playerId: "a", securityId: 1, side: "sell", price: 11, qty: 2 });
+    g.run({ type: "place", playerId: "b", securityId: 1, side: "buy", price: 11, qty: 2 });
+    g.run({ type: "dividend", securityId: 1, period: 1, amount: 8 }); // a 6 lots +48, b 4 lots +32, c -5 lots pays min(40, 100 - 22 - 0)
+    g.run({ type: "dividend", securityId: 1, period: 2, amount: 3 }); // a +18, b +12, c pays 15
+    const f = GameFold.of(g.log);
+    const openRefs = new Map([[1, 10]]);
+    const values = new Map(valuesOf(f, { marks: marksOf(f, "reference", new Map([[1, 12]])), openRefs }).map((v) => [v.playerId, v]));
+    // computed here: realized = (close - open) x qty on closed lots + dividends; unrealized = (12 - open) x open lots
+    const want = {
+      a: { realizedPnl: (11 - 10) * 2 + 48 + 18, unrealizedPnl: 6 * (12 - 10) },
+      b: { realizedPnl: 32 + 12, unrealizedPnl: 2 * (12 - 10) + 2 * (12 - 11) },
+      c: { realizedPnl: -40 - 15, unrealizedPnl: 5 * (10 - 12) },
+    };
+    for (const [id, w] of Object.entries(want)) {
+      const v = values.get(id)!;
+      expect(v, id).to.include(w);
+      expect(v.pnl, `${id}: pnl = realized + unrealized - fees`).to.equal(v.realizedPnl + v.unrealizedPnl - v.fees);
+    }
   });
 
   it("the draw is one of the values, the same for the same seed, security and period, and about uniform", () => {

@@ -1,0 +1,80 @@
+/**
+ * The induced-value double auction in a running server (docs/markets.md "Induced values"): each
+ * player's role and private schedule (rounds/induced.ts), the role gate on order entry, and the
+ * round's results.
+ *
+ * - Role gate (`check`, composed with the quiz gate in app.ts): in a round with rules.marketType
+ *   "induced" a buyer's sell order and a seller's buy order are refused with INVALID_SIDE (a plain
+ *   message naming the role) and change nothing; bots and amends (which keep the side) pass. A role,
+ *   once known, never changes, so it is cached per process (also "none" for a bot); an unknown
+ *   player's role is read from the log once (GameService.snapshot).
+ * - `view(gameId)`: the schedules, the market's curves and equilibrium and the realized surplus, for
+ *   the routes in http/induced.ts (the admin sees all, a player only their own schedule).
+ */
+import { InducedRules } from "@marketroom/shared";
+import type { GateRefusal } from "../game/hub.ts";
+import type { GameService } from "../game/service.ts";
+import { curves, equilibrium, inducedSchedules, realizedSurplus, type Equilibrium, type InducedSchedule, type PlayerSurplus } from "./induced.ts";
+
+/** Everything about an induced round's market at its current seq (minor units per lot). */
+export interface InducedView {
+  gameId: string;
+  rules: InducedRules;
+  schedules: InducedSchedule[];
+  demand: number[];
+  supply: number[];
+  equilibrium: Equilibrium;
+  players: PlayerSurplus[];
+  realized: number;
+  efficiencyBps: number;
+}
+
+export class InducedMarkets {
+  /** gameId -> whether it is an induced round (fixed at creation). */
+  private readonly induced = new Map<string, boolean>();
+  /** `${gameId}\n${playerId}` -> role ("bot" for a player without one). */
+  private readonly roles = new Map<string, string>();
+
+  constructor(private readonly service: GameService) {}
+
+  /** null when the order may go on; INVALID_SIDE for the wrong side of the player's role (module doc). */
+  async check(gameId: string, playerId: string, side?: "buy" | "sell"): Promise<GateRefusal | null> {
+    if (!side || !(await this.isInduced(gameId))) return null;
+    const key = `${gameId}\n${playerId}`;
+    let role = this.roles.get(key);
+    if (!role) {
+      const v = await this.view(gameId);
+      for (const s of v?.schedules ?? []) this.roles.set(`${gameId}\n${s.playerId}`, s.role);
+      // not scheduled: a bot (a player sends orders only after joining, so a human is in the log by now)
+      role = this.roles.get(key) ?? "none";
+      this.roles.set(key, role);
+    }
+    if (role === "buyer" && side === "sell") return { ok: false, code: "INVALID_SIDE", message: "you are a buyer in this round: you can only buy" };
+    if (role === "seller" && side === "buy") return { ok: false, code: "INVALID_SIDE", message: "you are a seller in this round: you can only sell" };
+    return null;
+  }
+
+  /** The round's schedules and results, or null when it is not an induced round. Errors: UNKNOWN_GAME. */
+  async view(gameId: string): Promise<InducedView | null> {
+    const rec = await this.service.record(gameId);
+    if (rec.settings.rules.marketType !== "induced") return null;
+    const rules = InducedRules.parse(rec.settings.rules.induced ?? {});
+    const snap = await this.service.snapshot(gameId);
+    const schedules = inducedSchedules(rules, rules.seed ?? gameId, snap.events, snap.bots);
+    const scales = new Map(rec.settings.securities.map((s) => [s.securityId, s.scale ?? 1]));
+    const { demand, supply } = curves(schedules);
+    const r = realizedSurplus(schedules, snap.events, (sid) => scales.get(sid) ?? 1);
+    return { gameId, rules, schedules, demand, supply, equilibrium: equilibrium(demand, supply), players: r.players, realized: r.realized, efficiencyBps: r.efficiencyBps };
+  }
+
+  private async isInduced(gameId: string): Promise<boolean> {
+    let v = this.induced.get(gameId);
+    if (v === undefined) {
+      const rec = await this.service.record(gameId).catch(() => null);
+      if (!rec) return false;
+      v = rec.settings.rules.marketType === "induced";
+      this.induced.set(gameId, v);
+    }
+    return v;
+  }
+}
