@@ -18,7 +18,6 @@
  */
 import type { LeaderboardRow } from "@marketroom/shared";
 import type { GameFold } from "../core/fold.ts";
-import type { GameModel } from "../game/model.ts";
 import { marksOf, markRuleOf, valuesOf, type Mark, type MarkRule, type Prices } from "../core/valuation.ts";
 import { referencesAt, type ReferenceSettings } from "./marks.ts";
 import { coursePointsOf, rankRuleOf, rankStandings, returnBps, type RankRule } from "./ranking.ts";
@@ -58,8 +57,15 @@ export function finalStandings(fold: GameFold, settings: ScoringSettings, elapse
   return { board: standingsOf(fold, prices, rankRuleOf(settings.rules), isBot), prices };
 }
 
+/** What final scoring sets on a live model (game/model.ts GameModel). */
+export interface ScoredModel {
+  setRefPrice(securityId: number, refPrice: number): void;
+  setMarkRule(rule: MarkRule): void;
+  setRankRule(rule: RankRule): void;
+}
+
 /** Prepares a live model for final scoring: closing references at `elapsedEndMs`, the round's mark rule and rank rule. */
-export function scoreAtEnd(model: GameModel, settings: ScoringSettings, elapsedEndMs: number): void {
+export function scoreAtEnd(model: ScoredModel, settings: ScoringSettings, elapsedEndMs: number): void {
   for (const [sid, ref] of referencesAt(settings, elapsedEndMs)) model.setRefPrice(sid, ref);
   model.setMarkRule(markRuleOf(settings.rules));
   model.setRankRule(rankRuleOf(settings.rules));

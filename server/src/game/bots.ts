@@ -10,7 +10,7 @@
  * playerId is the player's, `remove` to hand the seat back.
  */
 import type { OpenOrder } from "@marketroom/shared";
-import { BotRunner, engineBotContext, type Bot, type BotContext, type BotKind, type BotSpec as MarketBotSpec } from "../market/bots.ts";
+import { BotRunner, engineBotContext, type Bot, type BotContext, type BotSpec as MarketBotSpec } from "../market/bots.ts";
 import type { Scenario } from "../market/scenarios.ts";
 import type { Logger } from "../config.ts";
 import type { GameHub } from "./hub.ts";
@@ -19,9 +19,6 @@ import { applyNewsShifts, newsShiftsOf, type NewsShifts } from "../export/marks.
 /** How long the game's news list read by bots is reused, ms (bots step every 250 ms or more). */
 const NEWS_TTL_MS = 250;
 
-export const BOT_KINDS: readonly BotKind[] = ["market_maker", "noise", "momentum"];
-
-/** A bot as the admin API lists it. */
 /** A bot as the admin API lists it; `enabled` false while switched off. */
 export interface BotInfo { playerId: string; name: string; kind: string; enabled?: boolean; running: boolean; steps: number; placed: number; cancelled: number; rejected: number }
 

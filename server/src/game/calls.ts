@@ -23,7 +23,8 @@ import { referencesAt, type ReferenceSettings } from "../export/marks.ts";
 import type { MarketCommand } from "../engine/market-commands.ts";
 import { unwrap } from "./errors.ts";
 import type { GameHub } from "./hub.ts";
-import type { GameRecord, GameStore, Schedule } from "./store.ts";
+import type { GameRecord, GameStore } from "./store.ts";
+import type { Schedule } from "./round-clock.ts";
 
 /** How often a running call market checks its clock, ms. */
 export const CALL_POLL_MS = 100;
@@ -91,7 +92,7 @@ export class CallMarkets {
   }
 
   private async poll(gameId: string): Promise<void> {
-    const rec = await this.deps.store.get<CallSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!rec || rec.endedAt) return this.ended(gameId);
     if (!rec.resumedAt) return; // paused: the running time stands still
     const rules = CallRules.parse(rec.settings.rules.call ?? {});

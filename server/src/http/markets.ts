@@ -14,7 +14,7 @@ import type { Application } from "express";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import { dividendDraw, fundamentalPath } from "../rounds/dividends.ts";
-import { parse } from "./routes.ts";
+import { parse } from "./request.ts";
 
 export function mountMarketRoutes(app: Application, deps: { service: GameService }): void {
   const { service } = deps;

@@ -33,7 +33,7 @@ import { ReplayError, ReplayStore, type Valuer } from "../replay/store.ts";
 import { pricesAsShown, standingsOf } from "../export/scoring.ts";
 import { rankRuleOf, shownStandings } from "../export/ranking.ts";
 import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
-import { bearer } from "./routes.ts";
+import { bearer } from "./request.ts";
 import { mountReplayLinkRoutes, type ViewerTokens } from "./replay-links.ts";
 
 export interface ReplayDeps { service: GameService; db?: Db; store?: ReplayStore; viewers?: ViewerTokens }

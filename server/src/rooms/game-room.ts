@@ -69,7 +69,7 @@ export async function authorizeJoin(ctx: RoomContext, token: string | undefined,
   const o = RoomJoinOptions.safeParse(options);
   if (!o.success) throw new ServerError(400, "join options must be { gameId, observer? }");
   const { gameId } = o.data;
-  const rec = await ctx.service.store.get<{ allowObservers: boolean }>(gameId);
+  const rec = await ctx.service.store.get(gameId);
   if (!rec) throw new ServerError(404, `no game ${gameId}`);
   const who = await ctx.service.authenticate(token);
   if (who?.role === "admin") return { role: "admin", gameId };

@@ -26,7 +26,7 @@ import { DEFAULT_LIMITS } from "../../src/limits.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
 import { Persister, writeRoundResults } from "../../src/persistence/persister.ts";
-import type { GameDetail } from "../../src/game/service.ts";
+import type { GameDetail } from "../../src/game/views.ts";
 
 export interface Harness { app: App; colyseus: ColyseusTestServer; base: string; valkey: Redis; db: Db; admin: string; persister: Persister }
 
