@@ -150,8 +150,6 @@ export type { BotKind };
 
 /** round(a / b) half-up for integers a and b > 0 (exact for |a| < 2^52). */
 const divRound = (a: number, b: number) => Math.floor((2 * a + b) / (2 * b));
-/** ceil(a / b) for integers a >= 0, b > 0. */
-const divCeil = (a: number, b: number) => Math.floor((a + b - 1) / b);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 /** Price of `bps` basis points of `ref`, ticks, at least `min`. */
 const bpsOf = (ref: number, bps: number, min = 1) => Math.max(min, divRound(ref * bps, 10_000));

@@ -11,7 +11,6 @@ import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { GameFold } from "../../src/core/fold.ts";
 import { referencesAt, shiftReference } from "../../src/export/marks.ts";
-import type { GameSettings } from "../../src/game/settings.ts";
 
 type R = Room<any, GameState>;
 const sec = (room: R) => room.state.securities.get("1")!;
