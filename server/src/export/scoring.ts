@@ -28,12 +28,12 @@ export { markRuleOf, type Mark, type MarkRule };
 export type ScoringSettings = ReferenceSettings & { rules?: { markPrice?: MarkRule } & Partial<RankRule> };
 
 /** Opening references by security: the refPrice of the settings (ticks). */
-export function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map<number, number> {
+function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map<number, number> {
   return new Map(settings.securities.map((s) => [s.securityId, s.refPrice]));
 }
 
 /** Prices of a fold at the round's references at running time `elapsedMs`, under the settings' mark rule. */
-export function pricesAt(fold: GameFold, settings: ScoringSettings, elapsedMs: number): Prices {
+function pricesAt(fold: GameFold, settings: ScoringSettings, elapsedMs: number): Prices {
   return { marks: marksOf(fold, markRuleOf(settings.rules), referencesAt(settings, elapsedMs)), openRefs: openingReferences(settings) };
 }
 

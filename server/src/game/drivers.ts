@@ -45,7 +45,7 @@ import { roundScenario, type ScenarioSettings } from "./settings.ts";
 import type { GameRecord, GameStore } from "./store.ts";
 
 /** How often a running game's plan is checked, ms. */
-export const POLL_MS = 200;
+const POLL_MS = 200;
 
 /** What a round schedules (CreateGameBody.news / groups / signals). */
 export interface DriverPlan { news: ScheduledNews[]; groups: string[]; signals: ScheduledSignal[] }

@@ -69,7 +69,7 @@ export interface GameSnapshot {
 }
 
 /** What changed since the last `dirty.clear()`. */
-export class Dirty {
+class Dirty {
   readonly books = new Set<number>();
   readonly securities = new Set<number>();
   readonly players = new Set<string>();
@@ -84,7 +84,7 @@ export class Dirty {
   }
 }
 
-export const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
+const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
 
 export class GameModel {
   readonly fold = new GameFold();

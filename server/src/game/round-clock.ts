@@ -39,7 +39,7 @@ export function nextBoundary(s: Schedule, elapsed: number): number {
 }
 
 /** The period under way (1-based), or just played during a break; 0 before the start. */
-export function periodOf(s: Schedule, now: number): number {
+function periodOf(s: Schedule, now: number): number {
   if (!s.startedAt) return 0;
   const len = periodLength(s);
   const count = Math.max(1, s.periodCount);

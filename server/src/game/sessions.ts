@@ -24,7 +24,7 @@ import type { GameRecord, GameStore } from "./store.ts";
 import type { GameDetail } from "./views.ts";
 
 /** The game id a session token names (never a valid game id: ":" is not allowed in those). */
-export const sessionTokenGame = (sessionId: string) => `session:${sessionId}`;
+const sessionTokenGame = (sessionId: string) => `session:${sessionId}`;
 
 /** What sessions need of the game service (GameService): its store and hub, and rounds by id. */
 export interface RoundsPort {

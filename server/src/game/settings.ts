@@ -60,7 +60,7 @@ export function engineSecurity(s: GameSettings["securities"][number]): SecurityI
 }
 
 /** A scenario by name. Errors: UNKNOWN_SCENARIO. */
-export function scenarioByName(name: string): Scenario {
+function scenarioByName(name: string): Scenario {
   const sc = getScenario(name);
   if (!sc) throw new ApiError("UNKNOWN_SCENARIO", `no scenario ${name}`);
   return sc;
