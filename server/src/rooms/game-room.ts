@@ -107,7 +107,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private unsubscribe?: () => void;
   private gapTimer?: Delayed;
   private rebuilding?: Promise<void>;
-  private readonly sessions = new Map<string, number>();
+  /** Open connections per player id (one player may have several tabs open). */
+  private readonly connections = new Map<string, number>();
   /** Players the admin kicked while this room was open: never (re)admitted (http/kick.ts). */
   private readonly kicked = new Set<string>();
 
@@ -200,7 +201,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     client.view?.dispose?.();
     const pid = client.auth?.playerId;
     // Gone for good (grace over, or left): a bot may take the seat (game/drivers.ts).
-    if (pid && !this.sessions.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid)) this.drivers("playerLeft", pid);
+    if (pid && !this.connections.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid)) this.drivers("playerLeft", pid);
   }
 
   /** Bot takeover hooks; failures are logged, never thrown into Colyseus. */
@@ -330,7 +331,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     for (const c of this.clients) if (c.auth?.role === "admin" && c.view) addPrivate(c.view, ps);
   }
 
-  /** Counts a player's connected sessions and the clients gauge; flips PlayerState.connected. */
+  /** Counts a player's connections and the clients gauge; flips PlayerState.connected. */
   private connected(client: GameClient, up: boolean): void {
     const data = client.userData;
     if (!data || data.counted === up) return;
@@ -338,8 +339,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.ctx.metrics.clients.inc(up ? 1 : -1);
     const pid = client.auth?.playerId;
     if (!pid) return;
-    const n = (this.sessions.get(pid) ?? 0) + (up ? 1 : -1);
-    this.sessions.set(pid, Math.max(0, n));
+    const n = (this.connections.get(pid) ?? 0) + (up ? 1 : -1);
+    this.connections.set(pid, Math.max(0, n));
     const ps = this.state.players.get(pid);
     if (ps) ps.connected = n > 0;
   }
