@@ -9,7 +9,7 @@
  *   continuous trading (which runs the call first), and at k x L each security goes back to call mode.
  *   Running time stops while paused, as for news (drivers.ts), so breaks between periods pause calls.
  * - The reference price of a call (its last tie-break) is the security's reference price at that
- *   running time (export/marks.ts referencesAt: refPrice, the scenario's path, news shifts); none when 0.
+ *   running time (scoring/references.ts referencesAt: refPrice, the scenario's path, news shifts); none when 0.
  *
  * Each call is claimed in Valkey (HSETNX on game:{g}:meta:calls, field call:<k> / reopen:<k>) before it
  * is sent, so it runs at most once with several processes or after a restart. Only the latest due
@@ -19,7 +19,7 @@
 import type { Redis } from "iovalkey";
 import { CallRules, type MarketType } from "@marketroom/shared";
 import type { Logger } from "../config.ts";
-import { referencesAt, type ReferenceSettings } from "../export/marks.ts";
+import { referencesAt, type ReferenceSettings } from "../scoring/references.ts";
 import type { MarketCommand } from "../engine/market-commands.ts";
 import { unwrap } from "./errors.ts";
 import type { GameHub } from "./hub.ts";

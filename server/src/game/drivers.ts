@@ -2,7 +2,7 @@
  * Market drivers of a round (docs/market.md, "News, signals and bot takeover"):
  *
  * - News: headlines every player sees, each optionally shifting reference prices from that moment on
- *   (export/marks.ts shiftReference). Scheduled at `atSec` of round running time (pauses stop that
+ *   (scoring/references.ts shiftReference). Scheduled at `atSec` of round running time (pauses stop that
  *   clock) from CreateGameBody.news, announced now by the admin, and the scenario's own headlines
  *   (published without shifts: the scenario's path already contains them). The news event records
  *   `atMs`, the running time at which it was announced, so that marks, exports, bots and the room all
@@ -31,7 +31,7 @@
 import type { Redis } from "iovalkey";
 import type { EventOf, NewsItem, ScheduledNews, ScheduledSignal, SignalBody } from "@marketroom/shared";
 import type { Logger } from "../config.ts";
-import { newsShiftsOf, type NewsShifts, type ReferenceSettings } from "../export/marks.ts";
+import { newsShiftsOf, type NewsShifts, type ReferenceSettings } from "../scoring/references.ts";
 import { getScenario } from "../market/scenarios.ts";
 import { AUTO_TAKEOVER_KIND, BOT_KINDS, BOT_KIND_TABLE, isBotKind } from "../market/bot-kinds.ts";
 import type { BotManager, MarketBotSpec } from "./bots.ts";

@@ -27,9 +27,9 @@ import type { z } from "zod";
 import type { Logger } from "../config.ts";
 import type { Db } from "../persistence/db.ts";
 import { registerGame } from "../persistence/games-registry.ts";
-import { referencesAt } from "../export/marks.ts";
-import { markRuleOf, scoreAtEnd } from "../export/scoring.ts";
-import { rankRuleOf } from "../export/ranking.ts";
+import { referencesAt } from "../scoring/references.ts";
+import { markRuleOf, scoreAtEnd } from "../scoring/scoring.ts";
+import { rankRuleOf } from "../scoring/ranking.ts";
 import { Access, type AccessOptions, type Principal } from "./access.ts";
 import { BotAdmin } from "./bot-admin.ts";
 import { BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
@@ -283,7 +283,7 @@ export class GameService {
     await this.publishClock(gameId);
     const snap = await this.snapshot(gameId);
     const model = GameModel.fromSnapshot(gameId, snap);
-    // Marks by the round's rule at the closing references, news shifts included (export/scoring.ts, docs/export.md); the room shows the same.
+    // Marks by the round's rule at the closing references, news shifts included (scoring/scoring.ts, docs/export.md); the room shows the same.
     scoreAtEnd(model, await this.drivers.withNews(gameId, rec.settings), elapsedEnd);
     this.models.get(gameId)?.setMarkRule(markRuleOf(rec.settings.rules));
     const leaderboard = model.leaderboard();

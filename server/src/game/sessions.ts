@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import type { CreateGameBody, CurrentRound, JoinReply, LeaderboardRow, SessionInfo, SessionResults } from "@marketroom/shared";
 import type { z } from "zod";
 import { ApiError, unwrap } from "./errors.ts";
-import { DEFAULT_RANK_RULE, rankStandings } from "../export/ranking.ts";
+import { DEFAULT_RANK_RULE, rankStandings } from "../scoring/ranking.ts";
 import type { Principal } from "./access.ts";
 import type { GameHub } from "./hub.ts";
 import type { GameRecord, GameStore } from "./store.ts";

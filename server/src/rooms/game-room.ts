@@ -42,7 +42,7 @@ import type { Unavailable } from "../engine/writers.ts";
 import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
-import { rankRuleOf } from "../export/ranking.ts";
+import { rankRuleOf } from "../scoring/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
 
 /** What a GameRoom needs from the process. */

@@ -10,7 +10,7 @@ import { api, connect, createGame, gameId, harness, join, waitFor, gameLog, type
 import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { GameFold } from "../../src/core/fold.ts";
-import { referencesAt, shiftReference } from "../../src/export/marks.ts";
+import { referencesAt, shiftReference } from "../../src/scoring/references.ts";
 
 type R = Room<any, GameState>;
 const sec = (room: R) => room.state.securities.get("1")!;
