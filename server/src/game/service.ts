@@ -6,7 +6,7 @@
  *   scheduler.ts    the timers of scheduled starts, breaks, ends  access.ts       admin and player tokens
  *   joins.ts        joins by code, a session's players, kicks     bot-admin.ts    the admin's bots
  *   drivers.ts      news, signals, groups, takeovers, calls...    sessions.ts     several rounds, one identity
- *   store.ts        what is kept beside the engine in Valkey
+ *   store.ts        what is kept beside the engine in Valkey  game-reads.ts   snapshot, clock, references for rooms
  *
  * What stays here is the round's lifecycle: lobby (optionally counting down to a scheduled start) ->
  * running <-> paused -> ended. A round runs `periods` trading periods (durationSec alone = one) of
@@ -15,7 +15,7 @@
  * scheduler's timers are re-armed from the stored schedule after a restart (resumeAll). At the end the
  * market closes, every open order is cancelled (reason round_end), and once the persister has stored the
  * log, final inventories and the leaderboard are written to PostgreSQL. Also here: listing and reading
- * games, leaderboards, the room's snapshot and clock.
+ * games, and leaderboards.
  *
  * Every method throws ApiError (code + message + HTTP status) on a refusal; engine rejections keep
  * their code. Units: ticks, lots, minor units, ms.
@@ -27,7 +27,6 @@ import type { z } from "zod";
 import type { Logger } from "../config.ts";
 import type { Db } from "../persistence/db.ts";
 import { registerGame } from "../persistence/games-registry.ts";
-import { referencesAt } from "../scoring/references.ts";
 import { markRuleOf, scoreAtEnd } from "../scoring/scoring.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { Access, type AccessOptions, type Principal } from "./access.ts";
@@ -37,9 +36,9 @@ import { MarketDrivers } from "./drivers.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import type { ClockInfo, GameHub, RoundLink } from "./hub.ts";
 import { Joins } from "./joins.ts";
-import { readGameLog } from "./log.ts";
+import { GameReads } from "./game-reads.ts";
 import { GameModel, type GameSnapshot } from "./model.ts";
-import { NO_CLOCK, clockOf, elapsedOf, periodLength, type Schedule } from "./round-clock.ts";
+import { clockOf, elapsedOf, periodLength, type Schedule } from "./round-clock.ts";
 import { RoundScheduler } from "./scheduler.ts";
 import { Seats } from "./seats.ts";
 import { SessionService } from "./sessions.ts";
@@ -80,6 +79,7 @@ export class GameService {
   private readonly joins: Joins;
   private readonly botAdmin: BotAdmin;
   private readonly scheduler: RoundScheduler;
+  private readonly reads: GameReads;
   private readonly ending = new Map<string, Promise<RoundEnd>>();
   /** The last round end of each game ended by this process (a repeated end returns it). */
   private readonly ended = new Map<string, RoundEnd>();
@@ -100,6 +100,7 @@ export class GameService {
       breakEnded: (g, at) => this.onBreakEnded(g, at),
       startDue: (g, at) => this.onStartDue(g, at),
     }, log);
+    this.reads = new GameReads({ hub, store: this.store, drivers: this.drivers, db: deps.db });
     this.sessions = new SessionService(this);
     hub.setRateLimitSource(async (gameId) => (await this.store.get(gameId))?.settings.rules.orderRateLimit ?? null);
   }
@@ -421,55 +422,31 @@ export class GameService {
     return this.botAdmin.enable(gameId, playerId);
   }
 
-  // ---- snapshots and clocks ----
+  // ---- reads (game-reads.ts) ----
 
-  /**
-   * A consistent snapshot of the game: its seq read while no command of this process is in flight, the
-   * log up to that seq (PostgreSQL, then the stream; game/log.ts), current and opening references, bots
-   * and drivers. The room's model folds the log through the core's evolve (game/model.ts). Errors: UNKNOWN_GAME.
-   */
-  async snapshot(gameId: string): Promise<GameSnapshot> {
-    const rec = await this.store.get(gameId);
-    const seq = await this.deps.hub.quiet(gameId, () => this.readEngine(gameId));
-    const events = await readGameLog(this.deps.hub.engine, this.deps.db, gameId, seq);
-    const stored = await this.store.players(gameId);
-    const bots = new Set([...stored].filter(([, p]) => p.bot).map(([id]) => id));
-    const openRefs = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
-    const refPrices = rec ? referencesAt(await this.drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now())) : openRefs;
-    const drivers = await this.drivers.snapshotPart(gameId, seq);
-    return { seq, events, openRefs, refPrices, bots, drivers };
-  }
-
-  /** The game's last committed seq. Errors: UNKNOWN_GAME. */
-  private async readEngine(gameId: string): Promise<number> {
-    return unwrap(await this.deps.hub.engine.gameInfo(gameId)).seq;
+  /** A consistent snapshot of the game at its last committed seq (game-reads.ts). Errors: UNKNOWN_GAME. */
+  snapshot(gameId: string): Promise<GameSnapshot> {
+    return this.reads.snapshot(gameId);
   }
 
   /** The round clock of a game (for rooms). */
-  async clock(gameId: string): Promise<ClockInfo> {
-    const rec = await this.store.get(gameId);
-    return rec ? clockOf(rec, Date.now()) : { ...NO_CLOCK };
+  clock(gameId: string): Promise<ClockInfo> {
+    return this.reads.clock(gameId);
   }
 
   /** The game's place in its session, or null when it is no session's round (for rooms). */
-  async roundLink(gameId: string): Promise<RoundLink | null> {
-    const rec = await this.store.get(gameId);
-    return rec?.sessionId ? { sessionId: rec.sessionId, gameId, round: rec.round, nextGameId: rec.nextGameId } : null;
+  roundLink(gameId: string): Promise<RoundLink | null> {
+    return this.reads.roundLink(gameId);
   }
 
-  /**
-   * Each security's reference price (ticks) at the round's running time now: the scenario's path, or
-   * the fixed refPrice of a game without one. Empty for an unknown game.
-   */
-  async references(gameId: string): Promise<Map<number, number>> {
-    const rec = await this.store.get(gameId);
-    return rec ? referencesAt(await this.drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now())) : new Map();
+  /** Each security's reference price (ticks) at the round's running time now; empty for an unknown game. */
+  references(gameId: string): Promise<Map<number, number>> {
+    return this.reads.references(gameId);
   }
 
   /** Running time of the round so far, ms (0 before start). */
-  async elapsed(gameId: string): Promise<number> {
-    const rec = await this.store.get(gameId);
-    return rec ? elapsedOf(rec, Date.now()) : 0;
+  elapsed(gameId: string): Promise<number> {
+    return this.reads.elapsed(gameId);
   }
 
   // ---- internals ----
