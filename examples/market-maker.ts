@@ -24,6 +24,7 @@ const spread = Number(opt.spread);
 const stats = { quotes: 0, fills: 0, gaps: 0, errors: 0 };
 
 /** One REST call; waits and retries once on 429 (Retry-After); throws on other errors with the code. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON, shapes in docs/api.md
 async function rest(method: string, path: string, body?: unknown): Promise<any> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${base}/api/v1${path}`, {

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `npm test [-- mocha args...]`: installs deps if needed, starts private Valkey + PostgreSQL,
+// `npm test [-- mocha args...]`: installs deps if needed, runs `npm run lint` (eslint and the import-cycle
+// check; a failure ends the run before any test, SKIP_LINT=1 skips it), starts private Valkey + PostgreSQL,
 // runs mocha (with tsx) on server/test (and client/test when present) with VALKEY_URL / DATABASE_URL set,
 // stops the services and prints a last line "tests: N passed, M failed[, K skipped]".
 // Exits with mocha's code, or 1 when no test ran. Plain Node ESM, no npm dependencies.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './lib/deps.mjs';
+import { ROOT, ensureNodeModules } from './lib/deps.mjs';
 import { freePort, runCommand, runWithServices } from './lib/services.mjs';
 import { CHROMIUM_PACKAGE, ensureChromium, ensureClientBuild } from './lib/browser.mjs';
 
@@ -39,6 +40,7 @@ function count(output, word) {
 
 /** Parses mocha's "N passing" / "M failing" / "K pending" lines (ANSI colours stripped). */
 function parseSummary(output) {
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes removed here
   const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
   return { passed: count(plain, 'passing'), failed: count(plain, 'failing'), pending: count(plain, 'pending') };
 }
@@ -68,6 +70,23 @@ async function prepareClient(extra) {
   await ensureChromium();
   await ensureClientBuild();
 }
+
+/** `npm run lint` (eslint + madge); exits the run with its code when it fails. SKIP_LINT=1 skips it. */
+async function lint() {
+  if (process.env.SKIP_LINT === '1') {
+    process.stderr.write('[test] SKIP_LINT=1: eslint and the import-cycle check skipped\n');
+    return;
+  }
+  await ensureNodeModules();
+  process.stderr.write('[test] npm run lint (eslint, import cycles)\n');
+  const { code } = await runCommand(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'lint']);
+  if (code !== 0) {
+    process.stdout.write('tests: not run, npm run lint failed\n');
+    process.exit(code);
+  }
+}
+
+await lint();
 
 const extra = userArgs(process.argv.slice(2));
 // Chromium, when missing, is announced and installed together with the services' packages.

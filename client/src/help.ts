@@ -1,7 +1,7 @@
 /**
  * Help for a first-time student: the glossary of the Help panel (HELP_HTML) and the explanation next to
  * the P&L (pnlHelpHtml). The P&L text follows the server's rule exactly (server/src/game/model.ts
- * startValue / pnl, server/src/export/scoring.ts and marks.ts, docs/export.md "Scoring rule"):
+ * startValue / pnl, server/src/scoring/scoring.ts and references.ts, docs/export.md "Scoring rule"):
  *
  *   starting value = starting cash + Σ starting lots × the security's opening reference price × scale
  *                    (opening reference = the refPrice the round was created with, the same for every

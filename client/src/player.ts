@@ -309,7 +309,7 @@ class PlayerScreen {
     const f = new FormData(form);
     const side = String(f.get("side")), market = f.get("type") === "market";
     const lots = Number(String(f.get("qty") ?? "").replace(/[,_\s]/g, ""));
-    let price = 0;
+    let price: number;
     if (market) price = (side === "buy" ? sec.asks[0]?.price : sec.bids[0]?.price) ?? 0;
     else try { price = priceToTicks(String(f.get("price") ?? "").replace(/[,_\s]/g, "") || "0", sec.tickSize); } catch { price = 0; }
     const est = orderEstimate(side, price, lots, sec.scale, sec.takerFee ?? 0);

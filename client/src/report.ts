@@ -1,7 +1,7 @@
 /**
  * One-page results report of a round for the teacher (issue 16; docs/client.md "Results report"):
  * `#/report/<gameId>`, with the admin token the admin view keeps in sessionStorage. It shows the round's
- * settings, the final leaderboard (the server's ranking: export/ranking.ts), one price chart per security
+ * settings, the final leaderboard (the server's ranking: scoring/ranking.ts), one price chart per security
  * (trade prices and the reference path, drawn as SVG so it prints sharp) with its volume and fills count, and
  * a per-player table (P&L, return, fees, trades, points). A `@media print` stylesheet (style.css, "report")
  * fits it on one or two A4/Letter pages; the Print button calls window.print().

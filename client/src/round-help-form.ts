@@ -75,7 +75,7 @@ export async function roundHelpRules(f: FormData, call: Call): Promise<Record<st
 /** Questions from the JSON box: an array (or { questions }) of { question, choices, answer }. */
 export function parseQuestions(json: string): Question[] {
   let v: unknown;
-  try { v = JSON.parse(json); } catch (err) { throw new Error(`Quiz questions are not valid JSON: ${(err as Error).message}`); }
+  try { v = JSON.parse(json); } catch (err) { throw new Error(`Quiz questions are not valid JSON: ${(err as Error).message}`, { cause: err }); }
   const list = Array.isArray(v) ? v : (v as { questions?: unknown })?.questions;
   if (!Array.isArray(list) || list.length < 1 || list.length > 10) throw new Error("Quiz: give 1 to 10 questions, as a JSON list");
   return list.map((q: any, i) => {

@@ -2,7 +2,7 @@
  * Replay benchmark (`npm run bench:replay`, or `node scripts/bench.mjs replay`).
  *
  * 1. Builds a round of at least BENCH_REPLAY_EVENTS (default 100,000) events by running the real
- *    Engine on the Valkey in VALKEY_URL: RandomDriver traders (limit GTC/IOC/FOK, post-only, market,
+ *    Engine on the Valkey in VALKEY_URL: RandomTrader traders (limit GTC/IOC/FOK, post-only, market,
  *    cancels, amends, cancel-alls) on 2 securities, several drivers concurrently on one game.
  * 2. Copies the game's event stream into the PostgreSQL `events` table (bulk multi-row INSERTs, the
  *    same rows the persister writes) and deletes the game's Valkey keys, so replay has only PostgreSQL.
@@ -20,7 +20,7 @@ import { GameWriters as Engine } from "../src/engine/writers.ts";
 import * as K from "../src/engine/keys.ts";
 import { createDb, createPool } from "../src/persistence/db.ts";
 import { migrate } from "../src/persistence/migrate.ts";
-import { RandomDriver, rng } from "../src/replay/driver.ts";
+import { RandomTrader, rng } from "../test/support/random-trader.ts";
 import { ReplayStore } from "../src/replay/store.ts";
 
 const TARGET_EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 100_000);
@@ -43,10 +43,10 @@ async function main() {
   // 1. a real round through the engine
   let t0 = performance.now();
   const players = Array.from({ length: DRIVERS * 3 }, (_, i) => `p${i}`);
-  const setup = new RandomDriver(engine, gameId, { seed: 1, securityIds: SECURITIES, playerIds: players, cash: 1e10, holdings: 100_000 });
+  const setup = new RandomTrader(engine, gameId, { seed: 1, securityIds: SECURITIES, playerIds: players, cash: 1e10, holdings: 100_000 });
   await setup.setup();
   const drivers = Array.from({ length: DRIVERS }, (_, d) =>
-    new RandomDriver(engine, gameId, { seed: 100 + d, securityIds: SECURITIES, playerIds: players.slice(d * 3, d * 3 + 3) }));
+    new RandomTrader(engine, gameId, { seed: 100 + d, securityIds: SECURITIES, playerIds: players.slice(d * 3, d * 3 + 3) }));
   const seqOf = async () => Number(await client.get(K.seqKey(gameId)));
   let done = false;
   await Promise.all(drivers.map(async (d) => {

@@ -53,7 +53,7 @@ export interface AppDeps {
 }
 
 /** client/dist beside server/: `vite build` output, served on the game server's own port. */
-export const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
+const CLIENT_DIST = fileURLToPath(new URL("../../client/dist/", import.meta.url));
 
 export interface App {
   server: Server;

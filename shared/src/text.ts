@@ -34,6 +34,7 @@ export interface TextRules {
 }
 
 /** Control characters (C0 but \n, DEL, C1) and line/paragraph separators; \n is checked separately. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u2028\u2029]/u;
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/u;
 /** In a `u` regex a surrogate range only matches a surrogate that is not half of a pair. */

@@ -8,7 +8,7 @@
  *   - per player the last OWN_FILLS_KEPT fills they took part in;
  *   - the round's running time (from phase_changed: ms spent in "running"), so a reference path can be
  *     read at any event.
- * The live room (game/model.ts), the round end and leaderboards (game/service.ts, export/scoring.ts),
+ * The live room (game/model.ts), the round end and leaderboards (game/service.ts, scoring/scoring.ts),
  * replay (replay/store.ts) and the export (export/export.ts) all use it, so they agree by construction.
  *
  * Events must be parsed by the EngineEvent zod schema first (shared/src/events.ts parseEvent) and come

@@ -4,7 +4,7 @@
  * call it (docs/export.md "Scoring", docs/replay.md).
  *
  *   reference  = the security's reference price, ticks, supplied by the caller (scenario path and news
- *                at some running time, or the game's fixed refPrice: export/marks.ts referencesAt);
+ *                at some running time, or the game's fixed refPrice: scoring/references.ts referencesAt);
  *   mark, rule "last_trade" = the security's last trade price (highest fill seq), or its reference when
  *                it never traded; rule "reference" = the reference, traded or not. A security without a
  *                reference that never traded is marked 0 (a game without reference prices);

@@ -1,5 +1,5 @@
 /**
- * Valkey key names of a game, as in ../shared/ARCHITECTURE.md ("Key schema"). Every key carries the
+ * Valkey key names of a game, as in docs/architecture.md ("Key schema"). Every key carries the
  * hash tag {<gameId>} so that one game lives in one cluster slot. the batch commit (lua/commands/commit-n.lua) writes the same
  * names from the game key; this module builds them for the KEYS a call declares and for tests.
  */

@@ -1,6 +1,6 @@
 /**
  * Reads one game's live state from Valkey for a room that (re)takes the game: the seed key schema
- * (../shared/ARCHITECTURE.md "Key schema") as a plain typed structure, which the room turns into its
+ * (docs/architecture.md "Key schema", docs/commit.md) as a plain typed structure, which the room turns into its
  * core state. Valkey holds the room's state as of a batch boundary (the group commit keeps it so), so
  * what this returns is exactly what was committed up to `seq`.
  *

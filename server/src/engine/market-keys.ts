@@ -10,7 +10,7 @@
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { TradingModeName } from "../core/state.ts";
-import type { KeyOpProducer, ProjectionContext } from "./key-ops.ts";
+import type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
 import * as K from "./keys.ts";
 
 /** The security hash's market-type fields of every security whose mode or dividend period changed in the batch. */

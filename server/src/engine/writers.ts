@@ -24,7 +24,7 @@
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
 import {
-  GameConfig, GameId, NewsItem, PlayerSetup, SecurityConfig, SignalItem, parseEvent,
+  GameConfig, GameId, NewsItem, PlayerSetup, SecurityConfig, SignalItem,
   type AmendOrder, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
   type EventOf, type GameInfo, type Inventory, type OpenOrder, type PlaceOrder, type PlaceResult, type Rejection,
   type SetupResult,

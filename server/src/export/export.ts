@@ -26,11 +26,12 @@ import { stringify } from "csv-stringify/sync";
 import { GameRules, formatScaled, ticksToPrice } from "@marketroom/shared";
 import type { Db } from "../persistence/db.ts";
 import { ApiError } from "../game/errors.ts";
-import type { GameService, GameSettings } from "../game/service.ts";
+import type { GameService } from "../game/service.ts";
+import type { GameSettings } from "../game/settings.ts";
 import { getScenario } from "../market/scenarios.ts";
-import { referencesAt, type ReferenceSettings } from "./marks.ts";
-import { finalStandings, markRuleOf, type Mark } from "./scoring.ts";
-import { rankRuleOf } from "./ranking.ts";
+import { referencesAt, type ReferenceSettings } from "../scoring/references.ts";
+import { finalStandings, markRuleOf, type Mark } from "../scoring/scoring.ts";
+import { rankRuleOf } from "../scoring/ranking.ts";
 import { foldStoredLog } from "../replay/log.ts";
 
 export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
@@ -63,7 +64,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const digits = opts.cashDigits ?? 2;
   const money = (minor: number) => formatScaled(BigInt(minor), digits);
   const rec = await opts.service.record(gameId);
-  // The log's news shift the reference path (export/marks.ts referencesAt).
+  // The log's news shift the reference path (scoring/references.ts referencesAt).
   const settings: GameSettings & ReferenceSettings = await opts.service.drivers.withNews(gameId, rec.settings);
   const game = await db.selectFrom("games").selectAll().where("id", "=", gameId).executeTakeFirst();
   const board = await db.selectFrom("leaderboard").selectAll().where("game_id", "=", gameId).orderBy("rank").execute();

@@ -3,25 +3,22 @@
  * bot, so bots can be added and removed one at a time. A bot's context reads the engine (top of book,
  * inventory, open orders) and sends its commands through the GameHub, like a player's, so rooms see its
  * events. Its clock is the round's running time (pauses stop it), mapped onto the game's scenario, and
- * its reference is the scenario's shifted by the game's news (export/marks.ts applyNewsShifts: the same
+ * its reference is the scenario's shifted by the game's news (scoring/references.ts applyNewsShifts: the same
  * reference the room shows and the round is marked with).
  *
  * A bot may also play a human player's seat (bot takeover, game/drivers.ts): `start` with a spec whose
  * playerId is the player's, `remove` to hand the seat back.
  */
 import type { OpenOrder } from "@marketroom/shared";
-import { BotRunner, engineBotContext, type Bot, type BotContext, type BotKind, type BotSpec as MarketBotSpec } from "../market/bots.ts";
+import { BotRunner, engineBotContext, type Bot, type BotContext, type BotSpec as MarketBotSpec } from "../market/bots.ts";
 import type { Scenario } from "../market/scenarios.ts";
 import type { Logger } from "../config.ts";
 import type { GameHub } from "./hub.ts";
-import { applyNewsShifts, newsShiftsOf, type NewsShifts } from "../export/marks.ts";
+import { applyNewsShifts, newsShiftsOf, type NewsShifts } from "../scoring/references.ts";
 
 /** How long the game's news list read by bots is reused, ms (bots step every 250 ms or more). */
 const NEWS_TTL_MS = 250;
 
-export const BOT_KINDS: readonly BotKind[] = ["market_maker", "noise", "momentum"];
-
-/** A bot as the admin API lists it. */
 /** A bot as the admin API lists it; `enabled` false while switched off. */
 export interface BotInfo { playerId: string; name: string; kind: string; enabled?: boolean; running: boolean; steps: number; placed: number; cancelled: number; rejected: number }
 

@@ -9,7 +9,7 @@
  *   continuous trading (which runs the call first), and at k x L each security goes back to call mode.
  *   Running time stops while paused, as for news (drivers.ts), so breaks between periods pause calls.
  * - The reference price of a call (its last tie-break) is the security's reference price at that
- *   running time (export/marks.ts referencesAt: refPrice, the scenario's path, news shifts); none when 0.
+ *   running time (scoring/references.ts referencesAt: refPrice, the scenario's path, news shifts); none when 0.
  *
  * Each call is claimed in Valkey (HSETNX on game:{g}:meta:calls, field call:<k> / reopen:<k>) before it
  * is sent, so it runs at most once with several processes or after a restart. Only the latest due
@@ -19,11 +19,12 @@
 import type { Redis } from "iovalkey";
 import { CallRules, type MarketType } from "@marketroom/shared";
 import type { Logger } from "../config.ts";
-import { referencesAt, type ReferenceSettings } from "../export/marks.ts";
+import { referencesAt, type ReferenceSettings } from "../scoring/references.ts";
 import type { MarketCommand } from "../engine/market-commands.ts";
 import { unwrap } from "./errors.ts";
 import type { GameHub } from "./hub.ts";
-import type { GameRecord, GameStore, Schedule } from "./store.ts";
+import type { GameRecord, GameStore } from "./store.ts";
+import type { Schedule } from "./round-clock.ts";
 
 /** How often a running call market checks its clock, ms. */
 export const CALL_POLL_MS = 100;
@@ -91,7 +92,7 @@ export class CallMarkets {
   }
 
   private async poll(gameId: string): Promise<void> {
-    const rec = await this.deps.store.get<CallSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!rec || rec.endedAt) return this.ended(gameId);
     if (!rec.resumedAt) return; // paused: the running time stands still
     const rules = CallRules.parse(rec.settings.rules.call ?? {});

@@ -20,7 +20,8 @@ import { contingentPayouts } from "../rounds/contingent.ts";
 import type { Logger } from "../config.ts";
 import { dividendDraw } from "../rounds/dividends.ts";
 import type { GameHub } from "./hub.ts";
-import type { GameRecord, GameStore, Schedule } from "./store.ts";
+import type { GameRecord, GameStore } from "./store.ts";
+import type { Schedule } from "./round-clock.ts";
 
 export const DIVIDEND_POLL_MS = 100;
 const TOLERANCE_MS = 100;
@@ -99,7 +100,7 @@ export class DividendMarkets {
 
   private async poll(gameId: string): Promise<void> {
     const g = this.games.get(gameId);
-    const rec = await this.deps.store.get<DividendSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!g || !rec || rec.endedAt) return;
     g.rec = rec;
     await Promise.all(this.send(gameId, g, dueDividends(rec, runningTime(rec, Date.now()), false)));

@@ -2,7 +2,7 @@
  * Market drivers of a round (docs/market.md, "News, signals and bot takeover"):
  *
  * - News: headlines every player sees, each optionally shifting reference prices from that moment on
- *   (export/marks.ts shiftReference). Scheduled at `atSec` of round running time (pauses stop that
+ *   (scoring/references.ts shiftReference). Scheduled at `atSec` of round running time (pauses stop that
  *   clock) from CreateGameBody.news, announced now by the admin, and the scenario's own headlines
  *   (published without shifts: the scenario's path already contains them). The news event records
  *   `atMs`, the running time at which it was announced, so that marks, exports, bots and the room all
@@ -31,21 +31,21 @@
 import type { Redis } from "iovalkey";
 import type { EventOf, NewsItem, ScheduledNews, ScheduledSignal, SignalBody } from "@marketroom/shared";
 import type { Logger } from "../config.ts";
-import { newsShiftsOf, type NewsShifts, type ReferenceSettings } from "../export/marks.ts";
-import { createScenario, getScenario, type Scenario } from "../market/scenarios.ts";
-import { BOT_KINDS, type BotManager, type MarketBotSpec } from "./bots.ts";
+import { newsShiftsOf, type NewsShifts, type ReferenceSettings } from "../scoring/references.ts";
+import { getScenario } from "../market/scenarios.ts";
+import { AUTO_TAKEOVER_KIND, BOT_KINDS, BOT_KIND_TABLE, isBotKind } from "../market/bot-kinds.ts";
+import type { BotManager, MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { CallMarkets, type CallSettings } from "./calls.ts";
 import { DividendMarkets, type DividendSettings } from "./dividend-driver.ts";
 import type { GameHub } from "./hub.ts";
 import type { DriverSnapshot } from "./model.ts";
-import type { GameRecord, GameStore, Schedule } from "./store.ts";
+import { elapsedOf, type Schedule } from "./round-clock.ts";
+import { roundScenario, type ScenarioSettings } from "./settings.ts";
+import type { GameRecord, GameStore } from "./store.ts";
 
 /** How often a running game's plan is checked, ms. */
-export const POLL_MS = 200;
-/** Bot kind that takes over the seat of a player who left for good. */
-export const AUTO_TAKEOVER_KIND = "market_maker";
-const TAKEOVER_INTERVAL_MS: Record<string, number> = { market_maker: 250, noise: 400, momentum: 1000 };
+const POLL_MS = 200;
 
 /** What a round schedules (CreateGameBody.news / groups / signals). */
 export interface DriverPlan { news: ScheduledNews[]; groups: string[]; signals: ScheduledSignal[] }
@@ -54,9 +54,9 @@ export interface DriverPlan { news: ScheduledNews[]; groups: string[]; signals: 
 export interface Takeover { kind: string; auto: boolean; since: number }
 
 /** What the drivers need from a game's settings (GameSettings of the service). */
-export interface DriverSettings extends ReferenceSettings {
+export interface DriverSettings extends ReferenceSettings, ScenarioSettings {
   rules: { botTakeover?: boolean } & CallSettings["rules"] & DividendSettings["rules"];
-  securities: { securityId: number; refPrice: number; symbol: string; tickSize: string; lotSize: number; scale: number; bandLow: number; bandHigh: number }[];
+  securities: ScenarioSettings["securities"];
 }
 
 export interface DriverDeps { hub: GameHub; valkey: Redis; store: GameStore; bots: BotManager; log: Logger }
@@ -129,7 +129,7 @@ export class MarketDrivers {
   /** Announces a headline now, at the round's current running time. Errors: see the module. */
   async announce(gameId: string, news: NewsItem): Promise<EventOf<"news">> {
     const rec = await this.record(gameId);
-    const r = unwrap(await this.deps.hub.announce(gameId, news, runningTime(rec, Date.now())));
+    const r = unwrap(await this.deps.hub.announce(gameId, news, elapsedOf(rec, Date.now())));
     return r.events[0] as EventOf<"news">;
   }
 
@@ -182,7 +182,7 @@ export class MarketDrivers {
   async takeOver(gameId: string, playerId: string, kind: string, auto = false): Promise<{ playerId: string; kind: string; auto: boolean }> {
     const rec = await this.record(gameId);
     if (!rec.settings.rules.botTakeover) throw new ApiError("FORBIDDEN", "this round does not allow bot takeover (rules.botTakeover)");
-    if (!BOT_KINDS.includes(kind as never)) throw new ApiError("INVALID_BODY", `unknown bot kind ${kind} (${BOT_KINDS.join(", ")})`);
+    if (!isBotKind(kind)) throw new ApiError("INVALID_BODY", `unknown bot kind ${kind} (${BOT_KINDS.join(", ")})`);
     const p = await this.deps.store.player(gameId, playerId);
     if (!p) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId} in ${gameId}`);
     if (p.bot) throw new ApiError("FORBIDDEN", `${playerId} is a bot`);
@@ -226,7 +226,7 @@ export class MarketDrivers {
 
   /** The room saw the player leave for good: a bot takes the seat when the rules allow it. */
   async playerLeft(gameId: string, playerId: string): Promise<void> {
-    const rec = await this.deps.store.get<DriverSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!rec?.settings.rules.botTakeover) return;
     const phase = await this.phase(gameId);
     if (phase !== "running" && phase !== "paused") return;
@@ -236,7 +236,7 @@ export class MarketDrivers {
 
   /** The player is back in the room: an automatic takeover ends. */
   async playerBack(gameId: string, playerId: string): Promise<void> {
-    const rec = await this.deps.store.get<DriverSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!rec?.settings.rules.botTakeover) return;
     await this.handBack(gameId, playerId, true);
   }
@@ -276,7 +276,7 @@ export class MarketDrivers {
   // ---- internals ----
 
   private async record(gameId: string): Promise<GameRecord<DriverSettings>> {
-    const rec = await this.deps.store.get<DriverSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!rec) throw new ApiError("UNKNOWN_GAME", `no game ${gameId}`);
     return rec;
   }
@@ -302,11 +302,11 @@ export class MarketDrivers {
 
   private startSeatBot(gameId: string, settings: DriverSettings, playerId: string, kind: string): void {
     const spec: MarketBotSpec = {
-      playerId, name: playerId, kind: kind as MarketBotSpec["kind"], intervalMs: TAKEOVER_INTERVAL_MS[kind] ?? 500,
+      playerId, name: playerId, kind: kind as MarketBotSpec["kind"], intervalMs: BOT_KIND_TABLE[kind as MarketBotSpec["kind"]].intervalMs,
       params: {}, cash: 0, holdings: [],
     };
     const fallback = this.schedules.get(gameId)!;
-    this.deps.bots.start(gameId, scenarioOf(settings), [spec], () => runningTime(this.schedules.get(gameId) ?? fallback, Date.now()));
+    this.deps.bots.start(gameId, roundScenario(settings), [spec], () => elapsedOf(this.schedules.get(gameId) ?? fallback, Date.now()));
   }
 
   private startPolling(gameId: string): void {
@@ -330,10 +330,10 @@ export class MarketDrivers {
 
   /** Sends every planned item whose time has come and that no one claimed yet; stops when all went out. */
   private async poll(gameId: string): Promise<void> {
-    const rec = await this.deps.store.get<DriverSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!rec || rec.endedAt) return this.stopPolling(gameId);
     if (!rec.resumedAt) return; // paused: the running time stands still
-    const now = runningTime(rec, Date.now());
+    const now = elapsedOf(rec, Date.now());
     const plan = await this.plan(gameId);
     const items = dueItems(plan, rec.settings.scenario);
     const fired = new Set(Object.keys(await this.deps.valkey.hgetall(driversKey(gameId))));
@@ -342,7 +342,7 @@ export class MarketDrivers {
       if (fired.has(`fired:${it.key}`)) continue;
       if (it.atMs > now) { left++; continue; }
       if (!(await this.deps.valkey.hsetnx(driversKey(gameId), `fired:${it.key}`, String(now)))) continue;
-      await this.send(gameId, it, runningTime(rec, Date.now()));
+      await this.send(gameId, it, elapsedOf(rec, Date.now()));
     }
     if (left === 0) this.stopPolling(gameId);
   }
@@ -371,26 +371,4 @@ function dueItems(plan: DriverPlan, scenario: string | null): DueItem[] {
   const sc = scenario ? getScenario(scenario) : undefined;
   sc?.news.forEach((n, i) => items.push({ key: `scenario:${i}`, atMs: n.atMs, news: { headline: n.headline.slice(0, 280), shifts: [] } }));
   return items.sort((a, b) => a.atMs - b.atMs);
-}
-
-/** Running time of a round at `now`, ms: accumulated + the current stretch (as the service's elapsedOf). */
-function runningTime(s: Schedule, now: number): number {
-  const stretch = s.resumedAt && !s.endedAt ? Math.max(0, now - s.resumedAt) : 0;
-  return s.elapsedMs + stretch;
-}
-
-/** The game's scenario, or a flat one at each security's reference price (as the service builds it for bots). */
-function scenarioOf(s: DriverSettings): Scenario {
-  if (s.scenario) {
-    const sc = getScenario(s.scenario);
-    if (sc) return sc;
-  }
-  return createScenario({
-    name: "flat", description: "constant reference prices", stepMs: 1000,
-    securities: s.securities.map((x) => ({
-      securityId: x.securityId, symbol: x.symbol, name: x.symbol, tickSize: x.tickSize, lotSize: x.lotSize, scale: x.scale,
-      path: [x.refPrice || Math.max(1, Math.round((x.bandLow + Math.min(x.bandHigh, x.bandLow * 10)) / 2))],
-      bandLow: x.bandLow, bandHigh: x.bandHigh,
-    })),
-  });
 }

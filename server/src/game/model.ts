@@ -9,10 +9,10 @@
  * Plain data, no Colyseus: the room mirrors it into its schema state (rooms/mirror.ts) using the
  * `dirty` sets, and the service ranks players with it (leaderboard()).
  *
- * Valuation (core/valuation.ts, export/scoring.ts): with the mark rule "last_trade" (default, the live
+ * Valuation (core/valuation.ts, scoring/scoring.ts): with the mark rule "last_trade" (default, the live
  * room) a security is valued at its last trade price, before any trade at its current reference price
  * (refPrices); with "reference" always at the reference (the round end sets the closing references first,
- * export/scoring.ts scoreAtEnd). P&L is measured from the opening references (the game's refPrice).
+ * scoring/scoring.ts scoreAtEnd). P&L is measured from the opening references (the game's refPrice).
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
@@ -21,9 +21,9 @@ import { assertNever } from "../core/assert.ts";
 import { GameFold } from "../core/fold.ts";
 import type { PlayerState, SecurityState } from "../core/state.ts";
 import { marksOf, type MarkRule, type Prices } from "../core/valuation.ts";
-import { shiftReference } from "../export/marks.ts";
-import { DEFAULT_RANK_RULE, type RankRule } from "../export/ranking.ts";
-import { standingsOf } from "../export/scoring.ts";
+import { shiftReference } from "../scoring/references.ts";
+import { DEFAULT_RANK_RULE, type RankRule } from "../scoring/ranking.ts";
+import { standingsOf } from "../scoring/scoring.ts";
 
 export type { MarkRule };
 
@@ -69,7 +69,7 @@ export interface GameSnapshot {
 }
 
 /** What changed since the last `dirty.clear()`. */
-export class Dirty {
+class Dirty {
   readonly books = new Set<number>();
   readonly securities = new Set<number>();
   readonly players = new Set<string>();
@@ -84,7 +84,7 @@ export class Dirty {
   }
 }
 
-export const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
+const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
 
 export class GameModel {
   readonly fold = new GameFold();
@@ -105,7 +105,7 @@ export class GameModel {
   broken: string | null = null;
   /** Valuation rule (see the header); the live room keeps "last_trade". */
   markRule: MarkRule = "last_trade";
-  /** Ranking rule (export/ranking.ts); the room and the round end set the round's. */
+  /** Ranking rule (scoring/ranking.ts); the room and the round end set the round's. */
   rankRule: RankRule = DEFAULT_RANK_RULE;
   /** News shift the references while live; not while a snapshot's log is folded (its refPrices already hold them). */
   private live = true;
@@ -183,7 +183,7 @@ export class GameModel {
     this.dirty.valuation = true;
   }
 
-  /** Players ranked by the round's rank rule (export/scoring.ts standingsOf). */
+  /** Players ranked by the round's rank rule (scoring/scoring.ts standingsOf). */
   leaderboard(): LeaderboardRow[] {
     return standingsOf(this.fold, this.prices(), this.rankRule, (pid) => this.bots.has(pid));
   }

@@ -14,17 +14,33 @@
  * player), plus the game service's (UNKNOWN_JOIN_CODE, INVALID_BODY, ...).
  */
 import { randomBytes } from "node:crypto";
-import type { CreateGameBody, CurrentRound, JoinReply, SessionInfo, SessionResults } from "@marketroom/shared";
+import type { CreateGameBody, CurrentRound, JoinReply, LeaderboardRow, SessionInfo, SessionResults } from "@marketroom/shared";
 import type { z } from "zod";
 import { ApiError, unwrap } from "./errors.ts";
-import type { GameDetail, GameService, GameSettings, Principal } from "./service.ts";
-import { DEFAULT_RANK_RULE, rankStandings } from "../export/ranking.ts";
+import { DEFAULT_RANK_RULE, rankStandings } from "../scoring/ranking.ts";
+import type { Principal } from "./access.ts";
+import type { GameHub } from "./hub.ts";
+import type { GameRecord, GameStore } from "./store.ts";
+import type { GameDetail } from "./views.ts";
 
 /** The game id a session token names (never a valid game id: ":" is not allowed in those). */
-export const sessionTokenGame = (sessionId: string) => `session:${sessionId}`;
+const sessionTokenGame = (sessionId: string) => `session:${sessionId}`;
+
+/** What sessions need of the game service (GameService): its store and hub, and rounds by id. */
+export interface RoundsPort {
+  readonly store: GameStore;
+  readonly hub: GameHub;
+  create(body: z.output<typeof CreateGameBody>): Promise<GameDetail>;
+  get(gameId: string): Promise<GameDetail>;
+  record(gameId: string): Promise<GameRecord>;
+  join(code: string, name: string): Promise<JoinReply>;
+  addPlayerToRound(gameId: string, playerId: string, name: string): Promise<void>;
+  tokenFor(gameId: string, playerId: string): Promise<string>;
+  roundLeaderboard(gameId: string): Promise<LeaderboardRow[]>;
+}
 
 export class SessionService {
-  constructor(private readonly games: GameService) {}
+  constructor(private readonly games: RoundsPort) {}
 
   private get store() {
     return this.games.store;
@@ -50,7 +66,7 @@ export class SessionService {
     const rec = await this.store.session(sessionId);
     if (!rec) throw new ApiError("UNKNOWN_SESSION", `no session ${sessionId}`);
     const rounds = await Promise.all((await this.store.sessionRounds(sessionId)).map(async (gameId, i) => {
-      const g = await this.store.get<GameSettings>(gameId);
+      const g = await this.store.get(gameId);
       const info = await this.games.hub.engine.gameInfo(gameId);
       return { round: i + 1, gameId, name: g?.settings.name ?? "", phase: info.ok ? info.game.phase : "unknown" };
     }));
@@ -137,7 +153,7 @@ export class SessionService {
     if (!who) throw new ApiError("UNAUTHORIZED", "a player token is required");
     if (who.role !== "player") throw new ApiError("FORBIDDEN", "this needs a player token of the session");
     const ofSession = who.gameId === sessionTokenGame(sessionId)
-      || (await this.store.get<GameSettings>(who.gameId))?.sessionId === sessionId;
+      || (await this.store.get(who.gameId))?.sessionId === sessionId;
     const member = (await this.store.sessionPlayers(sessionId)).has(who.playerId);
     if (!ofSession || !member) throw new ApiError("FORBIDDEN", "this token is not of a player of this session");
     return who.playerId;

@@ -21,7 +21,10 @@
  */
 import { randomInt } from "node:crypto";
 import type { Redis } from "iovalkey";
+import type { BotSpec as MarketBotSpec } from "../market/bots.ts";
 import type { PlayerMeta } from "./model.ts";
+import type { Schedule } from "./round-clock.ts";
+import type { GameSettings } from "./settings.ts";
 
 const INDEX_KEY = "marketroom:game-index";
 const CODES_KEY = "marketroom:joincodes";
@@ -40,23 +43,14 @@ const kickedKey = (g: string) => `game:{${g}}:kicked`;
 /** Join code alphabet: no 0/O, 1/I/L. */
 const CODE_CHARS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
-/**
- * The schedule of a round. Times in ms since the epoch (0 = not yet): first start, start of the current
- * running stretch (0 while not running), end, results written. elapsedMs = running time accumulated
- * before the current stretch; durationMs = total running time of the round (0 = no scheduled end).
- * startAt = scheduled start (0 = none; cleared when the round starts). periodCount periods of periodMs
- * running time each (durationMs = periodCount x periodMs; 0 = one period of durationMs) with breaks of
- * breakMs between them; breakEndsAt = end of the break under way (0 = none).
- */
-export interface Schedule {
-  startedAt: number; resumedAt: number; elapsedMs: number; durationMs: number; endedAt: number; resultsAt: number;
-  startAt: number; periodMs: number; periodCount: number; breakMs: number; breakEndsAt: number;
-}
-
 /** Where a game stands in a session ("" / 0 when it is not a session's round). */
 export interface SessionLinkFields { sessionId: string; round: number; nextGameId: string }
 
-export interface GameRecord<S> extends Schedule, SessionLinkFields { gameId: string; settings: S; joinCode: string; createdAt: number }
+/**
+ * A stored game: its settings, join code, schedule and place in a session. Readers that need only part of
+ * the settings may name that part as `S` (GameRecord<GameSettings> is assignable to it).
+ */
+export interface GameRecord<S = GameSettings> extends Schedule, SessionLinkFields { gameId: string; settings: S; joinCode: string; createdAt: number }
 
 /** A stored session. */
 export interface SessionRecord { sessionId: string; name: string; joinCode: string; createdAt: number }
@@ -64,9 +58,8 @@ export interface SessionRecord { sessionId: string; name: string; joinCode: stri
 /** A session's player: the name it joined with. */
 export interface SessionPlayer { name: string; joinedAt: number }
 
-/** A stored player: its start endowment and whether it is a bot (and of which kind). */
 /** A player as stored beside the engine; a bot keeps its spec, and `botOff` while the admin has switched it off. */
-export interface StoredPlayer extends PlayerMeta { botKind?: string; botSpec?: unknown; botOff?: boolean }
+export interface StoredPlayer extends PlayerMeta { botKind?: string; botSpec?: MarketBotSpec; botOff?: boolean }
 
 const SCHEDULE_FIELDS = [
   "startedAt", "resumedAt", "elapsedMs", "durationMs", "endedAt", "resultsAt", "startAt", "periodMs", "periodCount", "breakMs", "breakEndsAt",
@@ -76,7 +69,7 @@ export class GameStore {
   constructor(private readonly client: Redis) {}
 
   /** Stores a new game with a fresh join code and its initial schedule fields; returns the code. */
-  async create<S>(gameId: string, settings: S, schedule: Partial<Schedule>): Promise<string> {
+  async create(gameId: string, settings: GameSettings, schedule: Partial<Schedule>): Promise<string> {
     const code = await this.newJoinCode(gameId);
     const now = Date.now();
     const fields = scheduleFields(schedule);
@@ -88,12 +81,12 @@ export class GameStore {
   }
 
   /** The game's record, or null when the service does not know it. */
-  async get<S>(gameId: string): Promise<GameRecord<S> | null> {
+  async get(gameId: string): Promise<GameRecord | null> {
     const h = await this.client.hgetall(metaKey(gameId));
     if (!h.settings) return null;
     const num = (k: string) => Number(h[k] ?? 0) || 0;
     return {
-      gameId, settings: JSON.parse(h.settings) as S, joinCode: h.joinCode ?? "", createdAt: num("createdAt"),
+      gameId, settings: JSON.parse(h.settings) as GameSettings, joinCode: h.joinCode ?? "", createdAt: num("createdAt"),
       ...(Object.fromEntries(SCHEDULE_FIELDS.map((k) => [k, num(k)])) as unknown as Schedule),
       sessionId: h.sessionId ?? "", round: num("round"), nextGameId: h.nextGameId ?? "",
     };

@@ -16,7 +16,7 @@ import type { z } from "zod";
 import { GameIdParam, GroupBody, NewsBody, PlayerIdParam, SignalBody, TakeoverBody, zodIssues } from "@marketroom/shared";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
-import { bearer } from "./routes.ts";
+import { bearer } from "./request.ts";
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, code: "INVALID_BODY" | "NOT_FOUND" = "INVALID_BODY"): z.output<S> {
   const r = schema.safeParse(value);

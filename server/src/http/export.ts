@@ -11,7 +11,7 @@ import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import type { Db } from "../persistence/db.ts";
 import { buildExport, EXPORT_FILES, type ExportFile } from "../export/export.ts";
-import { bearer } from "./routes.ts";
+import { bearer } from "./request.ts";
 
 export interface ExportRouteDeps { service: GameService; db?: Db }
 

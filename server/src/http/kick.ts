@@ -15,7 +15,7 @@ import type { Logger } from "../config.ts";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import type { GameRoom } from "../rooms/game-room.ts";
-import { adminOnly } from "./routes.ts";
+import { adminOnly } from "./request.ts";
 
 /** Mounts the kick route (before mountRoutes' /api catch-all). */
 export function mountKickRoutes(app: express.Application, deps: { service: GameService; log: Logger }): void {

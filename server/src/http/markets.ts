@@ -38,7 +38,7 @@ import type { GameService } from "../game/service.ts";
 import type { GameRecord } from "../game/store.ts";
 import { dividendDraw, fundamentalPath } from "../rounds/dividends.ts";
 import type { InducedMarkets } from "../rounds/induced-market.ts";
-import { bearer, parse } from "./routes.ts";
+import { bearer, parse } from "./request.ts";
 
 export function mountMarketRoutes(app: Application, deps: { service: GameService; induced: InducedMarkets }): void {
   const { service, induced } = deps;

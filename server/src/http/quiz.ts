@@ -18,7 +18,7 @@ import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import { MARKET_TYPES } from "../rounds/market-types.ts";
 import { checkAnswers, marketTypeOf, publicQuiz, roundInstructionsText, roundQuiz, type QuizGate } from "../rounds/quiz.ts";
-import { adminOnly, bearer, parse } from "./routes.ts";
+import { adminOnly, bearer, parse } from "./request.ts";
 
 export interface QuizRouteDeps { service: GameService; quiz: QuizGate }
 

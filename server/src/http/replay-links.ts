@@ -27,7 +27,7 @@ import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import { loadSecret } from "../game/secrets.ts";
 import { TOKEN_ISSUER } from "../game/tokens.ts";
-import { adminOnly, parse } from "./routes.ts";
+import { adminOnly, parse } from "./request.ts";
 
 export const VIEWER_AUDIENCE = "marketroom-viewer";
 /** Default lifetime of a replay link: 30 days. */

@@ -30,10 +30,10 @@ import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import type { Db } from "../persistence/db.ts";
 import { ReplayError, ReplayStore, type Valuer } from "../replay/store.ts";
-import { pricesAsShown, standingsOf } from "../export/scoring.ts";
-import { rankRuleOf, shownStandings } from "../export/ranking.ts";
+import { pricesAsShown, standingsOf } from "../scoring/scoring.ts";
+import { rankRuleOf, shownStandings } from "../scoring/ranking.ts";
 import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
-import { bearer } from "./routes.ts";
+import { bearer } from "./request.ts";
 import { mountReplayLinkRoutes, type ViewerTokens } from "./replay-links.ts";
 
 export interface ReplayDeps { service: GameService; db?: Db; store?: ReplayStore; viewers?: ViewerTokens }
@@ -101,7 +101,7 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
 
   mountReplayLinkRoutes(app, { service: deps.service, viewers: deps.viewers });
 
-  /** Valuation of a fold as the room showed it (export/scoring.ts pricesAsShown), from the game's settings. */
+  /** Valuation of a fold as the room showed it (scoring/scoring.ts pricesAsShown), from the game's settings. */
   const valuerOf = async (id: string): Promise<{ valuer: Valuer; rec: Awaited<ReturnType<GameService["record"]>> }> => {
     const rec = await deps.service.record(id);
     const settings = await deps.service.drivers.withNews(id, rec.settings);

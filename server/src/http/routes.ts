@@ -26,8 +26,7 @@
  *   GET    /metrics                        Prometheus text
  */
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { z } from "zod";
-import { AddBotsBody, BotIdParam, CreateGameBody, GameIdParam, JoinBody, StartBody, zodIssues } from "@marketroom/shared";
+import { AddBotsBody, BotIdParam, CreateGameBody, GameIdParam, JoinBody, StartBody } from "@marketroom/shared";
 import { listScenarios } from "../market/scenarios.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
@@ -36,32 +35,9 @@ import { RETRY_AFTER_SEC } from "../dependency.ts";
 import type { GameService } from "../game/service.ts";
 import type { HealthCheck } from "./health.ts";
 import { mountSessionRoutes } from "./sessions.ts";
+import { adminOnly, parse } from "./request.ts";
 
 export interface HttpDeps { service: GameService; metrics: Metrics; health: HealthCheck; log: Logger }
-
-/** Parses `value` with `schema`; throws ApiError(code) with the issues. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, code: "INVALID_BODY" | "INVALID_QUERY" | "NOT_FOUND" = "INVALID_BODY"): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError(code, code === "INVALID_BODY" ? "invalid request body" : "invalid path or query", zodIssues(r.error));
-  return r.data;
-}
-
-/** Bearer token of a request, or undefined. */
-export function bearer(req: Request): string | undefined {
-  const h = req.headers.authorization;
-  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-  return m?.[1];
-}
-
-/** Middleware: only the admin token passes (401 without a valid token, 403 with a player's). */
-export function adminOnly(service: GameService) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
-    const who = await service.authenticate(bearer(req));
-    if (!who) return next(new ApiError("UNAUTHORIZED", "an admin bearer token is required"));
-    if (who.role !== "admin") return next(new ApiError("FORBIDDEN", "this needs the admin token"));
-    next();
-  };
-}
 
 /** Mounts every route on `app`. */
 export function mountRoutes(app: express.Application, deps: HttpDeps): void {

@@ -15,7 +15,7 @@ import type express from "express";
 import type { Request, RequestHandler } from "express";
 import { CreateGameBody, CreateSessionBody, SessionIdParam } from "@marketroom/shared";
 import type { GameService } from "../game/service.ts";
-import { bearer, parse } from "./routes.ts";
+import { bearer, parse } from "./request.ts";
 
 export interface SessionRouteDeps { service: GameService; json: RequestHandler; admin: RequestHandler }
 

@@ -15,6 +15,7 @@
 import type { OpenOrder, PlaceOrder, Rejection } from "@marketroom/shared";
 import type { GameWriters as Engine, Unavailable } from "../engine/writers.ts";
 import type { Scenario } from "./scenarios.ts";
+import { BOT_KINDS, BOT_KIND_TABLE, type BotKind } from "./bot-kinds.ts";
 import { createLogger } from "../config.ts";
 
 // ---- seeded randomness ----
@@ -143,14 +144,12 @@ export interface Bot {
   step(ctx: BotContext): Promise<void>;
 }
 
-export type BotKind = "market_maker" | "noise" | "momentum";
+export type { BotKind };
 
 // ---- integer helpers ----
 
 /** round(a / b) half-up for integers a and b > 0 (exact for |a| < 2^52). */
 const divRound = (a: number, b: number) => Math.floor((2 * a + b) / (2 * b));
-/** ceil(a / b) for integers a >= 0, b > 0. */
-const divCeil = (a: number, b: number) => Math.floor((a + b - 1) / b);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 /** Price of `bps` basis points of `ref`, ticks, at least `min`. */
 const bpsOf = (ref: number, bps: number, min = 1) => Math.max(min, divRound(ref * bps, 10_000));
@@ -475,18 +474,18 @@ export interface DemoBotsOptions {
  */
 export function demoBots(scenario: Scenario, opts: DemoBotsOptions = {}): BotSpec[] {
   const prefix = opts.prefix ?? "bot";
-  const every = { market_maker: 250, noise: 400, momentum: 1000, ...opts.intervalMs };
   const cashFor = (lots: number) => scenario.securities.reduce((n, s) => n + s.startPrice * lots * s.scale, 0);
   const holdings = (lots: number) => lots > 0 ? scenario.securities.map((s) => ({ securityId: s.securityId, qty: lots })) : [];
+  const counts: Record<BotKind, number> = { market_maker: opts.marketMakers ?? 1, noise: opts.noiseTraders ?? 3, momentum: opts.momentumTraders ?? 1 };
   const out: BotSpec[] = [];
-  for (let i = 1; i <= (opts.marketMakers ?? 1); i++) {
-    out.push({ playerId: `${prefix}-mm-${i}`, name: `Market maker ${i}`, kind: "market_maker", intervalMs: every.market_maker, cash: cashFor(1500), holdings: holdings(500) });
-  }
-  for (let i = 1; i <= (opts.noiseTraders ?? 3); i++) {
-    out.push({ playerId: `${prefix}-noise-${i}`, name: `Noise trader ${i}`, kind: "noise", intervalMs: every.noise, cash: cashFor(200), holdings: holdings(50) });
-  }
-  for (let i = 1; i <= (opts.momentumTraders ?? 1); i++) {
-    out.push({ playerId: `${prefix}-mom-${i}`, name: `Momentum trader ${i}`, kind: "momentum", intervalMs: every.momentum, cash: cashFor(200), holdings: [] });
+  for (const kind of BOT_KINDS) {
+    const d = BOT_KIND_TABLE[kind];
+    for (let i = 1; i <= counts[kind]; i++) {
+      out.push({
+        playerId: `${prefix}-${d.short}-${i}`, name: `${d.name} ${i}`, kind, intervalMs: opts.intervalMs?.[kind] ?? d.intervalMs,
+        cash: cashFor(d.cashLots), holdings: holdings(d.lots),
+      });
+    }
   }
   return out;
 }

@@ -8,7 +8,7 @@
  *
  * The files are parsed with csv-parse (never by hand). Prices stay decimal TEXT: they become integer
  * ticks through `decimalToTicks`, which rounds on the tick grid with BigInt arithmetic, so no float
- * ever touches a price (ARCHITECTURE.md, "Units"). Parsed files are cached per process: they are
+ * ever touches a price (docs/architecture.md, "Units"). Parsed files are cached per process: they are
  * read synchronously once, and scenarios are built from them many times.
  */
 import { readFileSync } from "node:fs";

@@ -26,6 +26,7 @@ const MAX_REASON = 1000;
 
 /** A reason safe for a text column and a log line: control characters shown as \uXXXX, bounded. */
 export function cleanReason(reason: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   return reason.replace(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).slice(0, MAX_REASON);
 }
 

@@ -20,7 +20,7 @@ import { sql, type Transaction } from "kysely";
 import { parseEvent, type EngineEvent, type EventOf } from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
 import { orderStatus } from "../core/summary.ts";
-import type { Database, NewOrder, OrderStatusName } from "./db.ts";
+import type { Database, NewOrder } from "./db.ts";
 import { createLogger } from "../config.ts";
 import { bulkInsert, type Column } from "./bulk.ts";
 

@@ -10,7 +10,7 @@
  * are kept in an LRU (`maxGames`); an evicted game is loaded again on its next query.
  *
  * Valuation (equity, P&L, leaderboard) is core/valuation.ts at prices the caller supplies (a `Valuer`:
- * the replay routes build it from the game's settings, export/scoring.ts), so replay values a game
+ * the replay routes build it from the game's settings, scoring/scoring.ts), so replay values a game
  * exactly as the live room and the round end do.
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms since the epoch; seq is the

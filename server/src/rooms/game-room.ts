@@ -42,7 +42,7 @@ import type { Unavailable } from "../engine/writers.ts";
 import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
-import { rankRuleOf } from "../export/ranking.ts";
+import { rankRuleOf } from "../scoring/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
 import { channelRefusal } from "../rounds/trading-channels.ts";
 
@@ -70,7 +70,7 @@ export async function authorizeJoin(ctx: RoomContext, token: string | undefined,
   const o = RoomJoinOptions.safeParse(options);
   if (!o.success) throw new ServerError(400, "join options must be { gameId, observer? }");
   const { gameId } = o.data;
-  const rec = await ctx.service.store.get<{ allowObservers: boolean }>(gameId);
+  const rec = await ctx.service.store.get(gameId);
   if (!rec) throw new ServerError(404, `no game ${gameId}`);
   const who = await ctx.service.authenticate(token);
   if (who?.role === "admin") return { role: "admin", gameId };
@@ -108,7 +108,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private unsubscribe?: () => void;
   private gapTimer?: Delayed;
   private rebuilding?: Promise<void>;
-  private readonly sessions = new Map<string, number>();
+  /** Open connections per player id (one player may have several tabs open). */
+  private readonly connections = new Map<string, number>();
   /** Events applied to the model since the state was last synced (synced once per patch tick). */
   private stale = false;
   /** Players the admin kicked while this room was open: never (re)admitted (http/kick.ts). */
@@ -204,7 +205,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     client.view?.dispose?.();
     const pid = client.auth?.playerId;
     // Gone for good (grace over, or left): a bot may take the seat (game/drivers.ts).
-    if (pid && !this.sessions.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid)) this.drivers("playerLeft", pid);
+    if (pid && !this.connections.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid)) this.drivers("playerLeft", pid);
   }
 
   /** Bot takeover hooks; failures are logged, never thrown into Colyseus. */
@@ -354,7 +355,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     for (const c of this.clients) if (c.auth?.role === "admin" && c.view) addPrivate(c.view, ps);
   }
 
-  /** Counts a player's connected sessions and the clients gauge; flips PlayerState.connected. */
+  /** Counts a player's connections and the clients gauge; flips PlayerState.connected. */
   private connected(client: GameClient, up: boolean): void {
     const data = client.userData;
     if (!data || data.counted === up) return;
@@ -362,8 +363,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.ctx.metrics.clients.inc(up ? 1 : -1);
     const pid = client.auth?.playerId;
     if (!pid) return;
-    const n = (this.sessions.get(pid) ?? 0) + (up ? 1 : -1);
-    this.sessions.set(pid, Math.max(0, n));
+    const n = (this.connections.get(pid) ?? 0) + (up ? 1 : -1);
+    this.connections.set(pid, Math.max(0, n));
     const ps = this.state.players.get(pid);
     if (ps) ps.connected = n > 0;
   }

@@ -13,7 +13,7 @@ import {
 import type { ArraySchema, MapSchema } from "@colyseus/schema";
 import type { PlayerState as CorePlayer, SecurityState as CoreSecurity } from "../core/state.ts";
 import type { GameModel, OrderModel } from "../game/model.ts";
-import { shownStandings } from "../export/ranking.ts";
+import { shownStandings } from "../scoring/ranking.ts";
 
 export class StateMirror {
   /** Valuation changed since the last syncValuation. */

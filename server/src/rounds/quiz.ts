@@ -17,7 +17,7 @@
 import type { Redis } from "iovalkey";
 import type { QuizResult, RoundInstructions, RoundQuiz } from "@marketroom/shared";
 import type { GameStore } from "../game/store.ts";
-import type { GameSettings } from "../game/service.ts";
+import type { GameSettings } from "../game/settings.ts";
 import { DEFAULT_MARKET_TYPE, marketTypeDefaults } from "./market-types.ts";
 
 /** Valkey set of the players of a game who passed its quiz. */
@@ -93,7 +93,7 @@ export class QuizGate {
   private async isRequired(gameId: string): Promise<boolean> {
     const known = this.required.get(gameId);
     if (known !== undefined) return known;
-    const rec = await this.deps.store.get<GameSettings>(gameId);
+    const rec = await this.deps.store.get(gameId);
     if (!rec) return false;
     const required = roundQuiz(rec.settings.rules)?.required ?? false;
     this.required.set(gameId, required);

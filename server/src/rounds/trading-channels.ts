@@ -26,7 +26,7 @@ const cache = new Map<string, { rule: TradingChannelRule; until: number }>();
 async function ruleOf(store: GameStore, gameId: string): Promise<TradingChannelRule> {
   const hit = cache.get(gameId);
   if (hit && hit.until > Date.now()) return hit.rule;
-  const rec = await store.get<{ rules?: { trading?: TradingChannelRule } }>(gameId);
+  const rec = await store.get(gameId);
   const rule = rec?.settings.rules?.trading ?? "both";
   if (cache.size > 10_000) cache.clear();
   cache.set(gameId, { rule, until: Date.now() + RULE_CACHE_MS });

@@ -10,8 +10,7 @@ import { api, connect, createGame, gameId, harness, join, waitFor, gameLog, type
 import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { GameFold } from "../../src/core/fold.ts";
-import { referencesAt, shiftReference } from "../../src/export/marks.ts";
-import type { GameSettings } from "../../src/game/service.ts";
+import { referencesAt, shiftReference } from "../../src/scoring/references.ts";
 
 type R = Room<any, GameState>;
 const sec = (room: R) => room.state.securities.get("1")!;
@@ -126,7 +125,7 @@ describe("drivers: news, signals, bot takeover", function () {
     expect(rc.state.news.length).to.equal(2);
     // The room's reference equals referencesAt over the log's news, also after the room's 1 s refresh.
     await sleep(1200);
-    const rec = (await h.app.service.store.get<GameSettings>(game.gameId))!;
+    const rec = (await h.app.service.store.get(game.gameId))!;
     const refs = referencesAt(await h.app.service.drivers.withNews(game.gameId, rec.settings), await h.app.service.elapsed(game.gameId));
     expect(refs.get(1)).to.equal(110);
     expect(sec(ra).refPrice).to.equal(110);

@@ -40,10 +40,6 @@ function modelAt(g: string, seq: number): CommitFlow {
   return flow;
 }
 
-/** Resolves when `cond()` holds (polled every 5 ms). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
-}
 
 describe("group commit", () => {
   let admin: Redis;

@@ -815,7 +815,7 @@ describe("engine properties (fast-check, random command sequences)", function ()
     }
 
     it("rebuilds a game with a truncated match, amends and a system cancel-all", async () => {
-      const { g, log } = await tradedGame();
+      const { log } = await tradedGame();
       const g2 = newGameId("rebuilt");
       games.push(g2);
       await rebuildFromEvents(engine, g2, log);

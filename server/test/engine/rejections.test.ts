@@ -552,7 +552,7 @@ describe("engine rejections (stable code, nothing changes)", function () {
   });
 
   itRejects("INVALID_ARGUMENT", "createGame with a game id that would break its hash tag ('', '}' inside) is refused", async () => {
-    // Every key of a game must carry the tag {<gameId>} (ARCHITECTURE.md, Key schema): an empty id
+    // Every key of a game must carry the tag {<gameId>} (docs/architecture.md, "Key schema"): an empty id
     // gives 'game:{}' (an empty tag: Valkey Cluster then hashes the whole key, so the game's keys
     // land in different slots) and 'x}y' gives tag 'x', shared with game 'x'.
     for (const id of ["", `${newGameId("tag")}}y`, `${newGameId("tag")}{z`]) {

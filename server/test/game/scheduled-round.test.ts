@@ -8,7 +8,7 @@
  */
 import { expect } from "chai";
 import { sql } from "kysely";
-import { api, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { api, createGame, harness, join, type Harness } from "../support/harness.ts";
 
 interface Standing {
   playerId: string; cash: number; equity: number; holdingsValue: number; pnl: number;

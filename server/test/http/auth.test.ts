@@ -188,7 +188,7 @@ describe("authentication: secrets, player tokens and kicks", function () {
     const count = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM events WHERE game_id = ${game.gameId}
       AND type = 'admin_action' AND data->>'action' = 'player_kicked' AND data->>'detail' = ${p.playerId}`.execute(h.db)).rows[0]!.n);
     const until = Date.now() + 20_000; // the persister's pace, on a busy machine
-    let n = 0;
+    let n: number;
     while ((n = await count()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(n).to.equal(1);
   });

@@ -138,7 +138,7 @@ describe("replay links: a shareable read-only replay of one round", function () 
       const r = await api(h, method, path, body, link.token);
       expect([r.status, r.body?.code], `${method} ${path}`).to.deep.equal([401, "UNAUTHORIZED"]);
     }
-    let joined: unknown = null;
+    let joined: unknown;
     try { joined = await connect(h, gameId, link.token); } catch (err) { joined = err; }
     expect(String((joined as Error)?.message), "a room join with the viewer token").to.match(/invalid token/);
     expect((await as(h.admin, "")).body.lastSeq).to.equal(before);

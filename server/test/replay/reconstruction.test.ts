@@ -17,7 +17,7 @@ import { migrate } from "../../src/persistence/migrate.ts";
 import { registerGame, unregisterGame } from "../../src/persistence/games-registry.ts";
 import { bookView, inventoriesView, ordersView } from "../../src/replay/reads.ts";
 import { ReplayStore, type EventPage } from "../../src/replay/store.ts";
-import { RandomDriver } from "../../src/replay/driver.ts";
+import { RandomTrader } from "../support/random-trader.ts";
 import { closeEngine, connectEngine, newGameId, snapshot, K, type Engine } from "../engine/helpers.ts";
 
 interface Checkpoint {
@@ -79,7 +79,7 @@ async function allEvents(engine: Engine, g: string): Promise<EngineEvent[]> {
 }
 
 /** Runs `commands` random commands, checkpointing every `every`; returns the checkpoints. */
-async function play(d: RandomDriver, commands: number, every: number): Promise<Checkpoint[]> {
+async function play(d: RandomTrader, commands: number, every: number): Promise<Checkpoint[]> {
   const { securityIds: secs, playerIds: players } = d.opts;
   const cps = [await liveCheckpoint(d.engine, d.gameId, secs, players)];
   for (let i = 1; i <= commands; i++) {
@@ -104,7 +104,7 @@ describe("replay: reconstruction from the event log", function () {
   for (const run of runs) {
     it(`the reducer equals the live engine at every checkpoint (seed ${run.seed}, ${run.secs.length} securities, ${run.players.length} players)`, async () => {
       const g = newGameId("replay");
-      const d = new RandomDriver(engine, g, { seed: run.seed, securityIds: run.secs, playerIds: run.players, cash: 50_000, holdings: 40 });
+      const d = new RandomTrader(engine, g, { seed: run.seed, securityIds: run.secs, playerIds: run.players, cash: 50_000, holdings: 40 });
       await d.setup(run.config);
       const cps = await play(d, 400, 10);
       const events = await allEvents(engine, g);
@@ -147,7 +147,7 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     const g = newGameId("replay-pg");
     await registerGame(engine.client, g, registry);
     const secs = [1, 2], players = ["a", "b", "c"];
-    const d = new RandomDriver(engine, g, { seed: 11, securityIds: secs, playerIds: players, cash: 80_000, holdings: 50 });
+    const d = new RandomTrader(engine, g, { seed: 11, securityIds: secs, playerIds: players, cash: 80_000, holdings: 50 });
     await d.setup();
     const cps = await play(d, 300, 15);
     await persister.drain(g, cps.at(-1)!.seq);
@@ -176,7 +176,7 @@ describe("replay: ReplayStore over PostgreSQL", function () {
 
   it("events pages, player timeline and price series agree with the log", async () => {
     const g = newGameId("replay-api");
-    const d = new RandomDriver(engine, g, { seed: 21, securityIds: [1], playerIds: ["a", "b", "c"], cash: 80_000, holdings: 50 });
+    const d = new RandomTrader(engine, g, { seed: 21, securityIds: [1], playerIds: ["a", "b", "c"], cash: 80_000, holdings: 50 });
     await d.setup();
     await play(d, 200, 1000);
     const live = await allEvents(engine, g); // before the persister trims the stream
@@ -223,7 +223,7 @@ describe("replay: ReplayStore over PostgreSQL", function () {
   it("replaying a finished round leaves another live game's Valkey state untouched", async () => {
     const done = newGameId("replay-done");
     await registerGame(engine.client, done, registry);
-    const d = new RandomDriver(engine, done, { seed: 31, securityIds: [1], playerIds: ["a", "b"], cash: 80_000, holdings: 50 });
+    const d = new RandomTrader(engine, done, { seed: 31, securityIds: [1], playerIds: ["a", "b"], cash: 80_000, holdings: 50 });
     await d.setup();
     await play(d, 100, 1000);
     const info = await engine.gameInfo(done);
@@ -233,7 +233,7 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     await new Promise((r) => setTimeout(r, 300)); // the batch's XTRIM follows its commit
 
     const liveGame = newGameId("replay-live");
-    const other = new RandomDriver(engine, liveGame, { seed: 32, securityIds: [1], playerIds: ["a", "b"], cash: 80_000, holdings: 50 });
+    const other = new RandomTrader(engine, liveGame, { seed: 32, securityIds: [1], playerIds: ["a", "b"], cash: 80_000, holdings: 50 });
     await other.setup();
     for (let i = 0; i < 50; i++) await other.step();
     const before = await snapshot(engine, liveGame);

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { CommandReply } from "@marketroom/shared";
-import type { GameDetail } from "../../src/game/service.ts";
+import type { GameDetail } from "../../src/game/views.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
 import { ADMIN, freePort, stopChild } from "../support/server-process.ts";
 

@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import type { CreateGameBody } from "@marketroom/shared";
-import { compareStanding, coursePointsOf, rankRuleOf, rankStandings, returnBps } from "../../src/export/ranking.ts";
+import { compareStanding, coursePointsOf, rankRuleOf, rankStandings, returnBps } from "../../src/scoring/ranking.ts";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 describe("fair scoring", function () {

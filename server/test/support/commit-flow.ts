@@ -1,6 +1,6 @@
 /**
  * A small order-book model that produces, per command, the events and key ops a room would hand to
- * the group committer, on the seed key schema (../shared/ARCHITECTURE.md "Key schema"): for tests of
+ * the group committer, on the seed key schema (docs/architecture.md "Key schema"): for tests of
  * the commit protocol and for server/bench/commit.bench.ts. It is not the game core: it only keeps
  * price-time priority, fills at the maker's price, locks and cash/holdings consistent enough that
  * its own state is the truth to compare Valkey with.

@@ -29,7 +29,7 @@ import { migrate } from "../../src/persistence/migrate.ts";
 import { writeRoundResults } from "../../src/persistence/persister.ts";
 import { PersisterStatus } from "../../src/persistence/persister-status.ts";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
-import type { GameDetail } from "../../src/game/service.ts";
+import type { GameDetail } from "../../src/game/views.ts";
 
 export interface Harness { app: App; colyseus: ColyseusTestServer; base: string; valkey: Redis; db: Db; admin: string; persister: PersisterStatus; persisterProcess: PersisterProcess }
 

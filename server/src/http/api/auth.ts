@@ -20,7 +20,7 @@ import type { Request, Response } from "express";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
-import { bearer } from "../routes.ts";
+import { bearer } from "../request.ts";
 import { SESSION_GAME_PREFIX, type ApiKeyInfo, type ApiKeyStore } from "./key-store.ts";
 import type { Access } from "./router.ts";
 import type { ApiUsage, UsageSource } from "./usage.ts";

@@ -10,7 +10,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { z } from "zod";
 import { OpenAPIRegistry, type RouteConfig } from "@asteasolutions/zod-to-openapi";
-import { parse } from "../routes.ts";
+import { parse } from "../request.ts";
 import { ErrorBody } from "./schemas.ts";
 
 /** Who may call a route: an API key, a player token (or an API key's player), the admin token, anyone. */

@@ -1,26 +1,25 @@
 /**
  * Standings: every leaderboard of the project (the live room, the running and final leaderboard of the
  * game service, the PostgreSQL results, replay at any event, leaderboard.csv) is built here, from a
- * folded game (core/fold.ts) valued by core/valuation.ts and ranked by export/ranking.ts. docs/export.md
+ * folded game (core/fold.ts) valued by core/valuation.ts and ranked by scoring/ranking.ts. docs/export.md
  * "Scoring":
  *
  *   closing reference = each security's reference at the round's running time at the end
- *                       (marks.referencesAt: the scenario path, or the fixed refPrice; news shifts);
+ *                       (references.ts referencesAt: the scenario path, or the fixed refPrice; news shifts);
  *   mark, rule "last_trade" (default) = the security's last trade price in the round (highest fill seq),
  *                       or the closing reference when it never traded;
  *   mark, rule "reference" = the closing reference, traded or not;
  *   opening reference = the security's refPrice in the game settings (the price at round start);
  *   equity = cash + sum(final qty x mark x scale); pnl = equity - (start cash + start qty x opening ref x scale)
  *          = realizedPnl + unrealizedPnl - fees (FIFO, core/ledger.ts);
- *   ranking = export/ranking.ts (rules.rankBy, rules.bots; course points by rules.coursePoints).
+ *   ranking = scoring/ranking.ts (rules.rankBy, rules.bots; course points by rules.coursePoints).
  *
  * Units: ticks, lots, minor units, ms.
  */
 import type { LeaderboardRow } from "@marketroom/shared";
 import type { GameFold } from "../core/fold.ts";
-import type { GameModel } from "../game/model.ts";
 import { marksOf, markRuleOf, valuesOf, type Mark, type MarkRule, type Prices } from "../core/valuation.ts";
-import { referencesAt, type ReferenceSettings } from "./marks.ts";
+import { referencesAt, type ReferenceSettings } from "./references.ts";
 import { coursePointsOf, rankRuleOf, rankStandings, returnBps, type RankRule } from "./ranking.ts";
 
 export { markRuleOf, type Mark, type MarkRule };
@@ -29,12 +28,12 @@ export { markRuleOf, type Mark, type MarkRule };
 export type ScoringSettings = ReferenceSettings & { rules?: { markPrice?: MarkRule } & Partial<RankRule> };
 
 /** Opening references by security: the refPrice of the settings (ticks). */
-export function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map<number, number> {
+function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map<number, number> {
   return new Map(settings.securities.map((s) => [s.securityId, s.refPrice]));
 }
 
 /** Prices of a fold at the round's references at running time `elapsedMs`, under the settings' mark rule. */
-export function pricesAt(fold: GameFold, settings: ScoringSettings, elapsedMs: number): Prices {
+function pricesAt(fold: GameFold, settings: ScoringSettings, elapsedMs: number): Prices {
   return { marks: marksOf(fold, markRuleOf(settings.rules), referencesAt(settings, elapsedMs)), openRefs: openingReferences(settings) };
 }
 
@@ -58,8 +57,15 @@ export function finalStandings(fold: GameFold, settings: ScoringSettings, elapse
   return { board: standingsOf(fold, prices, rankRuleOf(settings.rules), isBot), prices };
 }
 
+/** What final scoring sets on a live model (game/model.ts GameModel). */
+export interface ScoredModel {
+  setRefPrice(securityId: number, refPrice: number): void;
+  setMarkRule(rule: MarkRule): void;
+  setRankRule(rule: RankRule): void;
+}
+
 /** Prepares a live model for final scoring: closing references at `elapsedEndMs`, the round's mark rule and rank rule. */
-export function scoreAtEnd(model: GameModel, settings: ScoringSettings, elapsedEndMs: number): void {
+export function scoreAtEnd(model: ScoredModel, settings: ScoringSettings, elapsedEndMs: number): void {
   for (const [sid, ref] of referencesAt(settings, elapsedEndMs)) model.setRefPrice(sid, ref);
   model.setMarkRule(markRuleOf(settings.rules));
   model.setRankRule(rankRuleOf(settings.rules));

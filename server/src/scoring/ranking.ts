@@ -55,7 +55,7 @@ export function compareStanding(a: Rankable, b: Rankable, rankBy: RankBy): numbe
 }
 
 /** Whether the rule ranks this row (bots are unranked unless bots = "ranked"). */
-export function isRanked(row: { bot?: boolean }, rule: RankRule): boolean {
+function isRanked(row: { bot?: boolean }, rule: RankRule): boolean {
   return rule.bots === "ranked" || !row.bot;
 }
 

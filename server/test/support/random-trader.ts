@@ -1,8 +1,8 @@
 /**
  * A seeded random trader over the real Engine, for the replay tests and the replay benchmark: it
- * produces real, valid event logs (every event comes out of the Lua engine).
+ * produces real, valid event logs (every event comes out of the game writer and its core).
  *
- *   const d = new RandomDriver(engine, gameId, { seed, securityIds, playerIds });
+ *   const d = new RandomTrader(engine, gameId, { seed, securityIds, playerIds });
  *   await d.setup(config?)     createGame, securities (band 90..110 ticks, scale 1..3), players, running
  *   await d.step()             one random command: limit GTC/IOC/FOK, post-only, market IOC/FOK,
  *                              cancel, amend (smaller qty, new price, larger qty), cancel-all
@@ -10,7 +10,7 @@
  * Prices in ticks (band 90..110, so orders cross often), qty in lots (1..8), cash in minor units.
  */
 import type { GameConfig } from "@marketroom/shared";
-import type { GameWriters as Engine } from "../engine/writers.ts";
+import type { GameWriters as Engine } from "../../src/engine/writers.ts";
 
 /** mulberry32: a deterministic PRNG in [0, 1). */
 export function rng(seed: number): () => number {
@@ -22,7 +22,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-export interface DriverOptions {
+export interface RandomTraderOptions {
   seed: number;
   securityIds: number[];
   playerIds: string[];
@@ -32,14 +32,14 @@ export interface DriverOptions {
   holdings?: number;
 }
 
-export class RandomDriver {
+export class RandomTrader {
   private readonly rand: () => number;
   /** The player's orders we last saw resting (may be stale: a cancel of a filled order is a harmless rejection). */
   private readonly open = new Map<string, { securityId: number; orderId: number; price: number; qty: number }[]>();
   commands = 0;
   rejected = 0;
 
-  constructor(readonly engine: Engine, readonly gameId: string, readonly opts: DriverOptions) {
+  constructor(readonly engine: Engine, readonly gameId: string, readonly opts: RandomTraderOptions) {
     this.rand = rng(opts.seed);
   }
 
