@@ -15,9 +15,9 @@ import type { Command } from "../../src/core/commands.ts";
 import { GameWriter } from "../../src/engine/game-writer.ts";
 import { hydrate } from "../../src/engine/hydrate.ts";
 import { loadGame } from "../../src/engine/load.ts";
-import * as K from "../../src/engine/keys.ts";
 import { canonical } from "../core/support.ts";
 import { connect, newGameId } from "../engine/helpers.ts";
+import { readStreamEvents } from "../../src/engine/stream-entries.ts";
 
 const T0 = 1_700_000_000_000;
 const PLAYERS = ["p0", "p1", "p2", "p3", "p4"];
@@ -54,7 +54,7 @@ function order(r: () => number): Command {
 /** The game's event stream folded through evolve from an empty state. */
 async function foldLog(client: Redis, g: string): Promise<CoreState> {
   const s = emptyState();
-  for (const [, fields] of await client.xrange(K.eventsKey(g), "-", "+")) evolve(s, EngineEvent.parse(JSON.parse(fields[fields.indexOf("data") + 1]!)));
+  for (const e of await readStreamEvents(client, g)) evolve(s, e);
   return s;
 }
 
