@@ -41,6 +41,7 @@ import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
 import { packOrder, type BatchEncoder, type BatchProjection, type DeferredKeyOps } from "./commit.ts";
 import * as K from "./keys.ts";
 import { MarketOps } from "./market-keys.ts";
+import { MarginOps } from "./margin-keys.ts";
 
 /** What a producer writes with, at the batch boundary. */
 export interface ProjectionContext {
@@ -319,6 +320,7 @@ const PRODUCERS: (() => KeyOpProducer)[] = [
   () => new ClientOrderOps(),
   () => new MessageOps(),
   () => new MarketOps(),
+  () => new MarginOps(),
 ];
 
 /** The projection of one batch: every producer, fed the batch's events in order. */
