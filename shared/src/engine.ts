@@ -28,6 +28,17 @@ export const Phase = z.enum(["lobby", "running", "paused", "ended"]);
 export const StpMode = z.enum(["cancel_incoming", "cancel_resting"]);
 /** How a security trades: continuously (orders match on arrival) or in calls (orders collect and clear at one price; docs/markets.md). */
 export const TradingMode = z.enum(["continuous", "call"]);
+/** Risk rules of a round (docs/margin.md): paid up front ("cash") or on margin, long or short ("margin"). */
+export const RiskModeName = z.enum(["cash", "margin"]);
+/** How the core marks a security (docs/margin.md "Mark price"): its reference, its last trade, or the mid of its book. */
+export const MarkPriceRule = z.enum(["reference", "last_trade", "mid"]);
+/** What a stop order watches: the last trade price (default) or the mark. */
+export const StopTrigger = z.enum(["last", "mark"]);
+/**
+ * A stop's direction: "stop" = a buy triggers at or above its stop price, a sell at or below (stop-loss,
+ * breakout); "take_profit" = the reverse (a buy at or below, a sell at or above: if-touched).
+ */
+export const StopKind = z.enum(["stop", "take_profit"]);
 
 /** A game's or a session's display name: one line, 1-200 characters, at most 200 UTF-8 bytes (the engine's limit). */
 export const GameName = text({ max: 200, maxBytes: 200 });
@@ -58,6 +69,12 @@ export const GameConfig = z.object({
   grossLimit: int(0, MAX_QTY_LOTS_).default(0),
   /** Net position limit, weighted lots: |sum of limitWeight x position|, worst case as above; 0 = none. Rejection: NET_POSITION_LIMIT. */
   netLimit: int(0, MAX_QTY_LOTS_).default(0),
+  /** Risk rules (docs/margin.md): "cash" (absent) or "margin". */
+  mode: RiskModeName.optional(),
+  /** How the core marks securities (docs/margin.md "Mark price"); absent = last_trade. */
+  markRule: MarkPriceRule.optional(),
+  /** The insurance fund's starting cash, minor units (margin mode); absent = 0. */
+  insuranceFund: int(0, 1e15).optional(),
 });
 export type GameConfig = z.input<typeof GameConfig>;
 
@@ -89,6 +106,12 @@ export const SecurityConfig = z.object({
   makerRebate: int(0, MAX_FEE_PER_LOT).default(0),
   /** Multiplier of this security's lots in the game's gross and net position limits. */
   limitWeight: int(0, 1000).default(1),
+  /** Margin mode: initial margin, basis points of the notional at the mark (100 = 100x .. 10000 = 1x); absent = 10000. */
+  initialMarginBps: int(100, 10_000).optional(),
+  /** Margin mode: maintenance margin, basis points (1 .. initial); absent = initial / 2. */
+  maintenanceMarginBps: int(1, 10_000).optional(),
+  /** Starting reference price, ticks; absent = none. */
+  referencePrice: int(0, MAX_PRICE_TICKS).optional(),
 });
 export type SecurityConfig = z.input<typeof SecurityConfig>;
 export type SecurityInfo = z.output<typeof SecurityConfig>;
@@ -115,8 +138,24 @@ export const PlaceOrder = z.object({
   qty: int(1, MAX_QTY_LOTS),
   /** Idempotency key: a retry with the same id returns the first result and changes nothing. */
   clientOrderId: ClientOrderId.optional(),
+  /** A stop-loss (stop price) and/or take-profit (limit price) armed by this order's fills (docs/core.md "Stop orders"). */
+  bracket: z.object({ stopLoss: int(1, MAX_PRICE_TICKS).optional(), takeProfit: int(1, MAX_PRICE_TICKS).optional() }).optional(),
 });
 export type PlaceOrder = z.input<typeof PlaceOrder>;
+
+/** One leg of a stop order (docs/core.md "Stop orders"). */
+export const StopLeg = z.object({
+  type: OrderType.default("market"),
+  tif: TimeInForce.optional(),
+  price: int(1, MAX_PRICE_TICKS).optional(),
+  stopPrice: int(1, MAX_PRICE_TICKS),
+  kind: StopKind.default("stop"),
+  trigger: StopTrigger.default("last"),
+});
+
+/** A stop order, optionally with a one-cancels-other second leg. */
+export const PlaceStop = StopLeg.extend({ securityId: SecurityId, side: Side, qty: int(1, MAX_QTY_LOTS), oco: StopLeg.optional() });
+export type PlaceStop = z.input<typeof PlaceStop>;
 
 export const CancelOrder = z.object({ securityId: SecurityId, orderId: OrderId });
 export type CancelOrder = z.infer<typeof CancelOrder>;
@@ -157,17 +196,6 @@ export type SignalItem = z.input<typeof SignalItem>;
 
 export const CancelReason = z.enum(["user", "cancel_all", "round_end", "admin", "amend", "stp", "max_matches", "ioc", "fok", "market", "liquidation"]);
 
-/** Risk rules of a round (docs/margin.md): paid up front ("cash") or on margin, long or short ("margin"). */
-export const RiskModeName = z.enum(["cash", "margin"]);
-/** How the core marks a security (docs/margin.md "Mark price"): its reference, its last trade, or the mid of its book. */
-export const MarkPriceRule = z.enum(["reference", "last_trade", "mid"]);
-/** What a stop order watches: the last trade price (default) or the mark. */
-export const StopTrigger = z.enum(["last", "mark"]);
-/**
- * A stop's direction: "stop" = a buy triggers at or above its stop price, a sell at or below (stop-loss,
- * breakout); "take_profit" = the reverse (a buy at or below, a sell at or above: if-touched).
- */
-export const StopKind = z.enum(["stop", "take_profit"]);
 /** Why a stop order left without triggering, or why its triggered order could not be placed ("rejected"). */
 export const StopCancelReason = z.enum(["user", "oco", "entry_unfilled", "rejected", "cancel_all", "round_end", "admin", "liquidation"]);
 
