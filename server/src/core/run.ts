@@ -209,7 +209,7 @@ class Cascade {
       for (const pos of p.positions.values()) if (pos.qty !== 0) { open = true; break; }
       if (!open && p.cash >= 0) continue;
       const { equity, maintenance } = marginStatus(this.state, p);
-      if (equity < maintenance || equity < 0 || p.cash < 0 && !open) {
+      if (equity < maintenance || equity < 0) {
         log.events.push({ type: "margin_call", seq: log.next(), ts: log.ts, playerId: p.playerId, equity, maintenance });
       }
     }
