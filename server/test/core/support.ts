@@ -8,7 +8,7 @@
  *   apply(state, command, ts)   decide then evolve; returns decide's answer
  */
 import { EngineEvent } from "@marketroom/shared";
-import { decide, emptyState, evolve, run, type CoreState } from "../../src/core/index.ts";
+import { decide, emptyState, evolve, type CoreState } from "../../src/core/index.ts";
 import type { Command } from "../../src/core/commands.ts";
 import type { BookSide } from "../../src/core/matching/book.ts";
 
@@ -51,11 +51,6 @@ export function fold(events: unknown[]): CoreState {
   const s = emptyState();
   for (const e of events) evolve(s, EngineEvent.parse(e));
   return s;
-}
-
-/** run (decide, evolve, the cascade) on `state` (mutated); returns the answer. */
-export function runCmd(state: CoreState, c: Command, ts: number): ReturnType<typeof decide> {
-  return run(state, c, { ts });
 }
 
 /** decide, then evolve its events into `state` (mutated); returns decide's answer. */
