@@ -28,6 +28,17 @@ export const Phase = z.enum(["lobby", "running", "paused", "ended"]);
 export const StpMode = z.enum(["cancel_incoming", "cancel_resting"]);
 /** How a security trades: continuously (orders match on arrival) or in calls (orders collect and clear at one price; docs/markets.md). */
 export const TradingMode = z.enum(["continuous", "call"]);
+/** Risk rules of a round (docs/margin.md): paid up front ("cash") or on margin, long or short ("margin"). */
+export const RiskModeName = z.enum(["cash", "margin"]);
+/** How the core marks a security (docs/margin.md "Mark price"): its reference, its last trade, or the mid of its book. */
+export const MarkPriceRule = z.enum(["reference", "last_trade", "mid"]);
+/** What a stop order watches: the last trade price (default) or the mark. */
+export const StopTrigger = z.enum(["last", "mark"]);
+/**
+ * A stop's direction: "stop" = a buy triggers at or above its stop price, a sell at or below (stop-loss,
+ * breakout); "take_profit" = the reverse (a buy at or below, a sell at or above: if-touched).
+ */
+export const StopKind = z.enum(["stop", "take_profit"]);
 
 /** A game's or a session's display name: one line, 1-200 characters, at most 200 UTF-8 bytes (the engine's limit). */
 export const GameName = text({ max: 200, maxBytes: 200 });
@@ -58,6 +69,12 @@ export const GameConfig = z.object({
   grossLimit: int(0, MAX_QTY_LOTS_).default(0),
   /** Net position limit, weighted lots: |sum of limitWeight x position|, worst case as above; 0 = none. Rejection: NET_POSITION_LIMIT. */
   netLimit: int(0, MAX_QTY_LOTS_).default(0),
+  /** Risk rules (docs/margin.md): "cash" (absent) or "margin". */
+  mode: RiskModeName.optional(),
+  /** How the core marks securities (docs/margin.md "Mark price"); absent = last_trade. */
+  markRule: MarkPriceRule.optional(),
+  /** The insurance fund's starting cash, minor units (margin mode); absent = 0. */
+  insuranceFund: int(0, 1e15).optional(),
 });
 export type GameConfig = z.input<typeof GameConfig>;
 
@@ -89,6 +106,12 @@ export const SecurityConfig = z.object({
   makerRebate: int(0, MAX_FEE_PER_LOT).default(0),
   /** Multiplier of this security's lots in the game's gross and net position limits. */
   limitWeight: int(0, 1000).default(1),
+  /** Margin mode: initial margin, basis points of the notional at the mark (100 = 100x .. 10000 = 1x); absent = 10000. */
+  initialMarginBps: int(100, 10_000).optional(),
+  /** Margin mode: maintenance margin, basis points (1 .. initial); absent = initial / 2. */
+  maintenanceMarginBps: int(1, 10_000).optional(),
+  /** Starting reference price, ticks; absent = none. */
+  referencePrice: int(0, MAX_PRICE_TICKS).optional(),
 });
 export type SecurityConfig = z.input<typeof SecurityConfig>;
 export type SecurityInfo = z.output<typeof SecurityConfig>;
@@ -115,8 +138,24 @@ export const PlaceOrder = z.object({
   qty: int(1, MAX_QTY_LOTS),
   /** Idempotency key: a retry with the same id returns the first result and changes nothing. */
   clientOrderId: ClientOrderId.optional(),
+  /** A stop-loss (stop price) and/or take-profit (limit price) armed by this order's fills (docs/core.md "Stop orders"). */
+  bracket: z.object({ stopLoss: int(1, MAX_PRICE_TICKS).optional(), takeProfit: int(1, MAX_PRICE_TICKS).optional() }).optional(),
 });
 export type PlaceOrder = z.input<typeof PlaceOrder>;
+
+/** One leg of a stop order (docs/core.md "Stop orders"). */
+export const StopLeg = z.object({
+  type: OrderType.default("market"),
+  tif: TimeInForce.optional(),
+  price: int(1, MAX_PRICE_TICKS).optional(),
+  stopPrice: int(1, MAX_PRICE_TICKS),
+  kind: StopKind.default("stop"),
+  trigger: StopTrigger.default("last"),
+});
+
+/** A stop order, optionally with a one-cancels-other second leg. */
+export const PlaceStop = StopLeg.extend({ securityId: SecurityId, side: Side, qty: int(1, MAX_QTY_LOTS), oco: StopLeg.optional() });
+export type PlaceStop = z.input<typeof PlaceStop>;
 
 export const CancelOrder = z.object({ securityId: SecurityId, orderId: OrderId });
 export type CancelOrder = z.infer<typeof CancelOrder>;
@@ -155,11 +194,18 @@ export const SignalItem = z.object({
 });
 export type SignalItem = z.input<typeof SignalItem>;
 
-export const CancelReason = z.enum(["user", "cancel_all", "round_end", "admin", "amend", "stp", "max_matches", "ioc", "fok", "market"]);
+export const CancelReason = z.enum(["user", "cancel_all", "round_end", "admin", "amend", "stp", "max_matches", "ioc", "fok", "market", "liquidation"]);
+
+/** Why a stop order left without triggering, or why its triggered order could not be placed ("rejected"). */
+export const StopCancelReason = z.enum(["user", "oco", "entry_unfilled", "rejected", "cancel_all", "round_end", "admin", "liquidation"]);
 
 export const EngineEvent = z.discriminatedUnion("type", [
-  z.object({ ...base, type: z.literal("game_created"), name: z.string(), stp: StpMode, maxMatches: z.number().int(), allowShort: z.boolean(), protectionBps: z.number().int(), grossLimit: z.number().int().default(0), netLimit: z.number().int().default(0) }),
-  z.object({ ...base, type: z.literal("security_added"), securityId: SecurityId, symbol: z.string(), tickSize: z.string(), lotSize: z.number().int(), scale: z.number().int(), bandLow: z.number().int(), bandHigh: z.number().int(), shortLimit: z.number().int(), positionLimit: z.number().int(), maxOrderQty: z.number().int(), takerFee: z.number().int().default(0), makerRebate: z.number().int().default(0), limitWeight: z.number().int().default(1) }),
+  z.object({ ...base, type: z.literal("game_created"), name: z.string(), stp: StpMode, maxMatches: z.number().int(), allowShort: z.boolean(), protectionBps: z.number().int(), grossLimit: z.number().int().default(0), netLimit: z.number().int().default(0),
+    /** Risk mode, mark rule and the insurance fund's starting cash (minor units); logs before margin mode mean cash, last_trade, 0. */
+    mode: RiskModeName.default("cash"), markRule: MarkPriceRule.default("last_trade"), insuranceFund: z.number().int().default(0) }),
+  z.object({ ...base, type: z.literal("security_added"), securityId: SecurityId, symbol: z.string(), tickSize: z.string(), lotSize: z.number().int(), scale: z.number().int(), bandLow: z.number().int(), bandHigh: z.number().int(), shortLimit: z.number().int(), positionLimit: z.number().int(), maxOrderQty: z.number().int(), takerFee: z.number().int().default(0), makerRebate: z.number().int().default(0), limitWeight: z.number().int().default(1),
+    /** Margin rates (basis points of the notional at the mark) and the starting reference price (ticks, 0 = none). */
+    initialMarginBps: z.number().int().default(10_000), maintenanceMarginBps: z.number().int().default(5_000), referencePrice: z.number().int().default(0) }),
   z.object({ ...base, type: z.literal("player_added"), playerId: PlayerId, name: z.string(), cash: z.number().int(), holdings: z.array(z.object({ securityId: SecurityId, qty: z.number().int() })) }),
   z.object({ ...base, type: z.literal("phase_changed"), from: Phase, to: Phase }),
   z.object({ ...base, ...orderRef, type: z.literal("order_accepted"), clientOrderId: z.string().optional(), side: Side, orderType: OrderType, tif: TimeInForce, postOnly: z.boolean(), price: z.number().int(), qty: z.number().int() }),
@@ -192,6 +238,39 @@ export const EngineEvent = z.discriminatedUnion("type", [
     payments: z.array(z.object({ playerId: PlayerId, qty: z.number().int(), cash: z.number().int() })) }),
   /** The security's trading mode changed (docs/markets.md). */
   z.object({ ...base, type: z.literal("trading_mode"), securityId: SecurityId, mode: TradingMode }),
+  /**
+   * A stop order waits (docs/core.md "Stop orders"): when the trigger price (last trade or mark) reaches
+   * `stopPrice` in the direction of `kind`, it places a `orderType` order of `qty` lots (limit at `price`,
+   * 0 for market). `ocoStopId` names the stop it cancels when it triggers (0 = none); `parentOrderId` the
+   * bracket entry whose fills arm it (0 = armed now; an unarmed child has qty 0 until stop_armed).
+   */
+  z.object({ ...base, type: z.literal("stop_accepted"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, side: Side,
+    orderType: OrderType, tif: TimeInForce, price: z.number().int(), qty: z.number().int(), stopPrice: z.number().int(),
+    trigger: StopTrigger, kind: StopKind, ocoStopId: z.number().int(), parentOrderId: z.number().int() }),
+  /** A bracket child's qty became `qty` lots (its entry filled that much so far). */
+  z.object({ ...base, type: z.literal("stop_armed"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, qty: z.number().int() }),
+  /** A stop triggered at `triggerPrice` (ticks); its order's events follow (or stop_cancelled "rejected"). */
+  z.object({ ...base, type: z.literal("stop_triggered"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, triggerPrice: z.number().int() }),
+  /** A stop left without triggering; `code` = the rejection of its triggered order (reason "rejected"). */
+  z.object({ ...base, type: z.literal("stop_cancelled"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, reason: StopCancelReason,
+    code: z.string().optional() }),
+  /** The security's reference price (ticks) from now on (a scenario path or an admin). */
+  z.object({ ...base, type: z.literal("reference_price"), securityId: SecurityId, price: z.number().int() }),
+  /**
+   * Margin mode: the player's equity (minor units, at the marks) fell below the maintenance requirement;
+   * the liquidation follows in the same command (liquidation_order and fund_transfer events).
+   */
+  z.object({ ...base, type: z.literal("margin_call"), playerId: PlayerId, equity: z.number().int(), maintenance: z.number().int() }),
+  /** A liquidation closes one position with a protected IOC order: order `orderId`, whose events follow. */
+  z.object({ ...base, type: z.literal("liquidation_order"), playerId: PlayerId, securityId: SecurityId, orderId: OrderId, side: Side, qty: z.number().int() }),
+  /**
+   * The insurance fund takes over what the book could not absorb: `qty` lots of the player's position
+   * (signed, the lots the player gives: + sells to the fund) at `price` ticks (the mark), paying `cash`
+   * (minor units, from the fund to the player; negative = the player pays). securityId 0 with qty 0 =
+   * the fund covers a negative balance (cash = the deficit).
+   */
+  z.object({ ...base, type: z.literal("fund_transfer"), playerId: PlayerId, securityId: z.number().int(), qty: z.number().int(),
+    price: z.number().int(), cash: z.number().int() }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
 
@@ -234,6 +313,8 @@ export interface PlaceResult extends Logged { order: OrderSummary; duplicate?: t
 export interface CancelResult extends Logged { cancelled: { orderId: number; securityId: number; side: "buy" | "sell"; price: number; qty: number } }
 export interface CancelAllResult extends Logged { cancelledOrderIds: { securityId: number; orderId: number }[]; truncated: boolean }
 export interface AmendResult extends Logged { amended: { orderId: number; qty: number; priorityKept: boolean }; order?: OrderSummary; fills: FillEvent[] }
+/** place_stop: the stop ids given (two for a one-cancels-other pair). cancel_stop: the one cancelled. */
+export interface StopResult extends Logged { stopIds: number[] }
 export interface SetupResult extends Logged { phase?: z.infer<typeof Phase> }
 /** uncross / set_trading_mode: the call's clearing price and volume (0, 0 when nothing crossed or no call ran). */
 export interface AuctionResult extends Logged { price: number; qty: number; fills: FillEvent[] }

@@ -17,6 +17,12 @@ export interface CreateGameCommand {
   protectionBps: number;
   grossLimit?: number;
   netLimit?: number;
+  /** "cash" (default) or "margin" (docs/margin.md). */
+  mode?: string;
+  /** How securities are marked: "last_trade" (default), "reference" or "mid" (mark.ts). */
+  markRule?: string;
+  /** The insurance fund's starting cash, minor units (margin mode; default 0). */
+  insuranceFund?: number;
 }
 
 export interface AddSecurityCommand {
@@ -34,6 +40,11 @@ export interface AddSecurityCommand {
   takerFee?: number;
   makerRebate?: number;
   limitWeight?: number;
+  /** Margin rates, basis points (margin mode): initial 100..10000 (default 10000 = 1x), maintenance 1..initial (default initial / 2). */
+  initialMarginBps?: number;
+  maintenanceMarginBps?: number;
+  /** Starting reference price, ticks (0 = none). */
+  referencePrice?: number;
 }
 
 export interface AddPlayerCommand {
@@ -61,7 +72,40 @@ export interface PlaceCommand {
   qty: number;
   /** Idempotency key (at most 64 bytes); "" means none. */
   clientOrderId?: string;
+  /**
+   * Bracket (docs/core.md "Stop orders"): a stop-loss (stop price of a stop-market order) and/or a
+   * take-profit (limit price) on the other side, armed by the entry's fills, one cancelling the other.
+   */
+  bracket?: { stopLoss?: number; takeProfit?: number };
 }
+
+/** One leg of a stop order: what it places when its trigger price reaches stopPrice. */
+export interface StopLeg {
+  /** "market" (default, IOC) or "limit" (at price, GTC unless tif says IOC or FOK). */
+  orderType?: string;
+  tif?: string;
+  price?: number;
+  stopPrice: number;
+  /** "stop" (default: buy at or above, sell at or below) or "take_profit" (the reverse). */
+  kind?: string;
+  /** "last" (default: last trade price) or "mark". */
+  trigger?: string;
+}
+
+/** A stop order (docs/core.md "Stop orders"), optionally with a second leg: a one-cancels-other pair. */
+export interface PlaceStopCommand extends StopLeg {
+  type: "place_stop";
+  playerId: string;
+  securityId: number;
+  side: string;
+  qty: number;
+  oco?: StopLeg;
+}
+
+export interface CancelStopCommand { type: "cancel_stop"; playerId: string; securityId: number; stopId: number }
+
+/** The security's reference price from now on (ticks, 1..10^9): scenario paths, admins; margin and stops read it. */
+export interface SetReferenceCommand { type: "set_reference"; securityId: number; price: number }
 
 export interface CancelCommand { type: "cancel"; playerId: string; securityId: number; orderId: number }
 
@@ -122,7 +166,7 @@ export interface DividendCommand { type: "dividend"; securityId: number; period:
 export type Command =
   | CreateGameCommand | AddSecurityCommand | AddPlayerCommand | SetPhaseCommand | PlaceCommand | CancelCommand
   | CancelAllCommand | AmendCommand | LogAdminCommand | AnnounceCommand | SignalCommand | UncrossCommand
-  | SetTradingModeCommand | DividendCommand;
+  | SetTradingModeCommand | DividendCommand | PlaceStopCommand | CancelStopCommand | SetReferenceCommand;
 
 /** The caller's context: its clock (ms since the epoch), stamped on every event of the command. */
 export interface DecideContext { ts: number }

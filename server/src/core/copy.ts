@@ -8,7 +8,7 @@
 import type { RestingOrder } from "./matching/book.ts";
 import { OrderBook } from "./matching/book.ts";
 import { PlayerOrders } from "./player-orders.ts";
-import type { CoreState, PlayerState } from "./state.ts";
+import type { CoreState, PlayerState, StopOrder } from "./state.ts";
 
 function copyOrder(o: RestingOrder): RestingOrder {
   return { ...o, level: null, prev: null, next: null, ownerPrev: null, ownerNext: null };
@@ -19,7 +19,7 @@ export function copyState(s: CoreState): CoreState {
   for (const [pid, p] of s.players) {
     const positions = new Map<number, { qty: number; locked: number; openBuy: number }>();
     for (const [sid, pos] of p.positions) positions.set(sid, { ...pos });
-    players.set(pid, { ...p, positions, orders: new Map(), clientOrders: new Map(p.clientOrders) });
+    players.set(pid, { ...p, positions, orders: new Map(), clientOrders: new Map(p.clientOrders), costs: new Map(p.costs) });
   }
   const secs: CoreState["securities"] = new Map();
   for (const sid of s.securityIds) {
@@ -43,7 +43,11 @@ export function copyState(s: CoreState): CoreState {
       if (!mine) { mine = new PlayerOrders(); owner.orders.set(sid, mine); }
       mine.append(c);
     }
-    secs.set(sid, { info: sec.info, book, lastOrderId: sec.lastOrderId, mode: sec.mode, dividendPeriod: sec.dividendPeriod });
+    const stops = new Map<number, StopOrder>();
+    for (const [id, st] of sec.stops) stops.set(id, { ...st });
+    const byParent = new Map<number, number[]>();
+    for (const [id, kids] of sec.byParent) byParent.set(id, kids.slice());
+    secs.set(sid, { ...sec, book, stops, byParent });
   }
   const pending = s.pending === null ? null : {
     ...s.pending, order: copyOrder(s.pending.order), fills: s.pending.fills?.slice() ?? null, stpCancelled: s.pending.stpCancelled?.slice() ?? null,
@@ -51,5 +55,6 @@ export function copyState(s: CoreState): CoreState {
   return {
     game: s.game ? { ...s.game } : null, seq: s.seq, securities: secs, securityIds: s.securityIds.slice(), players,
     cashTotal: s.cashTotal, news: s.news.slice(), signals: s.signals.slice(), pending,
+    fund: { cash: s.fund.cash, positions: new Map(s.fund.positions) },
   };
 }

@@ -15,8 +15,10 @@ import type { EngineEvent, EventOf, SecurityInfo } from "@marketroom/shared";
 import { assertNever } from "./assert.ts";
 import { OrderBook, type RestingOrder } from "./matching/book.ts";
 import { PlayerOrders } from "./player-orders.ts";
+import { tradeCost } from "./risk/cost.ts";
 import { applyLock, settleCallFill, settleFill } from "./settlement.ts";
-import type { CoreState, GameState, PendingOrder, PlayerState, SecurityState } from "./state.ts";
+import { addStop, removeStop } from "./stops/stop-state.ts";
+import { positionOf, type CoreState, type GameState, type PendingOrder, type PlayerState, type SecurityState } from "./state.ts";
 import { summarize } from "./summary.ts";
 
 export function evolve(state: CoreState, ev: EngineEvent): CoreState {
@@ -36,6 +38,14 @@ export function evolve(state: CoreState, ev: EngineEvent): CoreState {
     case "auction": break;
     case "dividend": dividendPaid(state, ev); break;
     case "trading_mode": security(state, ev.securityId).mode = ev.mode; break;
+    case "stop_accepted": stopAccepted(state, ev); break;
+    case "stop_armed": (security(state, ev.securityId).stops.get(ev.stopId) ?? broken(`no stop ${ev.stopId}`)).qty = ev.qty; break;
+    case "stop_triggered": case "stop_cancelled":
+      if (!removeStop(security(state, ev.securityId), ev.stopId)) broken(`no stop ${ev.stopId}`);
+      break;
+    case "reference_price": security(state, ev.securityId).reference = ev.price; break;
+    case "margin_call": case "liquidation_order": break;
+    case "fund_transfer": fundTransfer(state, ev); break;
     default: assertNever(ev);
   }
   state.seq = ev.seq;
@@ -61,8 +71,11 @@ function player(state: CoreState, playerId: string): PlayerState {
 function gameCreated(state: CoreState, ev: EventOf<"game_created">): void {
   state.game = {
     name: ev.name, phase: "lobby", stp: ev.stp, maxMatches: ev.maxMatches, allowShort: ev.allowShort,
-    protectionBps: ev.protectionBps, grossLimit: ev.grossLimit, netLimit: ev.netLimit, createdAt: ev.ts, mode: "cash",
+    protectionBps: ev.protectionBps, grossLimit: ev.grossLimit, netLimit: ev.netLimit, createdAt: ev.ts, mode: ev.mode,
+    markRule: ev.markRule,
   };
+  state.fund = { cash: ev.insuranceFund, positions: new Map() };
+  state.cashTotal += ev.insuranceFund;
 }
 
 function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
@@ -71,7 +84,11 @@ function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
     bandLow: ev.bandLow, bandHigh: ev.bandHigh, shortLimit: ev.shortLimit, positionLimit: ev.positionLimit,
     maxOrderQty: ev.maxOrderQty, takerFee: ev.takerFee, makerRebate: ev.makerRebate, limitWeight: ev.limitWeight,
   };
-  state.securities.set(ev.securityId, { info, book: new OrderBook(), lastOrderId: 0, mode: "continuous", dividendPeriod: 0 });
+  state.securities.set(ev.securityId, {
+    info, book: new OrderBook(), lastOrderId: 0, mode: "continuous", dividendPeriod: 0, initialMarginBps: ev.initialMarginBps,
+    maintenanceMarginBps: ev.maintenanceMarginBps, reference: ev.referencePrice, lastPrice: 0, stops: new Map(), lastStopId: 0,
+    byParent: new Map(),
+  });
   state.securityIds.push(ev.securityId);
   state.securityIds.sort((a, b) => a - b);
 }
@@ -79,7 +96,7 @@ function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
 function playerAdded(state: CoreState, ev: EventOf<"player_added">): void {
   const p: PlayerState = {
     playerId: ev.playerId, name: ev.name, cash: ev.cash, cashLocked: 0, positions: new Map(), orders: new Map(),
-    clientOrders: new Map(),
+    clientOrders: new Map(), costs: new Map(),
   };
   // a security listed twice keeps its last qty (the endowment is written field by field)
   for (const h of ev.holdings) p.positions.set(h.securityId, { qty: h.qty, locked: 0, openBuy: 0 });
@@ -129,6 +146,8 @@ function takeOff(state: CoreState, sec: SecurityState, o: RestingOrder): void {
 function filled(state: CoreState, ev: EventOf<"fill">): void {
   const sec = security(state, ev.securityId);
   const maker = sec.book.orders.get(ev.makerOrderId) ?? broken(`no resting order ${ev.makerOrderId}`);
+  sec.lastPrice = ev.price;
+  if (state.game?.mode === "margin") tradeCosts(state, sec, ev);
   // a fill whose taker is not the order being placed is a call's: both orders rest (decide/auction.ts)
   if (pendingOf(state, ev.securityId, ev.takerOrderId) === null) { callFilled(state, sec, maker, ev); return; }
   if (ev.qty >= maker.amount) takeOff(state, sec, maker);
@@ -150,6 +169,39 @@ function callFilled(state: CoreState, sec: SecurityState, maker: RestingOrder, e
     if (ev.qty >= o.amount) takeOff(state, sec, o);
     else sec.book.reduce(o, ev.qty);
   }
+}
+
+/** Margin mode: both sides' position costs (before settlement moves the lots). */
+function tradeCosts(state: CoreState, sec: SecurityState, ev: EventOf<"fill">): void {
+  const sid = sec.info.securityId;
+  const taker = player(state, ev.takerPlayerId);
+  const maker = player(state, ev.makerPlayerId);
+  const d = ev.aggressor === "buy" ? ev.qty : -ev.qty;
+  tradeCost(taker, sid, taker.positions.get(sid)?.qty ?? 0, d, ev.price, sec.info.scale);
+  tradeCost(maker, sid, maker.positions.get(sid)?.qty ?? 0, -d, ev.price, sec.info.scale);
+}
+
+function stopAccepted(state: CoreState, ev: EventOf<"stop_accepted">): void {
+  addStop(security(state, ev.securityId), {
+    id: ev.stopId, securityId: ev.securityId, playerId: ev.playerId, side: ev.side, orderType: ev.orderType, tif: ev.tif,
+    price: ev.price, qty: ev.qty, stopPrice: ev.stopPrice, trigger: ev.trigger, kind: ev.kind, ocoStopId: ev.ocoStopId,
+    parentOrderId: ev.parentOrderId, ts: ev.ts,
+  });
+}
+
+/** The insurance fund takes a position over at the mark, or covers a negative balance (securityId 0). */
+function fundTransfer(state: CoreState, ev: EventOf<"fund_transfer">): void {
+  const p = player(state, ev.playerId);
+  p.cash += ev.cash;
+  state.fund.cash -= ev.cash;
+  if (ev.securityId === 0) return;
+  const sec = security(state, ev.securityId);
+  tradeCost(p, ev.securityId, p.positions.get(ev.securityId)?.qty ?? 0, -ev.qty, ev.price, sec.info.scale);
+  positionOf(p, ev.securityId).qty -= ev.qty;
+  const f = state.fund.positions;
+  const q = (f.get(ev.securityId) ?? 0) + ev.qty;
+  if (q === 0) f.delete(ev.securityId);
+  else f.set(ev.securityId, q);
 }
 
 function dividendPaid(state: CoreState, ev: EventOf<"dividend">): void {

@@ -122,6 +122,11 @@ export class GameFold {
       case "order_amended": case "admin_action": case "news": case "signal":
       // a call's fills are fill events
       case "auction": case "trading_mode":
+      case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "reference_price":
+      case "margin_call": case "liquidation_order":
+        break;
+      case "fund_transfer":
+        if (ev.securityId !== 0) this.ledgers.get(ev.playerId)?.fundTransfer(ev.securityId, this.scaleOf(ev.securityId), ev.qty, ev.price);
         break;
       // a dividend moves cash (evolve applied it); the ledger books it as realized income
       case "dividend": for (const p of ev.payments) this.ledgers.get(p.playerId)?.dividend(p.cash); break;

@@ -6,6 +6,7 @@
  */
 export { decide, type Decided, type Decision, type ResultOf } from "./decide/index.ts";
 export { evolve } from "./evolve.ts";
+export { run } from "./run.ts";
 export { emptyState, type CoreState, type GameState, type PlayerState, type SecurityState } from "./state.ts";
 export { bookDepth, inventoryOf, openOrders } from "./read.ts";
 export type * from "./commands.ts";

@@ -149,6 +149,11 @@ export class PlayerLedger {
     this.dividends += cash;
   }
 
+  /** A position the insurance fund took over: `qty` lots given (+ sold to the fund, - bought from it) at `price` ticks; not a trade. */
+  fundTransfer(securityId: number, scale: number, qty: number, price: number): void {
+    if (qty !== 0) this.of(securityId, scale).trade(qty > 0 ? "sell" : "buy", Math.abs(qty), price);
+  }
+
   /**
    * Sum of every security's realized P&L, opening lots at `openRefOf(securityId)` ticks, plus the
    * dividends received (net), minor units.

@@ -14,8 +14,37 @@ import type { PlayerOrders } from "./player-orders.ts";
 export type PhaseName = z.infer<typeof Phase>;
 export type Stp = z.infer<typeof StpMode>;
 export type TradingModeName = z.infer<typeof TradingMode>;
-/** Risk rules in force: "cash" today (docs/engine.md); a margin mode would be another module of risk/. */
-export type RiskMode = "cash";
+/** Risk rules in force (risk/index.ts picks the module): "cash" (docs/engine.md) or "margin" (docs/margin.md). */
+export type RiskMode = "cash" | "margin";
+/** How the core marks a security (mark.ts). */
+export type MarkRuleName = "reference" | "last_trade" | "mid";
+
+/**
+ * A stop order waiting on its security (docs/core.md "Stop orders"). Units: ticks, lots. `qty` 0 = a
+ * bracket child not armed yet (its entry has not filled).
+ */
+export interface StopOrder {
+  id: number;
+  securityId: number;
+  playerId: string;
+  side: "buy" | "sell";
+  orderType: "limit" | "market";
+  tif: "GTC" | "IOC" | "FOK";
+  /** The limit of the triggered order; 0 for a market order. */
+  price: number;
+  qty: number;
+  stopPrice: number;
+  trigger: "last" | "mark";
+  kind: "stop" | "take_profit";
+  /** The stop cancelled when this one triggers (0 = none). */
+  ocoStopId: number;
+  /** The bracket entry whose fills arm this stop (0 = none). */
+  parentOrderId: number;
+  ts: number;
+}
+
+/** The house's insurance fund (margin mode): cash (minor units) and the positions it took over (lots). */
+export interface FundState { cash: number; positions: Map<number, number> }
 
 export interface GameState {
   name: string;
@@ -29,6 +58,7 @@ export interface GameState {
   netLimit: number;
   createdAt: number;
   mode: RiskMode;
+  markRule: MarkRuleName;
 }
 
 export interface SecurityState {
@@ -40,6 +70,17 @@ export interface SecurityState {
   mode: TradingModeName;
   /** The last dividend period paid (0 = none). */
   dividendPeriod: number;
+  /** Margin rates, basis points of the notional at the mark (margin mode). */
+  initialMarginBps: number;
+  maintenanceMarginBps: number;
+  /** Reference price, ticks (0 = none); last trade price, ticks (0 = never traded). */
+  reference: number;
+  lastPrice: number;
+  /** Stop orders waiting, by stop id (ascending = arrival). */
+  stops: Map<number, StopOrder>;
+  lastStopId: number;
+  /** Bracket entry order id -> its children's stop ids (while any of them waits). */
+  byParent: Map<number, number[]>;
 }
 
 /** A player's position in one security: holdings (negative when short), lots locked by open sells, lots on open buys. */
@@ -59,6 +100,11 @@ export interface PlayerState {
   /** Resting orders by security id, in id (= arrival) order. */
   orders: Map<number, PlayerOrders>;
   clientOrders: Map<string, StoredPlace>;
+  /**
+   * Margin mode: cost of each open position, minor units, signed (+ long, - short): the notional its
+   * open lots were traded at (average cost; risk/cost.ts). Unrealized P&L = qty x mark x scale - cost.
+   */
+  costs: Map<number, number>;
 }
 
 /** The order being placed by the current command, between its order_accepted and its last event (evolve only). */
@@ -88,13 +134,15 @@ export interface CoreState {
   news: EventOf<"news">[];
   signals: EventOf<"signal">[];
   pending: PendingOrder | null;
+  /** Insurance fund (margin mode; cash 0 and no positions otherwise). Its cash counts in cashTotal. */
+  fund: FundState;
 }
 
 /** A state with no game: the fold of an empty log. */
 export function emptyState(): CoreState {
   return {
     game: null, seq: 0, securities: new Map(), securityIds: [], players: new Map(), cashTotal: 0,
-    news: [], signals: [], pending: null,
+    news: [], signals: [], pending: null, fund: { cash: 0, positions: new Map() },
   };
 }
 

@@ -3,7 +3,7 @@
  * (lua/commands/claim-1.lua, lua/commands/commit-n.lua; protocol in docs/commit.md).
  *
  * A batch is the events of one or more decided commands plus the key changes ("ops") that bring the
- * game's keys (seed key schema, ../shared/ARCHITECTURE.md "Key schema") to the room's state after
+ * game's keys (seed key schema, docs/architecture.md "Key schema") to the room's state after
  * those commands. Ops are absolute writes, not increments: the room knows the state it wants, and an
  * absolute write cannot fail on the value it finds, so the script can check every op before it
  * writes anything.

@@ -27,7 +27,7 @@
  */
 import type { GameInfo, Rejection } from "@marketroom/shared";
 import type { Redis } from "iovalkey";
-import { bookDepth, decide, evolve, inventoryOf, openOrders, type CoreState, type Decided } from "../core/index.ts";
+import { bookDepth, inventoryOf, openOrders, run, type CoreState, type Decided } from "../core/index.ts";
 import type { Command } from "../core/commands.ts";
 import { CommitError, claimGame } from "./commit.ts";
 import { GroupCommitter, type CommitAck } from "./group-commit.ts";
@@ -106,7 +106,13 @@ export class GameWriter {
     const state = this.core;
     const committer = this.committer;
     if (this.state_ !== "open" || state === null || committer === null) throw this.stopped();
-    const d = decide(state, command, { ts });
+    let d: Decided<C>;
+    try {
+      // decide, evolve, and the stops and liquidations the command sets off (core/run.ts)
+      d = run(state, command, { ts });
+    } catch (err) {
+      throw this.broken(committer, err);
+    }
     if (!d.ok) return d;
     if (d.events.length === 0) {
       if (this.tail !== null && committer.lastSubmittedSeq > committer.lastCommittedSeq) await this.tail;
@@ -114,19 +120,22 @@ export class GameWriter {
     }
     let done: Promise<CommitAck>;
     try {
-      for (const e of d.events) evolve(state, e);
       done = committer.submit({ events: d.events, ops: keyOpsFor(this.gameId, state, d.events) });
     } catch (err) {
-      // an event that does not fit or a malformed projection is a bug; the state may hold part of it, so it must go
-      const e = new CommitError("UNAVAILABLE", `the command could not be committed: ${String(err)}`, { cause: err });
-      this.discard(committer, e);
-      void committer.close();
-      throw e;
+      throw this.broken(committer, err);
     }
     done.catch(() => undefined); // the tail may be awaited by nobody
     this.tail = done;
     await done;
     return d;
+  }
+
+  /** An event that does not fit or a malformed projection is a bug; the state may hold part of it, so it must go. */
+  private broken(committer: GroupCommitter, err: unknown): CommitError {
+    const e = new CommitError("UNAVAILABLE", `the command could not be committed: ${String(err)}`, { cause: err });
+    this.discard(committer, e);
+    void committer.close();
+    return e;
   }
 
   /** Aggregated depth from memory (core read.ts bookDepth). Throws CommitError when not open. */

@@ -15,6 +15,7 @@ import { emptyState, type CoreState, type PlayerState } from "../core/index.ts";
 import { OrderBook, type RestingOrder } from "../core/matching/book.ts";
 import type { StoredPlace } from "../core/state.ts";
 import { PlayerOrders } from "../core/player-orders.ts";
+import { hydrateMargin, marginGameState, marginSecurityState } from "./margin-keys.ts";
 import { marketSecurityState } from "./market-keys.ts";
 import type { LoadedGame, LoadedSecurity, RestingOrder as LoadedOrder } from "./load.ts";
 
@@ -37,7 +38,7 @@ function securityInfo(s: LoadedSecurity): SecurityInfo {
 function player(playerId: string, name: string, inv: Record<string, string>): PlayerState {
   const p: PlayerState = {
     playerId, name, cash: int(inv["0"], `${playerId} cash`), cashLocked: int(inv["0:locked"] ?? "0", `${playerId} locked cash`),
-    positions: new Map(), orders: new Map(), clientOrders: new Map(),
+    positions: new Map(), orders: new Map(), clientOrders: new Map(), costs: new Map(),
   };
   const sids = new Set<number>();
   for (const f of Object.keys(inv)) {
@@ -112,7 +113,7 @@ export function hydrate(loaded: LoadedGame): CoreState {
   state.game = {
     name: g.name ?? "", phase: g.phase as NonNullable<CoreState["game"]>["phase"], stp: g.stp as NonNullable<CoreState["game"]>["stp"],
     maxMatches: n("max_matches"), allowShort: g.allow_short === "1", protectionBps: n("protection_bps"), grossLimit: n("gross_limit"),
-    netLimit: n("net_limit"), createdAt: n("created_at"), mode: "cash",
+    netLimit: n("net_limit"), createdAt: n("created_at"), ...marginGameState(g),
   };
   state.cashTotal = int(g.cash_total ?? "0", "game cash_total");
   for (const [pid, name] of loaded.players) {
@@ -121,10 +122,12 @@ export function hydrate(loaded: LoadedGame): CoreState {
     state.players.set(pid, p);
   }
   for (const s of loaded.securities) {
-    state.securities.set(s.securityId, { info: securityInfo(s), book: bookOf(state, s), lastOrderId: s.orderCount, ...marketSecurityState(s.config) });
+    state.securities.set(s.securityId, { info: securityInfo(s), book: bookOf(state, s), lastOrderId: s.orderCount, ...marketSecurityState(s.config),
+      ...marginSecurityState(s.config, s.securityId) });
     state.securityIds.push(s.securityId);
   }
   state.securityIds.sort((a, b) => a - b);
+  hydrateMargin(state, g, loaded.margin);
   state.news = loaded.news.map((j) => EngineEvent.parse(JSON.parse(j)) as EventOf<"news">);
   state.signals = loaded.signals.map((j) => EngineEvent.parse(JSON.parse(j)) as EventOf<"signal">);
   return state;

@@ -1,6 +1,6 @@
 /**
  * The key-ops projection: the part of the game's Valkey keys (seed key schema,
- * ../shared/ARCHITECTURE.md "Key schema") that a batch's events touched, as ABSOLUTE writes read from
+ * docs/architecture.md "Key schema") that a batch's events touched, as ABSOLUTE writes read from
  * the core state at the batch boundary. It is a projection of the state onto the keys, not a second
  * reducer: the events only say WHICH keys to write; every value comes from the state. hydrate.ts is
  * its inverse (loadGame's structure -> CoreState); the GameWriter tests prove
@@ -39,26 +39,12 @@
 import type { EngineEvent } from "@marketroom/shared";
 import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
 import { packOrder, type BatchEncoder, type BatchProjection, type DeferredKeyOps } from "./commit.ts";
+import type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
 import * as K from "./keys.ts";
 import { MarketOps } from "./market-keys.ts";
+import { MarginOps } from "./margin-keys.ts";
 
-/** What a producer writes with, at the batch boundary. */
-export interface ProjectionContext {
-  gameId: string;
-  /** The core state after the batch's last command. */
-  state: CoreState;
-  enc: BatchEncoder;
-}
-
-/**
- * One part of the projection, fresh per batch: `touch` sees every event of the batch in log order
- * (after the state has evolved past them, so read nothing from the state there), `write` runs once at
- * the batch boundary and writes the touched keys from the state.
- */
-export interface KeyOpProducer {
-  touch(ev: EngineEvent): void;
-  write(ctx: ProjectionContext): void;
-}
+export type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
 
 const flag = (b: boolean) => (b ? 1 : 0);
 
@@ -319,6 +305,7 @@ const PRODUCERS: (() => KeyOpProducer)[] = [
   () => new ClientOrderOps(),
   () => new MessageOps(),
   () => new MarketOps(),
+  () => new MarginOps(),
 ];
 
 /** The projection of one batch: every producer, fed the batch's events in order. */

@@ -36,3 +36,9 @@ export const securityKeys = (g: string, s: number) => [securityKey(g, s), bookKe
 export const ownerKey = (g: string) => `game:{${g}}:owner`;
 /** The prefix every key of the game starts with (or equals, for the game hash). */
 export const gamePrefix = (g: string) => `game:{${g}}`;
+/** Hash stop id -> the waiting stop order (JSON; margin-keys.ts). */
+export const stopsKey = (g: string, s: number) => `${securityKey(g, s)}:stops`;
+/** Hash security id -> lots the insurance fund took over (margin-keys.ts). */
+export const fundKey = (g: string) => `game:{${g}}:fund`;
+/** Hash security id -> the position's cost, minor units (margin mode; margin-keys.ts). */
+export const costsKey = (g: string, p: string) => `game:{${g}}:player:${p}:costs`;

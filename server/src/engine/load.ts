@@ -20,6 +20,7 @@
 import type { Redis } from "iovalkey";
 import { callCommand } from "./commands.ts";
 import * as K from "./keys.ts";
+import { loadMargin, type LoadedMargin } from "./margin-keys.ts";
 
 /**
  * A resting order, from its hash game:{g}:security:<s>:orderbook:<member> (fields side price qty
@@ -81,6 +82,8 @@ export interface LoadedGame {
   news: string[];
   /** Signal events (JSON) in seq order (zset game:{g}:signals). */
   signals: string[];
+  /** Stops, the insurance fund's positions and position costs (margin-keys.ts); absent = none. */
+  margin?: LoadedMargin;
 }
 
 /** Orders per readOrders call. */
@@ -135,7 +138,7 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
     owner: owner.epoch ? { epoch: Number(owner.epoch), node: owner.node ?? "", since: Number(owner.since ?? 0) } : null,
     players: new Map(Object.entries(players)),
     limitWeights: new Map(Object.entries(weights).map(([s, w]) => [Number(s), w])),
-    securities, inventories, clientOrders, news, signals,
+    securities, inventories, clientOrders, news, signals, margin: await loadMargin(client, gameId, sids, pids),
   };
 }
 

@@ -24,10 +24,10 @@
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
 import {
-  GameConfig, GameId, NewsItem, PlayerSetup, SecurityConfig, SignalItem,
+  GameConfig, GameId, NewsItem, PlaceStop, PlayerSetup, SecurityConfig, SignalItem,
   type AmendOrder, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
   type EventOf, type GameInfo, type Inventory, type OpenOrder, type PlaceOrder, type PlaceResult, type Rejection,
-  type SetupResult,
+  type SetupResult, type StopResult,
 } from "@marketroom/shared";
 import type { Redis } from "iovalkey";
 import { hostname } from "node:os";
@@ -107,8 +107,26 @@ export class GameWriters {
   place(gameId: string, playerId: string, o: PlaceOrder): Promise<Result<PlaceResult>> {
     return this.run(gameId, {
       type: "place", playerId, securityId: o.securityId, side: o.side, orderType: o.type, tif: o.tif, postOnly: o.postOnly,
-      price: o.price, qty: o.qty, clientOrderId: o.clientOrderId,
+      price: o.price, qty: o.qty, clientOrderId: o.clientOrderId, ...(o.bracket ? { bracket: o.bracket } : {}),
     });
+  }
+
+  /** Places a stop order or a one-cancels-other pair (docs/core.md "Stop orders"). A malformed order throws a ZodError. */
+  placeStop(gameId: string, playerId: string, stop: PlaceStop): Promise<Result<StopResult>> {
+    const s = PlaceStop.parse(stop);
+    const leg = (l: typeof s.oco & object) => ({ orderType: l.type, tif: l.tif, price: l.price, stopPrice: l.stopPrice, kind: l.kind, trigger: l.trigger });
+    return this.run(gameId, { type: "place_stop", playerId, securityId: s.securityId, side: s.side, qty: s.qty, ...leg(s),
+      oco: s.oco ? leg(s.oco) : undefined });
+  }
+
+  /** Cancels a waiting stop. Errors: UNKNOWN_SECURITY, UNKNOWN_ORDER, NOT_OWNER. */
+  cancelStop(gameId: string, playerId: string, securityId: number, stopId: number): Promise<Result<StopResult>> {
+    return this.run(gameId, { type: "cancel_stop", playerId, securityId, stopId });
+  }
+
+  /** Sets a security's reference price (ticks); stops on the mark and margin calls follow in the same command. */
+  setReference(gameId: string, securityId: number, price: number): Promise<Result<SetupResult>> {
+    return this.run(gameId, { type: "set_reference", securityId, price });
   }
 
   /** Cancels one of the player's resting orders. Errors: UNKNOWN_SECURITY, UNKNOWN_ORDER, NOT_OWNER. */

@@ -167,6 +167,9 @@ export class GameModel {
       case "dividend": for (const p of e.payments) d.players.add(p.playerId); d.valuation = true; break;
       case "auction": case "trading_mode": d.books.add(e.securityId); d.securities.add(e.securityId); break;
       case "admin_action": this.onAdminAction(e); break;
+      case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": d.players.add(e.playerId); break;
+      case "reference_price": d.valuation = true; break;
+      case "margin_call": case "liquidation_order": case "fund_transfer": d.players.add(e.playerId); d.valuation = true; break;
       default: assertNever(e);
     }
   }

@@ -174,6 +174,8 @@ class GameProjection {
         o.cancelled_qty = (o.cancelled_qty ?? 0) + (e.oldQty - e.qty); // a reduction cancels that much
       });
       case "admin_action": case "news": case "signal": case "auction": case "trading_mode": case "dividend":
+      case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "reference_price":
+      case "margin_call": case "liquidation_order": case "fund_transfer":
         return; // kept in `events` only (a call's trades are fill events)
       default: assertNever(e);
     }

@@ -64,6 +64,12 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
       return e.playerIds.includes(me) ? { ...e, playerIds: [me] } : null;
     case "dividend": // a player sees the dividend and their own payment, not others' positions
       return { ...e, payments: e.payments.filter((p) => p.playerId === me) };
+    case "reference_price":
+      return e;
+    // stops wait unseen (as on an exchange); liquidations and fund transfers are the player's own business
+    case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "margin_call": case "liquidation_order":
+    case "fund_transfer":
+      return e.playerId === me ? e : null;
     default:
       return assertNever(e);
   }
@@ -88,6 +94,11 @@ function publicEvent(e: EngineEvent): VisibleEvent | null {
       return null;
     case "dividend":
       return { ...e, payments: [] };
+    case "reference_price":
+      return e;
+    case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "margin_call": case "liquidation_order":
+    case "fund_transfer":
+      return null;
     default:
       return assertNever(e);
   }

@@ -349,7 +349,11 @@ export class ReplayStore {
           if (e.payments.some((p) => p.playerId === playerId)) point("dividend");
           break;
         case "game_created": case "security_added": case "phase_changed": case "admin_action": case "news": case "signal":
-        case "auction": case "trading_mode":
+        case "auction": case "trading_mode": case "reference_price":
+          break;
+        case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "margin_call": case "liquidation_order":
+        case "fund_transfer":
+          if (e.playerId === playerId) point(e.type);
           break;
         default:
           assertNever(e);

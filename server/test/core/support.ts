@@ -31,14 +31,17 @@ export function canonical(s: CoreState): unknown {
     game: s.game, seq: s.seq, cashTotal: s.cashTotal, securityIds: s.securityIds, pending: s.pending,
     securities: sortedEntries(s.securities).map(([id, sec]) => ({
       id, info: sec.info, lastOrderId: sec.lastOrderId, mode: sec.mode, dividendPeriod: sec.dividendPeriod, bids: sideDump(sec.book.bids), asks: sideDump(sec.book.asks),
+      initialMarginBps: sec.initialMarginBps, maintenanceMarginBps: sec.maintenanceMarginBps, reference: sec.reference, lastPrice: sec.lastPrice,
+      lastStopId: sec.lastStopId, stops: sortedEntries(sec.stops), byParent: sortedEntries(sec.byParent),
       orderIds: [...sec.book.orders.keys()].sort((a, b) => a - b),
     })),
     players: sortedEntries(s.players).map(([id, p]) => ({
       id, name: p.name, cash: p.cash, cashLocked: p.cashLocked,
       positions: sortedEntries(p.positions),
       orders: sortedEntries(p.orders).map(([sid, m]) => [sid, [...m.keys()]]).filter(([, ids]) => (ids as number[]).length > 0),
-      clientOrders: sortedEntries(p.clientOrders),
+      clientOrders: sortedEntries(p.clientOrders), costs: sortedEntries(p.costs),
     })),
+    fund: { cash: s.fund.cash, positions: sortedEntries(s.fund.positions) },
     news: s.news, signals: s.signals,
   };
 }

@@ -58,5 +58,13 @@ export function decideCancelAll(state: CoreState, c: CancelAllCommand, ts: numbe
       budget -= 1;
     }
   }
+  // the player's waiting stops go too (not counted in cancelledOrderIds, nor in the budget: they touch no book)
+  for (const sid of secIds) {
+    for (const s of state.securities.get(sid)!.stops.values()) {
+      if (s.playerId !== player.playerId) continue;
+      log.events.push({ type: "stop_cancelled", seq: log.next(), ts, securityId: sid, stopId: s.id, playerId: s.playerId,
+        reason: reason as "cancel_all" | "round_end" | "admin" });
+    }
+  }
   return { ok: true, events: log.events, result: { ok: true, cancelledOrderIds: done, truncated, events: log.events, ...log.range() } };
 }

@@ -7,7 +7,7 @@
  * of shared/src/errors.ts) means nothing happened. Results have the Lua engine's shapes
  * (shared/src/engine.ts: PlaceResult, AmendResult, CancelResult, CancelAllResult, SetupResult).
  */
-import type { AmendResult, AuctionResult, CancelAllResult, CancelResult, PlaceResult, Rejection, SetupResult } from "@marketroom/shared";
+import type { AmendResult, AuctionResult, CancelAllResult, CancelResult, PlaceResult, Rejection, SetupResult, StopResult } from "@marketroom/shared";
 import { assertNever } from "../assert.ts";
 import type { Command, DecideContext } from "../commands.ts";
 import { Rejected } from "../reject.ts";
@@ -19,6 +19,7 @@ import { decideCancel, decideCancelAll } from "./cancel.ts";
 import type { Decision } from "./decision.ts";
 import { decideAnnounce, decideLogAdmin, decideSignal } from "./messages.ts";
 import { decidePlace } from "./place.ts";
+import { decideCancelStop, decidePlaceStop, decideSetReference } from "./stops.ts";
 import { decideAddPlayer, decideAddSecurity, decideCreateGame, decideSetPhase } from "./setup.ts";
 
 /** The result type of each command. */
@@ -26,7 +27,8 @@ export interface ResultOf {
   create_game: SetupResult; add_security: SetupResult; add_player: SetupResult; set_phase: SetupResult;
   place: PlaceResult; cancel: CancelResult; cancel_all: CancelAllResult; amend: AmendResult;
   log_admin: SetupResult; announce: SetupResult; signal: SetupResult; uncross: AuctionResult;
-  set_trading_mode: AuctionResult; dividend: SetupResult;
+  set_trading_mode: AuctionResult; dividend: SetupResult; place_stop: StopResult; cancel_stop: StopResult;
+  set_reference: SetupResult;
 }
 
 export type Decided<C extends Command> = Decision<ResultOf[C["type"]]> | Rejection;
@@ -57,6 +59,9 @@ function dispatch(state: CoreState, c: Command, ts: number): Decision<unknown> {
     case "uncross": return decideUncross(state, c, ts);
     case "set_trading_mode": return decideSetTradingMode(state, c, ts);
     case "dividend": return decideDividend(state, c, ts);
+    case "place_stop": return decidePlaceStop(state, c, ts);
+    case "cancel_stop": return decideCancelStop(state, c, ts);
+    case "set_reference": return decideSetReference(state, c, ts);
     default: return assertNever(c);
   }
 }

@@ -2,7 +2,9 @@
  * place (lua/place.lua): a limit or market order. Checks in order: UNKNOWN_GAME, UNKNOWN_PLAYER (id
  * shape), UNKNOWN_SECURITY, UNKNOWN_PLAYER (no such player), INVALID_CLIENT_ORDER_ID (more than 64
  * bytes), then a used clientOrderId returns its first result (duplicate: true, no events), then every
- * order rule (order.ts). Rejected orders do not consume the clientOrderId.
+ * order rule (order.ts), then the bracket (stops.ts: INVALID_ARGUMENT, INVALID_PRICE, PRICE_OUT_OF_BAND).
+ * Rejected orders do not consume the clientOrderId. A bracket's children (stop_accepted, qty 0) follow
+ * the entry's events; the entry's fills arm them (run.ts).
  */
 import type { PlaceResult } from "@marketroom/shared";
 import type { PlaceCommand } from "../commands.ts";
@@ -13,6 +15,7 @@ import { isPlayerId, utf8Bytes } from "../validation.ts";
 import { EventLog, needGame, needPlayer, needSecurity } from "./context.ts";
 import type { Decision } from "./decision.ts";
 import { checkOrder, executeOrder } from "./order.ts";
+import { checkBracket, logBracket } from "./stops.ts";
 
 export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Decision<PlaceResult> {
   const game = needGame(state);
@@ -37,8 +40,10 @@ export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Deci
     playerId: c.playerId, side: c.side, orderType: c.orderType ?? "limit", tif: c.tif ?? "GTC",
     postOnly: c.postOnly === true, price: c.price, qty: c.qty, clientOrderId: cid,
   }, NO_CREDIT);
+  const bracket = c.bracket === undefined ? undefined : checkBracket(sec, o.side, c.bracket);
   const log = new EventLog(state.seq, ts);
   const { order, fills } = executeOrder(log, game, sec, o);
+  if (bracket) logBracket(log, sec, o.playerId, o.side, order.orderId, bracket);
   const events = log.events;
   return { ok: true, events, result: { ok: true, order, events, firstSeq: log.firstSeq(), lastSeq: log.lastSeq(), fills } };
 }

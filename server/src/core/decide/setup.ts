@@ -28,9 +28,14 @@ export function decideCreateGame(state: CoreState, c: CreateGameCommand, ts: num
   const protectionBps = needInt(c.protectionBps, 1, 10_000, "INVALID_ARGUMENT", "protectionBps");
   const grossLimit = optInt(c.grossLimit, 0, 0, MAX_QTY, "INVALID_ARGUMENT", "grossLimit");
   const netLimit = optInt(c.netLimit, 0, 0, MAX_QTY, "INVALID_ARGUMENT", "netLimit");
+  const mode = c.mode ?? "cash";
+  if (mode !== "cash" && mode !== "margin") reject("INVALID_ARGUMENT", "mode must be cash or margin");
+  const markRule = c.markRule ?? "last_trade";
+  if (markRule !== "last_trade" && markRule !== "reference" && markRule !== "mid") reject("INVALID_ARGUMENT", "markRule must be last_trade, reference or mid");
+  const insuranceFund = optInt(c.insuranceFund, 0, 0, MAX_CASH, "INVALID_ARGUMENT", "insuranceFund");
   const log = new EventLog(state.seq, ts);
   log.events.push({ type: "game_created", seq: log.next(), ts, name: c.name, stp: c.stp, maxMatches,
-    allowShort: c.allowShort, protectionBps, grossLimit, netLimit });
+    allowShort: c.allowShort, protectionBps, grossLimit, netLimit, mode, markRule, insuranceFund });
   return setup(log);
 }
 
@@ -54,9 +59,14 @@ export function decideAddSecurity(state: CoreState, c: AddSecurityCommand, ts: n
   const makerRebate = optInt(c.makerRebate, 0, 0, MAX_FEE, A, "makerRebate");
   if (makerRebate > takerFee) reject(A, "makerRebate must not exceed takerFee");
   const limitWeight = optInt(c.limitWeight, 1, 0, 1000, A, "limitWeight");
+  // 100 bps = 100x leverage at most (issue 15: 1x to 100x)
+  const initialMarginBps = optInt(c.initialMarginBps, 10_000, 100, 10_000, A, "initialMarginBps");
+  const maintenanceMarginBps = optInt(c.maintenanceMarginBps, Math.max(1, Math.floor(initialMarginBps / 2)), 1, initialMarginBps, A, "maintenanceMarginBps");
+  const referencePrice = optInt(c.referencePrice, 0, 0, MAX_PRICE, A, "referencePrice");
   const log = new EventLog(state.seq, ts);
   log.events.push({ type: "security_added", seq: log.next(), ts, securityId, symbol: c.symbol, tickSize: c.tickSize,
-    lotSize, scale, bandLow, bandHigh, shortLimit, positionLimit, maxOrderQty, takerFee, makerRebate, limitWeight });
+    lotSize, scale, bandLow, bandHigh, shortLimit, positionLimit, maxOrderQty, takerFee, makerRebate, limitWeight,
+    initialMarginBps, maintenanceMarginBps, referencePrice });
   return setup(log);
 }
 

@@ -8,18 +8,22 @@ import type { CheckedOrder } from "../order-checks.ts";
 import type { CoreState, GameState, PlayerState, PositionState, RiskMode } from "../state.ts";
 import { checkCashOrder } from "./cash.ts";
 import type { Credit } from "./credit.ts";
+import { checkMarginOrder } from "./margin.ts";
 import { checkPortfolioLimits } from "./portfolio.ts";
 
-type ModeCheck = typeof checkCashOrder;
+type ModeCheck = typeof checkMarginOrder;
 
-const BY_MODE: Record<RiskMode, ModeCheck> = { cash: checkCashOrder };
+const BY_MODE: Record<RiskMode, ModeCheck> = {
+  cash: (_state, ...rest) => checkCashOrder(...rest),
+  margin: checkMarginOrder,
+};
 
 /** Rejects (INSUFFICIENT_*, POSITION_LIMIT, GROSS_/NET_POSITION_LIMIT) unless the player can carry the order. */
 export function checkRisk(
   state: CoreState, game: GameState, sec: SecurityInfo, player: PlayerState, pos: Readonly<PositionState>,
   o: CheckedOrder, notional: number, credit: Readonly<Credit>,
 ): void {
-  BY_MODE[game.mode](game, sec, player, pos, o, notional, credit);
+  BY_MODE[game.mode](state, game, sec, player, pos, o, notional, credit);
   checkPortfolioLimits(state, game, player, sec.securityId, o, credit);
 }
 

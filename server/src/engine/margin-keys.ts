@@ -1,0 +1,181 @@
+/**
+ * The key-ops projection, loading and hydration of stop orders and of the margin mode's state
+ * (docs/core.md "Stop orders", docs/margin.md), apart from key-ops.ts / load.ts / hydrate.ts, which
+ * use these once each. Values come from the core state at the batch boundary, as for every producer.
+ *
+ *   game:{g}                          fields mode, mark_rule, fund_cash (the insurance fund's cash)
+ *   game:{g}:fund                     hash security id -> lots the fund took over
+ *   game:{g}:security:<s>             fields initial_margin_bps, maintenance_margin_bps, reference, last_price, last_stop_id
+ *   game:{g}:security:<s>:stops       hash stop id -> the waiting stop (JSON: StopOrder without securityId)
+ *   game:{g}:player:<p>:costs         hash security id -> the open position's cost (minor units, signed)
+ *
+ * Absent fields mean what a game stored before them means: cash mode, last_trade marks, no fund, the
+ * default margin rates (10000 / 5000 bps), no reference, never traded, no stops, no costs.
+ */
+import type { EngineEvent } from "@marketroom/shared";
+import type { Redis } from "iovalkey";
+import type { CoreState, GameState, PlayerState, SecurityState, StopOrder } from "../core/state.ts";
+import { addStop } from "../core/stops/stop-state.ts";
+import type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
+import * as K from "./keys.ts";
+
+/** What a batch changed of the stops and the margin state. */
+export class MarginOps implements KeyOpProducer {
+  private game = false;
+  private fund = new Set<number>();
+  private readonly securities = new Set<number>();
+  /** "sid:stopId" of every stop accepted, armed or gone in the batch. */
+  private readonly stops = new Map<number, Set<number>>();
+  private readonly costs = new Map<string, Set<number>>();
+
+  private stop(sid: number, id: number): void {
+    let s = this.stops.get(sid);
+    if (!s) { s = new Set(); this.stops.set(sid, s); }
+    s.add(id);
+  }
+
+  private cost(pid: string, sid: number): void {
+    let s = this.costs.get(pid);
+    if (!s) { s = new Set(); this.costs.set(pid, s); }
+    s.add(sid);
+  }
+
+  touch(ev: EngineEvent): void {
+    switch (ev.type) {
+      case "game_created": this.game = true; break;
+      case "security_added": case "reference_price": this.securities.add(ev.securityId); break;
+      case "fill":
+        this.securities.add(ev.securityId);
+        this.cost(ev.makerPlayerId, ev.securityId);
+        this.cost(ev.takerPlayerId, ev.securityId);
+        break;
+      case "stop_accepted": this.securities.add(ev.securityId); this.stop(ev.securityId, ev.stopId); break;
+      case "stop_armed": case "stop_triggered": case "stop_cancelled": this.stop(ev.securityId, ev.stopId); break;
+      case "fund_transfer":
+        this.game = true;
+        if (ev.securityId !== 0) { this.fund.add(ev.securityId); this.cost(ev.playerId, ev.securityId); }
+        break;
+      default: break;
+    }
+  }
+
+  write({ gameId: g, state, enc }: ProjectionContext): void {
+    const game = state.game;
+    if (this.game && game) enc.hset(K.gameKey(g), "mode", game.mode, "mark_rule", game.markRule, "fund_cash", state.fund.cash);
+    for (const sid of this.fund) {
+      const q = state.fund.positions.get(sid);
+      if (q === undefined) enc.hdel(K.fundKey(g), sid);
+      else enc.hset(K.fundKey(g), sid, q);
+    }
+    for (const sid of this.securities) {
+      const sec = securityOf(state, sid);
+      enc.hset(K.securityKey(g, sid), "initial_margin_bps", sec.initialMarginBps, "maintenance_margin_bps", sec.maintenanceMarginBps,
+        "reference", sec.reference, "last_price", sec.lastPrice, "last_stop_id", sec.lastStopId);
+    }
+    for (const [sid, ids] of this.stops) {
+      const sec = securityOf(state, sid);
+      const key = K.stopsKey(g, sid);
+      for (const id of ids) {
+        const s = sec.stops.get(id);
+        if (s === undefined) enc.hdel(key, id);
+        else enc.hset(key, id, packStop(s));
+      }
+    }
+    // costs exist in margin mode only (evolve keeps none in cash mode)
+    if (game?.mode !== "margin") return;
+    for (const [pid, sids] of this.costs) {
+      const p = state.players.get(pid);
+      if (!p) throw new Error(`margin-keys: no player ${pid} in the state`);
+      for (const sid of sids) {
+        const c = p.costs.get(sid);
+        if (c === undefined) enc.hdel(K.costsKey(g, pid), sid);
+        else enc.hset(K.costsKey(g, pid), sid, c);
+      }
+    }
+  }
+}
+
+function securityOf(state: CoreState, sid: number): SecurityState {
+  const sec = state.securities.get(sid);
+  if (!sec) throw new Error(`margin-keys: no security ${sid} in the state`);
+  return sec;
+}
+
+function packStop(s: StopOrder): string {
+  const { securityId: _sid, ...rest } = s;
+  return JSON.stringify(rest);
+}
+
+/** What loadMargin reads: stops by security id (stop id -> JSON), the fund's positions, costs by player. */
+export interface LoadedMargin {
+  stops: Map<number, Record<string, string>>;
+  fund: Record<string, string>;
+  costs: Map<string, Record<string, string>>;
+}
+
+/** Reads the stops, the fund and the costs of a game's securities and players (one pipeline). */
+export async function loadMargin(client: Redis, gameId: string, sids: readonly number[], pids: readonly string[]): Promise<LoadedMargin> {
+  const pipe = client.pipeline();
+  pipe.hgetall(K.fundKey(gameId));
+  for (const s of sids) pipe.hgetall(K.stopsKey(gameId, s));
+  for (const p of pids) pipe.hgetall(K.costsKey(gameId, p));
+  const replies = (await pipe.exec()) ?? [];
+  const out = replies.map(([err, v]) => {
+    if (err) throw err;
+    return v as Record<string, string>;
+  });
+  return {
+    fund: out[0] ?? {},
+    stops: new Map(sids.map((s, i) => [s, out[1 + i] ?? {}])),
+    costs: new Map(pids.map((p, i) => [p, out[1 + sids.length + i] ?? {}])),
+  };
+}
+
+function int(v: string | undefined, dflt: number, what: string): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (v === "" || !Number.isSafeInteger(n)) throw new Error(`hydrate: ${what} is not an integer: ${v}`);
+  return n;
+}
+
+/** The game's margin fields from its hash (absent: cash mode, last_trade marks). */
+export function marginGameState(g: Record<string, string>): Pick<GameState, "mode" | "markRule"> {
+  const mode = g.mode ?? "cash";
+  const markRule = g.mark_rule ?? "last_trade";
+  if (mode !== "cash" && mode !== "margin") throw new Error(`hydrate: mode is not cash or margin: ${mode}`);
+  if (markRule !== "last_trade" && markRule !== "reference" && markRule !== "mid") throw new Error(`hydrate: mark_rule is unknown: ${markRule}`);
+  return { mode, markRule };
+}
+
+/** A security's margin and stop fields from its hash, with no stops yet (hydrateMargin adds them). */
+export function marginSecurityState(c: Record<string, string>, sid: number): Pick<SecurityState,
+  "initialMarginBps" | "maintenanceMarginBps" | "reference" | "lastPrice" | "stops" | "lastStopId" | "byParent"> {
+  const n = (f: string, d: number) => int(c[f], d, `security ${sid} ${f}`);
+  return {
+    initialMarginBps: n("initial_margin_bps", 10_000), maintenanceMarginBps: n("maintenance_margin_bps", 5_000), reference: n("reference", 0),
+    lastPrice: n("last_price", 0), lastStopId: n("last_stop_id", 0), stops: new Map(), byParent: new Map(),
+  };
+}
+
+/** Adds the loaded stops, fund and costs to a hydrated state (fund cash from the game hash). */
+export function hydrateMargin(state: CoreState, g: Record<string, string>, m: LoadedMargin | undefined): void {
+  state.fund.cash = int(g.fund_cash, 0, "game fund_cash");
+  if (m === undefined) return;
+  for (const [sid, q] of Object.entries(m.fund)) state.fund.positions.set(int(sid, 0, "fund security"), int(q, 0, `fund ${sid}`));
+  for (const [sid, stops] of m.stops) {
+    const sec = securityOf(state, sid);
+    const lastStopId = sec.lastStopId;
+    const ids = Object.keys(stops).map((id) => int(id, 0, "stop id")).sort((a, b) => a - b);
+    for (const id of ids) {
+      const s = JSON.parse(stops[String(id)]!) as Omit<StopOrder, "securityId">;
+      if (s.id !== id || !state.players.has(s.playerId)) throw new Error(`hydrate: stop ${id} of security ${sid} is malformed`);
+      addStop(sec, { ...s, securityId: sid });
+    }
+    sec.lastStopId = lastStopId;
+  }
+  for (const [pid, costs] of m.costs) {
+    const p: PlayerState | undefined = state.players.get(pid);
+    if (!p) continue;
+    for (const [sid, c] of Object.entries(costs)) p.costs.set(int(sid, 0, "cost security"), int(c, 0, `${pid} cost ${sid}`));
+  }
+}
