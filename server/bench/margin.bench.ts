@@ -1,5 +1,5 @@
 /**
- * Margin-mode benchmark of the core alone (issue 15), `node --import tsx server/bench/margin.ts`:
+ * Margin-mode benchmark of the core alone (issue 15), `npm run bench:margin`:
  *
  * - marginCoreOrdersPerSec: the mixed flow of core.bench.ts (70% resting limits 1..20 ticks from the mid,
  *   20% crossing, 10% cancels; 8 players, 1 security) in a margin game (10x, marked by last trade), every
