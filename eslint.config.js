@@ -9,7 +9,15 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["server/src/**/*.ts", "server/test/**/*.ts", "server/bench/**/*.ts", "shared/src/**/*.ts", "scripts/**/*.{mjs,js,ts}", "examples/**/*.{ts,mjs,js}", "*.js"],
+    files: [
+      "server/src/**/*.ts",
+      "server/test/**/*.ts",
+      "server/bench/**/*.ts",
+      "shared/src/**/*.ts",
+      "scripts/**/*.{mjs,js,ts}",
+      "examples/**/*.{ts,mjs,js}",
+      "*.js",
+    ],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -35,7 +43,15 @@ export default tseslint.config(
       // a comment between grouped case labels (core/fold.ts) is not a fall-through
       "no-fallthrough": ["error", { allowEmptyCase: true }],
       // `_name` marks a value left unused on purpose (a destructured field dropped, a required parameter).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          caughtErrors: "none",
+          destructuredArrayIgnorePattern: "^_",
+        },
+      ],
     },
   },
 );

@@ -13,8 +13,11 @@ import { WebSocket } from "ws";
 
 const { values: opt } = parseArgs({
   options: {
-    key: { type: "string" }, base: { type: "string", default: "http://127.0.0.1:2567" },
-    security: { type: "string", default: "1" }, seconds: { type: "string", default: "30" }, spread: { type: "string", default: "2" },
+    key: { type: "string" },
+    base: { type: "string", default: "http://127.0.0.1:2567" },
+    security: { type: "string", default: "1" },
+    seconds: { type: "string", default: "30" },
+    spread: { type: "string", default: "2" },
   },
 });
 if (!opt.key) throw new Error("--key mrk_... is required (create one in the player view, or POST /api/v1/keys)");
@@ -28,11 +31,15 @@ const stats = { quotes: 0, fills: 0, gaps: 0, errors: 0 };
 async function rest(method: string, path: string, body?: unknown): Promise<any> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${base}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${opt.key}`, ...(body ? { "content-type": "application/json" } : {}) },
+      method,
+      headers: { authorization: `Bearer ${opt.key}`, ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const out = await res.json();
-    if (res.status === 429 && attempt === 0) { await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000); continue; }
+    if (res.status === 429 && attempt === 0) {
+      await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+      continue;
+    }
     if (!res.ok) throw Object.assign(new Error(`${method} ${path}: ${out.code} ${out.message}`), { code: out.code });
     return out;
   }
@@ -44,11 +51,19 @@ type Level = { price: number; qty: number; orders: number };
 const book = { bids: new Map<number, Level>(), asks: new Map<number, Level>(), seq: 0 };
 
 function onBook(m: { action: string; seq: number; bids: Level[]; asks: Level[] }, resubscribe: () => void): void {
-  if (m.action === "snapshot") { book.bids.clear(); book.asks.clear(); }
-  else if (m.seq !== book.seq + 1) { stats.gaps++; resubscribe(); return; } // lost an update: start over
+  if (m.action === "snapshot") {
+    book.bids.clear();
+    book.asks.clear();
+  } else if (m.seq !== book.seq + 1) {
+    stats.gaps++;
+    resubscribe();
+    return;
+  } // lost an update: start over
   book.seq = m.seq;
   for (const side of ["bids", "asks"] as const) {
-    for (const l of m[side]) if (l.qty === 0) book[side].delete(l.price); else book[side].set(l.price, l);
+    for (const l of m[side])
+      if (l.qty === 0) book[side].delete(l.price);
+      else book[side].set(l.price, l);
   }
 }
 
@@ -62,15 +77,25 @@ async function main(): Promise<void> {
   const sec = securities.find((s: { securityId: number }) => s.securityId === securityId);
   if (!sec) throw new Error(`no security ${securityId}`);
 
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, { headers: { authorization: `Bearer ${opt.key}` } });
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
+    headers: { authorization: `Bearer ${opt.key}` },
+  });
   const subscribe = () => ws.send(JSON.stringify({ op: "subscribe", channel: "book", securityId, depth: 10 }));
   ws.on("message", (data) => {
     const m = JSON.parse(data.toString());
     if (m.type === "book" && m.securityId === securityId) onBook(m, subscribe);
-    else if (m.type === "execution" && m.kind === "fill") { stats.fills++; console.log(`fill ${m.side} ${m.qty} @ ${m.price} (${m.role})`); }
-    else if (m.type === "error") { stats.errors++; console.error(`stream: ${m.code} ${m.message}`); }
+    else if (m.type === "execution" && m.kind === "fill") {
+      stats.fills++;
+      console.log(`fill ${m.side} ${m.qty} @ ${m.price} (${m.role})`);
+    } else if (m.type === "error") {
+      stats.errors++;
+      console.error(`stream: ${m.code} ${m.message}`);
+    }
   });
-  await new Promise((ok, fail) => { ws.once("open", ok); ws.once("error", fail); });
+  await new Promise((ok, fail) => {
+    ws.once("open", ok);
+    ws.once("error", fail);
+  });
   subscribe();
   ws.send(JSON.stringify({ op: "subscribe", channel: "executions" }));
 
@@ -79,20 +104,35 @@ async function main(): Promise<void> {
   while (Date.now() < until) {
     const bid = best("bids");
     const ask = best("asks");
-    const mid = bid !== null && ask !== null ? Math.round((bid + ask) / 2) : bid ?? ask ?? sec.refPrice;
+    const mid = bid !== null && ask !== null ? Math.round((bid + ask) / 2) : (bid ?? ask ?? sec.refPrice);
     try {
       await rest("DELETE", `/orders?securityId=${securityId}`);
       n++;
       // post-only: a quote never takes; one that would is refused (POST_ONLY_WOULD_TAKE) and skipped.
-      for (const [side, price] of [["buy", mid - spread], ["sell", mid + spread]] as const) {
-        await rest("POST", "/orders", { securityId, side, price: Math.max(1, price), qty: 1, postOnly: true, clientOrderId: `mm-${process.pid}-${n}-${side}` })
-          .then(() => { stats.quotes++; })
-          .catch((err) => { if (err.code !== "POST_ONLY_WOULD_TAKE") throw err; });
+      for (const [side, price] of [
+        ["buy", mid - spread],
+        ["sell", mid + spread],
+      ] as const) {
+        await rest("POST", "/orders", {
+          securityId,
+          side,
+          price: Math.max(1, price),
+          qty: 1,
+          postOnly: true,
+          clientOrderId: `mm-${process.pid}-${n}-${side}`,
+        })
+          .then(() => {
+            stats.quotes++;
+          })
+          .catch((err) => {
+            if (err.code !== "POST_ONLY_WOULD_TAKE") throw err;
+          });
       }
     } catch (err) {
       stats.errors++;
       console.error(String(err));
-      if ((err as { code?: string }).code === "MARKET_CLOSED" || (err as { code?: string }).code === "UNAUTHORIZED") break;
+      if ((err as { code?: string }).code === "MARKET_CLOSED" || (err as { code?: string }).code === "UNAUTHORIZED")
+        break;
     }
     await sleep(1000);
   }
@@ -101,4 +141,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(stats));
 }
 
-main().catch((err) => { console.error(String(err)); process.exit(1); });
+main().catch((err) => {
+  console.error(String(err));
+  process.exit(1);
+});

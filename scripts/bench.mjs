@@ -3,24 +3,27 @@
 // server/bench/<name>.bench.ts with tsx for each name (default: all of them) with VALKEY_URL /
 // DATABASE_URL set, copying each bench's stdout to bench-results/<name>.txt, then stops the services.
 // Exits non-zero if any bench failed or none was found. Plain Node ESM, no npm dependencies.
-import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { ROOT } from './lib/deps.mjs';
-import { runCommand, runWithServices } from './lib/services.mjs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { ROOT } from "./lib/deps.mjs";
+import { runCommand, runWithServices } from "./lib/services.mjs";
 
-const BENCH_DIR = join(ROOT, 'server', 'bench');
-const RESULTS_DIR = join(ROOT, 'bench-results');
-const SUFFIX = '.bench.ts';
+const BENCH_DIR = join(ROOT, "server", "bench");
+const RESULTS_DIR = join(ROOT, "bench-results");
+const SUFFIX = ".bench.ts";
 
 /** Names of all server/bench/*.bench.ts files, sorted. */
 function allBenches() {
   if (!existsSync(BENCH_DIR)) return [];
-  return readdirSync(BENCH_DIR).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length)).sort();
+  return readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length))
+    .sort();
 }
 
 /** Bench names from argv ("engine", "engine.bench.ts" or a path all mean engine); all benches when none given. */
 function requestedBenches(argv) {
-  const names = argv.filter((a) => a !== '--').map((a) => basename(a).replace(/\.bench\.ts$/, ''));
+  const names = argv.filter((a) => a !== "--").map((a) => basename(a).replace(/\.bench\.ts$/, ""));
   return names.length ? names : allBenches();
 }
 
@@ -28,13 +31,19 @@ function requestedBenches(argv) {
 async function runBench(name, env) {
   const file = join(BENCH_DIR, `${name}${SUFFIX}`);
   if (!existsSync(file)) {
-    process.stderr.write(`[bench] no such bench: server/bench/${name}${SUFFIX} (have: ${allBenches().join(', ') || 'none'})\n`);
+    process.stderr.write(
+      `[bench] no such bench: server/bench/${name}${SUFFIX} (have: ${allBenches().join(", ") || "none"})\n`,
+    );
     return 1;
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const out = createWriteStream(join(RESULTS_DIR, `${name}.txt`));
   process.stderr.write(`[bench] ${name}: node --import tsx server/bench/${name}${SUFFIX}\n`);
-  const { code } = await runCommand(process.execPath, ['--import', 'tsx', file], { env, tee: true, onStdout: (d) => out.write(d) });
+  const { code } = await runCommand(process.execPath, ["--import", "tsx", file], {
+    env,
+    tee: true,
+    onStdout: (d) => out.write(d),
+  });
   await new Promise((done) => out.end(done));
   process.stderr.write(`[bench] ${name}: exit ${code}, output in bench-results/${name}.txt\n`);
   return code;
@@ -43,7 +52,7 @@ async function runBench(name, env) {
 /** Runs the benches one after another; returns the first non-zero exit code (0 if all passed). */
 async function runBenches(names, env) {
   if (names.length === 0) {
-    process.stderr.write('[bench] no server/bench/*.bench.ts files found\n');
+    process.stderr.write("[bench] no server/bench/*.bench.ts files found\n");
     return 1;
   }
   let worst = 0;

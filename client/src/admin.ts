@@ -72,7 +72,10 @@ class AdminScreen {
   private sessionCode = "";
   private render = batched(() => this.drawLive());
 
-  constructor(private readonly root: HTMLElement, private readonly token: string) {}
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly token: string,
+  ) {}
 
   private call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
     return api<T>(method, path, body, this.token);
@@ -86,10 +89,17 @@ class AdminScreen {
     try {
       const { scenarios } = await this.call("GET", "/api/scenarios");
       const sel = $(this.root, "#scenario") as HTMLSelectElement;
-      sel.innerHTML = scenarios.map((s: any) => `<option value="${esc(s.name)}" data-symbols="${esc(s.symbols.join(","))}" title="${esc(s.description)}">${esc(s.name)} — ${esc(s.symbols.join(", "))}</option>`).join("")
-        + `<option value="">Custom: one security</option>`;
+      sel.innerHTML =
+        scenarios
+          .map(
+            (s: any) =>
+              `<option value="${esc(s.name)}" data-symbols="${esc(s.symbols.join(","))}" title="${esc(s.description)}">${esc(s.name)} — ${esc(s.symbols.join(", "))}</option>`,
+          )
+          .join("") + `<option value="">Custom: one security</option>`;
       this.syncScenario();
-    } catch (err) { this.note(errorText(err), "reject"); }
+    } catch (err) {
+      this.note(errorText(err), "reject");
+    }
     await this.refreshList();
     if (this.gameId) await this.select(this.gameId);
   }
@@ -132,7 +142,10 @@ class AdminScreen {
       const row = (ev.target as HTMLElement).closest<HTMLElement>("[data-game]");
       if (row) void this.select(row.dataset.game!);
     });
-    ($(r, "#create-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.create(ev.target as HTMLFormElement); });
+    ($(r, "#create-form") as HTMLFormElement).addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void this.create(ev.target as HTMLFormElement);
+    });
     $(r, "#controls").addEventListener("click", (ev) => {
       const b = (ev.target as HTMLElement).closest<HTMLButtonElement>("[data-action]");
       if (b) void this.action(b.dataset.action!);
@@ -146,7 +159,10 @@ class AdminScreen {
       const btn = (ev.target as HTMLElement).closest<HTMLButtonElement>("[data-export]");
       if (btn && this.gameId) void this.exportFile(btn, this.gameId, btn.dataset.export!);
     });
-    ($(r, "#bot-form") as HTMLFormElement).addEventListener("submit", (ev) => { ev.preventDefault(); void this.addBot(ev.target as HTMLFormElement); });
+    ($(r, "#bot-form") as HTMLFormElement).addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void this.addBot(ev.target as HTMLFormElement);
+    });
     this.wireDrivers();
   }
 
@@ -162,13 +178,19 @@ class AdminScreen {
         this.note(`${what}: done`, "ok");
         this.drivers = await this.call("GET", `/api/games/${game()}/drivers`).catch(() => this.drivers);
         this.drawDriverForms();
-      } catch (err) { this.note(`${what} — ${errorText(err)}`, "reject"); }
+      } catch (err) {
+        this.note(`${what} — ${errorText(err)}`, "reject");
+      }
     };
     ($(r, "#news-form") as HTMLFormElement).addEventListener("submit", (ev) => {
       ev.preventDefault();
       const f = new FormData(ev.target as HTMLFormElement);
-      const sid = Number(f.get("sec") || 0), bps = Number(f.get("bps") || 0);
-      void send("News", "POST", "/news", { headline: String(f.get("headline")).trim(), shifts: sid && bps ? [{ securityId: sid, bps }] : [] });
+      const sid = Number(f.get("sec") || 0),
+        bps = Number(f.get("bps") || 0);
+      void send("News", "POST", "/news", {
+        headline: String(f.get("headline")).trim(),
+        shifts: sid && bps ? [{ securityId: sid, bps }] : [],
+      });
     });
     ($(r, "#signal-form") as HTMLFormElement).addEventListener("submit", (ev) => {
       ev.preventDefault();
@@ -177,7 +199,11 @@ class AdminScreen {
       if (Number(f.get("sec"))) body.securityId = Number(f.get("sec"));
       if (String(f.get("value") ?? "").trim() && body.securityId) {
         const sec = this.detail?.securities.find((s: any) => s.securityId === body.securityId);
-        try { body.value = priceToTicks(String(f.get("value")).replace(/[,_\s]/g, ""), sec?.tickSize ?? "0.01"); } catch { return this.note("Value must be on the tick grid", "reject"); }
+        try {
+          body.value = priceToTicks(String(f.get("value")).replace(/[,_\s]/g, ""), sec?.tickSize ?? "0.01");
+        } catch {
+          return this.note("Value must be on the tick grid", "reject");
+        }
       }
       void send("Signal", "POST", "/signals", body);
     });
@@ -186,18 +212,24 @@ class AdminScreen {
       if (!b) return;
       const pid = encodeURIComponent(b.dataset.seat!);
       if (b.dataset.op === "return") void send("Seat handed back", "DELETE", `/players/${pid}/takeover`);
-      else void send("Seat taken over", "POST", `/players/${pid}/takeover`, { kind: ($(r, "#takeover-kind") as HTMLSelectElement).value });
+      else
+        void send("Seat taken over", "POST", `/players/${pid}/takeover`, {
+          kind: ($(r, "#takeover-kind") as HTMLSelectElement).value,
+        });
     });
     $(r, "#players").addEventListener("change", (ev) => {
       const sel = (ev.target as HTMLElement).closest<HTMLSelectElement>("select[data-group-of]");
-      if (sel) void send("Group", "PUT", `/players/${encodeURIComponent(sel.dataset.groupOf!)}/group`, { group: sel.value });
+      if (sel)
+        void send("Group", "PUT", `/players/${encodeURIComponent(sel.dataset.groupOf!)}/group`, { group: sel.value });
     });
   }
 
   /** Security and group choices of the news / signal forms. */
   private drawDriverForms(): void {
     const secs = this.detail?.securities ?? [];
-    const secOptions = `<option value="">(none)</option>` + secs.map((s: any) => `<option value="${s.securityId}">${esc(s.symbol)}</option>`).join("");
+    const secOptions =
+      `<option value="">(none)</option>` +
+      secs.map((s: any) => `<option value="${s.securityId}">${esc(s.symbol)}</option>`).join("");
     for (const sel of this.root.querySelectorAll<HTMLSelectElement>("select.sec-choice")) setHtml(sel, secOptions);
     const groups: string[] = this.drivers?.plan?.groups ?? [];
     setHtml($(this.root, "#signal-group"), groups.map((g) => `<option>${esc(g)}</option>`).join(""));
@@ -209,10 +241,14 @@ class AdminScreen {
   private driverCells(p: any): string {
     if (p.bot) return "<td></td><td></td>";
     const groups: string[] = this.drivers?.plan?.groups ?? [];
-    const group = groups.length ? `<select data-group-of="${esc(p.playerId)}" aria-label="group">${groups.map((g) => `<option${g === p.group ? " selected" : ""}>${esc(g)}</option>`).join("")}</select>` : "";
-    const seat = !this.detail?.rules?.botTakeover ? "" : p.takeover
-      ? `<span class="tag">${esc(p.takeover)}</span> <button type="button" class="ghost small" data-seat="${esc(p.playerId)}" data-op="return">Hand back</button>`
-      : `<button type="button" class="ghost small" data-seat="${esc(p.playerId)}" data-op="take">Bot plays</button>`;
+    const group = groups.length
+      ? `<select data-group-of="${esc(p.playerId)}" aria-label="group">${groups.map((g) => `<option${g === p.group ? " selected" : ""}>${esc(g)}</option>`).join("")}</select>`
+      : "";
+    const seat = !this.detail?.rules?.botTakeover
+      ? ""
+      : p.takeover
+        ? `<span class="tag">${esc(p.takeover)}</span> <button type="button" class="ghost small" data-seat="${esc(p.playerId)}" data-op="return">Hand back</button>`
+        : `<button type="button" class="ghost small" data-seat="${esc(p.playerId)}" data-op="take">Bot plays</button>`;
     return `<td>${group}</td><td>${seat}</td>`;
   }
 
@@ -228,22 +264,35 @@ class AdminScreen {
       await this.refreshList();
       if (this.gameId) {
         const id = this.gameId;
-        const [{ bots }, usage] = await Promise.all([this.call("GET", `/api/games/${encodeURIComponent(id)}/bots`), fetchApiUsage(id, this.token).catch(() => null)]);
-        if (id === this.gameId) { this.botList = bots; this.drawBots(); }
+        const [{ bots }, usage] = await Promise.all([
+          this.call("GET", `/api/games/${encodeURIComponent(id)}/bots`),
+          fetchApiUsage(id, this.token).catch(() => null),
+        ]);
+        if (id === this.gameId) {
+          this.botList = bots;
+          this.drawBots();
+        }
         if (id === this.gameId && usage) setHtml($(this.root, "#api-usage"), apiUsageHtml(usage));
       }
-    } catch { /* shown by the next successful poll or action */ } finally { this.polling = false; }
+    } catch {
+      /* shown by the next successful poll or action */
+    } finally {
+      this.polling = false;
+    }
   }
 
   /** Downloads one export file, or all of them as a zip ("zip"); only once the round has ended. */
   private async exportFile(btn: HTMLButtonElement, gameId: string, file: string): Promise<void> {
     btn.disabled = true;
     try {
-      const name = file === "zip" ? await downloadExportZip(gameId, this.token) : await downloadExport(gameId, file, this.token);
+      const name =
+        file === "zip" ? await downloadExportZip(gameId, this.token) : await downloadExport(gameId, file, this.token);
       this.note(`Downloaded ${name}`, "ok");
     } catch (err) {
       this.note(`Export — ${errorText(err)}`, "reject");
-    } finally { btn.disabled = false; }
+    } finally {
+      btn.disabled = false;
+    }
   }
 
   /**
@@ -253,12 +302,24 @@ class AdminScreen {
   private drawBots(): void {
     const st = this.room?.state;
     const fills = new Map<string, number>();
-    if (st?.leaderboard && st.gameId === this.gameId) for (const l of st.leaderboard) fills.set(l.playerId, l.trades ?? 0);
+    if (st?.leaderboard && st.gameId === this.gameId)
+      for (const l of st.leaderboard) fills.set(l.playerId, l.trades ?? 0);
     const list = this.botList;
-    setHtml($(this.root, "#bots"), list.length ? `<table><thead><tr><th>Bot</th><th>Kind</th><th title="orders the bot placed">Placed</th><th title="orders the bot cancelled">Cancelled</th><th title="orders refused by the market">Rejected</th><th title="fills the bot took part in">Fills</th><th></th></tr></thead><tbody>${list.map((b: any) =>
-      `<tr data-bot-row="${esc(b.playerId)}"><td>${esc(b.name)}</td><td>${esc(b.kind)}${b.enabled === false ? ` <span class="tag">off</span>` : ""}</td><td class="num placed">${qty(b.placed)}</td><td class="num">${qty(b.cancelled ?? 0)}</td><td class="num">${qty(b.rejected)}</td><td class="num fills">${qty(fills.get(b.playerId) ?? 0)}</td><td>${b.enabled === false
-        ? `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}" data-on="1">Switch on</button>`
-        : `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Switch off</button>`}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No bots.</p>`);
+    setHtml(
+      $(this.root, "#bots"),
+      list.length
+        ? `<table><thead><tr><th>Bot</th><th>Kind</th><th title="orders the bot placed">Placed</th><th title="orders the bot cancelled">Cancelled</th><th title="orders refused by the market">Rejected</th><th title="fills the bot took part in">Fills</th><th></th></tr></thead><tbody>${list
+            .map(
+              (b: any) =>
+                `<tr data-bot-row="${esc(b.playerId)}"><td>${esc(b.name)}</td><td>${esc(b.kind)}${b.enabled === false ? ` <span class="tag">off</span>` : ""}</td><td class="num placed">${qty(b.placed)}</td><td class="num">${qty(b.cancelled ?? 0)}</td><td class="num">${qty(b.rejected)}</td><td class="num fills">${qty(fills.get(b.playerId) ?? 0)}</td><td>${
+                  b.enabled === false
+                    ? `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}" data-on="1">Switch on</button>`
+                    : `<button type="button" class="ghost small" data-bot="${esc(b.playerId)}">Switch off</button>`
+                }</td></tr>`,
+            )
+            .join("")}</tbody></table>`
+        : `<p class="muted">No bots.</p>`,
+    );
   }
 
   /**
@@ -274,10 +335,17 @@ class AdminScreen {
     const big = d.sessionId
       ? `<b class="code big" id="session-code">${esc(this.sessionCode || "…")}</b>`
       : `<b class="code big" id="join-code">${esc(d.joinCode)}</b>`;
-    setHtml($(this.root, "#codes"), `<p class="student-code">Students join with ${d.sessionId ? "the session code" : "code"} ${big}
+    setHtml(
+      $(this.root, "#codes"),
+      `<p class="student-code">Students join with ${d.sessionId ? "the session code" : "code"} ${big}
       ${link ? `<a href="${esc(link)}" target="_blank" id="player-link" class="small">player link</a>` : ""}</p>
-      ${d.sessionId ? `<p class="muted small">The session code joins whichever round is open and keeps each student's name and results across rounds.
-        This round's own code <span class="code" id="join-code">${esc(d.joinCode)}</span> joins only round ${esc(d.round)} (and the session): students do not need it.</p>` : ""}`);
+      ${
+        d.sessionId
+          ? `<p class="muted small">The session code joins whichever round is open and keeps each student's name and results across rounds.
+        This round's own code <span class="code" id="join-code">${esc(d.joinCode)}</span> joins only round ${esc(d.round)} (and the session): students do not need it.</p>`
+          : ""
+      }`,
+    );
   }
 
   /** Export buttons of the selected round: each file of GET /api/games/:id/export/:file, and all as a zip. */
@@ -285,18 +353,34 @@ class AdminScreen {
     const d = this.detail;
     if (!d) return;
     const ended = d.phase === "ended";
-    setHtml($(this.root, "#exports"), `<p class="small muted">${ended ? "The round's data as files (docs/export.md): integer columns carry their unit (_ticks, _minor)."
-      : "Available once the round has ended."}</p><div class="export-buttons">${EXPORT_FILES.map((f) =>
-      `<button type="button" class="small" data-export="${f}"${ended ? "" : " disabled"}>${f}</button>`).join("")}
-      <button type="button" class="small primary" data-export="zip"${ended ? "" : " disabled"}>All files (.zip)</button></div>`);
+    setHtml(
+      $(this.root, "#exports"),
+      `<p class="small muted">${
+        ended
+          ? "The round's data as files (docs/export.md): integer columns carry their unit (_ticks, _minor)."
+          : "Available once the round has ended."
+      }</p><div class="export-buttons">${EXPORT_FILES.map(
+        (f) => `<button type="button" class="small" data-export="${f}"${ended ? "" : " disabled"}>${f}</button>`,
+      ).join("")}
+      <button type="button" class="small primary" data-export="zip"${ended ? "" : " disabled"}>All files (.zip)</button></div>`,
+    );
     drawShareReplay($(this.root, "#share-replay"), d.gameId, this.token, ended);
   }
 
   private async refreshList(): Promise<void> {
     try {
       const { games } = await this.call("GET", "/api/games?limit=50");
-      setHtml($(this.root, "#games"), games.length ? `<table><thead><tr><th>Game</th><th>Phase</th><th title="the round's own code; a session's round: students use the session code">Round code</th><th>Players</th><th>Bots</th><th></th></tr></thead><tbody>${games.map((g: any) =>
-        `<tr data-game="${esc(g.gameId)}" class="${g.gameId === this.gameId ? "selected" : ""}"><td><b>${esc(g.name)}</b><br><span class="muted small">${esc(g.gameId)}</span></td><td><span class="phase-badge ${esc(g.phase)}">${esc(g.phase)}</span></td><td class="code">${esc(g.joinCode)}</td><td class="num">${g.players}</td><td class="num">${g.bots}</td><td><a href="#replay/${encodeURIComponent(g.gameId)}" class="replay-link" title="Replay this round">Replay</a> · <a href="#/projector/${encodeURIComponent(g.gameId)}?code=${encodeURIComponent(g.joinCode)}" target="_blank" class="projector-link" title="Classroom screen: join code, clock, prices, leaderboard">Projector</a> · <a href="#/report/${encodeURIComponent(g.gameId)}" class="report-link" title="One-page results report (after the round)">Report</a></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No games yet: create one.</p>`);
+      setHtml(
+        $(this.root, "#games"),
+        games.length
+          ? `<table><thead><tr><th>Game</th><th>Phase</th><th title="the round's own code; a session's round: students use the session code">Round code</th><th>Players</th><th>Bots</th><th></th></tr></thead><tbody>${games
+              .map(
+                (g: any) =>
+                  `<tr data-game="${esc(g.gameId)}" class="${g.gameId === this.gameId ? "selected" : ""}"><td><b>${esc(g.name)}</b><br><span class="muted small">${esc(g.gameId)}</span></td><td><span class="phase-badge ${esc(g.phase)}">${esc(g.phase)}</span></td><td class="code">${esc(g.joinCode)}</td><td class="num">${g.players}</td><td class="num">${g.bots}</td><td><a href="#replay/${encodeURIComponent(g.gameId)}" class="replay-link" title="Replay this round">Replay</a> · <a href="#/projector/${encodeURIComponent(g.gameId)}?code=${encodeURIComponent(g.joinCode)}" target="_blank" class="projector-link" title="Classroom screen: join code, clock, prices, leaderboard">Projector</a> · <a href="#/report/${encodeURIComponent(g.gameId)}" class="report-link" title="One-page results report (after the round)">Report</a></td></tr>`,
+              )
+              .join("")}</tbody></table>`
+          : `<p class="muted">No games yet: create one.</p>`,
+      );
     } catch (err) {
       if ((err as any).status === 401 || (err as any).status === 403) {
         sessionStorage.removeItem(TOKEN_KEY);
@@ -320,16 +404,32 @@ class AdminScreen {
         name: String(f.get("name")).trim() || "Round",
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
-        bots: (["market_maker", "noise", "momentum"] as const).map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
-        rules: { botTakeover: f.get("takeover") === "on", ...roundRules(f), ...marketTypeRules(f), ...await roundHelpRules(f, (m, p, b) => this.call(m, p, b)) },
+        bots: (["market_maker", "noise", "momentum"] as const)
+          .map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) }))
+          .filter((b) => b.count > 0),
+        rules: {
+          botTakeover: f.get("takeover") === "on",
+          ...roundRules(f),
+          ...marketTypeRules(f),
+          ...(await roundHelpRules(f, (m, p, b) => this.call(m, p, b))),
+        },
         securityRules: securityRules(f),
       };
-      const groups = String(f.get("groups") ?? "").split(",").map((g) => g.trim()).filter(Boolean);
+      const groups = String(f.get("groups") ?? "")
+        .split(",")
+        .map((g) => g.trim())
+        .filter(Boolean);
       if (groups.length) body.groups = groups;
       const minutes = Number(f.get("duration") || 0);
       const periods = Math.max(1, Math.floor(Number(f.get("periods") || 1)));
       if (minutes > 0 && periods > 1) {
-        body.schedule = { periods: { count: periods, durationSec: Math.round(minutes * 60), breakSec: Math.max(0, Math.round(Number(f.get("breakSec") || 0))) } };
+        body.schedule = {
+          periods: {
+            count: periods,
+            durationSec: Math.round(minutes * 60),
+            breakSec: Math.max(0, Math.round(Number(f.get("breakSec") || 0))),
+          },
+        };
       } else if (minutes > 0) body.durationSec = Math.round(minutes * 60);
       if (scenario) {
         body.scenario = scenario;
@@ -338,8 +438,16 @@ class AdminScreen {
         if (lots > 0) for (let i = 1; i <= n; i++) body.endowment.holdings.push({ securityId: i, qty: lots });
       } else {
         const tickSize = String(f.get("tick")).trim() || "0.01";
-        body.securities = [{ securityId: 1, symbol: String(f.get("symbol")).trim().toUpperCase() || "ACME", tickSize, lotSize: 1, scale: 1,
-          refPrice: priceToTicks(String(f.get("ref")).replace(/[,_\s]/g, "") || "100", tickSize) }];
+        body.securities = [
+          {
+            securityId: 1,
+            symbol: String(f.get("symbol")).trim().toUpperCase() || "ACME",
+            tickSize,
+            lotSize: 1,
+            scale: 1,
+            refPrice: priceToTicks(String(f.get("ref")).replace(/[,_\s]/g, "") || "100", tickSize),
+          },
+        ];
         if (lots > 0) body.endowment.holdings.push({ securityId: 1, qty: lots });
       }
       let game: any;
@@ -362,7 +470,10 @@ class AdminScreen {
     try {
       this.detail = await this.call("GET", `/api/games/${encodeURIComponent(gameId)}`);
     } catch (err) {
-      if (this.gameId === gameId) { sessionStorage.removeItem(GAME_KEY); this.gameId = null; }
+      if (this.gameId === gameId) {
+        sessionStorage.removeItem(GAME_KEY);
+        this.gameId = null;
+      }
       this.note(errorText(err), "reject");
       return;
     }
@@ -378,9 +489,19 @@ class AdminScreen {
       await this.conn?.stop();
       this.room = undefined;
       this.conn = new Connection({
-        gameId, token: this.token, storageKey: `${GAME_KEY}.rt.${gameId}`,
-        onRoom: (room) => { this.room = room; room.onStateChange(() => this.render()); this.render(); },
-        onStatus: (st, detail) => setHtml($(this.root, "#live-status"), `<span class="conn-${st}">${esc(st)}${detail ? ` — ${esc(detail)}` : ""}</span>`),
+        gameId,
+        token: this.token,
+        storageKey: `${GAME_KEY}.rt.${gameId}`,
+        onRoom: (room) => {
+          this.room = room;
+          room.onStateChange(() => this.render());
+          this.render();
+        },
+        onStatus: (st, detail) =>
+          setHtml(
+            $(this.root, "#live-status"),
+            `<span class="conn-${st}">${esc(st)}${detail ? ` — ${esc(detail)}` : ""}</span>`,
+          ),
         onFatal: (msg) => this.note(msg, "reject"),
       });
       void this.conn.connect();
@@ -390,11 +511,14 @@ class AdminScreen {
   private drawDetail(): void {
     const d = this.detail;
     if (!d) return;
-    setHtml($(this.root, "#game-head"), `<h2>${esc(d.name)} <span class="phase-badge ${esc(d.phase)}" id="game-phase">${esc(d.phase)}</span></h2>
+    setHtml(
+      $(this.root, "#game-head"),
+      `<h2>${esc(d.name)} <span class="phase-badge ${esc(d.phase)}" id="game-phase">${esc(d.phase)}</span></h2>
       <div id="codes"></div>
       <p class="muted small">${esc(d.gameId)}${d.scenario ? ` · scenario ${esc(d.scenario)}` : ""}</p>
       <p class="muted small">Securities: ${d.securities.map((s: any) => `${esc(s.symbol)} (ref ${px(s.refPrice, s.tickSize)})`).join(", ")} · endowment ${cash(d.endowment.cash)} cash${d.endowment.holdings?.length ? ` + ${qty(d.endowment.holdings[0].qty)} lots each` : ""}${d.durationSec ? ` · ${clock(d.durationSec * 1000)} round` : ""}</p>
-      <p class="muted small" id="game-rules">${esc(rulesText(d.rules, d.securities))}</p>`);
+      <p class="muted small" id="game-rules">${esc(rulesText(d.rules, d.securities))}</p>`,
+    );
     this.drawCodes();
     this.drawControls(d.phase);
     this.drawExports();
@@ -416,14 +540,30 @@ class AdminScreen {
         this.call("GET", `/api/sessions/${encodeURIComponent(d.sessionId)}/results`),
       ]);
       const rounds = res.rounds.map((r: any) => `<th>R${r.round}</th>`).join("");
-      if (this.detail === d && this.sessionCode !== s.joinCode) { this.sessionCode = s.joinCode; this.drawCodes(); }
-      setHtml($(this.root, "#session-info"), `<p>Session <b>${esc(s.name)}</b>
-        <span class="muted small">· round ${d.round} of ${s.rounds.length} · ${s.players.length} player(s) · students join with the session code above</span></p>`);
+      if (this.detail === d && this.sessionCode !== s.joinCode) {
+        this.sessionCode = s.joinCode;
+        this.drawCodes();
+      }
+      setHtml(
+        $(this.root, "#session-info"),
+        `<p>Session <b>${esc(s.name)}</b>
+        <span class="muted small">· round ${d.round} of ${s.rounds.length} · ${s.players.length} player(s) · students join with the session code above</span></p>`,
+      );
       ($(this.root, "#next-round") as HTMLButtonElement).disabled = !!d.nextGameId;
-      setHtml($(this.root, "#session-results"), res.overall.length ? `<table class="board"><thead><tr><th>#</th><th>Name</th>${rounds}<th>Total P&amp;L</th></tr></thead><tbody>${res.overall.map((o: any) =>
-        `<tr><td class="num">${o.rank}</td><td>${esc(o.name)}</td>${o.roundPnl.map((p: number | null) => `<td class="num ${signClass(p ?? 0)}">${p === null ? "—" : signedCash(p)}</td>`).join("")}<td class="num ${signClass(o.pnl)}"><b>${signedCash(o.pnl)}</b></td></tr>`).join("")}</tbody></table>`
-        : `<p class="muted">No players in the session yet.</p>`);
-    } catch (err) { this.note(errorText(err), "reject"); }
+      setHtml(
+        $(this.root, "#session-results"),
+        res.overall.length
+          ? `<table class="board"><thead><tr><th>#</th><th>Name</th>${rounds}<th>Total P&amp;L</th></tr></thead><tbody>${res.overall
+              .map(
+                (o: any) =>
+                  `<tr><td class="num">${o.rank}</td><td>${esc(o.name)}</td>${o.roundPnl.map((p: number | null) => `<td class="num ${signClass(p ?? 0)}">${p === null ? "—" : signedCash(p)}</td>`).join("")}<td class="num ${signClass(o.pnl)}"><b>${signedCash(o.pnl)}</b></td></tr>`,
+              )
+              .join("")}</tbody></table>`
+          : `<p class="muted">No players in the session yet.</p>`,
+      );
+    } catch (err) {
+      this.note(errorText(err), "reject");
+    }
   }
 
   /** Creates the session's next round with the selected round's settings and selects it. */
@@ -433,22 +573,38 @@ class AdminScreen {
     const kinds = new Map<string, number>();
     for (const b of d.botList) if (b.enabled !== false) kinds.set(b.kind, (kinds.get(b.kind) ?? 0) + 1);
     const body: any = {
-      name: `${String(d.name).replace(/ · round \d+$/, "")} · round ${d.round + 1}`, rules: d.rules, endowment: d.endowment,
-      allowObservers: true, bots: [...kinds].map(([kind, count]) => ({ kind, count })),
+      name: `${String(d.name).replace(/ · round \d+$/, "")} · round ${d.round + 1}`,
+      rules: d.rules,
+      endowment: d.endowment,
+      allowObservers: true,
+      bots: [...kinds].map(([kind, count]) => ({ kind, count })),
       // The securities as created (with their fees and limits); a scenario still drives the reference path.
-      ...(d.scenario ? { scenario: d.scenario } : {}), securities: d.securities,
-      ...(d.schedule?.periods ? { schedule: { periods: d.schedule.periods } } : d.durationSec ? { durationSec: d.durationSec } : {}),
+      ...(d.scenario ? { scenario: d.scenario } : {}),
+      securities: d.securities,
+      ...(d.schedule?.periods
+        ? { schedule: { periods: d.schedule.periods } }
+        : d.durationSec
+          ? { durationSec: d.durationSec }
+          : {}),
     };
     try {
       const game = await this.call("POST", `/api/sessions/${encodeURIComponent(d.sessionId)}/rounds`, body);
       this.note(`Created round ${game.round}: ${game.name}`, "ok");
       await this.select(game.gameId);
-    } catch (err) { this.note(`Next round not created — ${errorText(err)}`, "reject"); }
+    } catch (err) {
+      this.note(`Next round not created — ${errorText(err)}`, "reject");
+    }
   }
 
   private drawControls(phase: string): void {
-    const can: Record<string, boolean> = { start: phase === "lobby", pause: phase === "running", resume: phase === "paused", end: phase !== "ended" };
-    for (const b of this.root.querySelectorAll<HTMLButtonElement>("#controls [data-action]")) b.disabled = !can[b.dataset.action!];
+    const can: Record<string, boolean> = {
+      start: phase === "lobby",
+      pause: phase === "running",
+      resume: phase === "paused",
+      end: phase !== "ended",
+    };
+    for (const b of this.root.querySelectorAll<HTMLButtonElement>("#controls [data-action]"))
+      b.disabled = !can[b.dataset.action!];
   }
 
   private async action(action: string): Promise<void> {
@@ -456,20 +612,31 @@ class AdminScreen {
     if (action === "end" && !confirm("End the round now? Open orders are cancelled and results are final.")) return;
     try {
       const countdownSec = Math.max(0, Math.round(Number(($(this.root, "#countdown") as HTMLInputElement).value || 0)));
-      await this.call("POST", `/api/games/${encodeURIComponent(this.gameId)}/${action}`, action === "start" ? { countdownSec } : undefined);
+      await this.call(
+        "POST",
+        `/api/games/${encodeURIComponent(this.gameId)}/${action}`,
+        action === "start" ? { countdownSec } : undefined,
+      );
       this.note(action === "start" && countdownSec ? `start: in ${countdownSec} s` : `${action}: done`, "ok");
       await this.select(this.gameId);
-    } catch (err) { this.note(`${action} — ${errorText(err)}`, "reject"); }
+    } catch (err) {
+      this.note(`${action} — ${errorText(err)}`, "reject");
+    }
   }
 
   private async addBot(form: HTMLFormElement): Promise<void> {
     if (!this.gameId) return;
     const f = new FormData(form);
     try {
-      const { bots } = await this.call("POST", `/api/games/${encodeURIComponent(this.gameId)}/bots`, { kind: String(f.get("kind")), count: Number(f.get("count") || 1) });
+      const { bots } = await this.call("POST", `/api/games/${encodeURIComponent(this.gameId)}/bots`, {
+        kind: String(f.get("kind")),
+        count: Number(f.get("count") || 1),
+      });
       this.note(`Added ${bots.length} bot(s)`, "ok");
       await this.select(this.gameId);
-    } catch (err) { this.note(`Bots not added — ${errorText(err)}`, "reject"); }
+    } catch (err) {
+      this.note(`Bots not added — ${errorText(err)}`, "reject");
+    }
   }
 
   /** Switches a bot off (it stops and its orders are cancelled) or on again. */
@@ -480,7 +647,9 @@ class AdminScreen {
       await (on ? this.call("POST", `${path}/on`) : this.call("DELETE", path));
       this.note(`${botId} switched ${on ? "on" : "off"}`, "ok");
       await this.select(this.gameId);
-    } catch (err) { this.note(errorText(err), "reject"); }
+    } catch (err) {
+      this.note(errorText(err), "reject");
+    }
   }
 
   private drawClock(): void {
@@ -504,17 +673,40 @@ class AdminScreen {
     }
     this.drawBots();
     this.drawClock();
-    const players = [...st.players.values()].sort((a: any, b: any) => Number(a.bot) - Number(b.bot) || a.name.localeCompare(b.name));
-    setHtml($(this.root, "#players"), players.length ? `<table><thead><tr><th>Player</th><th>Online</th><th>Cash</th><th>Equity</th><th>P&amp;L</th><th>Orders</th><th>Group</th><th>Seat</th></tr></thead><tbody>${players.map((p: any) =>
-      `<tr><td>${esc(p.name)}${p.bot ? ` <span class="tag">bot</span>` : ""}</td><td>${p.bot ? "" : p.connected ? `<span class="dot on" title="connected"></span>` : `<span class="dot off" title="offline"></span>`}</td>
+    const players = [...st.players.values()].sort(
+      (a: any, b: any) => Number(a.bot) - Number(b.bot) || a.name.localeCompare(b.name),
+    );
+    setHtml(
+      $(this.root, "#players"),
+      players.length
+        ? `<table><thead><tr><th>Player</th><th>Online</th><th>Cash</th><th>Equity</th><th>P&amp;L</th><th>Orders</th><th>Group</th><th>Seat</th></tr></thead><tbody>${players
+            .map(
+              (p: any) =>
+                `<tr><td>${esc(p.name)}${p.bot ? ` <span class="tag">bot</span>` : ""}</td><td>${p.bot ? "" : p.connected ? `<span class="dot on" title="connected"></span>` : `<span class="dot off" title="offline"></span>`}</td>
        <td class="num">${p.cash === undefined ? "" : cash(p.cash)}</td><td class="num">${p.equity === undefined ? "" : cash(p.equity)}</td>
-       <td class="num ${signClass(p.pnl ?? 0)}">${p.pnl === undefined ? "" : signedCash(p.pnl)}</td><td class="num">${p.orders ? qty(p.orders.size) : ""}</td>${this.driverCells(p)}</tr>`).join("")}</tbody></table>` : `<p class="muted">Nobody has joined yet.</p>`);
+       <td class="num ${signClass(p.pnl ?? 0)}">${p.pnl === undefined ? "" : signedCash(p.pnl)}</td><td class="num">${p.orders ? qty(p.orders.size) : ""}</td>${this.driverCells(p)}</tr>`,
+            )
+            .join("")}</tbody></table>`
+        : `<p class="muted">Nobody has joined yet.</p>`,
+    );
     const news = st.news ? [...st.news].sort((a: any, b: any) => b.seq - a.seq) : [];
-    setHtml($(this.root, "#news-list"), news.length ? `<ul class="signals">${news.map((n: any) => `<li>${esc(n.headline)}${n.shifts.length ? ` <span class="muted">(${[...n.shifts].map((x: any) => `${esc(st.securities.get(String(x.securityId))?.symbol ?? x.securityId)} ${x.bps >= 0 ? "+" : ""}${x.bps} bp`).join(", ")})</span>` : ""}</li>`).join("")}</ul>` : `<p class="muted">No news yet.</p>`);
+    setHtml(
+      $(this.root, "#news-list"),
+      news.length
+        ? `<ul class="signals">${news.map((n: any) => `<li>${esc(n.headline)}${n.shifts.length ? ` <span class="muted">(${[...n.shifts].map((x: any) => `${esc(st.securities.get(String(x.securityId))?.symbol ?? x.securityId)} ${x.bps >= 0 ? "+" : ""}${x.bps} bp`).join(", ")})</span>` : ""}</li>`).join("")}</ul>`
+        : `<p class="muted">No news yet.</p>`,
+    );
     setHtml($(this.root, "#board"), leaderboardTable([...st.leaderboard], undefined, false, st.rules));
     const secs = [...st.securities.values()].sort((a: any, b: any) => a.securityId - b.securityId);
-    setHtml($(this.root, "#market"), `<table><thead><tr><th>Sec</th><th>Bid</th><th>Ask</th><th>Last</th><th>Volume</th><th>Ref</th></tr></thead><tbody>${secs.map((s: any) =>
-      `<tr><td>${esc(s.symbol)}</td><td class="num buy-text">${px(s.bids[0]?.price ?? 0, s.tickSize)}</td><td class="num sell-text">${px(s.asks[0]?.price ?? 0, s.tickSize)}</td><td class="num">${px(s.lastPrice, s.tickSize)}</td><td class="num">${qty(s.volume)}</td><td class="num muted">${px(s.refPrice, s.tickSize)}</td></tr>`).join("")}</tbody></table>`);
+    setHtml(
+      $(this.root, "#market"),
+      `<table><thead><tr><th>Sec</th><th>Bid</th><th>Ask</th><th>Last</th><th>Volume</th><th>Ref</th></tr></thead><tbody>${secs
+        .map(
+          (s: any) =>
+            `<tr><td>${esc(s.symbol)}</td><td class="num buy-text">${px(s.bids[0]?.price ?? 0, s.tickSize)}</td><td class="num sell-text">${px(s.asks[0]?.price ?? 0, s.tickSize)}</td><td class="num">${px(s.lastPrice, s.tickSize)}</td><td class="num">${qty(s.volume)}</td><td class="num muted">${px(s.refPrice, s.tickSize)}</td></tr>`,
+        )
+        .join("")}</tbody></table>`,
+    );
   }
 }
 
@@ -523,7 +715,8 @@ function intField(f: FormData, name: string, label: string, min: number, max: nu
   const text = String(f.get(name) ?? "").trim();
   if (!text) return empty;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`${label} must be a whole number from ${min} to ${max.toLocaleString("en-US")}`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new Error(`${label} must be a whole number from ${min} to ${max.toLocaleString("en-US")}`);
   return n;
 }
 
@@ -537,11 +730,13 @@ const MAX_LOTS = 1_000_000_000;
 export function roundRules(f: FormData): Record<string, unknown> {
   const orders = intField(f, "rateOrders", "Order rate: orders", 1, 100_000);
   const windowText = String(f.get("rateWindowSec") ?? "").trim();
-  if (!!orders !== !!windowText) throw new Error("Order rate limit: give both the number of orders and the window, or neither");
+  if (!!orders !== !!windowText)
+    throw new Error("Order rate limit: give both the number of orders and the window, or neither");
   let orderRateLimit: { orders: number; windowMs: number } | undefined;
   if (orders) {
     const windowMs = Math.round(Number(windowText) * 1000);
-    if (!Number.isFinite(windowMs) || windowMs < 100 || windowMs > 3_600_000) throw new Error("Order rate window must be 0.1 to 3600 seconds");
+    if (!Number.isFinite(windowMs) || windowMs < 100 || windowMs > 3_600_000)
+      throw new Error("Order rate window must be 0.1 to 3600 seconds");
     orderRateLimit = { orders, windowMs };
   }
   return {
@@ -575,13 +770,23 @@ const TRADING_TEXT: Record<string, string> = { both: "browser and API", browser:
 function rulesText(rules: any, secs: any[]): string {
   const s = secs[0] ?? {};
   const lots = (n: number) => (n ? `${qty(n)} lots` : "none");
-  const same = secs.every((x) => x.takerFee === s.takerFee && x.makerRebate === s.makerRebate && x.maxOrderQty === s.maxOrderQty && x.positionLimit === s.positionLimit);
+  const same = secs.every(
+    (x) =>
+      x.takerFee === s.takerFee &&
+      x.makerRebate === s.makerRebate &&
+      x.maxOrderQty === s.maxOrderQty &&
+      x.positionLimit === s.positionLimit,
+  );
   const parts = [
     `${same ? "" : `${s.symbol}: `}taker fee ${cash(s.takerFee ?? 0)} / maker rebate ${cash(s.makerRebate ?? 0)} per lot`,
-    `max order ${lots(s.maxOrderQty ?? 0)}`, `position limit ${lots(s.positionLimit ?? 0)}`,
+    `max order ${lots(s.maxOrderQty ?? 0)}`,
+    `position limit ${lots(s.positionLimit ?? 0)}`,
     rules?.allowShort ? `short up to ${qty(s.shortLimit ?? 0)} lots` : "no short selling",
-    `gross ${rules?.grossLimit ? qty(rules.grossLimit) : "none"}`, `net ${rules?.netLimit ? qty(rules.netLimit) : "none"}`,
-    rules?.orderRateLimit ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s` : "no rate limit",
+    `gross ${rules?.grossLimit ? qty(rules.grossLimit) : "none"}`,
+    `net ${rules?.netLimit ? qty(rules.netLimit) : "none"}`,
+    rules?.orderRateLimit
+      ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s`
+      : "no rate limit",
     `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
     `trading: ${TRADING_TEXT[rules?.trading as string] ?? TRADING_TEXT.both}`,
     `market: ${rules?.marketType ?? "continuous"}`,

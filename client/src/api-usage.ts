@@ -7,12 +7,24 @@
 import { api } from "./api.ts";
 import { esc, qty } from "./format.ts";
 
-interface Counters { requests: number; orders: number; rejects: number; rateLimited: number }
+interface Counters {
+  requests: number;
+  orders: number;
+  rejects: number;
+  rateLimited: number;
+}
 export interface ApiUsageReply {
   gameId: string;
   totals: Counters;
   players: (Counters & { playerId: string; name: string; keys: number })[];
-  keys: (Counters & { keyId: string; kind: "key" | "webhook"; name: string; playerId: string; playerName: string; revokedAt: number | null })[];
+  keys: (Counters & {
+    keyId: string;
+    kind: "key" | "webhook";
+    name: string;
+    playerId: string;
+    playerName: string;
+    revokedAt: number | null;
+  })[];
 }
 
 /** The round's usage (admin token). */
@@ -29,10 +41,18 @@ export function apiUsageHtml(u: ApiUsageReply): string {
   const users = u.players.filter((p) => p.requests > 0);
   if (users.length === 0) return `<p class="muted">No API requests in this round yet.</p>`;
   const idle = u.players.length - users.length;
-  return `<table id="api-usage-players"><thead><tr><th>Player</th><th title="keys and webhooks used">Keys</th>${HEAD}</tr></thead><tbody>${users.map((p) =>
-    `<tr data-usage-player="${esc(p.playerId)}"><td>${esc(p.name)}</td><td class="num">${qty(p.keys)}</td>${cells(p)}</tr>`).join("")}</tbody>
+  return `<table id="api-usage-players"><thead><tr><th>Player</th><th title="keys and webhooks used">Keys</th>${HEAD}</tr></thead><tbody>${users
+    .map(
+      (p) =>
+        `<tr data-usage-player="${esc(p.playerId)}"><td>${esc(p.name)}</td><td class="num">${qty(p.keys)}</td>${cells(p)}</tr>`,
+    )
+    .join("")}</tbody>
     <tfoot><tr><td>All</td><td></td>${cells(u.totals)}</tr></tfoot></table>
     ${idle ? `<p class="muted small">${qty(idle)} other player${idle === 1 ? "" : "s"} used no key.</p>` : ""}
-    <details><summary class="small">Per key</summary><table id="api-usage-keys"><thead><tr><th>Key</th><th>Player</th>${HEAD}</tr></thead><tbody>${u.keys.map((k) =>
-      `<tr data-usage-key="${esc(k.keyId)}"><td>${esc(k.name || (k.kind === "webhook" ? "inbound webhook" : k.keyId))}${k.revokedAt ? ` <span class="tag">revoked</span>` : ""}</td><td>${esc(k.playerName)}</td>${cells(k)}</tr>`).join("")}</tbody></table></details>`;
+    <details><summary class="small">Per key</summary><table id="api-usage-keys"><thead><tr><th>Key</th><th>Player</th>${HEAD}</tr></thead><tbody>${u.keys
+      .map(
+        (k) =>
+          `<tr data-usage-key="${esc(k.keyId)}"><td>${esc(k.name || (k.kind === "webhook" ? "inbound webhook" : k.keyId))}${k.revokedAt ? ` <span class="tag">revoked</span>` : ""}</td><td>${esc(k.playerName)}</td>${cells(k)}</tr>`,
+      )
+      .join("")}</tbody></table></details>`;
 }

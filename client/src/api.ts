@@ -1,6 +1,12 @@
 /** The game server's HTTP API (same origin). Errors become ApiError with the server's code. */
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number) { super(message); }
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A JSON request; throws ApiError on a non-2xx reply. */
@@ -16,9 +22,15 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   }
   const text = await res.text();
   let data: any = null;
-  try { data = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
   if (!res.ok) {
-    const issues = Array.isArray(data?.issues) ? ` (${data.issues.map((i: any) => `${i.path}: ${i.message}`).join("; ")})` : "";
+    const issues = Array.isArray(data?.issues)
+      ? ` (${data.issues.map((i: any) => `${i.path}: ${i.message}`).join("; ")})`
+      : "";
     throw new ApiError(data?.code ?? `HTTP_${res.status}`, (data?.message ?? res.statusText) + issues, res.status);
   }
   return data as T;

@@ -3,8 +3,17 @@
  * price as a line) and a depth chart (cumulative bids and asks over price, on a price x-axis).
  */
 import {
-  AreaSeries, CandlestickSeries, ColorType, LineSeries, LineType, createChart, createOptionsChart,
-  type IChartApi, type IChartApiBase, type ISeriesApi, type UTCTimestamp,
+  AreaSeries,
+  CandlestickSeries,
+  ColorType,
+  LineSeries,
+  LineType,
+  createChart,
+  createOptionsChart,
+  type IChartApi,
+  type IChartApiBase,
+  type ISeriesApi,
+  type UTCTimestamp,
 } from "lightweight-charts";
 import { chartPrice, decimalsOf } from "./format.ts";
 
@@ -15,11 +24,22 @@ const CANDLE_SEC = 5;
 
 const base = {
   autoSize: true,
-  layout: { background: { type: ColorType.Solid, color: "#ffffff" }, textColor: "#334155", fontSize: 11, attributionLogo: false },
+  layout: {
+    background: { type: ColorType.Solid, color: "#ffffff" },
+    textColor: "#334155",
+    fontSize: 11,
+    attributionLogo: false,
+  },
   grid: { vertLines: { color: GRID }, horzLines: { color: GRID } },
 } as const;
 
-interface Candle { time: UTCTimestamp; open: number; high: number; low: number; close: number }
+interface Candle {
+  time: UTCTimestamp;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
 
 /** Candles and reference samples kept per security, so switching securities redraws at once. */
 export class SeriesStore {
@@ -37,8 +57,18 @@ export class SeriesStore {
       const time = (Math.floor(t.ts / 1000 / CANDLE_SEC) * CANDLE_SEC) as UTCTimestamp;
       const p = chartPrice(t.price, tickSize);
       const c = list.at(-1);
-      if (c && c.time === time) { c.high = Math.max(c.high, p); c.low = Math.min(c.low, p); c.close = p; }
-      else if (!c || time > c.time) list.push({ time, open: c?.close ?? p, high: Math.max(p, c?.close ?? p), low: Math.min(p, c?.close ?? p), close: p });
+      if (c && c.time === time) {
+        c.high = Math.max(c.high, p);
+        c.low = Math.min(c.low, p);
+        c.close = p;
+      } else if (!c || time > c.time)
+        list.push({
+          time,
+          open: c?.close ?? p,
+          high: Math.max(p, c?.close ?? p),
+          low: Math.min(p, c?.close ?? p),
+          close: p,
+        });
     }
     if (list.length > 2000) list.splice(0, list.length - 2000);
     this.candles.set(sid, list);
@@ -53,8 +83,10 @@ export class SeriesStore {
     const time = Math.floor(now / 1000) as UTCTimestamp;
     const value = chartPrice(refTicks, tickSize);
     const last = list.at(-1);
-    if (last && last.time >= time) { if (last.value === value) return false; last.value = value; }
-    else list.push({ time, value });
+    if (last && last.time >= time) {
+      if (last.value === value) return false;
+      last.value = value;
+    } else list.push({ time, value });
     if (list.length > 4000) list.splice(0, list.length - 4000);
     this.refs.set(sid, list);
     return true;
@@ -67,12 +99,31 @@ export class PriceChart {
   private ref: ISeriesApi<"Line">;
   private shown = -1;
 
-  constructor(el: HTMLElement, private store: SeriesStore) {
-    this.chart = createChart(el, { ...base, timeScale: { timeVisible: true, secondsVisible: true, rightOffset: 4, barSpacing: 10 }, rightPriceScale: { borderVisible: false } });
-    this.candles = this.chart.addSeries(CandlestickSeries, {
-      upColor: GREEN, downColor: RED, borderUpColor: GREEN, borderDownColor: RED, wickUpColor: GREEN, wickDownColor: RED,
+  constructor(
+    el: HTMLElement,
+    private store: SeriesStore,
+  ) {
+    this.chart = createChart(el, {
+      ...base,
+      timeScale: { timeVisible: true, secondsVisible: true, rightOffset: 4, barSpacing: 10 },
+      rightPriceScale: { borderVisible: false },
     });
-    this.ref = this.chart.addSeries(LineSeries, { color: "#6366f1", lineWidth: 1, lineStyle: 2, title: "ref", priceLineVisible: false, lastValueVisible: true });
+    this.candles = this.chart.addSeries(CandlestickSeries, {
+      upColor: GREEN,
+      downColor: RED,
+      borderUpColor: GREEN,
+      borderDownColor: RED,
+      wickUpColor: GREEN,
+      wickDownColor: RED,
+    });
+    this.ref = this.chart.addSeries(LineSeries, {
+      color: "#6366f1",
+      lineWidth: 1,
+      lineStyle: 2,
+      title: "ref",
+      priceLineVisible: false,
+      lastValueVisible: true,
+    });
   }
 
   /** Shows security `sid` (full redraw when it changed, else incremental). */
@@ -87,10 +138,15 @@ export class PriceChart {
     this.ref.setData((this.store.refs.get(sid) ?? []).map((r) => ({ ...r })));
   }
 
-  destroy(): void { this.chart.remove(); }
+  destroy(): void {
+    this.chart.remove();
+  }
 }
 
-export interface Lvl { price: number; total: number }
+export interface Lvl {
+  price: number;
+  total: number;
+}
 
 export class DepthChart {
   private chart: IChartApiBase<number>;
@@ -99,24 +155,53 @@ export class DepthChart {
   private precision = -1;
 
   constructor(el: HTMLElement) {
-    this.chart = createOptionsChart(el, { ...base, rightPriceScale: { borderVisible: false }, handleScroll: false, handleScale: false });
-    const common = { lineWidth: 2 as const, lineType: LineType.WithSteps, priceLineVisible: false, lastValueVisible: false, priceFormat: { type: "volume" as const } };
-    this.bids = this.chart.addSeries(AreaSeries, { ...common, lineColor: GREEN, topColor: "rgba(22,163,74,0.35)", bottomColor: "rgba(22,163,74,0.05)" });
-    this.asks = this.chart.addSeries(AreaSeries, { ...common, lineColor: RED, topColor: "rgba(220,38,38,0.35)", bottomColor: "rgba(220,38,38,0.05)" });
+    this.chart = createOptionsChart(el, {
+      ...base,
+      rightPriceScale: { borderVisible: false },
+      handleScroll: false,
+      handleScale: false,
+    });
+    const common = {
+      lineWidth: 2 as const,
+      lineType: LineType.WithSteps,
+      priceLineVisible: false,
+      lastValueVisible: false,
+      priceFormat: { type: "volume" as const },
+    };
+    this.bids = this.chart.addSeries(AreaSeries, {
+      ...common,
+      lineColor: GREEN,
+      topColor: "rgba(22,163,74,0.35)",
+      bottomColor: "rgba(22,163,74,0.05)",
+    });
+    this.asks = this.chart.addSeries(AreaSeries, {
+      ...common,
+      lineColor: RED,
+      topColor: "rgba(220,38,38,0.35)",
+      bottomColor: "rgba(220,38,38,0.05)",
+    });
   }
 
   /** Bids best first (descending price), asks best first (ascending); `total` is cumulative lots. */
   show(bids: Lvl[], asks: Lvl[], tickSize: string): void {
     const precision = decimalsOf(tickSize);
-    if (precision !== this.precision) { this.precision = precision; this.chart.applyOptions({ localization: { precision } } as never); }
-    const b = bids.slice().reverse().map((l) => ({ time: chartPrice(l.price, tickSize), value: l.total }));
+    if (precision !== this.precision) {
+      this.precision = precision;
+      this.chart.applyOptions({ localization: { precision } } as never);
+    }
+    const b = bids
+      .slice()
+      .reverse()
+      .map((l) => ({ time: chartPrice(l.price, tickSize), value: l.total }));
     const a = asks.map((l) => ({ time: chartPrice(l.price, tickSize), value: l.total }));
     this.bids.setData(dedupe(b));
     this.asks.setData(dedupe(a));
     if (b.length || a.length) this.chart.timeScale().fitContent();
   }
 
-  destroy(): void { this.chart.remove(); }
+  destroy(): void {
+    this.chart.remove();
+  }
 }
 
 function dedupe<T extends { time: number }>(pts: T[]): T[] {

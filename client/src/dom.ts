@@ -21,6 +21,9 @@ export function batched(fn: () => void): () => void {
   return () => {
     if (queued) return;
     queued = true;
-    setTimeout(() => { queued = false; fn(); }, 0);
+    setTimeout(() => {
+      queued = false;
+      fn();
+    }, 0);
   };
 }

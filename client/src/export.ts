@@ -8,20 +8,33 @@ import { strToU8, zipSync } from "fflate";
 import { ApiError } from "./api.ts";
 
 /** The files the server exports (server/src/export/export.ts EXPORT_FILES). */
-export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
+export const EXPORT_FILES = [
+  "config.json",
+  "orders.csv",
+  "fills.csv",
+  "inventories.csv",
+  "leaderboard.csv",
+  "reference.csv",
+] as const;
 
 /** The text of one export file; ApiError with the server's code on a non-2xx reply. */
 export async function fetchExport(gameId: string, file: string, token: string): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(`/api/games/${encodeURIComponent(gameId)}/export/${encodeURIComponent(file)}`, { headers: { authorization: `Bearer ${token}` } });
+    res = await fetch(`/api/games/${encodeURIComponent(gameId)}/export/${encodeURIComponent(file)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
   } catch (err) {
     throw new ApiError("UNAVAILABLE", `the server cannot be reached (${(err as Error).message})`, 0);
   }
   const text = await res.text();
   if (!res.ok) {
     let body: any = null;
-    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     throw new ApiError(body?.code ?? `HTTP_${res.status}`, body?.message ?? res.statusText, res.status);
   }
   return text;

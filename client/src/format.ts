@@ -6,7 +6,12 @@ import { formatCash, formatScaled, priceToTicks, ticksToPrice } from "../../shar
 export { formatCash, priceToTicks, ticksToPrice };
 
 /** A security's display rules (from the room state). */
-export interface SecRules { tickSize: string; lotSize: number; scale: number; symbol: string }
+export interface SecRules {
+  tickSize: string;
+  lotSize: number;
+  scale: number;
+  symbol: string;
+}
 
 /** Price of `ticks` with thousands separators; "—" for 0 (no price yet). */
 export function px(ticks: number, tickSize: string): string {
@@ -48,8 +53,11 @@ export function decimalsOf(tickSize: string): number {
 /** mm:ss (or h:mm:ss) of a duration in ms. */
 export function clock(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const mm = String(m).padStart(h ? 2 : 1, "0"), ss = String(r).padStart(2, "0");
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
+  const mm = String(m).padStart(h ? 2 : 1, "0"),
+    ss = String(r).padStart(2, "0");
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
@@ -60,5 +68,8 @@ export function time(ts: number): string {
 
 /** HTML-escapes text. */
 export function esc(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }

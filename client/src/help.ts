@@ -53,9 +53,10 @@ Your aim: end the round with more value than you started with.</p>
  */
 export function pnlHelpHtml(equity: number, pnl: number, markRule: string): string {
   const start = equity - pnl;
-  const end = markRule === "reference"
-    ? "At the end of the round every security is valued at its closing reference price."
-    : "At the end of the round every security is valued at its last trade in the round (its closing reference price if it never traded).";
+  const end =
+    markRule === "reference"
+      ? "At the end of the round every security is valued at its closing reference price."
+      : "At the end of the round every security is valued at its last trade in the round (its closing reference price if it never traded).";
   return `<details id="pnl-help" class="pnl-help small"><summary>How is P&amp;L measured?</summary>
     <p><b>P&amp;L = equity now − starting value.</b></p>
     <p><b>Starting value</b> = your starting cash + your starting lots × each security's <b>opening price</b> (the reference price the round opened with).

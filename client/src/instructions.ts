@@ -19,13 +19,22 @@ import { markdownHtml } from "./markdown.ts";
 import { noticeHtml } from "./notices.ts";
 
 /** Where the dialog and its controls go: the player screen's root, its order form and Help panel. */
-export interface InstructionsHost { root: HTMLElement; gameId: string; token: string }
+export interface InstructionsHost {
+  root: HTMLElement;
+  gameId: string;
+  token: string;
+}
 
 /** Fetches the round's instructions and quiz and hooks them into the player screen (see the file header). */
 export async function mountInstructions(host: InstructionsHost): Promise<void> {
   let info: RoundInstructions;
   try {
-    info = await api<RoundInstructions>("GET", `/api/games/${encodeURIComponent(host.gameId)}/instructions`, undefined, host.token);
+    info = await api<RoundInstructions>(
+      "GET",
+      `/api/games/${encodeURIComponent(host.gameId)}/instructions`,
+      undefined,
+      host.token,
+    );
   } catch {
     return; // an older server or a network blip: the screen works without it, Help keeps the glossary
   }
@@ -36,7 +45,10 @@ class InstructionsDialog {
   private readonly dialog: HTMLElement;
   private readonly fields: HTMLFieldSetElement;
 
-  constructor(private readonly host: InstructionsHost, private info: RoundInstructions) {
+  constructor(
+    private readonly host: InstructionsHost,
+    private info: RoundInstructions,
+  ) {
     this.dialog = document.createElement("div");
     this.dialog.id = "instructions";
     this.dialog.className = "overlay";
@@ -48,18 +60,29 @@ class InstructionsDialog {
     const r = this.host.root;
     r.querySelector(".player")?.append(this.dialog);
     const help = r.querySelector("#help h2");
-    help?.insertAdjacentHTML("afterend", `<p><button type="button" id="instructions-open" class="small">How this round works${this.info.quiz ? " (and quiz)" : ""}</button></p>`);
+    help?.insertAdjacentHTML(
+      "afterend",
+      `<p><button type="button" id="instructions-open" class="small">How this round works${this.info.quiz ? " (and quiz)" : ""}</button></p>`,
+    );
     r.querySelector("#instructions-open")?.addEventListener("click", () => this.open());
     const entry = $(r, "#order-form");
-    entry.insertAdjacentHTML("beforebegin", `<div id="quiz-note" class="banner note small" hidden>Answer the short quiz about this round to start trading.
-      <button type="button" id="quiz-note-open" class="small primary">Open the quiz</button></div>`);
+    entry.insertAdjacentHTML(
+      "beforebegin",
+      `<div id="quiz-note" class="banner note small" hidden>Answer the short quiz about this round to start trading.
+      <button type="button" id="quiz-note-open" class="small primary">Open the quiz</button></div>`,
+    );
     $(r, "#quiz-note-open").addEventListener("click", () => this.open());
     this.dialog.addEventListener("click", (ev) => {
       const t = ev.target as HTMLElement;
       if (t.closest("#instructions-close")) this.close();
     });
-    this.dialog.addEventListener("submit", (ev) => { ev.preventDefault(); void this.check(ev.target as HTMLFormElement); });
-    document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && !this.dialog.hidden) this.close(); });
+    this.dialog.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void this.check(ev.target as HTMLFormElement);
+    });
+    document.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && !this.dialog.hidden) this.close();
+    });
     this.sync();
     if (this.blocked() || this.asksToRead()) this.open();
   }
@@ -89,12 +112,20 @@ class InstructionsDialog {
     this.dialog.innerHTML = `<div class="card instructions-card" role="dialog" aria-modal="true" aria-labelledby="instructions-title">
       <h2 id="instructions-title">How this round works <button type="button" id="instructions-close" class="ghost small">${this.blocked() ? "Later" : "Close"}</button></h2>
       <div class="instructions-text">${markdownHtml(this.info.instructions)}</div>
-      ${q ? `<form id="quiz-form" class="quiz"><h3>Quiz${q.required ? ' <span class="small muted">(pass it to trade)</span>' : ' <span class="small muted">(optional)</span>'}</h3>
+      ${
+        q
+          ? `<form id="quiz-form" class="quiz"><h3>Quiz${q.required ? ' <span class="small muted">(pass it to trade)</span>' : ' <span class="small muted">(optional)</span>'}</h3>
         ${this.info.passed ? `<p class="msg ok" id="quiz-passed">You passed the quiz.</p>` : ""}
-        ${q.questions.map((qq, i) => `<fieldset class="quiz-q" data-q="${i}"><legend>${i + 1}. ${esc(qq.question)}</legend>
-          ${qq.choices.map((c, j) => `<label class="check"><input type="radio" name="q${i}" value="${j}" required> ${esc(c)}</label>`).join("")}</fieldset>`).join("")}
+        ${q.questions
+          .map(
+            (qq, i) => `<fieldset class="quiz-q" data-q="${i}"><legend>${i + 1}. ${esc(qq.question)}</legend>
+          ${qq.choices.map((c, j) => `<label class="check"><input type="radio" name="q${i}" value="${j}" required> ${esc(c)}</label>`).join("")}</fieldset>`,
+          )
+          .join("")}
         <button type="submit" class="primary" id="quiz-submit">Check my answers</button>
-        <div id="quiz-msg" class="msg" role="alert" aria-live="polite"></div></form>` : ""}
+        <div id="quiz-msg" class="msg" role="alert" aria-live="polite"></div></form>`
+          : ""
+      }
     </div>`;
     this.dialog.hidden = false;
     this.dialog.querySelector<HTMLElement>("#instructions-close")?.focus();
@@ -112,12 +143,17 @@ class InstructionsDialog {
     const msg = $(form, "#quiz-msg");
     for (const el of form.querySelectorAll(".quiz-q")) el.classList.remove("wrong");
     try {
-      const r = await api<QuizResult>("POST", `/api/games/${encodeURIComponent(this.host.gameId)}/quiz`, { answers }, this.host.token);
+      const r = await api<QuizResult>(
+        "POST",
+        `/api/games/${encodeURIComponent(this.host.gameId)}/quiz`,
+        { answers },
+        this.host.token,
+      );
       if (r.passed) {
         this.info = { ...this.info, passed: true };
         msg.className = "msg ok";
         msg.textContent = q.required ? "All right: you can trade now." : "All right!";
-        ($(this.dialog, "#instructions-close")).textContent = "Start trading";
+        $(this.dialog, "#instructions-close").textContent = "Start trading";
       } else {
         for (const i of r.wrong) form.querySelector(`.quiz-q[data-q="${i}"]`)?.classList.add("wrong");
         msg.className = "msg reject";

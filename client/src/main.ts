@@ -14,10 +14,20 @@ let current = "";
 
 function route(): void {
   const h = location.hash;
-  const view = h.startsWith("#/admin") ? "admin" : /^#\/?replay\//.test(h) ? `replay:${h.split("?")[0]}`
-    : /^#\/?projector\//.test(h) ? `projector:${h}` : /^#\/?report\//.test(h) ? `report:${h}` : "player";
+  const view = h.startsWith("#/admin")
+    ? "admin"
+    : /^#\/?replay\//.test(h)
+      ? `replay:${h.split("?")[0]}`
+      : /^#\/?projector\//.test(h)
+        ? `projector:${h}`
+        : /^#\/?report\//.test(h)
+          ? `report:${h}`
+          : "player";
   if (view === current) return;
-  if (current) { location.reload(); return; } // views hold sockets and timers: start clean
+  if (current) {
+    location.reload();
+    return;
+  } // views hold sockets and timers: start clean
   current = view;
   document.body.dataset.view = view.split(":")[0]!;
   if (view === "admin") mountAdmin(root);

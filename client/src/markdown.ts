@@ -26,15 +26,30 @@ export function markdownHtml(text: string): string {
   const out: string[] = [];
   let para: string[] = [];
   let list: { tag: "ul" | "ol"; items: string[] } | null = null;
-  const flushPara = () => { if (para.length) out.push(`<p>${para.join("<br>")}</p>`); para = []; };
-  const flushList = () => { if (list) out.push(`<${list.tag}>${list.items.map((i) => `<li>${i}</li>`).join("")}</${list.tag}>`); list = null; };
+  const flushPara = () => {
+    if (para.length) out.push(`<p>${para.join("<br>")}</p>`);
+    para = [];
+  };
+  const flushList = () => {
+    if (list) out.push(`<${list.tag}>${list.items.map((i) => `<li>${i}</li>`).join("")}</${list.tag}>`);
+    list = null;
+  };
   for (const raw of text.split("\n")) {
     const line = raw.trimEnd();
     const heading = /^(#{1,2})\s+(.*)$/.exec(line);
     const bullet = /^\s*[-*]\s+(.*)$/.exec(line);
     const numbered = /^\s*\d+[.)]\s+(.*)$/.exec(line);
-    if (!line.trim()) { flushPara(); flushList(); continue; }
-    if (heading) { flushPara(); flushList(); out.push(`<h${heading[1]!.length + 2}>${inline(esc(heading[2]))}</h${heading[1]!.length + 2}>`); continue; }
+    if (!line.trim()) {
+      flushPara();
+      flushList();
+      continue;
+    }
+    if (heading) {
+      flushPara();
+      flushList();
+      out.push(`<h${heading[1]!.length + 2}>${inline(esc(heading[2]))}</h${heading[1]!.length + 2}>`);
+      continue;
+    }
     const item = bullet ?? numbered;
     if (item) {
       flushPara();

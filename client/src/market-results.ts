@@ -25,10 +25,14 @@ export interface MarketExtras {
 export async function loadMarketExtras(g: any, token: string): Promise<MarketExtras> {
   const enc = encodeURIComponent(g.gameId);
   switch (g.rules?.marketType) {
-    case "induced": return { induced: await api("GET", `/api/games/${enc}/induced`, undefined, token) };
-    case "dividends": return { fundamental: await api("GET", `/api/games/${enc}/fundamental`, undefined, token) };
-    case "contingent": return { contingent: await api("GET", `/api/games/${enc}/contingent`, undefined, token) };
-    default: return {};
+    case "induced":
+      return { induced: await api("GET", `/api/games/${enc}/induced`, undefined, token) };
+    case "dividends":
+      return { fundamental: await api("GET", `/api/games/${enc}/fundamental`, undefined, token) };
+    case "contingent":
+      return { contingent: await api("GET", `/api/games/${enc}/contingent`, undefined, token) };
+    default:
+      return {};
   }
 }
 
@@ -38,8 +42,8 @@ export async function loadMarketExtras(g: any, token: string): Promise<MarketExt
  */
 export function fundamentalPoints(g: any, f: any, tickSize: string, scale: number): { x: number; y: number }[] {
   const p = g.schedule?.periods;
-  const len = (p ? p.durationSec + (p.breakSec ?? 0) : g.durationSec ?? 0) * 1000;
-  const dur = (p ? p.durationSec : g.durationSec ?? 0) * 1000;
+  const len = (p ? p.durationSec + (p.breakSec ?? 0) : (g.durationSec ?? 0)) * 1000;
+  const dur = (p ? p.durationSec : (g.durationSec ?? 0)) * 1000;
   if (!len) return [];
   const price = (minor: number) => (minor / (scale || 1)) * Number(tickSize);
   const out: { x: number; y: number }[] = [];
@@ -54,16 +58,29 @@ export function fundamentalPoints(g: any, f: any, tickSize: string, scale: numbe
  * Supply (costs, rising) and demand (values, falling) as step curves over units, with the equilibrium
  * quantity (vertical) and price range (shaded band). Values in minor units.
  */
-export function supplyDemandSvg(demand: number[], supply: number[], eq: { qty: number; priceLow: number; priceHigh: number }, w = 340, hgt = 180): string {
+export function supplyDemandSvg(
+  demand: number[],
+  supply: number[],
+  eq: { qty: number; priceLow: number; priceHigh: number },
+  w = 340,
+  hgt = 180,
+): string {
   const n = Math.max(demand.length, supply.length);
   if (!n) return `<p class="muted">No players with values or costs.</p>`;
   const all = [...demand, ...supply];
-  const yMax = Math.max(...all) * 1.05 || 1, yMin = Math.min(0, ...all);
-  const L = 48, T = 6, W = w - L - 6, H = hgt - T - 20;
-  const X = (u: number) => (L + (u / n) * W).toFixed(1), Y = (v: number) => (T + (1 - (v - yMin) / (yMax - yMin)) * H).toFixed(1);
+  const yMax = Math.max(...all) * 1.05 || 1,
+    yMin = Math.min(0, ...all);
+  const L = 48,
+    T = 6,
+    W = w - L - 6,
+    H = hgt - T - 20;
+  const X = (u: number) => (L + (u / n) * W).toFixed(1),
+    Y = (v: number) => (T + (1 - (v - yMin) / (yMax - yMin)) * H).toFixed(1);
   const steps = (vs: number[]) => vs.map((v, i) => `${i ? "L" : "M"}${X(i)},${Y(v)} L${X(i + 1)},${Y(v)}`).join(" ");
-  const band = eq.qty ? `<rect x="${L}" y="${Y(eq.priceHigh)}" width="${W}" height="${Math.max(1, Number(Y(eq.priceLow)) - Number(Y(eq.priceHigh))).toFixed(1)}" fill="#fde68a" opacity="0.6" class="eq-band"/>
-    <line x1="${X(eq.qty)}" y1="${T}" x2="${X(eq.qty)}" y2="${T + H}" stroke="#92400e" stroke-dasharray="3 3" class="eq-qty"/>` : "";
+  const band = eq.qty
+    ? `<rect x="${L}" y="${Y(eq.priceHigh)}" width="${W}" height="${Math.max(1, Number(Y(eq.priceLow)) - Number(Y(eq.priceHigh))).toFixed(1)}" fill="#fde68a" opacity="0.6" class="eq-band"/>
+    <line x1="${X(eq.qty)}" y1="${T}" x2="${X(eq.qty)}" y2="${T + H}" stroke="#92400e" stroke-dasharray="3 3" class="eq-qty"/>`
+    : "";
   return `<svg class="rep-svg sd-svg" viewBox="0 0 ${w} ${hgt}" width="${w}" height="${hgt}" role="img" aria-label="supply and demand">
     <rect x="${L}" y="${T}" width="${W}" height="${H}" fill="none" stroke="#cbd5e1"/>${band}
     <text x="${L - 4}" y="${T + 8}" text-anchor="end" class="ax">${esc(cash(Math.round(yMax)))}</text><text x="${L - 4}" y="${T + H}" text-anchor="end" class="ax">${esc(cash(yMin))}</text>
@@ -78,7 +95,12 @@ export function marketResultsHtml(x: MarketExtras, names: Map<string, string>): 
   if (x.induced) {
     const v = x.induced;
     const eq = v.equilibrium;
-    const rows = v.players.map((p: any) => `<tr data-player="${esc(p.playerId)}"><td>${esc(names.get(p.playerId) ?? p.playerId)}</td><td>${esc(p.role)}</td><td class="num">${qty(p.traded)}</td><td class="num ${signClass(p.surplus)}">${signedCash(p.surplus)}</td></tr>`).join("");
+    const rows = v.players
+      .map(
+        (p: any) =>
+          `<tr data-player="${esc(p.playerId)}"><td>${esc(names.get(p.playerId) ?? p.playerId)}</td><td>${esc(p.role)}</td><td class="num">${qty(p.traded)}</td><td class="num ${signClass(p.surplus)}">${signedCash(p.surplus)}</td></tr>`,
+      )
+      .join("");
     return `<section class="rep-market" id="rep-induced"><h2>Supply and demand (induced values)</h2>
       ${supplyDemandSvg(v.demand, v.supply, eq)}
       <p class="small muted legend"><span class="key demand"></span> demand (values) <span class="key supply"></span> supply (costs) · shaded: equilibrium prices</p>
@@ -95,7 +117,12 @@ export function marketResultsHtml(x: MarketExtras, names: Map<string, string>): 
   }
   if (x.fundamental) {
     const f = x.fundamental;
-    return `<section class="rep-market" id="rep-dividends"><h2>Dividends</h2><p class="small">Fundamental value per share at the start of each period: ${f.fundamental.slice(0, f.periods).map((v: number) => esc(cash(v))).join(", ")}; dividends paid: ${f.paid.map((p: any) => esc(cash(p.amount))).join(", ") || "none"}. The price chart's dashed line is the fundamental value.</p></section>`;
+    return `<section class="rep-market" id="rep-dividends"><h2>Dividends</h2><p class="small">Fundamental value per share at the start of each period: ${f.fundamental
+      .slice(0, f.periods)
+      .map((v: number) => esc(cash(v)))
+      .join(
+        ", ",
+      )}; dividends paid: ${f.paid.map((p: any) => esc(cash(p.amount))).join(", ") || "none"}. The price chart's dashed line is the fundamental value.</p></section>`;
   }
   return "";
 }

@@ -12,11 +12,31 @@ import { MarketTypeRules } from "../../shared/src/messages.ts";
 
 /** Each market type: its label and one line for the teacher. */
 const TYPES: { id: string; label: string; hint: string }[] = [
-  { id: "continuous", label: "Continuous double auction", hint: "A limit order book trading continuously on a reference price path, with bots." },
-  { id: "call", label: "Call market", hint: "Orders do not trade on arrival; at each call the book clears at the one price that trades the most lots (then the smallest imbalance, then the closest to the reference price)." },
-  { id: "dividends", label: "Asset market with dividends", hint: "Smith-Suchanek-Williams: every share pays a random dividend (equally likely values) at the end of each period; set Periods above." },
-  { id: "induced", label: "Double auction, induced values", hint: "Players alternate as buyers (private values) and sellers (private costs) per unit; the score is the surplus. Use a custom security, no bots." },
-  { id: "contingent", label: "State-contingent claims", hint: "Each security pays the payout if its state is drawn at the end, else nothing. Use a scenario with one security per state." },
+  {
+    id: "continuous",
+    label: "Continuous double auction",
+    hint: "A limit order book trading continuously on a reference price path, with bots.",
+  },
+  {
+    id: "call",
+    label: "Call market",
+    hint: "Orders do not trade on arrival; at each call the book clears at the one price that trades the most lots (then the smallest imbalance, then the closest to the reference price).",
+  },
+  {
+    id: "dividends",
+    label: "Asset market with dividends",
+    hint: "Smith-Suchanek-Williams: every share pays a random dividend (equally likely values) at the end of each period; set Periods above.",
+  },
+  {
+    id: "induced",
+    label: "Double auction, induced values",
+    hint: "Players alternate as buyers (private values) and sellers (private costs) per unit; the score is the surplus. Use a custom security, no bots.",
+  },
+  {
+    id: "contingent",
+    label: "State-contingent claims",
+    hint: "Each security pays the payout if its state is drawn at the end, else nothing. Use a scenario with one security per state.",
+  },
 ];
 
 /**
@@ -61,7 +81,8 @@ export function wireMarketTypeForm(root: HTMLElement): void {
   const sel = root.querySelector<HTMLSelectElement>("#market-type-choice")!;
   const sync = () => {
     root.querySelector("#market-type-hint")!.textContent = TYPES.find((t) => t.id === sel.value)?.hint ?? "";
-    for (const el of root.querySelectorAll<HTMLElement>("#market-type [data-market]")) el.hidden = el.dataset.market !== sel.value;
+    for (const el of root.querySelectorAll<HTMLElement>("#market-type [data-market]"))
+      el.hidden = el.dataset.market !== sel.value;
   };
   sel.addEventListener("change", sync);
   sync();
@@ -69,7 +90,11 @@ export function wireMarketTypeForm(root: HTMLElement): void {
 
 /** "1, 2,3" -> [1, 2, 3]; a part that is not a number stays as NaN, so the schema names it. */
 function list(v: FormDataEntryValue | null): number[] {
-  return String(v ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  return String(v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
 }
 
 const n = (f: FormData, name: string) => Number(String(f.get(name) ?? "").trim() || NaN);
@@ -82,13 +107,25 @@ export function marketTypeRules(f: FormData): Record<string, unknown> {
   const type = String(f.get("marketType") ?? "continuous");
   let raw: Record<string, unknown>;
   switch (type) {
-    case "continuous": return {};
-    case "call": raw = { marketType: type, call: { everySec: n(f, "callEverySec"), continuousSec: n(f, "callContinuousSec") } }; break;
-    case "dividends": raw = { marketType: type, dividends: { values: list(f.get("dividendValues")) } }; break;
+    case "continuous":
+      return {};
+    case "call":
+      raw = { marketType: type, call: { everySec: n(f, "callEverySec"), continuousSec: n(f, "callContinuousSec") } };
+      break;
+    case "dividends":
+      raw = { marketType: type, dividends: { values: list(f.get("dividendValues")) } };
+      break;
     case "induced": {
       const seed = String(f.get("inducedSeed") ?? "").trim();
-      raw = { marketType: type, induced: { units: n(f, "inducedUnits"), values: { min: n(f, "valueMin"), max: n(f, "valueMax") },
-        costs: { min: n(f, "costMin"), max: n(f, "costMax") }, ...(seed ? { seed } : {}) } };
+      raw = {
+        marketType: type,
+        induced: {
+          units: n(f, "inducedUnits"),
+          values: { min: n(f, "valueMin"), max: n(f, "valueMax") },
+          costs: { min: n(f, "costMin"), max: n(f, "costMax") },
+          ...(seed ? { seed } : {}),
+        },
+      };
       break;
     }
     case "contingent": {
@@ -96,7 +133,8 @@ export function marketTypeRules(f: FormData): Record<string, unknown> {
       raw = { marketType: type, contingent: { payout: n(f, "payout"), ...(weights.length ? { weights } : {}) } };
       break;
     }
-    default: throw new Error(`Unknown market type ${type}`);
+    default:
+      throw new Error(`Unknown market type ${type}`);
   }
   const r = MarketTypeRules.safeParse(raw);
   if (!r.success) {

@@ -44,7 +44,8 @@ export function nums(message: string): number[] {
 type Builder = (c: NoticeContext) => string;
 
 const price = (c: NoticeContext, ticks: number) => (c.sec ? px(ticks, c.sec.tickSize) : `${qty(ticks)} ticks`);
-const available = (c: NoticeContext) => (c.me?.cash !== undefined ? (c.me.cash ?? 0) - (c.me.cashLocked ?? 0) : undefined);
+const available = (c: NoticeContext) =>
+  c.me?.cash !== undefined ? (c.me.cash ?? 0) - (c.me.cashLocked ?? 0) : undefined;
 const lotsText = (n: number) => `${qty(n)} ${n === 1 ? "lot" : "lots"}`;
 const sideWord = (c: NoticeContext) => (c.order?.side === "sell" ? "sell" : "buy");
 
@@ -52,18 +53,24 @@ const sideWord = (c: NoticeContext) => (c.order?.side === "sell" ? "sell" : "buy
 const insufficientFunds: Builder = (c) => {
   const n = nums(c.message);
   const forFee = /taker fee,/.test(c.message) || /for the taker fee/.test(c.message);
-  const needs = n[0], has = n.length >= 2 ? n[n.length - 1] : available(c);
-  if (needs === undefined || has === undefined) return "Not enough cash for this order. Cash already tied up in your open buy orders is not available.";
-  if (forFee) return `Not enough cash for the taker fee: this order needs ${money(needs)}, you have ${money(has)} available.`;
-  return `Not enough cash: this order needs ${money(needs)}, you have ${money(has)} available.` +
-    ((c.me?.cashLocked ?? 0) > 0 ? ` (${money(c.me!.cashLocked!)} is held for your open buy orders.)` : "");
+  const needs = n[0],
+    has = n.length >= 2 ? n[n.length - 1] : available(c);
+  if (needs === undefined || has === undefined)
+    return "Not enough cash for this order. Cash already tied up in your open buy orders is not available.";
+  if (forFee)
+    return `Not enough cash for the taker fee: this order needs ${money(needs)}, you have ${money(has)} available.`;
+  return (
+    `Not enough cash: this order needs ${money(needs)}, you have ${money(has)} available.` +
+    ((c.me?.cashLocked ?? 0) > 0 ? ` (${money(c.me!.cashLocked!)} is held for your open buy orders.)` : "")
+  );
 };
 
 /** MARKET_CLOSED: what the phase means for orders. */
 const marketClosed: Builder = (c) => {
   const phase = /\b(lobby|paused|ended)\b/.exec(c.message)?.[1];
   if (phase === "lobby") return "Trading has not started yet: orders are accepted once the organiser starts the round.";
-  if (phase === "paused") return "Trading is paused: new orders are rejected until the round resumes. You can still cancel your orders.";
+  if (phase === "paused")
+    return "Trading is paused: new orders are rejected until the round resumes. You can still cancel your orders.";
   if (phase === "ended") return "The round is over: it takes no more orders or new players.";
   return "The market is closed: no orders are accepted right now.";
 };
@@ -75,10 +82,12 @@ const marketClosed: Builder = (c) => {
 export const NOTICES: Record<AnyErrorCode, Builder> = {
   INVALID_SIDE: () => "Choose Buy or Sell.",
   INVALID_ORDER_TYPE: () => "Choose Limit (you set the price) or Market (trade now at the best price).",
-  INVALID_TIME_IN_FORCE: (c) => c.order?.type === "market"
-    ? "A market order trades at once or not at all: choose IOC (keep what fills) or FOK (all or nothing)."
-    : c.order?.postOnly ? "A post-only order waits in the book: it must be a GTC limit order."
-      : "Choose how long the order lives: GTC, IOC or FOK.",
+  INVALID_TIME_IN_FORCE: (c) =>
+    c.order?.type === "market"
+      ? "A market order trades at once or not at all: choose IOC (keep what fills) or FOK (all or nothing)."
+      : c.order?.postOnly
+        ? "A post-only order waits in the book: it must be a GTC limit order."
+        : "Choose how long the order lives: GTC, IOC or FOK.",
   INVALID_PRICE: () => "Enter a price above 0.",
   INVALID_QUANTITY: () => "Enter a quantity of whole lots, 1 or more.",
   INVALID_CLIENT_ORDER_ID: () => "The order could not be sent (bad order reference). Please try again.",
@@ -90,12 +99,17 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
   },
   ORDER_TOO_LARGE: (c) => {
     const [max] = nums(c.message);
-    return max !== undefined ? `Order too large: at most ${lotsText(max)} per order. Split it into smaller orders.` : "Order too large for this market.";
+    return max !== undefined
+      ? `Order too large: at most ${lotsText(max)} per order. Split it into smaller orders.`
+      : "Order too large for this market.";
   },
   NOTIONAL_TOO_LARGE: () => "Order too large: its value (price × quantity) is beyond what the market accepts.",
-  POST_ONLY_WOULD_TAKE: () => "Not sent: a post-only order must wait in the book, but at this price it would trade at once. Move your price away from the other side.",
-  FOK_UNFILLABLE: () => "Not filled: a fill-or-kill (FOK) order trades all of its quantity at once or nothing, and there is not enough on the other side.",
-  NO_LIQUIDITY: (c) => `Nothing to trade against: there are no ${sideWord(c) === "buy" ? "sell orders (asks)" : "buy orders (bids)"} in the book right now. Use a limit order to wait in the book.`,
+  POST_ONLY_WOULD_TAKE: () =>
+    "Not sent: a post-only order must wait in the book, but at this price it would trade at once. Move your price away from the other side.",
+  FOK_UNFILLABLE: () =>
+    "Not filled: a fill-or-kill (FOK) order trades all of its quantity at once or nothing, and there is not enough on the other side.",
+  NO_LIQUIDITY: (c) =>
+    `Nothing to trade against: there are no ${sideWord(c) === "buy" ? "sell orders (asks)" : "buy orders (bids)"} in the book right now. Use a limit order to wait in the book.`,
   MARKET_CLOSED: marketClosed,
   INSUFFICIENT_FUNDS: insufficientFunds,
   INSUFFICIENT_HOLDINGS: (c) => {
@@ -132,7 +146,8 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
   GAME_EXISTS: () => "A game with this id exists already.",
   SECURITY_EXISTS: () => "A security with this id exists already.",
   PLAYER_EXISTS: () => "A player with this id exists already.",
-  INVALID_PHASE_TRANSITION: () => "Not possible in the round's current phase (for example, results are only ready once the round has ended).",
+  INVALID_PHASE_TRANSITION: () =>
+    "Not possible in the round's current phase (for example, results are only ready once the round has ended).",
   INVALID_ARGUMENT: (c) => `Not accepted: ${c.message}.`,
   INVALID_MESSAGE: () => "The order could not be read by the server. Check the price and quantity and try again.",
   UNKNOWN_MESSAGE: () => "The server does not know this request.",
@@ -153,8 +168,10 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
   },
   GAME_FULL: () => "This round is full: it has as many players as the organiser allows. Ask your organiser.",
   FENCED: () => "The game moved to another server. Reconnecting; send your order again if it does not appear.",
-  CHANNEL_NOT_ALLOWED: () => "In this round orders come from another channel (the browser or programs through the API), as the organiser set it.",
-  QUIZ_REQUIRED: () => "Before you can trade, answer the short quiz about how this round works (open Help, then Instructions).",
+  CHANNEL_NOT_ALLOWED: () =>
+    "In this round orders come from another channel (the browser or programs through the API), as the organiser set it.",
+  QUIZ_REQUIRED: () =>
+    "Before you can trade, answer the short quiz about how this round works (open Help, then Instructions).",
   UNKNOWN_SESSION: () => "No such session. Check the code your organiser gave you.",
   SESSION_EXISTS: () => "A session with this id exists already.",
 };
@@ -172,8 +189,17 @@ export function noticeHtml(code: string, ctx: NoticeContext): string {
 
 /** What a placed order became (OrderSummary of the place reply; prices in ticks, notional in minor units). */
 export interface OrderOutcome {
-  orderId: number; side: string; orderType?: string; price: number; qty: number; filledQty: number; restingQty: number;
-  cancelledQty?: number; notional: number; status: string; reason?: string;
+  orderId: number;
+  side: string;
+  orderType?: string;
+  price: number;
+  qty: number;
+  filledQty: number;
+  restingQty: number;
+  cancelledQty?: number;
+  notional: number;
+  status: string;
+  reason?: string;
 }
 
 const REMAINDER_WHY: Record<string, string> = {
@@ -194,8 +220,12 @@ export function orderOutcomeText(o: OrderOutcome, sec?: { tickSize: string; scal
   const at = (ticks: number) => (sec ? px(ticks, sec.tickSize) : String(ticks));
   const did = o.side === "sell" ? "sold" : "bought";
   const status = o.status.replace(/_/g, " ");
-  const avg = o.filledQty > 0 && sec && o.notional % (o.filledQty * sec.scale) === 0 ? at(o.notional / (o.filledQty * sec.scale)) : "";
-  const filled = o.filledQty > 0 ? `${did} ${lotsText(o.filledQty)}${avg ? ` at ${avg}` : ""} for ${money(o.notional)}` : "";
+  const avg =
+    o.filledQty > 0 && sec && o.notional % (o.filledQty * sec.scale) === 0
+      ? at(o.notional / (o.filledQty * sec.scale))
+      : "";
+  const filled =
+    o.filledQty > 0 ? `${did} ${lotsText(o.filledQty)}${avg ? ` at ${avg}` : ""} for ${money(o.notional)}` : "";
   const rest = o.qty - o.filledQty;
   if (o.restingQty > 0) {
     const waits = `${o.side === "sell" ? "sell" : "buy"} ${lotsText(o.restingQty)} at ${at(o.price)}, waiting for a ${o.side === "sell" ? "buyer" : "seller"}`;

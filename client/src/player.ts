@@ -29,10 +29,21 @@ const PHONE = "(max-width: 640px)";
 /** Leaderboard rows shown in the side card; the player's own row is pinned below them when lower. */
 const BOARD_TOP_ROWS = 10;
 
-interface PlayerSession { gameId: string; playerId: string; name: string; token: string; sessionId?: string; sessionToken?: string }
+interface PlayerSession {
+  gameId: string;
+  playerId: string;
+  name: string;
+  token: string;
+  sessionId?: string;
+  sessionToken?: string;
+}
 
 export function loadSession(): PlayerSession | null {
-  try { return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null"); } catch { return null; }
+  try {
+    return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+  } catch {
+    return null;
+  }
 }
 
 /** Mounts the join form or, with a session in this tab, the game screen. */
@@ -56,7 +67,12 @@ async function waitForRound(root: HTMLElement, s: PlayerSession): Promise<void> 
     <p class="muted" id="wait-msg">Waiting for the organiser…</p></div></div>`;
   for (;;) {
     try {
-      const cur = await api("GET", `/api/sessions/${encodeURIComponent(s.sessionId!)}/current`, undefined, s.sessionToken ?? s.token);
+      const cur = await api(
+        "GET",
+        `/api/sessions/${encodeURIComponent(s.sessionId!)}/current`,
+        undefined,
+        s.sessionToken ?? s.token,
+      );
       if (cur.gameId && cur.token) return enter(root, { ...s, gameId: cur.gameId, token: cur.token });
     } catch (err) {
       const el = root.querySelector("#wait-msg");
@@ -88,9 +104,15 @@ function joinForm(root: HTMLElement): void {
     const btn = form.querySelector("button")!;
     btn.disabled = true;
     try {
-      const r = await api("POST", "/api/join", { code: String(f.get("code")).trim(), name: String(f.get("name")).trim() });
+      const r = await api("POST", "/api/join", {
+        code: String(f.get("code")).trim(),
+        name: String(f.get("name")).trim(),
+      });
       const s: PlayerSession = {
-        gameId: r.gameId, playerId: r.playerId, name: r.name, token: r.token,
+        gameId: r.gameId,
+        playerId: r.playerId,
+        name: r.name,
+        token: r.token,
         ...(r.sessionId ? { sessionId: r.sessionId, sessionToken: r.sessionToken } : {}),
       };
       enter(root, s);
@@ -107,8 +129,12 @@ function plainError(err: unknown): string {
 }
 
 const STATUS_TEXT: Record<ConnStatus, string> = {
-  connecting: "Connecting…", connected: "Connected", reconnecting: "Connection lost — reconnecting…",
-  reconnected: "Reconnected", offline: "Offline — retrying…", closed: "Disconnected",
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Connection lost — reconnecting…",
+  reconnected: "Reconnected",
+  offline: "Offline — retrying…",
+  closed: "Disconnected",
 };
 
 class PlayerScreen {
@@ -125,9 +151,14 @@ class PlayerScreen {
   /** The order last sent (for the plain-words rejection: side, type, price, qty). */
   private sent: NoticeContext["order"];
 
-  constructor(private readonly root: HTMLElement, private readonly s: PlayerSession) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly s: PlayerSession,
+  ) {
     this.conn = new Connection({
-      gameId: s.gameId, token: s.token, storageKey: `${SESSION_KEY}.rt`,
+      gameId: s.gameId,
+      token: s.token,
+      storageKey: `${SESSION_KEY}.rt`,
       onRoom: (room) => this.onRoom(room),
       onStatus: (st, detail) => this.status(st, detail),
       onFatal: (msg) => this.fatal(msg),
@@ -160,7 +191,10 @@ class PlayerScreen {
     el.className = `banner ${st}`;
     el.textContent = `${STATUS_TEXT[st]}${detail ? ` (${detail})` : ""}`;
     el.hidden = st === "connected";
-    if (st === "reconnected") setTimeout(() => { if (el.classList.contains("reconnected")) el.hidden = true; }, 4000);
+    if (st === "reconnected")
+      setTimeout(() => {
+        if (el.classList.contains("reconnected")) el.hidden = true;
+      }, 4000);
     ($(this.root, "#submit") as HTMLButtonElement).disabled = !(st === "connected" || st === "reconnected");
   }
 
@@ -168,7 +202,10 @@ class PlayerScreen {
     clearInterval(this.timer);
     sessionStorage.removeItem(SESSION_KEY);
     this.root.innerHTML = `<div class="join-page"><div class="card join"><h1>Cannot join</h1><p class="msg reject">${esc(msg)}</p><p><a href="#/" id="again">Join another game</a></p></div></div>`;
-    $(this.root, "#again").addEventListener("click", (e) => { e.preventDefault(); joinForm(this.root); });
+    $(this.root, "#again").addEventListener("click", (e) => {
+      e.preventDefault();
+      joinForm(this.root);
+    });
   }
 
   private wire(): void {
@@ -183,8 +220,14 @@ class PlayerScreen {
       // A market order never rests: it is IOC (keep what fills) or FOK; GTC is not offered for it.
       const tif = form.elements.namedItem("tif") as HTMLSelectElement;
       const gtc = tif.querySelector<HTMLOptionElement>("option[value=GTC]")!;
-      if (market && tif.value === "GTC") { tif.value = "IOC"; form.dataset.autoTif = "1"; }
-      if (!market && form.dataset.autoTif) { if (tif.value === "IOC") tif.value = "GTC"; delete form.dataset.autoTif; }
+      if (market && tif.value === "GTC") {
+        tif.value = "IOC";
+        form.dataset.autoTif = "1";
+      }
+      if (!market && form.dataset.autoTif) {
+        if (tif.value === "IOC") tif.value = "GTC";
+        delete form.dataset.autoTif;
+      }
       gtc.disabled = market;
       gtc.hidden = market;
       const btn = $(r, "#submit");
@@ -196,7 +239,10 @@ class PlayerScreen {
     form.addEventListener("input", () => this.drawEstimate());
     form.addEventListener("change", () => this.drawEstimate());
     syncForm();
-    form.addEventListener("submit", (ev) => { ev.preventDefault(); void this.place(form); });
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void this.place(form);
+    });
     $(r, "#secs").addEventListener("click", (ev) => {
       const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-sid]");
       if (!b) return;
@@ -206,29 +252,44 @@ class PlayerScreen {
     });
     $(r, "#ladder").addEventListener("click", (ev) => {
       const row = (ev.target as HTMLElement).closest<HTMLElement>("[data-price]");
-      if (row) { el("price").value = row.dataset.price!; el("qty").focus(); }
+      if (row) {
+        el("price").value = row.dataset.price!;
+        el("qty").focus();
+      }
     });
     $(r, "#orders").addEventListener("click", (ev) => {
       const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-oid]");
       if (b) void this.command("cancel", { securityId: Number(b.dataset.sec), orderId: Number(b.dataset.oid) });
     });
     $(r, "#final").addEventListener("click", (ev) => {
-      if ((ev.target as HTMLElement).closest("#join-next")) { void this.joinNext(); return; }
+      if ((ev.target as HTMLElement).closest("#join-next")) {
+        void this.joinNext();
+        return;
+      }
       if (!(ev.target as HTMLElement).closest("#close-final")) return;
       const final = $(r, "#final");
       final.hidden = true;
       final.dataset.closed = "1";
     });
     $(r, "#cancel-all").addEventListener("click", () => void this.command("cancel-all", {}));
-    const help = $(r, "#help"), helpBtn = $(r, "#help-open");
-    const showHelp = (on: boolean) => { help.hidden = !on; helpBtn.setAttribute("aria-expanded", String(on)); };
+    const help = $(r, "#help"),
+      helpBtn = $(r, "#help-open");
+    const showHelp = (on: boolean) => {
+      help.hidden = !on;
+      helpBtn.setAttribute("aria-expanded", String(on));
+    };
     helpBtn.addEventListener("click", () => showHelp(help.hidden));
-    help.addEventListener("click", (ev) => { if ((ev.target as HTMLElement).closest("#help-close")) showHelp(false); });
+    help.addEventListener("click", (ev) => {
+      if ((ev.target as HTMLElement).closest("#help-close")) showHelp(false);
+    });
     $(r, "#account").addEventListener("click", (ev) => {
       if (!(ev.target as HTMLElement).closest("#pnl-why")) return;
       ev.preventDefault();
       const d = r.querySelector<HTMLDetailsElement>("#pnl-help");
-      if (d) { d.open = true; d.scrollIntoView({ block: "nearest" }); }
+      if (d) {
+        d.open = true;
+        d.scrollIntoView({ block: "nearest" });
+      }
     });
     $(r, "#leave").addEventListener("click", async () => {
       if (!confirm("Leave this game? Your open orders stay on the book.")) return;
@@ -241,16 +302,27 @@ class PlayerScreen {
     // Keyboard: b / s pick the side, p / q focus price / quantity, Enter submits (native), Esc leaves a field.
     document.addEventListener("keydown", (ev) => {
       const t = ev.target as HTMLElement;
-      if (ev.key === "Escape" && t.closest("#order-form")) { t.blur(); return; }
-      if (ev.key === "Escape" && !help.hidden) { showHelp(false); return; }
+      if (ev.key === "Escape" && t.closest("#order-form")) {
+        t.blur();
+        return;
+      }
+      if (ev.key === "Escape" && !help.hidden) {
+        showHelp(false);
+        return;
+      }
       if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) return;
       const k = ev.key.toLowerCase();
       if (k === "b" || k === "s") {
-        (form.querySelector(`input[name=side][value=${k === "b" ? "buy" : "sell"}]`) as HTMLInputElement).checked = true;
+        (form.querySelector(`input[name=side][value=${k === "b" ? "buy" : "sell"}]`) as HTMLInputElement).checked =
+          true;
         syncForm();
-      } else if (k === "p") { el("price").focus(); ev.preventDefault(); }
-      else if (k === "q") { el("qty").focus(); ev.preventDefault(); }
-      else if (k === "?" || k === "h") showHelp(help.hidden);
+      } else if (k === "p") {
+        el("price").focus();
+        ev.preventDefault();
+      } else if (k === "q") {
+        el("qty").focus();
+        ev.preventDefault();
+      } else if (k === "?" || k === "h") showHelp(help.hidden);
       else return;
     });
   }
@@ -277,19 +349,33 @@ class PlayerScreen {
     const type = String(f.get("type"));
     const tif = String(f.get("tif"));
     const body: Record<string, unknown> = {
-      securityId: this.sid, side: String(f.get("side")), type,
+      securityId: this.sid,
+      side: String(f.get("side")),
+      type,
       qty: Number(String(f.get("qty")).replace(/[,_\s]/g, "")),
       clientOrderId: `w${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
     };
-    if (!Number.isInteger(body.qty) || (body.qty as number) <= 0) return this.msg("Quantity must be a whole number of lots above 0", "reject");
+    if (!Number.isInteger(body.qty) || (body.qty as number) <= 0)
+      return this.msg("Quantity must be a whole number of lots above 0", "reject");
     if (type === "limit") {
       const text = String(f.get("price") ?? "").replace(/[,_\s]/g, "");
       if (!text) return this.msg("Enter a price", "reject");
-      try { body.price = priceToTicks(text, sec.tickSize); } catch { return this.msg(`Price must be a multiple of the tick size ${sec.tickSize}`, "reject"); }
+      try {
+        body.price = priceToTicks(text, sec.tickSize);
+      } catch {
+        return this.msg(`Price must be a multiple of the tick size ${sec.tickSize}`, "reject");
+      }
       body.tif = tif;
       if (f.get("postOnly")) body.postOnly = true;
     } else body.tif = tif === "FOK" ? "FOK" : "IOC";
-    this.sent = { side: String(body.side), type, tif: String(body.tif ?? ""), price: body.price as number | undefined, qty: body.qty as number, postOnly: !!body.postOnly };
+    this.sent = {
+      side: String(body.side),
+      type,
+      tif: String(body.tif ?? ""),
+      price: body.price as number | undefined,
+      qty: body.qty as number,
+      postOnly: !!body.postOnly,
+    };
     const reply = await this.command("place", body);
     if (reply?.ok && reply.order) {
       this.msg(orderOutcomeText(reply.order, sec), "ok");
@@ -307,15 +393,25 @@ class PlayerScreen {
     if (!el || !sec) return;
     const form = $(this.root, "#order-form") as HTMLFormElement;
     const f = new FormData(form);
-    const side = String(f.get("side")), market = f.get("type") === "market";
+    const side = String(f.get("side")),
+      market = f.get("type") === "market";
     const lots = Number(String(f.get("qty") ?? "").replace(/[,_\s]/g, ""));
     let price: number;
     if (market) price = (side === "buy" ? sec.asks[0]?.price : sec.bids[0]?.price) ?? 0;
-    else try { price = priceToTicks(String(f.get("price") ?? "").replace(/[,_\s]/g, "") || "0", sec.tickSize); } catch { price = 0; }
+    else
+      try {
+        price = priceToTicks(String(f.get("price") ?? "").replace(/[,_\s]/g, "") || "0", sec.tickSize);
+      } catch {
+        price = 0;
+      }
     const est = orderEstimate(side, price, lots, sec.scale, sec.takerFee ?? 0);
-    setHtml(el, est ? `${side === "buy" ? "Est. cost" : "Est. proceeds"} <b class="num" id="est-total">${cash(est.total)}</b>
+    setHtml(
+      el,
+      est
+        ? `${side === "buy" ? "Est. cost" : "Est. proceeds"} <b class="num" id="est-total">${cash(est.total)}</b>
       <span class="muted">= ${cash(est.notional)} ${side === "buy" ? "+" : "−"} taker fee <span id="est-fee">${cash(est.fee)}</span>${market ? " · at the best price now" : ""}</span>`
-      : `<span class="muted">Est. cost: enter ${market ? "a quantity (no opposite orders yet?)" : "a price and quantity"}</span>`);
+        : `<span class="muted">Est. cost: enter ${market ? "a quantity (no opposite orders yet?)" : "a price and quantity"}</span>`,
+    );
   }
 
   private async command(type: string, body: Record<string, unknown>): Promise<CommandReply | undefined> {
@@ -339,8 +435,16 @@ class PlayerScreen {
     const sessionId = this.s.sessionId || this.room?.state.sessionId;
     if (!sessionId) return;
     try {
-      const cur = await api("GET", `/api/sessions/${encodeURIComponent(sessionId)}/current`, undefined, this.s.sessionToken ?? this.s.token);
-      if (!cur.gameId || !cur.token) { this.msg("The next round is not open yet", "reject"); return; }
+      const cur = await api(
+        "GET",
+        `/api/sessions/${encodeURIComponent(sessionId)}/current`,
+        undefined,
+        this.s.sessionToken ?? this.s.token,
+      );
+      if (!cur.gameId || !cur.token) {
+        this.msg("The next round is not open yet", "reject");
+        return;
+      }
       clearInterval(this.timer);
       await this.conn.stop();
       enter(this.root, { ...this.s, sessionId, gameId: cur.gameId, token: cur.token });
@@ -373,15 +477,23 @@ class PlayerScreen {
     setHtml($(r, "#game-name"), esc(st.name || st.gameId));
     setHtml($(r, "#phase"), `<span class="phase-badge ${esc(st.phase)}">${esc(st.phase)}</span>`);
     this.drawClock();
-    setHtml($(r, "#secs"), secs.map((s: any) =>
-      `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice || s.refPrice, s.tickSize)}</span></button>`).join(""));
+    setHtml(
+      $(r, "#secs"),
+      secs
+        .map(
+          (s: any) =>
+            `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice || s.refPrice, s.tickSize)}</span></button>`,
+        )
+        .join(""),
+    );
 
     // book ladder
     const ts = sec.tickSize;
     const own = new Set<string>();
     if (me?.orders) for (const o of me.orders.values()) if (o.securityId === this.sid) own.add(`${o.side}:${o.price}`);
     const levels = matchMedia(PHONE).matches ? PHONE_LADDER_LEVELS : LADDER_LEVELS;
-    const bids = [...sec.bids].slice(0, levels), asks = [...sec.asks].slice(0, levels);
+    const bids = [...sec.bids].slice(0, levels),
+      asks = [...sec.asks].slice(0, levels);
     const maxTotal = Math.max(1, bids.at(-1)?.total ?? 0, asks.at(-1)?.total ?? 0);
     const row = (l: any, side: "buy" | "sell") => {
       const mine = own.has(`${side}:${l.price}`);
@@ -390,30 +502,60 @@ class PlayerScreen {
         <td class="mark">${mine ? "●" : ""}</td><td class="num price">${px(l.price, ts)}</td><td class="num">${qty(l.amount)}</td><td class="num muted">${qty(l.total)}</td><td class="num muted">${l.orders}</td></tr>`;
     };
     const spread = bids[0] && asks[0] ? px(asks[0].price - bids[0].price, ts) : "—";
-    setHtml($(r, "#ladder"), `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
-      ${asks.slice().reverse().map((l) => row(l, "sell")).join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`}
+    setHtml(
+      $(r, "#ladder"),
+      `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
+      ${
+        asks
+          .slice()
+          .reverse()
+          .map((l) => row(l, "sell"))
+          .join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`
+      }
       <tr class="spread"><td></td><td class="num" colspan="4">spread ${spread}</td></tr>
       ${bids.map((l) => row(l, "buy")).join("") || `<tr><td colspan="5" class="muted center">no bids</td></tr>`}
-      </tbody></table>`);
+      </tbody></table>`,
+    );
     this.depth.show(bids.length ? [...sec.bids] : [], [...sec.asks], ts);
 
     // stats, chart, tape
-    setHtml($(r, "#stats"), [
-      ["Last", px(sec.lastPrice, ts)], ["High", px(sec.high, ts)], ["Low", px(sec.low, ts)],
-      ["Volume", qty(sec.volume)], ["Trades", qty(sec.tradeCount)], ["Ref", px(sec.refPrice, ts)],
-    ].map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`).join(""));
+    setHtml(
+      $(r, "#stats"),
+      [
+        ["Last", px(sec.lastPrice, ts)],
+        ["High", px(sec.high, ts)],
+        ["Low", px(sec.low, ts)],
+        ["Volume", qty(sec.volume)],
+        ["Trades", qty(sec.tradeCount)],
+        ["Ref", px(sec.refPrice, ts)],
+      ]
+        .map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`)
+        .join(""),
+    );
     this.price.show(this.sid, ts);
     const trades = [...sec.trades].sort((a: any, b: any) => b.seq - a.seq).slice(0, 30);
-    setHtml($(r, "#tape"), `<table class="tape"><thead><tr><th>Time</th><th>Price</th><th>Lots</th></tr></thead><tbody>${trades.map((t: any) =>
-      `<tr class="${t.aggressor}"><td class="muted">${time(t.ts)}</td><td class="num price">${px(t.price, ts)}</td><td class="num">${qty(t.qty)}</td></tr>`).join("") || `<tr><td colspan="3" class="muted center">no trades yet</td></tr>`}</tbody></table>`);
-    $(r, "#entry-sec").textContent = `${sec.symbol} · tick ${sec.tickSize}${sec.lotSize !== 1 ? ` · ${sec.lotSize} shares/lot` : ""}`;
+    setHtml(
+      $(r, "#tape"),
+      `<table class="tape"><thead><tr><th>Time</th><th>Price</th><th>Lots</th></tr></thead><tbody>${
+        trades
+          .map(
+            (t: any) =>
+              `<tr class="${t.aggressor}"><td class="muted">${time(t.ts)}</td><td class="num price">${px(t.price, ts)}</td><td class="num">${qty(t.qty)}</td></tr>`,
+          )
+          .join("") || `<tr><td colspan="3" class="muted center">no trades yet</td></tr>`
+      }</tbody></table>`,
+    );
+    $(r, "#entry-sec").textContent =
+      `${sec.symbol} · tick ${sec.tickSize}${sec.lotSize !== 1 ? ` · ${sec.lotSize} shares/lot` : ""}`;
     setHtml($(r, "#entry-rules"), entryRulesHtml(sec, st.rules));
     this.drawEstimate();
 
     // own panel
     if (me && me.cash !== undefined && me.positions && me.orders && me.fills) {
       const rank = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
-      setHtml($(r, "#account"), `<dl class="kv">
+      setHtml(
+        $(r, "#account"),
+        `<dl class="kv">
         <dt>Cash</dt><dd class="num" id="my-cash">${cash(me.cash)}</dd>
         <dt>Locked cash</dt><dd class="num">${cash(me.cashLocked)}</dd>
         <dt>Equity</dt><dd class="num">${cash(me.equity)}</dd>
@@ -426,27 +568,48 @@ class PlayerScreen {
         ${st.rules?.pointsPer ? `<dt title="${esc(pointsRuleText(st.rules))}">Course points</dt><dd class="num" id="my-points">${me.points ?? 0}</dd>` : ""}
         <dt>Rank${st.rules?.rankBy === "return" ? " (by return)" : " (by P&amp;L)"}</dt><dd class="num" id="my-rank">${rankText(rank, [...st.leaderboard])}</dd></dl>
         ${st.rules?.pointsPer ? `<p class="small muted" id="points-rule">${esc(pointsRuleText(st.rules))}</p>` : ""}
-`);
+`,
+      );
       setHtml($(r, "#pnl-help-box"), pnlHelpHtml(me.equity, me.pnl, st.rules?.markPrice ?? "last_trade"));
-      const positions = secs.map((s: any) => {
-        const p = me.positions.get(String(s.securityId));
-        const q = p?.qty ?? 0, mark = s.lastPrice || s.refPrice;
-        return `<tr data-sym="${esc(s.symbol)}"><td>${esc(s.symbol)}</td><td class="num holding">${qty(q)}</td><td class="num">${qty(p?.locked ?? 0)}</td><td class="num">${qty(p?.openBuy ?? 0)}</td><td class="num">${cash(q * mark * s.scale)}</td></tr>`;
-      }).join("");
-      setHtml($(r, "#positions"), `<table><thead><tr><th>Security</th><th>Lots</th><th>Locked</th><th>On bids</th><th>Value</th></tr></thead><tbody>${positions}</tbody></table>`);
+      const positions = secs
+        .map((s: any) => {
+          const p = me.positions.get(String(s.securityId));
+          const q = p?.qty ?? 0,
+            mark = s.lastPrice || s.refPrice;
+          return `<tr data-sym="${esc(s.symbol)}"><td>${esc(s.symbol)}</td><td class="num holding">${qty(q)}</td><td class="num">${qty(p?.locked ?? 0)}</td><td class="num">${qty(p?.openBuy ?? 0)}</td><td class="num">${cash(q * mark * s.scale)}</td></tr>`;
+        })
+        .join("");
+      setHtml(
+        $(r, "#positions"),
+        `<table><thead><tr><th>Security</th><th>Lots</th><th>Locked</th><th>On bids</th><th>Value</th></tr></thead><tbody>${positions}</tbody></table>`,
+      );
       const orders = [...me.orders.values()].sort((a: any, b: any) => b.ts - a.ts);
       const symOf = (id: number) => st.securities.get(String(id));
-      setHtml($(r, "#orders"), orders.length ? `<table><thead><tr><th>Sec</th><th>Side</th><th>Price</th><th>Open</th><th>Qty</th><th></th></tr></thead><tbody>${orders.map((o: any) => {
-        const s = symOf(o.securityId);
-        return `<tr class="${o.side}"><td>${esc(s?.symbol ?? o.securityId)}</td><td class="side">${o.side}</td><td class="num">${px(o.price, s?.tickSize ?? "1")}</td><td class="num">${qty(o.amount)}</td><td class="num muted">${qty(o.qty)}</td>
+      setHtml(
+        $(r, "#orders"),
+        orders.length
+          ? `<table><thead><tr><th>Sec</th><th>Side</th><th>Price</th><th>Open</th><th>Qty</th><th></th></tr></thead><tbody>${orders
+              .map((o: any) => {
+                const s = symOf(o.securityId);
+                return `<tr class="${o.side}"><td>${esc(s?.symbol ?? o.securityId)}</td><td class="side">${o.side}</td><td class="num">${px(o.price, s?.tickSize ?? "1")}</td><td class="num">${qty(o.amount)}</td><td class="num muted">${qty(o.qty)}</td>
           <td><button type="button" class="cancel" data-sec="${o.securityId}" data-oid="${o.orderId}" title="Cancel order ${o.orderId}">Cancel</button></td></tr>`;
-      }).join("")}</tbody></table>` : `<p class="muted">No open orders.</p>`);
+              })
+              .join("")}</tbody></table>`
+          : `<p class="muted">No open orders.</p>`,
+      );
       ($(r, "#cancel-all") as HTMLButtonElement).disabled = orders.length === 0;
       const fills = [...me.fills].sort((a: any, b: any) => b.seq - a.seq).slice(0, 30);
-      setHtml($(r, "#fills"), fills.length ? `<table><thead><tr><th>Time</th><th>Sec</th><th>Side</th><th>Price</th><th>Lots</th><th>Role</th></tr></thead><tbody>${fills.map((f: any) => {
-        const s = symOf(f.securityId);
-        return `<tr class="${f.side}"><td class="muted">${time(f.ts)}</td><td>${esc(s?.symbol ?? f.securityId)}</td><td class="side">${f.side}</td><td class="num">${px(f.price, s?.tickSize ?? "1")}</td><td class="num">${qty(f.qty)}</td><td class="muted">${f.role}</td></tr>`;
-      }).join("")}</tbody></table>` : `<p class="muted">No fills yet.</p>`);
+      setHtml(
+        $(r, "#fills"),
+        fills.length
+          ? `<table><thead><tr><th>Time</th><th>Sec</th><th>Side</th><th>Price</th><th>Lots</th><th>Role</th></tr></thead><tbody>${fills
+              .map((f: any) => {
+                const s = symOf(f.securityId);
+                return `<tr class="${f.side}"><td class="muted">${time(f.ts)}</td><td>${esc(s?.symbol ?? f.securityId)}</td><td class="side">${f.side}</td><td class="num">${px(f.price, s?.tickSize ?? "1")}</td><td class="num">${qty(f.qty)}</td><td class="muted">${f.role}</td></tr>`;
+              })
+              .join("")}</tbody></table>`
+          : `<p class="muted">No fills yet.</p>`,
+      );
     }
 
     drawDrivers(r, st, me);
@@ -466,12 +629,19 @@ class PlayerScreen {
       final.hidden = false;
       const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
       const ranked = rows.filter((l: any) => l.ranked !== false).length;
-      setHtml(final, `<div class="card final"><h2>Round over</h2>${mine ? `<p>You finished <b>#${mine.rank}</b> of ${ranked} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>
+      setHtml(
+        final,
+        `<div class="card final"><h2>Round over</h2>${
+          mine
+            ? `<p>You finished <b>#${mine.rank}</b> of ${ranked} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>
         <span class="small muted">(realised ${signedCash(mine.realizedPnl ?? 0)}, unrealised ${signedCash(mine.unrealizedPnl ?? 0)}, fees ${cash(mine.fees ?? 0)})</span>${st.rules?.rankBy === "return" ? `, return <b>${pct(mine.returnBps ?? 0)}</b>` : ""}.</p>
-        ${st.rules?.pointsPer ? `<p id="final-points">Course points: <b>${mine.points ?? 0}</b> <span class="small muted">${esc(pointsRuleText(st.rules))}</span></p>` : ""}` : ""}
+        ${st.rules?.pointsPer ? `<p id="final-points">Course points: <b>${mine.points ?? 0}</b> <span class="small muted">${esc(pointsRuleText(st.rules))}</span></p>` : ""}`
+            : ""
+        }
         <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId, false, st.rules)}
         ${st.nextGameId ? `<p><button type="button" id="join-next" class="primary">Join next round</button> <span id="next-msg" class="msg reject"></span></p>` : ""}
-        <p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`);
+        <p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`,
+      );
       if (final.dataset.closed) final.hidden = true;
     } else final.hidden = true;
   }
@@ -497,9 +667,16 @@ export function lobbyNote(phase: string, c: any): string {
  * Cost of a buy (notional + taker fee) or proceeds of a sell (notional - taker fee) of `lots` at `price`
  * ticks, minor units; null when the inputs give no estimate or it would not be an exact integer.
  */
-export function orderEstimate(side: string, price: number, lots: number, scale: number, takerFee: number): { notional: number; fee: number; total: number } | null {
+export function orderEstimate(
+  side: string,
+  price: number,
+  lots: number,
+  scale: number,
+  takerFee: number,
+): { notional: number; fee: number; total: number } | null {
   if (!Number.isSafeInteger(lots) || lots <= 0 || !Number.isSafeInteger(price) || price <= 0) return null;
-  const notional = price * lots * scale, fee = takerFee * lots;
+  const notional = price * lots * scale,
+    fee = takerFee * lots;
   const total = side === "buy" ? notional + fee : notional - fee;
   return Number.isSafeInteger(notional) && Number.isSafeInteger(total) ? { notional, fee, total } : null;
 }
@@ -518,7 +695,8 @@ export function entryRulesHtml(sec: any, rules: any): string {
     parts.push(rules.allowShort ? `short up to ${qty(sec.shortLimit ?? 0)} lots` : "no short selling");
     if (rules.grossLimit) parts.push(`gross ≤ ${qty(rules.grossLimit)}`);
     if (rules.netLimit) parts.push(`net ≤ ${qty(rules.netLimit)}`);
-    if (rules.rateOrders) parts.push(`<span id="entry-rate">≤ ${qty(rules.rateOrders)} orders / ${rules.rateWindowMs / 1000} s</span>`);
+    if (rules.rateOrders)
+      parts.push(`<span id="entry-rate">≤ ${qty(rules.rateOrders)} orders / ${rules.rateWindowMs / 1000} s</span>`);
   }
   return parts.join(" · ");
 }
@@ -529,20 +707,33 @@ export function entryRulesHtml(sec: any, rules: any): string {
  */
 export function clockText(phase: string, c: any, now: number): string {
   const per = c.periods > 1 ? `P${Math.max(1, c.period)}/${c.periods} · ` : "";
-  if (phase === "running") return c.endsAt ? `${per}${clock(c.endsAt - now)} left` : `${clock(now - c.startedAt)} elapsed`;
+  if (phase === "running")
+    return c.endsAt ? `${per}${clock(c.endsAt - now)} left` : `${clock(now - c.startedAt)} elapsed`;
   if (phase === "paused") {
-    if (c.breakEndsAt) return `break · period ${c.period + 1}/${c.periods} in ${clock(Math.max(0, c.breakEndsAt - now))}`;
+    if (c.breakEndsAt)
+      return `break · period ${c.period + 1}/${c.periods} in ${clock(Math.max(0, c.breakEndsAt - now))}`;
     return c.durationMs ? `${per}${clock(c.remainingMs)} left (paused)` : "paused";
   }
   if (phase === "lobby") {
     if (c.startsAt) return `starts in ${clock(Math.max(0, c.startsAt - now))}`;
-    return c.durationMs ? (c.periods > 1 ? `${c.periods} periods of ${clock(c.durationMs)}` : `round of ${clock(c.durationMs)}`) : "";
+    return c.durationMs
+      ? c.periods > 1
+        ? `${c.periods} periods of ${clock(c.durationMs)}`
+        : `round of ${clock(c.durationMs)}`
+      : "";
   }
   return "round over";
 }
 
 /** Scoring rules as the room state carries them (RulesState; docs/rounds.md "Scoring"). */
-export interface BoardRules { rankBy?: string; bots?: string; pointsBase?: number; pointsPer?: number; pointsMin?: number; pointsMax?: number }
+export interface BoardRules {
+  rankBy?: string;
+  bots?: string;
+  pointsBase?: number;
+  pointsPer?: number;
+  pointsMin?: number;
+  pointsMax?: number;
+}
 
 /** A return in basis points as a percentage with two decimals, from integers ("+12.34 %"). */
 export function pct(bps: number): string {
@@ -574,31 +765,61 @@ export function rankText(row: any, all: any[]): string {
  */
 export function leaderboardTable(all: any[], me?: string, compact = false, rules?: BoardRules): string {
   if (!all.length) return `<p class="muted">No players yet.</p>`;
-  let rows = all, gap = -1, skippedRows = 0;
+  let rows = all,
+    gap = -1,
+    skippedRows = 0;
   if (compact && all.length > BOARD_TOP_ROWS) {
     rows = all.slice(0, BOARD_TOP_ROWS);
     const own = all.findIndex((l) => l.playerId === me);
-    if (own >= BOARD_TOP_ROWS) { gap = rows.length; skippedRows = own - BOARD_TOP_ROWS; rows = [...rows, all[own]]; }
+    if (own >= BOARD_TOP_ROWS) {
+      gap = rows.length;
+      skippedRows = own - BOARD_TOP_ROWS;
+      rows = [...rows, all[own]];
+    }
   }
-  const byReturn = rules?.rankBy === "return", points = !!rules?.pointsPer;
-  const signed = (n: number, part = false) => `<td class="num ${signClass(n)}${part ? " part" : ""}">${signedCash(n)}</td>`;
-  const head = [...(compact ? ["#", "Name", "Equity", "P&amp;L"] : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees"]),
-    ...(byReturn ? ["Return"] : []), ...(compact && (points || byReturn) ? [] : ["Trades"]), ...(points ? ["Points"] : [])];
+  const byReturn = rules?.rankBy === "return",
+    points = !!rules?.pointsPer;
+  const signed = (n: number, part = false) =>
+    `<td class="num ${signClass(n)}${part ? " part" : ""}">${signedCash(n)}</td>`;
+  const head = [
+    ...(compact
+      ? ["#", "Name", "Equity", "P&amp;L"]
+      : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees"]),
+    ...(byReturn ? ["Return"] : []),
+    ...(compact && (points || byReturn) ? [] : ["Trades"]),
+    ...(points ? ["Points"] : []),
+  ];
   // The narrow card has room for one extra column: Return or Points replace Trades there (trades stay in the tooltip).
   const tradesCol = head.includes("Trades");
   // Realized / Unrealized carry class "part": a phone hides them in the round-over panel (the row's tooltip and the "You finished" line keep them).
   const th = (h: string) => `<th${/ealized/.test(h) ? ` class="part"` : ""}>${h}</th>`;
   const apart = rows.findIndex((l) => l.ranked === false);
-  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map(th).join("")}</tr></thead><tbody>${rows.map((l, i) => {
-    const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}${tradesCol ? "" : `, trades ${qty(l.trades ?? 0)}`}`;
-    const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : "", l.ranked === false ? "unranked" : ""].filter(Boolean).join(" ");
-    const skipped = i === gap ? `<tr class="gap"><td colspan="${head.length}" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>` : "";
-    const botsRow = i === apart && i !== gap ? `<tr class="bots-apart"><td colspan="${head.length}" class="muted small">Bots (not ranked)</td></tr>` : "";
-    return `${skipped}${botsRow}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
-      (compact ? "" : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) +
-      (byReturn ? `<td class="num ${signClass(l.returnBps ?? 0)}">${pct(l.returnBps ?? 0)}</td>` : "") + (tradesCol ? `<td class="num">${qty(l.trades ?? 0)}</td>` : "") +
-      (points ? `<td class="num points">${l.bot ? "–" : l.points ?? "–"}</td>` : "") + `</tr>`;
-  }).join("")}</tbody></table>`;
+  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map(th).join("")}</tr></thead><tbody>${rows
+    .map((l, i) => {
+      const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}${tradesCol ? "" : `, trades ${qty(l.trades ?? 0)}`}`;
+      const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : "", l.ranked === false ? "unranked" : ""]
+        .filter(Boolean)
+        .join(" ");
+      const skipped =
+        i === gap
+          ? `<tr class="gap"><td colspan="${head.length}" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>`
+          : "";
+      const botsRow =
+        i === apart && i !== gap
+          ? `<tr class="bots-apart"><td colspan="${head.length}" class="muted small">Bots (not ranked)</td></tr>`
+          : "";
+      return (
+        `${skipped}${botsRow}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
+        (compact
+          ? ""
+          : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) +
+        (byReturn ? `<td class="num ${signClass(l.returnBps ?? 0)}">${pct(l.returnBps ?? 0)}</td>` : "") +
+        (tradesCol ? `<td class="num">${qty(l.trades ?? 0)}</td>` : "") +
+        (points ? `<td class="num points">${l.bot ? "–" : (l.points ?? "–")}</td>` : "") +
+        `</tr>`
+      );
+    })
+    .join("")}</tbody></table>`;
 }
 
 const TEMPLATE = `

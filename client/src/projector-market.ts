@@ -15,7 +15,10 @@ import { cash, clock, esc } from "./format.ts";
 export const MARKET_POLL_MS = 2000;
 
 /** The last fetched facts and when they were fetched (ms). */
-export interface MarketInfoAt { info: any; at: number }
+export interface MarketInfoAt {
+  info: any;
+  at: number;
+}
 
 export async function fetchMarketInfo(gameId: string): Promise<MarketInfoAt> {
   return { info: await api("GET", `/api/games/${encodeURIComponent(gameId)}/market`), at: Date.now() };
@@ -28,8 +31,12 @@ export function marketPanelHtml(m: MarketInfoAt, now: number, lastCall: string):
   if (i.call) {
     const c = i.call;
     const left = c.nextCallInMs === null ? null : Math.max(0, c.nextCallInMs - (now - m.at));
-    const when = c.mode === "continuous" ? "Continuous trading until the next call period"
-      : left === null ? "Calls wait while the round is not running" : `Next call in <b id="proj-next-call" class="num">${clock(left)}</b>`;
+    const when =
+      c.mode === "continuous"
+        ? "Continuous trading until the next call period"
+        : left === null
+          ? "Calls wait while the round is not running"
+          : `Next call in <b id="proj-next-call" class="num">${clock(left)}</b>`;
     return `${head}<span>${when}</span>${lastCall ? `<span>Last call price <b id="proj-call-price" class="num">${esc(lastCall)}</b></span>` : ""}`;
   }
   if (i.dividends) {

@@ -29,7 +29,13 @@ export function projectorTarget(hash: string): { gameId: string; code: string } 
 /** Mounts the projector view for the game in the URL. */
 export function mountProjector(root: HTMLElement): void {
   const t = projectorTarget(location.hash);
-  if (!t) { setHtml(root, `<p class="center">No game in the address: use <code>#/projector/&lt;gameId&gt;?code=&lt;code&gt;</code>.</p>`); return; }
+  if (!t) {
+    setHtml(
+      root,
+      `<p class="center">No game in the address: use <code>#/projector/&lt;gameId&gt;?code=&lt;code&gt;</code>.</p>`,
+    );
+    return;
+  }
   new Projector(root, t.gameId, t.code).start();
 }
 
@@ -41,10 +47,16 @@ class Projector {
   /** The market type's public facts (projector-market.ts), once fetched. */
   private market: MarketInfoAt | undefined;
 
-  constructor(private root: HTMLElement, private gameId: string, private code: string) {}
+  constructor(
+    private root: HTMLElement,
+    private gameId: string,
+    private code: string,
+  ) {}
 
   start(): void {
-    setHtml(this.root, `<div class="projector">
+    setHtml(
+      this.root,
+      `<div class="projector">
       <header class="proj-head">
         <div class="proj-join"><span class="muted">Join at <b>${esc(location.origin)}</b> with code</span><div id="proj-code" class="proj-code">${esc(this.code || "—")}</div></div>
         <div class="proj-status"><div id="proj-name" class="proj-name"></div><div id="proj-phase" class="phase-badge"></div><div id="proj-clock" class="proj-clock num"></div></div>
@@ -52,9 +64,17 @@ class Projector {
       <div id="proj-market" class="proj-market"></div>
       <div id="proj-msg" class="banner" hidden></div>
       <main class="proj-grid"><section id="proj-charts" class="proj-charts"></section>
-        <section class="card proj-board"><h2>Leaderboard</h2><div id="proj-board"></div><p id="proj-points" class="small muted"></p></section></main></div>`);
+        <section class="card proj-board"><h2>Leaderboard</h2><div id="proj-board"></div><p id="proj-points" class="small muted"></p></section></main></div>`,
+    );
     window.setInterval(() => this.drawClock(), 1000);
-    const poll = () => fetchMarketInfo(this.gameId).then((m) => { this.market = m; this.render(); }, () => undefined);
+    const poll = () =>
+      fetchMarketInfo(this.gameId).then(
+        (m) => {
+          this.market = m;
+          this.render();
+        },
+        () => undefined,
+      );
     void poll();
     window.setInterval(poll, MARKET_POLL_MS);
     void this.join();
@@ -68,13 +88,22 @@ class Projector {
         this.room = await sdk.joinOrCreate("game", { gameId: this.gameId, observer: true });
         $(this.root, "#proj-msg").hidden = true;
         this.room.onStateChange(() => this.render());
-        this.room.onLeave(() => { this.say("Connection lost; reconnecting…"); void this.join(); });
+        this.room.onLeave(() => {
+          this.say("Connection lost; reconnecting…");
+          void this.join();
+        });
         this.render();
         return;
       } catch (err) {
         const e = err as { code?: number; message?: string };
-        if (e.code === 403 || e.code === 401) { this.say("This round does not allow observers (allowObservers is off), so it cannot be projected."); return; }
-        if (e.code === 404 || e.code === 400) { this.say(`No such game: ${this.gameId}.`); return; }
+        if (e.code === 403 || e.code === 401) {
+          this.say("This round does not allow observers (allowObservers is off), so it cannot be projected.");
+          return;
+        }
+        if (e.code === 404 || e.code === 400) {
+          this.say(`No such game: ${this.gameId}.`);
+          return;
+        }
         this.say(`Cannot reach the game server; retrying (${attempt})…`);
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
       }
@@ -97,7 +126,9 @@ class Projector {
   /** The market-type panel (call countdown, fundamental value, claims), redrawn with the clock. */
   private drawMarket(): void {
     if (!this.market) return;
-    const first = [...(this.room?.state?.securities?.values() ?? [])].sort((a: any, b: any) => a.securityId - b.securityId)[0];
+    const first = [...(this.room?.state?.securities?.values() ?? [])].sort(
+      (a: any, b: any) => a.securityId - b.securityId,
+    )[0];
     const last = first?.lastPrice ? px(first.lastPrice, first.tickSize) : "";
     setHtml($(this.root, "#proj-market"), marketPanelHtml(this.market, Date.now(), last));
   }
@@ -117,17 +148,27 @@ class Projector {
       this.store.addTrades(s.securityId, s.tickSize, [...s.trades]);
       // a dividend round's dashed line is the fundamental value (minor units per lot -> ticks), else the reference
       const fundamental = this.market?.info.dividends?.fundamental;
-      this.store.addRef(s.securityId, s.tickSize, fundamental !== undefined ? Math.floor(fundamental / (s.scale || 1)) : s.refPrice, now);
+      this.store.addRef(
+        s.securityId,
+        s.tickSize,
+        fundamental !== undefined ? Math.floor(fundamental / (s.scale || 1)) : s.refPrice,
+        now,
+      );
       let chart = this.charts.get(s.securityId);
       if (!chart) {
-        host.insertAdjacentHTML("beforeend", `<div class="card proj-sec" data-sec="${s.securityId}"><h2><span class="sym"></span> <span class="last num"></span></h2><div class="chart proj-chart"></div></div>`);
+        host.insertAdjacentHTML(
+          "beforeend",
+          `<div class="card proj-sec" data-sec="${s.securityId}"><h2><span class="sym"></span> <span class="last num"></span></h2><div class="chart proj-chart"></div></div>`,
+        );
         const card = host.querySelector(`[data-sec="${s.securityId}"]`)!;
         chart = new PriceChart(card.querySelector(".proj-chart") as HTMLElement, this.store);
         this.charts.set(s.securityId, chart);
       }
       const card = host.querySelector(`[data-sec="${s.securityId}"]`)!;
       card.querySelector(".sym")!.textContent = s.symbol;
-      card.querySelector(".last")!.textContent = s.lastPrice ? px(s.lastPrice, s.tickSize) : `ref ${px(s.refPrice, s.tickSize)}`;
+      card.querySelector(".last")!.textContent = s.lastPrice
+        ? px(s.lastPrice, s.tickSize)
+        : `ref ${px(s.refPrice, s.tickSize)}`;
       chart.show(s.securityId, s.tickSize);
     }
     const rows = [...st.leaderboard].slice(0, PROJECTOR_ROWS);

@@ -23,25 +23,44 @@ const TOKEN_KEY = "marketroom.admin";
 /** Parses CSV text (RFC 4180: quoted fields, doubled quotes) into objects keyed by the header. */
 export function parseCsv(text: string): Record<string, string>[] {
   const rows: string[][] = [];
-  let row: string[] = [], field = "", quoted = false;
+  let row: string[] = [],
+    field = "",
+    quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") { row.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
       if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); rows.push(row); row = []; field = "";
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
     } else field += c;
   }
-  if (field || row.length) { row.push(field); rows.push(row); }
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   const [head, ...body] = rows;
-  return body.filter((r) => r.length > 1 || r[0]).map((r) => Object.fromEntries((head ?? []).map((h, i) => [h, r[i] ?? ""])));
+  return body
+    .filter((r) => r.length > 1 || r[0])
+    .map((r) => Object.fromEntries((head ?? []).map((h, i) => [h, r[i] ?? ""])));
 }
 
 /** A point of a chart: x in ms since the round's start, y a price. */
-interface Pt { x: number; y: number }
+interface Pt {
+  x: number;
+  y: number;
+}
 
 /**
  * An SVG line chart of trade prices (solid, dots) and the reference (dashed), with min/max price labels
@@ -52,12 +71,21 @@ export function priceSvg(trades: Pt[], refs: Pt[], decimals = 2, w = 340, hgt = 
   const all = [...trades, ...refs];
   if (!all.length) return `<p class="muted">No trades and no reference.</p>`;
   const xMax = Math.max(1, ...all.map((p) => p.x));
-  let yMin = Math.min(...all.map((p) => p.y)), yMax = Math.max(...all.map((p) => p.y));
-  if (yMax === yMin) { yMax += 1; yMin -= 1; }
-  const L = 44, T = 6, W = w - L - 6, H = hgt - T - 18;
-  const X = (x: number) => (L + (x / xMax) * W).toFixed(1), Y = (y: number) => (T + (1 - (y - yMin) / (yMax - yMin)) * H).toFixed(1);
+  let yMin = Math.min(...all.map((p) => p.y)),
+    yMax = Math.max(...all.map((p) => p.y));
+  if (yMax === yMin) {
+    yMax += 1;
+    yMin -= 1;
+  }
+  const L = 44,
+    T = 6,
+    W = w - L - 6,
+    H = hgt - T - 18;
+  const X = (x: number) => (L + (x / xMax) * W).toFixed(1),
+    Y = (y: number) => (T + (1 - (y - yMin) / (yMax - yMin)) * H).toFixed(1);
   const path = (ps: Pt[]) => ps.map((p, i) => `${i ? "L" : "M"}${X(p.x)},${Y(p.y)}`).join(" ");
-  const mins = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}`;
+  const mins = (ms: number) =>
+    `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}`;
   return `<svg class="rep-svg" viewBox="0 0 ${w} ${hgt}" width="${w}" height="${hgt}" role="img" aria-label="price chart">
     <rect x="${L}" y="${T}" width="${W}" height="${H}" fill="none" stroke="#cbd5e1"/>
     <text x="${L - 4}" y="${T + 8}" text-anchor="end" class="ax">${esc(yMax.toFixed(decimals))}</text><text x="${L - 4}" y="${T + H}" text-anchor="end" class="ax">${esc(yMin.toFixed(decimals))}</text>
@@ -72,12 +100,24 @@ export function mountReport(root: HTMLElement): void {
   const m = /^#\/?report\/([^?]+)/.exec(location.hash);
   const gameId = m ? decodeURIComponent(m[1]!) : "";
   const token = sessionStorage.getItem(TOKEN_KEY) ?? "";
-  setHtml(root, `<div class="report"><p class="no-print"><a href="#/admin">← Admin</a> <button type="button" id="rep-print">Print</button></p><div id="rep-share" class="no-print"></div><div id="rep-body"><p class="muted">Loading…</p></div></div>`);
+  setHtml(
+    root,
+    `<div class="report"><p class="no-print"><a href="#/admin">← Admin</a> <button type="button" id="rep-print">Print</button></p><div id="rep-share" class="no-print"></div><div id="rep-body"><p class="muted">Loading…</p></div></div>`,
+  );
   $(root, "#rep-print").addEventListener("click", () => window.print());
-  if (!token) { setHtml($(root, "#rep-body"), `<p>Sign in on the <a href="#/admin">admin page</a> first: the report needs the admin token.</p>`); return; }
+  if (!token) {
+    setHtml(
+      $(root, "#rep-body"),
+      `<p>Sign in on the <a href="#/admin">admin page</a> first: the report needs the admin token.</p>`,
+    );
+    return;
+  }
   // The report exists only for an ended round (it reads the export), so the link can be offered at once.
   drawShareReplay($(root, "#rep-share"), gameId, token, true);
-  load(gameId, token).then((html) => setHtml($(root, "#rep-body"), html), (err) => setHtml($(root, "#rep-body"), `<p class="msg reject" id="rep-error">${esc(errorText(err))}</p>`));
+  load(gameId, token).then(
+    (html) => setHtml($(root, "#rep-body"), html),
+    (err) => setHtml($(root, "#rep-body"), `<p class="msg reject" id="rep-error">${esc(errorText(err))}</p>`),
+  );
 }
 
 async function load(gameId: string, token: string): Promise<string> {
@@ -96,37 +136,71 @@ async function load(gameId: string, token: string): Promise<string> {
  * and the market type's results (market-results.ts: for a dividend round the reference line is the
  * fundamental value).
  */
-export function reportHtml(g: any, board: any[], fills: Record<string, string>[], refs: Record<string, string>[], market: MarketExtras = {}): string {
+export function reportHtml(
+  g: any,
+  board: any[],
+  fills: Record<string, string>[],
+  refs: Record<string, string>[],
+  market: MarketExtras = {},
+): string {
   const r = g.rules ?? {};
   const start = g.startedAt || Number(fills[0]?.ts ?? 0);
   const secs = (g.securities ?? []) as any[];
-  const secCards = secs.map((s) => {
-    const mine = fills.filter((f) => Number(f.security_id) === s.securityId);
-    const trades = mine.map((f) => ({ x: Math.max(0, Number(f.ts) - start), y: Number(f.price) }));
-    const path = market.fundamental ? fundamentalPoints(g, market.fundamental, s.tickSize, s.scale ?? 1)
-      : refs.filter((x) => Number(x.security_id) === s.securityId).map((x) => ({ x: Number(x.elapsed_ms), y: Number(x.reference) }));
-    const volume = mine.reduce((n, f) => n + Number(f.qty), 0);
-    const last = mine.at(-1)?.price ?? "—";
-    return `<div class="rep-sec" data-sec="${s.securityId}"><h3>${esc(s.symbol)} <span class="muted small">last ${esc(last)} · <span class="rep-fills">${qty(mine.length)} fills</span> · <span class="rep-volume">${qty(volume)} lots</span></span></h3>${priceSvg(trades, path, decimalsOf(s.tickSize))}
+  const secCards = secs
+    .map((s) => {
+      const mine = fills.filter((f) => Number(f.security_id) === s.securityId);
+      const trades = mine.map((f) => ({ x: Math.max(0, Number(f.ts) - start), y: Number(f.price) }));
+      const path = market.fundamental
+        ? fundamentalPoints(g, market.fundamental, s.tickSize, s.scale ?? 1)
+        : refs
+            .filter((x) => Number(x.security_id) === s.securityId)
+            .map((x) => ({ x: Number(x.elapsed_ms), y: Number(x.reference) }));
+      const volume = mine.reduce((n, f) => n + Number(f.qty), 0);
+      const last = mine.at(-1)?.price ?? "—";
+      return `<div class="rep-sec" data-sec="${s.securityId}"><h3>${esc(s.symbol)} <span class="muted small">last ${esc(last)} · <span class="rep-fills">${qty(mine.length)} fills</span> · <span class="rep-volume">${qty(volume)} lots</span></span></h3>${priceSvg(trades, path, decimalsOf(s.tickSize))}
       <p class="small muted legend"><span class="key trade"></span> trades <span class="key ref"></span> ${market.fundamental ? "fundamental value" : "reference"}</p></div>`;
-  }).join("");
+    })
+    .join("");
   const humans = board.filter((l) => !l.bot);
   const settings: [string, string][] = [
     ["Round", `${g.name} (${g.gameId})`],
     ["Started", g.startedAt ? new Date(g.startedAt).toLocaleString() : "—"],
-    ["Length", g.durationSec ? `${Math.round(g.durationSec / 60 * 10) / 10} min` : "open-ended"],
+    ["Length", g.durationSec ? `${Math.round((g.durationSec / 60) * 10) / 10} min` : "open-ended"],
     ["Players", `${humans.length} students, ${board.length - humans.length} bots`],
-    ["Endowment", `${cash(g.endowment?.cash ?? 0)}${(g.endowment?.holdings ?? []).map((h: any) => ` + ${h.qty} ${secs.find((s) => s.securityId === h.securityId)?.symbol ?? h.securityId}`).join("")}`],
-    ["Securities", secs.map((s) => `${s.symbol} (tick ${s.tickSize}, opening ${px(s.refPrice, s.tickSize)})`).join(", ")],
-    ["Scoring", `ranked by ${r.rankBy === "return" ? "return on starting value" : "P&L"}; bots ${r.bots === "hidden" ? "hidden from players" : r.bots === "ranked" ? "ranked with students" : "listed apart, not ranked"}; marks at ${r.markPrice === "reference" ? "closing reference" : "last trade"}`],
-    ["Rules", `short selling ${r.allowShort ? "allowed" : "not allowed"}${r.grossLimit ? `, gross limit ${r.grossLimit}` : ""}${r.netLimit ? `, net limit ${r.netLimit}` : ""}`],
+    [
+      "Endowment",
+      `${cash(g.endowment?.cash ?? 0)}${(g.endowment?.holdings ?? []).map((h: any) => ` + ${h.qty} ${secs.find((s) => s.securityId === h.securityId)?.symbol ?? h.securityId}`).join("")}`,
+    ],
+    [
+      "Securities",
+      secs.map((s) => `${s.symbol} (tick ${s.tickSize}, opening ${px(s.refPrice, s.tickSize)})`).join(", "),
+    ],
+    [
+      "Scoring",
+      `ranked by ${r.rankBy === "return" ? "return on starting value" : "P&L"}; bots ${r.bots === "hidden" ? "hidden from players" : r.bots === "ranked" ? "ranked with students" : "listed apart, not ranked"}; marks at ${r.markPrice === "reference" ? "closing reference" : "last trade"}`,
+    ],
+    [
+      "Rules",
+      `short selling ${r.allowShort ? "allowed" : "not allowed"}${r.grossLimit ? `, gross limit ${r.grossLimit}` : ""}${r.netLimit ? `, net limit ${r.netLimit}` : ""}`,
+    ],
   ];
-  const points = r.coursePoints ? pointsRuleText({ pointsBase: r.coursePoints.base, pointsPer: r.coursePoints.per, pointsMin: r.coursePoints.min, pointsMax: r.coursePoints.max }) : "";
+  const points = r.coursePoints
+    ? pointsRuleText({
+        pointsBase: r.coursePoints.base,
+        pointsPer: r.coursePoints.per,
+        pointsMin: r.coursePoints.min,
+        pointsMax: r.coursePoints.max,
+      })
+    : "";
   if (points) settings.push(["Course points", points]);
   const boardRules = { rankBy: r.rankBy, bots: r.bots, pointsPer: r.coursePoints?.per ?? 0 };
   const shown = r.bots === "hidden" ? humans : board;
-  const perPlayer = `<table class="rep-players"><thead><tr><th>#</th><th>Player</th><th>P&amp;L</th><th>Return</th><th>Fees</th><th>Trades</th>${points ? "<th>Points</th>" : ""}</tr></thead><tbody>${board.map((l) =>
-    `<tr data-player="${esc(l.playerId)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td>${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num ${signClass(l.pnl)}">${signedCash(l.pnl)}</td><td class="num">${pct(l.returnBps ?? 0)}</td><td class="num">${cash(l.fees)}</td><td class="num">${qty(l.trades)}</td>${points ? `<td class="num">${l.points ?? ""}</td>` : ""}</tr>`).join("")}</tbody></table>`;
+  const perPlayer = `<table class="rep-players"><thead><tr><th>#</th><th>Player</th><th>P&amp;L</th><th>Return</th><th>Fees</th><th>Trades</th>${points ? "<th>Points</th>" : ""}</tr></thead><tbody>${board
+    .map(
+      (l) =>
+        `<tr data-player="${esc(l.playerId)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td>${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num ${signClass(l.pnl)}">${signedCash(l.pnl)}</td><td class="num">${pct(l.returnBps ?? 0)}</td><td class="num">${cash(l.fees)}</td><td class="num">${qty(l.trades)}</td>${points ? `<td class="num">${l.points ?? ""}</td>` : ""}</tr>`,
+    )
+    .join("")}</tbody></table>`;
   return `<article class="rep-page">
     <h1>Results: ${esc(g.name)}</h1>
     <section class="rep-settings"><h2>Round settings</h2><dl class="kv">${settings.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl></section>

@@ -12,7 +12,11 @@ import { esc } from "./format.ts";
 
 type Call = <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
 
-interface Question { question: string; choices: string[]; answer: number }
+interface Question {
+  question: string;
+  choices: string[];
+  answer: number;
+}
 
 const EXAMPLE = `[
   { "question": "What is a bid?", "choices": ["A buy order waiting in the book", "A sell order waiting"], "answer": 0 }
@@ -37,7 +41,9 @@ export function wireRoundHelpForm(root: HTMLElement, call: Call): void {
   const form = root.querySelector<HTMLFormElement>("#create-form")!;
   const field = <T extends Element>(n: string) => form.elements.namedItem(n) as unknown as T;
   const mode = field<HTMLSelectElement>("quizMode");
-  const sync = () => { root.querySelector<HTMLElement>("#quiz-json-box")!.hidden = mode.value !== "custom"; };
+  const sync = () => {
+    root.querySelector<HTMLElement>("#quiz-json-box")!.hidden = mode.value !== "custom";
+  };
   mode.addEventListener("change", sync);
   root.querySelector("#round-help-defaults")!.addEventListener("click", async () => {
     const d = await defaults(call);
@@ -51,7 +57,9 @@ export function wireRoundHelpForm(root: HTMLElement, call: Call): void {
 
 /** The defaults of the market type chosen in the form (market-type-form.ts), else the first type. */
 async function defaults(call: Call): Promise<{ instructions: string; quiz: { questions: Question[] } }> {
-  const { marketTypes } = await call<{ marketTypes: { id: string; instructions: string; quiz: { questions: Question[] } }[] }>("GET", "/api/market-types");
+  const { marketTypes } = await call<{
+    marketTypes: { id: string; instructions: string; quiz: { questions: Question[] } }[];
+  }>("GET", "/api/market-types");
   const chosen = document.querySelector<HTMLSelectElement>("#create-form select[name=marketType]")?.value;
   return marketTypes.find((m) => m.id === chosen) ?? marketTypes[0]!;
 }
@@ -75,17 +83,29 @@ export async function roundHelpRules(f: FormData, call: Call): Promise<Record<st
 /** Questions from the JSON box: an array (or { questions }) of { question, choices, answer }. */
 export function parseQuestions(json: string): Question[] {
   let v: unknown;
-  try { v = JSON.parse(json); } catch (err) { throw new Error(`Quiz questions are not valid JSON: ${(err as Error).message}`, { cause: err }); }
+  try {
+    v = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`Quiz questions are not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
   const list = Array.isArray(v) ? v : (v as { questions?: unknown })?.questions;
-  if (!Array.isArray(list) || list.length < 1 || list.length > 10) throw new Error("Quiz: give 1 to 10 questions, as a JSON list");
+  if (!Array.isArray(list) || list.length < 1 || list.length > 10)
+    throw new Error("Quiz: give 1 to 10 questions, as a JSON list");
   return list.map((q: any, i) => {
     const at = `Quiz question ${i + 1}`;
     if (typeof q?.question !== "string" || !q.question.trim()) throw new Error(`${at}: "question" must be a text`);
-    if (!Array.isArray(q.choices) || q.choices.length < 2 || q.choices.length > 6 || !q.choices.every((c: unknown) => typeof c === "string" && c.trim())) {
+    if (
+      !Array.isArray(q.choices) ||
+      q.choices.length < 2 ||
+      q.choices.length > 6 ||
+      !q.choices.every((c: unknown) => typeof c === "string" && c.trim())
+    ) {
       throw new Error(`${at}: "choices" must be 2 to 6 texts`);
     }
     if (!Number.isInteger(q.answer) || q.answer < 0 || q.answer >= q.choices.length) {
-      throw new Error(`${at}: "answer" must be the index of the right choice, 0 to ${q.choices.length - 1} (0 = the first)`);
+      throw new Error(
+        `${at}: "answer" must be the index of the right choice, 0 to ${q.choices.length - 1} (0 = the first)`,
+      );
     }
     return { question: q.question, choices: q.choices, answer: q.answer };
   });

@@ -16,7 +16,9 @@ describe("admin view: live tables, the students' code, export buttons (Chromium)
   this.timeout(120_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   async function adminPage(): Promise<Page> {
     const page = await b.open("/#/admin");
@@ -47,22 +49,50 @@ describe("admin view: live tables, the students' code, export buttons (Chromium)
   it("games list and bots table update live; exports download and parse after the end", async () => {
     const page = await adminPage();
     // created after the page loaded: the list shows it without Refresh
-    const game = await createGame(h, { name: `Live tables ${Date.now().toString(36)}`, bots: [{ kind: "market_maker", count: 1 }, { kind: "noise", count: 2 }] });
+    const game = await createGame(h, {
+      name: `Live tables ${Date.now().toString(36)}`,
+      bots: [
+        { kind: "market_maker", count: 1 },
+        { kind: "noise", count: 2 },
+      ],
+    });
     const row = page.locator(`#games tr[data-game="${game.gameId}"]`);
     await row.waitFor();
     expect(await row.locator(".phase-badge").textContent()).to.equal("lobby");
     await row.click();
     await page.locator("#live-status", { hasText: "connected" }).waitFor();
     await page.locator("#bots tr[data-bot-row]").first().waitFor();
-    expect(await page.locator("#bots thead th").allInnerTexts()).to.deep.equal(["Bot", "Kind", "Placed", "Cancelled", "Rejected", "Fills", ""]);
+    expect(await page.locator("#bots thead th").allInnerTexts()).to.deep.equal([
+      "Bot",
+      "Kind",
+      "Placed",
+      "Cancelled",
+      "Rejected",
+      "Fills",
+      "",
+    ]);
     expect(await page.locator("#exports button[data-export]").first().isDisabled()).to.equal(true);
 
     // started elsewhere (the API): the list's phase follows, and the bots' counts climb
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     await row.locator(".phase-badge", { hasText: "running" }).waitFor();
     const mm = page.locator("#bots tr[data-bot-row]", { hasText: "market_maker" });
-    await page.waitForFunction(() => [...document.querySelectorAll("#bots tr[data-bot-row] td.placed")].some((td) => Number(td.textContent!.replace(/,/g, "")) > 0), undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll("#bots tr[data-bot-row] td.fills")].some((td) => Number(td.textContent!.replace(/,/g, "")) > 0), undefined, { timeout: 45_000 });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll("#bots tr[data-bot-row] td.placed")].some(
+          (td) => Number(td.textContent!.replace(/,/g, "")) > 0,
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll("#bots tr[data-bot-row] td.fills")].some(
+          (td) => Number(td.textContent!.replace(/,/g, "")) > 0,
+        ),
+      undefined,
+      { timeout: 45_000 },
+    );
     // the table's numbers are the server's: never above what GET .../bots and the leaderboard say a moment later
     const mmId = (await mm.getAttribute("data-bot-row"))!;
     const shownPlaced = await num(page, `#bots tr[data-bot-row="${mmId}"] td.placed`);
@@ -75,7 +105,11 @@ describe("admin view: live tables, the students' code, export buttons (Chromium)
     // the end: the list says ended, the export buttons open once the results are written
     await api(h, "POST", `/api/games/${game.gameId}/end`);
     await row.locator(".phase-badge", { hasText: "ended" }).waitFor();
-    await until(async () => (await api(h, "GET", `/api/games/${game.gameId}/export/config.json`)).status === 200, "the round's results written", 30_000);
+    await until(
+      async () => (await api(h, "GET", `/api/games/${game.gameId}/export/config.json`)).status === 200,
+      "the round's results written",
+      30_000,
+    );
     await page.locator("#exports button[data-export='leaderboard.csv']:not([disabled])").waitFor();
 
     const lb = await download(page, "#exports button[data-export='leaderboard.csv']");
@@ -94,7 +128,14 @@ describe("admin view: live tables, the students' code, export buttons (Chromium)
     const zip = await download(page, "#exports button[data-export='zip']");
     expect(zip.name).to.equal(`${game.gameId}-export.zip`);
     const files = unzipSync(new Uint8Array(zip.bytes));
-    expect(Object.keys(files).sort()).to.deep.equal(["config.json", "fills.csv", "inventories.csv", "leaderboard.csv", "orders.csv", "reference.csv"]);
+    expect(Object.keys(files).sort()).to.deep.equal([
+      "config.json",
+      "fills.csv",
+      "inventories.csv",
+      "leaderboard.csv",
+      "orders.csv",
+      "reference.csv",
+    ]);
     expect(strFromU8(files["leaderboard.csv"]!)).to.equal(lb.bytes.toString("utf8"));
     expect(JSON.parse(strFromU8(files["config.json"]!)).gameId).to.equal(game.gameId);
     await page.locator("#admin-msg.ok", { hasText: "export.zip" }).waitFor();
@@ -102,16 +143,22 @@ describe("admin view: live tables, the students' code, export buttons (Chromium)
 
   it("a session's round shows one code for students, labelled, and says what the round's code is for", async () => {
     const s = (await api(h, "POST", "/api/sessions", { name: "Labelled codes" })).body;
-    const round = (await api(h, "POST", `/api/sessions/${s.sessionId}/rounds`, {
-      name: "Labelled codes · round 1", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }], endowment: { cash: 100_000 },
-    })).body;
+    const round = (
+      await api(h, "POST", `/api/sessions/${s.sessionId}/rounds`, {
+        name: "Labelled codes · round 1",
+        securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+        endowment: { cash: 100_000 },
+      })
+    ).body;
     const page = await adminPage();
     await page.locator(`#games tr[data-game="${round.gameId}"]`).click();
     await page.locator("#session-code", { hasText: s.joinCode }).waitFor();
     expect(await page.locator(".code.big").count()).to.equal(1);
     const codes = await page.locator("#codes").innerText();
     expect(codes).to.contain(`Students join with the session code ${s.joinCode}`);
-    expect(codes).to.contain(`This round's own code ${round.joinCode} joins only round 1 (and the session): students do not need it.`);
+    expect(codes).to.contain(
+      `This round's own code ${round.joinCode} joins only round 1 (and the session): students do not need it.`,
+    );
     expect(await page.locator("#player-link").getAttribute("href")).to.contain(`code=${s.joinCode}`);
     await page.screenshot({ path: join(SHOTS, "admin-session-code.png") });
     await api(h, "POST", `/api/games/${round.gameId}/end`);

@@ -33,14 +33,31 @@ describe("admin create form: round rules, fees and limits (Chromium)", function 
   it("API: securityRules set the fees and limits of every scenario security; the rest keep defaults", async () => {
     const gameId = uid();
     const r = await api(h, "POST", "/api/games", {
-      gameId, name: "rules via API", scenario, endowment: { cash: 1_000_000 },
+      gameId,
+      name: "rules via API",
+      scenario,
+      endowment: { cash: 1_000_000 },
       securityRules: { takerFee: 7, makerRebate: 3, maxOrderQty: 25 },
     });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     expect(r.body.securities.length).to.be.greaterThan(0);
-    for (const s of r.body.securities) expect(s).to.include({ takerFee: 7, makerRebate: 3, maxOrderQty: 25, positionLimit: 0, shortLimit: 0, limitWeight: 1 });
+    for (const s of r.body.securities)
+      expect(s).to.include({
+        takerFee: 7,
+        makerRebate: 3,
+        maxOrderQty: 25,
+        positionLimit: 0,
+        shortLimit: 0,
+        limitWeight: 1,
+      });
     // The same securities sent back with the scenario (what "Create next round" does) keep their rules.
-    const again = await api(h, "POST", "/api/games", { gameId: uid(), name: "again", scenario, endowment: { cash: 1 }, securities: r.body.securities });
+    const again = await api(h, "POST", "/api/games", {
+      gameId: uid(),
+      name: "again",
+      scenario,
+      endowment: { cash: 1 },
+      securities: r.body.securities,
+    });
     expect(again.status, JSON.stringify(again.body)).to.equal(201);
     expect(again.body.securities).to.deep.equal(r.body.securities);
   });
@@ -48,7 +65,9 @@ describe("admin create form: round rules, fees and limits (Chromium)", function 
   it("API: a maker rebate above the taker fee (given or merged) is INVALID_BODY and creates nothing", async () => {
     const gameId = uid();
     const bad = await api(h, "POST", "/api/games", {
-      gameId, name: "bad", endowment: { cash: 1 },
+      gameId,
+      name: "bad",
+      endowment: { cash: 1 },
       securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 10 }],
       securityRules: { makerRebate: 11 },
     });
@@ -56,7 +75,13 @@ describe("admin create form: round rules, fees and limits (Chromium)", function 
     expect(bad.body.code).to.equal("INVALID_BODY");
     expect(bad.body.message).to.contain("makerRebate 11 exceeds takerFee 10");
     expect((await api(h, "GET", `/api/games/${gameId}`)).status).to.equal(404);
-    const unknown = await api(h, "POST", "/api/games", { gameId, name: "bad", scenario, endowment: { cash: 1 }, securityRules: { symbol: "X" } });
+    const unknown = await api(h, "POST", "/api/games", {
+      gameId,
+      name: "bad",
+      scenario,
+      endowment: { cash: 1 },
+      securityRules: { symbol: "X" },
+    });
     expect(unknown.status).to.equal(400);
     expect(unknown.body.code).to.equal("INVALID_BODY");
   });
@@ -87,7 +112,9 @@ describe("admin create form: round rules, fees and limits (Chromium)", function 
     // card was added; a person clicking again gets through)
     await page.locator("#create-form").evaluate((f) => (f as HTMLFormElement).requestSubmit());
     await page.locator("#game-head", { hasText: name }).waitFor();
-    await page.locator("#game-rules", { hasText: `taker fee ${formatCash(5)} / maker rebate ${formatCash(2)}` }).waitFor();
+    await page
+      .locator("#game-rules", { hasText: `taker fee ${formatCash(5)} / maker rebate ${formatCash(2)}` })
+      .waitFor();
     const code = (await page.locator("#join-code").innerText()).trim();
 
     const list = (await api(h, "GET", "/api/games?limit=50")).body.games;
@@ -96,14 +123,24 @@ describe("admin create form: round rules, fees and limits (Chromium)", function 
     expect(game.scenario).to.equal(scenario);
     expect(game.rules).to.include({ allowShort: true, grossLimit: 1000, netLimit: 0, markPrice: "reference" });
     expect(game.rules.orderRateLimit).to.deep.equal({ orders: 5, windowMs: 10_000 });
-    for (const s of game.securities) expect(s).to.include({ takerFee: 5, makerRebate: 2, maxOrderQty: 50, positionLimit: 400, shortLimit: 10, limitWeight: 1 });
+    for (const s of game.securities)
+      expect(s).to.include({
+        takerFee: 5,
+        makerRebate: 2,
+        maxOrderQty: 50,
+        positionLimit: 400,
+        shortLimit: 10,
+        limitWeight: 1,
+      });
     expect((await api(h, "POST", `/api/games/${gameId}/start`)).status).to.equal(200);
 
     const player = await b.open(`/#/?code=${code}`);
     await player.fill("#join-form input[name=name]", "erin");
     await player.press("#join-form input[name=name]", "Enter");
     await player.waitForSelector("#my-cash");
-    await player.locator("#entry-fee", { hasText: `taker fee ${formatCash(5)} · maker rebate ${formatCash(2)} per lot` }).waitFor();
+    await player
+      .locator("#entry-fee", { hasText: `taker fee ${formatCash(5)} · maker rebate ${formatCash(2)} per lot` })
+      .waitFor();
     expect(await player.locator("#entry-max").innerText()).to.equal("max order 50 lots");
     expect(await player.locator("#entry-rate").innerText()).to.contain("5 orders / 10 s");
     const sec = game.securities[0];

@@ -10,7 +10,9 @@ describe("browser client: API keys panel (Chromium)", function () {
   this.timeout(90_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   const account = (key: string) => fetch(`${h.base}/api/v1/account`, { headers: { authorization: `Bearer ${key}` } });
 

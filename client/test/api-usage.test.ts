@@ -10,8 +10,18 @@ import type { Page } from "playwright-core";
 import { api, createGame, join as joinGame, type Harness } from "../../server/test/support/harness.ts";
 import { SHOTS, useChromium } from "./support/chromium.ts";
 
-async function call(h: Harness, method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  bearer: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const r = await fetch(`${h.base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.status, body: await r.json() };
 }
 
@@ -19,7 +29,9 @@ describe("admin view: who may trade, API usage (Chromium)", function () {
   this.timeout(90_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   async function adminPage(): Promise<Page> {
     const page = await b.open("/#/admin");
@@ -38,9 +50,15 @@ describe("admin view: who may trade, API usage (Chromium)", function () {
     await page.click(`#games tr[data-game="${game.gameId}"]`);
     await page.locator("#api-usage", { hasText: "No API requests in this round yet." }).waitFor();
 
-    const key = (await call(h, "POST", "/keys", bob.token, { name: "quoter", rateLimit: { requests: 3, windowMs: 60_000 } })).body;
-    expect((await call(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 1 })).status).to.equal(201);
-    expect((await call(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 100_000 })).status).to.equal(422);
+    const key = (
+      await call(h, "POST", "/keys", bob.token, { name: "quoter", rateLimit: { requests: 3, windowMs: 60_000 } })
+    ).body;
+    expect(
+      (await call(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 1 })).status,
+    ).to.equal(201);
+    expect(
+      (await call(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 100_000 })).status,
+    ).to.equal(422);
     expect((await call(h, "GET", "/account", key.key)).status).to.equal(200);
     expect((await call(h, "GET", "/account", key.key)).status).to.equal(429);
 
@@ -55,7 +73,7 @@ describe("admin view: who may trade, API usage (Chromium)", function () {
     await page.locator("#api-usage").screenshot({ path: join(SHOTS, "admin-api-usage.png") });
   });
 
-  it("the create form's \"Who may trade\" sets rules.trading; a browser order in an API-only round is refused in plain words", async () => {
+  it('the create form\'s "Who may trade" sets rules.trading; a browser order in an API-only round is refused in plain words', async () => {
     const page = await adminPage();
     const name = `API-only ${Date.now().toString(36)}`;
     await page.fill("#create-form input[name=name]", name);

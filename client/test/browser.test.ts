@@ -13,7 +13,9 @@ describe("browser client (Chromium)", function () {
   this.timeout(60_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   const open = (path: string, viewport?: { width: number; height: number }) => b.open(path, viewport);
 
@@ -59,7 +61,12 @@ describe("browser client (Chromium)", function () {
     expect(await text(alice, "#my-trades")).to.equal("1");
     await bob.locator("#my-unrealized", { hasText: "+1.00" }).waitFor();
     const own = alice.locator("#leaderboard tr.own");
-    expect((await own.innerText()).split(/\t/).map((c) => c.trim()).slice(2)).to.deep.equal(["1,101.00", "+1.00", "1"]);
+    expect(
+      (await own.innerText())
+        .split(/\t/)
+        .map((c) => c.trim())
+        .slice(2),
+    ).to.deep.equal(["1,101.00", "+1.00", "1"]);
     expect(await own.getAttribute("title")).to.equal("realized +0.04, unrealized +0.96, fees 0.00");
     await alice.locator("#ladder tr.sell.own[data-price='1.01']", { hasText: "6" }).waitFor();
     await alice.waitForTimeout(300); // let the charts draw
@@ -79,7 +86,9 @@ describe("browser client (Chromium)", function () {
     // the round ends: the final leaderboard
     await api(h, "POST", `/api/games/${game.gameId}/end`);
     for (const p of [alice, bob]) await p.locator("#final .final", { hasText: "Final leaderboard" }).waitFor();
-    expect(await text(bob, "#final")).to.match(/alice/).and.to.match(/bob/);
+    expect(await text(bob, "#final"))
+      .to.match(/alice/)
+      .and.to.match(/bob/);
     // the final table has every P&L column (nothing changed after the trade: same marks)
     const cells = (await alice.locator("#final tr.own td").allInnerTexts()).map((c) => c.trim());
     expect(cells.slice(2)).to.deep.equal(["1,101.00", "+1.00", "+0.04", "+0.96", "0.00", "1"]);
@@ -125,7 +134,16 @@ describe("browser client (Chromium)", function () {
     await page.locator("#market tbody tr").first().waitFor();
     await page.locator("#players", { hasText: "bot" }).waitFor();
     await page.locator("#board table.board th", { hasText: "Unrealized" }).waitFor();
-    expect(await page.locator("#board table.board thead th").allInnerTexts()).to.deep.equal(["#", "Name", "Equity", "P&L", "Realized", "Unrealized", "Fees", "Trades"]);
+    expect(await page.locator("#board table.board thead th").allInnerTexts()).to.deep.equal([
+      "#",
+      "Name",
+      "Equity",
+      "P&L",
+      "Realized",
+      "Unrealized",
+      "Fees",
+      "Trades",
+    ]);
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(SHOTS, "admin-running.png"), fullPage: true });
     // a player of that round, for a screenshot with a live scenario market

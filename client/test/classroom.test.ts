@@ -18,9 +18,13 @@ describe("classroom screens: projector and results report (Chromium)", function 
   this.timeout(120_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
   const rooms: { leave(): Promise<unknown> }[] = [];
-  afterEach(async () => { await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {}))); });
+  afterEach(async () => {
+    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   /** A running round where ann buys 3 from ben at 1.01 (ben's cash and order are private). */
   async function tradedRound(name: string, extra: Record<string, unknown> = {}) {
@@ -28,12 +32,19 @@ describe("classroom screens: projector and results report (Chromium)", function 
     await api(h, "POST", `/api/games/${g.gameId}/start`);
     const ann = await join(h, g.joinCode, "Ann Student");
     const ben = await join(h, g.joinCode, "Ben Student");
-    const ra = await connect(h, g.gameId, ann.token), rb = await connect(h, g.gameId, ben.token);
+    const ra = await connect(h, g.gameId, ann.token),
+      rb = await connect(h, g.gameId, ben.token);
     rooms.push(ra, rb);
-    expect(((await rb.request("place", { securityId: 1, side: "sell", price: 101, qty: 5, tif: "GTC" })) as any).ok).to.equal(true);
-    expect(((await ra.request("place", { securityId: 1, side: "buy", price: 101, qty: 3, tif: "IOC" })) as any).ok).to.equal(true);
+    expect(
+      ((await rb.request("place", { securityId: 1, side: "sell", price: 101, qty: 5, tif: "GTC" })) as any).ok,
+    ).to.equal(true);
+    expect(
+      ((await ra.request("place", { securityId: 1, side: "buy", price: 101, qty: 3, tif: "IOC" })) as any).ok,
+    ).to.equal(true);
     // a second resting order of ben's: private, must not show on the projector as his
-    expect(((await rb.request("place", { securityId: 1, side: "sell", price: 107, qty: 2, tif: "GTC" })) as any).ok).to.equal(true);
+    expect(
+      ((await rb.request("place", { securityId: 1, side: "sell", price: 107, qty: 2, tif: "GTC" })) as any).ok,
+    ).to.equal(true);
     return { g, ann, ben };
   }
 
@@ -76,8 +87,11 @@ describe("classroom screens: projector and results report (Chromium)", function 
   });
 
   it("the student's board lists bots apart and shows the course points", async () => {
-    const g = await createGame(h, { name: "Points class", rules: { coursePoints: { base: 5, per: 100, min: 0, max: 10 } } as any,
-      bots: [{ kind: "noise", count: 1, securityIds: [1], params: {} }] });
+    const g = await createGame(h, {
+      name: "Points class",
+      rules: { coursePoints: { base: 5, per: 100, min: 0, max: 10 } } as any,
+      bots: [{ kind: "noise", count: 1, securityIds: [1], params: {} }],
+    });
     await api(h, "POST", `/api/games/${g.gameId}/start`);
     const ann = await b.joinAs(g.joinCode, "ann");
     await ann.locator("#leaderboard tr.bots-apart", { hasText: "Bots (not ranked)" }).waitFor();

@@ -10,7 +10,9 @@ describe("browser client: news ticker and private signals (Chromium)", function 
   this.timeout(60_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   const joinAs = b.joinAs;
 
@@ -19,7 +21,10 @@ describe("browser client: news ticker and private signals (Chromium)", function 
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const alice = await joinAs(game.joinCode, "alice"); // red
     const bob = await joinAs(game.joinCode, "bob"); // blue
-    const n = await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "ACME recalls its rockets", shifts: [{ securityId: 1, bps: -1000 }] });
+    const n = await api(h, "POST", `/api/games/${game.gameId}/news`, {
+      headline: "ACME recalls its rockets",
+      shifts: [{ securityId: 1, bps: -1000 }],
+    });
     expect(n.status).to.equal(201);
     for (const p of [alice, bob]) {
       await p.locator("#news .headline.latest", { hasText: "ACME recalls its rockets" }).waitFor();

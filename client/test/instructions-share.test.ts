@@ -20,8 +20,16 @@ import { SHOTS, useChromium } from "./support/chromium.ts";
 const QUIZ = {
   required: true,
   questions: [
-    { question: "Which one is a bid?", choices: ["A buy order waiting in the book", "A sell order waiting in the book"], answer: 0 },
-    { question: "A market order finds nobody on the other side. It…", choices: ["waits in the book", "trades at the last price", "is cancelled at once"], answer: 2 },
+    {
+      question: "Which one is a bid?",
+      choices: ["A buy order waiting in the book", "A sell order waiting in the book"],
+      answer: 0,
+    },
+    {
+      question: "A market order finds nobody on the other side. It…",
+      choices: ["waits in the book", "trades at the last price", "is cancelled at once"],
+      answer: 2,
+    },
   ],
 };
 
@@ -29,7 +37,9 @@ describe("browser client: instructions, quiz and shared replay links (Chromium)"
   this.timeout(90_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   const disabled = (page: Page, sel: string) => page.locator(sel).evaluate((el) => el.matches(":disabled"));
 
@@ -41,7 +51,11 @@ describe("browser client: instructions, quiz and shared replay links (Chromium)"
   it("a required quiz: instructions first, the order form disabled until passed, then trading; Help reopens it", async () => {
     const game = await createGame(h, {
       name: "Quiz class",
-      rules: { instructions: "# Welcome\n\nYou trade **ACME** against each other.\n\n- buy low\n- sell high\n\n<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">", quiz: QUIZ },
+      rules: {
+        instructions:
+          '# Welcome\n\nYou trade **ACME** against each other.\n\n- buy low\n- sell high\n\n<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">',
+        quiz: QUIZ,
+      },
     });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const ann = await b.joinAs(game.joinCode, "ann");
@@ -120,7 +134,11 @@ describe("browser client: instructions, quiz and shared replay links (Chromium)"
 
     await page.fill("#create-form textarea[name=quizJson]", JSON.stringify([{ ...questions[0], answer: 7 }]));
     await page.click("#create");
-    await page.locator("#admin-msg.reject", { hasText: 'Quiz question 1: "answer" must be the index of the right choice, 0 to 2' }).waitFor();
+    await page
+      .locator("#admin-msg.reject", {
+        hasText: 'Quiz question 1: "answer" must be the index of the right choice, 0 to 2',
+      })
+      .waitFor();
     await page.fill("#create-form textarea[name=quizJson]", "[{");
     await page.click("#create");
     await page.locator("#admin-msg.reject", { hasText: "Quiz questions are not valid JSON" }).waitFor();
@@ -146,7 +164,10 @@ describe("browser client: instructions, quiz and shared replay links (Chromium)"
     const game = await createGame(h, { name: `Shared round ${Date.now().toString(36)}` });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const rooms = [];
-    for (const [name, body] of [["seller", { side: "sell", price: 101, qty: 5 }], ["buyer", { side: "buy", price: 101, qty: 3 }]] as const) {
+    for (const [name, body] of [
+      ["seller", { side: "sell", price: 101, qty: 5 }],
+      ["buyer", { side: "buy", price: 101, qty: 3 }],
+    ] as const) {
       const j = await join(h, game.joinCode, name);
       const room = await connect(h, game.gameId, j.token);
       rooms.push(room);
@@ -172,7 +193,11 @@ describe("browser client: instructions, quiz and shared replay links (Chromium)"
     await admin.screenshot({ path: joinPath(SHOTS, "share-replay-admin.png"), fullPage: true });
 
     // a different browser (its own context, nothing signed in) opens the link
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
     try {
       const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
       const page = await ctx.newPage();
@@ -183,7 +208,9 @@ describe("browser client: instructions, quiz and shared replay links (Chromium)"
       expect(await page.locator("#r-stats").innerText()).to.include("1.01"); // last price
       expect(await page.locator("#r-msg").innerText()).to.equal("");
       expect(await page.locator(".board-card").isVisible()).to.equal(false);
-      expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith("marketroom")))).to.deep.equal([]);
+      expect(
+        await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith("marketroom"))),
+      ).to.deep.equal([]);
       const body = await page.locator("body").innerText();
       for (const name of ["seller", "buyer"]) expect(body, name).not.to.include(name);
       await page.screenshot({ path: joinPath(SHOTS, "share-replay-viewer.png"), fullPage: true });

@@ -14,9 +14,13 @@ describe("classroom market types in the results report (Chromium)", function () 
   this.timeout(120_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
   const rooms: { leave(): Promise<unknown> }[] = [];
-  afterEach(async () => { await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {}))); });
+  afterEach(async () => {
+    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   async function report(gameId: string): Promise<Page> {
     const page = await b.open("/#/admin");
@@ -28,14 +32,22 @@ describe("classroom market types in the results report (Chromium)", function () 
   }
 
   it("induced values: supply and demand curves, equilibrium, surplus and efficiency", async () => {
-    const g = await createGame(h, { name: "Induced class", durationSec: 600,
-      rules: { marketType: "induced", induced: { units: 3, values: { min: 100, max: 200 }, costs: { min: 20, max: 120 }, seed: "rep" } } as never });
+    const g = await createGame(h, {
+      name: "Induced class",
+      durationSec: 600,
+      rules: {
+        marketType: "induced",
+        induced: { units: 3, values: { min: 100, max: 200 }, costs: { min: 20, max: 120 }, seed: "rep" },
+      } as never,
+    });
     const ps = [];
     for (const n of ["Ann", "Bob", "Cat", "Dan"]) ps.push(await join(h, g.joinCode, n));
     await api(h, "POST", `/api/games/${g.gameId}/start`);
     const [a, bo, c, d] = await Promise.all(ps.map((p) => connect(h, g.gameId, p.token)));
     rooms.push(a!, bo!, c!, d!);
-    expect(((await bo!.request("place", { securityId: 1, side: "sell", price: 110, qty: 2 })) as any).ok).to.equal(true);
+    expect(((await bo!.request("place", { securityId: 1, side: "sell", price: 110, qty: 2 })) as any).ok).to.equal(
+      true,
+    );
     expect(((await a!.request("place", { securityId: 1, side: "buy", price: 110, qty: 2 })) as any).ok).to.equal(true);
     expect(((await d!.request("place", { securityId: 1, side: "sell", price: 100, qty: 1 })) as any).ok).to.equal(true);
     expect(((await c!.request("place", { securityId: 1, side: "buy", price: 100, qty: 1 })) as any).ok).to.equal(true);
@@ -54,8 +66,14 @@ describe("classroom market types in the results report (Chromium)", function () 
   });
 
   it("induced values: each student's page shows their own role, values or costs, units traded and surplus", async () => {
-    const g = await createGame(h, { name: "Induced panel", durationSec: 600,
-      rules: { marketType: "induced", induced: { units: 2, values: { min: 150, max: 250 }, costs: { min: 10, max: 90 }, seed: "panel" } } as never });
+    const g = await createGame(h, {
+      name: "Induced panel",
+      durationSec: 600,
+      rules: {
+        marketType: "induced",
+        induced: { units: 2, values: { min: 150, max: 250 }, costs: { min: 10, max: 90 }, seed: "panel" },
+      } as never,
+    });
     await api(h, "POST", `/api/games/${g.gameId}/start`);
     const ann = await b.joinAs(g.joinCode, "Ann");
     const ben = await b.joinAs(g.joinCode, "Ben");
@@ -78,11 +96,16 @@ describe("classroom market types in the results report (Chromium)", function () 
   });
 
   it("dividends: the fundamental value is the price chart's dashed line", async () => {
-    const g = await createGame(h, { name: "Dividend class", schedule: { periods: { count: 3, durationSec: 600, breakSec: 0 } },
-      rules: { marketType: "dividends", dividends: { values: [0, 8, 28, 60] } } as never });
-    const ann = await join(h, g.joinCode, "Ann"), ben = await join(h, g.joinCode, "Ben");
+    const g = await createGame(h, {
+      name: "Dividend class",
+      schedule: { periods: { count: 3, durationSec: 600, breakSec: 0 } },
+      rules: { marketType: "dividends", dividends: { values: [0, 8, 28, 60] } } as never,
+    });
+    const ann = await join(h, g.joinCode, "Ann"),
+      ben = await join(h, g.joinCode, "Ben");
     await api(h, "POST", `/api/games/${g.gameId}/start`);
-    const ra = await connect(h, g.gameId, ann.token), rb = await connect(h, g.gameId, ben.token);
+    const ra = await connect(h, g.gameId, ann.token),
+      rb = await connect(h, g.gameId, ben.token);
     rooms.push(ra, rb);
     expect(((await rb.request("place", { securityId: 1, side: "sell", price: 70, qty: 2 })) as any).ok).to.equal(true);
     expect(((await ra.request("place", { securityId: 1, side: "buy", price: 70, qty: 2 })) as any).ok).to.equal(true);

@@ -13,7 +13,9 @@ describe("admin create form: market type (Chromium)", function () {
   this.timeout(120_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   async function adminPage(): Promise<Page> {
     const page = await b.open("/#/admin");
@@ -92,7 +94,12 @@ describe("admin create form: market type (Chromium)", function () {
     await page.locator("#create-form").screenshot({ path: join(SHOTS, "admin-market-type-induced.png") });
     const rules = await create(page, `Induced ${Date.now().toString(36)}`);
     expect(rules.marketType).to.equal("induced");
-    expect(rules.induced).to.deep.equal({ units: 2, values: { min: 90, max: 100 }, costs: { min: 40, max: 140 }, seed: "class-7" });
+    expect(rules.induced).to.deep.equal({
+      units: 2,
+      values: { min: 90, max: 100 },
+      costs: { min: 40, max: 140 },
+      seed: "class-7",
+    });
   });
 
   it("contingent claims: a zero payout is refused; payout and weights reach the rules", async () => {

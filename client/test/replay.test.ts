@@ -13,7 +13,9 @@ describe("replay view (Chromium)", function () {
   this.timeout(60_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   const joinAs = b.joinAs;
 
@@ -21,12 +23,16 @@ describe("replay view (Chromium)", function () {
 
   /** Moves the timeline's scrubber to `seq` (as a user's drag ends: input, then change). */
   async function scrub(page: Page, seq: number): Promise<void> {
-    await page.$eval("#r-range", (el, v) => {
-      const r = el as HTMLInputElement;
-      r.value = String(v);
-      r.dispatchEvent(new Event("input", { bubbles: true }));
-      r.dispatchEvent(new Event("change", { bubbles: true }));
-    }, seq);
+    await page.$eval(
+      "#r-range",
+      (el, v) => {
+        const r = el as HTMLInputElement;
+        r.value = String(v);
+        r.dispatchEvent(new Event("input", { bubbles: true }));
+        r.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+      seq,
+    );
     await page.locator("#r-seq", { hasText: `seq ${seq} /` }).waitFor();
   }
 

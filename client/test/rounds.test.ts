@@ -9,15 +9,19 @@ import { api, type Harness } from "../../server/test/support/harness.ts";
 import { SHOTS, useChromium } from "./support/chromium.ts";
 
 const round = (name: string) => ({
-  name, securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-  endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] }, durationSec: 600,
+  name,
+  securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+  endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
+  durationSec: 600,
 });
 
 describe("browser client: rounds and sessions (Chromium)", function () {
   this.timeout(60_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
 
   it("a session player waits for round 1, sees the countdown, then joins the next round as the same player", async () => {
     const s = (await api(h, "POST", "/api/sessions", { name: "Browser session" })).body;

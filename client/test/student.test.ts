@@ -18,9 +18,13 @@ describe("browser client: a first-time student (Chromium)", function () {
   this.timeout(90_000);
   const b = useChromium();
   let h: Harness;
-  before(() => { h = b.h; });
+  before(() => {
+    h = b.h;
+  });
   const rooms: { leave(): Promise<unknown> }[] = [];
-  afterEach(async () => { await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {}))); });
+  afterEach(async () => {
+    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   /** A scripted player (WebSocket client) that rests a sell of `qty` lots at `price` ticks. */
   async function restingSell(code: string, gameId: string, name: string, price: number, qty: number): Promise<void> {
@@ -67,32 +71,42 @@ describe("browser client: a first-time student (Chromium)", function () {
   });
 
   it("rejections in plain words, cleared by resume and end; the pause banner tells the truth", async () => {
-    const game = await createGame(h, { name: "Plain words class", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, bandLow: 50, bandHigh: 200 }] });
+    const game = await createGame(h, {
+      name: "Plain words class",
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, bandLow: 50, bandHigh: 200 }],
+    });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const ben = await b.joinAs(game.joinCode, "ben");
     const msg = ben.locator("#order-msg");
 
     await b.order(ben, "buy", "1.00", 5000); // 5,000 x 1.00 = 5,000.00 > 1,000.00 cash
     await ben.locator("#order-msg.reject").waitFor();
-    expect(await ben.locator("#order-msg .notice-text").innerText())
-      .to.equal("Not enough cash: this order needs $5,000.00, you have $1,000.00 available.");
+    expect(await ben.locator("#order-msg .notice-text").innerText()).to.equal(
+      "Not enough cash: this order needs $5,000.00, you have $1,000.00 available.",
+    );
     expect(await ben.locator("#order-msg .code-tag").innerText()).to.equal("INSUFFICIENT_FUNDS");
     expect(await msg.innerText()).not.to.match(/500000|100000/); // no minor units on screen
 
     await b.order(ben, "buy", "5.00", 1); // outside the price band [50, 200] ticks
     await ben.locator("#order-msg .code-tag", { hasText: "PRICE_OUT_OF_BAND" }).waitFor();
-    expect(await ben.locator("#order-msg .notice-text").innerText()).to.equal("Price out of range: this market accepts prices from 0.50 to 2.00.");
+    expect(await ben.locator("#order-msg .notice-text").innerText()).to.equal(
+      "Price out of range: this market accepts prices from 0.50 to 2.00.",
+    );
 
     // paused: the banner says orders are rejected and cancels work; an order is rejected in plain words
     await api(h, "POST", `/api/games/${game.gameId}/pause`);
     const banner = ben.locator("#lobby-note");
     await banner.waitFor();
-    expect(await banner.innerText()).to.equal("Trading is paused: new orders are rejected until the organiser resumes the round. You can still cancel your orders.");
+    expect(await banner.innerText()).to.equal(
+      "Trading is paused: new orders are rejected until the organiser resumes the round. You can still cancel your orders.",
+    );
     // the phase change cleared the band rejection
     expect(await msg.innerText()).to.equal("");
     await b.order(ben, "buy", "1.00", 1);
     await ben.locator("#order-msg .code-tag", { hasText: "MARKET_CLOSED" }).waitFor();
-    expect(await ben.locator("#order-msg .notice-text").innerText()).to.match(/^Trading is paused: new orders are rejected until the round resumes/);
+    expect(await ben.locator("#order-msg .notice-text").innerText()).to.match(
+      /^Trading is paused: new orders are rejected until the round resumes/,
+    );
     await ben.screenshot({ path: joinPath(SHOTS, "student-paused.png") });
 
     // resume: the banner goes, and so does the rejection
@@ -118,7 +132,10 @@ describe("browser client: a first-time student (Chromium)", function () {
     const game = await createGame(h, { name: "Help class" });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     // the price falls 10 % before cleo joins: her 100 starting lots are worth 90.00 less than at the opening price 1.00
-    const n = await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "ACME misses its numbers", shifts: [{ securityId: 1, bps: -1000 }] });
+    const n = await api(h, "POST", `/api/games/${game.gameId}/news`, {
+      headline: "ACME misses its numbers",
+      shifts: [{ securityId: 1, bps: -1000 }],
+    });
     expect(n.status).to.equal(201);
     const cleo = await b.joinAs(game.joinCode, "cleo");
     await cleo.locator("#my-pnl", { hasText: "-10.00" }).waitFor();
@@ -138,7 +155,20 @@ describe("browser client: a first-time student (Chromium)", function () {
     const help = cleo.locator("#help");
     await help.waitFor();
     const terms = (await help.locator("dt").allInnerTexts()).map((t) => t.trim());
-    for (const t of ["Bid / ask", "Limit order", "Market order", "GTC", "IOC", "FOK", "Post-only", "Maker / taker", "Fee / rebate", "Realised P&L", "Unrealised P&L", "\"Order 158 new\""]) {
+    for (const t of [
+      "Bid / ask",
+      "Limit order",
+      "Market order",
+      "GTC",
+      "IOC",
+      "FOK",
+      "Post-only",
+      "Maker / taker",
+      "Fee / rebate",
+      "Realised P&L",
+      "Unrealised P&L",
+      '"Order 158 new"',
+    ]) {
       expect(terms, t).to.include(t);
     }
     await cleo.screenshot({ path: joinPath(SHOTS, "student-help.png") });
@@ -164,10 +194,12 @@ describe("browser client: a first-time student (Chromium)", function () {
     await dora.locator("#leaderboard tr.own.pinned td", { hasText: "13" }).first().waitFor();
 
     // the book card ends right where the order form's card starts, and both fit one screen
-    const book = await box(dora, "section.book"), entry = await box(dora, "section.entry");
+    const book = await box(dora, "section.book"),
+      entry = await box(dora, "section.entry");
     expect(entry.y - (book.y + book.height)).to.be.within(0, 16);
     expect(Math.abs(book.x - entry.x)).to.be.lessThan(2);
-    const ladder = await box(dora, "#ladder"), submit = await box(dora, "#submit");
+    const ladder = await box(dora, "#ladder"),
+      submit = await box(dora, "#submit");
     expect(submit.y + submit.height - ladder.y).to.be.at.most(PHONE.height);
     expect(await dora.locator("#ladder tr.sell[data-price]").count()).to.be.within(1, 5);
 
@@ -177,7 +209,8 @@ describe("browser client: a first-time student (Chromium)", function () {
     // the leaderboard: every column inside its card, the top 10 then dora's own row
     const card = await box(dora, "section.board-card");
     const fits = await dora.evaluate(() => {
-      const el = document.querySelector("#leaderboard")!, table = el.querySelector("table")!;
+      const el = document.querySelector("#leaderboard")!,
+        table = el.querySelector("table")!;
       return { scroll: table.scrollWidth, client: el.clientWidth };
     });
     expect(fits.scroll).to.be.at.most(fits.client);
@@ -200,8 +233,14 @@ describe("browser client: a first-time student (Chromium)", function () {
     await api(h, "POST", `/api/games/${game.gameId}/end`);
     await dora.locator("#final .final tr.own").waitFor();
     const final = await dora.evaluate(() => {
-      const card = document.querySelector("#final .final")!, table = card.querySelector("table.board")!;
-      return { table: table.getBoundingClientRect().right, card: card.getBoundingClientRect().right, scroll: card.scrollWidth, client: card.clientWidth };
+      const card = document.querySelector("#final .final")!,
+        table = card.querySelector("table.board")!;
+      return {
+        table: table.getBoundingClientRect().right,
+        card: card.getBoundingClientRect().right,
+        scroll: card.scrollWidth,
+        client: card.clientWidth,
+      };
     });
     await dora.screenshot({ path: joinPath(SHOTS, "student-phone-ended.png") });
     expect(final.scroll).to.be.at.most(final.client);

@@ -2,13 +2,13 @@
 //   ensureChromium()     Debian's Chromium at /usr/bin/chromium for the browser tests: installed with
 //                        apt-get (apt.mjs) when missing and we are root with apt; otherwise a clear error.
 //   ensureClientBuild()  runs `vite build` in client/ when client/dist is missing or older than its sources.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from './deps.mjs';
-import { installMissing } from './apt.mjs';
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./deps.mjs";
+import { installMissing } from "./apt.mjs";
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = "/usr/bin/chromium";
 
 function log(line) {
   process.stderr.write(`${line}\n`);
@@ -17,15 +17,20 @@ function log(line) {
 /** Runs a command with its output on our stderr; resolves with the exit code. */
 function run(cmd, args, opts = {}) {
   return new Promise((done) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 2, 2], ...opts });
-    child.on('error', (err) => { log(`${cmd}: ${err.message}`); done(127); });
-    child.on('exit', (code) => done(code ?? 1));
+    const child = spawn(cmd, args, { stdio: ["ignore", 2, 2], ...opts });
+    child.on("error", (err) => {
+      log(`${cmd}: ${err.message}`);
+      done(127);
+    });
+    child.on("exit", (code) => done(code ?? 1));
   });
 }
 
 /** The OS package of the browser tests (apt.mjs PackageNeed): Debian's Chromium. */
 export const CHROMIUM_PACKAGE = {
-  what: 'Chromium', pkg: 'chromium', noRecommends: true,
+  what: "Chromium",
+  pkg: "chromium",
+  noRecommends: true,
   why: `the browser tests drive Debian's Chromium (${CHROMIUM} is missing)`,
   present: () => existsSync(CHROMIUM),
 };
@@ -39,8 +44,8 @@ export async function ensureChromium() {
   return CHROMIUM;
 }
 
-const CLIENT = join(ROOT, 'client');
-const DIST_INDEX = join(CLIENT, 'dist', 'index.html');
+const CLIENT = join(ROOT, "client");
+const DIST_INDEX = join(CLIENT, "dist", "index.html");
 
 /** Newest mtime under a file or directory (0 when absent). */
 function newest(path) {
@@ -52,10 +57,16 @@ function newest(path) {
 
 /** Why the client needs building, or null when client/dist is up to date. */
 export function clientBuildReason() {
-  if (!existsSync(DIST_INDEX)) return 'client/dist is missing';
+  if (!existsSync(DIST_INDEX)) return "client/dist is missing";
   const built = statSync(DIST_INDEX).mtimeMs;
-  const sources = [join(CLIENT, 'src'), join(CLIENT, 'index.html'), join(CLIENT, 'vite.config.ts'), join(CLIENT, 'package.json'), join(ROOT, 'shared', 'src', 'units.ts')];
-  return sources.some((p) => newest(p) > built) ? 'client sources changed since the last build' : null;
+  const sources = [
+    join(CLIENT, "src"),
+    join(CLIENT, "index.html"),
+    join(CLIENT, "vite.config.ts"),
+    join(CLIENT, "package.json"),
+    join(ROOT, "shared", "src", "units.ts"),
+  ];
+  return sources.some((p) => newest(p) > built) ? "client sources changed since the last build" : null;
 }
 
 /** Builds the client with Vite when needed; throws when the build fails. */
@@ -63,8 +74,8 @@ export async function ensureClientBuild() {
   const reason = clientBuildReason();
   if (!reason) return false;
   log(`[client] ${reason}: vite build`);
-  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const code = await run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: CLIENT });
+  const vite = join(ROOT, "node_modules", "vite", "bin", "vite.js");
+  const code = await run(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: CLIENT });
   if (code !== 0) throw new Error(`vite build failed (exit ${code})`);
   return true;
 }

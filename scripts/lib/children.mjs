@@ -1,14 +1,14 @@
 // Long-running server children (Valkey, PostgreSQL) of the runner: spawned with their output in a log
 // file, waited for until ready, stopped with a signal (SIGKILL after 15 s), and tracked in `live` so the
 // exit hook stops whatever is left. Also the private data folder .data/. Plain Node ESM.
-import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from './deps.mjs';
-import { isAlive, isRoot, rel, removePaths, sleep, sleepSync, tailFile, timesOut } from './util.mjs';
+import { spawn } from "node:child_process";
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./deps.mjs";
+import { isAlive, isRoot, rel, removePaths, sleep, sleepSync, tailFile, timesOut } from "./util.mjs";
 
 /** Where service data lives (git-ignored). */
-export const DATA_DIR = join(ROOT, '.data');
+export const DATA_DIR = join(ROOT, ".data");
 /** How long a child may take to stop before it is SIGKILLed, ms. */
 export const STOP_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 60_000;
@@ -30,7 +30,10 @@ export function ensureDataDir() {
 export function privateTree(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) { chmodSync(path, 0o700); privateTree(path); } else if (e.isFile()) chmodSync(path, 0o600);
+    if (e.isDirectory()) {
+      chmodSync(path, 0o700);
+      privateTree(path);
+    } else if (e.isFile()) chmodSync(path, 0o600);
   }
 }
 
@@ -46,14 +49,21 @@ export function withUmask(mask, fn) {
 
 /** Spawns a long-running server with stdout/stderr appended to logFile; adds `done` and `exited` to the child. */
 export function spawnServer(cmd, args, logFile, opts = {}) {
-  const fd = openSync(logFile, 'a', 0o600);
+  const fd = openSync(logFile, "a", 0o600);
   chmodSync(logFile, 0o600);
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], ...opts });
+  const child = spawn(cmd, args, { stdio: ["ignore", fd, fd], ...opts });
   closeSync(fd);
   child.done = false;
   child.exited = new Promise((resolveExit) => {
-    child.once('exit', (code, signal) => { child.done = true; resolveExit({ code, signal }); });
-    child.once('error', (err) => { child.done = true; child.spawnError = err; resolveExit({ code: 127 }); });
+    child.once("exit", (code, signal) => {
+      child.done = true;
+      resolveExit({ code, signal });
+    });
+    child.once("error", (err) => {
+      child.done = true;
+      child.spawnError = err;
+      resolveExit({ code: 127 });
+    });
   });
   return child;
 }
@@ -63,7 +73,7 @@ export async function stopChild(child, signal) {
   if (child.done) return;
   child.kill(signal);
   if (await timesOut(child.exited, STOP_TIMEOUT_MS)) {
-    child.kill('SIGKILL');
+    child.kill("SIGKILL");
     await child.exited;
   }
 }
@@ -74,7 +84,7 @@ export function stopChildSync(child, signal) {
   child.kill(signal);
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (isAlive(child.pid) && Date.now() < deadline) sleepSync(50);
-  if (isAlive(child.pid)) child.kill('SIGKILL');
+  if (isAlive(child.pid)) child.kill("SIGKILL");
 }
 
 /**

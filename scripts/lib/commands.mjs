@@ -1,13 +1,13 @@
 // Commands run by the scripts beside the services (the game server, mocha, a bench, the persister), and
 // the process hooks: the first SIGINT/SIGTERM/SIGHUP is forwarded to the running commands, and the
 // services are stopped only once they have exited; the exit hook stops whatever is left. Plain Node ESM.
-import { spawn } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
-import { ROOT } from './deps.mjs';
-import { STOP_TIMEOUT_MS, live } from './children.mjs';
-import { timesOut } from './util.mjs';
+import { spawn } from "node:child_process";
+import { constants as osConstants } from "node:os";
+import { ROOT } from "./deps.mjs";
+import { STOP_TIMEOUT_MS, live } from "./children.mjs";
+import { timesOut } from "./util.mjs";
 
-const TERM_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const TERM_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 let hooksInstalled = false;
 let signalled = false;
@@ -16,7 +16,7 @@ const commands = new Set();
 
 /** Resolves when a runCommand() child has exited, SIGKILLing it after 15 s. */
 async function waitCommand(child) {
-  if (await timesOut(child.exited, STOP_TIMEOUT_MS)) child.kill('SIGKILL');
+  if (await timesOut(child.exited, STOP_TIMEOUT_MS)) child.kill("SIGKILL");
 }
 
 /**
@@ -26,12 +26,12 @@ async function waitCommand(child) {
 function onSignal(signal) {
   const code = 128 + (osConstants.signals[signal] ?? 1);
   if (signalled) {
-    for (const c of commands) c.kill('SIGKILL');
+    for (const c of commands) c.kill("SIGKILL");
     for (const h of live) h.stopSync();
     process.exit(code);
   }
   signalled = true;
-  process.stderr.write(`[services] ${signal}: stopping${commands.size ? ' the command, then' : ''} services\n`);
+  process.stderr.write(`[services] ${signal}: stopping${commands.size ? " the command, then" : ""} services\n`);
   for (const c of commands) c.kill(signal);
   Promise.all([...commands].map(waitCommand))
     .then(() => Promise.all([...live].map((h) => h.stop())))
@@ -40,7 +40,7 @@ function onSignal(signal) {
 
 /** Synchronously stops whatever is still live when the process exits. */
 function onExit() {
-  for (const c of commands) c.kill('SIGTERM');
+  for (const c of commands) c.kill("SIGTERM");
   for (const h of [...live]) h.stopSync();
 }
 
@@ -48,7 +48,7 @@ function onExit() {
 export function installProcessHooks(signals) {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  process.on('exit', onExit);
+  process.on("exit", onExit);
   if (signals) for (const s of TERM_SIGNALS) process.on(s, onSignal);
 }
 
@@ -56,7 +56,7 @@ export function installProcessHooks(signals) {
 export function removeProcessHooks() {
   if (!hooksInstalled || live.size > 0 || commands.size > 0) return;
   hooksInstalled = false;
-  process.off('exit', onExit);
+  process.off("exit", onExit);
   for (const s of TERM_SIGNALS) process.off(s, onSignal);
 }
 
@@ -67,26 +67,41 @@ export function removeProcessHooks() {
  * to `onStdout`); otherwise they are inherited. Returns { child, result }: `result` resolves
  * { code, stdout }, code being 128+n when it died from signal n and 127 when it could not start.
  */
-export function startCommand(cmd, args, { env = {}, tee = false, onStdout, stdio = ['inherit', 'inherit', 'inherit'] } = {}) {
+export function startCommand(
+  cmd,
+  args,
+  { env = {}, tee = false, onStdout, stdio = ["inherit", "inherit", "inherit"] } = {},
+) {
   installProcessHooks(true);
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: tee ? [stdio[0], 'pipe', 'pipe'] : stdio });
-  child.exited = new Promise((resolveExit) => child.once('close', resolveExit));
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: tee ? [stdio[0], "pipe", "pipe"] : stdio,
+  });
+  child.exited = new Promise((resolveExit) => child.once("close", resolveExit));
   commands.add(child);
   const result = new Promise((done) => {
     const chunks = [];
     if (tee) {
-      child.stdout.on('data', (d) => { chunks.push(d); process.stdout.write(d); onStdout?.(d); });
-      child.stderr.on('data', (d) => process.stderr.write(d));
+      child.stdout.on("data", (d) => {
+        chunks.push(d);
+        process.stdout.write(d);
+        onStdout?.(d);
+      });
+      child.stderr.on("data", (d) => process.stderr.write(d));
     }
     let finished = false;
     const finish = (code) => {
       if (finished) return;
       finished = true;
       commands.delete(child);
-      done({ code, stdout: Buffer.concat(chunks).toString('utf8') });
+      done({ code, stdout: Buffer.concat(chunks).toString("utf8") });
     };
-    child.on('error', (err) => { process.stderr.write(`${cmd}: ${err.message}\n`); finish(127); });
-    child.on('close', (code, signal) => finish(code ?? 128 + (osConstants.signals[signal] ?? 1)));
+    child.on("error", (err) => {
+      process.stderr.write(`${cmd}: ${err.message}\n`);
+      finish(127);
+    });
+    child.on("close", (code, signal) => finish(code ?? 128 + (osConstants.signals[signal] ?? 1)));
   });
   return { child, result };
 }

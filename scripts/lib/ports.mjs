@@ -1,5 +1,5 @@
 // Free TCP ports on 127.0.0.1 for the private services and the servers under test. Plain Node ESM.
-import { createServer } from 'node:net';
+import { createServer } from "node:net";
 
 /** Ports handed out by freePort() in this process, so parallel starts never share one. */
 const usedPorts = new Set();
@@ -10,8 +10,8 @@ export async function freePort() {
     const port = await new Promise((done, fail) => {
       const srv = createServer();
       srv.unref();
-      srv.on('error', fail);
-      srv.listen(0, '127.0.0.1', () => {
+      srv.on("error", fail);
+      srv.listen(0, "127.0.0.1", () => {
         const { port: p } = srv.address();
         srv.close(() => done(p));
       });

@@ -5,18 +5,18 @@
 //   commands.mjs  the command run beside the services, signal forwarding;   ports.mjs, util.mjs  helpers
 // VALKEY_URL / DATABASE_URL already in the environment are used instead of starting a server.
 // Plain Node ESM with no npm dependencies: it runs on a fresh clone before `npm install`.
-import { ensureNodeModules } from './deps.mjs';
-import { installMissing } from './apt.mjs';
-import { installProcessHooks, removeProcessHooks } from './commands.mjs';
-import { POSTGRES_PACKAGE, startPostgres } from './postgres.mjs';
-import { VALKEY_PACKAGE, startValkey } from './valkey.mjs';
-import { defaultLog, redact } from './util.mjs';
+import { ensureNodeModules } from "./deps.mjs";
+import { installMissing } from "./apt.mjs";
+import { installProcessHooks, removeProcessHooks } from "./commands.mjs";
+import { POSTGRES_PACKAGE, startPostgres } from "./postgres.mjs";
+import { VALKEY_PACKAGE, startValkey } from "./valkey.mjs";
+import { defaultLog, redact } from "./util.mjs";
 
-export { DATA_DIR } from './children.mjs';
-export { runCommand, startCommand } from './commands.mjs';
-export { freePort } from './ports.mjs';
-export { ping } from './valkey.mjs';
-export { capture, which } from './util.mjs';
+export { DATA_DIR } from "./children.mjs";
+export { runCommand, startCommand } from "./commands.mjs";
+export { freePort } from "./ports.mjs";
+export { ping } from "./valkey.mjs";
+export { capture, which } from "./util.mjs";
 
 /** A no-op service for a URL taken from the environment. */
 function external(variable, say) {
@@ -35,26 +35,37 @@ function external(variable, say) {
  * always stops services left running. Throws (after stopping anything it started) when a server cannot
  * be found, installed or started.
  */
-export async function startServices({ valkey = true, postgres = true, persistent = false, log = defaultLog, signals = true, packages = [] } = {}) {
+export async function startServices({
+  valkey = true,
+  postgres = true,
+  persistent = false,
+  log = defaultLog,
+  signals = true,
+  packages = [],
+} = {}) {
   const say = (msg) => log(`[services] ${msg}`);
   installProcessHooks(signals);
   const useValkey = valkey && !process.env.VALKEY_URL;
   const usePostgres = postgres && !process.env.DATABASE_URL;
   // Everything missing is announced and installed in one go, before any server starts.
-  await installMissing([...(useValkey ? [VALKEY_PACKAGE] : []), ...(usePostgres ? [POSTGRES_PACKAGE] : []), ...packages], say);
+  await installMissing(
+    [...(useValkey ? [VALKEY_PACKAGE] : []), ...(usePostgres ? [POSTGRES_PACKAGE] : []), ...packages],
+    say,
+  );
   const jobs = [];
-  if (valkey) jobs.push(process.env.VALKEY_URL ? external('VALKEY_URL', say) : startValkey({ persistent, say }));
-  if (postgres) jobs.push(process.env.DATABASE_URL ? external('DATABASE_URL', say) : startPostgres({ persistent, say }));
+  if (valkey) jobs.push(process.env.VALKEY_URL ? external("VALKEY_URL", say) : startValkey({ persistent, say }));
+  if (postgres)
+    jobs.push(process.env.DATABASE_URL ? external("DATABASE_URL", say) : startPostgres({ persistent, say }));
   const results = await Promise.allSettled(jobs);
-  const handles = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+  const handles = results.filter((r) => r.status === "fulfilled").map((r) => r.value);
   const stop = async () => {
     await Promise.all(handles.map((h) => h.stop()));
     removeProcessHooks();
   };
-  const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+  const failures = results.filter((r) => r.status === "rejected").map((r) => r.reason);
   if (failures.length) {
     await stop();
-    throw failures.length === 1 ? failures[0] : new Error(failures.map((e) => e.message).join('\n'));
+    throw failures.length === 1 ? failures[0] : new Error(failures.map((e) => e.message).join("\n"));
   }
   return { env: Object.assign({}, ...handles.map((h) => h.env)), stop };
 }
@@ -71,7 +82,7 @@ export async function runWithServices(body, options = {}) {
     await ensureNodeModules();
     services = await startServices(options);
     const out = await body(services.env);
-    result = typeof out === 'number' ? { code: out } : out;
+    result = typeof out === "number" ? { code: out } : out;
   } catch (err) {
     process.stderr.write(`[services] error: ${err.message}\n`);
     if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`);

@@ -72,7 +72,12 @@ export interface CommitBenchFigures {
 }
 
 interface RunFigures {
-  ordersPerSec: number; p50Ms: number; p99Ms: number; usPerOrder: number; nodeUsPerOrder: number; avgBatch: number;
+  ordersPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  usPerOrder: number;
+  nodeUsPerOrder: number;
+  avgBatch: number;
   kinds: Record<string, number>;
 }
 
@@ -135,7 +140,9 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
     } else {
       while (sent < total && sent - acked < MAX_OUTSTANDING) submitOne();
       // sleep until a batch is acknowledged (no busy loop: its CPU would count as the committer's)
-      await new Promise<void>((r) => { wake = r; });
+      await new Promise<void>((r) => {
+        wake = r;
+      });
       wake = null;
     }
   }
@@ -147,9 +154,13 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
   await admin.quit();
   const sorted = lat.slice(0, acked).sort();
   return {
-    ordersPerSec: Math.round(acked / seconds), p50Ms: round(percentile(sorted, 0.5)), p99Ms: round(percentile(sorted, 0.99)),
-    usPerOrder: round(cpu / 1000 / acked, 1), nodeUsPerOrder: round((node.user + node.system) / acked, 1),
-    avgBatch: round(committer.stats.commands / committer.stats.batches, 1), kinds,
+    ordersPerSec: Math.round(acked / seconds),
+    p50Ms: round(percentile(sorted, 0.5)),
+    p99Ms: round(percentile(sorted, 0.99)),
+    usPerOrder: round(cpu / 1000 / acked, 1),
+    nodeUsPerOrder: round((node.user + node.system) / acked, 1),
+    avgBatch: round(committer.stats.commands / committer.stats.batches, 1),
+    kinds,
   };
 }
 
@@ -159,7 +170,8 @@ export async function calibrate(server: ValkeyChild): Promise<number> {
   const rounds: number[] = [];
   for (let r = 0; r < 3; r++) {
     const pipe = client.pipeline();
-    for (let i = 0; i < 20_000; i++) pipe.hset(`calibrate:${r}:${i}`, "side", "buy", "price", 1000, "qty", 5, "amount", 5);
+    for (let i = 0; i < 20_000; i++)
+      pipe.hset(`calibrate:${r}:${i}`, "side", "buy", "price", 1000, "qty", 5, "amount", 5);
     const c0 = cpuNs(server.pid);
     await pipe.exec();
     rounds.push((cpuNs(server.pid) - c0) / 1000 / 20_000);
@@ -200,7 +212,9 @@ async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number
 }
 
 /** Runs the whole benchmark on private servers (started and stopped here); returns the figures. */
-export async function runCommitBench(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<CommitBenchFigures> {
+export async function runCommitBench(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<CommitBenchFigures> {
   const load = round(loadavg()[0]!, 1);
   const everysec = await startValkeyChild({ appendfsync: "everysec" });
   let flat: RunFigures, paced: RunFigures, half: RunFigures, res: { ms: number; orders: number }, hsetUs: number;
@@ -227,12 +241,24 @@ export async function runCommitBench(log: (line: string) => void = (l) => proces
     await alwaysServer.stop();
   }
   return {
-    commitOrdersPerSec: flat.ordersPerSec, commitP99Ms: paced.p99Ms, valkeyUsPerOrder: flat.usPerOrder, resume100kMs: res.ms,
-    nodeUsPerOrder: flat.nodeUsPerOrder, avgBatch: flat.avgBatch, saturationP50Ms: flat.p50Ms, saturationP99Ms: flat.p99Ms,
-    pacedRate: PACED_RATE, pacedOrdersPerSec: paced.ordersPerSec, pacedP50Ms: paced.p50Ms,
-    halfRate: Math.round(flat.ordersPerSec / 2), halfRateP99Ms: half.p99Ms,
-    alwaysOrdersPerSec: always.ordersPerSec, alwaysP99Ms: always.p99Ms, alwaysValkeyUsPerOrder: always.usPerOrder,
-    valkeyHsetUs: hsetUs, loadAvg: load,
+    commitOrdersPerSec: flat.ordersPerSec,
+    commitP99Ms: paced.p99Ms,
+    valkeyUsPerOrder: flat.usPerOrder,
+    resume100kMs: res.ms,
+    nodeUsPerOrder: flat.nodeUsPerOrder,
+    avgBatch: flat.avgBatch,
+    saturationP50Ms: flat.p50Ms,
+    saturationP99Ms: flat.p99Ms,
+    pacedRate: PACED_RATE,
+    pacedOrdersPerSec: paced.ordersPerSec,
+    pacedP50Ms: paced.p50Ms,
+    halfRate: Math.round(flat.ordersPerSec / 2),
+    halfRateP99Ms: half.p99Ms,
+    alwaysOrdersPerSec: always.ordersPerSec,
+    alwaysP99Ms: always.p99Ms,
+    alwaysValkeyUsPerOrder: always.usPerOrder,
+    valkeyHsetUs: hsetUs,
+    loadAvg: load,
   };
 }
 

@@ -31,7 +31,8 @@ export interface CoreFigures {
 /** Deterministic PRNG (mulberry32) so runs are comparable. */
 function rng(seed: number) {
   return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -48,17 +49,43 @@ function run(s: CoreState, c: Command, ts: number): ReturnType<typeof decide> {
 export function setupCommands(securities: number): Command[] {
   const holdings = Array.from({ length: securities }, (_, i) => ({ securityId: i + 1, qty: 100_000_000 }));
   return [
-    { type: "create_game", gameId: "bench", name: "bench", stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 },
-    ...Array.from({ length: securities }, (_, k): Command => ({ type: "add_security", securityId: k + 1, symbol: `S${k + 1}`, tickSize: "0.01",
-      lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0 })),
-    ...Array.from({ length: PLAYERS }, (_, p): Command => ({ type: "add_player", playerId: `p${p}`, name: `P${p}`, cash: 1e15, holdings })),
+    {
+      type: "create_game",
+      gameId: "bench",
+      name: "bench",
+      stp: "cancel_incoming",
+      maxMatches: 1000,
+      allowShort: false,
+      protectionBps: 500,
+    },
+    ...Array.from({ length: securities }, (_, k): Command => ({
+      type: "add_security",
+      securityId: k + 1,
+      symbol: `S${k + 1}`,
+      tickSize: "0.01",
+      lotSize: 1,
+      scale: 1,
+      bandLow: 1,
+      bandHigh: 1_000_000_000,
+      shortLimit: 0,
+      positionLimit: 0,
+      maxOrderQty: 0,
+    })),
+    ...Array.from({ length: PLAYERS }, (_, p): Command => ({
+      type: "add_player",
+      playerId: `p${p}`,
+      name: `P${p}`,
+      cash: 1e15,
+      holdings,
+    })),
     { type: "set_phase", phase: "running" },
   ];
 }
 
 function newGame(securities: number): CoreState {
   const s = emptyState();
-  for (const c of setupCommands(securities)) if (!run(s, c, 0).ok) throw new Error(`setup failed: ${JSON.stringify(c)}`);
+  for (const c of setupCommands(securities))
+    if (!run(s, c, 0).ok) throw new Error(`setup failed: ${JSON.stringify(c)}`);
   return s;
 }
 
@@ -85,9 +112,21 @@ export function flow(securities: number, seed: number) {
       const crossing = x >= 0.8;
       const offset = 1 + Math.floor(rand() * 20);
       const price = crossing ? (side === "buy" ? MID + 5 : MID - 5) : side === "buy" ? MID - offset : MID + offset;
-      return { c: { type: "place", playerId: players[pi]!, securityId: s, side, price, qty: crossing ? 3 : 1 + Math.floor(rand() * 3) }, pi };
+      return {
+        c: {
+          type: "place",
+          playerId: players[pi]!,
+          securityId: s,
+          side,
+          price,
+          qty: crossing ? 3 : 1 + Math.floor(rand() * 3),
+        },
+        pi,
+      };
     },
-    rested(pi: number, s: number, id: number) { open[pi]!.push({ s, id }); },
+    rested(pi: number, s: number, id: number) {
+      open[pi]!.push({ s, id });
+    },
   };
 }
 
@@ -95,14 +134,18 @@ export function flow(securities: number, seed: number) {
 function timed(securities: number, orders: number, seed: number): CoreFigures {
   const s = newGame(securities);
   const f = flow(securities, seed);
-  let fills = 0, rejects = 0;
+  let fills = 0,
+    rejects = 0;
   const ts = 1_700_000_000_000;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < orders; i++) {
     const { c, pi } = f.next();
     const d = run(s, c, ts + i);
-    if (!d.ok) { rejects++; continue; }
+    if (!d.ok) {
+      rejects++;
+      continue;
+    }
     if (c.type === "place") {
       const r = d.result as { order: { restingQty: number; orderId: number; securityId: number }; fills: unknown[] };
       fills += r.fills.length;
@@ -113,7 +156,14 @@ function timed(securities: number, orders: number, seed: number): CoreFigures {
   const cpu = process.cpuUsage(cpu0);
   let resting = 0;
   for (const sec of s.securities.values()) resting += sec.book.orders.size;
-  return { securities, ordersPerSec: orders / seconds, cpuUsPerOrder: (cpu.user + cpu.system) / orders, fills, rejects, restingAtEnd: resting };
+  return {
+    securities,
+    ordersPerSec: orders / seconds,
+    cpuUsPerOrder: (cpu.user + cpu.system) / orders,
+    fills,
+    rejects,
+    restingAtEnd: resting,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -130,8 +180,12 @@ export function measureCore(opts: { orders?: number; reps?: number; warmup?: num
     timed(securities, warmup, 7);
     const runs = Array.from({ length: reps }, (_, r) => timed(securities, orders, 42 + r));
     return {
-      securities, ordersPerSec: median(runs.map((r) => r.ordersPerSec)), cpuUsPerOrder: median(runs.map((r) => r.cpuUsPerOrder)),
-      fills: median(runs.map((r) => r.fills)), rejects: median(runs.map((r) => r.rejects)), restingAtEnd: median(runs.map((r) => r.restingAtEnd)),
+      securities,
+      ordersPerSec: median(runs.map((r) => r.ordersPerSec)),
+      cpuUsPerOrder: median(runs.map((r) => r.cpuUsPerOrder)),
+      fills: median(runs.map((r) => r.fills)),
+      rejects: median(runs.map((r) => r.rejects)),
+      restingAtEnd: median(runs.map((r) => r.restingAtEnd)),
     };
   });
 }
@@ -139,19 +193,25 @@ export function measureCore(opts: { orders?: number; reps?: number; warmup?: num
 function main(): void {
   const figures = measureCore();
   const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
-  console.log(`core alone (decide + evolve per command), mixed flow, ${PLAYERS} players; median of the repetitions; node ${process.version}`);
+  console.log(
+    `core alone (decide + evolve per command), mixed flow, ${PLAYERS} players; median of the repetitions; node ${process.version}`,
+  );
   console.log("securities |  orders/s | CPU µs/order |   fills | rejects | resting at end");
   console.log("-----------+-----------+--------------+---------+---------+---------------");
   for (const f of figures) {
-    console.log(`${String(f.securities).padStart(10)} | ${fmt(f.ordersPerSec).padStart(9)} | ${fmt(f.cpuUsPerOrder, 2).padStart(12)} | ${fmt(f.fills).padStart(7)} | ${fmt(f.rejects).padStart(7)} | ${fmt(f.restingAtEnd).padStart(14)}`);
+    console.log(
+      `${String(f.securities).padStart(10)} | ${fmt(f.ordersPerSec).padStart(9)} | ${fmt(f.cpuUsPerOrder, 2).padStart(12)} | ${fmt(f.fills).padStart(7)} | ${fmt(f.rejects).padStart(7)} | ${fmt(f.restingAtEnd).padStart(14)}`,
+    );
   }
   const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
-  console.log(JSON.stringify({
-    coreOrdersPerSec: Math.round(Math.min(...figures.map((f) => f.ordersPerSec))),
-    coreUsPerOrder: round(Math.max(...figures.map((f) => f.cpuUsPerOrder)), 3),
-    coreOrdersPerSec1: Math.round(figures[0]!.ordersPerSec),
-    coreOrdersPerSec4: Math.round(figures[1]!.ordersPerSec),
-  }));
+  console.log(
+    JSON.stringify({
+      coreOrdersPerSec: Math.round(Math.min(...figures.map((f) => f.ordersPerSec))),
+      coreUsPerOrder: round(Math.max(...figures.map((f) => f.cpuUsPerOrder)), 3),
+      coreOrdersPerSec1: Math.round(figures[0]!.ordersPerSec),
+      coreOrdersPerSec4: Math.round(figures[1]!.ordersPerSec),
+    }),
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

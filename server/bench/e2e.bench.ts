@@ -50,7 +50,9 @@ const IDLE_SECONDS = Number(process.env.E2E_IDLE_SECONDS ?? 4);
 const PATCH_TICKS_PER_SEC = 20;
 const ADMIN = randomBytes(24).toString("hex");
 /** The persister's own entry point, when the server does not run it in-process. */
-const PERSISTER_ENTRY = ["server/src/persister-main.ts", "server/src/persistence/main.ts"].map((p) => join(ROOT, p)).find(existsSync);
+const PERSISTER_ENTRY = ["server/src/persister-main.ts", "server/src/persistence/main.ts"]
+  .map((p) => join(ROOT, p))
+  .find(existsSync);
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const r1 = (x: number) => Number(x.toFixed(1));
@@ -59,7 +61,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -69,12 +74,18 @@ function procCpuMs(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15; USER_HZ = 100
-  } catch { return 0; }
+  } catch {
+    return 0;
+  }
 }
 
 /** Main-thread CPU time from /proc/<pid>/schedstat, ms (Valkey executes commands on its main thread). */
 function schedCpuMs(pid: number): number {
-  try { return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6; } catch { return 0; }
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return 0;
+  }
 }
 
 /** The postmaster and its children (backends, walwriter, checkpointer...). */
@@ -85,25 +96,38 @@ function pgPids(postmaster: number): number[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) pids.push(Number(d));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return pids;
 }
 
 /** Spawns `node --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
-function node(file: string, args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void, flags: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "inherit"] });
+function node(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+  flags: string[] = [],
+): ChildProcess {
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   createInterface({ input: child.stdout! }).on("line", onLine);
   return child;
 }
 
 async function http<T>(base: string, path: string, body?: unknown, token = ADMIN): Promise<T> {
   const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? "GET" : "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return await res.json() as T;
+  return (await res.json()) as T;
 }
 
 /** Waits until `check` resolves true (polling), or throws after `ms`. */
@@ -121,11 +145,25 @@ async function until(what: string, ms: number, check: () => Promise<boolean>): P
 }
 
 /** The CPU readings of every measured process at one moment. */
-interface Cpu { server: number; persister: number; valkey: number; pg: number; t: number }
+interface Cpu {
+  server: number;
+  persister: number;
+  valkey: number;
+  pg: number;
+  t: number;
+}
 
 interface Step {
-  rate: number; seconds: number; sent: number; acked: number; rejected: number; behindMs: number; p50Ms: number; p99Ms: number;
-  maxMs: number; unansweredAfter1s: number;
+  rate: number;
+  seconds: number;
+  sent: number;
+  acked: number;
+  rejected: number;
+  behindMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  unansweredAfter1s: number;
 }
 
 async function main(): Promise<void> {
@@ -138,45 +176,97 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, PORT: String(port), HOST: "127.0.0.1", ADMIN_TOKEN: ADMIN, LOG_LEVEL: "warn", JOIN_RATE_LIMIT: "0" };
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    ADMIN_TOKEN: ADMIN,
+    LOG_LEVEL: "warn",
+    JOIN_RATE_LIMIT: "0",
+  };
   const children: ChildProcess[] = [];
   // E2E_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits
   const prof = process.env.E2E_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.E2E_PROFILE}`] : [];
-  const server = node(join(ROOT, "server/src/main.ts"), ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
+  const server = node(
+    join(ROOT, "server/src/main.ts"),
+    ["--port", String(port)],
+    env,
+    (l) => out(`[server] ${l}`),
+    prof,
+  );
   children.push(server);
   const persister = PERSISTER_ENTRY ? node(PERSISTER_ENTRY, [], env, (l) => out(`[persister] ${l}`)) : null;
   if (persister) children.push(persister);
-  const stopAll = () => { for (const c of children) c.kill("SIGTERM"); };
+  const stopAll = () => {
+    for (const c of children) c.kill("SIGTERM");
+  };
   const serverGone = new Promise((r) => server.once("exit", r));
   process.on("exit", stopAll);
   let serverExit: number | null = null;
-  server.once("exit", (code) => { serverExit = code ?? -1; });
+  server.once("exit", (code) => {
+    serverExit = code ?? -1;
+  });
   await until("the server", 60_000, async () => {
     if (serverExit !== null) throw new Error(`the server exited with ${serverExit}`);
     return (await fetch(`${base}/health`)).status < 500;
   });
 
   const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
-    name: "e2e bench", securities: [{ securityId: 1, symbol: "BENCH", refPrice: 100, tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1,
-      bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0, takerFee: 0, makerRebate: 0, limitWeight: 1 }],
-    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] }, bots: [], allowObservers: true, rules: {},
+    name: "e2e bench",
+    securities: [
+      {
+        securityId: 1,
+        symbol: "BENCH",
+        refPrice: 100,
+        tickSize: "0.01",
+        lotSize: 1,
+        scale: 1,
+        bandLow: 1,
+        bandHigh: 1_000_000_000,
+        shortLimit: 0,
+        positionLimit: 0,
+        maxOrderQty: 0,
+        takerFee: 0,
+        makerRebate: 0,
+        limitWeight: 1,
+      },
+    ],
+    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
+    bots: [],
+    allowObservers: true,
+    rules: {},
   });
   await http(base, `/api/games/${game.gameId}/start`, {});
   const tokens: string[] = [];
   for (let i = 0; i < LIGHT + SDK; i++) {
-    tokens.push((await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `trader ${i + 1}` })).token);
+    tokens.push(
+      (await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `trader ${i + 1}` })).token,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "mr-e2e-"));
   writeFileSync(join(dir, "watch.json"), JSON.stringify({ base, gameId: game.gameId, tokens: tokens.slice(LIGHT) }));
-  writeFileSync(join(dir, "load.json"), JSON.stringify({ base, gameId: game.gameId, tokens: tokens.slice(0, LIGHT), rates: RATES,
-    stepSeconds: STEP_SECONDS, idleSeconds: IDLE_SECONDS }));
-  out(`e2e: ${LIGHT} light + ${SDK} SDK clients, one game (${game.gameId}), rates ${RATES.join(", ")}/s for ${STEP_SECONDS} s each; ` +
-    `persister ${persister ? "in its own process" : "inside the server"}; load average ${loadavg()[0]!.toFixed(1)}`);
+  writeFileSync(
+    join(dir, "load.json"),
+    JSON.stringify({
+      base,
+      gameId: game.gameId,
+      tokens: tokens.slice(0, LIGHT),
+      rates: RATES,
+      stepSeconds: STEP_SECONDS,
+      idleSeconds: IDLE_SECONDS,
+    }),
+  );
+  out(
+    `e2e: ${LIGHT} light + ${SDK} SDK clients, one game (${game.gameId}), rates ${RATES.join(", ")}/s for ${STEP_SECONDS} s each; ` +
+      `persister ${persister ? "in its own process" : "inside the server"}; load average ${loadavg()[0]!.toFixed(1)}`,
+  );
 
   // watchers first, so they see the whole run
   let watched: { clients: number; patches: number; minSeq: number; maxSeq: number; sawTrades: number } | null = null;
   let watchersReady!: () => void;
-  const watchersUp = new Promise<void>((r) => { watchersReady = r; });
+  const watchersUp = new Promise<void>((r) => {
+    watchersReady = r;
+  });
   const watchers = node(join(ROOT, "server/bench/e2e/watchers.ts"), [join(dir, "watch.json")], env, (l) => {
     const m = JSON.parse(l) as { event: string };
     if (m.event === "ready") watchersReady();
@@ -192,8 +282,10 @@ async function main(): Promise<void> {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const [vs, ps] = await Promise.all([valkey.get(seqKey),
-        pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId])]);
+      const [vs, ps] = await Promise.all([
+        valkey.get(seqKey),
+        pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]),
+      ]);
       const now = Date.now();
       marks.push({ t: now, seq: Number(vs ?? 0) });
       const inPg = Number(ps.rows[0]?.s ?? 0);
@@ -204,13 +296,23 @@ async function main(): Promise<void> {
   })();
 
   const read = (): Cpu => ({
-    server: procCpuMs(server.pid!), persister: persister ? procCpuMs(persister.pid!) : 0, valkey: schedCpuMs(valkeyPid),
-    pg: pgPids(postmaster).reduce((s, p) => s + procCpuMs(p), 0), t: Date.now(),
+    server: procCpuMs(server.pid!),
+    persister: persister ? procCpuMs(persister.pid!) : 0,
+    valkey: schedCpuMs(valkeyPid),
+    pg: pgPids(postmaster).reduce((s, p) => s + procCpuMs(p), 0),
+    t: Date.now(),
   });
   let idleAt: Cpu | null = null;
   let idleUsPerTick = 0;
   let stepAt: Cpu | null = null;
-  const rows: (Step & { serverUs: number; persisterUs: number; valkeyUs: number; pgUs: number; lagMs: number; held: boolean })[] = [];
+  const rows: (Step & {
+    serverUs: number;
+    persisterUs: number;
+    valkeyUs: number;
+    pgUs: number;
+    lagMs: number;
+    held: boolean;
+  })[] = [];
   const done = new Promise<void>((resolve, reject) => {
     const gen = node(join(ROOT, "server/bench/e2e/load.ts"), [join(dir, "load.json")], env, (l) => {
       const m = JSON.parse(l) as { event: string } & Step;
@@ -218,46 +320,78 @@ async function main(): Promise<void> {
       else if (m.event === "idle-end") {
         const now = read();
         idleUsPerTick = ((now.server - idleAt!.server) * 1000) / (((now.t - idleAt!.t) / 1000) * PATCH_TICKS_PER_SEC);
-      } else if (m.event === "step-start") { stepAt = read(); lagMax = 0; }
-      else if (m.event === "step") {
+      } else if (m.event === "step-start") {
+        stepAt = read();
+        lagMax = 0;
+      } else if (m.event === "step") {
         const now = read();
         const n = Math.max(1, m.acked);
         const held = m.p99Ms <= 10 && m.unansweredAfter1s === 0 && m.behindMs <= 50;
-        rows.push({ ...m, serverUs: r1(((now.server - stepAt!.server) * 1000) / n), persisterUs: r1(((now.persister - stepAt!.persister) * 1000) / n),
-          valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n), pgUs: r1(((now.pg - stepAt!.pg) * 1000) / n), lagMs: lagMax, held });
-        out(`rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}`);
+        rows.push({
+          ...m,
+          serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
+          persisterUs: r1(((now.persister - stepAt!.persister) * 1000) / n),
+          valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
+          pgUs: r1(((now.pg - stepAt!.pg) * 1000) / n),
+          lagMs: lagMax,
+          held,
+        });
+        out(
+          `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}`,
+        );
       } else if (m.event === "done") resolve();
     });
     children.push(gen);
-    gen.once("exit", (code) => { if (code !== 0) reject(new Error(`load generator exited with ${code}`)); });
+    gen.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+    });
   });
   await done;
   await new Promise((r) => setTimeout(r, 1000));
   watchers.stdin!.write("stop\n");
   await until("the watchers' report", 30_000, async () => watched !== null);
   const finalSeq = Number(await valkey.get(seqKey));
-  await until("PostgreSQL to hold the whole log", 120_000, async () =>
-    Number((await pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId])).rows[0]?.s ?? 0) >= finalSeq);
+  await until(
+    "PostgreSQL to hold the whole log",
+    120_000,
+    async () =>
+      Number(
+        (await pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]))
+          .rows[0]?.s ?? 0,
+      ) >= finalSeq,
+  );
   sampling = false;
   await sampler;
 
   out("");
   out("rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  lag_ms");
   for (const r of rows) {
-    out(`${String(r.rate).padEnd(9)}${String(r.acked).padEnd(8)}${String(r.rejected).padEnd(10)}${String(r.p50Ms).padEnd(8)}${String(r.p99Ms).padEnd(9)}` +
-      `${String(r.maxMs).padEnd(9)}${(r.held ? "yes" : "no").padEnd(6)}${String(r.serverUs).padEnd(11)}${String(persister ? r.persisterUs : "-").padEnd(14)}` +
-      `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${r.lagMs}`);
+    out(
+      `${String(r.rate).padEnd(9)}${String(r.acked).padEnd(8)}${String(r.rejected).padEnd(10)}${String(r.p50Ms).padEnd(8)}${String(r.p99Ms).padEnd(9)}` +
+        `${String(r.maxMs).padEnd(9)}${(r.held ? "yes" : "no").padEnd(6)}${String(r.serverUs).padEnd(11)}${String(persister ? r.persisterUs : "-").padEnd(14)}` +
+        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${r.lagMs}`,
+    );
   }
   const w = watched!;
   out(`server CPU per patch tick with ${LIGHT + SDK} clients connected and idle: ${r1(idleUsPerTick)} us`);
-  out(`watchers: ${w.clients} SDK clients decoded ${w.patches} state changes; their state's seq ${w.minSeq}..${w.maxSeq} of ${finalSeq}; ` +
-    `${w.sawTrades} saw trades`);
+  out(
+    `watchers: ${w.clients} SDK clients decoded ${w.patches} state changes; their state's seq ${w.minSeq}..${w.maxSeq} of ${finalSeq}; ` +
+      `${w.sawTrades} saw trades`,
+  );
   const at5k = rows.find((r) => r.rate === 5000) ?? rows[rows.length - 1]!;
   const held = rows.filter((r) => r.held).map((r) => r.rate);
   const result = {
-    clients: LIGHT + SDK, maxOrdersPerSec: held.length ? Math.max(...held) : 0, p50MsAt5k: at5k.p50Ms, p99MsAt5k: at5k.p99Ms,
-    serverUsPerOrder: at5k.serverUs, valkeyUsPerOrder: at5k.valkeyUs, persisterUsPerOrder: persister ? at5k.persisterUs : null,
-    pgUsPerOrder: at5k.pgUs, persistLagMs: at5k.lagMs, serverUsPerTick: r1(idleUsPerTick), loadAvg: r1(loadavg()[0]!),
+    clients: LIGHT + SDK,
+    maxOrdersPerSec: held.length ? Math.max(...held) : 0,
+    p50MsAt5k: at5k.p50Ms,
+    p99MsAt5k: at5k.p99Ms,
+    serverUsPerOrder: at5k.serverUs,
+    valkeyUsPerOrder: at5k.valkeyUs,
+    persisterUsPerOrder: persister ? at5k.persisterUs : null,
+    pgUsPerOrder: at5k.pgUs,
+    persistLagMs: at5k.lagMs,
+    serverUsPerTick: r1(idleUsPerTick),
+    loadAvg: r1(loadavg()[0]!),
   };
   stopAll();
   await serverGone;

@@ -47,8 +47,13 @@ const MID = 10_000;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 interface RunFigures {
-  ordersPerSec: number; p50Ms: number; p99Ms: number; valkeyUsPerOrder: number; nodeUsPerOrder: number;
-  avgBatch: number; rejects: number;
+  ordersPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  valkeyUsPerOrder: number;
+  nodeUsPerOrder: number;
+  avgBatch: number;
+  rejects: number;
 }
 
 /** A writer on a fresh game of `server` with the bench setup executed. */
@@ -71,22 +76,29 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
   const lat: number[] = [];
-  let sent = 0, acked = 0, rejects = 0;
+  let sent = 0,
+    acked = 0,
+    rejects = 0;
   let wake: (() => void) | null = null;
   const one = () => {
     const { c, pi } = f.next();
     sent++;
     const at = performance.now();
-    w.execute(c, Date.now()).then((d) => {
-      lat.push(performance.now() - at);
-      acked++;
-      if (!d.ok) rejects++;
-      else if (c.type === "place") {
-        const o = (d.result as { order: { restingQty: number; orderId: number; securityId: number } }).order;
-        if (o.restingQty > 0) f.rested(pi, o.securityId, o.orderId);
-      }
-      wake?.();
-    }, (err: unknown) => { throw err; });
+    w.execute(c, Date.now()).then(
+      (d) => {
+        lat.push(performance.now() - at);
+        acked++;
+        if (!d.ok) rejects++;
+        else if (c.type === "place") {
+          const o = (d.result as { order: { restingQty: number; orderId: number; securityId: number } }).order;
+          if (o.restingQty > 0) f.rested(pi, o.securityId, o.orderId);
+        }
+        wake?.();
+      },
+      (err: unknown) => {
+        throw err;
+      },
+    );
   };
   const cpu0 = cpuNs(server.pid);
   const node0 = process.cpuUsage();
@@ -100,11 +112,16 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
       await new Promise((r) => setTimeout(r, 1));
     } else {
       while (sent - acked < MAX_OUTSTANDING) one();
-      await new Promise<void>((r) => { wake = r; });
+      await new Promise<void>((r) => {
+        wake = r;
+      });
       wake = null;
     }
   }
-  while (acked < sent) await new Promise<void>((r) => { wake = r; });
+  while (acked < sent)
+    await new Promise<void>((r) => {
+      wake = r;
+    });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuNs(server.pid) - cpu0;
   const node = process.cpuUsage(node0);
@@ -115,9 +132,13 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
   await client.quit();
   const sorted = Float64Array.from(lat).sort();
   return {
-    ordersPerSec: Math.round(acked / seconds), p50Ms: round(percentile(sorted, 0.5)), p99Ms: round(percentile(sorted, 0.99)),
-    valkeyUsPerOrder: round(cpu / 1000 / acked, 1), nodeUsPerOrder: round((node.user + node.system) / acked, 1),
-    avgBatch: round(commands / Math.max(1, batches), 1), rejects,
+    ordersPerSec: Math.round(acked / seconds),
+    p50Ms: round(percentile(sorted, 0.5)),
+    p99Ms: round(percentile(sorted, 0.99)),
+    valkeyUsPerOrder: round(cpu / 1000 / acked, 1),
+    nodeUsPerOrder: round((node.user + node.system) / acked, 1),
+    avgBatch: round(commands / Math.max(1, batches), 1),
+    rejects,
   };
 }
 
@@ -125,17 +146,28 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
  * Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game (wall
  * clock, and the CPU it cost this process and Valkey's main thread).
  */
-async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number; loadMs: number; hydrateMs: number; nodeCpuMs: number; valkeyCpuMs: number }> {
+async function resume(
+  server: ValkeyChild,
+): Promise<{ ms: number; orders: number; loadMs: number; hydrateMs: number; nodeCpuMs: number; valkeyCpuMs: number }> {
   const client = new Redis(server.url);
   const w = await newWriter(client, "resume");
   let seed = 11;
-  const rand = () => { seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648; return seed / 2_147_483_648; };
+  const rand = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
   const window: Promise<unknown>[] = [];
   for (let i = 0; i < RESUME_ORDERS; i++) {
     const side = rand() < 0.5 ? "buy" : "sell";
     const off = 1 + Math.floor(rand() * 500);
-    const c: Command = { type: "place", playerId: `p${i % 8}`, securityId: 1 + (i % SECURITIES), side,
-      price: side === "buy" ? MID - off : MID + off, qty: 1 + Math.floor(rand() * 10) };
+    const c: Command = {
+      type: "place",
+      playerId: `p${i % 8}`,
+      securityId: 1 + (i % SECURITIES),
+      side,
+      price: side === "buy" ? MID - off : MID + off,
+      qty: 1 + Math.floor(rand() * 10),
+    };
     window.push(w.execute(c, Date.now()));
     if (window.length >= 2048) await Promise.all(window.splice(0));
   }
@@ -161,7 +193,11 @@ async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number
   const t3 = performance.now();
   await client.quit();
   return {
-    ms: round(ms, 1), orders, loadMs: round(t2 - t1, 1), hydrateMs: round(t3 - t2, 1), nodeCpuMs: round((node.user + node.system) / 1000, 1),
+    ms: round(ms, 1),
+    orders,
+    loadMs: round(t2 - t1, 1),
+    hydrateMs: round(t3 - t2, 1),
+    nodeCpuMs: round((node.user + node.system) / 1000, 1),
     valkeyCpuMs,
   };
 }
@@ -180,11 +216,15 @@ async function main(): Promise<void> {
     log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
     flat = await drive(everysec, "flat", 0);
     log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
-    pacedRate = Number(process.env.BENCH_PACED_RATE ?? Math.min(20_000, Math.max(100, Math.round(flat.ordersPerSec / 2))));
+    pacedRate = Number(
+      process.env.BENCH_PACED_RATE ?? Math.min(20_000, Math.max(100, Math.round(flat.ordersPerSec / 2))),
+    );
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
     res = await resume(everysec);
-    log(`resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms (CPU: node ${res.nodeCpuMs} ms, Valkey ${res.valkeyCpuMs} ms); loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`);
+    log(
+      `resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms (CPU: node ${res.nodeCpuMs} ms, Valkey ${res.valkeyCpuMs} ms); loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`,
+    );
   } finally {
     await everysec.stop();
   }
@@ -199,23 +239,49 @@ async function main(): Promise<void> {
     }
   }
   const table: Record<string, number | string> = {
-    coreOrdersPerSec, coreOrdersPerSec1: Math.round(core[0]!.ordersPerSec), coreOrdersPerSec4: Math.round(core[1]!.ordersPerSec),
-    commitOrdersPerSec: flat.ordersPerSec, valkeyUsPerOrder: flat.valkeyUsPerOrder, nodeUsPerOrder: flat.nodeUsPerOrder,
-    avgBatch: flat.avgBatch, saturationP99Ms: flat.p99Ms, pacedRate, pacedOrdersPerSec: paced.ordersPerSec,
-    pacedNodeUsPerOrder: paced.nodeUsPerOrder, pacedValkeyUsPerOrder: paced.valkeyUsPerOrder, pacedAvgBatch: paced.avgBatch,
-    commitP50Ms: paced.p50Ms, commitP99Ms: paced.p99Ms, resume100kMs: res.ms, resumeLoadMs: res.loadMs, resumeHydrateMs: res.hydrateMs,
-    resumeNodeCpuMs: res.nodeCpuMs, resumeValkeyCpuMs: res.valkeyCpuMs,
-    alwaysOrdersPerSec: always?.ordersPerSec ?? "-", alwaysValkeyUsPerOrder: always?.valkeyUsPerOrder ?? "-",
-    alwaysP99Ms: always?.p99Ms ?? "-", valkeyHsetUs: hsetUs, loadAvg: load,
+    coreOrdersPerSec,
+    coreOrdersPerSec1: Math.round(core[0]!.ordersPerSec),
+    coreOrdersPerSec4: Math.round(core[1]!.ordersPerSec),
+    commitOrdersPerSec: flat.ordersPerSec,
+    valkeyUsPerOrder: flat.valkeyUsPerOrder,
+    nodeUsPerOrder: flat.nodeUsPerOrder,
+    avgBatch: flat.avgBatch,
+    saturationP99Ms: flat.p99Ms,
+    pacedRate,
+    pacedOrdersPerSec: paced.ordersPerSec,
+    pacedNodeUsPerOrder: paced.nodeUsPerOrder,
+    pacedValkeyUsPerOrder: paced.valkeyUsPerOrder,
+    pacedAvgBatch: paced.avgBatch,
+    commitP50Ms: paced.p50Ms,
+    commitP99Ms: paced.p99Ms,
+    resume100kMs: res.ms,
+    resumeLoadMs: res.loadMs,
+    resumeHydrateMs: res.hydrateMs,
+    resumeNodeCpuMs: res.nodeCpuMs,
+    resumeValkeyCpuMs: res.valkeyCpuMs,
+    alwaysOrdersPerSec: always?.ordersPerSec ?? "-",
+    alwaysValkeyUsPerOrder: always?.valkeyUsPerOrder ?? "-",
+    alwaysP99Ms: always?.p99Ms ?? "-",
+    valkeyHsetUs: hsetUs,
+    loadAvg: load,
   };
   console.log("figure                    value");
   for (const [k, v] of Object.entries(table)) console.log(`${k.padEnd(26)}${v}`);
-  console.log(JSON.stringify({
-    coreOrdersPerSec, commitOrdersPerSec: flat.ordersPerSec, valkeyUsPerOrder: flat.valkeyUsPerOrder,
-    commitP99Ms: paced.p99Ms, resume100kMs: res.ms,
-    nodeUsPerOrder: flat.nodeUsPerOrder, coreUsPerOrder: round(Math.max(...core.map((c) => c.cpuUsPerOrder)), 2),
-    resumeNodeCpuMs: res.nodeCpuMs, resumeValkeyCpuMs: res.valkeyCpuMs, valkeyHsetUs: hsetUs, loadAvg: load,
-  }));
+  console.log(
+    JSON.stringify({
+      coreOrdersPerSec,
+      commitOrdersPerSec: flat.ordersPerSec,
+      valkeyUsPerOrder: flat.valkeyUsPerOrder,
+      commitP99Ms: paced.p99Ms,
+      resume100kMs: res.ms,
+      nodeUsPerOrder: flat.nodeUsPerOrder,
+      coreUsPerOrder: round(Math.max(...core.map((c) => c.cpuUsPerOrder)), 2),
+      resumeNodeCpuMs: res.nodeCpuMs,
+      resumeValkeyCpuMs: res.valkeyCpuMs,
+      valkeyHsetUs: hsetUs,
+      loadAvg: load,
+    }),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -27,12 +27,49 @@ function must(s: CoreState, c: Command, ts: number): void {
   if (!d.ok) throw new Error(`${c.type} refused: ${d.code} ${d.message}`);
 }
 
-function marginGame(players: string[], cash: (i: number) => number, markRule: "last_trade" | "reference", mid: number): CoreState {
+function marginGame(
+  players: string[],
+  cash: (i: number) => number,
+  markRule: "last_trade" | "reference",
+  mid: number,
+): CoreState {
   const s = emptyState();
-  must(s, { type: "create_game", gameId: "mbench", name: "margin bench", stp: "cancel_incoming", maxMatches: 1000, allowShort: false,
-    protectionBps: 1000, mode: "margin", markRule, insuranceFund: 1e12 }, 0);
-  must(s, { type: "add_security", securityId: 1, symbol: "M", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000,
-    shortLimit: 0, positionLimit: 0, maxOrderQty: 0, initialMarginBps: 1000, maintenanceMarginBps: 500, referencePrice: mid }, 0);
+  must(
+    s,
+    {
+      type: "create_game",
+      gameId: "mbench",
+      name: "margin bench",
+      stp: "cancel_incoming",
+      maxMatches: 1000,
+      allowShort: false,
+      protectionBps: 1000,
+      mode: "margin",
+      markRule,
+      insuranceFund: 1e12,
+    },
+    0,
+  );
+  must(
+    s,
+    {
+      type: "add_security",
+      securityId: 1,
+      symbol: "M",
+      tickSize: "0.01",
+      lotSize: 1,
+      scale: 1,
+      bandLow: 1,
+      bandHigh: 1_000_000_000,
+      shortLimit: 0,
+      positionLimit: 0,
+      maxOrderQty: 0,
+      initialMarginBps: 1000,
+      maintenanceMarginBps: 500,
+      referencePrice: mid,
+    },
+    0,
+  );
   players.forEach((p, i) => must(s, { type: "add_player", playerId: p, name: p, cash: cash(i), holdings: [] }, 0));
   must(s, { type: "set_phase", phase: "running" }, 0);
   return s;
@@ -40,7 +77,12 @@ function marginGame(players: string[], cash: (i: number) => number, markRule: "l
 
 /** Orders per second (wall clock) and CPU µs per order of the mixed flow with margin checks. */
 function ordersPerSec(orders: number, seed: number): { perSec: number; cpuUs: number } {
-  const s = marginGame(Array.from({ length: 8 }, (_, p) => `p${p}`), () => 1e13, "last_trade", 10_000);
+  const s = marginGame(
+    Array.from({ length: 8 }, (_, p) => `p${p}`),
+    () => 1e13,
+    "last_trade",
+    10_000,
+  );
   const f = flow(1, seed);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -62,11 +104,18 @@ function cascadeMs(): { ms: number; liquidated: number; events: number } {
   const n = 1000;
   const players = Array.from({ length: n }, (_, i) => `u${i}`);
   // 500 lots at 100 on 10x: initial margin 5,000; after 100 -> 90 equity = cash - 5,000 vs maintenance 2,250
-  const s = marginGame([...players, "house", "mm"], (i) => (i >= n ? 1e12 : i % 3 === 0 ? 6_000 : 20_000), "reference", 100);
+  const s = marginGame(
+    [...players, "house", "mm"],
+    (i) => (i >= n ? 1e12 : i % 3 === 0 ? 6_000 : 20_000),
+    "reference",
+    100,
+  );
   let ts = 1;
   must(s, { type: "place", playerId: "house", securityId: 1, side: "sell", price: 100, qty: 500 * n }, ts++);
-  for (const p of players) must(s, { type: "place", playerId: p, securityId: 1, side: "buy", price: 100, qty: 500 }, ts++);
-  for (let price = 89; price >= 80; price--) must(s, { type: "place", playerId: "mm", securityId: 1, side: "buy", price, qty: 20_000 }, ts++);
+  for (const p of players)
+    must(s, { type: "place", playerId: p, securityId: 1, side: "buy", price: 100, qty: 500 }, ts++);
+  for (let price = 89; price >= 80; price--)
+    must(s, { type: "place", playerId: "mm", securityId: 1, side: "buy", price, qty: 20_000 }, ts++);
   const t0 = performance.now();
   const d = run(s, { type: "set_reference", securityId: 1, price: 90 }, { ts });
   const ms = performance.now() - t0;
@@ -75,7 +124,11 @@ function cascadeMs(): { ms: number; liquidated: number; events: number } {
 }
 
 export function measureMargin(): {
-  marginCoreOrdersPerSec: number; marginCoreUsPerOrder: number; liquidationCascadeMs: number; liquidated: number; cascadeEvents: number;
+  marginCoreOrdersPerSec: number;
+  marginCoreUsPerOrder: number;
+  liquidationCascadeMs: number;
+  liquidated: number;
+  cascadeEvents: number;
 } {
   const orders = Number(process.env.BENCH_MARGIN_ORDERS ?? 100_000);
   const reps = Number(process.env.BENCH_MARGIN_REPS ?? 3);
@@ -86,14 +139,20 @@ export function measureMargin(): {
   const cascades = Array.from({ length: shocks }, () => cascadeMs());
   return {
     marginCoreOrdersPerSec: Math.round(median(rates.map((r) => r.perSec))),
-    marginCoreUsPerOrder: Number(median(rates.map((r) => r.cpuUs)).toFixed(3)), liquidationCascadeMs: Number(median(cascades.map((c) => c.ms)).toFixed(2)),
-    liquidated: cascades[0]!.liquidated, cascadeEvents: cascades[0]!.events,
+    marginCoreUsPerOrder: Number(median(rates.map((r) => r.cpuUs)).toFixed(3)),
+    liquidationCascadeMs: Number(median(cascades.map((c) => c.ms)).toFixed(2)),
+    liquidated: cascades[0]!.liquidated,
+    cascadeEvents: cascades[0]!.events,
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const m = measureMargin();
-  console.log(`margin core: ${m.marginCoreOrdersPerSec} orders/s, ${m.marginCoreUsPerOrder} CPU µs per order (target >= 150,000)`);
-  console.log(`liquidation cascade: ${m.liquidationCascadeMs} ms for ${m.liquidated} of 1,000 players, ${m.cascadeEvents} events (target <= 100 ms)`);
+  console.log(
+    `margin core: ${m.marginCoreOrdersPerSec} orders/s, ${m.marginCoreUsPerOrder} CPU µs per order (target >= 150,000)`,
+  );
+  console.log(
+    `liquidation cascade: ${m.liquidationCascadeMs} ms for ${m.liquidated} of 1,000 players, ${m.cascadeEvents} events (target <= 100 ms)`,
+  );
   console.log(JSON.stringify(m));
 }

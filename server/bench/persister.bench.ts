@@ -70,7 +70,9 @@ function pgCpuUs(postmaster: number): number {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
       if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) total += cpuUs(Number(name));
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return total;
 }
@@ -97,7 +99,11 @@ async function record(engine: Engine): Promise<EngineEvent[]> {
 }
 
 /** Feeds the template into fresh games at RATE orders/s for SECONDS; returns the orders and events written. */
-async function feed(client: Redis, template: EngineEvent[], registry: string): Promise<{ orders: number; events: number; games: string[] }> {
+async function feed(
+  client: Redis,
+  template: EngineEvent[],
+  registry: string,
+): Promise<{ orders: number; events: number; games: string[] }> {
   const games: string[] = [];
   let game = "";
   let next = template.length; // index into the template of the current game; starts "used up"
@@ -141,22 +147,34 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const template = await record(engine);
   const templateOrders = template.filter((e) => e.type === "order_accepted").length;
-  process.stdout.write(`recorded ${template.length} events (${templateOrders} orders, ${(template.length / templateOrders).toFixed(2)} events per order) in ${Date.now() - t0} ms\n`);
+  process.stdout.write(
+    `recorded ${template.length} events (${templateOrders} orders, ${(template.length / templateOrders).toFixed(2)} events per order) in ${Date.now() - t0} ms\n`,
+  );
 
   const procs: PersisterProcess[] = [];
   for (let i = 0; i < PERSISTERS; i++) {
-    procs.push(await startPersister({
-      consumer: `bench-${i}`,
-      env: {
-        PERSISTER_REGISTRY: registry, PERSISTER_HEARTBEATS: heartbeats, PERSISTER_BLOCK_MS: "200", PERSISTER_REFRESH_MS: "1000", LOG_LEVEL: "warn",
-      },
-      // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the persister processes
-      nodeArgs: process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean),
-    }));
+    procs.push(
+      await startPersister({
+        consumer: `bench-${i}`,
+        env: {
+          PERSISTER_REGISTRY: registry,
+          PERSISTER_HEARTBEATS: heartbeats,
+          PERSISTER_BLOCK_MS: "200",
+          PERSISTER_REFRESH_MS: "1000",
+          LOG_LEVEL: "warn",
+        },
+        // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the persister processes
+        nodeArgs: process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean),
+      }),
+    );
   }
   const pids = procs.map((p) => p.child.pid!);
   const postmaster = await postmasterPid(db);
-  const cpu0 = { persister: pids.reduce((s, p) => s + cpuUs(p), 0), pg: pgCpuUs(postmaster), valkey: await valkeyCpuUs(client) };
+  const cpu0 = {
+    persister: pids.reduce((s, p) => s + cpuUs(p), 0),
+    pg: pgCpuUs(postmaster),
+    valkey: await valkeyCpuUs(client),
+  };
 
   const lags: number[] = [];
   let feeding = true;
@@ -171,26 +189,44 @@ async function main(): Promise<void> {
   feeding = false;
   await sampler;
   const lastGame = fed.games.at(-1)!;
-  const lastSeq = Number((await client.xrevrange(eventsKey(lastGame), "+", "-", "COUNT", 1))[0]?.[0].split("-")[0] ?? 0);
+  const lastSeq = Number(
+    (await client.xrevrange(eventsKey(lastGame), "+", "-", "COUNT", 1))[0]?.[0].split("-")[0] ?? 0,
+  );
   for (const g of fed.games) {
     const total = g === lastGame ? lastSeq : template.length;
     await status.drain(g, total, 120_000);
   }
   const drainMs = Date.now() - feedEnd;
-  const cpu1 = { persister: pids.reduce((s, p) => s + cpuUs(p), 0), pg: pgCpuUs(postmaster), valkey: await valkeyCpuUs(client) };
+  const cpu1 = {
+    persister: pids.reduce((s, p) => s + cpuUs(p), 0),
+    pg: pgCpuUs(postmaster),
+    valkey: await valkeyCpuUs(client),
+  };
   const stats = (await Promise.all(procs.map((p) => p.stop()))).filter((s): s is FinalStats => s !== null);
 
   const per = (us: number) => Math.round(us / fed.orders);
   const batches = stats.reduce((s, x) => s + x.batches, 0);
   const entries = stats.reduce((s, x) => s + x.entries, 0);
   const result = {
-    ordersPerSec: Math.round(fed.orders / SECONDS), seconds: SECONDS, orders: fed.orders, events: fed.events, games: fed.games.length,
-    persisters: PERSISTERS, lagP50Ms: pct(lags, 50), lagP99Ms: pct(lags, 99), lagMaxMs: Math.max(0, ...lags), drainMs,
-    persisterUsPerOrder: per(cpu1.persister - cpu0.persister), pgUsPerOrder: per(cpu1.pg - cpu0.pg),
-    valkeyUsPerOrder: per(cpu1.valkey - cpu0.valkey), eventsPerBatch: batches ? Math.round(entries / batches) : 0,
+    ordersPerSec: Math.round(fed.orders / SECONDS),
+    seconds: SECONDS,
+    orders: fed.orders,
+    events: fed.events,
+    games: fed.games.length,
+    persisters: PERSISTERS,
+    lagP50Ms: pct(lags, 50),
+    lagP99Ms: pct(lags, 99),
+    lagMaxMs: Math.max(0, ...lags),
+    drainMs,
+    persisterUsPerOrder: per(cpu1.persister - cpu0.persister),
+    pgUsPerOrder: per(cpu1.pg - cpu0.pg),
+    valkeyUsPerOrder: per(cpu1.valkey - cpu0.valkey),
+    eventsPerBatch: batches ? Math.round(entries / batches) : 0,
     loadavg1: Number(loadavg()[0]!.toFixed(2)),
   };
-  process.stdout.write(`\npersister at ${RATE} orders/s for ${SECONDS} s (${PERSISTERS} process${PERSISTERS > 1 ? "es" : ""}), machine load ${result.loadavg1}\n`);
+  process.stdout.write(
+    `\npersister at ${RATE} orders/s for ${SECONDS} s (${PERSISTERS} process${PERSISTERS > 1 ? "es" : ""}), machine load ${result.loadavg1}\n`,
+  );
   for (const [k, v] of Object.entries(result)) process.stdout.write(`  ${k.padEnd(22)} ${v}\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 

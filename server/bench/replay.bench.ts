@@ -30,10 +30,16 @@ const DRIVERS = 8;
 const SECURITIES = [1, 2];
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]!; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))]!;
+};
 
 async function main() {
-  const client = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+  const client = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", {
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 2,
+  });
   const engine = new Engine(client);
   const pool = createPool(process.env.DATABASE_URL, 4);
   await migrate(pool);
@@ -43,18 +49,33 @@ async function main() {
   // 1. a real round through the engine
   let t0 = performance.now();
   const players = Array.from({ length: DRIVERS * 3 }, (_, i) => `p${i}`);
-  const setup = new RandomTrader(engine, gameId, { seed: 1, securityIds: SECURITIES, playerIds: players, cash: 1e10, holdings: 100_000 });
+  const setup = new RandomTrader(engine, gameId, {
+    seed: 1,
+    securityIds: SECURITIES,
+    playerIds: players,
+    cash: 1e10,
+    holdings: 100_000,
+  });
   await setup.setup();
-  const drivers = Array.from({ length: DRIVERS }, (_, d) =>
-    new RandomTrader(engine, gameId, { seed: 100 + d, securityIds: SECURITIES, playerIds: players.slice(d * 3, d * 3 + 3) }));
+  const drivers = Array.from(
+    { length: DRIVERS },
+    (_, d) =>
+      new RandomTrader(engine, gameId, {
+        seed: 100 + d,
+        securityIds: SECURITIES,
+        playerIds: players.slice(d * 3, d * 3 + 3),
+      }),
+  );
   const seqOf = async () => Number(await client.get(K.seqKey(gameId)));
   let done = false;
-  await Promise.all(drivers.map(async (d) => {
-    while (!done) {
-      for (let i = 0; i < 200; i++) await d.step();
-      if (await seqOf() >= TARGET_EVENTS) done = true;
-    }
-  }));
+  await Promise.all(
+    drivers.map(async (d) => {
+      while (!done) {
+        for (let i = 0; i < 200; i++) await d.step();
+        if ((await seqOf()) >= TARGET_EVENTS) done = true;
+      }
+    }),
+  );
   const lastSeq = await seqOf();
   const commands = drivers.reduce((n, d) => n + d.commands, 0);
   log(`engine: ${commands} commands -> ${lastSeq} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -64,7 +85,14 @@ async function main() {
   for (let from = 1; from <= lastSeq; from += 5000) {
     const page: EngineEvent[] = await engine.events(gameId, from, Math.min(lastSeq, from + 4999), 5000);
     for (let i = 0; i < page.length; i += 1000) {
-      await db.insertInto("events").values(page.slice(i, i + 1000).map((e) => ({ game_id: gameId, seq: e.seq, type: e.type, ts: e.ts, data: JSON.stringify(e) }))).execute();
+      await db
+        .insertInto("events")
+        .values(
+          page
+            .slice(i, i + 1000)
+            .map((e) => ({ game_id: gameId, seq: e.seq, type: e.type, ts: e.ts, data: JSON.stringify(e) })),
+        )
+        .execute();
     }
   }
   let cursor = "0";
@@ -73,7 +101,9 @@ async function main() {
     cursor = next;
     if (keys.length) await client.del(...keys);
   } while (cursor !== "0");
-  log(`postgres: ${lastSeq} events inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s; Valkey keys of the game deleted`);
+  log(
+    `postgres: ${lastSeq} events inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s; Valkey keys of the game deleted`,
+  );
 
   // 3. replay
   const store = new ReplayStore(db, { snapshotEvery: SNAPSHOT_EVERY });
@@ -83,7 +113,8 @@ async function main() {
   if (summary.lastSeq !== lastSeq) throw new Error(`loaded ${summary.lastSeq} of ${lastSeq} events`);
   const rand = rng(7);
   const lat: number[] = [];
-  let orders = 0, levels = 0;
+  let orders = 0,
+    levels = 0;
   for (let i = 0; i < QUERIES; i++) {
     const seq = 10 + Math.floor(rand() * (lastSeq - 10));
     const s = SECURITIES[i % SECURITIES.length]!;
@@ -93,18 +124,32 @@ async function main() {
     orders += b.orders.bids.length + b.orders.asks.length;
     levels += b.bids.length + b.asks.length;
   }
-  const time = async (f: () => Promise<unknown>, n = 20) => { const xs: number[] = []; for (let i = 0; i < n; i++) { const q = performance.now(); await f(); xs.push(performance.now() - q); } return pct(xs, 0.5); };
+  const time = async (f: () => Promise<unknown>, n = 20) => {
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const q = performance.now();
+      await f();
+      xs.push(performance.now() - q);
+    }
+    return pct(xs, 0.5);
+  };
   const invMs = await time(() => store.inventoriesAt(gameId, 1 + Math.floor(rand() * lastSeq)));
-  const tlMs = await time(() => store.playerTimeline(gameId, "p0", () => ({ marks: new Map(), openRefs: new Map() })), 5);
+  const tlMs = await time(
+    () => store.playerTimeline(gameId, "p0", () => ({ marks: new Map(), openRefs: new Map() })),
+    5,
+  );
   const pxMs = await time(() => store.priceSeries(gameId, 1, { bucketEvents: 1000 }), 5);
   const evMs = await time(() => store.events(gameId, 1 + Math.floor(rand() * lastSeq), 1000));
 
-  const p50 = pct(lat, 0.5), p99 = pct(lat, 0.99);
+  const p50 = pct(lat, 0.5),
+    p99 = pct(lat, 0.99);
   console.log(`events                    ${lastSeq}`);
   console.log(`engine commands           ${commands}`);
   console.log(`snapshot interval         ${SNAPSHOT_EVERY} events`);
   console.log(`initial load (PostgreSQL) ${loadMs.toFixed(0)} ms`);
-  console.log(`book snapshots            ${QUERIES} at random seqs, full depth: avg ${(levels / QUERIES).toFixed(1)} levels, ${(orders / QUERIES).toFixed(1)} orders`);
+  console.log(
+    `book snapshots            ${QUERIES} at random seqs, full depth: avg ${(levels / QUERIES).toFixed(1)} levels, ${(orders / QUERIES).toFixed(1)} orders`,
+  );
   console.log(`bookAt p50 / p99 / max    ${p50.toFixed(2)} / ${p99.toFixed(2)} / ${Math.max(...lat).toFixed(2)} ms`);
   console.log(`inventoriesAt p50         ${invMs.toFixed(2)} ms`);
   console.log(`playerTimeline (whole)    ${tlMs.toFixed(2)} ms`);
@@ -114,7 +159,12 @@ async function main() {
   await sql`select 1`.execute(db);
   await db.destroy();
   client.disconnect();
-  console.log(JSON.stringify({ events: lastSeq, snapshotP50Ms: Number(p50.toFixed(3)), snapshotP99Ms: Number(p99.toFixed(3)) }));
+  console.log(
+    JSON.stringify({ events: lastSeq, snapshotP50Ms: Number(p50.toFixed(3)), snapshotP99Ms: Number(p99.toFixed(3)) }),
+  );
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

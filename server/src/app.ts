@@ -75,9 +75,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const games = new GameWriters(valkey);
   const hub = new GameHub(games, metrics, log);
   const service = new GameService({
-    hub, valkey, db, log, persister, results: deps.results, botSeed: deps.botSeed,
-    adminToken: config.adminToken, adminTokenFile: config.adminTokenFile, tokenSecret: config.tokenSecret,
-    tokenSecretFile: config.tokenSecretFile, playerTokenTtlSec: config.playerTokenTtlSec,
+    hub,
+    valkey,
+    db,
+    log,
+    persister,
+    results: deps.results,
+    botSeed: deps.botSeed,
+    adminToken: config.adminToken,
+    adminTokenFile: config.adminTokenFile,
+    tokenSecret: config.tokenSecret,
+    tokenSecretFile: config.tokenSecretFile,
+    playerTokenTtlSec: config.playerTokenTtlSec,
   });
   await service.init();
   if (persister) metrics.setLagSource(() => persister.lagMs());
@@ -122,6 +131,9 @@ type ConsoleLevel = "debug" | "info" | "warn" | "error" | "trace";
  */
 function colyseusLogger(log: Logger): Record<ConsoleLevel, (...args: unknown[]) => void> {
   const child = log.child({ src: "colyseus" });
-  const at = (level: ConsoleLevel) => (...args: unknown[]) => child[level](format(...args));
+  const at =
+    (level: ConsoleLevel) =>
+    (...args: unknown[]) =>
+      child[level](format(...args));
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), trace: at("trace") };
 }

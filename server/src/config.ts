@@ -37,7 +37,8 @@ export function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, m
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
   return n;
 }
 

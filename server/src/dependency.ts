@@ -15,7 +15,15 @@
  */
 
 const SOCKET_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNABORTED",
 ]);
 const PG_CODES = new Set(["57P01", "57P02", "57P03", "53300"]);
 const NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
@@ -41,6 +49,7 @@ export function isDependencyDown(err: unknown, depth = 0): boolean {
   if (SOCKET_CODES.has(code) || PG_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
   if (typeof e.name === "string" && NAMES.has(e.name)) return true;
   if (typeof e.message === "string" && MESSAGES.some((m) => m.test(e.message as string))) return true;
-  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => isDependencyDown(x, depth + 1))) return true;
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => isDependencyDown(x, depth + 1)))
+    return true;
   return isDependencyDown(e.cause, depth + 1);
 }

@@ -25,14 +25,19 @@ export interface Limits {
   trustProxy: string | number | undefined;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxMessagesPerSec: 200, joinRate: { joins: 300, windowSec: 60 }, trustProxy: undefined };
+export const DEFAULT_LIMITS: Limits = {
+  maxMessagesPerSec: 200,
+  joinRate: { joins: 300, windowSec: 60 },
+  trustProxy: undefined,
+};
 
 /** A non-negative integer from `env[name]` (fallback when unset); throws a clear Error otherwise. */
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name} must be an integer in [0, ${max}], got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`${name} must be an integer in [0, ${max}], got "${raw}"`);
   return n;
 }
 

@@ -36,7 +36,12 @@ import { demoBots } from "./market/bots.ts";
 import { getScenario } from "./market/scenarios.ts";
 import { exportRound } from "./export/export.ts";
 
-interface Args { demo: boolean; duration: number | null; port: number | null; exportDir: string | null }
+interface Args {
+  demo: boolean;
+  duration: number | null;
+  port: number | null;
+  exportDir: string | null;
+}
 
 /** Parses --demo, --duration N (seconds), --port P; exits 2 on anything else. */
 function parseArgs(argv: string[]): Args {
@@ -65,7 +70,14 @@ function usage(msg: string): never {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Running { app: App; valkey: Redis; db: Db; persister: PersisterStatus; config: Config; log: Logger }
+interface Running {
+  app: App;
+  valkey: Redis;
+  db: Db;
+  persister: PersisterStatus;
+  config: Config;
+  log: Logger;
+}
 
 /** A start-up failure with a message for the operator (no stack trace needed). */
 class StartupError extends Error {}
@@ -96,7 +108,9 @@ async function choosePort(port: number, host: string, explicit: boolean, log: Lo
   const first = await bindError(port, host);
   if (!first) return port;
   if (explicit || port === 0 || first !== "EADDRINUSE") {
-    throw new StartupError(`${portProblem(port, host, first)}; choose another with PORT or --port, or stop what uses it`);
+    throw new StartupError(
+      `${portProblem(port, host, first)}; choose another with PORT or --port, or stop what uses it`,
+    );
   }
   for (let p = port + 1; p <= Math.min(65535, port + PORT_TRIES); p++) {
     if (!(await bindError(p, host))) {
@@ -112,9 +126,13 @@ async function choosePort(port: number, host: string, explicit: boolean, log: Lo
 async function listen(app: App, port: number, host: string): Promise<number> {
   const http = app.server.transport.server;
   await new Promise<void>((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => reject(new StartupError(portProblem(port, host, err.code ?? err.message)));
+    const failed = (err: NodeJS.ErrnoException) =>
+      reject(new StartupError(portProblem(port, host, err.code ?? err.message)));
     http?.once("error", failed);
-    app.server.listen(port, host).then(() => { http?.off("error", failed); resolve(); }, reject);
+    app.server.listen(port, host).then(() => {
+      http?.off("error", failed);
+      resolve();
+    }, reject);
   });
   const addr = http?.address();
   return typeof addr === "object" && addr ? addr.port : port;
@@ -137,7 +155,11 @@ async function boot(args: Args, log: Logger): Promise<Running> {
   const db = createDb(pool);
   const persister = new PersisterStatus(valkey, db);
   const app = await createApp({
-    config, log, valkey, db, persister,
+    config,
+    log,
+    valkey,
+    db,
+    persister,
     results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
   });
   app.server.onShutdown(async () => {
@@ -155,7 +177,11 @@ async function createDemo(r: Running, duration: number | null): Promise<{ gameId
   const scenario = getScenario("sp500-2000");
   if (!scenario) throw new Error("the sp500-2000 scenario is missing");
   const game = await r.app.service.create({
-    name: "Demo: S&P 500 from 2000", scenario: scenario.name, securities: [], bots: [], allowObservers: true,
+    name: "Demo: S&P 500 from 2000",
+    scenario: scenario.name,
+    securities: [],
+    bots: [],
+    allowObservers: true,
     rules: GameRules.parse({}),
     endowment: { cash: 10_000_000, holdings: scenario.securities.map((s) => ({ securityId: s.securityId, qty: 20 })) },
     ...(duration ? { durationSec: duration } : {}),
@@ -172,25 +198,40 @@ async function finishDemo(r: Running, gameId: string, exportDir: string | null =
   const counters = r.app.hub.counters(gameId);
   const info = await r.app.hub.engine.gameInfo(gameId);
   const count = async (table: "fills" | "events") =>
-    Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE game_id = ${gameId}`.execute(r.db)).rows[0]!.n);
+    Number(
+      (await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE game_id = ${gameId}`.execute(r.db))
+        .rows[0]!.n,
+    );
   const summary = {
-    players: info.ok ? info.players.length : 0, orders: counters.orders, fills: counters.fills,
-    fillsInPostgres: await count("fills"), eventsInPostgres: await count("events"), lastSeq: end.seq,
+    players: info.ok ? info.players.length : 0,
+    orders: counters.orders,
+    fills: counters.fills,
+    fillsInPostgres: await count("fills"),
+    eventsInPostgres: await count("events"),
+    lastSeq: end.seq,
   };
-  say(`round ended: ${summary.orders} orders, ${summary.fills} fills, ${end.cancelled} orders cancelled at the end, results ${end.resultsWritten ? "written" : "NOT written"}`);
+  say(
+    `round ended: ${summary.orders} orders, ${summary.fills} fills, ${end.cancelled} orders cancelled at the end, results ${end.resultsWritten ? "written" : "NOT written"}`,
+  );
   say("leaderboard:");
-  for (const row of end.leaderboard.slice(0, 10)) say(`  ${row.rank}. ${row.name.padEnd(20)} equity ${row.equity} pnl ${row.pnl}`);
+  for (const row of end.leaderboard.slice(0, 10))
+    say(`  ${row.rank}. ${row.name.padEnd(20)} equity ${row.equity} pnl ${row.pnl}`);
   say(`PostgreSQL: ${summary.eventsInPostgres} events, ${summary.fillsInPostgres} fills (last seq ${summary.lastSeq})`);
   if (exportDir) {
     const x = await exportRound(r.db, gameId, exportDir, { service: r.app.service });
-    say(`export: ${Object.keys(x.files).join(", ")} in ${exportDir} (${x.rows.orders} orders, ${x.rows.fills} fills; marks ${x.marks.map((m) => `${m.securityId}=${m.markTicks} ${m.source}`).join(", ")})`);
+    say(
+      `export: ${Object.keys(x.files).join(", ")} in ${exportDir} (${x.rows.orders} orders, ${x.rows.fills} fills; marks ${x.marks.map((m) => `${m.securityId}=${m.markTicks} ${m.source}`).join(", ")})`,
+    );
   }
   say(JSON.stringify(summary));
 }
 
 /** Sends console output (of libraries) and unhandled rejections to pino, one JSON line each. */
 function routeToPino(log: Logger): void {
-  const to = (level: "debug" | "info" | "warn" | "error") => (...args: unknown[]) => log[level]({ src: "console" }, format(...args));
+  const to =
+    (level: "debug" | "info" | "warn" | "error") =>
+    (...args: unknown[]) =>
+      log[level]({ src: "console" }, format(...args));
   console.log = to("info");
   console.info = to("info");
   console.debug = to("debug");
@@ -208,12 +249,18 @@ async function main(log: Logger): Promise<void> {
   say(`  client:    ${r.config.clientUrl ?? `${base}/`}   (admin view: ${r.config.clientUrl ?? `${base}/`}#/admin)`);
   const admin = r.app.service.adminTokenSource;
   // Shown once, when generated: the file keeps only its SHA-256 (docs/api.md, "Authentication").
-  say(admin.path === null ? "  admin token: from ADMIN_TOKEN"
-    : admin.created ? `  admin token: ${r.app.service.admin} (new: save it now; ${admin.path} keeps only its SHA-256)`
-      : `  admin token: the one shown when ${admin.path} was made (it keeps only its SHA-256; delete it and start again for a new token)`);
+  say(
+    admin.path === null
+      ? "  admin token: from ADMIN_TOKEN"
+      : admin.created
+        ? `  admin token: ${r.app.service.admin} (new: save it now; ${admin.path} keeps only its SHA-256)`
+        : `  admin token: the one shown when ${admin.path} was made (it keeps only its SHA-256; delete it and start again for a new token)`,
+  );
   if (!args.demo) return;
   const demo = await createDemo(r, args.duration);
-  say(`demo game ${demo.gameId} running — join code ${demo.joinCode} (POST ${base}/api/join {"code":"${demo.joinCode}","name":"..."})`);
+  say(
+    `demo game ${demo.gameId} running — join code ${demo.joinCode} (POST ${base}/api/join {"code":"${demo.joinCode}","name":"..."})`,
+  );
   say(`  play in a browser: ${base}/#/?code=${demo.joinCode}`);
   if (args.duration === null) return;
   await new Promise((res) => setTimeout(res, args.duration! * 1000 + 200));

@@ -83,7 +83,10 @@ export const SecurityConfig = z.object({
   securityId: SecurityId,
   symbol: z.string().regex(/^[A-Za-z0-9._^-]{1,16}$/),
   /** Display value of one tick, as decimal text ("0.01"). */
-  tickSize: z.string().regex(/^\d+(\.\d+)?$/).default("0.01"),
+  tickSize: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .default("0.01"),
   /** Shares per lot. */
   lotSize: int(1, 1_000_000_000).default(1),
   /** Cash minor units per (1 tick x 1 lot). */
@@ -139,7 +142,9 @@ export const PlaceOrder = z.object({
   /** Idempotency key: a retry with the same id returns the first result and changes nothing. */
   clientOrderId: ClientOrderId.optional(),
   /** A stop-loss (stop price) and/or take-profit (limit price) armed by this order's fills (docs/core.md "Stop orders"). */
-  bracket: z.object({ stopLoss: int(1, MAX_PRICE_TICKS).optional(), takeProfit: int(1, MAX_PRICE_TICKS).optional() }).optional(),
+  bracket: z
+    .object({ stopLoss: int(1, MAX_PRICE_TICKS).optional(), takeProfit: int(1, MAX_PRICE_TICKS).optional() })
+    .optional(),
 });
 export type PlaceOrder = z.input<typeof PlaceOrder>;
 
@@ -154,7 +159,12 @@ export const StopLeg = z.object({
 });
 
 /** A stop order, optionally with a one-cancels-other second leg. */
-export const PlaceStop = StopLeg.extend({ securityId: SecurityId, side: Side, qty: int(1, MAX_QTY_LOTS), oco: StopLeg.optional() });
+export const PlaceStop = StopLeg.extend({
+  securityId: SecurityId,
+  side: Side,
+  qty: int(1, MAX_QTY_LOTS),
+  oco: StopLeg.optional(),
+});
 export type PlaceStop = z.input<typeof PlaceStop>;
 
 export const CancelOrder = z.object({ securityId: SecurityId, orderId: OrderId });
@@ -180,7 +190,10 @@ const orderRef = { securityId: SecurityId, orderId: OrderId, playerId: PlayerId 
 /** A headline for every player, optionally shifting reference prices from now on (basis points, -9000..10000). */
 export const NewsItem = z.object({
   headline: Headline,
-  shifts: z.array(z.object({ securityId: SecurityId, bps: int(-9000, 10_000) })).max(50).default([]),
+  shifts: z
+    .array(z.object({ securityId: SecurityId, bps: int(-9000, 10_000) }))
+    .max(50)
+    .default([]),
 });
 export type NewsItem = z.input<typeof NewsItem>;
 
@@ -194,48 +207,181 @@ export const SignalItem = z.object({
 });
 export type SignalItem = z.input<typeof SignalItem>;
 
-export const CancelReason = z.enum(["user", "cancel_all", "round_end", "admin", "amend", "stp", "max_matches", "ioc", "fok", "market", "liquidation"]);
+export const CancelReason = z.enum([
+  "user",
+  "cancel_all",
+  "round_end",
+  "admin",
+  "amend",
+  "stp",
+  "max_matches",
+  "ioc",
+  "fok",
+  "market",
+  "liquidation",
+]);
 
 /** Why a stop order left without triggering, or why its triggered order could not be placed ("rejected"). */
-export const StopCancelReason = z.enum(["user", "oco", "entry_unfilled", "rejected", "cancel_all", "round_end", "admin", "liquidation"]);
+export const StopCancelReason = z.enum([
+  "user",
+  "oco",
+  "entry_unfilled",
+  "rejected",
+  "cancel_all",
+  "round_end",
+  "admin",
+  "liquidation",
+]);
 
 export const EngineEvent = z.discriminatedUnion("type", [
-  z.object({ ...base, type: z.literal("game_created"), name: z.string(), stp: StpMode, maxMatches: z.number().int(), allowShort: z.boolean(), protectionBps: z.number().int(), grossLimit: z.number().int().default(0), netLimit: z.number().int().default(0),
+  z.object({
+    ...base,
+    type: z.literal("game_created"),
+    name: z.string(),
+    stp: StpMode,
+    maxMatches: z.number().int(),
+    allowShort: z.boolean(),
+    protectionBps: z.number().int(),
+    grossLimit: z.number().int().default(0),
+    netLimit: z.number().int().default(0),
     /** Risk mode, mark rule and the insurance fund's starting cash (minor units); logs before margin mode mean cash, last_trade, 0. */
-    mode: RiskModeName.default("cash"), markRule: MarkPriceRule.default("last_trade"), insuranceFund: z.number().int().default(0) }),
-  z.object({ ...base, type: z.literal("security_added"), securityId: SecurityId, symbol: z.string(), tickSize: z.string(), lotSize: z.number().int(), scale: z.number().int(), bandLow: z.number().int(), bandHigh: z.number().int(), shortLimit: z.number().int(), positionLimit: z.number().int(), maxOrderQty: z.number().int(), takerFee: z.number().int().default(0), makerRebate: z.number().int().default(0), limitWeight: z.number().int().default(1),
+    mode: RiskModeName.default("cash"),
+    markRule: MarkPriceRule.default("last_trade"),
+    insuranceFund: z.number().int().default(0),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("security_added"),
+    securityId: SecurityId,
+    symbol: z.string(),
+    tickSize: z.string(),
+    lotSize: z.number().int(),
+    scale: z.number().int(),
+    bandLow: z.number().int(),
+    bandHigh: z.number().int(),
+    shortLimit: z.number().int(),
+    positionLimit: z.number().int(),
+    maxOrderQty: z.number().int(),
+    takerFee: z.number().int().default(0),
+    makerRebate: z.number().int().default(0),
+    limitWeight: z.number().int().default(1),
     /** Margin rates (basis points of the notional at the mark) and the starting reference price (ticks, 0 = none). */
-    initialMarginBps: z.number().int().default(10_000), maintenanceMarginBps: z.number().int().default(5_000), referencePrice: z.number().int().default(0) }),
-  z.object({ ...base, type: z.literal("player_added"), playerId: PlayerId, name: z.string(), cash: z.number().int(), holdings: z.array(z.object({ securityId: SecurityId, qty: z.number().int() })) }),
+    initialMarginBps: z.number().int().default(10_000),
+    maintenanceMarginBps: z.number().int().default(5_000),
+    referencePrice: z.number().int().default(0),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("player_added"),
+    playerId: PlayerId,
+    name: z.string(),
+    cash: z.number().int(),
+    holdings: z.array(z.object({ securityId: SecurityId, qty: z.number().int() })),
+  }),
   z.object({ ...base, type: z.literal("phase_changed"), from: Phase, to: Phase }),
-  z.object({ ...base, ...orderRef, type: z.literal("order_accepted"), clientOrderId: z.string().optional(), side: Side, orderType: OrderType, tif: TimeInForce, postOnly: z.boolean(), price: z.number().int(), qty: z.number().int() }),
-  z.object({ ...base, type: z.literal("fill"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), aggressor: Side, makerOrderId: OrderId, takerOrderId: OrderId, makerPlayerId: PlayerId, takerPlayerId: PlayerId, makerRemaining: z.number().int(), takerRemaining: z.number().int(),
+  z.object({
+    ...base,
+    ...orderRef,
+    type: z.literal("order_accepted"),
+    clientOrderId: z.string().optional(),
+    side: Side,
+    orderType: OrderType,
+    tif: TimeInForce,
+    postOnly: z.boolean(),
+    price: z.number().int(),
+    qty: z.number().int(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("fill"),
+    securityId: SecurityId,
+    price: z.number().int(),
+    qty: z.number().int(),
+    aggressor: Side,
+    makerOrderId: OrderId,
+    takerOrderId: OrderId,
+    makerPlayerId: PlayerId,
+    takerPlayerId: PlayerId,
+    makerRemaining: z.number().int(),
+    takerRemaining: z.number().int(),
     /** Fee the taker paid for this fill (takerFee x qty), minor units; 0 in logs written before fees. */
     takerFee: z.number().int().default(0),
     /** Rebate the maker received for this fill (makerRebate x qty), minor units. */
-    makerRebate: z.number().int().default(0) }),
-  z.object({ ...base, ...orderRef, type: z.literal("order_rested"), side: Side, price: z.number().int(), qty: z.number().int() }),
-  z.object({ ...base, ...orderRef, type: z.literal("order_cancelled"), side: Side, price: z.number().int(), qty: z.number().int(), reason: CancelReason }),
+    makerRebate: z.number().int().default(0),
+  }),
+  z.object({
+    ...base,
+    ...orderRef,
+    type: z.literal("order_rested"),
+    side: Side,
+    price: z.number().int(),
+    qty: z.number().int(),
+  }),
+  z.object({
+    ...base,
+    ...orderRef,
+    type: z.literal("order_cancelled"),
+    side: Side,
+    price: z.number().int(),
+    qty: z.number().int(),
+    reason: CancelReason,
+  }),
   z.object({ ...base, type: z.literal("admin_action"), action: z.string(), actor: z.string(), detail: z.string() }),
-  z.object({ ...base, type: z.literal("news"), headline: z.string(), shifts: z.array(z.object({ securityId: SecurityId, bps: z.number().int() })),
+  z.object({
+    ...base,
+    type: z.literal("news"),
+    headline: z.string(),
+    shifts: z.array(z.object({ securityId: SecurityId, bps: z.number().int() })),
     /** Round running time (ms) when the news was announced: its shifts apply to the reference path from then on. */
-    atMs: z.number().int().default(0) }),
-  z.object({ ...base, type: z.literal("signal"), group: z.string(), playerIds: z.array(PlayerId), text: z.string(), securityId: SecurityId.optional(), value: z.number().int().optional() }),
-  z.object({ ...base, ...orderRef, type: z.literal("order_amended"), side: Side, price: z.number().int(), oldQty: z.number().int(), qty: z.number().int() }),
+    atMs: z.number().int().default(0),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("signal"),
+    group: z.string(),
+    playerIds: z.array(PlayerId),
+    text: z.string(),
+    securityId: SecurityId.optional(),
+    value: z.number().int().optional(),
+  }),
+  z.object({
+    ...base,
+    ...orderRef,
+    type: z.literal("order_amended"),
+    side: Side,
+    price: z.number().int(),
+    oldQty: z.number().int(),
+    qty: z.number().int(),
+  }),
   /**
    * A call (docs/markets.md): the security's book cleared at one price. `price` 0 and `qty` 0 = nothing
    * crossed. The fills of the call follow it in the same command, each at `price`; `buyQty`/`sellQty`
    * = lots bid at or above / offered at or below the price (the imbalance is their difference);
    * `referencePrice` = the reference the call was given for its tie-break (0 = none).
    */
-  z.object({ ...base, type: z.literal("auction"), securityId: SecurityId, price: z.number().int(), qty: z.number().int(), buyQty: z.number().int(), sellQty: z.number().int(), referencePrice: z.number().int() }),
+  z.object({
+    ...base,
+    type: z.literal("auction"),
+    securityId: SecurityId,
+    price: z.number().int(),
+    qty: z.number().int(),
+    buyQty: z.number().int(),
+    sellQty: z.number().int(),
+    referencePrice: z.number().int(),
+  }),
   /**
    * A dividend of `amount` minor units per lot for `period` (docs/markets.md "Asset market with
    * dividends"): each holder's cash changes by `cash` (qty x amount for a long; a short pays qty x
    * amount, at most its available cash). Holders with no position are not listed.
    */
-  z.object({ ...base, type: z.literal("dividend"), securityId: SecurityId, period: z.number().int(), amount: z.number().int(),
-    payments: z.array(z.object({ playerId: PlayerId, qty: z.number().int(), cash: z.number().int() })) }),
+  z.object({
+    ...base,
+    type: z.literal("dividend"),
+    securityId: SecurityId,
+    period: z.number().int(),
+    amount: z.number().int(),
+    payments: z.array(z.object({ playerId: PlayerId, qty: z.number().int(), cash: z.number().int() })),
+  }),
   /** The security's trading mode changed (docs/markets.md). */
   z.object({ ...base, type: z.literal("trading_mode"), securityId: SecurityId, mode: TradingMode }),
   /**
@@ -244,33 +390,89 @@ export const EngineEvent = z.discriminatedUnion("type", [
    * 0 for market). `ocoStopId` names the stop it cancels when it triggers (0 = none); `parentOrderId` the
    * bracket entry whose fills arm it (0 = armed now; an unarmed child has qty 0 until stop_armed).
    */
-  z.object({ ...base, type: z.literal("stop_accepted"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, side: Side,
-    orderType: OrderType, tif: TimeInForce, price: z.number().int(), qty: z.number().int(), stopPrice: z.number().int(),
-    trigger: StopTrigger, kind: StopKind, ocoStopId: z.number().int(), parentOrderId: z.number().int() }),
+  z.object({
+    ...base,
+    type: z.literal("stop_accepted"),
+    securityId: SecurityId,
+    stopId: OrderId,
+    playerId: PlayerId,
+    side: Side,
+    orderType: OrderType,
+    tif: TimeInForce,
+    price: z.number().int(),
+    qty: z.number().int(),
+    stopPrice: z.number().int(),
+    trigger: StopTrigger,
+    kind: StopKind,
+    ocoStopId: z.number().int(),
+    parentOrderId: z.number().int(),
+  }),
   /** A bracket child's qty became `qty` lots (its entry filled that much so far). */
-  z.object({ ...base, type: z.literal("stop_armed"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, qty: z.number().int() }),
+  z.object({
+    ...base,
+    type: z.literal("stop_armed"),
+    securityId: SecurityId,
+    stopId: OrderId,
+    playerId: PlayerId,
+    qty: z.number().int(),
+  }),
   /** A stop triggered at `triggerPrice` (ticks); its order's events follow (or stop_cancelled "rejected"). */
-  z.object({ ...base, type: z.literal("stop_triggered"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, triggerPrice: z.number().int() }),
+  z.object({
+    ...base,
+    type: z.literal("stop_triggered"),
+    securityId: SecurityId,
+    stopId: OrderId,
+    playerId: PlayerId,
+    triggerPrice: z.number().int(),
+  }),
   /** A stop left without triggering; `code` = the rejection of its triggered order (reason "rejected"). */
-  z.object({ ...base, type: z.literal("stop_cancelled"), securityId: SecurityId, stopId: OrderId, playerId: PlayerId, reason: StopCancelReason,
-    code: z.string().optional() }),
+  z.object({
+    ...base,
+    type: z.literal("stop_cancelled"),
+    securityId: SecurityId,
+    stopId: OrderId,
+    playerId: PlayerId,
+    reason: StopCancelReason,
+    code: z.string().optional(),
+  }),
   /** The security's reference price (ticks) from now on (a scenario path or an admin). */
   z.object({ ...base, type: z.literal("reference_price"), securityId: SecurityId, price: z.number().int() }),
   /**
    * Margin mode: the player's equity (minor units, at the marks) fell below the maintenance requirement;
    * the liquidation follows in the same command (liquidation_order and fund_transfer events).
    */
-  z.object({ ...base, type: z.literal("margin_call"), playerId: PlayerId, equity: z.number().int(), maintenance: z.number().int() }),
+  z.object({
+    ...base,
+    type: z.literal("margin_call"),
+    playerId: PlayerId,
+    equity: z.number().int(),
+    maintenance: z.number().int(),
+  }),
   /** A liquidation closes one position with a protected IOC order: order `orderId`, whose events follow. */
-  z.object({ ...base, type: z.literal("liquidation_order"), playerId: PlayerId, securityId: SecurityId, orderId: OrderId, side: Side, qty: z.number().int() }),
+  z.object({
+    ...base,
+    type: z.literal("liquidation_order"),
+    playerId: PlayerId,
+    securityId: SecurityId,
+    orderId: OrderId,
+    side: Side,
+    qty: z.number().int(),
+  }),
   /**
    * The insurance fund takes over what the book could not absorb: `qty` lots of the player's position
    * (signed, the lots the player gives: + sells to the fund) at `price` ticks (the mark), paying `cash`
    * (minor units, from the fund to the player; negative = the player pays). securityId 0 with qty 0 =
    * the fund covers a negative balance (cash = the deficit).
    */
-  z.object({ ...base, type: z.literal("fund_transfer"), playerId: PlayerId, securityId: z.number().int(), qty: z.number().int(),
-    price: z.number().int(), cash: z.number().int() }),
+  z.object({
+    ...base,
+    type: z.literal("fund_transfer"),
+    playerId: PlayerId,
+    securityId: z.number().int(),
+    qty: z.number().int(),
+    price: z.number().int(),
+    cash: z.number().int(),
+  }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
 
@@ -293,12 +495,22 @@ export const OrderStatus = z.enum(["new", "partially_filled", "filled", "cancell
 
 /** What became of a placed order. notional = sum of fill price x qty x scale, minor units. */
 export const OrderSummary = z.object({
-  orderId: OrderId, securityId: SecurityId, playerId: PlayerId, clientOrderId: z.string().optional(),
-  side: Side, orderType: OrderType, tif: TimeInForce, postOnly: z.boolean(),
+  orderId: OrderId,
+  securityId: SecurityId,
+  playerId: PlayerId,
+  clientOrderId: z.string().optional(),
+  side: Side,
+  orderType: OrderType,
+  tif: TimeInForce,
+  postOnly: z.boolean(),
   /** The limit, or for a market order the protection bound it traded within. */
   price: z.number().int(),
-  qty: z.number().int(), filledQty: z.number().int(), restingQty: z.number().int(), cancelledQty: z.number().int(),
-  notional: z.number().int(), status: OrderStatus,
+  qty: z.number().int(),
+  filledQty: z.number().int(),
+  restingQty: z.number().int(),
+  cancelledQty: z.number().int(),
+  notional: z.number().int(),
+  status: OrderStatus,
   /** Why the unfilled remainder did not rest ('' when it rested or nothing remained). */
   reason: z.union([CancelReason, z.literal("")]),
   stp: z.enum(["none", "cancel_incoming", "cancel_resting"]),
@@ -308,25 +520,92 @@ export const OrderSummary = z.object({
 });
 export type OrderSummary = z.infer<typeof OrderSummary>;
 
-interface Logged { ok: true; events: EngineEvent[]; firstSeq: number; lastSeq: number }
-export interface PlaceResult extends Logged { order: OrderSummary; duplicate?: true; fills: FillEvent[] }
-export interface CancelResult extends Logged { cancelled: { orderId: number; securityId: number; side: "buy" | "sell"; price: number; qty: number } }
-export interface CancelAllResult extends Logged { cancelledOrderIds: { securityId: number; orderId: number }[]; truncated: boolean }
-export interface AmendResult extends Logged { amended: { orderId: number; qty: number; priorityKept: boolean }; order?: OrderSummary; fills: FillEvent[] }
+interface Logged {
+  ok: true;
+  events: EngineEvent[];
+  firstSeq: number;
+  lastSeq: number;
+}
+export interface PlaceResult extends Logged {
+  order: OrderSummary;
+  duplicate?: true;
+  fills: FillEvent[];
+}
+export interface CancelResult extends Logged {
+  cancelled: { orderId: number; securityId: number; side: "buy" | "sell"; price: number; qty: number };
+}
+export interface CancelAllResult extends Logged {
+  cancelledOrderIds: { securityId: number; orderId: number }[];
+  truncated: boolean;
+}
+export interface AmendResult extends Logged {
+  amended: { orderId: number; qty: number; priorityKept: boolean };
+  order?: OrderSummary;
+  fills: FillEvent[];
+}
 /** place_stop: the stop ids given (two for a one-cancels-other pair). cancel_stop: the one cancelled. */
-export interface StopResult extends Logged { stopIds: number[] }
-export interface SetupResult extends Logged { phase?: z.infer<typeof Phase> }
+export interface StopResult extends Logged {
+  stopIds: number[];
+}
+export interface SetupResult extends Logged {
+  phase?: z.infer<typeof Phase>;
+}
 /** uncross / set_trading_mode: the call's clearing price and volume (0, 0 when nothing crossed or no call ran). */
-export interface AuctionResult extends Logged { price: number; qty: number; fills: FillEvent[] }
+export interface AuctionResult extends Logged {
+  price: number;
+  qty: number;
+  fills: FillEvent[];
+}
 
-export interface BookLevel { price: number; qty: number; orders: number }
-export interface BookDepth { ok: true; securityId: number; seq: number; bids: BookLevel[]; asks: BookLevel[] }
-export interface OpenOrder { orderId: number; securityId: number; side: "buy" | "sell"; price: number; qty: number; amount: number; clientOrderId?: string; ts: number }
-export interface Position { securityId: number; qty: number; locked: number; openBuy: number }
-export interface Inventory { ok: true; playerId: string; cash: number; cashLocked: number; positions: Position[] }
+export interface BookLevel {
+  price: number;
+  qty: number;
+  orders: number;
+}
+export interface BookDepth {
+  ok: true;
+  securityId: number;
+  seq: number;
+  bids: BookLevel[];
+  asks: BookLevel[];
+}
+export interface OpenOrder {
+  orderId: number;
+  securityId: number;
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  amount: number;
+  clientOrderId?: string;
+  ts: number;
+}
+export interface Position {
+  securityId: number;
+  qty: number;
+  locked: number;
+  openBuy: number;
+}
+export interface Inventory {
+  ok: true;
+  playerId: string;
+  cash: number;
+  cashLocked: number;
+  positions: Position[];
+}
 export interface GameInfo {
-  ok: true; seq: number;
-  game: { name: string; phase: z.infer<typeof Phase>; stp: z.infer<typeof StpMode>; maxMatches: number; allowShort: boolean; protectionBps: number; grossLimit: number; netLimit: number; createdAt: number };
+  ok: true;
+  seq: number;
+  game: {
+    name: string;
+    phase: z.infer<typeof Phase>;
+    stp: z.infer<typeof StpMode>;
+    maxMatches: number;
+    allowShort: boolean;
+    protectionBps: number;
+    grossLimit: number;
+    netLimit: number;
+    createdAt: number;
+  };
   securities: SecurityInfo[];
   players: { playerId: string; name: string }[];
 }

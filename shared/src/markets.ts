@@ -10,7 +10,8 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 export const MarketSeed = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** A closed range of integers, minor units per lot; min <= max. */
-const Range = z.object({ min: int(0, 1_000_000_000), max: int(0, 1_000_000_000) })
+const Range = z
+  .object({ min: int(0, 1_000_000_000), max: int(0, 1_000_000_000) })
   .refine((r) => r.min <= r.max, { message: "min must not exceed max" });
 
 /**

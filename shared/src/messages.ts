@@ -16,8 +16,23 @@ import { text } from "./text.ts";
 import { InstructionsText, RoundQuiz } from "./quiz.ts";
 import { ContingentRules, InducedRules } from "./markets.ts";
 import {
-  AmendOrder, CancelAll, CancelOrder, GameId, GameName, SignalText, MAX_FEE_PER_LOT, MAX_PRICE_TICKS, MAX_QTY_LOTS, NewsItem, PlaceOrder, PlayerId, SecurityConfig,
-  SecurityId, StpMode, type FillEvent, type OrderSummary,
+  AmendOrder,
+  CancelAll,
+  CancelOrder,
+  GameId,
+  GameName,
+  SignalText,
+  MAX_FEE_PER_LOT,
+  MAX_PRICE_TICKS,
+  MAX_QTY_LOTS,
+  NewsItem,
+  PlaceOrder,
+  PlayerId,
+  SecurityConfig,
+  SecurityId,
+  StpMode,
+  type FillEvent,
+  type OrderSummary,
 } from "./engine.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -66,9 +81,25 @@ export const RoomMessageSchemas = {
  * or API) enter orders (nothing changed).
  */
 export const API_ERROR_CODES = [
-  "INVALID_MESSAGE", "UNKNOWN_MESSAGE", "READ_ONLY", "INVALID_BODY", "INVALID_QUERY", "UNAUTHORIZED", "FORBIDDEN",
-  "NOT_FOUND", "UNKNOWN_JOIN_CODE", "UNKNOWN_BOT", "UNKNOWN_SCENARIO", "UNAVAILABLE", "INTERNAL_ERROR",
-  "RATE_LIMITED", "UNKNOWN_SESSION", "SESSION_EXISTS", "GAME_FULL", "FENCED", "QUIZ_REQUIRED",
+  "INVALID_MESSAGE",
+  "UNKNOWN_MESSAGE",
+  "READ_ONLY",
+  "INVALID_BODY",
+  "INVALID_QUERY",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "UNKNOWN_JOIN_CODE",
+  "UNKNOWN_BOT",
+  "UNKNOWN_SCENARIO",
+  "UNAVAILABLE",
+  "INTERNAL_ERROR",
+  "RATE_LIMITED",
+  "UNKNOWN_SESSION",
+  "SESSION_EXISTS",
+  "GAME_FULL",
+  "FENCED",
+  "QUIZ_REQUIRED",
   "CHANNEL_NOT_ALLOWED",
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -77,12 +108,37 @@ export type AnyErrorCode = ErrorCode | ApiErrorCode;
 export const ALL_ERROR_CODES: readonly AnyErrorCode[] = [...ERROR_CODES, ...API_ERROR_CODES];
 
 const HTTP_STATUS: Partial<Record<AnyErrorCode, number>> = {
-  INVALID_BODY: 400, INVALID_QUERY: 400, INVALID_MESSAGE: 400, UNKNOWN_MESSAGE: 400, INVALID_ARGUMENT: 400,
-  UNAUTHORIZED: 401, FORBIDDEN: 403, QUIZ_REQUIRED: 403, CHANNEL_NOT_ALLOWED: 403, READ_ONLY: 403, NOT_OWNER: 403,
-  NOT_FOUND: 404, UNKNOWN_GAME: 404, UNKNOWN_JOIN_CODE: 404, UNKNOWN_PLAYER: 404, UNKNOWN_SECURITY: 404,
-  UNKNOWN_ORDER: 404, UNKNOWN_BOT: 404, UNKNOWN_SCENARIO: 400, UNKNOWN_SESSION: 404, SESSION_EXISTS: 409,
-  GAME_EXISTS: 409, SECURITY_EXISTS: 409, PLAYER_EXISTS: 409, INVALID_PHASE_TRANSITION: 409, MARKET_CLOSED: 409, GAME_FULL: 409,
-  INTERNAL_ERROR: 500, UNAVAILABLE: 503, FENCED: 503, RATE_LIMITED: 429,
+  INVALID_BODY: 400,
+  INVALID_QUERY: 400,
+  INVALID_MESSAGE: 400,
+  UNKNOWN_MESSAGE: 400,
+  INVALID_ARGUMENT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  QUIZ_REQUIRED: 403,
+  CHANNEL_NOT_ALLOWED: 403,
+  READ_ONLY: 403,
+  NOT_OWNER: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_GAME: 404,
+  UNKNOWN_JOIN_CODE: 404,
+  UNKNOWN_PLAYER: 404,
+  UNKNOWN_SECURITY: 404,
+  UNKNOWN_ORDER: 404,
+  UNKNOWN_BOT: 404,
+  UNKNOWN_SCENARIO: 400,
+  UNKNOWN_SESSION: 404,
+  SESSION_EXISTS: 409,
+  GAME_EXISTS: 409,
+  SECURITY_EXISTS: 409,
+  PLAYER_EXISTS: 409,
+  INVALID_PHASE_TRANSITION: 409,
+  MARKET_CLOSED: 409,
+  GAME_FULL: 409,
+  INTERNAL_ERROR: 500,
+  UNAVAILABLE: 503,
+  FENCED: 503,
+  RATE_LIMITED: 429,
 };
 
 /** HTTP status of an error code: the table above; other engine rule rejections are 422. */
@@ -155,7 +211,10 @@ export type CallRules = z.output<typeof CallRules>;
  */
 export const DividendRules = z.object({
   values: z.array(int(0, 1_000_000_000)).min(1).max(20).default([0, 8, 28, 60]),
-  seed: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  seed: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
 });
 export type DividendRules = z.output<typeof DividendRules>;
 
@@ -182,7 +241,10 @@ export const GameRules = z.object({
    * At most `orders` order entries (place, amend) per player in any `windowMs`; null = unlimited (an
    * organiser's explicit choice). Default DEFAULT_ORDER_RATE_LIMIT (docs/rounds.md).
    */
-  orderRateLimit: z.object({ orders: int(1, 100_000), windowMs: int(100, 3_600_000) }).nullable().default(() => ({ ...DEFAULT_ORDER_RATE_LIMIT })),
+  orderRateLimit: z
+    .object({ orders: int(1, 100_000), windowMs: int(100, 3_600_000) })
+    .nullable()
+    .default(() => ({ ...DEFAULT_ORDER_RATE_LIMIT })),
   /** At most this many players join the round by its join code; one more gets GAME_FULL. Bots do not count. */
   maxPlayers: int(1, 10_000).default(DEFAULT_MAX_PLAYERS),
   /** Bots may take over a player's seat (the admin hands it over, or when the player leaves). */
@@ -197,9 +259,16 @@ export const GameRules = z.object({
    * Course points shown to players: clamp(base + floor(pnl / per), min, max), pnl in minor units (per = the
    * P&L worth one point); null = none.
    */
-  coursePoints: z.object({ base: int(-1_000_000, 1_000_000).default(0), per: int(1, 1e15), min: int(-1_000_000, 1_000_000), max: int(-1_000_000, 1_000_000) })
+  coursePoints: z
+    .object({
+      base: int(-1_000_000, 1_000_000).default(0),
+      per: int(1, 1e15),
+      min: int(-1_000_000, 1_000_000),
+      max: int(-1_000_000, 1_000_000),
+    })
     .refine((c) => c.min <= c.max, { message: "coursePoints.min must not exceed coursePoints.max" })
-    .nullable().default(null),
+    .nullable()
+    .default(null),
   /** The market type (docs/markets.md): its rules, default instructions and quiz; omitted = continuous. */
   marketType: MarketType.optional(),
   /**
@@ -221,7 +290,13 @@ export const GameRules = z.object({
 });
 
 /** The market-type part of GameRules: what the admin form's "Market type" fieldset sends (client/src/market-type-form.ts). */
-export const MarketTypeRules = GameRules.pick({ marketType: true, call: true, dividends: true, induced: true, contingent: true });
+export const MarketTypeRules = GameRules.pick({
+  marketType: true,
+  call: true,
+  dividends: true,
+  induced: true,
+  contingent: true,
+});
 
 /** A security of a new game: the engine's SecurityConfig plus a reference price used before trades. */
 export const GameSecurity = SecurityConfig.extend({
@@ -236,20 +311,25 @@ export type GameSecurity = z.input<typeof GameSecurity>;
  * have no rules of their own). Units as SecurityConfig: lots, minor units per lot, weight multiplier.
  * makerRebate must not exceed takerFee (checked on the resulting securities: INVALID_BODY).
  */
-export const SecurityRules = z.object({
-  shortLimit: int(0, MAX_QTY_LOTS).optional(),
-  positionLimit: int(0, MAX_QTY_LOTS).optional(),
-  maxOrderQty: int(0, MAX_QTY_LOTS).optional(),
-  takerFee: int(0, MAX_FEE_PER_LOT).optional(),
-  makerRebate: int(0, MAX_FEE_PER_LOT).optional(),
-  limitWeight: int(0, 1000).optional(),
-}).strict();
+export const SecurityRules = z
+  .object({
+    shortLimit: int(0, MAX_QTY_LOTS).optional(),
+    positionLimit: int(0, MAX_QTY_LOTS).optional(),
+    maxOrderQty: int(0, MAX_QTY_LOTS).optional(),
+    takerFee: int(0, MAX_FEE_PER_LOT).optional(),
+    makerRebate: int(0, MAX_FEE_PER_LOT).optional(),
+    limitWeight: int(0, 1000).optional(),
+  })
+  .strict();
 export type SecurityRules = z.input<typeof SecurityRules>;
 
 /** What every player gets on joining. */
 export const Endowment = z.object({
   cash: int(0, 1e15),
-  holdings: z.array(z.object({ securityId: SecurityId, qty: int(0, MAX_QTY_LOTS) })).max(100).default([]),
+  holdings: z
+    .array(z.object({ securityId: SecurityId, qty: int(0, MAX_QTY_LOTS) }))
+    .max(100)
+    .default([]),
 });
 export type Endowment = z.input<typeof Endowment>;
 
@@ -274,11 +354,13 @@ export type BotSpec = z.input<typeof BotSpec>;
  */
 export const RoundSchedule = z.object({
   startAt: z.number().int().min(0).max(8.64e15).optional(),
-  periods: z.object({
-    count: int(1, 100),
-    durationSec: int(1, 7 * 24 * 3600),
-    breakSec: int(0, 24 * 3600).default(0),
-  }).optional(),
+  periods: z
+    .object({
+      count: int(1, 100),
+      durationSec: int(1, 7 * 24 * 3600),
+      breakSec: int(0, 24 * 3600).default(0),
+    })
+    .optional(),
 });
 export type RoundSchedule = z.input<typeof RoundSchedule>;
 // ---- market drivers: news, private signals, bot takeover (docs/market.md) ----
@@ -317,58 +399,82 @@ export const TakeoverBody = z.object({ kind: z.string().regex(/^[a-z][a-z0-9_-]{
 export const PlayerIdParam = z.object({ id: GameId, pid: PlayerId });
 
 /** POST /api/games. */
-export const CreateGameBody = z.object({
-  /** Optional id (letters, digits, _ or -); generated when omitted. */
-  gameId: GameId.optional(),
-  name: GameName,
-  rules: GameRules.prefault({}),
-  /** Securities; may be omitted when a scenario gives them. */
-  securities: z.array(GameSecurity).max(50).default([]),
-  /** Rules for every security (see SecurityRules); overrides the same fields of each security. */
-  securityRules: SecurityRules.optional(),
-  endowment: Endowment,
-  /** Name of a market scenario (reference price paths); see the market module. */
-  scenario: text({ max: 64 }).optional(),
-  bots: z.array(BotSpec).max(20).default([]),
-  /** Round length in seconds; the round ends by itself this long after start (pauses stop the clock). */
-  durationSec: int(1, 7 * 24 * 3600).optional(),
-  /** Observers (no token) may watch the room. */
-  allowObservers: z.boolean().default(true),
-  /** Scheduled start and trading periods; durationSec alone = one period. */
-  schedule: RoundSchedule.optional(),
-  /** Headlines to announce at given running times (each may shift reference prices). */
-  news: z.array(ScheduledNews).max(500).optional(),
-  /** Player groups; joining players are assigned round-robin in join order. */
-  groups: z.array(GroupName).max(50).optional(),
-  /** Private signals to a group at given running times. */
-  signals: z.array(ScheduledSignal).max(500).optional(),
-}).superRefine((body, ctx) => {
-  if (body.durationSec !== undefined && body.schedule?.periods) {
-    ctx.addIssue({ code: "custom", path: ["durationSec"], message: "give durationSec or schedule.periods, not both" });
-  }
-  const groups = new Set(body.groups ?? []);
-  if (groups.size !== (body.groups ?? []).length) ctx.addIssue({ code: "custom", path: ["groups"], message: "duplicate group" });
-  body.signals?.forEach((s, i) => {
-    if (!groups.has(s.group)) ctx.addIssue({ code: "custom", path: ["signals", i, "group"], message: "not one of the game's groups" });
-  });
-  if (body.securities.length === 0 && !body.scenario) ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
-  const ids = new Set<number>();
-  body.securities.forEach((s, i) => {
-    if (ids.has(s.securityId)) ctx.addIssue({ code: "custom", path: ["securities", i, "securityId"], message: "duplicate securityId" });
-    ids.add(s.securityId);
-  });
-  if (body.securities.length) body.endowment.holdings?.forEach((h, i) => {
-    if (!ids.has(h.securityId)) ctx.addIssue({ code: "custom", path: ["endowment", "holdings", i, "securityId"], message: "not a security of this game" });
-  });
-  if (body.securities.length) {
-    body.news?.forEach((n, i) => n.shifts?.forEach((sh, k) => {
-      if (!ids.has(sh.securityId)) ctx.addIssue({ code: "custom", path: ["news", i, "shifts", k, "securityId"], message: "not a security of this game" });
-    }));
+export const CreateGameBody = z
+  .object({
+    /** Optional id (letters, digits, _ or -); generated when omitted. */
+    gameId: GameId.optional(),
+    name: GameName,
+    rules: GameRules.prefault({}),
+    /** Securities; may be omitted when a scenario gives them. */
+    securities: z.array(GameSecurity).max(50).default([]),
+    /** Rules for every security (see SecurityRules); overrides the same fields of each security. */
+    securityRules: SecurityRules.optional(),
+    endowment: Endowment,
+    /** Name of a market scenario (reference price paths); see the market module. */
+    scenario: text({ max: 64 }).optional(),
+    bots: z.array(BotSpec).max(20).default([]),
+    /** Round length in seconds; the round ends by itself this long after start (pauses stop the clock). */
+    durationSec: int(1, 7 * 24 * 3600).optional(),
+    /** Observers (no token) may watch the room. */
+    allowObservers: z.boolean().default(true),
+    /** Scheduled start and trading periods; durationSec alone = one period. */
+    schedule: RoundSchedule.optional(),
+    /** Headlines to announce at given running times (each may shift reference prices). */
+    news: z.array(ScheduledNews).max(500).optional(),
+    /** Player groups; joining players are assigned round-robin in join order. */
+    groups: z.array(GroupName).max(50).optional(),
+    /** Private signals to a group at given running times. */
+    signals: z.array(ScheduledSignal).max(500).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.durationSec !== undefined && body.schedule?.periods) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["durationSec"],
+        message: "give durationSec or schedule.periods, not both",
+      });
+    }
+    const groups = new Set(body.groups ?? []);
+    if (groups.size !== (body.groups ?? []).length)
+      ctx.addIssue({ code: "custom", path: ["groups"], message: "duplicate group" });
     body.signals?.forEach((s, i) => {
-      if (s.securityId !== undefined && !ids.has(s.securityId)) ctx.addIssue({ code: "custom", path: ["signals", i, "securityId"], message: "not a security of this game" });
+      if (!groups.has(s.group))
+        ctx.addIssue({ code: "custom", path: ["signals", i, "group"], message: "not one of the game's groups" });
     });
-  }
-});
+    if (body.securities.length === 0 && !body.scenario)
+      ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
+    const ids = new Set<number>();
+    body.securities.forEach((s, i) => {
+      if (ids.has(s.securityId))
+        ctx.addIssue({ code: "custom", path: ["securities", i, "securityId"], message: "duplicate securityId" });
+      ids.add(s.securityId);
+    });
+    if (body.securities.length)
+      body.endowment.holdings?.forEach((h, i) => {
+        if (!ids.has(h.securityId))
+          ctx.addIssue({
+            code: "custom",
+            path: ["endowment", "holdings", i, "securityId"],
+            message: "not a security of this game",
+          });
+      });
+    if (body.securities.length) {
+      body.news?.forEach((n, i) =>
+        n.shifts?.forEach((sh, k) => {
+          if (!ids.has(sh.securityId))
+            ctx.addIssue({
+              code: "custom",
+              path: ["news", i, "shifts", k, "securityId"],
+              message: "not a security of this game",
+            });
+        }),
+      );
+      body.signals?.forEach((s, i) => {
+        if (s.securityId !== undefined && !ids.has(s.securityId))
+          ctx.addIssue({ code: "custom", path: ["signals", i, "securityId"], message: "not a security of this game" });
+      });
+    }
+  });
 export type CreateGameBody = z.input<typeof CreateGameBody>;
 
 /** POST /api/games/:id/start (body optional): `countdownSec` > 0 starts the round that many seconds from now. */
@@ -388,7 +494,11 @@ export const SessionIdParam = z.object({ id: GameId });
 
 /** POST /api/join. */
 export const JoinBody = z.object({
-  code: z.string().trim().regex(/^[A-Za-z0-9]{4,16}$/, "4-16 letters or digits").transform((c) => c.toUpperCase()),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{4,16}$/, "4-16 letters or digits")
+    .transform((c) => c.toUpperCase()),
   /** Display name: one line, 1-32 characters (at most 64 UTF-8 bytes) after trimming, NFC (text.ts rules). */
   name: text({ max: 32, maxBytes: 64, trim: true }),
 });
@@ -410,19 +520,31 @@ export const BotIdParam = z.object({ id: GameId, botId: PlayerId });
  * session has no open round yet, gameId and token are "" and phase is "none".
  */
 export interface JoinReply {
-  gameId: string; playerId: string; name: string; token: string; phase: string;
-  sessionId?: string; sessionToken?: string;
+  gameId: string;
+  playerId: string;
+  name: string;
+  token: string;
+  phase: string;
+  sessionId?: string;
+  sessionToken?: string;
 }
 
 /** Reply of GET /api/sessions/:id/current: the session's latest round and a token for it (null: none yet). */
 export interface CurrentRound {
-  sessionId: string; playerId: string; round: number;
-  gameId: string | null; token: string | null; phase: string | null;
+  sessionId: string;
+  playerId: string;
+  round: number;
+  gameId: string | null;
+  token: string | null;
+  phase: string | null;
 }
 
 /** A session as the admin API shows it: its rounds in order (round 1 first) and its players. */
 export interface SessionInfo {
-  sessionId: string; name: string; joinCode: string; createdAt: number;
+  sessionId: string;
+  name: string;
+  joinCode: string;
+  createdAt: number;
   rounds: { round: number; gameId: string; name: string; phase: string }[];
   players: { playerId: string; name: string; joinedAt: number }[];
 }
@@ -433,7 +555,8 @@ export interface SessionInfo {
  * pnl, highest first, ties by player id (code units). Bots are per round and not in the overall.
  */
 export interface SessionResults {
-  sessionId: string; name: string;
+  sessionId: string;
+  name: string;
   rounds: { round: number; gameId: string; name: string; phase: string; leaderboard: LeaderboardRow[] }[];
   overall: { rank: number; playerId: string; name: string; pnl: number; rounds: number; roundPnl: (number | null)[] }[];
 }
@@ -444,9 +567,19 @@ export type RoomJoinOptions = z.input<typeof RoomJoinOptions>;
 
 /** A game as the admin API lists it. Times in ms since the epoch (0 = not yet). */
 export interface GameSummary {
-  gameId: string; name: string; phase: string; joinCode: string; createdAt: number;
-  startedAt: number; endsAt: number; remainingMs: number; durationSec: number | null;
-  players: number; bots: number; scenario: string | null; seq: number;
+  gameId: string;
+  name: string;
+  phase: string;
+  joinCode: string;
+  createdAt: number;
+  startedAt: number;
+  endsAt: number;
+  remainingMs: number;
+  durationSec: number | null;
+  players: number;
+  bots: number;
+  scenario: string | null;
+  seq: number;
 }
 
 /**
@@ -457,11 +590,21 @@ export interface GameSummary {
  * trades = fills the player took part in. Rank: server/src/export/ranking.ts (P&L or return; bots apart).
  */
 export interface LeaderboardRow {
-  rank: number; playerId: string; name: string; bot: boolean;
-  equity: number; cash: number; holdingsValue: number; pnl: number;
-  realizedPnl: number; unrealizedPnl: number; fees: number; trades: number;
+  rank: number;
+  playerId: string;
+  name: string;
+  bot: boolean;
+  equity: number;
+  cash: number;
+  holdingsValue: number;
+  pnl: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  fees: number;
+  trades: number;
   /** Starting cash + starting holdings at the opening references, minor units; return on it in basis points (rounded down). */
-  startValue: number; returnBps: number;
+  startValue: number;
+  returnBps: number;
   /** Course points of the P&L when the round sets rules.coursePoints (students only), else null. */
   points: number | null;
   /** False for a bot under rules.bots "apart"/"hidden": listed after the humans (rank = its place), not ranked. */

@@ -18,22 +18,36 @@ import { text } from "./text.ts";
 export const InstructionsText = text({ max: 8000, multiline: true, trim: true });
 
 /** One multiple-choice question; `answer` is the 0-based index of the right choice. */
-export const QuizQuestion = z.object({
-  question: text({ max: 500, multiline: true, trim: true }),
-  choices: z.array(text({ max: 200, trim: true })).min(2).max(6),
-  answer: z.number().int().min(0).max(5),
-}).strict().refine((q) => q.answer < q.choices.length, { message: "answer must be the index of one of the choices (0 = the first)", path: ["answer"] });
+export const QuizQuestion = z
+  .object({
+    question: text({ max: 500, multiline: true, trim: true }),
+    choices: z
+      .array(text({ max: 200, trim: true }))
+      .min(2)
+      .max(6),
+    answer: z.number().int().min(0).max(5),
+  })
+  .strict()
+  .refine((q) => q.answer < q.choices.length, {
+    message: "answer must be the index of one of the choices (0 = the first)",
+    path: ["answer"],
+  });
 export type QuizQuestion = z.output<typeof QuizQuestion>;
 
 /** A round's quiz: its questions and whether passing it is required to trade. */
-export const RoundQuiz = z.object({
-  required: z.boolean().default(false),
-  questions: z.array(QuizQuestion).min(1).max(10),
-}).strict();
+export const RoundQuiz = z
+  .object({
+    required: z.boolean().default(false),
+    questions: z.array(QuizQuestion).min(1).max(10),
+  })
+  .strict();
 export type RoundQuiz = z.output<typeof RoundQuiz>;
 
 /** A question as players see it: no answer. */
-export interface PublicQuizQuestion { question: string; choices: string[] }
+export interface PublicQuizQuestion {
+  question: string;
+  choices: string[];
+}
 
 /** GET /api/games/:id/instructions: what a player reads before trading (never the answers). */
 export interface RoundInstructions {
@@ -53,4 +67,7 @@ export const QuizAnswersBody = z.object({ answers: z.array(z.number().int().min(
 export type QuizAnswersBody = z.input<typeof QuizAnswersBody>;
 
 /** POST /api/games/:id/quiz reply: `wrong` = indexes of the questions answered wrongly (none when passed). */
-export interface QuizResult { passed: boolean; wrong: number[] }
+export interface QuizResult {
+  passed: boolean;
+  wrong: number[];
+}

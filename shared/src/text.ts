@@ -63,7 +63,8 @@ function textProblem(s: string, rules: TextRules): string | null {
   const min = rules.min ?? 1;
   if (chars < min) return min === 1 ? "must not be empty" : `must have at least ${min} characters`;
   if (chars > rules.max) return `must have at most ${rules.max} characters`;
-  if (rules.maxBytes !== undefined && byteLength(s) > rules.maxBytes) return `must be at most ${rules.maxBytes} bytes in UTF-8`;
+  if (rules.maxBytes !== undefined && byteLength(s) > rules.maxBytes)
+    return `must be at most ${rules.maxBytes} bytes in UTF-8`;
   return null;
 }
 
@@ -73,7 +74,9 @@ function textProblem(s: string, rules: TextRules): string | null {
  * are refused before normalising, so a huge value costs nothing.
  */
 export function text(rules: TextRules) {
-  return z.string().max(4 * Math.max(rules.max, rules.maxBytes ?? 0), `must have at most ${rules.max} characters`)
+  return z
+    .string()
+    .max(4 * Math.max(rules.max, rules.maxBytes ?? 0), `must have at most ${rules.max} characters`)
     .transform((raw, ctx) => {
       const n = raw.normalize("NFC");
       const s = rules.trim ? n.trim() : n;

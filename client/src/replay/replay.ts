@@ -19,7 +19,13 @@ const LEVELS = 10;
 const TICK_MS = 250;
 const SPEEDS = [1, 4, 16];
 
-interface Sec { securityId: number; symbol: string; tickSize: string; scale: number; lastPrice: number }
+interface Sec {
+  securityId: number;
+  symbol: string;
+  tickSize: string;
+  scale: number;
+  lastPrice: number;
+}
 
 /** The token to read this game's replay with: the admin's, else this tab's player session for it. */
 export function replayToken(gameId: string): { token: string; playerId?: string; viewer?: boolean } | null {
@@ -30,7 +36,9 @@ export function replayToken(gameId: string): { token: string; playerId?: string;
   try {
     const s = JSON.parse(sessionStorage.getItem("marketroom.player") ?? "null");
     if (s?.gameId === gameId) return { token: s.token, playerId: s.playerId };
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   return null;
 }
 
@@ -63,8 +71,13 @@ class ReplayScreen {
   private pnlChart!: IChartApi;
   private pnlLine!: ISeriesApi<"Line">;
 
-  constructor(private readonly root: HTMLElement, private readonly gameId: string, private readonly token: string, private readonly me?: string,
-    private readonly viewer = false) {}
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly gameId: string,
+    private readonly token: string,
+    private readonly me?: string,
+    private readonly viewer = false,
+  ) {}
 
   private get<T = any>(path: string): Promise<T> {
     return api<T>("GET", `/api/games/${encodeURIComponent(this.gameId)}/replay${path}`, undefined, this.token);
@@ -80,23 +93,41 @@ class ReplayScreen {
     }
     const s = this.summary;
     if (this.viewer) this.viewerMode();
-    this.secs = s.securities.map((x: any) => ({ securityId: x.securityId, symbol: x.symbol, tickSize: x.tickSize, scale: x.scale, lastPrice: 0 }));
+    this.secs = s.securities.map((x: any) => ({
+      securityId: x.securityId,
+      symbol: x.symbol,
+      tickSize: x.tickSize,
+      scale: x.scale,
+      lastPrice: 0,
+    }));
     this.sid = this.secs[0]?.securityId ?? 0;
     const r = this.root;
-    setHtml($(r, "#r-name"), `${esc(s.game?.name ?? s.gameId)} <span class="phase-badge ${esc(s.phase)}">${esc(s.phase)}</span>`);
+    setHtml(
+      $(r, "#r-name"),
+      `${esc(s.game?.name ?? s.gameId)} <span class="phase-badge ${esc(s.phase)}">${esc(s.phase)}</span>`,
+    );
     const range = $(r, "#r-range") as HTMLInputElement;
     range.min = "1";
     range.max = String(s.lastSeq);
     this.price = new PriceChart($(r, "#r-chart"), this.store);
-    this.pnlChart = createChart($(r, "#r-pnl-chart"), { autoSize: true, layout: { attributionLogo: false, fontSize: 11 }, timeScale: { timeVisible: true, secondsVisible: true } });
+    this.pnlChart = createChart($(r, "#r-pnl-chart"), {
+      autoSize: true,
+      layout: { attributionLogo: false, fontSize: 11 },
+      timeScale: { timeVisible: true, secondsVisible: true },
+    });
     this.pnlLine = this.pnlChart.addSeries(LineSeries, { color: "#2563eb", lineWidth: 2, priceLineVisible: false });
     // a player may follow only themselves (the server shows a player only their own inventory and timeline)
     const players: any[] = this.me ? s.players.filter((p: any) => p.playerId === this.me) : s.players;
     const pick = $(r, "#r-follow") as HTMLSelectElement;
-    pick.innerHTML = `<option value="">— nobody —</option>` + players.map((p) => `<option value="${esc(p.playerId)}">${esc(p.name)}</option>`).join("");
+    pick.innerHTML =
+      `<option value="">— nobody —</option>` +
+      players.map((p) => `<option value="${esc(p.playerId)}">${esc(p.name)}</option>`).join("");
     const mine = this.me && players.length ? this.me : "";
     this.wire();
-    if (mine) { pick.value = mine; void this.setFollow(mine); }
+    if (mine) {
+      pick.value = mine;
+      void this.setFollow(mine);
+    }
     this.goto(seq ?? s.lastSeq, true);
     (window as any).marketroom = { replay: this };
   }
@@ -104,20 +135,40 @@ class ReplayScreen {
   /** A shared link: the market only (the server refuses accounts to it), so no leaderboard or player to follow. */
   private viewerMode(): void {
     for (const sel of [".entry", ".board-card"]) this.root.querySelector<HTMLElement>(sel)!.style.display = "none";
-    $(this.root, ".timeline").insertAdjacentHTML("afterend", `<p class="banner note small replay-viewer-note" id="r-viewer-note">Shared replay: the round's market (book, trades, prices). Players' names and accounts are not shown.</p>`);
+    $(this.root, ".timeline").insertAdjacentHTML(
+      "afterend",
+      `<p class="banner note small replay-viewer-note" id="r-viewer-note">Shared replay: the round's market (book, trades, prices). Players' names and accounts are not shown.</p>`,
+    );
   }
 
   private wire(): void {
     const r = this.root;
     const range = $(r, "#r-range") as HTMLInputElement;
-    range.addEventListener("input", () => { this.stop(); this.goto(Number(range.value), false); });
+    range.addEventListener("input", () => {
+      this.stop();
+      this.goto(Number(range.value), false);
+    });
     range.addEventListener("change", () => this.goto(Number(range.value), true));
     $(r, "#r-play").addEventListener("click", () => (this.playing ? this.stop() : this.play()));
-    $(r, "#r-start").addEventListener("click", () => { this.stop(); this.goto(1, true); });
-    $(r, "#r-end").addEventListener("click", () => { this.stop(); this.goto(this.summary.lastSeq, true); });
-    $(r, "#r-back").addEventListener("click", () => { this.stop(); this.goto(this.seq - 1, true); });
-    $(r, "#r-fwd").addEventListener("click", () => { this.stop(); this.goto(this.seq + 1, true); });
-    $(r, "#r-speed").addEventListener("change", (ev) => { this.speed = Number((ev.target as HTMLSelectElement).value) || 1; });
+    $(r, "#r-start").addEventListener("click", () => {
+      this.stop();
+      this.goto(1, true);
+    });
+    $(r, "#r-end").addEventListener("click", () => {
+      this.stop();
+      this.goto(this.summary.lastSeq, true);
+    });
+    $(r, "#r-back").addEventListener("click", () => {
+      this.stop();
+      this.goto(this.seq - 1, true);
+    });
+    $(r, "#r-fwd").addEventListener("click", () => {
+      this.stop();
+      this.goto(this.seq + 1, true);
+    });
+    $(r, "#r-speed").addEventListener("change", (ev) => {
+      this.speed = Number((ev.target as HTMLSelectElement).value) || 1;
+    });
     $(r, "#r-follow").addEventListener("change", (ev) => void this.setFollow((ev.target as HTMLSelectElement).value));
     $(r, "#r-secs").addEventListener("click", (ev) => {
       const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-sid]");
@@ -131,7 +182,10 @@ class ReplayScreen {
     if (this.seq >= this.summary.lastSeq) this.goto(1, true);
     $(this.root, "#r-play").textContent = "Pause";
     this.playing = window.setInterval(() => {
-      if (this.seq >= this.summary.lastSeq) { this.stop(); return; }
+      if (this.seq >= this.summary.lastSeq) {
+        this.stop();
+        return;
+      }
       if (this.loading) return; // wait for the previous position to be drawn
       this.goto(this.seq + this.speed, true);
     }, TICK_MS);
@@ -160,7 +214,11 @@ class ReplayScreen {
     this.loading = true;
     try {
       const [books, page, prices, board] = await Promise.all([
-        Promise.all(this.secs.map((s) => this.get(`/book/${s.securityId}?seq=${seq}&depth=${s.securityId === this.sid ? 50 : 1}`))),
+        Promise.all(
+          this.secs.map((s) =>
+            this.get(`/book/${s.securityId}?seq=${seq}&depth=${s.securityId === this.sid ? 50 : 1}`),
+          ),
+        ),
         this.get(`/events?from=${Math.max(1, seq - 999)}&to=${seq}&limit=1000`),
         this.get(`/prices/${this.sid}?bucketMs=5000&to=${seq}`),
         this.viewer ? { leaderboard: [] } : this.get(`/leaderboard?seq=${seq}`), // a shared link sees no accounts
@@ -179,13 +237,19 @@ class ReplayScreen {
     this.follow = playerId;
     this.timeline = null;
     if (playerId) {
-      try { this.timeline = await this.get(`/players/${encodeURIComponent(playerId)}/timeline`); } catch (err) { setHtml($(this.root, "#r-msg"), esc(errorText(err))); }
+      try {
+        this.timeline = await this.get(`/players/${encodeURIComponent(playerId)}/timeline`);
+      } catch (err) {
+        setHtml($(this.root, "#r-msg"), esc(errorText(err)));
+      }
     }
     const pts = (this.timeline?.points ?? []) as any[];
     const line: { time: UTCTimestamp; value: number }[] = [];
     for (const p of pts) {
-      const t = Math.floor(p.ts / 1000) as UTCTimestamp, v = p.pnl / 100;
-      if (line.length && line.at(-1)!.time === t) line.at(-1)!.value = v; else line.push({ time: t, value: v });
+      const t = Math.floor(p.ts / 1000) as UTCTimestamp,
+        v = p.pnl / 100;
+      if (line.length && line.at(-1)!.time === t) line.at(-1)!.value = v;
+      else line.push({ time: t, value: v });
     }
     this.pnlLine.setData(line);
     this.pnlChart.timeScale().fitContent();
@@ -200,14 +264,26 @@ class ReplayScreen {
     const book = books.find((b) => b.securityId === this.sid);
     const at = events.at(-1);
     setHtml($(r, "#r-time"), at ? `${time(at.ts)} · <span class="muted">${esc(at.type)}</span>` : "");
-    setHtml($(r, "#r-secs"), this.secs.map((s) =>
-      `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice, s.tickSize)}</span></button>`).join(""));
+    setHtml(
+      $(r, "#r-secs"),
+      this.secs
+        .map(
+          (s) =>
+            `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice, s.tickSize)}</span></button>`,
+        )
+        .join(""),
+    );
 
     // ladder: the same table as the player's, levels with the followed player's orders marked
     const own = new Set<string>();
-    for (const side of ["bids", "asks"] as const) for (const o of book.orders[side]) if (this.follow && o.playerId === this.follow) own.add(`${o.side}:${o.price}`);
-    const cum = (ls: any[]) => { let t = 0; return ls.slice(0, LEVELS).map((l) => ({ ...l, total: (t += l.qty) })); };
-    const bids = cum(book.bids), asks = cum(book.asks);
+    for (const side of ["bids", "asks"] as const)
+      for (const o of book.orders[side]) if (this.follow && o.playerId === this.follow) own.add(`${o.side}:${o.price}`);
+    const cum = (ls: any[]) => {
+      let t = 0;
+      return ls.slice(0, LEVELS).map((l) => ({ ...l, total: (t += l.qty) }));
+    };
+    const bids = cum(book.bids),
+      asks = cum(book.asks);
     const maxTotal = Math.max(1, bids.at(-1)?.total ?? 0, asks.at(-1)?.total ?? 0);
     const row = (l: any, side: "buy" | "sell") => {
       const mine = own.has(`${side}:${l.price}`);
@@ -215,40 +291,100 @@ class ReplayScreen {
         <td class="mark">${mine ? "●" : ""}</td><td class="num price">${px(l.price, ts)}</td><td class="num">${qty(l.qty)}</td><td class="num muted">${qty(l.total)}</td><td class="num muted">${l.orders}</td></tr>`;
     };
     const spread = bids[0] && asks[0] ? px(asks[0].price - bids[0].price, ts) : "—";
-    setHtml($(r, "#r-ladder"), `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
-      ${asks.slice().reverse().map((l) => row(l, "sell")).join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`}
+    setHtml(
+      $(r, "#r-ladder"),
+      `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
+      ${
+        asks
+          .slice()
+          .reverse()
+          .map((l) => row(l, "sell"))
+          .join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`
+      }
       <tr class="spread"><td></td><td class="num" colspan="4">spread ${spread}</td></tr>
-      ${bids.map((l) => row(l, "buy")).join("") || `<tr><td colspan="5" class="muted center">no bids</td></tr>`}</tbody></table>`);
+      ${bids.map((l) => row(l, "buy")).join("") || `<tr><td colspan="5" class="muted center">no bids</td></tr>`}</tbody></table>`,
+    );
 
     // tape: fills up to seq, newest first
-    const fills = events.filter((e) => e.type === "fill" && e.securityId === this.sid).reverse().slice(0, 30);
-    setHtml($(r, "#r-tape"), `<table class="tape"><thead><tr><th>Time</th><th>Seq</th><th>Price</th><th>Lots</th></tr></thead><tbody>${fills.map((t) =>
-      `<tr class="${t.aggressor}"><td class="muted">${time(t.ts)}</td><td class="num muted">${t.seq}</td><td class="num price">${px(t.price, ts)}</td><td class="num">${qty(t.qty)}</td></tr>`).join("") || `<tr><td colspan="4" class="muted center">no trades yet</td></tr>`}</tbody></table>`);
-    setHtml($(r, "#r-stats"), [["Last", px(book.lastPrice, ts)], ["Volume", qty(book.volume)], ["Bid", px(bids[0]?.price ?? 0, ts)], ["Ask", px(asks[0]?.price ?? 0, ts)]]
-      .map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`).join(""));
+    const fills = events
+      .filter((e) => e.type === "fill" && e.securityId === this.sid)
+      .reverse()
+      .slice(0, 30);
+    setHtml(
+      $(r, "#r-tape"),
+      `<table class="tape"><thead><tr><th>Time</th><th>Seq</th><th>Price</th><th>Lots</th></tr></thead><tbody>${
+        fills
+          .map(
+            (t) =>
+              `<tr class="${t.aggressor}"><td class="muted">${time(t.ts)}</td><td class="num muted">${t.seq}</td><td class="num price">${px(t.price, ts)}</td><td class="num">${qty(t.qty)}</td></tr>`,
+          )
+          .join("") || `<tr><td colspan="4" class="muted center">no trades yet</td></tr>`
+      }</tbody></table>`,
+    );
+    setHtml(
+      $(r, "#r-stats"),
+      [
+        ["Last", px(book.lastPrice, ts)],
+        ["Volume", qty(book.volume)],
+        ["Bid", px(bids[0]?.price ?? 0, ts)],
+        ["Ask", px(asks[0]?.price ?? 0, ts)],
+      ]
+        .map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`)
+        .join(""),
+    );
 
     // chart: 5 s candles of the fills up to seq
-    this.store.candles.set(this.sid, candles.map((c) => ({ time: Math.floor(c.bucket / 1000) as UTCTimestamp, open: chartPrice(c.open, ts), high: chartPrice(c.high, ts), low: chartPrice(c.low, ts), close: chartPrice(c.close, ts) })));
+    this.store.candles.set(
+      this.sid,
+      candles.map((c) => ({
+        time: Math.floor(c.bucket / 1000) as UTCTimestamp,
+        open: chartPrice(c.open, ts),
+        high: chartPrice(c.high, ts),
+        low: chartPrice(c.low, ts),
+        close: chartPrice(c.close, ts),
+      })),
+    );
     this.price.show(this.sid, ts);
 
     // leaderboard at seq, as the room showed it (the server values it: GET .../replay/leaderboard, docs/replay.md)
     const mark = new Map(this.secs.map((s) => [s.securityId, s]));
-    setHtml($(r, "#r-board"), rows.length ? `<table class="board"><thead><tr><th>#</th><th>Name</th><th>Equity</th><th>P&amp;L</th></tr></thead><tbody>${rows.map((l) =>
-      `<tr class="${l.playerId === this.follow ? "own" : ""}"><td class="num">${l.ranked ? l.rank : "—"}</td><td>${esc(l.name)}${l.bot ? ` <span class="muted">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td><td class="num ${signClass(l.pnl)}">${signedCash(l.pnl)}</td></tr>`).join("")}</tbody></table>` : `<p class="muted">No players yet.</p>`);
+    setHtml(
+      $(r, "#r-board"),
+      rows.length
+        ? `<table class="board"><thead><tr><th>#</th><th>Name</th><th>Equity</th><th>P&amp;L</th></tr></thead><tbody>${rows
+            .map(
+              (l) =>
+                `<tr class="${l.playerId === this.follow ? "own" : ""}"><td class="num">${l.ranked ? l.rank : "—"}</td><td>${esc(l.name)}${l.bot ? ` <span class="muted">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td><td class="num ${signClass(l.pnl)}">${signedCash(l.pnl)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`
+        : `<p class="muted">No players yet.</p>`,
+    );
 
     // the followed player: open orders at seq (every security's book), P&L at seq
-    if (!this.follow) { setHtml($(r, "#r-player"), `<p class="muted">Pick a player to follow their orders and P&amp;L.</p>`); return; }
+    if (!this.follow) {
+      setHtml($(r, "#r-player"), `<p class="muted">Pick a player to follow their orders and P&amp;L.</p>`);
+      return;
+    }
     const orders = books.flatMap((b) => [...b.orders.bids, ...b.orders.asks]).filter((o) => o.playerId === this.follow);
     const pt = ((this.timeline?.points ?? []) as any[]).filter((p) => p.seq <= seq).at(-1);
     const me = rows.find((x) => x.playerId === this.follow);
     const symOf = (id: number) => mark.get(id);
-    setHtml($(r, "#r-player"), `<dl class="kv"><dt>Equity at seq</dt><dd class="num">${me ? cash(me.equity) : "—"}</dd>
+    setHtml(
+      $(r, "#r-player"),
+      `<dl class="kv"><dt>Equity at seq</dt><dd class="num">${me ? cash(me.equity) : "—"}</dd>
       <dt>P&amp;L at seq</dt><dd class="num ${signClass(me?.pnl ?? 0)}" id="r-pnl">${me?.pnl === undefined ? "—" : signedCash(me.pnl)}</dd>
       <dt>Last change</dt><dd class="small">${pt ? `seq ${pt.seq} (${esc(pt.cause)})` : "—"}</dd></dl>
-      <h3>Open orders at seq</h3>${orders.length ? `<table><thead><tr><th>Sec</th><th>Side</th><th>Price</th><th>Open</th><th>Qty</th></tr></thead><tbody>${orders.map((o) => {
-        const s = symOf(o.securityId);
-        return `<tr class="${o.side}"><td>${esc(s?.symbol ?? o.securityId)}</td><td class="side">${o.side}</td><td class="num">${px(o.price, s?.tickSize ?? "1")}</td><td class="num">${qty(o.amount ?? o.qty)}</td><td class="num muted">${qty(o.qty)}</td></tr>`;
-      }).join("")}</tbody></table>` : `<p class="muted">No open orders.</p>`}`);
+      <h3>Open orders at seq</h3>${
+        orders.length
+          ? `<table><thead><tr><th>Sec</th><th>Side</th><th>Price</th><th>Open</th><th>Qty</th></tr></thead><tbody>${orders
+              .map((o) => {
+                const s = symOf(o.securityId);
+                return `<tr class="${o.side}"><td>${esc(s?.symbol ?? o.securityId)}</td><td class="side">${o.side}</td><td class="num">${px(o.price, s?.tickSize ?? "1")}</td><td class="num">${qty(o.amount ?? o.qty)}</td><td class="num muted">${qty(o.qty)}</td></tr>`;
+              })
+              .join("")}</tbody></table>`
+          : `<p class="muted">No open orders.</p>`
+      }`,
+    );
   }
 }
 

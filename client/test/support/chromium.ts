@@ -21,8 +21,16 @@ import { CHROMIUM, ensureChromium, ensureClientBuild } from "../../../scripts/li
 export const SHOTS = fileURLToPath(new URL("../screenshots/", import.meta.url));
 
 /** Flags for a headless run on a machine whose only network is loopback (see the env notes). */
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export interface ChromiumSuite {
   h: Harness;
@@ -41,7 +49,9 @@ export function useChromium(): ChromiumSuite {
       const page = await suite.ctx.newPage();
       pages.push(page);
       if (viewport) await page.setViewportSize(viewport);
-      page.on("pageerror", (err) => { process.stderr.write(`[page error] ${err.stack ?? err.message}\n`); });
+      page.on("pageerror", (err) => {
+        process.stderr.write(`[page error] ${err.stack ?? err.message}\n`);
+      });
       await page.goto(`${suite.h.base}${path}`);
       return page;
     },
@@ -69,7 +79,10 @@ export function useChromium(): ChromiumSuite {
     suite.h = await harness();
     profile = mkdtempSync(join(tmpdir(), "marketroom-chromium-"));
     suite.ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1366, height: 900 },
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1366, height: 900 },
     });
   });
 

@@ -16,7 +16,10 @@ import { Packr, unpack } from "msgpackr";
 import { WebSocket } from "ws";
 
 /** The reply to one request: ok is the transport status (the body carries the game's own ok/code). */
-export interface Reply { ok: boolean; body: unknown }
+export interface Reply {
+  ok: boolean;
+  body: unknown;
+}
 
 const packr = new Packr({ useRecords: false });
 
@@ -43,10 +46,12 @@ export class LightClient {
    */
   static async connect(base: string, token: string, gameId: string): Promise<LightClient> {
     const res = await fetch(`${base}/matchmake/joinOrCreate/game`, {
-      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ gameId }),
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ gameId }),
     });
     if (!res.ok) throw new Error(`seat reservation failed: ${res.status} ${await res.text()}`);
-    const seat = await res.json() as { sessionId: string; roomId: string; processId: string };
+    const seat = (await res.json()) as { sessionId: string; roomId: string; processId: string };
     const url = `${base.replace(/^http/, "ws")}/${seat.processId}/${seat.roomId}?sessionId=${seat.sessionId}&_authToken=${encodeURIComponent(token)}`;
     const ws = new WebSocket(url);
     ws.binaryType = "nodebuffer";

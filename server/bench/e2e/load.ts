@@ -23,7 +23,14 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { LightClient } from "./light-client.ts";
 
-interface Spec { base: string; gameId: string; tokens: string[]; rates: number[]; stepSeconds: number; idleSeconds: number }
+interface Spec {
+  base: string;
+  gameId: string;
+  tokens: string[];
+  rates: number[];
+  stepSeconds: number;
+  idleSeconds: number;
+}
 
 const emit = (o: object) => process.stdout.write(`${JSON.stringify({ ...o, at: Date.now() })}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,22 +44,30 @@ function percentile(sorted: Float64Array, p: number): number {
 async function connectAll(spec: Spec): Promise<LightClient[]> {
   const out: LightClient[] = new Array(spec.tokens.length);
   let next = 0;
-  await Promise.all(Array.from({ length: 10 }, async () => {
-    while (next < spec.tokens.length) {
-      const i = next++;
-      out[i] = await LightClient.connect(spec.base, spec.tokens[i]!, spec.gameId);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < spec.tokens.length) {
+        const i = next++;
+        out[i] = await LightClient.connect(spec.base, spec.tokens[i]!, spec.gameId);
+      }
+    }),
+  );
   return out;
 }
 
 /** One paced step at `rate` commands/s; resolves with its figures. */
 async function step(clients: LightClient[], rate: number, seconds: number, seed: { x: number }) {
-  const rnd = () => { seed.x = (seed.x * 1_103_515_245 + 12_345) & 0x7fffffff; return seed.x / 0x7fffffff; };
+  const rnd = () => {
+    seed.x = (seed.x * 1_103_515_245 + 12_345) & 0x7fffffff;
+    return seed.x / 0x7fffffff;
+  };
   const total = Math.round(rate * seconds);
   const lat = new Float64Array(total);
   const perClient = new Uint32Array(clients.length);
-  let sent = 0, acked = 0, rejected = 0, behindMs = 0;
+  let sent = 0,
+    acked = 0,
+    rejected = 0,
+    behindMs = 0;
   const t0 = performance.now();
   const one = (k: number) => {
     const c = k % clients.length;
@@ -86,8 +101,16 @@ async function step(clients: LightClient[], rate: number, seconds: number, seed:
   const sorted = lat.slice(0, acked).sort();
   const r2 = (x: number) => Number(x.toFixed(2));
   return {
-    rate, seconds, sent, acked, rejected, behindMs: r2(behindMs), p50Ms: r2(percentile(sorted, 0.5)), p99Ms: r2(percentile(sorted, 0.99)),
-    maxMs: r2(percentile(sorted, 1)), unansweredAfter1s,
+    rate,
+    seconds,
+    sent,
+    acked,
+    rejected,
+    behindMs: r2(behindMs),
+    p50Ms: r2(percentile(sorted, 0.5)),
+    p99Ms: r2(percentile(sorted, 0.99)),
+    maxMs: r2(percentile(sorted, 1)),
+    unansweredAfter1s,
   };
 }
 

@@ -18,7 +18,11 @@ import { createInterface } from "node:readline";
 import { Client, type Room } from "@colyseus/sdk";
 import type { GameState } from "@marketroom/shared";
 
-interface Spec { base: string; gameId: string; tokens: string[] }
+interface Spec {
+  base: string;
+  gameId: string;
+  tokens: string[];
+}
 
 const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
@@ -30,7 +34,9 @@ async function main(): Promise<void> {
     const sdk = new Client(spec.base);
     sdk.auth.token = token;
     const room = await sdk.joinOrCreate<GameState>("game", { gameId: spec.gameId });
-    room.onStateChange(() => { patches++; });
+    room.onStateChange(() => {
+      patches++;
+    });
     rooms.push(room);
   }
   emit({ event: "ready", clients: rooms.length });
@@ -38,7 +44,14 @@ async function main(): Promise<void> {
     if (line.trim() !== "stop") continue;
     const seqs = rooms.map((r) => r.state.seq);
     const sawTrades = rooms.filter((r) => [...r.state.securities.values()].some((s) => s.volume > 0)).length;
-    emit({ event: "watched", clients: rooms.length, patches, minSeq: Math.min(...seqs), maxSeq: Math.max(...seqs), sawTrades });
+    emit({
+      event: "watched",
+      clients: rooms.length,
+      patches,
+      minSeq: Math.min(...seqs),
+      maxSeq: Math.max(...seqs),
+      sawTrades,
+    });
     await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
     break;
   }

@@ -7,7 +7,8 @@
 import type { CheckedOrder } from "./order-checks.ts";
 import { reject } from "./reject.ts";
 
-const WHY = "the market is in a call period: orders collect and trade together at the next call, so only GTC limit orders are accepted";
+const WHY =
+  "the market is in a call period: orders collect and trade together at the next call, so only GTC limit orders are accepted";
 
 /** Rejects an order a call book does not take: INVALID_ORDER_TYPE (market), INVALID_TIME_IN_FORCE (IOC, FOK, post-only). */
 export function checkCallOrder(o: CheckedOrder): void {

@@ -55,7 +55,10 @@ export interface AddPlayerCommand {
   holdings: { securityId: number; qty: number }[];
 }
 
-export interface SetPhaseCommand { type: "set_phase"; phase: string }
+export interface SetPhaseCommand {
+  type: "set_phase";
+  phase: string;
+}
 
 export interface PlaceCommand {
   type: "place";
@@ -102,17 +105,36 @@ export interface PlaceStopCommand extends StopLeg {
   oco?: StopLeg;
 }
 
-export interface CancelStopCommand { type: "cancel_stop"; playerId: string; securityId: number; stopId: number }
+export interface CancelStopCommand {
+  type: "cancel_stop";
+  playerId: string;
+  securityId: number;
+  stopId: number;
+}
 
 /** The security's reference price from now on (ticks, 1..10^9): scenario paths, admins; margin and stops read it. */
-export interface SetReferenceCommand { type: "set_reference"; securityId: number; price: number }
+export interface SetReferenceCommand {
+  type: "set_reference";
+  securityId: number;
+  price: number;
+}
 
-export interface CancelCommand { type: "cancel"; playerId: string; securityId: number; orderId: number }
+export interface CancelCommand {
+  type: "cancel";
+  playerId: string;
+  securityId: number;
+  orderId: number;
+}
 
 /** Why a cancel-all runs: the player's own ("cancel_all", default), the round's end, or an admin. */
 export type CancelAllReason = "cancel_all" | "round_end" | "admin";
 
-export interface CancelAllCommand { type: "cancel_all"; playerId: string; securityId?: number; reason?: string }
+export interface CancelAllCommand {
+  type: "cancel_all";
+  playerId: string;
+  securityId?: number;
+  reason?: string;
+}
 
 export interface AmendCommand {
   type: "amend";
@@ -125,7 +147,12 @@ export interface AmendCommand {
   price?: number;
 }
 
-export interface LogAdminCommand { type: "log_admin"; action: string; actor: string; detail?: string }
+export interface LogAdminCommand {
+  type: "log_admin";
+  action: string;
+  actor: string;
+  detail?: string;
+}
 
 export interface AnnounceCommand {
   type: "announce";
@@ -149,24 +176,54 @@ export interface SignalCommand {
  * A call (docs/markets.md): clears the security's book at one price (decide/auction.ts). Only while the
  * game runs. `referencePrice` (ticks) breaks ties between equally good prices (closest to it).
  */
-export interface UncrossCommand { type: "uncross"; securityId: number; referencePrice?: number }
+export interface UncrossCommand {
+  type: "uncross";
+  securityId: number;
+  referencePrice?: number;
+}
 
 /**
  * Switches a security between continuous trading and calls. Call -> continuous first runs a call
  * (the book must not stay crossed), with `referencePrice` as in uncross.
  */
-export interface SetTradingModeCommand { type: "set_trading_mode"; securityId: number; mode: string; referencePrice?: number }
+export interface SetTradingModeCommand {
+  type: "set_trading_mode";
+  securityId: number;
+  mode: string;
+  referencePrice?: number;
+}
 
 /**
  * A dividend (docs/markets.md): `amount` minor units per lot (0..10^9) to every holder of the security,
  * for dividend period `period` (>= 1); a period already paid changes nothing (no events).
  */
-export interface DividendCommand { type: "dividend"; securityId: number; period: number; amount: number }
+export interface DividendCommand {
+  type: "dividend";
+  securityId: number;
+  period: number;
+  amount: number;
+}
 
 export type Command =
-  | CreateGameCommand | AddSecurityCommand | AddPlayerCommand | SetPhaseCommand | PlaceCommand | CancelCommand
-  | CancelAllCommand | AmendCommand | LogAdminCommand | AnnounceCommand | SignalCommand | UncrossCommand
-  | SetTradingModeCommand | DividendCommand | PlaceStopCommand | CancelStopCommand | SetReferenceCommand;
+  | CreateGameCommand
+  | AddSecurityCommand
+  | AddPlayerCommand
+  | SetPhaseCommand
+  | PlaceCommand
+  | CancelCommand
+  | CancelAllCommand
+  | AmendCommand
+  | LogAdminCommand
+  | AnnounceCommand
+  | SignalCommand
+  | UncrossCommand
+  | SetTradingModeCommand
+  | DividendCommand
+  | PlaceStopCommand
+  | CancelStopCommand
+  | SetReferenceCommand;
 
 /** The caller's context: its clock (ms since the epoch), stamped on every event of the command. */
-export interface DecideContext { ts: number }
+export interface DecideContext {
+  ts: number;
+}

@@ -19,7 +19,13 @@ export function copyState(s: CoreState): CoreState {
   for (const [pid, p] of s.players) {
     const positions = new Map<number, { qty: number; locked: number; openBuy: number }>();
     for (const [sid, pos] of p.positions) positions.set(sid, { ...pos });
-    players.set(pid, { ...p, positions, orders: new Map(), clientOrders: new Map(p.clientOrders), costs: new Map(p.costs) });
+    players.set(pid, {
+      ...p,
+      positions,
+      orders: new Map(),
+      clientOrders: new Map(p.clientOrders),
+      costs: new Map(p.costs),
+    });
   }
   const secs: CoreState["securities"] = new Map();
   for (const sid of s.securityIds) {
@@ -40,7 +46,10 @@ export function copyState(s: CoreState): CoreState {
     for (const c of copies) {
       const owner = players.get(c.playerId)!;
       let mine = owner.orders.get(sid);
-      if (!mine) { mine = new PlayerOrders(); owner.orders.set(sid, mine); }
+      if (!mine) {
+        mine = new PlayerOrders();
+        owner.orders.set(sid, mine);
+      }
       mine.append(c);
     }
     const stops = new Map<number, StopOrder>();
@@ -49,12 +58,25 @@ export function copyState(s: CoreState): CoreState {
     for (const [id, kids] of sec.byParent) byParent.set(id, kids.slice());
     secs.set(sid, { ...sec, book, stops, byParent });
   }
-  const pending = s.pending === null ? null : {
-    ...s.pending, order: copyOrder(s.pending.order), fills: s.pending.fills?.slice() ?? null, stpCancelled: s.pending.stpCancelled?.slice() ?? null,
-  };
+  const pending =
+    s.pending === null
+      ? null
+      : {
+          ...s.pending,
+          order: copyOrder(s.pending.order),
+          fills: s.pending.fills?.slice() ?? null,
+          stpCancelled: s.pending.stpCancelled?.slice() ?? null,
+        };
   return {
-    game: s.game ? { ...s.game } : null, seq: s.seq, securities: secs, securityIds: s.securityIds.slice(), players,
-    cashTotal: s.cashTotal, news: s.news.slice(), signals: s.signals.slice(), pending,
+    game: s.game ? { ...s.game } : null,
+    seq: s.seq,
+    securities: secs,
+    securityIds: s.securityIds.slice(),
+    players,
+    cashTotal: s.cashTotal,
+    news: s.news.slice(),
+    signals: s.signals.slice(),
+    pending,
     fund: { cash: s.fund.cash, positions: new Map(s.fund.positions) },
   };
 }

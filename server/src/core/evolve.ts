@@ -18,35 +18,82 @@ import { PlayerOrders } from "./player-orders.ts";
 import { tradeCost } from "./risk/cost.ts";
 import { applyLock, settleCallFill, settleFill } from "./settlement.ts";
 import { addStop, removeStop } from "./stops/stop-state.ts";
-import { positionOf, type CoreState, type GameState, type PendingOrder, type PlayerState, type SecurityState } from "./state.ts";
+import {
+  positionOf,
+  type CoreState,
+  type GameState,
+  type PendingOrder,
+  type PlayerState,
+  type SecurityState,
+} from "./state.ts";
 import { summarize } from "./summary.ts";
 
 export function evolve(state: CoreState, ev: EngineEvent): CoreState {
   switch (ev.type) {
-    case "game_created": gameCreated(state, ev); break;
-    case "security_added": securityAdded(state, ev); break;
-    case "player_added": playerAdded(state, ev); break;
-    case "phase_changed": game(state).phase = ev.to; break;
-    case "order_accepted": orderAccepted(state, ev); break;
-    case "fill": filled(state, ev); break;
-    case "order_rested": rested(state, ev); break;
-    case "order_cancelled": cancelled(state, ev); break;
-    case "order_amended": amended(state, ev); break;
-    case "admin_action": break;
-    case "news": state.news.push(ev); break;
-    case "signal": state.signals.push(ev); break;
-    case "auction": break;
-    case "dividend": dividendPaid(state, ev); break;
-    case "trading_mode": security(state, ev.securityId).mode = ev.mode; break;
-    case "stop_accepted": stopAccepted(state, ev); break;
-    case "stop_armed": (security(state, ev.securityId).stops.get(ev.stopId) ?? broken(`no stop ${ev.stopId}`)).qty = ev.qty; break;
-    case "stop_triggered": case "stop_cancelled":
+    case "game_created":
+      gameCreated(state, ev);
+      break;
+    case "security_added":
+      securityAdded(state, ev);
+      break;
+    case "player_added":
+      playerAdded(state, ev);
+      break;
+    case "phase_changed":
+      game(state).phase = ev.to;
+      break;
+    case "order_accepted":
+      orderAccepted(state, ev);
+      break;
+    case "fill":
+      filled(state, ev);
+      break;
+    case "order_rested":
+      rested(state, ev);
+      break;
+    case "order_cancelled":
+      cancelled(state, ev);
+      break;
+    case "order_amended":
+      amended(state, ev);
+      break;
+    case "admin_action":
+      break;
+    case "news":
+      state.news.push(ev);
+      break;
+    case "signal":
+      state.signals.push(ev);
+      break;
+    case "auction":
+      break;
+    case "dividend":
+      dividendPaid(state, ev);
+      break;
+    case "trading_mode":
+      security(state, ev.securityId).mode = ev.mode;
+      break;
+    case "stop_accepted":
+      stopAccepted(state, ev);
+      break;
+    case "stop_armed":
+      (security(state, ev.securityId).stops.get(ev.stopId) ?? broken(`no stop ${ev.stopId}`)).qty = ev.qty;
+      break;
+    case "stop_triggered":
+    case "stop_cancelled":
       if (!removeStop(security(state, ev.securityId), ev.stopId)) broken(`no stop ${ev.stopId}`);
       break;
-    case "reference_price": security(state, ev.securityId).reference = ev.price; break;
-    case "margin_call": case "liquidation_order": break;
-    case "fund_transfer": fundTransfer(state, ev); break;
-    default: assertNever(ev);
+    case "reference_price":
+      security(state, ev.securityId).reference = ev.price;
+      break;
+    case "margin_call":
+    case "liquidation_order":
+      break;
+    case "fund_transfer":
+      fundTransfer(state, ev);
+      break;
+    default:
+      assertNever(ev);
   }
   state.seq = ev.seq;
   return state;
@@ -70,8 +117,16 @@ function player(state: CoreState, playerId: string): PlayerState {
 
 function gameCreated(state: CoreState, ev: EventOf<"game_created">): void {
   state.game = {
-    name: ev.name, phase: "lobby", stp: ev.stp, maxMatches: ev.maxMatches, allowShort: ev.allowShort,
-    protectionBps: ev.protectionBps, grossLimit: ev.grossLimit, netLimit: ev.netLimit, createdAt: ev.ts, mode: ev.mode,
+    name: ev.name,
+    phase: "lobby",
+    stp: ev.stp,
+    maxMatches: ev.maxMatches,
+    allowShort: ev.allowShort,
+    protectionBps: ev.protectionBps,
+    grossLimit: ev.grossLimit,
+    netLimit: ev.netLimit,
+    createdAt: ev.ts,
+    mode: ev.mode,
     markRule: ev.markRule,
   };
   state.fund = { cash: ev.insuranceFund, positions: new Map() };
@@ -80,13 +135,32 @@ function gameCreated(state: CoreState, ev: EventOf<"game_created">): void {
 
 function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
   const info: SecurityInfo = {
-    securityId: ev.securityId, symbol: ev.symbol, tickSize: ev.tickSize, lotSize: ev.lotSize, scale: ev.scale,
-    bandLow: ev.bandLow, bandHigh: ev.bandHigh, shortLimit: ev.shortLimit, positionLimit: ev.positionLimit,
-    maxOrderQty: ev.maxOrderQty, takerFee: ev.takerFee, makerRebate: ev.makerRebate, limitWeight: ev.limitWeight,
+    securityId: ev.securityId,
+    symbol: ev.symbol,
+    tickSize: ev.tickSize,
+    lotSize: ev.lotSize,
+    scale: ev.scale,
+    bandLow: ev.bandLow,
+    bandHigh: ev.bandHigh,
+    shortLimit: ev.shortLimit,
+    positionLimit: ev.positionLimit,
+    maxOrderQty: ev.maxOrderQty,
+    takerFee: ev.takerFee,
+    makerRebate: ev.makerRebate,
+    limitWeight: ev.limitWeight,
   };
   state.securities.set(ev.securityId, {
-    info, book: new OrderBook(), lastOrderId: 0, mode: "continuous", dividendPeriod: 0, initialMarginBps: ev.initialMarginBps,
-    maintenanceMarginBps: ev.maintenanceMarginBps, reference: ev.referencePrice, lastPrice: 0, stops: new Map(), lastStopId: 0,
+    info,
+    book: new OrderBook(),
+    lastOrderId: 0,
+    mode: "continuous",
+    dividendPeriod: 0,
+    initialMarginBps: ev.initialMarginBps,
+    maintenanceMarginBps: ev.maintenanceMarginBps,
+    reference: ev.referencePrice,
+    lastPrice: 0,
+    stops: new Map(),
+    lastStopId: 0,
     byParent: new Map(),
   });
   state.securityIds.push(ev.securityId);
@@ -95,8 +169,14 @@ function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
 
 function playerAdded(state: CoreState, ev: EventOf<"player_added">): void {
   const p: PlayerState = {
-    playerId: ev.playerId, name: ev.name, cash: ev.cash, cashLocked: 0, positions: new Map(), orders: new Map(),
-    clientOrders: new Map(), costs: new Map(),
+    playerId: ev.playerId,
+    name: ev.name,
+    cash: ev.cash,
+    cashLocked: 0,
+    positions: new Map(),
+    orders: new Map(),
+    clientOrders: new Map(),
+    costs: new Map(),
   };
   // a security listed twice keeps its last qty (the endowment is written field by field)
   for (const h of ev.holdings) p.positions.set(h.securityId, { qty: h.qty, locked: 0, openBuy: 0 });
@@ -110,12 +190,29 @@ function orderAccepted(state: CoreState, ev: EventOf<"order_accepted">): void {
   const tracked = ev.clientOrderId !== undefined;
   state.pending = {
     order: {
-      id: ev.orderId, securityId: ev.securityId, side: ev.side, price: ev.price, qty: ev.qty, amount: ev.qty,
-      playerId: ev.playerId, clientOrderId: ev.clientOrderId, ts: ev.ts, postOnly: ev.postOnly, level: null, prev: null, next: null,
-      ownerPrev: null, ownerNext: null,
+      id: ev.orderId,
+      securityId: ev.securityId,
+      side: ev.side,
+      price: ev.price,
+      qty: ev.qty,
+      amount: ev.qty,
+      playerId: ev.playerId,
+      clientOrderId: ev.clientOrderId,
+      ts: ev.ts,
+      postOnly: ev.postOnly,
+      level: null,
+      prev: null,
+      next: null,
+      ownerPrev: null,
+      ownerNext: null,
     },
-    orderType: ev.orderType, tif: ev.tif, filled: 0, notional: 0, firstSeq: ev.seq,
-    fills: tracked ? [] : null, stpCancelled: tracked ? [] : null,
+    orderType: ev.orderType,
+    tif: ev.tif,
+    filled: 0,
+    notional: 0,
+    firstSeq: ev.seq,
+    fills: tracked ? [] : null,
+    stpCancelled: tracked ? [] : null,
   };
 }
 
@@ -126,16 +223,39 @@ function pendingOf(state: CoreState, securityId: number, orderId: number): Pendi
 }
 
 /** The order being placed reached its last event: store its result when it has a clientOrderId. */
-function finish(state: CoreState, p: PendingOrder, lastSeq: number, resting: number, reason: "" | EventOf<"order_cancelled">["reason"]): void {
+function finish(
+  state: CoreState,
+  p: PendingOrder,
+  lastSeq: number,
+  resting: number,
+  reason: "" | EventOf<"order_cancelled">["reason"],
+): void {
   state.pending = null;
   const o = p.order;
   if (o.clientOrderId === undefined) return;
   const order = summarize({
-    id: o.id, securityId: o.securityId, playerId: o.playerId, clientOrderId: o.clientOrderId, side: o.side,
-    postOnly: o.postOnly, price: o.price, qty: o.qty, orderType: p.orderType, tif: p.tif, filled: p.filled, resting,
-    notional: p.notional, reason, stpCancelled: p.stpCancelled ?? [],
+    id: o.id,
+    securityId: o.securityId,
+    playerId: o.playerId,
+    clientOrderId: o.clientOrderId,
+    side: o.side,
+    postOnly: o.postOnly,
+    price: o.price,
+    qty: o.qty,
+    orderType: p.orderType,
+    tif: p.tif,
+    filled: p.filled,
+    resting,
+    notional: p.notional,
+    reason,
+    stpCancelled: p.stpCancelled ?? [],
   });
-  player(state, o.playerId).clientOrders.set(o.clientOrderId, { order, firstSeq: p.firstSeq, lastSeq, fills: p.fills ?? [] });
+  player(state, o.playerId).clientOrders.set(o.clientOrderId, {
+    order,
+    firstSeq: p.firstSeq,
+    lastSeq,
+    fills: p.fills ?? [],
+  });
 }
 
 function takeOff(state: CoreState, sec: SecurityState, o: RestingOrder): void {
@@ -149,7 +269,10 @@ function filled(state: CoreState, ev: EventOf<"fill">): void {
   sec.lastPrice = ev.price;
   if (state.game?.mode === "margin") tradeCosts(state, sec, ev);
   // a fill whose taker is not the order being placed is a call's: both orders rest (decide/auction.ts)
-  if (pendingOf(state, ev.securityId, ev.takerOrderId) === null) { callFilled(state, sec, maker, ev); return; }
+  if (pendingOf(state, ev.securityId, ev.takerOrderId) === null) {
+    callFilled(state, sec, maker, ev);
+    return;
+  }
   if (ev.qty >= maker.amount) takeOff(state, sec, maker);
   else sec.book.reduce(maker, ev.qty);
   settleFill(player(state, ev.takerPlayerId), player(state, ev.makerPlayerId), sec.info, ev);
@@ -183,9 +306,20 @@ function tradeCosts(state: CoreState, sec: SecurityState, ev: EventOf<"fill">): 
 
 function stopAccepted(state: CoreState, ev: EventOf<"stop_accepted">): void {
   addStop(security(state, ev.securityId), {
-    id: ev.stopId, securityId: ev.securityId, playerId: ev.playerId, side: ev.side, orderType: ev.orderType, tif: ev.tif,
-    price: ev.price, qty: ev.qty, stopPrice: ev.stopPrice, trigger: ev.trigger, kind: ev.kind, ocoStopId: ev.ocoStopId,
-    parentOrderId: ev.parentOrderId, ts: ev.ts,
+    id: ev.stopId,
+    securityId: ev.securityId,
+    playerId: ev.playerId,
+    side: ev.side,
+    orderType: ev.orderType,
+    tif: ev.tif,
+    price: ev.price,
+    qty: ev.qty,
+    stopPrice: ev.stopPrice,
+    trigger: ev.trigger,
+    kind: ev.kind,
+    ocoStopId: ev.ocoStopId,
+    parentOrderId: ev.parentOrderId,
+    ts: ev.ts,
   });
 }
 
@@ -221,7 +355,10 @@ function rested(state: CoreState, ev: EventOf<"order_rested">): void {
   sec.book.insert(o);
   const owner = player(state, o.playerId);
   let mine = owner.orders.get(o.securityId);
-  if (!mine) { mine = new PlayerOrders(); owner.orders.set(o.securityId, mine); }
+  if (!mine) {
+    mine = new PlayerOrders();
+    owner.orders.set(o.securityId, mine);
+  }
   mine.append(o);
   applyLock(owner, sec.info, o.side, o.price, o.amount, 1);
   finish(state, p, ev.seq, ev.qty, "");
@@ -229,7 +366,10 @@ function rested(state: CoreState, ev: EventOf<"order_rested">): void {
 
 function cancelled(state: CoreState, ev: EventOf<"order_cancelled">): void {
   const p = pendingOf(state, ev.securityId, ev.orderId);
-  if (p !== null) { finish(state, p, ev.seq, 0, ev.reason); return; }
+  if (p !== null) {
+    finish(state, p, ev.seq, 0, ev.reason);
+    return;
+  }
   const sec = security(state, ev.securityId);
   const o = sec.book.orders.get(ev.orderId) ?? broken(`no resting order ${ev.orderId}`);
   takeOff(state, sec, o);

@@ -25,23 +25,49 @@ import { copyState } from "./copy.ts";
 import { emptyState, type CoreState } from "./state.ts";
 
 /** Session statistics of a security's trades; lastSeq = seq of the last fill (0 = never traded). */
-export interface TradeStats { lastPrice: number; lastSeq: number; high: number; low: number; volume: number; turnover: number; count: number }
+export interface TradeStats {
+  lastPrice: number;
+  lastSeq: number;
+  high: number;
+  low: number;
+  volume: number;
+  turnover: number;
+  count: number;
+}
 
 /** A public trade. */
-export interface TradeRec { seq: number; price: number; qty: number; aggressor: "buy" | "sell"; ts: number }
+export interface TradeRec {
+  seq: number;
+  price: number;
+  qty: number;
+  aggressor: "buy" | "sell";
+  ts: number;
+}
 
 /** One player's side of a fill. */
 export interface OwnFillRec {
-  seq: number; securityId: number; orderId: number; side: "buy" | "sell"; price: number; qty: number;
-  role: "maker" | "taker"; ts: number;
+  seq: number;
+  securityId: number;
+  orderId: number;
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  role: "maker" | "taker";
+  ts: number;
 }
 
 /** What a player started with (player_added). */
-export interface Endowment { cash: number; holdings: Map<number, number> }
+export interface Endowment {
+  cash: number;
+  holdings: Map<number, number>;
+}
 
 /** Thrown when the log is not a contiguous, valid game log (names the seq). */
 export class FoldError extends Error {
-  constructor(readonly seq: number, message: string) {
+  constructor(
+    readonly seq: number,
+    message: string,
+  ) {
     super(`seq ${seq}: ${message}`);
     this.name = "FoldError";
   }
@@ -76,7 +102,9 @@ export class GameFold {
     return f;
   }
 
-  get seq(): number { return this.state.seq; }
+  get seq(): number {
+    return this.state.seq;
+  }
 
   /** An independent deep copy (core/copy.ts for the state). */
   clone(): GameFold {
@@ -112,25 +140,49 @@ export class GameFold {
 
   private extras(ev: EngineEvent): void {
     switch (ev.type) {
-      case "player_added": this.playerAdded(ev.playerId, ev.cash, ev.holdings); break;
-      case "fill": this.filled(ev); break;
+      case "player_added":
+        this.playerAdded(ev.playerId, ev.cash, ev.holdings);
+        break;
+      case "fill":
+        this.filled(ev);
+        break;
       case "phase_changed":
-        if (this.runningSince !== null) { this.runningDone += Math.max(0, ev.ts - this.runningSince); this.runningSince = null; }
+        if (this.runningSince !== null) {
+          this.runningDone += Math.max(0, ev.ts - this.runningSince);
+          this.runningSince = null;
+        }
         if (ev.to === "running") this.runningSince = ev.ts;
         break;
-      case "game_created": case "security_added": case "order_accepted": case "order_rested": case "order_cancelled":
-      case "order_amended": case "admin_action": case "news": case "signal":
+      case "game_created":
+      case "security_added":
+      case "order_accepted":
+      case "order_rested":
+      case "order_cancelled":
+      case "order_amended":
+      case "admin_action":
+      case "news":
+      case "signal":
       // a call's fills are fill events
-      case "auction": case "trading_mode":
-      case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "reference_price":
-      case "margin_call": case "liquidation_order":
+      case "auction":
+      case "trading_mode":
+      case "stop_accepted":
+      case "stop_armed":
+      case "stop_triggered":
+      case "stop_cancelled":
+      case "reference_price":
+      case "margin_call":
+      case "liquidation_order":
         break;
       case "fund_transfer":
-        if (ev.securityId !== 0) this.ledgers.get(ev.playerId)?.fundTransfer(ev.securityId, this.scaleOf(ev.securityId), ev.qty, ev.price);
+        if (ev.securityId !== 0)
+          this.ledgers.get(ev.playerId)?.fundTransfer(ev.securityId, this.scaleOf(ev.securityId), ev.qty, ev.price);
         break;
       // a dividend moves cash (evolve applied it); the ledger books it as realized income
-      case "dividend": for (const p of ev.payments) this.ledgers.get(p.playerId)?.dividend(p.cash); break;
-      default: assertNever(ev);
+      case "dividend":
+        for (const p of ev.payments) this.ledgers.get(p.playerId)?.dividend(p.cash);
+        break;
+      default:
+        assertNever(ev);
     }
   }
 
@@ -152,7 +204,10 @@ export class GameFold {
   private filled(e: FillEvent): void {
     const scale = this.scaleOf(e.securityId);
     let st = this.stats.get(e.securityId);
-    if (!st) { st = { lastPrice: 0, lastSeq: 0, high: e.price, low: e.price, volume: 0, turnover: 0, count: 0 }; this.stats.set(e.securityId, st); }
+    if (!st) {
+      st = { lastPrice: 0, lastSeq: 0, high: e.price, low: e.price, volume: 0, turnover: 0, count: 0 };
+      this.stats.set(e.securityId, st);
+    }
     st.lastPrice = e.price;
     st.lastSeq = e.seq;
     st.high = Math.max(st.high, e.price);
@@ -161,12 +216,18 @@ export class GameFold {
     st.turnover += e.price * e.qty * scale;
     st.count += 1;
     let list = this.trades.get(e.securityId);
-    if (!list) { list = []; this.trades.set(e.securityId, list); }
+    if (!list) {
+      list = [];
+      this.trades.set(e.securityId, list);
+    }
     pushCapped(list, { seq: e.seq, price: e.price, qty: e.qty, aggressor: e.aggressor, ts: e.ts }, TRADES_KEPT);
     for (const pid of new Set([e.makerPlayerId, e.takerPlayerId])) {
       this.ledgers.get(pid)?.fill(e, scale, pid);
       let own = this.ownFills.get(pid);
-      if (!own) { own = []; this.ownFills.set(pid, own); }
+      if (!own) {
+        own = [];
+        this.ownFills.set(pid, own);
+      }
       pushCapped(own, ownFillOf(e, pid), OWN_FILLS_KEPT);
     }
   }
@@ -176,7 +237,13 @@ export class GameFold {
 export function ownFillOf(e: FillEvent, playerId: string): OwnFillRec {
   const maker = e.makerPlayerId === playerId;
   return {
-    seq: e.seq, securityId: e.securityId, orderId: maker ? e.makerOrderId : e.takerOrderId,
-    side: maker ? other(e.aggressor) : e.aggressor, price: e.price, qty: e.qty, role: maker ? "maker" : "taker", ts: e.ts,
+    seq: e.seq,
+    securityId: e.securityId,
+    orderId: maker ? e.makerOrderId : e.takerOrderId,
+    side: maker ? other(e.aggressor) : e.aggressor,
+    price: e.price,
+    qty: e.qty,
+    role: maker ? "maker" : "taker",
+    ts: e.ts,
   };
 }

@@ -27,7 +27,11 @@
 import type { FillEvent } from "@marketroom/shared";
 
 /** One open lot: `qty` lots (> 0) at `price` ticks; `opening` lots are priced at the opening reference instead. */
-export interface Lot { qty: number; price: number; opening?: true }
+export interface Lot {
+  qty: number;
+  price: number;
+  opening?: true;
+}
 
 /** A position in one security: FIFO lots, all long (sign 1) or all short (sign -1). */
 export class SecurityLedger {
@@ -80,7 +84,10 @@ export class SecurityLedger {
       this.sign = dir;
       this.qty += dir * left;
     }
-    if (this.head > 64 && this.head * 2 > this.lots.length) { this.lots.splice(0, this.head); this.head = 0; }
+    if (this.head > 64 && this.head * 2 > this.lots.length) {
+      this.lots.splice(0, this.head);
+      this.head = 0;
+    }
   }
 
   /** Realized P&L with opening lots bought at `openRef` ticks, minor units. */
@@ -107,8 +114,11 @@ export class SecurityLedger {
   clone(): SecurityLedger {
     const c = new SecurityLedger(this.scale);
     c.lots = this.lots.slice(this.head).map((l) => ({ ...l }));
-    c.sign = this.sign; c.qty = this.qty; c.realizedPriced = this.realizedPriced;
-    c.openingClosedQty = this.openingClosedQty; c.openingClosedValue = this.openingClosedValue;
+    c.sign = this.sign;
+    c.qty = this.qty;
+    c.realizedPriced = this.realizedPriced;
+    c.openingClosedQty = this.openingClosedQty;
+    c.openingClosedValue = this.openingClosedValue;
     return c;
   }
 
@@ -188,7 +198,10 @@ export class PlayerLedger {
 
   private of(securityId: number, scale: number): SecurityLedger {
     let s = this.securities.get(securityId);
-    if (!s) { s = new SecurityLedger(scale); this.securities.set(securityId, s); }
+    if (!s) {
+      s = new SecurityLedger(scale);
+      this.securities.set(securityId, s);
+    }
     return s;
   }
 }

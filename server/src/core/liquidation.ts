@@ -22,12 +22,27 @@ import { protectionBound } from "./order-checks.ts";
 import type { CoreState, GameState, PlayerState } from "./state.ts";
 
 /** Logs the next step of `p`'s liquidation; false when nothing is left to do. `tried` = securities whose IOC already ran. */
-export function liquidationStep(state: CoreState, game: GameState, p: PlayerState, tried: Set<number>, log: EventLog): boolean {
+export function liquidationStep(
+  state: CoreState,
+  game: GameState,
+  p: PlayerState,
+  tried: Set<number>,
+  log: EventLog,
+): boolean {
   if (cancelEverything(state, p, log)) return true;
   const sid = largestLoss(state, game, p);
   if (sid === undefined) {
     if (p.cash >= 0) return false;
-    log.events.push({ type: "fund_transfer", seq: log.next(), ts: log.ts, playerId: p.playerId, securityId: 0, qty: 0, price: 0, cash: -p.cash });
+    log.events.push({
+      type: "fund_transfer",
+      seq: log.next(),
+      ts: log.ts,
+      playerId: p.playerId,
+      securityId: 0,
+      qty: 0,
+      price: 0,
+      cash: -p.cash,
+    });
     return true;
   }
   const sec = state.securities.get(sid)!;
@@ -37,15 +52,39 @@ export function liquidationStep(state: CoreState, game: GameState, p: PlayerStat
   if (!tried.has(sid) && sec.mode === "continuous" && best !== undefined) {
     tried.add(sid);
     const price = protectionBound(side, best, game.protectionBps, sec.info);
-    log.events.push({ type: "liquidation_order", seq: log.next(), ts: log.ts, playerId: p.playerId, securityId: sid,
-      orderId: sec.lastOrderId + 1, side, qty: Math.abs(qty) });
-    executeOrder(log, game, sec, { playerId: p.playerId, side, orderType: "market", tif: "IOC", postOnly: false, price,
-      qty: Math.abs(qty), clientOrderId: undefined });
+    log.events.push({
+      type: "liquidation_order",
+      seq: log.next(),
+      ts: log.ts,
+      playerId: p.playerId,
+      securityId: sid,
+      orderId: sec.lastOrderId + 1,
+      side,
+      qty: Math.abs(qty),
+    });
+    executeOrder(log, game, sec, {
+      playerId: p.playerId,
+      side,
+      orderType: "market",
+      tif: "IOC",
+      postOnly: false,
+      price,
+      qty: Math.abs(qty),
+      clientOrderId: undefined,
+    });
     return true;
   }
   const mark = markOf(sec, game.markRule);
-  log.events.push({ type: "fund_transfer", seq: log.next(), ts: log.ts, playerId: p.playerId, securityId: sid, qty, price: mark,
-    cash: qty * mark * sec.info.scale });
+  log.events.push({
+    type: "fund_transfer",
+    seq: log.next(),
+    ts: log.ts,
+    playerId: p.playerId,
+    securityId: sid,
+    qty,
+    price: mark,
+    cash: qty * mark * sec.info.scale,
+  });
   return true;
 }
 
@@ -57,15 +96,33 @@ function cancelEverything(state: CoreState, p: PlayerState, log: EventLog): bool
     const mine = p.orders.get(sid);
     if (mine) {
       for (const o of mine.values()) {
-        log.events.push({ type: "order_cancelled", seq: log.next(), ts, securityId: sid, orderId: o.id, playerId: p.playerId,
-          side: o.side, price: o.price, qty: o.amount, reason: "liquidation" });
+        log.events.push({
+          type: "order_cancelled",
+          seq: log.next(),
+          ts,
+          securityId: sid,
+          orderId: o.id,
+          playerId: p.playerId,
+          side: o.side,
+          price: o.price,
+          qty: o.amount,
+          reason: "liquidation",
+        });
       }
     }
     const sec = state.securities.get(sid)!;
     if (sec.stops.size === 0) continue;
     for (const s of sec.stops.values()) {
       if (s.playerId !== p.playerId) continue;
-      log.events.push({ type: "stop_cancelled", seq: log.next(), ts, securityId: sid, stopId: s.id, playerId: p.playerId, reason: "liquidation" });
+      log.events.push({
+        type: "stop_cancelled",
+        seq: log.next(),
+        ts,
+        securityId: sid,
+        stopId: s.id,
+        playerId: p.playerId,
+        reason: "liquidation",
+      });
     }
   }
   return log.events.length > before;
@@ -80,8 +137,10 @@ function largestLoss(state: CoreState, game: GameState, p: PlayerState): number 
     if (qty === 0) continue;
     const sec = state.securities.get(sid)!;
     const pnl = qty * markOf(sec, game.markRule) * sec.info.scale - (p.costs.get(sid) ?? 0);
-    if (pick === undefined || pnl < worst) { pick = sid; worst = pnl; }
+    if (pick === undefined || pnl < worst) {
+      pick = sid;
+      worst = pnl;
+    }
   }
   return pick;
 }
-

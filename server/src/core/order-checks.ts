@@ -38,20 +38,38 @@ export function checkShape(spec: OrderSpec, sec: SecurityInfo): CheckedOrder {
   const { side, orderType, tif } = spec;
   if (side !== "buy" && side !== "sell") reject("INVALID_SIDE", "side must be buy or sell");
   if (orderType !== "limit" && orderType !== "market") reject("INVALID_ORDER_TYPE", "type must be limit or market");
-  if (tif !== "GTC" && tif !== "IOC" && tif !== "FOK") reject("INVALID_TIME_IN_FORCE", "time in force must be GTC, IOC or FOK");
-  if (orderType === "market" && tif === "GTC") reject("INVALID_TIME_IN_FORCE", "a market order never rests: use IOC or FOK");
-  if (spec.postOnly && (orderType !== "limit" || tif !== "GTC")) reject("INVALID_TIME_IN_FORCE", "post-only orders are GTC limit orders");
+  if (tif !== "GTC" && tif !== "IOC" && tif !== "FOK")
+    reject("INVALID_TIME_IN_FORCE", "time in force must be GTC, IOC or FOK");
+  if (orderType === "market" && tif === "GTC")
+    reject("INVALID_TIME_IN_FORCE", "a market order never rests: use IOC or FOK");
+  if (spec.postOnly && (orderType !== "limit" || tif !== "GTC"))
+    reject("INVALID_TIME_IN_FORCE", "post-only orders are GTC limit orders");
   const qty = needInt(spec.qty, 1, MAX_QTY, "INVALID_QUANTITY", "qty");
-  if (sec.maxOrderQty > 0 && qty > sec.maxOrderQty) reject("ORDER_TOO_LARGE", `qty exceeds the maximum order size of ${sec.maxOrderQty} lots`);
+  if (sec.maxOrderQty > 0 && qty > sec.maxOrderQty)
+    reject("ORDER_TOO_LARGE", `qty exceeds the maximum order size of ${sec.maxOrderQty} lots`);
   const price = orderType === "limit" ? needInt(spec.price, 1, MAX_PRICE, "INVALID_PRICE", "price") : 0;
-  return { playerId: spec.playerId, side, orderType, tif, postOnly: spec.postOnly, price, qty, clientOrderId: spec.clientOrderId };
+  return {
+    playerId: spec.playerId,
+    side,
+    orderType,
+    tif,
+    postOnly: spec.postOnly,
+    price,
+    qty,
+    clientOrderId: spec.clientOrderId,
+  };
 }
 
 /**
  * A market order's protection bound: best opposite price +/- max(1, best x protectionBps / 10000)
  * ticks, clamped to the band. NO_LIQUIDITY when the opposite side is empty.
  */
-export function protectionBound(side: Side, best: number | undefined, protectionBps: number, sec: SecurityInfo): number {
+export function protectionBound(
+  side: Side,
+  best: number | undefined,
+  protectionBps: number,
+  sec: SecurityInfo,
+): number {
   if (best === undefined) reject("NO_LIQUIDITY", `no ${side === "buy" ? "asks" : "bids"} to trade against`);
   const band = Math.max(1, Math.floor((best * protectionBps) / 10000));
   return side === "buy" ? Math.min(best + band, sec.bandHigh) : Math.max(best - band, sec.bandLow);
@@ -59,7 +77,8 @@ export function protectionBound(side: Side, best: number | undefined, protection
 
 /** A limit price must lie within the security's band. */
 export function checkBand(price: number, sec: SecurityInfo): void {
-  if (price < sec.bandLow || price > sec.bandHigh) reject("PRICE_OUT_OF_BAND", `price must be within [${sec.bandLow}, ${sec.bandHigh}] ticks`);
+  if (price < sec.bandLow || price > sec.bandHigh)
+    reject("PRICE_OUT_OF_BAND", `price must be within [${sec.bandLow}, ${sec.bandHigh}] ticks`);
 }
 
 /** A post-only order must not trade on entry. */

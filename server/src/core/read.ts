@@ -33,7 +33,13 @@ export function bookDepth(state: CoreState, securityId: number, depth = 20): Boo
     needGame(state);
     const sec = needSecurity(state, securityId);
     const n = needInt(depth, 1, 1000, "INVALID_ARGUMENT", "depth");
-    return { ok: true as const, securityId: sec.info.securityId, seq: state.seq, bids: levels(sec.book.bids, n), asks: levels(sec.book.asks, n) };
+    return {
+      ok: true as const,
+      securityId: sec.info.securityId,
+      seq: state.seq,
+      bids: levels(sec.book.bids, n),
+      asks: levels(sec.book.asks, n),
+    };
   });
 }
 
@@ -42,14 +48,19 @@ export function inventoryOf(state: CoreState, playerId: string): Inventory | Rej
   return guarded(() => {
     needGame(state);
     const p = needPlayer(state, playerId);
-    const positions = [...p.positions.entries()].sort(([a], [b]) => a - b)
+    const positions = [...p.positions.entries()]
+      .sort(([a], [b]) => a - b)
       .map(([securityId, pos]) => ({ securityId, qty: pos.qty, locked: pos.locked, openBuy: pos.openBuy }));
     return { ok: true as const, playerId: p.playerId, cash: p.cash, cashLocked: p.cashLocked, positions };
   });
 }
 
 /** A player's resting orders, by security id then arrival. UNKNOWN_GAME, UNKNOWN_PLAYER, UNKNOWN_SECURITY. */
-export function openOrders(state: CoreState, playerId: string, securityId?: number): { ok: true; orders: OpenOrder[] } | Rejection {
+export function openOrders(
+  state: CoreState,
+  playerId: string,
+  securityId?: number,
+): { ok: true; orders: OpenOrder[] } | Rejection {
   return guarded(() => {
     needGame(state);
     const p = needPlayer(state, playerId);
@@ -57,7 +68,15 @@ export function openOrders(state: CoreState, playerId: string, securityId?: numb
     const orders: OpenOrder[] = [];
     for (const sid of ids) {
       for (const o of p.orders.get(sid)?.values() ?? []) {
-        const out: OpenOrder = { orderId: o.id, securityId: sid, side: o.side, price: o.price, qty: o.qty, amount: o.amount, ts: o.ts };
+        const out: OpenOrder = {
+          orderId: o.id,
+          securityId: sid,
+          side: o.side,
+          price: o.price,
+          qty: o.qty,
+          amount: o.amount,
+          ts: o.ts,
+        };
         if (o.clientOrderId !== undefined) out.clientOrderId = o.clientOrderId;
         orders.push(out);
       }

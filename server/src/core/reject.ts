@@ -7,7 +7,10 @@
 import type { ErrorCode, Rejection } from "@marketroom/shared";
 
 export class Rejected {
-  constructor(readonly code: ErrorCode, readonly message: string) {}
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+  ) {}
   toRejection(): Rejection {
     return { ok: false, code: this.code, message: this.message };
   }

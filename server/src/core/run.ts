@@ -46,7 +46,10 @@ export function run<C extends Command>(state: CoreState, command: C, ctx: Decide
   const c = new Cascade(state, ctx.ts);
   c.observe(events);
   for (let step = c.next(); step !== null; step = c.next()) {
-    for (const e of step) { evolve(state, e); events.push(e); }
+    for (const e of step) {
+      evolve(state, e);
+      events.push(e);
+    }
     c.observe(step);
   }
   const r = d.result as { lastSeq?: number };
@@ -76,9 +79,14 @@ class Cascade {
   private scanStops = false;
   private scanMargin = false;
 
-  constructor(private readonly state: CoreState, private readonly ts: number) {}
+  constructor(
+    private readonly state: CoreState,
+    private readonly ts: number,
+  ) {}
 
-  private get game(): GameState { return this.state.game!; }
+  private get game(): GameState {
+    return this.state.game!;
+  }
 
   observe(events: readonly EngineEvent[]): void {
     const margin = this.game.mode === "margin";
@@ -97,16 +105,22 @@ class Cascade {
         }
         case "order_cancelled": {
           const sec = this.state.securities.get(e.securityId)!;
-          if (sec.byParent.has(e.orderId)) this.tasks.push({ arm: false, sid: e.securityId, parent: e.orderId, qty: 0 });
+          if (sec.byParent.has(e.orderId))
+            this.tasks.push({ arm: false, sid: e.securityId, parent: e.orderId, qty: 0 });
           if (sec.stops.size > 0) this.scanStops = true;
           break;
         }
-        case "order_rested": case "order_amended": case "reference_price":
+        case "order_rested":
+        case "order_amended":
+        case "reference_price":
           if (this.state.securities.get(e.securityId)!.stops.size > 0) this.scanStops = true;
           if (margin && e.type === "reference_price") this.scanMargin = true;
           break;
-        case "margin_call": this.liquidations.push(e.playerId); break;
-        default: break;
+        case "margin_call":
+          this.liquidations.push(e.playerId);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -140,7 +154,10 @@ class Cascade {
       while (this.liquidations.length > 0) {
         const pid = this.liquidations[0]!;
         let tried = this.tried.get(pid);
-        if (!tried) { tried = new Set(); this.tried.set(pid, tried); }
+        if (!tried) {
+          tried = new Set();
+          this.tried.set(pid, tried);
+        }
         if (liquidationStep(this.state, this.game, this.state.players.get(pid)!, tried, log)) return log.events;
         this.liquidations.shift();
       }
@@ -167,9 +184,27 @@ class Cascade {
     const kids = (sec.byParent.get(t.parent) ?? []).map((id) => sec.stops.get(id)!);
     if (!t.arm && kids.some((k) => k.qty > 0)) return;
     for (const k of kids) {
-      log.events.push(t.arm
-        ? { type: "stop_armed", seq: log.next(), ts: log.ts, securityId: t.sid, stopId: k.id, playerId: k.playerId, qty: k.qty + t.qty }
-        : { type: "stop_cancelled", seq: log.next(), ts: log.ts, securityId: t.sid, stopId: k.id, playerId: k.playerId, reason: "entry_unfilled" });
+      log.events.push(
+        t.arm
+          ? {
+              type: "stop_armed",
+              seq: log.next(),
+              ts: log.ts,
+              securityId: t.sid,
+              stopId: k.id,
+              playerId: k.playerId,
+              qty: k.qty + t.qty,
+            }
+          : {
+              type: "stop_cancelled",
+              seq: log.next(),
+              ts: log.ts,
+              securityId: t.sid,
+              stopId: k.id,
+              playerId: k.playerId,
+              reason: "entry_unfilled",
+            },
+      );
     }
   }
 
@@ -182,19 +217,47 @@ class Cascade {
     const base = { securityId: t.sid, stopId: s.id, playerId: s.playerId };
     let o;
     try {
-      o = checkOrder(this.state, this.game, sec, player, {
-        playerId: s.playerId, side: s.side, orderType: s.orderType, tif: s.tif, postOnly: false, price: s.price, qty: s.qty,
-        clientOrderId: undefined,
-      }, NO_CREDIT);
+      o = checkOrder(
+        this.state,
+        this.game,
+        sec,
+        player,
+        {
+          playerId: s.playerId,
+          side: s.side,
+          orderType: s.orderType,
+          tif: s.tif,
+          postOnly: false,
+          price: s.price,
+          qty: s.qty,
+          clientOrderId: undefined,
+        },
+        NO_CREDIT,
+      );
     } catch (e) {
       if (!(e instanceof Rejected)) throw e;
-      log.events.push({ type: "stop_cancelled", seq: log.next(), ts: log.ts, ...base, reason: "rejected", code: e.code });
+      log.events.push({
+        type: "stop_cancelled",
+        seq: log.next(),
+        ts: log.ts,
+        ...base,
+        reason: "rejected",
+        code: e.code,
+      });
       return;
     }
     log.events.push({ type: "stop_triggered", seq: log.next(), ts: log.ts, ...base, triggerPrice: t.price });
     const partner = s.ocoStopId > 0 ? sec.stops.get(s.ocoStopId) : undefined;
     if (partner) {
-      log.events.push({ type: "stop_cancelled", seq: log.next(), ts: log.ts, securityId: t.sid, stopId: partner.id, playerId: partner.playerId, reason: "oco" });
+      log.events.push({
+        type: "stop_cancelled",
+        seq: log.next(),
+        ts: log.ts,
+        securityId: t.sid,
+        stopId: partner.id,
+        playerId: partner.playerId,
+        reason: "oco",
+      });
     }
     executeOrder(log, this.game, sec, o);
   }
@@ -206,11 +269,22 @@ class Cascade {
     for (const p of this.state.players.values()) {
       if (waiting.has(p.playerId)) continue;
       let open = false;
-      for (const pos of p.positions.values()) if (pos.qty !== 0) { open = true; break; }
+      for (const pos of p.positions.values())
+        if (pos.qty !== 0) {
+          open = true;
+          break;
+        }
       if (!open && p.cash >= 0) continue;
       const { equity, maintenance } = marginStatus(this.state, p);
       if (equity < maintenance || equity < 0) {
-        log.events.push({ type: "margin_call", seq: log.next(), ts: log.ts, playerId: p.playerId, equity, maintenance });
+        log.events.push({
+          type: "margin_call",
+          seq: log.next(),
+          ts: log.ts,
+          playerId: p.playerId,
+          equity,
+          maintenance,
+        });
       }
     }
   }

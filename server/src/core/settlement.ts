@@ -17,7 +17,14 @@ export function feesFor(sec: SecurityInfo, q: number): { takerFee: number; maker
 }
 
 /** Adds (sign = 1) or releases (sign = -1) what an open order of qty lots at price holds back. */
-export function applyLock(p: PlayerState, sec: SecurityInfo, side: Side, price: number, qty: number, sign: 1 | -1): void {
+export function applyLock(
+  p: PlayerState,
+  sec: SecurityInfo,
+  side: Side,
+  price: number,
+  qty: number,
+  sign: 1 | -1,
+): void {
   const pos = positionOf(p, sec.securityId);
   if (side === "buy") {
     p.cashLocked += sign * price * qty * sec.scale;
@@ -47,8 +54,12 @@ export function settleFill(taker: PlayerState, maker: PlayerState, sec: Security
  * below its limit gets the difference back), and fees as the event says (0 in a call).
  */
 export function settleCallFill(
-  taker: PlayerState, maker: PlayerState, takerOrder: { side: Side; price: number }, makerOrder: { side: Side; price: number },
-  sec: SecurityInfo, ev: FillEvent,
+  taker: PlayerState,
+  maker: PlayerState,
+  takerOrder: { side: Side; price: number },
+  makerOrder: { side: Side; price: number },
+  sec: SecurityInfo,
+  ev: FillEvent,
 ): void {
   const notional = ev.price * ev.qty * sec.scale;
   const buyer = ev.aggressor === "buy" ? taker : maker;

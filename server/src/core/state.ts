@@ -44,7 +44,10 @@ export interface StopOrder {
 }
 
 /** The house's insurance fund (margin mode): cash (minor units) and the positions it took over (lots). */
-export interface FundState { cash: number; positions: Map<number, number> }
+export interface FundState {
+  cash: number;
+  positions: Map<number, number>;
+}
 
 export interface GameState {
   name: string;
@@ -84,10 +87,19 @@ export interface SecurityState {
 }
 
 /** A player's position in one security: holdings (negative when short), lots locked by open sells, lots on open buys. */
-export interface PositionState { qty: number; locked: number; openBuy: number }
+export interface PositionState {
+  qty: number;
+  locked: number;
+  openBuy: number;
+}
 
 /** The first accepted result of a clientOrderId, returned again (duplicate: true) on a retry. */
-export interface StoredPlace { order: OrderSummary; firstSeq: number; lastSeq: number; fills: FillEvent[] }
+export interface StoredPlace {
+  order: OrderSummary;
+  firstSeq: number;
+  lastSeq: number;
+  fills: FillEvent[];
+}
 
 export interface PlayerState {
   playerId: string;
@@ -141,8 +153,16 @@ export interface CoreState {
 /** A state with no game: the fold of an empty log. */
 export function emptyState(): CoreState {
   return {
-    game: null, seq: 0, securities: new Map(), securityIds: [], players: new Map(), cashTotal: 0,
-    news: [], signals: [], pending: null, fund: { cash: 0, positions: new Map() },
+    game: null,
+    seq: 0,
+    securities: new Map(),
+    securityIds: [],
+    players: new Map(),
+    cashTotal: 0,
+    news: [],
+    signals: [],
+    pending: null,
+    fund: { cash: 0, positions: new Map() },
   };
 }
 

@@ -37,12 +37,24 @@ export function orderStatus(qty: number, filled: number, resting: number, reason
 
 export function summarize(s: SummaryInput): OrderSummary {
   const out: OrderSummary = {
-    orderId: s.id, securityId: s.securityId, playerId: s.playerId,
-    side: s.side, orderType: s.orderType, tif: s.tif, postOnly: s.postOnly, price: s.price, qty: s.qty,
-    filledQty: s.filled, restingQty: s.resting, cancelledQty: s.qty - s.filled - s.resting, notional: s.notional,
-    status: orderStatus(s.qty, s.filled, s.resting, s.reason), reason: s.reason,
+    orderId: s.id,
+    securityId: s.securityId,
+    playerId: s.playerId,
+    side: s.side,
+    orderType: s.orderType,
+    tif: s.tif,
+    postOnly: s.postOnly,
+    price: s.price,
+    qty: s.qty,
+    filledQty: s.filled,
+    restingQty: s.resting,
+    cancelledQty: s.qty - s.filled - s.resting,
+    notional: s.notional,
+    status: orderStatus(s.qty, s.filled, s.resting, s.reason),
+    reason: s.reason,
     stp: s.reason === "stp" ? "cancel_incoming" : s.stpCancelled.length > 0 ? "cancel_resting" : "none",
-    stpCancelledOrderIds: s.stpCancelled, truncated: s.reason === "max_matches",
+    stpCancelledOrderIds: s.stpCancelled,
+    truncated: s.reason === "max_matches",
   };
   if (s.clientOrderId !== undefined) out.clientOrderId = s.clientOrderId;
   return out;

@@ -61,7 +61,9 @@ export function isSymbol(v: unknown): v is string {
 
 /** Tick sizes: positive decimal text such as "0.01", at most 20 characters. */
 export function isTickSize(v: unknown): v is string {
-  return typeof v === "string" && v.length <= 20 && /^\d+\.?\d*$/.test(v) && Number(v.endsWith(".") ? v.slice(0, -1) : v) > 0;
+  return (
+    typeof v === "string" && v.length <= 20 && /^\d+\.?\d*$/.test(v) && Number(v.endsWith(".") ? v.slice(0, -1) : v) > 0
+  );
 }
 
 /** UTF-8 length of s in bytes. */
@@ -71,8 +73,10 @@ export function utf8Bytes(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) { n += 4; i += 1; }
-    else n += 3;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i += 1;
+    } else n += 3;
   }
   return n;
 }

@@ -35,13 +35,24 @@ export interface Mark {
 
 /** One player's value at some marks, minor units (trades = fills taken part in). */
 export interface PlayerValue {
-  playerId: string; name: string;
-  cash: number; holdingsValue: number; equity: number; startValue: number; pnl: number;
-  realizedPnl: number; unrealizedPnl: number; fees: number; trades: number;
+  playerId: string;
+  name: string;
+  cash: number;
+  holdingsValue: number;
+  equity: number;
+  startValue: number;
+  pnl: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  fees: number;
+  trades: number;
 }
 
 /** Prices a valuation needs, ticks by security id (missing = 0). */
-export interface Prices { marks: Map<number, Mark>; openRefs: ReadonlyMap<number, number> }
+export interface Prices {
+  marks: Map<number, Mark>;
+  openRefs: ReadonlyMap<number, number>;
+}
 
 /** The mark rule of a game's rules; games stored before the rule existed mark by last trade. */
 export function markRuleOf(rules: { markPrice?: MarkRule } | undefined): MarkRule {
@@ -56,8 +67,11 @@ export function marksOf(fold: GameFold, rule: MarkRule, refs: ReadonlyMap<number
     const referenceTicks = refs.get(id) ?? 0;
     const byTrade = rule === "last_trade" && st !== undefined;
     out.set(id, {
-      securityId: id, markTicks: byTrade ? st.lastPrice : referenceTicks, source: byTrade ? "last_trade" : "reference",
-      lastTradeSeq: st?.lastSeq ?? null, referenceTicks,
+      securityId: id,
+      markTicks: byTrade ? st.lastPrice : referenceTicks,
+      source: byTrade ? "last_trade" : "reference",
+      lastTradeSeq: st?.lastSeq ?? null,
+      referenceTicks,
     });
   }
   return out;
@@ -78,8 +92,17 @@ export function valueOf(fold: GameFold, playerId: string, prices: Prices): Playe
   for (const [sid, qty] of start.holdings) startValue += qty * openRef(sid) * scale(sid);
   const equity = p.cash + holdingsValue;
   return {
-    playerId, name: p.name, cash: p.cash, holdingsValue, equity, startValue, pnl: equity - startValue,
-    realizedPnl: ledger.realizedPnl(openRef), unrealizedPnl: ledger.unrealizedPnl(mark, openRef), fees: ledger.fees, trades: ledger.trades,
+    playerId,
+    name: p.name,
+    cash: p.cash,
+    holdingsValue,
+    equity,
+    startValue,
+    pnl: equity - startValue,
+    realizedPnl: ledger.realizedPnl(openRef),
+    unrealizedPnl: ledger.unrealizedPnl(mark, openRef),
+    fees: ledger.fees,
+    trades: ledger.trades,
   };
 }
 

@@ -56,7 +56,11 @@ export type CommitErrorCode = "FENCED" | "SEQ_MISMATCH" | "BAD_KEY" | "BAD_OP" |
 
 /** A refused or failed commit. `code` is stable; the message says why. */
 export class CommitError extends Error {
-  constructor(readonly code: CommitErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: CommitErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${code}: ${message}`, options);
     this.name = "CommitError";
   }
@@ -107,8 +111,13 @@ export function checkOps(gameId: string, ops: readonly KeyOp[]): void {
     for (let j = 2; j < op.length; j++) {
       const v = op[j];
       const isScore = op[0] === "ZADD" && j % 2 === 0;
-      if (typeof v === "number" ? !Number.isSafeInteger(v) : typeof v !== "string" || (isScore && !/^-?\d{1,16}$/.test(v))) {
-        throw new CommitError("BAD_OP", `${op[0]} ${key}: argument ${String(v)} is not ${isScore ? "an integer score" : "a string or safe integer"}`);
+      if (
+        typeof v === "number" ? !Number.isSafeInteger(v) : typeof v !== "string" || (isScore && !/^-?\d{1,16}$/.test(v))
+      ) {
+        throw new CommitError(
+          "BAD_OP",
+          `${op[0]} ${key}: argument ${String(v)} is not ${isScore ? "an integer score" : "a string or safe integer"}`,
+        );
       }
     }
   }
@@ -117,7 +126,14 @@ export function checkOps(gameId: string, ops: readonly KeyOp[]): void {
 /** The Valkey type of a key. */
 export type Kind = "hash" | "zset" | "set" | "string";
 const KIND: Record<KeyOp[0], Kind | null> = {
-  HSET: "hash", HDEL: "hash", ZADD: "zset", ZREM: "zset", SADD: "set", SREM: "set", SET: "string", DEL: null,
+  HSET: "hash",
+  HDEL: "hash",
+  ZADD: "zset",
+  ZREM: "zset",
+  SADD: "set",
+  SREM: "set",
+  SET: "string",
+  DEL: null,
 };
 
 /**
@@ -150,8 +166,17 @@ interface OrderChanges {
  * member, side, price, qty, amount, player_id, ts, post_only, cid separated by tabs (cid last: it is
  * the only free text; player ids are tokens).
  */
-export function packOrder(member: string, side: "buy" | "sell", price: number, qty: number, amount: number, playerId: string,
-  ts: number, postOnly: boolean, clientOrderId: string | undefined): string {
+export function packOrder(
+  member: string,
+  side: "buy" | "sell",
+  price: number,
+  qty: number,
+  amount: number,
+  playerId: string,
+  ts: number,
+  postOnly: boolean,
+  clientOrderId: string | undefined,
+): string {
   return `${member}\t${side}\t${price}\t${qty}\t${amount}\t${playerId}\t${ts}\t${postOnly ? 1 : 0}\t${clientOrderId ?? ""}`;
 }
 
@@ -217,11 +242,24 @@ export class BatchEncoder {
     const c = this.change(op[1], KIND[name]);
     const e = c.entries;
     switch (name) {
-      case "HSET": for (let j = 2; j < op.length; j += 2) e.set(String(op[j]), String(op[j + 1])); break;
-      case "ZADD": for (let j = 2; j < op.length; j += 2) e.set(String(op[j + 1]), String(op[j])); break;
-      case "SADD": for (let j = 2; j < op.length; j++) e.set(String(op[j]), ""); break;
-      case "HDEL": case "ZREM": case "SREM": for (let j = 2; j < op.length; j++) e.set(String(op[j]), null); break;
-      case "SET": e.clear(); e.set("", String(op[2])); break;
+      case "HSET":
+        for (let j = 2; j < op.length; j += 2) e.set(String(op[j]), String(op[j + 1]));
+        break;
+      case "ZADD":
+        for (let j = 2; j < op.length; j += 2) e.set(String(op[j + 1]), String(op[j]));
+        break;
+      case "SADD":
+        for (let j = 2; j < op.length; j++) e.set(String(op[j]), "");
+        break;
+      case "HDEL":
+      case "ZREM":
+      case "SREM":
+        for (let j = 2; j < op.length; j++) e.set(String(op[j]), null);
+        break;
+      case "SET":
+        e.clear();
+        e.set("", String(op[2]));
+        break;
     }
   }
 
@@ -360,7 +398,9 @@ export class BatchEncoder {
     const removed: string[] = [];
     const added: string[] = [];
     for (const [m, v] of c.entries) {
-      if (v === null) { if (!c.reset) removed.push(m); } else if (c.kind === "hash") added.push(m, v);
+      if (v === null) {
+        if (!c.reset) removed.push(m);
+      } else if (c.kind === "hash") added.push(m, v);
       else if (c.kind === "zset") added.push(v, m);
       else added.push(m);
     }
@@ -387,8 +427,14 @@ function pushChunks(out: (string | number)[], op: string, k: number, args: strin
  * BAD_TYPE (nothing written), or UNAVAILABLE (connection error: the batch may or may not have landed;
  * reclaim and reload to know).
  */
-export async function commitBatch(client: Redis, gameId: string, epoch: number, lastSeq: number,
-  events: readonly string[], ops: readonly KeyOp[]): Promise<number> {
+export async function commitBatch(
+  client: Redis,
+  gameId: string,
+  epoch: number,
+  lastSeq: number,
+  events: readonly string[],
+  ops: readonly KeyOp[],
+): Promise<number> {
   checkOps(gameId, ops);
   const batch = new BatchEncoder(gameId);
   batch.add(events, ops);

@@ -57,8 +57,12 @@ export class GameWriter {
   private reloading: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
 
-  private constructor(private readonly client: Redis, readonly gameId: string, readonly node: string,
-    private readonly opts: GameWriterOptions) {}
+  private constructor(
+    private readonly client: Redis,
+    readonly gameId: string,
+    readonly node: string,
+    private readonly opts: GameWriterOptions,
+  ) {}
 
   /**
    * Claims the game (new epoch, fencing any earlier writer), loads and hydrates it, and starts its
@@ -166,7 +170,9 @@ export class GameWriter {
   reload(): Promise<void> {
     if (this.state_ === "open") return Promise.resolve();
     if (this.state_ === "fenced" || this.state_ === "closed") return Promise.reject(this.stopped());
-    this.reloading ??= this.takeOver().finally(() => { this.reloading = null; });
+    this.reloading ??= this.takeOver().finally(() => {
+      this.reloading = null;
+    });
     return this.reloading;
   }
 
@@ -187,9 +193,12 @@ export class GameWriter {
   }
 
   private stopped(): CommitError {
-    if (this.state_ === "fenced") return new CommitError("FENCED", `game ${this.gameId} is owned by a newer writer`, { cause: this.failure });
+    if (this.state_ === "fenced")
+      return new CommitError("FENCED", `game ${this.gameId} is owned by a newer writer`, { cause: this.failure });
     if (this.state_ === "closed") return new CommitError("UNAVAILABLE", "the writer is closed");
-    return new CommitError("UNAVAILABLE", `game ${this.gameId} is reloading after a failed commit`, { cause: this.failure });
+    return new CommitError("UNAVAILABLE", `game ${this.gameId} is reloading after a failed commit`, {
+      cause: this.failure,
+    });
   }
 
   private async takeOver(): Promise<void> {
@@ -197,7 +206,10 @@ export class GameWriter {
     const loaded = await loadGame(this.client, this.gameId);
     const state = hydrate(loaded);
     const commitClient = this.client.duplicate({
-      lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
       retryStrategy: () => null,
     });
     try {
@@ -211,8 +223,13 @@ export class GameWriter {
       throw this.stopped();
     }
     const committer: GroupCommitter = new GroupCommitter({
-      client: commitClient, gameId: this.gameId, epoch, lastSeq: loaded.seq,
-      maxBatch: this.opts.maxBatch, maxDelayMs: this.opts.maxDelayMs, timeoutMs: this.opts.timeoutMs,
+      client: commitClient,
+      gameId: this.gameId,
+      epoch,
+      lastSeq: loaded.seq,
+      maxBatch: this.opts.maxBatch,
+      maxDelayMs: this.opts.maxDelayMs,
+      timeoutMs: this.opts.timeoutMs,
       onFailure: (err) => this.discard(committer, err),
     });
     this.core = state;
@@ -258,7 +275,9 @@ export function infoOf(s: CoreState): GameInfo | Rejection {
   if (!s.game) return { ok: false, code: "UNKNOWN_GAME", message: "no such game" };
   const { mode: _mode, ...game } = s.game;
   return {
-    ok: true, seq: s.seq, game,
+    ok: true,
+    seq: s.seq,
+    game,
     securities: s.securityIds.map((id) => ({ ...s.securities.get(id)!.info })),
     players: [...s.players.values()].map((p) => ({ playerId: p.playerId, name: p.name })),
   };

@@ -21,7 +21,16 @@
  * game (a new epoch fences any straggler) and reloads from Valkey to learn its state.
  */
 import { Redis } from "iovalkey";
-import { BatchEncoder, CommitError, checkOps, runArgs, type BatchProjection, type DeferredKeyOps, type KeyOp, type Kind } from "./commit.ts";
+import {
+  BatchEncoder,
+  CommitError,
+  checkOps,
+  runArgs,
+  type BatchProjection,
+  type DeferredKeyOps,
+  type KeyOp,
+  type Kind,
+} from "./commit.ts";
 
 /**
  * A connection for one GroupCommitter: no offline queue, no retries and no resending after a
@@ -30,7 +39,10 @@ import { BatchEncoder, CommitError, checkOps, runArgs, type BatchProjection, typ
  */
 export async function connectCommitClient(url: string): Promise<Redis> {
   const client = new Redis(url, {
-    lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
     retryStrategy: () => null,
   });
   await client.connect();
@@ -77,7 +89,6 @@ export interface GroupCommitterOptions {
   /** Called once, with the error, when the committer stops after a failed commit. */
   onFailure?: (err: CommitError) => void;
 }
-
 
 interface Batch {
   encoder: BatchEncoder;
@@ -165,7 +176,7 @@ export class GroupCommitter {
     if (deferred === null) checkOps(this.gameId, ops as readonly KeyOp[]);
     const events = this.encodeEvents(command.events);
     const batch = this.open ?? this.openBatch();
-    batch.encoder.add(events, deferred === null ? ops as readonly KeyOp[] : NO_OPS);
+    batch.encoder.add(events, deferred === null ? (ops as readonly KeyOp[]) : NO_OPS);
     if (deferred !== null) batch.projection = deferred.addTo(batch.projection);
     batch.events += events.length;
     this.nextSeq += events.length;
@@ -209,11 +220,22 @@ export class GroupCommitter {
   private openBatch(): Batch {
     let resolve!: Batch["resolve"];
     let reject!: Batch["reject"];
-    const done = new Promise<CommitAck>((res, rej) => { resolve = res; reject = rej; });
+    const done = new Promise<CommitAck>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     done.catch(() => undefined); // a batch whose commands all threw at submit has no other handler
     const batch: Batch = {
-      encoder: new BatchEncoder(this.gameId), projection: null, args: null, events: 0, size: 0, done, resolve, reject,
-      firstSeq: this.nextSeq, lastSeq: this.nextSeq,
+      encoder: new BatchEncoder(this.gameId),
+      projection: null,
+      args: null,
+      events: 0,
+      size: 0,
+      done,
+      resolve,
+      reject,
+      firstSeq: this.nextSeq,
+      lastSeq: this.nextSeq,
     };
     this.open = batch;
     this.openTimer = setTimeout(() => this.due(), this.maxDelayMs);
@@ -245,7 +267,11 @@ export class GroupCommitter {
         batch.args = batch.encoder.args(this.epoch, batch.firstSeq, this.known);
       } catch (err) {
         this.sealed.push(batch);
-        this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", `the batch could not be encoded: ${String(err)}`, { cause: err }));
+        this.fail(
+          err instanceof CommitError
+            ? err
+            : new CommitError("UNAVAILABLE", `the batch could not be encoded: ${String(err)}`, { cause: err }),
+        );
         return;
       }
       batch.projection = null;
@@ -264,14 +290,18 @@ export class GroupCommitter {
     this.inFlight = batch;
     this.send(batch).then(
       (last) => this.committedBatch(batch, last),
-      (err: unknown) => this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", String(err), { cause: err })),
+      (err: unknown) =>
+        this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", String(err), { cause: err })),
     );
   }
 
   private async send(batch: Batch): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     try {
       return await Promise.race([runArgs(this.client, batch.args!), timeout]);
@@ -314,6 +344,8 @@ export class GroupCommitter {
   /** The error a command gets after a failure: FENCED stays FENCED, anything else is UNAVAILABLE. */
   private stoppedError(err: CommitError): CommitError {
     const code = err.code === "FENCED" ? "FENCED" : "UNAVAILABLE";
-    return new CommitError(code, `commit failed, nothing after seq ${this.committed} is committed: ${err.message}`, { cause: err });
+    return new CommitError(code, `commit failed, nothing after seq ${this.committed} is committed: ${err.message}`, {
+      cause: err,
+    });
   }
 }

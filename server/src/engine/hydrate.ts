@@ -21,7 +21,8 @@ import type { LoadedGame, LoadedSecurity, RestingOrder as LoadedOrder } from "./
 
 function int(v: string | undefined, what: string): number {
   const n = Number(v);
-  if (v === undefined || v === "" || !Number.isSafeInteger(n)) throw new Error(`hydrate: ${what} is not an integer: ${String(v)}`);
+  if (v === undefined || v === "" || !Number.isSafeInteger(n))
+    throw new Error(`hydrate: ${what} is not an integer: ${String(v)}`);
   return n;
 }
 
@@ -29,16 +30,32 @@ function securityInfo(s: LoadedSecurity): SecurityInfo {
   const c = s.config;
   const n = (f: string) => int(c[f], `security ${s.securityId} ${f}`);
   return {
-    securityId: s.securityId, symbol: c.symbol ?? "", tickSize: c.tick_size ?? "", lotSize: n("lot_size"), scale: n("scale"),
-    bandLow: n("band_low"), bandHigh: n("band_high"), shortLimit: n("short_limit"), positionLimit: n("position_limit"),
-    maxOrderQty: n("max_order_qty"), takerFee: n("taker_fee"), makerRebate: n("maker_rebate"), limitWeight: n("limit_weight"),
+    securityId: s.securityId,
+    symbol: c.symbol ?? "",
+    tickSize: c.tick_size ?? "",
+    lotSize: n("lot_size"),
+    scale: n("scale"),
+    bandLow: n("band_low"),
+    bandHigh: n("band_high"),
+    shortLimit: n("short_limit"),
+    positionLimit: n("position_limit"),
+    maxOrderQty: n("max_order_qty"),
+    takerFee: n("taker_fee"),
+    makerRebate: n("maker_rebate"),
+    limitWeight: n("limit_weight"),
   };
 }
 
 function player(playerId: string, name: string, inv: Record<string, string>): PlayerState {
   const p: PlayerState = {
-    playerId, name, cash: int(inv["0"], `${playerId} cash`), cashLocked: int(inv["0:locked"] ?? "0", `${playerId} locked cash`),
-    positions: new Map(), orders: new Map(), clientOrders: new Map(), costs: new Map(),
+    playerId,
+    name,
+    cash: int(inv["0"], `${playerId} cash`),
+    cashLocked: int(inv["0:locked"] ?? "0", `${playerId} locked cash`),
+    positions: new Map(),
+    orders: new Map(),
+    clientOrders: new Map(),
+    costs: new Map(),
   };
   const sids = new Set<number>();
   for (const f of Object.keys(inv)) {
@@ -53,14 +70,33 @@ function player(playerId: string, name: string, inv: Record<string, string>): Pl
 }
 
 function restingOrder(securityId: number, o: LoadedOrder): RestingOrder {
-  if (!Number.isSafeInteger(o.price) || !Number.isSafeInteger(o.qty) || !Number.isSafeInteger(o.amount) || !Number.isSafeInteger(o.ts)
-    || !Number.isSafeInteger(o.id)) {
-    throw new Error(`hydrate: order ${o.member} of security ${securityId} has a non-integer id, price, qty, amount or ts`);
+  if (
+    !Number.isSafeInteger(o.price) ||
+    !Number.isSafeInteger(o.qty) ||
+    !Number.isSafeInteger(o.amount) ||
+    !Number.isSafeInteger(o.ts) ||
+    !Number.isSafeInteger(o.id)
+  ) {
+    throw new Error(
+      `hydrate: order ${o.member} of security ${securityId} has a non-integer id, price, qty, amount or ts`,
+    );
   }
   return {
-    id: o.id, securityId, side: o.side, price: o.price, qty: o.qty, amount: o.amount, playerId: o.playerId,
-    clientOrderId: o.clientOrderId ?? undefined, ts: o.ts, postOnly: o.postOnly, level: null, prev: null, next: null,
-    ownerPrev: null, ownerNext: null,
+    id: o.id,
+    securityId,
+    side: o.side,
+    price: o.price,
+    qty: o.qty,
+    amount: o.amount,
+    playerId: o.playerId,
+    clientOrderId: o.clientOrderId ?? undefined,
+    ts: o.ts,
+    postOnly: o.postOnly,
+    level: null,
+    prev: null,
+    next: null,
+    ownerPrev: null,
+    ownerNext: null,
   };
 }
 
@@ -77,7 +113,9 @@ function bookOf(state: CoreState, s: LoadedSecurity): OrderBook {
   for (const side of [s.bids, s.asks]) {
     for (const o of side) {
       if (!(o.id >= 1 && o.id <= s.orderCount) || byId[o.id] !== undefined) {
-        throw new Error(`hydrate: order ${o.member} of security ${s.securityId} has an id outside 1..${s.orderCount} or twice`);
+        throw new Error(
+          `hydrate: order ${o.member} of security ${s.securityId} has an id outside 1..${s.orderCount} or twice`,
+        );
       }
       byId[o.id] = restingOrder(s.securityId, o);
     }
@@ -89,9 +127,13 @@ function bookOf(state: CoreState, s: LoadedSecurity): OrderBook {
     book.insert(r);
     if (owner === undefined || owner.playerId !== r.playerId) {
       owner = state.players.get(r.playerId);
-      if (!owner) throw new Error(`hydrate: order ${r.id} of security ${s.securityId} belongs to unknown player ${r.playerId}`);
+      if (!owner)
+        throw new Error(`hydrate: order ${r.id} of security ${s.securityId} belongs to unknown player ${r.playerId}`);
       mine = owner.orders.get(s.securityId);
-      if (!mine) { mine = new PlayerOrders(); owner.orders.set(s.securityId, mine); }
+      if (!mine) {
+        mine = new PlayerOrders();
+        owner.orders.set(s.securityId, mine);
+      }
     }
     mine!.append(r);
   }
@@ -111,9 +153,16 @@ export function hydrate(loaded: LoadedGame): CoreState {
   if (g.phase === undefined) return state;
   const n = (f: string) => int(g[f], `game ${f}`);
   state.game = {
-    name: g.name ?? "", phase: g.phase as NonNullable<CoreState["game"]>["phase"], stp: g.stp as NonNullable<CoreState["game"]>["stp"],
-    maxMatches: n("max_matches"), allowShort: g.allow_short === "1", protectionBps: n("protection_bps"), grossLimit: n("gross_limit"),
-    netLimit: n("net_limit"), createdAt: n("created_at"), ...marginGameState(g),
+    name: g.name ?? "",
+    phase: g.phase as NonNullable<CoreState["game"]>["phase"],
+    stp: g.stp as NonNullable<CoreState["game"]>["stp"],
+    maxMatches: n("max_matches"),
+    allowShort: g.allow_short === "1",
+    protectionBps: n("protection_bps"),
+    grossLimit: n("gross_limit"),
+    netLimit: n("net_limit"),
+    createdAt: n("created_at"),
+    ...marginGameState(g),
   };
   state.cashTotal = int(g.cash_total ?? "0", "game cash_total");
   for (const [pid, name] of loaded.players) {
@@ -122,8 +171,13 @@ export function hydrate(loaded: LoadedGame): CoreState {
     state.players.set(pid, p);
   }
   for (const s of loaded.securities) {
-    state.securities.set(s.securityId, { info: securityInfo(s), book: bookOf(state, s), lastOrderId: s.orderCount, ...marketSecurityState(s.config),
-      ...marginSecurityState(s.config, s.securityId) });
+    state.securities.set(s.securityId, {
+      info: securityInfo(s),
+      book: bookOf(state, s),
+      lastOrderId: s.orderCount,
+      ...marketSecurityState(s.config),
+      ...marginSecurityState(s.config, s.securityId),
+    });
     state.securityIds.push(s.securityId);
   }
   state.securityIds.sort((a, b) => a - b);

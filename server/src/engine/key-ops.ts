@@ -69,28 +69,83 @@ class SetupOps implements KeyOpProducer {
 
   touch(ev: EngineEvent): void {
     switch (ev.type) {
-      case "game_created": this.game = true; this.cashTotal = true; break;
-      case "phase_changed": this.game = true; break;
-      case "security_added": this.securities.add(ev.securityId); break;
-      case "player_added": this.players.add(ev.playerId); this.cashTotal = true; break;
-      case "dividend": this.cashTotal = true; break;
-      default: break;
+      case "game_created":
+        this.game = true;
+        this.cashTotal = true;
+        break;
+      case "phase_changed":
+        this.game = true;
+        break;
+      case "security_added":
+        this.securities.add(ev.securityId);
+        break;
+      case "player_added":
+        this.players.add(ev.playerId);
+        this.cashTotal = true;
+        break;
+      case "dividend":
+        this.cashTotal = true;
+        break;
+      default:
+        break;
     }
   }
 
   write({ gameId: g, state, enc }: ProjectionContext): void {
     const game = state.game;
     if (this.game && game) {
-      enc.hset(K.gameKey(g), "phase", game.phase, "name", game.name, "stp", game.stp, "max_matches", game.maxMatches,
-        "allow_short", flag(game.allowShort), "protection_bps", game.protectionBps, "gross_limit", game.grossLimit,
-        "net_limit", game.netLimit, "created_at", game.createdAt);
+      enc.hset(
+        K.gameKey(g),
+        "phase",
+        game.phase,
+        "name",
+        game.name,
+        "stp",
+        game.stp,
+        "max_matches",
+        game.maxMatches,
+        "allow_short",
+        flag(game.allowShort),
+        "protection_bps",
+        game.protectionBps,
+        "gross_limit",
+        game.grossLimit,
+        "net_limit",
+        game.netLimit,
+        "created_at",
+        game.createdAt,
+      );
     }
     if (this.cashTotal) enc.hset(K.gameKey(g), "cash_total", state.cashTotal);
     for (const sid of this.securities) {
       const i = securityOf(state, sid).info;
-      enc.hset(K.securityKey(g, sid), "symbol", i.symbol, "tick_size", i.tickSize, "lot_size", i.lotSize, "scale", i.scale,
-        "band_low", i.bandLow, "band_high", i.bandHigh, "short_limit", i.shortLimit, "position_limit", i.positionLimit,
-        "max_order_qty", i.maxOrderQty, "taker_fee", i.takerFee, "maker_rebate", i.makerRebate, "limit_weight", i.limitWeight);
+      enc.hset(
+        K.securityKey(g, sid),
+        "symbol",
+        i.symbol,
+        "tick_size",
+        i.tickSize,
+        "lot_size",
+        i.lotSize,
+        "scale",
+        i.scale,
+        "band_low",
+        i.bandLow,
+        "band_high",
+        i.bandHigh,
+        "short_limit",
+        i.shortLimit,
+        "position_limit",
+        i.positionLimit,
+        "max_order_qty",
+        i.maxOrderQty,
+        "taker_fee",
+        i.takerFee,
+        "maker_rebate",
+        i.makerRebate,
+        "limit_weight",
+        i.limitWeight,
+      );
       enc.sadd(K.securitiesKey(g), sid);
       enc.hset(K.limitWeightsKey(g), sid, i.limitWeight);
     }
@@ -102,11 +157,21 @@ class SetupOps implements KeyOpProducer {
  * An order a batch touched: who owns it, its side, whether the batch accepted it (then Valkey never
  * had it) and, if so, whether it rested (an incoming order cancelled before resting touches no level).
  */
-interface TouchedOrder { side: "buy" | "sell"; playerId: string; fresh: boolean; rested: boolean }
+interface TouchedOrder {
+  side: "buy" | "sell";
+  playerId: string;
+  fresh: boolean;
+  rested: boolean;
+}
 
 /** Per security: the orders and price levels a batch touched, and whether it handed out order ids. */
 /** allLevels: a call ran in the batch, so the whole price-level hash is rewritten from the state. */
-interface TouchedBook { orders: Map<number, TouchedOrder>; levels: Set<number>; counter: boolean; allLevels: boolean }
+interface TouchedBook {
+  orders: Map<number, TouchedOrder>;
+  levels: Set<number>;
+  counter: boolean;
+  allLevels: boolean;
+}
 
 /**
  * The books: order hashes, bids/asks members, the players' order sets, price levels and the order id
@@ -152,7 +217,8 @@ class BookOps implements KeyOpProducer {
         this.order(ev.securityId, ev.makerOrderId, ev.aggressor === "buy" ? "sell" : "buy", ev.makerPlayerId, ev.price);
         // a call's fills trade two resting orders, each at its own limit (docs/markets.md): the taker's
         // order changes too, and the levels are rewritten whole (the fill's price is not their price)
-        if (this.books.get(ev.securityId)?.allLevels) this.order(ev.securityId, ev.takerOrderId, ev.aggressor, ev.takerPlayerId, ev.price);
+        if (this.books.get(ev.securityId)?.allLevels)
+          this.order(ev.securityId, ev.takerOrderId, ev.aggressor, ev.takerPlayerId, ev.price);
         break;
       case "auction":
         this.book(ev.securityId).allLevels = true;
@@ -165,7 +231,8 @@ class BookOps implements KeyOpProducer {
       case "order_amended":
         this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -180,7 +247,10 @@ class BookOps implements KeyOpProducer {
       const mine = new Map<string, Map<string, string | null>>();
       const mineOf = (pid: string) => {
         let m = mine.get(pid);
-        if (!m) { m = enc.entriesOf(K.playerOrdersKey(g, pid, sid), "zset"); mine.set(pid, m); }
+        if (!m) {
+          m = enc.entriesOf(K.playerOrdersKey(g, pid, sid), "zset");
+          mine.set(pid, m);
+        }
         return m;
       };
       for (const [id, t] of touched.orders) {
@@ -194,7 +264,17 @@ class BookOps implements KeyOpProducer {
           continue;
         }
         const o = resting;
-        const packed = packOrder(member, o.side, o.price, o.qty, o.amount, o.playerId, o.ts, o.postOnly, o.clientOrderId);
+        const packed = packOrder(
+          member,
+          o.side,
+          o.price,
+          o.qty,
+          o.amount,
+          o.playerId,
+          o.ts,
+          o.postOnly,
+          o.clientOrderId,
+        );
         if (!t.fresh) {
           enc.orderUpdated(bookKey, packed);
           continue;
@@ -237,12 +317,26 @@ class InventoryOps implements KeyOpProducer {
 
   touch(ev: EngineEvent): void {
     switch (ev.type) {
-      case "player_added": this.positions.set(ev.playerId, "all"); break;
-      case "order_accepted": this.position(ev.playerId, ev.securityId); break;
-      case "fill": this.position(ev.makerPlayerId, ev.securityId); this.position(ev.takerPlayerId, ev.securityId); break;
-      case "order_rested": case "order_cancelled": case "order_amended": this.position(ev.playerId, ev.securityId); break;
-      case "dividend": for (const p of ev.payments) this.position(p.playerId, ev.securityId); break;
-      default: break;
+      case "player_added":
+        this.positions.set(ev.playerId, "all");
+        break;
+      case "order_accepted":
+        this.position(ev.playerId, ev.securityId);
+        break;
+      case "fill":
+        this.position(ev.makerPlayerId, ev.securityId);
+        this.position(ev.takerPlayerId, ev.securityId);
+        break;
+      case "order_rested":
+      case "order_cancelled":
+      case "order_amended":
+        this.position(ev.playerId, ev.securityId);
+        break;
+      case "dividend":
+        for (const p of ev.payments) this.position(p.playerId, ev.securityId);
+        break;
+      default:
+        break;
     }
   }
 
@@ -267,7 +361,10 @@ class ClientOrderOps implements KeyOpProducer {
   touch(ev: EngineEvent): void {
     if (ev.type !== "order_accepted" || ev.clientOrderId === undefined) return;
     let s = this.ids.get(ev.playerId);
-    if (!s) { s = new Set(); this.ids.set(ev.playerId, s); }
+    if (!s) {
+      s = new Set();
+      this.ids.set(ev.playerId, s);
+    }
     s.add(ev.clientOrderId);
   }
 
@@ -277,7 +374,14 @@ class ClientOrderOps implements KeyOpProducer {
       for (const cid of cids) {
         const stored = p.clientOrders.get(cid);
         if (!stored) continue; // the order has not reached its last event (cannot happen after a whole command)
-        const result = { ok: true, order: stored.order, events: [], firstSeq: stored.firstSeq, lastSeq: stored.lastSeq, fills: stored.fills };
+        const result = {
+          ok: true,
+          order: stored.order,
+          events: [],
+          firstSeq: stored.firstSeq,
+          lastSeq: stored.lastSeq,
+          fills: stored.fills,
+        };
         enc.hset(K.clientOrdersKey(g, pid), cid, JSON.stringify(result));
       }
     }
@@ -293,7 +397,8 @@ class MessageOps implements KeyOpProducer {
   }
 
   write({ gameId: g, enc }: ProjectionContext): void {
-    for (const ev of this.messages) enc.zadd(ev.type === "news" ? K.newsKey(g) : K.signalsKey(g), ev.seq, JSON.stringify(ev));
+    for (const ev of this.messages)
+      enc.zadd(ev.type === "news" ? K.newsKey(g) : K.signalsKey(g), ev.seq, JSON.stringify(ev));
   }
 }
 
@@ -312,7 +417,10 @@ const PRODUCERS: (() => KeyOpProducer)[] = [
 class KeyProjection implements BatchProjection {
   private readonly producers = PRODUCERS.map((make) => make());
 
-  constructor(private readonly gameId: string, private readonly state: CoreState) {}
+  constructor(
+    private readonly gameId: string,
+    private readonly state: CoreState,
+  ) {}
 
   touch(events: readonly EngineEvent[]): void {
     const ps = this.producers;

@@ -91,7 +91,8 @@ const PAGE = 10_000;
 
 /** Reads the game's state (see module doc). Rejects when Valkey is unreachable or an order hash is missing. */
 export async function loadGame(client: Redis, gameId: string): Promise<LoadedGame> {
-  const head = await client.pipeline()
+  const head = await client
+    .pipeline()
     .hgetall(K.gameKey(gameId))
     .get(K.seqKey(gameId))
     .hgetall(K.ownerKey(gameId))
@@ -102,30 +103,55 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
     .zrange(K.signalsKey(gameId), 0, -1)
     .exec();
   const [game, seq, owner, secIds, players, weights, news, signals] = results(head) as [
-    Record<string, string>, string | null, Record<string, string>, string[], Record<string, string>, Record<string, string>,
-    string[], string[]];
+    Record<string, string>,
+    string | null,
+    Record<string, string>,
+    string[],
+    Record<string, string>,
+    Record<string, string>,
+    string[],
+    string[],
+  ];
   const sids = secIds.map(Number).sort((a, b) => a - b);
   const pids = Object.keys(players);
 
   const mid = client.pipeline();
   for (const s of sids) {
-    mid.hgetall(K.securityKey(gameId, s)).get(K.orderCountKey(gameId, s)).hgetall(K.bookKey(gameId, s))
-      .hvals(K.restingKey(gameId, s)).zcard(K.bidsKey(gameId, s)).zcard(K.asksKey(gameId, s));
+    mid
+      .hgetall(K.securityKey(gameId, s))
+      .get(K.orderCountKey(gameId, s))
+      .hgetall(K.bookKey(gameId, s))
+      .hvals(K.restingKey(gameId, s))
+      .zcard(K.bidsKey(gameId, s))
+      .zcard(K.asksKey(gameId, s));
   }
   for (const p of pids) mid.hgetall(K.inventoryKey(gameId, p)).hgetall(K.clientOrdersKey(gameId, p));
   const books = results(await mid.exec());
 
-  const securities = await Promise.all(sids.map(async (securityId, i): Promise<LoadedSecurity> => {
-    const [config, count, levels, resting, nbids, nasks] = books.slice(i * PER_SECURITY, (i + 1) * PER_SECURITY) as
-      [Record<string, string>, string | null, Record<string, string>, string[], number, number];
-    const { bids, asks } = resting.length === nbids + nasks
-      ? fromIndex(K.bookKey(gameId, securityId), resting, Number(count ?? 0))
-      : await fromHashes(client, gameId, securityId);
-    return {
-      securityId, config, orderCount: Number(count ?? 0),
-      levels: new Map(Object.entries(levels).map(([p, q]) => [Number(p), Number(q)])), bids, asks,
-    };
-  }));
+  const securities = await Promise.all(
+    sids.map(async (securityId, i): Promise<LoadedSecurity> => {
+      const [config, count, levels, resting, nbids, nasks] = books.slice(i * PER_SECURITY, (i + 1) * PER_SECURITY) as [
+        Record<string, string>,
+        string | null,
+        Record<string, string>,
+        string[],
+        number,
+        number,
+      ];
+      const { bids, asks } =
+        resting.length === nbids + nasks
+          ? fromIndex(K.bookKey(gameId, securityId), resting, Number(count ?? 0))
+          : await fromHashes(client, gameId, securityId);
+      return {
+        securityId,
+        config,
+        orderCount: Number(count ?? 0),
+        levels: new Map(Object.entries(levels).map(([p, q]) => [Number(p), Number(q)])),
+        bids,
+        asks,
+      };
+    }),
+  );
   const inventories = new Map<string, Record<string, string>>();
   const clientOrders = new Map<string, Map<string, string>>();
   pids.forEach((p, i) => {
@@ -134,11 +160,18 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
     clientOrders.set(p, new Map(Object.entries(books[at + 1] as Record<string, string>)));
   });
   return {
-    gameId, game, seq: Number(seq ?? 0),
+    gameId,
+    game,
+    seq: Number(seq ?? 0),
     owner: owner.epoch ? { epoch: Number(owner.epoch), node: owner.node ?? "", since: Number(owner.since ?? 0) } : null,
     players: new Map(Object.entries(players)),
     limitWeights: new Map(Object.entries(weights).map(([s, w]) => [Number(s), w])),
-    securities, inventories, clientOrders, news, signals, margin: await loadMargin(client, gameId, sids, pids),
+    securities,
+    inventories,
+    clientOrders,
+    news,
+    signals,
+    margin: await loadMargin(client, gameId, sids, pids),
   };
 }
 
@@ -151,14 +184,21 @@ const PER_SECURITY = 6;
  * their price levels in id order, which is each level's time order: no comparison sort of the
  * orders (an id outside 1..orderCount, a corrupt store, falls back to one).
  */
-function fromIndex(bookKey: string, packed: string[], orderCount: number): { bids: RestingOrder[]; asks: RestingOrder[] } {
+function fromIndex(
+  bookKey: string,
+  packed: string[],
+  orderCount: number,
+): { bids: RestingOrder[]; asks: RestingOrder[] } {
   // sized up front: filling an empty array at scattered indexes would turn it into a slow dictionary
   const byId: (RestingOrder | undefined)[] = new Array<RestingOrder | undefined>(orderCount + 1);
   let dense = true;
   for (const text of packed) {
     const o = unpackOrder(bookKey, text);
     if (o.id >= 1 && o.id <= orderCount && byId[o.id] === undefined) byId[o.id] = o;
-    else { dense = false; byId.push(o); }
+    else {
+      dense = false;
+      byId.push(o);
+    }
   }
   const bidLevels = new Map<number, RestingOrder[]>();
   const askLevels = new Map<number, RestingOrder[]>();
@@ -183,18 +223,34 @@ function bestFirst(levels: Map<number, RestingOrder[]>, dir: number): RestingOrd
 function unpackOrder(bookKey: string, text: string): RestingOrder {
   const f = text.split("\t");
   const side = f[1];
-  if (f.length < 9 || (side !== "buy" && side !== "sell")) throw new Error(`${bookKey}:resting holds a malformed order: ${text}`);
+  if (f.length < 9 || (side !== "buy" && side !== "sell"))
+    throw new Error(`${bookKey}:resting holds a malformed order: ${text}`);
   const member = f[0]!;
   const cid = f.length === 9 ? f[8]! : f.slice(8).join("\t");
   return {
-    id: Number(member), member, side, price: num(f[2]), qty: num(f[3]), amount: num(f[4]), playerId: f[5]!,
-    clientOrderId: cid === "" ? null : cid, ts: num(f[6]), postOnly: f[7] === "1",
+    id: Number(member),
+    member,
+    side,
+    price: num(f[2]),
+    qty: num(f[3]),
+    amount: num(f[4]),
+    playerId: f[5]!,
+    clientOrderId: cid === "" ? null : cid,
+    ts: num(f[6]),
+    postOnly: f[7] === "1",
   };
 }
 
 /** Both sides of a book read from the order hashes (readOrders pages), both at once. */
-async function fromHashes(client: Redis, gameId: string, securityId: number): Promise<{ bids: RestingOrder[]; asks: RestingOrder[] }> {
-  const [bids, asks] = await Promise.all([readSide(client, K.bidsKey(gameId, securityId)), readSide(client, K.asksKey(gameId, securityId))]);
+async function fromHashes(
+  client: Redis,
+  gameId: string,
+  securityId: number,
+): Promise<{ bids: RestingOrder[]; asks: RestingOrder[] }> {
+  const [bids, asks] = await Promise.all([
+    readSide(client, K.bidsKey(gameId, securityId)),
+    readSide(client, K.asksKey(gameId, securityId)),
+  ]);
   return { bids, asks };
 }
 
@@ -205,7 +261,9 @@ const STRIDE = 9;
 async function readSide(client: Redis, sideKey: string): Promise<RestingOrder[]> {
   const out: RestingOrder[] = [];
   for (;;) {
-    const page = JSON.parse(String(await callCommand(client, "readOrders", [sideKey, out.length, PAGE]))) as (string | false)[];
+    const page = JSON.parse(String(await callCommand(client, "readOrders", [sideKey, out.length, PAGE]))) as (
+      string | false
+    )[];
     for (let i = 0; i < page.length; i += STRIDE) out.push(toOrder(sideKey, page, i));
     if (page.length < PAGE * STRIDE) return out;
   }
@@ -215,11 +273,20 @@ async function readSide(client: Redis, sideKey: string): Promise<RestingOrder[]>
 function toOrder(sideKey: string, page: (string | false)[], at: number): RestingOrder {
   const member = page[at] as string;
   const side = page[at + 1];
-  if (side !== "buy" && side !== "sell") throw new Error(`order ${sideKey}/${member} is in the book but its hash has no side`);
+  if (side !== "buy" && side !== "sell")
+    throw new Error(`order ${sideKey}/${member} is in the book but its hash has no side`);
   const cid = page[at + 6];
   return {
-    id: Number(member), member, side, price: num(page[at + 2]), qty: num(page[at + 3]), amount: num(page[at + 4]),
-    playerId: page[at + 5] || "", clientOrderId: cid ? cid : null, ts: num(page[at + 7]), postOnly: page[at + 8] === "1",
+    id: Number(member),
+    member,
+    side,
+    price: num(page[at + 2]),
+    qty: num(page[at + 3]),
+    amount: num(page[at + 4]),
+    playerId: page[at + 5] || "",
+    clientOrderId: cid ? cid : null,
+    ts: num(page[at + 7]),
+    postOnly: page[at + 8] === "1",
   };
 }
 

@@ -30,38 +30,61 @@ export class MarginOps implements KeyOpProducer {
 
   private stop(sid: number, id: number): void {
     let s = this.stops.get(sid);
-    if (!s) { s = new Set(); this.stops.set(sid, s); }
+    if (!s) {
+      s = new Set();
+      this.stops.set(sid, s);
+    }
     s.add(id);
   }
 
   private cost(pid: string, sid: number): void {
     let s = this.costs.get(pid);
-    if (!s) { s = new Set(); this.costs.set(pid, s); }
+    if (!s) {
+      s = new Set();
+      this.costs.set(pid, s);
+    }
     s.add(sid);
   }
 
   touch(ev: EngineEvent): void {
     switch (ev.type) {
-      case "game_created": this.game = true; break;
-      case "security_added": case "reference_price": this.securities.add(ev.securityId); break;
+      case "game_created":
+        this.game = true;
+        break;
+      case "security_added":
+      case "reference_price":
+        this.securities.add(ev.securityId);
+        break;
       case "fill":
         this.securities.add(ev.securityId);
         this.cost(ev.makerPlayerId, ev.securityId);
         this.cost(ev.takerPlayerId, ev.securityId);
         break;
-      case "stop_accepted": this.securities.add(ev.securityId); this.stop(ev.securityId, ev.stopId); break;
-      case "stop_armed": case "stop_triggered": case "stop_cancelled": this.stop(ev.securityId, ev.stopId); break;
+      case "stop_accepted":
+        this.securities.add(ev.securityId);
+        this.stop(ev.securityId, ev.stopId);
+        break;
+      case "stop_armed":
+      case "stop_triggered":
+      case "stop_cancelled":
+        this.stop(ev.securityId, ev.stopId);
+        break;
       case "fund_transfer":
         this.game = true;
-        if (ev.securityId !== 0) { this.fund.add(ev.securityId); this.cost(ev.playerId, ev.securityId); }
+        if (ev.securityId !== 0) {
+          this.fund.add(ev.securityId);
+          this.cost(ev.playerId, ev.securityId);
+        }
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
   write({ gameId: g, state, enc }: ProjectionContext): void {
     const game = state.game;
-    if (this.game && game) enc.hset(K.gameKey(g), "mode", game.mode, "mark_rule", game.markRule, "fund_cash", state.fund.cash);
+    if (this.game && game)
+      enc.hset(K.gameKey(g), "mode", game.mode, "mark_rule", game.markRule, "fund_cash", state.fund.cash);
     for (const sid of this.fund) {
       const q = state.fund.positions.get(sid);
       if (q === undefined) enc.hdel(K.fundKey(g), sid);
@@ -69,8 +92,19 @@ export class MarginOps implements KeyOpProducer {
     }
     for (const sid of this.securities) {
       const sec = securityOf(state, sid);
-      enc.hset(K.securityKey(g, sid), "initial_margin_bps", sec.initialMarginBps, "maintenance_margin_bps", sec.maintenanceMarginBps,
-        "reference", sec.reference, "last_price", sec.lastPrice, "last_stop_id", sec.lastStopId);
+      enc.hset(
+        K.securityKey(g, sid),
+        "initial_margin_bps",
+        sec.initialMarginBps,
+        "maintenance_margin_bps",
+        sec.maintenanceMarginBps,
+        "reference",
+        sec.reference,
+        "last_price",
+        sec.lastPrice,
+        "last_stop_id",
+        sec.lastStopId,
+      );
     }
     for (const [sid, ids] of this.stops) {
       const sec = securityOf(state, sid);
@@ -114,7 +148,12 @@ export interface LoadedMargin {
 }
 
 /** Reads the stops, the fund and the costs of a game's securities and players (one pipeline). */
-export async function loadMargin(client: Redis, gameId: string, sids: readonly number[], pids: readonly string[]): Promise<LoadedMargin> {
+export async function loadMargin(
+  client: Redis,
+  gameId: string,
+  sids: readonly number[],
+  pids: readonly string[],
+): Promise<LoadedMargin> {
   const pipe = client.pipeline();
   pipe.hgetall(K.fundKey(gameId));
   for (const s of sids) pipe.hgetall(K.stopsKey(gameId, s));
@@ -143,17 +182,28 @@ export function marginGameState(g: Record<string, string>): Pick<GameState, "mod
   const mode = g.mode ?? "cash";
   const markRule = g.mark_rule ?? "last_trade";
   if (mode !== "cash" && mode !== "margin") throw new Error(`hydrate: mode is not cash or margin: ${mode}`);
-  if (markRule !== "last_trade" && markRule !== "reference" && markRule !== "mid") throw new Error(`hydrate: mark_rule is unknown: ${markRule}`);
+  if (markRule !== "last_trade" && markRule !== "reference" && markRule !== "mid")
+    throw new Error(`hydrate: mark_rule is unknown: ${markRule}`);
   return { mode, markRule };
 }
 
 /** A security's margin and stop fields from its hash, with no stops yet (hydrateMargin adds them). */
-export function marginSecurityState(c: Record<string, string>, sid: number): Pick<SecurityState,
-  "initialMarginBps" | "maintenanceMarginBps" | "reference" | "lastPrice" | "stops" | "lastStopId" | "byParent"> {
+export function marginSecurityState(
+  c: Record<string, string>,
+  sid: number,
+): Pick<
+  SecurityState,
+  "initialMarginBps" | "maintenanceMarginBps" | "reference" | "lastPrice" | "stops" | "lastStopId" | "byParent"
+> {
   const n = (f: string, d: number) => int(c[f], d, `security ${sid} ${f}`);
   return {
-    initialMarginBps: n("initial_margin_bps", 10_000), maintenanceMarginBps: n("maintenance_margin_bps", 5_000), reference: n("reference", 0),
-    lastPrice: n("last_price", 0), lastStopId: n("last_stop_id", 0), stops: new Map(), byParent: new Map(),
+    initialMarginBps: n("initial_margin_bps", 10_000),
+    maintenanceMarginBps: n("maintenance_margin_bps", 5_000),
+    reference: n("reference", 0),
+    lastPrice: n("last_price", 0),
+    lastStopId: n("last_stop_id", 0),
+    stops: new Map(),
+    byParent: new Map(),
   };
 }
 
@@ -161,14 +211,18 @@ export function marginSecurityState(c: Record<string, string>, sid: number): Pic
 export function hydrateMargin(state: CoreState, g: Record<string, string>, m: LoadedMargin | undefined): void {
   state.fund.cash = int(g.fund_cash, 0, "game fund_cash");
   if (m === undefined) return;
-  for (const [sid, q] of Object.entries(m.fund)) state.fund.positions.set(int(sid, 0, "fund security"), int(q, 0, `fund ${sid}`));
+  for (const [sid, q] of Object.entries(m.fund))
+    state.fund.positions.set(int(sid, 0, "fund security"), int(q, 0, `fund ${sid}`));
   for (const [sid, stops] of m.stops) {
     const sec = securityOf(state, sid);
     const lastStopId = sec.lastStopId;
-    const ids = Object.keys(stops).map((id) => int(id, 0, "stop id")).sort((a, b) => a - b);
+    const ids = Object.keys(stops)
+      .map((id) => int(id, 0, "stop id"))
+      .sort((a, b) => a - b);
     for (const id of ids) {
       const s = JSON.parse(stops[String(id)]!) as Omit<StopOrder, "securityId">;
-      if (s.id !== id || !state.players.has(s.playerId)) throw new Error(`hydrate: stop ${id} of security ${sid} is malformed`);
+      if (s.id !== id || !state.players.has(s.playerId))
+        throw new Error(`hydrate: stop ${id} of security ${sid} is malformed`);
       addStop(sec, { ...s, securityId: sid });
     }
     sec.lastStopId = lastStopId;
@@ -176,6 +230,7 @@ export function hydrateMargin(state: CoreState, g: Record<string, string>, m: Lo
   for (const [pid, costs] of m.costs) {
     const p: PlayerState | undefined = state.players.get(pid);
     if (!p) continue;
-    for (const [sid, c] of Object.entries(costs)) p.costs.set(int(sid, 0, "cost security"), int(c, 0, `${pid} cost ${sid}`));
+    for (const [sid, c] of Object.entries(costs))
+      p.costs.set(int(sid, 0, "cost security"), int(c, 0, `${pid} cost ${sid}`));
   }
 }

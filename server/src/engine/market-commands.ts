@@ -13,15 +13,22 @@ import type { GameWriters, Result } from "./writers.ts";
 /** The commands of docs/markets.md that GameHub.market sends. */
 export type MarketCommand = UncrossCommand | SetTradingModeCommand | DividendCommand;
 
-export async function runMarketCommand<C extends MarketCommand>(engine: GameWriters, gameId: string, command: C, now = Date.now): Promise<Result<ResultOf[C["type"]]>> {
+export async function runMarketCommand<C extends MarketCommand>(
+  engine: GameWriters,
+  gameId: string,
+  command: C,
+  now = Date.now,
+): Promise<Result<ResultOf[C["type"]]>> {
   try {
     const info = await engine.gameInfo(gameId);
     if (!info.ok) return info;
     const d = await (await engine.writer(gameId)).execute(command, now());
-    return d.ok ? d.result as ResultOf[C["type"]] : d;
+    return d.ok ? (d.result as ResultOf[C["type"]]) : d;
   } catch (err) {
-    if (err instanceof CommitError) return { ok: false, code: err.code === "FENCED" ? "FENCED" : "UNAVAILABLE", message: err.message };
-    if (isDependencyDown(err)) return { ok: false, code: "UNAVAILABLE", message: `Valkey is unavailable: ${String(err)}` };
+    if (err instanceof CommitError)
+      return { ok: false, code: err.code === "FENCED" ? "FENCED" : "UNAVAILABLE", message: err.message };
+    if (isDependencyDown(err))
+      return { ok: false, code: "UNAVAILABLE", message: `Valkey is unavailable: ${String(err)}` };
     throw err;
   }
 }

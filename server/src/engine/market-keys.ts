@@ -39,6 +39,7 @@ export function marketSecurityState(config: Record<string, string>): { mode: Tra
   const m = config.trading_mode ?? "continuous";
   if (m !== "continuous" && m !== "call") throw new Error(`hydrate: trading_mode is not continuous or call: ${m}`);
   const dividendPeriod = Number(config.dividend_period ?? "0");
-  if (!Number.isSafeInteger(dividendPeriod) || dividendPeriod < 0) throw new Error(`hydrate: dividend_period is not an integer: ${config.dividend_period}`);
+  if (!Number.isSafeInteger(dividendPeriod) || dividendPeriod < 0)
+    throw new Error(`hydrate: dividend_period is not an integer: ${config.dividend_period}`);
   return { mode: m, dividendPeriod };
 }

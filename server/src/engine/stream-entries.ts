@@ -30,7 +30,13 @@ export function entryData(fields: readonly string[] | null | undefined): string 
  * `count`, parsed and upgraded by the shared schema (parseEvent). Throws ZodError (or SyntaxError) for a
  * text that is not an event, and whatever the client throws when Valkey cannot be reached.
  */
-export async function readStreamEvents(client: Redis, gameId: string, fromSeq = 1, toSeq?: number, count = 10_000): Promise<EngineEvent[]> {
+export async function readStreamEvents(
+  client: Redis,
+  gameId: string,
+  fromSeq = 1,
+  toSeq?: number,
+  count = 10_000,
+): Promise<EngineEvent[]> {
   const out: EngineEvent[] = [];
   let start = `${fromSeq}-0`;
   for (;;) {

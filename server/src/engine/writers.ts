@@ -24,10 +24,28 @@
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
 import {
-  GameConfig, GameId, NewsItem, PlaceStop, PlayerSetup, SecurityConfig, SignalItem,
-  type AmendOrder, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
-  type EventOf, type GameInfo, type Inventory, type OpenOrder, type PlaceOrder, type PlaceResult, type Rejection,
-  type SetupResult, type StopResult,
+  GameConfig,
+  GameId,
+  NewsItem,
+  PlaceStop,
+  PlayerSetup,
+  SecurityConfig,
+  SignalItem,
+  type AmendOrder,
+  type AmendResult,
+  type BookDepth,
+  type CancelAllResult,
+  type CancelResult,
+  type EngineEvent,
+  type EventOf,
+  type GameInfo,
+  type Inventory,
+  type OpenOrder,
+  type PlaceOrder,
+  type PlaceResult,
+  type Rejection,
+  type SetupResult,
+  type StopResult,
 } from "@marketroom/shared";
 import type { Redis } from "iovalkey";
 import { hostname } from "node:os";
@@ -41,7 +59,11 @@ import * as K from "./keys.ts";
 import type { LoadedGame } from "./load.ts";
 
 /** The game's writer could not commit: Valkey is down or restarting (retry later), or another writer owns the game. */
-export interface Unavailable { ok: false; code: "UNAVAILABLE" | "FENCED"; message: string }
+export interface Unavailable {
+  ok: false;
+  code: "UNAVAILABLE" | "FENCED";
+  message: string;
+}
 
 /** A command's or read's answer: its result, a Rejection (nothing changed), or Unavailable. */
 export type Result<T> = T | Rejection | Unavailable;
@@ -63,7 +85,10 @@ export class GameWriters {
   private readonly now: () => number;
   private readonly node: string;
 
-  constructor(readonly client: Redis, private readonly opts: GameWritersOptions = {}) {
+  constructor(
+    readonly client: Redis,
+    private readonly opts: GameWritersOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
     this.node = opts.node ?? `${hostname()}:${process.pid}`;
   }
@@ -106,17 +131,40 @@ export class GameWriters {
   /** Places an order (docs/engine.md lists every rule and code); `fills` = its fill events. */
   place(gameId: string, playerId: string, o: PlaceOrder): Promise<Result<PlaceResult>> {
     return this.run(gameId, {
-      type: "place", playerId, securityId: o.securityId, side: o.side, orderType: o.type, tif: o.tif, postOnly: o.postOnly,
-      price: o.price, qty: o.qty, clientOrderId: o.clientOrderId, ...(o.bracket ? { bracket: o.bracket } : {}),
+      type: "place",
+      playerId,
+      securityId: o.securityId,
+      side: o.side,
+      orderType: o.type,
+      tif: o.tif,
+      postOnly: o.postOnly,
+      price: o.price,
+      qty: o.qty,
+      clientOrderId: o.clientOrderId,
+      ...(o.bracket ? { bracket: o.bracket } : {}),
     });
   }
 
   /** Places a stop order or a one-cancels-other pair (docs/core.md "Stop orders"). A malformed order throws a ZodError. */
   placeStop(gameId: string, playerId: string, stop: PlaceStop): Promise<Result<StopResult>> {
     const s = PlaceStop.parse(stop);
-    const leg = (l: typeof s.oco & object) => ({ orderType: l.type, tif: l.tif, price: l.price, stopPrice: l.stopPrice, kind: l.kind, trigger: l.trigger });
-    return this.run(gameId, { type: "place_stop", playerId, securityId: s.securityId, side: s.side, qty: s.qty, ...leg(s),
-      oco: s.oco ? leg(s.oco) : undefined });
+    const leg = (l: typeof s.oco & object) => ({
+      orderType: l.type,
+      tif: l.tif,
+      price: l.price,
+      stopPrice: l.stopPrice,
+      kind: l.kind,
+      trigger: l.trigger,
+    });
+    return this.run(gameId, {
+      type: "place_stop",
+      playerId,
+      securityId: s.securityId,
+      side: s.side,
+      qty: s.qty,
+      ...leg(s),
+      oco: s.oco ? leg(s.oco) : undefined,
+    });
   }
 
   /** Cancels a waiting stop. Errors: UNKNOWN_SECURITY, UNKNOWN_ORDER, NOT_OWNER. */
@@ -135,13 +183,25 @@ export class GameWriters {
   }
 
   /** Cancels the player's resting orders (one security or all), at most maxMatches per call (`truncated`). */
-  cancelAll(gameId: string, playerId: string, securityId?: number, reason: CancelAllReason = "cancel_all"): Promise<Result<CancelAllResult>> {
+  cancelAll(
+    gameId: string,
+    playerId: string,
+    securityId?: number,
+    reason: CancelAllReason = "cancel_all",
+  ): Promise<Result<CancelAllResult>> {
     return this.run(gameId, { type: "cancel_all", playerId, securityId, reason });
   }
 
   /** Amends a resting order: a smaller qty at the same price keeps priority; otherwise cancel + new GTC limit. */
   amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult>> {
-    return this.run(gameId, { type: "amend", playerId, securityId: a.securityId, orderId: a.orderId, qty: a.qty, price: a.price });
+    return this.run(gameId, {
+      type: "amend",
+      playerId,
+      securityId: a.securityId,
+      orderId: a.orderId,
+      qty: a.qty,
+      price: a.price,
+    });
   }
 
   /** Records an action in the game's log (event admin_action); actor 'admin', 'system' or a player id. */
@@ -158,7 +218,14 @@ export class GameWriters {
   /** Sends a private signal to the listed players (event `signal`). A malformed item throws a ZodError. */
   signal(gameId: string, signal: SignalItem): Promise<Result<SetupResult>> {
     const s = SignalItem.parse(signal);
-    return this.run(gameId, { type: "signal", group: s.group, text: s.text, securityId: s.securityId, value: s.value, playerIds: s.playerIds });
+    return this.run(gameId, {
+      type: "signal",
+      group: s.group,
+      text: s.text,
+      securityId: s.securityId,
+      value: s.value,
+      playerIds: s.playerIds,
+    });
   }
 
   /** Aggregated depth, best first. Errors: UNKNOWN_GAME, UNKNOWN_SECURITY, INVALID_ARGUMENT. */
@@ -220,7 +287,9 @@ export class GameWriters {
       w = GameWriter.open(this.client, gameId, this.node, this.opts.writer);
       this.writers.set(gameId, w);
       // a failed open is forgotten, so the next call tries again
-      w.catch(() => { if (this.writers.get(gameId) === w) this.writers.delete(gameId); });
+      w.catch(() => {
+        if (this.writers.get(gameId) === w) this.writers.delete(gameId);
+      });
     }
     return w;
   }
@@ -251,7 +320,11 @@ export class GameWriters {
    * Decides a command in the game's writer. A game that does not exist gets UNKNOWN_GAME without a
    * claim (so stray ids leave no keys behind), except for create_game (`creates`).
    */
-  private async run<C extends Command>(gameId: string, command: C, creates = false): Promise<Result<ResultOf[C["type"]]>> {
+  private async run<C extends Command>(
+    gameId: string,
+    command: C,
+    creates = false,
+  ): Promise<Result<ResultOf[C["type"]]>> {
     try {
       if (!creates && !(await this.exists(gameId))) return { ok: false, code: "UNKNOWN_GAME", message: "no such game" };
       const writer = await this.writer(gameId);
@@ -277,25 +350,51 @@ function unavailable(err: unknown): Unavailable {
   if (err instanceof CommitError) {
     return { ok: false, code: err.code === "FENCED" ? "FENCED" : "UNAVAILABLE", message: err.message };
   }
-  if (isDependencyDown(err)) return { ok: false, code: "UNAVAILABLE", message: `Valkey is unavailable: ${String(err)}` };
+  if (isDependencyDown(err))
+    return { ok: false, code: "UNAVAILABLE", message: `Valkey is unavailable: ${String(err)}` };
   throw err;
 }
 
 /** The game's header (config, seq, securities, players and inventories; no orders) as loadGame shapes it. */
 async function readHeader(client: Redis, gameId: string): Promise<LoadedGame> {
-  const [game, seq, secIds, players] = (await client.pipeline()
-    .hgetall(K.gameKey(gameId)).get(K.seqKey(gameId)).smembers(K.securitiesKey(gameId)).hgetall(K.playersKey(gameId))
-    .exec())!.map(([e, v]) => { if (e) throw e; return v; }) as [Record<string, string>, string | null, string[], Record<string, string>];
+  const [game, seq, secIds, players] = (await client
+    .pipeline()
+    .hgetall(K.gameKey(gameId))
+    .get(K.seqKey(gameId))
+    .smembers(K.securitiesKey(gameId))
+    .hgetall(K.playersKey(gameId))
+    .exec())!.map(([e, v]) => {
+    if (e) throw e;
+    return v;
+  }) as [Record<string, string>, string | null, string[], Record<string, string>];
   const sids = secIds.map(Number).sort((a, b) => a - b);
   const pids = Object.keys(players);
   const p = client.pipeline();
   for (const s of sids) p.hgetall(K.securityKey(gameId, s));
   for (const id of pids) p.hgetall(K.inventoryKey(gameId, id));
-  const rows = (await p.exec())!.map(([e, v]) => { if (e) throw e; return v as Record<string, string>; });
+  const rows = (await p.exec())!.map(([e, v]) => {
+    if (e) throw e;
+    return v as Record<string, string>;
+  });
   return {
-    gameId, game, seq: Number(seq ?? 0), owner: null, players: new Map(Object.entries(players)), limitWeights: new Map(),
-    securities: sids.map((securityId, i) => ({ securityId, config: rows[i]!, orderCount: 0, levels: new Map(), bids: [], asks: [] })),
-    inventories: new Map(pids.map((id, i) => [id, rows[sids.length + i]!])), clientOrders: new Map(), news: [], signals: [],
+    gameId,
+    game,
+    seq: Number(seq ?? 0),
+    owner: null,
+    players: new Map(Object.entries(players)),
+    limitWeights: new Map(),
+    securities: sids.map((securityId, i) => ({
+      securityId,
+      config: rows[i]!,
+      orderCount: 0,
+      levels: new Map(),
+      bids: [],
+      asks: [],
+    })),
+    inventories: new Map(pids.map((id, i) => [id, rows[sids.length + i]!])),
+    clientOrders: new Map(),
+    news: [],
+    signals: [],
   };
 }
 

@@ -34,7 +34,14 @@ import { finalStandings, markRuleOf, type Mark } from "../scoring/scoring.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { foldStoredLog } from "../replay/log.ts";
 
-export const EXPORT_FILES = ["config.json", "orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"] as const;
+export const EXPORT_FILES = [
+  "config.json",
+  "orders.csv",
+  "fills.csv",
+  "inventories.csv",
+  "leaderboard.csv",
+  "reference.csv",
+] as const;
 export type ExportFile = (typeof EXPORT_FILES)[number];
 export const EXPORT_FORMAT = "marketroom-round-export/1";
 
@@ -68,7 +75,8 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const settings: GameSettings & ReferenceSettings = await opts.service.drivers.withNews(gameId, rec.settings);
   const game = await db.selectFrom("games").selectAll().where("id", "=", gameId).executeTakeFirst();
   const board = await db.selectFrom("leaderboard").selectAll().where("game_id", "=", gameId).orderBy("rank").execute();
-  if (!game || !rec.endedAt || !board.length) throw new ApiError("INVALID_PHASE_TRANSITION", `the round of ${gameId} has not ended with its results written`);
+  if (!game || !rec.endedAt || !board.length)
+    throw new ApiError("INVALID_PHASE_TRANSITION", `the round of ${gameId} has not ended with its results written`);
 
   // The results are written at the round end; the persister may still be storing the log's last events.
   await storedUpTo(db, gameId, board[0]!.as_of_seq);
@@ -76,13 +84,20 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     db.selectFrom("securities").selectAll().where("game_id", "=", gameId).orderBy("security_id").execute(),
     db.selectFrom("players").selectAll().where("game_id", "=", gameId).orderBy("player_id").execute(),
     db.selectFrom("inventories").selectAll().where("game_id", "=", gameId).execute(),
-    db.selectFrom("orders").selectAll().where("game_id", "=", gameId).orderBy("accepted_seq").orderBy("security_id").orderBy("order_id").execute(),
+    db
+      .selectFrom("orders")
+      .selectAll()
+      .where("game_id", "=", gameId)
+      .orderBy("accepted_seq")
+      .orderBy("security_id")
+      .orderBy("order_id")
+      .execute(),
     db.selectFrom("fills").selectAll().where("game_id", "=", gameId).orderBy("seq").execute(),
     db.selectFrom("events").select(db.fn.max("seq").as("seq")).where("game_id", "=", gameId).executeTakeFirst(),
   ]);
   const stored = await opts.service.store.players(gameId);
   const sec = new Map(securities.map((s) => [s.security_id, s]));
-  const symbol = (id: number) => (id === 0 ? "CASH" : sec.get(id)?.symbol ?? "");
+  const symbol = (id: number) => (id === 0 ? "CASH" : (sec.get(id)?.symbol ?? ""));
   const price = (id: number, ticks: number) => ticksToPrice(ticks, sec.get(id)?.tick_size ?? "1");
   const pname = new Map(players.map((p) => [p.player_id, p.name]));
   const isBot = (id: string) => stored.get(id)?.bot ?? false;
@@ -113,7 +128,21 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
       const fin = v.final.get(id) ?? { qty: 0, locked: 0 };
       const unit = id === 0 ? "cash_minor" : "lots";
       const disp = (n: number) => (id === 0 ? money(n) : String(n));
-      invCsvRows.push([p.player_id, p.name, isBot(p.player_id), id, symbol(id), unit, start, disp(start), fin.qty, disp(fin.qty), fin.qty - start, fin.locked, asOfSeq]);
+      invCsvRows.push([
+        p.player_id,
+        p.name,
+        isBot(p.player_id),
+        id,
+        symbol(id),
+        unit,
+        start,
+        disp(start),
+        fin.qty,
+        disp(fin.qty),
+        fin.qty - start,
+        fin.locked,
+        asOfSeq,
+      ]);
     }
   }
 
@@ -121,40 +150,196 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const pg = new Map(board.map((b) => [b.player_id, b]));
   const bad = standings.filter((s) => {
     const b = pg.get(s.playerId);
-    return !b || b.rank !== s.rank || b.equity !== s.equity || b.cash !== s.cash || b.holdings_value !== s.holdingsValue || b.pnl !== s.pnl ||
-      b.realized_pnl !== s.realizedPnl || b.unrealized_pnl !== s.unrealizedPnl || b.fees !== s.fees || b.trades !== s.trades;
+    return (
+      !b ||
+      b.rank !== s.rank ||
+      b.equity !== s.equity ||
+      b.cash !== s.cash ||
+      b.holdings_value !== s.holdingsValue ||
+      b.pnl !== s.pnl ||
+      b.realized_pnl !== s.realizedPnl ||
+      b.unrealized_pnl !== s.unrealizedPnl ||
+      b.fees !== s.fees ||
+      b.trades !== s.trades
+    );
   });
   if (bad.length || board.length !== standings.length) {
     const s = bad[0];
-    throw new Error(`export of ${gameId}: the PostgreSQL leaderboard disagrees with the final inventories at the marks` +
-      (s ? ` (player ${s.playerId}: computed rank ${s.rank} equity ${s.equity}, stored ${JSON.stringify(pg.get(s.playerId) ?? null)})` : ""));
+    throw new Error(
+      `export of ${gameId}: the PostgreSQL leaderboard disagrees with the final inventories at the marks` +
+        (s
+          ? ` (player ${s.playerId}: computed rank ${s.rank} equity ${s.equity}, stored ${JSON.stringify(pg.get(s.playerId) ?? null)})`
+          : ""),
+    );
   }
   const markList = [...marks.values()];
-  const markHeader = markList.flatMap((m) => [`mark_ticks_${m.securityId}`, `mark_${m.securityId}`, `mark_source_${m.securityId}`]);
+  const markHeader = markList.flatMap((m) => [
+    `mark_ticks_${m.securityId}`,
+    `mark_${m.securityId}`,
+    `mark_source_${m.securityId}`,
+  ]);
   const markCells = markList.flatMap((m) => [m.markTicks, price(m.securityId, m.markTicks), m.source]);
   const leaderboardCsv = csv(
-    ["rank", "player_id", "name", "bot", "cash_minor", "cash", "holdings_value_minor", "holdings_value", "equity_minor", "equity", "pnl_minor", "pnl",
-      "realized_pnl_minor", "realized_pnl", "unrealized_pnl_minor", "unrealized_pnl", "fees_minor", "fees", "trades", "as_of_seq", ...markHeader, "ranked", "start_value_minor", "return_bps", "points"],
-    standings.map((s) => [s.rank, s.playerId, s.name, s.bot, s.cash, money(s.cash), s.holdingsValue, money(s.holdingsValue), s.equity, money(s.equity), s.pnl, money(s.pnl),
-      s.realizedPnl, money(s.realizedPnl), s.unrealizedPnl, money(s.unrealizedPnl), s.fees, money(s.fees), s.trades, asOfSeq, ...markCells, s.ranked, s.startValue, s.returnBps, s.points ?? ""]),
+    [
+      "rank",
+      "player_id",
+      "name",
+      "bot",
+      "cash_minor",
+      "cash",
+      "holdings_value_minor",
+      "holdings_value",
+      "equity_minor",
+      "equity",
+      "pnl_minor",
+      "pnl",
+      "realized_pnl_minor",
+      "realized_pnl",
+      "unrealized_pnl_minor",
+      "unrealized_pnl",
+      "fees_minor",
+      "fees",
+      "trades",
+      "as_of_seq",
+      ...markHeader,
+      "ranked",
+      "start_value_minor",
+      "return_bps",
+      "points",
+    ],
+    standings.map((s) => [
+      s.rank,
+      s.playerId,
+      s.name,
+      s.bot,
+      s.cash,
+      money(s.cash),
+      s.holdingsValue,
+      money(s.holdingsValue),
+      s.equity,
+      money(s.equity),
+      s.pnl,
+      money(s.pnl),
+      s.realizedPnl,
+      money(s.realizedPnl),
+      s.unrealizedPnl,
+      money(s.unrealizedPnl),
+      s.fees,
+      money(s.fees),
+      s.trades,
+      asOfSeq,
+      ...markCells,
+      s.ranked,
+      s.startValue,
+      s.returnBps,
+      s.points ?? "",
+    ]),
   );
 
   // ---- orders and fills ----
   const ordersCsv = csv(
-    ["security_id", "symbol", "order_id", "player_id", "player_name", "client_order_id", "side", "order_type", "tif", "post_only",
-      "price_ticks", "price", "qty", "filled_qty", "resting_qty", "cancelled_qty", "notional_minor", "notional", "status", "cancel_reason",
-      "accepted_seq", "accepted_ts", "accepted_at", "updated_seq", "updated_ts"],
-    orders.map((o) => [o.security_id, symbol(o.security_id), o.order_id, o.player_id, pname.get(o.player_id) ?? "", o.client_order_id ?? "",
-      o.side, o.order_type, o.tif, o.post_only, o.price, price(o.security_id, o.price), o.qty, o.filled_qty, o.resting_qty, o.cancelled_qty,
-      o.notional, money(o.notional), o.status, o.cancel_reason ?? "", o.accepted_seq, o.accepted_ts, iso(o.accepted_ts), o.updated_seq, o.updated_ts]),
+    [
+      "security_id",
+      "symbol",
+      "order_id",
+      "player_id",
+      "player_name",
+      "client_order_id",
+      "side",
+      "order_type",
+      "tif",
+      "post_only",
+      "price_ticks",
+      "price",
+      "qty",
+      "filled_qty",
+      "resting_qty",
+      "cancelled_qty",
+      "notional_minor",
+      "notional",
+      "status",
+      "cancel_reason",
+      "accepted_seq",
+      "accepted_ts",
+      "accepted_at",
+      "updated_seq",
+      "updated_ts",
+    ],
+    orders.map((o) => [
+      o.security_id,
+      symbol(o.security_id),
+      o.order_id,
+      o.player_id,
+      pname.get(o.player_id) ?? "",
+      o.client_order_id ?? "",
+      o.side,
+      o.order_type,
+      o.tif,
+      o.post_only,
+      o.price,
+      price(o.security_id, o.price),
+      o.qty,
+      o.filled_qty,
+      o.resting_qty,
+      o.cancelled_qty,
+      o.notional,
+      money(o.notional),
+      o.status,
+      o.cancel_reason ?? "",
+      o.accepted_seq,
+      o.accepted_ts,
+      iso(o.accepted_ts),
+      o.updated_seq,
+      o.updated_ts,
+    ]),
   );
   const fillsCsv = csv(
-    ["seq", "ts", "time", "security_id", "symbol", "price_ticks", "price", "qty", "notional_minor", "notional", "aggressor",
-      "maker_order_id", "maker_player_id", "taker_order_id", "taker_player_id", "maker_remaining", "taker_remaining",
-      "taker_fee_minor", "taker_fee", "maker_rebate_minor", "maker_rebate"],
-    fills.map((f) => [f.seq, f.ts, iso(f.ts), f.security_id, symbol(f.security_id), f.price, price(f.security_id, f.price), f.qty,
-      f.notional, money(f.notional), f.aggressor, f.maker_order_id, f.maker_player_id, f.taker_order_id, f.taker_player_id, f.maker_remaining, f.taker_remaining,
-      f.taker_fee, money(f.taker_fee), f.maker_rebate, money(f.maker_rebate)]),
+    [
+      "seq",
+      "ts",
+      "time",
+      "security_id",
+      "symbol",
+      "price_ticks",
+      "price",
+      "qty",
+      "notional_minor",
+      "notional",
+      "aggressor",
+      "maker_order_id",
+      "maker_player_id",
+      "taker_order_id",
+      "taker_player_id",
+      "maker_remaining",
+      "taker_remaining",
+      "taker_fee_minor",
+      "taker_fee",
+      "maker_rebate_minor",
+      "maker_rebate",
+    ],
+    fills.map((f) => [
+      f.seq,
+      f.ts,
+      iso(f.ts),
+      f.security_id,
+      symbol(f.security_id),
+      f.price,
+      price(f.security_id, f.price),
+      f.qty,
+      f.notional,
+      money(f.notional),
+      f.aggressor,
+      f.maker_order_id,
+      f.maker_player_id,
+      f.taker_order_id,
+      f.taker_player_id,
+      f.maker_remaining,
+      f.taker_remaining,
+      f.taker_fee,
+      money(f.taker_fee),
+      f.maker_rebate,
+      money(f.maker_rebate),
+    ]),
   );
 
   // ---- reference path ----
@@ -170,49 +355,92 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     const at = referencesAt(settings, t);
     for (const s of securities) {
       const r = at.get(s.security_id) ?? 0;
-      refRows.push([t, sc ? sc.stepAt(t) : 0, sc ? sc.dateAt(t) : "", t === rec.elapsedMs, s.security_id, s.symbol, r, price(s.security_id, r)]);
+      refRows.push([
+        t,
+        sc ? sc.stepAt(t) : 0,
+        sc ? sc.dateAt(t) : "",
+        t === rec.elapsedMs,
+        s.security_id,
+        s.symbol,
+        r,
+        price(s.security_id, r),
+      ]);
     }
   }
-  const referenceCsv = csv(["elapsed_ms", "step", "date", "is_end", "security_id", "symbol", "reference_ticks", "reference"], refRows);
+  const referenceCsv = csv(
+    ["elapsed_ms", "step", "date", "is_end", "security_id", "symbol", "reference_ticks", "reference"],
+    refRows,
+  );
 
   // ---- config ----
-  const bots = [...stored].filter(([, p]) => p.bot).map(([id, p]) => ({ playerId: id, name: p.name, kind: p.botKind ?? "bot", spec: p.botSpec ?? null }));
+  const bots = [...stored]
+    .filter(([, p]) => p.bot)
+    .map(([id, p]) => ({ playerId: id, name: p.name, kind: p.botKind ?? "bot", spec: p.botSpec ?? null }));
   const config = {
     format: EXPORT_FORMAT,
     gameId,
     exportedAt: new Date((opts.now ?? Date.now)()).toISOString(),
-    units: { price: "ticks (display = ticks x tickSize)", qty: "lots", cash: `minor units (${digits} decimal digits)`, time: "ms since the epoch" },
+    units: {
+      price: "ticks (display = ticks x tickSize)",
+      qty: "lots",
+      cash: `minor units (${digits} decimal digits)`,
+      time: "ms since the epoch",
+    },
     game: {
-      name: settings.name, rules: GameRules.parse(settings.rules ?? {}), securities: settings.securities, endowment: settings.endowment,
-      ...(settings.scenario ? { scenario: settings.scenario } : {}), ...(settings.durationSec ? { durationSec: settings.durationSec } : {}),
-      allowObservers: settings.allowObservers, bots: [],
+      name: settings.name,
+      rules: GameRules.parse(settings.rules ?? {}),
+      securities: settings.securities,
+      endowment: settings.endowment,
+      ...(settings.scenario ? { scenario: settings.scenario } : {}),
+      ...(settings.durationSec ? { durationSec: settings.durationSec } : {}),
+      allowObservers: settings.allowObservers,
+      bots: [],
     },
     bots,
     players: players.map((p) => ({
-      playerId: p.player_id, name: p.name, bot: isBot(p.player_id), startCash: p.starting_cash,
-      startHoldings: [...inv.get(p.player_id)!.start].filter(([id]) => id !== 0).map(([securityId, qty]) => ({ securityId, qty })),
+      playerId: p.player_id,
+      name: p.name,
+      bot: isBot(p.player_id),
+      startCash: p.starting_cash,
+      startHoldings: [...inv.get(p.player_id)!.start]
+        .filter(([id]) => id !== 0)
+        .map(([securityId, qty]) => ({ securityId, qty })),
     })),
     round: {
-      phase: game.phase, createdAt: rec.createdAt, startedAt: rec.startedAt || null, endedAt: rec.endedAt || null,
-      elapsedMs: rec.elapsedMs, durationMs: rec.durationMs || null, lastSeq: Number(lastEvent?.seq ?? 0), resultsAsOfSeq: asOfSeq,
+      phase: game.phase,
+      createdAt: rec.createdAt,
+      startedAt: rec.startedAt || null,
+      endedAt: rec.endedAt || null,
+      elapsedMs: rec.elapsedMs,
+      durationMs: rec.durationMs || null,
+      lastSeq: Number(lastEvent?.seq ?? 0),
+      resultsAsOfSeq: asOfSeq,
       scenarioDateAtEnd: sc ? sc.dateAt(rec.elapsedMs) : null,
     },
     scoring: {
       markPrice: rule,
       equity: "cash_minor + sum over securities of final_qty x mark_ticks x scale (minor units)",
-      mark: rule === "reference"
-        ? "the reference price at round.elapsedMs (the closing reference), traded or not"
-        : "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs",
+      mark:
+        rule === "reference"
+          ? "the reference price at round.elapsedMs (the closing reference), traded or not"
+          : "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs",
       openingReference: "game.securities[].refPrice (ticks): the price starting holdings are valued and bought at",
       pnl: "equity - (start cash + start holdings x opening reference x scale) = realized_pnl + unrealized_pnl - fees",
-      realizedPnl: "FIFO lots per player and security (starting holdings = lots bought at the opening reference, then fills.csv in seq order): sum over closed quantities of (close - open) x qty x scale, sign reversed for short lots, plus dividends received (net of dividends a short paid)",
+      realizedPnl:
+        "FIFO lots per player and security (starting holdings = lots bought at the opening reference, then fills.csv in seq order): sum over closed quantities of (close - open) x qty x scale, sign reversed for short lots, plus dividends received (net of dividends a short paid)",
       unrealizedPnl: "sum over open FIFO lots of (mark_ticks - lot price) x qty x scale, sign reversed for short lots",
       fees: "taker_fee_minor of the fills the player took as taker - maker_rebate_minor of the fills it made",
       trades: "fills the player took part in (as maker or taker)",
-      rank: `${rankRule.rankBy === "return" ? "return_bps" : "pnl"} descending, then pnl descending, then player_id ascending (code-unit order); ` +
-        (rankRule.bots === "ranked" ? "bots ranked with the humans" : "humans ranked 1..n, bots listed after them (rank = place on the board, ranked = false)"),
-      returnBps: "floor(pnl_minor x 10000 / start_value_minor), basis points rounded toward minus infinity; 0 when the starting value is 0 or less",
-      points: rankRule.coursePoints ? `course points (students only; empty for bots) = clamp(${rankRule.coursePoints.base} + floor(pnl_minor / ${rankRule.coursePoints.per}), ${rankRule.coursePoints.min}, ${rankRule.coursePoints.max})` : "none (the round sets no coursePoints)",
+      rank:
+        `${rankRule.rankBy === "return" ? "return_bps" : "pnl"} descending, then pnl descending, then player_id ascending (code-unit order); ` +
+        (rankRule.bots === "ranked"
+          ? "bots ranked with the humans"
+          : "humans ranked 1..n, bots listed after them (rank = place on the board, ranked = false)"),
+      returnBps:
+        "floor(pnl_minor x 10000 / start_value_minor), basis points rounded toward minus infinity; 0 when the starting value is 0 or less",
+      points: rankRule.coursePoints
+        ? `course points (students only; empty for bots) = clamp(${rankRule.coursePoints.base} + floor(pnl_minor / ${rankRule.coursePoints.per}), ${rankRule.coursePoints.min}, ${rankRule.coursePoints.max})`
+        : "none (the round sets no coursePoints)",
     },
     files: Object.fromEntries(EXPORT_FILES.map((f) => [f, f])),
   };
@@ -221,12 +449,36 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
     gameId,
     files: {
       "config.json": JSON.stringify(config, null, 2) + "\n",
-      "orders.csv": ordersCsv, "fills.csv": fillsCsv, "inventories.csv": csv(
-        ["player_id", "name", "bot", "security_id", "symbol", "unit", "start_qty", "start", "final_qty", "final", "change_qty", "final_locked", "as_of_seq"],
-        invCsvRows),
-      "leaderboard.csv": leaderboardCsv, "reference.csv": referenceCsv,
+      "orders.csv": ordersCsv,
+      "fills.csv": fillsCsv,
+      "inventories.csv": csv(
+        [
+          "player_id",
+          "name",
+          "bot",
+          "security_id",
+          "symbol",
+          "unit",
+          "start_qty",
+          "start",
+          "final_qty",
+          "final",
+          "change_qty",
+          "final_locked",
+          "as_of_seq",
+        ],
+        invCsvRows,
+      ),
+      "leaderboard.csv": leaderboardCsv,
+      "reference.csv": referenceCsv,
     },
-    rows: { orders: orders.length, fills: fills.length, inventories: invCsvRows.length, leaderboard: standings.length, reference: refRows.length },
+    rows: {
+      orders: orders.length,
+      fills: fills.length,
+      inventories: invCsvRows.length,
+      leaderboard: standings.length,
+      reference: refRows.length,
+    },
     marks: markList,
   };
 }
@@ -249,9 +501,14 @@ const STORED_WAIT_MS = 10_000;
 async function storedUpTo(db: Db, gameId: string, seq: number): Promise<void> {
   const until = Date.now() + STORED_WAIT_MS;
   for (;;) {
-    const row = await db.selectFrom("events").select(db.fn.max("seq").as("seq")).where("game_id", "=", gameId).executeTakeFirst();
+    const row = await db
+      .selectFrom("events")
+      .select(db.fn.max("seq").as("seq"))
+      .where("game_id", "=", gameId)
+      .executeTakeFirst();
     if (Number(row?.seq ?? 0) >= seq) return;
-    if (Date.now() > until) throw new ApiError("UNAVAILABLE", `the log of ${gameId} is still being stored (up to seq ${seq}); retry shortly`);
+    if (Date.now() > until)
+      throw new ApiError("UNAVAILABLE", `the log of ${gameId} is still being stored (up to seq ${seq}); retry shortly`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -30,7 +30,11 @@ export class Access {
   private adminToken!: AdminToken;
   private adminSecret!: LoadedAdminToken;
 
-  constructor(private readonly store: GameStore, private readonly log: Logger, private readonly opts: AccessOptions) {}
+  constructor(
+    private readonly store: GameStore,
+    private readonly log: Logger,
+    private readonly opts: AccessOptions,
+  ) {}
 
   /**
    * Loads (or creates, mode 0600) the signing secret and the admin token from the environment or their files
@@ -42,7 +46,11 @@ export class Access {
     const legacyAdmin = await this.store.takeLegacySecrets();
     const secret = loadSecret("TOKEN_SECRET", opts.tokenSecret, opts.tokenSecretFile ?? ".data/token-secret");
     this.tokens = new PlayerTokens(secret.value, opts.playerTokenTtlSec);
-    this.adminSecret = loadAdminToken(opts.adminToken, opts.adminTokenFile ?? ".data/admin-token", legacyAdmin ?? undefined);
+    this.adminSecret = loadAdminToken(
+      opts.adminToken,
+      opts.adminTokenFile ?? ".data/admin-token",
+      legacyAdmin ?? undefined,
+    );
     this.adminToken = this.adminSecret.token;
     if (secret.created) this.log.info({ path: secret.path }, "generated the token signing secret");
     if (this.adminSecret.created) this.log.info({ path: this.adminSecret.path }, "generated the admin token");
@@ -54,7 +62,9 @@ export class Access {
    */
   get admin(): string {
     if (this.adminSecret.plain === null) {
-      throw new Error(`the admin token is not known to this process: ${this.adminSecret.path} keeps only its SHA-256 (set ADMIN_TOKEN, or delete the file to make a new one)`);
+      throw new Error(
+        `the admin token is not known to this process: ${this.adminSecret.path} keeps only its SHA-256 (set ADMIN_TOKEN, or delete the file to make a new one)`,
+      );
     }
     return this.adminSecret.plain;
   }
@@ -72,7 +82,7 @@ export class Access {
     if (!token) return null;
     if (this.adminToken.matches(token)) return { role: "admin" };
     const c = await this.tokens.verify(token);
-    if (!c || await this.store.isKicked(c.gameId, c.playerId)) return null;
+    if (!c || (await this.store.isKicked(c.gameId, c.playerId))) return null;
     return { role: "player", gameId: c.gameId, playerId: c.playerId };
   }
 

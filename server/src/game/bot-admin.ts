@@ -42,7 +42,8 @@ export class BotAdmin {
   /** Adds bots from an API spec (players with their own endowments); they start at once when the game is running. */
   async addBots(gameId: string, raw: z.input<typeof BotSpecSchema>): Promise<BotInfo[]> {
     const spec = BotSpecSchema.parse(raw);
-    if (!isBotKind(spec.kind)) throw new ApiError("INVALID_BODY", `unknown bot kind ${spec.kind} (${BOT_KINDS.join(", ")})`);
+    if (!isBotKind(spec.kind))
+      throw new ApiError("INVALID_BODY", `unknown bot kind ${spec.kind} (${BOT_KINDS.join(", ")})`);
     const rec = await this.deps.record(gameId);
     return this.addMarketBots(gameId, marketSpecs({ ...spec, kind: spec.kind }, rec.settings));
   }
@@ -52,7 +53,14 @@ export class BotAdmin {
     const { hub, store } = this.deps;
     const rec = await this.deps.record(gameId);
     for (const s of specs) {
-      await store.putPlayer(gameId, s.playerId, { name: s.name, bot: true, startCash: s.cash, startHoldings: s.holdings, botKind: s.kind, botSpec: s });
+      await store.putPlayer(gameId, s.playerId, {
+        name: s.name,
+        bot: true,
+        startCash: s.cash,
+        startHoldings: s.holdings,
+        botKind: s.kind,
+        botSpec: s,
+      });
       unwrap(await hub.addPlayer(gameId, { playerId: s.playerId, name: s.name, cash: s.cash, holdings: s.holdings }));
       this.deps.model(gameId)?.setBot(s.playerId, true);
       unwrap(await hub.logAdmin(gameId, "bot_added", `${s.kind} ${s.playerId}`));
@@ -111,10 +119,21 @@ export class BotAdmin {
 
   /** The game's bots as the admin API lists them (stats of the ones running in this process). */
   list(gameId: string, stored: Map<string, StoredPlayer>): BotInfo[] {
-    return [...stored].filter(([, p]) => p.bot).map(([id, p]) => ({
-      name: p.name, kind: p.botKind ?? "bot", enabled: !p.botOff,
-      ...(this.deps.bots.info(gameId, id) ?? { playerId: id, running: false, steps: 0, placed: 0, cancelled: 0, rejected: 0 }),
-    }));
+    return [...stored]
+      .filter(([, p]) => p.bot)
+      .map(([id, p]) => ({
+        name: p.name,
+        kind: p.botKind ?? "bot",
+        enabled: !p.botOff,
+        ...(this.deps.bots.info(gameId, id) ?? {
+          playerId: id,
+          running: false,
+          steps: 0,
+          placed: 0,
+          cancelled: 0,
+          rejected: 0,
+        }),
+      }));
   }
 
   private start(gameId: string, rec: GameRecord<GameSettings>, specs: MarketBotSpec[]): void {
@@ -134,7 +153,11 @@ export class BotAdmin {
  * defaults (market/bot-kinds.ts: lots held of each security, cash for cashLots more).
  */
 function marketSpecs(spec: BotSpecOut & { kind: MarketBotSpec["kind"] }, s: GameSettings): MarketBotSpec[] {
-  const { intervalMs, cash, holdings, ...params } = spec.params as { intervalMs?: number; cash?: number; holdings?: { securityId: number; qty: number }[] } & Record<string, unknown>;
+  const { intervalMs, cash, holdings, ...params } = spec.params as {
+    intervalMs?: number;
+    cash?: number;
+    holdings?: { securityId: number; qty: number }[];
+  } & Record<string, unknown>;
   const defaults = BOT_KIND_TABLE[spec.kind];
   const secs = s.securities.filter((x) => !spec.securityIds || spec.securityIds.includes(x.securityId));
   const cashFor = (lots: number) => secs.reduce((n, x) => n + (x.refPrice || x.bandLow) * lots * x.scale, 0);
@@ -145,6 +168,7 @@ function marketSpecs(spec: BotSpecOut & { kind: MarketBotSpec["kind"] }, s: Game
     intervalMs: Number.isInteger(intervalMs) && intervalMs! > 0 ? intervalMs! : defaults.intervalMs,
     params: { ...params, ...(spec.securityIds ? { securityIds: spec.securityIds } : {}) } as MarketBotSpec["params"],
     cash: typeof cash === "number" ? cash : cashFor(defaults.cashLots),
-    holdings: holdings ?? (defaults.lots > 0 ? secs.map((x) => ({ securityId: x.securityId, qty: defaults.lots })) : []),
+    holdings:
+      holdings ?? (defaults.lots > 0 ? secs.map((x) => ({ securityId: x.securityId, qty: defaults.lots })) : []),
   }));
 }

@@ -10,7 +10,13 @@
  * playerId is the player's, `remove` to hand the seat back.
  */
 import type { OpenOrder } from "@marketroom/shared";
-import { BotRunner, engineBotContext, type Bot, type BotContext, type BotSpec as MarketBotSpec } from "../market/bots.ts";
+import {
+  BotRunner,
+  engineBotContext,
+  type Bot,
+  type BotContext,
+  type BotSpec as MarketBotSpec,
+} from "../market/bots.ts";
 import type { Scenario } from "../market/scenarios.ts";
 import type { Logger } from "../config.ts";
 import type { GameHub } from "./hub.ts";
@@ -20,15 +26,33 @@ import { applyNewsShifts, newsShiftsOf, type NewsShifts } from "../scoring/refer
 const NEWS_TTL_MS = 250;
 
 /** A bot as the admin API lists it; `enabled` false while switched off. */
-export interface BotInfo { playerId: string; name: string; kind: string; enabled?: boolean; running: boolean; steps: number; placed: number; cancelled: number; rejected: number }
+export interface BotInfo {
+  playerId: string;
+  name: string;
+  kind: string;
+  enabled?: boolean;
+  running: boolean;
+  steps: number;
+  placed: number;
+  cancelled: number;
+  rejected: number;
+}
 
-interface Running { runner: BotRunner; spec: MarketBotSpec; bot: Bot }
+interface Running {
+  runner: BotRunner;
+  spec: MarketBotSpec;
+  bot: Bot;
+}
 
 export class BotManager {
   private readonly games = new Map<string, Map<string, Running>>();
   private readonly newsCache = new Map<string, { at: number; news: NewsShifts[]; loading?: Promise<void> }>();
 
-  constructor(private readonly hub: GameHub, private readonly log: Logger, private readonly seed = 1) {}
+  constructor(
+    private readonly hub: GameHub,
+    private readonly log: Logger,
+    private readonly seed = 1,
+  ) {}
 
   /**
    * Ensures a runner for each spec of the game and starts them. `elapsedMs()` is the round's running
@@ -39,7 +63,10 @@ export class BotManager {
     for (const spec of specs) {
       let r = bots.get(spec.playerId);
       if (!r) {
-        const runner = new BotRunner({ seed: this.seed, onError: (err, id) => this.log.warn({ err, bot: id, gameId }, "bot step failed") });
+        const runner = new BotRunner({
+          seed: this.seed,
+          onError: (err, id) => this.log.warn({ err, bot: id, gameId }, "bot step failed"),
+        });
         const bot = runner.add(this.context(gameId, spec.playerId, scenario, elapsedMs), spec);
         r = { runner, spec, bot };
         bots.set(spec.playerId, r);
@@ -80,7 +107,14 @@ export class BotManager {
     const r = this.games.get(gameId)?.get(playerId);
     if (!r) return undefined;
     const s = r.bot.stats;
-    return { playerId, running: r.runner.running, steps: s.steps, placed: s.placed, cancelled: s.cancelled, rejected: s.rejected };
+    return {
+      playerId,
+      running: r.runner.running,
+      steps: s.steps,
+      placed: s.placed,
+      cancelled: s.cancelled,
+      rejected: s.rejected,
+    };
   }
 
   /** Stops every bot of every game (process shutdown; orders stay). */
@@ -91,7 +125,10 @@ export class BotManager {
 
   private bots(gameId: string): Map<string, Running> {
     let m = this.games.get(gameId);
-    if (!m) { m = new Map(); this.games.set(gameId, m); }
+    if (!m) {
+      m = new Map();
+      this.games.set(gameId, m);
+    }
     return m;
   }
 
@@ -104,7 +141,9 @@ export class BotManager {
     return {
       ...base,
       reference: (sid) => applyNewsShifts(base.reference(sid), sid, this.newsCache.get(gameId)?.news, base.now()),
-      refresh: async () => { await Promise.all([base.refresh(), this.loadNews(gameId)]); },
+      refresh: async () => {
+        await Promise.all([base.refresh(), this.loadNews(gameId)]);
+      },
       place: (order) => this.hub.place(gameId, playerId, order),
       cancel: (sid, orderId) => this.hub.cancel(gameId, playerId, sid, orderId),
       cancelAll: (sid) => this.hub.cancelAll(gameId, playerId, sid),
@@ -114,13 +153,22 @@ export class BotManager {
   /** Refreshes the game's news shifts for its bots; one read per NEWS_TTL_MS however many bots step. */
   private loadNews(gameId: string): Promise<void> {
     let c = this.newsCache.get(gameId);
-    if (!c) { c = { at: 0, news: [] }; this.newsCache.set(gameId, c); }
+    if (!c) {
+      c = { at: 0, news: [] };
+      this.newsCache.set(gameId, c);
+    }
     if (c.loading) return c.loading;
     if (Date.now() - c.at < NEWS_TTL_MS) return Promise.resolve();
     const entry = c;
-    entry.loading = this.hub.engine.newsList(gameId)
-      .then((list) => { entry.news = newsShiftsOf(list); entry.at = Date.now(); })
-      .finally(() => { entry.loading = undefined; });
+    entry.loading = this.hub.engine
+      .newsList(gameId)
+      .then((list) => {
+        entry.news = newsShiftsOf(list);
+        entry.at = Date.now();
+      })
+      .finally(() => {
+        entry.loading = undefined;
+      });
     return entry.loading;
   }
 }

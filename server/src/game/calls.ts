@@ -35,7 +35,10 @@ export interface CallSettings extends ReferenceSettings {
 }
 
 export interface CallDeps {
-  hub: GameHub; valkey: Redis; store: GameStore; log: Logger;
+  hub: GameHub;
+  valkey: Redis;
+  store: GameStore;
+  log: Logger;
   /** The game's news shifts, for reference prices (drivers.ts withNews). */
   withNews: <S extends ReferenceSettings>(gameId: string, s: S) => Promise<S>;
 }
@@ -62,7 +65,8 @@ export class CallMarkets {
   /** Creation: a call market's securities enter call mode. */
   async setup(gameId: string, rules: CallSettings["rules"] | undefined, securityIds: number[]): Promise<void> {
     if (rules?.marketType !== "call") return;
-    for (const securityId of securityIds) unwrap(await this.deps.hub.market(gameId, { type: "set_trading_mode", securityId, mode: "call" }));
+    for (const securityId of securityIds)
+      unwrap(await this.deps.hub.market(gameId, { type: "set_trading_mode", securityId, mode: "call" }));
   }
 
   /** Start, resume, restart: polls the call clock of a call market. */
@@ -119,7 +123,14 @@ export class CallMarkets {
     return (await this.deps.valkey.hsetnx(callsKey(gameId), field, String(at))) === 1;
   }
 
-  private async call(gameId: string, rec: GameRecord<CallSettings>, rules: CallRules, k: number, now: number, done: { call: number }): Promise<void> {
+  private async call(
+    gameId: string,
+    rec: GameRecord<CallSettings>,
+    rules: CallRules,
+    k: number,
+    now: number,
+    done: { call: number },
+  ): Promise<void> {
     done.call = k;
     if (!(await this.claim(gameId, `call:${k}`, now))) return;
     await this.deps.valkey.hset(callsKey(gameId), "last_call", k);
@@ -127,21 +138,32 @@ export class CallMarkets {
     for (const s of rec.settings.securities) {
       const ref = refs.get(s.securityId) ?? 0;
       const referencePrice = ref > 0 ? ref : undefined;
-      const command: MarketCommand = rules.continuousSec > 0
-        ? { type: "set_trading_mode", securityId: s.securityId, mode: "continuous", referencePrice }
-        : { type: "uncross", securityId: s.securityId, referencePrice };
+      const command: MarketCommand =
+        rules.continuousSec > 0
+          ? { type: "set_trading_mode", securityId: s.securityId, mode: "continuous", referencePrice }
+          : { type: "uncross", securityId: s.securityId, referencePrice };
       const r = await this.deps.hub.market(gameId, command);
       if (!r.ok) this.deps.log.warn({ gameId, securityId: s.securityId, call: k, code: r.code }, "call not run");
     }
   }
 
-  private async reopen(gameId: string, rec: GameRecord<CallSettings>, r: number, done: { reopen: number }): Promise<void> {
+  private async reopen(
+    gameId: string,
+    rec: GameRecord<CallSettings>,
+    r: number,
+    done: { reopen: number },
+  ): Promise<void> {
     done.reopen = r;
     if (!(await this.claim(gameId, `reopen:${r}`, r))) return;
     await this.deps.valkey.hset(callsKey(gameId), "last_reopen", r);
     for (const s of rec.settings.securities) {
-      const res = await this.deps.hub.market(gameId, { type: "set_trading_mode", securityId: s.securityId, mode: "call" });
-      if (!res.ok) this.deps.log.warn({ gameId, securityId: s.securityId, reopen: r, code: res.code }, "call period not reopened");
+      const res = await this.deps.hub.market(gameId, {
+        type: "set_trading_mode",
+        securityId: s.securityId,
+        mode: "call",
+      });
+      if (!res.ok)
+        this.deps.log.warn({ gameId, securityId: s.securityId, reopen: r, code: res.code }, "call period not reopened");
     }
   }
 }

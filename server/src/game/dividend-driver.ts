@@ -31,10 +31,18 @@ export interface DividendSettings {
   securities: { securityId: number }[];
 }
 
-export interface DividendDeps { hub: GameHub; store: GameStore; log: Logger }
+export interface DividendDeps {
+  hub: GameHub;
+  store: GameStore;
+  log: Logger;
+}
 
 /** Periods whose dividend is due at running time `t` ms: those that ended (all of them once `ended`). */
-export function dueDividends(s: Pick<Schedule, "periodMs" | "periodCount" | "durationMs">, t: number, ended: boolean): number {
+export function dueDividends(
+  s: Pick<Schedule, "periodMs" | "periodCount" | "durationMs">,
+  t: number,
+  ended: boolean,
+): number {
   const count = Math.max(1, s.periodCount);
   const len = s.periodMs || s.durationMs;
   if (!len) return ended ? 1 : 0;
@@ -113,9 +121,12 @@ export class DividendMarkets {
     for (let period = g.sent + 1; period <= upTo; period++) {
       for (const s of g.rec.settings.securities) {
         const amount = dividendDraw(rules.seed ?? gameId, s.securityId, period, rules.values);
-        out.push(this.deps.hub.market(gameId, { type: "dividend", securityId: s.securityId, period, amount }).then((r) => {
-          if (!r.ok) this.deps.log.warn({ gameId, securityId: s.securityId, period, code: r.code }, "dividend not paid");
-        }));
+        out.push(
+          this.deps.hub.market(gameId, { type: "dividend", securityId: s.securityId, period, amount }).then((r) => {
+            if (!r.ok)
+              this.deps.log.warn({ gameId, securityId: s.securityId, period, code: r.code }, "dividend not paid");
+          }),
+        );
       }
     }
     g.sent = Math.max(g.sent, upTo);

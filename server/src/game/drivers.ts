@@ -48,10 +48,18 @@ import type { GameRecord, GameStore } from "./store.ts";
 const POLL_MS = 200;
 
 /** What a round schedules (CreateGameBody.news / groups / signals). */
-export interface DriverPlan { news: ScheduledNews[]; groups: string[]; signals: ScheduledSignal[] }
+export interface DriverPlan {
+  news: ScheduledNews[];
+  groups: string[];
+  signals: ScheduledSignal[];
+}
 
 /** A seat taken over by a bot. `auto`: because the player left (handed back when they return). */
-export interface Takeover { kind: string; auto: boolean; since: number }
+export interface Takeover {
+  kind: string;
+  auto: boolean;
+  since: number;
+}
 
 /** What the drivers need from a game's settings (GameSettings of the service). */
 export interface DriverSettings extends ReferenceSettings, ScenarioSettings {
@@ -59,7 +67,13 @@ export interface DriverSettings extends ReferenceSettings, ScenarioSettings {
   securities: ScenarioSettings["securities"];
 }
 
-export interface DriverDeps { hub: GameHub; valkey: Redis; store: GameStore; bots: BotManager; log: Logger }
+export interface DriverDeps {
+  hub: GameHub;
+  valkey: Redis;
+  store: GameStore;
+  bots: BotManager;
+  log: Logger;
+}
 
 const driversKey = (g: string) => `game:{${g}}:meta:drivers`;
 const groupsKey = (g: string) => `game:{${g}}:meta:groups`;
@@ -84,11 +98,18 @@ export class MarketDrivers {
   // ---- hooks of the game service ----
 
   /** create: stores the round's plan (news, groups, signals). */
-  async setup(gameId: string, body: { news?: ScheduledNews[]; groups?: string[]; signals?: ScheduledSignal[]; rules?: CallSettings["rules"] }): Promise<void> {
+  async setup(
+    gameId: string,
+    body: { news?: ScheduledNews[]; groups?: string[]; signals?: ScheduledSignal[]; rules?: CallSettings["rules"] },
+  ): Promise<void> {
     const plan: DriverPlan = { news: body.news ?? [], groups: body.groups ?? [], signals: body.signals ?? [] };
     await this.deps.valkey.hset(driversKey(gameId), "plan", JSON.stringify(plan));
     this.plans.set(gameId, plan);
-    await this.calls.setup(gameId, body.rules, unwrap(await this.deps.hub.engine.gameInfo(gameId)).securities.map((s) => s.securityId));
+    await this.calls.setup(
+      gameId,
+      body.rules,
+      unwrap(await this.deps.hub.engine.gameInfo(gameId)).securities.map((s) => s.securityId),
+    );
   }
 
   /** join: puts a new player in the next group, round-robin in join order (logged as group_set). */
@@ -149,8 +170,15 @@ export class MarketDrivers {
   async signal(gameId: string, body: SignalBody): Promise<EventOf<"signal">> {
     await this.record(gameId);
     const plan = await this.plan(gameId);
-    if (!plan.groups.includes(body.group)) throw new ApiError("INVALID_BODY", `${body.group} is not a group of this game (${plan.groups.join(", ") || "none"})`);
-    const members = [...(await this.groups(gameId))].filter(([, g]) => g === body.group).map(([pid]) => pid).sort();
+    if (!plan.groups.includes(body.group))
+      throw new ApiError(
+        "INVALID_BODY",
+        `${body.group} is not a group of this game (${plan.groups.join(", ") || "none"})`,
+      );
+    const members = [...(await this.groups(gameId))]
+      .filter(([, g]) => g === body.group)
+      .map(([pid]) => pid)
+      .sort();
     if (!members.length) throw new ApiError("INVALID_BODY", `group ${body.group} has no players`);
     const r = unwrap(await this.deps.hub.signal(gameId, { ...body, playerIds: members }));
     return r.events[0] as EventOf<"signal">;
@@ -160,7 +188,8 @@ export class MarketDrivers {
   async setGroup(gameId: string, playerId: string, group: string): Promise<{ playerId: string; group: string }> {
     await this.record(gameId);
     const plan = await this.plan(gameId);
-    if (!plan.groups.includes(group)) throw new ApiError("INVALID_BODY", `${group} is not a group of this game (${plan.groups.join(", ") || "none"})`);
+    if (!plan.groups.includes(group))
+      throw new ApiError("INVALID_BODY", `${group} is not a group of this game (${plan.groups.join(", ") || "none"})`);
     const p = await this.deps.store.player(gameId, playerId);
     if (!p) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId} in ${gameId}`);
     await this.assign(gameId, playerId, group, "admin");
@@ -179,9 +208,15 @@ export class MarketDrivers {
    * switches the bot. Errors: UNKNOWN_GAME, FORBIDDEN (rules.botTakeover is false, or the seat is a
    * bot's), UNKNOWN_PLAYER, INVALID_BODY (kind), MARKET_CLOSED (ended).
    */
-  async takeOver(gameId: string, playerId: string, kind: string, auto = false): Promise<{ playerId: string; kind: string; auto: boolean }> {
+  async takeOver(
+    gameId: string,
+    playerId: string,
+    kind: string,
+    auto = false,
+  ): Promise<{ playerId: string; kind: string; auto: boolean }> {
     const rec = await this.record(gameId);
-    if (!rec.settings.rules.botTakeover) throw new ApiError("FORBIDDEN", "this round does not allow bot takeover (rules.botTakeover)");
+    if (!rec.settings.rules.botTakeover)
+      throw new ApiError("FORBIDDEN", "this round does not allow bot takeover (rules.botTakeover)");
     if (!isBotKind(kind)) throw new ApiError("INVALID_BODY", `unknown bot kind ${kind} (${BOT_KINDS.join(", ")})`);
     const p = await this.deps.store.player(gameId, playerId);
     if (!p) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId} in ${gameId}`);
@@ -208,7 +243,8 @@ export class MarketDrivers {
    */
   async handBack(gameId: string, playerId: string, onlyAuto = false): Promise<boolean> {
     const rec = await this.record(gameId);
-    if (!rec.settings.rules.botTakeover) throw new ApiError("FORBIDDEN", "this round does not allow bot takeover (rules.botTakeover)");
+    if (!rec.settings.rules.botTakeover)
+      throw new ApiError("FORBIDDEN", "this round does not allow bot takeover (rules.botTakeover)");
     const t = (await this.takeovers(gameId)).get(playerId);
     if (!t || (onlyAuto && !t.auto)) return false;
     if (!(await this.deps.bots.remove(gameId, playerId)) && (await this.phase(gameId)) !== "ended") {
@@ -253,21 +289,34 @@ export class MarketDrivers {
   async snapshotPart(gameId: string, seq: number): Promise<DriverSnapshot> {
     const { engine } = this.deps.hub;
     const [news, signals, groups, takeovers] = await Promise.all([
-      engine.newsList(gameId), engine.signalList(gameId), this.groups(gameId), this.takeovers(gameId),
+      engine.newsList(gameId),
+      engine.signalList(gameId),
+      this.groups(gameId),
+      this.takeovers(gameId),
     ]);
     return {
-      news: news.filter((e) => e.seq <= seq), signals: signals.filter((e) => e.seq <= seq), groups,
+      news: news.filter((e) => e.seq <= seq),
+      signals: signals.filter((e) => e.seq <= seq),
+      groups,
       takeovers: new Map([...takeovers].map(([pid, t]) => [pid, t.kind])),
     };
   }
 
   /** The admin's view: plan, what was sent, groups, takeovers. Errors: UNKNOWN_GAME. */
-  async info(gameId: string): Promise<{ plan: DriverPlan; fired: string[]; groups: Record<string, string>; takeovers: Record<string, Takeover> }> {
+  async info(gameId: string): Promise<{
+    plan: DriverPlan;
+    fired: string[];
+    groups: Record<string, string>;
+    takeovers: Record<string, Takeover>;
+  }> {
     await this.record(gameId);
     const h = await this.deps.valkey.hgetall(driversKey(gameId));
     return {
       plan: await this.plan(gameId),
-      fired: Object.keys(h).filter((k) => k.startsWith("fired:")).map((k) => k.slice(6)).sort(),
+      fired: Object.keys(h)
+        .filter((k) => k.startsWith("fired:"))
+        .map((k) => k.slice(6))
+        .sort(),
       groups: Object.fromEntries(await this.groups(gameId)),
       takeovers: Object.fromEntries(await this.takeovers(gameId)),
     };
@@ -289,7 +338,7 @@ export class MarketDrivers {
     let plan = this.plans.get(gameId);
     if (!plan) {
       const json = await this.deps.valkey.hget(driversKey(gameId), "plan");
-      plan = json ? JSON.parse(json) as DriverPlan : { news: [], groups: [], signals: [] };
+      plan = json ? (JSON.parse(json) as DriverPlan) : { news: [], groups: [], signals: [] };
       this.plans.set(gameId, plan);
     }
     return plan;
@@ -302,11 +351,18 @@ export class MarketDrivers {
 
   private startSeatBot(gameId: string, settings: DriverSettings, playerId: string, kind: string): void {
     const spec: MarketBotSpec = {
-      playerId, name: playerId, kind: kind as MarketBotSpec["kind"], intervalMs: BOT_KIND_TABLE[kind as MarketBotSpec["kind"]].intervalMs,
-      params: {}, cash: 0, holdings: [],
+      playerId,
+      name: playerId,
+      kind: kind as MarketBotSpec["kind"],
+      intervalMs: BOT_KIND_TABLE[kind as MarketBotSpec["kind"]].intervalMs,
+      params: {},
+      cash: 0,
+      holdings: [],
     };
     const fallback = this.schedules.get(gameId)!;
-    this.deps.bots.start(gameId, roundScenario(settings), [spec], () => elapsedOf(this.schedules.get(gameId) ?? fallback, Date.now()));
+    this.deps.bots.start(gameId, roundScenario(settings), [spec], () =>
+      elapsedOf(this.schedules.get(gameId) ?? fallback, Date.now()),
+    );
   }
 
   private startPolling(gameId: string): void {
@@ -340,7 +396,10 @@ export class MarketDrivers {
     let left = 0;
     for (const it of items) {
       if (fired.has(`fired:${it.key}`)) continue;
-      if (it.atMs > now) { left++; continue; }
+      if (it.atMs > now) {
+        left++;
+        continue;
+      }
       if (!(await this.deps.valkey.hsetnx(driversKey(gameId), `fired:${it.key}`, String(now)))) continue;
       await this.send(gameId, it, elapsedOf(rec, Date.now()));
     }
@@ -358,17 +417,26 @@ export class MarketDrivers {
   }
 }
 
-interface DueItem { key: string; atMs: number; news?: NewsItem; signal?: SignalBody }
+interface DueItem {
+  key: string;
+  atMs: number;
+  news?: NewsItem;
+  signal?: SignalBody;
+}
 
 /** Everything the plan schedules, with the scenario's headlines (no shifts: its path has them). */
 function dueItems(plan: DriverPlan, scenario: string | null): DueItem[] {
   const items: DueItem[] = [];
-  plan.news.forEach((n, i) => items.push({ key: `news:${i}`, atMs: n.atSec * 1000, news: { headline: n.headline, shifts: n.shifts ?? [] } }));
+  plan.news.forEach((n, i) =>
+    items.push({ key: `news:${i}`, atMs: n.atSec * 1000, news: { headline: n.headline, shifts: n.shifts ?? [] } }),
+  );
   plan.signals.forEach((s, i) => {
     const { atSec, ...body } = s;
     items.push({ key: `signal:${i}`, atMs: atSec * 1000, signal: body });
   });
   const sc = scenario ? getScenario(scenario) : undefined;
-  sc?.news.forEach((n, i) => items.push({ key: `scenario:${i}`, atMs: n.atMs, news: { headline: n.headline.slice(0, 280), shifts: [] } }));
+  sc?.news.forEach((n, i) =>
+    items.push({ key: `scenario:${i}`, atMs: n.atMs, news: { headline: n.headline.slice(0, 280), shifts: [] } }),
+  );
   return items.sort((a, b) => a.atMs - b.atMs);
 }

@@ -9,7 +9,11 @@ import type { Unavailable } from "../engine/writers.ts";
 
 export class ApiError extends Error {
   readonly status: number;
-  constructor(readonly code: AnyErrorCode, message: string, readonly details?: unknown) {
+  constructor(
+    readonly code: AnyErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = httpStatusOf(code);
@@ -28,7 +32,8 @@ export class ApiError extends Error {
  */
 export function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  if (isDependencyDown(err)) return new ApiError("UNAVAILABLE", "a service the server needs is unavailable; retry shortly");
+  if (isDependencyDown(err))
+    return new ApiError("UNAVAILABLE", "a service the server needs is unavailable; retry shortly");
   return new ApiError("INTERNAL_ERROR", "internal error");
 }
 

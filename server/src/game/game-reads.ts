@@ -14,7 +14,12 @@ import type { GameSnapshot } from "./model.ts";
 import { NO_CLOCK, clockOf, elapsedOf } from "./round-clock.ts";
 import type { GameStore } from "./store.ts";
 
-export interface GameReadDeps { hub: GameHub; store: GameStore; drivers: MarketDrivers; db?: Db }
+export interface GameReadDeps {
+  hub: GameHub;
+  store: GameStore;
+  drivers: MarketDrivers;
+  db?: Db;
+}
 
 export class GameReads {
   constructor(private readonly deps: GameReadDeps) {}
@@ -32,7 +37,9 @@ export class GameReads {
     const stored = await store.players(gameId);
     const bots = new Set([...stored].filter(([, p]) => p.bot).map(([id]) => id));
     const openRefs = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
-    const refPrices = rec ? referencesAt(await drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now())) : openRefs;
+    const refPrices = rec
+      ? referencesAt(await drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now()))
+      : openRefs;
     return { seq, events, openRefs, refPrices, bots, drivers: await drivers.snapshotPart(gameId, seq) };
   }
 
@@ -54,7 +61,9 @@ export class GameReads {
    */
   async references(gameId: string): Promise<Map<number, number>> {
     const rec = await this.deps.store.get(gameId);
-    return rec ? referencesAt(await this.deps.drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now())) : new Map();
+    return rec
+      ? referencesAt(await this.deps.drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now()))
+      : new Map();
   }
 
   /** Running time of the round so far, ms (0 before start). */

@@ -24,8 +24,21 @@
 import { performance } from "node:perf_hooks";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type {
-  AnyErrorCode, AmendOrder, AmendResult, CancelAllResult, CancelResult, EngineEvent, GameConfig, NewsItem, PlaceOrder, PlaceResult,
-  PlayerSetup, Rejection, SecurityConfig, SetupResult, SignalItem,
+  AnyErrorCode,
+  AmendOrder,
+  AmendResult,
+  CancelAllResult,
+  CancelResult,
+  EngineEvent,
+  GameConfig,
+  NewsItem,
+  PlaceOrder,
+  PlaceResult,
+  PlayerSetup,
+  Rejection,
+  SecurityConfig,
+  SetupResult,
+  SignalItem,
 } from "@marketroom/shared";
 import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
 import { runMarketCommand, type MarketCommand } from "../engine/market-commands.ts";
@@ -42,24 +55,47 @@ import type { Metrics } from "../metrics.ts";
  * scheduled break under way.
  */
 export interface ClockInfo {
-  startedAt: number; endsAt: number; remainingMs: number; durationMs: number;
-  period: number; periods: number; startsAt: number; breakEndsAt: number;
+  startedAt: number;
+  endsAt: number;
+  remainingMs: number;
+  durationMs: number;
+  period: number;
+  periods: number;
+  startsAt: number;
+  breakEndsAt: number;
 }
 
 /** A round's order rate limit: at most `orders` place/amend commands per player per `windowMs`. */
-export interface OrderRateLimit { orders: number; windowMs: number }
+export interface OrderRateLimit {
+  orders: number;
+  windowMs: number;
+}
 
 /** A RATE_LIMITED rejection: nothing reached the engine; try again after `retryAfterMs`. */
-export interface RateLimited { ok: false; code: "RATE_LIMITED"; message: string; retryAfterMs: number }
+export interface RateLimited {
+  ok: false;
+  code: "RATE_LIMITED";
+  message: string;
+  retryAfterMs: number;
+}
 
 /** An order entry refused before the engine by the entry gate (e.g. QUIZ_REQUIRED); nothing changed. */
-export interface GateRefusal { ok: false; code: AnyErrorCode; message: string }
+export interface GateRefusal {
+  ok: false;
+  code: AnyErrorCode;
+  message: string;
+}
 
 /** See GameHub.setEntryGate: null lets the order through. `side` = a new order's side (none for an amend, which keeps it). */
 export type EntryGate = (gameId: string, playerId: string, side?: "buy" | "sell") => Promise<GateRefusal | null>;
 
 /** Where the round of a game and its successor are (sessions); sent to the room's clients. */
-export interface RoundLink { sessionId: string; gameId: string; round: number; nextGameId: string }
+export interface RoundLink {
+  sessionId: string;
+  gameId: string;
+  round: number;
+  nextGameId: string;
+}
 
 /** What a game's subscriber (its room) receives. */
 export interface GameListener {
@@ -74,7 +110,11 @@ export interface GameListener {
 }
 
 /** What this process did in one game: accepted orders, fill events, rejected commands. */
-export interface GameCounters { orders: number; fills: number; rejects: number }
+export interface GameCounters {
+  orders: number;
+  fills: number;
+  rejects: number;
+}
 
 interface Lane {
   counters: GameCounters;
@@ -99,13 +139,19 @@ export class GameHub {
   private entryGate: EntryGate = async () => null;
   private readonly everyGame = new Set<(gameId: string, events: EngineEvent[]) => void>();
 
-  constructor(readonly engine: Engine, private readonly metrics: Metrics, private readonly log: Logger) {}
+  constructor(
+    readonly engine: Engine,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
 
   /** Subscribes to a game's events; returns the unsubscribe function. */
   subscribe(gameId: string, listener: GameListener): () => void {
     const lane = this.lane(gameId);
     lane.listeners.add(listener);
-    return () => { lane.listeners.delete(listener); };
+    return () => {
+      lane.listeners.delete(listener);
+    };
   }
 
   /**
@@ -114,7 +160,9 @@ export class GameHub {
    */
   subscribeAll(listener: (gameId: string, events: EngineEvent[]) => void): () => void {
     this.everyGame.add(listener);
-    return () => { this.everyGame.delete(listener); };
+    return () => {
+      this.everyGame.delete(listener);
+    };
   }
 
   /** Number of subscribers of a game (its open rooms). */
@@ -158,7 +206,11 @@ export class GameHub {
   }
 
   /** Places an order (see Engine.place); RATE_LIMITED over the round's order rate limit. */
-  async place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult> | RateLimited | GateRefusal> {
+  async place(
+    gameId: string,
+    playerId: string,
+    order: PlaceOrder,
+  ): Promise<Result<PlaceResult> | RateLimited | GateRefusal> {
     const gated = await this.entryGate(gameId, playerId, order.side);
     if (gated) return gated;
     const limited = await this.overLimit(gameId, playerId, "place");
@@ -171,12 +223,21 @@ export class GameHub {
   }
 
   /** Cancels a player's resting orders, at most maxMatches per call (see Engine.cancelAll). */
-  cancelAll(gameId: string, playerId: string, securityId?: number, reason: CancelAllReason = "cancel_all"): Promise<Result<CancelAllResult>> {
+  cancelAll(
+    gameId: string,
+    playerId: string,
+    securityId?: number,
+    reason: CancelAllReason = "cancel_all",
+  ): Promise<Result<CancelAllResult>> {
     return this.run(gameId, "cancel_all", () => this.engine.cancelAll(gameId, playerId, securityId, reason));
   }
 
   /** Amends a resting order (see Engine.amend); RATE_LIMITED over the round's order rate limit. */
-  async amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult> | RateLimited | GateRefusal> {
+  async amend(
+    gameId: string,
+    playerId: string,
+    a: AmendOrder,
+  ): Promise<Result<AmendResult> | RateLimited | GateRefusal> {
     const gated = await this.entryGate(gameId, playerId);
     if (gated) return gated;
     const limited = await this.overLimit(gameId, playerId, "amend");
@@ -187,7 +248,9 @@ export class GameHub {
   private async overLimit(gameId: string, playerId: string, command: string): Promise<RateLimited | null> {
     let lim = this.limiters.get(gameId);
     if (!lim) {
-      lim = this.rateLimitSource(gameId).then((l) => (l ? limiterOf(l) : null)).catch(() => null);
+      lim = this.rateLimitSource(gameId)
+        .then((l) => (l ? limiterOf(l) : null))
+        .catch(() => null);
       this.limiters.set(gameId, lim);
     }
     const limiter = await lim;
@@ -203,7 +266,9 @@ export class GameHub {
       if (command === "place") this.metrics.orders.inc({ result: "rejected" });
       const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
       return {
-        ok: false, code: "RATE_LIMITED", retryAfterMs,
+        ok: false,
+        code: "RATE_LIMITED",
+        retryAfterMs,
         message: `at most ${limiter.points} orders per ${Math.round(limiter.duration * 1000)} ms; retry in ${retryAfterMs} ms`,
       };
     }
@@ -238,7 +303,9 @@ export class GameHub {
     const lane = this.lane(gameId);
     while (lane.gate) await lane.gate;
     let release!: () => void;
-    lane.gate = new Promise<void>((r) => { release = r; });
+    lane.gate = new Promise<void>((r) => {
+      release = r;
+    });
     try {
       while (lane.inflight > 0) await new Promise<void>((r) => lane.idle.push(r));
       return await fn();
@@ -258,7 +325,11 @@ export class GameHub {
   }
 
   /** One command: waits for a quiet section to end, calls, measures, publishes the events. */
-  private async run<T extends Logged>(gameId: string, command: string, call: () => Promise<Result<T>>): Promise<Result<T>> {
+  private async run<T extends Logged>(
+    gameId: string,
+    command: string,
+    call: () => Promise<Result<T>>,
+  ): Promise<Result<T>> {
     const lane = this.lane(gameId);
     while (lane.gate) await lane.gate;
     lane.inflight++;
@@ -300,7 +371,11 @@ export class GameHub {
 
   /** A subscriber's bug must not fail the command that already happened. */
   private guard(fn: () => void): void {
-    try { fn(); } catch (err) { this.log.error({ err }, "game listener failed"); }
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, "game listener failed");
+    }
   }
 
   /** Announces a headline at round running time `atMs` (see Engine.announce). */

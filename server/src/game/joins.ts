@@ -39,7 +39,8 @@ export class Joins {
     const rec = await this.deps.record(gameId);
     const playerId = `p-${randomBytes(6).toString("hex")}`;
     const cap = rec.settings.rules.maxPlayers ?? DEFAULT_MAX_PLAYERS;
-    if (!await seats.claim(gameId, playerId, cap)) throw new ApiError("GAME_FULL", `this game has its ${cap} players already`);
+    if (!(await seats.claim(gameId, playerId, cap)))
+      throw new ApiError("GAME_FULL", `this game has its ${cap} players already`);
     const { cash, holdings } = rec.settings.endowment;
     await store.putPlayer(gameId, playerId, { name, bot: false, startCash: cash, startHoldings: holdings });
     const added = await hub.addPlayer(gameId, { playerId, name, cash, holdings });

@@ -16,12 +16,24 @@ import type { Db } from "../persistence/db.ts";
 const PAGE = 10_000;
 
 /** Events 1..uptoSeq of `gameId` (see module doc). */
-export async function readGameLog(engine: Pick<Engine, "events">, db: Db | undefined, gameId: string, uptoSeq: number): Promise<EngineEvent[]> {
+export async function readGameLog(
+  engine: Pick<Engine, "events">,
+  db: Db | undefined,
+  gameId: string,
+  uptoSeq: number,
+): Promise<EngineEvent[]> {
   const bySeq = new Map<number, EngineEvent>();
   if (db) {
     for (let after = 0; after < uptoSeq;) {
-      const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", gameId)
-        .where("seq", ">", after).where("seq", "<=", uptoSeq).orderBy("seq").limit(PAGE).execute();
+      const rows = await db
+        .selectFrom("events")
+        .select(["seq", "data"])
+        .where("game_id", "=", gameId)
+        .where("seq", ">", after)
+        .where("seq", "<=", uptoSeq)
+        .orderBy("seq")
+        .limit(PAGE)
+        .execute();
       for (const r of rows) bySeq.set(Number(r.seq), parseEvent(r.data));
       if (rows.length < PAGE) break;
       after = Number(rows[rows.length - 1]!.seq);
@@ -40,8 +52,13 @@ export async function readGameLog(engine: Pick<Engine, "events">, db: Db | undef
   const missing: number[] = [];
   for (let s = 1; s <= uptoSeq; s++) if (!bySeq.has(s)) missing.push(s);
   if (db && missing.length > 0) {
-    const rows = await db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", gameId)
-      .where("seq", ">=", missing[0]!).where("seq", "<=", missing[missing.length - 1]!).execute();
+    const rows = await db
+      .selectFrom("events")
+      .select(["seq", "data"])
+      .where("game_id", "=", gameId)
+      .where("seq", ">=", missing[0]!)
+      .where("seq", "<=", missing[missing.length - 1]!)
+      .execute();
     for (const r of rows) if (!bySeq.has(Number(r.seq))) bySeq.set(Number(r.seq), parseEvent(r.data));
   }
   const out: EngineEvent[] = [];

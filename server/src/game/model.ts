@@ -29,21 +29,44 @@ export type { MarkRule };
 
 /** A resting order as the room shows it; `clientOrderId` "" when none. */
 export interface OrderModel {
-  orderId: number; securityId: number; playerId: string; side: "buy" | "sell"; price: number;
+  orderId: number;
+  securityId: number;
+  playerId: string;
+  side: "buy" | "sell";
+  price: number;
   /** Accepted qty, lots. */
   qty: number;
   /** Open qty, lots. */
   amount: number;
-  clientOrderId: string; ts: number;
+  clientOrderId: string;
+  ts: number;
 }
 
 /** A headline (news event): shifts in bps from round running time atMs on. */
-export interface NewsRec { seq: number; ts: number; atMs: number; headline: string; shifts: { securityId: number; bps: number }[] }
+export interface NewsRec {
+  seq: number;
+  ts: number;
+  atMs: number;
+  headline: string;
+  shifts: { securityId: number; bps: number }[];
+}
 /** A private signal as one recipient sees it. */
-export interface SignalRec { seq: number; ts: number; group: string; text: string; securityId: number; value: number }
+export interface SignalRec {
+  seq: number;
+  ts: number;
+  group: string;
+  text: string;
+  securityId: number;
+  value: number;
+}
 
 /** What a player started with and whether it is a bot (kept by the game service). */
-export interface PlayerMeta { name: string; bot: boolean; startCash: number; startHoldings: { securityId: number; qty: number }[] }
+export interface PlayerMeta {
+  name: string;
+  bot: boolean;
+  startCash: number;
+  startHoldings: { securityId: number; qty: number }[];
+}
 
 /** Market-driver state at a snapshot's seq: news and signals of the log, groups and seats taken over. */
 export interface DriverSnapshot {
@@ -79,7 +102,9 @@ class Dirty {
   /** Everything (after a rebuild). */
   all = false;
   clear(): void {
-    this.books.clear(); this.securities.clear(); this.players.clear();
+    this.books.clear();
+    this.securities.clear();
+    this.players.clear();
     this.game = this.valuation = this.news = this.all = false;
   }
 }
@@ -127,13 +152,23 @@ export class GameModel {
     return m;
   }
 
-  get seq(): number { return this.fold.seq; }
-  get name(): string { return this.fold.state.game?.name ?? ""; }
-  get phase(): string { return this.fold.state.game?.phase ?? "lobby"; }
+  get seq(): number {
+    return this.fold.seq;
+  }
+  get name(): string {
+    return this.fold.state.game?.name ?? "";
+  }
+  get phase(): string {
+    return this.fold.state.game?.phase ?? "lobby";
+  }
   /** Securities by id (core state: info and book). */
-  get securities(): ReadonlyMap<number, SecurityState> { return this.fold.state.securities; }
+  get securities(): ReadonlyMap<number, SecurityState> {
+    return this.fold.state.securities;
+  }
   /** Players by id (core state: cash, locks, positions, resting orders). */
-  get players(): ReadonlyMap<string, PlayerState> { return this.fold.state.players; }
+  get players(): ReadonlyMap<string, PlayerState> {
+    return this.fold.state.players;
+  }
 
   /** Applies one event; events must come in seq order (older ones are ignored). */
   apply(e: EngineEvent): void {
@@ -151,26 +186,68 @@ export class GameModel {
   private touched(e: EngineEvent): void {
     const d = this.dirty;
     switch (e.type) {
-      case "game_created": case "phase_changed": d.game = true; break;
-      case "security_added": d.securities.add(e.securityId); d.books.add(e.securityId); break;
-      case "player_added": d.players.add(e.playerId); d.valuation = true; break;
-      case "order_accepted": break;
+      case "game_created":
+      case "phase_changed":
+        d.game = true;
+        break;
+      case "security_added":
+        d.securities.add(e.securityId);
+        d.books.add(e.securityId);
+        break;
+      case "player_added":
+        d.players.add(e.playerId);
+        d.valuation = true;
+        break;
+      case "order_accepted":
+        break;
       case "fill":
-        d.books.add(e.securityId); d.securities.add(e.securityId); d.valuation = true;
-        d.players.add(e.makerPlayerId); d.players.add(e.takerPlayerId);
+        d.books.add(e.securityId);
+        d.securities.add(e.securityId);
+        d.valuation = true;
+        d.players.add(e.makerPlayerId);
+        d.players.add(e.takerPlayerId);
         break;
-      case "order_rested": case "order_cancelled": case "order_amended":
-        d.books.add(e.securityId); d.players.add(e.playerId);
+      case "order_rested":
+      case "order_cancelled":
+      case "order_amended":
+        d.books.add(e.securityId);
+        d.players.add(e.playerId);
         break;
-      case "news": this.onNews(e); break;
-      case "signal": this.onSignal(e); break;
-      case "dividend": for (const p of e.payments) d.players.add(p.playerId); d.valuation = true; break;
-      case "auction": case "trading_mode": d.books.add(e.securityId); d.securities.add(e.securityId); break;
-      case "admin_action": this.onAdminAction(e); break;
-      case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": d.players.add(e.playerId); break;
-      case "reference_price": d.valuation = true; break;
-      case "margin_call": case "liquidation_order": case "fund_transfer": d.players.add(e.playerId); d.valuation = true; break;
-      default: assertNever(e);
+      case "news":
+        this.onNews(e);
+        break;
+      case "signal":
+        this.onSignal(e);
+        break;
+      case "dividend":
+        for (const p of e.payments) d.players.add(p.playerId);
+        d.valuation = true;
+        break;
+      case "auction":
+      case "trading_mode":
+        d.books.add(e.securityId);
+        d.securities.add(e.securityId);
+        break;
+      case "admin_action":
+        this.onAdminAction(e);
+        break;
+      case "stop_accepted":
+      case "stop_armed":
+      case "stop_triggered":
+      case "stop_cancelled":
+        d.players.add(e.playerId);
+        break;
+      case "reference_price":
+        d.valuation = true;
+        break;
+      case "margin_call":
+      case "liquidation_order":
+      case "fund_transfer":
+        d.players.add(e.playerId);
+        d.valuation = true;
+        break;
+      default:
+        assertNever(e);
     }
   }
 
@@ -199,7 +276,11 @@ export class GameModel {
   }
 
   /** Best `depth` levels of one side with cumulative totals. */
-  topLevels(securityId: number, side: "buy" | "sell", depth: number): { price: number; amount: number; total: number; orders: number }[] {
+  topLevels(
+    securityId: number,
+    side: "buy" | "sell",
+    depth: number,
+  ): { price: number; amount: number; total: number; orders: number }[] {
     const s = this.securities.get(securityId);
     if (!s) return [];
     const levels = side === "buy" ? s.book.bids.levels : s.book.asks.levels;
@@ -221,8 +302,15 @@ export class GameModel {
     for (const sid of this.fold.state.securityIds) {
       for (const o of p.orders.get(sid)?.values() ?? []) {
         out.set(orderKey(sid, o.id), {
-          orderId: o.id, securityId: sid, playerId, side: o.side, price: o.price, qty: o.qty, amount: o.amount,
-          clientOrderId: o.clientOrderId ?? "", ts: o.ts,
+          orderId: o.id,
+          securityId: sid,
+          playerId,
+          side: o.side,
+          price: o.price,
+          qty: o.qty,
+          amount: o.amount,
+          clientOrderId: o.clientOrderId ?? "",
+          ts: o.ts,
         });
       }
     }
@@ -240,7 +328,8 @@ export class GameModel {
   /** Marks a player as a bot (known to the service, not to the log). */
   setBot(playerId: string, bot: boolean): void {
     if (this.bots.has(playerId) === bot) return;
-    if (bot) this.bots.add(playerId); else this.bots.delete(playerId);
+    if (bot) this.bots.add(playerId);
+    else this.bots.delete(playerId);
     this.dirty.players.add(playerId);
     this.dirty.valuation = true;
   }
@@ -249,11 +338,18 @@ export class GameModel {
 
   /** A headline: kept for the room; live, each shifted security's reference moves now (shiftReference). */
   private onNews(e: EventOf<"news">): void {
-    this.news.push({ seq: e.seq, ts: e.ts, atMs: e.atMs, headline: e.headline, shifts: e.shifts.map((x) => ({ ...x })) });
+    this.news.push({
+      seq: e.seq,
+      ts: e.ts,
+      atMs: e.atMs,
+      headline: e.headline,
+      shifts: e.shifts.map((x) => ({ ...x })),
+    });
     if (this.news.length > NEWS_KEPT) this.news.splice(0, this.news.length - NEWS_KEPT);
     this.dirty.news = true;
     if (!this.live) return;
-    for (const sh of e.shifts) this.setRefPrice(sh.securityId, shiftReference(this.refPrices.get(sh.securityId) ?? 0, sh.bps));
+    for (const sh of e.shifts)
+      this.setRefPrice(sh.securityId, shiftReference(this.refPrices.get(sh.securityId) ?? 0, sh.bps));
   }
 
   /** A private signal: kept by each recipient only. */
@@ -261,8 +357,18 @@ export class GameModel {
     for (const pid of e.playerIds) {
       if (!this.players.has(pid)) continue;
       let list = this.signals.get(pid);
-      if (!list) { list = []; this.signals.set(pid, list); }
-      list.push({ seq: e.seq, ts: e.ts, group: e.group, text: e.text, securityId: e.securityId ?? 0, value: e.value ?? 0 });
+      if (!list) {
+        list = [];
+        this.signals.set(pid, list);
+      }
+      list.push({
+        seq: e.seq,
+        ts: e.ts,
+        group: e.group,
+        text: e.text,
+        securityId: e.securityId ?? 0,
+        value: e.value ?? 0,
+      });
       if (list.length > SIGNALS_KEPT) list.splice(0, list.length - SIGNALS_KEPT);
       this.dirty.players.add(pid);
     }

@@ -16,12 +16,30 @@ import type { ClockInfo } from "./hub.ts";
  * breakMs between them; breakEndsAt = end of the break under way (0 = none).
  */
 export interface Schedule {
-  startedAt: number; resumedAt: number; elapsedMs: number; durationMs: number; endedAt: number; resultsAt: number;
-  startAt: number; periodMs: number; periodCount: number; breakMs: number; breakEndsAt: number;
+  startedAt: number;
+  resumedAt: number;
+  elapsedMs: number;
+  durationMs: number;
+  endedAt: number;
+  resultsAt: number;
+  startAt: number;
+  periodMs: number;
+  periodCount: number;
+  breakMs: number;
+  breakEndsAt: number;
 }
 
 /** The clock of a game the service does not know (or before anything is scheduled). */
-export const NO_CLOCK: ClockInfo = { startedAt: 0, endsAt: 0, remainingMs: 0, durationMs: 0, period: 0, periods: 0, startsAt: 0, breakEndsAt: 0 };
+export const NO_CLOCK: ClockInfo = {
+  startedAt: 0,
+  endsAt: 0,
+  remainingMs: 0,
+  durationMs: 0,
+  period: 0,
+  periods: 0,
+  startsAt: 0,
+  breakEndsAt: 0,
+};
 
 /** Running time of one period (the whole round for a one-period round; 0 = no scheduled end). */
 export function periodLength(s: Schedule): number {
@@ -66,8 +84,13 @@ export function clockOf(s: Schedule, now: number): ClockInfo {
   const remainingMs = len ? Math.max(0, Math.max(1, period) * len - elapsedOf(s, now)) : 0;
   const running = s.resumedAt > 0 && !s.endedAt;
   return {
-    startedAt: s.startedAt, endsAt: running && len ? now + remainingMs : 0, remainingMs, durationMs: len,
-    period, periods: s.periodCount || (s.durationMs ? 1 : 0),
-    startsAt: !s.startedAt && !s.endedAt ? s.startAt : 0, breakEndsAt: s.endedAt ? 0 : s.breakEndsAt,
+    startedAt: s.startedAt,
+    endsAt: running && len ? now + remainingMs : 0,
+    remainingMs,
+    durationMs: len,
+    period,
+    periods: s.periodCount || (s.durationMs ? 1 : 0),
+    startsAt: !s.startedAt && !s.endedAt ? s.startAt : 0,
+    breakEndsAt: s.endedAt ? 0 : s.breakEndsAt,
   };
 }

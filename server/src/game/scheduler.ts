@@ -21,7 +21,10 @@ export interface ScheduleHandlers {
 export class RoundScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly handlers: ScheduleHandlers, private readonly log: Logger) {}
+  constructor(
+    private readonly handlers: ScheduleHandlers,
+    private readonly log: Logger,
+  ) {}
 
   /** Arms the next scheduled event of a running round: a break at the next period boundary, or the end. */
   armRunning(gameId: string, s: Schedule): void {
@@ -58,10 +61,13 @@ export class RoundScheduler {
   /** The game's one timer: replaces the previous one; errors are logged. */
   private timer(gameId: string, delayMs: number, what: string, fn: () => Promise<void>): void {
     this.disarm(gameId);
-    const t = setTimeout(() => {
-      if (this.timers.get(gameId) === t) this.timers.delete(gameId);
-      fn().catch((err) => this.log.error({ err, gameId }, `${what} failed`));
-    }, Math.max(0, delayMs));
+    const t = setTimeout(
+      () => {
+        if (this.timers.get(gameId) === t) this.timers.delete(gameId);
+        fn().catch((err) => this.log.error({ err, gameId }, `${what} failed`));
+      },
+      Math.max(0, delayMs),
+    );
     t.unref();
     this.timers.set(gameId, t);
   }

@@ -21,7 +21,11 @@ import { dirname, resolve } from "node:path";
 export const MIN_SECRET_CHARS = 32;
 
 /** A secret as loaded: its value and whether this call created the file. */
-export interface LoadedSecret { value: string; created: boolean; path: string | null }
+export interface LoadedSecret {
+  value: string;
+  created: boolean;
+  path: string | null;
+}
 
 /** A fresh random secret: 32 bytes, base64url (43 characters). */
 export function randomSecret(): string {
@@ -38,7 +42,10 @@ export function loadSecret(name: string, fromEnv: string | undefined, file: stri
   const path = resolve(file);
   const created = createIfMissing(path, initial ?? randomSecret());
   const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) throw new Error(`${path} (${name}) has mode ${mode.toString(8)}: it must be readable by its owner only (chmod 600 ${path})`);
+  if (mode & 0o077)
+    throw new Error(
+      `${path} (${name}) has mode ${mode.toString(8)}: it must be readable by its owner only (chmod 600 ${path})`,
+    );
   return { value: checked(name, readFileSync(path, "utf8").trim()), created, path };
 }
 
@@ -104,7 +111,12 @@ export class AdminToken {
 }
 
 /** The admin token as loaded: its hash, the plain token when this process knows it, and where it came from. */
-export interface LoadedAdminToken { token: AdminToken; plain: string | null; created: boolean; path: string | null }
+export interface LoadedAdminToken {
+  token: AdminToken;
+  plain: string | null;
+  created: boolean;
+  path: string | null;
+}
 
 /**
  * The admin token from `fromEnv` when set (plain known), else from `file`, which holds only its SHA-256. A
@@ -113,12 +125,16 @@ export interface LoadedAdminToken { token: AdminToken; plain: string | null; cre
  * token) is replaced by its hash. Throws like loadSecret on a short token or a file others may read.
  */
 export function loadAdminToken(fromEnv: string | undefined, file: string, initial?: string): LoadedAdminToken {
-  if (fromEnv !== undefined) return { token: new AdminToken(checked("ADMIN_TOKEN", fromEnv)), plain: fromEnv, created: false, path: null };
+  if (fromEnv !== undefined)
+    return { token: new AdminToken(checked("ADMIN_TOKEN", fromEnv)), plain: fromEnv, created: false, path: null };
   const path = resolve(file);
   const fresh = checked("ADMIN_TOKEN", initial ?? randomSecret());
   const created = createIfMissing(path, AdminToken.stored(fresh));
   const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) throw new Error(`${path} (ADMIN_TOKEN) has mode ${mode.toString(8)}: it must be readable by its owner only (chmod 600 ${path})`);
+  if (mode & 0o077)
+    throw new Error(
+      `${path} (ADMIN_TOKEN) has mode ${mode.toString(8)}: it must be readable by its owner only (chmod 600 ${path})`,
+    );
   const line = readFileSync(path, "utf8").trim();
   if (!line.startsWith("sha256:")) replaceFile(path, AdminToken.stored(checked("ADMIN_TOKEN", line)));
   const stored = line.startsWith("sha256:") ? line : AdminToken.stored(line);

@@ -22,7 +22,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "iovalkey";
-import type { BotSpec as BotSpecSchema, CreateGameBody, GameInfo, GameSummary, JoinReply, LeaderboardRow } from "@marketroom/shared";
+import type {
+  BotSpec as BotSpecSchema,
+  CreateGameBody,
+  GameInfo,
+  GameSummary,
+  JoinReply,
+  LeaderboardRow,
+} from "@marketroom/shared";
 import type { z } from "zod";
 import type { Logger } from "../config.ts";
 import type { Db } from "../persistence/db.ts";
@@ -47,8 +54,18 @@ import { GameStore, type GameRecord, type StoredPlayer } from "./store.ts";
 import type { GameDetail, RoundEnd } from "./views.ts";
 
 /** Final inventories and leaderboard writer (persistence's writeRoundResults bound to a database). */
-export type ResultsWriter = (gameId: string, inventories: RoundInventoryLike[], leaderboard: LeaderboardRow[], asOfSeq: number) => Promise<void>;
-export interface RoundInventoryLike { playerId: string; cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number }[] }
+export type ResultsWriter = (
+  gameId: string,
+  inventories: RoundInventoryLike[],
+  leaderboard: LeaderboardRow[],
+  asOfSeq: number,
+) => Promise<void>;
+export interface RoundInventoryLike {
+  playerId: string;
+  cash: number;
+  cashLocked: number;
+  positions: { securityId: number; qty: number; locked: number }[];
+}
 
 /** The persister as the service needs it. */
 export interface PersisterPort {
@@ -93,13 +110,24 @@ export class GameService {
     this.bots = new BotManager(hub, log, deps.botSeed ?? 1);
     this.access = new Access(this.store, log, deps);
     this.drivers = new MarketDrivers({ hub, valkey, store: this.store, bots: this.bots, log });
-    this.joins = new Joins({ hub, store: this.store, seats: new Seats(valkey), access: this.access, drivers: this.drivers, log, record });
+    this.joins = new Joins({
+      hub,
+      store: this.store,
+      seats: new Seats(valkey),
+      access: this.access,
+      drivers: this.drivers,
+      log,
+      record,
+    });
     this.botAdmin = new BotAdmin({ hub, store: this.store, bots: this.bots, record, model: (g) => this.models.get(g) });
-    this.scheduler = new RoundScheduler({
-      boundary: (g, b) => this.onBoundary(g, b),
-      breakEnded: (g, at) => this.onBreakEnded(g, at),
-      startDue: (g, at) => this.onStartDue(g, at),
-    }, log);
+    this.scheduler = new RoundScheduler(
+      {
+        boundary: (g, b) => this.onBoundary(g, b),
+        breakEnded: (g, at) => this.onBreakEnded(g, at),
+        startDue: (g, at) => this.onStartDue(g, at),
+      },
+      log,
+    );
     this.reads = new GameReads({ hub, store: this.store, drivers: this.drivers, db: deps.db });
     this.sessions = new SessionService(this);
     hub.setRateLimitSource(async (gameId) => (await this.store.get(gameId))?.settings.rules.orderRateLimit ?? null);
@@ -170,12 +198,23 @@ export class GameService {
     const rec = await this.record(gameId);
     const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
     const stored = await this.store.players(gameId);
-    const players = info.players.map((p) => ({ playerId: p.playerId, name: p.name, bot: stored.get(p.playerId)?.bot ?? false }));
+    const players = info.players.map((p) => ({
+      playerId: p.playerId,
+      name: p.name,
+      bot: stored.get(p.playerId)?.bot ?? false,
+    }));
     return {
-      ...(await this.summary(rec, info, stored)), rules: rec.settings.rules, securities: rec.settings.securities,
-      endowment: rec.settings.endowment, playerList: players, botList: this.botAdmin.list(gameId, stored),
-      clock: clockOf(rec, Date.now()), schedule: rec.settings.schedule ?? null,
-      sessionId: rec.sessionId, round: rec.round, nextGameId: rec.nextGameId,
+      ...(await this.summary(rec, info, stored)),
+      rules: rec.settings.rules,
+      securities: rec.settings.securities,
+      endowment: rec.settings.endowment,
+      playerList: players,
+      botList: this.botAdmin.list(gameId, stored),
+      clock: clockOf(rec, Date.now()),
+      schedule: rec.settings.schedule ?? null,
+      sessionId: rec.sessionId,
+      round: rec.round,
+      nextGameId: rec.nextGameId,
     };
   }
 
@@ -197,12 +236,15 @@ export class GameService {
     await this.record(gameId);
     if (countdownSec > 0) {
       const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
-      if (info.game.phase !== "lobby") throw new ApiError("INVALID_PHASE_TRANSITION", `the game is ${info.game.phase}, not lobby`);
+      if (info.game.phase !== "lobby")
+        throw new ApiError("INVALID_PHASE_TRANSITION", `the game is ${info.game.phase}, not lobby`);
       const startAt = Date.now() + countdownSec * 1000;
       await this.setSchedule(gameId, { startAt });
       this.scheduler.armStart(gameId, startAt);
       // A countdown is an admin action like the others: the log says when the round was set to start.
-      unwrap(await this.deps.hub.logAdmin(gameId, "start_scheduled", `${countdownSec}s ${new Date(startAt).toISOString()}`));
+      unwrap(
+        await this.deps.hub.logAdmin(gameId, "start_scheduled", `${countdownSec}s ${new Date(startAt).toISOString()}`),
+      );
       await this.publishClock(gameId);
     } else {
       await this.startNow(gameId);
@@ -290,7 +332,13 @@ export class GameService {
     const leaderboard = model.leaderboard();
     const resultsWritten = await this.writeResults(gameId, model, snap.seq, leaderboard);
     this.deps.log.info({ gameId, seq: snap.seq, cancelled, resultsWritten }, "round ended");
-    const result = { gameId, seq: snap.seq, cancelled: cancelled + (done?.cancelled ?? 0), leaderboard, resultsWritten };
+    const result = {
+      gameId,
+      seq: snap.seq,
+      cancelled: cancelled + (done?.cancelled ?? 0),
+      leaderboard,
+      resultsWritten,
+    };
     this.ended.set(gameId, result);
     return result;
   }
@@ -315,7 +363,9 @@ export class GameService {
     try {
       await persister?.drain(gameId, seq, DRAIN_TIMEOUT_MS);
       const inventories = [...model.players.values()].map((p) => ({
-        playerId: p.playerId, cash: p.cash, cashLocked: p.cashLocked,
+        playerId: p.playerId,
+        cash: p.cash,
+        cashLocked: p.cashLocked,
         positions: [...p.positions].map(([securityId, pos]) => ({ securityId, qty: pos.qty, locked: pos.locked })),
       }));
       await results(gameId, inventories, board, seq);
@@ -333,7 +383,7 @@ export class GameService {
    * that passed while the server was down takes effect at once.
    */
   async resumeAll(ids?: string[]): Promise<void> {
-    for (const id of ids ?? await this.store.list(0, 10_000)) {
+    for (const id of ids ?? (await this.store.list(0, 10_000))) {
       const info = await this.deps.hub.engine.gameInfo(id);
       const rec = info.ok ? await this.store.get(id) : null;
       if (!info.ok || !rec) continue;
@@ -397,7 +447,8 @@ export class GameService {
 
   /** Registers the live model of an open room (or removes it with null). */
   attachModel(gameId: string, model: GameModel | null): void {
-    if (model) this.models.set(gameId, model); else this.models.delete(gameId);
+    if (model) this.models.set(gameId, model);
+    else this.models.delete(gameId);
   }
 
   // ---- bots (bot-admin.ts) ----
@@ -454,7 +505,11 @@ export class GameService {
   private async phaseFrom(gameId: string, from: string, to: "running" | "paused" | "ended") {
     const info = unwrap(await this.deps.hub.engine.gameInfo(gameId));
     if (info.game.phase !== from) {
-      return { ok: false as const, code: "INVALID_PHASE_TRANSITION" as const, message: `the game is ${info.game.phase}, not ${from}` };
+      return {
+        ok: false as const,
+        code: "INVALID_PHASE_TRANSITION" as const,
+        message: `the game is ${info.game.phase}, not ${from}`,
+      };
     }
     return this.deps.hub.setPhase(gameId, to);
   }
@@ -520,13 +575,23 @@ export class GameService {
   }
 
   private async summary(rec: GameRecord, info: GameInfo, stored?: Map<string, StoredPlayer>): Promise<GameSummary> {
-    const players = stored ?? await this.store.players(rec.gameId);
+    const players = stored ?? (await this.store.players(rec.gameId));
     const bots = [...players.values()].filter((p) => p.bot).length;
     const c = clockOf(rec, Date.now());
     return {
-      gameId: rec.gameId, name: rec.settings.name, phase: info.game.phase, joinCode: rec.joinCode, createdAt: rec.createdAt,
-      startedAt: rec.startedAt, endsAt: c.endsAt, remainingMs: c.remainingMs, durationSec: rec.settings.durationSec,
-      players: info.players.length - bots, bots, scenario: rec.settings.scenario, seq: info.seq,
+      gameId: rec.gameId,
+      name: rec.settings.name,
+      phase: info.game.phase,
+      joinCode: rec.joinCode,
+      createdAt: rec.createdAt,
+      startedAt: rec.startedAt,
+      endsAt: c.endsAt,
+      remainingMs: c.remainingMs,
+      durationSec: rec.settings.durationSec,
+      players: info.players.length - bots,
+      bots,
+      scenario: rec.settings.scenario,
+      seq: info.seq,
     };
   }
 }

@@ -14,7 +14,14 @@
  * player), plus the game service's (UNKNOWN_JOIN_CODE, INVALID_BODY, ...).
  */
 import { randomBytes } from "node:crypto";
-import type { CreateGameBody, CurrentRound, JoinReply, LeaderboardRow, SessionInfo, SessionResults } from "@marketroom/shared";
+import type {
+  CreateGameBody,
+  CurrentRound,
+  JoinReply,
+  LeaderboardRow,
+  SessionInfo,
+  SessionResults,
+} from "@marketroom/shared";
 import type { z } from "zod";
 import { ApiError, unwrap } from "./errors.ts";
 import { DEFAULT_RANK_RULE, rankStandings } from "../scoring/ranking.ts";
@@ -65,11 +72,13 @@ export class SessionService {
   async get(sessionId: string): Promise<SessionInfo> {
     const rec = await this.store.session(sessionId);
     if (!rec) throw new ApiError("UNKNOWN_SESSION", `no session ${sessionId}`);
-    const rounds = await Promise.all((await this.store.sessionRounds(sessionId)).map(async (gameId, i) => {
-      const g = await this.store.get(gameId);
-      const info = await this.games.hub.engine.gameInfo(gameId);
-      return { round: i + 1, gameId, name: g?.settings.name ?? "", phase: info.ok ? info.game.phase : "unknown" };
-    }));
+    const rounds = await Promise.all(
+      (await this.store.sessionRounds(sessionId)).map(async (gameId, i) => {
+        const g = await this.store.get(gameId);
+        const info = await this.games.hub.engine.gameInfo(gameId);
+        return { round: i + 1, gameId, name: g?.settings.name ?? "", phase: info.ok ? info.game.phase : "unknown" };
+      }),
+    );
     const players = [...(await this.store.sessionPlayers(sessionId))]
       .map(([playerId, p]) => ({ playerId, name: p.name, joinedAt: p.joinedAt }))
       .sort((a, b) => a.joinedAt - b.joinedAt || cmp(a.playerId, b.playerId));
@@ -109,7 +118,11 @@ export class SessionService {
     const rec = await this.games.record(r.gameId);
     if (!rec.sessionId) return r;
     await this.store.putSessionPlayer(rec.sessionId, r.playerId, { name: r.name, joinedAt: Date.now() });
-    return { ...r, sessionId: rec.sessionId, sessionToken: await this.games.tokenFor(sessionTokenGame(rec.sessionId), r.playerId) };
+    return {
+      ...r,
+      sessionId: rec.sessionId,
+      sessionToken: await this.games.tokenFor(sessionTokenGame(rec.sessionId), r.playerId),
+    };
   }
 
   private async joinSession(sessionId: string, name: string): Promise<JoinReply> {
@@ -118,7 +131,13 @@ export class SessionService {
     const sessionToken = await this.games.tokenFor(sessionTokenGame(sessionId), playerId);
     const cur = await this.currentFor(sessionId, playerId);
     return {
-      gameId: cur.gameId ?? "", playerId, name, token: cur.token ?? "", phase: cur.phase ?? "none", sessionId, sessionToken,
+      gameId: cur.gameId ?? "",
+      playerId,
+      name,
+      token: cur.token ?? "",
+      phase: cur.phase ?? "none",
+      sessionId,
+      sessionToken,
     };
   }
 
@@ -139,21 +158,30 @@ export class SessionService {
     if (!gameId) return { sessionId, playerId, round: 0, gameId: null, token: null, phase: null };
     const info = unwrap(await this.games.hub.engine.gameInfo(gameId));
     const inRound = !!(await this.store.player(gameId, playerId));
-    if (!inRound && info.game.phase === "ended") return { sessionId, playerId, round: rounds.length, gameId: null, token: null, phase: null };
-    if (inRound && await this.store.isKicked(gameId, playerId)) throw new ApiError("FORBIDDEN", `the organiser removed this player from round ${gameId}`);
+    if (!inRound && info.game.phase === "ended")
+      return { sessionId, playerId, round: rounds.length, gameId: null, token: null, phase: null };
+    if (inRound && (await this.store.isKicked(gameId, playerId)))
+      throw new ApiError("FORBIDDEN", `the organiser removed this player from round ${gameId}`);
     if (!inRound) {
       const p = (await this.store.sessionPlayers(sessionId)).get(playerId);
       await this.games.addPlayerToRound(gameId, playerId, p?.name ?? playerId);
     }
-    return { sessionId, playerId, round: rounds.length, gameId, token: await this.games.tokenFor(gameId, playerId), phase: info.game.phase };
+    return {
+      sessionId,
+      playerId,
+      round: rounds.length,
+      gameId,
+      token: await this.games.tokenFor(gameId, playerId),
+      phase: info.game.phase,
+    };
   }
 
   /** The session player a token names. Errors: UNAUTHORIZED, FORBIDDEN. */
   private async playerOf(sessionId: string, who: Principal | null): Promise<string> {
     if (!who) throw new ApiError("UNAUTHORIZED", "a player token is required");
     if (who.role !== "player") throw new ApiError("FORBIDDEN", "this needs a player token of the session");
-    const ofSession = who.gameId === sessionTokenGame(sessionId)
-      || (await this.store.get(who.gameId))?.sessionId === sessionId;
+    const ofSession =
+      who.gameId === sessionTokenGame(sessionId) || (await this.store.get(who.gameId))?.sessionId === sessionId;
     const member = (await this.store.sessionPlayers(sessionId)).has(who.playerId);
     if (!ofSession || !member) throw new ApiError("FORBIDDEN", "this token is not of a player of this session");
     return who.playerId;
@@ -167,7 +195,14 @@ export class SessionService {
     const overall = s.players.map((p) => {
       const roundPnl = rounds.map((r) => r.leaderboard.find((l) => l.playerId === p.playerId)?.pnl ?? null);
       const played = roundPnl.filter((x): x is number => x !== null);
-      return { rank: 0, playerId: p.playerId, name: p.name, pnl: played.reduce((a, b) => a + b, 0), rounds: played.length, roundPnl };
+      return {
+        rank: 0,
+        playerId: p.playerId,
+        name: p.name,
+        pnl: played.reduce((a, b) => a + b, 0),
+        rounds: played.length,
+        roundPnl,
+      };
     });
     rankStandings(overall, DEFAULT_RANK_RULE); // summed P&L; session players are humans
 

@@ -39,8 +39,13 @@ export function settingsOf(body: Body): GameSettings {
   checkEndowment(body.endowment, securities);
   checkSecurities(securities);
   return {
-    name: body.name, rules: body.rules, securities, endowment: body.endowment,
-    scenario: body.scenario ?? null, durationSec: body.durationSec ?? null, allowObservers: body.allowObservers,
+    name: body.name,
+    rules: body.rules,
+    securities,
+    endowment: body.endowment,
+    scenario: body.scenario ?? null,
+    durationSec: body.durationSec ?? null,
+    allowObservers: body.allowObservers,
     schedule: body.schedule ?? null,
   };
 }
@@ -50,7 +55,13 @@ export function initialSchedule(body: Body): Partial<Schedule> {
   const p = body.schedule?.periods;
   const periodMs = (p?.durationSec ?? body.durationSec ?? 0) * 1000;
   const periodCount = p ? p.count : periodMs ? 1 : 0;
-  return { durationMs: periodMs * periodCount, periodMs, periodCount, breakMs: (p?.breakSec ?? 0) * 1000, startAt: body.schedule?.startAt ?? 0 };
+  return {
+    durationMs: periodMs * periodCount,
+    periodMs,
+    periodCount,
+    breakMs: (p?.breakSec ?? 0) * 1000,
+    startAt: body.schedule?.startAt ?? 0,
+  };
 }
 
 /** A security as the engine takes it (the settings' refPrice is the service's, not the engine's). */
@@ -69,7 +80,16 @@ function scenarioByName(name: string): Scenario {
 /** What a round's scenario needs of its settings. */
 export interface ScenarioSettings {
   scenario: string | null;
-  securities: { securityId: number; refPrice: number; symbol: string; tickSize: string; lotSize: number; scale: number; bandLow: number; bandHigh: number }[];
+  securities: {
+    securityId: number;
+    refPrice: number;
+    symbol: string;
+    tickSize: string;
+    lotSize: number;
+    scale: number;
+    bandLow: number;
+    bandHigh: number;
+  }[];
 }
 
 /**
@@ -80,11 +100,19 @@ export function roundScenario(s: ScenarioSettings): Scenario {
   const own = s.scenario ? getScenario(s.scenario) : undefined;
   if (own) return own;
   return createScenario({
-    name: "flat", description: "constant reference prices", stepMs: 1000,
+    name: "flat",
+    description: "constant reference prices",
+    stepMs: 1000,
     securities: s.securities.map((x) => ({
-      securityId: x.securityId, symbol: x.symbol, name: x.symbol, tickSize: x.tickSize, lotSize: x.lotSize, scale: x.scale,
+      securityId: x.securityId,
+      symbol: x.symbol,
+      name: x.symbol,
+      tickSize: x.tickSize,
+      lotSize: x.lotSize,
+      scale: x.scale,
       path: [x.refPrice || Math.max(1, Math.round((x.bandLow + Math.min(x.bandHigh, x.bandLow * 10)) / 2))],
-      bandLow: x.bandLow, bandHigh: x.bandHigh,
+      bandLow: x.bandLow,
+      bandHigh: x.bandHigh,
     })),
   });
 }
@@ -94,19 +122,43 @@ export function roundScenario(s: ScenarioSettings): Scenario {
  * `rules` (CreateGameBody.securityRules) replace those fields of every security. Errors: INVALID_BODY
  * (no securities).
  */
-function resolveSecurities(body: Body["securities"], scenario?: Scenario, rules: SecurityRulesOut = {}): GameSettings["securities"] {
+function resolveSecurities(
+  body: Body["securities"],
+  scenario?: Scenario,
+  rules: SecurityRulesOut = {},
+): GameSettings["securities"] {
   const start = new Map((scenario?.securities ?? []).map((s) => [s.securityId, s.startPrice]));
-  const list: GameSecurity[] = body.length ? body : (scenario?.securities ?? []).map((s) => ({
-    securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize, lotSize: s.lotSize, scale: s.scale,
-    bandLow: s.bandLow, bandHigh: s.bandHigh, refPrice: s.startPrice,
-  }));
+  const list: GameSecurity[] = body.length
+    ? body
+    : (scenario?.securities ?? []).map((s) => ({
+        securityId: s.securityId,
+        symbol: s.symbol,
+        tickSize: s.tickSize,
+        lotSize: s.lotSize,
+        scale: s.scale,
+        bandLow: s.bandLow,
+        bandHigh: s.bandHigh,
+        refPrice: s.startPrice,
+      }));
   if (!list.length) throw new ApiError("INVALID_BODY", "a game needs securities or a scenario");
-  return list.map((s) => ({
-    securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize ?? "0.01", lotSize: s.lotSize ?? 1, scale: s.scale ?? 1,
-    bandLow: s.bandLow ?? 1, bandHigh: s.bandHigh ?? 1_000_000_000, shortLimit: s.shortLimit ?? 0, positionLimit: s.positionLimit ?? 0,
-    maxOrderQty: s.maxOrderQty ?? 0, takerFee: s.takerFee ?? 0, makerRebate: s.makerRebate ?? 0, limitWeight: s.limitWeight ?? 1,
-    refPrice: s.refPrice || start.get(s.securityId) || 0,
-  })).map((s) => ({ ...s, ...definedOnly(rules) }));
+  return list
+    .map((s) => ({
+      securityId: s.securityId,
+      symbol: s.symbol,
+      tickSize: s.tickSize ?? "0.01",
+      lotSize: s.lotSize ?? 1,
+      scale: s.scale ?? 1,
+      bandLow: s.bandLow ?? 1,
+      bandHigh: s.bandHigh ?? 1_000_000_000,
+      shortLimit: s.shortLimit ?? 0,
+      positionLimit: s.positionLimit ?? 0,
+      maxOrderQty: s.maxOrderQty ?? 0,
+      takerFee: s.takerFee ?? 0,
+      makerRebate: s.makerRebate ?? 0,
+      limitWeight: s.limitWeight ?? 1,
+      refPrice: s.refPrice || start.get(s.securityId) || 0,
+    }))
+    .map((s) => ({ ...s, ...definedOnly(rules) }));
 }
 
 /** The fields of `o` that are not undefined (so an absent rule keeps the security's own value). */
@@ -117,7 +169,8 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 function checkEndowment(e: GameSettings["endowment"], securities: GameSettings["securities"]): void {
   const ids = new Set(securities.map((s) => s.securityId));
   const bad = e.holdings.find((h) => !ids.has(h.securityId));
-  if (bad) throw new ApiError("INVALID_BODY", `endowment holds security ${bad.securityId}, which the game does not have`);
+  if (bad)
+    throw new ApiError("INVALID_BODY", `endowment holds security ${bad.securityId}, which the game does not have`);
 }
 
 /**
@@ -131,8 +184,12 @@ function checkEndowment(e: GameSettings["endowment"], securities: GameSettings["
 function checkSecurities(securities: GameSettings["securities"]): void {
   for (const s of securities) {
     if (s.makerRebate > s.takerFee) {
-      throw new ApiError("INVALID_BODY", `${s.symbol}: makerRebate ${s.makerRebate} exceeds takerFee ${s.takerFee} (minor units per lot)`);
+      throw new ApiError(
+        "INVALID_BODY",
+        `${s.symbol}: makerRebate ${s.makerRebate} exceeds takerFee ${s.takerFee} (minor units per lot)`,
+      );
     }
-    if (s.bandLow > s.bandHigh) throw new ApiError("INVALID_BODY", `${s.symbol}: bandLow ${s.bandLow} exceeds bandHigh ${s.bandHigh} (ticks)`);
+    if (s.bandLow > s.bandHigh)
+      throw new ApiError("INVALID_BODY", `${s.symbol}: bandLow ${s.bandLow} exceeds bandHigh ${s.bandHigh} (ticks)`);
   }
 }

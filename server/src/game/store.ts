@@ -44,25 +44,56 @@ const kickedKey = (g: string) => `game:{${g}}:kicked`;
 const CODE_CHARS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
 /** Where a game stands in a session ("" / 0 when it is not a session's round). */
-export interface SessionLinkFields { sessionId: string; round: number; nextGameId: string }
+export interface SessionLinkFields {
+  sessionId: string;
+  round: number;
+  nextGameId: string;
+}
 
 /**
  * A stored game: its settings, join code, schedule and place in a session. Readers that need only part of
  * the settings may name that part as `S` (GameRecord<GameSettings> is assignable to it).
  */
-export interface GameRecord<S = GameSettings> extends Schedule, SessionLinkFields { gameId: string; settings: S; joinCode: string; createdAt: number }
+export interface GameRecord<S = GameSettings> extends Schedule, SessionLinkFields {
+  gameId: string;
+  settings: S;
+  joinCode: string;
+  createdAt: number;
+}
 
 /** A stored session. */
-export interface SessionRecord { sessionId: string; name: string; joinCode: string; createdAt: number }
+export interface SessionRecord {
+  sessionId: string;
+  name: string;
+  joinCode: string;
+  createdAt: number;
+}
 
 /** A session's player: the name it joined with. */
-export interface SessionPlayer { name: string; joinedAt: number }
+export interface SessionPlayer {
+  name: string;
+  joinedAt: number;
+}
 
 /** A player as stored beside the engine; a bot keeps its spec, and `botOff` while the admin has switched it off. */
-export interface StoredPlayer extends PlayerMeta { botKind?: string; botSpec?: MarketBotSpec; botOff?: boolean }
+export interface StoredPlayer extends PlayerMeta {
+  botKind?: string;
+  botSpec?: MarketBotSpec;
+  botOff?: boolean;
+}
 
 const SCHEDULE_FIELDS = [
-  "startedAt", "resumedAt", "elapsedMs", "durationMs", "endedAt", "resultsAt", "startAt", "periodMs", "periodCount", "breakMs", "breakEndsAt",
+  "startedAt",
+  "resumedAt",
+  "elapsedMs",
+  "durationMs",
+  "endedAt",
+  "resultsAt",
+  "startAt",
+  "periodMs",
+  "periodCount",
+  "breakMs",
+  "breakEndsAt",
 ] as const;
 
 export class GameStore {
@@ -73,7 +104,8 @@ export class GameStore {
     const code = await this.newJoinCode(gameId);
     const now = Date.now();
     const fields = scheduleFields(schedule);
-    await this.client.multi()
+    await this.client
+      .multi()
       .hset(metaKey(gameId), { settings: JSON.stringify(settings), joinCode: code, createdAt: now, ...fields })
       .zadd(INDEX_KEY, now, gameId)
       .exec();
@@ -86,9 +118,14 @@ export class GameStore {
     if (!h.settings) return null;
     const num = (k: string) => Number(h[k] ?? 0) || 0;
     return {
-      gameId, settings: JSON.parse(h.settings) as GameSettings, joinCode: h.joinCode ?? "", createdAt: num("createdAt"),
+      gameId,
+      settings: JSON.parse(h.settings) as GameSettings,
+      joinCode: h.joinCode ?? "",
+      createdAt: num("createdAt"),
       ...(Object.fromEntries(SCHEDULE_FIELDS.map((k) => [k, num(k)])) as unknown as Schedule),
-      sessionId: h.sessionId ?? "", round: num("round"), nextGameId: h.nextGameId ?? "",
+      sessionId: h.sessionId ?? "",
+      round: num("round"),
+      nextGameId: h.nextGameId ?? "",
     };
   }
 
@@ -128,7 +165,8 @@ export class GameStore {
     const now = Date.now();
     if (!(await this.client.hsetnx(sessionKey(sessionId), "name", name))) return null;
     const joinCode = await this.newJoinCode(SESSION_CODE_PREFIX + sessionId);
-    await this.client.multi()
+    await this.client
+      .multi()
       .hset(sessionKey(sessionId), { joinCode, createdAt: now })
       .zadd(SESSION_INDEX_KEY, now, sessionId)
       .exec();
@@ -195,7 +233,11 @@ export class GameStore {
    * (so an existing deployment keeps its admin token; the caller moves it to its file), or null.
    */
   async takeLegacySecrets(): Promise<string | null> {
-    const [[, admin]] = (await this.client.multi().get(LEGACY_ADMIN_KEY).del(LEGACY_ADMIN_KEY, LEGACY_SECRET_KEY).exec())! as [[unknown, string | null]];
+    const [[, admin]] = (await this.client
+      .multi()
+      .get(LEGACY_ADMIN_KEY)
+      .del(LEGACY_ADMIN_KEY, LEGACY_SECRET_KEY)
+      .exec())! as [[unknown, string | null]];
     return admin;
   }
 

@@ -19,14 +19,25 @@ export const TOKEN_AUDIENCE = "marketroom-player";
 /** Default lifetime of a player token: 7 days, longer than a class, a competition day or a week's session. */
 export const DEFAULT_TOKEN_TTL_SEC = 7 * 24 * 3600;
 
-export interface PlayerClaims { gameId: string; playerId: string; issuedAt: number; expiresAt: number; tokenId: string }
+export interface PlayerClaims {
+  gameId: string;
+  playerId: string;
+  issuedAt: number;
+  expiresAt: number;
+  tokenId: string;
+}
 
 export class PlayerTokens {
   private readonly key: Uint8Array;
 
-  constructor(secret: string, private readonly ttlSec = DEFAULT_TOKEN_TTL_SEC) {
-    if (secret.length < MIN_SECRET_CHARS) throw new Error(`token secret must be at least ${MIN_SECRET_CHARS} characters`);
-    if (!Number.isInteger(ttlSec) || ttlSec < 1) throw new Error("token lifetime must be a positive whole number of seconds");
+  constructor(
+    secret: string,
+    private readonly ttlSec = DEFAULT_TOKEN_TTL_SEC,
+  ) {
+    if (secret.length < MIN_SECRET_CHARS)
+      throw new Error(`token secret must be at least ${MIN_SECRET_CHARS} characters`);
+    if (!Number.isInteger(ttlSec) || ttlSec < 1)
+      throw new Error("token lifetime must be a positive whole number of seconds");
     this.key = new TextEncoder().encode(secret);
   }
 
@@ -47,7 +58,9 @@ export class PlayerTokens {
   async verify(token: string): Promise<PlayerClaims | null> {
     try {
       const { payload: p } = await jwtVerify(token, this.key, {
-        algorithms: ["HS256"], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE,
+        algorithms: ["HS256"],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
         requiredClaims: ["sub", "gid", "iat", "exp", "jti"],
       });
       if (typeof p.gid !== "string" || typeof p.sub !== "string" || typeof p.jti !== "string") return null;

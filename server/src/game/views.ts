@@ -24,4 +24,10 @@ export interface GameDetail extends GameSummary {
 }
 
 /** The result of ending a round. */
-export interface RoundEnd { gameId: string; seq: number; cancelled: number; leaderboard: LeaderboardRow[]; resultsWritten: boolean }
+export interface RoundEnd {
+  gameId: string;
+  seq: number;
+  cancelled: number;
+  leaderboard: LeaderboardRow[];
+  resultsWritten: boolean;
+}

@@ -13,14 +13,27 @@
  */
 import express, { type Request } from "express";
 import type { z } from "zod";
-import { GameIdParam, GroupBody, NewsBody, PlayerIdParam, SignalBody, TakeoverBody, zodIssues } from "@marketroom/shared";
+import {
+  GameIdParam,
+  GroupBody,
+  NewsBody,
+  PlayerIdParam,
+  SignalBody,
+  TakeoverBody,
+  zodIssues,
+} from "@marketroom/shared";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import { bearer } from "./request.ts";
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, code: "INVALID_BODY" | "NOT_FOUND" = "INVALID_BODY"): z.output<S> {
+function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  code: "INVALID_BODY" | "NOT_FOUND" = "INVALID_BODY",
+): z.output<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError(code, code === "INVALID_BODY" ? "invalid request body" : "invalid path", zodIssues(r.error));
+  if (!r.success)
+    throw new ApiError(code, code === "INVALID_BODY" ? "invalid request body" : "invalid path", zodIssues(r.error));
   return r.data;
 }
 
@@ -34,10 +47,18 @@ async function requireAdmin(service: GameService, req: Request): Promise<void> {
 export function mountDriverRoutes(app: express.Application, deps: { service: GameService }): void {
   const { service } = deps;
   const json = express.json({ limit: "64kb" });
-  const game = async (req: Request) => { await requireAdmin(service, req); return parse(GameIdParam, req.params, "NOT_FOUND").id; };
-  const seat = async (req: Request) => { await requireAdmin(service, req); return parse(PlayerIdParam, req.params, "NOT_FOUND"); };
+  const game = async (req: Request) => {
+    await requireAdmin(service, req);
+    return parse(GameIdParam, req.params, "NOT_FOUND").id;
+  };
+  const seat = async (req: Request) => {
+    await requireAdmin(service, req);
+    return parse(PlayerIdParam, req.params, "NOT_FOUND");
+  };
 
-  app.get("/api/games/:id/drivers", async (req, res) => { res.json(await service.drivers.info(await game(req))); });
+  app.get("/api/games/:id/drivers", async (req, res) => {
+    res.json(await service.drivers.info(await game(req)));
+  });
   app.post("/api/games/:id/news", json, async (req, res) => {
     const id = await game(req);
     res.status(201).json({ news: await service.drivers.announce(id, parse(NewsBody, req.body)) });
@@ -56,7 +77,8 @@ export function mountDriverRoutes(app: express.Application, deps: { service: Gam
   });
   app.delete("/api/games/:id/players/:pid/takeover", async (req, res) => {
     const p = await seat(req);
-    if (!(await service.drivers.handBack(p.id, p.pid))) throw new ApiError("UNKNOWN_PLAYER", `no bot plays the seat of ${p.pid}`);
+    if (!(await service.drivers.handBack(p.id, p.pid)))
+      throw new ApiError("UNKNOWN_PLAYER", `no bot plays the seat of ${p.pid}`);
     res.status(204).end();
   });
 }

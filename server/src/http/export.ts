@@ -13,7 +13,10 @@ import type { Db } from "../persistence/db.ts";
 import { buildExport, EXPORT_FILES, type ExportFile } from "../export/export.ts";
 import { bearer } from "./request.ts";
 
-export interface ExportRouteDeps { service: GameService; db?: Db }
+export interface ExportRouteDeps {
+  service: GameService;
+  db?: Db;
+}
 
 /** Mounts the export routes (before mountRoutes' /api catch-all). */
 export function mountExportRoutes(app: express.Application, deps: ExportRouteDeps): void {
@@ -23,7 +26,8 @@ export function mountExportRoutes(app: express.Application, deps: ExportRouteDep
     if (who.role !== "admin") throw new ApiError("FORBIDDEN", "this needs the admin token");
     const p = GameIdParam.safeParse({ id: req.params.id });
     const file = String(req.params.file) as ExportFile;
-    if (!p.success || !EXPORT_FILES.includes(file)) throw new ApiError("NOT_FOUND", `no export file ${req.params.file}`);
+    if (!p.success || !EXPORT_FILES.includes(file))
+      throw new ApiError("NOT_FOUND", `no export file ${req.params.file}`);
     if (!deps.db) throw new ApiError("UNAVAILABLE", "exports need PostgreSQL");
     const out = await buildExport(deps.db, p.data.id, { service: deps.service });
     res.type(file.endsWith(".json") ? "application/json" : "text/csv");

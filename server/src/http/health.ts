@@ -13,7 +13,11 @@ import type { Db } from "../persistence/db.ts";
 import type { PersisterPort } from "../game/service.ts";
 import { parkedGames, type ParkedGame } from "../persistence/parked.ts";
 
-export interface Probe { ok: boolean; ms: number; error?: string }
+export interface Probe {
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
 export interface Health {
   status: "ok" | "degraded" | "down";
   valkey: Probe;
@@ -29,12 +33,19 @@ const TIMEOUT_MS = 2000;
 export type PersisterProbe = PersisterPort & { consumers?(): Promise<number> };
 
 export class HealthCheck {
-  constructor(private readonly valkey: Redis, private readonly db?: Db, private readonly persister?: PersisterProbe, private readonly maxLagMs = 10_000) {}
+  constructor(
+    private readonly valkey: Redis,
+    private readonly db?: Db,
+    private readonly persister?: PersisterProbe,
+    private readonly maxLagMs = 10_000,
+  ) {}
 
   async check(): Promise<Health> {
     const [valkey, postgres, lagMs, parked, consumers] = await Promise.all([
       probe(() => this.valkey.ping()),
-      this.db ? probe(() => sql`SELECT 1`.execute(this.db!)) : Promise.resolve({ ok: false, ms: 0, error: "not configured" }),
+      this.db
+        ? probe(() => sql`SELECT 1`.execute(this.db!))
+        : Promise.resolve({ ok: false, ms: 0, error: "not configured" }),
       this.persister ? withTimeout(this.persister.lagMs()).catch(() => null) : Promise.resolve(null),
       this.db ? withTimeout(parkedGames(this.db, 20)).catch(() => null) : Promise.resolve(null),
       this.persister?.consumers ? withTimeout(this.persister.consumers()).catch(() => null) : Promise.resolve(null),
@@ -42,8 +53,11 @@ export class HealthCheck {
     const down = !valkey.ok || !postgres.ok;
     const degraded = lagMs === null || lagMs > this.maxLagMs || parked === null || parked.length > 0;
     return {
-      status: down ? "down" : degraded ? "degraded" : "ok", valkey, postgres,
-      persister: { running: consumers === null ? Boolean(this.persister) : consumers > 0, consumers, lagMs, parked }, uptimeSec: Math.round(process.uptime()),
+      status: down ? "down" : degraded ? "degraded" : "ok",
+      valkey,
+      postgres,
+      persister: { running: consumers === null ? Boolean(this.persister) : consumers > 0, consumers, lagMs, parked },
+      uptimeSec: Math.round(process.uptime()),
     };
   }
 }
@@ -60,6 +74,8 @@ async function probe(fn: () => Promise<unknown>): Promise<Probe> {
 
 function withTimeout<T>(p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error("timeout")), TIMEOUT_MS); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), TIMEOUT_MS);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

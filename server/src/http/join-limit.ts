@@ -19,10 +19,14 @@ export function joinRateLimit(rate: Limits["joinRate"]): RequestHandler {
       (r: unknown) => {
         if (!(r instanceof RateLimiterRes)) return next(r);
         const retryAfterMs = Math.max(1, Math.ceil(r.msBeforeNext));
-        res.status(429).set("Retry-After", String(Math.ceil(retryAfterMs / 1000))).json({
-          code: "RATE_LIMITED", retryAfterMs,
-          message: `at most ${rate.joins} joins per ${rate.windowSec} s from one address; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-        });
+        res
+          .status(429)
+          .set("Retry-After", String(Math.ceil(retryAfterMs / 1000)))
+          .json({
+            code: "RATE_LIMITED",
+            retryAfterMs,
+            message: `at most ${rate.joins} joins per ${rate.windowSec} s from one address; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+          });
       },
     );
   };

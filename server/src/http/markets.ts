@@ -51,7 +51,8 @@ export function mountMarketRoutes(app: Application, deps: { service: GameService
   app.get("/api/games/:id/contingent", async (req, res) => {
     const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
     const rec = await service.record(gameId).catch(() => null);
-    if (!rec || rec.settings.rules.marketType !== "contingent") throw new ApiError("NOT_FOUND", "not a state-contingent claims round");
+    if (!rec || rec.settings.rules.marketType !== "contingent")
+      throw new ApiError("NOT_FOUND", "not a state-contingent claims round");
     const rules = ContingentRules.parse(rec.settings.rules.contingent ?? {});
     const secs = rec.settings.securities;
     const weights = stateWeights(secs.length, rules.weights);
@@ -59,8 +60,14 @@ export function mountMarketRoutes(app: Application, deps: { service: GameService
     const who = await service.authenticate(bearer(req)).catch(() => null);
     const reveal = who?.role === "admin" || !!rec.endedAt;
     res.json({
-      gameId, payout: rules.payout,
-      states: secs.map((s, i) => ({ securityId: s.securityId, symbol: s.symbol, weight: weights[i]!, chanceBps: Math.floor((10_000 * weights[i]!) / total) })),
+      gameId,
+      payout: rules.payout,
+      states: secs.map((s, i) => ({
+        securityId: s.securityId,
+        symbol: s.symbol,
+        weight: weights[i]!,
+        chanceBps: Math.floor((10_000 * weights[i]!) / total),
+      })),
       state: reveal ? secs[contingentState(rules.seed ?? gameId, secs.length, rules.weights)]!.securityId : null,
     });
   });
@@ -68,18 +75,30 @@ export function mountMarketRoutes(app: Application, deps: { service: GameService
     const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
     const who = await service.authenticate(bearer(req));
     if (!who) throw new ApiError("UNAUTHORIZED", "a player or admin bearer token is required");
-    if (who.role !== "admin" && who.gameId !== gameId) throw new ApiError("FORBIDDEN", "this token belongs to another game");
+    if (who.role !== "admin" && who.gameId !== gameId)
+      throw new ApiError("FORBIDDEN", "this token belongs to another game");
     const view = await induced.view(gameId).catch(() => null);
     if (!view) throw new ApiError("NOT_FOUND", "not a double auction with induced values");
-    if (who.role === "admin") { res.json(view); return; }
+    if (who.role === "admin") {
+      res.json(view);
+      return;
+    }
     const mine = view.schedules.find((s) => s.playerId === who.playerId);
     const result = view.players.find((p) => p.playerId === who.playerId);
-    res.json({ gameId, playerId: who.playerId, role: mine?.role ?? null, units: mine?.units ?? [], traded: result?.traded ?? 0, surplus: result?.surplus ?? 0 });
+    res.json({
+      gameId,
+      playerId: who.playerId,
+      role: mine?.role ?? null,
+      units: mine?.units ?? [],
+      traded: result?.traded ?? 0,
+      surplus: result?.surplus ?? 0,
+    });
   });
   app.get("/api/games/:id/fundamental", async (req, res) => {
     const gameId = parse(GameIdParam, req.params, "NOT_FOUND").id;
     const rec = await service.record(gameId).catch(() => null);
-    if (!rec || rec.settings.rules.marketType !== "dividends") throw new ApiError("NOT_FOUND", "not an asset market with dividends");
+    if (!rec || rec.settings.rules.marketType !== "dividends")
+      throw new ApiError("NOT_FOUND", "not an asset market with dividends");
     const rules = DividendRules.parse(rec.settings.rules.dividends ?? {});
     const periods = Math.max(1, rec.periodCount);
     const state = (await service.hub.engine.writer(gameId)).state;
@@ -87,10 +106,22 @@ export function mountMarketRoutes(app: Application, deps: { service: GameService
     for (const s of rec.settings.securities) {
       const last = state?.securities.get(s.securityId)?.dividendPeriod ?? 0;
       for (let period = 1; period <= last; period++) {
-        paid.push({ securityId: s.securityId, period, amount: dividendDraw(rules.seed ?? gameId, s.securityId, period, rules.values) });
+        paid.push({
+          securityId: s.securityId,
+          period,
+          amount: dividendDraw(rules.seed ?? gameId, s.securityId, period, rules.values),
+        });
       }
     }
     const fundamental = fundamentalPath(rules.values, periods);
-    res.json({ gameId, marketType: "dividends", periods, values: rules.values, expectedDividend: fundamental[periods - 1], fundamental, paid });
+    res.json({
+      gameId,
+      marketType: "dividends",
+      periods,
+      values: rules.values,
+      expectedDividend: fundamental[periods - 1],
+      fundamental,
+      paid,
+    });
   });
 }

@@ -17,10 +17,20 @@ import { GameIdParam, QuizAnswersBody, type RoundInstructions } from "@marketroo
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import { MARKET_TYPES } from "../rounds/market-types.ts";
-import { checkAnswers, marketTypeOf, publicQuiz, roundInstructionsText, roundQuiz, type QuizGate } from "../rounds/quiz.ts";
+import {
+  checkAnswers,
+  marketTypeOf,
+  publicQuiz,
+  roundInstructionsText,
+  roundQuiz,
+  type QuizGate,
+} from "../rounds/quiz.ts";
 import { adminOnly, bearer, parse } from "./request.ts";
 
-export interface QuizRouteDeps { service: GameService; quiz: QuizGate }
+export interface QuizRouteDeps {
+  service: GameService;
+  quiz: QuizGate;
+}
 
 /** Mounts the routes above on `app` (before the /api 404 handler). */
 export function mountQuizRoutes(app: Application, deps: QuizRouteDeps): void {
@@ -41,8 +51,12 @@ export function mountQuizRoutes(app: Application, deps: QuizRouteDeps): void {
     const { gameId, playerId } = await caller(req);
     const rules = (await service.record(gameId)).settings.rules;
     const body: RoundInstructions = {
-      gameId, marketType: marketTypeOf(rules), instructions: roundInstructionsText(rules), custom: rules.instructions !== undefined,
-      quiz: publicQuiz(roundQuiz(rules)), passed: playerId ? await quiz.hasPassed(gameId, playerId) : false,
+      gameId,
+      marketType: marketTypeOf(rules),
+      instructions: roundInstructionsText(rules),
+      custom: rules.instructions !== undefined,
+      quiz: publicQuiz(roundQuiz(rules)),
+      passed: playerId ? await quiz.hasPassed(gameId, playerId) : false,
     };
     res.json(body);
   });
@@ -52,9 +66,10 @@ export function mountQuizRoutes(app: Application, deps: QuizRouteDeps): void {
     const q = roundQuiz((await service.record(gameId)).settings.rules);
     if (!q) throw new ApiError("NOT_FOUND", "this round has no quiz");
     const { answers } = parse(QuizAnswersBody, req.body);
-    if (answers.length !== q.questions.length) throw new ApiError("INVALID_BODY", `give one answer per question (${q.questions.length})`);
+    if (answers.length !== q.questions.length)
+      throw new ApiError("INVALID_BODY", `give one answer per question (${q.questions.length})`);
     const result = checkAnswers(q, answers);
-    if (result.passed && playerId && await quiz.recordPass(gameId, playerId)) {
+    if (result.passed && playerId && (await quiz.recordPass(gameId, playerId))) {
       // The log records the pass for the round's review; a refusal (e.g. a log error) leaves the Valkey record.
       await service.hub.logAction(gameId, "quiz_passed", playerId, "").catch(() => undefined);
     }

@@ -36,15 +36,24 @@ export const MAX_LINK_TTL_SEC = 365 * 24 * 3600;
 export const MIN_LINK_TTL_SEC = 60;
 
 /** POST body: the link's lifetime in seconds. */
-export const ReplayLinkBody = z.object({
-  ttlSec: z.number().int().min(MIN_LINK_TTL_SEC).max(MAX_LINK_TTL_SEC).default(DEFAULT_LINK_TTL_SEC),
-}).strict();
+export const ReplayLinkBody = z
+  .object({
+    ttlSec: z.number().int().min(MIN_LINK_TTL_SEC).max(MAX_LINK_TTL_SEC).default(DEFAULT_LINK_TTL_SEC),
+  })
+  .strict();
 
 /** The reply of POST /api/games/:id/replay-links. `path` is relative to the server's origin. */
-export interface ReplayLink { gameId: string; token: string; path: string; url: string; expiresAt: number }
+export interface ReplayLink {
+  gameId: string;
+  token: string;
+  path: string;
+  url: string;
+  expiresAt: number;
+}
 
 /** A checked viewer token: its game and expiry (s since the epoch), or why it was refused. */
-export type ViewerCheck = { ok: true; gameId: string; expiresAt: number } | { ok: false; reason: "expired" | "invalid" };
+export type ViewerCheck =
+  { ok: true; gameId: string; expiresAt: number } | { ok: false; reason: "expired" | "invalid" };
 
 /** Signs and checks viewer tokens (the file header). */
 export class ViewerTokens {
@@ -63,8 +72,12 @@ export class ViewerTokens {
   sign(gameId: string, ttlSec: number, issuedAtSec = Math.floor(Date.now() / 1000)): Promise<string> {
     return new SignJWT({ gid: gameId, role: "viewer" })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .setIssuer(TOKEN_ISSUER).setAudience(VIEWER_AUDIENCE).setSubject("viewer")
-      .setIssuedAt(issuedAtSec).setExpirationTime(issuedAtSec + ttlSec).setJti(randomBytes(16).toString("hex"))
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(VIEWER_AUDIENCE)
+      .setSubject("viewer")
+      .setIssuedAt(issuedAtSec)
+      .setExpirationTime(issuedAtSec + ttlSec)
+      .setJti(randomBytes(16).toString("hex"))
       .sign(this.key);
   }
 
@@ -72,9 +85,13 @@ export class ViewerTokens {
   async verify(token: string): Promise<ViewerCheck> {
     try {
       const { payload: p } = await jwtVerify(token, this.key, {
-        algorithms: ["HS256"], issuer: TOKEN_ISSUER, audience: VIEWER_AUDIENCE, requiredClaims: ["gid", "exp", "iat", "jti"],
+        algorithms: ["HS256"],
+        issuer: TOKEN_ISSUER,
+        audience: VIEWER_AUDIENCE,
+        requiredClaims: ["gid", "exp", "iat", "jti"],
       });
-      if (typeof p.gid !== "string" || p.role !== "viewer" || p.sub !== "viewer") return { ok: false, reason: "invalid" };
+      if (typeof p.gid !== "string" || p.role !== "viewer" || p.sub !== "viewer")
+        return { ok: false, reason: "invalid" };
       return { ok: true, gameId: p.gid, expiresAt: p.exp! };
     } catch (err) {
       return { ok: false, reason: err instanceof joseErrors.JWTExpired ? "expired" : "invalid" };
@@ -90,10 +107,17 @@ export function mountReplayLinkRoutes(app: Application, deps: { service: GameSer
     const { ttlSec } = parse(ReplayLinkBody, req.body ?? {});
     if (!viewers) throw new ApiError("UNAVAILABLE", "replay links need the token secret");
     const game = await service.get(gameId);
-    if (game.phase !== "ended") throw new ApiError("INVALID_PHASE_TRANSITION", `the round is ${game.phase}: share its replay after it has ended`);
+    if (game.phase !== "ended")
+      throw new ApiError("INVALID_PHASE_TRANSITION", `the round is ${game.phase}: share its replay after it has ended`);
     const token = await viewers.sign(gameId, ttlSec);
     const path = `/#/replay/${encodeURIComponent(gameId)}?view=${token}`;
-    const link: ReplayLink = { gameId, token, path, url: `${req.protocol}://${req.get("host")}${path}`, expiresAt: (Math.floor(Date.now() / 1000) + ttlSec) * 1000 };
+    const link: ReplayLink = {
+      gameId,
+      token,
+      path,
+      url: `${req.protocol}://${req.get("host")}${path}`,
+      expiresAt: (Math.floor(Date.now() / 1000) + ttlSec) * 1000,
+    };
     res.status(201).json(link);
   });
 }

@@ -36,13 +36,19 @@ import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
 import { bearer } from "./request.ts";
 import { mountReplayLinkRoutes, type ViewerTokens } from "./replay-links.ts";
 
-export interface ReplayDeps { service: GameService; db?: Db; store?: ReplayStore; viewers?: ViewerTokens }
+export interface ReplayDeps {
+  service: GameService;
+  db?: Db;
+  store?: ReplayStore;
+  viewers?: ViewerTokens;
+}
 
 /** Optional non-negative integer query parameter; INVALID_QUERY otherwise. */
 function qint(req: Request, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const v = req.query[name];
   if (v === undefined || v === "") return undefined;
-  if (typeof v !== "string" || !/^\d{1,16}$/.test(v) || Number(v) > max) throw new ApiError("INVALID_QUERY", `${name} must be an integer in [0, ${max}]`);
+  if (typeof v !== "string" || !/^\d{1,16}$/.test(v) || Number(v) > max)
+    throw new ApiError("INVALID_QUERY", `${name} must be an integer in [0, ${max}]`);
   return Number(v);
 }
 
@@ -61,11 +67,16 @@ function gameIdOf(req: Request): string {
 /** A player id from the path (NOT_FOUND when malformed) or the query (INVALID_QUERY). */
 function playerIdOf(value: unknown, where: "path" | "query"): string {
   const r = PlayerId.safeParse(value);
-  if (!r.success) throw where === "path" ? new ApiError("NOT_FOUND", "bad player id") : new ApiError("INVALID_QUERY", "playerId must be a player id");
+  if (!r.success)
+    throw where === "path"
+      ? new ApiError("NOT_FOUND", "bad player id")
+      : new ApiError("INVALID_QUERY", "playerId must be a player id");
   return r.data;
 }
 
-function unknownGame(id: string): ApiError { return new ApiError("UNKNOWN_GAME", `no stored events for game ${id}`); }
+function unknownGame(id: string): ApiError {
+  return new ApiError("UNKNOWN_GAME", `no stored events for game ${id}`);
+}
 
 /** Mounts the replay routes on `app` (before the /api 404 handler). */
 export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplayStore | undefined {
@@ -78,9 +89,17 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
     const who = await deps.service.authenticate(token);
     if (!who) {
       const link = token && deps.viewers ? await deps.viewers.verify(token) : null;
-      if (link?.ok && link.gameId === req.params.id) { viewers.set(req, { role: "viewer" }); return next(); }
-      const why = !link ? "an admin or player bearer token is required" : link.ok ? "this replay link is for another game"
-        : link.reason === "expired" ? "this replay link has expired" : "this replay link is not valid";
+      if (link?.ok && link.gameId === req.params.id) {
+        viewers.set(req, { role: "viewer" });
+        return next();
+      }
+      const why = !link
+        ? "an admin or player bearer token is required"
+        : link.ok
+          ? "this replay link is for another game"
+          : link.reason === "expired"
+            ? "this replay link has expired"
+            : "this replay link is not valid";
       return next(new ApiError("UNAUTHORIZED", why));
     }
     if (who.role === "admin") viewers.set(req, { role: "admin" });
@@ -91,13 +110,17 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
   const viewer = (req: Request) => viewers.get(req)!;
   const own = (req: Request, playerId: string) => {
     const v = viewer(req);
-    if (v.role === "viewer") throw new ApiError("FORBIDDEN", "a shared replay link shows the market, not players' accounts");
-    if (v.role === "player" && v.playerId !== playerId) throw new ApiError("FORBIDDEN", "a player may only see their own inventory and timeline");
+    if (v.role === "viewer")
+      throw new ApiError("FORBIDDEN", "a shared replay link shows the market, not players' accounts");
+    if (v.role === "player" && v.playerId !== playerId)
+      throw new ApiError("FORBIDDEN", "a player may only see their own inventory and timeline");
   };
-  const mapped = <T>(p: Promise<T>) => p.catch((e: unknown) => {
-    if (e instanceof ReplayError && /unknown security/.test(e.message)) throw new ApiError("UNKNOWN_SECURITY", e.message);
-    throw e;
-  });
+  const mapped = <T>(p: Promise<T>) =>
+    p.catch((e: unknown) => {
+      if (e instanceof ReplayError && /unknown security/.test(e.message))
+        throw new ApiError("UNKNOWN_SECURITY", e.message);
+      throw e;
+    });
 
   mountReplayLinkRoutes(app, { service: deps.service, viewers: deps.viewers });
 
@@ -128,7 +151,13 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
     const book = await mapped(store!.bookAt(id, pint(req, "securityId"), qint(req, "seq"), qint(req, "depth")));
     if (!book) throw unknownGame(id);
     const v = viewer(req);
-    res.json({ ...book, orders: { bids: book.orders.bids.map((o) => visibleOrder(o, v)), asks: book.orders.asks.map((o) => visibleOrder(o, v)) } });
+    res.json({
+      ...book,
+      orders: {
+        bids: book.orders.bids.map((o) => visibleOrder(o, v)),
+        asks: book.orders.asks.map((o) => visibleOrder(o, v)),
+      },
+    });
   });
 
   app.get(`${base}/inventories`, auth, async (req, res) => {
@@ -159,20 +188,28 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplaySto
   app.get(`${base}/leaderboard`, auth, async (req, res) => {
     const id = gameIdOf(req);
     // a shared link shows the market, not the people in it (docs/replay.md "Shared replay links")
-    if (viewer(req).role === "viewer") throw new ApiError("FORBIDDEN", "a shared replay link shows the market, not players' standings");
+    if (viewer(req).role === "viewer")
+      throw new ApiError("FORBIDDEN", "a shared replay link shows the market, not players' standings");
     const fold = await store!.foldAt(id, qint(req, "seq"));
     if (!fold) throw unknownGame(id);
     const { valuer, rec } = await valuerOf(id);
     const bots = await deps.service.store.players(id);
     const rule = rankRuleOf(rec.settings.rules);
     const all = standingsOf(fold, valuer(fold), rule, (pid) => bots.get(pid)?.bot ?? false);
-    res.json({ seq: fold.seq, ts: fold.ts, leaderboard: viewer(req).role === "admin" ? all : shownStandings(all, rule) });
+    res.json({
+      seq: fold.seq,
+      ts: fold.ts,
+      leaderboard: viewer(req).role === "admin" ? all : shownStandings(all, rule),
+    });
   });
 
   app.get(`${base}/prices/:securityId`, auth, async (req, res) => {
     const id = gameIdOf(req);
     const r = await store!.priceSeries(id, pint(req, "securityId"), {
-      bucketEvents: qint(req, "bucketEvents"), bucketMs: qint(req, "bucketMs"), fromSeq: qint(req, "from"), toSeq: qint(req, "to"),
+      bucketEvents: qint(req, "bucketEvents"),
+      bucketMs: qint(req, "bucketMs"),
+      fromSeq: qint(req, "from"),
+      toSeq: qint(req, "to"),
     });
     if (!r) throw unknownGame(id);
     res.json(r);

@@ -11,9 +11,18 @@ import { ApiError } from "../game/errors.ts";
 import type { Principal } from "../game/access.ts";
 
 /** Parses `value` with `schema`; throws ApiError(code) with the issues. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, code: "INVALID_BODY" | "INVALID_QUERY" | "NOT_FOUND" = "INVALID_BODY"): z.output<S> {
+export function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  code: "INVALID_BODY" | "INVALID_QUERY" | "NOT_FOUND" = "INVALID_BODY",
+): z.output<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError(code, code === "INVALID_BODY" ? "invalid request body" : "invalid path or query", zodIssues(r.error));
+  if (!r.success)
+    throw new ApiError(
+      code,
+      code === "INVALID_BODY" ? "invalid request body" : "invalid path or query",
+      zodIssues(r.error),
+    );
   return r.data;
 }
 
@@ -25,7 +34,9 @@ export function bearer(req: Request): string | undefined {
 }
 
 /** Whatever can say whose token a bearer token is (GameService.authenticate). */
-export interface Authenticator { authenticate(token: string | undefined): Promise<Principal | null> }
+export interface Authenticator {
+  authenticate(token: string | undefined): Promise<Principal | null>;
+}
 
 /** Middleware: only the admin token passes (401 without a valid token, 403 with a player's). */
 export function adminOnly(service: Authenticator) {

@@ -37,7 +37,12 @@ import type { HealthCheck } from "./health.ts";
 import { mountSessionRoutes } from "./sessions.ts";
 import { adminOnly, parse } from "./request.ts";
 
-export interface HttpDeps { service: GameService; metrics: Metrics; health: HealthCheck; log: Logger }
+export interface HttpDeps {
+  service: GameService;
+  metrics: Metrics;
+  health: HealthCheck;
+  log: Logger;
+}
 
 /** Mounts every route on `app`. */
 export function mountRoutes(app: express.Application, deps: HttpDeps): void {
@@ -59,7 +64,9 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
     res.status(201).json(await service.sessions.join(body.code, body.name));
   });
 
-  app.get("/api/scenarios", admin, (_req, res) => { res.json({ scenarios: listScenarios() }); });
+  app.get("/api/scenarios", admin, (_req, res) => {
+    res.json({ scenarios: listScenarios() });
+  });
   app.post("/api/games", admin, json, async (req, res) => {
     res.status(201).json(await service.create(parse(CreateGameBody, req.body)));
   });
@@ -68,19 +75,29 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
     const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 100) | 0));
     res.json({ games: await service.list(offset, limit) });
   });
-  app.get("/api/games/:id", admin, async (req, res) => { res.json(await service.get(id(req))); });
+  app.get("/api/games/:id", admin, async (req, res) => {
+    res.json(await service.get(id(req)));
+  });
   app.post("/api/games/:id/start", admin, json, async (req, res) => {
     const gameId = id(req);
     res.json(await service.start(gameId, parse(StartBody, req.body ?? {}).countdownSec));
   });
-  app.post("/api/games/:id/pause", admin, async (req, res) => { res.json(await service.pause(id(req))); });
-  app.post("/api/games/:id/resume", admin, async (req, res) => { res.json(await service.resume(id(req))); });
-  app.post("/api/games/:id/end", admin, async (req, res) => { res.json(await service.end(id(req))); });
+  app.post("/api/games/:id/pause", admin, async (req, res) => {
+    res.json(await service.pause(id(req)));
+  });
+  app.post("/api/games/:id/resume", admin, async (req, res) => {
+    res.json(await service.resume(id(req)));
+  });
+  app.post("/api/games/:id/end", admin, async (req, res) => {
+    res.json(await service.end(id(req)));
+  });
   app.get("/api/games/:id/leaderboard", admin, async (req, res) => {
     const gameId = id(req);
     res.json({ gameId, leaderboard: await service.leaderboard(gameId) });
   });
-  app.get("/api/games/:id/bots", admin, async (req, res) => { res.json({ bots: (await service.get(id(req))).botList }); });
+  app.get("/api/games/:id/bots", admin, async (req, res) => {
+    res.json({ bots: (await service.get(id(req))).botList });
+  });
   app.post("/api/games/:id/bots", admin, json, async (req, res) => {
     res.status(201).json({ bots: await service.addBots(id(req), parse(AddBotsBody, req.body)) });
   });
@@ -126,7 +143,9 @@ function toApiError(err: unknown): ApiError {
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === "entity.parse.failed") return new ApiError("INVALID_BODY", "the body is not valid JSON");
   if (e?.type === "entity.too.large") return new ApiError("INVALID_BODY", "the body is too large");
-  if (err instanceof URIError || /^Failed to decode param/.test(e?.message ?? "")) return new ApiError("NOT_FOUND", "the path is not valid");
-  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return new ApiError("INVALID_BODY", "bad request");
+  if (err instanceof URIError || /^Failed to decode param/.test(e?.message ?? ""))
+    return new ApiError("NOT_FOUND", "the path is not valid");
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500)
+    return new ApiError("INVALID_BODY", "bad request");
   return asApiError(err);
 }

@@ -17,7 +17,11 @@ import { CreateGameBody, CreateSessionBody, SessionIdParam } from "@marketroom/s
 import type { GameService } from "../game/service.ts";
 import { bearer, parse } from "./request.ts";
 
-export interface SessionRouteDeps { service: GameService; json: RequestHandler; admin: RequestHandler }
+export interface SessionRouteDeps {
+  service: GameService;
+  json: RequestHandler;
+  admin: RequestHandler;
+}
 
 /** Mounts the session routes on `app` (before the API's 404 handler). */
 export function mountSessionRoutes(app: express.Application, { service, json, admin }: SessionRouteDeps): void {
@@ -32,12 +36,16 @@ export function mountSessionRoutes(app: express.Application, { service, json, ad
     const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 100) | 0));
     res.json({ sessions: await sessions.list(offset, limit) });
   });
-  app.get("/api/sessions/:id", admin, async (req, res) => { res.json(await sessions.get(sid(req))); });
+  app.get("/api/sessions/:id", admin, async (req, res) => {
+    res.json(await sessions.get(sid(req)));
+  });
   app.post("/api/sessions/:id/rounds", admin, json, async (req, res) => {
     const id = sid(req);
     res.status(201).json(await sessions.createRound(id, parse(CreateGameBody, req.body)));
   });
-  app.get("/api/sessions/:id/results", admin, async (req, res) => { res.json(await sessions.results(sid(req))); });
+  app.get("/api/sessions/:id/results", admin, async (req, res) => {
+    res.json(await sessions.results(sid(req)));
+  });
   app.get("/api/sessions/:id/current", async (req, res) => {
     const id = sid(req);
     res.json(await sessions.current(id, await service.authenticate(bearer(req))));

@@ -96,7 +96,7 @@ export interface BotOpenOrder {
 }
 
 /** What a command answers: the engine's or room's result; bots only look at ok (and count the code). */
-export type BotResult = { ok: true } | Pick<Rejection, "ok" | "message"> & { code: string };
+export type BotResult = { ok: true } | (Pick<Rejection, "ok" | "message"> & { code: string });
 
 /**
  * The market as one bot sees it and the commands it may send. Reads are synchronous and reflect the
@@ -158,7 +158,10 @@ const bpsOf = (ref: number, bps: number, min = 1) => Math.max(min, divRound(ref 
 abstract class BaseBot implements Bot {
   abstract readonly kind: BotKind;
   readonly stats: BotStats = { steps: 0, placed: 0, cancelled: 0, rejected: 0, rejections: {} };
-  constructor(protected readonly rng: Rng, protected readonly securityIds?: readonly number[]) {}
+  constructor(
+    protected readonly rng: Rng,
+    protected readonly securityIds?: readonly number[],
+  ) {}
 
   async step(ctx: BotContext): Promise<void> {
     this.stats.steps++;
@@ -190,7 +193,10 @@ abstract class BaseBot implements Bot {
   }
   /** Lots the bot may still sell: position minus the lots its open sells already lock. */
   protected sellable(ctx: BotContext, securityId: number): number {
-    const locked = ctx.openOrders(securityId).filter((o) => o.side === "sell").reduce((n, o) => n + o.amount, 0);
+    const locked = ctx
+      .openOrders(securityId)
+      .filter((o) => o.side === "sell")
+      .reduce((n, o) => n + o.amount, 0);
     return Math.max(0, ctx.position(securityId) - locked);
   }
 }
@@ -228,11 +234,18 @@ export class MarketMaker extends BaseBot {
   private readonly p: Required<Omit<MarketMakerParams, "securityIds" | "targetPosition">>;
   private readonly target = new Map<number, number>();
 
-  constructor(rng: Rng, private readonly params: MarketMakerParams = {}) {
+  constructor(
+    rng: Rng,
+    private readonly params: MarketMakerParams = {},
+  ) {
     super(rng, params.securityIds);
     this.p = {
-      spreadBps: params.spreadBps ?? 20, minSpreadTicks: params.minSpreadTicks ?? 2, size: params.size ?? 10,
-      requoteTicks: params.requoteTicks ?? 1, skewBpsPerLot: params.skewBpsPerLot ?? 1, maxSkewBps: params.maxSkewBps ?? 100,
+      spreadBps: params.spreadBps ?? 20,
+      minSpreadTicks: params.minSpreadTicks ?? 2,
+      size: params.size ?? 10,
+      requoteTicks: params.requoteTicks ?? 1,
+      skewBpsPerLot: params.skewBpsPerLot ?? 1,
+      maxSkewBps: params.maxSkewBps ?? 100,
       maxInventory: params.maxInventory ?? 100,
     };
   }
@@ -266,13 +279,14 @@ export class MarketMaker extends BaseBot {
         const target = o.side === "buy" ? want.bid : want.ask;
         const fresh = target !== undefined && Math.abs(o.price - target) < this.p.requoteTicks && !kept[o.side];
         if (fresh) kept[o.side] = o;
-        const gone = !fresh && await this.cancel(ctx, sid, o.orderId);
+        const gone = !fresh && (await this.cancel(ctx, sid, o.orderId));
         if (gone && o.side === "buy") cash += o.price * o.amount * sec.scale;
         if (!gone && o.side === "sell") lockedLots += o.amount;
       }
       if (want.bid !== undefined && !kept.buy) {
         const qty = Math.min(this.p.size, Math.floor(cash / (want.bid * sec.scale)));
-        if (qty > 0 && await this.place(ctx, { securityId: sid, side: "buy", price: want.bid, qty })) cash -= want.bid * qty * sec.scale;
+        if (qty > 0 && (await this.place(ctx, { securityId: sid, side: "buy", price: want.bid, qty })))
+          cash -= want.bid * qty * sec.scale;
       }
       if (want.ask !== undefined && !kept.sell) {
         const qty = Math.min(this.p.size, ctx.position(sid) - lockedLots);
@@ -313,8 +327,12 @@ export class NoiseTrader extends BaseBot {
   constructor(rng: Rng, params: NoiseTraderParams = {}) {
     super(rng, params.securityIds);
     this.p = {
-      actProb: params.actProb ?? 0.6, crossProb: params.crossProb ?? 0.25, cancelProb: params.cancelProb ?? 0.3,
-      widthBps: params.widthBps ?? 30, maxQty: params.maxQty ?? 5, maxOpenOrders: params.maxOpenOrders ?? 4,
+      actProb: params.actProb ?? 0.6,
+      crossProb: params.crossProb ?? 0.25,
+      cancelProb: params.cancelProb ?? 0.3,
+      widthBps: params.widthBps ?? 30,
+      maxQty: params.maxQty ?? 5,
+      maxOpenOrders: params.maxOpenOrders ?? 4,
     };
   }
 
@@ -335,7 +353,8 @@ export class NoiseTrader extends BaseBot {
     const qtyDraw = this.rng.int(1, this.p.maxQty);
 
     let cancelled: BotOpenOrder | undefined;
-    if (open.length >= this.p.maxOpenOrders) cancelled = open[0]; // the oldest
+    if (open.length >= this.p.maxOpenOrders)
+      cancelled = open[0]; // the oldest
     else if (open.length > 0 && doCancel) cancelled = open[Math.floor(cancelPick * open.length)];
     if (cancelled && !(await this.cancel(ctx, sid, cancelled.orderId))) cancelled = undefined;
     if (!doAct) return;
@@ -351,9 +370,14 @@ export class NoiseTrader extends BaseBot {
     const sellable = this.sellable(ctx, sid) + freedLots;
     if (side === "sell" && sellable <= 0) side = "buy";
 
-    const raw = side === "buy"
-      ? (cross && ba !== undefined ? ba : anchor - offset)
-      : (cross && bb !== undefined ? bb : anchor + offset);
+    const raw =
+      side === "buy"
+        ? cross && ba !== undefined
+          ? ba
+          : anchor - offset
+        : cross && bb !== undefined
+          ? bb
+          : anchor + offset;
     const price = clamp(raw, sec.bandLow, sec.bandHigh);
     const freedCash = cancelled?.side === "buy" ? cancelled.price * cancelled.amount * sec.scale : 0;
     const cap = side === "buy" ? Math.floor((ctx.cash() + freedCash) / (price * sec.scale)) : sellable;
@@ -391,8 +415,11 @@ export class MomentumTrader extends BaseBot {
   constructor(rng: Rng, params: MomentumTraderParams = {}) {
     super(rng, params.securityIds);
     this.p = {
-      windowMs: params.windowMs ?? 5000, thresholdBps: params.thresholdBps ?? 50, qty: params.qty ?? 5,
-      maxPosition: params.maxPosition ?? 50, slippageBps: params.slippageBps ?? 30,
+      windowMs: params.windowMs ?? 5000,
+      thresholdBps: params.thresholdBps ?? 50,
+      qty: params.qty ?? 5,
+      maxPosition: params.maxPosition ?? 50,
+      slippageBps: params.slippageBps ?? 30,
     };
   }
 
@@ -449,9 +476,12 @@ export interface BotSpec {
 /** A strategy instance of `kind` with its own random source. */
 export function createBot(kind: BotKind, rng: Rng, params: BotSpec["params"] = {}): Bot {
   switch (kind) {
-    case "market_maker": return new MarketMaker(rng, params as MarketMakerParams);
-    case "noise": return new NoiseTrader(rng, params as NoiseTraderParams);
-    case "momentum": return new MomentumTrader(rng, params as MomentumTraderParams);
+    case "market_maker":
+      return new MarketMaker(rng, params as MarketMakerParams);
+    case "noise":
+      return new NoiseTrader(rng, params as NoiseTraderParams);
+    case "momentum":
+      return new MomentumTrader(rng, params as MomentumTraderParams);
   }
 }
 
@@ -475,15 +505,24 @@ export interface DemoBotsOptions {
 export function demoBots(scenario: Scenario, opts: DemoBotsOptions = {}): BotSpec[] {
   const prefix = opts.prefix ?? "bot";
   const cashFor = (lots: number) => scenario.securities.reduce((n, s) => n + s.startPrice * lots * s.scale, 0);
-  const holdings = (lots: number) => lots > 0 ? scenario.securities.map((s) => ({ securityId: s.securityId, qty: lots })) : [];
-  const counts: Record<BotKind, number> = { market_maker: opts.marketMakers ?? 1, noise: opts.noiseTraders ?? 3, momentum: opts.momentumTraders ?? 1 };
+  const holdings = (lots: number) =>
+    lots > 0 ? scenario.securities.map((s) => ({ securityId: s.securityId, qty: lots })) : [];
+  const counts: Record<BotKind, number> = {
+    market_maker: opts.marketMakers ?? 1,
+    noise: opts.noiseTraders ?? 3,
+    momentum: opts.momentumTraders ?? 1,
+  };
   const out: BotSpec[] = [];
   for (const kind of BOT_KINDS) {
     const d = BOT_KIND_TABLE[kind];
     for (let i = 1; i <= counts[kind]; i++) {
       out.push({
-        playerId: `${prefix}-${d.short}-${i}`, name: `${d.name} ${i}`, kind, intervalMs: opts.intervalMs?.[kind] ?? d.intervalMs,
-        cash: cashFor(d.cashLots), holdings: holdings(d.lots),
+        playerId: `${prefix}-${d.short}-${i}`,
+        name: `${d.name} ${i}`,
+        kind,
+        intervalMs: opts.intervalMs?.[kind] ?? d.intervalMs,
+        cash: cashFor(d.cashLots),
+        holdings: holdings(d.lots),
       });
     }
   }
@@ -500,11 +539,19 @@ export function demoBots(scenario: Scenario, opts: DemoBotsOptions = {}): BotSpe
  * (unknown game or player): that is a setup bug, not a market event.
  */
 export function engineBotContext(
-  engine: Engine, gameId: string, playerId: string, scenario: Scenario, startedAt: number,
+  engine: Engine,
+  gameId: string,
+  playerId: string,
+  scenario: Scenario,
+  startedAt: number,
   clock: () => number = Date.now,
 ): BotContext {
   const securities: BotSecurity[] = scenario.securities.map((s) => ({
-    securityId: s.securityId, symbol: s.symbol, scale: s.scale, bandLow: s.bandLow, bandHigh: s.bandHigh,
+    securityId: s.securityId,
+    symbol: s.symbol,
+    scale: s.scale,
+    bandLow: s.bandLow,
+    bandHigh: s.bandHigh,
   }));
   let tops = new Map<number, { bid?: number; ask?: number }>();
   let positions = new Map<number, number>();
@@ -532,15 +579,19 @@ export function engineBotContext(
         engine.inventory(gameId, playerId),
         engine.orders(gameId, playerId),
       ]);
-      tops = new Map(books.map((r, i) => {
-        const b = unwrap(r);
-        return [securities[i]!.securityId, { bid: b.bids[0]?.price, ask: b.asks[0]?.price }];
-      }));
+      tops = new Map(
+        books.map((r, i) => {
+          const b = unwrap(r);
+          return [securities[i]!.securityId, { bid: b.bids[0]?.price, ask: b.asks[0]?.price }];
+        }),
+      );
       const i = unwrap(inv);
       available = i.cash - i.cashLocked;
       positions = new Map(i.positions.map((p) => [p.securityId, p.qty]));
       orders = new Map();
-      const list = [...unwrap(open).orders].sort((a: OpenOrder, b: OpenOrder) => a.securityId - b.securityId || a.orderId - b.orderId);
+      const list = [...unwrap(open).orders].sort(
+        (a: OpenOrder, b: OpenOrder) => a.securityId - b.securityId || a.orderId - b.orderId,
+      );
       for (const o of list) {
         const arr = orders.get(o.securityId) ?? [];
         arr.push({ orderId: o.orderId, side: o.side, price: o.price, amount: o.amount });
@@ -564,7 +615,13 @@ export interface BotRunnerOptions {
   onError?: (err: unknown, playerId: string) => void;
 }
 
-interface Entry { ctx: BotContext; bot: Bot; intervalMs: number; nextAt: number; running?: Promise<void> }
+interface Entry {
+  ctx: BotContext;
+  bot: Bot;
+  intervalMs: number;
+  nextAt: number;
+  running?: Promise<void>;
+}
 
 /**
  * Runs bots on one timer. Each bot steps every intervalMs of its context's clock (ctx.now()); its
@@ -638,7 +695,9 @@ export class BotRunner {
   private tick(): void {
     for (const e of this.entries) {
       if (e.running || e.ctx.now() < e.nextAt) continue;
-      e.running = this.run(e).finally(() => { e.running = undefined; });
+      e.running = this.run(e).finally(() => {
+        e.running = undefined;
+      });
     }
   }
 

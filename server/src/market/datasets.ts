@@ -85,7 +85,15 @@ export function loadSp500(): readonly Sp500Day[] {
   const out = rows.map((r): Sp500Day => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(r.date!)) throw new Error(`sp500-2000.csv: bad date ${r.date}`);
     for (const k of ["open", "high", "low", "close", "adjclose"] as const) parseDecimal(r[k]!); // throws on junk
-    return { date: r.date!, open: r.open!, high: r.high!, low: r.low!, close: r.close!, adjclose: r.adjclose!, volume: Number(r.volume) };
+    return {
+      date: r.date!,
+      open: r.open!,
+      high: r.high!,
+      low: r.low!,
+      close: r.close!,
+      adjclose: r.adjclose!,
+      volume: Number(r.volume),
+    };
   });
   out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   sp500Cache = Object.freeze(out);
@@ -112,7 +120,9 @@ export function loadStocks(): readonly StockMonth[] {
     parseDecimal(r.price!);
     return { symbol: r.symbol!, date: stockDateToIso(r.date!), price: r.price! };
   });
-  out.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  out.sort((a, b) =>
+    a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.date < b.date ? -1 : a.date > b.date ? 1 : 0,
+  );
   stocksCache = Object.freeze(out);
   return stocksCache;
 }

@@ -97,8 +97,8 @@ export interface ScenarioDefinition {
   stepMs: number;
   /** Market date per step (optional; defaults to "step <n>"). */
   dates?: readonly string[];
-  securities: (Omit<ScenarioSecurity, "startPrice" | "bandLow" | "bandHigh" | "dataFromStep" | "source">
-    & Partial<Pick<ScenarioSecurity, "bandLow" | "bandHigh" | "dataFromStep" | "source">>)[];
+  securities: (Omit<ScenarioSecurity, "startPrice" | "bandLow" | "bandHigh" | "dataFromStep" | "source"> &
+    Partial<Pick<ScenarioSecurity, "bandLow" | "bandHigh" | "dataFromStep" | "source">>)[];
   news?: readonly NewsItem[];
   /** Band as percent of the lowest / highest reference over the scenario (defaults 20 and 500). */
   bandLowPct?: number;
@@ -132,11 +132,13 @@ export function createScenario(def: ScenarioDefinition): Scenario {
   }
   const news = [...(def.news ?? [])].sort((a, b) => a.atMs - b.atMs);
   for (const n of news) {
-    if (!Number.isInteger(n.atMs) || n.atMs < 0) throw new RangeError(`news atMs must be an integer >= 0: ${n.headline}`);
+    if (!Number.isInteger(n.atMs) || n.atMs < 0)
+      throw new RangeError(`news atMs must be an integer >= 0: ${n.headline}`);
     if (n.shiftBps !== undefined && (!Number.isInteger(n.shiftBps) || n.shiftBps <= -10_000)) {
       throw new RangeError(`news shiftBps must be an integer > -10000: ${n.headline}`);
     }
-    if (n.securityId !== undefined && !ids.has(n.securityId)) throw new RangeError(`news for unknown security ${n.securityId}`);
+    if (n.securityId !== undefined && !ids.has(n.securityId))
+      throw new RangeError(`news for unknown security ${n.securityId}`);
   }
   const steps = Math.max(...def.securities.map((s) => s.path.length));
   const dates = def.dates ? def.dates.slice(0, steps) : Array.from({ length: steps }, (_, i) => `step ${i}`);
@@ -189,7 +191,8 @@ export function createScenario(def: ScenarioDefinition): Scenario {
     }
     const bandLow = s.bandLow ?? Math.max(1, Math.floor((lo * lowPct) / 100));
     const bandHigh = s.bandHigh ?? Math.min(MAX_PRICE_TICKS, Math.ceil((hi * highPct) / 100));
-    if (bandLow > lo || bandHigh < hi) throw new RangeError(`${s.symbol}: band [${bandLow}, ${bandHigh}] excludes the reference [${lo}, ${hi}]`);
+    if (bandLow > lo || bandHigh < hi)
+      throw new RangeError(`${s.symbol}: band [${bandLow}, ${bandHigh}] excludes the reference [${lo}, ${hi}]`);
     return Object.freeze({
       ...s,
       path: Object.freeze([...s.path]),
@@ -226,8 +229,13 @@ export function createScenario(def: ScenarioDefinition): Scenario {
 /** SecurityConfig of every security of a scenario, for Engine.addSecurity (limits left to the game). */
 export function securityConfigs(scenario: Scenario): SecurityConfig[] {
   return scenario.securities.map((s) => ({
-    securityId: s.securityId, symbol: s.symbol, tickSize: s.tickSize, lotSize: s.lotSize, scale: s.scale,
-    bandLow: s.bandLow, bandHigh: s.bandHigh,
+    securityId: s.securityId,
+    symbol: s.symbol,
+    tickSize: s.tickSize,
+    lotSize: s.lotSize,
+    scale: s.scale,
+    bandLow: s.bandLow,
+    bandHigh: s.bandHigh,
   }));
 }
 
@@ -252,7 +260,10 @@ function firstOnOrAfter(calendar: readonly string[], date: string, after = false
  * first price; the series ends at the last anchor. Returns the values per calendar day up to the last
  * anchor, and the first anchor's index.
  */
-export function spreadMonthly(calendar: readonly string[], months: readonly { date: string; ticks: number }[]): { values: number[]; firstAnchor: number } {
+export function spreadMonthly(
+  calendar: readonly string[],
+  months: readonly { date: string; ticks: number }[],
+): { values: number[]; firstAnchor: number } {
   const anchors: { at: number; ticks: number }[] = [];
   for (const m of months) {
     const at = firstOnOrAfter(calendar, m.date);
@@ -305,7 +316,13 @@ const HEADLINES: readonly { date: string; symbol?: string; headline: string }[] 
   { date: "2020-03-16", headline: "COVID-19 spreads: the S&P 500 falls 12 %, its worst day since 1987" },
 ];
 
-const STOCK_NAMES: Record<string, string> = { AAPL: "Apple", AMZN: "Amazon", GOOG: "Google", IBM: "IBM", MSFT: "Microsoft" };
+const STOCK_NAMES: Record<string, string> = {
+  AAPL: "Apple",
+  AMZN: "Amazon",
+  GOOG: "Google",
+  IBM: "IBM",
+  MSFT: "Microsoft",
+};
 const TICK = "0.01";
 
 /**
@@ -320,21 +337,35 @@ function sp500Scenario(name: string, description: string, defaultFrom: string, o
   const from = opts.from ?? defaultFrom;
   const s = firstOnOrAfter(calendar, from);
   const e = opts.to ? firstOnOrAfter(calendar, opts.to, true) - 1 : calendar.length - 1; // last day <= to
-  if (s >= calendar.length || e < s) throw new RangeError(`no trading day between ${from} and ${opts.to ?? "the end of the data"}`);
+  if (s >= calendar.length || e < s)
+    throw new RangeError(`no trading day between ${from} and ${opts.to ?? "the end of the data"}`);
   const stepMs = opts.stepMs ?? 1000;
 
-  const securities: ScenarioDefinition["securities"] = [{
-    securityId: 1, symbol: "SPX", name: "S&P 500 index", tickSize: TICK, lotSize: 1, scale: 1,
-    path: days.slice(s, e + 1).map((d) => decimalToTicks(d.close, TICK)),
-    source: "vega-datasets sp500-2000.csv close",
-  }];
+  const securities: ScenarioDefinition["securities"] = [
+    {
+      securityId: 1,
+      symbol: "SPX",
+      name: "S&P 500 index",
+      tickSize: TICK,
+      lotSize: 1,
+      scale: 1,
+      path: days.slice(s, e + 1).map((d) => decimalToTicks(d.close, TICK)),
+      source: "vega-datasets sp500-2000.csv close",
+    },
+  ];
   STOCK_SYMBOLS.forEach((symbol, i) => {
     const months = stockSeries(symbol).map((m) => ({ date: m.date, ticks: decimalToTicks(m.price, TICK) }));
     const { values, firstAnchor } = spreadMonthly(calendar, months);
     const last = values.length - 1;
     const path = s > last ? [values[last]!] : values.slice(s, Math.min(e, last) + 1);
     securities.push({
-      securityId: i + 2, symbol, name: STOCK_NAMES[symbol]!, tickSize: TICK, lotSize: 1, scale: 1, path,
+      securityId: i + 2,
+      symbol,
+      name: STOCK_NAMES[symbol]!,
+      tickSize: TICK,
+      lotSize: 1,
+      scale: 1,
+      path,
       dataFromStep: Math.max(0, firstAnchor - s),
       source: "vega-datasets stocks.csv price (monthly, interpolated daily)",
     });
@@ -346,25 +377,39 @@ function sp500Scenario(name: string, description: string, defaultFrom: string, o
     for (const h of HEADLINES) {
       const at = firstOnOrAfter(calendar, h.date);
       if (at < s || at > e) continue;
-      news.push({ atMs: (at - s) * stepMs, headline: h.headline, date: calendar[at]!, ...(h.symbol ? { securityId: idOf.get(h.symbol)! } : {}) });
+      news.push({
+        atMs: (at - s) * stepMs,
+        headline: h.headline,
+        date: calendar[at]!,
+        ...(h.symbol ? { securityId: idOf.get(h.symbol)! } : {}),
+      });
     }
   }
   news.push(...(opts.news ?? []));
   return createScenario({ name, description, stepMs, dates: calendar.slice(s, e + 1), securities, news });
 }
 
-interface Entry { name: string; description: string; build(opts: ScenarioOptions): Scenario }
+interface Entry {
+  name: string;
+  description: string;
+  build(opts: ScenarioOptions): Scenario;
+}
 
 const REGISTRY: readonly Entry[] = [
   {
     name: "sp500-2000",
-    description: "The S&P 500 from January 2000 (one trading day per second) with Apple, Amazon, Google, IBM and Microsoft (monthly, interpolated; to March 2010).",
-    build(opts) { return sp500Scenario(this.name, this.description, "2000-01-03", opts); },
+    description:
+      "The S&P 500 from January 2000 (one trading day per second) with Apple, Amazon, Google, IBM and Microsoft (monthly, interpolated; to March 2010).",
+    build(opts) {
+      return sp500Scenario(this.name, this.description, "2000-01-03", opts);
+    },
   },
   {
     name: "crisis-2008",
     description: "The financial crisis: the S&P 500 and the five stocks from September 2008 (Lehman) to March 2010.",
-    build(opts) { return sp500Scenario(this.name, this.description, "2008-09-02", { to: "2010-03-01", ...opts }); },
+    build(opts) {
+      return sp500Scenario(this.name, this.description, "2008-09-02", { to: "2010-03-01", ...opts });
+    },
   },
 ];
 
@@ -383,7 +428,13 @@ export interface ScenarioSummary {
 export function listScenarios(): ScenarioSummary[] {
   return REGISTRY.map((r) => {
     const sc = r.build({});
-    return { name: r.name, description: r.description, symbols: sc.securities.map((s) => s.symbol), steps: sc.steps, durationMs: sc.durationMs };
+    return {
+      name: r.name,
+      description: r.description,
+      symbols: sc.securities.map((s) => s.symbol),
+      steps: sc.steps,
+      durationMs: sc.durationMs,
+    };
   });
 }
 

@@ -24,14 +24,23 @@ const ROWS_PER_STATEMENT = 10_000;
  * clause, e.g. "ON CONFLICT (game_id, seq) DO NOTHING"). `rowsJson` builds the JSON array text of a
  * chunk of rows (default JSON.stringify). Returns the rows inserted or updated.
  */
-export async function bulkInsert<T>(trx: Trx, table: string, columns: readonly Column[], rows: T[], onConflict: string,
-  rowsJson: (chunk: T[]) => string = (chunk) => JSON.stringify(chunk)): Promise<number> {
+export async function bulkInsert<T>(
+  trx: Trx,
+  table: string,
+  columns: readonly Column[],
+  rows: T[],
+  onConflict: string,
+  rowsJson: (chunk: T[]) => string = (chunk) => JSON.stringify(chunk),
+): Promise<number> {
   const names = columns.map(([n]) => n).join(", ");
   const types = columns.map(([n, t]) => `${n} ${t}`).join(", ");
   let affected = 0;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    const r = await sql`INSERT INTO ${sql.raw(table)} (${sql.raw(names)}) SELECT ${sql.raw(names)} FROM json_to_recordset(${rowsJson(chunk)}::json) AS x(${sql.raw(types)}) ${sql.raw(onConflict)}`.execute(trx);
+    const r =
+      await sql`INSERT INTO ${sql.raw(table)} (${sql.raw(names)}) SELECT ${sql.raw(names)} FROM json_to_recordset(${rowsJson(chunk)}::json) AS x(${sql.raw(types)}) ${sql.raw(onConflict)}`.execute(
+        trx,
+      );
     affected += Number(r.numAffectedRows ?? 0);
   }
   return affected;

@@ -37,7 +37,14 @@ export interface GamesTable {
   id: string;
   name: string;
   phase: Defaulted<PhaseName>;
-  config: Json<{ stp: string; maxMatches: number; allowShort: boolean; protectionBps: number; grossLimit?: number; netLimit?: number }>;
+  config: Json<{
+    stp: string;
+    maxMatches: number;
+    allowShort: boolean;
+    protectionBps: number;
+    grossLimit?: number;
+    netLimit?: number;
+  }>;
   created_seq: number | null;
   created_ts: number;
   started_ts: number | null;
@@ -219,7 +226,12 @@ export function databaseUrl(url = process.env.DATABASE_URL): string {
  * trying to connect"), so a PostgreSQL that hangs answers UNAVAILABLE instead of holding requests forever.
  */
 export function createPool(url?: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl(url), max, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl(url),
+    max,
+    types,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // An idle client's connection error must not crash the process; the next query reconnects.
   pool.on("error", (err) => poolLog().warn({ err: err.message }, "idle PostgreSQL client error"));
   return pool;

@@ -22,7 +22,12 @@ export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../.
 /** Advisory lock key of the runner ('mrmg'); any constant shared by all processes works. */
 const LOCK_KEY = 0x6d726d67;
 
-export interface Migration { version: string; file: string; sql: string; checksum: string }
+export interface Migration {
+  version: string;
+  file: string;
+  sql: string;
+  checksum: string;
+}
 
 export interface MigrateOptions {
   /** Folder of NNN_name.sql files (default: the repository's sql/). */
@@ -33,10 +38,12 @@ export interface MigrateOptions {
 /** The migration files of `dir`, sorted by name (zero-padded numbers sort in order). */
 export async function loadMigrations(dir = SQL_DIR): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((f) => /^\d+_[\w-]+\.sql$/.test(f)).sort();
-  return Promise.all(files.map(async (file) => {
-    const sql = await readFile(join(dir, file), "utf8");
-    return { version: file.slice(0, -4), file, sql, checksum: createHash("sha256").update(sql).digest("hex") };
-  }));
+  return Promise.all(
+    files.map(async (file) => {
+      const sql = await readFile(join(dir, file), "utf8");
+      return { version: file.slice(0, -4), file, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    }),
+  );
 }
 
 /**
@@ -62,16 +69,23 @@ export async function migrate(target?: pg.Pool | string, options: MigrateOptions
 }
 
 /** Under the lock: creates schema_migrations, checks applied checksums, applies the rest in order. */
-async function applyPending(client: pg.PoolClient, migrations: Migration[], log: (line: string) => void): Promise<string[]> {
+async function applyPending(
+  client: pg.PoolClient,
+  migrations: Migration[],
+  log: (line: string) => void,
+): Promise<string[]> {
   await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-  const { rows } = await client.query<{ version: string; checksum: string }>("SELECT version, checksum FROM schema_migrations");
+  const { rows } = await client.query<{ version: string; checksum: string }>(
+    "SELECT version, checksum FROM schema_migrations",
+  );
   const applied = new Map(rows.map((r) => [r.version, r.checksum]));
   const done: string[] = [];
   for (const m of migrations) {
     const sum = applied.get(m.version);
     if (sum !== undefined) {
-      if (sum !== m.checksum) throw new Error(`migration ${m.file} changed after it was applied; add a new migration instead`);
+      if (sum !== m.checksum)
+        throw new Error(`migration ${m.file} changed after it was applied; add a new migration instead`);
       continue;
     }
     await applyOne(client, m);
@@ -97,5 +111,8 @@ async function applyOne(client: pg.PoolClient, m: Migration): Promise<void> {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   migrate(undefined, { log: (l) => console.log(l) })
     .then((v) => console.log(v.length ? `[migrate] ${v.length} applied` : "[migrate] up to date"))
-    .catch((err: Error) => { console.error(err.message); process.exit(1); });
+    .catch((err: Error) => {
+      console.error(err.message);
+      process.exit(1);
+    });
 }

@@ -26,26 +26,55 @@ const MAX_REASON = 1000;
 
 /** A reason safe for a text column and a log line: control characters shown as \uXXXX, bounded. */
 export function cleanReason(reason: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
-  return reason.replace(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).slice(0, MAX_REASON);
+  return (
+    reason
+      // eslint-disable-next-line no-control-regex -- control characters are what this escapes
+      .replace(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+      .slice(0, MAX_REASON)
+  );
 }
 
 /** Parks `gameId` at the refused entry; a game already parked keeps its first row. */
-export async function parkGame(db: Db, p: { gameId: string; seq: number; entryId: string; reason: string; data: string }): Promise<void> {
-  await db.insertInto("parked_games").values({
-    game_id: p.gameId, seq: p.seq, entry_id: p.entryId, reason: cleanReason(p.reason), event: Buffer.from(p.data, "utf8"),
-  }).onConflict((oc) => oc.column("game_id").doNothing()).execute();
+export async function parkGame(
+  db: Db,
+  p: { gameId: string; seq: number; entryId: string; reason: string; data: string },
+): Promise<void> {
+  await db
+    .insertInto("parked_games")
+    .values({
+      game_id: p.gameId,
+      seq: p.seq,
+      entry_id: p.entryId,
+      reason: cleanReason(p.reason),
+      event: Buffer.from(p.data, "utf8"),
+    })
+    .onConflict((oc) => oc.column("game_id").doNothing())
+    .execute();
 }
 
 /** The parked games, oldest first (at most `limit`). */
 export async function parkedGames(db: Db, limit = 1000): Promise<ParkedGame[]> {
-  const rows = await db.selectFrom("parked_games").select(["game_id", "seq", "entry_id", "reason", "parked_at"])
-    .orderBy("parked_at").orderBy("game_id").limit(limit).execute();
-  return rows.map((r) => ({ gameId: r.game_id, seq: r.seq, entryId: r.entry_id, reason: r.reason, parkedAt: r.parked_at.getTime() }));
+  const rows = await db
+    .selectFrom("parked_games")
+    .select(["game_id", "seq", "entry_id", "reason", "parked_at"])
+    .orderBy("parked_at")
+    .orderBy("game_id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    gameId: r.game_id,
+    seq: r.seq,
+    entryId: r.entry_id,
+    reason: r.reason,
+    parkedAt: r.parked_at.getTime(),
+  }));
 }
 
 /** How many games are parked. */
 export async function parkedCount(db: Db): Promise<number> {
-  const row = await db.selectFrom("parked_games").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom("parked_games")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -61,7 +61,11 @@ function tsOf(fields: string[]): number {
 /** Records that `consumer` is alive (ZADD now) and drops consumers silent for a long time. */
 export async function beat(client: Redis, consumer: string, key = HEARTBEATS_KEY): Promise<void> {
   const now = Date.now();
-  await client.pipeline().zadd(key, now, consumer).zremrangebyscore(key, "-inf", now - 60 * HEARTBEAT_STALE_MS).exec();
+  await client
+    .pipeline()
+    .zadd(key, now, consumer)
+    .zremrangebyscore(key, "-inf", now - 60 * HEARTBEAT_STALE_MS)
+    .exec();
 }
 
 /** Removes `consumer` from the heartbeats (a clean stop). */
@@ -88,7 +92,11 @@ export class PersisterStatus {
   private parked = new Set<string>();
   private parkedAt = 0;
 
-  constructor(private readonly client: Redis, private readonly db: Db, options: PersisterStatusOptions = {}) {
+  constructor(
+    private readonly client: Redis,
+    private readonly db: Db,
+    options: PersisterStatusOptions = {},
+  ) {
     this.registryKey = options.registryKey ?? GAMES_KEY;
     this.heartbeatsKey = options.heartbeatsKey ?? HEARTBEATS_KEY;
   }
@@ -126,7 +134,9 @@ export class PersisterStatus {
       if (reached >= seq) return;
       if (parked) throw new Error(`game ${gameId} is parked: an event PostgreSQL refused blocks it (see parked_games)`);
       if (Date.now() >= deadline) {
-        throw new Error(`drain timeout: game ${gameId} persisted up to seq ${reached}, waited for ${seq} (${timeoutMs} ms)`);
+        throw new Error(
+          `drain timeout: game ${gameId} persisted up to seq ${reached}, waited for ${seq} (${timeoutMs} ms)`,
+        );
       }
       await sleep(DRAIN_POLL_MS);
     }

@@ -66,26 +66,44 @@ export interface PersisterOptions {
 
 /** What the test hook throws: the loop ends at once, as if the process had been killed. */
 export class SimulatedCrash extends Error {
-  constructor(readonly point: FaultPoint) { super(`simulated crash at ${point}`); this.name = "SimulatedCrash"; }
+  constructor(readonly point: FaultPoint) {
+    super(`simulated crash at ${point}`);
+    this.name = "SimulatedCrash";
+  }
 }
 
 /** Counters since construction. */
 export interface PersisterStats {
-  batches: number; entries: number;
+  batches: number;
+  entries: number;
   /** Event rows inserted, and entries whose row was already there (redelivered after a crash). */
-  inserted: number; duplicates: number;
+  inserted: number;
+  duplicates: number;
   /** Events applied to the derived tables; `fromStore` of them waited in `events` behind a gap. */
-  applied: number; fromStore: number;
+  applied: number;
+  fromStore: number;
   /** Entries claimed from idle consumers; entries found deleted; loop errors retried. */
-  claimed: number; missing: number; errors: number;
+  claimed: number;
+  missing: number;
+  errors: number;
   /** Games this persister parked (a refused event; see parked.ts). */
   parked: number;
 }
 
 /** One stream entry as read: `data` is null when the entry was deleted while pending. */
-interface Entry { key: string; gameId: string; id: string; data: string | null }
+interface Entry {
+  key: string;
+  gameId: string;
+  id: string;
+  data: string | null;
+}
 /** A decoded entry: the event to store, its JSON as logged, and the entry it came from. */
-interface Decoded { gameId: string; raw: string; event: EngineEvent; entry: Entry }
+interface Decoded {
+  gameId: string;
+  raw: string;
+  event: EngineEvent;
+  entry: Entry;
+}
 
 type StreamReply = [string, [string, string[] | null][]][] | null;
 
@@ -95,7 +113,10 @@ type StreamReply = [string, [string, string[] | null][]][] | null;
  */
 const TRANSIENT_SQLSTATES = new Set(["40001", "40P01", "55P03", "57014"]);
 /** True when a refused write should be retried as a whole rather than isolate a game. */
-const retryable = (err: unknown) => err instanceof SimulatedCrash || isDependencyDown(err) || TRANSIENT_SQLSTATES.has(String((err as { code?: unknown })?.code));
+const retryable = (err: unknown) =>
+  err instanceof SimulatedCrash ||
+  isDependencyDown(err) ||
+  TRANSIENT_SQLSTATES.has(String((err as { code?: unknown })?.code));
 
 /** How often the parked games are re-read from PostgreSQL at most, ms. */
 const PARKED_REFRESH_MS = 1000;
@@ -107,9 +128,19 @@ export class Persister {
   readonly group: string;
   readonly consumer: string;
   readonly stats: PersisterStats = {
-    batches: 0, entries: 0, inserted: 0, duplicates: 0, applied: 0, fromStore: 0, claimed: 0, missing: 0, errors: 0, parked: 0,
+    batches: 0,
+    entries: 0,
+    inserted: 0,
+    duplicates: 0,
+    applied: 0,
+    fromStore: 0,
+    claimed: 0,
+    missing: 0,
+    errors: 0,
+    parked: 0,
   };
-  private readonly opts: Required<Omit<PersisterOptions, "faultAt" | "group" | "consumer">> & Pick<PersisterOptions, "faultAt">;
+  private readonly opts: Required<Omit<PersisterOptions, "faultAt" | "group" | "consumer">> &
+    Pick<PersisterOptions, "faultAt">;
   /** Connection for blocking reads and acks, so a BLOCK never stalls the caller's client. */
   private conn?: Redis;
   private games: string[] = [];
@@ -128,14 +159,24 @@ export class Persister {
   private scales: ScaleCache = new Map();
 
   /** `client` is the caller's connection (used for reads of the registry and metrics; duplicated for the loop). */
-  constructor(private readonly client: Redis, private readonly db: Db, options: PersisterOptions = {}) {
+  constructor(
+    private readonly client: Redis,
+    private readonly db: Db,
+    options: PersisterOptions = {},
+  ) {
     this.group = options.group ?? "persister";
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
     this.opts = {
-      batchSize: options.batchSize ?? 500, blockMs: options.blockMs ?? 200, streamsPerCall: options.streamsPerCall ?? 64,
-      claimIdleMs: options.claimIdleMs ?? 30_000, refreshMs: options.refreshMs ?? 1000,
-      registryKey: options.registryKey ?? GAMES_KEY, heartbeatsKey: options.heartbeatsKey ?? HEARTBEATS_KEY, faultAt: options.faultAt,
-      faultOnBatch: options.faultOnBatch ?? 1, log: options.log ?? defaultLog(),
+      batchSize: options.batchSize ?? 500,
+      blockMs: options.blockMs ?? 200,
+      streamsPerCall: options.streamsPerCall ?? 64,
+      claimIdleMs: options.claimIdleMs ?? 30_000,
+      refreshMs: options.refreshMs ?? 1000,
+      registryKey: options.registryKey ?? GAMES_KEY,
+      heartbeatsKey: options.heartbeatsKey ?? HEARTBEATS_KEY,
+      faultAt: options.faultAt,
+      faultOnBatch: options.faultOnBatch ?? 1,
+      log: options.log ?? defaultLog(),
     };
   }
 
@@ -147,7 +188,9 @@ export class Persister {
   start(): Promise<void> {
     if (!this.loop) {
       this.stopping = false;
-      this.loop = this.run().finally(() => { this.loop = undefined; });
+      this.loop = this.run().finally(() => {
+        this.loop = undefined;
+      });
     }
     return this.loop;
   }
@@ -171,12 +214,19 @@ export class Persister {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.lastPersistedSeq(gameId) >= seq) return;
-      if (this.parked.has(gameId)) throw new Error(`game ${gameId} is parked: an event PostgreSQL refused blocks it (see parked_games)`);
-      const row = await this.db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst();
+      if (this.parked.has(gameId))
+        throw new Error(`game ${gameId} is parked: an event PostgreSQL refused blocks it (see parked_games)`);
+      const row = await this.db
+        .selectFrom("event_projection")
+        .select("applied_seq")
+        .where("game_id", "=", gameId)
+        .executeTakeFirst();
       if (row) this.noteApplied(gameId, row.applied_seq);
       if (this.lastPersistedSeq(gameId) >= seq) return;
       if (Date.now() >= deadline) {
-        throw new Error(`drain timeout: game ${gameId} persisted up to seq ${this.lastPersistedSeq(gameId)}, waited for ${seq} (${timeoutMs} ms)`);
+        throw new Error(
+          `drain timeout: game ${gameId} persisted up to seq ${this.lastPersistedSeq(gameId)}, waited for ${seq} (${timeoutMs} ms)`,
+        );
       }
       await sleep(25);
     }
@@ -205,10 +255,19 @@ export class Persister {
     try {
       while (!this.stopping) {
         try {
-          if (Date.now() - beatAt >= HEARTBEAT_MS) { await beat(this.conn, this.consumer, this.opts.heartbeatsKey); beatAt = Date.now(); }
+          if (Date.now() - beatAt >= HEARTBEAT_MS) {
+            await beat(this.conn, this.consumer, this.opts.heartbeatsKey);
+            beatAt = Date.now();
+          }
           await this.refreshGames();
-          if (this.resumed) { recover = true; this.resumed = false; }
-          if (recover) { await this.recoverPending(); recover = false; }
+          if (this.resumed) {
+            recover = true;
+            this.resumed = false;
+          }
+          if (recover) {
+            await this.recoverPending();
+            recover = false;
+          }
           await this.claimStale();
           await this.readNew();
           failures = 0;
@@ -282,7 +341,16 @@ export class Persister {
     for (const g of this.active()) {
       let start = "0-0";
       do {
-        const [next, rows] = (await this.conn!.call("XAUTOCLAIM", eventsKey(g), this.group, this.consumer, idle, start, "COUNT", this.opts.batchSize)) as [string, [string, string[] | null][]];
+        const [next, rows] = (await this.conn!.call(
+          "XAUTOCLAIM",
+          eventsKey(g),
+          this.group,
+          this.consumer,
+          idle,
+          start,
+          "COUNT",
+          this.opts.batchSize,
+        )) as [string, [string, string[] | null][]];
         const entries = toEntries([[eventsKey(g), rows]]);
         this.stats.claimed += entries.length;
         await this.process(entries);
@@ -294,12 +362,19 @@ export class Persister {
   /** One pass over every game's new entries; blocks briefly per chunk only when the last pass found nothing. */
   private async readNew(): Promise<void> {
     const keyChunks = chunks(this.active().map(eventsKey), this.opts.streamsPerCall);
-    if (!keyChunks.length) { await sleep(this.opts.blockMs); return; }
+    if (!keyChunks.length) {
+      await sleep(this.opts.blockMs);
+      return;
+    }
     const block = this.idle ? Math.max(1, Math.floor(this.opts.blockMs / keyChunks.length)) : undefined;
     let total = 0;
     for (const keys of keyChunks) {
       if (this.stopping) break;
-      const entries = await this.read(keys, keys.map(() => ">"), block);
+      const entries = await this.read(
+        keys,
+        keys.map(() => ">"),
+        block,
+      );
       total += await this.process(entries);
     }
     this.idle = total === 0;
@@ -333,7 +408,10 @@ export class Persister {
     const events = await this.decode(entries, stops);
     if (events.length) await this.commit(events, batchNo, stops);
     this.fault("afterCommit", batchNo);
-    const done = entries.filter((e) => { const stop = stops.get(e.gameId); return stop === undefined || compareIds(e.id, stop) < 0; });
+    const done = entries.filter((e) => {
+      const stop = stops.get(e.gameId);
+      return stop === undefined || compareIds(e.id, stop) < 0;
+    });
     if (done.length) await this.ack(done);
     this.fault("afterAck", batchNo);
     await this.trim([...new Set(entries.map((e) => e.key))]);
@@ -378,7 +456,9 @@ export class Persister {
       return;
     } catch (err) {
       if (retryable(err)) throw err;
-      this.opts.log(`[persister] a batch of ${events.length} events was refused (${(err as Error).message}); writing each game alone`);
+      this.opts.log(
+        `[persister] a batch of ${events.length} events was refused (${(err as Error).message}); writing each game alone`,
+      );
     }
     const byGame = new Map<string, Decoded[]>();
     for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e);
@@ -420,15 +500,27 @@ export class Persister {
     for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e.event);
     const results = await this.db.transaction().execute(async (trx) => {
       // The row objects are written as JSON text around the entry's own bytes: no re-encoding of the event.
-      const inserted = await bulkInsert(trx, "events", EVENT_COLUMNS, events, "ON CONFLICT (game_id, seq) DO NOTHING", eventRowsJson);
+      const inserted = await bulkInsert(
+        trx,
+        "events",
+        EVENT_COLUMNS,
+        events,
+        "ON CONFLICT (game_id, seq) DO NOTHING",
+        eventRowsJson,
+      );
       const projected = [];
-      for (const gameId of [...byGame.keys()].sort()) projected.push(await projectGame(trx, gameId, byGame.get(gameId)!, this.scales));
+      for (const gameId of [...byGame.keys()].sort())
+        projected.push(await projectGame(trx, gameId, byGame.get(gameId)!, this.scales));
       if (batchNo !== undefined) this.fault("beforeCommit", batchNo); // throwing here rolls the transaction back
       return { inserted, projected };
     });
     this.stats.inserted += results.inserted;
     this.stats.duplicates += events.length - results.inserted;
-    for (const p of results.projected) { this.stats.applied += p.applied; this.stats.fromStore += p.fromStore; this.noteApplied(p.gameId, p.appliedSeq); }
+    for (const p of results.projected) {
+      this.stats.applied += p.applied;
+      this.stats.fromStore += p.fromStore;
+      this.noteApplied(p.gameId, p.appliedSeq);
+    }
   }
 
   /** XACK every entry of the batch, per stream. */
@@ -450,7 +542,9 @@ export class Persister {
     for (const k of keys) infoPipe.xinfo("GROUPS", k);
     const infos = throwFirst(await infoPipe.exec()).map((r) => parseGroups(r as unknown[][]));
     const pendPipe = this.conn!.pipeline();
-    keys.forEach((k, i) => { for (const g of infos[i]!) pendPipe.xpending(k, g.name); });
+    keys.forEach((k, i) => {
+      for (const g of infos[i]!) pendPipe.xpending(k, g.name);
+    });
     const pend = throwFirst(await pendPipe.exec()) as [number, string | null, string | null, unknown][];
     const trimPipe = this.conn!.pipeline();
     let j = 0;
@@ -480,7 +574,13 @@ export class Persister {
 }
 
 /** Columns of `events` (sql/001_init.sql): `data` is the entry's JSON as logged. */
-const EVENT_COLUMNS: Column[] = [["game_id", "text"], ["seq", "bigint"], ["type", "text"], ["ts", "bigint"], ["data", "jsonb"]];
+const EVENT_COLUMNS: Column[] = [
+  ["game_id", "text"],
+  ["seq", "bigint"],
+  ["type", "text"],
+  ["ts", "bigint"],
+  ["data", "jsonb"],
+];
 
 /** The JSON array of `events` rows of `chunk`, each embedding the entry's JSON text as `data`. */
 function eventRowsJson(chunk: Decoded[]): string {
@@ -492,7 +592,9 @@ function parseEntry(data: string): EngineEvent | string {
   try {
     return parseEvent(data);
   } catch (err) {
-    return err instanceof ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : (err as Error).message;
+    return err instanceof ZodError
+      ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")
+      : (err as Error).message;
   }
 }
 
@@ -500,7 +602,8 @@ function parseEntry(data: string): EngineEvent | string {
 function toEntries(reply: StreamReply): Entry[] {
   const out: Entry[] = [];
   for (const [key, rows] of reply ?? []) {
-    for (const [id, fields] of rows) out.push({ key, gameId: gameOfKey(key), id, data: fields ? fieldData(fields) : null });
+    for (const [id, fields] of rows)
+      out.push({ key, gameId: gameOfKey(key), id, data: fields ? fieldData(fields) : null });
   }
   return out;
 }
@@ -508,7 +611,7 @@ function toEntries(reply: StreamReply): Entry[] {
 /** The `data` field of a flat [field, value, ...] list. */
 function fieldData(fields: string[]): string | null {
   const i = fields.indexOf("data");
-  return i >= 0 && i % 2 === 0 ? fields[i + 1] ?? null : null;
+  return i >= 0 && i % 2 === 0 ? (fields[i + 1] ?? null) : null;
 }
 
 /** XINFO GROUPS (RESP2 flat arrays) -> name and last-delivered-id of each group. */
@@ -535,7 +638,10 @@ function nextId(id: string): string {
 
 /** Pipeline replies -> results; throws the first error. */
 function throwFirst(replies: [Error | null, unknown][] | null): unknown[] {
-  return (replies ?? []).map(([err, res]) => { if (err) throw err; return res; });
+  return (replies ?? []).map(([err, res]) => {
+    if (err) throw err;
+    return res;
+  });
 }
 
 /** Final per-player holdings as the engine reports them (Engine.inventory fits). */
@@ -549,8 +655,16 @@ export interface RoundInventory {
 
 /** A leaderboard line, money in minor units (FIFO P&L fields as in LeaderboardRow; 0 when omitted). */
 export interface LeaderboardEntry {
-  playerId: string; rank: number; equity: number; cash: number; holdingsValue?: number; pnl?: number;
-  realizedPnl?: number; unrealizedPnl?: number; fees?: number; trades?: number;
+  playerId: string;
+  rank: number;
+  equity: number;
+  cash: number;
+  holdingsValue?: number;
+  pnl?: number;
+  realizedPnl?: number;
+  unrealizedPnl?: number;
+  fees?: number;
+  trades?: number;
 }
 
 /**
@@ -558,15 +672,46 @@ export interface LeaderboardEntry {
  * earlier write of them, in one transaction; idempotent. `asOfSeq` is the seq the numbers hold at
  * (drain the persister to it first). Errors: foreign-key violation when a player is not in `players`.
  */
-export async function writeRoundResults(db: Db, gameId: string, inventories: RoundInventory[], leaderboard: LeaderboardEntry[], asOfSeq = 0): Promise<void> {
+export async function writeRoundResults(
+  db: Db,
+  gameId: string,
+  inventories: RoundInventory[],
+  leaderboard: LeaderboardEntry[],
+  asOfSeq = 0,
+): Promise<void> {
   const inv = inventories.flatMap((p) => [
-    { game_id: gameId, player_id: p.playerId, kind: "final" as const, security_id: 0, qty: p.cash, locked: p.cashLocked ?? 0, as_of_seq: asOfSeq },
-    ...p.positions.map((s) => ({ game_id: gameId, player_id: p.playerId, kind: "final" as const, security_id: s.securityId, qty: s.qty, locked: s.locked ?? 0, as_of_seq: asOfSeq })),
+    {
+      game_id: gameId,
+      player_id: p.playerId,
+      kind: "final" as const,
+      security_id: 0,
+      qty: p.cash,
+      locked: p.cashLocked ?? 0,
+      as_of_seq: asOfSeq,
+    },
+    ...p.positions.map((s) => ({
+      game_id: gameId,
+      player_id: p.playerId,
+      kind: "final" as const,
+      security_id: s.securityId,
+      qty: s.qty,
+      locked: s.locked ?? 0,
+      as_of_seq: asOfSeq,
+    })),
   ]);
   const board = leaderboard.map((l) => ({
-    game_id: gameId, player_id: l.playerId, rank: l.rank, equity: l.equity, cash: l.cash,
-    holdings_value: l.holdingsValue ?? 0, pnl: l.pnl ?? 0, realized_pnl: l.realizedPnl ?? 0,
-    unrealized_pnl: l.unrealizedPnl ?? 0, fees: l.fees ?? 0, trades: l.trades ?? 0, as_of_seq: asOfSeq,
+    game_id: gameId,
+    player_id: l.playerId,
+    rank: l.rank,
+    equity: l.equity,
+    cash: l.cash,
+    holdings_value: l.holdingsValue ?? 0,
+    pnl: l.pnl ?? 0,
+    realized_pnl: l.realizedPnl ?? 0,
+    unrealized_pnl: l.unrealizedPnl ?? 0,
+    fees: l.fees ?? 0,
+    trades: l.trades ?? 0,
+    as_of_seq: asOfSeq,
   }));
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom("inventories").where("game_id", "=", gameId).where("kind", "=", "final").execute();

@@ -36,16 +36,24 @@ const TAIL_PAGE = 2000;
 
 /** The result of projecting one game: its watermark after the transaction. */
 export interface Projected {
-  gameId: string; appliedSeq: number; appliedTs: number;
+  gameId: string;
+  appliedSeq: number;
+  appliedTs: number;
   /** Events applied by this call; `fromStore` of them were read back from `events` (stored behind a gap). */
-  applied: number; fromStore: number;
+  applied: number;
+  fromStore: number;
 }
 
 /**
  * Applies the events of `batch` (one game, any order, duplicates allowed) that continue the game's
  * watermark, plus the stored events that follow them. Returns the new watermark.
  */
-export async function projectGame(trx: Trx, gameId: string, batch: EngineEvent[], scales: ScaleCache): Promise<Projected> {
+export async function projectGame(
+  trx: Trx,
+  gameId: string,
+  batch: EngineEvent[],
+  scales: ScaleCache,
+): Promise<Projected> {
   const start = await lockWatermark(trx, gameId);
   const run = contiguousRun(batch, start.appliedSeq);
   const fromBatch = run.length;
@@ -53,17 +61,27 @@ export async function projectGame(trx: Trx, gameId: string, batch: EngineEvent[]
   if (run.length === 0) return { gameId, ...start, applied: 0, fromStore: 0 };
   await new GameProjection(trx, gameId, scales).apply(run);
   const last = run[run.length - 1]!;
-  await trx.updateTable("event_projection")
+  await trx
+    .updateTable("event_projection")
     .set({ applied_seq: last.seq, applied_ts: last.ts, updated_at: sql`now()` })
-    .where("game_id", "=", gameId).execute();
+    .where("game_id", "=", gameId)
+    .execute();
   return { gameId, appliedSeq: last.seq, appliedTs: last.ts, applied: run.length, fromStore: run.length - fromBatch };
 }
 
 /** Creates the game's watermark row if needed and locks it until the transaction ends. */
 async function lockWatermark(trx: Trx, gameId: string): Promise<{ appliedSeq: number; appliedTs: number }> {
-  await trx.insertInto("event_projection").values({ game_id: gameId }).onConflict((oc) => oc.column("game_id").doNothing()).execute();
-  const row = await trx.selectFrom("event_projection").select(["applied_seq", "applied_ts"])
-    .where("game_id", "=", gameId).forUpdate().executeTakeFirstOrThrow();
+  await trx
+    .insertInto("event_projection")
+    .values({ game_id: gameId })
+    .onConflict((oc) => oc.column("game_id").doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom("event_projection")
+    .select(["applied_seq", "applied_ts"])
+    .where("game_id", "=", gameId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   return { appliedSeq: row.applied_seq, appliedTs: row.applied_ts };
 }
 
@@ -79,8 +97,14 @@ function contiguousRun(batch: EngineEvent[], after: number): EngineEvent[] {
 async function appendStoredTail(trx: Trx, gameId: string, run: EngineEvent[], after: number): Promise<void> {
   for (;;) {
     const from = run.length ? run[run.length - 1]!.seq : after;
-    const rows = await trx.selectFrom("events").select("data").where("game_id", "=", gameId)
-      .where("seq", ">", from).orderBy("seq").limit(TAIL_PAGE).execute();
+    const rows = await trx
+      .selectFrom("events")
+      .select("data")
+      .where("game_id", "=", gameId)
+      .where("seq", ">", from)
+      .orderBy("seq")
+      .limit(TAIL_PAGE)
+      .execute();
     let next = from + 1;
     for (const r of rows) {
       const e = parseEvent(r.data);
@@ -97,13 +121,22 @@ const orderKey = (securityId: number, orderId: number) => `${securityId}:${order
 /** Derived rows of one contiguous run of a game's events, built in memory and written in a few statements. */
 class GameProjection {
   private game?: NewGame;
-  private gamePatch: { phase?: EventOf<"phase_changed">["to"]; phase_seq?: number; started_ts?: number; ended_ts?: number } = {};
+  private gamePatch: {
+    phase?: EventOf<"phase_changed">["to"];
+    phase_seq?: number;
+    started_ts?: number;
+    ended_ts?: number;
+  } = {};
   private securities: EventOf<"security_added">[] = [];
   private players: EventOf<"player_added">[] = [];
   private orders = new Map<string, NewOrder>();
   private fills: EventOf<"fill">[] = [];
 
-  constructor(private trx: Trx, private gameId: string, private scales: ScaleCache) {}
+  constructor(
+    private trx: Trx,
+    private gameId: string,
+    private scales: ScaleCache,
+  ) {}
 
   /** Applies `run` (contiguous, in seq order) and writes the rows. */
   async apply(run: EngineEvent[]): Promise<void> {
@@ -123,16 +156,25 @@ class GameProjection {
   private async loadOrders(run: EngineEvent[]): Promise<void> {
     const created = new Set<string>();
     const wanted = new Map<string, [number, number]>();
-    const want = (s: number, o: number) => { const k = orderKey(s, o); if (!created.has(k)) wanted.set(k, [s, o]); };
+    const want = (s: number, o: number) => {
+      const k = orderKey(s, o);
+      if (!created.has(k)) wanted.set(k, [s, o]);
+    };
     for (const e of run) {
       if (e.type === "order_accepted") created.add(orderKey(e.securityId, e.orderId));
-      else if (e.type === "fill") { want(e.securityId, e.makerOrderId); want(e.securityId, e.takerOrderId); }
-      else if (e.type === "order_rested" || e.type === "order_cancelled" || e.type === "order_amended") want(e.securityId, e.orderId);
+      else if (e.type === "fill") {
+        want(e.securityId, e.makerOrderId);
+        want(e.securityId, e.takerOrderId);
+      } else if (e.type === "order_rested" || e.type === "order_cancelled" || e.type === "order_amended")
+        want(e.securityId, e.orderId);
     }
     if (wanted.size === 0) return;
     const secs = [...wanted.values()].map((w) => w[0]);
     const ids = [...wanted.values()].map((w) => w[1]);
-    const rows = await this.trx.selectFrom("orders").selectAll().where("game_id", "=", this.gameId)
+    const rows = await this.trx
+      .selectFrom("orders")
+      .selectAll()
+      .where("game_id", "=", this.gameId)
       .where(sql<boolean>`(security_id, order_id) IN (SELECT * FROM unnest(${secs}::int[], ${ids}::bigint[]))`)
       .execute();
     for (const r of rows) this.orders.set(orderKey(r.security_id, r.order_id), r);
@@ -141,43 +183,80 @@ class GameProjection {
   /** Fills the scale cache for this game from `securities` (the run's own security_added add to it). */
   private async loadScales(): Promise<void> {
     if (this.scales.has(this.gameId)) return;
-    const rows = await this.trx.selectFrom("securities").select(["security_id", "scale"]).where("game_id", "=", this.gameId).execute();
+    const rows = await this.trx
+      .selectFrom("securities")
+      .select(["security_id", "scale"])
+      .where("game_id", "=", this.gameId)
+      .execute();
     this.scales.set(this.gameId, new Map(rows.map((r) => [r.security_id, r.scale])));
   }
 
   private applyEvent(e: EngineEvent): void {
     switch (e.type) {
       case "game_created":
-        this.game = { name: e.name, seq: e.seq, ts: e.ts, config: {
-          stp: e.stp, maxMatches: e.maxMatches, allowShort: e.allowShort, protectionBps: e.protectionBps,
-          grossLimit: e.grossLimit, netLimit: e.netLimit,
-        } };
+        this.game = {
+          name: e.name,
+          seq: e.seq,
+          ts: e.ts,
+          config: {
+            stp: e.stp,
+            maxMatches: e.maxMatches,
+            allowShort: e.allowShort,
+            protectionBps: e.protectionBps,
+            grossLimit: e.grossLimit,
+            netLimit: e.netLimit,
+          },
+        };
         return;
-      case "phase_changed": return this.phase(e);
+      case "phase_changed":
+        return this.phase(e);
       case "security_added":
         this.securities.push(e);
         if (!this.scales.has(this.gameId)) this.scales.set(this.gameId, new Map());
         this.scales.get(this.gameId)!.set(e.securityId, e.scale);
         return;
-      case "player_added": this.players.push(e); return;
-      case "order_accepted": this.accepted(e); return;
-      case "fill": return this.fill(e);
-      case "order_rested": return this.update(e, (o) => { o.resting_qty = e.qty; o.status = orderStatus(o.qty, o.filled_qty, e.qty, ""); });
-      case "order_cancelled": return this.update(e, (o) => {
-        o.resting_qty = 0;
-        o.cancelled_qty = (o.cancelled_qty ?? 0) + e.qty;
-        o.status = orderStatus(o.qty, o.filled_qty, 0, e.reason);
-        o.cancel_reason = e.reason;
-      });
-      case "order_amended": return this.update(e, (o) => {
-        o.resting_qty = e.qty;
-        o.cancelled_qty = (o.cancelled_qty ?? 0) + (e.oldQty - e.qty); // a reduction cancels that much
-      });
-      case "admin_action": case "news": case "signal": case "auction": case "trading_mode": case "dividend":
-      case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "reference_price":
-      case "margin_call": case "liquidation_order": case "fund_transfer":
+      case "player_added":
+        this.players.push(e);
+        return;
+      case "order_accepted":
+        this.accepted(e);
+        return;
+      case "fill":
+        return this.fill(e);
+      case "order_rested":
+        return this.update(e, (o) => {
+          o.resting_qty = e.qty;
+          o.status = orderStatus(o.qty, o.filled_qty, e.qty, "");
+        });
+      case "order_cancelled":
+        return this.update(e, (o) => {
+          o.resting_qty = 0;
+          o.cancelled_qty = (o.cancelled_qty ?? 0) + e.qty;
+          o.status = orderStatus(o.qty, o.filled_qty, 0, e.reason);
+          o.cancel_reason = e.reason;
+        });
+      case "order_amended":
+        return this.update(e, (o) => {
+          o.resting_qty = e.qty;
+          o.cancelled_qty = (o.cancelled_qty ?? 0) + (e.oldQty - e.qty); // a reduction cancels that much
+        });
+      case "admin_action":
+      case "news":
+      case "signal":
+      case "auction":
+      case "trading_mode":
+      case "dividend":
+      case "stop_accepted":
+      case "stop_armed":
+      case "stop_triggered":
+      case "stop_cancelled":
+      case "reference_price":
+      case "margin_call":
+      case "liquidation_order":
+      case "fund_transfer":
         return; // kept in `events` only (a call's trades are fill events)
-      default: assertNever(e);
+      default:
+        assertNever(e);
     }
   }
 
@@ -190,33 +269,56 @@ class GameProjection {
 
   private accepted(e: EventOf<"order_accepted">): void {
     this.orders.set(orderKey(e.securityId, e.orderId), {
-      game_id: this.gameId, security_id: e.securityId, order_id: e.orderId, player_id: e.playerId,
-      client_order_id: e.clientOrderId || null, side: e.side, order_type: e.orderType, tif: e.tif,
-      post_only: e.postOnly, price: e.price, qty: e.qty, filled_qty: 0, resting_qty: 0, cancelled_qty: 0,
-      notional: 0, status: "new", cancel_reason: null,
-      accepted_seq: e.seq, accepted_ts: e.ts, updated_seq: e.seq, updated_ts: e.ts,
+      game_id: this.gameId,
+      security_id: e.securityId,
+      order_id: e.orderId,
+      player_id: e.playerId,
+      client_order_id: e.clientOrderId || null,
+      side: e.side,
+      order_type: e.orderType,
+      tif: e.tif,
+      post_only: e.postOnly,
+      price: e.price,
+      qty: e.qty,
+      filled_qty: 0,
+      resting_qty: 0,
+      cancelled_qty: 0,
+      notional: 0,
+      status: "new",
+      cancel_reason: null,
+      accepted_seq: e.seq,
+      accepted_ts: e.ts,
+      updated_seq: e.seq,
+      updated_ts: e.ts,
     });
   }
 
   private fill(e: EventOf<"fill">): void {
     this.fills.push(e);
     const notional = e.price * e.qty * this.scaleOf(e.securityId);
-    const touch = (orderId: number, remaining: number, maker: boolean) => this.update({ ...e, orderId }, (o) => {
-      o.filled_qty += e.qty;
-      o.notional = (o.notional ?? 0) + notional;
-      // the taker is not in the book yet (order_rested says if it rests), except in a call (docs/markets.md)
-      if (maker || o.resting_qty > 0) o.resting_qty = remaining;
-      o.status = remaining === 0 ? "filled" : "partially_filled";
-    });
+    const touch = (orderId: number, remaining: number, maker: boolean) =>
+      this.update({ ...e, orderId }, (o) => {
+        o.filled_qty += e.qty;
+        o.notional = (o.notional ?? 0) + notional;
+        // the taker is not in the book yet (order_rested says if it rests), except in a call (docs/markets.md)
+        if (maker || o.resting_qty > 0) o.resting_qty = remaining;
+        o.status = remaining === 0 ? "filled" : "partially_filled";
+      });
     touch(e.makerOrderId, e.makerRemaining, true);
     touch(e.takerOrderId, e.takerRemaining, false);
   }
 
   /** Mutates a loaded or newly accepted order; a missing one is reported and skipped (the event is kept in `events`). */
-  private update(e: { seq: number; ts: number; securityId: number; orderId: number }, change: (o: NewOrder & { filled_qty: number }) => void): void {
+  private update(
+    e: { seq: number; ts: number; securityId: number; orderId: number },
+    change: (o: NewOrder & { filled_qty: number }) => void,
+  ): void {
     const o = this.orders.get(orderKey(e.securityId, e.orderId));
     if (!o) {
-      log.error({ gameId: this.gameId, seq: e.seq, securityId: e.securityId, orderId: e.orderId }, "unknown order; derived row skipped");
+      log.error(
+        { gameId: this.gameId, seq: e.seq, securityId: e.securityId, orderId: e.orderId },
+        "unknown order; derived row skipped",
+      );
       return;
     }
     change(o as NewOrder & { filled_qty: number });
@@ -236,82 +338,202 @@ class GameProjection {
 
   private async patchGame(): Promise<void> {
     const { started_ts, ...rest } = this.gamePatch;
-    await this.trx.updateTable("games").set({
-      ...rest,
-      // The first start counts; a resume after a pause does not move it.
-      ...(started_ts !== undefined ? { started_ts: sql<number>`coalesce(started_ts, ${started_ts}::bigint)` } : {}),
-    }).where("id", "=", this.gameId).execute();
+    await this.trx
+      .updateTable("games")
+      .set({
+        ...rest,
+        // The first start counts; a resume after a pause does not move it.
+        ...(started_ts !== undefined ? { started_ts: sql<number>`coalesce(started_ts, ${started_ts}::bigint)` } : {}),
+      })
+      .where("id", "=", this.gameId)
+      .execute();
   }
 
   private async writeSecurities(): Promise<void> {
     if (!this.securities.length) return;
-    await this.trx.insertInto("securities").values(this.securities.map((e) => ({
-      game_id: this.gameId, security_id: e.securityId, symbol: e.symbol, tick_size: e.tickSize,
-      lot_size: e.lotSize, scale: e.scale, band_low: e.bandLow, band_high: e.bandHigh, short_limit: e.shortLimit,
-      position_limit: e.positionLimit, max_order_qty: e.maxOrderQty, added_seq: e.seq, added_ts: e.ts,
-      taker_fee: e.takerFee, maker_rebate: e.makerRebate, limit_weight: e.limitWeight,
-    }))).onConflict((oc) => oc.columns(["game_id", "security_id"]).doNothing()).execute();
+    await this.trx
+      .insertInto("securities")
+      .values(
+        this.securities.map((e) => ({
+          game_id: this.gameId,
+          security_id: e.securityId,
+          symbol: e.symbol,
+          tick_size: e.tickSize,
+          lot_size: e.lotSize,
+          scale: e.scale,
+          band_low: e.bandLow,
+          band_high: e.bandHigh,
+          short_limit: e.shortLimit,
+          position_limit: e.positionLimit,
+          max_order_qty: e.maxOrderQty,
+          added_seq: e.seq,
+          added_ts: e.ts,
+          taker_fee: e.takerFee,
+          maker_rebate: e.makerRebate,
+          limit_weight: e.limitWeight,
+        })),
+      )
+      .onConflict((oc) => oc.columns(["game_id", "security_id"]).doNothing())
+      .execute();
   }
 
   private async writePlayers(): Promise<void> {
     if (!this.players.length) return;
-    await this.trx.insertInto("players").values(this.players.map((e) => ({
-      game_id: this.gameId, player_id: e.playerId, name: e.name, starting_cash: e.cash, added_seq: e.seq, added_ts: e.ts,
-    }))).onConflict((oc) => oc.columns(["game_id", "player_id"]).doNothing()).execute();
-    const start = this.players.flatMap((e) => [
-      { security_id: 0, qty: e.cash, e },
-      ...e.holdings.map((h) => ({ security_id: h.securityId, qty: h.qty, e })),
-    ]).map(({ security_id, qty, e }) => ({
-      game_id: this.gameId, player_id: e.playerId, kind: "start" as const, security_id, qty, as_of_seq: e.seq,
-    }));
-    await this.trx.insertInto("inventories").values(start)
-      .onConflict((oc) => oc.columns(["game_id", "player_id", "kind", "security_id"]).doNothing()).execute();
+    await this.trx
+      .insertInto("players")
+      .values(
+        this.players.map((e) => ({
+          game_id: this.gameId,
+          player_id: e.playerId,
+          name: e.name,
+          starting_cash: e.cash,
+          added_seq: e.seq,
+          added_ts: e.ts,
+        })),
+      )
+      .onConflict((oc) => oc.columns(["game_id", "player_id"]).doNothing())
+      .execute();
+    const start = this.players
+      .flatMap((e) => [
+        { security_id: 0, qty: e.cash, e },
+        ...e.holdings.map((h) => ({ security_id: h.securityId, qty: h.qty, e })),
+      ])
+      .map(({ security_id, qty, e }) => ({
+        game_id: this.gameId,
+        player_id: e.playerId,
+        kind: "start" as const,
+        security_id,
+        qty,
+        as_of_seq: e.seq,
+      }));
+    await this.trx
+      .insertInto("inventories")
+      .values(start)
+      .onConflict((oc) => oc.columns(["game_id", "player_id", "kind", "security_id"]).doNothing())
+      .execute();
   }
 
   private async writeOrders(): Promise<void> {
     // Every order in the map was created or changed by the run (only referenced ones are loaded).
-    await bulkInsert(this.trx, "orders", ORDER_COLUMNS, [...this.orders.values()],
-      `ON CONFLICT (game_id, security_id, order_id) DO UPDATE SET ${ORDER_CHANGES.map((c) => `${c} = excluded.${c}`).join(", ")}`);
+    await bulkInsert(
+      this.trx,
+      "orders",
+      ORDER_COLUMNS,
+      [...this.orders.values()],
+      `ON CONFLICT (game_id, security_id, order_id) DO UPDATE SET ${ORDER_CHANGES.map((c) => `${c} = excluded.${c}`).join(", ")}`,
+    );
   }
 
   private async writeFills(): Promise<void> {
-    await bulkInsert(this.trx, "fills", FILL_COLUMNS, this.fills.map((e) => ({
-      game_id: this.gameId, seq: e.seq, security_id: e.securityId, price: e.price, qty: e.qty,
-      notional: e.price * e.qty * this.scaleOf(e.securityId), aggressor: e.aggressor,
-      maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_player_id: e.makerPlayerId,
-      taker_player_id: e.takerPlayerId, maker_remaining: e.makerRemaining, taker_remaining: e.takerRemaining, ts: e.ts,
-      taker_fee: e.takerFee, maker_rebate: e.makerRebate,
-    })), "ON CONFLICT (game_id, seq) DO NOTHING");
+    await bulkInsert(
+      this.trx,
+      "fills",
+      FILL_COLUMNS,
+      this.fills.map((e) => ({
+        game_id: this.gameId,
+        seq: e.seq,
+        security_id: e.securityId,
+        price: e.price,
+        qty: e.qty,
+        notional: e.price * e.qty * this.scaleOf(e.securityId),
+        aggressor: e.aggressor,
+        maker_order_id: e.makerOrderId,
+        taker_order_id: e.takerOrderId,
+        maker_player_id: e.makerPlayerId,
+        taker_player_id: e.takerPlayerId,
+        maker_remaining: e.makerRemaining,
+        taker_remaining: e.takerRemaining,
+        ts: e.ts,
+        taker_fee: e.takerFee,
+        maker_rebate: e.makerRebate,
+      })),
+      "ON CONFLICT (game_id, seq) DO NOTHING",
+    );
   }
 }
 
 /** Columns of `orders` (sql/001_init.sql) as written by the projection. */
 const ORDER_COLUMNS: Column[] = [
-  ["game_id", "text"], ["security_id", "integer"], ["order_id", "bigint"], ["player_id", "text"], ["client_order_id", "text"],
-  ["side", "text"], ["order_type", "text"], ["tif", "text"], ["post_only", "boolean"], ["price", "bigint"], ["qty", "bigint"],
-  ["filled_qty", "bigint"], ["resting_qty", "bigint"], ["cancelled_qty", "bigint"], ["notional", "bigint"], ["status", "text"],
-  ["cancel_reason", "text"], ["accepted_seq", "bigint"], ["accepted_ts", "bigint"], ["updated_seq", "bigint"], ["updated_ts", "bigint"],
+  ["game_id", "text"],
+  ["security_id", "integer"],
+  ["order_id", "bigint"],
+  ["player_id", "text"],
+  ["client_order_id", "text"],
+  ["side", "text"],
+  ["order_type", "text"],
+  ["tif", "text"],
+  ["post_only", "boolean"],
+  ["price", "bigint"],
+  ["qty", "bigint"],
+  ["filled_qty", "bigint"],
+  ["resting_qty", "bigint"],
+  ["cancelled_qty", "bigint"],
+  ["notional", "bigint"],
+  ["status", "text"],
+  ["cancel_reason", "text"],
+  ["accepted_seq", "bigint"],
+  ["accepted_ts", "bigint"],
+  ["updated_seq", "bigint"],
+  ["updated_ts", "bigint"],
 ];
 /** What a later event changes on an existing order row. */
-const ORDER_CHANGES = ["filled_qty", "resting_qty", "cancelled_qty", "notional", "status", "cancel_reason", "updated_seq", "updated_ts"];
+const ORDER_CHANGES = [
+  "filled_qty",
+  "resting_qty",
+  "cancelled_qty",
+  "notional",
+  "status",
+  "cancel_reason",
+  "updated_seq",
+  "updated_ts",
+];
 /** Columns of `fills` (sql/001_init.sql, 002_fees.sql). */
 const FILL_COLUMNS: Column[] = [
-  ["game_id", "text"], ["seq", "bigint"], ["security_id", "integer"], ["price", "bigint"], ["qty", "bigint"], ["notional", "bigint"],
-  ["aggressor", "text"], ["maker_order_id", "bigint"], ["taker_order_id", "bigint"], ["maker_player_id", "text"],
-  ["taker_player_id", "text"], ["maker_remaining", "bigint"], ["taker_remaining", "bigint"], ["ts", "bigint"],
-  ["taker_fee", "bigint"], ["maker_rebate", "bigint"],
+  ["game_id", "text"],
+  ["seq", "bigint"],
+  ["security_id", "integer"],
+  ["price", "bigint"],
+  ["qty", "bigint"],
+  ["notional", "bigint"],
+  ["aggressor", "text"],
+  ["maker_order_id", "bigint"],
+  ["taker_order_id", "bigint"],
+  ["maker_player_id", "text"],
+  ["taker_player_id", "text"],
+  ["maker_remaining", "bigint"],
+  ["taker_remaining", "bigint"],
+  ["ts", "bigint"],
+  ["taker_fee", "bigint"],
+  ["maker_rebate", "bigint"],
 ];
 
-interface NewGame { name: string; seq: number; ts: number; config: object }
+interface NewGame {
+  name: string;
+  seq: number;
+  ts: number;
+  config: object;
+}
 
 /** Inserts the game row; a row created ahead by the game service gets the engine's values. */
 async function insertGame(trx: Trx, g: NewGame & { id: string }): Promise<void> {
-  await trx.insertInto("games").values({
-    id: g.id, name: g.name, config: JSON.stringify(g.config), created_seq: g.seq, created_ts: g.ts,
-  }).onConflict((oc) => oc.column("id").doUpdateSet((eb) => ({
-    name: eb.ref("excluded.name"), config: eb.ref("excluded.config"),
-    created_seq: eb.ref("excluded.created_seq"), created_ts: eb.ref("excluded.created_ts"),
-  }))).execute();
+  await trx
+    .insertInto("games")
+    .values({
+      id: g.id,
+      name: g.name,
+      config: JSON.stringify(g.config),
+      created_seq: g.seq,
+      created_ts: g.ts,
+    })
+    .onConflict((oc) =>
+      oc.column("id").doUpdateSet((eb) => ({
+        name: eb.ref("excluded.name"),
+        config: eb.ref("excluded.config"),
+        created_seq: eb.ref("excluded.created_seq"),
+        created_ts: eb.ref("excluded.created_ts"),
+      })),
+    )
+    .execute();
 }
 
 export function chunks<T>(items: T[], size: number): T[][] {

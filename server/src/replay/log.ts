@@ -11,9 +11,14 @@ const PAGE = 10_000;
 
 /** Up to `limit` stored events of `gameId` with seq > after, in seq order, parsed. Throws ZodError on a malformed one. */
 export async function storedEvents(db: Db, gameId: string, after: number, limit = PAGE): Promise<EngineEvent[]> {
-  const rows = await db.selectFrom("events").select(["seq", "data"])
-    .where("game_id", "=", gameId).where("seq", ">", after)
-    .orderBy("seq").limit(limit).execute();
+  const rows = await db
+    .selectFrom("events")
+    .select(["seq", "data"])
+    .where("game_id", "=", gameId)
+    .where("seq", ">", after)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
   return rows.map((r) => parseEvent(r.data));
 }
 

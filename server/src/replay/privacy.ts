@@ -31,7 +31,8 @@ export type Viewer = { role: "admin" } | { role: "player"; playerId: string } | 
 export type VisibleEvent = Pick<EngineEvent, "seq" | "ts" | "type"> & Record<string, unknown>;
 
 /** A resting order as a viewer sees it: other players' orders without playerId and clientOrderId. */
-export type VisibleOrder = Omit<ReplayOrder, "playerId" | "clientOrderId"> & Partial<Pick<ReplayOrder, "playerId" | "clientOrderId">>;
+export type VisibleOrder = Omit<ReplayOrder, "playerId" | "clientOrderId"> &
+  Partial<Pick<ReplayOrder, "playerId" | "clientOrderId">>;
 
 /** Copy of `o` without the keys `drop`. */
 function without<T extends object>(o: T, ...drop: string[]): T {
@@ -46,16 +47,26 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
   if (viewer.role === "viewer") return publicEvent(e);
   const me = viewer.playerId;
   switch (e.type) {
-    case "game_created": case "security_added": case "phase_changed": case "news": case "auction": case "trading_mode":
+    case "game_created":
+    case "security_added":
+    case "phase_changed":
+    case "news":
+    case "auction":
+    case "trading_mode":
       return e;
     case "player_added":
       return e.playerId === me ? e : { seq: e.seq, ts: e.ts, type: e.type, playerId: e.playerId, name: e.name };
     case "order_accepted":
       return e.playerId === me ? e : without(e, "playerId", "clientOrderId");
-    case "order_rested": case "order_cancelled": case "order_amended":
+    case "order_rested":
+    case "order_cancelled":
+    case "order_amended":
       return e.playerId === me ? e : without(e, "playerId");
     case "fill": {
-      const drop = [e.makerPlayerId === me ? "" : "makerPlayerId", e.takerPlayerId === me ? "" : "takerPlayerId"].filter(Boolean);
+      const drop = [
+        e.makerPlayerId === me ? "" : "makerPlayerId",
+        e.takerPlayerId === me ? "" : "takerPlayerId",
+      ].filter(Boolean);
       return drop.length ? without(e, ...drop) : e;
     }
     case "admin_action":
@@ -67,7 +78,12 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
     case "reference_price":
       return e;
     // stops wait unseen (as on an exchange); liquidations and fund transfers are the player's own business
-    case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "margin_call": case "liquidation_order":
+    case "stop_accepted":
+    case "stop_armed":
+    case "stop_triggered":
+    case "stop_cancelled":
+    case "margin_call":
+    case "liquidation_order":
     case "fund_transfer":
       return e.playerId === me ? e : null;
     default:
@@ -78,13 +94,20 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
 /** `e` as the holder of a shared link sees it: the market without the people (file header). */
 function publicEvent(e: EngineEvent): VisibleEvent | null {
   switch (e.type) {
-    case "game_created": case "security_added": case "phase_changed": case "news": case "auction": case "trading_mode":
+    case "game_created":
+    case "security_added":
+    case "phase_changed":
+    case "news":
+    case "auction":
+    case "trading_mode":
       return e;
     case "player_added":
       return { seq: e.seq, ts: e.ts, type: e.type };
     case "order_accepted":
       return without(e, "playerId", "clientOrderId");
-    case "order_rested": case "order_cancelled": case "order_amended":
+    case "order_rested":
+    case "order_cancelled":
+    case "order_amended":
       return without(e, "playerId");
     case "fill":
       return without(e, "makerPlayerId", "takerPlayerId");
@@ -96,7 +119,12 @@ function publicEvent(e: EngineEvent): VisibleEvent | null {
       return { ...e, payments: [] };
     case "reference_price":
       return e;
-    case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "margin_call": case "liquidation_order":
+    case "stop_accepted":
+    case "stop_armed":
+    case "stop_triggered":
+    case "stop_cancelled":
+    case "margin_call":
+    case "liquidation_order":
     case "fund_transfer":
       return null;
     default:
@@ -116,5 +144,7 @@ export function visibleEvents(events: EngineEvent[], viewer: Viewer): VisibleEve
 
 /** A resting order as `viewer` may see it: another player's without playerId and clientOrderId. */
 export function visibleOrder(o: ReplayOrder, viewer: Viewer): VisibleOrder {
-  return viewer.role === "admin" || (viewer.role === "player" && o.playerId === viewer.playerId) ? o : without(o, "playerId", "clientOrderId");
+  return viewer.role === "admin" || (viewer.role === "player" && o.playerId === viewer.playerId)
+    ? o
+    : without(o, "playerId", "clientOrderId");
 }

@@ -10,12 +10,24 @@ import type { BookSide } from "../core/matching/book.ts";
 
 /** A resting order. qty = accepted lots, amount = open (unfilled) lots; ts = ms of the command that rested it. */
 export interface ReplayOrder {
-  orderId: number; securityId: number; playerId: string; side: "buy" | "sell"; price: number; qty: number; amount: number;
-  clientOrderId?: string; postOnly: boolean; ts: number;
+  orderId: number;
+  securityId: number;
+  playerId: string;
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  amount: number;
+  clientOrderId?: string;
+  postOnly: boolean;
+  ts: number;
 }
 
 /** One price level: price in ticks, qty = open lots, orders = how many orders. */
-export interface LevelView { price: number; qty: number; orders: number }
+export interface LevelView {
+  price: number;
+  qty: number;
+  orders: number;
+}
 
 /** A book at a seq: levels best first (bids high to low, asks low to high); `orders` per side in priority order. */
 export interface BookView {
@@ -48,8 +60,15 @@ function side(s: BookSide, depth: number): { levels: LevelView[]; orders: Replay
     levels.push({ price: l.price, qty: l.qty, orders: l.orders });
     for (let o = l.head; o !== null; o = o.next) {
       const r: ReplayOrder = {
-        orderId: o.id, securityId: o.securityId, playerId: o.playerId, side: o.side, price: o.price, qty: o.qty, amount: o.amount,
-        postOnly: o.postOnly, ts: o.ts,
+        orderId: o.id,
+        securityId: o.securityId,
+        playerId: o.playerId,
+        side: o.side,
+        price: o.price,
+        qty: o.qty,
+        amount: o.amount,
+        postOnly: o.postOnly,
+        ts: o.ts,
       };
       if (o.clientOrderId !== undefined) r.clientOrderId = o.clientOrderId;
       orders.push(r);
@@ -70,14 +89,29 @@ export function bookView(fold: GameFold, securityId: number, depth = Number.MAX_
   const b = side(sec.book.bids, depth);
   const a = side(sec.book.asks, depth);
   return {
-    securityId, seq: fold.seq, ts: fold.ts, bids: b.levels, asks: a.levels, orders: { bids: b.orders, asks: a.orders },
-    lastPrice: st?.lastPrice ?? 0, volume: st?.volume ?? 0,
+    securityId,
+    seq: fold.seq,
+    ts: fold.ts,
+    bids: b.levels,
+    asks: a.levels,
+    orders: { bids: b.orders, asks: a.orders },
+    lastPrice: st?.lastPrice ?? 0,
+    volume: st?.volume ?? 0,
   };
 }
 
 /** An empty book of `securityId` at `seq` (a security the game adds later). */
 export function emptyBook(fold: GameFold, securityId: number): BookView {
-  return { securityId, seq: fold.seq, ts: fold.ts, bids: [], asks: [], orders: { bids: [], asks: [] }, lastPrice: 0, volume: 0 };
+  return {
+    securityId,
+    seq: fold.seq,
+    ts: fold.ts,
+    bids: [],
+    asks: [],
+    orders: { bids: [], asks: [] },
+    lastPrice: 0,
+    volume: 0,
+  };
 }
 
 /** Every player's inventory (or only `playerId`'s), players in the order they were added. */
@@ -85,7 +119,9 @@ export function inventoriesView(fold: GameFold, playerId?: string): InventoryVie
   const out: InventoryView[] = [];
   for (const p of fold.state.players.values()) {
     if (playerId !== undefined && p.playerId !== playerId) continue;
-    const positions = [...p.positions.entries()].sort((a, b) => a[0] - b[0]).map(([securityId, x]) => ({ securityId, qty: x.qty, locked: x.locked, openBuy: x.openBuy }));
+    const positions = [...p.positions.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([securityId, x]) => ({ securityId, qty: x.qty, locked: x.locked, openBuy: x.openBuy }));
     out.push({ playerId: p.playerId, name: p.name, cash: p.cash, cashLocked: p.cashLocked, positions });
   }
   return out;
@@ -98,7 +134,17 @@ export function ordersView(fold: GameFold, playerId: string): ReplayOrder[] {
   if (!p) return out;
   for (const sid of fold.state.securityIds) {
     for (const o of p.orders.get(sid)?.values() ?? []) {
-      const r: ReplayOrder = { orderId: o.id, securityId: sid, playerId, side: o.side, price: o.price, qty: o.qty, amount: o.amount, postOnly: o.postOnly, ts: o.ts };
+      const r: ReplayOrder = {
+        orderId: o.id,
+        securityId: sid,
+        playerId,
+        side: o.side,
+        price: o.price,
+        qty: o.qty,
+        amount: o.amount,
+        postOnly: o.postOnly,
+        ts: o.ts,
+      };
       if (o.clientOrderId !== undefined) r.clientOrderId = o.clientOrderId;
       out.push(r);
     }

@@ -24,14 +24,25 @@ import { orderStatus } from "../core/summary.ts";
 import { valueOf, type Prices } from "../core/valuation.ts";
 import type { Database } from "../persistence/db.ts";
 import { storedEvents } from "./log.ts";
-import { bookView, emptyBook, inventoriesView, ordersView, type BookView, type InventoryView, type ReplayOrder } from "./reads.ts";
+import {
+  bookView,
+  emptyBook,
+  inventoriesView,
+  ordersView,
+  type BookView,
+  type InventoryView,
+  type ReplayOrder,
+} from "./reads.ts";
 
 /** The prices to value a fold at (marks by the round's rule at the references of its running time, opening references). */
 export type Valuer = (fold: GameFold) => Prices;
 
 /** A query names a security the game never has (at any seq). */
 export class ReplayError extends Error {
-  constructor(readonly seq: number, message: string) {
+  constructor(
+    readonly seq: number,
+    message: string,
+  ) {
     super(`seq ${seq}: ${message}`);
     this.name = "ReplayError";
   }
@@ -62,15 +73,29 @@ interface GameLog {
 }
 
 /** A page of the log. nextSeq: the seq to ask for next, or null when the page reached lastSeq. */
-export interface EventPage { gameId: string; fromSeq: number; lastSeq: number; events: EngineEvent[]; nextSeq: number | null }
+export interface EventPage {
+  gameId: string;
+  fromSeq: number;
+  lastSeq: number;
+  events: EngineEvent[];
+  nextSeq: number | null;
+}
 
 /** One OHLCV candle of fills. Prices in ticks, volume in lots, notional in minor units. */
 export interface Candle {
   /** Bucket start: a seq (bucketEvents) or a time in ms (bucketMs). */
   bucket: number;
-  firstSeq: number; lastSeq: number; firstTs: number; lastTs: number;
-  open: number; high: number; low: number; close: number;
-  volume: number; notional: number; trades: number;
+  firstSeq: number;
+  lastSeq: number;
+  firstTs: number;
+  lastTs: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  notional: number;
+  trades: number;
 }
 
 /** One point of a player's timeline: the inventory after an event that changed it, valued by core/valuation.ts at that event's prices. */
@@ -90,23 +115,48 @@ export interface TimelinePoint {
 
 /** A player's order over its life: accepted, fills, and how it ended (so far, at `to`). */
 export interface TimelineOrder {
-  orderId: number; securityId: number; side: "buy" | "sell"; orderType: string; tif: string; postOnly: boolean;
-  clientOrderId?: string; price: number; qty: number;
-  acceptedSeq: number; acceptedTs: number;
-  filledQty: number; notional: number; restingQty: number; cancelledQty: number;
+  orderId: number;
+  securityId: number;
+  side: "buy" | "sell";
+  orderType: string;
+  tif: string;
+  postOnly: boolean;
+  clientOrderId?: string;
+  price: number;
+  qty: number;
+  acceptedSeq: number;
+  acceptedTs: number;
+  filledQty: number;
+  notional: number;
+  restingQty: number;
+  cancelledQty: number;
   status: "new" | "partially_filled" | "filled" | "cancelled" | "expired";
-  cancelReason?: string; updatedSeq: number;
+  cancelReason?: string;
+  updatedSeq: number;
 }
 
 /** A fill the player took part in: role maker or taker, side = the player's side. */
 export interface TimelineFill {
-  seq: number; ts: number; securityId: number; orderId: number; counterpartyOrderId: number;
-  role: "maker" | "taker"; side: "buy" | "sell"; price: number; qty: number; notional: number;
+  seq: number;
+  ts: number;
+  securityId: number;
+  orderId: number;
+  counterpartyOrderId: number;
+  role: "maker" | "taker";
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  notional: number;
 }
 
 export interface PlayerTimeline {
-  gameId: string; playerId: string; fromSeq: number; toSeq: number;
-  orders: TimelineOrder[]; fills: TimelineFill[]; points: TimelinePoint[];
+  gameId: string;
+  playerId: string;
+  fromSeq: number;
+  toSeq: number;
+  orders: TimelineOrder[];
+  fills: TimelineFill[];
+  points: TimelinePoint[];
 }
 
 export class ReplayStore {
@@ -117,7 +167,10 @@ export class ReplayStore {
   /** Insertion order = recency (LRU): a hit is deleted and re-set. */
   private readonly games = new Map<string, GameLog>();
 
-  constructor(private readonly db: Kysely<Database>, opts: ReplayStoreOptions = {}) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    opts: ReplayStoreOptions = {},
+  ) {
     this.snapshotEvery = Math.max(1, opts.snapshotEvery ?? 5000);
     this.pageSize = Math.max(1, opts.pageSize ?? 10_000);
     this.maxGames = Math.max(1, opts.maxGames ?? 8);
@@ -125,7 +178,9 @@ export class ReplayStore {
   }
 
   /** Drops a game from memory (the next query reloads it). */
-  forget(gameId: string): void { this.games.delete(gameId); }
+  forget(gameId: string): void {
+    this.games.delete(gameId);
+  }
 
   /**
    * The game's log loaded at least up to `seq` (or as far as stored, when seq is omitted and the
@@ -133,8 +188,10 @@ export class ReplayStore {
    */
   private async game(gameId: string, seq?: number): Promise<GameLog | null> {
     let g = this.games.get(gameId);
-    if (g) { this.games.delete(gameId); this.games.set(gameId, g); }
-    else {
+    if (g) {
+      this.games.delete(gameId);
+      this.games.set(gameId, g);
+    } else {
       g = { gameId, events: [], snapshots: [new GameFold()], head: new GameFold(), checkedAt: 0 };
       this.games.set(gameId, g);
       while (this.games.size > this.maxGames) this.games.delete(this.games.keys().next().value!);
@@ -143,11 +200,16 @@ export class ReplayStore {
     if (stale || g.events.length === 0) {
       while (g.loading) await g.loading;
       if (seq === undefined ? Date.now() - g.checkedAt >= this.refreshMs : seq > g.events.length) {
-        g.loading = this.extend(g).finally(() => { g!.loading = undefined; });
+        g.loading = this.extend(g).finally(() => {
+          g!.loading = undefined;
+        });
         await g.loading;
       }
     }
-    if (g.events.length === 0) { this.games.delete(gameId); return null; }
+    if (g.events.length === 0) {
+      this.games.delete(gameId);
+      return null;
+    }
     return g;
   }
 
@@ -195,8 +257,23 @@ export class ReplayStore {
     const h = g.head;
     const game = h.state.game;
     return {
-      gameId, lastSeq: g.events.length, firstTs: g.events[0]!.ts, lastTs: h.ts, phase: game?.phase ?? "lobby",
-      game: game ? { name: game.name, stp: game.stp, maxMatches: game.maxMatches, allowShort: game.allowShort, protectionBps: game.protectionBps, grossLimit: game.grossLimit, netLimit: game.netLimit, createdAt: game.createdAt } : null,
+      gameId,
+      lastSeq: g.events.length,
+      firstTs: g.events[0]!.ts,
+      lastTs: h.ts,
+      phase: game?.phase ?? "lobby",
+      game: game
+        ? {
+            name: game.name,
+            stp: game.stp,
+            maxMatches: game.maxMatches,
+            allowShort: game.allowShort,
+            protectionBps: game.protectionBps,
+            grossLimit: game.grossLimit,
+            netLimit: game.netLimit,
+            createdAt: game.createdAt,
+          }
+        : null,
       snapshotEvery: this.snapshotEvery,
       securities: h.state.securityIds.map((sid) => {
         const st = h.stats.get(sid);
@@ -246,14 +323,22 @@ export class ReplayStore {
   }
 
   /** Every player's inventory (or one player's) after `seq`, as the engine computes it. Null when no events. */
-  async inventoriesAt(gameId: string, seq?: number, playerId?: string): Promise<{ seq: number; ts: number; inventories: InventoryView[] } | null> {
+  async inventoriesAt(
+    gameId: string,
+    seq?: number,
+    playerId?: string,
+  ): Promise<{ seq: number; ts: number; inventories: InventoryView[] } | null> {
     const s = await this.foldAt(gameId, seq);
     if (!s) return null;
     return { seq: s.seq, ts: s.ts, inventories: inventoriesView(s, playerId) };
   }
 
   /** A player's resting orders after `seq` (by security, then order id). Null when no events. */
-  async ordersAt(gameId: string, playerId: string, seq?: number): Promise<{ seq: number; orders: ReplayOrder[] } | null> {
+  async ordersAt(
+    gameId: string,
+    playerId: string,
+    seq?: number,
+  ): Promise<{ seq: number; orders: ReplayOrder[] } | null> {
     const s = await this.foldAt(gameId, seq);
     if (!s) return null;
     return { seq: s.seq, orders: ordersView(s, playerId) };
@@ -265,7 +350,13 @@ export class ReplayStore {
    * one at toSeq, with equity and P&L valued at that event's prices (`valuer`). Null when the game has no events or the
    * player is unknown at toSeq.
    */
-  async playerTimeline(gameId: string, playerId: string, valuer: Valuer, fromSeq = 0, toSeq?: number): Promise<PlayerTimeline | null> {
+  async playerTimeline(
+    gameId: string,
+    playerId: string,
+    valuer: Valuer,
+    fromSeq = 0,
+    toSeq?: number,
+  ): Promise<PlayerTimeline | null> {
     const g = await this.game(gameId, toSeq);
     if (!g) return null;
     const to = Math.min(toSeq ?? g.events.length, g.events.length);
@@ -279,9 +370,16 @@ export class ReplayStore {
       const v = valueOf(state, playerId, valuer(state));
       if (!inv || !v) return;
       points.push({
-        seq: state.seq, ts: state.ts, cause, cash: inv.cash, cashLocked: inv.cashLocked,
-        positions: [...inv.positions.entries()].sort((a, b) => a[0] - b[0]).map(([securityId, p]) => ({ securityId, qty: p.qty, locked: p.locked, openBuy: p.openBuy })),
-        equity: v.equity, pnl: v.pnl,
+        seq: state.seq,
+        ts: state.ts,
+        cause,
+        cash: inv.cash,
+        cashLocked: inv.cashLocked,
+        positions: [...inv.positions.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([securityId, p]) => ({ securityId, qty: p.qty, locked: p.locked, openBuy: p.openBuy })),
+        equity: v.equity,
+        pnl: v.pnl,
       });
     };
     if (state.state.players.has(playerId)) point("start");
@@ -295,9 +393,23 @@ export class ReplayStore {
         case "order_accepted":
           if (e.playerId === playerId) {
             orders.set(`${e.securityId}:${e.orderId}`, {
-              orderId: e.orderId, securityId: e.securityId, side: e.side, orderType: e.orderType, tif: e.tif, postOnly: e.postOnly,
-              ...(e.clientOrderId !== undefined ? { clientOrderId: e.clientOrderId } : {}), price: e.price, qty: e.qty,
-              acceptedSeq: e.seq, acceptedTs: e.ts, filledQty: 0, notional: 0, restingQty: 0, cancelledQty: 0, status: "new", updatedSeq: e.seq,
+              orderId: e.orderId,
+              securityId: e.securityId,
+              side: e.side,
+              orderType: e.orderType,
+              tif: e.tif,
+              postOnly: e.postOnly,
+              ...(e.clientOrderId !== undefined ? { clientOrderId: e.clientOrderId } : {}),
+              price: e.price,
+              qty: e.qty,
+              acceptedSeq: e.seq,
+              acceptedTs: e.ts,
+              filledQty: 0,
+              notional: 0,
+              restingQty: 0,
+              cancelledQty: 0,
+              status: "new",
+              updatedSeq: e.seq,
             });
           }
           break;
@@ -309,10 +421,23 @@ export class ReplayStore {
             if ((role === "maker" ? e.makerPlayerId : e.takerPlayerId) !== playerId) continue;
             const oid = role === "maker" ? e.makerOrderId : e.takerOrderId;
             const side = role === "taker" ? e.aggressor : e.aggressor === "buy" ? "sell" : "buy";
-            fills.push({ seq: e.seq, ts: e.ts, securityId: e.securityId, orderId: oid, counterpartyOrderId: role === "maker" ? e.takerOrderId : e.makerOrderId, role, side, price: e.price, qty: e.qty, notional: e.price * e.qty * scale });
+            fills.push({
+              seq: e.seq,
+              ts: e.ts,
+              securityId: e.securityId,
+              orderId: oid,
+              counterpartyOrderId: role === "maker" ? e.takerOrderId : e.makerOrderId,
+              role,
+              side,
+              price: e.price,
+              qty: e.qty,
+              notional: e.price * e.qty * scale,
+            });
             const o = orders.get(`${e.securityId}:${oid}`);
             if (o) {
-              o.filledQty += e.qty; o.notional += e.price * e.qty * scale; o.updatedSeq = e.seq;
+              o.filledQty += e.qty;
+              o.notional += e.price * e.qty * scale;
+              o.updatedSeq = e.seq;
               if (role === "maker") o.restingQty = e.makerRemaining;
               else if (o.restingQty > 0) o.restingQty = e.takerRemaining; // a call's taker rests too (docs/markets.md)
               o.status = o.filledQty === o.qty ? "filled" : "partially_filled";
@@ -324,7 +449,11 @@ export class ReplayStore {
         case "order_rested":
           if (e.playerId === playerId) {
             const o = orders.get(`${e.securityId}:${e.orderId}`);
-            if (o) { o.restingQty = e.qty; o.status = orderStatus(o.qty, o.filledQty, o.restingQty, ""); o.updatedSeq = e.seq; }
+            if (o) {
+              o.restingQty = e.qty;
+              o.status = orderStatus(o.qty, o.filledQty, o.restingQty, "");
+              o.updatedSeq = e.seq;
+            }
             point("order_rested");
           }
           break;
@@ -332,7 +461,10 @@ export class ReplayStore {
           if (e.playerId === playerId) {
             const o = orders.get(`${e.securityId}:${e.orderId}`);
             if (o) {
-              o.restingQty = 0; o.cancelledQty += e.qty; o.cancelReason = e.reason; o.updatedSeq = e.seq;
+              o.restingQty = 0;
+              o.cancelledQty += e.qty;
+              o.cancelReason = e.reason;
+              o.updatedSeq = e.seq;
               o.status = orderStatus(o.qty, o.filledQty, 0, e.reason);
             }
             point("order_cancelled");
@@ -341,17 +473,33 @@ export class ReplayStore {
         case "order_amended":
           if (e.playerId === playerId) {
             const o = orders.get(`${e.securityId}:${e.orderId}`);
-            if (o) { o.cancelledQty += e.oldQty - e.qty; o.restingQty = e.qty; o.updatedSeq = e.seq; }
+            if (o) {
+              o.cancelledQty += e.oldQty - e.qty;
+              o.restingQty = e.qty;
+              o.updatedSeq = e.seq;
+            }
             point("order_amended");
           }
           break;
         case "dividend":
           if (e.payments.some((p) => p.playerId === playerId)) point("dividend");
           break;
-        case "game_created": case "security_added": case "phase_changed": case "admin_action": case "news": case "signal":
-        case "auction": case "trading_mode": case "reference_price":
+        case "game_created":
+        case "security_added":
+        case "phase_changed":
+        case "admin_action":
+        case "news":
+        case "signal":
+        case "auction":
+        case "trading_mode":
+        case "reference_price":
           break;
-        case "stop_accepted": case "stop_armed": case "stop_triggered": case "stop_cancelled": case "margin_call": case "liquidation_order":
+        case "stop_accepted":
+        case "stop_armed":
+        case "stop_triggered":
+        case "stop_cancelled":
+        case "margin_call":
+        case "liquidation_order":
         case "fund_transfer":
           if (e.playerId === playerId) point(e.type);
           break;
@@ -370,11 +518,15 @@ export class ReplayStore {
    * (bucket = first seq of the bucket) or, when `bucketMs` is given, per time bucket (bucket =
    * floor(ts / bucketMs) × bucketMs). Buckets without fills are omitted. Null when no events.
    */
-  async priceSeries(gameId: string, securityId: number, opts: { bucketEvents?: number; bucketMs?: number; fromSeq?: number; toSeq?: number } = {}): Promise<{ gameId: string; securityId: number; candles: Candle[] } | null> {
+  async priceSeries(
+    gameId: string,
+    securityId: number,
+    opts: { bucketEvents?: number; bucketMs?: number; fromSeq?: number; toSeq?: number } = {},
+  ): Promise<{ gameId: string; securityId: number; candles: Candle[] } | null> {
     const g = await this.game(gameId, opts.toSeq);
     if (!g) return null;
     const byTime = opts.bucketMs !== undefined && opts.bucketMs > 0;
-    const width = Math.max(1, byTime ? opts.bucketMs! : opts.bucketEvents ?? 1000);
+    const width = Math.max(1, byTime ? opts.bucketMs! : (opts.bucketEvents ?? 1000));
     const from = Math.max(1, opts.fromSeq ?? 1);
     const to = Math.min(g.events.length, opts.toSeq ?? g.events.length);
     const scale = g.head.state.securities.get(securityId)?.info.scale ?? 1;
@@ -385,13 +537,30 @@ export class ReplayStore {
       if (e.type !== "fill" || e.securityId !== securityId) continue;
       const bucket = byTime ? Math.floor(e.ts / width) * width : Math.floor((e.seq - 1) / width) * width + 1;
       if (!c || c.bucket !== bucket) {
-        c = { bucket, firstSeq: e.seq, lastSeq: e.seq, firstTs: e.ts, lastTs: e.ts, open: e.price, high: e.price, low: e.price, close: e.price, volume: 0, notional: 0, trades: 0 };
+        c = {
+          bucket,
+          firstSeq: e.seq,
+          lastSeq: e.seq,
+          firstTs: e.ts,
+          lastTs: e.ts,
+          open: e.price,
+          high: e.price,
+          low: e.price,
+          close: e.price,
+          volume: 0,
+          notional: 0,
+          trades: 0,
+        };
         candles.push(c);
       }
-      c.lastSeq = e.seq; c.lastTs = e.ts; c.close = e.price;
+      c.lastSeq = e.seq;
+      c.lastTs = e.ts;
+      c.close = e.price;
       if (e.price > c.high) c.high = e.price;
       if (e.price < c.low) c.low = e.price;
-      c.volume += e.qty; c.notional += e.price * e.qty * scale; c.trades++;
+      c.volume += e.qty;
+      c.notional += e.price * e.qty * scale;
+      c.trades++;
     }
     return { gameId, securityId, candles };
   }

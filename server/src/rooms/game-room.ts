@@ -30,8 +30,19 @@
 import { CloseCode, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import {
-  GameState, PlayerState, REPLY_MESSAGE, ROOM_COMMANDS, RoomJoinOptions, RoomMessageSchemas, zodIssues,
-  type AnyErrorCode, type CommandError, type CommandReply, type EngineEvent, type Rejection, type RoomCommand,
+  GameState,
+  PlayerState,
+  REPLY_MESSAGE,
+  ROOM_COMMANDS,
+  RoomJoinOptions,
+  RoomMessageSchemas,
+  zodIssues,
+  type AnyErrorCode,
+  type CommandError,
+  type CommandReply,
+  type EngineEvent,
+  type Rejection,
+  type RoomCommand,
 } from "@marketroom/shared";
 import type { Config, Logger } from "../config.ts";
 import type { Limits } from "../limits.ts";
@@ -47,12 +58,24 @@ import { Sequencer } from "./sequencer.ts";
 import { channelRefusal } from "../rounds/trading-channels.ts";
 
 /** What a GameRoom needs from the process. */
-export interface RoomContext { service: GameService; config: Config; metrics: Metrics; log: Logger; limits: Limits }
+export interface RoomContext {
+  service: GameService;
+  config: Config;
+  metrics: Metrics;
+  log: Logger;
+  limits: Limits;
+}
 
 /** A session's identity, from onAuth. */
-export interface SessionAuth { role: "player" | "admin" | "observer"; gameId: string; playerId?: string }
+export interface SessionAuth {
+  role: "player" | "admin" | "observer";
+  gameId: string;
+  playerId?: string;
+}
 
-interface SessionData { counted: boolean }
+interface SessionData {
+  counted: boolean;
+}
 type GameClient = Client<{ auth: SessionAuth; userData: SessionData }>;
 
 /** WebSocket close code of a kicked player's connection (not one the SDK retries by itself). */
@@ -66,7 +89,11 @@ const REFERENCE_MS = 1000;
  * Checks a join: options `{ gameId, observer? }`, the game exists, the token is the admin's or a player
  * token of this game, or absent for an observer. Throws ServerError 400 / 401 / 403 / 404.
  */
-export async function authorizeJoin(ctx: RoomContext, token: string | undefined, options: unknown): Promise<SessionAuth> {
+export async function authorizeJoin(
+  ctx: RoomContext,
+  token: string | undefined,
+  options: unknown,
+): Promise<SessionAuth> {
   const o = RoomJoinOptions.safeParse(options);
   if (!o.success) throw new ServerError(400, "join options must be { gameId, observer? }");
   const { gameId } = o.data;
@@ -94,7 +121,14 @@ export function defineGameRoom(ctx: RoomContext) {
 }
 
 /** The GameRules fields the room publishes (older stored games may lack the newer ones). */
-type RoundRules = { allowShort?: boolean; grossLimit?: number; netLimit?: number; markPrice?: string; orderRateLimit?: { orders: number; windowMs: number } | null } & Parameters<typeof rankRuleOf>[0] & object;
+type RoundRules = {
+  allowShort?: boolean;
+  grossLimit?: number;
+  netLimit?: number;
+  markPrice?: string;
+  orderRateLimit?: { orders: number; windowMs: number } | null;
+} & Parameters<typeof rankRuleOf>[0] &
+  object;
 
 export abstract class GameRoom extends Room<{ state: GameState; client: GameClient }> {
   protected abstract readonly ctx: RoomContext;
@@ -139,7 +173,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       throw code === "UNKNOWN_GAME" ? new ServerError(404, `no game ${this.gameId}`) : err;
     }
     this.maxMessagesPerSecond = this.ctx.limits.maxMessagesPerSec;
-    for (const type of ROOM_COMMANDS) this.onMessage(type, (client, body, mctx) => this.command(client as GameClient, type, body, mctx?.id));
+    for (const type of ROOM_COMMANDS)
+      this.onMessage(type, (client, body, mctx) => this.command(client as GameClient, type, body, mctx?.id));
     this.answerUnknownTypes();
     this.clock.setInterval(() => this.tick(), VALUATION_MS);
     // The reference path moves with the round's clock (one scenario step per second by default).
@@ -152,7 +187,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.syncStale(); // a player added since the last tick must be in the state to be shown to its owner
     const auth = client.auth!;
     if (auth.gameId !== this.gameId) throw new ServerError(403, "this token is for another game");
-    if (auth.playerId && this.kicked.has(auth.playerId)) throw new ServerError(401, "the organiser removed this player from the game");
+    if (auth.playerId && this.kicked.has(auth.playerId))
+      throw new ServerError(401, "the organiser removed this player from the game");
     client.view = new StateView();
     if (auth.role === "player") {
       const ps = this.state.players.get(auth.playerId!);
@@ -169,7 +205,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   override async onDrop(client: GameClient, code?: number): Promise<void> {
     this.connected(client, false);
     // WITH_ERROR: the server closed it (message flood, undecodable frame); no grace for that session.
-    if (code === CloseCode.SERVER_SHUTDOWN || code === CloseCode.WITH_ERROR || this.ctx.config.reconnectGraceSec === 0) return;
+    if (code === CloseCode.SERVER_SHUTDOWN || code === CloseCode.WITH_ERROR || this.ctx.config.reconnectGraceSec === 0)
+      return;
     if (client.auth?.playerId && this.kicked.has(client.auth.playerId)) return;
     try {
       await this.allowReconnection(client, this.ctx.config.reconnectGraceSec);
@@ -180,7 +217,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   override onReconnect(client: GameClient): void {
     // Refusing here ends the session (Colyseus runs onLeave): a kicked player cannot resume.
-    if (client.auth?.playerId && this.kicked.has(client.auth.playerId)) { client.leave(KICKED_CLOSE_CODE); return; }
+    if (client.auth?.playerId && this.kicked.has(client.auth.playerId)) {
+      client.leave(KICKED_CLOSE_CODE);
+      return;
+    }
     this.connected(client, true);
   }
 
@@ -205,13 +245,15 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     client.view?.dispose?.();
     const pid = client.auth?.playerId;
     // Gone for good (grace over, or left): a bot may take the seat (game/drivers.ts).
-    if (pid && !this.connections.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid)) this.drivers("playerLeft", pid);
+    if (pid && !this.connections.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid))
+      this.drivers("playerLeft", pid);
   }
 
   /** Bot takeover hooks; failures are logged, never thrown into Colyseus. */
   private drivers(hook: "playerLeft" | "playerBack", playerId: string): void {
-    this.ctx.service.drivers[hook](this.gameId, playerId)
-      .catch((err) => this.ctx.log.warn({ err, gameId: this.gameId, playerId, hook }, "bot takeover hook failed"));
+    this.ctx.service.drivers[hook](this.gameId, playerId).catch((err) =>
+      this.ctx.log.warn({ err, gameId: this.gameId, playerId, hook }, "bot takeover hook failed"),
+    );
   }
 
   override onDispose(): void {
@@ -220,8 +262,11 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     // An ended round's writer would keep its books and inventories in memory for nobody (reads after
     // this reopen it on demand; replay and exports read the log).
     if (this.state.phase === "ended") {
-      this.ctx.service.hub.engine.release(this.gameId)
-        .catch((err: unknown) => this.ctx.log.warn({ err, gameId: this.gameId }, "releasing the ended game's writer failed"));
+      this.ctx.service.hub.engine
+        .release(this.gameId)
+        .catch((err: unknown) =>
+          this.ctx.log.warn({ err, gameId: this.gameId }, "releasing the ended game's writer failed"),
+        );
     }
     this.ctx.metrics.rooms.dec();
   }
@@ -238,7 +283,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     try {
       const snap = await this.ctx.service.snapshot(this.gameId);
       const model = GameModel.fromSnapshot(this.gameId, snap);
-      if (this.mirror) this.mirror.rebind(model); else this.mirror = new StateMirror(this.state, model);
+      if (this.mirror) this.mirror.rebind(model);
+      else this.mirror = new StateMirror(this.state, model);
       this.model = model;
       this.seq.reset(snap.seq);
       this.ctx.service.attachModel(this.gameId, model);
@@ -257,7 +303,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   /** Applies a batch in seq order (see Sequencer); rebuilds when the model finds an inconsistency. */
   private onEvents(events: EngineEvent[]): void {
-    if (this.pending) { this.pending.push(events); return; }
+    if (this.pending) {
+      this.pending.push(events);
+      return;
+    }
     const ready = this.seq.push(events);
     for (const e of ready) this.model.apply(e);
     if (this.model.broken) {
@@ -291,7 +340,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     if (this.gapTimer) return;
     this.gapTimer = this.clock.setTimeout(() => {
       this.gapTimer = undefined;
-      this.fillGap().catch((err) => { this.ctx.log.error({ err, gameId: this.gameId }, "gap fill failed"); this.rebuild(); });
+      this.fillGap().catch((err) => {
+        this.ctx.log.error({ err, gameId: this.gameId }, "gap fill failed");
+        this.rebuild();
+      });
     }, GAP_WAIT_MS);
   }
 
@@ -301,13 +353,16 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     if (first === null || this.pending) return;
     const from = this.seq.last + 1;
     const events = await this.ctx.service.hub.engine.events(this.gameId, from, first - 1);
-    if (events.length === first - from) this.onEvents(events); else this.rebuild();
+    if (events.length === first - from) this.onEvents(events);
+    else this.rebuild();
   }
 
   private rebuild(): void {
     this.rebuilding ??= this.hydrate()
       .catch((err) => this.ctx.log.error({ err, gameId: this.gameId }, "room rebuild failed"))
-      .finally(() => { this.rebuilding = undefined; });
+      .finally(() => {
+        this.rebuilding = undefined;
+      });
   }
 
   private setLink(link: RoundLink | null): void {
@@ -317,10 +372,18 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   /** The round's rules in the public state (fixed at creation; the order entry shows them). */
   private setRules(r: RoundRules): void {
     this.state.rules.assign({
-      allowShort: !!r.allowShort, grossLimit: r.grossLimit ?? 0, netLimit: r.netLimit ?? 0, markPrice: r.markPrice ?? "last_trade",
-      rateOrders: r.orderRateLimit?.orders ?? 0, rateWindowMs: r.orderRateLimit?.windowMs ?? 0,
-      rankBy: r.rankBy ?? "pnl", bots: r.bots ?? "apart", pointsBase: r.coursePoints?.base ?? 0, pointsPer: r.coursePoints?.per ?? 0,
-      pointsMin: r.coursePoints?.min ?? 0, pointsMax: r.coursePoints?.max ?? 0,
+      allowShort: !!r.allowShort,
+      grossLimit: r.grossLimit ?? 0,
+      netLimit: r.netLimit ?? 0,
+      markPrice: r.markPrice ?? "last_trade",
+      rateOrders: r.orderRateLimit?.orders ?? 0,
+      rateWindowMs: r.orderRateLimit?.windowMs ?? 0,
+      rankBy: r.rankBy ?? "pnl",
+      bots: r.bots ?? "apart",
+      pointsBase: r.coursePoints?.base ?? 0,
+      pointsPer: r.coursePoints?.per ?? 0,
+      pointsMin: r.coursePoints?.min ?? 0,
+      pointsMax: r.coursePoints?.max ?? 0,
     });
     this.model.setRankRule(rankRuleOf(r));
   }
@@ -372,14 +435,20 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   // ---- commands ----
 
   /** Runs a command and replies; never throws. `requestId` is undefined for send() (reply by message). */
-  private async command(client: GameClient, type: RoomCommand, body: unknown, requestId: number | undefined): Promise<CommandReply> {
+  private async command(
+    client: GameClient,
+    type: RoomCommand,
+    body: unknown,
+    requestId: number | undefined,
+  ): Promise<CommandReply> {
     const ref = refOf(body);
     let reply: CommandReply;
     try {
       reply = await this.execute(client, type, body, ref);
     } catch (err) {
       const e = asApiError(err); // UNAVAILABLE when Valkey is down, else INTERNAL_ERROR
-      if (e.code === "UNAVAILABLE") this.ctx.log.warn({ err: String(err), gameId: this.gameId, type }, "command failed: dependency unavailable");
+      if (e.code === "UNAVAILABLE")
+        this.ctx.log.warn({ err: String(err), gameId: this.gameId, type }, "command failed: dependency unavailable");
       else this.ctx.log.error({ err, gameId: this.gameId, type }, "command failed");
       reply = error(type, ref, e.code, e.code === "UNAVAILABLE" ? e.message : "the command failed on the server");
     }
@@ -402,14 +471,21 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     registry.events = new Proxy(known, {
       get: (table, type) => {
         if (typeof type !== "string" || Object.hasOwn(table, type)) return Reflect.get(table, type);
-        return [(client: GameClient, body: unknown, mctx?: { id?: number }) => this.unknownType(client, type, body, mctx?.id)];
+        return [
+          (client: GameClient, body: unknown, mctx?: { id?: number }) => this.unknownType(client, type, body, mctx?.id),
+        ];
       },
     });
   }
 
   private unknownType(client: GameClient, type: string, body: unknown, requestId: number | undefined): CommandReply {
     const shown = type.length <= 64 ? type : `${type.slice(0, 64)}…`;
-    const reply = error(shown, refOf(body), "UNKNOWN_MESSAGE", `no message type ${JSON.stringify(shown)} (${ROOM_COMMANDS.join(", ")})`);
+    const reply = error(
+      shown,
+      refOf(body),
+      "UNKNOWN_MESSAGE",
+      `no message type ${JSON.stringify(shown)} (${ROOM_COMMANDS.join(", ")})`,
+    );
     this.countRoomReject("unknown", "UNKNOWN_MESSAGE");
     if (requestId === undefined) this.reply(client, reply);
     return reply;
@@ -420,14 +496,25 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     client.send(REPLY_MESSAGE, reply);
   }
 
-  private async execute(client: GameClient, type: RoomCommand, body: unknown, ref: string | undefined): Promise<CommandReply> {
+  private async execute(
+    client: GameClient,
+    type: RoomCommand,
+    body: unknown,
+    ref: string | undefined,
+  ): Promise<CommandReply> {
     const auth = client.auth!;
     if (auth.role !== "player") return error(type, ref, "READ_ONLY", `${auth.role} sessions cannot trade`);
-    const refused = type === "place" || type === "amend" ? await channelRefusal(this.ctx.service.store, this.gameId, "browser") : null;
+    const refused =
+      type === "place" || type === "amend"
+        ? await channelRefusal(this.ctx.service.store, this.gameId, "browser")
+        : null;
     if (refused) return error(type, ref, refused.code, refused.message);
     const parsed = RoomMessageSchemas[type].safeParse(body);
     if (!parsed.success) {
-      return { ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError), issues: zodIssues(parsed.error) };
+      return {
+        ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError),
+        issues: zodIssues(parsed.error),
+      };
     }
     return this.trade(auth.playerId!, type, parsed.data, ref);
   }
@@ -442,7 +529,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     const ref = refOf(body);
     const parsed = RoomMessageSchemas[type]?.safeParse(body);
     if (!parsed?.success) {
-      return { ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError), ...(parsed ? { issues: zodIssues(parsed.error) } : {}) };
+      return {
+        ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError),
+        ...(parsed ? { issues: zodIssues(parsed.error) } : {}),
+      };
     }
     try {
       return await this.trade(playerId, type, parsed.data, ref);
@@ -460,7 +550,17 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       case "place": {
         const { ref: _r, ...order } = RoomMessageSchemas.place.parse(body);
         const r = await hub.place(g, pid, order);
-        return r.ok ? { ok: true, type, ref, seq: r.lastSeq, order: r.order, fills: r.fills, ...(r.duplicate ? { duplicate: true } : {}) } : rejected(type, ref, r);
+        return r.ok
+          ? {
+              ok: true,
+              type,
+              ref,
+              seq: r.lastSeq,
+              order: r.order,
+              fills: r.fills,
+              ...(r.duplicate ? { duplicate: true } : {}),
+            }
+          : rejected(type, ref, r);
       }
       case "cancel": {
         const m = RoomMessageSchemas.cancel.parse(body);
@@ -470,13 +570,23 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       case "cancel-all": {
         const m = RoomMessageSchemas["cancel-all"].parse(body);
         const r = await hub.cancelAll(g, pid, m.securityId);
-        return r.ok ? { ok: true, type, ref, seq: r.lastSeq, cancelledOrderIds: r.cancelledOrderIds, truncated: r.truncated } : rejected(type, ref, r);
+        return r.ok
+          ? { ok: true, type, ref, seq: r.lastSeq, cancelledOrderIds: r.cancelledOrderIds, truncated: r.truncated }
+          : rejected(type, ref, r);
       }
       case "amend": {
         const { ref: _r, ...a } = RoomMessageSchemas.amend.parse(body);
         const r = await hub.amend(g, pid, a);
         return r.ok
-          ? { ok: true, type, ref, seq: r.lastSeq, amended: r.amended, fills: r.fills, ...(r.order ? { order: r.order } : {}) }
+          ? {
+              ok: true,
+              type,
+              ref,
+              seq: r.lastSeq,
+              amended: r.amended,
+              fills: r.fills,
+              ...(r.order ? { order: r.order } : {}),
+            }
           : rejected(type, ref, r);
       }
     }
@@ -484,7 +594,13 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   /** Engine rejections are counted by the hub; room-level ones here. */
   private countRoomReject(type: string, code: AnyErrorCode): void {
-    if (code === "INVALID_MESSAGE" || code === "READ_ONLY" || code === "INTERNAL_ERROR" || code === "UNAVAILABLE" || code === "UNKNOWN_MESSAGE") {
+    if (
+      code === "INVALID_MESSAGE" ||
+      code === "READ_ONLY" ||
+      code === "INTERNAL_ERROR" ||
+      code === "UNAVAILABLE" ||
+      code === "UNKNOWN_MESSAGE"
+    ) {
       this.ctx.metrics.rejects.inc({ command: type, code });
     }
   }
@@ -508,7 +624,11 @@ function error(type: string, ref: string | undefined, code: AnyErrorCode, messag
   return { ok: false, type, ...(ref !== undefined ? { ref } : {}), code, message };
 }
 
-function rejected(type: string, ref: string | undefined, r: Rejection | RateLimited | Unavailable | GateRefusal): CommandReply {
+function rejected(
+  type: string,
+  ref: string | undefined,
+  r: Rejection | RateLimited | Unavailable | GateRefusal,
+): CommandReply {
   const e = error(type, ref, r.code, r.message);
   return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
 }

@@ -7,7 +7,19 @@
  * `syncValuation`, which the room throttles.
  */
 import {
-  BOOK_DEPTH, FillState, GameState, NewsShift, NewsState, SignalState, LeaderEntry, Level, OrderState, PlayerState, PositionState, SecurityState, Trade,
+  BOOK_DEPTH,
+  FillState,
+  GameState,
+  NewsShift,
+  NewsState,
+  SignalState,
+  LeaderEntry,
+  Level,
+  OrderState,
+  PlayerState,
+  PositionState,
+  SecurityState,
+  Trade,
   type LeaderboardRow,
 } from "@marketroom/shared";
 import type { ArraySchema, MapSchema } from "@colyseus/schema";
@@ -19,7 +31,10 @@ export class StateMirror {
   /** Valuation changed since the last syncValuation. */
   valuationPending = true;
 
-  constructor(private readonly state: GameState, private model: GameModel) {}
+  constructor(
+    private readonly state: GameState,
+    private model: GameModel,
+  ) {}
 
   /** Switches to a rebuilt model (everything is re-synced on the next sync). */
   rebind(model: GameModel): void {
@@ -32,7 +47,11 @@ export class StateMirror {
     const { model, state } = this;
     const d = model.dirty;
     state.seq = model.seq;
-    if (d.all || d.game) { state.gameId = model.gameId; state.name = model.name; state.phase = model.phase; }
+    if (d.all || d.game) {
+      state.gameId = model.gameId;
+      state.name = model.name;
+      state.phase = model.phase;
+    }
     const secIds = d.all ? [...model.securities.keys()] : new Set([...d.securities, ...d.books]);
     for (const sid of secIds) this.syncSecurity(sid, d.all || d.securities.has(sid), d.all || d.books.has(sid), d.all);
     const added: PlayerState[] = [];
@@ -56,7 +75,10 @@ export class StateMirror {
     const board = this.state.leaderboard;
     rows.forEach((r, i) => {
       let e = board[i];
-      if (!e) { e = new LeaderEntry(); board.push(e); }
+      if (!e) {
+        e = new LeaderEntry();
+        board.push(e);
+      }
       if (e.rank !== r.rank) e.rank = r.rank;
       if (e.playerId !== r.playerId) e.playerId = r.playerId;
       if (e.name !== r.name) e.name = r.name;
@@ -77,7 +99,11 @@ export class StateMirror {
     if (!sec) return;
     const key = String(sid);
     let st = this.state.securities.get(key);
-    if (!st) { st = new SecurityState(); this.state.securities.set(key, st); full = fields = book = true; }
+    if (!st) {
+      st = new SecurityState();
+      this.state.securities.set(key, st);
+      full = fields = book = true;
+    }
     if (fields) this.syncSecurityFields(st, sec, full);
     if (book) {
       syncLevels(st.bids, this.model.topLevels(sid, "buy", BOOK_DEPTH));
@@ -91,10 +117,24 @@ export class StateMirror {
     const t = fold.stats.get(i.securityId);
     const trades = fold.trades.get(i.securityId) ?? [];
     st.assign({
-      securityId: i.securityId, symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, scale: i.scale, refPrice: this.model.refPrices.get(i.securityId) ?? 0,
-      lastPrice: t?.lastPrice ?? 0, high: t?.high ?? 0, low: t?.low ?? 0, volume: t?.volume ?? 0, turnover: t?.turnover ?? 0, tradeCount: t?.count ?? 0,
-      takerFee: i.takerFee, makerRebate: i.makerRebate, maxOrderQty: i.maxOrderQty, positionLimit: i.positionLimit,
-      shortLimit: i.shortLimit, limitWeight: i.limitWeight,
+      securityId: i.securityId,
+      symbol: i.symbol,
+      tickSize: i.tickSize,
+      lotSize: i.lotSize,
+      scale: i.scale,
+      refPrice: this.model.refPrices.get(i.securityId) ?? 0,
+      lastPrice: t?.lastPrice ?? 0,
+      high: t?.high ?? 0,
+      low: t?.low ?? 0,
+      volume: t?.volume ?? 0,
+      turnover: t?.turnover ?? 0,
+      tradeCount: t?.count ?? 0,
+      takerFee: i.takerFee,
+      makerRebate: i.makerRebate,
+      maxOrderQty: i.maxOrderQty,
+      positionLimit: i.positionLimit,
+      shortLimit: i.shortLimit,
+      limitWeight: i.limitWeight,
     });
     if (full) st.trades.clear();
     const after = st.trades.length ? st.trades[st.trades.length - 1]!.seq : 0;
@@ -106,7 +146,11 @@ export class StateMirror {
   private syncPlayer(p: CorePlayer, full: boolean): PlayerState | null {
     let ps = this.state.players.get(p.playerId);
     const created = !ps;
-    if (!ps) { ps = new PlayerState(); ps.playerId = p.playerId; this.state.players.set(p.playerId, ps); }
+    if (!ps) {
+      ps = new PlayerState();
+      ps.playerId = p.playerId;
+      this.state.players.set(p.playerId, ps);
+    }
     if (ps.name !== p.name) ps.name = p.name;
     const bot = this.model.bots.has(p.playerId);
     if (ps.bot !== bot) ps.bot = bot;
@@ -115,7 +159,11 @@ export class StateMirror {
     for (const [sid, pos] of p.positions) {
       const k = String(sid);
       let s = ps.positions.get(k);
-      if (!s) { s = new PositionState(); s.securityId = sid; ps.positions.set(k, s); }
+      if (!s) {
+        s = new PositionState();
+        s.securityId = sid;
+        ps.positions.set(k, s);
+      }
       if (s.qty !== pos.qty) s.qty = pos.qty;
       if (s.locked !== pos.locked) s.locked = pos.locked;
       if (s.openBuy !== pos.openBuy) s.openBuy = pos.openBuy;
@@ -159,13 +207,23 @@ export class StateMirror {
   }
 
   private dropMissing(): void {
-    for (const k of [...this.state.securities.keys()]) if (!this.model.securities.has(Number(k))) this.state.securities.delete(k);
+    for (const k of [...this.state.securities.keys()])
+      if (!this.model.securities.has(Number(k))) this.state.securities.delete(k);
     for (const k of [...this.state.players.keys()]) if (!this.model.players.has(k)) this.state.players.delete(k);
   }
 }
 
 /** The valuation fields of a leaderboard row or a player, written only when they changed (small patches). */
-const MONEY_FIELDS = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
+const MONEY_FIELDS = [
+  "equity",
+  "pnl",
+  "realizedPnl",
+  "unrealizedPnl",
+  "fees",
+  "trades",
+  "returnBps",
+  "points",
+] as const;
 function setMoney(target: LeaderEntry | PlayerState, row: LeaderboardRow): void {
   for (const k of MONEY_FIELDS) {
     const v = row[k] ?? 0;
@@ -173,10 +231,16 @@ function setMoney(target: LeaderEntry | PlayerState, row: LeaderboardRow): void 
   }
 }
 
-function syncLevels(list: ArraySchema<Level>, levels: { price: number; amount: number; total: number; orders: number }[]): void {
+function syncLevels(
+  list: ArraySchema<Level>,
+  levels: { price: number; amount: number; total: number; orders: number }[],
+): void {
   levels.forEach((l, i) => {
     const cur = list[i];
-    if (!cur) { list.push(new Level().assign(l)); return; }
+    if (!cur) {
+      list.push(new Level().assign(l));
+      return;
+    }
     if (cur.price !== l.price) cur.price = l.price;
     if (cur.amount !== l.amount) cur.amount = l.amount;
     if (cur.total !== l.total) cur.total = l.total;
@@ -190,10 +254,19 @@ function syncOrders(states: MapSchema<OrderState>, orders: Map<string, OrderMode
   for (const [k, o] of orders) {
     const s = states.get(k);
     if (!s) {
-      states.set(k, new OrderState().assign({
-        orderId: o.orderId, securityId: o.securityId, side: o.side, price: o.price, qty: o.qty, amount: o.amount,
-        clientOrderId: o.clientOrderId, ts: o.ts,
-      }));
+      states.set(
+        k,
+        new OrderState().assign({
+          orderId: o.orderId,
+          securityId: o.securityId,
+          side: o.side,
+          price: o.price,
+          qty: o.qty,
+          amount: o.amount,
+          clientOrderId: o.clientOrderId,
+          ts: o.ts,
+        }),
+      );
     } else if (s.amount !== o.amount) {
       s.amount = o.amount;
     }

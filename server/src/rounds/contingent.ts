@@ -27,7 +27,12 @@ export function contingentState(seed: string, n: number, weights: readonly numbe
 }
 
 /** Each security's payout per lot: `payout` for the state's security, 0 for the others (in the given order). */
-export function contingentPayouts(seed: string, securityIds: readonly number[], payout: number, weights?: readonly number[]): { securityId: number; amount: number }[] {
+export function contingentPayouts(
+  seed: string,
+  securityIds: readonly number[],
+  payout: number,
+  weights?: readonly number[],
+): { securityId: number; amount: number }[] {
   const state = contingentState(seed, securityIds.length, weights);
   return securityIds.map((securityId, i) => ({ securityId, amount: i === state ? payout : 0 }));
 }

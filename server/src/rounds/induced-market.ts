@@ -14,7 +14,15 @@
 import { InducedRules } from "@marketroom/shared";
 import type { GateRefusal } from "../game/hub.ts";
 import type { GameService } from "../game/service.ts";
-import { curves, equilibrium, inducedSchedules, realizedSurplus, type Equilibrium, type InducedSchedule, type PlayerSurplus } from "./induced.ts";
+import {
+  curves,
+  equilibrium,
+  inducedSchedules,
+  realizedSurplus,
+  type Equilibrium,
+  type InducedSchedule,
+  type PlayerSurplus,
+} from "./induced.ts";
 
 /** Everything about an induced round's market at its current seq (minor units per lot). */
 export interface InducedView {
@@ -49,8 +57,10 @@ export class InducedMarkets {
       role = this.roles.get(key) ?? "none";
       this.roles.set(key, role);
     }
-    if (role === "buyer" && side === "sell") return { ok: false, code: "INVALID_SIDE", message: "you are a buyer in this round: you can only buy" };
-    if (role === "seller" && side === "buy") return { ok: false, code: "INVALID_SIDE", message: "you are a seller in this round: you can only sell" };
+    if (role === "buyer" && side === "sell")
+      return { ok: false, code: "INVALID_SIDE", message: "you are a buyer in this round: you can only buy" };
+    if (role === "seller" && side === "buy")
+      return { ok: false, code: "INVALID_SIDE", message: "you are a seller in this round: you can only sell" };
     return null;
   }
 
@@ -64,7 +74,17 @@ export class InducedMarkets {
     const scales = new Map(rec.settings.securities.map((s) => [s.securityId, s.scale ?? 1]));
     const { demand, supply } = curves(schedules);
     const r = realizedSurplus(schedules, snap.events, (sid) => scales.get(sid) ?? 1);
-    return { gameId, rules, schedules, demand, supply, equilibrium: equilibrium(demand, supply), players: r.players, realized: r.realized, efficiencyBps: r.efficiencyBps };
+    return {
+      gameId,
+      rules,
+      schedules,
+      demand,
+      supply,
+      equilibrium: equilibrium(demand, supply),
+      players: r.players,
+      realized: r.realized,
+      efficiencyBps: r.efficiencyBps,
+    };
   }
 
   private async isInduced(gameId: string): Promise<boolean> {

@@ -22,7 +22,11 @@ import type { EngineEvent, InducedRules } from "@marketroom/shared";
 export type InducedRole = "buyer" | "seller";
 
 /** One player's private schedule: values (buyer, high to low) or costs (seller, low to high), minor units per lot. */
-export interface InducedSchedule { playerId: string; role: InducedRole; units: number[] }
+export interface InducedSchedule {
+  playerId: string;
+  role: InducedRole;
+  units: number[];
+}
 
 /** The role of the `index`-th human player to join (0-based). */
 export function inducedRole(index: number): InducedRole {
@@ -45,26 +49,47 @@ export function inducedSchedule(rules: InducedRules, seed: string, playerId: str
 }
 
 /** Every human's schedule, from the log's players in join order (bots left out). */
-export function inducedSchedules(rules: InducedRules, seed: string, events: readonly EngineEvent[], bots: ReadonlySet<string>): InducedSchedule[] {
+export function inducedSchedules(
+  rules: InducedRules,
+  seed: string,
+  events: readonly EngineEvent[],
+  bots: ReadonlySet<string>,
+): InducedSchedule[] {
   const humans: string[] = [];
-  for (const e of events) if (e.type === "player_added" && !bots.has(e.playerId) && !humans.includes(e.playerId)) humans.push(e.playerId);
+  for (const e of events)
+    if (e.type === "player_added" && !bots.has(e.playerId) && !humans.includes(e.playerId)) humans.push(e.playerId);
   return humans.map((p, i) => inducedSchedule(rules, seed, p, i));
 }
 
 /** The market's competitive equilibrium (units traded, price range in minor units) and maximum surplus. */
-export interface Equilibrium { qty: number; priceLow: number; priceHigh: number; maxSurplus: number }
+export interface Equilibrium {
+  qty: number;
+  priceLow: number;
+  priceHigh: number;
+  maxSurplus: number;
+}
 
 /** Demand (values high to low) and supply (costs low to high) of all schedules. */
 export function curves(schedules: readonly InducedSchedule[]): { demand: number[]; supply: number[] } {
-  const demand = schedules.filter((s) => s.role === "buyer").flatMap((s) => s.units).sort((a, b) => b - a);
-  const supply = schedules.filter((s) => s.role === "seller").flatMap((s) => s.units).sort((a, b) => a - b);
+  const demand = schedules
+    .filter((s) => s.role === "buyer")
+    .flatMap((s) => s.units)
+    .sort((a, b) => b - a);
+  const supply = schedules
+    .filter((s) => s.role === "seller")
+    .flatMap((s) => s.units)
+    .sort((a, b) => a - b);
   return { demand, supply };
 }
 
 /** The competitive equilibrium of the curves (see the module doc); qty 0 when no unit can trade at a gain. */
 export function equilibrium(demand: readonly number[], supply: readonly number[]): Equilibrium {
-  let qty = 0, maxSurplus = 0;
-  while (qty < demand.length && qty < supply.length && demand[qty]! >= supply[qty]!) { maxSurplus += demand[qty]! - supply[qty]!; qty++; }
+  let qty = 0,
+    maxSurplus = 0;
+  while (qty < demand.length && qty < supply.length && demand[qty]! >= supply[qty]!) {
+    maxSurplus += demand[qty]! - supply[qty]!;
+    qty++;
+  }
   if (qty === 0) return { qty, priceLow: 0, priceHigh: 0, maxSurplus };
   // the q*-th unit trades (supply[q-1] <= p <= demand[q-1]); the next does not (p < supply[q] or p > demand[q])
   const priceLow = Math.max(supply[qty - 1]!, demand[qty] ?? 0);
@@ -73,16 +98,30 @@ export function equilibrium(demand: readonly number[], supply: readonly number[]
 }
 
 /** One player's result: lots traded within the schedule and the surplus earned, minor units. */
-export interface PlayerSurplus { playerId: string; role: InducedRole; traded: number; surplus: number }
+export interface PlayerSurplus {
+  playerId: string;
+  role: InducedRole;
+  traded: number;
+  surplus: number;
+}
 
 /**
  * Each scheduled player's surplus from the log's fills (`scale` = minor units per tick x lot of the
  * fill's security), and the round's realized surplus and efficiency (module doc).
  */
-export function realizedSurplus(schedules: readonly InducedSchedule[], events: readonly EngineEvent[], scaleOf: (securityId: number) => number):
-  { players: PlayerSurplus[]; realized: number; efficiencyBps: number; maxSurplus: number } {
-  const by = new Map(schedules.map((s) => [s.playerId, { s, out: { playerId: s.playerId, role: s.role, traded: 0, surplus: 0 } as PlayerSurplus }]));
-  const side = (e: Extract<EngineEvent, { type: "fill" }>, pid: string) => (pid === e.takerPlayerId ? e.aggressor : e.aggressor === "buy" ? "sell" : "buy");
+export function realizedSurplus(
+  schedules: readonly InducedSchedule[],
+  events: readonly EngineEvent[],
+  scaleOf: (securityId: number) => number,
+): { players: PlayerSurplus[]; realized: number; efficiencyBps: number; maxSurplus: number } {
+  const by = new Map(
+    schedules.map((s) => [
+      s.playerId,
+      { s, out: { playerId: s.playerId, role: s.role, traded: 0, surplus: 0 } as PlayerSurplus },
+    ]),
+  );
+  const side = (e: Extract<EngineEvent, { type: "fill" }>, pid: string) =>
+    pid === e.takerPlayerId ? e.aggressor : e.aggressor === "buy" ? "sell" : "buy";
   for (const e of events) {
     if (e.type !== "fill") continue;
     const money = e.price * scaleOf(e.securityId);
@@ -100,5 +139,10 @@ export function realizedSurplus(schedules: readonly InducedSchedule[], events: r
   const realized = players.reduce((a, p) => a + p.surplus, 0);
   const { demand, supply } = curves(schedules);
   const { maxSurplus } = equilibrium(demand, supply);
-  return { players, realized, maxSurplus, efficiencyBps: maxSurplus > 0 ? Math.floor((10_000 * realized) / maxSurplus) : 0 };
+  return {
+    players,
+    realized,
+    maxSurplus,
+    efficiencyBps: maxSurplus > 0 ? Math.floor((10_000 * realized) / maxSurplus) : 0,
+  };
 }

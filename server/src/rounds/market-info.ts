@@ -19,7 +19,12 @@ import { fundamentalValue } from "./dividends.ts";
 import { DEFAULT_MARKET_TYPE, marketTypeDefaults } from "./market-types.ts";
 
 export interface MarketInfoSettings {
-  rules: { marketType?: MarketType; call?: Partial<CallRules>; dividends?: Partial<DividendRules>; contingent?: Partial<ContingentRules> };
+  rules: {
+    marketType?: MarketType;
+    call?: Partial<CallRules>;
+    dividends?: Partial<DividendRules>;
+    contingent?: Partial<ContingentRules>;
+  };
   securities: { securityId: number; symbol: string }[];
 }
 
@@ -36,17 +41,27 @@ export function marketInfo(rec: GameRecord<MarketInfoSettings>, now: number): Re
   const running = !!rec.resumedAt && !rec.endedAt;
   if (type === "call") {
     const rules = CallRules.parse(rec.settings.rules.call ?? {});
-    const e = rules.everySec * 1000, l = e + rules.continuousSec * 1000;
+    const e = rules.everySec * 1000,
+      l = e + rules.continuousSec * 1000;
     const k = dueCalls(rules, t).call; // calls run so far; call k + 1 is at k x L + E
     const inContinuous = rules.continuousSec > 0 && k > 0 && t < (k - 1) * l + l;
-    out.call = { everySec: rules.everySec, continuousSec: rules.continuousSec, mode: inContinuous ? "continuous" : "call",
-      nextCallInMs: running ? Math.max(0, k * l + e - t) : null };
+    out.call = {
+      everySec: rules.everySec,
+      continuousSec: rules.continuousSec,
+      mode: inContinuous ? "continuous" : "call",
+      nextCallInMs: running ? Math.max(0, k * l + e - t) : null,
+    };
   } else if (type === "dividends") {
     const rules = DividendRules.parse(rec.settings.rules.dividends ?? {});
     const periods = Math.max(1, rec.periodCount);
     const len = rec.periodMs || rec.durationMs;
     const period = rec.endedAt ? periods + 1 : len ? Math.min(periods, Math.floor(t / len) + 1) : 1;
-    out.dividends = { period, periods, values: rules.values, fundamental: fundamentalValue(rules.values, periods, period) };
+    out.dividends = {
+      period,
+      periods,
+      values: rules.values,
+      fundamental: fundamentalValue(rules.values, periods, period),
+    };
   } else if (type === "contingent") {
     const rules = ContingentRules.parse(rec.settings.rules.contingent ?? {});
     const secs = rec.settings.securities;
@@ -54,8 +69,14 @@ export function marketInfo(rec: GameRecord<MarketInfoSettings>, now: number): Re
     const total = w.reduce((a, v) => a + v, 0);
     out.contingent = {
       payout: rules.payout,
-      states: secs.map((s, i) => ({ securityId: s.securityId, symbol: s.symbol, chanceBps: Math.floor((10_000 * w[i]!) / total) })),
-      state: rec.endedAt ? secs[contingentState(rules.seed ?? rec.gameId, secs.length, rules.weights)]!.securityId : null,
+      states: secs.map((s, i) => ({
+        securityId: s.securityId,
+        symbol: s.symbol,
+        chanceBps: Math.floor((10_000 * w[i]!) / total),
+      })),
+      state: rec.endedAt
+        ? secs[contingentState(rules.seed ?? rec.gameId, secs.length, rules.weights)]!.securityId
+        : null,
     };
   }
   return out;

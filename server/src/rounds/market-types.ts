@@ -47,7 +47,8 @@ const CONTINUOUS_QUIZ: RoundQuiz = {
   required: false,
   questions: [
     {
-      question: "You send a limit order to buy 5 lots at 10.00. The lowest sell order in the book is at 10.50. What happens?",
+      question:
+        "You send a limit order to buy 5 lots at 10.00. The lowest sell order in the book is at 10.50. What happens?",
       choices: [
         "It buys 5 lots at 10.50 at once",
         "It waits in the order book as a bid at 10.00 until someone sells at that price, or you cancel it",
@@ -150,7 +151,8 @@ const DIVIDEND_QUIZ: RoundQuiz = {
   required: false,
   questions: [
     {
-      question: "There are 4 periods left, including this one, and the average dividend is 0.24. What is a share's fundamental value now?",
+      question:
+        "There are 4 periods left, including this one, and the average dividend is 0.24. What is a share's fundamental value now?",
       choices: ["0.24", "0.96", "It depends on the last trade price"],
       answer: 1,
     },
@@ -253,31 +255,36 @@ const CONTINGENT_QUIZ: RoundQuiz = {
 export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
   [DEFAULT_MARKET_TYPE]: {
     label: "Continuous double auction",
-    description: "A limit order book per security, trading continuously on a reference price path (real market data) with bots.",
+    description:
+      "A limit order book per security, trading continuously on a reference price path (real market data) with bots.",
     instructions: CONTINUOUS_INSTRUCTIONS,
     quiz: CONTINUOUS_QUIZ,
   },
   call: {
     label: "Call market",
-    description: "Orders collect and clear at one price at scheduled calls (maximum volume, then minimum imbalance, then closest to the reference); optionally continuous trading between calls (rules.call).",
+    description:
+      "Orders collect and clear at one price at scheduled calls (maximum volume, then minimum imbalance, then closest to the reference); optionally continuous trading between calls (rules.call).",
     instructions: CALL_INSTRUCTIONS,
     quiz: CALL_QUIZ,
   },
   dividends: {
     label: "Asset market with dividends",
-    description: "Smith-Suchanek-Williams (1988): one asset pays a random dividend per share at the end of each period (rules.dividends, default {0, 8, 28, 60} minor units, equally likely); the fundamental value falls to 0 after the last period.",
+    description:
+      "Smith-Suchanek-Williams (1988): one asset pays a random dividend per share at the end of each period (rules.dividends, default {0, 8, 28, 60} minor units, equally likely); the fundamental value falls to 0 after the last period.",
     instructions: DIVIDEND_INSTRUCTIONS,
     quiz: DIVIDEND_QUIZ,
   },
   induced: {
     label: "Double auction with induced values",
-    description: "Smith (1962): players alternate as buyers with private values and sellers with private costs per unit (rules.induced, drawn from a seed); a player's score is the surplus; results show supply and demand, the equilibrium and market efficiency.",
+    description:
+      "Smith (1962): players alternate as buyers with private values and sellers with private costs per unit (rules.induced, drawn from a seed); a player's score is the surplus; results show supply and demand, the equilibrium and market efficiency.",
     instructions: INDUCED_INSTRUCTIONS,
     quiz: INDUCED_QUIZ,
   },
   contingent: {
     label: "State-contingent claims",
-    description: "Each security pays rules.contingent.payout per lot if its state is drawn at the end (weights, default equal), else nothing; settled like a dividend.",
+    description:
+      "Each security pays rules.contingent.payout per lot if its state is drawn at the end (weights, default equal), else nothing; settled like a dividend.",
     instructions: CONTINGENT_INSTRUCTIONS,
     quiz: CONTINGENT_QUIZ,
   },

@@ -24,7 +24,11 @@ import { DEFAULT_MARKET_TYPE, marketTypeDefaults } from "./market-types.ts";
 export const quizPassedKey = (gameId: string) => `game:{${gameId}}:quiz_passed`;
 
 /** A QUIZ_REQUIRED rejection: nothing reached the engine. Same shape as the engine's Rejection. */
-export interface QuizRequired { ok: false; code: "QUIZ_REQUIRED"; message: string }
+export interface QuizRequired {
+  ok: false;
+  code: "QUIZ_REQUIRED";
+  message: string;
+}
 
 /** The round's settings as the quiz needs them. */
 type QuizRules = Pick<GameSettings["rules"], "instructions" | "quiz"> & { marketType?: string };
@@ -42,7 +46,12 @@ export function roundQuiz(rules: QuizRules): RoundQuiz | null {
 
 /** The quiz as a player sees it: questions and choices, no answers. */
 export function publicQuiz(quiz: RoundQuiz | null): RoundInstructions["quiz"] {
-  return quiz ? { required: quiz.required, questions: quiz.questions.map((q) => ({ question: q.question, choices: [...q.choices] })) } : null;
+  return quiz
+    ? {
+        required: quiz.required,
+        questions: quiz.questions.map((q) => ({ question: q.question, choices: [...q.choices] })),
+      }
+    : null;
 }
 
 /** Indexes of the questions whose answer is wrong or missing (answers in question order). */
@@ -51,7 +60,10 @@ export function wrongAnswers(quiz: RoundQuiz, answers: readonly number[]): numbe
 }
 
 /** What the gate needs: the store (rules, bots) and Valkey (passes). */
-export interface QuizDeps { valkey: Redis; store: GameStore }
+export interface QuizDeps {
+  valkey: Redis;
+  store: GameStore;
+}
 
 /** Reads and records passes; the order gate. One per process (it caches what cannot change). */
 export class QuizGate {
@@ -83,11 +95,15 @@ export class QuizGate {
     if (this.cleared.has(key)) return null;
     if (!(await this.isRequired(gameId))) return null;
     const player = await this.deps.store.player(gameId, playerId);
-    if (!player || player.bot || await this.hasPassed(gameId, playerId)) {
+    if (!player || player.bot || (await this.hasPassed(gameId, playerId))) {
       this.cleared.add(key);
       return null;
     }
-    return { ok: false, code: "QUIZ_REQUIRED", message: "pass the round's comprehension quiz before trading (Help > Instructions)" };
+    return {
+      ok: false,
+      code: "QUIZ_REQUIRED",
+      message: "pass the round's comprehension quiz before trading (Help > Instructions)",
+    };
   }
 
   private async isRequired(gameId: string): Promise<boolean> {

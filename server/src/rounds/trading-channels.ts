@@ -17,7 +17,11 @@ import type { GameStore } from "../game/store.ts";
 export type TradingChannel = "browser" | "api";
 
 /** A refused order entry: nothing reached the engine. Same shape as the engine's Rejection. */
-export interface ChannelNotAllowed { ok: false; code: "CHANNEL_NOT_ALLOWED"; message: string }
+export interface ChannelNotAllowed {
+  ok: false;
+  code: "CHANNEL_NOT_ALLOWED";
+  message: string;
+}
 
 const RULE_CACHE_MS = 10_000;
 const cache = new Map<string, { rule: TradingChannelRule; until: number }>();
@@ -34,11 +38,19 @@ async function ruleOf(store: GameStore, gameId: string): Promise<TradingChannelR
 }
 
 /** Null when `channel` may enter orders in the game, else the CHANNEL_NOT_ALLOWED refusal. */
-export async function channelRefusal(store: GameStore, gameId: string, channel: TradingChannel): Promise<ChannelNotAllowed | null> {
+export async function channelRefusal(
+  store: GameStore,
+  gameId: string,
+  channel: TradingChannel,
+): Promise<ChannelNotAllowed | null> {
   const rule = await ruleOf(store, gameId);
   if (rule === "both" || rule === channel) return null;
   return {
-    ok: false, code: "CHANNEL_NOT_ALLOWED",
-    message: channel === "api" ? "this round takes orders from the browser only, not from the API" : "this round takes orders from programs (the API) only, not from the browser",
+    ok: false,
+    code: "CHANNEL_NOT_ALLOWED",
+    message:
+      channel === "api"
+        ? "this round takes orders from the browser only, not from the API"
+        : "this round takes orders from programs (the API) only, not from the browser",
   };
 }

@@ -18,19 +18,37 @@ export type RankBy = "pnl" | "return";
 export type BotsShown = "apart" | "hidden" | "ranked";
 
 /** Conversion of P&L to course points (GameRules.coursePoints); see coursePointsOf. */
-export interface CoursePoints { base: number; per: number; min: number; max: number }
+export interface CoursePoints {
+  base: number;
+  per: number;
+  min: number;
+  max: number;
+}
 
 /** How a round ranks its players and converts P&L to points (GameRules.rankBy, .bots, .coursePoints). */
-export interface RankRule { rankBy: RankBy; bots: BotsShown; coursePoints: CoursePoints | null }
+export interface RankRule {
+  rankBy: RankBy;
+  bots: BotsShown;
+  coursePoints: CoursePoints | null;
+}
 
 /** The default rule (rounds stored before issue 16 rank by it too). */
 export const DEFAULT_RANK_RULE: RankRule = { rankBy: "pnl", bots: "apart", coursePoints: null };
 
 /** A row the rule can rank; `rank` and `ranked` are written. */
-export interface Rankable { rank: number; ranked?: boolean; playerId: string; bot?: boolean; pnl: number; returnBps?: number }
+export interface Rankable {
+  rank: number;
+  ranked?: boolean;
+  playerId: string;
+  bot?: boolean;
+  pnl: number;
+  returnBps?: number;
+}
 
 /** The rank rule of a round's rules (missing fields take the defaults). */
-export function rankRuleOf(rules: { rankBy?: RankBy; bots?: BotsShown; coursePoints?: CoursePoints | null } | undefined): RankRule {
+export function rankRuleOf(
+  rules: { rankBy?: RankBy; bots?: BotsShown; coursePoints?: CoursePoints | null } | undefined,
+): RankRule {
   return {
     rankBy: rules?.rankBy === "return" ? "return" : "pnl",
     bots: rules?.bots === "hidden" || rules?.bots === "ranked" ? rules.bots : "apart",
@@ -65,7 +83,10 @@ function isRanked(row: { bot?: boolean }, rule: RankRule): boolean {
  */
 export function rankStandings<T extends Rankable>(rows: T[], rule: RankRule): T[] {
   rows.sort((a, b) => Number(isRanked(b, rule)) - Number(isRanked(a, rule)) || compareStanding(a, b, rule.rankBy));
-  rows.forEach((r, i) => { r.rank = i + 1; r.ranked = isRanked(r, rule); });
+  rows.forEach((r, i) => {
+    r.rank = i + 1;
+    r.ranked = isRanked(r, rule);
+  });
   return rows;
 }
 

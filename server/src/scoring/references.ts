@@ -8,7 +8,11 @@ import { MAX_PRICE_TICKS, type EngineEvent } from "@marketroom/shared";
 import { getScenario } from "../market/scenarios.ts";
 
 /** A logged headline's reference shifts (news event): from round running time `atMs` on. */
-export interface NewsShifts { seq: number; atMs: number; shifts: readonly { securityId: number; bps: number }[] }
+export interface NewsShifts {
+  seq: number;
+  atMs: number;
+  shifts: readonly { securityId: number; bps: number }[];
+}
 
 /** What the reference needs from a game's settings, plus the log's news. */
 export interface ReferenceSettings {
@@ -30,7 +34,12 @@ export function shiftReference(ref: number, bps: number): number {
 }
 
 /** `ref` of one security after every news shift with atMs <= elapsedMs, applied in seq order. */
-export function applyNewsShifts(ref: number, securityId: number, news: readonly NewsShifts[] | undefined, elapsedMs: number): number {
+export function applyNewsShifts(
+  ref: number,
+  securityId: number,
+  news: readonly NewsShifts[] | undefined,
+  elapsedMs: number,
+): number {
   for (const n of news ?? []) {
     if (n.atMs > elapsedMs) continue;
     for (const sh of n.shifts) if (sh.securityId === securityId) ref = shiftReference(ref, sh.bps);
@@ -39,7 +48,9 @@ export function applyNewsShifts(ref: number, securityId: number, news: readonly 
 }
 
 /** The news events of a log (any order) as NewsShifts, by seq. */
-export function newsShiftsOf(events: Iterable<EngineEvent | { type: string; seq: number; atMs?: number; shifts?: NewsShifts["shifts"] }>): NewsShifts[] {
+export function newsShiftsOf(
+  events: Iterable<EngineEvent | { type: string; seq: number; atMs?: number; shifts?: NewsShifts["shifts"] }>,
+): NewsShifts[] {
   const out: NewsShifts[] = [];
   for (const e of events) {
     if (e.type !== "news") continue;
@@ -60,7 +71,8 @@ export function referencesAt(s: ReferenceSettings, elapsedMs: number): Map<numbe
   const out = new Map<number, number>();
   for (const sec of s.securities) {
     let ref = sec.refPrice;
-    if (sc && sc.securities.some((x) => x.securityId === sec.securityId)) ref = sc.referenceAt(sec.securityId, Math.max(0, elapsedMs));
+    if (sc && sc.securities.some((x) => x.securityId === sec.securityId))
+      ref = sc.referenceAt(sec.securityId, Math.max(0, elapsedMs));
     out.set(sec.securityId, applyNewsShifts(ref, sec.securityId, s.news, elapsedMs));
   }
   return out;

@@ -34,25 +34,51 @@ function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map
 
 /** Prices of a fold at the round's references at running time `elapsedMs`, under the settings' mark rule. */
 function pricesAt(fold: GameFold, settings: ScoringSettings, elapsedMs: number): Prices {
-  return { marks: marksOf(fold, markRuleOf(settings.rules), referencesAt(settings, elapsedMs)), openRefs: openingReferences(settings) };
+  return {
+    marks: marksOf(fold, markRuleOf(settings.rules), referencesAt(settings, elapsedMs)),
+    openRefs: openingReferences(settings),
+  };
 }
 
 /** The ranked leaderboard of a fold at `prices` under `rule`; `isBot` says which players are bots. */
-export function standingsOf(fold: GameFold, prices: Prices, rule: RankRule, isBot: (playerId: string) => boolean): LeaderboardRow[] {
+export function standingsOf(
+  fold: GameFold,
+  prices: Prices,
+  rule: RankRule,
+  isBot: (playerId: string) => boolean,
+): LeaderboardRow[] {
   const cp = rule.coursePoints;
   const rows: LeaderboardRow[] = valuesOf(fold, prices).map((v) => {
     const bot = isBot(v.playerId);
     return {
-      rank: 0, ranked: true, playerId: v.playerId, name: v.name, bot, equity: v.equity, cash: v.cash, holdingsValue: v.holdingsValue,
-      pnl: v.pnl, realizedPnl: v.realizedPnl, unrealizedPnl: v.unrealizedPnl, fees: v.fees, trades: v.trades,
-      startValue: v.startValue, returnBps: returnBps(v.pnl, v.startValue), points: cp && !bot ? coursePointsOf(v.pnl, cp) : null,
+      rank: 0,
+      ranked: true,
+      playerId: v.playerId,
+      name: v.name,
+      bot,
+      equity: v.equity,
+      cash: v.cash,
+      holdingsValue: v.holdingsValue,
+      pnl: v.pnl,
+      realizedPnl: v.realizedPnl,
+      unrealizedPnl: v.unrealizedPnl,
+      fees: v.fees,
+      trades: v.trades,
+      startValue: v.startValue,
+      returnBps: returnBps(v.pnl, v.startValue),
+      points: cp && !bot ? coursePointsOf(v.pnl, cp) : null,
     };
   });
   return rankStandings(rows, rule);
 }
 
 /** The final standings of an ended round: closing references at `elapsedEndMs`, the round's mark and rank rules. */
-export function finalStandings(fold: GameFold, settings: ScoringSettings, elapsedEndMs: number, isBot: (playerId: string) => boolean): { board: LeaderboardRow[]; prices: Prices } {
+export function finalStandings(
+  fold: GameFold,
+  settings: ScoringSettings,
+  elapsedEndMs: number,
+  isBot: (playerId: string) => boolean,
+): { board: LeaderboardRow[]; prices: Prices } {
   const prices = pricesAt(fold, settings, elapsedEndMs);
   return { board: standingsOf(fold, prices, rankRuleOf(settings.rules), isBot), prices };
 }
@@ -79,5 +105,8 @@ export function scoreAtEnd(model: ScoredModel, settings: ScoringSettings, elapse
  */
 export function pricesAsShown(fold: GameFold, settings: ScoringSettings, elapsedEndMs: number | null): Prices {
   if (fold.state.game?.phase === "ended" && elapsedEndMs !== null) return pricesAt(fold, settings, elapsedEndMs);
-  return { marks: marksOf(fold, "last_trade", referencesAt(settings, fold.runningMsAt())), openRefs: openingReferences(settings) };
+  return {
+    marks: marksOf(fold, "last_trade", referencesAt(settings, fold.runningMsAt())),
+    openRefs: openingReferences(settings),
+  };
 }

@@ -10,8 +10,22 @@ import type { FillEvent } from "@marketroom/shared";
 import { PlayerLedger, SecurityLedger } from "../../src/core/ledger.ts";
 
 const fill = (over: Partial<FillEvent>): FillEvent => ({
-  type: "fill", seq: 1, ts: 0, securityId: 1, price: 100, qty: 1, aggressor: "buy", makerOrderId: 1, takerOrderId: 2,
-  makerPlayerId: "m", takerPlayerId: "t", makerRemaining: 0, takerRemaining: 0, takerFee: 0, makerRebate: 0, ...over,
+  type: "fill",
+  seq: 1,
+  ts: 0,
+  securityId: 1,
+  price: 100,
+  qty: 1,
+  aggressor: "buy",
+  makerOrderId: 1,
+  takerOrderId: 2,
+  makerPlayerId: "m",
+  takerPlayerId: "t",
+  makerRemaining: 0,
+  takerRemaining: 0,
+  takerFee: 0,
+  makerRebate: 0,
+  ...over,
 });
 
 describe("FIFO ledger", () => {
@@ -50,65 +64,99 @@ describe("FIFO ledger", () => {
   });
 
   it("pnl = equity - starting value at the opening reference = realized + unrealized - fees (random fills)", () => {
-    const secs = [{ id: 1, scale: 1, open: 100 }, { id: 2, scale: 7, open: 40 }];
+    const secs = [
+      { id: 1, scale: 1, open: 100 },
+      { id: 2, scale: 7, open: 40 },
+    ];
     const players = ["a", "b", "c"];
     const fillArb = fc.record({
-      sec: fc.integer({ min: 0, max: 1 }), maker: fc.integer({ min: 0, max: 2 }), taker: fc.integer({ min: 1, max: 2 }),
-      aggressor: fc.constantFrom("buy" as const, "sell" as const), price: fc.integer({ min: 1, max: 300 }), qty: fc.integer({ min: 1, max: 20 }),
-      fee: fc.integer({ min: 0, max: 5 }), rebate: fc.integer({ min: 0, max: 5 }),
+      sec: fc.integer({ min: 0, max: 1 }),
+      maker: fc.integer({ min: 0, max: 2 }),
+      taker: fc.integer({ min: 1, max: 2 }),
+      aggressor: fc.constantFrom("buy" as const, "sell" as const),
+      price: fc.integer({ min: 1, max: 300 }),
+      qty: fc.integer({ min: 1, max: 20 }),
+      fee: fc.integer({ min: 0, max: 5 }),
+      rebate: fc.integer({ min: 0, max: 5 }),
     });
-    fc.assert(fc.property(
-      fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 6, maxLength: 6 }), fc.array(fillArb, { maxLength: 120 }),
-      fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 })),
-      (holdings, raw, marks) => {
-        const ledgers = new Map(players.map((p) => [p, new PlayerLedger()]));
-        const cash = new Map(players.map((p) => [p, 1_000_000]));
-        const pos = new Map(players.map((p) => [p, [0, 0]]));
-        const units = new Map(players.map((p) => [p, secs.map(() => [] as number[])])); // signed unit lots, FIFO
-        const realized = new Map(players.map((p) => [p, 0]));
-        players.forEach((p, i) => secs.forEach((s, j) => {
-          const q = holdings[i * 2 + j]!;
-          ledgers.get(p)!.start(s.id, s.scale, q);
-          pos.get(p)![j] = q;
-          for (let k = 0; k < q; k++) units.get(p)![j]!.push(s.open);
-        }));
-        const unitTrade = (p: string, j: number, dir: number, qty: number, price: number) => {
-          const q = units.get(p)![j]!;
-          for (let k = 0; k < qty; k++) {
-            const before = pos.get(p)![j]! + dir * k; // position before this unit
-            if (before !== 0 && Math.sign(before) === -dir) realized.set(p, realized.get(p)! + (price - q.shift()!) * -dir * secs[j]!.scale);
-            else q.push(price);
-          }
-        };
-        raw.forEach((r, n) => {
-          const maker = players[r.maker]!, taker = players[(r.maker + r.taker) % 3]!;
-          const s = secs[r.sec]!;
-          const rebate = Math.min(r.rebate, r.fee) * r.qty, fee = r.fee * r.qty;
-          const e = fill({ seq: n + 1, securityId: s.id, price: r.price, qty: r.qty, aggressor: r.aggressor, makerPlayerId: maker, takerPlayerId: taker, takerFee: fee, makerRebate: rebate });
-          for (const p of [maker, taker]) ledgers.get(p)!.fill(e, s.scale, p);
-          const notional = r.price * r.qty * s.scale;
-          const takerDir = r.aggressor === "buy" ? 1 : -1;
-          for (const [p, dir] of [[taker, takerDir], [maker, -takerDir]] as const) {
-            unitTrade(p, r.sec, dir, r.qty, r.price);
-            pos.get(p)![r.sec]! += dir * r.qty;
-            cash.set(p, cash.get(p)! - dir * notional);
-          }
-          cash.set(taker, cash.get(taker)! - fee);
-          cash.set(maker, cash.get(maker)! + rebate);
-        });
-        const markOf = (id: number) => marks[id - 1]!;
-        const openOf = (id: number) => secs.find((s) => s.id === id)!.open;
-        players.forEach((p, i) => {
-          const l = ledgers.get(p)!;
-          let equity = cash.get(p)!, start = 1_000_000;
-          secs.forEach((s, j) => {
-            equity += pos.get(p)![j]! * markOf(s.id) * s.scale;
-            start += holdings[i * 2 + j]! * s.open * s.scale;
-            expect(l.position(s.id)).to.equal(pos.get(p)![j]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 6, maxLength: 6 }),
+        fc.array(fillArb, { maxLength: 120 }),
+        fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 })),
+        (holdings, raw, marks) => {
+          const ledgers = new Map(players.map((p) => [p, new PlayerLedger()]));
+          const cash = new Map(players.map((p) => [p, 1_000_000]));
+          const pos = new Map(players.map((p) => [p, [0, 0]]));
+          const units = new Map(players.map((p) => [p, secs.map(() => [] as number[])])); // signed unit lots, FIFO
+          const realized = new Map(players.map((p) => [p, 0]));
+          players.forEach((p, i) =>
+            secs.forEach((s, j) => {
+              const q = holdings[i * 2 + j]!;
+              ledgers.get(p)!.start(s.id, s.scale, q);
+              pos.get(p)![j] = q;
+              for (let k = 0; k < q; k++) units.get(p)![j]!.push(s.open);
+            }),
+          );
+          const unitTrade = (p: string, j: number, dir: number, qty: number, price: number) => {
+            const q = units.get(p)![j]!;
+            for (let k = 0; k < qty; k++) {
+              const before = pos.get(p)![j]! + dir * k; // position before this unit
+              if (before !== 0 && Math.sign(before) === -dir)
+                realized.set(p, realized.get(p)! + (price - q.shift()!) * -dir * secs[j]!.scale);
+              else q.push(price);
+            }
+          };
+          raw.forEach((r, n) => {
+            const maker = players[r.maker]!,
+              taker = players[(r.maker + r.taker) % 3]!;
+            const s = secs[r.sec]!;
+            const rebate = Math.min(r.rebate, r.fee) * r.qty,
+              fee = r.fee * r.qty;
+            const e = fill({
+              seq: n + 1,
+              securityId: s.id,
+              price: r.price,
+              qty: r.qty,
+              aggressor: r.aggressor,
+              makerPlayerId: maker,
+              takerPlayerId: taker,
+              takerFee: fee,
+              makerRebate: rebate,
+            });
+            for (const p of [maker, taker]) ledgers.get(p)!.fill(e, s.scale, p);
+            const notional = r.price * r.qty * s.scale;
+            const takerDir = r.aggressor === "buy" ? 1 : -1;
+            for (const [p, dir] of [
+              [taker, takerDir],
+              [maker, -takerDir],
+            ] as const) {
+              unitTrade(p, r.sec, dir, r.qty, r.price);
+              pos.get(p)![r.sec]! += dir * r.qty;
+              cash.set(p, cash.get(p)! - dir * notional);
+            }
+            cash.set(taker, cash.get(taker)! - fee);
+            cash.set(maker, cash.get(maker)! + rebate);
           });
-          expect(l.realizedPnl(openOf), `${p} realized`).to.equal(realized.get(p));
-          expect(equity - start, `${p} pnl`).to.equal(l.realizedPnl(openOf) + l.unrealizedPnl(markOf, openOf) - l.fees);
-        });
-      }), { numRuns: 300 });
+          const markOf = (id: number) => marks[id - 1]!;
+          const openOf = (id: number) => secs.find((s) => s.id === id)!.open;
+          players.forEach((p, i) => {
+            const l = ledgers.get(p)!;
+            let equity = cash.get(p)!,
+              start = 1_000_000;
+            secs.forEach((s, j) => {
+              equity += pos.get(p)![j]! * markOf(s.id) * s.scale;
+              start += holdings[i * 2 + j]! * s.open * s.scale;
+              expect(l.position(s.id)).to.equal(pos.get(p)![j]);
+            });
+            expect(l.realizedPnl(openOf), `${p} realized`).to.equal(realized.get(p));
+            expect(equity - start, `${p} pnl`).to.equal(
+              l.realizedPnl(openOf) + l.unrealizedPnl(markOf, openOf) - l.fees,
+            );
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

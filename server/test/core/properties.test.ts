@@ -40,7 +40,11 @@ interface Totals {
   /** Endowed lots by "player:security". */
   startQty: Map<string, number>;
 }
-interface Exposure { gross: number; long: number; short: number }
+interface Exposure {
+  gross: number;
+  long: number;
+  short: number;
+}
 
 function exposure(s: CoreState, pid: string): Exposure {
   const p = s.players.get(pid)!;
@@ -62,7 +66,8 @@ function exposure(s: CoreState, pid: string): Exposure {
  * keeps its id and its place, a replacing amend gets a new id).
  */
 function queue(s: CoreState, sid: number, side: "buy" | "sell"): RestingOrder[] {
-  return [...s.securities.get(sid)!.book.orders.values()].filter((o) => o.side === side)
+  return [...s.securities.get(sid)!.book.orders.values()]
+    .filter((o) => o.side === side)
     .sort((a, b) => (a.price !== b.price ? (side === "buy" ? b.price - a.price : a.price - b.price) : a.id - b.id));
 }
 
@@ -76,10 +81,18 @@ function checkState(s: CoreState, t: Totals): void {
     if (bid && ask) expect(bid.price, `crossed book ${sid}`).to.be.lessThan(ask.price);
     for (const side of [sec.book.bids, sec.book.asks]) {
       const prices = side.levels.map((l) => l.price);
-      expect(prices, "levels sorted, best last").to.deep.equal([...prices].sort((a, b) => (side.side === "buy" ? a - b : b - a)));
+      expect(prices, "levels sorted, best last").to.deep.equal(
+        [...prices].sort((a, b) => (side.side === "buy" ? a - b : b - a)),
+      );
       for (const l of side.levels) {
-        let qty = 0, n = 0;
-        for (let o = l.head; o; o = o.next) { qty += o.amount; n += 1; expect(o.price).to.equal(l.price); expect(o.amount).to.be.greaterThan(0); }
+        let qty = 0,
+          n = 0;
+        for (let o = l.head; o; o = o.next) {
+          qty += o.amount;
+          n += 1;
+          expect(o.price).to.equal(l.price);
+          expect(o.amount).to.be.greaterThan(0);
+        }
         expect([l.qty, l.orders], `level ${l.price}`).to.deep.equal([qty, n]);
       }
     }
@@ -93,7 +106,10 @@ function checkState(s: CoreState, t: Totals): void {
       for (const o of s.securities.get(sid)!.book.orders.values()) {
         if (o.playerId !== pid) continue;
         const w = want.get(sid) ?? { locked: 0, openBuy: 0 };
-        if (o.side === "buy") { cashLocked += o.price * o.amount * info.scale; w.openBuy += o.amount; } else w.locked += o.amount;
+        if (o.side === "buy") {
+          cashLocked += o.price * o.amount * info.scale;
+          w.openBuy += o.amount;
+        } else w.locked += o.amount;
         want.set(sid, w);
       }
     }
@@ -107,7 +123,9 @@ function checkState(s: CoreState, t: Totals): void {
       const short = s.game!.allowShort ? info.shortLimit : 0;
       expect(pos.qty - pos.locked, `short beyond the limit: ${pid} in ${sid}`).to.be.at.least(Math.min(0, -short));
       if (info.positionLimit > 0) {
-        expect(pos.qty + pos.openBuy, "long position limit").to.be.at.most(Math.max(info.positionLimit, t.startQty.get(`${pid}:${sid}`) ?? 0));
+        expect(pos.qty + pos.openBuy, "long position limit").to.be.at.most(
+          Math.max(info.positionLimit, t.startQty.get(`${pid}:${sid}`) ?? 0),
+        );
         expect(pos.qty - pos.locked, "short position limit").to.be.at.least(-info.positionLimit);
       }
     }
@@ -131,14 +149,18 @@ function checkMatching(before: CoreState, events: EngineEvent[], t: Totals): voi
   const o = accepted[0] as Extract<EngineEvent, { type: "order_accepted" }>;
   const info = before.securities.get(o.securityId)!.info;
   const opp = o.side === "buy" ? "sell" : "buy";
-  const crossing = queue(before, o.securityId, opp).filter((m) => (o.side === "buy" ? m.price <= o.price : m.price >= o.price));
+  const crossing = queue(before, o.securityId, opp).filter((m) =>
+    o.side === "buy" ? m.price <= o.price : m.price >= o.price,
+  );
   const touched: number[] = [];
   for (const e of events) {
     if (e.type === "fill") {
       const f = e as FillEvent;
       const m = before.securities.get(o.securityId)!.book.orders.get(f.makerOrderId)!;
       expect(f.price, "fill at the maker's price").to.equal(m.price);
-      expect(o.side === "buy" ? f.price <= o.price : f.price >= o.price, "fill within the taker's limit").to.equal(true);
+      expect(o.side === "buy" ? f.price <= o.price : f.price >= o.price, "fill within the taker's limit").to.equal(
+        true,
+      );
       expect(f.makerPlayerId, "no self-trade").to.not.equal(f.takerPlayerId);
       expect([f.takerFee, f.makerRebate]).to.deep.equal([info.takerFee * f.qty, info.makerRebate * f.qty]);
       t.fees += f.takerFee - f.makerRebate;
@@ -147,7 +169,9 @@ function checkMatching(before: CoreState, events: EngineEvent[], t: Totals): voi
       if (e.orderId !== o.orderId) touched.push(e.orderId);
     }
   }
-  expect(touched, "price-time priority: the first crossing orders, none skipped").to.deep.equal(crossing.slice(0, touched.length).map((m) => m.id));
+  expect(touched, "price-time priority: the first crossing orders, none skipped").to.deep.equal(
+    crossing.slice(0, touched.length).map((m) => m.id),
+  );
   if (o.orderType === "market") {
     const best = crossing[0]?.price;
     expect(best, "a market order had liquidity").to.not.equal(undefined);
@@ -178,13 +202,22 @@ function runStream(stream: Stream): void {
     }
     checkState(s, t);
   };
-  for (const c of all) { step(c); ts += 1; }
-  for (const st of stream.steps) { step(resolve(st, s, stream.secIds)); ts += 1; }
+  for (const c of all) {
+    step(c);
+    ts += 1;
+  }
+  for (const st of stream.steps) {
+    step(resolve(st, s, stream.secIds));
+    ts += 1;
+  }
 }
 
 describe("core properties (random command streams, every invariant after every command)", function () {
   this.timeout(60_000);
   it(`${RUNS} streams of up to ${STEPS} commands`, () => {
-    fc.assert(fc.property(streamArb(STEPS), (st) => runStream(st)), { numRuns: RUNS, seed: SEED, endOnFailure: true });
+    fc.assert(
+      fc.property(streamArb(STEPS), (st) => runStream(st)),
+      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+    );
   });
 });

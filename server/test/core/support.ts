@@ -16,33 +16,65 @@ function sideDump(side: BookSide): unknown[] {
   return side.levels.map((l) => {
     const orders: unknown[] = [];
     for (let o = l.head; o !== null; o = o.next) {
-      orders.push({ id: o.id, side: o.side, price: o.price, qty: o.qty, amount: o.amount, playerId: o.playerId,
-        clientOrderId: o.clientOrderId ?? null, ts: o.ts, postOnly: o.postOnly });
+      orders.push({
+        id: o.id,
+        side: o.side,
+        price: o.price,
+        qty: o.qty,
+        amount: o.amount,
+        playerId: o.playerId,
+        clientOrderId: o.clientOrderId ?? null,
+        ts: o.ts,
+        postOnly: o.postOnly,
+      });
     }
     return { price: l.price, qty: l.qty, orders: l.orders, queue: orders };
   });
 }
 
-const sortedEntries = <V>(m: Map<string | number, V>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedEntries = <V>(m: Map<string | number, V>) =>
+  [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The state as plain, order-canonical data (deep-equal iff the states are equal). */
 export function canonical(s: CoreState): unknown {
   return {
-    game: s.game, seq: s.seq, cashTotal: s.cashTotal, securityIds: s.securityIds, pending: s.pending,
+    game: s.game,
+    seq: s.seq,
+    cashTotal: s.cashTotal,
+    securityIds: s.securityIds,
+    pending: s.pending,
     securities: sortedEntries(s.securities).map(([id, sec]) => ({
-      id, info: sec.info, lastOrderId: sec.lastOrderId, mode: sec.mode, dividendPeriod: sec.dividendPeriod, bids: sideDump(sec.book.bids), asks: sideDump(sec.book.asks),
-      initialMarginBps: sec.initialMarginBps, maintenanceMarginBps: sec.maintenanceMarginBps, reference: sec.reference, lastPrice: sec.lastPrice,
-      lastStopId: sec.lastStopId, stops: sortedEntries(sec.stops), byParent: sortedEntries(sec.byParent),
+      id,
+      info: sec.info,
+      lastOrderId: sec.lastOrderId,
+      mode: sec.mode,
+      dividendPeriod: sec.dividendPeriod,
+      bids: sideDump(sec.book.bids),
+      asks: sideDump(sec.book.asks),
+      initialMarginBps: sec.initialMarginBps,
+      maintenanceMarginBps: sec.maintenanceMarginBps,
+      reference: sec.reference,
+      lastPrice: sec.lastPrice,
+      lastStopId: sec.lastStopId,
+      stops: sortedEntries(sec.stops),
+      byParent: sortedEntries(sec.byParent),
       orderIds: [...sec.book.orders.keys()].sort((a, b) => a - b),
     })),
     players: sortedEntries(s.players).map(([id, p]) => ({
-      id, name: p.name, cash: p.cash, cashLocked: p.cashLocked,
+      id,
+      name: p.name,
+      cash: p.cash,
+      cashLocked: p.cashLocked,
       positions: sortedEntries(p.positions),
-      orders: sortedEntries(p.orders).map(([sid, m]) => [sid, [...m.keys()]]).filter(([, ids]) => (ids as number[]).length > 0),
-      clientOrders: sortedEntries(p.clientOrders), costs: sortedEntries(p.costs),
+      orders: sortedEntries(p.orders)
+        .map(([sid, m]) => [sid, [...m.keys()]])
+        .filter(([, ids]) => (ids as number[]).length > 0),
+      clientOrders: sortedEntries(p.clientOrders),
+      costs: sortedEntries(p.costs),
     })),
     fund: { cash: s.fund.cash, positions: sortedEntries(s.fund.positions) },
-    news: s.news, signals: s.signals,
+    news: s.news,
+    signals: s.signals,
   };
 }
 

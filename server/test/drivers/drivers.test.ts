@@ -20,8 +20,12 @@ describe("drivers: news, signals, bot takeover", function () {
   this.timeout(30_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   const events = (g: string): Promise<EngineEvent[]> => gameLog(h, g);
 
@@ -38,15 +42,24 @@ describe("drivers: news, signals, bot takeover", function () {
     });
 
     it("announce logs a news event and keeps it in the news list; bad news is rejected and changes nothing", async () => {
-      const ok = expectOk(await engine.announce(g, { headline: "ACME beats estimates", shifts: [{ securityId: 1, bps: 500 }] }, 1234));
-      expect(ok.events[0]).to.deep.include({ type: "news", headline: "ACME beats estimates", shifts: [{ securityId: 1, bps: 500 }], atMs: 1234 });
+      const ok = expectOk(
+        await engine.announce(g, { headline: "ACME beats estimates", shifts: [{ securityId: 1, bps: 500 }] }, 1234),
+      );
+      expect(ok.events[0]).to.deep.include({
+        type: "news",
+        headline: "ACME beats estimates",
+        shifts: [{ securityId: 1, bps: 500 }],
+        atMs: 1234,
+      });
       const before = (await events(g)).length;
       const bad = async (p: Promise<unknown>, code: string) => expect(await p).to.include({ ok: false, code });
       // raw values straight to the game's writer, past the NewsItem schema: the core re-checks them
       const raw = async (argv: (string | number)[]) => {
         const shifts = [];
         for (let i = 2; i < argv.length; i += 2) shifts.push({ securityId: argv[i], bps: argv[i + 1] });
-        const d = await (await engine.writer(g)).execute({ type: "announce", headline: argv[0], atMs: argv[1], shifts } as any, Date.now());
+        const d = await (
+          await engine.writer(g)
+        ).execute({ type: "announce", headline: argv[0], atMs: argv[1], shifts } as any, Date.now());
         return d.ok ? d.result : d;
       };
       await bad(raw(["", 0]), "INVALID_ARGUMENT");
@@ -66,11 +79,29 @@ describe("drivers: news, signals, bot takeover", function () {
     });
 
     it("signal lists its recipients; unknown players and securities are rejected", async () => {
-      const ok = expectOk(await engine.signal(g, { group: "a", playerIds: ["p1"], text: "ACME is worth 120", securityId: 1, value: 120 }));
-      expect(ok.events[0]).to.deep.include({ type: "signal", group: "a", playerIds: ["p1"], text: "ACME is worth 120", securityId: 1, value: 120 });
-      expect(await engine.signal(g, { group: "a", playerIds: ["p1", "nobody"], text: "x" })).to.include({ ok: false, code: "UNKNOWN_PLAYER" });
-      expect(await engine.signal(g, { group: "a", playerIds: ["p1"], text: "x", securityId: 7 })).to.include({ ok: false, code: "UNKNOWN_SECURITY" });
-      expect(await engine.signal(g, { group: "a", playerIds: ["p1", "p1"], text: "x" })).to.include({ ok: false, code: "INVALID_ARGUMENT" });
+      const ok = expectOk(
+        await engine.signal(g, { group: "a", playerIds: ["p1"], text: "ACME is worth 120", securityId: 1, value: 120 }),
+      );
+      expect(ok.events[0]).to.deep.include({
+        type: "signal",
+        group: "a",
+        playerIds: ["p1"],
+        text: "ACME is worth 120",
+        securityId: 1,
+        value: 120,
+      });
+      expect(await engine.signal(g, { group: "a", playerIds: ["p1", "nobody"], text: "x" })).to.include({
+        ok: false,
+        code: "UNKNOWN_PLAYER",
+      });
+      expect(await engine.signal(g, { group: "a", playerIds: ["p1"], text: "x", securityId: 7 })).to.include({
+        ok: false,
+        code: "UNKNOWN_SECURITY",
+      });
+      expect(await engine.signal(g, { group: "a", playerIds: ["p1", "p1"], text: "x" })).to.include({
+        ok: false,
+        code: "INVALID_ARGUMENT",
+      });
       expect(await engine.signalList(g)).to.have.length(1);
     });
 
@@ -94,7 +125,14 @@ describe("drivers: news, signals, bot takeover", function () {
     expect(shiftReference(105, -1000)).to.equal(95); // 94.5 -> 95
     expect(shiftReference(3, -9000)).to.equal(1); // never below 1 tick
     expect(shiftReference(0, 500)).to.equal(0); // no reference stays none
-    const s = { scenario: null, securities: [{ securityId: 1, refPrice: 100 }], news: [{ seq: 5, atMs: 1000, shifts: [{ securityId: 1, bps: 500 }] }, { seq: 9, atMs: 2000, shifts: [{ securityId: 1, bps: -1000 }] }] };
+    const s = {
+      scenario: null,
+      securities: [{ securityId: 1, refPrice: 100 }],
+      news: [
+        { seq: 5, atMs: 1000, shifts: [{ securityId: 1, bps: 500 }] },
+        { seq: 9, atMs: 2000, shifts: [{ securityId: 1, bps: -1000 }] },
+      ],
+    };
     expect(referencesAt(s, 999).get(1)).to.equal(100);
     expect(referencesAt(s, 1000).get(1)).to.equal(105);
     expect(referencesAt(s, 5000).get(1)).to.equal(95);
@@ -107,7 +145,10 @@ describe("drivers: news, signals, bot takeover", function () {
     const ra = await connect(h, game.gameId, a.token);
     const obs = await connect(h, game.gameId, undefined, { observer: true });
     open.push(ra, obs);
-    const r1 = await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "ACME wins a contract", shifts: [{ securityId: 1, bps: 1000 }] });
+    const r1 = await api(h, "POST", `/api/games/${game.gameId}/news`, {
+      headline: "ACME wins a contract",
+      shifts: [{ securityId: 1, bps: 1000 }],
+    });
     expect(r1.status).to.equal(201);
     expect(r1.body.news).to.include({ type: "news", headline: "ACME wins a contract" });
     const r2 = await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "Markets calm" });
@@ -126,7 +167,10 @@ describe("drivers: news, signals, bot takeover", function () {
     // The room's reference equals referencesAt over the log's news, also after the room's 1 s refresh.
     await sleep(1200);
     const rec = (await h.app.service.store.get(game.gameId))!;
-    const refs = referencesAt(await h.app.service.drivers.withNews(game.gameId, rec.settings), await h.app.service.elapsed(game.gameId));
+    const refs = referencesAt(
+      await h.app.service.drivers.withNews(game.gameId, rec.settings),
+      await h.app.service.elapsed(game.gameId),
+    );
     expect(refs.get(1)).to.equal(110);
     expect(sec(ra).refPrice).to.equal(110);
     // Marks at the end use it too: the untraded ACME is marked at 110.
@@ -136,21 +180,35 @@ describe("drivers: news, signals, bot takeover", function () {
   });
 
   it("bots follow the shifted reference: a market maker requotes around it", async () => {
-    const game = await createGame(h, { securities: [{ securityId: 1, symbol: "ACME", refPrice: 1000 }], endowment: { cash: 1_000_000 } });
+    const game = await createGame(h, {
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 1000 }],
+      endowment: { cash: 1_000_000 },
+    });
     await api(h, "POST", `/api/games/${game.gameId}/bots`, { kind: "market_maker" });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const obs = await connect(h, game.gameId, undefined, { observer: true });
     open.push(obs);
     const mid = () => (sec(obs).bids[0]!.price + sec(obs).asks[0]!.price) / 2;
-    await waitFor(() => sec(obs).bids.length && sec(obs).asks.length && Math.abs(mid() - 1000) <= 3, "quotes around 1000");
-    await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "ACME doubles", shifts: [{ securityId: 1, bps: 10_000 }] });
-    await waitFor(() => sec(obs).bids.length && sec(obs).asks.length && Math.abs(mid() - 2000) <= 6, "quotes around the shifted 2000");
+    await waitFor(
+      () => sec(obs).bids.length && sec(obs).asks.length && Math.abs(mid() - 1000) <= 3,
+      "quotes around 1000",
+    );
+    await api(h, "POST", `/api/games/${game.gameId}/news`, {
+      headline: "ACME doubles",
+      shifts: [{ securityId: 1, bps: 10_000 }],
+    });
+    await waitFor(
+      () => sec(obs).bids.length && sec(obs).asks.length && Math.abs(mid() - 2000) <= 6,
+      "quotes around the shifted 2000",
+    );
     expect(sec(obs).refPrice).to.equal(2000);
     await api(h, "POST", `/api/games/${game.gameId}/end`);
   });
 
   it("scheduled news goes out at its running time (atSec) and is logged once", async () => {
-    const game = await createGame(h, { news: [{ atSec: 1, headline: "One second in", shifts: [{ securityId: 1, bps: -500 }] }] });
+    const game = await createGame(h, {
+      news: [{ atSec: 1, headline: "One second in", shifts: [{ securityId: 1, bps: -500 }] }],
+    });
     const obs = await connect(h, game.gameId, undefined, { observer: true });
     open.push(obs);
     await sleep(1300);
@@ -175,7 +233,12 @@ describe("drivers: news, signals, bot takeover", function () {
     open.push(ra, rb, adm);
     await waitFor(() => ra.state.players.get(a.playerId)?.group === "insiders", "alice's group");
     await waitFor(() => rb.state.players.get(b.playerId)?.group === "outsiders", "bob's group");
-    const r = await api(h, "POST", `/api/games/${game.gameId}/signals`, { group: "insiders", text: "ACME will settle at 130", securityId: 1, value: 130 });
+    const r = await api(h, "POST", `/api/games/${game.gameId}/signals`, {
+      group: "insiders",
+      text: "ACME will settle at 130",
+      securityId: 1,
+      value: 130,
+    });
     expect(r.status).to.equal(201);
     expect(r.body.signal.playerIds).to.deep.equal([a.playerId]);
     const mine = () => ra.state.players.get(a.playerId)!.signals;
@@ -187,13 +250,19 @@ describe("drivers: news, signals, bot takeover", function () {
     expect(rb.state.players.get(a.playerId)!.signals).to.equal(undefined); // private to alice
     expect(rb.state.players.get(a.playerId)!.group).to.equal(undefined);
     // Reassigning bob lets him receive the next one.
-    expect((await api(h, "PUT", `/api/games/${game.gameId}/players/${b.playerId}/group`, { group: "insiders" })).status).to.equal(200);
+    expect(
+      (await api(h, "PUT", `/api/games/${game.gameId}/players/${b.playerId}/group`, { group: "insiders" })).status,
+    ).to.equal(200);
     await api(h, "POST", `/api/games/${game.gameId}/signals`, { group: "insiders", text: "second" });
     await waitFor(() => rb.state.players.get(b.playerId)!.signals.length === 1, "bob's signal after the move");
     await waitFor(() => mine().length === 2, "alice's second signal");
     // A signal to a group with no players, or to no group of the game, is refused.
-    expect((await api(h, "POST", `/api/games/${game.gameId}/signals`, { group: "outsiders", text: "x" })).body.code).to.equal("INVALID_BODY");
-    expect((await api(h, "POST", `/api/games/${game.gameId}/signals`, { group: "nobody", text: "x" })).body.code).to.equal("INVALID_BODY");
+    expect(
+      (await api(h, "POST", `/api/games/${game.gameId}/signals`, { group: "outsiders", text: "x" })).body.code,
+    ).to.equal("INVALID_BODY");
+    expect(
+      (await api(h, "POST", `/api/games/${game.gameId}/signals`, { group: "nobody", text: "x" })).body.code,
+    ).to.equal("INVALID_BODY");
     await api(h, "POST", `/api/games/${game.gameId}/end`);
   });
 
@@ -201,7 +270,8 @@ describe("drivers: news, signals, bot takeover", function () {
     const game = await createGame(h, { groups: ["g1"] });
     const p = await join(h, game.joinCode, "pat");
     const n = (await events(game.gameId)).length;
-    const post = (path: string, body: unknown, token?: string | null) => api(h, "POST", `/api/games/${game.gameId}${path}`, body, token);
+    const post = (path: string, body: unknown, token?: string | null) =>
+      api(h, "POST", `/api/games/${game.gameId}${path}`, body, token);
     const expectCode = async (p: Promise<{ status: number; body: any }>, status: number, code: string) => {
       const r = await p;
       expect([r.status, r.body?.code]).to.deep.equal([status, code]);
@@ -217,16 +287,35 @@ describe("drivers: news, signals, bot takeover", function () {
     await expectCode(post("/signals", { group: "g1" }), 400, "INVALID_BODY");
     await expectCode(post("/signals", { group: "g1", text: "t", value: -1 }), 400, "INVALID_BODY");
     await expectCode(post("/signals", { group: "g1", text: "t", securityId: 3 }), 404, "UNKNOWN_SECURITY");
-    await expectCode(api(h, "PUT", `/api/games/${game.gameId}/players/${p.playerId}/group`, { group: "g9" }), 400, "INVALID_BODY");
-    await expectCode(api(h, "PUT", `/api/games/${game.gameId}/players/nobody/group`, { group: "g1" }), 404, "UNKNOWN_PLAYER");
+    await expectCode(
+      api(h, "PUT", `/api/games/${game.gameId}/players/${p.playerId}/group`, { group: "g9" }),
+      400,
+      "INVALID_BODY",
+    );
+    await expectCode(
+      api(h, "PUT", `/api/games/${game.gameId}/players/nobody/group`, { group: "g1" }),
+      404,
+      "UNKNOWN_PLAYER",
+    );
     // botTakeover is off in this round
     await expectCode(post(`/players/${p.playerId}/takeover`, { kind: "noise" }), 403, "FORBIDDEN");
     await expectCode(api(h, "DELETE", `/api/games/${game.gameId}/players/${p.playerId}/takeover`), 403, "FORBIDDEN");
     expect((await events(game.gameId)).length).to.equal(n);
     // CreateGameBody: a signal for a group the game does not have, a shift of an unknown security
-    const bad = await api(h, "POST", "/api/games", { name: "x", securities: [{ securityId: 1, symbol: "A" }], endowment: { cash: 1 }, groups: ["a"], signals: [{ atSec: 1, group: "b", text: "t" }] });
+    const bad = await api(h, "POST", "/api/games", {
+      name: "x",
+      securities: [{ securityId: 1, symbol: "A" }],
+      endowment: { cash: 1 },
+      groups: ["a"],
+      signals: [{ atSec: 1, group: "b", text: "t" }],
+    });
     expect(bad.body.code).to.equal("INVALID_BODY");
-    const bad2 = await api(h, "POST", "/api/games", { name: "x", securities: [{ securityId: 1, symbol: "A" }], endowment: { cash: 1 }, news: [{ atSec: 1, headline: "h", shifts: [{ securityId: 5, bps: 1 }] }] });
+    const bad2 = await api(h, "POST", "/api/games", {
+      name: "x",
+      securities: [{ securityId: 1, symbol: "A" }],
+      endowment: { cash: 1 },
+      news: [{ atSec: 1, headline: "h", shifts: [{ securityId: 5, bps: 1 }] }],
+    });
     expect(bad2.body.code).to.equal("INVALID_BODY");
     await api(h, "POST", `/api/games/${game.gameId}/end`);
     await expectCode(post("/news", { headline: "after the end" }), 409, "MARKET_CLOSED");
@@ -240,7 +329,8 @@ describe("drivers: news, signals, bot takeover", function () {
     const a = await join(h, game.joinCode, "alice");
     const obs = await connect(h, game.gameId, undefined, { observer: true });
     open.push(obs);
-    const placedBy = async (pid: string) => (await events(game.gameId)).filter((e: EngineEvent) => e.type === "order_accepted" && e.playerId === pid).length;
+    const placedBy = async (pid: string) =>
+      (await events(game.gameId)).filter((e: EngineEvent) => e.type === "order_accepted" && e.playerId === pid).length;
     expect(await placedBy(a.playerId)).to.equal(0);
 
     const t = await api(h, "POST", `/api/games/${game.gameId}/players/${a.playerId}/takeover`, { kind: "noise" });
@@ -254,12 +344,18 @@ describe("drivers: news, signals, bot takeover", function () {
     expect((await api(h, "DELETE", `/api/games/${game.gameId}/players/${a.playerId}/takeover`)).status).to.equal(204);
     await waitFor(() => obs.state.players.get(a.playerId)?.takeover === "", "the seat is the player's again");
     const after = await placedBy(a.playerId);
-    expect((await h.app.hub.engine.orders(game.gameId, a.playerId) as { orders: unknown[] }).orders).to.have.length(0);
+    expect(((await h.app.hub.engine.orders(game.gameId, a.playerId)) as { orders: unknown[] }).orders).to.have.length(
+      0,
+    );
     await sleep(1200);
     expect(await placedBy(a.playerId)).to.equal(after);
-    const actions = (await events(game.gameId)).filter((e) => e.type === "admin_action").map((e) => (e as { action: string; detail: string }).action);
+    const actions = (await events(game.gameId))
+      .filter((e) => e.type === "admin_action")
+      .map((e) => (e as { action: string; detail: string }).action);
     expect(actions).to.include.members(["seat_taken_over", "seat_returned"]);
-    expect((await api(h, "DELETE", `/api/games/${game.gameId}/players/${a.playerId}/takeover`)).body.code).to.equal("UNKNOWN_PLAYER");
+    expect((await api(h, "DELETE", `/api/games/${game.gameId}/players/${a.playerId}/takeover`)).body.code).to.equal(
+      "UNKNOWN_PLAYER",
+    );
 
     // Automatic: alice leaves the room for good, a bot takes her seat; she comes back, it is hers again.
     const ra = await connect(h, game.gameId, a.token);
@@ -268,7 +364,9 @@ describe("drivers: news, signals, bot takeover", function () {
     const ra2 = await connect(h, game.gameId, a.token);
     open.push(ra2);
     await waitFor(() => obs.state.players.get(a.playerId)?.takeover === "", "handed back on rejoin");
-    const log = (await events(game.gameId)).filter((e) => e.type === "admin_action" && e.actor === "system" && e.action.startsWith("seat_"));
+    const log = (await events(game.gameId)).filter(
+      (e) => e.type === "admin_action" && e.actor === "system" && e.action.startsWith("seat_"),
+    );
     expect(log.map((e) => (e as { action: string }).action)).to.deep.equal(["seat_taken_over", "seat_returned"]);
     await api(h, "POST", `/api/games/${game.gameId}/end`);
   });

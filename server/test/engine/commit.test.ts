@@ -26,22 +26,41 @@ const ev = (seq: number, type = "note") => JSON.stringify({ type, seq, ts: 1 });
 
 describe("commit script", () => {
   let client: Redis;
-  before(async () => { client = await connect(); });
-  after(async () => { await client.quit(); });
+  before(async () => {
+    client = await connect();
+  });
+  after(async () => {
+    await client.quit();
+  });
 
   it("applies every op kind exactly, appends the events as <seq>-0 entries and sets the seq", async () => {
     const g = newGameId("commit");
     const epoch = await claimGame(client, g, "node-a");
-    const h = `${K.gameKey(g)}:h`, z = `${K.gameKey(g)}:z`, s = `${K.gameKey(g)}:s`, str = `${K.gameKey(g)}:str`, gone = `${K.gameKey(g)}:gone`;
+    const h = `${K.gameKey(g)}:h`,
+      z = `${K.gameKey(g)}:z`,
+      s = `${K.gameKey(g)}:s`,
+      str = `${K.gameKey(g)}:str`,
+      gone = `${K.gameKey(g)}:gone`;
     await client.set(gone, "x");
-    const last = await commitBatch(client, g, epoch, 0, [ev(1), ev(2)], [
-      ["HSET", h, "a", 1, "b", "two", "c", 3], ["HDEL", h, "c"],
-      ["ZADD", z, -10, "m1", 5, "m2", 7, "m3"], ["ZREM", z, "m3"],
-      ["SADD", s, "x", "y"], ["SREM", s, "y"],
-      ["SET", str, "v1"], ["SET", str, 42],
-      ["DEL", gone],
-      ["HSET", K.gameKey(g), "phase", "running"],
-    ]);
+    const last = await commitBatch(
+      client,
+      g,
+      epoch,
+      0,
+      [ev(1), ev(2)],
+      [
+        ["HSET", h, "a", 1, "b", "two", "c", 3],
+        ["HDEL", h, "c"],
+        ["ZADD", z, -10, "m1", 5, "m2", 7, "m3"],
+        ["ZREM", z, "m3"],
+        ["SADD", s, "x", "y"],
+        ["SREM", s, "y"],
+        ["SET", str, "v1"],
+        ["SET", str, 42],
+        ["DEL", gone],
+        ["HSET", K.gameKey(g), "phase", "running"],
+      ],
+    );
     expect(last).to.equal(2);
     expect(await client.hgetall(h)).to.deep.equal({ a: "1", b: "two" });
     expect(await client.zrange(z, 0, -1, "WITHSCORES")).to.deep.equal(["m1", "-10", "m2", "5"]);
@@ -51,7 +70,9 @@ describe("commit script", () => {
     expect(await client.hget(K.gameKey(g), "phase")).to.equal("running");
     expect(await client.get(K.seqKey(g))).to.equal("2");
     const entries = await client.xrange(K.eventsKey(g), "-", "+");
-    expect(entries, "one entry for the batch, id = its last seq").to.deep.equal([["2-0", ["data", `${ev(1)}\n${ev(2)}`]]]);
+    expect(entries, "one entry for the batch, id = its last seq").to.deep.equal([
+      ["2-0", ["data", `${ev(1)}\n${ev(2)}`]],
+    ]);
 
     expect(await commitBatch(client, g, epoch, 2, [ev(3)], [["DEL", h]])).to.equal(3);
     expect(await client.exists(h)).to.equal(0);
@@ -70,23 +91,32 @@ describe("commit script", () => {
       fc.tuple(fc.constant("t1"), fc.constantFrom("SET"), fc.integer({ min: 0, max: 9 })),
       fc.tuple(fc.constantFrom(...names), fc.constantFrom("DEL")),
     );
-    await fc.assert(fc.asyncProperty(fc.array(fc.array(opArb, { maxLength: 6 }), { minLength: 1, maxLength: 6 }), async (commands) => {
-      const a = newGameId("coalesce-a");
-      const b = newGameId("coalesce-b");
-      const epoch = await claimGame(client, a, "n");
-      const toOps = (g: string, cmd: (string | number)[][]): KeyOp[] =>
-        cmd.map(([key, op, ...rest]) => [op, `${K.gameKey(g)}:${key}`, ...rest] as unknown as KeyOp);
-      const all = commands.flatMap((c) => toOps(a, c));
-      await commitBatch(client, a, epoch, 0, [ev(1)], all);
-      for (const [op, key, ...rest] of commands.flatMap((c) => toOps(b, c))) await client.call(op, key, ...rest.map(String));
-      const strip = async (g: string) => {
-        const snap = await snapshot(client, g);
-        return Object.fromEntries(Object.entries(snap)
-          .filter(([k]) => names.some((n) => k.endsWith(`:${n}`)))
-          .map(([k, v]) => [k.replace(`{${g}}`, "{g}"), v]));
-      };
-      expect(await strip(a)).to.deep.equal(await strip(b));
-    }), { numRuns: 40, seed: 1234 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(opArb, { maxLength: 6 }), { minLength: 1, maxLength: 6 }),
+        async (commands) => {
+          const a = newGameId("coalesce-a");
+          const b = newGameId("coalesce-b");
+          const epoch = await claimGame(client, a, "n");
+          const toOps = (g: string, cmd: (string | number)[][]): KeyOp[] =>
+            cmd.map(([key, op, ...rest]) => [op, `${K.gameKey(g)}:${key}`, ...rest] as unknown as KeyOp);
+          const all = commands.flatMap((c) => toOps(a, c));
+          await commitBatch(client, a, epoch, 0, [ev(1)], all);
+          for (const [op, key, ...rest] of commands.flatMap((c) => toOps(b, c)))
+            await client.call(op, key, ...rest.map(String));
+          const strip = async (g: string) => {
+            const snap = await snapshot(client, g);
+            return Object.fromEntries(
+              Object.entries(snap)
+                .filter(([k]) => names.some((n) => k.endsWith(`:${n}`)))
+                .map(([k, v]) => [k.replace(`{${g}}`, "{g}"), v]),
+            );
+          };
+          expect(await strip(a)).to.deep.equal(await strip(b));
+        },
+      ),
+      { numRuns: 40, seed: 1234 },
+    );
   });
 
   it("refuses a stale epoch with FENCED after a second claim, and writes nothing", async () => {
@@ -115,7 +145,9 @@ describe("commit script", () => {
     await commitBatch(client, g, epoch, 0, [ev(1), ev(2)], []);
     const before = await snapshot(client, g);
     for (const stale of [0, 1, 3]) {
-      const err = await refusal(commitBatch(client, g, epoch, stale, [ev(stale + 1)], [["SET", `${K.gameKey(g)}:x`, 1]]));
+      const err = await refusal(
+        commitBatch(client, g, epoch, stale, [ev(stale + 1)], [["SET", `${K.gameKey(g)}:x`, 1]]),
+      );
       expect(err.code).to.equal("SEQ_MISMATCH");
     }
     expect(await snapshot(client, g)).to.deep.equal(before);
@@ -126,13 +158,43 @@ describe("commit script", () => {
     const other = newGameId("other");
     const epoch = await claimGame(client, g, "n");
     const before = await snapshot(client, g);
-    for (const key of [`${K.gameKey(other)}:x`, `game:{${g}x}:y`, `x:${K.gameKey(g)}`, `game:${g}:x`, K.ownerKey(g), K.seqKey(g), K.eventsKey(g)]) {
+    for (const key of [
+      `${K.gameKey(other)}:x`,
+      `game:{${g}x}:y`,
+      `x:${K.gameKey(g)}`,
+      `game:${g}:x`,
+      K.ownerKey(g),
+      K.seqKey(g),
+      K.eventsKey(g),
+    ]) {
       // through the TS encoder, which refuses it at once...
       expect((await refusal(commitBatch(client, g, epoch, 0, [ev(1)], [["SET", key, 1]]))).code).to.equal("BAD_KEY");
       // ...and straight to the script, which refuses it too (a caller that skips the encoder)
-      const raw = callCommand(client, "commit", [5, K.ownerKey(g), K.seqKey(g), K.eventsKey(g), `${K.gameKey(g)}:ok`, key,
-        epoch, 0, 1, ev(1), 2, "SET", 4, 1, "v", "SET", 5, 1, "v"]);
-      const err = await raw.then(() => null, (e: Error) => e);
+      const raw = callCommand(client, "commit", [
+        5,
+        K.ownerKey(g),
+        K.seqKey(g),
+        K.eventsKey(g),
+        `${K.gameKey(g)}:ok`,
+        key,
+        epoch,
+        0,
+        1,
+        ev(1),
+        2,
+        "SET",
+        4,
+        1,
+        "v",
+        "SET",
+        5,
+        1,
+        "v",
+      ]);
+      const err = await raw.then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err?.message).to.match(/^BAD_KEY /);
     }
     expect(await snapshot(client, g)).to.deep.equal(before);
@@ -145,11 +207,35 @@ describe("commit script", () => {
     const z = `${K.gameKey(g)}:z`;
     await commitBatch(client, g, epoch, 0, [ev(1)], [["ZADD", z, 1, "m"]]);
     const before = await snapshot(client, g);
-    const err = await refusal(commitBatch(client, g, epoch, 1, [ev(2)], [["HSET", `${K.gameKey(g)}:h`, "a", 1], ["HSET", z, "f", 1]]));
+    const err = await refusal(
+      commitBatch(
+        client,
+        g,
+        epoch,
+        1,
+        [ev(2)],
+        [
+          ["HSET", `${K.gameKey(g)}:h`, "a", 1],
+          ["HSET", z, "f", 1],
+        ],
+      ),
+    );
     expect(err.code).to.equal("BAD_TYPE");
     expect(await snapshot(client, g)).to.deep.equal(before);
     // after a DEL the old type no longer matters
-    expect(await commitBatch(client, g, epoch, 1, [ev(2)], [["DEL", z], ["HSET", z, "f", 1]])).to.equal(2);
+    expect(
+      await commitBatch(
+        client,
+        g,
+        epoch,
+        1,
+        [ev(2)],
+        [
+          ["DEL", z],
+          ["HSET", z, "f", 1],
+        ],
+      ),
+    ).to.equal(2);
     expect(await client.hgetall(z)).to.deep.equal({ f: "1" });
   });
 
@@ -158,15 +244,59 @@ describe("commit script", () => {
     const epoch = await claimGame(client, g, "n");
     const k = `${K.gameKey(g)}:k`;
     const bad = [
-      ["INCRBY", k, 1], ["HSET", k, "a"], ["ZADD", k, "1.5", "m"], ["ZADD", k, "nan", "m"], ["SET", k], ["DEL", k, "x"], ["HDEL", k],
+      ["INCRBY", k, 1],
+      ["HSET", k, "a"],
+      ["ZADD", k, "1.5", "m"],
+      ["ZADD", k, "nan", "m"],
+      ["SET", k],
+      ["DEL", k, "x"],
+      ["HDEL", k],
     ] as unknown as KeyOp[];
     for (const op of bad) {
-      expect((await refusal(commitBatch(client, g, epoch, 0, [ev(1)], [op]))).code, JSON.stringify(op)).to.equal("BAD_OP");
+      expect((await refusal(commitBatch(client, g, epoch, 0, [ev(1)], [op]))).code, JSON.stringify(op)).to.equal(
+        "BAD_OP",
+      );
     }
-    expect((await refusal(commitBatch(client, g, epoch, 0, [ev(1)], [["HSET", k, "a", 1], ["ZADD", k, 1, "m"]]))).code).to.equal("BAD_OP");
-    for (const argv of [["HSET", 4, 1, "a"], ["ZADD", 4, 2, "1e3", "m"], ["NOPE", 4, 0], ["SET", 9, 1, "v"], ["SET", 1, 1, "v"]]) {
-      const err = await callCommand(client, "commit", [4, K.ownerKey(g), K.seqKey(g), K.eventsKey(g), k, epoch, 0, 1, ev(1), 1, ...argv])
-        .then(() => null, (e: Error) => e);
+    expect(
+      (
+        await refusal(
+          commitBatch(
+            client,
+            g,
+            epoch,
+            0,
+            [ev(1)],
+            [
+              ["HSET", k, "a", 1],
+              ["ZADD", k, 1, "m"],
+            ],
+          ),
+        )
+      ).code,
+    ).to.equal("BAD_OP");
+    for (const argv of [
+      ["HSET", 4, 1, "a"],
+      ["ZADD", 4, 2, "1e3", "m"],
+      ["NOPE", 4, 0],
+      ["SET", 9, 1, "v"],
+      ["SET", 1, 1, "v"],
+    ]) {
+      const err = await callCommand(client, "commit", [
+        4,
+        K.ownerKey(g),
+        K.seqKey(g),
+        K.eventsKey(g),
+        k,
+        epoch,
+        0,
+        1,
+        ev(1),
+        1,
+        ...argv,
+      ]).then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err?.message, JSON.stringify(argv)).to.match(/^BAD_OP /);
     }
     expect(await client.exists(k, K.eventsKey(g), K.seqKey(g))).to.equal(0);

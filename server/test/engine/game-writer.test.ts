@@ -63,8 +63,13 @@ type Sent = { c: Command; ts: number; p: Promise<unknown> };
  * commands, where it waits for everything sent. Each command is resolved against the writer's state
  * (equal to the reference core's, which gets the same commands).
  */
-async function drive(w: GameWriter, ref: CoreState, cmds: (Command | ((s: CoreState) => Command))[], ts0: number,
-  pauseEvery = 37): Promise<{ sent: Sent[]; expected: unknown[] }> {
+async function drive(
+  w: GameWriter,
+  ref: CoreState,
+  cmds: (Command | ((s: CoreState) => Command))[],
+  ts0: number,
+  pauseEvery = 37,
+): Promise<{ sent: Sent[]; expected: unknown[] }> {
   const sent: Sent[] = [];
   const expected: unknown[] = [];
   let outstanding: Promise<unknown>[] = [];
@@ -118,8 +123,12 @@ const isCommitError = (code: string) => (e: unknown) => e instanceof CommitError
 describe("GameWriter", function () {
   this.timeout(300_000);
   let client: Redis;
-  before(async () => { client = await connect(); });
-  after(async () => { await client.quit(); });
+  before(async () => {
+    client = await connect();
+  });
+  after(async () => {
+    await client.quit();
+  });
 
   it(`(a, b, d) ${RUNS} random streams: answers equal the core's; a new writer hydrates the same state; the old one is fenced`, async () => {
     let batchedMany = false;
@@ -150,11 +159,15 @@ describe("GameWriter", function () {
       const before = await snapshot(client, g);
       const admin: Command = { type: "log_admin", action: "bots_added", actor: "admin", detail: "x" };
       let caught: unknown = null;
-      await w1.execute(admin, T0 + 10_000).catch((e: unknown) => { caught = e; });
+      await w1.execute(admin, T0 + 10_000).catch((e: unknown) => {
+        caught = e;
+      });
       expect(isCommitError("FENCED")(caught), String(caught)).to.equal(true);
       expect(w1.status).to.equal("fenced");
       caught = null;
-      await w1.execute(admin, T0 + 10_001).catch((e: unknown) => { caught = e; });
+      await w1.execute(admin, T0 + 10_001).catch((e: unknown) => {
+        caught = e;
+      });
       expect(isCommitError("FENCED")(caught), String(caught)).to.equal(true);
       await expectUnchanged(client, g, before);
       // the new owner commits
@@ -180,7 +193,11 @@ describe("GameWriter", function () {
       if (c.type === "place" && i % 5 === 0) return { c: { ...c, clientOrderId: `c${i}`, postOnly: i % 10 === 0 }, pi };
       if (c.type === "cancel" && i % 3 === 0) {
         const o = state.securities.get(c.securityId)!.book.orders.get(c.orderId);
-        if (o && o.amount > 1) return { c: { type: "amend", playerId: c.playerId, securityId: c.securityId, orderId: c.orderId, qty: o.amount - 1 }, pi };
+        if (o && o.amount > 1)
+          return {
+            c: { type: "amend", playerId: c.playerId, securityId: c.securityId, orderId: c.orderId, qty: o.amount - 1 },
+            pi,
+          };
       }
       return { c, pi };
     };
@@ -188,12 +205,14 @@ describe("GameWriter", function () {
       const sent: Promise<unknown>[] = [];
       for (let k = 0; k < 700; k++) {
         const { c, pi } = next();
-        sent.push(w.execute(c, T0 + i).then((d) => {
-          if (d.ok && c.type === "place") {
-            const o = (d.result as { order: { restingQty: number; orderId: number; securityId: number } }).order;
-            if (o.restingQty > 0) f.rested(pi, o.securityId, o.orderId);
-          }
-        }));
+        sent.push(
+          w.execute(c, T0 + i).then((d) => {
+            if (d.ok && c.type === "place") {
+              const o = (d.result as { order: { restingQty: number; orderId: number; securityId: number } }).order;
+              if (o.restingQty > 0) f.rested(pi, o.securityId, o.orderId);
+            }
+          }),
+        );
       }
       await Promise.all(sent);
       // Valkey is at a batch boundary: loaded and hydrated, it is the writer's state
@@ -228,8 +247,15 @@ describe("GameWriter", function () {
     await own.connect();
     try {
       // a stream after whose first half this clientOrderId place is accepted (so its retry can be checked)
-      const probe = (stream: Stream): Command => ({ type: "place", playerId: "p0", securityId: stream.secIds[0]!, side: "buy",
-        price: 95, qty: 1, clientOrderId: "retry-me" });
+      const probe = (stream: Stream): Command => ({
+        type: "place",
+        playerId: "p0",
+        securityId: stream.secIds[0]!,
+        side: "buy",
+        price: 95,
+        qty: 1,
+        clientOrderId: "retry-me",
+      });
       const stream = streams().find((st) => {
         const scratch = emptyState();
         [...st.setup, ...st.steps.slice(0, Math.floor(st.steps.length / 2))].forEach((x, i) => {
@@ -268,7 +294,9 @@ describe("GameWriter", function () {
       expect(unavailable).to.be.greaterThan(0);
       await until(() => w.status === "down", "the writer to be down");
       let caught: unknown = null;
-      await w.execute({ type: "log_admin", action: "a", actor: "admin", detail: "" }, T0).catch((e: unknown) => { caught = e; });
+      await w.execute({ type: "log_admin", action: "a", actor: "admin", detail: "" }, T0).catch((e: unknown) => {
+        caught = e;
+      });
       expect(isCommitError("UNAVAILABLE")(caught), String(caught)).to.equal(true);
       expect(() => w.book(stream!.secIds[0]!)).to.throw(CommitError);
 
@@ -279,14 +307,25 @@ describe("GameWriter", function () {
       expect(canonical(await foldLog(own, g))).to.deep.equal(acknowledged);
 
       // retrying B (same commands, same clientOrderIds) is decided anew, as the core decides it
-      const retry = await drive(w, ref, b.sent.map((x) => x.c), T0 + 9_000);
+      const retry = await drive(
+        w,
+        ref,
+        b.sent.map((x) => x.c),
+        T0 + 9_000,
+      );
       expect(await Promise.all(retry.sent.map((x) => x.p))).to.deep.equal(retry.expected);
       const placed = retry.expected[0] as { ok: boolean };
       expect(placed.ok).to.equal(true);
       // and retrying the clientOrderId place again is a duplicate that changes nothing
       const beforeDup = canonical(w.state!);
-      expect(outcomes[0]!.status, "the clientOrderId place was not acknowledged while Valkey was down").to.equal("rejected");
-      const dup = await w.execute(b.sent[0]!.c, T0 + 20_000) as { ok: boolean; events: unknown[]; result: { duplicate?: boolean } };
+      expect(outcomes[0]!.status, "the clientOrderId place was not acknowledged while Valkey was down").to.equal(
+        "rejected",
+      );
+      const dup = (await w.execute(b.sent[0]!.c, T0 + 20_000)) as {
+        ok: boolean;
+        events: unknown[];
+        result: { duplicate?: boolean };
+      };
       expect(dup).to.include({ ok: true });
       expect(dup.events).to.deep.equal([]);
       expect(dup.result.duplicate).to.equal(true);

@@ -20,13 +20,24 @@ const SECURITIES = [1, 2];
 const SEED = 5;
 
 /** A claimed game with its setup committed, and a committer on its own connection. */
-async function room(admin: Redis, url: string, opts: { maxBatch?: number; maxDelayMs?: number; onFailure?: (e: CommitError) => void } = {}) {
+async function room(
+  admin: Redis,
+  url: string,
+  opts: { maxBatch?: number; maxDelayMs?: number; onFailure?: (e: CommitError) => void } = {},
+) {
   const g = newGameId("group");
   const epoch = await claimGame(admin, g, "room");
   const flow = new CommitFlow(g, SECURITIES, PLAYERS);
   const setup = flow.setup();
   await commitBatch(admin, g, epoch, 0, setup.events, setup.ops);
-  const committer = new GroupCommitter({ client: await connectCommitClient(url), gameId: g, epoch, lastSeq: flow.seq, timeoutMs: 5_000, ...opts });
+  const committer = new GroupCommitter({
+    client: await connectCommitClient(url),
+    gameId: g,
+    epoch,
+    lastSeq: flow.seq,
+    timeoutMs: 5_000,
+    ...opts,
+  });
   return { g, epoch, flow, committer };
 }
 
@@ -40,12 +51,15 @@ function modelAt(g: string, seq: number): CommitFlow {
   return flow;
 }
 
-
 describe("group commit", () => {
   let admin: Redis;
   const url = process.env.VALKEY_URL ?? "redis://127.0.0.1:6379";
-  before(async () => { admin = await connect(); });
-  after(async () => { await admin.quit(); });
+  before(async () => {
+    admin = await connect();
+  });
+  after(async () => {
+    await admin.quit();
+  });
 
   it("acknowledges each command after its batch is committed; events, seq and state match the commands", async () => {
     const { g, flow, committer } = await room(admin, url);
@@ -61,7 +75,9 @@ describe("group commit", () => {
     done.forEach((ack, i) => expect(ack.batchLastSeq).to.be.at.least(lastSeqOf[i]!));
     expect(Number(await admin.get(K.seqKey(g)))).to.equal(flow.seq);
     const entries = await admin.xrange(K.eventsKey(g), "-", "+");
-    const seqs = entries.flatMap(([, f]) => entryTexts(entryData(f) ?? "").map((t) => (JSON.parse(t) as { seq: number }).seq));
+    const seqs = entries.flatMap(([, f]) =>
+      entryTexts(entryData(f) ?? "").map((t) => (JSON.parse(t) as { seq: number }).seq),
+    );
     expect(seqs).to.deep.equal(Array.from({ length: flow.seq }, (_, i) => i + 1));
     expect(entries.length, "one entry per batch").to.equal(committer.stats.batches + 1); // + the setup batch
     expect(committer.stats.commands).to.equal(1000);
@@ -82,7 +98,9 @@ describe("group commit", () => {
     const first = await Promise.all(acks.slice(0, 256));
     expect(first.every((a) => a.batchSize === 256 && a.batchLastSeq === seqAt256)).to.equal(true);
     let restSettled = false;
-    void Promise.all(acks.slice(256)).then(() => { restSettled = true; });
+    void Promise.all(acks.slice(256)).then(() => {
+      restSettled = true;
+    });
     await admin.ping();
     expect(Number(await admin.get(K.seqKey(g)))).to.equal(seqAt256);
     expect(restSettled).to.equal(false);
@@ -115,14 +133,20 @@ describe("group commit", () => {
         const cmd = flow.next(rand);
         const index = n++;
         submitted.push(...cmd.events);
-        mine.push(committer.submit(cmd).then(() => { resolved.push(index); }));
+        mine.push(
+          committer.submit(cmd).then(() => {
+            resolved.push(index);
+          }),
+        );
         if (pause() < 0.3) await new Promise((r) => setTimeout(r, pause() * 3));
       }
       await Promise.all(mine);
     };
     await Promise.all([1, 2, 3, 4, 5, 6].map(producer));
     expect(resolved).to.deep.equal(Array.from({ length: n }, (_, i) => i));
-    const logged = (await admin.xrange(K.eventsKey(g), "-", "+")).slice(1).flatMap(([, fields]) => entryTexts(entryData(fields) ?? ""));
+    const logged = (await admin.xrange(K.eventsKey(g), "-", "+"))
+      .slice(1)
+      .flatMap(([, fields]) => entryTexts(entryData(fields) ?? ""));
     expect(logged).to.deep.equal(submitted);
     expect(committer.stats.batches).to.be.greaterThan(1);
     expect(committer.stats.maxBatchSize).to.be.at.most(32);
@@ -134,7 +158,8 @@ describe("group commit", () => {
     const rand = rng(SEED);
     const ok1 = committer.submit(flow.next(rand));
     expect(() => committer.submit({ events: [], ops: [["SET", `${K.gameKey(newGameId("elsewhere"))}:x`, 1]] }))
-      .to.throw(CommitError).with.property("code", "BAD_KEY");
+      .to.throw(CommitError)
+      .with.property("code", "BAD_KEY");
     expect(() => committer.submit({ events: [{ seq: flow.seq + 5 }], ops: [] })).to.throw(RangeError);
     const ok2 = committer.submit(flow.next(rand));
     await Promise.all([ok1, ok2]);
@@ -148,7 +173,13 @@ describe("group commit", () => {
     const { g, flow, committer } = await room(admin, url, { onFailure: (e) => failures.push(e) });
     const rand = rng(SEED);
     const outcomes: Promise<string>[] = [];
-    const submit = () => outcomes.push(committer.submit(flow.next(rand)).then(() => "ok", (e: CommitError) => e.code));
+    const submit = () =>
+      outcomes.push(
+        committer.submit(flow.next(rand)).then(
+          () => "ok",
+          (e: CommitError) => e.code,
+        ),
+      );
     for (let i = 0; i < 300; i++) submit();
     await committer.flush();
     await claimGame(admin, g, "room-2");
@@ -161,7 +192,10 @@ describe("group commit", () => {
     expect(codes.slice(300).every((c) => c === "FENCED")).to.equal(true);
     expect(codes.length).to.be.greaterThan(300);
     expect(failures.map((f) => f.code)).to.deep.equal(["FENCED"]);
-    const refused = await committer.submit(flow.next(rand)).then(() => null, (e: CommitError) => e);
+    const refused = await committer.submit(flow.next(rand)).then(
+      () => null,
+      (e: CommitError) => e,
+    );
     expect(refused?.code).to.equal("FENCED");
     const loaded = await loadGame(admin, g);
     expect(loaded.seq).to.equal(committer.lastCommittedSeq);
@@ -171,7 +205,9 @@ describe("group commit", () => {
   describe("with its own Valkey", () => {
     let server: ValkeyChild;
     let own: Redis | undefined;
-    before(async () => { server = await startValkeyChild({ appendfsync: "always" }); });
+    before(async () => {
+      server = await startValkeyChild({ appendfsync: "always" });
+    });
     after(async () => {
       own?.disconnect();
       await server.stop();
@@ -188,7 +224,16 @@ describe("group commit", () => {
       const submit = () => {
         const cmd = flow.next(rand);
         const seq = flow.seq;
-        outcomes.push(committer.submit(cmd).then(() => { acked += 1; ackedSeq = Math.max(ackedSeq, seq); return "ok"; }, (e: CommitError) => e.code));
+        outcomes.push(
+          committer.submit(cmd).then(
+            () => {
+              acked += 1;
+              ackedSeq = Math.max(ackedSeq, seq);
+              return "ok";
+            },
+            (e: CommitError) => e.code,
+          ),
+        );
       };
       let killed: Promise<void> | null = null;
       while (!committer.failed) {
@@ -203,7 +248,14 @@ describe("group commit", () => {
       expect(codes.slice(0, firstRefused).every((c) => c === "ok")).to.equal(true);
       expect(codes.slice(firstRefused).every((c) => c === "UNAVAILABLE")).to.equal(true);
       expect(failures.map((f) => f.code)).to.deep.equal(["UNAVAILABLE"]);
-      expect((await committer.submit(flow.next(rand)).then(() => null, (e: CommitError) => e))?.code).to.equal("UNAVAILABLE");
+      expect(
+        (
+          await committer.submit(flow.next(rand)).then(
+            () => null,
+            (e: CommitError) => e,
+          )
+        )?.code,
+      ).to.equal("UNAVAILABLE");
 
       own.disconnect();
       await server.restart();

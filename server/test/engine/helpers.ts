@@ -25,7 +25,14 @@
 import { Redis } from "iovalkey";
 import { expect } from "chai";
 import type {
-  EngineEvent, ErrorCode, GameConfig, Inventory, PlayerSetup, Position, Rejection, SecurityConfig,
+  EngineEvent,
+  ErrorCode,
+  GameConfig,
+  Inventory,
+  PlayerSetup,
+  Position,
+  Rejection,
+  SecurityConfig,
 } from "@marketroom/shared";
 import { GameWriters, type Result } from "../../src/engine/writers.ts";
 import type { Command } from "../../src/core/index.ts";
@@ -119,7 +126,12 @@ export async function setupGame(engine: Engine, opts: SetupOptions = {}): Promis
   const phase = opts.phase ?? "running";
   if (phase !== "lobby") ok(await engine.setPhase(gameId, "running"));
   if (phase === "paused" || phase === "ended") ok(await engine.setPhase(gameId, phase));
-  return { gameId, engine, securityIds: securities.map((s) => s.securityId), playerIds: players.map((p) => p.playerId) };
+  return {
+    gameId,
+    engine,
+    securityIds: securities.map((s) => s.securityId),
+    playerIds: players.map((p) => p.playerId),
+  };
 }
 
 // ---- snapshot ----
@@ -151,16 +163,31 @@ export async function snapshot(target: Redis | Engine, gameId: string): Promise<
   } while (cursor !== "0");
   const sorted = [...keys].sort();
   // two pipelined round trips: types and TTLs, then contents
-  const meta = sorted.length ? await pipe(client, sorted.flatMap((k) => [["type", k], ["pttl", k]])) : [];
+  const meta = sorted.length
+    ? await pipe(
+        client,
+        sorted.flatMap((k) => [
+          ["type", k],
+          ["pttl", k],
+        ]),
+      )
+    : [];
   const contentCmds: string[][] = sorted.map((key, i) => {
     switch (meta[2 * i]) {
-      case "string": return ["get", key];
-      case "hash": return ["hgetall", key];
-      case "set": return ["smembers", key];
-      case "zset": return ["zrange", key, "0", "-1", "WITHSCORES"];
-      case "list": return ["lrange", key, "0", "-1"];
-      case "stream": return ["xinfo", "STREAM", key];
-      default: return ["exists", key];
+      case "string":
+        return ["get", key];
+      case "hash":
+        return ["hgetall", key];
+      case "set":
+        return ["smembers", key];
+      case "zset":
+        return ["zrange", key, "0", "-1", "WITHSCORES"];
+      case "list":
+        return ["lrange", key, "0", "-1"];
+      case "stream":
+        return ["xinfo", "STREAM", key];
+      default:
+        return ["exists", key];
     }
   });
   const contents = sorted.length ? await pipe(client, contentCmds) : [];
@@ -170,9 +197,17 @@ export async function snapshot(target: Redis | Engine, gameId: string): Promise<
     const ttl = meta[2 * i + 1];
     let content: unknown = contents[i];
     switch (type) {
-      case "hash": content = (Array.isArray(content) ? pairs(content as string[]) : Object.entries(content as Record<string, string>)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)); break;
-      case "set": content = [...(content as string[])].sort(); break;
-      case "zset": content = pairs(content as string[]); break;
+      case "hash":
+        content = (
+          Array.isArray(content) ? pairs(content as string[]) : Object.entries(content as Record<string, string>)
+        ).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        break;
+      case "set":
+        content = [...(content as string[])].sort();
+        break;
+      case "zset":
+        content = pairs(content as string[]);
+        break;
       case "stream": {
         const info = content as unknown[];
         const m: Record<string, unknown> = {};
@@ -183,8 +218,11 @@ export async function snapshot(target: Redis | Engine, gameId: string): Promise<
         content = { meta: m, entries: await client.xrange(key, "-", "+") };
         break;
       }
-      case "string": case "list": break;
-      default: content = `<unsupported type ${type}>`;
+      case "string":
+      case "list":
+        break;
+      default:
+        content = `<unsupported type ${type}>`;
     }
     out[key] = JSON.stringify({ type, ttl, content });
   }
@@ -196,7 +234,10 @@ async function pipe(client: Redis, cmds: string[][]): Promise<unknown[]> {
   const p = client.pipeline();
   for (const [name, ...args] of cmds) p.call(name!, ...args);
   const res = (await p.exec()) ?? [];
-  return res.map(([err, v]) => { if (err) throw err; return v; });
+  return res.map(([err, v]) => {
+    if (err) throw err;
+    return v;
+  });
 }
 
 /** Asserts the game's state is identical to `before` (a snapshot taken earlier). */
@@ -221,12 +262,35 @@ export async function rawCall(engine: Engine, name: string, keys: string[], argv
   let c: Record<string, unknown>;
   switch (name) {
     case "create_game":
-      c = { type: name, gameId, name: a[0], stp: a[1], maxMatches: a[2], allowShort: flag(a[3]), protectionBps: a[4],
-        grossLimit: opt(a[5]), netLimit: opt(a[6]) };
+      c = {
+        type: name,
+        gameId,
+        name: a[0],
+        stp: a[1],
+        maxMatches: a[2],
+        allowShort: flag(a[3]),
+        protectionBps: a[4],
+        grossLimit: opt(a[5]),
+        netLimit: opt(a[6]),
+      };
       break;
     case "add_security":
-      c = { type: name, securityId: a[0], symbol: a[1], tickSize: a[2], lotSize: a[3], scale: a[4], bandLow: a[5], bandHigh: a[6],
-        shortLimit: a[7], positionLimit: a[8], maxOrderQty: a[9], takerFee: opt(a[10]), makerRebate: opt(a[11]), limitWeight: opt(a[12]) };
+      c = {
+        type: name,
+        securityId: a[0],
+        symbol: a[1],
+        tickSize: a[2],
+        lotSize: a[3],
+        scale: a[4],
+        bandLow: a[5],
+        bandHigh: a[6],
+        shortLimit: a[7],
+        positionLimit: a[8],
+        maxOrderQty: a[9],
+        takerFee: opt(a[10]),
+        makerRebate: opt(a[11]),
+        limitWeight: opt(a[12]),
+      };
       break;
     case "add_player": {
       const holdings = [];
@@ -234,13 +298,28 @@ export async function rawCall(engine: Engine, name: string, keys: string[], argv
       c = { type: name, playerId: a[0], name: a[1], cash: a[2], holdings };
       break;
     }
-    case "cancel": c = { type: name, playerId: a[0], securityId: a[1], orderId: a[2] }; break;
-    case "place":
-      c = { type: name, playerId: a[0], securityId: a[1], side: a[2], orderType: a[3], tif: a[4], postOnly: flag(a[5]),
-        price: opt(a[6]), qty: a[7], clientOrderId: a[8] };
+    case "cancel":
+      c = { type: name, playerId: a[0], securityId: a[1], orderId: a[2] };
       break;
-    case "amend": c = { type: name, playerId: a[0], securityId: a[1], orderId: a[2], qty: a[3], price: opt(a[4]) }; break;
-    default: throw new Error(`rawCall: no command ${name}`);
+    case "place":
+      c = {
+        type: name,
+        playerId: a[0],
+        securityId: a[1],
+        side: a[2],
+        orderType: a[3],
+        tif: a[4],
+        postOnly: flag(a[5]),
+        price: opt(a[6]),
+        qty: a[7],
+        clientOrderId: a[8],
+      };
+      break;
+    case "amend":
+      c = { type: name, playerId: a[0], securityId: a[1], orderId: a[2], qty: a[3], price: opt(a[4]) };
+      break;
+    default:
+      throw new Error(`rawCall: no command ${name}`);
   }
   if (name === "create_game") {
     const { decide, emptyState } = await import("../../src/core/index.ts");
@@ -254,20 +333,39 @@ export async function rawCall(engine: Engine, name: string, keys: string[], argv
 }
 
 export interface RawPlace {
-  securityId?: string | number; side?: string; type?: string; tif?: string; postOnly?: string | number;
-  price?: string | number; qty?: string | number; clientOrderId?: string;
+  securityId?: string | number;
+  side?: string;
+  type?: string;
+  tif?: string;
+  postOnly?: string | number;
+  price?: string | number;
+  qty?: string | number;
+  clientOrderId?: string;
 }
 
 /** A place with raw values (defaults: security 1, buy, limit, GTC, not post-only, price 100, qty 1). */
 export function rawPlace(engine: Engine, gameId: string, playerId: string, a: RawPlace = {}): Promise<any> {
-  const argv = [playerId, a.securityId ?? 1, a.side ?? "buy", a.type ?? "limit", a.tif ?? "GTC", a.postOnly ?? 0,
-    a.price ?? 100, a.qty ?? 1, a.clientOrderId ?? ""];
+  const argv = [
+    playerId,
+    a.securityId ?? 1,
+    a.side ?? "buy",
+    a.type ?? "limit",
+    a.tif ?? "GTC",
+    a.postOnly ?? 0,
+    a.price ?? 100,
+    a.qty ?? 1,
+    a.clientOrderId ?? "",
+  ];
   return rawCall(engine, "place", [K.gameKey(gameId)], argv);
 }
 
 /** An amend with raw values (price '' keeps the price). */
-export function rawAmend(engine: Engine, gameId: string, playerId: string,
-  a: { securityId?: number; orderId: string | number; qty: string | number; price?: string | number }): Promise<any> {
+export function rawAmend(
+  engine: Engine,
+  gameId: string,
+  playerId: string,
+  a: { securityId?: number; orderId: string | number; qty: string | number; price?: string | number },
+): Promise<any> {
   return rawCall(engine, "amend", [K.gameKey(gameId)], [playerId, a.securityId ?? 1, a.orderId, a.qty, a.price ?? ""]);
 }
 
@@ -280,7 +378,8 @@ export async function inventoryOf(engine: Engine, gameId: string, playerId: stri
   const inv = ok(await engine.inventory(gameId, playerId));
   return Object.assign(inv, {
     available: inv.cash - inv.cashLocked,
-    pos: (sid: number) => inv.positions.find((p) => p.securityId === sid) ?? { securityId: sid, qty: 0, locked: 0, openBuy: 0 },
+    pos: (sid: number) =>
+      inv.positions.find((p) => p.securityId === sid) ?? { securityId: sid, qty: 0, locked: 0, openBuy: 0 },
   });
 }
 
@@ -292,6 +391,7 @@ export function eventsOf(engine: Engine, gameId: string): Promise<EngineEvent[]>
 /** The stream's entries in order: each id and the seqs of the events it holds (one entry per committed batch). */
 export async function streamEntries(client: Redis, gameId: string): Promise<{ id: string; seqs: number[] }[]> {
   return (await client.xrange(K.eventsKey(gameId), "-", "+")).map(([id, fields]) => ({
-    id, seqs: entryTexts(entryData(fields) ?? "").map((t) => (JSON.parse(t) as { seq: number }).seq),
+    id,
+    seqs: entryTexts(entryData(fields) ?? "").map((t) => (JSON.parse(t) as { seq: number }).seq),
   }));
 }

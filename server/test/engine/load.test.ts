@@ -11,7 +11,15 @@ import { expectLoadedEqualsFlow } from "../support/commit-check.ts";
 import { connect, newGameId } from "./helpers.ts";
 
 /** Commits commands in batches of `size` straight through commitBatch. */
-async function commitAll(client: Redis, g: string, epoch: number, flow: CommitFlow, make: () => FlowCommand, count: number, size = 128) {
+async function commitAll(
+  client: Redis,
+  g: string,
+  epoch: number,
+  flow: CommitFlow,
+  make: () => FlowCommand,
+  count: number,
+  size = 128,
+) {
   for (let done = 0; done < count;) {
     const before = flow.seq;
     const events: string[] = [];
@@ -27,8 +35,12 @@ async function commitAll(client: Redis, g: string, epoch: number, flow: CommitFl
 
 describe("loadGame", () => {
   let client: Redis;
-  before(async () => { client = await connect(); });
-  after(async () => { await client.quit(); });
+  before(async () => {
+    client = await connect();
+  });
+  after(async () => {
+    await client.quit();
+  });
 
   it("returns exactly what was committed: books in price-time order, levels, inventories, client order ids, seq", async () => {
     const g = newGameId("load");
@@ -57,7 +69,18 @@ describe("loadGame", () => {
     const setup = flow.setup();
     await commitBatch(client, g, epoch, 0, setup.events, setup.ops);
     let i = 0;
-    await commitAll(client, g, epoch, flow, () => { i += 1; return flow.rest(i % 2 ? "p1" : "p2", 7, "sell", 100 + (i % 37), 1 + (i % 5)); }, 5_300, 256);
+    await commitAll(
+      client,
+      g,
+      epoch,
+      flow,
+      () => {
+        i += 1;
+        return flow.rest(i % 2 ? "p1" : "p2", 7, "sell", 100 + (i % 37), 1 + (i % 5));
+      },
+      5_300,
+      256,
+    );
     const loaded = await loadGame(client, g);
     expect(loaded.securities[0]!.asks).to.have.length(5_300);
     expectLoadedEqualsFlow(loaded, flow);

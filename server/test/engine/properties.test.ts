@@ -40,8 +40,19 @@
 import fc from "fast-check";
 import { expect } from "chai";
 import {
-  ERROR_CODES, parseEvent, type AmendResult, type BookDepth, type CancelAllResult, type CancelResult, type EngineEvent,
-  type Inventory, type OpenOrder, type OrderSummary, type PlaceOrder, type PlaceResult, type Rejection,
+  ERROR_CODES,
+  parseEvent,
+  type AmendResult,
+  type BookDepth,
+  type CancelAllResult,
+  type CancelResult,
+  type EngineEvent,
+  type Inventory,
+  type OpenOrder,
+  type OrderSummary,
+  type PlaceOrder,
+  type PlaceResult,
+  type Rejection,
 } from "@marketroom/shared";
 import { Redis } from "iovalkey";
 import { GameWriters as Engine, type Result } from "../../src/engine/writers.ts";
@@ -68,13 +79,41 @@ type Side = "buy" | "sell";
 type Tif = "GTC" | "IOC" | "FOK";
 type SystemReason = "cancel_all" | "round_end" | "admin";
 
-interface SecSpec { scale: number; shortLimit: number; positionLimit: number; takerFee: number; makerRebate: number; limitWeight: number }
-interface PlayerSpec { cash: number; holdings: number[] }
+interface SecSpec {
+  scale: number;
+  shortLimit: number;
+  positionLimit: number;
+  takerFee: number;
+  makerRebate: number;
+  limitWeight: number;
+}
+interface PlayerSpec {
+  cash: number;
+  holdings: number[];
+}
 type Cmd =
-  | { kind: "place"; p: number; s: number; side: Side; type: "limit" | "market"; tif: Tif; postOnly: boolean; price: number; qty: number; cid: string | null }
+  | {
+      kind: "place";
+      p: number;
+      s: number;
+      side: Side;
+      type: "limit" | "market";
+      tif: Tif;
+      postOnly: boolean;
+      price: number;
+      qty: number;
+      cid: string | null;
+    }
   | { kind: "cancel"; p: number; target: "own" | "other" | "missing"; pick: number }
   | { kind: "cancelAll"; p: number; s: number | null; reason: SystemReason }
-  | { kind: "amend"; p: number; pick: number; mode: "reduce" | "price" | "increase" | "same"; delta: number; price: number }
+  | {
+      kind: "amend";
+      p: number;
+      pick: number;
+      mode: "reduce" | "price" | "increase" | "same";
+      delta: number;
+      price: number;
+    }
   /** Pause for `span` commands (then an automatic resume), or resume now when paused. */
   | { kind: "phase"; span: number };
 interface Scenario {
@@ -96,19 +135,38 @@ const playerIdx = fc.nat(3);
 /** Fee and rebate per lot: often none, else a fee of 1-40 and a rebate of at most the fee. */
 const feeArb = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ takerFee: 0, makerRebate: 0 }) },
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 40 }).chain((takerFee) => fc.integer({ min: 0, max: takerFee }).map((makerRebate) => ({ takerFee, makerRebate }))) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .integer({ min: 1, max: 40 })
+      .chain((takerFee) => fc.integer({ min: 0, max: takerFee }).map((makerRebate) => ({ takerFee, makerRebate }))),
+  },
 );
-const secArb: fc.Arbitrary<SecSpec> = fc.record({
-  scale: fc.constantFrom(1, 3, 100),
-  shortLimit: fc.integer({ min: 0, max: 8 }),
-  positionLimit: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 16, max: 30 }) }),
-  fee: feeArb,
-  limitWeight: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) }),
-}).map(({ fee, ...s }) => ({ ...s, ...fee }));
+const secArb: fc.Arbitrary<SecSpec> = fc
+  .record({
+    scale: fc.constantFrom(1, 3, 100),
+    shortLimit: fc.integer({ min: 0, max: 8 }),
+    positionLimit: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: 16, max: 30 }) },
+    ),
+    fee: feeArb,
+    limitWeight: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(1) },
+      { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) },
+    ),
+  })
+  .map(({ fee, ...s }) => ({ ...s, ...fee }));
 /** A gross or net limit: none half the time, else small enough to bind. */
-const limitArb = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 60 }) });
+const limitArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.integer({ min: 2, max: 60 }) },
+);
 const playerArb: fc.Arbitrary<PlayerSpec> = fc.record({
-  cash: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 0, max: 2_000 }) }, { weight: 4, arbitrary: fc.integer({ min: 2_000, max: 200_000 }) }),
+  cash: fc.oneof(
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 2_000 }) },
+    { weight: 4, arbitrary: fc.integer({ min: 2_000, max: 200_000 }) },
+  ),
   holdings: fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 })),
 });
 /** Order type, time in force and post-only: mostly valid combinations, sometimes an invalid one. */
@@ -119,26 +177,71 @@ const orderKindArb = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ type: "limit" as const, tif: "FOK" as Tif, postOnly: false }) },
   { weight: 2, arbitrary: fc.constant({ type: "market" as const, tif: "IOC" as Tif, postOnly: false }) },
   { weight: 1, arbitrary: fc.constant({ type: "market" as const, tif: "FOK" as Tif, postOnly: false }) },
-  { weight: 1, arbitrary: fc.constantFrom(
-    { type: "market" as const, tif: "GTC" as Tif, postOnly: false },
-    { type: "limit" as const, tif: "IOC" as Tif, postOnly: true },
-    { type: "market" as const, tif: "IOC" as Tif, postOnly: true }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      { type: "market" as const, tif: "GTC" as Tif, postOnly: false },
+      { type: "limit" as const, tif: "IOC" as Tif, postOnly: true },
+      { type: "market" as const, tif: "IOC" as Tif, postOnly: true },
+    ),
+  },
 );
-const placeArb: fc.Arbitrary<Cmd> = fc.record({
-  p: playerIdx,
-  s: fc.nat(1),
-  side: fc.constantFrom<Side>("buy", "sell"),
-  kind: orderKindArb,
-  /** Offset from the middle of the band, towards the other side: buys and sells overlap, so orders cross. */
-  offset: fc.oneof({ weight: 10, arbitrary: fc.integer({ min: -3, max: 2 }) }, { weight: 1, arbitrary: fc.constantFrom(-5, -4, 4, 5) }),
-  qty: fc.integer({ min: 1, max: 6 }),
-  cid: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("a", "b", "c") }),
-}).map(({ kind, offset, ...o }) => ({ kind: "place" as const, ...kind, ...o, price: MID + (o.side === "buy" ? offset : -offset) }));
+const placeArb: fc.Arbitrary<Cmd> = fc
+  .record({
+    p: playerIdx,
+    s: fc.nat(1),
+    side: fc.constantFrom<Side>("buy", "sell"),
+    kind: orderKindArb,
+    /** Offset from the middle of the band, towards the other side: buys and sells overlap, so orders cross. */
+    offset: fc.oneof(
+      { weight: 10, arbitrary: fc.integer({ min: -3, max: 2 }) },
+      { weight: 1, arbitrary: fc.constantFrom(-5, -4, 4, 5) },
+    ),
+    qty: fc.integer({ min: 1, max: 6 }),
+    cid: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom("a", "b", "c") },
+    ),
+  })
+  .map(({ kind, offset, ...o }) => ({
+    kind: "place" as const,
+    ...kind,
+    ...o,
+    price: MID + (o.side === "buy" ? offset : -offset),
+  }));
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 24, arbitrary: placeArb },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("cancel" as const), p: playerIdx, target: fc.constantFrom("own", "own", "own", "other", "missing") as fc.Arbitrary<"own" | "other" | "missing">, pick: fc.nat(20) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancelAll" as const), p: playerIdx, s: fc.option(fc.nat(1)), reason: fc.constantFrom<SystemReason>("cancel_all", "cancel_all", "round_end", "admin") }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("amend" as const), p: playerIdx, pick: fc.nat(20), mode: fc.constantFrom("reduce", "reduce", "price", "price", "increase", "same") as fc.Arbitrary<"reduce" | "price" | "increase" | "same">, delta: fc.integer({ min: 1, max: 3 }), price: fc.integer({ min: BAND_LOW, max: BAND_HIGH }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("cancel" as const),
+      p: playerIdx,
+      target: fc.constantFrom("own", "own", "own", "other", "missing") as fc.Arbitrary<"own" | "other" | "missing">,
+      pick: fc.nat(20),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("cancelAll" as const),
+      p: playerIdx,
+      s: fc.option(fc.nat(1)),
+      reason: fc.constantFrom<SystemReason>("cancel_all", "cancel_all", "round_end", "admin"),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("amend" as const),
+      p: playerIdx,
+      pick: fc.nat(20),
+      mode: fc.constantFrom("reduce", "reduce", "price", "price", "increase", "same") as fc.Arbitrary<
+        "reduce" | "price" | "increase" | "same"
+      >,
+      delta: fc.integer({ min: 1, max: 3 }),
+      price: fc.integer({ min: BAND_LOW, max: BAND_HIGH }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("phase" as const), span: fc.integer({ min: 1, max: 4 }) }) },
 );
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -187,27 +290,45 @@ function canon(v: View): unknown {
   };
 }
 
-interface Resting { sid: number; id: number; side: Side; price: number; amount: number; player: string }
+interface Resting {
+  sid: number;
+  id: number;
+  side: Side;
+  price: number;
+  amount: number;
+  player: string;
+}
 const key = (sid: number, id: number) => `${sid}:${id}`;
 const opposite = (s: Side): Side => (s === "buy" ? "sell" : "buy");
 
 function restingOf(v: View): Map<string, Resting> {
   const m = new Map<string, Resting>();
   for (const [player, os] of v.orders) {
-    for (const o of os) m.set(key(o.securityId, o.orderId), { sid: o.securityId, id: o.orderId, side: o.side, price: o.price, amount: o.amount, player });
+    for (const o of os)
+      m.set(key(o.securityId, o.orderId), {
+        sid: o.securityId,
+        id: o.orderId,
+        side: o.side,
+        price: o.price,
+        amount: o.amount,
+        player,
+      });
   }
   return m;
 }
 
 /** Resting orders of one side of one security, best priority first (better price, then arrival). */
 function prioritySorted(open: Map<string, Resting>, sid: number, side: Side): Resting[] {
-  return [...open.values()].filter((o) => o.sid === sid && o.side === side)
+  return [...open.values()]
+    .filter((o) => o.sid === sid && o.side === side)
     .sort((a, b) => (a.price !== b.price ? (side === "buy" ? b.price - a.price : a.price - b.price) : a.id - b.id));
 }
 
 /** The resting orders an incoming order at `price` meets, in the order it must meet them. */
 function crossing(open: Map<string, Resting>, sid: number, side: Side, price: number): Resting[] {
-  return prioritySorted(open, sid, opposite(side)).filter((o) => (side === "buy" ? o.price <= price : o.price >= price));
+  return prioritySorted(open, sid, opposite(side)).filter((o) =>
+    side === "buy" ? o.price <= price : o.price >= price,
+  );
 }
 
 // ---- one run ----
@@ -237,7 +358,11 @@ interface Ctx {
 
 /** The invariants every state must satisfy. */
 /** Weighted worst-case exposure: gross = sum w x max(long, -short), long = sum w x long_s, short = sum w x short_s. */
-interface Exposure { gross: number; long: number; short: number }
+interface Exposure {
+  gross: number;
+  long: number;
+  short: number;
+}
 
 /**
  * A player's exposure (docs/engine.md, "Gross and net limits"): long_s = qty + openBuy, short_s = qty -
@@ -250,7 +375,10 @@ function exposureOf(c: Ctx, inv: Inventory, shift?: { sid: number; dLong: number
     const w = c.sec.get(sid)!.limitWeight;
     let long = pos.qty + pos.openBuy;
     let short = pos.qty - pos.locked;
-    if (shift?.sid === sid) { long += shift.dLong; short += shift.dShort; }
+    if (shift?.sid === sid) {
+      long += shift.dLong;
+      short += shift.dShort;
+    }
     e.gross += w * Math.max(Math.abs(long), Math.abs(short));
     e.long += w * long;
     e.short += w * short;
@@ -265,15 +393,19 @@ function checkState(c: Ctx, v: View): void {
     const book = v.books.get(sid)!;
     const bid = book.bids[0]?.price;
     const ask = book.asks[0]?.price;
-    if (bid !== undefined && ask !== undefined) expect(bid, `security ${sid}: crossed book ${bid} >= ${ask}`).to.be.lessThan(ask);
+    if (bid !== undefined && ask !== undefined)
+      expect(bid, `security ${sid}: crossed book ${bid} >= ${ask}`).to.be.lessThan(ask);
     for (const side of ["buy", "sell"] as const) {
       const levels = new Map<number, { price: number; qty: number; orders: number }>();
       for (const o of prioritySorted(open, sid, side)) {
         const l = levels.get(o.price) ?? { price: o.price, qty: 0, orders: 0 };
-        l.qty += o.amount; l.orders += 1;
+        l.qty += o.amount;
+        l.orders += 1;
         levels.set(o.price, l);
       }
-      expect(side === "buy" ? book.bids : book.asks, `security ${sid} ${side} depth vs open orders`).to.deep.equal([...levels.values()]);
+      expect(side === "buy" ? book.bids : book.asks, `security ${sid} ${side} depth vs open orders`).to.deep.equal([
+        ...levels.values(),
+      ]);
     }
   }
   for (const o of open.values()) {
@@ -294,7 +426,9 @@ function checkState(c: Ctx, v: View): void {
   for (const p of c.pids) {
     const inv = v.inv.get(p)!;
     const mine = [...open.values()].filter((o) => o.player === p);
-    const wantLocked = mine.filter((o) => o.side === "buy").reduce((s, o) => s + BigInt(o.price) * BigInt(o.amount) * BigInt(c.scale.get(o.sid)!), 0n);
+    const wantLocked = mine
+      .filter((o) => o.side === "buy")
+      .reduce((s, o) => s + BigInt(o.price) * BigInt(o.amount) * BigInt(c.scale.get(o.sid)!), 0n);
     expect(BigInt(inv.cashLocked), `${p} cashLocked`).to.equal(wantLocked);
     expect(inv.cash - inv.cashLocked, `${p} available cash`).to.be.at.least(0);
     for (const sid of c.secIds) {
@@ -327,10 +461,21 @@ function checkState(c: Ctx, v: View): void {
 }
 
 interface Taker {
-  sid: number; id: number; player: string; side: Side; orderType: "limit" | "market"; tif: Tif; postOnly: boolean;
-  price: number; qty: number; remaining: number; filled: number; notional: number;
+  sid: number;
+  id: number;
+  player: string;
+  side: Side;
+  orderType: "limit" | "market";
+  tif: Tif;
+  postOnly: boolean;
+  price: number;
+  qty: number;
+  remaining: number;
+  filled: number;
+  notional: number;
   /** Opposite orders it could meet on entry, in priority order; and those it met. */
-  entry: Resting[]; touched: Resting[];
+  entry: Resting[];
+  touched: Resting[];
   end: "" | "rested" | "stp" | "max_matches" | "ioc" | "fok" | "market";
 }
 
@@ -355,8 +500,23 @@ function checkEvents(c: Ctx, before: View, events: EngineEvent[]): Taker | undef
           const bound = ev.side === "buy" ? Math.min(best + band, BAND_HIGH) : Math.max(best - band, BAND_LOW);
           expect(ev.price, "market order protection bound").to.equal(bound);
         }
-        t = { sid: ev.securityId, id: ev.orderId, player: ev.playerId, side: ev.side, orderType: ev.orderType, tif: ev.tif,
-          postOnly: ev.postOnly, price: ev.price, qty: ev.qty, remaining: ev.qty, filled: 0, notional: 0, entry, touched: [], end: "" };
+        t = {
+          sid: ev.securityId,
+          id: ev.orderId,
+          player: ev.playerId,
+          side: ev.side,
+          orderType: ev.orderType,
+          tif: ev.tif,
+          postOnly: ev.postOnly,
+          price: ev.price,
+          qty: ev.qty,
+          remaining: ev.qty,
+          filled: 0,
+          notional: 0,
+          entry,
+          touched: [],
+          end: "",
+        };
         break;
       }
       case "fill": {
@@ -377,7 +537,10 @@ function checkEvents(c: Ctx, before: View, events: EngineEvent[]): Taker | undef
         expect(ev.makerRemaining).to.equal(m!.amount - ev.qty);
         expect(ev.takerRemaining).to.equal(t!.remaining - ev.qty);
         const spec = c.sec.get(ev.securityId)!;
-        expect([ev.takerFee, ev.makerRebate], `fill ${ev.seq} fee and rebate`).to.deep.equal([spec.takerFee * ev.qty, spec.makerRebate * ev.qty]);
+        expect([ev.takerFee, ev.makerRebate], `fill ${ev.seq} fee and rebate`).to.deep.equal([
+          spec.takerFee * ev.qty,
+          spec.makerRebate * ev.qty,
+        ]);
         t!.remaining -= ev.qty;
         t!.filled += ev.qty;
         t!.notional += ev.price * ev.qty * c.scale.get(ev.securityId)!;
@@ -392,7 +555,14 @@ function checkEvents(c: Ctx, before: View, events: EngineEvent[]): Taker | undef
         expect(ev.qty).to.equal(t!.remaining);
         expect(ev.price).to.equal(t!.price);
         t!.end = "rested";
-        open.set(key(ev.securityId, ev.orderId), { sid: ev.securityId, id: ev.orderId, side: ev.side, price: ev.price, amount: ev.qty, player: ev.playerId });
+        open.set(key(ev.securityId, ev.orderId), {
+          sid: ev.securityId,
+          id: ev.orderId,
+          side: ev.side,
+          price: ev.price,
+          amount: ev.qty,
+          player: ev.playerId,
+        });
         break;
       }
       case "order_amended": {
@@ -435,8 +605,10 @@ function checkEvents(c: Ctx, before: View, events: EngineEvent[]): Taker | undef
   }
   if (!t) return undefined;
   // price-time priority: the touched orders are the first of the opposite side, in priority order
-  expect(t.touched.map((o) => o.id), `price-time priority (crossing on entry: ${t.entry.map((o) => `${o.id}@${o.price}/${o.player}`).join(" ")})`)
-    .to.deep.equal(t.entry.slice(0, t.touched.length).map((o) => o.id));
+  expect(
+    t.touched.map((o) => o.id),
+    `price-time priority (crossing on entry: ${t.entry.map((o) => `${o.id}@${o.price}/${o.player}`).join(" ")})`,
+  ).to.deep.equal(t.entry.slice(0, t.touched.length).map((o) => o.id));
   const next = t.entry[t.touched.length];
   if (t.remaining > 0) {
     expect(t.end, "an unfilled remainder rests or is cancelled").to.not.equal("");
@@ -444,29 +616,64 @@ function checkEvents(c: Ctx, before: View, events: EngineEvent[]): Taker | undef
     else if (t.end === "max_matches") {
       expect(t.touched.length).to.equal(c.sc.maxMatches);
       expect(next, "max_matches only when more orders cross").to.not.equal(undefined);
-    } else expect(next, `matching stopped (${t.end}) while order ${next?.id}@${next?.price} still crossed`).to.equal(undefined);
+    } else
+      expect(next, `matching stopped (${t.end}) while order ${next?.id}@${next?.price} still crossed`).to.equal(
+        undefined,
+      );
   } else {
     expect(t.end, "a filled order neither rests nor is cancelled").to.equal("");
   }
   if (t.tif === "FOK") expect(t.filled, "an accepted FOK order fills completely").to.equal(t.qty);
   if (t.postOnly) expect(t.touched.length, "a post-only order never trades on entry").to.equal(0);
-  if (t.orderType === "market" || t.tif !== "GTC") expect(t.end, "IOC, FOK and market orders never rest").to.not.equal("rested");
+  if (t.orderType === "market" || t.tif !== "GTC")
+    expect(t.end, "IOC, FOK and market orders never rest").to.not.equal("rested");
   return t;
 }
 
 /** The order summary of a place or replacing amend agrees with its events. */
 function checkSummary(o: OrderSummary, t: Taker): void {
   const resting = t.end === "rested" ? t.remaining : 0;
-  expect({ orderId: o.orderId, filledQty: o.filledQty, restingQty: o.restingQty, cancelledQty: o.cancelledQty, notional: o.notional, price: o.price, qty: o.qty })
-    .to.deep.equal({ orderId: t.id, filledQty: t.filled, restingQty: resting, cancelledQty: t.qty - t.filled - resting, notional: t.notional, price: t.price, qty: t.qty });
+  expect({
+    orderId: o.orderId,
+    filledQty: o.filledQty,
+    restingQty: o.restingQty,
+    cancelledQty: o.cancelledQty,
+    notional: o.notional,
+    price: o.price,
+    qty: o.qty,
+  }).to.deep.equal({
+    orderId: t.id,
+    filledQty: t.filled,
+    restingQty: resting,
+    cancelledQty: t.qty - t.filled - resting,
+    notional: t.notional,
+    price: t.price,
+    qty: t.qty,
+  });
   expect(o.truncated).to.equal(t.end === "max_matches");
-  const status = resting > 0 ? (t.filled > 0 ? "partially_filled" : "new")
-    : t.filled === t.qty ? "filled" : ["ioc", "fok", "market"].includes(t.end) ? "expired" : "cancelled";
+  const status =
+    resting > 0
+      ? t.filled > 0
+        ? "partially_filled"
+        : "new"
+      : t.filled === t.qty
+        ? "filled"
+        : ["ioc", "fok", "market"].includes(t.end)
+          ? "expired"
+          : "cancelled";
   expect(o.status).to.equal(status);
 }
 
 /** Can a FOK order fill completely within maxMatches, under STP? (Mirrors the rule, from the view.) */
-function fokFillable(c: Ctx, open: Map<string, Resting>, sid: number, side: Side, price: number, qty: number, player: string): boolean {
+function fokFillable(
+  c: Ctx,
+  open: Map<string, Resting>,
+  sid: number,
+  side: Side,
+  price: number,
+  qty: number,
+  player: string,
+): boolean {
   let sum = 0;
   for (const m of crossing(open, sid, side, price).slice(0, c.sc.maxMatches)) {
     if (m.player === player) {
@@ -480,7 +687,14 @@ function fokFillable(c: Ctx, open: Map<string, Resting>, sid: number, side: Side
  * A place rejection must be one the rules give for this order and state (for the codes cheap to tell).
  * credit: what an amended order gives back before its replacement is checked.
  */
-function checkPlaceRejection(c: Ctx, before: View, pid: string, o: PlaceOrder, code: string, credit = { cash: 0, lots: 0, openBuy: 0 }): void {
+function checkPlaceRejection(
+  c: Ctx,
+  before: View,
+  pid: string,
+  o: PlaceOrder,
+  code: string,
+  credit = { cash: 0, lots: 0, openBuy: 0 },
+): void {
   const open = restingOf(before);
   const sid = o.securityId;
   const opp = prioritySorted(open, sid, opposite(o.side));
@@ -489,11 +703,20 @@ function checkPlaceRejection(c: Ctx, before: View, pid: string, o: PlaceOrder, c
   const scale = c.scale.get(sid)!;
   const why = `${code} for ${JSON.stringify(o)}`;
   switch (code) {
-    case "MARKET_CLOSED": expect(c.phase, why).to.equal("paused"); break;
-    case "PRICE_OUT_OF_BAND": expect(o.price! < BAND_LOW || o.price! > BAND_HIGH, why).to.equal(true); break;
-    case "NO_LIQUIDITY": expect([o.type, opp.length], why).to.deep.equal(["market", 0]); break;
+    case "MARKET_CLOSED":
+      expect(c.phase, why).to.equal("paused");
+      break;
+    case "PRICE_OUT_OF_BAND":
+      expect(o.price! < BAND_LOW || o.price! > BAND_HIGH, why).to.equal(true);
+      break;
+    case "NO_LIQUIDITY":
+      expect([o.type, opp.length], why).to.deep.equal(["market", 0]);
+      break;
     case "POST_ONLY_WOULD_TAKE":
-      expect(o.postOnly && opp.length > 0 && (o.side === "buy" ? opp[0]!.price <= o.price! : opp[0]!.price >= o.price!), why).to.equal(true);
+      expect(
+        o.postOnly && opp.length > 0 && (o.side === "buy" ? opp[0]!.price <= o.price! : opp[0]!.price >= o.price!),
+        why,
+      ).to.equal(true);
       break;
     case "INSUFFICIENT_FUNDS": {
       const fee = o.postOnly ? 0 : c.sec.get(sid)!.takerFee * o.qty;
@@ -504,13 +727,22 @@ function checkPlaceRejection(c: Ctx, before: View, pid: string, o: PlaceOrder, c
     }
     case "GROSS_POSITION_LIMIT":
     case "NET_POSITION_LIMIT": {
-      const shift = o.side === "buy" ? { sid, dLong: o.qty - credit.openBuy, dShort: 0 } : { sid, dLong: 0, dShort: credit.lots - o.qty };
+      const shift =
+        o.side === "buy"
+          ? { sid, dLong: o.qty - credit.openBuy, dShort: 0 }
+          : { sid, dLong: 0, dShort: credit.lots - o.qty };
       const [e0, e1] = [exposureOf(c, inv), exposureOf(c, inv, shift)];
       if (code === "GROSS_POSITION_LIMIT") {
-        expect(c.sc.grossLimit > 0 && e1.gross > c.sc.grossLimit && e1.gross > e0.gross, `${why}: ${JSON.stringify([e0, e1])}`).to.equal(true);
+        expect(
+          c.sc.grossLimit > 0 && e1.gross > c.sc.grossLimit && e1.gross > e0.gross,
+          `${why}: ${JSON.stringify([e0, e1])}`,
+        ).to.equal(true);
       } else {
         const n = c.sc.netLimit;
-        expect(n > 0 && ((e1.long > n && e1.long > e0.long) || (e1.short < -n && e1.short < e0.short)), `${why}: ${JSON.stringify([e0, e1])}`).to.equal(true);
+        expect(
+          n > 0 && ((e1.long > n && e1.long > e0.long) || (e1.short < -n && e1.short < e0.short)),
+          `${why}: ${JSON.stringify([e0, e1])}`,
+        ).to.equal(true);
       }
       break;
     }
@@ -525,14 +757,22 @@ function checkPlaceRejection(c: Ctx, before: View, pid: string, o: PlaceOrder, c
       if (o.type === "limit") expect(fokFillable(c, open, sid, o.side, o.price!, o.qty, pid), why).to.equal(false);
       break;
     case "INVALID_TIME_IN_FORCE":
-      expect((o.type === "market" && o.tif === "GTC") || (o.postOnly && (o.type !== "limit" || o.tif !== "GTC")), why).to.equal(true);
+      expect(
+        (o.type === "market" && o.tif === "GTC") || (o.postOnly && (o.type !== "limit" || o.tif !== "GTC")),
+        why,
+      ).to.equal(true);
       break;
-    case "POSITION_LIMIT": expect(c.sec.get(sid)!.positionLimit, why).to.be.greaterThan(0); break;
-    default: expect.fail(`unexpected rejection ${why}`);
+    case "POSITION_LIMIT":
+      expect(c.sec.get(sid)!.positionLimit, why).to.be.greaterThan(0);
+      break;
+    default:
+      expect.fail(`unexpected rejection ${why}`);
   }
 }
 
-type AnyResult = Result<PlaceResult | CancelResult | CancelAllResult | AmendResult | { ok: true; events: EngineEvent[] }>;
+type AnyResult = Result<
+  PlaceResult | CancelResult | CancelAllResult | AmendResult | { ok: true; events: EngineEvent[] }
+>;
 
 interface Step {
   label: string;
@@ -549,14 +789,26 @@ function resolve(c: Ctx, cmd: Cmd, v: View): Step {
   const all = [...v.orders.values()].flat();
   const mine = v.orders.get(pid)!;
   const missing = (what: "cancel" | "amend"): Step => ({
-    label: `${what} ${pid} ${c.secIds[0]}:999999 (unknown)`, expect: "UNKNOWN_ORDER",
-    run: () => (what === "cancel" ? engine.cancel(g, pid, c.secIds[0]!, 999999) : engine.amend(g, pid, { securityId: c.secIds[0]!, orderId: 999999, qty: 1 })),
+    label: `${what} ${pid} ${c.secIds[0]}:999999 (unknown)`,
+    expect: "UNKNOWN_ORDER",
+    run: () =>
+      what === "cancel"
+        ? engine.cancel(g, pid, c.secIds[0]!, 999999)
+        : engine.amend(g, pid, { securityId: c.secIds[0]!, orderId: 999999, qty: 1 }),
   });
   switch (cmd.kind) {
     case "place": {
       const sid = c.secIds[cmd.s % c.secIds.length]!;
-      const o: PlaceOrder = { securityId: sid, side: cmd.side, type: cmd.type, tif: cmd.tif, postOnly: cmd.postOnly, qty: cmd.qty,
-        ...(cmd.type === "limit" ? { price: cmd.price } : {}), ...(cmd.cid ? { clientOrderId: cmd.cid } : {}) };
+      const o: PlaceOrder = {
+        securityId: sid,
+        side: cmd.side,
+        type: cmd.type,
+        tif: cmd.tif,
+        postOnly: cmd.postOnly,
+        qty: cmd.qty,
+        ...(cmd.type === "limit" ? { price: cmd.price } : {}),
+        ...(cmd.cid ? { clientOrderId: cmd.cid } : {}),
+      };
       return {
         label: `place ${pid} ${JSON.stringify(o)}`,
         run: () => engine.place(g, pid, o),
@@ -569,11 +821,15 @@ function resolve(c: Ctx, cmd: Cmd, v: View): Step {
             expect(pr.order, "a retry returns the first result").to.deep.equal(c.byCid.get(cidKey));
             return;
           }
-          expect(cmd.cid === null || !c.byCid.has(cidKey), "a used clientOrderId must give the first result").to.equal(true);
+          expect(cmd.cid === null || !c.byCid.has(cidKey), "a used clientOrderId must give the first result").to.equal(
+            true,
+          );
           if (cmd.cid) c.byCid.set(cidKey, pr.order);
           expect(t).to.not.equal(undefined);
           checkSummary(pr.order, t!);
-          expect(pr.fills.map((f) => f.seq)).to.deep.equal(pr.events.filter((e) => e.type === "fill").map((e) => e.seq));
+          expect(pr.fills.map((f) => f.seq)).to.deep.equal(
+            pr.events.filter((e) => e.type === "fill").map((e) => e.seq),
+          );
         },
       };
     }
@@ -582,25 +838,40 @@ function resolve(c: Ctx, cmd: Cmd, v: View): Step {
         const others = all.filter((o) => !mine.includes(o));
         if (others.length === 0) return missing("cancel");
         const o = others[cmd.pick % others.length]!;
-        return { label: `cancel ${pid} ${o.securityId}:${o.orderId} (another player's)`, expect: "NOT_OWNER", run: () => engine.cancel(g, pid, o.securityId, o.orderId) };
+        return {
+          label: `cancel ${pid} ${o.securityId}:${o.orderId} (another player's)`,
+          expect: "NOT_OWNER",
+          run: () => engine.cancel(g, pid, o.securityId, o.orderId),
+        };
       }
       if (cmd.target === "missing" || mine.length === 0) return missing("cancel");
       const o = mine[cmd.pick % mine.length]!;
       return {
-        label: `cancel ${pid} ${o.securityId}:${o.orderId}`, expect: "ok",
+        label: `cancel ${pid} ${o.securityId}:${o.orderId}`,
+        expect: "ok",
         run: () => engine.cancel(g, pid, o.securityId, o.orderId),
-        check: (r) => expect((r as CancelResult).cancelled).to.deep.equal({ orderId: o.orderId, securityId: o.securityId, side: o.side, price: o.price, qty: o.amount }),
+        check: (r) =>
+          expect((r as CancelResult).cancelled).to.deep.equal({
+            orderId: o.orderId,
+            securityId: o.securityId,
+            side: o.side,
+            price: o.price,
+            qty: o.amount,
+          }),
       };
     }
     case "cancelAll": {
       const sid = cmd.s === null ? undefined : c.secIds[cmd.s % c.secIds.length]!;
       const scope = mine.filter((o) => sid === undefined || o.securityId === sid); // by security, then arrival
       return {
-        label: `cancelAll ${pid} ${sid ?? "all"} ${cmd.reason}`, expect: "ok",
+        label: `cancelAll ${pid} ${sid ?? "all"} ${cmd.reason}`,
+        expect: "ok",
         run: () => engine.cancelAll(g, pid, sid, cmd.reason),
         check: (r) => {
           const cr = r as CancelAllResult;
-          expect(cr.cancelledOrderIds).to.deep.equal(scope.slice(0, c.sc.maxMatches).map((o) => ({ securityId: o.securityId, orderId: o.orderId })));
+          expect(cr.cancelledOrderIds).to.deep.equal(
+            scope.slice(0, c.sc.maxMatches).map((o) => ({ securityId: o.securityId, orderId: o.orderId })),
+          );
           expect(cr.truncated).to.equal(scope.length > c.sc.maxMatches);
           expect(cr.events.every((e) => e.type === "order_cancelled" && e.reason === cmd.reason)).to.equal(true);
         },
@@ -613,7 +884,10 @@ function resolve(c: Ctx, cmd: Cmd, v: View): Step {
       let price: number | undefined;
       if (cmd.mode === "reduce") qty = Math.max(1, o.amount - cmd.delta);
       else if (cmd.mode === "increase") qty = o.amount + cmd.delta;
-      else if (cmd.mode === "price") { price = cmd.price; qty = Math.max(1, o.amount + cmd.delta - 2); }
+      else if (cmd.mode === "price") {
+        price = cmd.price;
+        qty = Math.max(1, o.amount + cmd.delta - 2);
+      }
       const unchanged = qty === o.amount && (price === undefined || price === o.price);
       const keeps = !unchanged && (price === undefined || price === o.price) && qty < o.amount;
       const a = { securityId: o.securityId, orderId: o.orderId, qty, ...(price !== undefined ? { price } : {}) };
@@ -625,9 +899,26 @@ function resolve(c: Ctx, cmd: Cmd, v: View): Step {
           if (!r.ok) {
             const code = (r as Rejection).code;
             if (code === "INVALID_QUANTITY") return; // only for an amendment that changes nothing (step.expect)
-            const credit = o.side === "buy" ? { cash: o.price * o.amount * c.scale.get(o.securityId)!, lots: 0, openBuy: o.amount } : { cash: 0, lots: o.amount, openBuy: 0 };
-            checkPlaceRejection(c, _before, pid, { securityId: o.securityId, side: o.side, type: "limit", tif: "GTC",
-              postOnly: c.postOnly.has(key(o.securityId, o.orderId)), price: price ?? o.price, qty }, code, credit);
+            const credit =
+              o.side === "buy"
+                ? { cash: o.price * o.amount * c.scale.get(o.securityId)!, lots: 0, openBuy: o.amount }
+                : { cash: 0, lots: o.amount, openBuy: 0 };
+            checkPlaceRejection(
+              c,
+              _before,
+              pid,
+              {
+                securityId: o.securityId,
+                side: o.side,
+                type: "limit",
+                tif: "GTC",
+                postOnly: c.postOnly.has(key(o.securityId, o.orderId)),
+                price: price ?? o.price,
+                qty,
+              },
+              code,
+              credit,
+            );
             return;
           }
           const ar = r as AmendResult;
@@ -645,8 +936,16 @@ function resolve(c: Ctx, cmd: Cmd, v: View): Step {
     case "phase": {
       const to = c.phase === "running" ? "paused" : "running";
       return {
-        label: `setPhase ${to}`, expect: "ok",
-        run: async () => { const r = await engine.setPhase(g, to); if (r.ok) { c.phase = to; c.resumeIn = cmd.span; } return r; },
+        label: `setPhase ${to}`,
+        expect: "ok",
+        run: async () => {
+          const r = await engine.setPhase(g, to);
+          if (r.ok) {
+            c.phase = to;
+            c.resumeIn = cmd.span;
+          }
+          return r;
+        },
       };
     }
   }
@@ -664,19 +963,41 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
   const pids = PLAYER_IDS.slice(0, sc.players.length);
   const { gameId: g } = await setupGame(engine, {
     prefix: "prop",
-    config: { stp: sc.stp, maxMatches: sc.maxMatches, allowShort: sc.allowShort, protectionBps: sc.protectionBps, grossLimit: sc.grossLimit, netLimit: sc.netLimit },
+    config: {
+      stp: sc.stp,
+      maxMatches: sc.maxMatches,
+      allowShort: sc.allowShort,
+      protectionBps: sc.protectionBps,
+      grossLimit: sc.grossLimit,
+      netLimit: sc.netLimit,
+    },
     securities: secIds.map((securityId, k) => ({
-      securityId, scale: sc.secs[k]!.scale, bandLow: BAND_LOW, bandHigh: BAND_HIGH,
-      shortLimit: sc.secs[k]!.shortLimit, positionLimit: sc.secs[k]!.positionLimit,
-      takerFee: sc.secs[k]!.takerFee, makerRebate: sc.secs[k]!.makerRebate, limitWeight: sc.secs[k]!.limitWeight,
+      securityId,
+      scale: sc.secs[k]!.scale,
+      bandLow: BAND_LOW,
+      bandHigh: BAND_HIGH,
+      shortLimit: sc.secs[k]!.shortLimit,
+      positionLimit: sc.secs[k]!.positionLimit,
+      takerFee: sc.secs[k]!.takerFee,
+      makerRebate: sc.secs[k]!.makerRebate,
+      limitWeight: sc.secs[k]!.limitWeight,
     })),
     players: pids.map((playerId, k) => ({
-      playerId, cash: sc.players[k]!.cash,
+      playerId,
+      cash: sc.players[k]!.cash,
       holdings: secIds.map((securityId, j) => ({ securityId, qty: sc.players[k]!.holdings[j]! })),
     })),
   });
   const c: Ctx = {
-    engine, g, sc, secIds, pids, phase: "running", resumeIn: 0, byCid: new Map(), postOnly: new Set(),
+    engine,
+    g,
+    sc,
+    secIds,
+    pids,
+    phase: "running",
+    resumeIn: 0,
+    byCid: new Map(),
+    postOnly: new Set(),
     scale: new Map(secIds.map((s, k) => [s, sc.secs[k]!.scale])),
     sec: new Map(secIds.map((s, k) => [s, sc.secs[k]!])),
     totalCash: sc.players.reduce((s, p) => s + BigInt(p.cash), 0n),
@@ -710,14 +1031,18 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
         expect(after.seq - before.seq, "events logged").to.equal(events.length);
         expect(events.map((e) => e.seq)).to.deep.equal(events.map((_, k) => before.seq + 1 + k));
         if (events.length > 0) {
-          expect(await engine.events(g, before.seq + 1, after.seq), "the result's events are the stream's").to.deep.equal(events);
+          expect(
+            await engine.events(g, before.seq + 1, after.seq),
+            "the result's events are the stream's",
+          ).to.deep.equal(events);
         } else {
           expect(canon(after), "a command that logged nothing changed the game").to.deep.equal(canon(before));
         }
         for (const e of events) if (e.type === "fill") c.feesNet += BigInt(e.takerFee - e.makerRebate);
         checkState(c, after);
         const t = step.label.startsWith("setPhase") ? undefined : checkEvents(c, before, events);
-        for (const e of events) if (e.type === "order_accepted" && e.postOnly) c.postOnly.add(key(e.securityId, e.orderId));
+        for (const e of events)
+          if (e.type === "order_accepted" && e.postOnly) c.postOnly.add(key(e.securityId, e.orderId));
         step.check?.(r, before, after, t);
       }
       before = after;
@@ -734,11 +1059,22 @@ async function runScenario(engine: Engine, target: Engine, sc: Scenario): Promis
   expect(log.length).to.equal(before.seq);
   // and the core's fold of the log (replay's reducer, no Valkey) gives the same inventories, fees and rebates included
   const reduced = GameFold.of(log.map((e) => parseEvent(e)));
-  const norm = (inv: { playerId: string; cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number; openBuy: number }[] }) => ({
-    playerId: inv.playerId, cash: inv.cash, cashLocked: inv.cashLocked,
-    positions: inv.positions.filter((x) => x.qty || x.locked || x.openBuy).map(({ securityId, qty, locked, openBuy }) => ({ securityId, qty, locked, openBuy })),
+  const norm = (inv: {
+    playerId: string;
+    cash: number;
+    cashLocked: number;
+    positions: { securityId: number; qty: number; locked: number; openBuy: number }[];
+  }) => ({
+    playerId: inv.playerId,
+    cash: inv.cash,
+    cashLocked: inv.cashLocked,
+    positions: inv.positions
+      .filter((x) => x.qty || x.locked || x.openBuy)
+      .map(({ securityId, qty, locked, openBuy }) => ({ securityId, qty, locked, openBuy })),
   });
-  expect(inventoriesView(reduced).map(norm), "replay reducer inventories").to.deep.equal(pids.map((p) => norm(before.inv.get(p)!)));
+  expect(inventoriesView(reduced).map(norm), "replay reducer inventories").to.deep.equal(
+    pids.map((p) => norm(before.inv.get(p)!)),
+  );
   const g2 = newGameId("rebuilt");
   try {
     await rebuildFromEvents(target, g2, log);
@@ -774,9 +1110,12 @@ describe("engine properties (fast-check, random command sequences)", function ()
   let target: Engine;
   before(async () => {
     engine = await connectEngine();
-    const db = (await engine.client.call("CONFIG", "GET", "databases").catch(() => []) as string[])[1];
+    const db = ((await engine.client.call("CONFIG", "GET", "databases").catch(() => [])) as string[])[1];
     if (Number(db ?? 1) > REBUILD_DB) {
-      const client = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { db: REBUILD_DB, maxRetriesPerRequest: 2 });
+      const client = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", {
+        db: REBUILD_DB,
+        maxRetriesPerRequest: 2,
+      });
       target = new Engine(client);
       await client.ping();
     } else target = engine; // one database only: rebuild beside the original, under a new game id
@@ -788,15 +1127,21 @@ describe("engine properties (fast-check, random command sequences)", function ()
   });
 
   it("keeps every invariant after every command, and the log rebuilds the game", async () => {
-    await fc.assert(fc.asyncProperty(scenarioArb, (sc) => runScenario(engine, target, sc)), {
-      numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, ...(SEED !== undefined ? { seed: SEED } : {}),
-    });
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, (sc) => runScenario(engine, target, sc)),
+      {
+        numRuns: RUNS,
+        interruptAfterTimeLimit: TIME_LIMIT_MS,
+        ...(SEED !== undefined ? { seed: SEED } : {}),
+      },
+    );
   });
 
   describe("rebuildFromEvents", () => {
     async function tradedGame(): Promise<{ g: string; log: EngineEvent[] }> {
       const { gameId: g } = await setupGame(engine, {
-        prefix: "rb", config: { maxMatches: 2 },
+        prefix: "rb",
+        config: { maxMatches: 2 },
         players: [
           { playerId: "a", cash: 100_000, holdings: [{ securityId: 1, qty: 10 }] },
           { playerId: "b", cash: 100_000, holdings: [{ securityId: 1, qty: 10 }] },
@@ -819,7 +1164,9 @@ describe("engine properties (fast-check, random command sequences)", function ()
       const g2 = newGameId("rebuilt");
       games.push(g2);
       await rebuildFromEvents(engine, g2, log);
-      expect((await engine.events(g2, 1)).map(({ ts: _ts, ...e }) => e)).to.deep.equal(log.map(({ ts: _ts, ...e }) => e));
+      expect((await engine.events(g2, 1)).map(({ ts: _ts, ...e }) => e)).to.deep.equal(
+        log.map(({ ts: _ts, ...e }) => e),
+      );
     });
 
     it("rebuilds a log written before fees and limits (events without their fields mean no fee, no limit, weight 1)", async () => {
@@ -835,13 +1182,16 @@ describe("engine properties (fast-check, random command sequences)", function ()
       const altered = log.map((e) => (e.seq === feeSeq ? { ...e, takerFee: 1 } : e)) as EngineEvent[];
       await rebuildFromEvents(engine, newGameId("rebuilt"), altered).then(
         () => expect.fail("an altered fee was accepted"),
-        (err: Error) => expect(err.message).to.match(new RegExp(`^rebuild: seq ${feeSeq} differs`)));
+        (err: Error) => expect(err.message).to.match(new RegExp(`^rebuild: seq ${feeSeq} differs`)),
+      );
     });
 
     it("throws, naming the seq, when an event was altered, is missing, or the game exists", async () => {
       const { g, log } = await tradedGame();
       const i = log.findIndex((e) => e.type === "fill");
-      const altered = log.map((e, k) => (k === i ? { ...e, price: (e as { price: number }).price + 1 } : e)) as EngineEvent[];
+      const altered = log.map((e, k) =>
+        k === i ? { ...e, price: (e as { price: number }).price + 1 } : e,
+      ) as EngineEvent[];
       const g2 = newGameId("rebuilt");
       games.push(g2);
       try {
@@ -853,10 +1203,15 @@ describe("engine properties (fast-check, random command sequences)", function ()
       const gap = log.filter((_, k) => k !== i);
       await rebuildFromEvents(engine, newGameId("rebuilt"), gap).then(
         () => expect.fail("a log with a gap was accepted"),
-        (err: Error) => expect(err.message).to.equal(`rebuild: the log is not complete: expected seq ${log[i]!.seq}, found seq ${log[i + 1]!.seq}`));
+        (err: Error) =>
+          expect(err.message).to.equal(
+            `rebuild: the log is not complete: expected seq ${log[i]!.seq}, found seq ${log[i + 1]!.seq}`,
+          ),
+      );
       await rebuildFromEvents(engine, g, log).then(
         () => expect.fail("rebuilt into an existing game"),
-        (err: Error) => expect(err.message).to.match(/^rebuild: seq 1: the engine rejected createGame: GAME_EXISTS/));
+        (err: Error) => expect(err.message).to.match(/^rebuild: seq 1: the engine rejected createGame: GAME_EXISTS/),
+      );
     });
   });
 });

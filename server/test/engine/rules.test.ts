@@ -6,8 +6,19 @@
 import { expect } from "chai";
 import type { FillEvent, PlaceOrder, PlaceResult, EngineEvent } from "@marketroom/shared";
 import {
-  Engine, K, closeEngine, connectEngine, eventsOf, expectRejected, expectUnchanged, inventoryOf, ok,
-  setupGame, snapshot, streamEntries, type SetupOptions,
+  Engine,
+  K,
+  closeEngine,
+  connectEngine,
+  eventsOf,
+  expectRejected,
+  expectUnchanged,
+  inventoryOf,
+  ok,
+  setupGame,
+  snapshot,
+  streamEntries,
+  type SetupOptions,
 } from "./helpers.ts";
 
 const S = 1;
@@ -15,14 +26,22 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 describe("engine rules", function () {
   let engine: Engine;
-  before(async () => { engine = await connectEngine(); });
-  after(async () => { await closeEngine(engine); });
+  before(async () => {
+    engine = await connectEngine();
+  });
+  after(async () => {
+    await closeEngine(engine);
+  });
 
   /** A running game with security 1 (scale 1 unless given) and players a, b, c (cash 1,000,000, 1,000 lots). */
   async function game(opts: SetupOptions = {}) {
-    const players = opts.players ?? ["a", "b", "c"].map((playerId) => ({
-      playerId, cash: 1_000_000, holdings: [{ securityId: S, qty: 1_000 }],
-    }));
+    const players =
+      opts.players ??
+      ["a", "b", "c"].map((playerId) => ({
+        playerId,
+        cash: 1_000_000,
+        holdings: [{ securityId: S, qty: 1_000 }],
+      }));
     const s = await setupGame(engine, { ...opts, players });
     return s.gameId;
   }
@@ -32,7 +51,8 @@ describe("engine rules", function () {
     place(g, p, { side: "buy", price, qty, ...x });
   const sell = (g: string, p: string, price: number, qty: number, x: Partial<PlaceOrder> = {}) =>
     place(g, p, { side: "sell", price, qty, ...x });
-  const fillsOf = (r: PlaceResult) => r.fills.map((f) => ({ price: f.price, qty: f.qty, maker: f.makerOrderId, makerPlayer: f.makerPlayerId }));
+  const fillsOf = (r: PlaceResult) =>
+    r.fills.map((f) => ({ price: f.price, qty: f.qty, maker: f.makerOrderId, makerPlayer: f.makerPlayerId }));
   const book = async (g: string, depth = 20) => ok(await engine.book(g, S, depth));
   const openIds = async (g: string, p: string) => ok(await engine.orders(g, p)).orders.map((o) => o.orderId);
 
@@ -42,12 +62,22 @@ describe("engine rules", function () {
     it("createGame puts a new game in the lobby with the schema defaults (cancel_incoming STP, maxMatches 1000, no shorting, 500 bps)", async () => {
       const g = await game({ phase: "lobby" });
       const info = ok(await engine.gameInfo(g));
-      expect(info.game).to.include({ name: g, phase: "lobby", stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 });
+      expect(info.game).to.include({
+        name: g,
+        phase: "lobby",
+        stp: "cancel_incoming",
+        maxMatches: 1000,
+        allowShort: false,
+        protectionBps: 500,
+      });
       expect(info.game.createdAt).to.be.a("number").greaterThan(0);
     });
 
     it("createGame stores the given config", async () => {
-      const g = await game({ phase: "lobby", config: { stp: "cancel_resting", maxMatches: 7, allowShort: true, protectionBps: 250 } });
+      const g = await game({
+        phase: "lobby",
+        config: { stp: "cancel_resting", maxMatches: 7, allowShort: true, protectionBps: 250 },
+      });
       const info = ok(await engine.gameInfo(g));
       expect(info.game).to.include({ stp: "cancel_resting", maxMatches: 7, allowShort: true, protectionBps: 250 });
     });
@@ -55,22 +85,71 @@ describe("engine rules", function () {
     it("addSecurity stores symbol, tick size, lot size, scale, price band, short limit, position limit and max order size", async () => {
       const g = await game({
         securities: [
-          { securityId: 3, symbol: "ACME", tickSize: "0.05", lotSize: 100, scale: 500, bandLow: 10, bandHigh: 900, shortLimit: 40, positionLimit: 60, maxOrderQty: 25 },
+          {
+            securityId: 3,
+            symbol: "ACME",
+            tickSize: "0.05",
+            lotSize: 100,
+            scale: 500,
+            bandLow: 10,
+            bandHigh: 900,
+            shortLimit: 40,
+            positionLimit: 60,
+            maxOrderQty: 25,
+          },
           { securityId: 1 },
         ],
         players: [],
       });
       const info = ok(await engine.gameInfo(g));
       expect(info.securities).to.deep.equal([
-        { securityId: 1, symbol: "S1", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0, takerFee: 0, makerRebate: 0, limitWeight: 1 },
-        { securityId: 3, symbol: "ACME", tickSize: "0.05", lotSize: 100, scale: 500, bandLow: 10, bandHigh: 900, shortLimit: 40, positionLimit: 60, maxOrderQty: 25, takerFee: 0, makerRebate: 0, limitWeight: 1 },
+        {
+          securityId: 1,
+          symbol: "S1",
+          tickSize: "0.01",
+          lotSize: 1,
+          scale: 1,
+          bandLow: 1,
+          bandHigh: 1_000_000_000,
+          shortLimit: 0,
+          positionLimit: 0,
+          maxOrderQty: 0,
+          takerFee: 0,
+          makerRebate: 0,
+          limitWeight: 1,
+        },
+        {
+          securityId: 3,
+          symbol: "ACME",
+          tickSize: "0.05",
+          lotSize: 100,
+          scale: 500,
+          bandLow: 10,
+          bandHigh: 900,
+          shortLimit: 40,
+          positionLimit: 60,
+          maxOrderQty: 25,
+          takerFee: 0,
+          makerRebate: 0,
+          limitWeight: 1,
+        },
       ]);
     });
 
     it("addPlayer gives the player its endowment of cash and holdings", async () => {
       const g = await game({
         securities: [{ securityId: 1 }, { securityId: 2 }],
-        players: [{ playerId: "p1", name: "Alice", cash: 123_456, holdings: [{ securityId: 1, qty: 7 }, { securityId: 2, qty: 9 }] }],
+        players: [
+          {
+            playerId: "p1",
+            name: "Alice",
+            cash: 123_456,
+            holdings: [
+              { securityId: 1, qty: 7 },
+              { securityId: 2, qty: 9 },
+            ],
+          },
+        ],
       });
       const inv = await inventoryOf(engine, g, "p1");
       expect(inv).to.include({ playerId: "p1", cash: 123_456, cashLocked: 0 });
@@ -88,8 +167,15 @@ describe("engine rules", function () {
         expect(r.phase).to.equal(to);
         expect(ok(await engine.gameInfo(g)).game.phase).to.equal(to);
       }
-      const changes = (await eventsOf(engine, g)).filter((e) => e.type === "phase_changed").map((e) => e.type === "phase_changed" && [e.from, e.to]);
-      expect(changes).to.deep.equal([["lobby", "running"], ["running", "paused"], ["paused", "running"], ["running", "ended"]]);
+      const changes = (await eventsOf(engine, g))
+        .filter((e) => e.type === "phase_changed")
+        .map((e) => e.type === "phase_changed" && [e.from, e.to]);
+      expect(changes).to.deep.equal([
+        ["lobby", "running"],
+        ["running", "paused"],
+        ["paused", "running"],
+        ["running", "ended"],
+      ]);
     });
 
     it("a game may end straight from the lobby", async () => {
@@ -103,8 +189,8 @@ describe("engine rules", function () {
   describe("key schema", () => {
     it("uses exactly the architecture's key names and types, every key hash-tagged by the game id", async () => {
       const g = await game();
-      ok(await buy(g, "a", 99, 5, { clientOrderId: "k1" }));   // order 1, rests
-      ok(await sell(g, "b", 101, 4));                          // order 2, rests
+      ok(await buy(g, "a", 99, 5, { clientOrderId: "k1" })); // order 1, rests
+      ok(await sell(g, "b", 101, 4)); // order 2, rests
       const snap = await snapshot(engine, g);
       const keys = Object.keys(snap);
       for (const k of keys) {
@@ -135,7 +221,14 @@ describe("engine rules", function () {
       // Nothing else, apart from keys the engine adds to the page's list (security and player
       // registries, the limit weights of the gross/net limits, and the idempotency index): same tag, same slot.
       // ...and the resume index of each book (docs/commit.md: order id -> packed order, one HVALS per book on load)
-      const extras = [`game:{${g}}:security:1:orderbook:resting`, `game:{${g}}:securities`, `game:{${g}}:players`, `game:{${g}}:limit_weights`, `game:{${g}}:player:a:client_orders`, `game:{${g}}:player:c:inventory`];
+      const extras = [
+        `game:{${g}}:security:1:orderbook:resting`,
+        `game:{${g}}:securities`,
+        `game:{${g}}:players`,
+        `game:{${g}}:limit_weights`,
+        `game:{${g}}:player:a:client_orders`,
+        `game:{${g}}:player:c:inventory`,
+      ];
       expect(keys.sort()).to.deep.equal([...expected.map(([k]) => k), ...extras].sort());
       // the TS key builders agree with what the scripts wrote
       expect(K.orderKey(g, 1, 1)).to.equal(`game:{${g}}:security:1:orderbook:000000000001`);
@@ -152,7 +245,12 @@ describe("engine rules", function () {
       expect(await c.zrange(K.bidsKey(g, 1), 0, -1, "WITHSCORES")).to.deep.equal(["000000000001", "-99"]);
       expect(await c.zrange(K.asksKey(g, 1), 0, -1, "WITHSCORES")).to.deep.equal(["000000000002", "101"]);
       expect(await c.hgetall(K.bookKey(g, 1))).to.deep.equal({ "99": "5", "101": "-4" });
-      expect(await c.hgetall(K.orderKey(g, 1, 1))).to.include({ side: "buy", price: "99", amount: "5", player_id: "a" });
+      expect(await c.hgetall(K.orderKey(g, 1, 1))).to.include({
+        side: "buy",
+        price: "99",
+        amount: "5",
+        player_id: "a",
+      });
       expect(await c.get(K.orderCountKey(g, 1))).to.equal("2");
       expect(await c.hget(K.inventoryKey(g, "a"), "0")).to.equal("1000000");
       expect(await c.zrange(K.playerOrdersKey(g, "a", 1), 0, -1)).to.deep.equal(["000000000001"]);
@@ -194,7 +292,11 @@ describe("engine rules", function () {
       const b100 = ok(await buy(g, "c", 100, 1)).order.orderId;
       const b99 = ok(await buy(g, "b", 99, 1)).order.orderId;
       const r = ok(await sell(g, "a", 98, 3));
-      expect(r.fills.map((f) => [f.makerOrderId, f.price])).to.deep.equal([[b100, 100], [b99, 99], [b98, 98]]);
+      expect(r.fills.map((f) => [f.makerOrderId, f.price])).to.deep.equal([
+        [b100, 100],
+        [b99, 99],
+        [b98, 98],
+      ]);
     });
 
     it("a fill trades at the resting order's price, for incoming buys and sells", async () => {
@@ -219,7 +321,12 @@ describe("engine rules", function () {
       expect(bk.asks).to.deep.equal([]);
       expect(bk.bids).to.deep.equal([{ price: 100, qty: 4, orders: 1 }]);
       expect(ok(await engine.orders(g, "a")).orders).to.have.length(1);
-      expect(ok(await engine.orders(g, "a")).orders[0]).to.include({ orderId: r2.order.orderId, qty: 10, amount: 4, price: 100 });
+      expect(ok(await engine.orders(g, "a")).orders[0]).to.include({
+        orderId: r2.order.orderId,
+        qty: 10,
+        amount: 4,
+        price: 100,
+      });
     });
 
     it("fills move cash and holdings between buyer and seller (notional = price x qty x scale)", async () => {
@@ -240,7 +347,12 @@ describe("engine rules", function () {
       const g = await game({ securities: [{ securityId: S, scale: 10 }] });
       ok(await buy(g, "a", 90, 7));
       const a = await inventoryOf(engine, g, "a");
-      expect([a.cash, a.cashLocked, a.available, a.pos(S).openBuy]).to.deep.equal([1_000_000, 6_300, 1_000_000 - 6_300, 7]);
+      expect([a.cash, a.cashLocked, a.available, a.pos(S).openBuy]).to.deep.equal([
+        1_000_000,
+        6_300,
+        1_000_000 - 6_300,
+        7,
+      ]);
     });
 
     it("cancel releases a buy's cash lock and a sell's holdings lock", async () => {
@@ -252,17 +364,19 @@ describe("engine rules", function () {
       ok(await engine.cancel(g, "a", S, bid));
       ok(await engine.cancel(g, "a", S, ask));
       a = await inventoryOf(engine, g, "a");
-      expect([a.cash, a.cashLocked, a.pos(S).qty, a.pos(S).locked, a.pos(S).openBuy]).to.deep.equal([1_000_000, 0, 1_000, 0, 0]);
+      expect([a.cash, a.cashLocked, a.pos(S).qty, a.pos(S).locked, a.pos(S).openBuy]).to.deep.equal([
+        1_000_000, 0, 1_000, 0, 0,
+      ]);
     });
 
     it("price improvement: a buy filling below its limit pays the fill price and keeps no lock for the filled part", async () => {
       const g = await game({ securities: [{ securityId: S, scale: 100 }] });
       ok(await sell(g, "b", 100, 4));
-      const r = ok(await buy(g, "a", 105, 10));     // 4 fill at 100, 6 rest at 105
+      const r = ok(await buy(g, "a", 105, 10)); // 4 fill at 100, 6 rest at 105
       expect(r.order).to.include({ filledQty: 4, restingQty: 6, notional: 4 * 100 * 100 });
       let a = await inventoryOf(engine, g, "a");
-      expect(a.cash).to.equal(1_000_000 - 40_000);          // not 4 x 105 x 100
-      expect(a.cashLocked).to.equal(6 * 105 * 100);         // only the resting remainder, at its limit
+      expect(a.cash).to.equal(1_000_000 - 40_000); // not 4 x 105 x 100
+      expect(a.cashLocked).to.equal(6 * 105 * 100); // only the resting remainder, at its limit
       ok(await engine.cancel(g, "a", S, r.order.orderId));
       a = await inventoryOf(engine, g, "a");
       expect([a.cash, a.cashLocked]).to.deep.equal([1_000_000 - 40_000, 0]);
@@ -270,7 +384,7 @@ describe("engine rules", function () {
 
     it("price improvement: a fully filled buy leaves cashLocked unchanged and debits exactly the fills' notional", async () => {
       const g = await game({ securities: [{ securityId: S, scale: 3 }] });
-      ok(await buy(g, "a", 50, 2));                     // an unrelated resting lock of 300
+      ok(await buy(g, "a", 50, 2)); // an unrelated resting lock of 300
       ok(await sell(g, "b", 97, 5));
       ok(await sell(g, "c", 99, 5));
       const r = ok(await buy(g, "a", 110, 8));
@@ -310,13 +424,18 @@ describe("engine rules", function () {
     });
 
     it("available cash (cash - cashLocked) never goes below zero: buys can lock exactly all of it, not one unit more", async () => {
-      const g = await game({ players: [{ playerId: "a", cash: 10_000 }, { playerId: "b", cash: 0, holdings: [{ securityId: S, qty: 1_000 }] }] });
+      const g = await game({
+        players: [
+          { playerId: "a", cash: 10_000 },
+          { playerId: "b", cash: 0, holdings: [{ securityId: S, qty: 1_000 }] },
+        ],
+      });
       ok(await buy(g, "a", 100, 60));
       ok(await buy(g, "a", 100, 40));
       let a = await inventoryOf(engine, g, "a");
       expect([a.cashLocked, a.available]).to.deep.equal([10_000, 0]);
       expectRejected(await buy(g, "a", 1, 1), "INSUFFICIENT_FUNDS");
-      ok(await sell(g, "b", 100, 70));  // fills a's bids: the cash is spent, the lock goes with it
+      ok(await sell(g, "b", 100, 70)); // fills a's bids: the cash is spent, the lock goes with it
       a = await inventoryOf(engine, g, "a");
       expect([a.cash, a.cashLocked, a.available]).to.deep.equal([3_000, 3_000, 0]);
       expectRejected(await buy(g, "a", 1, 1), "INSUFFICIENT_FUNDS");
@@ -341,9 +460,12 @@ describe("engine rules", function () {
       const g = await game({
         config: { allowShort: true },
         securities: [{ securityId: S, shortLimit: 5 }],
-        players: [{ playerId: "a", cash: 0, holdings: [{ securityId: S, qty: 2 }] }, { playerId: "b", cash: 1_000_000 }],
+        players: [
+          { playerId: "a", cash: 0, holdings: [{ securityId: S, qty: 2 }] },
+          { playerId: "b", cash: 1_000_000 },
+        ],
       });
-      const r = ok(await sell(g, "a", 100, 7));   // 2 owned + 5 borrowed
+      const r = ok(await sell(g, "a", 100, 7)); // 2 owned + 5 borrowed
       expect(r.order.restingQty).to.equal(7);
       expectRejected(await sell(g, "a", 100, 1), "INSUFFICIENT_HOLDINGS");
       ok(await buy(g, "b", 100, 7));
@@ -351,7 +473,7 @@ describe("engine rules", function () {
       expect([a.pos(S).qty, a.pos(S).locked, a.cash]).to.deep.equal([-5, 0, 700]);
       expectRejected(await sell(g, "a", 100, 1), "INSUFFICIENT_HOLDINGS");
       ok(await sell(g, "b", 100, 5));
-      ok(await buy(g, "a", 100, 5));               // buying back restores the capacity
+      ok(await buy(g, "a", 100, 5)); // buying back restores the capacity
       expect((await inventoryOf(engine, g, "a")).pos(S).qty).to.equal(0);
       ok(await sell(g, "a", 100, 5));
     });
@@ -382,15 +504,26 @@ describe("engine rules", function () {
   describe("taker fees and maker rebates", () => {
     /** Security 1 with scale 10, takerFee 7 and makerRebate 3 per lot. */
     const feeGame = (players?: SetupOptions["players"], x: Partial<SetupOptions> = {}) =>
-      game({ securities: [{ securityId: S, scale: 10, takerFee: 7, makerRebate: 3 }], ...(players ? { players } : {}), ...x });
+      game({
+        securities: [{ securityId: S, scale: 10, takerFee: 7, makerRebate: 3 }],
+        ...(players ? { players } : {}),
+        ...x,
+      });
 
     it("each fill debits the taker takerFee x qty and credits the maker makerRebate x qty, in the fill's own inventory change", async () => {
       const g = await feeGame();
-      ok(await sell(g, "b", 100, 5));                      // maker: no fee on entry
+      ok(await sell(g, "b", 100, 5)); // maker: no fee on entry
       ok(await sell(g, "c", 101, 5));
-      const r = ok(await buy(g, "a", 101, 7));             // 5 @ 100 from b, 2 @ 101 from c
-      expect(r.fills.map((f) => [f.price, f.qty, f.takerFee, f.makerRebate])).to.deep.equal([[100, 5, 35, 15], [101, 2, 14, 6]]);
-      const [a, b, c] = await Promise.all([inventoryOf(engine, g, "a"), inventoryOf(engine, g, "b"), inventoryOf(engine, g, "c")]);
+      const r = ok(await buy(g, "a", 101, 7)); // 5 @ 100 from b, 2 @ 101 from c
+      expect(r.fills.map((f) => [f.price, f.qty, f.takerFee, f.makerRebate])).to.deep.equal([
+        [100, 5, 35, 15],
+        [101, 2, 14, 6],
+      ]);
+      const [a, b, c] = await Promise.all([
+        inventoryOf(engine, g, "a"),
+        inventoryOf(engine, g, "b"),
+        inventoryOf(engine, g, "c"),
+      ]);
       expect(a.cash).to.equal(1_000_000 - (5 * 100 + 2 * 101) * 10 - 7 * 7);
       expect(b.cash).to.equal(1_000_000 + 5 * 100 * 10 + 3 * 5);
       expect(c.cash).to.equal(1_000_000 + 2 * 101 * 10 + 3 * 2);
@@ -402,9 +535,11 @@ describe("engine rules", function () {
     it("a sell taker pays the fee too, and a resting remainder that fills later earns the rebate (it made)", async () => {
       const g = await feeGame();
       ok(await buy(g, "a", 100, 4));
-      const r = ok(await sell(g, "b", 100, 6));             // takes 4, rests 2
-      expect(r.fills.map((f) => [f.takerPlayerId, f.takerFee, f.makerPlayerId, f.makerRebate])).to.deep.equal([["b", 28, "a", 12]]);
-      const hit = ok(await buy(g, "c", 100, 2));            // b's remainder makes now
+      const r = ok(await sell(g, "b", 100, 6)); // takes 4, rests 2
+      expect(r.fills.map((f) => [f.takerPlayerId, f.takerFee, f.makerPlayerId, f.makerRebate])).to.deep.equal([
+        ["b", 28, "a", 12],
+      ]);
+      const hit = ok(await buy(g, "c", 100, 2)); // b's remainder makes now
       expect(hit.fills.map((f) => [f.makerPlayerId, f.makerRebate, f.takerFee])).to.deep.equal([["b", 6, 14]]);
       const b = await inventoryOf(engine, g, "b");
       expect(b.cash).to.equal(1_000_000 + 6 * 100 * 10 - 28 + 6);
@@ -419,13 +554,19 @@ describe("engine rules", function () {
       const fills = (await eventsOf(engine, g)).filter((e): e is FillEvent => e.type === "fill");
       const fees = fills.reduce((s, f) => s + f.takerFee - f.makerRebate, 0);
       expect(fees).to.equal((3 + 4) * (7 - 3));
-      const cash = (await Promise.all(["a", "b", "c"].map((p) => inventoryOf(engine, g, p)))).reduce((s, i) => s + i.cash, 0);
+      const cash = (await Promise.all(["a", "b", "c"].map((p) => inventoryOf(engine, g, p)))).reduce(
+        (s, i) => s + i.cash,
+        0,
+      );
       expect(cash + fees).to.equal(3_000_000);
     });
 
     it("a buy that may take needs cash for notional + takerFee x qty: exactly that is accepted, one unit less is INSUFFICIENT_FUNDS", async () => {
       const need = 100 * 10 * 10 + 7 * 10;
-      const g = await feeGame([{ playerId: "a", cash: need - 1 }, { playerId: "b", cash: need }]);
+      const g = await feeGame([
+        { playerId: "a", cash: need - 1 },
+        { playerId: "b", cash: need },
+      ]);
       expectRejected(await buy(g, "a", 100, 10), "INSUFFICIENT_FUNDS");
       expectRejected(await buy(g, "a", 100, 10, { tif: "IOC" }), "INSUFFICIENT_FUNDS");
       const r = ok(await buy(g, "b", 100, 10));
@@ -435,23 +576,30 @@ describe("engine rules", function () {
     });
 
     it("a post-only order never takes, so it needs no cash for the fee", async () => {
-      const g = await feeGame([{ playerId: "a", cash: 10_000 }, { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 5 }] }]);
+      const g = await feeGame([
+        { playerId: "a", cash: 10_000 },
+        { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 5 }] },
+      ]);
       expectRejected(await buy(g, "a", 100, 10), "INSUFFICIENT_FUNDS");
       ok(await buy(g, "a", 100, 10, { postOnly: true }));
-      expectRejected(await sell(g, "s", 120, 5), "INSUFFICIENT_FUNDS");     // a sell pays the fee from cash
+      expectRejected(await sell(g, "s", 120, 5), "INSUFFICIENT_FUNDS"); // a sell pays the fee from cash
       ok(await sell(g, "s", 120, 5, { postOnly: true }));
     });
 
     it("a sell that may take needs takerFee x qty of available cash (cash locked by open buys does not count)", async () => {
       const g = await feeGame([{ playerId: "s", cash: 1_034, holdings: [{ securityId: S, qty: 5 }] }]);
-      ok(await buy(g, "s", 100, 1));                        // 1,000 + fee 7: locks 1,000, leaves 34 available
+      ok(await buy(g, "s", 100, 1)); // 1,000 + fee 7: locks 1,000, leaves 34 available
       expectRejected(await sell(g, "s", 120, 5), "INSUFFICIENT_FUNDS"); // fee 35 > 34
-      ok(await sell(g, "s", 120, 4));                       // fee 28
+      ok(await sell(g, "s", 120, 4)); // fee 28
     });
 
     it("a market order pays the fee on its qty at the protection bound, and needs the cash for it", async () => {
       // best ask 100, protection 500 bps -> bound 105: needs 105 x 4 x 10 + 7 x 4 = 4,228
-      const g = await feeGame([{ playerId: "a", cash: 4_227 }, { playerId: "b", cash: 4_228 }, { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 10 }] }]);
+      const g = await feeGame([
+        { playerId: "a", cash: 4_227 },
+        { playerId: "b", cash: 4_228 },
+        { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 10 }] },
+      ]);
       ok(await sell(g, "s", 100, 10, { postOnly: true }));
       expectRejected(await place(g, "a", { side: "buy", type: "market", tif: "IOC", qty: 4 }), "INSUFFICIENT_FUNDS");
       const r = ok(await place(g, "b", { side: "buy", type: "market", tif: "IOC", qty: 4 }));
@@ -460,9 +608,15 @@ describe("engine rules", function () {
     });
 
     it("an amend that replaces the order is checked for the fee too (the old lock credited first)", async () => {
-      const g = await feeGame([{ playerId: "a", cash: 10_070 }, { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 10 }] }]);
-      const id = ok(await buy(g, "a", 100, 10)).order.orderId;     // 10,000 + fee 70 = all of a's cash
-      expectRejected(await engine.amend(g, "a", { securityId: S, orderId: id, qty: 10, price: 101 }), "INSUFFICIENT_FUNDS");
+      const g = await feeGame([
+        { playerId: "a", cash: 10_070 },
+        { playerId: "s", cash: 0, holdings: [{ securityId: S, qty: 10 }] },
+      ]);
+      const id = ok(await buy(g, "a", 100, 10)).order.orderId; // 10,000 + fee 70 = all of a's cash
+      expectRejected(
+        await engine.amend(g, "a", { securityId: S, orderId: id, qty: 10, price: 101 }),
+        "INSUFFICIENT_FUNDS",
+      );
       const r = ok(await engine.amend(g, "a", { securityId: S, orderId: id, qty: 10, price: 99 }));
       expect(r.amended.priorityKept).to.equal(false);
       // a reduction at the same price keeps priority and is no new order: no check
@@ -470,12 +624,18 @@ describe("engine rules", function () {
     });
 
     it("security_added and game_info carry takerFee, makerRebate and limitWeight; a rebate above the fee is refused", async () => {
-      const g = await game({ securities: [{ securityId: 4, takerFee: 9, makerRebate: 9, limitWeight: 3 }], players: [] });
+      const g = await game({
+        securities: [{ securityId: 4, takerFee: 9, makerRebate: 9, limitWeight: 3 }],
+        players: [],
+      });
       const added = (await eventsOf(engine, g)).find((e) => e.type === "security_added")!;
       expect(added).to.include({ takerFee: 9, makerRebate: 9, limitWeight: 3 });
       expect(ok(await engine.gameInfo(g)).securities[0]).to.include({ takerFee: 9, makerRebate: 9, limitWeight: 3 });
       const before = await snapshot(engine, g);
-      expectRejected(await engine.addSecurity(g, { securityId: 5, symbol: "X", takerFee: 2, makerRebate: 3 }), "INVALID_ARGUMENT");
+      expectRejected(
+        await engine.addSecurity(g, { securityId: 5, symbol: "X", takerFee: 2, makerRebate: 3 }),
+        "INVALID_ARGUMENT",
+      );
       await expectUnchanged(engine, g, before);
     });
   });
@@ -484,16 +644,34 @@ describe("engine rules", function () {
 
   describe("gross and net position limits (weighted lots, worst case over open orders)", () => {
     /** Securities 1 (weight 2) and 2 (weight 1); player a holds 10 lots of security 1; c is a counterparty. */
-    const limitGame = (config: SetupOptions["config"], holdings = 10) => game({
-      config: { allowShort: true, ...config },
-      securities: [{ securityId: 1, limitWeight: 2, shortLimit: 1_000 }, { securityId: 2, limitWeight: 1, shortLimit: 1_000 }],
-      players: [
-        { playerId: "a", cash: 1_000_000, holdings: [{ securityId: 1, qty: holdings }] },
-        { playerId: "c", cash: 1_000_000, holdings: [{ securityId: 1, qty: 1_000 }, { securityId: 2, qty: 1_000 }] },
-      ],
-    });
-    const on = (g: string, p: string, sid: number, side: "buy" | "sell", price: number, qty: number, x: Partial<PlaceOrder> = {}) =>
-      engine.place(g, p, { securityId: sid, side, price, qty, ...x });
+    const limitGame = (config: SetupOptions["config"], holdings = 10) =>
+      game({
+        config: { allowShort: true, ...config },
+        securities: [
+          { securityId: 1, limitWeight: 2, shortLimit: 1_000 },
+          { securityId: 2, limitWeight: 1, shortLimit: 1_000 },
+        ],
+        players: [
+          { playerId: "a", cash: 1_000_000, holdings: [{ securityId: 1, qty: holdings }] },
+          {
+            playerId: "c",
+            cash: 1_000_000,
+            holdings: [
+              { securityId: 1, qty: 1_000 },
+              { securityId: 2, qty: 1_000 },
+            ],
+          },
+        ],
+      });
+    const on = (
+      g: string,
+      p: string,
+      sid: number,
+      side: "buy" | "sell",
+      price: number,
+      qty: number,
+      x: Partial<PlaceOrder> = {},
+    ) => engine.place(g, p, { securityId: sid, side, price, qty, ...x });
 
     it("game_created and game_info carry grossLimit and netLimit (default 0 = none)", async () => {
       const g = await limitGame({ grossLimit: 100, netLimit: 50 });
@@ -504,9 +682,9 @@ describe("engine rules", function () {
     });
 
     it("gross: sum of weight x max(|long|, |short|) counts open buys, up to the limit exactly", async () => {
-      const g = await limitGame({ grossLimit: 100 });         // a: 10 lots x weight 2 = 20
-      ok(await on(g, "a", 2, "buy", 50, 30));                 // open buy: long_2 = 30 -> 50
-      ok(await on(g, "a", 1, "buy", 50, 25));                 // long_1 = 35 -> 70 + 30 = 100
+      const g = await limitGame({ grossLimit: 100 }); // a: 10 lots x weight 2 = 20
+      ok(await on(g, "a", 2, "buy", 50, 30)); // open buy: long_2 = 30 -> 50
+      ok(await on(g, "a", 1, "buy", 50, 25)); // long_1 = 35 -> 70 + 30 = 100
       expectRejected(await on(g, "a", 2, "buy", 50, 1), "GROSS_POSITION_LIMIT");
       expectRejected(await on(g, "a", 1, "buy", 50, 1), "GROSS_POSITION_LIMIT");
       // a sell of security 1 within the long side does not add risk: max(35, -(10 - 5)) = 35
@@ -514,10 +692,10 @@ describe("engine rules", function () {
     });
 
     it("gross counts shorts: open sells past the holdings make |short| the larger side", async () => {
-      const g = await limitGame({ grossLimit: 100 });         // 20
-      ok(await on(g, "a", 2, "buy", 50, 30));                 // long_2 30, short_2 0 -> 50
-      ok(await on(g, "a", 2, "sell", 200, 40));               // short_2 = -40 -> max(30, 40) = 40 -> 60
-      ok(await on(g, "a", 2, "sell", 200, 40));               // short_2 = -80 -> 100
+      const g = await limitGame({ grossLimit: 100 }); // 20
+      ok(await on(g, "a", 2, "buy", 50, 30)); // long_2 30, short_2 0 -> 50
+      ok(await on(g, "a", 2, "sell", 200, 40)); // short_2 = -40 -> max(30, 40) = 40 -> 60
+      ok(await on(g, "a", 2, "sell", 200, 40)); // short_2 = -80 -> 100
       expectRejected(await on(g, "a", 2, "sell", 200, 1), "GROSS_POSITION_LIMIT");
       // security 1: long 10; selling 20 gives short -10 (max still 10), selling 21 gives -11 (2 x 11 = 22)
       expectRejected(await on(g, "a", 1, "sell", 200, 21), "GROSS_POSITION_LIMIT");
@@ -525,39 +703,42 @@ describe("engine rules", function () {
     });
 
     it("fills keep the worst case within the limit: a filled buy moves lots from open buys to the position", async () => {
-      const g = await limitGame({ grossLimit: 60 });          // 20
+      const g = await limitGame({ grossLimit: 60 }); // 20
       ok(await on(g, "c", 2, "sell", 50, 40));
-      const r = ok(await on(g, "a", 2, "buy", 50, 40));       // fills: long_2 = 40 -> 60
+      const r = ok(await on(g, "a", 2, "buy", 50, 40)); // fills: long_2 = 40 -> 60
       expect(r.order.filledQty).to.equal(40);
       expectRejected(await on(g, "a", 2, "buy", 50, 1), "GROSS_POSITION_LIMIT");
-      ok(await on(g, "a", 2, "sell", 60, 40));                // selling it back never adds risk
+      ok(await on(g, "a", 2, "sell", 60, 40)); // selling it back never adds risk
     });
 
     it("net: sum of weight x long <= netLimit and sum of weight x short >= -netLimit", async () => {
-      const g = await limitGame({ netLimit: 50 });            // net long 20
-      ok(await on(g, "a", 2, "buy", 50, 15));                 // 35
+      const g = await limitGame({ netLimit: 50 }); // net long 20
+      ok(await on(g, "a", 2, "buy", 50, 15)); // 35
       expectRejected(await on(g, "a", 1, "buy", 50, 8), "NET_POSITION_LIMIT"); // 35 + 16 = 51
-      ok(await on(g, "a", 1, "buy", 50, 7));                  // 49
+      ok(await on(g, "a", 1, "buy", 50, 7)); // 49
       // short side: short_1 = 10 - locked, short_2 = 0 - locked: 2 x (10 - s1) + (0 - s2) >= -50
-      ok(await on(g, "a", 1, "sell", 200, 30));               // 2 x -20 = -40
+      ok(await on(g, "a", 1, "sell", 200, 30)); // 2 x -20 = -40
       expectRejected(await on(g, "a", 2, "sell", 200, 11), "NET_POSITION_LIMIT"); // -51
-      ok(await on(g, "a", 2, "sell", 200, 10));               // -50
+      ok(await on(g, "a", 2, "sell", 200, 10)); // -50
       // the long side is unchanged by the sells: 49 + 2 > 50
       expectRejected(await on(g, "a", 2, "buy", 50, 2), "NET_POSITION_LIMIT");
     });
 
     it("an amend that replaces an order is checked with the old order given back", async () => {
-      const g = await limitGame({ grossLimit: 100 });         // 20
+      const g = await limitGame({ grossLimit: 100 }); // 20
       const id = ok(await on(g, "a", 2, "buy", 50, 80)).order.orderId; // 100
       const r = ok(await engine.amend(g, "a", { securityId: 2, orderId: id, qty: 80, price: 51 }));
-      expectRejected(await engine.amend(g, "a", { securityId: 2, orderId: r.order!.orderId, qty: 81 }), "GROSS_POSITION_LIMIT");
+      expectRejected(
+        await engine.amend(g, "a", { securityId: 2, orderId: r.order!.orderId, qty: 81 }),
+        "GROSS_POSITION_LIMIT",
+      );
     });
 
     it("an order that does not add risk is accepted even when the endowment is above the limit", async () => {
       const g = await limitGame({ grossLimit: 10, netLimit: 10 }, 50); // a: 2 x 50 = 100 > 10
       expectRejected(await on(g, "a", 1, "buy", 50, 1), "GROSS_POSITION_LIMIT");
       expectRejected(await on(g, "a", 2, "buy", 50, 1), "GROSS_POSITION_LIMIT");
-      ok(await on(g, "a", 1, "sell", 200, 20));               // reduces nothing in the worst case, adds nothing
+      ok(await on(g, "a", 1, "sell", 200, 20)); // reduces nothing in the worst case, adds nothing
     });
 
     it("a weight of 0 leaves a security out of the limits; limit 0 means none", async () => {
@@ -568,8 +749,14 @@ describe("engine rules", function () {
       });
       ok(await engine.place(g, "a", { securityId: 1, side: "buy", price: 10, qty: 1_000 }));
       ok(await engine.place(g, "a", { securityId: 2, side: "buy", price: 10, qty: 10 }));
-      expectRejected(await engine.place(g, "a", { securityId: 2, side: "buy", price: 10, qty: 1 }), "GROSS_POSITION_LIMIT");
-      const free = await game({ securities: [{ securityId: 1, limitWeight: 1000 }], players: [{ playerId: "a", cash: 1_000_000 }] });
+      expectRejected(
+        await engine.place(g, "a", { securityId: 2, side: "buy", price: 10, qty: 1 }),
+        "GROSS_POSITION_LIMIT",
+      );
+      const free = await game({
+        securities: [{ securityId: 1, limitWeight: 1000 }],
+        players: [{ playerId: "a", cash: 1_000_000 }],
+      });
       ok(await engine.place(free, "a", { securityId: 1, side: "buy", price: 10, qty: 10_000 }));
     });
   });
@@ -580,7 +767,15 @@ describe("engine rules", function () {
     it("a GTC limit order that does not cross rests (status new)", async () => {
       const g = await game();
       const r = ok(await buy(g, "a", 99, 5));
-      expect(r.order).to.include({ status: "new", restingQty: 5, filledQty: 0, cancelledQty: 0, reason: "", tif: "GTC", orderType: "limit" });
+      expect(r.order).to.include({
+        status: "new",
+        restingQty: 5,
+        filledQty: 0,
+        cancelledQty: 0,
+        reason: "",
+        tif: "GTC",
+        orderType: "limit",
+      });
       expect(r.events.map((e) => e.type)).to.deep.equal(["order_accepted", "order_rested"]);
     });
 
@@ -588,7 +783,14 @@ describe("engine rules", function () {
       const g = await game();
       ok(await sell(g, "b", 100, 3));
       const r = ok(await place(g, "a", { side: "buy", type: "market", tif: "IOC", qty: 10 }));
-      expect(r.order).to.include({ orderType: "market", filledQty: 3, restingQty: 0, cancelledQty: 7, status: "expired", reason: "market" });
+      expect(r.order).to.include({
+        orderType: "market",
+        filledQty: 3,
+        restingQty: 0,
+        cancelledQty: 7,
+        status: "expired",
+        reason: "market",
+      });
       expect(await openIds(g, "a")).to.deep.equal([]);
       expect((await book(g)).bids).to.deep.equal([]);
       expect((await inventoryOf(engine, g, "a")).cashLocked).to.equal(0);
@@ -600,7 +802,15 @@ describe("engine rules", function () {
       ok(await sell(g, "b", 104, 1));
       const far = ok(await sell(g, "c", 200, 5)).order.orderId;
       const r = ok(await place(g, "a", { side: "buy", type: "market", tif: "IOC", qty: 8 }));
-      expect(r.order).to.include({ price: 105, filledQty: 3, cancelledQty: 5, restingQty: 0, status: "expired", reason: "market", notional: 304 });
+      expect(r.order).to.include({
+        price: 105,
+        filledQty: 3,
+        cancelledQty: 5,
+        restingQty: 0,
+        status: "expired",
+        reason: "market",
+        notional: 304,
+      });
       expect(r.fills.map((f) => f.price)).to.deep.equal([100, 104]);
       expect((await book(g)).asks).to.deep.equal([{ price: 200, qty: 5, orders: 1 }]);
       expect(await openIds(g, "c")).to.deep.equal([far]);
@@ -703,7 +913,14 @@ describe("engine rules", function () {
     it("cancel-all without a security cancels the player's orders in every security and nobody else's", async () => {
       const g = await game({
         securities: [{ securityId: 1 }, { securityId: 2 }],
-        players: ["a", "b"].map((playerId) => ({ playerId, cash: 1_000_000, holdings: [{ securityId: 1, qty: 100 }, { securityId: 2, qty: 100 }] })),
+        players: ["a", "b"].map((playerId) => ({
+          playerId,
+          cash: 1_000_000,
+          holdings: [
+            { securityId: 1, qty: 100 },
+            { securityId: 2, qty: 100 },
+          ],
+        })),
       });
       const a1 = ok(await engine.place(g, "a", { securityId: 1, side: "buy", price: 50, qty: 2 })).order.orderId;
       const a2 = ok(await engine.place(g, "a", { securityId: 1, side: "sell", price: 60, qty: 3 })).order.orderId;
@@ -711,8 +928,16 @@ describe("engine rules", function () {
       const b1 = ok(await engine.place(g, "b", { securityId: 2, side: "buy", price: 41, qty: 1 })).order.orderId;
       const r = ok(await engine.cancelAll(g, "a"));
       expect(r.truncated).to.equal(false);
-      expect(r.cancelledOrderIds).to.have.deep.members([{ securityId: 1, orderId: a1 }, { securityId: 1, orderId: a2 }, { securityId: 2, orderId: a3 }]);
-      expect(r.events.map((e) => e.type === "order_cancelled" && e.reason)).to.deep.equal(["cancel_all", "cancel_all", "cancel_all"]);
+      expect(r.cancelledOrderIds).to.have.deep.members([
+        { securityId: 1, orderId: a1 },
+        { securityId: 1, orderId: a2 },
+        { securityId: 2, orderId: a3 },
+      ]);
+      expect(r.events.map((e) => e.type === "order_cancelled" && e.reason)).to.deep.equal([
+        "cancel_all",
+        "cancel_all",
+        "cancel_all",
+      ]);
       const a = await inventoryOf(engine, g, "a");
       expect([a.cashLocked, a.pos(1).locked, a.pos(1).openBuy, a.pos(2).openBuy]).to.deep.equal([0, 0, 0, 0]);
       expect(await openIds(g, "a")).to.deep.equal([]);
@@ -791,7 +1016,10 @@ describe("engine rules", function () {
       expect(r.events[0]).to.include({ orderId: old, reason: "amend" });
       expect(await openIds(g, "b")).to.deep.equal([newId]);
       const fills = ok(await buy(g, "a", 100, 6)).fills;
-      expect(fills.map((f) => [f.makerOrderId, f.qty])).to.deep.equal([[other, 5], [newId, 1]]);
+      expect(fills.map((f) => [f.makerOrderId, f.qty])).to.deep.equal([
+        [other, 5],
+        [newId, 1],
+      ]);
       expect((await inventoryOf(engine, g, "b")).pos(S).locked).to.equal(4);
     });
 
@@ -818,7 +1046,7 @@ describe("engine rules", function () {
 
     it("amending the price of a buy can reuse its own lock (the old lock is credited first)", async () => {
       const g = await game({ players: [{ playerId: "a", cash: 1_000 }] });
-      const id = ok(await buy(g, "a", 100, 10)).order.orderId;   // locks all 1,000
+      const id = ok(await buy(g, "a", 100, 10)).order.orderId; // locks all 1,000
       const r = ok(await engine.amend(g, "a", { securityId: S, orderId: id, qty: 10, price: 90 }));
       expect(r.order!.restingQty).to.equal(10);
       expect((await inventoryOf(engine, g, "a")).cashLocked).to.equal(900);
@@ -832,10 +1060,20 @@ describe("engine rules", function () {
       const g = await game();
       const own = ok(await sell(g, "a", 100, 5)).order.orderId;
       const r = ok(await buy(g, "a", 100, 3));
-      expect(r.order).to.include({ stp: "cancel_incoming", filledQty: 0, restingQty: 0, cancelledQty: 3, status: "cancelled", reason: "stp" });
+      expect(r.order).to.include({
+        stp: "cancel_incoming",
+        filledQty: 0,
+        restingQty: 0,
+        cancelledQty: 3,
+        status: "cancelled",
+        reason: "stp",
+      });
       expect(r.order.stpCancelledOrderIds).to.deep.equal([]);
       expect(r.fills).to.deep.equal([]);
-      expect(r.events.find((e) => e.type === "order_cancelled")).to.include({ orderId: r.order.orderId, reason: "stp" });
+      expect(r.events.find((e) => e.type === "order_cancelled")).to.include({
+        orderId: r.order.orderId,
+        reason: "stp",
+      });
       expect(await openIds(g, "a")).to.deep.equal([own]);
       expect((await inventoryOf(engine, g, "a")).cashLocked).to.equal(0);
     });
@@ -846,7 +1084,13 @@ describe("engine rules", function () {
       ok(await sell(g, "a", 100, 5));
       ok(await sell(g, "c", 100, 5));
       const r = ok(await buy(g, "a", 100, 6));
-      expect(r.order).to.include({ stp: "cancel_incoming", filledQty: 2, cancelledQty: 4, status: "cancelled", reason: "stp" });
+      expect(r.order).to.include({
+        stp: "cancel_incoming",
+        filledQty: 2,
+        cancelledQty: 4,
+        status: "cancelled",
+        reason: "stp",
+      });
       expect((await book(g)).asks).to.deep.equal([{ price: 100, qty: 10, orders: 2 }]);
     });
 
@@ -945,9 +1189,21 @@ describe("engine rules", function () {
       const g = await game({ config: { maxMatches: 3 } });
       for (const p of [100, 101, 102, 103, 104]) ok(await sell(g, "b", p, 1));
       const r = ok(await buy(g, "a", 104, 5));
-      expect(r.order).to.include({ truncated: true, filledQty: 3, restingQty: 0, cancelledQty: 2, reason: "max_matches", status: "cancelled" });
+      expect(r.order).to.include({
+        truncated: true,
+        filledQty: 3,
+        restingQty: 0,
+        cancelledQty: 2,
+        reason: "max_matches",
+        status: "cancelled",
+      });
       expect(r.fills.map((f) => f.price)).to.deep.equal([100, 101, 102]);
-      expect(r.events.at(-1)).to.include({ type: "order_cancelled", orderId: r.order.orderId, qty: 2, reason: "max_matches" });
+      expect(r.events.at(-1)).to.include({
+        type: "order_cancelled",
+        orderId: r.order.orderId,
+        qty: 2,
+        reason: "max_matches",
+      });
       const bk = await book(g);
       expect(bk.bids).to.deep.equal([]);
       expect(bk.asks.map((l) => l.price)).to.deep.equal([103, 104]);
@@ -982,9 +1238,15 @@ describe("engine rules", function () {
   describe("event stream", () => {
     it("an admin action is logged as admin_action with the next seq; a malformed one is refused and changes nothing", async () => {
       const g = await game();
-      const r = ok(await engine.logAdmin(g, "bot_added", "admin", "market_maker p-mm1 \"quoted\""));
+      const r = ok(await engine.logAdmin(g, "bot_added", "admin", 'market_maker p-mm1 "quoted"'));
       expect(r.events).to.have.length(1);
-      expect(r.events[0]).to.include({ type: "admin_action", action: "bot_added", actor: "admin", detail: 'market_maker p-mm1 "quoted"', seq: r.firstSeq });
+      expect(r.events[0]).to.include({
+        type: "admin_action",
+        action: "bot_added",
+        actor: "admin",
+        detail: 'market_maker p-mm1 "quoted"',
+        seq: r.firstSeq,
+      });
       expect((await eventsOf(engine, g)).at(-1)).to.deep.equal(r.events[0]);
       const before = await snapshot(engine, g);
       expectRejected(await engine.logAdmin(g, "bad action!", "admin"), "INVALID_ARGUMENT");
@@ -1011,15 +1273,22 @@ describe("engine rules", function () {
       expect(await engine.client.get(K.seqKey(g))).to.equal(String(events.length));
       expect(events[0]!.type).to.equal("game_created");
       for (const r of results) {
-        expect(r.events.map((e) => e.seq)).to.deep.equal(Array.from({ length: r.lastSeq - r.firstSeq + 1 }, (_, i) => r.firstSeq + i));
+        expect(r.events.map((e) => e.seq)).to.deep.equal(
+          Array.from({ length: r.lastSeq - r.firstSeq + 1 }, (_, i) => r.firstSeq + i),
+        );
         expect(events.slice(r.firstSeq - 1, r.lastSeq)).to.deep.equal(r.events);
       }
       const types = events.slice(-9).map((e) => e.type);
       expect(types).to.deep.equal([
-        "order_accepted", "order_rested",            // sell 2 @100
-        "order_accepted", "fill",                    // buy 1 @100
-        "order_accepted", "order_rested",            // buy 3 @90
-        "order_amended", "order_cancelled", "phase_changed",
+        "order_accepted",
+        "order_rested", // sell 2 @100
+        "order_accepted",
+        "fill", // buy 1 @100
+        "order_accepted",
+        "order_rested", // buy 3 @90
+        "order_amended",
+        "order_cancelled",
+        "phase_changed",
       ]);
     });
 
@@ -1029,28 +1298,54 @@ describe("engine rules", function () {
       const r = ok(await buy(g, "a", 101, 3));
       const fill = (await eventsOf(engine, g)).find((e): e is FillEvent => e.type === "fill")!;
       expect(fill).to.include({
-        securityId: S, price: 100, qty: 3, aggressor: "buy",
-        makerOrderId: maker, takerOrderId: r.order.orderId, makerPlayerId: "b", takerPlayerId: "a",
-        makerRemaining: 2, takerRemaining: 0,
+        securityId: S,
+        price: 100,
+        qty: 3,
+        aggressor: "buy",
+        makerOrderId: maker,
+        takerOrderId: r.order.orderId,
+        makerPlayerId: "b",
+        takerPlayerId: "a",
+        makerRemaining: 2,
+        takerRemaining: 0,
       });
       expect(fill.seq).to.be.a("number");
       expect(fill.ts).to.be.a("number");
       const bid = ok(await buy(g, "a", 80, 1)).order.orderId;
       const hit = ok(await sell(g, "c", 80, 1));
-      expect(hit.fills[0]).to.include({ aggressor: "sell", takerPlayerId: "c", takerOrderId: hit.order.orderId, makerOrderId: bid, makerPlayerId: "a", price: 80 });
+      expect(hit.fills[0]).to.include({
+        aggressor: "sell",
+        takerPlayerId: "c",
+        takerOrderId: hit.order.orderId,
+        makerOrderId: bid,
+        makerPlayerId: "a",
+        price: 80,
+      });
     });
 
     it("order_accepted carries the order's fields and clientOrderId", async () => {
       const g = await game();
       const r = ok(await buy(g, "a", 95, 4, { clientOrderId: "ev-1", postOnly: true }));
       expect(r.events[0]).to.include({
-        type: "order_accepted", securityId: S, orderId: r.order.orderId, playerId: "a", clientOrderId: "ev-1",
-        side: "buy", orderType: "limit", tif: "GTC", postOnly: true, price: 95, qty: 4,
+        type: "order_accepted",
+        securityId: S,
+        orderId: r.order.orderId,
+        playerId: "a",
+        clientOrderId: "ev-1",
+        side: "buy",
+        orderType: "limit",
+        tif: "GTC",
+        postOnly: true,
+        price: 95,
+        qty: 4,
       });
     });
 
     it("setup commands log game_created, security_added and player_added", async () => {
-      const g = await game({ phase: "lobby", players: [{ playerId: "z", cash: 5, holdings: [{ securityId: S, qty: 2 }] }] });
+      const g = await game({
+        phase: "lobby",
+        players: [{ playerId: "z", cash: 5, holdings: [{ securityId: S, qty: 2 }] }],
+      });
       const ev = await eventsOf(engine, g);
       expect(ev.map((e) => e.type)).to.deep.equal(["game_created", "security_added", "player_added"]);
       expect(ev[2]).to.deep.include({ playerId: "z", cash: 5, holdings: [{ securityId: S, qty: 2 }] });
@@ -1071,8 +1366,16 @@ describe("engine rules", function () {
       ok(await sell(g, "c", 103, 6));
       ok(await sell(g, "c", 102, 2));
       const full = await book(g, 10);
-      expect(full.bids).to.deep.equal([{ price: 99, qty: 5, orders: 2 }, { price: 98, qty: 1, orders: 1 }, { price: 97, qty: 7, orders: 1 }]);
-      expect(full.asks).to.deep.equal([{ price: 101, qty: 5, orders: 2 }, { price: 102, qty: 2, orders: 1 }, { price: 103, qty: 6, orders: 1 }]);
+      expect(full.bids).to.deep.equal([
+        { price: 99, qty: 5, orders: 2 },
+        { price: 98, qty: 1, orders: 1 },
+        { price: 97, qty: 7, orders: 1 },
+      ]);
+      expect(full.asks).to.deep.equal([
+        { price: 101, qty: 5, orders: 2 },
+        { price: 102, qty: 2, orders: 1 },
+        { price: 103, qty: 6, orders: 1 },
+      ]);
       const top2 = await book(g, 2);
       expect(top2.bids).to.deep.equal(full.bids.slice(0, 2));
       expect(top2.asks).to.deep.equal(full.asks.slice(0, 2));
@@ -1093,7 +1396,9 @@ describe("engine rules", function () {
         securities: [{ securityId: 1 }, { securityId: 2 }],
         players: ["a", "b"].map((playerId) => ({ playerId, cash: 1_000_000, holdings: [{ securityId: 1, qty: 100 }] })),
       });
-      const o1 = ok(await engine.place(g, "a", { securityId: 1, side: "sell", price: 100, qty: 10, clientOrderId: "q1" })).order.orderId;
+      const o1 = ok(
+        await engine.place(g, "a", { securityId: 1, side: "sell", price: 100, qty: 10, clientOrderId: "q1" }),
+      ).order.orderId;
       ok(await engine.place(g, "b", { securityId: 1, side: "buy", price: 100, qty: 4 }));
       const o2 = ok(await engine.place(g, "a", { securityId: 2, side: "buy", price: 50, qty: 1 })).order.orderId;
       const all = ok(await engine.orders(g, "a")).orders;
@@ -1110,7 +1415,13 @@ describe("engine rules", function () {
       ok(await buy(g, "a", 50, 3));
       ok(await sell(g, "a", 70, 8));
       const inv = ok(await engine.inventory(g, "a"));
-      expect(inv).to.deep.equal({ ok: true, playerId: "a", cash: 1_000_000, cashLocked: 1_500, positions: [{ securityId: S, qty: 1_000, locked: 8, openBuy: 3 }] });
+      expect(inv).to.deep.equal({
+        ok: true,
+        playerId: "a",
+        cash: 1_000_000,
+        cashLocked: 1_500,
+        positions: [{ securityId: S, qty: 1_000, locked: 8, openBuy: 3 }],
+      });
     });
   });
 
@@ -1136,7 +1447,9 @@ describe("engine rules", function () {
       expect(r.order.notional).to.equal(notional);
       expect((await inventoryOf(engine, g, "buyer")).cash).to.equal(1e15 - notional);
       expect((await inventoryOf(engine, g, "seller")).cash).to.equal(1e15 + notional);
-      expect(await engine.client.hget(K.inventoryKey(g, "seller"), "0")).to.equal(String(BigInt(1e15) + BigInt(notional)));
+      expect(await engine.client.hget(K.inventoryKey(g, "seller"), "0")).to.equal(
+        String(BigInt(1e15) + BigInt(notional)),
+      );
     });
 
     it("a notional of exactly 2^53 - 1 is accepted and its order round-trips through the result, the event log and the book", async () => {

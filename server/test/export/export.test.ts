@@ -14,10 +14,20 @@ import { getScenario } from "../../src/market/scenarios.ts";
 import { api, createGame, harness, join as joinGame, type Harness } from "../support/harness.ts";
 
 type Row = Record<string, string>;
-const readCsv = async (dir: string, f: string): Promise<Row[]> => parse(await readFile(join(dir, f), "utf8"), { columns: true }) as Row[];
+const readCsv = async (dir: string, f: string): Promise<Row[]> =>
+  parse(await readFile(join(dir, f), "utf8"), { columns: true }) as Row[];
 const n = (s: string | undefined) => Number(s);
 
-interface Recomputed { cash: number; holdings: number; equity: number; pnl: number; realized: number; unrealized: number; fees: number; trades: number }
+interface Recomputed {
+  cash: number;
+  holdings: number;
+  equity: number;
+  pnl: number;
+  realized: number;
+  unrealized: number;
+  fees: number;
+  trades: number;
+}
 
 /**
  * Every player's standing from the files alone, with code of the test's own: equity from inventories.csv
@@ -27,14 +37,19 @@ interface Recomputed { cash: number; holdings: number; equity: number; pnl: numb
  * fills' notionals and fees (so the fee columns are the fees the engine booked).
  */
 function recompute(config: any, inventories: Row[], leaderboard: Row[], fills: Row[]) {
-  const secs = new Map<number, { scale: number; open: number }>(config.game.securities.map((s: any) => [s.securityId, { scale: s.scale, open: s.refPrice }]));
+  const secs = new Map<number, { scale: number; open: number }>(
+    config.game.securities.map((s: any) => [s.securityId, { scale: s.scale, open: s.refPrice }]),
+  );
   const mark = new Map<number, number>();
   for (const id of secs.keys()) mark.set(id, n(leaderboard[0]![`mark_ticks_${id}`]));
   const out = new Map<string, Recomputed>();
   const lots = new Map<string, Map<number, { qty: number; price: number }[]>>(); // signed qty, oldest first
   const startCash = new Map<string, number>();
   const get = (pid: string) => {
-    if (!out.has(pid)) { out.set(pid, { cash: 0, holdings: 0, equity: 0, pnl: 0, realized: 0, unrealized: 0, fees: 0, trades: 0 }); lots.set(pid, new Map()); }
+    if (!out.has(pid)) {
+      out.set(pid, { cash: 0, holdings: 0, equity: 0, pnl: 0, realized: 0, unrealized: 0, fees: 0, trades: 0 });
+      lots.set(pid, new Map());
+    }
     return out.get(pid)!;
   };
   const trade = (pid: string, sid: number, signed: number, price: number) => {
@@ -68,10 +83,15 @@ function recompute(config: any, inventories: Row[], leaderboard: Row[], fills: R
   }
   const cashFlow = new Map<string, number>();
   for (const f of [...fills].sort((a, b) => n(a.seq) - n(b.seq))) {
-    const sid = n(f.security_id), qty = n(f.qty), price = n(f.price_ticks);
+    const sid = n(f.security_id),
+      qty = n(f.qty),
+      price = n(f.price_ticks);
     const takerDir = f.aggressor === "buy" ? 1 : -1;
     expect(n(f.notional_minor)).to.equal(price * qty * secs.get(sid)!.scale);
-    for (const [pid, dir, fee] of [[f.taker_player_id!, takerDir, n(f.taker_fee_minor)], [f.maker_player_id!, -takerDir, -n(f.maker_rebate_minor)]] as const) {
+    for (const [pid, dir, fee] of [
+      [f.taker_player_id!, takerDir, n(f.taker_fee_minor)],
+      [f.maker_player_id!, -takerDir, -n(f.maker_rebate_minor)],
+    ] as const) {
       trade(pid, sid, dir * qty, price);
       get(pid).fees += fee;
       get(pid).trades += 1;
@@ -79,7 +99,8 @@ function recompute(config: any, inventories: Row[], leaderboard: Row[], fills: R
     }
   }
   for (const [pid, p] of out) {
-    for (const [sid, list] of lots.get(pid)!) for (const lot of list) p.unrealized += (mark.get(sid)! - lot.price) * lot.qty * secs.get(sid)!.scale;
+    for (const [sid, list] of lots.get(pid)!)
+      for (const lot of list) p.unrealized += (mark.get(sid)! - lot.price) * lot.qty * secs.get(sid)!.scale;
     expect(p.cash, `${pid} cash = start cash + fills`).to.equal(startCash.get(pid)! + (cashFlow.get(pid) ?? 0));
     expect(p.pnl, `${pid} pnl = realized + unrealized - fees`).to.equal(p.realized + p.unrealized - p.fees);
   }
@@ -90,14 +111,22 @@ function recompute(config: any, inventories: Row[], leaderboard: Row[], fills: R
 
 /** The P&L columns of a leaderboard.csv row, as recompute() names them. */
 const rowOf = (l: Row): Recomputed => ({
-  cash: n(l.cash_minor), holdings: n(l.holdings_value_minor), equity: n(l.equity_minor), pnl: n(l.pnl_minor),
-  realized: n(l.realized_pnl_minor), unrealized: n(l.unrealized_pnl_minor), fees: n(l.fees_minor), trades: n(l.trades),
+  cash: n(l.cash_minor),
+  holdings: n(l.holdings_value_minor),
+  equity: n(l.equity_minor),
+  pnl: n(l.pnl_minor),
+  realized: n(l.realized_pnl_minor),
+  unrealized: n(l.unrealized_pnl_minor),
+  fees: n(l.fees_minor),
+  trades: n(l.trades),
 });
 
 describe("round export", function () {
   this.timeout(30_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   it("exports a played round; equity recomputed from the files matches leaderboard.csv and PostgreSQL", async () => {
     const g = await createGame(h, {
@@ -105,19 +134,31 @@ describe("round export", function () {
         { securityId: 1, symbol: "ACME", tickSize: "0.01", scale: 1, refPrice: 100, takerFee: 3, makerRebate: 1 },
         { securityId: 2, symbol: "BETA", tickSize: "0.05", scale: 10, refPrice: 50 },
       ],
-      endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }, { securityId: 2, qty: 10 }] },
+      endowment: {
+        cash: 100_000,
+        holdings: [
+          { securityId: 1, qty: 100 },
+          { securityId: 2, qty: 10 },
+        ],
+      },
     });
     const players: JoinReply[] = [];
-    for (const name of ["ann", "bob", "cy, \"the\" trader", "dee", "eve"]) players.push(await joinGame(h, g.joinCode, name));
+    for (const name of ["ann", "bob", 'cy, "the" trader', "dee", "eve"])
+      players.push(await joinGame(h, g.joinCode, name));
     expect((await api(h, "POST", `/api/games/${g.gameId}/start`)).status).to.equal(200);
     const { hub } = h.app;
     // ann, bob and cy trade ACME; dee and eve never trade (equal equity: the tie goes to the smaller player id).
     let seed = 7;
-    const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const r = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 120; i++) {
       const p = players[Math.floor(r() * 3)]!.playerId;
       const side = r() < 0.5 ? "buy" : "sell";
-      await hub.place(g.gameId, p, { securityId: 1, side, price: 95 + Math.floor(r() * 11), qty: 1 + Math.floor(r() * 5) });
+      await hub.place(g.gameId, p, {
+        securityId: 1,
+        side,
+        price: 95 + Math.floor(r() * 11),
+        qty: 1 + Math.floor(r() * 5),
+      });
     }
     await hub.place(g.gameId, players[0]!.playerId, { securityId: 2, side: "buy", price: 40, qty: 1 }); // rests, never trades
     const end = await api(h, "POST", `/api/games/${g.gameId}/end`);
@@ -127,16 +168,34 @@ describe("round export", function () {
 
     const dir = await mkdtemp(join(tmpdir(), "mr-export-"));
     const x = await exportRound(h.db, g.gameId, dir, { service: h.app.service });
-    expect((await readdir(dir)).sort()).to.deep.equal(["config.json", "fills.csv", "inventories.csv", "leaderboard.csv", "orders.csv", "reference.csv"]);
+    expect((await readdir(dir)).sort()).to.deep.equal([
+      "config.json",
+      "fills.csv",
+      "inventories.csv",
+      "leaderboard.csv",
+      "orders.csv",
+      "reference.csv",
+    ]);
     const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
-    const [orders, fills, inventories, leaderboard, reference] = await Promise.all(
-      ["orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"].map((f) => readCsv(dir, f))) as [Row[], Row[], Row[], Row[], Row[]];
+    const [orders, fills, inventories, leaderboard, reference] = (await Promise.all(
+      ["orders.csv", "fills.csv", "inventories.csv", "leaderboard.csv", "reference.csv"].map((f) => readCsv(dir, f)),
+    )) as [Row[], Row[], Row[], Row[], Row[]];
 
     // Row counts against PostgreSQL.
     const count = async (table: "orders" | "fills") =>
-      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE game_id = ${g.gameId}`.execute(h.db)).rows[0]!.n);
-    expect(orders.length).to.equal(await count("orders")).and.to.equal(121);
-    expect(fills.length).to.equal(await count("fills")).and.to.be.greaterThan(5);
+      Number(
+        (
+          await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE game_id = ${g.gameId}`.execute(
+            h.db,
+          )
+        ).rows[0]!.n,
+      );
+    expect(orders.length)
+      .to.equal(await count("orders"))
+      .and.to.equal(121);
+    expect(fills.length)
+      .to.equal(await count("fills"))
+      .and.to.be.greaterThan(5);
     expect(orders.filter((o) => n(o.resting_qty) > 0)).to.have.length(0);
     expect(orders.filter((o) => o.cancel_reason === "round_end").length).to.equal(end.body.cancelled);
     expect(inventories.length).to.equal(5 * 3);
@@ -145,7 +204,13 @@ describe("round export", function () {
 
     // Marks: ACME at its last trade, BETA (no trade) at the reference.
     const lastAcme = fills.filter((f) => f.security_id === "1").at(-1)!;
-    expect(leaderboard[0]).to.include({ mark_ticks_1: lastAcme.price_ticks, mark_source_1: "last_trade", mark_ticks_2: "50", mark_2: "2.50", mark_source_2: "reference" });
+    expect(leaderboard[0]).to.include({
+      mark_ticks_1: lastAcme.price_ticks,
+      mark_source_1: "last_trade",
+      mark_ticks_2: "50",
+      mark_2: "2.50",
+      mark_source_2: "reference",
+    });
     expect(x.marks.map((m) => m.source)).to.deep.equal(["last_trade", "reference"]);
 
     // Equity, pnl, FIFO P&L, fees and trades from the files alone.
@@ -158,35 +223,84 @@ describe("round export", function () {
     }
     expect(leaderboard.filter((l) => n(l.trades) > 0)).to.have.length(3);
     expect(leaderboard.some((l) => n(l.realized_pnl_minor) !== 0)).to.equal(true);
-    expect(config.game.rules).to.include({ markPrice: "last_trade", botTakeover: false, grossLimit: 0, netLimit: 0 }).and.to.have.deep.property("orderRateLimit", { orders: 50, windowMs: 1000 });
+    expect(config.game.rules)
+      .to.include({ markPrice: "last_trade", botTakeover: false, grossLimit: 0, netLimit: 0 })
+      .and.to.have.deep.property("orderRateLimit", { orders: 50, windowMs: 1000 });
     expect(config.scoring.markPrice).to.equal("last_trade");
     const ties = leaderboard.filter((l) => l.name === "dee" || l.name === "eve");
     expect(ties[0]!.equity_minor).to.equal(ties[1]!.equity_minor);
     expect(String(ties[0]!.player_id) < String(ties[1]!.player_id)).to.equal(true);
     expect(n(ties[1]!.rank)).to.equal(n(ties[0]!.rank) + 1);
-    expect(leaderboard.find((l) => l.player_id === players[2]!.playerId)!.name).to.equal("cy, \"the\" trader");
+    expect(leaderboard.find((l) => l.player_id === players[2]!.playerId)!.name).to.equal('cy, "the" trader');
 
     // ... and with PostgreSQL and the round end's reply.
-    const pg = await h.db.selectFrom("leaderboard").selectAll().where("game_id", "=", g.gameId).orderBy("rank").execute();
-    expect(pg.map((b) => [b.rank, b.player_id, b.equity, b.cash, b.holdings_value, b.pnl, b.realized_pnl, b.unrealized_pnl, b.fees, b.trades])).to.deep.equal(
-      leaderboard.map((l) => [n(l.rank), l.player_id, n(l.equity_minor), n(l.cash_minor), n(l.holdings_value_minor), n(l.pnl_minor),
-        n(l.realized_pnl_minor), n(l.unrealized_pnl_minor), n(l.fees_minor), n(l.trades)]));
-    expect(end.body.leaderboard.map((b: any) => [b.rank, b.playerId, b.equity, b.pnl, b.realizedPnl, b.unrealizedPnl, b.fees, b.trades])).to.deep.equal(
-      pg.map((b) => [b.rank, b.player_id, b.equity, b.pnl, b.realized_pnl, b.unrealized_pnl, b.fees, b.trades]));
+    const pg = await h.db
+      .selectFrom("leaderboard")
+      .selectAll()
+      .where("game_id", "=", g.gameId)
+      .orderBy("rank")
+      .execute();
+    expect(
+      pg.map((b) => [
+        b.rank,
+        b.player_id,
+        b.equity,
+        b.cash,
+        b.holdings_value,
+        b.pnl,
+        b.realized_pnl,
+        b.unrealized_pnl,
+        b.fees,
+        b.trades,
+      ]),
+    ).to.deep.equal(
+      leaderboard.map((l) => [
+        n(l.rank),
+        l.player_id,
+        n(l.equity_minor),
+        n(l.cash_minor),
+        n(l.holdings_value_minor),
+        n(l.pnl_minor),
+        n(l.realized_pnl_minor),
+        n(l.unrealized_pnl_minor),
+        n(l.fees_minor),
+        n(l.trades),
+      ]),
+    );
+    expect(
+      end.body.leaderboard.map((b: any) => [
+        b.rank,
+        b.playerId,
+        b.equity,
+        b.pnl,
+        b.realizedPnl,
+        b.unrealizedPnl,
+        b.fees,
+        b.trades,
+      ]),
+    ).to.deep.equal(
+      pg.map((b) => [b.rank, b.player_id, b.equity, b.pnl, b.realized_pnl, b.unrealized_pnl, b.fees, b.trades]),
+    );
 
     // Config: re-runnable settings and the round's schedule.
     expect(config.game).to.include({ name: "test game" }).and.not.to.have.property("scenario");
     expect(config.game.securities.map((s: any) => s.refPrice)).to.deep.equal([100, 50]);
     expect(config.round.lastSeq).to.be.greaterThan(0);
     expect(config.players).to.have.length(5);
-    expect(reference.filter((row) => row.is_end === "true").map((row) => n(row.reference_ticks))).to.deep.equal([100, 50]);
+    expect(reference.filter((row) => row.is_end === "true").map((row) => n(row.reference_ticks))).to.deep.equal([
+      100, 50,
+    ]);
     // Re-run: the settings are a valid create body.
     const rerun = await api(h, "POST", "/api/games", { ...config.game, gameId: `${g.gameId}-rerun` });
     expect(rerun.status).to.equal(201);
   });
 
   it("marks an untraded scenario security at the scenario's reference at the end, in PostgreSQL as in the export", async () => {
-    const g = await createGame(h, { securities: [], scenario: "sp500-2000", endowment: { cash: 1_000_000, holdings: [{ securityId: 1, qty: 3 }] } });
+    const g = await createGame(h, {
+      securities: [],
+      scenario: "sp500-2000",
+      endowment: { cash: 1_000_000, holdings: [{ securityId: 1, qty: 3 }] },
+    });
     await joinGame(h, g.joinCode, "solo");
     await joinGame(h, g.joinCode, "duo");
     await api(h, "POST", `/api/games/${g.gameId}/start`);
@@ -201,14 +315,27 @@ describe("round export", function () {
     const expected = sc.referenceAt(1, config.round.elapsedMs);
     expect(expected).to.not.equal(sc.securities[0]!.startPrice);
     expect(leaderboard[0]).to.include({ mark_ticks_1: String(expected), mark_source_1: "reference" });
-    const { out, ranked } = recompute(config, await readCsv(dir, "inventories.csv"), leaderboard, await readCsv(dir, "fills.csv"));
+    const { out, ranked } = recompute(
+      config,
+      await readCsv(dir, "inventories.csv"),
+      leaderboard,
+      await readCsv(dir, "fills.csv"),
+    );
     expect(leaderboard.map((l) => l.player_id)).to.deep.equal(ranked);
-    for (const l of leaderboard) expect(n(l.equity_minor)).to.equal(out.get(l.player_id!)!.equity).and.to.equal(1_000_000 + 3 * expected);
+    for (const l of leaderboard)
+      expect(n(l.equity_minor))
+        .to.equal(out.get(l.player_id!)!.equity)
+        .and.to.equal(1_000_000 + 3 * expected);
     const reference = await readCsv(dir, "reference.csv");
-    expect(reference.filter((r) => r.security_id === "1").map((r) => n(r.elapsed_ms)).slice(0, 3)).to.deep.equal([0, 1000, 2000]);
+    expect(
+      reference
+        .filter((r) => r.security_id === "1")
+        .map((r) => n(r.elapsed_ms))
+        .slice(0, 3),
+    ).to.deep.equal([0, 1000, 2000]);
   });
 
-  it("with markPrice \"reference\" marks every security at the closing reference, traded or not", async () => {
+  it('with markPrice "reference" marks every security at the closing reference, traded or not', async () => {
     const g = await createGame(h, { rules: { markPrice: "reference" } });
     const [a, b] = [await joinGame(h, g.joinCode, "ask"), await joinGame(h, g.joinCode, "bid")];
     await api(h, "POST", `/api/games/${g.gameId}/start`);
@@ -222,12 +349,21 @@ describe("round export", function () {
     const leaderboard = await readCsv(dir, "leaderboard.csv");
     expect(config.scoring.markPrice).to.equal("reference");
     expect(leaderboard[0]).to.include({ mark_ticks_1: "100", mark_source_1: "reference" });
-    const { out } = recompute(config, await readCsv(dir, "inventories.csv"), leaderboard, await readCsv(dir, "fills.csv"));
+    const { out } = recompute(
+      config,
+      await readCsv(dir, "inventories.csv"),
+      leaderboard,
+      await readCsv(dir, "fills.csv"),
+    );
     for (const l of leaderboard) expect(rowOf(l), l.name).to.deep.equal(out.get(l.player_id!)!);
     // ask sold 4 starting lots (bought at 100) at 130: realized +120, and the rest is marked at 100.
     const ask = leaderboard.find((l) => l.player_id === a.playerId)!;
     expect(ask).to.include({ realized_pnl_minor: "120", unrealized_pnl_minor: "0", pnl_minor: "120", trades: "1" });
-    expect(end.body.leaderboard.find((r: any) => r.playerId === b.playerId)).to.include({ realizedPnl: 0, unrealizedPnl: -120, pnl: -120 });
+    expect(end.body.leaderboard.find((r: any) => r.playerId === b.playerId)).to.include({
+      realizedPnl: 0,
+      unrealizedPnl: -120,
+      pnl: -120,
+    });
   });
 
   it("serves the files at GET /api/games/:id/export/:file (admin only, ended rounds only)", async () => {

@@ -11,8 +11,16 @@ import { sql } from "kysely";
 import { api, createGame, harness, join, type Harness } from "../support/harness.ts";
 
 interface Standing {
-  playerId: string; cash: number; equity: number; holdingsValue: number; pnl: number;
-  realizedPnl: number; unrealizedPnl: number; fees: number; trades: number; positions: Record<number, number>;
+  playerId: string;
+  cash: number;
+  equity: number;
+  holdingsValue: number;
+  pnl: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  fees: number;
+  trades: number;
+  positions: Record<number, number>;
   /** Lowest position of ACME during the round (negative: the player was short). */
   lowest: number;
 }
@@ -24,20 +32,54 @@ const SECURITIES = [
 
 /** Standings from PostgreSQL rows, FIFO by hand: lots are [signed qty, price] pairs, oldest first. */
 async function recompute(h: Harness, gameId: string): Promise<Map<string, Standing>> {
-  const players = (await sql<{ player_id: string; starting_cash: string }>`SELECT player_id, starting_cash FROM players WHERE game_id = ${gameId}`.execute(h.db)).rows;
-  const starts = (await sql<{ player_id: string; security_id: number; qty: string }>`
-    SELECT player_id, security_id, qty FROM inventories WHERE game_id = ${gameId} AND kind = 'start' AND security_id <> 0`.execute(h.db)).rows;
-  const fills = (await sql<{ seq: string; security_id: number; price: string; qty: string; aggressor: string; maker_player_id: string; taker_player_id: string; taker_fee: string; maker_rebate: string }>`
+  const players = (
+    await sql<{
+      player_id: string;
+      starting_cash: string;
+    }>`SELECT player_id, starting_cash FROM players WHERE game_id = ${gameId}`.execute(h.db)
+  ).rows;
+  const starts = (
+    await sql<{ player_id: string; security_id: number; qty: string }>`
+    SELECT player_id, security_id, qty FROM inventories WHERE game_id = ${gameId} AND kind = 'start' AND security_id <> 0`.execute(
+      h.db,
+    )
+  ).rows;
+  const fills = (
+    await sql<{
+      seq: string;
+      security_id: number;
+      price: string;
+      qty: string;
+      aggressor: string;
+      maker_player_id: string;
+      taker_player_id: string;
+      taker_fee: string;
+      maker_rebate: string;
+    }>`
     SELECT seq, security_id, price, qty, aggressor, maker_player_id, taker_player_id, taker_fee, maker_rebate
-    FROM fills WHERE game_id = ${gameId} ORDER BY seq`.execute(h.db)).rows;
+    FROM fills WHERE game_id = ${gameId} ORDER BY seq`.execute(h.db)
+  ).rows;
   const sec = new Map(SECURITIES.map((s) => [s.securityId, s]));
   const mark = new Map(SECURITIES.map((s) => [s.securityId, s.refPrice])); // no scenario: the closing reference is refPrice
   for (const f of fills) mark.set(f.security_id, Number(f.price)); // last trade wins (seq order)
 
   const out = new Map<string, Standing & { lots: Map<number, [number, number][]>; start: number }>();
   for (const p of players) {
-    out.set(p.player_id, { playerId: p.player_id, cash: Number(p.starting_cash), equity: 0, holdingsValue: 0, pnl: 0, realizedPnl: 0,
-      unrealizedPnl: 0, fees: 0, trades: 0, positions: {}, lowest: 0, lots: new Map(), start: Number(p.starting_cash) });
+    out.set(p.player_id, {
+      playerId: p.player_id,
+      cash: Number(p.starting_cash),
+      equity: 0,
+      holdingsValue: 0,
+      pnl: 0,
+      realizedPnl: 0,
+      unrealizedPnl: 0,
+      fees: 0,
+      trades: 0,
+      positions: {},
+      lowest: 0,
+      lots: new Map(),
+      start: Number(p.starting_cash),
+    });
   }
   const move = (pid: string, sid: number, signed: number, price: number) => {
     const p = out.get(pid)!;
@@ -63,9 +105,12 @@ async function recompute(h: Harness, gameId: string): Promise<Map<string, Standi
     move(s.player_id, s.security_id, Number(s.qty), refPrice);
   }
   for (const f of fills) {
-    const qty = Number(f.qty), price = Number(f.price), notional = price * qty * sec.get(f.security_id)!.scale;
+    const qty = Number(f.qty),
+      price = Number(f.price),
+      notional = price * qty * sec.get(f.security_id)!.scale;
     const takerDir = f.aggressor === "buy" ? 1 : -1;
-    const taker = out.get(f.taker_player_id)!, maker = out.get(f.maker_player_id)!;
+    const taker = out.get(f.taker_player_id)!,
+      maker = out.get(f.maker_player_id)!;
     move(f.taker_player_id, f.security_id, takerDir * qty, price);
     move(f.maker_player_id, f.security_id, -takerDir * qty, price);
     taker.cash -= takerDir * notional + Number(f.taker_fee);
@@ -76,8 +121,10 @@ async function recompute(h: Harness, gameId: string): Promise<Map<string, Standi
     maker.trades += 1;
   }
   for (const p of out.values()) {
-    for (const [sid, qty] of Object.entries(p.positions)) p.holdingsValue += qty * mark.get(Number(sid))! * sec.get(Number(sid))!.scale;
-    for (const [sid, lots] of p.lots) for (const [q, price] of lots) p.unrealizedPnl += (mark.get(sid)! - price) * q * sec.get(sid)!.scale;
+    for (const [sid, qty] of Object.entries(p.positions))
+      p.holdingsValue += qty * mark.get(Number(sid))! * sec.get(Number(sid))!.scale;
+    for (const [sid, lots] of p.lots)
+      for (const [q, price] of lots) p.unrealizedPnl += (mark.get(sid)! - price) * q * sec.get(sid)!.scale;
     p.equity = p.cash + p.holdingsValue;
     p.pnl = p.equity - p.start;
   }
@@ -87,13 +134,21 @@ async function recompute(h: Harness, gameId: string): Promise<Map<string, Standi
 describe("scheduled round with bots", function () {
   this.timeout(40_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   it("a full scheduled round with bots runs to its end and produces a correct leaderboard", async () => {
     const g = await createGame(h, {
       securities: SECURITIES,
       rules: { allowShort: true },
-      endowment: { cash: 500_000, holdings: [{ securityId: 1, qty: 30 }, { securityId: 2, qty: 4 }] },
+      endowment: {
+        cash: 500_000,
+        holdings: [
+          { securityId: 1, qty: 30 },
+          { securityId: 2, qty: 4 },
+        ],
+      },
       durationSec: 4,
       bots: [
         { kind: "market_maker", count: 1, securityIds: [1], params: { intervalMs: 50 } },
@@ -118,7 +173,9 @@ describe("scheduled round with bots", function () {
     await ioc(500, "buy", 115, 6);
 
     // Nobody ends the round: the scheduled end does, and the service writes the results.
-    const written = async () => (await sql<{ at: Date | null }>`SELECT results_written_at AS at FROM games WHERE id = ${g.gameId}`.execute(h.db)).rows[0]?.at;
+    const written = async () =>
+      (await sql<{ at: Date | null }>`SELECT results_written_at AS at FROM games WHERE id = ${g.gameId}`.execute(h.db))
+        .rows[0]?.at;
     for (let until = Date.now() + 20_000; !(await written());) {
       if (Date.now() > until) throw new Error("the round did not end with its results written");
       await new Promise((r) => setTimeout(r, 100));
@@ -136,26 +193,73 @@ describe("scheduled round with bots", function () {
     expect(expected.get(human.playerId)!.lowest, "the human went short (short FIFO lots)").to.be.below(0);
 
     // The PostgreSQL leaderboard and final inventories.
-    const board = await h.db.selectFrom("leaderboard").selectAll().where("game_id", "=", g.gameId).orderBy("rank").execute();
+    const board = await h.db
+      .selectFrom("leaderboard")
+      .selectAll()
+      .where("game_id", "=", g.gameId)
+      .orderBy("rank")
+      .execute();
     // The default rank rule (issue 16): humans by P&L first, then the bots (not ranked) by P&L; ties by player id.
     const humans = new Set([human.playerId, buyer.playerId]);
-    const ranked = [...expected.values()].sort((a, b) => Number(humans.has(b.playerId)) - Number(humans.has(a.playerId)) || b.pnl - a.pnl || (a.playerId < b.playerId ? -1 : 1));
+    const ranked = [...expected.values()].sort(
+      (a, b) =>
+        Number(humans.has(b.playerId)) - Number(humans.has(a.playerId)) ||
+        b.pnl - a.pnl ||
+        (a.playerId < b.playerId ? -1 : 1),
+    );
     expect(board.map((b) => b.player_id)).to.deep.equal(ranked.map((p) => p.playerId));
-    const pick = (p: Standing) => ({ cash: p.cash, holdingsValue: p.holdingsValue, equity: p.equity, pnl: p.pnl, realizedPnl: p.realizedPnl, unrealizedPnl: p.unrealizedPnl, fees: p.fees, trades: p.trades });
+    const pick = (p: Standing) => ({
+      cash: p.cash,
+      holdingsValue: p.holdingsValue,
+      equity: p.equity,
+      pnl: p.pnl,
+      realizedPnl: p.realizedPnl,
+      unrealizedPnl: p.unrealizedPnl,
+      fees: p.fees,
+      trades: p.trades,
+    });
     for (const b of board) {
-      expect({ cash: b.cash, holdingsValue: b.holdings_value, equity: b.equity, pnl: b.pnl, realizedPnl: b.realized_pnl, unrealizedPnl: b.unrealized_pnl, fees: b.fees, trades: b.trades }, b.player_id)
-        .to.deep.equal(pick(expected.get(b.player_id)!));
+      expect(
+        {
+          cash: b.cash,
+          holdingsValue: b.holdings_value,
+          equity: b.equity,
+          pnl: b.pnl,
+          realizedPnl: b.realized_pnl,
+          unrealizedPnl: b.unrealized_pnl,
+          fees: b.fees,
+          trades: b.trades,
+        },
+        b.player_id,
+      ).to.deep.equal(pick(expected.get(b.player_id)!));
       expect(b.rank).to.equal(ranked.findIndex((p) => p.playerId === b.player_id) + 1);
     }
-    const finals = await h.db.selectFrom("inventories").selectAll().where("game_id", "=", g.gameId).where("kind", "=", "final").execute();
+    const finals = await h.db
+      .selectFrom("inventories")
+      .selectAll()
+      .where("game_id", "=", g.gameId)
+      .where("kind", "=", "final")
+      .execute();
     for (const p of expected.values()) {
       const mine = finals.filter((r) => r.player_id === p.playerId);
       expect(mine.find((r) => r.security_id === 0)?.qty, `${p.playerId} cash`).to.equal(p.cash);
-      for (const s of SECURITIES) expect(mine.find((r) => r.security_id === s.securityId)?.qty ?? 0, `${p.playerId} ${s.symbol}`).to.equal(p.positions[s.securityId] ?? 0);
+      for (const s of SECURITIES)
+        expect(mine.find((r) => r.security_id === s.securityId)?.qty ?? 0, `${p.playerId} ${s.symbol}`).to.equal(
+          p.positions[s.securityId] ?? 0,
+        );
     }
 
     // What the service returns: the leaderboard route and the (repeated) round end.
-    const rowOf = (r: any) => ({ cash: r.cash, holdingsValue: r.holdingsValue, equity: r.equity, pnl: r.pnl, realizedPnl: r.realizedPnl, unrealizedPnl: r.unrealizedPnl, fees: r.fees, trades: r.trades });
+    const rowOf = (r: any) => ({
+      cash: r.cash,
+      holdingsValue: r.holdingsValue,
+      equity: r.equity,
+      pnl: r.pnl,
+      realizedPnl: r.realizedPnl,
+      unrealizedPnl: r.unrealizedPnl,
+      fees: r.fees,
+      trades: r.trades,
+    });
     const lb = await api(h, "GET", `/api/games/${g.gameId}/leaderboard`);
     const end = await api(h, "POST", `/api/games/${g.gameId}/end`);
     for (const rows of [lb.body.leaderboard, end.body.leaderboard]) {

@@ -10,8 +10,12 @@ import { AdminToken, MIN_SECRET_CHARS, loadAdminToken, loadSecret } from "../../
 
 describe("secret files", () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "marketroom-secrets-")); });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "marketroom-secrets-"));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("a missing file is created once (0600 in a new 0700 folder); later loads read the same secret", () => {
     const file = join(dir, "sub", "token-secret");
@@ -55,7 +59,8 @@ describe("secret files", () => {
     const token = "a".repeat(43);
     const admin = new AdminToken(token);
     expect(admin.matches(token)).to.equal(true);
-    for (const other of ["", "a".repeat(42), "a".repeat(44), `${"a".repeat(42)}b`]) expect(admin.matches(other), other).to.equal(false);
+    for (const other of ["", "a".repeat(42), "a".repeat(44), `${"a".repeat(42)}b`])
+      expect(admin.matches(other), other).to.equal(false);
   });
 
   it("the admin token file keeps only the token's SHA-256; the plain token is known only to the start that made it", () => {

@@ -14,8 +14,6 @@ import { connectAt, gameId, waitFor } from "../support/harness.ts";
 import { ADMIN, freePort, stopChild } from "../support/server-process.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
-
-
 /** `url` with its host and port replaced by 127.0.0.1:`port` (credentials and path kept). */
 function via(url: string, port: number): string {
   const u = new URL(url);
@@ -30,7 +28,9 @@ function startServer(port: number, env: Record<string, string>): Promise<ChildPr
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
-  child.stderr!.on("data", (d) => { err = (err + d).slice(-4000); });
+  child.stderr!.on("data", (d) => {
+    err = (err + d).slice(-4000);
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
@@ -41,7 +41,6 @@ function startServer(port: number, env: Record<string, string>): Promise<ChildPr
   });
 }
 
-
 describe("hardening: a dependency is down", function () {
   this.timeout(90_000);
   let child: ChildProcess | undefined;
@@ -50,14 +49,24 @@ describe("hardening: a dependency is down", function () {
   let base: string;
   const rooms: { leave(): Promise<unknown> }[] = [];
 
-  async function call(method: string, path: string, body?: unknown, token: string | null = ADMIN): Promise<{ status: number; body: any; retryAfter: string | null }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token: string | null = ADMIN,
+  ): Promise<{ status: number; body: any; retryAfter: string | null }> {
     const res = await fetch(base + path, {
-      method, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* CSV */ }
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* CSV */
+    }
     return { status: res.status, body: parsed, retryAfter: res.headers.get("retry-after") };
   }
 
@@ -76,7 +85,10 @@ describe("hardening: a dependency is down", function () {
     postgres = await TcpProxy.start(Number(new URL(databaseUrl).port || 5432));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = await startServer(port, { VALKEY_URL: via(valkeyUrl, valkey.port), DATABASE_URL: via(databaseUrl, postgres.port) });
+    child = await startServer(port, {
+      VALKEY_URL: via(valkeyUrl, valkey.port),
+      DATABASE_URL: via(databaseUrl, postgres.port),
+    });
   });
   after(async () => {
     await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
@@ -86,20 +98,30 @@ describe("hardening: a dependency is down", function () {
   });
 
   it("Valkey down: room commands and /api/join answer UNAVAILABLE, /health 503; back up, they succeed", async () => {
-    const game: GameDetail = (await call("POST", "/api/games", {
-      gameId: gameId("valkey-down"), name: "valkey down", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-      endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
-    })).body;
+    const game: GameDetail = (
+      await call("POST", "/api/games", {
+        gameId: gameId("valkey-down"),
+        name: "valkey down",
+        securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+        endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
+      })
+    ).body;
     expect((await call("POST", `/api/games/${game.gameId}/start`)).status).to.equal(200);
     const alice = (await call("POST", "/api/join", { code: game.joinCode, name: "alice" }, null)).body;
     const room = await connectAt(base, game.gameId, alice.token);
     rooms.push(room);
-    const first = await room.request("place", { securityId: 1, side: "buy", price: 95, qty: 1 }) as CommandReply;
+    const first = (await room.request("place", { securityId: 1, side: "buy", price: 95, qty: 1 })) as CommandReply;
     expect(first).to.include({ ok: true });
     expect((await call("GET", "/health", undefined, null)).status).to.equal(200);
 
     await valkey.cut();
-    const down = await room.request("place", { securityId: 1, side: "buy", price: 96, qty: 2, ref: "while-down" }) as CommandReply;
+    const down = (await room.request("place", {
+      securityId: 1,
+      side: "buy",
+      price: 96,
+      qty: 2,
+      ref: "while-down",
+    })) as CommandReply;
     expect(down).to.include({ ok: false, code: "UNAVAILABLE", ref: "while-down" });
     expectUnavailable(await call("POST", "/api/join", { code: game.joinCode, name: "bob" }, null), "join");
     const health = await call("GET", "/health", undefined, null);
@@ -108,7 +130,9 @@ describe("hardening: a dependency is down", function () {
     expect(health.body.valkey.ok).to.equal(false);
 
     await valkey.restore();
-    const again = await waitForReply(() => room.request("place", { securityId: 1, side: "buy", price: 96, qty: 2 }) as Promise<CommandReply>);
+    const again = await waitForReply(
+      () => room.request("place", { securityId: 1, side: "buy", price: 96, qty: 2 }) as Promise<CommandReply>,
+    );
     expect(again).to.include({ ok: true });
     // Nothing of the refused command was recorded: one order from before, one from after.
     await waitFor(() => room.state.players.get(alice.playerId)?.orders?.size === 2, "alice's two orders");
@@ -117,10 +141,14 @@ describe("hardening: a dependency is down", function () {
   });
 
   it("PostgreSQL down: replay and export answer UNAVAILABLE, /health 503; back up, they succeed", async () => {
-    const game: GameDetail = (await call("POST", "/api/games", {
-      gameId: gameId("pg-down"), name: "pg down", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-      endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
-    })).body;
+    const game: GameDetail = (
+      await call("POST", "/api/games", {
+        gameId: gameId("pg-down"),
+        name: "pg down",
+        securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+        endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
+      })
+    ).body;
     expect((await call("POST", "/api/join", { code: game.joinCode, name: "alice" }, null)).status).to.equal(201);
     expect((await call("POST", `/api/games/${game.gameId}/start`)).status).to.equal(200);
     expect((await call("POST", `/api/games/${game.gameId}/end`)).status).to.equal(200);
@@ -137,7 +165,9 @@ describe("hardening: a dependency is down", function () {
     await postgres.restore();
     const replay = await waitForStatus(() => call("GET", `/api/games/${game.gameId}/replay`), 200);
     expect(replay.body.lastSeq).to.be.at.least(1);
-    expect((await waitForStatus(() => call("GET", `/api/games/${game.gameId}/export/fills.csv`), 200)).status).to.equal(200);
+    expect((await waitForStatus(() => call("GET", `/api/games/${game.gameId}/export/fills.csv`), 200)).status).to.equal(
+      200,
+    );
   });
 });
 
@@ -152,7 +182,11 @@ async function waitForReply(send: () => Promise<CommandReply>, ms = 20_000): Pro
 }
 
 /** Repeats a request until it answers `status` (or the time is up: the last answer). */
-async function waitForStatus<T extends { status: number }>(send: () => Promise<T>, status: number, ms = 20_000): Promise<T> {
+async function waitForStatus<T extends { status: number }>(
+  send: () => Promise<T>,
+  status: number,
+  ms = 20_000,
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const r = await send();

@@ -35,7 +35,9 @@ describe("hardening: a message flood from one connection", function () {
 
   async function game(name: string): Promise<{ gameId: string; joinCode: string }> {
     const g = await call(srv.base, "POST", "/api/games", {
-      name, securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }], endowment: { cash: 10_000_000, holdings: [] },
+      name,
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+      endowment: { cash: 10_000_000, holdings: [] },
     });
     expect(g.status).to.equal(201);
     expect((await call(srv.base, "POST", `/api/games/${g.body.gameId}/start`)).status).to.equal(200);
@@ -57,7 +59,12 @@ describe("hardening: a message flood from one connection", function () {
     const rtt: number[] = [];
     for (let i = 0; !done(); i++) {
       const t0 = performance.now();
-      const r = await room.request("place", { securityId: 1, side: "buy", price: 50 + (i % 40), qty: 1 }) as CommandReply;
+      const r = (await room.request("place", {
+        securityId: 1,
+        side: "buy",
+        price: 50 + (i % 40),
+        qty: 1,
+      })) as CommandReply;
       rtt.push(performance.now() - t0);
       expect(r, JSON.stringify(r)).to.include({ ok: true });
       await new Promise((res) => setTimeout(res, 25));
@@ -75,12 +82,19 @@ describe("hardening: a message flood from one connection", function () {
     const same = await player(a, "same-game");
     const other = await player(b, "other-game");
 
-    const flood = spawnNode("server/test/support/flooder.ts", [srv.base, a.gameId, flooder.token, String(FLOOD_SECONDS)], {});
+    const flood = spawnNode(
+      "server/test/support/flooder.ts",
+      [srv.base, a.gameId, flooder.token, String(FLOOD_SECONDS)],
+      {},
+    );
     // A real flooder runs on its own machine: here it yields the CPU to the server, so that what is
     // measured is the server's stall, not two processes fighting over two cores.
     setPriority(flood.child.pid!, 10);
     let flooding = true;
-    const finished = flood.exited.then((code) => { flooding = false; return code; });
+    const finished = flood.exited.then((code) => {
+      flooding = false;
+      return code;
+    });
     const health: number[] = [];
     const polling = (async () => {
       while (flooding) {
@@ -89,11 +103,18 @@ describe("hardening: a message flood from one connection", function () {
         await new Promise((r) => setTimeout(r, 250));
       }
     })();
-    const [sameRtt, otherRtt] = await Promise.all([trade(same.room, () => !flooding), trade(other.room, () => !flooding)]);
+    const [sameRtt, otherRtt] = await Promise.all([
+      trade(same.room, () => !flooding),
+      trade(other.room, () => !flooding),
+    ]);
     expect(await finished).to.equal(0);
     await polling;
 
-    const report = JSON.parse(flood.stdout().trim().split("\n").at(-1)!) as { sent: number; connections: number; closeCodes: number[] };
+    const report = JSON.parse(flood.stdout().trim().split("\n").at(-1)!) as {
+      sent: number;
+      connections: number;
+      closeCodes: number[];
+    };
     expect(report.closeCodes, JSON.stringify(report)).to.include(4002);
     // The flood must be real: cut off by the cap (above) and at least twice the cap (200/s) sent. The
     // flooder is itself CPU-bound, so on a starved machine it sends less (500 in 4 s was seen beside two
@@ -106,7 +127,10 @@ describe("hardening: a message flood from one connection", function () {
     expect(p99(sameRtt), figures).to.be.below(P99_BOUND_MS);
     expect(p99(otherRtt), figures).to.be.below(P99_BOUND_MS);
     expect(health.length).to.be.greaterThan(2);
-    expect(health.every((s) => s === 200), `health ${health.join(",")}`).to.equal(true);
+    expect(
+      health.every((s) => s === 200),
+      `health ${health.join(",")}`,
+    ).to.equal(true);
     // the flooded game still works for its other players
     expect(await same.room.request("cancel-all", {})).to.include({ ok: true });
   });

@@ -26,16 +26,25 @@ function str(s: string): number[] {
 }
 
 /** A raw `ws` client seated in the game's room (matchmaking over HTTP, then the room's socket). */
-async function rawClient(base: string, gameId: string, token: string): Promise<{ ws: WebSocket; frames: Buffer[]; closed: Promise<number> }> {
+async function rawClient(
+  base: string,
+  gameId: string,
+  token: string,
+): Promise<{ ws: WebSocket; frames: Buffer[]; closed: Promise<number> }> {
   const seat = await call(base, "POST", "/matchmake/joinOrCreate/game", { gameId }, token);
   expect(seat.status, JSON.stringify(seat.body)).to.equal(200);
   const { processId, roomId, sessionId } = seat.body as { processId: string; roomId: string; sessionId: string };
   const ws = new WebSocket(`${base.replace("http", "ws")}/${processId}/${roomId}?sessionId=${sessionId}`);
   const frames: Buffer[] = [];
   ws.on("message", (d: Buffer) => frames.push(Buffer.from(d)));
-  ws.on("error", () => { /* a close follows; the test reads the close code */ });
+  ws.on("error", () => {
+    /* a close follows; the test reads the close code */
+  });
   const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => { ws.once("open", () => resolve()); ws.once("error", reject); });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
   await waitFor(() => frames.some((f) => f[0] === JOIN_ROOM), "join handshake");
   ws.send(Buffer.from([JOIN_ROOM]));
   return { ws, frames, closed };
@@ -54,7 +63,9 @@ describe("hardening: nothing internal leaks", function () {
   before(async () => {
     srv = await startServer();
     const g = await call(srv.base, "POST", "/api/games", {
-      name: "leaks", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }], endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 10 }] },
+      name: "leaks",
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+      endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 10 }] },
     });
     expect(g.status).to.equal(201);
     ({ gameId, joinCode } = g.body);
@@ -75,11 +86,20 @@ describe("hardening: nothing internal leaks", function () {
     return { token: j.body.token, room };
   }
 
-  it("SDK: request() and send() of unknown types, \"*\" and Object member names answer UNKNOWN_MESSAGE; the session goes on", async () => {
+  it('SDK: request() and send() of unknown types, "*" and Object member names answer UNKNOWN_MESSAGE; the session goes on', async () => {
     const { room } = await player("sdk");
-    for (const type of ["*", "nope", "constructor", "__proto__", "toString", "hasOwnProperty", "reply", "x".repeat(200)]) {
+    for (const type of [
+      "*",
+      "nope",
+      "constructor",
+      "__proto__",
+      "toString",
+      "hasOwnProperty",
+      "reply",
+      "x".repeat(200),
+    ]) {
       for (const body of [undefined, null, {}, "text", 42, { ref: "r-1" }]) {
-        const reply = await room.request(type as never, body as never) as CommandReply;
+        const reply = (await room.request(type as never, body as never)) as CommandReply;
         expect(reply, `${type} ${JSON.stringify(body)}`).to.include({ ok: false, code: "UNKNOWN_MESSAGE" });
         expect((reply as { message?: string }).message).to.not.match(/TypeError|Error:|\n\s+at /);
         if ((body as { ref?: string } | null)?.ref) expect(reply.ref).to.equal("r-1");
@@ -90,9 +110,12 @@ describe("hardening: nothing internal leaks", function () {
     room.send("nope" as never, { ref: "s-1" } as never);
     room.send("*" as never, {} as never);
     await waitFor(() => got.length >= 2, "replies to send()");
-    expect(got.map((r) => [r.ok, !r.ok && r.code])).to.deep.equal([[false, "UNKNOWN_MESSAGE"], [false, "UNKNOWN_MESSAGE"]]);
+    expect(got.map((r) => [r.ok, !r.ok && r.code])).to.deep.equal([
+      [false, "UNKNOWN_MESSAGE"],
+      [false, "UNKNOWN_MESSAGE"],
+    ]);
     expect(got[0]!.ref).to.equal("s-1");
-    const placed = await room.request("place", { securityId: 1, side: "buy", price: 90, qty: 1 }) as CommandReply;
+    const placed = (await room.request("place", { securityId: 1, side: "buy", price: 90, qty: 1 })) as CommandReply;
     expect(placed).to.include({ ok: true });
   });
 
@@ -113,7 +136,7 @@ describe("hardening: nothing internal leaks", function () {
     // a payload that is not msgpack: Colyseus closes the connection (4002), nothing else
     raw.ws.send(Buffer.from([ROOM_DATA, ...str("place"), 0xc1, 0xc1]));
     expect(await raw.closed).to.equal(4002);
-    const after = await bystander.request("place", { securityId: 1, side: "buy", price: 91, qty: 1 }) as CommandReply;
+    const after = (await bystander.request("place", { securityId: 1, side: "buy", price: 91, qty: 1 })) as CommandReply;
     expect(after).to.include({ ok: true });
   });
 
@@ -128,8 +151,10 @@ describe("hardening: nothing internal leaks", function () {
     const { processId, roomId, sessionId } = seat.body;
     await new Promise<void>((resolve) => {
       const sock = tcpConnect(srv.port, "127.0.0.1", () => {
-        sock.write(`GET /${processId}/${roomId}?sessionId=${sessionId} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        sock.write(
+          `GET /${processId}/${roomId}?sessionId=${sessionId} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        );
         setImmediate(() => sock.write(Buffer.from([0x83, 0x80, 1, 2, 3, 4]))); // opcode 3 is reserved
       });
       sock.resume(); // read, so that the server's close is seen
@@ -149,11 +174,19 @@ describe("hardening: nothing internal leaks", function () {
   it("every line the server wrote to stderr is a JSON object; stack traces only inside JSON strings", async () => {
     // The garbage above was logged: wait for Colyseus' line about the undecodable payload.
     await waitFor(() => /MessagePack|Data read/.test(srv.stderr()), "the undecodable payload logged");
-    const lines = srv.stderr().split("\n").filter((l) => l.trim() !== "");
+    const lines = srv
+      .stderr()
+      .split("\n")
+      .filter((l) => l.trim() !== "");
     expect(lines.length).to.be.greaterThan(0);
     for (const line of lines) {
       let parsed: unknown;
-      expect(() => { parsed = JSON.parse(line); }, line.slice(0, 300)).to.not.throw();
+      expect(
+        () => {
+          parsed = JSON.parse(line);
+        },
+        line.slice(0, 300),
+      ).to.not.throw();
       expect(parsed, line.slice(0, 300)).to.be.an("object").with.property("level");
     }
     expect(srv.stderr()).to.not.include("[ioredis]");

@@ -13,8 +13,16 @@ import { call, freePort, startServer, stopServer, type ServerProcess } from "../
 
 const SECURITIES = [{ securityId: 1, symbol: "ACME", refPrice: 100 }];
 
-async function newGame(srv: ServerProcess, rules: Record<string, unknown> = {}): Promise<{ gameId: string; joinCode: string }> {
-  const g = await call(srv.base, "POST", "/api/games", { name: "limits", securities: SECURITIES, endowment: { cash: 1_000_000, holdings: [] }, rules });
+async function newGame(
+  srv: ServerProcess,
+  rules: Record<string, unknown> = {},
+): Promise<{ gameId: string; joinCode: string }> {
+  const g = await call(srv.base, "POST", "/api/games", {
+    name: "limits",
+    securities: SECURITIES,
+    endowment: { cash: 1_000_000, holdings: [] },
+    rules,
+  });
   expect(g.status, JSON.stringify(g.body)).to.equal(201);
   return g.body;
 }
@@ -22,12 +30,18 @@ async function newGame(srv: ServerProcess, rules: Record<string, unknown> = {}):
 describe("hardening: join rate limit and player cap", function () {
   this.timeout(90_000);
   let srv: ServerProcess;
-  before(async () => { srv = await startServer({ env: { JOIN_RATE_LIMIT: "8", JOIN_RATE_WINDOW_SEC: "600" } }); });
-  after(async () => { if (srv) await stopServer(srv); });
+  before(async () => {
+    srv = await startServer({ env: { JOIN_RATE_LIMIT: "8", JOIN_RATE_WINDOW_SEC: "600" } });
+  });
+  after(async () => {
+    if (srv) await stopServer(srv);
+  });
 
   it("the defaults: 50 orders a second per player, 500 players per round", () => {
     const rules = GameRules.parse({});
-    expect(rules.orderRateLimit).to.deep.equal({ orders: 50, windowMs: 1000 }).and.to.deep.equal(DEFAULT_ORDER_RATE_LIMIT);
+    expect(rules.orderRateLimit)
+      .to.deep.equal({ orders: 50, windowMs: 1000 })
+      .and.to.deep.equal(DEFAULT_ORDER_RATE_LIMIT);
     expect(rules.maxPlayers).to.equal(500).and.to.equal(DEFAULT_MAX_PLAYERS);
   });
 
@@ -35,13 +49,21 @@ describe("hardening: join rate limit and player cap", function () {
     const g = await newGame(srv, { maxPlayers: 3 });
     const before = await call(srv.base, "GET", `/api/games/${g.gameId}`);
     expect(before.body.rules.maxPlayers).to.equal(3);
-    const replies = await Promise.all(["a", "b", "c", "d", "e"].map((name) => call(srv.base, "POST", "/api/join", { code: g.joinCode, name }, null)));
+    const replies = await Promise.all(
+      ["a", "b", "c", "d", "e"].map((name) => call(srv.base, "POST", "/api/join", { code: g.joinCode, name }, null)),
+    );
     const ok = replies.filter((r) => r.status === 201);
     const full = replies.filter((r) => r.status !== 201);
     expect(ok).to.have.length(3);
-    for (const r of full) expect(r).to.deep.include({ status: 409, body: { code: "GAME_FULL", message: "this game has its 3 players already" } });
+    for (const r of full)
+      expect(r).to.deep.include({
+        status: 409,
+        body: { code: "GAME_FULL", message: "this game has its 3 players already" },
+      });
     const detail = await call(srv.base, "GET", `/api/games/${g.gameId}`);
-    expect(detail.body.playerList.map((p: { name: string }) => p.name).sort()).to.deep.equal(ok.map((r) => r.body.name).sort());
+    expect(detail.body.playerList.map((p: { name: string }) => p.name).sort()).to.deep.equal(
+      ok.map((r) => r.body.name).sort(),
+    );
   });
 
   it("by default a player's order entries over 50 in a second are RATE_LIMITED and change nothing", async () => {
@@ -53,8 +75,10 @@ describe("hardening: join rate limit and player cap", function () {
     sdk.auth.token = j.body.token;
     const room = await sdk.joinOrCreate("game", { gameId: g.gameId });
     try {
-      const burst = Array.from({ length: 60 }, (_, i) => room.request("place", { securityId: 1, side: "buy", price: 50 + (i % 40), qty: 1 }));
-      const replies = await Promise.all(burst) as CommandReply[];
+      const burst = Array.from({ length: 60 }, (_, i) =>
+        room.request("place", { securityId: 1, side: "buy", price: 50 + (i % 40), qty: 1 }),
+      );
+      const replies = (await Promise.all(burst)) as CommandReply[];
       const limited = replies.filter((r) => !r.ok && r.code === "RATE_LIMITED");
       const accepted = replies.filter((r) => r.ok);
       // at most 50 per window; on a slow machine a new window may open during the burst
@@ -64,7 +88,10 @@ describe("hardening: join rate limit and player cap", function () {
       const game = await call(srv.base, "GET", `/api/games/${g.gameId}`);
       expect(game.body.rules.orderRateLimit).to.deep.equal({ orders: 50, windowMs: 1000 });
       const book = (room.state as { players: Map<string, { orders: Map<string, unknown> }> }).players;
-      await waitFor(() => book.get(j.body.playerId)?.orders.size === accepted.length, "the accepted orders, and only they, rest");
+      await waitFor(
+        () => book.get(j.body.playerId)?.orders.size === accepted.length,
+        "the accepted orders, and only they, rest",
+      );
     } finally {
       await room.leave();
     }
@@ -92,11 +119,11 @@ describe("hardening: join rate limit and player cap", function () {
   });
 });
 
-
 /** valkey-server or redis-server on PATH (npm test finds or installs one before the tests). */
 function valkeyBinary(): string {
   for (const name of ["valkey-server", "redis-server"]) {
-    for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+    for (const dir of (process.env.PATH ?? "").split(":"))
+      if (dir && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
   }
   throw new Error("neither valkey-server nor redis-server is on PATH");
 }
@@ -104,9 +131,13 @@ function valkeyBinary(): string {
 describe("hardening: Valkey going away is logged as JSON lines", function () {
   this.timeout(90_000);
 
-  it("no \"[ioredis] Unhandled error event\": each connection error is a pino line and the server keeps running", async () => {
+  it('no "[ioredis] Unhandled error event": each connection error is a pino line and the server keeps running', async () => {
     const port = await freePort();
-    const valkey = spawn(valkeyBinary(), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const valkey = spawn(
+      valkeyBinary(),
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      { stdio: "ignore" },
+    );
     const gone = new Promise((resolve) => valkey.once("exit", resolve));
     let srv: ServerProcess | undefined;
     try {
@@ -114,11 +145,18 @@ describe("hardening: Valkey going away is logged as JSON lines", function () {
       valkey.kill("SIGKILL");
       await gone;
       const s = srv;
-      await waitFor(() => (s.stderr().match(/valkey connection error/g) ?? []).length >= 2, "connection errors logged", 30_000);
+      await waitFor(
+        () => (s.stderr().match(/valkey connection error/g) ?? []).length >= 2,
+        "connection errors logged",
+        30_000,
+      );
       expect(s.child.exitCode).to.equal(null);
       expect((await call(s.base, "GET", "/api/scenarios")).status).to.equal(200);
       expect(s.stderr()).to.not.include("[ioredis]");
-      for (const line of s.stderr().split("\n").filter((l) => l.trim())) {
+      for (const line of s
+        .stderr()
+        .split("\n")
+        .filter((l) => l.trim())) {
         expect(() => JSON.parse(line), line.slice(0, 300)).to.not.throw();
       }
     } finally {
@@ -130,10 +168,14 @@ describe("hardening: Valkey going away is logged as JSON lines", function () {
 
 /** Starts a server against the Valkey on `valkeyPort` once that accepts connections. */
 async function waitForServer(valkeyPort: number): Promise<ServerProcess> {
-  const open = () => new Promise<boolean>((resolve) => {
-    const sock = connect(valkeyPort, "127.0.0.1", () => { sock.destroy(); resolve(true); });
-    sock.once("error", () => resolve(false));
-  });
+  const open = () =>
+    new Promise<boolean>((resolve) => {
+      const sock = connect(valkeyPort, "127.0.0.1", () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once("error", () => resolve(false));
+    });
   const until = Date.now() + 20_000;
   while (!(await open())) {
     if (Date.now() > until) throw new Error("the private Valkey did not start");

@@ -30,7 +30,9 @@ describe("hardening: a poison event parks its game; the others persist; /health 
   let poisoned = "";
   const rooms: { leave(): Promise<unknown> }[] = [];
 
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
   after(async () => {
     await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
     if (poisoned) await giveUp(poisoned);
@@ -49,7 +51,14 @@ describe("hardening: a poison event parks its game; the others persist; /health 
     await join(h, p.joinCode, "victim");
     expect((await api(h, "POST", `/api/games/${poisoned}/start`)).status).to.equal(200);
     const seq = await h.valkey.incr(seqKey(poisoned));
-    const poison = JSON.stringify({ seq, ts: Date.now(), type: "admin_action", action: "note", actor: "admin", detail: "nul\u0000here" });
+    const poison = JSON.stringify({
+      seq,
+      ts: Date.now(),
+      type: "admin_action",
+      action: "note",
+      actor: "admin",
+      detail: "nul\u0000here",
+    });
     await h.valkey.xadd(eventsKey(poisoned), `${seq}-0`, "data", poison);
 
     const g = await createGame(h);
@@ -65,7 +74,10 @@ describe("hardening: a poison event parks its game; the others persist; /health 
       const bid = (await ra.request("place", { securityId: 1, side: "buy", price: 100, qty: 1 + i })) as CommandReply;
       const hit = (await rb.request("place", { securityId: 1, side: "sell", price: 100, qty: 1 + i })) as CommandReply;
       expect(bid.ok && hit.ok, JSON.stringify([bid, hit])).to.equal(true);
-      if (hit.ok) { fills += hit.fills?.length ?? 0; last = hit.seq; }
+      if (hit.ok) {
+        fills += hit.fills?.length ?? 0;
+        last = hit.seq;
+      }
     }
     expect(fills).to.equal(10);
     await h.persister.drain(g.gameId, last, 20_000);
@@ -75,7 +87,10 @@ describe("hardening: a poison event parks its game; the others persist; /health 
     const fillRows = await h.db.selectFrom("fills").select("seq").where("game_id", "=", g.gameId).execute();
     expect(fillRows).to.have.length(fills);
 
-    const row = await poll(() => h.db.selectFrom("parked_games").selectAll().where("game_id", "=", poisoned).executeTakeFirst(), "parked row");
+    const row = await poll(
+      () => h.db.selectFrom("parked_games").selectAll().where("game_id", "=", poisoned).executeTakeFirst(),
+      "parked row",
+    );
     expect(row).to.include({ seq, entry_id: `${seq}-0` });
     expect(row.reason).to.match(/unicode|\\u0000|escape/i);
     expect(row.event.toString("utf8")).to.equal(poison);

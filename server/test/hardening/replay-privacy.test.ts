@@ -20,9 +20,15 @@ describe("hardening: replay privacy, every route by every role", function () {
   let bob: JoinReply;
   let other: JoinReply;
   const rooms: { leave(): Promise<unknown> }[] = [];
-  const SECRET = { aliceCoid: "alice-secret-coid", bobCoid: "bob-secret-coid", bobRest: "bob-rest-coid", signal: "alice-only: ACME settles at 130" };
+  const SECRET = {
+    aliceCoid: "alice-secret-coid",
+    bobCoid: "bob-secret-coid",
+    bobRest: "bob-rest-coid",
+    signal: "alice-only: ACME settles at 130",
+  };
 
-  const token = (r: Role) => ({ admin: h.admin, alice: alice.token, bob: bob.token, none: null, other: other.token })[r];
+  const token = (r: Role) =>
+    ({ admin: h.admin, alice: alice.token, bob: bob.token, none: null, other: other.token })[r];
   const get = (path: string, r: Role) => api(h, "GET", `/api/games/${gameId}/replay${path}`, undefined, token(r));
 
   before(async () => {
@@ -36,15 +42,35 @@ describe("hardening: replay privacy, every route by every role", function () {
     const ra = await connect(h, gameId, alice.token);
     const rb = await connect(h, gameId, bob.token);
     rooms.push(ra, rb);
-    const ok = async (p: Promise<unknown>) => { const r = (await p) as CommandReply; expect(r, JSON.stringify(r)).to.include({ ok: true }); return r; };
+    const ok = async (p: Promise<unknown>) => {
+      const r = (await p) as CommandReply;
+      expect(r, JSON.stringify(r)).to.include({ ok: true });
+      return r;
+    };
     await ok(ra.request("place", { securityId: 1, side: "buy", price: 99, qty: 5, clientOrderId: SECRET.aliceCoid }));
-    await ok(rb.request("place", { securityId: 1, side: "sell", type: "market", tif: "IOC", qty: 2, clientOrderId: SECRET.bobCoid }));
+    await ok(
+      rb.request("place", {
+        securityId: 1,
+        side: "sell",
+        type: "market",
+        tif: "IOC",
+        qty: 2,
+        clientOrderId: SECRET.bobCoid,
+      }),
+    );
     await ok(rb.request("place", { securityId: 1, side: "sell", price: 105, qty: 1, clientOrderId: SECRET.bobRest }));
-    const sig = await api(h, "POST", `/api/games/${gameId}/signals`, { group: "insiders", text: SECRET.signal, securityId: 1, value: 130 });
+    const sig = await api(h, "POST", `/api/games/${gameId}/signals`, {
+      group: "insiders",
+      text: SECRET.signal,
+      securityId: 1,
+      value: 130,
+    });
     expect(sig.status).to.equal(201);
     await h.persister.drain(gameId, sig.body.signal.seq);
   });
-  after(async () => { await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {}))); });
+  after(async () => {
+    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   const routes = () => [
     { name: "summary", path: "" },
@@ -87,7 +113,10 @@ describe("hardening: replay privacy, every route by every role", function () {
     const text = JSON.stringify(events);
     for (const s of Object.values(SECRET)) expect(text).to.include(s);
     expect(events.find((e) => e.type === "signal")).to.deep.include({ playerIds: [alice.playerId] });
-    expect(events.find((e) => e.type === "fill")).to.include({ makerPlayerId: alice.playerId, takerPlayerId: bob.playerId });
+    expect(events.find((e) => e.type === "fill")).to.include({
+      makerPlayerId: alice.playerId,
+      takerPlayerId: bob.playerId,
+    });
     expect(events.filter((e) => e.type === "player_added").every((e) => typeof e.cash === "number")).to.equal(true);
     const book = (await get("/book/1", "admin")).body;
     expect(book.orders.bids[0]).to.include({ playerId: alice.playerId, clientOrderId: SECRET.aliceCoid });
@@ -95,7 +124,10 @@ describe("hardening: replay privacy, every route by every role", function () {
     expect(inv).to.deep.equal([alice.playerId, bob.playerId].sort());
   });
 
-  for (const [me, them] of [["alice", "bob"], ["bob", "alice"]] as const) {
+  for (const [me, them] of [
+    ["alice", "bob"],
+    ["bob", "alice"],
+  ] as const) {
     it(`${me} sees public events and her or his own; ${them}'s without identity or endowment`, async () => {
       const ids = { alice: alice.playerId, bob: bob.playerId };
       const mine = ids[me];
@@ -107,7 +139,9 @@ describe("hardening: replay privacy, every route by every role", function () {
       expect(seen.map((e) => e.seq)).to.deep.equal(all.map((e) => e.seq).filter((s) => !hidden.includes(s)));
       for (const e of seen) {
         const ref = all.find((a) => a.seq === e.seq);
-        const names = [e.playerId, e.makerPlayerId, e.takerPlayerId, ...(e.playerIds ?? [])].filter((x) => x !== undefined);
+        const names = [e.playerId, e.makerPlayerId, e.takerPlayerId, ...(e.playerIds ?? [])].filter(
+          (x) => x !== undefined,
+        );
         if (e.type === "player_added") {
           expect(e.playerId).to.equal(ref.playerId);
           if (e.playerId === mine) expect(e).to.deep.equal(ref);
@@ -115,7 +149,8 @@ describe("hardening: replay privacy, every route by every role", function () {
           continue;
         }
         for (const n of names) expect(n, `${e.type} ${e.seq}`).to.equal(mine);
-        if (e.type === "order_accepted" && ref.playerId === theirs) expect(e).to.not.have.any.keys("playerId", "clientOrderId");
+        if (e.type === "order_accepted" && ref.playerId === theirs)
+          expect(e).to.not.have.any.keys("playerId", "clientOrderId");
         if (e.type === "order_accepted" && ref.playerId === mine) expect(e).to.deep.equal(ref);
         if (e.type === "signal") expect(e).to.deep.equal({ ...ref, playerIds: [mine] });
         if (e.type === "admin_action") expect(e).to.have.all.keys("seq", "ts", "type", "action");

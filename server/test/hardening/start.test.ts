@@ -30,7 +30,10 @@ function release(s: Server | null): Promise<void> {
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect(port, "127.0.0.1", () => { sock.destroy(); resolve(true); });
+    const sock = connect(port, "127.0.0.1", () => {
+      sock.destroy();
+      resolve(true);
+    });
     sock.once("error", () => resolve(false));
   });
 }
@@ -43,7 +46,9 @@ function processesWith(...parts: string[]): string[] {
       if (/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
       if (parts.every((p) => cmd.includes(p))) found.push(`${pid}: ${cmd}`);
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return found;
 }
@@ -58,7 +63,9 @@ function servicePorts(stderr: string): { valkey: number; postgres: number } {
 async function expectServicesGone(ports: { valkey: number; postgres: number }): Promise<void> {
   expect(await listening(ports.valkey), "valkey still listening").to.equal(false);
   expect(await listening(ports.postgres), "postgres still listening").to.equal(false);
-  expect(processesWith("redis-server", `:${ports.valkey}`).concat(processesWith("valkey-server", `:${ports.valkey}`))).to.deep.equal([]);
+  expect(
+    processesWith("redis-server", `:${ports.valkey}`).concat(processesWith("valkey-server", `:${ports.valkey}`)),
+  ).to.deep.equal([]);
   expect(processesWith("--port", String(ports.valkey))).to.deep.equal([]);
   expect(processesWith("postgres", "-p", String(ports.postgres))).to.deep.equal([]);
 }
@@ -72,7 +79,11 @@ describe("hardening: start-up with a busy port", function () {
       const holder = await occupy(port);
       try {
         const started = Date.now();
-        const p = spawnNode("server/src/main.ts", how === "--port" ? ["--port", String(port)] : [], how === "PORT" ? { PORT: String(port) } : { PORT: undefined });
+        const p = spawnNode(
+          "server/src/main.ts",
+          how === "--port" ? ["--port", String(port)] : [],
+          how === "PORT" ? { PORT: String(port) } : { PORT: undefined },
+        );
         const code = await p.exited;
         expect(Date.now() - started, "exit within 30 s").to.be.below(30_000);
         expect(code, p.stderr()).to.equal(1);
@@ -109,8 +120,16 @@ describe("hardening: start-up with a busy port", function () {
     const port = await freePort();
     const holder = await occupy(port);
     try {
-      const p = spawnNode("scripts/start.mjs", [], { PORT: String(port), VALKEY_URL: undefined, DATABASE_URL: undefined });
-      await waitFor(() => p.stderr().includes("[start] services ready") || p.child.exitCode !== null, "services", 180_000);
+      const p = spawnNode("scripts/start.mjs", [], {
+        PORT: String(port),
+        VALKEY_URL: undefined,
+        DATABASE_URL: undefined,
+      });
+      await waitFor(
+        () => p.stderr().includes("[start] services ready") || p.child.exitCode !== null,
+        "services",
+        180_000,
+      );
       const ready = Date.now();
       const code = await p.exited;
       expect(Date.now() - ready, "exit within 30 s of starting the server").to.be.below(30_000);
@@ -124,7 +143,11 @@ describe("hardening: start-up with a busy port", function () {
 
   it("npm start stopped by SIGINT exits 130 and stops its services", async () => {
     const port = await freePort();
-    const p = spawnNode("scripts/start.mjs", [], { PORT: String(port), VALKEY_URL: undefined, DATABASE_URL: undefined });
+    const p = spawnNode("scripts/start.mjs", [], {
+      PORT: String(port),
+      VALKEY_URL: undefined,
+      DATABASE_URL: undefined,
+    });
     try {
       await waitFor(() => p.stdout().includes("listening on") || p.child.exitCode !== null, "listening", 180_000);
       expect(p.child.exitCode, p.stderr().slice(-3000)).to.equal(null);

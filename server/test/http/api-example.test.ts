@@ -11,7 +11,9 @@ import { spawnNode } from "../support/server-process.ts";
 describe("examples/market-maker.ts", function () {
   this.timeout(90_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   it("quotes, trades with a room player and cleans up", async () => {
     const game = await createGame(h);
@@ -22,14 +24,24 @@ describe("examples/market-maker.ts", function () {
     expect(made.status).to.equal(201);
     const room: Room<any, GameState> = await connect(h, game.gameId, taker.token);
     try {
-      const bot = spawnNode("examples/market-maker.ts", ["--key", made.body.key, "--base", h.base, "--seconds", "4", "--spread", "2"], {});
+      const bot = spawnNode(
+        "examples/market-maker.ts",
+        ["--key", made.body.key, "--base", h.base, "--seconds", "4", "--spread", "2"],
+        {},
+      );
       // The bot's ask (ref 100 + 2) shows up in the room; the taker lifts it.
       const sec = () => room.state.securities.get("1")!;
       await waitFor(() => sec().asks.length > 0 && sec().bids.length > 0, "the bot's two quotes", 30_000);
       // The bot re-quotes every second: take again until one IOC meets a quote.
       for (let filled = false; !filled;) {
         const ask = await waitFor(() => sec().asks[0]?.price, "an ask", 30_000);
-        const take = await room.request("place", { securityId: 1, side: "buy", price: ask + 5, qty: 1, tif: "IOC" }) as CommandReply;
+        const take = (await room.request("place", {
+          securityId: 1,
+          side: "buy",
+          price: ask + 5,
+          qty: 1,
+          tif: "IOC",
+        })) as CommandReply;
         expect(take.ok, JSON.stringify(take)).to.equal(true);
         filled = take.ok && (take.fills?.length ?? 0) > 0;
         if (!filled) await new Promise((r) => setTimeout(r, 100)); // poll interval, not a timing assumption

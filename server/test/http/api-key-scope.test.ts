@@ -10,7 +10,11 @@ import type { JoinReply } from "@marketroom/shared";
 import { api, createGame, gameId, harness, join, type Harness } from "../support/harness.ts";
 
 async function newKey(h: Harness, token: string, body: unknown): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const r = await fetch(`${h.base}/api/v1/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: r.status, body: await r.json() };
 }
 
@@ -20,14 +24,18 @@ async function get(h: Harness, path: string, key: string): Promise<{ status: num
 }
 
 const roundBody = (name: string) => ({
-  gameId: gameId("ks"), name, securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+  gameId: gameId("ks"),
+  name,
+  securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
   endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 10 }] },
 });
 
 describe("scoped API keys", function () {
   this.timeout(60_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   it("a key with expiresAt works until then; after it REST is UNAUTHORIZED and its stream closes with 4401", async () => {
     const game = await createGame(h);
@@ -37,9 +45,16 @@ describe("scoped API keys", function () {
     expect(made.status).to.equal(201);
     expect(made.body).to.include({ expiresAt, scope: "round", gameId: game.gameId });
     expect((await get(h, "/game", made.body.key)).status).to.equal(200);
-    const ws = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers: { authorization: `Bearer ${made.body.key}` } });
-    const closed = new Promise<{ code: number; reason: string }>((ok) => ws.once("close", (code, reason) => ok({ code, reason: reason.toString() })));
-    await new Promise((ok, fail) => { ws.once("open", ok); ws.once("error", fail); });
+    const ws = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, {
+      headers: { authorization: `Bearer ${made.body.key}` },
+    });
+    const closed = new Promise<{ code: number; reason: string }>((ok) =>
+      ws.once("close", (code, reason) => ok({ code, reason: reason.toString() })),
+    );
+    await new Promise((ok, fail) => {
+      ws.once("open", ok);
+      ws.once("error", fail);
+    });
     const c = await closed;
     expect(c).to.deep.equal({ code: 4401, reason: "API key expired" });
     expect(Date.now()).to.be.at.least(expiresAt);
@@ -54,7 +69,11 @@ describe("scoped API keys", function () {
   it("refuses an expiry in the past or more than a year ahead, and a gameId outside the caller's session (INVALID_BODY, no key made)", async () => {
     const game = await createGame(h);
     const bob = await join(h, game.joinCode, "bob");
-    for (const body of [{ expiresAt: Date.now() - 1 }, { expiresAt: Date.now() + 400 * 24 * 3600_000 }, { gameId: "some-other-game" }]) {
+    for (const body of [
+      { expiresAt: Date.now() - 1 },
+      { expiresAt: Date.now() + 400 * 24 * 3600_000 },
+      { gameId: "some-other-game" },
+    ]) {
       const r = await newKey(h, bob.token, body);
       expect(r.status, JSON.stringify(body)).to.equal(400);
       expect(r.body.code).to.equal("INVALID_BODY");

@@ -13,7 +13,11 @@ import { Webhook } from "standardwebhooks";
 import type { CommandReply } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-interface Received { headers: Record<string, string>; body: string; answered: number }
+interface Received {
+  headers: Record<string, string>;
+  body: string;
+  answered: number;
+}
 
 /** A receiver on 127.0.0.1 that answers `fail` errors first (500, then a dropped connection, ...), then 200. */
 async function receiver(fail = 0): Promise<{ url: string; got: Received[]; close: () => Promise<void> }> {
@@ -21,13 +25,16 @@ async function receiver(fail = 0): Promise<{ url: string; got: Received[]; close
   let failures = 0;
   const server: Server = createServer((req, res) => {
     let body = "";
-    req.on("data", (c) => { body += c; });
+    req.on("data", (c) => {
+      body += c;
+    });
     req.on("end", () => {
       const bad = failures < fail;
       if (bad) failures++;
       const answered = bad ? (failures % 2 === 1 ? 500 : 0) : 200;
       got.push({ headers: req.headers as Record<string, string>, body, answered });
-      if (answered === 0) req.socket.destroy(); else res.writeHead(answered).end("ok");
+      if (answered === 0) req.socket.destroy();
+      else res.writeHead(answered).end("ok");
     });
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
@@ -35,8 +42,18 @@ async function receiver(fail = 0): Promise<{ url: string; got: Received[]; close
   return { url: `http://127.0.0.1:${port}/hook`, got, close: () => new Promise((ok) => server.close(() => ok())) };
 }
 
-async function call(h: Harness, method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  bearer: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const r = await fetch(`${h.base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.status, body: await r.json() };
 }
 
@@ -44,9 +61,16 @@ describe("outbound webhooks", function () {
   this.timeout(60_000);
   let h: Harness;
   const closers: (() => Promise<unknown>)[] = [];
-  before(async () => { h = await harness(); process.env.OUTBOUND_WEBHOOK_ALLOW_PRIVATE = "1"; });
-  after(() => { delete process.env.OUTBOUND_WEBHOOK_ALLOW_PRIVATE; });
-  afterEach(async () => { await Promise.all(closers.splice(0).map((c) => c().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+    process.env.OUTBOUND_WEBHOOK_ALLOW_PRIVATE = "1";
+  });
+  after(() => {
+    delete process.env.OUTBOUND_WEBHOOK_ALLOW_PRIVATE;
+  });
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((c) => c().catch(() => {})));
+  });
 
   async function round() {
     const game = await createGame(h);
@@ -69,12 +93,16 @@ describe("outbound webhooks", function () {
     expect(made.body.secret).to.match(/^whsec_/);
     expect(made.body.events).to.deep.equal(["fill", "phase"]);
 
-    expect((await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 5 }) as CommandReply).ok).to.equal(true);
+    expect(
+      ((await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 5 })) as CommandReply).ok,
+    ).to.equal(true);
     const bobKey = (await call(h, "POST", "/keys", bob.token, {})).body.key;
     const buy = await call(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 100, qty: 2 });
     expect(buy.status).to.equal(201);
     const carolKey = (await call(h, "POST", "/keys", carol.token, {})).body.key;
-    expect((await call(h, "POST", "/orders", carolKey, { securityId: 1, side: "buy", price: 100, qty: 1 })).status).to.equal(201); // not bob's
+    expect(
+      (await call(h, "POST", "/orders", carolKey, { securityId: 1, side: "buy", price: 100, qty: 1 })).status,
+    ).to.equal(201); // not bob's
     await api(h, "POST", `/api/games/${game.gameId}/pause`);
 
     const ok = () => rx.got.filter((r) => r.answered === 200);
@@ -105,29 +133,47 @@ describe("outbound webhooks", function () {
     const { game, alice, bob, room } = await round();
     const [adminRx, bobRx] = [await receiver(), await receiver()];
     closers.push(adminRx.close, bobRx.close);
-    const adminHook = await api(h, "POST", `/api/v1/admin/games/${game.gameId}/outbound-webhooks`, { url: adminRx.url, events: ["fill"] });
+    const adminHook = await api(h, "POST", `/api/v1/admin/games/${game.gameId}/outbound-webhooks`, {
+      url: adminRx.url,
+      events: ["fill"],
+    });
     expect(adminHook.status).to.equal(201);
     expect(adminHook.body.playerId).to.equal(null);
     const bobHook = await call(h, "POST", "/outbound-webhooks", bob.token, { url: bobRx.url, events: ["fill"] });
-    expect((await call(h, "DELETE", `/outbound-webhooks/${bobHook.body.hookId}`, bob.token)).body.revokedAt).to.be.a("number");
+    expect((await call(h, "DELETE", `/outbound-webhooks/${bobHook.body.hookId}`, bob.token)).body.revokedAt).to.be.a(
+      "number",
+    );
 
     await room.request("place", { securityId: 1, side: "sell", price: 101, qty: 1 });
     const bobKey = (await call(h, "POST", "/keys", bob.token, {})).body.key;
     const buy = await call(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 101, qty: 1 });
     await waitFor(() => adminRx.got.length >= 1, "the admin's delivery");
     const body = new Webhook(adminHook.body.secret).verify(adminRx.got[0]!.body, adminRx.got[0]!.headers) as any;
-    expect(body.trade).to.include({ price: 101, qty: 1, aggressor: "buy", makerPlayerId: alice.playerId, takerPlayerId: bob.playerId });
+    expect(body.trade).to.include({
+      price: 101,
+      qty: 1,
+      aggressor: "buy",
+      makerPlayerId: alice.playerId,
+      takerPlayerId: bob.playerId,
+    });
     expect(body.seq).to.equal(buy.body.fills[0].seq);
     const bobs = await call(h, "GET", `/outbound-webhooks/${bobHook.body.hookId}/deliveries`, bob.token);
     expect(bobs.body.deliveries).to.deep.equal([]);
     expect(bobRx.got).to.deep.equal([]);
     const all = await api(h, "GET", `/api/v1/admin/games/${game.gameId}/outbound-webhooks`);
-    expect(all.body.webhooks.map((w: any) => w.hookId).sort()).to.deep.equal([adminHook.body.hookId, bobHook.body.hookId].sort());
+    expect(all.body.webhooks.map((w: any) => w.hookId).sort()).to.deep.equal(
+      [adminHook.body.hookId, bobHook.body.hookId].sort(),
+    );
   });
 
   it("refuses a bad URL, unknown events and (unless allowed) private addresses with INVALID_BODY, making no hook", async () => {
     const { bob } = await round();
-    const bad = [{ url: "ftp://example.com/x" }, { url: "not a url" }, { url: "http://u:p@example.com/" }, { url: "http://example.com/", events: ["orders"] }];
+    const bad = [
+      { url: "ftp://example.com/x" },
+      { url: "not a url" },
+      { url: "http://u:p@example.com/" },
+      { url: "http://example.com/", events: ["orders"] },
+    ];
     for (const body of bad) {
       const r = await call(h, "POST", "/outbound-webhooks", bob.token, body);
       expect(r.status, JSON.stringify(body)).to.equal(400);
@@ -135,7 +181,13 @@ describe("outbound webhooks", function () {
     }
     delete process.env.OUTBOUND_WEBHOOK_ALLOW_PRIVATE;
     try {
-      for (const url of ["http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/x", "http://10.1.2.3/", "http://192.168.0.1/"]) {
+      for (const url of [
+        "http://127.0.0.1:9/x",
+        "http://localhost/x",
+        "http://[::1]/x",
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+      ]) {
         const r = await call(h, "POST", "/outbound-webhooks", bob.token, { url });
         expect(r.body.code, url).to.equal("INVALID_BODY");
       }

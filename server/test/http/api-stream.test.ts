@@ -14,22 +14,35 @@ type Msg = Record<string, any>;
 
 /** A stream connection that records every message. */
 async function stream(h: Harness, key: string): Promise<{ ws: WebSocket; got: Msg[]; send: (m: unknown) => void }> {
-  const ws = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers: { authorization: `Bearer ${key}` } });
+  const ws = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   const got: Msg[] = [];
   ws.on("message", (d) => got.push(JSON.parse(d.toString())));
-  await new Promise((ok, fail) => { ws.once("open", ok); ws.once("error", fail); });
+  await new Promise((ok, fail) => {
+    ws.once("open", ok);
+    ws.once("error", fail);
+  });
   await waitFor(() => got.some((m) => m.type === "welcome"), "welcome");
   return { ws, got, send: (m) => ws.send(JSON.stringify(m)) };
 }
 
 async function keyOf(h: Harness, token: string): Promise<string> {
-  const r = await fetch(`${h.base}/api/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+  const r = await fetch(`${h.base}/api/v1/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: "{}",
+  });
   expect(r.status).to.equal(201);
   return ((await r.json()) as { key: string }).key;
 }
 
 async function rest(h: Harness, method: string, path: string, key: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${h.base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${h.base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return r.json();
 }
 
@@ -37,8 +50,15 @@ async function rest(h: Harness, method: string, path: string, key: string, body?
 function rebuild(msgs: Msg[]): { bids: Level[]; asks: Level[] } {
   const side = { bids: new Map<number, Level>(), asks: new Map<number, Level>() };
   for (const m of msgs) {
-    if (m.action === "snapshot") { side.bids.clear(); side.asks.clear(); }
-    for (const s of ["bids", "asks"] as const) for (const l of m[s] as Level[]) { if (l.qty === 0) side[s].delete(l.price); else side[s].set(l.price, l); }
+    if (m.action === "snapshot") {
+      side.bids.clear();
+      side.asks.clear();
+    }
+    for (const s of ["bids", "asks"] as const)
+      for (const l of m[s] as Level[]) {
+        if (l.qty === 0) side[s].delete(l.price);
+        else side[s].set(l.price, l);
+      }
   }
   return {
     bids: [...side.bids.values()].sort((a, b) => b.price - a.price),
@@ -50,8 +70,20 @@ describe("stream /api/v1/stream", function () {
   this.timeout(60_000);
   let h: Harness;
   const closers: (() => unknown)[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(closers.splice(0).map(async (c) => { try { await c(); } catch { /* closed */ } })); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(
+      closers.splice(0).map(async (c) => {
+        try {
+          await c();
+        } catch {
+          /* closed */
+        }
+      }),
+    );
+  });
 
   async function setup() {
     const game = await createGame(h);
@@ -61,7 +93,16 @@ describe("stream /api/v1/stream", function () {
     const carol = await join(h, game.joinCode, "carol");
     const room: Room<any, GameState> = await connect(h, game.gameId, alice.token);
     closers.push(() => room.leave());
-    return { game, alice, bob, carol, room, bobKey: await keyOf(h, bob.token), aliceKey: await keyOf(h, alice.token), carolKey: await keyOf(h, carol.token) };
+    return {
+      game,
+      alice,
+      bob,
+      carol,
+      room,
+      bobKey: await keyOf(h, bob.token),
+      aliceKey: await keyOf(h, alice.token),
+      carolKey: await keyOf(h, carol.token),
+    };
   }
 
   it("book: a snapshot, then updates numbered without gaps that rebuild the book; resync by subscribing again", async () => {
@@ -77,13 +118,16 @@ describe("stream /api/v1/stream", function () {
 
     // Changes from the room and from REST, interleaved.
     for (let i = 0; i < 5; i++) {
-      const r = await room.request("place", { securityId: 1, side: "sell", price: 106 + i, qty: 2 }) as CommandReply;
+      const r = (await room.request("place", { securityId: 1, side: "sell", price: 106 + i, qty: 2 })) as CommandReply;
       expect(r.ok).to.equal(true);
       await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 90 + i, qty: 1 });
     }
     await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 105, qty: 3 }); // takes the 105 level
     const want = await rest(h, "GET", "/book/1?depth=10", bobKey);
-    await waitFor(() => JSON.stringify(rebuild(books())) === JSON.stringify({ bids: want.bids, asks: want.asks }), "the stream's book equals the REST book");
+    await waitFor(
+      () => JSON.stringify(rebuild(books())) === JSON.stringify({ bids: want.bids, asks: want.asks }),
+      "the stream's book equals the REST book",
+    );
     const seqs = books().map((m) => m.seq);
     expect(seqs).to.deep.equal(seqs.map((_: number, i: number) => i + 1));
     const gameSeqs = books().map((m) => m.gameSeq);
@@ -101,13 +145,25 @@ describe("stream /api/v1/stream", function () {
   it("executions reach only their owner; trades, news and clock reach every subscriber", async () => {
     const { game, room, bob, bobKey, aliceKey, carolKey } = await setup();
     const [sb, sa, sc] = await Promise.all([stream(h, bobKey), stream(h, aliceKey), stream(h, carolKey)]);
-    closers.push(() => sb.ws.close(), () => sa.ws.close(), () => sc.ws.close());
+    closers.push(
+      () => sb.ws.close(),
+      () => sa.ws.close(),
+      () => sc.ws.close(),
+    );
     for (const s of [sb, sa, sc]) {
       for (const channel of ["executions", "trades", "news", "clock"]) s.send({ op: "subscribe", channel });
       await waitFor(() => s.got.filter((m) => m.type === "subscribed").length === 4, "subscribed");
     }
-    const sell = await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 5 }) as CommandReply & { order?: { orderId: number } };
-    const buy = await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 100, qty: 2, clientOrderId: "x1" });
+    const sell = (await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 5 })) as CommandReply & {
+      order?: { orderId: number };
+    };
+    const buy = await rest(h, "POST", "/orders", bobKey, {
+      securityId: 1,
+      side: "buy",
+      price: 100,
+      qty: 2,
+      clientOrderId: "x1",
+    });
     expect(buy.order.status).to.equal("filled");
     await api(h, "POST", `/api/games/${game.gameId}/news`, { headline: "Rates cut" });
 
@@ -115,7 +171,10 @@ describe("stream /api/v1/stream", function () {
     await waitFor(() => ex(sb).some((m) => m.kind === "fill"), "bob's fill");
     await waitFor(() => ex(sa).some((m) => m.kind === "fill"), "alice's fill");
     for (const s of [sa, sb, sc]) {
-      await waitFor(() => s.got.some((m) => m.type === "trade") && s.got.some((m) => m.type === "news"), "trade and news");
+      await waitFor(
+        () => s.got.some((m) => m.type === "trade") && s.got.some((m) => m.type === "news"),
+        "trade and news",
+      );
       expect(s.got.find((m) => m.type === "trade")).to.include({ securityId: 1, price: 100, qty: 2, aggressor: "buy" });
       expect(s.got.find((m) => m.type === "news")).to.include({ headline: "Rates cut" });
       expect(s.got.find((m) => m.type === "clock")).to.include({ phase: "running" });
@@ -139,7 +198,11 @@ describe("stream /api/v1/stream", function () {
     const { bobKey } = await setup();
     for (const headers of [{}, { authorization: "Bearer mrk_nope" }]) {
       const ws = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers });
-      const status = await new Promise<number>((ok) => { ws.on("unexpected-response", (_req, res) => ok(res.statusCode ?? 0)); ws.on("open", () => ok(101)); ws.on("error", () => ok(-1)); });
+      const status = await new Promise<number>((ok) => {
+        ws.on("unexpected-response", (_req, res) => ok(res.statusCode ?? 0));
+        ws.on("open", () => ok(101));
+        ws.on("error", () => ok(-1));
+      });
       expect(status).to.equal(401);
     }
     const s = await stream(h, bobKey);
@@ -148,7 +211,12 @@ describe("stream /api/v1/stream", function () {
     s.send({ op: "dance" });
     s.ws.send("not json");
     await waitFor(() => s.got.filter((m) => m.type === "error").length === 3, "three errors");
-    expect(s.got.filter((m) => m.type === "error").map((m) => m.code).sort()).to.deep.equal(["INVALID_MESSAGE", "INVALID_MESSAGE", "UNKNOWN_SECURITY"]);
+    expect(
+      s.got
+        .filter((m) => m.type === "error")
+        .map((m) => m.code)
+        .sort(),
+    ).to.deep.equal(["INVALID_MESSAGE", "INVALID_MESSAGE", "UNKNOWN_SECURITY"]);
     // The room's own WebSocket path still works beside the stream (the harness connects rooms above).
   });
 
@@ -158,13 +226,25 @@ describe("stream /api/v1/stream", function () {
     const s1 = await stream(h, bobKey);
     s1.send({ op: "subscribe", channel: "executions" });
     await waitFor(() => s1.got.some((m) => m.type === "subscribed"), "subscribed");
-    const first = await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 95, qty: 4, clientOrderId: "g1" });
+    const first = await rest(h, "POST", "/orders", bobKey, {
+      securityId: 1,
+      side: "buy",
+      price: 95,
+      qty: 4,
+      clientOrderId: "g1",
+    });
     await waitFor(() => ex(s1.got).some((m) => m.kind === "rested"), "bob's order rested");
     const lastSeq = Math.max(...ex(s1.got).map((m) => m.seq));
     s1.ws.terminate(); // the gap starts: everything below happens while bob is away
 
     await room.request("place", { securityId: 1, side: "sell", price: 95, qty: 3 }); // fills 3 of bob's 4
-    const second = await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 90, qty: 2, clientOrderId: "g2" });
+    const second = await rest(h, "POST", "/orders", bobKey, {
+      securityId: 1,
+      side: "buy",
+      price: 90,
+      qty: 2,
+      clientOrderId: "g2",
+    });
     await rest(h, "DELETE", `/orders/${first.id}`, bobKey);
 
     const s2 = await stream(h, bobKey);
@@ -191,24 +271,37 @@ describe("stream /api/v1/stream", function () {
     // the book over the gap: a fresh snapshot (seq 1 on the new connection), updated, equals the book REST reads
     const want = await rest(h, "GET", "/book/1?depth=10", bobKey);
     const books = () => s2.got.filter((m) => m.type === "book");
-    await waitFor(() => JSON.stringify(rebuild(books())) === JSON.stringify({ bids: want.bids, asks: want.asks }), "the resynced book equals the REST book");
+    await waitFor(
+      () => JSON.stringify(rebuild(books())) === JSON.stringify({ bids: want.bids, asks: want.asks }),
+      "the resynced book equals the REST book",
+    );
     expect(books()[0]).to.include({ action: "snapshot", seq: 1 });
     expect(books().map((m) => m.seq)).to.deep.equal(books().map((_, i) => i + 1));
   });
 
-  it("revoking a key closes its open streams at once (4401 \"API key revoked\"); other keys' streams stay open", async () => {
+  it('revoking a key closes its open streams at once (4401 "API key revoked"); other keys\' streams stay open', async () => {
     const { game, bob, alice, aliceKey } = await setup();
     const made = async (token: string) => {
-      const r = await fetch(`${h.base}/api/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+      const r = await fetch(`${h.base}/api/v1/keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: "{}",
+      });
       return (await r.json()) as { key: string; keyId: string };
     };
-    const closed = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((ok) => ws.once("close", (code, reason) => ok({ code, reason: reason.toString() })));
+    const closed = (ws: WebSocket) =>
+      new Promise<{ code: number; reason: string }>((ok) =>
+        ws.once("close", (code, reason) => ok({ code, reason: reason.toString() })),
+      );
     // bob revokes his own key: both of its streams close; alice's stays
     const k1 = await made(bob.token);
     const [s1, s2, sa] = await Promise.all([stream(h, k1.key), stream(h, k1.key), stream(h, aliceKey)]);
     closers.push(() => sa.ws.close());
     const gone = [closed(s1.ws), closed(s2.ws)];
-    const del = await fetch(`${h.base}/api/v1/keys/${k1.keyId}`, { method: "DELETE", headers: { authorization: `Bearer ${bob.token}` } });
+    const del = await fetch(`${h.base}/api/v1/keys/${k1.keyId}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
     expect(del.status).to.equal(200);
     for (const c of await Promise.all(gone)) expect(c).to.deep.equal({ code: 4401, reason: "API key revoked" });
     sa.send({ op: "ping" });
@@ -222,8 +315,14 @@ describe("stream /api/v1/stream", function () {
     expect((await api(h, "DELETE", `/api/v1/admin/games/${game.gameId}/keys/${k2.keyId}`)).status).to.equal(200);
     expect(await gone3).to.deep.equal({ code: 4401, reason: "API key revoked" });
     // and the revoked key cannot open a new one
-    const again = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, { headers: { authorization: `Bearer ${k2.key}` } });
-    const status = await new Promise<number>((ok) => { again.on("unexpected-response", (_req, res) => ok(res.statusCode ?? 0)); again.on("open", () => ok(101)); again.on("error", () => ok(-1)); });
+    const again = new WebSocket(`${h.base.replace("http", "ws")}/api/v1/stream`, {
+      headers: { authorization: `Bearer ${k2.key}` },
+    });
+    const status = await new Promise<number>((ok) => {
+      again.on("unexpected-response", (_req, res) => ok(res.statusCode ?? 0));
+      again.on("open", () => ok(101));
+      again.on("error", () => ok(-1));
+    });
     expect(status).to.equal(401);
   });
 });

@@ -8,9 +8,17 @@ import { expect } from "chai";
 import type { CommandReply } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, type Harness } from "../support/harness.ts";
 
-async function call(h: Harness, method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  bearer: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const r = await fetch(`${h.base}/api/v1${path}`, {
-    method, headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: r.status, body: await r.json() };
 }
@@ -19,8 +27,12 @@ describe("who may trade: rules.trading", function () {
   this.timeout(60_000);
   let h: Harness;
   const open: { leave: () => Promise<unknown> }[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   async function round(trading: "browser" | "api") {
     const game = await createGame(h, { rules: { trading } } as never);
@@ -30,13 +42,15 @@ describe("who may trade: rules.trading", function () {
     const key = (await call(h, "POST", "/keys", bob.token, {})).body.key as string;
     const room = await connect(h, game.gameId, bob.token);
     open.push(room);
-    const seq = async () => (await h.app.hub.engine.gameInfo(game.gameId) as { seq: number }).seq;
+    const seq = async () => ((await h.app.hub.engine.gameInfo(game.gameId)) as { seq: number }).seq;
     return { game, bob, key, room, seq };
   }
 
   it("browser only: REST and webhook orders are CHANNEL_NOT_ALLOWED and change nothing; the room trades; REST may cancel", async () => {
     const { bob, key, room, seq } = await round("browser");
-    const placed = await room.request("place", { securityId: 1, side: "buy", price: 95, qty: 2 }) as CommandReply & { order: { orderId: number } };
+    const placed = (await room.request("place", { securityId: 1, side: "buy", price: 95, qty: 2 })) as CommandReply & {
+      order: { orderId: number };
+    };
     expect(placed.ok).to.equal(true);
     const before = await seq();
     const rest = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 96, qty: 1 });
@@ -45,7 +59,11 @@ describe("who may trade: rules.trading", function () {
     const amend = await call(h, "PATCH", `/orders/1-${placed.order.orderId}`, key, { qty: 1 });
     expect(amend.body.code).to.equal("CHANNEL_NOT_ALLOWED");
     const hook = await call(h, "POST", "/webhooks", bob.token, { name: "tv" });
-    const alert = await fetch(`${h.base}${hook.body.url}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ secret: hook.body.secret, ticker: "ACME", action: "buy", qty: 1, price: 97 }) });
+    const alert = await fetch(`${h.base}${hook.body.url}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ secret: hook.body.secret, ticker: "ACME", action: "buy", qty: 1, price: 97 }),
+    });
     expect(alert.status).to.equal(403);
     expect(((await alert.json()) as { code: string }).code).to.equal("CHANNEL_NOT_ALLOWED");
     expect(await seq()).to.equal(before);
@@ -61,17 +79,26 @@ describe("who may trade: rules.trading", function () {
     const placed = await call(h, "POST", "/orders", key, { securityId: 1, side: "sell", price: 110, qty: 3 });
     expect(placed.status).to.equal(201);
     const before = await seq();
-    const r = await room.request("place", { securityId: 1, side: "buy", price: 95, qty: 2 }) as CommandReply;
+    const r = (await room.request("place", { securityId: 1, side: "buy", price: 95, qty: 2 })) as CommandReply;
     expect(r).to.include({ ok: false, code: "CHANNEL_NOT_ALLOWED" });
-    const a = await room.request("amend", { securityId: 1, orderId: placed.body.order.orderId, qty: 1 }) as CommandReply;
+    const a = (await room.request("amend", {
+      securityId: 1,
+      orderId: placed.body.order.orderId,
+      qty: 1,
+    })) as CommandReply;
     expect(a).to.include({ ok: false, code: "CHANNEL_NOT_ALLOWED" });
     expect(await seq()).to.equal(before);
-    const c = await room.request("cancel", { securityId: 1, orderId: placed.body.order.orderId }) as CommandReply;
+    const c = (await room.request("cancel", { securityId: 1, orderId: placed.body.order.orderId })) as CommandReply;
     expect(c.ok).to.equal(true);
   });
 
   it("an unknown rule value is INVALID_BODY and makes no game", async () => {
-    const r = await api(h, "POST", "/api/games", { gameId: "tc-bad-rule", name: "x", securities: [{ securityId: 1, symbol: "ACME" }], rules: { trading: "telegraph" } });
+    const r = await api(h, "POST", "/api/games", {
+      gameId: "tc-bad-rule",
+      name: "x",
+      securities: [{ securityId: 1, symbol: "ACME" }],
+      rules: { trading: "telegraph" },
+    });
     expect(r.status).to.equal(400);
     expect(r.body.code).to.equal("INVALID_BODY");
     expect((await api(h, "GET", "/api/games/tc-bad-rule")).status).to.equal(404);

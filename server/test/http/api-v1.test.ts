@@ -12,11 +12,21 @@ import { api, connect, createGame, harness, join, waitFor, type Harness } from "
 type R = Room<any, GameState>;
 
 /** A request with an API key (or another bearer); also returns the headers. */
-async function call(h: Harness, method: string, path: string, key: string | null, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  key: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = {};
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${h.base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+  const res = await fetch(`${h.base}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
@@ -44,19 +54,29 @@ describe("REST API /api/v1", function () {
   this.timeout(60_000);
   let h: Harness;
   const rooms: R[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   it("an order placed with a key trades against a room player; both see the fill", async () => {
     const { alice, bob, room, key } = await setup(h);
     rooms.push(room);
-    const sell = await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 10 }) as CommandReply;
+    const sell = (await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 10 })) as CommandReply;
     expect(sell.ok).to.equal(true);
     const book = await call(h, "GET", "/book/1?depth=5", key);
     expect(book.status).to.equal(200);
     expect(book.body.asks).to.deep.equal([{ price: 100, qty: 10, orders: 1 }]);
 
-    const buy = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 100, qty: 4, clientOrderId: "c-1" });
+    const buy = await call(h, "POST", "/orders", key, {
+      securityId: 1,
+      side: "buy",
+      price: 100,
+      qty: 4,
+      clientOrderId: "c-1",
+    });
     expect(buy.status, JSON.stringify(buy.body)).to.equal(201);
     expect(buy.body.order).to.include({ status: "filled", filledQty: 4 });
     expect(buy.body.duplicate).to.equal(false);
@@ -83,7 +103,12 @@ describe("REST API /api/v1", function () {
 
     const history = await call(h, "GET", "/orders?status=history", key);
     expect(history.body.orders).to.have.length(1);
-    expect(history.body.orders[0]).to.include({ id: buy.body.id, status: "filled", filledQty: 4, clientOrderId: "c-1" });
+    expect(history.body.orders[0]).to.include({
+      id: buy.body.id,
+      status: "filled",
+      filledQty: 4,
+      clientOrderId: "c-1",
+    });
     const one = await call(h, "GET", `/orders/${buy.body.id}`, key);
     expect(one.status, JSON.stringify(one.body)).to.equal(200);
     expect(one.body).to.include({ id: buy.body.id, status: "filled" });
@@ -116,18 +141,41 @@ describe("REST API /api/v1", function () {
     const seqs: number[] = [];
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const viaRoom = await room.request("place", { securityId: 1, side: "buy", price: 80 + i, qty: 1, clientOrderId: `room-${i}` }) as CommandReply & { order?: { orderId: number } };
+      const viaRoom = (await room.request("place", {
+        securityId: 1,
+        side: "buy",
+        price: 80 + i,
+        qty: 1,
+        clientOrderId: `room-${i}`,
+      })) as CommandReply & { order?: { orderId: number } };
       expect(viaRoom.ok).to.equal(true);
-      if (viaRoom.ok) { seqs.push(viaRoom.seq); ids.push(`1-${viaRoom.order!.orderId}`); }
-      const viaRest = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 70 + i, qty: 1, clientOrderId: `rest-${i}` });
+      if (viaRoom.ok) {
+        seqs.push(viaRoom.seq);
+        ids.push(`1-${viaRoom.order!.orderId}`);
+      }
+      const viaRest = await call(h, "POST", "/orders", key, {
+        securityId: 1,
+        side: "buy",
+        price: 70 + i,
+        qty: 1,
+        clientOrderId: `rest-${i}`,
+      });
       seqs.push(viaRest.body.seq);
       ids.push(viaRest.body.id);
     }
     expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).to.equal(seqs.length);
     // One account: the REST list holds the room's orders too, and a room clientOrderId is a duplicate over REST.
-    expect((await call(h, "GET", "/orders", key)).body.orders.map((o: { id: string }) => o.id).sort()).to.deep.equal([...ids].sort());
-    const dup = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 80, qty: 1, clientOrderId: "room-0" });
+    expect((await call(h, "GET", "/orders", key)).body.orders.map((o: { id: string }) => o.id).sort()).to.deep.equal(
+      [...ids].sort(),
+    );
+    const dup = await call(h, "POST", "/orders", key, {
+      securityId: 1,
+      side: "buy",
+      price: 80,
+      qty: 1,
+      clientOrderId: "room-0",
+    });
     expect(dup.body).to.include({ duplicate: true, id: ids[0] });
     const hist = await call(h, "GET", "/orders?status=history&limit=3", key);
     expect(hist.body.orders.map((o: { id: string }) => o.id)).to.deep.equal(ids.slice(-3).reverse());
@@ -159,7 +207,12 @@ describe("REST API /api/v1", function () {
   it("every rejection answers its code and status and changes nothing", async () => {
     const { alice, room, key } = await setup(h);
     rooms.push(room);
-    const theirs = await room.request("place", { securityId: 1, side: "sell", price: 150, qty: 1 }) as CommandReply & { order?: { orderId: number } };
+    const theirs = (await room.request("place", {
+      securityId: 1,
+      side: "sell",
+      price: 150,
+      qty: 1,
+    })) as CommandReply & { order?: { orderId: number } };
     expect(theirs.ok).to.equal(true);
     const mine = (await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 80, qty: 1 })).body;
     const before = await stateOf(h, key);
@@ -170,7 +223,13 @@ describe("REST API /api/v1", function () {
       ["POST", "/orders", { securityId: 9, side: "buy", qty: 1, price: 10 }, 404, "UNKNOWN_SECURITY"],
       ["POST", "/orders", { securityId: 1, side: "buy", qty: 100_000, price: 1000 }, 422, "INSUFFICIENT_FUNDS"],
       ["POST", "/orders", { securityId: 1, side: "sell", qty: 1000, price: 100 }, 422, "INSUFFICIENT_HOLDINGS"],
-      ["POST", "/orders", { securityId: 1, side: "buy", qty: 1, price: 150, postOnly: true }, 422, "POST_ONLY_WOULD_TAKE"],
+      [
+        "POST",
+        "/orders",
+        { securityId: 1, side: "buy", qty: 1, price: 150, postOnly: true },
+        422,
+        "POST_ONLY_WOULD_TAKE",
+      ],
       ["POST", "/orders", { securityId: 1, side: "buy", qty: 5, price: 150, tif: "FOK" }, 422, "FOK_UNFILLABLE"],
       ["GET", "/orders?status=nope", undefined, 400, "INVALID_QUERY"],
       ["GET", "/orders?limit=0", undefined, 400, "INVALID_QUERY"],
@@ -233,7 +292,9 @@ describe("REST API /api/v1", function () {
 
     // The admin makes, lists (with usage) and revokes keys of any player; a player token may not.
     const gameId = (await call(h, "GET", "/game", aliceKey)).body.gameId;
-    const made = await call(h, "POST", `/admin/games/${gameId}/players/${bob.playerId}/keys`, h.admin, { name: "by admin" });
+    const made = await call(h, "POST", `/admin/games/${gameId}/players/${bob.playerId}/keys`, h.admin, {
+      name: "by admin",
+    });
     expect(made.status).to.equal(201);
     expect(made.body).to.include({ playerId: bob.playerId, createdBy: "admin" });
     expect((await call(h, "GET", "/account", made.body.key)).body.playerId).to.equal(bob.playerId);
@@ -243,7 +304,9 @@ describe("REST API /api/v1", function () {
     expect((await call(h, "GET", `/admin/games/${gameId}/keys`, bob.token)).status).to.equal(403);
     expect((await call(h, "DELETE", `/admin/games/${gameId}/keys/${made.body.keyId}`, h.admin)).status).to.equal(200);
     expect((await call(h, "GET", "/account", made.body.key)).status).to.equal(401);
-    expect((await call(h, "POST", `/admin/games/${gameId}/players/nobody/keys`, h.admin, {})).body.code).to.equal("UNKNOWN_PLAYER");
+    expect((await call(h, "POST", `/admin/games/${gameId}/players/nobody/keys`, h.admin, {})).body.code).to.equal(
+      "UNKNOWN_PLAYER",
+    );
   });
 
   it("a key over its rate limit gets 429 with Retry-After and RateLimit headers", async () => {
@@ -279,19 +342,45 @@ describe("REST API /api/v1", function () {
     expect(r.body.openapi).to.equal("3.1.0");
     await SwaggerParser.validate(structuredClone(r.body));
     const listed = Object.entries(r.body.paths as Record<string, Record<string, unknown>>)
-      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
-    expect(listed).to.deep.equal([
-      "DELETE /api/v1/admin/games/{id}/keys/{keyId}", "DELETE /api/v1/keys/{keyId}", "DELETE /api/v1/orders", "DELETE /api/v1/orders/{id}",
-      "GET /api/v1/account", "GET /api/v1/admin/games/{id}/keys", "GET /api/v1/book/{security}", "GET /api/v1/candles/{security}",
-      "GET /api/v1/fills", "GET /api/v1/game", "GET /api/v1/keys", "GET /api/v1/openapi.json", "GET /api/v1/orders", "GET /api/v1/orders/{id}",
-      "GET /api/v1/securities", "GET /api/v1/trades/{security}", "PATCH /api/v1/orders/{id}", "POST /api/v1/admin/games/{id}/players/{pid}/keys",
-      "POST /api/v1/keys", "POST /api/v1/orders",
-      "DELETE /api/v1/webhooks/{hookId}", "GET /api/v1/webhooks", "POST /api/v1/hooks/{hookId}", "POST /api/v1/webhooks",
-      "POST /api/v1/outbound-webhooks", "GET /api/v1/outbound-webhooks", "DELETE /api/v1/outbound-webhooks/{hookId}",
-      "GET /api/v1/outbound-webhooks/{hookId}/deliveries", "POST /api/v1/admin/games/{id}/outbound-webhooks",
-      "GET /api/v1/admin/games/{id}/outbound-webhooks", "DELETE /api/v1/admin/games/{id}/outbound-webhooks/{hookId}",
-      "GET /api/v1/admin/games/{id}/outbound-webhooks/{hookId}/deliveries", "GET /api/v1/admin/games/{id}/usage",
-    ].sort());
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    expect(listed).to.deep.equal(
+      [
+        "DELETE /api/v1/admin/games/{id}/keys/{keyId}",
+        "DELETE /api/v1/keys/{keyId}",
+        "DELETE /api/v1/orders",
+        "DELETE /api/v1/orders/{id}",
+        "GET /api/v1/account",
+        "GET /api/v1/admin/games/{id}/keys",
+        "GET /api/v1/book/{security}",
+        "GET /api/v1/candles/{security}",
+        "GET /api/v1/fills",
+        "GET /api/v1/game",
+        "GET /api/v1/keys",
+        "GET /api/v1/openapi.json",
+        "GET /api/v1/orders",
+        "GET /api/v1/orders/{id}",
+        "GET /api/v1/securities",
+        "GET /api/v1/trades/{security}",
+        "PATCH /api/v1/orders/{id}",
+        "POST /api/v1/admin/games/{id}/players/{pid}/keys",
+        "POST /api/v1/keys",
+        "POST /api/v1/orders",
+        "DELETE /api/v1/webhooks/{hookId}",
+        "GET /api/v1/webhooks",
+        "POST /api/v1/hooks/{hookId}",
+        "POST /api/v1/webhooks",
+        "POST /api/v1/outbound-webhooks",
+        "GET /api/v1/outbound-webhooks",
+        "DELETE /api/v1/outbound-webhooks/{hookId}",
+        "GET /api/v1/outbound-webhooks/{hookId}/deliveries",
+        "POST /api/v1/admin/games/{id}/outbound-webhooks",
+        "GET /api/v1/admin/games/{id}/outbound-webhooks",
+        "DELETE /api/v1/admin/games/{id}/outbound-webhooks/{hookId}",
+        "GET /api/v1/admin/games/{id}/outbound-webhooks/{hookId}/deliveries",
+        "GET /api/v1/admin/games/{id}/usage",
+      ].sort(),
+    );
     expect(r.body.components.schemas).to.have.property("PlaceOrderBody");
   });
 });

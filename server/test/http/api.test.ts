@@ -10,7 +10,9 @@ import { api, connect, createGame, harness, join, waitFor, type Harness } from "
 describe("HTTP API", function () {
   this.timeout(20_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   describe("join", () => {
     it("joins by code with a display name and returns a player token", async () => {
@@ -27,7 +29,13 @@ describe("HTTP API", function () {
       expect(unknown.status).to.equal(404);
       expect(unknown.body).to.include({ code: "UNKNOWN_JOIN_CODE" });
       expect(unknown.body.message).to.be.a("string");
-      for (const body of [{}, { code: "ABCDEF" }, { code: "ABCDEF", name: "" }, { code: 12, name: "x" }, { code: "ABCDEF", name: "x".repeat(40) }]) {
+      for (const body of [
+        {},
+        { code: "ABCDEF" },
+        { code: "ABCDEF", name: "" },
+        { code: 12, name: "x" },
+        { code: "ABCDEF", name: "x".repeat(40) },
+      ]) {
         const r = await api(h, "POST", "/api/join", body, null);
         expect(r.status, JSON.stringify(body)).to.equal(400);
         expect(r.body.code).to.equal("INVALID_BODY");
@@ -56,17 +64,33 @@ describe("HTTP API", function () {
     });
 
     it("validates create bodies and answers with the right statuses", async () => {
-      const bad = await api(h, "POST", "/api/games", { name: "", securities: [{ securityId: 0, symbol: "??" }], endowment: { cash: -1 } });
+      const bad = await api(h, "POST", "/api/games", {
+        name: "",
+        securities: [{ securityId: 0, symbol: "??" }],
+        endowment: { cash: -1 },
+      });
       expect(bad.status).to.equal(400);
       expect(bad.body.code).to.equal("INVALID_BODY");
       expect(bad.body.issues.map((i: { path: string }) => i.path)).to.include.members(["name", "endowment.cash"]);
       const dup = await api(h, "POST", "/api/games", {
-        name: "dup", securities: [{ securityId: 1, symbol: "A" }, { securityId: 1, symbol: "B" }], endowment: { cash: 1 },
+        name: "dup",
+        securities: [
+          { securityId: 1, symbol: "A" },
+          { securityId: 1, symbol: "B" },
+        ],
+        endowment: { cash: 1 },
       });
       expect(dup.status).to.equal(400);
-      expect((await api(h, "POST", "/api/games", { name: "s", scenario: "no-such", endowment: { cash: 1 } })).body.code).to.equal("UNKNOWN_SCENARIO");
+      expect(
+        (await api(h, "POST", "/api/games", { name: "s", scenario: "no-such", endowment: { cash: 1 } })).body.code,
+      ).to.equal("UNKNOWN_SCENARIO");
       const g = await createGame(h);
-      const again = await api(h, "POST", "/api/games", { gameId: g.gameId, name: "again", securities: [{ securityId: 1, symbol: "A" }], endowment: { cash: 1 } });
+      const again = await api(h, "POST", "/api/games", {
+        gameId: g.gameId,
+        name: "again",
+        securities: [{ securityId: 1, symbol: "A" }],
+        endowment: { cash: 1 },
+      });
       expect(again.status).to.equal(409);
       expect(again.body.code).to.equal("GAME_EXISTS");
       expect((await api(h, "GET", "/api/games/no-such-game")).status).to.equal(404);
@@ -98,31 +122,59 @@ describe("HTTP API", function () {
       const g = await createGame(h);
       const bad = await api(h, "POST", `/api/games/${g.gameId}/bots`, { kind: "oracle" });
       expect(bad.status).to.equal(400);
-      const added = await api(h, "POST", `/api/games/${g.gameId}/bots`, { kind: "market_maker", count: 1, params: { intervalMs: 50 } });
+      const added = await api(h, "POST", `/api/games/${g.gameId}/bots`, {
+        kind: "market_maker",
+        count: 1,
+        params: { intervalMs: 50 },
+      });
       expect(added.status).to.equal(201);
       const botId = added.body.bots[0].playerId;
       await api(h, "POST", `/api/games/${g.gameId}/start`);
       const obs = await connect(h, g.gameId, undefined, { observer: true });
-      await waitFor(() => obs.state.securities.get("1")!.bids.length > 0 && obs.state.securities.get("1")!.asks.length > 0, "bot quotes");
+      await waitFor(
+        () => obs.state.securities.get("1")!.bids.length > 0 && obs.state.securities.get("1")!.asks.length > 0,
+        "bot quotes",
+      );
       const del = await api(h, "DELETE", `/api/games/${g.gameId}/bots/${botId}`);
       expect(del.status).to.equal(204);
       await waitFor(() => obs.state.securities.get("1")!.bids.length === 0, "bot quotes cancelled");
       expect((await api(h, "DELETE", `/api/games/${g.gameId}/bots/p-nobody`)).body.code).to.equal("UNKNOWN_BOT");
-      expect((await api(h, "GET", `/api/games/${g.gameId}/bots`)).body.bots[0]).to.include({ playerId: botId, enabled: false, running: false });
+      expect((await api(h, "GET", `/api/games/${g.gameId}/bots`)).body.bots[0]).to.include({
+        playerId: botId,
+        enabled: false,
+        running: false,
+      });
       // Switched on again, it quotes again.
       expect((await api(h, "POST", `/api/games/${g.gameId}/bots/${botId}/on`)).status).to.equal(204);
       await waitFor(() => obs.state.securities.get("1")!.bids.length > 0, "bot quotes again");
-      expect((await api(h, "GET", `/api/games/${g.gameId}/bots`)).body.bots[0]).to.include({ playerId: botId, enabled: true, running: true });
+      expect((await api(h, "GET", `/api/games/${g.gameId}/bots`)).body.bots[0]).to.include({
+        playerId: botId,
+        enabled: true,
+        running: true,
+      });
       expect((await api(h, "POST", `/api/games/${g.gameId}/bots/p-nobody/on`)).body.code).to.equal("UNKNOWN_BOT");
       await obs.leave();
       // Admin actions are in the game's log like everything else (read back from PostgreSQL).
       let actions: string[] = [];
       for (let i = 0; i < 100 && actions.length < 3; i++) {
-        const rows = await h.db.selectFrom("events").select("data").where("game_id", "=", g.gameId).where("type", "=", "admin_action").orderBy("seq").execute();
-        actions = rows.map((r) => { const d = r.data as { action: string; detail: string }; return `${d.action} ${d.detail}`; });
+        const rows = await h.db
+          .selectFrom("events")
+          .select("data")
+          .where("game_id", "=", g.gameId)
+          .where("type", "=", "admin_action")
+          .orderBy("seq")
+          .execute();
+        actions = rows.map((r) => {
+          const d = r.data as { action: string; detail: string };
+          return `${d.action} ${d.detail}`;
+        });
         if (actions.length < 3) await new Promise((r) => setTimeout(r, 50));
       }
-      expect(actions).to.deep.equal([`bot_added market_maker ${botId}`, `bot_removed ${botId}`, `bot_enabled ${botId}`]);
+      expect(actions).to.deep.equal([
+        `bot_added market_maker ${botId}`,
+        `bot_removed ${botId}`,
+        `bot_enabled ${botId}`,
+      ]);
     });
   });
 
@@ -166,15 +218,30 @@ describe("HTTP API", function () {
       expect(end.status).to.equal(200);
       expect(end.body).to.include({ cancelled: 4, resultsWritten: true });
       expect(end.body.leaderboard).to.have.length(2);
-      await waitFor(() => ra.state.phase === "ended" && ra.state.securities.get("1")!.bids.length === 0
-        && ra.state.securities.get("1")!.asks.length === 0, "empty book after the end");
-      const late = await ra.request("place", { securityId: 1, side: "buy", price: 100, qty: 1 }) as CommandReply;
+      await waitFor(
+        () =>
+          ra.state.phase === "ended" &&
+          ra.state.securities.get("1")!.bids.length === 0 &&
+          ra.state.securities.get("1")!.asks.length === 0,
+        "empty book after the end",
+      );
+      const late = (await ra.request("place", { securityId: 1, side: "buy", price: 100, qty: 1 })) as CommandReply;
       expect(late).to.include({ ok: false, code: "MARKET_CLOSED" });
-      const board = await h.db.selectFrom("leaderboard").selectAll().where("game_id", "=", g.gameId).orderBy("rank").execute();
+      const board = await h.db
+        .selectFrom("leaderboard")
+        .selectAll()
+        .where("game_id", "=", g.gameId)
+        .orderBy("rank")
+        .execute();
       expect(board.map((r) => r.player_id).sort()).to.deep.equal([a.playerId, b.playerId].sort());
       // both valued at the last price 110: gus 100,220 + 98 x 110; hal 99,780 + 102 x 110
       expect(board.find((r) => r.player_id === a.playerId)).to.include({ cash: 100_220, equity: 100_220 + 98 * 110 });
-      const inv = await h.db.selectFrom("inventories").selectAll().where("game_id", "=", g.gameId).where("kind", "=", "final").execute();
+      const inv = await h.db
+        .selectFrom("inventories")
+        .selectAll()
+        .where("game_id", "=", g.gameId)
+        .where("kind", "=", "final")
+        .execute();
       const cashOf = (pid: string) => inv.find((r) => r.player_id === pid && r.security_id === 0);
       expect(cashOf(b.playerId)).to.include({ qty: 99_780, locked: 0 });
       expect(inv.find((r) => r.player_id === a.playerId && r.security_id === 1)).to.include({ qty: 98, locked: 0 });
@@ -197,8 +264,15 @@ describe("HTTP API", function () {
       const res = await fetch(`${h.base}/metrics`);
       const text = await res.text();
       expect(res.status).to.equal(200);
-      for (const name of ["marketroom_orders_total", "marketroom_fills_total", "marketroom_rejects_total", "marketroom_command_seconds_bucket",
-        "marketroom_persister_lag_ms", "marketroom_connected_clients"]) expect(text).to.include(name);
+      for (const name of [
+        "marketroom_orders_total",
+        "marketroom_fills_total",
+        "marketroom_rejects_total",
+        "marketroom_command_seconds_bucket",
+        "marketroom_persister_lag_ms",
+        "marketroom_connected_clients",
+      ])
+        expect(text).to.include(name);
       expect(text).to.match(/marketroom_rejects_total\{command="place",code="[A-Z_]+"\}/);
     });
   });

@@ -33,9 +33,9 @@ async function everything(valkey: Redis): Promise<string[]> {
       const type = await valkey.type(k);
       if (type === "string") out.push((await valkey.get(k)) ?? "");
       else if (type === "hash") out.push(...Object.entries(await valkey.hgetall(k)).flat());
-      else if (type === "list") out.push(...await valkey.lrange(k, 0, -1));
-      else if (type === "set") out.push(...await valkey.smembers(k));
-      else if (type === "zset") out.push(...await valkey.zrange(k, 0, -1));
+      else if (type === "list") out.push(...(await valkey.lrange(k, 0, -1)));
+      else if (type === "set") out.push(...(await valkey.smembers(k)));
+      else if (type === "zset") out.push(...(await valkey.zrange(k, 0, -1)));
       else if (type === "stream") out.push(...(await valkey.xrange(k, "-", "+")).flatMap(([id, f]) => [id, ...f]));
     }
   } while (cursor !== "0");
@@ -45,7 +45,8 @@ async function everything(valkey: Redis): Promise<string[]> {
 /** Files under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []);
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
 }
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -54,8 +55,12 @@ describe("authentication: secrets, player tokens and kicks", function () {
   this.timeout(30_000);
   let h: Harness;
   const open: Room<any, GameState>[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   /** A started game with one joined player; its token. */
   async function playerInGame() {
@@ -78,7 +83,13 @@ describe("authentication: secrets, player tokens and kicks", function () {
   /** The HTTP status of a player route (the replay log) and whether a room join succeeds, with `token`. */
   async function access(gameId: string, token: string): Promise<{ http: number; room: boolean }> {
     const http = (await api(h, "GET", `/api/games/${gameId}/replay/events?from=1&limit=1`, undefined, token)).status;
-    const room = await connect(h, gameId, token).then((r) => { open.push(r); return true; }, () => false);
+    const room = await connect(h, gameId, token).then(
+      (r) => {
+        open.push(r);
+        return true;
+      },
+      () => false,
+    );
     return { http, room };
   }
 
@@ -119,7 +130,10 @@ describe("authentication: secrets, player tokens and kicks", function () {
     anon.on("error", () => {}); // the refusal is asserted below
     try {
       await anon.connect().catch(() => {});
-      const err = await anon.get("marketroom:game-index").then(() => null, (e: Error) => e);
+      const err = await anon.get("marketroom:game-index").then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(String(err)).to.match(/NOAUTH|WRONGPASS|NOPERM/);
     } finally {
       anon.disconnect();
@@ -141,9 +155,15 @@ describe("authentication: secrets, player tokens and kicks", function () {
   it("an expired token is refused on HTTP and on the room", async () => {
     const { game, p } = await playerInGame();
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ gid: game.gameId }).setProtectedHeader({ alg: "HS256" })
-      .setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setSubject(p.playerId).setJti("0".repeat(32))
-      .setIssuedAt(now - 7200).setExpirationTime(now - 3600).sign(new TextEncoder().encode(signingSecret()));
+    const expired = await new SignJWT({ gid: game.gameId })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setSubject(p.playerId)
+      .setJti("0".repeat(32))
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
+      .sign(new TextEncoder().encode(signingSecret()));
     expect(await access(game.gameId, expired)).to.deep.equal({ http: 401, room: false });
   });
 
@@ -166,11 +186,15 @@ describe("authentication: secrets, player tokens and kicks", function () {
     const room = await connect(h, game.gameId, p.token);
     open.push(await connect(h, game.gameId, other.token)); // keeps the room open: a reconnection would find it
     const left = new Promise<number>((done) => room.onLeave((code: number) => done(code)));
-    const placed = await room.request("place", { securityId: 1, side: "buy", price: 90, qty: 3 }) as CommandReply;
+    const placed = (await room.request("place", { securityId: 1, side: "buy", price: 90, qty: 3 })) as CommandReply;
     expect(placed.ok).to.equal(true);
 
-    expect((await api(h, "POST", `/api/games/${game.gameId}/players/${p.playerId}/kick`, undefined, other.token)).status).to.equal(403);
-    expect((await api(h, "POST", `/api/games/${game.gameId}/players/p-nobody/kick`)).body).to.include({ code: "UNKNOWN_PLAYER" });
+    expect(
+      (await api(h, "POST", `/api/games/${game.gameId}/players/${p.playerId}/kick`, undefined, other.token)).status,
+    ).to.equal(403);
+    expect((await api(h, "POST", `/api/games/${game.gameId}/players/p-nobody/kick`)).body).to.include({
+      code: "UNKNOWN_PLAYER",
+    });
     const k = await api(h, "POST", `/api/games/${game.gameId}/players/${p.playerId}/kick`);
     expect(k.status).to.equal(200);
     expect(k.body).to.include({ gameId: game.gameId, playerId: p.playerId, cancelled: 1, disconnected: 1 });
@@ -178,15 +202,23 @@ describe("authentication: secrets, player tokens and kicks", function () {
 
     // the old token, the reconnection token and the session route all fail; other players are untouched
     expect(await access(game.gameId, p.token)).to.deep.equal({ http: 401, room: false });
-    const resumed = await new Client(h.base).reconnect(room.reconnectionToken).then(() => true, () => false);
+    const resumed = await new Client(h.base).reconnect(room.reconnectionToken).then(
+      () => true,
+      () => false,
+    );
     expect(resumed, "reconnection refused").to.equal(false);
     expect(await access(game.gameId, other.token)).to.deep.equal({ http: 200, room: true });
     const again = await api(h, "POST", `/api/games/${game.gameId}/players/${p.playerId}/kick`);
     expect(again.body).to.include({ kickedAt: k.body.kickedAt, cancelled: 0, disconnected: 0 });
 
     // the kick is in the game's log, once
-    const count = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM events WHERE game_id = ${game.gameId}
-      AND type = 'admin_action' AND data->>'action' = 'player_kicked' AND data->>'detail' = ${p.playerId}`.execute(h.db)).rows[0]!.n);
+    const count = async () =>
+      Number(
+        (
+          await sql<{ n: string }>`SELECT count(*) AS n FROM events WHERE game_id = ${game.gameId}
+      AND type = 'admin_action' AND data->>'action' = 'player_kicked' AND data->>'detail' = ${p.playerId}`.execute(h.db)
+        ).rows[0]!.n,
+      );
     const until = Date.now() + 20_000; // the persister's pace, on a busy machine
     let n: number;
     while ((n = await count()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));

@@ -15,7 +15,11 @@ const QUIZ = {
   required: true,
   questions: [
     { question: "Q-alpha: which one is a bid?", choices: ["a buy order waiting", "a sell order waiting"], answer: 0 },
-    { question: "Q-beta: a market order with nobody on the other side", choices: ["rests", "trades at the last price", "is cancelled"], answer: 2 },
+    {
+      question: "Q-beta: a market order with nobody on the other side",
+      choices: ["rests", "trades at the last price", "is cancelled"],
+      answer: 2,
+    },
   ],
 } as const;
 
@@ -28,9 +32,11 @@ describe("instructions and quiz before trading", function () {
     gate = new QuizGate({ valkey: h.valkey, store: h.app.service.store });
   });
 
-  const rules = (extra: Record<string, unknown>) => ({ rules: extra } as Partial<CreateGameBody>);
-  const instructionsOf = (gameId: string, token: string | null) => api(h, "GET", `/api/games/${gameId}/instructions`, undefined, token);
-  const answer = (gameId: string, token: string | null, answers: unknown) => api(h, "POST", `/api/games/${gameId}/quiz`, { answers }, token);
+  const rules = (extra: Record<string, unknown>) => ({ rules: extra }) as Partial<CreateGameBody>;
+  const instructionsOf = (gameId: string, token: string | null) =>
+    api(h, "GET", `/api/games/${gameId}/instructions`, undefined, token);
+  const answer = (gameId: string, token: string | null, answers: unknown) =>
+    api(h, "POST", `/api/games/${gameId}/quiz`, { answers }, token);
 
   it("a round without its own text shows its market type's instructions and 3-question quiz, not required, without answers", async () => {
     const g = await createGame(h);
@@ -38,12 +44,23 @@ describe("instructions and quiz before trading", function () {
     const r = await instructionsOf(g.gameId, ann.token);
     expect(r.status).to.equal(200);
     const def = MARKET_TYPES.continuous!;
-    expect(r.body).to.deep.include({ gameId: g.gameId, marketType: "continuous", instructions: def.instructions, passed: false });
+    expect(r.body).to.deep.include({
+      gameId: g.gameId,
+      marketType: "continuous",
+      instructions: def.instructions,
+      passed: false,
+    });
     expect(r.body.quiz.required).to.equal(false);
-    expect(r.body.quiz.questions).to.deep.equal(def.quiz.questions.map((q) => ({ question: q.question, choices: q.choices })));
+    expect(r.body.quiz.questions).to.deep.equal(
+      def.quiz.questions.map((q) => ({ question: q.question, choices: q.choices })),
+    );
     expect(JSON.stringify(r.body)).not.to.include("answer");
     // The defaults pass with their own answers (the table is consistent).
-    const ok = await answer(g.gameId, ann.token, def.quiz.questions.map((q) => q.answer));
+    const ok = await answer(
+      g.gameId,
+      ann.token,
+      def.quiz.questions.map((q) => q.answer),
+    );
     expect(ok.body).to.deep.equal({ passed: true, wrong: [] });
   });
 
@@ -67,7 +84,9 @@ describe("instructions and quiz before trading", function () {
     expect(await gate.check(g.gameId, ann.playerId)).to.equal(null);
     expect((await gate.check(g.gameId, bob.playerId))?.code).to.equal("QUIZ_REQUIRED");
     // a fresh gate (another process) reads the pass from Valkey
-    expect(await new QuizGate({ valkey: h.valkey, store: h.app.service.store }).check(g.gameId, ann.playerId)).to.equal(null);
+    expect(await new QuizGate({ valkey: h.valkey, store: h.app.service.store }).check(g.gameId, ann.playerId)).to.equal(
+      null,
+    );
 
     // the pass is in the game's log (admin replay), once, as an action of the player
     const detail = await api(h, "GET", `/api/games/${g.gameId}`);
@@ -83,7 +102,11 @@ describe("instructions and quiz before trading", function () {
     const other = await join(h, (await createGame(h)).joinCode, "carol");
     expect((await answer(g.gameId, h.admin, [0, 2])).body).to.deep.equal({ passed: true, wrong: [] });
     expect(await h.valkey.scard(quizPassedKey(g.gameId))).to.equal(0);
-    for (const [token, status, code] of [[null, 401, "UNAUTHORIZED"], [other.token, 403, "FORBIDDEN"], ["junk", 401, "UNAUTHORIZED"]] as const) {
+    for (const [token, status, code] of [
+      [null, 401, "UNAUTHORIZED"],
+      [other.token, 403, "FORBIDDEN"],
+      ["junk", 401, "UNAUTHORIZED"],
+    ] as const) {
       const r = await answer(g.gameId, token, [0, 2]);
       expect([r.status, r.body.code]).to.deep.equal([status, code]);
       const i = await instructionsOf(g.gameId, token);
@@ -92,7 +115,13 @@ describe("instructions and quiz before trading", function () {
     expect((await answer("no-such-game", h.admin, [0])).body.code).to.equal("UNKNOWN_GAME");
     expect((await api(h, "GET", "/api/market-types", undefined, other.token)).status).to.equal(403);
     const types = await api(h, "GET", "/api/market-types");
-    expect(types.body.marketTypes.map((m: any) => m.id)).to.deep.equal(["continuous", "call", "dividends", "induced", "contingent"]);
+    expect(types.body.marketTypes.map((m: any) => m.id)).to.deep.equal([
+      "continuous",
+      "call",
+      "dividends",
+      "induced",
+      "contingent",
+    ]);
     expect(types.body.marketTypes[0].quiz.questions).to.have.length(3);
   });
 
@@ -106,16 +135,32 @@ describe("instructions and quiz before trading", function () {
     expect(await h.valkey.scard(quizPassedKey(g.gameId))).to.equal(0);
     const badQuizzes: [unknown, unknown, string][] = [
       [undefined, { questions: [{ question: "q", choices: ["a", "b"], answer: 2 }] }, "rules.quiz.questions.0.answer"],
-      [undefined, { questions: [{ question: "q", choices: ["only one"], answer: 0 }] }, "rules.quiz.questions.0.choices"],
+      [
+        undefined,
+        { questions: [{ question: "q", choices: ["only one"], answer: 0 }] },
+        "rules.quiz.questions.0.choices",
+      ],
       [undefined, { questions: [] }, "rules.quiz.questions"],
-      [undefined, { questions: [{ question: "q\u0000", choices: ["a", "b"], answer: 0 }] }, "rules.quiz.questions.0.question"],
+      [
+        undefined,
+        { questions: [{ question: "q\u0000", choices: ["a", "b"], answer: 0 }] },
+        "rules.quiz.questions.0.question",
+      ],
       ["x".repeat(8001), undefined, "rules.instructions"],
       ["evil \u202E text", undefined, "rules.instructions"],
     ];
     for (const [instructions, quiz, path] of badQuizzes) {
-      const r = await api(h, "POST", "/api/games", { name: "bad quiz", securities: [{ securityId: 1, symbol: "ACME" }], endowment: { cash: 1 }, rules: { instructions, quiz } });
+      const r = await api(h, "POST", "/api/games", {
+        name: "bad quiz",
+        securities: [{ securityId: 1, symbol: "ACME" }],
+        endowment: { cash: 1 },
+        rules: { instructions, quiz },
+      });
       expect([r.status, r.body.code], path).to.deep.equal([400, "INVALID_BODY"]);
-      expect(r.body.issues.map((i: any) => i.path), path).to.include(path);
+      expect(
+        r.body.issues.map((i: any) => i.path),
+        path,
+      ).to.include(path);
     }
   });
 
@@ -145,7 +190,10 @@ describe("instructions and quiz before trading", function () {
       await waitFor(() => room.state.phase === "running", "running");
       const order = { securityId: 1, side: "buy", price: 99, qty: 1 };
       expect(await room.request("place", order)).to.include({ ok: false, code: "QUIZ_REQUIRED" });
-      expect(await room.request("amend", { securityId: 1, orderId: 1, qty: 1 })).to.include({ ok: false, code: "QUIZ_REQUIRED" });
+      expect(await room.request("amend", { securityId: 1, orderId: 1, qty: 1 })).to.include({
+        ok: false,
+        code: "QUIZ_REQUIRED",
+      });
       expect(room.state.securities.get("1")!.bids.length).to.equal(0);
       expect((await answer(g.gameId, ann.token, [0, 2])).body).to.deep.equal({ passed: true, wrong: [] });
       expect(await room.request("place", order)).to.include({ ok: true });
@@ -161,14 +209,27 @@ describe("instructions and quiz before trading", function () {
     await api(h, "POST", `/api/games/${g.gameId}/start`);
     const room = await connect(h, g.gameId, joinReply.token);
     try {
-      const state = String(await waitFor(() => room.state.phase === "running" && JSON.stringify(room.state.toJSON()), "running state"));
+      const state = String(
+        await waitFor(() => room.state.phase === "running" && JSON.stringify(room.state.toJSON()), "running state"),
+      );
       await answer(g.gameId, joinReply.token, [1, 1]);
       const detail = await api(h, "GET", `/api/games/${g.gameId}`);
       await h.persister.drain(g.gameId, detail.body.seq);
-      const replay = await api(h, "GET", `/api/games/${g.gameId}/replay/events?limit=10000`, undefined, joinReply.token);
+      const replay = await api(
+        h,
+        "GET",
+        `/api/games/${g.gameId}/replay/events?limit=10000`,
+        undefined,
+        joinReply.token,
+      );
       const instr = await instructionsOf(g.gameId, joinReply.token);
       expect(JSON.stringify(instr.body)).to.include("Q-alpha"); // the questions do reach the player
-      for (const [what, payload] of [["join", JSON.stringify(joinReply)], ["room state", state], ["replay", JSON.stringify(replay.body)], ["instructions", JSON.stringify(instr.body)]]) {
+      for (const [what, payload] of [
+        ["join", JSON.stringify(joinReply)],
+        ["room state", state],
+        ["replay", JSON.stringify(replay.body)],
+        ["instructions", JSON.stringify(instr.body)],
+      ]) {
         expect(payload, what).not.to.match(/"answer"/);
       }
       // the admin's own view of the round keeps them (to edit and review)

@@ -10,14 +10,21 @@ import type { CoreState } from "../../src/core/index.ts";
 import { marginStatus } from "../../src/core/risk/margin.ts";
 import { limit, newGame, ok, refused, replays, types, type Game } from "./support.ts";
 
-const of = <T extends EngineEvent["type"]>(events: EngineEvent[], t: T) => events.filter((e): e is EventOf<T> => e.type === t);
+const of = <T extends EngineEvent["type"]>(events: EngineEvent[], t: T) =>
+  events.filter((e): e is EventOf<T> => e.type === t);
 const cashSum = (s: CoreState) => [...s.players.values()].reduce((a, p) => a + p.cash, 0) + s.fund.cash;
 const qtyOf = (g: Game, pid: string) => g.s.players.get(pid)!.positions.get(1)?.qty ?? 0;
 
 /** Margin game, 10x (initial 1000 bps, maintenance 500 bps), marked at the reference (100). */
 function game(players: Record<string, number>, fund = 0): Game {
-  return newGame({ mode: "margin", markRule: "reference", insuranceFund: fund, allowShort: false, players,
-    security: { referencePrice: 100, initialMarginBps: 1000, maintenanceMarginBps: 500 } });
+  return newGame({
+    mode: "margin",
+    markRule: "reference",
+    insuranceFund: fund,
+    allowShort: false,
+    players,
+    security: { referencePrice: 100, initialMarginBps: 1000, maintenanceMarginBps: 500 },
+  });
 }
 
 describe("core margin mode", () => {
@@ -49,7 +56,11 @@ describe("core margin mode", () => {
   });
 
   it("the position limit holds long and short in margin mode (POSITION_LIMIT)", () => {
-    const g = newGame({ mode: "margin", players: { a: 1_000_000 }, security: { referencePrice: 100, positionLimit: 5 } });
+    const g = newGame({
+      mode: "margin",
+      players: { a: 1_000_000 },
+      security: { referencePrice: 100, positionLimit: 5 },
+    });
     refused(g, limit("a", "buy", 100, 6), "POSITION_LIMIT");
     refused(g, limit("a", "sell", 100, 6), "POSITION_LIMIT");
     ok(g, limit("a", "buy", 100, 5));
@@ -57,8 +68,19 @@ describe("core margin mode", () => {
 
   it("margin settings are checked at creation (INVALID_ARGUMENT)", () => {
     const g = newGame({ players: {} });
-    const sec = { type: "add_security" as const, securityId: 2, symbol: "X", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 10,
-      shortLimit: 0, positionLimit: 0, maxOrderQty: 0 };
+    const sec = {
+      type: "add_security" as const,
+      securityId: 2,
+      symbol: "X",
+      tickSize: "0.01",
+      lotSize: 1,
+      scale: 1,
+      bandLow: 1,
+      bandHigh: 10,
+      shortLimit: 0,
+      positionLimit: 0,
+      maxOrderQty: 0,
+    };
     refused(g, { ...sec, initialMarginBps: 99 }, "INVALID_ARGUMENT");
     refused(g, { ...sec, initialMarginBps: 1000, maintenanceMarginBps: 1001 }, "INVALID_ARGUMENT");
     refused(g, { type: "set_reference", securityId: 1, price: 0 }, "INVALID_PRICE");
@@ -72,8 +94,17 @@ describe("core margin mode", () => {
     ok(g, limit("a", "buy", 50, 10)); // an open order, cancelled by the liquidation
     ok(g, limit("m", "buy", 90, 300)); // the book absorbs 300 lots at 90
     const ev = ok(g, { type: "set_reference", securityId: 1, price: 80 }); // equity 11,000 - 20,000 < maintenance 4,000
-    expect(types(ev)).to.deep.equal(["reference_price", "margin_call", "order_cancelled", "liquidation_order", "order_accepted", "fill",
-      "order_cancelled", "fund_transfer", "fund_transfer"]);
+    expect(types(ev)).to.deep.equal([
+      "reference_price",
+      "margin_call",
+      "order_cancelled",
+      "liquidation_order",
+      "order_accepted",
+      "fill",
+      "order_cancelled",
+      "fund_transfer",
+      "fund_transfer",
+    ]);
     expect(of(ev, "margin_call")[0]).to.include({ playerId: "a", equity: -9_000, maintenance: 4_000 });
     expect(of(ev, "order_cancelled")[0]).to.include({ reason: "liquidation", price: 50 });
     expect(of(ev, "fill")[0]).to.include({ takerPlayerId: "a", makerPlayerId: "m", price: 90, qty: 300 });

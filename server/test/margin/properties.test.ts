@@ -29,8 +29,12 @@ import { ok, replays, send, type Game } from "./support.ts";
 const RUNS = Number(process.env.MPROP_RUNS ?? 60);
 const SEED = Number(process.env.MPROP_SEED ?? 15);
 function checkCommand(
-  g: Game, events: EngineEvent[], before: Map<number, Pick<StopOrder, "side" | "kind" | "stopPrice" | "trigger" | "parentOrderId">>,
-  gone: Set<number>, startCash: number, feesSoFar: { v: number },
+  g: Game,
+  events: EngineEvent[],
+  before: Map<number, Pick<StopOrder, "side" | "kind" | "stopPrice" | "trigger" | "parentOrderId">>,
+  gone: Set<number>,
+  startCash: number,
+  feesSoFar: { v: number },
 ): void {
   const s = g.s;
   const sec = s.securities.get(1)!;
@@ -43,9 +47,15 @@ function checkCommand(
     if (e.type !== "margin_call") continue;
     const p = s.players.get(e.playerId)!;
     expect(p.cash, `${e.playerId} cash after liquidation`).to.be.at.least(0);
-    expect([...p.positions.values()].every((x) => x.qty === 0), "no positions").to.equal(true);
+    expect(
+      [...p.positions.values()].every((x) => x.qty === 0),
+      "no positions",
+    ).to.equal(true);
     expect(p.orders.get(1)?.size ?? 0, "no open orders").to.equal(0);
-    expect([...sec.stops.values()].some((x) => x.playerId === e.playerId), "no stops").to.equal(false);
+    expect(
+      [...sec.stops.values()].some((x) => x.playerId === e.playerId),
+      "no stops",
+    ).to.equal(false);
   }
   // every stop leaves once; a "last" trigger follows a trade that reached it; such triggers fire in the order of those trades
   const prices: number[] = [];
@@ -70,7 +80,10 @@ function checkCommand(
     for (const st of sec.stops.values()) {
       if (st.qty === 0 || st.parentOrderId > 0) continue;
       const now = st.trigger === "last" ? sec.lastPrice : markOf(sec, s.game!.markRule);
-      if (now > 0) expect(reaches(st, now), `stop ${st.id} (${st.side} ${st.kind} ${st.stopPrice}) reached by ${now}`).to.equal(false);
+      if (now > 0)
+        expect(reaches(st, now), `stop ${st.id} (${st.side} ${st.kind} ${st.stopPrice}) reached by ${now}`).to.equal(
+          false,
+        );
     }
   }
   // book never crossed; locks = open orders
@@ -78,9 +91,14 @@ function checkCommand(
   const ask = sec.book.asks.best()?.price;
   if (bid !== undefined && ask !== undefined) expect(bid).to.be.below(ask);
   for (const p of s.players.values()) {
-    let locked = 0, openBuy = 0, sold = 0;
+    let locked = 0,
+      openBuy = 0,
+      sold = 0;
     for (const o of p.orders.get(1)?.values() ?? []) {
-      if (o.side === "buy") { locked += o.price * o.amount; openBuy += o.amount; } else sold += o.amount;
+      if (o.side === "buy") {
+        locked += o.price * o.amount;
+        openBuy += o.amount;
+      } else sold += o.amount;
     }
     expect(p.cashLocked).to.equal(locked);
     const pos = p.positions.get(1);
@@ -96,27 +114,30 @@ describe("margin and stop properties", function () {
     let liquidations = 0;
     let triggers = 0;
     let fund = 0;
-    fc.assert(fc.property(flowArb, (flow) => {
-      const g: Game = { s: emptyState(), log: [], ts: 1_000 };
-      for (const c of setupCommands(flow)) ok(g, c);
-      const startCash = [...g.s.players.values()].reduce((a, p) => a + p.cash, 0) + g.s.fund.cash;
-      const gone = new Set<number>();
-      const fees = { v: 0 };
-      for (const st of flow.steps) {
-        const c = command(g.s, st);
-        if (c === null) continue;
-        const before = new Map<number, StopOrder>(g.s.securities.get(1)!.stops);
-        const d = send(g, c);
-        if (!d.ok) continue;
-        for (const e of d.events) {
-          if (e.type === "margin_call") liquidations += 1;
-          if (e.type === "stop_triggered") triggers += 1;
-          if (e.type === "fund_transfer") fund += 1;
+    fc.assert(
+      fc.property(flowArb, (flow) => {
+        const g: Game = { s: emptyState(), log: [], ts: 1_000 };
+        for (const c of setupCommands(flow)) ok(g, c);
+        const startCash = [...g.s.players.values()].reduce((a, p) => a + p.cash, 0) + g.s.fund.cash;
+        const gone = new Set<number>();
+        const fees = { v: 0 };
+        for (const st of flow.steps) {
+          const c = command(g.s, st);
+          if (c === null) continue;
+          const before = new Map<number, StopOrder>(g.s.securities.get(1)!.stops);
+          const d = send(g, c);
+          if (!d.ok) continue;
+          for (const e of d.events) {
+            if (e.type === "margin_call") liquidations += 1;
+            if (e.type === "stop_triggered") triggers += 1;
+            if (e.type === "fund_transfer") fund += 1;
+          }
+          checkCommand(g, d.events, before, gone, startCash, fees);
         }
-        checkCommand(g, d.events, before, gone, startCash, fees);
-      }
-      replays(g);
-    }), { numRuns: RUNS, seed: SEED });
+        replays(g);
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
     console.log(`      liquidations ${liquidations}, stop triggers ${triggers}, fund transfers ${fund}`);
     // the flows must exercise what they check
     expect(liquidations, "liquidations").to.be.above(10);

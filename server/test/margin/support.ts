@@ -8,7 +8,11 @@ import { emptyState, run, type CoreState } from "../../src/core/index.ts";
 import type { AddSecurityCommand, Command } from "../../src/core/commands.ts";
 import { canonical, fold } from "../core/support.ts";
 
-export interface Game { s: CoreState; log: EngineEvent[]; ts: number }
+export interface Game {
+  s: CoreState;
+  log: EngineEvent[];
+  ts: number;
+}
 
 export interface GameSetup {
   mode?: "cash" | "margin";
@@ -23,10 +27,32 @@ export interface GameSetup {
 /** A game in phase running with security 1 ("ACME", scale 1, band 1..10^6) and the players. */
 export function newGame(g: GameSetup): Game {
   const game: Game = { s: emptyState(), log: [], ts: 1_000 };
-  ok(game, { type: "create_game", gameId: "m1", name: "m", stp: "cancel_incoming", maxMatches: 1000, allowShort: g.allowShort ?? true,
-    protectionBps: 1000, mode: g.mode, markRule: g.markRule, insuranceFund: g.insuranceFund });
-  ok(game, { type: "add_security", securityId: 1, symbol: "ACME", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 1_000_000,
-    shortLimit: 1_000_000, positionLimit: 0, maxOrderQty: 0, ...g.security });
+  ok(game, {
+    type: "create_game",
+    gameId: "m1",
+    name: "m",
+    stp: "cancel_incoming",
+    maxMatches: 1000,
+    allowShort: g.allowShort ?? true,
+    protectionBps: 1000,
+    mode: g.mode,
+    markRule: g.markRule,
+    insuranceFund: g.insuranceFund,
+  });
+  ok(game, {
+    type: "add_security",
+    securityId: 1,
+    symbol: "ACME",
+    tickSize: "0.01",
+    lotSize: 1,
+    scale: 1,
+    bandLow: 1,
+    bandHigh: 1_000_000,
+    shortLimit: 1_000_000,
+    positionLimit: 0,
+    maxOrderQty: 0,
+    ...g.security,
+  });
   for (const [pid, v] of Object.entries(g.players)) {
     const { cash, qty } = typeof v === "number" ? { cash: v, qty: 0 } : v;
     ok(game, { type: "add_player", playerId: pid, name: pid, cash, holdings: qty > 0 ? [{ securityId: 1, qty }] : [] });
@@ -63,7 +89,13 @@ export function replays(g: Game): void {
   expect(canonical(fold(g.log))).to.deep.equal(canonical(g.s));
 }
 
-export const limit = (playerId: string, side: "buy" | "sell", price: number, qty: number): Command =>
-  ({ type: "place", playerId, securityId: 1, side, price, qty });
+export const limit = (playerId: string, side: "buy" | "sell", price: number, qty: number): Command => ({
+  type: "place",
+  playerId,
+  securityId: 1,
+  side,
+  price,
+  qty,
+});
 
 export const types = (events: EngineEvent[]) => events.map((e) => e.type);

@@ -27,8 +27,12 @@ async function foldLog(client: Redis, g: string): Promise<CoreState> {
 describe("margin and stops through the GameWriter (hydrate == memory)", function () {
   this.timeout(300_000);
   let client: Redis;
-  before(async () => { client = await connect(); });
-  after(async () => { await client.quit(); });
+  before(async () => {
+    client = await connect();
+  });
+  after(async () => {
+    await client.quit();
+  });
 
   it(`${RUNS} random margin flows: answers, state, a rehydrated writer and the folded log all agree`, async () => {
     const flows = fc.sample(flowArb, { numRuns: RUNS, seed: 1515 });
@@ -52,7 +56,9 @@ describe("margin and stops through the GameWriter (hydrate == memory)", function
       const got = await Promise.all(sent);
       expect(got).to.deep.equal(expected);
       expect(canonical(w1.state!)).to.deep.equal(canonical(ref));
-      liquidated += expected.filter((d) => (d as { events?: { type: string }[] }).events?.some((e) => e.type === "margin_call")).length;
+      liquidated += expected.filter((d) =>
+        (d as { events?: { type: string }[] }).events?.some((e) => e.type === "margin_call"),
+      ).length;
       waiting += ref.securities.get(1)!.stops.size + ref.fund.positions.size;
 
       const w2 = await GameWriter.open(client, g, "node-b");

@@ -9,8 +9,16 @@
 import { expect } from "chai";
 import type { EngineEvent } from "@marketroom/shared";
 import {
-  botSeed, BotRunner, createBot, demoBots, engineBotContext, mulberry32, Rng,
-  type Bot, type BotContext, type BotSpec,
+  botSeed,
+  BotRunner,
+  createBot,
+  demoBots,
+  engineBotContext,
+  mulberry32,
+  Rng,
+  type Bot,
+  type BotContext,
+  type BotSpec,
 } from "../../src/market/bots.ts";
 import { getScenario, securityConfigs, type Scenario } from "../../src/market/scenarios.ts";
 import { closeEngine, connectEngine, newGameId, ok, type Engine } from "../engine/helpers.ts";
@@ -20,7 +28,8 @@ async function scenarioGame(engine: Engine, scenario: Scenario, specs: BotSpec[]
   const gameId = newGameId("bots");
   ok(await engine.createGame(gameId, { name: "bots-only" }));
   for (const s of securityConfigs(scenario)) ok(await engine.addSecurity(gameId, s));
-  for (const b of specs) ok(await engine.addPlayer(gameId, { playerId: b.playerId, name: b.name, cash: b.cash, holdings: b.holdings }));
+  for (const b of specs)
+    ok(await engine.addPlayer(gameId, { playerId: b.playerId, name: b.name, cash: b.cash, holdings: b.holdings }));
   ok(await engine.setPhase(gameId, "running"));
   return gameId;
 }
@@ -35,14 +44,25 @@ async function expectUncrossed(engine: Engine, gameId: string, scenario: Scenari
   }
 }
 
-interface Run { gameId: string; events: EngineEvent[]; bots: Bot[] }
+interface Run {
+  gameId: string;
+  events: EngineEvent[];
+  bots: Bot[];
+}
 
 /**
  * Runs the bots by hand: a fake clock advances tickMs per round; in each round every due bot is
  * refreshed and stepped, in spec order (no timers, so the order of commands is fixed).
  */
-async function runManual(engine: Engine, scenario: Scenario, specs: BotSpec[], seed: number, simulatedMs: number,
-  tickMs = 50, afterStep?: (gameId: string, where: string) => Promise<void>): Promise<Run> {
+async function runManual(
+  engine: Engine,
+  scenario: Scenario,
+  specs: BotSpec[],
+  seed: number,
+  simulatedMs: number,
+  tickMs = 50,
+  afterStep?: (gameId: string, where: string) => Promise<void>,
+): Promise<Run> {
   const gameId = await scenarioGame(engine, scenario, specs);
   let t = 0;
   const ctxs: BotContext[] = specs.map((s) => engineBotContext(engine, gameId, s.playerId, scenario, 0, () => t));
@@ -70,7 +90,9 @@ describe("market bots", function () {
     engine = await connectEngine();
     scenario = getScenario("sp500-2000")!;
   });
-  after(async () => { await closeEngine(engine); });
+  after(async () => {
+    await closeEngine(engine);
+  });
 
   it("mulberry32 and the per-bot seeds are deterministic", () => {
     const a = mulberry32(42);
@@ -140,8 +162,17 @@ describe("market bots", function () {
     const viaRunner = async () => {
       const gameId = await scenarioGame(engine, scenario, specs);
       let t = 0;
-      const runner = new BotRunner({ seed: 77, onError: (err) => { throw err; } });
-      for (const s of specs) runner.add(engineBotContext(engine, gameId, s.playerId, scenario, 0, () => t), s);
+      const runner = new BotRunner({
+        seed: 77,
+        onError: (err) => {
+          throw err;
+        },
+      });
+      for (const s of specs)
+        runner.add(
+          engineBotContext(engine, gameId, s.playerId, scenario, 0, () => t),
+          s,
+        );
       for (; t <= 3000; t += 50) await runner.advance();
       return engine.events(gameId, 1, undefined, 1_000_000);
     };
@@ -158,7 +189,8 @@ describe("market bots", function () {
     const started = Date.now();
     const errors: unknown[] = [];
     const runner = new BotRunner({ seed: 1, tickMs: 5, onError: (err) => errors.push(err) });
-    for (const s of specs) runner.add(engineBotContext(engine, gameId, s.playerId, scenario, started), { ...s, intervalMs: 20 });
+    for (const s of specs)
+      runner.add(engineBotContext(engine, gameId, s.playerId, scenario, started), { ...s, intervalMs: 20 });
     let inFlight = 0;
     let maxInFlight = 0;
     let slowSteps = 0;

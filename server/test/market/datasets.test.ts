@@ -6,7 +6,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import {
-  decimalToTicks, loadSp500, loadStocks, stockDateToIso, stockSeries, STOCK_SYMBOLS, vegaDataDir,
+  decimalToTicks,
+  loadSp500,
+  loadStocks,
+  stockDateToIso,
+  stockSeries,
+  STOCK_SYMBOLS,
+  vegaDataDir,
 } from "../../src/market/datasets.ts";
 
 describe("market datasets (vega-datasets)", () => {

@@ -5,29 +5,54 @@
 import { expect } from "chai";
 import { SecurityConfig } from "@marketroom/shared";
 import { decimalToTicks, loadSp500 } from "../../src/market/datasets.ts";
-import { createScenario, getScenario, listScenarios, securityConfigs, spreadMonthly, type Scenario } from "../../src/market/scenarios.ts";
+import {
+  createScenario,
+  getScenario,
+  listScenarios,
+  securityConfigs,
+  spreadMonthly,
+  type Scenario,
+} from "../../src/market/scenarios.ts";
 import { closeEngine, connectEngine, newGameId, ok, type Engine } from "../engine/helpers.ts";
 
 /** round(base * prod(10000 + bps) / 10000^n) half-up, computed independently of the implementation. */
 function shifted(base: number, ...bps: number[]): number {
   let num = BigInt(base);
   let den = 1n;
-  for (const b of bps) { num *= BigInt(10_000 + b); den *= 10_000n; }
+  for (const b of bps) {
+    num *= BigInt(10_000 + b);
+    den *= 10_000n;
+  }
   return Number((2n * num + den) / (2n * den));
 }
 
 describe("market scenarios", () => {
   let demo: Scenario;
-  before(() => { demo = getScenario("sp500-2000")!; });
+  before(() => {
+    demo = getScenario("sp500-2000")!;
+  });
 
   it("lists the scenarios; the demo has SPX + five stocks, ids 1..6, tick 0.01, lot 1, scale 1", () => {
     const list = listScenarios();
     expect(list.map((s) => s.name)).to.include("sp500-2000");
-    expect(list.find((s) => s.name === "sp500-2000")!.symbols).to.deep.equal(["SPX", "AAPL", "AMZN", "GOOG", "IBM", "MSFT"]);
+    expect(list.find((s) => s.name === "sp500-2000")!.symbols).to.deep.equal([
+      "SPX",
+      "AAPL",
+      "AMZN",
+      "GOOG",
+      "IBM",
+      "MSFT",
+    ]);
     expect(getScenario("no-such-scenario")).to.equal(undefined);
     expect(demo.stepMs).to.equal(1000);
-    expect(demo.securities.map((s) => [s.securityId, s.symbol])).to.deep.equal(
-      [[1, "SPX"], [2, "AAPL"], [3, "AMZN"], [4, "GOOG"], [5, "IBM"], [6, "MSFT"]]);
+    expect(demo.securities.map((s) => [s.securityId, s.symbol])).to.deep.equal([
+      [1, "SPX"],
+      [2, "AAPL"],
+      [3, "AMZN"],
+      [4, "GOOG"],
+      [5, "IBM"],
+      [6, "MSFT"],
+    ]);
     for (const s of demo.securities) {
       expect(s).to.include({ tickSize: "0.01", lotSize: 1, scale: 1 });
       expect(s.bandLow).to.be.at.most(Math.min(...s.path));
@@ -70,7 +95,10 @@ describe("market scenarios", () => {
     expect(demo.referenceAt(2, feb * 1000)).to.equal(2866);
     // a falling month is monotone too (unit check on the helper)
     const cal = ["2000-01-03", "2000-01-04", "2000-01-05", "2000-01-06", "2000-01-07", "2000-02-01"];
-    const { values } = spreadMonthly(cal, [{ date: "2000-01-01", ticks: 100 }, { date: "2000-02-01", ticks: 93 }]);
+    const { values } = spreadMonthly(cal, [
+      { date: "2000-01-01", ticks: 100 },
+      { date: "2000-02-01", ticks: 93 },
+    ]);
     expect(values).to.deep.equal([100, 99, 97, 96, 94, 93]);
   });
 
@@ -107,7 +135,10 @@ describe("market scenarios", () => {
     expect(sc.referenceAt(3, 7500)).to.equal(shifted(amzn[7]!, -1000)); // the Apple news leaves Amazon alone
     expect(sc.referenceAt(1, 1e12)).to.equal(shifted(spx.at(-1)!, -1000));
     expect(sc.newsBetween(0, 3000).map((n) => n.headline)).to.deep.equal(["Market-wide shock"]);
-    expect(sc.newsBetween(3000, 8000).map((n) => n.headline)).to.deep.equal(["Apple beats estimates", "Only a headline"]);
+    expect(sc.newsBetween(3000, 8000).map((n) => n.headline)).to.deep.equal([
+      "Apple beats estimates",
+      "Only a headline",
+    ]);
     // the demo's own headlines fall on their trading days and shift nothing
     const lehman = demo.news.find((n) => n.date === "2008-09-15")!;
     expect(lehman.atMs).to.equal(demo.dates.indexOf("2008-09-15") * 1000);
@@ -116,9 +147,16 @@ describe("market scenarios", () => {
 
   it("derives start price and bands (20 % .. 500 %) including shifts; validates definitions", () => {
     const sc = createScenario({
-      name: "t", description: "t", stepMs: 100,
-      securities: [{ securityId: 9, symbol: "X", name: "X", tickSize: "0.01", lotSize: 1, scale: 1, path: [1000, 1100, 900] }],
-      news: [{ atMs: 0, headline: "open up 10 %", shiftBps: 1000 }, { atMs: 250, headline: "halved", shiftBps: -5000 }],
+      name: "t",
+      description: "t",
+      stepMs: 100,
+      securities: [
+        { securityId: 9, symbol: "X", name: "X", tickSize: "0.01", lotSize: 1, scale: 1, path: [1000, 1100, 900] },
+      ],
+      news: [
+        { atMs: 0, headline: "open up 10 %", shiftBps: 1000 },
+        { atMs: 250, headline: "halved", shiftBps: -5000 },
+      ],
     });
     const x = sc.security(9);
     expect(x.startPrice).to.equal(1100);
@@ -136,7 +174,9 @@ describe("market scenarios", () => {
     expect(() => createScenario({ ...base, securities: [{ ...sec, path: [] }] })).to.throw(RangeError);
     expect(() => createScenario({ ...base, securities: [{ ...sec, path: [1.5] }] })).to.throw(RangeError);
     expect(() => createScenario({ ...base, securities: [sec, sec] })).to.throw(RangeError);
-    expect(() => createScenario({ ...base, securities: [sec], news: [{ atMs: 0, headline: "x", shiftBps: -10_000 }] })).to.throw(RangeError);
+    expect(() =>
+      createScenario({ ...base, securities: [sec], news: [{ atMs: 0, headline: "x", shiftBps: -10_000 }] }),
+    ).to.throw(RangeError);
   });
 
   it("windows the data with from / to", () => {
@@ -152,8 +192,12 @@ describe("market scenarios", () => {
 
   describe("with the engine", () => {
     let engine: Engine;
-    before(async () => { engine = await connectEngine(); });
-    after(async () => { await closeEngine(engine); });
+    before(async () => {
+      engine = await connectEngine();
+    });
+    after(async () => {
+      await closeEngine(engine);
+    });
 
     it("the demo's securities are valid SecurityConfigs the engine accepts", async () => {
       const gameId = newGameId("sc");
@@ -164,7 +208,8 @@ describe("market scenarios", () => {
       }
       const info = ok(await engine.gameInfo(gameId));
       expect(info.securities.map((s) => [s.symbol, s.bandLow, s.bandHigh])).to.deep.equal(
-        demo.securities.map((s) => [s.symbol, s.bandLow, s.bandHigh]));
+        demo.securities.map((s) => [s.symbol, s.bandLow, s.bandHigh]),
+      );
     });
   });
 });

@@ -12,7 +12,10 @@ import { rebuildFromEvents } from "../support/rebuild.ts";
 import { api, connect, createGame, harness, join, waitFor, gameLog, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
-interface Seat { join: JoinReply; room: R }
+interface Seat {
+  join: JoinReply;
+  room: R;
+}
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 
 /** Polls the async `fn` every 50 ms until it returns a truthy value; throws after `ms`. */
@@ -30,8 +33,12 @@ describe("call market round through the server", function () {
   this.timeout(90_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  after(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   const events = (g: string): Promise<EngineEvent[]> => gameLog(h, g);
   const auctions = async (g: string) => (await events(g)).filter((e): e is EventOf<"auction"> => e.type === "auction");
@@ -55,11 +62,17 @@ describe("call market round through the server", function () {
     // a market order cannot wait for a call
     const market = await req(a.room, "place", { securityId: 1, side: "buy", type: "market", tif: "IOC", qty: 1 });
     expect(market).to.include({ ok: false, code: "INVALID_ORDER_TYPE" });
-    for (const [s, o] of [[a, { side: "buy", price: 103, qty: 5 }], [b, { side: "buy", price: 101, qty: 3 }],
-      [c, { side: "sell", price: 99, qty: 6 }], [c, { side: "sell", price: 102, qty: 2 }]] as const) {
+    for (const [s, o] of [
+      [a, { side: "buy", price: 103, qty: 5 }],
+      [b, { side: "buy", price: 101, qty: 3 }],
+      [c, { side: "sell", price: 99, qty: 6 }],
+      [c, { side: "sell", price: 102, qty: 2 }],
+    ] as const) {
       expect(await req(s.room, "place", { securityId: 1, ...o })).to.include({ ok: true });
     }
-    expect((await auctions(g)).length, "a call ran while the orders were placed (machine too slow)").to.equal(callsBefore);
+    expect((await auctions(g)).length, "a call ran while the orders were placed (machine too slow)").to.equal(
+      callsBefore,
+    );
     // crossed, and nothing traded
     const sec = () => a.room.state.securities.get("1")!;
     await waitFor(() => sec().bids.length === 2 && sec().asks.length === 2, "the collected book");
@@ -89,7 +102,10 @@ describe("call market round through the server", function () {
     await h.app.hub.engine.release(g);
     const crossing = await req(a.room, "place", { securityId: 1, side: "buy", price: 102, qty: 1 });
     expect(crossing).to.include({ ok: true });
-    expect((crossing as { order?: { filledQty: number; restingQty: number } }).order).to.include({ filledQty: 0, restingQty: 1 });
+    expect((crossing as { order?: { filledQty: number; restingQty: number } }).order).to.include({
+      filledQty: 0,
+      restingQty: 1,
+    });
     const info = (await h.app.hub.engine.writer(g)).state!.securities.get(1)!;
     expect(info.mode).to.equal("call");
     expect(info.book.bids.best()!.price).to.equal(102);
@@ -98,7 +114,9 @@ describe("call market round through the server", function () {
     const rebuilt = `${g}-rb`;
     await rebuildFromEvents(h.app.hub.engine, rebuilt, await events(g));
     for (const s of seats) {
-      expect(await h.app.hub.engine.inventory(rebuilt, s.join.playerId)).to.deep.equal(await h.app.hub.engine.inventory(g, s.join.playerId));
+      expect(await h.app.hub.engine.inventory(rebuilt, s.join.playerId)).to.deep.equal(
+        await h.app.hub.engine.inventory(g, s.join.playerId),
+      );
     }
   });
 });

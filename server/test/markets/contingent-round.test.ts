@@ -27,14 +27,27 @@ describe("state-contingent claims through the server", function () {
   this.timeout(90_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  after(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   it("the drawn state's claim pays the payout per lot at the end, the other nothing; the state is hidden until then", async () => {
     const seed = "claims-1";
     const game = await createGame(h, {
-      securities: [{ securityId: 1, symbol: "YES", refPrice: 50 }, { securityId: 2, symbol: "NO", refPrice: 50 }],
-      endowment: { cash: 10_000, holdings: [{ securityId: 1, qty: 10 }, { securityId: 2, qty: 10 }] },
+      securities: [
+        { securityId: 1, symbol: "YES", refPrice: 50 },
+        { securityId: 2, symbol: "NO", refPrice: 50 },
+      ],
+      endowment: {
+        cash: 10_000,
+        holdings: [
+          { securityId: 1, qty: 10 },
+          { securityId: 2, qty: 10 },
+        ],
+      },
       rules: { marketType: "contingent", contingent: { payout: 100, weights: [3, 1], seed } } as never,
     });
     const g = game.gameId;
@@ -48,7 +61,10 @@ describe("state-contingent claims through the server", function () {
     const winner = x < 3 ? 1 : 2;
     const hidden = await api(h, "GET", `/api/games/${g}/contingent`, undefined, ann.token);
     expect(hidden.body).to.deep.include({ payout: 100, state: null });
-    expect(hidden.body.states.map((s: any) => [s.symbol, s.chanceBps])).to.deep.equal([["YES", 7500], ["NO", 2500]]);
+    expect(hidden.body.states.map((s: any) => [s.symbol, s.chanceBps])).to.deep.equal([
+      ["YES", 7500],
+      ["NO", 2500],
+    ]);
     expect((await api(h, "GET", `/api/games/${g}/contingent`)).body.state).to.equal(winner);
 
     // Ann sells 4 YES to Bob at 60; Bob sells 3 NO to Ann at 30
@@ -58,7 +74,10 @@ describe("state-contingent claims through the server", function () {
     expect(await req(a, "place", { securityId: 2, side: "buy", price: 30, qty: 3 })).to.include({ ok: true });
     expect((await api(h, "POST", `/api/games/${g}/end`)).status).to.equal(200);
 
-    const pos = { [ann.playerId]: { 1: 6, 2: 13 }, [bob.playerId]: { 1: 14, 2: 7 } } as Record<string, Record<number, number>>;
+    const pos = { [ann.playerId]: { 1: 6, 2: 13 }, [bob.playerId]: { 1: 14, 2: 7 } } as Record<
+      string,
+      Record<number, number>
+    >;
     const log = await until(async () => {
       const l = await gameLog(h, g);
       return l.filter((e) => e.type === "dividend").length === 2 && l;
@@ -67,8 +86,11 @@ describe("state-contingent claims through the server", function () {
     for (const d of paid) {
       const amount = d.securityId === winner ? 100 : 0;
       expect(d).to.include({ period: 1, amount });
-      expect(d.payments, `security ${d.securityId}`).to.deep.equal([ann.playerId, bob.playerId].sort()
-        .map((p) => ({ playerId: p, qty: pos[p]![d.securityId]!, cash: pos[p]![d.securityId]! * amount })));
+      expect(d.payments, `security ${d.securityId}`).to.deep.equal(
+        [ann.playerId, bob.playerId]
+          .sort()
+          .map((p) => ({ playerId: p, qty: pos[p]![d.securityId]!, cash: pos[p]![d.securityId]! * amount })),
+      );
     }
     const cash = {
       [ann.playerId]: 10_000 + 4 * 60 - 3 * 30 + pos[ann.playerId]![winner]! * 100,

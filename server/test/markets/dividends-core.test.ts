@@ -22,9 +22,28 @@ function game(allowShort: boolean): { s: CoreState; log: EngineEvent[]; run: (c:
     if (d.ok) log.push(...d.events);
     return d;
   };
-  run({ type: "create_game", gameId: "g", name: "ssw", stp: "cancel_incoming", maxMatches: 1000, allowShort, protectionBps: 500 });
-  run({ type: "add_security", securityId: 1, symbol: "ASSET", tickSize: "0.01", lotSize: 1, scale: 1, bandLow: 1, bandHigh: 10_000,
-    shortLimit: allowShort ? 10 : 0, positionLimit: 0, maxOrderQty: 0 });
+  run({
+    type: "create_game",
+    gameId: "g",
+    name: "ssw",
+    stp: "cancel_incoming",
+    maxMatches: 1000,
+    allowShort,
+    protectionBps: 500,
+  });
+  run({
+    type: "add_security",
+    securityId: 1,
+    symbol: "ASSET",
+    tickSize: "0.01",
+    lotSize: 1,
+    scale: 1,
+    bandLow: 1,
+    bandHigh: 10_000,
+    shortLimit: allowShort ? 10 : 0,
+    positionLimit: 0,
+    maxOrderQty: 0,
+  });
   run({ type: "add_player", playerId: "a", name: "A", cash: 1000, holdings: [{ securityId: 1, qty: 3 }] });
   run({ type: "add_player", playerId: "b", name: "B", cash: 1000, holdings: [{ securityId: 1, qty: 2 }] });
   run({ type: "add_player", playerId: "c", name: "C", cash: 50, holdings: [] });
@@ -34,15 +53,24 @@ function game(allowShort: boolean): { s: CoreState; log: EngineEvent[]; run: (c:
 describe("asset market with dividends", () => {
   it("each holder receives qty x amount; the lobby refuses; a period is paid once", () => {
     const g = game(false);
-    expect(g.run({ type: "dividend", securityId: 1, period: 1, amount: 28 })).to.include({ ok: false, code: "MARKET_CLOSED" });
+    expect(g.run({ type: "dividend", securityId: 1, period: 1, amount: 28 })).to.include({
+      ok: false,
+      code: "MARKET_CLOSED",
+    });
     g.run({ type: "set_phase", phase: "running" });
     // a sells 1 lot to b at 100: a holds 2, b 3
     g.run({ type: "place", playerId: "a", securityId: 1, side: "sell", price: 100, qty: 1 });
     g.run({ type: "place", playerId: "b", securityId: 1, side: "buy", price: 100, qty: 1 });
     const d = g.run({ type: "dividend", securityId: 1, period: 1, amount: 28 });
-    expect(d.events[0]).to.deep.include({ type: "dividend", period: 1, amount: 28, payments: [
-      { playerId: "a", qty: 2, cash: 56 }, { playerId: "b", qty: 3, cash: 84 },
-    ] });
+    expect(d.events[0]).to.deep.include({
+      type: "dividend",
+      period: 1,
+      amount: 28,
+      payments: [
+        { playerId: "a", qty: 2, cash: 56 },
+        { playerId: "b", qty: 3, cash: 84 },
+      ],
+    });
     const cash = (id: string) => g.s.players.get(id)!.cash;
     expect([cash("a"), cash("b"), cash("c")]).to.deep.equal([1000 + 100 + 56, 1000 - 100 + 84, 50]);
     expect(g.s.cashTotal).to.equal(2050 + 56 + 84);
@@ -55,8 +83,16 @@ describe("asset market with dividends", () => {
     expect([cash("a"), cash("b")]).to.deep.equal([1156 + 120, 984 + 180]);
     expect(g.s.securities.get(1)!.dividendPeriod).to.equal(3);
     expect(canonical(fold(g.log))).to.deep.equal(canonical(g.s));
-    for (const bad of [{ period: 0, amount: 1 }, { period: 4, amount: -1 }, { period: 4.5, amount: 1 }, { period: 4, amount: 1e10 }]) {
-      expect(g.run({ type: "dividend", securityId: 1, ...bad }), JSON.stringify(bad)).to.include({ ok: false, code: "INVALID_ARGUMENT" });
+    for (const bad of [
+      { period: 0, amount: 1 },
+      { period: 4, amount: -1 },
+      { period: 4.5, amount: 1 },
+      { period: 4, amount: 1e10 },
+    ]) {
+      expect(g.run({ type: "dividend", securityId: 1, ...bad }), JSON.stringify(bad)).to.include({
+        ok: false,
+        code: "INVALID_ARGUMENT",
+      });
     }
   });
 
@@ -69,7 +105,9 @@ describe("asset market with dividends", () => {
     g.run({ type: "place", playerId: "c", securityId: 1, side: "buy", price: 9, qty: 10 });
     const d = g.run({ type: "dividend", securityId: 1, period: 1, amount: 8 });
     expect(d.events[0].payments).to.deep.equal([
-      { playerId: "a", qty: 8, cash: 64 }, { playerId: "b", qty: 2, cash: 16 }, { playerId: "c", qty: -5, cash: -10 },
+      { playerId: "a", qty: 8, cash: 64 },
+      { playerId: "b", qty: 2, cash: 16 },
+      { playerId: "c", qty: -5, cash: -10 },
     ]);
     const c = g.s.players.get("c")!;
     expect([c.cash, c.cashLocked]).to.deep.equal([90, 90]);
@@ -88,7 +126,9 @@ describe("asset market with dividends", () => {
     g.run({ type: "dividend", securityId: 1, period: 2, amount: 3 }); // a +18, b +12, c pays 15
     const f = GameFold.of(g.log);
     const openRefs = new Map([[1, 10]]);
-    const values = new Map(valuesOf(f, { marks: marksOf(f, "reference", new Map([[1, 12]])), openRefs }).map((v) => [v.playerId, v]));
+    const values = new Map(
+      valuesOf(f, { marks: marksOf(f, "reference", new Map([[1, 12]])), openRefs }).map((v) => [v.playerId, v]),
+    );
     // computed here: realized = (close - open) x qty on closed lots + dividends; unrealized = (12 - open) x open lots
     const want = {
       a: { realizedPnl: (11 - 10) * 2 + 48 + 18, unrealizedPnl: 6 * (12 - 10) },

@@ -28,8 +28,12 @@ describe("asset market with dividends through the server", function () {
   this.timeout(90_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  after(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   const events = (g: string): Promise<EngineEvent[]> => gameLog(h, g);
 
@@ -57,11 +61,19 @@ describe("asset market with dividends through the server", function () {
     expect(detail.phase).to.equal("ended");
     const log = await events(g);
     const dividends = log.filter((e): e is EventOf<"dividend"> => e.type === "dividend");
-    expect(dividends.map((d) => [d.period, d.amount])).to.deep.equal([1, 2].map((k) => [k, dividendDraw(g, 1, k, values)]));
+    expect(dividends.map((d) => [d.period, d.amount])).to.deep.equal(
+      [1, 2].map((k) => [k, dividendDraw(g, 1, k, values)]),
+    );
 
     // positions and cash rebuilt from the endowment (100,000 cash, 100 lots) and the fills
-    const pos = new Map([[ann.playerId, 100], [bob.playerId, 100]]);
-    const cash = new Map([[ann.playerId, 100_000], [bob.playerId, 100_000]]);
+    const pos = new Map([
+      [ann.playerId, 100],
+      [bob.playerId, 100],
+    ]);
+    const cash = new Map([
+      [ann.playerId, 100_000],
+      [bob.playerId, 100_000],
+    ]);
     for (const e of log) {
       if (e.type === "fill") {
         const buyer = e.aggressor === "buy" ? e.takerPlayerId : e.makerPlayerId;
@@ -71,8 +83,11 @@ describe("asset market with dividends through the server", function () {
         cash.set(buyer, cash.get(buyer)! - e.price * e.qty);
         cash.set(seller, cash.get(seller)! + e.price * e.qty);
       } else if (e.type === "dividend") {
-        expect(e.payments, `period ${e.period}`).to.deep.equal([...pos].sort(([x], [y]) => (x < y ? -1 : 1))
-          .map(([playerId, qty]) => ({ playerId, qty, cash: qty * e.amount })));
+        expect(e.payments, `period ${e.period}`).to.deep.equal(
+          [...pos]
+            .sort(([x], [y]) => (x < y ? -1 : 1))
+            .map(([playerId, qty]) => ({ playerId, qty, cash: qty * e.amount })),
+        );
         for (const [p, qty] of pos) cash.set(p, cash.get(p)! + qty * e.amount);
       }
     }
@@ -91,7 +106,8 @@ describe("asset market with dividends through the server", function () {
     // the log is complete: re-running its commands (dividends included) gives the same events and inventories
     const rebuilt = `${g}-rb`;
     await rebuildFromEvents(h.app.hub.engine, rebuilt, log);
-    for (const p of cash.keys()) expect(await h.app.hub.engine.inventory(rebuilt, p)).to.deep.equal(await h.app.hub.engine.inventory(g, p));
+    for (const p of cash.keys())
+      expect(await h.app.hub.engine.inventory(rebuilt, p)).to.deep.equal(await h.app.hub.engine.inventory(g, p));
 
     const f = await api(h, "GET", `/api/games/${g}/fundamental`);
     expect(f.status).to.equal(200);

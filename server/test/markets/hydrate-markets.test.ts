@@ -34,11 +34,38 @@ function rng(seed: number): () => number {
 
 function setup(gameId: string): Command[] {
   return [
-    { type: "create_game", gameId, name: gameId, stp: "cancel_incoming", maxMatches: 1000, allowShort: false, protectionBps: 500 },
-    ...[1, 2].map((securityId): Command => ({ type: "add_security", securityId, symbol: `S${securityId}`, tickSize: "0.01", lotSize: 1, scale: 1,
-      bandLow: 1, bandHigh: 100_000, shortLimit: 0, positionLimit: 0, maxOrderQty: 0 })),
-    ...PLAYERS.map((playerId): Command => ({ type: "add_player", playerId, name: playerId, cash: 10_000_000,
-      holdings: [{ securityId: 1, qty: 500 }, { securityId: 2, qty: 500 }] })),
+    {
+      type: "create_game",
+      gameId,
+      name: gameId,
+      stp: "cancel_incoming",
+      maxMatches: 1000,
+      allowShort: false,
+      protectionBps: 500,
+    },
+    ...[1, 2].map((securityId): Command => ({
+      type: "add_security",
+      securityId,
+      symbol: `S${securityId}`,
+      tickSize: "0.01",
+      lotSize: 1,
+      scale: 1,
+      bandLow: 1,
+      bandHigh: 100_000,
+      shortLimit: 0,
+      positionLimit: 0,
+      maxOrderQty: 0,
+    })),
+    ...PLAYERS.map((playerId): Command => ({
+      type: "add_player",
+      playerId,
+      name: playerId,
+      cash: 10_000_000,
+      holdings: [
+        { securityId: 1, qty: 500 },
+        { securityId: 2, qty: 500 },
+      ],
+    })),
     { type: "set_phase", phase: "running" },
   ];
 }
@@ -48,7 +75,14 @@ function order(r: () => number): Command {
   const playerId = PLAYERS[Math.floor(r() * PLAYERS.length)]!;
   const securityId = 1 + Math.floor(r() * 2);
   if (r() < 0.1) return { type: "cancel_all", playerId, securityId };
-  return { type: "place", playerId, securityId, side: r() < 0.5 ? "buy" : "sell", price: 950 + Math.floor(r() * 100), qty: 1 + Math.floor(r() * 9) };
+  return {
+    type: "place",
+    playerId,
+    securityId,
+    side: r() < 0.5 ? "buy" : "sell",
+    price: 950 + Math.floor(r() * 100),
+    qty: 1 + Math.floor(r() * 9),
+  };
 }
 
 /** The game's event stream folded through evolve from an empty state. */
@@ -73,27 +107,40 @@ async function burst(w: GameWriter, cmds: Command[], ts: number): Promise<{ ok: 
 describe("call auctions and dividends: hydrate == memory (GameWriter, real Valkey)", function () {
   this.timeout(180_000);
   let client: Redis;
-  before(async () => { client = await connect(); });
-  after(async () => { await client.quit(); });
+  before(async () => {
+    client = await connect();
+  });
+  after(async () => {
+    await client.quit();
+  });
 
   it("a call-market round: orders collect, uncross, switch to continuous and back; Valkey hydrates to memory after every burst", async () => {
     const g = newGameId("hyd-call");
     const w = await GameWriter.open(client, g, "node-a");
     for (const c of setup(g)) expect((await w.execute(c, T0)).ok, c.type).to.equal(true);
-    for (const securityId of [1, 2]) expect((await w.execute({ type: "set_trading_mode", securityId, mode: "call" }, T0)).ok).to.equal(true);
+    for (const securityId of [1, 2])
+      expect((await w.execute({ type: "set_trading_mode", securityId, mode: "call" }, T0)).ok).to.equal(true);
     const r = rng(16);
-    let ts = T0 + 1000, auctions = 0, callFills = 0;
+    let ts = T0 + 1000,
+      auctions = 0,
+      callFills = 0;
     for (let b = 0; b < 8; b++) {
       const cmds: Command[] = Array.from({ length: 120 }, () => order(r));
       // a call in the middle of the burst (uncross of one, a switch to continuous of the other), then back to call mode
-      cmds.splice(60, 0, { type: "uncross", securityId: 1, referencePrice: 1000 }, { type: "set_trading_mode", securityId: 2, mode: "continuous", referencePrice: 1000 });
+      cmds.splice(
+        60,
+        0,
+        { type: "uncross", securityId: 1, referencePrice: 1000 },
+        { type: "set_trading_mode", securityId: 2, mode: "continuous", referencePrice: 1000 },
+      );
       cmds.push({ type: "set_trading_mode", securityId: 2, mode: "call" });
       const out = await burst(w, cmds, ts);
       ts += cmds.length;
-      for (const d of out) for (const e of d.events ?? []) {
-        if (e.type === "auction" && e.qty > 0) auctions += 1;
-        if (e.type === "fill") callFills += 1;
-      }
+      for (const d of out)
+        for (const e of d.events ?? []) {
+          if (e.type === "auction" && e.qty > 0) auctions += 1;
+          if (e.type === "fill") callFills += 1;
+        }
       await expectPersisted(client, g, w, `burst ${b}`);
     }
     expect(auctions, "calls that traded").to.be.greaterThan(3);
@@ -107,14 +154,19 @@ describe("call auctions and dividends: hydrate == memory (GameWriter, real Valke
     const w = await GameWriter.open(client, g, "node-a");
     for (const c of setup(g)) expect((await w.execute(c, T0)).ok, c.type).to.equal(true);
     const r = rng(24);
-    let ts = T0 + 1000, paid = 0;
+    let ts = T0 + 1000,
+      paid = 0;
     for (let period = 1; period <= 6; period++) {
       const cmds: Command[] = Array.from({ length: 150 }, () => order(r));
       cmds.splice(75, 0, { type: "dividend", securityId: 1, period, amount: [0, 8, 28, 60][period % 4]! });
-      cmds.push({ type: "dividend", securityId: 2, period, amount: 5 * period }, { type: "dividend", securityId: 2, period, amount: 999 });
+      cmds.push(
+        { type: "dividend", securityId: 2, period, amount: 5 * period },
+        { type: "dividend", securityId: 2, period, amount: 999 },
+      );
       const out = await burst(w, cmds, ts);
       ts += cmds.length;
-      for (const d of out) for (const e of d.events ?? []) if (e.type === "dividend") paid += e.payments.reduce((a, p) => a + p.cash, 0);
+      for (const d of out)
+        for (const e of d.events ?? []) if (e.type === "dividend") paid += e.payments.reduce((a, p) => a + p.cash, 0);
       await expectPersisted(client, g, w, `period ${period}`);
     }
     expect(paid, "dividends paid").to.be.greaterThan(0);

@@ -20,7 +20,11 @@ const COSTS = { min: 20, max: 120 };
 
 /** The documented draw: min + SHA-256("<seed>:induced:<playerId>:<unit>")[0..4] mod (max - min + 1). */
 function units(playerId: string, r: { min: number; max: number }, desc: boolean): number[] {
-  const out = [1, 2].map((u) => r.min + (createHash("sha256").update(`${SEED}:induced:${playerId}:${u}`).digest().readUInt32BE(0) % (r.max - r.min + 1)));
+  const out = [1, 2].map(
+    (u) =>
+      r.min +
+      (createHash("sha256").update(`${SEED}:induced:${playerId}:${u}`).digest().readUInt32BE(0) % (r.max - r.min + 1)),
+  );
   return out.sort((a, b) => (desc ? b - a : a - b));
 }
 
@@ -28,15 +32,21 @@ describe("double auction with induced values through the server", function () {
   this.timeout(90_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  after(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   it("private schedules by role, the role gate, and each player's surplus and the efficiency", async () => {
-    const game = await createGame(h, { rules: { marketType: "induced", induced: { units: 2, values: VALUES, costs: COSTS, seed: SEED } } as never });
+    const game = await createGame(h, {
+      rules: { marketType: "induced", induced: { units: 2, values: VALUES, costs: COSTS, seed: SEED } } as never,
+    });
     const g = game.gameId;
     const ps = [];
     for (const name of ["Ann", "Bob", "Cat", "Dan"]) ps.push(await join(h, game.joinCode, name));
-    const [ann, bob, cat, dan] = ps as [typeof ps[0], typeof ps[0], typeof ps[0], typeof ps[0]];
+    const [ann, bob, cat, dan] = ps as [(typeof ps)[0], (typeof ps)[0], (typeof ps)[0], (typeof ps)[0]];
     const rooms = await Promise.all(ps.map((p) => connect(h, g, p.token)));
     open.push(...rooms);
     const [a, b, c, d] = rooms as [R, R, R, R];
@@ -52,13 +62,26 @@ describe("double auction with induced values through the server", function () {
     for (const p of ps) {
       const r = await api(h, "GET", `/api/games/${g}/induced`, undefined, p.token);
       expect(r.status).to.equal(200);
-      expect(r.body).to.deep.equal({ gameId: g, playerId: p.playerId, role: want[p.playerId]!.role, units: want[p.playerId]!.units, traded: 0, surplus: 0 });
+      expect(r.body).to.deep.equal({
+        gameId: g,
+        playerId: p.playerId,
+        role: want[p.playerId]!.role,
+        units: want[p.playerId]!.units,
+        traded: 0,
+        surplus: 0,
+      });
     }
     expect((await api(h, "GET", `/api/games/${g}/induced`, undefined, null)).status).to.equal(401);
 
     // the wrong side of a role: refused, nothing rests
-    expect(await req(a, "place", { securityId: 1, side: "sell", price: 150, qty: 1 })).to.include({ ok: false, code: "INVALID_SIDE" });
-    expect(await req(b, "place", { securityId: 1, side: "buy", price: 150, qty: 1 })).to.include({ ok: false, code: "INVALID_SIDE" });
+    expect(await req(a, "place", { securityId: 1, side: "sell", price: 150, qty: 1 })).to.include({
+      ok: false,
+      code: "INVALID_SIDE",
+    });
+    expect(await req(b, "place", { securityId: 1, side: "buy", price: 150, qty: 1 })).to.include({
+      ok: false,
+      code: "INVALID_SIDE",
+    });
 
     // Bob sells 1 to Ann at 150; Dan sells 2 to Cat at 130 (Cat's third lot rests)
     expect(await req(b, "place", { securityId: 1, side: "sell", price: 150, qty: 1 })).to.include({ ok: true });
@@ -79,8 +102,14 @@ describe("double auction with induced values through the server", function () {
     for (const p of view.players) expect(p.surplus, p.playerId).to.equal(surplus[p.playerId]);
     const realized = Object.values(surplus).reduce((x, y) => x + y, 0);
     // maximum surplus: every value high to low against every cost low to high, while value >= cost
-    const dem = ps.filter((_, i) => i % 2 === 0).flatMap((p) => want[p.playerId]!.units).sort((x, y) => y - x);
-    const sup = ps.filter((_, i) => i % 2 === 1).flatMap((p) => want[p.playerId]!.units).sort((x, y) => x - y);
+    const dem = ps
+      .filter((_, i) => i % 2 === 0)
+      .flatMap((p) => want[p.playerId]!.units)
+      .sort((x, y) => y - x);
+    const sup = ps
+      .filter((_, i) => i % 2 === 1)
+      .flatMap((p) => want[p.playerId]!.units)
+      .sort((x, y) => x - y);
     let max = 0;
     for (let k = 0; k < 4; k++) if (dem[k]! >= sup[k]!) max += dem[k]! - sup[k]!;
     expect(view.demand).to.deep.equal(dem);

@@ -6,7 +6,16 @@
 import { expect } from "chai";
 import { Persister, SimulatedCrash, type FaultPoint } from "../../src/persistence/persister.ts";
 import type { Db } from "../../src/persistence/db.ts";
-import { Engine, TradingGame, connect, connectDb, newRegistry, rng, streamState, verifyExactlyOnce } from "./helpers.ts";
+import {
+  Engine,
+  TradingGame,
+  connect,
+  connectDb,
+  newRegistry,
+  rng,
+  streamState,
+  verifyExactlyOnce,
+} from "./helpers.ts";
 
 const POINTS: FaultPoint[] = ["afterRead", "beforeCommit", "afterCommit", "afterAck"];
 
@@ -17,7 +26,13 @@ describe("persistence: crash safety", () => {
   const running: Persister[] = [];
 
   const persister = (opts: ConstructorParameters<typeof Persister>[2] = {}) => {
-    const p = new Persister(engine.client, db, { registryKey: registry, blockMs: 20, refreshMs: 20, batchSize: 25, ...opts });
+    const p = new Persister(engine.client, db, {
+      registryKey: registry,
+      blockMs: 20,
+      refreshMs: 20,
+      batchSize: 25,
+      ...opts,
+    });
     running.push(p);
     return p;
   };
@@ -25,7 +40,10 @@ describe("persistence: crash safety", () => {
   /** Runs a persister until it crashes at `point` of its `onBatch`-th batch. */
   async function crashAt(point: FaultPoint, onBatch: number, consumer = "c1"): Promise<void> {
     const p = persister({ consumer, faultAt: point, faultOnBatch: onBatch });
-    const err = await p.start().then(() => null, (e: unknown) => e);
+    const err = await p.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(SimulatedCrash);
     expect((err as SimulatedCrash).point).to.equal(point);
   }
@@ -37,7 +55,12 @@ describe("persistence: crash safety", () => {
     await p.drain(game.gameId, game.lastSeq, 20_000);
     await p.stop();
     await verifyExactlyOnce(db, game);
-    expect(await streamState(engine.client, game.gameId)).to.deep.equal({ len: 0, pending: 0, events: 0, pendingEvents: 0 });
+    expect(await streamState(engine.client, game.gameId)).to.deep.equal({
+      len: 0,
+      pending: 0,
+      events: 0,
+      pendingEvents: 0,
+    });
     return p;
   }
 
@@ -45,7 +68,9 @@ describe("persistence: crash safety", () => {
     engine = new Engine(await connect());
     db = await connectDb();
   });
-  beforeEach(() => { registry = newRegistry(); });
+  beforeEach(() => {
+    registry = newRegistry();
+  });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stop()));
     await engine.client.del(registry);
@@ -66,7 +91,8 @@ describe("persistence: crash safety", () => {
       else expect(after.pending).to.equal(25);
       await game.trade(50, 31); // the game goes on while no persister runs
       const p = await recoverAndVerify(game);
-      if (point === "afterCommit") expect(p.stats.duplicates, "the committed batch came back and was skipped").to.equal(after.pendingEvents);
+      if (point === "afterCommit")
+        expect(p.stats.duplicates, "the committed batch came back and was skipped").to.equal(after.pendingEvents);
       else expect(p.stats.duplicates).to.equal(0);
     });
   }
@@ -93,7 +119,11 @@ describe("persistence: crash safety", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     await y.stop();
-    const proj = await db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", game.gameId).executeTakeFirst();
+    const proj = await db
+      .selectFrom("event_projection")
+      .select("applied_seq")
+      .where("game_id", "=", game.gameId)
+      .executeTakeFirst();
     expect(proj?.applied_seq ?? 0, "nothing derived past the gap").to.equal(0);
     const x = await recoverAndVerify(game, "x");
     expect(x.stats.fromStore).to.equal(rest);

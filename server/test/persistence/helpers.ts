@@ -24,7 +24,10 @@ export { Engine };
 
 /** A client on VALKEY_URL, connected. */
 export async function connect(): Promise<Redis> {
-  const client = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const client = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+  });
   await client.connect();
   return client;
 }
@@ -33,7 +36,10 @@ let counter = 0;
 /** A game id no other test or run uses ([A-Za-z0-9_-], at most 64 characters). */
 export function newGameId(prefix = "p"): string {
   counter += 1;
-  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`.slice(0, 64);
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`.slice(
+    0,
+    64,
+  );
 }
 
 /** Unwraps an engine result, failing the test on a rejection. */
@@ -70,18 +76,27 @@ export class TradingGame {
   readonly events: EngineEvent[] = [];
   private commands = 0;
 
-  private constructor(readonly engine: Engine, readonly gameId: string) {}
+  private constructor(
+    readonly engine: Engine,
+    readonly gameId: string,
+  ) {}
 
   /** Creates, registers (before any event, as the game service does) and starts a game. */
   static async create(engine: Engine, registry: string, prefix = "p"): Promise<TradingGame> {
     const g = new TradingGame(engine, newGameId(prefix));
     await registerGame(engine.client, g.gameId, registry);
     g.log(await engine.createGame(g.gameId, { name: `persist ${g.gameId}` }));
-    for (const s of SECURITIES) g.log(await engine.addSecurity(g.gameId, { securityId: s, symbol: `S${s}`, scale: 100 }));
+    for (const s of SECURITIES)
+      g.log(await engine.addSecurity(g.gameId, { securityId: s, symbol: `S${s}`, scale: 100 }));
     for (const p of PLAYERS) {
-      g.log(await engine.addPlayer(g.gameId, {
-        playerId: p, name: p.toUpperCase(), cash: 1_000_000_000_000, holdings: SECURITIES.map((s) => ({ securityId: s, qty: 1_000_000 })),
-      }));
+      g.log(
+        await engine.addPlayer(g.gameId, {
+          playerId: p,
+          name: p.toUpperCase(),
+          cash: 1_000_000_000_000,
+          holdings: SECURITIES.map((s) => ({ securityId: s, qty: 1_000_000 })),
+        }),
+      );
     }
     g.log(await engine.setPhase(g.gameId, "running"));
     return g;
@@ -125,9 +140,21 @@ export class TradingGame {
     const side = rand() < 0.5 ? "buy" : "sell";
     const price = 100 + Math.floor(rand() * 11) - 5;
     const qty = 1 + Math.floor(rand() * 20);
-    if (r < 0.18) return this.log(await this.engine.place(this.gameId, player, { securityId, side, type: "market", tif: "IOC", qty }));
+    if (r < 0.18)
+      return this.log(
+        await this.engine.place(this.gameId, player, { securityId, side, type: "market", tif: "IOC", qty }),
+      );
     const tif = r < 0.28 ? "IOC" : "GTC";
-    this.log(await this.engine.place(this.gameId, player, { securityId, side, price, qty, tif, clientOrderId: `c${this.commands}` }));
+    this.log(
+      await this.engine.place(this.gameId, player, {
+        securityId,
+        side,
+        price,
+        qty,
+        tif,
+        clientOrderId: `c${this.commands}`,
+      }),
+    );
   }
 
   private async cancelOrAmend(player: string, securityId: number, rand: () => number, cancel: boolean): Promise<void> {
@@ -143,17 +170,24 @@ export class TradingGame {
 }
 
 /** Length and pending count of a game's stream under the persister group. */
-export async function streamState(client: Engine["client"], gameId: string, group = "persister"):
-  Promise<{ len: number; pending: number; events: number; pendingEvents: number }> {
+export async function streamState(
+  client: Engine["client"],
+  gameId: string,
+  group = "persister",
+): Promise<{ len: number; pending: number; events: number; pendingEvents: number }> {
   const key = eventsKey(gameId);
   const len = await client.xlen(key);
   const p = (await client.xpending(key, group).catch(() => [0])) as [number];
   // one entry holds one committed batch: count the events too (all, and those of the pending entries)
   const textsOf = (fields: string[]) => entryTexts(entryData(fields) ?? "").length;
   const entries = await client.xrange(key, "-", "+");
-  const pendingIds = new Set(Number(p[0]) > 0
-    ? ((await client.xpending(key, group, "-", "+", Number(p[0]))) as [string, ...unknown[]][]).map((r) => r[0]) : []);
-  let events = 0, pendingEvents = 0;
+  const pendingIds = new Set(
+    Number(p[0]) > 0
+      ? ((await client.xpending(key, group, "-", "+", Number(p[0]))) as [string, ...unknown[]][]).map((r) => r[0])
+      : [],
+  );
+  let events = 0,
+    pendingEvents = 0;
   for (const [id, fields] of entries) {
     events += textsOf(fields);
     if (pendingIds.has(id)) pendingEvents += textsOf(fields);
@@ -169,11 +203,19 @@ export async function waitApplied(db: Db, gameId: string, seq: number, stallMs =
   let last = -1;
   let movedAt = Date.now();
   for (;;) {
-    const row = await db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst();
+    const row = await db
+      .selectFrom("event_projection")
+      .select("applied_seq")
+      .where("game_id", "=", gameId)
+      .executeTakeFirst();
     const applied = Number(row?.applied_seq ?? 0);
     if (applied >= seq) return;
-    if (applied !== last) { last = applied; movedAt = Date.now(); }
-    if (Date.now() - movedAt > stallMs) expect.fail(`game ${gameId}: applied ${applied} of ${seq}, no progress for ${stallMs} ms`);
+    if (applied !== last) {
+      last = applied;
+      movedAt = Date.now();
+    }
+    if (Date.now() - movedAt > stallMs)
+      expect.fail(`game ${gameId}: applied ${applied} of ${seq}, no progress for ${stallMs} ms`);
     await sleep(25);
   }
 }
@@ -184,11 +226,20 @@ export async function waitApplied(db: Db, gameId: string, seq: number, stallMs =
  */
 export async function verifyExactlyOnce(db: Db, game: TradingGame): Promise<void> {
   const { gameId, events } = game;
-  const rows = await db.selectFrom("events").select(["seq", "type", "ts", "data"]).where("game_id", "=", gameId).orderBy("seq").execute();
+  const rows = await db
+    .selectFrom("events")
+    .select(["seq", "type", "ts", "data"])
+    .where("game_id", "=", gameId)
+    .orderBy("seq")
+    .execute();
   expect(rows.length, "events rows").to.equal(events.length);
   expect(rows.map((r) => r.seq)).to.deep.equal(events.map((_, i) => i + 1));
   rows.forEach((r, i) => expect(r.data, `event ${r.seq}`).to.deep.equal(events[i]));
-  const proj = await db.selectFrom("event_projection").selectAll().where("game_id", "=", gameId).executeTakeFirstOrThrow();
+  const proj = await db
+    .selectFrom("event_projection")
+    .selectAll()
+    .where("game_id", "=", gameId)
+    .executeTakeFirstOrThrow();
   expect(proj.applied_seq).to.equal(events.length);
   await verifySetup(db, game);
   await verifyFills(db, game);
@@ -200,12 +251,25 @@ async function verifySetup(db: Db, game: TradingGame): Promise<void> {
   const phases = game.events.filter((e): e is EventOf<"phase_changed"> => e.type === "phase_changed");
   expect(g.phase).to.equal(phases.at(-1)?.to ?? "lobby");
   expect(g.created_seq).to.equal(1);
-  const secs = await db.selectFrom("securities").selectAll().where("game_id", "=", game.gameId).orderBy("security_id").execute();
+  const secs = await db
+    .selectFrom("securities")
+    .selectAll()
+    .where("game_id", "=", game.gameId)
+    .orderBy("security_id")
+    .execute();
   expect(secs.map((s) => [s.security_id, s.scale])).to.deep.equal(SECURITIES.map((s) => [s, 100]));
-  const players = await db.selectFrom("players").select(["player_id", "starting_cash"]).where("game_id", "=", game.gameId).execute();
+  const players = await db
+    .selectFrom("players")
+    .select(["player_id", "starting_cash"])
+    .where("game_id", "=", game.gameId)
+    .execute();
   expect(players.map((p) => p.player_id).sort()).to.deep.equal([...PLAYERS].sort());
-  const start = await db.selectFrom("inventories").select(({ fn }) => fn.countAll<number>().as("n"))
-    .where("game_id", "=", game.gameId).where("kind", "=", "start").executeTakeFirstOrThrow();
+  const start = await db
+    .selectFrom("inventories")
+    .select(({ fn }) => fn.countAll<number>().as("n"))
+    .where("game_id", "=", game.gameId)
+    .where("kind", "=", "start")
+    .executeTakeFirstOrThrow();
   expect(start.n).to.equal(PLAYERS.length * (1 + SECURITIES.length));
 }
 
@@ -217,7 +281,14 @@ async function verifyFills(db: Db, game: TradingGame): Promise<void> {
   expect(sum(fills)).to.equal(sum(fillEvents));
   fills.forEach((f, i) => {
     const e = fillEvents[i]!;
-    expect([f.seq, f.price, f.qty, f.maker_order_id, f.taker_order_id, f.notional]).to.deep.equal([e.seq, e.price, e.qty, e.makerOrderId, e.takerOrderId, e.price * e.qty * 100]);
+    expect([f.seq, f.price, f.qty, f.maker_order_id, f.taker_order_id, f.notional]).to.deep.equal([
+      e.seq,
+      e.price,
+      e.qty,
+      e.makerOrderId,
+      e.takerOrderId,
+      e.price * e.qty * 100,
+    ]);
   });
 }
 
@@ -229,11 +300,13 @@ async function verifyOrders(db: Db, game: TradingGame): Promise<void> {
   const filled = new Map<string, number>();
   for (const e of game.events) {
     if (e.type !== "fill") continue;
-    for (const id of [e.makerOrderId, e.takerOrderId]) filled.set(`${e.securityId}:${id}`, (filled.get(`${e.securityId}:${id}`) ?? 0) + e.qty);
+    for (const id of [e.makerOrderId, e.takerOrderId])
+      filled.set(`${e.securityId}:${id}`, (filled.get(`${e.securityId}:${id}`) ?? 0) + e.qty);
   }
   const open = new Map<string, number>();
   for (const p of PLAYERS) {
-    for (const o of ok(await game.engine.orders(game.gameId, p)).orders) open.set(`${o.securityId}:${o.orderId}`, o.amount);
+    for (const o of ok(await game.engine.orders(game.gameId, p)).orders)
+      open.set(`${o.securityId}:${o.orderId}`, o.amount);
   }
   for (const o of orders) {
     const k = `${o.security_id}:${o.order_id}`;

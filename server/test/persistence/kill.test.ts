@@ -9,12 +9,26 @@ import { expect } from "chai";
 import type { Db } from "../../src/persistence/db.ts";
 import { eventsKey } from "../../src/engine/keys.ts";
 import { startPersister, type FinalStats, type PersisterProcess } from "../support/persister-process.ts";
-import { Engine, TradingGame, connect, connectDb, newRegistry, rng, streamState, verifyExactlyOnce, waitApplied } from "./helpers.ts";
+import {
+  Engine,
+  TradingGame,
+  connect,
+  connectDb,
+  newRegistry,
+  rng,
+  streamState,
+  verifyExactlyOnce,
+  waitApplied,
+} from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function eventRows(db: Db, gameId: string): Promise<number> {
-  const r = await db.selectFrom("events").select(({ fn }) => fn.countAll<number>().as("n")).where("game_id", "=", gameId).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom("events")
+    .select(({ fn }) => fn.countAll<number>().as("n"))
+    .where("game_id", "=", gameId)
+    .executeTakeFirstOrThrow();
   return r.n;
 }
 
@@ -35,7 +49,12 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
   async function verifyAll(games: TradingGame[]): Promise<void> {
     for (const game of games) {
       await verifyExactlyOnce(db, game);
-      expect(await streamState(engine.client, game.gameId), game.gameId).to.deep.equal({ len: 0, pending: 0, events: 0, pendingEvents: 0 });
+      expect(await streamState(engine.client, game.gameId), game.gameId).to.deep.equal({
+        len: 0,
+        pending: 0,
+        events: 0,
+        pendingEvents: 0,
+      });
     }
   }
 
@@ -43,7 +62,9 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
     engine = new Engine(await connect());
     db = await connectDb();
   });
-  beforeEach(() => { registry = newRegistry(); });
+  beforeEach(() => {
+    registry = newRegistry();
+  });
   afterEach(async () => {
     await Promise.all(procs.splice(0).map((p) => p.kill()));
     await engine.client.del(registry);
@@ -67,7 +88,7 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
       const child = await spawn("proc");
       // Kill at a random moment after this process has written something (a busy machine may take a
       // while to get there; waiting for the condition keeps the kill from always hitting the start-up).
-      while (await eventRows(db, game.gameId) === before) await sleep(10);
+      while ((await eventRows(db, game.gameId)) === before) await sleep(10);
       await sleep(Math.floor(rand() * 350));
       expect(await child.kill()).to.equal("SIGKILL");
       const st = await streamState(engine.client, game.gameId);
@@ -82,7 +103,9 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
     await waitApplied(db, game.gameId, game.lastSeq, 30_000);
     expect(await last.stop(), "a clean stop prints the counters").to.include({ consumer: "proc" });
     await verifyAll([game]);
-    console.log(`      ${game.lastSeq} events; rows after each kill ${rows.join(", ")}; ${midBatch} of 5 kills left a batch pending`);
+    console.log(
+      `      ${game.lastSeq} events; rows after each kill ${rows.join(", ")}; ${midBatch} of 5 kills left a batch pending`,
+    );
   });
 
   it("two processes in one group share the games: each stores a part, nothing twice", async function () {
@@ -94,13 +117,18 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
     for (const g of games) await waitApplied(db, g.gameId, g.lastSeq, 30_000);
     const stats = (await Promise.all([a.stop(), b.stop()])) as FinalStats[];
     const total = games.reduce((n, g) => n + g.lastSeq, 0);
-    expect(stats.map((s) => s.inserted).reduce((x, y) => x + y), "rows inserted by the two").to.equal(total);
+    expect(
+      stats.map((s) => s.inserted).reduce((x, y) => x + y),
+      "rows inserted by the two",
+    ).to.equal(total);
     for (const s of stats) {
       expect(s.inserted, `${s.consumer} stored a share`).to.be.greaterThan(0);
       expect(s.duplicates, `${s.consumer} re-read nothing`).to.equal(0);
     }
     await verifyAll(games);
-    console.log(`      ${total} events over 3 games: ${stats.map((s) => `${s.consumer} ${s.inserted} rows in ${s.batches} batches (${s.fromStore} applied behind a gap)`).join(", ")}`);
+    console.log(
+      `      ${total} events over 3 games: ${stats.map((s) => `${s.consumer} ${s.inserted} rows in ${s.batches} batches (${s.fromStore} applied behind a gap)`).join(", ")}`,
+    );
   });
 
   it("one of two processes is killed mid-way: the other claims its pending entries", async function () {
@@ -111,14 +139,15 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
     let writing = true;
     const writer = game.tradeUntil(() => !writing || game.lastSeq >= 8000, 31, 1);
     const victimPending = async () =>
-      ((await engine.client.xpending(eventsKey(game.gameId), "persister", "-", "+", 1000, "victim")) as unknown[]).length;
+      ((await engine.client.xpending(eventsKey(game.gameId), "persister", "-", "+", 1000, "victim")) as unknown[])
+        .length;
     // Kill the victim while it holds entries (read, not acknowledged), so there is something to claim;
     // a kill that lands just after its ack leaves nothing, and a new victim tries again.
     let left = 0;
     for (let attempt = 0; left === 0 && attempt < 10; attempt++) {
       const victim = await spawn("victim", claimFast);
       const until = Date.now() + 20_000;
-      while (await victimPending() === 0 && Date.now() < until) await sleep(2);
+      while ((await victimPending()) === 0 && Date.now() < until) await sleep(2);
       expect(await victim.kill()).to.equal("SIGKILL");
       left = await victimPending();
     }
@@ -130,6 +159,8 @@ describe("persistence: persister processes (kill -9, two consumers)", () => {
     expect(stats.claimed, "the survivor claimed what the victim held").to.be.at.least(left);
     expect(await victimPending()).to.equal(0);
     await verifyAll([game]);
-    console.log(`      ${game.lastSeq} events; victim held ${left} pending when killed; survivor claimed ${stats.claimed}`);
+    console.log(
+      `      ${game.lastSeq} events; victim held ${left} pending when killed; survivor claimed ${stats.claimed}`,
+    );
   });
 });

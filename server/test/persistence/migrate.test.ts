@@ -35,7 +35,9 @@ async function scratchDb(): Promise<{ url: string; drop: () => Promise<void> }> 
 async function tables(dbUrl: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
-  const { rows } = await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+  const { rows } = await c.query<{ t: string }>(
+    "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+  );
   await c.end();
   return rows.map((r) => r.t);
 }
@@ -45,7 +47,18 @@ describe("persistence: migrations", () => {
     await migrate(url()); // the shared test database may already be migrated
     expect(await migrate(url())).to.deep.equal([]);
     const all = await tables(url());
-    for (const t of ["events", "event_projection", "games", "securities", "players", "orders", "fills", "inventories", "leaderboard", "schema_migrations"]) {
+    for (const t of [
+      "events",
+      "event_projection",
+      "games",
+      "securities",
+      "players",
+      "orders",
+      "fills",
+      "inventories",
+      "leaderboard",
+      "schema_migrations",
+    ]) {
       expect(all).to.include(t);
     }
   });
@@ -69,12 +82,18 @@ describe("persistence: migrations", () => {
     try {
       await writeFile(join(dir, "001_a.sql"), "CREATE TABLE a (x int);");
       await writeFile(join(dir, "002_b.sql"), "CREATE TABLE b (x int); SELECT no_such_function();");
-      await migrate(db.url, { dir }).then(() => expect.fail("should fail"), (err: Error) => expect(err.message).to.match(/002_b\.sql failed/));
+      await migrate(db.url, { dir }).then(
+        () => expect.fail("should fail"),
+        (err: Error) => expect(err.message).to.match(/002_b\.sql failed/),
+      );
       expect(await tables(db.url)).to.deep.equal(["a", "schema_migrations"]);
       await writeFile(join(dir, "002_b.sql"), "CREATE TABLE b (x int);");
       expect(await migrate(db.url, { dir })).to.deep.equal(["002_b"]);
       await writeFile(join(dir, "001_a.sql"), "CREATE TABLE a (x bigint);");
-      await migrate(db.url, { dir }).then(() => expect.fail("should refuse"), (err: Error) => expect(err.message).to.match(/001_a\.sql changed/));
+      await migrate(db.url, { dir }).then(
+        () => expect.fail("should refuse"),
+        (err: Error) => expect(err.message).to.match(/001_a\.sql changed/),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
       await db.drop();

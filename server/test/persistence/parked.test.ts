@@ -13,7 +13,11 @@ import { entryData, entryTexts } from "../../src/engine/stream-entries.ts";
 import { Engine, TradingGame, connect, connectDb, newRegistry, verifyExactlyOnce, waitApplied } from "./helpers.ts";
 
 /** Appends `data(seq)` as the game's next event entry, as the engine would (seq counter, then XADD). */
-async function injectEntry(engine: Engine, gameId: string, data: (seq: number) => string): Promise<{ seq: number; data: string }> {
+async function injectEntry(
+  engine: Engine,
+  gameId: string,
+  data: (seq: number) => string,
+): Promise<{ seq: number; data: string }> {
   // the game's writer lets go first (it would refuse to commit after a seq it did not write); the next command reloads
   await engine.release(gameId);
   const seq = await engine.client.incr(seqKey(gameId));
@@ -23,9 +27,21 @@ async function injectEntry(engine: Engine, gameId: string, data: (seq: number) =
 }
 
 /** A logged event whose text holds NUL: valid JSON, refused by PostgreSQL's jsonb. */
-const nulEvent = (seq: number) => JSON.stringify({ seq, ts: Date.now(), type: "admin_action", action: "note", actor: "admin", detail: "bad\u0000text" });
+const nulEvent = (seq: number) =>
+  JSON.stringify({
+    seq,
+    ts: Date.now(),
+    type: "admin_action",
+    action: "note",
+    actor: "admin",
+    detail: "bad\u0000text",
+  });
 
-async function waitParked(db: Db, gameId: string, after = 0): Promise<{ seq: number; entry_id: string; reason: string; event: Buffer; parked_at: Date }> {
+async function waitParked(
+  db: Db,
+  gameId: string,
+  after = 0,
+): Promise<{ seq: number; entry_id: string; reason: string; event: Buffer; parked_at: Date }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const row = await db.selectFrom("parked_games").selectAll().where("game_id", "=", gameId).executeTakeFirst();
@@ -47,7 +63,9 @@ describe("persistence: a refused event parks its game, the others carry on", fun
     engine = new Engine(await connect());
     db = await connectDb();
   });
-  beforeEach(() => { registry = newRegistry(); });
+  beforeEach(() => {
+    registry = newRegistry();
+  });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stop()));
     await engine.client.del(registry);
@@ -59,7 +77,13 @@ describe("persistence: a refused event parks its game, the others carry on", fun
   });
 
   const start = () => {
-    const p = new Persister(engine.client, db, { registryKey: registry, blockMs: 20, refreshMs: 20, batchSize: 25, log: () => {} });
+    const p = new Persister(engine.client, db, {
+      registryKey: registry,
+      blockMs: 20,
+      refreshMs: 20,
+      batchSize: 25,
+      log: () => {},
+    });
     running.push(p);
     void p.start();
     return p;
@@ -86,12 +110,19 @@ describe("persistence: a refused event parks its game, the others carry on", fun
     expect(row.event.toString("utf8")).to.equal(data);
     // The poisoned game is stored up to just before the refused event, and nothing after it.
     await waitApplied(db, poisoned.gameId, bad - 1);
-    const seqs = await db.selectFrom("events").select("seq").where("game_id", "=", poisoned.gameId).orderBy("seq").execute();
+    const seqs = await db
+      .selectFrom("events")
+      .select("seq")
+      .where("game_id", "=", poisoned.gameId)
+      .orderBy("seq")
+      .execute();
     expect(seqs.map((r) => r.seq)).to.deep.equal(Array.from({ length: bad - 1 }, (_, i) => i + 1));
     // ...and the refused entry and all later ones are still in its stream.
     const left = await engine.client.xrange(eventsKey(poisoned.gameId), "-", "+");
     expect(left[0]![0], "the refused entry first").to.equal(`${bad}-0`);
-    const leftSeqs = left.flatMap(([, f]) => entryTexts(entryData(f) ?? "").map((t) => (JSON.parse(t) as { seq: number }).seq));
+    const leftSeqs = left.flatMap(([, f]) =>
+      entryTexts(entryData(f) ?? "").map((t) => (JSON.parse(t) as { seq: number }).seq),
+    );
     expect(leftSeqs).to.deep.equal(Array.from({ length: poisoned.lastSeq - bad + 1 }, (_, i) => bad + i));
     expect(after).to.be.at.least(left.length);
     expect(p.stats.parked).to.equal(1);

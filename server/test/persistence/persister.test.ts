@@ -8,7 +8,17 @@ import { registerGame, registeredGames, unregisterGame } from "../../src/persist
 import type { Db } from "../../src/persistence/db.ts";
 import { eventsKey } from "../../src/engine/keys.ts";
 import {
-  Engine, PLAYERS, TradingGame, connect, connectDb, newGameId, newRegistry, ok, streamState, verifyExactlyOnce, waitApplied,
+  Engine,
+  PLAYERS,
+  TradingGame,
+  connect,
+  connectDb,
+  newGameId,
+  newRegistry,
+  ok,
+  streamState,
+  verifyExactlyOnce,
+  waitApplied,
 } from "./helpers.ts";
 
 describe("persistence: persister", () => {
@@ -28,7 +38,9 @@ describe("persistence: persister", () => {
     engine = new Engine(await connect());
     db = await connectDb();
   });
-  beforeEach(() => { registry = newRegistry(); });
+  beforeEach(() => {
+    registry = newRegistry();
+  });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stop()));
     await engine.client.del(registry);
@@ -57,7 +69,12 @@ describe("persistence: persister", () => {
     await p.drain(game.gameId, game.lastSeq, 20_000);
     expect(p.lastPersistedSeq(game.gameId)).to.equal(game.lastSeq);
     await verifyExactlyOnce(db, game);
-    expect(await streamState(engine.client, game.gameId)).to.deep.equal({ len: 0, pending: 0, events: 0, pendingEvents: 0 });
+    expect(await streamState(engine.client, game.gameId)).to.deep.equal({
+      len: 0,
+      pending: 0,
+      events: 0,
+      pendingEvents: 0,
+    });
     expect(p.stats.inserted).to.equal(game.events.length);
     expect(p.stats.duplicates).to.equal(0);
     expect(await p.lagMs()).to.equal(0);
@@ -100,7 +117,10 @@ describe("persistence: persister", () => {
     await Promise.all(games.map((g, i) => g.trade(200, i + 20)));
     await Promise.all(games.map((g) => waitApplied(db, g.gameId, g.lastSeq)));
     for (const g of games) await verifyExactlyOnce(db, g);
-    expect(ps.every((p) => p.stats.entries > 0), "both consumers took part").to.equal(true);
+    expect(
+      ps.every((p) => p.stats.entries > 0),
+      "both consumers took part",
+    ).to.equal(true);
     expect(ps[0]!.stats.applied + ps[1]!.stats.applied).to.equal(games[0]!.lastSeq + games[1]!.lastSeq);
     console.log(`      applied from the store behind a gap: ${ps[0]!.stats.fromStore + ps[1]!.stats.fromStore}`);
   });
@@ -134,7 +154,11 @@ describe("persistence: persister", () => {
     await p.stop();
     const st = await streamState(engine.client, game.gameId);
     expect(st.pending, "nothing left pending").to.equal(0);
-    const n = await db.selectFrom("events").select(({ fn }) => fn.countAll<number>().as("n")).where("game_id", "=", game.gameId).executeTakeFirstOrThrow();
+    const n = await db
+      .selectFrom("events")
+      .select(({ fn }) => fn.countAll<number>().as("n"))
+      .where("game_id", "=", game.gameId)
+      .executeTakeFirstOrThrow();
     expect(Number(n.n) + st.events).to.equal(game.events.length);
   });
 
@@ -147,21 +171,46 @@ describe("persistence: persister", () => {
     void p.start();
     await p.drain(game.gameId, last);
     const inventories = await Promise.all(PLAYERS.map(async (pl) => ok(await engine.inventory(game.gameId, pl))));
-    const board = inventories.map((inv) => ({ playerId: inv.playerId, cash: inv.cash, equity: inv.cash + inv.positions.reduce((a, s) => a + s.qty * 100 * 100, 0) }))
-      .sort((x, y) => y.equity - x.equity).map((l, i) => ({ ...l, rank: i + 1, pnl: l.equity - 1_000_000_000_000 - 2 * 1_000_000 * 100 * 100 }));
+    const board = inventories
+      .map((inv) => ({
+        playerId: inv.playerId,
+        cash: inv.cash,
+        equity: inv.cash + inv.positions.reduce((a, s) => a + s.qty * 100 * 100, 0),
+      }))
+      .sort((x, y) => y.equity - x.equity)
+      .map((l, i) => ({ ...l, rank: i + 1, pnl: l.equity - 1_000_000_000_000 - 2 * 1_000_000 * 100 * 100 }));
     await writeRoundResults(db, game.gameId, inventories, board, last);
     await writeRoundResults(db, game.gameId, inventories, board, last);
-    const inv = await db.selectFrom("inventories").selectAll().where("game_id", "=", game.gameId).where("kind", "=", "final").execute();
+    const inv = await db
+      .selectFrom("inventories")
+      .selectAll()
+      .where("game_id", "=", game.gameId)
+      .where("kind", "=", "final")
+      .execute();
     expect(inv.length).to.equal(PLAYERS.length * 3);
     for (const i of inventories) {
       expect(inv.find((r) => r.player_id === i.playerId && r.security_id === 0)?.qty).to.equal(i.cash);
-      for (const s of i.positions) expect(inv.find((r) => r.player_id === i.playerId && r.security_id === s.securityId)?.qty).to.equal(s.qty);
+      for (const s of i.positions)
+        expect(inv.find((r) => r.player_id === i.playerId && r.security_id === s.securityId)?.qty).to.equal(s.qty);
     }
-    const lb = await db.selectFrom("leaderboard").selectAll().where("game_id", "=", game.gameId).orderBy("rank").execute();
-    expect(lb.map((r) => [r.player_id, r.rank, r.equity])).to.deep.equal(board.map((l) => [l.playerId, l.rank, l.equity]));
+    const lb = await db
+      .selectFrom("leaderboard")
+      .selectAll()
+      .where("game_id", "=", game.gameId)
+      .orderBy("rank")
+      .execute();
+    expect(lb.map((r) => [r.player_id, r.rank, r.equity])).to.deep.equal(
+      board.map((l) => [l.playerId, l.rank, l.equity]),
+    );
     // Cash is conserved by trading: the final cash adds up to the endowments.
-    expect(inv.filter((r) => r.security_id === 0).reduce((a, r) => a + r.qty, 0)).to.equal(PLAYERS.length * 1_000_000_000_000);
-    const g = await db.selectFrom("games").select(["phase", "ended_ts", "results_written_at"]).where("id", "=", game.gameId).executeTakeFirstOrThrow();
+    expect(inv.filter((r) => r.security_id === 0).reduce((a, r) => a + r.qty, 0)).to.equal(
+      PLAYERS.length * 1_000_000_000_000,
+    );
+    const g = await db
+      .selectFrom("games")
+      .select(["phase", "ended_ts", "results_written_at"])
+      .where("id", "=", game.gameId)
+      .executeTakeFirstOrThrow();
     expect(g.phase).to.equal("ended");
     expect(g.ended_ts).to.be.a("number");
     expect(g.results_written_at).to.be.instanceOf(Date);

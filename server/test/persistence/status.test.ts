@@ -36,14 +36,20 @@ describe("persistence: the server's view of persister processes", () => {
     const firstLag = await status.lagMs();
     await sleep(300);
     expect(await status.lagMs(), "the lag grows while nothing is stored").to.be.greaterThan(firstLag);
-    const err = await status.drain(game.gameId, game.lastSeq, 300).then(() => null, (e: Error) => e);
+    const err = await status.drain(game.gameId, game.lastSeq, 300).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/drain timeout: game \S+ persisted up to seq 0, waited for \d+/);
 
-    const proc = await startPersister({ consumer: "status-1", env: { PERSISTER_REGISTRY: registry, PERSISTER_HEARTBEATS: heartbeats } });
+    const proc = await startPersister({
+      consumer: "status-1",
+      env: { PERSISTER_REGISTRY: registry, PERSISTER_HEARTBEATS: heartbeats },
+    });
     try {
       await status.drain(game.gameId, game.lastSeq, 30_000);
       expect(await status.consumers()).to.equal(1);
-      for (let t = 0; await status.lagMs() > 0; t++) {
+      for (let t = 0; (await status.lagMs()) > 0; t++) {
         expect(t, "lag back to 0 once the stream is trimmed").to.be.lessThan(500);
         await sleep(20);
       }

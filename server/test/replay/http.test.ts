@@ -22,7 +22,10 @@ describe("replay: HTTP API", function () {
     bob = await join(h, g.joinCode, "bob");
     expect((await api(h, "POST", `/api/games/${gameId}/start`)).status).to.equal(200);
     const engine = h.app.hub.engine; // the server is the game's writer: a second writer would fence it
-    const ok = <T extends { ok: boolean }>(r: T) => { if (!r.ok) throw new Error(JSON.stringify(r)); return r; };
+    const ok = <T extends { ok: boolean }>(r: T) => {
+      if (!r.ok) throw new Error(JSON.stringify(r));
+      return r;
+    };
     ok(await engine.place(gameId, alice.playerId, { securityId: 1, side: "buy", price: 99, qty: 5 }));
     ok(await engine.place(gameId, alice.playerId, { securityId: 1, side: "buy", price: 98, qty: 3 }));
     ok(await engine.place(gameId, bob.playerId, { securityId: 1, side: "sell", price: 101, qty: 4 }));
@@ -47,7 +50,10 @@ describe("replay: HTTP API", function () {
   it("GET /replay/book/:securityId at a seq gives levels and orders in price-time order", async () => {
     const now = await api(h, "GET", `/api/games/${gameId}/replay/book/1?seq=${lastSeq}`);
     expect(now.status).to.equal(200);
-    expect(now.body.bids).to.deep.equal([{ price: 99, qty: 3, orders: 1 }, { price: 98, qty: 3, orders: 1 }]);
+    expect(now.body.bids).to.deep.equal([
+      { price: 99, qty: 3, orders: 1 },
+      { price: 98, qty: 3, orders: 1 },
+    ]);
     expect(now.body.asks).to.deep.equal([{ price: 101, qty: 4, orders: 1 }]);
     expect(now.body.orders.bids[0]).to.include({ playerId: alice.playerId, price: 99, amount: 3, qty: 5 });
     const engineBook = await h.app.hub.engine.book(gameId, 1, 1000);
@@ -71,20 +77,42 @@ describe("replay: HTTP API", function () {
     expect(a.cashLocked).to.equal(3 * 99 + 3 * 98);
     const mine = await api(h, "GET", `/api/games/${gameId}/replay/inventories`, undefined, bob.token);
     expect(mine.body.inventories.map((i: { playerId: string }) => i.playerId)).to.deep.equal([bob.playerId]);
-    expect((await api(h, "GET", `/api/games/${gameId}/replay/inventories?playerId=${alice.playerId}`, undefined, bob.token)).status).to.equal(403);
+    expect(
+      (await api(h, "GET", `/api/games/${gameId}/replay/inventories?playerId=${alice.playerId}`, undefined, bob.token))
+        .status,
+    ).to.equal(403);
 
-    const tl = await api(h, "GET", `/api/games/${gameId}/replay/players/${alice.playerId}/timeline`, undefined, alice.token);
+    const tl = await api(
+      h,
+      "GET",
+      `/api/games/${gameId}/replay/players/${alice.playerId}/timeline`,
+      undefined,
+      alice.token,
+    );
     expect(tl.status).to.equal(200);
     expect(tl.body.orders).to.have.length(2);
     expect(tl.body.fills).to.have.length(1);
     // valued as the leaderboard: 102 ACME at the last trade 99 against the endowment at the opening reference 100
-    expect(tl.body.points.at(-1)).to.include({ cash: 100_000 - 198, equity: 100_000 - 198 + 102 * 99, pnl: 102 * 99 - 198 - 100 * 100 });
+    expect(tl.body.points.at(-1)).to.include({
+      cash: 100_000 - 198,
+      equity: 100_000 - 198 + 102 * 99,
+      pnl: 102 * 99 - 198 - 100 * 100,
+    });
     const lb = await api(h, "GET", `/api/games/${gameId}/replay/leaderboard`, undefined, alice.token);
-    expect(lb.body.leaderboard.find((r: { playerId: string }) => r.playerId === alice.playerId)).to.include({ pnl: -100, realizedPnl: 0, unrealizedPnl: -100 });
-    expect((await api(h, "GET", `/api/games/${gameId}/replay/players/${alice.playerId}/timeline`, undefined, bob.token)).status).to.equal(403);
+    expect(lb.body.leaderboard.find((r: { playerId: string }) => r.playerId === alice.playerId)).to.include({
+      pnl: -100,
+      realizedPnl: 0,
+      unrealizedPnl: -100,
+    });
+    expect(
+      (await api(h, "GET", `/api/games/${gameId}/replay/players/${alice.playerId}/timeline`, undefined, bob.token))
+        .status,
+    ).to.equal(403);
 
     const px = await api(h, "GET", `/api/games/${gameId}/replay/prices/1?bucketEvents=1000`);
-    expect(px.body.candles).to.deep.equal([{ ...px.body.candles[0], open: 99, high: 99, low: 99, close: 99, volume: 2, trades: 1 }]);
+    expect(px.body.candles).to.deep.equal([
+      { ...px.body.candles[0], open: 99, high: 99, low: 99, close: 99, volume: 2, trades: 1 },
+    ]);
   });
 
   it("needs a token of the game or the admin's", async () => {

@@ -28,10 +28,18 @@ interface Checkpoint {
 }
 
 /** Positions normalised: sorted by security, all-zero positions dropped (the engine keeps zeroed fields). */
-function normInv(inv: { cash: number; cashLocked: number; positions: { securityId: number; qty: number; locked: number; openBuy: number }[] }) {
+function normInv(inv: {
+  cash: number;
+  cashLocked: number;
+  positions: { securityId: number; qty: number; locked: number; openBuy: number }[];
+}) {
   return {
-    cash: inv.cash, cashLocked: inv.cashLocked,
-    positions: inv.positions.filter((p) => p.qty || p.locked || p.openBuy).map((p) => ({ securityId: p.securityId, qty: p.qty, locked: p.locked, openBuy: p.openBuy })).sort((a, b) => a.securityId - b.securityId),
+    cash: inv.cash,
+    cashLocked: inv.cashLocked,
+    positions: inv.positions
+      .filter((p) => p.qty || p.locked || p.openBuy)
+      .map((p) => ({ securityId: p.securityId, qty: p.qty, locked: p.locked, openBuy: p.openBuy }))
+      .sort((a, b) => a.securityId - b.securityId),
   };
 }
 
@@ -50,7 +58,16 @@ async function liveCheckpoint(engine: Engine, g: string, secs: number[], players
     const o = await engine.orders(g, p);
     const inv = await engine.inventory(g, p);
     if (!o.ok || !inv.ok) throw new Error("orders/inventory");
-    cp.orders[p] = o.orders.map((x) => ({ orderId: x.orderId, securityId: x.securityId, side: x.side, price: x.price, qty: x.qty, amount: x.amount, clientOrderId: x.clientOrderId, ts: x.ts }));
+    cp.orders[p] = o.orders.map((x) => ({
+      orderId: x.orderId,
+      securityId: x.securityId,
+      side: x.side,
+      price: x.price,
+      qty: x.qty,
+      amount: x.amount,
+      clientOrderId: x.clientOrderId,
+      ts: x.ts,
+    }));
     cp.inventories[p] = normInv(inv);
   }
   return cp;
@@ -60,10 +77,24 @@ function replayCheckpoint(s: GameFold, secs: number[], players: string[]): Check
   const cp: Checkpoint = { seq: s.seq, books: {}, orders: {}, inventories: {} };
   for (const sid of secs) {
     const b = bookView(s, sid)!;
-    cp.books[sid] = { bids: b.bids, asks: b.asks, bidOrder: b.orders.bids.map((o) => o.orderId), askOrder: b.orders.asks.map((o) => o.orderId) };
+    cp.books[sid] = {
+      bids: b.bids,
+      asks: b.asks,
+      bidOrder: b.orders.bids.map((o) => o.orderId),
+      askOrder: b.orders.asks.map((o) => o.orderId),
+    };
   }
   for (const p of players) {
-    cp.orders[p] = ordersView(s, p).map((x) => ({ orderId: x.orderId, securityId: x.securityId, side: x.side, price: x.price, qty: x.qty, amount: x.amount, clientOrderId: x.clientOrderId, ts: x.ts }));
+    cp.orders[p] = ordersView(s, p).map((x) => ({
+      orderId: x.orderId,
+      securityId: x.securityId,
+      side: x.side,
+      price: x.price,
+      qty: x.qty,
+      amount: x.amount,
+      clientOrderId: x.clientOrderId,
+      ts: x.ts,
+    }));
     cp.inventories[p] = normInv(inventoriesView(s, p)[0]!);
   }
   return cp;
@@ -92,25 +123,41 @@ async function play(d: RandomTrader, commands: number, every: number): Promise<C
 describe("replay: reconstruction from the event log", function () {
   this.timeout(120_000);
   let engine: Engine;
-  before(async () => { engine = await connectEngine(); });
-  after(async () => { await closeEngine(engine); });
+  before(async () => {
+    engine = await connectEngine();
+  });
+  after(async () => {
+    await closeEngine(engine);
+  });
 
   const runs = [
     { seed: 1, secs: [1], players: ["a", "b", "c"], config: {} },
     { seed: 2, secs: [1, 2], players: ["a", "b", "c", "d"], config: { stp: "cancel_resting" as const } },
     { seed: 3, secs: [4, 7], players: ["p1", "p2", "p3"], config: { maxMatches: 2, allowShort: true } },
-    { seed: 4, secs: [1], players: ["x", "y", "z", "w", "v"], config: { stp: "cancel_resting" as const, maxMatches: 3 } },
+    {
+      seed: 4,
+      secs: [1],
+      players: ["x", "y", "z", "w", "v"],
+      config: { stp: "cancel_resting" as const, maxMatches: 3 },
+    },
   ];
   for (const run of runs) {
     it(`the reducer equals the live engine at every checkpoint (seed ${run.seed}, ${run.secs.length} securities, ${run.players.length} players)`, async () => {
       const g = newGameId("replay");
-      const d = new RandomTrader(engine, g, { seed: run.seed, securityIds: run.secs, playerIds: run.players, cash: 50_000, holdings: 40 });
+      const d = new RandomTrader(engine, g, {
+        seed: run.seed,
+        securityIds: run.secs,
+        playerIds: run.players,
+        cash: 50_000,
+        holdings: 40,
+      });
       await d.setup(run.config);
       const cps = await play(d, 400, 10);
       const events = await allEvents(engine, g);
       expect(events.length).to.equal(cps.at(-1)!.seq);
-      const kinds = new Set(events.map((e) => e.type === "order_cancelled" ? `cancel:${e.reason}` : e.type));
-      for (const k of ["fill", "order_rested", "order_amended", "cancel:user", "cancel:amend"]) expect(kinds, k).to.include(k);
+      const kinds = new Set(events.map((e) => (e.type === "order_cancelled" ? `cancel:${e.reason}` : e.type)));
+      for (const k of ["fill", "order_rested", "order_amended", "cancel:user", "cancel:amend"])
+        expect(kinds, k).to.include(k);
       const state = new GameFold();
       let i = 0;
       for (const cp of cps) {
@@ -134,7 +181,13 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     const pool = createPool(process.env.DATABASE_URL, 4);
     await migrate(pool);
     db = createDb(pool);
-    persister = new Persister(engine.client, db, { blockMs: 50, refreshMs: 50, registryKey: registry, group: "replay-test", log: () => {} });
+    persister = new Persister(engine.client, db, {
+      blockMs: 50,
+      refreshMs: 50,
+      registryKey: registry,
+      group: "replay-test",
+      log: () => {},
+    });
     persister.start().catch(() => {});
   });
   after(async () => {
@@ -146,8 +199,15 @@ describe("replay: ReplayStore over PostgreSQL", function () {
   it("bookAt, inventoriesAt and ordersAt equal the live engine at every checkpoint, from snapshots", async () => {
     const g = newGameId("replay-pg");
     await registerGame(engine.client, g, registry);
-    const secs = [1, 2], players = ["a", "b", "c"];
-    const d = new RandomTrader(engine, g, { seed: 11, securityIds: secs, playerIds: players, cash: 80_000, holdings: 50 });
+    const secs = [1, 2],
+      players = ["a", "b", "c"];
+    const d = new RandomTrader(engine, g, {
+      seed: 11,
+      securityIds: secs,
+      playerIds: players,
+      cash: 80_000,
+      holdings: 50,
+    });
     await d.setup();
     const cps = await play(d, 300, 15);
     await persister.drain(g, cps.at(-1)!.seq);
@@ -158,11 +218,25 @@ describe("replay: ReplayStore over PostgreSQL", function () {
       for (const s of secs) {
         const b = (await store.bookAt(g, s, cp.seq))!;
         expect(b.seq).to.equal(cp.seq);
-        got.books[s] = { bids: b.bids, asks: b.asks, bidOrder: b.orders.bids.map((o) => o.orderId), askOrder: b.orders.asks.map((o) => o.orderId) };
+        got.books[s] = {
+          bids: b.bids,
+          asks: b.asks,
+          bidOrder: b.orders.bids.map((o) => o.orderId),
+          askOrder: b.orders.asks.map((o) => o.orderId),
+        };
       }
       const invs = (await store.inventoriesAt(g, cp.seq))!;
       for (const p of players) {
-        got.orders[p] = (await store.ordersAt(g, p, cp.seq))!.orders.map((x) => ({ orderId: x.orderId, securityId: x.securityId, side: x.side, price: x.price, qty: x.qty, amount: x.amount, clientOrderId: x.clientOrderId, ts: x.ts }));
+        got.orders[p] = (await store.ordersAt(g, p, cp.seq))!.orders.map((x) => ({
+          orderId: x.orderId,
+          securityId: x.securityId,
+          side: x.side,
+          price: x.price,
+          qty: x.qty,
+          amount: x.amount,
+          clientOrderId: x.clientOrderId,
+          ts: x.ts,
+        }));
         got.inventories[p] = normInv(invs.inventories.find((i) => i.playerId === p)!);
       }
       expect(got, `at seq ${cp.seq}`).to.deep.equal(cp);
@@ -176,7 +250,13 @@ describe("replay: ReplayStore over PostgreSQL", function () {
 
   it("events pages, player timeline and price series agree with the log", async () => {
     const g = newGameId("replay-api");
-    const d = new RandomTrader(engine, g, { seed: 21, securityIds: [1], playerIds: ["a", "b", "c"], cash: 80_000, holdings: 50 });
+    const d = new RandomTrader(engine, g, {
+      seed: 21,
+      securityIds: [1],
+      playerIds: ["a", "b", "c"],
+      cash: 80_000,
+      holdings: 50,
+    });
     await d.setup();
     await play(d, 200, 1000);
     const live = await allEvents(engine, g); // before the persister trims the stream
@@ -205,17 +285,21 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     expect(tl.fills.length).to.be.at.least(myFills.length);
     const mine = live.filter((e) => e.type === "order_accepted" && e.playerId === "a");
     expect(tl.orders.map((o) => o.orderId)).to.deep.equal(mine.map((e) => (e as { orderId: number }).orderId));
-    for (const o of tl.orders) expect(o.filledQty + o.restingQty + o.cancelledQty, `order ${o.orderId}`).to.equal(o.qty);
+    for (const o of tl.orders)
+      expect(o.filledQty + o.restingQty + o.cancelledQty, `order ${o.orderId}`).to.equal(o.qty);
     const open = await engine.orders(g, "a");
     if (!open.ok) throw new Error("orders");
-    expect(tl.orders.filter((o) => o.restingQty > 0).map((o) => [o.orderId, o.restingQty])).to.deep.equal(open.orders.map((o) => [o.orderId, o.amount]));
+    expect(tl.orders.filter((o) => o.restingQty > 0).map((o) => [o.orderId, o.restingQty])).to.deep.equal(
+      open.orders.map((o) => [o.orderId, o.amount]),
+    );
 
     const fills = live.filter((e): e is Extract<EngineEvent, { type: "fill" }> => e.type === "fill");
     const series = (await store.priceSeries(g, 1, { bucketEvents: 25 }))!;
     expect(series.candles.reduce((n, c) => n + c.volume, 0)).to.equal(fills.reduce((n, f) => n + f.qty, 0));
     expect(series.candles.reduce((n, c) => n + c.trades, 0)).to.equal(fills.length);
     expect(series.candles.at(-1)!.close).to.equal(fills.at(-1)!.price);
-    for (const c of series.candles) expect(c.low <= c.open && c.open <= c.high && c.low <= c.close && c.close <= c.high).to.equal(true);
+    for (const c of series.candles)
+      expect(c.low <= c.open && c.open <= c.high && c.low <= c.close && c.close <= c.high).to.equal(true);
     const byTime = (await store.priceSeries(g, 1, { bucketMs: 1 }))!;
     expect(byTime.candles.reduce((n, c) => n + c.volume, 0)).to.equal(fills.reduce((n, f) => n + f.qty, 0));
   });
@@ -223,7 +307,13 @@ describe("replay: ReplayStore over PostgreSQL", function () {
   it("replaying a finished round leaves another live game's Valkey state untouched", async () => {
     const done = newGameId("replay-done");
     await registerGame(engine.client, done, registry);
-    const d = new RandomTrader(engine, done, { seed: 31, securityIds: [1], playerIds: ["a", "b"], cash: 80_000, holdings: 50 });
+    const d = new RandomTrader(engine, done, {
+      seed: 31,
+      securityIds: [1],
+      playerIds: ["a", "b"],
+      cash: 80_000,
+      holdings: 50,
+    });
     await d.setup();
     await play(d, 100, 1000);
     const info = await engine.gameInfo(done);
@@ -233,7 +323,13 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     await new Promise((r) => setTimeout(r, 300)); // the batch's XTRIM follows its commit
 
     const liveGame = newGameId("replay-live");
-    const other = new RandomTrader(engine, liveGame, { seed: 32, securityIds: [1], playerIds: ["a", "b"], cash: 80_000, holdings: 50 });
+    const other = new RandomTrader(engine, liveGame, {
+      seed: 32,
+      securityIds: [1],
+      playerIds: ["a", "b"],
+      cash: 80_000,
+      holdings: 50,
+    });
     await other.setup();
     for (let i = 0; i < 50; i++) await other.step();
     const before = await snapshot(engine, liveGame);

@@ -20,7 +20,9 @@ type Reply = CommandReply & { ok: boolean; code?: string; duplicate?: boolean };
 
 async function newGame(base: string, prefix: string): Promise<{ gameId: string; joinCode: string }> {
   const g = await call(base, "POST", "/api/games", {
-    gameId: gameId(prefix), name: prefix, securities: [{ securityId: 1, symbol: "ACME", refPrice: 1000 }],
+    gameId: gameId(prefix),
+    name: prefix,
+    securities: [{ securityId: 1, symbol: "ACME", refPrice: 1000 }],
     endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 100_000 }] },
     rules: { orderRateLimit: null },
   });
@@ -62,7 +64,7 @@ async function acceptedByCid(valkey: Redis, db: Db, g: string): Promise<Map<stri
 function order(who: "a" | "b", i: number) {
   const side = who === "a" ? "buy" : "sell";
   const cross = i % 5 === 0;
-  const price = who === "a" ? (cross ? 1010 : 990 - (i % 7)) : (cross ? 990 : 1010 + (i % 7));
+  const price = who === "a" ? (cross ? 1010 : 990 - (i % 7)) : cross ? 990 : 1010 + (i % 7);
   return { securityId: 1, side, price, qty: 1 + (i % 3), clientOrderId: `${who}-${i}` };
 }
 
@@ -97,20 +99,28 @@ describe("single writer: failure paths through real server processes", function 
     // Both players keep up to 8 orders in flight each until the server dies under them (or their connection fails).
     let dead = false;
     const failures: string[] = [];
-    const flow = (who: "a" | "b") => (async () => {
-      const inflight = new Set<Promise<unknown>>();
-      for (let i = 1; !dead && failures.length === 0; i++) {
-        const o = order(who, i);
-        sent.add(o.clientOrderId);
-        const p: Promise<unknown> = (rooms[who].request("place", o) as Promise<Reply>).then((r) => {
-          if (r.ok) acked.add(o.clientOrderId);
-          else if (!dead) failures.push(`${o.clientOrderId}: ${JSON.stringify(r)}`);
-        }, (err: unknown) => { if (!dead) failures.push(`${o.clientOrderId}: ${String(err)}`); }).finally(() => inflight.delete(p));
-        inflight.add(p);
-        if (inflight.size >= 8) await Promise.race(inflight);
-        await new Promise((r) => setImmediate(r)); // let timers and sockets run between sends
-      }
-    })();
+    const flow = (who: "a" | "b") =>
+      (async () => {
+        const inflight = new Set<Promise<unknown>>();
+        for (let i = 1; !dead && failures.length === 0; i++) {
+          const o = order(who, i);
+          sent.add(o.clientOrderId);
+          const p: Promise<unknown> = (rooms[who].request("place", o) as Promise<Reply>)
+            .then(
+              (r) => {
+                if (r.ok) acked.add(o.clientOrderId);
+                else if (!dead) failures.push(`${o.clientOrderId}: ${JSON.stringify(r)}`);
+              },
+              (err: unknown) => {
+                if (!dead) failures.push(`${o.clientOrderId}: ${String(err)}`);
+              },
+            )
+            .finally(() => inflight.delete(p));
+          inflight.add(p);
+          if (inflight.size >= 8) await Promise.race(inflight);
+          await new Promise((r) => setImmediate(r)); // let timers and sockets run between sends
+        }
+      })();
     const flows = [flow("a"), flow("b")];
     await waitFor(() => acked.size >= 150 || failures.length > 0, "150 acknowledged orders", 60_000);
     expect(failures, "no order failed before the kill").to.deep.equal([]);
@@ -135,7 +145,7 @@ describe("single writer: failure paths through real server processes", function 
     const again = { a: ra2, b: rb2 };
     for (const cid of sent) {
       const [who, i] = cid.split("-") as ["a" | "b", string];
-      const r = await again[who].request("place", order(who, Number(i))) as Reply;
+      const r = (await again[who].request("place", order(who, Number(i)))) as Reply;
       expect(r.ok, `${cid}: ${JSON.stringify(r)}`).to.equal(true);
       // what was committed before the kill answers as a duplicate; the rest is placed now
       expect(Boolean(r.duplicate), `${cid} duplicate`).to.equal(logged.has(cid));
@@ -154,16 +164,26 @@ describe("single writer: failure paths through real server processes", function 
     const g = await newGame(s1.base, "fence");
     const a = await joinAs(s1.base, g.joinCode, "alice");
     const ra = await connectAt(s1.base, g.gameId, a.token);
-    const first = await ra.request("place", { securityId: 1, side: "buy", price: 995, qty: 3, clientOrderId: "before" }) as Reply;
+    const first = (await ra.request("place", {
+      securityId: 1,
+      side: "buy",
+      price: 995,
+      qty: 3,
+      clientOrderId: "before",
+    })) as Reply;
     expect(first.ok).to.equal(true);
     let left = false;
-    ra.onLeave(() => { left = true; });
+    ra.onLeave(() => {
+      left = true;
+    });
 
     // The second server acts on the game (an admin pause): it claims the game with a newer epoch.
     expect((await call(s2.base, "POST", `/api/games/${g.gameId}/pause`)).status).to.equal(200);
     expect((await call(s2.base, "POST", `/api/games/${g.gameId}/resume`)).status).to.equal(200);
 
-    const late = await ra.request("place", { securityId: 1, side: "buy", price: 994, qty: 1, clientOrderId: "late" }).catch(() => null) as Reply | null;
+    const late = (await ra
+      .request("place", { securityId: 1, side: "buy", price: 994, qty: 1, clientOrderId: "late" })
+      .catch(() => null)) as Reply | null;
     if (late) expect(late).to.include({ ok: false, code: "FENCED" });
     await waitFor(() => left, "the fenced room closes");
 
@@ -173,7 +193,13 @@ describe("single writer: failure paths through real server processes", function 
     expect(rb.state.securities.get("1")!.bids[0]).to.include({ price: 995, amount: 3 });
     const logged = await acceptedByCid(valkey, db, g.gameId);
     expect([...logged.keys()]).to.deep.equal(["before"]);
-    const retry = await rb.request("place", { securityId: 1, side: "buy", price: 994, qty: 1, clientOrderId: "late" }) as Reply;
+    const retry = (await rb.request("place", {
+      securityId: 1,
+      side: "buy",
+      price: 994,
+      qty: 1,
+      clientOrderId: "late",
+    })) as Reply;
     expect(retry).to.include({ ok: true });
     expect(retry.duplicate ?? false).to.equal(false);
     await rb.leave();

@@ -26,7 +26,9 @@ describe("GameRoom", function () {
   this.timeout(60_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
   });
@@ -61,15 +63,27 @@ describe("GameRoom", function () {
     expect(pa().fills[0]).to.include({ role: "maker", side: "sell", qty: 4 });
     expect(pb().fills[0]).to.include({ role: "taker", side: "buy", qty: 4 });
     // the valuation runs on the room's clock: wait for the one after the fill, not just any leaderboard
-    await waitFor(() => ra.state.leaderboard.length === 2 && ra.state.leaderboard.every((l) => l.equity === 110_100)
-      && pa().unrealizedPnl === 96 && pb().unrealizedPnl === 100, "leaderboard valued at the last trade");
+    await waitFor(
+      () =>
+        ra.state.leaderboard.length === 2 &&
+        ra.state.leaderboard.every((l) => l.equity === 110_100) &&
+        pa().unrealizedPnl === 96 &&
+        pb().unrealizedPnl === 100,
+      "leaderboard valued at the last trade",
+    );
     // valued at the last price (101): alice 100,404 + 96 x 101 = 110,100; bob 99,596 + 104 x 101 = 110,100
     expect(ra.state.leaderboard.map((l) => l.equity)).to.deep.equal([110_100, 110_100]);
     // pnl against the opening reference (100): starting holdings count as bought at 100
     expect(pa().pnl).to.equal(100_404 + 96 * 101 - (100_000 + 100 * 100));
     // FIFO: alice sold 4 of her starting lots (100) at 101; 96 lots open at 100, marked at 101
     expect(pa()).to.include({ realizedPnl: 4, unrealizedPnl: 96, fees: 0, trades: 1 });
-    expect(pb()).to.include({ pnl: 99_596 + 104 * 101 - (100_000 + 100 * 100), realizedPnl: 0, unrealizedPnl: 100, fees: 0, trades: 1 });
+    expect(pb()).to.include({
+      pnl: 99_596 + 104 * 101 - (100_000 + 100 * 100),
+      realizedPnl: 0,
+      unrealizedPnl: 100,
+      fees: 0,
+      trades: 1,
+    });
     const row = [...ra.state.leaderboard].find((l) => l.playerId === a.playerId)!;
     expect(row).to.include({ pnl: 100, realizedPnl: 4, unrealizedPnl: 96, fees: 0, trades: 1 });
   });
@@ -111,9 +125,18 @@ describe("GameRoom", function () {
     expect(shape).to.include({ ok: false, code: "INVALID_MESSAGE" });
     expect((shape as { issues: unknown[] }).issues.length).to.be.greaterThan(0);
     expect(await req(ra, "place", null)).to.include({ ok: false, code: "INVALID_MESSAGE" });
-    expect(await req(ra, "place", { securityId: 1, side: "buy", price: 1, qty: 10_000_000 })).to.include({ ok: false, code: "INSUFFICIENT_FUNDS" });
-    expect(await req(ra, "place", { securityId: 9, side: "buy", price: 1, qty: 1 })).to.include({ ok: false, code: "UNKNOWN_SECURITY" });
-    expect(await req(ra, "amend", { securityId: 1, orderId: 999999, qty: 1 })).to.include({ ok: false, code: "UNKNOWN_ORDER" });
+    expect(await req(ra, "place", { securityId: 1, side: "buy", price: 1, qty: 10_000_000 })).to.include({
+      ok: false,
+      code: "INSUFFICIENT_FUNDS",
+    });
+    expect(await req(ra, "place", { securityId: 9, side: "buy", price: 1, qty: 1 })).to.include({
+      ok: false,
+      code: "UNKNOWN_SECURITY",
+    });
+    expect(await req(ra, "amend", { securityId: 1, orderId: 999999, qty: 1 })).to.include({
+      ok: false,
+      code: "UNKNOWN_ORDER",
+    });
     ra.send("place", { securityId: 1, side: "sideways", qty: 1, ref: "r1" });
     ra.send("no-such-thing", { ref: "r2" });
     ra.send("cancel", "garbage");
@@ -142,14 +165,22 @@ describe("GameRoom", function () {
     expect(obs.state.players.get(a.playerId)!.cash).to.equal(undefined);
     await waitFor(() => adm.state.players.get(a.playerId)?.orders?.size === 1, "admin sees alice's order");
     expect(adm.state.players.get(a.playerId)!.cash).to.equal(100_000);
-    expect(await req(obs, "place", { securityId: 1, side: "buy", price: 95, qty: 1 })).to.include({ ok: false, code: "READ_ONLY" });
+    expect(await req(obs, "place", { securityId: 1, side: "buy", price: 95, qty: 1 })).to.include({
+      ok: false,
+      code: "READ_ONLY",
+    });
     expect(await req(adm, "cancel-all", {})).to.include({ ok: false, code: "READ_ONLY" });
   });
 
   it("the reference price follows the scenario's path while the round runs", async () => {
     // sp500-2000 moves one trading day per second: 2000-01-03 closes at 1455.22, 2000-01-04 at 1399.42.
     const id = gameId("ref");
-    const created = await api(h, "POST", "/api/games", { gameId: id, name: "ref", scenario: "sp500-2000", endowment: { cash: 1_000_000 } });
+    const created = await api(h, "POST", "/api/games", {
+      gameId: id,
+      name: "ref",
+      scenario: "sp500-2000",
+      endowment: { cash: 1_000_000 },
+    });
     expect(created.status).to.equal(201);
     expect((await api(h, "POST", `/api/games/${id}/start`)).status).to.equal(200);
     const room = await connect(h, id, undefined, { observer: true });
@@ -157,7 +188,10 @@ describe("GameRoom", function () {
     // However late the observer arrives, the reference moves on along the scenario's path.
     const path = getScenario("sp500-2000")!.securities.find((x) => x.securityId === 1)!.path;
     const first = await waitFor(() => sec(room).refPrice, "a reference");
-    const next = await waitFor(() => (sec(room).refPrice !== first ? sec(room).refPrice : 0), "the next trading day's reference");
+    const next = await waitFor(
+      () => (sec(room).refPrice !== first ? sec(room).refPrice : 0),
+      "the next trading day's reference",
+    );
     expect(path.lastIndexOf(next), `${next} is a later close than ${first}`).to.be.greaterThan(path.indexOf(first));
     expect(path.slice(0, 2)).to.deep.equal([145522, 139942]); // 2000-01-03 and 2000-01-04 closes
     await api(h, "POST", `/api/games/${id}/end`);
@@ -191,7 +225,9 @@ describe("GameRoom", function () {
     ra.reconnection.minDelay = 10;
     ra.reconnection.delay = 10;
     let reconnected = false;
-    ra.onReconnect(() => { reconnected = true; });
+    ra.onReconnect(() => {
+      reconnected = true;
+    });
     ra.connection.close(4010, "test drop");
     await waitFor(() => reconnected, "reconnect");
     open.push(ra);

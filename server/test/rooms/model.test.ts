@@ -13,33 +13,54 @@ import { api, createGame, harness, join, type Harness } from "../support/harness
 /** Deterministic PRNG. */
 function rng(seed: number) {
   let x = seed;
-  return () => { x = (x * 1103515245 + 12345) & 0x7fffffff; return x / 0x7fffffff; };
+  return () => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x / 0x7fffffff;
+  };
 }
 
 /** Everything a player or a book shows, in comparable form. */
 function canon(m: GameModel) {
   const books = [...m.securities.keys()].map((sid) => ({
-    sid, bids: m.topLevels(sid, "buy", 1000), asks: m.topLevels(sid, "sell", 1000),
-    trades: m.fold.trades.get(sid) ?? [], stats: m.fold.stats.get(sid) ?? null,
+    sid,
+    bids: m.topLevels(sid, "buy", 1000),
+    asks: m.topLevels(sid, "sell", 1000),
+    trades: m.fold.trades.get(sid) ?? [],
+    stats: m.fold.stats.get(sid) ?? null,
   }));
-  const players = [...m.players.values()].map((p) => ({
-    id: p.playerId, cash: p.cash, locked: p.cashLocked,
-    positions: [...p.positions].filter(([, v]) => v.qty || v.locked || v.openBuy).sort((a, b) => a[0] - b[0]),
-    orders: [...m.openOrders(p.playerId).values()],
-    fills: m.fold.ownFills.get(p.playerId) ?? [],
-  })).sort((a, b) => a.id.localeCompare(b.id));
+  const players = [...m.players.values()]
+    .map((p) => ({
+      id: p.playerId,
+      cash: p.cash,
+      locked: p.cashLocked,
+      positions: [...p.positions].filter(([, v]) => v.qty || v.locked || v.openBuy).sort((a, b) => a[0] - b[0]),
+      orders: [...m.openOrders(p.playerId).values()],
+      fills: m.fold.ownFills.get(p.playerId) ?? [],
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
   return { seq: m.seq, phase: m.phase, books, players };
 }
 
 describe("GameModel replay", function () {
   this.timeout(30_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   it("a model fed the events in seq order equals a model rebuilt from a snapshot", async () => {
     const g = await createGame(h, {
-      securities: [{ securityId: 1, symbol: "AAA", refPrice: 100 }, { securityId: 2, symbol: "BBB", refPrice: 50, scale: 3 }],
-      endowment: { cash: 10_000_000, holdings: [{ securityId: 1, qty: 200 }, { securityId: 2, qty: 200 }] },
+      securities: [
+        { securityId: 1, symbol: "AAA", refPrice: 100 },
+        { securityId: 2, symbol: "BBB", refPrice: 50, scale: 3 },
+      ],
+      endowment: {
+        cash: 10_000_000,
+        holdings: [
+          { securityId: 1, qty: 200 },
+          { securityId: 2, qty: 200 },
+        ],
+      },
       rules: { stp: "cancel_resting", maxMatches: 3, allowShort: false, protectionBps: 500, orderRateLimit: null },
     });
     await api(h, "POST", `/api/games/${g.gameId}/start`);
@@ -53,7 +74,9 @@ describe("GameModel replay", function () {
     const held: EngineEvent[][] = [];
     const types = new Map<string, number>();
     const r = rng(42);
-    const deliver = (batch: EngineEvent[]) => { for (const e of seq.push(batch)) live.apply(e); };
+    const deliver = (batch: EngineEvent[]) => {
+      for (const e of seq.push(batch)) live.apply(e);
+    };
     const unsub = hub.subscribe(g.gameId, {
       onEvents: (events) => {
         for (const e of events) {
@@ -76,13 +99,25 @@ describe("GameModel replay", function () {
         const kind = r();
         const ref = sid === 1 ? 100 : 50;
         const price = ref + Math.floor(r() * 11) - 5;
-        const order = kind < 0.1 ? { type: "market" as const, tif: "IOC" as const } : kind < 0.2 ? { tif: "IOC" as const, price } : kind < 0.25 ? { postOnly: true, price } : { price };
+        const order =
+          kind < 0.1
+            ? { type: "market" as const, tif: "IOC" as const }
+            : kind < 0.2
+              ? { tif: "IOC" as const, price }
+              : kind < 0.25
+                ? { postOnly: true, price }
+                : { price };
         await hub.place(g.gameId, p, { securityId: sid, side, qty: 1 + Math.floor(r() * 8), ...order });
       } else if (x < 0.75 && mine) {
         await hub.cancel(g.gameId, p, mine.securityId, mine.orderId);
       } else if (x < 0.92 && mine) {
         const newPrice = r() < 0.5 ? undefined : mine.price + (r() < 0.5 ? -1 : 1);
-        await hub.amend(g.gameId, p, { securityId: mine.securityId, orderId: mine.orderId, qty: Math.max(1, mine.amount - 1 + (newPrice ? 2 : 0)), ...(newPrice ? { price: newPrice } : {}) });
+        await hub.amend(g.gameId, p, {
+          securityId: mine.securityId,
+          orderId: mine.orderId,
+          qty: Math.max(1, mine.amount - 1 + (newPrice ? 2 : 0)),
+          ...(newPrice ? { price: newPrice } : {}),
+        });
       } else {
         await hub.cancelAll(g.gameId, p, r() < 0.5 ? sid : undefined);
       }
@@ -92,7 +127,15 @@ describe("GameModel replay", function () {
 
     const rebuilt = GameModel.fromSnapshot(g.gameId, await service.snapshot(g.gameId));
     expect(live.broken).to.equal(null);
-    for (const t of ["fill", "order_rested", "order_amended", "cancel:user", "cancel:amend", "cancel:cancel_all", "cancel:ioc"]) {
+    for (const t of [
+      "fill",
+      "order_rested",
+      "order_amended",
+      "cancel:user",
+      "cancel:amend",
+      "cancel:cancel_all",
+      "cancel:ioc",
+    ]) {
       expect(types.get(t) ?? 0, `${t} events`).to.be.greaterThan(0);
     }
     expect(live.seq).to.be.greaterThan(snap0.seq + 400);

@@ -9,8 +9,6 @@ import type { GameDetail } from "../../src/game/views.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
 import { ADMIN, freePort, stopChild } from "../support/server-process.ts";
 
-
-
 /** Starts main.ts on `port`; resolves once it listens. */
 function startServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
@@ -18,7 +16,9 @@ function startServer(port: number): Promise<ChildProcess> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
-  child.stderr!.on("data", (d) => { err += d; });
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
@@ -29,10 +29,16 @@ function startServer(port: number): Promise<ChildProcess> {
   });
 }
 
-
-async function call(base: string, method: string, path: string, body?: unknown, token: string | null = ADMIN): Promise<any> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = ADMIN,
+): Promise<any> {
   const res = await fetch(base + path, {
-    method, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
   const text = await res.text();
@@ -44,14 +50,18 @@ describe("server restart", function () {
   // two cold starts of main.ts under tsx and a graceful stop: slow on a busy machine
   this.timeout(180_000);
   let child: ChildProcess | undefined;
-  after(async () => { if (child) await stopChild(child); });
+  after(async () => {
+    if (child) await stopChild(child);
+  });
 
   it("a restarted server resumes the same book, orders and inventories", async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     child = await startServer(port);
     const game: GameDetail = await call(base, "POST", "/api/games", {
-      gameId: gameId("restart"), name: "restart", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+      gameId: gameId("restart"),
+      name: "restart",
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
       endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
     });
     await call(base, "POST", `/api/games/${game.gameId}/start`);
@@ -83,9 +93,12 @@ describe("server restart", function () {
     expect(alice.fills.length).to.equal(1);
 
     const rb2 = await connectAt(base, game.gameId, b.token);
-    const reply = await rb2.request("place", { securityId: 1, side: "buy", price: 101, qty: 6 }) as CommandReply;
+    const reply = (await rb2.request("place", { securityId: 1, side: "buy", price: 101, qty: 6 })) as CommandReply;
     expect(reply).to.include({ ok: true });
-    await waitFor(() => sec(ra2).asks.length === 0 && sec(ra2).trades.length === 2, "the resting ask traded after restart");
+    await waitFor(
+      () => sec(ra2).asks.length === 0 && sec(ra2).trades.length === 2,
+      "the resting ask traded after restart",
+    );
     await Promise.all([ra2.leave(), rb2.leave()]);
   });
 });

@@ -21,8 +21,12 @@ describe("round lifecycle", function () {
   this.timeout(30_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   it("paused: orders and amends are rejected MARKET_CLOSED, cancels go through; resume reopens", async () => {
     const game = await createGame(h, { durationSec: 600 });
@@ -39,13 +43,25 @@ describe("round lifecycle", function () {
     const paused = await api(h, "POST", `/api/games/${game.gameId}/pause`);
     expect(paused.body.phase).to.equal("paused");
     // The phase (engine event) and the clock (service) reach the room separately: wait for both.
-    await waitFor(() => ra.state.phase === "paused" && ra.state.clock.endsAt === 0, "paused phase and stopped clock in the room");
+    await waitFor(
+      () => ra.state.phase === "paused" && ra.state.clock.endsAt === 0,
+      "paused phase and stopped clock in the room",
+    );
     const remaining = ra.state.clock.remainingMs;
     expect(remaining).to.be.within(590_000, 600_000);
     const seq = ra.state.seq;
-    expect(await req(ra, "place", { securityId: 1, side: "buy", price: 92, qty: 1 })).to.include({ ok: false, code: "MARKET_CLOSED" });
-    expect(await req(ra, "place", { securityId: 1, side: "sell", type: "market", tif: "IOC", qty: 1 })).to.include({ ok: false, code: "MARKET_CLOSED" });
-    expect(await req(ra, "amend", { securityId: 1, orderId: id1, qty: 5, price: 93 })).to.include({ ok: false, code: "MARKET_CLOSED" });
+    expect(await req(ra, "place", { securityId: 1, side: "buy", price: 92, qty: 1 })).to.include({
+      ok: false,
+      code: "MARKET_CLOSED",
+    });
+    expect(await req(ra, "place", { securityId: 1, side: "sell", type: "market", tif: "IOC", qty: 1 })).to.include({
+      ok: false,
+      code: "MARKET_CLOSED",
+    });
+    expect(await req(ra, "amend", { securityId: 1, orderId: id1, qty: 5, price: 93 })).to.include({
+      ok: false,
+      code: "MARKET_CLOSED",
+    });
     expect(ra.state.seq).to.equal(seq);
     expect(await req(ra, "cancel", { securityId: 1, orderId: id1 })).to.include({ ok: true });
     expect(await req(ra, "cancel-all", {})).to.include({ ok: true });
@@ -88,8 +104,13 @@ describe("round lifecycle", function () {
     expect(r.status).to.equal(200);
     expect(r.body.phase).to.equal("lobby");
     expect(r.body.clock.startsAt).to.be.within(t0 + 1900, Date.now() + 2100);
-    const logged = (await h.app.hub.engine.events(game.gameId, 1, 1_000, 1_000)).filter((e) => e.type === "admin_action");
-    expect(logged.map((e) => (e as { action: string }).action), "the countdown is in the log").to.include("start_scheduled");
+    const logged = (await h.app.hub.engine.events(game.gameId, 1, 1_000, 1_000)).filter(
+      (e) => e.type === "admin_action",
+    );
+    expect(
+      logged.map((e) => (e as { action: string }).action),
+      "the countdown is in the log",
+    ).to.include("start_scheduled");
     await waitFor(() => room.state.clock.startsAt > 0, "startsAt in the room");
     const early = await req(ra, "place", { securityId: 1, side: "buy", price: 90, qty: 1 });
     // Before startsAt the market is closed (a request answered after it may meet the started round).
@@ -100,8 +121,12 @@ describe("round lifecycle", function () {
     expect(room.state.clock).to.include({ period: 1, periods: 1, durationMs: 60_000 });
     expect(await req(ra, "place", { securityId: 1, side: "buy", price: 90, qty: 1 })).to.include({ ok: true });
     // bad bodies change nothing
-    expect((await api(h, "POST", `/api/games/${game.gameId}/start`, { countdownSec: -1 })).body.code).to.equal("INVALID_BODY");
-    expect((await api(h, "POST", `/api/games/${game.gameId}/start`, { countdownSec: 5 })).body.code).to.equal("INVALID_PHASE_TRANSITION");
+    expect((await api(h, "POST", `/api/games/${game.gameId}/start`, { countdownSec: -1 })).body.code).to.equal(
+      "INVALID_BODY",
+    );
+    expect((await api(h, "POST", `/api/games/${game.gameId}/start`, { countdownSec: 5 })).body.code).to.equal(
+      "INVALID_PHASE_TRANSITION",
+    );
     await api(h, "POST", `/api/games/${game.gameId}/end`);
   });
 
@@ -182,7 +207,9 @@ describe("round lifecycle", function () {
     expect(held.remainingMs).to.be.within(5000 - ranAtMost, 4700);
     await new Promise((r) => setTimeout(r, 1200));
     expect(await phaseOf(h, game.gameId)).to.equal("paused"); // no break, no end while held
-    expect((await api(h, "GET", `/api/games/${game.gameId}`)).body.clock.remainingMs, "the clock stood still").to.equal(held.remainingMs);
+    expect((await api(h, "GET", `/api/games/${game.gameId}`)).body.clock.remainingMs, "the clock stood still").to.equal(
+      held.remainingMs,
+    );
     await api(h, "POST", `/api/games/${game.gameId}/resume`);
     await waitFor(() => room.state.clock.breakEndsAt > 0, "the break after period 1");
     // pause during the break: the market stays closed past breakEndsAt
@@ -200,8 +227,12 @@ describe("round lifecycle", function () {
     const id = gameId("sched");
     const startAt = Date.now() + 5000; // far enough ahead that the second server arms it before it is due
     const created = await api(h, "POST", "/api/games", {
-      gameId: id, name: "scheduled", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-      endowment: { cash: 1000 }, durationSec: 30, schedule: { startAt },
+      gameId: id,
+      name: "scheduled",
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+      endowment: { cash: 1000 },
+      durationSec: 30,
+      schedule: { startAt },
     });
     expect(created.status).to.equal(201);
     expect(created.body.clock.startsAt).to.equal(startAt);
@@ -211,14 +242,21 @@ describe("round lifecycle", function () {
 
     // ... and a second server on the same Valkey picks the schedule up.
     const log = createLogger("silent");
-    const other = new GameService({ hub: new GameHub(new Engine(h.valkey), new Metrics(), log), valkey: h.valkey, log });
+    const other = new GameService({
+      hub: new GameHub(new Engine(h.valkey), new Metrics(), log),
+      valkey: h.valkey,
+      log,
+    });
     await other.init();
     try {
       await other.resumeAll([id]);
       expect(await phaseOf(h, id)).to.equal("lobby");
       const until = Date.now() + 30_000;
       let phase = "lobby";
-      while (phase === "lobby" && Date.now() < until) { await new Promise((r) => setTimeout(r, 50)); phase = await phaseOf(h, id); }
+      while (phase === "lobby" && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 50));
+        phase = await phaseOf(h, id);
+      }
       expect(phase).to.equal("running");
       expect(Date.now()).to.be.at.least(startAt);
       const rec = await other.record(id);
@@ -232,12 +270,20 @@ describe("round lifecycle", function () {
 
   it("bad schedules are refused with INVALID_BODY", async () => {
     const base = { name: "x", securities: [{ securityId: 1, symbol: "ACME" }], endowment: { cash: 1 } };
-    for (const schedule of [{ periods: { count: 0, durationSec: 1 } }, { periods: { count: 2, durationSec: 0 } }, { startAt: -5 }]) {
+    for (const schedule of [
+      { periods: { count: 0, durationSec: 1 } },
+      { periods: { count: 2, durationSec: 0 } },
+      { startAt: -5 },
+    ]) {
       const r = await api(h, "POST", "/api/games", { ...base, schedule });
       expect(r.status, JSON.stringify(schedule)).to.equal(400);
       expect(r.body.code).to.equal("INVALID_BODY");
     }
-    const both = await api(h, "POST", "/api/games", { ...base, durationSec: 10, schedule: { periods: { count: 2, durationSec: 5 } } });
+    const both = await api(h, "POST", "/api/games", {
+      ...base,
+      durationSec: 10,
+      schedule: { periods: { count: 2, durationSec: 5 } },
+    });
     expect(both.body.code).to.equal("INVALID_BODY");
   });
 });

@@ -15,8 +15,12 @@ describe("order rate limit", function () {
   this.timeout(60_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   it("3 orders per window: the 4th entry is RATE_LIMITED, nothing changes, cancels still work", async () => {
     // A 5 s window: the three entries fit in it even when a busy machine slows every request down.
@@ -37,7 +41,10 @@ describe("order rate limit", function () {
     expect(await req(ra, "amend", { securityId: 1, orderId: id1, qty: 4 })).to.include({ ok: true }); // the 3rd entry
     // Wait for the amend's own patch, not just two orders: the state then shows every accepted entry.
     const mine = () => ra.state.players.get(a.playerId)!;
-    await waitFor(() => mine().orders.size === 2 && mine().orders.get(`1:${id1}`)?.amount === 4, "two orders, the first amended");
+    await waitFor(
+      () => mine().orders.size === 2 && mine().orders.get(`1:${id1}`)?.amount === 4,
+      "two orders, the first amended",
+    );
     const seq = ra.state.seq;
     const cash = mine().cashLocked;
 
@@ -45,7 +52,10 @@ describe("order rate limit", function () {
     expect(over).to.include({ ok: false, code: "RATE_LIMITED", ref: "x" });
     const retry = (over as { retryAfterMs?: number }).retryAfterMs!;
     expect(retry).to.be.within(1, 5000);
-    expect(await req(ra, "amend", { securityId: 1, orderId: id2, qty: 1 })).to.include({ ok: false, code: "RATE_LIMITED" });
+    expect(await req(ra, "amend", { securityId: 1, orderId: id2, qty: 1 })).to.include({
+      ok: false,
+      code: "RATE_LIMITED",
+    });
 
     // another player has a window of its own; once alice's room shows bob's order (a later event), it has
     // shown anything the refused entries could have caused: nothing but bob's order may have changed
@@ -76,7 +86,11 @@ describe("order rate limit", function () {
     const a = await join(h, game.joinCode, "alice");
     const ra = await connect(h, game.gameId, a.token);
     open.push(ra);
-    const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => req(ra, "place", { securityId: 1, side: "buy", price: 50 + (i % 40), qty: 1 })));
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        req(ra, "place", { securityId: 1, side: "buy", price: 50 + (i % 40), qty: 1 }),
+      ),
+    );
     expect(replies.every((r) => r.ok)).to.equal(true);
     await api(h, "POST", `/api/games/${game.gameId}/end`);
   });

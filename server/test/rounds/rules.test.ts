@@ -20,7 +20,10 @@ type R = Room<any, GameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 
 /** A player of a running test game: its join reply and its connected room. */
-interface Seat { join: JoinReply; room: R }
+interface Seat {
+  join: JoinReply;
+  room: R;
+}
 
 /** Two securities (weights and fees vary per test); ids 1 and 2, reference 100 ticks. */
 const two = (s1: Partial<GameSecurity> = {}, s2: Partial<GameSecurity> = {}): GameSecurity[] => [
@@ -32,9 +35,13 @@ const two = (s1: Partial<GameSecurity> = {}, s2: Partial<GameSecurity> = {}): Ga
 function privateState(s: Seat) {
   const p = s.room.state.players.get(s.join.playerId)!;
   const positions: Record<string, { qty: number; locked: number; openBuy: number }> = {};
-  p.positions.forEach((v, k) => { positions[k] = { qty: v.qty, locked: v.locked, openBuy: v.openBuy }; });
+  p.positions.forEach((v, k) => {
+    positions[k] = { qty: v.qty, locked: v.locked, openBuy: v.openBuy };
+  });
   const orders: Record<string, { side: string; price: number; qty: number; amount: number }> = {};
-  p.orders.forEach((o, k) => { orders[k] = { side: o.side, price: o.price, qty: o.qty, amount: o.amount }; });
+  p.orders.forEach((o, k) => {
+    orders[k] = { side: o.side, price: o.price, qty: o.qty, amount: o.amount };
+  });
   return { cash: p.cash, cashLocked: p.cashLocked, positions, orders };
 }
 
@@ -42,8 +49,12 @@ describe("round rules through the room", function () {
   this.timeout(30_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   /** The game's last logged seq (the engine's counter in Valkey). */
   const logOf = async (g: string) => ({ seq: Number(await h.valkey.get(seqKey(g))) });
@@ -54,7 +65,12 @@ describe("round rules through the room", function () {
    */
   async function eventsAfter(g: string, seq: number) {
     const stream = await readStreamEvents(h.valkey, g, seq + 1);
-    const rows = await h.db.selectFrom("events").select("seq").where("game_id", "=", g).where("seq", ">", seq).execute();
+    const rows = await h.db
+      .selectFrom("events")
+      .select("seq")
+      .where("game_id", "=", g)
+      .where("seq", ">", seq)
+      .execute();
     return stream.length + rows.length;
   }
 
@@ -104,16 +120,33 @@ describe("round rules through the room", function () {
   }
 
   it("endowment: starting cash and holdings appear in the private state; one lot beyond them is refused", async () => {
-    const { seats: [a] } = await running({
-      securities: two(), endowment: { cash: 12_345, holdings: [{ securityId: 1, qty: 7 }, { securityId: 2, qty: 3 }] },
-    }, "alice");
+    const {
+      seats: [a],
+    } = await running(
+      {
+        securities: two(),
+        endowment: {
+          cash: 12_345,
+          holdings: [
+            { securityId: 1, qty: 7 },
+            { securityId: 2, qty: 3 },
+          ],
+        },
+      },
+      "alice",
+    );
     await waitFor(() => a!.room.state.players.get(a!.join.playerId)?.positions.size === 2, "positions");
     expect(privateState(a!)).to.deep.equal({
-      cash: 12_345, cashLocked: 0, orders: {},
+      cash: 12_345,
+      cashLocked: 0,
+      orders: {},
       positions: { 1: { qty: 7, locked: 0, openBuy: 0 }, 2: { qty: 3, locked: 0, openBuy: 0 } },
     });
     // valued at the references (100): 12,345 + 10 lots x 100; nothing gained yet
-    await waitFor(() => a!.room.state.players.get(a!.join.playerId)!.equity === 12_345 + 10 * 100, "equity at the references");
+    await waitFor(
+      () => a!.room.state.players.get(a!.join.playerId)!.equity === 12_345 + 10 * 100,
+      "equity at the references",
+    );
     expect(a!.room.state.players.get(a!.join.playerId)!).to.include({ pnl: 0, fees: 0, trades: 0 });
     // 123 lots at 100 = 12,300 fits the cash; 124 would need 12,400. 7 lots can be sold, 8 cannot.
     await rejected(a!, "place", { securityId: 1, side: "buy", price: 100, qty: 124 }, "INSUFFICIENT_FUNDS");
@@ -147,7 +180,11 @@ describe("round rules through the room", function () {
     await rejected(a, "place", { securityId: 1, side: "sell", price: 111, qty: 1 }, "INSUFFICIENT_HOLDINGS");
 
     // on, shortLimit 20: 120 lots may be sold; after bob takes them alice is short 20 and can sell no more
-    const on = await running({ rules: { allowShort: true }, securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, shortLimit: 20 }] }, "alice", "bob");
+    const on = await running(
+      { rules: { allowShort: true }, securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, shortLimit: 20 }] },
+      "alice",
+      "bob",
+    );
     const [s, b] = on.seats as [Seat, Seat];
     await rejected(s, "place", { securityId: 1, side: "sell", price: 101, qty: 121 }, "INSUFFICIENT_HOLDINGS");
     await ok(s, "place", { securityId: 1, side: "sell", price: 101, qty: 120 });
@@ -161,7 +198,9 @@ describe("round rules through the room", function () {
   });
 
   it("maxOrderQty: an order of the maximum size is accepted, one lot more is ORDER_TOO_LARGE (buy and sell)", async () => {
-    const { seats: [a] } = await running({ securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, maxOrderQty: 10 }] }, "alice");
+    const {
+      seats: [a],
+    } = await running({ securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, maxOrderQty: 10 }] }, "alice");
     await rejected(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 11 }, "ORDER_TOO_LARGE");
     await rejected(a!, "place", { securityId: 1, side: "sell", price: 110, qty: 11 }, "ORDER_TOO_LARGE");
     await ok(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 10 });
@@ -171,9 +210,15 @@ describe("round rules through the room", function () {
 
   it("positionLimit: long and short up to the limit, counting open orders; one lot more is POSITION_LIMIT", async () => {
     // 100 lots held, limit 120; short selling on with a wide short limit so only the position limit binds
-    const { seats: [a] } = await running({
-      rules: { allowShort: true }, securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, positionLimit: 120, shortLimit: 1000 }],
-    }, "alice");
+    const {
+      seats: [a],
+    } = await running(
+      {
+        rules: { allowShort: true },
+        securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, positionLimit: 120, shortLimit: 1000 }],
+      },
+      "alice",
+    );
     await rejected(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 21 }, "POSITION_LIMIT");
     await ok(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 20 }); // 100 + 20 open = 120
     await rejected(a!, "place", { securityId: 1, side: "buy", price: 89, qty: 1 }, "POSITION_LIMIT");
@@ -185,15 +230,21 @@ describe("round rules through the room", function () {
 
   it("gross limit with limitWeight: exactly at the weighted limit is accepted, one lot more is GROSS_POSITION_LIMIT", async () => {
     // gross = 2 x |ACME| + 1 x |BETA| (worst case of open orders), limit 100; no holdings
-    const { seats: [a] } = await running({
-      rules: { grossLimit: 100, allowShort: true }, securities: two({ limitWeight: 2, shortLimit: 1000 }, { shortLimit: 1000 }),
-      endowment: { cash: 1_000_000, holdings: [] },
-    }, "alice");
-    await ok(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 30 });  // 60
-    await ok(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 39 });  // 99
+    const {
+      seats: [a],
+    } = await running(
+      {
+        rules: { grossLimit: 100, allowShort: true },
+        securities: two({ limitWeight: 2, shortLimit: 1000 }, { shortLimit: 1000 }),
+        endowment: { cash: 1_000_000, holdings: [] },
+      },
+      "alice",
+    );
+    await ok(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 30 }); // 60
+    await ok(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 39 }); // 99
     // one lot of ACME weighs 2: 101 > 100; one lot of BETA weighs 1: exactly 100
     await rejected(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 1 }, "GROSS_POSITION_LIMIT");
-    await ok(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 1 });   // 100
+    await ok(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 1 }); // 100
     await rejected(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 1 }, "GROSS_POSITION_LIMIT");
     // a sell of ACME up to the size of the open buy adds no gross (max(|long|, |short|) stays 30); one more does
     await ok(a!, "place", { securityId: 1, side: "sell", price: 110, qty: 30 });
@@ -206,24 +257,37 @@ describe("round rules through the room", function () {
   });
 
   it("net limit with limitWeight: net long and net short exactly at the limit are accepted, one lot more is NET_POSITION_LIMIT", async () => {
-    const { seats: [a] } = await running({
-      rules: { netLimit: 50, allowShort: true }, securities: two({ limitWeight: 2, shortLimit: 1000 }, { shortLimit: 1000 }),
-      endowment: { cash: 1_000_000, holdings: [] },
-    }, "alice");
-    await ok(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 20 });   // net long 40
+    const {
+      seats: [a],
+    } = await running(
+      {
+        rules: { netLimit: 50, allowShort: true },
+        securities: two({ limitWeight: 2, shortLimit: 1000 }, { shortLimit: 1000 }),
+        endowment: { cash: 1_000_000, holdings: [] },
+      },
+      "alice",
+    );
+    await ok(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 20 }); // net long 40
     await rejected(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 6 }, "NET_POSITION_LIMIT"); // 52
-    await ok(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 10 });   // 50
+    await ok(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 10 }); // 50
     await rejected(a!, "place", { securityId: 2, side: "buy", price: 90, qty: 1 }, "NET_POSITION_LIMIT");
     // the short side is measured on its own: -2 x 20 - 10 = -50 at the limit
-    await ok(a!, "place", { securityId: 1, side: "sell", price: 110, qty: 20 });  // net short -40
+    await ok(a!, "place", { securityId: 1, side: "sell", price: 110, qty: 20 }); // net short -40
     await rejected(a!, "place", { securityId: 1, side: "sell", price: 110, qty: 6 }, "NET_POSITION_LIMIT");
-    await ok(a!, "place", { securityId: 2, side: "sell", price: 110, qty: 10 });  // -50
+    await ok(a!, "place", { securityId: 2, side: "sell", price: 110, qty: 10 }); // -50
     await rejected(a!, "place", { securityId: 2, side: "sell", price: 110, qty: 1 }, "NET_POSITION_LIMIT");
   });
 
   it("taker fee and maker rebate: cash, the fills row, private fees and the leaderboard agree; a rebate above the fee is refused", async () => {
-    const { game, seats: [a, b] } = await running({ securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 7, makerRebate: 3 }] }, "alice", "bob");
-    await ok(a!, "place", { securityId: 1, side: "sell", price: 101, qty: 10 });     // alice makes
+    const {
+      game,
+      seats: [a, b],
+    } = await running(
+      { securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 7, makerRebate: 3 }] },
+      "alice",
+      "bob",
+    );
+    await ok(a!, "place", { securityId: 1, side: "sell", price: 101, qty: 10 }); // alice makes
     const take = await ok(b!, "place", { securityId: 1, side: "buy", price: 101, qty: 10 }); // bob takes
     expect(take.order).to.include({ status: "filled", filledQty: 10 });
     await settled(a!);
@@ -236,10 +300,29 @@ describe("round rules through the room", function () {
 
     const { seq } = await logOf(game.gameId);
     await h.persister.drain(game.gameId, seq, 10_000);
-    const rows = await h.db.selectFrom("fills").select(["price", "qty", "taker_fee", "maker_rebate", "maker_player_id", "taker_player_id"])
-      .where("game_id", "=", game.gameId).execute();
-    expect(rows.map((r) => ({ ...r, price: Number(r.price), qty: Number(r.qty), taker_fee: Number(r.taker_fee), maker_rebate: Number(r.maker_rebate) })))
-      .to.deep.equal([{ price: 101, qty: 10, taker_fee: 70, maker_rebate: 30, maker_player_id: a!.join.playerId, taker_player_id: b!.join.playerId }]);
+    const rows = await h.db
+      .selectFrom("fills")
+      .select(["price", "qty", "taker_fee", "maker_rebate", "maker_player_id", "taker_player_id"])
+      .where("game_id", "=", game.gameId)
+      .execute();
+    expect(
+      rows.map((r) => ({
+        ...r,
+        price: Number(r.price),
+        qty: Number(r.qty),
+        taker_fee: Number(r.taker_fee),
+        maker_rebate: Number(r.maker_rebate),
+      })),
+    ).to.deep.equal([
+      {
+        price: 101,
+        qty: 10,
+        taker_fee: 70,
+        maker_rebate: 30,
+        maker_player_id: a!.join.playerId,
+        taker_player_id: b!.join.playerId,
+      },
+    ]);
 
     // alice: sold 10 of her 100 opening lots (ref 100) at 101 -> realized 10, 90 open marked at 101 -> 90
     // bob: 100 opening lots + 10 bought at 101, marked at 101 -> unrealized 100
@@ -247,35 +330,63 @@ describe("round rules through the room", function () {
       [a!.join.playerId]: { realizedPnl: 10, unrealizedPnl: 90, fees: -30, pnl: 10 + 90 + 30, trades: 1 },
       [b!.join.playerId]: { realizedPnl: 0, unrealizedPnl: 100, fees: 70, pnl: 100 - 70, trades: 1 },
     };
-    const board = (await api(h, "GET", `/api/games/${game.gameId}/leaderboard`)).body.leaderboard as Record<string, number | string>[];
+    const board = (await api(h, "GET", `/api/games/${game.gameId}/leaderboard`)).body.leaderboard as Record<
+      string,
+      number | string
+    >[];
     for (const s of [a!, b!]) {
       const row = board.find((r) => r.playerId === s.join.playerId)!;
       expect(row, "HTTP leaderboard").to.include(expected[s.join.playerId]!);
       expect(row.pnl).to.equal(Number(row.realizedPnl) + Number(row.unrealizedPnl) - Number(row.fees));
-      await waitFor(() => s.room.state.players.get(s.join.playerId)!.pnl === expected[s.join.playerId]!.pnl, "private pnl");
+      await waitFor(
+        () => s.room.state.players.get(s.join.playerId)!.pnl === expected[s.join.playerId]!.pnl,
+        "private pnl",
+      );
       expect(s.room.state.players.get(s.join.playerId)!, "private state").to.include(expected[s.join.playerId]!);
-      await waitFor(() => s.room.state.leaderboard.find((r) => r.playerId === s.join.playerId)?.pnl === expected[s.join.playerId]!.pnl, "room leaderboard");
-      expect(s.room.state.leaderboard.find((r) => r.playerId === s.join.playerId)!, "room leaderboard").to.include(expected[s.join.playerId]!);
+      await waitFor(
+        () =>
+          s.room.state.leaderboard.find((r) => r.playerId === s.join.playerId)?.pnl === expected[s.join.playerId]!.pnl,
+        "room leaderboard",
+      );
+      expect(
+        s.room.state.leaderboard.find((r) => r.playerId === s.join.playerId)!,
+        "room leaderboard",
+      ).to.include(expected[s.join.playerId]!);
     }
 
-    const bad = await api(h, "POST", "/api/games", { gameId: `bad-fee-${process.pid}`, name: "x",
-      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 3, makerRebate: 4 }], endowment: { cash: 1000 } });
+    const bad = await api(h, "POST", "/api/games", {
+      gameId: `bad-fee-${process.pid}`,
+      name: "x",
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 3, makerRebate: 4 }],
+      endowment: { cash: 1000 },
+    });
     expect(bad.status).to.equal(400);
     expect(bad.body.code).to.equal("INVALID_BODY");
     expect((await api(h, "GET", `/api/games/bad-fee-${process.pid}`)).body.code).to.equal("UNKNOWN_GAME");
     // nothing of it stays behind in the engine: the same game id can be created with valid fees
     expect(await h.valkey.exists(`game:{bad-fee-${process.pid}}`, `game:{bad-fee-${process.pid}}:seq`)).to.equal(0);
-    const good = await api(h, "POST", "/api/games", { gameId: `bad-fee-${process.pid}`, name: "x",
-      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 4, makerRebate: 4 }], endowment: { cash: 1000 } });
+    const good = await api(h, "POST", "/api/games", {
+      gameId: `bad-fee-${process.pid}`,
+      name: "x",
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 4, makerRebate: 4 }],
+      endowment: { cash: 1000 },
+    });
     expect(good.status, JSON.stringify(good.body)).to.equal(201);
     expect(good.body.securities[0]).to.include({ takerFee: 4, makerRebate: 4 });
   });
 
   it("fee funds: a buy that can pay its notional but not notional + taker fee is INSUFFICIENT_FUNDS", async () => {
     // alice has 1,069: 10 lots at 100 cost 1,000 + fee 70 = 1,070 (one short); 9 lots cost 963
-    const { seats: [a, b] } = await running({
-      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 7 }], endowment: { cash: 1_069, holdings: [{ securityId: 1, qty: 100 }] },
-    }, "alice", "bob");
+    const {
+      seats: [a, b],
+    } = await running(
+      {
+        securities: [{ securityId: 1, symbol: "ACME", refPrice: 100, takerFee: 7 }],
+        endowment: { cash: 1_069, holdings: [{ securityId: 1, qty: 100 }] },
+      },
+      "alice",
+      "bob",
+    );
     await ok(b!, "place", { securityId: 1, side: "sell", price: 100, qty: 20 });
     await rejected(a!, "place", { securityId: 1, side: "buy", price: 100, qty: 10 }, "INSUFFICIENT_FUNDS");
     await ok(a!, "place", { securityId: 1, side: "buy", price: 100, qty: 9 });
@@ -289,7 +400,9 @@ describe("round rules through the room", function () {
   });
 
   it("order rate limit: over the limit is RATE_LIMITED with retryAfterMs and changes nothing; cancel still accepted", async () => {
-    const { seats: [a] } = await running({ rules: { orderRateLimit: { orders: 2, windowMs: 60_000 } } }, "alice");
+    const {
+      seats: [a],
+    } = await running({ rules: { orderRateLimit: { orders: 2, windowMs: 60_000 } } }, "alice");
     const first = await ok(a!, "place", { securityId: 1, side: "buy", price: 90, qty: 1 });
     await ok(a!, "place", { securityId: 1, side: "buy", price: 91, qty: 1 });
     const r = await rejected(a!, "place", { securityId: 1, side: "buy", price: 92, qty: 1 }, "RATE_LIMITED");

@@ -13,15 +13,27 @@ import { api, connect, createGame, harness, join, waitFor, type Harness } from "
 describe("fair scoring", function () {
   this.timeout(60_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   /**
    * A round with one rich bot (5,000,000 cash and 1,000 ACME against the students' 100,000 and no ACME) that
    * sells 10 ACME at 90 to `ann` and 1 at 95 to `bob`: the mark is 95, ann gains 10 x 5, bob 0, the bot loses.
    */
   async function playRound(rules: Partial<CreateGameBody["rules"]>) {
-    const g = await createGame(h, { endowment: { cash: 100_000, holdings: [] }, rules: rules as CreateGameBody["rules"] });
-    const bot = { playerId: `${g.gameId}-rich`, name: "Rich bot", kind: "noise" as const, intervalMs: 3_600_000, cash: 5_000_000, holdings: [{ securityId: 1, qty: 1000 }] };
+    const g = await createGame(h, {
+      endowment: { cash: 100_000, holdings: [] },
+      rules: rules as CreateGameBody["rules"],
+    });
+    const bot = {
+      playerId: `${g.gameId}-rich`,
+      name: "Rich bot",
+      kind: "noise" as const,
+      intervalMs: 3_600_000,
+      cash: 5_000_000,
+      holdings: [{ securityId: 1, qty: 1000 }],
+    };
     await h.app.service.addMarketBots(g.gameId, [bot]);
     const ann = await join(h, g.joinCode, "ann");
     const bob = await join(h, g.joinCode, "bob");
@@ -41,20 +53,40 @@ describe("fair scoring", function () {
     const { g, ann, bob, bot } = await playRound({});
     const room = await connect(h, g.gameId, ann.token);
     try {
-      await waitFor(() => room.state.leaderboard.length === 3 && room.state.leaderboard[0]!.pnl === 50, "live leaderboard after the trades");
+      await waitFor(
+        () => room.state.leaderboard.length === 3 && room.state.leaderboard[0]!.pnl === 50,
+        "live leaderboard after the trades",
+      );
       const live = [...room.state.leaderboard].map((l) => [l.playerId, l.rank, l.ranked]);
-      expect(live).to.deep.equal([[ann.playerId, 1, true], [bob.playerId, 2, true], [bot.playerId, 3, false]]);
-    } finally { await room.leave().catch(() => {}); }
+      expect(live).to.deep.equal([
+        [ann.playerId, 1, true],
+        [bob.playerId, 2, true],
+        [bot.playerId, 3, false],
+      ]);
+    } finally {
+      await room.leave().catch(() => {});
+    }
     const end = await api(h, "POST", `/api/games/${g.gameId}/end`);
     const rows = end.body.leaderboard as any[];
     const byId = new Map(rows.map((r) => [r.playerId, r]));
     expect(byId.get(ann.playerId)).to.include({ pnl: 10 * (95 - 90), ranked: true, rank: 1, startValue: 100_000 });
     expect(byId.get(bot.playerId).pnl, "the bot lost").to.equal(-(10 * 10 + 1 * 5) - 989 * 5);
-    expect(byId.get(bot.playerId).equity, "the bot is far richer").to.be.greaterThan(byId.get(ann.playerId).equity * 10);
-    expect(rows.map((r) => [r.playerId, r.rank, r.ranked])).to.deep.equal([[ann.playerId, 1, true], [bob.playerId, 2, true], [bot.playerId, 3, false]]);
+    expect(byId.get(bot.playerId).equity, "the bot is far richer").to.be.greaterThan(
+      byId.get(ann.playerId).equity * 10,
+    );
+    expect(rows.map((r) => [r.playerId, r.rank, r.ranked])).to.deep.equal([
+      [ann.playerId, 1, true],
+      [bob.playerId, 2, true],
+      [bot.playerId, 3, false],
+    ]);
     const lb = await api(h, "GET", `/api/games/${g.gameId}/leaderboard`);
     expect(lb.body.leaderboard.map((r: any) => r.playerId)).to.deep.equal(rows.map((r) => r.playerId));
-    const pg = await h.db.selectFrom("leaderboard").select(["player_id", "rank"]).where("game_id", "=", g.gameId).orderBy("rank").execute();
+    const pg = await h.db
+      .selectFrom("leaderboard")
+      .select(["player_id", "rank"])
+      .where("game_id", "=", g.gameId)
+      .orderBy("rank")
+      .execute();
     expect(pg.map((r) => r.player_id)).to.deep.equal(rows.map((r) => r.playerId));
   });
 
@@ -62,14 +94,25 @@ describe("fair scoring", function () {
     const hidden = await playRound({ bots: "hidden" });
     const room = await connect(h, hidden.g.gameId, hidden.ann.token);
     try {
-      await waitFor(() => room.state.leaderboard.length === 2 && room.state.leaderboard[0]!.pnl === 50, "live leaderboard without the bot");
-      expect([...room.state.leaderboard].map((l) => l.playerId)).to.deep.equal([hidden.ann.playerId, hidden.bob.playerId]);
+      await waitFor(
+        () => room.state.leaderboard.length === 2 && room.state.leaderboard[0]!.pnl === 50,
+        "live leaderboard without the bot",
+      );
+      expect([...room.state.leaderboard].map((l) => l.playerId)).to.deep.equal([
+        hidden.ann.playerId,
+        hidden.bob.playerId,
+      ]);
       expect(room.state.rules.bots).to.equal("hidden");
-    } finally { await room.leave().catch(() => {}); }
+    } finally {
+      await room.leave().catch(() => {});
+    }
     const ranked = await playRound({ bots: "ranked" });
     const end = await api(h, "POST", `/api/games/${ranked.g.gameId}/end`);
-    expect(end.body.leaderboard.map((r: any) => [r.playerId, r.rank, r.ranked]))
-      .to.deep.equal([[ranked.ann.playerId, 1, true], [ranked.bob.playerId, 2, true], [ranked.bot.playerId, 3, true]]);
+    expect(end.body.leaderboard.map((r: any) => [r.playerId, r.rank, r.ranked])).to.deep.equal([
+      [ranked.ann.playerId, 1, true],
+      [ranked.bob.playerId, 2, true],
+      [ranked.bot.playerId, 3, true],
+    ]);
   });
 
   it("converts P&L to course points with the round's cap and shows them in the room", async () => {
@@ -80,7 +123,9 @@ describe("fair scoring", function () {
       await waitFor(() => room.state.players.get(ann.playerId)?.points === 12, "ann's points");
       expect(room.state.rules.pointsPer).to.equal(20);
       expect([...room.state.leaderboard].find((l) => l.playerId === bob.playerId)?.points).to.equal(10);
-    } finally { await room.leave().catch(() => {}); }
+    } finally {
+      await room.leave().catch(() => {});
+    }
     const end = await api(h, "POST", `/api/games/${g.gameId}/end`);
     expect(end.body.leaderboard.find((r: any) => r.playerId === ann.playerId).points).to.equal(12);
     expect(end.body.leaderboard.find((r: any) => r.bot).points, "bots get no course points").to.equal(null);
@@ -90,8 +135,18 @@ describe("fair scoring", function () {
   });
 
   it("rejects bad scoring rules with INVALID_BODY", async () => {
-    for (const rules of [{ rankBy: "equity" }, { bots: "shown" }, { coursePoints: { per: 0, min: 0, max: 1 } }, { coursePoints: { per: 1, min: 5, max: 1 } }]) {
-      const r = await api(h, "POST", "/api/games", { name: "bad", securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }], endowment: { cash: 1 }, rules });
+    for (const rules of [
+      { rankBy: "equity" },
+      { bots: "shown" },
+      { coursePoints: { per: 0, min: 0, max: 1 } },
+      { coursePoints: { per: 1, min: 5, max: 1 } },
+    ]) {
+      const r = await api(h, "POST", "/api/games", {
+        name: "bad",
+        securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+        endowment: { cash: 1 },
+        rules,
+      });
       expect(r.status, JSON.stringify(rules)).to.equal(400);
       expect(r.body.code).to.equal("INVALID_BODY");
     }
@@ -108,12 +163,32 @@ describe("fair scoring", function () {
       { rank: 0, playerId: "small", pnl: 1_000, returnBps: returnBps(1_000, 10_000), bot: false },
       { rank: 0, playerId: "bot", pnl: 9_000, returnBps: 9_000, bot: true },
     ];
-    expect(rankStandings([...rows], rankRuleOf({ rankBy: "return" })).map((r) => r.playerId)).to.deep.equal(["small", "big", "bot"]);
+    expect(rankStandings([...rows], rankRuleOf({ rankBy: "return" })).map((r) => r.playerId)).to.deep.equal([
+      "small",
+      "big",
+      "bot",
+    ]);
     expect(rankStandings([...rows], rankRuleOf({})).map((r) => r.playerId)).to.deep.equal(["big", "small", "bot"]);
-    expect(rankStandings([...rows], rankRuleOf({ bots: "ranked" })).map((r) => r.playerId)).to.deep.equal(["bot", "big", "small"]);
+    expect(rankStandings([...rows], rankRuleOf({ bots: "ranked" })).map((r) => r.playerId)).to.deep.equal([
+      "bot",
+      "big",
+      "small",
+    ]);
     // equal returns: P&L, then player id
-    expect(compareStanding({ rank: 0, playerId: "a", pnl: 1, returnBps: 5 }, { rank: 0, playerId: "b", pnl: 2, returnBps: 5 }, "return")).to.be.greaterThan(0);
-    expect(compareStanding({ rank: 0, playerId: "a", pnl: 2, returnBps: 5 }, { rank: 0, playerId: "b", pnl: 2, returnBps: 5 }, "return")).to.be.lessThan(0);
+    expect(
+      compareStanding(
+        { rank: 0, playerId: "a", pnl: 1, returnBps: 5 },
+        { rank: 0, playerId: "b", pnl: 2, returnBps: 5 },
+        "return",
+      ),
+    ).to.be.greaterThan(0);
+    expect(
+      compareStanding(
+        { rank: 0, playerId: "a", pnl: 2, returnBps: 5 },
+        { rank: 0, playerId: "b", pnl: 2, returnBps: 5 },
+        "return",
+      ),
+    ).to.be.lessThan(0);
     expect(coursePointsOf(-1, { base: 0, per: 10, min: -5, max: 5 })).to.equal(-1);
     expect(coursePointsOf(-1000, { base: 0, per: 10, min: -5, max: 5 })).to.equal(-5);
   });

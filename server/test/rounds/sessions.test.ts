@@ -11,7 +11,9 @@ import { api, connect, gameId, harness, waitFor, type Harness } from "../support
 type R = Room<any, GameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 const roundBody = (name: string) => ({
-  gameId: gameId("sr"), name, securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+  gameId: gameId("sr"),
+  name,
+  securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
   endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
 });
 
@@ -19,8 +21,12 @@ describe("sessions", function () {
   this.timeout(30_000);
   let h: Harness;
   const open: R[] = [];
-  before(async () => { h = await harness(); });
-  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {}))); });
+  before(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
+  });
 
   it("two rounds: identity kept, fresh endowment, next round announced, per round and overall results", async () => {
     const s = await api(h, "POST", "/api/sessions", { name: "Tuesday class" });
@@ -30,7 +36,8 @@ describe("sessions", function () {
     expect(s.body.rounds).to.deep.equal([]);
 
     // a player who joins before any round waits for one
-    const early = (await api(h, "POST", "/api/join", { code: s.body.joinCode.toLowerCase(), name: "carol" }, null)).body as JoinReply;
+    const early = (await api(h, "POST", "/api/join", { code: s.body.joinCode.toLowerCase(), name: "carol" }, null))
+      .body as JoinReply;
     expect(early).to.include({ sessionId: sid, gameId: "", token: "", phase: "none", name: "carol" });
     const none = await api(h, "GET", `/api/sessions/${sid}/current`, undefined, early.sessionToken);
     expect(none.body).to.include({ gameId: null, round: 0, playerId: early.playerId });
@@ -97,7 +104,10 @@ describe("sessions", function () {
 
     const res = await api(h, "GET", `/api/sessions/${sid}/results`);
     expect(res.status).to.equal(200);
-    expect(res.body.rounds.map((r: any) => [r.round, r.gameId, r.phase])).to.deep.equal([[1, g1, "ended"], [2, g2, "ended"]]);
+    expect(res.body.rounds.map((r: any) => [r.round, r.gameId, r.phase])).to.deep.equal([
+      [1, g1, "ended"],
+      [2, g2, "ended"],
+    ]);
     expect(res.body.rounds[0].leaderboard).to.deep.equal(end1.body.leaderboard);
     const overall = res.body.overall as any[];
     expect(overall).to.have.length(3);
@@ -118,16 +128,29 @@ describe("sessions", function () {
     const s1 = (await api(h, "POST", "/api/sessions", { name: "one" })).body;
     const s2 = (await api(h, "POST", "/api/sessions", { name: "two" })).body;
     const p = (await api(h, "POST", "/api/join", { code: s1.joinCode, name: "eve" }, null)).body as JoinReply;
-    expect((await api(h, "GET", `/api/sessions/${s2.sessionId}/current`, undefined, p.sessionToken)).status).to.equal(403);
+    expect((await api(h, "GET", `/api/sessions/${s2.sessionId}/current`, undefined, p.sessionToken)).status).to.equal(
+      403,
+    );
     expect((await api(h, "GET", `/api/sessions/${s1.sessionId}/current`, undefined, null)).status).to.equal(401);
-    expect((await api(h, "GET", `/api/sessions/nope-x/current`, undefined, p.sessionToken)).body.code).to.equal("UNKNOWN_SESSION");
+    expect((await api(h, "GET", `/api/sessions/nope-x/current`, undefined, p.sessionToken)).body.code).to.equal(
+      "UNKNOWN_SESSION",
+    );
     expect((await api(h, "POST", `/api/sessions/nope-x/rounds`, roundBody("x"))).body.code).to.equal("UNKNOWN_SESSION");
-    expect((await api(h, "GET", `/api/sessions/${s1.sessionId}/results`, undefined, p.sessionToken)).status).to.equal(403);
-    expect((await api(h, "POST", "/api/sessions", { sessionId: s1.sessionId, name: "again" })).body.code).to.equal("SESSION_EXISTS");
+    expect((await api(h, "GET", `/api/sessions/${s1.sessionId}/results`, undefined, p.sessionToken)).status).to.equal(
+      403,
+    );
+    expect((await api(h, "POST", "/api/sessions", { sessionId: s1.sessionId, name: "again" })).body.code).to.equal(
+      "SESSION_EXISTS",
+    );
     // a session token opens no room
     let refused = false;
     const r1 = (await api(h, "POST", `/api/sessions/${s1.sessionId}/rounds`, roundBody("r"))).body;
-    await connect(h, r1.gameId, p.sessionToken).then((r) => r.leave(), () => { refused = true; });
+    await connect(h, r1.gameId, p.sessionToken).then(
+      (r) => r.leave(),
+      () => {
+        refused = true;
+      },
+    );
     expect(refused).to.equal(true);
     await api(h, "POST", `/api/games/${r1.gameId}/end`);
   });

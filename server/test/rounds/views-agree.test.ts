@@ -14,13 +14,28 @@ import type { CommandReply, JoinReply, LeaderboardRow } from "@marketroom/shared
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 /** The fields every leaderboard carries, as numbers/strings/booleans. */
-const SHARED = ["rank", "playerId", "name", "bot", "ranked", "equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps"] as const;
+const SHARED = [
+  "rank",
+  "playerId",
+  "name",
+  "bot",
+  "ranked",
+  "equity",
+  "pnl",
+  "realizedPnl",
+  "unrealizedPnl",
+  "fees",
+  "trades",
+  "returnBps",
+] as const;
 const pick = (r: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, r[k]]));
 
 describe("live, final, replay and export leaderboards agree (one reducer)", function () {
   this.timeout(60_000);
   let h: Harness;
-  before(async () => { h = await harness(); });
+  before(async () => {
+    h = await harness();
+  });
 
   it("a played round gives the same standings everywhere, player by player and field by field", async () => {
     const fees = { takerFee: 2, makerRebate: 1 };
@@ -30,12 +45,33 @@ describe("live, final, replay and export leaderboards agree (one reducer)", func
         { securityId: 2, symbol: "BETA", refPrice: 50, scale: 3, takerFee: 3, makerRebate: 1 },
         { securityId: 3, symbol: "GAMMA", refPrice: 200 },
       ],
-      endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }, { securityId: 2, qty: 50 }, { securityId: 3, qty: 10 }] },
+      endowment: {
+        cash: 100_000,
+        holdings: [
+          { securityId: 1, qty: 100 },
+          { securityId: 2, qty: 50 },
+          { securityId: 3, qty: 10 },
+        ],
+      },
       rules: { orderRateLimit: null },
     });
-    const bot = { playerId: `${g.gameId}-bot`, name: "Bot", kind: "noise" as const, intervalMs: 3_600_000, cash: 500_000, holdings: [{ securityId: 1, qty: 300 }, { securityId: 2, qty: 300 }] };
+    const bot = {
+      playerId: `${g.gameId}-bot`,
+      name: "Bot",
+      kind: "noise" as const,
+      intervalMs: 3_600_000,
+      cash: 500_000,
+      holdings: [
+        { securityId: 1, qty: 300 },
+        { securityId: 2, qty: 300 },
+      ],
+    };
     await h.app.service.addMarketBots(g.gameId, [bot]);
-    const [alice, bob, carol] = (await Promise.all(["alice", "bob", "carol"].map((n) => join(h, g.joinCode, n)))) as [JoinReply, JoinReply, JoinReply];
+    const [alice, bob, carol] = (await Promise.all(["alice", "bob", "carol"].map((n) => join(h, g.joinCode, n)))) as [
+      JoinReply,
+      JoinReply,
+      JoinReply,
+    ];
     expect((await api(h, "POST", `/api/games/${g.gameId}/start`)).status).to.equal(200);
     // Switched off, so that its strategy does not move the book; its orders go through the hub like a bot's.
     expect((await api(h, "DELETE", `/api/games/${g.gameId}/bots/${bot.playerId}`)).status).to.equal(204);
@@ -62,9 +98,13 @@ describe("live, final, replay and export leaderboards agree (one reducer)", func
       await place(rb, { securityId: 1, side: "buy", price: 95, qty: 3 }); // still resting at the end
       const tradedSeq = last.ok ? last.seq : 0;
 
-      const liveRows = (room: typeof ra) => [...room!.state.leaderboard].map((e) => pick(e as unknown as Record<string, unknown>, SHARED));
+      const liveRows = (room: typeof ra) =>
+        [...room!.state.leaderboard].map((e) => pick(e as unknown as Record<string, unknown>, SHARED));
       // ---- live, before the end: every fill valued (trade counts), the board stable ----
-      await waitFor(() => ra!.state.seq >= tradedSeq && liveRows(ra).reduce((n, r) => n + Number(r.trades), 0) === 2 * 6, "live board after the fills");
+      await waitFor(
+        () => ra!.state.seq >= tradedSeq && liveRows(ra).reduce((n, r) => n + Number(r.trades), 0) === 2 * 6,
+        "live board after the fills",
+      );
       const liveBefore = liveRows(ra);
 
       // ---- final: the round end and the leaderboard route ----
@@ -72,7 +112,12 @@ describe("live, final, replay and export leaderboards agree (one reducer)", func
       expect(end.status).to.equal(200);
       expect(end.body.resultsWritten).to.equal(true);
       const final = end.body.leaderboard as LeaderboardRow[];
-      expect(final.map((r) => r.playerId)).to.have.members([alice.playerId, bob.playerId, carol.playerId, bot.playerId]);
+      expect(final.map((r) => r.playerId)).to.have.members([
+        alice.playerId,
+        bob.playerId,
+        carol.playerId,
+        bot.playerId,
+      ]);
       const route = await api(h, "GET", `/api/games/${g.gameId}/leaderboard`);
       expect(route.body.leaderboard).to.deep.equal(final);
       const finalShared = final.map((r) => pick(r as unknown as Record<string, unknown>, SHARED));
@@ -85,10 +130,15 @@ describe("live, final, replay and export leaderboards agree (one reducer)", func
       // a player's own valuation in the room (private state) is the same row
       const MONEY = ["cash", "equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades"];
       const own = ra!.state.players.get(alice.playerId) as unknown as Record<string, unknown>;
-      expect(pick(own, MONEY)).to.deep.equal(pick(final.find((r) => r.playerId === alice.playerId)! as unknown as Record<string, unknown>, MONEY));
+      expect(pick(own, MONEY)).to.deep.equal(
+        pick(final.find((r) => r.playerId === alice.playerId)! as unknown as Record<string, unknown>, MONEY),
+      );
 
       // ---- the numbers themselves: fees, realized P&L, the untraded security at its reference ----
-      for (const r of final) expect(r.pnl, `${r.name} pnl = realized + unrealized - fees`).to.equal(r.realizedPnl + r.unrealizedPnl - r.fees);
+      for (const r of final)
+        expect(r.pnl, `${r.name} pnl = realized + unrealized - fees`).to.equal(
+          r.realizedPnl + r.unrealizedPnl - r.fees,
+        );
       const a = final.find((r) => r.playerId === alice.playerId)!;
       // alice: sold 10 ACME @101 as maker (rebate 10), bought 5 @104 as taker (fee 10), bought 2 BETA @52 as taker (fee 6)
       expect(a.fees).to.equal(-10 + 10 + 6);
@@ -109,18 +159,39 @@ describe("live, final, replay and export leaderboards agree (one reducer)", func
       }
 
       // ---- export ----
-      const res = await fetch(`${h.base}/api/games/${g.gameId}/export/leaderboard.csv`, { headers: { authorization: `Bearer ${h.admin}` } });
+      const res = await fetch(`${h.base}/api/games/${g.gameId}/export/leaderboard.csv`, {
+        headers: { authorization: `Bearer ${h.admin}` },
+      });
       expect(res.status).to.equal(200);
       const csv = parse(await res.text(), { columns: true }) as Record<string, string>[];
       const fromCsv = csv.map((c) => ({
-        rank: Number(c.rank), playerId: c.player_id, name: c.name, bot: c.bot === "true", ranked: c.ranked === "true",
-        equity: Number(c.equity_minor), pnl: Number(c.pnl_minor), realizedPnl: Number(c.realized_pnl_minor), unrealizedPnl: Number(c.unrealized_pnl_minor),
-        fees: Number(c.fees_minor), trades: Number(c.trades), returnBps: Number(c.return_bps),
-        cash: Number(c.cash_minor), holdingsValue: Number(c.holdings_value_minor), startValue: Number(c.start_value_minor),
+        rank: Number(c.rank),
+        playerId: c.player_id,
+        name: c.name,
+        bot: c.bot === "true",
+        ranked: c.ranked === "true",
+        equity: Number(c.equity_minor),
+        pnl: Number(c.pnl_minor),
+        realizedPnl: Number(c.realized_pnl_minor),
+        unrealizedPnl: Number(c.unrealized_pnl_minor),
+        fees: Number(c.fees_minor),
+        trades: Number(c.trades),
+        returnBps: Number(c.return_bps),
+        cash: Number(c.cash_minor),
+        holdingsValue: Number(c.holdings_value_minor),
+        startValue: Number(c.start_value_minor),
       }));
-      const finalFull = final.map((r) => pick(r as unknown as Record<string, unknown>, [...SHARED, "cash", "holdingsValue", "startValue"]));
+      const finalFull = final.map((r) =>
+        pick(r as unknown as Record<string, unknown>, [...SHARED, "cash", "holdingsValue", "startValue"]),
+      );
       expect(fromCsv, "leaderboard.csv = final").to.deep.equal(finalFull);
-      expect(csv[0]).to.include({ mark_ticks_1: "104", mark_source_1: "last_trade", mark_ticks_2: "52", mark_ticks_3: "200", mark_source_3: "reference" });
+      expect(csv[0]).to.include({
+        mark_ticks_1: "104",
+        mark_source_1: "last_trade",
+        mark_ticks_2: "52",
+        mark_ticks_3: "200",
+        mark_source_3: "reference",
+      });
 
       // ---- replay at event 1: only game_created, an empty market, no error ----
       const book = await api(h, "GET", `/api/games/${g.gameId}/replay/book/1?seq=1`);

@@ -14,10 +14,22 @@ export function expectLoadedEqualsFlow(loaded: LoadedGame, flow: CommitFlow): vo
     const book = flow.books.get(sec.securityId)!;
     for (const side of ["buy", "sell"] as const) {
       const want = flow.sideOrders(sec.securityId, side).map((o) => ({
-        id: o.id, side: o.side, price: o.price, qty: o.qty, amount: o.amount, playerId: o.playerId, clientOrderId: o.cid,
+        id: o.id,
+        side: o.side,
+        price: o.price,
+        qty: o.qty,
+        amount: o.amount,
+        playerId: o.playerId,
+        clientOrderId: o.cid,
       }));
       const got = (side === "buy" ? sec.bids : sec.asks).map((o) => ({
-        id: o.id, side: o.side, price: o.price, qty: o.qty, amount: o.amount, playerId: o.playerId, clientOrderId: o.clientOrderId,
+        id: o.id,
+        side: o.side,
+        price: o.price,
+        qty: o.qty,
+        amount: o.amount,
+        playerId: o.playerId,
+        clientOrderId: o.clientOrderId,
       }));
       expect(got, `security ${sec.securityId} ${side}`).to.deep.equal(want);
     }
@@ -31,6 +43,8 @@ export function expectLoadedEqualsFlow(loaded: LoadedGame, flow: CommitFlow): vo
       want[`${s}:locked`] = String(inv.holdLocked.get(s));
     }
     expect(loaded.inventories.get(p), `inventory of ${p}`).to.deep.equal(want);
-    expect(Object.fromEntries(loaded.clientOrders.get(p) ?? []), `client orders of ${p}`).to.deep.equal(Object.fromEntries(flow.clientOrders.get(p)!));
+    expect(Object.fromEntries(loaded.clientOrders.get(p) ?? []), `client orders of ${p}`).to.deep.equal(
+      Object.fromEntries(flow.clientOrders.get(p)!),
+    );
   }
 }

@@ -12,8 +12,16 @@ import type { KeyOp } from "../../src/engine/commit.ts";
 import * as K from "../../src/engine/keys.ts";
 
 export interface FlowOrder {
-  id: number; member: string; securityId: number; side: "buy" | "sell"; price: number; qty: number;
-  amount: number; playerId: string; cid: string; ts: number;
+  id: number;
+  member: string;
+  securityId: number;
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  amount: number;
+  playerId: string;
+  cid: string;
+  ts: number;
 }
 
 interface Book {
@@ -26,14 +34,24 @@ interface Book {
   orderCount: number;
 }
 
-export interface Inv { cash: number; cashLocked: number; hold: Map<number, number>; holdLocked: Map<number, number> }
+export interface Inv {
+  cash: number;
+  cashLocked: number;
+  hold: Map<number, number>;
+  holdLocked: Map<number, number>;
+}
 
-export interface FlowCommand { events: string[]; ops: KeyOp[]; kind: "rest" | "cross" | "cancel" }
+export interface FlowCommand {
+  events: string[];
+  ops: KeyOp[];
+  kind: "rest" | "cross" | "cancel";
+}
 
 /** Deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
   return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -47,11 +65,22 @@ export class CommitFlow {
   seq: number;
   private cidCounter = 0;
 
-  constructor(readonly gameId: string, readonly securityIds: number[], readonly playerIds: string[], seq = 0) {
+  constructor(
+    readonly gameId: string,
+    readonly securityIds: number[],
+    readonly playerIds: string[],
+    seq = 0,
+  ) {
     this.seq = seq;
-    for (const s of securityIds) this.books.set(s, { orders: new Map(), bids: new Map(), asks: new Map(), levels: new Map(), orderCount: 0 });
+    for (const s of securityIds)
+      this.books.set(s, { orders: new Map(), bids: new Map(), asks: new Map(), levels: new Map(), orderCount: 0 });
     for (const p of playerIds) {
-      this.inventories.set(p, { cash: 1e12, cashLocked: 0, hold: new Map(securityIds.map((s) => [s, 1e6])), holdLocked: new Map(securityIds.map((s) => [s, 0])) });
+      this.inventories.set(p, {
+        cash: 1e12,
+        cashLocked: 0,
+        hold: new Map(securityIds.map((s) => [s, 1e6])),
+        holdLocked: new Map(securityIds.map((s) => [s, 0])),
+      });
       this.clientOrders.set(p, new Map());
     }
   }
@@ -81,18 +110,22 @@ export class CommitFlow {
   private invFields(p: string, sid: number | null): (string | number)[] {
     const inv = this.inventories.get(p)!;
     const out: (string | number)[] = ["0", inv.cash, "0:locked", inv.cashLocked];
-    for (const s of sid === null ? this.securityIds : [sid]) out.push(String(s), inv.hold.get(s)!, `${s}:locked`, inv.holdLocked.get(s)!);
+    for (const s of sid === null ? this.securityIds : [sid])
+      out.push(String(s), inv.hold.get(s)!, `${s}:locked`, inv.holdLocked.get(s)!);
     return out;
   }
 
   private levelOp(s: number, price: number): KeyOp {
     const v = this.books.get(s)!.levels.get(price) ?? 0;
-    return v === 0 ? ["HDEL", K.bookKey(this.gameId, s), String(price)] : ["HSET", K.bookKey(this.gameId, s), String(price), v];
+    return v === 0
+      ? ["HDEL", K.bookKey(this.gameId, s), String(price)]
+      : ["HSET", K.bookKey(this.gameId, s), String(price), v];
   }
 
   private addLevel(book: Book, price: number, signed: number): void {
     const v = (book.levels.get(price) ?? 0) + signed;
-    if (v === 0) book.levels.delete(price); else book.levels.set(price, v);
+    if (v === 0) book.levels.delete(price);
+    else book.levels.set(price, v);
   }
 
   /** A GTC limit order that rests whole (the caller picks a price that does not cross). */
@@ -103,25 +136,69 @@ export class CommitFlow {
     const member = K.orderMember(id);
     const cid = `c${++this.cidCounter}`;
     const events = [
-      this.event({ type: "order_accepted", securityId: s, orderId: id, playerId: p, clientOrderId: cid, side, orderType: "limit", tif: "GTC", postOnly: false, price, qty }),
+      this.event({
+        type: "order_accepted",
+        securityId: s,
+        orderId: id,
+        playerId: p,
+        clientOrderId: cid,
+        side,
+        orderType: "limit",
+        tif: "GTC",
+        postOnly: false,
+        price,
+        qty,
+      }),
       this.event({ type: "order_rested", securityId: s, orderId: id, playerId: p, side, price, qty }),
     ];
-    const o: FlowOrder = { id, member, securityId: s, side, price, qty, amount: qty, playerId: p, cid, ts: 1_700_000_000_000 + this.seq };
+    const o: FlowOrder = {
+      id,
+      member,
+      securityId: s,
+      side,
+      price,
+      qty,
+      amount: qty,
+      playerId: p,
+      cid,
+      ts: 1_700_000_000_000 + this.seq,
+    };
     book.orders.set(member, o);
-    const queue = (side === "buy" ? book.bids : book.asks);
+    const queue = side === "buy" ? book.bids : book.asks;
     if (!queue.has(price)) queue.set(price, []);
     queue.get(price)!.push(member);
     this.addLevel(book, price, side === "buy" ? qty : -qty);
     const inv = this.inventories.get(p)!;
-    if (side === "buy") inv.cashLocked += price * qty; else inv.holdLocked.set(s, inv.holdLocked.get(s)! + qty);
+    if (side === "buy") inv.cashLocked += price * qty;
+    else inv.holdLocked.set(s, inv.holdLocked.get(s)! + qty);
     const result = JSON.stringify({ order: { orderId: id, status: "resting" } });
     this.clientOrders.get(p)!.set(cid, result);
     const ops: KeyOp[] = [
-      ["HSET", K.orderKey(g, s, id), "side", side, "price", price, "qty", qty, "amount", qty, "player_id", p, "cid", cid, "ts", o.ts, "post_only", 0],
+      [
+        "HSET",
+        K.orderKey(g, s, id),
+        "side",
+        side,
+        "price",
+        price,
+        "qty",
+        qty,
+        "amount",
+        qty,
+        "player_id",
+        p,
+        "cid",
+        cid,
+        "ts",
+        o.ts,
+        "post_only",
+        0,
+      ],
       ["ZADD", side === "buy" ? K.bidsKey(g, s) : K.asksKey(g, s), side === "buy" ? -price : price, member],
       this.levelOp(s, price),
       ["ZADD", K.playerOrdersKey(g, p, s), id, member],
-      side === "buy" ? ["HSET", K.inventoryKey(g, p), "0:locked", inv.cashLocked, "0", inv.cash]
+      side === "buy"
+        ? ["HSET", K.inventoryKey(g, p), "0:locked", inv.cashLocked, "0", inv.cash]
         : ["HSET", K.inventoryKey(g, p), `${s}:locked`, inv.holdLocked.get(s)!, String(s), inv.hold.get(s)!],
       ["SET", K.orderCountKey(g, s), id],
       ["HSET", K.clientOrdersKey(g, p), cid, result],
@@ -132,7 +209,9 @@ export class CommitFlow {
   /** Resting orders of one side in price-time priority (best price first, then earliest id). */
   sideOrders(s: number, side: "buy" | "sell"): FlowOrder[] {
     const orders = [...this.books.get(s)!.orders.values()].filter((o) => o.side === side);
-    return orders.sort((a, b) => (a.price === b.price ? a.id - b.id : side === "buy" ? b.price - a.price : a.price - b.price));
+    return orders.sort((a, b) =>
+      a.price === b.price ? a.id - b.id : side === "buy" ? b.price - a.price : a.price - b.price,
+    );
   }
 
   /** Best price on a side, or null. */
@@ -150,7 +229,18 @@ export class CommitFlow {
     const makerSide = side === "buy" ? "sell" : "buy";
     const price = this.best(s, makerSide);
     const id = ++book.orderCount;
-    const accepted = this.event({ type: "order_accepted", securityId: s, orderId: id, playerId: p, side, orderType: "limit", tif: "IOC", postOnly: false, price: price ?? 1, qty });
+    const accepted = this.event({
+      type: "order_accepted",
+      securityId: s,
+      orderId: id,
+      playerId: p,
+      side,
+      orderType: "limit",
+      tif: "IOC",
+      postOnly: false,
+      price: price ?? 1,
+      qty,
+    });
     const ops: KeyOp[] = [["SET", K.orderCountKey(g, s), id]];
     if (price === null) return { events: [accepted], ops, kind: "cross" };
     const queue = (makerSide === "buy" ? book.bids : book.asks).get(price)!;
@@ -158,20 +248,39 @@ export class CommitFlow {
     const q = Math.min(qty, m.amount);
     m.amount -= q;
     this.addLevel(book, price, makerSide === "buy" ? -q : q);
-    const fill = this.event({ type: "fill", securityId: s, price, qty: q, aggressor: side, makerOrderId: m.id, takerOrderId: id,
-      makerPlayerId: m.playerId, takerPlayerId: p, makerRemaining: m.amount, takerRemaining: qty - q, takerFee: 0, makerRebate: 0 });
+    const fill = this.event({
+      type: "fill",
+      securityId: s,
+      price,
+      qty: q,
+      aggressor: side,
+      makerOrderId: m.id,
+      takerOrderId: id,
+      makerPlayerId: m.playerId,
+      takerPlayerId: p,
+      makerRemaining: m.amount,
+      takerRemaining: qty - q,
+      takerFee: 0,
+      makerRebate: 0,
+    });
     const events = [accepted, fill];
     const buyer = this.inventories.get(side === "buy" ? p : m.playerId)!;
     const seller = this.inventories.get(side === "buy" ? m.playerId : p)!;
-    buyer.cash -= price * q; seller.cash += price * q;
-    buyer.hold.set(s, buyer.hold.get(s)! + q); seller.hold.set(s, seller.hold.get(s)! - q);
-    if (makerSide === "buy") buyer.cashLocked -= price * q; else seller.holdLocked.set(s, seller.holdLocked.get(s)! - q);
+    buyer.cash -= price * q;
+    seller.cash += price * q;
+    buyer.hold.set(s, buyer.hold.get(s)! + q);
+    seller.hold.set(s, seller.hold.get(s)! - q);
+    if (makerSide === "buy") buyer.cashLocked -= price * q;
+    else seller.holdLocked.set(s, seller.holdLocked.get(s)! - q);
     if (m.amount === 0) {
       queue.shift();
       if (queue.length === 0) (makerSide === "buy" ? book.bids : book.asks).delete(price);
       book.orders.delete(m.member);
-      ops.push(["DEL", K.orderKey(g, s, m.id)], ["ZREM", makerSide === "buy" ? K.bidsKey(g, s) : K.asksKey(g, s), m.member],
-        ["ZREM", K.playerOrdersKey(g, m.playerId, s), m.member]);
+      ops.push(
+        ["DEL", K.orderKey(g, s, m.id)],
+        ["ZREM", makerSide === "buy" ? K.bidsKey(g, s) : K.asksKey(g, s), m.member],
+        ["ZREM", K.playerOrdersKey(g, m.playerId, s), m.member],
+      );
     } else {
       ops.push(["HSET", K.orderKey(g, s, m.id), "amount", m.amount]);
     }
@@ -192,11 +301,25 @@ export class CommitFlow {
     if (queue.length === 0) sideMap.delete(o.price);
     this.addLevel(book, o.price, o.side === "buy" ? -o.amount : o.amount);
     const inv = this.inventories.get(o.playerId)!;
-    if (o.side === "buy") inv.cashLocked -= o.price * o.amount; else inv.holdLocked.set(s, inv.holdLocked.get(s)! - o.amount);
-    const events = [this.event({ type: "order_cancelled", securityId: s, orderId: o.id, playerId: o.playerId, side: o.side, price: o.price, qty: o.amount, reason: "cancel" })];
+    if (o.side === "buy") inv.cashLocked -= o.price * o.amount;
+    else inv.holdLocked.set(s, inv.holdLocked.get(s)! - o.amount);
+    const events = [
+      this.event({
+        type: "order_cancelled",
+        securityId: s,
+        orderId: o.id,
+        playerId: o.playerId,
+        side: o.side,
+        price: o.price,
+        qty: o.amount,
+        reason: "cancel",
+      }),
+    ];
     const ops: KeyOp[] = [
-      ["DEL", K.orderKey(g, s, o.id)], ["ZREM", o.side === "buy" ? K.bidsKey(g, s) : K.asksKey(g, s), member],
-      ["ZREM", K.playerOrdersKey(g, o.playerId, s), member], this.levelOp(s, o.price),
+      ["DEL", K.orderKey(g, s, o.id)],
+      ["ZREM", o.side === "buy" ? K.bidsKey(g, s) : K.asksKey(g, s), member],
+      ["ZREM", K.playerOrdersKey(g, o.playerId, s), member],
+      this.levelOp(s, o.price),
       ["HSET", K.inventoryKey(g, o.playerId), ...this.invFields(o.playerId, s)],
     ];
     return { events, ops, kind: "cancel" };

@@ -24,11 +24,15 @@ async function floodOnce(): Promise<void> {
   room.reconnection.enabled = false;
   connections++;
   let open = true;
-  room.onLeave((code) => { open = false; closeCodes.push(code); });
+  room.onLeave((code) => {
+    open = false;
+    closeCodes.push(code);
+  });
   const ws = (room as unknown as { connection: { transport: { ws: WebSocket } } }).connection.transport.ws;
   while (open && Date.now() < until) {
     for (let i = 0; i < 500 && open; i++, sent++) room.send("place", { securityId: 1, side: "buy", price: 1, qty: 1 });
-    do await new Promise((r) => setImmediate(r)); while (open && ws.bufferedAmount > 1 << 20 && Date.now() < until);
+    do await new Promise((r) => setImmediate(r));
+    while (open && ws.bufferedAmount > 1 << 20 && Date.now() < until);
   }
   if (open) await room.leave().catch(() => {});
 }

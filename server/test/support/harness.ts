@@ -31,7 +31,16 @@ import { PersisterStatus } from "../../src/persistence/persister-status.ts";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
 import type { GameDetail } from "../../src/game/views.ts";
 
-export interface Harness { app: App; colyseus: ColyseusTestServer; base: string; valkey: Redis; db: Db; admin: string; persister: PersisterStatus; persisterProcess: PersisterProcess }
+export interface Harness {
+  app: App;
+  colyseus: ColyseusTestServer;
+  base: string;
+  valkey: Redis;
+  db: Db;
+  admin: string;
+  persister: PersisterStatus;
+  persisterProcess: PersisterProcess;
+}
 
 let booted: Promise<Harness> | undefined;
 
@@ -56,7 +65,11 @@ async function start(): Promise<Harness> {
   process.once("exit", () => persisterProcess.child.kill("SIGTERM"));
   const persister = new PersisterStatus(valkey, db);
   const app = await createApp({
-    config, log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"), valkey, db, persister,
+    config,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+    valkey,
+    db,
+    persister,
     // Every test joins from 127.0.0.1: no join rate limit here (server/test/hardening covers it).
     limits: { ...DEFAULT_LIMITS, joinRate: null },
     results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
@@ -66,16 +79,36 @@ async function start(): Promise<Harness> {
   // boot(server, port) of @colyseus/testing 0.18 ignores the port for a Server instance: listen here.
   await app.server.listen(port);
   const colyseus = new ColyseusTestServer(app.server);
-  return { app, colyseus, base: `http://127.0.0.1:${port}`, valkey, db, admin: app.service.admin, persister, persisterProcess };
+  return {
+    app,
+    colyseus,
+    base: `http://127.0.0.1:${port}`,
+    valkey,
+    db,
+    admin: app.service.admin,
+    persister,
+    persisterProcess,
+  };
 }
 
 /** A JSON request; resolves with the status and the parsed body (null when empty). */
-export async function api(h: Harness, method: string, path: string, body?: unknown, token?: string | null, raw?: string): Promise<{ status: number; body: any }> {
+export async function api(
+  h: Harness,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string | null,
+  raw?: string,
+): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = {};
   if (body !== undefined || raw !== undefined) headers["content-type"] = "application/json";
   const auth = token === undefined ? h.admin : token;
   if (auth) headers.authorization = `Bearer ${auth}`;
-  const res = await fetch(h.base + path, { method, headers, body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined) });
+  const res = await fetch(h.base + path, {
+    method,
+    headers,
+    body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -89,7 +122,8 @@ export function gameId(prefix = "rt"): string {
 /** Creates a game (one security ACME, id 1, ref 100 ticks; 100,000 cash and 100 lots per player). */
 export async function createGame(h: Harness, overrides: Partial<CreateGameBody> = {}): Promise<GameDetail> {
   const body: CreateGameBody = {
-    gameId: gameId(), name: "test game",
+    gameId: gameId(),
+    name: "test game",
     securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
     endowment: { cash: 100_000, holdings: [{ securityId: 1, qty: 100 }] },
     ...overrides,
@@ -106,12 +140,22 @@ export async function join(h: Harness, code: string, name: string): Promise<Join
 }
 
 /** Joins the game's room over WebSockets; waits for the first full state. */
-export function connect(h: Harness, gameId: string, token?: string, opts: Record<string, unknown> = {}): Promise<Room<any, GameState>> {
+export function connect(
+  h: Harness,
+  gameId: string,
+  token?: string,
+  opts: Record<string, unknown> = {},
+): Promise<Room<any, GameState>> {
   return connectAt(h.base, gameId, token, opts);
 }
 
 /** connect() against any server base URL. */
-export async function connectAt(base: string, gameId: string, token?: string, opts: Record<string, unknown> = {}): Promise<Room<any, GameState>> {
+export async function connectAt(
+  base: string,
+  gameId: string,
+  token?: string,
+  opts: Record<string, unknown> = {},
+): Promise<Room<any, GameState>> {
   const sdk = new Client(base);
   if (token) sdk.auth.token = token;
   const room = await sdk.joinOrCreate<GameState>("game", { gameId, ...opts });
@@ -124,7 +168,11 @@ export async function waitFor<T>(fn: () => T, what: string, ms = 15_000): Promis
   const until = Date.now() + ms;
   for (;;) {
     let v: T | undefined;
-    try { v = fn(); } catch { v = undefined; }
+    try {
+      v = fn();
+    } catch {
+      v = undefined;
+    }
     if (v) return v as NonNullable<T>;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -137,7 +185,12 @@ export async function waitFor<T>(fn: () => T, what: string, ms = 15_000): Promis
  */
 export async function gameLog(h: Harness, gameId: string): Promise<EngineEvent[]> {
   const stream = await h.app.hub.engine.events(gameId);
-  const rows = await h.db.selectFrom("events").select(["seq", "data"]).where("game_id", "=", gameId).orderBy("seq").execute();
+  const rows = await h.db
+    .selectFrom("events")
+    .select(["seq", "data"])
+    .where("game_id", "=", gameId)
+    .orderBy("seq")
+    .execute();
   const bySeq = new Map<number, EngineEvent>(rows.map((r) => [Number(r.seq), r.data as unknown as EngineEvent]));
   for (const e of stream) bySeq.set(e.seq, e);
   return [...bySeq.values()].sort((x, y) => x.seq - y.seq);

@@ -31,22 +31,35 @@ export interface PersisterProcess {
 const FAST = { PERSISTER_BLOCK_MS: "50", PERSISTER_REFRESH_MS: "100", LOG_LEVEL: "warn" };
 
 /** `nodeArgs`: extra node flags before the script (e.g. --cpu-prof for a bench). */
-export function startPersister(opts: { consumer?: string; env?: Record<string, string | undefined>; nodeArgs?: string[] } = {}): Promise<PersisterProcess> {
+export function startPersister(
+  opts: { consumer?: string; env?: Record<string, string | undefined>; nodeArgs?: string[] } = {},
+): Promise<PersisterProcess> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", SCRIPT, "--exit-with-parent"], {
     env: { ...process.env, ...FAST, ...(opts.consumer ? { PERSISTER_CONSUMER: opts.consumer } : {}), ...opts.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (d) => { out += d; });
-  child.stderr!.on("data", (d) => { err = (err + d).slice(-20_000); });
+  child.stdout!.on("data", (d) => {
+    out += d;
+  });
+  child.stderr!.on("data", (d) => {
+    err = (err + d).slice(-20_000);
+  });
   const exited = new Promise<string>((resolve) => child.once("exit", (code, sig) => resolve(String(code ?? sig))));
   const p: PersisterProcess = {
-    child, exited, stdout: () => out, stderr: () => err,
+    child,
+    exited,
+    stdout: () => out,
+    stderr: () => err,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
-      const line = out.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+      const line = out
+        .trim()
+        .split("\n")
+        .reverse()
+        .find((l) => l.startsWith("{"));
       return line ? (JSON.parse(line) as FinalStats) : null;
     },
     async kill() {
@@ -56,8 +69,14 @@ export function startPersister(opts: { consumer?: string; env?: Record<string, s
   };
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
-      if (out.includes("persister ready")) { clearInterval(timer); resolve(p); }
+      if (out.includes("persister ready")) {
+        clearInterval(timer);
+        resolve(p);
+      }
     }, 10);
-    void exited.then((how) => { clearInterval(timer); reject(new Error(`persister process exited early (${how}): ${err.slice(-2000)}`)); });
+    void exited.then((how) => {
+      clearInterval(timer);
+      reject(new Error(`persister process exited early (${how}): ${err.slice(-2000)}`));
+    });
   });
 }

@@ -15,7 +15,8 @@ import type { GameWriters as Engine } from "../../src/engine/writers.ts";
 /** mulberry32: a deterministic PRNG in [0, 1). */
 export function rng(seed: number): () => number {
   return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -39,28 +40,49 @@ export class RandomTrader {
   commands = 0;
   rejected = 0;
 
-  constructor(readonly engine: Engine, readonly gameId: string, readonly opts: RandomTraderOptions) {
+  constructor(
+    readonly engine: Engine,
+    readonly gameId: string,
+    readonly opts: RandomTraderOptions,
+  ) {
     this.rand = rng(opts.seed);
   }
 
-  private int(lo: number, hi: number): number { return lo + Math.floor(this.rand() * (hi - lo + 1)); }
-  private pick<T>(xs: T[]): T { return xs[Math.floor(this.rand() * xs.length)]!; }
+  private int(lo: number, hi: number): number {
+    return lo + Math.floor(this.rand() * (hi - lo + 1));
+  }
+  private pick<T>(xs: T[]): T {
+    return xs[Math.floor(this.rand() * xs.length)]!;
+  }
 
   /** Creates the game, its securities and players, and starts it. Throws on any rejection. */
   async setup(config: Partial<GameConfig> = {}): Promise<void> {
-    const e = this.engine, g = this.gameId;
-    const must = (r: { ok: boolean }) => { if (!r.ok) throw new Error(`setup rejected: ${JSON.stringify(r)}`); };
+    const e = this.engine,
+      g = this.gameId;
+    const must = (r: { ok: boolean }) => {
+      if (!r.ok) throw new Error(`setup rejected: ${JSON.stringify(r)}`);
+    };
     must(await e.createGame(g, { name: g, ...config }));
     for (const s of this.opts.securityIds) {
       must(await e.addSecurity(g, { securityId: s, symbol: `S${s}`, scale: 1 + (s % 3), bandLow: 90, bandHigh: 110 }));
     }
     for (const p of this.opts.playerIds) {
-      must(await e.addPlayer(g, { playerId: p, name: p, cash: this.opts.cash ?? 1e9, holdings: this.opts.securityIds.map((s) => ({ securityId: s, qty: this.opts.holdings ?? 500 })) }));
+      must(
+        await e.addPlayer(g, {
+          playerId: p,
+          name: p,
+          cash: this.opts.cash ?? 1e9,
+          holdings: this.opts.securityIds.map((s) => ({ securityId: s, qty: this.opts.holdings ?? 500 })),
+        }),
+      );
     }
     must(await e.setPhase(g, "running"));
   }
 
-  private remember(pid: string, events: { type: string; orderId?: number; securityId?: number; playerId?: string; price?: number; qty?: number }[]): void {
+  private remember(
+    pid: string,
+    events: { type: string; orderId?: number; securityId?: number; playerId?: string; price?: number; qty?: number }[],
+  ): void {
     for (const ev of events) {
       if (ev.type === "order_rested" && ev.playerId) {
         const l = this.open.get(ev.playerId) ?? [];
@@ -81,10 +103,11 @@ export class RandomTrader {
 
   /** One random command for a random player; returns whether the engine accepted it. */
   async step(): Promise<boolean> {
-    const e = this.engine, g = this.gameId;
+    const e = this.engine,
+      g = this.gameId;
     const pid = this.pick(this.opts.playerIds);
     const sid = this.pick(this.opts.securityIds);
-    const side = this.rand() < 0.5 ? "buy" as const : "sell" as const;
+    const side = this.rand() < 0.5 ? ("buy" as const) : ("sell" as const);
     const r = this.rand();
     let res: { ok: boolean; events?: never[] } & Record<string, unknown>;
     this.commands++;
@@ -93,27 +116,56 @@ export class RandomTrader {
       const postOnly = tif === "GTC" && this.rand() < 0.15;
       const mid = 100;
       const price = side === "buy" ? mid - this.int(-3, 6) : mid + this.int(-3, 6);
-      res = await e.place(g, pid, { securityId: sid, side, type: "limit", tif, postOnly, price, qty: this.int(1, 8) }) as never;
+      res = (await e.place(g, pid, {
+        securityId: sid,
+        side,
+        type: "limit",
+        tif,
+        postOnly,
+        price,
+        qty: this.int(1, 8),
+      })) as never;
     } else if (r < 0.65) {
-      res = await e.place(g, pid, { securityId: sid, side, type: "market", tif: this.rand() < 0.7 ? "IOC" : "FOK", qty: this.int(1, 6) }) as never;
+      res = (await e.place(g, pid, {
+        securityId: sid,
+        side,
+        type: "market",
+        tif: this.rand() < 0.7 ? "IOC" : "FOK",
+        qty: this.int(1, 6),
+      })) as never;
     } else if (r < 0.82) {
       const o = this.takeOpen(pid);
-      res = o ? await e.cancel(g, pid, o.securityId, o.orderId) as never : await e.place(g, pid, { securityId: sid, side, price: 100, qty: 1 }) as never;
+      res = o
+        ? ((await e.cancel(g, pid, o.securityId, o.orderId)) as never)
+        : ((await e.place(g, pid, { securityId: sid, side, price: 100, qty: 1 })) as never);
     } else if (r < 0.97) {
       const o = this.takeOpen(pid);
       if (!o) {
-        res = await e.place(g, pid, { securityId: sid, side, price: side === "buy" ? 95 : 105, qty: this.int(1, 5) }) as never;
+        res = (await e.place(g, pid, {
+          securityId: sid,
+          side,
+          price: side === "buy" ? 95 : 105,
+          qty: this.int(1, 5),
+        })) as never;
       } else {
         const k = this.rand();
-        const a = k < 0.4 ? { qty: Math.max(1, o.qty - 1) } : k < 0.8 ? { qty: o.qty, price: o.price + this.int(-2, 2) } : { qty: o.qty + this.int(1, 3) };
-        res = await e.amend(g, pid, { securityId: o.securityId, orderId: o.orderId, ...a }) as never;
+        const a =
+          k < 0.4
+            ? { qty: Math.max(1, o.qty - 1) }
+            : k < 0.8
+              ? { qty: o.qty, price: o.price + this.int(-2, 2) }
+              : { qty: o.qty + this.int(1, 3) };
+        res = (await e.amend(g, pid, { securityId: o.securityId, orderId: o.orderId, ...a })) as never;
         if (res.ok && !(res as { order?: unknown }).order) this.open.get(pid)!.push({ ...o, qty: a.qty });
       }
     } else {
-      res = await e.cancelAll(g, pid, this.rand() < 0.5 ? sid : undefined) as never;
+      res = (await e.cancelAll(g, pid, this.rand() < 0.5 ? sid : undefined)) as never;
       if (res.ok) this.open.set(pid, []);
     }
-    if (!res.ok) { this.rejected++; return false; }
+    if (!res.ok) {
+      this.rejected++;
+      return false;
+    }
     this.remember(pid, (res.events ?? []) as never[]);
     return true;
   }

@@ -54,7 +54,8 @@ const SYSTEM_CANCEL = new Set<string>(["cancel_all", "round_end", "admin"]);
 export async function rebuildFromEvents(engine: Engine, gameId: string, events: EngineEvent[]): Promise<void> {
   if (events.length === 0) return;
   events.forEach((ev, i) => {
-    if (ev.seq !== i + 1) throw new Error(`rebuild: the log is not complete: expected seq ${i + 1}, found seq ${ev.seq}`);
+    if (ev.seq !== i + 1)
+      throw new Error(`rebuild: the log is not complete: expected seq ${i + 1}, found seq ${ev.seq}`);
   });
   if (events[0]!.type !== "game_created") throw new Error("rebuild: seq 1 is not game_created");
 
@@ -72,10 +73,14 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
     r.events.forEach((got, k) => {
       const want = events[i + k];
       if (want === undefined) {
-        throw new Error(`rebuild: seq ${got.seq}: the log ends inside ${what}, which re-generated ${JSON.stringify(got)}`);
+        throw new Error(
+          `rebuild: seq ${got.seq}: the log ends inside ${what}, which re-generated ${JSON.stringify(got)}`,
+        );
       }
       if (!sameApartFromTs(want, got)) {
-        throw new Error(`rebuild: seq ${want.seq} differs after ${what}: logged ${JSON.stringify(want)}, re-generated ${JSON.stringify(got)}`);
+        throw new Error(
+          `rebuild: seq ${want.seq} differs after ${what}: logged ${JSON.stringify(want)}, re-generated ${JSON.stringify(got)}`,
+        );
       }
     });
     i += r.events.length;
@@ -86,22 +91,49 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
     switch (ev.type) {
       case "game_created":
         maxMatches = ev.maxMatches;
-        consume("createGame", await engine.createGame(gameId, {
-          name: ev.name, stp: ev.stp, maxMatches: ev.maxMatches, allowShort: ev.allowShort, protectionBps: ev.protectionBps,
-          grossLimit: ev.grossLimit ?? 0, netLimit: ev.netLimit ?? 0, // absent in logs written before the limits
-        }));
+        consume(
+          "createGame",
+          await engine.createGame(gameId, {
+            name: ev.name,
+            stp: ev.stp,
+            maxMatches: ev.maxMatches,
+            allowShort: ev.allowShort,
+            protectionBps: ev.protectionBps,
+            grossLimit: ev.grossLimit ?? 0,
+            netLimit: ev.netLimit ?? 0, // absent in logs written before the limits
+          }),
+        );
         break;
       case "security_added":
-        consume("addSecurity", await engine.addSecurity(gameId, {
-          securityId: ev.securityId, symbol: ev.symbol, tickSize: ev.tickSize, lotSize: ev.lotSize, scale: ev.scale,
-          bandLow: ev.bandLow, bandHigh: ev.bandHigh, shortLimit: ev.shortLimit, positionLimit: ev.positionLimit,
-          maxOrderQty: ev.maxOrderQty, takerFee: ev.takerFee ?? 0, makerRebate: ev.makerRebate ?? 0, limitWeight: ev.limitWeight ?? 1,
-        }));
+        consume(
+          "addSecurity",
+          await engine.addSecurity(gameId, {
+            securityId: ev.securityId,
+            symbol: ev.symbol,
+            tickSize: ev.tickSize,
+            lotSize: ev.lotSize,
+            scale: ev.scale,
+            bandLow: ev.bandLow,
+            bandHigh: ev.bandHigh,
+            shortLimit: ev.shortLimit,
+            positionLimit: ev.positionLimit,
+            maxOrderQty: ev.maxOrderQty,
+            takerFee: ev.takerFee ?? 0,
+            makerRebate: ev.makerRebate ?? 0,
+            limitWeight: ev.limitWeight ?? 1,
+          }),
+        );
         break;
       case "player_added":
-        consume("addPlayer", await engine.addPlayer(gameId, {
-          playerId: ev.playerId, name: ev.name, cash: ev.cash, holdings: ev.holdings,
-        }));
+        consume(
+          "addPlayer",
+          await engine.addPlayer(gameId, {
+            playerId: ev.playerId,
+            name: ev.name,
+            cash: ev.cash,
+            holdings: ev.holdings,
+          }),
+        );
         break;
       case "phase_changed":
         if (ev.to === "lobby") throw new Error(`rebuild: seq ${ev.seq}: no command moves a game back to the lobby`);
@@ -114,20 +146,37 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
         consume("announce", await engine.announce(gameId, { headline: ev.headline, shifts: ev.shifts }, ev.atMs ?? 0));
         break;
       case "signal":
-        consume("signal", await engine.signal(gameId, {
-          group: ev.group, playerIds: ev.playerIds, text: ev.text,
-          ...(ev.securityId !== undefined ? { securityId: ev.securityId } : {}), ...(ev.value !== undefined ? { value: ev.value } : {}),
-        }));
+        consume(
+          "signal",
+          await engine.signal(gameId, {
+            group: ev.group,
+            playerIds: ev.playerIds,
+            text: ev.text,
+            ...(ev.securityId !== undefined ? { securityId: ev.securityId } : {}),
+            ...(ev.value !== undefined ? { value: ev.value } : {}),
+          }),
+        );
         break;
       case "order_accepted":
-        consume("place", await engine.place(gameId, ev.playerId, {
-          securityId: ev.securityId, side: ev.side, type: ev.orderType, tif: ev.tif, postOnly: ev.postOnly,
-          ...(ev.orderType === "limit" ? { price: ev.price } : {}), qty: ev.qty,
-          ...(ev.clientOrderId !== undefined ? { clientOrderId: ev.clientOrderId } : {}),
-        }));
+        consume(
+          "place",
+          await engine.place(gameId, ev.playerId, {
+            securityId: ev.securityId,
+            side: ev.side,
+            type: ev.orderType,
+            tif: ev.tif,
+            postOnly: ev.postOnly,
+            ...(ev.orderType === "limit" ? { price: ev.price } : {}),
+            qty: ev.qty,
+            ...(ev.clientOrderId !== undefined ? { clientOrderId: ev.clientOrderId } : {}),
+          }),
+        );
         break;
       case "order_amended":
-        consume("amend", await engine.amend(gameId, ev.playerId, { securityId: ev.securityId, orderId: ev.orderId, qty: ev.qty }));
+        consume(
+          "amend",
+          await engine.amend(gameId, ev.playerId, { securityId: ev.securityId, orderId: ev.orderId, qty: ev.qty }),
+        );
         break;
       case "order_cancelled":
         if (ev.reason === "user") {
@@ -135,32 +184,65 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
         } else if (ev.reason === "amend") {
           const next = events[i + 1];
           if (next?.type !== "order_accepted" || next.playerId !== ev.playerId || next.securityId !== ev.securityId) {
-            throw new Error(`rebuild: seq ${ev.seq}: an amend's cancel is not followed by the replacement's order_accepted`);
+            throw new Error(
+              `rebuild: seq ${ev.seq}: an amend's cancel is not followed by the replacement's order_accepted`,
+            );
           }
-          consume("amend", await engine.amend(gameId, ev.playerId, {
-            securityId: ev.securityId, orderId: ev.orderId, qty: next.qty, price: next.price,
-          }));
+          consume(
+            "amend",
+            await engine.amend(gameId, ev.playerId, {
+              securityId: ev.securityId,
+              orderId: ev.orderId,
+              qty: next.qty,
+              price: next.price,
+            }),
+          );
         } else if (SYSTEM_CANCEL.has(ev.reason)) {
           await replayCancelAll(ev.playerId, ev.reason as CancelAllReason);
         } else {
-          throw new Error(`rebuild: seq ${ev.seq}: order_cancelled (${ev.reason}) is a consequence, but no command precedes it`);
+          throw new Error(
+            `rebuild: seq ${ev.seq}: order_cancelled (${ev.reason}) is a consequence, but no command precedes it`,
+          );
         }
         break;
-      case "auction": { // a call: uncross, or a switch to continuous when the call's fills end in trading_mode
+      case "auction": {
+        // a call: uncross, or a switch to continuous when the call's fills end in trading_mode
         let end = i + 1;
         while (events[end]?.type === "fill") end++;
         const next = events[end];
         const referencePrice = ev.referencePrice > 0 ? ev.referencePrice : undefined;
-        consume("call", await runMarketCommand(engine, gameId, next?.type === "trading_mode" && next.securityId === ev.securityId
-          ? { type: "set_trading_mode", securityId: ev.securityId, mode: next.mode, referencePrice }
-          : { type: "uncross", securityId: ev.securityId, referencePrice }));
+        consume(
+          "call",
+          await runMarketCommand(
+            engine,
+            gameId,
+            next?.type === "trading_mode" && next.securityId === ev.securityId
+              ? { type: "set_trading_mode", securityId: ev.securityId, mode: next.mode, referencePrice }
+              : { type: "uncross", securityId: ev.securityId, referencePrice },
+          ),
+        );
         break;
       }
       case "trading_mode":
-        consume("setTradingMode", await runMarketCommand(engine, gameId, { type: "set_trading_mode", securityId: ev.securityId, mode: ev.mode }));
+        consume(
+          "setTradingMode",
+          await runMarketCommand(engine, gameId, {
+            type: "set_trading_mode",
+            securityId: ev.securityId,
+            mode: ev.mode,
+          }),
+        );
         break;
       case "dividend":
-        consume("dividend", await runMarketCommand(engine, gameId, { type: "dividend", securityId: ev.securityId, period: ev.period, amount: ev.amount }));
+        consume(
+          "dividend",
+          await runMarketCommand(engine, gameId, {
+            type: "dividend",
+            securityId: ev.securityId,
+            period: ev.period,
+            amount: ev.amount,
+          }),
+        );
         break;
       default:
         throw new Error(`rebuild: seq ${ev.seq}: ${ev.type} is a consequence, but no command precedes it`);
@@ -178,17 +260,25 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
     while (i < end) {
       const run = events.slice(i, end) as EventOf<"order_cancelled">[];
       const open = await engine.orders(gameId, playerId);
-      if (!open.ok) throw new Error(`rebuild: seq ${run[0]!.seq}: cannot read the orders of ${playerId}: ${(open as Rejection).code}`);
+      if (!open.ok)
+        throw new Error(
+          `rebuild: seq ${run[0]!.seq}: cannot read the orders of ${playerId}: ${(open as Rejection).code}`,
+        );
       const scopes: (number | undefined)[] = [undefined, ...new Set(open.orders.map((o) => o.securityId))];
       let best: number | undefined;
       let bestLen = 0;
       for (const scope of scopes) {
         const cancels = open.orders.filter((o) => scope === undefined || o.securityId === scope).slice(0, maxMatches);
         const len = prefixLength(cancels, run);
-        if (len === cancels.length && len > bestLen) { best = scope; bestLen = len; }
+        if (len === cancels.length && len > bestLen) {
+          best = scope;
+          bestLen = len;
+        }
       }
       if (bestLen === 0) {
-        throw new Error(`rebuild: seq ${run[0]!.seq}: no cancel-all of ${playerId} cancels order ${run[0]!.orderId} next`);
+        throw new Error(
+          `rebuild: seq ${run[0]!.seq}: no cancel-all of ${playerId} cancels order ${run[0]!.orderId} next`,
+        );
       }
       consume(`cancelAll(${best ?? "all"}, ${reason})`, await engine.cancelAll(gameId, playerId, best, reason));
     }
@@ -198,7 +288,13 @@ export async function rebuildFromEvents(engine: Engine, gameId: string, events: 
 /** How many leading orders of `cancels` are the leading events of `run`. */
 function prefixLength(cancels: OpenOrder[], run: EventOf<"order_cancelled">[]): number {
   let n = 0;
-  while (n < cancels.length && n < run.length && cancels[n]!.securityId === run[n]!.securityId && cancels[n]!.orderId === run[n]!.orderId) n++;
+  while (
+    n < cancels.length &&
+    n < run.length &&
+    cancels[n]!.securityId === run[n]!.securityId &&
+    cancels[n]!.orderId === run[n]!.orderId
+  )
+    n++;
   return n;
 }
 
@@ -231,7 +327,9 @@ function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)].filter((k) => ao[k] !== undefined || bo[k] !== undefined));
+  const keys = new Set(
+    [...Object.keys(ao), ...Object.keys(bo)].filter((k) => ao[k] !== undefined || bo[k] !== undefined),
+  );
   for (const k of keys) if (!deepEqual(ao[k], bo[k])) return false;
   return true;
 }

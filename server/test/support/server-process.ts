@@ -35,27 +35,48 @@ export function freePort(): Promise<number> {
 }
 
 /** Spawns `node --import tsx <script> args` in the repo root; collects stdout and stderr. */
-export function spawnNode(script: string, args: string[], env: Record<string, string | undefined>): Omit<ServerProcess, "base" | "port"> {
+export function spawnNode(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Omit<ServerProcess, "base" | "port"> {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    env: { ...process.env, ADMIN_TOKEN: ADMIN, LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ADMIN_TOKEN: ADMIN, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (d) => { out += d; });
-  child.stderr!.on("data", (d) => { err += d; });
+  child.stdout!.on("data", (d) => {
+    out += d;
+  });
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
   const exited = new Promise<number>((resolve) => {
-    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : signal === "SIGINT" ? 2 : 15)));
+    child.once("exit", (code, signal) =>
+      resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : signal === "SIGINT" ? 2 : 15)),
+    );
   });
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
 /** Starts main.ts on a free port (PORT in `env` wins); resolves once it listens. */
-export async function startServer(opts: { env?: Record<string, string | undefined>; args?: string[] } = {}): Promise<ServerProcess> {
-  const port = Number(opts.env?.PORT ?? await freePort());
+export async function startServer(
+  opts: { env?: Record<string, string | undefined>; args?: string[] } = {},
+): Promise<ServerProcess> {
+  const port = Number(opts.env?.PORT ?? (await freePort()));
   const p = spawnNode("server/src/main.ts", opts.args ?? [], { PORT: String(port), ...opts.env });
   await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => { if (p.stdout().includes("listening on")) { clearInterval(timer); resolve(); } }, 20);
-    void p.exited.then((code) => { clearInterval(timer); reject(new Error(`server exited (${code}): ${p.stderr().slice(-2000)}`)); });
+    const timer = setInterval(() => {
+      if (p.stdout().includes("listening on")) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+    void p.exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`server exited (${code}): ${p.stderr().slice(-2000)}`));
+    });
   });
   return { ...p, port, base: `http://127.0.0.1:${port}` };
 }
@@ -79,13 +100,24 @@ export async function stopServer(p: ServerProcess | Omit<ServerProcess, "base" |
   }
 }
 
-export async function call(base: string, method: string, path: string, body?: unknown, token: string | null = ADMIN): Promise<{ status: number; headers: Headers; body: any }> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = ADMIN,
+): Promise<{ status: number; headers: Headers; body: any }> {
   const res = await fetch(base + path, {
-    method, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON: keep the text */ }
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: keep the text */
+  }
   return { status: res.status, headers: res.headers, body: parsed };
 }

@@ -13,7 +13,10 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly target: { host: string; port: number }, public port = 0) {}
+  private constructor(
+    private readonly target: { host: string; port: number },
+    public port = 0,
+  ) {}
 
   /** A proxy to `targetPort` on `targetHost`, listening on a free port of 127.0.0.1. */
   static async start(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
@@ -52,7 +55,10 @@ export class TcpProxy {
     for (const s of [client, upstream]) {
       this.sockets.add(s);
       s.on("error", () => {});
-      s.on("close", () => { this.sockets.delete(s); (s === client ? upstream : client).destroy(); });
+      s.on("close", () => {
+        this.sockets.delete(s);
+        (s === client ? upstream : client).destroy();
+      });
     }
     client.pipe(upstream);
     upstream.pipe(client);

@@ -45,16 +45,27 @@ function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ port, host: "127.0.0.1" });
     let reply = "";
-    const done = (ok: boolean) => { sock.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
     sock.setTimeout(1000, () => done(false));
     sock.on("connect", () => sock.write("*1\r\n$4\r\nPING\r\n"));
-    sock.on("data", (d) => { reply += d; if (reply.includes("\r\n")) done(reply.startsWith("+PONG")); });
+    sock.on("data", (d) => {
+      reply += d;
+      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
+    });
     sock.on("error", () => done(false));
   });
 }
 
 function binary(): string {
-  for (const b of ["/usr/bin/valkey-server", "/usr/local/bin/valkey-server", "/usr/bin/redis-server", "/usr/local/bin/redis-server"]) {
+  for (const b of [
+    "/usr/bin/valkey-server",
+    "/usr/local/bin/valkey-server",
+    "/usr/bin/redis-server",
+    "/usr/local/bin/redis-server",
+  ]) {
     if (existsSync(b)) return b;
   }
   throw new Error("neither valkey-server nor redis-server is installed");
@@ -67,8 +78,26 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Spawns the server and waits until it answers PING (60 s max). */
 async function launch(port: number, dir: string, appendfsync: string): Promise<ChildProcess> {
-  const child = spawn(binary(), ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes",
-    "--appendfsync", appendfsync, "--save", "", "--daemonize", "no"], { stdio: "ignore" });
+  const child = spawn(
+    binary(),
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      appendfsync,
+      "--save",
+      "",
+      "--daemonize",
+      "no",
+    ],
+    { stdio: "ignore" },
+  );
   const deadline = Date.now() + 60_000;
   while (!(await ping(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -81,7 +110,9 @@ async function launch(port: number, dir: string, appendfsync: string): Promise<C
 }
 
 /** Starts the server with AOF on (`appendfsync` default everysec); resolves once it answers PING. */
-export async function startValkeyChild(opts: { appendfsync?: "always" | "everysec" | "no" } = {}): Promise<ValkeyChild> {
+export async function startValkeyChild(
+  opts: { appendfsync?: "always" | "everysec" | "no" } = {},
+): Promise<ValkeyChild> {
   const port = await freePort();
   const dir = join(ROOT, ".data", `valkey-child-${process.pid}-${port}`);
   const fsync = opts.appendfsync ?? "everysec";
@@ -89,8 +120,14 @@ export async function startValkeyChild(opts: { appendfsync?: "always" | "everyse
   mkdirSync(dir, { recursive: true });
   let child = await launch(port, dir, fsync);
   const handle: ValkeyChild = {
-    url: `redis://127.0.0.1:${port}`, port, pid: child.pid!, dir,
-    async kill() { child.kill("SIGKILL"); await exited(child); },
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    dir,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited(child);
+    },
     async restart() {
       child = await launch(port, dir, fsync);
       handle.pid = child.pid!;

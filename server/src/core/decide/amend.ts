@@ -26,22 +26,75 @@ export function decideAmend(state: CoreState, c: AmendCommand, ts: number): Deci
   const log = new EventLog(state.seq, ts);
   const securityId = sec.info.securityId;
   if (price === o.price && qty < o.amount) {
-    log.events.push({ type: "order_amended", seq: log.next(), ts, securityId, orderId: o.id, playerId: o.playerId,
-      side: o.side, price: o.price, oldQty: o.amount, qty });
-    return { ok: true, events: log.events, result: { ok: true, amended: { orderId: o.id, qty, priorityKept: true }, events: log.events, ...log.range(), fills: [] } };
+    log.events.push({
+      type: "order_amended",
+      seq: log.next(),
+      ts,
+      securityId,
+      orderId: o.id,
+      playerId: o.playerId,
+      side: o.side,
+      price: o.price,
+      oldQty: o.amount,
+      qty,
+    });
+    return {
+      ok: true,
+      events: log.events,
+      result: {
+        ok: true,
+        amended: { orderId: o.id, qty, priorityKept: true },
+        events: log.events,
+        ...log.range(),
+        fills: [],
+      },
+    };
   }
   const player = needPlayer(state, c.playerId);
-  const credit: Credit = o.side === "buy"
-    ? { cash: o.price * o.amount * sec.info.scale, openBuy: o.amount, holdLocked: 0 }
-    : { cash: 0, openBuy: 0, holdLocked: o.amount };
-  const checked = checkOrder(state, game, sec, player, {
-    playerId: o.playerId, side: o.side, orderType: "limit", tif: "GTC", postOnly: o.postOnly, price, qty, clientOrderId: undefined,
-  }, credit);
-  log.events.push({ type: "order_cancelled", seq: log.next(), ts, securityId, orderId: o.id, playerId: o.playerId,
-    side: o.side, price: o.price, qty: o.amount, reason: "amend" });
+  const credit: Credit =
+    o.side === "buy"
+      ? { cash: o.price * o.amount * sec.info.scale, openBuy: o.amount, holdLocked: 0 }
+      : { cash: 0, openBuy: 0, holdLocked: o.amount };
+  const checked = checkOrder(
+    state,
+    game,
+    sec,
+    player,
+    {
+      playerId: o.playerId,
+      side: o.side,
+      orderType: "limit",
+      tif: "GTC",
+      postOnly: o.postOnly,
+      price,
+      qty,
+      clientOrderId: undefined,
+    },
+    credit,
+  );
+  log.events.push({
+    type: "order_cancelled",
+    seq: log.next(),
+    ts,
+    securityId,
+    orderId: o.id,
+    playerId: o.playerId,
+    side: o.side,
+    price: o.price,
+    qty: o.amount,
+    reason: "amend",
+  });
   const { order, fills } = executeOrder(log, game, sec, checked);
   return {
-    ok: true, events: log.events,
-    result: { ok: true, amended: { orderId: o.id, qty, priorityKept: false }, order, events: log.events, ...log.range(), fills },
+    ok: true,
+    events: log.events,
+    result: {
+      ok: true,
+      amended: { orderId: o.id, qty, priorityKept: false },
+      order,
+      events: log.events,
+      ...log.range(),
+      fills,
+    },
   };
 }

@@ -28,14 +28,27 @@ function referenceOf(v: unknown): number | undefined {
 }
 
 /** Logs a call of `sec` (auction event, then fills) and returns its price, volume and fills. */
-function runCall(log: EventLog, sec: SecurityState, ref: number | undefined): { price: number; qty: number; fills: FillEvent[] } {
+function runCall(
+  log: EventLog,
+  sec: SecurityState,
+  ref: number | undefined,
+): { price: number; qty: number; fills: FillEvent[] } {
   const securityId = sec.info.securityId;
   const ts = log.ts;
   const c = clearingPrice(sec.book, ref);
   const price = c?.price ?? 0;
   const qty = c?.qty ?? 0;
-  log.events.push({ type: "auction", seq: log.next(), ts, securityId, price, qty, buyQty: c?.buyQty ?? 0, sellQty: c?.sellQty ?? 0,
-    referencePrice: ref ?? 0 });
+  log.events.push({
+    type: "auction",
+    seq: log.next(),
+    ts,
+    securityId,
+    price,
+    qty,
+    buyQty: c?.buyQty ?? 0,
+    sellQty: c?.sellQty ?? 0,
+    referencePrice: ref ?? 0,
+  });
   const fills: FillEvent[] = [];
   if (c === null) return { price, qty, fills };
   for (const p of planAuction(sec.book, price, qty)) {
@@ -43,10 +56,21 @@ function runCall(log: EventLog, sec: SecurityState, ref: number | undefined): { 
     const maker = buyFirst ? p.buy : p.sell;
     const taker = buyFirst ? p.sell : p.buy;
     const fill: FillEvent = {
-      type: "fill", seq: log.next(), ts, securityId, price, qty: p.qty, aggressor: taker.side,
-      makerOrderId: maker.id, takerOrderId: taker.id, makerPlayerId: maker.playerId, takerPlayerId: taker.playerId,
-      makerRemaining: buyFirst ? p.buyLeft : p.sellLeft, takerRemaining: buyFirst ? p.sellLeft : p.buyLeft,
-      takerFee: 0, makerRebate: 0,
+      type: "fill",
+      seq: log.next(),
+      ts,
+      securityId,
+      price,
+      qty: p.qty,
+      aggressor: taker.side,
+      makerOrderId: maker.id,
+      takerOrderId: taker.id,
+      makerPlayerId: maker.playerId,
+      takerPlayerId: taker.playerId,
+      makerRemaining: buyFirst ? p.buyLeft : p.sellLeft,
+      takerRemaining: buyFirst ? p.sellLeft : p.buyLeft,
+      takerFee: 0,
+      makerRebate: 0,
     };
     fills.push(fill);
     log.events.push(fill);
@@ -62,7 +86,8 @@ export function decideUncross(state: CoreState, c: UncrossCommand, ts: number): 
   const game = needGame(state);
   const sec = needSecurity(state, c.securityId);
   const ref = referenceOf(c.referencePrice);
-  if (sec.mode !== "call") reject("INVALID_ARGUMENT", `security ${sec.info.securityId} trades continuously: there is no call`);
+  if (sec.mode !== "call")
+    reject("INVALID_ARGUMENT", `security ${sec.info.securityId} trades continuously: there is no call`);
   if (game.phase !== "running") reject("MARKET_CLOSED", `the market is ${game.phase}`);
   const log = new EventLog(state.seq, ts);
   const { price, qty, fills } = runCall(log, sec, ref);
@@ -79,7 +104,8 @@ export function decideSetTradingMode(state: CoreState, c: SetTradingModeCommand,
   if (c.mode === sec.mode) return result(log, 0, 0, []);
   let call = { price: 0, qty: 0, fills: [] as FillEvent[] };
   if (c.mode === "continuous" && clearingPrice(sec.book, ref) !== null) {
-    if (game.phase !== "running") reject("MARKET_CLOSED", `the book is crossed and can only leave the call by a call; the market is ${game.phase}`);
+    if (game.phase !== "running")
+      reject("MARKET_CLOSED", `the book is crossed and can only leave the call by a call; the market is ${game.phase}`);
     call = runCall(log, sec, ref);
   }
   log.events.push({ type: "trading_mode", seq: log.next(), ts, securityId: sec.info.securityId, mode: c.mode });

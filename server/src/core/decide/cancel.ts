@@ -22,8 +22,18 @@ export function ownOrder(sec: SecurityState, orderId: unknown, playerId: unknown
 }
 
 function logCancel(log: EventLog, o: RestingOrder, reason: "user" | "cancel_all" | "round_end" | "admin"): void {
-  log.events.push({ type: "order_cancelled", seq: log.next(), ts: log.ts, securityId: o.securityId, orderId: o.id,
-    playerId: o.playerId, side: o.side, price: o.price, qty: o.amount, reason });
+  log.events.push({
+    type: "order_cancelled",
+    seq: log.next(),
+    ts: log.ts,
+    securityId: o.securityId,
+    orderId: o.id,
+    playerId: o.playerId,
+    side: o.side,
+    price: o.price,
+    qty: o.amount,
+    reason,
+  });
 }
 
 export function decideCancel(state: CoreState, c: CancelCommand, ts: number): Decision<CancelResult> {
@@ -52,7 +62,10 @@ export function decideCancelAll(state: CoreState, c: CancelAllCommand, ts: numbe
     const orders = player.orders.get(sid);
     if (!orders) continue;
     for (const o of orders.values()) {
-      if (budget === 0) { truncated = true; break outer; }
+      if (budget === 0) {
+        truncated = true;
+        break outer;
+      }
       logCancel(log, o, reason as "cancel_all" | "round_end" | "admin");
       done.push({ securityId: sid, orderId: o.id });
       budget -= 1;
@@ -62,9 +75,20 @@ export function decideCancelAll(state: CoreState, c: CancelAllCommand, ts: numbe
   for (const sid of secIds) {
     for (const s of state.securities.get(sid)!.stops.values()) {
       if (s.playerId !== player.playerId) continue;
-      log.events.push({ type: "stop_cancelled", seq: log.next(), ts, securityId: sid, stopId: s.id, playerId: s.playerId,
-        reason: reason as "cancel_all" | "round_end" | "admin" });
+      log.events.push({
+        type: "stop_cancelled",
+        seq: log.next(),
+        ts,
+        securityId: sid,
+        stopId: s.id,
+        playerId: s.playerId,
+        reason: reason as "cancel_all" | "round_end" | "admin",
+      });
     }
   }
-  return { ok: true, events: log.events, result: { ok: true, cancelledOrderIds: done, truncated, events: log.events, ...log.range() } };
+  return {
+    ok: true,
+    events: log.events,
+    result: { ok: true, cancelledOrderIds: done, truncated, events: log.events, ...log.range() },
+  };
 }

@@ -12,7 +12,10 @@ export class EventLog {
   readonly events: EngineEvent[] = [];
   private last: number;
 
-  constructor(readonly startSeq: number, readonly ts: number) {
+  constructor(
+    readonly startSeq: number,
+    readonly ts: number,
+  ) {
     this.last = startSeq;
   }
 

@@ -26,7 +26,11 @@ export function decideDividend(state: CoreState, c: DividendCommand, ts: number)
   const amount = needInt(c.amount, 0, MAX_FEE, "INVALID_ARGUMENT", "amount");
   if (game.phase === "lobby") reject("MARKET_CLOSED", "the market is lobby");
   const log = new EventLog(state.seq, ts);
-  const done = (): Decision<SetupResult> => ({ ok: true, events: log.events, result: { ok: true, events: log.events, ...log.range() } });
+  const done = (): Decision<SetupResult> => ({
+    ok: true,
+    events: log.events,
+    result: { ok: true, events: log.events, ...log.range() },
+  });
   if (period <= sec.dividendPeriod) return done();
   const sid = sec.info.securityId;
   const payments: EventOf<"dividend">["payments"] = [];
@@ -39,7 +43,8 @@ export function decideDividend(state: CoreState, c: DividendCommand, ts: number)
     if (cash > 0) paidIn += cash;
     payments.push({ playerId: id, qty, cash });
   }
-  if (state.cashTotal + paidIn > MAX_SAFE) reject("INVALID_ARGUMENT", "the dividend would take the game's total cash past 2^53");
+  if (state.cashTotal + paidIn > MAX_SAFE)
+    reject("INVALID_ARGUMENT", "the dividend would take the game's total cash past 2^53");
   log.events.push({ type: "dividend", seq: log.next(), ts, securityId: sid, period, amount, payments });
   return done();
 }

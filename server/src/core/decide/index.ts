@@ -7,7 +7,16 @@
  * of shared/src/errors.ts) means nothing happened. Results have the Lua engine's shapes
  * (shared/src/engine.ts: PlaceResult, AmendResult, CancelResult, CancelAllResult, SetupResult).
  */
-import type { AmendResult, AuctionResult, CancelAllResult, CancelResult, PlaceResult, Rejection, SetupResult, StopResult } from "@marketroom/shared";
+import type {
+  AmendResult,
+  AuctionResult,
+  CancelAllResult,
+  CancelResult,
+  PlaceResult,
+  Rejection,
+  SetupResult,
+  StopResult,
+} from "@marketroom/shared";
 import { assertNever } from "../assert.ts";
 import type { Command, DecideContext } from "../commands.ts";
 import { Rejected } from "../reject.ts";
@@ -24,10 +33,22 @@ import { decideAddPlayer, decideAddSecurity, decideCreateGame, decideSetPhase } 
 
 /** The result type of each command. */
 export interface ResultOf {
-  create_game: SetupResult; add_security: SetupResult; add_player: SetupResult; set_phase: SetupResult;
-  place: PlaceResult; cancel: CancelResult; cancel_all: CancelAllResult; amend: AmendResult;
-  log_admin: SetupResult; announce: SetupResult; signal: SetupResult; uncross: AuctionResult;
-  set_trading_mode: AuctionResult; dividend: SetupResult; place_stop: StopResult; cancel_stop: StopResult;
+  create_game: SetupResult;
+  add_security: SetupResult;
+  add_player: SetupResult;
+  set_phase: SetupResult;
+  place: PlaceResult;
+  cancel: CancelResult;
+  cancel_all: CancelAllResult;
+  amend: AmendResult;
+  log_admin: SetupResult;
+  announce: SetupResult;
+  signal: SetupResult;
+  uncross: AuctionResult;
+  set_trading_mode: AuctionResult;
+  dividend: SetupResult;
+  place_stop: StopResult;
+  cancel_stop: StopResult;
   set_reference: SetupResult;
 }
 
@@ -45,24 +66,42 @@ export function decide(state: CoreState, c: Command, ctx: DecideContext): Decisi
 
 function dispatch(state: CoreState, c: Command, ts: number): Decision<unknown> {
   switch (c.type) {
-    case "create_game": return decideCreateGame(state, c, ts);
-    case "add_security": return decideAddSecurity(state, c, ts);
-    case "add_player": return decideAddPlayer(state, c, ts);
-    case "set_phase": return decideSetPhase(state, c, ts);
-    case "place": return decidePlace(state, c, ts);
-    case "cancel": return decideCancel(state, c, ts);
-    case "cancel_all": return decideCancelAll(state, c, ts);
-    case "amend": return decideAmend(state, c, ts);
-    case "log_admin": return decideLogAdmin(state, c, ts);
-    case "announce": return decideAnnounce(state, c, ts);
-    case "signal": return decideSignal(state, c, ts);
-    case "uncross": return decideUncross(state, c, ts);
-    case "set_trading_mode": return decideSetTradingMode(state, c, ts);
-    case "dividend": return decideDividend(state, c, ts);
-    case "place_stop": return decidePlaceStop(state, c, ts);
-    case "cancel_stop": return decideCancelStop(state, c, ts);
-    case "set_reference": return decideSetReference(state, c, ts);
-    default: return assertNever(c);
+    case "create_game":
+      return decideCreateGame(state, c, ts);
+    case "add_security":
+      return decideAddSecurity(state, c, ts);
+    case "add_player":
+      return decideAddPlayer(state, c, ts);
+    case "set_phase":
+      return decideSetPhase(state, c, ts);
+    case "place":
+      return decidePlace(state, c, ts);
+    case "cancel":
+      return decideCancel(state, c, ts);
+    case "cancel_all":
+      return decideCancelAll(state, c, ts);
+    case "amend":
+      return decideAmend(state, c, ts);
+    case "log_admin":
+      return decideLogAdmin(state, c, ts);
+    case "announce":
+      return decideAnnounce(state, c, ts);
+    case "signal":
+      return decideSignal(state, c, ts);
+    case "uncross":
+      return decideUncross(state, c, ts);
+    case "set_trading_mode":
+      return decideSetTradingMode(state, c, ts);
+    case "dividend":
+      return decideDividend(state, c, ts);
+    case "place_stop":
+      return decidePlaceStop(state, c, ts);
+    case "cancel_stop":
+      return decideCancelStop(state, c, ts);
+    case "set_reference":
+      return decideSetReference(state, c, ts);
+    default:
+      return assertNever(c);
   }
 }
 

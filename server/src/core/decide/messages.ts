@@ -8,7 +8,15 @@ import type { AnnounceCommand, LogAdminCommand, SignalCommand } from "../command
 import { reject } from "../reject.ts";
 import type { CoreState } from "../state.ts";
 import {
-  MAX_PRICE, MAX_SAFE, MAX_SECURITY_ID, isAction, isGroup, isPlayerId, isShortText, isTextBytes, needInt,
+  MAX_PRICE,
+  MAX_SAFE,
+  MAX_SECURITY_ID,
+  isAction,
+  isGroup,
+  isPlayerId,
+  isShortText,
+  isTextBytes,
+  needInt,
 } from "../validation.ts";
 import { EventLog, needGame } from "./context.ts";
 import type { Decision } from "./decision.ts";
@@ -58,8 +66,16 @@ export function decideSignal(state: CoreState, c: SignalCommand, ts: number): De
   if (game.phase === "ended") reject("MARKET_CLOSED", "the game has ended");
   if (!isGroup(c.group)) reject("INVALID_ARGUMENT", "group must be 1 to 32 letters, digits, _ or -");
   if (!isShortText(c.text)) reject("INVALID_ARGUMENT", "text must have 1 to 280 characters");
-  const ev: { type: "signal"; seq: number; ts: number; group: string; text: string; securityId?: number; value?: number; playerIds: string[] } =
-    { type: "signal", seq: 0, ts, group: c.group, text: c.text, playerIds: [] };
+  const ev: {
+    type: "signal";
+    seq: number;
+    ts: number;
+    group: string;
+    text: string;
+    securityId?: number;
+    value?: number;
+    playerIds: string[];
+  } = { type: "signal", seq: 0, ts, group: c.group, text: c.text, playerIds: [] };
   if (c.securityId !== undefined) {
     const securityId = needInt(c.securityId, 1, MAX_SECURITY_ID, "UNKNOWN_SECURITY", "securityId");
     if (!state.securities.has(securityId)) reject("UNKNOWN_SECURITY", `no such security: ${securityId}`);

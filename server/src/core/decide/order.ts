@@ -9,7 +9,13 @@ import { planCallEntry } from "../matching/auction.ts";
 import { bestPrice, fokFillable, planMatch } from "../matching/match.ts";
 import { checkCallOrder } from "../call-rules.ts";
 import {
-  checkBand, checkNotional, checkPostOnly, checkShape, protectionBound, type CheckedOrder, type OrderSpec,
+  checkBand,
+  checkNotional,
+  checkPostOnly,
+  checkShape,
+  protectionBound,
+  type CheckedOrder,
+  type OrderSpec,
 } from "../order-checks.ts";
 import { reject } from "../reject.ts";
 import { checkRisk, type Credit } from "../risk/index.ts";
@@ -23,7 +29,12 @@ import type { EventLog } from "./context.ts";
  * (the protection bound for a market order). Rejects with the first rule it breaks.
  */
 export function checkOrder(
-  state: CoreState, game: GameState, sec: SecurityState, player: PlayerState, spec: OrderSpec, credit: Readonly<Credit>,
+  state: CoreState,
+  game: GameState,
+  sec: SecurityState,
+  player: PlayerState,
+  spec: OrderSpec,
+  credit: Readonly<Credit>,
 ): CheckedOrder {
   const o = checkShape(spec, sec.info);
   if (game.phase !== "running") reject("MARKET_CLOSED", `the market is ${game.phase}`);
@@ -53,19 +64,52 @@ function remainderReason(o: CheckedOrder, stpIncoming: boolean, truncated: boole
 
 /** Logs a checked order's events and returns its summary and fills. */
 export function executeOrder(
-  log: EventLog, game: GameState, sec: SecurityState, o: CheckedOrder,
+  log: EventLog,
+  game: GameState,
+  sec: SecurityState,
+  o: CheckedOrder,
 ): { order: OrderSummary; fills: FillEvent[] } {
   const info = sec.info;
   const securityId = info.securityId;
   const id = sec.lastOrderId + 1;
   const ts = log.ts;
   // two literal shapes rather than a delete (which would turn the event into a slow dictionary object)
-  log.events.push(o.clientOrderId === undefined
-    ? { type: "order_accepted", seq: log.next(), ts, securityId, orderId: id, playerId: o.playerId,
-      side: o.side, orderType: o.orderType, tif: o.tif, postOnly: o.postOnly, price: o.price, qty: o.qty }
-    : { type: "order_accepted", seq: log.next(), ts, securityId, orderId: id, playerId: o.playerId,
-      clientOrderId: o.clientOrderId, side: o.side, orderType: o.orderType, tif: o.tif, postOnly: o.postOnly, price: o.price, qty: o.qty });
-  const plan = sec.mode === "call" ? planCallEntry(sec.book, game.stp, game.maxMatches, o) : planMatch(sec.book, game.stp, game.maxMatches, o);
+  log.events.push(
+    o.clientOrderId === undefined
+      ? {
+          type: "order_accepted",
+          seq: log.next(),
+          ts,
+          securityId,
+          orderId: id,
+          playerId: o.playerId,
+          side: o.side,
+          orderType: o.orderType,
+          tif: o.tif,
+          postOnly: o.postOnly,
+          price: o.price,
+          qty: o.qty,
+        }
+      : {
+          type: "order_accepted",
+          seq: log.next(),
+          ts,
+          securityId,
+          orderId: id,
+          playerId: o.playerId,
+          clientOrderId: o.clientOrderId,
+          side: o.side,
+          orderType: o.orderType,
+          tif: o.tif,
+          postOnly: o.postOnly,
+          price: o.price,
+          qty: o.qty,
+        },
+  );
+  const plan =
+    sec.mode === "call"
+      ? planCallEntry(sec.book, game.stp, game.maxMatches, o)
+      : planMatch(sec.book, game.stp, game.maxMatches, o);
   const fills: FillEvent[] = [];
   const stpCancelled: number[] = [];
   let remaining = o.qty;
@@ -75,17 +119,39 @@ export function executeOrder(
     const q = plan.qtys[i]!;
     if (q === 0) {
       stpCancelled.push(m.id);
-      log.events.push({ type: "order_cancelled", seq: log.next(), ts, securityId, orderId: m.id, playerId: m.playerId,
-        side: m.side, price: m.price, qty: m.amount, reason: "stp" });
+      log.events.push({
+        type: "order_cancelled",
+        seq: log.next(),
+        ts,
+        securityId,
+        orderId: m.id,
+        playerId: m.playerId,
+        side: m.side,
+        price: m.price,
+        qty: m.amount,
+        reason: "stp",
+      });
       continue;
     }
     remaining -= q;
     notional += m.price * q * info.scale;
     const fee = feesFor(info, q);
     const fill: FillEvent = {
-      type: "fill", seq: log.next(), ts, securityId, price: m.price, qty: q, aggressor: o.side,
-      makerOrderId: m.id, takerOrderId: id, makerPlayerId: m.playerId, takerPlayerId: o.playerId,
-      makerRemaining: m.amount - q, takerRemaining: remaining, takerFee: fee.takerFee, makerRebate: fee.makerRebate,
+      type: "fill",
+      seq: log.next(),
+      ts,
+      securityId,
+      price: m.price,
+      qty: q,
+      aggressor: o.side,
+      makerOrderId: m.id,
+      takerOrderId: id,
+      makerPlayerId: m.playerId,
+      takerPlayerId: o.playerId,
+      makerRemaining: m.amount - q,
+      takerRemaining: remaining,
+      takerFee: fee.takerFee,
+      makerRebate: fee.makerRebate,
     };
     fills.push(fill);
     log.events.push(fill);
@@ -94,16 +160,47 @@ export function executeOrder(
   let resting = 0;
   if (remaining > 0 && reason === "") {
     resting = remaining;
-    log.events.push({ type: "order_rested", seq: log.next(), ts, securityId, orderId: id, playerId: o.playerId,
-      side: o.side, price: o.price, qty: remaining });
+    log.events.push({
+      type: "order_rested",
+      seq: log.next(),
+      ts,
+      securityId,
+      orderId: id,
+      playerId: o.playerId,
+      side: o.side,
+      price: o.price,
+      qty: remaining,
+    });
   } else if (remaining > 0) {
-    log.events.push({ type: "order_cancelled", seq: log.next(), ts, securityId, orderId: id, playerId: o.playerId,
-      side: o.side, price: o.price, qty: remaining, reason: reason as Exclude<typeof reason, ""> });
+    log.events.push({
+      type: "order_cancelled",
+      seq: log.next(),
+      ts,
+      securityId,
+      orderId: id,
+      playerId: o.playerId,
+      side: o.side,
+      price: o.price,
+      qty: remaining,
+      reason: reason as Exclude<typeof reason, "">,
+    });
   }
   const summary = summarize({
-    id, securityId, playerId: o.playerId, clientOrderId: o.clientOrderId, side: o.side, postOnly: o.postOnly,
-    price: o.price, qty: o.qty, orderType: o.orderType, tif: o.tif, filled: o.qty - remaining, resting, notional,
-    reason, stpCancelled,
+    id,
+    securityId,
+    playerId: o.playerId,
+    clientOrderId: o.clientOrderId,
+    side: o.side,
+    postOnly: o.postOnly,
+    price: o.price,
+    qty: o.qty,
+    orderType: o.orderType,
+    tif: o.tif,
+    filled: o.qty - remaining,
+    resting,
+    notional,
+    reason,
+    stpCancelled,
   });
   return { order: summary, fills };
 }

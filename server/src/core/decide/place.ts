@@ -26,24 +26,47 @@ export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Deci
   const player = known ?? needPlayer(state, c.playerId);
   const cid = c.clientOrderId === undefined || c.clientOrderId === "" ? undefined : c.clientOrderId;
   if (cid !== undefined) {
-    if (typeof cid !== "string" || utf8Bytes(cid) > 64) reject("INVALID_CLIENT_ORDER_ID", "clientOrderId is at most 64 characters");
+    if (typeof cid !== "string" || utf8Bytes(cid) > 64)
+      reject("INVALID_CLIENT_ORDER_ID", "clientOrderId is at most 64 characters");
     const prior = player.clientOrders.get(cid);
     if (prior) {
       const result: PlaceResult = {
-        duplicate: true, ok: true, order: { ...prior.order }, events: [], firstSeq: prior.firstSeq,
-        lastSeq: prior.lastSeq, fills: prior.fills.slice(),
+        duplicate: true,
+        ok: true,
+        order: { ...prior.order },
+        events: [],
+        firstSeq: prior.firstSeq,
+        lastSeq: prior.lastSeq,
+        fills: prior.fills.slice(),
       };
       return { ok: true, events: result.events, result };
     }
   }
-  const o = checkOrder(state, game, sec, player, {
-    playerId: c.playerId, side: c.side, orderType: c.orderType ?? "limit", tif: c.tif ?? "GTC",
-    postOnly: c.postOnly === true, price: c.price, qty: c.qty, clientOrderId: cid,
-  }, NO_CREDIT);
+  const o = checkOrder(
+    state,
+    game,
+    sec,
+    player,
+    {
+      playerId: c.playerId,
+      side: c.side,
+      orderType: c.orderType ?? "limit",
+      tif: c.tif ?? "GTC",
+      postOnly: c.postOnly === true,
+      price: c.price,
+      qty: c.qty,
+      clientOrderId: cid,
+    },
+    NO_CREDIT,
+  );
   const bracket = c.bracket === undefined ? undefined : checkBracket(sec, o.side, c.bracket);
   const log = new EventLog(state.seq, ts);
   const { order, fills } = executeOrder(log, game, sec, o);
   if (bracket) logBracket(log, sec, o.playerId, o.side, order.orderId, bracket);
   const events = log.events;
-  return { ok: true, events, result: { ok: true, order, events, firstSeq: log.firstSeq(), lastSeq: log.lastSeq(), fills } };
+  return {
+    ok: true,
+    events,
+    result: { ok: true, order, events, firstSeq: log.firstSeq(), lastSeq: log.lastSeq(), fills },
+  };
 }

@@ -7,8 +7,18 @@ import type { AddPlayerCommand, AddSecurityCommand, CreateGameCommand, SetPhaseC
 import { reject } from "../reject.ts";
 import type { CoreState, PhaseName } from "../state.ts";
 import {
-  MAX_CASH, MAX_FEE, MAX_PRICE, MAX_QTY, MAX_SAFE, MAX_SECURITY_ID, isPlayerId, isSymbol, isTextBytes, isTickSize,
-  needInt, optInt,
+  MAX_CASH,
+  MAX_FEE,
+  MAX_PRICE,
+  MAX_QTY,
+  MAX_SAFE,
+  MAX_SECURITY_ID,
+  isPlayerId,
+  isSymbol,
+  isTextBytes,
+  isTickSize,
+  needInt,
+  optInt,
 } from "../validation.ts";
 import { EventLog, needGame } from "./context.ts";
 import type { Decision } from "./decision.ts";
@@ -22,7 +32,8 @@ export function decideCreateGame(state: CoreState, c: CreateGameCommand, ts: num
   if (!isPlayerId(c.gameId)) reject("INVALID_ARGUMENT", "gameId must be 1 to 64 letters, digits, _ or -");
   if (state.game !== null) reject("GAME_EXISTS", "the game already exists");
   if (!isTextBytes(c.name, 1, 200)) reject("INVALID_ARGUMENT", "name must have 1 to 200 characters");
-  if (c.stp !== "cancel_incoming" && c.stp !== "cancel_resting") reject("INVALID_ARGUMENT", "stp must be cancel_incoming or cancel_resting");
+  if (c.stp !== "cancel_incoming" && c.stp !== "cancel_resting")
+    reject("INVALID_ARGUMENT", "stp must be cancel_incoming or cancel_resting");
   const maxMatches = needInt(c.maxMatches, 1, 100_000, "INVALID_ARGUMENT", "maxMatches");
   if (typeof c.allowShort !== "boolean") reject("INVALID_ARGUMENT", "allowShort must be a boolean");
   const protectionBps = needInt(c.protectionBps, 1, 10_000, "INVALID_ARGUMENT", "protectionBps");
@@ -31,11 +42,25 @@ export function decideCreateGame(state: CoreState, c: CreateGameCommand, ts: num
   const mode = c.mode ?? "cash";
   if (mode !== "cash" && mode !== "margin") reject("INVALID_ARGUMENT", "mode must be cash or margin");
   const markRule = c.markRule ?? "last_trade";
-  if (markRule !== "last_trade" && markRule !== "reference" && markRule !== "mid") reject("INVALID_ARGUMENT", "markRule must be last_trade, reference or mid");
+  if (markRule !== "last_trade" && markRule !== "reference" && markRule !== "mid")
+    reject("INVALID_ARGUMENT", "markRule must be last_trade, reference or mid");
   const insuranceFund = optInt(c.insuranceFund, 0, 0, MAX_CASH, "INVALID_ARGUMENT", "insuranceFund");
   const log = new EventLog(state.seq, ts);
-  log.events.push({ type: "game_created", seq: log.next(), ts, name: c.name, stp: c.stp, maxMatches,
-    allowShort: c.allowShort, protectionBps, grossLimit, netLimit, mode, markRule, insuranceFund });
+  log.events.push({
+    type: "game_created",
+    seq: log.next(),
+    ts,
+    name: c.name,
+    stp: c.stp,
+    maxMatches,
+    allowShort: c.allowShort,
+    protectionBps,
+    grossLimit,
+    netLimit,
+    mode,
+    markRule,
+    insuranceFund,
+  });
   return setup(log);
 }
 
@@ -61,12 +86,37 @@ export function decideAddSecurity(state: CoreState, c: AddSecurityCommand, ts: n
   const limitWeight = optInt(c.limitWeight, 1, 0, 1000, A, "limitWeight");
   // 100 bps = 100x leverage at most (issue 15: 1x to 100x)
   const initialMarginBps = optInt(c.initialMarginBps, 10_000, 100, 10_000, A, "initialMarginBps");
-  const maintenanceMarginBps = optInt(c.maintenanceMarginBps, Math.max(1, Math.floor(initialMarginBps / 2)), 1, initialMarginBps, A, "maintenanceMarginBps");
+  const maintenanceMarginBps = optInt(
+    c.maintenanceMarginBps,
+    Math.max(1, Math.floor(initialMarginBps / 2)),
+    1,
+    initialMarginBps,
+    A,
+    "maintenanceMarginBps",
+  );
   const referencePrice = optInt(c.referencePrice, 0, 0, MAX_PRICE, A, "referencePrice");
   const log = new EventLog(state.seq, ts);
-  log.events.push({ type: "security_added", seq: log.next(), ts, securityId, symbol: c.symbol, tickSize: c.tickSize,
-    lotSize, scale, bandLow, bandHigh, shortLimit, positionLimit, maxOrderQty, takerFee, makerRebate, limitWeight,
-    initialMarginBps, maintenanceMarginBps, referencePrice });
+  log.events.push({
+    type: "security_added",
+    seq: log.next(),
+    ts,
+    securityId,
+    symbol: c.symbol,
+    tickSize: c.tickSize,
+    lotSize,
+    scale,
+    bandLow,
+    bandHigh,
+    shortLimit,
+    positionLimit,
+    maxOrderQty,
+    takerFee,
+    makerRebate,
+    limitWeight,
+    initialMarginBps,
+    maintenanceMarginBps,
+    referencePrice,
+  });
   return setup(log);
 }
 
@@ -82,7 +132,8 @@ export function decideAddPlayer(state: CoreState, c: AddPlayerCommand, ts: numbe
   if (!isTextBytes(c.name, 1, 64)) reject("INVALID_ARGUMENT", "name must have 1 to 64 characters");
   if (state.players.has(c.playerId)) reject("PLAYER_EXISTS", `player ${c.playerId} exists`);
   const cash = needInt(c.cash, 0, MAX_CASH, "INVALID_ARGUMENT", "cash");
-  if (state.cashTotal + cash > MAX_SAFE) reject("INVALID_ARGUMENT", "the total cash of all players would exceed 2^53 - 1 minor units");
+  if (state.cashTotal + cash > MAX_SAFE)
+    reject("INVALID_ARGUMENT", "the total cash of all players would exceed 2^53 - 1 minor units");
   const holdings: { securityId: number; qty: number }[] = [];
   for (const h of c.holdings ?? []) {
     const securityId = needInt(h.securityId, 1, MAX_SECURITY_ID, "INVALID_ARGUMENT", "securityId");

@@ -31,8 +31,10 @@ function checkLeg(state: CoreState, sec: SecurityState, side: "buy" | "sell", le
   const orderType = leg.orderType ?? "market";
   if (orderType !== "limit" && orderType !== "market") reject("INVALID_ORDER_TYPE", "type must be limit or market");
   const tif = leg.tif ?? (orderType === "market" ? "IOC" : "GTC");
-  if (tif !== "GTC" && tif !== "IOC" && tif !== "FOK") reject("INVALID_TIME_IN_FORCE", "time in force must be GTC, IOC or FOK");
-  if (orderType === "market" && tif === "GTC") reject("INVALID_TIME_IN_FORCE", "a market order never rests: use IOC or FOK");
+  if (tif !== "GTC" && tif !== "IOC" && tif !== "FOK")
+    reject("INVALID_TIME_IN_FORCE", "time in force must be GTC, IOC or FOK");
+  if (orderType === "market" && tif === "GTC")
+    reject("INVALID_TIME_IN_FORCE", "a market order never rests: use IOC or FOK");
   const price = orderType === "limit" ? needInt(leg.price, 1, MAX_PRICE, "INVALID_PRICE", "price") : 0;
   if (orderType === "limit") checkBand(price, sec.info);
   const kind = leg.kind ?? "stop";
@@ -43,16 +45,43 @@ function checkLeg(state: CoreState, sec: SecurityState, side: "buy" | "sell", le
   checkBand(stopPrice, sec.info);
   const now = watchedPrice(state, sec, trigger);
   if (now > 0 && reaches({ side, kind, stopPrice }, now)) {
-    reject("INVALID_PRICE", `the ${trigger === "last" ? "last trade" : "mark"} (${now}) has already reached the stop price ${stopPrice}`);
+    reject(
+      "INVALID_PRICE",
+      `the ${trigger === "last" ? "last trade" : "mark"} (${now}) has already reached the stop price ${stopPrice}`,
+    );
   }
   return { orderType, tif, price, stopPrice, kind, trigger };
 }
 
-function accepted(log: EventLog, sec: SecurityState, id: number, playerId: string, side: "buy" | "sell", qty: number, leg: Leg,
-  ocoStopId: number, parentOrderId: number): EventOf<"stop_accepted"> {
-  return { type: "stop_accepted", seq: log.next(), ts: log.ts, securityId: sec.info.securityId, stopId: id, playerId, side,
-    orderType: leg.orderType, tif: leg.tif, price: leg.price, qty, stopPrice: leg.stopPrice, trigger: leg.trigger, kind: leg.kind,
-    ocoStopId, parentOrderId };
+function accepted(
+  log: EventLog,
+  sec: SecurityState,
+  id: number,
+  playerId: string,
+  side: "buy" | "sell",
+  qty: number,
+  leg: Leg,
+  ocoStopId: number,
+  parentOrderId: number,
+): EventOf<"stop_accepted"> {
+  return {
+    type: "stop_accepted",
+    seq: log.next(),
+    ts: log.ts,
+    securityId: sec.info.securityId,
+    stopId: id,
+    playerId,
+    side,
+    orderType: leg.orderType,
+    tif: leg.tif,
+    price: leg.price,
+    qty,
+    stopPrice: leg.stopPrice,
+    trigger: leg.trigger,
+    kind: leg.kind,
+    ocoStopId,
+    parentOrderId,
+  };
 }
 
 export function decidePlaceStop(state: CoreState, c: PlaceStopCommand, ts: number): Decision<StopResult> {
@@ -61,7 +90,8 @@ export function decidePlaceStop(state: CoreState, c: PlaceStopCommand, ts: numbe
   const player = needPlayer(state, c.playerId);
   if (c.side !== "buy" && c.side !== "sell") reject("INVALID_SIDE", "side must be buy or sell");
   const qty = needInt(c.qty, 1, MAX_QTY, "INVALID_QUANTITY", "qty");
-  if (sec.info.maxOrderQty > 0 && qty > sec.info.maxOrderQty) reject("ORDER_TOO_LARGE", `qty exceeds the maximum order size of ${sec.info.maxOrderQty} lots`);
+  if (sec.info.maxOrderQty > 0 && qty > sec.info.maxOrderQty)
+    reject("ORDER_TOO_LARGE", `qty exceeds the maximum order size of ${sec.info.maxOrderQty} lots`);
   const first = checkLeg(state, sec, c.side, c);
   const second = c.oco === undefined ? undefined : checkLeg(state, sec, c.side, c.oco);
   if (game.phase !== "running") reject("MARKET_CLOSED", `the market is ${game.phase}`);
@@ -87,22 +117,38 @@ export function decideCancelStop(state: CoreState, c: CancelStopCommand, ts: num
   const sec = needSecurity(state, c.securityId);
   const s = ownStop(sec, c.stopId, c.playerId);
   const log = new EventLog(state.seq, ts);
-  log.events.push({ type: "stop_cancelled", seq: log.next(), ts, securityId: s.securityId, stopId: s.id, playerId: s.playerId, reason: "user" });
+  log.events.push({
+    type: "stop_cancelled",
+    seq: log.next(),
+    ts,
+    securityId: s.securityId,
+    stopId: s.id,
+    playerId: s.playerId,
+    reason: "user",
+  });
   return { ok: true, events: log.events, result: { ok: true, stopIds: [s.id], events: log.events, ...log.range() } };
 }
 
 /** A bracket's legs, checked (INVALID_PRICE): for a buy entry the stop-loss below the take-profit, for a sell above. */
 export function checkBracket(
-  sec: SecurityState, side: "buy" | "sell", b: { stopLoss?: number; takeProfit?: number },
+  sec: SecurityState,
+  side: "buy" | "sell",
+  b: { stopLoss?: number; takeProfit?: number },
 ): { stopLoss: number; takeProfit: number } {
   if (typeof b !== "object" || b === null) reject("INVALID_ARGUMENT", "bracket must be an object");
   const stopLoss = b.stopLoss === undefined ? 0 : needInt(b.stopLoss, 1, MAX_PRICE, "INVALID_PRICE", "stopLoss");
-  const takeProfit = b.takeProfit === undefined ? 0 : needInt(b.takeProfit, 1, MAX_PRICE, "INVALID_PRICE", "takeProfit");
+  const takeProfit =
+    b.takeProfit === undefined ? 0 : needInt(b.takeProfit, 1, MAX_PRICE, "INVALID_PRICE", "takeProfit");
   if (stopLoss === 0 && takeProfit === 0) reject("INVALID_ARGUMENT", "a bracket needs a stopLoss or a takeProfit");
   if (stopLoss > 0) checkBand(stopLoss, sec.info);
   if (takeProfit > 0) checkBand(takeProfit, sec.info);
   if (stopLoss > 0 && takeProfit > 0 && (side === "buy" ? stopLoss >= takeProfit : stopLoss <= takeProfit)) {
-    reject("INVALID_PRICE", side === "buy" ? "a long's stop-loss must be below its take-profit" : "a short's stop-loss must be above its take-profit");
+    reject(
+      "INVALID_PRICE",
+      side === "buy"
+        ? "a long's stop-loss must be below its take-profit"
+        : "a short's stop-loss must be above its take-profit",
+    );
   }
   return { stopLoss, takeProfit };
 }
@@ -112,19 +158,53 @@ export function checkBracket(
  * stop-market stop-loss and a limit take-profit on the other side, one cancelling the other.
  */
 export function logBracket(
-  log: EventLog, sec: SecurityState, playerId: string, entrySide: "buy" | "sell", entryOrderId: number, b: { stopLoss: number; takeProfit: number },
+  log: EventLog,
+  sec: SecurityState,
+  playerId: string,
+  entrySide: "buy" | "sell",
+  entryOrderId: number,
+  b: { stopLoss: number; takeProfit: number },
 ): void {
   const side = entrySide === "buy" ? "sell" : "buy";
   const id = sec.lastStopId;
   const slId = b.stopLoss > 0 ? id + 1 : 0;
   const tpId = b.takeProfit > 0 ? Math.max(id, slId) + 1 : 0;
   if (slId > 0) {
-    log.events.push(accepted(log, sec, slId, playerId, side, 0,
-      { orderType: "market", tif: "IOC", price: 0, stopPrice: b.stopLoss, kind: "stop", trigger: "last" }, tpId, entryOrderId));
+    log.events.push(
+      accepted(
+        log,
+        sec,
+        slId,
+        playerId,
+        side,
+        0,
+        { orderType: "market", tif: "IOC", price: 0, stopPrice: b.stopLoss, kind: "stop", trigger: "last" },
+        tpId,
+        entryOrderId,
+      ),
+    );
   }
   if (tpId > 0) {
-    log.events.push(accepted(log, sec, tpId, playerId, side, 0,
-      { orderType: "limit", tif: "GTC", price: b.takeProfit, stopPrice: b.takeProfit, kind: "take_profit", trigger: "last" }, slId, entryOrderId));
+    log.events.push(
+      accepted(
+        log,
+        sec,
+        tpId,
+        playerId,
+        side,
+        0,
+        {
+          orderType: "limit",
+          tif: "GTC",
+          price: b.takeProfit,
+          stopPrice: b.takeProfit,
+          kind: "take_profit",
+          trigger: "last",
+        },
+        slId,
+        entryOrderId,
+      ),
+    );
   }
 }
 

@@ -28,10 +28,21 @@ import type { MatchPlan, Incoming } from "./match.ts";
 import { crosses, opposite, type OrderBook, type RestingOrder } from "./book.ts";
 
 /** The outcome of a call: price (ticks), qty = lots traded, buyQty = D(price), sellQty = S(price). */
-export interface Clearing { price: number; qty: number; buyQty: number; sellQty: number }
+export interface Clearing {
+  price: number;
+  qty: number;
+  buyQty: number;
+  sellQty: number;
+}
 
 /** One fill of a call: `qty` lots between a bid and an offer, with what each has left after it. */
-export interface AuctionPair { buy: RestingOrder; sell: RestingOrder; qty: number; buyLeft: number; sellLeft: number }
+export interface AuctionPair {
+  buy: RestingOrder;
+  sell: RestingOrder;
+  qty: number;
+  buyLeft: number;
+  sellLeft: number;
+}
 
 /** True when a (qty, imbalance, distance, price) candidate beats the best so far. */
 function better(c: Clearing, best: Clearing | null, ref: number | undefined): boolean {
@@ -104,9 +115,16 @@ export function planAuction(book: OrderBook, price: number, qty: number): Auctio
   let sellLeft = 0;
   let left = qty;
   while (left > 0) {
-    if (buyLeft === 0) { buy = bids.next().value ?? undefined; buyLeft = buy?.amount ?? 0; }
-    if (sellLeft === 0) { sell = asks.next().value ?? undefined; sellLeft = sell?.amount ?? 0; }
-    if (buy === undefined || sell === undefined) throw new Error(`planAuction: ${qty} lots are not executable at ${price}`);
+    if (buyLeft === 0) {
+      buy = bids.next().value ?? undefined;
+      buyLeft = buy?.amount ?? 0;
+    }
+    if (sellLeft === 0) {
+      sell = asks.next().value ?? undefined;
+      sellLeft = sell?.amount ?? 0;
+    }
+    if (buy === undefined || sell === undefined)
+      throw new Error(`planAuction: ${qty} lots are not executable at ${price}`);
     const q = Math.min(buyLeft, sellLeft, left);
     buyLeft -= q;
     sellLeft -= q;
@@ -137,8 +155,14 @@ export function planCallEntry(book: OrderBook, stp: string, maxMatches: number, 
     if (!crosses(o.side, o.price, level.price)) break;
     for (let m = level.head; m !== null; m = m.next) {
       if (m.playerId !== o.playerId) continue;
-      if (stp !== "cancel_resting") { plan.stpIncoming = true; return plan; }
-      if (plan.count >= maxMatches) { plan.truncated = true; return plan; }
+      if (stp !== "cancel_resting") {
+        plan.stpIncoming = true;
+        return plan;
+      }
+      if (plan.count >= maxMatches) {
+        plan.truncated = true;
+        return plan;
+      }
       plan.makers[plan.count] = m;
       plan.qtys[plan.count++] = 0;
     }

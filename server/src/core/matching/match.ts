@@ -11,7 +11,12 @@
  */
 import { crosses, opposite, type OrderBook, type RestingOrder, type Side } from "./book.ts";
 
-export interface Incoming { side: Side; price: number; qty: number; playerId: string }
+export interface Incoming {
+  side: Side;
+  price: number;
+  qty: number;
+  playerId: string;
+}
 
 export interface MatchPlan {
   /** Resting orders touched, in order: makers[0 .. count - 1]. */
@@ -49,9 +54,15 @@ export function planMatch(book: OrderBook, stp: string, maxMatches: number, o: I
     const level = levels[i]!;
     if (!crosses(o.side, o.price, level.price)) break;
     for (let m = level.head; m !== null; m = m.next) {
-      if (touched >= maxMatches) { plan.truncated = true; return plan; }
+      if (touched >= maxMatches) {
+        plan.truncated = true;
+        return plan;
+      }
       if (m.playerId === o.playerId) {
-        if (stp !== "cancel_resting") { plan.stpIncoming = true; return plan; }
+        if (stp !== "cancel_resting") {
+          plan.stpIncoming = true;
+          return plan;
+        }
         plan.makers[plan.count] = m;
         plan.qtys[plan.count++] = 0;
       } else {

@@ -17,8 +17,13 @@ import type { GameState, PlayerState, PositionState } from "../state.ts";
 import type { Credit } from "./credit.ts";
 
 export function checkCashOrder(
-  game: GameState, sec: SecurityInfo, player: PlayerState, pos: Readonly<PositionState>,
-  o: CheckedOrder, notional: number, credit: Readonly<Credit>,
+  game: GameState,
+  sec: SecurityInfo,
+  player: PlayerState,
+  pos: Readonly<PositionState>,
+  o: CheckedOrder,
+  notional: number,
+  credit: Readonly<Credit>,
 ): void {
   const fee = o.postOnly ? 0 : sec.takerFee * o.qty;
   const cash = player.cash - player.cashLocked + credit.cash;

@@ -11,7 +11,7 @@ import type { PlayerState } from "../state.ts";
 export function tradeCost(p: PlayerState, sid: number, qty: number, dqty: number, price: number, scale: number): void {
   const cost = p.costs.get(sid) ?? 0;
   let next: number;
-  if (qty === 0 || (qty > 0) === (dqty > 0)) {
+  if (qty === 0 || qty > 0 === dqty > 0) {
     next = cost + dqty * price * scale;
   } else {
     const closed = Math.min(Math.abs(dqty), Math.abs(qty));

@@ -20,8 +20,14 @@ const BY_MODE: Record<RiskMode, ModeCheck> = {
 
 /** Rejects (INSUFFICIENT_*, POSITION_LIMIT, GROSS_/NET_POSITION_LIMIT) unless the player can carry the order. */
 export function checkRisk(
-  state: CoreState, game: GameState, sec: SecurityInfo, player: PlayerState, pos: Readonly<PositionState>,
-  o: CheckedOrder, notional: number, credit: Readonly<Credit>,
+  state: CoreState,
+  game: GameState,
+  sec: SecurityInfo,
+  player: PlayerState,
+  pos: Readonly<PositionState>,
+  o: CheckedOrder,
+  notional: number,
+  credit: Readonly<Credit>,
 ): void {
   BY_MODE[game.mode](state, game, sec, player, pos, o, notional, credit);
   checkPortfolioLimits(state, game, player, sec.securityId, o, credit);

@@ -46,8 +46,14 @@ export function marginStatus(state: CoreState, p: PlayerState): { equity: number
 }
 
 export function checkMarginOrder(
-  state: CoreState, game: GameState, info: SecurityInfo, player: PlayerState, pos: Readonly<PositionState>,
-  o: CheckedOrder, _notional: number, credit: Readonly<Credit>,
+  state: CoreState,
+  game: GameState,
+  info: SecurityInfo,
+  player: PlayerState,
+  pos: Readonly<PositionState>,
+  o: CheckedOrder,
+  _notional: number,
+  credit: Readonly<Credit>,
 ): void {
   const limit = info.positionLimit;
   if (limit > 0 && o.side === "buy" && pos.qty + pos.openBuy - credit.openBuy + o.qty > limit) {
@@ -81,6 +87,9 @@ export function checkMarginOrder(
   const fee = o.postOnly ? 0 : info.takerFee * o.qty;
   const need = after + adverse + fee;
   if (need > equity && (after > before || adverse > 0)) {
-    reject("INSUFFICIENT_FUNDS", `needs ${need} margin (initial ${after}, price beyond the mark ${adverse}, taker fee ${fee}), equity ${equity}`);
+    reject(
+      "INSUFFICIENT_FUNDS",
+      `needs ${need} margin (initial ${after}, price beyond the mark ${adverse}, taker fee ${fee}), equity ${equity}`,
+    );
   }
 }

@@ -27,7 +27,10 @@ import type { ApiUsage, UsageSource } from "./usage.ts";
 
 /** RATE_LIMITED with the ms until a retry may succeed (body `retryAfterMs`, header Retry-After). */
 export class RetryLater extends ApiError {
-  constructor(message: string, readonly retryAfterMs: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
     super("RATE_LIMITED", message);
   }
 }
@@ -41,7 +44,11 @@ export type Caller =
 export class ApiAuth {
   private readonly limiters = new Map<string, RateLimiterMemory>();
 
-  constructor(private readonly service: GameService, private readonly keys: ApiKeyStore | undefined, readonly usage: ApiUsage) {}
+  constructor(
+    private readonly service: GameService,
+    private readonly keys: ApiKeyStore | undefined,
+    readonly usage: ApiUsage,
+  ) {}
 
   /** The caller of `req` for a route of `access`; throws ApiError. Sets the rate limit headers for keys. */
   async authorize(access: Access, req: Request, res: Response): Promise<Caller> {
@@ -56,7 +63,8 @@ export class ApiAuth {
     if (access === "player" && token && !token.startsWith("mrk_")) {
       const who = await this.service.authenticate(token);
       if (who?.role === "player") return { kind: "player", gameId: who.gameId, playerId: who.playerId };
-      if (who?.role === "admin") throw new ApiError("FORBIDDEN", "this needs a player token; admins use /api/v1/admin/...");
+      if (who?.role === "admin")
+        throw new ApiError("FORBIDDEN", "this needs a player token; admins use /api/v1/admin/...");
       throw new ApiError("UNAUTHORIZED", "a player token or API key is required");
     }
     const key = await this.key(token);
@@ -72,9 +80,17 @@ export class ApiAuth {
   async key(token: string | undefined): Promise<ApiKeyInfo> {
     if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
     const found = token ? await this.keys.verify(token) : null;
-    if (!found) throw new ApiError("UNAUTHORIZED", token ? "unknown, revoked or expired API key" : "an API key is required (Authorization: Bearer mrk_...)");
-    const key = found.scope === "session" ? { ...found, gameId: await this.currentRound(found.gameId.slice(SESSION_GAME_PREFIX.length)) } : found;
-    if (await this.service.store.isKicked(key.gameId, key.playerId)) throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
+    if (!found)
+      throw new ApiError(
+        "UNAUTHORIZED",
+        token ? "unknown, revoked or expired API key" : "an API key is required (Authorization: Bearer mrk_...)",
+      );
+    const key =
+      found.scope === "session"
+        ? { ...found, gameId: await this.currentRound(found.gameId.slice(SESSION_GAME_PREFIX.length)) }
+        : found;
+    if (await this.service.store.isKicked(key.gameId, key.playerId))
+      throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
     return key;
   }
 
@@ -88,7 +104,10 @@ export class ApiAuth {
 
   /** Counts an order command's outcome of a key or webhook (place, amend): an order, or a reject (and a rate limit hit). */
   noteOrder(source: UsageSource, outcome: { ok: true } | { ok: false; code: string }): void {
-    if (outcome.ok) { this.usage.count(source, "orders"); return; }
+    if (outcome.ok) {
+      this.usage.count(source, "orders");
+      return;
+    }
     this.usage.count(source, "rejects");
     if (outcome.code === "RATE_LIMITED") this.usage.count(source, "rateLimited");
   }
@@ -98,11 +117,19 @@ export class ApiAuth {
    * throws RetryLater (RATE_LIMITED, Retry-After) over the limit. Counts the request (and a refusal) in
    * the usage of `source`.
    */
-  async consume(id: string, limit: { requests: number; windowMs: number }, res: Response, source: UsageSource): Promise<void> {
+  async consume(
+    id: string,
+    limit: { requests: number; windowMs: number },
+    res: Response,
+    source: UsageSource,
+  ): Promise<void> {
     const { requests, windowMs } = limit;
     const policy = `${requests}/${windowMs}`;
     let limiter = this.limiters.get(policy);
-    if (!limiter) { limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 }); this.limiters.set(policy, limiter); }
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 });
+      this.limiters.set(policy, limiter);
+    }
     this.usage.count(source, "requests");
     const headers = (r: RateLimiterRes) => {
       res.set("RateLimit-Limit", String(requests));
@@ -118,7 +145,10 @@ export class ApiAuth {
       this.usage.count(source, "rateLimited");
       const retryAfterMs = Math.max(1, Math.ceil(r.msBeforeNext));
       res.set("Retry-After", String(Math.ceil(retryAfterMs / 1000)));
-      throw new RetryLater(`at most ${requests} requests per ${windowMs} ms with this key; retry in ${retryAfterMs} ms`, retryAfterMs);
+      throw new RetryLater(
+        `at most ${requests} requests per ${windowMs} ms with this key; retry in ${retryAfterMs} ms`,
+        retryAfterMs,
+      );
     }
   }
 }

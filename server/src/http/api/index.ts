@@ -34,7 +34,10 @@ import { mountOutboundHookRoutes } from "./outbound-hooks.ts";
 import { OutboundDelivery } from "./outbound-delivery.ts";
 
 export interface ApiV1Deps {
-  service: GameService; db?: Db; persister?: PersisterPort; log: Logger;
+  service: GameService;
+  db?: Db;
+  persister?: PersisterPort;
+  log: Logger;
   /** Valkey: the stream's pub/sub (publishing on this connection, subscribing on a duplicate). */
   valkey: Redis;
   keyRate?: KeyRateDefaults;
@@ -66,9 +69,9 @@ export class ApiV1 {
   constructor(private readonly deps: ApiV1Deps) {
     const { service, db, persister } = deps;
     this.keys = db ? new ApiKeyStore(db) : undefined;
-    const auth = this.auth = new ApiAuth(service, this.keys, new ApiUsage(deps.valkey, deps.log));
-    const r = this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res));
-    const history = this.history = new History(service.hub.engine, db, persister);
+    const auth = (this.auth = new ApiAuth(service, this.keys, new ApiUsage(deps.valkey, deps.log)));
+    const r = (this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res)));
+    const history = (this.history = new History(service.hub.engine, db, persister));
     const keyStore = () => {
       if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");
       return this.keys;
@@ -81,7 +84,10 @@ export class ApiV1 {
     mountOutboundHookRoutes(r, service, db);
     mountUsageRoutes(r, service, auth.usage, keyStore);
     r.add({
-      method: "get", path: "/openapi.json", access: "public", summary: "This API's OpenAPI 3.1 document",
+      method: "get",
+      path: "/openapi.json",
+      access: "public",
+      summary: "This API's OpenAPI 3.1 document",
       replies: { 200: z.object({ openapi: z.string() }).loose() },
       handler: async () => this.openapi(),
     });
@@ -91,16 +97,25 @@ export class ApiV1 {
   /** Closes a revoked key's streams: at once in this process, and on every other through Valkey. */
   private revoked(keyId: string): void {
     this.gateway?.closeKey(keyId);
-    this.deps.valkey.publish(REVOKED_CHANNEL, keyId).catch((err) => this.deps.log.warn({ err: String(err) }, "revocation publish failed"));
+    this.deps.valkey
+      .publish(REVOKED_CHANNEL, keyId)
+      .catch((err) => this.deps.log.warn({ err: String(err) }, "revocation publish failed"));
   }
 
   /** The OpenAPI 3.1 document of every /api/v1 route (generated once). */
   openapi(): unknown {
-    return this.doc ??= new OpenApiGeneratorV31(this.router.registry.definitions).generateDocument({
+    return (this.doc ??= new OpenApiGeneratorV31(this.router.registry.definitions).generateDocument({
       openapi: "3.1.0",
-      info: { title: "marketroom API for programs", version: "1.0.0", description: "Orders, market data and account of an API key's player. Units: price in ticks, qty in lots, cash in minor units, times in ms since the epoch. The stream: WebSocket " + STREAM_PATH + ". See docs/algo-trading.md." },
+      info: {
+        title: "marketroom API for programs",
+        version: "1.0.0",
+        description:
+          "Orders, market data and account of an API key's player. Units: price in ticks, qty in lots, cash in minor units, times in ms since the epoch. The stream: WebSocket " +
+          STREAM_PATH +
+          ". See docs/algo-trading.md.",
+      },
       servers: [{ url: "/" }],
-    });
+    }));
   }
 
   mount(app: Application): void {
@@ -111,7 +126,13 @@ export class ApiV1 {
   attachStream(server: Server): void {
     const http = (server.transport as unknown as { server?: HttpServer }).server;
     if (!http) throw new Error("the transport has no HTTP server to attach the stream to");
-    const gateway = this.gateway = new StreamGateway(this.deps.service, this.auth, this.deps.valkey, this.deps.log, this.history);
+    const gateway = (this.gateway = new StreamGateway(
+      this.deps.service,
+      this.auth,
+      this.deps.valkey,
+      this.deps.log,
+      this.history,
+    ));
     gateway.attach(http);
     const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
     http.on("close", stop);
@@ -133,8 +154,10 @@ function errorHandler(log: Logger) {
     if (e instanceof RetryLater) res.set("Retry-After", String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))));
     if (e.status >= 500 && e.code !== "UNAVAILABLE") log.error({ err, path: req.path }, "api request failed");
     res.status(e.status).json({
-      code: e.code, message: e.message,
-      ...(e.details ? { issues: e.details } : {}), ...(e instanceof RetryLater ? { retryAfterMs: e.retryAfterMs } : {}),
+      code: e.code,
+      message: e.message,
+      ...(e.details ? { issues: e.details } : {}),
+      ...(e instanceof RetryLater ? { retryAfterMs: e.retryAfterMs } : {}),
     });
   };
 }
@@ -144,6 +167,7 @@ function toApiError(err: unknown): ApiError {
   const e = err as { type?: string; status?: number };
   if (e?.type === "entity.parse.failed") return new ApiError("INVALID_BODY", "the body is not valid JSON");
   if (e?.type === "entity.too.large") return new ApiError("INVALID_BODY", "the body is too large");
-  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return new ApiError("INVALID_BODY", "bad request");
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500)
+    return new ApiError("INVALID_BODY", "bad request");
   return asApiError(err);
 }

@@ -23,16 +23,45 @@ import type { ApiKeyStore } from "./key-store.ts";
 import type { ApiRouter } from "./router.ts";
 import { SESSION_GAME_PREFIX } from "./key-store.ts";
 import { noUsage } from "./usage.ts";
-import { AdminGameParam, AdminKeyIdParams, AdminKeyParams, CreateKeyBody, KeyIdParam, KeyInfo, KeyList, MAX_KEY_LIFETIME_MS, NewKey } from "./schemas.ts";
+import {
+  AdminGameParam,
+  AdminKeyIdParams,
+  AdminKeyParams,
+  CreateKeyBody,
+  KeyIdParam,
+  KeyInfo,
+  KeyList,
+  MAX_KEY_LIFETIME_MS,
+  NewKey,
+} from "./schemas.ts";
 
 /** The server's per-key request limit (API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW_MS). */
-export interface KeyRateDefaults { requests: number; windowMs: number }
+export interface KeyRateDefaults {
+  requests: number;
+  windowMs: number;
+}
 
 const KeyUsageList = z.object({
-  keys: z.array(KeyInfo.extend({ usage: z.object({ requests: z.number().int(), orders: z.number().int(), rejects: z.number().int(), rateLimited: z.number().int() }) })),
+  keys: z.array(
+    KeyInfo.extend({
+      usage: z.object({
+        requests: z.number().int(),
+        orders: z.number().int(),
+        rejects: z.number().int(),
+        rateLimited: z.number().int(),
+      }),
+    }),
+  ),
 });
 
-export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys: () => ApiKeyStore, auth: ApiAuth, defaults: KeyRateDefaults, revoked: (keyId: string) => void): void {
+export function mountKeyRoutes(
+  r: ApiRouter<Caller>,
+  service: GameService,
+  keys: () => ApiKeyStore,
+  auth: ApiAuth,
+  defaults: KeyRateDefaults,
+  revoked: (keyId: string) => void,
+): void {
   const player = (c: Caller) => {
     if (c.kind !== "player" && c.kind !== "key") throw new ApiError("FORBIDDEN", "a player token is required");
     return c;
@@ -40,13 +69,15 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
   const expiryOf = (expiresAt?: number) => {
     if (expiresAt === undefined) return undefined;
     const now = Date.now();
-    if (expiresAt <= now || expiresAt > now + MAX_KEY_LIFETIME_MS) throw new ApiError("INVALID_BODY", "expiresAt must be in the future and at most a year ahead");
+    if (expiresAt <= now || expiresAt > now + MAX_KEY_LIFETIME_MS)
+      throw new ApiError("INVALID_BODY", "expiresAt must be in the future and at most a year ahead");
     return expiresAt;
   };
   /** The game a player's new key names: the caller's round, a session (session key), or one round of it. */
   const scopeOf = async (gameId: string, asked?: string) => {
     if (!gameId.startsWith(SESSION_GAME_PREFIX)) {
-      if (asked !== undefined && asked !== gameId) throw new ApiError("INVALID_BODY", "gameId may only name a round of the caller's session");
+      if (asked !== undefined && asked !== gameId)
+        throw new ApiError("INVALID_BODY", "gameId may only name a round of the caller's session");
       return gameId;
     }
     if (asked === undefined) return gameId;
@@ -58,19 +89,34 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
     if (!asked) return defaults;
     // Compare rates without floats: requests/windowMs <= defaults.requests/defaults.windowMs.
     if (asked.requests * defaults.windowMs > defaults.requests * asked.windowMs || asked.requests > defaults.requests) {
-      throw new ApiError("INVALID_BODY", `a key may make at most ${defaults.requests} requests per ${defaults.windowMs} ms`);
+      throw new ApiError(
+        "INVALID_BODY",
+        `a key may make at most ${defaults.requests} requests per ${defaults.windowMs} ms`,
+      );
     }
     return asked;
   };
-  const create = async (gameId: string, playerId: string, body: z.output<typeof CreateKeyBody>, createdBy: "player" | "admin") => {
+  const create = async (
+    gameId: string,
+    playerId: string,
+    body: z.output<typeof CreateKeyBody>,
+    createdBy: "player" | "admin",
+  ) => {
     if (!gameId.startsWith(SESSION_GAME_PREFIX)) {
       // A session player is in every round of the session; a session token proves that already.
       const info = unwrap(await service.hub.engine.gameInfo(gameId));
-      if (!info.players.some((p) => p.playerId === playerId)) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
+      if (!info.players.some((p) => p.playerId === playerId))
+        throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
     }
     const limit = limitOf(body.rateLimit);
     const expiresAt = expiryOf(body.expiresAt);
-    return keys().create(gameId, playerId, { name: body.name, requests: limit.requests, windowMs: limit.windowMs, createdBy, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+    return keys().create(gameId, playerId, {
+      name: body.name,
+      requests: limit.requests,
+      windowMs: limit.windowMs,
+      createdBy,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    });
   };
   const revoke = async (gameId: string, keyId: string) => {
     const k = await keys().revoke(gameId, keyId);
@@ -79,8 +125,13 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
   };
 
   r.add({
-    method: "post", path: "/keys", access: "player", summary: "Create an API key for the caller's player (the key is in this reply only)",
-    body: CreateKeyBody, replies: { 201: NewKey }, errors: ["INVALID_BODY", "FORBIDDEN"],
+    method: "post",
+    path: "/keys",
+    access: "player",
+    summary: "Create an API key for the caller's player (the key is in this reply only)",
+    body: CreateKeyBody,
+    replies: { 201: NewKey },
+    errors: ["INVALID_BODY", "FORBIDDEN"],
     handler: async ({ body, caller }) => {
       const c = player(caller);
       return create(await scopeOf(c.gameId, body.gameId), c.playerId, body, "player");
@@ -88,8 +139,12 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
   });
 
   r.add({
-    method: "get", path: "/keys", access: "player", summary: "The caller's player's API keys (without their text)",
-    replies: { 200: KeyList }, errors: ["FORBIDDEN"],
+    method: "get",
+    path: "/keys",
+    access: "player",
+    summary: "The caller's player's API keys (without their text)",
+    replies: { 200: KeyList },
+    errors: ["FORBIDDEN"],
     handler: async ({ caller }) => {
       const c = player(caller);
       return { keys: await keys().list(c.gameId, c.playerId) };
@@ -97,8 +152,13 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
   });
 
   r.add({
-    method: "delete", path: "/keys/:keyId", access: "player", summary: "Revoke one of the caller's player's API keys",
-    params: KeyIdParam, replies: { 200: KeyInfo }, errors: ["NOT_FOUND", "FORBIDDEN"],
+    method: "delete",
+    path: "/keys/:keyId",
+    access: "player",
+    summary: "Revoke one of the caller's player's API keys",
+    params: KeyIdParam,
+    replies: { 200: KeyInfo },
+    errors: ["NOT_FOUND", "FORBIDDEN"],
     handler: async ({ params, caller }) => {
       const c = player(caller);
       const k = await keys().get(c.gameId, params.keyId);
@@ -108,27 +168,46 @@ export function mountKeyRoutes(r: ApiRouter<Caller>, service: GameService, keys:
   });
 
   r.add({
-    method: "get", path: "/admin/games/:id/keys", access: "admin", summary: "Every API key of a game with its usage (all server processes)",
-    params: AdminGameParam, replies: { 200: KeyUsageList }, errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
+    method: "get",
+    path: "/admin/games/:id/keys",
+    access: "admin",
+    summary: "Every API key of a game with its usage (all server processes)",
+    params: AdminGameParam,
+    replies: { 200: KeyUsageList },
+    errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
     handler: async ({ params }) => {
       await service.record(params.id);
       const usage = await auth.usage.read(params.id);
-      return { keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: usage.get(k.keyId)?.usage ?? noUsage() })) };
+      return {
+        keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: usage.get(k.keyId)?.usage ?? noUsage() })),
+      };
     },
   });
 
   r.add({
-    method: "post", path: "/admin/games/:id/players/:pid/keys", access: "admin", summary: "Create an API key for any player of a game",
-    params: AdminKeyParams, body: CreateKeyBody, replies: { 201: NewKey }, errors: ["NOT_FOUND", "FORBIDDEN", "INVALID_BODY", "UNKNOWN_GAME", "UNKNOWN_PLAYER"],
+    method: "post",
+    path: "/admin/games/:id/players/:pid/keys",
+    access: "admin",
+    summary: "Create an API key for any player of a game",
+    params: AdminKeyParams,
+    body: CreateKeyBody,
+    replies: { 201: NewKey },
+    errors: ["NOT_FOUND", "FORBIDDEN", "INVALID_BODY", "UNKNOWN_GAME", "UNKNOWN_PLAYER"],
     handler: async ({ params, body }) => {
-      if (body.gameId !== undefined && body.gameId !== params.id) throw new ApiError("INVALID_BODY", "gameId must be the game of the path");
+      if (body.gameId !== undefined && body.gameId !== params.id)
+        throw new ApiError("INVALID_BODY", "gameId must be the game of the path");
       return create(params.id, params.pid, body, "admin");
     },
   });
 
   r.add({
-    method: "delete", path: "/admin/games/:id/keys/:keyId", access: "admin", summary: "Revoke any API key of a game",
-    params: AdminKeyIdParams, replies: { 200: KeyInfo }, errors: ["NOT_FOUND", "FORBIDDEN"],
+    method: "delete",
+    path: "/admin/games/:id/keys/:keyId",
+    access: "admin",
+    summary: "Revoke any API key of a game",
+    params: AdminKeyIdParams,
+    replies: { 200: KeyInfo },
+    errors: ["NOT_FOUND", "FORBIDDEN"],
     handler: async ({ params }) => {
       const k = await revoke(params.id, params.keyId);
       if (!k) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);

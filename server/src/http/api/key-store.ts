@@ -34,9 +34,14 @@ export interface ApiKeysTable {
 
 /** A key as listed (never the key text). Times in ms since the epoch; revokedAt null while valid. */
 export interface ApiKeyInfo {
-  keyId: string; gameId: string; playerId: string; name: string;
+  keyId: string;
+  gameId: string;
+  playerId: string;
+  name: string;
   rateLimit: { requests: number; windowMs: number };
-  createdBy: "player" | "admin"; createdAt: number; revokedAt: number | null;
+  createdBy: "player" | "admin";
+  createdAt: number;
+  revokedAt: number | null;
   /** ms since the epoch, null = until revoked. */
   expiresAt: number | null;
   /** "session": gameId is `session:<id>` and the key follows the session's current round. */
@@ -44,7 +49,9 @@ export interface ApiKeyInfo {
 }
 
 /** A new key: its info plus the key text, shown this once. */
-export interface NewApiKey extends ApiKeyInfo { key: string }
+export interface NewApiKey extends ApiKeyInfo {
+  key: string;
+}
 
 /** Prefix of every key text, so a leaked key is recognisable (secret scanners, logs). */
 export const KEY_PREFIX = "mrk_";
@@ -61,10 +68,16 @@ type Row = Omit<ApiKeysTable, "created_at"> & { created_at: Date };
 
 function info(r: Row): ApiKeyInfo {
   return {
-    keyId: r.key_id, gameId: r.game_id, playerId: r.player_id, name: r.name,
+    keyId: r.key_id,
+    gameId: r.game_id,
+    playerId: r.player_id,
+    name: r.name,
     rateLimit: { requests: r.rate_requests, windowMs: r.rate_window_ms },
-    createdBy: r.created_by, createdAt: r.created_at.getTime(), revokedAt: r.revoked_at ? r.revoked_at.getTime() : null,
-    expiresAt: r.expires_at ? r.expires_at.getTime() : null, scope: r.game_id.startsWith(SESSION_GAME_PREFIX) ? "session" : "round",
+    createdBy: r.created_by,
+    createdAt: r.created_at.getTime(),
+    revokedAt: r.revoked_at ? r.revoked_at.getTime() : null,
+    expiresAt: r.expires_at ? r.expires_at.getTime() : null,
+    scope: r.game_id.startsWith(SESSION_GAME_PREFIX) ? "session" : "round",
   };
 }
 
@@ -85,13 +98,28 @@ export class ApiKeyStore {
   }
 
   /** Makes a key for (gameId, playerId); the returned `key` is the only copy of its text. */
-  async create(gameId: string, playerId: string, opts: { name: string; requests: number; windowMs: number; createdBy: "player" | "admin"; expiresAt?: number }): Promise<NewApiKey> {
+  async create(
+    gameId: string,
+    playerId: string,
+    opts: { name: string; requests: number; windowMs: number; createdBy: "player" | "admin"; expiresAt?: number },
+  ): Promise<NewApiKey> {
     const key = KEY_PREFIX + randomBytes(32).toString("base64url");
-    const row = await this.db.insertInto("api_keys").values({
-      key_id: `k_${randomBytes(8).toString("hex")}`, key_hash: keyHash(key), game_id: gameId, player_id: playerId,
-      name: opts.name, rate_requests: opts.requests, rate_window_ms: opts.windowMs, created_by: opts.createdBy, revoked_at: null,
-      expires_at: opts.expiresAt !== undefined ? new Date(opts.expiresAt) : null,
-    }).returningAll().executeTakeFirstOrThrow();
+    const row = await this.db
+      .insertInto("api_keys")
+      .values({
+        key_id: `k_${randomBytes(8).toString("hex")}`,
+        key_hash: keyHash(key),
+        game_id: gameId,
+        player_id: playerId,
+        name: opts.name,
+        rate_requests: opts.requests,
+        rate_window_ms: opts.windowMs,
+        created_by: opts.createdBy,
+        revoked_at: null,
+        expires_at: opts.expiresAt !== undefined ? new Date(opts.expiresAt) : null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { ...info(row), key };
   }
 
@@ -103,9 +131,17 @@ export class ApiKeyStore {
     const hit = this.cache.get(id);
     const now = Date.now();
     if (hit && hit.until > now) return hit.info;
-    const row = await this.db.selectFrom("api_keys").selectAll().where("key_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("key_hash", "=", hash)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
     const found = row ? info(row) : null;
-    if (!found || (found.expiresAt !== null && found.expiresAt <= now)) { this.cache.delete(id); return null; }
+    if (!found || (found.expiresAt !== null && found.expiresAt <= now)) {
+      this.cache.delete(id);
+      return null;
+    }
     if (this.cache.size > 10_000) this.cache.clear();
     // Remembered no later than its expiry, so an expired key is refused to the millisecond.
     this.cache.set(id, { info: found, until: Math.min(now + KEY_CACHE_MS, found.expiresAt ?? Infinity) });
@@ -121,15 +157,25 @@ export class ApiKeyStore {
 
   /** One key of the game, or null. */
   async get(gameId: string, keyId: string): Promise<ApiKeyInfo | null> {
-    const row = await this.db.selectFrom("api_keys").selectAll().where("game_id", "=", gameId).where("key_id", "=", keyId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("game_id", "=", gameId)
+      .where("key_id", "=", keyId)
+      .executeTakeFirst();
     return row ? info(row) : null;
   }
 
   /** Revokes a key (idempotent: the first revocation time stays); the key as it is now, or null when unknown. */
   async revoke(gameId: string, keyId: string): Promise<ApiKeyInfo | null> {
     for (const [id, c] of this.cache) if (c.info.keyId === keyId) this.cache.delete(id);
-    await this.db.updateTable("api_keys").set({ revoked_at: new Date() })
-      .where("game_id", "=", gameId).where("key_id", "=", keyId).where("revoked_at", "is", null).execute();
+    await this.db
+      .updateTable("api_keys")
+      .set({ revoked_at: new Date() })
+      .where("game_id", "=", gameId)
+      .where("key_id", "=", keyId)
+      .where("revoked_at", "is", null)
+      .execute();
     return this.get(gameId, keyId);
   }
 }

@@ -31,7 +31,14 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   replies: Record<number, z.ZodType | null>;
   /** Error codes this route may answer besides the common ones (documented per route). */
   errors?: string[];
-  handler: (input: { params: z.output<P>; query: z.output<Q>; body: z.output<B>; req: Request; res: Response; caller: C }) => Promise<unknown>;
+  handler: (input: {
+    params: z.output<P>;
+    query: z.output<Q>;
+    body: z.output<B>;
+    req: Request;
+    res: Response;
+    caller: C;
+  }) => Promise<unknown>;
 }
 
 export class ApiRouter<C> {
@@ -44,9 +51,22 @@ export class ApiRouter<C> {
    * FORBIDDEN, RATE_LIMITED...); it may set headers (rate limits).
    */
   constructor(private readonly authorize: (access: Access, req: Request, res: Response) => Promise<C>) {
-    this.registry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "an API key (mrk_...)" });
-    this.registry.registerComponent("securitySchemes", "playerToken", { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "a player token from POST /api/join" });
-    this.registry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "the admin token" });
+    this.registry.registerComponent("securitySchemes", "apiKey", {
+      type: "http",
+      scheme: "bearer",
+      description: "an API key (mrk_...)",
+    });
+    this.registry.registerComponent("securitySchemes", "playerToken", {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description: "a player token from POST /api/join",
+    });
+    this.registry.registerComponent("securitySchemes", "adminToken", {
+      type: "http",
+      scheme: "bearer",
+      description: "the admin token",
+    });
   }
 
   add<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: RouteSpec<P, Q, B, C>): void {
@@ -62,7 +82,8 @@ export class ApiRouter<C> {
         const status = Number(Object.keys(spec.replies)[0]);
         const out = await spec.handler({ params, query, body, req, res, caller } as never);
         if (res.headersSent) return;
-        if (out === undefined) res.status(204).end(); else res.status(status).json(out);
+        if (out === undefined) res.status(204).end();
+        else res.status(status).json(out);
       } catch (err) {
         next(err);
       }
@@ -78,8 +99,16 @@ export class ApiRouter<C> {
         : { description: "success, no body" };
     }
     const errors = ["UNAUTHORIZED", "INTERNAL_ERROR", "UNAVAILABLE", ...(spec.errors ?? [])];
-    responses.default = { description: `an error: { code, message }; codes: ${errors.join(", ")}`, content: { "application/json": { schema: ErrorBody } } };
-    const security = { key: [{ apiKey: [] }], player: [{ playerToken: [] }, { apiKey: [] }], admin: [{ adminToken: [] }], public: [] }[spec.access];
+    responses.default = {
+      description: `an error: { code, message }; codes: ${errors.join(", ")}`,
+      content: { "application/json": { schema: ErrorBody } },
+    };
+    const security = {
+      key: [{ apiKey: [] }],
+      player: [{ playerToken: [] }, { apiKey: [] }],
+      admin: [{ adminToken: [] }],
+      public: [],
+    }[spec.access];
     this.registry.registerPath({
       method: spec.method,
       path: `/api/v1${spec.path.replace(/:(\w+)/g, "{$1}")}`,

@@ -26,28 +26,65 @@ export const execChannel = (gameId: string, playerId: string) => `game:{${gameId
 export const REVOKED_CHANNEL = "api:keys:revoked";
 
 /** A trade as the stream shows it (no player ids). Ticks, lots, ms. */
-export interface TradeMsg { seq: number; ts: number; securityId: number; price: number; qty: number; aggressor: "buy" | "sell" }
+export interface TradeMsg {
+  seq: number;
+  ts: number;
+  securityId: number;
+  price: number;
+  qty: number;
+  aggressor: "buy" | "sell";
+}
 /** A headline. */
-export interface NewsMsg { seq: number; ts: number; headline: string; shifts: { securityId: number; bps: number }[] }
+export interface NewsMsg {
+  seq: number;
+  ts: number;
+  headline: string;
+  shifts: { securityId: number; bps: number }[];
+}
 
 /** Public part of one command: the securities whose book changed, its trades, news and phase change. */
 export interface MdMessage {
-  gameId: string; firstSeq: number; lastSeq: number;
-  books: number[]; trades: TradeMsg[]; news: NewsMsg[]; phase: string | null;
+  gameId: string;
+  firstSeq: number;
+  lastSeq: number;
+  books: number[];
+  trades: TradeMsg[];
+  news: NewsMsg[];
+  phase: string | null;
 }
 
 /** A player's own events of one command (order_accepted, order_rested, fill, order_cancelled, order_amended). */
-export interface ExecMessage { gameId: string; playerId: string; events: EngineEvent[] }
+export interface ExecMessage {
+  gameId: string;
+  playerId: string;
+  events: EngineEvent[];
+}
 
 const BOOK_EVENTS = new Set(["order_rested", "order_cancelled", "order_amended", "fill"]);
 
 /** The public market data of a batch of events. */
 export function mdOf(gameId: string, events: EngineEvent[]): MdMessage {
   const books = new Set<number>();
-  const m: MdMessage = { gameId, firstSeq: events[0]!.seq, lastSeq: events.at(-1)!.seq, books: [], trades: [], news: [], phase: null };
+  const m: MdMessage = {
+    gameId,
+    firstSeq: events[0]!.seq,
+    lastSeq: events.at(-1)!.seq,
+    books: [],
+    trades: [],
+    news: [],
+    phase: null,
+  };
   for (const e of events) {
     if (BOOK_EVENTS.has(e.type) && "securityId" in e && e.securityId !== undefined) books.add(e.securityId);
-    if (e.type === "fill") m.trades.push({ seq: e.seq, ts: e.ts, securityId: e.securityId, price: e.price, qty: e.qty, aggressor: e.aggressor });
+    if (e.type === "fill")
+      m.trades.push({
+        seq: e.seq,
+        ts: e.ts,
+        securityId: e.securityId,
+        price: e.price,
+        qty: e.qty,
+        aggressor: e.aggressor,
+      });
     else if (e.type === "news") m.news.push({ seq: e.seq, ts: e.ts, headline: e.headline, shifts: e.shifts });
     else if (e.type === "phase_changed") m.phase = e.to;
   }
@@ -58,10 +95,25 @@ export function mdOf(gameId: string, events: EngineEvent[]): MdMessage {
 /** Each player's own events of a batch. */
 export function execsOf(events: EngineEvent[]): Map<string, EngineEvent[]> {
   const out = new Map<string, EngineEvent[]>();
-  const add = (p: string, e: EngineEvent) => { let l = out.get(p); if (!l) { l = []; out.set(p, l); } if (l.at(-1) !== e) l.push(e); };
+  const add = (p: string, e: EngineEvent) => {
+    let l = out.get(p);
+    if (!l) {
+      l = [];
+      out.set(p, l);
+    }
+    if (l.at(-1) !== e) l.push(e);
+  };
   for (const e of events) {
-    if (e.type === "fill") { add(e.takerPlayerId, e); add(e.makerPlayerId, e); }
-    else if (e.type === "order_accepted" || e.type === "order_rested" || e.type === "order_cancelled" || e.type === "order_amended") add(e.playerId, e);
+    if (e.type === "fill") {
+      add(e.takerPlayerId, e);
+      add(e.makerPlayerId, e);
+    } else if (
+      e.type === "order_accepted" ||
+      e.type === "order_rested" ||
+      e.type === "order_cancelled" ||
+      e.type === "order_amended"
+    )
+      add(e.playerId, e);
   }
   return out;
 }
@@ -72,7 +124,8 @@ export function startStreamPublisher(hub: GameHub, valkey: Redis, log: Logger): 
   return hub.subscribeAll((gameId, events) => {
     if (events.length === 0) return;
     const md = mdOf(gameId, events);
-    if (md.books.length || md.trades.length || md.news.length || md.phase) valkey.publish(mdChannel(gameId), JSON.stringify(md)).catch(failed);
+    if (md.books.length || md.trades.length || md.news.length || md.phase)
+      valkey.publish(mdChannel(gameId), JSON.stringify(md)).catch(failed);
     for (const [playerId, own] of execsOf(events)) {
       const msg: ExecMessage = { gameId, playerId, events: own };
       valkey.publish(execChannel(gameId, playerId), JSON.stringify(msg)).catch(failed);

@@ -36,7 +36,14 @@ import type { GameService } from "../../game/service.ts";
 import type { ApiAuth } from "./auth.ts";
 import { orderIdOf, type History } from "./history.ts";
 import { fillFor } from "./orders.ts";
-import { execChannel, execsOf, mdChannel, REVOKED_CHANNEL, type ExecMessage, type MdMessage } from "./stream-publisher.ts";
+import {
+  execChannel,
+  execsOf,
+  mdChannel,
+  REVOKED_CHANNEL,
+  type ExecMessage,
+  type MdMessage,
+} from "./stream-publisher.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
 /** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
@@ -55,26 +62,57 @@ export const KEY_REVOKED_CLOSE = { code: 4401, reason: "API key revoked" } as co
 export const KEY_EXPIRED_CLOSE = { code: 4401, reason: "API key expired" } as const;
 
 const Op = z.union([
-  z.object({ op: z.literal("subscribe"), channel: z.literal("book"), securityId: z.number().int().min(1), depth: z.number().int().min(1).max(MAX_DEPTH).default(20) }),
+  z.object({
+    op: z.literal("subscribe"),
+    channel: z.literal("book"),
+    securityId: z.number().int().min(1),
+    depth: z.number().int().min(1).max(MAX_DEPTH).default(20),
+  }),
   z.object({ op: z.literal("subscribe"), channel: z.literal("executions"), since: z.number().int().min(0).optional() }),
   z.object({ op: z.literal("subscribe"), channel: z.enum(["trades", "news", "clock"]) }),
-  z.object({ op: z.literal("unsubscribe"), channel: z.enum(["book", "trades", "news", "clock", "executions"]), securityId: z.number().int().min(1).optional() }),
+  z.object({
+    op: z.literal("unsubscribe"),
+    channel: z.enum(["book", "trades", "news", "clock", "executions"]),
+    securityId: z.number().int().min(1).optional(),
+  }),
   z.object({ op: z.literal("ping") }),
 ]);
 
 /** `skipped`: an update was not sent (slow reader); the next message of the subscription is a snapshot. */
-interface BookSub { conn: Conn; securityId: number; depth: number; seq: number; gameSeq: number; bids: BookLevel[]; asks: BookLevel[]; skipped: boolean }
+interface BookSub {
+  conn: Conn;
+  securityId: number;
+  depth: number;
+  seq: number;
+  gameSeq: number;
+  bids: BookLevel[];
+  asks: BookLevel[];
+  skipped: boolean;
+}
 
 interface Conn {
-  ws: WebSocket; gameId: string; playerId: string; keyId: string;
-  books: Map<number, BookSub>; trades: boolean; news: boolean; clock: boolean; executions: boolean;
-  ops: { windowStart: number; count: number }; alive: boolean; expiry?: NodeJS.Timeout;
+  ws: WebSocket;
+  gameId: string;
+  playerId: string;
+  keyId: string;
+  books: Map<number, BookSub>;
+  trades: boolean;
+  news: boolean;
+  clock: boolean;
+  executions: boolean;
+  ops: { windowStart: number; count: number };
+  alive: boolean;
+  expiry?: NodeJS.Timeout;
   /** While executions are being replayed (`since`): live ones wait here, then go out after the replay. */
   execBuffer?: EngineEvent[];
 }
 
 /** One game's book readers in this process. */
-interface BookFeed { subs: Set<BookSub>; reading: boolean; again: boolean }
+interface BookFeed {
+  subs: Set<BookSub>;
+  reading: boolean;
+  again: boolean;
+}
 
 export class StreamGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
@@ -86,7 +124,13 @@ export class StreamGateway {
   private sub: Redis | undefined;
   private pinger: NodeJS.Timeout | undefined;
 
-  constructor(private readonly service: GameService, private readonly auth: ApiAuth, private readonly valkey: Redis, private readonly log: Logger, private readonly history: History) {}
+  constructor(
+    private readonly service: GameService,
+    private readonly auth: ApiAuth,
+    private readonly valkey: Redis,
+    private readonly log: Logger,
+    private readonly history: History,
+  ) {}
 
   /** Takes over upgrades to STREAM_PATH on `http`; every other upgrade goes to the listeners already there (Colyseus). */
   attach(http: HttpServer): void {
@@ -97,7 +141,9 @@ export class StreamGateway {
       else for (const l of others) l.call(http, req, socket, head);
     });
     http.on("close", () => this.close());
-    void this.subscriber().subscribe(REVOKED_CHANNEL).catch((err) => this.log.warn({ err: String(err) }, "stream revocation subscribe failed"));
+    void this.subscriber()
+      .subscribe(REVOKED_CHANNEL)
+      .catch((err) => this.log.warn({ err: String(err) }, "stream revocation subscribe failed"));
     this.pinger = setInterval(() => this.ping(), PING_MS);
     this.pinger.unref();
   }
@@ -116,23 +162,44 @@ export class StreamGateway {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
     try {
       const key = await this.auth.key(m?.[1] ?? url.searchParams.get("key") ?? undefined);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, key.gameId, key.playerId, key.keyId, key.expiresAt));
+      this.wss.handleUpgrade(req, socket, head, (ws) =>
+        this.open(ws, key.gameId, key.playerId, key.keyId, key.expiresAt),
+      );
     } catch (err) {
       const e = asApiError(err);
       const body = JSON.stringify({ code: e.code, message: e.message });
-      socket.end(`HTTP/1.1 ${e.status} ${e.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${e.status} ${e.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
     }
   }
 
   private open(ws: WebSocket, gameId: string, playerId: string, keyId: string, expiresAt: number | null): void {
-    const c: Conn = { ws, gameId, playerId, keyId, books: new Map(), trades: false, news: false, clock: false, executions: false, ops: { windowStart: 0, count: 0 }, alive: true };
+    const c: Conn = {
+      ws,
+      gameId,
+      playerId,
+      keyId,
+      books: new Map(),
+      trades: false,
+      news: false,
+      clock: false,
+      executions: false,
+      ops: { windowStart: 0, count: 0 },
+      alive: true,
+    };
     this.conns.add(c);
     if (expiresAt !== null) {
       // setTimeout holds at most 2^31-1 ms; a later expiry is re-armed by the check on each ping instead.
       const ms = expiresAt - Date.now();
-      if (ms < 2 ** 31) { c.expiry = setTimeout(() => ws.close(KEY_EXPIRED_CLOSE.code, KEY_EXPIRED_CLOSE.reason), Math.max(0, ms)); c.expiry.unref(); }
+      if (ms < 2 ** 31) {
+        c.expiry = setTimeout(() => ws.close(KEY_EXPIRED_CLOSE.code, KEY_EXPIRED_CLOSE.reason), Math.max(0, ms));
+        c.expiry.unref();
+      }
     }
-    ws.on("pong", () => { c.alive = true; });
+    ws.on("pong", () => {
+      c.alive = true;
+    });
     ws.on("message", (data, isBinary) => {
       this.onMessage(c, isBinary ? null : data.toString()).catch((err) => this.log.error({ err }, "stream op failed"));
     });
@@ -163,11 +230,22 @@ export class StreamGateway {
   private async onMessage(c: Conn, text: string | null): Promise<void> {
     const now = Date.now();
     if (now - c.ops.windowStart >= 1000) c.ops = { windowStart: now, count: 0 };
-    if (++c.ops.count > MAX_OPS_PER_SEC) { c.ws.close(1008, "too many messages"); return; }
+    if (++c.ops.count > MAX_OPS_PER_SEC) {
+      c.ws.close(1008, "too many messages");
+      return;
+    }
     let raw: unknown;
-    try { raw = JSON.parse(text ?? ""); } catch { this.error(c, "INVALID_MESSAGE", "send JSON text frames"); return; }
+    try {
+      raw = JSON.parse(text ?? "");
+    } catch {
+      this.error(c, "INVALID_MESSAGE", "send JSON text frames");
+      return;
+    }
     const op = Op.safeParse(raw);
-    if (!op.success) { this.error(c, "INVALID_MESSAGE", "unknown or malformed op (docs/algo-trading.md, \"Stream\")"); return; }
+    if (!op.success) {
+      this.error(c, "INVALID_MESSAGE", 'unknown or malformed op (docs/algo-trading.md, "Stream")');
+      return;
+    }
     const o = op.data;
     try {
       if (o.op === "ping") this.send(c, { type: "pong" });
@@ -179,7 +257,10 @@ export class StreamGateway {
     }
   }
 
-  private async subscribe(c: Conn, o: { channel: string; securityId?: number; depth?: number; since?: number }): Promise<void> {
+  private async subscribe(
+    c: Conn,
+    o: { channel: string; securityId?: number; depth?: number; since?: number },
+  ): Promise<void> {
     const md = mdChannel(c.gameId);
     switch (o.channel) {
       case "book": {
@@ -188,17 +269,37 @@ export class StreamGateway {
         await this.listen(md, c);
         const book = unwrap(await this.service.hub.engine.book(c.gameId, securityId, o.depth!));
         const old = c.books.get(securityId);
-        const s: BookSub = { conn: c, securityId, depth: o.depth!, seq: (old?.seq ?? 0) + 1, gameSeq: book.seq, bids: book.bids, asks: book.asks, skipped: false };
+        const s: BookSub = {
+          conn: c,
+          securityId,
+          depth: o.depth!,
+          seq: (old?.seq ?? 0) + 1,
+          gameSeq: book.seq,
+          bids: book.bids,
+          asks: book.asks,
+          skipped: false,
+        };
         if (old) this.feedOf(c.gameId, securityId).subs.delete(old);
         c.books.set(securityId, s);
         this.feedOf(c.gameId, securityId).subs.add(s);
         this.send(c, { type: "subscribed", channel: "book", securityId, depth: s.depth });
-        this.send(c, { type: "book", action: "snapshot", securityId, seq: s.seq, gameSeq: book.seq, bids: book.bids, asks: book.asks });
+        this.send(c, {
+          type: "book",
+          action: "snapshot",
+          securityId,
+          seq: s.seq,
+          gameSeq: book.seq,
+          bids: book.bids,
+          asks: book.asks,
+        });
         this.refresh(c.gameId, securityId);
         return;
       }
       case "executions":
-        if (o.since !== undefined) { await this.replayExecutions(c, o.since); return; }
+        if (o.since !== undefined) {
+          await this.replayExecutions(c, o.since);
+          return;
+        }
         c.executions = true;
         await this.listen(execChannel(c.gameId, c.playerId), c);
         break;
@@ -230,14 +331,22 @@ export class StreamGateway {
     this.send(c, { type: "subscribed", channel: "executions", since });
     let last = since;
     const resync = (reason: "too_far_back" | "log_unavailable", message: string) => {
-      this.send(c, { type: "resync", channel: "executions", since, reason, message: `${message}; read GET /api/v1/fills?since=${since} for what this feed did not replay` });
+      this.send(c, {
+        type: "resync",
+        channel: "executions",
+        since,
+        reason,
+        message: `${message}; read GET /api/v1/fills?since=${since} for what this feed did not replay`,
+      });
       last = Infinity; // the buffered live events cannot be placed against an unknown past: they all go out
     };
     try {
       const events = await this.history.events(c.gameId, since, REPLAY_MAX_EVENTS + 1);
-      if (events.length > REPLAY_MAX_EVENTS) resync("too_far_back", `more than ${REPLAY_MAX_EVENTS} events since seq ${since}`);
+      if (events.length > REPLAY_MAX_EVENTS)
+        resync("too_far_back", `more than ${REPLAY_MAX_EVENTS} events since seq ${since}`);
       else {
-        for (const e of execsOf(events).get(c.playerId) ?? []) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
+        for (const e of execsOf(events).get(c.playerId) ?? [])
+          for (const x of executionsOf(e, c.playerId)) this.send(c, x);
         last = Math.max(since, events.at(-1)?.seq ?? since);
       }
     } catch (err) {
@@ -245,7 +354,8 @@ export class StreamGateway {
     }
     const waiting = c.execBuffer;
     c.execBuffer = undefined;
-    for (const e of waiting) if (last === Infinity || e.seq > last) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
+    for (const e of waiting)
+      if (last === Infinity || e.seq > last) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
   }
 
   private unsubscribe(c: Conn, channel: string, securityId?: number): void {
@@ -291,7 +401,10 @@ export class StreamGateway {
   }
 
   private onChannel(channel: string, text: string): void {
-    if (channel === REVOKED_CHANNEL) { this.closeKey(text); return; }
+    if (channel === REVOKED_CHANNEL) {
+      this.closeKey(text);
+      return;
+    }
     const conns = this.channels.get(channel);
     if (!conns?.size) return;
     try {
@@ -314,7 +427,10 @@ export class StreamGateway {
   private onExec(conns: Set<Conn>, m: ExecMessage): void {
     for (const c of conns) {
       if (!c.executions || c.playerId !== m.playerId) continue;
-      if (c.execBuffer) { c.execBuffer.push(...m.events); continue; }
+      if (c.execBuffer) {
+        c.execBuffer.push(...m.events);
+        continue;
+      }
       for (const e of m.events) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
     }
   }
@@ -324,7 +440,10 @@ export class StreamGateway {
   private feedOf(gameId: string, securityId: number): BookFeed {
     const id = `${gameId}/${securityId}`;
     let f = this.feeds.get(id);
-    if (!f) { f = { subs: new Set(), reading: false, again: false }; this.feeds.set(id, f); }
+    if (!f) {
+      f = { subs: new Set(), reading: false, again: false };
+      this.feeds.set(id, f);
+    }
     return f;
   }
 
@@ -332,15 +451,24 @@ export class StreamGateway {
   private refresh(gameId: string, securityId: number): void {
     const f = this.feeds.get(`${gameId}/${securityId}`);
     if (!f || f.subs.size === 0) return;
-    if (f.reading) { f.again = true; return; }
+    if (f.reading) {
+      f.again = true;
+      return;
+    }
     f.reading = true;
     const depth = Math.max(...[...f.subs].map((s) => s.depth));
-    this.service.hub.engine.book(gameId, securityId, depth).then((r) => {
-      if (r.ok) for (const s of f.subs) this.update(s, r.seq, r.bids, r.asks);
-    }).catch((err) => this.log.warn({ err: String(err), gameId, securityId }, "stream book read failed"))
+    this.service.hub.engine
+      .book(gameId, securityId, depth)
+      .then((r) => {
+        if (r.ok) for (const s of f.subs) this.update(s, r.seq, r.bids, r.asks);
+      })
+      .catch((err) => this.log.warn({ err: String(err), gameId, securityId }, "stream book read failed"))
       .finally(() => {
         f.reading = false;
-        if (f.again) { f.again = false; this.refresh(gameId, securityId); }
+        if (f.again) {
+          f.again = false;
+          this.refresh(gameId, securityId);
+        }
       });
   }
 
@@ -357,13 +485,32 @@ export class StreamGateway {
     s.seq++;
     // A slow reader misses updates (a gap in seq); once it keeps up again it gets a snapshot, so the
     // gap is filled without its asking. A client may also resubscribe itself on seeing the gap.
-    if (s.conn.ws.bufferedAmount > SLOW_CONSUMER_BYTES) { s.skipped = true; return; }
-    if (s.skipped) {
-      s.skipped = false;
-      this.send(s.conn, { type: "book", action: "snapshot", securityId: s.securityId, seq: s.seq, gameSeq, bids, asks });
+    if (s.conn.ws.bufferedAmount > SLOW_CONSUMER_BYTES) {
+      s.skipped = true;
       return;
     }
-    this.send(s.conn, { type: "book", action: "update", securityId: s.securityId, seq: s.seq, gameSeq, bids: db, asks: da });
+    if (s.skipped) {
+      s.skipped = false;
+      this.send(s.conn, {
+        type: "book",
+        action: "snapshot",
+        securityId: s.securityId,
+        seq: s.seq,
+        gameSeq,
+        bids,
+        asks,
+      });
+      return;
+    }
+    this.send(s.conn, {
+      type: "book",
+      action: "update",
+      securityId: s.securityId,
+      seq: s.seq,
+      gameSeq,
+      bids: db,
+      asks: da,
+    });
   }
 
   // ---- helpers ----
@@ -383,7 +530,10 @@ export class StreamGateway {
 
   private ping(): void {
     for (const c of this.conns) {
-      if (!c.alive) { c.ws.terminate(); continue; }
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
       c.alive = false;
       c.ws.ping();
     }
@@ -417,15 +567,69 @@ export function executionsOf(e: EngineEvent, playerId: string): object[] {
 function executionOf(e: EngineEvent, playerId: string): object | null {
   switch (e.type) {
     case "order_accepted":
-      return { type: "execution", kind: "accepted", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, orderType: e.orderType, tif: e.tif, price: e.price, qty: e.qty, ...(e.clientOrderId ? { clientOrderId: e.clientOrderId } : {}) };
+      return {
+        type: "execution",
+        kind: "accepted",
+        seq: e.seq,
+        ts: e.ts,
+        id: orderIdOf(e.securityId, e.orderId),
+        orderId: e.orderId,
+        securityId: e.securityId,
+        side: e.side,
+        orderType: e.orderType,
+        tif: e.tif,
+        price: e.price,
+        qty: e.qty,
+        ...(e.clientOrderId ? { clientOrderId: e.clientOrderId } : {}),
+      };
     case "order_rested":
-      return { type: "execution", kind: "rested", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, price: e.price, qty: e.qty };
+      return {
+        type: "execution",
+        kind: "rested",
+        seq: e.seq,
+        ts: e.ts,
+        id: orderIdOf(e.securityId, e.orderId),
+        orderId: e.orderId,
+        securityId: e.securityId,
+        side: e.side,
+        price: e.price,
+        qty: e.qty,
+      };
     case "fill":
-      return { type: "execution", kind: "fill", id: orderIdOf(e.securityId, e.takerPlayerId === playerId ? e.takerOrderId : e.makerOrderId), ...fillFor(e, playerId) };
+      return {
+        type: "execution",
+        kind: "fill",
+        id: orderIdOf(e.securityId, e.takerPlayerId === playerId ? e.takerOrderId : e.makerOrderId),
+        ...fillFor(e, playerId),
+      };
     case "order_cancelled":
-      return { type: "execution", kind: "cancelled", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, price: e.price, qty: e.qty, reason: e.reason };
+      return {
+        type: "execution",
+        kind: "cancelled",
+        seq: e.seq,
+        ts: e.ts,
+        id: orderIdOf(e.securityId, e.orderId),
+        orderId: e.orderId,
+        securityId: e.securityId,
+        side: e.side,
+        price: e.price,
+        qty: e.qty,
+        reason: e.reason,
+      };
     case "order_amended":
-      return { type: "execution", kind: "amended", seq: e.seq, ts: e.ts, id: orderIdOf(e.securityId, e.orderId), orderId: e.orderId, securityId: e.securityId, side: e.side, price: e.price, oldQty: e.oldQty, qty: e.qty };
+      return {
+        type: "execution",
+        kind: "amended",
+        seq: e.seq,
+        ts: e.ts,
+        id: orderIdOf(e.securityId, e.orderId),
+        orderId: e.orderId,
+        securityId: e.securityId,
+        side: e.side,
+        price: e.price,
+        oldQty: e.oldQty,
+        qty: e.qty,
+      };
     default:
       return null;
   }

@@ -17,23 +17,49 @@ import type { ApiRouter } from "./router.ts";
 import { AdminGameParam } from "./schemas.ts";
 import { noUsage, USAGE_COUNTERS, type ApiUsage, type Usage } from "./usage.ts";
 
-const Counters = { requests: z.number().int(), orders: z.number().int(), rejects: z.number().int(), rateLimited: z.number().int() };
-export const UsageReply = z.object({
-  gameId: z.string(),
-  totals: z.object(Counters),
-  players: z.array(z.object({ playerId: z.string(), name: z.string(), keys: z.number().int(), ...Counters })),
-  keys: z.array(z.object({
-    keyId: z.string(), kind: z.enum(["key", "webhook"]), name: z.string(), playerId: z.string(), playerName: z.string(),
-    revokedAt: z.number().int().nullable(), ...Counters,
-  })),
-}).meta({ id: "ApiUsage" });
+const Counters = {
+  requests: z.number().int(),
+  orders: z.number().int(),
+  rejects: z.number().int(),
+  rateLimited: z.number().int(),
+};
+export const UsageReply = z
+  .object({
+    gameId: z.string(),
+    totals: z.object(Counters),
+    players: z.array(z.object({ playerId: z.string(), name: z.string(), keys: z.number().int(), ...Counters })),
+    keys: z.array(
+      z.object({
+        keyId: z.string(),
+        kind: z.enum(["key", "webhook"]),
+        name: z.string(),
+        playerId: z.string(),
+        playerName: z.string(),
+        revokedAt: z.number().int().nullable(),
+        ...Counters,
+      }),
+    ),
+  })
+  .meta({ id: "ApiUsage" });
 
-const add = (into: Usage, u: Usage) => { for (const c of USAGE_COUNTERS) into[c] += u[c]; };
+const add = (into: Usage, u: Usage) => {
+  for (const c of USAGE_COUNTERS) into[c] += u[c];
+};
 
-export function mountUsageRoutes(r: ApiRouter<Caller>, service: GameService, usage: ApiUsage, keys: () => ApiKeyStore): void {
+export function mountUsageRoutes(
+  r: ApiRouter<Caller>,
+  service: GameService,
+  usage: ApiUsage,
+  keys: () => ApiKeyStore,
+): void {
   r.add({
-    method: "get", path: "/admin/games/:id/usage", access: "admin", summary: "API usage of a round per key and per player: requests, orders, rejects, rate limit hits",
-    params: AdminGameParam, replies: { 200: UsageReply }, errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
+    method: "get",
+    path: "/admin/games/:id/usage",
+    access: "admin",
+    summary: "API usage of a round per key and per player: requests, orders, rejects, rate limit hits",
+    params: AdminGameParam,
+    replies: { 200: UsageReply },
+    errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
     handler: async ({ params }) => {
       const gameId = params.id;
       const info = unwrap(await service.hub.engine.gameInfo(gameId));
@@ -41,15 +67,25 @@ export function mountUsageRoutes(r: ApiRouter<Caller>, service: GameService, usa
       const names = new Map(info.players.map((p) => [p.playerId, p.name]));
       const keyInfo = new Map(list.map((k) => [k.keyId, k]));
       const totals = noUsage();
-      const perPlayer = new Map(info.players.map((p) => [p.playerId, { playerId: p.playerId, name: p.name, keys: 0, ...noUsage() }]));
+      const perPlayer = new Map(
+        info.players.map((p) => [p.playerId, { playerId: p.playerId, name: p.name, keys: 0, ...noUsage() }]),
+      );
       const keyRows = [...counts].map(([keyId, { playerId, usage: u }]) => {
         add(totals, u);
         const p = perPlayer.get(playerId);
-        if (p) { add(p, u); p.keys++; }
+        if (p) {
+          add(p, u);
+          p.keys++;
+        }
         const k = keyInfo.get(keyId);
         return {
-          keyId, kind: keyId.startsWith("wh_") ? "webhook" as const : "key" as const, name: k?.name ?? "", playerId,
-          playerName: names.get(playerId) ?? "", revokedAt: k?.revokedAt ?? null, ...u,
+          keyId,
+          kind: keyId.startsWith("wh_") ? ("webhook" as const) : ("key" as const),
+          name: k?.name ?? "",
+          playerId,
+          playerName: names.get(playerId) ?? "",
+          revokedAt: k?.revokedAt ?? null,
+          ...u,
         };
       });
       keyRows.sort((a, b) => b.requests - a.requests || a.keyId.localeCompare(b.keyId));

@@ -21,16 +21,24 @@ export type UsageCounter = (typeof USAGE_COUNTERS)[number];
 export type Usage = Record<UsageCounter, number>;
 
 /** Who a counted request came from: a key (or webhook id) of a player of a game. */
-export interface UsageSource { gameId: string; playerId: string; keyId: string }
+export interface UsageSource {
+  gameId: string;
+  playerId: string;
+  keyId: string;
+}
 
 export const noUsage = (): Usage => ({ requests: 0, orders: 0, rejects: 0, rateLimited: 0 });
 
 export class ApiUsage {
-  constructor(private readonly valkey: Redis, private readonly log: Logger) {}
+  constructor(
+    private readonly valkey: Redis,
+    private readonly log: Logger,
+  ) {}
 
   /** Adds one to `counter` of the source. */
   count(s: UsageSource, counter: UsageCounter): void {
-    this.valkey.hincrby(usageKey(s.gameId), `${s.keyId}|${s.playerId}|${counter}`, 1)
+    this.valkey
+      .hincrby(usageKey(s.gameId), `${s.keyId}|${s.playerId}|${counter}`, 1)
       .catch((err) => this.log.warn({ err: String(err) }, "api usage count failed"));
   }
 
@@ -41,7 +49,10 @@ export class ApiUsage {
       const [keyId, playerId, counter] = field.split("|") as [string, string, UsageCounter];
       if (!USAGE_COUNTERS.includes(counter)) continue;
       let k = out.get(keyId);
-      if (!k) { k = { playerId, usage: noUsage() }; out.set(keyId, k); }
+      if (!k) {
+        k = { playerId, usage: noUsage() };
+        out.set(keyId, k);
+      }
       k.usage[counter] += Number(value);
     }
     return out;
