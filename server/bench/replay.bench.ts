@@ -6,7 +6,7 @@
  *    cancels, amends, cancel-alls) on 2 securities, several drivers concurrently on one game.
  * 2. Copies the game's event stream into the PostgreSQL `events` table (bulk multi-row INSERTs, the
  *    same rows the persister writes) and deletes the game's Valkey keys, so replay has only PostgreSQL.
- * 3. Loads the game into a ReplayStore (snapshot every BENCH_SNAPSHOT_EVERY = 5000 events) and
+ * 3. Loads the game into a ReplayReader (snapshot every BENCH_SNAPSHOT_EVERY = 5000 events) and
  *    measures BENCH_QUERIES (default 500) full-depth book snapshots (levels and every order) at random
  *    seqs, plus a few inventories/timeline/price-series queries.
  *
@@ -21,7 +21,7 @@ import * as K from "../src/engine/keys.ts";
 import { createDb, createPool } from "../src/persistence/db.ts";
 import { migrate } from "../src/persistence/migrate.ts";
 import { RandomTrader, rng } from "../test/support/random-trader.ts";
-import { ReplayStore } from "../src/replay/store.ts";
+import { ReplayReader } from "../src/replay/reader.ts";
 
 const TARGET_EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 100_000);
 const SNAPSHOT_EVERY = Number(process.env.BENCH_SNAPSHOT_EVERY ?? 5000);
@@ -106,7 +106,7 @@ async function main() {
   );
 
   // 3. replay
-  const store = new ReplayStore(db, { snapshotEvery: SNAPSHOT_EVERY });
+  const store = new ReplayReader(db, { snapshotEvery: SNAPSHOT_EVERY });
   t0 = performance.now();
   const summary = (await store.summary(gameId))!;
   const loadMs = performance.now() - t0;

@@ -2,7 +2,7 @@
  * copyState(state) -> an independent deep copy of a CoreState (the books with the same price-time
  * priority, every player's cash, locks, positions and resting-order lists, the idempotency store, the
  * order being placed), so one copy can be evolved without touching the other. Replay keeps such copies
- * every few thousand events (replay/store.ts). Stored results, news and signals are never mutated once
+ * every few thousand events (replay/reader.ts). Stored results, news and signals are never mutated once
  * made, so the copies share them.
  */
 import type { RestingOrder } from "./matching/book.ts";

@@ -9,7 +9,7 @@
  *   - the round's running time (from phase_changed: ms spent in "running"), so a reference path can be
  *     read at any event.
  * The live room (game/model.ts), the round end and leaderboards (game/service.ts, scoring/scoring.ts),
- * replay (replay/store.ts) and the export (export/export.ts) all use it, so they agree by construction.
+ * replay (replay/reader.ts) and the export (export/export.ts) all use it, so they agree by construction.
  *
  * Events must be parsed by the EngineEvent zod schema first (shared/src/events.ts parseEvent) and come
  * in seq order from seq 1 without a gap; anything else throws FoldError (the core's evolve throws on an

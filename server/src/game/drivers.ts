@@ -37,7 +37,7 @@ import { AUTO_TAKEOVER_KIND, BOT_KINDS, BOT_KIND_TABLE, isBotKind } from "../mar
 import type { BotManager, MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { CallMarkets, type CallSettings } from "./calls.ts";
-import { DividendMarkets, type DividendSettings } from "./dividend-driver.ts";
+import { DividendMarkets, type DividendSettings } from "../rounds/dividend-driver.ts";
 import type { GameHub } from "./hub.ts";
 import type { DriverSnapshot } from "./model.ts";
 import { elapsedOf, type Schedule } from "./round-clock.ts";
@@ -87,7 +87,7 @@ export class MarketDrivers {
   private readonly schedules = new Map<string, Schedule>();
   /** Call markets' calls (calls.ts). */
   private readonly calls: CallMarkets;
-  /** Dividends of asset markets (dividend-driver.ts). */
+  /** Dividends of asset markets (rounds/dividend-driver.ts). */
   private readonly dividends: DividendMarkets;
 
   constructor(private readonly deps: DriverDeps) {

@@ -1,5 +1,5 @@
 /**
- * Replay API: a game's past from the persisted event log (PostgreSQL), via ReplayStore. Never reads
+ * Replay API: a game's past from the persisted event log (PostgreSQL), via ReplayReader. Never reads
  * or writes Valkey, so a finished round can be replayed while other games run live.
  *
  * Auth: Authorization: Bearer <admin token>, a player token of that game, or the viewer token of a
@@ -29,7 +29,7 @@ import { GameId, PlayerId } from "@marketroom/shared";
 import { ApiError } from "../game/errors.ts";
 import type { GameService } from "../game/service.ts";
 import type { Db } from "../persistence/db.ts";
-import { ReplayError, ReplayStore, type Valuer } from "../replay/store.ts";
+import { ReplayError, ReplayReader, type Valuer } from "../replay/reader.ts";
 import { pricesAsShown, standingsOf } from "../scoring/scoring.ts";
 import { rankRuleOf, shownStandings } from "../scoring/ranking.ts";
 import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
@@ -39,7 +39,7 @@ import { mountReplayLinkRoutes, type ViewerTokens } from "./replay-links.ts";
 export interface ReplayDeps {
   service: GameService;
   db?: Db;
-  store?: ReplayStore;
+  store?: ReplayReader;
   viewers?: ViewerTokens;
 }
 
@@ -79,8 +79,8 @@ function unknownGame(id: string): ApiError {
 }
 
 /** Mounts the replay routes on `app` (before the /api 404 handler). */
-export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplayStore | undefined {
-  const store = deps.store ?? (deps.db ? new ReplayStore(deps.db) : undefined);
+export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplayReader | undefined {
+  const store = deps.store ?? (deps.db ? new ReplayReader(deps.db) : undefined);
   const viewers = new WeakMap<Request, Viewer>();
 
   const auth = async (req: Request, _res: Response, next: NextFunction) => {

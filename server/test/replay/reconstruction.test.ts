@@ -4,7 +4,7 @@
  * the bid/ask sorted sets, every player's open orders and inventory) is snapshotted; afterwards the
  * event log alone is folded through the core's evolve (GameFold) and, at each checkpoint seq, must equal the snapshot.
  *
- * The second part persists a game with the real Persister and checks that ReplayStore (PostgreSQL
+ * The second part persists a game with the real Persister and checks that ReplayReader (PostgreSQL
  * only, small snapshot interval so queries start from snapshots) gives the same books and inventories
  * at every checkpoint, and that replaying does not change another live game's Valkey state.
  */
@@ -16,7 +16,7 @@ import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
 import { registerGame, unregisterGame } from "../../src/persistence/games-registry.ts";
 import { bookView, inventoriesView, ordersView } from "../../src/replay/reads.ts";
-import { ReplayStore, type EventPage } from "../../src/replay/store.ts";
+import { ReplayReader, type EventPage } from "../../src/replay/reader.ts";
 import { RandomTrader } from "../support/random-trader.ts";
 import { closeEngine, connectEngine, newGameId, snapshot, K, type Engine } from "../engine/helpers.ts";
 
@@ -169,7 +169,7 @@ describe("replay: reconstruction from the event log", function () {
   }
 });
 
-describe("replay: ReplayStore over PostgreSQL", function () {
+describe("replay: ReplayReader over PostgreSQL", function () {
   this.timeout(120_000);
   let engine: Engine;
   let db: Db;
@@ -212,7 +212,7 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     const cps = await play(d, 300, 15);
     await persister.drain(g, cps.at(-1)!.seq);
     await unregisterGame(engine.client, g, registry);
-    const store = new ReplayStore(db, { snapshotEvery: 37, pageSize: 100 });
+    const store = new ReplayReader(db, { snapshotEvery: 37, pageSize: 100 });
     for (const cp of cps) {
       const got: Checkpoint = { seq: cp.seq, books: {}, orders: {}, inventories: {} };
       for (const s of secs) {
@@ -263,7 +263,7 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     await registerGame(engine.client, g, registry);
     await persister.drain(g, live.length);
     await unregisterGame(engine.client, g, registry);
-    const store = new ReplayStore(db, { snapshotEvery: 50 });
+    const store = new ReplayReader(db, { snapshotEvery: 50 });
 
     const got: EngineEvent[] = [];
     let from: number | null = 1;
@@ -334,7 +334,7 @@ describe("replay: ReplayStore over PostgreSQL", function () {
     for (let i = 0; i < 50; i++) await other.step();
     const before = await snapshot(engine, liveGame);
     const beforeDone = await snapshot(engine, done);
-    const store = new ReplayStore(db, { snapshotEvery: 20 });
+    const store = new ReplayReader(db, { snapshotEvery: 20 });
     // seq 1: only game_created, an empty book of the security added at seq 2
     expect(await store.bookAt(done, 1, 1)).to.deep.include({ seq: 1, bids: [], asks: [], lastPrice: 0, volume: 0 });
     for (let s = 2; s <= info.seq; s += 7) await store.bookAt(done, 1, s); // seq 2: security_added

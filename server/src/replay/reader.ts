@@ -1,5 +1,5 @@
 /**
- * ReplayStore: serves a game's past from its persisted event log (PostgreSQL `events`), never from
+ * ReplayReader: serves a game's past from its persisted event log (PostgreSQL `events`), never from
  * Valkey, so replaying a round cannot touch any live game's state (the store has no Valkey client).
  *
  * Per game it keeps in memory the contiguous log prefix 1..lastSeq (loaded in pages by seq, parsed and
@@ -48,7 +48,7 @@ export class ReplayError extends Error {
   }
 }
 
-export interface ReplayStoreOptions {
+export interface ReplayReaderOptions {
   /** Events between kept snapshots (default 5000). */
   snapshotEvery?: number;
   /** Rows per PostgreSQL page when loading (default 10,000). */
@@ -159,7 +159,7 @@ export interface PlayerTimeline {
   points: TimelinePoint[];
 }
 
-export class ReplayStore {
+export class ReplayReader {
   readonly snapshotEvery: number;
   private readonly pageSize: number;
   private readonly maxGames: number;
@@ -169,7 +169,7 @@ export class ReplayStore {
 
   constructor(
     private readonly db: Kysely<Database>,
-    opts: ReplayStoreOptions = {},
+    opts: ReplayReaderOptions = {},
   ) {
     this.snapshotEvery = Math.max(1, opts.snapshotEvery ?? 5000);
     this.pageSize = Math.max(1, opts.pageSize ?? 10_000);

@@ -16,12 +16,12 @@
  * claim paying rules.contingent.payout per lot and the others 0, before the final snapshot.
  */
 import { ContingentRules, DividendRules, type MarketType } from "@marketroom/shared";
-import { contingentPayouts } from "../rounds/contingent.ts";
+import { contingentPayouts } from "./contingent.ts";
 import type { Logger } from "../config.ts";
-import { dividendDraw } from "../rounds/dividends.ts";
-import type { GameHub } from "./hub.ts";
-import type { GameRecord, GameStore } from "./store.ts";
-import type { Schedule } from "./round-clock.ts";
+import { dividendDraw } from "./dividends.ts";
+import type { GameHub } from "../game/hub.ts";
+import type { GameRecord, GameStore } from "../game/store.ts";
+import type { Schedule } from "../game/round-clock.ts";
 
 export const DIVIDEND_POLL_MS = 100;
 const TOLERANCE_MS = 100;
