@@ -13,6 +13,7 @@ import type { GameDetail } from "../../src/game/views.ts";
 import { connectAt, gameId, waitFor } from "../support/harness.ts";
 import { ADMIN, freePort, stopChild } from "../support/server-process.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
+import { startPersister, type PersisterProcess } from "../support/persister-process.ts";
 
 /** `url` with its host and port replaced by 127.0.0.1:`port` (credentials and path kept). */
 function via(url: string, port: number): string {
@@ -44,6 +45,7 @@ function startServer(port: number, env: Record<string, string>): Promise<ChildPr
 describe("hardening: a dependency is down", function () {
   this.timeout(90_000);
   let child: ChildProcess | undefined;
+  let persister: PersisterProcess | undefined;
   let valkey: TcpProxy;
   let postgres: TcpProxy;
   let base: string;
@@ -89,10 +91,14 @@ describe("hardening: a dependency is down", function () {
       VALKEY_URL: via(valkeyUrl, valkey.port),
       DATABASE_URL: via(databaseUrl, postgres.port),
     });
+    // the persister runs beside the server as `npm start` runs it (its own process, straight to the
+    // services: the outages under test are the server's)
+    persister = await startPersister({ env: { VALKEY_URL: valkeyUrl, DATABASE_URL: databaseUrl } });
   });
   after(async () => {
     await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
     if (child) await stopChild(child);
+    await persister?.stop();
     await valkey?.close();
     await postgres?.close();
   });

@@ -124,8 +124,14 @@ describe("outbound webhooks", function () {
     expect(() => wh.verify(first.body.replace(/"seq":\d+/, '"seq":1'), first.headers)).to.throw();
     // carol's own fill never went to bob's hook
     expect(ok().length).to.equal(2);
-    const list = await call(h, "GET", `/outbound-webhooks/${made.body.hookId}/deliveries`, bob.token);
-    expect(list.body.deliveries.every((d: any) => d.status === "delivered")).to.equal(true);
+    // the receiver answers before the deliverer records the answer: wait for the record
+    const until = Date.now() + 20_000;
+    let list = await call(h, "GET", `/outbound-webhooks/${made.body.hookId}/deliveries`, bob.token);
+    while (!list.body.deliveries.every((d: any) => d.status === "delivered") && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      list = await call(h, "GET", `/outbound-webhooks/${made.body.hookId}/deliveries`, bob.token);
+    }
+    expect(list.body.deliveries.map((d: any) => d.status)).to.deep.equal(["delivered", "delivered"]);
     expect(list.body.deliveries.map((d: any) => d.attempts).reduce((a: number, b: number) => a + b, 0)).to.equal(4);
   });
 

@@ -11,7 +11,7 @@ import { GameWriters as Engine } from "../../src/engine/writers.ts";
 import { GameHub } from "../../src/game/hub.ts";
 import { GameService } from "../../src/game/service.ts";
 import { Metrics } from "../../src/metrics.ts";
-import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, gameId, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
@@ -104,9 +104,8 @@ describe("round lifecycle", function () {
     expect(r.status).to.equal(200);
     expect(r.body.phase).to.equal("lobby");
     expect(r.body.clock.startsAt).to.be.within(t0 + 1900, Date.now() + 2100);
-    const logged = (await h.app.hub.engine.events(game.gameId, 1, 1_000, 1_000)).filter(
-      (e) => e.type === "admin_action",
-    );
+    // the whole log (the persister process may already have moved these events to PostgreSQL)
+    const logged = (await gameLog(h, game.gameId)).filter((e) => e.type === "admin_action");
     expect(
       logged.map((e) => (e as { action: string }).action),
       "the countdown is in the log",
