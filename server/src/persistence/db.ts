@@ -234,6 +234,12 @@ export function createPool(url?: string, max = 10): pg.Pool {
   });
   // An idle client's connection error must not crash the process; the next query reconnects.
   pool.on("error", (err) => poolLog().warn({ err: err.message }, "idle PostgreSQL client error"));
+  // pg-pool listens for errors only while a client is idle: a connection reset between checkout and the
+  // query (or between a transaction's statements) would be an unhandled 'error' event and end the
+  // process. The query in flight still fails and the pool drops the broken client on release.
+  pool.on("connect", (client) =>
+    client.on("error", (err) => poolLog().warn({ err: err.message }, "PostgreSQL client error")),
+  );
   return pool;
 }
 

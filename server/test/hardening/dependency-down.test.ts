@@ -23,19 +23,24 @@ function via(url: string, port: number): string {
   return u.toString();
 }
 
+/** What the last started server printed last (stdout and stderr) and whether it exited (for failure messages). */
+let serverStderr = (): string => "";
+
 function startServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
-    env: { ...process.env, ...env, PORT: String(port), ADMIN_TOKEN: ADMIN, LOG_LEVEL: "fatal" },
+    env: { ...process.env, ...env, PORT: String(port), ADMIN_TOKEN: ADMIN, LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
   child.stderr!.on("data", (d) => {
     err = (err + d).slice(-4000);
   });
+  serverStderr = () => `exit code ${child.exitCode}, signal ${child.signalCode}; output: ${err}`;
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
       out += d;
+      err = (err + d).slice(-4000); // pino writes to stdout: keep its tail for failure messages too
       if (out.includes("listening on")) resolve(child);
     });
     child.once("exit", (code) => reject(new Error(`server exited (${code}): ${err}`)));
@@ -61,6 +66,8 @@ describe("hardening: a dependency is down", function () {
       method,
       body: body === undefined ? undefined : JSON.stringify(body),
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    }).catch((e: Error) => {
+      throw new Error(`${method} ${path}: ${e.message} (${String(e.cause)}); server: ${serverStderr()}`);
     });
     const text = await res.text();
     let parsed: unknown = text;
