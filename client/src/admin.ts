@@ -21,6 +21,8 @@ import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./rou
 import { drawShareReplay } from "./share.ts";
 import { apiUsageHtml, fetchApiUsage } from "./api-usage.ts";
 import { MARKET_TYPE_FIELDS_HTML, marketTypeRules, wireMarketTypeForm } from "./market-type-form.ts";
+import { BOT_KINDS } from "@marketroom/shared";
+import { botCountFieldsHtml, botKindOptionsHtml } from "./bot-fields.ts";
 
 const TOKEN_KEY = "marketroom.admin";
 const GAME_KEY = "marketroom.admin.game";
@@ -404,9 +406,7 @@ class AdminScreen {
         name: String(f.get("name")).trim() || "Round",
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
         allowObservers: f.get("observers") === "on",
-        bots: (["market_maker", "noise", "momentum"] as const)
-          .map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) }))
-          .filter((b) => b.count > 0),
+        bots: BOT_KINDS.map((kind) => ({ kind, count: Number(f.get(`bots_${kind}`) || 0) })).filter((b) => b.count > 0),
         rules: {
           botTakeover: f.get("takeover") === "on",
           ...roundRules(f),
@@ -860,9 +860,7 @@ const ADMIN_TEMPLATE = `
           ${MARKET_TYPE_FIELDS_HTML}
           ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
-            <label>Market makers <input name="bots_market_maker" type="number" min="0" max="200" value="1"></label>
-            <label>Noise traders <input name="bots_noise" type="number" min="0" max="200" value="2"></label>
-            <label>Momentum <input name="bots_momentum" type="number" min="0" max="200" value="0"></label>
+            ${botCountFieldsHtml()}
           </fieldset>
           <button type="submit" class="primary" id="create">Create round</button>
         </form>
@@ -892,7 +890,7 @@ const ADMIN_TEMPLATE = `
       <section class="card"><h2>API usage <small class="muted">programs with API keys</small></h2><div id="api-usage"><p class="muted">Loading…</p></div></section>
       <section class="card"><h2>Bots</h2><div id="bots"></div>
         <form id="bot-form" class="inline">
-          <select name="kind"><option value="market_maker">market maker</option><option value="noise">noise trader</option><option value="momentum">momentum trader</option></select>
+          <select name="kind">${botKindOptionsHtml()}</select>
           <input name="count" type="number" min="1" max="200" value="1" aria-label="count">
           <button type="submit">Add bots</button>
         </form>
@@ -911,7 +909,7 @@ const ADMIN_TEMPLATE = `
           <input name="value" inputmode="decimal" placeholder="value" aria-label="value">
           <button type="submit">Send signal</button>
         </form>
-        <p id="takeover-box" class="small" hidden>Bot for a taken-over seat: <select id="takeover-kind"><option value="market_maker">market maker</option><option value="noise">noise trader</option><option value="momentum">momentum trader</option></select></p>
+        <p id="takeover-box" class="small" hidden>Bot for a taken-over seat: <select id="takeover-kind">${botKindOptionsHtml()}</select></p>
         <div id="news-list" class="scroll"></div>
       </section>
     </div>

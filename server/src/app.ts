@@ -30,6 +30,7 @@ import { mountQuizRoutes } from "./http/quiz.ts";
 import { mountMarketRoutes } from "./http/markets.ts";
 import { QuizGate } from "./rounds/quiz.ts";
 import { InducedMarkets } from "./rounds/induced-market.ts";
+import { DividendMarkets } from "./rounds/dividend-driver.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
@@ -82,6 +83,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     persister,
     results: deps.results,
     botSeed: deps.botSeed,
+    // market-type drivers: dividends (and contingent claims' settlement) of rounds/dividend-driver.ts
+    roundDrivers: [(d) => new DividendMarkets(d)],
     adminToken: config.adminToken,
     adminTokenFile: config.adminTokenFile,
     tokenSecret: config.tokenSecret,

@@ -3,6 +3,7 @@ export * from "./errors.ts";
 export * from "./units.ts";
 export * from "./text.ts";
 export * from "./quiz.ts";
+export * from "./bot-kinds.ts";
 export * from "./engine.ts";
 export * from "./markets.ts";
 export * from "./messages.ts";

@@ -37,7 +37,6 @@ import { AUTO_TAKEOVER_KIND, BOT_KINDS, BOT_KIND_TABLE, isBotKind } from "../mar
 import type { BotManager, MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { CallMarkets, type CallSettings } from "./calls.ts";
-import { DividendMarkets, type DividendSettings } from "../rounds/dividend-driver.ts";
 import type { GameHub } from "./hub.ts";
 import type { DriverSnapshot } from "./model.ts";
 import { elapsedOf, type Schedule } from "./round-clock.ts";
@@ -63,16 +62,36 @@ export interface Takeover {
 
 /** What the drivers need from a game's settings (GameSettings of the service). */
 export interface DriverSettings extends ReferenceSettings, ScenarioSettings {
-  rules: { botTakeover?: boolean } & CallSettings["rules"] & DividendSettings["rules"];
+  rules: { botTakeover?: boolean } & CallSettings["rules"];
   securities: ScenarioSettings["securities"];
 }
 
-export interface DriverDeps {
+/**
+ * A driver of one market type, built by the composition root (app.ts) and run beside the others: e.g.
+ * rounds/dividend-driver.ts. Injected rather than imported so game/ does not depend on rounds/ (which
+ * reads game/): the arrows between the two folders point one way.
+ */
+export interface RoundDriver {
+  /** The round runs (start, resume, restart). */
+  running(gameId: string, rec: GameRecord<DriverSettings>): void;
+  /** The round ends: send what is due before the final snapshot. */
+  ended(gameId: string): void;
+  /** Process shutdown: stop every timer. */
+  shutdown(): void;
+}
+
+/** What a round driver is built from. */
+export interface RoundDriverDeps {
   hub: GameHub;
-  valkey: Redis;
   store: GameStore;
-  bots: BotManager;
   log: Logger;
+}
+
+export interface DriverDeps extends RoundDriverDeps {
+  valkey: Redis;
+  bots: BotManager;
+  /** Market-type drivers (app.ts passes the dividend driver); none by default. */
+  roundDrivers?: readonly ((deps: RoundDriverDeps) => RoundDriver)[];
 }
 
 const driversKey = (g: string) => `game:{${g}}:meta:drivers`;
@@ -87,12 +106,12 @@ export class MarketDrivers {
   private readonly schedules = new Map<string, Schedule>();
   /** Call markets' calls (calls.ts). */
   private readonly calls: CallMarkets;
-  /** Dividends of asset markets (rounds/dividend-driver.ts). */
-  private readonly dividends: DividendMarkets;
+  /** Market-type drivers (e.g. dividends of asset markets, rounds/dividend-driver.ts). */
+  private readonly roundDrivers: RoundDriver[];
 
   constructor(private readonly deps: DriverDeps) {
     this.calls = new CallMarkets({ ...deps, withNews: (g, s) => this.withNews(g, s) });
-    this.dividends = new DividendMarkets(deps);
+    this.roundDrivers = (deps.roundDrivers ?? []).map((build) => build(deps));
   }
 
   // ---- hooks of the game service ----
@@ -125,7 +144,7 @@ export class MarketDrivers {
     this.schedules.set(gameId, rec);
     this.startPolling(gameId);
     this.calls.running(gameId, rec);
-    this.dividends.running(gameId, rec);
+    for (const d of this.roundDrivers) d.running(gameId, rec);
     const seats = await this.takeovers(gameId);
     for (const [pid, t] of seats) this.startSeatBot(gameId, rec.settings, pid, t.kind);
   }
@@ -135,14 +154,14 @@ export class MarketDrivers {
     this.stopPolling(gameId);
     this.schedules.delete(gameId);
     this.calls.ended(gameId);
-    this.dividends.ended(gameId);
+    for (const d of this.roundDrivers) d.ended(gameId);
   }
 
   /** Process shutdown: stops every poller. */
   shutdown(): void {
     for (const g of [...this.pollers.keys()]) this.stopPolling(g);
     this.calls.shutdown();
-    this.dividends.shutdown();
+    for (const d of this.roundDrivers) d.shutdown();
   }
 
   // ---- news ----

@@ -39,7 +39,7 @@ import { rankRuleOf } from "../scoring/ranking.ts";
 import { Access, type AccessOptions, type Principal } from "./access.ts";
 import { BotAdmin } from "./bot-admin.ts";
 import { BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
-import { MarketDrivers } from "./drivers.ts";
+import { MarketDrivers, type DriverDeps } from "./drivers.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import type { ClockInfo, GameHub, RoundLink } from "./hub.ts";
 import { Joins } from "./joins.ts";
@@ -82,6 +82,8 @@ export interface ServiceDeps extends AccessOptions {
   persister?: PersisterPort;
   /** Seed of the bots' random sources. */
   botSeed?: number;
+  /** Market-type drivers run beside news and calls (game/drivers.ts RoundDriver; app.ts passes dividends). */
+  roundDrivers?: DriverDeps["roundDrivers"];
 }
 
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -109,7 +111,14 @@ export class GameService {
     this.store = new GameStore(valkey);
     this.bots = new BotManager(hub, log, deps.botSeed ?? 1);
     this.access = new Access(this.store, log, deps);
-    this.drivers = new MarketDrivers({ hub, valkey, store: this.store, bots: this.bots, log });
+    this.drivers = new MarketDrivers({
+      hub,
+      valkey,
+      store: this.store,
+      bots: this.bots,
+      log,
+      roundDrivers: deps.roundDrivers,
+    });
     this.joins = new Joins({
       hub,
       store: this.store,

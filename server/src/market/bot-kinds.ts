@@ -6,6 +6,7 @@
  * Endowment defaults (when a spec gives none): `lots` of every security the bot trades, and cash for
  * `cashLots` lots of each at its reference price (minor units = ticks x lots x scale). Units: ms, lots.
  */
+import { BOT_KINDS, BOT_KIND_NAMES, type BotKind } from "@marketroom/shared";
 
 /** Defaults of one bot kind. */
 export interface BotKindDefaults {
@@ -21,17 +22,14 @@ export interface BotKindDefaults {
   short: string;
 }
 
-/** Every bot kind, with its defaults. */
+/** Every bot kind, with its defaults (the kinds and names: shared/src/bot-kinds.ts). */
 export const BOT_KIND_TABLE = {
-  market_maker: { name: "Market maker", intervalMs: 250, lots: 500, cashLots: 1500, short: "mm" },
-  noise: { name: "Noise trader", intervalMs: 400, lots: 50, cashLots: 200, short: "noise" },
-  momentum: { name: "Momentum trader", intervalMs: 1000, lots: 0, cashLots: 200, short: "mom" },
-} as const satisfies Record<string, BotKindDefaults>;
+  market_maker: { name: BOT_KIND_NAMES.market_maker.name, intervalMs: 250, lots: 500, cashLots: 1500, short: "mm" },
+  noise: { name: BOT_KIND_NAMES.noise.name, intervalMs: 400, lots: 50, cashLots: 200, short: "noise" },
+  momentum: { name: BOT_KIND_NAMES.momentum.name, intervalMs: 1000, lots: 0, cashLots: 200, short: "mom" },
+} as const satisfies Record<BotKind, BotKindDefaults>;
 
-export type BotKind = keyof typeof BOT_KIND_TABLE;
-
-/** The kinds, in table order. */
-export const BOT_KINDS = Object.keys(BOT_KIND_TABLE) as readonly BotKind[];
+export { BOT_KINDS, type BotKind };
 
 /** True when `kind` names a bot kind of the table. */
 export function isBotKind(kind: string): kind is BotKind {
