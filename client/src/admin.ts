@@ -654,7 +654,7 @@ class AdminScreen {
 
   private drawClock(): void {
     const st = this.room?.state;
-    if (!st) return;
+    if (!st?.clock) return; // the first state patch has not arrived yet
     setHtml($(this.root, "#live-clock"), esc(clockText(st.phase, st.clock, Date.now()) || st.phase));
   }
 
