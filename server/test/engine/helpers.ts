@@ -252,7 +252,8 @@ export async function expectUnchanged(target: Redis | Engine, gameId: string, be
  * Runs a command with raw values (strings where numbers belong, fractions...) through the game's writer,
  * as a hostile caller could: the core re-checks every value. `name` and `argv` follow the argument
  * order of the Lua engine these tests were first written for (create_game, add_security, add_player, cancel,
- * place, amend), so the rejection tables stay as they were; the game id is the hash tag of keys[0]. Answers like the writers (result, Rejection or Unavailable).
+ * place, amend), so the rejection tables stay as they were; the game id is the hash tag of keys[0].
+ * Answers like the writers (result, Rejection or Unavailable).
  */
 export async function rawCall(engine: Engine, name: string, keys: string[], argv: (string | number)[]): Promise<any> {
   const gameId = /\{(.*)\}/.exec(keys[0] ?? "")?.[1] ?? "";
