@@ -6,7 +6,8 @@
 //   node --import tsx server/src/main.ts --demo [args...]
 // The server prints its URLs (admin API, health, metrics, client when CLIENT_URL is set), the admin
 // token and the demo game's join code. The browser client is built first (client/dist) when missing or
-// stale. With --duration N the demo round ends after N seconds and the server exits; otherwise Ctrl-C stops it. Services are stopped on exit. Plain Node ESM.
+// stale. With --duration N the demo round ends after N seconds and the server exits; otherwise Ctrl-C
+// stops it. Services are stopped on exit. Plain Node ESM.
 //
 // Exit code: the server's; 128+n when this process was stopped by signal n (Ctrl-C: 130), even when the
 // server itself shut down cleanly. A server that cannot start (e.g. PORT in use, see README "Ports")
