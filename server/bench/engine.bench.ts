@@ -41,6 +41,11 @@ import { flow, measureCore, setupCommands } from "./core.bench.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const MAX_OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 1024);
 const RESUME_ORDERS = Number(process.env.BENCH_RESUME_ORDERS ?? 100_000);
+/** Writer batching, defaults unless BENCH_IN_FLIGHT / BENCH_DELAY_MS say otherwise (to compare policies). */
+const WRITER_OPTS = {
+  maxInFlight: process.env.BENCH_IN_FLIGHT ? Number(process.env.BENCH_IN_FLIGHT) : undefined,
+  maxDelayMs: process.env.BENCH_DELAY_MS ? Number(process.env.BENCH_DELAY_MS) : undefined,
+};
 const SECURITIES = 4;
 const MID = 10_000;
 
@@ -58,7 +63,7 @@ interface RunFigures {
 
 /** A writer on a fresh game of `server` with the bench setup executed. */
 async function newWriter(client: Redis, label: string): Promise<GameWriter> {
-  const w = await GameWriter.open(client, `bench-${label}-${Date.now()}`, "bench");
+  const w = await GameWriter.open(client, `bench-${label}-${Date.now()}`, "bench", WRITER_OPTS);
   for (const c of setupCommands(SECURITIES)) {
     const r = await w.execute(c, Date.now());
     if (!r.ok) throw new Error(`setup failed: ${JSON.stringify(r)}`);
@@ -71,7 +76,7 @@ async function newWriter(client: Redis, label: string): Promise<GameWriter> {
  * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
  * writer's own work); latency is execute() to ack.
  */
-async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
+export async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
   const client = new Redis(server.url);
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
