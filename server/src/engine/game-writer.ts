@@ -132,8 +132,7 @@ export class GameWriter {
     } catch (err) {
       throw this.broken(committer, err);
     }
-    done.catch(() => undefined); // the tail may be awaited by nobody
-    this.tail = done;
+    this.tail = done; // awaited by nobody is fine: the committer handles every batch promise's rejection
     await done;
     return d;
   }
