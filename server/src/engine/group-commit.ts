@@ -313,30 +313,31 @@ export class GroupCommitter {
       if (!batch) break;
       this.inFlight.push(batch);
       this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight.length);
-      this.send(batch).then(
-        (last) => this.committedBatch(batch, last),
-        (err: unknown) =>
-          this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", String(err), { cause: err })),
-      );
+      this.send(batch);
     }
     if (this.inFlight.length === 0 && this.sealed.length === 0) {
       for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
-  private async send(batch: Batch): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([runArgs(this.client, batch.args!), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Sends one batch; its reply commits it, an error or no reply within timeoutMs fails the committer. */
+  private send(batch: Batch): void {
+    const args = batch.args!;
+    batch.args = null;
+    const timer = setTimeout(
+      () => this.fail(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+    runArgs(this.client, args).then(
+      (last) => {
+        clearTimeout(timer);
+        this.committedBatch(batch, last);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", String(err), { cause: err }));
+      },
+    );
   }
 
   private committedBatch(batch: Batch, last: number): void {
@@ -355,9 +356,9 @@ export class GroupCommitter {
     this.stats.events += batch.events;
     this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.size);
     batch.resolve(ack);
+    this.pump();
     // A batch that waited its time while every slot was taken goes at once.
-    if (this.open?.due && this.sealed.length === 0) this.seal();
-    else this.pump();
+    if (this.open?.due && this.sealed.length === 0 && this.inFlight.length < this.maxInFlight) this.seal();
   }
 
   /** Rejects everything not committed, stops, disconnects, reports once. */
