@@ -14,7 +14,10 @@
  *    Valkey main-thread CPU from /proc/<pid>/schedstat over the run, per command.
  * 4. latency: the same flow offered at a paced rate the writer sustains (PACED_RATE, default half the
  *    saturation rate, at most 20,000/s); p99 from execute() to its ack (batch committed; with everysec
- *    the AOF is written before the reply and fsynced within a second).
+ *    the AOF is written before the reply and fsynced within a second). The writer batches with the
+ *    GroupCommitter's defaults (sent at the end of the event-loop turn while fewer than 2 batches are in
+ *    flight); BENCH_IN_FLIGHT=1 BENCH_DELAY_MS=2 reproduces the earlier policy (one batch in flight, a
+ *    2 ms wait) to compare.
  * 5. resume: a game with RESUME_ORDERS resting orders (placed through a writer) reopened with
  *    GameWriter.open: claim + loadGame + hydrate, wall clock; then loadGame and hydrate timed apart.
  * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
@@ -76,7 +79,7 @@ async function newWriter(client: Redis, label: string): Promise<GameWriter> {
  * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
  * writer's own work); latency is execute() to ack.
  */
-export async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
+async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
   const client = new Redis(server.url);
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
