@@ -14,7 +14,10 @@
  *    Valkey main-thread CPU from /proc/<pid>/schedstat over the run, per command.
  * 4. latency: the same flow offered at a paced rate the writer sustains (PACED_RATE, default half the
  *    saturation rate, at most 20,000/s); p99 from execute() to its ack (batch committed; with everysec
- *    the AOF is written before the reply and fsynced within a second).
+ *    the AOF is written before the reply and fsynced within a second). The writer batches with the
+ *    GroupCommitter's defaults (sent at the end of the event-loop turn while fewer than 2 batches are in
+ *    flight); BENCH_IN_FLIGHT=1 BENCH_DELAY_MS=2 reproduces the earlier policy (one batch in flight, a
+ *    2 ms wait) to compare.
  * 5. resume: a game with RESUME_ORDERS resting orders (placed through a writer) reopened with
  *    GameWriter.open: claim + loadGame + hydrate, wall clock; then loadGame and hydrate timed apart.
  * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
@@ -41,6 +44,11 @@ import { flow, measureCore, setupCommands } from "./core.bench.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const MAX_OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 1024);
 const RESUME_ORDERS = Number(process.env.BENCH_RESUME_ORDERS ?? 100_000);
+/** Writer batching, defaults unless BENCH_IN_FLIGHT / BENCH_DELAY_MS say otherwise (to compare policies). */
+const WRITER_OPTS = {
+  maxInFlight: process.env.BENCH_IN_FLIGHT ? Number(process.env.BENCH_IN_FLIGHT) : undefined,
+  maxDelayMs: process.env.BENCH_DELAY_MS ? Number(process.env.BENCH_DELAY_MS) : undefined,
+};
 const SECURITIES = 4;
 const MID = 10_000;
 
@@ -58,7 +66,7 @@ interface RunFigures {
 
 /** A writer on a fresh game of `server` with the bench setup executed. */
 async function newWriter(client: Redis, label: string): Promise<GameWriter> {
-  const w = await GameWriter.open(client, `bench-${label}-${Date.now()}`, "bench");
+  const w = await GameWriter.open(client, `bench-${label}-${Date.now()}`, "bench", WRITER_OPTS);
   for (const c of setupCommands(SECURITIES)) {
     const r = await w.execute(c, Date.now());
     if (!r.ok) throw new Error(`setup failed: ${JSON.stringify(r)}`);

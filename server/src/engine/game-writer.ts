@@ -38,9 +38,13 @@ import { loadGame } from "./load.ts";
 export type WriterStatus = "open" | "down" | "fenced" | "closed";
 
 export interface GameWriterOptions {
-  /** GroupCommitter batching (defaults 256 commands, 2 ms) and commit timeout (default 5000 ms). */
+  /**
+   * GroupCommitter batching (defaults: 256 commands; sent at the end of the event-loop turn while a
+   * commit slot is free; 2 batches in flight) and commit timeout (default 5000 ms).
+   */
   maxBatch?: number;
   maxDelayMs?: number;
+  maxInFlight?: number;
   timeoutMs?: number;
   /** Pause between background reload attempts while down, ms (default 250); 0 = no background reload. */
   reloadRetryMs?: number;
@@ -128,8 +132,7 @@ export class GameWriter {
     } catch (err) {
       throw this.broken(committer, err);
     }
-    done.catch(() => undefined); // the tail may be awaited by nobody
-    this.tail = done;
+    this.tail = done; // awaited by nobody is fine: the committer handles every batch promise's rejection
     await done;
     return d;
   }
@@ -229,6 +232,7 @@ export class GameWriter {
       lastSeq: loaded.seq,
       maxBatch: this.opts.maxBatch,
       maxDelayMs: this.opts.maxDelayMs,
+      maxInFlight: this.opts.maxInFlight,
       timeoutMs: this.opts.timeoutMs,
       onFailure: (err) => this.discard(committer, err),
     });

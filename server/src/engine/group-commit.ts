@@ -5,15 +5,20 @@
  * per batch) or deferred ops (key-ops.ts), which the batch projects from the room's state once, when
  * it is sealed (the state is then at the batch's boundary), and which it then encodes.
  *
- * Batching: a batch is sent when it holds `maxBatch` commands (default 256) or `maxDelayMs` (default
- * 2 ms) after its first command arrived, whichever comes first, but only while no other batch is in
- * flight: one batch is in flight while the next fills, and batches commit strictly in order.
+ * Batching: the open batch is sealed when it holds `maxBatch` commands (default 256), or, while fewer
+ * than `maxInFlight` batches (default 2) are in flight, at the end of the event-loop turn in which its
+ * first command arrived (`maxDelayMs` 0, the default; a positive value waits that long instead), so a
+ * command never waits for a timer while Valkey has room. While `maxInFlight` batches are in flight
+ * the open batch keeps filling (up to maxBatch) and is sent as soon as one of them is committed. The
+ * batches in flight are pipelined on the committer's one connection, where Valkey runs them in the
+ * order they were sent; each one's script checks the seq its predecessor leaves, so a batch can only
+ * land when every earlier one did (docs/commit.md "Pipelining").
  *
  * Durability: an ack means Valkey executed the batch; it is on disk per the server's AOF policy
  * (appendfsync always: before the reply; everysec: within about a second).
  *
  * Failure: when a commit fails (Valkey down or unreachable, no reply within `timeoutMs`, FENCED, or any
- * refusal), the batch in flight and every command after it are rejected with a CommitError, code
+ * refusal), the batches in flight and every command after them are rejected with a CommitError, code
  * FENCED when fenced and UNAVAILABLE otherwise (a retry with the same clientOrderId is safe); the
  * committer stops accepting (submit rejects at once with the same code), disconnects its client so no
  * queued call can reach Valkey later, and calls `onFailure` once. A batch is atomic in Valkey, so
@@ -82,8 +87,14 @@ export interface GroupCommitterOptions {
   lastSeq: number;
   /** Most commands per batch (default 256). */
   maxBatch?: number;
-  /** Longest a command waits for its batch to be sent while none is in flight, in ms (default 2). */
+  /**
+   * How long the open batch waits, after its first command, before it is sent while a commit slot is
+   * free, in ms: 0 (the default) = at the end of the current event-loop turn (setImmediate), so the
+   * commands decided in one turn share a batch. While every slot is taken the batch fills until one frees.
+   */
   maxDelayMs?: number;
+  /** Most batches sent and not yet answered, pipelined on the one connection (default 2; >= 1). */
+  maxInFlight?: number;
   /** A commit without a reply after this many ms counts as failed (UNAVAILABLE); default 5000. */
   timeoutMs?: number;
   /** Called once, with the error, when the committer stops after a failed commit. */
@@ -103,6 +114,8 @@ interface Batch {
   reject: (err: CommitError) => void;
   firstSeq: number;
   lastSeq: number;
+  /** Its wait (maxDelayMs) is over: it goes as soon as a commit slot is free. */
+  due: boolean;
 }
 
 const NO_OPS: readonly KeyOp[] = [];
@@ -113,15 +126,18 @@ export class GroupCommitter {
   private readonly epoch: number;
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
+  private readonly maxInFlight: number;
   private readonly timeoutMs: number;
   private readonly onFailure: ((err: CommitError) => void) | undefined;
   /** Seq of the last event handed over (committed or not). */
   private nextSeq: number;
   private committed: number;
   private open: Batch | null = null;
-  private openTimer: NodeJS.Timeout | null = null;
+  /** The open batch's wait: a timer (maxDelayMs > 0) or an immediate (0). */
+  private openTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private readonly sealed: Batch[] = [];
-  private inFlight: Batch | null = null;
+  /** Batches sent and not yet answered, oldest first (their replies come in this order). */
+  private readonly inFlight: Batch[] = [];
   private failure: CommitError | null = null;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
@@ -132,7 +148,7 @@ export class GroupCommitter {
    */
   private readonly known = new Map<string, Kind>();
   /** Batches committed so far and their sizes (for tests and metrics). */
-  readonly stats = { batches: 0, commands: 0, events: 0, maxBatchSize: 0 };
+  readonly stats = { batches: 0, commands: 0, events: 0, maxBatchSize: 0, maxInFlight: 0 };
 
   constructor(opts: GroupCommitterOptions) {
     this.client = opts.client;
@@ -141,7 +157,8 @@ export class GroupCommitter {
     this.nextSeq = opts.lastSeq;
     this.committed = opts.lastSeq;
     this.maxBatch = opts.maxBatch ?? 256;
-    this.maxDelayMs = opts.maxDelayMs ?? 2;
+    this.maxDelayMs = opts.maxDelayMs ?? 0;
+    this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 2));
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.onFailure = opts.onFailure;
   }
@@ -193,7 +210,7 @@ export class GroupCommitter {
    */
   async flush(): Promise<void> {
     if (this.open) this.seal();
-    if (!this.inFlight && this.sealed.length === 0) return;
+    if (this.inFlight.length === 0 && this.sealed.length === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -236,19 +253,29 @@ export class GroupCommitter {
       reject,
       firstSeq: this.nextSeq,
       lastSeq: this.nextSeq,
+      due: false,
     };
     this.open = batch;
-    this.openTimer = setTimeout(() => this.due(), this.maxDelayMs);
+    this.openTimer =
+      this.maxDelayMs > 0 ? setTimeout(() => this.due(), this.maxDelayMs) : setImmediate(() => this.due());
     return batch;
   }
 
+  private clearOpenTimer(): void {
+    if (this.openTimer === null) return;
+    if (this.maxDelayMs > 0) clearTimeout(this.openTimer as NodeJS.Timeout);
+    else clearImmediate(this.openTimer as NodeJS.Immediate);
+    this.openTimer = null;
+  }
+
   /**
-   * The open batch has waited maxDelayMs: send it, or, while a batch is in flight, let it keep
-   * filling until that one is committed (it then goes at once; see committedBatch).
+   * The open batch has waited maxDelayMs: send it, or, while every commit slot is taken, let it keep
+   * filling until one frees (it then goes at once; see committedBatch).
    */
   private due(): void {
     this.openTimer = null;
-    if (!this.inFlight) this.seal();
+    if (this.open) this.open.due = true;
+    if (this.inFlight.length + this.sealed.length < this.maxInFlight) this.seal();
   }
 
   /**
@@ -257,8 +284,7 @@ export class GroupCommitter {
    * bug in the caller: the committer fails (UNAVAILABLE).
    */
   private seal(): void {
-    if (this.openTimer) clearTimeout(this.openTimer);
-    this.openTimer = null;
+    this.clearOpenTimer();
     const batch = this.open;
     this.open = null;
     if (batch) {
@@ -280,39 +306,49 @@ export class GroupCommitter {
     this.pump();
   }
 
+  /** Sends sealed batches while a commit slot is free; wakes flush() once nothing is left. */
   private pump(): void {
-    if (this.inFlight || this.failure) return;
-    const batch = this.sealed.shift();
-    if (!batch) {
-      for (const wake of this.idleWaiters.splice(0)) wake();
-      return;
+    while (!this.failure && this.inFlight.length < this.maxInFlight) {
+      const batch = this.sealed.shift();
+      if (!batch) break;
+      this.inFlight.push(batch);
+      this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight.length);
+      this.send(batch);
     }
-    this.inFlight = batch;
-    this.send(batch).then(
-      (last) => this.committedBatch(batch, last),
-      (err: unknown) =>
-        this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", String(err), { cause: err })),
+    if (this.inFlight.length === 0 && this.sealed.length === 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Sends one batch; its reply commits it, an error or no reply within timeoutMs fails the committer. */
+  private send(batch: Batch): void {
+    const args = batch.args!;
+    batch.args = null;
+    const timer = setTimeout(
+      () => this.fail(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+    runArgs(this.client, args).then(
+      (last) => {
+        clearTimeout(timer);
+        this.committedBatch(batch, last);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        this.fail(err instanceof CommitError ? err : new CommitError("UNAVAILABLE", String(err), { cause: err }));
+      },
     );
   }
 
-  private async send(batch: Batch): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([runArgs(this.client, batch.args!), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private committedBatch(batch: Batch, last: number): void {
-    this.inFlight = null;
     if (this.failure) return;
+    // Valkey answers a connection's commands in the order they were sent, and each batch's script
+    // checks the seq the one before leaves: a reply out of that order is a broken connection.
+    if (this.inFlight[0] !== batch || last !== batch.lastSeq) {
+      this.fail(new CommitError("UNAVAILABLE", `commit reply out of order (seq ${last}, expected ${batch.lastSeq})`));
+      return;
+    }
+    this.inFlight.shift();
     this.committed = last;
     const ack: CommitAck = { batchLastSeq: last, batchSize: batch.size };
     this.stats.batches += 1;
@@ -320,19 +356,19 @@ export class GroupCommitter {
     this.stats.events += batch.events;
     this.stats.maxBatchSize = Math.max(this.stats.maxBatchSize, batch.size);
     batch.resolve(ack);
-    // A batch that waited its time while this one was in flight goes at once.
-    if (this.open && this.sealed.length === 0 && !this.openTimer) this.seal();
-    else this.pump();
+    this.pump();
+    // A batch that waited its time while every slot was taken goes at once.
+    if (this.open?.due && this.sealed.length === 0 && this.inFlight.length < this.maxInFlight) this.seal();
   }
 
   /** Rejects everything not committed, stops, disconnects, reports once. */
   private fail(err: CommitError): void {
     if (this.failure) return;
     this.failure = err;
-    if (this.openTimer) clearTimeout(this.openTimer);
-    this.openTimer = null;
-    const batches = [this.inFlight, ...this.sealed.splice(0), this.open].filter((b): b is Batch => b !== null);
-    this.inFlight = null;
+    this.clearOpenTimer();
+    const batches = [...this.inFlight.splice(0), ...this.sealed.splice(0), this.open].filter(
+      (b): b is Batch => b !== null,
+    );
     this.open = null;
     const stopped = this.stoppedError(err);
     for (const b of batches) b.reject(stopped);

@@ -10,6 +10,8 @@
  *     commands (same clientOrderIds) is safe;
  * (d) the writer's answers equal the core's for the same stream (so, by the differential test, the Lua
  *     engine's);
+ * (f) with two batches in flight, a refused first batch fails both: neither is acknowledged, and the
+ *     writer reloads exactly the committed state;
  * (e) on the bench's mixed flow in large batches (orders placed and filled or cancelled within one
  *     batch, partial fills, amends, clientOrderIds, post-only), Valkey loads and hydrates to the
  *     writer's state after every burst, and the order hashes agree with the index loadGame reads.
@@ -237,6 +239,39 @@ describe("GameWriter", function () {
     }
     const stats = w.commitStats!;
     expect(stats.maxBatchSize, "batches of many commands formed").to.be.greaterThan(50);
+    await w.close();
+  });
+
+  it("(f) two batches in flight and the first refused: neither is acknowledged, the writer reloads what was committed", async () => {
+    const g = newGameId("writer-pipe");
+    const w = await GameWriter.open(client, g, "node-a", { maxBatch: 1, maxInFlight: 2, reloadRetryMs: 50 });
+    for (const c of setupCommands(2)) expect((await w.execute(c, T0)).ok).to.equal(true);
+    const committed = structuredClone(canonical(w.state!)); // canonical shares the state's objects
+    const seq = w.committedSeq;
+    // the key the next add_player writes, made a string behind the writer's back: that batch is refused (BAD_TYPE)
+    const inv = K.inventoryKey(g, "late");
+    await client.set(inv, "in the way");
+    const join: Command = { type: "add_player", playerId: "late", name: "Late", cash: 1000, holdings: [] };
+    const place: Command = { type: "place", playerId: "p0", securityId: 1, side: "buy", price: 9_990, qty: 1 };
+    const sent = [w.execute(join, T0 + 1), w.execute(place, T0 + 2)];
+    expect(w.commitStats?.maxInFlight, "both batches were sent before either was answered").to.equal(2);
+    const outcomes = await Promise.allSettled(sent);
+    outcomes.forEach((o) => {
+      expect(o.status).to.equal("rejected");
+      if (o.status === "rejected") expect(isCommitError("UNAVAILABLE")(o.reason), String(o.reason)).to.equal(true);
+    });
+    await until(() => w.status === "open", "the writer to reload");
+    expect(canonical(w.state!)).to.deep.equal(committed);
+    expect(w.committedSeq).to.equal(seq);
+    expect(await client.get(K.seqKey(g))).to.equal(String(seq));
+    expect(canonical(await foldLog(client, g))).to.deep.equal(committed);
+    // with the key out of the way, the same commands commit
+    await client.del(inv);
+    expect((await w.execute(join, T0 + 3)).ok).to.equal(true);
+    expect((await w.execute(place, T0 + 4)).ok).to.equal(true);
+    const w2 = await GameWriter.open(client, g, "node-b");
+    expect(canonical(w2.state!)).to.deep.equal(canonical(w.state!));
+    await w2.close();
     await w.close();
   });
 

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { Redis } from "iovalkey";
-import { CommitError, claimGame, commitBatch } from "../../src/engine/commit.ts";
+import { CommitError, claimGame, commitBatch, type KeyOp } from "../../src/engine/commit.ts";
 import { GroupCommitter, connectCommitClient, type CommitAck } from "../../src/engine/group-commit.ts";
 import * as K from "../../src/engine/keys.ts";
 import { loadGame } from "../../src/engine/load.ts";
@@ -23,7 +23,7 @@ const SEED = 5;
 async function room(
   admin: Redis,
   url: string,
-  opts: { maxBatch?: number; maxDelayMs?: number; onFailure?: (e: CommitError) => void } = {},
+  opts: { maxBatch?: number; maxDelayMs?: number; maxInFlight?: number; onFailure?: (e: CommitError) => void } = {},
 ) {
   const g = newGameId("group");
   const epoch = await claimGame(admin, g, "room");
@@ -118,6 +118,64 @@ describe("group commit", () => {
     expect(performance.now() - t0).to.be.at.least(39);
     expect(ack).to.deep.equal({ batchLastSeq: flow.seq, batchSize: 1 });
     await committer.close();
+  });
+
+  it("with no batch in flight, sends at the end of the event-loop turn: the commands of one turn share a batch", async () => {
+    const { g, flow, committer } = await room(admin, url);
+    const rand = rng(SEED);
+    const acks = [
+      committer.submit(flow.next(rand)),
+      committer.submit(flow.next(rand)),
+      committer.submit(flow.next(rand)),
+    ];
+    const lastSeq = flow.seq;
+    const done = await Promise.all(acks);
+    expect(done).to.deep.equal(Array.from({ length: 3 }, () => ({ batchLastSeq: lastSeq, batchSize: 3 })));
+    expect(Number(await admin.get(K.seqKey(g)))).to.equal(lastSeq);
+    await committer.close();
+  });
+
+  it("pipelines up to maxInFlight batches; a refused batch fails the one behind it too: nothing of either is written or acknowledged", async () => {
+    const failures: CommitError[] = [];
+    const { g, flow, committer } = await room(admin, url, {
+      maxBatch: 1,
+      maxInFlight: 2,
+      onFailure: (e) => failures.push(e),
+    });
+    const rand = rng(SEED);
+    const ok: Promise<CommitAck>[] = [];
+    for (let i = 0; i < 40; i++) ok.push(committer.submit(flow.next(rand)));
+    expect(committer.stats.maxInFlight, "two batches were in flight at once").to.equal(2);
+    await Promise.all(ok);
+    const committedSeq = flow.seq;
+    expect(Number(await admin.get(K.seqKey(g)))).to.equal(committedSeq);
+    expectLoadedEqualsFlow(await loadGame(admin, g), flow);
+
+    // the first of two pipelined batches writes a hash op to a string key: BAD_TYPE, refused whole
+    const bad = `${K.gameKey(g)}:not-a-hash`;
+    await admin.set(bad, "a string");
+    const first = flow.next(rand);
+    const badOp: KeyOp = ["HSET", bad, "f", "v"];
+    const outcomes = [
+      committer.submit({ events: first.events, ops: [...first.ops, badOp] }),
+      committer.submit(flow.next(rand)),
+      committer.submit(flow.next(rand)),
+    ].map((p) =>
+      p.then(
+        () => "ok",
+        (e: CommitError) => e.code,
+      ),
+    );
+    expect(await Promise.all(outcomes)).to.deep.equal(["UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE"]);
+    expect(failures.map((f) => f.code)).to.deep.equal(["BAD_TYPE"]);
+    expect(committer.lastCommittedSeq).to.equal(committedSeq);
+    // the second batch, sent behind the first, could not land (its seq check needs the first)
+    await admin.ping();
+    const loaded = await loadGame(admin, g);
+    expect(loaded.seq).to.equal(committedSeq);
+    expect((await admin.xrevrange(K.eventsKey(g), "+", "-", "COUNT", 1))[0]![0]).to.equal(`${committedSeq}-0`);
+    expectLoadedEqualsFlow(loaded, modelAt(g, committedSeq));
+    expect(await admin.get(bad)).to.equal("a string");
   });
 
   it("keeps submission order under concurrent producers: log order = submit order, acks resolve in order", async () => {
