@@ -19,12 +19,14 @@
  *     engine ts (one machine clock);
  *   - CPU per order over the load window from /proc/<pid>/stat (all threads) of the server and the
  *     persister, and Valkey's main thread (/proc/<pid>/schedstat): µs per order request. These stay
- *     meaningful on a busy machine; wall-clock latency does not, hence the load average beside it.
+ *     meaningful on a busy machine; wall-clock latency does not, hence the load average beside it. The
+ *     processes' idle CPU (IDLE_MS before the load, streams not yet open) is subtracted.
  * API_SUBSCRIBE: the channels each program subscribes to (default book,trades,executions; "" = none).
  * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
  *
- * Last line: {"programs","ordersPerSec","p50Ms","p99Ms","streamLagP99Ms","serverUsPerOrder",
- * "persisterUsPerOrder","valkeyUsPerOrder","loadAvg"}. Targets (issue 14), at 2,000 orders/s:
+ * Last line: {"programs","ordersPerSec","unsent","failed","p50Ms","p99Ms","streamLagP99Ms","serverUsPerOrder",
+ * "persisterUsPerOrder","valkeyUsPerOrder","serverIdlePct","loadAvg"}; ordersPerSec = answered order requests per second
+ * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS). Targets (issue 14), at 2,000 orders/s:
  * p99 <= 20 ms, stream lag p99 <= 50 ms.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -47,6 +49,15 @@ const SUBSCRIBE = (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(
 const ADMIN = randomBytes(24).toString("hex");
 /** Requests one program keeps in flight at most; past it, it waits (and the wait counts in the latency). */
 const MAX_INFLIGHT = 64;
+/**
+ * A program that is still sending this long after the schedule ended (the server cannot keep up) stops:
+ * what it had left is counted as `unsent`, and the rate was not held. A request unanswered after
+ * REQUEST_TIMEOUT_MS counts as failed.
+ */
+const GRACE_MS = 10_000;
+/** How long the idle processes are measured before the load, ms. */
+const IDLE_MS = 3000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -82,6 +93,9 @@ interface Tally {
   cancelled: number;
   rejected: number;
   errors: number;
+  unsent: number;
+  /** Refusals by code. */
+  codes: Record<string, number>;
   latencies: number[];
   lags: number[];
 }
@@ -133,12 +147,20 @@ async function program(
     const wait = next - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     while (inflight.size >= MAX_INFLIGHT) await Promise.race(inflight);
+    if (performance.now() > until + GRACE_MS) {
+      t.unsent += Math.ceil((until - next) / interval);
+      break;
+    }
     const scheduled = next;
     if (i % 2 === 1 && resting.length) {
       const id = resting.shift()!;
       timed(
         scheduled,
-        fetch(`${base}/api/v1/orders/${id}`, { method: "DELETE", headers }).then(async (res) => {
+        fetch(`${base}/api/v1/orders/${id}`, {
+          method: "DELETE",
+          headers,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        }).then(async (res) => {
           await res.arrayBuffer();
           if (res.status === 200) t.cancelled++;
           else t.rejected++; // already filled
@@ -154,10 +176,13 @@ async function program(
         method: "POST",
         headers,
         body: JSON.stringify({ securityId: 1, side, price, qty: 1 }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       }).then(async (res) => {
         const body = (await res.json()) as { id?: string; order?: { restingQty: number } };
         if (res.status !== 201) {
           t.rejected++;
+          const code = (body as { code?: string }).code ?? String(res.status);
+          t.codes[code] = (t.codes[code] ?? 0) + 1;
           return;
         }
         t.placed++;
@@ -171,7 +196,7 @@ async function program(
 
 /** Child mode: run the programs; prints "start" when the load begins, then one JSON line with the tally. */
 async function programs(base: string, keys: string[]): Promise<void> {
-  const t: Tally = { placed: 0, cancelled: 0, rejected: 0, errors: 0, latencies: [], lags: [] };
+  const t: Tally = { placed: 0, cancelled: 0, rejected: 0, errors: 0, unsent: 0, codes: {}, latencies: [], lags: [] };
   const start = performance.now() + 1000; // streams open meanwhile
   const until = start + SECONDS * 1000;
   const runs = keys.map((k, i) => program(base, k, RATE / keys.length, start, until, i + 1, t));
@@ -186,6 +211,8 @@ async function programs(base: string, keys: string[]): Promise<void> {
       cancelled: t.cancelled,
       rejected: t.rejected,
       errors: t.errors,
+      unsent: t.unsent,
+      codes: t.codes,
       answered: t.latencies.length,
       secs,
       p50Ms: percentile(t.latencies, 50),
@@ -269,23 +296,35 @@ async function main(): Promise<void> {
     persister: procCpuMs(persister.pid!),
     valkey: schedCpuMs(valkeyPid),
   });
+  // The processes' CPU while idle (game running, nobody trading): subtracted, so a figure is per order.
+  const idle0 = cpu();
+  const idleStart = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idle1 = cpu();
+  const idlePerMs = (k: keyof typeof before) => (idle1[k] - idle0[k]) / (performance.now() - idleStart);
   let after = before;
+  let startedAt = 0;
   let result = "";
   const load = node(fileURLToPath(import.meta.url), ["--programs", base, ...keys], process.env, (l) => {
-    if (l === "start") before = cpu();
-    else result = l;
+    if (l === "start") {
+      before = cpu();
+      startedAt = performance.now();
+    } else result = l;
   });
   children.push(load);
   await new Promise((r) => load.once("exit", r));
   after = cpu();
+  const windowMs = performance.now() - startedAt;
   const loadAvg = loadavg().map(r1);
   const r = JSON.parse(result);
   const orders = r.placed + r.cancelled + r.rejected;
-  const us = (k: keyof typeof before) => Math.round(((after[k] - before[k]) * 1000) / Math.max(1, orders));
+  const us = (k: keyof typeof before) =>
+    Math.round((Math.max(0, after[k] - before[k] - idlePerMs(k) * windowMs) * 1000) / Math.max(1, orders));
   out(
-    `placed ${r.placed}, cancelled ${r.cancelled}, refused ${r.rejected}, failed ${r.errors} in ${r.secs.toFixed(1)} s; ` +
+    `placed ${r.placed}, cancelled ${r.cancelled}, refused ${r.rejected} ${JSON.stringify(r.codes)}, failed ${r.errors}, unsent ${r.unsent} in ${r.secs.toFixed(1)} s; ` +
       `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
-      `CPU per order: server ${us("server")} µs, persister ${us("persister")} µs, valkey ${us("valkey")} µs; load average ${loadAvg.join(" ")}`,
+      `CPU per order (net of idle): server ${us("server")} µs, persister ${us("persister")} µs, valkey ${us("valkey")} µs; ` +
+      `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}`,
   );
   server.kill("SIGTERM");
   await new Promise((res) => server.once("exit", res));
@@ -295,12 +334,15 @@ async function main(): Promise<void> {
     JSON.stringify({
       programs: PROGRAMS,
       ordersPerSec: Math.round(orders / r.secs),
+      unsent: r.unsent,
+      failed: r.errors,
       p50Ms: r1(r.p50Ms),
       p99Ms: r1(r.p99Ms),
       streamLagP99Ms: r.lagP99,
       serverUsPerOrder: us("server"),
       persisterUsPerOrder: us("persister"),
       valkeyUsPerOrder: us("valkey"),
+      serverIdlePct: r1(idlePerMs("server") * 100),
       loadAvg,
     }),
   );

@@ -4,11 +4,12 @@
  * clients that cannot set headers). It serves the key's game; docs/algo-trading.md has the protocol.
  *
  *   client -> { op: "subscribe" | "unsubscribe", channel: "book", securityId, depth? (1..100, 20) }
+ *             { op: "subscribe" | "unsubscribe", channel: "candles", securityId, interval (1s..1h) }
  *             { op: "subscribe" | "unsubscribe", channel: "trades" | "news" | "clock" | "executions" }
  *             { op: "ping" }
  *   server -> { type: "welcome" | "subscribed" | "unsubscribed" | "pong" | "error", ... }
  *             { type: "book", action: "snapshot" | "update", securityId, seq, gameSeq, bids, asks }
- *             { type: "trade" | "news" | "clock" | "execution", ... }
+ *             { type: "candle" | "trade" | "news" | "clock" | "execution", ... }
  *
  * Book: a snapshot (full levels to `depth`) then updates holding only the changed levels (qty 0 = the
  * level is gone). `seq` counts the messages of that book subscription, 1 = the snapshot, +1 each
@@ -41,6 +42,8 @@ import type { GameService } from "../../game/service.ts";
 import type { ApiAuth } from "./auth.ts";
 import { orderIdOf, type History } from "./history.ts";
 import { fillFor } from "./orders.ts";
+import { CANDLE_INTERVALS } from "./schemas.ts";
+import { CandleBuilder, SEED_TRADES } from "./stream-candles.ts";
 import {
   execChannel,
   execsOf,
@@ -48,6 +51,7 @@ import {
   REVOKED_CHANNEL,
   type ExecMessage,
   type MdMessage,
+  type TradeMsg,
 } from "./stream-publisher.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
@@ -74,10 +78,16 @@ const Op = z.union([
     depth: z.number().int().min(1).max(MAX_DEPTH).default(20),
   }),
   z.object({ op: z.literal("subscribe"), channel: z.literal("executions"), since: z.number().int().min(0).optional() }),
+  z.object({
+    op: z.literal("subscribe"),
+    channel: z.literal("candles"),
+    securityId: z.number().int().min(1),
+    interval: z.enum(Object.keys(CANDLE_INTERVALS) as [keyof typeof CANDLE_INTERVALS]),
+  }),
   z.object({ op: z.literal("subscribe"), channel: z.enum(["trades", "news", "clock"]) }),
   z.object({
     op: z.literal("unsubscribe"),
-    channel: z.enum(["book", "trades", "news", "clock", "executions"]),
+    channel: z.enum(["book", "candles", "trades", "news", "clock", "executions"]),
     securityId: z.number().int().min(1).optional(),
   }),
   z.object({ op: z.literal("ping") }),
@@ -103,6 +113,8 @@ interface Conn {
   playerId: string;
   keyId: string;
   books: Map<number, BookSub>;
+  /** `${securityId}|${interval}` -> its candle; `waiting`: live trades that arrive while it starts from the stored ones. */
+  candles: Map<string, CandleSub>;
   trades: boolean;
   news: boolean;
   clock: boolean;
@@ -112,6 +124,11 @@ interface Conn {
   expiry?: NodeJS.Timeout;
   /** While executions are being replayed (`since`): live ones wait here, then go out after the replay. */
   execBuffer?: EngineEvent[];
+}
+
+interface CandleSub {
+  builder: CandleBuilder;
+  waiting?: TradeMsg[];
 }
 
 /** One game's book readers in this process. */
@@ -198,6 +215,7 @@ export class StreamGateway {
       playerId,
       keyId,
       books: new Map(),
+      candles: new Map(),
       trades: false,
       news: false,
       clock: false,
@@ -276,7 +294,7 @@ export class StreamGateway {
 
   private async subscribe(
     c: Conn,
-    o: { channel: string; securityId?: number; depth?: number; since?: number },
+    o: { channel: string; securityId?: number; depth?: number; since?: number; interval?: string },
   ): Promise<void> {
     const md = mdChannel(c.gameId);
     switch (o.channel) {
@@ -312,6 +330,9 @@ export class StreamGateway {
         this.refresh(c.gameId, securityId);
         return;
       }
+      case "candles":
+        await this.subscribeCandles(c, o.securityId!, o.interval as keyof typeof CANDLE_INTERVALS);
+        return;
       case "executions":
         if (o.since !== undefined) {
           await this.replayExecutions(c, o.since);
@@ -331,6 +352,36 @@ export class StreamGateway {
         await this.listen(md, c);
     }
     this.send(c, { type: "subscribed", channel: o.channel });
+  }
+
+  /**
+   * A candle of one security and interval (stream-candles.ts): listen (live trades wait), start from the
+   * stored trades, send the current candle, then the waiting trades not counted yet, then live ones.
+   */
+  private async subscribeCandles(c: Conn, securityId: number, interval: keyof typeof CANDLE_INTERVALS): Promise<void> {
+    unwrap(await this.service.hub.engine.book(c.gameId, securityId, 1)); // UNKNOWN_SECURITY
+    const sub: CandleSub = {
+      builder: new CandleBuilder(securityId, interval, CANDLE_INTERVALS[interval]),
+      waiting: [],
+    };
+    c.candles.set(`${securityId}|${interval}`, sub);
+    await this.listen(mdChannel(c.gameId), c);
+    this.send(c, { type: "subscribed", channel: "candles", securityId, interval });
+    try {
+      sub.builder.seed(await this.history.trades(c.gameId, securityId, 0, SEED_TRADES));
+    } catch (err) {
+      this.error(c, asApiError(err).code, "stored trades unavailable: this candle starts from the live trades");
+    }
+    const first = sub.builder.message();
+    if (first) this.send(c, first);
+    const waiting = sub.waiting ?? [];
+    sub.waiting = undefined;
+    for (const t of waiting) this.sendCandle(c, sub.builder, t);
+  }
+
+  private sendCandle(c: Conn, builder: CandleBuilder, t: TradeMsg): void {
+    const m = builder.apply(t);
+    if (m) this.send(c, m);
   }
 
   /**
@@ -376,7 +427,10 @@ export class StreamGateway {
   }
 
   private unsubscribe(c: Conn, channel: string, securityId?: number): void {
-    if (channel === "book") {
+    if (channel === "candles") {
+      for (const [id, sub] of c.candles)
+        if (securityId === undefined || sub.builder.securityId === securityId) c.candles.delete(id);
+    } else if (channel === "book") {
       for (const s of [...c.books.values()]) {
         if (securityId !== undefined && s.securityId !== securityId) continue;
         c.books.delete(s.securityId);
@@ -439,6 +493,11 @@ export class StreamGateway {
     const news = m.news.map((n) => Buffer.from(JSON.stringify({ type: "news", ...n })));
     for (const c of conns) {
       if (c.trades) for (const t of trades) this.sendText(c, t);
+      for (const sub of c.candles.values())
+        for (const t of m.trades)
+          if (t.securityId !== sub.builder.securityId) continue;
+          else if (sub.waiting) sub.waiting.push(t);
+          else this.sendCandle(c, sub.builder, t);
       if (c.news) for (const n of news) this.sendText(c, n);
       if (c.clock && m.phase) void this.sendClock(c);
     }
