@@ -887,7 +887,7 @@ const ADMIN_TEMPLATE = `
       <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>
       <section class="card"><h2>Export</h2><div id="exports"></div></section>
       <section class="card"><h2>Share replay</h2><div id="share-replay"></div></section>
-      <section class="card"><h2>API usage <small class="muted">programs with API keys</small></h2><div id="api-usage"><p class="muted">Loading…</p></div></section>
+      <section class="card"><h2>API usage <small class="muted">programs with API keys (<a href="/api/v1/docs" target="_blank" rel="noopener">API reference</a>)</small></h2><div id="api-usage"><p class="muted">Loading…</p></div></section>
       <section class="card"><h2>Bots</h2><div id="bots"></div>
         <form id="bot-form" class="inline">
           <select name="kind">${botKindOptionsHtml()}</select>

@@ -22,7 +22,8 @@ export function mountApiKeys(el: HTMLElement, token: string): void {
     el,
     `<details id="api-keys-box"><summary><h2>API keys <small class="muted">trade with a program</small></h2></summary>
     <p class="muted small">A key lets a program trade for you in this round through <code>/api/v1</code>
-      (<a href="/api/v1/openapi.json" target="_blank" rel="noopener">OpenAPI</a>). Keep it secret; revoke it when done.</p>
+      (<a href="/api/v1/docs" target="_blank" rel="noopener">API reference</a>,
+      <a href="/api/v1/openapi.json" target="_blank" rel="noopener">OpenAPI</a>). Keep it secret; revoke it when done.</p>
     <form id="api-key-form" class="row" autocomplete="off">
       <input name="name" maxlength="64" placeholder="Key name (optional)" spellcheck="false">
       <button type="submit" class="primary small">Create key</button>

@@ -1,33 +1,66 @@
 /**
- * API for programs benchmark (`npm run bench:api`): API_PROGRAMS programs (default 50), each with its own
- * API key, place and cancel orders over REST open-loop at a fixed total rate (API_RATE orders/s, default
- * 2000, spread evenly over the programs; a place every tick, a cancel of its oldest resting order every
- * other tick) for API_SECONDS (default 10), while each consumes the stream (book of security 1, trades,
- * its executions). The server (createApp with the stream, persister) runs in this process; the programs
- * in a child process (same file, `--programs` mode). Per-key and per-round rate limits are lifted.
+ * API for programs benchmark (`npm run bench:api`, issue 14): API_PROGRAMS programs (default 50), each
+ * with its own API key, place and cancel orders over REST, open-loop at a fixed total rate, while each
+ * consumes the stream (book of security 1, trades, its executions).
  *
- * Measured: REST latency of each place (client round trip, ms), and stream lag = when a program receives
- * its `accepted` execution minus the event's engine ts (same machine clock). Orders sent late because
- * the client fell behind still count from their scheduled time (open loop: no coordinated omission).
- * Last line: {"programs","ordersPerSec","p50Ms","p99Ms","streamLagP99Ms"}.
+ * Processes (each its own, so /proc tells their CPU apart; VALKEY_URL / DATABASE_URL are the private
+ * services `npm run bench` starts):
+ *   - the server: `server/src/main.ts` on a free port, as `npm start` runs it (per-key and join rate
+ *     limits lifted, no order rate limit in the round), and the persister process beside it;
+ *   - the programs (this file in `--programs` mode): API_RATE order requests per second in total
+ *     (default 2000) for API_SECONDS (default 10), spread evenly over the programs. A program's requests
+ *     alternate: a place (limit, qty 1, price around 100), then a cancel of its oldest resting order (a
+ *     place when it has none). "Orders" below are these requests, places and cancels alike.
+ *
+ * Measured:
+ *   - latency of every order request from its INTENDED send time (the schedule) to the reply's arrival,
+ *     so a program that falls behind pays for it (open loop, no coordinated omission);
+ *   - stream lag: arrival of the order's `accepted` execution on the program's stream minus the event's
+ *     engine ts (one machine clock);
+ *   - CPU per order over the load window from /proc/<pid>/stat (all threads) of the server and the
+ *     persister, and Valkey's main thread (/proc/<pid>/schedstat): µs per order request. These stay
+ *     meaningful on a busy machine; wall-clock latency does not, hence the load average beside it. The
+ *     processes' idle CPU (IDLE_MS before the load, streams not yet open) is subtracted.
+ * API_SUBSCRIBE: the channels each program subscribes to (default book,trades,executions; "" = none).
+ * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
+ *
+ * Last line: {"programs","ordersPerSec","unsent","failed","p50Ms","p99Ms","streamLagP99Ms","serverUsPerOrder",
+ * "persisterUsPerOrder","valkeyUsPerOrder","serverIdlePct","loadAvg"}; ordersPerSec = answered order requests per second
+ * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS). Targets (issue 14), at 2,000 orders/s:
+ * p99 <= 20 ms, stream lag p99 <= 50 ms.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { loadavg } from "node:os";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { WebSocket } from "ws";
-import { createApp } from "../src/app.ts";
-import { createLogger, loadConfig } from "../src/config.ts";
-import { createDb, createPool } from "../src/persistence/db.ts";
-import { migrate } from "../src/persistence/migrate.ts";
-import { Persister } from "../src/persistence/persister.ts";
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
 const RATE = Number(process.env.API_RATE ?? 2000);
 const SECONDS = Number(process.env.API_SECONDS ?? 10);
+/** Stream channels each program subscribes to (API_SUBSCRIBE="" for none: REST alone, for comparison). */
+const SUBSCRIBE = (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(",").filter(Boolean);
+const ADMIN = randomBytes(24).toString("hex");
+/** Requests one program keeps in flight at most; past it, it waits (and the wait counts in the latency). */
+const MAX_INFLIGHT = 64;
+/**
+ * A program that is still sending this long after the schedule ended (the server cannot keep up) stops:
+ * what it had left is counted as `unsent`, and the rate was not held. A request unanswered after
+ * REQUEST_TIMEOUT_MS counts as failed.
+ */
+const GRACE_MS = 10_000;
+/** How long the idle processes are measured before the load, ms. */
+const IDLE_MS = 3000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const r1 = (x: number) => Math.round(x * 10) / 10;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,30 +73,43 @@ function freePort(): Promise<number> {
   });
 }
 
+/** CPU time of a process, all threads (utime + stime), ms. */
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15; USER_HZ = 100
+}
+
+/** Main-thread CPU time from /proc/<pid>/schedstat, ms (Valkey executes commands on its main thread). */
+function schedCpuMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
 interface Tally {
   placed: number;
+  cancelled: number;
   rejected: number;
-  cancels: number;
   errors: number;
+  unsent: number;
+  /** Refusals by code. */
+  codes: Record<string, number>;
   latencies: number[];
   lags: number[];
 }
 
-/** Requests one program keeps in flight; beyond it the program falls behind its schedule (counted in the latency). */
-const MAX_INFLIGHT = 8;
-
-/** One program: stream + open-loop REST orders at `perSec` until `until`. */
+/** One program: its stream, then open-loop order requests at `perSec` from `start` until `until`. */
 async function program(
   base: string,
   key: string,
   perSec: number,
+  start: number,
   until: number,
   seed: number,
   t: Tally,
-): Promise<void> {
+) {
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
     headers: { authorization: `Bearer ${key}` },
   });
@@ -75,8 +121,7 @@ async function program(
     ws.once("open", ok);
     ws.once("error", fail);
   });
-  for (const m of [{ channel: "book", securityId: 1 }, { channel: "trades" }, { channel: "executions" }])
-    ws.send(JSON.stringify({ op: "subscribe", ...m }));
+  for (const channel of SUBSCRIBE) ws.send(JSON.stringify({ op: "subscribe", channel, securityId: 1 }));
   const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
   let x = seed;
   const rnd = () => {
@@ -85,150 +130,220 @@ async function program(
   };
   const resting: string[] = [];
   const interval = 1000 / perSec;
-  const inflight: Promise<void>[] = [];
-  for (let i = 0, next = performance.now(); next < until; i++, next += interval) {
+  const inflight = new Set<Promise<void>>();
+  const timed = (scheduled: number, req: Promise<void>) => {
+    const p = req
+      .then(() => {
+        t.latencies.push(performance.now() - scheduled);
+      })
+      .catch(() => {
+        t.errors++;
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  // Programs start staggered over one interval, so the total rate is even.
+  for (let i = 0, next = start + (seed % PROGRAMS) * (interval / PROGRAMS); next < until; i++, next += interval) {
     const wait = next - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (inflight.size >= MAX_INFLIGHT) await Promise.race(inflight);
+    if (performance.now() > until + GRACE_MS) {
+      t.unsent += Math.ceil((until - next) / interval);
+      break;
+    }
     const scheduled = next;
+    if (i % 2 === 1 && resting.length) {
+      const id = resting.shift()!;
+      timed(
+        scheduled,
+        fetch(`${base}/api/v1/orders/${id}`, {
+          method: "DELETE",
+          headers,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        }).then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status === 200) t.cancelled++;
+          else t.rejected++; // already filled
+        }),
+      );
+      continue;
+    }
     const side = rnd() < 0.5 ? "buy" : "sell";
     const price = 100 + Math.floor(rnd() * 9) - (side === "buy" ? 5 : 3);
-    inflight.push(
+    timed(
+      scheduled,
       fetch(`${base}/api/v1/orders`, {
         method: "POST",
         headers,
         body: JSON.stringify({ securityId: 1, side, price, qty: 1 }),
-      })
-        .then(async (res) => {
-          const body = (await res.json()) as { id?: string; order?: { restingQty: number } };
-          t.latencies.push(performance.now() - scheduled);
-          if (res.status === 201) {
-            t.placed++;
-            if (body.order!.restingQty > 0) resting.push(body.id!);
-          } else t.rejected++;
-        })
-        .catch(() => {
-          t.errors++;
-        }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      }).then(async (res) => {
+        const body = (await res.json()) as { id?: string; order?: { restingQty: number } };
+        if (res.status !== 201) {
+          t.rejected++;
+          const code = (body as { code?: string }).code ?? String(res.status);
+          t.codes[code] = (t.codes[code] ?? 0) + 1;
+          return;
+        }
+        t.placed++;
+        if (body.order!.restingQty > 0) resting.push(body.id!);
+      }),
     );
-    if (i % 2 === 1 && resting.length) {
-      const id = resting.shift()!;
-      inflight.push(
-        fetch(`${base}/api/v1/orders/${id}`, { method: "DELETE", headers })
-          .then(async (res) => {
-            await res.arrayBuffer();
-            t.cancels++;
-          })
-          .catch(() => {
-            t.errors++;
-          }),
-      );
-    }
-    if (inflight.length >= MAX_INFLIGHT) await Promise.all(inflight.splice(0));
   }
   await Promise.all(inflight);
   ws.close();
 }
 
-/** Child mode: run the programs, print one JSON line with the tally. */
+/** Child mode: run the programs; prints "start" when the load begins, then one JSON line with the tally. */
 async function programs(base: string, keys: string[]): Promise<void> {
-  const t: Tally = { placed: 0, rejected: 0, cancels: 0, errors: 0, latencies: [], lags: [] };
-  const until = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(keys.map((k, i) => program(base, k, RATE / keys.length, until, i + 1, t)));
-  const secs = (performance.now() - started) / 1000;
+  const t: Tally = { placed: 0, cancelled: 0, rejected: 0, errors: 0, unsent: 0, codes: {}, latencies: [], lags: [] };
+  const start = performance.now() + 1000; // streams open meanwhile
+  const until = start + SECONDS * 1000;
+  const runs = keys.map((k, i) => program(base, k, RATE / keys.length, start, until, i + 1, t));
+  setTimeout(() => out("start"), Math.max(0, start - performance.now()));
+  await Promise.all(runs);
+  const secs = (performance.now() - start) / 1000;
   t.latencies.sort((a, b) => a - b);
   t.lags.sort((a, b) => a - b);
   out(
     JSON.stringify({
       placed: t.placed,
+      cancelled: t.cancelled,
       rejected: t.rejected,
-      cancels: t.cancels,
       errors: t.errors,
+      unsent: t.unsent,
+      codes: t.codes,
+      answered: t.latencies.length,
       secs,
       p50Ms: percentile(t.latencies, 50),
       p99Ms: percentile(t.latencies, 99),
+      maxMs: t.latencies.at(-1) ?? 0,
       lagP50: percentile(t.lags, 50),
       lagP99: percentile(t.lags, 99),
     }),
   );
 }
 
+/** Spawns `node [flags] --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
+function node(file: string, args: string[], env: NodeJS.ProcessEnv, onLine: (l: string) => void, flags: string[] = []) {
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  return child;
+}
+
+async function http<T>(base: string, path: string, body?: unknown, token = ADMIN): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function waitFor(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await ok().catch(() => false)) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === "--programs") return programs(process.argv[3]!, process.argv.slice(4));
-  process.env.API_KEY_RATE_LIMIT = "1000000";
   const valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379");
-  const pool = createPool(process.env.DATABASE_URL, 4);
-  await migrate(pool);
-  const db = createDb(pool);
-  const persister = new Persister(valkey, db, {});
-  persister.start().catch(() => {});
-  const app = await createApp({
-    config: { ...loadConfig({}), adminToken: "b".repeat(40) },
-    log: createLogger("warn"),
-    valkey,
-    db,
-    persister,
-  });
+  const valkeyPid = Number(/process_id:(\d+)/.exec(await valkey.info("server"))![1]);
   const port = await freePort();
-  await app.server.listen(port);
   const base = `http://127.0.0.1:${port}`;
-  const admin = { authorization: `Bearer ${"b".repeat(40)}`, "content-type": "application/json" };
-  const create = await fetch(`${base}/api/games`, {
-    method: "POST",
-    headers: admin,
-    body: JSON.stringify({
-      name: "api bench",
-      securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-      endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
-      rules: { orderRateLimit: null },
-    }),
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    ADMIN_TOKEN: ADMIN,
+    LOG_LEVEL: "warn",
+    JOIN_RATE_LIMIT: "0",
+    API_KEY_RATE_LIMIT: "1000000",
+  };
+  const children: ChildProcess[] = [];
+  process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
+  const prof = process.env.API_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.API_PROFILE}`] : [];
+  const server = node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
+  const persister = node("server/src/persister-main.ts", [], env, () => {});
+  children.push(server, persister);
+  await waitFor("the server", 60_000, async () => (await fetch(`${base}/health`)).status < 500);
+
+  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
+    name: "api bench",
+    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
+    rules: { orderRateLimit: null },
   });
-  const game = (await create.json()) as { gameId: string; joinCode: string };
-  await fetch(`${base}/api/games/${game.gameId}/start`, { method: "POST", headers: admin });
+  await http(base, `/api/games/${game.gameId}/start`, {});
   const keys: string[] = [];
   for (let i = 0; i < PROGRAMS; i++) {
-    const j = (await (
-      await fetch(`${base}/api/join`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ code: game.joinCode, name: `prog ${i + 1}` }),
-      })
-    ).json()) as { token: string };
-    const k = (await (
-      await fetch(`${base}/api/v1/keys`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${j.token}`, "content-type": "application/json" },
-        body: "{}",
-      })
-    ).json()) as { key: string };
-    keys.push(k.key);
+    const j = await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `prog ${i + 1}` });
+    keys.push((await http<{ key: string }>(base, "/api/v1/keys", {}, j.token)).key);
   }
-  out(
-    `api bench: ${PROGRAMS} programs, ${RATE} orders/s open loop for ${SECONDS} s (places; cancels on every other tick)`,
-  );
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", fileURLToPath(import.meta.url), "--programs", base, ...keys],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let text = "";
-  child.stdout!.on("data", (d) => {
-    text += d;
+  out(`api bench: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels)`);
+  let before = { server: 0, persister: 0, valkey: 0 };
+  const cpu = () => ({
+    server: procCpuMs(server.pid!),
+    persister: procCpuMs(persister.pid!),
+    valkey: schedCpuMs(valkeyPid),
   });
-  await new Promise((r) => child.once("exit", r));
-  const r = JSON.parse(text.trim().split("\n").at(-1)!);
+  // The processes' CPU while idle (game running, nobody trading): subtracted, so a figure is per order.
+  const idle0 = cpu();
+  const idleStart = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idle1 = cpu();
+  const idlePerMs = (k: keyof typeof before) => (idle1[k] - idle0[k]) / (performance.now() - idleStart);
+  let after = before;
+  let startedAt = 0;
+  let result = "";
+  const load = node(fileURLToPath(import.meta.url), ["--programs", base, ...keys], process.env, (l) => {
+    if (l === "start") {
+      before = cpu();
+      startedAt = performance.now();
+    } else result = l;
+  });
+  children.push(load);
+  await new Promise((r) => load.once("exit", r));
+  after = cpu();
+  const windowMs = performance.now() - startedAt;
+  const loadAvg = loadavg().map(r1);
+  const r = JSON.parse(result);
+  const orders = r.placed + r.cancelled + r.rejected;
+  const us = (k: keyof typeof before) =>
+    Math.round((Math.max(0, after[k] - before[k] - idlePerMs(k) * windowMs) * 1000) / Math.max(1, orders));
   out(
-    `placed ${r.placed}, rejected ${r.rejected}, cancels ${r.cancels}, failed requests ${r.errors} in ${r.secs.toFixed(1)} s; REST p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms`,
+    `placed ${r.placed}, cancelled ${r.cancelled}, refused ${r.rejected} ${JSON.stringify(r.codes)}, failed ${r.errors}, unsent ${r.unsent} in ${r.secs.toFixed(1)} s; ` +
+      `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
+      `CPU per order (net of idle): server ${us("server")} µs, persister ${us("persister")} µs, valkey ${us("valkey")} µs; ` +
+      `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}`,
   );
-  await app.service.shutdown();
-  await persister.stop();
+  server.kill("SIGTERM");
+  await new Promise((res) => server.once("exit", res));
+  persister.kill("SIGTERM");
+  await valkey.quit();
   out(
     JSON.stringify({
       programs: PROGRAMS,
-      ordersPerSec: Math.round(r.placed / r.secs),
-      p50Ms: Math.round(r.p50Ms * 10) / 10,
-      p99Ms: Math.round(r.p99Ms * 10) / 10,
+      ordersPerSec: Math.round(orders / r.secs),
+      unsent: r.unsent,
+      failed: r.errors,
+      p50Ms: r1(r.p50Ms),
+      p99Ms: r1(r.p99Ms),
       streamLagP99Ms: r.lagP99,
+      serverUsPerOrder: us("server"),
+      persisterUsPerOrder: us("persister"),
+      valkeyUsPerOrder: us("valkey"),
+      serverIdlePct: r1(idlePerMs("server") * 100),
+      loadAvg,
     }),
   );
   process.exit(0);

@@ -194,6 +194,45 @@ describe("stream /api/v1/stream", function () {
     expect(ex(sc)).to.deep.equal([]);
   });
 
+  it("candles: the current candle from the stored trades, then each trade's update, equal to GET /candles", async () => {
+    const { room, bobKey } = await setup();
+    const trade = async (price: number, qty: number) => {
+      const sell = (await room.request("place", { securityId: 1, side: "sell", price, qty })) as CommandReply;
+      expect(sell.ok, JSON.stringify(sell)).to.equal(true);
+      const buy = await rest(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price, qty });
+      expect(buy.order.status, JSON.stringify(buy)).to.equal("filled");
+      return buy.seq as number;
+    };
+    await trade(101, 2);
+    await trade(97, 1);
+    const candlesNow = async () => (await rest(h, "GET", "/candles/1?interval=1h", bobKey)).candles.at(-1);
+    const s = await stream(h, bobKey);
+    closers.push(() => s.ws.close());
+    s.send({ op: "subscribe", channel: "candles", securityId: 1, interval: "1h" });
+    const candles = () => s.got.filter((m) => m.type === "candle");
+    await waitFor(() => candles().length === 1, "the current candle");
+    const { type, securityId, interval, seq, ...first } = candles()[0]!;
+    expect({ type, securityId, interval }).to.deep.equal({ type: "candle", securityId: 1, interval: "1h" });
+    expect(seq).to.be.a("number");
+    expect(first).to.deep.equal(await candlesNow());
+    expect(first).to.include({ open: 101, high: 101, low: 97, close: 97, volume: 3, trades: 2 });
+
+    const lastSeq = await trade(104, 3);
+    await waitFor(() => candles().length === 2, "the candle after a trade");
+    const { type: _t, securityId: _s, interval: _i, seq: seq2, ...second } = candles()[1]!;
+    expect(seq2).to.be.at.most(lastSeq).and.above(seq);
+    expect(second).to.deep.equal(await candlesNow());
+    expect(second).to.include({ t: first.t, open: 101, high: 104, low: 97, close: 104, volume: 6, trades: 3 });
+
+    s.send({ op: "subscribe", channel: "candles", securityId: 9, interval: "1m" });
+    s.send({ op: "subscribe", channel: "candles", securityId: 1, interval: "2m" });
+    await waitFor(() => s.got.filter((m) => m.type === "error").length === 2, "two errors");
+    expect(s.got.filter((m) => m.type === "error").map((m) => m.code)).to.have.members([
+      "UNKNOWN_SECURITY",
+      "INVALID_MESSAGE",
+    ]);
+  });
+
   it("refuses an upgrade without a valid key and answers bad ops with an error", async () => {
     const { bobKey } = await setup();
     for (const headers of [{}, { authorization: "Bearer mrk_nope" }]) {

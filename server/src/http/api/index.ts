@@ -1,7 +1,7 @@
 /**
  * The REST API for programs, under /api/v1 (docs/algo-trading.md): orders, market data, the account and
  * the game for an API key's player; API key management; the OpenAPI 3.1 document generated from the
- * routes' zod schemas at GET /api/v1/openapi.json. Errors are `{ code, message }` (plus `issues`, or
+ * routes' zod schemas at GET /api/v1/openapi.json, rendered at GET /api/v1/docs. Errors are `{ code, message }` (plus `issues`, or
  * `retryAfterMs` with RATE_LIMITED) with the code's HTTP status, as everywhere (docs/api.md, "Errors").
  *
  * `ApiV1.mount` must run before the generic /api routes (their catch-all answers NOT_FOUND for any other
@@ -28,6 +28,7 @@ import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
 import { REVOKED_CHANNEL, startStreamPublisher } from "./stream-publisher.ts";
 import { mountWebhookRoutes } from "./webhooks.ts";
+import { REFERENCE_PATH, referencePage } from "./reference-page.ts";
 import { ApiUsage } from "./usage.ts";
 import { mountUsageRoutes } from "./usage-routes.ts";
 import { mountOutboundHookRoutes } from "./outbound-hooks.ts";
@@ -112,13 +113,17 @@ export class ApiV1 {
         description:
           "Orders, market data and account of an API key's player. Units: price in ticks, qty in lots, cash in minor units, times in ms since the epoch. The stream: WebSocket " +
           STREAM_PATH +
+          ". Rendered at " +
+          REFERENCE_PATH +
           ". See docs/algo-trading.md.",
       },
       servers: [{ url: "/" }],
     }));
   }
 
+  /** The routes, and the rendered reference at /api/v1/docs (reference-page.ts). */
   mount(app: Application): void {
+    app.use(REFERENCE_PATH, referencePage());
     app.use("/api/v1", this.router.router);
   }
 

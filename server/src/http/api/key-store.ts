@@ -92,6 +92,9 @@ export class ApiKeyStore {
   private readonly db: Kysely<{ api_keys: ApiKeysTable }>;
   /** sha256 hex of a key -> its info and until when it may be used without a lookup. */
   private readonly cache = new Map<string, { info: ApiKeyInfo; until: number }>();
+  private readonly lookups = new Map<string, Promise<Row | undefined>>();
+  /** Revocations made by this process so far: a lookup that overlapped one is not trusted. */
+  private revocations = 0;
 
   constructor(db: Db) {
     this.db = db.withTables<{ api_keys: ApiKeysTable }>() as unknown as Kysely<{ api_keys: ApiKeysTable }>;
@@ -131,12 +134,21 @@ export class ApiKeyStore {
     const hit = this.cache.get(id);
     const now = Date.now();
     if (hit && hit.until > now) return hit.info;
-    const row = await this.db
-      .selectFrom("api_keys")
-      .selectAll()
-      .where("key_hash", "=", hash)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
+    // One lookup per key at a time: the requests that arrive meanwhile share it (a burst, or the cache's expiry).
+    const revocations = this.revocations;
+    let lookup = this.lookups.get(id);
+    if (!lookup) {
+      lookup = this.db
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("key_hash", "=", hash)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst()
+        .finally(() => this.lookups.delete(id));
+      this.lookups.set(id, lookup);
+    }
+    const row = await lookup;
+    if (revocations !== this.revocations) return this.verify(key); // the row may predate a revocation here: read again
     const found = row ? info(row) : null;
     if (!found || (found.expiresAt !== null && found.expiresAt <= now)) {
       this.cache.delete(id);
@@ -168,7 +180,7 @@ export class ApiKeyStore {
 
   /** Revokes a key (idempotent: the first revocation time stays); the key as it is now, or null when unknown. */
   async revoke(gameId: string, keyId: string): Promise<ApiKeyInfo | null> {
-    for (const [id, c] of this.cache) if (c.info.keyId === keyId) this.cache.delete(id);
+    this.forget(keyId);
     await this.db
       .updateTable("api_keys")
       .set({ revoked_at: new Date() })
@@ -176,6 +188,13 @@ export class ApiKeyStore {
       .where("key_id", "=", keyId)
       .where("revoked_at", "is", null)
       .execute();
+    this.forget(keyId); // a lookup that ran during the update must not be remembered either
     return this.get(gameId, keyId);
+  }
+
+  private forget(keyId: string): void {
+    this.revocations++;
+    for (const [id, c] of this.cache) if (c.info.keyId === keyId) this.cache.delete(id);
+    this.lookups.clear();
   }
 }

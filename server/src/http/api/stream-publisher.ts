@@ -123,12 +123,15 @@ export function startStreamPublisher(hub: GameHub, valkey: Redis, log: Logger): 
   const failed = (err: unknown) => log.warn({ err: String(err) }, "stream publish failed");
   return hub.subscribeAll((gameId, events) => {
     if (events.length === 0) return;
+    // One pipeline per command: its messages leave in one write, in this order, after earlier commands'.
+    const batch = valkey.pipeline();
     const md = mdOf(gameId, events);
     if (md.books.length || md.trades.length || md.news.length || md.phase)
-      valkey.publish(mdChannel(gameId), JSON.stringify(md)).catch(failed);
+      batch.publish(mdChannel(gameId), JSON.stringify(md));
     for (const [playerId, own] of execsOf(events)) {
       const msg: ExecMessage = { gameId, playerId, events: own };
-      valkey.publish(execChannel(gameId, playerId), JSON.stringify(msg)).catch(failed);
+      batch.publish(execChannel(gameId, playerId), JSON.stringify(msg));
     }
+    if (batch.length) batch.exec().catch(failed);
   });
 }

@@ -4,11 +4,12 @@
  * clients that cannot set headers). It serves the key's game; docs/algo-trading.md has the protocol.
  *
  *   client -> { op: "subscribe" | "unsubscribe", channel: "book", securityId, depth? (1..100, 20) }
+ *             { op: "subscribe" | "unsubscribe", channel: "candles", securityId, interval (1s..1h) }
  *             { op: "subscribe" | "unsubscribe", channel: "trades" | "news" | "clock" | "executions" }
  *             { op: "ping" }
  *   server -> { type: "welcome" | "subscribed" | "unsubscribed" | "pong" | "error", ... }
  *             { type: "book", action: "snapshot" | "update", securityId, seq, gameSeq, bids, asks }
- *             { type: "trade" | "news" | "clock" | "execution", ... }
+ *             { type: "candle" | "trade" | "news" | "clock" | "execution", ... }
  *
  * Book: a snapshot (full levels to `depth`) then updates holding only the changed levels (qty 0 = the
  * level is gone). `seq` counts the messages of that book subscription, 1 = the snapshot, +1 each
@@ -23,6 +24,11 @@
  * changed meanwhile) and sends each subscriber the difference from what it last sent. A player's
  * executions travel only on that player's channel, which only connections with that player's key
  * subscribe to.
+ *
+ * Cost per message (docs/algo-trading.md, "Benchmark"): a trade or headline is serialized once for all
+ * its receivers; subscribers of one book at one depth share their levels, so the difference is computed
+ * once per depth; and a connection's socket is corked from its first frame until the event loop's next
+ * turn, so the frames of a burst leave in one write (one system call) instead of one each.
  */
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
@@ -36,6 +42,8 @@ import type { GameService } from "../../game/service.ts";
 import type { ApiAuth } from "./auth.ts";
 import { orderIdOf, type History } from "./history.ts";
 import { fillFor } from "./orders.ts";
+import { CANDLE_INTERVALS } from "./schemas.ts";
+import { CandleBuilder, SEED_TRADES } from "./stream-candles.ts";
 import {
   execChannel,
   execsOf,
@@ -43,6 +51,7 @@ import {
   REVOKED_CHANNEL,
   type ExecMessage,
   type MdMessage,
+  type TradeMsg,
 } from "./stream-publisher.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
@@ -69,10 +78,16 @@ const Op = z.union([
     depth: z.number().int().min(1).max(MAX_DEPTH).default(20),
   }),
   z.object({ op: z.literal("subscribe"), channel: z.literal("executions"), since: z.number().int().min(0).optional() }),
+  z.object({
+    op: z.literal("subscribe"),
+    channel: z.literal("candles"),
+    securityId: z.number().int().min(1),
+    interval: z.enum(Object.keys(CANDLE_INTERVALS) as [keyof typeof CANDLE_INTERVALS]),
+  }),
   z.object({ op: z.literal("subscribe"), channel: z.enum(["trades", "news", "clock"]) }),
   z.object({
     op: z.literal("unsubscribe"),
-    channel: z.enum(["book", "trades", "news", "clock", "executions"]),
+    channel: z.enum(["book", "candles", "trades", "news", "clock", "executions"]),
     securityId: z.number().int().min(1).optional(),
   }),
   z.object({ op: z.literal("ping") }),
@@ -92,10 +107,14 @@ interface BookSub {
 
 interface Conn {
   ws: WebSocket;
+  /** The connection's TCP socket (corked while frames of one turn of the event loop collect). */
+  socket: Duplex;
   gameId: string;
   playerId: string;
   keyId: string;
   books: Map<number, BookSub>;
+  /** `${securityId}|${interval}` -> its candle; `waiting`: live trades that arrive while it starts from the stored ones. */
+  candles: Map<string, CandleSub>;
   trades: boolean;
   news: boolean;
   clock: boolean;
@@ -105,6 +124,11 @@ interface Conn {
   expiry?: NodeJS.Timeout;
   /** While executions are being replayed (`since`): live ones wait here, then go out after the replay. */
   execBuffer?: EngineEvent[];
+}
+
+interface CandleSub {
+  builder: CandleBuilder;
+  waiting?: TradeMsg[];
 }
 
 /** One game's book readers in this process. */
@@ -123,6 +147,8 @@ export class StreamGateway {
   private readonly feeds = new Map<string, BookFeed>();
   private sub: Redis | undefined;
   private pinger: NodeJS.Timeout | undefined;
+  /** Connections whose socket is corked until the flush scheduled on the next turn. */
+  private readonly corked = new Set<Conn>();
 
   constructor(
     private readonly service: GameService,
@@ -163,7 +189,7 @@ export class StreamGateway {
     try {
       const key = await this.auth.key(m?.[1] ?? url.searchParams.get("key") ?? undefined);
       this.wss.handleUpgrade(req, socket, head, (ws) =>
-        this.open(ws, key.gameId, key.playerId, key.keyId, key.expiresAt),
+        this.open(ws, socket, key.gameId, key.playerId, key.keyId, key.expiresAt),
       );
     } catch (err) {
       const e = asApiError(err);
@@ -174,13 +200,22 @@ export class StreamGateway {
     }
   }
 
-  private open(ws: WebSocket, gameId: string, playerId: string, keyId: string, expiresAt: number | null): void {
+  private open(
+    ws: WebSocket,
+    socket: Duplex,
+    gameId: string,
+    playerId: string,
+    keyId: string,
+    expiresAt: number | null,
+  ): void {
     const c: Conn = {
       ws,
+      socket,
       gameId,
       playerId,
       keyId,
       books: new Map(),
+      candles: new Map(),
       trades: false,
       news: false,
       clock: false,
@@ -259,7 +294,7 @@ export class StreamGateway {
 
   private async subscribe(
     c: Conn,
-    o: { channel: string; securityId?: number; depth?: number; since?: number },
+    o: { channel: string; securityId?: number; depth?: number; since?: number; interval?: string },
   ): Promise<void> {
     const md = mdChannel(c.gameId);
     switch (o.channel) {
@@ -295,6 +330,9 @@ export class StreamGateway {
         this.refresh(c.gameId, securityId);
         return;
       }
+      case "candles":
+        await this.subscribeCandles(c, o.securityId!, o.interval as keyof typeof CANDLE_INTERVALS);
+        return;
       case "executions":
         if (o.since !== undefined) {
           await this.replayExecutions(c, o.since);
@@ -314,6 +352,36 @@ export class StreamGateway {
         await this.listen(md, c);
     }
     this.send(c, { type: "subscribed", channel: o.channel });
+  }
+
+  /**
+   * A candle of one security and interval (stream-candles.ts): listen (live trades wait), start from the
+   * stored trades, send the current candle, then the waiting trades not counted yet, then live ones.
+   */
+  private async subscribeCandles(c: Conn, securityId: number, interval: keyof typeof CANDLE_INTERVALS): Promise<void> {
+    unwrap(await this.service.hub.engine.book(c.gameId, securityId, 1)); // UNKNOWN_SECURITY
+    const sub: CandleSub = {
+      builder: new CandleBuilder(securityId, interval, CANDLE_INTERVALS[interval]),
+      waiting: [],
+    };
+    c.candles.set(`${securityId}|${interval}`, sub);
+    await this.listen(mdChannel(c.gameId), c);
+    this.send(c, { type: "subscribed", channel: "candles", securityId, interval });
+    try {
+      sub.builder.seed(await this.history.trades(c.gameId, securityId, 0, SEED_TRADES));
+    } catch (err) {
+      this.error(c, asApiError(err).code, "stored trades unavailable: this candle starts from the live trades");
+    }
+    const first = sub.builder.message();
+    if (first) this.send(c, first);
+    const waiting = sub.waiting ?? [];
+    sub.waiting = undefined;
+    for (const t of waiting) this.sendCandle(c, sub.builder, t);
+  }
+
+  private sendCandle(c: Conn, builder: CandleBuilder, t: TradeMsg): void {
+    const m = builder.apply(t);
+    if (m) this.send(c, m);
   }
 
   /**
@@ -359,7 +427,10 @@ export class StreamGateway {
   }
 
   private unsubscribe(c: Conn, channel: string, securityId?: number): void {
-    if (channel === "book") {
+    if (channel === "candles") {
+      for (const [id, sub] of c.candles)
+        if (securityId === undefined || sub.builder.securityId === securityId) c.candles.delete(id);
+    } else if (channel === "book") {
       for (const s of [...c.books.values()]) {
         if (securityId !== undefined && s.securityId !== securityId) continue;
         c.books.delete(s.securityId);
@@ -417,9 +488,17 @@ export class StreamGateway {
 
   private onMd(conns: Set<Conn>, m: MdMessage): void {
     for (const securityId of m.books) this.refresh(m.gameId, securityId);
+    // Serialized once for every receiver (a Buffer is sent as is, a string would be encoded per socket).
+    const trades = m.trades.map((t) => Buffer.from(JSON.stringify({ type: "trade", ...t })));
+    const news = m.news.map((n) => Buffer.from(JSON.stringify({ type: "news", ...n })));
     for (const c of conns) {
-      if (c.trades) for (const t of m.trades) this.send(c, { type: "trade", ...t });
-      if (c.news) for (const n of m.news) this.send(c, { type: "news", ...n });
+      if (c.trades) for (const t of trades) this.sendText(c, t);
+      for (const sub of c.candles.values())
+        for (const t of m.trades)
+          if (t.securityId !== sub.builder.securityId) continue;
+          else if (sub.waiting) sub.waiting.push(t);
+          else this.sendCandle(c, sub.builder, t);
+      if (c.news) for (const n of news) this.sendText(c, n);
       if (c.clock && m.phase) void this.sendClock(c);
     }
   }
@@ -460,7 +539,9 @@ export class StreamGateway {
     this.service.hub.engine
       .book(gameId, securityId, depth)
       .then((r) => {
-        if (r.ok) for (const s of f.subs) this.update(s, r.seq, r.bids, r.asks);
+        if (!r.ok) return;
+        const shared = new SharedUpdates(r.seq, r.bids, r.asks);
+        for (const s of f.subs) this.update(s, shared);
       })
       .catch((err) => this.log.warn({ err: String(err), gameId, securityId }, "stream book read failed"))
       .finally(() => {
@@ -472,14 +553,13 @@ export class StreamGateway {
       });
   }
 
-  private update(s: BookSub, gameSeq: number, allBids: BookLevel[], allAsks: BookLevel[]): void {
+  private update(s: BookSub, shared: SharedUpdates): void {
+    const { gameSeq } = shared;
     if (gameSeq <= s.gameSeq) return; // not newer than what this subscriber has (e.g. its snapshot)
-    const bids = allBids.slice(0, s.depth);
-    const asks = allAsks.slice(0, s.depth);
-    const db = diff(s.bids, bids);
-    const da = diff(s.asks, asks);
+    const u = shared.from(s.bids, s.asks, s.depth);
     s.gameSeq = gameSeq;
-    if (db.length === 0 && da.length === 0) return;
+    if (!u.changed) return;
+    const { bids, asks } = u;
     s.bids = bids;
     s.asks = asks;
     s.seq++;
@@ -502,15 +582,8 @@ export class StreamGateway {
       });
       return;
     }
-    this.send(s.conn, {
-      type: "book",
-      action: "update",
-      securityId: s.securityId,
-      seq: s.seq,
-      gameSeq,
-      bids: db,
-      asks: da,
-    });
+    // = JSON.stringify({ type, action, securityId, seq, gameSeq, bids, asks }) with the shared part serialized once
+    this.sendText(s.conn, `{"type":"book","action":"update","securityId":${s.securityId},"seq":${s.seq},${u.tail}`);
   }
 
   // ---- helpers ----
@@ -525,7 +598,23 @@ export class StreamGateway {
   }
 
   private send(c: Conn, msg: object): void {
-    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(msg));
+    this.sendText(c, JSON.stringify(msg));
+  }
+
+  /** Sends one text frame (JSON); corks the socket until the next turn so a burst leaves in one write. */
+  private sendText(c: Conn, text: string | Buffer): void {
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.corked.has(c)) {
+      if (this.corked.size === 0) setImmediate(() => this.uncorkAll());
+      this.corked.add(c);
+      c.socket.cork();
+    }
+    c.ws.send(text, { binary: false });
+  }
+
+  private uncorkAll(): void {
+    for (const c of this.corked) c.socket.uncork();
+    this.corked.clear();
   }
 
   private ping(): void {
@@ -538,6 +627,47 @@ export class StreamGateway {
       c.ws.ping();
     }
   }
+}
+
+/**
+ * One book read, shared by its subscribers: the levels cut to each depth once (so subscribers of one
+ * depth hold the same arrays afterwards), and the update from each distinct previous state once, as
+ * `tail`: the JSON after `"seq":n,` of an update message (gameSeq, bids, asks).
+ */
+class SharedUpdates {
+  private readonly cuts = new Map<number, { bids: BookLevel[]; asks: BookLevel[] }>();
+  private readonly made = new Map<BookLevel[], Map<BookLevel[], BookUpdate>>();
+
+  constructor(
+    readonly gameSeq: number,
+    private readonly allBids: BookLevel[],
+    private readonly allAsks: BookLevel[],
+  ) {}
+
+  /** The update from a subscriber's levels (`prevBids`, `prevAsks`) at `depth`. */
+  from(prevBids: BookLevel[], prevAsks: BookLevel[], depth: number): BookUpdate {
+    let byAsks = this.made.get(prevBids);
+    if (!byAsks) this.made.set(prevBids, (byAsks = new Map()));
+    let u = byAsks.get(prevAsks);
+    if (!u) {
+      let cut = this.cuts.get(depth);
+      if (!cut)
+        this.cuts.set(depth, (cut = { bids: this.allBids.slice(0, depth), asks: this.allAsks.slice(0, depth) }));
+      const db = diff(prevBids, cut.bids);
+      const da = diff(prevAsks, cut.asks);
+      const changed = db.length > 0 || da.length > 0;
+      const tail = changed ? JSON.stringify({ gameSeq: this.gameSeq, bids: db, asks: da }).slice(1) : "";
+      byAsks.set(prevAsks, (u = { ...cut, changed, tail }));
+    }
+    return u;
+  }
+}
+
+interface BookUpdate {
+  bids: BookLevel[];
+  asks: BookLevel[];
+  changed: boolean;
+  tail: string;
 }
 
 /** Levels of `next` that differ from `prev` (qty 0: a price level that is gone). */

@@ -7,9 +7,10 @@
  * amend that went through), `rejects` (place and amend that were refused, any code), `rateLimited`
  * (requests refused by the key's own limit, and orders refused by the round's order rate limit).
  *
- * Counting is fire-and-forget on the API's Valkey connection (a failure is logged, never fails the
- * request); a read on the same connection afterwards sees it, because one connection's commands run in
- * order.
+ * Counting is fire-and-forget (a failure is logged, never fails the request): counts collect in memory
+ * and go to Valkey every FLUSH_MS in one pipeline (HINCRBY per changed field), so a request costs no
+ * Valkey command of its own. `read` sends what is pending first, so a process reads its own counts; a
+ * count made on another process shows within FLUSH_MS.
  */
 import type { Redis } from "iovalkey";
 import type { Logger } from "../../config.ts";
@@ -27,23 +28,48 @@ export interface UsageSource {
   keyId: string;
 }
 
+/** How long counts collect in memory before they go to Valkey, ms. */
+export const FLUSH_MS = 100;
+
 export const noUsage = (): Usage => ({ requests: 0, orders: 0, rejects: 0, rateLimited: 0 });
 
 export class ApiUsage {
+  /** Counts not yet in Valkey: game id -> field -> increment. */
+  private pending = new Map<string, Map<string, number>>();
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly valkey: Redis,
     private readonly log: Logger,
   ) {}
 
-  /** Adds one to `counter` of the source. */
+  /** Adds one to `counter` of the source (in Valkey within FLUSH_MS). */
   count(s: UsageSource, counter: UsageCounter): void {
-    this.valkey
-      .hincrby(usageKey(s.gameId), `${s.keyId}|${s.playerId}|${counter}`, 1)
-      .catch((err) => this.log.warn({ err: String(err) }, "api usage count failed"));
+    let fields = this.pending.get(s.gameId);
+    if (!fields) this.pending.set(s.gameId, (fields = new Map()));
+    const field = `${s.keyId}|${s.playerId}|${counter}`;
+    fields.set(field, (fields.get(field) ?? 0) + 1);
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Sends the pending counts to Valkey in one pipeline; resolves once Valkey has them (errors logged). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const batch = this.valkey.pipeline();
+    for (const [gameId, fields] of this.pending)
+      for (const [field, n] of fields) batch.hincrby(usageKey(gameId), field, n);
+    this.pending = new Map();
+    await batch.exec().catch((err) => this.log.warn({ err: String(err) }, "api usage count failed"));
   }
 
   /** Usage of every key of the game that made a request: keyId -> { playerId, usage }. */
   async read(gameId: string): Promise<Map<string, { playerId: string; usage: Usage }>> {
+    await this.flush();
     const out = new Map<string, { playerId: string; usage: Usage }>();
     for (const [field, value] of Object.entries(await this.valkey.hgetall(usageKey(gameId)))) {
       const [keyId, playerId, counter] = field.split("|") as [string, string, UsageCounter];
