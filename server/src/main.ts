@@ -163,12 +163,15 @@ async function boot(args: Args, log: Logger): Promise<Running> {
     results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
   });
   app.server.onShutdown(async () => {
+    await app.cluster?.node.stop();
     await app.service.shutdown();
     await db.destroy();
     valkey.disconnect();
   });
   config.port = await listen(app, config.port, config.host);
-  await app.service.resumeAll();
+  // One of several processes: games are resumed where their rooms are created (cluster/node.ts).
+  if (app.cluster) await app.cluster.node.start();
+  else await app.service.resumeAll();
   return { app, valkey, db, persister, config, log };
 }
 
