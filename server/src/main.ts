@@ -189,6 +189,8 @@ async function createDemo(r: Running, duration: number | null): Promise<{ gameId
     endowment: { cash: 10_000_000, holdings: scenario.securities.map((s) => ({ securityId: s.securityId, qty: 20 })) },
     ...(duration ? { durationSec: duration } : {}),
   });
+  // One of several processes: the demo's room, bots and timers run here, where it was set up.
+  await r.app.cluster?.node.hostHere(game.gameId);
   await r.app.service.addMarketBots(game.gameId, demoBots(scenario, { prefix: `${game.gameId}-bot` }));
   await r.app.service.start(game.gameId);
   return { gameId: game.gameId, joinCode: game.joinCode };

@@ -53,18 +53,23 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
         onClock: () => void this.disposeWhenOver(),
         onFenced: () => this.fence(),
       });
-      this.clock.setTimeout(() => void this.disposeWhenOver(), 0);
       this.onDisposeHooks.push(unsubscribe);
       await ctx.service.resumeAll([gameId]);
+      // after onCreate (a room cannot disconnect during it): an ended game's room may go at once
+      this.clock.setTimeout(() => void this.disposeWhenOver(), 0);
     }
 
     private readonly onDisposeHooks: (() => void)[] = [];
 
     /** An ended game with nobody connected needs no room; one with clients leaves with the last one. */
     private async disposeWhenOver(): Promise<void> {
-      const info = await ctx.service.hub.engine.gameInfo(this.clusterGame);
-      if (info.ok && info.game.phase === "ended") this.autoDispose = true;
-      if (this.autoDispose && this.clients.length === 0) void this.disconnect();
+      try {
+        const info = await ctx.service.hub.engine.gameInfo(this.clusterGame);
+        if (info.ok && info.game.phase === "ended") this.autoDispose = true;
+        if (this.autoDispose && this.clients.length === 0 && !this.fenced) await this.disconnect();
+      } catch (err) {
+        ctx.log.warn({ err: String(err), gameId: this.clusterGame }, "closing the ended game's room failed");
+      }
     }
 
     override onLeave(client: Client, code?: number): void {

@@ -61,7 +61,15 @@ export function clusterEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 export function clusterFromEnv(env: NodeJS.ProcessEnv, deps: ClusterDeps): Cluster | null {
   if (!clusterEnabled(env)) return null;
   const url = env.PRESENCE_URL || deps.valkeyUrl;
-  const node = new ClusterNode(deps.valkey, deps.log, async (g) => (await deps.service.store.get(g)) !== null);
+  const node = new ClusterNode(
+    deps.valkey,
+    deps.log,
+    async (g) => (await deps.service.store.get(g)) !== null,
+    async (g) => {
+      const info = await deps.service.hub.engine.gameInfo(g);
+      return info.ok && info.game.phase === "ended";
+    },
+  );
   // Separate connections for presence and driver (sharing one breaks shutdown; colyseus-0.18.md §6).
   const presence = new RedisPresence(url);
   const driver = new RedisDriver(url);

@@ -92,8 +92,9 @@ export class Membership {
 
   /** Drops the lease when `processId` holds it; `done` also stops watching the game (it ended). */
   async dropRoom(gameId: string, processId: string, done: boolean): Promise<void> {
-    await this.valkey.eval(DROP, 1, ROOMS, gameId, processId);
+    // unwatched first: a watcher must not see a free lease of a game that is over
     if (done) await this.valkey.srem(GAMES, gameId);
+    await this.valkey.eval(DROP, 1, ROOMS, gameId, processId);
   }
 
   /** The process holding the game's room, or null. */
@@ -107,6 +108,11 @@ export class Membership {
     if (!games.length) return new Map();
     const holders = await this.valkey.hmget(ROOMS, ...games);
     return new Map(games.map((g, i) => [g, holders[i] ?? null]));
+  }
+
+  /** Stops watching a game (it ended or no longer exists). */
+  async unwatch(gameId: string): Promise<void> {
+    await this.valkey.srem(GAMES, gameId);
   }
 
   /** Forgets a process (it shut down cleanly). */

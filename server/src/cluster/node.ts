@@ -37,11 +37,13 @@ export class ClusterNode {
 
   /**
    * @param exists whether a game exists (GameStore), so stray ids create no room
+   * @param over whether a game has ended (nobody takes an ended game over; a request may still open it)
    */
   constructor(
     valkey: Redis,
     private readonly log: Logger,
     private readonly exists: (gameId: string) => Promise<boolean>,
+    private readonly over: (gameId: string) => Promise<boolean>,
   ) {
     this.membership = new Membership(valkey);
   }
@@ -100,6 +102,17 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * Runs the game's room in this process (taking its lease): for a game this process has just set up
+   * and goes on driving itself (the demo of `npm start`). Throws when another live process runs it.
+   */
+  async hostHere(gameId: string): Promise<void> {
+    if (this.rooms.get(gameId)) return;
+    if ((await this.membership.claimRoom(gameId, this.processId)) !== this.processId)
+      throw new Error(`the room of ${gameId} runs on another process`);
+    await matchMaker.handleCreateRoom("game", { gameId });
+  }
+
   /** The game's listing when its process is alive and holds the lease, else null. */
   private async liveListing(gameId: string): Promise<IRoomCache | null> {
     const [listing, holder, alive] = await Promise.all([
@@ -141,6 +154,10 @@ export class ClusterNode {
         continue;
       }
       if (holder && alive.includes(holder)) continue;
+      if (!(await this.exists(gameId)) || (await this.over(gameId))) {
+        await this.membership.unwatch(gameId);
+        continue;
+      }
       // Orphaned (holder dead or gone): the one process that wins the lease recreates the room here.
       if ((await this.membership.claimRoom(gameId, this.processId)) !== this.processId) continue;
       this.log.warn({ gameId, holder }, "cluster: the game's process is gone; taking the game over");

@@ -5,40 +5,10 @@
  * move: its ownership epoch stays the same).
  */
 import { expect } from "chai";
-import { Client, type Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { Room } from "@colyseus/sdk";
+import type { CommandReply } from "@marketroom/shared";
 import { call } from "../support/server-process.ts";
-import { startCluster, until, type ClusterUnderTest } from "../support/cluster.ts";
-
-let n = 0;
-const newGameId = () => `cl-${process.pid}-${Date.now().toString(36)}-${++n}`;
-
-/** Creates and starts a game through `base`; returns its id and join code. */
-export async function clusterGame(base: string): Promise<{ gameId: string; joinCode: string }> {
-  const body = {
-    gameId: newGameId(),
-    name: "cluster game",
-    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-    endowment: { cash: 1_000_000, holdings: [{ securityId: 1, qty: 1000 }] },
-  };
-  const made = await call(base, "POST", "/api/games", body);
-  expect(made.status, JSON.stringify(made.body)).to.equal(201);
-  return made.body as { gameId: string; joinCode: string };
-}
-
-export async function joinAt(base: string, code: string, name: string): Promise<{ token: string; playerId: string }> {
-  const r = await call(base, "POST", "/api/join", { code, name }, null);
-  expect(r.status, JSON.stringify(r.body)).to.equal(201);
-  return r.body as { token: string; playerId: string };
-}
-
-export async function connectVia(base: string, gameId: string, token: string): Promise<Room<any, GameState>> {
-  const sdk = new Client(base);
-  sdk.auth.token = token;
-  const room = await sdk.joinOrCreate<GameState>("game", { gameId });
-  await until(async () => (room.state as GameState | undefined)?.gameId === gameId, "the first state");
-  return room;
-}
+import { clusterGame, connectVia, joinAt, startCluster, until, type ClusterUnderTest } from "../support/cluster.ts";
 
 async function epoch(c: ClusterUnderTest, gameId: string): Promise<string | null> {
   return c.valkey.hget(`game:{${gameId}}:owner`, "epoch");

@@ -5,10 +5,13 @@
  *   const c = await startCluster(3)   // c.servers[i]: ServerProcess with PUBLIC_ADDRESS 127.0.0.1:port
  *   await c.owner(gameId)             // the server whose process runs the game's room and writes it
  *   await c.stop()
+ *   clusterGame(base), joinAt(base, code, name), connectVia(base, gameId, token)   through any process
  */
 import { Redis } from "iovalkey";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
-import { freePort, startServer, stopServer, type ServerProcess } from "./server-process.ts";
+import { Client, type Room } from "@colyseus/sdk";
+import type { GameState } from "@marketroom/shared";
+import { call, freePort, startServer, stopServer, type ServerProcess } from "./server-process.ts";
 
 export interface ClusterUnderTest {
   servers: ServerProcess[];
@@ -76,4 +79,34 @@ export async function startCluster(n: number): Promise<ClusterUnderTest> {
     },
   };
   return c;
+}
+
+let n = 0;
+const newGameId = () => `cl-${process.pid}-${Date.now().toString(36)}-${++n}`;
+
+/** Creates and starts a game through `base`; returns its id and join code. */
+export async function clusterGame(base: string): Promise<{ gameId: string; joinCode: string }> {
+  const body = {
+    gameId: newGameId(),
+    name: "cluster game",
+    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+    endowment: { cash: 1_000_000, holdings: [{ securityId: 1, qty: 1000 }] },
+  };
+  const made = await call(base, "POST", "/api/games", body);
+  if (made.status !== 201) throw new Error(`create game: ${made.status} ${JSON.stringify(made.body)}`);
+  return made.body as { gameId: string; joinCode: string };
+}
+
+export async function joinAt(base: string, code: string, name: string): Promise<{ token: string; playerId: string }> {
+  const r = await call(base, "POST", "/api/join", { code, name }, null);
+  if (r.status !== 201) throw new Error(`join: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { token: string; playerId: string };
+}
+
+export async function connectVia(base: string, gameId: string, token: string): Promise<Room<any, GameState>> {
+  const sdk = new Client(base);
+  sdk.auth.token = token;
+  const room = await sdk.joinOrCreate<GameState>("game", { gameId });
+  await until(async () => (room.state as GameState | undefined)?.gameId === gameId, "the first state");
+  return room;
 }
