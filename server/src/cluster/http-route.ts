@@ -41,7 +41,10 @@ export const ROUTED_HEADER = "x-marketroom-routed";
 const NONCE = randomBytes(18).toString("base64url");
 /** Largest body routed to another process (bytes). */
 export const ROUTE_BODY_LIMIT = 1024 * 1024;
-/** How long a routed request may take (ms); the IPC default (2 s) is too short for a round end. */
+/**
+ * How long a routed request may take (ms); the IPC default (2 s) is too short for a round end. A request
+ * whose process dies meanwhile fails sooner (503; ClusterNode.whileHolding).
+ */
 const ROUTE_TIMEOUT_MS = 30_000;
 const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"]);
 
@@ -73,11 +76,10 @@ export function routeToOwner(node: ClusterNode, gameOf: GameOfRequest, log: Logg
         res.status(413).json({ code: "INVALID_ARGUMENT", message: `the body exceeds ${ROUTE_BODY_LIMIT} bytes` });
         return;
       }
-      const answer = (await matchMaker.remoteRoomCall(
+      const answer = (await node.whileHolding(
         gameId,
-        "routeHttp",
-        [toRouted(req, raw)],
-        ROUTE_TIMEOUT_MS,
+        listing.processId,
+        matchMaker.remoteRoomCall(gameId, "routeHttp", [toRouted(req, raw)], ROUTE_TIMEOUT_MS),
       )) as RoutedResponse;
       res.status(answer.status);
       for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);

@@ -70,6 +70,7 @@ export function clusterFromEnv(env: NodeJS.ProcessEnv, deps: ClusterDeps): Clust
       return info.ok && info.game.phase === "ended";
     },
   );
+  node.guard(deps.service.hub.engine);
   // Separate connections for presence and driver (sharing one breaks shutdown; colyseus-0.18.md §6).
   const presence = new RedisPresence(url);
   const driver = new RedisDriver(url);

@@ -15,6 +15,8 @@
  */
 import { matchMaker, type IRoomCache } from "@colyseus/core";
 import type { Redis } from "iovalkey";
+import { CommitError } from "../engine/commit.ts";
+import type { GameWriters } from "../engine/writers.ts";
 import type { Logger } from "../config.ts";
 import { HEARTBEAT_EVERY_MS, Membership } from "./membership.ts";
 
@@ -111,6 +113,47 @@ export class ClusterNode {
     if ((await this.membership.claimRoom(gameId, this.processId)) !== this.processId)
       throw new Error(`the room of ${gameId} runs on another process`);
     await matchMaker.handleCreateRoom("game", { gameId });
+  }
+
+  /**
+   * Runs `call` (a request to the process `processId` running the game's room) and rejects early when
+   * that process dies or loses the game meanwhile, instead of waiting for the call's own timeout.
+   */
+  async whileHolding<T>(gameId: string, processId: string, call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        void Promise.all([this.membership.holder(gameId), this.membership.alive()]).then(([holder, alive]) => {
+          if (holder !== processId || !alive.includes(processId))
+            reject(new Error(`the process of game ${gameId} went away`));
+        }, reject);
+      }, HEARTBEAT_EVERY_MS);
+    });
+    call.catch(() => {}); // answered by the race; a late failure after `lost` is nobody's
+    try {
+      return await Promise.race([call, lost]);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /**
+   * Keeps this process from claiming a game another live process runs: opening a writer (GameWriters
+   * claims on first use) is refused with UNAVAILABLE unless this process runs or creates the game's
+   * room, or no live process holds its lease (a new game, or one nobody plays). Whatever reaches the
+   * engine without passing the HTTP routing (a stream subscription, a stray timer of a game taken over)
+   * thus answers UNAVAILABLE instead of fencing the game's owner.
+   */
+  guard(engine: GameWriters): void {
+    const open = engine.writer.bind(engine);
+    engine.writer = async (gameId: string) => {
+      if (!this.rooms.has(gameId)) {
+        const holder = await this.membership.holder(gameId);
+        if (holder && holder !== this.processId && (await this.membership.alive()).includes(holder))
+          throw new CommitError("UNAVAILABLE", `game ${gameId} runs on another server process`);
+      }
+      return open(gameId);
+    };
   }
 
   /** The game's listing when its process is alive and holds the lease, else null. */

@@ -50,12 +50,11 @@ export async function startClusterServer(env: Record<string, string> = {}): Prom
   });
 }
 
-export async function startCluster(n: number): Promise<ClusterUnderTest> {
+export async function startCluster(n: number, env: Record<string, string> = {}): Promise<ClusterUnderTest> {
   const valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 });
   await clearClusterKeys(valkey);
   const persister = await startPersister();
-  const servers: ServerProcess[] = [];
-  for (let i = 0; i < n; i++) servers.push(await startClusterServer());
+  const servers = await Promise.all(Array.from({ length: n }, () => startClusterServer(env)));
   const c: ClusterUnderTest = {
     servers,
     persister,
