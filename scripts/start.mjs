@@ -9,14 +9,33 @@
 // stale. With --duration N the demo round ends after N seconds and the server exits; otherwise Ctrl-C
 // stops it. Services are stopped on exit. Plain Node ESM.
 //
+// `npm start -- --processes N` (N >= 2; docs/deploy.md) runs N game server processes sharing Valkey
+// (PRESENCE=redis) on free ports, the persister, and a front (nginx, scripts/lib/front.mjs) on PORT or
+// --port (default 2567) that routes clients to them; the first process sets up the demo game and prints
+// the summary. Stopping it stops them all.
+//
 // Exit code: the server's; 128+n when this process was stopped by signal n (Ctrl-C: 130), even when the
 // server itself shut down cleanly. A server that cannot start (e.g. PORT in use, see README "Ports")
 // exits 1 within seconds, and the services are stopped before this process exits with that code.
 import { constants as osConstants } from "node:os";
-import { runCommand, runWithServices, startCommand } from "./lib/services.mjs";
+import { freePort, runCommand, runWithServices, startCommand } from "./lib/services.mjs";
 import { ensureClientBuild } from "./lib/browser.mjs";
+import { ensureNginx, frontCommand, processPath } from "./lib/front.mjs";
+
+/** Removes `--name value` from argv; returns the value (undefined when absent). */
+function takeOption(argv, name) {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const [, value] = argv.splice(i, 2);
+  return value;
+}
 
 const args = process.argv.slice(2).filter((a) => a !== "--");
+const processes = Number(takeOption(args, "--processes") ?? 1);
+if (!Number.isInteger(processes) || processes < 1 || processes > 16) {
+  process.stderr.write("[start] --processes needs an integer from 1 to 16\n");
+  process.exit(2);
+}
 
 /** The first termination signal received (services.mjs forwards it to the server and stops services). */
 let stoppedBy = null;
@@ -39,9 +58,10 @@ runWithServices(
       env,
       stdio: ["ignore", 2, 2],
     });
-    const { code } = await runCommand(process.execPath, ["--import", "tsx", "server/src/main.ts", "--demo", ...args], {
-      env,
-    });
+    const { code } =
+      processes === 1
+        ? await runCommand(process.execPath, ["--import", "tsx", "server/src/main.ts", "--demo", ...args], { env })
+        : await runProcesses(env);
     process.stderr.write(`[start] game server exited with code ${code}\n`);
     if (persister.child.exitCode === null && persister.child.signalCode === null) persister.child.kill("SIGTERM");
     const stored = await persister.result;
@@ -50,3 +70,38 @@ runWithServices(
   },
   { persistent: true },
 );
+
+/**
+ * N server processes and the front; the first runs the demo (its stdout is ours). Resolves with the
+ * first process's exit; the others and the front are stopped then.
+ */
+async function runProcesses(env) {
+  const frontPort = Number(takeOption(args, "--port") ?? process.env.PORT ?? 2567);
+  const ports = [];
+  for (let i = 0; i < processes; i++) ports.push(await freePort());
+  const [nginx, nginxArgs] = frontCommand(
+    await ensureNginx((l) => process.stderr.write(`[start] ${l}\n`)),
+    frontPort,
+    ports,
+  );
+  const front = startCommand(nginx, nginxArgs, { stdio: ["ignore", 2, 2] });
+  const server = (i, extra, stdio) =>
+    (i === 0 ? runCommand : startCommand)(
+      process.execPath,
+      ["--import", "tsx", "server/src/main.ts", "--port", String(ports[i]), ...extra],
+      {
+        env: { ...env, PRESENCE: "redis", PUBLIC_ADDRESS: `localhost:${frontPort}/${processPath(i + 1)}` },
+        ...(stdio ? { stdio } : {}),
+      },
+    );
+  const others = [];
+  for (let i = 1; i < processes; i++) others.push(server(i, [], ["ignore", 2, 2]));
+  process.stderr.write(
+    `[start] ${processes} server processes on ports ${ports.join(", ")}; front (nginx) on http://localhost:${frontPort}/ — use this address\n`,
+  );
+  const result = await server(0, ["--demo", ...args]);
+  for (const o of [...others, front])
+    if (o.child.exitCode === null && o.child.signalCode === null) o.child.kill("SIGTERM");
+  await Promise.all([...others, front].map((o) => o.result));
+  return result;
+}

@@ -36,6 +36,7 @@ import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
 import { ApiV1 } from "./http/api/index.ts";
 import { defineGameRoom, type RoomContext } from "./rooms/game-room.ts";
+import { clusterFromEnv, type Cluster } from "./cluster/index.ts";
 
 export interface AppDeps {
   config: Config;
@@ -62,6 +63,8 @@ export interface App {
   hub: GameHub;
   metrics: Metrics;
   ctx: RoomContext;
+  /** Set when PRESENCE=redis: this process is one of several (cluster/index.ts). */
+  cluster: Cluster | null;
 }
 
 /** Encoder buffer: a game with a few hundred players and full books encodes well past the 16 KB default. */
@@ -102,12 +105,22 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const induced = new InducedMarkets(service);
   hub.setEntryGate(async (g, p, side) => (await quiz.check(g, p)) ?? induced.check(g, p, side));
   const apiV1 = new ApiV1({ service, db, persister, log, valkey });
+  const cluster = clusterFromEnv(process.env, {
+    valkeyUrl: config.valkeyUrl,
+    valkey,
+    log,
+    service,
+    apiKeyGame: async (token) => (await apiV1.auth.key(token).catch(() => null))?.gameId ?? null,
+  });
+  const room = cluster ? cluster.room(defineGameRoom(ctx), ctx) : defineGameRoom(ctx);
   const server = defineServer({
+    ...cluster?.serverOptions,
     logger: colyseusLogger(log),
     transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
-    rooms: { game: defineRoom(defineGameRoom(ctx)).filterBy(["gameId"]) },
+    rooms: { game: defineRoom(room).filterBy(["gameId"]) },
     express: (app) => {
       if (limits.trustProxy !== undefined) app.set("trust proxy", limits.trustProxy);
+      if (cluster) app.use(cluster.route);
       // Before the route itself: Express runs both in order, the limiter first.
       app.post("/api/join", joinRateLimit(limits.joinRate));
       apiV1.mount(app);
@@ -123,7 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     greet: false,
   });
   apiV1.attachStream(server);
-  return { server, service, hub, metrics, ctx };
+  return { server, service, hub, metrics, ctx, cluster };
 }
 
 type ConsoleLevel = "debug" | "info" | "warn" | "error" | "trace";

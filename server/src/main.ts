@@ -163,12 +163,15 @@ async function boot(args: Args, log: Logger): Promise<Running> {
     results: (g, inv, lb, seq) => writeRoundResults(db, g, inv, lb, seq),
   });
   app.server.onShutdown(async () => {
+    await app.cluster?.node.stop();
     await app.service.shutdown();
     await db.destroy();
     valkey.disconnect();
   });
   config.port = await listen(app, config.port, config.host);
-  await app.service.resumeAll();
+  // One of several processes: games are resumed where their rooms are created (cluster/node.ts).
+  if (app.cluster) await app.cluster.node.start();
+  else await app.service.resumeAll();
   return { app, valkey, db, persister, config, log };
 }
 
@@ -186,6 +189,8 @@ async function createDemo(r: Running, duration: number | null): Promise<{ gameId
     endowment: { cash: 10_000_000, holdings: scenario.securities.map((s) => ({ securityId: s.securityId, qty: 20 })) },
     ...(duration ? { durationSec: duration } : {}),
   });
+  // One of several processes: the demo's room, bots and timers run here, where it was set up.
+  await r.app.cluster?.node.hostHere(game.gameId);
   await r.app.service.addMarketBots(game.gameId, demoBots(scenario, { prefix: `${game.gameId}-bot` }));
   await r.app.service.start(game.gameId);
   return { gameId: game.gameId, joinCode: game.joinCode };

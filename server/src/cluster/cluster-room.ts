@@ -1,0 +1,104 @@
+/**
+ * The game room as one process of several (PRESENCE=redis): the GameRoom of this process with what
+ * running beside other processes needs. The room is the anchor of its game's ownership:
+ * - onCreate takes the lease of the game's room (membership.ts; refused with 409 while a live process
+ *   holds it, or when this process already runs or creates it), drops a stale writer this process may
+ *   hold from an earlier stint, then creates the GameRoom, which claims the game with a new ownership
+ *   epoch and rebuilds it from Valkey; then the game's timers, bots and drivers are armed here
+ *   (GameService.resumeAll), so they run where the room runs.
+ * - The room stays while its game is not over (autoDispose off): REST calls, bots and timers need
+ *   their writer even when no browser is connected. An ended game's room leaves with its last client.
+ * - `routeHttp` serves an HTTP request that another process received for this game (http-route.ts),
+ *   through matchMaker.remoteRoomCall.
+ * - `fence()` closes the room when another process took its lease (this one was paused): the listing,
+ *   which now names the new room, is left alone, and the clients get 4010 so they come back through the
+ *   matchmaker to the new owner.
+ */
+import { CloseCode, ServerError, type Client } from "@colyseus/core";
+import { RoomJoinOptions } from "@marketroom/shared";
+import type { defineGameRoom } from "../rooms/game-room.ts";
+import type { RoomContext } from "../rooms/game-room.ts";
+import type { ClusterNode } from "./node.ts";
+import { serveLocally, type RoutedRequest, type RoutedResponse } from "./http-route.ts";
+
+type GameRoomClass = ReturnType<typeof defineGameRoom>;
+
+/** The GameRoom class of `ctx` extended for a cluster node. */
+export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: ClusterNode) {
+  return class ClusterGameRoom extends Base {
+    private clusterGame = "";
+    private fenced = false;
+
+    override async onCreate(options: unknown): Promise<void> {
+      const o = RoomJoinOptions.safeParse(options);
+      if (!o.success) return super.onCreate(options); // answers 400 as a single process does
+      const gameId = o.data.gameId;
+      if (node.rooms.has(gameId)) throw new ServerError(409, `the room of ${gameId} runs or is being created here`);
+      node.rooms.set(gameId, null);
+      try {
+        const holder = await node.membership.claimRoom(gameId, node.processId);
+        if (holder !== node.processId) throw new ServerError(409, `the room of ${gameId} runs on ${holder}`);
+        await ctx.service.hub.engine.release(gameId); // a writer fenced in an earlier stint here
+        await super.onCreate(options);
+      } catch (err) {
+        node.rooms.delete(gameId);
+        await node.membership.dropRoom(gameId, node.processId, false).catch(() => {});
+        throw err;
+      }
+      this.clusterGame = gameId;
+      this.autoDispose = false;
+      node.rooms.set(gameId, { fence: () => this.fence() });
+      const unsubscribe = ctx.service.hub.subscribe(gameId, {
+        onEvents: () => {},
+        onClock: () => void this.disposeWhenOver(),
+        onFenced: () => this.fence(),
+      });
+      this.onDisposeHooks.push(unsubscribe);
+      await ctx.service.resumeAll([gameId]);
+      // after onCreate (a room cannot disconnect during it): an ended game's room may go at once
+      this.clock.setTimeout(() => void this.disposeWhenOver(), 0);
+    }
+
+    private readonly onDisposeHooks: (() => void)[] = [];
+
+    /** An ended game with nobody connected needs no room; one with clients leaves with the last one. */
+    private async disposeWhenOver(): Promise<void> {
+      try {
+        const info = await ctx.service.hub.engine.gameInfo(this.clusterGame);
+        if (info.ok && info.game.phase === "ended") this.autoDispose = true;
+        if (this.autoDispose && this.clients.length === 0 && !this.fenced) await this.disconnect();
+      } catch (err) {
+        ctx.log.warn({ err: String(err), gameId: this.clusterGame }, "closing the ended game's room failed");
+      }
+    }
+
+    override onLeave(client: Client, code?: number): void {
+      super.onLeave(client as never, code);
+      if (this.autoDispose === false) void this.disposeWhenOver();
+    }
+
+    /** Another process holds the game now: close without touching its listing or lease. */
+    fence(): void {
+      if (this.fenced) return;
+      this.fenced = true;
+      node.rooms.delete(this.clusterGame);
+      // disposeRoom removes the listing by this id: the listing is the new owner's now
+      (this as unknown as { _listing: { roomId?: string } })._listing.roomId = undefined;
+      ctx.service.bots.stop(this.clusterGame).catch(() => {});
+      void this.disconnect(CloseCode.MAY_TRY_RECONNECT);
+    }
+
+    /** Serves an HTTP request another process received for this game (http-route.ts). */
+    routeHttp(req: RoutedRequest): Promise<RoutedResponse> {
+      return serveLocally(ctx.config.port, req);
+    }
+
+    override onDispose(): void {
+      super.onDispose();
+      for (const hook of this.onDisposeHooks) hook();
+      if (!this.clusterGame || this.fenced) return;
+      node.rooms.delete(this.clusterGame);
+      node.membership.dropRoom(this.clusterGame, node.processId, this.autoDispose).catch(() => {});
+    }
+  };
+}
