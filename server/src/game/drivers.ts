@@ -38,6 +38,8 @@ import type { BotManager, MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { CallMarkets, type CallSettings } from "./calls.ts";
 import { DividendMarkets, type DividendSettings } from "../rounds/dividend-driver.ts";
+import { ClaimSignals, type ClaimSignalSettings } from "../rounds/claim-signals.ts";
+import { InducedPeriods } from "../rounds/induced-periods.ts";
 import type { GameHub } from "./hub.ts";
 import type { DriverSnapshot } from "./model.ts";
 import { elapsedOf, type Schedule } from "./round-clock.ts";
@@ -89,10 +91,15 @@ export class MarketDrivers {
   private readonly calls: CallMarkets;
   /** Dividends of asset markets (rounds/dividend-driver.ts). */
   private readonly dividends: DividendMarkets;
+  /** Automatic signals of state-contingent claims, and period markers of induced-value rounds (rounds/). */
+  private readonly claimSignals: ClaimSignals;
+  private readonly inducedPeriods: InducedPeriods;
 
   constructor(private readonly deps: DriverDeps) {
     this.calls = new CallMarkets({ ...deps, withNews: (g, s) => this.withNews(g, s) });
     this.dividends = new DividendMarkets(deps);
+    this.claimSignals = new ClaimSignals(deps);
+    this.inducedPeriods = new InducedPeriods(deps);
   }
 
   // ---- hooks of the game service ----
@@ -114,6 +121,7 @@ export class MarketDrivers {
 
   /** join: puts a new player in the next group, round-robin in join order (logged as group_set). */
   async joined(gameId: string, playerId: string): Promise<void> {
+    await this.claimSignals.joined(gameId, playerId);
     const plan = await this.plan(gameId);
     if (!plan.groups.length) return;
     const n = await this.deps.valkey.hincrby(driversKey(gameId), "joins", 1);
@@ -126,6 +134,8 @@ export class MarketDrivers {
     this.startPolling(gameId);
     this.calls.running(gameId, rec);
     this.dividends.running(gameId, rec);
+    this.claimSignals.running(gameId, rec as never as GameRecord<ClaimSignalSettings>);
+    this.inducedPeriods.running(gameId, rec);
     const seats = await this.takeovers(gameId);
     for (const [pid, t] of seats) this.startSeatBot(gameId, rec.settings, pid, t.kind);
   }
@@ -136,6 +146,8 @@ export class MarketDrivers {
     this.schedules.delete(gameId);
     this.calls.ended(gameId);
     this.dividends.ended(gameId);
+    this.claimSignals.ended(gameId);
+    this.inducedPeriods.ended(gameId);
   }
 
   /** Process shutdown: stops every poller. */
@@ -143,6 +155,8 @@ export class MarketDrivers {
     for (const g of [...this.pollers.keys()]) this.stopPolling(g);
     this.calls.shutdown();
     this.dividends.shutdown();
+    this.claimSignals.shutdown();
+    this.inducedPeriods.shutdown();
   }
 
   // ---- news ----

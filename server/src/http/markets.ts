@@ -11,8 +11,9 @@
  *
  *   GET /api/games/:id/induced       admin or a player of the game (bearer token) ->
  *     admin:  { gameId, rules, schedules: [{ playerId, role, units }], demand, supply, equilibrium:
- *               { qty, priceLow, priceHigh, maxSurplus }, players: [{ playerId, role, traded, surplus }],
- *               realized, efficiencyBps }
+ *               { qty, priceLow, priceHigh, maxSurplus (one period) }, players: [{ playerId, role, traded,
+ *               surplus }], periods: [{ period, traded, turnover, avgPrice, realized, maxSurplus,
+ *               efficiencyBps }], realized, maxSurplus (all periods listed), efficiencyBps }
  *     player: { gameId, playerId, role, units, traded, surplus } (their own schedule only: private values
  *               never reach another player); role null when the player is not scheduled (yet).
  *
