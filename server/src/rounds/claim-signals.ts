@@ -99,7 +99,7 @@ export class ClaimSignals {
       const r = await this.deps.hub.signal(gameId, {
         group: AUTO_SIGNAL_GROUP,
         playerIds: [playerId],
-        text: claimSignalText(s, named.symbol, rules.signals.accuracyBps),
+        text: claimSignalText(s, players.get(playerId)!.name.slice(0, 64), named.symbol, rules.signals.accuracyBps),
         securityId: named.securityId,
       });
       if (!r.ok) this.deps.log.warn({ gameId, playerId, period, code: r.code }, "claim signal not sent");

@@ -67,8 +67,8 @@ export function claimSignal(
   return { kind: "noisy", state: right ? truth : others[h.readUInt32BE(4) % others.length]! };
 }
 
-/** The signal's text for its player, naming the state by its claim's symbol. */
-export function claimSignalText(s: ClaimSignal, symbol: string, accuracyBps: number): string {
-  if (s.kind === "not") return `Private clue: the state is NOT ${symbol}.`;
-  return `Private signal: the state is ${symbol} (a signal like this is right ${accuracyBps / 100}% of the time).`;
+/** The signal's text for its player (by name), naming the state by its claim's symbol. */
+export function claimSignalText(s: ClaimSignal, name: string, symbol: string, accuracyBps: number): string {
+  if (s.kind === "not") return `Private clue for ${name}: the state is NOT ${symbol}.`;
+  return `Private signal for ${name}: the state is ${symbol} (a signal like this is right ${accuracyBps / 100}% of the time).`;
 }
