@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { EventOf, GameState } from "@marketroom/shared";
+import type { EventOf, GameState, JoinReply, SignalState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
@@ -79,7 +79,7 @@ describe("state-contingent claims: automatic private signals", function () {
     });
     const g = game.gameId;
     const truth = truthOf(seed, weights);
-    const ps = [];
+    const ps: JoinReply[] = [];
     for (const name of ["Ann", "Bob", "Cat"]) ps.push(await join(h, game.joinCode, name));
     const rooms = await Promise.all(ps.map((p) => connect(h, g, p.token)));
     open.push(...rooms);
@@ -93,9 +93,9 @@ describe("state-contingent claims: automatic private signals", function () {
 
     const texts = new Map<string, string>();
     for (const [i, p] of ps.entries()) {
-      const mine = await waitFor(() => {
+      const mine = await waitFor((): SignalState[] | null => {
         const s = rooms[i]!.state.players.get(p.playerId)?.signals;
-        return s && s.length > 0 && s;
+        return s && s.length > 0 ? [...s] : null;
       }, `${p.name}'s signal`);
       expect(mine.length).to.equal(1);
       const named = signalOf(seed, p.playerId, 1, truth, "not");
