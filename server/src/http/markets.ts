@@ -14,7 +14,8 @@
  *               { qty, priceLow, priceHigh, maxSurplus (one period) }, players: [{ playerId, role, traded,
  *               surplus }], periods: [{ period, traded, turnover, avgPrice, realized, maxSurplus,
  *               efficiencyBps }], realized, maxSurplus (all periods listed), efficiencyBps }
- *     player: { gameId, playerId, role, units, traded, surplus } (their own schedule only: private values
+ *     player: { gameId, playerId, role, units, traded, periodTraded, surplus } (their own schedule only;
+ *               periodTraded = units of the schedule used in the period under way: private values
  *               never reach another player); role null when the player is not scheduled (yet).
  *
  * For a double auction with induced values (rounds/induced.ts): money in minor units per lot.
@@ -92,6 +93,7 @@ export function mountMarketRoutes(app: Application, deps: { service: GameService
       role: mine?.role ?? null,
       units: mine?.units ?? [],
       traded: result?.traded ?? 0,
+      periodTraded: result?.periodTraded ?? 0,
       surplus: result?.surplus ?? 0,
     });
   });

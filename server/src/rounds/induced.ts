@@ -102,11 +102,16 @@ export function equilibrium(demand: readonly number[], supply: readonly number[]
   return { qty, priceLow, priceHigh, maxSurplus };
 }
 
-/** One player's result: lots traded within the schedule and the surplus earned, minor units (all periods). */
+/**
+ * One player's result: lots traded within the schedule and the surplus earned, minor units (all
+ * periods); `periodTraded` = lots traded within the schedule in the latest period (the units of the
+ * schedule used up now).
+ */
 export interface PlayerSurplus {
   playerId: string;
   role: InducedRole;
   traded: number;
+  periodTraded: number;
   surplus: number;
 }
 
@@ -153,7 +158,7 @@ export function realizedSurplus(
   const by = new Map(
     schedules.map((s) => [
       s.playerId,
-      { s, inPeriod: 0, out: { playerId: s.playerId, role: s.role, traded: 0, surplus: 0 } as PlayerSurplus },
+      { s, inPeriod: 0, out: { playerId: s.playerId, role: s.role, traded: 0, periodTraded: 0, surplus: 0 } },
     ]),
   );
   const { demand, supply } = curves(schedules);
@@ -201,7 +206,7 @@ export function realizedSurplus(
     p.avgPrice = p.traded ? Math.round(p.turnover / p.traded) : null;
     p.efficiencyBps = bps(p.realized, p.maxSurplus);
   }
-  const players = [...by.values()].map((p) => p.out);
+  const players = [...by.values()].map((p) => ({ ...p.out, periodTraded: p.inPeriod }));
   const realized = players.reduce((a, p) => a + p.surplus, 0);
   const maxSurplus = perPeriodMax * periods.length;
   return { players, periods, realized, maxSurplus, efficiencyBps: bps(realized, maxSurplus) };

@@ -143,7 +143,7 @@ describe("double auction with induced values: results per period", function () {
     expect(view.maxSurplus).to.equal(3 * max);
     expect(view.equilibrium.maxSurplus).to.equal(max);
     expect(view.efficiencyBps).to.equal(eff(sum(p1) + sum(p2), 3 * max));
-    // a player still sees only their own schedule and total
+    // a player still sees only their own schedule and total; period 3 used none of their units
     const mine = (await api(h, "GET", `/api/games/${g}/induced`, undefined, ps[2]!.token)).body;
     expect(mine).to.deep.equal({
       gameId: g,
@@ -151,6 +151,7 @@ describe("double auction with induced values: results per period", function () {
       role: "buyer",
       units: cv,
       traded: 3,
+      periodTraded: 0,
       surplus: p1[cat]! + p2[cat]!,
     });
   });
