@@ -71,8 +71,10 @@ describe("double auction with induced values: results per period", function () {
       [cat]: units(cat, VALUES, true),
       [dan]: units(dan, COSTS, false),
     };
-    const ok = async (room: R, side: string, price: number, qty: number) =>
-      expect(await req(room, "place", { securityId: 1, side, price, qty })).to.include({ ok: true });
+    const ok = async (room: R, side: string, price: number, qty: number) => {
+      const r = await req(room, "place", { securityId: 1, side, price, qty });
+      expect(r, JSON.stringify(r)).to.include({ ok: true });
+    };
     const period = async (k: number) =>
       until(async () => {
         const r = await api(h, "GET", `/api/games/${g}`);
