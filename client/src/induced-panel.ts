@@ -30,7 +30,7 @@ export async function mountInducedPanel(root: HTMLElement, gameId: string, token
       ? `<p class="muted small">Your role is assigned when you join.</p>`
       : `<h3>You are a <b id="my-role">${esc(v.role)}</b></h3>
       <p class="small">${buyer ? "Your value for each unit you buy (you earn value − price):" : "Your cost for each unit you sell (you earn price − cost):"}</p>
-      <ol class="induced-units">${v.units.map((u: number, i: number) => `<li class="${i < v.traded ? "done" : ""}">${esc(cash(u))}</li>`).join("")}</ol>
+      <ol class="induced-units">${v.units.map((u: number, i: number) => `<li class="${i < (v.periodTraded ?? v.traded) ? "done" : ""}">${esc(cash(u))}</li>`).join("")}</ol>
       <p class="small">Units ${buyer ? "bought" : "sold"}: <b id="my-traded">${v.traded}</b> · your surplus: <b id="my-surplus" class="${signClass(v.surplus)}">${esc(signedCash(v.surplus))}</b></p>`;
   };
   draw();

@@ -3,7 +3,8 @@
  *
  * - induced values: the supply and demand step curves of the induced costs and values with the
  *   competitive equilibrium (GET /api/games/:id/induced, admin), the realized and maximum surplus,
- *   the efficiency, and each player's role and surplus;
+ *   the efficiency for the round and per period (traded units, average price, realized and maximum
+ *   surplus, efficiency), and each player's role and surplus;
  * - dividends: the fundamental value per period (GET /api/games/:id/fundamental) as the price chart's
  *   dashed line, so the prices are read against it;
  * - contingent claims: the state that occurred and the payout (GET /api/games/:id/contingent).
@@ -90,6 +91,21 @@ export function supplyDemandSvg(
   </svg>`;
 }
 
+const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
+
+/** Per-period results of an induced round (the same schedule in every period, so one chart serves all). */
+function periodTable(periods: any[]): string {
+  if (!periods.length) return "";
+  const rows = periods
+    .map(
+      (p) =>
+        `<tr data-period="${p.period}"><td class="num">${p.period}</td><td class="num">${qty(p.traded)}</td><td class="num">${p.avgPrice === null ? "–" : esc(cash(p.avgPrice))}</td><td class="num">${esc(cash(p.realized))}</td><td class="num">${esc(cash(p.maxSurplus))}</td><td class="num">${pct(p.efficiencyBps)}</td></tr>`,
+    )
+    .join("");
+  return `<table class="rep-periods" id="rep-periods"><caption class="small muted">Per period (every period starts again with the same values and costs: the curves above)</caption>
+    <thead><tr><th>Period</th><th>Units traded</th><th>Average price</th><th>Realized surplus</th><th>Maximum surplus</th><th>Efficiency</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /** The report section of the market type (empty for types without one). */
 export function marketResultsHtml(x: MarketExtras, names: Map<string, string>): string {
   if (x.induced) {
@@ -105,8 +121,9 @@ export function marketResultsHtml(x: MarketExtras, names: Map<string, string>): 
       ${supplyDemandSvg(v.demand, v.supply, eq)}
       <p class="small muted legend"><span class="key demand"></span> demand (values) <span class="key supply"></span> supply (costs) · shaded: equilibrium prices</p>
       <dl class="kv"><dt>Equilibrium</dt><dd>${eq.qty ? `${qty(eq.qty)} units at ${esc(cash(eq.priceLow))}${eq.priceHigh !== eq.priceLow ? ` to ${esc(cash(eq.priceHigh))}` : ""}` : "no gains from trade"}</dd>
-      <dt>Surplus</dt><dd><span id="rep-realized">${esc(cash(v.realized))}</span> realized of <span id="rep-max">${esc(cash(eq.maxSurplus))}</span> possible</dd>
-      <dt>Efficiency</dt><dd id="rep-efficiency">${(v.efficiencyBps / 100).toFixed(2)}%</dd></dl>
+      <dt>Surplus</dt><dd><span id="rep-realized">${esc(cash(v.realized))}</span> realized of <span id="rep-max">${esc(cash(v.maxSurplus ?? eq.maxSurplus))}</span> possible</dd>
+      <dt>Efficiency</dt><dd id="rep-efficiency">${pct(v.efficiencyBps)}</dd></dl>
+      ${periodTable(v.periods ?? [])}
       <table class="rep-surplus"><thead><tr><th>Player</th><th>Role</th><th>Units</th><th>Surplus</th></tr></thead><tbody>${rows}</tbody></table></section>`;
   }
   if (x.contingent) {

@@ -30,12 +30,12 @@ const TYPES: { id: string; label: string; hint: string }[] = [
   {
     id: "induced",
     label: "Double auction, induced values",
-    hint: "Players alternate as buyers (private values) and sellers (private costs) per unit; the score is the surplus. Use a custom security, no bots.",
+    hint: "Players alternate as buyers (private values) and sellers (private costs) per unit; the score is the surplus. With Periods set above, each period starts again with the same values and costs. Use a custom security, no bots.",
   },
   {
     id: "contingent",
     label: "State-contingent claims",
-    hint: "Each security pays the payout if its state is drawn at the end, else nothing. Use a scenario with one security per state.",
+    hint: "Each security pays the payout if its state is drawn at the end, else nothing. Each player gets a private signal about the state at the start. Use a scenario with one security per state.",
   },
 ];
 
@@ -70,9 +70,20 @@ export const MARKET_TYPE_FIELDS_HTML = `
       <label>Seed (optional) <input name="inducedSeed" maxlength="64" spellcheck="false" placeholder="the game id"></label>
     </div>
   </div>
-  <div class="row3" data-market="contingent" hidden>
-    ${num("payout", "Payout of the winning claim (minor units per lot)", "100")}
-    <label>State weights (optional, one per security) <input name="stateWeights" placeholder="equal" spellcheck="false"></label>
+  <div data-market="contingent" hidden>
+    <div class="row3">
+      ${num("payout", "Payout of the winning claim (minor units per lot)", "100")}
+      <label>State weights (optional, one per security) <input name="stateWeights" placeholder="equal" spellcheck="false"></label>
+    </div>
+    <div class="row3">
+      <label>Private signals <select name="signalKind">
+        <option value="not">"The state is not X" clues (always true)</option>
+        <option value="noisy">A state named, right with the accuracy given</option>
+        <option value="none">None (send your own with the signal form)</option>
+      </select></label>
+      ${num("signalAccuracy", "Accuracy of a named state (%)", "70")}
+      <label><input type="checkbox" name="signalEveryPeriod"> A new signal each period</label>
+    </div>
   </div>
 </fieldset>`;
 
@@ -130,7 +141,15 @@ export function marketTypeRules(f: FormData): Record<string, unknown> {
     }
     case "contingent": {
       const weights = list(f.get("stateWeights"));
-      raw = { marketType: type, contingent: { payout: n(f, "payout"), ...(weights.length ? { weights } : {}) } };
+      const signals = {
+        kind: String(f.get("signalKind") ?? "not"),
+        accuracyBps: Math.round(n(f, "signalAccuracy") * 100),
+        everyPeriod: f.get("signalEveryPeriod") === "on",
+      };
+      raw = {
+        marketType: type,
+        contingent: { payout: n(f, "payout"), ...(weights.length ? { weights } : {}), signals },
+      };
       break;
     }
     default:

@@ -61,6 +61,12 @@ describe("classroom market types in the results report (Chromium)", function () 
     expect(await page.locator("#rep-induced path.supply-line").count()).to.equal(1);
     expect(await page.locator("#rep-efficiency").innerText()).to.equal(`${(view.efficiencyBps / 100).toFixed(2)}%`);
     expect(await page.locator(".rep-surplus tbody tr").count()).to.equal(4);
+    // the per-period table: one period here, 3 units at (2 x 110 + 100) / 3 = 106.67 -> 107 minor units
+    expect(view.periods[0]).to.include({ period: 1, traded: 3, turnover: 320, avgPrice: 107 });
+    const cells = await page.locator("#rep-periods tbody tr[data-period='1'] td").allInnerTexts();
+    expect(cells[1]).to.equal("3");
+    expect(cells[5]).to.equal(`${(view.periods[0].efficiencyBps / 100).toFixed(2)}%`);
+    expect(await page.locator("#rep-periods tbody tr").count()).to.equal(1);
     expect(await page.locator(".rep-surplus tbody tr", { hasText: "Ann" }).innerText()).to.contain("buyer");
     await page.screenshot({ path: joinPath(SHOTS, "report-induced.png"), fullPage: true });
   });

@@ -102,15 +102,24 @@ describe("admin create form: market type (Chromium)", function () {
     });
   });
 
-  it("contingent claims: a zero payout is refused; payout and weights reach the rules", async () => {
+  it("contingent claims: a zero payout or an accuracy over 100% is refused; payout, weights and signals reach the rules", async () => {
     const page = await adminPage();
     await page.selectOption("#create-form select[name=marketType]", "contingent");
     await page.fill("#create-form input[name=payout]", "0");
     await rejected(page, "contingent.payout");
     await page.fill("#create-form input[name=payout]", "250");
     await page.fill("#create-form input[name=stateWeights]", "3, 1");
+    await page.selectOption("#create-form select[name=signalKind]", "noisy");
+    await page.fill("#create-form input[name=signalAccuracy]", "150");
+    await rejected(page, "contingent.signals.accuracyBps");
+    await page.fill("#create-form input[name=signalAccuracy]", "80");
+    await page.check("#create-form input[name=signalEveryPeriod]");
     const rules = await create(page, `Claims ${Date.now().toString(36)}`);
     expect(rules.marketType).to.equal("contingent");
-    expect(rules.contingent).to.deep.equal({ payout: 250, weights: [3, 1] });
+    expect(rules.contingent).to.deep.equal({
+      payout: 250,
+      weights: [3, 1],
+      signals: { kind: "noisy", accuracyBps: 8000, everyPeriod: true },
+    });
   });
 });

@@ -31,6 +31,8 @@ import { mountMarketRoutes } from "./http/markets.ts";
 import { QuizGate } from "./rounds/quiz.ts";
 import { InducedMarkets } from "./rounds/induced-market.ts";
 import { DividendMarkets } from "./rounds/dividend-driver.ts";
+import { ClaimSignals } from "./rounds/claim-signals.ts";
+import { InducedPeriods } from "./rounds/induced-periods.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
@@ -86,8 +88,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     persister,
     results: deps.results,
     botSeed: deps.botSeed,
-    // market-type drivers: dividends (and contingent claims' settlement) of rounds/dividend-driver.ts
-    roundDrivers: [(d) => new DividendMarkets(d)],
+    // market-type drivers (rounds/): dividends and contingent claims' settlement, contingent claims'
+    // automatic signals, induced-value periods
+    roundDrivers: [(d) => new DividendMarkets(d), (d) => new ClaimSignals(d), (d) => new InducedPeriods(d)],
     adminToken: config.adminToken,
     adminTokenFile: config.adminTokenFile,
     tokenSecret: config.tokenSecret,

@@ -1,6 +1,12 @@
 /**
  * Process-wide abuse limits, read from the environment (docs/api.md, "Limits"). Per-round limits (the
- * order rate limit and the player cap) are round rules instead (GameRules, docs/rounds.md).
+ * order rate limit and the player cap) are round rules instead (GameRules, docs/rounds.md):
+ *
+ *   rules.orderRateLimit  (50 per 1000 ms, DEFAULT_ORDER_RATE_LIMIT in shared)  order entries (place,
+ *                         amend, cancel; cancel-all never counts) per player over all of the player's
+ *                         connections, the REST API and bots together, counted in GameHub; over it
+ *                         RATE_LIMITED with retryAfterMs and nothing changes. null = none.
+ *   rules.maxPlayers      (500) joins by code per round; GAME_FULL above it.
  *
  *   MAX_MESSAGES_PER_SEC  (200)  WebSocket messages one connection may send per second; above it the
  *                                server closes that connection (code 4002) at once. 0 = no cap.

@@ -28,6 +28,20 @@ export const InducedRules = z.object({
 export type InducedRules = z.output<typeof InducedRules>;
 
 /**
+ * Automatic private signals of a state-contingent claims round (docs/markets.md "Private signals"): at
+ * the start (and, with `everyPeriod`, at the start of each later period) each human player gets one
+ * signal drawn from the true state by a seeded rule. `kind`: "not" = "the state is not X" with X one of
+ * the other states (Plott & Sunder 1988 style clues; always true); "noisy" = names a state, the true one
+ * with chance `accuracyBps` / 10000, else one of the others; "none" = no automatic signals.
+ */
+export const ClaimSignalRules = z.object({
+  kind: z.enum(["not", "noisy", "none"]).default("not"),
+  accuracyBps: int(0, 10_000).default(7000),
+  everyPeriod: z.boolean().default(false),
+});
+export type ClaimSignalRules = z.output<typeof ClaimSignalRules>;
+
+/**
  * State-contingent claims (marketType "contingent"): each security is the claim on one state; at the
  * end one state is drawn (weights, default equal; `seed`, default the game id) and its claim pays
  * `payout` per lot, the others nothing.
@@ -36,5 +50,6 @@ export const ContingentRules = z.object({
   payout: int(1, 1_000_000_000).default(100),
   weights: z.array(int(1, 1000)).min(1).max(100).optional(),
   seed: MarketSeed.optional(),
+  signals: ClaimSignalRules.default({ kind: "not", accuracyBps: 7000, everyPeriod: false }),
 });
 export type ContingentRules = z.output<typeof ContingentRules>;

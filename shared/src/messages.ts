@@ -238,7 +238,8 @@ export const GameRules = z.object({
   /** Mark of each security at the end: its last trade (else the closing reference), or the closing reference. */
   markPrice: z.enum(["last_trade", "reference"]).default("last_trade"),
   /**
-   * At most `orders` order entries (place, amend) per player in any `windowMs`; null = unlimited (an
+   * At most `orders` order entries (place, amend, cancel; cancel-all never counts) per player in any `windowMs`, over
+   * every connection and the REST API together; null = unlimited (an
    * organiser's explicit choice). Default DEFAULT_ORDER_RATE_LIMIT (docs/rounds.md).
    */
   orderRateLimit: z

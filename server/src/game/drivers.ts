@@ -74,6 +74,8 @@ export interface DriverSettings extends ReferenceSettings, ScenarioSettings {
 export interface RoundDriver {
   /** The round runs (start, resume, restart). */
   running(gameId: string, rec: GameRecord<DriverSettings>): void;
+  /** A player joined (e.g. a late joiner's automatic signal). */
+  joined?(gameId: string, playerId: string): Promise<void>;
   /** The round ends: send what is due before the final snapshot. */
   ended(gameId: string): void;
   /** Process shutdown: stop every timer. */
@@ -84,11 +86,11 @@ export interface RoundDriver {
 export interface RoundDriverDeps {
   hub: GameHub;
   store: GameStore;
+  valkey: Redis;
   log: Logger;
 }
 
 export interface DriverDeps extends RoundDriverDeps {
-  valkey: Redis;
   bots: BotManager;
   /** Market-type drivers (app.ts passes the dividend driver); none by default. */
   roundDrivers?: readonly ((deps: RoundDriverDeps) => RoundDriver)[];
@@ -133,6 +135,7 @@ export class MarketDrivers {
 
   /** join: puts a new player in the next group, round-robin in join order (logged as group_set). */
   async joined(gameId: string, playerId: string): Promise<void> {
+    for (const d of this.roundDrivers) await d.joined?.(gameId, playerId);
     const plan = await this.plan(gameId);
     if (!plan.groups.length) return;
     const n = await this.deps.valkey.hincrby(driversKey(gameId), "joins", 1);

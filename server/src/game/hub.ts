@@ -14,10 +14,11 @@
  * after their batch is committed, so a subscriber never sees an event that could still be lost.
  *
  * Order rate limit (GameRules.orderRateLimit, on by default: DEFAULT_ORDER_RATE_LIMIT, 50 order entries
- * per player per second; a round's rules may set another or null = none; docs/rounds.md): place and
- * amend of a player are counted per game with a rate-limiter-flexible RateLimiterMemory (points =
+ * per player per second; a round's rules may set another or null = none; docs/rounds.md): place, amend
+ * and cancel of a player (from every connection, the REST API and bots alike) are counted per game with a rate-limiter-flexible RateLimiterMemory (points =
  * orders, duration = windowMs; a fixed window that opens at the player's first counted command). Over the limit the command never reaches the engine:
- * `{ ok: false, code: "RATE_LIMITED", message, retryAfterMs }`. Cancels are never limited. Every
+ * `{ ok: false, code: "RATE_LIMITED", message, retryAfterMs }`. Cancel-all is never counted nor limited,
+ * so a player can always pull every order at once (the connection's message cap bounds its rate). Every
  * attempt counts, also those the engine then rejects. The limit of a game comes from the source set with
  * `setRateLimitSource` (the game service reads the round's rules), looked up once per game.
  */
@@ -217,9 +218,15 @@ export class GameHub {
     return limited ?? this.run(gameId, "place", () => this.engine.place(gameId, playerId, order));
   }
 
-  /** Cancels one resting order (see Engine.cancel). */
-  cancel(gameId: string, playerId: string, securityId: number, orderId: number): Promise<Result<CancelResult>> {
-    return this.run(gameId, "cancel", () => this.engine.cancel(gameId, playerId, securityId, orderId));
+  /** Cancels one resting order (see Engine.cancel); RATE_LIMITED over the round's order rate limit. */
+  async cancel(
+    gameId: string,
+    playerId: string,
+    securityId: number,
+    orderId: number,
+  ): Promise<Result<CancelResult> | RateLimited> {
+    const limited = await this.overLimit(gameId, playerId, "cancel");
+    return limited ?? this.run(gameId, "cancel", () => this.engine.cancel(gameId, playerId, securityId, orderId));
   }
 
   /** Cancels a player's resting orders, at most maxMatches per call (see Engine.cancelAll). */
@@ -269,7 +276,7 @@ export class GameHub {
         ok: false,
         code: "RATE_LIMITED",
         retryAfterMs,
-        message: `at most ${limiter.points} orders per ${Math.round(limiter.duration * 1000)} ms; retry in ${retryAfterMs} ms`,
+        message: `at most ${limiter.points} orders, amends and cancels per ${Math.round(limiter.duration * 1000)} ms; retry in ${retryAfterMs} ms (cancel-all always works)`,
       };
     }
   }

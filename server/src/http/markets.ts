@@ -11,9 +11,11 @@
  *
  *   GET /api/games/:id/induced       admin or a player of the game (bearer token) ->
  *     admin:  { gameId, rules, schedules: [{ playerId, role, units }], demand, supply, equilibrium:
- *               { qty, priceLow, priceHigh, maxSurplus }, players: [{ playerId, role, traded, surplus }],
- *               realized, efficiencyBps }
- *     player: { gameId, playerId, role, units, traded, surplus } (their own schedule only: private values
+ *               { qty, priceLow, priceHigh, maxSurplus (one period) }, players: [{ playerId, role, traded,
+ *               surplus }], periods: [{ period, traded, turnover, avgPrice, realized, maxSurplus,
+ *               efficiencyBps }], realized, maxSurplus (all periods listed), efficiencyBps }
+ *     player: { gameId, playerId, role, units, traded, periodTraded, surplus } (their own schedule only;
+ *               periodTraded = units of the schedule used in the period under way: private values
  *               never reach another player); role null when the player is not scheduled (yet).
  *
  * For a double auction with induced values (rounds/induced.ts): money in minor units per lot.
@@ -91,6 +93,7 @@ export function mountMarketRoutes(app: Application, deps: { service: GameService
       role: mine?.role ?? null,
       units: mine?.units ?? [],
       traded: result?.traded ?? 0,
+      periodTraded: result?.periodTraded ?? 0,
       surplus: result?.surplus ?? 0,
     });
   });

@@ -36,3 +36,39 @@ export function contingentPayouts(
   const state = contingentState(seed, securityIds.length, weights);
   return securityIds.map((securityId, i) => ({ securityId, amount: i === state ? payout : 0 }));
 }
+
+/** One automatic signal: the state it names (0-based index among the round's securities) and how. */
+export interface ClaimSignal {
+  kind: "not" | "noisy";
+  state: number;
+}
+
+/**
+ * The automatic signal of `playerId` for `period` (docs/markets.md "Private signals"), from the true
+ * state's index `truth` among `n` states; null for kind "none" or fewer than 2 states. With
+ * h = SHA-256("<seed>:signal:<playerId>:<period>") and u(i) = its 4 bytes at offset i (big-endian),
+ * `others` = the indices other than `truth` in order:
+ * - "not": others[u(0) mod |others|] (the signal says the state is NOT that one: always true);
+ * - "noisy": truth when u(0) mod 10000 < accuracyBps, else others[u(4) mod |others|].
+ */
+export function claimSignal(
+  seed: string,
+  playerId: string,
+  period: number,
+  n: number,
+  truth: number,
+  rule: { kind: "not" | "noisy" | "none"; accuracyBps: number },
+): ClaimSignal | null {
+  if (rule.kind === "none" || n < 2) return null;
+  const h = createHash("sha256").update(`${seed}:signal:${playerId}:${period}`).digest();
+  const others = Array.from({ length: n }, (_, i) => i).filter((i) => i !== truth);
+  if (rule.kind === "not") return { kind: "not", state: others[h.readUInt32BE(0) % others.length]! };
+  const right = h.readUInt32BE(0) % 10_000 < rule.accuracyBps;
+  return { kind: "noisy", state: right ? truth : others[h.readUInt32BE(4) % others.length]! };
+}
+
+/** The signal's text for its player (by name), naming the state by its claim's symbol. */
+export function claimSignalText(s: ClaimSignal, name: string, symbol: string, accuracyBps: number): string {
+  if (s.kind === "not") return `Private clue for ${name}: the state is NOT ${symbol}.`;
+  return `Private signal for ${name}: the state is ${symbol} (a signal like this is right ${accuracyBps / 100}% of the time).`;
+}

@@ -9,7 +9,8 @@
  *   once known, never changes, so it is cached per process (also "none" for a bot); an unknown
  *   player's role is read from the log once (GameService.snapshot).
  * - `view(gameId)`: the schedules, the market's curves and equilibrium and the realized surplus, for
- *   the routes in http/induced.ts (the admin sees all, a player only their own schedule).
+ *   the routes in http/markets.ts (the admin sees all, a player only their own schedule), per period
+ *   and for the round.
  */
 import { InducedRules } from "@marketroom/shared";
 import type { GateRefusal } from "../game/hub.ts";
@@ -21,6 +22,7 @@ import {
   realizedSurplus,
   type Equilibrium,
   type InducedSchedule,
+  type PeriodResult,
   type PlayerSurplus,
 } from "./induced.ts";
 
@@ -33,7 +35,11 @@ export interface InducedView {
   supply: number[];
   equilibrium: Equilibrium;
   players: PlayerSurplus[];
+  /** Per period begun so far (1..): traded lots, turnover, average price, realized and maximum surplus, efficiency. */
+  periods: PeriodResult[];
+  /** The round: realized surplus, maximum surplus (the schedule's maximum x periods listed), efficiency. */
   realized: number;
+  maxSurplus: number;
   efficiencyBps: number;
 }
 
@@ -73,7 +79,7 @@ export class InducedMarkets {
     const schedules = inducedSchedules(rules, rules.seed ?? gameId, snap.events, snap.bots);
     const scales = new Map(rec.settings.securities.map((s) => [s.securityId, s.scale ?? 1]));
     const { demand, supply } = curves(schedules);
-    const r = realizedSurplus(schedules, snap.events, (sid) => scales.get(sid) ?? 1);
+    const r = realizedSurplus(schedules, snap.events, (sid) => scales.get(sid) ?? 1, Math.max(1, rec.periodCount));
     return {
       gameId,
       rules,
@@ -82,7 +88,9 @@ export class InducedMarkets {
       supply,
       equilibrium: equilibrium(demand, supply),
       players: r.players,
+      periods: r.periods,
       realized: r.realized,
+      maxSurplus: r.maxSurplus,
       efficiencyBps: r.efficiencyBps,
     };
   }

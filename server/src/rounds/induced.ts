@@ -11,6 +11,8 @@
  * - Surplus: a buyer's k-th lot bought earns value[k] - price x scale, a seller's k-th lot sold earns
  *   price x scale - cost[k], in fill (seq) order; lots beyond the schedule earn nothing (they are not
  *   part of the experiment; the role gate keeps buyers buying and sellers selling).
+ * - Periods: in a round of several periods each schedule starts again in every period (units reset, the
+ *   same values and costs; Smith 1962); a fill's period comes from the log's period_ended markers.
  * - Market: demand = every value high to low, supply = every cost low to high; the competitive
  *   equilibrium quantity q* = the most units with demand[k] >= supply[k]; its price range is where the
  *   q*-th unit trades and the next does not; maximum surplus = sum over k < q* of demand[k] - supply[k];
@@ -20,6 +22,9 @@ import { createHash } from "node:crypto";
 import type { EngineEvent, InducedRules } from "@marketroom/shared";
 
 export type InducedRole = "buyer" | "seller";
+
+/** The admin_action that closes a period of an induced round (detail = the period's number; rounds/induced-periods.ts). */
+export const PERIOD_ENDED = "period_ended";
 
 /** One player's private schedule: values (buyer, high to low) or costs (seller, low to high), minor units per lot. */
 export interface InducedSchedule {
@@ -97,52 +102,112 @@ export function equilibrium(demand: readonly number[], supply: readonly number[]
   return { qty, priceLow, priceHigh, maxSurplus };
 }
 
-/** One player's result: lots traded within the schedule and the surplus earned, minor units. */
+/**
+ * One player's result: lots traded within the schedule and the surplus earned, minor units (all
+ * periods); `periodTraded` = lots traded within the schedule in the latest period (the units of the
+ * schedule used up now).
+ */
 export interface PlayerSurplus {
   playerId: string;
   role: InducedRole;
   traded: number;
+  periodTraded: number;
   surplus: number;
 }
 
 /**
+ * One period's market result: lots traded (every fill), turnover (sum of price x scale x qty, minor
+ * units), average price per lot (turnover / traded rounded to the minor unit; null without trades),
+ * realized surplus (within the schedules), maximum surplus and efficiency (basis points).
+ */
+export interface PeriodResult {
+  period: number;
+  traded: number;
+  turnover: number;
+  avgPrice: number | null;
+  realized: number;
+  maxSurplus: number;
+  efficiencyBps: number;
+}
+
+/** The round's results: per player (all periods), per period, and for the whole round. */
+export interface InducedResults {
+  players: PlayerSurplus[];
+  periods: PeriodResult[];
+  realized: number;
+  maxSurplus: number;
+  efficiencyBps: number;
+}
+
+const bps = (realized: number, max: number) => (max > 0 ? Math.floor((10_000 * realized) / max) : 0);
+
+/**
  * Each scheduled player's surplus from the log's fills (`scale` = minor units per tick x lot of the
- * fill's security), and the round's realized surplus and efficiency (module doc).
+ * fill's security), per period and for the round (module doc). A fill is in period 1 + the highest k of
+ * the `period_ended` markers (admin_action, detail k; rounds/induced-periods.ts) logged before it, at
+ * most `periodCount`; each player's schedule starts again in every period (units reset, same values and
+ * costs). Periods listed: 1 up to the last one begun by the log (at least 1); the round's maximum
+ * surplus is the schedule's maximum times the periods listed.
  */
 export function realizedSurplus(
   schedules: readonly InducedSchedule[],
   events: readonly EngineEvent[],
   scaleOf: (securityId: number) => number,
-): { players: PlayerSurplus[]; realized: number; efficiencyBps: number; maxSurplus: number } {
+  periodCount = 1,
+): InducedResults {
   const by = new Map(
     schedules.map((s) => [
       s.playerId,
-      { s, out: { playerId: s.playerId, role: s.role, traded: 0, surplus: 0 } as PlayerSurplus },
+      { s, inPeriod: 0, out: { playerId: s.playerId, role: s.role, traded: 0, periodTraded: 0, surplus: 0 } },
     ]),
   );
+  const { demand, supply } = curves(schedules);
+  const perPeriodMax = equilibrium(demand, supply).maxSurplus;
+  const fresh = (period: number): PeriodResult => ({
+    period,
+    traded: 0,
+    turnover: 0,
+    avgPrice: null,
+    realized: 0,
+    maxSurplus: perPeriodMax,
+    efficiencyBps: 0,
+  });
+  const periods = [fresh(1)];
   const side = (e: Extract<EngineEvent, { type: "fill" }>, pid: string) =>
     pid === e.takerPlayerId ? e.aggressor : e.aggressor === "buy" ? "sell" : "buy";
   for (const e of events) {
+    if (e.type === "admin_action" && e.action === PERIOD_ENDED) {
+      const next = Math.min(Math.max(1, periodCount), Number(e.detail) + 1);
+      if (next > periods.length) {
+        while (periods.length < next) periods.push(fresh(periods.length + 1));
+        for (const p of by.values()) p.inPeriod = 0; // a new period: every schedule starts again
+      }
+      continue;
+    }
     if (e.type !== "fill") continue;
+    const cur = periods[periods.length - 1]!;
     const money = e.price * scaleOf(e.securityId);
+    cur.traded += e.qty;
+    cur.turnover += money * e.qty;
     for (const pid of [e.makerPlayerId, e.takerPlayerId]) {
       const p = by.get(pid);
       if (!p || side(e, pid) !== (p.s.role === "buyer" ? "buy" : "sell")) continue;
-      for (let i = 0; i < e.qty && p.out.traded < p.s.units.length; i++) {
-        const unit = p.s.units[p.out.traded]!;
-        p.out.surplus += p.s.role === "buyer" ? unit - money : money - unit;
+      for (let i = 0; i < e.qty && p.inPeriod < p.s.units.length; i++) {
+        const unit = p.s.units[p.inPeriod]!;
+        const gain = p.s.role === "buyer" ? unit - money : money - unit;
+        p.out.surplus += gain;
+        cur.realized += gain;
         p.out.traded += 1;
+        p.inPeriod += 1;
       }
     }
   }
-  const players = [...by.values()].map((p) => p.out);
+  for (const p of periods) {
+    p.avgPrice = p.traded ? Math.round(p.turnover / p.traded) : null;
+    p.efficiencyBps = bps(p.realized, p.maxSurplus);
+  }
+  const players = [...by.values()].map((p) => ({ ...p.out, periodTraded: p.inPeriod }));
   const realized = players.reduce((a, p) => a + p.surplus, 0);
-  const { demand, supply } = curves(schedules);
-  const { maxSurplus } = equilibrium(demand, supply);
-  return {
-    players,
-    realized,
-    maxSurplus,
-    efficiencyBps: maxSurplus > 0 ? Math.floor((10_000 * realized) / maxSurplus) : 0,
-  };
+  const maxSurplus = perPeriodMax * periods.length;
+  return { players, periods, realized, maxSurplus, efficiencyBps: bps(realized, maxSurplus) };
 }

@@ -181,6 +181,7 @@ This is a **double auction with induced values**. Each player is a **buyer** or 
 - Buyer: for each unit you buy, you earn **your value minus the price** you paid.
 - Seller: for each unit you sell, you earn **the price minus your cost**.
 - Units beyond your list earn nothing; trading at a loss lowers your earnings.
+- If the round has several **periods**, your list starts again in each period: the first unit you trade in a new period is worth your first value (or costs your first cost) again.
 
 # Placing orders
 
@@ -221,6 +222,10 @@ Each security is a **claim on one state** of the world (like a prediction market
 # Prices and chances
 
 If you think a state has a 30% chance, a claim on it is worth about 30% of the payout to you. Buy claims you find cheap, sell claims you find dear.
+
+# Your private signal
+
+When the round starts you get a **private signal** about the state, under "Private signals" on your screen. Only you see it; other players get their own, which may say something different. It either tells you a state that does **not** occur, or names a state and says how often such a signal is right. Use it, and watch the prices: they show what the others know.
 
 # Placing orders
 
@@ -277,14 +282,14 @@ export const MARKET_TYPES: Readonly<Record<string, MarketTypeDefaults>> = {
   induced: {
     label: "Double auction with induced values",
     description:
-      "Smith (1962): players alternate as buyers with private values and sellers with private costs per unit (rules.induced, drawn from a seed); a player's score is the surplus; results show supply and demand, the equilibrium and market efficiency.",
+      "Smith (1962): players alternate as buyers with private values and sellers with private costs per unit (rules.induced, drawn from a seed); a player's score is the surplus; each period starts the schedules again; results show supply and demand, the equilibrium and market efficiency per period.",
     instructions: INDUCED_INSTRUCTIONS,
     quiz: INDUCED_QUIZ,
   },
   contingent: {
     label: "State-contingent claims",
     description:
-      "Each security pays rules.contingent.payout per lot if its state is drawn at the end (weights, default equal), else nothing; settled like a dividend.",
+      "Each security pays rules.contingent.payout per lot if its state is drawn at the end (weights, default equal), else nothing; settled like a dividend. Each player gets an automatic private signal about the state (rules.contingent.signals).",
     instructions: CONTINGENT_INSTRUCTIONS,
     quiz: CONTINGENT_QUIZ,
   },

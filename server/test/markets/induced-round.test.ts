@@ -68,6 +68,7 @@ describe("double auction with induced values through the server", function () {
         role: want[p.playerId]!.role,
         units: want[p.playerId]!.units,
         traded: 0,
+        periodTraded: 0,
         surplus: 0,
       });
     }
@@ -120,7 +121,15 @@ describe("double auction with induced values through the server", function () {
     // a player's view now carries their own result only
     const mine = (await api(h, "GET", `/api/games/${g}/induced`, undefined, cat.token)).body;
     expect(mine).to.include({ role: "buyer", traded: 2, surplus: surplus[cat.playerId] });
-    expect(Object.keys(mine).sort()).to.deep.equal(["gameId", "playerId", "role", "surplus", "traded", "units"]);
+    expect(Object.keys(mine).sort()).to.deep.equal([
+      "gameId",
+      "periodTraded",
+      "playerId",
+      "role",
+      "surplus",
+      "traded",
+      "units",
+    ]);
     await api(h, "POST", `/api/games/${g}/end`);
   });
 });

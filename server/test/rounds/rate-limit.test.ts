@@ -1,7 +1,7 @@
 /**
- * The order rate limit (GameRules.orderRateLimit) through a real room: place and amend count, over the
- * limit the command is rejected RATE_LIMITED with retryAfterMs and changes nothing; cancels are never
- * limited; the window frees up again; other players and unlimited games are not affected.
+ * The order rate limit (GameRules.orderRateLimit) through a real room: place, amend and cancel count,
+ * over the limit the command is rejected RATE_LIMITED with retryAfterMs and changes nothing; cancel-all
+ * is never limited; the window frees up again; other players and unlimited games are not affected.
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
@@ -22,7 +22,7 @@ describe("order rate limit", function () {
     await Promise.all(open.splice(0).map((r) => r.leave().catch(() => {})));
   });
 
-  it("3 orders per window: the 4th entry is RATE_LIMITED, nothing changes, cancels still work", async () => {
+  it("3 orders per window: the 4th entry (place, amend or cancel) is RATE_LIMITED, nothing changes, cancel-all still works", async () => {
     // A 5 s window: the three entries fit in it even when a busy machine slows every request down.
     const game = await createGame(h, { rules: { orderRateLimit: { orders: 3, windowMs: 5000 } } });
     expect(game.rules.orderRateLimit).to.deep.equal({ orders: 3, windowMs: 5000 });
@@ -66,8 +66,9 @@ describe("order rate limit", function () {
     expect(mine().orders.size).to.equal(2);
     expect(mine().cashLocked).to.equal(cash);
     expect(mine().orders.get(`1:${id2}`)!.amount).to.equal(5);
-    // cancels are never limited
-    expect(await req(ra, "cancel", { securityId: 1, orderId: id1 })).to.include({ ok: true });
+    // a cancel counts too and is refused; cancel-all always works
+    expect(await req(ra, "cancel", { securityId: 1, orderId: id1 })).to.include({ ok: false, code: "RATE_LIMITED" });
+    expect(mine().orders.size).to.equal(2);
     expect(await req(ra, "cancel-all", {})).to.include({ ok: true });
     await waitFor(() => ra.state.players.get(a.playerId)!.orders.size === 0, "orders pulled");
 

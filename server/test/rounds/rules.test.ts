@@ -399,7 +399,7 @@ describe("round rules through the room", function () {
     expect(privateState(a!)).to.deep.include({ cash: 106, cashLocked: 99 });
   });
 
-  it("order rate limit: over the limit is RATE_LIMITED with retryAfterMs and changes nothing; cancel still accepted", async () => {
+  it("order rate limit: over the limit is RATE_LIMITED with retryAfterMs and changes nothing (a cancel too); cancel-all still accepted", async () => {
     const {
       seats: [a],
     } = await running({ rules: { orderRateLimit: { orders: 2, windowMs: 60_000 } } }, "alice");
@@ -408,8 +408,8 @@ describe("round rules through the room", function () {
     const r = await rejected(a!, "place", { securityId: 1, side: "buy", price: 92, qty: 1 }, "RATE_LIMITED");
     expect(r.retryAfterMs).to.be.a("number").within(1, 60_000);
     await rejected(a!, "amend", { securityId: 1, orderId: first.order!.orderId, qty: 1, price: 93 }, "RATE_LIMITED");
-    await ok(a!, "cancel", { securityId: 1, orderId: first.order!.orderId });
-    expect(Object.keys(privateState(a!).orders)).to.have.length(1);
+    await rejected(a!, "cancel", { securityId: 1, orderId: first.order!.orderId }, "RATE_LIMITED");
+    expect(Object.keys(privateState(a!).orders)).to.have.length(2);
     await ok(a!, "cancel-all", {});
     expect(privateState(a!).orders).to.deep.equal({});
   });

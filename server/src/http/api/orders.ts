@@ -185,7 +185,7 @@ export function mountOrderRoutes(
     summary: "Cancel one resting order",
     params: OrderIdParam,
     replies: { 200: CancelReply },
-    errors: ["NOT_FOUND", "UNKNOWN_ORDER", "NOT_OWNER", "UNKNOWN_SECURITY"],
+    errors: ["NOT_FOUND", "UNKNOWN_ORDER", "NOT_OWNER", "UNKNOWN_SECURITY", "RATE_LIMITED"],
     handler: async ({ params, caller }) => {
       const { gameId, playerId } = key(caller);
       const { securityId, orderId } = splitId(params.id);
