@@ -43,6 +43,8 @@ export interface ClaimSignalDeps {
 export class ClaimSignals {
   private readonly pollers = new Map<string, NodeJS.Timeout>();
   private readonly busy = new Set<string>();
+  /** Per game: "<period>:<playerId>" claimed (sent, or found claimed) by this process: no Valkey call again. */
+  private readonly claimed = new Map<string, Set<string>>();
 
   constructor(private readonly deps: ClaimSignalDeps) {}
 
@@ -66,6 +68,7 @@ export class ClaimSignals {
     const t = this.pollers.get(gameId);
     if (t) clearInterval(t);
     this.pollers.delete(gameId);
+    this.claimed.delete(gameId);
   }
 
   shutdown(): void {
@@ -91,10 +94,14 @@ export class ClaimSignals {
     const seed = rules.seed ?? gameId;
     const secs = rec.settings.securities;
     const truth = contingentState(seed, secs.length, rules.weights);
+    const done = this.claimed.get(gameId) ?? new Set<string>();
+    this.claimed.set(gameId, done);
     for (const playerId of ids) {
       const s = claimSignal(seed, playerId, period, secs.length, truth, rules.signals);
-      if (!s) continue;
-      if (!(await this.deps.valkey.hsetnx(claimsKey(gameId), `${period}:${playerId}`, String(Date.now())))) continue;
+      const field = `${period}:${playerId}`;
+      if (!s || done.has(field)) continue;
+      done.add(field);
+      if (!(await this.deps.valkey.hsetnx(claimsKey(gameId), field, String(Date.now())))) continue;
       const named = secs[s.state]!;
       const r = await this.deps.hub.signal(gameId, {
         group: AUTO_SIGNAL_GROUP,
