@@ -20,6 +20,8 @@ import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
 import { drawShareReplay } from "./share.ts";
 import { apiUsageHtml, fetchApiUsage } from "./api-usage.ts";
+import { bpsText, maxLeverageText } from "./margin-view.ts";
+import { MARGIN_FIELDS_HTML, marginSettings, wireMarginForm } from "./margin-form.ts";
 import { MARKET_TYPE_FIELDS_HTML, marketTypeRules, wireMarketTypeForm } from "./market-type-form.ts";
 
 const TOKEN_KEY = "marketroom.admin";
@@ -130,6 +132,7 @@ class AdminScreen {
     this.drawMoneyHints();
     wireRoundHelpForm(r, (m, p, b) => this.call(m, p, b));
     wireMarketTypeForm(r);
+    wireMarginForm(r);
     $(r, "#signout").addEventListener("click", () => {
       sessionStorage.removeItem(TOKEN_KEY);
       void this.conn?.stop();
@@ -400,6 +403,7 @@ class AdminScreen {
     try {
       const cashMinor = priceToTicks(String(f.get("cash")).replace(/[,_\s]/g, "") || "0", "0.01");
       const lots = Number(f.get("lots") || 0);
+      const margin = marginSettings(f);
       const body: any = {
         name: String(f.get("name")).trim() || "Round",
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
@@ -411,9 +415,10 @@ class AdminScreen {
           botTakeover: f.get("takeover") === "on",
           ...roundRules(f),
           ...marketTypeRules(f),
+          ...margin?.rules,
           ...(await roundHelpRules(f, (m, p, b) => this.call(m, p, b))),
         },
-        securityRules: securityRules(f),
+        securityRules: { ...securityRules(f), ...margin?.securityRules },
       };
       const groups = String(f.get("groups") ?? "")
         .split(",")
@@ -790,8 +795,21 @@ function rulesText(rules: any, secs: any[]): string {
     `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
     `trading: ${TRADING_TEXT[rules?.trading as string] ?? TRADING_TEXT.both}`,
     `market: ${rules?.marketType ?? "continuous"}`,
+    ...marginRulesText(rules, s),
   ];
   return `Rules: ${parts.join(" · ")}`;
+}
+
+/** The margin part of the rules line (empty in cash mode): mode, mark rule, fund, margin rates, CFD spread. */
+function marginRulesText(rules: any, s: any): string[] {
+  if (rules?.mode !== "margin") return [];
+  const im = s.initialMarginBps ?? 10_000,
+    mm = s.maintenanceMarginBps ?? Math.floor(im / 2);
+  return [
+    `margin mode (mark: ${String(rules.markRule ?? "last_trade").replace("_", " ")}, insurance fund ${cash(rules.insuranceFund ?? 0)})`,
+    `margin ${bpsText(im)} (up to ${maxLeverageText(im)}) / maintenance ${bpsText(mm)}`,
+    ...(s.kind === "cfd" ? [`CFD, half-spread ${qty(s.halfSpread ?? 0)} ticks`] : []),
+  ];
 }
 
 const ADMIN_TEMPLATE = `
@@ -857,6 +875,7 @@ const ADMIN_TEMPLATE = `
               <label>Who may trade <select name="trading"><option value="both">browser and programs (API)</option><option value="browser">browser only</option><option value="api">programs (API keys) only</option></select></label>
             </div>
           </fieldset>
+          ${MARGIN_FIELDS_HTML}
           ${MARKET_TYPE_FIELDS_HTML}
           ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
