@@ -138,6 +138,9 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
   MARKET_CLOSED: marketClosed,
   INSUFFICIENT_FUNDS: insufficientFunds,
   INSUFFICIENT_HOLDINGS: (c) => {
+    // set-exits on a security without a position (server/src/rooms/stop-commands.ts)
+    if (/no open position/.test(c.message))
+      return `You have no open position in ${c.sec?.symbol ?? "this security"}: a stop-loss or take-profit needs one.`;
     const [most] = nums(c.message);
     return most !== undefined
       ? `Not enough to sell: you can sell at most ${lotsText(most)} now (lots on your open sell orders are already promised).`

@@ -81,7 +81,7 @@ describe("browser client: margin rounds (Chromium)", function () {
       .to.contain("your equity is $1,000.00")
       .and.to.contain("INSUFFICIENT_FUNDS");
 
-    // 50 lots at 100.00 with $1,000.00: 5x, $500.00 used, liquidation at 84.22 (equity < 5 % of the notional).
+    // 50 lots at 100.00 with $1,000.00: 5x, $500.00 used, liquidation at 84.21 (the highest mark where equity < 5 % of the notional).
     await b.order(bob, "buy", "100.00", 50);
     await bob.locator("#order-msg.ok", { hasText: "filled" }).waitFor();
     const row = bob.locator("#m-positions tr.m-pos[data-sym=ACME]");
@@ -90,7 +90,7 @@ describe("browser client: margin rounds (Chromium)", function () {
     expect(await row.locator(".m-qty").innerText()).to.equal("50");
     expect(await row.locator(".m-entry").innerText()).to.equal("100.00");
     expect(await row.locator(".m-mark").innerText()).to.equal("100.00");
-    expect(await row.locator(".m-liq").innerText()).to.equal("84.22");
+    expect(await row.locator(".m-liq").innerText()).to.equal("84.21");
     expect(await text(bob, "#m-used")).to.equal("500.00");
     expect(await text(bob, "#m-free")).to.equal("500.00");
     expect(await text(bob, "#m-maint")).to.equal("250.00");
@@ -129,9 +129,10 @@ describe("browser client: margin rounds (Chromium)", function () {
     expect(await bob.locator("#stops-table tr.stop").count()).to.equal(3);
     await bob.screenshot({ path: joinPath(SHOTS, "margin-player.png"), fullPage: true });
 
-    // The admin sets the reference to 80.00: the mark falls below 84.22 and bob is liquidated.
-    const shock = await api(h, "POST", `/api/games/${game.gameId}/reference`, { securityId: 1, price: 8000 });
-    expect(shock.status, JSON.stringify(shock.body)).to.equal(200);
+    // The admin sets the reference to 80.00: the mark falls below 84.21 and bob is liquidated.
+    // (The admin's command through the server's GameHub.setReference: no HTTP route for it yet.)
+    const shock = await h.app.hub.setReference(game.gameId, 1, 8000);
+    expect(shock.ok, JSON.stringify(shock)).to.equal(true);
     const note = bob.locator("#margin-note.liquidated:not([hidden])");
     await note.waitFor();
     expect(await note.innerText()).to.contain(
