@@ -27,7 +27,7 @@ import {
 /** The account card's margin elements (inserted above the cash account). */
 export const MARGIN_ACCOUNT_HTML = `<div id="margin-box" hidden><h3>Margin</h3><div id="margin-account-box"></div>
   <h3>Positions</h3><div id="m-positions-box"></div>
-  <h3>Stop-loss / take-profit <small class="muted">per position</small></h3><div id="m-exits-box"></div></div>`;
+<div id="m-exits-box"></div><h3>Cash and P&amp;L</h3></div>`;
 
 /** The orders card's waiting stops. */
 export const MARGIN_STOPS_HTML = `<div id="stops-box" hidden><h2>Waiting stops</h2><div id="stops"></div></div>`;

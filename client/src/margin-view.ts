@@ -121,12 +121,12 @@ export function marginPositionsHtml(ps: MarginPosition[]): string {
   const rows = ps.map((p) => {
     const s = sideOf(p.qty);
     return `<tr class="m-pos ${s.cls}" data-sym="${esc(p.symbol)}" data-sid="${p.securityId}">
-      <td>${esc(p.symbol)}</td><td class="side">${s.word}</td><td class="num m-qty">${qty(Math.abs(p.qty))}</td>
+      <td>${esc(p.symbol)}</td><td class="m-side"><span class="side">${s.word}</span> <span class="num m-qty">${qty(Math.abs(p.qty))}</span></td>
       <td class="num m-entry">${px(p.entryPrice, p.tickSize)}</td><td class="num m-mark">${px(p.mark, p.tickSize)}</td>
       <td class="num m-upnl ${signClass(p.unrealizedPnl)}">${signedCash(p.unrealizedPnl)}</td>
       <td class="num m-liq" title="if the mark reaches this price, your positions are closed">${px(p.liquidationPrice, p.tickSize)}</td></tr>`;
   });
-  return `<table class="m-positions" id="m-positions"><thead><tr><th>Sec</th><th>Side</th><th>Lots</th><th>Entry</th><th>Mark</th><th>Unreal. P&amp;L</th><th title="liquidation price">Liq. price</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  return `<div class="m-positions-wrap"><table class="m-positions" id="m-positions"><thead><tr><th>Sec</th><th>Position</th><th>Entry</th><th>Mark</th><th title="unrealized P&amp;L at the mark">P&amp;L</th><th title="liquidation price: the mark at which your positions are closed">Liq.</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
 
 /**
@@ -135,17 +135,21 @@ export function marginPositionsHtml(ps: MarginPosition[]): string {
  */
 export function exitsHtml(ps: MarginPosition[]): string {
   if (!ps.length) return "";
-  return ps
-    .map(
-      (p) => `<form class="m-exits" data-exits="${p.securityId}" data-sym="${esc(p.symbol)}" autocomplete="off">
+  const head = `<h3>Stop-loss / take-profit <small class="muted">per position</small></h3>`;
+  return (
+    head +
+    ps
+      .map(
+        (p) => `<form class="m-exits" data-exits="${p.securityId}" data-sym="${esc(p.symbol)}" autocomplete="off">
       <span class="m-exits-sym">${esc(p.symbol)} <span class="small muted">${sideOf(p.qty).word.toLowerCase()} ${qty(Math.abs(p.qty))}</span></span>
       <label>SL <input name="stopLoss" inputmode="decimal" placeholder="stop-loss" value="${esc(inputPrice(p.stopLoss, p.tickSize))}" aria-label="stop-loss for ${esc(p.symbol)}"></label>
       <label>TP <input name="takeProfit" inputmode="decimal" placeholder="take-profit" value="${esc(inputPrice(p.takeProfit, p.tickSize))}" aria-label="take-profit for ${esc(p.symbol)}"></label>
       <button type="submit" class="small">Set</button>
       <button type="button" class="small ghost" data-clear="${p.securityId}"${p.stopLoss || p.takeProfit ? "" : " disabled"}>Clear</button>
     </form>`,
-    )
-    .join("");
+      )
+      .join("")
+  );
 }
 
 /** A stop in words: "Stop-market sell 5 @ ≤ 95.00 (last)", "Take-profit limit sell 5 @ ≥ 110.00 → 110.00". */

@@ -86,7 +86,7 @@ describe("browser client: margin rounds (Chromium)", function () {
     await bob.locator("#order-msg.ok", { hasText: "filled" }).waitFor();
     const row = bob.locator("#m-positions tr.m-pos[data-sym=ACME]");
     await row.waitFor();
-    expect(await row.locator("td.side").innerText()).to.equal("Long");
+    expect(await row.locator(".side").innerText()).to.equal("Long");
     expect(await row.locator(".m-qty").innerText()).to.equal("50");
     expect(await row.locator(".m-entry").innerText()).to.equal("100.00");
     expect(await row.locator(".m-mark").innerText()).to.equal("100.00");
