@@ -145,8 +145,8 @@ function drawBanner(root: HTMLElement, me: any, gameId: string): void {
   const calls = me.marginCalls ? [...me.marginCalls] : [];
   const last = calls.at(-1);
   const seen = Number(sessionStorage.getItem(closedKey(gameId)) ?? 0);
-  let text: string | null = null;
-  let kind = "";
+  let text: string | null;
+  let kind: string;
   if (last && last.seq > seen) {
     text = MARGIN_NOTICES.margin_call({ equity: last.equity, maintenance: last.maintenance });
     kind = "liquidated";
