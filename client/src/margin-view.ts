@@ -159,7 +159,8 @@ export function stopText(s: StopView): string {
   // A stop (buy ≥, sell ≤) or take-profit (the reverse) triggers when the watched price reaches it.
   const up = (s.side === "buy") !== tp;
   const lim = s.orderType === "limit" ? ` → limit ${px(s.price, s.tickSize)}` : "";
-  return `${kind} ${s.side} ${qty(s.qty)} when ${s.trigger === "mark" ? "mark" : "last"} ${up ? "≥" : "≤"} ${px(s.stopPrice, s.tickSize)}${lim}`;
+  // A bracket child not armed yet has qty 0: its lots are what the entry fills.
+  return `${kind} ${s.side}${s.qty ? ` ${qty(s.qty)}` : ""} when ${s.trigger === "mark" ? "mark" : "last"} ${up ? "≥" : "≤"} ${px(s.stopPrice, s.tickSize)}${lim}`;
 }
 
 /** The waiting stops with a Cancel button each (data-stop, data-sec). HTML. */

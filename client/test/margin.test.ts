@@ -129,6 +129,16 @@ describe("browser client: margin rounds (Chromium)", function () {
     expect(await bob.locator("#stops-table tr.stop").count()).to.equal(3);
     await bob.screenshot({ path: joinPath(SHOTS, "margin-player.png"), fullPage: true });
 
+    // The reference at 88.00: equity $400.00 is under the $440.00 margin in use but above maintenance: a warning.
+    expect((await h.app.hub.setReference(game.gameId, 1, 8800)).ok).to.equal(true);
+    const warn = bob.locator("#margin-note.low:not([hidden])");
+    await warn.waitFor();
+    expect(await warn.innerText()).to.contain(
+      "Margin warning: your equity $400.00 is below the margin your positions and orders use ($440.00).",
+    );
+    expect(await warn.innerText()).to.contain("If your equity falls below $220.00 (the maintenance margin)");
+    expect(await text(bob, "#m-free")).to.equal("-40.00");
+
     // The admin sets the reference to 80.00: the mark falls below 84.21 and bob is liquidated.
     // (The admin's command through the server's GameHub.setReference: no HTTP route for it yet.)
     const shock = await h.app.hub.setReference(game.gameId, 1, 8000);
@@ -156,7 +166,29 @@ describe("browser client: margin rounds (Chromium)", function () {
     await amy.locator("#margin-box:not([hidden]) #m-equity").waitFor();
     await b.order(amy, "buy", "100.00", 5);
     await amy.locator("#m-positions tr.m-pos").waitFor();
+    // A bracket entry: its stop-loss and take-profit wait unarmed until it fills.
+    await amy.check("#order-form input[name=bracket]");
+    await amy.fill("#order-form input[name=bracketStop]", "95.00");
+    await amy.fill("#order-form input[name=bracketTake]", "110.00");
+    await b.order(amy, "buy", "99.00", 2);
+    await amy.locator("#order-msg.ok", { hasText: "in the book" }).waitFor();
+    await amy
+      .locator("#stops-table tr.stop", {
+        hasText: /Take-profit sell when last ≥ 110\.00 → limit 110\.00 \(OCO with #\d+, armed when order \d+ fills\)/,
+      })
+      .waitFor();
+    await amy.uncheck("#order-form input[name=bracket]");
+    // An OCO closing the long: stop-loss 95.00, take-profit 110.00.
     await amy.selectOption("#order-form select[name=type]", "oco");
+    await amy.keyboard.press("Escape");
+    await amy.check("#order-form input[name=side][value=sell]");
+    await amy.fill("#order-form input[name=ocoStop]", "95.00");
+    await amy.fill("#order-form input[name=ocoTake]", "110.00");
+    await amy.fill("#order-form input[name=qty]", "5");
+    expect(await text(amy, "#submit")).to.equal("Sell OCO");
+    await amy.click("#submit");
+    await amy.locator("#order-msg.ok", { hasText: /^OCO #\d+ and #\d+ waits/ }).waitFor();
+    await amy.locator("#stops-table tr.stop", { hasText: "Stop-market sell 5 when last ≤ 95.00" }).waitFor();
     const wide = await amy.evaluate(() => document.documentElement.scrollWidth);
     expect(wide).to.be.at.most(PHONE.width);
     for (const sel of ["#m-positions", "form[data-exits='1']", "#stop-fields"]) {
