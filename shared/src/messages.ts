@@ -574,6 +574,12 @@ export type JoinBody = z.input<typeof JoinBody>;
 export const AddBotsBody = BotSpec;
 export type AddBotsBody = z.input<typeof AddBotsBody>;
 
+/** PUT /api/games/:id/securities/:sid/reference (admin): the security's reference price from now on, ticks. */
+export const ReferenceBody = z.object({ price: int(1, MAX_PRICE_TICKS) });
+export type ReferenceBody = z.input<typeof ReferenceBody>;
+/** Path parameters :id and :sid (a security id). */
+export const SecurityIdParam = z.object({ id: GameId, sid: z.coerce.number().pipe(SecurityId) });
+
 /** Path parameter :id of the game routes. */
 export const GameIdParam = z.object({ id: GameId });
 /** Path parameter :botId. */
