@@ -20,6 +20,7 @@ import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
 import { drawShareReplay } from "./share.ts";
 import { apiUsageHtml, fetchApiUsage } from "./api-usage.ts";
+import { ADMIN_MARGIN_HTML, drawAdminMargin, wireAdminMargin } from "./admin-margin.ts";
 import { bpsText, maxLeverageText } from "./margin-view.ts";
 import { MARGIN_FIELDS_HTML, marginSettings, wireMarginForm } from "./margin-form.ts";
 import { MARKET_TYPE_FIELDS_HTML, marketTypeRules, wireMarketTypeForm } from "./market-type-form.ts";
@@ -185,6 +186,12 @@ class AdminScreen {
         this.note(`${what} — ${errorText(err)}`, "reject");
       }
     };
+    wireAdminMargin(
+      r,
+      () => this.room?.state,
+      (what, path, body) => send(what, "PUT", path, body),
+      (text) => this.note(text, "reject"),
+    );
     ($(r, "#news-form") as HTMLFormElement).addEventListener("submit", (ev) => {
       ev.preventDefault();
       const f = new FormData(ev.target as HTMLFormElement);
@@ -702,6 +709,7 @@ class AdminScreen {
         : `<p class="muted">No news yet.</p>`,
     );
     setHtml($(this.root, "#board"), leaderboardTable([...st.leaderboard], undefined, false, st.rules));
+    drawAdminMargin(this.root, st);
     const secs = [...st.securities.values()].sort((a: any, b: any) => a.securityId - b.securityId);
     setHtml(
       $(this.root, "#market"),
@@ -903,7 +911,7 @@ const ADMIN_TEMPLATE = `
       </section>
       <section class="card" id="session" hidden><h2>Session <button type="button" id="next-round" class="ghost small">Create next round</button></h2>
         <div id="session-info"></div><h3>Results</h3><div id="session-results" class="scroll"></div></section>
-      <section class="card"><h2>Market</h2><div id="market"></div></section>
+      <section class="card"><h2>Market</h2><div id="market"></div>${ADMIN_MARGIN_HTML}</section>
       <section class="card"><h2>Players</h2><div id="players" class="scroll"></div></section>
       <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>
       <section class="card"><h2>Export</h2><div id="exports"></div></section>

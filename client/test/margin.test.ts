@@ -1,8 +1,9 @@
 /**
  * Margin rounds in Chromium against the real server (issue 15, part 5; docs/client.md "Margin rounds"):
  * a player opens a leveraged long and sees equity, used / free margin, leverage and the liquidation
- * price; sets SL / TP on the position; places a stop and cancels another; a reference shock set by the
- * admin liquidates them and the liquidation notice appears (positions, orders and stops gone). A cash
+ * price; sets SL / TP on the position; places a stop and cancels another; a fall of the reference warns
+ * them, and a shock the admin sets on the admin page liquidates them: the liquidation notice appears
+ * (positions, orders and stops gone), the fund's cash shows on the admin page. A cash
  * round shows none of the margin screens; the admin form refuses bad margin settings and sends good ones;
  * the phone layout holds the margin screens.
  * Screenshots: margin-player.png, margin-liquidated.png, margin-phone.png, margin-admin-form.png,
@@ -65,6 +66,14 @@ describe("browser client: margin rounds (Chromium)", function () {
   }
 
   const text = (page: Page, sel: string) => page.locator(sel).first().innerText();
+
+  async function adminPage(): Promise<Page> {
+    const page = await b.open("/#/admin");
+    await page.fill("#admin-login input[name=token]", h.admin);
+    await page.press("#admin-login input[name=token]", "Enter");
+    await page.locator("#scenario option").first().waitFor({ state: "attached" });
+    return page;
+  }
 
   it("a leveraged long: margin, liquidation price, SL/TP, stops; a reference shock liquidates it and says so", async () => {
     const game = await marginRound();
@@ -130,7 +139,8 @@ describe("browser client: margin rounds (Chromium)", function () {
     await bob.screenshot({ path: joinPath(SHOTS, "margin-player.png"), fullPage: true });
 
     // The reference at 88.00: equity $400.00 is under the $440.00 margin in use but above maintenance: a warning.
-    expect((await h.app.hub.setReference(game.gameId, 1, 8800)).ok).to.equal(true);
+    const ref = await api(h, "PUT", `/api/games/${game.gameId}/securities/1/reference`, { price: 8800 });
+    expect(ref.status, JSON.stringify(ref.body)).to.equal(200);
     const warn = bob.locator("#margin-note.low:not([hidden])");
     await warn.waitFor();
     expect(await warn.innerText()).to.contain(
@@ -139,16 +149,25 @@ describe("browser client: margin rounds (Chromium)", function () {
     expect(await warn.innerText()).to.contain("If your equity falls below $220.00 (the maintenance margin)");
     expect(await text(bob, "#m-free")).to.equal("-40.00");
 
-    // The admin sets the reference to 80.00: the mark falls below 84.21 and bob is liquidated.
-    // (The admin's command through the server's GameHub.setReference: no HTTP route for it yet.)
-    const shock = await h.app.hub.setReference(game.gameId, 1, 8000);
-    expect(shock.ok, JSON.stringify(shock)).to.equal(true);
+    // The admin sets the reference to 80.00 on the admin page: the mark falls below 84.21, bob is liquidated.
+    const admin = await adminPage();
+    await admin.locator(`#games tr[data-game="${game.gameId}"]`).click();
+    await admin.locator("#admin-margin:not([hidden]) #fund-cash", { hasText: "10,000.00" }).waitFor();
+    await admin.fill("#reference-form input[name=price]", "80.001");
+    await admin.click("#reference-form button[type=submit]");
+    await admin.locator("#admin-msg.reject", { hasText: "multiple of the tick size 0.01" }).waitFor();
+    await admin.fill("#reference-form input[name=price]", "80.00");
+    await admin.click("#reference-form button[type=submit]");
+    await admin.locator("#admin-msg.ok", { hasText: "Reference of ACME set to 80.00" }).waitFor();
+    await admin.locator("#admin-margin-info", { hasText: "reference 80.00, mark 80.00" }).waitFor();
     const note = bob.locator("#margin-note.liquidated:not([hidden])");
     await note.waitFor();
     expect(await note.innerText()).to.contain(
       "You were liquidated: your equity $0.00 fell below the maintenance margin $200.00.",
     );
     await bob.locator("#m-positions-empty").waitFor();
+    // The house took bob's 50 lots at the mark 80.00: $4,000.00 out of the $10,000.00 fund.
+    await admin.locator("#fund-cash", { hasText: "6,000.00" }).waitFor();
     await bob.locator("#stops-empty").waitFor();
     expect(await text(bob, "#m-equity")).to.equal("0.00");
     await bob.screenshot({ path: joinPath(SHOTS, "margin-liquidated.png"), fullPage: true });
@@ -214,10 +233,7 @@ describe("browser client: margin rounds (Chromium)", function () {
   });
 
   it("the admin form refuses bad margin settings and sends good ones", async () => {
-    const page = await b.open("/#/admin");
-    await page.fill("#admin-login input[name=token]", h.admin);
-    await page.press("#admin-login input[name=token]", "Enter");
-    await page.locator("#scenario option").first().waitFor({ state: "attached" });
+    const page = await adminPage();
     const name = `Margin round ${Date.now().toString(36)}`;
     await page.fill("#create-form input[name=name]", name);
     for (const k of ["market_maker", "noise", "momentum"]) await page.fill(`#create-form input[name=bots_${k}]`, "0");
