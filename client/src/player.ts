@@ -544,9 +544,11 @@ class PlayerScreen {
     }
     const bookTitle = sec.kind === "cfd" && this.margin ? "House quote (CFD)" : "Order book";
     if ($(r, "#book-title").textContent !== bookTitle) $(r, "#book-title").textContent = bookTitle;
+    // In a margin round the reference is the core's (an admin may set it; docs/margin.md "Protocol").
+    const refOf = (s: any): number => (this.margin && s.reference) || s.refPrice;
     for (const s of secs) {
       this.store.addTrades(s.securityId, s.tickSize, [...s.trades]);
-      this.store.addRef(s.securityId, s.tickSize, s.refPrice, now);
+      this.store.addRef(s.securityId, s.tickSize, refOf(s), now);
     }
 
     setHtml($(r, "#game-name"), esc(st.name || st.gameId));
@@ -557,7 +559,7 @@ class PlayerScreen {
       secs
         .map(
           (s: any) =>
-            `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice || s.refPrice, s.tickSize)}</span></button>`,
+            `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice || refOf(s), s.tickSize)}</span></button>`,
         )
         .join(""),
     );
@@ -602,7 +604,7 @@ class PlayerScreen {
         ["Low", px(sec.low, ts)],
         ["Volume", qty(sec.volume)],
         ["Trades", qty(sec.tradeCount)],
-        ["Ref", px(sec.refPrice, ts)],
+        ["Ref", px(refOf(sec), ts)],
       ]
         .map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`)
         .join(""),

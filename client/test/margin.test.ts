@@ -6,8 +6,9 @@
  * (positions, orders and stops gone), the fund's cash shows on the admin page. A cash
  * round shows none of the margin screens; the admin form refuses bad margin settings and sends good ones;
  * the phone layout holds the margin screens.
- * Screenshots: margin-player.png, margin-liquidated.png, margin-phone.png, margin-admin-form.png,
- * margin-cash-round.png.
+ * A CFD shows the house's quote instead of a book.
+ * Screenshots: margin-player.png, margin-liquidated.png, margin-phone.png, margin-cfd.png,
+ * margin-admin-form.png, margin-cash-round.png.
  */
 import { expect } from "chai";
 import { join as joinPath } from "node:path";
@@ -216,6 +217,31 @@ describe("browser client: margin rounds (Chromium)", function () {
       expect(bb!.x + bb!.width, sel).to.be.at.most(PHONE.width);
     }
     await amy.screenshot({ path: joinPath(SHOTS, "margin-phone.png"), fullPage: true });
+  });
+
+  it("a CFD shows the house quote (reference ± half-spread) instead of a book, and follows the reference", async () => {
+    const r = await api(h, "POST", "/api/games", {
+      gameId: uid(),
+      name: "CFD class",
+      rules: { mode: "margin", markRule: "reference" },
+      securities: [{ securityId: 1, symbol: "GOLD", tickSize: "0.01", refPrice: 10_000 }],
+      securityRules: { maxLeverage: 20, kind: "cfd", halfSpread: 5 },
+      endowment: { cash: 100_000 },
+    });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    await api(h, "POST", `/api/games/${r.body.gameId}/start`);
+    const dan = await b.joinAs(r.body.joinCode, "dan");
+    await dan.locator("#cfd-box:not([hidden]) #cfd-bid", { hasText: "99.95" }).waitFor();
+    expect(await text(dan, "#cfd-ask")).to.equal("100.05");
+    expect(await text(dan, "#book-title")).to.equal("House quote (CFD)");
+    expect(await dan.locator("#ladder").isVisible()).to.equal(false);
+    expect(await text(dan, "#entry-rules")).to.contain("margin 5 % (up to 20x)");
+    const ref = await api(h, "PUT", `/api/games/${r.body.gameId}/securities/1/reference`, { price: 10_100 });
+    expect(ref.status, JSON.stringify(ref.body)).to.equal(200);
+    await dan.locator("#cfd-bid", { hasText: "100.95" }).waitFor();
+    expect(await text(dan, "#cfd-ask")).to.equal("101.05");
+    await dan.locator("#secs button", { hasText: "GOLD 101.00" }).waitFor();
+    await dan.screenshot({ path: joinPath(SHOTS, "margin-cfd.png"), fullPage: true });
   });
 
   it("a cash round shows none of the margin screens", async () => {
