@@ -105,6 +105,7 @@ export function drawMargin(root: HTMLElement, st: any, me: any, sec: any, gameId
   const margin = isMargin(st);
   const cfd = margin && sec?.kind === "cfd";
   $(root, "#margin-box").hidden = !margin;
+  $(root, "#margin-help").hidden = !margin;
   $(root, "#stops-box").hidden = !margin;
   $(root, "#cfd-box").hidden = !cfd;
   root.querySelector(".card.book")?.classList.toggle("cfd", cfd);

@@ -83,6 +83,8 @@ describe("browser client: margin rounds (Chromium)", function () {
     await bob.locator("#margin-box:not([hidden]) #m-equity", { hasText: "1,000.00" }).waitFor();
     expect(await text(bob, "#entry-rules")).to.contain("margin 10 % (up to 10x) · maintenance 5 %");
     expect(await bob.locator("#positions").isHidden()).to.equal(true);
+    // Help gains the margin glossary (the panel itself opens with the Help button).
+    expect(await bob.locator("#margin-help").getAttribute("hidden")).to.equal(null);
 
     // Too large for the margin: refused in plain words, nothing changes.
     await b.order(bob, "buy", "100.00", 200);
@@ -249,6 +251,7 @@ describe("browser client: margin rounds (Chromium)", function () {
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const cat = await b.joinAs(game.joinCode, "cat");
     await cat.locator("#positions tr[data-sym]").first().waitFor();
+    expect(await cat.locator("#margin-help").getAttribute("hidden")).to.not.equal(null);
     for (const sel of ["#margin-box", "#stops-box", "#stop-fields", "#margin-note", "#cfd-box"])
       expect(await cat.locator(sel).isVisible(), sel).to.equal(false);
     const types = await cat.locator("#order-form select[name=type] option:not([hidden])").allInnerTexts();
