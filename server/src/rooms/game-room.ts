@@ -56,7 +56,7 @@ import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
 import { channelRefusal } from "../rounds/trading-channels.ts";
-import { entersOrders, runStopCommand } from "./stop-commands.ts";
+import { entersOrders, runStopCommand } from "../game/stop-commands.ts";
 
 /** What a GameRoom needs from the process. */
 export interface RoomContext {
@@ -593,7 +593,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       case "place-stop":
       case "cancel-stop":
       case "set-exits":
-        return runStopCommand(hub, this.model, g, pid, type, body, ref);
+        return runStopCommand(hub, g, pid, type, body, ref);
     }
   }
 

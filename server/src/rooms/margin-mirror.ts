@@ -105,14 +105,20 @@ export function syncSecurityMargin(st: SecurityState, sec: CoreSecurity, model: 
   });
 }
 
-/** With the valuation (marks moved): every account, every security's mark and quote, the rules' fund. */
-export function syncMarginValuation(state: GameState, model: GameModel): void {
+/** The rules' mode, mark rule and the fund's cash. */
+export function syncMarginRules(state: GameState, model: GameModel): void {
   const game = model.fold.state.game;
   put(state.rules, {
     mode: game?.mode ?? "cash",
     markRule: game?.markRule ?? "last_trade",
     fundCash: model.fold.state.fund.cash,
   });
+}
+
+/** With the valuation (marks moved): every account, every security's mark and quote, the rules' fund. */
+export function syncMarginValuation(state: GameState, model: GameModel): void {
+  const game = model.fold.state.game;
+  syncMarginRules(state, model);
   for (const [sid, sec] of model.securities) {
     const st = state.securities.get(String(sid));
     if (st) syncSecurityMargin(st, sec, model);

@@ -26,7 +26,7 @@ import type { ArraySchema, MapSchema } from "@colyseus/schema";
 import type { PlayerState as CorePlayer, SecurityState as CoreSecurity } from "../core/state.ts";
 import type { GameModel, OrderModel } from "../game/model.ts";
 import { shownStandings } from "../scoring/ranking.ts";
-import { syncMarginValuation, syncPlayerMargin, syncSecurityMargin } from "./margin-mirror.ts";
+import { syncMarginRules, syncMarginValuation, syncPlayerMargin, syncSecurityMargin } from "./margin-mirror.ts";
 
 export class StateMirror {
   /** Valuation changed since the last syncValuation. */
@@ -52,6 +52,7 @@ export class StateMirror {
       state.gameId = model.gameId;
       state.name = model.name;
       state.phase = model.phase;
+      syncMarginRules(state, model);
     }
     const secIds = d.all ? [...model.securities.keys()] : new Set([...d.securities, ...d.books]);
     for (const sid of secIds) this.syncSecurity(sid, d.all || d.securities.has(sid), d.all || d.books.has(sid), d.all);

@@ -61,6 +61,7 @@ describe("margin protocol in the room", function () {
     });
     await waitFor(() => pa().positions.get("1")?.liquidationPrice === 1143, "alice's liquidation price");
     expect(pa().positions.get("1")).to.include({ qty: -50, entryPrice: 1000 });
+    await waitFor(() => ra.state.rules.mode === "margin", "the rules");
     expect(ra.state.rules).to.include({ mode: "margin", markRule: "reference", fundCash: 1_000_000 });
     expect(ra.state.securities.get("1")).to.include({
       kind: "book",

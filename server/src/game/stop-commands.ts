@@ -15,8 +15,8 @@ import {
   type CommandReply,
   type PlaceStop,
 } from "@marketroom/shared";
-import type { GameHub } from "../game/hub.ts";
-import type { GameModel } from "../game/model.ts";
+import type { CoreState } from "../core/state.ts";
+import type { GameHub } from "./hub.ts";
 
 /** The stop commands of ROOM_COMMANDS. */
 export const STOP_COMMANDS = ["place-stop", "cancel-stop", "set-exits"] as const;
@@ -30,7 +30,6 @@ export function entersOrders(type: string): boolean {
 /** Runs one validated stop command of player `pid` in game `g`. */
 export async function runStopCommand(
   hub: GameHub,
-  model: GameModel,
   g: string,
   pid: string,
   type: StopCommand,
@@ -49,28 +48,30 @@ export async function runStopCommand(
       return r.ok ? { ok: true, type, ref, seq: r.lastSeq, stopIds: r.stopIds } : refused(type, ref, r);
     }
     case "set-exits":
-      return setExits(hub, model, g, pid, RoomMessageSchemas["set-exits"].parse(body), ref);
+      return setExits(hub, g, pid, RoomMessageSchemas["set-exits"].parse(body), ref);
   }
 }
 
-type ExitsBody = ReturnType<(typeof RoomMessageSchemas)["set-exits"]["parse"]>;
+export type ExitsBody = ReturnType<(typeof RoomMessageSchemas)["set-exits"]["parse"]>;
 
 /** Cancels the player's stops on the closing side of their position, then places the new exit (see the header). */
-async function setExits(
+export async function setExits(
   hub: GameHub,
-  model: GameModel,
   g: string,
   pid: string,
   m: ExitsBody,
-  ref: string | undefined,
+  ref?: string,
 ): Promise<CommandReply> {
   const type = "set-exits";
-  const qty = model.players.get(pid)?.positions.get(m.securityId)?.qty ?? 0;
+  // the writer's state: the position and stops as the next command will see them
+  const state: CoreState | null = (await hub.engine.writer(g)).state;
+  const qty = state?.players.get(pid)?.positions.get(m.securityId)?.qty ?? 0;
   if (qty === 0) return error(type, ref, "INSUFFICIENT_HOLDINGS", `no open position in security ${m.securityId}`);
   const side = qty > 0 ? "sell" : "buy";
   const cancelledStopIds: number[] = [];
   let seq = 0;
-  for (const s of model.securities.get(m.securityId)?.stops.values() ?? []) {
+  const waiting = [...(state?.securities.get(m.securityId)?.stops.values() ?? [])];
+  for (const s of waiting) {
     if (s.playerId !== pid || s.side !== side) continue;
     const r = await hub.cancelStop(g, pid, m.securityId, s.id);
     if (r.ok) {
