@@ -20,6 +20,9 @@ import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
 import { drawShareReplay } from "./share.ts";
 import { apiUsageHtml, fetchApiUsage } from "./api-usage.ts";
+import { ADMIN_MARGIN_HTML, drawAdminMargin, wireAdminMargin } from "./admin-margin.ts";
+import { bpsText, maxLeverageText } from "./margin-view.ts";
+import { MARGIN_FIELDS_HTML, marginSettings, wireMarginForm } from "./margin-form.ts";
 import { MARKET_TYPE_FIELDS_HTML, marketTypeRules, wireMarketTypeForm } from "./market-type-form.ts";
 import { BOT_KINDS } from "@marketroom/shared";
 import { botCountFieldsHtml, botKindOptionsHtml } from "./bot-fields.ts";
@@ -132,6 +135,7 @@ class AdminScreen {
     this.drawMoneyHints();
     wireRoundHelpForm(r, (m, p, b) => this.call(m, p, b));
     wireMarketTypeForm(r);
+    wireMarginForm(r);
     $(r, "#signout").addEventListener("click", () => {
       sessionStorage.removeItem(TOKEN_KEY);
       void this.conn?.stop();
@@ -184,6 +188,12 @@ class AdminScreen {
         this.note(`${what} — ${errorText(err)}`, "reject");
       }
     };
+    wireAdminMargin(
+      r,
+      () => this.room?.state,
+      (what, path, body) => send(what, "PUT", path, body),
+      (text) => this.note(text, "reject"),
+    );
     ($(r, "#news-form") as HTMLFormElement).addEventListener("submit", (ev) => {
       ev.preventDefault();
       const f = new FormData(ev.target as HTMLFormElement);
@@ -402,6 +412,7 @@ class AdminScreen {
     try {
       const cashMinor = priceToTicks(String(f.get("cash")).replace(/[,_\s]/g, "") || "0", "0.01");
       const lots = Number(f.get("lots") || 0);
+      const margin = marginSettings(f);
       const body: any = {
         name: String(f.get("name")).trim() || "Round",
         endowment: { cash: cashMinor, holdings: [] as { securityId: number; qty: number }[] },
@@ -411,9 +422,10 @@ class AdminScreen {
           botTakeover: f.get("takeover") === "on",
           ...roundRules(f),
           ...marketTypeRules(f),
+          ...margin?.rules,
           ...(await roundHelpRules(f, (m, p, b) => this.call(m, p, b))),
         },
-        securityRules: securityRules(f),
+        securityRules: { ...securityRules(f), ...margin?.securityRules },
       };
       const groups = String(f.get("groups") ?? "")
         .split(",")
@@ -697,6 +709,7 @@ class AdminScreen {
         : `<p class="muted">No news yet.</p>`,
     );
     setHtml($(this.root, "#board"), leaderboardTable([...st.leaderboard], undefined, false, st.rules));
+    drawAdminMargin(this.root, st);
     const secs = [...st.securities.values()].sort((a: any, b: any) => a.securityId - b.securityId);
     setHtml(
       $(this.root, "#market"),
@@ -790,8 +803,21 @@ function rulesText(rules: any, secs: any[]): string {
     `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
     `trading: ${TRADING_TEXT[rules?.trading as string] ?? TRADING_TEXT.both}`,
     `market: ${rules?.marketType ?? "continuous"}`,
+    ...marginRulesText(rules, s),
   ];
   return `Rules: ${parts.join(" · ")}`;
+}
+
+/** The margin part of the rules line (empty in cash mode): mode, mark rule, fund, margin rates, CFD spread. */
+function marginRulesText(rules: any, s: any): string[] {
+  if (rules?.mode !== "margin") return [];
+  const im = s.initialMarginBps ?? 10_000,
+    mm = s.maintenanceMarginBps ?? Math.floor(im / 2);
+  return [
+    `margin mode (mark: ${String(rules.markRule ?? "last_trade").replace("_", " ")}, insurance fund ${cash(rules.insuranceFund ?? 0)})`,
+    `margin ${bpsText(im)} (up to ${maxLeverageText(im)}) / maintenance ${bpsText(mm)}`,
+    ...(s.kind === "cfd" ? [`CFD, half-spread ${qty(s.halfSpread ?? 0)} ticks`] : []),
+  ];
 }
 
 const ADMIN_TEMPLATE = `
@@ -857,6 +883,7 @@ const ADMIN_TEMPLATE = `
               <label>Who may trade <select name="trading"><option value="both">browser and programs (API)</option><option value="browser">browser only</option><option value="api">programs (API keys) only</option></select></label>
             </div>
           </fieldset>
+          ${MARGIN_FIELDS_HTML}
           ${MARKET_TYPE_FIELDS_HTML}
           ${ROUND_HELP_FIELDS_HTML}
           <fieldset class="row3"><legend>Bots</legend>
@@ -882,7 +909,7 @@ const ADMIN_TEMPLATE = `
       </section>
       <section class="card" id="session" hidden><h2>Session <button type="button" id="next-round" class="ghost small">Create next round</button></h2>
         <div id="session-info"></div><h3>Results</h3><div id="session-results" class="scroll"></div></section>
-      <section class="card"><h2>Market</h2><div id="market"></div></section>
+      <section class="card"><h2>Market</h2><div id="market"></div>${ADMIN_MARGIN_HTML}</section>
       <section class="card"><h2>Players</h2><div id="players" class="scroll"></div></section>
       <section class="card"><h2>Leaderboard</h2><div id="board" class="scroll"></div></section>
       <section class="card"><h2>Export</h2><div id="exports"></div></section>

@@ -45,6 +45,17 @@ Your aim: end the round with more value than you started with.</p>
     <b>expired</b> = the part of an IOC, FOK or market order that could not trade at once.</dd>
   <dt>Paused</dt><dd>While the round is paused (or in a break) new orders are rejected; you can still cancel orders.</dd>
 </dl>
+<div id="margin-help" hidden>
+<h3>Margin rounds</h3>
+<dl class="glossary">
+  <dt>Margin / leverage</dt><dd>You hold only a share of a position's value: with 10 % <b>initial margin</b> you can hold positions worth up to 10 times your equity (10x leverage). You can be long (bought) or short (sold) without holding the lots.</dd>
+  <dt>Equity, used and free margin</dt><dd><b>Equity</b> = cash + your positions at the mark price. <b>Used margin</b> = the initial margin of your positions and open orders (each order counted as if it filled). <b>Free margin</b> = equity − used margin: an order that needs more is refused.</dd>
+  <dt>Mark price</dt><dd>The price your positions are valued at: the round's rule (last trade, reference or mid of the book).</dd>
+  <dt>Liquidation</dt><dd>If your equity falls below the <b>maintenance margin</b>, all your orders and stops are cancelled and your positions closed at market at once; what the book cannot take, the house takes at the mark. The <b>liquidation price</b> beside each position is the mark at which that happens (other prices unchanged).</dd>
+  <dt>Stop / stop-limit</dt><dd>Waits unseen until the price reaches its <b>trigger</b> (a buy at or above, a sell at or below), then sends a market order (stop) or a limit order (stop-limit).</dd>
+  <dt>Take-profit</dt><dd>The other way round: a sell that triggers at or above its price, a buy at or below.</dd>
+  <dt>SL / TP, OCO, bracket</dt><dd><b>Stop-loss</b> and <b>take-profit</b> on a position close it when the price reaches them; as a pair they are <b>one-cancels-other (OCO)</b>: the first to trigger cancels the other. A <b>bracket</b> puts both on a new order, armed by its fills.</dd>
+</dl></div>
 <p class="small muted">Keyboard: <kbd>B</kbd> buy, <kbd>S</kbd> sell, <kbd>P</kbd> price, <kbd>Q</kbd> quantity, <kbd>Enter</kbd> send, <kbd>Esc</kbd> leave a field.</p>`;
 
 /**

@@ -49,8 +49,23 @@ const available = (c: NoticeContext) =>
 const lotsText = (n: number) => `${qty(n)} ${n === 1 ? "lot" : "lots"}`;
 const sideWord = (c: NoticeContext) => (c.order?.side === "sell" ? "sell" : "buy");
 
+/**
+ * INSUFFICIENT_FUNDS in a margin round (server/src/core/risk/margin.ts): "needs N margin (initial I, price
+ * beyond the mark A, taker fee F), equity E": the margin with this order against the equity.
+ */
+const insufficientMargin: Builder = (c) => {
+  const [need, initial, adverse, fee, equity] = nums(c.message);
+  if (need === undefined || equity === undefined)
+    return "Not enough margin for this order: close a position or cancel open orders first.";
+  const parts = [`initial margin ${money(initial ?? need)}`];
+  if (adverse) parts.push(`${money(adverse)} for the price beyond the mark`);
+  if (fee) parts.push(`taker fee ${money(fee)}`);
+  return `Not enough margin: with this order your positions and open orders need ${money(need)} (${parts.join(", ")}), your equity is ${money(equity)}. Trade fewer lots, or close a position or cancel orders first.`;
+};
+
 /** INSUFFICIENT_FUNDS: the order's cost (with the taker fee) against the cash not tied up in open buys. */
 const insufficientFunds: Builder = (c) => {
+  if (/\bmargin\b/.test(c.message)) return insufficientMargin(c);
   const n = nums(c.message);
   const forFee = /taker fee,/.test(c.message) || /for the taker fee/.test(c.message);
   const needs = n[0],
@@ -88,7 +103,17 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
       : c.order?.postOnly
         ? "A post-only order waits in the book: it must be a GTC limit order."
         : "Choose how long the order lives: GTC, IOC or FOK.",
-  INVALID_PRICE: () => "Enter a price above 0.",
+  INVALID_PRICE: (c) => {
+    // Stops (server/src/core/decide/stops.ts): a trigger already reached, or a bracket's legs the wrong way round.
+    const reached = /the (last trade|mark) \((\d+)\) has already reached the stop price (\d+)/.exec(c.message);
+    if (reached)
+      return `The ${reached[1]} is already at ${price(c, Number(reached[2]))}, past your trigger price ${price(c, Number(reached[3]))}: a stop waits for the price to get there. Choose a trigger on the other side of the price.`;
+    if (/stop-loss must be (below|above)/.test(c.message))
+      return /below/.test(c.message)
+        ? "For a buy (a long), the stop-loss must be below the take-profit."
+        : "For a sell (a short), the stop-loss must be above the take-profit.";
+    return "Enter a price above 0.";
+  },
   INVALID_QUANTITY: () => "Enter a quantity of whole lots, 1 or more.",
   INVALID_CLIENT_ORDER_ID: () => "The order could not be sent (bad order reference). Please try again.",
   PRICE_OUT_OF_BAND: (c) => {
@@ -113,6 +138,9 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
   MARKET_CLOSED: marketClosed,
   INSUFFICIENT_FUNDS: insufficientFunds,
   INSUFFICIENT_HOLDINGS: (c) => {
+    // set-exits on a security without a position (server/src/rooms/stop-commands.ts)
+    if (/no open position/.test(c.message))
+      return `You have no open position in ${c.sec?.symbol ?? "this security"}: a stop-loss or take-profit needs one.`;
     const [most] = nums(c.message);
     return most !== undefined
       ? `Not enough to sell: you can sell at most ${lotsText(most)} now (lots on your open sell orders are already promised).`

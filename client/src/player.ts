@@ -20,8 +20,26 @@ import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } 
 import { HELP_HTML, pnlHelpHtml } from "./help.ts";
 import { mountInstructions } from "./instructions.ts";
 import { noticeHtml, orderOutcomeText, type NoticeContext } from "./notices.ts";
+import {
+  CFD_QUOTE_HTML,
+  drawMargin,
+  isMargin,
+  MARGIN_ACCOUNT_HTML,
+  MARGIN_BANNER_HTML,
+  MARGIN_STOPS_HTML,
+  wireMargin,
+} from "./margin-panel.ts";
+import { marginEstimateHtml, marginRulesHtml } from "./margin-view.ts";
+import { STOP_FIELDS_HTML, STOP_TYPE_OPTIONS, stopPlacedText, stopRequest, syncStopFields } from "./stop-ticket.ts";
 
 const SESSION_KEY = "marketroom.player";
+/** The submit button's word for each stop type ("Sell stop-limit"). */
+const STOP_WORD: Record<string, string> = {
+  stop: "stop",
+  stop_limit: "stop-limit",
+  take_profit: "take-profit",
+  oco: "OCO",
+};
 const LADDER_LEVELS = 10;
 /** Levels per side on a phone, so that the book and the order form fit one screen together. */
 const PHONE_LADDER_LEVELS = 5;
@@ -150,6 +168,10 @@ class PlayerScreen {
   private phase = "";
   /** The order last sent (for the plain-words rejection: side, type, price, qty). */
   private sent: NoticeContext["order"];
+  /** Margin round (rules.mode "margin"): the order form offers stop types, the account shows margin. */
+  private margin = false;
+  /** Re-syncs the order form's fields with its type, side and the round's mode (set by wire). */
+  private syncForm = () => {};
 
   constructor(
     private readonly root: HTMLElement,
@@ -214,9 +236,15 @@ class PlayerScreen {
     const el = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
     const syncForm = () => {
       const side = (form.querySelector("input[name=side]:checked") as HTMLInputElement).value;
-      const market = el("type").value === "market";
-      el("price").disabled = market;
-      el("postOnly").disabled = market;
+      if (!this.margin && !["limit", "market"].includes(el("type").value)) el("type").value = "limit";
+      syncStopFields(form, this.margin);
+      const type = el("type").value;
+      const market = type === "market";
+      const stop = type !== "limit" && type !== "market";
+      // stop-limit and take-profit use the price as their limit; a stop-market or OCO has none.
+      el("price").disabled = market || type === "stop" || type === "oco";
+      el("postOnly").disabled = market || stop;
+      el("tif").disabled = stop && type !== "stop_limit";
       // A market order never rests: it is IOC (keep what fills) or FOK; GTC is not offered for it.
       const tif = form.elements.namedItem("tif") as HTMLSelectElement;
       const gtc = tif.querySelector<HTMLOptionElement>("option[value=GTC]")!;
@@ -231,10 +259,11 @@ class PlayerScreen {
       gtc.disabled = market;
       gtc.hidden = market;
       const btn = $(r, "#submit");
-      btn.textContent = `${side === "buy" ? "Buy" : "Sell"}${market ? " at market" : ""}`;
+      btn.textContent = `${side === "buy" ? "Buy" : "Sell"}${market ? " at market" : stop ? ` ${STOP_WORD[type] ?? type}` : ""}`;
       btn.className = side;
       form.dataset.side = side;
     };
+    this.syncForm = syncForm;
     form.addEventListener("change", syncForm);
     form.addEventListener("input", () => this.drawEstimate());
     form.addEventListener("change", () => this.drawEstimate());
@@ -272,6 +301,20 @@ class PlayerScreen {
       final.dataset.closed = "1";
     });
     $(r, "#cancel-all").addEventListener("click", () => void this.command("cancel-all", {}));
+    wireMargin(
+      r,
+      this.s.gameId,
+      (type, body) => this.command(type, body),
+      (id) => this.room?.state?.securities?.get(String(id))?.tickSize,
+      (text, kind) => this.msg(text, kind),
+      (text, tick) => {
+        try {
+          return priceToTicks(text, tick);
+        } catch {
+          throw new Error(`Prices must be multiples of the tick size ${tick}`);
+        }
+      },
+    );
     const help = $(r, "#help"),
       helpBtn = $(r, "#help-open");
     const showHelp = (on: boolean) => {
@@ -357,6 +400,16 @@ class PlayerScreen {
     };
     if (!Number.isInteger(body.qty) || (body.qty as number) <= 0)
       return this.msg("Quantity must be a whole number of lots above 0", "reject");
+    if (this.margin) {
+      let req;
+      try {
+        req = stopRequest(f, sec.tickSize, { securityId: this.sid, side: String(body.side), qty: body.qty as number });
+      } catch (err) {
+        return this.msg((err as Error).message, "reject");
+      }
+      if (req.message === "place-stop") return this.placeStop(req.body, tif, sec.tickSize);
+      if (req.bracket) body.bracket = req.bracket;
+    }
     if (type === "limit") {
       const text = String(f.get("price") ?? "").replace(/[,_\s]/g, "");
       if (!text) return this.msg("Enter a price", "reject");
@@ -382,6 +435,19 @@ class PlayerScreen {
     }
   }
 
+  /** Sends a stop, stop-limit, take-profit or OCO ("place-stop") and says what waits now. */
+  private async placeStop(body: Record<string, unknown>, tif: string, tickSize: string): Promise<void> {
+    if (body.type === "limit" && tif !== "GTC") body.tif = tif;
+    this.sent = {
+      side: String(body.side),
+      type: String(body.type),
+      price: body.price as number | undefined,
+      qty: body.qty as number,
+    };
+    const reply = await this.command("place-stop", body);
+    if (reply?.ok) this.msg(stopPlacedText(body, reply.stopIds ?? [], tickSize), "ok");
+  }
+
   /**
    * The ticket's estimate for the selected security: notional (limit price, or for a market order the
    * best opposite price) x qty x scale, plus the taker fee on a buy / minus it on a sell (the fee applies
@@ -395,12 +461,14 @@ class PlayerScreen {
     const f = new FormData(form);
     const side = String(f.get("side")),
       market = f.get("type") === "market";
+    // A stop-market's (or OCO's) notional is estimated at its (stop-loss) trigger price.
+    const priceField = f.get("type") === "stop" ? "stopPrice" : f.get("type") === "oco" ? "ocoStop" : "price";
     const lots = Number(String(f.get("qty") ?? "").replace(/[,_\s]/g, ""));
     let price: number;
     if (market) price = (side === "buy" ? sec.asks[0]?.price : sec.bids[0]?.price) ?? 0;
     else
       try {
-        price = priceToTicks(String(f.get("price") ?? "").replace(/[,_\s]/g, "") || "0", sec.tickSize);
+        price = priceToTicks(String(f.get(priceField) ?? "").replace(/[,_\s]/g, "") || "0", sec.tickSize);
       } catch {
         price = 0;
       }
@@ -409,7 +477,7 @@ class PlayerScreen {
       el,
       est
         ? `${side === "buy" ? "Est. cost" : "Est. proceeds"} <b class="num" id="est-total">${cash(est.total)}</b>
-      <span class="muted">= ${cash(est.notional)} ${side === "buy" ? "+" : "−"} taker fee <span id="est-fee">${cash(est.fee)}</span>${market ? " · at the best price now" : ""}</span>`
+      <span class="muted">= ${cash(est.notional)} ${side === "buy" ? "+" : "−"} taker fee <span id="est-fee">${cash(est.fee)}</span>${market ? " · at the best price now" : ""}</span>${this.margin ? marginEstimateHtml(est.notional, sec.initialMarginBps) : ""}`
         : `<span class="muted">Est. cost: enter ${market ? "a quantity (no opposite orders yet?)" : "a price and quantity"}</span>`,
     );
   }
@@ -469,9 +537,18 @@ class PlayerScreen {
     const sec = st.securities.get(String(this.sid));
     const me = st.players.get(this.s.playerId);
     const now = st.clock.now || Date.now();
+    if (this.margin !== isMargin(st)) {
+      this.margin = isMargin(st);
+      for (const el of r.querySelectorAll<HTMLElement>(".cash-only")) el.hidden = this.margin;
+      this.syncForm();
+    }
+    const bookTitle = sec.kind === "cfd" && this.margin ? "House quote (CFD)" : "Order book";
+    if ($(r, "#book-title").textContent !== bookTitle) $(r, "#book-title").textContent = bookTitle;
+    // In a margin round the reference is the core's (an admin may set it; docs/margin.md "Protocol").
+    const refOf = (s: any): number => (this.margin && s.reference) || s.refPrice;
     for (const s of secs) {
       this.store.addTrades(s.securityId, s.tickSize, [...s.trades]);
-      this.store.addRef(s.securityId, s.tickSize, s.refPrice, now);
+      this.store.addRef(s.securityId, s.tickSize, refOf(s), now);
     }
 
     setHtml($(r, "#game-name"), esc(st.name || st.gameId));
@@ -482,7 +559,7 @@ class PlayerScreen {
       secs
         .map(
           (s: any) =>
-            `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice || s.refPrice, s.tickSize)}</span></button>`,
+            `<button type="button" data-sid="${s.securityId}" class="${s.securityId === this.sid ? "active" : ""}">${esc(s.symbol)} <span class="num">${px(s.lastPrice || refOf(s), s.tickSize)}</span></button>`,
         )
         .join(""),
     );
@@ -527,7 +604,7 @@ class PlayerScreen {
         ["Low", px(sec.low, ts)],
         ["Volume", qty(sec.volume)],
         ["Trades", qty(sec.tradeCount)],
-        ["Ref", px(sec.refPrice, ts)],
+        ["Ref", px(refOf(sec), ts)],
       ]
         .map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`)
         .join(""),
@@ -547,7 +624,7 @@ class PlayerScreen {
     );
     $(r, "#entry-sec").textContent =
       `${sec.symbol} · tick ${sec.tickSize}${sec.lotSize !== 1 ? ` · ${sec.lotSize} shares/lot` : ""}`;
-    setHtml($(r, "#entry-rules"), entryRulesHtml(sec, st.rules));
+    setHtml($(r, "#entry-rules"), entryRulesHtml(sec, st.rules) + (this.margin ? ` · ${marginRulesHtml(sec)}` : ""));
     this.drawEstimate();
 
     // own panel
@@ -613,6 +690,7 @@ class PlayerScreen {
     }
 
     drawDrivers(r, st, me);
+    drawMargin(r, st, me, sec, this.s.gameId);
 
     // leaderboard and phase overlays
     const rows = [...st.leaderboard];
@@ -692,7 +770,9 @@ export function entryRulesHtml(sec: any, rules: any): string {
   ];
   if (sec.positionLimit) parts.push(`position ≤ ${qty(sec.positionLimit)} lots`);
   if (rules) {
-    parts.push(rules.allowShort ? `short up to ${qty(sec.shortLimit ?? 0)} lots` : "no short selling");
+    // In a margin round shorts are limited by margin (docs/margin.md), not by the cash-mode short rules.
+    if (rules.mode !== "margin")
+      parts.push(rules.allowShort ? `short up to ${qty(sec.shortLimit ?? 0)} lots` : "no short selling");
     if (rules.grossLimit) parts.push(`gross ≤ ${qty(rules.grossLimit)}`);
     if (rules.netLimit) parts.push(`net ≤ ${qty(rules.netLimit)}`);
     if (rules.rateOrders)
@@ -836,11 +916,12 @@ const TEMPLATE = `
   </header>
   <div id="conn" class="banner" role="status" hidden></div>
   <div id="lobby-note" class="banner note" hidden></div>
+  ${MARGIN_BANNER_HTML}
   <div id="takeover" class="banner" role="status" hidden></div>
   <div id="news" class="ticker" aria-live="polite" hidden></div>
   <nav id="secs" class="tabs" aria-label="Securities"></nav>
   <main class="grid">
-    <section class="card book"><h2>Order book</h2><div id="ladder"></div><h3>Depth</h3><div id="depth" class="chart depth"></div></section>
+    <section class="card book"><h2 id="book-title">Order book</h2>${CFD_QUOTE_HTML}<div id="ladder"></div><h3>Depth</h3><div id="depth" class="chart depth"></div></section>
     <section class="card market"><div id="stats" class="stats"></div><div id="price-chart" class="chart price"></div><h2>Trades</h2><div id="tape" class="scroll"></div></section>
     <section class="card entry">
       <h2>New order <small id="entry-sec" class="muted"></small></h2>
@@ -851,7 +932,7 @@ const TEMPLATE = `
           <label class="sell"><input type="radio" name="side" value="sell"> Sell <kbd>S</kbd></label>
         </div>
         <div class="row2">
-          <label>Type <select name="type"><option value="limit">Limit</option><option value="market">Market</option></select></label>
+          <label>Type <select name="type"><option value="limit">Limit</option><option value="market">Market</option>${STOP_TYPE_OPTIONS}</select></label>
           <label>Time in force <select name="tif"><option value="GTC">GTC</option><option value="IOC">IOC</option><option value="FOK">FOK</option></select></label>
         </div>
         <div class="row2">
@@ -859,13 +940,14 @@ const TEMPLATE = `
           <label><span>Quantity (lots) <kbd>Q</kbd></span><input name="qty" inputmode="numeric" value="1"></label>
         </div>
         <label class="check"><input type="checkbox" name="postOnly"> Post-only (never take)</label>
+        ${STOP_FIELDS_HTML}
         <div id="estimate" class="estimate small" aria-live="polite"></div>
         <button type="submit" id="submit" class="buy" disabled>Buy</button>
       </form>
       <div id="order-msg" class="msg" role="alert" aria-live="polite"></div>
     </section>
-    <section class="card account"><h2>Account</h2><div id="account"><p class="muted">Loading…</p></div><div id="pnl-help-box"></div><h3>Positions</h3><div id="positions"></div><h3>Private signals <small id="my-group" class="muted"></small></h3><div id="signals" class="scroll"></div></section>
-    <section class="card orders"><h2>Open orders <button type="button" id="cancel-all" class="ghost small" disabled>Cancel all</button></h2><div id="orders"></div><h2>My fills</h2><div id="fills" class="scroll"></div></section>
+    <section class="card account"><h2>Account</h2>${MARGIN_ACCOUNT_HTML}<div id="account"><p class="muted">Loading…</p></div><div id="pnl-help-box"></div><h3 class="cash-only">Positions</h3><div id="positions" class="cash-only"></div><h3>Private signals <small id="my-group" class="muted"></small></h3><div id="signals" class="scroll"></div></section>
+    <section class="card orders"><h2>Open orders <button type="button" id="cancel-all" class="ghost small" disabled>Cancel all</button></h2><div id="orders"></div>${MARGIN_STOPS_HTML}<h2>My fills</h2><div id="fills" class="scroll"></div></section>
     <section class="card board-card"><h2>Leaderboard</h2><div id="leaderboard"></div></section>
     <section class="card api-keys-card" id="api-keys"></section>
   </main>

@@ -39,6 +39,7 @@ import { hydrate } from "../src/engine/hydrate.ts";
 import { loadGame } from "../src/engine/load.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
 import { calibrate, cpuNs, percentile } from "./commit.bench.ts";
+import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
 import { flow, measureCore, setupCommands } from "./core.bench.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -219,6 +220,9 @@ async function main(): Promise<void> {
   const everysec = await startValkeyChild({ appendfsync: "everysec" });
   let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number;
   let res: Awaited<ReturnType<typeof resume>>;
+  let cascade: Awaited<ReturnType<typeof measureCascadeCommitted>>;
+  const margin = measureMargin(); // issue 15: core with margin checks
+  log(`margin core: ${JSON.stringify(margin)}`);
   try {
     hsetUs = await calibrate(everysec);
     log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
@@ -233,6 +237,8 @@ async function main(): Promise<void> {
     log(
       `resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms (CPU: node ${res.nodeCpuMs} ms, Valkey ${res.valkeyCpuMs} ms); loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`,
     );
+    cascade = await measureCascadeCommitted(everysec.url); // issue 15: shock to last liquidation committed
+    log(`liquidation cascade through the commit path: ${JSON.stringify(cascade)}`);
   } finally {
     await everysec.stop();
   }
@@ -271,6 +277,8 @@ async function main(): Promise<void> {
     alwaysValkeyUsPerOrder: always?.valkeyUsPerOrder ?? "-",
     alwaysP99Ms: always?.p99Ms ?? "-",
     valkeyHsetUs: hsetUs,
+    liquidationCascadeMs: cascade.liquidationCascadeMs,
+    marginCoreOrdersPerSec: margin.marginCoreOrdersPerSec,
     loadAvg: load,
   };
   console.log("figure                    value");
@@ -287,6 +295,9 @@ async function main(): Promise<void> {
       resumeNodeCpuMs: res.nodeCpuMs,
       resumeValkeyCpuMs: res.valkeyCpuMs,
       valkeyHsetUs: hsetUs,
+      liquidationCascadeMs: cascade.liquidationCascadeMs,
+      marginCoreOrdersPerSec: margin.marginCoreOrdersPerSec,
+      marginCoreUsPerOrder: margin.marginCoreUsPerOrder,
       loadAvg: load,
     }),
   );

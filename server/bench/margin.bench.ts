@@ -11,13 +11,17 @@
  *   market maker bids below. A reference shock (100 -> 90, marks by reference) puts every third player
  *   below maintenance: the time of that one command through run() (margin scan, margin calls, IOC
  *   orders into the bids, fund take-overs) in the core, median of BENCH_MARGIN_SHOCKS (5) fresh games.
- *   Target <= 100 ms. The group commit of the cascade's events to Valkey is not included.
+ *   Target <= 100 ms. The group commit of the cascade's events to Valkey is not included here;
+ *   measureCascadeCommitted (called by bench:engine) times the same shock through a GameWriter until
+ *   its batch is committed.
  *
  * Prints a table and, last, one JSON line with both figures.
  */
 import { pathToFileURL } from "node:url";
 import { emptyState, run, type CoreState } from "../src/core/index.ts";
 import type { Command } from "../src/core/commands.ts";
+import { Redis } from "iovalkey";
+import { GameWriter } from "../src/engine/game-writer.ts";
 import { flow } from "./core.bench.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -27,15 +31,14 @@ function must(s: CoreState, c: Command, ts: number): void {
   if (!d.ok) throw new Error(`${c.type} refused: ${d.code} ${d.message}`);
 }
 
-function marginGame(
+/** The setup commands of a margin game: 10x, maintenance 5%, one security referenced at `mid`. */
+function marginSetup(
   players: string[],
   cash: (i: number) => number,
   markRule: "last_trade" | "reference",
   mid: number,
-): CoreState {
-  const s = emptyState();
-  must(
-    s,
+): Command[] {
+  return [
     {
       type: "create_game",
       gameId: "mbench",
@@ -48,10 +51,6 @@ function marginGame(
       markRule,
       insuranceFund: 1e12,
     },
-    0,
-  );
-  must(
-    s,
     {
       type: "add_security",
       securityId: 1,
@@ -68,10 +67,14 @@ function marginGame(
       maintenanceMarginBps: 500,
       referencePrice: mid,
     },
-    0,
-  );
-  players.forEach((p, i) => must(s, { type: "add_player", playerId: p, name: p, cash: cash(i), holdings: [] }, 0));
-  must(s, { type: "set_phase", phase: "running" }, 0);
+    ...players.map((p, i): Command => ({ type: "add_player", playerId: p, name: p, cash: cash(i), holdings: [] })),
+    { type: "set_phase", phase: "running" },
+  ];
+}
+
+function marginGame(...args: Parameters<typeof marginSetup>): CoreState {
+  const s = emptyState();
+  for (const c of marginSetup(...args)) must(s, c, 0);
   return s;
 }
 
@@ -99,23 +102,71 @@ function ordersPerSec(orders: number, seed: number): { perSec: number; cpuUs: nu
   return { perSec, cpuUs: (cpu.user + cpu.system) / orders };
 }
 
-/** ms of the shock command that liquidates a third of 1,000 leveraged players. */
-function cascadeMs(): { ms: number; liquidated: number; events: number } {
-  const n = 1000;
-  const players = Array.from({ length: n }, (_, i) => `u${i}`);
+const CASCADE_PLAYERS = 1000;
+
+/**
+ * The cascade game's commands after its setup (marginGame): a house seller, 1,000 players buying 500
+ * lots at 100 (every third with 6,000 cash, the others 20,000), a market maker's bids from 89 down to 80.
+ */
+function cascadeOrders(): Command[] {
+  const players = Array.from({ length: CASCADE_PLAYERS }, (_, i) => `u${i}`);
+  const out: Command[] = [
+    { type: "place", playerId: "house", securityId: 1, side: "sell", price: 100, qty: 500 * CASCADE_PLAYERS },
+  ];
+  for (const p of players) out.push({ type: "place", playerId: p, securityId: 1, side: "buy", price: 100, qty: 500 });
+  for (let price = 89; price >= 80; price--)
+    out.push({ type: "place", playerId: "mm", securityId: 1, side: "buy", price, qty: 20_000 });
+  return out;
+}
+
+/** The cascade game's setup commands. */
+function cascadeSetup(): Command[] {
+  const players = Array.from({ length: CASCADE_PLAYERS }, (_, i) => `u${i}`);
   // 500 lots at 100 on 10x: initial margin 5,000; after 100 -> 90 equity = cash - 5,000 vs maintenance 2,250
-  const s = marginGame(
+  return marginSetup(
     [...players, "house", "mm"],
-    (i) => (i >= n ? 1e12 : i % 3 === 0 ? 6_000 : 20_000),
+    (i) => (i >= CASCADE_PLAYERS ? 1e12 : i % 3 === 0 ? 6_000 : 20_000),
     "reference",
     100,
   );
+}
+
+/**
+ * liquidationCascadeMs through the commit path: the cascade game set up through a GameWriter on the
+ * Valkey at `valkeyUrl` (a private one), then the shock's execute() timed until it resolves, i.e. until the batch holding
+ * the last liquidation event is committed to Valkey (wall clock). For bench:engine.
+ */
+export async function measureCascadeCommitted(
+  valkeyUrl: string,
+): Promise<{ liquidationCascadeMs: number; liquidated: number; cascadeEvents: number }> {
+  const client = new Redis(valkeyUrl);
+  const w = await GameWriter.open(client, `mbench-${Date.now()}`, "bench");
+  try {
+    for (const c of [...cascadeSetup(), ...cascadeOrders()]) {
+      const r = await w.execute(c, 1);
+      if (!r.ok) throw new Error(`${c.type} refused: ${r.code} ${r.message}`);
+    }
+    const t0 = performance.now();
+    const d = await w.execute({ type: "set_reference", securityId: 1, price: 90 }, 2);
+    const ms = performance.now() - t0;
+    if (!d.ok) throw new Error("shock refused");
+    return {
+      liquidationCascadeMs: Number(ms.toFixed(2)),
+      liquidated: d.events.filter((e) => e.type === "margin_call").length,
+      cascadeEvents: d.events.length,
+    };
+  } finally {
+    await w.close();
+    client.disconnect();
+  }
+}
+
+/** ms of the shock command that liquidates a third of 1,000 leveraged players. */
+function cascadeMs(): { ms: number; liquidated: number; events: number } {
+  const s = emptyState();
+  for (const c of cascadeSetup()) must(s, c, 0);
   let ts = 1;
-  must(s, { type: "place", playerId: "house", securityId: 1, side: "sell", price: 100, qty: 500 * n }, ts++);
-  for (const p of players)
-    must(s, { type: "place", playerId: p, securityId: 1, side: "buy", price: 100, qty: 500 }, ts++);
-  for (let price = 89; price >= 80; price--)
-    must(s, { type: "place", playerId: "mm", securityId: 1, side: "buy", price, qty: 20_000 }, ts++);
+  for (const c of cascadeOrders()) must(s, c, ts++);
   const t0 = performance.now();
   const d = run(s, { type: "set_reference", securityId: 1, price: 90 }, { ts });
   const ms = performance.now() - t0;

@@ -39,6 +39,11 @@ export const StopTrigger = z.enum(["last", "mark"]);
  * breakout); "take_profit" = the reverse (a buy at or below, a sell at or above: if-touched).
  */
 export const StopKind = z.enum(["stop", "take_profit"]);
+/**
+ * How a security trades (docs/margin.md "CFD securities"): "book" = an order book (default); "cfd" = no
+ * book, the house quotes reference -/+ halfSpread ticks and is every order's counterparty (margin mode).
+ */
+export const SecurityKind = z.enum(["book", "cfd"]);
 
 /** A game's or a session's display name: one line, 1-200 characters, at most 200 UTF-8 bytes (the engine's limit). */
 export const GameName = text({ max: 200, maxBytes: 200 });
@@ -115,6 +120,10 @@ export const SecurityConfig = z.object({
   maintenanceMarginBps: int(1, 10_000).optional(),
   /** Starting reference price, ticks; absent = none. */
   referencePrice: int(0, MAX_PRICE_TICKS).optional(),
+  /** "book" (absent) or "cfd" (margin mode only; docs/margin.md "CFD securities"). */
+  kind: SecurityKind.optional(),
+  /** CFD: the house quotes reference - halfSpread (bid) and reference + halfSpread (ask), ticks; absent = 0. */
+  halfSpread: int(0, 1_000_000).optional(),
 });
 export type SecurityConfig = z.input<typeof SecurityConfig>;
 export type SecurityInfo = z.output<typeof SecurityConfig>;
@@ -269,6 +278,9 @@ export const EngineEvent = z.discriminatedUnion("type", [
     initialMarginBps: z.number().int().default(10_000),
     maintenanceMarginBps: z.number().int().default(5_000),
     referencePrice: z.number().int().default(0),
+    /** "cfd" and the CFD quote's half-spread (ticks); absent on book securities ("book", 0). */
+    kind: SecurityKind.optional(),
+    halfSpread: z.number().int().optional(),
   }),
   z.object({
     ...base,

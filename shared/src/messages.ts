@@ -4,7 +4,8 @@
  * client may use them to build requests. Units as everywhere: price in ticks, qty in lots, cash in minor
  * units, times in ms since the epoch (see units.ts).
  *
- * Room messages (client -> server): "place", "cancel", "cancel-all", "amend". Each may carry `ref`, a
+ * Room messages (client -> server): "place", "cancel", "cancel-all", "amend", and for stops and margin
+ * rounds "place-stop", "cancel-stop", "set-exits" (docs/margin.md "Protocol"). Each may carry `ref`, a
  * client-chosen string echoed in the reply. Sent with `room.request(type, body)`, the reply is the
  * request's response; sent with `room.send(type, body)`, the reply arrives as a "reply" message.
  * A reply is `{ ok: true, ... }` (CommandAck) or `{ ok: false, code, message }` (CommandError); an error
@@ -26,11 +27,17 @@ import {
   MAX_PRICE_TICKS,
   MAX_QTY_LOTS,
   NewsItem,
+  OrderId,
   PlaceOrder,
+  PlaceStop,
   PlayerId,
   SecurityConfig,
   SecurityId,
   StpMode,
+  StopTrigger,
+  MarkPriceRule,
+  RiskModeName,
+  SecurityKind,
   type FillEvent,
   type OrderSummary,
 } from "./engine.ts";
@@ -42,7 +49,15 @@ const Ref = text({ max: 64 }).optional();
 // ---- room messages ----
 
 /** Names of the room's command messages. */
-export const ROOM_COMMANDS = ["place", "cancel", "cancel-all", "amend"] as const;
+export const ROOM_COMMANDS = [
+  "place",
+  "cancel",
+  "cancel-all",
+  "amend",
+  "place-stop",
+  "cancel-stop",
+  "set-exits",
+] as const;
 export type RoomCommand = (typeof ROOM_COMMANDS)[number];
 /** Name of the message that carries replies to commands sent with `room.send()`. */
 export const REPLY_MESSAGE = "reply";
@@ -55,6 +70,32 @@ export type PlaceMessage = z.input<typeof PlaceMessage>;
 export type CancelMessage = z.input<typeof CancelMessage>;
 export type CancelAllMessage = z.input<typeof CancelAllMessage>;
 export type AmendMessage = z.input<typeof AmendMessage>;
+/**
+ * A stop-market or stop-limit order (`type` "market" | "limit" with `price`), triggering when the last
+ * trade (`trigger` "last", default) or the mark ("mark") reaches `stopPrice`: a buy at or above, a sell
+ * at or below (`kind` "stop"), or the other way round (`kind` "take_profit"). `oco` = a second leg; the
+ * first to trigger cancels the other (one-cancels-other). Brackets are "place" with `bracket`.
+ */
+export const PlaceStopMessage = PlaceStop.extend({ ref: Ref });
+export type PlaceStopMessage = z.input<typeof PlaceStopMessage>;
+/** Cancels one waiting stop of the player (its OCO partner stays). */
+export const CancelStopMessage = z.object({ securityId: SecurityId, stopId: OrderId, ref: Ref });
+export type CancelStopMessage = z.input<typeof CancelStopMessage>;
+/**
+ * Stop-loss and/or take-profit on the player's open position in `securityId` (docs/margin.md "Protocol"):
+ * cancels the player's waiting stops in that security on the closing side, then places a market stop
+ * for the whole position at `stopLoss` (kind "stop") and/or at `takeProfit` (kind "take_profit"), as a
+ * one-cancels-other pair when both are given; neither = only remove them. INSUFFICIENT_HOLDINGS when
+ * the player has no position there (nothing changed).
+ */
+export const SetExitsMessage = z.object({
+  securityId: SecurityId,
+  stopLoss: int(1, MAX_PRICE_TICKS).optional(),
+  takeProfit: int(1, MAX_PRICE_TICKS).optional(),
+  trigger: StopTrigger.default("last"),
+  ref: Ref,
+});
+export type SetExitsMessage = z.input<typeof SetExitsMessage>;
 
 /** Schema of each room command's body. */
 export const RoomMessageSchemas = {
@@ -62,6 +103,9 @@ export const RoomMessageSchemas = {
   cancel: CancelMessage,
   "cancel-all": CancelAllMessage,
   amend: AmendMessage,
+  "place-stop": PlaceStopMessage,
+  "cancel-stop": CancelStopMessage,
+  "set-exits": SetExitsMessage,
 } as const;
 
 /**
@@ -165,6 +209,10 @@ export interface CommandAck {
   truncated?: boolean;
   /** amend: the order id amended, its new open qty and whether it kept its time priority. */
   amended?: { orderId: number; qty: number; priorityKept: boolean };
+  /** place-stop / set-exits: the stop ids placed (two for an OCO pair); cancel-stop: the one cancelled. */
+  stopIds?: number[];
+  /** set-exits: the stop ids it cancelled first. */
+  cancelledStopIds?: number[];
 }
 
 /** A rejected or malformed command: nothing changed. */
@@ -250,6 +298,12 @@ export const GameRules = z.object({
   maxPlayers: int(1, 10_000).default(DEFAULT_MAX_PLAYERS),
   /** Bots may take over a player's seat (the admin hands it over, or when the player leaves). */
   botTakeover: z.boolean().default(false),
+  /** Risk rules (docs/margin.md): paid up front ("cash", absent) or leveraged ("margin"). */
+  mode: RiskModeName.optional(),
+  /** Margin mode: the core's mark price (docs/margin.md "Mark price"); absent = last_trade. */
+  markRule: MarkPriceRule.optional(),
+  /** Margin mode: the house insurance fund's starting cash, minor units; absent = 0. */
+  insuranceFund: int(0, 1e15).optional(),
   /** Who may enter orders (TradingChannelRule; docs/algo-trading.md "Who may trade"). */
   trading: TradingChannelRule.default("both"),
   /** Leaderboard order: P&L, or return on starting value in basis points (docs/rounds.md "Scoring"). */
@@ -320,6 +374,14 @@ export const SecurityRules = z
     takerFee: int(0, MAX_FEE_PER_LOT).optional(),
     makerRebate: int(0, MAX_FEE_PER_LOT).optional(),
     limitWeight: int(0, 1000).optional(),
+    /** Margin mode (docs/margin.md "Settings"): initial and maintenance margin, basis points. */
+    initialMarginBps: int(100, 10_000).optional(),
+    maintenanceMarginBps: int(1, 10_000).optional(),
+    /** Margin mode: the largest leverage (1..100); sets initialMarginBps = ceil(10000 / maxLeverage). */
+    maxLeverage: int(1, 100).optional(),
+    /** "book" or "cfd" for every security, and the CFD quote's half-spread in ticks. */
+    kind: SecurityKind.optional(),
+    halfSpread: int(0, 1_000_000).optional(),
   })
   .strict();
 export type SecurityRules = z.input<typeof SecurityRules>;
@@ -442,6 +504,10 @@ export const CreateGameBody = z
       if (!groups.has(s.group))
         ctx.addIssue({ code: "custom", path: ["signals", i, "group"], message: "not one of the game's groups" });
     });
+    if (body.rules.mode !== "margin") {
+      const cfd = body.securityRules?.kind === "cfd" || body.securities.some((s) => s.kind === "cfd");
+      if (cfd) ctx.addIssue({ code: "custom", path: ["rules", "mode"], message: "CFD securities need mode margin" });
+    }
     if (body.securities.length === 0 && !body.scenario)
       ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
     const ids = new Set<number>();
@@ -508,6 +574,12 @@ export type JoinBody = z.input<typeof JoinBody>;
 /** POST /api/games/:id/bots. */
 export const AddBotsBody = BotSpec;
 export type AddBotsBody = z.input<typeof AddBotsBody>;
+
+/** PUT /api/games/:id/securities/:sid/reference (admin): the security's reference price from now on, ticks. */
+export const ReferenceBody = z.object({ price: int(1, MAX_PRICE_TICKS) });
+export type ReferenceBody = z.input<typeof ReferenceBody>;
+/** Path parameters :id and :sid (a security id). */
+export const SecurityIdParam = z.object({ id: GameId, sid: z.coerce.number().pipe(SecurityId) });
 
 /** Path parameter :id of the game routes. */
 export const GameIdParam = z.object({ id: GameId });

@@ -64,6 +64,19 @@ export class SecurityState extends Schema {
   @type("float64") positionLimit = 0;
   @type("float64") shortLimit = 0;
   @type("float64") limitWeight = 1;
+  /**
+   * Margin rounds (docs/margin.md "Protocol"): "book" or "cfd"; initial and maintenance margin (basis
+   * points of the notional at the mark; max leverage = 10000 / initialMarginBps); the core's reference
+   * and mark (ticks, 0 = none); a CFD's half-spread and the house's quote bid/ask (ticks, 0 = none).
+   */
+  @type("string") kind = "book";
+  @type("uint32") initialMarginBps = 10_000;
+  @type("uint32") maintenanceMarginBps = 5_000;
+  @type("uint32") reference = 0;
+  @type("uint32") mark = 0;
+  @type("uint32") halfSpread = 0;
+  @type("uint32") quoteBid = 0;
+  @type("uint32") quoteAsk = 0;
 }
 
 /**
@@ -84,6 +97,10 @@ export class RulesState extends Schema {
   @type("float64") pointsPer = 0;
   @type("float64") pointsMin = 0;
   @type("float64") pointsMax = 0;
+  /** Risk mode ("cash" | "margin"), the core's mark rule, and the house insurance fund's cash now (minor units). */
+  @type("string") mode = "cash";
+  @type("string") markRule = "last_trade";
+  @type("float64") fundCash = 0;
 }
 
 /** A player's holding of one security: qty (negative when short), locked lots, lots on open buys. */
@@ -92,7 +109,49 @@ export class PositionState extends Schema {
   @type("float64") qty = 0;
   @type("float64") locked = 0;
   @type("float64") openBuy = 0;
+  /**
+   * Margin rounds (docs/margin.md "Protocol"): average entry price (ticks, rounded to nearest), the
+   * mark (ticks), unrealized P&L at the mark (minor units), the position's initial margin (minor units)
+   * and its liquidation price (ticks; the mark at which the account's equity falls below its maintenance
+   * requirement, other marks unchanged; 0 = none).
+   */
+  @type("float64") entryPrice = 0;
+  @type("float64") mark = 0;
+  @type("float64") unrealizedPnl = 0;
+  @type("float64") margin = 0;
+  @type("float64") liquidationPrice = 0;
 }
+
+/** A waiting stop order of the player (docs/core.md "Stop orders"); qty 0 = a bracket child not armed yet. */
+export class StopState extends Schema {
+  @type("float64") stopId = 0;
+  @type("uint32") securityId = 0;
+  @type("string") side = "sell";
+  /** "market" or "limit" (then `price` is its limit, ticks). */
+  @type("string") orderType = "market";
+  @type("uint32") price = 0;
+  @type("float64") qty = 0;
+  @type("uint32") stopPrice = 0;
+  /** "last" (the last trade) or "mark". */
+  @type("string") trigger = "last";
+  /** "stop" (stop-loss / stop entry) or "take_profit". */
+  @type("string") kind = "stop";
+  /** The OCO partner's stop id and the bracket entry's order id (0 = none). */
+  @type("float64") ocoStopId = 0;
+  @type("float64") parentOrderId = 0;
+  @type("float64") ts = 0;
+}
+
+/** A margin call of the player (the liquidation followed in the same command): equity and maintenance then, minor units. */
+export class MarginCallState extends Schema {
+  @type("float64") seq = 0;
+  @type("float64") ts = 0;
+  @type("float64") equity = 0;
+  @type("float64") maintenance = 0;
+}
+
+/** Margin calls kept per player (the newest). */
+export const MARGIN_CALLS_KEPT = 10;
 
 /** A resting order of the player: `qty` accepted, `amount` still open. */
 export class OrderState extends Schema {
@@ -179,6 +238,21 @@ export class PlayerState extends Schema {
   @view() @type("string") group = "";
   /** Last SIGNALS_KEPT private signals sent to this player, oldest first. */
   @view() @type([SignalState]) signals = new ArraySchema<SignalState>();
+  /**
+   * Margin rounds (docs/margin.md "Protocol"), minor units: equity at the core's marks (what the margin
+   * check uses), initial margin in use (open orders at their worst case), maintenance requirement, free
+   * margin = marginEquity - usedMargin; leverage = gross notional at the marks / equity, basis points
+   * (10000 = 1x; 0 when flat or equity <= 0).
+   */
+  @view() @type("float64") marginEquity = 0;
+  @view() @type("float64") usedMargin = 0;
+  @view() @type("float64") maintenanceMargin = 0;
+  @view() @type("float64") freeMargin = 0;
+  @view() @type("float64") leverageBps = 0;
+  /** Waiting stops, keyed "<securityId>:<stopId>". */
+  @view() @type({ map: StopState }) stops = new MapSchema<StopState>();
+  /** Last MARGIN_CALLS_KEPT margin calls, oldest first (a new one = the player was just liquidated). */
+  @view() @type([MarginCallState]) marginCalls = new ArraySchema<MarginCallState>();
 }
 
 /** A leaderboard row, best equity first (money in minor units; see LeaderboardRow in messages.ts). */

@@ -45,6 +45,9 @@ export interface AddSecurityCommand {
   maintenanceMarginBps?: number;
   /** Starting reference price, ticks (0 = none). */
   referencePrice?: number;
+  /** "book" (default) or "cfd" (margin mode; core/cfd.ts) and the CFD quote's half-spread, ticks. */
+  kind?: "book" | "cfd";
+  halfSpread?: number;
 }
 
 export interface AddPlayerCommand {

@@ -158,6 +158,8 @@ function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
     initialMarginBps: ev.initialMarginBps,
     maintenanceMarginBps: ev.maintenanceMarginBps,
     reference: ev.referencePrice,
+    kind: ev.kind ?? "book",
+    halfSpread: ev.halfSpread ?? 0,
     lastPrice: 0,
     stops: new Map(),
     lastStopId: 0,

@@ -78,6 +78,9 @@ export interface SecurityState {
   maintenanceMarginBps: number;
   /** Reference price, ticks (0 = none); last trade price, ticks (0 = never traded). */
   reference: number;
+  /** "book" or "cfd" (no book: the house quotes reference -/+ halfSpread ticks; core/cfd.ts). */
+  kind: "book" | "cfd";
+  halfSpread: number;
   lastPrice: number;
   /** Stop orders waiting, by stop id (ascending = arrival). */
   stops: Map<number, StopOrder>;

@@ -5,7 +5,7 @@
  *
  *   game:{g}                          fields mode, mark_rule, fund_cash (the insurance fund's cash)
  *   game:{g}:fund                     hash security id -> lots the fund took over
- *   game:{g}:security:<s>             fields initial_margin_bps, maintenance_margin_bps, reference, last_price, last_stop_id
+ *   game:{g}:security:<s>             fields initial_margin_bps, maintenance_margin_bps, reference, last_price, last_stop_id, kind, half_spread
  *   game:{g}:security:<s>:stops       hash stop id -> the waiting stop (JSON: StopOrder without securityId)
  *   game:{g}:player:<p>:costs         hash security id -> the open position's cost (minor units, signed)
  *
@@ -104,6 +104,10 @@ export class MarginOps implements KeyOpProducer {
         sec.lastPrice,
         "last_stop_id",
         sec.lastStopId,
+        "kind",
+        sec.kind,
+        "half_spread",
+        sec.halfSpread,
       );
     }
     for (const [sid, ids] of this.stops) {
@@ -193,10 +197,22 @@ export function marginSecurityState(
   sid: number,
 ): Pick<
   SecurityState,
-  "initialMarginBps" | "maintenanceMarginBps" | "reference" | "lastPrice" | "stops" | "lastStopId" | "byParent"
+  | "initialMarginBps"
+  | "maintenanceMarginBps"
+  | "reference"
+  | "lastPrice"
+  | "stops"
+  | "lastStopId"
+  | "byParent"
+  | "kind"
+  | "halfSpread"
 > {
   const n = (f: string, d: number) => int(c[f], d, `security ${sid} ${f}`);
+  const kind = c.kind ?? "book";
+  if (kind !== "book" && kind !== "cfd") throw new Error(`hydrate: security ${sid} kind is unknown: ${kind}`);
   return {
+    kind,
+    halfSpread: n("half_spread", 0),
     initialMarginBps: n("initial_margin_bps", 10_000),
     maintenanceMarginBps: n("maintenance_margin_bps", 5_000),
     reference: n("reference", 0),

@@ -35,7 +35,9 @@ import type {
   NewsItem,
   PlaceOrder,
   PlaceResult,
+  PlaceStop,
   PlayerSetup,
+  StopResult,
   Rejection,
   SecurityConfig,
   SetupResult,
@@ -249,6 +251,28 @@ export class GameHub {
     if (gated) return gated;
     const limited = await this.overLimit(gameId, playerId, "amend");
     return limited ?? this.run(gameId, "amend", () => this.engine.amend(gameId, playerId, a));
+  }
+
+  /** Places a stop or an OCO pair (see Engine.placeStop); an order entry: the entry gate and rate limit apply. */
+  async placeStop(
+    gameId: string,
+    playerId: string,
+    stop: PlaceStop,
+  ): Promise<Result<StopResult> | RateLimited | GateRefusal> {
+    const gated = await this.entryGate(gameId, playerId, stop.side);
+    if (gated) return gated;
+    const limited = await this.overLimit(gameId, playerId, "place_stop");
+    return limited ?? this.run(gameId, "place_stop", () => this.engine.placeStop(gameId, playerId, stop));
+  }
+
+  /** Cancels a waiting stop (see Engine.cancelStop). */
+  cancelStop(gameId: string, playerId: string, securityId: number, stopId: number): Promise<Result<StopResult>> {
+    return this.run(gameId, "cancel_stop", () => this.engine.cancelStop(gameId, playerId, securityId, stopId));
+  }
+
+  /** Sets a security's reference price, ticks (see Engine.setReference; margin calls may follow). */
+  setReference(gameId: string, securityId: number, price: number): Promise<Result<SetupResult>> {
+    return this.run(gameId, "set_reference", () => this.engine.setReference(gameId, securityId, price));
   }
 
   /** Counts one order entry of the player; a RateLimited rejection when it is over the game's limit. */

@@ -16,6 +16,7 @@
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
+import { keepMarginCall, type MarginCallRec } from "./margin-calls.ts";
 import { NEWS_KEPT, SIGNALS_KEPT, type EngineEvent, type EventOf, type LeaderboardRow } from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
 import { GameFold } from "../core/fold.ts";
@@ -125,6 +126,8 @@ export class GameModel {
   readonly signals = new Map<string, SignalRec[]>();
   /** Last NEWS_KEPT headlines, oldest first. */
   readonly news: NewsRec[] = [];
+  /** Last MARGIN_CALLS_KEPT margin calls per player, oldest first (docs/margin.md "Protocol"). */
+  readonly marginCalls = new Map<string, MarginCallRec[]>();
   readonly dirty = new Dirty();
   /** Set when an event does not fit the state (the room then rebuilds from a snapshot). */
   broken: string | null = null;
@@ -241,6 +244,10 @@ export class GameModel {
         d.valuation = true;
         break;
       case "margin_call":
+        keepMarginCall(this.marginCalls, e);
+        d.players.add(e.playerId);
+        d.valuation = true;
+        break;
       case "liquidation_order":
       case "fund_transfer":
         d.players.add(e.playerId);

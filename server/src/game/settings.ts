@@ -35,7 +35,9 @@ export interface GameSettings {
  */
 export function settingsOf(body: Body): GameSettings {
   const scenario = body.scenario ? scenarioByName(body.scenario) : undefined;
-  const securities = resolveSecurities(body.securities, scenario, body.securityRules);
+  const securities = resolveSecurities(body.securities, scenario, body.securityRules).map((x) =>
+    marginSecurity(x, body.rules.mode === "margin"),
+  );
   checkEndowment(body.endowment, securities);
   checkSecurities(securities);
   return {
@@ -157,8 +159,35 @@ function resolveSecurities(
       makerRebate: s.makerRebate ?? 0,
       limitWeight: s.limitWeight ?? 1,
       refPrice: s.refPrice || start.get(s.securityId) || 0,
+      ...definedOnly({
+        initialMarginBps: s.initialMarginBps,
+        maintenanceMarginBps: s.maintenanceMarginBps,
+        referencePrice: s.referencePrice,
+        kind: s.kind,
+        halfSpread: s.halfSpread,
+      }),
     }))
-    .map((s) => ({ ...s, ...definedOnly(rules) }));
+    .map((s) => ({ ...s, ...definedOnly(leverageRules(rules)) }));
+}
+
+/** securityRules with maxLeverage turned into its initial margin, ceil(10000 / maxLeverage) bps. */
+function leverageRules(rules: SecurityRulesOut): Omit<SecurityRulesOut, "maxLeverage"> {
+  const { maxLeverage, ...rest } = rules;
+  return maxLeverage ? { ...rest, initialMarginBps: Math.ceil(10_000 / maxLeverage) } : rest;
+}
+
+/**
+ * In margin mode a security's core reference starts at its refPrice (so it has a mark before its first
+ * trade; docs/margin.md "Settings"). Errors: INVALID_BODY when the maintenance margin exceeds the initial.
+ */
+function marginSecurity(s: GameSettings["securities"][number], margin: boolean): GameSettings["securities"][number] {
+  const initial = s.initialMarginBps ?? 10_000;
+  if (s.maintenanceMarginBps !== undefined && s.maintenanceMarginBps > initial)
+    throw new ApiError(
+      "INVALID_BODY",
+      `${s.symbol}: maintenanceMarginBps ${s.maintenanceMarginBps} exceeds initialMarginBps ${initial}`,
+    );
+  return margin && s.referencePrice === undefined && s.refPrice > 0 ? { ...s, referencePrice: s.refPrice } : s;
 }
 
 /** The fields of `o` that are not undefined (so an absent rule keeps the security's own value). */

@@ -25,6 +25,7 @@
  *   GET    /health                         Valkey, PostgreSQL, persister lag -> 200 ok / 503 down
  *   GET    /metrics                        Prometheus text
  */
+import { mountMarginRoutes } from "./margin.ts";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { AddBotsBody, BotIdParam, CreateGameBody, GameIdParam, JoinBody, StartBody } from "@marketroom/shared";
 import { listScenarios } from "../market/scenarios.ts";
@@ -113,6 +114,7 @@ export function mountRoutes(app: express.Application, deps: HttpDeps): void {
   });
 
   mountSessionRoutes(app, { service, json, admin });
+  mountMarginRoutes(app, { service, admin });
 
   app.use("/api", (req, _res, next) => next(new ApiError("NOT_FOUND", `no route ${req.method} ${req.originalUrl}`)));
   app.use(errorHandler(deps.log));

@@ -56,6 +56,7 @@ import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
 import { channelRefusal } from "../rounds/trading-channels.ts";
+import { entersOrders, runStopCommand } from "../game/stop-commands.ts";
 
 /** What a GameRoom needs from the process. */
 export interface RoomContext {
@@ -505,7 +506,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     const auth = client.auth!;
     if (auth.role !== "player") return error(type, ref, "READ_ONLY", `${auth.role} sessions cannot trade`);
     const refused =
-      type === "place" || type === "amend"
+      type === "place" || type === "amend" || entersOrders(type)
         ? await channelRefusal(this.ctx.service.store, this.gameId, "browser")
         : null;
     if (refused) return error(type, ref, refused.code, refused.message);
@@ -589,6 +590,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
             }
           : rejected(type, ref, r);
       }
+      case "place-stop":
+      case "cancel-stop":
+      case "set-exits":
+        return runStopCommand(hub, g, pid, type, body, ref);
     }
   }
 
@@ -613,6 +618,8 @@ function addPrivate(view: StateView, ps: PlayerState): void {
   view.subscribe(ps.orders);
   view.subscribe(ps.fills);
   view.subscribe(ps.signals);
+  view.subscribe(ps.stops);
+  view.subscribe(ps.marginCalls);
 }
 
 function refOf(body: unknown): string | undefined {

@@ -26,6 +26,7 @@ import type { ArraySchema, MapSchema } from "@colyseus/schema";
 import type { PlayerState as CorePlayer, SecurityState as CoreSecurity } from "../core/state.ts";
 import type { GameModel, OrderModel } from "../game/model.ts";
 import { shownStandings } from "../scoring/ranking.ts";
+import { syncMarginRules, syncMarginValuation, syncPlayerMargin, syncSecurityMargin } from "./margin-mirror.ts";
 
 export class StateMirror {
   /** Valuation changed since the last syncValuation. */
@@ -51,6 +52,7 @@ export class StateMirror {
       state.gameId = model.gameId;
       state.name = model.name;
       state.phase = model.phase;
+      syncMarginRules(state, model);
     }
     const secIds = d.all ? [...model.securities.keys()] : new Set([...d.securities, ...d.books]);
     for (const sid of secIds) this.syncSecurity(sid, d.all || d.securities.has(sid), d.all || d.books.has(sid), d.all);
@@ -91,6 +93,7 @@ export class StateMirror {
       if (ps) setMoney(ps, r);
     }
     while (board.length > rows.length) board.pop();
+    syncMarginValuation(this.state, this.model);
     this.valuationPending = false;
   }
 
@@ -136,6 +139,7 @@ export class StateMirror {
       shortLimit: i.shortLimit,
       limitWeight: i.limitWeight,
     });
+    syncSecurityMargin(st, sec, this.model);
     if (full) st.trades.clear();
     const after = st.trades.length ? st.trades[st.trades.length - 1]!.seq : 0;
     for (const tr of trades) if (tr.seq > after) st.trades.push(new Trade().assign(tr));
@@ -175,6 +179,7 @@ export class StateMirror {
     for (const f of fills) if (f.seq > after) ps.fills.push(new FillState().assign(f));
     while (ps.fills.length > fills.length) ps.fills.shift();
     this.syncDriverFields(ps, p.playerId, full);
+    syncPlayerMargin(ps, this.model, p, full);
     return created ? ps : null;
   }
 

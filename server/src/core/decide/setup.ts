@@ -95,6 +95,10 @@ export function decideAddSecurity(state: CoreState, c: AddSecurityCommand, ts: n
     "maintenanceMarginBps",
   );
   const referencePrice = optInt(c.referencePrice, 0, 0, MAX_PRICE, A, "referencePrice");
+  const kind = c.kind ?? "book";
+  if (kind !== "book" && kind !== "cfd") reject(A, "kind must be book or cfd");
+  if (kind === "cfd" && game.mode !== "margin") reject(A, "a CFD security needs a game in margin mode");
+  const halfSpread = optInt(c.halfSpread, 0, 0, 1_000_000, A, "halfSpread");
   const log = new EventLog(state.seq, ts);
   log.events.push({
     type: "security_added",
@@ -116,6 +120,8 @@ export function decideAddSecurity(state: CoreState, c: AddSecurityCommand, ts: n
     initialMarginBps,
     maintenanceMarginBps,
     referencePrice,
+    // only CFDs carry these, so the events of book securities are as before
+    ...(kind === "cfd" ? { kind, halfSpread } : {}),
   });
   return setup(log);
 }

@@ -24,6 +24,7 @@ import { ApiKeyStore } from "./key-store.ts";
 import { mountKeyRoutes, type KeyRateDefaults } from "./key-routes.ts";
 import { mountMarketRoutes } from "./market.ts";
 import { mountOrderRoutes } from "./orders.ts";
+import { mountMarginRoutes } from "./margin-routes.ts";
 import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
 import { REVOKED_CHANNEL, startStreamPublisher } from "./stream-publisher.ts";
@@ -79,6 +80,7 @@ export class ApiV1 {
     };
     mountOrderRoutes(r, service.hub, history, auth, service.store);
     mountMarketRoutes(r, service, history);
+    mountMarginRoutes(r, service);
     const keyRate = deps.keyRate ?? keyRateFromEnv();
     mountKeyRoutes(r, service, keyStore, auth, keyRate, (keyId) => this.revoked(keyId));
     mountWebhookRoutes(r, service, db, auth, keyRate);
