@@ -504,10 +504,9 @@ export const CreateGameBody = z
       if (!groups.has(s.group))
         ctx.addIssue({ code: "custom", path: ["signals", i, "group"], message: "not one of the game's groups" });
     });
-    if (body.rules.mode !== "margin") {
-      const cfd = body.securityRules?.kind === "cfd" || body.securities.some((s) => s.kind === "cfd");
-      if (cfd) ctx.addIssue({ code: "custom", path: ["rules", "mode"], message: "CFD securities need mode margin" });
-    }
+    // CFD trading (no book, the house's quote) is not built yet: refused rather than traded on a book
+    if (body.securityRules?.kind === "cfd" || body.securities.some((s) => s.kind === "cfd"))
+      ctx.addIssue({ code: "custom", path: ["securities"], message: "CFD securities are not available yet" });
     if (body.securities.length === 0 && !body.scenario)
       ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
     const ids = new Set<number>();

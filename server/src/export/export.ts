@@ -10,6 +10,10 @@
  *                    P&L, fees, trades, and the mark of each security
  *   reference.csv    the reference path over the round (elapsed ms, step, date, per security)
  *
+ * A margin round's config.json also has a `margin` section (export/margin-section.ts): the fund,
+ * every player's margin account and positions at the end, the margin calls, liquidation orders, fund
+ * transfers and reference changes.
+ *
  * Integer columns carry their unit in the name (`*_ticks`, `*_minor`); the display column next to each
  * has the bare name (`price`, `cash`). Everything needed to recompute every player's equity, pnl, FIFO
  * P&L and fees is in the files: inventories.csv (start and final quantities), fills.csv (trades, fees),
@@ -33,6 +37,7 @@ import { referencesAt, type ReferenceSettings } from "../scoring/references.ts";
 import { finalStandings, markRuleOf, type Mark } from "../scoring/scoring.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { foldStoredLog } from "../replay/log.ts";
+import { marginSection } from "./margin-section.ts";
 
 export const EXPORT_FILES = [
   "config.json",
@@ -109,6 +114,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const fold = await foldStoredLog(db, gameId, asOfSeq);
   const { board: standings, prices } = finalStandings(fold, settings, rec.elapsedMs, isBot);
   const marks = prices.marks;
+  const margin = await marginSection(db, gameId, fold, asOfSeq);
 
   // ---- inventories ----
   type Inv = { start: Map<number, number>; final: Map<number, { qty: number; locked: number }> };
@@ -442,6 +448,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
         ? `course points (students only; empty for bots) = clamp(${rankRule.coursePoints.base} + floor(pnl_minor / ${rankRule.coursePoints.per}), ${rankRule.coursePoints.min}, ${rankRule.coursePoints.max})`
         : "none (the round sets no coursePoints)",
     },
+    ...(margin ? { margin } : {}),
     files: Object.fromEntries(EXPORT_FILES.map((f) => [f, f])),
   };
 

@@ -379,6 +379,11 @@ describe("REST API /api/v1", function () {
         "DELETE /api/v1/admin/games/{id}/outbound-webhooks/{hookId}",
         "GET /api/v1/admin/games/{id}/outbound-webhooks/{hookId}/deliveries",
         "GET /api/v1/admin/games/{id}/usage",
+        "POST /api/v1/stops",
+        "DELETE /api/v1/stops/{id}",
+        "POST /api/v1/positions/{security}/exits",
+        "GET /api/v1/margin",
+        "POST /api/v1/admin/games/{id}/securities/{security}/reference",
       ].sort(),
     );
     expect(r.body.components.schemas).to.have.property("PlaceOrderBody");

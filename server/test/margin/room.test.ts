@@ -156,5 +156,25 @@ describe("margin protocol in the room", function () {
     await waitFor(() => pb().cash === 0 && rb.state.rules.fundCash === 1_000_000 - 40_000, "the fund took it");
     expect(pb().orders.size).to.equal(0);
     expect(pb().stops.size).to.equal(0);
+
+    // the export's margin section: the fund, the accounts, the margin call and the fund transfer
+    expect((await api(h, "POST", `/api/games/${game.gameId}/end`)).status).to.equal(200);
+    // the results are written when the round's end has been processed: poll until the export answers
+    let cfg = await api(h, "GET", `/api/games/${game.gameId}/export/config.json`);
+    for (const until = Date.now() + 15_000; cfg.status !== 200 && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 50));
+      cfg = await api(h, "GET", `/api/games/${game.gameId}/export/config.json`);
+    }
+    expect(cfg.status, JSON.stringify(cfg.body)).to.equal(200);
+    const m = cfg.body.margin;
+    expect(m).to.include({ mode: "margin", markRule: "reference", insuranceFund: 1_000_000 });
+    expect(m.fund).to.deep.equal({ cash: 960_000, positions: [{ securityId: 1, qty: 50 }] });
+    expect(m.marginCalls.map((e: { playerId: string }) => e.playerId)).to.deep.equal([b.playerId]);
+    expect(m.fundTransfers[0]).to.include({ playerId: b.playerId, securityId: 1, qty: 50, price: 800, cash: 40_000 });
+    const bob = m.accounts.find((x: { playerId: string }) => x.playerId === b.playerId);
+    expect(bob).to.include({ cash: 0, equity: 0 });
+    expect(bob.positions).to.deep.equal([]);
+    const players = m.accounts.map((x: { cash: number }) => x.cash).reduce((x: number, y: number) => x + y, 0);
+    expect(players + m.fund.cash).to.equal(2 * 10_000 + 1_000_000);
   });
 });
