@@ -6,8 +6,7 @@
  * (positions, orders and stops gone), the fund's cash shows on the admin page. A cash
  * round shows none of the margin screens; the admin form refuses bad margin settings and sends good ones;
  * the phone layout holds the margin screens.
- * A CFD shows the house's quote instead of a book.
- * Screenshots: margin-player.png, margin-liquidated.png, margin-phone.png, margin-cfd.png,
+ * Screenshots: margin-player.png, margin-liquidated.png, margin-phone.png,
  * margin-admin-form.png, margin-cash-round.png.
  */
 import { expect } from "chai";
@@ -221,31 +220,6 @@ describe("browser client: margin rounds (Chromium)", function () {
     await amy.screenshot({ path: joinPath(SHOTS, "margin-phone.png"), fullPage: true });
   });
 
-  it("a CFD shows the house quote (reference ± half-spread) instead of a book, and follows the reference", async () => {
-    const r = await api(h, "POST", "/api/games", {
-      gameId: uid(),
-      name: "CFD class",
-      rules: { mode: "margin", markRule: "reference" },
-      securities: [{ securityId: 1, symbol: "GOLD", tickSize: "0.01", refPrice: 10_000 }],
-      securityRules: { maxLeverage: 20, kind: "cfd", halfSpread: 5 },
-      endowment: { cash: 100_000 },
-    });
-    expect(r.status, JSON.stringify(r.body)).to.equal(201);
-    await api(h, "POST", `/api/games/${r.body.gameId}/start`);
-    const dan = await b.joinAs(r.body.joinCode, "dan");
-    await dan.locator("#cfd-box:not([hidden]) #cfd-bid", { hasText: "99.95" }).waitFor();
-    expect(await text(dan, "#cfd-ask")).to.equal("100.05");
-    expect(await text(dan, "#book-title")).to.equal("House quote (CFD)");
-    expect(await dan.locator("#ladder").isVisible()).to.equal(false);
-    expect(await text(dan, "#entry-rules")).to.contain("margin 5 % (up to 20x)");
-    const ref = await api(h, "PUT", `/api/games/${r.body.gameId}/securities/1/reference`, { price: 10_100 });
-    expect(ref.status, JSON.stringify(ref.body)).to.equal(200);
-    await dan.locator("#cfd-bid", { hasText: "100.95" }).waitFor();
-    expect(await text(dan, "#cfd-ask")).to.equal("101.05");
-    await dan.locator("#secs button", { hasText: "GOLD 101.00" }).waitFor();
-    await dan.screenshot({ path: joinPath(SHOTS, "margin-cfd.png"), fullPage: true });
-  });
-
   it("a cash round shows none of the margin screens", async () => {
     const game = await createGame(h, { name: "Cash class" });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
@@ -284,14 +258,11 @@ describe("browser client: margin rounds (Chromium)", function () {
     await page.locator("#admin-msg.reject", { hasText: "Initial margin must be 1 % to 100 %" }).waitFor();
     await page.fill("#create-form input[name=initialMargin]", "5");
     await page.fill("#create-form input[name=maintenanceMargin]", "2.5");
-    await page.selectOption("#create-form select[name=kind]", "cfd");
-    await page.fill("#create-form input[name=halfSpread]", "1.5");
-    await submit();
-    await page.locator("#admin-msg.reject", { hasText: "Half-spread must be a whole number of ticks" }).waitFor();
+    // CFD securities are refused by the server for now: the form does not offer them
+    expect(await page.locator("#create-form select[name=kind] option[value=cfd]").isDisabled()).to.equal(true);
     const list = async () => (await api(h, "GET", "/api/games?limit=50")).body.games.map((g: any) => g.name);
     expect(await list()).to.not.include(name);
 
-    await page.fill("#create-form input[name=halfSpread]", "4");
     await page.selectOption("#create-form select[name=markRule]", "reference");
     await page.fill("#create-form input[name=insuranceFund]", "2,500.00");
     await page.locator("#create-form").screenshot({ path: joinPath(SHOTS, "margin-admin-form.png") });
@@ -302,7 +273,6 @@ describe("browser client: margin rounds (Chromium)", function () {
     const g = (await api(h, "GET", "/api/games?limit=50")).body.games.find((x: any) => x.name === name);
     const detail = (await api(h, "GET", `/api/games/${g.gameId}`)).body;
     expect(detail.rules).to.include({ mode: "margin", markRule: "reference", insuranceFund: 250_000 });
-    for (const s of detail.securities)
-      expect(s).to.include({ initialMarginBps: 500, maintenanceMarginBps: 250, kind: "cfd", halfSpread: 4 });
+    for (const s of detail.securities) expect(s).to.include({ initialMarginBps: 500, maintenanceMarginBps: 250 });
   });
 });

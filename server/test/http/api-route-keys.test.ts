@@ -72,6 +72,15 @@ describe("REST API /api/v1: every key route with a valid, a revoked, another pla
         const made = await call(h, "POST", "/api/v1/webhooks", bob.token, { name: "tv" });
         path = path.replace("{hookId}", made.body.hookId);
       }
+      if (path.includes("/stops/{id}")) {
+        const made = await call(h, "POST", "/api/v1/stops", bobKey, {
+          securityId: 1,
+          side: "sell",
+          qty: 1,
+          stopPrice: 50,
+        });
+        path = path.replace("{id}", `1-${made.body.stopIds[0]}`);
+      }
       expect(path, `${r.method} ${r.path}: a parameter this test does not know`).not.to.match(/\{/);
       const bodies: Record<string, unknown> = {
         "POST /api/v1/orders": { securityId: 1, side: "sell", price: 120, qty: 1 },
@@ -79,6 +88,8 @@ describe("REST API /api/v1: every key route with a valid, a revoked, another pla
         "POST /api/v1/keys": {},
         "POST /api/v1/webhooks": { name: "tv" },
         "POST /api/v1/outbound-webhooks": { url: "https://example.org/h" },
+        "POST /api/v1/stops": { securityId: 1, side: "sell", qty: 1, stopPrice: 50 },
+        "POST /api/v1/positions/{security}/exits": { stopLoss: 50 },
       };
       const body = bodies[`${r.method} ${r.path}`];
       if (body === undefined && (r.method === "POST" || r.method === "PATCH"))
