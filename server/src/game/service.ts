@@ -82,7 +82,7 @@ export interface ServiceDeps extends AccessOptions {
   persister?: PersisterPort;
   /** Seed of the bots' random sources. */
   botSeed?: number;
-  /** Market-type drivers run beside news and calls (game/drivers.ts RoundDriver; app.ts passes dividends). */
+  /** Market-type drivers run beside news and calls (game/drivers.ts RoundDriver; app.ts passes those of rounds/). */
   roundDrivers?: DriverDeps["roundDrivers"];
 }
 
@@ -111,14 +111,8 @@ export class GameService {
     this.store = new GameStore(valkey);
     this.bots = new BotManager(hub, log, deps.botSeed ?? 1);
     this.access = new Access(this.store, log, deps);
-    this.drivers = new MarketDrivers({
-      hub,
-      valkey,
-      store: this.store,
-      bots: this.bots,
-      log,
-      roundDrivers: deps.roundDrivers,
-    });
+    const { roundDrivers } = deps;
+    this.drivers = new MarketDrivers({ hub, valkey, store: this.store, bots: this.bots, log, roundDrivers });
     this.joins = new Joins({
       hub,
       store: this.store,
