@@ -199,6 +199,6 @@ describe("cluster: failover", function () {
     expect(board.status, JSON.stringify(board.body)).to.equal(200);
     expect(await c.valkey.hget(`game:{${game.gameId}}:owner`, "epoch")).to.equal(after);
     expect(await c.owner(game.gameId)).to.equal(next);
-    await fresh.leave().catch(() => {});
+    void fresh.leave(false).catch(() => {}); // a consented leave once waited forever here (see RejoiningClient)
   });
 });

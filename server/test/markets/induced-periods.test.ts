@@ -1,5 +1,5 @@
 /**
- * The double auction with induced values over several periods through the real server: 3 periods of 8 s
+ * The double auction with induced values over several periods through the real server: 3 periods of 20 s
  * with 1 s breaks (the third ended by the teacher once begun), four students (buyer, seller, buyer, seller). Each period starts the schedules again
  * (units reset, same values and costs); trades in periods 1 and 2, none in 3. The per-period traded
  * units, average price, realized surplus, maximum surplus and efficiency, each player's surplus over
@@ -54,8 +54,8 @@ describe("double auction with induced values: results per period", function () {
   it("each period starts the schedules again; traded units, price, surplus and efficiency per period", async () => {
     const game = await createGame(h, {
       rules: { marketType: "induced", induced: { units: 2, values: VALUES, costs: COSTS, seed: SEED } } as never,
-      // periods long enough for four requests in a row on a busy machine
-      schedule: { periods: { count: 3, durationSec: 8, breakSec: 1 } },
+      // periods long enough for four requests in a row on a busy machine (8 s was not, under CI's load)
+      schedule: { periods: { count: 3, durationSec: 20, breakSec: 1 } },
     });
     const g = game.gameId;
     const ps = [];
