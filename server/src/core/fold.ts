@@ -20,7 +20,7 @@
 import { OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type FillEvent } from "@marketroom/shared";
 import { assertNever } from "./assert.ts";
 import { evolve } from "./evolve.ts";
-import { PlayerLedger } from "./ledger.ts";
+import { PlayerLedger, type PlayerLedgerData } from "./ledger.ts";
 import { copyState } from "./copy.ts";
 import { emptyState, type CoreState } from "./state.ts";
 
@@ -61,6 +61,26 @@ export interface Endowment {
   cash: number;
   holdings: Map<number, number>;
 }
+
+/**
+ * What a fold holds beside the core state, as plain JSON-able data at `seq` (a checkpoint; see
+ * GameFold.extrasData / GameFold.resume). Bump FOLD_EXTRAS_VERSION whenever GameFold's extras change
+ * shape, so older checkpoints are ignored rather than misread.
+ */
+export interface FoldExtrasData {
+  v: number;
+  seq: number;
+  ts: number;
+  runningDone: number;
+  runningSince: number | null;
+  endowments: [string, number, [number, number][]][];
+  ledgers: [string, PlayerLedgerData][];
+  stats: [number, TradeStats][];
+  trades: [number, TradeRec[]][];
+  ownFills: [string, OwnFillRec[]][];
+}
+
+export const FOLD_EXTRAS_VERSION = 1;
 
 /** Thrown when the log is not a contiguous, valid game log (names the seq). */
 export class FoldError extends Error {
@@ -118,6 +138,60 @@ export class GameFold {
     for (const [sid, t] of this.trades) c.trades.set(sid, t.slice());
     for (const [pid, f] of this.ownFills) c.ownFills.set(pid, f.slice());
     return c;
+  }
+
+  /** The extras (everything but the core state) as plain data at this.seq. */
+  extrasData(): FoldExtrasData {
+    return {
+      v: FOLD_EXTRAS_VERSION,
+      seq: this.seq,
+      ts: this.ts,
+      runningDone: this.runningDone,
+      runningSince: this.runningSince,
+      endowments: [...this.endowments].map(([pid, e]) => [pid, e.cash, [...e.holdings]]),
+      ledgers: [...this.ledgers].map(([pid, l]) => [pid, l.toData()]),
+      stats: [...this.stats].map(([sid, st]) => [sid, { ...st }]),
+      trades: [...this.trades].map(([sid, t]) => [sid, t.map((x) => ({ ...x }))]),
+      ownFills: [...this.ownFills].map(([pid, f]) => [pid, f.map((x) => ({ ...x }))]),
+    };
+  }
+
+  /**
+   * A fold resumed without folding the log from seq 1: `state` is the core state at some seq S (a copy
+   * the caller gives up, e.g. the writer's committed state), `extras` the extras at seq C <= S (a
+   * checkpoint), and `tail` the events C+1..S, whose extras are applied on top (their core effects are
+   * already in `state`). The result equals GameFold.of(events 1..S). Throws FoldError when the pieces do
+   * not fit together (another version, C > S, a tail that does not run from C+1 to S).
+   */
+  static resume(state: CoreState, extras: FoldExtrasData, tail: readonly EngineEvent[]): GameFold {
+    if (extras.v !== FOLD_EXTRAS_VERSION) throw new FoldError(extras.seq, `checkpoint version ${extras.v}`);
+    if (extras.seq > state.seq) throw new FoldError(extras.seq, `checkpoint is past the state (seq ${state.seq})`);
+    const f = new GameFold(state);
+    f.ts = extras.ts;
+    f.runningDone = extras.runningDone;
+    f.runningSince = extras.runningSince;
+    for (const [pid, cash, holdings] of extras.endowments) f.endowments.set(pid, { cash, holdings: new Map(holdings) });
+    for (const [pid, l] of extras.ledgers) f.ledgers.set(pid, PlayerLedger.fromData(l));
+    for (const [sid, st] of extras.stats) f.stats.set(sid, { ...st });
+    for (const [sid, t] of extras.trades)
+      f.trades.set(
+        sid,
+        t.map((x) => ({ ...x })),
+      );
+    for (const [pid, o] of extras.ownFills)
+      f.ownFills.set(
+        pid,
+        o.map((x) => ({ ...x })),
+      );
+    let seq = extras.seq;
+    for (const ev of tail) {
+      if (ev.seq !== seq + 1) throw new FoldError(ev.seq, `checkpoint tail: expected seq ${seq + 1}`);
+      seq = ev.seq;
+      f.extras(ev);
+      f.ts = ev.ts;
+    }
+    if (seq !== state.seq) throw new FoldError(seq, `checkpoint tail ends before the state (seq ${state.seq})`);
+    return f;
   }
 
   /** Applies the next event (seq = this.seq + 1). Throws FoldError when it does not follow or does not fit. */

@@ -111,6 +111,30 @@ export class SecurityLedger {
   }
 
   /** An independent copy. */
+  /** Plain data of the ledger (open lots only), for a checkpoint (fold-checkpoint.ts); `fromData` reverses it. */
+  toData(): SecurityLedgerData {
+    return {
+      scale: this.scale,
+      lots: this.lots.slice(this.head).map((l) => ({ ...l })),
+      sign: this.sign,
+      qty: this.qty,
+      realizedPriced: this.realizedPriced,
+      openingClosedQty: this.openingClosedQty,
+      openingClosedValue: this.openingClosedValue,
+    };
+  }
+
+  static fromData(d: SecurityLedgerData): SecurityLedger {
+    const c = new SecurityLedger(d.scale);
+    c.lots = d.lots.map((l) => ({ ...l }));
+    c.sign = d.sign;
+    c.qty = d.qty;
+    c.realizedPriced = d.realizedPriced;
+    c.openingClosedQty = d.openingClosedQty;
+    c.openingClosedValue = d.openingClosedValue;
+    return c;
+  }
+
   clone(): SecurityLedger {
     const c = new SecurityLedger(this.scale);
     c.lots = this.lots.slice(this.head).map((l) => ({ ...l }));
@@ -130,6 +154,25 @@ export class SecurityLedger {
 }
 
 /** A player's ledger: a SecurityLedger per security plus fees and the fill count. */
+/** A SecurityLedger as plain data (open lots oldest first); units as in the ledger. */
+export interface SecurityLedgerData {
+  scale: number;
+  lots: Lot[];
+  sign: 0 | 1 | -1;
+  qty: number;
+  realizedPriced: number;
+  openingClosedQty: number;
+  openingClosedValue: number;
+}
+
+/** A PlayerLedger as plain data: [securityId, ledger] pairs, fees, trades, dividends. */
+export interface PlayerLedgerData {
+  securities: [number, SecurityLedgerData][];
+  fees: number;
+  trades: number;
+  dividends: number;
+}
+
 export class PlayerLedger {
   readonly securities = new Map<number, SecurityLedger>();
   /** Taker fees paid - maker rebates received, minor units. */
@@ -187,6 +230,21 @@ export class PlayerLedger {
   }
 
   /** An independent copy. */
+  /** Plain data for a checkpoint (fold-checkpoint.ts); `fromData` reverses it. */
+  toData(): PlayerLedgerData {
+    const securities: [number, SecurityLedgerData][] = [...this.securities].map(([sid, s]) => [sid, s.toData()]);
+    return { securities, fees: this.fees, trades: this.trades, dividends: this.dividends };
+  }
+
+  static fromData(d: PlayerLedgerData): PlayerLedger {
+    const c = new PlayerLedger();
+    for (const [sid, s] of d.securities) c.securities.set(sid, SecurityLedger.fromData(s));
+    c.fees = d.fees;
+    c.trades = d.trades;
+    c.dividends = d.dividends;
+    return c;
+  }
+
   clone(): PlayerLedger {
     const c = new PlayerLedger();
     for (const [sid, s] of this.securities) c.securities.set(sid, s.clone());

@@ -6,6 +6,8 @@
 export const gameKey = (g: string) => `game:{${g}}`;
 export const seqKey = (g: string) => `game:{${g}}:seq`;
 export const eventsKey = (g: string) => `game:{${g}}:events`;
+/** The room's model checkpoint (game/checkpoints.ts): JSON text, a cache of the log's fold. */
+export const checkpointKey = (g: string) => `game:{${g}}:checkpoint`;
 export const securitiesKey = (g: string) => `game:{${g}}:securities`;
 export const playersKey = (g: string) => `game:{${g}}:players`;
 /** Hash security id -> limitWeight, read by the gross/net position limit check. */

@@ -50,7 +50,8 @@ import {
 import type { Redis } from "iovalkey";
 import { hostname } from "node:os";
 import { readStreamEvents } from "./stream-entries.ts";
-import { decide, emptyState, type Command, type ResultOf } from "../core/index.ts";
+import { decide, emptyState, type Command, type CoreState, type ResultOf } from "../core/index.ts";
+import { copyState } from "../core/copy.ts";
 import { isDependencyDown } from "../dependency.ts";
 import { CommitError } from "./commit.ts";
 import { GameWriter, infoOf, type GameWriterOptions } from "./game-writer.ts";
@@ -96,6 +97,16 @@ export class GameWriters {
   /** Games this process holds a writer for. */
   games(): string[] {
     return [...this.writers.keys()];
+  }
+
+  /**
+   * A deep copy of the game's core state when this process's writer is open and has nothing decided past
+   * its last commit (call it inside GameHub.quiet), else null. Never claims the game.
+   */
+  async committedState(gameId: string): Promise<CoreState | null> {
+    const w = await this.writers.get(gameId)?.catch(() => null);
+    const state = w?.status === "open" ? w.state : null;
+    return state && state.seq === w!.committedSeq ? copyState(state) : null;
   }
 
   /**

@@ -9,6 +9,7 @@ import { referencesAt } from "../scoring/references.ts";
 import type { MarketDrivers } from "./drivers.ts";
 import { unwrap } from "./errors.ts";
 import type { ClockInfo, GameHub, RoundLink } from "./hub.ts";
+import { Checkpointer, readCheckpoint } from "./checkpoints.ts";
 import { readGameLog } from "./log.ts";
 import type { GameSnapshot } from "./model.ts";
 import { NO_CLOCK, clockOf, elapsedOf } from "./round-clock.ts";
@@ -22,25 +23,40 @@ export interface GameReadDeps {
 }
 
 export class GameReads {
-  constructor(private readonly deps: GameReadDeps) {}
+  /** The rooms' model checkpoints (checkpoints.ts). */
+  readonly checkpoints: Checkpointer;
+
+  constructor(private readonly deps: GameReadDeps) {
+    this.checkpoints = new Checkpointer(deps.hub.engine.client);
+  }
 
   /**
    * A consistent snapshot of the game: its seq read while no command of this process is in flight, the
    * log up to that seq (PostgreSQL, then the stream; game/log.ts), current and opening references, bots
-   * and drivers. The room's model folds the log through the core's evolve (game/model.ts). Errors: UNKNOWN_GAME.
+   * and drivers. The room's model folds the log through the core's evolve (game/model.ts). When this
+   * process writes the game and a checkpoint exists (checkpoints.ts), the snapshot carries a copy of the
+   * writer's state and the checkpoint as `base`, and only the log after the checkpoint. `own`: the caller
+   * is the game's room, which claims the game (opens its writer) first. Errors: UNKNOWN_GAME.
    */
-  async snapshot(gameId: string): Promise<GameSnapshot> {
+  async snapshot(gameId: string, own = false): Promise<GameSnapshot> {
     const { hub, store, drivers } = this.deps;
     const rec = await store.get(gameId);
-    const seq = await hub.quiet(gameId, async () => unwrap(await hub.engine.gameInfo(gameId)).seq);
-    const events = await readGameLog(hub.engine, this.deps.db, gameId, seq);
+    // the room owns its game: opening the writer claims it (a failure shows in gameInfo below)
+    if (own && rec) await hub.engine.writer(gameId).catch(() => null);
+    const { seq, state } = await hub.quiet(gameId, async () => ({
+      seq: unwrap(await hub.engine.gameInfo(gameId)).seq,
+      state: await hub.engine.committedState(gameId),
+    }));
+    const checkpoint = state?.seq === seq ? await readCheckpoint(hub.engine.client, gameId, seq) : null;
+    const base = state && checkpoint ? { state, checkpoint } : undefined;
+    const events = await readGameLog(hub.engine, this.deps.db, gameId, seq, base ? checkpoint!.fold.seq : 0);
     const stored = await store.players(gameId);
     const bots = new Set([...stored].filter(([, p]) => p.bot).map(([id]) => id));
     const openRefs = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));
     const refPrices = rec
       ? referencesAt(await drivers.withNews(gameId, rec.settings), elapsedOf(rec, Date.now()))
       : openRefs;
-    return { seq, events, openRefs, refPrices, bots, drivers: await drivers.snapshotPart(gameId, seq) };
+    return { seq, events, base, openRefs, refPrices, bots, drivers: await drivers.snapshotPart(gameId, seq) };
   }
 
   /** The round clock of a game (for rooms). */

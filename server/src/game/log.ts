@@ -15,16 +15,17 @@ import type { Db } from "../persistence/db.ts";
 
 const PAGE = 10_000;
 
-/** Events 1..uptoSeq of `gameId` (see module doc). */
+/** Events afterSeq+1..uptoSeq of `gameId` (see module doc; afterSeq 0 = the whole log). */
 export async function readGameLog(
   engine: Pick<Engine, "events">,
   db: Db | undefined,
   gameId: string,
   uptoSeq: number,
+  afterSeq = 0,
 ): Promise<EngineEvent[]> {
   const bySeq = new Map<number, EngineEvent>();
   if (db) {
-    for (let after = 0; after < uptoSeq;) {
+    for (let after = afterSeq; after < uptoSeq;) {
       const rows = await db
         .selectFrom("events")
         .select(["seq", "data"])
@@ -39,7 +40,7 @@ export async function readGameLog(
       after = Number(rows[rows.length - 1]!.seq);
     }
   }
-  let from = 1;
+  let from = afterSeq + 1;
   while (bySeq.has(from)) from++;
   while (from <= uptoSeq) {
     const page = await engine.events(gameId, from, uptoSeq, PAGE);
@@ -50,7 +51,7 @@ export async function readGameLog(
   // A persister may have moved events from the stream to PostgreSQL between the two reads (it writes
   // PostgreSQL before it trims the stream), so whatever is still missing is read from PostgreSQL again.
   const missing: number[] = [];
-  for (let s = 1; s <= uptoSeq; s++) if (!bySeq.has(s)) missing.push(s);
+  for (let s = afterSeq + 1; s <= uptoSeq; s++) if (!bySeq.has(s)) missing.push(s);
   if (db && missing.length > 0) {
     const rows = await db
       .selectFrom("events")
@@ -62,7 +63,7 @@ export async function readGameLog(
     for (const r of rows) if (!bySeq.has(Number(r.seq))) bySeq.set(Number(r.seq), parseEvent(r.data));
   }
   const out: EngineEvent[] = [];
-  for (let s = 1; s <= uptoSeq; s++) {
+  for (let s = afterSeq + 1; s <= uptoSeq; s++) {
     const e = bySeq.get(s);
     if (!e) throw new Error(`the log of game ${gameId} has no event ${s} (neither in PostgreSQL nor in the stream)`);
     out.push(e);

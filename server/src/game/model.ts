@@ -19,8 +19,8 @@
 import { keepMarginCall, type MarginCallRec } from "./margin-calls.ts";
 import { NEWS_KEPT, SIGNALS_KEPT, type EngineEvent, type EventOf, type LeaderboardRow } from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
-import { GameFold } from "../core/fold.ts";
-import type { PlayerState, SecurityState } from "../core/state.ts";
+import { GameFold, type FoldExtrasData } from "../core/fold.ts";
+import type { CoreState, PlayerState, SecurityState } from "../core/state.ts";
 import { marksOf, type MarkRule, type Prices } from "../core/valuation.ts";
 import { shiftReference } from "../scoring/references.ts";
 import { DEFAULT_RANK_RULE, type RankRule } from "../scoring/ranking.ts";
@@ -77,11 +77,30 @@ export interface DriverSnapshot {
   takeovers: Map<string, string>;
 }
 
+/**
+ * What a model holds beside its core state, as plain data at `fold.seq` (a checkpoint, written by the
+ * room and read by GameReads.snapshot): the fold's extras and the room's margin calls, groups and takeovers.
+ */
+export interface ModelCheckpointData {
+  fold: FoldExtrasData;
+  marginCalls: [string, MarginCallRec[]][];
+  groups: [string, string][];
+  takeovers: [string, string][];
+}
+
 /** A consistent view of a game at `seq`: its log and the settings the log does not carry. */
 export interface GameSnapshot {
   seq: number;
-  /** The game's events 1..seq, parsed (shared parseEvent), in seq order. */
+  /**
+   * The game's events 1..seq, parsed (shared parseEvent), in seq order; with `base`, only the events
+   * after base.checkpoint.fold.seq up to seq.
+   */
   events: EngineEvent[];
+  /**
+   * A start other than seq 1: the core state at `seq` (a copy of the writer's committed state) and a
+   * checkpoint of the extras at an earlier seq; the model then folds only the tail's extras.
+   */
+  base?: { state: CoreState; checkpoint: ModelCheckpointData };
   /** Opening reference by security (the game's refPrice), ticks. */
   openRefs: Map<number, number>;
   /** Current reference by security, ticks (the scenario path and news at the snapshot's time). */
@@ -113,7 +132,7 @@ class Dirty {
 const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
 
 export class GameModel {
-  readonly fold = new GameFold();
+  readonly fold: GameFold;
   /** Current reference by security, ticks (0 = none). */
   readonly refPrices = new Map<number, number>();
   /** Opening reference by security, ticks (0 = none). */
@@ -138,13 +157,23 @@ export class GameModel {
   /** News shift the references while live; not while a snapshot's log is folded (its refPrices already hold them). */
   private live = true;
 
-  constructor(readonly gameId: string) {}
+  constructor(
+    readonly gameId: string,
+    fold: GameFold = new GameFold(),
+  ) {
+    this.fold = fold;
+  }
 
-  /** A model equal to the game at `snap.seq`. */
+  /**
+   * A model equal to the game at `snap.seq`: the log folded from seq 1, or with `snap.base` its state and
+   * checkpoint plus the tail (same result; GameFold.resume). Throws FoldError when a base does not fit.
+   */
   static fromSnapshot(gameId: string, snap: GameSnapshot): GameModel {
-    const m = new GameModel(gameId);
+    const base = snap.base;
+    const m = new GameModel(gameId, base ? GameFold.resume(base.state, base.checkpoint.fold, snap.events) : undefined);
     m.live = false;
-    for (const e of snap.events) if (e.seq <= snap.seq) m.apply(e);
+    if (base) m.resumeExtras(base.checkpoint, snap.events);
+    else for (const e of snap.events) if (e.seq <= snap.seq) m.apply(e);
     m.live = true;
     for (const [sid, ref] of snap.openRefs) m.openRefs.set(sid, ref);
     for (const [sid, ref] of snap.refPrices) m.refPrices.set(sid, ref);
@@ -157,6 +186,33 @@ export class GameModel {
 
   get seq(): number {
     return this.fold.seq;
+  }
+
+  /** The model's checkpoint at its seq (see ModelCheckpointData). */
+  checkpointData(): ModelCheckpointData {
+    return {
+      fold: this.fold.extrasData(),
+      marginCalls: [...this.marginCalls].map(([pid, list]) => [pid, list.map((c) => ({ ...c }))]),
+      groups: [...this.groups],
+      takeovers: [...this.takeovers],
+    };
+  }
+
+  /**
+   * The room's extras of a resumed fold: the checkpoint's, then news and signals from the core state
+   * (which keeps every one), then the tail's other events as `apply` would have kept them.
+   */
+  private resumeExtras(cp: ModelCheckpointData, tail: readonly EngineEvent[]): void {
+    for (const [pid, list] of cp.marginCalls)
+      this.marginCalls.set(
+        pid,
+        list.map((c) => ({ ...c })),
+      );
+    for (const [pid, g] of cp.groups) this.groups.set(pid, g);
+    for (const [pid, k] of cp.takeovers) this.takeovers.set(pid, k);
+    for (const e of this.fold.state.news) this.onNews(e);
+    for (const e of this.fold.state.signals) this.onSignal(e);
+    for (const e of tail) if (e.type !== "news" && e.type !== "signal") this.touched(e);
   }
   get name(): string {
     return this.fold.state.game?.name ?? "";

@@ -98,7 +98,7 @@ export class GameService {
   private readonly joins: Joins;
   private readonly botAdmin: BotAdmin;
   private readonly scheduler: RoundScheduler;
-  private readonly reads: GameReads;
+  readonly reads: GameReads;
   private readonly ending = new Map<string, Promise<RoundEnd>>();
   /** The last round end of each game ended by this process (a repeated end returns it). */
   private readonly ended = new Map<string, RoundEnd>();
@@ -478,9 +478,9 @@ export class GameService {
 
   // ---- reads (game-reads.ts) ----
 
-  /** A consistent snapshot of the game at its last committed seq (game-reads.ts). Errors: UNKNOWN_GAME. */
-  snapshot(gameId: string): Promise<GameSnapshot> {
-    return this.reads.snapshot(gameId);
+  /** A consistent snapshot at the last committed seq (game-reads.ts; `own`: the game's room). Errors: UNKNOWN_GAME. */
+  snapshot(gameId: string, own = false): Promise<GameSnapshot> {
+    return this.reads.snapshot(gameId, own);
   }
 
   /** The round clock of a game (for rooms). */

@@ -259,6 +259,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   override onDispose(): void {
     this.unsubscribe?.();
+    if (this.model) void this.ctx.service.reads.checkpoints.maybeSave(this.model, true);
     this.ctx.service.attachModel(this.gameId, null);
     // An ended round's writer would keep its books and inventories in memory for nobody (reads after
     // this reopen it on demand; replay and exports read the log).
@@ -282,7 +283,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private async hydrate(): Promise<void> {
     this.pending = [];
     try {
-      const snap = await this.ctx.service.snapshot(this.gameId);
+      const snap = await this.ctx.service.snapshot(this.gameId, true);
       const model = GameModel.fromSnapshot(this.gameId, snap);
       if (this.mirror) this.mirror.rebind(model);
       else this.mirror = new StateMirror(this.state, model);
@@ -407,6 +408,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   /** Every second (issue 13: valuations and the leaderboard at most once a second): valuation when it changed; the clock's now and remaining time. */
   private tick(): void {
     if (this.mirror.valuationPending) this.mirror.syncValuation();
+    void this.ctx.service.reads.checkpoints.maybeSave(this.model);
     const clock = this.state.clock;
     const now = Date.now();
     if (now - clock.now >= 1000) {

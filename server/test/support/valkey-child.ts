@@ -77,7 +77,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Spawns the server and waits until it answers PING (60 s max). */
-async function launch(port: number, dir: string, appendfsync: string): Promise<ChildProcess> {
+async function launch(port: number, dir: string, appendfsync: string, appendonly = true): Promise<ChildProcess> {
   const child = spawn(
     binary(),
     [
@@ -88,7 +88,7 @@ async function launch(port: number, dir: string, appendfsync: string): Promise<C
       "--dir",
       dir,
       "--appendonly",
-      "yes",
+      appendonly ? "yes" : "no",
       "--appendfsync",
       appendfsync,
       "--save",
@@ -111,14 +111,15 @@ async function launch(port: number, dir: string, appendfsync: string): Promise<C
 
 /** Starts the server with AOF on (`appendfsync` default everysec); resolves once it answers PING. */
 export async function startValkeyChild(
-  opts: { appendfsync?: "always" | "everysec" | "no" } = {},
+  opts: { appendfsync?: "always" | "everysec" | "no"; appendonly?: boolean; dir?: string } = {},
 ): Promise<ValkeyChild> {
   const port = await freePort();
-  const dir = join(ROOT, ".data", `valkey-child-${process.pid}-${port}`);
+  const dir = join(opts.dir ?? join(ROOT, ".data"), `valkey-child-${process.pid}-${port}`);
   const fsync = opts.appendfsync ?? "everysec";
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  let child = await launch(port, dir, fsync);
+  const aof = opts.appendonly ?? true;
+  let child = await launch(port, dir, fsync, aof);
   const handle: ValkeyChild = {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -129,7 +130,7 @@ export async function startValkeyChild(
       await exited(child);
     },
     async restart() {
-      child = await launch(port, dir, fsync);
+      child = await launch(port, dir, fsync, aof);
       handle.pid = child.pid!;
     },
     async stop() {
