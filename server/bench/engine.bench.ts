@@ -18,8 +18,11 @@
  *    GroupCommitter's defaults (sent at the end of the event-loop turn while fewer than 2 batches are in
  *    flight); BENCH_IN_FLIGHT=1 BENCH_DELAY_MS=2 reproduces the earlier policy (one batch in flight, a
  *    2 ms wait) to compare.
- * 5. resume: a game with RESUME_ORDERS resting orders (placed through a writer) reopened with
- *    GameWriter.open: claim + loadGame + hydrate, wall clock; then loadGame and hydrate timed apart.
+ * 5. resume: a game with RESUME_ORDERS resting orders (placed through a writer), the room's model
+ *    checkpoint written (game/checkpoints.ts), then TAIL more commands; the room's rebuild timed, wall
+ *    clock: GameWriter.open (claim + loadGame + hydrate) + a copy of its state + the checkpoint + the
+ *    log after it folded into the model (what GameReads.snapshot and GameModel.fromSnapshot do for a
+ *    room); the writer alone (resumeWriterMs), then loadGame and hydrate timed apart.
  * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
@@ -37,6 +40,12 @@ import type { Command } from "../src/core/commands.ts";
 import { GameWriter } from "../src/engine/game-writer.ts";
 import { hydrate } from "../src/engine/hydrate.ts";
 import { loadGame } from "../src/engine/load.ts";
+import type { EngineEvent } from "@marketroom/shared";
+import { copyState } from "../src/core/copy.ts";
+import { checkpointKey } from "../src/engine/keys.ts";
+import { readStreamEvents } from "../src/engine/stream-entries.ts";
+import { readCheckpoint } from "../src/game/checkpoints.ts";
+import { GameModel, type GameSnapshot } from "../src/game/model.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
 import { calibrate, cpuNs, percentile } from "./commit.bench.ts";
 import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
@@ -52,6 +61,12 @@ const WRITER_OPTS = {
 };
 const SECURITIES = 4;
 const MID = 10_000;
+/** Resting orders placed after the room's checkpoint in the resume step (the log it folds on top of it). */
+const TAIL = 2_000;
+
+function snapshotOf(events: EngineEvent[]): GameSnapshot {
+  return { seq: events.at(-1)?.seq ?? 0, events, openRefs: new Map(), refPrices: new Map(), bots: new Set() };
+}
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
@@ -155,9 +170,15 @@ async function drive(server: ValkeyChild, label: string, rate: number): Promise<
  * Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game (wall
  * clock, and the CPU it cost this process and Valkey's main thread).
  */
-async function resume(
-  server: ValkeyChild,
-): Promise<{ ms: number; orders: number; loadMs: number; hydrateMs: number; nodeCpuMs: number; valkeyCpuMs: number }> {
+async function resume(server: ValkeyChild): Promise<{
+  ms: number;
+  writerMs: number;
+  orders: number;
+  loadMs: number;
+  hydrateMs: number;
+  nodeCpuMs: number;
+  valkeyCpuMs: number;
+}> {
   const client = new Redis(server.url);
   const w = await newWriter(client, "resume");
   let seed = 11;
@@ -182,17 +203,34 @@ async function resume(
   }
   await Promise.all(window);
   const gameId = w.gameId;
+  // the room's checkpoint as its last tick wrote it, then a tail of TAIL commands after it
+  const full = GameModel.fromSnapshot(gameId, snapshotOf(await readStreamEvents(client, gameId, 1, undefined, 1e9)));
+  await client.set(checkpointKey(gameId), JSON.stringify(full.checkpointData()));
+  for (let i = 0; i < TAIL; i++) {
+    const c: Command = { type: "place", playerId: "p1", securityId: 1, side: "buy", price: MID - 1, qty: 1 };
+    window.push(w.execute(c, Date.now()));
+  }
+  await Promise.all(window);
   await w.close();
   const cpu0 = cpuNs(server.pid);
   const node0 = process.cpuUsage();
   const t0 = performance.now();
   const again = await GameWriter.open(client, gameId, "resume");
+  const writerMs = performance.now() - t0;
+  // what GameReads.snapshot + GameModel.fromSnapshot add for the room: state copy, checkpoint, tail
+  const state = copyState(again.state!);
+  const checkpoint = (await readCheckpoint(client, gameId, state.seq))!;
+  const tail = await readStreamEvents(client, gameId, checkpoint.fold.seq + 1, state.seq, 1e9);
+  const model = GameModel.fromSnapshot(gameId, { ...snapshotOf(tail), seq: state.seq, base: { state, checkpoint } });
   const ms = performance.now() - t0;
   const node = process.cpuUsage(node0);
   const valkeyCpuMs = round((cpuNs(server.pid) - cpu0) / 1e6, 1);
   let orders = 0;
-  for (const s of again.state!.securities.values()) orders += s.book.orders.size;
-  if (orders !== RESUME_ORDERS) throw new Error(`resume found ${orders} resting orders, expected ${RESUME_ORDERS}`);
+  for (const s of model.securities.values()) orders += s.book.orders.size;
+  if (orders !== RESUME_ORDERS + TAIL)
+    throw new Error(`resume found ${orders} resting orders, expected ${RESUME_ORDERS + TAIL}`);
+  if (tail.length < TAIL)
+    throw new Error(`resume folded ${tail.length} events after the checkpoint, expected >= ${TAIL}`);
   await again.close();
   // the two parts of a resume, timed apart on the same game
   const t1 = performance.now();
@@ -203,6 +241,7 @@ async function resume(
   await client.quit();
   return {
     ms: round(ms, 1),
+    writerMs: round(writerMs, 1),
     orders,
     loadMs: round(t2 - t1, 1),
     hydrateMs: round(t3 - t2, 1),
@@ -235,7 +274,7 @@ async function main(): Promise<void> {
     log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
     res = await resume(everysec);
     log(
-      `resume ${res.orders} resting orders (claim + load + hydrate): ${res.ms} ms (CPU: node ${res.nodeCpuMs} ms, Valkey ${res.valkeyCpuMs} ms); loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`,
+      `resume ${res.orders} resting orders (room: claim + load + hydrate + model from checkpoint and tail): ${res.ms} ms (writer alone ${res.writerMs} ms) (CPU: node ${res.nodeCpuMs} ms, Valkey ${res.valkeyCpuMs} ms); loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`,
     );
     cascade = await measureCascadeCommitted(everysec.url); // issue 15: shock to last liquidation committed
     log(`liquidation cascade through the commit path: ${JSON.stringify(cascade)}`);
@@ -269,6 +308,7 @@ async function main(): Promise<void> {
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
     resume100kMs: res.ms,
+    resumeWriterMs: res.writerMs,
     resumeLoadMs: res.loadMs,
     resumeHydrateMs: res.hydrateMs,
     resumeNodeCpuMs: res.nodeCpuMs,
