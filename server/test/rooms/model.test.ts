@@ -2,7 +2,8 @@
  * The room's state is a replay of the log: a GameModel advanced event by event (batches delivered out
  * of order through the Sequencer) equals a GameModel built from a fresh snapshot after random commands
  * (limit, market, IOC, post-only orders, cancels, amends, cancel-alls) by several players, FIFO P&L
- * included (rebuilt from every fill of the game, from the stream or from PostgreSQL).
+ * included (rebuilt from every fill of the game, from the stream or from PostgreSQL), and the room's own
+ * snapshot (the writer's state, a checkpoint taken halfway and the log after it) gives the same model.
  */
 import { expect } from "chai";
 import { OWN_FILLS_KEPT, type EngineEvent } from "@marketroom/shared";
@@ -89,6 +90,12 @@ describe("GameModel replay", function () {
     });
 
     for (let i = 0; i < 400; i++) {
+      // halfway, the room's checkpoint (game/checkpoints.ts) as its tick would write it
+      if (i === 200)
+        await service.reads.checkpoints.maybeSave(
+          GameModel.fromSnapshot(g.gameId, await service.snapshot(g.gameId)),
+          true,
+        );
       const p = players[Math.floor(r() * players.length)]!.playerId;
       const sid = r() < 0.6 ? 1 : 2;
       const side = r() < 0.5 ? "buy" : "sell";
@@ -145,8 +152,15 @@ describe("GameModel replay", function () {
     const board = live.leaderboard();
     expect(Math.max(...board.map((b) => b.trades))).to.be.greaterThan(OWN_FILLS_KEPT);
     for (const b of board) expect(b.pnl, b.name).to.equal(b.realizedPnl + b.unrealizedPnl - b.fees);
+    // The room's own snapshot: the writer's state, the checkpoint and the log after it, the same model.
+    const own = await service.snapshot(g.gameId, true);
+    expect(own.base?.checkpoint.fold.seq, "a snapshot from the checkpoint").to.be.within(snap0.seq + 1, live.seq - 1);
+    expect(own.events[0]?.seq).to.equal(own.base!.checkpoint.fold.seq + 1);
+    expect(canon(GameModel.fromSnapshot(g.gameId, own))).to.deep.equal(canon(live));
+    expect(GameModel.fromSnapshot(g.gameId, own).leaderboard()).to.deep.equal(board);
     // ... also when the history comes from PostgreSQL (persister drained) rather than the stream.
     await h.persister.drain(g.gameId, live.seq, 10_000);
     expect(GameModel.fromSnapshot(g.gameId, await service.snapshot(g.gameId)).leaderboard()).to.deep.equal(board);
+    expect(GameModel.fromSnapshot(g.gameId, await service.snapshot(g.gameId, true)).leaderboard()).to.deep.equal(board);
   });
 });
