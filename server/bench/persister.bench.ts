@@ -5,10 +5,11 @@
  * 1. record: a real engine game (test/persistence/helpers.ts TradingGame: 2 securities, 4 players,
  *    limit/IOC/market orders, cancels and amends, most crossing) runs BENCH_RECORD commands; its event
  *    log is the template.
- * 2. feed: for BENCH_SECONDS the template is written into fresh games' streams (XADD `<seq>-0`, as the
- *    engine does, ts restamped to the moment of writing) at BENCH_RATE orders/s (order_accepted events;
- *    the other events of each order come with it), one game after another (a new game when a template
- *    runs out). The games are in a registry of their own.
+ * 2. feed: for BENCH_SECONDS the template is written into fresh games' streams at BENCH_RATE orders/s
+ *    (order_accepted events; the other events of each order come with it), as the room's group commit
+ *    writes them: every 2 ms the orders due form one entry (id '<last seq>-0', the events' JSON texts
+ *    joined by '\n', ts restamped to the moment of writing; at most 256 orders per entry), one game
+ *    after another (a new game when a template runs out). The games are in a registry of their own.
  * 3. BENCH_PERSISTERS persister processes (server/src/persister-main.ts with its production defaults:
  *    batch 500, block 200 ms, registry refresh 1 s) store it. Every 100 ms the lag is read the way
  *    /health reads it (PersisterStatus.lagMs: now - ts of the oldest event not yet stored).
@@ -17,7 +18,7 @@
  * persisterUsPerOrder (CPU of the persister processes, /proc utime+stime, per order), pgUsPerOrder
  * (CPU of every PostgreSQL process, the postmaster's children included, per order), valkeyUsPerOrder
  * (Valkey INFO used_cpu, per order; includes this feeder's XADDs, so an upper bound), events per
- * batch. CPU windows run from the feed's start to the end of the drain. Prints a table, then as its
+ * entry, entries per persister batch. CPU windows run from the feed's start to the end of the drain. Prints a table, then as its
  * last line one JSON object. Target: lag <= 1,000 ms at 5,000 orders/s.
  */
 import { readFileSync, readdirSync } from "node:fs";
@@ -39,7 +40,8 @@ const RECORD = Number(process.env.BENCH_RECORD ?? 4000);
 const PERSISTERS = Number(process.env.BENCH_PERSISTERS ?? 1);
 /** Clock ticks per second of /proc/<pid>/stat times (Linux: 100). */
 const CLK_TCK = 100;
-const FEED_TICK_MS = 5;
+/** The feed's tick: the room's group commit writes a batch every <= 2 ms. */
+const FEED_TICK_MS = 2;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -98,39 +100,67 @@ async function record(engine: Engine): Promise<EngineEvent[]> {
   return game.events;
 }
 
-/** Feeds the template into fresh games at RATE orders/s for SECONDS; returns the orders and events written. */
+/** Commands per stream entry at most: the room's group commit closes a batch at 256 commands (docs/commit.md). */
+const MAX_ORDERS_PER_ENTRY = 256;
+
+/**
+ * Feeds the template into fresh games at RATE orders/s for SECONDS, as the room's group commit writes
+ * them: every FEED_TICK_MS the orders due (with the events that follow each) form ONE stream entry per
+ * game (id '<last seq>-0', data = the events' JSON texts joined by '\n'; engine/stream-entries.ts), at
+ * most MAX_ORDERS_PER_ENTRY orders each. Returns the orders, events and entries written.
+ */
 async function feed(
   client: Redis,
   template: EngineEvent[],
   registry: string,
-): Promise<{ orders: number; events: number; games: string[] }> {
+): Promise<{ orders: number; events: number; entries: number; games: string[] }> {
   const games: string[] = [];
   let game = "";
   let next = template.length; // index into the template of the current game; starts "used up"
   let orders = 0;
   let events = 0;
+  let entries = 0;
   const start = Date.now();
   while (Date.now() - start < SECONDS * 1000) {
     const due = Math.floor((RATE * (Date.now() - start)) / 1000);
     const pipe = client.pipeline();
-    let n = 0;
-    while (orders < due) {
+    let texts: string[] = [];
+    let inEntry = 0;
+    let lastSeq = 0;
+    const cut = () => {
+      if (!texts.length) return;
+      pipe.xadd(eventsKey(game), `${lastSeq}-0`, "data", texts.join("\n"));
+      entries++;
+      events += texts.length;
+      texts = [];
+      inEntry = 0;
+    };
+    const ts = Date.now();
+    const entriesBefore = entries;
+    while (orders < due || (next < template.length && template[next]!.type !== "order_accepted" && texts.length)) {
       if (next >= template.length) {
+        cut();
         game = newGameId("bench");
         games.push(game);
         await registerGame(client, game, registry);
         next = 0;
       }
-      const e = template[next++]!;
-      if (e.type === "order_accepted") orders++;
-      pipe.xadd(eventsKey(game), `${e.seq}-0`, "data", JSON.stringify({ ...e, ts: Date.now() }));
-      n++;
+      const e = template[next]!;
+      if (e.type === "order_accepted") {
+        if (orders >= due) break;
+        if (inEntry >= MAX_ORDERS_PER_ENTRY) cut();
+        orders++;
+        inEntry++;
+      }
+      next++;
+      texts.push(JSON.stringify({ ...e, ts }));
+      lastSeq = e.seq;
     }
-    if (n) await pipe.exec();
-    events += n;
+    cut();
+    if (entries > entriesBefore) await pipe.exec();
     await sleep(FEED_TICK_MS);
   }
-  return { orders, events, games };
+  return { orders, events, entries, games };
 }
 
 async function main(): Promise<void> {
@@ -212,6 +242,8 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     orders: fed.orders,
     events: fed.events,
+    entries: fed.entries,
+    eventsPerEntry: Math.round(fed.events / Math.max(1, fed.entries)),
     games: fed.games.length,
     persisters: PERSISTERS,
     lagP50Ms: pct(lags, 50),
@@ -221,7 +253,7 @@ async function main(): Promise<void> {
     persisterUsPerOrder: per(cpu1.persister - cpu0.persister),
     pgUsPerOrder: per(cpu1.pg - cpu0.pg),
     valkeyUsPerOrder: per(cpu1.valkey - cpu0.valkey),
-    eventsPerBatch: batches ? Math.round(entries / batches) : 0,
+    entriesPerBatch: batches ? Math.round(entries / batches) : 0,
     loadavg1: Number(loadavg()[0]!.toFixed(2)),
   };
   process.stdout.write(

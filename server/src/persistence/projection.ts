@@ -44,17 +44,24 @@ export interface Projected {
   fromStore: number;
 }
 
+/** A game's watermark as locked for this transaction: every event up to appliedSeq is derived. */
+export interface Watermark {
+  appliedSeq: number;
+  appliedTs: number;
+}
+
 /**
  * Applies the events of `batch` (one game, any order, duplicates allowed) that continue the game's
- * watermark, plus the stored events that follow them. Returns the new watermark.
+ * watermark `start` (locked by lockWatermarks in this transaction), plus the stored events that follow
+ * them. Returns the new watermark.
  */
 export async function projectGame(
   trx: Trx,
   gameId: string,
   batch: EngineEvent[],
   scales: ScaleCache,
+  start: Watermark,
 ): Promise<Projected> {
-  const start = await lockWatermark(trx, gameId);
   const run = contiguousRun(batch, start.appliedSeq);
   const fromBatch = run.length;
   await appendStoredTail(trx, gameId, run, start.appliedSeq);
@@ -69,20 +76,23 @@ export async function projectGame(
   return { gameId, appliedSeq: last.seq, appliedTs: last.ts, applied: run.length, fromStore: run.length - fromBatch };
 }
 
-/** Creates the game's watermark row if needed and locks it until the transaction ends. */
-async function lockWatermark(trx: Trx, gameId: string): Promise<{ appliedSeq: number; appliedTs: number }> {
-  await trx
-    .insertInto("event_projection")
-    .values({ game_id: gameId })
-    .onConflict((oc) => oc.column("game_id").doNothing())
-    .execute();
-  const row = await trx
+/**
+ * Creates the games' watermark rows where missing and locks them (FOR UPDATE, in game id order, so two
+ * transactions never lock in opposite orders) until the transaction ends. Returns each game's watermark.
+ */
+export async function lockWatermarks(trx: Trx, gameIds: string[]): Promise<Map<string, Watermark>> {
+  const ids = [...new Set(gameIds)].sort();
+  await sql`INSERT INTO event_projection (game_id) SELECT unnest(${ids}::text[]) ON CONFLICT (game_id) DO NOTHING`.execute(
+    trx,
+  );
+  const rows = await trx
     .selectFrom("event_projection")
-    .select(["applied_seq", "applied_ts"])
-    .where("game_id", "=", gameId)
+    .select(["game_id", "applied_seq", "applied_ts"])
+    .where("game_id", "in", ids)
+    .orderBy("game_id")
     .forUpdate()
-    .executeTakeFirstOrThrow();
-  return { appliedSeq: row.applied_seq, appliedTs: row.applied_ts };
+    .execute();
+  return new Map(rows.map((r) => [r.game_id, { appliedSeq: r.applied_seq, appliedTs: r.applied_ts }]));
 }
 
 /** The events of `batch` with seq = after+1, after+2, ... up to the first gap, in order. */

@@ -3,7 +3,8 @@
  * derived rows, streams are trimmed after ack, metrics and drain work, and round results are written.
  */
 import { expect } from "chai";
-import { Persister, writeRoundResults } from "../../src/persistence/persister.ts";
+import { Persister } from "../../src/persistence/persister.ts";
+import { writeRoundResults } from "../../src/persistence/round-results.ts";
 import { registerGame, registeredGames, unregisterGame } from "../../src/persistence/games-registry.ts";
 import type { Db } from "../../src/persistence/db.ts";
 import { eventsKey } from "../../src/engine/keys.ts";
