@@ -33,6 +33,7 @@ import { HEARTBEATS_KEY, HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persi
 import { createLogger } from "../config.ts";
 import { chunks, type ScaleCache } from "./projection.ts";
 import { writeBatch, type BatchEvent } from "./batch-write.ts";
+import { liveMembers, membersKey, ownedGames } from "./game-shares.ts";
 import {
   ackEntries,
   compareIds,
@@ -138,7 +139,10 @@ export class Persister {
     Pick<PersisterOptions, "faultAt">;
   /** Connection for blocking reads and acks, so a BLOCK never stalls the caller's client. */
   private conn?: Redis;
+  /** The registered games this consumer reads (its share among the live members of the group). */
   private games: string[] = [];
+  /** The sorted set of this group's live members (game-shares.ts). */
+  private readonly membersKey: string;
   private grouped = new Set<string>();
   private gamesAt = 0;
   private claimAt = Date.now();
@@ -173,6 +177,7 @@ export class Persister {
       faultOnBatch: options.faultOnBatch ?? 1,
       log: options.log ?? defaultLog(),
     };
+    this.membersKey = membersKey(this.opts.registryKey, this.group);
   }
 
   /**
@@ -252,6 +257,7 @@ export class Persister {
         try {
           if (Date.now() - beatAt >= HEARTBEAT_MS) {
             await beat(this.conn, this.consumer, this.opts.heartbeatsKey);
+            await beat(this.conn, this.consumer, this.membersKey);
             beatAt = Date.now();
           }
           await this.refreshGames();
@@ -278,17 +284,22 @@ export class Persister {
       }
       // A clean stop says so at once; a crash (or the test hook) leaves the beat to go stale (HEARTBEAT_STALE_MS).
       await unbeat(this.conn, this.consumer, this.opts.heartbeatsKey).catch(() => {});
+      await unbeat(this.conn, this.consumer, this.membersKey).catch(() => {});
     } finally {
       this.conn.disconnect();
       this.conn = undefined;
     }
   }
 
-  /** Re-reads `marketroom:games` every refreshMs and creates the consumer group of new games (from id 0). */
+  /**
+   * Re-reads `marketroom:games` and the live members of this group every refreshMs, keeps the games this
+   * consumer reads (game-shares.ts: one reader per game), and creates the consumer group of new games (from id 0).
+   */
   private async refreshGames(): Promise<void> {
     if (Date.now() - this.gamesAt < this.opts.refreshMs && this.games.length) return;
     this.gamesAt = Date.now();
-    this.games = await registeredGames(this.client, this.opts.registryKey);
+    const registered = await registeredGames(this.client, this.opts.registryKey);
+    this.games = ownedGames(registered, await liveMembers(this.client, this.membersKey), this.consumer);
     await this.refreshParked();
     const fresh = this.games.filter((g) => !this.grouped.has(g));
     if (!fresh.length) return;
