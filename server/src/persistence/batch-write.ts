@@ -61,7 +61,7 @@ export async function writeBatch(
     const projected: Projected[] = [];
     for (const g of games) {
       const batch = byGame.get(g)!.map((e) => e.event);
-      projected.push(await projectGame(trx, g, batch, scales, marks.get(g)!));
+      projected.push(await projectGame(trx, g, batch, scales, marks.get(g)!, client));
     }
     beforeCommit();
     return { inserted, projected };
