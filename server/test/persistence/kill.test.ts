@@ -2,8 +2,9 @@
  * Crash safety and scale with real persister processes (server/src/persister-main.ts, as deployed; started
  * by support/persister-process.ts): a process is SIGKILLed at random moments while a writer keeps trading
  * and restarted each time; two processes share one consumer group, each reading its share of the games;
- * one of two is killed while several games trade and the other takes over its games and pending entries. Every time PostgreSQL must hold every event exactly once with matching
- * derived rows, and the streams must end empty.
+ * one of two is killed while several games trade and the other takes over its games and pending entries.
+ * Every time PostgreSQL must hold every event exactly once with matching derived rows, and the streams
+ * must end empty.
  */
 import { expect } from "chai";
 import type { Db } from "../../src/persistence/db.ts";
