@@ -1,14 +1,16 @@
 /**
  * The persister: moves every game's event stream (Valkey `game:{<id>}:events`, entry id '<seq>-0',
- * field `data` = event JSON) into PostgreSQL, exactly once, and trims what is safely stored.
+ * field `data` = the JSON texts of one committed batch of events; engine/stream-entries.ts) into
+ * PostgreSQL, exactly once, and trims what is safely stored.
  *
- * Per batch: XREADGROUP (consumer group, default 'persister') -> one PostgreSQL transaction that
- * inserts the events (ON CONFLICT (game_id, seq) DO NOTHING) and projects them onto the derived
- * tables (projection.ts, guarded by a per-game watermark) -> COMMIT -> XACK -> XTRIM MINID below the
- * oldest entry any consumer group still needs. A kill between any two steps leaves the entries
+ * Per batch: XREADGROUP (consumer group, default 'persister'; stream-group.ts) -> one PostgreSQL
+ * transaction that stores the events not yet stored (COPY) and projects them onto the derived tables
+ * (batch-write.ts, projection.ts; guarded by a per-game watermark) -> COMMIT -> XACK -> XTRIM MINID below
+ * the oldest entry any consumer group still needs. A kill between any two steps leaves the entries
  * pending in the group: a restart re-reads its own pending entries first (and entries of consumers
- * that vanished are claimed after `claimIdleMs`), re-inserting them changes nothing, so nothing is
- * lost or doubled. Games to watch are the Valkey SET `marketroom:games` (games-registry.ts).
+ * that vanished are claimed after `claimIdleMs`), storing them again changes nothing, so nothing is
+ * lost or doubled. Games to watch are the Valkey SET `marketroom:games` (games-registry.ts); the
+ * persisters of one group split them, one reader per game (game-shares.ts).
  *
  * One game never blocks another: when PostgreSQL refuses a batch for a reason other than being down
  * (dependency.ts), each game of it is written in a transaction of its own, and a game that still fails
