@@ -5,10 +5,12 @@
  * 1. record: a real engine game (test/persistence/helpers.ts TradingGame: 2 securities, 4 players,
  *    limit/IOC/market orders, cancels and amends, most crossing) runs BENCH_RECORD commands; its event
  *    log is the template.
- * 2. feed: for BENCH_SECONDS the template is written into fresh games' streams (XADD `<seq>-0`, as the
- *    engine does, ts restamped to the moment of writing) at BENCH_RATE orders/s (order_accepted events;
- *    the other events of each order come with it), one game after another (a new game when a template
- *    runs out). The games are in a registry of their own.
+ * 2. feed: for BENCH_SECONDS the template is written into fresh games' streams at BENCH_RATE orders/s
+ *    (order_accepted events; the other events of each order come with it), as the room's group commit
+ *    writes them: every 2 ms the orders due form one entry (id '<last seq>-0', the events' JSON texts
+ *    joined by '\n', ts restamped to the moment of writing; at most 256 orders per entry) into
+ *    BENCH_GAMES (1) games at once, orders dealt round-robin (a new game when a template runs out).
+ *    The games are in a registry of their own.
  * 3. BENCH_PERSISTERS persister processes (server/src/persister-main.ts with its production defaults:
  *    batch 500, block 200 ms, registry refresh 1 s) store it. Every 100 ms the lag is read the way
  *    /health reads it (PersisterStatus.lagMs: now - ts of the oldest event not yet stored).
@@ -17,7 +19,7 @@
  * persisterUsPerOrder (CPU of the persister processes, /proc utime+stime, per order), pgUsPerOrder
  * (CPU of every PostgreSQL process, the postmaster's children included, per order), valkeyUsPerOrder
  * (Valkey INFO used_cpu, per order; includes this feeder's XADDs, so an upper bound), events per
- * batch. CPU windows run from the feed's start to the end of the drain. Prints a table, then as its
+ * entry, entries per persister batch. CPU windows run from the feed's start to the end of the drain. Prints a table, then as its
  * last line one JSON object. Target: lag <= 1,000 ms at 5,000 orders/s.
  */
 import { readFileSync, readdirSync } from "node:fs";
@@ -37,9 +39,11 @@ const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RECORD = Number(process.env.BENCH_RECORD ?? 4000);
 const PERSISTERS = Number(process.env.BENCH_PERSISTERS ?? 1);
+const GAMES = Number(process.env.BENCH_GAMES ?? 1);
 /** Clock ticks per second of /proc/<pid>/stat times (Linux: 100). */
 const CLK_TCK = 100;
-const FEED_TICK_MS = 5;
+/** The feed's tick: the room's group commit writes a batch every <= 2 ms. */
+const FEED_TICK_MS = 2;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -98,39 +102,78 @@ async function record(engine: Engine): Promise<EngineEvent[]> {
   return game.events;
 }
 
-/** Feeds the template into fresh games at RATE orders/s for SECONDS; returns the orders and events written. */
+/** Commands per stream entry at most: the room's group commit closes a batch at 256 commands (docs/commit.md). */
+const MAX_ORDERS_PER_ENTRY = 256;
+
+/** One game being fed: where it is in the template, and the entry being built for this tick. */
+interface Lane {
+  game: string;
+  next: number;
+  texts: string[];
+  orders: number;
+  lastSeq: number;
+}
+
+/**
+ * Feeds the template into fresh games at RATE orders/s for SECONDS, as the room's group commit writes
+ * them: every FEED_TICK_MS the orders due (with the events that follow each) form ONE stream entry per
+ * game (id '<last seq>-0', data = the events' JSON texts joined by '\n'; engine/stream-entries.ts), at
+ * most MAX_ORDERS_PER_ENTRY orders each. BENCH_GAMES games are fed at once (orders dealt round-robin);
+ * a game whose template runs out is replaced by a fresh one. Returns the counts and each game's last seq.
+ */
 async function feed(
   client: Redis,
   template: EngineEvent[],
   registry: string,
-): Promise<{ orders: number; events: number; games: string[] }> {
-  const games: string[] = [];
-  let game = "";
-  let next = template.length; // index into the template of the current game; starts "used up"
+): Promise<{ orders: number; events: number; entries: number; lastSeqs: Map<string, number> }> {
+  const lastSeqs = new Map<string, number>();
+  const lanes: Lane[] = Array.from({ length: GAMES }, () => ({
+    game: "",
+    next: template.length,
+    texts: [],
+    orders: 0,
+    lastSeq: 0,
+  }));
   let orders = 0;
   let events = 0;
+  let entries = 0;
+  const pipe = () => client.pipeline();
+  let p = pipe();
+  const cut = (lane: Lane) => {
+    if (!lane.texts.length) return;
+    p.xadd(eventsKey(lane.game), `${lane.lastSeq}-0`, "data", lane.texts.join("\n"));
+    lastSeqs.set(lane.game, lane.lastSeq);
+    entries++;
+    events += lane.texts.length;
+    lane.texts = [];
+    lane.orders = 0;
+  };
   const start = Date.now();
   while (Date.now() - start < SECONDS * 1000) {
     const due = Math.floor((RATE * (Date.now() - start)) / 1000);
-    const pipe = client.pipeline();
-    let n = 0;
-    while (orders < due) {
-      if (next >= template.length) {
-        game = newGameId("bench");
-        games.push(game);
-        await registerGame(client, game, registry);
-        next = 0;
+    const ts = Date.now();
+    for (; orders < due; orders++) {
+      const lane = lanes[orders % GAMES]!;
+      if (lane.next >= template.length || lane.orders >= MAX_ORDERS_PER_ENTRY) cut(lane);
+      if (lane.next >= template.length) {
+        lane.game = newGameId("bench");
+        lane.next = 0;
+        await registerGame(client, lane.game, registry);
       }
-      const e = template[next++]!;
-      if (e.type === "order_accepted") orders++;
-      pipe.xadd(eventsKey(game), `${e.seq}-0`, "data", JSON.stringify({ ...e, ts: Date.now() }));
-      n++;
+      // the game's next order with every event up to the one after it (a fresh game: its set-up first)
+      do {
+        const e = template[lane.next++]!;
+        if (e.type === "order_accepted") lane.orders++;
+        lane.texts.push(JSON.stringify({ ...e, ts }));
+        lane.lastSeq = e.seq;
+      } while (lane.next < template.length && (template[lane.next]!.type !== "order_accepted" || lane.orders === 0));
     }
-    if (n) await pipe.exec();
-    events += n;
+    for (const lane of lanes) cut(lane);
+    await p.exec();
+    p = pipe();
     await sleep(FEED_TICK_MS);
   }
-  return { orders, events, games };
+  return { orders, events, entries, lastSeqs };
 }
 
 async function main(): Promise<void> {
@@ -188,14 +231,7 @@ async function main(): Promise<void> {
   const feedEnd = Date.now();
   feeding = false;
   await sampler;
-  const lastGame = fed.games.at(-1)!;
-  const lastSeq = Number(
-    (await client.xrevrange(eventsKey(lastGame), "+", "-", "COUNT", 1))[0]?.[0].split("-")[0] ?? 0,
-  );
-  for (const g of fed.games) {
-    const total = g === lastGame ? lastSeq : template.length;
-    await status.drain(g, total, 120_000);
-  }
+  for (const [g, seq] of fed.lastSeqs) await status.drain(g, seq, 120_000);
   const drainMs = Date.now() - feedEnd;
   const cpu1 = {
     persister: pids.reduce((s, p) => s + cpuUs(p), 0),
@@ -212,7 +248,10 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     orders: fed.orders,
     events: fed.events,
-    games: fed.games.length,
+    entries: fed.entries,
+    eventsPerEntry: Math.round(fed.events / Math.max(1, fed.entries)),
+    games: fed.lastSeqs.size,
+    gamesAtOnce: GAMES,
     persisters: PERSISTERS,
     lagP50Ms: pct(lags, 50),
     lagP99Ms: pct(lags, 99),
@@ -221,7 +260,7 @@ async function main(): Promise<void> {
     persisterUsPerOrder: per(cpu1.persister - cpu0.persister),
     pgUsPerOrder: per(cpu1.pg - cpu0.pg),
     valkeyUsPerOrder: per(cpu1.valkey - cpu0.valkey),
-    eventsPerBatch: batches ? Math.round(entries / batches) : 0,
+    entriesPerBatch: batches ? Math.round(entries / batches) : 0,
     loadavg1: Number(loadavg()[0]!.toFixed(2)),
   };
   process.stdout.write(
@@ -231,7 +270,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 
   const pipe = client.pipeline();
-  for (const g of fed.games) pipe.del(eventsKey(g));
+  for (const g of fed.lastSeqs.keys()) pipe.del(eventsKey(g));
   pipe.del(registry, heartbeats);
   await pipe.exec();
   await db.destroy();

@@ -30,7 +30,7 @@ import { createApp, type App } from "./app.ts";
 import { createLogger, loadConfig, type Config, type Logger } from "./config.ts";
 import { createDb, createPool, type Db } from "./persistence/db.ts";
 import { migrate } from "./persistence/migrate.ts";
-import { writeRoundResults } from "./persistence/persister.ts";
+import { writeRoundResults } from "./persistence/round-results.ts";
 import { PersisterStatus } from "./persistence/persister-status.ts";
 import { demoBots } from "./market/bots.ts";
 import { getScenario } from "./market/scenarios.ts";

@@ -3,8 +3,9 @@
  * `node --import tsx server/src/persister-main.ts [--exit-with-parent]`.
  *
  * Copies every registered game's Valkey event stream into PostgreSQL exactly once (persistence/persister.ts;
- * docs/persistence.md). Run one or more beside the game servers: they share the consumer group, so each
- * entry is stored by one of them, and a killed one's entries are claimed by the others after
+ * docs/persistence.md). Run one or more beside the game servers: they share the consumer group and split
+ * the games between them (persistence/game-shares.ts), so each entry is stored by one of them; a killed
+ * one's games go to the others once its beat is 5 s old, and its pending entries are claimed after
  * PERSISTER_CLAIM_IDLE_MS. Applies the SQL migrations first (safe beside a server doing the same).
  *
  * Environment: VALKEY_URL (redis://127.0.0.1:6379), DATABASE_URL (required), LOG_LEVEL (info), and

@@ -243,9 +243,21 @@ export function createPool(url?: string, max = 10): pg.Pool {
   return pool;
 }
 
+/** The pool under each Kysely made by createDb (for COPY, which needs a raw connection: persistence/copy.ts). */
+const pools = new WeakMap<Db, pg.Pool>();
+
 /** Kysely over a pool (created from DATABASE_URL when not given). `db.destroy()` ends the pool. */
 export function createDb(pool: pg.Pool = createPool()): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pg Pool under `db`. Errors: throws when `db` was not made by createDb. */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("poolOf: this Kysely was not made by createDb");
+  return pool;
 }
 
 let poolLogger: ReturnType<typeof createLogger> | undefined;

@@ -1,14 +1,16 @@
 /**
  * The persister: moves every game's event stream (Valkey `game:{<id>}:events`, entry id '<seq>-0',
- * field `data` = event JSON) into PostgreSQL, exactly once, and trims what is safely stored.
+ * field `data` = the JSON texts of one committed batch of events; engine/stream-entries.ts) into
+ * PostgreSQL, exactly once, and trims what is safely stored.
  *
- * Per batch: XREADGROUP (consumer group, default 'persister') -> one PostgreSQL transaction that
- * inserts the events (ON CONFLICT (game_id, seq) DO NOTHING) and projects them onto the derived
- * tables (projection.ts, guarded by a per-game watermark) -> COMMIT -> XACK -> XTRIM MINID below the
- * oldest entry any consumer group still needs. A kill between any two steps leaves the entries
+ * Per batch: XREADGROUP (consumer group, default 'persister'; stream-group.ts) -> one PostgreSQL
+ * transaction that stores the events not yet stored (COPY) and projects them onto the derived tables
+ * (batch-write.ts, projection.ts; guarded by a per-game watermark) -> COMMIT -> XACK -> XTRIM MINID below
+ * the oldest entry any consumer group still needs. A kill between any two steps leaves the entries
  * pending in the group: a restart re-reads its own pending entries first (and entries of consumers
- * that vanished are claimed after `claimIdleMs`), re-inserting them changes nothing, so nothing is
- * lost or doubled. Games to watch are the Valkey SET `marketroom:games` (games-registry.ts).
+ * that vanished are claimed after `claimIdleMs`), storing them again changes nothing, so nothing is
+ * lost or doubled. Games to watch are the Valkey SET `marketroom:games` (games-registry.ts); the
+ * persisters of one group split them, one reader per game (game-shares.ts).
  *
  * One game never blocks another: when PostgreSQL refuses a batch for a reason other than being down
  * (dependency.ts), each game of it is written in a transaction of its own, and a game that still fails
@@ -31,8 +33,18 @@ import { GAMES_KEY, registeredGames } from "./games-registry.ts";
 import { parkGame, parkedGames } from "./parked.ts";
 import { HEARTBEATS_KEY, HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persister-status.ts";
 import { createLogger } from "../config.ts";
-import { chunks, projectGame, type ScaleCache } from "./projection.ts";
-import { bulkInsert, type Column } from "./bulk.ts";
+import { chunks, type ScaleCache } from "./projection.ts";
+import { writeBatch, type BatchEvent } from "./batch-write.ts";
+import { liveMembers, membersKey, ownedGames } from "./game-shares.ts";
+import {
+  ackEntries,
+  compareIds,
+  gameOfKey,
+  toEntries,
+  trimAcknowledged,
+  type Entry,
+  type StreamReply,
+} from "./stream-group.ts";
 
 /** Points where the test hook `faultAt` makes the persister die as if killed (no further step runs). */
 export type FaultPoint = "afterRead" | "beforeCommit" | "afterCommit" | "afterAck";
@@ -90,22 +102,10 @@ export interface PersisterStats {
   parked: number;
 }
 
-/** One stream entry as read: `data` is null when the entry was deleted while pending. */
-interface Entry {
-  key: string;
-  gameId: string;
-  id: string;
-  data: string | null;
-}
 /** A decoded entry: the event to store, its JSON as logged, and the entry it came from. */
-interface Decoded {
-  gameId: string;
-  raw: string;
-  event: EngineEvent;
+interface Decoded extends BatchEvent {
   entry: Entry;
 }
-
-type StreamReply = [string, [string, string[] | null][]][] | null;
 
 /**
  * SQLSTATEs that say "try again", not "this data is bad": serialization failure, deadlock, lock not
@@ -122,8 +122,6 @@ const retryable = (err: unknown) =>
 const PARKED_REFRESH_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const gameOfKey = (key: string) => key.slice(key.indexOf("{") + 1, key.lastIndexOf("}"));
-
 export class Persister {
   readonly group: string;
   readonly consumer: string;
@@ -143,7 +141,10 @@ export class Persister {
     Pick<PersisterOptions, "faultAt">;
   /** Connection for blocking reads and acks, so a BLOCK never stalls the caller's client. */
   private conn?: Redis;
+  /** The registered games this consumer reads (its share among the live members of the group). */
   private games: string[] = [];
+  /** The sorted set of this group's live members (game-shares.ts). */
+  private readonly membersKey: string;
   private grouped = new Set<string>();
   private gamesAt = 0;
   private claimAt = Date.now();
@@ -178,6 +179,7 @@ export class Persister {
       faultOnBatch: options.faultOnBatch ?? 1,
       log: options.log ?? defaultLog(),
     };
+    this.membersKey = membersKey(this.opts.registryKey, this.group);
   }
 
   /**
@@ -257,6 +259,7 @@ export class Persister {
         try {
           if (Date.now() - beatAt >= HEARTBEAT_MS) {
             await beat(this.conn, this.consumer, this.opts.heartbeatsKey);
+            await beat(this.conn, this.consumer, this.membersKey);
             beatAt = Date.now();
           }
           await this.refreshGames();
@@ -283,17 +286,22 @@ export class Persister {
       }
       // A clean stop says so at once; a crash (or the test hook) leaves the beat to go stale (HEARTBEAT_STALE_MS).
       await unbeat(this.conn, this.consumer, this.opts.heartbeatsKey).catch(() => {});
+      await unbeat(this.conn, this.consumer, this.membersKey).catch(() => {});
     } finally {
       this.conn.disconnect();
       this.conn = undefined;
     }
   }
 
-  /** Re-reads `marketroom:games` every refreshMs and creates the consumer group of new games (from id 0). */
+  /**
+   * Re-reads `marketroom:games` and the live members of this group every refreshMs, keeps the games this
+   * consumer reads (game-shares.ts: one reader per game), and creates the consumer group of new games (from id 0).
+   */
   private async refreshGames(): Promise<void> {
     if (Date.now() - this.gamesAt < this.opts.refreshMs && this.games.length) return;
     this.gamesAt = Date.now();
-    this.games = await registeredGames(this.client, this.opts.registryKey);
+    const registered = await registeredGames(this.client, this.opts.registryKey);
+    this.games = ownedGames(registered, await liveMembers(this.client, this.membersKey), this.consumer);
     await this.refreshParked();
     const fresh = this.games.filter((g) => !this.grouped.has(g));
     if (!fresh.length) return;
@@ -412,9 +420,9 @@ export class Persister {
       const stop = stops.get(e.gameId);
       return stop === undefined || compareIds(e.id, stop) < 0;
     });
-    if (done.length) await this.ack(done);
+    if (done.length) await ackEntries(this.conn!, this.group, done);
     this.fault("afterAck", batchNo);
-    await this.trim([...new Set(entries.map((e) => e.key))]);
+    await trimAcknowledged(this.conn!, [...new Set(entries.map((e) => e.key))]);
     return entries.length;
   }
 
@@ -494,25 +502,10 @@ export class Persister {
     this.opts.log(`[persister] game ${entry.gameId} parked at entry ${entry.id} (seq ${seq}): ${reason}`);
   }
 
-  /** One transaction: insert the log rows, project each game (sorted, so lock order is fixed), commit. */
+  /** One transaction for `events` (batch-write.ts); the counters and watermarks follow what it did. */
   private async write(events: Decoded[], batchNo?: number): Promise<void> {
-    const byGame = new Map<string, EngineEvent[]>();
-    for (const e of events) (byGame.get(e.gameId) ?? byGame.set(e.gameId, []).get(e.gameId)!).push(e.event);
-    const results = await this.db.transaction().execute(async (trx) => {
-      // The row objects are written as JSON text around the entry's own bytes: no re-encoding of the event.
-      const inserted = await bulkInsert(
-        trx,
-        "events",
-        EVENT_COLUMNS,
-        events,
-        "ON CONFLICT (game_id, seq) DO NOTHING",
-        eventRowsJson,
-      );
-      const projected = [];
-      for (const gameId of [...byGame.keys()].sort())
-        projected.push(await projectGame(trx, gameId, byGame.get(gameId)!, this.scales));
+    const results = await writeBatch(this.db, events, this.scales, () => {
       if (batchNo !== undefined) this.fault("beforeCommit", batchNo); // throwing here rolls the transaction back
-      return { inserted, projected };
     });
     this.stats.inserted += results.inserted;
     this.stats.duplicates += events.length - results.inserted;
@@ -521,44 +514,6 @@ export class Persister {
       this.stats.fromStore += p.fromStore;
       this.noteApplied(p.gameId, p.appliedSeq);
     }
-  }
-
-  /** XACK every entry of the batch, per stream. */
-  private async ack(entries: Entry[]): Promise<void> {
-    const byKey = new Map<string, string[]>();
-    for (const e of entries) (byKey.get(e.key) ?? byKey.set(e.key, []).get(e.key)!).push(e.id);
-    const pipe = this.conn!.pipeline();
-    for (const [key, ids] of byKey) pipe.xack(key, this.group, ...ids);
-    throwFirst(await pipe.exec());
-  }
-
-  /**
-   * Trims each stream below the oldest entry some consumer group still needs: its oldest pending
-   * entry, else the first it has not been delivered. last-delivered-id is read before the pending
-   * list, so an entry delivered in between shows up as pending and is kept.
-   */
-  private async trim(keys: string[]): Promise<void> {
-    const infoPipe = this.conn!.pipeline();
-    for (const k of keys) infoPipe.xinfo("GROUPS", k);
-    const infos = throwFirst(await infoPipe.exec()).map((r) => parseGroups(r as unknown[][]));
-    const pendPipe = this.conn!.pipeline();
-    keys.forEach((k, i) => {
-      for (const g of infos[i]!) pendPipe.xpending(k, g.name);
-    });
-    const pend = throwFirst(await pendPipe.exec()) as [number, string | null, string | null, unknown][];
-    const trimPipe = this.conn!.pipeline();
-    let j = 0;
-    keys.forEach((k, i) => {
-      let floor: string | undefined;
-      for (const g of infos[i]!) {
-        const [count, minPending] = pend[j++]!;
-        let need = nextId(g.lastDelivered);
-        if (count > 0 && minPending && compareIds(minPending, need) < 0) need = minPending;
-        if (floor === undefined || compareIds(need, floor) < 0) floor = need;
-      }
-      if (floor !== undefined) trimPipe.xtrim(k, "MINID", floor);
-    });
-    throwFirst(await trimPipe.exec());
   }
 
   private noteApplied(gameId: string, seq: number): void {
@@ -573,20 +528,6 @@ export class Persister {
   }
 }
 
-/** Columns of `events` (sql/001_init.sql): `data` is the entry's JSON as logged. */
-const EVENT_COLUMNS: Column[] = [
-  ["game_id", "text"],
-  ["seq", "bigint"],
-  ["type", "text"],
-  ["ts", "bigint"],
-  ["data", "jsonb"],
-];
-
-/** The JSON array of `events` rows of `chunk`, each embedding the entry's JSON text as `data`. */
-function eventRowsJson(chunk: Decoded[]): string {
-  return `[${chunk.map((e) => `{"game_id":${JSON.stringify(e.gameId)},"seq":${e.event.seq},"type":${JSON.stringify(e.event.type)},"ts":${e.event.ts},"data":${e.raw}}`).join(",")}]`;
-}
-
 /** An entry's JSON as an event, parsed and upgraded once here (shared parseEvent), or why it is not one. */
 function parseEntry(data: string): EngineEvent | string {
   try {
@@ -596,130 +537,6 @@ function parseEntry(data: string): EngineEvent | string {
       ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")
       : (err as Error).message;
   }
-}
-
-/** Stream replies -> entries (game id from the key's hash tag). */
-function toEntries(reply: StreamReply): Entry[] {
-  const out: Entry[] = [];
-  for (const [key, rows] of reply ?? []) {
-    for (const [id, fields] of rows)
-      out.push({ key, gameId: gameOfKey(key), id, data: fields ? fieldData(fields) : null });
-  }
-  return out;
-}
-
-/** The `data` field of a flat [field, value, ...] list. */
-function fieldData(fields: string[]): string | null {
-  const i = fields.indexOf("data");
-  return i >= 0 && i % 2 === 0 ? (fields[i + 1] ?? null) : null;
-}
-
-/** XINFO GROUPS (RESP2 flat arrays) -> name and last-delivered-id of each group. */
-function parseGroups(reply: unknown[][]): { name: string; lastDelivered: string }[] {
-  return reply.map((flat) => {
-    const m = new Map<string, unknown>();
-    for (let i = 0; i < flat.length; i += 2) m.set(String(flat[i]), flat[i + 1]);
-    return { name: String(m.get("name")), lastDelivered: String(m.get("last-delivered-id")) };
-  });
-}
-
-/** Stream ids 'ms-seq' compared numerically. */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split("-").map(Number) as [number, number];
-  const [bm, bs] = b.split("-").map(Number) as [number, number];
-  return am !== bm ? am - bm : as - bs;
-}
-
-/** The smallest id after `id`. */
-function nextId(id: string): string {
-  const [ms, seq] = id.split("-").map(Number) as [number, number];
-  return `${ms}-${seq + 1}`;
-}
-
-/** Pipeline replies -> results; throws the first error. */
-function throwFirst(replies: [Error | null, unknown][] | null): unknown[] {
-  return (replies ?? []).map(([err, res]) => {
-    if (err) throw err;
-    return res;
-  });
-}
-
-/** Final per-player holdings as the engine reports them (Engine.inventory fits). */
-export interface RoundInventory {
-  playerId: string;
-  /** Minor units. */
-  cash: number;
-  cashLocked?: number;
-  positions: { securityId: number; qty: number; locked?: number }[];
-}
-
-/** A leaderboard line, money in minor units (FIFO P&L fields as in LeaderboardRow; 0 when omitted). */
-export interface LeaderboardEntry {
-  playerId: string;
-  rank: number;
-  equity: number;
-  cash: number;
-  holdingsValue?: number;
-  pnl?: number;
-  realizedPnl?: number;
-  unrealizedPnl?: number;
-  fees?: number;
-  trades?: number;
-}
-
-/**
- * Writes a game's final inventories (kind 'final', security 0 = cash) and leaderboard, replacing any
- * earlier write of them, in one transaction; idempotent. `asOfSeq` is the seq the numbers hold at
- * (drain the persister to it first). Errors: foreign-key violation when a player is not in `players`.
- */
-export async function writeRoundResults(
-  db: Db,
-  gameId: string,
-  inventories: RoundInventory[],
-  leaderboard: LeaderboardEntry[],
-  asOfSeq = 0,
-): Promise<void> {
-  const inv = inventories.flatMap((p) => [
-    {
-      game_id: gameId,
-      player_id: p.playerId,
-      kind: "final" as const,
-      security_id: 0,
-      qty: p.cash,
-      locked: p.cashLocked ?? 0,
-      as_of_seq: asOfSeq,
-    },
-    ...p.positions.map((s) => ({
-      game_id: gameId,
-      player_id: p.playerId,
-      kind: "final" as const,
-      security_id: s.securityId,
-      qty: s.qty,
-      locked: s.locked ?? 0,
-      as_of_seq: asOfSeq,
-    })),
-  ]);
-  const board = leaderboard.map((l) => ({
-    game_id: gameId,
-    player_id: l.playerId,
-    rank: l.rank,
-    equity: l.equity,
-    cash: l.cash,
-    holdings_value: l.holdingsValue ?? 0,
-    pnl: l.pnl ?? 0,
-    realized_pnl: l.realizedPnl ?? 0,
-    unrealized_pnl: l.unrealizedPnl ?? 0,
-    fees: l.fees ?? 0,
-    trades: l.trades ?? 0,
-    as_of_seq: asOfSeq,
-  }));
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom("inventories").where("game_id", "=", gameId).where("kind", "=", "final").execute();
-    await trx.deleteFrom("leaderboard").where("game_id", "=", gameId).execute();
-    for (const c of chunks(inv, 5000)) await trx.insertInto("inventories").values(c).execute();
-    for (const c of chunks(board, 5000)) await trx.insertInto("leaderboard").values(c).execute();
-    await trx.updateTable("games").set({ results_written_at: new Date() }).where("id", "=", gameId).execute();
-  });
 }
 
 /** The persister's default log: pino lines on stderr at warn level. */

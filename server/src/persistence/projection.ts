@@ -17,12 +17,14 @@
  * Units: ticks, lots, minor units, ms (see sql/001_init.sql; fees and limit rules: sql/002_fees.sql).
  */
 import { sql, type Transaction } from "kysely";
+import type pg from "pg";
 import { parseEvent, type EngineEvent, type EventOf } from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
 import { orderStatus } from "../core/summary.ts";
 import type { Database, NewOrder } from "./db.ts";
 import { createLogger } from "../config.ts";
 import { bulkInsert, type Column } from "./bulk.ts";
+import { copyLine, copyText } from "./copy.ts";
 
 const log = createLogger().child({ src: "projection" });
 
@@ -44,22 +46,31 @@ export interface Projected {
   fromStore: number;
 }
 
+/** A game's watermark as locked for this transaction: every event up to appliedSeq is derived. */
+export interface Watermark {
+  appliedSeq: number;
+  appliedTs: number;
+}
+
 /**
  * Applies the events of `batch` (one game, any order, duplicates allowed) that continue the game's
- * watermark, plus the stored events that follow them. Returns the new watermark.
+ * watermark `start` (locked by lockWatermarks in this transaction), plus the stored events that follow
+ * them. `client` is the transaction's own connection (new orders and fills go in by COPY: copy.ts).
+ * Returns the new watermark.
  */
 export async function projectGame(
   trx: Trx,
   gameId: string,
   batch: EngineEvent[],
   scales: ScaleCache,
+  start: Watermark,
+  client: pg.PoolClient,
 ): Promise<Projected> {
-  const start = await lockWatermark(trx, gameId);
   const run = contiguousRun(batch, start.appliedSeq);
   const fromBatch = run.length;
   await appendStoredTail(trx, gameId, run, start.appliedSeq);
   if (run.length === 0) return { gameId, ...start, applied: 0, fromStore: 0 };
-  await new GameProjection(trx, gameId, scales).apply(run);
+  await new GameProjection(trx, client, gameId, scales).apply(run);
   const last = run[run.length - 1]!;
   await trx
     .updateTable("event_projection")
@@ -69,20 +80,23 @@ export async function projectGame(
   return { gameId, appliedSeq: last.seq, appliedTs: last.ts, applied: run.length, fromStore: run.length - fromBatch };
 }
 
-/** Creates the game's watermark row if needed and locks it until the transaction ends. */
-async function lockWatermark(trx: Trx, gameId: string): Promise<{ appliedSeq: number; appliedTs: number }> {
-  await trx
-    .insertInto("event_projection")
-    .values({ game_id: gameId })
-    .onConflict((oc) => oc.column("game_id").doNothing())
-    .execute();
-  const row = await trx
+/**
+ * Creates the games' watermark rows where missing and locks them (FOR UPDATE, in game id order, so two
+ * transactions never lock in opposite orders) until the transaction ends. Returns each game's watermark.
+ */
+export async function lockWatermarks(trx: Trx, gameIds: string[]): Promise<Map<string, Watermark>> {
+  const ids = [...new Set(gameIds)].sort();
+  await sql`INSERT INTO event_projection (game_id) SELECT unnest(${ids}::text[]) ON CONFLICT (game_id) DO NOTHING`.execute(
+    trx,
+  );
+  const rows = await trx
     .selectFrom("event_projection")
-    .select(["applied_seq", "applied_ts"])
-    .where("game_id", "=", gameId)
+    .select(["game_id", "applied_seq", "applied_ts"])
+    .where("game_id", "in", ids)
+    .orderBy("game_id")
     .forUpdate()
-    .executeTakeFirstOrThrow();
-  return { appliedSeq: row.applied_seq, appliedTs: row.applied_ts };
+    .execute();
+  return new Map(rows.map((r) => [r.game_id, { appliedSeq: r.applied_seq, appliedTs: r.applied_ts }]));
 }
 
 /** The events of `batch` with seq = after+1, after+2, ... up to the first gap, in order. */
@@ -130,10 +144,13 @@ class GameProjection {
   private securities: EventOf<"security_added">[] = [];
   private players: EventOf<"player_added">[] = [];
   private orders = new Map<string, NewOrder>();
+  /** Keys of the orders the run accepted (the others in `orders` were loaded). */
+  private created = new Set<string>();
   private fills: EventOf<"fill">[] = [];
 
   constructor(
     private trx: Trx,
+    private client: pg.PoolClient,
     private gameId: string,
     private scales: ScaleCache,
   ) {}
@@ -268,6 +285,7 @@ class GameProjection {
   }
 
   private accepted(e: EventOf<"order_accepted">): void {
+    this.created.add(orderKey(e.securityId, e.orderId));
     this.orders.set(orderKey(e.securityId, e.orderId), {
       game_id: this.gameId,
       security_id: e.securityId,
@@ -413,43 +431,62 @@ class GameProjection {
       .execute();
   }
 
+  /**
+   * Orders the run created go in by COPY: the watermark says no row of theirs exists yet. Loaded orders
+   * the run changed are updated by one upsert.
+   */
   private async writeOrders(): Promise<void> {
-    // Every order in the map was created or changed by the run (only referenced ones are loaded).
+    const created: NewOrder[] = [];
+    const changed: NewOrder[] = [];
+    for (const [key, o] of this.orders) (this.created.has(key) ? created : changed).push(o);
+    await copyText(
+      this.client,
+      "orders",
+      ORDER_COLUMN_NAMES,
+      created.map((o) => rowLine(o, ORDER_COLUMN_NAMES)).join(""),
+    );
     await bulkInsert(
       this.trx,
       "orders",
       ORDER_COLUMNS,
-      [...this.orders.values()],
+      changed,
       `ON CONFLICT (game_id, security_id, order_id) DO UPDATE SET ${ORDER_CHANGES.map((c) => `${c} = excluded.${c}`).join(", ")}`,
     );
   }
 
+  /** The run's fills, by COPY: each is a new event past the watermark, so no row of it exists yet. */
   private async writeFills(): Promise<void> {
-    await bulkInsert(
-      this.trx,
-      "fills",
-      FILL_COLUMNS,
-      this.fills.map((e) => ({
-        game_id: this.gameId,
-        seq: e.seq,
-        security_id: e.securityId,
-        price: e.price,
-        qty: e.qty,
-        notional: e.price * e.qty * this.scaleOf(e.securityId),
-        aggressor: e.aggressor,
-        maker_order_id: e.makerOrderId,
-        taker_order_id: e.takerOrderId,
-        maker_player_id: e.makerPlayerId,
-        taker_player_id: e.takerPlayerId,
-        maker_remaining: e.makerRemaining,
-        taker_remaining: e.takerRemaining,
-        ts: e.ts,
-        taker_fee: e.takerFee,
-        maker_rebate: e.makerRebate,
-      })),
-      "ON CONFLICT (game_id, seq) DO NOTHING",
+    const lines = this.fills.map((e) =>
+      rowLine(
+        {
+          game_id: this.gameId,
+          seq: e.seq,
+          security_id: e.securityId,
+          price: e.price,
+          qty: e.qty,
+          notional: e.price * e.qty * this.scaleOf(e.securityId),
+          aggressor: e.aggressor,
+          maker_order_id: e.makerOrderId,
+          taker_order_id: e.takerOrderId,
+          maker_player_id: e.makerPlayerId,
+          taker_player_id: e.takerPlayerId,
+          maker_remaining: e.makerRemaining,
+          taker_remaining: e.takerRemaining,
+          ts: e.ts,
+          taker_fee: e.takerFee,
+          maker_rebate: e.makerRebate,
+        },
+        FILL_COLUMN_NAMES,
+      ),
     );
+    await copyText(this.client, "fills", FILL_COLUMN_NAMES, lines.join(""));
   }
+}
+
+/** A row object as one line of COPY text, its values in the order of `columns`. */
+function rowLine(row: object, columns: readonly string[]): string {
+  const r = row as Record<string, string | number | boolean | null | undefined>;
+  return copyLine(columns.map((c) => r[c]));
 }
 
 /** Columns of `orders` (sql/001_init.sql) as written by the projection. */
@@ -487,24 +524,25 @@ const ORDER_CHANGES = [
   "updated_seq",
   "updated_ts",
 ];
-/** Columns of `fills` (sql/001_init.sql, 002_fees.sql). */
-const FILL_COLUMNS: Column[] = [
-  ["game_id", "text"],
-  ["seq", "bigint"],
-  ["security_id", "integer"],
-  ["price", "bigint"],
-  ["qty", "bigint"],
-  ["notional", "bigint"],
-  ["aggressor", "text"],
-  ["maker_order_id", "bigint"],
-  ["taker_order_id", "bigint"],
-  ["maker_player_id", "text"],
-  ["taker_player_id", "text"],
-  ["maker_remaining", "bigint"],
-  ["taker_remaining", "bigint"],
-  ["ts", "bigint"],
-  ["taker_fee", "bigint"],
-  ["maker_rebate", "bigint"],
+const ORDER_COLUMN_NAMES = ORDER_COLUMNS.map(([n]) => n);
+/** Columns of `fills` (sql/001_init.sql, 002_fees.sql), in COPY order. */
+const FILL_COLUMN_NAMES = [
+  "game_id",
+  "seq",
+  "security_id",
+  "price",
+  "qty",
+  "notional",
+  "aggressor",
+  "maker_order_id",
+  "taker_order_id",
+  "maker_player_id",
+  "taker_player_id",
+  "maker_remaining",
+  "taker_remaining",
+  "ts",
+  "taker_fee",
+  "maker_rebate",
 ];
 
 interface NewGame {

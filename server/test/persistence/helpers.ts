@@ -7,6 +7,7 @@
  *                                           every logged event is kept in `events` (the truth to compare with)
  *   game.trade(n, seed)                     n deterministic commands: limit/IOC/market orders, cancels, amends
  *   verifyExactlyOnce(db, game)             PostgreSQL holds each event once and the derived rows match
+ *   gamesSharedBy(engine, registry, names)  games created until each consumer name reads some (game-shares.ts)
  *   streamState(client, gameId)             length and pending count of the game's stream
  */
 import { expect } from "chai";
@@ -19,6 +20,7 @@ import { registerGame } from "../../src/persistence/games-registry.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
 import { mulberry32 } from "../../src/market/bots.ts";
 import { entryData, entryTexts } from "../../src/engine/stream-entries.ts";
+import { ownerOf } from "../../src/persistence/game-shares.ts";
 
 export { Engine };
 
@@ -167,6 +169,28 @@ export class TradingGame {
     if (qty === o.amount && price === undefined) return;
     this.log(await this.engine.amend(this.gameId, player, { securityId, orderId: o.orderId, qty, price }));
   }
+}
+
+/**
+ * Creates trading games in `registry` until each of `consumers` reads at least `each` of them when they
+ * share one consumer group (game-shares.ts ownerOf), so a test of sharing never depends on luck. Returns
+ * every game created (all registered), and which consumer reads each.
+ */
+export async function gamesSharedBy(
+  engine: Engine,
+  registry: string,
+  consumers: string[],
+  each = 1,
+): Promise<{ games: TradingGame[]; owner: Map<string, string> }> {
+  const games: TradingGame[] = [];
+  const owner = new Map<string, string>();
+  const count = (c: string) => games.filter((g) => owner.get(g.gameId) === c).length;
+  while (consumers.some((c) => count(c) < each)) {
+    const g = await TradingGame.create(engine, registry);
+    games.push(g);
+    owner.set(g.gameId, ownerOf(g.gameId, consumers));
+  }
+  return { games, owner };
 }
 
 /** Length and pending count of a game's stream under the persister group. */

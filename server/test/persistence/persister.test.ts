@@ -3,7 +3,8 @@
  * derived rows, streams are trimmed after ack, metrics and drain work, and round results are written.
  */
 import { expect } from "chai";
-import { Persister, writeRoundResults } from "../../src/persistence/persister.ts";
+import { Persister } from "../../src/persistence/persister.ts";
+import { writeRoundResults } from "../../src/persistence/round-results.ts";
 import { registerGame, registeredGames, unregisterGame } from "../../src/persistence/games-registry.ts";
 import type { Db } from "../../src/persistence/db.ts";
 import { eventsKey } from "../../src/engine/keys.ts";
@@ -13,6 +14,7 @@ import {
   TradingGame,
   connect,
   connectDb,
+  gamesSharedBy,
   newGameId,
   newRegistry,
   ok,
@@ -110,8 +112,8 @@ describe("persistence: persister", () => {
     expect(a.stats.duplicates + b.stats.duplicates).to.equal(game.events.length);
   });
 
-  it("two persisters sharing the group split the streams and still apply everything once, in order", async () => {
-    const games = await Promise.all([1, 2].map(() => TradingGame.create(engine, registry)));
+  it("two persisters sharing the group split the games and still apply everything once, in order", async () => {
+    const { games } = await gamesSharedBy(engine, registry, ["x", "y"]);
     const ps = ["x", "y"].map((c) => persister({ consumer: c, batchSize: 7 }));
     ps.forEach((p) => void p.start());
     await Promise.all(games.map((g, i) => g.trade(200, i + 20)));
@@ -121,7 +123,7 @@ describe("persistence: persister", () => {
       ps.every((p) => p.stats.entries > 0),
       "both consumers took part",
     ).to.equal(true);
-    expect(ps[0]!.stats.applied + ps[1]!.stats.applied).to.equal(games[0]!.lastSeq + games[1]!.lastSeq);
+    expect(ps[0]!.stats.applied + ps[1]!.stats.applied).to.equal(games.reduce((n, g) => n + g.lastSeq, 0));
     console.log(`      applied from the store behind a gap: ${ps[0]!.stats.fromStore + ps[1]!.stats.fromStore}`);
   });
 

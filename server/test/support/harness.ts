@@ -26,7 +26,7 @@ import { createLogger, loadConfig } from "../../src/config.ts";
 import { DEFAULT_LIMITS } from "../../src/limits.ts";
 import { createDb, createPool, type Db } from "../../src/persistence/db.ts";
 import { migrate } from "../../src/persistence/migrate.ts";
-import { writeRoundResults } from "../../src/persistence/persister.ts";
+import { writeRoundResults } from "../../src/persistence/round-results.ts";
 import { PersisterStatus } from "../../src/persistence/persister-status.ts";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
 import type { GameDetail } from "../../src/game/views.ts";

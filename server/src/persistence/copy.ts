@@ -1,0 +1,76 @@
+/**
+ * COPY for the persister: a transaction on one raw pg connection (COPY ... FROM STDIN needs the
+ * connection itself; Kysely runs its queries on the same one), and rows in COPY's text format.
+ *
+ * COPY is PostgreSQL's bulk path: no statement per row, no parameters, no JSON to expand. Measured with
+ * server/bench/persister.bench.ts it costs PostgreSQL about half the CPU per event row of
+ * INSERT ... SELECT FROM json_to_recordset (docs/persistence.md "Lag and cost"). It has no ON CONFLICT,
+ * so callers copy only rows they know to be new (batch-write.ts checks under the game's lock).
+ *
+ * Errors: whatever pg throws (a refused row fails the whole COPY with its SQLSTATE; the transaction rolls
+ * back). A connection that failed is destroyed, not returned to the pool.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { poolOf, type Database, type Db } from "./db.ts";
+
+/**
+ * Runs `fn` in one transaction on one connection of `db`'s pool: `trx` (Kysely) and `client` (raw, for
+ * COPY) are the same connection. Commits when `fn` resolves, rolls back when it throws.
+ */
+export async function withCopyTransaction<T>(
+  db: Db,
+  fn: (trx: Transaction<Database>, client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await poolOf(db).connect();
+  let failed = false;
+  try {
+    // Kysely over this one connection: it only calls query() and release() on what the pool hands out.
+    const one = { query: client.query.bind(client), release: () => {} } as unknown as pg.PoolClient;
+    const single = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: { connect: async () => one, end: async () => {} } as unknown as pg.Pool }),
+    });
+    return await single.transaction().execute((trx) => fn(trx, client));
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    client.release(failed);
+  }
+}
+
+/** COPY `table` (`columns`) FROM STDIN with `text`: rows in COPY text format (copyLine). Returns rows copied. */
+export async function copyText(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  text: string,
+): Promise<number> {
+  if (!text) return 0;
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
+  await pipeline(Readable.from([text]), stream);
+  return stream.rowCount;
+}
+
+/** One row in COPY text format: values tab-separated, null as \N, newline-terminated. */
+export function copyLine(values: readonly (string | number | boolean | null | undefined)[]): string {
+  let line = "";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i) line += "\t";
+    line += v === null || v === undefined ? "\\N" : typeof v === "string" ? copyEscape(v) : String(v);
+  }
+  return `${line}\n`;
+}
+
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A text value escaped for COPY text format (backslash, tab, newline, carriage return). */
+export function copyEscape(text: string): string {
+  return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c]!) : text;
+}
