@@ -99,8 +99,8 @@ const flowArb = fc.record({
   fee: fc.integer({ min: 0, max: 2 }),
   steps: fc.array(step, { minLength: 40, maxLength: 120 }),
 });
-type Flow = fc.infer<typeof flowArb>;
-type Step = fc.infer<typeof step>;
+type Flow = typeof flowArb extends fc.Arbitrary<infer T> ? T : never;
+type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 
 function setup(f: Flow): Command[] {
   const cmds: Command[] = [
@@ -193,6 +193,7 @@ function command(s: CoreState, st: Step): Command | null {
         : null;
     }
   }
+  return null;
 }
 
 interface Seen {
