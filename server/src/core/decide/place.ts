@@ -2,10 +2,11 @@
  * place (lua/place.lua): a limit or market order. Checks in order: UNKNOWN_GAME, UNKNOWN_PLAYER (id
  * shape), UNKNOWN_SECURITY, UNKNOWN_PLAYER (no such player), INVALID_CLIENT_ORDER_ID (more than 64
  * bytes), then a used clientOrderId returns its first result (duplicate: true, no events), then every
- * order rule (order.ts; a CFD's leverage first: INVALID_LEVERAGE, cfd-order.ts), then the bracket (stops.ts: INVALID_ARGUMENT, INVALID_PRICE, PRICE_OUT_OF_BAND).
- * Rejected orders do not consume the clientOrderId. A bracket's children (stop_accepted, qty 0) follow
- * the entry's events; the entry's fills arm them (run.ts). A CFD order
- * whose leverage changes the player's rate logs cfd_leverage before its order_accepted.
+ * order rule (order.ts; a CFD's leverage first: INVALID_LEVERAGE, cfd-order.ts), then the bracket
+ * (stops.ts: INVALID_ARGUMENT, INVALID_PRICE, PRICE_OUT_OF_BAND). Rejected orders do not consume the
+ * clientOrderId. A bracket's children (stop_accepted, qty 0) follow the entry's events; the entry's
+ * fills arm them (run.ts). A CFD order whose leverage changes the player's rate logs cfd_leverage
+ * before its order_accepted.
  */
 import type { PlaceResult } from "@marketroom/shared";
 import type { PlaceCommand } from "../commands.ts";
