@@ -27,14 +27,14 @@ export const MARGIN_FIELDS_HTML = `
     <label data-margin hidden>Insurance fund ($) <input name="insuranceFund" value="0.00" inputmode="decimal"></label>
   </div>
   <div data-margin hidden>
-    <p class="muted small">Every security: the initial margin is the share of a position's value a player must hold (10 % = up to 10x leverage); when equity falls below the maintenance margin the player is liquidated. Type a percentage or a leverage. A CFD (not available yet: the server refuses it) has no order book: the house quotes the reference ± the half-spread.</p>
+    <p class="muted small">Every security: the initial margin is the share of a position's value a player must hold (10 % = up to 10x leverage); when equity falls below the maintenance margin the player is liquidated. Type a percentage or a leverage. A CFD has no order book: the house quotes the reference ± the half-spread, fills market orders at once and limit orders when its quote reaches them; players choose a leverage per position up to the maximum.</p>
     <div class="row3">
       <label>Initial margin (%) <input name="initialMargin" value="10" inputmode="decimal"></label>
       <label>or max leverage (x) <input name="maxLeverage" value="10" inputmode="decimal"></label>
       <label>Maintenance margin (%) <input name="maintenanceMargin" value="5" inputmode="decimal"></label>
     </div>
     <div class="row3">
-      <label>Kind <select name="kind" id="kind-choice"><option value="book">order book</option><option value="cfd" disabled>CFD (house quote): not available yet</option></select></label>
+      <label>Kind <select name="kind" id="kind-choice"><option value="book">order book</option><option value="cfd">CFD (house quote)</option></select></label>
       <label>Half-spread (ticks) <input name="halfSpread" value="5" inputmode="numeric" disabled></label>
     </div>
   </div>

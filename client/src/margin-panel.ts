@@ -66,6 +66,8 @@ export function marginPositions(st: any, me: any): MarginPosition[] {
       mark: p.mark || sec.mark || 0,
       unrealizedPnl: p.unrealizedPnl ?? 0,
       liquidationPrice: p.liquidationPrice ?? 0,
+      margin: p.margin ?? 0,
+      initialMarginBps: p.initialMarginBps ?? 0,
       stopLoss: newest("stop"),
       takeProfit: newest("take_profit"),
     });

@@ -40,6 +40,9 @@ export interface MarginPosition {
   unrealizedPnl: number;
   /** The mark at which this position's account would reach its maintenance requirement (0 = none). */
   liquidationPrice: number;
+  /** The position's initial margin (minor units) and its rate (bps; leverage = 10000 / it; 0 = unknown). */
+  margin: number;
+  initialMarginBps: number;
   /** The position's waiting stop-loss / take-profit trigger prices (its closing-side stops), ticks (0 = none). */
   stopLoss: number;
   takeProfit: number;
@@ -124,9 +127,10 @@ export function marginPositionsHtml(ps: MarginPosition[]): string {
       <td>${esc(p.symbol)}</td><td class="m-side"><span class="side">${s.word}</span> <span class="num m-qty">${qty(Math.abs(p.qty))}</span></td>
       <td class="num m-entry">${px(p.entryPrice, p.tickSize)}</td><td class="num m-mark">${px(p.mark, p.tickSize)}</td>
       <td class="num m-upnl ${signClass(p.unrealizedPnl)}">${signedCash(p.unrealizedPnl)}</td>
+      <td class="num m-lev" title="margin ${cash(p.margin)}">${p.initialMarginBps > 0 ? maxLeverageText(p.initialMarginBps) : ""}</td>
       <td class="num m-liq" title="if the mark reaches this price, your positions are closed">${px(p.liquidationPrice, p.tickSize)}</td></tr>`;
   });
-  return `<div class="m-positions-wrap"><table class="m-positions" id="m-positions"><thead><tr><th>Sec</th><th>Position</th><th>Entry</th><th>Mark</th><th title="unrealized P&amp;L at the mark">P&amp;L</th><th title="liquidation price: the mark at which your positions are closed">Liq.</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+  return `<div class="m-positions-wrap"><table class="m-positions" id="m-positions"><thead><tr><th>Sec</th><th>Position</th><th>Entry</th><th>Mark</th><th title="unrealized P&amp;L at the mark">P&amp;L</th><th title="leverage of the position (its margin in the tooltip)">Lev.</th><th title="liquidation price: the mark at which your positions are closed">Liq.</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
 
 /**

@@ -133,8 +133,16 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
     "Not sent: a post-only order must wait in the book, but at this price it would trade at once. Move your price away from the other side.",
   FOK_UNFILLABLE: () =>
     "Not filled: a fill-or-kill (FOK) order trades all of its quantity at once or nothing, and there is not enough on the other side.",
+  INVALID_LEVERAGE: (c) => {
+    const [, max] = nums(c.message);
+    return max !== undefined
+      ? `Leverage not allowed: choose from 1x to ${max}x for this CFD.`
+      : "Leverage is chosen on CFD securities only.";
+  },
   NO_LIQUIDITY: (c) =>
-    `Nothing to trade against: there are no ${sideWord(c) === "buy" ? "sell orders (asks)" : "buy orders (bids)"} in the book right now. Use a limit order to wait in the book.`,
+    /no quote/.test(c.message)
+      ? "Nothing to trade against: the house has no quote for this CFD yet (no reference price)."
+      : `Nothing to trade against: there are no ${sideWord(c) === "buy" ? "sell orders (asks)" : "buy orders (bids)"} in the book right now. Use a limit order to wait in the book.`,
   MARKET_CLOSED: marketClosed,
   INSUFFICIENT_FUNDS: insufficientFunds,
   INSUFFICIENT_HOLDINGS: (c) => {

@@ -30,7 +30,15 @@ import {
   wireMargin,
 } from "./margin-panel.ts";
 import { marginEstimateHtml, marginRulesHtml } from "./margin-view.ts";
-import { STOP_FIELDS_HTML, STOP_TYPE_OPTIONS, stopPlacedText, stopRequest, syncStopFields } from "./stop-ticket.ts";
+import {
+  STOP_FIELDS_HTML,
+  STOP_TYPE_OPTIONS,
+  cfdLeverage,
+  stopPlacedText,
+  stopRequest,
+  syncCfdTicket,
+  syncStopFields,
+} from "./stop-ticket.ts";
 
 const SESSION_KEY = "marketroom.player";
 /** The submit button's word for each stop type ("Sell stop-limit"). */
@@ -238,6 +246,7 @@ class PlayerScreen {
       const side = (form.querySelector("input[name=side]:checked") as HTMLInputElement).value;
       if (!this.margin && !["limit", "market"].includes(el("type").value)) el("type").value = "limit";
       syncStopFields(form, this.margin);
+      syncCfdTicket(form, this.margin ? this.room?.state?.securities?.get(String(this.sid)) : undefined);
       const type = el("type").value;
       const market = type === "market";
       const stop = type !== "limit" && type !== "market";
@@ -409,6 +418,8 @@ class PlayerScreen {
       }
       if (req.message === "place-stop") return this.placeStop(req.body, tif, sec.tickSize);
       if (req.bracket) body.bracket = req.bracket;
+      const leverage = cfdLeverage(form);
+      if (leverage !== undefined) body.leverage = leverage;
     }
     if (type === "limit") {
       const text = String(f.get("price") ?? "").replace(/[,_\s]/g, "");
@@ -691,6 +702,7 @@ class PlayerScreen {
 
     drawDrivers(r, st, me);
     drawMargin(r, st, me, sec, this.s.gameId);
+    syncCfdTicket($(r, "#order-form") as HTMLFormElement, this.margin ? sec : undefined);
 
     // leaderboard and phase overlays
     const rows = [...st.leaderboard];

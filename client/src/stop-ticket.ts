@@ -5,6 +5,8 @@
  * take-profit, the first to trigger cancels the other) and a bracket on a limit or market entry (a
  * stop-loss and a take-profit armed by the entry's fills).
  *
+ * On a CFD (syncCfdTicket) the form also offers a leverage and shows the house's quote.
+ *
  * stopRequest turns the form into the room message: "place-stop" (shared PlaceStopMessage) or the
  * `bracket` of a "place". Prices are parsed with the security's tick size (ticks); a bad field throws
  * an Error whose message says which and why, before anything is sent.
@@ -21,6 +23,10 @@ export const STOP_TYPE_OPTIONS = `<option value="stop" data-margin-only>Stop-mar
 /** The extra fields (shown in margin rounds, each row for the types in its data-for). */
 export const STOP_FIELDS_HTML = `
 <div id="stop-fields" hidden>
+  <div id="cfd-ticket" class="cfd-ticket" hidden>
+    <label>Leverage <select name="leverage" disabled></select></label>
+    <p class="small" id="cfd-ticket-quote"></p>
+  </div>
   <div class="row2" data-for="stop stop_limit take_profit">
     <label>Trigger price <input name="stopPrice" inputmode="decimal" placeholder="triggers at"></label>
     <label>Trigger on <select name="trigger"><option value="last">last trade</option><option value="mark">mark price</option></select></label>
@@ -67,6 +73,50 @@ export function syncStopFields(form: HTMLFormElement, margin: boolean): void {
     );
   }
   box.querySelector("#stop-hint")!.textContent = HINTS[type] ?? "";
+}
+
+/** What the CFD ticket reads of the selected security (public state; ticks, bps). */
+export interface CfdTicketSecurity {
+  kind?: string;
+  tickSize: string;
+  initialMarginBps?: number;
+  quoteBid?: number;
+  quoteAsk?: number;
+}
+
+/**
+ * The CFD part of the order form (docs/margin.md "CFD securities"): shown when the selected security is
+ * a CFD in a margin round (`sec` undefined otherwise). A leverage from 1x to the security's largest
+ * (10000 / initialMarginBps; default the largest), and the house's price the order would take: the ask
+ * for a buy, the bid for a sell. SL / TP are the bracket fields below it.
+ */
+export function syncCfdTicket(form: HTMLFormElement, sec: CfdTicketSecurity | undefined): void {
+  const box = form.querySelector<HTMLElement>("#cfd-ticket");
+  if (!box) return;
+  const cfd = sec?.kind === "cfd";
+  const select = form.elements.namedItem("leverage") as HTMLSelectElement;
+  box.hidden = !cfd;
+  select.disabled = !cfd;
+  if (!cfd) return;
+  const max = Math.max(1, Math.floor(10_000 / (sec.initialMarginBps || 10_000)));
+  if (select.options.length !== max) {
+    const keep = Number(select.value);
+    select.innerHTML = Array.from({ length: max }, (_, i) => `<option value="${max - i}">${max - i}x</option>`).join(
+      "",
+    );
+    select.value = String(keep >= 1 && keep <= max ? keep : max);
+  }
+  const buy = (form.querySelector("input[name=side]:checked") as HTMLInputElement | null)?.value !== "sell";
+  const price = (buy ? sec.quoteAsk : sec.quoteBid) ?? 0;
+  form.querySelector("#cfd-ticket-quote")!.textContent = price
+    ? `You ${buy ? "buy at the house's ask" : "sell at the house's bid"} ${px(price, sec.tickSize)}: a market order fills there at once, a limit order when the quote reaches it.`
+    : "The house has no quote yet (no reference price): a limit order waits for one.";
+}
+
+/** The leverage chosen on the CFD ticket, or undefined when the security is not a CFD. */
+export function cfdLeverage(form: HTMLFormElement): number | undefined {
+  const select = form.elements.namedItem("leverage") as HTMLSelectElement | null;
+  return select && !select.disabled && select.value ? Number(select.value) : undefined;
 }
 
 /** A stop-type order as the room message "place-stop" (PlaceStopMessage), or a bracket for "place". */

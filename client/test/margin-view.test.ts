@@ -61,10 +61,13 @@ describe("client margin screens: formatting, notices, form checks", () => {
       mark: 10_250,
       unrealizedPnl: -10_000,
       liquidationPrice: 12_345,
+      margin: 41_000,
+      initialMarginBps: 2000,
       stopLoss: 11_000,
       takeProfit: 0,
     };
     const table = marginPositionsHtml([pos]);
+    expect(table).to.contain('<td class="num m-lev" title="margin 410.00">5x</td>');
     expect(table).to.contain("Short").and.to.contain("100.00").and.to.contain("102.50").and.to.contain("123.45");
     expect(table).to.contain("-100.00");
     const exits = exitsHtml([pos]);

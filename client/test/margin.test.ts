@@ -258,8 +258,8 @@ describe("browser client: margin rounds (Chromium)", function () {
     await page.locator("#admin-msg.reject", { hasText: "Initial margin must be 1 % to 100 %" }).waitFor();
     await page.fill("#create-form input[name=initialMargin]", "5");
     await page.fill("#create-form input[name=maintenanceMargin]", "2.5");
-    // CFD securities are refused by the server for now: the form does not offer them
-    expect(await page.locator("#create-form select[name=kind] option[value=cfd]").isDisabled()).to.equal(true);
+    // CFD securities are offered (client/test/cfd.test.ts creates one)
+    expect(await page.locator("#create-form select[name=kind] option[value=cfd]").isDisabled()).to.equal(false);
     const list = async () => (await api(h, "GET", "/api/games?limit=50")).body.games.map((g: any) => g.name);
     expect(await list()).to.not.include(name);
 

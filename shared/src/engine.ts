@@ -154,6 +154,8 @@ export const PlaceOrder = z.object({
   bracket: z
     .object({ stopLoss: int(1, MAX_PRICE_TICKS).optional(), takeProfit: int(1, MAX_PRICE_TICKS).optional() })
     .optional(),
+  /** CFD securities: the position's leverage from this order on, 1 .. the security's maximum (10000 / initialMarginBps). */
+  leverage: int(1, 100).optional(),
 });
 export type PlaceOrder = z.input<typeof PlaceOrder>;
 
@@ -484,6 +486,36 @@ export const EngineEvent = z.discriminatedUnion("type", [
     qty: z.number().int(),
     price: z.number().int(),
     cash: z.number().int(),
+  }),
+  /**
+   * A CFD order filled by the house at its quote (docs/margin.md "CFD securities"): `qty` lots of order
+   * `orderId` at `price` ticks (the ask for a buy, the bid for a sell), always whole; `fee` = the taker
+   * fee (minor units) the player pays the house. The house (the insurance fund) takes the other side:
+   * cash price x qty x scale + fee moves between the player and the fund. `resting` = the order was a
+   * waiting limit order (it leaves the book and its lock is released); else it is the order being placed.
+   */
+  z.object({
+    ...base,
+    type: z.literal("cfd_fill"),
+    securityId: SecurityId,
+    orderId: OrderId,
+    playerId: PlayerId,
+    side: Side,
+    price: z.number().int(),
+    qty: z.number().int(),
+    fee: z.number().int(),
+    /** The order's limit (ticks; a market order's: the quote it took). */
+    limit: z.number().int(),
+    resting: z.boolean(),
+  }),
+  /** A player's leverage on a CFD security from now on: the position's initial margin rate, basis points (10000 / leverage, rounded up). */
+  z.object({
+    ...base,
+    type: z.literal("cfd_leverage"),
+    securityId: SecurityId,
+    playerId: PlayerId,
+    leverage: z.number().int(),
+    initialMarginBps: z.number().int(),
   }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;

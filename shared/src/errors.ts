@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   "POST_ONLY_WOULD_TAKE",
   "FOK_UNFILLABLE",
   "NO_LIQUIDITY",
+  "INVALID_LEVERAGE",
   // engine: state
   "MARKET_CLOSED",
   "INSUFFICIENT_FUNDS",

@@ -504,9 +504,10 @@ export const CreateGameBody = z
       if (!groups.has(s.group))
         ctx.addIssue({ code: "custom", path: ["signals", i, "group"], message: "not one of the game's groups" });
     });
-    // CFD trading (no book, the house's quote) is not built yet: refused rather than traded on a book
-    if (body.securityRules?.kind === "cfd" || body.securities.some((s) => s.kind === "cfd"))
-      ctx.addIssue({ code: "custom", path: ["securities"], message: "CFD securities are not available yet" });
+    // a CFD (no book, the house's quote; docs/margin.md "CFD securities") needs margin mode
+    const cfd = body.securityRules?.kind === "cfd" || body.securities.some((s) => s.kind === "cfd");
+    if (cfd && body.rules?.mode !== "margin")
+      ctx.addIssue({ code: "custom", path: ["securities"], message: "a CFD security needs margin mode (rules.mode)" });
     if (body.securities.length === 0 && !body.scenario)
       ctx.addIssue({ code: "custom", path: ["securities"], message: "give securities or a scenario" });
     const ids = new Set<number>();

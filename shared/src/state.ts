@@ -120,6 +120,8 @@ export class PositionState extends Schema {
   @type("float64") unrealizedPnl = 0;
   @type("float64") margin = 0;
   @type("float64") liquidationPrice = 0;
+  /** The position's initial margin rate, bps (a CFD's from the player's leverage); leverage = 10000 / it. */
+  @type("float64") initialMarginBps = 0;
 }
 
 /** A waiting stop order of the player (docs/core.md "Stop orders"); qty 0 = a bracket child not armed yet. */

@@ -45,7 +45,7 @@ export interface AddSecurityCommand {
   maintenanceMarginBps?: number;
   /** Starting reference price, ticks (0 = none). */
   referencePrice?: number;
-  /** "book" (default) or "cfd" (margin mode; core/cfd.ts) and the CFD quote's half-spread, ticks. */
+  /** "book" (default) or "cfd" (margin mode; core/cfd-order.ts) and the CFD quote's half-spread, ticks. */
   kind?: "book" | "cfd";
   halfSpread?: number;
 }
@@ -83,6 +83,8 @@ export interface PlaceCommand {
    * take-profit (limit price) on the other side, armed by the entry's fills, one cancelling the other.
    */
   bracket?: { stopLoss?: number; takeProfit?: number };
+  /** CFD securities: the position's leverage from this order on (1 .. 10000 / initialMarginBps; core/cfd-order.ts). */
+  leverage?: number;
 }
 
 /** One leg of a stop order: what it places when its trigger price reaches stopPrice. */

@@ -25,6 +25,7 @@ export function copyState(s: CoreState): CoreState {
       orders: new Map(),
       clientOrders: new Map(p.clientOrders),
       costs: new Map(p.costs),
+      leverage: new Map(p.leverage),
     });
   }
   const secs: CoreState["securities"] = new Map();

@@ -92,6 +92,12 @@ export function evolve(state: CoreState, ev: EngineEvent): CoreState {
     case "fund_transfer":
       fundTransfer(state, ev);
       break;
+    case "cfd_fill":
+      cfdFilled(state, ev);
+      break;
+    case "cfd_leverage":
+      player(state, ev.playerId).leverage.set(ev.securityId, ev.initialMarginBps);
+      break;
     default:
       assertNever(ev);
   }
@@ -179,6 +185,7 @@ function playerAdded(state: CoreState, ev: EventOf<"player_added">): void {
     orders: new Map(),
     clientOrders: new Map(),
     costs: new Map(),
+    leverage: new Map(),
   };
   // a security listed twice keeps its last qty (the endowment is written field by field)
   for (const h of ev.holdings) p.positions.set(h.securityId, { qty: h.qty, locked: 0, openBuy: 0 });
@@ -338,6 +345,34 @@ function fundTransfer(state: CoreState, ev: EventOf<"fund_transfer">): void {
   const q = (f.get(ev.securityId) ?? 0) + ev.qty;
   if (q === 0) f.delete(ev.securityId);
   else f.set(ev.securityId, q);
+}
+
+/** A CFD order filled by the house (cfd-order.ts): cash, lots and the fee between the player and the fund. */
+function cfdFilled(state: CoreState, ev: EventOf<"cfd_fill">): void {
+  const sec = security(state, ev.securityId);
+  const p = player(state, ev.playerId);
+  const d = ev.side === "buy" ? ev.qty : -ev.qty;
+  const notional = ev.price * ev.qty * sec.info.scale;
+  sec.lastPrice = ev.price;
+  tradeCost(p, ev.securityId, p.positions.get(ev.securityId)?.qty ?? 0, d, ev.price, sec.info.scale);
+  if (ev.resting) {
+    const o = sec.book.orders.get(ev.orderId) ?? broken(`no resting order ${ev.orderId}`);
+    takeOff(state, sec, o);
+    applyLock(p, sec.info, o.side, o.price, o.amount, -1);
+  }
+  const cash = (d > 0 ? -notional : notional) - ev.fee;
+  p.cash += cash;
+  state.fund.cash -= cash;
+  positionOf(p, ev.securityId).qty += d;
+  const f = state.fund.positions;
+  const q = (f.get(ev.securityId) ?? 0) - d;
+  if (q === 0) f.delete(ev.securityId);
+  else f.set(ev.securityId, q);
+  const pending = ev.resting ? null : pendingOf(state, ev.securityId, ev.orderId);
+  if (pending === null) return;
+  pending.filled += ev.qty;
+  pending.notional += notional;
+  finish(state, pending, ev.seq, 0, "");
 }
 
 function dividendPaid(state: CoreState, ev: EventOf<"dividend">): void {

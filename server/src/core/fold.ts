@@ -247,6 +247,11 @@ export class GameFold {
       case "margin_call":
       case "liquidation_order":
         break;
+      case "cfd_fill":
+        this.ledgers.get(ev.playerId)?.cfdFill(ev, this.scaleOf(ev.securityId));
+        break;
+      case "cfd_leverage":
+        break;
       case "fund_transfer":
         if (ev.securityId !== 0)
           this.ledgers.get(ev.playerId)?.fundTransfer(ev.securityId, this.scaleOf(ev.securityId), ev.qty, ev.price);

@@ -24,7 +24,7 @@
  * Inputs are trusted engine output (qty > 0, prices > 0); products stay below 2^53 because the engine
  * caps every notional there. No I/O, no floats.
  */
-import type { FillEvent } from "@marketroom/shared";
+import type { EventOf, FillEvent } from "@marketroom/shared";
 
 /** One open lot: `qty` lots (> 0) at `price` ticks; `opening` lots are priced at the opening reference instead. */
 export interface Lot {
@@ -194,6 +194,13 @@ export class PlayerLedger {
     const side = maker ? (e.aggressor === "buy" ? "sell" : "buy") : e.aggressor;
     this.of(e.securityId, scale).trade(side, e.qty, e.price);
     this.fees += maker ? -e.makerRebate : e.takerFee;
+    this.trades += 1;
+  }
+
+  /** A CFD fill (the house is the counterparty; core/cfd-order.ts): position, fee, trade count. */
+  cfdFill(e: EventOf<"cfd_fill">, scale: number): void {
+    this.of(e.securityId, scale).trade(e.side, e.qty, e.price);
+    this.fees += e.fee;
     this.trades += 1;
   }
 

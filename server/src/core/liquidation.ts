@@ -9,7 +9,8 @@
  *      the lower security id) is closed with a protected IOC order into the book: liquidation_order,
  *      then the order's events (a market order bounded by the game's protectionBps; no margin check);
  *   3. what that order could not close (or a book in call mode, or an empty opposite side) the insurance
- *      fund takes over at the mark: fund_transfer;
+ *      fund takes over at the mark: fund_transfer; a CFD position (no book; the house is its counterparty
+ *      anyway) goes to the fund at the mark (its reference) at once;
  *   4. with every position closed, a negative cash balance is covered by the fund: fund_transfer with
  *      securityId 0. So a liquidated player ends with no orders, no positions and cash >= 0.
  */
@@ -49,7 +50,7 @@ export function liquidationStep(
   const qty = p.positions.get(sid)!.qty;
   const side = qty > 0 ? "sell" : "buy";
   const best = bestPrice(sec.book, opposite(side));
-  if (!tried.has(sid) && sec.mode === "continuous" && best !== undefined) {
+  if (sec.kind === "book" && !tried.has(sid) && sec.mode === "continuous" && best !== undefined) {
     tried.add(sid);
     const price = protectionBound(side, best, game.protectionBps, sec.info);
     log.events.push({

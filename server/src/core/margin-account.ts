@@ -26,6 +26,8 @@ export interface PositionMargin {
   mark: number;
   unrealizedPnl: number;
   margin: number;
+  /** The position's initial margin rate, bps (a CFD's: from the player's leverage); leverage = 10000 / it. */
+  initialMarginBps: number;
   liquidationPrice: number;
 }
 
@@ -49,6 +51,7 @@ interface Leg {
   maintenanceBps: number;
   cost: number;
   initial: number;
+  initialBps: number;
 }
 
 /** The account of `p` at the current marks. */
@@ -66,7 +69,8 @@ export function marginAccount(state: CoreState, p: PlayerState): MarginAccount {
     const scale = sec.info.scale;
     const mark = markOf(sec, rule);
     const worst = Math.max(pos.qty + pos.openBuy, -(pos.qty - pos.locked));
-    const initial = marginOf(Math.max(0, worst), mark, scale, sec.initialMarginBps);
+    const initialBps = p.leverage.get(sid) ?? sec.initialMarginBps;
+    const initial = marginOf(Math.max(0, worst), mark, scale, initialBps);
     usedMargin += initial;
     if (pos.qty === 0) continue;
     const value = pos.qty * mark * scale;
@@ -84,6 +88,7 @@ export function marginAccount(state: CoreState, p: PlayerState): MarginAccount {
       maintenanceBps: sec.maintenanceMarginBps,
       cost: p.costs.get(sid) ?? 0,
       initial,
+      initialBps,
     });
   }
   return {
@@ -99,6 +104,7 @@ export function marginAccount(state: CoreState, p: PlayerState): MarginAccount {
       mark: l.mark,
       unrealizedPnl: l.value - l.cost,
       margin: l.initial,
+      initialMarginBps: l.initialBps,
       liquidationPrice: liquidationPrice(l, equity - l.value, maintenance - l.maintenance),
     })),
   };

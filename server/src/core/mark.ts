@@ -6,11 +6,13 @@
  *                  or its last trade while it has no reference;
  *   "last_trade" = its last trade price, or its reference while it never traded;
  *   "mid"        = floor((best bid + best ask) / 2) while both sides have orders, else as "last_trade".
+ * A CFD security (cfd-order.ts) is always marked at its reference: the house's quote is centred on it.
  */
 import { bestPrice } from "./matching/match.ts";
 import type { MarkRuleName, SecurityState } from "./state.ts";
 
 export function markOf(sec: SecurityState, rule: MarkRuleName): number {
+  if (sec.kind === "cfd") return sec.reference > 0 ? sec.reference : sec.lastPrice;
   if (rule === "reference") return sec.reference > 0 ? sec.reference : sec.lastPrice;
   if (rule === "mid") {
     const bid = bestPrice(sec.book, "buy");

@@ -18,6 +18,8 @@ export interface OrderSpec {
   price: unknown;
   qty: unknown;
   clientOrderId: string | undefined;
+  /** CFD: the initial margin rate its leverage sets (cfd-order.ts leverageBps). */
+  initialMarginBps?: number;
 }
 
 /** A spec whose shape passed: typed side, type and time in force, integer qty and (limit) price. */
@@ -31,6 +33,8 @@ export interface CheckedOrder {
   price: number;
   qty: number;
   clientOrderId: string | undefined;
+  /** CFD: the position's initial margin rate (bps) this order sets (its leverage; cfd-order.ts); absent = unchanged. */
+  initialMarginBps?: number;
 }
 
 /** Step 1: side, type, time in force, post-only, qty, max order size, limit price. */
@@ -57,6 +61,7 @@ export function checkShape(spec: OrderSpec, sec: SecurityInfo): CheckedOrder {
     price,
     qty,
     clientOrderId: spec.clientOrderId,
+    initialMarginBps: spec.initialMarginBps,
   };
 }
 

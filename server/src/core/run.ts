@@ -14,7 +14,9 @@
  *      other partner (stop_cancelled "oco") and places its order (every place rule; a rejected order
  *      logs stop_cancelled "rejected" with the code instead, and the partner stays). Its own fills may
  *      queue further stops behind the ones already queued (breadth first);
- *   3. liquidations, one margin-called player at a time, step by step (liquidation.ts);
+ *   3. a CFD's waiting limit orders that a reference tick's quote reaches fill with the house, in order
+ *      id order, each once (cfd-order.ts); then liquidations, one margin-called player at a time, step
+ *      by step (liquidation.ts);
  *   4. when 1-3 are empty: stops that trigger on the mark are checked against every security's mark
  *      (queued as in 2), then, in margin mode after a fill or a reference change, every player's margin:
  *      each one whose equity is below the maintenance requirement gets a margin_call (in the order
@@ -29,6 +31,7 @@ import { checkOrder, executeOrder } from "./decide/order.ts";
 import type { Command, DecideContext } from "./commands.ts";
 import type { EngineEvent } from "@marketroom/shared";
 import { evolve } from "./evolve.ts";
+import { fillWaitingCfdOrders } from "./cfd-order.ts";
 import { liquidationStep } from "./liquidation.ts";
 import { markOf } from "./mark.ts";
 import { Rejected } from "./reject.ts";
@@ -76,6 +79,8 @@ class Cascade {
   private readonly queued = new Set<StopOrder>();
   private readonly liquidations: string[] = [];
   private readonly tried = new Map<string, Set<number>>();
+  /** CFD securities whose quote a reference tick moved: their waiting orders are checked (cfd-order.ts). */
+  private readonly cfdTicks: number[] = [];
   private scanStops = false;
   private scanMargin = false;
 
@@ -103,6 +108,17 @@ class Cascade {
           this.queue(sec, e.price, "last");
           break;
         }
+        case "cfd_fill": {
+          // a fill with the house (cfd-order.ts): arms a bracket, reaches "last" stops, moves margin
+          const sec = this.state.securities.get(e.securityId)!;
+          this.scanMargin = true;
+          if (sec.stops.size === 0) break;
+          this.scanStops = true;
+          if (sec.byParent.has(e.orderId))
+            this.tasks.push({ arm: true, sid: e.securityId, parent: e.orderId, qty: e.qty });
+          this.queue(sec, e.price, "last");
+          break;
+        }
         case "order_cancelled": {
           const sec = this.state.securities.get(e.securityId)!;
           if (sec.byParent.has(e.orderId))
@@ -115,6 +131,8 @@ class Cascade {
         case "reference_price":
           if (this.state.securities.get(e.securityId)!.stops.size > 0) this.scanStops = true;
           if (margin && e.type === "reference_price") this.scanMargin = true;
+          if (e.type === "reference_price" && this.state.securities.get(e.securityId)!.kind === "cfd")
+            this.cfdTicks.push(e.securityId);
           break;
         case "margin_call":
           this.liquidations.push(e.playerId);
@@ -150,6 +168,10 @@ class Cascade {
       while (this.triggers.length > 0) {
         this.fire(this.triggers.shift()!, log);
         if (log.events.length > 0) return log.events;
+      }
+      while (this.cfdTicks.length > 0) {
+        const sec = this.state.securities.get(this.cfdTicks.shift()!)!;
+        if (fillWaitingCfdOrders(sec, this.game.phase === "running", log)) return log.events;
       }
       while (this.liquidations.length > 0) {
         const pid = this.liquidations[0]!;

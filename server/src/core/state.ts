@@ -78,7 +78,7 @@ export interface SecurityState {
   maintenanceMarginBps: number;
   /** Reference price, ticks (0 = none); last trade price, ticks (0 = never traded). */
   reference: number;
-  /** "book" or "cfd" (no book: the house quotes reference -/+ halfSpread ticks; core/cfd.ts). */
+  /** "book" or "cfd" (no book: the house quotes reference -/+ halfSpread ticks; core/cfd-order.ts). */
   kind: "book" | "cfd";
   halfSpread: number;
   lastPrice: number;
@@ -120,6 +120,11 @@ export interface PlayerState {
    * open lots were traded at (average cost; risk/cost.ts). Unrealized P&L = qty x mark x scale - cost.
    */
   costs: Map<number, number>;
+  /**
+   * CFD securities: the initial margin rate (bps) of the player's position from the leverage they chose
+   * (cfd_leverage; absent = the security's initialMarginBps, its largest leverage). risk/margin.ts uses it.
+   */
+  leverage: Map<number, number>;
 }
 
 /** The order being placed by the current command, between its order_accepted and its last event (evolve only). */

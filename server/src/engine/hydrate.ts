@@ -56,6 +56,7 @@ function player(playerId: string, name: string, inv: Record<string, string>): Pl
     orders: new Map(),
     clientOrders: new Map(),
     costs: new Map(),
+    leverage: new Map(),
   };
   const sids = new Set<number>();
   for (const f of Object.keys(inv)) {

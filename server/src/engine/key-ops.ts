@@ -231,6 +231,10 @@ class BookOps implements KeyOpProducer {
       case "order_amended":
         this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price);
         break;
+      case "cfd_fill":
+        // a waiting CFD order filled by the house leaves the book (core/cfd-order.ts)
+        if (ev.resting) this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.limit);
+        break;
       default:
         break;
     }
@@ -334,6 +338,11 @@ class InventoryOps implements KeyOpProducer {
         break;
       case "dividend":
         for (const p of ev.payments) this.position(p.playerId, ev.securityId);
+        break;
+      case "cfd_fill":
+      case "fund_transfer":
+        if (ev.securityId !== 0) this.position(ev.playerId, ev.securityId);
+        else this.positions.set(ev.playerId, this.positions.get(ev.playerId) ?? new Set());
         break;
       default:
         break;

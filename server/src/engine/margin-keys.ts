@@ -7,7 +7,8 @@
  *   game:{g}:fund                     hash security id -> lots the fund took over
  *   game:{g}:security:<s>             fields initial_margin_bps, maintenance_margin_bps, reference, last_price, last_stop_id, kind, half_spread
  *   game:{g}:security:<s>:stops       hash stop id -> the waiting stop (JSON: StopOrder without securityId)
- *   game:{g}:player:<p>:costs         hash security id -> the open position's cost (minor units, signed)
+ *   game:{g}:player:<p>:costs         hash security id -> the open position's cost (minor units, signed);
+ *                                     "lev:<security id>" -> a CFD position's initial margin rate (bps, cfd_leverage)
  *
  * Absent fields mean what a game stored before them means: cash mode, last_trade marks, no fund, the
  * default margin rates (10000 / 5000 bps), no reference, never traded, no stops, no costs.
@@ -27,6 +28,7 @@ export class MarginOps implements KeyOpProducer {
   /** "sid:stopId" of every stop accepted, armed or gone in the batch. */
   private readonly stops = new Map<number, Set<number>>();
   private readonly costs = new Map<string, Set<number>>();
+  private readonly leverages: { pid: string; sid: number }[] = [];
 
   private stop(sid: number, id: number): void {
     let s = this.stops.get(sid);
@@ -68,6 +70,15 @@ export class MarginOps implements KeyOpProducer {
       case "stop_triggered":
       case "stop_cancelled":
         this.stop(ev.securityId, ev.stopId);
+        break;
+      case "cfd_fill":
+        this.game = true;
+        this.securities.add(ev.securityId);
+        this.fund.add(ev.securityId);
+        this.cost(ev.playerId, ev.securityId);
+        break;
+      case "cfd_leverage":
+        this.leverages.push({ pid: ev.playerId, sid: ev.securityId });
         break;
       case "fund_transfer":
         this.game = true;
@@ -129,6 +140,10 @@ export class MarginOps implements KeyOpProducer {
         if (c === undefined) enc.hdel(K.costsKey(g, pid), sid);
         else enc.hset(K.costsKey(g, pid), sid, c);
       }
+    }
+    for (const { pid, sid } of this.leverages) {
+      const bps = state.players.get(pid)?.leverage.get(sid);
+      if (bps !== undefined) enc.hset(K.costsKey(g, pid), `lev:${sid}`, bps);
     }
   }
 }
@@ -246,7 +261,9 @@ export function hydrateMargin(state: CoreState, g: Record<string, string>, m: Lo
   for (const [pid, costs] of m.costs) {
     const p: PlayerState | undefined = state.players.get(pid);
     if (!p) continue;
-    for (const [sid, c] of Object.entries(costs))
-      p.costs.set(int(sid, 0, "cost security"), int(c, 0, `${pid} cost ${sid}`));
+    for (const [sid, c] of Object.entries(costs)) {
+      if (sid.startsWith("lev:")) p.leverage.set(int(sid.slice(4), 0, "leverage security"), int(c, 0, `${pid} ${sid}`));
+      else p.costs.set(int(sid, 0, "cost security"), int(c, 0, `${pid} cost ${sid}`));
+    }
   }
 }

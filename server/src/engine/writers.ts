@@ -153,6 +153,7 @@ export class GameWriters {
       qty: o.qty,
       clientOrderId: o.clientOrderId,
       ...(o.bracket ? { bracket: o.bracket } : {}),
+      ...(o.leverage === undefined ? {} : { leverage: o.leverage }),
     });
   }
 

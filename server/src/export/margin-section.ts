@@ -9,17 +9,27 @@
  *                     equity, usedMargin, maintenance, freeMargin, leverageBps, and per open position
  *                     qty, entryPrice, mark, unrealizedPnl, margin, liquidationPrice
  *   marginCalls, liquidationOrders, fundTransfers, references   the log's margin events, seq order
+ *   cfdFills, cfdLeverage   a CFD's fills with the house and leverage changes (core/cfd-order.ts), seq order
  *
  * Equity stays recomputable from the files alone: inventories.csv's final cash (negative while a long is
  * borrowed) and quantities (negative when short) at leaderboard.csv's marks; fund transfers change cash
- * outside fills.csv, so a recomputation from the fills adds `fundTransfers[].cash` to each player.
+ * outside fills.csv, so a recomputation from the fills adds `fundTransfers[].cash` to each player, and
+ * the CFD fills (with the house, not in fills.csv) move price x qty x scale + fee as `cfdFills` say.
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { GameFold } from "../core/fold.ts";
 import { marginAccount } from "../core/margin-account.ts";
 import type { Db } from "../persistence/db.ts";
 
-const MARGIN_EVENTS = ["game_created", "margin_call", "liquidation_order", "fund_transfer", "reference_price"];
+const MARGIN_EVENTS = [
+  "game_created",
+  "margin_call",
+  "liquidation_order",
+  "fund_transfer",
+  "reference_price",
+  "cfd_fill",
+  "cfd_leverage",
+];
 
 export async function marginSection(db: Db, gameId: string, fold: GameFold, asOfSeq: number) {
   const state = fold.state;
@@ -49,5 +59,7 @@ export async function marginSection(db: Db, gameId: string, fold: GameFold, asOf
     liquidationOrders: events.filter((e) => e.type === "liquidation_order"),
     fundTransfers: events.filter((e) => e.type === "fund_transfer"),
     references: events.filter((e) => e.type === "reference_price"),
+    cfdFills: events.filter((e) => e.type === "cfd_fill"),
+    cfdLeverage: events.filter((e) => e.type === "cfd_leverage"),
   };
 }

@@ -306,6 +306,13 @@ export class GameModel {
         break;
       case "liquidation_order":
       case "fund_transfer":
+      case "cfd_leverage":
+        d.players.add(e.playerId);
+        d.valuation = true;
+        break;
+      case "cfd_fill":
+        d.books.add(e.securityId);
+        d.securities.add(e.securityId);
         d.players.add(e.playerId);
         d.valuation = true;
         break;

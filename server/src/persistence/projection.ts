@@ -158,7 +158,7 @@ class GameProjection {
   /** Applies `run` (contiguous, in seq order) and writes the rows. */
   async apply(run: EngineEvent[]): Promise<void> {
     await this.loadOrders(run);
-    if (run.some((e) => e.type === "fill")) await this.loadScales();
+    if (run.some((e) => e.type === "fill" || e.type === "cfd_fill")) await this.loadScales();
     for (const e of run) this.applyEvent(e);
     await this.write();
   }
@@ -182,7 +182,12 @@ class GameProjection {
       else if (e.type === "fill") {
         want(e.securityId, e.makerOrderId);
         want(e.securityId, e.takerOrderId);
-      } else if (e.type === "order_rested" || e.type === "order_cancelled" || e.type === "order_amended")
+      } else if (
+        e.type === "order_rested" ||
+        e.type === "order_cancelled" ||
+        e.type === "order_amended" ||
+        e.type === "cfd_fill"
+      )
         want(e.securityId, e.orderId);
     }
     if (wanted.size === 0) return;
@@ -240,6 +245,14 @@ class GameProjection {
         return;
       case "fill":
         return this.fill(e);
+      case "cfd_fill":
+        // the house is the counterparty: the order row only (the event stays in `events`; no fills row)
+        return this.update(e, (o) => {
+          o.filled_qty += e.qty;
+          o.notional = (o.notional ?? 0) + e.price * e.qty * this.scaleOf(e.securityId);
+          o.resting_qty = 0;
+          o.status = "filled";
+        });
       case "order_rested":
         return this.update(e, (o) => {
           o.resting_qty = e.qty;
@@ -271,6 +284,7 @@ class GameProjection {
       case "margin_call":
       case "liquidation_order":
       case "fund_transfer":
+      case "cfd_leverage":
         return; // kept in `events` only (a call's trades are fill events)
       default:
         assertNever(e);

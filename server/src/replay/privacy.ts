@@ -85,6 +85,8 @@ export function visibleEvent(e: EngineEvent, viewer: Viewer): VisibleEvent | nul
     case "margin_call":
     case "liquidation_order":
     case "fund_transfer":
+    case "cfd_fill":
+    case "cfd_leverage":
       return e.playerId === me ? e : null;
     default:
       return assertNever(e);
@@ -126,6 +128,8 @@ function publicEvent(e: EngineEvent): VisibleEvent | null {
     case "margin_call":
     case "liquidation_order":
     case "fund_transfer":
+    case "cfd_fill":
+    case "cfd_leverage":
       return null;
     default:
       return assertNever(e);

@@ -501,6 +501,8 @@ export class ReplayReader {
         case "margin_call":
         case "liquidation_order":
         case "fund_transfer":
+        case "cfd_fill":
+        case "cfd_leverage":
           if (e.playerId === playerId) point(e.type);
           break;
         default:

@@ -86,6 +86,7 @@ function syncAccount(ps: PlayerState, model: GameModel, p: CorePlayer): void {
       unrealizedPnl: x?.unrealizedPnl ?? 0,
       margin: x?.margin ?? 0,
       liquidationPrice: x?.liquidationPrice ?? 0,
+      initialMarginBps: x?.initialMarginBps ?? 0,
     });
   });
 }

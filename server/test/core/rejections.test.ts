@@ -302,6 +302,12 @@ const CASES: Case[] = [
     state: () => busy(),
     command: { ...buy("a", 1, 1, { orderType: "market", tif: "IOC" }), securityId: W } as Command,
   },
+  {
+    code: "INVALID_LEVERAGE",
+    title: "leverage on a book security (CFDs only: server/test/margin/cfd.test.ts)",
+    state: () => busy(),
+    command: { ...buy("a", 100, 1), leverage: 2 } as Command,
+  },
   { code: "MARKET_CLOSED", title: "an order while paused", state: () => busy({}, "paused"), command: buy("a", 100, 1) },
   {
     code: "MARKET_CLOSED",

@@ -332,6 +332,13 @@ describe("engine rejections (stable code, nothing changes)", function () {
     );
   });
 
+  itRejects("INVALID_LEVERAGE", "leverage on a book security (CFDs only; server/test/margin/cfd.test.ts)", async () => {
+    const { g } = await busy();
+    await rejectsUnchanged(g, "INVALID_LEVERAGE", () =>
+      place(g, "a", { side: "buy", price: 100, qty: 1, leverage: 2 }),
+    );
+  });
+
   // ------------------------------------------------------------------ state
 
   itRejects("MARKET_CLOSED", "placing in the lobby", async () => {

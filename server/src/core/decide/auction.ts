@@ -98,6 +98,7 @@ export function decideSetTradingMode(state: CoreState, c: SetTradingModeCommand,
   const game = needGame(state);
   const sec = needSecurity(state, c.securityId);
   if (c.mode !== "continuous" && c.mode !== "call") reject("INVALID_ARGUMENT", "mode must be continuous or call");
+  if (c.mode === "call" && sec.kind === "cfd") reject("INVALID_ARGUMENT", "a CFD has no book to call (cfd-order.ts)");
   const ref = referenceOf(c.referencePrice);
   if (game.phase === "ended") reject("MARKET_CLOSED", "the game has ended");
   const log = new EventLog(state.seq, ts);

@@ -1,7 +1,7 @@
 /**
  * The order path shared by place and amend: validate_place (every check, in the Lua engine's order)
  * and execute (order_accepted, then fills and STP cancels from the match plan, then order_rested or
- * the remainder's order_cancelled). Nothing here mutates the state: evolve applies the events.
+ * the remainder's order_cancelled). A CFD security has no book to match in: cfd-order.ts. Nothing here mutates the state: evolve applies the events.
  */
 import type { FillEvent, OrderSummary } from "@marketroom/shared";
 import { opposite } from "../matching/book.ts";
@@ -17,6 +17,7 @@ import {
   type CheckedOrder,
   type OrderSpec,
 } from "../order-checks.ts";
+import { checkCfdOrder, executeCfdOrder } from "../cfd-order.ts";
 import { reject } from "../reject.ts";
 import { checkRisk, type Credit } from "../risk/index.ts";
 import { feesFor } from "../settlement.ts";
@@ -38,18 +39,25 @@ export function checkOrder(
 ): CheckedOrder {
   const o = checkShape(spec, sec.info);
   if (game.phase !== "running") reject("MARKET_CLOSED", `the market is ${game.phase}`);
+  const cfd = sec.kind === "cfd";
+  if (cfd) checkCfdOrder(sec, o);
+  else checkBookOrder(game, sec, o);
+  const notional = checkNotional(o.price, o.qty, sec.info);
+  const pos = player.positions.get(sec.info.securityId) ?? NO_POSITION;
+  checkRisk(state, game, sec.info, player, pos, o, notional, credit);
+  if (!cfd && o.tif === "FOK" && !fokFillable(sec.book, game.stp, game.maxMatches, o)) {
+    reject("FOK_UNFILLABLE", "the order cannot be filled completely at once");
+  }
+  return o;
+}
+
+/** The book's part of the order checks: call mode, the protection bound of a market order, the band, post-only. */
+function checkBookOrder(game: GameState, sec: SecurityState, o: CheckedOrder): void {
   if (sec.mode === "call") checkCallOrder(o);
   const best = o.orderType === "market" || o.postOnly ? bestPrice(sec.book, opposite(o.side)) : undefined;
   if (o.orderType === "market") o.price = protectionBound(o.side, best, game.protectionBps, sec.info);
   else checkBand(o.price, sec.info);
   checkPostOnly(o, best);
-  const notional = checkNotional(o.price, o.qty, sec.info);
-  const pos = player.positions.get(sec.info.securityId) ?? NO_POSITION;
-  checkRisk(state, game, sec.info, player, pos, o, notional, credit);
-  if (o.tif === "FOK" && !fokFillable(sec.book, game.stp, game.maxMatches, o)) {
-    reject("FOK_UNFILLABLE", "the order cannot be filled completely at once");
-  }
-  return o;
 }
 
 /** Why an unfilled remainder does not rest, "" when it rests (a GTC limit order). */
@@ -62,7 +70,7 @@ function remainderReason(o: CheckedOrder, stpIncoming: boolean, truncated: boole
   return "";
 }
 
-/** Logs a checked order's events and returns its summary and fills. */
+/** Logs a checked order's events and returns its summary and fills (a CFD's: cfd-order.ts, no fills). */
 export function executeOrder(
   log: EventLog,
   game: GameState,
@@ -106,6 +114,7 @@ export function executeOrder(
           qty: o.qty,
         },
   );
+  if (sec.kind === "cfd") return { order: executeCfdOrder(log, sec, o, id), fills: [] };
   const plan =
     sec.mode === "call"
       ? planCallEntry(sec.book, game.stp, game.maxMatches, o)

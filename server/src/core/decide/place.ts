@@ -2,12 +2,15 @@
  * place (lua/place.lua): a limit or market order. Checks in order: UNKNOWN_GAME, UNKNOWN_PLAYER (id
  * shape), UNKNOWN_SECURITY, UNKNOWN_PLAYER (no such player), INVALID_CLIENT_ORDER_ID (more than 64
  * bytes), then a used clientOrderId returns its first result (duplicate: true, no events), then every
- * order rule (order.ts), then the bracket (stops.ts: INVALID_ARGUMENT, INVALID_PRICE, PRICE_OUT_OF_BAND).
- * Rejected orders do not consume the clientOrderId. A bracket's children (stop_accepted, qty 0) follow
- * the entry's events; the entry's fills arm them (run.ts).
+ * order rule (order.ts; a CFD's leverage first: INVALID_LEVERAGE, cfd-order.ts), then the bracket
+ * (stops.ts: INVALID_ARGUMENT, INVALID_PRICE, PRICE_OUT_OF_BAND). Rejected orders do not consume the
+ * clientOrderId. A bracket's children (stop_accepted, qty 0) follow the entry's events; the entry's
+ * fills arm them (run.ts). A CFD order whose leverage changes the player's rate logs cfd_leverage
+ * before its order_accepted.
  */
 import type { PlaceResult } from "@marketroom/shared";
 import type { PlaceCommand } from "../commands.ts";
+import { leverageBps, logLeverage } from "../cfd-order.ts";
 import { reject } from "../reject.ts";
 import { NO_CREDIT } from "../risk/index.ts";
 import type { CoreState } from "../state.ts";
@@ -42,6 +45,7 @@ export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Deci
       return { ok: true, events: result.events, result };
     }
   }
+  const initialMarginBps = leverageBps(sec, c.leverage);
   const o = checkOrder(
     state,
     game,
@@ -56,11 +60,13 @@ export function decidePlace(state: CoreState, c: PlaceCommand, ts: number): Deci
       price: c.price,
       qty: c.qty,
       clientOrderId: cid,
+      initialMarginBps,
     },
     NO_CREDIT,
   );
   const bracket = c.bracket === undefined ? undefined : checkBracket(sec, o.side, c.bracket);
   const log = new EventLog(state.seq, ts);
+  if (o.initialMarginBps !== undefined) logLeverage(log, sec, player, c.leverage!, o.initialMarginBps);
   const { order, fills } = executeOrder(log, game, sec, o);
   if (bracket) logBracket(log, sec, o.playerId, o.side, order.orderId, bracket);
   const events = log.events;

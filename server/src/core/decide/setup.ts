@@ -97,11 +97,10 @@ export function decideAddSecurity(state: CoreState, c: AddSecurityCommand, ts: n
   const referencePrice = optInt(c.referencePrice, 0, 0, MAX_PRICE, A, "referencePrice");
   const kind = c.kind ?? "book";
   if (kind !== "book" && kind !== "cfd") reject(A, "kind must be book or cfd");
-  // CFD trading (no book; core/cfd-quote.ts) is not built yet: refused rather than traded on a book.
-  // When it is, security_added carries kind and halfSpread (optional in the event schema) for CFDs only.
-  if (kind === "cfd")
-    reject(A, game.mode !== "margin" ? "a CFD security needs margin mode" : "CFD securities are not available yet");
-  optInt(c.halfSpread, 0, 0, 1_000_000, A, "halfSpread");
+  // a CFD (no book; the house quotes, cfd-order.ts) needs margin mode; security_added carries kind and
+  // halfSpread (optional in the event schema) for CFDs only, so book securities log as before
+  if (kind === "cfd" && game.mode !== "margin") reject(A, "a CFD security needs margin mode");
+  const halfSpread = optInt(c.halfSpread, 0, 0, 1_000_000, A, "halfSpread");
   const log = new EventLog(state.seq, ts);
   log.events.push({
     type: "security_added",
@@ -123,6 +122,7 @@ export function decideAddSecurity(state: CoreState, c: AddSecurityCommand, ts: n
     initialMarginBps,
     maintenanceMarginBps,
     referencePrice,
+    ...(kind === "cfd" ? { kind, halfSpread } : {}),
   });
   return setup(log);
 }

@@ -39,8 +39,10 @@ function checkLeg(state: CoreState, sec: SecurityState, side: "buy" | "sell", le
   if (orderType === "limit") checkBand(price, sec.info);
   const kind = leg.kind ?? "stop";
   if (kind !== "stop" && kind !== "take_profit") reject("INVALID_ARGUMENT", "kind must be stop or take_profit");
-  const trigger = leg.trigger ?? "last";
-  if (trigger !== "last" && trigger !== "mark") reject("INVALID_ARGUMENT", "trigger must be last or mark");
+  const asked = leg.trigger ?? "last";
+  if (asked !== "last" && asked !== "mark") reject("INVALID_ARGUMENT", "trigger must be last or mark");
+  // a CFD's stops watch its reference (the mark), which every reference tick moves; its fills are rare
+  const trigger = sec.kind === "cfd" ? "mark" : asked;
   const stopPrice = needInt(leg.stopPrice, 1, MAX_PRICE, "INVALID_PRICE", "stopPrice");
   checkBand(stopPrice, sec.info);
   const now = watchedPrice(state, sec, trigger);
@@ -157,6 +159,11 @@ export function checkBracket(
  * The stop_accepted events of a bracket entry's children (qty 0: armed by the entry's fills): a
  * stop-market stop-loss and a limit take-profit on the other side, one cancelling the other.
  */
+/** A bracket's trigger: the last trade on a book; the mark (its reference) on a CFD, which the house quotes around it. */
+function triggerOf(sec: SecurityState): "last" | "mark" {
+  return sec.kind === "cfd" ? "mark" : "last";
+}
+
 export function logBracket(
   log: EventLog,
   sec: SecurityState,
@@ -178,7 +185,7 @@ export function logBracket(
         playerId,
         side,
         0,
-        { orderType: "market", tif: "IOC", price: 0, stopPrice: b.stopLoss, kind: "stop", trigger: "last" },
+        { orderType: "market", tif: "IOC", price: 0, stopPrice: b.stopLoss, kind: "stop", trigger: triggerOf(sec) },
         tpId,
         entryOrderId,
       ),
@@ -199,7 +206,7 @@ export function logBracket(
           price: b.takeProfit,
           stopPrice: b.takeProfit,
           kind: "take_profit",
-          trigger: "last",
+          trigger: triggerOf(sec),
         },
         slId,
         entryOrderId,

@@ -5,7 +5,7 @@
  *
  *   equity      = cash + sum_s qty_s x mark_s x scale_s   (cash is negative while a long is borrowed)
  *   worst case  = per security max(|qty + open buys|, |qty - open sells|) lots (every open order filled)
- *   initial     = sum_s margin(worst case_s, mark_s, initialMarginBps_s)
+ *   initial     = sum_s margin(worst case_s, mark_s, initialMarginBps_s)   (a CFD: the player's leverage's rate)
  *   maintenance = sum_s margin(|qty_s|, mark_s, maintenanceMarginBps_s)
  *   margin(lots, mark, bps) = ceil(lots x mark x scale x bps / 10000)
  *
@@ -74,13 +74,16 @@ export function checkMarginOrder(
     equity += p.qty * mark * scale;
     let long = p.qty + p.openBuy;
     let short = p.qty - p.locked;
-    before += marginOf(Math.max(long, -short), mark, scale, sec.initialMarginBps);
+    const rate = player.leverage.get(sid) ?? sec.initialMarginBps;
+    before += marginOf(Math.max(long, -short), mark, scale, rate);
+    let next = rate;
     if (sid === info.securityId) {
+      next = o.initialMarginBps ?? rate;
       if (o.side === "buy") long += o.qty - credit.openBuy;
       else short += credit.holdLocked - o.qty;
       adverse = Math.max(0, (o.side === "buy" ? o.price - mark : mark - o.price) * o.qty * scale);
     }
-    after += marginOf(Math.max(long, -short), mark, scale, sec.initialMarginBps);
+    after += marginOf(Math.max(long, -short), mark, scale, next);
   };
   for (const [sid, p] of player.positions) add(sid, p);
   if (!player.positions.has(info.securityId)) add(info.securityId, { qty: 0, locked: 0, openBuy: 0 });
