@@ -93,7 +93,7 @@ export const KEY_CACHE_MS = 2000;
 
 export class ApiKeyStore {
   private readonly db: Kysely<{ api_keys: ApiKeysTable }>;
-  /** sha256 hex of a key -> its info and until when it may be used without a lookup. */
+  /** Key text -> its info and until when it may be used without a lookup (this process's memory only). */
   private readonly cache = new Map<string, { info: ApiKeyInfo; until: number }>();
   private readonly lookups = new Map<string, Promise<Row | undefined>>();
   /** Revocations made by this process so far: a lookup that overlapped one is not trusted. */
@@ -142,11 +142,12 @@ export class ApiKeyStore {
   /** The valid (neither revoked nor expired) key with this text, or null. */
   async verify(key: string): Promise<ApiKeyInfo | null> {
     if (!key.startsWith(KEY_PREFIX)) return null;
-    const hash = keyHash(key);
-    const id = hash.toString("hex");
+    // Remembered by the text itself (which every request carries anyway), so a hit costs no hashing.
+    const id = key;
     const hit = this.cache.get(id);
     const now = Date.now();
     if (hit && hit.until > now) return hit.info;
+    const hash = keyHash(key);
     // One lookup per key at a time: the requests that arrive meanwhile share it (a burst, or the cache's expiry).
     const revocations = this.revocations;
     let lookup = this.lookups.get(id);
