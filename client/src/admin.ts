@@ -20,6 +20,7 @@ import { downloadExport, downloadExportZip, EXPORT_FILES } from "./export.ts";
 import { ROUND_HELP_FIELDS_HTML, roundHelpRules, wireRoundHelpForm } from "./round-help-form.ts";
 import { drawShareReplay } from "./share.ts";
 import { apiUsageHtml, fetchApiUsage } from "./api-usage.ts";
+import { AdminApiKeys } from "./api-keys.ts";
 import { ADMIN_MARGIN_HTML, drawAdminMargin, wireAdminMargin } from "./admin-margin.ts";
 import { bpsText, maxLeverageText } from "./margin-view.ts";
 import { MARGIN_FIELDS_HTML, marginSettings, wireMarginForm } from "./margin-form.ts";
@@ -76,6 +77,8 @@ class AdminScreen {
   /** The selected session's join code (what students need), once fetched. */
   private sessionCode = "";
   private render = batched(() => this.drawLive());
+  /** The "API keys" card (api-keys.ts), made when the screen starts. */
+  private apiKeys: AdminApiKeys | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -88,6 +91,7 @@ class AdminScreen {
 
   async start(): Promise<void> {
     this.root.innerHTML = ADMIN_TEMPLATE;
+    this.apiKeys = new AdminApiKeys($(this.root, "#admin-api-keys-card"), this.token);
     this.timer = window.setInterval(() => this.drawClock(), 1000);
     this.poller = window.setInterval(() => void this.poll(), POLL_MS);
     this.wire();
@@ -285,6 +289,7 @@ class AdminScreen {
           this.drawBots();
         }
         if (id === this.gameId && usage) setHtml($(this.root, "#api-usage"), apiUsageHtml(usage));
+        if (id === this.gameId && usage) await this.apiKeys?.refresh(id, usage.players);
       }
     } catch {
       /* shown by the next successful poll or action */
@@ -915,6 +920,7 @@ const ADMIN_TEMPLATE = `
       <section class="card"><h2>Export</h2><div id="exports"></div></section>
       <section class="card"><h2>Share replay</h2><div id="share-replay"></div></section>
       <section class="card"><h2>API usage <small class="muted">programs with API keys (<a href="/api/v1/docs" target="_blank" rel="noopener">API reference</a>)</small></h2><div id="api-usage"><p class="muted">Loading…</p></div></section>
+      <section class="card"><h2>API keys <small class="muted">any player's keys for programs</small></h2><div id="admin-api-keys-card"></div></section>
       <section class="card"><h2>Bots</h2><div id="bots"></div>
         <form id="bot-form" class="inline">
           <select name="kind">${botKindOptionsHtml()}</select>

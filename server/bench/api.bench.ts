@@ -136,8 +136,10 @@ async function program(
       .then(() => {
         t.latencies.push(performance.now() - scheduled);
       })
-      .catch(() => {
+      .catch((err: Error & { cause?: { code?: string } }) => {
         t.errors++;
+        const why = `failed:${err.cause?.code ?? err.name}`;
+        t.codes[why] = (t.codes[why] ?? 0) + 1;
       })
       .finally(() => inflight.delete(p));
     inflight.add(p);

@@ -132,13 +132,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
       mountMarketRoutes(app, { service, induced });
       mountExportRoutes(app, { service, db });
       mountDriverRoutes(app, { service });
-      mountKickRoutes(app, { service, log });
+      mountKickRoutes(app, { service, log, onKick: (g, p) => apiV1.kicked(g, p) });
       mountRoutes(app, { service, metrics, health, log });
       app.use(express.static(deps.clientDir ?? CLIENT_DIST, { index: "index.html" }));
     },
     greet: false,
   });
-  apiV1.attachStream(server);
+  apiV1.attachStream(server, { fastLane: !cluster });
   return { server, service, hub, metrics, ctx, cluster };
 }
 

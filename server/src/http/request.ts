@@ -4,6 +4,7 @@
  * INVALID_BODY / INVALID_QUERY / NOT_FOUND with the zod issues, UNAUTHORIZED (no valid token),
  * FORBIDDEN (a player's token where the admin's is needed).
  */
+import type { IncomingHttpHeaders } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
 import { zodIssues } from "@marketroom/shared";
@@ -26,8 +27,8 @@ export function parse<S extends z.ZodType>(
   return r.data;
 }
 
-/** Bearer token of a request, or undefined. */
-export function bearer(req: Request): string | undefined {
+/** Bearer token of a request (Express' or Node's), or undefined. */
+export function bearer(req: { headers: IncomingHttpHeaders }): string | undefined {
   const h = req.headers.authorization;
   const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
   return m?.[1];

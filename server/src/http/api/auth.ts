@@ -16,11 +16,12 @@
  * Usage per key (requests, orders, rejects, rate limited) is counted here, in Valkey (usage.ts), for the
  * admin's usage page.
  */
-import type { Request, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import { bearer } from "../request.ts";
+import type { KickedPlayers } from "./auth-cache.ts";
 import { SESSION_GAME_PREFIX, type ApiKeyInfo, type ApiKeyStore } from "./key-store.ts";
 import type { Access } from "./router.ts";
 import type { ApiUsage, UsageSource } from "./usage.ts";
@@ -44,14 +45,16 @@ export type Caller =
 export class ApiAuth {
   private readonly limiters = new Map<string, RateLimiterMemory>();
 
+  /** `kicks`: kicked players as this process remembers them (auth-cache.ts). */
   constructor(
     private readonly service: GameService,
     private readonly keys: ApiKeyStore | undefined,
     readonly usage: ApiUsage,
+    readonly kicks: KickedPlayers,
   ) {}
 
   /** The caller of `req` for a route of `access`; throws ApiError. Sets the rate limit headers for keys. */
-  async authorize(access: Access, req: Request, res: Response): Promise<Caller> {
+  async authorize(access: Access, req: IncomingMessage, res: ServerResponse): Promise<Caller> {
     if (access === "public") return { kind: "public" };
     const token = bearer(req);
     if (access === "admin") {
@@ -89,7 +92,7 @@ export class ApiAuth {
       found.scope === "session"
         ? { ...found, gameId: await this.currentRound(found.gameId.slice(SESSION_GAME_PREFIX.length)) }
         : found;
-    if (await this.service.store.isKicked(key.gameId, key.playerId))
+    if (await this.kicks.kicked(key.gameId, key.playerId))
       throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
     return key;
   }
@@ -120,7 +123,7 @@ export class ApiAuth {
   async consume(
     id: string,
     limit: { requests: number; windowMs: number },
-    res: Response,
+    res: ServerResponse,
     source: UsageSource,
   ): Promise<void> {
     const { requests, windowMs } = limit;
@@ -132,10 +135,10 @@ export class ApiAuth {
     }
     this.usage.count(source, "requests");
     const headers = (r: RateLimiterRes) => {
-      res.set("RateLimit-Limit", String(requests));
-      res.set("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
-      res.set("RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
-      res.set("RateLimit-Policy", `${requests};w=${Math.ceil(windowMs / 1000)}`);
+      res.setHeader("RateLimit-Limit", String(requests));
+      res.setHeader("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
+      res.setHeader("RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
+      res.setHeader("RateLimit-Policy", `${requests};w=${Math.ceil(windowMs / 1000)}`);
     };
     try {
       headers(await limiter.consume(id));
@@ -144,7 +147,7 @@ export class ApiAuth {
       headers(r);
       this.usage.count(source, "rateLimited");
       const retryAfterMs = Math.max(1, Math.ceil(r.msBeforeNext));
-      res.set("Retry-After", String(Math.ceil(retryAfterMs / 1000)));
+      res.setHeader("Retry-After", String(Math.ceil(retryAfterMs / 1000)));
       throw new RetryLater(
         `at most ${requests} requests per ${windowMs} ms with this key; retry in ${retryAfterMs} ms`,
         retryAfterMs,

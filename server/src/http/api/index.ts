@@ -14,11 +14,13 @@ import type { Redis } from "iovalkey";
 import { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import type { Logger } from "../../config.ts";
-import { RETRY_AFTER_SEC } from "../../dependency.ts";
-import { ApiError, asApiError } from "../../game/errors.ts";
+import { ApiError } from "../../game/errors.ts";
 import type { GameService, PersisterPort } from "../../game/service.ts";
 import type { Db } from "../../persistence/db.ts";
-import { ApiAuth, RetryLater, type Caller } from "./auth.ts";
+import { ApiAuth, type Caller } from "./auth.ts";
+import { errorReply } from "./error-reply.ts";
+import { attachFastLane } from "./fast-lane.ts";
+import { Invalidation, KickedPlayers, publishKick } from "./auth-cache.ts";
 import { History } from "./history.ts";
 import { ApiKeyStore } from "./key-store.ts";
 import { mountKeyRoutes, type KeyRateDefaults } from "./key-routes.ts";
@@ -67,11 +69,14 @@ export class ApiV1 {
   private doc: unknown;
   private gateway: StreamGateway | undefined;
   private readonly history: History;
+  private readonly invalidation: Invalidation;
 
   constructor(private readonly deps: ApiV1Deps) {
     const { service, db, persister } = deps;
-    this.keys = db ? new ApiKeyStore(db) : undefined;
-    const auth = (this.auth = new ApiAuth(service, this.keys, new ApiUsage(deps.valkey, deps.log)));
+    const invalidation = (this.invalidation = new Invalidation(deps.valkey, deps.log));
+    this.keys = db ? new ApiKeyStore(db, invalidation) : undefined;
+    const kicks = new KickedPlayers(service.store, invalidation);
+    const auth = (this.auth = new ApiAuth(service, this.keys, new ApiUsage(deps.valkey, deps.log), kicks));
     const r = (this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res)));
     const history = (this.history = new History(service.hub.engine, db, persister));
     const keyStore = () => {
@@ -105,6 +110,15 @@ export class ApiV1 {
       .catch((err) => this.deps.log.warn({ err: String(err) }, "revocation publish failed"));
   }
 
+  /**
+   * A player was kicked (http/kick.ts): their keys are refused at once in this process, and on every
+   * other when the message published here arrives (auth-cache.ts). Resolves once Valkey has it.
+   */
+  async kicked(gameId: string, playerId: string): Promise<void> {
+    this.auth.kicks.markKicked(`${gameId}|${playerId}`);
+    await publishKick(this.deps.valkey, gameId, playerId);
+  }
+
   /** The OpenAPI 3.1 document of every /api/v1 route (generated once). */
   openapi(): unknown {
     return (this.doc ??= new OpenApiGeneratorV31(this.router.registry.definitions).generateDocument({
@@ -129,8 +143,12 @@ export class ApiV1 {
     app.use("/api/v1", this.router.router);
   }
 
-  /** Starts the stream (on the transport's HTTP server) and the publisher of committed commands. */
-  attachStream(server: Server): void {
+  /**
+   * Starts the stream (on the transport's HTTP server) and the publisher of committed commands; with
+   * `fastLane` (one server process, no cluster routing) the routes are also served ahead of Express
+   * (fast-lane.ts).
+   */
+  attachStream(server: Server, opts: { fastLane: boolean }): void {
     const http = (server.transport as unknown as { server?: HttpServer }).server;
     if (!http) throw new Error("the transport has no HTTP server to attach the stream to");
     const gateway = (this.gateway = new StreamGateway(
@@ -141,6 +159,9 @@ export class ApiV1 {
       this.history,
     ));
     gateway.attach(http);
+    if (opts.fastLane) attachFastLane(http, this.router, this.deps.log);
+    this.invalidation.start();
+    http.on("close", () => this.invalidation.stop());
     const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
     http.on("close", stop);
     if (this.deps.db) {
@@ -152,29 +173,12 @@ export class ApiV1 {
   }
 }
 
-/** `{ code, message, issues?, retryAfterMs? }` with the code's status; Retry-After on 429 and 503. */
+/** `{ code, message, issues?, retryAfterMs? }` with the code's status; Retry-After on 429 and 503 (error-reply.ts). */
 function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    const e = toApiError(err);
-    if (e.code === "UNAVAILABLE") res.set("Retry-After", String(RETRY_AFTER_SEC));
-    if (e instanceof RetryLater) res.set("Retry-After", String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))));
-    if (e.status >= 500 && e.code !== "UNAVAILABLE") log.error({ err, path: req.path }, "api request failed");
-    res.status(e.status).json({
-      code: e.code,
-      message: e.message,
-      ...(e.details ? { issues: e.details } : {}),
-      ...(e instanceof RetryLater ? { retryAfterMs: e.retryAfterMs } : {}),
-    });
+    const r = errorReply(err, log, req.path);
+    for (const [name, value] of Object.entries(r.headers)) res.set(name, value);
+    res.status(r.status).json(r.body);
   };
-}
-
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  const e = err as { type?: string; status?: number };
-  if (e?.type === "entity.parse.failed") return new ApiError("INVALID_BODY", "the body is not valid JSON");
-  if (e?.type === "entity.too.large") return new ApiError("INVALID_BODY", "the body is too large");
-  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500)
-    return new ApiError("INVALID_BODY", "bad request");
-  return asApiError(err);
 }

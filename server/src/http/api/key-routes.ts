@@ -4,9 +4,9 @@
  *   POST   /keys { name?, rateLimit? }     a key for the caller's player  -> 201 NewApiKey (the key text, shown once)
  *   GET    /keys                           the player's keys (never their text) -> { keys }
  *   DELETE /keys/:keyId                    revoke one of them            -> ApiKey (revokedAt set)
- *   GET    /admin/games/:id/keys           every key of a game, with usage -> { keys }
+ *   GET    /admin/games/:id/keys           every key of a game (and of its session), with usage and lastUsedAt -> { keys }
  *   POST   /admin/games/:id/players/:pid/keys  a key for any player       -> 201 NewApiKey
- *   DELETE /admin/games/:id/keys/:keyId    revoke any key                 -> ApiKey
+ *   DELETE /admin/games/:id/keys/:keyId    revoke any key of the game or its session -> ApiKey
  *
  * The player routes take the player token (or one of the player's API keys). A key's rate limit is the
  * server's (`defaults`) unless a smaller one is asked for; more is INVALID_BODY. `expiresAt` (ms since
@@ -50,6 +50,7 @@ const KeyUsageList = z.object({
         rejects: z.number().int(),
         rateLimited: z.number().int(),
       }),
+      lastUsedAt: z.number().int().nullable().meta({ description: "the key's latest request, ms since the epoch" }),
     }),
   ),
 });
@@ -118,6 +119,11 @@ export function mountKeyRoutes(
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     });
   };
+  /** The game ids a round's keys may name: the round, and `session:<id>` when it is a session's round. */
+  const keyGames = async (gameId: string) => {
+    const { sessionId } = await service.record(gameId);
+    return sessionId ? [gameId, SESSION_GAME_PREFIX + sessionId] : [gameId];
+  };
   const revoke = async (gameId: string, keyId: string) => {
     const k = await keys().revoke(gameId, keyId);
     if (k) revoked(keyId);
@@ -171,15 +177,21 @@ export function mountKeyRoutes(
     method: "get",
     path: "/admin/games/:id/keys",
     access: "admin",
-    summary: "Every API key of a game with its usage (all server processes)",
+    summary:
+      "Every API key of a game (and the session keys of its session) with its usage in the game and its last request (all server processes)",
     params: AdminGameParam,
     replies: { 200: KeyUsageList },
     errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
     handler: async ({ params }) => {
-      await service.record(params.id);
+      const games = await keyGames(params.id);
       const usage = await auth.usage.read(params.id);
+      const all = (await Promise.all(games.map((g) => keys().list(g)))).flat();
+      all.sort((a, b) => b.createdAt - a.createdAt || a.keyId.localeCompare(b.keyId));
       return {
-        keys: (await keys().list(params.id)).map((k) => ({ ...k, usage: usage.get(k.keyId)?.usage ?? noUsage() })),
+        keys: all.map((k) => {
+          const u = usage.get(k.keyId);
+          return { ...k, usage: u?.usage ?? noUsage(), lastUsedAt: u?.lastUsedAt ?? null };
+        }),
       };
     },
   });
@@ -204,14 +216,16 @@ export function mountKeyRoutes(
     method: "delete",
     path: "/admin/games/:id/keys/:keyId",
     access: "admin",
-    summary: "Revoke any API key of a game",
+    summary: "Revoke any API key of a game (or a session key of its session)",
     params: AdminKeyIdParams,
     replies: { 200: KeyInfo },
-    errors: ["NOT_FOUND", "FORBIDDEN"],
+    errors: ["NOT_FOUND", "FORBIDDEN", "UNKNOWN_GAME"],
     handler: async ({ params }) => {
-      const k = await revoke(params.id, params.keyId);
-      if (!k) throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
-      return k;
+      for (const g of await keyGames(params.id)) {
+        const k = await revoke(g, params.keyId);
+        if (k) return k;
+      }
+      throw new ApiError("NOT_FOUND", `no key ${params.keyId}`);
     },
   });
 }

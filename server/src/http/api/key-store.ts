@@ -16,6 +16,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Generated, Kysely } from "kysely";
 import type { Db } from "../../persistence/db.ts";
+import { LIVE_TTL_MS, type Invalidation } from "./auth-cache.ts";
+import { REVOKED_CHANNEL } from "./stream-publisher.ts";
 
 /** The api_keys table of sql/005_api_keys.sql. */
 export interface ApiKeysTable {
@@ -82,22 +84,33 @@ function info(r: Row): ApiKeyInfo {
 }
 
 /**
- * How long a verified key is remembered in this process (ms), so a program's requests do not each cost
- * a PostgreSQL lookup. Revoking through this process takes effect at once; another process sees a
- * revocation within this time.
+ * How long a verified key is remembered in this process (ms) while revocations do not reach it over
+ * pub/sub (auth-cache.ts), so a program's requests do not each cost a PostgreSQL lookup. While they do,
+ * a key is remembered LIVE_TTL_MS and a revocation on any process is applied when its message arrives.
+ * Revoking through this process takes effect here at once.
  */
 export const KEY_CACHE_MS = 2000;
 
 export class ApiKeyStore {
   private readonly db: Kysely<{ api_keys: ApiKeysTable }>;
-  /** sha256 hex of a key -> its info and until when it may be used without a lookup. */
+  /** Key text -> its info and until when it may be used without a lookup (this process's memory only). */
   private readonly cache = new Map<string, { info: ApiKeyInfo; until: number }>();
   private readonly lookups = new Map<string, Promise<Row | undefined>>();
   /** Revocations made by this process so far: a lookup that overlapped one is not trusted. */
   private revocations = 0;
 
-  constructor(db: Db) {
+  /** `invalidation`: revocations of every process (REVOKED_CHANNEL); without it keys are remembered KEY_CACHE_MS. */
+  constructor(
+    db: Db,
+    private readonly invalidation?: Invalidation,
+  ) {
     this.db = db.withTables<{ api_keys: ApiKeysTable }>() as unknown as Kysely<{ api_keys: ApiKeysTable }>;
+    invalidation?.on(REVOKED_CHANNEL, (keyId) => this.forget(keyId));
+    invalidation?.onReset(() => {
+      this.revocations++;
+      this.cache.clear();
+      this.lookups.clear();
+    });
   }
 
   /** Makes a key for (gameId, playerId); the returned `key` is the only copy of its text. */
@@ -129,11 +142,12 @@ export class ApiKeyStore {
   /** The valid (neither revoked nor expired) key with this text, or null. */
   async verify(key: string): Promise<ApiKeyInfo | null> {
     if (!key.startsWith(KEY_PREFIX)) return null;
-    const hash = keyHash(key);
-    const id = hash.toString("hex");
+    // Remembered by the text itself (which every request carries anyway), so a hit costs no hashing.
+    const id = key;
     const hit = this.cache.get(id);
     const now = Date.now();
     if (hit && hit.until > now) return hit.info;
+    const hash = keyHash(key);
     // One lookup per key at a time: the requests that arrive meanwhile share it (a burst, or the cache's expiry).
     const revocations = this.revocations;
     let lookup = this.lookups.get(id);
@@ -156,7 +170,8 @@ export class ApiKeyStore {
     }
     if (this.cache.size > 10_000) this.cache.clear();
     // Remembered no later than its expiry, so an expired key is refused to the millisecond.
-    this.cache.set(id, { info: found, until: Math.min(now + KEY_CACHE_MS, found.expiresAt ?? Infinity) });
+    const ttl = this.invalidation?.live ? LIVE_TTL_MS : KEY_CACHE_MS;
+    this.cache.set(id, { info: found, until: Math.min(now + ttl, found.expiresAt ?? Infinity) });
     return found;
   }
 
@@ -192,7 +207,8 @@ export class ApiKeyStore {
     return this.get(gameId, keyId);
   }
 
-  private forget(keyId: string): void {
+  /** Drops what this process remembers of a key (revoked here or on another process). */
+  forget(keyId: string): void {
     this.revocations++;
     for (const [id, c] of this.cache) if (c.info.keyId === keyId) this.cache.delete(id);
     this.lookups.clear();

@@ -6,7 +6,12 @@
  *
  * Validation failures: a path parameter is NOT_FOUND (it names no resource), a query INVALID_QUERY, a
  * body INVALID_BODY (all with `issues`), as on the other HTTP routes (docs/api.md, "Errors").
+ *
+ * The same table serves two doors: the Express router (`router`, mounted under /api/v1) and `match`,
+ * which fast-lane.ts uses to answer a request straight from Node's HTTP server without Express.
+ * Both run a route through `run`, so they validate and answer alike.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { z } from "zod";
 import { OpenAPIRegistry, type RouteConfig } from "@asteasolutions/zod-to-openapi";
@@ -31,26 +36,59 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   replies: Record<number, z.ZodType | null>;
   /** Error codes this route may answer besides the common ones (documented per route). */
   errors?: string[];
+  /** `req`/`res`: Node's request and response (Express' on the Express door); set headers with setHeader. */
   handler: (input: {
     params: z.output<P>;
     query: z.output<Q>;
     body: z.output<B>;
-    req: Request;
-    res: Response;
+    req: IncomingMessage;
+    res: ServerResponse;
     caller: C;
   }) => Promise<unknown>;
 }
 
+/** Largest JSON body a route takes, bytes (larger: INVALID_BODY). */
+export const BODY_LIMIT = 64 * 1024;
+
+/** A declared route with its path compiled for `match`. */
+interface Compiled<C> {
+  method: string;
+  re: RegExp;
+  names: string[];
+  spec: RouteSpec<AnyObject, AnyObject, z.ZodType, C>;
+}
+
+/** A route found for a request: its spec and path parameters (decoded). */
+export interface Matched<C> {
+  spec: RouteSpec<AnyObject, AnyObject, z.ZodType, C>;
+  params: Record<string, string>;
+}
+
+/** What a route answered: the status and the JSON body (undefined: 204, or the handler answered itself). */
+export interface RouteReply {
+  status: number;
+  out: unknown;
+}
+
+/** Authorizes, validates and runs a route; `rawBody` undefined = none parsed. */
+type Run = (
+  spec: RouteSpec<AnyObject, AnyObject, z.ZodType, unknown>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  input: { params: unknown; query: unknown; body: unknown },
+) => Promise<RouteReply>;
+
 export class ApiRouter<C> {
   readonly registry = new OpenAPIRegistry();
   readonly router: Router = express.Router();
-  private readonly json = express.json({ limit: "64kb" });
+  private readonly json = express.json({ limit: BODY_LIMIT });
+  private readonly routes: Compiled<C>[] = [];
 
   /**
    * `authorize(access, req, res)` resolves the caller of a request or throws ApiError (UNAUTHORIZED,
    * FORBIDDEN, RATE_LIMITED...); it may set headers (rate limits).
    */
-  constructor(private readonly authorize: (access: Access, req: Request, res: Response) => Promise<C>) {
+  constructor(private readonly authorize: (access: Access, req: IncomingMessage, res: ServerResponse) => Promise<C>) {
     this.registry.registerComponent("securitySchemes", "apiKey", {
       type: "http",
       scheme: "bearer",
@@ -71,25 +109,48 @@ export class ApiRouter<C> {
 
   add<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: RouteSpec<P, Q, B, C>): void {
     this.document(spec);
+    this.routes.push(compile(spec as never));
     const handlers: express.RequestHandler[] = [];
     if (spec.body) handlers.push(this.json);
     handlers.push(async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const caller = await this.authorize(spec.access, req, res);
-        const params = spec.params ? parse(spec.params, req.params, "NOT_FOUND") : {};
-        const query = spec.query ? parse(spec.query, req.query, "INVALID_QUERY") : {};
-        const body = spec.body ? parse(spec.body, req.body ?? {}) : undefined;
-        const status = Number(Object.keys(spec.replies)[0]);
-        const out = await spec.handler({ params, query, body, req, res, caller } as never);
+        const r = await this.run(spec as never, req, res, { params: req.params, query: req.query, body: req.body });
         if (res.headersSent) return;
-        if (out === undefined) res.status(204).end();
-        else res.status(status).json(out);
+        if (r.out === undefined) res.status(204).end();
+        else res.status(r.status).json(r.out);
       } catch (err) {
         next(err);
       }
     });
     this.router[spec.method](spec.path, ...handlers);
   }
+
+  /** The route of `method` and `path` (relative to /api/v1, without the query), or null. */
+  match(method: string, path: string): Matched<C> | null {
+    for (const r of this.routes) {
+      if (r.method !== method) continue;
+      const m = r.re.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      try {
+        r.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+      } catch {
+        return null; // a malformed escape: left to Express, which answers it
+      }
+      return { spec: r.spec, params };
+    }
+    return null;
+  }
+
+  /** Authorizes the caller, validates the input with the route's schemas and runs its handler. */
+  readonly run: Run = async (spec, req, res, input) => {
+    const caller = await this.authorize(spec.access, req, res);
+    const params = spec.params ? parse(spec.params, input.params, "NOT_FOUND") : {};
+    const query = spec.query ? parse(spec.query, input.query, "INVALID_QUERY") : {};
+    const body = spec.body ? parse(spec.body, input.body ?? {}) : undefined;
+    const status = Number(Object.keys(spec.replies)[0]);
+    return { status, out: await spec.handler({ params, query, body, req, res, caller } as never) };
+  };
 
   private document<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: RouteSpec<P, Q, B, C>): void {
     const responses: RouteConfig["responses"] = {};
@@ -122,4 +183,18 @@ export class ApiRouter<C> {
       responses,
     } as RouteConfig);
   }
+}
+
+/** An Express path (`/orders/:id`) as a regular expression: case-insensitive, an optional trailing slash, as Express 5. */
+function compile<C>(spec: RouteSpec<AnyObject, AnyObject, z.ZodType, C>): Compiled<C> {
+  const names: string[] = [];
+  const pattern = spec.path
+    .split("/")
+    .map((part) => {
+      if (!part.startsWith(":")) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(part.slice(1));
+      return "([^/]+?)";
+    })
+    .join("/");
+  return { method: spec.method.toUpperCase(), re: new RegExp(`^${pattern}/?$`, "i"), names, spec };
 }

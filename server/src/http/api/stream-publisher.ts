@@ -118,20 +118,38 @@ export function execsOf(events: EngineEvent[]): Map<string, EngineEvent[]> {
   return out;
 }
 
-/** Starts publishing; returns the stop function. */
+/**
+ * Starts publishing; returns the stop function. The messages of every command committed in one turn of
+ * the event loop (a group commit acknowledges many at once) go to Valkey in one pipeline, one write, in
+ * commit order, at the end of that turn (setImmediate).
+ */
 export function startStreamPublisher(hub: GameHub, valkey: Redis, log: Logger): () => void {
   const failed = (err: unknown) => log.warn({ err: String(err) }, "stream publish failed");
-  return hub.subscribeAll((gameId, events) => {
+  let batch: ReturnType<Redis["pipeline"]> | null = null;
+  const flush = () => {
+    const b = batch;
+    batch = null;
+    if (b?.length) b.exec().catch(failed);
+  };
+  const pending = () => {
+    if (!batch) {
+      batch = valkey.pipeline();
+      setImmediate(flush);
+    }
+    return batch;
+  };
+  const stop = hub.subscribeAll((gameId, events) => {
     if (events.length === 0) return;
-    // One pipeline per command: its messages leave in one write, in this order, after earlier commands'.
-    const batch = valkey.pipeline();
     const md = mdOf(gameId, events);
     if (md.books.length || md.trades.length || md.news.length || md.phase)
-      batch.publish(mdChannel(gameId), JSON.stringify(md));
+      pending().publish(mdChannel(gameId), JSON.stringify(md));
     for (const [playerId, own] of execsOf(events)) {
       const msg: ExecMessage = { gameId, playerId, events: own };
-      batch.publish(execChannel(gameId, playerId), JSON.stringify(msg));
+      pending().publish(execChannel(gameId, playerId), JSON.stringify(msg));
     }
-    if (batch.length) batch.exec().catch(failed);
   });
+  return () => {
+    stop();
+    flush();
+  };
 }

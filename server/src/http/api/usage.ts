@@ -7,6 +7,9 @@
  * amend that went through), `rejects` (place and amend that were refused, any code), `rateLimited`
  * (requests refused by the key's own limit, and orders refused by the round's order rate limit).
  *
+ * Besides the counters, field `<keyId>|<playerId>|lastUsedAt` holds when the key last made a request (ms
+ * since the epoch; each process writes the latest it saw, so across processes it may lag by FLUSH_MS).
+ *
  * Counting is fire-and-forget (a failure is logged, never fails the request): counts collect in memory
  * and go to Valkey every FLUSH_MS in one pipeline (HINCRBY per changed field), so a request costs no
  * Valkey command of its own. `read` sends what is pending first, so a process reads its own counts; a
@@ -33,9 +36,14 @@ export const FLUSH_MS = 100;
 
 export const noUsage = (): Usage => ({ requests: 0, orders: 0, rejects: 0, rateLimited: 0 });
 
+/** Field suffix of a key's last request time. */
+const LAST_USED = "lastUsedAt";
+
 export class ApiUsage {
   /** Counts not yet in Valkey: game id -> field -> increment. */
   private pending = new Map<string, Map<string, number>>();
+  /** `<gameId>\n<field>` -> the latest request time not yet in Valkey (ms). */
+  private lastUsed = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -49,6 +57,7 @@ export class ApiUsage {
     if (!fields) this.pending.set(s.gameId, (fields = new Map()));
     const field = `${s.keyId}|${s.playerId}|${counter}`;
     fields.set(field, (fields.get(field) ?? 0) + 1);
+    if (counter === "requests") this.lastUsed.set(`${s.gameId}\n${s.keyId}|${s.playerId}|${LAST_USED}`, Date.now());
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
       this.timer.unref();
@@ -63,23 +72,32 @@ export class ApiUsage {
     const batch = this.valkey.pipeline();
     for (const [gameId, fields] of this.pending)
       for (const [field, n] of fields) batch.hincrby(usageKey(gameId), field, n);
+    for (const [at, ms] of this.lastUsed) {
+      const cut = at.indexOf("\n");
+      batch.hset(usageKey(at.slice(0, cut)), at.slice(cut + 1), String(ms));
+    }
     this.pending = new Map();
+    this.lastUsed = new Map();
     await batch.exec().catch((err) => this.log.warn({ err: String(err) }, "api usage count failed"));
   }
 
-  /** Usage of every key of the game that made a request: keyId -> { playerId, usage }. */
-  async read(gameId: string): Promise<Map<string, { playerId: string; usage: Usage }>> {
+  /**
+   * Usage of every key of the game that made a request: keyId -> { playerId, usage, lastUsedAt } (ms since
+   * the epoch; null when unknown).
+   */
+  async read(gameId: string): Promise<Map<string, { playerId: string; usage: Usage; lastUsedAt: number | null }>> {
     await this.flush();
-    const out = new Map<string, { playerId: string; usage: Usage }>();
+    const out = new Map<string, { playerId: string; usage: Usage; lastUsedAt: number | null }>();
     for (const [field, value] of Object.entries(await this.valkey.hgetall(usageKey(gameId)))) {
-      const [keyId, playerId, counter] = field.split("|") as [string, string, UsageCounter];
-      if (!USAGE_COUNTERS.includes(counter)) continue;
+      const [keyId, playerId, counter] = field.split("|") as [string, string, UsageCounter | typeof LAST_USED];
+      if (counter !== LAST_USED && !USAGE_COUNTERS.includes(counter)) continue;
       let k = out.get(keyId);
       if (!k) {
-        k = { playerId, usage: noUsage() };
+        k = { playerId, usage: noUsage(), lastUsedAt: null };
         out.set(keyId, k);
       }
-      k.usage[counter] += Number(value);
+      if (counter === LAST_USED) k.lastUsedAt = Number(value);
+      else k.usage[counter] += Number(value);
     }
     return out;
   }

@@ -209,10 +209,11 @@ export function mountWebhookRoutes(
         .where("hook_id", "=", params.hookId)
         .where("revoked_at", "is", null)
         .executeTakeFirst();
-      const given = body.secret ?? req.get("x-webhook-secret") ?? "";
+      const header = req.headers["x-webhook-secret"];
+      const given = body.secret ?? (Array.isArray(header) ? header[0] : header) ?? "";
       if (!hook || !timingSafeEqual(sha256(given), hook.secret_hash))
         throw new ApiError("UNAUTHORIZED", "unknown webhook or wrong secret");
-      if (await service.store.isKicked(hook.game_id, hook.player_id))
+      if (await auth.kicks.kicked(hook.game_id, hook.player_id))
         throw new ApiError("UNAUTHORIZED", "this player was removed from the game");
       const source = { gameId: hook.game_id, playerId: hook.player_id, keyId: hook.hook_id };
       await auth.consume(hook.hook_id, limit, res, source);

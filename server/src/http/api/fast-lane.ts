@@ -1,0 +1,136 @@
+/**
+ * The fast lane: requests for an /api/v1 route (router.ts) answered straight from Node's HTTP server,
+ * ahead of Colyseus' HTTP router and Express, which cost more CPU per request than the route itself
+ * (profiled with `API_PROFILE=<dir> npm run bench:api`, docs/algo-trading.md "Benchmark"). Programs send
+ * thousands of requests a second; the browser's requests and everything else keep going through Express.
+ *
+ * Same answers as the Express door: one route table (`ApiRouter.run`), the same errors (error-reply.ts),
+ * the same CORS headers as Colyseus sets on every response, the same body rules as express.json (JSON
+ * objects or arrays up to BODY_LIMIT bytes, UTF-8; a body of another type is not parsed; an empty one is
+ * `{}`). A request the lane does not take as it is (another path or method, a compressed body, a charset
+ * other than UTF-8, a malformed escape in the path) goes on to Colyseus and Express unchanged. Not used
+ * with several processes (PRESENCE=redis): there cluster/http-route.ts must first send a game's
+ * requests to the game's process, in Express.
+ */
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { parse as parseQuery } from "node:querystring";
+import { matchMaker } from "@colyseus/core";
+import type { Logger } from "../../config.ts";
+import { ApiError } from "../../game/errors.ts";
+import type { Caller } from "./auth.ts";
+import { errorReply } from "./error-reply.ts";
+import { BODY_LIMIT, type ApiRouter, type Matched } from "./router.ts";
+
+const PREFIX = "/api/v1";
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Puts the lane in front of the request listeners of `http` once it listens (after Colyseus has bound
+ * its router there, which it does when listening).
+ */
+export function attachFastLane(http: HttpServer, router: ApiRouter<Caller>, log: Logger): void {
+  const install = () => {
+    const others = http.listeners("request") as Listener[];
+    http.removeAllListeners("request");
+    http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (!take(router, log, req, res)) for (const l of others) l.call(http, req, res);
+    });
+  };
+  if (http.listening) install();
+  else http.once("listening", () => process.nextTick(install)); // after Colyseus' own "listening" work
+}
+
+/** Serves the request when it is for a route of the table and plain; false = not taken. */
+function take(router: ApiRouter<Caller>, log: Logger, req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url ?? "";
+  if (!url.startsWith(`${PREFIX}/`)) return false;
+  const q = url.indexOf("?");
+  const path = url.slice(PREFIX.length, q < 0 ? undefined : q);
+  const found = router.match(req.method ?? "GET", path);
+  if (!found || (found.spec.body && !plainBody(req))) return false;
+  void serve(router, log, found, req, res, path, q < 0 ? "" : url.slice(q + 1));
+  return true;
+}
+
+/** No content coding and UTF-8 (or no charset): what the lane parses itself. */
+function plainBody(req: IncomingMessage): boolean {
+  const coding = req.headers["content-encoding"];
+  if (coding && coding.toLowerCase() !== "identity") return false;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
+  return !charset || charset.toLowerCase() === "utf-8";
+}
+
+async function serve(
+  router: ApiRouter<Caller>,
+  log: Logger,
+  found: Matched<Caller>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: string,
+): Promise<void> {
+  setCors(req, res);
+  try {
+    const body = found.spec.body ? await readJson(req) : undefined;
+    const r = await router.run(found.spec as never, req, res, { params: found.params, query: parseQuery(query), body });
+    if (res.headersSent) return;
+    if (r.out === undefined) {
+      res.statusCode = 204;
+      res.end();
+    } else sendJson(res, r.status, r.out);
+  } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const e = errorReply(err, log, PREFIX + path);
+    for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
+    sendJson(res, e.status, e.body);
+  }
+}
+
+/** The CORS headers Colyseus puts on every response (its defaults, then the origin as it computes it). */
+function setCors(req: IncomingMessage, res: ServerResponse): void {
+  const { controller } = matchMaker;
+  for (const [name, value] of Object.entries(controller.DEFAULT_CORS_HEADERS)) res.setHeader(name, value);
+  const headers = { get: (name: string) => req.headers[name.toLowerCase()] ?? null } as unknown as Headers;
+  for (const [name, value] of Object.entries(controller.getCorsHeaders(headers))) res.setHeader(name, value);
+}
+
+function sendJson(res: ServerResponse, status: number, out: unknown): void {
+  const text = JSON.stringify(out);
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/**
+ * The body as express.json reads it: parsed when the type is application/json (`{}` when empty), else
+ * undefined; INVALID_BODY when larger than BODY_LIMIT or not a JSON object or array.
+ */
+function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= BODY_LIMIT) chunks.push(chunk);
+    });
+    req.on("error", reject);
+    req.on("end", () => {
+      if (type !== "application/json") return resolve(undefined);
+      if (size > BODY_LIMIT) return reject(new ApiError("INVALID_BODY", "the body is too large"));
+      const text = Buffer.concat(chunks).toString("utf8").trim();
+      if (text === "") return resolve({});
+      if (text[0] !== "{" && text[0] !== "[") return reject(new ApiError("INVALID_BODY", "the body is not valid JSON"));
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new ApiError("INVALID_BODY", "the body is not valid JSON"));
+      }
+    });
+  });
+}
