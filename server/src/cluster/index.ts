@@ -11,8 +11,8 @@
  *   express: app.use(cluster.route)   // first, before the routes
  *   after listen: await cluster.node.start()
  *
- * Env: PRESENCE (local | redis), PRESENCE_URL (default VALKEY_URL: the presence may live on another
- * Valkey than the games), PUBLIC_ADDRESS (host:port/path under which clients reach this process's
+ * Env: PRESENCE (local | redis), PRESENCE_URL (default VALKEY_URL, or the nodes of VALKEY_CLUSTER: the
+ * presence may live on another Valkey than the games; valkey.ts), PUBLIC_ADDRESS (host:port/path under which clients reach this process's
  * WebSocket, e.g. "localhost:8080/p1" behind the front; unset: the address the client used).
  */
 import type { Request } from "express";
@@ -25,6 +25,7 @@ import type { RoomContext, defineGameRoom } from "../rooms/game-room.ts";
 import { clusterGameRoom } from "./cluster-room.ts";
 import { gameInPath, routeToOwner, type GameOfRequest } from "./http-route.ts";
 import { ClusterNode } from "./node.ts";
+import { clusterNodes } from "./valkey.ts";
 
 export interface ClusterDeps {
   valkeyUrl: string;
@@ -71,9 +72,11 @@ export function clusterFromEnv(env: NodeJS.ProcessEnv, deps: ClusterDeps): Clust
     },
   );
   node.guard(deps.service.hub.engine);
-  // Separate connections for presence and driver (sharing one breaks shutdown; colyseus-0.18.md §6).
-  const presence = new RedisPresence(url);
-  const driver = new RedisDriver(url);
+  // Separate connections for presence and driver (sharing one breaks shutdown; colyseus-0.18.md §6);
+  // on a Valkey Cluster without PRESENCE_URL, both use ioredis' Cluster client on its nodes.
+  const nodes = env.PRESENCE_URL ? null : clusterNodes(env);
+  const presence = nodes ? new RedisPresence(nodes) : new RedisPresence(url);
+  const driver = nodes ? new RedisDriver(nodes) : new RedisDriver(url);
   return {
     node,
     serverOptions: {
