@@ -23,7 +23,7 @@ import type { Logger } from "../config.ts";
 import type { GameService } from "../game/service.ts";
 import type { RoomContext, defineGameRoom } from "../rooms/game-room.ts";
 import { clusterGameRoom } from "./cluster-room.ts";
-import { gameInPath, routeToOwner, type GameOfRequest } from "./http-route.ts";
+import { gameInPath, routeToOwner, sessionInPath, type GameOfRequest } from "./http-route.ts";
 import { ClusterNode } from "./node.ts";
 import { clusterNodes } from "./valkey.ts";
 
@@ -95,9 +95,16 @@ function gameOfRequest(deps: ClusterDeps): GameOfRequest {
   return async (req: Request, json) => {
     const inPath = gameInPath(req.path);
     if (inPath) return inPath;
+    const store = deps.service.store;
+    // a session's requests (its current round, a new round) reach the process of its latest round
+    const latestRound = async (sessionId: string | null) =>
+      sessionId ? ((await store.sessionRounds(sessionId)).at(-1) ?? null) : null;
+    const session = sessionInPath(req.path);
+    if (session) return latestRound(session);
     if (req.method === "POST" && req.path === "/api/join") {
       const code = (await json()) as { code?: unknown } | undefined;
-      return typeof code?.code === "string" ? deps.service.store.gameOfCode(code.code) : null;
+      if (typeof code?.code !== "string") return null;
+      return (await store.gameOfCode(code.code)) ?? latestRound(await store.sessionOfCode(code.code));
     }
     if (!req.path.startsWith("/api/v1/")) return null;
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
