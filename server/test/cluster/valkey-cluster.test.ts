@@ -4,7 +4,8 @@
  * Colyseus' presence and driver on the cluster too. Players of one game connected through different
  * processes trade with each other; with one game on each shard (by its hash tag), the games of the other
  * shards keep trading while one shard is killed and started again, and the game on that shard trades
- * again afterwards with every acknowledged order still on its book; PostgreSQL gets the games' logs.
+ * again afterwards with every acknowledged order still on its book; PostgreSQL gets the games' logs. The
+ * cluster client's bridges (server/src/cluster/valkey.ts) answer as one node would.
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
@@ -94,6 +95,43 @@ describe("cluster: three processes on a 3-master Valkey Cluster", function () {
     } finally {
       await db.destroy();
     }
+  });
+
+  it("the cluster client answers cross-shard pipelines, multis and DELs, and duplicates with Redis options", async () => {
+    const v = c.valkey;
+    const keys: string[] = [];
+    for (let shard = 0; shard < 3; shard++)
+      for (let i = 0; ; i++)
+        if ((await vc.nodeOfKey(`t:{${shard}-${i}}`)) === shard) {
+          keys.push(`t:{${shard}-${i}}`);
+          break;
+        }
+    const pipe = v.pipeline();
+    for (const k of keys) pipe.set(k, `v-${k}`);
+    for (const k of keys) pipe.get(k);
+    expect(await pipe.exec()).to.deep.equal([...keys.map(() => [null, "OK"]), ...keys.map((k) => [null, `v-${k}`])]);
+    // one slot: a real MULTI; several: in order, one command each
+    expect(await v.multi().set("{t}n", "1").incr("{t}n").exec()).to.deep.equal([
+      [null, "OK"],
+      [null, 2],
+    ]);
+    expect(await v.multi().set(keys[0]!, "x").set(keys[1]!, "y").exec()).to.deep.equal([
+      [null, "OK"],
+      [null, "OK"],
+    ]);
+    expect(await v.mget(keys[1]!)).to.deep.equal(["y"]);
+    expect(await v.del(...keys, "{t}n")).to.equal(4);
+    // the game writer's commit client: no offline queue, no retries
+    const d = v.duplicate({
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    await d.connect();
+    expect(await d.set(keys[2]!, "z")).to.equal("OK");
+    expect(await v.get(keys[2]!)).to.equal("z");
+    d.disconnect();
   });
 
   it("one game per shard: the others trade while a shard restarts, and its game trades again afterwards", async () => {
