@@ -3,8 +3,12 @@
  *
  * - connect(): reconnects with the saved reconnection token when there is one (a reload within the
  *   server's grace period keeps the same session), else joins with the bearer token (player or admin).
- * - A dropped connection is retried by the SDK (onDrop / onReconnect); when the SDK gives up or the
- *   server closes the session, we join again with the token, with back-off, until stop() is called.
+ * - A dropped connection is retried by the SDK (onDrop / onReconnect), which resumes the session when
+ *   its server process is still there. When it is not back within REJOIN_AFTER_MS — the room's process
+ *   died or was fenced, and the game now runs in another process (docs/deploy.md, "Failover"), where
+ *   the old session cannot be resumed — or the SDK gives up, or the server closes the session, we drop
+ *   that room and join again with the token (the matchmaker finds the game's room wherever it runs),
+ *   with back-off, until stop() is called. A late resumption of an abandoned room is left at once.
  * - Every status change is reported to `onStatus` so the view can say so on screen.
  */
 import { Client, type Room } from "@colyseus/sdk";
@@ -22,11 +26,18 @@ export interface ConnOptions {
   onFatal?: (message: string) => void;
 }
 
+/**
+ * How long the SDK may try to resume a dropped session before we join afresh (ms): longer than a
+ * network blip, about the time another process needs to take a dead process's games over (2.5 s).
+ */
+export const REJOIN_AFTER_MS = 3000;
+
 export class Connection {
   private sdk = new Client(location.origin);
   room: Room<any, any> | undefined;
   private stopped = false;
   private attempts = 0;
+  private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly o: ConnOptions) {
     this.sdk.auth.token = o.token;
@@ -74,13 +85,20 @@ export class Connection {
   private attach(room: Room<any, any>, fresh: boolean): void {
     this.room = room;
     sessionStorage.setItem(this.o.storageKey, room.reconnectionToken);
-    room.onDrop(() => this.o.onStatus("reconnecting", "connection lost; reconnecting…"));
+    room.onDrop(() => {
+      this.o.onStatus("reconnecting", "connection lost; reconnecting…");
+      clearTimeout(this.rejoinTimer);
+      this.rejoinTimer = setTimeout(() => this.abandon(room), REJOIN_AFTER_MS);
+    });
     room.onReconnect(() => {
+      if (this.room !== room) return void room.leave().catch(() => {}); // we joined afresh meanwhile
+      clearTimeout(this.rejoinTimer);
       sessionStorage.setItem(this.o.storageKey, room.reconnectionToken);
       this.o.onStatus("reconnected");
     });
     room.onLeave((code: number) => {
       if (this.room !== room) return;
+      clearTimeout(this.rejoinTimer);
       sessionStorage.removeItem(this.o.storageKey);
       if (this.stopped || code === 4000) return;
       this.o.onStatus("reconnecting", "disconnected; joining again…");
@@ -89,9 +107,20 @@ export class Connection {
     this.o.onRoom(room, fresh);
   }
 
+  /** The session could not be resumed in time: stop the SDK's attempts and join again. */
+  private abandon(room: Room<any, any>): void {
+    if (this.room !== room || this.stopped) return;
+    room.reconnection.enabled = false;
+    this.room = undefined;
+    sessionStorage.removeItem(this.o.storageKey);
+    this.o.onStatus("reconnecting", "the game moved; joining again…");
+    void this.join(true);
+  }
+
   /** Leaves for good (the player's "leave" button). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.rejoinTimer);
     sessionStorage.removeItem(this.o.storageKey);
     await this.room?.leave().catch(() => {});
   }

@@ -23,10 +23,11 @@ import { WebSocket } from "ws";
 
 import { createServer } from "node:net";
 import { format } from "node:util";
-import { Redis } from "iovalkey";
+import type { Redis } from "iovalkey";
 import { sql } from "kysely";
 import { GameRules } from "@marketroom/shared";
 import { createApp, type App } from "./app.ts";
+import { connectValkey } from "./cluster/valkey.ts";
 import { createLogger, loadConfig, type Config, type Logger } from "./config.ts";
 import { createDb, createPool, type Db } from "./persistence/db.ts";
 import { migrate } from "./persistence/migrate.ts";
@@ -145,7 +146,7 @@ async function boot(args: Args, log: Logger): Promise<Running> {
   if (!config.databaseUrl) throw new StartupError("DATABASE_URL is not set");
   // The port first: a busy port fails in milliseconds, before any connection is made.
   config.port = await choosePort(config.port, config.host, args.port !== null || !!process.env.PORT, log);
-  const valkey = new Redis(config.valkeyUrl, { maxRetriesPerRequest: 3 });
+  const valkey = connectValkey({ ...process.env, VALKEY_URL: config.valkeyUrl }, { maxRetriesPerRequest: 3 });
   // Without a listener iovalkey prints "[ioredis] Unhandled error event" with a stack on every failure.
   valkey.on("error", (err: Error) => log.warn({ err: err.message }, "valkey connection error"));
   await valkey.ping();

@@ -8,7 +8,8 @@
  * one's games go to the others once its beat is 5 s old, and its pending entries are claimed after
  * PERSISTER_CLAIM_IDLE_MS. Applies the SQL migrations first (safe beside a server doing the same).
  *
- * Environment: VALKEY_URL (redis://127.0.0.1:6379), DATABASE_URL (required), LOG_LEVEL (info), and
+ * Environment: VALKEY_URL (redis://127.0.0.1:6379) or VALKEY_CLUSTER (host:port,...; cluster/valkey.ts),
+ * DATABASE_URL (required), LOG_LEVEL (info), and
  *   PERSISTER_CONSUMER        consumer name, unique per process (default <hostname>-<pid>)
  *   PERSISTER_GROUP           consumer group (persister)
  *   PERSISTER_BATCH           entries per stream per read (500)
@@ -26,7 +27,7 @@
  * --exit-with-parent, so does the end of stdin (the parent that spawned it died). Exit 1 on a start-up
  * failure (bad setting, PostgreSQL unreachable), 2 on an unknown argument.
  */
-import { Redis } from "iovalkey";
+import { clusterNodes, connectValkey } from "./cluster/valkey.ts";
 import { createLogger, intEnv } from "./config.ts";
 import { createDb, createPool } from "./persistence/db.ts";
 import { migrate } from "./persistence/migrate.ts";
@@ -38,7 +39,8 @@ function persisterOptions(env: NodeJS.ProcessEnv = process.env): PersisterOption
     consumer: env.PERSISTER_CONSUMER || undefined,
     group: env.PERSISTER_GROUP || undefined,
     batchSize: intEnv(env, "PERSISTER_BATCH", 500, 1, 100_000),
-    streamsPerCall: intEnv(env, "PERSISTER_STREAMS_PER_CALL", 64, 1, 10_000),
+    // on a Valkey Cluster one XREADGROUP names one game's stream (one slot)
+    streamsPerCall: intEnv(env, "PERSISTER_STREAMS_PER_CALL", clusterNodes(env) ? 1 : 64, 1, 10_000),
     blockMs: intEnv(env, "PERSISTER_BLOCK_MS", 200, 1, 60_000),
     refreshMs: intEnv(env, "PERSISTER_REFRESH_MS", 1000, 1, 600_000),
     claimIdleMs: intEnv(env, "PERSISTER_CLAIM_IDLE_MS", 30_000, 0, 86_400_000),
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   const log = createLogger().child({ src: "persister" });
   const options = persisterOptions();
   if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
-  const valkey = new Redis(process.env.VALKEY_URL || "redis://127.0.0.1:6379", { maxRetriesPerRequest: 3 });
+  const valkey = connectValkey(process.env, { maxRetriesPerRequest: 3 });
   valkey.on("error", (err: Error) => log.warn({ err: err.message }, "valkey connection error"));
   const pool = createPool(process.env.DATABASE_URL, intEnv(process.env, "PERSISTER_POOL", 2, 1, 100));
   await migrate(pool);

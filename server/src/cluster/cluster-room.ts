@@ -8,6 +8,7 @@
  *   (GameService.resumeAll), so they run where the room runs.
  * - The room stays while its game is not over (autoDispose off): REST calls, bots and timers need
  *   their writer even when no browser is connected. An ended game's room leaves with its last client.
+ * - `engineRead` answers a read of the game's live state asked in another process (remote-reads.ts).
  * - `routeHttp` serves an HTTP request that another process received for this game (http-route.ts),
  *   through matchMaker.remoteRoomCall.
  * - `fence()` closes the room when another process took its lease (this one was paused): the listing,
@@ -19,6 +20,7 @@ import { RoomJoinOptions } from "@marketroom/shared";
 import type { defineGameRoom } from "../rooms/game-room.ts";
 import type { RoomContext } from "../rooms/game-room.ts";
 import type { ClusterNode } from "./node.ts";
+import { readHere } from "./remote-reads.ts";
 import { serveLocally, type RoutedRequest, type RoutedResponse } from "./http-route.ts";
 
 type GameRoomClass = ReturnType<typeof defineGameRoom>;
@@ -86,6 +88,12 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
       (this as unknown as { _listing: { roomId?: string } })._listing.roomId = undefined;
       ctx.service.bots.stop(this.clusterGame).catch(() => {});
       void this.disconnect(CloseCode.MAY_TRY_RECONNECT);
+    }
+
+    /** Answers a read of the game's live state asked in another process (remote-reads.ts). */
+    engineRead(name: string, args: unknown[]): Promise<unknown> {
+      if (!node.localReads) throw new Error("reads are not forwarded on this node");
+      return readHere(node.localReads, name, args);
     }
 
     /** Serves an HTTP request another process received for this game (http-route.ts). */

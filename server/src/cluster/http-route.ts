@@ -3,7 +3,9 @@
  *
  * Any process may receive any request (the front balances them). A request that names a game — the path
  * `/api/games/:id/...` or `/api/v1/.../games/:id/...`, an `/api/v1` request with an API key or player
- * token (the key's game), `POST /api/join` (the game of the join code) — is served by the process that
+ * token (the key's game), `POST /api/join` (the game of the join code; a session's code: its latest
+ * round), `/api/sessions/:id/...` (the session's latest round, where its players join and its next
+ * round is announced) — is served by the process that
  * runs the game's room: when that is another process, this one hands the whole request to the room with
  * `matchMaker.remoteRoomCall(gameId, "routeHttp", [request])` (Colyseus' IPC over the presence), and the
  * room's process serves it through its own Express app on loopback (`serveLocally`). The answer comes
@@ -59,6 +61,13 @@ const GAME_IN_PATH = /^\/api\/(?:v1\/(?:[a-z-]+\/)*)?games\/([A-Za-z0-9_-]{1,64}
 /** The game named in the path (`/api/games/:id...`, `/api/v1/[admin/]games/:id...`), else null. */
 export function gameInPath(path: string): string | null {
   return GAME_IN_PATH.exec(path)?.[1] ?? null;
+}
+
+const SESSION_IN_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/|$)/;
+
+/** The session named in the path (`/api/sessions/:id...`), else null. */
+export function sessionInPath(path: string): string | null {
+  return SESSION_IN_PATH.exec(path)?.[1] ?? null;
 }
 
 /** Express middleware routing game requests to the process of the game's room (see the header). */

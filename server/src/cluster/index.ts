@@ -11,8 +11,8 @@
  *   express: app.use(cluster.route)   // first, before the routes
  *   after listen: await cluster.node.start()
  *
- * Env: PRESENCE (local | redis), PRESENCE_URL (default VALKEY_URL: the presence may live on another
- * Valkey than the games), PUBLIC_ADDRESS (host:port/path under which clients reach this process's
+ * Env: PRESENCE (local | redis), PRESENCE_URL (default VALKEY_URL, or the nodes of VALKEY_CLUSTER: the
+ * presence may live on another Valkey than the games; valkey.ts), PUBLIC_ADDRESS (host:port/path under which clients reach this process's
  * WebSocket, e.g. "localhost:8080/p1" behind the front; unset: the address the client used).
  */
 import type { Request } from "express";
@@ -23,8 +23,9 @@ import type { Logger } from "../config.ts";
 import type { GameService } from "../game/service.ts";
 import type { RoomContext, defineGameRoom } from "../rooms/game-room.ts";
 import { clusterGameRoom } from "./cluster-room.ts";
-import { gameInPath, routeToOwner, type GameOfRequest } from "./http-route.ts";
+import { gameInPath, routeToOwner, sessionInPath, type GameOfRequest } from "./http-route.ts";
 import { ClusterNode } from "./node.ts";
+import { clusterNodes } from "./valkey.ts";
 
 export interface ClusterDeps {
   valkeyUrl: string;
@@ -71,9 +72,11 @@ export function clusterFromEnv(env: NodeJS.ProcessEnv, deps: ClusterDeps): Clust
     },
   );
   node.guard(deps.service.hub.engine);
-  // Separate connections for presence and driver (sharing one breaks shutdown; colyseus-0.18.md §6).
-  const presence = new RedisPresence(url);
-  const driver = new RedisDriver(url);
+  // Separate connections for presence and driver (sharing one breaks shutdown; colyseus-0.18.md §6);
+  // on a Valkey Cluster without PRESENCE_URL, both use ioredis' Cluster client on its nodes.
+  const nodes = env.PRESENCE_URL ? null : clusterNodes(env);
+  const presence = nodes ? new RedisPresence(nodes) : new RedisPresence(url);
+  const driver = nodes ? new RedisDriver(nodes) : new RedisDriver(url);
   return {
     node,
     serverOptions: {
@@ -92,9 +95,16 @@ function gameOfRequest(deps: ClusterDeps): GameOfRequest {
   return async (req: Request, json) => {
     const inPath = gameInPath(req.path);
     if (inPath) return inPath;
+    const store = deps.service.store;
+    // a session's requests (its current round, a new round) reach the process of its latest round
+    const latestRound = async (sessionId: string | null) =>
+      sessionId ? ((await store.sessionRounds(sessionId)).at(-1) ?? null) : null;
+    const session = sessionInPath(req.path);
+    if (session) return latestRound(session);
     if (req.method === "POST" && req.path === "/api/join") {
       const code = (await json()) as { code?: unknown } | undefined;
-      return typeof code?.code === "string" ? deps.service.store.gameOfCode(code.code) : null;
+      if (typeof code?.code !== "string") return null;
+      return (await store.gameOfCode(code.code)) ?? latestRound(await store.sessionOfCode(code.code));
     }
     if (!req.path.startsWith("/api/v1/")) return null;
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];

@@ -19,6 +19,7 @@ import { CommitError } from "../engine/commit.ts";
 import type { GameWriters } from "../engine/writers.ts";
 import type { Logger } from "../config.ts";
 import { HEARTBEAT_EVERY_MS, Membership } from "./membership.ts";
+import { forwardReads } from "./remote-reads.ts";
 
 /** A room this node runs, as the node sees it (cluster-room.ts). */
 export interface LocalRoom {
@@ -142,18 +143,32 @@ export class ClusterNode {
    * claims on first use) is refused with UNAVAILABLE unless this process runs or creates the game's
    * room, or no live process holds its lease (a new game, or one nobody plays). Whatever reaches the
    * engine without passing the HTTP routing (a stream subscription, a stray timer of a game taken over)
-   * thus answers UNAVAILABLE instead of fencing the game's owner.
+   * thus answers UNAVAILABLE instead of fencing the game's owner; reads of its live state (the book, a
+   * player's orders and inventory) are forwarded to the owner instead (remote-reads.ts).
    */
   guard(engine: GameWriters): void {
     const open = engine.writer.bind(engine);
     engine.writer = async (gameId: string) => {
-      if (!this.rooms.has(gameId)) {
-        const holder = await this.membership.holder(gameId);
-        if (holder && holder !== this.processId && (await this.membership.alive()).includes(holder))
-          throw new CommitError("UNAVAILABLE", `game ${gameId} runs on another server process`);
-      }
+      if (await this.remoteHolder(gameId))
+        throw new CommitError("UNAVAILABLE", `game ${gameId} runs on another server process`);
       return open(gameId);
     };
+    this.localReads = forwardReads(
+      engine,
+      (g) => this.remoteHolder(g),
+      (g, p, call) => this.whileHolding(g, p, call),
+    );
+  }
+
+  /** The engine's own read methods, for reads forwarded here by other processes (remote-reads.ts). */
+  localReads?: ReturnType<typeof forwardReads>;
+
+  /** The live process other than this one that runs or holds the game's room, else null. */
+  async remoteHolder(gameId: string): Promise<string | null> {
+    if (this.rooms.has(gameId)) return null;
+    const holder = await this.membership.holder(gameId);
+    if (!holder || holder === this.processId) return null;
+    return (await this.membership.alive()).includes(holder) ? holder : null;
   }
 
   /** The game's listing when its process is alive and holds the lease, else null. */

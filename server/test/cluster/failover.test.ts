@@ -1,7 +1,7 @@
 /**
  * Failover (issue 17): when the process running a game dies (kill -9), another process takes the game
  * over (lease, new ownership epoch, rebuilt from Valkey) within 5 s, every acknowledged order is still
- * there, REST orders go on through the surviving processes, and a client that was connected to the
+ * there, PostgreSQL equals the log, REST orders go on through the surviving processes, and a client that was connected to the
  * dead process comes back by itself. A paused (SIGSTOP) owner is replaced the same way and is fenced
  * when it wakes: its room closes, and the game's writer stays the new one.
  */
@@ -10,6 +10,10 @@ import type { Room } from "@colyseus/sdk";
 import type { GameState } from "@marketroom/shared";
 import { call, type ServerProcess } from "../support/server-process.ts";
 import { clusterGame, connectVia, joinAt, startCluster, until, type ClusterUnderTest } from "../support/cluster.ts";
+import { sql } from "kysely";
+import { parseEvent } from "@marketroom/shared";
+import { createDb, createPool } from "../../src/persistence/db.ts";
+import { readStreamEvents } from "../../src/engine/stream-entries.ts";
 
 /** A client as the browser's (client/src/conn.ts): joins again when its room closes or drops. */
 class RejoiningClient {
@@ -106,6 +110,48 @@ async function openBidIds(base: string, key: string): Promise<number[]> {
   return (r.body.orders as { orderId: number }[]).map((o) => o.orderId).sort((a, b) => a - b);
 }
 
+/**
+ * PostgreSQL equals the log: once the persister (a process of its own) has caught up with the game's
+ * committed seq, PostgreSQL holds events 1..seq exactly once, each equal to the stream's entry where the
+ * stream still has it, and its orders table rests exactly the acknowledged bids.
+ */
+async function expectPostgresEqualsLog(c: ClusterUnderTest, gameId: string, acked: number[]): Promise<void> {
+  const db = createDb(createPool(process.env.DATABASE_URL!, 1));
+  try {
+    let seq = 0;
+    await until(
+      async () => {
+        seq = Number(await c.valkey.get(`game:{${gameId}}:seq`));
+        const r = await sql<{
+          n: string;
+        }>`select count(*) as n from events where game_id = ${gameId} and seq <= ${seq}`.execute(db);
+        return seq > 0 && Number(r.rows[0]?.n) === seq;
+      },
+      "PostgreSQL caught up with the log",
+      60_000,
+    );
+    const rows = await db
+      .selectFrom("events")
+      .select(["seq", "data"])
+      .where("game_id", "=", gameId)
+      .where("seq", "<=", seq)
+      .orderBy("seq")
+      .execute();
+    expect(rows.map((r) => Number(r.seq))).to.deep.equal(Array.from({ length: seq }, (_, i) => i + 1));
+    const inStream = await readStreamEvents(c.valkey, gameId, 1, seq);
+    for (const e of inStream) expect(parseEvent(rows[e.seq - 1]!.data), `event ${e.seq}`).to.deep.equal(e);
+    await until(async () => {
+      const open = await sql<{ order_id: string }>`select order_id from orders
+        where game_id = ${gameId} and resting_qty > 0 order by order_id`.execute(db);
+      return (
+        JSON.stringify(open.rows.map((r) => Number(r.order_id))) === JSON.stringify([...acked].sort((a, b) => a - b))
+      );
+    }, "the orders table resting exactly the acknowledged bids");
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function setUp(c: ClusterUnderTest) {
   const s0 = c.servers[0]!;
   const game = await clusterGame(s0.base);
@@ -129,7 +175,7 @@ describe("cluster: failover", function () {
     await c?.stop();
   });
 
-  it("kill -9 of the owning process: another owns the game within 5 s, no acknowledged order lost", async () => {
+  it("kill -9 of the owning process: another owns the game within 5 s, no acknowledged order lost, PostgreSQL equals the log", async () => {
     const { game, bob, key, owner } = await setUp(c);
     const other = () => alive(c).filter((s) => s !== owner);
     // Bob watches through the owner's process: his connection dies with it.
@@ -159,6 +205,7 @@ describe("cluster: failover", function () {
     expect(next).to.not.equal(owner);
     // Every acknowledged bid is on the book of the rebuilt game, and nothing else is.
     expect(await openBidIds(next.base, key)).to.deep.equal([...load.acked].sort((a, b) => a - b));
+    await expectPostgresEqualsLog(c, game.gameId, load.acked);
     // Bob's client came back by itself, to the new owner's room, and sees the book.
     await until(
       async () => watcher.rejoined > 0 && watcher.room.state?.gameId === game.gameId,

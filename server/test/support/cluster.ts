@@ -3,11 +3,13 @@
  * persister process: what `npm start -- --processes N` runs, for tests.
  *
  *   const c = await startCluster(3)   // c.servers[i]: ServerProcess with PUBLIC_ADDRESS 127.0.0.1:port
+ *   startCluster(3, vc.env)           // the same on a Valkey Cluster (valkey-cluster.ts): VALKEY_CLUSTER set
  *   await c.owner(gameId)             // the server whose process runs the game's room and writes it
  *   await c.stop()
  *   clusterGame(base), joinAt(base, code, name), connectVia(base, gameId, token)   through any process
  */
-import { Redis } from "iovalkey";
+import type { Redis } from "iovalkey";
+import { connectValkey, isCluster } from "../../src/cluster/valkey.ts";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
 import { Client, type Room } from "@colyseus/sdk";
 import type { GameState } from "@marketroom/shared";
@@ -24,6 +26,7 @@ export interface ClusterUnderTest {
 
 /** Colyseus' and the cluster's keys: a run starts without listings of processes of earlier runs. */
 async function clearClusterKeys(valkey: Redis): Promise<void> {
+  if (isCluster(valkey)) return; // a Valkey Cluster of the tests is fresh (valkey-cluster.ts)
   const keys = [
     ...(await valkey.keys("{cluster}:*")),
     ...(await valkey.keys("roomcaches")),
@@ -51,9 +54,9 @@ export async function startClusterServer(env: Record<string, string> = {}): Prom
 }
 
 export async function startCluster(n: number, env: Record<string, string> = {}): Promise<ClusterUnderTest> {
-  const valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 });
+  const valkey = connectValkey({ ...process.env, ...env }, { maxRetriesPerRequest: 2 });
   await clearClusterKeys(valkey);
-  const persister = await startPersister();
+  const persister = await startPersister({ env });
   const servers = await Promise.all(Array.from({ length: n }, () => startClusterServer(env)));
   const c: ClusterUnderTest = {
     servers,
@@ -81,12 +84,12 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
 }
 
 let n = 0;
-const newGameId = () => `cl-${process.pid}-${Date.now().toString(36)}-${++n}`;
+export const newGameId = () => `cl-${process.pid}-${Date.now().toString(36)}-${++n}`;
 
-/** Creates and starts a game through `base`; returns its id and join code. */
-export async function clusterGame(base: string): Promise<{ gameId: string; joinCode: string }> {
+/** Creates a game through `base` (with `gameId` when given); returns its id and join code. */
+export async function clusterGame(base: string, gameId = newGameId()): Promise<{ gameId: string; joinCode: string }> {
   const body = {
-    gameId: newGameId(),
+    gameId,
     name: "cluster game",
     securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
     endowment: { cash: 1_000_000, holdings: [{ securityId: 1, qty: 1000 }] },
