@@ -12,6 +12,7 @@ import type {
   AuctionResult,
   CancelAllResult,
   CancelResult,
+  ExitsResult,
   PlaceResult,
   Rejection,
   SetupResult,
@@ -29,6 +30,7 @@ import type { Decision } from "./decision.ts";
 import { decideAnnounce, decideLogAdmin, decideSignal } from "./messages.ts";
 import { decidePlace } from "./place.ts";
 import { decideCancelStop, decidePlaceStop, decideSetReference } from "./stops.ts";
+import { decideSetExits } from "../stops/exits.ts";
 import { decideAddPlayer, decideAddSecurity, decideCreateGame, decideSetPhase } from "./setup.ts";
 
 /** The result type of each command. */
@@ -49,6 +51,7 @@ export interface ResultOf {
   dividend: SetupResult;
   place_stop: StopResult;
   cancel_stop: StopResult;
+  set_exits: ExitsResult;
   set_reference: SetupResult;
 }
 
@@ -100,6 +103,8 @@ function dispatch(state: CoreState, c: Command, ts: number): Decision<unknown> {
       return decideCancelStop(state, c, ts);
     case "set_reference":
       return decideSetReference(state, c, ts);
+    case "set_exits":
+      return decideSetExits(state, c, ts);
     default:
       return assertNever(c);
   }
