@@ -3,13 +3,14 @@
  * rules.mode "margin" runs, every REFERENCE_POLL_MS it computes each security's reference at the round's
  * running time (scoring/references.ts referencesAt: the scenario's path, else the security's refPrice,
  * shifted by the news of the game's log) and sends the core's `set_reference` (GameHub.setReference, the
- * command path of admins and other drivers) for each security whose core reference differs. So the mark
- * rule "reference", stops on the mark and margin calls follow the path by themselves during a round.
+ * command path of admins and other drivers) for each security whose path value moved since the last poll
+ * and differs from the core's reference. So the mark rule "reference", stops on the mark and margin calls
+ * follow the path by themselves during a round. An admin's reference (PUT .../reference) holds until the
+ * path moves again; the first poll after a start or a restart brings the core back onto the path.
  *
- * Values sent are ticks (1..MAX_PRICE_TICKS; a reference of 0, none, is not sent). Idempotent: a second
- * process or a restart sends only what differs from the core's state, and the core decides each command
- * against its own state, so a late or duplicate send only repeats the value the path has at that moment.
- * Pauses stop the running time and therefore the path. Failures are logged, never thrown.
+ * Values sent are ticks (1..MAX_PRICE_TICKS; a reference of 0, none, is not sent). A second process or a
+ * restart sends only what differs from the core's state, so a duplicate send repeats the path's value at
+ * that moment. Pauses stop the running time and therefore the path. Failures are logged, never thrown.
  */
 import type { Logger } from "../config.ts";
 import type { GameHub } from "../game/hub.ts";
@@ -33,6 +34,8 @@ export interface ReferencePathDeps {
 export class ReferencePaths {
   private readonly pollers = new Map<string, NodeJS.Timeout>();
   private readonly busy = new Set<string>();
+  /** Per game: the path's value of each security at the last poll (ticks). */
+  private readonly last = new Map<string, Map<number, number>>();
 
   constructor(private readonly deps: ReferencePathDeps) {}
 
@@ -55,6 +58,7 @@ export class ReferencePaths {
     const t = this.pollers.get(gameId);
     if (t) clearInterval(t);
     this.pollers.delete(gameId);
+    this.last.delete(gameId);
   }
 
   shutdown(): void {
@@ -69,9 +73,13 @@ export class ReferencePaths {
     const state = (await this.deps.hub.engine.writer(gameId)).state;
     if (!state || state.game?.phase !== "running") return;
     const settings = { ...rec.settings, news: newsShiftsOf(state.news) };
+    const last = this.last.get(gameId) ?? new Map<number, number>();
+    this.last.set(gameId, last);
     for (const [securityId, price] of referencesAt(settings, elapsedOf(rec, Date.now()))) {
       const now = state.securities.get(securityId)?.reference;
-      if (price <= 0 || now === undefined || now === price) continue;
+      const moved = last.get(securityId) !== price;
+      last.set(securityId, price);
+      if (price <= 0 || now === undefined || now === price || !moved) continue;
       const r = await this.deps.hub.setReference(gameId, securityId, price);
       if (!r.ok) this.deps.log.warn({ gameId, securityId, price, code: r.code }, "reference not set");
     }
