@@ -77,11 +77,15 @@ export class ReferencePaths {
     this.last.set(gameId, last);
     for (const [securityId, price] of referencesAt(settings, elapsedOf(rec, Date.now()))) {
       const now = state.securities.get(securityId)?.reference;
-      const moved = last.get(securityId) !== price;
+      if (last.get(securityId) === price) continue;
+      if (price > 0 && now !== undefined && now !== price) {
+        const r = await this.deps.hub.setReference(gameId, securityId, price);
+        if (!r.ok) {
+          this.deps.log.warn({ gameId, securityId, price, code: r.code }, "reference not set");
+          continue; // tried again at the next poll
+        }
+      }
       last.set(securityId, price);
-      if (price <= 0 || now === undefined || now === price || !moved) continue;
-      const r = await this.deps.hub.setReference(gameId, securityId, price);
-      if (!r.ok) this.deps.log.warn({ gameId, securityId, price, code: r.code }, "reference not set");
     }
   }
 }
