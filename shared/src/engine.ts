@@ -559,10 +559,6 @@ export interface AmendResult extends Logged {
 export interface StopResult extends Logged {
   stopIds: number[];
 }
-/** set_exits: the exit stops placed (none, one, or an OCO pair) and the closing-side stops it cancelled first. */
-export interface ExitsResult extends StopResult {
-  cancelledStopIds: number[];
-}
 export interface SetupResult extends Logged {
   phase?: z.infer<typeof Phase>;
 }

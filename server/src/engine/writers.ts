@@ -46,12 +46,12 @@ import {
   type Rejection,
   type SetupResult,
   type StopResult,
-  type ExitsResult,
 } from "@marketroom/shared";
 import type { Redis } from "iovalkey";
 import { hostname } from "node:os";
 import { readStreamEvents } from "./stream-entries.ts";
 import { decide, emptyState, type Command, type ResultOf, type SetExitsCommand } from "../core/index.ts";
+import type { ExitsResult } from "../core/stops/exits.ts";
 import { isDependencyDown } from "../dependency.ts";
 import { CommitError } from "./commit.ts";
 import { GameWriter, infoOf, type GameWriterOptions } from "./game-writer.ts";

@@ -38,7 +38,6 @@ import type {
   PlaceStop,
   PlayerSetup,
   StopResult,
-  ExitsResult,
   Rejection,
   SecurityConfig,
   SetupResult,
@@ -47,6 +46,7 @@ import type {
 import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
 import { runMarketCommand, type MarketCommand } from "../engine/market-commands.ts";
 import type { ResultOf, SetExitsCommand } from "../core/index.ts";
+import type { ExitsResult } from "../core/stops/exits.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 

@@ -3,14 +3,15 @@
  * command, all or nothing; every rejection code leaves the state byte-identical (old exits included).
  */
 import { expect } from "chai";
-import type { EngineEvent, EventOf, ExitsResult } from "@marketroom/shared";
-import type { Command } from "../../src/core/commands.ts";
+import type { EngineEvent, EventOf } from "@marketroom/shared";
+import type { ExitsResult } from "../../src/core/stops/exits.ts";
+import type { Command, SetExitsCommand } from "../../src/core/commands.ts";
 import { limit, newGame, ok, refused, replays, send, type Game } from "./support.ts";
 
 const of = <T extends EngineEvent["type"]>(events: EngineEvent[], t: T) =>
   events.filter((e): e is EventOf<T> => e.type === t);
 const stopsOf = (g: Game) => [...g.s.securities.get(1)!.stops.values()];
-const exits = (playerId: string, e: { stopLoss?: number; takeProfit?: number; trigger?: string }): Command => ({
+const exits = (playerId: string, e: { stopLoss?: number; takeProfit?: number; trigger?: string }): SetExitsCommand => ({
   type: "set_exits",
   playerId,
   securityId: 1,

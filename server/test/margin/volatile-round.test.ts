@@ -95,7 +95,7 @@ describe("volatile margin round, checked against PostgreSQL", function () {
     });
     expect(news.status, JSON.stringify(news.body)).to.equal(201);
     const liquidated = [ids.get("long8x")!, ids.get("long6x")!];
-    let log = await gameLog(h, g);
+    let log: Awaited<ReturnType<typeof gameLog>> = [];
     for (const until = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
       log = await gameLog(h, g);
       const called = new Set(log.filter((e) => e.type === "margin_call").map((e) => (e as any).playerId));

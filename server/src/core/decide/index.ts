@@ -12,7 +12,6 @@ import type {
   AuctionResult,
   CancelAllResult,
   CancelResult,
-  ExitsResult,
   PlaceResult,
   Rejection,
   SetupResult,
@@ -30,7 +29,7 @@ import type { Decision } from "./decision.ts";
 import { decideAnnounce, decideLogAdmin, decideSignal } from "./messages.ts";
 import { decidePlace } from "./place.ts";
 import { decideCancelStop, decidePlaceStop, decideSetReference } from "./stops.ts";
-import { decideSetExits } from "../stops/exits.ts";
+import { decideSetExits, type ExitsResult } from "../stops/exits.ts";
 import { decideAddPlayer, decideAddSecurity, decideCreateGame, decideSetPhase } from "./setup.ts";
 
 /** The result type of each command. */

@@ -12,13 +12,16 @@
  * already reached it), INVALID_ARGUMENT (trigger), INVALID_PRICE (a long's stop-loss at or above its
  * take-profit, a short's at or below), MARKET_CLOSED (phase not running; removing exits works in any phase).
  */
-import type { ExitsResult } from "@marketroom/shared";
+import type { StopResult } from "@marketroom/shared";
 import type { SetExitsCommand } from "../commands.ts";
 import { EventLog, needGame, needPlayer, needSecurity } from "../decide/context.ts";
 import type { Decision } from "../decide/decision.ts";
 import { accepted, checkLeg, type Leg } from "../decide/stops.ts";
 import { reject } from "../reject.ts";
 import type { CoreState } from "../state.ts";
+
+/** set_exits' result: the exit stops placed (none, one, or an OCO pair) and the closing-side stops cancelled. */
+export type ExitsResult = StopResult & { cancelledStopIds: number[] };
 
 export function decideSetExits(state: CoreState, c: SetExitsCommand, ts: number): Decision<ExitsResult> {
   const game = needGame(state);
