@@ -13,7 +13,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { GameState } from "@marketroom/shared";
+import type { EventOf, GameState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, type Harness } from "../support/harness.ts";
 
 type R = Room<any, GameState>;
@@ -95,13 +95,7 @@ describe("volatile margin round, checked against PostgreSQL", function () {
     });
     expect(news.status, JSON.stringify(news.body)).to.equal(201);
     const liquidated = [ids.get("long8x")!, ids.get("long6x")!];
-    let log: Awaited<ReturnType<typeof gameLog>> = [];
-    for (const until = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
-      log = await gameLog(h, g);
-      const called = new Set(log.filter((e) => e.type === "margin_call").map((e) => (e as any).playerId));
-      if (liquidated.every((p) => called.has(p))) break;
-      if (Date.now() > until) throw new Error(`no liquidation: ${JSON.stringify([...called])}`);
-    }
+    const log = await liquidationsLogged(h, g, liquidated);
     expect(log.some((e) => e.type === "reference_price" && e.securityId === 1 && e.price === 7_500)).to.equal(true);
     const calls = log.filter((e) => e.type === "margin_call").map((e) => (e as any).playerId as string);
     expect(calls).to.not.include(ids.get("long3x"));
@@ -169,6 +163,18 @@ describe("volatile margin round, checked against PostgreSQL", function () {
     expect(board.body.leaderboard).to.have.length(names.length);
   });
 });
+
+/** The game's log once every player of `pids` has a margin_call in it (30 s at most). */
+async function liquidationsLogged(h: Harness, g: string, pids: string[]) {
+  for (const until = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
+    const log = await gameLog(h, g);
+    const called = new Set(
+      log.filter((e): e is EventOf<"margin_call"> => e.type === "margin_call").map((e) => e.playerId),
+    );
+    if (pids.every((p) => called.has(p))) return log;
+    if (Date.now() > until) throw new Error(`no liquidation: ${JSON.stringify([...called])}`);
+  }
+}
 
 /**
  * Cash and position of every player from PostgreSQL rows only: players.starting_cash, the fills (price x
