@@ -9,9 +9,13 @@
  * - `margin_call`: the core's margin_call (PlayerState.marginCalls: equity and maintenance then): the
  *   player was liquidated in that command (orders and stops cancelled, positions closed in the book or
  *   taken over by the house at the mark, a deficit covered by the insurance fund).
+ * - the stop notice (`stopTriggerText`, drawn by drawStopNote): one of the player's stops triggered
+ *   (PlayerState.stopTriggers), with its kind, the price that reached it and the order it sent.
  *
  * Units: money in minor units.
  */
+import { $, setHtml } from "./dom.ts";
+import { esc, px } from "./format.ts";
 import { money } from "./notices.ts";
 
 /** The figures a margin notice reads (minor units). */
@@ -40,4 +44,71 @@ export function marginStateNotice(m: { equity: number; usedMargin: number; maint
   return m.equity < m.usedMargin && m.equity >= m.maintenance && m.maintenance > 0
     ? MARGIN_NOTICES.margin_low(m)
     : null;
+}
+
+/** What a stop trigger notice reads (PlayerState.stopTriggers; lots, ticks). */
+export interface StopTriggerFigures {
+  side: string;
+  /** "stop" (stop-loss) or "take_profit". */
+  kind: string;
+  qty: number;
+  stopPrice: number;
+  triggerPrice: number;
+  /** "" = the order was sent; else the code that refused it. */
+  rejected?: string;
+}
+
+/**
+ * The notice of a stop that triggered (or was reached but its order refused: `rejected`), e.g. "Your stop-loss on ACME triggered: the price reached 94.50
+ * (stop 95.00), so a market order to sell 10 lots was sent." Prices shown with the security's tick size.
+ */
+export function stopTriggerText(t: StopTriggerFigures, symbol: string, tickSize: string): string {
+  const what = t.kind === "take_profit" ? "take-profit" : "stop-loss";
+  const lots = t.qty === 0 ? "" : ` ${t.qty} lot${t.qty === 1 ? "" : "s"}`;
+  if (t.rejected)
+    return (
+      `Your ${what} on ${symbol} was reached at ${px(t.triggerPrice, tickSize)} (stop ${px(t.stopPrice, tickSize)}), ` +
+      `but its order to ${t.side}${lots} was refused (${t.rejected}): the stop is gone and your position is still open.`
+    );
+  return (
+    `Your ${what} on ${symbol} triggered: the price reached ${px(t.triggerPrice, tickSize)} (stop ${px(t.stopPrice, tickSize)}), ` +
+    `so an order to ${t.side}${lots} was sent to the market. See your fills and positions.`
+  );
+}
+
+/** The stop notice's element (beside the margin banner). */
+export const STOP_NOTE_HTML = `<div id="stop-note" class="banner stop-note" role="status" hidden><span id="stop-note-text"></span> <button type="button" id="stop-note-close" class="ghost small">Close</button></div>`;
+
+const stopSeenKey = (gameId: string) => `marketroom.stopTriggerSeen.${gameId}`;
+
+/**
+ * Shows the newest stop trigger of the player (`me.stopTriggers`) whose seq is above the last one the
+ * player closed (sessionStorage), else hides the notice. Rounds of both modes (stops exist in both).
+ */
+export function drawStopNote(root: HTMLElement, st: any, me: any, gameId: string): void {
+  const note = root.querySelector<HTMLElement>("#stop-note");
+  if (!note) return;
+  const last = me?.stopTriggers ? [...me.stopTriggers].at(-1) : undefined;
+  const seen = Number(sessionStorage.getItem(stopSeenKey(gameId)) ?? 0);
+  if (!last || last.seq <= seen) {
+    note.hidden = true;
+    return;
+  }
+  const sec = st?.securities?.get?.(String(last.securityId));
+  note.dataset.seq = String(last.seq);
+  note.className = `banner stop-note ${last.kind === "take_profit" ? "take-profit" : "stop-loss"}`;
+  setHtml(
+    $(root, "#stop-note-text"),
+    esc(stopTriggerText(last, sec?.symbol ?? `#${last.securityId}`, sec?.tickSize ?? "1")),
+  );
+  note.hidden = false;
+}
+
+/** Closing the stop notice remembers its seq for this game (sessionStorage). */
+export function wireStopNote(root: HTMLElement, gameId: string): void {
+  root.querySelector("#stop-note-close")?.addEventListener("click", () => {
+    const note = $(root, "#stop-note");
+    sessionStorage.setItem(stopSeenKey(gameId), note.dataset.seq ?? "0");
+    note.hidden = true;
+  });
 }

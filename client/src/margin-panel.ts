@@ -13,7 +13,7 @@
 import "./margin.css";
 import { $, setHtml } from "./dom.ts";
 import { esc } from "./format.ts";
-import { MARGIN_NOTICES, marginStateNotice } from "./margin-notices.ts";
+import { MARGIN_NOTICES, STOP_NOTE_HTML, drawStopNote, marginStateNotice, wireStopNote } from "./margin-notices.ts";
 import {
   cfdQuoteHtml,
   exitsHtml,
@@ -33,7 +33,7 @@ export const MARGIN_ACCOUNT_HTML = `<div id="margin-box" hidden><h3>Margin</h3><
 export const MARGIN_STOPS_HTML = `<div id="stops-box" hidden><h2>Waiting stops</h2><div id="stops"></div></div>`;
 
 /** The banner for margin warnings and liquidations. */
-export const MARGIN_BANNER_HTML = `<div id="margin-note" class="banner margin-note" role="alert" hidden><span id="margin-note-text"></span> <button type="button" id="margin-note-close" class="ghost small" hidden>Close</button></div>`;
+export const MARGIN_BANNER_HTML = `<div id="margin-note" class="banner margin-note" role="alert" hidden><span id="margin-note-text"></span> <button type="button" id="margin-note-close" class="ghost small" hidden>Close</button></div>${STOP_NOTE_HTML}`;
 
 /** The CFD quote in the book card (instead of the ladder). */
 export const CFD_QUOTE_HTML = `<div id="cfd-box" hidden></div>`;
@@ -104,6 +104,7 @@ const closedKey = (gameId: string) => `marketroom.marginCallSeen.${gameId}`;
  * margin banner; hides them all in a cash round. `sec` is the selected security.
  */
 export function drawMargin(root: HTMLElement, st: any, me: any, sec: any, gameId: string): void {
+  drawStopNote(root, st, me, gameId);
   const margin = isMargin(st);
   const cfd = margin && sec?.kind === "cfd";
   $(root, "#margin-box").hidden = !margin;
@@ -221,6 +222,7 @@ export function wireMargin(
       if (r?.ok) say(`Stop #${b.dataset.stop} cancelled.`, "ok");
     });
   });
+  wireStopNote(root, gameId);
   $(root, "#margin-note-close").addEventListener("click", () => {
     const note = $(root, "#margin-note");
     sessionStorage.setItem(closedKey(gameId), note.dataset.seq ?? "0");

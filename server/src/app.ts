@@ -33,6 +33,7 @@ import { InducedMarkets } from "./rounds/induced-market.ts";
 import { DividendMarkets } from "./rounds/dividend-driver.ts";
 import { ClaimSignals } from "./rounds/claim-signals.ts";
 import { InducedPeriods } from "./rounds/induced-periods.ts";
+import { ReferencePaths } from "./rounds/reference-driver.ts";
 import { mountExportRoutes } from "./http/export.ts";
 import { mountKickRoutes } from "./http/kick.ts";
 import { mountDriverRoutes } from "./http/drivers.ts";
@@ -89,8 +90,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     results: deps.results,
     botSeed: deps.botSeed,
     // market-type drivers (rounds/): dividends and contingent claims' settlement, contingent claims'
-    // automatic signals, induced-value periods
-    roundDrivers: [(d) => new DividendMarkets(d), (d) => new ClaimSignals(d), (d) => new InducedPeriods(d)],
+    // automatic signals, induced-value periods, margin rounds' reference path
+    roundDrivers: [
+      (d) => new DividendMarkets(d),
+      (d) => new ClaimSignals(d),
+      (d) => new InducedPeriods(d),
+      (d) => new ReferencePaths(d),
+    ],
     adminToken: config.adminToken,
     adminTokenFile: config.adminTokenFile,
     tokenSecret: config.tokenSecret,

@@ -155,6 +155,25 @@ export class MarginCallState extends Schema {
 /** Margin calls kept per player (the newest). */
 export const MARGIN_CALLS_KEPT = 10;
 
+/** A stop of the player that triggered: what it was (lots, ticks) and the price that reached it. */
+export class StopTriggerState extends Schema {
+  @type("float64") seq = 0;
+  @type("float64") ts = 0;
+  @type("uint32") securityId = 0;
+  @type("float64") stopId = 0;
+  @type("string") side = "sell";
+  /** "stop" (stop-loss) or "take_profit". */
+  @type("string") kind = "stop";
+  @type("float64") qty = 0;
+  @type("float64") stopPrice = 0;
+  @type("float64") triggerPrice = 0;
+  /** "" = its order was sent to the market; else the code that refused the order (the stop is gone). */
+  @type("string") rejected = "";
+}
+
+/** Stop triggers kept per player (the newest). */
+export const STOP_TRIGGERS_KEPT = 10;
+
 /** A resting order of the player: `qty` accepted, `amount` still open. */
 export class OrderState extends Schema {
   @type("float64") orderId = 0;
@@ -255,6 +274,8 @@ export class PlayerState extends Schema {
   @view() @type({ map: StopState }) stops = new MapSchema<StopState>();
   /** Last MARGIN_CALLS_KEPT margin calls, oldest first (a new one = the player was just liquidated). */
   @view() @type([MarginCallState]) marginCalls = new ArraySchema<MarginCallState>();
+  /** Last STOP_TRIGGERS_KEPT stops of the player that triggered, oldest first (a new one = a notice). */
+  @view() @type([StopTriggerState]) stopTriggers = new ArraySchema<StopTriggerState>();
 }
 
 /** A leaderboard row, best equity first (money in minor units; see LeaderboardRow in messages.ts). */

@@ -14,6 +14,7 @@ import { api, errorText } from "../api.ts";
 import { PriceChart, SeriesStore } from "../charts.ts";
 import { $, setHtml } from "../dom.ts";
 import { cash, chartPrice, esc, px, qty, signClass, signedCash, time } from "../format.ts";
+import { marginEventsHtml } from "./margin-events.ts";
 
 const LEVELS = 10;
 const TICK_MS = 250;
@@ -346,6 +347,17 @@ class ReplayScreen {
     );
     this.price.show(this.sid, ts);
 
+    // margin rounds: margin calls, liquidation orders and fund transfers up to seq, in words
+    const marginCard = r.querySelector<HTMLElement>("#r-margin-card")!;
+    marginCard.hidden = this.summary.game?.mode !== "margin";
+    if (!marginCard.hidden) {
+      const names = new Map<string, string>((this.summary.players ?? []).map((p: any) => [p.playerId, p.name]));
+      setHtml(
+        $(r, "#r-margin"),
+        marginEventsHtml(events, { names, secs: new Map(this.secs.map((s) => [s.securityId, s])) }),
+      );
+    }
+
     // leaderboard at seq, as the room showed it (the server values it: GET .../replay/leaderboard, docs/replay.md)
     const mark = new Map(this.secs.map((s) => [s.securityId, s]));
     setHtml(
@@ -416,5 +428,6 @@ const TEMPLATE = `
     <section class="card market"><div id="r-stats" class="stats"></div><div id="r-chart" class="chart price"></div><h2>Trades</h2><div id="r-tape" class="scroll"></div></section>
     <section class="card entry"><h2>Follow <select id="r-follow" aria-label="Player to follow"></select></h2><div id="r-player"></div><h3>P&amp;L over time</h3><div id="r-pnl-chart" class="chart depth"></div></section>
     <section class="card board-card"><h2>Leaderboard at seq</h2><div id="r-board" class="scroll"></div></section>
+    <section class="card margin-card" id="r-margin-card" hidden><h2>Margin calls and liquidations</h2><div id="r-margin" class="scroll"></div></section>
   </main>
 </div>`;

@@ -117,6 +117,20 @@ export interface CancelStopCommand {
   stopId: number;
 }
 
+/**
+ * Replaces the exits of the player's position in one security, atomically (core/stops/exits.ts):
+ * stopLoss / takeProfit in ticks (market stops for the whole position; both = an OCO pair; neither =
+ * remove them), trigger "last" (default) or "mark".
+ */
+export interface SetExitsCommand {
+  type: "set_exits";
+  playerId: string;
+  securityId: number;
+  stopLoss?: number;
+  takeProfit?: number;
+  trigger?: string;
+}
+
 /** The security's reference price from now on (ticks, 1..10^9): scenario paths, admins; margin and stops read it. */
 export interface SetReferenceCommand {
   type: "set_reference";
@@ -226,6 +240,7 @@ export type Command =
   | DividendCommand
   | PlaceStopCommand
   | CancelStopCommand
+  | SetExitsCommand
   | SetReferenceCommand;
 
 /** The caller's context: its clock (ms since the epoch), stamped on every event of the command. */

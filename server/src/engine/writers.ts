@@ -50,8 +50,16 @@ import {
 import type { Redis } from "iovalkey";
 import { hostname } from "node:os";
 import { readStreamEvents } from "./stream-entries.ts";
-import { decide, emptyState, type Command, type CoreState, type ResultOf } from "../core/index.ts";
+import {
+  decide,
+  emptyState,
+  type Command,
+  type CoreState,
+  type ResultOf,
+  type SetExitsCommand,
+} from "../core/index.ts";
 import { copyState } from "../core/copy.ts";
+import type { ExitsResult } from "../core/stops/exits.ts";
 import { isDependencyDown } from "../dependency.ts";
 import { CommitError } from "./commit.ts";
 import { GameWriter, infoOf, type GameWriterOptions } from "./game-writer.ts";
@@ -182,6 +190,15 @@ export class GameWriters {
   /** Cancels a waiting stop. Errors: UNKNOWN_SECURITY, UNKNOWN_ORDER, NOT_OWNER. */
   cancelStop(gameId: string, playerId: string, securityId: number, stopId: number): Promise<Result<StopResult>> {
     return this.run(gameId, { type: "cancel_stop", playerId, securityId, stopId });
+  }
+
+  /** Replaces the exits (SL / TP) of the player's position in one security atomically (core/stops/exits.ts). */
+  setExits(
+    gameId: string,
+    playerId: string,
+    e: Omit<SetExitsCommand, "type" | "playerId">,
+  ): Promise<Result<ExitsResult>> {
+    return this.run(gameId, { type: "set_exits", playerId, ...e });
   }
 
   /** Sets a security's reference price (ticks); stops on the mark and margin calls follow in the same command. */

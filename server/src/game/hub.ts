@@ -45,7 +45,8 @@ import type {
 } from "@marketroom/shared";
 import type { CancelAllReason, GameWriters as Engine, Result } from "../engine/writers.ts";
 import { runMarketCommand, type MarketCommand } from "../engine/market-commands.ts";
-import type { ResultOf } from "../core/index.ts";
+import type { ResultOf, SetExitsCommand } from "../core/index.ts";
+import type { ExitsResult } from "../core/stops/exits.ts";
 import type { Logger } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 
@@ -263,6 +264,21 @@ export class GameHub {
     if (gated) return gated;
     const limited = await this.overLimit(gameId, playerId, "place_stop");
     return limited ?? this.run(gameId, "place_stop", () => this.engine.placeStop(gameId, playerId, stop));
+  }
+
+  /** Replaces a position's exits (see Engine.setExits); with a new exit an order entry (gate and rate limit). */
+  async setExits(
+    gameId: string,
+    playerId: string,
+    e: Omit<SetExitsCommand, "type" | "playerId">,
+  ): Promise<Result<ExitsResult> | RateLimited | GateRefusal> {
+    if (e.stopLoss !== undefined || e.takeProfit !== undefined) {
+      const gated = await this.entryGate(gameId, playerId);
+      if (gated) return gated;
+      const limited = await this.overLimit(gameId, playerId, "set_exits");
+      if (limited) return limited;
+    }
+    return this.run(gameId, "set_exits", () => this.engine.setExits(gameId, playerId, e));
   }
 
   /** Cancels a waiting stop (see Engine.cancelStop). */

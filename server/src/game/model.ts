@@ -17,6 +17,7 @@
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
 import { keepMarginCall, type MarginCallRec } from "./margin-calls.ts";
+import { keepStopTrigger, type StopTriggerRec } from "./stop-triggers.ts";
 import { NEWS_KEPT, SIGNALS_KEPT, type EngineEvent, type EventOf, type LeaderboardRow } from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
 import { GameFold, type FoldExtrasData } from "../core/fold.ts";
@@ -147,6 +148,8 @@ export class GameModel {
   readonly news: NewsRec[] = [];
   /** Last MARGIN_CALLS_KEPT margin calls per player, oldest first (docs/margin.md "Protocol"). */
   readonly marginCalls = new Map<string, MarginCallRec[]>();
+  /** Last STOP_TRIGGERS_KEPT stop triggers per player, oldest first. */
+  readonly stopTriggers = new Map<string, StopTriggerRec[]>();
   readonly dirty = new Dirty();
   /** Set when an event does not fit the state (the room then rebuilds from a snapshot). */
   broken: string | null = null;
@@ -232,6 +235,11 @@ export class GameModel {
   /** Applies one event; events must come in seq order (older ones are ignored). */
   apply(e: EngineEvent): void {
     if (e.seq <= this.seq || this.broken) return;
+    // the stop leaves the state with its trigger: keep what it was for the player's notice
+    if (e.type === "stop_triggered" || e.type === "stop_cancelled") {
+      const rule = this.fold.state.game?.markRule ?? "last_trade";
+      keepStopTrigger(this.stopTriggers, e, this.securities.get(e.securityId), rule);
+    }
     try {
       this.fold.apply(e);
     } catch (err) {

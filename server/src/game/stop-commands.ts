@@ -5,17 +5,10 @@
  * CommandError with the engine's code, RATE_LIMITED, a gate's code, or INSUFFICIENT_HOLDINGS (set-exits
  * when the player is flat in that security: no position to exit).
  *
- * set-exits is several commands in a row (cancel the closing-side stops, then place the new exit), not
- * one atomic command: a failure part-way leaves the stops cancelled so far cancelled, and says so.
+ * set-exits is one core command (set_exits): the closing-side stops are replaced all at once or, when it
+ * is refused, not at all.
  */
-import {
-  RoomMessageSchemas,
-  type AnyErrorCode,
-  type CommandError,
-  type CommandReply,
-  type PlaceStop,
-} from "@marketroom/shared";
-import type { CoreState } from "../core/state.ts";
+import { RoomMessageSchemas, type AnyErrorCode, type CommandError, type CommandReply } from "@marketroom/shared";
 import type { GameHub } from "./hub.ts";
 
 /** The stop commands of ROOM_COMMANDS. */
@@ -54,7 +47,7 @@ export async function runStopCommand(
 
 export type ExitsBody = ReturnType<(typeof RoomMessageSchemas)["set-exits"]["parse"]>;
 
-/** Cancels the player's stops on the closing side of their position, then places the new exit (see the header). */
+/** Replaces the exits of the player's position in one security: ONE core command (core/stops/exits.ts). */
 export async function setExits(
   hub: GameHub,
   g: string,
@@ -63,45 +56,10 @@ export async function setExits(
   ref?: string,
 ): Promise<CommandReply> {
   const type = "set-exits";
-  // the writer's state: the position and stops as the next command will see them
-  const state: CoreState | null = (await hub.engine.writer(g)).state;
-  const qty = state?.players.get(pid)?.positions.get(m.securityId)?.qty ?? 0;
-  if (qty === 0) return error(type, ref, "INSUFFICIENT_HOLDINGS", `no open position in security ${m.securityId}`);
-  const side = qty > 0 ? "sell" : "buy";
-  const cancelledStopIds: number[] = [];
-  let seq = 0;
-  const waiting = [...(state?.securities.get(m.securityId)?.stops.values() ?? [])];
-  for (const s of waiting) {
-    if (s.playerId !== pid || s.side !== side) continue;
-    const r = await hub.cancelStop(g, pid, m.securityId, s.id);
-    if (r.ok) {
-      cancelledStopIds.push(s.id);
-      seq = r.lastSeq;
-    } else if (r.code !== "UNKNOWN_ORDER") {
-      return error(
-        type,
-        ref,
-        r.code,
-        `${r.message} (stops cancelled before: ${cancelledStopIds.join(", ") || "none"})`,
-      );
-    }
-  }
-  const legs = [
-    m.stopLoss !== undefined ? { stopPrice: m.stopLoss, kind: "stop" as const } : null,
-    m.takeProfit !== undefined ? { stopPrice: m.takeProfit, kind: "take_profit" as const } : null,
-  ].filter((l) => l !== null);
-  if (!legs.length) return { ok: true, type, ref, seq, stopIds: [], cancelledStopIds };
-  const leg = (l: (typeof legs)[number]) => ({ type: "market" as const, trigger: m.trigger, ...l });
-  const stop: PlaceStop = {
-    securityId: m.securityId,
-    side,
-    qty: Math.abs(qty),
-    ...leg(legs[0]!),
-    ...(legs[1] ? { oco: leg(legs[1]) } : {}),
-  };
-  const r = await hub.placeStop(g, pid, stop);
+  const { ref: _r, ...exits } = m;
+  const r = await hub.setExits(g, pid, exits);
   if (!r.ok) return refused(type, ref, r);
-  return { ok: true, type, ref, seq: r.lastSeq, stopIds: r.stopIds, cancelledStopIds };
+  return { ok: true, type, ref, seq: r.lastSeq, stopIds: r.stopIds, cancelledStopIds: r.cancelledStopIds };
 }
 
 function error(type: string, ref: string | undefined, code: AnyErrorCode, message: string): CommandReply {

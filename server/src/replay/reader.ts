@@ -272,6 +272,7 @@ export class ReplayReader {
             grossLimit: game.grossLimit,
             netLimit: game.netLimit,
             createdAt: game.createdAt,
+            mode: game.mode,
           }
         : null,
       snapshotEvery: this.snapshotEvery,

@@ -622,6 +622,7 @@ function addPrivate(view: StateView, ps: PlayerState): void {
   view.subscribe(ps.signals);
   view.subscribe(ps.stops);
   view.subscribe(ps.marginCalls);
+  view.subscribe(ps.stopTriggers);
 }
 
 function refOf(body: unknown): string | undefined {

@@ -7,6 +7,7 @@
 import {
   MarginCallState,
   StopState,
+  StopTriggerState,
   type GameState,
   type PlayerState,
   type PositionState,
@@ -31,6 +32,11 @@ export function syncPlayerMargin(ps: PlayerState, model: GameModel, p: CorePlaye
   const after = ps.marginCalls.length ? ps.marginCalls[ps.marginCalls.length - 1]!.seq : 0;
   for (const c of calls) if (c.seq > after) ps.marginCalls.push(new MarginCallState().assign(c));
   while (ps.marginCalls.length > calls.length) ps.marginCalls.shift();
+  const triggers = model.stopTriggers.get(p.playerId) ?? [];
+  if (full) ps.stopTriggers.clear();
+  const last = ps.stopTriggers.length ? ps.stopTriggers[ps.stopTriggers.length - 1]!.seq : 0;
+  for (const t of triggers) if (t.seq > last) ps.stopTriggers.push(new StopTriggerState().assign(t));
+  while (ps.stopTriggers.length > triggers.length) ps.stopTriggers.shift();
   syncAccount(ps, model, p);
 }
 

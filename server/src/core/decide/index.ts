@@ -29,6 +29,7 @@ import type { Decision } from "./decision.ts";
 import { decideAnnounce, decideLogAdmin, decideSignal } from "./messages.ts";
 import { decidePlace } from "./place.ts";
 import { decideCancelStop, decidePlaceStop, decideSetReference } from "./stops.ts";
+import { decideSetExits, type ExitsResult } from "../stops/exits.ts";
 import { decideAddPlayer, decideAddSecurity, decideCreateGame, decideSetPhase } from "./setup.ts";
 
 /** The result type of each command. */
@@ -49,6 +50,7 @@ export interface ResultOf {
   dividend: SetupResult;
   place_stop: StopResult;
   cancel_stop: StopResult;
+  set_exits: ExitsResult;
   set_reference: SetupResult;
 }
 
@@ -100,6 +102,8 @@ function dispatch(state: CoreState, c: Command, ts: number): Decision<unknown> {
       return decideCancelStop(state, c, ts);
     case "set_reference":
       return decideSetReference(state, c, ts);
+    case "set_exits":
+      return decideSetExits(state, c, ts);
     default:
       return assertNever(c);
   }

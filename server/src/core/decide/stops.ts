@@ -20,14 +20,17 @@ import { MAX_ORDER_ID, MAX_PRICE, MAX_QTY, isIntIn, needInt } from "../validatio
 import { EventLog, needGame, needPlayer, needSecurity } from "./context.ts";
 import type { Decision } from "./decision.ts";
 
-type Leg = Omit<StopOrder, "id" | "securityId" | "playerId" | "side" | "qty" | "ocoStopId" | "parentOrderId" | "ts">;
+export type Leg = Omit<
+  StopOrder,
+  "id" | "securityId" | "playerId" | "side" | "qty" | "ocoStopId" | "parentOrderId" | "ts"
+>;
 
 /** The price a stop with this trigger watches now (ticks; 0 = none yet). */
 export function watchedPrice(state: CoreState, sec: SecurityState, trigger: "last" | "mark"): number {
   return trigger === "last" ? sec.lastPrice : markOf(sec, state.game?.markRule ?? "last_trade");
 }
 
-function checkLeg(state: CoreState, sec: SecurityState, side: "buy" | "sell", leg: StopLeg): Leg {
+export function checkLeg(state: CoreState, sec: SecurityState, side: "buy" | "sell", leg: StopLeg): Leg {
   const orderType = leg.orderType ?? "market";
   if (orderType !== "limit" && orderType !== "market") reject("INVALID_ORDER_TYPE", "type must be limit or market");
   const tif = leg.tif ?? (orderType === "market" ? "IOC" : "GTC");
@@ -55,7 +58,7 @@ function checkLeg(state: CoreState, sec: SecurityState, side: "buy" | "sell", le
   return { orderType, tif, price, stopPrice, kind, trigger };
 }
 
-function accepted(
+export function accepted(
   log: EventLog,
   sec: SecurityState,
   id: number,

@@ -1,0 +1,50 @@
+/**
+ * The reference path driver (server/src/rounds/reference-driver.ts) on a real server: in a running margin
+ * round the core's reference follows the scenario's path by itself (no admin action), so the mark rule
+ * "reference" moves; a cash round of the same scenario gets no reference commands.
+ */
+import { expect } from "chai";
+import type { EventOf } from "@marketroom/shared";
+import { getScenario } from "../../src/market/scenarios.ts";
+import { api, connect, createGame, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
+
+describe("reference path driver", function () {
+  this.timeout(90_000);
+  let h: Harness;
+  before(async () => {
+    h = await harness();
+  });
+
+  it("feeds the scenario's path into the core's reference of a margin round, and the mark follows it", async () => {
+    const common = { scenario: "crisis-2008", securities: [], endowment: { cash: 1_000_000 } };
+    const margin = await createGame(h, { ...common, rules: { mode: "margin", markRule: "reference" } });
+    const cash = await createGame(h, common);
+    await api(h, "POST", `/api/games/${margin.gameId}/start`);
+    await api(h, "POST", `/api/games/${cash.gameId}/start`);
+    const p = await join(h, margin.joinCode, "watcher");
+    const room = await connect(h, margin.gameId, p.token);
+    try {
+      const refs = async (g: string) =>
+        (await gameLog(h, g)).filter((e): e is EventOf<"reference_price"> => e.type === "reference_price");
+      const first = room.state.securities.get("1")!.mark;
+      const ofAcme = (events: EventOf<"reference_price">[]) => events.filter((e) => e.securityId === 1);
+      let sent: EventOf<"reference_price">[] = [];
+      for (const until = Date.now() + 60_000; new Set(ofAcme(sent).map((e) => e.price)).size < 3;) {
+        if (Date.now() > until) throw new Error("timed out waiting for three references of the S&P 500");
+        await new Promise((r) => setTimeout(r, 100));
+        sent = await refs(margin.gameId);
+      }
+      const path = getScenario("crisis-2008")!.securities.find((s) => s.securityId === 1)!.path;
+      for (const e of ofAcme(sent)) expect(path).to.include(e.price);
+      const state = (await h.app.hub.engine.writer(margin.gameId)).state!;
+      const sec = state.securities.get(1)!;
+      expect(sec.reference).to.equal(ofAcme(sent).at(-1)!.price);
+      await waitFor(() => room.state.securities.get("1")!.mark !== first, "the room's mark moved with the path");
+      expect(await refs(cash.gameId)).to.deep.equal([]);
+    } finally {
+      await room.leave().catch(() => {});
+      await api(h, "POST", `/api/games/${margin.gameId}/end`);
+      await api(h, "POST", `/api/games/${cash.gameId}/end`);
+    }
+  });
+});
