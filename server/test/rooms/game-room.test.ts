@@ -120,6 +120,7 @@ describe("GameRoom", function () {
     const seq = ra.state.seq;
     const replies: CommandReply[] = [];
     ra.onMessage("reply", (m: CommandReply) => replies.push(m));
+    ra.onMessage("replies", (m: { replies: CommandReply[] }) => replies.push(...m.replies));
 
     const shape = await req(ra, "place", { securityId: "one", side: "up", qty: -1 });
     expect(shape).to.include({ ok: false, code: "INVALID_MESSAGE" });
