@@ -64,7 +64,6 @@ import { entersOrders } from "../game/stop-commands.ts";
 import { AckQueue } from "./acks.ts";
 import { error, invalid, placeBatch, refOf, trade } from "./room-commands.ts";
 
-
 /** What a GameRoom needs from the process. */
 export interface RoomContext {
   service: GameService;
@@ -487,7 +486,11 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   }
 
   /** A "place-batch" (room-commands.ts placeBatch); replies like command(). */
-  private async batch(client: GameClient, body: unknown, requestId: number | undefined): Promise<BatchAck | CommandReply> {
+  private async batch(
+    client: GameClient,
+    body: unknown,
+    requestId: number | undefined,
+  ): Promise<BatchAck | CommandReply> {
     const auth = client.auth!;
     const ref = refOf(body);
     let reply: BatchAck | CommandReply;
@@ -502,7 +505,12 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
         );
     } catch (err) {
       const e = asApiError(err);
-      reply = error(PLACE_BATCH, ref, e.code, e.code === "UNAVAILABLE" ? e.message : "the command failed on the server");
+      reply = error(
+        PLACE_BATCH,
+        ref,
+        e.code,
+        e.code === "UNAVAILABLE" ? e.message : "the command failed on the server",
+      );
     }
     if (!reply.ok) this.countRoomReject(PLACE_BATCH, reply.code);
     if (requestId === undefined) this.acks.push(client, reply);

@@ -1,5 +1,6 @@
 /**
- * The margin parts of the room's public state (docs/margin.md "Protocol"), written by StateMirror: per security its kind, margin rates, the core's reference and mark and a CFD's quote; the
+ * The margin parts of the room's public state (docs/margin.md "Protocol"), written by StateMirror:
+ * per security its kind, margin rates, the core's reference and mark and a CFD's quote; the
  * rules' mode, mark rule and the insurance fund's cash. Fields are written only when they changed.
  */
 import type { GameState, SecurityState } from "@marketroom/shared";

@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { GameState, ClientGameState } from "@marketroom/shared";
+import type { ClientGameState } from "@marketroom/shared";
 import { call, type ServerProcess } from "../support/server-process.ts";
 import { clusterGame, connectVia, joinAt, startCluster, until, type ClusterUnderTest } from "../support/cluster.ts";
 

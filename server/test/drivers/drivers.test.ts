@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import { parseEvent, type EngineEvent, type GameState, type ClientGameState } from "@marketroom/shared";
+import { parseEvent, type EngineEvent, type ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameId, harness, join, waitFor, gameLog, type Harness } from "../support/harness.ts";
 import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState, ClientGameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 describe("examples/market_maker.py", function () {

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState, ClientGameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 import { spawnNode } from "../support/server-process.ts";
 

@@ -11,7 +11,7 @@ import { Redis } from "iovalkey";
 import { SignJWT, decodeJwt } from "jose";
 import { sql } from "kysely";
 import { Client, type Room } from "@colyseus/sdk";
-import type { CommandReply, GameState, ClientGameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { loadConfig } from "../../src/config.ts";
 import { DEFAULT_TOKEN_TTL_SEC, PlayerTokens, TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../src/game/tokens.ts";
 import { api, connect, createGame, harness, join as joinGame, type Harness } from "../support/harness.ts";

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { EventOf, GameState, JoinReply, SignalState, ClientGameState } from "@marketroom/shared";
+import type { EventOf, JoinReply, SignalState, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 type R = Room<any, ClientGameState>;

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, EventOf, GameState, ClientGameState } from "@marketroom/shared";
+import type { CommandReply, EventOf, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, type Harness } from "../support/harness.ts";
 
 type R = Room<any, ClientGameState>;

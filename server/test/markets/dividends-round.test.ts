@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, EngineEvent, EventOf, GameState, ClientGameState } from "@marketroom/shared";
+import type { CommandReply, EngineEvent, EventOf, ClientGameState } from "@marketroom/shared";
 import { dividendDraw } from "../../src/rounds/dividends.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { api, connect, createGame, harness, join, gameLog, type Harness } from "../support/harness.ts";

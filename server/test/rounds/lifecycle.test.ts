@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState, ClientGameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { createLogger } from "../../src/config.ts";
 import { GameWriters as Engine } from "../../src/engine/writers.ts";
 import { GameHub } from "../../src/game/hub.ts";

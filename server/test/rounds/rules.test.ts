@@ -11,14 +11,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type {
-  CommandReply,
-  CreateGameBody,
-  GameSecurity,
-  GameState,
-  JoinReply,
-  ClientGameState,
-} from "@marketroom/shared";
+import type { CommandReply, CreateGameBody, GameSecurity, JoinReply, ClientGameState } from "@marketroom/shared";
 import { seqKey } from "../../src/engine/keys.ts";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 import { readStreamEvents } from "../../src/engine/stream-entries.ts";

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState, JoinReply, ClientGameState } from "@marketroom/shared";
+import type { CommandReply, JoinReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, gameId, harness, waitFor, type Harness } from "../support/harness.ts";
 
 type R = Room<any, ClientGameState>;
