@@ -25,10 +25,9 @@
  * session, the state's sessionId, round and nextGameId say where the round stands; nextGameId is set
  * when the admin creates the next round ("" = none yet).
  *
- * Private state: the shared state holds only public data, so Colyseus encodes each patch once for all
- * clients. A player's private state goes to its own sessions and to admins as "private" messages, one
- * per patch tick with what changed (rooms/private-feed.ts); "private-sync" asks for a full snapshot
- * (sent also on reconnection).
+ * Private state: the shared state is public only (each patch encoded once for all clients); a player's
+ * private state goes to its sessions and admins as "private" messages, one per patch tick with what
+ * changed (rooms/private-feed.ts); "private-sync" (and a reconnection) gets a full snapshot.
  *
  * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id
  * and identity; the player's orders stay on the book either way.
