@@ -25,7 +25,7 @@ import { ADMIN_MARGIN_HTML, drawAdminMargin, wireAdminMargin } from "./admin-mar
 import { bpsText, maxLeverageText } from "./margin-view.ts";
 import { MARGIN_FIELDS_HTML, marginSettings, wireMarginForm } from "./margin-form.ts";
 import { MARKET_TYPE_FIELDS_HTML, marketTypeRules, wireMarketTypeForm } from "./market-type-form.ts";
-import { BOT_KINDS } from "@marketroom/shared";
+import { BOT_KINDS, attachPrivateState } from "@marketroom/shared";
 import { botCountFieldsHtml, botKindOptionsHtml } from "./bot-fields.ts";
 
 const TOKEN_KEY = "marketroom.admin";
@@ -512,6 +512,7 @@ class AdminScreen {
         onRoom: (room) => {
           this.room = room;
           room.onStateChange(() => this.render());
+          attachPrivateState(room, () => this.render()); // every player's private state
           this.render();
         },
         onStatus: (st, detail) =>

@@ -9,6 +9,7 @@
  */
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply } from "../../shared/src/messages.ts";
+import { attachPrivateState } from "@marketroom/shared";
 import { api, ApiError, errorText } from "./api.ts";
 import { mountApiKeys } from "./api-keys.ts";
 import { mountInducedPanel } from "./induced-panel.ts";
@@ -212,6 +213,7 @@ class PlayerScreen {
   private onRoom(room: Room<any, any>): void {
     this.room = room;
     room.onStateChange(() => this.render());
+    attachPrivateState(room, () => this.render()); // own cash, orders, fills...: "private" messages
     room.onMessage("*", () => {});
     this.render();
   }

@@ -8,3 +8,5 @@ export * from "./engine.ts";
 export * from "./markets.ts";
 export * from "./messages.ts";
 export * from "./state.ts";
+export * from "./room-protocol.ts";
+export * from "./private-state.ts";

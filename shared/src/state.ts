@@ -4,14 +4,15 @@
  *
  * Public to everyone in the room: phase, clock, per security the aggregated book (top levels per side),
  * the last trades, last price and session high/low/volume, the leaderboard, and each player's name and
- * connection flag, the headlines (news) and which seats bots have taken over. Private (`@view()`, sent
- * only to the owner's StateView and to admins): cash, locked cash, equity, P&L, positions, open orders,
- * own fills, the player's group and the private signals sent to it.
+ * connection flag, the headlines (news) and which seats bots have taken over. Nothing private: a
+ * player's cash, positions, open orders, own fills, signals, stops, margin calls and valuation go to
+ * the player's own sessions (and admins) as "private" room messages (room-protocol.ts), so the state's
+ * patch is encoded once for every client (no StateView).
  *
  * Units: prices in ticks, quantities in lots, cash in minor units, times in ms since the epoch. Every
  * number is an integer; money and sums use float64 (exact below 2^53), never int32.
  */
-import { ArraySchema, MapSchema, Schema, type, view } from "@colyseus/schema";
+import { ArraySchema, MapSchema, Schema, type } from "@colyseus/schema";
 
 /** Levels per side published for each book. */
 export const BOOK_DEPTH = 20;
@@ -103,100 +104,11 @@ export class RulesState extends Schema {
   @type("float64") fundCash = 0;
 }
 
-/** A player's holding of one security: qty (negative when short), locked lots, lots on open buys. */
-export class PositionState extends Schema {
-  @type("uint32") securityId = 0;
-  @type("float64") qty = 0;
-  @type("float64") locked = 0;
-  @type("float64") openBuy = 0;
-  /**
-   * Margin rounds (docs/margin.md "Protocol"): average entry price (ticks, rounded to nearest), the
-   * mark (ticks), unrealized P&L at the mark (minor units), the position's initial margin (minor units)
-   * and its liquidation price (ticks; the mark at which the account's equity falls below its maintenance
-   * requirement, other marks unchanged; 0 = none).
-   */
-  @type("float64") entryPrice = 0;
-  @type("float64") mark = 0;
-  @type("float64") unrealizedPnl = 0;
-  @type("float64") margin = 0;
-  @type("float64") liquidationPrice = 0;
-  /** The position's initial margin rate, bps (a CFD's from the player's leverage); leverage = 10000 / it. */
-  @type("float64") initialMarginBps = 0;
-}
-
-/** A waiting stop order of the player (docs/core.md "Stop orders"); qty 0 = a bracket child not armed yet. */
-export class StopState extends Schema {
-  @type("float64") stopId = 0;
-  @type("uint32") securityId = 0;
-  @type("string") side = "sell";
-  /** "market" or "limit" (then `price` is its limit, ticks). */
-  @type("string") orderType = "market";
-  @type("uint32") price = 0;
-  @type("float64") qty = 0;
-  @type("uint32") stopPrice = 0;
-  /** "last" (the last trade) or "mark". */
-  @type("string") trigger = "last";
-  /** "stop" (stop-loss / stop entry) or "take_profit". */
-  @type("string") kind = "stop";
-  /** The OCO partner's stop id and the bracket entry's order id (0 = none). */
-  @type("float64") ocoStopId = 0;
-  @type("float64") parentOrderId = 0;
-  @type("float64") ts = 0;
-}
-
-/** A margin call of the player (the liquidation followed in the same command): equity and maintenance then, minor units. */
-export class MarginCallState extends Schema {
-  @type("float64") seq = 0;
-  @type("float64") ts = 0;
-  @type("float64") equity = 0;
-  @type("float64") maintenance = 0;
-}
-
 /** Margin calls kept per player (the newest). */
 export const MARGIN_CALLS_KEPT = 10;
 
-/** A stop of the player that triggered: what it was (lots, ticks) and the price that reached it. */
-export class StopTriggerState extends Schema {
-  @type("float64") seq = 0;
-  @type("float64") ts = 0;
-  @type("uint32") securityId = 0;
-  @type("float64") stopId = 0;
-  @type("string") side = "sell";
-  /** "stop" (stop-loss) or "take_profit". */
-  @type("string") kind = "stop";
-  @type("float64") qty = 0;
-  @type("float64") stopPrice = 0;
-  @type("float64") triggerPrice = 0;
-  /** "" = its order was sent to the market; else the code that refused the order (the stop is gone). */
-  @type("string") rejected = "";
-}
-
 /** Stop triggers kept per player (the newest). */
 export const STOP_TRIGGERS_KEPT = 10;
-
-/** A resting order of the player: `qty` accepted, `amount` still open. */
-export class OrderState extends Schema {
-  @type("float64") orderId = 0;
-  @type("uint32") securityId = 0;
-  @type("string") side = "buy";
-  @type("uint32") price = 0;
-  @type("float64") qty = 0;
-  @type("float64") amount = 0;
-  @type("string") clientOrderId = "";
-  @type("float64") ts = 0;
-}
-
-/** One of the player's fills; `role` is maker or taker. */
-export class FillState extends Schema {
-  @type("float64") seq = 0;
-  @type("uint32") securityId = 0;
-  @type("float64") orderId = 0;
-  @type("string") side = "buy";
-  @type("uint32") price = 0;
-  @type("float64") qty = 0;
-  @type("string") role = "taker";
-  @type("float64") ts = 0;
-}
 
 /** Headlines kept in the public state (the newest; the log has them all). */
 export const NEWS_KEPT = 20;
@@ -218,64 +130,14 @@ export class NewsState extends Schema {
   @type([NewsShift]) shifts = new ArraySchema<NewsShift>();
 }
 
-/** A private signal (only its recipients see it): text, optionally about a security with a value in ticks (0 = none). */
-export class SignalState extends Schema {
-  @type("float64") seq = 0;
-  @type("float64") ts = 0;
-  @type("string") group = "";
-  @type("string") text = "";
-  @type("uint32") securityId = 0;
-  @type("uint32") value = 0;
-}
-
-/** A player. Fields marked @view() reach only the player's own sessions (and admins). */
+/** A player as everyone sees it; the private part is in "private" messages (room-protocol.ts PrivatePlayer). */
 export class PlayerState extends Schema {
   @type("string") playerId = "";
   @type("string") name = "";
   @type("boolean") bot = false;
   @type("boolean") connected = false;
-  @view() @type("float64") cash = 0;
-  @view() @type("float64") cashLocked = 0;
-  @view() @type("float64") equity = 0;
-  @view() @type("float64") pnl = 0;
-  /** FIFO P&L (minor units): realized on closed lots, unrealized on open lots at the mark; pnl = realizedPnl + unrealizedPnl - fees. */
-  @view() @type("float64") realizedPnl = 0;
-  @view() @type("float64") unrealizedPnl = 0;
-  /** Taker fees paid - maker rebates received, minor units. */
-  @view() @type("float64") fees = 0;
-  /** Fills the player took part in. */
-  @view() @type("float64") trades = 0;
-  /** Return on starting value (basis points, rounded down) and course points (0 = none set), as the leaderboard. */
-  @view() @type("float64") returnBps = 0;
-  @view() @type("float64") points = 0;
-  /** Keyed by security id. */
-  @view() @type({ map: PositionState }) positions = new MapSchema<PositionState>();
-  /** Keyed by "<securityId>:<orderId>". */
-  @view() @type({ map: OrderState }) orders = new MapSchema<OrderState>();
-  @view() @type([FillState]) fills = new ArraySchema<FillState>();
   /** Bot kind playing this seat while a bot has taken it over ("" = the player). */
   @type("string") takeover = "";
-  /** The player's group for private signals ("" = none). */
-  @view() @type("string") group = "";
-  /** Last SIGNALS_KEPT private signals sent to this player, oldest first. */
-  @view() @type([SignalState]) signals = new ArraySchema<SignalState>();
-  /**
-   * Margin rounds (docs/margin.md "Protocol"), minor units: equity at the core's marks (what the margin
-   * check uses), initial margin in use (open orders at their worst case), maintenance requirement, free
-   * margin = marginEquity - usedMargin; leverage = gross notional at the marks / equity, basis points
-   * (10000 = 1x; 0 when flat or equity <= 0).
-   */
-  @view() @type("float64") marginEquity = 0;
-  @view() @type("float64") usedMargin = 0;
-  @view() @type("float64") maintenanceMargin = 0;
-  @view() @type("float64") freeMargin = 0;
-  @view() @type("float64") leverageBps = 0;
-  /** Waiting stops, keyed "<securityId>:<stopId>". */
-  @view() @type({ map: StopState }) stops = new MapSchema<StopState>();
-  /** Last MARGIN_CALLS_KEPT margin calls, oldest first (a new one = the player was just liquidated). */
-  @view() @type([MarginCallState]) marginCalls = new ArraySchema<MarginCallState>();
-  /** Last STOP_TRIGGERS_KEPT stops of the player that triggered, oldest first (a new one = a notice). */
-  @view() @type([StopTriggerState]) stopTriggers = new ArraySchema<StopTriggerState>();
 }
 
 /** A leaderboard row, best equity first (money in minor units; see LeaderboardRow in messages.ts). */

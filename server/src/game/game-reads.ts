@@ -11,7 +11,7 @@ import { unwrap } from "./errors.ts";
 import type { ClockInfo, GameHub, RoundLink } from "./hub.ts";
 import { Checkpointer, readCheckpoint } from "./checkpoints.ts";
 import { readGameLog } from "./log.ts";
-import type { GameSnapshot } from "./model.ts";
+import { resumable, type GameSnapshot } from "./model.ts";
 import { NO_CLOCK, clockOf, elapsedOf } from "./round-clock.ts";
 import type { GameStore } from "./store.ts";
 
@@ -48,8 +48,12 @@ export class GameReads {
       state: await hub.engine.committedState(gameId),
     }));
     const checkpoint = state?.seq === seq ? await readCheckpoint(hub.engine.client, gameId, seq) : null;
-    const base = state && checkpoint ? { state, checkpoint } : undefined;
-    const events = await readGameLog(hub.engine, this.deps.db, gameId, seq, base ? checkpoint!.fold.seq : 0);
+    let base = state && checkpoint ? { state, checkpoint } : undefined;
+    let events = await readGameLog(hub.engine, this.deps.db, gameId, seq, base ? checkpoint!.fold.seq : 0);
+    if (base && !resumable(events)) {
+      base = undefined;
+      events = await readGameLog(hub.engine, this.deps.db, gameId, seq);
+    }
     const stored = await store.players(gameId);
     const bots = new Set([...stored].filter(([, p]) => p.bot).map(([id]) => id));
     const openRefs = new Map((rec?.settings.securities ?? []).map((s) => [s.securityId, s.refPrice]));

@@ -20,7 +20,7 @@ import { keepMarginCall, type MarginCallRec } from "./margin-calls.ts";
 import { keepStopTrigger, type StopTriggerRec } from "./stop-triggers.ts";
 import { NEWS_KEPT, SIGNALS_KEPT, type EngineEvent, type EventOf, type LeaderboardRow } from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
-import { GameFold, type FoldExtrasData } from "../core/fold.ts";
+import { FoldError, GameFold, type FoldExtrasData } from "../core/fold.ts";
 import type { CoreState, PlayerState, SecurityState } from "../core/state.ts";
 import { marksOf, type MarkRule, type Prices } from "../core/valuation.ts";
 import { shiftReference } from "../scoring/references.ts";
@@ -85,6 +85,7 @@ export interface DriverSnapshot {
 export interface ModelCheckpointData {
   fold: FoldExtrasData;
   marginCalls: [string, MarginCallRec[]][];
+  stopTriggers: [string, StopTriggerRec[]][];
   groups: [string, string][];
   takeovers: [string, string][];
 }
@@ -130,6 +131,16 @@ class Dirty {
   }
 }
 
+/**
+ * Whether a model can resume from a checkpoint over this tail: not when a stop triggered (or was
+ * refused) in it, because the notice reads the waiting stop just before the event removed it
+ * (stop-triggers.ts), and the state a resume starts from is already past it. GameReads.snapshot then
+ * folds the log from seq 1.
+ */
+export function resumable(tail: readonly EngineEvent[]): boolean {
+  return !tail.some((e) => e.type === "stop_triggered" || (e.type === "stop_cancelled" && e.reason === "rejected"));
+}
+
 const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
 
 export class GameModel {
@@ -173,6 +184,8 @@ export class GameModel {
    */
   static fromSnapshot(gameId: string, snap: GameSnapshot): GameModel {
     const base = snap.base;
+    if (base && !resumable(snap.events))
+      throw new FoldError(base.checkpoint.fold.seq, "a stop triggered after the checkpoint: fold from seq 1");
     const m = new GameModel(gameId, base ? GameFold.resume(base.state, base.checkpoint.fold, snap.events) : undefined);
     m.live = false;
     if (base) m.resumeExtras(base.checkpoint, snap.events);
@@ -196,6 +209,7 @@ export class GameModel {
     return {
       fold: this.fold.extrasData(),
       marginCalls: [...this.marginCalls].map(([pid, list]) => [pid, list.map((c) => ({ ...c }))]),
+      stopTriggers: [...this.stopTriggers].map(([pid, list]) => [pid, list.map((t) => ({ ...t }))]),
       groups: [...this.groups],
       takeovers: [...this.takeovers],
     };

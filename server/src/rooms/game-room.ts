@@ -11,9 +11,10 @@
  * arrive early wait, gaps are filled from the event stream, and an event that does not fit triggers a
  * rebuild from a fresh snapshot. The state is thus a replay of the log (GameModel -> StateMirror).
  *
- * Messages: "place", "cancel", "cancel-all", "amend" (shared/src/messages.ts). Each is validated with
- * zod; the reply (`room.request()` response, or a "reply" message after `room.send()`) is a CommandAck
- * or a CommandError with a code. A bad message changes nothing and never closes the connection; any
+ * Messages: "place", "cancel", "cancel-all", "amend", the stop commands (shared/src/messages.ts) and
+ * "place-batch" (shared/src/room-protocol.ts). Each is validated with zod; the reply (`room.request()`
+ * response, or after `room.send()` a "reply" message, or "replies" for several at once: rooms/acks.ts)
+ * is a CommandAck or a CommandError with a code (a BatchAck for a batch). A bad message changes nothing and never closes the connection; any
  * other message type (also "*" and names such as "constructor") gets UNKNOWN_MESSAGE the same way.
  * A frame that cannot be decoded at all closes the connection (Colyseus, code 4002), and so does
  * sending more than Limits.maxMessagesPerSec messages in a second; such a session gets no
@@ -24,39 +25,43 @@
  * session, the state's sessionId, round and nextGameId say where the round stands; nextGameId is set
  * when the admin creates the next round ("" = none yet).
  *
- * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id,
- * view and identity; the player's orders stay on the book either way.
+ * Private state: the shared state is public only (each patch encoded once for all clients); a player's
+ * private state goes to its sessions and admins as "private" messages, one per patch tick with what
+ * changed (rooms/private-feed.ts); "private-sync" (and a reconnection) gets a full snapshot.
+ *
+ * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id
+ * and identity; the player's orders stay on the book either way.
  */
 import { CloseCode, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
-import { StateView } from "@colyseus/schema";
 import {
   GameState,
-  PlayerState,
-  REPLY_MESSAGE,
+  PLACE_BATCH,
+  PRIVATE_MESSAGE,
+  PRIVATE_SYNC,
   ROOM_COMMANDS,
   RoomJoinOptions,
   RoomMessageSchemas,
-  zodIssues,
   type AnyErrorCode,
-  type CommandError,
+  type BatchAck,
   type CommandReply,
   type EngineEvent,
-  type Rejection,
+  type PrivatePatch,
   type RoomCommand,
 } from "@marketroom/shared";
 import type { Config, Logger } from "../config.ts";
 import type { Limits } from "../limits.ts";
 import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
-import type { ClockInfo, GateRefusal, RateLimited, RoundLink } from "../game/hub.ts";
-import type { Unavailable } from "../engine/writers.ts";
+import type { ClockInfo, RoundLink } from "../game/hub.ts";
 import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { Sequencer } from "./sequencer.ts";
 import { channelRefusal } from "../rounds/trading-channels.ts";
-import { entersOrders, runStopCommand } from "../game/stop-commands.ts";
+import { entersOrders } from "../game/stop-commands.ts";
+import { AckQueue } from "./acks.ts";
+import { error, invalid, placeBatch, refOf, trade } from "./room-commands.ts";
 
 /** What a GameRoom needs from the process. */
 export interface RoomContext {
@@ -149,6 +154,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private stale = false;
   /** Players the admin kicked while this room was open: never (re)admitted (http/kick.ts). */
   private readonly kicked = new Set<string>();
+  /** Replies to room.send() commands, coalesced per turn of the event loop. */
+  private readonly acks = new AckQueue();
 
   override async onCreate(options: unknown): Promise<void> {
     const o = RoomJoinOptions.safeParse(options);
@@ -176,6 +183,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.maxMessagesPerSecond = this.ctx.limits.maxMessagesPerSec;
     for (const type of ROOM_COMMANDS)
       this.onMessage(type, (client, body, mctx) => this.command(client as GameClient, type, body, mctx?.id));
+    this.onMessage(PLACE_BATCH, (client, body, mctx) => this.batch(client as GameClient, body, mctx?.id));
+    this.onMessage(PRIVATE_SYNC, (client) => this.syncPrivate(client as GameClient));
     this.answerUnknownTypes();
     this.clock.setInterval(() => this.tick(), VALUATION_MS);
     // The reference path moves with the round's clock (one scenario step per second by default).
@@ -190,14 +199,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     if (auth.gameId !== this.gameId) throw new ServerError(403, "this token is for another game");
     if (auth.playerId && this.kicked.has(auth.playerId))
       throw new ServerError(401, "the organiser removed this player from the game");
-    client.view = new StateView();
-    if (auth.role === "player") {
-      const ps = this.state.players.get(auth.playerId!);
-      if (!ps) throw new ServerError(404, `no player ${auth.playerId} in ${this.gameId}`);
-      addPrivate(client.view, ps);
-    } else if (auth.role === "admin") {
-      this.state.players.forEach((ps) => addPrivate(client.view!, ps));
-    }
+    if (auth.role === "player" && !this.state.players.get(auth.playerId!))
+      throw new ServerError(404, `no player ${auth.playerId} in ${this.gameId}`);
     client.userData = { counted: false };
     this.connected(client, true);
     if (auth.role === "player") this.drivers("playerBack", auth.playerId!);
@@ -223,6 +226,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       return;
     }
     this.connected(client, true);
+    this.syncPrivate(client); // what changed while it was away
   }
 
   /**
@@ -243,7 +247,6 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   override onLeave(client: GameClient, code?: number): void {
     this.connected(client, false);
-    client.view?.dispose?.();
     const pid = client.auth?.playerId;
     // Gone for good (grace over, or left): a bot may take the seat (game/drivers.ts).
     if (pid && !this.connections.get(pid) && code !== CloseCode.SERVER_SHUTDOWN && !this.kicked.has(pid))
@@ -322,7 +325,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   private flush(): void {
     this.stale = false;
-    for (const ps of this.mirror.sync()) this.showToAdmins(ps);
+    this.mirror.sync();
   }
 
   /**
@@ -332,6 +335,32 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
    */
   override onBeforePatch(): void {
     this.syncStale();
+    this.sendPrivate();
+  }
+
+  /** The private patches of this tick: each player's to its sessions, all of them to admins. */
+  private sendPrivate(): void {
+    if (!this.model || this.pending) return;
+    const patches = this.mirror.feed.flush(this.model);
+    if (!patches.length) return;
+    const byPlayer = new Map<string, PrivatePatch>();
+    for (const p of patches) byPlayer.set(p.playerId, p);
+    for (const c of this.clients as unknown as GameClient[]) {
+      const auth = c.auth;
+      if (auth?.role === "admin") c.send(PRIVATE_MESSAGE, { players: patches });
+      else if (auth?.playerId && byPlayer.has(auth.playerId))
+        c.send(PRIVATE_MESSAGE, { players: [byPlayer.get(auth.playerId)] });
+    }
+  }
+
+  /** A full snapshot of the private state the client may see (none for an observer), after this tick's patches. */
+  private syncPrivate(client: GameClient): void {
+    this.syncStale();
+    this.sendPrivate();
+    const auth = client.auth;
+    const feed = this.mirror.feed;
+    const pids = auth?.role === "admin" ? feed.players() : auth?.playerId ? [auth.playerId] : [];
+    client.send(PRIVATE_MESSAGE, { players: feed.snapshots(pids) });
   }
 
   private syncStale(): void {
@@ -417,10 +446,6 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     }
   }
 
-  private showToAdmins(ps: PlayerState): void {
-    for (const c of this.clients) if (c.auth?.role === "admin" && c.view) addPrivate(c.view, ps);
-  }
-
   /** Counts a player's connections and the clients gauge; flips PlayerState.connected. */
   private connected(client: GameClient, up: boolean): void {
     const data = client.userData;
@@ -457,7 +482,39 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     }
     if (reply.ref === undefined) delete reply.ref;
     if (!reply.ok) this.countRoomReject(type, reply.code);
-    if (requestId === undefined) this.reply(client, reply);
+    if (requestId === undefined) this.acks.push(client, reply);
+    return reply;
+  }
+
+  /** A "place-batch" (room-commands.ts placeBatch); replies like command(). */
+  private async batch(
+    client: GameClient,
+    body: unknown,
+    requestId: number | undefined,
+  ): Promise<BatchAck | CommandReply> {
+    const auth = client.auth!;
+    const ref = refOf(body);
+    let reply: BatchAck | CommandReply;
+    try {
+      const refused =
+        auth.role === "player" ? await channelRefusal(this.ctx.service.store, this.gameId, "browser") : null;
+      if (auth.role !== "player") reply = error(PLACE_BATCH, ref, "READ_ONLY", `${auth.role} sessions cannot trade`);
+      else if (refused) reply = error(PLACE_BATCH, ref, refused.code, refused.message);
+      else
+        reply = await placeBatch(this.ctx.service.hub, this.gameId, auth.playerId!, body, (err) =>
+          this.ctx.log.warn({ err: String(err), gameId: this.gameId }, "batch order failed"),
+        );
+    } catch (err) {
+      const e = asApiError(err);
+      reply = error(
+        PLACE_BATCH,
+        ref,
+        e.code,
+        e.code === "UNAVAILABLE" ? e.message : "the command failed on the server",
+      );
+    }
+    if (!reply.ok) this.countRoomReject(PLACE_BATCH, reply.code);
+    if (requestId === undefined) this.acks.push(client, reply);
     return reply;
   }
 
@@ -490,13 +547,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       `no message type ${JSON.stringify(shown)} (${ROOM_COMMANDS.join(", ")})`,
     );
     this.countRoomReject("unknown", "UNKNOWN_MESSAGE");
-    if (requestId === undefined) this.reply(client, reply);
+    if (requestId === undefined) this.acks.push(client, reply);
     return reply;
-  }
-
-  /** The reply to a command sent with room.send(). */
-  private reply(client: GameClient, reply: CommandReply): void {
-    client.send(REPLY_MESSAGE, reply);
   }
 
   private async execute(
@@ -513,13 +565,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
         : null;
     if (refused) return error(type, ref, refused.code, refused.message);
     const parsed = RoomMessageSchemas[type].safeParse(body);
-    if (!parsed.success) {
-      return {
-        ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError),
-        issues: zodIssues(parsed.error),
-      };
-    }
-    return this.trade(auth.playerId!, type, parsed.data, ref);
+    if (!parsed.success) return invalid(type, ref, parsed);
+    return trade(this.ctx.service.hub, this.gameId, auth.playerId!, type, parsed.data, ref);
   }
 
   /**
@@ -531,71 +578,12 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   async submit(playerId: string, type: RoomCommand, body: unknown): Promise<CommandReply> {
     const ref = refOf(body);
     const parsed = RoomMessageSchemas[type]?.safeParse(body);
-    if (!parsed?.success) {
-      return {
-        ...(error(type, ref, "INVALID_MESSAGE", `invalid ${type} message`) as CommandError),
-        ...(parsed ? { issues: zodIssues(parsed.error) } : {}),
-      };
-    }
+    if (!parsed?.success) return invalid(type, ref, parsed);
     try {
-      return await this.trade(playerId, type, parsed.data, ref);
+      return await trade(this.ctx.service.hub, this.gameId, playerId, type, parsed.data, ref);
     } catch (err) {
       const e = asApiError(err);
       return error(type, ref, e.code, e.message);
-    }
-  }
-
-  /** A validated command of player `pid`, through the hub to the game's writer. */
-  private async trade(pid: string, type: RoomCommand, body: unknown, ref: string | undefined): Promise<CommandReply> {
-    const { hub } = this.ctx.service;
-    const g = this.gameId;
-    switch (type) {
-      case "place": {
-        const { ref: _r, ...order } = RoomMessageSchemas.place.parse(body);
-        const r = await hub.place(g, pid, order);
-        return r.ok
-          ? {
-              ok: true,
-              type,
-              ref,
-              seq: r.lastSeq,
-              order: r.order,
-              fills: r.fills,
-              ...(r.duplicate ? { duplicate: true } : {}),
-            }
-          : rejected(type, ref, r);
-      }
-      case "cancel": {
-        const m = RoomMessageSchemas.cancel.parse(body);
-        const r = await hub.cancel(g, pid, m.securityId, m.orderId);
-        return r.ok ? { ok: true, type, ref, seq: r.lastSeq, cancelled: r.cancelled } : rejected(type, ref, r);
-      }
-      case "cancel-all": {
-        const m = RoomMessageSchemas["cancel-all"].parse(body);
-        const r = await hub.cancelAll(g, pid, m.securityId);
-        return r.ok
-          ? { ok: true, type, ref, seq: r.lastSeq, cancelledOrderIds: r.cancelledOrderIds, truncated: r.truncated }
-          : rejected(type, ref, r);
-      }
-      case "amend": {
-        const { ref: _r, ...a } = RoomMessageSchemas.amend.parse(body);
-        const r = await hub.amend(g, pid, a);
-        return r.ok
-          ? {
-              ok: true,
-              type,
-              ref,
-              seq: r.lastSeq,
-              amended: r.amended,
-              fills: r.fills,
-              ...(r.order ? { order: r.order } : {}),
-            }
-          : rejected(type, ref, r);
-      }
-      case "place-stop":
-      case "cancel-stop":
-      case "set-exits":
-        return runStopCommand(hub, g, pid, type, body, ref);
     }
   }
 
@@ -611,34 +599,4 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.ctx.metrics.rejects.inc({ command: type, code });
     }
   }
-}
-
-/** Shows a player's private fields, and the orders, positions and fills added later, to a view. */
-function addPrivate(view: StateView, ps: PlayerState): void {
-  view.add(ps);
-  view.subscribe(ps.positions);
-  view.subscribe(ps.orders);
-  view.subscribe(ps.fills);
-  view.subscribe(ps.signals);
-  view.subscribe(ps.stops);
-  view.subscribe(ps.marginCalls);
-  view.subscribe(ps.stopTriggers);
-}
-
-function refOf(body: unknown): string | undefined {
-  const ref = (body as { ref?: unknown } | null)?.ref;
-  return typeof ref === "string" && ref.length <= 64 ? ref : undefined;
-}
-
-function error(type: string, ref: string | undefined, code: AnyErrorCode, message: string): CommandReply {
-  return { ok: false, type, ...(ref !== undefined ? { ref } : {}), code, message };
-}
-
-function rejected(
-  type: string,
-  ref: string | undefined,
-  r: Rejection | RateLimited | Unavailable | GateRefusal,
-): CommandReply {
-  const e = error(type, ref, r.code, r.message);
-  return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
 }

@@ -2,35 +2,35 @@
  * StateMirror: copies what changed in a GameModel (its `dirty` sets: the core state folded by evolve,
  * the fold's trade statistics and own fills, the room's references and drivers) into the room's Colyseus state, in
  * place (existing schema instances are updated, not replaced, so StateViews stay valid and patches stay
- * small). Book levels are the model's top BOOK_DEPTH per side; trades and own fills are appended by seq.
- * Valuation (equity, P&L, realized/unrealized P&L, fees, trades, leaderboard) is recomputed by
- * `syncValuation`, which the room throttles.
+ * small). Book levels are the model's top BOOK_DEPTH per side; trades are appended by seq.
+ * Valuation (the leaderboard; each player's equity and P&L) is recomputed by `syncValuation`, which the
+ * room throttles. Private player data is not in the state: the mirror marks the players it touched in
+ * its PrivateFeed (`feed`), which the room turns into "private" messages once per tick.
  */
 import {
   BOOK_DEPTH,
-  FillState,
   GameState,
   NewsShift,
   NewsState,
-  SignalState,
   LeaderEntry,
   Level,
-  OrderState,
   PlayerState,
-  PositionState,
   SecurityState,
   Trade,
   type LeaderboardRow,
 } from "@marketroom/shared";
-import type { ArraySchema, MapSchema } from "@colyseus/schema";
+import type { ArraySchema } from "@colyseus/schema";
 import type { PlayerState as CorePlayer, SecurityState as CoreSecurity } from "../core/state.ts";
-import type { GameModel, OrderModel } from "../game/model.ts";
+import type { GameModel } from "../game/model.ts";
 import { shownStandings } from "../scoring/ranking.ts";
-import { syncMarginRules, syncMarginValuation, syncPlayerMargin, syncSecurityMargin } from "./margin-mirror.ts";
+import { syncMarginRules, syncMarginValuation, syncSecurityMargin } from "./margin-mirror.ts";
+import { PrivateFeed } from "./private-feed.ts";
 
 export class StateMirror {
   /** Valuation changed since the last syncValuation. */
   valuationPending = true;
+  /** The players' private state, sent as "private" messages (see PrivateFeed). */
+  readonly feed = new PrivateFeed();
 
   constructor(
     private readonly state: GameState,
@@ -43,8 +43,8 @@ export class StateMirror {
     model.dirty.all = true;
   }
 
-  /** Applies the model's dirty parts to the state; returns players that appeared. */
-  sync(): PlayerState[] {
+  /** Applies the model's dirty parts to the state and marks the players touched in `feed`. */
+  sync(): void {
     const { model, state } = this;
     const d = model.dirty;
     state.seq = model.seq;
@@ -56,18 +56,17 @@ export class StateMirror {
     }
     const secIds = d.all ? [...model.securities.keys()] : new Set([...d.securities, ...d.books]);
     for (const sid of secIds) this.syncSecurity(sid, d.all || d.securities.has(sid), d.all || d.books.has(sid), d.all);
-    const added: PlayerState[] = [];
     const pids = d.all ? [...model.players.keys()] : d.players;
     for (const pid of pids) {
       const p = model.players.get(pid);
-      const created = p ? this.syncPlayer(p, d.all) : null;
-      if (created) added.push(created);
+      if (p) this.syncPlayer(p);
     }
+    if (d.all) this.feed.markAll();
+    else this.feed.mark(d.players);
     if (d.all) this.dropMissing();
     if (d.all || d.news) this.syncNews(d.all);
     if (d.valuation || d.all) this.valuationPending = true;
     d.clear();
-    return added;
   }
 
   /** Recomputes every player's equity and P&L and the leaderboard. */
@@ -88,10 +87,7 @@ export class StateMirror {
       if (e.ranked !== r.ranked) e.ranked = r.ranked;
       setMoney(e, r);
     });
-    for (const r of all) {
-      const ps = this.state.players.get(r.playerId);
-      if (ps) setMoney(ps, r);
-    }
+    this.feed.setMoney(all);
     while (board.length > rows.length) board.pop();
     syncMarginValuation(this.state, this.model);
     this.valuationPending = false;
@@ -146,10 +142,9 @@ export class StateMirror {
     while (st.trades.length > trades.length) st.trades.shift();
   }
 
-  /** Returns the PlayerState when it was created. */
-  private syncPlayer(p: CorePlayer, full: boolean): PlayerState | null {
+  /** The player's public fields: name, bot flag, seat takeover. */
+  private syncPlayer(p: CorePlayer): void {
     let ps = this.state.players.get(p.playerId);
-    const created = !ps;
     if (!ps) {
       ps = new PlayerState();
       ps.playerId = p.playerId;
@@ -158,29 +153,8 @@ export class StateMirror {
     if (ps.name !== p.name) ps.name = p.name;
     const bot = this.model.bots.has(p.playerId);
     if (ps.bot !== bot) ps.bot = bot;
-    if (ps.cash !== p.cash) ps.cash = p.cash;
-    if (ps.cashLocked !== p.cashLocked) ps.cashLocked = p.cashLocked;
-    for (const [sid, pos] of p.positions) {
-      const k = String(sid);
-      let s = ps.positions.get(k);
-      if (!s) {
-        s = new PositionState();
-        s.securityId = sid;
-        ps.positions.set(k, s);
-      }
-      if (s.qty !== pos.qty) s.qty = pos.qty;
-      if (s.locked !== pos.locked) s.locked = pos.locked;
-      if (s.openBuy !== pos.openBuy) s.openBuy = pos.openBuy;
-    }
-    syncOrders(ps.orders, this.model.openOrders(p.playerId));
-    const fills = this.model.fold.ownFills.get(p.playerId) ?? [];
-    if (full) ps.fills.clear();
-    const after = ps.fills.length ? ps.fills[ps.fills.length - 1]!.seq : 0;
-    for (const f of fills) if (f.seq > after) ps.fills.push(new FillState().assign(f));
-    while (ps.fills.length > fills.length) ps.fills.shift();
-    this.syncDriverFields(ps, p.playerId, full);
-    syncPlayerMargin(ps, this.model, p, full);
-    return created ? ps : null;
+    const takeover = this.model.takeovers.get(p.playerId) ?? "";
+    if (ps.takeover !== takeover) ps.takeover = takeover;
   }
 
   /** Headlines: appended by seq, oldest dropped past the model's NEWS_KEPT (at most NEWS_KEPT checks). */
@@ -198,19 +172,6 @@ export class StateMirror {
     while (list.length > news.length) list.shift();
   }
 
-  /** A player's group, takeover flag and private signals (appended by seq). */
-  private syncDriverFields(ps: PlayerState, playerId: string, full: boolean): void {
-    const group = this.model.groups.get(playerId) ?? "";
-    const takeover = this.model.takeovers.get(playerId) ?? "";
-    if (ps.group !== group) ps.group = group;
-    if (ps.takeover !== takeover) ps.takeover = takeover;
-    const signals = this.model.signals.get(playerId) ?? [];
-    if (full) ps.signals.clear();
-    const after = ps.signals.length ? ps.signals[ps.signals.length - 1]!.seq : 0;
-    for (const sg of signals) if (sg.seq > after) ps.signals.push(new SignalState().assign(sg));
-    while (ps.signals.length > signals.length) ps.signals.shift();
-  }
-
   private dropMissing(): void {
     for (const k of [...this.state.securities.keys()])
       if (!this.model.securities.has(Number(k))) this.state.securities.delete(k);
@@ -218,7 +179,7 @@ export class StateMirror {
   }
 }
 
-/** The valuation fields of a leaderboard row or a player, written only when they changed (small patches). */
+/** The valuation fields of a leaderboard row, written only when they changed (small patches). */
 const MONEY_FIELDS = [
   "equity",
   "pnl",
@@ -229,7 +190,7 @@ const MONEY_FIELDS = [
   "returnBps",
   "points",
 ] as const;
-function setMoney(target: LeaderEntry | PlayerState, row: LeaderboardRow): void {
+function setMoney(target: LeaderEntry, row: LeaderboardRow): void {
   for (const k of MONEY_FIELDS) {
     const v = row[k] ?? 0;
     if (target[k] !== v) target[k] = v;
@@ -252,28 +213,4 @@ function syncLevels(
     if (cur.orders !== l.orders) cur.orders = l.orders;
   });
   while (list.length > levels.length) list.pop();
-}
-
-function syncOrders(states: MapSchema<OrderState>, orders: Map<string, OrderModel>): void {
-  for (const k of [...states.keys()]) if (!orders.has(k)) states.delete(k);
-  for (const [k, o] of orders) {
-    const s = states.get(k);
-    if (!s) {
-      states.set(
-        k,
-        new OrderState().assign({
-          orderId: o.orderId,
-          securityId: o.securityId,
-          side: o.side,
-          price: o.price,
-          qty: o.qty,
-          amount: o.amount,
-          clientOrderId: o.clientOrderId,
-          ts: o.ts,
-        }),
-      );
-    } else if (s.amount !== o.amount) {
-      s.amount = o.amount;
-    }
-  }
 }

@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { GameState } from "@marketroom/shared";
+import type { ClientGameState } from "@marketroom/shared";
 import { call, type ServerProcess } from "../support/server-process.ts";
 import { clusterGame, connectVia, joinAt, startCluster, until, type ClusterUnderTest } from "../support/cluster.ts";
 import { sql } from "kysely";
@@ -17,7 +17,7 @@ import { readStreamEvents } from "../../src/engine/stream-entries.ts";
 
 /** A client as the browser's (client/src/conn.ts): joins again when its room closes or drops. */
 class RejoiningClient {
-  room!: Room<any, GameState>;
+  room!: Room<any, ClientGameState>;
   rejoined = 0;
   private stopped = false;
   constructor(

@@ -5,14 +5,14 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import { parseEvent, type EngineEvent, type GameState } from "@marketroom/shared";
+import { parseEvent, type EngineEvent, type ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameId, harness, join, waitFor, gameLog, type Harness } from "../support/harness.ts";
 import { GameWriters as Engine, expectOk } from "../../src/engine/writers.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { GameFold } from "../../src/core/fold.ts";
 import { referencesAt, shiftReference } from "../../src/scoring/references.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const sec = (room: R) => room.state.securities.get("1")!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -107,6 +107,7 @@ describe("hardening: nothing internal leaks", function () {
     }
     const got: CommandReply[] = [];
     room.onMessage("reply", (r: CommandReply) => got.push(r));
+    room.onMessage("replies", (m: { replies: CommandReply[] }) => got.push(...m.replies));
     room.send("nope" as never, { ref: "s-1" } as never);
     room.send("*" as never, {} as never);
     await waitFor(() => got.length >= 2, "replies to send()");

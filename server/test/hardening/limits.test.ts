@@ -7,7 +7,13 @@ import { spawn } from "node:child_process";
 import { Client } from "@colyseus/sdk";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
-import { DEFAULT_MAX_PLAYERS, DEFAULT_ORDER_RATE_LIMIT, GameRules, type CommandReply } from "@marketroom/shared";
+import {
+  attachPrivateState,
+  DEFAULT_MAX_PLAYERS,
+  DEFAULT_ORDER_RATE_LIMIT,
+  GameRules,
+  type CommandReply,
+} from "@marketroom/shared";
 import { waitFor } from "../support/harness.ts";
 import { call, freePort, startServer, stopServer, type ServerProcess } from "../support/server-process.ts";
 
@@ -74,6 +80,7 @@ describe("hardening: join rate limit and player cap", function () {
     const sdk = new Client(srv.base);
     sdk.auth.token = j.body.token;
     const room = await sdk.joinOrCreate("game", { gameId: g.gameId });
+    attachPrivateState(room); // own orders arrive as "private" messages
     try {
       const burst = Array.from({ length: 60 }, (_, i) =>
         room.request("place", { securityId: 1, side: "buy", price: 50 + (i % 40), qty: 1 }),

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 describe("examples/market_maker.py", function () {
@@ -29,7 +29,7 @@ describe("examples/market_maker.py", function () {
     const made = await api(h, "POST", "/api/v1/keys", { name: "python example" }, mm.token);
     expect(made.status).to.equal(201);
     const key = made.body.key as string;
-    const room: Room<any, GameState> = await connect(h, game.gameId, taker.token);
+    const room: Room<any, ClientGameState> = await connect(h, game.gameId, taker.token);
     let out = "";
     let err = "";
     const bot = spawn("python3", ["examples/market_maker.py", "--key", key, "--base", h.base, "--seconds", "5"], {

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 import { spawnNode } from "../support/server-process.ts";
 
@@ -22,7 +22,7 @@ describe("examples/market-maker.ts", function () {
     const taker = await join(h, game.joinCode, "taker");
     const made = await api(h, "POST", "/api/v1/keys", { name: "example" }, mm.token);
     expect(made.status).to.equal(201);
-    const room: Room<any, GameState> = await connect(h, game.gameId, taker.token);
+    const room: Room<any, ClientGameState> = await connect(h, game.gameId, taker.token);
     try {
       const bot = spawnNode(
         "examples/market-maker.ts",

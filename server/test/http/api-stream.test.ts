@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { WebSocket } from "ws";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 type Level = { price: number; qty: number; orders: number };
@@ -91,7 +91,7 @@ describe("stream /api/v1/stream", function () {
     const alice = await join(h, game.joinCode, "alice");
     const bob = await join(h, game.joinCode, "bob");
     const carol = await join(h, game.joinCode, "carol");
-    const room: Room<any, GameState> = await connect(h, game.gameId, alice.token);
+    const room: Room<any, ClientGameState> = await connect(h, game.gameId, alice.token);
     closers.push(() => room.leave());
     return {
       game,

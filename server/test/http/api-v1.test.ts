@@ -6,10 +6,10 @@
 import { expect } from "chai";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 
 /** A request with an API key (or another bearer); also returns the headers. */
 async function call(

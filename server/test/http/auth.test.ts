@@ -11,7 +11,7 @@ import { Redis } from "iovalkey";
 import { SignJWT, decodeJwt } from "jose";
 import { sql } from "kysely";
 import { Client, type Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { loadConfig } from "../../src/config.ts";
 import { DEFAULT_TOKEN_TTL_SEC, PlayerTokens, TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../src/game/tokens.ts";
 import { api, connect, createGame, harness, join as joinGame, type Harness } from "../support/harness.ts";
@@ -54,7 +54,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 describe("authentication: secrets, player tokens and kicks", function () {
   this.timeout(30_000);
   let h: Harness;
-  const open: Room<any, GameState>[] = [];
+  const open: Room<any, ClientGameState>[] = [];
   before(async () => {
     h = await harness();
   });

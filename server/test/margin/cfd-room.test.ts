@@ -6,10 +6,10 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, EngineEvent, GameState } from "@marketroom/shared";
+import type { CommandReply, EngineEvent, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 type Reply = CommandReply & {
   ok: boolean;
   code?: string;

@@ -6,10 +6,10 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 type Reply = CommandReply & { ok: boolean; code?: string; stopIds?: number[]; cancelledStopIds?: number[] };
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<Reply>;
 

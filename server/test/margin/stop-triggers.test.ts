@@ -5,10 +5,10 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { GameState } from "@marketroom/shared";
+import type { ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<any>;
 
 describe("stop triggers in the private state", function () {
@@ -44,7 +44,7 @@ describe("stop triggers in the private state", function () {
     const mine = () => rb!.state.players.get(b!.playerId)!;
     await waitFor(() => mine().stopTriggers?.length === 1, "bob's stop trigger");
     expect(ra!.state.players.get(b!.playerId)!.stopTriggers).to.equal(undefined);
-    return { stopId: exits.stopIds[0] as number, mine, trigger: mine().stopTriggers[0]!.toJSON() };
+    return { stopId: exits.stopIds[0] as number, mine, trigger: { ...mine().stopTriggers[0]! } };
   }
 
   it("shows the owner the stop that triggered: kind, side, lots, stop price and the trade price that reached it", async () => {

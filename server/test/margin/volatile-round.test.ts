@@ -13,10 +13,10 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { EventOf, GameState } from "@marketroom/shared";
+import type { EventOf, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const FUND = 10_000_000;
 const CASH = 100_000; // $1,000.00 each; ACME at 100.00 (10,000 ticks, scale 1): 10 lots = $1,000.00 notional
 

@@ -7,11 +7,11 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, EngineEvent, EventOf, GameState, JoinReply } from "@marketroom/shared";
+import type { CommandReply, EngineEvent, EventOf, JoinReply, ClientGameState } from "@marketroom/shared";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { api, connect, createGame, harness, join, waitFor, gameLog, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 interface Seat {
   join: JoinReply;
   room: R;

@@ -9,10 +9,10 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { EventOf, GameState, JoinReply, SignalState } from "@marketroom/shared";
+import type { EventOf, JoinReply, SignalState, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const SYMBOLS = ["RAIN", "SUN", "SNOW", "FOG"];
 
 /** Every binary frame the room's WebSocket receives from now on. */

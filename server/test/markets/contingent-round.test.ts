@@ -7,10 +7,10 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, EventOf, GameState } from "@marketroom/shared";
+import type { CommandReply, EventOf, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameLog, harness, join, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 
 async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 30_000): Promise<T> {

@@ -6,12 +6,12 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, EngineEvent, EventOf, GameState } from "@marketroom/shared";
+import type { CommandReply, EngineEvent, EventOf, ClientGameState } from "@marketroom/shared";
 import { dividendDraw } from "../../src/rounds/dividends.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
 import { api, connect, createGame, harness, join, gameLog, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 
 async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 30_000): Promise<T> {

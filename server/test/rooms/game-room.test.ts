@@ -4,10 +4,10 @@
 import { expect } from "chai";
 import { getScenario } from "../../src/market/scenarios.ts";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, createGame, gameId, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const sec = (room: R) => room.state.securities.get("1")!;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 
@@ -120,6 +120,7 @@ describe("GameRoom", function () {
     const seq = ra.state.seq;
     const replies: CommandReply[] = [];
     ra.onMessage("reply", (m: CommandReply) => replies.push(m));
+    ra.onMessage("replies", (m: { replies: CommandReply[] }) => replies.push(...m.replies));
 
     const shape = await req(ra, "place", { securityId: "one", side: "up", qty: -1 });
     expect(shape).to.include({ ok: false, code: "INVALID_MESSAGE" });

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState } from "@marketroom/shared";
+import type { CommandReply, ClientGameState } from "@marketroom/shared";
 import { createLogger } from "../../src/config.ts";
 import { GameWriters as Engine } from "../../src/engine/writers.ts";
 import { GameHub } from "../../src/game/hub.ts";
@@ -13,7 +13,7 @@ import { GameService } from "../../src/game/service.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { api, connect, createGame, gameId, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 const phaseOf = async (h: Harness, id: string) => (await api(h, "GET", `/api/games/${id}`)).body.phase as string;
 

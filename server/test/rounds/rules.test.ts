@@ -11,12 +11,12 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, CreateGameBody, GameSecurity, GameState, JoinReply } from "@marketroom/shared";
+import type { CommandReply, CreateGameBody, GameSecurity, JoinReply, ClientGameState } from "@marketroom/shared";
 import { seqKey } from "../../src/engine/keys.ts";
 import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 import { readStreamEvents } from "../../src/engine/stream-entries.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 
 /** A player of a running test game: its join reply and its connected room. */

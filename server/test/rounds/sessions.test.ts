@@ -5,10 +5,10 @@
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
-import type { CommandReply, GameState, JoinReply } from "@marketroom/shared";
+import type { CommandReply, JoinReply, ClientGameState } from "@marketroom/shared";
 import { api, connect, gameId, harness, waitFor, type Harness } from "../support/harness.ts";
 
-type R = Room<any, GameState>;
+type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
 const roundBody = (name: string) => ({
   gameId: gameId("sr"),

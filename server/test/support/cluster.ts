@@ -12,7 +12,7 @@ import type { Redis } from "iovalkey";
 import { connectValkey, isCluster } from "../../src/cluster/valkey.ts";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
 import { Client, type Room } from "@colyseus/sdk";
-import type { GameState } from "@marketroom/shared";
+import { attachPrivateState, type ClientGameState } from "@marketroom/shared";
 import { call, freePort, startServer, stopServer, type ServerProcess } from "./server-process.ts";
 
 export interface ClusterUnderTest {
@@ -105,10 +105,12 @@ export async function joinAt(base: string, code: string, name: string): Promise<
   return r.body as { token: string; playerId: string };
 }
 
-export async function connectVia(base: string, gameId: string, token: string): Promise<Room<any, GameState>> {
+export async function connectVia(base: string, gameId: string, token: string): Promise<Room<any, ClientGameState>> {
   const sdk = new Client(base);
   sdk.auth.token = token;
-  const room = await sdk.joinOrCreate<GameState>("game", { gameId });
-  await until(async () => (room.state as GameState | undefined)?.gameId === gameId, "the first state");
+  const room = await sdk.joinOrCreate<ClientGameState>("game", { gameId });
+  const { ready } = attachPrivateState(room);
+  await until(async () => (room.state as ClientGameState | undefined)?.gameId === gameId, "the first state");
+  await ready;
   return room;
 }

@@ -20,7 +20,13 @@ import { WebSocket } from "ws";
 import { Redis } from "iovalkey";
 import { ColyseusTestServer } from "@colyseus/testing";
 import { Client, type Room } from "@colyseus/sdk";
-import type { CreateGameBody, EngineEvent, GameState, JoinReply } from "@marketroom/shared";
+import {
+  attachPrivateState,
+  type ClientGameState,
+  type CreateGameBody,
+  type EngineEvent,
+  type JoinReply,
+} from "@marketroom/shared";
 import { createApp, type App } from "../../src/app.ts";
 import { createLogger, loadConfig } from "../../src/config.ts";
 import { DEFAULT_LIMITS } from "../../src/limits.ts";
@@ -139,13 +145,16 @@ export async function join(h: Harness, code: string, name: string): Promise<Join
   return r.body as JoinReply;
 }
 
-/** Joins the game's room over WebSockets; waits for the first full state. */
+/**
+ * Joins the game's room over WebSockets; waits for the first full state and the private snapshot
+ * ("private" message, laid onto state.players by attachPrivateState as the browser client does).
+ */
 export function connect(
   h: Harness,
   gameId: string,
   token?: string,
   opts: Record<string, unknown> = {},
-): Promise<Room<any, GameState>> {
+): Promise<Room<any, ClientGameState>> {
   return connectAt(h.base, gameId, token, opts);
 }
 
@@ -155,11 +164,13 @@ export async function connectAt(
   gameId: string,
   token?: string,
   opts: Record<string, unknown> = {},
-): Promise<Room<any, GameState>> {
+): Promise<Room<any, ClientGameState>> {
   const sdk = new Client(base);
   if (token) sdk.auth.token = token;
-  const room = await sdk.joinOrCreate<GameState>("game", { gameId, ...opts });
-  await waitFor(() => room.state && (room.state as GameState).gameId === gameId, "first state");
+  const room = await sdk.joinOrCreate<ClientGameState>("game", { gameId, ...opts });
+  const { ready } = attachPrivateState(room);
+  await waitFor(() => room.state && (room.state as ClientGameState).gameId === gameId, "first state");
+  await ready;
   return room;
 }
 

@@ -1,0 +1,169 @@
+/**
+ * A player's private state (shared/src/room-protocol.ts PrivatePlayer) read from the room's GameModel,
+ * and the PrivatePatch between two of them. Money in minor units, prices in ticks, lots.
+ *
+ * The valuation fields (equity, P&L and its parts, fees, trades, return, points) come from the last
+ * leaderboard the room computed (`money`; refreshed at most once a second); the margin account is
+ * computed here (core/margin-account.ts) in margin rounds and left at zero in cash rounds.
+ */
+import {
+  PRIVATE_SCALARS,
+  type KeyedChanges,
+  type LeaderboardRow,
+  type PrivatePatch,
+  type PrivatePlayer,
+  type PrivatePosition,
+  type PrivateStop,
+} from "@marketroom/shared";
+import { marginAccount } from "../core/margin-account.ts";
+import type { GameModel } from "../game/model.ts";
+
+const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
+
+/** The private state of `playerId` now; null when the model has no such player. */
+export function privateOf(model: GameModel, playerId: string, money: LeaderboardRow | undefined): PrivatePlayer | null {
+  const p = model.players.get(playerId);
+  if (!p) return null;
+  const state = model.fold.state;
+  const margin = state.game?.mode === "margin" ? marginAccount(state, p) : null;
+  const open = new Map(margin?.positions.map((x) => [x.securityId, x]));
+  const positions: Record<string, PrivatePosition> = {};
+  for (const [sid, pos] of p.positions) {
+    const x = open.get(sid);
+    positions[String(sid)] = {
+      securityId: sid,
+      qty: pos.qty,
+      locked: pos.locked,
+      openBuy: pos.openBuy,
+      entryPrice: x?.entryPrice ?? 0,
+      mark: x?.mark ?? 0,
+      unrealizedPnl: x?.unrealizedPnl ?? 0,
+      margin: x?.margin ?? 0,
+      liquidationPrice: x?.liquidationPrice ?? 0,
+      initialMarginBps: x?.initialMarginBps ?? 0,
+    };
+  }
+  const orders: PrivatePlayer["orders"] = {};
+  for (const [k, o] of model.openOrders(playerId)) {
+    const { playerId: _p, ...order } = o;
+    orders[k] = order;
+  }
+  const v: PrivatePlayer = {
+    cash: p.cash,
+    cashLocked: p.cashLocked,
+    equity: 0,
+    pnl: 0,
+    realizedPnl: 0,
+    unrealizedPnl: 0,
+    fees: 0,
+    trades: 0,
+    returnBps: 0,
+    points: 0,
+    group: model.groups.get(playerId) ?? "",
+    marginEquity: margin?.equity ?? 0,
+    usedMargin: margin?.usedMargin ?? 0,
+    maintenanceMargin: margin?.maintenance ?? 0,
+    freeMargin: margin?.freeMargin ?? 0,
+    leverageBps: margin?.leverageBps ?? 0,
+    positions,
+    orders,
+    stops: stopsOf(model, playerId),
+    fills: (model.fold.ownFills.get(playerId) ?? []).slice(),
+    signals: (model.signals.get(playerId) ?? []).slice(),
+    marginCalls: (model.marginCalls.get(playerId) ?? []).slice(),
+    stopTriggers: (model.stopTriggers.get(playerId) ?? []).slice(),
+  };
+  if (money) for (const k of MONEY) v[k] = money[k] ?? 0;
+  return v;
+}
+
+function stopsOf(model: GameModel, playerId: string): Record<string, PrivateStop> {
+  const out: Record<string, PrivateStop> = {};
+  for (const sid of model.fold.state.securityIds) {
+    for (const s of model.securities.get(sid)!.stops.values()) {
+      if (s.playerId !== playerId) continue;
+      out[`${sid}:${s.id}`] = {
+        stopId: s.id,
+        securityId: sid,
+        side: s.side,
+        orderType: s.orderType,
+        price: s.price,
+        qty: s.qty,
+        stopPrice: s.stopPrice,
+        trigger: s.trigger,
+        kind: s.kind,
+        ocoStopId: s.ocoStopId,
+        parentOrderId: s.parentOrderId,
+        ts: s.ts,
+      };
+    }
+  }
+  return out;
+}
+
+/** The whole of `v` as a patch (a snapshot). */
+export function fullPatch(playerId: string, v: PrivatePlayer): PrivatePatch {
+  const { positions, orders, stops, fills, signals, marginCalls, stopTriggers, ...scalars } = v;
+  return {
+    playerId,
+    full: true,
+    set: scalars,
+    positions: { put: positions },
+    orders: { put: orders },
+    stops: { put: stops },
+    fills,
+    signals,
+    marginCalls,
+    stopTriggers,
+  };
+}
+
+/** What changed from `prev` to `cur`; null when nothing did. */
+export function diffPrivate(playerId: string, prev: PrivatePlayer, cur: PrivatePlayer): PrivatePatch | null {
+  const patch: PrivatePatch = { playerId };
+  let changed = false;
+  const set: Record<string, unknown> = {};
+  for (const k of PRIVATE_SCALARS) {
+    if (prev[k] !== cur[k]) {
+      set[k] = cur[k];
+      changed = true;
+    }
+  }
+  if (changed) patch.set = set;
+  const out = patch as unknown as Record<string, unknown>;
+  for (const k of ["positions", "orders", "stops"] as const) {
+    const c = diffKeyed<object>(prev[k], cur[k]);
+    if (c) {
+      out[k] = c;
+      changed = true;
+    }
+  }
+  for (const k of ["fills", "signals", "marginCalls", "stopTriggers"] as const) {
+    const list: { seq: number }[] = cur[k];
+    const was: { seq: number }[] = prev[k];
+    const last = was.length ? was[was.length - 1]!.seq : 0;
+    const added = list.filter((x) => x.seq > last);
+    if (added.length) {
+      out[k] = added;
+      changed = true;
+    }
+  }
+  return changed ? patch : null;
+}
+
+function diffKeyed<T extends object>(prev: Record<string, T>, cur: Record<string, T>): KeyedChanges<T> | null {
+  let put: Record<string, T> | undefined;
+  let del: string[] | undefined;
+  for (const k in prev) if (!(k in cur)) (del ??= []).push(k);
+  for (const k in cur) {
+    const a = prev[k];
+    if (!a || !sameFields(a, cur[k]!)) (put ??= {})[k] = cur[k]!;
+  }
+  if (!put && !del) return null;
+  return { ...(put ? { put } : {}), ...(del ? { del } : {}) };
+}
+
+function sameFields(a: object, b: object): boolean {
+  for (const k in b) if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  return true;
+}
