@@ -79,9 +79,7 @@ export interface SessionAuth {
   playerId?: string;
 }
 
-interface SessionData {
-  counted: boolean;
-}
+type SessionData = { counted: boolean };
 type GameClient = Client<{ auth: SessionAuth; userData: SessionData }>;
 
 /** WebSocket close code of a kicked player's connection (not one the SDK retries by itself). */
@@ -264,8 +262,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.unsubscribe?.();
     if (this.model) void this.ctx.service.reads.checkpoints.maybeSave(this.model, true);
     this.ctx.service.attachModel(this.gameId, null);
-    // An ended round's writer would keep its books and inventories in memory for nobody (reads after
-    // this reopen it on demand; replay and exports read the log).
+    // An ended round's writer would keep its books in memory for nobody (reads reopen it; replay and exports read the log).
     if (this.state.phase === "ended") {
       this.ctx.service.hub.engine
         .release(this.gameId)
