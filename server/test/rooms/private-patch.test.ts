@@ -43,6 +43,7 @@ function player(cash: number, orders: PrivateOrder[], fills: PrivateFill[]): Pri
         unrealizedPnl: 0,
         margin: 0,
         liquidationPrice: 0,
+        initialMarginBps: 0,
       },
     },
     orders: Object.fromEntries(orders.map((o) => [`1:${o.orderId}`, o])),
@@ -50,6 +51,7 @@ function player(cash: number, orders: PrivateOrder[], fills: PrivateFill[]): Pri
     fills: fills.slice(-OWN_FILLS_KEPT),
     signals: [],
     marginCalls: [],
+    stopTriggers: [],
   };
 }
 
