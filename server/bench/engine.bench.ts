@@ -95,7 +95,7 @@ async function newWriter(client: Redis, label: string): Promise<GameWriter> {
  * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
  * writer's own work); latency is execute() to ack.
  */
-async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
+export async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
   const client = new Redis(server.url);
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
