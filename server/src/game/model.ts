@@ -225,12 +225,18 @@ export class GameModel {
         pid,
         list.map((c) => ({ ...c })),
       );
+    for (const [pid, list] of cp.stopTriggers ?? [])
+      this.stopTriggers.set(
+        pid,
+        list.map((t) => ({ ...t })),
+      );
     for (const [pid, g] of cp.groups) this.groups.set(pid, g);
     for (const [pid, k] of cp.takeovers) this.takeovers.set(pid, k);
     for (const e of this.fold.state.news) this.onNews(e);
     for (const e of this.fold.state.signals) this.onSignal(e);
     for (const e of tail) if (e.type !== "news" && e.type !== "signal") this.touched(e);
   }
+
   get name(): string {
     return this.fold.state.game?.name ?? "";
   }

@@ -122,7 +122,7 @@ describe("model checkpoints (GameFold.resume equals the fold from seq 1)", funct
       { numRuns: RUNS, seed: 11 },
     );
     expect(liquidations, "the flows liquidated somebody").to.be.greaterThan(0);
-    expect(compared, "flows resumed from their checkpoint").to.be.greaterThan(RUNS / 4);
+    expect(compared, "flows resumed from their checkpoint").to.be.greaterThan(RUNS / 10);
   });
 
   it("a checkpoint of another version or past the state is refused", () => {
