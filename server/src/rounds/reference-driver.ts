@@ -6,7 +6,8 @@
  * command path of admins and other drivers) for each security whose path value moved since the last poll
  * and differs from the core's reference. So the mark rule "reference", stops on the mark and margin calls
  * follow the path by themselves during a round. An admin's reference (PUT .../reference) holds until the
- * path moves again; the first poll after a start or a restart brings the core back onto the path.
+ * path moves again. The first poll after a start or a restart only notes the path's values (an admin may
+ * have set a reference before it ran); the core follows from the path's next step (one per second).
  *
  * Values sent are ticks (1..MAX_PRICE_TICKS; a reference of 0, none, is not sent). A second process or a
  * restart sends only what differs from the core's state, so a duplicate send repeats the path's value at
@@ -73,9 +74,15 @@ export class ReferencePaths {
     const state = (await this.deps.hub.engine.writer(gameId)).state;
     if (!state || state.game?.phase !== "running") return;
     const settings = { ...rec.settings, news: newsShiftsOf(state.news) };
+    const first = !this.last.has(gameId);
     const last = this.last.get(gameId) ?? new Map<number, number>();
     this.last.set(gameId, last);
     for (const [securityId, price] of referencesAt(settings, elapsedOf(rec, Date.now()))) {
+      // the first poll only notes the path: an admin's reference set right after the start holds
+      if (first) {
+        last.set(securityId, price);
+        continue;
+      }
       const now = state.securities.get(securityId)?.reference;
       if (last.get(securityId) === price) continue;
       if (price > 0 && now !== undefined && now !== price) {
