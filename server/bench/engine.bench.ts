@@ -22,7 +22,7 @@
  *    checkpoint written (game/checkpoints.ts), then TAIL more commands; the room's rebuild timed, wall
  *    clock: GameWriter.open (claim + loadGame + hydrate) + a copy of its state + the checkpoint + the
  *    log after it folded into the model (what GameReads.snapshot and GameModel.fromSnapshot do for a
- *    room); the writer alone (resumeWriterMs), then loadGame and hydrate timed apart.
+ *    room whose process holds the game's writer; docs/core.md "Checkpoints"); the writer alone (resumeWriterMs), then loadGame and hydrate timed apart.
  * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
