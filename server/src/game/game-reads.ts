@@ -36,13 +36,16 @@ export class GameReads {
    * and drivers. The room's model folds the log through the core's evolve (game/model.ts). When this
    * process holds the game's writer open, the caller is its room (`own`) and a checkpoint exists
    * (checkpoints.ts), the snapshot carries a copy of the writer's state and the checkpoint as `base`, and
-   * only the log after the checkpoint. (Opening the writer here to claim the game broke the phase of an
-   * induced-periods round; not understood yet, so a room whose process has no writer folds from seq 1.)
-   * Errors: UNKNOWN_GAME.
+   * only the log after the checkpoint. The room claims the game here (opens its writer: claim, load from
+   * Valkey's keys), so the first room after a restart resumes from the checkpoint too instead of folding
+   * the whole log (issue 10: a game with 100,000 resting orders within 1 s; `npm run bench:engine`).
+   * Errors: UNKNOWN_GAME; a failed claim (Valkey down, FENCED) rejects like GameWriter.open.
    */
   async snapshot(gameId: string, own = false): Promise<GameSnapshot> {
     const { hub, store, drivers } = this.deps;
     const rec = await store.get(gameId);
+    // the room owns its game: claim it now (ARCHITECTURE "Ownership"), so its state comes from the keys
+    if (own && rec) await hub.engine.writer(gameId);
     const { seq, state } = await hub.quiet(gameId, async () => ({
       seq: unwrap(await hub.engine.gameInfo(gameId)).seq,
       state: own ? await hub.engine.committedState(gameId) : null,
