@@ -6,20 +6,36 @@
  *   disk   AOF on, appendfsync everysec, data under .data/ (what bench:engine measures);
  *   noaof  appendonly no (no AOF write at all);
  *   shm    AOF everysec on /dev/shm (tmpfs: the write costs no disk).
+ * Each run also attributes its slow commands (over SLOW_MS, default 5 ms): how many overlapped a
+ * garbage-collector pause (perf_hooks "gc" entries), the GC pauses' count, total and longest ms, and
+ * the event loop's delay (monitorEventLoopDelay, p99 and max ms). Slow commands that overlap no GC
+ * pause and come with a long loop delay point at the machine (this process not scheduled) or at long
+ * synchronous work; with a short loop delay, at Valkey.
  * Prints one line per run, then as its last line one JSON object
- * {"runs": [{"config", "rate", "ordersPerSec", "p50Ms", "p99Ms", "nodeUsPerOrder", "valkeyUsPerOrder", "avgBatch"}], "loadAvg"}.
- * Run with `node --trace-gc` (NODE_OPTIONS) to see the garbage collector's pauses beside the figures.
+ * {"runs": [{"config", "rate", "ordersPerSec", "p50Ms", "p99Ms", "nodeUsPerOrder", "valkeyUsPerOrder", "avgBatch",
+ * "slow", "slowInGc", "gcPauses", "gcMs", "gcMaxMs", "loopDelayP99Ms", "loopDelayMaxMs"}], "loadAvg"}.
  */
 import { loadavg } from "node:os";
+import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
 import { drive } from "./engine.bench.ts";
 import { startValkeyChild } from "../test/support/valkey-child.ts";
 
 const RATES = (process.env.RATES ?? "5000,10000,20000").split(",").map(Number);
+const SLOW_MS = Number(process.env.SLOW_MS ?? 5);
 const CONFIGS = {
   disk: { appendfsync: "everysec" as const },
   noaof: { appendonly: false },
   shm: { appendfsync: "everysec" as const, dir: "/dev/shm" },
 };
+
+/** GC pauses as [start, end] in performance.now() ms, collected while `on`. */
+const pauses: [number, number][] = [];
+let on = false;
+new PerformanceObserver((list) => {
+  if (on) for (const e of list.getEntries()) pauses.push([e.startTime, e.startTime + e.duration]);
+}).observe({ entryTypes: ["gc"] });
+
+const ms = (ns: number) => Number((ns / 1e6).toFixed(2));
 
 const loadAvg = Number(loadavg()[0]!.toFixed(1));
 const runs: Record<string, unknown>[] = [];
@@ -27,8 +43,30 @@ for (const rate of RATES) {
   for (const [config, opts] of Object.entries(CONFIGS)) {
     const server = await startValkeyChild(opts);
     try {
-      const f = await drive(server, config, rate);
-      const run = { config, rate, ...f };
+      const slow: [number, number][] = [];
+      pauses.length = 0;
+      on = true;
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
+      const f = await drive(server, config, rate, (at, lat) => {
+        if (lat > SLOW_MS) slow.push([at, at + lat]);
+      });
+      loop.disable();
+      on = false;
+      const inGc = slow.filter(([s, e]) => pauses.some(([ps, pe]) => ps < e && pe > s)).length;
+      const lengths = pauses.map(([s, e]) => e - s);
+      const run = {
+        config,
+        rate,
+        ...f,
+        slow: slow.length,
+        slowInGc: inGc,
+        gcPauses: pauses.length,
+        gcMs: Number(lengths.reduce((a, b) => a + b, 0).toFixed(1)),
+        gcMaxMs: Number(Math.max(0, ...lengths).toFixed(2)),
+        loopDelayP99Ms: ms(loop.percentile(99)),
+        loopDelayMaxMs: ms(loop.max),
+      };
       delete (run as { rejects?: number }).rejects;
       runs.push(run);
       console.log(JSON.stringify(run));

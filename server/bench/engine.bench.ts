@@ -93,9 +93,15 @@ async function newWriter(client: Redis, label: string): Promise<GameWriter> {
 /**
  * Executes the mixed flow for SECONDS: flat out with at most MAX_OUTSTANDING unacknowledged (rate 0),
  * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
- * writer's own work); latency is execute() to ack.
+ * writer's own work); latency is execute() to ack (`onAck` gets each command's start, performance.now()
+ * ms, and its latency, ms).
  */
-export async function drive(server: ValkeyChild, label: string, rate: number): Promise<RunFigures> {
+export async function drive(
+  server: ValkeyChild,
+  label: string,
+  rate: number,
+  onAck?: (startMs: number, latencyMs: number) => void,
+): Promise<RunFigures> {
   const client = new Redis(server.url);
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
@@ -110,7 +116,9 @@ export async function drive(server: ValkeyChild, label: string, rate: number): P
     const at = performance.now();
     w.execute(c, Date.now()).then(
       (d) => {
-        lat.push(performance.now() - at);
+        const ms = performance.now() - at;
+        lat.push(ms);
+        onAck?.(at, ms);
         acked++;
         if (!d.ok) rejects++;
         else if (c.type === "place") {
