@@ -5,25 +5,12 @@
  * says why, and the price that reached it is the watched price then). What the stop was (side, kind,
  * qty in lots, stop price in ticks) is read from the waiting stop just before the event removed it.
  */
-import { STOP_TRIGGERS_KEPT, type EventOf } from "@marketroom/shared";
+import { STOP_TRIGGERS_KEPT, type EventOf, type PrivateStopTrigger } from "@marketroom/shared";
 import { markOf } from "../core/mark.ts";
 import type { MarkRuleName, SecurityState, StopOrder } from "../core/state.ts";
 
-export interface StopTriggerRec {
-  seq: number;
-  ts: number;
-  securityId: number;
-  stopId: number;
-  side: "buy" | "sell";
-  kind: "stop" | "take_profit";
-  /** Lots the stop's order was for. */
-  qty: number;
-  /** Ticks. */
-  stopPrice: number;
-  triggerPrice: number;
-  /** "" = its order was sent; else the code that refused it. */
-  rejected: string;
-}
+/** One kept trigger: the private message's shape (shared PrivateStopTrigger; lots, ticks). */
+export type StopTriggerRec = PrivateStopTrigger;
 
 /** Keeps the trigger of a stop_triggered or a rejected stop_cancelled event (others are ignored). */
 export function keepStopTrigger(
