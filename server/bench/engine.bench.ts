@@ -12,8 +12,9 @@
  *    an own acknowledged resting order; 8 players; 4 securities) for SECONDS with at most
  *    MAX_OUTSTANDING commands unacknowledged; no clients. A command counts when its batch is committed.
  *    Valkey main-thread CPU from /proc/<pid>/schedstat over the run, per command.
- * 4. latency: the same flow offered at a paced rate the writer sustains (PACED_RATE, default half the
- *    saturation rate, at most 20,000/s); p99 from execute() to its ack (batch committed; with everysec
+ * 4. latency: the same flow offered at a fixed paced rate (BENCH_PACED_RATE, default 10,000/s: half the
+ *    20,000/s throughput target, so a faster writer is not tested at a harder rate), and again at half
+ *    the saturation rate of step 3 (halfSaturationP99Ms); p99 from execute() to its ack (batch committed; with everysec
  *    the AOF is written before the reply and fsynced within a second). The writer batches with the
  *    GroupCommitter's defaults (sent at the end of the event-loop turn while fewer than 2 batches are in
  *    flight); BENCH_IN_FLIGHT=1 BENCH_DELAY_MS=2 reproduces the earlier policy (one batch in flight, a
@@ -27,7 +28,8 @@
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
- * followed by the CPU figures that a shared machine does not distort as much as wall clock:
+ * followed by pacedRate, halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared
+ * machine does not distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
  * coreUsPerOrder, resumeNodeCpuMs, resumeValkeyCpuMs, valkeyHsetUs (calibration) and loadAvg.
  * Targets: core >= 300,000/s, commit >= 20,000/s, Valkey <= 30 us/order, p99 <= 5 ms, resume <= 1,000 ms.
@@ -265,7 +267,7 @@ async function main(): Promise<void> {
   const coreOrdersPerSec = Math.round(Math.min(...core.map((c) => c.ordersPerSec)));
   log(`core: ${JSON.stringify(core)}`);
   const everysec = await startValkeyChild({ appendfsync: "everysec" });
-  let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number;
+  let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number, half: RunFigures, halfRate: number;
   let res: Awaited<ReturnType<typeof resume>>;
   let cascade: Awaited<ReturnType<typeof measureCascadeCommitted>>;
   const margin = measureMargin(); // issue 15: core with margin checks
@@ -275,11 +277,12 @@ async function main(): Promise<void> {
     log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
     flat = await drive(everysec, "flat", 0);
     log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
-    pacedRate = Number(
-      process.env.BENCH_PACED_RATE ?? Math.min(20_000, Math.max(100, Math.round(flat.ordersPerSec / 2))),
-    );
+    pacedRate = Number(process.env.BENCH_PACED_RATE ?? 10_000);
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
+    halfRate = Math.max(100, Math.round(flat.ordersPerSec / 2));
+    half = await drive(everysec, "half", halfRate);
+    log(`writer offered ${halfRate}/s, half its saturation rate (everysec): ${JSON.stringify(half)}`);
     res = await resume(everysec);
     log(
       `resume ${res.orders} resting orders (room: claim + load + hydrate + model from checkpoint and tail): ${res.ms} ms (writer alone ${res.writerMs} ms) (CPU: node ${res.nodeCpuMs} ms, Valkey ${res.valkeyCpuMs} ms); loadGame ${res.loadMs} ms, hydrate ${res.hydrateMs} ms`,
@@ -315,6 +318,8 @@ async function main(): Promise<void> {
     pacedAvgBatch: paced.avgBatch,
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
+    halfSaturationRate: halfRate,
+    halfSaturationP99Ms: half.p99Ms,
     resume100kMs: res.ms,
     resumeWriterMs: res.writerMs,
     resumeLoadMs: res.loadMs,
@@ -338,6 +343,9 @@ async function main(): Promise<void> {
       valkeyUsPerOrder: flat.valkeyUsPerOrder,
       commitP99Ms: paced.p99Ms,
       resume100kMs: res.ms,
+      pacedRate,
+      halfSaturationRate: halfRate,
+      halfSaturationP99Ms: half.p99Ms,
       nodeUsPerOrder: flat.nodeUsPerOrder,
       coreUsPerOrder: round(Math.max(...core.map((c) => c.cpuUsPerOrder)), 2),
       resumeNodeCpuMs: res.nodeCpuMs,
