@@ -2,7 +2,8 @@
  * Game engine benchmark (`npm run bench:engine`): the core alone, then one GameWriter (decide +
  * group commit) against a private Valkey, issue 10's figures in ONE run.
  *
- * 1. core: measureCore() of core.bench.ts (decide + evolve, mixed flow, 1 and 4 securities; the worse).
+ * 1. core: measureCore() of core.bench.ts (decide + evolve, mixed flow, 1 and 4 securities; the worse),
+ *    and the margin core; run after the Valkey steps, so their garbage stays out of the latency step.
  * 2. A private redis-server/valkey-server (server/test/support/valkey-child.ts: AOF on, appendfsync
  *    everysec, free port, stopped at the end; VALKEY_URL is ignored so no other client shares it).
  *    calibration: Valkey CPU of one pipelined 4-field HSET (calibrate() of commit.bench.ts), because on
@@ -12,7 +13,7 @@
  *    an own acknowledged resting order; 8 players; 4 securities) for SECONDS with at most
  *    MAX_OUTSTANDING commands unacknowledged; no clients. A command counts when its batch is committed.
  *    Valkey main-thread CPU from /proc/<pid>/schedstat over the run, per command.
- * 4. latency: the same flow offered at a fixed paced rate (BENCH_PACED_RATE, default 10,000/s: half the
+ * 4. latency (run first, on a fresh heap): the same flow offered at a fixed paced rate (BENCH_PACED_RATE, default 10,000/s: half the
  *    20,000/s throughput target, so a faster writer is not tested at a harder rate), and again at half
  *    the saturation rate of step 3 (halfSaturationP99Ms); p99 from execute() to its ack (batch committed; with everysec
  *    the AOF is written before the reply and fsynced within a second). The writer batches with the
@@ -263,23 +264,20 @@ async function resume(server: ValkeyChild): Promise<{
 async function main(): Promise<void> {
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const load = round(loadavg()[0]!, 1);
-  const core = measureCore({ orders: 100_000, reps: 3 });
-  const coreOrdersPerSec = Math.round(Math.min(...core.map((c) => c.ordersPerSec)));
-  log(`core: ${JSON.stringify(core)}`);
   const everysec = await startValkeyChild({ appendfsync: "everysec" });
   let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number, half: RunFigures, halfRate: number;
   let res: Awaited<ReturnType<typeof resume>>;
   let cascade: Awaited<ReturnType<typeof measureCascadeCommitted>>;
-  const margin = measureMargin(); // issue 15: core with margin checks
-  log(`margin core: ${JSON.stringify(margin)}`);
   try {
     hsetUs = await calibrate(everysec);
     log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
-    flat = await drive(everysec, "flat", 0);
-    log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
+    // The paced step first, while the heap holds only its writer, as a room process's would (the core
+    // steps leave about 100 MB for the garbage collector, whose mark-compact pauses would land in it).
     pacedRate = Number(process.env.BENCH_PACED_RATE ?? 10_000);
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
+    flat = await drive(everysec, "flat", 0);
+    log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
     halfRate = Math.max(100, Math.round(flat.ordersPerSec / 2));
     half = await drive(everysec, "half", halfRate);
     log(`writer offered ${halfRate}/s, half its saturation rate (everysec): ${JSON.stringify(half)}`);
@@ -292,6 +290,11 @@ async function main(): Promise<void> {
   } finally {
     await everysec.stop();
   }
+  const core = measureCore({ orders: 100_000, reps: 3 });
+  const coreOrdersPerSec = Math.round(Math.min(...core.map((c) => c.ordersPerSec)));
+  log(`core: ${JSON.stringify(core)}`);
+  const margin = measureMargin(); // issue 15: core with margin checks
+  log(`margin core: ${JSON.stringify(margin)}`);
   let always: RunFigures | null = null;
   if (process.env.ALWAYS !== "0") {
     const server = await startValkeyChild({ appendfsync: "always" });
