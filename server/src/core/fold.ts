@@ -17,7 +17,7 @@
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts and running time in ms.
  */
-import { OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type FillEvent } from "@marketroom/shared";
+import { OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type FillEvent, type PrivateFill } from "@marketroom/shared";
 import { assertNever } from "./assert.ts";
 import { evolve } from "./evolve.ts";
 import { PlayerLedger, type PlayerLedgerData } from "./ledger.ts";
@@ -44,17 +44,8 @@ export interface TradeRec {
   ts: number;
 }
 
-/** One player's side of a fill. */
-export interface OwnFillRec {
-  seq: number;
-  securityId: number;
-  orderId: number;
-  side: "buy" | "sell";
-  price: number;
-  qty: number;
-  role: "maker" | "taker";
-  ts: number;
-}
+/** One player's side of a fill: the private message's shape (shared PrivateFill; ticks, lots). */
+export type OwnFillRec = PrivateFill;
 
 /** What a player started with (player_added). */
 export interface Endowment {

@@ -18,7 +18,14 @@
  */
 import { keepMarginCall, type MarginCallRec } from "./margin-calls.ts";
 import { keepStopTrigger, type StopTriggerRec } from "./stop-triggers.ts";
-import { NEWS_KEPT, SIGNALS_KEPT, type EngineEvent, type EventOf, type LeaderboardRow } from "@marketroom/shared";
+import {
+  NEWS_KEPT,
+  SIGNALS_KEPT,
+  type EngineEvent,
+  type EventOf,
+  type LeaderboardRow,
+  type PrivateOrder,
+} from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
 import { FoldError, GameFold, type FoldExtrasData } from "../core/fold.ts";
 import type { CoreState, PlayerState, SecurityState } from "../core/state.ts";
@@ -29,19 +36,9 @@ import { standingsOf } from "../scoring/scoring.ts";
 
 export type { MarkRule };
 
-/** A resting order as the room shows it; `clientOrderId` "" when none. */
-export interface OrderModel {
-  orderId: number;
-  securityId: number;
+/** A resting order as the room shows it (shared PrivateOrder, with its owner); `clientOrderId` "" when none. */
+export interface OrderModel extends PrivateOrder {
   playerId: string;
-  side: "buy" | "sell";
-  price: number;
-  /** Accepted qty, lots. */
-  qty: number;
-  /** Open qty, lots. */
-  amount: number;
-  clientOrderId: string;
-  ts: number;
 }
 
 /** A headline (news event): shifts in bps from round running time atMs on. */
