@@ -6,8 +6,10 @@
  * command path of admins and other drivers) for each security whose path value moved since the last poll
  * and differs from the core's reference. So the mark rule "reference", stops on the mark and margin calls
  * follow the path by themselves during a round. An admin's reference (PUT .../reference) holds until the
- * path moves again. The first poll after a start or a restart only notes the path's values (an admin may
- * have set a reference before it ran); the core follows from the path's next step (one per second).
+ * path moves again. When the driver starts (start, restart) it notes the running time; its first poll
+ * takes the path's values at that time as already sent (an admin may have set a reference since), so the
+ * core follows from the path's next step (one per second) or the first news announced after it. (Noting
+ * the values at the first poll instead lost a news shift that came before that poll on a busy machine.)
  *
  * Values sent are ticks (1..MAX_PRICE_TICKS; a reference of 0, none, is not sent). A second process or a
  * restart sends only what differs from the core's state, so a duplicate send repeats the path's value at
@@ -37,12 +39,15 @@ export class ReferencePaths {
   private readonly busy = new Set<string>();
   /** Per game: the path's value of each security at the last poll (ticks). */
   private readonly last = new Map<string, Map<number, number>>();
+  /** Per game until its first poll: the running time (ms) when the driver started. */
+  private readonly startedAt = new Map<string, number>();
 
   constructor(private readonly deps: ReferencePathDeps) {}
 
   /** Start, resume, restart: polls the path while the margin round runs. */
   running(gameId: string, rec: GameRecord<{ rules: object }>): void {
     if (!isMargin(rec.settings.rules) || this.pollers.has(gameId)) return;
+    this.startedAt.set(gameId, elapsedOf(rec, Date.now()));
     const t = setInterval(() => {
       if (this.busy.has(gameId)) return;
       this.busy.add(gameId);
@@ -60,6 +65,7 @@ export class ReferencePaths {
     if (t) clearInterval(t);
     this.pollers.delete(gameId);
     this.last.delete(gameId);
+    this.startedAt.delete(gameId);
   }
 
   shutdown(): void {
@@ -74,15 +80,15 @@ export class ReferencePaths {
     const state = (await this.deps.hub.engine.writer(gameId)).state;
     if (!state || state.game?.phase !== "running") return;
     const settings = { ...rec.settings, news: newsShiftsOf(state.news) };
-    const first = !this.last.has(gameId);
+    const startedAt = this.startedAt.get(gameId);
+    if (startedAt !== undefined) {
+      // the path as it stood when the driver started counts as sent: an admin's reference set since holds
+      this.startedAt.delete(gameId);
+      this.last.set(gameId, referencesAt(settings, startedAt));
+    }
     const last = this.last.get(gameId) ?? new Map<number, number>();
     this.last.set(gameId, last);
     for (const [securityId, price] of referencesAt(settings, elapsedOf(rec, Date.now()))) {
-      // the first poll only notes the path: an admin's reference set right after the start holds
-      if (first) {
-        last.set(securityId, price);
-        continue;
-      }
       const now = state.securities.get(securityId)?.reference;
       if (last.get(securityId) === price) continue;
       if (price > 0 && now !== undefined && now !== price) {

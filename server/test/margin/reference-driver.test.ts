@@ -1,7 +1,8 @@
 /**
  * The reference path driver (server/src/rounds/reference-driver.ts) on a real server: in a running margin
  * round the core's reference follows the scenario's path by itself (no admin action), so the mark rule
- * "reference" moves; a cash round of the same scenario gets no reference commands.
+ * "reference" moves; a cash round of the same scenario gets no reference commands; a news shift that
+ * comes before the driver's first poll is not lost.
  */
 import { expect } from "chai";
 import type { EventOf } from "@marketroom/shared";
@@ -45,6 +46,33 @@ describe("reference path driver", function () {
       await room.leave().catch(() => {});
       await api(h, "POST", `/api/games/${margin.gameId}/end`);
       await api(h, "POST", `/api/games/${cash.gameId}/end`);
+    }
+  });
+
+  it("a news shift announced right after the start, before the driver's first poll, moves the core's reference", async () => {
+    const game = await createGame(h, {
+      securities: [{ securityId: 1, symbol: "ACME", refPrice: 10_000 }],
+      endowment: { cash: 1_000_000 },
+      rules: { mode: "margin", markRule: "reference" },
+    });
+    const g = game.gameId;
+    // both calls return before the first poll (REFERENCE_POLL_MS) on an idle machine; on a busy one the
+    // news may come later, which the rule handles alike
+    await api(h, "POST", `/api/games/${g}/start`);
+    const news = await api(h, "POST", `/api/games/${g}/news`, {
+      headline: "gap down",
+      shifts: [{ securityId: 1, bps: -2000 }],
+    });
+    expect(news.status, JSON.stringify(news.body)).to.equal(201);
+    try {
+      const writer = await h.app.hub.engine.writer(g);
+      await waitFor(
+        () => writer.state?.securities.get(1)?.reference === 8_000,
+        "the core's reference at the shifted path (80.00)",
+        30_000,
+      );
+    } finally {
+      await api(h, "POST", `/api/games/${g}/end`);
     }
   });
 });
