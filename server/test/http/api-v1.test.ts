@@ -320,6 +320,7 @@ describe("REST API /api/v1", function () {
     expect(ok.map((r) => r.status)).to.deep.equal([200, 200, 200]);
     expect(ok.map((r) => r.headers.get("ratelimit-remaining"))).to.deep.equal(["2", "1", "0"]);
     expect(ok[0]!.headers.get("ratelimit-limit")).to.equal("3");
+    expect(ok.map((r) => r.headers.get("ratelimit-policy"))).to.deep.equal(["3;w=60", "3;w=60", "3;w=60"]);
     const over = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 80, qty: 1 });
     expect(over.status).to.equal(429);
     expect(over.body.code).to.equal("RATE_LIMITED");
@@ -334,6 +335,28 @@ describe("REST API /api/v1", function () {
     const greedy = await call(h, "POST", "/keys", bob.token, { rateLimit: { requests: 100_000, windowMs: 100 } });
     expect(greedy.status).to.equal(400);
     expect(greedy.body.code).to.equal("INVALID_BODY");
+  });
+
+  it("answers with the CORS headers Colyseus gives every response, the request's own origin echoed", async () => {
+    const { key, room } = await setup(h);
+    rooms.push(room);
+    const cors = (headers: Headers) =>
+      Object.fromEntries([...headers].filter(([name]) => name.startsWith("access-control-")));
+    const get = async (path: string, origin?: string) =>
+      fetch(`${h.base}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${key}`, ...(origin ? { origin } : {}) },
+      });
+    // /account is answered by the fast lane; a malformed escape in the path goes on to Colyseus and Express.
+    const viaExpress = await get("/orders/%E0%A4%A", "http://a.example");
+    expect(viaExpress.status).to.be.within(400, 404);
+    const expressCors = cors(viaExpress.headers);
+    expect(expressCors["access-control-allow-origin"]).to.equal("http://a.example");
+    for (const origin of ["http://a.example", "http://b.example", "http://a.example"]) {
+      const r = await get("/account", origin);
+      expect(r.status).to.equal(200);
+      expect(cors(r.headers)).to.deep.equal({ ...expressCors, "access-control-allow-origin": origin });
+    }
+    expect((await get("/account")).headers.get("access-control-allow-origin")).to.equal("*");
   });
 
   it("serves a valid OpenAPI 3.1 document listing every route", async () => {

@@ -43,7 +43,8 @@ export type Caller =
   | { kind: "public" };
 
 export class ApiAuth {
-  private readonly limiters = new Map<string, RateLimiterMemory>();
+  /** `${requests}/${windowMs}` -> its limiter and the fixed RateLimit-* header values. */
+  private readonly limiters = new Map<string, { limiter: RateLimiterMemory; limit: string; policy: string }>();
 
   /** `kicks`: kicked players as this process remembers them (auth-cache.ts). */
   constructor(
@@ -128,17 +129,22 @@ export class ApiAuth {
   ): Promise<void> {
     const { requests, windowMs } = limit;
     const policy = `${requests}/${windowMs}`;
-    let limiter = this.limiters.get(policy);
-    if (!limiter) {
-      limiter = new RateLimiterMemory({ points: requests, duration: windowMs / 1000 });
-      this.limiters.set(policy, limiter);
+    let p = this.limiters.get(policy);
+    if (!p) {
+      p = {
+        limiter: new RateLimiterMemory({ points: requests, duration: windowMs / 1000 }),
+        limit: String(requests),
+        policy: `${requests};w=${Math.ceil(windowMs / 1000)}`,
+      };
+      this.limiters.set(policy, p);
     }
+    const { limiter } = p;
     this.usage.count(source, "requests");
     const headers = (r: RateLimiterRes) => {
-      res.setHeader("RateLimit-Limit", String(requests));
+      res.setHeader("RateLimit-Limit", p.limit);
       res.setHeader("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
       res.setHeader("RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
-      res.setHeader("RateLimit-Policy", `${requests};w=${Math.ceil(windowMs / 1000)}`);
+      res.setHeader("RateLimit-Policy", p.policy);
     };
     try {
       headers(await limiter.consume(id));

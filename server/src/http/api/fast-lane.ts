@@ -89,12 +89,35 @@ async function serve(
   }
 }
 
-/** The CORS headers Colyseus puts on every response (its defaults, then the origin as it computes it). */
+/**
+ * The CORS headers Colyseus puts on every response (its defaults, then the origin as it computes it).
+ * With Colyseus' own getCorsHeaders (which reads only the Origin header) the headers of each origin are
+ * worked out once and remembered (replacing the defaults object starts afresh); an app that replaces
+ * getCorsHeaders gets it called for every request, as Colyseus does.
+ */
 function setCors(req: IncomingMessage, res: ServerResponse): void {
+  for (const [name, value] of corsHeaders(req)) res.setHeader(name, value);
+}
+
+const colyseusCors = matchMaker.controller.getCorsHeaders;
+/** Origins remembered at most (more distinct origins start afresh). */
+const MAX_ORIGINS = 1000;
+let corsMemo: { defaults: object; byOrigin: Map<string, [string, string][]> } | undefined;
+
+function corsHeaders(req: IncomingMessage): [string, string][] {
   const { controller } = matchMaker;
-  for (const [name, value] of Object.entries(controller.DEFAULT_CORS_HEADERS)) res.setHeader(name, value);
-  const headers = { get: (name: string) => req.headers[name.toLowerCase()] ?? null } as unknown as Headers;
-  for (const [name, value] of Object.entries(controller.getCorsHeaders(headers))) res.setHeader(name, value);
+  const compute = () => {
+    const headers = { get: (name: string) => req.headers[name.toLowerCase()] ?? null } as unknown as Headers;
+    const all = { ...controller.DEFAULT_CORS_HEADERS, ...controller.getCorsHeaders(headers) };
+    return Object.entries(all).map(([name, value]) => [name, String(value)] as [string, string]);
+  };
+  if (controller.getCorsHeaders !== colyseusCors) return compute();
+  if (corsMemo?.defaults !== controller.DEFAULT_CORS_HEADERS || corsMemo.byOrigin.size >= MAX_ORIGINS)
+    corsMemo = { defaults: controller.DEFAULT_CORS_HEADERS, byOrigin: new Map() };
+  const origin = req.headers.origin ?? "";
+  let pairs = corsMemo.byOrigin.get(origin);
+  if (!pairs) corsMemo.byOrigin.set(origin, (pairs = compute()));
+  return pairs;
 }
 
 function sendJson(res: ServerResponse, status: number, out: unknown): void {

@@ -34,34 +34,29 @@ import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Redis } from "iovalkey";
 import { WebSocket, WebSocketServer } from "ws";
-import { z } from "zod";
-import type { BookLevel, EngineEvent } from "@marketroom/shared";
 import type { Logger } from "../../config.ts";
 import { asApiError, unwrap } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import type { ApiAuth } from "./auth.ts";
-import { orderIdOf, type History } from "./history.ts";
-import { fillFor } from "./orders.ts";
+import type { History } from "./history.ts";
 import { CANDLE_INTERVALS } from "./schemas.ts";
+import { BookFeeds } from "./stream-books.ts";
 import { CandleBuilder, SEED_TRADES } from "./stream-candles.ts";
+import { executionsOf, replayExecutions } from "./stream-executions.ts";
+import { Fanout } from "./stream-fanout.ts";
 import {
   execChannel,
-  execsOf,
   mdChannel,
   REVOKED_CHANNEL,
   type ExecMessage,
   type MdMessage,
   type TradeMsg,
 } from "./stream-publisher.ts";
+import { Op, type CandleSub, type Conn } from "./stream-subscriptions.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
-/** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
-const SLOW_CONSUMER_BYTES = 1 << 20;
-const MAX_DEPTH = 100;
 const MAX_OPS_PER_SEC = 50;
 const PING_MS = 15_000;
-/** Most events of the game an executions `since` replays; further back is a `resync` message. */
-export const REPLAY_MAX_EVENTS = 10_000;
 /**
  * Close code and reason when the connection's key stops being valid: revoked (by its player or the
  * admin, on any server process) or expired (docs/algo-trading.md, "Stream"). 4000-4999 = the
@@ -70,85 +65,15 @@ export const REPLAY_MAX_EVENTS = 10_000;
 export const KEY_REVOKED_CLOSE = { code: 4401, reason: "API key revoked" } as const;
 export const KEY_EXPIRED_CLOSE = { code: 4401, reason: "API key expired" } as const;
 
-const Op = z.union([
-  z.object({
-    op: z.literal("subscribe"),
-    channel: z.literal("book"),
-    securityId: z.number().int().min(1),
-    depth: z.number().int().min(1).max(MAX_DEPTH).default(20),
-  }),
-  z.object({ op: z.literal("subscribe"), channel: z.literal("executions"), since: z.number().int().min(0).optional() }),
-  z.object({
-    op: z.literal("subscribe"),
-    channel: z.literal("candles"),
-    securityId: z.number().int().min(1),
-    interval: z.enum(Object.keys(CANDLE_INTERVALS) as [keyof typeof CANDLE_INTERVALS]),
-  }),
-  z.object({ op: z.literal("subscribe"), channel: z.enum(["trades", "news", "clock"]) }),
-  z.object({
-    op: z.literal("unsubscribe"),
-    channel: z.enum(["book", "candles", "trades", "news", "clock", "executions"]),
-    securityId: z.number().int().min(1).optional(),
-  }),
-  z.object({ op: z.literal("ping") }),
-]);
-
-/** `skipped`: an update was not sent (slow reader); the next message of the subscription is a snapshot. */
-interface BookSub {
-  conn: Conn;
-  securityId: number;
-  depth: number;
-  seq: number;
-  gameSeq: number;
-  bids: BookLevel[];
-  asks: BookLevel[];
-  skipped: boolean;
-}
-
-interface Conn {
-  ws: WebSocket;
-  /** The connection's TCP socket (corked while frames of one turn of the event loop collect). */
-  socket: Duplex;
-  gameId: string;
-  playerId: string;
-  keyId: string;
-  books: Map<number, BookSub>;
-  /** `${securityId}|${interval}` -> its candle; `waiting`: live trades that arrive while it starts from the stored ones. */
-  candles: Map<string, CandleSub>;
-  trades: boolean;
-  news: boolean;
-  clock: boolean;
-  executions: boolean;
-  ops: { windowStart: number; count: number };
-  alive: boolean;
-  expiry?: NodeJS.Timeout;
-  /** While executions are being replayed (`since`): live ones wait here, then go out after the replay. */
-  execBuffer?: EngineEvent[];
-}
-
-interface CandleSub {
-  builder: CandleBuilder;
-  waiting?: TradeMsg[];
-}
-
-/** One game's book readers in this process. */
-interface BookFeed {
-  subs: Set<BookSub>;
-  reading: boolean;
-  again: boolean;
-}
-
 export class StreamGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly conns = new Set<Conn>();
   /** Valkey channel -> connections that need it. */
   private readonly channels = new Map<string, Set<Conn>>();
-  /** `${gameId}/${securityId}` -> book feed. */
-  private readonly feeds = new Map<string, BookFeed>();
   private sub: Redis | undefined;
   private pinger: NodeJS.Timeout | undefined;
-  /** Connections whose socket is corked until the flush scheduled on the next turn. */
-  private readonly corked = new Set<Conn>();
+  private readonly out = new Fanout();
+  private readonly books: BookFeeds;
 
   constructor(
     private readonly service: GameService,
@@ -156,7 +81,9 @@ export class StreamGateway {
     private readonly valkey: Redis,
     private readonly log: Logger,
     private readonly history: History,
-  ) {}
+  ) {
+    this.books = new BookFeeds(service, this.out, log);
+  }
 
   /** Takes over upgrades to STREAM_PATH on `http`; every other upgrade goes to the listeners already there (Colyseus). */
   attach(http: HttpServer): void {
@@ -240,7 +167,7 @@ export class StreamGateway {
     });
     ws.on("close", () => this.drop(c));
     ws.on("error", () => ws.terminate());
-    this.send(c, { type: "welcome", gameId, playerId, keyId });
+    this.out.send(c, { type: "welcome", gameId, playerId, keyId });
   }
 
   /**
@@ -258,7 +185,7 @@ export class StreamGateway {
   private drop(c: Conn): void {
     clearTimeout(c.expiry);
     if (!this.conns.delete(c)) return;
-    for (const s of c.books.values()) this.feedOf(c.gameId, s.securityId).subs.delete(s);
+    for (const s of c.books.values()) this.books.remove(s);
     for (const [channel, set] of this.channels) if (set.delete(c) && set.size === 0) this.unlisten(channel);
   }
 
@@ -273,22 +200,22 @@ export class StreamGateway {
     try {
       raw = JSON.parse(text ?? "");
     } catch {
-      this.error(c, "INVALID_MESSAGE", "send JSON text frames");
+      this.out.error(c, "INVALID_MESSAGE", "send JSON text frames");
       return;
     }
     const op = Op.safeParse(raw);
     if (!op.success) {
-      this.error(c, "INVALID_MESSAGE", 'unknown or malformed op (docs/algo-trading.md, "Stream")');
+      this.out.error(c, "INVALID_MESSAGE", 'unknown or malformed op (docs/algo-trading.md, "Stream")');
       return;
     }
     const o = op.data;
     try {
-      if (o.op === "ping") this.send(c, { type: "pong" });
+      if (o.op === "ping") this.out.send(c, { type: "pong" });
       else if (o.op === "subscribe") await this.subscribe(c, o);
       else this.unsubscribe(c, o.channel, o.securityId);
     } catch (err) {
       const e = asApiError(err);
-      this.error(c, e.code, e.message);
+      this.out.error(c, e.code, e.message);
     }
   }
 
@@ -300,34 +227,8 @@ export class StreamGateway {
     switch (o.channel) {
       case "book": {
         // Listen first, read second, then read once more: no change can fall between snapshot and updates.
-        const securityId = o.securityId!;
         await this.listen(md, c);
-        const book = unwrap(await this.service.hub.engine.book(c.gameId, securityId, o.depth!));
-        const old = c.books.get(securityId);
-        const s: BookSub = {
-          conn: c,
-          securityId,
-          depth: o.depth!,
-          seq: (old?.seq ?? 0) + 1,
-          gameSeq: book.seq,
-          bids: book.bids,
-          asks: book.asks,
-          skipped: false,
-        };
-        if (old) this.feedOf(c.gameId, securityId).subs.delete(old);
-        c.books.set(securityId, s);
-        this.feedOf(c.gameId, securityId).subs.add(s);
-        this.send(c, { type: "subscribed", channel: "book", securityId, depth: s.depth });
-        this.send(c, {
-          type: "book",
-          action: "snapshot",
-          securityId,
-          seq: s.seq,
-          gameSeq: book.seq,
-          bids: book.bids,
-          asks: book.asks,
-        });
-        this.refresh(c.gameId, securityId);
+        await this.books.subscribe(c, o.securityId!, o.depth!);
         return;
       }
       case "candles":
@@ -335,7 +236,11 @@ export class StreamGateway {
         return;
       case "executions":
         if (o.since !== undefined) {
-          await this.replayExecutions(c, o.since);
+          // Live executions wait in execBuffer while the stored ones are replayed.
+          c.execBuffer = [];
+          c.executions = true;
+          await this.listen(execChannel(c.gameId, c.playerId), c);
+          await replayExecutions(this.out, this.history, c, o.since);
           return;
         }
         c.executions = true;
@@ -344,14 +249,14 @@ export class StreamGateway {
       case "clock":
         c.clock = true;
         await this.listen(md, c);
-        this.send(c, { type: "subscribed", channel: "clock" });
+        this.out.send(c, { type: "subscribed", channel: "clock" });
         await this.sendClock(c);
         return;
       default:
         c[o.channel as "trades" | "news"] = true;
         await this.listen(md, c);
     }
-    this.send(c, { type: "subscribed", channel: o.channel });
+    this.out.send(c, { type: "subscribed", channel: o.channel });
   }
 
   /**
@@ -366,14 +271,14 @@ export class StreamGateway {
     };
     c.candles.set(`${securityId}|${interval}`, sub);
     await this.listen(mdChannel(c.gameId), c);
-    this.send(c, { type: "subscribed", channel: "candles", securityId, interval });
+    this.out.send(c, { type: "subscribed", channel: "candles", securityId, interval });
     try {
       sub.builder.seed(await this.history.trades(c.gameId, securityId, 0, SEED_TRADES));
     } catch (err) {
-      this.error(c, asApiError(err).code, "stored trades unavailable: this candle starts from the live trades");
+      this.out.error(c, asApiError(err).code, "stored trades unavailable: this candle starts from the live trades");
     }
     const first = sub.builder.message();
-    if (first) this.send(c, first);
+    if (first) this.out.send(c, first);
     const waiting = sub.waiting ?? [];
     sub.waiting = undefined;
     for (const t of waiting) this.sendCandle(c, sub.builder, t);
@@ -381,49 +286,7 @@ export class StreamGateway {
 
   private sendCandle(c: Conn, builder: CandleBuilder, t: TradeMsg): void {
     const m = builder.apply(t);
-    if (m) this.send(c, m);
-  }
-
-  /**
-   * Executions from game seq `since` on: listen (live ones wait in execBuffer), read the stored log up
-   * to now (History.events: waits for the persister), send the player's executions after `since`, then
-   * the waiting live ones not already sent, then live as usual. Each event goes out once, in seq order.
-   * When the log cannot be read, or holds more than REPLAY_MAX_EVENTS after `since`, the client gets
-   * `{ type: "resync", channel: "executions", since, reason: "log_unavailable" | "too_far_back", message }`
-   * (read GET /fills?since= instead) and the live feed from now.
-   */
-  private async replayExecutions(c: Conn, since: number): Promise<void> {
-    c.execBuffer = [];
-    c.executions = true;
-    await this.listen(execChannel(c.gameId, c.playerId), c);
-    this.send(c, { type: "subscribed", channel: "executions", since });
-    let last = since;
-    const resync = (reason: "too_far_back" | "log_unavailable", message: string) => {
-      this.send(c, {
-        type: "resync",
-        channel: "executions",
-        since,
-        reason,
-        message: `${message}; read GET /api/v1/fills?since=${since} for what this feed did not replay`,
-      });
-      last = Infinity; // the buffered live events cannot be placed against an unknown past: they all go out
-    };
-    try {
-      const events = await this.history.events(c.gameId, since, REPLAY_MAX_EVENTS + 1);
-      if (events.length > REPLAY_MAX_EVENTS)
-        resync("too_far_back", `more than ${REPLAY_MAX_EVENTS} events since seq ${since}`);
-      else {
-        for (const e of execsOf(events).get(c.playerId) ?? [])
-          for (const x of executionsOf(e, c.playerId)) this.send(c, x);
-        last = Math.max(since, events.at(-1)?.seq ?? since);
-      }
-    } catch (err) {
-      resync("log_unavailable", asApiError(err).message);
-    }
-    const waiting = c.execBuffer;
-    c.execBuffer = undefined;
-    for (const e of waiting)
-      if (last === Infinity || e.seq > last) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
+    if (m) this.out.send(c, m);
   }
 
   private unsubscribe(c: Conn, channel: string, securityId?: number): void {
@@ -434,7 +297,7 @@ export class StreamGateway {
       for (const s of [...c.books.values()]) {
         if (securityId !== undefined && s.securityId !== securityId) continue;
         c.books.delete(s.securityId);
-        this.feedOf(c.gameId, s.securityId).subs.delete(s);
+        this.books.remove(s);
       }
     } else if (channel === "executions") {
       c.executions = false;
@@ -442,7 +305,7 @@ export class StreamGateway {
       const set = this.channels.get(ch);
       if (set?.delete(c) && set.size === 0) this.unlisten(ch);
     } else c[channel as "trades" | "news" | "clock"] = false;
-    this.send(c, { type: "unsubscribed", channel, ...(securityId !== undefined ? { securityId } : {}) });
+    this.out.send(c, { type: "unsubscribed", channel, ...(securityId !== undefined ? { securityId } : {}) });
   }
 
   // ---- Valkey ----
@@ -487,18 +350,18 @@ export class StreamGateway {
   }
 
   private onMd(conns: Set<Conn>, m: MdMessage): void {
-    for (const securityId of m.books) this.refresh(m.gameId, securityId);
+    for (const securityId of m.books) this.books.refresh(m.gameId, securityId);
     // Serialized once for every receiver (a Buffer is sent as is, a string would be encoded per socket).
     const trades = m.trades.map((t) => Buffer.from(JSON.stringify({ type: "trade", ...t })));
     const news = m.news.map((n) => Buffer.from(JSON.stringify({ type: "news", ...n })));
     for (const c of conns) {
-      if (c.trades) for (const t of trades) this.sendText(c, t);
+      if (c.trades) for (const t of trades) this.out.sendText(c, t);
       for (const sub of c.candles.values())
         for (const t of m.trades)
           if (t.securityId !== sub.builder.securityId) continue;
           else if (sub.waiting) sub.waiting.push(t);
           else this.sendCandle(c, sub.builder, t);
-      if (c.news) for (const n of news) this.sendText(c, n);
+      if (c.news) for (const n of news) this.out.sendText(c, n);
       if (c.clock && m.phase) void this.sendClock(c);
     }
   }
@@ -510,111 +373,15 @@ export class StreamGateway {
         c.execBuffer.push(...m.events);
         continue;
       }
-      for (const e of m.events) for (const x of executionsOf(e, c.playerId)) this.send(c, x);
+      for (const e of m.events) for (const x of executionsOf(e, c.playerId)) this.out.send(c, x);
     }
-  }
-
-  // ---- books ----
-
-  private feedOf(gameId: string, securityId: number): BookFeed {
-    const id = `${gameId}/${securityId}`;
-    let f = this.feeds.get(id);
-    if (!f) {
-      f = { subs: new Set(), reading: false, again: false };
-      this.feeds.set(id, f);
-    }
-    return f;
-  }
-
-  /** Reads the book once (or once more after the read in flight) and sends each subscriber its changes. */
-  private refresh(gameId: string, securityId: number): void {
-    const f = this.feeds.get(`${gameId}/${securityId}`);
-    if (!f || f.subs.size === 0) return;
-    if (f.reading) {
-      f.again = true;
-      return;
-    }
-    f.reading = true;
-    const depth = Math.max(...[...f.subs].map((s) => s.depth));
-    this.service.hub.engine
-      .book(gameId, securityId, depth)
-      .then((r) => {
-        if (!r.ok) return;
-        const shared = new SharedUpdates(r.seq, r.bids, r.asks);
-        for (const s of f.subs) this.update(s, shared);
-      })
-      .catch((err) => this.log.warn({ err: String(err), gameId, securityId }, "stream book read failed"))
-      .finally(() => {
-        f.reading = false;
-        if (f.again) {
-          f.again = false;
-          this.refresh(gameId, securityId);
-        }
-      });
-  }
-
-  private update(s: BookSub, shared: SharedUpdates): void {
-    const { gameSeq } = shared;
-    if (gameSeq <= s.gameSeq) return; // not newer than what this subscriber has (e.g. its snapshot)
-    const u = shared.from(s.bids, s.asks, s.depth);
-    s.gameSeq = gameSeq;
-    if (!u.changed) return;
-    const { bids, asks } = u;
-    s.bids = bids;
-    s.asks = asks;
-    s.seq++;
-    // A slow reader misses updates (a gap in seq); once it keeps up again it gets a snapshot, so the
-    // gap is filled without its asking. A client may also resubscribe itself on seeing the gap.
-    if (s.conn.ws.bufferedAmount > SLOW_CONSUMER_BYTES) {
-      s.skipped = true;
-      return;
-    }
-    if (s.skipped) {
-      s.skipped = false;
-      this.send(s.conn, {
-        type: "book",
-        action: "snapshot",
-        securityId: s.securityId,
-        seq: s.seq,
-        gameSeq,
-        bids,
-        asks,
-      });
-      return;
-    }
-    // = JSON.stringify({ type, action, securityId, seq, gameSeq, bids, asks }) with the shared part serialized once
-    this.sendText(s.conn, `{"type":"book","action":"update","securityId":${s.securityId},"seq":${s.seq},${u.tail}`);
   }
 
   // ---- helpers ----
 
   private async sendClock(c: Conn): Promise<void> {
     const [clock, info] = await Promise.all([this.service.clock(c.gameId), this.service.hub.engine.gameInfo(c.gameId)]);
-    this.send(c, { type: "clock", phase: info.ok ? info.game.phase : "ended", clock });
-  }
-
-  private error(c: Conn, code: string, message: string): void {
-    this.send(c, { type: "error", code, message });
-  }
-
-  private send(c: Conn, msg: object): void {
-    this.sendText(c, JSON.stringify(msg));
-  }
-
-  /** Sends one text frame (JSON); corks the socket until the next turn so a burst leaves in one write. */
-  private sendText(c: Conn, text: string | Buffer): void {
-    if (c.ws.readyState !== WebSocket.OPEN) return;
-    if (!this.corked.has(c)) {
-      if (this.corked.size === 0) setImmediate(() => this.uncorkAll());
-      this.corked.add(c);
-      c.socket.cork();
-    }
-    c.ws.send(text, { binary: false });
-  }
-
-  private uncorkAll(): void {
-    for (const c of this.corked) c.socket.uncork();
-    this.corked.clear();
+    this.out.send(c, { type: "clock", phase: info.ok ? info.game.phase : "ended", clock });
   }
 
   private ping(): void {
@@ -626,141 +393,5 @@ export class StreamGateway {
       c.alive = false;
       c.ws.ping();
     }
-  }
-}
-
-/**
- * One book read, shared by its subscribers: the levels cut to each depth once (so subscribers of one
- * depth hold the same arrays afterwards), and the update from each distinct previous state once, as
- * `tail`: the JSON after `"seq":n,` of an update message (gameSeq, bids, asks).
- */
-class SharedUpdates {
-  private readonly cuts = new Map<number, { bids: BookLevel[]; asks: BookLevel[] }>();
-  private readonly made = new Map<BookLevel[], Map<BookLevel[], BookUpdate>>();
-
-  constructor(
-    readonly gameSeq: number,
-    private readonly allBids: BookLevel[],
-    private readonly allAsks: BookLevel[],
-  ) {}
-
-  /** The update from a subscriber's levels (`prevBids`, `prevAsks`) at `depth`. */
-  from(prevBids: BookLevel[], prevAsks: BookLevel[], depth: number): BookUpdate {
-    let byAsks = this.made.get(prevBids);
-    if (!byAsks) this.made.set(prevBids, (byAsks = new Map()));
-    let u = byAsks.get(prevAsks);
-    if (!u) {
-      let cut = this.cuts.get(depth);
-      if (!cut)
-        this.cuts.set(depth, (cut = { bids: this.allBids.slice(0, depth), asks: this.allAsks.slice(0, depth) }));
-      const db = diff(prevBids, cut.bids);
-      const da = diff(prevAsks, cut.asks);
-      const changed = db.length > 0 || da.length > 0;
-      const tail = changed ? JSON.stringify({ gameSeq: this.gameSeq, bids: db, asks: da }).slice(1) : "";
-      byAsks.set(prevAsks, (u = { ...cut, changed, tail }));
-    }
-    return u;
-  }
-}
-
-interface BookUpdate {
-  bids: BookLevel[];
-  asks: BookLevel[];
-  changed: boolean;
-  tail: string;
-}
-
-/** Levels of `next` that differ from `prev` (qty 0: a price level that is gone). */
-export function diff(prev: BookLevel[], next: BookLevel[]): BookLevel[] {
-  const before = new Map(prev.map((l) => [l.price, l]));
-  const out: BookLevel[] = [];
-  for (const l of next) {
-    const b = before.get(l.price);
-    if (!b || b.qty !== l.qty || b.orders !== l.orders) out.push(l);
-    before.delete(l.price);
-  }
-  for (const gone of before.values()) out.push({ price: gone.price, qty: 0, orders: 0 });
-  return out;
-}
-
-/** A player's own event as execution messages: one, none, or two for a fill against the player's own order. */
-export function executionsOf(e: EngineEvent, playerId: string): object[] {
-  if (e.type === "fill" && e.makerPlayerId === playerId && e.takerPlayerId === playerId) {
-    const maker = { ...e, takerPlayerId: "" };
-    return [executionOf(e, playerId), executionOf(maker, playerId)].filter((x): x is object => x !== null);
-  }
-  const x = executionOf(e, playerId);
-  return x ? [x] : [];
-}
-
-/** A player's own event as an execution message, or null for events that are none. */
-function executionOf(e: EngineEvent, playerId: string): object | null {
-  switch (e.type) {
-    case "order_accepted":
-      return {
-        type: "execution",
-        kind: "accepted",
-        seq: e.seq,
-        ts: e.ts,
-        id: orderIdOf(e.securityId, e.orderId),
-        orderId: e.orderId,
-        securityId: e.securityId,
-        side: e.side,
-        orderType: e.orderType,
-        tif: e.tif,
-        price: e.price,
-        qty: e.qty,
-        ...(e.clientOrderId ? { clientOrderId: e.clientOrderId } : {}),
-      };
-    case "order_rested":
-      return {
-        type: "execution",
-        kind: "rested",
-        seq: e.seq,
-        ts: e.ts,
-        id: orderIdOf(e.securityId, e.orderId),
-        orderId: e.orderId,
-        securityId: e.securityId,
-        side: e.side,
-        price: e.price,
-        qty: e.qty,
-      };
-    case "fill":
-      return {
-        type: "execution",
-        kind: "fill",
-        id: orderIdOf(e.securityId, e.takerPlayerId === playerId ? e.takerOrderId : e.makerOrderId),
-        ...fillFor(e, playerId),
-      };
-    case "order_cancelled":
-      return {
-        type: "execution",
-        kind: "cancelled",
-        seq: e.seq,
-        ts: e.ts,
-        id: orderIdOf(e.securityId, e.orderId),
-        orderId: e.orderId,
-        securityId: e.securityId,
-        side: e.side,
-        price: e.price,
-        qty: e.qty,
-        reason: e.reason,
-      };
-    case "order_amended":
-      return {
-        type: "execution",
-        kind: "amended",
-        seq: e.seq,
-        ts: e.ts,
-        id: orderIdOf(e.securityId, e.orderId),
-        orderId: e.orderId,
-        securityId: e.securityId,
-        side: e.side,
-        price: e.price,
-        oldQty: e.oldQty,
-        qty: e.qty,
-      };
-    default:
-      return null;
   }
 }
