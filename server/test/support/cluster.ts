@@ -8,7 +8,7 @@
  *   await c.stop()
  *   clusterGame(base), joinAt(base, code, name), connectVia(base, gameId, token)   through any process
  */
-import type { Redis } from "iovalkey";
+import type { Cluster, Redis } from "iovalkey";
 import { connectValkey, isCluster } from "../../src/cluster/valkey.ts";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
 import { Client, type Room } from "@colyseus/sdk";
@@ -24,15 +24,20 @@ export interface ClusterUnderTest {
   stop(): Promise<void>;
 }
 
-/** Colyseus' and the cluster's keys: a run starts without listings of processes of earlier runs. */
+/**
+ * Colyseus' and the cluster's keys: a run starts without listings of processes of earlier runs (on a
+ * Valkey Cluster shared by several runs of a file, each master's keys).
+ */
 async function clearClusterKeys(valkey: Redis): Promise<void> {
-  if (isCluster(valkey)) return; // a Valkey Cluster of the tests is fresh (valkey-cluster.ts)
-  const keys = [
-    ...(await valkey.keys("{cluster}:*")),
-    ...(await valkey.keys("roomcaches")),
-    ...(await valkey.keys("ch:*")),
-  ];
-  if (keys.length) await valkey.del(...keys);
+  const nodes = isCluster(valkey) ? (valkey as unknown as Cluster).nodes("master") : [valkey];
+  for (const node of nodes) {
+    const keys = [
+      ...(await node.keys("{cluster}:*")),
+      ...(await node.keys("roomcaches")),
+      ...(await node.keys("ch:*")),
+    ];
+    for (const k of keys) await valkey.del(k);
+  }
 }
 
 /** Polls the async `fn` every 50 ms until it gives a truthy value; throws after `ms`. */
