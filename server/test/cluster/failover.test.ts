@@ -4,7 +4,8 @@
  * there, PostgreSQL equals the log, REST orders go on through the surviving processes, and a client that was connected to the
  * dead process comes back by itself. A paused (SIGSTOP) owner is replaced the same way and is fenced
  * when it wakes: its room closes, and the game's writer stays the new one. Both run on one Valkey and
- * on a 3-master Valkey Cluster (valkey-cluster.ts; one cluster for the file, three processes per test).
+ * on a 3-master Valkey Cluster (valkey-cluster.ts; one cluster for the file, three processes per test;
+ * Colyseus' presence on the plain Valkey, PRESENCE_URL, as start.mjs and compose.yml run it).
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
@@ -178,7 +179,8 @@ for (const onCluster of [false, true])
       await vc?.stop();
     });
     beforeEach(async () => {
-      c = await startCluster(3, vc?.env ?? {});
+      // on the cluster, the presence on its own Valkey as deployed (docs/deploy.md; start.mjs, compose.yml)
+      c = await startCluster(3, vc ? { ...vc.env, PRESENCE_URL: process.env.VALKEY_URL! } : {});
     });
     afterEach(async () => {
       for (const s of c.servers) if (s.child.signalCode === "SIGSTOP") s.child.kill("SIGCONT");
