@@ -14,6 +14,12 @@
 // --port (default 2567) that routes clients to them; the first process sets up the demo game and prints
 // the summary. Stopping it stops them all.
 //
+// `npm start -- --cluster` (with or without --processes) also starts a local 3-master Valkey Cluster
+// (redis-server/valkey-server with cluster-enabled on free ports, scripts/lib/valkey-cluster.mjs, the
+// cluster of the tests; data under .data/valkey-cluster-*, deleted when it stops: each run starts empty)
+// and runs the games on it (VALKEY_CLUSTER for the servers and the persister); the plain Valkey keeps
+// Colyseus' presence (PRESENCE_URL), as docs/deploy.md recommends.
+//
 // Exit code: the server's; 128+n when this process was stopped by signal n (Ctrl-C: 130), even when the
 // server itself shut down cleanly. A server that cannot start (e.g. PORT in use, see README "Ports")
 // exits 1 within seconds, and the services are stopped before this process exits with that code.
@@ -21,6 +27,7 @@ import { constants as osConstants } from "node:os";
 import { freePort, runCommand, runWithServices, startCommand } from "./lib/services.mjs";
 import { ensureClientBuild } from "./lib/browser.mjs";
 import { ensureNginx, frontCommand, processPath } from "./lib/front.mjs";
+import { startValkeyCluster } from "./lib/valkey-cluster.mjs";
 
 /** Removes `--name value` from argv; returns the value (undefined when absent). */
 function takeOption(argv, name) {
@@ -30,8 +37,16 @@ function takeOption(argv, name) {
   return value;
 }
 
+/** Removes the flag `name` from argv; returns whether it was there. */
+function takeFlag(argv, name) {
+  const i = argv.indexOf(name);
+  if (i >= 0) argv.splice(i, 1);
+  return i >= 0;
+}
+
 const args = process.argv.slice(2).filter((a) => a !== "--");
 const processes = Number(takeOption(args, "--processes") ?? 1);
+const onCluster = takeFlag(args, "--cluster");
 if (!Number.isInteger(processes) || processes < 1 || processes > 16) {
   process.stderr.write("[start] --processes needs an integer from 1 to 16\n");
   process.exit(2);
@@ -49,27 +64,40 @@ for (const s of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 }
 
 runWithServices(
-  async (env) => {
+  async (services) => {
     await ensureClientBuild(); // the browser client (client/dist), served by the game server at /
-    process.stderr.write("[start] services ready; starting the persister and the game server with a demo game\n");
-    // The persister is its own process (docs/persistence.md); the server's round end waits for it. Its
-    // output goes to stderr: stdout is the server's (its last line is the --duration summary).
-    const persister = startCommand(process.execPath, ["--import", "tsx", "server/src/persister-main.ts"], {
-      env,
-      stdio: ["ignore", 2, 2],
-    });
-    const { code } =
-      processes === 1
-        ? await runCommand(process.execPath, ["--import", "tsx", "server/src/main.ts", "--demo", ...args], { env })
-        : await runProcesses(env);
-    process.stderr.write(`[start] game server exited with code ${code}\n`);
-    if (persister.child.exitCode === null && persister.child.signalCode === null) persister.child.kill("SIGTERM");
-    const stored = await persister.result;
-    if (stored.code !== 0) process.stderr.write(`[start] persister exited with code ${stored.code}\n`);
-    return stoppedBy ? signalCode(stoppedBy) : code;
+    const say = (l) => process.stderr.write(`[start] ${l}\n`);
+    const cluster = onCluster ? await startValkeyCluster({ masters: 3, say }) : null;
+    // the games on the cluster; the presence stays on the plain Valkey (docs/deploy.md, "Valkey Cluster")
+    const env = cluster ? { ...services, ...cluster.env, PRESENCE_URL: services.VALKEY_URL } : services;
+    try {
+      return await runAll(env);
+    } finally {
+      await cluster?.stop();
+    }
   },
   { persistent: true },
 );
+
+/** The persister and the server process(es) on `env`; resolves with the exit code of start.mjs. */
+async function runAll(env) {
+  process.stderr.write("[start] services ready; starting the persister and the game server with a demo game\n");
+  // The persister is its own process (docs/persistence.md); the server's round end waits for it. Its
+  // output goes to stderr: stdout is the server's (its last line is the --duration summary).
+  const persister = startCommand(process.execPath, ["--import", "tsx", "server/src/persister-main.ts"], {
+    env,
+    stdio: ["ignore", 2, 2],
+  });
+  const { code } =
+    processes === 1
+      ? await runCommand(process.execPath, ["--import", "tsx", "server/src/main.ts", "--demo", ...args], { env })
+      : await runProcesses(env);
+  process.stderr.write(`[start] game server exited with code ${code}\n`);
+  if (persister.child.exitCode === null && persister.child.signalCode === null) persister.child.kill("SIGTERM");
+  const stored = await persister.result;
+  if (stored.code !== 0) process.stderr.write(`[start] persister exited with code ${stored.code}\n`);
+  return stoppedBy ? signalCode(stoppedBy) : code;
+}
 
 /**
  * N server processes and the front; the first runs the demo (its stdout is ours). Resolves with the

@@ -5,7 +5,8 @@
  *   holds it, or when this process already runs or creates it), drops a stale writer this process may
  *   hold from an earlier stint, then creates the GameRoom, which claims the game with a new ownership
  *   epoch and rebuilds it from Valkey; then the game's timers, bots and drivers are armed here
- *   (GameService.resumeAll), so they run where the room runs.
+ *   (GameService.resumeAll), so they run where the room runs; a game missing from the game index (its
+ *   create stopped between the record and the index entry: docs/deploy.md) is listed again.
  * - The room stays while its game is not over (autoDispose off): REST calls, bots and timers need
  *   their writer even when no browser is connected. An ended game's room leaves with its last client.
  * - `engineRead` answers a read of the game's live state asked in another process (remote-reads.ts).
@@ -57,6 +58,7 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
       });
       this.onDisposeHooks.push(unsubscribe);
       await ctx.service.resumeAll([gameId]);
+      await ctx.service.store.ensureIndexed(gameId); // a create that stopped before the index (store.ts)
       // after onCreate (a room cannot disconnect during it): an ended game's room may go at once
       this.clock.setTimeout(() => void this.disposeWhenOver(), 0);
     }

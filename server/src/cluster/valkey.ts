@@ -18,10 +18,12 @@
  *   allocation group"). Pipelines that span games (the persister's acks and trims, stream lag, API usage
  *   counters) are sent one command each instead, in order, on the connections of their shards; each
  *   gets its own reply as in a pipeline. A pipeline was never atomic, so nothing is lost.
- * - `multi()`: a transaction whose keys all hash to one slot runs as MULTI/EXEC. One that spans slots (a
- *   game's record and the global game index, written together when a game is created) cannot be atomic
- *   on a cluster; it runs like a split pipeline, in order, and a multi-key DEL is sent per key.
- * - `del(k1, k2, ...)` of keys in several slots is sent per key and the counts are summed.
+ * - `multi()`: a transaction whose keys all hash to one slot runs as MULTI/EXEC. One that spans slots
+ *   cannot be atomic on a cluster, and is refused (exec rejects with CROSSSLOT) rather than run as if it
+ *   were: writes that span shards are ordered so that any prefix of them is harmless instead (game
+ *   record before the game index, ...; docs/deploy.md, "Keys on several shards").
+ * - `del(k1, k2, ...)` of keys in several slots is sent per key and the counts are summed (a DEL of
+ *   several keys is not a transaction: each key goes or stays on its own).
  */
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from "iovalkey";
 
@@ -108,8 +110,8 @@ function recorder(client: ValkeyCluster, run: Runner): unknown {
         if (prop === "length") return cmds.length;
         if (prop === "exec")
           return async (cb?: (err: Error | null, r?: Reply[]) => void) => {
-            const out = await run(client, cmds);
-            cb?.(null, out);
+            const out = run(client, cmds);
+            if (cb) out.then((r) => cb(null, r), cb);
             return out;
           };
         return (...args: unknown[]) => {
@@ -145,17 +147,18 @@ export class ValkeyCluster extends Cluster {
     return p as never;
   }
 
-  /** MULTI/EXEC when every key is in one slot; else in order, one command each (see the header). */
+  /** MULTI/EXEC when every key is in one slot; exec rejects with CROSSSLOT otherwise (see the header). */
   override multi(...args: unknown[]): never {
     if (args.length) return (super.multi as (...a: unknown[]) => never)(...args);
     return recorder(this, async (client, cmds) => {
       const slots = new Set(cmds.flatMap(slotsOf));
-      if (slots.size <= 1) {
-        const m = Cluster.prototype.multi.call(client) as unknown as Record<string, (...a: unknown[]) => unknown>;
-        for (const [name, a] of cmds) m[name]!(...a);
-        return ((await (m.exec as () => Promise<Reply[] | null>)()) ?? []) as Reply[];
-      }
-      return oneByOne(client, cmds);
+      if (slots.size > 1)
+        throw new Error(
+          `CROSSSLOT a MULTI over ${slots.size} slots cannot be atomic on a Valkey Cluster: ${cmds.map(([n]) => n).join(", ")}`,
+        );
+      const m = Cluster.prototype.multi.call(client) as unknown as Record<string, (...a: unknown[]) => unknown>;
+      for (const [name, a] of cmds) m[name]!(...a);
+      return ((await (m.exec as () => Promise<Reply[] | null>)()) ?? []) as Reply[];
     }) as never;
   }
 

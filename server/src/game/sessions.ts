@@ -61,10 +61,11 @@ export class SessionService {
     return this.get(sessionId);
   }
 
-  /** Sessions, newest first. */
+  /** Sessions, newest first; an index entry without a complete record (docs/deploy.md) is left out. */
   async list(offset = 0, limit = 100): Promise<SessionInfo[]> {
     const out: SessionInfo[] = [];
-    for (const id of await this.store.sessions(offset, limit)) out.push(await this.get(id));
+    for (const id of await this.store.sessions(offset, limit))
+      if (await this.store.session(id)) out.push(await this.get(id));
     return out;
   }
 

@@ -104,12 +104,27 @@ export class GameStore {
     const code = await this.newJoinCode(gameId);
     const now = Date.now();
     const fields = scheduleFields(schedule);
-    await this.client
-      .multi()
-      .hset(metaKey(gameId), { settings: JSON.stringify(settings), joinCode: code, createdAt: now, ...fields })
-      .zadd(INDEX_KEY, now, gameId)
-      .exec();
+    // Record first, index after (on a Valkey Cluster they live on different shards; docs/deploy.md,
+    // "Keys on several shards"): an index entry always has its record; a stop between the two leaves an
+    // unlisted game, which ensureIndexed adds when its room opens.
+    await this.client.hset(metaKey(gameId), {
+      settings: JSON.stringify(settings),
+      joinCode: code,
+      createdAt: now,
+      ...fields,
+    });
+    await this.client.zadd(INDEX_KEY, now, gameId);
     return code;
+  }
+
+  /**
+   * Adds a stored game to the game index when its entry is missing (a create that stopped between its
+   * record and its index entry), with the record's createdAt; idempotent (ZADD NX). True when it added.
+   */
+  async ensureIndexed(gameId: string): Promise<boolean> {
+    const createdAt = await this.client.hget(metaKey(gameId), "createdAt");
+    if (createdAt === null) return false;
+    return (await this.client.zadd(INDEX_KEY, "NX", Number(createdAt) || 0, gameId)) === 1;
   }
 
   /** The game's record, or null when the service does not know it. */
@@ -160,16 +175,22 @@ export class GameStore {
 
   // ---- sessions ----
 
-  /** Stores a new session with a fresh join code (from the games' code space); false when the id exists. */
+  /**
+   * Stores a new session with a fresh join code (from the games' code space); null when the id exists.
+   * Written in order — the id claimed (name), the join code, the record complete (joinCode, createdAt),
+   * the index entry — each step one key (docs/deploy.md, "Keys on several shards"). A create that stopped
+   * part way leaves a record without a join code, which `session` does not show; creating the same id
+   * again (same name) finishes it.
+   */
   async createSession(sessionId: string, name: string): Promise<SessionRecord | null> {
     const now = Date.now();
-    if (!(await this.client.hsetnx(sessionKey(sessionId), "name", name))) return null;
+    if (!(await this.client.hsetnx(sessionKey(sessionId), "name", name))) {
+      const h = await this.client.hgetall(sessionKey(sessionId));
+      if (h.joinCode || h.name !== name) return null;
+    }
     const joinCode = await this.newJoinCode(SESSION_CODE_PREFIX + sessionId);
-    await this.client
-      .multi()
-      .hset(sessionKey(sessionId), { joinCode, createdAt: now })
-      .zadd(SESSION_INDEX_KEY, now, sessionId)
-      .exec();
+    await this.client.hset(sessionKey(sessionId), { joinCode, createdAt: now });
+    await this.client.zadd(SESSION_INDEX_KEY, now, sessionId);
     return { sessionId, name, joinCode, createdAt: now };
   }
 
@@ -233,11 +254,10 @@ export class GameStore {
    * (so an existing deployment keeps its admin token; the caller moves it to its file), or null.
    */
   async takeLegacySecrets(): Promise<string | null> {
-    const [[, admin]] = (await this.client
-      .multi()
-      .get(LEGACY_ADMIN_KEY)
-      .del(LEGACY_ADMIN_KEY, LEGACY_SECRET_KEY)
-      .exec())! as [[unknown, string | null]];
+    // read, then delete (two keys, two slots on a cluster): a stop in between takes the same token next time
+    const admin = await this.client.get(LEGACY_ADMIN_KEY);
+    await this.client.del(LEGACY_ADMIN_KEY);
+    await this.client.del(LEGACY_SECRET_KEY);
     return admin;
   }
 

@@ -3,7 +3,9 @@
  * over (lease, new ownership epoch, rebuilt from Valkey) within 5 s, every acknowledged order is still
  * there, PostgreSQL equals the log, REST orders go on through the surviving processes, and a client that was connected to the
  * dead process comes back by itself. A paused (SIGSTOP) owner is replaced the same way and is fenced
- * when it wakes: its room closes, and the game's writer stays the new one.
+ * when it wakes: its room closes, and the game's writer stays the new one. Both run on one Valkey and
+ * on a 3-master Valkey Cluster (valkey-cluster.ts; one cluster for the file, three processes per test;
+ * Colyseus' presence on the plain Valkey, PRESENCE_URL, as start.mjs and compose.yml run it).
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
@@ -14,6 +16,7 @@ import { sql } from "kysely";
 import { parseEvent } from "@marketroom/shared";
 import { createDb, createPool } from "../../src/persistence/db.ts";
 import { readStreamEvents } from "../../src/engine/stream-entries.ts";
+import { startValkeyCluster, type ValkeyClusterUnderTest } from "../support/valkey-cluster.ts";
 
 /** A client as the browser's (client/src/conn.ts): joins again when its room closes or drops. */
 class RejoiningClient {
@@ -164,88 +167,99 @@ async function setUp(c: ClusterUnderTest) {
   return { game, alice, bob, key: key.body.key as string, owner };
 }
 
-describe("cluster: failover", function () {
-  this.timeout(180_000);
-  let c: ClusterUnderTest;
-  beforeEach(async () => {
-    c = await startCluster(3);
-  });
-  afterEach(async () => {
-    for (const s of c.servers) if (s.child.signalCode === "SIGSTOP") s.child.kill("SIGCONT");
-    await c?.stop();
-  });
+for (const onCluster of [false, true])
+  describe(`cluster: failover (${onCluster ? "a 3-master Valkey Cluster" : "one Valkey"})`, function () {
+    this.timeout(180_000);
+    let vc: ValkeyClusterUnderTest | undefined;
+    let c: ClusterUnderTest;
+    before(async () => {
+      if (onCluster) vc = await startValkeyCluster(3); // one cluster for both tests; processes per test
+    });
+    after(async () => {
+      await vc?.stop();
+    });
+    beforeEach(async () => {
+      // on the cluster, the presence on its own Valkey as deployed (docs/deploy.md; start.mjs, compose.yml)
+      c = await startCluster(3, vc ? { ...vc.env, PRESENCE_URL: process.env.VALKEY_URL! } : {});
+    });
+    afterEach(async () => {
+      for (const s of c.servers) if (s.child.signalCode === "SIGSTOP") s.child.kill("SIGCONT");
+      await c?.stop();
+    });
 
-  it("kill -9 of the owning process: another owns the game within 5 s, no acknowledged order lost, PostgreSQL equals the log", async () => {
-    const { game, bob, key, owner } = await setUp(c);
-    const other = () => alive(c).filter((s) => s !== owner);
-    // Bob watches through the owner's process: his connection dies with it.
-    const watcher = new RejoiningClient(
-      () => [owner, ...other()].filter((s) => s.child.exitCode === null).map((s) => s.base),
-      game.gameId,
-      bob.token,
-    );
-    await watcher.start();
-    const load = new BidLoad(() => other()[0]!.base, key);
-    await until(async () => load.acked.length >= 20, "20 acknowledged bids before the kill", 30_000);
-    const killedAt = Date.now();
-    owner.child.kill("SIGKILL");
-    const next = await c.owner(game.gameId, owner);
-    const failoverMs = Date.now() - killedAt;
-    const ackedAtKill = load.acked.length;
-    await until(
-      async () => load.acked.length >= ackedAtKill + 20,
-      "20 more acknowledged bids after the failover",
-      30_000,
-    );
-    await load.stop();
-    console.log(
-      `      failover: new owner after ${failoverMs} ms; ${load.acked.length} bids acknowledged, ${load.failed} failed`,
-    );
-    expect(failoverMs).to.be.below(5000);
-    expect(next).to.not.equal(owner);
-    // Every acknowledged bid is on the book of the rebuilt game, and nothing else is.
-    expect(await openBidIds(next.base, key)).to.deep.equal([...load.acked].sort((a, b) => a - b));
-    await expectPostgresEqualsLog(c, game.gameId, load.acked);
-    // Bob's client came back by itself, to the new owner's room, and sees the book.
-    await until(
-      async () => watcher.rejoined > 0 && watcher.room.state?.gameId === game.gameId,
-      "bob back in the game",
-      20_000,
-    );
-    await until(
-      async () => (watcher.room.state.securities.get("1")?.bids.length ?? 0) > 0,
-      "the rebuilt book in bob's room",
-      20_000,
-    );
-    await watcher.stop();
-  });
+    it("kill -9 of the owning process: another owns the game within 5 s, no acknowledged order lost, PostgreSQL equals the log", async () => {
+      const { game, bob, key, owner } = await setUp(c);
+      const other = () => alive(c).filter((s) => s !== owner);
+      // Bob watches through the owner's process: his connection dies with it.
+      const watcher = new RejoiningClient(
+        () => [owner, ...other()].filter((s) => s.child.exitCode === null).map((s) => s.base),
+        game.gameId,
+        bob.token,
+      );
+      await watcher.start();
+      const load = new BidLoad(() => other()[0]!.base, key);
+      await until(async () => load.acked.length >= 20, "20 acknowledged bids before the kill", 30_000);
+      const killedAt = Date.now();
+      owner.child.kill("SIGKILL");
+      const next = await c.owner(game.gameId, owner);
+      const failoverMs = Date.now() - killedAt;
+      const ackedAtKill = load.acked.length;
+      await until(
+        async () => load.acked.length >= ackedAtKill + 20,
+        "20 more acknowledged bids after the failover",
+        30_000,
+      );
+      await load.stop();
+      console.log(
+        `      failover: new owner after ${failoverMs} ms; ${load.acked.length} bids acknowledged, ${load.failed} failed`,
+      );
+      expect(failoverMs).to.be.below(5000);
+      expect(next).to.not.equal(owner);
+      // Every acknowledged bid is on the book of the rebuilt game, and nothing else is.
+      expect(await openBidIds(next.base, key)).to.deep.equal([...load.acked].sort((a, b) => a - b));
+      await expectPostgresEqualsLog(c, game.gameId, load.acked);
+      // Bob's client came back by itself, to the new owner's room, and sees the book.
+      await until(
+        async () => watcher.rejoined > 0 && watcher.room.state?.gameId === game.gameId,
+        "bob back in the game",
+        20_000,
+      );
+      await until(
+        async () => (watcher.room.state.securities.get("1")?.bids.length ?? 0) > 0,
+        "the rebuilt book in bob's room",
+        20_000,
+      );
+      await watcher.stop();
+    });
 
-  it("a paused (SIGSTOP) owner is replaced, and fenced when it wakes", async () => {
-    const { game, alice, owner } = await setUp(c);
-    const others = alive(c).filter((s) => s !== owner) as [ServerProcess, ServerProcess];
-    const before = await c.valkey.hget(`game:{${game.gameId}}:owner`, "epoch");
-    const stale = await connectVia(owner.base, game.gameId, alice.token);
-    stale.reconnection.enabled = false;
-    let closed = false;
-    stale.onLeave(() => (closed = true));
-    stale.onDrop(() => (closed = true));
-    owner.child.kill("SIGSTOP");
-    const next = await c.owner(game.gameId, owner);
-    expect(others).to.include(next);
-    const after = await c.valkey.hget(`game:{${game.gameId}}:owner`, "epoch");
-    expect(Number(after)).to.be.greaterThan(Number(before));
-    // The new owner trades.
-    const fresh = await connectVia(others[0].base, game.gameId, alice.token);
-    const placed = (await fresh.request("place", { securityId: 1, side: "buy", price: 42, qty: 1 })) as { ok: boolean };
-    expect(placed.ok, JSON.stringify(placed)).to.equal(true);
-    owner.child.kill("SIGCONT");
-    // Awake again, the old owner closes its room: it no longer holds the game.
-    await until(async () => closed, "the old owner's room closed after it woke", 20_000);
-    // Its HTTP requests for the game now reach the new owner; the writer does not move back.
-    const board = await call(owner.base, "GET", `/api/games/${game.gameId}/leaderboard`);
-    expect(board.status, JSON.stringify(board.body)).to.equal(200);
-    expect(await c.valkey.hget(`game:{${game.gameId}}:owner`, "epoch")).to.equal(after);
-    expect(await c.owner(game.gameId)).to.equal(next);
-    void fresh.leave(false).catch(() => {}); // a consented leave once waited forever here (see RejoiningClient)
+    it("a paused (SIGSTOP) owner is replaced, and fenced when it wakes", async () => {
+      const { game, alice, owner } = await setUp(c);
+      const others = alive(c).filter((s) => s !== owner) as [ServerProcess, ServerProcess];
+      const before = await c.valkey.hget(`game:{${game.gameId}}:owner`, "epoch");
+      const stale = await connectVia(owner.base, game.gameId, alice.token);
+      stale.reconnection.enabled = false;
+      let closed = false;
+      stale.onLeave(() => (closed = true));
+      stale.onDrop(() => (closed = true));
+      owner.child.kill("SIGSTOP");
+      const next = await c.owner(game.gameId, owner);
+      expect(others).to.include(next);
+      const after = await c.valkey.hget(`game:{${game.gameId}}:owner`, "epoch");
+      expect(Number(after)).to.be.greaterThan(Number(before));
+      // The new owner trades.
+      const fresh = await connectVia(others[0].base, game.gameId, alice.token);
+      const placed = (await fresh.request("place", { securityId: 1, side: "buy", price: 42, qty: 1 })) as {
+        ok: boolean;
+      };
+      expect(placed.ok, JSON.stringify(placed)).to.equal(true);
+      owner.child.kill("SIGCONT");
+      // Awake again, the old owner closes its room: it no longer holds the game.
+      await until(async () => closed, "the old owner's room closed after it woke", 20_000);
+      // Its HTTP requests for the game now reach the new owner; the writer does not move back.
+      const board = await call(owner.base, "GET", `/api/games/${game.gameId}/leaderboard`);
+      expect(board.status, JSON.stringify(board.body)).to.equal(200);
+      expect(await c.valkey.hget(`game:{${game.gameId}}:owner`, "epoch")).to.equal(after);
+      expect(await c.owner(game.gameId)).to.equal(next);
+      void fresh.leave(false).catch(() => {}); // a consented leave once waited forever here (see RejoiningClient)
+    });
   });
-});

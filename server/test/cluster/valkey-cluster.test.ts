@@ -25,6 +25,8 @@ import { createDb, createPool } from "../../src/persistence/db.ts";
 import { sql } from "kysely";
 import { bidsKey, orderMember } from "../../src/engine/keys.ts";
 
+const gameIdTail = () => newGameId().slice(3);
+
 interface TwoPlayers {
   gameId: string;
   a: Room;
@@ -34,8 +36,12 @@ interface TwoPlayers {
 
 /** A started game with alice and bob, each connected through another process than the other. */
 async function twoPlayers(c: ClusterUnderTest, gameId?: string): Promise<TwoPlayers> {
+  return seatTwo(c, await clusterGame(c.servers[0]!.base, gameId));
+}
+
+/** Alice and bob join the created `game` and connect, through different processes; the game starts. */
+async function seatTwo(c: ClusterUnderTest, game: { gameId: string; joinCode: string }): Promise<TwoPlayers> {
   const [s0, s1, s2] = c.servers as [ServerProcess, ServerProcess, ServerProcess];
-  const game = await clusterGame(s0.base, gameId);
   const alice = await joinAt(s1.base, game.joinCode, "alice");
   const bob = await joinAt(s2.base, game.joinCode, "bob");
   const started = await call(s1.base, "POST", `/api/games/${game.gameId}/start`);
@@ -110,16 +116,21 @@ describe("cluster: three processes on a 3-master Valkey Cluster", function () {
     for (const k of keys) pipe.set(k, `v-${k}`);
     for (const k of keys) pipe.get(k);
     expect(await pipe.exec()).to.deep.equal([...keys.map(() => [null, "OK"]), ...keys.map((k) => [null, `v-${k}`])]);
-    // one slot: a real MULTI; several: in order, one command each
+    // one slot: a real MULTI; several: refused as a whole (it could not be atomic), nothing written
     expect(await v.multi().set("{t}n", "1").incr("{t}n").exec()).to.deep.equal([
       [null, "OK"],
       [null, 2],
     ]);
-    expect(await v.multi().set(keys[0]!, "x").set(keys[1]!, "y").exec()).to.deep.equal([
-      [null, "OK"],
-      [null, "OK"],
-    ]);
-    expect(await v.mget(keys[1]!)).to.deep.equal(["y"]);
+    let refused: unknown = null;
+    await v
+      .multi()
+      .set(keys[0]!, "x")
+      .set(keys[1]!, "y")
+      .exec()
+      .catch((e: unknown) => (refused = e));
+    expect(String(refused)).to.match(/CROSSSLOT/);
+    expect(await v.mget(keys[0]!)).to.deep.equal([`v-${keys[0]}`]);
+    expect(await v.mget(keys[1]!)).to.deep.equal([`v-${keys[1]}`]);
     expect(await v.del(...keys, "{t}n")).to.equal(4);
     // the game writer's commit client: no offline queue, no retries
     const d = v.duplicate({
@@ -132,6 +143,71 @@ describe("cluster: three processes on a 3-master Valkey Cluster", function () {
     expect(await d.set(keys[2]!, "z")).to.equal("OK");
     expect(await v.get(keys[2]!)).to.equal("z");
     d.disconnect();
+  });
+
+  it("a REST order sent to a process that does not run the game is executed by the one that does", async () => {
+    const p = await twoPlayers(c);
+    rooms.push(p.a, p.b);
+    const owner = await c.owner(p.gameId);
+    const [keyAt, sendAt] = c.servers.filter((s) => s !== owner) as [ServerProcess, ServerProcess];
+    const epoch = await c.valkey.hget(`game:{${p.gameId}}:owner`, "epoch");
+    const resting = (await p.a.request("place", { securityId: 1, side: "buy", price: 99, qty: 3 })) as CommandReply;
+    expect(resting.ok, JSON.stringify(resting)).to.equal(true);
+    const bob = await joinAt(
+      keyAt.base,
+      (await call(keyAt.base, "GET", `/api/games/${p.gameId}`)).body.joinCode,
+      "carol",
+    );
+    const key = await call(keyAt.base, "POST", "/api/v1/keys", { name: "cluster" }, bob.token);
+    expect(key.status, JSON.stringify(key.body)).to.equal(201);
+    const order = { securityId: 1, side: "sell", price: 99, qty: 3, clientOrderId: "rest-1" };
+    const sent = await call(sendAt.base, "POST", "/api/v1/orders", order, key.body.key);
+    expect(sent.status, JSON.stringify(sent.body)).to.be.oneOf([200, 201]);
+    expect(sent.body.fills?.reduce((q: number, f: { qty: number }) => q + f.qty, 0)).to.equal(3);
+    await until(async () => (p.a.state.players.get(p.alicePlayerId)?.fills.length ?? 0) > 0, "alice's fill");
+    // routed, not claimed: the writer and its epoch stay
+    expect(await c.valkey.hget(`game:{${p.gameId}}:owner`, "epoch")).to.equal(epoch);
+    expect(await c.owner(p.gameId)).to.equal(owner);
+  });
+
+  it("a game created up to its record but not its index entry (another shard) is played, and listed once its room opens", async () => {
+    const index = await vc.nodeOfKey("marketroom:game-index");
+    const gameId = await gameIdOnShard(vc, (index + 1) % 3);
+    const s1 = c.servers[1]!;
+    const game = await clusterGame(c.servers[0]!.base, gameId);
+    // the create stopped after the record (store.ts writes the record first, the index entry after)
+    expect(await c.valkey.zrem("marketroom:game-index", gameId)).to.equal(1);
+    const listed = async () =>
+      ((await call(s1.base, "GET", "/api/games?limit=500")).body.games as { gameId: string }[]).some(
+        (g) => g.gameId === gameId,
+      );
+    expect(await listed()).to.equal(false);
+    const p = await seatTwo(c, game);
+    rooms.push(p.a, p.b);
+    expect(await trade(p, 100, 2)).to.equal(true);
+    expect(await listed()).to.equal(true);
+  });
+
+  it("sessions: a half-created one is not shown and is finished by creating it again; an index entry without a record is skipped", async () => {
+    const s2 = c.servers[2]!;
+    const sessionId = `ses-${gameIdTail()}`;
+    // the create stopped after claiming the id (its name), before the join code and the index entry
+    await c.valkey.hset(`session:{${sessionId}}`, "name", "week 1");
+    expect((await call(s2.base, "GET", `/api/sessions/${sessionId}`)).status).to.equal(404);
+    // an index entry whose record is missing (never written by the server; readers tolerate it anyway)
+    await c.valkey.zadd("marketroom:session-index", Date.now(), `${sessionId}-ghost`);
+    const ids = async () =>
+      ((await call(s2.base, "GET", "/api/sessions")).body.sessions as { sessionId: string }[]).map((x) => x.sessionId);
+    expect(await ids()).to.not.include(sessionId);
+    const made = await call(s2.base, "POST", "/api/sessions", { sessionId, name: "week 1" });
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    expect(made.body.joinCode).to.be.a("string").and.not.equal("");
+    expect(await ids())
+      .to.include(sessionId)
+      .and.not.include(`${sessionId}-ghost`);
+    const again = await call(s2.base, "POST", "/api/sessions", { sessionId, name: "week 1" });
+    expect(again.status, JSON.stringify(again.body)).to.equal(409);
+    await c.valkey.zrem("marketroom:session-index", `${sessionId}-ghost`);
   });
 
   it("one game per shard: the others trade while a shard restarts, and its game trades again afterwards", async () => {

@@ -4,11 +4,12 @@
  *
  *   const c = await startCluster(3)   // c.servers[i]: ServerProcess with PUBLIC_ADDRESS 127.0.0.1:port
  *   startCluster(3, vc.env)           // the same on a Valkey Cluster (valkey-cluster.ts): VALKEY_CLUSTER set
+ *                                     // (with PRESENCE_URL: Colyseus' presence on that Valkey instead)
  *   await c.owner(gameId)             // the server whose process runs the game's room and writes it
  *   await c.stop()
  *   clusterGame(base), joinAt(base, code, name), connectVia(base, gameId, token)   through any process
  */
-import type { Redis } from "iovalkey";
+import { Redis, type Cluster } from "iovalkey";
 import { connectValkey, isCluster } from "../../src/cluster/valkey.ts";
 import { startPersister, type PersisterProcess } from "./persister-process.ts";
 import { Client, type Room } from "@colyseus/sdk";
@@ -24,15 +25,20 @@ export interface ClusterUnderTest {
   stop(): Promise<void>;
 }
 
-/** Colyseus' and the cluster's keys: a run starts without listings of processes of earlier runs. */
+/**
+ * Colyseus' and the cluster's keys: a run starts without listings of processes of earlier runs (on a
+ * Valkey Cluster shared by several runs of a file, each master's keys).
+ */
 async function clearClusterKeys(valkey: Redis): Promise<void> {
-  if (isCluster(valkey)) return; // a Valkey Cluster of the tests is fresh (valkey-cluster.ts)
-  const keys = [
-    ...(await valkey.keys("{cluster}:*")),
-    ...(await valkey.keys("roomcaches")),
-    ...(await valkey.keys("ch:*")),
-  ];
-  if (keys.length) await valkey.del(...keys);
+  const nodes = isCluster(valkey) ? (valkey as unknown as Cluster).nodes("master") : [valkey];
+  for (const node of nodes) {
+    const keys = [
+      ...(await node.keys("{cluster}:*")),
+      ...(await node.keys("roomcaches")),
+      ...(await node.keys("ch:*")),
+    ];
+    for (const k of keys) await valkey.del(k);
+  }
 }
 
 /** Polls the async `fn` every 50 ms until it gives a truthy value; throws after `ms`. */
@@ -55,7 +61,13 @@ export async function startClusterServer(env: Record<string, string> = {}): Prom
 
 export async function startCluster(n: number, env: Record<string, string> = {}): Promise<ClusterUnderTest> {
   const valkey = connectValkey({ ...process.env, ...env }, { maxRetriesPerRequest: 2 });
-  await clearClusterKeys(valkey);
+  // Colyseus' keys on a Valkey of their own (PRESENCE_URL), the membership's with the games
+  const presence = env.PRESENCE_URL ? new Redis(env.PRESENCE_URL, { maxRetriesPerRequest: 2 }) : null;
+  const clear = async () => {
+    await clearClusterKeys(valkey);
+    if (presence) await clearClusterKeys(presence);
+  };
+  await clear();
   const persister = await startPersister({ env });
   const servers = await Promise.all(Array.from({ length: n }, () => startClusterServer(env)));
   const c: ClusterUnderTest = {
@@ -76,8 +88,9 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
     async stop() {
       await Promise.all(c.servers.map((s) => stopServer(s)));
       await persister.stop().catch(() => null);
-      await clearClusterKeys(valkey);
+      await clear();
       valkey.disconnect();
+      presence?.disconnect();
     },
   };
   return c;
