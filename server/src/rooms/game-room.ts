@@ -327,9 +327,9 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.mirror.sync();
   }
 
-  /** One write per client per tick: its private message and its patch leave together (rooms/cork.ts). */
+  /** One write per client per tick: its private message and its patch leave together (rooms/cork.ts); idle: no corking. */
   override broadcastPatch(): boolean {
-    const corked = corkAll(this.clients);
+    const corked = this.stale || this.mirror?.feed.pending ? corkAll(this.clients) : [];
     try {
       return super.broadcastPatch();
     } finally {
