@@ -316,6 +316,8 @@ async function main(): Promise<void> {
   const done = new Promise<void>((resolve, reject) => {
     const gen = node(join(ROOT, "server/bench/e2e/load.ts"), [join(dir, "load.json")], env, (l) => {
       const m = JSON.parse(l) as { event: string } & Step;
+      // the monotonic clock V8's CPU profile times its samples with, to cut the profile into phases
+      if (prof.length) out(`[mark] ${m.event} ${m.rate ?? ""} ${process.hrtime.bigint() / 1000n} us`);
       if (m.event === "idle-start") idleAt = read();
       else if (m.event === "idle-end") {
         const now = read();

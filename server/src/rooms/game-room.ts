@@ -36,7 +36,6 @@ import { CloseCode, Room, ServerError, type AuthContext, type Client, type Delay
 import {
   GameState,
   PLACE_BATCH,
-  PRIVATE_MESSAGE,
   PRIVATE_SYNC,
   ROOM_COMMANDS,
   RoomJoinOptions,
@@ -45,7 +44,6 @@ import {
   type BatchAck,
   type CommandReply,
   type EngineEvent,
-  type PrivatePatch,
   type RoomCommand,
 } from "@marketroom/shared";
 import type { Config, Logger } from "../config.ts";
@@ -61,6 +59,8 @@ import { Sequencer } from "./sequencer.ts";
 import { channelRefusal } from "../rounds/trading-channels.ts";
 import { entersOrders } from "../game/stop-commands.ts";
 import { AckQueue } from "./acks.ts";
+import { corkAll, TurnCork, uncorkAll } from "./cork.ts";
+import { sendPrivatePatches, sendPrivateSnapshot } from "./private-send.ts";
 import { error, invalid, placeBatch, refOf, trade } from "./room-commands.ts";
 
 /** What a GameRoom needs from the process. */
@@ -154,6 +154,8 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private readonly kicked = new Set<string>();
   /** Replies to room.send() commands, coalesced per turn of the event loop. */
   private readonly acks = new AckQueue();
+  private readonly turn = new TurnCork(); // request replies of one turn: one write per client (rooms/cork.ts)
+  private moved = true; // the state changed since the clock's `now` was last set (tick)
 
   override async onCreate(options: unknown): Promise<void> {
     const o = RoomJoinOptions.safeParse(options);
@@ -316,7 +318,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.rebuild();
       return;
     }
-    if (ready.length) this.stale = true;
+    if (ready.length) this.stale = this.moved = true;
     if (this.seq.firstWaiting() !== null) this.scheduleGapFill();
   }
 
@@ -325,11 +327,17 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.mirror.sync();
   }
 
-  /**
-   * The model's changes reach the Colyseus state once per patch tick, not once per committed batch
-   * (issue 13: syncing per batch cost about a tenth of the server's CPU per order); clients see the
-   * state only at ticks, so they see the same thing.
-   */
+  /** One write per client per tick: its private message and its patch leave together (rooms/cork.ts); idle: no corking. */
+  override broadcastPatch(): boolean {
+    const corked = this.stale || this.mirror?.feed.pending ? corkAll(this.clients) : [];
+    try {
+      return super.broadcastPatch();
+    } finally {
+      uncorkAll(corked);
+    }
+  }
+
+  /** The model's changes reach the state once per patch tick, not per committed batch (issue 13: clients see ticks only). */
   override onBeforePatch(): void {
     this.syncStale();
     this.sendPrivate();
@@ -337,27 +345,15 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
 
   /** The private patches of this tick: each player's to its sessions, all of them to admins. */
   private sendPrivate(): void {
-    if (!this.model || this.pending) return;
-    const patches = this.mirror.feed.flush(this.model);
-    if (!patches.length) return;
-    const byPlayer = new Map<string, PrivatePatch>();
-    for (const p of patches) byPlayer.set(p.playerId, p);
-    for (const c of this.clients as unknown as GameClient[]) {
-      const auth = c.auth;
-      if (auth?.role === "admin") c.send(PRIVATE_MESSAGE, { players: patches });
-      else if (auth?.playerId && byPlayer.has(auth.playerId))
-        c.send(PRIVATE_MESSAGE, { players: [byPlayer.get(auth.playerId)] });
-    }
+    if (this.model && !this.pending)
+      sendPrivatePatches(this.clients as GameClient[], this.mirror.feed.flush(this.model));
   }
 
   /** A full snapshot of the private state the client may see (none for an observer), after this tick's patches. */
   private syncPrivate(client: GameClient): void {
     this.syncStale();
     this.sendPrivate();
-    const auth = client.auth;
-    const feed = this.mirror.feed;
-    const pids = auth?.role === "admin" ? feed.players() : auth?.playerId ? [auth.playerId] : [];
-    client.send(PRIVATE_MESSAGE, { players: feed.snapshots(pids) });
+    sendPrivateSnapshot(client, this.mirror.feed);
   }
 
   private syncStale(): void {
@@ -425,19 +421,21 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     try {
       const refs = await this.ctx.service.references(this.gameId);
       for (const [sid, ref] of refs) this.model.setRefPrice(sid, ref);
+      if (this.model.dirty.securities.size) this.moved = true;
       this.flush();
     } catch (err) {
       this.ctx.log.warn({ err, gameId: this.gameId }, "reference refresh failed");
     }
   }
 
-  /** Every second (issue 13: valuations and the leaderboard at most once a second): valuation when it changed; the clock's now and remaining time. */
+  /** Every second: valuation when it changed (issue 13); the clock's now and remaining time only when the state moved (idle: no patch). */
   private tick(): void {
     if (this.mirror.valuationPending) this.mirror.syncValuation();
     void this.ctx.service.reads.checkpoints.maybeSave(this.model);
     const clock = this.state.clock;
     const now = Date.now();
-    if (now - clock.now >= 1000) {
+    if (this.moved && now - clock.now >= 1000) {
+      this.moved = false;
       clock.now = now;
       if (clock.endsAt) clock.remainingMs = Math.max(0, clock.endsAt - now);
     }
@@ -480,6 +478,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     if (reply.ref === undefined) delete reply.ref;
     if (!reply.ok) this.countRoomReject(type, reply.code);
     if (requestId === undefined) this.acks.push(client, reply);
+    else this.turn.hold(client); // Colyseus sends the reply in this turn
     return reply;
   }
 
@@ -512,6 +511,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     }
     if (!reply.ok) this.countRoomReject(PLACE_BATCH, reply.code);
     if (requestId === undefined) this.acks.push(client, reply);
+    else this.turn.hold(client);
     return reply;
   }
 

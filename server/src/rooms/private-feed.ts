@@ -25,6 +25,11 @@ export class PrivateFeed {
     for (const pid of playerIds) this.changed.add(pid);
   }
 
+  /** Some player is marked: the next flush may have patches. */
+  get pending(): boolean {
+    return this.all || this.changed.size > 0;
+  }
+
   /** Marks every player (a rebuild, a new valuation). */
   markAll(): void {
     this.all = true;

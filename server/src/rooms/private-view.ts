@@ -16,6 +16,7 @@ import {
   type PrivateStop,
 } from "@marketroom/shared";
 import { marginAccount } from "../core/margin-account.ts";
+import type { PlayerState as CorePlayer } from "../core/state.ts";
 import type { GameModel } from "../game/model.ts";
 
 const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
@@ -43,11 +44,7 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
       initialMarginBps: x?.initialMarginBps ?? 0,
     };
   }
-  const orders: PrivatePlayer["orders"] = {};
-  for (const [k, o] of model.openOrders(playerId)) {
-    const { playerId: _p, ...order } = o;
-    orders[k] = order;
-  }
+  const orders = ordersOf(model, p);
   const v: PrivatePlayer = {
     cash: p.cash,
     cashLocked: p.cashLocked,
@@ -75,6 +72,27 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
   };
   if (money) for (const k of MONEY) v[k] = money[k] ?? 0;
   return v;
+}
+
+/** The player's resting orders keyed `<securityId>:<orderId>` (GameModel.openOrders without the player id, built once). */
+function ordersOf(model: GameModel, p: CorePlayer): PrivatePlayer["orders"] {
+  const out: PrivatePlayer["orders"] = {};
+  for (const sid of model.fold.state.securityIds) {
+    const list = p.orders.get(sid);
+    if (!list) continue;
+    for (const o of list.values())
+      out[`${sid}:${o.id}`] = {
+        orderId: o.id,
+        securityId: sid,
+        side: o.side,
+        price: o.price,
+        qty: o.qty,
+        amount: o.amount,
+        clientOrderId: o.clientOrderId ?? "",
+        ts: o.ts,
+      };
+  }
+  return out;
 }
 
 function stopsOf(model: GameModel, playerId: string): Record<string, PrivateStop> {

@@ -52,7 +52,14 @@ function rejected(
   return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
 }
 
-/** A validated command of player `pid` in game `g`, through the hub to the game's writer. */
+/** A command body already validated with `RoomMessageSchemas[type]` (its parsed output). */
+type Parsed<T extends RoomCommand> = ReturnType<(typeof RoomMessageSchemas)[T]["parse"]>;
+
+/**
+ * A command of player `pid` in game `g`, through the hub to the game's writer. `body` must be the
+ * output of `RoomMessageSchemas[type]` (every caller validates first; parsing twice cost about 5% of
+ * the server's CPU per order, issue 13).
+ */
 export async function trade(
   hub: GameHub,
   g: string,
@@ -63,7 +70,7 @@ export async function trade(
 ): Promise<CommandReply> {
   switch (type) {
     case "place": {
-      const { ref: _r, ...order } = RoomMessageSchemas.place.parse(body);
+      const { ref: _r, ...order } = body as Parsed<"place">;
       const r = await hub.place(g, pid, order);
       return r.ok
         ? {
@@ -78,19 +85,19 @@ export async function trade(
         : rejected(type, ref, r);
     }
     case "cancel": {
-      const m = RoomMessageSchemas.cancel.parse(body);
+      const m = body as Parsed<"cancel">;
       const r = await hub.cancel(g, pid, m.securityId, m.orderId);
       return r.ok ? { ok: true, type, ref, seq: r.lastSeq, cancelled: r.cancelled } : rejected(type, ref, r);
     }
     case "cancel-all": {
-      const m = RoomMessageSchemas["cancel-all"].parse(body);
+      const m = body as Parsed<"cancel-all">;
       const r = await hub.cancelAll(g, pid, m.securityId);
       return r.ok
         ? { ok: true, type, ref, seq: r.lastSeq, cancelledOrderIds: r.cancelledOrderIds, truncated: r.truncated }
         : rejected(type, ref, r);
     }
     case "amend": {
-      const { ref: _r, ...a } = RoomMessageSchemas.amend.parse(body);
+      const { ref: _r, ...a } = body as Parsed<"amend">;
       const r = await hub.amend(g, pid, a);
       return r.ok
         ? {
