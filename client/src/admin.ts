@@ -12,8 +12,9 @@
  *
  * This file holds the page's wiring: sign-in, the screen's state, polling, the room session and the
  * commands. The parts it draws live in their own files: round-form.ts (the create form), admin-views.ts
- * (games list, game head, exports, players, market), admin-session.ts (codes, session card, next round),
- * admin-bots.ts (bots card), admin-drivers.ts (news, signals, groups, takeover), admin-margin.ts.
+ * (games list, game head, exports, players, market), admin-rules-text.ts (the rules line),
+ * admin-session.ts (codes, session card, next round), admin-bots.ts (bots card), admin-drivers.ts (news,
+ * signals, groups, takeover), admin-margin.ts.
  */
 import type { Room } from "@colyseus/sdk";
 import { api, errorText } from "./api.ts";
