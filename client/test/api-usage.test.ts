@@ -7,23 +7,8 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { api, createGame, join as joinGame, type Harness } from "../../server/test/support/harness.ts";
+import { api, apiV1, createGame, join as joinGame, type Harness } from "../../server/test/support/harness.ts";
 import { SHOTS, useChromium } from "./support/chromium.ts";
-
-async function call(
-  h: Harness,
-  method: string,
-  path: string,
-  bearer: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
 
 describe("admin view: who may trade, API usage (Chromium)", function () {
   this.timeout(90_000);
@@ -51,16 +36,16 @@ describe("admin view: who may trade, API usage (Chromium)", function () {
     await page.locator("#api-usage", { hasText: "No API requests in this round yet." }).waitFor();
 
     const key = (
-      await call(h, "POST", "/keys", bob.token, { name: "quoter", rateLimit: { requests: 3, windowMs: 60_000 } })
+      await apiV1(h, "POST", "/keys", bob.token, { name: "quoter", rateLimit: { requests: 3, windowMs: 60_000 } })
     ).body;
     expect(
-      (await call(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 1 })).status,
+      (await apiV1(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 1 })).status,
     ).to.equal(201);
     expect(
-      (await call(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 100_000 })).status,
+      (await apiV1(h, "POST", "/orders", key.key, { securityId: 1, side: "buy", price: 90, qty: 100_000 })).status,
     ).to.equal(422);
-    expect((await call(h, "GET", "/account", key.key)).status).to.equal(200);
-    expect((await call(h, "GET", "/account", key.key)).status).to.equal(429);
+    expect((await apiV1(h, "GET", "/account", key.key)).status).to.equal(200);
+    expect((await apiV1(h, "GET", "/account", key.key)).status).to.equal(429);
 
     // the card polls: wait until bob's row shows all four requests
     const row = page.locator(`#api-usage-players tr[data-usage-player="${bob.playerId}"]`);

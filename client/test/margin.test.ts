@@ -12,8 +12,9 @@
 import { expect } from "chai";
 import { join as joinPath } from "node:path";
 import type { Page } from "playwright-core";
-import { api, connect, createGame, join, type Harness } from "../../server/test/support/harness.ts";
+import { api, createGame, type Harness } from "../../server/test/support/harness.ts";
 import { SHOTS, useChromium } from "./support/chromium.ts";
+import { useTraders } from "./support/traders.ts";
 
 const PHONE = { width: 390, height: 844 };
 const uid = () => `mg-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -25,10 +26,7 @@ describe("browser client: margin rounds (Chromium)", function () {
   before(() => {
     h = b.h;
   });
-  const rooms: { leave(): Promise<unknown> }[] = [];
-  afterEach(async () => {
-    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
-  });
+  const traders = useTraders(b);
 
   /**
    * A running margin round: ACME at 100.00 (tick 0.01, scale 1), 10 % initial / 5 % maintenance margin
@@ -58,11 +56,9 @@ describe("browser client: margin rounds (Chromium)", function () {
 
   /** A scripted player (WebSocket client) that rests a sell of `qty` lots at `price` ticks (a short on margin). */
   async function restingSell(game: { gameId: string; joinCode: string }, price: number, qty: number): Promise<void> {
-    const j = await join(h, game.joinCode, "maker");
-    const room = await connect(h, game.gameId, j.token);
-    rooms.push(room);
-    const r: any = await room.request("place", { securityId: 1, side: "sell", type: "limit", tif: "GTC", price, qty });
-    expect(r.ok, JSON.stringify(r)).to.equal(true);
+    await (
+      await traders.join(game, "maker")
+    )("sell", price, qty);
   }
 
   const text = (page: Page, sel: string) => page.locator(sel).first().innerText();

@@ -6,8 +6,9 @@
  */
 import { expect } from "chai";
 import { join as joinPath } from "node:path";
-import { api, connect, join, type Harness } from "../../server/test/support/harness.ts";
+import { api, type Harness } from "../../server/test/support/harness.ts";
 import { SHOTS, useChromium } from "./support/chromium.ts";
+import { useTraders } from "./support/traders.ts";
 
 const uid = () => `rm-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -18,10 +19,7 @@ describe("replay view of a margin round (Chromium)", function () {
   before(() => {
     h = b.h;
   });
-  const rooms: { leave(): Promise<unknown> }[] = [];
-  afterEach(async () => {
-    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
-  });
+  const traders = useTraders(b);
 
   it("shows margin calls, liquidation orders and fund transfers as readable rows", async () => {
     const created = await api(h, "POST", "/api/games", {
@@ -34,13 +32,8 @@ describe("replay view of a margin round (Chromium)", function () {
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const game = created.body as { gameId: string; joinCode: string };
     expect((await api(h, "POST", `/api/games/${game.gameId}/start`)).status).to.equal(200);
-    const place = async (name: string, side: "buy" | "sell", price: number, qty: number) => {
-      const j = await join(h, game.joinCode, name);
-      const room = await connect(h, game.gameId, j.token);
-      rooms.push(room);
-      const r: any = await room.request("place", { securityId: 1, side, type: "limit", tif: "GTC", price, qty });
-      expect(r.ok, JSON.stringify(r)).to.equal(true);
-    };
+    const place = async (name: string, side: "buy" | "sell", price: number, qty: number) =>
+      (await traders.join(game, name))(side, price, qty);
     await place("alice", "sell", 10_000, 50);
     await place("bob", "buy", 10_000, 50); // bob: 50 long at 100.00 with $1,000.00 (5x)
     await place("carol", "buy", 7_900, 20);

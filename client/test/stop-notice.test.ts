@@ -6,8 +6,9 @@
  */
 import { expect } from "chai";
 import { join as joinPath } from "node:path";
-import { api, connect, join, type Harness } from "../../server/test/support/harness.ts";
+import { api, type Harness } from "../../server/test/support/harness.ts";
 import { SHOTS, useChromium } from "./support/chromium.ts";
+import { useTraders } from "./support/traders.ts";
 
 const uid = () => `sn-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -18,21 +19,7 @@ describe("browser client: stop notice (Chromium)", function () {
   before(() => {
     h = b.h;
   });
-  const rooms: { leave(): Promise<unknown> }[] = [];
-  afterEach(async () => {
-    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
-  });
-
-  /** A scripted player (WebSocket client) that places one limit order. */
-  async function trader(game: { gameId: string; joinCode: string }, name: string) {
-    const j = await join(h, game.joinCode, name);
-    const room = await connect(h, game.gameId, j.token);
-    rooms.push(room);
-    return async (side: "buy" | "sell", price: number, qty: number) => {
-      const r: any = await room.request("place", { securityId: 1, side, type: "limit", tif: "GTC", price, qty });
-      expect(r.ok, JSON.stringify(r)).to.equal(true);
-    };
-  }
+  const traders = useTraders(b);
 
   it("tells the player at once when their stop-loss triggers, and closes on request", async () => {
     const r = await api(h, "POST", "/api/games", {
@@ -46,7 +33,7 @@ describe("browser client: stop notice (Chromium)", function () {
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     const game = r.body as { gameId: string; joinCode: string };
     expect((await api(h, "POST", `/api/games/${game.gameId}/start`)).status).to.equal(200);
-    const maker = await trader(game, "maker");
+    const maker = await traders.join(game, "maker");
     await maker("sell", 10_000, 50);
 
     const bob = await b.joinAs(game.joinCode, "bob");
@@ -59,9 +46,9 @@ describe("browser client: stop notice (Chromium)", function () {
     expect(await bob.locator("#stop-note").isHidden()).to.equal(true);
 
     // Others trade at 94.00: the last trade reaches bob's stop at 95.00, his 50 lots are sold at market.
-    const buyer = await trader(game, "buyer");
+    const buyer = await traders.join(game, "buyer");
     await buyer("buy", 9_400, 60);
-    const seller = await trader(game, "seller");
+    const seller = await traders.join(game, "seller");
     await seller("sell", 9_400, 1);
 
     const note = bob.locator("#stop-note:not([hidden])");

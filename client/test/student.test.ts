@@ -9,8 +9,9 @@
 import { expect } from "chai";
 import { join as joinPath } from "node:path";
 import type { Page } from "playwright-core";
-import { api, connect, createGame, join, type Harness } from "../../server/test/support/harness.ts";
+import { api, createGame, join, type Harness } from "../../server/test/support/harness.ts";
 import { SHOTS, useChromium } from "./support/chromium.ts";
+import { useTraders } from "./support/traders.ts";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -21,18 +22,13 @@ describe("browser client: a first-time student (Chromium)", function () {
   before(() => {
     h = b.h;
   });
-  const rooms: { leave(): Promise<unknown> }[] = [];
-  afterEach(async () => {
-    await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => {})));
-  });
+  const traders = useTraders(b);
 
   /** A scripted player (WebSocket client) that rests a sell of `qty` lots at `price` ticks. */
   async function restingSell(code: string, gameId: string, name: string, price: number, qty: number): Promise<void> {
-    const j = await join(h, code, name);
-    const room = await connect(h, gameId, j.token);
-    rooms.push(room);
-    const r: any = await room.request("place", { securityId: 1, side: "sell", type: "limit", tif: "GTC", price, qty });
-    expect(r.ok, JSON.stringify(r)).to.equal(true);
+    await (
+      await traders.join({ gameId, joinCode: code }, name)
+    )("sell", price, qty);
   }
 
   const box = async (page: Page, sel: string) => {

@@ -25,6 +25,7 @@ import { unwrap } from "./errors.ts";
 import type { GameHub } from "./hub.ts";
 import type { GameRecord, GameStore } from "./store.ts";
 import type { Schedule } from "./round-clock.ts";
+import { GamePoller } from "./game-poller.ts";
 
 /** How often a running call market checks its clock, ms. */
 export const CALL_POLL_MS = 100;
@@ -55,8 +56,11 @@ export function dueCalls(rules: CallRules, t: number): { call: number; reopen: n
 }
 
 export class CallMarkets {
-  private readonly pollers = new Map<string, NodeJS.Timeout>();
-  private readonly busy = new Set<string>();
+  private readonly poller = new GamePoller(
+    CALL_POLL_MS,
+    (gameId) => this.poll(gameId),
+    (err, gameId) => this.deps.log.warn({ err, gameId }, "call market poll failed"),
+  );
   /** Per game: the last call and reopen this process knows ran. */
   private readonly done = new Map<string, { call: number; reopen: number }>();
 
@@ -71,28 +75,17 @@ export class CallMarkets {
 
   /** Start, resume, restart: polls the call clock of a call market. */
   running(gameId: string, rec: GameRecord<CallSettings>): void {
-    if (rec.settings.rules.marketType !== "call" || this.pollers.has(gameId)) return;
-    const t = setInterval(() => {
-      if (this.busy.has(gameId)) return;
-      this.busy.add(gameId);
-      this.poll(gameId)
-        .catch((err) => this.deps.log.warn({ err, gameId }, "call market poll failed"))
-        .finally(() => this.busy.delete(gameId));
-    }, CALL_POLL_MS);
-    t.unref();
-    this.pollers.set(gameId, t);
+    if (rec.settings.rules.marketType === "call") this.poller.start(gameId);
   }
 
   /** End (or shutdown): stops polling. */
   ended(gameId: string): void {
-    const t = this.pollers.get(gameId);
-    if (t) clearInterval(t);
-    this.pollers.delete(gameId);
+    this.poller.stop(gameId);
     this.done.delete(gameId);
   }
 
   shutdown(): void {
-    for (const g of [...this.pollers.keys()]) this.ended(g);
+    for (const g of this.poller.games()) this.ended(g);
   }
 
   private async poll(gameId: string): Promise<void> {

@@ -37,6 +37,7 @@ import { AUTO_TAKEOVER_KIND, BOT_KINDS, BOT_KIND_TABLE, isBotKind } from "../mar
 import type { BotManager, MarketBotSpec } from "./bots.ts";
 import { ApiError, unwrap } from "./errors.ts";
 import { CallMarkets, type CallSettings } from "./calls.ts";
+import { GamePoller } from "./game-poller.ts";
 import type { GameHub } from "./hub.ts";
 import type { DriverSnapshot } from "./model.ts";
 import { elapsedOf, type Schedule } from "./round-clock.ts";
@@ -101,8 +102,11 @@ const groupsKey = (g: string) => `game:{${g}}:meta:groups`;
 const takeoversKey = (g: string) => `game:{${g}}:meta:takeovers`;
 
 export class MarketDrivers {
-  private readonly pollers = new Map<string, NodeJS.Timeout>();
-  private readonly busy = new Set<string>();
+  private readonly poller = new GamePoller(
+    POLL_MS,
+    (gameId) => this.poll(gameId),
+    (err, gameId) => this.deps.log.warn({ err, gameId }, "market drivers poll failed"),
+  );
   private readonly plans = new Map<string, DriverPlan>();
   /** Schedules of running games (the takeover bots' clocks read them). */
   private readonly schedules = new Map<string, Schedule>();
@@ -145,7 +149,7 @@ export class MarketDrivers {
   /** afterRunning (start, resume, restart): polls the plan and (re)starts the takeover bots. */
   async running(gameId: string, rec: GameRecord<DriverSettings>): Promise<void> {
     this.schedules.set(gameId, rec);
-    this.startPolling(gameId);
+    this.poller.start(gameId);
     this.calls.running(gameId, rec);
     for (const d of this.roundDrivers) d.running(gameId, rec);
     const seats = await this.takeovers(gameId);
@@ -154,7 +158,7 @@ export class MarketDrivers {
 
   /** end: stops polling (the service stops every bot of the game). */
   ended(gameId: string): void {
-    this.stopPolling(gameId);
+    this.poller.stop(gameId);
     this.schedules.delete(gameId);
     this.calls.ended(gameId);
     for (const d of this.roundDrivers) d.ended(gameId);
@@ -162,7 +166,7 @@ export class MarketDrivers {
 
   /** Process shutdown: stops every poller. */
   shutdown(): void {
-    for (const g of [...this.pollers.keys()]) this.stopPolling(g);
+    for (const g of this.poller.games()) this.poller.stop(g);
     this.calls.shutdown();
     for (const d of this.roundDrivers) d.shutdown();
   }
@@ -387,29 +391,10 @@ export class MarketDrivers {
     );
   }
 
-  private startPolling(gameId: string): void {
-    if (this.pollers.has(gameId)) return;
-    const t = setInterval(() => {
-      if (this.busy.has(gameId)) return;
-      this.busy.add(gameId);
-      this.poll(gameId)
-        .catch((err) => this.deps.log.warn({ err, gameId }, "market drivers poll failed"))
-        .finally(() => this.busy.delete(gameId));
-    }, POLL_MS);
-    t.unref();
-    this.pollers.set(gameId, t);
-  }
-
-  private stopPolling(gameId: string): void {
-    const t = this.pollers.get(gameId);
-    if (t) clearInterval(t);
-    this.pollers.delete(gameId);
-  }
-
   /** Sends every planned item whose time has come and that no one claimed yet; stops when all went out. */
   private async poll(gameId: string): Promise<void> {
     const rec = await this.deps.store.get(gameId);
-    if (!rec || rec.endedAt) return this.stopPolling(gameId);
+    if (!rec || rec.endedAt) return this.poller.stop(gameId);
     if (!rec.resumedAt) return; // paused: the running time stands still
     const now = elapsedOf(rec, Date.now());
     const plan = await this.plan(gameId);
@@ -425,7 +410,7 @@ export class MarketDrivers {
       if (!(await this.deps.valkey.hsetnx(driversKey(gameId), `fired:${it.key}`, String(now)))) continue;
       await this.send(gameId, it, elapsedOf(rec, Date.now()));
     }
-    if (left === 0) this.stopPolling(gameId);
+    if (left === 0) this.poller.stop(gameId);
   }
 
   private async send(gameId: string, it: DueItem, atMs: number): Promise<void> {

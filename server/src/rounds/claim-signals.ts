@@ -18,6 +18,7 @@
 import type { Redis } from "iovalkey";
 import { ContingentRules, type MarketType } from "@marketroom/shared";
 import type { Logger } from "../config.ts";
+import { GamePoller } from "../game/game-poller.ts";
 import type { GameHub } from "../game/hub.ts";
 import { clockOf } from "../game/round-clock.ts";
 import type { GameRecord, GameStore } from "../game/store.ts";
@@ -41,8 +42,11 @@ export interface ClaimSignalDeps {
 }
 
 export class ClaimSignals {
-  private readonly pollers = new Map<string, NodeJS.Timeout>();
-  private readonly busy = new Set<string>();
+  private readonly poller = new GamePoller(
+    POLL_MS,
+    (gameId) => this.send(gameId),
+    (err, gameId) => this.deps.log.warn({ err, gameId }, "claim signals failed"),
+  );
   /** Per game: "<period>:<playerId>" claimed (sent, or found claimed) by this process: no Valkey call again. */
   private readonly claimed = new Map<string, Set<string>>();
 
@@ -52,11 +56,8 @@ export class ClaimSignals {
   running(gameId: string, rec: GameRecord<ClaimSignalSettings>): void {
     const rules = rulesOf(rec);
     if (!rules) return;
-    this.run(gameId);
-    if (!rules.signals.everyPeriod || rec.periodCount <= 1 || this.pollers.has(gameId)) return;
-    const t = setInterval(() => this.run(gameId), POLL_MS);
-    t.unref();
-    this.pollers.set(gameId, t);
+    this.poller.runOnce(gameId);
+    if (rules.signals.everyPeriod && rec.periodCount > 1) this.poller.start(gameId);
   }
 
   /** A player joined: in a started round, their signal for the current period goes out now. */
@@ -65,22 +66,12 @@ export class ClaimSignals {
   }
 
   ended(gameId: string): void {
-    const t = this.pollers.get(gameId);
-    if (t) clearInterval(t);
-    this.pollers.delete(gameId);
+    this.poller.stop(gameId);
     this.claimed.delete(gameId);
   }
 
   shutdown(): void {
-    for (const g of [...this.pollers.keys()]) this.ended(g);
-  }
-
-  private run(gameId: string): void {
-    if (this.busy.has(gameId)) return;
-    this.busy.add(gameId);
-    this.send(gameId)
-      .catch((err) => this.deps.log.warn({ err, gameId }, "claim signals failed"))
-      .finally(() => this.busy.delete(gameId));
+    for (const g of this.poller.games()) this.ended(g);
   }
 
   /** Sends the current period's signal to `only` (or every human player) who has not had it yet. */

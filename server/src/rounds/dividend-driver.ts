@@ -19,6 +19,7 @@ import { ContingentRules, DividendRules, type MarketType } from "@marketroom/sha
 import { contingentPayouts } from "./contingent.ts";
 import type { Logger } from "../config.ts";
 import { dividendDraw } from "./dividends.ts";
+import { GamePoller } from "../game/game-poller.ts";
 import type { GameHub } from "../game/hub.ts";
 import type { GameRecord, GameStore } from "../game/store.ts";
 import type { Schedule } from "../game/round-clock.ts";
@@ -50,8 +51,11 @@ export function dueDividends(
 }
 
 export class DividendMarkets {
-  private readonly pollers = new Map<string, NodeJS.Timeout>();
-  private readonly busy = new Set<string>();
+  private readonly poller = new GamePoller(
+    DIVIDEND_POLL_MS,
+    (gameId) => this.poll(gameId),
+    (err, gameId) => this.deps.log.warn({ err, gameId }, "dividend poll failed"),
+  );
   /** Per game: the round as last read, and the last period sent. */
   private readonly games = new Map<string, { rec: GameRecord<DividendSettings>; sent: number }>();
 
@@ -64,21 +68,12 @@ export class DividendMarkets {
     const g = this.games.get(gameId);
     if (g) g.rec = rec;
     else this.games.set(gameId, { rec, sent: 0 });
-    if (type === "contingent" || this.pollers.has(gameId)) return; // claims pay once, at the end
-    const t = setInterval(() => {
-      if (this.busy.has(gameId)) return;
-      this.busy.add(gameId);
-      this.poll(gameId)
-        .catch((err) => this.deps.log.warn({ err, gameId }, "dividend poll failed"))
-        .finally(() => this.busy.delete(gameId));
-    }, DIVIDEND_POLL_MS);
-    t.unref();
-    this.pollers.set(gameId, t);
+    if (type !== "contingent") this.poller.start(gameId); // claims pay once, at the end
   }
 
   /** The round ends: stops polling and sends every dividend still due (see the module doc). */
   ended(gameId: string): void {
-    this.stop(gameId);
+    this.poller.stop(gameId);
     const g = this.games.get(gameId);
     this.games.delete(gameId);
     if (g?.rec.settings.rules.marketType === "contingent") this.settleClaims(gameId, g.rec);
@@ -97,13 +92,7 @@ export class DividendMarkets {
   }
 
   shutdown(): void {
-    for (const id of [...this.pollers.keys()]) this.stop(id);
-  }
-
-  private stop(gameId: string): void {
-    const t = this.pollers.get(gameId);
-    if (t) clearInterval(t);
-    this.pollers.delete(gameId);
+    for (const id of this.poller.games()) this.poller.stop(id);
   }
 
   private async poll(gameId: string): Promise<void> {

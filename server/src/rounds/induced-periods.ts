@@ -17,6 +17,7 @@
 import type { Redis } from "iovalkey";
 import type { MarketType } from "@marketroom/shared";
 import type { Logger } from "../config.ts";
+import { GamePoller } from "../game/game-poller.ts";
 import type { GameHub } from "../game/hub.ts";
 import { elapsedOf, periodLength, type Schedule } from "../game/round-clock.ts";
 import type { GameRecord, GameStore } from "../game/store.ts";
@@ -41,8 +42,11 @@ export interface InducedPeriodDeps {
 }
 
 export class InducedPeriods {
-  private readonly pollers = new Map<string, NodeJS.Timeout>();
-  private readonly busy = new Set<string>();
+  private readonly poller = new GamePoller(
+    POLL_MS,
+    (gameId) => this.mark(gameId),
+    (err, gameId) => this.deps.log.warn({ err, gameId }, "induced period marker failed"),
+  );
   /** Per game: the periods marked (or found claimed) by this process. */
   private readonly marked = new Map<string, number>();
 
@@ -51,30 +55,17 @@ export class InducedPeriods {
   /** Start, resume, restart: marks the periods over and polls for the next ones. */
   running(gameId: string, rec: GameRecord<{ rules: { marketType?: MarketType } }>): void {
     if (rec.settings.rules.marketType !== "induced" || rec.periodCount <= 1) return;
-    this.run(gameId);
-    if (this.pollers.has(gameId)) return;
-    const t = setInterval(() => this.run(gameId), POLL_MS);
-    t.unref();
-    this.pollers.set(gameId, t);
+    this.poller.runOnce(gameId);
+    this.poller.start(gameId);
   }
 
   ended(gameId: string): void {
-    const t = this.pollers.get(gameId);
-    if (t) clearInterval(t);
-    this.pollers.delete(gameId);
+    this.poller.stop(gameId);
     this.marked.delete(gameId);
   }
 
   shutdown(): void {
-    for (const g of [...this.pollers.keys()]) this.ended(g);
-  }
-
-  private run(gameId: string): void {
-    if (this.busy.has(gameId)) return;
-    this.busy.add(gameId);
-    this.mark(gameId)
-      .catch((err) => this.deps.log.warn({ err, gameId }, "induced period marker failed"))
-      .finally(() => this.busy.delete(gameId));
+    for (const g of this.poller.games()) this.ended(g);
   }
 
   private async mark(gameId: string): Promise<void> {

@@ -17,6 +17,7 @@
  */
 import type { Logger } from "../config.ts";
 import type { GameHub } from "../game/hub.ts";
+import { GamePoller } from "../game/game-poller.ts";
 import { elapsedOf } from "../game/round-clock.ts";
 import type { GameRecord, GameStore } from "../game/store.ts";
 import { newsShiftsOf, referencesAt, type ReferenceSettings } from "../scoring/references.ts";
@@ -35,8 +36,11 @@ export interface ReferencePathDeps {
 }
 
 export class ReferencePaths {
-  private readonly pollers = new Map<string, NodeJS.Timeout>();
-  private readonly busy = new Set<string>();
+  private readonly poller = new GamePoller(
+    REFERENCE_POLL_MS,
+    (gameId) => this.poll(gameId),
+    (err, gameId) => this.deps.log.warn({ err, gameId }, "reference path poll failed"),
+  );
   /** Per game: the path's value of each security at the last poll (ticks). */
   private readonly last = new Map<string, Map<number, number>>();
   /** Per game until its first poll: the running time (ms) when the driver started. */
@@ -46,30 +50,20 @@ export class ReferencePaths {
 
   /** Start, resume, restart: polls the path while the margin round runs. */
   running(gameId: string, rec: GameRecord<{ rules: object }>): void {
-    if (!isMargin(rec.settings.rules) || this.pollers.has(gameId)) return;
+    if (!isMargin(rec.settings.rules) || this.poller.has(gameId)) return;
     this.startedAt.set(gameId, elapsedOf(rec, Date.now()));
-    const t = setInterval(() => {
-      if (this.busy.has(gameId)) return;
-      this.busy.add(gameId);
-      this.poll(gameId)
-        .catch((err) => this.deps.log.warn({ err, gameId }, "reference path poll failed"))
-        .finally(() => this.busy.delete(gameId));
-    }, REFERENCE_POLL_MS);
-    t.unref();
-    this.pollers.set(gameId, t);
+    this.poller.start(gameId);
   }
 
   /** The round ends: the path stops where it is. */
   ended(gameId: string): void {
-    const t = this.pollers.get(gameId);
-    if (t) clearInterval(t);
-    this.pollers.delete(gameId);
+    this.poller.stop(gameId);
     this.last.delete(gameId);
     this.startedAt.delete(gameId);
   }
 
   shutdown(): void {
-    for (const id of [...this.pollers.keys()]) this.ended(id);
+    for (const id of this.poller.games()) this.ended(id);
   }
 
   /** Sends set_reference for each security whose core reference is not the path's value now. */

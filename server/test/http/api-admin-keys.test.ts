@@ -8,25 +8,7 @@
 import { expect } from "chai";
 import { WebSocket } from "ws";
 import type { JoinReply } from "@marketroom/shared";
-import { api, createGame, gameId, harness, join, type Harness } from "../support/harness.ts";
-
-async function call(
-  h: Harness,
-  method: string,
-  path: string,
-  bearer: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${bearer}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
+import { api, apiV1, createGame, gameId, harness, join, type Harness } from "../support/harness.ts";
 
 /** The status of the stream's upgrade with `key` (101 when it opens). */
 function upgradeStatus(h: Harness, key: string): Promise<number> {
@@ -53,12 +35,12 @@ describe("API keys: the admin's list, session keys, kicked players", function ()
   it("the admin's list shows each key's last request (null before any) and its usage", async () => {
     const game = await createGame(h);
     const bob = await join(h, game.joinCode, "bob");
-    const used = (await call(h, "POST", "/keys", bob.token, { name: "used" })).body;
-    const idle = (await call(h, "POST", "/keys", bob.token, { name: "idle" })).body;
+    const used = (await apiV1(h, "POST", "/keys", bob.token, { name: "used" })).body;
+    const idle = (await apiV1(h, "POST", "/keys", bob.token, { name: "idle" })).body;
     const before = Date.now();
-    expect((await call(h, "GET", "/account", used.key)).status).to.equal(200);
+    expect((await apiV1(h, "GET", "/account", used.key)).status).to.equal(200);
     const after = Date.now();
-    const list = await call(h, "GET", `/admin/games/${game.gameId}/keys`, h.admin);
+    const list = await apiV1(h, "GET", `/admin/games/${game.gameId}/keys`, h.admin);
     expect(list.status).to.equal(200);
     const byId = new Map(list.body.keys.map((k: any) => [k.keyId, k]));
     const u = byId.get(used.keyId) as any;
@@ -78,20 +60,20 @@ describe("API keys: the admin's list, session keys, kicked players", function ()
     });
     const g1 = round.body.gameId as string;
     const alice = (await api(h, "POST", "/api/join", { code: s.body.joinCode, name: "alice" }, null)).body as JoinReply;
-    const key = (await call(h, "POST", "/keys", alice.sessionToken!, { name: "all rounds" })).body;
-    expect((await call(h, "GET", "/game", key.key)).status).to.equal(200);
+    const key = (await apiV1(h, "POST", "/keys", alice.sessionToken!, { name: "all rounds" })).body;
+    expect((await apiV1(h, "GET", "/game", key.key)).status).to.equal(200);
 
-    const list = await call(h, "GET", `/admin/games/${g1}/keys`, h.admin);
+    const list = await apiV1(h, "GET", `/admin/games/${g1}/keys`, h.admin);
     const listed = list.body.keys.find((k: any) => k.keyId === key.keyId);
     expect(listed).to.include({ scope: "session", playerId: alice.playerId, revokedAt: null });
     expect(listed.lastUsedAt).to.be.a("number");
 
     const other = await createGame(h);
-    expect((await call(h, "DELETE", `/admin/games/${other.gameId}/keys/${key.keyId}`, h.admin)).status).to.equal(404);
-    const revoked = await call(h, "DELETE", `/admin/games/${g1}/keys/${key.keyId}`, h.admin);
+    expect((await apiV1(h, "DELETE", `/admin/games/${other.gameId}/keys/${key.keyId}`, h.admin)).status).to.equal(404);
+    const revoked = await apiV1(h, "DELETE", `/admin/games/${g1}/keys/${key.keyId}`, h.admin);
     expect(revoked.status).to.equal(200);
     expect(revoked.body.revokedAt).to.be.a("number");
-    expect((await call(h, "GET", "/game", key.key)).status).to.equal(401);
+    expect((await apiV1(h, "GET", "/game", key.key)).status).to.equal(401);
   });
 
   it("a kicked player's keys are refused at once on REST and on the stream; other players' keys keep working", async () => {
@@ -99,22 +81,22 @@ describe("API keys: the admin's list, session keys, kicked players", function ()
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const bob = await join(h, game.joinCode, "bob");
     const carol = await join(h, game.joinCode, "carol");
-    const bobKey = (await call(h, "POST", "/keys", bob.token, {})).body.key as string;
-    const carolKey = (await call(h, "POST", "/keys", carol.token, {})).body.key as string;
+    const bobKey = (await apiV1(h, "POST", "/keys", bob.token, {})).body.key as string;
+    const carolKey = (await apiV1(h, "POST", "/keys", carol.token, {})).body.key as string;
     // both keys verified and their players found not kicked (what the server then remembers)
-    expect((await call(h, "GET", "/account", bobKey)).status).to.equal(200);
-    expect((await call(h, "GET", "/account", carolKey)).status).to.equal(200);
+    expect((await apiV1(h, "GET", "/account", bobKey)).status).to.equal(200);
+    expect((await apiV1(h, "GET", "/account", carolKey)).status).to.equal(200);
     expect(await upgradeStatus(h, bobKey)).to.equal(101);
 
     expect((await api(h, "POST", `/api/games/${game.gameId}/players/${bob.playerId}/kick`)).status).to.equal(200);
-    const refused = await call(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 90, qty: 1 });
+    const refused = await apiV1(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 90, qty: 1 });
     expect(refused.status).to.equal(401);
     expect(refused.body.code).to.equal("UNAUTHORIZED");
     expect(await upgradeStatus(h, bobKey)).to.equal(401);
-    expect((await call(h, "GET", "/orders", bobKey)).status).to.equal(401);
-    expect((await call(h, "GET", "/account", carolKey)).status).to.equal(200);
+    expect((await apiV1(h, "GET", "/orders", bobKey)).status).to.equal(401);
+    expect((await apiV1(h, "GET", "/account", carolKey)).status).to.equal(200);
     // the refused order is not in the book
-    const book = await call(h, "GET", "/book/1?depth=50", carolKey);
+    const book = await apiV1(h, "GET", "/book/1?depth=50", carolKey);
     expect(book.body.bids.map((l: { price: number }) => l.price)).to.not.include(90);
   });
 });

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { Webhook } from "standardwebhooks";
 import type { CommandReply } from "@marketroom/shared";
-import { api, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { api, apiV1, connect, createGame, harness, join, waitFor, type Harness } from "../support/harness.ts";
 
 interface Received {
   headers: Record<string, string>;
@@ -40,21 +40,6 @@ async function receiver(fail = 0): Promise<{ url: string; got: Received[]; close
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/hook`, got, close: () => new Promise((ok) => server.close(() => ok())) };
-}
-
-async function call(
-  h: Harness,
-  method: string,
-  path: string,
-  bearer: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
 }
 
 describe("outbound webhooks", function () {
@@ -87,7 +72,7 @@ describe("outbound webhooks", function () {
     const { game, bob, carol, room } = await round();
     const rx = await receiver(2); // a 500, then a dropped connection, then 200s
     closers.push(rx.close);
-    const made = await call(h, "POST", "/outbound-webhooks", bob.token, { url: rx.url });
+    const made = await apiV1(h, "POST", "/outbound-webhooks", bob.token, { url: rx.url });
     expect(made.status).to.equal(201);
     expect(made.body).to.include({ url: rx.url, playerId: bob.playerId, createdBy: "player" });
     expect(made.body.secret).to.match(/^whsec_/);
@@ -96,12 +81,12 @@ describe("outbound webhooks", function () {
     expect(
       ((await room.request("place", { securityId: 1, side: "sell", price: 100, qty: 5 })) as CommandReply).ok,
     ).to.equal(true);
-    const bobKey = (await call(h, "POST", "/keys", bob.token, {})).body.key;
-    const buy = await call(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 100, qty: 2 });
+    const bobKey = (await apiV1(h, "POST", "/keys", bob.token, {})).body.key;
+    const buy = await apiV1(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 100, qty: 2 });
     expect(buy.status).to.equal(201);
-    const carolKey = (await call(h, "POST", "/keys", carol.token, {})).body.key;
+    const carolKey = (await apiV1(h, "POST", "/keys", carol.token, {})).body.key;
     expect(
-      (await call(h, "POST", "/orders", carolKey, { securityId: 1, side: "buy", price: 100, qty: 1 })).status,
+      (await apiV1(h, "POST", "/orders", carolKey, { securityId: 1, side: "buy", price: 100, qty: 1 })).status,
     ).to.equal(201); // not bob's
     await api(h, "POST", `/api/games/${game.gameId}/pause`);
 
@@ -126,10 +111,10 @@ describe("outbound webhooks", function () {
     expect(ok().length).to.equal(2);
     // the receiver answers before the deliverer records the answer: wait for the record
     const until = Date.now() + 20_000;
-    let list = await call(h, "GET", `/outbound-webhooks/${made.body.hookId}/deliveries`, bob.token);
+    let list = await apiV1(h, "GET", `/outbound-webhooks/${made.body.hookId}/deliveries`, bob.token);
     while (!list.body.deliveries.every((d: any) => d.status === "delivered") && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
-      list = await call(h, "GET", `/outbound-webhooks/${made.body.hookId}/deliveries`, bob.token);
+      list = await apiV1(h, "GET", `/outbound-webhooks/${made.body.hookId}/deliveries`, bob.token);
     }
     expect(list.body.deliveries.map((d: any) => d.status)).to.deep.equal(["delivered", "delivered"]);
     expect(list.body.deliveries.map((d: any) => d.attempts).reduce((a: number, b: number) => a + b, 0)).to.equal(4);
@@ -145,14 +130,14 @@ describe("outbound webhooks", function () {
     });
     expect(adminHook.status).to.equal(201);
     expect(adminHook.body.playerId).to.equal(null);
-    const bobHook = await call(h, "POST", "/outbound-webhooks", bob.token, { url: bobRx.url, events: ["fill"] });
-    expect((await call(h, "DELETE", `/outbound-webhooks/${bobHook.body.hookId}`, bob.token)).body.revokedAt).to.be.a(
+    const bobHook = await apiV1(h, "POST", "/outbound-webhooks", bob.token, { url: bobRx.url, events: ["fill"] });
+    expect((await apiV1(h, "DELETE", `/outbound-webhooks/${bobHook.body.hookId}`, bob.token)).body.revokedAt).to.be.a(
       "number",
     );
 
     await room.request("place", { securityId: 1, side: "sell", price: 101, qty: 1 });
-    const bobKey = (await call(h, "POST", "/keys", bob.token, {})).body.key;
-    const buy = await call(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 101, qty: 1 });
+    const bobKey = (await apiV1(h, "POST", "/keys", bob.token, {})).body.key;
+    const buy = await apiV1(h, "POST", "/orders", bobKey, { securityId: 1, side: "buy", price: 101, qty: 1 });
     await waitFor(() => adminRx.got.length >= 1, "the admin's delivery");
     const body = new Webhook(adminHook.body.secret).verify(adminRx.got[0]!.body, adminRx.got[0]!.headers) as any;
     expect(body.trade).to.include({
@@ -163,7 +148,7 @@ describe("outbound webhooks", function () {
       takerPlayerId: bob.playerId,
     });
     expect(body.seq).to.equal(buy.body.fills[0].seq);
-    const bobs = await call(h, "GET", `/outbound-webhooks/${bobHook.body.hookId}/deliveries`, bob.token);
+    const bobs = await apiV1(h, "GET", `/outbound-webhooks/${bobHook.body.hookId}/deliveries`, bob.token);
     expect(bobs.body.deliveries).to.deep.equal([]);
     expect(bobRx.got).to.deep.equal([]);
     const all = await api(h, "GET", `/api/v1/admin/games/${game.gameId}/outbound-webhooks`);
@@ -181,7 +166,7 @@ describe("outbound webhooks", function () {
       { url: "http://example.com/", events: ["orders"] },
     ];
     for (const body of bad) {
-      const r = await call(h, "POST", "/outbound-webhooks", bob.token, body);
+      const r = await apiV1(h, "POST", "/outbound-webhooks", bob.token, body);
       expect(r.status, JSON.stringify(body)).to.equal(400);
       expect(r.body.code).to.equal("INVALID_BODY");
     }
@@ -194,12 +179,12 @@ describe("outbound webhooks", function () {
         "http://10.1.2.3/",
         "http://192.168.0.1/",
       ]) {
-        const r = await call(h, "POST", "/outbound-webhooks", bob.token, { url });
+        const r = await apiV1(h, "POST", "/outbound-webhooks", bob.token, { url });
         expect(r.body.code, url).to.equal("INVALID_BODY");
       }
     } finally {
       process.env.OUTBOUND_WEBHOOK_ALLOW_PRIVATE = "1";
     }
-    expect((await call(h, "GET", "/outbound-webhooks", bob.token)).body.webhooks).to.deep.equal([]);
+    expect((await apiV1(h, "GET", "/outbound-webhooks", bob.token)).body.webhooks).to.deep.equal([]);
   });
 });

@@ -6,22 +6,7 @@
  */
 import { expect } from "chai";
 import type { CommandReply } from "@marketroom/shared";
-import { api, connect, createGame, harness, join, type Harness } from "../support/harness.ts";
-
-async function call(
-  h: Harness,
-  method: string,
-  path: string,
-  bearer: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
+import { api, apiV1, connect, createGame, harness, join, type Harness } from "../support/harness.ts";
 
 describe("who may trade: rules.trading", function () {
   this.timeout(60_000);
@@ -39,7 +24,7 @@ describe("who may trade: rules.trading", function () {
     expect(game.rules).to.include({ trading });
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const bob = await join(h, game.joinCode, "bob");
-    const key = (await call(h, "POST", "/keys", bob.token, {})).body.key as string;
+    const key = (await apiV1(h, "POST", "/keys", bob.token, {})).body.key as string;
     const room = await connect(h, game.gameId, bob.token);
     open.push(room);
     const seq = async () => ((await h.app.hub.engine.gameInfo(game.gameId)) as { seq: number }).seq;
@@ -53,12 +38,12 @@ describe("who may trade: rules.trading", function () {
     };
     expect(placed.ok).to.equal(true);
     const before = await seq();
-    const rest = await call(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 96, qty: 1 });
+    const rest = await apiV1(h, "POST", "/orders", key, { securityId: 1, side: "buy", price: 96, qty: 1 });
     expect(rest.status).to.equal(403);
     expect(rest.body.code).to.equal("CHANNEL_NOT_ALLOWED");
-    const amend = await call(h, "PATCH", `/orders/1-${placed.order.orderId}`, key, { qty: 1 });
+    const amend = await apiV1(h, "PATCH", `/orders/1-${placed.order.orderId}`, key, { qty: 1 });
     expect(amend.body.code).to.equal("CHANNEL_NOT_ALLOWED");
-    const hook = await call(h, "POST", "/webhooks", bob.token, { name: "tv" });
+    const hook = await apiV1(h, "POST", "/webhooks", bob.token, { name: "tv" });
     const alert = await fetch(`${h.base}${hook.body.url}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -67,16 +52,16 @@ describe("who may trade: rules.trading", function () {
     expect(alert.status).to.equal(403);
     expect(((await alert.json()) as { code: string }).code).to.equal("CHANNEL_NOT_ALLOWED");
     expect(await seq()).to.equal(before);
-    const orders = await call(h, "GET", "/orders?status=open", key);
+    const orders = await apiV1(h, "GET", "/orders?status=open", key);
     expect(orders.body.orders.map((o: any) => [o.price, o.qty])).to.deep.equal([[95, 2]]);
     // pulling orders is always allowed
-    const cancel = await call(h, "DELETE", `/orders/1-${placed.order.orderId}`, key);
+    const cancel = await apiV1(h, "DELETE", `/orders/1-${placed.order.orderId}`, key);
     expect(cancel.status).to.equal(200);
   });
 
   it("API only: the room's place and amend are CHANNEL_NOT_ALLOWED and change nothing; REST trades; the room may cancel", async () => {
     const { key, room, seq } = await round("api");
-    const placed = await call(h, "POST", "/orders", key, { securityId: 1, side: "sell", price: 110, qty: 3 });
+    const placed = await apiV1(h, "POST", "/orders", key, { securityId: 1, side: "sell", price: 110, qty: 3 });
     expect(placed.status).to.equal(201);
     const before = await seq();
     const r = (await room.request("place", { securityId: 1, side: "buy", price: 95, qty: 2 })) as CommandReply;

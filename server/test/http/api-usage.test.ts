@@ -4,22 +4,7 @@
  * PostgreSQL.
  */
 import { expect } from "chai";
-import { api, createGame, harness, join, type Harness } from "../support/harness.ts";
-
-async function call(
-  h: Harness,
-  method: string,
-  path: string,
-  bearer: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${h.base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
+import { api, apiV1, createGame, harness, join, type Harness } from "../support/harness.ts";
 
 describe("REST API /api/v1: the admin's usage of a round", function () {
   this.timeout(60_000);
@@ -33,19 +18,19 @@ describe("REST API /api/v1: the admin's usage of a round", function () {
     await api(h, "POST", `/api/games/${game.gameId}/start`);
     const bob = await join(h, game.joinCode, "bob");
     const carol = await join(h, game.joinCode, "carol");
-    const key = await call(h, "POST", "/keys", bob.token, {
+    const key = await apiV1(h, "POST", "/keys", bob.token, {
       name: "quoter",
       rateLimit: { requests: 3, windowMs: 60_000 },
     });
     expect(
-      (await call(h, "POST", "/orders", key.body.key, { securityId: 1, side: "buy", price: 90, qty: 1 })).status,
+      (await apiV1(h, "POST", "/orders", key.body.key, { securityId: 1, side: "buy", price: 90, qty: 1 })).status,
     ).to.equal(201);
     expect(
-      (await call(h, "POST", "/orders", key.body.key, { securityId: 1, side: "buy", price: 90, qty: 100_000 })).body
+      (await apiV1(h, "POST", "/orders", key.body.key, { securityId: 1, side: "buy", price: 90, qty: 100_000 })).body
         .code,
     ).to.equal("INSUFFICIENT_FUNDS");
-    expect((await call(h, "GET", "/account", key.body.key)).status).to.equal(200);
-    expect((await call(h, "GET", "/account", key.body.key)).status).to.equal(429);
+    expect((await apiV1(h, "GET", "/account", key.body.key)).status).to.equal(200);
+    expect((await apiV1(h, "GET", "/account", key.body.key)).status).to.equal(429);
 
     const u = await api(h, "GET", `/api/v1/admin/games/${game.gameId}/usage`);
     expect(u.status).to.equal(200);

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, EngineEvent, EventOf, JoinReply, ClientGameState } from "@marketroom/shared";
 import { rebuildFromEvents } from "../support/rebuild.ts";
-import { api, connect, createGame, harness, join, waitFor, gameLog, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, harness, join, waitFor, gameLog, until, type Harness } from "../support/harness.ts";
 
 type R = Room<any, ClientGameState>;
 interface Seat {
@@ -17,17 +17,6 @@ interface Seat {
   room: R;
 }
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
-
-/** Polls the async `fn` every 50 ms until it returns a truthy value; throws after `ms`. */
-async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("call market round through the server", function () {
   this.timeout(90_000);

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { EventOf, JoinReply, SignalState, ClientGameState } from "@marketroom/shared";
-import { api, connect, createGame, gameLog, harness, join, waitFor, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, gameLog, harness, join, waitFor, until, type Harness } from "../support/harness.ts";
 
 type R = Room<any, ClientGameState>;
 const SYMBOLS = ["RAIN", "SUN", "SNOW", "FOG"];
@@ -24,16 +24,6 @@ function tap(room: R): Buffer[] {
     frames.push(Buffer.from(d instanceof ArrayBuffer ? new Uint8Array(d) : (d as Uint8Array)));
   });
   return frames;
-}
-
-async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const u32 = (s: string, at: number) => createHash("sha256").update(s).digest().readUInt32BE(at);

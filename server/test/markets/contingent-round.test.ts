@@ -8,20 +8,10 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply, EventOf, ClientGameState } from "@marketroom/shared";
-import { api, connect, createGame, gameLog, harness, join, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, gameLog, harness, join, until, type Harness } from "../support/harness.ts";
 
 type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
-
-async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("state-contingent claims through the server", function () {
   this.timeout(90_000);

@@ -9,20 +9,10 @@ import type { Room } from "@colyseus/sdk";
 import type { CommandReply, EngineEvent, EventOf, ClientGameState } from "@marketroom/shared";
 import { dividendDraw } from "../../src/rounds/dividends.ts";
 import { rebuildFromEvents } from "../support/rebuild.ts";
-import { api, connect, createGame, harness, join, gameLog, type Harness } from "../support/harness.ts";
+import { api, connect, createGame, harness, join, gameLog, until, type Harness } from "../support/harness.ts";
 
 type R = Room<any, ClientGameState>;
 const req = (room: R, type: string, body: unknown) => room.request(type, body) as Promise<CommandReply>;
-
-async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("asset market with dividends through the server", function () {
   this.timeout(90_000);

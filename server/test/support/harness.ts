@@ -119,6 +119,17 @@ export async function api(
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+/** A request to the REST API /api/v1 (`path` under it) as `bearer` (an API key or a player's token): `api` there. */
+export function apiV1(
+  h: Harness,
+  method: string,
+  path: string,
+  bearer: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  return api(h, method, `/api/v1${path}`, body, bearer);
+}
+
 let n = 0;
 /** A fresh game id. */
 export function gameId(prefix = "rt"): string {
@@ -187,6 +198,17 @@ export async function waitFor<T>(fn: () => T, what: string, ms = 15_000): Promis
     if (v) return v as NonNullable<T>;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Polls the async `fn` every 50 ms until it returns a truthy value; throws after `ms`. */
+export async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
