@@ -37,9 +37,13 @@ describe("reference path driver", function () {
       }
       const path = getScenario("crisis-2008")!.securities.find((s) => s.securityId === 1)!.path;
       for (const e of ofAcme(sent)) expect(path).to.include(e.price);
-      const state = (await h.app.hub.engine.writer(margin.gameId)).state!;
-      const sec = state.securities.get(1)!;
-      expect(sec.reference).to.equal(ofAcme(sent).at(-1)!.price);
+      // the core's reference is the last one logged (the path may move between the two reads: read again)
+      const writer = await h.app.hub.engine.writer(margin.gameId);
+      for (const until = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 50))) {
+        const logged = ofAcme(await refs(margin.gameId)).at(-1)!.price;
+        if (writer.state!.securities.get(1)!.reference === logged) break;
+        if (Date.now() > until) expect(writer.state!.securities.get(1)!.reference).to.equal(logged);
+      }
       await waitFor(() => room.state.securities.get("1")!.mark !== first, "the room's mark moved with the path");
       expect(await refs(cash.gameId)).to.deep.equal([]);
     } finally {
