@@ -27,7 +27,11 @@ function levels(side: BookSide, depth: number): BookLevel[] {
   return out;
 }
 
-/** Aggregated depth, best first, `depth` (1..1000) levels per side, as of state.seq. UNKNOWN_GAME, UNKNOWN_SECURITY, INVALID_ARGUMENT. */
+/**
+ * Aggregated depth, best first, `depth` (1..1000) levels per side, as of state.seq. UNKNOWN_GAME,
+ * UNKNOWN_SECURITY, INVALID_ARGUMENT. A CFD has no book: its waiting orders are private to their owners
+ * (the house fills them; docs/margin.md "CFD securities"), so its depth is empty.
+ */
 export function bookDepth(state: CoreState, securityId: number, depth = 20): BookDepth | Rejection {
   return guarded(() => {
     needGame(state);
@@ -37,8 +41,8 @@ export function bookDepth(state: CoreState, securityId: number, depth = 20): Boo
       ok: true as const,
       securityId: sec.info.securityId,
       seq: state.seq,
-      bids: levels(sec.book.bids, n),
-      asks: levels(sec.book.asks, n),
+      bids: sec.kind === "cfd" ? [] : levels(sec.book.bids, n),
+      asks: sec.kind === "cfd" ? [] : levels(sec.book.asks, n),
     };
   });
 }

@@ -17,6 +17,7 @@ import {
 } from "@marketroom/shared";
 import { marginAccount } from "../core/margin-account.ts";
 import type { GameModel } from "../game/model.ts";
+import { withCfdFills } from "./cfd-fills.ts";
 
 const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
 
@@ -68,7 +69,7 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
     positions,
     orders,
     stops: stopsOf(model, playerId),
-    fills: (model.fold.ownFills.get(playerId) ?? []).slice(),
+    fills: withCfdFills(model, playerId, model.fold.ownFills.get(playerId) ?? []),
     signals: (model.signals.get(playerId) ?? []).slice(),
     marginCalls: (model.marginCalls.get(playerId) ?? []).slice(),
     stopTriggers: (model.stopTriggers.get(playerId) ?? []).slice(),
