@@ -88,3 +88,45 @@ export function openOrders(
     return { ok: true as const, orders };
   });
 }
+
+/** A waiting stop as the private state and GET /api/v1/margin show it (docs/margin.md "Protocol", `stops`). Ticks, lots, ms. */
+export interface WaitingStop {
+  stopId: number;
+  securityId: number;
+  side: "buy" | "sell";
+  orderType: "limit" | "market";
+  price: number;
+  /** 0 = a bracket child not armed yet. */
+  qty: number;
+  stopPrice: number;
+  trigger: "last" | "mark";
+  kind: "stop" | "take_profit";
+  ocoStopId: number;
+  parentOrderId: number;
+  ts: number;
+}
+
+/** A player's waiting stops, by security id then stop id (= arrival). Pure; no player = none. */
+export function waitingStops(state: CoreState, playerId: string): WaitingStop[] {
+  const out: WaitingStop[] = [];
+  for (const sid of state.securityIds) {
+    for (const s of state.securities.get(sid)!.stops.values()) {
+      if (s.playerId !== playerId) continue;
+      out.push({
+        stopId: s.id,
+        securityId: sid,
+        side: s.side,
+        orderType: s.orderType,
+        price: s.price,
+        qty: s.qty,
+        stopPrice: s.stopPrice,
+        trigger: s.trigger,
+        kind: s.kind,
+        ocoStopId: s.ocoStopId,
+        parentOrderId: s.parentOrderId,
+        ts: s.ts,
+      });
+    }
+  }
+  return out;
+}

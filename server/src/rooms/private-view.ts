@@ -16,6 +16,7 @@ import {
   type PrivateStop,
 } from "@marketroom/shared";
 import { marginAccount } from "../core/margin-account.ts";
+import { waitingStops } from "../core/read.ts";
 import type { GameModel } from "../game/model.ts";
 import { withCfdFills } from "./cfd-fills.ts";
 
@@ -80,25 +81,7 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
 
 function stopsOf(model: GameModel, playerId: string): Record<string, PrivateStop> {
   const out: Record<string, PrivateStop> = {};
-  for (const sid of model.fold.state.securityIds) {
-    for (const s of model.securities.get(sid)!.stops.values()) {
-      if (s.playerId !== playerId) continue;
-      out[`${sid}:${s.id}`] = {
-        stopId: s.id,
-        securityId: sid,
-        side: s.side,
-        orderType: s.orderType,
-        price: s.price,
-        qty: s.qty,
-        stopPrice: s.stopPrice,
-        trigger: s.trigger,
-        kind: s.kind,
-        ocoStopId: s.ocoStopId,
-        parentOrderId: s.parentOrderId,
-        ts: s.ts,
-      };
-    }
-  }
+  for (const s of waitingStops(model.fold.state, playerId)) out[`${s.securityId}:${s.stopId}`] = s;
   return out;
 }
 
