@@ -1,6 +1,6 @@
 /**
  * Charts with lightweight-charts: a price chart (candles from the trades, the scenario's reference
- * price as a line) and a depth chart (cumulative bids and asks over price, on a price x-axis).
+ * price as a line, optional markers: the replay's liquidations) and a depth chart (cumulative bids and asks over price, on a price x-axis).
  */
 import {
   AreaSeries,
@@ -10,6 +10,10 @@ import {
   LineType,
   createChart,
   createOptionsChart,
+  createSeriesMarkers,
+  type ISeriesMarkersPluginApi,
+  type SeriesMarker,
+  type Time,
   type IChartApi,
   type IChartApiBase,
   type ISeriesApi,
@@ -97,10 +101,11 @@ export class PriceChart {
   private chart: IChartApi;
   private candles: ISeriesApi<"Candlestick">;
   private ref: ISeriesApi<"Line">;
+  private marks: ISeriesMarkersPluginApi<Time> | null = null;
   private shown = -1;
 
   constructor(
-    el: HTMLElement,
+    private el: HTMLElement,
     private store: SeriesStore,
   ) {
     this.chart = createChart(el, {
@@ -136,6 +141,19 @@ export class PriceChart {
     }
     this.candles.setData((this.store.candles.get(sid) ?? []).map((c) => ({ ...c })));
     this.ref.setData((this.store.refs.get(sid) ?? []).map((r) => ({ ...r })));
+  }
+
+  /**
+   * Markers on the candles (the replay's liquidations): drawn on the canvas, and their kinds counted in
+   * the chart element's `data-markers` ("margin-call:1 liquidation:2", "" when none) for tests and tools.
+   */
+  setMarkers(markers: (SeriesMarker<UTCTimestamp> & { kind: string })[]): void {
+    const sorted = markers.slice().sort((a, b) => a.time - b.time);
+    if (!this.marks) this.marks = createSeriesMarkers(this.candles, sorted);
+    else this.marks.setMarkers(sorted);
+    const counts = new Map<string, number>();
+    for (const m of markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+    this.el.dataset.markers = [...counts].map(([k, n]) => `${k}:${n}`).join(" ");
   }
 
   destroy(): void {

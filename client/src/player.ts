@@ -17,29 +17,16 @@ import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
 import { Connection, type ConnStatus } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
 import { drawDrivers } from "./drivers.ts";
-import { cash, clock, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
-import { HELP_HTML, pnlHelpHtml } from "./help.ts";
+import { cash, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
+import { pnlHelpHtml } from "./help.ts";
 import { mountInstructions } from "./instructions.ts";
 import { noticeHtml, orderOutcomeText, type NoticeContext } from "./notices.ts";
-import {
-  CFD_QUOTE_HTML,
-  drawMargin,
-  isMargin,
-  MARGIN_ACCOUNT_HTML,
-  MARGIN_BANNER_HTML,
-  MARGIN_STOPS_HTML,
-  wireMargin,
-} from "./margin-panel.ts";
+import { drawMargin, isMargin, wireMargin } from "./margin-panel.ts";
 import { marginEstimateHtml, marginRulesHtml } from "./margin-view.ts";
-import {
-  STOP_FIELDS_HTML,
-  STOP_TYPE_OPTIONS,
-  cfdLeverage,
-  stopPlacedText,
-  stopRequest,
-  syncCfdTicket,
-  syncStopFields,
-} from "./stop-ticket.ts";
+import { cfdLeverage, stopPlacedText, stopRequest, syncCfdTicket, syncStopFields } from "./stop-ticket.ts";
+import { leaderboardTable, pct, pointsRuleText, rankText } from "./leaderboard-table.ts";
+import { clockText, entryRulesHtml, lobbyNote, orderEstimate } from "./player-texts.ts";
+import { TEMPLATE } from "./player-template.ts";
 
 const SESSION_KEY = "marketroom.player";
 /** The submit button's word for each stop type ("Sell stop-limit"). */
@@ -53,8 +40,6 @@ const LADDER_LEVELS = 10;
 /** Levels per side on a phone, so that the book and the order form fit one screen together. */
 const PHONE_LADDER_LEVELS = 5;
 const PHONE = "(max-width: 640px)";
-/** Leaderboard rows shown in the side card; the player's own row is pinned below them when lower. */
-const BOARD_TOP_ROWS = 10;
 
 interface PlayerSession {
   gameId: string;
@@ -738,233 +723,3 @@ class PlayerScreen {
     } else final.hidden = true;
   }
 }
-
-/**
- * The banner under the header in the lobby and while paused: says what happens to orders (they are
- * rejected with MARKET_CLOSED until trading runs; cancels work). Empty in other phases.
- */
-export function lobbyNote(phase: string, c: any): string {
-  if (phase === "paused") {
-    return c.breakEndsAt
-      ? `Break after period ${c.period} of ${c.periods}: trading resumes at ${time(c.breakEndsAt)}. New orders are rejected until then; you can still cancel your orders.`
-      : "Trading is paused: new orders are rejected until the organiser resumes the round. You can still cancel your orders.";
-  }
-  if (phase !== "lobby") return "";
-  return c.startsAt
-    ? `The round starts at ${time(c.startsAt)}. Orders are accepted from then on.`
-    : "Waiting for the organiser to start the round. Orders are accepted once it starts.";
-}
-
-/**
- * Cost of a buy (notional + taker fee) or proceeds of a sell (notional - taker fee) of `lots` at `price`
- * ticks, minor units; null when the inputs give no estimate or it would not be an exact integer.
- */
-export function orderEstimate(
-  side: string,
-  price: number,
-  lots: number,
-  scale: number,
-  takerFee: number,
-): { notional: number; fee: number; total: number } | null {
-  if (!Number.isSafeInteger(lots) || lots <= 0 || !Number.isSafeInteger(price) || price <= 0) return null;
-  const notional = price * lots * scale,
-    fee = takerFee * lots;
-  const total = side === "buy" ? notional + fee : notional - fee;
-  return Number.isSafeInteger(notional) && Number.isSafeInteger(total) ? { notional, fee, total } : null;
-}
-
-/**
- * The order entry's rules line: the security's taker fee / maker rebate per lot, max order size,
- * position and short limits, and the round's gross / net limits and order rate limit (room state).
- */
-export function entryRulesHtml(sec: any, rules: any): string {
-  const parts = [
-    `<span id="entry-fee">taker fee ${cash(sec.takerFee ?? 0)} · maker rebate ${cash(sec.makerRebate ?? 0)} per lot</span>`,
-    `<span id="entry-max">max order ${sec.maxOrderQty ? `${qty(sec.maxOrderQty)} lots` : "none"}</span>`,
-  ];
-  if (sec.positionLimit) parts.push(`position ≤ ${qty(sec.positionLimit)} lots`);
-  if (rules) {
-    // In a margin round shorts are limited by margin (docs/margin.md), not by the cash-mode short rules.
-    if (rules.mode !== "margin")
-      parts.push(rules.allowShort ? `short up to ${qty(sec.shortLimit ?? 0)} lots` : "no short selling");
-    if (rules.grossLimit) parts.push(`gross ≤ ${qty(rules.grossLimit)}`);
-    if (rules.netLimit) parts.push(`net ≤ ${qty(rules.netLimit)}`);
-    if (rules.rateOrders)
-      parts.push(`<span id="entry-rate">≤ ${qty(rules.rateOrders)} orders / ${rules.rateWindowMs / 1000} s</span>`);
-  }
-  return parts.join(" · ");
-}
-
-/**
- * The header clock: countdown to a scheduled start, time left in the period (with "P n/m" when the
- * round has several periods), the break's countdown, or elapsed time for a round without an end.
- */
-export function clockText(phase: string, c: any, now: number): string {
-  const per = c.periods > 1 ? `P${Math.max(1, c.period)}/${c.periods} · ` : "";
-  if (phase === "running")
-    return c.endsAt ? `${per}${clock(c.endsAt - now)} left` : `${clock(now - c.startedAt)} elapsed`;
-  if (phase === "paused") {
-    if (c.breakEndsAt)
-      return `break · period ${c.period + 1}/${c.periods} in ${clock(Math.max(0, c.breakEndsAt - now))}`;
-    return c.durationMs ? `${per}${clock(c.remainingMs)} left (paused)` : "paused";
-  }
-  if (phase === "lobby") {
-    if (c.startsAt) return `starts in ${clock(Math.max(0, c.startsAt - now))}`;
-    return c.durationMs
-      ? c.periods > 1
-        ? `${c.periods} periods of ${clock(c.durationMs)}`
-        : `round of ${clock(c.durationMs)}`
-      : "";
-  }
-  return "round over";
-}
-
-/** Scoring rules as the room state carries them (RulesState; docs/rounds.md "Scoring"). */
-export interface BoardRules {
-  rankBy?: string;
-  bots?: string;
-  pointsBase?: number;
-  pointsPer?: number;
-  pointsMin?: number;
-  pointsMax?: number;
-}
-
-/** A return in basis points as a percentage with two decimals, from integers ("+12.34 %"). */
-export function pct(bps: number): string {
-  const a = Math.abs(bps);
-  return `${bps > 0 ? "+" : bps < 0 ? "−" : ""}${Math.floor(a / 100)}.${String(a % 100).padStart(2, "0")} %`;
-}
-
-/** The course-points rule in words, or "" when the round sets none. */
-export function pointsRuleText(r: BoardRules | undefined): string {
-  if (!r?.pointsPer) return "";
-  return `Course points = ${r.pointsBase ?? 0} + 1 per ${cash(r.pointsPer)} of P&L (rounded down), between ${r.pointsMin ?? 0} and ${r.pointsMax ?? 0}.`;
-}
-
-/** "3 of 12": the player's rank among the ranked rows, or "not ranked" for a bot listed apart. */
-export function rankText(row: any, all: any[]): string {
-  if (!row) return "—";
-  if (row.ranked === false) return "not ranked";
-  return `${row.rank} of ${all.filter((l) => l.ranked !== false).length}`;
-}
-
-/**
- * The leaderboard as a table (own row marked): rank, name, equity, P&L and its FIFO parts (realized,
- * unrealized), fees (taker fees - maker rebates) and trades; money in minor units from the room state.
- * `rules` (the room's RulesState) adds a Return column when the round ranks by return and a Points column
- * when it sets course points; bots the server lists apart (ranked = false) come after a "Bots (not ranked)"
- * row with "–" as their rank. `compact` (the player's narrow side card) keeps rank, name, equity, P&L and
- * trades, puts the P&L parts in the row's tooltip and shows the top BOARD_TOP_ROWS rows, then the player's
- * own row pinned under a "…" row when it ranks lower (so it is always visible without scrolling).
- */
-export function leaderboardTable(all: any[], me?: string, compact = false, rules?: BoardRules): string {
-  if (!all.length) return `<p class="muted">No players yet.</p>`;
-  let rows = all,
-    gap = -1,
-    skippedRows = 0;
-  if (compact && all.length > BOARD_TOP_ROWS) {
-    rows = all.slice(0, BOARD_TOP_ROWS);
-    const own = all.findIndex((l) => l.playerId === me);
-    if (own >= BOARD_TOP_ROWS) {
-      gap = rows.length;
-      skippedRows = own - BOARD_TOP_ROWS;
-      rows = [...rows, all[own]];
-    }
-  }
-  const byReturn = rules?.rankBy === "return",
-    points = !!rules?.pointsPer;
-  const signed = (n: number, part = false) =>
-    `<td class="num ${signClass(n)}${part ? " part" : ""}">${signedCash(n)}</td>`;
-  const head = [
-    ...(compact
-      ? ["#", "Name", "Equity", "P&amp;L"]
-      : ["#", "Name", "Equity", "P&amp;L", "Realized", "Unrealized", "Fees"]),
-    ...(byReturn ? ["Return"] : []),
-    ...(compact && (points || byReturn) ? [] : ["Trades"]),
-    ...(points ? ["Points"] : []),
-  ];
-  // The narrow card has room for one extra column: Return or Points replace Trades there (trades stay in the tooltip).
-  const tradesCol = head.includes("Trades");
-  // Realized / Unrealized carry class "part": a phone hides them in the round-over panel (the row's tooltip and the "You finished" line keep them).
-  const th = (h: string) => `<th${/ealized/.test(h) ? ` class="part"` : ""}>${h}</th>`;
-  const apart = rows.findIndex((l) => l.ranked === false);
-  return `<table class="board${compact ? " compact" : ""}"><thead><tr>${head.map(th).join("")}</tr></thead><tbody>${rows
-    .map((l, i) => {
-      const parts = `realized ${signedCash(l.realizedPnl ?? 0)}, unrealized ${signedCash(l.unrealizedPnl ?? 0)}, fees ${cash(l.fees ?? 0)}${tradesCol ? "" : `, trades ${qty(l.trades ?? 0)}`}`;
-      const cls = [l.playerId === me ? "own" : "", i === gap ? "pinned" : "", l.ranked === false ? "unranked" : ""]
-        .filter(Boolean)
-        .join(" ");
-      const skipped =
-        i === gap
-          ? `<tr class="gap"><td colspan="${head.length}" class="muted center">${skippedRows ? `… ${qty(skippedRows)} more …` : "…"}</td></tr>`
-          : "";
-      const botsRow =
-        i === apart && i !== gap
-          ? `<tr class="bots-apart"><td colspan="${head.length}" class="muted small">Bots (not ranked)</td></tr>`
-          : "";
-      return (
-        `${skipped}${botsRow}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
-        (compact
-          ? ""
-          : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) +
-        (byReturn ? `<td class="num ${signClass(l.returnBps ?? 0)}">${pct(l.returnBps ?? 0)}</td>` : "") +
-        (tradesCol ? `<td class="num">${qty(l.trades ?? 0)}</td>` : "") +
-        (points ? `<td class="num points">${l.bot ? "–" : (l.points ?? "–")}</td>` : "") +
-        `</tr>`
-      );
-    })
-    .join("")}</tbody></table>`;
-}
-
-const TEMPLATE = `
-<div class="player">
-  <header class="topbar">
-    <a class="brand" href="#/">marketroom</a>
-    <span id="game-name" class="game-name"></span>
-    <span id="phase"></span>
-    <span id="clock" class="clock num"></span>
-    <span class="spacer"></span>
-    <span id="me" class="me"></span>
-    <button type="button" id="help-open" class="ghost" aria-controls="help" aria-expanded="false">Help</button>
-    <button type="button" id="leave" class="ghost">Leave</button>
-  </header>
-  <div id="conn" class="banner" role="status" hidden></div>
-  <div id="lobby-note" class="banner note" hidden></div>
-  ${MARGIN_BANNER_HTML}
-  <div id="takeover" class="banner" role="status" hidden></div>
-  <div id="news" class="ticker" aria-live="polite" hidden></div>
-  <nav id="secs" class="tabs" aria-label="Securities"></nav>
-  <main class="grid">
-    <section class="card book"><h2 id="book-title">Order book</h2>${CFD_QUOTE_HTML}<div id="ladder"></div><h3>Depth</h3><div id="depth" class="chart depth"></div></section>
-    <section class="card market"><div id="stats" class="stats"></div><div id="price-chart" class="chart price"></div><h2>Trades</h2><div id="tape" class="scroll"></div></section>
-    <section class="card entry">
-      <h2>New order <small id="entry-sec" class="muted"></small></h2>
-      <div id="entry-rules" class="entry-rules small muted"></div>
-      <form id="order-form" autocomplete="off">
-        <div class="side-toggle" role="radiogroup" aria-label="Side">
-          <label class="buy"><input type="radio" name="side" value="buy" checked> Buy <kbd>B</kbd></label>
-          <label class="sell"><input type="radio" name="side" value="sell"> Sell <kbd>S</kbd></label>
-        </div>
-        <div class="row2">
-          <label>Type <select name="type"><option value="limit">Limit</option><option value="market">Market</option>${STOP_TYPE_OPTIONS}</select></label>
-          <label>Time in force <select name="tif"><option value="GTC">GTC</option><option value="IOC">IOC</option><option value="FOK">FOK</option></select></label>
-        </div>
-        <div class="row2">
-          <label><span>Price <kbd>P</kbd></span><input name="price" inputmode="decimal" placeholder="e.g. 101.50"></label>
-          <label><span>Quantity (lots) <kbd>Q</kbd></span><input name="qty" inputmode="numeric" value="1"></label>
-        </div>
-        <label class="check"><input type="checkbox" name="postOnly"> Post-only (never take)</label>
-        ${STOP_FIELDS_HTML}
-        <div id="estimate" class="estimate small" aria-live="polite"></div>
-        <button type="submit" id="submit" class="buy" disabled>Buy</button>
-      </form>
-      <div id="order-msg" class="msg" role="alert" aria-live="polite"></div>
-    </section>
-    <section class="card account"><h2>Account</h2>${MARGIN_ACCOUNT_HTML}<div id="account"><p class="muted">Loading…</p></div><div id="pnl-help-box"></div><h3 class="cash-only">Positions</h3><div id="positions" class="cash-only"></div><h3>Private signals <small id="my-group" class="muted"></small></h3><div id="signals" class="scroll"></div></section>
-    <section class="card orders"><h2>Open orders <button type="button" id="cancel-all" class="ghost small" disabled>Cancel all</button></h2><div id="orders"></div>${MARGIN_STOPS_HTML}<h2>My fills</h2><div id="fills" class="scroll"></div></section>
-    <section class="card board-card"><h2>Leaderboard</h2><div id="leaderboard"></div></section>
-    <section class="card api-keys-card" id="api-keys"></section>
-  </main>
-  <aside id="help" class="help card" role="dialog" aria-label="Help" hidden>${HELP_HTML}</aside>
-  <div id="final" class="overlay" hidden></div>
-</div>`;

@@ -13,7 +13,8 @@ import { Client, type Room } from "@colyseus/sdk";
 import { PriceChart, SeriesStore } from "./charts.ts";
 import { $, batched, setHtml } from "./dom.ts";
 import { esc, px } from "./format.ts";
-import { clockText, leaderboardTable, pointsRuleText } from "./player.ts";
+import { leaderboardTable, pointsRuleText } from "./leaderboard-table.ts";
+import { clockText } from "./player-texts.ts";
 import { fetchMarketInfo, MARKET_POLL_MS, marketPanelHtml, type MarketInfoAt } from "./projector-market.ts";
 
 /** Leaderboard rows on the projector (a classroom screen shows the top of the board). */

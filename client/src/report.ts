@@ -14,7 +14,7 @@ import { api, errorText } from "./api.ts";
 import { $, setHtml } from "./dom.ts";
 import { fetchExport } from "./export.ts";
 import { cash, decimalsOf, esc, px, qty, signClass, signedCash } from "./format.ts";
-import { leaderboardTable, pct, pointsRuleText } from "./player.ts";
+import { leaderboardTable, pct, pointsRuleText } from "./leaderboard-table.ts";
 import { drawShareReplay } from "./share.ts";
 import { fundamentalPoints, loadMarketExtras, marketResultsHtml, type MarketExtras } from "./market-results.ts";
 

@@ -3,7 +3,7 @@
  * the player's CFD ticket shows the house's quote instead of a book, offers a leverage up to the
  * security's largest and SL / TP (bracket) fields; a market buy at 5x fills at the ask and shows as a
  * 5x position with its stop-loss and take-profit; a reference fall the admin sets triggers the stop-loss
- * and the position closes at the bid. The admin form creates a CFD round.
+ * and the position closes at the bid; both fills show in "My fills". The admin form creates a CFD round.
  * Screenshots: cfd-ticket.png, cfd-position.png.
  */
 import { expect } from "chai";
@@ -74,6 +74,10 @@ describe("browser client: CFD ticket (Chromium)", function () {
     await bob.locator("#stops-empty").waitFor();
     // $1,000.00 - 40 x 100.05 + 40 x 93.95 = $756.00 (in cents: 100,000 - 400,200 + 375,800)
     await bob.locator("#m-equity", { hasText: /^756\.00$/ }).waitFor();
+    // "My fills" lists the house's fills: the buy at the ask, the stop-loss's sell at the bid
+    await bob.locator("#fills tr.buy", { hasText: "100.05" }).waitFor();
+    await bob.locator("#fills tr.sell", { hasText: "93.95" }).waitFor();
+    expect(await bob.locator("#fills tbody tr").count()).to.equal(2);
   });
 
   it("the admin form creates a CFD round with its half-spread", async () => {

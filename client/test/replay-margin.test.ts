@@ -1,7 +1,8 @@
 /**
  * The replay of a margin round in Chromium (client/src/replay/margin-events.ts): a reference shock
  * liquidates a leveraged long; the admin's replay shows the margin call, the liquidation order and the
- * insurance fund's takeover as sentences at the seq where they happened, and none before it.
+ * insurance fund's takeover as sentences at the seq where they happened, and none before it; the price
+ * chart marks the margin call and the liquidation (client/src/replay/chart-markers.ts).
  * Screenshot: replay-margin.png.
  */
 import { expect } from "chai";
@@ -72,6 +73,8 @@ describe("replay view of a margin round (Chromium)", function () {
       "Insurance fund: takes over bob's long of 30 ACME at the mark 80.00 ($2,400.00 to bob)",
     );
     expect(transfers[0]).to.contain("Insurance fund: covers bob's negative balance with $20.00.");
+    // the price chart marks them: bob's margin call, his liquidation order and the fund's takeover (the cover has no security)
+    await admin.locator("#r-chart[data-markers='margin-call:1 liquidation:2']").waitFor();
     await admin.screenshot({ path: joinPath(SHOTS, "replay-margin.png"), fullPage: true });
 
     // before the shock nothing of it shows
@@ -86,5 +89,6 @@ describe("replay view of a margin round (Chromium)", function () {
       call.seq - 1,
     );
     await admin.locator("#r-margin", { hasText: "No margin calls or liquidations up to this point." }).waitFor();
+    await admin.locator("#r-chart[data-markers='']").waitFor();
   });
 });

@@ -14,6 +14,7 @@ import { api, errorText } from "../api.ts";
 import { PriceChart, SeriesStore } from "../charts.ts";
 import { $, setHtml } from "../dom.ts";
 import { cash, chartPrice, esc, px, qty, signClass, signedCash, time } from "../format.ts";
+import { liquidationMarkers } from "./chart-markers.ts";
 import { marginEventsHtml } from "./margin-events.ts";
 
 const LEVELS = 10;
@@ -346,6 +347,8 @@ class ReplayScreen {
       })),
     );
     this.price.show(this.sid, ts);
+    const times = (this.store.candles.get(this.sid) ?? []).map((c) => c.time);
+    this.price.setMarkers(liquidationMarkers(events, this.sid, times));
 
     // margin rounds: margin calls, liquidation orders and fund transfers up to seq, in words
     const marginCard = r.querySelector<HTMLElement>("#r-margin-card")!;

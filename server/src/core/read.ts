@@ -27,7 +27,11 @@ function levels(side: BookSide, depth: number): BookLevel[] {
   return out;
 }
 
-/** Aggregated depth, best first, `depth` (1..1000) levels per side, as of state.seq. UNKNOWN_GAME, UNKNOWN_SECURITY, INVALID_ARGUMENT. */
+/**
+ * Aggregated depth, best first, `depth` (1..1000) levels per side, as of state.seq. UNKNOWN_GAME,
+ * UNKNOWN_SECURITY, INVALID_ARGUMENT. A CFD has no book: its waiting orders are private to their owners
+ * (the house fills them; docs/margin.md "CFD securities"), so its depth is empty.
+ */
 export function bookDepth(state: CoreState, securityId: number, depth = 20): BookDepth | Rejection {
   return guarded(() => {
     needGame(state);
@@ -37,8 +41,8 @@ export function bookDepth(state: CoreState, securityId: number, depth = 20): Boo
       ok: true as const,
       securityId: sec.info.securityId,
       seq: state.seq,
-      bids: levels(sec.book.bids, n),
-      asks: levels(sec.book.asks, n),
+      bids: sec.kind === "cfd" ? [] : levels(sec.book.bids, n),
+      asks: sec.kind === "cfd" ? [] : levels(sec.book.asks, n),
     };
   });
 }
@@ -83,4 +87,46 @@ export function openOrders(
     }
     return { ok: true as const, orders };
   });
+}
+
+/** A waiting stop as the private state and GET /api/v1/margin show it (docs/margin.md "Protocol", `stops`). Ticks, lots, ms. */
+export interface WaitingStop {
+  stopId: number;
+  securityId: number;
+  side: "buy" | "sell";
+  orderType: "limit" | "market";
+  price: number;
+  /** 0 = a bracket child not armed yet. */
+  qty: number;
+  stopPrice: number;
+  trigger: "last" | "mark";
+  kind: "stop" | "take_profit";
+  ocoStopId: number;
+  parentOrderId: number;
+  ts: number;
+}
+
+/** A player's waiting stops, by security id then stop id (= arrival). Pure; no player = none. */
+export function waitingStops(state: CoreState, playerId: string): WaitingStop[] {
+  const out: WaitingStop[] = [];
+  for (const sid of state.securityIds) {
+    for (const s of state.securities.get(sid)!.stops.values()) {
+      if (s.playerId !== playerId) continue;
+      out.push({
+        stopId: s.id,
+        securityId: sid,
+        side: s.side,
+        orderType: s.orderType,
+        price: s.price,
+        qty: s.qty,
+        stopPrice: s.stopPrice,
+        trigger: s.trigger,
+        kind: s.kind,
+        ocoStopId: s.ocoStopId,
+        parentOrderId: s.parentOrderId,
+        ts: s.ts,
+      });
+    }
+  }
+  return out;
 }

@@ -104,7 +104,8 @@ export class StateMirror {
       full = fields = book = true;
     }
     if (fields) this.syncSecurityFields(st, sec, full);
-    if (book) {
+    // a CFD's waiting orders are private to their owners: the house fills them, they are not a book
+    if (book && sec.kind !== "cfd") {
       syncLevels(st.bids, this.model.topLevels(sid, "buy", BOOK_DEPTH));
       syncLevels(st.asks, this.model.topLevels(sid, "sell", BOOK_DEPTH));
     }

@@ -16,8 +16,10 @@ import {
   type PrivateStop,
 } from "@marketroom/shared";
 import { marginAccount } from "../core/margin-account.ts";
+import { waitingStops } from "../core/read.ts";
 import type { PlayerState as CorePlayer } from "../core/state.ts";
 import type { GameModel } from "../game/model.ts";
+import { withCfdFills } from "./cfd-fills.ts";
 
 const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
 
@@ -65,7 +67,7 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
     positions,
     orders,
     stops: stopsOf(model, playerId),
-    fills: (model.fold.ownFills.get(playerId) ?? []).slice(),
+    fills: withCfdFills(model, playerId, model.fold.ownFills.get(playerId) ?? []),
     signals: (model.signals.get(playerId) ?? []).slice(),
     marginCalls: (model.marginCalls.get(playerId) ?? []).slice(),
     stopTriggers: (model.stopTriggers.get(playerId) ?? []).slice(),
@@ -97,25 +99,7 @@ function ordersOf(model: GameModel, p: CorePlayer): PrivatePlayer["orders"] {
 
 function stopsOf(model: GameModel, playerId: string): Record<string, PrivateStop> {
   const out: Record<string, PrivateStop> = {};
-  for (const sid of model.fold.state.securityIds) {
-    for (const s of model.securities.get(sid)!.stops.values()) {
-      if (s.playerId !== playerId) continue;
-      out[`${sid}:${s.id}`] = {
-        stopId: s.id,
-        securityId: sid,
-        side: s.side,
-        orderType: s.orderType,
-        price: s.price,
-        qty: s.qty,
-        stopPrice: s.stopPrice,
-        trigger: s.trigger,
-        kind: s.kind,
-        ocoStopId: s.ocoStopId,
-        parentOrderId: s.parentOrderId,
-        ts: s.ts,
-      };
-    }
-  }
+  for (const s of waitingStops(model.fold.state, playerId)) out[`${s.securityId}:${s.stopId}`] = s;
   return out;
 }
 

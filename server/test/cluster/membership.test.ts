@@ -26,12 +26,12 @@ describe("cluster membership: room placement", function () {
     // every process last beat with 0 rooms: only the leases tell them apart
     for (const p of ["p1", "p2", "p3"]) await m.beat(p, 0);
     expect(await m.leastLoaded()).to.equal("p1"); // a tie goes to the smallest id
-    for (const [g, p] of [
+    const leases: [string, string][] = [
       ["g1", "p1"],
       ["g2", "p1"],
       ["g3", "p2"],
-    ])
-      expect(await m.claimRoom(g, p)).to.equal(p);
+    ];
+    for (const [g, p] of leases) expect(await m.claimRoom(g, p)).to.equal(p);
     expect(await m.leastLoaded()).to.equal("p3");
     expect(await m.leastLoaded(new Map([["p3", 2]]))).to.equal("p2");
     // p4 has no lease but its heartbeat is older than the TTL: it is dead

@@ -9,11 +9,14 @@
  *   maintenance = sum_s margin(|qty_s|, mark_s, maintenanceMarginBps_s)
  *   margin(lots, mark, bps) = ceil(lots x mark x scale x bps / 10000)
  *
- * An order is accepted when initial (with the order) + its adverse price + its taker fee <= equity, or
- * when it raises neither the initial requirement nor pays above the mark (closing is never refused).
+ * An order that only reduces the position (reducesOnly) needs no margin and is never refused for it;
+ * any other order is accepted when initial (with the order) + its adverse price + its taker fee <=
+ * equity, or when it raises neither the initial requirement nor pays above the mark.
  * adverse price = what the order pays beyond the mark: (price - mark) x qty x scale for a buy, (mark -
  * price) x qty x scale for a sell, at least 0 (a market order at its protection bound). A security that
- * has no mark yet is marked at the order's price. Rejections: INSUFFICIENT_FUNDS ("margin"),
+ * has no mark yet is marked at the order's price. A reducing fill that realises a loss beyond the cash
+ * leaves equity below maintenance: run.ts's margin call then liquidates and the fund covers the rest
+ * (liquidation.ts), so no balance stays below zero. Rejections: INSUFFICIENT_FUNDS ("margin"),
  * POSITION_LIMIT (holdings + open buys + qty, or minus open sells, beyond the security's limit).
  * The short limit and allowShort are cash-mode rules: in margin mode the margin limits a short.
  */
@@ -62,6 +65,7 @@ export function checkMarginOrder(
   if (limit > 0 && o.side === "sell" && pos.qty - pos.locked + credit.holdLocked - o.qty < -limit) {
     reject("POSITION_LIMIT", `the position could exceed ${limit} lots short`);
   }
+  if (reducesOnly(pos, o, credit)) return;
   let equity = player.cash;
   let before = 0;
   let after = 0;
@@ -95,4 +99,15 @@ export function checkMarginOrder(
       `needs ${need} margin (initial ${after}, price beyond the mark ${adverse}, taker fee ${fee}), equity ${equity}`,
     );
   }
+}
+
+/**
+ * Whether an order only reduces the position (docs/margin.md "Reducing orders"): it is on the closing
+ * side (a sell of a long, a buy of a short) and its qty plus the player's other open orders on that side
+ * (less what an amended order gives back) is at most the position: even if every one of them fills, the
+ * position only shrinks toward zero and never flips.
+ */
+export function reducesOnly(pos: Readonly<PositionState>, o: CheckedOrder, credit: Readonly<Credit>): boolean {
+  if (o.side === "sell") return pos.qty > 0 && pos.locked - credit.holdLocked + o.qty <= pos.qty;
+  return pos.qty < 0 && pos.openBuy - credit.openBuy + o.qty <= -pos.qty;
 }

@@ -14,6 +14,7 @@ import type { GameWriters as Engine } from "../../engine/writers.ts";
 import { ApiError, unwrap } from "../../game/errors.ts";
 import type { PersisterPort } from "../../game/service.ts";
 import type { Db, OrderRow } from "../../persistence/db.ts";
+import { cfdFills, mergeFills } from "./cfd-fills.ts";
 
 /** How long a read waits for the persister to reach the game's seq. */
 const DRAIN_MS = 5000;
@@ -136,7 +137,7 @@ export class History {
     return r ? { ...orderOut(r), playerId: r.player_id } : null;
   }
 
-  /** A player's fills with seq > since, oldest first, at most `limit`. */
+  /** A player's fills with seq > since, oldest first, at most `limit`: book fills and CFD fills (cfd-fills.ts). */
   async fills(
     gameId: string,
     playerId: string,
@@ -152,7 +153,7 @@ export class History {
     if (f.securityId !== undefined) q = q.where("security_id", "=", f.securityId);
     const rows = await q.orderBy("seq").limit(f.limit).execute();
     // A player who traded with itself (self-trade prevention off) gets both sides.
-    return rows.flatMap((r) => {
+    const book = rows.flatMap((r) => {
       const out: FillOut[] = [];
       const maker = r.aggressor === "buy" ? "sell" : "buy";
       if (r.taker_player_id === playerId)
@@ -181,6 +182,7 @@ export class History {
         });
       return out;
     });
+    return mergeFills(book, await cfdFills(db, gameId, playerId, f), f.limit);
   }
 
   /**

@@ -17,6 +17,7 @@ import { ApiError, unwrap } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import { setExits } from "../../game/stop-commands.ts";
 import { marginAccount } from "../../core/margin-account.ts";
+import { waitingStops } from "../../core/read.ts";
 import { channelRefusal } from "../../rounds/trading-channels.ts";
 import type { Caller } from "./auth.ts";
 import { rejection } from "./orders.ts";
@@ -151,23 +152,7 @@ export function mountMarginRoutes(r: ApiRouter<Caller>, service: GameService): v
       const p = state?.players.get(playerId);
       if (!state || !p) throw new ApiError("UNKNOWN_PLAYER", `no player ${playerId}`);
       const a = marginAccount(state, p);
-      const stops = state.securityIds.flatMap((sid) =>
-        [...state.securities.get(sid)!.stops.values()]
-          .filter((s) => s.playerId === playerId)
-          .map((s) => ({
-            stopId: s.id,
-            securityId: sid,
-            side: s.side,
-            orderType: s.orderType,
-            price: s.price,
-            qty: s.qty,
-            stopPrice: s.stopPrice,
-            trigger: s.trigger,
-            kind: s.kind,
-            ocoStopId: s.ocoStopId,
-            parentOrderId: s.parentOrderId,
-          })),
-      );
+      const stops = waitingStops(state, playerId).map(({ ts: _ts, ...s }) => s);
       const { equity, usedMargin, maintenance, freeMargin, leverageBps, positions } = a;
       return {
         mode: state.game?.mode ?? "cash",
