@@ -17,7 +17,14 @@
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts and running time in ms.
  */
-import { OWN_FILLS_KEPT, TRADES_KEPT, type EngineEvent, type FillEvent, type PrivateFill } from "@marketroom/shared";
+import {
+  OWN_FILLS_KEPT,
+  TRADES_KEPT,
+  type EngineEvent,
+  type EventOf,
+  type FillEvent,
+  type PrivateFill,
+} from "@marketroom/shared";
 import { assertNever } from "./assert.ts";
 import { evolve } from "./evolve.ts";
 import { PlayerLedger, type PlayerLedgerData } from "./ledger.ts";
@@ -71,7 +78,8 @@ export interface FoldExtrasData {
   ownFills: [string, OwnFillRec[]][];
 }
 
-export const FOLD_EXTRAS_VERSION = 1;
+/** Version of FoldExtras; a checkpoint of another version is ignored. 2: own fills include CFD fills. */
+export const FOLD_EXTRAS_VERSION = 2;
 
 /** Thrown when the log is not a contiguous, valid game log (names the seq). */
 export class FoldError extends Error {
@@ -240,6 +248,7 @@ export class GameFold {
         break;
       case "cfd_fill":
         this.ledgers.get(ev.playerId)?.cfdFill(ev, this.scaleOf(ev.securityId));
+        this.ownFill(ev.playerId, cfdOwnFill(ev));
         break;
       case "cfd_leverage":
         break;
@@ -293,14 +302,25 @@ export class GameFold {
     pushCapped(list, { seq: e.seq, price: e.price, qty: e.qty, aggressor: e.aggressor, ts: e.ts }, TRADES_KEPT);
     for (const pid of new Set([e.makerPlayerId, e.takerPlayerId])) {
       this.ledgers.get(pid)?.fill(e, scale, pid);
-      let own = this.ownFills.get(pid);
-      if (!own) {
-        own = [];
-        this.ownFills.set(pid, own);
-      }
-      pushCapped(own, ownFillOf(e, pid), OWN_FILLS_KEPT);
+      this.ownFill(pid, ownFillOf(e, pid));
     }
   }
+
+  /** Keeps one of the player's fills (book or CFD), the last OWN_FILLS_KEPT. */
+  private ownFill(playerId: string, fill: OwnFillRec): void {
+    let own = this.ownFills.get(playerId);
+    if (!own) {
+      own = [];
+      this.ownFills.set(playerId, own);
+    }
+    pushCapped(own, fill, OWN_FILLS_KEPT);
+  }
+}
+
+/** A player's CFD fill as one of their fills: role "taker" (the house quoted; docs/margin.md "CFD securities"). */
+function cfdOwnFill(e: EventOf<"cfd_fill">): OwnFillRec {
+  const { seq, securityId, orderId, side, price, qty, ts } = e;
+  return { seq, securityId, orderId, side, price, qty, role: "taker", ts };
 }
 
 /** One player's side of a fill (a self-trade cannot happen: self-trade prevention stops it). */

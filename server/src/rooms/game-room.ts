@@ -51,7 +51,7 @@ import type { Limits } from "../limits.ts";
 import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
 import type { ClockInfo, RoundLink } from "../game/hub.ts";
-import type { GameModel } from "../game/model.ts";
+import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
@@ -61,7 +61,6 @@ import { entersOrders } from "../game/stop-commands.ts";
 import { AckQueue } from "./acks.ts";
 import { corkAll, TurnCork, uncorkAll } from "./cork.ts";
 import { sendPrivatePatches, sendPrivateSnapshot } from "./private-send.ts";
-import { applyToModel, roomModel } from "./cfd-fills.ts";
 import { error, invalid, placeBatch, refOf, trade } from "./room-commands.ts";
 
 /** What a GameRoom needs from the process. */
@@ -287,7 +286,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.pending = [];
     try {
       const snap = await this.ctx.service.snapshot(this.gameId, true);
-      const model = roomModel(this.gameId, snap);
+      const model = GameModel.fromSnapshot(this.gameId, snap);
       if (this.mirror) this.mirror.rebind(model);
       else this.mirror = new StateMirror(this.state, model);
       this.model = model;
@@ -313,7 +312,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       return;
     }
     const ready = this.seq.push(events);
-    applyToModel(this.model, ready);
+    for (const e of ready) this.model.apply(e);
     if (this.model.broken) {
       this.ctx.log.warn({ gameId: this.gameId, why: this.model.broken }, "room state out of step; rebuilding");
       this.rebuild();

@@ -19,7 +19,6 @@ import { marginAccount } from "../core/margin-account.ts";
 import { waitingStops } from "../core/read.ts";
 import type { PlayerState as CorePlayer } from "../core/state.ts";
 import type { GameModel } from "../game/model.ts";
-import { withCfdFills } from "./cfd-fills.ts";
 
 const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
 
@@ -67,7 +66,7 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
     positions,
     orders,
     stops: stopsOf(model, playerId),
-    fills: withCfdFills(model, playerId, model.fold.ownFills.get(playerId) ?? []),
+    fills: (model.fold.ownFills.get(playerId) ?? []).slice(),
     signals: (model.signals.get(playerId) ?? []).slice(),
     marginCalls: (model.marginCalls.get(playerId) ?? []).slice(),
     stopTriggers: (model.stopTriggers.get(playerId) ?? []).slice(),
