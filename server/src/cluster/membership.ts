@@ -16,7 +16,6 @@
  * ownership epoch (game:{g}:owner, lua/commands/claim-1.lua): a process that lost the lease while
  * paused can no longer commit when it wakes (docs/deploy.md, "Failover").
  */
-import { createHash } from "node:crypto";
 import type { Redis } from "iovalkey";
 
 export const PROCS = "{cluster}:procs";
@@ -94,20 +93,18 @@ export class Membership {
 
   /**
    * The live process holding the fewest game-room leases plus `pending` (rooms placed on it whose leases
-   * are not taken yet); ties go by a hash of `gameId` with the process id (rendezvous hashing), so two
-   * processes placing different games at the same moment spread them instead of both picking the
-   * smallest id; null when none is alive. Leases change as rooms open, so games
+   * are not taken yet), ties by id; null when none is alive. Leases change as rooms open, so games
    * created close together spread out (the heartbeat's room counts lag by up to HEARTBEAT_EVERY_MS).
    */
-  async leastLoaded(pending: ReadonlyMap<string, number> = new Map(), gameId = ""): Promise<string | null> {
+  async leastLoaded(pending: ReadonlyMap<string, number> = new Map()): Promise<string | null> {
     const flat = (await this.valkey.eval(LOADS, 2, PROCS, ROOMS, String(this.ttlMs))) as (string | number)[];
-    const rows: { id: string; rooms: number; rank: string }[] = [];
+    const rows: { id: string; rooms: number }[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const id = String(flat[i]);
-      rows.push({ id, rooms: Number(flat[i + 1]) + (pending.get(id) ?? 0), rank: tieRank(gameId, id) });
+      rows.push({ id, rooms: Number(flat[i + 1]) + (pending.get(id) ?? 0) });
     }
     if (!rows.length) return null;
-    rows.sort((a, b) => a.rooms - b.rooms || (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : a.id < b.id ? -1 : 1));
+    rows.sort((a, b) => a.rooms - b.rooms || (a.id < b.id ? -1 : 1));
     return rows[0]!.id;
   }
 
@@ -146,9 +143,4 @@ export class Membership {
     await this.valkey.hdel(PROCS, processId);
     await this.valkey.hdel(LOAD, processId);
   }
-}
-
-/** The tie-break rank of a process for a game: the SHA-1 of "<gameId>:<processId>", hex. */
-function tieRank(gameId: string, processId: string): string {
-  return createHash("sha1").update(`${gameId}:${processId}`).digest("hex");
 }

@@ -77,15 +77,14 @@ export class ClusterNode {
   /**
    * Colyseus' room placement: the live process with the fewest game rooms, counting the rooms this
    * process placed in the last PLACED_MS as pending on their process (their leases may not be taken
-   * yet), ties by the game (membership.ts leastLoaded); this process when none is alive.
+   * yet); this process when none is alive.
    */
-  readonly selectProcess = async (_roomName?: string, options?: { gameId?: unknown }): Promise<string> => {
+  readonly selectProcess = async (): Promise<string> => {
     const now = Date.now();
     while (this.placed.length && now - this.placed[0]!.at > PLACED_MS) this.placed.shift();
     const pending = new Map<string, number>();
     for (const p of this.placed) pending.set(p.processId, (pending.get(p.processId) ?? 0) + 1);
-    const gameId = typeof options?.gameId === "string" ? options.gameId : "";
-    const processId = (await this.membership.leastLoaded(pending, gameId)) ?? this.processId;
+    const processId = (await this.membership.leastLoaded(pending)) ?? this.processId;
     this.placed.push({ processId, at: Date.now() });
     return processId;
   };
