@@ -5,8 +5,7 @@
  * Keys (hash tag `{cluster}`, so the scripts touch one slot of a Valkey Cluster):
  * - `{cluster}:procs`  hash processId -> last heartbeat, ms of Valkey's own clock (TIME), so processes
  *   on hosts with skewed clocks agree on who is alive.
- * - `{cluster}:load`   hash processId -> rooms the process runs, as of its last heartbeat (for operators;
- *   the placement counts the leases instead, which change when a room opens, not half a second later).
+ * - `{cluster}:load`   hash processId -> rooms the process runs (the room placement reads it).
  * - `{cluster}:rooms`  hash gameId -> processId holding the game's room (its lease).
  * - `{cluster}:games`  set of games that must have a room somewhere (not ended); failover.ts watches it.
  *
@@ -60,21 +59,6 @@ local out = {}
 for i = 1, #all, 2 do if now - tonumber(all[i + 1]) < tonumber(ARGV[1]) then out[#out + 1] = all[i] end end
 return out`;
 
-/**
- * KEYS procs, rooms; ARGV ttlMs. The live processes with the number of game rooms each holds the lease
- * of, as a flat list id, count, id, count...
- */
-const LOADS = `${NOW_MS}
-local all = redis.call('HGETALL', KEYS[1])
-local count = {}
-for i = 1, #all, 2 do if now - tonumber(all[i + 1]) < tonumber(ARGV[1]) then count[all[i]] = 0 end end
-for _, holder in ipairs(redis.call('HVALS', KEYS[2])) do
-  if count[holder] then count[holder] = count[holder] + 1 end
-end
-local out = {}
-for id, n in pairs(count) do out[#out + 1] = id out[#out + 1] = n end
-return out`;
-
 export class Membership {
   constructor(
     private readonly valkey: Redis,
@@ -91,19 +75,12 @@ export class Membership {
     return (await this.valkey.eval(ALIVE, 1, PROCS, String(this.ttlMs))) as string[];
   }
 
-  /**
-   * The live process holding the fewest game-room leases plus `pending` (rooms placed on it whose leases
-   * are not taken yet), ties by id; null when none is alive. Leases change as rooms open, so games
-   * created close together spread out (the heartbeat's room counts lag by up to HEARTBEAT_EVERY_MS).
-   */
-  async leastLoaded(pending: ReadonlyMap<string, number> = new Map()): Promise<string | null> {
-    const flat = (await this.valkey.eval(LOADS, 2, PROCS, ROOMS, String(this.ttlMs))) as (string | number)[];
-    const rows: { id: string; rooms: number }[] = [];
-    for (let i = 0; i < flat.length; i += 2) {
-      const id = String(flat[i]);
-      rows.push({ id, rooms: Number(flat[i + 1]) + (pending.get(id) ?? 0) });
-    }
-    if (!rows.length) return null;
+  /** The live process with the fewest rooms (ties: by id), or null when none is alive. */
+  async leastLoaded(): Promise<string | null> {
+    const alive = await this.alive();
+    if (!alive.length) return null;
+    const load = await this.valkey.hmget(LOAD, ...alive);
+    const rows = alive.map((id, i) => ({ id, rooms: Number(load[i] ?? 0) }));
     rows.sort((a, b) => a.rooms - b.rooms || (a.id < b.id ? -1 : 1));
     return rows[0]!.id;
   }

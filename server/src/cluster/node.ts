@@ -2,8 +2,7 @@
  * ClusterNode: this server process as one of several sharing Colyseus' RedisPresence and RedisDriver on
  * Valkey (PRESENCE=redis; docs/deploy.md). It
  * - beats (membership.ts) so the others know it is alive and how many rooms it runs,
- * - places new rooms on the live process holding the fewest game rooms (Colyseus'
- *   selectProcessIdToCreateRoom; membership.ts leastLoaded), counting its own recent placements,
+ * - places new rooms on the live process with the fewest rooms (Colyseus' selectProcessIdToCreateRoom),
  * - knows which process runs the room of a game, creating the room where none runs (`ensureRoom`),
  * - watches the games that must have a room: when the holder of one is dead (no heartbeat for
  *   HEARTBEAT_TTL_MS), a live process creates the room again, which claims the game with a new
@@ -30,8 +29,6 @@ export interface LocalRoom {
 
 /** How long ensureRoom waits for a room another process is creating (ms). */
 const ENSURE_WAIT_MS = 8000;
-/** How long a placement of this process counts as pending, until its room holds its lease (ms). */
-const PLACED_MS = 3000;
 
 export class ClusterNode {
   readonly membership: Membership;
@@ -40,8 +37,6 @@ export class ClusterNode {
   private timer?: NodeJS.Timeout;
   private watching = false;
   private readonly creating = new Map<string, Promise<IRoomCache | null>>();
-  /** This process's room placements of the last PLACED_MS, oldest first. */
-  private readonly placed: { processId: string; at: number }[] = [];
 
   /**
    * @param exists whether a game exists (GameStore), so stray ids create no room
@@ -74,20 +69,8 @@ export class ClusterNode {
     await this.membership.leave(this.processId).catch(() => {});
   }
 
-  /**
-   * Colyseus' room placement: the live process with the fewest game rooms, counting the rooms this
-   * process placed in the last PLACED_MS as pending on their process (their leases may not be taken
-   * yet); this process when none is alive.
-   */
-  readonly selectProcess = async (): Promise<string> => {
-    const now = Date.now();
-    while (this.placed.length && now - this.placed[0]!.at > PLACED_MS) this.placed.shift();
-    const pending = new Map<string, number>();
-    for (const p of this.placed) pending.set(p.processId, (pending.get(p.processId) ?? 0) + 1);
-    const processId = (await this.membership.leastLoaded(pending)) ?? this.processId;
-    this.placed.push({ processId, at: Date.now() });
-    return processId;
-  };
+  /** Colyseus' room placement: the live process with the fewest rooms, else this one. */
+  readonly selectProcess = async (): Promise<string> => (await this.membership.leastLoaded()) ?? this.processId;
 
   /**
    * The listing of the game's room, creating the room (on the least loaded live process) when none
