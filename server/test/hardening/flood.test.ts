@@ -2,7 +2,7 @@
  * One connection cannot stall the server (issue 11, item 3). A real server process; a flooder process
  * (support/flooder.ts) sends "place" messages as fast as it can for a few seconds from one player,
  * joining again whenever it is cut off. Meanwhile another player of the same game and a player of
- * another game each send one order at a time: their acknowledgements stay prompt (p99 under 2 s, a
+ * another game each send one order at a time: their acknowledgements stay prompt (p99 under 250 ms, a
  * bound a stalled server misses by far: without the message cap they waited 7.7 s here, 20 s in issue 11), and /health
  * stays ok. The flooder's connections are closed by the message cap (code 4002).
  */
@@ -15,10 +15,11 @@ import { startPersister, type PersisterProcess } from "../support/persister-proc
 
 const FLOOD_SECONDS = 4;
 /**
- * Measured on a 2-core machine at load average ~20 (several test suites beside it): p99 about 1.1 s
- * with the cap, 7.7 s without it (MAX_MESSAGES_PER_SEC=0). The throughput issue tightens this.
+ * The bound of issue 13 ("another player's acks ... stay under 250 ms at p99"). Measured on the 2-core
+ * machine: 36-70 ms beside two CPU hogs, 116 ms in a full suite at load 15-25 (four other workers);
+ * without the message cap (MAX_MESSAGES_PER_SEC=0) it was 7.7 s.
  */
-const P99_BOUND_MS = 2000;
+const P99_BOUND_MS = 250;
 
 function p99(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
