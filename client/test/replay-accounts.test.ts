@@ -90,9 +90,9 @@ describe("replay: margin accounts at seq (Chromium)", function () {
     expect(await bobRow.locator("td.equity").innerText()).to.equal("$1,000.00");
     expect(await bobRow.locator("td.used").innerText()).to.equal("$500.00");
     expect(await bobRow.locator("td.free").innerText()).to.equal("$500.00");
-    expect(await bobRow.locator(".pos").innerText()).to.match(/^long 50 ACME @ 100\.00 → 84\.21/);
+    expect(await bobRow.locator(".position").innerText()).to.match(/^long 50 ACME @ 100\.00 → 84\.21/);
     const aliceRow = card.locator(`tr[data-player='${joined.get("alice")!.playerId}']`);
-    expect(await aliceRow.locator(".pos").innerText()).to.match(/^short 50 ACME @ 100\.00 → 114\.29/);
+    expect(await aliceRow.locator(".position").innerText()).to.match(/^short 50 ACME @ 100\.00 → 114\.29/);
     expect(await card.locator("tbody tr").count()).to.equal(3);
     await admin.screenshot({ path: joinPath(SHOTS, "replay-accounts.png"), fullPage: true });
 

@@ -6,7 +6,8 @@
  * accounts with the live room's function (server/src/replay/margin.ts); this module only renders them.
  * Money in minor units (shown as $), prices in ticks (shown with the security's tick size), lots.
  */
-import { cash, esc, px, qty, signClass, signedCash } from "../format.ts";
+import { esc, px, qty, signClass, signedCash } from "../format.ts";
+import { money as cash } from "../notices.ts";
 
 /** What the card needs of the securities: symbol and tick size by id. */
 export type SecNames = Map<number, { symbol: string; tickSize: string }>;
@@ -28,7 +29,7 @@ export function marginAccountsHtml(view: any, secs: SecNames, follow: string): s
         ? (a.positions as any[])
             .map(
               (p) =>
-                `<span class="pos" data-sid="${p.securityId}">${p.qty > 0 ? "long" : "short"} ${qty(Math.abs(p.qty))} ${esc(sym(p.securityId))} @ <span class="num entry">${price(p.securityId, p.entryPrice)}</span> → <span class="num liq">${price(p.securityId, p.liquidationPrice)}</span> <span class="num ${signClass(p.unrealizedPnl)}">${signedCash(p.unrealizedPnl)}</span></span>`,
+                `<span class="position" data-sid="${p.securityId}">${p.qty > 0 ? "long" : "short"} ${qty(Math.abs(p.qty))} ${esc(sym(p.securityId))} @ <span class="num entry">${price(p.securityId, p.entryPrice)}</span> → <span class="num liq">${price(p.securityId, p.liquidationPrice)}</span> <span class="num ${signClass(p.unrealizedPnl)}">${signedCash(p.unrealizedPnl)}</span></span>`,
             )
             .join("<br>")
         : `<span class="muted">flat</span>`;

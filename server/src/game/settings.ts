@@ -77,7 +77,8 @@ function oneMark(rules: Rules): { markRule: NonNullable<Rules["markRule"]>; mark
 
 /** A cash round's rules: markPrice last_trade or reference (mid is the core's, margin rounds only). INVALID_BODY otherwise. */
 function cashMarks(rules: Rules): Rules {
-  if (rules.markPrice === "mid") throw new ApiError("INVALID_BODY", "markPrice mid needs a margin round (rules.mode margin)");
+  if (rules.markPrice === "mid")
+    throw new ApiError("INVALID_BODY", "markPrice mid needs a margin round (rules.mode margin)");
   return rules;
 }
 

@@ -211,7 +211,14 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplayRea
     const v = viewer(req);
     const q = req.query.playerId === undefined ? undefined : playerIdOf(req.query.playerId, "query");
     if (q !== undefined) own(req, q);
-    const only = v.role === "viewer" ? new Set<string>() : v.role === "player" ? new Set([v.playerId]) : q ? new Set([q]) : undefined;
+    const only =
+      v.role === "viewer"
+        ? new Set<string>()
+        : v.role === "player"
+          ? new Set([v.playerId])
+          : q
+            ? new Set([q])
+            : undefined;
     const fold = await store!.foldAt(id, qint(req, "seq"));
     if (!fold) throw unknownGame(id);
     res.json(marginAt(fold, only));

@@ -83,7 +83,10 @@ describe("one mark in a margin round", function () {
     valuedAt(live.body.leaderboard, qty, MID, "live leaderboard");
     const room = rooms.get("long")!;
     await until(
-      async () => room.state.leaderboard?.some((r: any) => r.playerId === ids.get("long") && r.equity === CASH + 10 * (MID - LAST)),
+      async () =>
+        room.state.leaderboard?.some(
+          (r: any) => r.playerId === ids.get("long") && r.equity === CASH + 10 * (MID - LAST),
+        ),
       "the room's board at the mid",
     );
     const sec = room.state.securities.get("1") as any;
