@@ -31,7 +31,10 @@ export function drawAccount(r: HTMLElement, st: any, me: any, secs: any[], playe
     ${st.rules?.pointsPer ? `<p class="small muted" id="points-rule">${esc(pointsRuleText(st.rules))}</p>` : ""}
 `,
   );
-  setHtml($(r, "#pnl-help-box"), pnlHelpHtml(me.equity, me.pnl, st.rules?.markPrice ?? "last_trade"));
+  setHtml(
+    $(r, "#pnl-help-box"),
+    pnlHelpHtml(me.equity, me.pnl, st.rules?.markPrice ?? "last_trade", margin ? st.rules?.markRule : undefined),
+  );
   const positions = secs
     .map((s: any) => {
       const p = me.positions.get(String(s.securityId));
