@@ -12,7 +12,8 @@
  * Valuation (core/valuation.ts, scoring/scoring.ts): with the mark rule "last_trade" (default, the live
  * room) a security is valued at its last trade price, before any trade at its current reference price
  * (refPrices); with "reference" always at the reference (the round end sets the closing references first,
- * scoring/scoring.ts scoreAtEnd); with "core" (margin rounds) at the core's mark, live and at the end. P&L is measured from the opening references (the game's refPrice).
+ * scoring/scoring.ts scoreAtEnd); with "core" (margin rounds) at the core's mark, live and at the end.
+ * P&L is measured from the opening references (the game's refPrice).
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */

@@ -35,7 +35,6 @@ import type { Logger } from "../config.ts";
 import type { Db } from "../persistence/db.ts";
 import { registerGame } from "../persistence/games-registry.ts";
 import { markRuleOf, scoreAtEnd, scoreLive } from "../scoring/scoring.ts";
-import { rankRuleOf } from "../scoring/ranking.ts";
 import { Access, type AccessOptions, type Principal } from "./access.ts";
 import { BotAdmin } from "./bot-admin.ts";
 import { BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";

@@ -117,8 +117,8 @@ export function scoreLive(model: Pick<ScoredModel, "setMarkRule" | "setRankRule"
 
 /**
  * Prices of a fold as the live room showed them at its last event (replay): before the round ended, marks
- * by the live rule (the core's mark in a margin round, else the last trade) at the references of the running time then (fold.runningMsAt(): the scenario path and
- * the news announced so far); once ended, the final scoring (the round's mark rule at the closing
+ * by the live rule (the core's mark in a margin round, else the last trade) at the references of the
+ * running time then (fold.runningMsAt(): the scenario path and the news announced so far); once ended, the final scoring (the round's mark rule at the closing
  * references, `elapsedEndMs` = the round's stored running time at its end).
  */
 export function pricesAsShown(fold: GameFold, settings: ScoringSettings, elapsedEndMs: number | null): Prices {
