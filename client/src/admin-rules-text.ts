@@ -29,7 +29,10 @@ export function rulesText(rules: any, secs: any[]): string {
     rules?.orderRateLimit
       ? `${rules.orderRateLimit.orders} orders per ${rules.orderRateLimit.windowMs / 1000} s`
       : "no rate limit",
-    `mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`,
+    // a margin round's one mark is in its margin part (docs/margin.md "One mark")
+    ...(rules?.mode === "margin"
+      ? []
+      : [`mark: ${rules?.markPrice === "reference" ? "closing reference" : "last trade"}`]),
     `trading: ${TRADING_TEXT[rules?.trading as string] ?? TRADING_TEXT.both}`,
     `market: ${rules?.marketType ?? "continuous"}`,
     ...marginRulesText(rules, s),

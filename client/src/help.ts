@@ -58,14 +58,23 @@ Your aim: end the round with more value than you started with.</p>
 </dl></div>
 <p class="small muted">Keyboard: <kbd>B</kbd> buy, <kbd>S</kbd> sell, <kbd>P</kbd> price, <kbd>Q</kbd> quantity, <kbd>Enter</kbd> send, <kbd>Esc</kbd> leave a field.</p>`;
 
+/** A margin round's mark rule in words (docs/margin.md "Mark price"). */
+const MARK_WORDS: Record<string, string> = {
+  last_trade: "the last trade (the reference price before any trade)",
+  reference: "the reference price",
+  mid: "the middle of the best bid and ask (the last trade while a side is empty)",
+};
+
 /**
  * The "How is P&L measured?" text of the account panel, with the player's own numbers: starting value
- * = equity − P&L (the server's identity, minor units) and the round's end-of-round mark rule.
+ * = equity − P&L (the server's identity, minor units) and the round's end-of-round mark rule; in a margin
+ * round `marginRule`, the round's one mark (docs/margin.md "One mark").
  */
-export function pnlHelpHtml(equity: number, pnl: number, markRule: string): string {
+export function pnlHelpHtml(equity: number, pnl: number, markRule: string, marginRule?: string): string {
   const start = equity - pnl;
-  const end =
-    markRule === "reference"
+  const end = marginRule
+    ? `This margin round has one mark, ${MARK_WORDS[marginRule] ?? marginRule}: it values your lots now, at the end of the round and for your margin alike.`
+    : markRule === "reference"
       ? "At the end of the round every security is valued at its closing reference price."
       : "At the end of the round every security is valued at its last trade in the round (its closing reference price if it never traded).";
   return `<details id="pnl-help" class="pnl-help small"><summary>How is P&amp;L measured?</summary>

@@ -1,6 +1,7 @@
 /**
  * The create form's "Risk mode" fieldset (docs/margin.md "Settings", docs/client.md "Margin rounds"):
- * cash (every order paid up front, as before) or margin, and for margin the mark rule, the insurance
+ * cash (every order paid up front, as before) or margin, and for margin the mark rule (the round's one
+ * mark: it replaces the round form's "Mark at the end", hidden in margin mode), the insurance
  * fund and the securities' initial and maintenance margin (typed as a percentage or as the largest
  * leverage, the other kept in step), kind (order book or CFD) and a CFD's half-spread. Like the fees of
  * "Trading rules", these go to every security (CreateGameBody.securityRules); different values per
@@ -23,7 +24,7 @@ export const MARGIN_FIELDS_HTML = `
 <fieldset class="margin-set" id="margin-set"><legend>Risk mode</legend>
   <div class="row3">
     <label>Mode <select name="mode" id="mode-choice"><option value="cash">Cash (pay in full)</option><option value="margin">Margin (leverage, long or short)</option></select></label>
-    <label data-margin hidden>Mark price <select name="markRule"><option value="last_trade">last trade</option><option value="reference">reference price</option><option value="mid">mid of the book</option></select></label>
+    <label data-margin hidden title="One mark for the round: margin, liquidation, P&amp;L, the leaderboard and the final scores">Mark price (margin and scores) <select name="markRule"><option value="last_trade">last trade</option><option value="reference">reference price</option><option value="mid">mid of the book</option></select></label>
     <label data-margin hidden>Insurance fund ($) <input name="insuranceFund" value="0.00" inputmode="decimal"></label>
   </div>
   <div data-margin hidden>
@@ -46,9 +47,15 @@ export function wireMarginForm(root: HTMLElement): void {
   const field = (n: string) => set.querySelector<HTMLInputElement>(`[name=${n}]`)!;
   const mode = field("mode"),
     kind = field("kind");
+  // a margin round has one mark (docs/margin.md "One mark"): the round form's end-of-round mark gives way to it
+  const endMark = root.querySelector<HTMLSelectElement>("select[name=markPrice]");
   const sync = () => {
     for (const el of set.querySelectorAll<HTMLElement>("[data-margin]")) el.hidden = mode.value !== "margin";
     field("halfSpread").disabled = kind.value !== "cfd";
+    if (endMark) {
+      endMark.disabled = mode.value === "margin";
+      endMark.closest("label")!.hidden = mode.value === "margin";
+    }
   };
   mode.addEventListener("change", sync);
   kind.addEventListener("change", sync);
@@ -78,7 +85,8 @@ export function bpsToPercent(bps: number): string {
 
 /** The fieldset's values: the round's rules and the margin rules of every security (CreateGameBody.securityRules). */
 export interface MarginSettings {
-  rules: { mode: "margin"; markRule: string; insuranceFund: number };
+  /** markPrice = markRule: a margin round has one mark rule (docs/margin.md "One mark"). */
+  rules: { mode: "margin"; markRule: string; markPrice: string; insuranceFund: number };
   securityRules: { initialMarginBps: number; maintenanceMarginBps: number; kind: "book" | "cfd"; halfSpread?: number };
 }
 
@@ -112,5 +120,5 @@ export function marginSettings(f: FormData): MarginSettings | null {
       throw new Error("Half-spread must be a whole number of ticks from 0 to 1,000,000");
     securityRules.halfSpread = n;
   }
-  return { rules: { mode: "margin", markRule, insuranceFund }, securityRules };
+  return { rules: { mode: "margin", markRule, markPrice: markRule, insuranceFund }, securityRules };
 }

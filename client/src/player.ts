@@ -5,7 +5,10 @@
  * code) the player keeps one identity: before the first round it waits for one, and when a round ends
  * and the next exists, "Join next round" moves it there (GET /api/sessions/:id/current).
  * Everything is drawn from the room's state in `room.onStateChange` (no polling); the 1 s timer only
- * advances the clock display between patches.
+ * advances the clock display between patches. This module holds the join, the connection, the order
+ * ticket and the drawing order; the parts it draws live apart: the market (player-market.ts), the own
+ * account, orders and fills (player-account.ts), the margin account and positions (margin-panel.ts), the
+ * "Round over" card (player-final.ts).
  */
 import type { Room } from "@colyseus/sdk";
 import type { CommandReply } from "../../shared/src/messages.ts";
@@ -17,16 +20,18 @@ import { DepthChart, PriceChart, SeriesStore } from "./charts.ts";
 import { Connection, type ConnStatus } from "./conn.ts";
 import { $, batched, setHtml } from "./dom.ts";
 import { drawDrivers } from "./drivers.ts";
-import { cash, esc, priceToTicks, px, qty, signClass, signedCash, time } from "./format.ts";
-import { pnlHelpHtml } from "./help.ts";
+import { cash, esc, priceToTicks, px } from "./format.ts";
 import { mountInstructions } from "./instructions.ts";
 import { noticeHtml, orderOutcomeText, type NoticeContext } from "./notices.ts";
 import { drawMargin, isMargin, wireMargin } from "./margin-panel.ts";
 import { marginEstimateHtml, marginRulesHtml } from "./margin-view.ts";
 import { cfdLeverage, stopPlacedText, stopRequest, syncCfdTicket, syncStopFields } from "./stop-ticket.ts";
-import { leaderboardTable, pct, pointsRuleText, rankText } from "./leaderboard-table.ts";
+import { leaderboardTable } from "./leaderboard-table.ts";
 import { clockText, entryRulesHtml, lobbyNote, orderEstimate } from "./player-texts.ts";
 import { TEMPLATE } from "./player-template.ts";
+import { drawAccount } from "./player-account.ts";
+import { drawFinal } from "./player-final.ts";
+import { drawMarket } from "./player-market.ts";
 
 const SESSION_KEY = "marketroom.player";
 /** The submit button's word for each stop type ("Sell stop-limit"). */
@@ -36,10 +41,6 @@ const STOP_WORD: Record<string, string> = {
   take_profit: "take-profit",
   oco: "OCO",
 };
-const LADDER_LEVELS = 10;
-/** Levels per side on a phone, so that the book and the order form fit one screen together. */
-const PHONE_LADDER_LEVELS = 5;
-const PHONE = "(max-width: 640px)";
 
 interface PlayerSession {
   gameId: string;
@@ -562,130 +563,14 @@ class PlayerScreen {
         .join(""),
     );
 
-    // book ladder
-    const ts = sec.tickSize;
-    const own = new Set<string>();
-    if (me?.orders) for (const o of me.orders.values()) if (o.securityId === this.sid) own.add(`${o.side}:${o.price}`);
-    const levels = matchMedia(PHONE).matches ? PHONE_LADDER_LEVELS : LADDER_LEVELS;
-    const bids = [...sec.bids].slice(0, levels),
-      asks = [...sec.asks].slice(0, levels);
-    const maxTotal = Math.max(1, bids.at(-1)?.total ?? 0, asks.at(-1)?.total ?? 0);
-    const row = (l: any, side: "buy" | "sell") => {
-      const mine = own.has(`${side}:${l.price}`);
-      const w = Math.round((l.total / maxTotal) * 100);
-      return `<tr class="${side}${mine ? " own" : ""}" data-price="${esc(px(l.price, ts).replace(/,/g, ""))}" style="--w:${w}%">
-        <td class="mark">${mine ? "●" : ""}</td><td class="num price">${px(l.price, ts)}</td><td class="num">${qty(l.amount)}</td><td class="num muted">${qty(l.total)}</td><td class="num muted">${l.orders}</td></tr>`;
-    };
-    const spread = bids[0] && asks[0] ? px(asks[0].price - bids[0].price, ts) : "—";
-    setHtml(
-      $(r, "#ladder"),
-      `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
-      ${
-        asks
-          .slice()
-          .reverse()
-          .map((l) => row(l, "sell"))
-          .join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`
-      }
-      <tr class="spread"><td></td><td class="num" colspan="4">spread ${spread}</td></tr>
-      ${bids.map((l) => row(l, "buy")).join("") || `<tr><td colspan="5" class="muted center">no bids</td></tr>`}
-      </tbody></table>`,
-    );
-    this.depth.show(bids.length ? [...sec.bids] : [], [...sec.asks], ts);
-
-    // stats, chart, tape
-    setHtml(
-      $(r, "#stats"),
-      [
-        ["Last", px(sec.lastPrice, ts)],
-        ["High", px(sec.high, ts)],
-        ["Low", px(sec.low, ts)],
-        ["Volume", qty(sec.volume)],
-        ["Trades", qty(sec.tradeCount)],
-        ["Ref", px(refOf(sec), ts)],
-      ]
-        .map(([k, v]) => `<div><span class="muted">${k}</span><b class="num">${v}</b></div>`)
-        .join(""),
-    );
-    this.price.show(this.sid, ts);
-    const trades = [...sec.trades].sort((a: any, b: any) => b.seq - a.seq).slice(0, 30);
-    setHtml(
-      $(r, "#tape"),
-      `<table class="tape"><thead><tr><th>Time</th><th>Price</th><th>Lots</th></tr></thead><tbody>${
-        trades
-          .map(
-            (t: any) =>
-              `<tr class="${t.aggressor}"><td class="muted">${time(t.ts)}</td><td class="num price">${px(t.price, ts)}</td><td class="num">${qty(t.qty)}</td></tr>`,
-          )
-          .join("") || `<tr><td colspan="3" class="muted center">no trades yet</td></tr>`
-      }</tbody></table>`,
-    );
+    drawMarket({ root: r, depth: this.depth, price: this.price }, sec, me, refOf);
     $(r, "#entry-sec").textContent =
       `${sec.symbol} · tick ${sec.tickSize}${sec.lotSize !== 1 ? ` · ${sec.lotSize} shares/lot` : ""}`;
     setHtml($(r, "#entry-rules"), entryRulesHtml(sec, st.rules) + (this.margin ? ` · ${marginRulesHtml(sec)}` : ""));
     this.drawEstimate();
 
     // own panel
-    if (me && me.cash !== undefined && me.positions && me.orders && me.fills) {
-      const rank = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
-      setHtml(
-        $(r, "#account"),
-        `<dl class="kv">
-        <dt>Cash</dt><dd class="num" id="my-cash">${cash(me.cash)}</dd>
-        <dt>Locked cash</dt><dd class="num">${cash(me.cashLocked)}</dd>
-        <dt>Equity</dt><dd class="num">${cash(me.equity)}</dd>
-        <dt>P&amp;L <a href="#pnl-help" class="qmark" id="pnl-why" title="How is P&amp;L measured?">?</a></dt><dd class="num ${signClass(me.pnl)}" id="my-pnl">${signedCash(me.pnl)}</dd>
-        <dt title="lots sold again (or bought back), first in first out">Realised</dt><dd class="num ${signClass(me.realizedPnl ?? 0)}" id="my-realized">${signedCash(me.realizedPnl ?? 0)}</dd>
-        <dt title="lots still held, at today's price">Unrealised</dt><dd class="num ${signClass(me.unrealizedPnl ?? 0)}" id="my-unrealized">${signedCash(me.unrealizedPnl ?? 0)}</dd>
-        <dt title="taker fees paid minus maker rebates">Fees</dt><dd class="num" id="my-fees">${cash(me.fees ?? 0)}</dd>
-        <dt>Trades</dt><dd class="num" id="my-trades">${qty(me.trades ?? 0)}</dd>
-        ${st.rules?.rankBy === "return" ? `<dt title="P&amp;L ÷ starting value">Return</dt><dd class="num ${signClass(me.returnBps ?? 0)}" id="my-return">${pct(me.returnBps ?? 0)}</dd>` : ""}
-        ${st.rules?.pointsPer ? `<dt title="${esc(pointsRuleText(st.rules))}">Course points</dt><dd class="num" id="my-points">${me.points ?? 0}</dd>` : ""}
-        <dt>Rank${st.rules?.rankBy === "return" ? " (by return)" : " (by P&amp;L)"}</dt><dd class="num" id="my-rank">${rankText(rank, [...st.leaderboard])}</dd></dl>
-        ${st.rules?.pointsPer ? `<p class="small muted" id="points-rule">${esc(pointsRuleText(st.rules))}</p>` : ""}
-`,
-      );
-      setHtml($(r, "#pnl-help-box"), pnlHelpHtml(me.equity, me.pnl, st.rules?.markPrice ?? "last_trade"));
-      const positions = secs
-        .map((s: any) => {
-          const p = me.positions.get(String(s.securityId));
-          const q = p?.qty ?? 0,
-            mark = s.lastPrice || s.refPrice;
-          return `<tr data-sym="${esc(s.symbol)}"><td>${esc(s.symbol)}</td><td class="num holding">${qty(q)}</td><td class="num">${qty(p?.locked ?? 0)}</td><td class="num">${qty(p?.openBuy ?? 0)}</td><td class="num">${cash(q * mark * s.scale)}</td></tr>`;
-        })
-        .join("");
-      setHtml(
-        $(r, "#positions"),
-        `<table><thead><tr><th>Security</th><th>Lots</th><th>Locked</th><th>On bids</th><th>Value</th></tr></thead><tbody>${positions}</tbody></table>`,
-      );
-      const orders = [...me.orders.values()].sort((a: any, b: any) => b.ts - a.ts);
-      const symOf = (id: number) => st.securities.get(String(id));
-      setHtml(
-        $(r, "#orders"),
-        orders.length
-          ? `<table><thead><tr><th>Sec</th><th>Side</th><th>Price</th><th>Open</th><th>Qty</th><th></th></tr></thead><tbody>${orders
-              .map((o: any) => {
-                const s = symOf(o.securityId);
-                return `<tr class="${o.side}"><td>${esc(s?.symbol ?? o.securityId)}</td><td class="side">${o.side}</td><td class="num">${px(o.price, s?.tickSize ?? "1")}</td><td class="num">${qty(o.amount)}</td><td class="num muted">${qty(o.qty)}</td>
-          <td><button type="button" class="cancel" data-sec="${o.securityId}" data-oid="${o.orderId}" title="Cancel order ${o.orderId}">Cancel</button></td></tr>`;
-              })
-              .join("")}</tbody></table>`
-          : `<p class="muted">No open orders.</p>`,
-      );
-      ($(r, "#cancel-all") as HTMLButtonElement).disabled = orders.length === 0;
-      const fills = [...me.fills].sort((a: any, b: any) => b.seq - a.seq).slice(0, 30);
-      setHtml(
-        $(r, "#fills"),
-        fills.length
-          ? `<table><thead><tr><th>Time</th><th>Sec</th><th>Side</th><th>Price</th><th>Lots</th><th>Role</th></tr></thead><tbody>${fills
-              .map((f: any) => {
-                const s = symOf(f.securityId);
-                return `<tr class="${f.side}"><td class="muted">${time(f.ts)}</td><td>${esc(s?.symbol ?? f.securityId)}</td><td class="side">${f.side}</td><td class="num">${px(f.price, s?.tickSize ?? "1")}</td><td class="num">${qty(f.qty)}</td><td class="muted">${f.role}</td></tr>`;
-              })
-              .join("")}</tbody></table>`
-          : `<p class="muted">No fills yet.</p>`,
-      );
-    }
+    drawAccount(r, st, me, secs, this.s.playerId, this.margin);
 
     drawDrivers(r, st, me);
     drawMargin(r, st, me, sec, this.s.gameId);
@@ -702,24 +587,6 @@ class PlayerScreen {
     lobby.classList.toggle("paused", st.phase === "paused");
     if (this.phase && this.phase !== st.phase && $(r, "#order-msg").classList.contains("reject")) this.msg("", "");
     this.phase = st.phase;
-    if (st.phase === "ended") {
-      final.hidden = false;
-      const mine = [...st.leaderboard].find((l: any) => l.playerId === this.s.playerId);
-      const ranked = rows.filter((l: any) => l.ranked !== false).length;
-      setHtml(
-        final,
-        `<div class="card final"><h2>Round over</h2>${
-          mine
-            ? `<p>You finished <b>#${mine.rank}</b> of ${ranked} with P&amp;L <b class="${signClass(mine.pnl)}">${signedCash(mine.pnl)}</b>
-        <span class="small muted">(realised ${signedCash(mine.realizedPnl ?? 0)}, unrealised ${signedCash(mine.unrealizedPnl ?? 0)}, fees ${cash(mine.fees ?? 0)})</span>${st.rules?.rankBy === "return" ? `, return <b>${pct(mine.returnBps ?? 0)}</b>` : ""}.</p>
-        ${st.rules?.pointsPer ? `<p id="final-points">Course points: <b>${mine.points ?? 0}</b> <span class="small muted">${esc(pointsRuleText(st.rules))}</span></p>` : ""}`
-            : ""
-        }
-        <h3>Final leaderboard</h3>${leaderboardTable(rows, this.s.playerId, false, st.rules)}
-        ${st.nextGameId ? `<p><button type="button" id="join-next" class="primary">Join next round</button> <span id="next-msg" class="msg reject"></span></p>` : ""}
-        <p><button type="button" id="close-final">Look at the market</button> <a href="#replay/${encodeURIComponent(this.s.gameId)}" id="review">Review the round</a></p></div>`,
-      );
-      if (final.dataset.closed) final.hidden = true;
-    } else final.hidden = true;
+    drawFinal(final, st, rows, this.s.playerId, this.s.gameId);
   }
 }

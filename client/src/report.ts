@@ -177,7 +177,7 @@ export function reportHtml(
     ],
     [
       "Scoring",
-      `ranked by ${r.rankBy === "return" ? "return on starting value" : "P&L"}; bots ${r.bots === "hidden" ? "hidden from players" : r.bots === "ranked" ? "ranked with students" : "listed apart, not ranked"}; marks at ${r.markPrice === "reference" ? "closing reference" : "last trade"}`,
+      `ranked by ${r.rankBy === "return" ? "return on starting value" : "P&L"}; bots ${r.bots === "hidden" ? "hidden from players" : r.bots === "ranked" ? "ranked with students" : "listed apart, not ranked"}; marks at ${r.mode === "margin" ? `the margin round's one mark (${String(r.markRule ?? "last_trade").replace("_", " ")}, as the round ended)` : r.markPrice === "reference" ? "closing reference" : "last trade"}`,
     ],
     [
       "Rules",

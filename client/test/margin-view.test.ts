@@ -131,7 +131,7 @@ describe("client margin screens: formatting, notices, form checks", () => {
       }),
     );
     expect(good).to.deep.equal({
-      rules: { mode: "margin", markRule: "reference", insuranceFund: 500_050 },
+      rules: { mode: "margin", markRule: "reference", markPrice: "reference", insuranceFund: 500_050 },
       securityRules: { initialMarginBps: 1250, maintenanceMarginBps: 500, kind: "cfd", halfSpread: 3 },
     });
     const bad = (o: Record<string, string>) => () =>

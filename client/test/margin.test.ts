@@ -259,6 +259,8 @@ describe("browser client: margin rounds (Chromium)", function () {
     const list = async () => (await api(h, "GET", "/api/games?limit=50")).body.games.map((g: any) => g.name);
     expect(await list()).to.not.include(name);
 
+    // one mark in a margin round (docs/margin.md "One mark"): the end-of-round mark gives way to the margin's
+    expect(await page.locator("#create-form select[name=markPrice]").isVisible()).to.equal(false);
     await page.selectOption("#create-form select[name=markRule]", "reference");
     await page.fill("#create-form input[name=insuranceFund]", "2,500.00");
     await page.locator("#create-form").screenshot({ path: joinPath(SHOTS, "margin-admin-form.png") });
@@ -268,7 +270,12 @@ describe("browser client: margin rounds (Chromium)", function () {
     expect(await text(page, "#game-rules")).to.contain("margin 5 % (up to 20x) / maintenance 2.5 %");
     const g = (await api(h, "GET", "/api/games?limit=50")).body.games.find((x: any) => x.name === name);
     const detail = (await api(h, "GET", `/api/games/${g.gameId}`)).body;
-    expect(detail.rules).to.include({ mode: "margin", markRule: "reference", insuranceFund: 250_000 });
+    expect(detail.rules).to.include({
+      mode: "margin",
+      markRule: "reference",
+      markPrice: "reference",
+      insuranceFund: 250_000,
+    });
     for (const s of detail.securities) expect(s).to.include({ initialMarginBps: 500, maintenanceMarginBps: 250 });
   });
 });

@@ -283,8 +283,12 @@ export const GameRules = z.object({
   grossLimit: int(0, MAX_QTY_LOTS).default(0),
   /** Net position limit in weighted lots (see GameConfig); 0 = none. */
   netLimit: int(0, MAX_QTY_LOTS).default(0),
-  /** Mark of each security at the end: its last trade (else the closing reference), or the closing reference. */
-  markPrice: z.enum(["last_trade", "reference"]).default("last_trade"),
+  /**
+   * Mark of each security at the end: its last trade (else the closing reference), or the closing reference.
+   * A margin round has one mark rule (markRule, docs/margin.md "One mark"): its markPrice is stored equal
+   * to it ("mid" only there); a markPrice other than last_trade that contradicts markRule is INVALID_BODY.
+   */
+  markPrice: MarkPriceRule.default("last_trade"),
   /**
    * At most `orders` order entries (place, amend, cancel; cancel-all never counts) per player in any `windowMs`, over
    * every connection and the REST API together; null = unlimited (an
@@ -300,7 +304,7 @@ export const GameRules = z.object({
   botTakeover: z.boolean().default(false),
   /** Risk rules (docs/margin.md): paid up front ("cash", absent) or leveraged ("margin"). */
   mode: RiskModeName.optional(),
-  /** Margin mode: the core's mark price (docs/margin.md "Mark price"); absent = last_trade. */
+  /** Margin mode: the round's one mark rule (docs/margin.md "One mark"); absent = markPrice, else last_trade. */
   markRule: MarkPriceRule.optional(),
   /** Margin mode: the house insurance fund's starting cash, minor units; absent = 0. */
   insuranceFund: int(0, 1e15).optional(),

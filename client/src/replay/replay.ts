@@ -3,7 +3,8 @@
  * event log through the replay HTTP API (docs/replay.md). A timeline (range over seq 1..lastSeq, play /
  * pause, speed in events per tick), and at the chosen seq: the book ladder, the tape (fills up to seq),
  * the price chart (candles up to seq), the leaderboard at seq as the room showed it (valued by the server,
- * the same rule as the live room and the round end) and one followed player's open orders and P&L over time.
+ * the same rule as the live room and the round end) and one followed player's open orders and P&L over time;
+ * in a margin round also the margin events and the margin accounts at seq (margin-accounts.ts).
  * Token: the viewer token of a shared link (`?view=<token>`, no sign-in: the market only, no leaderboard
  * or player to follow; docs/replay.md "Shared replay links"), else the admin token of this tab, else this
  * tab's player token for that game.
@@ -16,6 +17,7 @@ import { $, setHtml } from "../dom.ts";
 import { cash, chartPrice, esc, px, qty, signClass, signedCash, time } from "../format.ts";
 import { liquidationMarkers } from "./chart-markers.ts";
 import { marginEventsHtml } from "./margin-events.ts";
+import { marginAccountsHtml } from "./margin-accounts.ts";
 
 const LEVELS = 10;
 const TICK_MS = 250;
@@ -215,7 +217,8 @@ class ReplayScreen {
     const seq = this.seq;
     this.loading = true;
     try {
-      const [books, page, prices, board] = await Promise.all([
+      const margin = this.summary.game?.mode === "margin";
+      const [books, page, prices, board, accounts] = await Promise.all([
         Promise.all(
           this.secs.map((s) =>
             this.get(`/book/${s.securityId}?seq=${seq}&depth=${s.securityId === this.sid ? 50 : 1}`),
@@ -224,9 +227,11 @@ class ReplayScreen {
         this.get(`/events?from=${Math.max(1, seq - 999)}&to=${seq}&limit=1000`),
         this.get(`/prices/${this.sid}?bucketMs=5000&to=${seq}`),
         this.viewer ? { leaderboard: [] } : this.get(`/leaderboard?seq=${seq}`), // a shared link sees no accounts
+        margin ? this.get(`/margin?seq=${seq}`) : null, // margin accounts at seq (the server decides whose)
       ]);
       if (gen !== this.gen) return; // a newer position was asked for meanwhile
       this.draw(seq, books, page.events, prices.candles, board.leaderboard);
+      this.drawAccounts(accounts);
       setHtml($(this.root, "#r-msg"), "");
     } catch (err) {
       if (gen === this.gen) setHtml($(this.root, "#r-msg"), esc(errorText(err)));
@@ -256,6 +261,16 @@ class ReplayScreen {
     this.pnlLine.setData(line);
     this.pnlChart.timeScale().fitContent();
     if (this.summary) void this.load();
+  }
+
+  /** The margin accounts card at seq (margin rounds; hidden otherwise). */
+  private drawAccounts(view: any): void {
+    const card = this.root.querySelector<HTMLElement>("#r-accounts-card")!;
+    card.hidden = !view;
+    if (!view) return;
+    card.dataset.seq = String(view.seq);
+    const secs = new Map(this.secs.map((s) => [s.securityId, s]));
+    setHtml($(this.root, "#r-accounts"), marginAccountsHtml(view, secs, this.follow));
   }
 
   private draw(seq: number, books: any[], events: any[], candles: any[], rows: any[]): void {
@@ -432,5 +447,6 @@ const TEMPLATE = `
     <section class="card entry"><h2>Follow <select id="r-follow" aria-label="Player to follow"></select></h2><div id="r-player"></div><h3>P&amp;L over time</h3><div id="r-pnl-chart" class="chart depth"></div></section>
     <section class="card board-card"><h2>Leaderboard at seq</h2><div id="r-board" class="scroll"></div></section>
     <section class="card margin-card" id="r-margin-card" hidden><h2>Margin calls and liquidations</h2><div id="r-margin" class="scroll"></div></section>
+    <section class="card margin-card" id="r-accounts-card" hidden><h2>Margin accounts at seq</h2><div id="r-accounts" class="scroll"></div></section>
   </main>
 </div>`;

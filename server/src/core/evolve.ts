@@ -13,6 +13,7 @@
  */
 import type { EngineEvent, EventOf, SecurityInfo } from "@marketroom/shared";
 import { assertNever } from "./assert.ts";
+import { closeMarks } from "./mark.ts";
 import { OrderBook, type RestingOrder } from "./matching/book.ts";
 import { PlayerOrders } from "./player-orders.ts";
 import { tradeCost } from "./risk/cost.ts";
@@ -41,6 +42,7 @@ export function evolve(state: CoreState, ev: EngineEvent): CoreState {
       break;
     case "phase_changed":
       game(state).phase = ev.to;
+      if (ev.to === "ended") closeMarks(state);
       break;
     case "order_accepted":
       orderAccepted(state, ev);
@@ -167,6 +169,7 @@ function securityAdded(state: CoreState, ev: EventOf<"security_added">): void {
     kind: ev.kind ?? "book",
     halfSpread: ev.halfSpread ?? 0,
     lastPrice: 0,
+    closeMark: 0,
     stops: new Map(),
     lastStopId: 0,
     byParent: new Map(),

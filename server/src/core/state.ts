@@ -82,6 +82,12 @@ export interface SecurityState {
   kind: "book" | "cfd";
   halfSpread: number;
   lastPrice: number;
+  /**
+   * The closing mark (margin mode): the mark by the round's rule when the round ended (phase_changed to
+   * "ended"), ticks; 0 before. From then on it is the mark (mark.ts): the round end cancels every open
+   * order, and a `mid` mark must not fall to the last trade with the emptied book (docs/margin.md).
+   */
+  closeMark: number;
   /** Stop orders waiting, by stop id (ascending = arrival). */
   stops: Map<number, StopOrder>;
   lastStopId: number;

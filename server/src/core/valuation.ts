@@ -8,6 +8,11 @@
  *   mark, rule "last_trade" = the security's last trade price (highest fill seq), or its reference when
  *                it never traded; rule "reference" = the reference, traded or not. A security without a
  *                reference that never traded is marked 0 (a game without reference prices);
+ *                rule "core" (margin rounds, docs/margin.md "One mark") = the core's mark (mark.ts markOf)
+ *                under the round's own mark rule (GameState.markRule: reference, last_trade or mid), the
+ *                very price the margin check and the liquidation use; the references passed in are not
+ *                read (the core's reference_price events are its references), and once the round has
+ *                ended it is the closing mark the core fixed (SecurityState.closeMark);
  *   opening reference = the reference at round start (the game's refPrice): starting holdings are valued
  *                and their FIFO lots bought at it;
  *   holdingsValue = sum over positions of qty x mark x scale;   equity = cash + holdingsValue;
@@ -18,18 +23,25 @@
  * Units: ticks, lots, minor units.
  */
 import type { GameFold } from "./fold.ts";
+import { markOf } from "./mark.ts";
+import type { MarkRuleName } from "./state.ts";
 
-/** How securities are marked (GameRules.markPrice). */
-export type MarkRule = "last_trade" | "reference";
+/** How securities are valued: GameRules.markPrice of a cash round, or "core" (the core's mark, margin rounds). */
+export type MarkRule = "last_trade" | "reference" | "core";
 
 /** The mark of one security and where it came from. */
 export interface Mark {
   securityId: number;
   markTicks: number;
-  /** "last_trade" when the mark is a trade price, "reference" when it is the reference. */
-  source: MarkRule;
+  /**
+   * "last_trade" when the mark is a trade price, "reference" when it is the reference (cash rounds); under
+   * the rule "core" the round's core mark rule ("last_trade", "reference" or "mid": mark.ts, its fallbacks
+   * included).
+   */
+  source: MarkRuleName;
   /** Seq of the security's last fill, null when it never traded. */
   lastTradeSeq: number | null;
+  /** The reference the mark was taken against: the one passed in, or under "core" the core's reference. */
   referenceTicks: number;
 }
 
@@ -54,13 +66,29 @@ export interface Prices {
   openRefs: ReadonlyMap<number, number>;
 }
 
-/** The mark rule of a game's rules; games stored before the rule existed mark by last trade. */
-export function markRuleOf(rules: { markPrice?: MarkRule } | undefined): MarkRule {
-  return rules?.markPrice === "reference" ? "reference" : "last_trade";
+/**
+ * What fixes a round's valuation: its rules' markPrice, and `coreMarks` (set on margin rounds created since
+ * the one-mark rule, docs/margin.md "One mark"; absent on games stored before, which keep their markPrice).
+ */
+export interface MarkSettings {
+  rules?: { markPrice?: string };
+  coreMarks?: boolean;
+}
+
+/** The round's valuation rule at its end: "core" for core-marked rounds, else markPrice (absent = last trade). */
+export function markRuleOf(settings: MarkSettings): MarkRule {
+  if (settings.coreMarks) return "core";
+  return settings.rules?.markPrice === "reference" ? "reference" : "last_trade";
+}
+
+/** The round's valuation rule while it runs: "core" for core-marked rounds, else the last trade. */
+export function liveMarkRuleOf(settings: MarkSettings): MarkRule {
+  return settings.coreMarks ? "core" : "last_trade";
 }
 
 /** Marks of every security of the fold under `rule`, from its last trades and the references `refs`. */
 export function marksOf(fold: GameFold, rule: MarkRule, refs: ReadonlyMap<number, number>): Map<number, Mark> {
+  if (rule === "core") return coreMarksOf(fold);
   const out = new Map<number, Mark>();
   for (const id of fold.state.securityIds) {
     const st = fold.stats.get(id);
@@ -72,6 +100,24 @@ export function marksOf(fold: GameFold, rule: MarkRule, refs: ReadonlyMap<number
       source: byTrade ? "last_trade" : "reference",
       lastTradeSeq: st?.lastSeq ?? null,
       referenceTicks,
+    });
+  }
+  return out;
+}
+
+/** The core's marks of every security of the fold (mark.ts markOf under the game's mark rule). */
+function coreMarksOf(fold: GameFold): Map<number, Mark> {
+  const out = new Map<number, Mark>();
+  const rule = fold.state.game?.markRule ?? "last_trade";
+  for (const id of fold.state.securityIds) {
+    const sec = fold.state.securities.get(id);
+    if (!sec) continue;
+    out.set(id, {
+      securityId: id,
+      markTicks: markOf(sec, rule),
+      source: sec.kind === "cfd" ? "reference" : rule,
+      lastTradeSeq: fold.stats.get(id)?.lastSeq ?? null,
+      referenceTicks: sec.reference,
     });
   }
   return out;

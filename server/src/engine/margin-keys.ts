@@ -5,7 +5,8 @@
  *
  *   game:{g}                          fields mode, mark_rule, fund_cash (the insurance fund's cash)
  *   game:{g}:fund                     hash security id -> lots the fund took over
- *   game:{g}:security:<s>             fields initial_margin_bps, maintenance_margin_bps, reference, last_price, last_stop_id, kind, half_spread
+ *   game:{g}:security:<s>             fields initial_margin_bps, maintenance_margin_bps, reference, last_price, last_stop_id, kind, half_spread,
+ *                                     close_mark (margin mode, written when the round ends)
  *   game:{g}:security:<s>:stops       hash stop id -> the waiting stop (JSON: StopOrder without securityId)
  *   game:{g}:player:<p>:costs         hash security id -> the open position's cost (minor units, signed);
  *                                     "lev:<security id>" -> a CFD position's initial margin rate (bps, cfd_leverage)
@@ -23,6 +24,8 @@ import * as K from "./keys.ts";
 /** What a batch changed of the stops and the margin state. */
 export class MarginOps implements KeyOpProducer {
   private game = false;
+  /** The round ended in the batch: every security's closing mark is written. */
+  private ended = false;
   private fund = new Set<number>();
   private readonly securities = new Set<number>();
   /** "sid:stopId" of every stop accepted, armed or gone in the batch. */
@@ -52,6 +55,9 @@ export class MarginOps implements KeyOpProducer {
     switch (ev.type) {
       case "game_created":
         this.game = true;
+        break;
+      case "phase_changed":
+        if (ev.to === "ended") this.ended = true;
         break;
       case "security_added":
       case "reference_price":
@@ -101,6 +107,7 @@ export class MarginOps implements KeyOpProducer {
       if (q === undefined) enc.hdel(K.fundKey(g), sid);
       else enc.hset(K.fundKey(g), sid, q);
     }
+    if (this.ended && game?.mode === "margin") for (const sid of state.securityIds) this.securities.add(sid);
     for (const sid of this.securities) {
       const sec = securityOf(state, sid);
       enc.hset(
@@ -119,6 +126,8 @@ export class MarginOps implements KeyOpProducer {
         sec.kind,
         "half_spread",
         sec.halfSpread,
+        "close_mark",
+        sec.closeMark,
       );
     }
     for (const [sid, ids] of this.stops) {
@@ -216,6 +225,7 @@ export function marginSecurityState(
   | "maintenanceMarginBps"
   | "reference"
   | "lastPrice"
+  | "closeMark"
   | "stops"
   | "lastStopId"
   | "byParent"
@@ -232,6 +242,7 @@ export function marginSecurityState(
     maintenanceMarginBps: n("maintenance_margin_bps", 5_000),
     reference: n("reference", 0),
     lastPrice: n("last_price", 0),
+    closeMark: n("close_mark", 0),
     lastStopId: n("last_stop_id", 0),
     stops: new Map(),
     byParent: new Map(),

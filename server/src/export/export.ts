@@ -34,7 +34,7 @@ import type { GameService } from "../game/service.ts";
 import type { GameSettings } from "../game/settings.ts";
 import { getScenario } from "../market/scenarios.ts";
 import { referencesAt, type ReferenceSettings } from "../scoring/references.ts";
-import { finalStandings, markRuleOf, type Mark } from "../scoring/scoring.ts";
+import { finalStandings, markRuleOf, type Mark, type MarkRule } from "../scoring/scoring.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { foldStoredLog } from "../replay/log.ts";
 import { marginSection } from "./margin-section.ts";
@@ -70,6 +70,19 @@ export interface ExportSummary {
 const csv = (header: string[], rows: unknown[][]) =>
   stringify([header, ...rows], { record_delimiter: "\n", cast: { boolean: (v: boolean) => (v ? "true" : "false") } });
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : "");
+
+/** What a mark means, for config.json's scoring section (docs/export.md, docs/margin.md "One mark"). */
+function markText(rule: MarkRule, coreRule: string): string {
+  if (rule === "reference") return "the reference price at round.elapsedMs (the closing reference), traded or not";
+  if (rule === "last_trade")
+    return "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs";
+  return (
+    `the closing mark of the margin round (rule ${coreRule}, docs/margin.md): the core's mark as the round ended, before the round end's ` +
+    "cancellations; reference = the last reference_price event (else the security's starting reference, else the last trade), " +
+    "last_trade = the last trade (else the reference), mid = floor((best bid + best ask) / 2) while both sides had orders (else as last_trade); " +
+    "a CFD at its reference. The same mark drove margin and liquidation"
+  );
+}
 
 /** Builds every export file of an ended game in memory. Errors: UNKNOWN_GAME, INVALID_PHASE_TRANSITION (results not written). */
 export async function buildExport(db: Db, gameId: string, opts: ExportOptions): Promise<ExportSummary> {
@@ -109,7 +122,7 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
   const asOfSeq = board[0]!.as_of_seq;
 
   // ---- standings: the stored log folded through the core up to the results' seq, scored as the round end scores ----
-  const rule = markRuleOf(settings.rules);
+  const rule = markRuleOf(settings);
   const rankRule = rankRuleOf(settings.rules);
   const fold = await foldStoredLog(db, gameId, asOfSeq);
   const { board: standings, prices } = finalStandings(fold, settings, rec.elapsedMs, isBot);
@@ -424,12 +437,9 @@ export async function buildExport(db: Db, gameId: string, opts: ExportOptions): 
       scenarioDateAtEnd: sc ? sc.dateAt(rec.elapsedMs) : null,
     },
     scoring: {
-      markPrice: rule,
+      markPrice: rule === "core" ? (fold.state.game?.markRule ?? "last_trade") : rule,
       equity: "cash_minor + sum over securities of final_qty x mark_ticks x scale (minor units)",
-      mark:
-        rule === "reference"
-          ? "the reference price at round.elapsedMs (the closing reference), traded or not"
-          : "last trade price of the security in the round (the fill with the highest seq); if it never traded, the reference price at round.elapsedMs",
+      mark: markText(rule, fold.state.game?.markRule ?? "last_trade"),
       openingReference: "game.securities[].refPrice (ticks): the price starting holdings are valued and bought at",
       pnl: "equity - (start cash + start holdings x opening reference x scale) = realized_pnl + unrealized_pnl - fees",
       realizedPnl:

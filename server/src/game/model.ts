@@ -12,7 +12,8 @@
  * Valuation (core/valuation.ts, scoring/scoring.ts): with the mark rule "last_trade" (default, the live
  * room) a security is valued at its last trade price, before any trade at its current reference price
  * (refPrices); with "reference" always at the reference (the round end sets the closing references first,
- * scoring/scoring.ts scoreAtEnd). P&L is measured from the opening references (the game's refPrice).
+ * scoring/scoring.ts scoreAtEnd); with "core" (margin rounds) at the core's mark, live and at the end.
+ * P&L is measured from the opening references (the game's refPrice).
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms.
  */
@@ -344,6 +345,8 @@ export class GameModel {
       default:
         assertNever(e);
     }
+    // a mid mark moves with the book: a margin round's valuation follows it (docs/margin.md "One mark")
+    if (d.books.size && this.markRule === "core" && this.fold.state.game?.markRule === "mid") d.valuation = true;
   }
 
   /** Prices of the current valuation: marks by the mark rule at the current references, opening references. */

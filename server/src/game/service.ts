@@ -34,8 +34,7 @@ import type { z } from "zod";
 import type { Logger } from "../config.ts";
 import type { Db } from "../persistence/db.ts";
 import { registerGame } from "../persistence/games-registry.ts";
-import { markRuleOf, scoreAtEnd } from "../scoring/scoring.ts";
-import { rankRuleOf } from "../scoring/ranking.ts";
+import { markRuleOf, scoreAtEnd, scoreLive } from "../scoring/scoring.ts";
 import { Access, type AccessOptions, type Principal } from "./access.ts";
 import { BotAdmin } from "./bot-admin.ts";
 import { BotManager, type BotInfo, type MarketBotSpec } from "./bots.ts";
@@ -172,7 +171,7 @@ export class GameService {
     const gameId = body.gameId ?? `g-${randomBytes(5).toString("hex")}`;
     const settings = settingsOf(body);
     const { hub } = this.deps;
-    unwrap(await hub.createGame(gameId, { name: body.name, ...body.rules }));
+    unwrap(await hub.createGame(gameId, { name: body.name, ...settings.rules }));
     hub.setRateLimit(gameId, body.rules.orderRateLimit);
     for (const s of settings.securities) unwrap(await hub.addSecurity(gameId, engineSecurity(s)));
     await registerGame(this.deps.valkey, gameId);
@@ -331,7 +330,7 @@ export class GameService {
     const model = GameModel.fromSnapshot(gameId, snap);
     // Marks by the round's rule at the closing references, news shifts included (scoring/scoring.ts, docs/export.md); the room shows the same.
     scoreAtEnd(model, await this.drivers.withNews(gameId, rec.settings), elapsedEnd);
-    this.models.get(gameId)?.setMarkRule(markRuleOf(rec.settings.rules));
+    this.models.get(gameId)?.setMarkRule(markRuleOf(rec.settings));
     const leaderboard = model.leaderboard();
     const resultsWritten = await this.writeResults(gameId, model, snap.seq, leaderboard);
     this.deps.log.info({ gameId, seq: snap.seq, cancelled, resultsWritten }, "round ended");
@@ -444,7 +443,7 @@ export class GameService {
     const model = GameModel.fromSnapshot(gameId, await this.snapshot(gameId));
     // the same settings as the round end (news shifts included), so a restart scores an ended round alike
     if (rec.endedAt) scoreAtEnd(model, await this.drivers.withNews(gameId, rec.settings), rec.elapsedMs);
-    else model.setRankRule(rankRuleOf(rec.settings.rules));
+    else scoreLive(model, rec.settings);
     return model.leaderboard();
   }
 

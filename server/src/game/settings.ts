@@ -27,6 +27,12 @@ export interface GameSettings {
   allowObservers: boolean;
   /** The body's schedule (scheduled start, periods); null for a plain round. */
   schedule?: Body["schedule"] | null;
+  /**
+   * A margin round valued at the core's mark (docs/margin.md "One mark"): leaderboard, scoring, replay
+   * and export value positions by rules.markRule, as margin and liquidation do. Absent on games stored
+   * before that rule: they keep the valuation by rules.markPrice they were scored with.
+   */
+  coreMarks?: boolean;
 }
 
 /**
@@ -40,9 +46,11 @@ export function settingsOf(body: Body): GameSettings {
   );
   checkEndowment(body.endowment, securities);
   checkSecurities(securities);
+  const margin = body.rules.mode === "margin";
   return {
     name: body.name,
-    rules: body.rules,
+    rules: margin ? { ...body.rules, ...oneMark(body.rules) } : cashMarks(body.rules),
+    ...(margin ? { coreMarks: true } : {}),
     securities,
     endowment: body.endowment,
     scenario: body.scenario ?? null,
@@ -50,6 +58,28 @@ export function settingsOf(body: Body): GameSettings {
     allowObservers: body.allowObservers,
     schedule: body.schedule ?? null,
   };
+}
+
+/**
+ * A margin round's one mark rule (docs/margin.md "One mark"): rules.markRule, or when absent a markPrice
+ * other than the default last_trade; markPrice is stored equal to it. INVALID_BODY when both are given and differ.
+ */
+function oneMark(rules: Rules): { markRule: NonNullable<Rules["markRule"]>; markPrice: Rules["markPrice"] } {
+  const asked = rules.markPrice !== "last_trade" ? rules.markPrice : undefined;
+  if (rules.markRule && asked && asked !== rules.markRule)
+    throw new ApiError(
+      "INVALID_BODY",
+      `a margin round has one mark rule: markPrice ${asked} contradicts markRule ${rules.markRule} (give markRule alone)`,
+    );
+  const markRule = rules.markRule ?? asked ?? "last_trade";
+  return { markRule, markPrice: markRule };
+}
+
+/** A cash round's rules: markPrice last_trade or reference (mid is the core's, margin rounds only). INVALID_BODY otherwise. */
+function cashMarks(rules: Rules): Rules {
+  if (rules.markPrice === "mid")
+    throw new ApiError("INVALID_BODY", "markPrice mid needs a margin round (rules.mode margin)");
+  return rules;
 }
 
 /** The schedule fields of a new game: total running time, periods, break, scheduled start. */

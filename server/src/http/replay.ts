@@ -17,6 +17,7 @@
  *   GET /api/games/:id/replay/inventories?seq=&playerId=        { seq, ts, inventories }
  *   GET /api/games/:id/replay/players/:playerId/timeline?from=&to=   PlayerTimeline
  *   GET /api/games/:id/replay/leaderboard?seq=                  { seq, ts, leaderboard: LeaderboardRow[] } as the room showed it
+ *   GET /api/games/:id/replay/margin?seq=&playerId=             MarginReplayView (replay/margin.ts): accounts, fund, marks
  *   GET /api/games/:id/replay/prices/:securityId?bucketEvents=1000|bucketMs=&from=&to=   { candles }
  *
  * Units: price in ticks, qty in lots, cash in minor units, ts in ms since the epoch. Errors:
@@ -33,6 +34,7 @@ import { ReplayError, ReplayReader, type Valuer } from "../replay/reader.ts";
 import { pricesAsShown, standingsOf } from "../scoring/scoring.ts";
 import { rankRuleOf, shownStandings } from "../scoring/ranking.ts";
 import { visibleEvents, visibleOrder, type Viewer } from "../replay/privacy.ts";
+import { marginAt } from "../replay/margin.ts";
 import { bearer } from "./request.ts";
 import { mountReplayLinkRoutes, type ViewerTokens } from "./replay-links.ts";
 
@@ -201,6 +203,25 @@ export function mountReplayRoutes(app: Application, deps: ReplayDeps): ReplayRea
       ts: fold.ts,
       leaderboard: viewer(req).role === "admin" ? all : shownStandings(all, rule),
     });
+  });
+
+  // margin accounts at seq (replay/margin.ts): the admin all (or ?playerId=), a player their own, a shared link the fund only
+  app.get(`${base}/margin`, auth, async (req, res) => {
+    const id = gameIdOf(req);
+    const v = viewer(req);
+    const q = req.query.playerId === undefined ? undefined : playerIdOf(req.query.playerId, "query");
+    if (q !== undefined) own(req, q);
+    const only =
+      v.role === "viewer"
+        ? new Set<string>()
+        : v.role === "player"
+          ? new Set([v.playerId])
+          : q
+            ? new Set([q])
+            : undefined;
+    const fold = await store!.foldAt(id, qint(req, "seq"));
+    if (!fold) throw unknownGame(id);
+    res.json(marginAt(fold, only));
   });
 
   app.get(`${base}/prices/:securityId`, auth, async (req, res) => {

@@ -55,6 +55,7 @@ import { GameModel } from "../game/model.ts";
 import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
+import { liveMarkRuleOf } from "../scoring/scoring.ts";
 import { Sequencer } from "./sequencer.ts";
 import { channelRefusal } from "../rounds/trading-channels.ts";
 import { entersOrders } from "../game/stop-commands.ts";
@@ -294,7 +295,9 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       this.ctx.service.attachModel(this.gameId, model);
       this.setClock(await this.ctx.service.clock(this.gameId));
       this.setLink(await this.ctx.service.roundLink(this.gameId));
-      this.setRules((await this.ctx.service.record(this.gameId)).settings.rules);
+      const settings = (await this.ctx.service.record(this.gameId)).settings;
+      this.setRules(settings.rules);
+      if (settings.coreMarks) this.model.setMarkRule(liveMarkRuleOf(settings)); // margin: the core's mark, live and ended
     } finally {
       const waiting = this.pending ?? [];
       this.pending = null;

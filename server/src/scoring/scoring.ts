@@ -9,6 +9,9 @@
  *   mark, rule "last_trade" (default) = the security's last trade price in the round (highest fill seq),
  *                       or the closing reference when it never traded;
  *   mark, rule "reference" = the closing reference, traded or not;
+ *   mark of a margin round (settings.coreMarks; docs/margin.md "One mark") = the core's mark under the
+ *                       round's mark rule (reference, last_trade or mid) at every moment, live and at the
+ *                       end alike (then the closing mark the core fixed as the round ended);
  *   opening reference = the security's refPrice in the game settings (the price at round start);
  *   equity = cash + sum(final qty x mark x scale); pnl = equity - (start cash + start qty x opening ref x scale)
  *          = realizedPnl + unrealizedPnl - fees (FIFO, core/ledger.ts);
@@ -18,14 +21,23 @@
  */
 import type { LeaderboardRow } from "@marketroom/shared";
 import type { GameFold } from "../core/fold.ts";
-import { marksOf, markRuleOf, valuesOf, type Mark, type MarkRule, type Prices } from "../core/valuation.ts";
+import {
+  liveMarkRuleOf,
+  marksOf,
+  markRuleOf,
+  valuesOf,
+  type Mark,
+  type MarkRule,
+  type MarkSettings,
+  type Prices,
+} from "../core/valuation.ts";
 import { referencesAt, type ReferenceSettings } from "./references.ts";
 import { coursePointsOf, rankRuleOf, rankStandings, returnBps, type RankRule } from "./ranking.ts";
 
-export { markRuleOf, type Mark, type MarkRule };
+export { liveMarkRuleOf, markRuleOf, type Mark, type MarkRule };
 
-/** What scoring needs of a game's settings: references (scenario, refPrice per security, news) and rules. */
-export type ScoringSettings = ReferenceSettings & { rules?: { markPrice?: MarkRule } & Partial<RankRule> };
+/** What scoring needs of a game's settings: references (scenario, refPrice per security, news), the mark and rank rules. */
+export type ScoringSettings = ReferenceSettings & MarkSettings & { rules?: Partial<RankRule> };
 
 /** Opening references by security: the refPrice of the settings (ticks). */
 function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map<number, number> {
@@ -35,7 +47,7 @@ function openingReferences(settings: Pick<ReferenceSettings, "securities">): Map
 /** Prices of a fold at the round's references at running time `elapsedMs`, under the settings' mark rule. */
 function pricesAt(fold: GameFold, settings: ScoringSettings, elapsedMs: number): Prices {
   return {
-    marks: marksOf(fold, markRuleOf(settings.rules), referencesAt(settings, elapsedMs)),
+    marks: marksOf(fold, markRuleOf(settings), referencesAt(settings, elapsedMs)),
     openRefs: openingReferences(settings),
   };
 }
@@ -93,20 +105,26 @@ export interface ScoredModel {
 /** Prepares a live model for final scoring: closing references at `elapsedEndMs`, the round's mark rule and rank rule. */
 export function scoreAtEnd(model: ScoredModel, settings: ScoringSettings, elapsedEndMs: number): void {
   for (const [sid, ref] of referencesAt(settings, elapsedEndMs)) model.setRefPrice(sid, ref);
-  model.setMarkRule(markRuleOf(settings.rules));
+  model.setMarkRule(markRuleOf(settings));
+  model.setRankRule(rankRuleOf(settings.rules));
+}
+
+/** Prepares a live model of a running round: its live mark rule (liveMarkRuleOf) and rank rule. */
+export function scoreLive(model: Pick<ScoredModel, "setMarkRule" | "setRankRule">, settings: ScoringSettings): void {
+  model.setMarkRule(liveMarkRuleOf(settings));
   model.setRankRule(rankRuleOf(settings.rules));
 }
 
 /**
  * Prices of a fold as the live room showed them at its last event (replay): before the round ended, marks
- * by last trade at the references of the running time then (fold.runningMsAt(): the scenario path and
- * the news announced so far); once ended, the final scoring (the round's mark rule at the closing
+ * by the live rule (the core's mark in a margin round, else the last trade) at the references of the
+ * running time then (fold.runningMsAt(): the scenario path and the news announced so far); once ended, the final scoring (the round's mark rule at the closing
  * references, `elapsedEndMs` = the round's stored running time at its end).
  */
 export function pricesAsShown(fold: GameFold, settings: ScoringSettings, elapsedEndMs: number | null): Prices {
   if (fold.state.game?.phase === "ended" && elapsedEndMs !== null) return pricesAt(fold, settings, elapsedEndMs);
   return {
-    marks: marksOf(fold, "last_trade", referencesAt(settings, fold.runningMsAt())),
+    marks: marksOf(fold, liveMarkRuleOf(settings), referencesAt(settings, fold.runningMsAt())),
     openRefs: openingReferences(settings),
   };
 }

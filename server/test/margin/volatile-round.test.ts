@@ -9,7 +9,9 @@
  * - the players' cash + the fund's cash + the house's net fees = the starting cash + the insurance fund
  *   (the fund's cash as the server holds it);
  * - a liquidated player has no position and no open order once the liquidation is stored, and cash >= 0;
- * - equity = cash + position x last trade x scale, from those rows, equals the server's final leaderboard.
+ * - equity = cash + position x the closing mark x scale, from those rows, equals the server's final
+ *   leaderboard: the round's one mark rule (reference, docs/margin.md "One mark") drove the liquidations and
+ *   values the standings, at the last reference_price event before the round's end (events table).
  */
 import { expect } from "chai";
 import type { Room } from "@colyseus/sdk";
@@ -51,7 +53,6 @@ describe("volatile margin round, checked against PostgreSQL", function () {
         markRule: "reference",
         insuranceFund: FUND,
         orderRateLimit: null,
-        markPrice: "last_trade",
       },
       securities: [{ securityId: 1, symbol: "ACME", refPrice: 10_000 }],
       securityRules: { maxLeverage: 10, maintenanceMarginBps: 500 },
@@ -155,10 +156,13 @@ describe("volatile margin round, checked against PostgreSQL", function () {
     expect(total + serverFund + re.houseFees).to.equal(names.length * CASH + FUND);
     expect(re.fundPaid, "the fund paid for what the book could not take").to.be.greaterThan(0);
 
-    // equity from the rows equals the server's final leaderboard
+    // equity from the rows at the closing mark (the last reference before the end) equals the server's final leaderboard
+    expect(game.rules).to.include({ markRule: "reference", markPrice: "reference" });
+    expect(re.closingReference, "the crash's reference closes the round").to.equal(7_500);
+    expect(re.closingReference).to.not.equal(re.lastPrice);
     for (const row of board.body.leaderboard as { playerId: string; equity: number }[]) {
       const p = re.players.get(row.playerId)!;
-      expect(row.equity, `equity of ${row.playerId}`).to.equal(p.cash + p.position * re.lastPrice * re.scale);
+      expect(row.equity, `equity of ${row.playerId}`).to.equal(p.cash + p.position * re.closingReference * re.scale);
     }
     expect(board.body.leaderboard).to.have.length(names.length);
   });
@@ -180,7 +184,8 @@ async function liquidationsLogged(h: Harness, g: string, pids: string[]) {
  * Cash and position of every player from PostgreSQL rows only: players.starting_cash, the fills (price x
  * qty x scale = notional; the taker pays taker_fee, the maker gets maker_rebate) and the events table's
  * fund_transfer rows (cash to the player, qty lots from the player to the fund). Also the fund's payments,
- * the house's net fees, the last trade price and the security's scale.
+ * the house's net fees, the last trade price, the closing reference (the last reference_price event before
+ * the phase change to ended) and the security's scale.
  */
 async function recompute(h: Harness, g: string) {
   const players = new Map<string, { cash: number; position: number }>();
@@ -235,11 +240,24 @@ async function recompute(h: Harness, g: string) {
     fundPaid += d.cash;
   }
   const sec = await h.db.selectFrom("securities").select(["scale"]).where("game_id", "=", g).executeTakeFirstOrThrow();
+  const timeline = await h.db
+    .selectFrom("events")
+    .select(["data"])
+    .where("game_id", "=", g)
+    .where("type", "in", ["reference_price", "phase_changed"])
+    .orderBy("seq")
+    .execute();
+  let closingReference = 0;
+  for (const e of timeline.map((r) => r.data as unknown as { type: string; price?: number; to?: string })) {
+    if (e.type === "phase_changed" && e.to === "ended") break;
+    if (e.type === "reference_price") closingReference = e.price!;
+  }
   return {
     players,
     fundPaid,
     houseFees,
     lastPrice: Number(fills.at(-1)!.price),
+    closingReference,
     scale: Number(sec.scale),
   };
 }
