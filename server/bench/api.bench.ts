@@ -32,6 +32,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -73,11 +74,20 @@ function freePort(): Promise<number> {
   });
 }
 
-/** CPU time of a process, all threads (utime + stime), ms. */
-function procCpuMs(pid: number): number {
+/** CPU time of a process, all threads (utime + stime), ms; `sys` = stime alone (system calls: socket writes...). */
+function procCpuMs(pid: number, part: "all" | "sys" = "all"): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15; USER_HZ = 100
+  const ticks = part === "sys" ? Number(f[12]) : Number(f[11]) + Number(f[12]); // fields 14, 15; USER_HZ = 100
+  return (ticks * 1000) / 100;
+}
+
+/** Valkey's command counts by command (INFO commandstats), to report the commands an order costs. */
+async function valkeyCalls(valkey: Redis): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const m of (await valkey.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls.set(m[1]!, Number(m[2]));
+  return calls;
 }
 
 /** Main-thread CPU time from /proc/<pid>/schedstat, ms (Valkey executes commands on its main thread). */
@@ -100,6 +110,44 @@ interface Tally {
   lags: number[];
 }
 
+/**
+ * One HTTP request of a program on its own keep-alive connections (node:http, which costs the load
+ * generator a fraction of fetch's CPU per request, so the programs' process is not what limits the rate);
+ * resolves with the status and the body text, rejects on a connection error or after REQUEST_TIMEOUT_MS.
+ */
+function send(
+  agent: Agent,
+  base: URL,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method,
+        path,
+        headers: body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        timeout: REQUEST_TIMEOUT_MS,
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(Object.assign(new Error("no answer"), { code: "TIMEOUT" })));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 /** One program: its stream, then open-loop order requests at `perSec` from `start` until `until`. */
 async function program(
   base: string,
@@ -112,8 +160,11 @@ async function program(
 ) {
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
     headers: { authorization: `Bearer ${key}` },
+    skipUTF8Validation: true, // the server's frames are JSON it made; checking them is the programs' CPU, not the server's
   });
-  ws.on("message", (d) => {
+  ws.on("message", (d: Buffer) => {
+    // Only the order's own "accepted" execution is measured: other frames are not parsed (the programs' CPU).
+    if (!d.includes('"accepted"')) return;
     const m = JSON.parse(d.toString());
     if (m.type === "execution" && m.kind === "accepted") t.lags.push(Date.now() - m.ts);
   });
@@ -123,6 +174,8 @@ async function program(
   });
   for (const channel of SUBSCRIBE) ws.send(JSON.stringify({ op: "subscribe", channel, securityId: 1 }));
   const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+  const agent = new Agent({ keepAlive: true, maxSockets: MAX_INFLIGHT });
+  const url = new URL(base);
   let x = seed;
   const rnd = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -136,9 +189,9 @@ async function program(
       .then(() => {
         t.latencies.push(performance.now() - scheduled);
       })
-      .catch((err: Error & { cause?: { code?: string } }) => {
+      .catch((err: Error & { code?: string }) => {
         t.errors++;
-        const why = `failed:${err.cause?.code ?? err.name}`;
+        const why = `failed:${err.code ?? err.name}`;
         t.codes[why] = (t.codes[why] ?? 0) + 1;
       })
       .finally(() => inflight.delete(p));
@@ -158,12 +211,7 @@ async function program(
       const id = resting.shift()!;
       timed(
         scheduled,
-        fetch(`${base}/api/v1/orders/${id}`, {
-          method: "DELETE",
-          headers,
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        }).then(async (res) => {
-          await res.arrayBuffer();
+        send(agent, url, "DELETE", `/api/v1/orders/${id}`, headers).then((res) => {
           if (res.status === 200) t.cancelled++;
           else t.rejected++; // already filled
         }),
@@ -174,25 +222,23 @@ async function program(
     const price = 100 + Math.floor(rnd() * 9) - (side === "buy" ? 5 : 3);
     timed(
       scheduled,
-      fetch(`${base}/api/v1/orders`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ securityId: 1, side, price, qty: 1 }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      }).then(async (res) => {
-        const body = (await res.json()) as { id?: string; order?: { restingQty: number } };
-        if (res.status !== 201) {
-          t.rejected++;
-          const code = (body as { code?: string }).code ?? String(res.status);
-          t.codes[code] = (t.codes[code] ?? 0) + 1;
-          return;
-        }
-        t.placed++;
-        if (body.order!.restingQty > 0) resting.push(body.id!);
-      }),
+      send(agent, url, "POST", "/api/v1/orders", headers, JSON.stringify({ securityId: 1, side, price, qty: 1 })).then(
+        (res) => {
+          const body = JSON.parse(res.text) as { id?: string; order?: { restingQty: number } };
+          if (res.status !== 201) {
+            t.rejected++;
+            const code = (body as { code?: string }).code ?? String(res.status);
+            t.codes[code] = (t.codes[code] ?? 0) + 1;
+            return;
+          }
+          t.placed++;
+          if (body.order!.restingQty > 0) resting.push(body.id!);
+        },
+      ),
     );
   }
   await Promise.all(inflight);
+  agent.destroy();
   ws.close();
 }
 
@@ -292,9 +338,10 @@ async function main(): Promise<void> {
     keys.push((await http<{ key: string }>(base, "/api/v1/keys", {}, j.token)).key);
   }
   out(`api bench: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels)`);
-  let before = { server: 0, persister: 0, valkey: 0 };
+  let before = { server: 0, serverSys: 0, persister: 0, valkey: 0 };
   const cpu = () => ({
     server: procCpuMs(server.pid!),
+    serverSys: procCpuMs(server.pid!, "sys"),
     persister: procCpuMs(persister.pid!),
     valkey: schedCpuMs(valkeyPid),
   });
@@ -307,26 +354,43 @@ async function main(): Promise<void> {
   let after = before;
   let startedAt = 0;
   let result = "";
+  let calls0 = new Map<string, number>();
+  // The programs' own CPU (their process: fetch, the streams), to tell whether the load generator keeps up.
+  let programsCpu0 = 0;
+  let programsCpu1 = 0;
   const load = node(fileURLToPath(import.meta.url), ["--programs", base, ...keys], process.env, (l) => {
     if (l === "start") {
       before = cpu();
+      programsCpu0 = procCpuMs(load.pid!);
       startedAt = performance.now();
-    } else result = l;
+      void valkeyCalls(valkey).then((c) => (calls0 = c));
+    } else {
+      result = l;
+      programsCpu1 = procCpuMs(load.pid!);
+    }
   });
   children.push(load);
   await new Promise((r) => load.once("exit", r));
   after = cpu();
+  const calls1 = await valkeyCalls(valkey);
   const windowMs = performance.now() - startedAt;
   const loadAvg = loadavg().map(r1);
   const r = JSON.parse(result);
   const orders = r.placed + r.cancelled + r.rejected;
   const us = (k: keyof typeof before) =>
     Math.round((Math.max(0, after[k] - before[k] - idlePerMs(k) * windowMs) * 1000) / Math.max(1, orders));
+  const programsUs = Math.round(((programsCpu1 - programsCpu0) * 1000) / Math.max(1, orders));
+  const perOrder = [...calls1]
+    .map(([cmd, n]) => [cmd, (n - (calls0.get(cmd) ?? 0)) / Math.max(1, orders)] as const)
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([cmd, n]) => `${cmd} ${n.toFixed(2)}`);
   out(
     `placed ${r.placed}, cancelled ${r.cancelled}, refused ${r.rejected} ${JSON.stringify(r.codes)}, failed ${r.errors}, unsent ${r.unsent} in ${r.secs.toFixed(1)} s; ` +
       `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
-      `CPU per order (net of idle): server ${us("server")} µs, persister ${us("persister")} µs, valkey ${us("valkey")} µs; ` +
-      `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}`,
+      `CPU per order (net of idle): server ${us("server")} µs (system calls ${us("serverSys")} µs), persister ${us("persister")} µs, valkey ${us("valkey")} µs, the programs (load generator) ${programsUs} µs; ` +
+      `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}; ` +
+      `Valkey commands per order (all clients): ${perOrder.join(", ")}`,
   );
   server.kill("SIGTERM");
   await new Promise((res) => server.once("exit", res));
@@ -342,8 +406,10 @@ async function main(): Promise<void> {
       p99Ms: r1(r.p99Ms),
       streamLagP99Ms: r.lagP99,
       serverUsPerOrder: us("server"),
+      serverSysUsPerOrder: us("serverSys"),
       persisterUsPerOrder: us("persister"),
       valkeyUsPerOrder: us("valkey"),
+      programsUsPerOrder: programsUs,
       serverIdlePct: r1(idlePerMs("server") * 100),
       loadAvg,
     }),
