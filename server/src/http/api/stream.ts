@@ -43,7 +43,7 @@ import { CANDLE_INTERVALS } from "./schemas.ts";
 import { BookFeeds } from "./stream-books.ts";
 import { CandleBuilder, SEED_TRADES } from "./stream-candles.ts";
 import { executionsOf, replayExecutions } from "./stream-executions.ts";
-import { Fanout } from "./stream-fanout.ts";
+import { Fanout, textFrame } from "./stream-fanout.ts";
 import {
   execChannel,
   mdChannel,
@@ -351,17 +351,17 @@ export class StreamGateway {
 
   private onMd(conns: Set<Conn>, m: MdMessage): void {
     for (const securityId of m.books) this.books.refresh(m.gameId, securityId);
-    // Serialized once for every receiver (a Buffer is sent as is, a string would be encoded per socket).
-    const trades = m.trades.map((t) => Buffer.from(JSON.stringify({ type: "trade", ...t })));
-    const news = m.news.map((n) => Buffer.from(JSON.stringify({ type: "news", ...n })));
+    // Serialized and framed once for every receiver (stream-fanout.ts).
+    const trades = m.trades.map((t) => textFrame(JSON.stringify({ type: "trade", ...t })));
+    const news = m.news.map((n) => textFrame(JSON.stringify({ type: "news", ...n })));
     for (const c of conns) {
-      if (c.trades) for (const t of trades) this.out.sendText(c, t);
+      if (c.trades) for (const t of trades) this.out.sendShared(c, t);
       for (const sub of c.candles.values())
         for (const t of m.trades)
           if (t.securityId !== sub.builder.securityId) continue;
           else if (sub.waiting) sub.waiting.push(t);
           else this.sendCandle(c, sub.builder, t);
-      if (c.news) for (const n of news) this.out.sendText(c, n);
+      if (c.news) for (const n of news) this.out.sendShared(c, n);
       if (c.clock && m.phase) void this.sendClock(c);
     }
   }
