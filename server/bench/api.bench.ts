@@ -23,6 +23,9 @@
  *     processes' idle CPU (IDLE_MS before the load, streams not yet open) is subtracted.
  * API_SUBSCRIBE: the channels each program subscribes to (default book,trades,executions; "" = none).
  * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
+ * API_BASELINE=1: the same programs (REST alone, no stream) against a bare node:http server that answers
+ * every order request at once with a canned reply: Node's own HTTP cost per request on this machine at
+ * this moment, the floor to read `serverUsPerOrder` against on a busy machine (docs/algo-trading.md).
  *
  * Last line: {"programs","ordersPerSec","unsent","failed","p50Ms","p99Ms","streamLagP99Ms","serverUsPerOrder",
  * "persisterUsPerOrder","valkeyUsPerOrder","serverIdlePct","loadAvg"}; ordersPerSec = answered order requests per second
@@ -32,7 +35,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent, createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -46,7 +49,8 @@ const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
 const RATE = Number(process.env.API_RATE ?? 2000);
 const SECONDS = Number(process.env.API_SECONDS ?? 10);
 /** Stream channels each program subscribes to (API_SUBSCRIBE="" for none: REST alone, for comparison). */
-const SUBSCRIBE = (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(",").filter(Boolean);
+const BASELINE = process.env.API_BASELINE === "1";
+const SUBSCRIBE = BASELINE ? [] : (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(",").filter(Boolean);
 const ADMIN = randomBytes(24).toString("hex");
 /** Requests one program keeps in flight at most; past it, it waits (and the wait counts in the latency). */
 const MAX_INFLIGHT = 64;
@@ -148,16 +152,8 @@ function send(
   });
 }
 
-/** One program: its stream, then open-loop order requests at `perSec` from `start` until `until`. */
-async function program(
-  base: string,
-  key: string,
-  perSec: number,
-  start: number,
-  until: number,
-  seed: number,
-  t: Tally,
-) {
+/** A program's stream, subscribed to SUBSCRIBE; records the lag of its orders' accepted executions. */
+async function openStream(base: string, key: string, t: Tally): Promise<WebSocket> {
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
     headers: { authorization: `Bearer ${key}` },
     skipUTF8Validation: true, // the server's frames are JSON it made; checking them is the programs' CPU, not the server's
@@ -173,6 +169,20 @@ async function program(
     ws.once("error", fail);
   });
   for (const channel of SUBSCRIBE) ws.send(JSON.stringify({ op: "subscribe", channel, securityId: 1 }));
+  return ws;
+}
+
+/** One program: its stream, then open-loop order requests at `perSec` from `start` until `until`. */
+async function program(
+  base: string,
+  key: string,
+  perSec: number,
+  start: number,
+  until: number,
+  seed: number,
+  t: Tally,
+) {
+  const ws = SUBSCRIBE.length === 0 ? null : await openStream(base, key, t);
   const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
   const agent = new Agent({ keepAlive: true, maxSockets: MAX_INFLIGHT });
   const url = new URL(base);
@@ -239,7 +249,7 @@ async function program(
   }
   await Promise.all(inflight);
   agent.destroy();
-  ws.close();
+  ws?.close();
 }
 
 /** Child mode: run the programs; prints "start" when the load begins, then one JSON line with the tally. */
@@ -272,6 +282,35 @@ async function programs(base: string, keys: string[]): Promise<void> {
   );
 }
 
+/**
+ * Child mode of API_BASELINE: a bare node:http server on `port` answering each order request at once as
+ * the real one would (a place: 201 with a resting order; anything else: 200), with no work behind it.
+ */
+function bareServer(port: number): void {
+  let seq = 0;
+  createHttpServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      seq++;
+      const place = req.method === "POST";
+      const text = place
+        ? JSON.stringify({
+            id: `1-${seq}`,
+            seq,
+            order: { securityId: 1, orderId: seq, restingQty: 1 },
+            fills: [],
+            duplicate: false,
+          })
+        : JSON.stringify({ seq, cancelled: { id: req.url?.split("/").at(-1) } });
+      res.writeHead(place ? 201 : 200, {
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+    });
+  }).listen(port, "127.0.0.1");
+}
+
 /** Spawns `node [flags] --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
 function node(file: string, args: string[], env: NodeJS.ProcessEnv, onLine: (l: string) => void, flags: string[] = []) {
   const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
@@ -302,8 +341,26 @@ async function waitFor(what: string, ms: number, ok: () => Promise<boolean>): Pr
   }
 }
 
+/** A started game of one security and PROGRAMS players, each with an API key: the keys. */
+async function programKeys(base: string): Promise<string[]> {
+  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
+    name: "api bench",
+    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
+    rules: { orderRateLimit: null },
+  });
+  await http(base, `/api/games/${game.gameId}/start`, {});
+  const keys: string[] = [];
+  for (let i = 0; i < PROGRAMS; i++) {
+    const j = await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `prog ${i + 1}` });
+    keys.push((await http<{ key: string }>(base, "/api/v1/keys", {}, j.token)).key);
+  }
+  return keys;
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === "--programs") return programs(process.argv[3]!, process.argv.slice(4));
+  if (process.argv[2] === "--bare-server") return bareServer(Number(process.argv[3]));
   const valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379");
   const valkeyPid = Number(/process_id:(\d+)/.exec(await valkey.info("server"))![1]);
   const port = await freePort();
@@ -320,29 +377,23 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
   const prof = process.env.API_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.API_PROFILE}`] : [];
-  const server = node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
-  const persister = node("server/src/persister-main.ts", [], env, () => {});
-  children.push(server, persister);
+  const self = fileURLToPath(import.meta.url);
+  const server = BASELINE
+    ? node(self, ["--bare-server", String(port)], env, (l) => out(`[server] ${l}`), prof)
+    : node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
+  const persister = BASELINE ? null : node("server/src/persister-main.ts", [], env, () => {});
+  children.push(server, ...(persister ? [persister] : []));
   await waitFor("the server", 60_000, async () => (await fetch(`${base}/health`)).status < 500);
+  const keys = BASELINE ? Array.from({ length: PROGRAMS }, () => "mrk_baseline") : await programKeys(base);
 
-  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
-    name: "api bench",
-    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
-    rules: { orderRateLimit: null },
-  });
-  await http(base, `/api/games/${game.gameId}/start`, {});
-  const keys: string[] = [];
-  for (let i = 0; i < PROGRAMS; i++) {
-    const j = await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `prog ${i + 1}` });
-    keys.push((await http<{ key: string }>(base, "/api/v1/keys", {}, j.token)).key);
-  }
-  out(`api bench: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels)`);
+  out(
+    `api bench${BASELINE ? " (baseline: a bare node:http server)" : ""}: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels)`,
+  );
   let before = { server: 0, serverSys: 0, persister: 0, valkey: 0 };
   const cpu = () => ({
     server: procCpuMs(server.pid!),
     serverSys: procCpuMs(server.pid!, "sys"),
-    persister: procCpuMs(persister.pid!),
+    persister: persister ? procCpuMs(persister.pid!) : 0,
     valkey: schedCpuMs(valkeyPid),
   });
   // The processes' CPU while idle (game running, nobody trading): subtracted, so a figure is per order.
@@ -358,7 +409,7 @@ async function main(): Promise<void> {
   // The programs' own CPU (their process: fetch, the streams), to tell whether the load generator keeps up.
   let programsCpu0 = 0;
   let programsCpu1 = 0;
-  const load = node(fileURLToPath(import.meta.url), ["--programs", base, ...keys], process.env, (l) => {
+  const load = node(self, ["--programs", base, ...keys], process.env, (l) => {
     if (l === "start") {
       before = cpu();
       programsCpu0 = procCpuMs(load.pid!);
@@ -394,7 +445,7 @@ async function main(): Promise<void> {
   );
   server.kill("SIGTERM");
   await new Promise((res) => server.once("exit", res));
-  persister.kill("SIGTERM");
+  persister?.kill("SIGTERM");
   await valkey.quit();
   out(
     JSON.stringify({
