@@ -35,7 +35,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent, createServer as createHttpServer, request as httpRequest } from "node:http";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -43,6 +43,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { WebSocket } from "ws";
+import { RawHttpClient } from "./raw-http.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
@@ -114,44 +115,6 @@ interface Tally {
   lags: number[];
 }
 
-/**
- * One HTTP request of a program on its own keep-alive connections (node:http, which costs the load
- * generator a fraction of fetch's CPU per request, so the programs' process is not what limits the rate);
- * resolves with the status and the body text, rejects on a connection error or after REQUEST_TIMEOUT_MS.
- */
-function send(
-  agent: Agent,
-  base: URL,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method,
-        path,
-        headers: body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) },
-        timeout: REQUEST_TIMEOUT_MS,
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(Object.assign(new Error("no answer"), { code: "TIMEOUT" })));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 /** A program's stream, subscribed to SUBSCRIBE; records the lag of its orders' accepted executions. */
 async function openStream(base: string, key: string, t: Tally): Promise<WebSocket> {
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
@@ -184,8 +147,10 @@ async function program(
 ) {
   const ws = SUBSCRIBE.length === 0 ? null : await openStream(base, key, t);
   const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-  const agent = new Agent({ keepAlive: true, maxSockets: MAX_INFLIGHT });
+  // Its own keep-alive connections (raw-http.ts: a fraction of fetch's CPU per request, so the programs'
+  // process takes less of the CPU the server needs).
   const url = new URL(base);
+  const client = new RawHttpClient(url.hostname, Number(url.port), MAX_INFLIGHT, REQUEST_TIMEOUT_MS);
   let x = seed;
   const rnd = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -221,7 +186,7 @@ async function program(
       const id = resting.shift()!;
       timed(
         scheduled,
-        send(agent, url, "DELETE", `/api/v1/orders/${id}`, headers).then((res) => {
+        client.request("DELETE", `/api/v1/orders/${id}`, headers).then((res) => {
           if (res.status === 200) t.cancelled++;
           else t.rejected++; // already filled
         }),
@@ -232,8 +197,9 @@ async function program(
     const price = 100 + Math.floor(rnd() * 9) - (side === "buy" ? 5 : 3);
     timed(
       scheduled,
-      send(agent, url, "POST", "/api/v1/orders", headers, JSON.stringify({ securityId: 1, side, price, qty: 1 })).then(
-        (res) => {
+      client
+        .request("POST", "/api/v1/orders", headers, JSON.stringify({ securityId: 1, side, price, qty: 1 }))
+        .then((res) => {
           const body = JSON.parse(res.text) as { id?: string; order?: { restingQty: number } };
           if (res.status !== 201) {
             t.rejected++;
@@ -243,12 +209,11 @@ async function program(
           }
           t.placed++;
           if (body.order!.restingQty > 0) resting.push(body.id!);
-        },
-      ),
+        }),
     );
   }
   await Promise.all(inflight);
-  agent.destroy();
+  client.destroy();
   ws?.close();
 }
 
