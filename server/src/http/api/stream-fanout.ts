@@ -1,7 +1,10 @@
 /**
  * Frames out to stream connections (stream.ts): JSON text frames, each connection's socket corked from
- * its first frame until the event loop's next turn, so the frames of a burst leave in one write (one
- * system call) instead of one each.
+ * its first frame for FLUSH_MS, so the frames of a burst leave in one write (one system call) instead of
+ * one each. Flushing on the event loop's next turn instead made every order that arrived alone (an
+ * unloaded server: most of them) cost one write per subscribed connection, 50 in bench:api, the largest
+ * system-call cost of an order (docs/algo-trading.md "Benchmark"); FLUSH_MS bounds what the wait adds to
+ * the stream's lag.
  *
  * A message that goes to many connections (a trade, a headline, a book update of one seq) is made once
  * by its caller as a SharedFrame: its JSON and the whole WebSocket frame around it. Server frames are not
@@ -16,6 +19,9 @@ import type { Conn } from "./stream-subscriptions.ts";
 
 /** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
 export const SLOW_CONSUMER_BYTES = 1 << 20;
+
+/** How long a connection's frames collect before they are written, ms (the stream's lag target is 50 ms). */
+export const FLUSH_MS = 5;
 
 /** A text message made once for many connections: its JSON (UTF-8) and the complete frame carrying it. */
 export interface SharedFrame {
@@ -46,7 +52,7 @@ export function textFrame(text: string | Buffer): SharedFrame {
 }
 
 export class Fanout {
-  /** Connections whose socket is corked until the flush scheduled on the next turn. */
+  /** Connections whose socket is corked until the flush scheduled FLUSH_MS after the first of them. */
   private readonly corked = new Set<Conn>();
 
   /** `{ type: "error", code, message }` to one connection. */
@@ -58,7 +64,7 @@ export class Fanout {
     this.sendText(c, JSON.stringify(msg));
   }
 
-  /** Sends one text frame (JSON) through ws; corks the socket until the next turn so a burst leaves in one write. */
+  /** Sends one text frame (JSON) through ws; corks the socket for FLUSH_MS so a burst leaves in one write. */
   sendText(c: Conn, text: string | Buffer): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
     this.cork(c);
@@ -75,7 +81,7 @@ export class Fanout {
 
   private cork(c: Conn): void {
     if (this.corked.has(c)) return;
-    if (this.corked.size === 0) setImmediate(() => this.uncorkAll());
+    if (this.corked.size === 0) setTimeout(() => this.uncorkAll(), FLUSH_MS);
     this.corked.add(c);
     c.socket.cork();
   }

@@ -51,7 +51,7 @@ export interface BookSub {
 
 export interface Conn {
   ws: WebSocket;
-  /** The connection's TCP socket (corked while frames of one turn of the event loop collect). */
+  /** The connection's TCP socket (corked while its frames collect, stream-fanout.ts FLUSH_MS). */
   socket: Duplex;
   gameId: string;
   playerId: string;
