@@ -10,6 +10,9 @@
 // gets one late sample carrying the whole wait, which time-weighting would charge to whatever ran last
 // (mostly socket writes, which wake the receiving process). "[write]" marks samples in a socket write.
 import { readFileSync } from "node:fs";
+import process from "node:process";
+
+const log = (line) => process.stdout.write(`${line}\n`);
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -72,11 +75,11 @@ for (let i = 0; i < p.samples.length; i++) {
 }
 
 const show = (title, m, n) => {
-  console.log(`\n== ${title}`);
+  log(`\n== ${title}`);
   for (const [k, c] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n))
-    console.log(`${((100 * c) / busy).toFixed(1).padStart(5)}% ${String(c).padStart(6)}  ${k}`);
+    log(`${((100 * c) / busy).toFixed(1).padStart(5)}% ${String(c).padStart(6)}  ${k}`);
 };
-console.log(`${file}: ${busy} busy samples${LAST_S ? ` in the last ${LAST_S} s` : ""}`);
+log(`${file}: ${busy} busy samples${LAST_S ? ` in the last ${LAST_S} s` : ""}`);
 show("by part of the server (nearest known frame)", parts, 40);
 show("self, by function", self, TOP);
 show("self, by file", files, TOP);
