@@ -22,6 +22,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Idle connections older than this are not reused (Node's server closes them after 5 s by default), ms. */
+const MAX_IDLE_MS = 4000;
+
 const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 /** One keep-alive connection: at most one request in flight. */
@@ -29,6 +32,8 @@ class Connection {
   private buf: Buffer = Buffer.alloc(0);
   private pending: Pending | undefined;
   closed = false;
+  /** When its last reply ended (ms, Date.now()). */
+  idleSince = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -75,7 +80,10 @@ class Connection {
     this.pending = undefined;
     clearTimeout(p.timer);
     if (/\r\nconnection:\s*close/i.test(head)) this.socket.end();
-    else this.onIdle(this);
+    else {
+      this.idleSince = Date.now();
+      this.onIdle(this);
+    }
     p.resolve({ status, text });
   }
 
@@ -117,7 +125,13 @@ export class RawHttpClient {
   }
 
   private connection(): Promise<Connection> {
-    for (let c = this.idle.pop(); c; c = this.idle.pop()) if (!c.closed) return Promise.resolve(c);
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      if (c.closed) continue;
+      // A connection idle for nearly the server's keep-alive timeout may be closing as the request goes
+      // out (an ECONNRESET that says nothing about the server): not reused.
+      if (Date.now() - c.idleSince > MAX_IDLE_MS) c.destroy();
+      else return Promise.resolve(c);
+    }
     if (this.all.size < this.maxSockets) {
       const socket = connect(this.port, this.host);
       const c = new Connection(socket, (done) => this.release(done));
