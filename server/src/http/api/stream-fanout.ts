@@ -1,10 +1,12 @@
 /**
  * Frames out to stream connections (stream.ts): JSON text frames, each connection's socket corked from
- * its first frame for FLUSH_MS, so the frames of a burst leave in one write (one system call) instead of
- * one each. Flushing on the event loop's next turn instead made every order that arrived alone (an
- * unloaded server: most of them) cost one write per subscribed connection, 50 in bench:api, the largest
- * system-call cost of an order (docs/algo-trading.md "Benchmark"); FLUSH_MS bounds what the wait adds to
- * the stream's lag.
+ * its first frame until the next flush, so the frames of a burst leave in one write (one system call)
+ * instead of one each. Flushes are at most one per FLUSH_MS: frames written after a quiet spell go out
+ * on the event loop's next turn (no added wait, no extra wake-up of the process), frames that follow a
+ * flush within FLUSH_MS wait for the rest of that interval. Flushing on every turn cost one write per
+ * subscribed connection (50 in bench:api) for every turn that made frames, and a server that keeps up
+ * handles most orders in a turn of their own (docs/algo-trading.md "Benchmark"); FLUSH_MS bounds what
+ * the wait adds to the stream's lag.
  *
  * A message that goes to many connections (a trade, a headline, a book update of one seq) is made once
  * by its caller as a SharedFrame: its JSON and the whole WebSocket frame around it. Server frames are not
@@ -20,7 +22,7 @@ import type { Conn } from "./stream-subscriptions.ts";
 /** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
 export const SLOW_CONSUMER_BYTES = 1 << 20;
 
-/** How long a connection's frames collect before they are written, ms (the stream's lag target is 50 ms). */
+/** Least time between two flushes, ms (the stream's lag target is 50 ms). */
 export const FLUSH_MS = 5;
 
 /** A text message made once for many connections: its JSON (UTF-8) and the complete frame carrying it. */
@@ -52,8 +54,10 @@ export function textFrame(text: string | Buffer): SharedFrame {
 }
 
 export class Fanout {
-  /** Connections whose socket is corked until the flush scheduled FLUSH_MS after the first of them. */
+  /** Connections whose socket is corked until the next flush. */
   private readonly corked = new Set<Conn>();
+  /** When the last flush ran (performance.now(), ms). */
+  private flushedAt = -Infinity;
 
   /** `{ type: "error", code, message }` to one connection. */
   error(c: Conn, code: string, message: string): void {
@@ -64,7 +68,7 @@ export class Fanout {
     this.sendText(c, JSON.stringify(msg));
   }
 
-  /** Sends one text frame (JSON) through ws; corks the socket for FLUSH_MS so a burst leaves in one write. */
+  /** Sends one text frame (JSON) through ws; corks the socket until the next flush so a burst leaves in one write. */
   sendText(c: Conn, text: string | Buffer): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
     this.cork(c);
@@ -81,12 +85,17 @@ export class Fanout {
 
   private cork(c: Conn): void {
     if (this.corked.has(c)) return;
-    if (this.corked.size === 0) setTimeout(() => this.uncorkAll(), FLUSH_MS);
+    if (this.corked.size === 0) {
+      const wait = this.flushedAt + FLUSH_MS - performance.now();
+      if (wait <= 0) setImmediate(() => this.uncorkAll());
+      else setTimeout(() => this.uncorkAll(), wait);
+    }
     this.corked.add(c);
     c.socket.cork();
   }
 
   private uncorkAll(): void {
+    this.flushedAt = performance.now();
     for (const c of this.corked) c.socket.uncork();
     this.corked.clear();
   }

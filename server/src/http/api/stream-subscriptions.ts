@@ -51,7 +51,7 @@ export interface BookSub {
 
 export interface Conn {
   ws: WebSocket;
-  /** The connection's TCP socket (corked while its frames collect, stream-fanout.ts FLUSH_MS). */
+  /** The connection's TCP socket (corked while its frames collect until the next flush, stream-fanout.ts). */
   socket: Duplex;
   gameId: string;
   playerId: string;

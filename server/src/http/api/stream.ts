@@ -28,8 +28,8 @@
  * Cost per message (docs/algo-trading.md, "Benchmark"): a trade or headline is serialized and framed once
  * for all its receivers; subscribers of one book at one depth share their levels, so the difference is
  * computed once per depth and framed once per seq; and a connection's socket is corked from its first
- * frame for FLUSH_MS (stream-fanout.ts), so the frames of a burst leave in one write (one system call)
- * instead of one each.
+ * frame until the next flush, at most one per FLUSH_MS (stream-fanout.ts), so the frames of a burst leave
+ * in one write (one system call) instead of one each.
  */
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
