@@ -23,6 +23,9 @@
  *     processes' idle CPU (IDLE_MS before the load, streams not yet open) is subtracted.
  * API_SUBSCRIBE: the channels each program subscribes to (default book,trades,executions; "" = none).
  * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
+ * API_BASELINE=1: the same programs (REST alone, no stream) against a bare node:http server that answers
+ * every order request at once with a canned reply: Node's own HTTP cost per request on this machine at
+ * this moment, the floor to read `serverUsPerOrder` against on a busy machine (docs/algo-trading.md).
  *
  * Last line: {"programs","ordersPerSec","unsent","failed","p50Ms","p99Ms","streamLagP99Ms","serverUsPerOrder",
  * "persisterUsPerOrder","valkeyUsPerOrder","serverIdlePct","loadAvg"}; ordersPerSec = answered order requests per second
@@ -32,6 +35,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -39,13 +43,15 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { WebSocket } from "ws";
+import { RawHttpClient } from "./raw-http.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
 const RATE = Number(process.env.API_RATE ?? 2000);
 const SECONDS = Number(process.env.API_SECONDS ?? 10);
 /** Stream channels each program subscribes to (API_SUBSCRIBE="" for none: REST alone, for comparison). */
-const SUBSCRIBE = (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(",").filter(Boolean);
+const BASELINE = process.env.API_BASELINE === "1";
+const SUBSCRIBE = BASELINE ? [] : (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(",").filter(Boolean);
 const ADMIN = randomBytes(24).toString("hex");
 /** Requests one program keeps in flight at most; past it, it waits (and the wait counts in the latency). */
 const MAX_INFLIGHT = 64;
@@ -73,11 +79,20 @@ function freePort(): Promise<number> {
   });
 }
 
-/** CPU time of a process, all threads (utime + stime), ms. */
-function procCpuMs(pid: number): number {
+/** CPU time of a process, all threads (utime + stime), ms; `sys` = stime alone (system calls: socket writes...). */
+function procCpuMs(pid: number, part: "all" | "sys" = "all"): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // fields 14, 15; USER_HZ = 100
+  const ticks = part === "sys" ? Number(f[12]) : Number(f[11]) + Number(f[12]); // fields 14, 15; USER_HZ = 100
+  return (ticks * 1000) / 100;
+}
+
+/** Valkey's command counts by command (INFO commandstats), to report the commands an order costs. */
+async function valkeyCalls(valkey: Redis): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const m of (await valkey.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls.set(m[1]!, Number(m[2]));
+  return calls;
 }
 
 /** Main-thread CPU time from /proc/<pid>/schedstat, ms (Valkey executes commands on its main thread). */
@@ -100,6 +115,26 @@ interface Tally {
   lags: number[];
 }
 
+/** A program's stream, subscribed to SUBSCRIBE; records the lag of its orders' accepted executions. */
+async function openStream(base: string, key: string, t: Tally): Promise<WebSocket> {
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
+    headers: { authorization: `Bearer ${key}` },
+    skipUTF8Validation: true, // the server's frames are JSON it made; checking them is the programs' CPU, not the server's
+  });
+  ws.on("message", (d: Buffer) => {
+    // Only the order's own "accepted" execution is measured: other frames are not parsed (the programs' CPU).
+    if (!d.includes('"accepted"')) return;
+    const m = JSON.parse(d.toString());
+    if (m.type === "execution" && m.kind === "accepted") t.lags.push(Date.now() - m.ts);
+  });
+  await new Promise((ok, fail) => {
+    ws.once("open", ok);
+    ws.once("error", fail);
+  });
+  for (const channel of SUBSCRIBE) ws.send(JSON.stringify({ op: "subscribe", channel, securityId: 1 }));
+  return ws;
+}
+
 /** One program: its stream, then open-loop order requests at `perSec` from `start` until `until`. */
 async function program(
   base: string,
@@ -110,19 +145,12 @@ async function program(
   seed: number,
   t: Tally,
 ) {
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
-    headers: { authorization: `Bearer ${key}` },
-  });
-  ws.on("message", (d) => {
-    const m = JSON.parse(d.toString());
-    if (m.type === "execution" && m.kind === "accepted") t.lags.push(Date.now() - m.ts);
-  });
-  await new Promise((ok, fail) => {
-    ws.once("open", ok);
-    ws.once("error", fail);
-  });
-  for (const channel of SUBSCRIBE) ws.send(JSON.stringify({ op: "subscribe", channel, securityId: 1 }));
+  const ws = SUBSCRIBE.length === 0 ? null : await openStream(base, key, t);
   const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+  // Its own keep-alive connections (raw-http.ts: a fraction of fetch's CPU per request, so the programs'
+  // process takes less of the CPU the server needs).
+  const url = new URL(base);
+  const client = new RawHttpClient(url.hostname, Number(url.port), MAX_INFLIGHT, REQUEST_TIMEOUT_MS);
   let x = seed;
   const rnd = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -136,9 +164,9 @@ async function program(
       .then(() => {
         t.latencies.push(performance.now() - scheduled);
       })
-      .catch((err: Error & { cause?: { code?: string } }) => {
+      .catch((err: Error & { code?: string }) => {
         t.errors++;
-        const why = `failed:${err.cause?.code ?? err.name}`;
+        const why = `failed:${err.code ?? err.name}`;
         t.codes[why] = (t.codes[why] ?? 0) + 1;
       })
       .finally(() => inflight.delete(p));
@@ -158,12 +186,7 @@ async function program(
       const id = resting.shift()!;
       timed(
         scheduled,
-        fetch(`${base}/api/v1/orders/${id}`, {
-          method: "DELETE",
-          headers,
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        }).then(async (res) => {
-          await res.arrayBuffer();
+        client.request("DELETE", `/api/v1/orders/${id}`, headers).then((res) => {
           if (res.status === 200) t.cancelled++;
           else t.rejected++; // already filled
         }),
@@ -174,26 +197,24 @@ async function program(
     const price = 100 + Math.floor(rnd() * 9) - (side === "buy" ? 5 : 3);
     timed(
       scheduled,
-      fetch(`${base}/api/v1/orders`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ securityId: 1, side, price, qty: 1 }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      }).then(async (res) => {
-        const body = (await res.json()) as { id?: string; order?: { restingQty: number } };
-        if (res.status !== 201) {
-          t.rejected++;
-          const code = (body as { code?: string }).code ?? String(res.status);
-          t.codes[code] = (t.codes[code] ?? 0) + 1;
-          return;
-        }
-        t.placed++;
-        if (body.order!.restingQty > 0) resting.push(body.id!);
-      }),
+      client
+        .request("POST", "/api/v1/orders", headers, JSON.stringify({ securityId: 1, side, price, qty: 1 }))
+        .then((res) => {
+          const body = JSON.parse(res.text) as { id?: string; order?: { restingQty: number } };
+          if (res.status !== 201) {
+            t.rejected++;
+            const code = (body as { code?: string }).code ?? String(res.status);
+            t.codes[code] = (t.codes[code] ?? 0) + 1;
+            return;
+          }
+          t.placed++;
+          if (body.order!.restingQty > 0) resting.push(body.id!);
+        }),
     );
   }
   await Promise.all(inflight);
-  ws.close();
+  client.destroy();
+  ws?.close();
 }
 
 /** Child mode: run the programs; prints "start" when the load begins, then one JSON line with the tally. */
@@ -226,6 +247,35 @@ async function programs(base: string, keys: string[]): Promise<void> {
   );
 }
 
+/**
+ * Child mode of API_BASELINE: a bare node:http server on `port` answering each order request at once as
+ * the real one would (a place: 201 with a resting order; anything else: 200), with no work behind it.
+ */
+function bareServer(port: number): void {
+  let seq = 0;
+  createHttpServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      seq++;
+      const place = req.method === "POST";
+      const text = place
+        ? JSON.stringify({
+            id: `1-${seq}`,
+            seq,
+            order: { securityId: 1, orderId: seq, restingQty: 1 },
+            fills: [],
+            duplicate: false,
+          })
+        : JSON.stringify({ seq, cancelled: { id: req.url?.split("/").at(-1) } });
+      res.writeHead(place ? 201 : 200, {
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+    });
+  }).listen(port, "127.0.0.1");
+}
+
 /** Spawns `node [flags] --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
 function node(file: string, args: string[], env: NodeJS.ProcessEnv, onLine: (l: string) => void, flags: string[] = []) {
   const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
@@ -256,8 +306,26 @@ async function waitFor(what: string, ms: number, ok: () => Promise<boolean>): Pr
   }
 }
 
+/** A started game of one security and PROGRAMS players, each with an API key: the keys. */
+async function programKeys(base: string): Promise<string[]> {
+  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
+    name: "api bench",
+    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
+    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
+    rules: { orderRateLimit: null },
+  });
+  await http(base, `/api/games/${game.gameId}/start`, {});
+  const keys: string[] = [];
+  for (let i = 0; i < PROGRAMS; i++) {
+    const j = await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `prog ${i + 1}` });
+    keys.push((await http<{ key: string }>(base, "/api/v1/keys", {}, j.token)).key);
+  }
+  return keys;
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === "--programs") return programs(process.argv[3]!, process.argv.slice(4));
+  if (process.argv[2] === "--bare-server") return bareServer(Number(process.argv[3]));
   const valkey = new Redis(process.env.VALKEY_URL ?? "redis://127.0.0.1:6379");
   const valkeyPid = Number(/process_id:(\d+)/.exec(await valkey.info("server"))![1]);
   const port = await freePort();
@@ -274,28 +342,23 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   process.on("exit", () => children.forEach((c) => c.kill("SIGTERM")));
   const prof = process.env.API_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.API_PROFILE}`] : [];
-  const server = node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
-  const persister = node("server/src/persister-main.ts", [], env, () => {});
-  children.push(server, persister);
+  const self = fileURLToPath(import.meta.url);
+  const server = BASELINE
+    ? node(self, ["--bare-server", String(port)], env, (l) => out(`[server] ${l}`), prof)
+    : node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
+  const persister = BASELINE ? null : node("server/src/persister-main.ts", [], env, () => {});
+  children.push(server, ...(persister ? [persister] : []));
   await waitFor("the server", 60_000, async () => (await fetch(`${base}/health`)).status < 500);
+  const keys = BASELINE ? Array.from({ length: PROGRAMS }, () => "mrk_baseline") : await programKeys(base);
 
-  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
-    name: "api bench",
-    securities: [{ securityId: 1, symbol: "ACME", refPrice: 100 }],
-    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
-    rules: { orderRateLimit: null },
-  });
-  await http(base, `/api/games/${game.gameId}/start`, {});
-  const keys: string[] = [];
-  for (let i = 0; i < PROGRAMS; i++) {
-    const j = await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `prog ${i + 1}` });
-    keys.push((await http<{ key: string }>(base, "/api/v1/keys", {}, j.token)).key);
-  }
-  out(`api bench: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels)`);
-  let before = { server: 0, persister: 0, valkey: 0 };
+  out(
+    `api bench${BASELINE ? " (baseline: a bare node:http server)" : ""}: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels)`,
+  );
+  let before = { server: 0, serverSys: 0, persister: 0, valkey: 0 };
   const cpu = () => ({
     server: procCpuMs(server.pid!),
-    persister: procCpuMs(persister.pid!),
+    serverSys: procCpuMs(server.pid!, "sys"),
+    persister: persister ? procCpuMs(persister.pid!) : 0,
     valkey: schedCpuMs(valkeyPid),
   });
   // The processes' CPU while idle (game running, nobody trading): subtracted, so a figure is per order.
@@ -307,30 +370,47 @@ async function main(): Promise<void> {
   let after = before;
   let startedAt = 0;
   let result = "";
-  const load = node(fileURLToPath(import.meta.url), ["--programs", base, ...keys], process.env, (l) => {
+  let calls0 = new Map<string, number>();
+  // The programs' own CPU (their process: fetch, the streams), to tell whether the load generator keeps up.
+  let programsCpu0 = 0;
+  let programsCpu1 = 0;
+  const load = node(self, ["--programs", base, ...keys], process.env, (l) => {
     if (l === "start") {
       before = cpu();
+      programsCpu0 = procCpuMs(load.pid!);
       startedAt = performance.now();
-    } else result = l;
+      void valkeyCalls(valkey).then((c) => (calls0 = c));
+    } else {
+      result = l;
+      programsCpu1 = procCpuMs(load.pid!);
+    }
   });
   children.push(load);
   await new Promise((r) => load.once("exit", r));
   after = cpu();
+  const calls1 = await valkeyCalls(valkey);
   const windowMs = performance.now() - startedAt;
   const loadAvg = loadavg().map(r1);
   const r = JSON.parse(result);
   const orders = r.placed + r.cancelled + r.rejected;
   const us = (k: keyof typeof before) =>
     Math.round((Math.max(0, after[k] - before[k] - idlePerMs(k) * windowMs) * 1000) / Math.max(1, orders));
+  const programsUs = Math.round(((programsCpu1 - programsCpu0) * 1000) / Math.max(1, orders));
+  const perOrder = [...calls1]
+    .map(([cmd, n]) => [cmd, (n - (calls0.get(cmd) ?? 0)) / Math.max(1, orders)] as const)
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([cmd, n]) => `${cmd} ${n.toFixed(2)}`);
   out(
     `placed ${r.placed}, cancelled ${r.cancelled}, refused ${r.rejected} ${JSON.stringify(r.codes)}, failed ${r.errors}, unsent ${r.unsent} in ${r.secs.toFixed(1)} s; ` +
       `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
-      `CPU per order (net of idle): server ${us("server")} µs, persister ${us("persister")} µs, valkey ${us("valkey")} µs; ` +
-      `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}`,
+      `CPU per order (net of idle): server ${us("server")} µs (system calls ${us("serverSys")} µs), persister ${us("persister")} µs, valkey ${us("valkey")} µs, the programs (load generator) ${programsUs} µs; ` +
+      `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}; ` +
+      `Valkey commands per order (all clients): ${perOrder.join(", ")}`,
   );
   server.kill("SIGTERM");
   await new Promise((res) => server.once("exit", res));
-  persister.kill("SIGTERM");
+  persister?.kill("SIGTERM");
   await valkey.quit();
   out(
     JSON.stringify({
@@ -342,8 +422,10 @@ async function main(): Promise<void> {
       p99Ms: r1(r.p99Ms),
       streamLagP99Ms: r.lagP99,
       serverUsPerOrder: us("server"),
+      serverSysUsPerOrder: us("serverSys"),
       persisterUsPerOrder: us("persister"),
       valkeyUsPerOrder: us("valkey"),
+      programsUsPerOrder: programsUs,
       serverIdlePct: r1(idlePerMs("server") * 100),
       loadAvg,
     }),

@@ -4,14 +4,14 @@
  * touching a security, the book is read once from the engine (coalesced: one read in flight per book,
  * one more if anything changed meanwhile) and each subscriber gets the difference from what it last got;
  * subscribers of one book at one depth share their levels, so the difference is computed and serialized
- * once per depth. A slow reader (over SLOW_CONSUMER_BYTES unsent) misses updates, a gap in `seq`, and
+ * once per depth (and framed once per subscription seq). A slow reader (over SLOW_CONSUMER_BYTES unsent) misses updates, a gap in `seq`, and
  * gets a fresh snapshot (resync) once it keeps up.
  */
 import type { BookLevel } from "@marketroom/shared";
 import type { Logger } from "../../config.ts";
 import { unwrap } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
-import { SLOW_CONSUMER_BYTES, type Fanout } from "./stream-fanout.ts";
+import { SLOW_CONSUMER_BYTES, textFrame, type Fanout, type SharedFrame } from "./stream-fanout.ts";
 import type { BookSub, Conn } from "./stream-subscriptions.ts";
 
 /** One game's book readers in this process. */
@@ -136,8 +136,14 @@ export class BookFeeds {
       });
       return;
     }
-    // = JSON.stringify({ type, action, securityId, seq, gameSeq, bids, asks }) with the shared part serialized once
-    this.out.sendText(s.conn, `{"type":"book","action":"update","securityId":${s.securityId},"seq":${s.seq},${u.tail}`);
+    // = JSON.stringify({ type, action, securityId, seq, gameSeq, bids, asks }), made and framed once per seq
+    // (subscribers that subscribed together count alike) with the shared part serialized once
+    let frame = u.frames.get(s.seq);
+    if (!frame) {
+      frame = textFrame(`{"type":"book","action":"update","securityId":${s.securityId},"seq":${s.seq},${u.tail}`);
+      u.frames.set(s.seq, frame);
+    }
+    this.out.sendShared(s.conn, frame);
   }
 }
 
@@ -169,7 +175,7 @@ class SharedUpdates {
       const da = diff(prevAsks, cut.asks);
       const changed = db.length > 0 || da.length > 0;
       const tail = changed ? JSON.stringify({ gameSeq: this.gameSeq, bids: db, asks: da }).slice(1) : "";
-      byAsks.set(prevAsks, (u = { ...cut, changed, tail }));
+      byAsks.set(prevAsks, (u = { ...cut, changed, tail, frames: new Map() }));
     }
     return u;
   }
@@ -180,6 +186,8 @@ interface BookUpdate {
   asks: BookLevel[];
   changed: boolean;
   tail: string;
+  /** The update's frame by subscription seq (the seq is the only part that differs between its receivers). */
+  frames: Map<number, SharedFrame>;
 }
 
 /** Levels of `next` that differ from `prev` (qty 0: a price level that is gone). */

@@ -1,8 +1,20 @@
 /**
  * Frames out to stream connections (stream.ts): JSON text frames, each connection's socket corked from
- * its first frame until the event loop's next turn, so the frames of a burst leave in one write (one
- * system call) instead of one each. A message sent to many connections is serialized once by its caller
- * (`sendText` takes the JSON text or a Buffer of it: a Buffer is sent as is, a string is encoded per socket).
+ * its first frame until the next flush, so the frames of a burst leave in one write (one system call)
+ * instead of one each. Flushes are at most one per FLUSH_MS: frames written after a quiet spell go out
+ * on the event loop's next turn (no added wait, no extra wake-up of the process), frames that follow a
+ * flush within FLUSH_MS wait for the rest of that interval. Flushing on every turn cost one write per
+ * subscribed connection (50 in bench:api) for every turn that made frames, and a server that keeps up
+ * handles most orders in a turn of their own (docs/algo-trading.md "Benchmark"); FLUSH_MS bounds what
+ * the wait adds to the stream's lag.
+ *
+ * A message that goes to many connections (a trade, a headline, a book update of one seq) is made once
+ * by its caller as a SharedFrame: its JSON and the whole WebSocket frame around it. Server frames are not
+ * masked (RFC 6455 5.1), so the frame's bytes are the same for every receiver and go to each socket as
+ * they are, with no framing or UTF-8 encoding per connection. ws writes its own frames (pings, pongs,
+ * closes, and the messages sent with `send`) to the same socket synchronously, so the order on the wire
+ * is the order of the calls. A connection that negotiated an extension (ws' permessage-deflate, off on
+ * this server) gets the JSON through ws instead, which applies it.
  */
 import { WebSocket } from "ws";
 import type { Conn } from "./stream-subscriptions.ts";
@@ -10,9 +22,42 @@ import type { Conn } from "./stream-subscriptions.ts";
 /** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
 export const SLOW_CONSUMER_BYTES = 1 << 20;
 
+/** Least time between two flushes, ms (the stream's lag target is 50 ms). */
+export const FLUSH_MS = 5;
+
+/** A text message made once for many connections: its JSON (UTF-8) and the complete frame carrying it. */
+export interface SharedFrame {
+  text: Buffer;
+  frame: Buffer;
+}
+
+/**
+ * The unmasked, unfragmented WebSocket text frame of `text` (RFC 6455 5.2): FIN + opcode 1, then the
+ * payload length in 7 bits, or 126 + 16 bits, or 127 + 64 bits, then the payload.
+ */
+export function textFrame(text: string | Buffer): SharedFrame {
+  const payload = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = n;
+  else if (n < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, head);
+  return { text: payload, frame };
+}
+
 export class Fanout {
-  /** Connections whose socket is corked until the flush scheduled on the next turn. */
+  /** Connections whose socket is corked until the next flush. */
   private readonly corked = new Set<Conn>();
+  /** When the last flush ran (performance.now(), ms). */
+  private flushedAt = -Infinity;
 
   /** `{ type: "error", code, message }` to one connection. */
   error(c: Conn, code: string, message: string): void {
@@ -23,18 +68,34 @@ export class Fanout {
     this.sendText(c, JSON.stringify(msg));
   }
 
-  /** Sends one text frame (JSON); corks the socket until the next turn so a burst leaves in one write. */
+  /** Sends one text frame (JSON) through ws; corks the socket until the next flush so a burst leaves in one write. */
   sendText(c: Conn, text: string | Buffer): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
-    if (!this.corked.has(c)) {
-      if (this.corked.size === 0) setImmediate(() => this.uncorkAll());
-      this.corked.add(c);
-      c.socket.cork();
-    }
+    this.cork(c);
     c.ws.send(text, { binary: false });
   }
 
+  /** Sends a message made once for many connections (see the header); corked like sendText. */
+  sendShared(c: Conn, m: SharedFrame): void {
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    this.cork(c);
+    if (c.ws.extensions) c.ws.send(m.text, { binary: false });
+    else c.socket.write(m.frame);
+  }
+
+  private cork(c: Conn): void {
+    if (this.corked.has(c)) return;
+    if (this.corked.size === 0) {
+      const wait = this.flushedAt + FLUSH_MS - performance.now();
+      if (wait <= 0) setImmediate(() => this.uncorkAll());
+      else setTimeout(() => this.uncorkAll(), wait);
+    }
+    this.corked.add(c);
+    c.socket.cork();
+  }
+
   private uncorkAll(): void {
+    this.flushedAt = performance.now();
     for (const c of this.corked) c.socket.uncork();
     this.corked.clear();
   }

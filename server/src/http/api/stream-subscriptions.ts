@@ -51,7 +51,7 @@ export interface BookSub {
 
 export interface Conn {
   ws: WebSocket;
-  /** The connection's TCP socket (corked while frames of one turn of the event loop collect). */
+  /** The connection's TCP socket (corked while its frames collect until the next flush, stream-fanout.ts). */
   socket: Duplex;
   gameId: string;
   playerId: string;

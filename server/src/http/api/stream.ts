@@ -25,10 +25,11 @@
  * executions travel only on that player's channel, which only connections with that player's key
  * subscribe to.
  *
- * Cost per message (docs/algo-trading.md, "Benchmark"): a trade or headline is serialized once for all
- * its receivers; subscribers of one book at one depth share their levels, so the difference is computed
- * once per depth; and a connection's socket is corked from its first frame until the event loop's next
- * turn, so the frames of a burst leave in one write (one system call) instead of one each.
+ * Cost per message (docs/algo-trading.md, "Benchmark"): a trade or headline is serialized and framed once
+ * for all its receivers; subscribers of one book at one depth share their levels, so the difference is
+ * computed once per depth and framed once per seq; and a connection's socket is corked from its first
+ * frame until the next flush, at most one per FLUSH_MS (stream-fanout.ts), so the frames of a burst leave
+ * in one write (one system call) instead of one each.
  */
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
@@ -43,7 +44,7 @@ import { CANDLE_INTERVALS } from "./schemas.ts";
 import { BookFeeds } from "./stream-books.ts";
 import { CandleBuilder, SEED_TRADES } from "./stream-candles.ts";
 import { executionsOf, replayExecutions } from "./stream-executions.ts";
-import { Fanout } from "./stream-fanout.ts";
+import { Fanout, textFrame } from "./stream-fanout.ts";
 import {
   execChannel,
   mdChannel,
@@ -351,17 +352,17 @@ export class StreamGateway {
 
   private onMd(conns: Set<Conn>, m: MdMessage): void {
     for (const securityId of m.books) this.books.refresh(m.gameId, securityId);
-    // Serialized once for every receiver (a Buffer is sent as is, a string would be encoded per socket).
-    const trades = m.trades.map((t) => Buffer.from(JSON.stringify({ type: "trade", ...t })));
-    const news = m.news.map((n) => Buffer.from(JSON.stringify({ type: "news", ...n })));
+    // Serialized and framed once for every receiver (stream-fanout.ts).
+    const trades = m.trades.map((t) => textFrame(JSON.stringify({ type: "trade", ...t })));
+    const news = m.news.map((n) => textFrame(JSON.stringify({ type: "news", ...n })));
     for (const c of conns) {
-      if (c.trades) for (const t of trades) this.out.sendText(c, t);
+      if (c.trades) for (const t of trades) this.out.sendShared(c, t);
       for (const sub of c.candles.values())
         for (const t of m.trades)
           if (t.securityId !== sub.builder.securityId) continue;
           else if (sub.waiting) sub.waiting.push(t);
           else this.sendCandle(c, sub.builder, t);
-      if (c.news) for (const n of news) this.out.sendText(c, n);
+      if (c.news) for (const n of news) this.out.sendShared(c, n);
       if (c.clock && m.phase) void this.sendClock(c);
     }
   }

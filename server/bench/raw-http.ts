@@ -1,0 +1,154 @@
+/**
+ * A minimal HTTP/1.1 keep-alive client for the load generators of the benches (api.bench.ts): requests
+ * written as one string on a plain TCP socket, replies read by their Content-Length. It costs the load
+ * generator a fraction of node:http's CPU per request (and node:http a fraction of fetch's), so on a
+ * small machine the programs' process takes less of the CPU the server under test needs.
+ *
+ * Scope: one request at a time per connection (no pipelining), up to `maxSockets` connections, reused
+ * while the server keeps them open; replies must carry Content-Length (or be 204/304), as the /api/v1
+ * routes' do. A reply without one, a connection closed or reset before the reply ends, or no reply within
+ * `timeoutMs` rejects the request (Error with `code`: NO_LENGTH, ECONNRESET..., TIMEOUT).
+ */
+import { connect, type Socket } from "node:net";
+
+export interface RawReply {
+  status: number;
+  text: string;
+}
+
+interface Pending {
+  resolve: (r: RawReply) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Idle connections older than this are not reused (Node's server closes them after 5 s by default), ms. */
+const MAX_IDLE_MS = 4000;
+
+const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+/** One keep-alive connection: at most one request in flight. */
+class Connection {
+  private buf: Buffer = Buffer.alloc(0);
+  private pending: Pending | undefined;
+  closed = false;
+  /** When its last reply ended (ms, Date.now()). */
+  idleSince = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly onIdle: (c: Connection) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on("data", (d: Buffer) => this.onData(d));
+    socket.on("error", (err: Error & { code?: string }) => this.fail(failure(err.code ?? "ERROR", err.message)));
+    socket.on("close", () => this.fail(failure("ECONNRESET", "connection closed before the reply")));
+  }
+
+  send(request: string, timeoutMs: number): Promise<RawReply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(failure("TIMEOUT", `no reply within ${timeoutMs} ms`));
+        this.socket.destroy();
+      }, timeoutMs);
+      this.pending = { resolve, reject, timer };
+      this.socket.write(request);
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    const end = this.buf.indexOf("\r\n\r\n");
+    if (end < 0 || !this.pending) return;
+    const head = this.buf.toString("latin1", 0, end);
+    const status = Number(head.slice(9, 12));
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    const length = m ? Number(m[1]) : status === 204 || status === 304 ? 0 : -1;
+    if (length < 0) {
+      this.fail(failure("NO_LENGTH", "a reply without Content-Length"));
+      this.socket.destroy();
+      return;
+    }
+    if (this.buf.length < end + 4 + length) return;
+    const text = this.buf.toString("utf8", end + 4, end + 4 + length);
+    this.buf = this.buf.subarray(end + 4 + length);
+    const p = this.pending;
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    if (/\r\nconnection:\s*close/i.test(head)) this.socket.end();
+    else {
+      this.idleSince = Date.now();
+      this.onIdle(this);
+    }
+    p.resolve({ status, text });
+  }
+
+  private fail(err: Error): void {
+    this.closed = true;
+    const p = this.pending;
+    this.pending = undefined;
+    if (!p) return;
+    clearTimeout(p.timer);
+    p.reject(err);
+  }
+}
+
+/** Keep-alive connections to one server (`host`:`port`), up to `maxSockets` at once. */
+export class RawHttpClient {
+  private readonly idle: Connection[] = [];
+  private readonly all = new Set<Connection>();
+  private readonly waiting: ((c: Connection) => void)[] = [];
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly maxSockets: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Sends one request (`headers` plus Host, Content-Length for a body); the reply's status and body text. */
+  async request(method: string, path: string, headers: Record<string, string>, body?: string): Promise<RawReply> {
+    let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    if (body !== undefined) head += `content-length: ${Buffer.byteLength(body)}\r\n`;
+    const c = await this.connection();
+    return c.send(`${head}\r\n${body ?? ""}`, this.timeoutMs);
+  }
+
+  /** Closes every connection. */
+  destroy(): void {
+    for (const c of this.all) c.destroy();
+  }
+
+  private connection(): Promise<Connection> {
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      if (c.closed) continue;
+      // A connection idle for nearly the server's keep-alive timeout may be closing as the request goes
+      // out (an ECONNRESET that says nothing about the server): not reused.
+      if (Date.now() - c.idleSince > MAX_IDLE_MS) c.destroy();
+      else return Promise.resolve(c);
+    }
+    if (this.all.size < this.maxSockets) {
+      const socket = connect(this.port, this.host);
+      const c = new Connection(socket, (done) => this.release(done));
+      this.all.add(c);
+      socket.on("close", () => {
+        this.all.delete(c);
+        const next = this.waiting.shift(); // a request waiting for a connection gets a new one
+        if (next) void this.connection().then(next);
+      });
+      return Promise.resolve(c);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(c: Connection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.idle.push(c);
+  }
+}
