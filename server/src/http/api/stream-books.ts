@@ -11,7 +11,7 @@ import type { BookLevel } from "@marketroom/shared";
 import type { Logger } from "../../config.ts";
 import { unwrap } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
-import { SLOW_CONSUMER_BYTES, textFrame, type Fanout, type SharedFrame } from "./stream-fanout.ts";
+import { SLOW_CONSUMER_BYTES, sharedText, type Fanout, type SharedText } from "./stream-fanout.ts";
 import type { BookSub, Conn } from "./stream-subscriptions.ts";
 
 /** One game's book readers in this process. */
@@ -136,11 +136,11 @@ export class BookFeeds {
       });
       return;
     }
-    // = JSON.stringify({ type, action, securityId, seq, gameSeq, bids, asks }), made and framed once per seq
+    // = JSON.stringify({ type, action, securityId, seq, gameSeq, bids, asks }), made and encoded once per seq
     // (subscribers that subscribed together count alike) with the shared part serialized once
     let frame = u.frames.get(s.seq);
     if (!frame) {
-      frame = textFrame(`{"type":"book","action":"update","securityId":${s.securityId},"seq":${s.seq},${u.tail}`);
+      frame = sharedText(`{"type":"book","action":"update","securityId":${s.securityId},"seq":${s.seq},${u.tail}`);
       u.frames.set(s.seq, frame);
     }
     this.out.sendShared(s.conn, frame);
@@ -186,8 +186,8 @@ interface BookUpdate {
   asks: BookLevel[];
   changed: boolean;
   tail: string;
-  /** The update's frame by subscription seq (the seq is the only part that differs between its receivers). */
-  frames: Map<number, SharedFrame>;
+  /** The update's text by subscription seq (the seq is the only part that differs between its receivers). */
+  frames: Map<number, SharedText>;
 }
 
 /** Levels of `next` that differ from `prev` (qty 0: a price level that is gone). */

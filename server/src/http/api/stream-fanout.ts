@@ -9,12 +9,10 @@
  * the wait adds to the stream's lag.
  *
  * A message that goes to many connections (a trade, a headline, a book update of one seq) is made once
- * by its caller as a SharedFrame: its JSON and the whole WebSocket frame around it. Server frames are not
- * masked (RFC 6455 5.1), so the frame's bytes are the same for every receiver and go to each socket as
- * they are, with no framing or UTF-8 encoding per connection. ws writes its own frames (pings, pongs,
- * closes, and the messages sent with `send`) to the same socket synchronously, so the order on the wire
- * is the order of the calls. A connection that negotiated an extension (ws' permessage-deflate, off on
- * this server) gets the JSON through ws instead, which applies it.
+ * by its caller as a SharedText: its JSON already encoded as UTF-8. ws frames a Buffer without encoding
+ * or copying it again (server frames are not masked, RFC 6455 5.1), so each connection pays only its
+ * frame header; the framing stays ws' own (extensions, its send queue, pings and closes on the same
+ * socket).
  */
 import { WebSocket } from "ws";
 import type { Conn } from "./stream-subscriptions.ts";
@@ -25,32 +23,12 @@ export const SLOW_CONSUMER_BYTES = 1 << 20;
 /** Least time between two flushes, ms (the stream's lag target is 50 ms). */
 export const FLUSH_MS = 5;
 
-/** A text message made once for many connections: its JSON (UTF-8) and the complete frame carrying it. */
-export interface SharedFrame {
-  text: Buffer;
-  frame: Buffer;
-}
+/** A text message made once for many connections: its JSON, UTF-8 encoded. */
+export type SharedText = Buffer;
 
-/**
- * The unmasked, unfragmented WebSocket text frame of `text` (RFC 6455 5.2): FIN + opcode 1, then the
- * payload length in 7 bits, or 126 + 16 bits, or 127 + 64 bits, then the payload.
- */
-export function textFrame(text: string | Buffer): SharedFrame {
-  const payload = typeof text === "string" ? Buffer.from(text, "utf8") : text;
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(head + n);
-  frame[0] = 0x81;
-  if (n < 126) frame[1] = n;
-  else if (n < 65536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(n, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(n), 2);
-  }
-  payload.copy(frame, head);
-  return { text: payload, frame };
+/** `text` encoded once for every connection it goes to. */
+export function sharedText(text: string): SharedText {
+  return Buffer.from(text, "utf8");
 }
 
 export class Fanout {
@@ -76,11 +54,8 @@ export class Fanout {
   }
 
   /** Sends a message made once for many connections (see the header); corked like sendText. */
-  sendShared(c: Conn, m: SharedFrame): void {
-    if (c.ws.readyState !== WebSocket.OPEN) return;
-    this.cork(c);
-    if (c.ws.extensions) c.ws.send(m.text, { binary: false });
-    else c.socket.write(m.frame);
+  sendShared(c: Conn, m: SharedText): void {
+    this.sendText(c, m);
   }
 
   private cork(c: Conn): void {

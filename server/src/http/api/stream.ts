@@ -44,7 +44,7 @@ import { CANDLE_INTERVALS } from "./schemas.ts";
 import { BookFeeds } from "./stream-books.ts";
 import { CandleBuilder, SEED_TRADES } from "./stream-candles.ts";
 import { executionsOf, replayExecutions } from "./stream-executions.ts";
-import { Fanout, textFrame } from "./stream-fanout.ts";
+import { Fanout, sharedText } from "./stream-fanout.ts";
 import {
   execChannel,
   mdChannel,
@@ -353,8 +353,8 @@ export class StreamGateway {
   private onMd(conns: Set<Conn>, m: MdMessage): void {
     for (const securityId of m.books) this.books.refresh(m.gameId, securityId);
     // Serialized and framed once for every receiver (stream-fanout.ts).
-    const trades = m.trades.map((t) => textFrame(JSON.stringify({ type: "trade", ...t })));
-    const news = m.news.map((n) => textFrame(JSON.stringify({ type: "news", ...n })));
+    const trades = m.trades.map((t) => sharedText(JSON.stringify({ type: "trade", ...t })));
+    const news = m.news.map((n) => sharedText(JSON.stringify({ type: "news", ...n })));
     for (const c of conns) {
       if (c.trades) for (const t of trades) this.out.sendShared(c, t);
       for (const sub of c.candles.values())
