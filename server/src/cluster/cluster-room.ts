@@ -7,6 +7,10 @@
  *   epoch and rebuilds it from Valkey; then the game's timers, bots and drivers are armed here
  *   (GameService.resumeAll), so they run where the room runs; a game missing from the game index (its
  *   create stopped between the record and the index entry: docs/deploy.md) is listed again.
+ * - A join (Colyseus' join and joinOrCreate, through any process) first makes sure the game's room
+ *   exists (`ClusterNode.ensureRoom`, in onAuth, after the token is checked): Colyseus itself waits only
+ *   0.5 s for a room another process is creating and then tries to create it too, which the lease
+ *   refuses (409); ensureRoom waits for that room instead, so concurrent first joins land in one room.
  * - The room stays while its game is not over (autoDispose off): REST calls, bots and timers need
  *   their writer even when no browser is connected. An ended game's room leaves with its last client.
  * - `engineRead` answers a read of the game's live state asked in another process (remote-reads.ts).
@@ -16,10 +20,10 @@
  *   which now names the new room, is left alone, and the clients get 4010 so they come back through the
  *   matchmaker to the new owner.
  */
-import { CloseCode, ServerError, type Client } from "@colyseus/core";
+import { CloseCode, ServerError, type AuthContext, type Client } from "@colyseus/core";
 import { RoomJoinOptions } from "@marketroom/shared";
 import type { defineGameRoom } from "../rooms/game-room.ts";
-import type { RoomContext } from "../rooms/game-room.ts";
+import type { RoomContext, SessionAuth } from "../rooms/game-room.ts";
 import type { ClusterNode } from "./node.ts";
 import { readHere } from "./remote-reads.ts";
 import { serveLocally, type RoutedRequest, type RoutedResponse } from "./http-route.ts";
@@ -31,6 +35,12 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
   return class ClusterGameRoom extends Base {
     private clusterGame = "";
     private fenced = false;
+
+    static override async onAuth(token: string, options: unknown, context: AuthContext): Promise<SessionAuth> {
+      const auth = await Base.onAuth(token, options, context);
+      await node.ensureRoom(auth.gameId); // null (no room could be made): Colyseus answers as it would
+      return auth;
+    }
 
     override async onCreate(options: unknown): Promise<void> {
       const o = RoomJoinOptions.safeParse(options);

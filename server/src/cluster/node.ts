@@ -2,11 +2,14 @@
  * ClusterNode: this server process as one of several sharing Colyseus' RedisPresence and RedisDriver on
  * Valkey (PRESENCE=redis; docs/deploy.md). It
  * - beats (membership.ts) so the others know it is alive and how many rooms it runs,
- * - places new rooms on the live process with the fewest rooms (Colyseus' selectProcessIdToCreateRoom),
+ * - places the room of a game once, on the live process with the fewest rooms, recorded in Valkey so that
+ *   every process and every retry sends it there until it exists (Colyseus' selectProcessIdToCreateRoom;
+ *   membership.ts `place`),
  * - knows which process runs the room of a game, creating the room where none runs (`ensureRoom`),
  * - watches the games that must have a room: when the holder of one is dead (no heartbeat for
- *   HEARTBEAT_TTL_MS), a live process creates the room again, which claims the game with a new
- *   ownership epoch and rebuilds it from Valkey (failover),
+ *   HEARTBEAT_TTL_MS), the game is placed again among the live processes and the one it is placed on
+ *   creates the room, which claims the game with a new ownership epoch and rebuilds it from Valkey
+ *   (failover; a dead process's games spread over the others),
  * - closes its own rooms whose lease another process took while this one was paused (fencing on wake;
  *   the writer is fenced anyway by the epoch check of every commit).
  *
@@ -27,8 +30,11 @@ export interface LocalRoom {
   fence(): void;
 }
 
-/** How long ensureRoom waits for a room another process is creating (ms). */
-const ENSURE_WAIT_MS = 8000;
+/**
+ * How long ensureRoom waits for a room another process is creating (ms): a creation on a busy machine
+ * (claim, rebuild from Valkey, timers and bots armed) has taken several seconds.
+ */
+const ENSURE_WAIT_MS = 20_000;
 
 export class ClusterNode {
   readonly membership: Membership;
@@ -69,8 +75,16 @@ export class ClusterNode {
     await this.membership.leave(this.processId).catch(() => {});
   }
 
-  /** Colyseus' room placement: the live process with the fewest rooms, else this one. */
-  readonly selectProcess = async (): Promise<string> => (await this.membership.leastLoaded()) ?? this.processId;
+  /**
+   * Colyseus' room placement (selectProcessIdToCreateRoom): for a game's room, the process it is placed
+   * on (membership.ts `place`: the same answer for every retry and every process until the room
+   * exists); this process for anything else or when none is alive.
+   */
+  readonly selectProcess = async (_roomName?: string, options?: { gameId?: unknown }): Promise<string> => {
+    const gameId = options?.gameId;
+    if (typeof gameId !== "string") return this.processId;
+    return (await this.membership.place(gameId)) ?? this.processId;
+  };
 
   /**
    * The listing of the game's room, creating the room (on the least loaded live process) when none
@@ -216,7 +230,9 @@ export class ClusterNode {
         await this.membership.unwatch(gameId);
         continue;
       }
-      // Orphaned (holder dead or gone): the one process that wins the lease recreates the room here.
+      // Orphaned (holder dead or gone): placed again among the live processes; the one it is placed on
+      // takes the lease (refused to the others) and recreates the room.
+      if ((await this.membership.place(gameId)) !== this.processId) continue;
       if ((await this.membership.claimRoom(gameId, this.processId)) !== this.processId) continue;
       this.log.warn({ gameId, holder }, "cluster: the game's process is gone; taking the game over");
       await matchMaker
