@@ -17,15 +17,17 @@
  * - `routeHttp` serves an HTTP request that another process received for this game (http-route.ts),
  *   through matchMaker.remoteRoomCall.
  * - `fence()` closes the room when another process took its lease (this one was paused): the listing,
- *   which now names the new room, is left alone, and the clients get 4010 so they come back through the
- *   matchmaker to the new owner.
+ *   which now names the new room, is left alone, the room leaves its IPC channel at once (calls for the
+ *   game reach the new owner's room), and the clients get 4010 so they come back through the matchmaker
+ *   to the new owner.
  */
-import { CloseCode, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { CloseCode, ServerError, matchMaker, type AuthContext, type Client } from "@colyseus/core";
 import { RoomJoinOptions } from "@marketroom/shared";
 import type { defineGameRoom } from "../rooms/game-room.ts";
 import type { RoomContext, SessionAuth } from "../rooms/game-room.ts";
 import type { ClusterNode } from "./node.ts";
 import { readHere } from "./remote-reads.ts";
+import { roomChannel } from "./room-call.ts";
 import { serveLocally, type RoutedRequest, type RoutedResponse } from "./http-route.ts";
 
 type GameRoomClass = ReturnType<typeof defineGameRoom>;
@@ -98,6 +100,9 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
       node.rooms.delete(this.clusterGame);
       // disposeRoom removes the listing by this id: the listing is the new owner's now
       (this as unknown as { _listing: { roomId?: string } })._listing.roomId = undefined;
+      // calls for the game (routed HTTP, reads) must reach the new owner's room, not this one while it
+      // lingers (its clients leaving): off the room's IPC channel at once (no other room of the game here)
+      matchMaker.presence.unsubscribe(roomChannel(this.clusterGame)).catch(() => {});
       ctx.service.bots.stop(this.clusterGame).catch(() => {});
       void this.disconnect(CloseCode.MAY_TRY_RECONNECT);
     }
