@@ -11,7 +11,7 @@
  * its p99 is <= SCALE_P99_MS (default 10) and every order is answered by DRAIN_MS after the step (no
  * backlog). The first step runs at SCALE_START_RATE orders/s per process (default 40); then the rate
  * doubles while steps hold (halves while they fail), then bisects between the highest held and the
- * lowest failed rate, SCALE_STEPS steps in all (default 6). Reported: the highest held rate (null when
+ * lowest failed rate, SCALE_STEPS steps in all (default 4). Reported: the highest held rate (null when
  * none held), and the CPU µs per acknowledged order (utime + stime from /proc/<pid>/stat; meaningful on
  * a busy machine, unlike the wall-clock p99) at the first step, the same rate per process for every
  * process count: of each server process over the orders of the games whose room it runs, of Valkey
@@ -20,6 +20,8 @@
  * SCALE_CLUSTER=1: the games on a private 3-master Valkey Cluster (test/support/valkey-cluster.ts, the
  * cluster of `npm start -- --cluster`), started once for all process counts. Then, with 3 processes,
  * the failover time: kill -9 of the process running a game until another owns it.
+ *
+ * SCALE_PROCESSES: the process counts (default 1,2,3).
  *
  * Every process the bench starts (servers, persisters, the cluster's redis-servers) is stopped when a
  * step throws, on SIGINT/SIGTERM and at exit (the `exit` hook kills what is left).
@@ -37,7 +39,7 @@ const GAMES_PER_PROCESS = Number(process.env.SCALE_GAMES_PER_PROCESS ?? 2);
 const CLIENTS = Number(process.env.SCALE_CLIENTS ?? 20);
 const SECONDS = Number(process.env.SCALE_SECONDS ?? 3);
 const START_RATE = Number(process.env.SCALE_START_RATE ?? 40);
-const STEPS = Number(process.env.SCALE_STEPS ?? 6);
+const STEPS = Number(process.env.SCALE_STEPS ?? 4);
 const P99_MS = Number(process.env.SCALE_P99_MS ?? 10);
 const ON_CLUSTER = process.env.SCALE_CLUSTER === "1";
 /** Orders still unanswered this long after a step's last scheduled send are a backlog (ms). */
@@ -45,7 +47,7 @@ const DRAIN_MS = 1000;
 /** Per client, below the rounds' default order rate limit (50 per second) and the room's message limit. */
 const MAX_CLIENT_RATE = 40;
 /** The search stops below this aggregate rate per process (orders/s): nothing held. */
-const MIN_RATE = 2;
+const MIN_RATE = 1;
 /** Linux clock ticks per second (USER_HZ) of /proc/<pid>/stat. */
 const TICKS_PER_SEC = 100;
 
@@ -111,33 +113,49 @@ function postgresPids(): number[] {
   return main.flatMap((p) => [p, ...childrenOf(p)]);
 }
 
-/** The server processes and persisters of clusters still running, and the Valkey Cluster: for the exit hook. */
-const running = new Set<ClusterUnderTest>();
+/** The Valkey Cluster of SCALE_CLUSTER=1 while it runs (its data directories go with it at exit). */
 let valkeyCluster: ValkeyClusterUnderTest | null = null;
 
-/** Signals `pid` when it still runs (a process gone meanwhile is fine). */
-function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+/** The command line of `pid` ("" when it is gone). */
+function cmdline(pid: number): string {
   try {
-    if (pid) process.kill(pid, sig);
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
   } catch {
-    /* gone already */
+    return "";
   }
 }
 
-/** Kills whatever the bench started and is still running (synchronous: runs in the `exit` hook too). */
-function killLeftovers(): void {
-  for (const c of running)
-    for (const child of [...c.servers.map((s) => s.child), c.persister.child])
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  running.clear();
-  for (const node of valkeyCluster?.nodes ?? []) {
-    signal(node.pid, "SIGKILL"); // the cluster's redis-servers; their data is of this run only
-    rmSync(node.dir, { recursive: true, force: true });
+/** Every process below `pid` (children, their children...), from /proc. */
+function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length;) {
+    const kids = childrenOf(queue.shift()!);
+    found.push(...kids);
+    queue.push(...kids);
   }
+  return found;
+}
+
+/**
+ * Kills whatever the bench started and is still running — server processes (also those of a cluster
+ * still starting), persisters, the Valkey Cluster's redis-servers — and deletes the cluster's data.
+ * Synchronous: it runs in the `exit` hook too. The plain Valkey and PostgreSQL belong to scripts/bench.mjs.
+ * `only`: just the processes whose command line matches.
+ */
+function killLeftovers(only?: RegExp): void {
+  for (const pid of descendantsOf(process.pid)) {
+    if (only && !only.test(cmdline(pid))) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone already */
+    }
+  }
+  for (const node of valkeyCluster?.nodes ?? []) rmSync(node.dir, { recursive: true, force: true });
   valkeyCluster = null;
 }
 
-process.on("exit", killLeftovers);
+process.on("exit", () => killLeftovers());
 for (const sig of ["SIGINT", "SIGTERM"] as const)
   process.on(sig, () => {
     killLeftovers();
@@ -148,8 +166,13 @@ interface Step {
   /** Offered aggregate rate (orders/s). */
   rate: number;
   ackedPerSec: number;
+  /** p99 from each order's scheduled send (what held is judged by). */
   p99Ms: number;
+  /** p99 from its actual send (the bench's own timer lateness left out; for comparison only). */
+  p99FromSendMs: number;
   unanswered: number;
+  /** Answers that were not ok, by code (an IOC without a fill is ok). */
+  rejected: Record<string, number>;
   held: boolean;
   cpuUsPerOrder: number;
   cpuUsPerOrderByProcess: number[];
@@ -186,6 +209,9 @@ async function setUpGames(c: ClusterUnderTest, vc: ValkeyClusterUnderTest | null
   );
 }
 
+/** Orders each client has sent so far (its side alternates across steps). */
+const sentBy = new Map<Room, number>();
+
 /** One open-loop step at `rate` orders/s over every client; resolves with its figures. */
 async function step(
   c: ClusterUnderTest,
@@ -193,7 +219,8 @@ async function step(
   vc: ValkeyClusterUnderTest | null,
   rate: number,
 ): Promise<Step> {
-  const rooms = games.flatMap((g) => g.rooms.map((room) => ({ room, game: g })));
+  // interleaved over the games (client k of every game, then k + 1): a low rate reaches every game
+  const rooms = games[0]!.rooms.flatMap((_, k) => games.map((g) => ({ room: g.rooms[k]!, game: g })));
   for (const g of games) g.acked = 0;
   const pids = c.servers.map((s) => s.child.pid!);
   const shardPids = valkeyPids(vc);
@@ -202,27 +229,36 @@ async function step(
   const shard0 = shardPids.map((p) => cpuOf([p]));
   const others0 = others.map(cpuOf);
   const latencies: number[] = [];
+  const fromSend: number[] = []; // from the actual send: without the bench's own timer lateness
   let acked = 0;
   let answered = 0;
   let sent = 0;
-  const every = (1000 * rooms.length) / rate; // ms between two orders of one client
-  const perClient = Math.max(1, Math.round((rate * SECONDS) / rooms.length));
+  const rejected: Record<string, number> = {};
+  for (const { room } of rooms) if (!sentBy.has(room)) sentBy.set(room, 0);
+  const total = Math.max(1, Math.round(rate * SECONDS));
+  const every = 1000 / rate; // ms between two orders; order j goes to client j % rooms.length
   const start = performance.now();
   await Promise.all(
     rooms.map(async ({ room, game }, i) => {
-      for (let k = 0; k < perClient; k++) {
-        const due = start + k * every + (i * every) / rooms.length;
+      for (let j = i; j < total; j += rooms.length) {
+        const due = start + j * every;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const side = (i + k) % 2 ? "buy" : "sell";
+        const side = sentBy.get(room)! % 2 ? "buy" : "sell"; // each client alternates, across steps too
+        sentBy.set(room, sentBy.get(room)! + 1);
         sent++;
+        const sentAt = performance.now();
         room.request("place", { securityId: 1, side, price: 100, qty: 1, tif: "IOC" }).then(
-          (reply: { ok?: boolean }) => {
+          (reply: { ok?: boolean; code?: string }) => {
             latencies.push(performance.now() - due);
+            fromSend.push(performance.now() - sentAt);
             answered++;
             if (reply?.ok) {
               acked++;
               game.acked++;
+            } else {
+              const code = reply?.code ?? "?";
+              rejected[code] = (rejected[code] ?? 0) + 1;
             }
           },
           () => {},
@@ -230,7 +266,7 @@ async function step(
       }
     }),
   );
-  const lastDue = start + (perClient - 1) * every + every;
+  const lastDue = start + total * every;
   while (answered < sent && performance.now() < lastDue + DRAIN_MS) await new Promise((r) => setTimeout(r, 20));
   const elapsed = (performance.now() - start) / 1000;
   const cpuByProcess = pids.map((p, i) => cpuSeconds(p) - cpu0[i]!);
@@ -247,7 +283,9 @@ async function step(
     rate: Math.round((sent / SECONDS) * 10) / 10,
     ackedPerSec: Math.round(acked / elapsed),
     p99Ms: Number.isFinite(p99) ? Math.round(p99 * 10) / 10 : -1,
+    p99FromSendMs: Math.round((fromSend.sort((a, b) => a - b)[Math.floor(fromSend.length * 0.99)] ?? 0) * 10) / 10,
     unanswered: sent - answered,
+    rejected,
     held: p99 <= P99_MS && answered === sent,
     cpuUsPerOrder: perOrder(sum(cpuByProcess), acked),
     cpuUsPerOrderByProcess: cpuByProcess.map((cpu, i) => perOrder(cpu, ordersOf("process", i))),
@@ -295,6 +333,22 @@ async function failover(c: ClusterUnderTest, gameId: string): Promise<number> {
   return Date.now() - at;
 }
 
+/**
+ * startCluster, tried up to 3 times: on this shared machine another program may take a free port
+ * between its pick and the server's listen ("port ... is in use").
+ */
+async function startClusterRetrying(n: number, vc: ValkeyClusterUnderTest | null): Promise<ClusterUnderTest> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCluster(n, vc?.env ?? {});
+    } catch (err) {
+      if (attempt === 3 || !/in use/.test(String(err))) throw err;
+      out(`  starting ${n} process(es) failed (${String(err).slice(0, 120)}); again`);
+      killLeftovers(/server\/src\/(main|persister-main)\.ts/); // the failed start's servers and persister
+    }
+  }
+}
+
 interface Result {
   best: number | null;
   atStart: Step;
@@ -302,8 +356,7 @@ interface Result {
 }
 
 async function measure(n: number, vc: ValkeyClusterUnderTest | null): Promise<{ result: Result; failoverMs: number }> {
-  const c = await startCluster(n, vc?.env ?? {});
-  running.add(c);
+  const c = await startClusterRetrying(n, vc);
   try {
     const games = await setUpGames(c, vc);
     const where = vc ? "a 3-master Valkey Cluster" : "one Valkey";
@@ -320,12 +373,11 @@ async function measure(n: number, vc: ValkeyClusterUnderTest | null): Promise<{ 
     return { result: { best, atStart: steps[0]!, steps }, failoverMs };
   } finally {
     await c.stop();
-    running.delete(c);
   }
 }
 
 async function main(): Promise<void> {
-  const counts = [1, 2, 3];
+  const counts = (process.env.SCALE_PROCESSES ?? "1,2,3").split(",").map(Number);
   const results: Result[] = [];
   let failoverMs = 0;
   const vc = ON_CLUSTER ? await startValkeyCluster(3) : null;
@@ -350,6 +402,7 @@ async function main(): Promise<void> {
       p99TargetMs: P99_MS,
       startRatePerProcess: START_RATE,
       p99MsAtStart: atStart("p99Ms"),
+      p99FromSendMsAtStart: atStart("p99FromSendMs"),
       cpuUsPerOrder: atStart("cpuUsPerOrder"),
       cpuUsPerOrderByProcess: atStart("cpuUsPerOrderByProcess"),
       valkeyCpuUsPerOrder: atStart("valkeyCpuUsPerOrder"),
