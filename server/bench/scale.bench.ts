@@ -9,18 +9,18 @@
  * spread evenly over all clients (IOC orders alternating buy and sell at the reference price, so about
  * half fill), latency timed from each order's scheduled send (no coordinated omission). A step holds when
  * its p99 is <= SCALE_P99_MS (default 10) and every order is answered by DRAIN_MS after the step (no
- * backlog). The first step runs at SCALE_START_RATE orders/s per process (default 40); then the rate
- * doubles while steps hold (halves while they fail), then bisects between the highest held and the
- * lowest failed rate, SCALE_STEPS steps in all (default 4). Reported: the highest held rate (null when
- * none held), and the CPU µs per acknowledged order (utime + stime from /proc/<pid>/stat; meaningful on
- * a busy machine, unlike the wall-clock p99) at the first step, the same rate per process for every
- * process count: of each server process over the orders of the games whose room it runs, of Valkey
- * (each master of a cluster over the orders of its games), the persister and PostgreSQL.
+ * backlog). After a warm-up step (not counted), the first step runs at SCALE_START_RATE orders/s per
+ * process (default 40); then the rate doubles while steps hold (halves while they fail), then bisects
+ * between the highest held and the lowest failed rate, SCALE_STEPS steps in all (default 4). Reported:
+ * the highest held rate (null when none held), and the CPU µs per acknowledged order (utime + stime from
+ * /proc/<pid>/stat; meaningful on a busy machine, unlike the wall-clock p99) at the first step, the same
+ * rate per process for every process count: of each server process over the orders of the games whose
+ * room it runs, of Valkey (each master of a cluster over the orders of its games), the persister and
+ * PostgreSQL. Then, with 3 processes, the failover time: kill -9 of the process running a game until
+ * another owns it.
  *
  * SCALE_CLUSTER=1: the games on a private 3-master Valkey Cluster (test/support/valkey-cluster.ts, the
- * cluster of `npm start -- --cluster`), started once for all process counts. Then, with 3 processes,
- * the failover time: kill -9 of the process running a game until another owns it.
- *
+ * cluster of `npm start -- --cluster`), started once for all process counts.
  * SCALE_PROCESSES: the process counts (default 1,2,3).
  *
  * Every process the bench starts (servers, persisters, the cluster's redis-servers) is stopped when a
@@ -362,6 +362,7 @@ async function measure(n: number, vc: ValkeyClusterUnderTest | null): Promise<{ 
     const where = vc ? "a 3-master Valkey Cluster" : "one Valkey";
     const placed = c.servers.map((_, i) => games.filter((g) => g.process === i).length);
     out(`${n} process(es) on ${where}, ${games.length} games x ${CLIENTS} clients; games per process ${placed}`);
+    await step(c, games, vc, START_RATE * n); // warm-up (JIT, connections, first patches): not counted
     const { steps, best } = await search(async (rate) => {
       const s = await step(c, games, vc, rate);
       out(`  step ${JSON.stringify(s)}`);

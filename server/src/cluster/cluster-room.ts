@@ -21,7 +21,7 @@
  *   game reach the new owner's room), and the clients get 4010 so they come back through the matchmaker
  *   to the new owner.
  */
-import { CloseCode, ServerError, matchMaker, type AuthContext, type Client } from "@colyseus/core";
+import { CloseCode, ServerError, matchMaker, type AuthContext, type Client, type IRoomCache } from "@colyseus/core";
 import { RoomJoinOptions } from "@marketroom/shared";
 import type { defineGameRoom } from "../rooms/game-room.ts";
 import type { RoomContext, SessionAuth } from "../rooms/game-room.ts";
@@ -62,7 +62,7 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
       }
       this.clusterGame = gameId;
       this.autoDispose = false;
-      node.rooms.set(gameId, { fence: () => this.fence() });
+      node.rooms.set(gameId, { fence: () => this.fence(), listing: () => this.listing() });
       const unsubscribe = ctx.service.hub.subscribe(gameId, {
         onEvents: () => {},
         onClock: () => void this.disposeWhenOver(),
@@ -91,6 +91,11 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
     override onLeave(client: Client, code?: number): void {
       super.onLeave(client as never, code);
       if (this.autoDispose === false) void this.disposeWhenOver();
+    }
+
+    /** This room's matchmaking listing (Colyseus keeps it private). */
+    listing(): IRoomCache {
+      return (this as unknown as { _listing: IRoomCache })._listing;
     }
 
     /** Another process holds the game now: close without touching its listing or lease. */

@@ -28,6 +28,8 @@ import { forwardReads } from "./remote-reads.ts";
 export interface LocalRoom {
   /** Closes the room because another process holds its lease now (no listing removed, no lease dropped). */
   fence(): void;
+  /** The room's own listing (roomId, processId, publicAddress...), written again when another replaced it. */
+  listing(): IRoomCache;
 }
 
 /**
@@ -196,6 +198,27 @@ export class ClusterNode {
     return listing;
   }
 
+  /**
+   * Writes the listing of each room of this process again where the matchmaker's listing of that id
+   * names another process: a paused process that wakes may write its stale listing of a game taken
+   * over (a client leaving its room updates the listing) before it sees that it lost the game, and
+   * joins and routing would then go to it.
+   */
+  private async relist(): Promise<void> {
+    const mine = [...this.rooms].filter((e): e is [string, LocalRoom] => e[1] !== null);
+    if (!mine.length) return;
+    const listed = await matchMaker.driver.findByIds(mine.map(([g]) => g));
+    for (const [gameId, room] of mine) {
+      if (listed.get(gameId)?.processId === this.processId) continue;
+      if ((await this.membership.holder(gameId)) !== this.processId) continue; // the watch fences it
+      this.log.warn(
+        { gameId, listed: listed.get(gameId)?.processId },
+        "cluster: the room's listing was replaced; relisting",
+      );
+      await matchMaker.driver.persist(room.listing());
+    }
+  }
+
   /** One beat: heartbeat, then fencing of lost leases and failover of orphaned games. */
   private async round(): Promise<void> {
     try {
@@ -216,6 +239,7 @@ export class ClusterNode {
   }
 
   private async watch(): Promise<void> {
+    await this.relist();
     const [watched, alive] = await Promise.all([this.membership.watched(), this.membership.alive()]);
     for (const [gameId, holder] of watched) {
       const local = this.rooms.get(gameId);
