@@ -7,21 +7,27 @@
  *   epoch and rebuilds it from Valkey; then the game's timers, bots and drivers are armed here
  *   (GameService.resumeAll), so they run where the room runs; a game missing from the game index (its
  *   create stopped between the record and the index entry: docs/deploy.md) is listed again.
+ * - A join (Colyseus' join and joinOrCreate, through any process) first makes sure the game's room
+ *   exists (`ClusterNode.ensureRoom`, in onAuth, after the token is checked): Colyseus itself waits only
+ *   0.5 s for a room another process is creating and then tries to create it too, which the lease
+ *   refuses (409); ensureRoom waits for that room instead, so concurrent first joins land in one room.
  * - The room stays while its game is not over (autoDispose off): REST calls, bots and timers need
  *   their writer even when no browser is connected. An ended game's room leaves with its last client.
  * - `engineRead` answers a read of the game's live state asked in another process (remote-reads.ts).
  * - `routeHttp` serves an HTTP request that another process received for this game (http-route.ts),
  *   through matchMaker.remoteRoomCall.
  * - `fence()` closes the room when another process took its lease (this one was paused): the listing,
- *   which now names the new room, is left alone, and the clients get 4010 so they come back through the
- *   matchmaker to the new owner.
+ *   which now names the new room, is left alone, the room leaves its IPC channel at once (calls for the
+ *   game reach the new owner's room), and the clients get 4010 so they come back through the matchmaker
+ *   to the new owner.
  */
-import { CloseCode, ServerError, type Client } from "@colyseus/core";
+import { CloseCode, ServerError, matchMaker, type AuthContext, type Client, type IRoomCache } from "@colyseus/core";
 import { RoomJoinOptions } from "@marketroom/shared";
 import type { defineGameRoom } from "../rooms/game-room.ts";
-import type { RoomContext } from "../rooms/game-room.ts";
+import type { RoomContext, SessionAuth } from "../rooms/game-room.ts";
 import type { ClusterNode } from "./node.ts";
 import { readHere } from "./remote-reads.ts";
+import { roomChannel } from "./room-call.ts";
 import { serveLocally, type RoutedRequest, type RoutedResponse } from "./http-route.ts";
 
 type GameRoomClass = ReturnType<typeof defineGameRoom>;
@@ -31,6 +37,12 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
   return class ClusterGameRoom extends Base {
     private clusterGame = "";
     private fenced = false;
+
+    static override async onAuth(token: string, options: unknown, context: AuthContext): Promise<SessionAuth> {
+      const auth = await Base.onAuth(token, options, context);
+      await node.ensureRoom(auth.gameId); // null (no room could be made): Colyseus answers as it would
+      return auth;
+    }
 
     override async onCreate(options: unknown): Promise<void> {
       const o = RoomJoinOptions.safeParse(options);
@@ -50,7 +62,7 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
       }
       this.clusterGame = gameId;
       this.autoDispose = false;
-      node.rooms.set(gameId, { fence: () => this.fence() });
+      node.rooms.set(gameId, { fence: () => this.fence(), listing: () => this.listing() });
       const unsubscribe = ctx.service.hub.subscribe(gameId, {
         onEvents: () => {},
         onClock: () => void this.disposeWhenOver(),
@@ -81,6 +93,11 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
       if (this.autoDispose === false) void this.disposeWhenOver();
     }
 
+    /** This room's matchmaking listing (Colyseus keeps it private). */
+    listing(): IRoomCache {
+      return (this as unknown as { _listing: IRoomCache })._listing;
+    }
+
     /** Another process holds the game now: close without touching its listing or lease. */
     fence(): void {
       if (this.fenced) return;
@@ -88,6 +105,9 @@ export function clusterGameRoom(Base: GameRoomClass, ctx: RoomContext, node: Clu
       node.rooms.delete(this.clusterGame);
       // disposeRoom removes the listing by this id: the listing is the new owner's now
       (this as unknown as { _listing: { roomId?: string } })._listing.roomId = undefined;
+      // calls for the game (routed HTTP, reads) must reach the new owner's room, not this one while it
+      // lingers (its clients leaving): off the room's IPC channel at once (no other room of the game here)
+      matchMaker.presence.unsubscribe(roomChannel(this.clusterGame)).catch(() => {});
       ctx.service.bots.stop(this.clusterGame).catch(() => {});
       void this.disconnect(CloseCode.MAY_TRY_RECONNECT);
     }

@@ -7,7 +7,7 @@
  * round), `/api/sessions/:id/...` (the session's latest round, where its players join and its next
  * round is announced) — is served by the process that
  * runs the game's room: when that is another process, this one hands the whole request to the room with
- * `matchMaker.remoteRoomCall(gameId, "routeHttp", [request])` (Colyseus' IPC over the presence), and the
+ * `callRoomElsewhere(gameId, "routeHttp", [request])` (Colyseus' IPC over the presence), and the
  * room's process serves it through its own Express app on loopback (`serveLocally`). The answer comes
  * back the same way. A game without a room gets one first (ClusterNode.ensureRoom). So every command of
  * a game, whatever door it came in by, runs in the one process that writes the game, with its order
@@ -19,10 +19,10 @@
  * whichever process receives them. Bodies up to ROUTE_BODY_LIMIT bytes; a larger one is refused with 413.
  */
 import type { NextFunction, Request, Response } from "express";
-import { matchMaker } from "@colyseus/core";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../config.ts";
 import type { ClusterNode } from "./node.ts";
+import { callRoomElsewhere } from "./room-call.ts";
 
 /** A request as it travels to the room's process (JSON through the presence). */
 export interface RoutedRequest {
@@ -88,7 +88,7 @@ export function routeToOwner(node: ClusterNode, gameOf: GameOfRequest, log: Logg
       const answer = (await node.whileHolding(
         gameId,
         listing.processId,
-        matchMaker.remoteRoomCall(gameId, "routeHttp", [toRouted(req, raw)], ROUTE_TIMEOUT_MS),
+        callRoomElsewhere<RoutedResponse>(gameId, "routeHttp", [toRouted(req, raw)], ROUTE_TIMEOUT_MS),
       )) as RoutedResponse;
       res.status(answer.status);
       for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);

@@ -43,7 +43,7 @@ export interface Cluster {
     presence: RedisPresence;
     driver: RedisDriver;
     publicAddress?: string;
-    selectProcessIdToCreateRoom: () => Promise<string>;
+    selectProcessIdToCreateRoom: (roomName: string, options: { gameId?: unknown }) => Promise<string>;
   };
   /** The game room class extended for the cluster. */
   room(base: ReturnType<typeof defineGameRoom>, ctx: RoomContext): ReturnType<typeof defineGameRoom>;

@@ -2,11 +2,14 @@
  * ClusterNode: this server process as one of several sharing Colyseus' RedisPresence and RedisDriver on
  * Valkey (PRESENCE=redis; docs/deploy.md). It
  * - beats (membership.ts) so the others know it is alive and how many rooms it runs,
- * - places new rooms on the live process with the fewest rooms (Colyseus' selectProcessIdToCreateRoom),
+ * - places the room of a game once, on the live process with the fewest rooms, recorded in Valkey so that
+ *   every process and every retry sends it there until it exists (Colyseus' selectProcessIdToCreateRoom;
+ *   membership.ts `place`),
  * - knows which process runs the room of a game, creating the room where none runs (`ensureRoom`),
  * - watches the games that must have a room: when the holder of one is dead (no heartbeat for
- *   HEARTBEAT_TTL_MS), a live process creates the room again, which claims the game with a new
- *   ownership epoch and rebuilds it from Valkey (failover),
+ *   HEARTBEAT_TTL_MS), the game is placed again among the live processes and the one it is placed on
+ *   creates the room, which claims the game with a new ownership epoch and rebuilds it from Valkey
+ *   (failover; a dead process's games spread over the others),
  * - closes its own rooms whose lease another process took while this one was paused (fencing on wake;
  *   the writer is fenced anyway by the epoch check of every commit).
  *
@@ -25,10 +28,15 @@ import { forwardReads } from "./remote-reads.ts";
 export interface LocalRoom {
   /** Closes the room because another process holds its lease now (no listing removed, no lease dropped). */
   fence(): void;
+  /** The room's own listing (roomId, processId, publicAddress...), written again when another replaced it. */
+  listing(): IRoomCache;
 }
 
-/** How long ensureRoom waits for a room another process is creating (ms). */
-const ENSURE_WAIT_MS = 8000;
+/**
+ * How long ensureRoom waits for a room another process is creating (ms): a creation on a busy machine
+ * (claim, rebuild from Valkey, timers and bots armed) has taken several seconds.
+ */
+const ENSURE_WAIT_MS = 20_000;
 
 export class ClusterNode {
   readonly membership: Membership;
@@ -69,8 +77,16 @@ export class ClusterNode {
     await this.membership.leave(this.processId).catch(() => {});
   }
 
-  /** Colyseus' room placement: the live process with the fewest rooms, else this one. */
-  readonly selectProcess = async (): Promise<string> => (await this.membership.leastLoaded()) ?? this.processId;
+  /**
+   * Colyseus' room placement (selectProcessIdToCreateRoom): for a game's room, the process it is placed
+   * on (membership.ts `place`: the same answer for every retry and every process until the room
+   * exists); this process for anything else or when none is alive.
+   */
+  readonly selectProcess = async (_roomName?: string, options?: { gameId?: unknown }): Promise<string> => {
+    const gameId = options?.gameId;
+    if (typeof gameId !== "string") return this.processId;
+    return (await this.membership.place(gameId)) ?? this.processId;
+  };
 
   /**
    * The listing of the game's room, creating the room (on the least loaded live process) when none
@@ -182,6 +198,27 @@ export class ClusterNode {
     return listing;
   }
 
+  /**
+   * Writes the listing of each room of this process again where the matchmaker's listing of that id
+   * names another process: a paused process that wakes may write its stale listing of a game taken
+   * over (a client leaving its room updates the listing) before it sees that it lost the game, and
+   * joins and routing would then go to it.
+   */
+  private async relist(): Promise<void> {
+    const mine = [...this.rooms].filter((e): e is [string, LocalRoom] => e[1] !== null);
+    if (!mine.length) return;
+    const listed = await matchMaker.driver.findByIds(mine.map(([g]) => g));
+    for (const [gameId, room] of mine) {
+      if (listed.get(gameId)?.processId === this.processId) continue;
+      if ((await this.membership.holder(gameId)) !== this.processId) continue; // the watch fences it
+      this.log.warn(
+        { gameId, listed: listed.get(gameId)?.processId },
+        "cluster: the room's listing was replaced; relisting",
+      );
+      await matchMaker.driver.persist(room.listing());
+    }
+  }
+
   /** One beat: heartbeat, then fencing of lost leases and failover of orphaned games. */
   private async round(): Promise<void> {
     try {
@@ -202,6 +239,7 @@ export class ClusterNode {
   }
 
   private async watch(): Promise<void> {
+    await this.relist();
     const [watched, alive] = await Promise.all([this.membership.watched(), this.membership.alive()]);
     for (const [gameId, holder] of watched) {
       const local = this.rooms.get(gameId);
@@ -216,7 +254,9 @@ export class ClusterNode {
         await this.membership.unwatch(gameId);
         continue;
       }
-      // Orphaned (holder dead or gone): the one process that wins the lease recreates the room here.
+      // Orphaned (holder dead or gone): placed again among the live processes; the one it is placed on
+      // takes the lease (refused to the others) and recreates the room.
+      if ((await this.membership.place(gameId)) !== this.processId) continue;
       if ((await this.membership.claimRoom(gameId, this.processId)) !== this.processId) continue;
       this.log.warn({ gameId, holder }, "cluster: the game's process is gone; taking the game over");
       await matchMaker

@@ -8,12 +8,12 @@
  * without passing the HTTP routing — the program stream of /api/v1/stream, fed by Valkey pub/sub in
  * every process, reading a book on each market-data message — goes through here: the GameWriters read
  * methods of this process are wrapped so that, for a game another live process runs, the read travels
- * to that game's room with `matchMaker.remoteRoomCall(gameId, "engineRead", [method, args])` and the
+ * to that game's room with `callRoomElsewhere(gameId, "engineRead", [method, args])` (room-call.ts) and the
  * owner's answer comes back. A game nobody runs is read here (opening its writer, as a single process
  * does). A read whose owner does not answer gives `{ ok: false, code: "UNAVAILABLE" }`, as a read
  * during a Valkey outage does.
  */
-import { matchMaker } from "@colyseus/core";
+import { callRoomElsewhere } from "./room-call.ts";
 import type { GameWriters, Unavailable } from "../engine/writers.ts";
 
 /** The GameWriters methods forwarded: reads of the writer's memory, JSON in and out. */
@@ -46,7 +46,7 @@ export function forwardReads(
       const holder = await remoteHolder(gameId);
       if (!holder) return own(gameId, ...args);
       try {
-        const call = matchMaker.remoteRoomCall(gameId, "engineRead", [name, [gameId, ...args]], READ_TIMEOUT_MS);
+        const call = callRoomElsewhere(gameId, "engineRead", [name, [gameId, ...args]], READ_TIMEOUT_MS);
         return await whileHolding(gameId, holder, call);
       } catch (err) {
         const answer: Unavailable = {
