@@ -53,6 +53,7 @@ import {
   type TradeMsg,
 } from "./stream-publisher.ts";
 import { Op, type CandleSub, type Conn } from "./stream-subscriptions.ts";
+import { announceInterest, repeatInterest } from "./stream-interest.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
 const MAX_OPS_PER_SEC = 50;
@@ -72,6 +73,9 @@ export class StreamGateway {
   private readonly channels = new Map<string, Set<Conn>>();
   private sub: Redis | undefined;
   private pinger: NodeJS.Timeout | undefined;
+  private stopInterest?: () => void;
+  /** Channel -> its SUBSCRIBE and first announcement (stream-interest.ts). */
+  private readonly listening = new Map<string, Promise<void>>();
   private readonly out = new Fanout();
   private readonly books: BookFeeds;
 
@@ -99,11 +103,13 @@ export class StreamGateway {
       .catch((err) => this.log.warn({ err: String(err) }, "stream revocation subscribe failed"));
     this.pinger = setInterval(() => this.ping(), PING_MS);
     this.pinger.unref();
+    this.stopInterest = repeatInterest(this.valkey, () => this.channels.keys(), this.log); // the publishers' skip (stream-interest.ts)
   }
 
   /** Closes every stream connection and the Valkey subscriber. */
   close(): void {
     clearInterval(this.pinger);
+    this.stopInterest?.();
     for (const c of this.conns) c.ws.terminate();
     this.sub?.disconnect();
     this.sub = undefined;
@@ -324,13 +330,19 @@ export class StreamGateway {
     if (!set) {
       set = new Set();
       this.channels.set(channel, set);
-      await this.subscriber().subscribe(channel);
-    }
+      // announced before anyone is told "subscribed": publishers skip channels nobody announced (stream-interest.ts)
+      const ready = this.subscriber()
+        .subscribe(channel)
+        .then(() => announceInterest(this.valkey, [channel]));
+      this.listening.set(channel, ready);
+      await ready;
+    } else await this.listening.get(channel); // a concurrent first listen may still be under way
     set.add(c);
   }
 
   private unlisten(channel: string): void {
     this.channels.delete(channel);
+    this.listening.delete(channel);
     this.sub?.unsubscribe(channel).catch(() => {});
   }
 
