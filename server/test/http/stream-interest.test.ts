@@ -11,7 +11,7 @@ import type { PlaceOrder } from "@marketroom/shared";
 import { createLogger } from "../../src/config.ts";
 import { GameHub } from "../../src/game/hub.ts";
 import { Metrics } from "../../src/metrics.ts";
-import { announceInterest, StreamInterest } from "../../src/http/api/stream-interest.ts";
+import { InterestAnnouncer, INTEREST_QUERY_CHANNEL, StreamInterest } from "../../src/http/api/stream-interest.ts";
 import {
   execChannel,
   mdChannel,
@@ -33,6 +33,9 @@ describe("stream publisher: only announced channels", function () {
   let interest: StreamInterest;
   let gameId: string;
   let hub: GameHub;
+  /** A gateway's announcer, driven by hand (not started: no repeats). */
+  let gateway: InterestAnnouncer;
+  const log = createLogger("silent");
   /** Every message on the game's channels, in arrival order. */
   const got: { channel: string; text: string }[] = [];
 
@@ -40,7 +43,6 @@ describe("stream publisher: only announced channels", function () {
     engine = await connectEngine();
     valkey = await connect();
     monitor = await connect();
-    const log = createLogger("silent");
     hub = new GameHub(engine, new Metrics(), log);
     ({ gameId } = await setupGame(engine, {
       players: [
@@ -50,6 +52,7 @@ describe("stream publisher: only announced channels", function () {
     }));
     monitor.on("pmessage", (_p: string, channel: string, text: string) => got.push({ channel, text }));
     await monitor.psubscribe(`game:{${gameId}}:*`);
+    gateway = new InterestAnnouncer(valkey, () => [], log);
     interest = new StreamInterest(valkey, log, TTL_MS);
     stop = startStreamPublisher(hub, valkey, log, interest);
   });
@@ -83,7 +86,7 @@ describe("stream publisher: only announced channels", function () {
     const unheard = await trade(100);
 
     // the book's channel announced: its messages arrive from the next command on, the players' stay quiet
-    await announceInterest(valkey, [mdChannel(gameId)]);
+    await gateway.added([mdChannel(gameId)]);
     await waitFor(() => interest.wanted(mdChannel(gameId), Date.now()), "the md announcement to arrive");
     const heard = await trade(101);
     await waitFor(() => mds().some((m) => m.lastSeq === heard), "the announced command's md message");
@@ -96,7 +99,7 @@ describe("stream publisher: only announced channels", function () {
     expect(execs("seller")).to.deep.equal([]);
 
     // one player's executions announced: only that player's channel gets them
-    await announceInterest(valkey, [mdChannel(gameId), execChannel(gameId, "buyer")]);
+    await gateway.added([mdChannel(gameId), execChannel(gameId, "buyer")]);
     await waitFor(() => interest.wanted(execChannel(gameId, "buyer"), Date.now()), "the exec announcement");
     const own = await trade(102);
     await waitFor(() => mds().some((m) => m.lastSeq === own), "the md message of the third trade");
@@ -112,12 +115,32 @@ describe("stream publisher: only announced channels", function () {
     );
     const before = got.length;
     const quiet = await trade(103);
-    await announceInterest(valkey, [mdChannel(gameId)]);
+    await gateway.added([mdChannel(gameId)]);
     await waitFor(() => interest.wanted(mdChannel(gameId), Date.now()), "the md announcement to arrive again");
     const last = await trade(104);
     await waitFor(() => mds().some((m) => m.lastSeq === last), "the md message of the last trade");
     const after = got.slice(before).map((m) => JSON.parse(m.text) as MdMessage | ExecMessage);
     expect(after.every((m) => !("firstSeq" in m) || m.firstSeq > quiet)).to.equal(true);
     expect(got.slice(before).every((m) => m.channel === mdChannel(gameId))).to.equal(true);
+  });
+
+  it("a publisher that starts skips as soon as every gateway answered its query with its whole list", async () => {
+    const listened = [mdChannel(gameId)];
+    const answering = new InterestAnnouncer(valkey, () => listened, log);
+    const gatewaySub = await connect(); // the gateway's subscriber: it answers each query
+    gatewaySub.on("message", (channel: string) => {
+      if (channel === INTEREST_QUERY_CHANNEL) answering.answer();
+    });
+    await gatewaySub.subscribe(INTEREST_QUERY_CHANNEL);
+    const late = new StreamInterest(valkey, log, 10 * 60_000); // without the answer it would stay unsure for 10 minutes
+    try {
+      late.start();
+      await waitFor(() => !late.unsure(Date.now()), "the gateway's answer");
+      expect(late.wanted(mdChannel(gameId), Date.now())).to.equal(true);
+      expect(late.wanted(execChannel(gameId, "buyer"), Date.now())).to.equal(false);
+    } finally {
+      late.stop();
+      await gatewaySub.quit();
+    }
   });
 });
