@@ -102,6 +102,14 @@ export interface PersisterStats {
   parked: number;
 }
 
+/** A batch read and parsed, not yet stored: its entries, number, games parked at an entry, and events. */
+interface Prepared {
+  entries: Entry[];
+  batchNo: number;
+  stops: Map<string, string>;
+  events: Decoded[];
+}
+
 /** A decoded entry: the event to store, its JSON as logged, and the entry it came from. */
 interface Decoded extends BatchEvent {
   entry: Entry;
@@ -158,6 +166,13 @@ export class Persister {
   /** Set when a parked game was resumed: its pending entries are re-read first. */
   private resumed = false;
   private scales: ScaleCache = new Map();
+  /**
+   * The last batch read by readNew being stored (commit, ack, trim) while the next one is read and
+   * parsed: the persister's parsing and PostgreSQL's writing overlap instead of taking turns. Settled
+   * before anything else touches the streams or PostgreSQL, so batches are still stored one at a time,
+   * in order.
+   */
+  private inflight: Promise<void> | null = null;
 
   /** `client` is the caller's connection (used for reads of the registry and metrics; duplicated for the loop). */
   constructor(
@@ -275,6 +290,7 @@ export class Persister {
           await this.readNew();
           failures = 0;
         } catch (err) {
+          await this.settle().catch(() => {}); // a batch still being stored ends first; what it left pending is recovered
           if (err instanceof SimulatedCrash) throw err;
           this.stats.errors++;
           if (/NOGROUP/.test(String(err))) this.grouped.clear(); // stream or group deleted: recreate
@@ -284,6 +300,7 @@ export class Persister {
           await sleep(Math.min(5000, 50 * 2 ** failures));
         }
       }
+      await this.settle();
       // A clean stop says so at once; a crash (or the test hook) leaves the beat to go stale (HEARTBEAT_STALE_MS).
       await unbeat(this.conn, this.consumer, this.opts.heartbeatsKey).catch(() => {});
       await unbeat(this.conn, this.consumer, this.membersKey).catch(() => {});
@@ -328,6 +345,7 @@ export class Persister {
 
   /** Persists this consumer's pending entries (read before a crash, never acked), oldest first. */
   private async recoverPending(): Promise<void> {
+    await this.settle();
     for (const keys of chunks(this.active().map(eventsKey), this.opts.streamsPerCall)) {
       const after = new Map(keys.map((k) => [k, "0"]));
       while (after.size && !this.stopping) {
@@ -346,6 +364,7 @@ export class Persister {
     const idle = this.opts.claimIdleMs;
     if (idle <= 0 || Date.now() - this.claimAt < Math.min(idle, 5000)) return;
     this.claimAt = Date.now();
+    await this.settle();
     for (const g of this.active()) {
       let start = "0-0";
       do {
@@ -367,7 +386,11 @@ export class Persister {
     }
   }
 
-  /** One pass over every game's new entries; blocks briefly per chunk only when the last pass found nothing. */
+  /**
+   * One pass over every game's new entries; blocks briefly per chunk only when the last pass found
+   * nothing. Each chunk's batch is parsed while the previous one is stored (`inflight`), then stored in
+   * the background; a pass that finds nothing waits for the last one.
+   */
   private async readNew(): Promise<void> {
     const keyChunks = chunks(this.active().map(eventsKey), this.opts.streamsPerCall);
     if (!keyChunks.length) {
@@ -383,9 +406,23 @@ export class Persister {
         keys.map(() => ">"),
         block,
       );
-      total += await this.process(entries);
+      total += entries.length;
+      if (!entries.length) continue;
+      const batch = await this.prepare(entries);
+      await this.settle();
+      const storing = this.finish(batch);
+      storing.catch(() => {}); // seen by settle(), which rethrows it into the loop
+      this.inflight = storing;
     }
     this.idle = total === 0;
+    if (this.idle || this.stopping) await this.settle();
+  }
+
+  /** Waits for the batch being stored in the background; rethrows its failure. */
+  private async settle(): Promise<void> {
+    const p = this.inflight;
+    this.inflight = null;
+    if (p) await p;
   }
 
   /** The watched games that are not parked. */
@@ -409,11 +446,24 @@ export class Persister {
    */
   private async process(entries: Entry[]): Promise<number> {
     if (!entries.length) return 0;
+    await this.finish(await this.prepare(entries));
+    return entries.length;
+  }
+
+  /** The first half of a batch: counts it and parses its entries (parking a game at an entry that is no event). */
+  private async prepare(entries: Entry[]): Promise<Prepared> {
     const batchNo = ++this.stats.batches;
     this.stats.entries += entries.length;
     this.fault("afterRead", batchNo);
     const stops = new Map<string, string>(); // game -> first entry id left pending (parked there)
     const events = await this.decode(entries, stops);
+    return { entries, batchNo, stops, events };
+  }
+
+  /** The second half: commit, ack, trim (see process). A game parked since the batch was read keeps all its entries pending. */
+  private async finish({ entries, batchNo, stops, events: all }: Prepared): Promise<void> {
+    for (const e of entries) if (this.parked.has(e.gameId) && !stops.has(e.gameId)) stops.set(e.gameId, "0-0");
+    const events = stops.size ? all.filter((e) => stops.get(e.gameId) !== "0-0") : all;
     if (events.length) await this.commit(events, batchNo, stops);
     this.fault("afterCommit", batchNo);
     const done = entries.filter((e) => {
@@ -423,7 +473,6 @@ export class Persister {
     if (done.length) await ackEntries(this.conn!, this.group, done);
     this.fault("afterAck", batchNo);
     await trimAcknowledged(this.conn!, [...new Set(entries.map((e) => e.key))]);
-    return entries.length;
   }
 
   /**
@@ -444,6 +493,7 @@ export class Persister {
       for (const raw of entryTexts(e.data)) {
         const event = parseEntry(raw);
         if (typeof event === "string") {
+          await this.settle(); // the batch before this one is stored before the game is parked
           await this.park(e, 0, `not an event: ${event}`, stops);
           break;
         }

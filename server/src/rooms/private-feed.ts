@@ -49,12 +49,12 @@ export class PrivateFeed {
     this.changed.clear();
     const out: PrivatePatch[] = [];
     for (const pid of pids) {
-      const cur = privateOf(model, pid, this.money.get(pid));
+      const prev = this.sent.get(pid);
+      const cur = privateOf(model, pid, this.money.get(pid), prev);
       if (!cur) {
         this.sent.delete(pid);
         continue;
       }
-      const prev = this.sent.get(pid);
       const patch = prev ? diffPrivate(pid, prev, cur) : fullPatch(pid, cur);
       this.sent.set(pid, cur);
       if (patch) out.push(patch);

@@ -22,8 +22,17 @@ import type { GameModel } from "../game/model.ts";
 
 const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
 
-/** The private state of `playerId` now; null when the model has no such player. */
-export function privateOf(model: GameModel, playerId: string, money: LeaderboardRow | undefined): PrivatePlayer | null {
+/**
+ * The private state of `playerId` now; null when the model has no such player. `prev`: the state last
+ * built for that player; its orders and lists are reused where nothing changed (the same objects, so
+ * diffPrivate skips them without comparing, and a patch tick allocates only what changed).
+ */
+export function privateOf(
+  model: GameModel,
+  playerId: string,
+  money: LeaderboardRow | undefined,
+  prev?: PrivatePlayer,
+): PrivatePlayer | null {
   const p = model.players.get(playerId);
   if (!p) return null;
   const state = model.fold.state;
@@ -45,7 +54,7 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
       initialMarginBps: x?.initialMarginBps ?? 0,
     };
   }
-  const orders = ordersOf(model, p);
+  const orders = ordersOf(model, p, prev?.orders);
   const v: PrivatePlayer = {
     cash: p.cash,
     cashLocked: p.cashLocked,
@@ -66,32 +75,58 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
     positions,
     orders,
     stops: stopsOf(model, playerId),
-    fills: (model.fold.ownFills.get(playerId) ?? []).slice(),
-    signals: (model.signals.get(playerId) ?? []).slice(),
-    marginCalls: (model.marginCalls.get(playerId) ?? []).slice(),
-    stopTriggers: (model.stopTriggers.get(playerId) ?? []).slice(),
+    fills: listOf(model.fold.ownFills.get(playerId), prev?.fills),
+    signals: listOf(model.signals.get(playerId), prev?.signals),
+    marginCalls: listOf(model.marginCalls.get(playerId), prev?.marginCalls),
+    stopTriggers: listOf(model.stopTriggers.get(playerId), prev?.stopTriggers),
   };
   if (money) for (const k of MONEY) v[k] = money[k] ?? 0;
   return v;
 }
 
-/** The player's resting orders keyed `<securityId>:<orderId>` (GameModel.openOrders without the player id, built once). */
-function ordersOf(model: GameModel, p: CorePlayer): PrivatePlayer["orders"] {
+/**
+ * A copy of a model list (kept capped, changed in place by the model), or `prev` itself when nothing
+ * was added since: entries only ever append (oldest dropped), each with a higher seq.
+ */
+function listOf<T extends { seq: number }>(list: T[] | undefined, prev: T[] | undefined): T[] {
+  if (!list?.length) return prev?.length === 0 ? prev : [];
+  if (prev?.length === list.length && prev[prev.length - 1]!.seq === list[list.length - 1]!.seq) return prev;
+  return list.slice();
+}
+
+/**
+ * The player's resting orders keyed `<securityId>:<orderId>` (GameModel.openOrders without the player
+ * id); an order unchanged since `prev` keeps its object there.
+ */
+function ordersOf(model: GameModel, p: CorePlayer, prev: PrivatePlayer["orders"] | undefined): PrivatePlayer["orders"] {
   const out: PrivatePlayer["orders"] = {};
   for (const sid of model.fold.state.securityIds) {
     const list = p.orders.get(sid);
     if (!list) continue;
-    for (const o of list.values())
-      out[`${sid}:${o.id}`] = {
-        orderId: o.id,
-        securityId: sid,
-        side: o.side,
-        price: o.price,
-        qty: o.qty,
-        amount: o.amount,
-        clientOrderId: o.clientOrderId ?? "",
-        ts: o.ts,
-      };
+    for (const o of list.values()) {
+      const key = `${sid}:${o.id}`;
+      const cid = o.clientOrderId ?? "";
+      const was = prev?.[key];
+      out[key] =
+        was &&
+        was.side === o.side &&
+        was.price === o.price &&
+        was.qty === o.qty &&
+        was.amount === o.amount &&
+        was.clientOrderId === cid &&
+        was.ts === o.ts
+          ? was
+          : {
+              orderId: o.id,
+              securityId: sid,
+              side: o.side,
+              price: o.price,
+              qty: o.qty,
+              amount: o.amount,
+              clientOrderId: cid,
+              ts: o.ts,
+            };
+    }
   }
   return out;
 }
@@ -142,6 +177,7 @@ export function diffPrivate(playerId: string, prev: PrivatePlayer, cur: PrivateP
   for (const k of ["fills", "signals", "marginCalls", "stopTriggers"] as const) {
     const list: { seq: number }[] = cur[k];
     const was: { seq: number }[] = prev[k];
+    if (list === was) continue;
     const last = was.length ? was[was.length - 1]!.seq : 0;
     const added = list.filter((x) => x.seq > last);
     if (added.length) {
@@ -158,7 +194,8 @@ function diffKeyed<T extends object>(prev: Record<string, T>, cur: Record<string
   for (const k in prev) if (!(k in cur)) (del ??= []).push(k);
   for (const k in cur) {
     const a = prev[k];
-    if (!a || !sameFields(a, cur[k]!)) (put ??= {})[k] = cur[k]!;
+    const b = cur[k]!;
+    if (a !== b && (!a || !sameFields(a, b))) (put ??= {})[k] = b;
   }
   if (!put && !del) return null;
   return { ...(put ? { put } : {}), ...(del ? { del } : {}) };

@@ -86,13 +86,17 @@ describe("persistence: crash safety", () => {
       await game.trade(150, 30);
       await crashAt(point, 3);
       const after = await streamState(engine.client, game.gameId);
-      // The crashed batch is still pending (XACK never ran) unless the crash came after the ack.
-      if (point === "afterAck") expect(after.pending).to.equal(0);
-      else expect(after.pending).to.equal(25);
+      // The crashed batch is still pending (XACK never ran) unless the crash came after the ack; so is the
+      // next batch when it was already read (the persister reads and parses it while the crashed one is stored).
+      if (point === "afterAck") expect(after.pending).to.be.oneOf([0, 25]);
+      else expect(after.pending).to.be.oneOf([25, 50]);
       await game.trade(50, 31); // the game goes on while no persister runs
       const p = await recoverAndVerify(game);
+      // after the commit: the committed batch came back and was skipped (a batch read ahead was never stored)
       if (point === "afterCommit")
-        expect(p.stats.duplicates, "the committed batch came back and was skipped").to.equal(after.pendingEvents);
+        expect(p.stats.duplicates, "the committed batch came back and was skipped")
+          .to.be.above(0)
+          .and.at.most(after.pendingEvents);
       else expect(p.stats.duplicates).to.equal(0);
     });
   }
@@ -101,7 +105,7 @@ describe("persistence: crash safety", () => {
     const game = await TradingGame.create(engine, registry);
     await game.trade(120, 40);
     await crashAt("beforeCommit", 2, "dead");
-    expect((await streamState(engine.client, game.gameId)).pending).to.equal(25);
+    expect((await streamState(engine.client, game.gameId)).pending).to.be.oneOf([25, 50]); // + a batch read ahead
     const p = await recoverAndVerify(game, "heir", { claimIdleMs: 50 });
     expect(p.stats.claimed).to.be.at.least(25);
   });

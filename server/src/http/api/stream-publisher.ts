@@ -8,11 +8,16 @@
  * Both carry the game's event seqs, so a receiver can order them; a process publishes its commands in
  * commit order on one connection, and Valkey delivers one publisher's messages in order. Publishing is
  * fire-and-forget: a Valkey error is logged and never fails or delays the command.
+ *
+ * Only channels some gateway listens to are published (stream-interest.ts): with no stream client
+ * anywhere a command costs the publisher one map lookup per channel, not its messages' building,
+ * JSON and Valkey writes (issue 13).
  */
 import type { Redis } from "iovalkey";
 import type { EngineEvent } from "@marketroom/shared";
 import type { Logger } from "../../config.ts";
 import type { GameHub } from "../../game/hub.ts";
+import { StreamInterest } from "./stream-interest.ts";
 
 /** Channel of a game's public market data. */
 export const mdChannel = (gameId: string) => `game:{${gameId}}:md`;
@@ -121,9 +126,16 @@ export function execsOf(events: EngineEvent[]): Map<string, EngineEvent[]> {
 /**
  * Starts publishing; returns the stop function. The messages of every command committed in one turn of
  * the event loop (a group commit acknowledges many at once) go to Valkey in one pipeline, one write, in
- * commit order, at the end of that turn (setImmediate).
+ * commit order, at the end of that turn (setImmediate). Channels nobody announced are skipped
+ * (`interest`, started here and stopped with the publisher; stream-interest.ts).
  */
-export function startStreamPublisher(hub: GameHub, valkey: Redis, log: Logger): () => void {
+export function startStreamPublisher(
+  hub: GameHub,
+  valkey: Redis,
+  log: Logger,
+  interest = new StreamInterest(valkey, log),
+): () => void {
+  interest.start();
   const failed = (err: unknown) => log.warn({ err: String(err) }, "stream publish failed");
   let batch: ReturnType<Redis["pipeline"]> | null = null;
   const flush = () => {
@@ -140,16 +152,25 @@ export function startStreamPublisher(hub: GameHub, valkey: Redis, log: Logger): 
   };
   const stop = hub.subscribeAll((gameId, events) => {
     if (events.length === 0) return;
-    const md = mdOf(gameId, events);
-    if (md.books.length || md.trades.length || md.news.length || md.phase)
-      pending().publish(mdChannel(gameId), JSON.stringify(md));
+    const now = Date.now();
+    const all = interest.unsure(now);
+    if (!all && !interest.anyHeard) return;
+    const mdName = mdChannel(gameId);
+    if (all || interest.wanted(mdName, now)) {
+      const md = mdOf(gameId, events);
+      if (md.books.length || md.trades.length || md.news.length || md.phase)
+        pending().publish(mdName, JSON.stringify(md));
+    }
     for (const [playerId, own] of execsOf(events)) {
+      const name = execChannel(gameId, playerId);
+      if (!all && !interest.wanted(name, now)) continue;
       const msg: ExecMessage = { gameId, playerId, events: own };
-      pending().publish(execChannel(gameId, playerId), JSON.stringify(msg));
+      pending().publish(name, JSON.stringify(msg));
     }
   });
   return () => {
     stop();
     flush();
+    interest.stop();
   };
 }

@@ -54,6 +54,7 @@ import {
   type TradeMsg,
 } from "./stream-publisher.ts";
 import { Op, type CandleSub, type Conn } from "./stream-subscriptions.ts";
+import { InterestAnnouncer, INTEREST_QUERY_CHANNEL } from "./stream-interest.ts";
 
 export const STREAM_PATH = "/api/v1/stream";
 const MAX_OPS_PER_SEC = 50;
@@ -73,6 +74,10 @@ export class StreamGateway {
   private readonly channels = new Map<string, Set<Conn>>();
   private sub: Redis | undefined;
   private pinger: NodeJS.Timeout | undefined;
+  /** Tells the publishers of every process which channels this gateway listens to (stream-interest.ts). */
+  private readonly interest: InterestAnnouncer;
+  /** Channel -> its SUBSCRIBE and first announcement (stream-interest.ts). */
+  private readonly listening = new Map<string, Promise<void>>();
   private readonly out = new Fanout();
   private readonly books: BookFeeds;
 
@@ -84,6 +89,7 @@ export class StreamGateway {
     private readonly history: History,
   ) {
     this.books = new BookFeeds(service, this.out, log);
+    this.interest = new InterestAnnouncer(valkey, () => this.channels.keys(), log);
   }
 
   /** Takes over upgrades to STREAM_PATH on `http`; every other upgrade goes to the listeners already there (Colyseus). */
@@ -96,15 +102,17 @@ export class StreamGateway {
     });
     http.on("close", () => this.close());
     void this.subscriber()
-      .subscribe(REVOKED_CHANNEL)
+      .subscribe(REVOKED_CHANNEL, INTEREST_QUERY_CHANNEL)
       .catch((err) => this.log.warn({ err: String(err) }, "stream revocation subscribe failed"));
     this.pinger = setInterval(() => this.ping(), PING_MS);
     this.pinger.unref();
+    this.interest.start();
   }
 
   /** Closes every stream connection and the Valkey subscriber. */
   close(): void {
     clearInterval(this.pinger);
+    this.interest.stop();
     for (const c of this.conns) c.ws.terminate();
     this.sub?.disconnect();
     this.sub = undefined;
@@ -325,13 +333,19 @@ export class StreamGateway {
     if (!set) {
       set = new Set();
       this.channels.set(channel, set);
-      await this.subscriber().subscribe(channel);
-    }
+      // announced before anyone is told "subscribed": publishers skip channels nobody announced (stream-interest.ts)
+      const ready = this.subscriber()
+        .subscribe(channel)
+        .then(() => this.interest.added([channel]));
+      this.listening.set(channel, ready);
+      await ready;
+    } else await this.listening.get(channel); // a concurrent first listen may still be under way
     set.add(c);
   }
 
   private unlisten(channel: string): void {
     this.channels.delete(channel);
+    this.listening.delete(channel);
     this.sub?.unsubscribe(channel).catch(() => {});
   }
 
@@ -340,6 +354,7 @@ export class StreamGateway {
       this.closeKey(text);
       return;
     }
+    if (channel === INTEREST_QUERY_CHANNEL) return this.interest.answer();
     const conns = this.channels.get(channel);
     if (!conns?.size) return;
     try {
