@@ -62,7 +62,7 @@ import { entersOrders } from "../game/stop-commands.ts";
 import { AckQueue } from "./acks.ts";
 import { corkAll, TurnCork, uncorkAll } from "./cork.ts";
 import { sendPrivatePatches, sendPrivateSnapshot } from "./private-send.ts";
-import { error, invalid, parseCommand, placeBatch, refOf, trade } from "./room-commands.ts";
+import { error, invalid, placeBatch, refOf, trade } from "./room-commands.ts";
 
 /** What a GameRoom needs from the process. */
 export interface RoomContext {
@@ -564,7 +564,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
         ? await channelRefusal(this.ctx.service.store, this.gameId, "browser")
         : null;
     if (refused) return error(type, ref, refused.code, refused.message);
-    const parsed = parseCommand(type, body);
+    const parsed = RoomMessageSchemas[type].safeParse(body);
     if (!parsed.success) return invalid(type, ref, parsed);
     return trade(this.ctx.service.hub, this.gameId, auth.playerId!, type, parsed.data, ref);
   }

@@ -19,7 +19,6 @@ import type { GameHub, GateRefusal, RateLimited } from "../game/hub.ts";
 import type { Unavailable } from "../engine/writers.ts";
 import { asApiError } from "../game/errors.ts";
 import { runStopCommand } from "../game/stop-commands.ts";
-import { quickPlace } from "./place-check.ts";
 
 /** A command's `ref` when it is a string of at most 64 characters (echoed in the reply). */
 export function refOf(body: unknown): string | undefined {
@@ -51,15 +50,6 @@ function rejected(
 ): CommandReply {
   const e = error(type, ref, r.code, r.message);
   return "retryAfterMs" in r ? { ...(e as CommandError), retryAfterMs: r.retryAfterMs } : e;
-}
-
-/**
- * `RoomMessageSchemas[type].safeParse(body)`, with the quick check of the common place message first
- * (place-check.ts: the same output for what it accepts; zod for everything else, errors included).
- */
-export function parseCommand(type: RoomCommand, body: unknown) {
-  const quick = type === "place" ? quickPlace(body) : null;
-  return quick ? { success: true as const, data: quick } : RoomMessageSchemas[type].safeParse(body);
 }
 
 /** A command body already validated with `RoomMessageSchemas[type]` (its parsed output). */
@@ -147,7 +137,7 @@ export async function placeBatch(
   if (!batch.success) return invalid(PLACE_BATCH, ref, batch);
   const results = batch.data.orders.map((o): Promise<CommandReply> | CommandReply => {
     const oref = refOf(o);
-    const parsed = parseCommand("place", o);
+    const parsed = RoomMessageSchemas.place.safeParse(o);
     if (!parsed.success) return invalid("place", oref, parsed);
     return trade(hub, g, pid, "place", parsed.data, oref).catch((err: unknown) => {
       onFailure(err);
