@@ -4,12 +4,11 @@
  * sees every player's private state), or none with `{ observer: true }` (read-only, public state only)
  * when the game allows observers.
  *
- * On create the room reads a consistent snapshot of the game (its log up to one seq folded through the
- * core's evolve, see
- * GameService.snapshot), so a restarted server resumes the same book, orders and inventories. From then
- * on it applies the events of every command of its game (GameHub) strictly in seq order: batches that
- * arrive early wait, gaps are filled from the event stream, and an event that does not fit triggers a
- * rebuild from a fresh snapshot. The state is thus a replay of the log (GameModel -> StateMirror).
+ * On create the room reads a consistent snapshot of the game (its log up to one seq folded through the core's evolve,
+ * GameService.snapshot), so a restarted server resumes the same book, orders and inventories. From then on it applies
+ * the events of every command of its game (GameHub) strictly in seq order: batches that arrive early wait, gaps are
+ * filled from the event stream, and an event that does not fit triggers a rebuild from a fresh snapshot. The state is
+ * thus a replay of the log (GameModel -> StateMirror).
  *
  * Messages: "place", "cancel", "cancel-all", "amend", the stop commands (shared/src/messages.ts) and
  * "place-batch" (shared/src/room-protocol.ts). Each is validated with zod; the reply (`room.request()`
@@ -20,17 +19,16 @@
  * sending more than Limits.maxMessagesPerSec messages in a second; such a session gets no
  * reconnection grace (docs/api.md, "Limits").
  *
- * Phase and clock: the phase follows the engine's phase_changed events; the clock (periods, scheduled
- * start, breaks) comes from the game service whenever the scheduler or the admin changes it. In a
- * session, the state's sessionId, round and nextGameId say where the round stands; nextGameId is set
- * when the admin creates the next round ("" = none yet).
+ * Phase and clock: the phase follows the engine's phase_changed events; the clock (periods, scheduled start,
+ * breaks) comes from the game service whenever the scheduler or the admin changes it. In a session, the
+ * state's sessionId, round and nextGameId say where the round stands; nextGameId is set when the admin
+ * creates the next round ("" = none yet).
  *
  * Private state: the shared state is public only (each patch encoded once for all clients); a player's
  * private state goes to its sessions and admins as "private" messages, one per patch tick with what
  * changed (rooms/private-feed.ts); "private-sync" (and a reconnection) gets a full snapshot.
  *
- * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC with the same session id
- * and identity; the player's orders stay on the book either way.
+ * Reconnection: a dropped session may come back within RECONNECT_GRACE_SEC (same session id and identity); orders stay.
  */
 import { CloseCode, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
 import {
