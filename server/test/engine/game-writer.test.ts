@@ -276,7 +276,11 @@ describe("GameWriter", function () {
   });
 
   it("(c) Valkey killed mid-stream: uncommitted commands get UNAVAILABLE; after restart the state is what was acknowledged; retries are safe", async () => {
-    const v = await startValkeyChild({ appendfsync: "everysec" });
+    // appendfsync always: only then is an acknowledged batch in the AOF when its reply leaves. Under
+    // everysec redis-server may postpone the AOF write (not just the fsync) for up to 2 s while a
+    // background fsync is slow, and still reply; a kill -9 then loses acknowledged commits (CI saw the
+    // whole of part A lost on a busy disk). docs/commit.md, "Durability".
+    const v = await startValkeyChild({ appendfsync: "always" });
     const own = new Redis(v.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     own.on("error", () => undefined);
     await own.connect();
