@@ -1,11 +1,14 @@
 /**
  * Where the writer's commit latency comes from (`npm run bench -- commit-latency`): the paced step of
  * bench:engine (one GameWriter, decide + group commit, execute() to ack, no clients) at each rate of
- * RATES (default 5000,10000,20000 commands/s) for BENCH_SECONDS (default 3) against three private
+ * RATES (default 5000,10000,20000 commands/s) for BENCH_SECONDS (default 5) against three private
  * Valkey servers in turn, so the disk can be told apart from the rest:
  *   disk   AOF on, appendfsync everysec, data under .data/ (what bench:engine measures);
  *   noaof  appendonly no (no AOF write at all);
- *   shm    AOF everysec on /dev/shm (tmpfs: the write costs no disk).
+ *   shm    AOF everysec on /dev/shm (tmpfs: the write costs no disk);
+ *   floor  AOF as disk, but the writer replaced by commit-floor.ts: the same pacing and batching with
+ *          no work per command (one XADD per batch), the p99 this machine allows at that rate.
+ * CONFIGS (default disk,noaof,shm,floor) picks some of them.
  * Each run also attributes its slow commands (over SLOW_MS, default 5 ms): how many overlapped a
  * garbage-collector pause (perf_hooks "gc" entries), the GC pauses' count, total and longest ms, and
  * the event loop's delay (monitorEventLoopDelay, p99 and max ms). Slow commands that overlap no GC
@@ -17,16 +20,22 @@
  */
 import { loadavg } from "node:os";
 import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
+import { driveFloor } from "./commit-floor.ts";
 import { drive } from "./engine.bench.ts";
 import { startValkeyChild } from "../test/support/valkey-child.ts";
 
 const RATES = (process.env.RATES ?? "5000,10000,20000").split(",").map(Number);
 const SLOW_MS = Number(process.env.SLOW_MS ?? 5);
-const CONFIGS = {
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ALL = {
   disk: { appendfsync: "everysec" as const },
   noaof: { appendonly: false },
   shm: { appendfsync: "everysec" as const, dir: "/dev/shm" },
+  floor: { appendfsync: "everysec" as const },
 };
+const CONFIGS = Object.fromEntries(
+  (process.env.CONFIGS ?? Object.keys(ALL).join(",")).split(",").map((c) => [c, ALL[c as keyof typeof ALL]]),
+);
 
 /** GC pauses as [start, end] in performance.now() ms, collected while `on`. */
 const pauses: [number, number][] = [];
@@ -48,9 +57,11 @@ for (const rate of RATES) {
       on = true;
       const loop = monitorEventLoopDelay({ resolution: 1 });
       loop.enable();
-      const f = await drive(server, config, rate, (at, lat) => {
+      const onAck = (at: number, lat: number) => {
         if (lat > SLOW_MS) slow.push([at, at + lat]);
-      });
+      };
+      const f =
+        config === "floor" ? await driveFloor(server, rate, SECONDS, onAck) : await drive(server, config, rate, onAck);
       loop.disable();
       on = false;
       const inGc = slow.filter(([s, e]) => pauses.some(([ps, pe]) => ps < e && pe > s)).length;

@@ -1,0 +1,103 @@
+/**
+ * The floor of paced group commit on this machine, for `npm run bench -- commit-latency` (config
+ * `floor`): the same open-loop pacing as bench:engine's paced step (commands due by the clock, sent in
+ * a burst each time a 1 ms timer fires; latency from execute() to ack) and the same batching policy as
+ * the GameWriter (the open batch leaves at the end of the event-loop turn while fewer than 2 batches
+ * are in flight), but a "command" does no work at all: a batch is ONE `XADD` of EVENT_BYTES (default
+ * 300) bytes per command to a private Valkey. No decide, no projection, no Lua, no keys.
+ *
+ * Whatever p99 this shows is the machine's (timer wake-ups, scheduling, the loopback round trip, the
+ * AOF write), a bound no writer on it can beat; read the writer's commitP99Ms against it.
+ */
+import { Redis } from "iovalkey";
+import type { ValkeyChild } from "../test/support/valkey-child.ts";
+import { cpuNs, percentile } from "./commit.bench.ts";
+
+const EVENT_BYTES = Number(process.env.EVENT_BYTES ?? 300);
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+
+/** Figures of one floor run; the same names as engine.bench.ts's RunFigures. */
+export interface FloorFigures {
+  ordersPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  valkeyUsPerOrder: number;
+  nodeUsPerOrder: number;
+  avgBatch: number;
+}
+
+/** Offers `rate` empty commands/s for `seconds`; `onAck(startMs, latencyMs)` per command. */
+export async function driveFloor(
+  server: ValkeyChild,
+  rate: number,
+  seconds: number,
+  onAck?: (startMs: number, latencyMs: number) => void,
+): Promise<FloorFigures> {
+  const client = new Redis(server.url);
+  await client.ping();
+  const payload = "x".repeat(EVENT_BYTES);
+  let open: (() => void)[] = [];
+  let inFlight = 0,
+    scheduled = false,
+    batches = 0;
+  const flush = () => {
+    scheduled = false;
+    if (inFlight >= 2 || open.length === 0) return;
+    const batch = open;
+    open = [];
+    inFlight++;
+    batches++;
+    const data = new Array<string>(batch.length).fill(payload).join("\n");
+    void client.call("XADD", "floor", "MAXLEN", "~", "10000", "*", "data", data).then(() => {
+      inFlight--;
+      for (const ack of batch) ack();
+      if (open.length > 0 && !scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+  };
+  const execute = () =>
+    new Promise<void>((ack) => {
+      open.push(ack);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+  const lat: number[] = [];
+  let sent = 0,
+    acked = 0;
+  const cpu0 = cpuNs(server.pid);
+  const node0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    while (sent < due) {
+      sent++;
+      const at = performance.now();
+      void execute().then(() => {
+        const ms = performance.now() - at;
+        lat.push(ms);
+        onAck?.(at, ms);
+        acked++;
+      });
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  while (acked < sent) await new Promise((r) => setTimeout(r, 1));
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuNs(server.pid) - cpu0;
+  const node = process.cpuUsage(node0);
+  await client.quit();
+  const sorted = Float64Array.from(lat).sort();
+  return {
+    ordersPerSec: Math.round(acked / elapsed),
+    p50Ms: round(percentile(sorted, 0.5)),
+    p99Ms: round(percentile(sorted, 0.99)),
+    valkeyUsPerOrder: round(cpu / 1000 / acked, 1),
+    nodeUsPerOrder: round((node.user + node.system) / acked, 1),
+    avgBatch: round(acked / Math.max(1, batches), 1),
+  };
+}
