@@ -11,20 +11,10 @@
  */
 import { Redis } from "iovalkey";
 import type { ValkeyChild } from "../test/support/valkey-child.ts";
-import { cpuNs, percentile } from "./commit.bench.ts";
+import { cpuNs } from "./commit.bench.ts";
+import { runFigures, type RunFigures } from "./engine.bench.ts";
 
 const EVENT_BYTES = Number(process.env.EVENT_BYTES ?? 300);
-const round = (x: number, digits = 2) => Number(x.toFixed(digits));
-
-/** Figures of one floor run; the same names as engine.bench.ts's RunFigures. */
-export interface FloorFigures {
-  ordersPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  valkeyUsPerOrder: number;
-  nodeUsPerOrder: number;
-  avgBatch: number;
-}
 
 /** Offers `rate` empty commands/s for `seconds`; `onAck(startMs, latencyMs)` per command. */
 export async function driveFloor(
@@ -32,7 +22,7 @@ export async function driveFloor(
   rate: number,
   seconds: number,
   onAck?: (startMs: number, latencyMs: number) => void,
-): Promise<FloorFigures> {
+): Promise<Omit<RunFigures, "rejects">> {
   const client = new Redis(server.url);
   await client.ping();
   const payload = "x".repeat(EVENT_BYTES);
@@ -88,16 +78,8 @@ export async function driveFloor(
   }
   while (acked < sent) await new Promise((r) => setTimeout(r, 1));
   const elapsed = (performance.now() - t0) / 1000;
-  const cpu = cpuNs(server.pid) - cpu0;
+  const valkeyNs = cpuNs(server.pid) - cpu0;
   const node = process.cpuUsage(node0);
   await client.quit();
-  const sorted = Float64Array.from(lat).sort();
-  return {
-    ordersPerSec: Math.round(acked / elapsed),
-    p50Ms: round(percentile(sorted, 0.5)),
-    p99Ms: round(percentile(sorted, 0.99)),
-    valkeyUsPerOrder: round(cpu / 1000 / acked, 1),
-    nodeUsPerOrder: round((node.user + node.system) / acked, 1),
-    avgBatch: round(acked / Math.max(1, batches), 1),
-  };
+  return runFigures({ lat, acked, seconds: elapsed, valkeyNs, node, commands: acked, batches });
 }

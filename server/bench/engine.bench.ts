@@ -73,7 +73,7 @@ function snapshotOf(events: EngineEvent[]): GameSnapshot {
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
-interface RunFigures {
+export interface RunFigures {
   ordersPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -165,15 +165,31 @@ export async function drive(
   const commands = stats.commands - stats0.commands;
   await w.close();
   await client.quit();
-  const sorted = Float64Array.from(lat).sort();
+  return { ...runFigures({ lat, acked, seconds, valkeyNs: cpu, node, commands, batches }), rejects };
+}
+
+/**
+ * A paced or saturated run's figures from what it measured: latencies (ms), acknowledged commands,
+ * wall seconds, Valkey main-thread CPU (ns), this process's CPU (process.cpuUsage, µs), and the
+ * commands and batches committed.
+ */
+export function runFigures(m: {
+  lat: number[];
+  acked: number;
+  seconds: number;
+  valkeyNs: number;
+  node: NodeJS.CpuUsage;
+  commands: number;
+  batches: number;
+}): Omit<RunFigures, "rejects"> {
+  const sorted = Float64Array.from(m.lat).sort();
   return {
-    ordersPerSec: Math.round(acked / seconds),
+    ordersPerSec: Math.round(m.acked / m.seconds),
     p50Ms: round(percentile(sorted, 0.5)),
     p99Ms: round(percentile(sorted, 0.99)),
-    valkeyUsPerOrder: round(cpu / 1000 / acked, 1),
-    nodeUsPerOrder: round((node.user + node.system) / acked, 1),
-    avgBatch: round(commands / Math.max(1, batches), 1),
-    rejects,
+    valkeyUsPerOrder: round(m.valkeyNs / 1000 / m.acked, 1),
+    nodeUsPerOrder: round((m.node.user + m.node.system) / m.acked, 1),
+    avgBatch: round(m.commands / Math.max(1, m.batches), 1),
   };
 }
 
