@@ -6,7 +6,8 @@
  */
 import type { DepthChart, PriceChart } from "./charts.ts";
 import { $, setHtml } from "./dom.ts";
-import { esc, px, qty, time } from "./format.ts";
+import { px, qty, time } from "./format.ts";
+import { ladderHtml, type LadderLevel } from "./ladder.ts";
 
 const LADDER_LEVELS = 10;
 /** Levels per side on a phone, so that the book and the order form fit one screen together. */
@@ -34,28 +35,8 @@ export function drawMarket(view: MarketView, sec: any, me: any, refOf: (s: any) 
   const levels = matchMedia(PHONE).matches ? PHONE_LADDER_LEVELS : LADDER_LEVELS;
   const bids = [...sec.bids].slice(0, levels),
     asks = [...sec.asks].slice(0, levels);
-  const maxTotal = Math.max(1, bids.at(-1)?.total ?? 0, asks.at(-1)?.total ?? 0);
-  const row = (l: any, side: "buy" | "sell") => {
-    const mine = own.has(`${side}:${l.price}`);
-    const w = Math.round((l.total / maxTotal) * 100);
-    return `<tr class="${side}${mine ? " own" : ""}" data-price="${esc(px(l.price, ts).replace(/,/g, ""))}" style="--w:${w}%">
-      <td class="mark">${mine ? "●" : ""}</td><td class="num price">${px(l.price, ts)}</td><td class="num">${qty(l.amount)}</td><td class="num muted">${qty(l.total)}</td><td class="num muted">${l.orders}</td></tr>`;
-  };
-  const spread = bids[0] && asks[0] ? px(asks[0].price - bids[0].price, ts) : "—";
-  setHtml(
-    $(r, "#ladder"),
-    `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
-    ${
-      asks
-        .slice()
-        .reverse()
-        .map((l) => row(l, "sell"))
-        .join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`
-    }
-    <tr class="spread"><td></td><td class="num" colspan="4">spread ${spread}</td></tr>
-    ${bids.map((l) => row(l, "buy")).join("") || `<tr><td colspan="5" class="muted center">no bids</td></tr>`}
-    </tbody></table>`,
-  );
+  const lv = (l: any): LadderLevel => ({ price: l.price, lots: l.amount, total: l.total, orders: l.orders });
+  setHtml($(r, "#ladder"), ladderHtml(bids.map(lv), asks.map(lv), own, ts));
   depth.show(bids.length ? [...sec.bids] : [], [...sec.asks], ts);
 
   // stats, chart, tape

@@ -15,6 +15,7 @@ import { api, errorText } from "../api.ts";
 import { PriceChart, SeriesStore } from "../charts.ts";
 import { $, setHtml } from "../dom.ts";
 import { cash, chartPrice, esc, px, qty, signClass, signedCash, time } from "../format.ts";
+import { ladderHtml, type LadderLevel } from "../ladder.ts";
 import { liquidationMarkers } from "./chart-markers.ts";
 import { marginEventsHtml } from "./margin-events.ts";
 import { marginAccountsHtml } from "./margin-accounts.ts";
@@ -297,30 +298,13 @@ class ReplayScreen {
       for (const o of book.orders[side]) if (this.follow && o.playerId === this.follow) own.add(`${o.side}:${o.price}`);
     const cum = (ls: any[]) => {
       let t = 0;
-      return ls.slice(0, LEVELS).map((l) => ({ ...l, total: (t += l.qty) }));
+      return ls
+        .slice(0, LEVELS)
+        .map((l): LadderLevel => ({ price: l.price, lots: l.qty, total: (t += l.qty), orders: l.orders }));
     };
     const bids = cum(book.bids),
       asks = cum(book.asks);
-    const maxTotal = Math.max(1, bids.at(-1)?.total ?? 0, asks.at(-1)?.total ?? 0);
-    const row = (l: any, side: "buy" | "sell") => {
-      const mine = own.has(`${side}:${l.price}`);
-      return `<tr class="${side}${mine ? " own" : ""}" data-price="${esc(px(l.price, ts).replace(/,/g, ""))}" style="--w:${Math.round((l.total / maxTotal) * 100)}%">
-        <td class="mark">${mine ? "●" : ""}</td><td class="num price">${px(l.price, ts)}</td><td class="num">${qty(l.qty)}</td><td class="num muted">${qty(l.total)}</td><td class="num muted">${l.orders}</td></tr>`;
-    };
-    const spread = bids[0] && asks[0] ? px(asks[0].price - bids[0].price, ts) : "—";
-    setHtml(
-      $(r, "#r-ladder"),
-      `<table class="ladder"><thead><tr><th></th><th>Price</th><th>Lots</th><th>Total</th><th>#</th></tr></thead><tbody>
-      ${
-        asks
-          .slice()
-          .reverse()
-          .map((l) => row(l, "sell"))
-          .join("") || `<tr><td colspan="5" class="muted center">no asks</td></tr>`
-      }
-      <tr class="spread"><td></td><td class="num" colspan="4">spread ${spread}</td></tr>
-      ${bids.map((l) => row(l, "buy")).join("") || `<tr><td colspan="5" class="muted center">no bids</td></tr>`}</tbody></table>`,
-    );
+    setHtml($(r, "#r-ladder"), ladderHtml(bids, asks, own, ts));
 
     // tape: fills up to seq, newest first
     const fills = events
