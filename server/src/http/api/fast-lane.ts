@@ -71,6 +71,7 @@ async function serve(
 ): Promise<void> {
   setCors(req, res);
   try {
+    router.admit(res); // past the limit: 503 UNAVAILABLE at once, body unread (overload.ts)
     const body = found.spec.body ? await readJson(req) : undefined;
     const r = await router.run(found.spec as never, req, res, { params: found.params, query: parseQuery(query), body });
     if (res.headersSent) return;
