@@ -21,16 +21,21 @@
  *     persister, and Valkey's main thread (/proc/<pid>/schedstat): µs per order request. These stay
  *     meaningful on a busy machine; wall-clock latency does not, hence the load average beside it. The
  *     processes' idle CPU (IDLE_MS before the load, streams not yet open) is subtracted.
+ * API_SOCKETS: keep-alive connections per program (8).
  * API_SUBSCRIBE: the channels each program subscribes to (default book,trades,executions; "" = none).
  * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
  * API_BASELINE=1: the same programs (REST alone, no stream) against a bare node:http server that answers
  * every order request at once with a canned reply: Node's own HTTP cost per request on this machine at
  * this moment, the floor to read `serverUsPerOrder` against on a busy machine (docs/algo-trading.md).
  *
- * Last line: {"programs","ordersPerSec","unsent","failed","p50Ms","p99Ms","streamLagP99Ms","serverUsPerOrder",
+ * Last line: {"programs","ordersPerSec","unsent","failed","shed","p50Ms","p99Ms","p99SentMs","streamLagP99Ms","serverUsPerOrder",
  * "persisterUsPerOrder","valkeyUsPerOrder","serverIdlePct","loadAvg"}; ordersPerSec = answered order requests per second
- * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS). Targets (issue 14), at 2,000 orders/s:
- * p99 <= 20 ms, stream lag p99 <= 50 ms.
+ * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS); failed = no HTTP
+ * reply (a reset connection, a timeout); shed = requests the server refused with 503 UNAVAILABLE because it had
+ * API_MAX_INFLIGHT in the works (not orders: not in ordersPerSec nor the latencies; their CPU is in the per-order
+ * figures); p99SentMs = p99 counted from when each request was written to its connection instead of its
+ * intended time (the server's part of the wait, without the programs falling behind or waiting for a
+ * connection). Targets (issue 14), at 2,000 orders/s: p99 <= 20 ms, stream lag p99 <= 50 ms.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -43,7 +48,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { WebSocket } from "ws";
-import { RawHttpClient } from "./raw-http.ts";
+import { RawHttpClient, type RawReply } from "./raw-http.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
@@ -55,6 +60,14 @@ const SUBSCRIBE = BASELINE ? [] : (process.env.API_SUBSCRIBE ?? "book,trades,exe
 const ADMIN = randomBytes(24).toString("hex");
 /** Requests one program keeps in flight at most; past it, it waits (and the wait counts in the latency). */
 const MAX_INFLIGHT = 64;
+/**
+ * Keep-alive connections one program opens at most (API_SOCKETS, default 8; a browser opens 6 per
+ * server); requests past them wait in the program for a free one (and the wait counts in the latency).
+ * API_SOCKETS=64 gives every request in flight a connection of its own: a storm of new connections when
+ * the server falls behind, which a busy Node 20 server accepts one per event-loop turn
+ * (docs/algo-trading.md "Overload").
+ */
+const SOCKETS = Number(process.env.API_SOCKETS ?? 8);
 /**
  * A program that is still sending this long after the schedule ended (the server cannot keep up) stops:
  * what it had left is counted as `unsent`, and the rate was not held. A request unanswered after
@@ -108,10 +121,14 @@ interface Tally {
   cancelled: number;
   rejected: number;
   errors: number;
+  /** Requests the server shed (503 UNAVAILABLE): no order was placed or cancelled. */
+  shed: number;
   unsent: number;
   /** Refusals by code. */
   codes: Record<string, number>;
   latencies: number[];
+  /** Latency of the same requests from when they were written to a connection (the server's side), ms. */
+  sentLatencies: number[];
   lags: number[];
 }
 
@@ -135,6 +152,18 @@ async function openStream(base: string, key: string, t: Tally): Promise<WebSocke
   return ws;
 }
 
+/**
+ * A reply of the server's load shedding (503 UNAVAILABLE with Retry-After: docs/algo-trading.md
+ * "Overload"): counted as `shed`, not as an order. True when `res` is one.
+ */
+function shed(res: RawReply, t: Tally): boolean {
+  if (res.status !== 503) return false;
+  t.shed++;
+  const code = `shed:${(JSON.parse(res.text) as { code?: string }).code}`;
+  t.codes[code] = (t.codes[code] ?? 0) + 1;
+  return true;
+}
+
 /** One program: its stream, then open-loop order requests at `perSec` from `start` until `until`. */
 async function program(
   base: string,
@@ -150,7 +179,7 @@ async function program(
   // Its own keep-alive connections (raw-http.ts: a fraction of fetch's CPU per request, so the programs'
   // process takes less of the CPU the server needs).
   const url = new URL(base);
-  const client = new RawHttpClient(url.hostname, Number(url.port), MAX_INFLIGHT, REQUEST_TIMEOUT_MS);
+  const client = new RawHttpClient(url.hostname, Number(url.port), SOCKETS, REQUEST_TIMEOUT_MS);
   let x = seed;
   const rnd = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -159,13 +188,18 @@ async function program(
   const resting: string[] = [];
   const interval = 1000 / perSec;
   const inflight = new Set<Promise<void>>();
-  const timed = (scheduled: number, req: Promise<void>) => {
+  // `req` resolves with the reply of an order request, null for one the server shed (503): not an order,
+  // so not in the latencies.
+  const timed = (scheduled: number, req: Promise<RawReply | null>) => {
     const p = req
-      .then(() => {
+      .then((order) => {
+        if (!order) return;
         t.latencies.push(performance.now() - scheduled);
+        t.sentLatencies.push(performance.now() - order.writtenAt);
       })
       .catch((err: Error & { code?: string }) => {
         t.errors++;
+        if (t.errors <= 5) process.stderr.write(`[programs] request failed: ${err.code} ${err.message}\n`);
         const why = `failed:${err.code ?? err.name}`;
         t.codes[why] = (t.codes[why] ?? 0) + 1;
       })
@@ -187,8 +221,13 @@ async function program(
       timed(
         scheduled,
         client.request("DELETE", `/api/v1/orders/${id}`, headers).then((res) => {
+          if (shed(res, t)) {
+            resting.push(id); // still resting: cancelled later
+            return null;
+          }
           if (res.status === 200) t.cancelled++;
           else t.rejected++; // already filled
+          return res;
         }),
       );
       continue;
@@ -200,15 +239,17 @@ async function program(
       client
         .request("POST", "/api/v1/orders", headers, JSON.stringify({ securityId: 1, side, price, qty: 1 }))
         .then((res) => {
+          if (shed(res, t)) return null;
           const body = JSON.parse(res.text) as { id?: string; order?: { restingQty: number } };
           if (res.status !== 201) {
             t.rejected++;
             const code = (body as { code?: string }).code ?? String(res.status);
             t.codes[code] = (t.codes[code] ?? 0) + 1;
-            return;
+            return res;
           }
           t.placed++;
           if (body.order!.restingQty > 0) resting.push(body.id!);
+          return res;
         }),
     );
   }
@@ -219,7 +260,18 @@ async function program(
 
 /** Child mode: run the programs; prints "start" when the load begins, then one JSON line with the tally. */
 async function programs(base: string, keys: string[]): Promise<void> {
-  const t: Tally = { placed: 0, cancelled: 0, rejected: 0, errors: 0, unsent: 0, codes: {}, latencies: [], lags: [] };
+  const t: Tally = {
+    placed: 0,
+    cancelled: 0,
+    rejected: 0,
+    errors: 0,
+    shed: 0,
+    unsent: 0,
+    codes: {},
+    latencies: [],
+    sentLatencies: [],
+    lags: [],
+  };
   const start = performance.now() + 1000; // streams open meanwhile
   const until = start + SECONDS * 1000;
   const runs = keys.map((k, i) => program(base, k, RATE / keys.length, start, until, i + 1, t));
@@ -227,6 +279,7 @@ async function programs(base: string, keys: string[]): Promise<void> {
   await Promise.all(runs);
   const secs = (performance.now() - start) / 1000;
   t.latencies.sort((a, b) => a - b);
+  t.sentLatencies.sort((a, b) => a - b);
   t.lags.sort((a, b) => a - b);
   out(
     JSON.stringify({
@@ -234,6 +287,7 @@ async function programs(base: string, keys: string[]): Promise<void> {
       cancelled: t.cancelled,
       rejected: t.rejected,
       errors: t.errors,
+      shed: t.shed,
       unsent: t.unsent,
       codes: t.codes,
       answered: t.latencies.length,
@@ -241,6 +295,7 @@ async function programs(base: string, keys: string[]): Promise<void> {
       p50Ms: percentile(t.latencies, 50),
       p99Ms: percentile(t.latencies, 99),
       maxMs: t.latencies.at(-1) ?? 0,
+      p99SentMs: percentile(t.sentLatencies, 99),
       lagP50: percentile(t.lags, 50),
       lagP99: percentile(t.lags, 99),
     }),
@@ -402,8 +457,8 @@ async function main(): Promise<void> {
     .sort((a, b) => b[1] - a[1])
     .map(([cmd, n]) => `${cmd} ${n.toFixed(2)}`);
   out(
-    `placed ${r.placed}, cancelled ${r.cancelled}, refused ${r.rejected} ${JSON.stringify(r.codes)}, failed ${r.errors}, unsent ${r.unsent} in ${r.secs.toFixed(1)} s; ` +
-      `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms; stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
+    `placed ${r.placed}, cancelled ${r.cancelled}, refused ${r.rejected} ${JSON.stringify(r.codes)}, failed ${r.errors}, shed ${r.shed}, unsent ${r.unsent} in ${r.secs.toFixed(1)} s; ` +
+      `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms (p99 from the write ${r1(r.p99SentMs)} ms); stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
       `CPU per order (net of idle): server ${us("server")} µs (system calls ${us("serverSys")} µs), persister ${us("persister")} µs, valkey ${us("valkey")} µs, the programs (load generator) ${programsUs} µs; ` +
       `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}; ` +
       `Valkey commands per order (all clients): ${perOrder.join(", ")}`,
@@ -418,8 +473,10 @@ async function main(): Promise<void> {
       ordersPerSec: Math.round(orders / r.secs),
       unsent: r.unsent,
       failed: r.errors,
+      shed: r.shed,
       p50Ms: r1(r.p50Ms),
       p99Ms: r1(r.p99Ms),
+      p99SentMs: r1(r.p99SentMs),
       streamLagP99Ms: r.lagP99,
       serverUsPerOrder: us("server"),
       serverSysUsPerOrder: us("serverSys"),

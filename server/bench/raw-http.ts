@@ -7,16 +7,23 @@
  * Scope: one request at a time per connection (no pipelining), up to `maxSockets` connections, reused
  * while the server keeps them open; replies must carry Content-Length (or be 204/304), as the /api/v1
  * routes' do. A reply without one, a connection closed or reset before the reply ends, or no reply within
- * `timeoutMs` rejects the request (Error with `code`: NO_LENGTH, ECONNRESET..., TIMEOUT).
+ * `timeoutMs` rejects the request (Error with `code`: NO_LENGTH, ECONNRESET..., TIMEOUT; its message says
+ * how many replies the connection had carried, how long it had been idle and whether any byte of this
+ * reply came: a reset on a new connection that never got a byte is the server's listen queue, one on a
+ * connection idle for seconds its keep-alive timeout).
  */
 import { connect, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
 
 export interface RawReply {
   status: number;
   text: string;
+  /** When the request was written to its connection (performance.now(), ms). */
+  writtenAt: number;
 }
 
 interface Pending {
+  writtenAt: number;
   resolve: (r: RawReply) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -34,6 +41,10 @@ class Connection {
   closed = false;
   /** When its last reply ended (ms, Date.now()). */
   idleSince = 0;
+  /** Replies it has carried. */
+  private served = 0;
+  /** Idle time before the request in flight was written, ms (-1: a new connection). */
+  private idleAtSend = -1;
 
   constructor(
     private readonly socket: Socket,
@@ -51,7 +62,8 @@ class Connection {
         this.fail(failure("TIMEOUT", `no reply within ${timeoutMs} ms`));
         this.socket.destroy();
       }, timeoutMs);
-      this.pending = { resolve, reject, timer };
+      this.pending = { writtenAt: performance.now(), resolve, reject, timer };
+      this.idleAtSend = this.served ? Date.now() - this.idleSince : -1;
       this.socket.write(request);
     });
   }
@@ -78,13 +90,14 @@ class Connection {
     this.buf = this.buf.subarray(end + 4 + length);
     const p = this.pending;
     this.pending = undefined;
+    this.served++;
     clearTimeout(p.timer);
     if (/\r\nconnection:\s*close/i.test(head)) this.socket.end();
     else {
       this.idleSince = Date.now();
       this.onIdle(this);
     }
-    p.resolve({ status, text });
+    p.resolve({ status, text, writtenAt: p.writtenAt });
   }
 
   private fail(err: Error): void {
@@ -93,6 +106,8 @@ class Connection {
     this.pending = undefined;
     if (!p) return;
     clearTimeout(p.timer);
+    const where = this.served ? `after ${this.served} replies, idle ${this.idleAtSend} ms before` : "a new connection";
+    err.message += ` (${where}; ${this.buf.length ? "part of the reply came" : "no byte of the reply came"})`;
     p.reject(err);
   }
 }

@@ -123,6 +123,14 @@ async function choosePort(port: number, host: string, explicit: boolean, log: Lo
   throw new StartupError(`ports ${port} to ${port + PORT_TRIES} on ${host} are all in use; set PORT to a free port`);
 }
 
+/**
+ * Connections the kernel queues for the server before it accepts them (Node's default is 511; Linux caps
+ * it at net.core.somaxconn). Past it Linux drops handshakes and answers with SYN cookies, and a client
+ * whose cookie no longer checks out gets a reset on a connection it thought open: programs that open
+ * thousands of connections at once while the server is busy saw ECONNRESET (docs/algo-trading.md).
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** server.listen(), failing (instead of waiting forever) when the HTTP server reports an error first. */
 async function listen(app: App, port: number, host: string): Promise<number> {
   const http = app.server.transport.server;
@@ -130,7 +138,7 @@ async function listen(app: App, port: number, host: string): Promise<number> {
     const failed = (err: NodeJS.ErrnoException) =>
       reject(new StartupError(portProblem(port, host, err.code ?? err.message)));
     http?.once("error", failed);
-    app.server.listen(port, host).then(() => {
+    app.server.listen(port, host, LISTEN_BACKLOG).then(() => {
       http?.off("error", failed);
       resolve();
     }, reject);

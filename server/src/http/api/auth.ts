@@ -140,17 +140,11 @@ export class ApiAuth {
     }
     const { limiter } = p;
     this.usage.count(source, "requests");
-    const headers = (r: RateLimiterRes) => {
-      res.setHeader("RateLimit-Limit", p.limit);
-      res.setHeader("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
-      res.setHeader("RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
-      res.setHeader("RateLimit-Policy", p.policy);
-    };
     try {
-      headers(await limiter.consume(id));
+      rateLimitHeaders(res, p, await limiter.consume(id));
     } catch (r) {
       if (!(r instanceof RateLimiterRes)) throw r;
-      headers(r);
+      rateLimitHeaders(res, p, r);
       this.usage.count(source, "rateLimited");
       const retryAfterMs = Math.max(1, Math.ceil(r.msBeforeNext));
       res.setHeader("Retry-After", String(Math.ceil(retryAfterMs / 1000)));
@@ -160,4 +154,15 @@ export class ApiAuth {
       );
     }
   }
+}
+
+/**
+ * The RateLimit-* headers of a consumed (or refused) request. A module function rather than a closure
+ * made per request (under tsx's keepNames each closure made costs an Object.defineProperty: profiled).
+ */
+function rateLimitHeaders(res: ServerResponse, p: { limit: string; policy: string }, r: RateLimiterRes): void {
+  res.setHeader("RateLimit-Limit", p.limit);
+  res.setHeader("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
+  res.setHeader("RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
+  res.setHeader("RateLimit-Policy", p.policy);
 }

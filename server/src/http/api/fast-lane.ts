@@ -71,6 +71,7 @@ async function serve(
 ): Promise<void> {
   setCors(req, res);
   try {
+    router.admit(res); // past the limit: 503 UNAVAILABLE at once, body unread (overload.ts)
     const body = found.spec.body ? await readJson(req) : undefined;
     const r = await router.run(found.spec as never, req, res, { params: found.params, query: parseQuery(query), body });
     if (res.headersSent) return;
@@ -106,18 +107,24 @@ let corsMemo: { defaults: object; byOrigin: Map<string, [string, string][]> } | 
 
 function corsHeaders(req: IncomingMessage): [string, string][] {
   const { controller } = matchMaker;
-  const compute = () => {
-    const headers = { get: (name: string) => req.headers[name.toLowerCase()] ?? null } as unknown as Headers;
-    const all = { ...controller.DEFAULT_CORS_HEADERS, ...controller.getCorsHeaders(headers) };
-    return Object.entries(all).map(([name, value]) => [name, String(value)] as [string, string]);
-  };
-  if (controller.getCorsHeaders !== colyseusCors) return compute();
+  if (controller.getCorsHeaders !== colyseusCors) return computeCors(req);
   if (corsMemo?.defaults !== controller.DEFAULT_CORS_HEADERS || corsMemo.byOrigin.size >= MAX_ORIGINS)
     corsMemo = { defaults: controller.DEFAULT_CORS_HEADERS, byOrigin: new Map() };
   const origin = req.headers.origin ?? "";
   let pairs = corsMemo.byOrigin.get(origin);
-  if (!pairs) corsMemo.byOrigin.set(origin, (pairs = compute()));
+  if (!pairs) corsMemo.byOrigin.set(origin, (pairs = computeCors(req)));
   return pairs;
+}
+
+/**
+ * Colyseus' CORS headers for `req`, worked out afresh. A module function rather than a closure made on
+ * every request (under tsx's keepNames each closure made costs an Object.defineProperty: profiled).
+ */
+function computeCors(req: IncomingMessage): [string, string][] {
+  const { controller } = matchMaker;
+  const headers = { get: (name: string) => req.headers[name.toLowerCase()] ?? null } as unknown as Headers;
+  const all = { ...controller.DEFAULT_CORS_HEADERS, ...controller.getCorsHeaders(headers) };
+  return Object.entries(all).map(([name, value]) => [name, String(value)] as [string, string]);
 }
 
 function sendJson(res: ServerResponse, status: number, out: unknown): void {

@@ -27,6 +27,7 @@ import { mountKeyRoutes, type KeyRateDefaults } from "./key-routes.ts";
 import { mountMarketRoutes } from "./market.ts";
 import { mountOrderRoutes } from "./orders.ts";
 import { mountMarginRoutes } from "./margin-routes.ts";
+import { InflightLimit, maxInflightFromEnv } from "./overload.ts";
 import { ApiRouter } from "./router.ts";
 import { STREAM_PATH, StreamGateway } from "./stream.ts";
 import { REVOKED_CHANNEL, startStreamPublisher } from "./stream-publisher.ts";
@@ -45,6 +46,8 @@ export interface ApiV1Deps {
   /** Valkey: the stream's pub/sub (publishing on this connection, subscribing on a duplicate). */
   valkey: Redis;
   keyRate?: KeyRateDefaults;
+  /** Requests the routes work on at once (overload.ts); default API_MAX_INFLIGHT or 256. */
+  maxInflight?: number;
 }
 
 /** Default per-key request limit: API_KEY_RATE_LIMIT requests per API_KEY_RATE_WINDOW_MS (100 per 1000 ms). */
@@ -77,7 +80,8 @@ export class ApiV1 {
     this.keys = db ? new ApiKeyStore(db, invalidation) : undefined;
     const kicks = new KickedPlayers(service.store, invalidation);
     const auth = (this.auth = new ApiAuth(service, this.keys, new ApiUsage(deps.valkey, deps.log), kicks));
-    const r = (this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res)));
+    const limit = new InflightLimit(deps.maxInflight ?? maxInflightFromEnv());
+    const r = (this.router = new ApiRouter<Caller>((access, req, res) => auth.authorize(access, req, res), limit));
     const history = (this.history = new History(service.hub.engine, db, persister));
     const keyStore = () => {
       if (!this.keys) throw new ApiError("UNAVAILABLE", "API keys need PostgreSQL, which this server runs without");

@@ -16,6 +16,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { z } from "zod";
 import { OpenAPIRegistry, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { parse } from "../request.ts";
+import type { InflightLimit } from "./overload.ts";
 import { ErrorBody } from "./schemas.ts";
 
 /** Who may call a route: an API key, a player token (or an API key's player), the admin token, anyone. */
@@ -86,9 +87,13 @@ export class ApiRouter<C> {
 
   /**
    * `authorize(access, req, res)` resolves the caller of a request or throws ApiError (UNAUTHORIZED,
-   * FORBIDDEN, RATE_LIMITED...); it may set headers (rate limits).
+   * FORBIDDEN, RATE_LIMITED...); it may set headers (rate limits). `limit`: the requests both doors work on
+   * at once (overload.ts; none = no limit).
    */
-  constructor(private readonly authorize: (access: Access, req: IncomingMessage, res: ServerResponse) => Promise<C>) {
+  constructor(
+    private readonly authorize: (access: Access, req: IncomingMessage, res: ServerResponse) => Promise<C>,
+    private readonly limit?: InflightLimit,
+  ) {
     this.registry.registerComponent("securitySchemes", "apiKey", {
       type: "http",
       scheme: "bearer",
@@ -110,7 +115,16 @@ export class ApiRouter<C> {
   add<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: RouteSpec<P, Q, B, C>): void {
     this.document(spec);
     this.routes.push(compile(spec as never));
-    const handlers: express.RequestHandler[] = [];
+    const handlers: express.RequestHandler[] = [
+      (_req: Request, res: Response, next: NextFunction) => {
+        try {
+          this.admit(res);
+          next();
+        } catch (err) {
+          next(err);
+        }
+      },
+    ];
     if (spec.body) handlers.push(this.json);
     handlers.push(async (req: Request, res: Response, next: NextFunction) => {
       try {
@@ -140,6 +154,14 @@ export class ApiRouter<C> {
       return { spec: r.spec, params };
     }
     return null;
+  }
+
+  /**
+   * Counts the request answered by `res` against the limit until `res` closes; ApiError UNAVAILABLE (503)
+   * when the server has as many in the works already (overload.ts). Call before reading the body.
+   */
+  admit(res: ServerResponse): void {
+    this.limit?.admit(res);
   }
 
   /** Authorizes the caller, validates the input with the route's schemas and runs its handler. */

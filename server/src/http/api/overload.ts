@@ -1,0 +1,49 @@
+/**
+ * Load shedding for the /api/v1 routes: a server process works on at most `max` requests at once
+ * (API_MAX_INFLIGHT, default 256); a request past that is answered at once with 503 `UNAVAILABLE` and
+ * `Retry-After` (error-reply.ts) and nothing is done, instead of queueing behind the others for seconds.
+ * A program sending more than the server can take sees a clear, cheap refusal it can back off from,
+ * and the requests admitted keep a bounded wait (docs/algo-trading.md "Overload").
+ *
+ * A request counts from when its route is matched (before its body is read, so a refusal costs no parsing
+ * or validation) until its response closes (sent, or the connection lost).
+ */
+import type { ServerResponse } from "node:http";
+import { ApiError } from "../../game/errors.ts";
+
+/** Requests a process works on at once by default; past it: 503 UNAVAILABLE. */
+export const DEFAULT_MAX_INFLIGHT = 256;
+
+/** API_MAX_INFLIGHT (a positive whole number; default DEFAULT_MAX_INFLIGHT). */
+export function maxInflightFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const max = Number(env.API_MAX_INFLIGHT ?? DEFAULT_MAX_INFLIGHT);
+  if (!Number.isInteger(max) || max < 1) throw new Error("API_MAX_INFLIGHT must be a positive whole number");
+  return max;
+}
+
+/** Counts the requests in the works and refuses those past `max`. */
+export class InflightLimit {
+  private count = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Requests in the works now. */
+  get inflight(): number {
+    return this.count;
+  }
+
+  /**
+   * Admits the request answered by `res`: it counts until `res` closes. Throws ApiError UNAVAILABLE
+   * (503, Retry-After) when `max` are in the works already; nothing is counted then.
+   */
+  admit(res: ServerResponse): void {
+    if (this.count >= this.max) {
+      throw new ApiError(
+        "UNAVAILABLE",
+        "the server is overloaded (too many requests in progress); retry after Retry-After seconds",
+      );
+    }
+    this.count++;
+    res.once("close", () => this.count--);
+  }
+}
