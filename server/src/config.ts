@@ -8,7 +8,8 @@
  * token's lifetime), RECONNECT_GRACE_SEC (30), PATCH_RATE_MS (50), LOG_LEVEL (info), CLIENT_URL (printed by
  * `npm start`). Relative file paths are resolved against the working directory. Secrets: game/secrets.ts.
  * Read where they are used: PRESENCE, PRESENCE_URL, PUBLIC_ADDRESS (cluster/index.ts), VALKEY_CLUSTER
- * (cluster/valkey.ts; docs/deploy.md), TRUST_PROXY (limits.ts), PERSISTER_STREAMS_PER_CALL (persister-main.ts).
+ * (cluster/valkey.ts; docs/deploy.md), TRUST_PROXY (limits.ts), PERSISTER_STREAMS_PER_CALL (persister-main.ts),
+ * API_MAX_INFLIGHT (http/api/overload.ts).
  */
 import { pino, destination, type Logger } from "pino";
 import { DEFAULT_TOKEN_TTL_SEC } from "./game/tokens.ts";

@@ -9,16 +9,15 @@
  * or validation) until its response closes (sent, or the connection lost).
  */
 import type { ServerResponse } from "node:http";
+import { intEnv } from "../../config.ts";
 import { ApiError } from "../../game/errors.ts";
 
 /** Requests a process works on at once by default; past it: 503 UNAVAILABLE. */
 export const DEFAULT_MAX_INFLIGHT = 256;
 
-/** API_MAX_INFLIGHT (a positive whole number; default DEFAULT_MAX_INFLIGHT). */
+/** API_MAX_INFLIGHT (a whole number in [1, 1,000,000]; default DEFAULT_MAX_INFLIGHT); throws otherwise. */
 export function maxInflightFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const max = Number(env.API_MAX_INFLIGHT ?? DEFAULT_MAX_INFLIGHT);
-  if (!Number.isInteger(max) || max < 1) throw new Error("API_MAX_INFLIGHT must be a positive whole number");
-  return max;
+  return intEnv(env, "API_MAX_INFLIGHT", DEFAULT_MAX_INFLIGHT, 1, 1_000_000);
 }
 
 /** Counts the requests in the works and refuses those past `max`. */
