@@ -12,7 +12,8 @@
  *    BENCH_GAMES (1) games at once, orders dealt round-robin (a new game when a template runs out).
  *    The games are in a registry of their own.
  * 3. BENCH_PERSISTERS persister processes (server/src/persister-main.ts with its production defaults:
- *    batch 500, block 200 ms, registry refresh 1 s) store it. Every 100 ms the lag is read the way
+ *    batch 500, block 200 ms, linger 50 ms, registry refresh 1 s; PERSISTER_* in this environment reach
+ *    them, e.g. PERSISTER_LINGER_MS=0) store it. Every 100 ms the lag is read the way
  *    /health reads it (PersisterStatus.lagMs: now - ts of the oldest event not yet stored).
  *
  * Figures: lag p50/p99/max during the feed (ms), drainMs (end of feed until every event is stored),

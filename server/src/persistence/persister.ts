@@ -3,7 +3,8 @@
  * field `data` = the JSON texts of one committed batch of events; engine/stream-entries.ts) into
  * PostgreSQL, exactly once, and trims what is safely stored.
  *
- * Per batch: XREADGROUP (consumer group, default 'persister'; stream-group.ts) -> one PostgreSQL
+ * Per batch: XREADGROUP (consumer group, default 'persister'; stream-group.ts; a read of a few entries
+ * lingers up to lingerMs for more, so that a trickle of entries shares transactions) -> one PostgreSQL
  * transaction that stores the events not yet stored (COPY) and projects them onto the derived tables
  * (batch-write.ts, projection.ts; guarded by a per-game watermark) -> COMMIT -> XACK -> XTRIM MINID below
  * the oldest entry any consumer group still needs. A kill between any two steps leaves the entries
@@ -29,52 +30,24 @@ import { eventsKey } from "../engine/keys.ts";
 import { entryTexts } from "../engine/stream-entries.ts";
 import { isDependencyDown } from "../dependency.ts";
 import type { Db } from "./db.ts";
-import { GAMES_KEY, registeredGames } from "./games-registry.ts";
+import { registeredGames } from "./games-registry.ts";
 import { parkGame, parkedGames } from "./parked.ts";
-import { HEARTBEATS_KEY, HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persister-status.ts";
-import { createLogger } from "../config.ts";
+import { HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persister-status.ts";
+import { resolveOptions, type FaultPoint, type PersisterOptions, type ResolvedOptions } from "./persister-options.ts";
 import { chunks, type ScaleCache } from "./projection.ts";
 import { writeBatch, type BatchEvent } from "./batch-write.ts";
 import { liveMembers, membersKey, ownedGames } from "./game-shares.ts";
 import {
-  ackEntries,
+  ackAndInspect,
   compareIds,
   gameOfKey,
   toEntries,
-  trimAcknowledged,
+  trimStreams,
   type Entry,
   type StreamReply,
 } from "./stream-group.ts";
 
-/** Points where the test hook `faultAt` makes the persister die as if killed (no further step runs). */
-export type FaultPoint = "afterRead" | "beforeCommit" | "afterCommit" | "afterAck";
-
-export interface PersisterOptions {
-  /** Consumer group name (default 'persister'); every persister of a deployment shares it. */
-  group?: string;
-  /** Consumer name, unique per process (default `<hostname>-<pid>`). */
-  consumer?: string;
-  /** Entries per stream per XREADGROUP (default 500). */
-  batchSize?: number;
-  /** How long an idle read blocks, ms (default 200); also the worst added latency when idle. */
-  blockMs?: number;
-  /** Streams per XREADGROUP call (default 64). Use 1 on a Valkey Cluster: games live in different slots. */
-  streamsPerCall?: number;
-  /** Claim entries another consumer has held pending this long, ms (default 30000; 0 = never). */
-  claimIdleMs?: number;
-  /** How often to re-read the registry of games, ms (default 1000). */
-  refreshMs?: number;
-  /** The registry SET of game ids (default GAMES_KEY, `marketroom:games`). */
-  registryKey?: string;
-  /** Sorted set this consumer beats into every HEARTBEAT_MS (default `marketroom:persisters`; persister-status.ts). */
-  heartbeatsKey?: string;
-  /** Test hook: die (without any further step) at this point of a batch... */
-  faultAt?: FaultPoint;
-  /** ...of the n-th batch this persister processes (default 1). */
-  faultOnBatch?: number;
-  /** Error and warning lines (default: a pino logger, warn level). */
-  log?: (line: string) => void;
-}
+export type { FaultPoint, PersisterOptions } from "./persister-options.ts";
 
 /** What the test hook throws: the loop ends at once, as if the process had been killed. */
 export class SimulatedCrash extends Error {
@@ -145,8 +118,7 @@ export class Persister {
     errors: 0,
     parked: 0,
   };
-  private readonly opts: Required<Omit<PersisterOptions, "faultAt" | "group" | "consumer">> &
-    Pick<PersisterOptions, "faultAt">;
+  private readonly opts: ResolvedOptions;
   /** Connection for blocking reads and acks, so a BLOCK never stalls the caller's client. */
   private conn?: Redis;
   /** The registered games this consumer reads (its share among the live members of the group). */
@@ -182,18 +154,7 @@ export class Persister {
   ) {
     this.group = options.group ?? "persister";
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
-    this.opts = {
-      batchSize: options.batchSize ?? 500,
-      blockMs: options.blockMs ?? 200,
-      streamsPerCall: options.streamsPerCall ?? 64,
-      claimIdleMs: options.claimIdleMs ?? 30_000,
-      refreshMs: options.refreshMs ?? 1000,
-      registryKey: options.registryKey ?? GAMES_KEY,
-      heartbeatsKey: options.heartbeatsKey ?? HEARTBEATS_KEY,
-      faultAt: options.faultAt,
-      faultOnBatch: options.faultOnBatch ?? 1,
-      log: options.log ?? defaultLog(),
-    };
+    this.opts = resolveOptions(options);
     this.membersKey = membersKey(this.opts.registryKey, this.group);
   }
 
@@ -212,7 +173,7 @@ export class Persister {
     return this.loop;
   }
 
-  /** Lets the in-flight batch finish (commit, ack, trim), then ends the loop. Waits at most ~blockMs beyond the batch. */
+  /** Lets the in-flight batch finish (commit, ack, trim), then ends the loop. Waits at most ~max(blockMs, lingerMs) beyond the batch. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop?.catch(() => {});
@@ -388,8 +349,9 @@ export class Persister {
 
   /**
    * One pass over every game's new entries; blocks briefly per chunk only when the last pass found
-   * nothing. Each chunk's batch is parsed while the previous one is stored (`inflight`), then stored in
-   * the background; a pass that finds nothing waits for the last one.
+   * nothing. A read that found a few entries lingers for more (`linger`). Each chunk's batch is parsed
+   * while the previous one is stored (`inflight`), then stored in the background; a pass that finds
+   * nothing waits for the last one.
    */
   private async readNew(): Promise<void> {
     const keyChunks = chunks(this.active().map(eventsKey), this.opts.streamsPerCall);
@@ -398,14 +360,16 @@ export class Persister {
       return;
     }
     const block = this.idle ? Math.max(1, Math.floor(this.opts.blockMs / keyChunks.length)) : undefined;
+    const linger = { until: 0 };
     let total = 0;
     for (const keys of keyChunks) {
       if (this.stopping) break;
-      const entries = await this.read(
+      const first = await this.read(
         keys,
         keys.map(() => ">"),
         block,
       );
+      const entries = await this.linger(keys, first, linger);
       total += entries.length;
       if (!entries.length) continue;
       const batch = await this.prepare(entries);
@@ -416,6 +380,38 @@ export class Persister {
     }
     this.idle = total === 0;
     if (this.idle || this.stopping) await this.settle();
+  }
+
+  /**
+   * Lingering: after a read of `keys` that found some entries but fewer than min(lingerEntries,
+   * batchSize), reads on (each read returns as soon as something new is there) until it has that many or
+   * the pass's deadline (`linger.until`, lingerMs after its first linger) has passed, so that entries
+   * arriving close together share one PostgreSQL transaction instead of one each. At trickle rates the
+   * transaction's fixed cost (a dozen round trips) dwarfs the per-event cost (docs/persistence.md
+   * "Lingering at classroom rates"). Returns `first` and what arrived meanwhile, each stream's in order.
+   */
+  private async linger(keys: string[], first: Entry[], linger: { until: number }): Promise<Entry[]> {
+    const { lingerMs, blockMs } = this.opts;
+    // a read as large as batchSize is no trickle: the next read takes the rest at once
+    const enough = Math.min(this.opts.lingerEntries, this.opts.batchSize);
+    if (!first.length || first.length >= enough || lingerMs <= 0) return first;
+    linger.until ||= Date.now() + lingerMs;
+    const entries = [...first];
+    for (;;) {
+      const left = linger.until - Date.now();
+      if (left <= 0 || entries.length >= enough || this.stopping) return entries;
+      // while a batch is being stored its ack and trim use this connection: sleep rather than block on it
+      if (this.inflight) await sleep(left);
+      const block = this.inflight ? undefined : Math.min(left, blockMs);
+      entries.push(
+        ...(await this.read(
+          keys,
+          keys.map(() => ">"),
+          block,
+          enough - entries.length,
+        )),
+      );
+    }
   }
 
   /** Waits for the batch being stored in the background; rethrows its failure. */
@@ -430,9 +426,9 @@ export class Persister {
     return this.parked.size ? this.games.filter((g) => !this.parked.has(g)) : this.games;
   }
 
-  /** XREADGROUP of `keys` after `ids` ('>' = new, '0' = own pending). */
-  private async read(keys: string[], ids: string[], blockMs?: number): Promise<Entry[]> {
-    const args: (string | number)[] = ["GROUP", this.group, this.consumer, "COUNT", this.opts.batchSize];
+  /** XREADGROUP of `keys` after `ids` ('>' = new, '0' = own pending), at most `count` entries per stream. */
+  private async read(keys: string[], ids: string[], blockMs?: number, count = this.opts.batchSize): Promise<Entry[]> {
+    const args: (string | number)[] = ["GROUP", this.group, this.consumer, "COUNT", count];
     if (blockMs !== undefined) args.push("BLOCK", blockMs);
     args.push("STREAMS", ...keys, ...ids);
     return toEntries((await this.conn!.call("XREADGROUP", ...args)) as StreamReply);
@@ -470,9 +466,9 @@ export class Persister {
       const stop = stops.get(e.gameId);
       return stop === undefined || compareIds(e.id, stop) < 0;
     });
-    if (done.length) await ackEntries(this.conn!, this.group, done);
+    const streams = await ackAndInspect(this.conn!, this.group, done, [...new Set(entries.map((e) => e.key))]);
     this.fault("afterAck", batchNo);
-    await trimAcknowledged(this.conn!, [...new Set(entries.map((e) => e.key))]);
+    await trimStreams(this.conn!, this.group, streams);
   }
 
   /**
@@ -587,10 +583,4 @@ function parseEntry(data: string): EngineEvent | string {
       ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")
       : (err as Error).message;
   }
-}
-
-/** The persister's default log: pino lines on stderr at warn level. */
-function defaultLog(): (line: string) => void {
-  const log = createLogger().child({ src: "persister" });
-  return (line) => log.warn(line);
 }

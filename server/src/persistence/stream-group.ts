@@ -32,41 +32,65 @@ export function toEntries(reply: StreamReply): Entry[] {
   return out;
 }
 
-/** XACK `entries`, one XACK per stream, in one pipeline. */
-export async function ackEntries(conn: Redis, group: string, entries: Entry[]): Promise<void> {
+/** A stream after a batch's acks: its consumer groups (name, last-delivered-id) and `group`'s XPENDING summary. */
+export interface Inspected {
+  key: string;
+  groups: { name: string; lastDelivered: string }[];
+  own: PendingSummary;
+}
+
+/** XPENDING's summary: [count, smallest pending id, largest pending id, per-consumer counts]. */
+type PendingSummary = [number, string | null, string | null, unknown];
+
+/**
+ * XACK `entries` (one XACK per stream) and read what trimming `keys` needs, in one round trip: after the
+ * acks, XINFO GROUPS of each key and XPENDING of `group` on it. trimStreams then trims them.
+ */
+export async function ackAndInspect(
+  conn: Redis,
+  group: string,
+  entries: Entry[],
+  keys: string[],
+): Promise<Inspected[]> {
   const byKey = new Map<string, string[]>();
   for (const e of entries) (byKey.get(e.key) ?? byKey.set(e.key, []).get(e.key)!).push(e.id);
   const pipe = conn.pipeline();
   for (const [key, ids] of byKey) pipe.xack(key, group, ...ids);
-  throwFirst(await pipe.exec());
+  for (const k of keys) pipe.xinfo("GROUPS", k).xpending(k, group);
+  const replies = throwFirst(await pipe.exec()).slice(byKey.size);
+  return keys.map((key, i) => ({
+    key,
+    groups: parseGroups(replies[2 * i] as unknown[][]),
+    own: replies[2 * i + 1] as PendingSummary,
+  }));
 }
 
 /**
- * Trims each stream below the oldest entry some consumer group still needs: its oldest pending
- * entry, else the first it has not been delivered. last-delivered-id is read before the pending
- * list, so an entry delivered in between shows up as pending and is kept.
+ * Trims each inspected stream below the oldest entry some consumer group still needs: its oldest pending
+ * entry, else the first it has not been delivered. The other groups' pending lists (rarely any: a second
+ * group is a migration or a test) are read in one more round trip. last-delivered-id was read before the
+ * pending lists, so an entry delivered in between shows up as pending and is kept.
  */
-export async function trimAcknowledged(conn: Redis, keys: string[]): Promise<void> {
-  const infoPipe = conn.pipeline();
-  for (const k of keys) infoPipe.xinfo("GROUPS", k);
-  const infos = throwFirst(await infoPipe.exec()).map((r) => parseGroups(r as unknown[][]));
-  const pendPipe = conn.pipeline();
-  keys.forEach((k, i) => {
-    for (const g of infos[i]!) pendPipe.xpending(k, g.name);
-  });
-  const pend = throwFirst(await pendPipe.exec()) as [number, string | null, string | null, unknown][];
+export async function trimStreams(conn: Redis, group: string, streams: Inspected[]): Promise<void> {
+  const others = streams.flatMap((s) => s.groups.filter((g) => g.name !== group).map((g) => ({ key: s.key, g })));
+  const pend = new Map<string, PendingSummary>();
+  if (others.length) {
+    const pipe = conn.pipeline();
+    for (const { key, g } of others) pipe.xpending(key, g.name);
+    const replies = throwFirst(await pipe.exec()) as PendingSummary[];
+    others.forEach(({ key, g }, i) => pend.set(`${key}\n${g.name}`, replies[i]!));
+  }
   const trimPipe = conn.pipeline();
-  let j = 0;
-  keys.forEach((k, i) => {
+  for (const s of streams) {
     let floor: string | undefined;
-    for (const g of infos[i]!) {
-      const [count, minPending] = pend[j++]!;
+    for (const g of s.groups) {
+      const [count, minPending] = g.name === group ? s.own : (pend.get(`${s.key}\n${g.name}`) ?? [0, null]);
       let need = nextId(g.lastDelivered);
       if (count > 0 && minPending && compareIds(minPending, need) < 0) need = minPending;
       if (floor === undefined || compareIds(need, floor) < 0) floor = need;
     }
-    if (floor !== undefined) trimPipe.xtrim(k, "MINID", floor);
-  });
+    if (floor !== undefined) trimPipe.xtrim(s.key, "MINID", floor);
+  }
   throwFirst(await trimPipe.exec());
 }
 

@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { Persister } from "../../src/persistence/persister.ts";
+import { MAX_LINGER_MS } from "../../src/persistence/persister-options.ts";
 import { writeRoundResults } from "../../src/persistence/round-results.ts";
 import { registerGame, registeredGames, unregisterGame } from "../../src/persistence/games-registry.ts";
 import type { Db } from "../../src/persistence/db.ts";
@@ -164,6 +165,37 @@ describe("persistence: persister", () => {
     expect(Number(n.n) + st.events).to.equal(game.events.length);
   });
 
+  it("entries arriving close together share one transaction when it lingers, each projected exactly once", async () => {
+    const game = await TradingGame.create(engine, registry); // 8 set-up entries, stored at once (>= lingerEntries)
+    const p = persister({ lingerMs: MAX_LINGER_MS, lingerEntries: 6 });
+    void p.start();
+    await p.drain(game.gameId, game.lastSeq);
+    const before = { batches: p.stats.batches, entries: p.stats.entries };
+    /** Runs commands until one is accepted: exactly one more stream entry. */
+    const oneEntry = async () => {
+      const seq = game.lastSeq;
+      while (game.lastSeq === seq) await game.trade(1, seq);
+    };
+    await oneEntry();
+    const first = game.lastSeq;
+    // the persister has read the first entry (it is pending); without lingering it would store it alone
+    await waitFor(
+      async () =>
+        (await streamState(engine.client, game.gameId)).pending > 0 || p.lastPersistedSeq(game.gameId) >= first,
+    );
+    for (let i = 0; i < 5; i++) await oneEntry();
+    await p.drain(game.gameId, game.lastSeq);
+    expect(p.stats.entries - before.entries, "entries read").to.equal(6);
+    expect(p.stats.batches - before.batches, "transactions for them").to.equal(1);
+    await verifyExactlyOnce(db, game);
+    expect(p.stats.duplicates).to.equal(0);
+  });
+
+  it("a linger beyond the bound /health allows is refused", () => {
+    expect(() => persister({ lingerMs: MAX_LINGER_MS + 1 })).to.throw(RangeError, /lingerMs must be in \[0, 1000\]/);
+    expect(() => persister({ lingerMs: -1 })).to.throw(RangeError);
+  });
+
   it("writes final inventories and the leaderboard at round end, idempotently", async () => {
     const game = await TradingGame.create(engine, registry);
     await game.trade(100, 6);
@@ -219,9 +251,9 @@ describe("persistence: persister", () => {
   });
 });
 
-async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) expect.fail("condition not reached in time");
     await new Promise((r) => setTimeout(r, 10));
   }
