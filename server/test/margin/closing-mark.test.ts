@@ -12,11 +12,17 @@ import { bestPrice } from "../../src/core/matching/match.ts";
 import { GameWriter } from "../../src/engine/game-writer.ts";
 import { canonical } from "../core/support.ts";
 import { connect, newGameId } from "../engine/helpers.ts";
-import { limit, newGame, ok, replays } from "./support.ts";
+import { limit, newGame, ok, replays, setupCommands, type GameSetup } from "./support.ts";
 
 /** A running mid round: bob long 10 at 10.00 from alice, carol quoting 10.10 / 10.30 (mid 10.20). */
+const MID_ROUND = (mode: "cash" | "margin"): GameSetup => ({
+  mode,
+  markRule: "mid",
+  players: { alice: 100_000, bob: 100_000, carol: 100_000 },
+});
+
 function midRound(mode: "cash" | "margin") {
-  const g = newGame({ mode, markRule: "mid", players: { alice: 100_000, bob: 100_000, carol: 100_000 } });
+  const g = newGame(MID_ROUND(mode));
   ok(g, limit("alice", "sell", 1000, 10));
   ok(g, limit("bob", "buy", 1000, 10));
   ok(g, limit("carol", "buy", 1010, 1));
@@ -61,33 +67,7 @@ describe("the closing mark of a margin round", () => {
         expect(await w1.execute(c, ts)).to.deep.equal(want);
       };
       // midRound's commands, through the writer
-      await exec({
-        type: "create_game",
-        gameId: id,
-        name: "m",
-        stp: "cancel_incoming",
-        maxMatches: 1000,
-        allowShort: true,
-        protectionBps: 1000,
-        mode: "margin",
-        markRule: "mid",
-      });
-      await exec({
-        type: "add_security",
-        securityId: 1,
-        symbol: "ACME",
-        tickSize: "0.01",
-        lotSize: 1,
-        scale: 1,
-        bandLow: 1,
-        bandHigh: 1_000_000,
-        shortLimit: 1_000_000,
-        positionLimit: 0,
-        maxOrderQty: 0,
-      });
-      for (const p of ["alice", "bob", "carol"])
-        await exec({ type: "add_player", playerId: p, name: p, cash: 100_000, holdings: [] });
-      await exec({ type: "set_phase", phase: "running" });
+      for (const c of setupCommands(MID_ROUND("margin"), id)) await exec(c);
       await exec(limit("alice", "sell", 1000, 10));
       await exec(limit("bob", "buy", 1000, 10));
       await exec(limit("carol", "buy", 1010, 1));

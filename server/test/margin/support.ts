@@ -27,38 +27,52 @@ export interface GameSetup {
 /** A game in phase running with security 1 ("ACME", scale 1, band 1..10^6) and the players. */
 export function newGame(g: GameSetup): Game {
   const game: Game = { s: emptyState(), log: [], ts: 1_000 };
-  ok(game, {
-    type: "create_game",
-    gameId: "m1",
-    name: "m",
-    stp: "cancel_incoming",
-    maxMatches: 1000,
-    allowShort: g.allowShort ?? true,
-    protectionBps: 1000,
-    mode: g.mode,
-    markRule: g.markRule,
-    insuranceFund: g.insuranceFund,
-  });
-  ok(game, {
-    type: "add_security",
-    securityId: 1,
-    symbol: "ACME",
-    tickSize: "0.01",
-    lotSize: 1,
-    scale: 1,
-    bandLow: 1,
-    bandHigh: 1_000_000,
-    shortLimit: 1_000_000,
-    positionLimit: 0,
-    maxOrderQty: 0,
-    ...g.security,
-  });
+  for (const c of setupCommands(g)) ok(game, c);
+  return game;
+}
+
+/** newGame's commands, in order, for game `gameId` (to send them through a writer too). */
+export function setupCommands(g: GameSetup, gameId = "m1"): Command[] {
+  const cmds: Command[] = [
+    {
+      type: "create_game",
+      gameId,
+      name: "m",
+      stp: "cancel_incoming",
+      maxMatches: 1000,
+      allowShort: g.allowShort ?? true,
+      protectionBps: 1000,
+      mode: g.mode,
+      markRule: g.markRule,
+      insuranceFund: g.insuranceFund,
+    },
+    {
+      type: "add_security",
+      securityId: 1,
+      symbol: "ACME",
+      tickSize: "0.01",
+      lotSize: 1,
+      scale: 1,
+      bandLow: 1,
+      bandHigh: 1_000_000,
+      shortLimit: 1_000_000,
+      positionLimit: 0,
+      maxOrderQty: 0,
+      ...g.security,
+    },
+  ];
   for (const [pid, v] of Object.entries(g.players)) {
     const { cash, qty } = typeof v === "number" ? { cash: v, qty: 0 } : v;
-    ok(game, { type: "add_player", playerId: pid, name: pid, cash, holdings: qty > 0 ? [{ securityId: 1, qty }] : [] });
+    cmds.push({
+      type: "add_player",
+      playerId: pid,
+      name: pid,
+      cash,
+      holdings: qty > 0 ? [{ securityId: 1, qty }] : [],
+    });
   }
-  ok(game, { type: "set_phase", phase: "running" });
-  return game;
+  cmds.push({ type: "set_phase", phase: "running" });
+  return cmds;
 }
 
 /** run() a command; returns the answer and appends its events to the log. */
