@@ -1,15 +1,16 @@
 /**
- * Loads the Lua commands of lua/commands/ (the game core's Valkey side: commit, claim) and registers
- * them on a Valkey client, BullMQ style: a file is named `<command>-<numKeys>.lua` and the loader reads
- * the key count from the name. `-n` means the count varies per call: the caller passes it as the first
- * argument (iovalkey then sends it as EVALSHA's numkeys). `--@include <file>.lua` lines are replaced by
- * that file of lua/commands/includes/ (each once). iovalkey sends EVALSHA and falls back to EVAL on
- * NOSCRIPT, so a restarted or flushed server just reloads the script.
- *
+ * Loads the Lua commands of lua/commands/ (the game core's Valkey side: commit, claim, readOrders) and
+ * runs them, BullMQ style: a file is named `<command>-<numKeys>.lua` and the loader reads the key count
+ * from the name. `-n` means the count varies per call: the caller passes it as the first argument (sent
+ * as EVALSHA's numkeys). `--@include <file>.lua` lines are replaced by that file of
+ * lua/commands/includes/ (each once). A call goes as EVAL (the whole source) the first time on a
+ * connection and as EVALSHA after that, and falls back to EVAL on NOSCRIPT, so a restarted or flushed
+ * server just reloads the script.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Redis } from "iovalkey";
+import { createHash } from "node:crypto";
+import { Command, type Redis } from "iovalkey";
 
 export const COMMANDS_DIR = fileURLToPath(new URL("../../../lua/commands/", import.meta.url));
 
@@ -47,27 +48,84 @@ export function loadCommandScripts(): CommandScript[] {
   return cached;
 }
 
-/** The registered name of command `name` on a client: `mrc_<name>`. */
-export const commandMethod = (name: string) => `mrc_${name}`;
+/** A command script with its SHA1 (what EVALSHA names it by). */
+interface LoadedScript extends CommandScript {
+  sha: string;
+}
+
+let byName: Map<string, LoadedScript> | null = null;
+
+/** The command script `name` of lua/commands/; throws if there is none. */
+function scriptNamed(name: string): LoadedScript {
+  byName ??= new Map(
+    loadCommandScripts().map((s) => [s.name, { ...s, sha: createHash("sha1").update(s.lua).digest("hex") }]),
+  );
+  const script = byName.get(name);
+  if (!script) throw new Error(`no Lua command ${name} in lua/commands/`);
+  return script;
+}
+
+/** Per connection (socket): the SHAs of the scripts sent on it in full once, so EVALSHA finds them. */
+const loadedOn = new WeakMap<object, Set<string>>();
 
 /**
- * Registers every command on the client as `mrc_<name>(...keys, ...argv)`, or for an `-n` command
- * `mrc_<name>(numKeys, ...keys, ...argv)`. Idempotent per client.
+ * One script call, its arguments already encoded as RESP bulk strings (`body`, `argc` of them). Like
+ * iovalkey's own script commands it goes as EVAL (the whole source) the first time on a connection and
+ * as EVALSHA after that; unlike them it skips iovalkey's generic argument handling (flattening the
+ * argument array, converting each argument, building the RESP text piece by piece), which cost about
+ * as much Node CPU as encoding the batch itself for a commit of a few hundred arguments
+ * (docs/commit.md "Commit latency").
  */
-export function defineCoreCommands(client: Redis): void {
-  for (const { name, numberOfKeys, lua } of loadCommandScripts()) {
-    const method = commandMethod(name);
-    if (typeof (client as unknown as Record<string, unknown>)[method] === "function") continue;
-    client.defineCommand(method, numberOfKeys === null ? { lua } : { numberOfKeys, lua });
+class ScriptCall extends Command {
+  constructor(
+    private readonly script: LoadedScript,
+    private readonly argc: number,
+    private readonly body: string,
+  ) {
+    super("evalsha", [], { replyEncoding: "utf8" });
+  }
+
+  override toWritable(socket: object): string {
+    let loaded = loadedOn.get(socket);
+    if (!loaded) {
+      loaded = new Set();
+      loadedOn.set(socket, loaded);
+    }
+    const { sha, lua } = this.script;
+    const head = `*${this.argc + 2}\r\n`;
+    if (loaded.has(sha)) return `${head}$7\r\nevalsha\r\n$40\r\n${sha}\r\n${this.body}`;
+    loaded.add(sha);
+    this.name = "eval";
+    return `${head}$4\r\neval\r\n$${Buffer.byteLength(lua)}\r\n${lua}\r\n${this.body}`;
   }
 }
 
-type Call = (...args: (string | number)[]) => Promise<unknown>;
+/** The arguments as RESP bulk strings (`$<bytes>\r\n<text>\r\n` each; numbers in decimal). */
+function encodeBulk(args: readonly (string | number)[]): string {
+  let out = "";
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const s = typeof a === "string" ? a : String(a);
+    out += `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+  }
+  return out;
+}
 
-/** Runs command `name` (registering the commands first if needed); args as defineCoreCommands says. */
-export function callCommand(client: Redis, name: string, args: (string | number)[]): Promise<unknown> {
-  defineCoreCommands(client);
-  const fn = (client as unknown as Record<string, Call>)[commandMethod(name)];
-  if (!fn) throw new Error(`no Lua command ${name} in lua/commands/`);
-  return fn.apply(client, args);
+/**
+ * Runs command `name` of lua/commands/ on the client: args are KEYS then ARGV, preceded by the key
+ * count for an `-n` command (for a fixed count the file name gives it). Resolves the script's reply
+ * (bulk strings as utf8 text); rejects with the Valkey error (the script's own error replies carry their
+ * code first). A server that lost the script (restart, SCRIPT FLUSH: NOSCRIPT) gets it again in full.
+ */
+export function callCommand(client: Redis, name: string, args: readonly (string | number)[]): Promise<unknown> {
+  const script = scriptNamed(name);
+  const all = script.numberOfKeys === null ? args : [script.numberOfKeys, ...args];
+  const body = encodeBulk(all);
+  const send = (): Promise<unknown> => client.sendCommand(new ScriptCall(script, all.length, body)) as Promise<unknown>;
+  return send().catch((err: unknown) => {
+    if (!(err instanceof Error) || !err.message.includes("NOSCRIPT")) throw err;
+    const socket = (client as unknown as { stream?: object }).stream;
+    if (socket) loadedOn.get(socket)?.delete(script.sha);
+    return send();
+  });
 }

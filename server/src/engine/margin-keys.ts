@@ -28,6 +28,8 @@ export class MarginOps implements KeyOpProducer {
   private ended = false;
   private fund = new Set<number>();
   private readonly securities = new Set<number>();
+  /** Securities whose last trade price alone changed (a fill changes nothing else of the security hash). */
+  private readonly traded = new Set<number>();
   /** "sid:stopId" of every stop accepted, armed or gone in the batch. */
   private readonly stops = new Map<number, Set<number>>();
   private readonly costs = new Map<string, Set<number>>();
@@ -64,7 +66,7 @@ export class MarginOps implements KeyOpProducer {
         this.securities.add(ev.securityId);
         break;
       case "fill":
-        this.securities.add(ev.securityId);
+        this.traded.add(ev.securityId);
         this.cost(ev.makerPlayerId, ev.securityId);
         this.cost(ev.takerPlayerId, ev.securityId);
         break;
@@ -129,6 +131,9 @@ export class MarginOps implements KeyOpProducer {
         "close_mark",
         sec.closeMark,
       );
+    }
+    for (const sid of this.traded) {
+      if (!this.securities.has(sid)) enc.hset(K.securityKey(g, sid), "last_price", securityOf(state, sid).lastPrice);
     }
     for (const [sid, ids] of this.stops) {
       const sec = securityOf(state, sid);
