@@ -302,6 +302,20 @@ describe("commit script", () => {
     expect(await client.exists(k, K.eventsKey(g), K.seqKey(g))).to.equal(0);
   });
 
+  it("sends the script's source again when the server lost it (SCRIPT FLUSH), two calls in flight landing in order", async () => {
+    const g = newGameId("noscript");
+    const epoch = await claimGame(client, g, "n");
+    expect(await commitBatch(client, g, epoch, 0, [ev(1)], [])).to.equal(1);
+    await client.script("FLUSH");
+    const landed = await Promise.all([
+      commitBatch(client, g, epoch, 1, [ev(2)], []),
+      commitBatch(client, g, epoch, 2, [ev(3)], []),
+    ]);
+    expect(landed).to.deep.equal([2, 3]);
+    expect(await client.get(K.seqKey(g))).to.equal("3");
+    expect((await client.xrange(K.eventsKey(g), "-", "+")).map(([id]) => id)).to.deep.equal(["1-0", "2-0", "3-0"]);
+  });
+
   it("claim increments the epoch and records node and since", async () => {
     const g = newGameId("claim");
     const t0 = Date.now();
