@@ -23,8 +23,14 @@ import type { Conn } from "./stream-subscriptions.ts";
 /** Updates are skipped (a gap the client sees) while a connection has more than this unsent. */
 export const SLOW_CONSUMER_BYTES = 1 << 20;
 
-/** Least time between two flushes, ms (the stream's lag target is 50 ms). */
-export const FLUSH_MS = 5;
+/**
+ * Least time between two flushes, ms (the stream's lag target is 50 ms). Each flush costs one socket
+ * write per connection with frames, about 20 µs of CPU each on the 2-core test machine (mostly the
+ * loopback's delivery to the reader), so under load a flush's writes are shared by the orders of one
+ * interval: at 2,000 orders/s and 50 subscribed connections, 5 ms cost 5 writes per order, 10 ms cost
+ * 2.5 (docs/algo-trading.md "Benchmark").
+ */
+export const FLUSH_MS = 10;
 
 /** A text message made once for many connections: its whole frame (header and UTF-8 JSON). */
 export type SharedText = Buffer;
