@@ -89,7 +89,8 @@ export class BookFeeds {
       return;
     }
     f.reading = true;
-    const depth = Math.max(...[...f.subs].map((s) => s.depth));
+    let depth = 0;
+    for (const s of f.subs) depth = Math.max(depth, s.depth); // no arrays made per md message
     this.service.hub.engine
       .book(gameId, securityId, depth)
       .then((r) => {
