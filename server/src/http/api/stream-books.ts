@@ -11,7 +11,7 @@ import type { BookLevel } from "@marketroom/shared";
 import type { Logger } from "../../config.ts";
 import { unwrap } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
-import { SLOW_CONSUMER_BYTES, sharedText, type Fanout, type SharedText } from "./stream-fanout.ts";
+import { SLOW_CONSUMER_BYTES, sharedText, unsentBytes, type Fanout, type SharedText } from "./stream-fanout.ts";
 import type { BookSub, Conn } from "./stream-subscriptions.ts";
 
 /** One game's book readers in this process. */
@@ -89,7 +89,8 @@ export class BookFeeds {
       return;
     }
     f.reading = true;
-    const depth = Math.max(...[...f.subs].map((s) => s.depth));
+    let depth = 0;
+    for (const s of f.subs) depth = Math.max(depth, s.depth); // no arrays made per md message
     this.service.hub.engine
       .book(gameId, securityId, depth)
       .then((r) => {
@@ -119,7 +120,7 @@ export class BookFeeds {
     s.seq++;
     // A slow reader misses updates (a gap in seq); once it keeps up again it gets a snapshot, so the
     // gap is filled without its asking. A client may also resubscribe itself on seeing the gap.
-    if (s.conn.ws.bufferedAmount > SLOW_CONSUMER_BYTES) {
+    if (unsentBytes(s.conn) > SLOW_CONSUMER_BYTES) {
       s.skipped = true;
       return;
     }

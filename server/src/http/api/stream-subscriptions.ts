@@ -51,7 +51,7 @@ export interface BookSub {
 
 export interface Conn {
   ws: WebSocket;
-  /** The connection's TCP socket (corked while its frames collect until the next flush, stream-fanout.ts). */
+  /** The connection's TCP socket (the fan-out writes its data frames there, stream-fanout.ts). */
   socket: Duplex;
   gameId: string;
   playerId: string;
@@ -65,6 +65,8 @@ export interface Conn {
   executions: boolean;
   ops: { windowStart: number; count: number };
   alive: boolean;
+  /** Data frames waiting for the next flush (stream-fanout.ts) and their total bytes. */
+  held: { frames: Buffer[]; bytes: number };
   expiry?: NodeJS.Timeout;
   /** While executions are being replayed (`since`): live ones wait here, then go out after the replay. */
   execBuffer?: EngineEvent[];

@@ -27,9 +27,10 @@
  *
  * Cost per message (docs/algo-trading.md, "Benchmark"): a trade or headline is serialized and framed once
  * for all its receivers; subscribers of one book at one depth share their levels, so the difference is
- * computed once per depth and framed once per seq; and a connection's socket is corked from its first
- * frame until the next flush, at most one per FLUSH_MS (stream-fanout.ts), so the frames of a burst leave
- * in one write (one system call) instead of one each.
+ * computed once per depth and framed once per seq; and a connection's frames are held from its first
+ * until the next flush, at most one per FLUSH_MS (stream-fanout.ts), so the frames of a burst leave in
+ * one write (one system call) instead of one each. No extension is negotiated (perMessageDeflate off):
+ * the fan-out writes frames as ws would, without ws.send per message and socket.
  */
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
@@ -68,7 +69,7 @@ export const KEY_REVOKED_CLOSE = { code: 4401, reason: "API key revoked" } as co
 export const KEY_EXPIRED_CLOSE = { code: 4401, reason: "API key expired" } as const;
 
 export class StreamGateway {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   private readonly conns = new Set<Conn>();
   /** Valkey channel -> connections that need it. */
   private readonly channels = new Map<string, Set<Conn>>();
@@ -158,13 +159,17 @@ export class StreamGateway {
       executions: false,
       ops: { windowStart: 0, count: 0 },
       alive: true,
+      held: { frames: [], bytes: 0 },
     };
     this.conns.add(c);
     if (expiresAt !== null) {
       // setTimeout holds at most 2^31-1 ms; a later expiry is re-armed by the check on each ping instead.
       const ms = expiresAt - Date.now();
       if (ms < 2 ** 31) {
-        c.expiry = setTimeout(() => ws.close(KEY_EXPIRED_CLOSE.code, KEY_EXPIRED_CLOSE.reason), Math.max(0, ms));
+        c.expiry = setTimeout(
+          () => this.out.close(c, KEY_EXPIRED_CLOSE.code, KEY_EXPIRED_CLOSE.reason),
+          Math.max(0, ms),
+        );
         c.expiry.unref();
       }
     }
@@ -186,7 +191,7 @@ export class StreamGateway {
   closeKey(keyId: string): void {
     for (const c of this.conns) {
       if (c.keyId !== keyId) continue;
-      c.ws.close(KEY_REVOKED_CLOSE.code, KEY_REVOKED_CLOSE.reason);
+      this.out.close(c, KEY_REVOKED_CLOSE.code, KEY_REVOKED_CLOSE.reason);
       this.drop(c); // no message reaches it while the close handshake runs
     }
   }
@@ -202,7 +207,7 @@ export class StreamGateway {
     const now = Date.now();
     if (now - c.ops.windowStart >= 1000) c.ops = { windowStart: now, count: 0 };
     if (++c.ops.count > MAX_OPS_PER_SEC) {
-      c.ws.close(1008, "too many messages");
+      this.out.close(c, 1008, "too many messages");
       return;
     }
     let raw: unknown;

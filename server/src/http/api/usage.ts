@@ -11,7 +11,8 @@
  * since the epoch; each process writes the latest it saw, so across processes it may lag by FLUSH_MS).
  *
  * Counting is fire-and-forget (a failure is logged, never fails the request): counts collect in memory
- * and go to Valkey every FLUSH_MS in one pipeline (HINCRBY per changed field), so a request costs no
+ * and go to Valkey every FLUSH_MS in one pipeline (per game one script of HINCRBYs and one HSET of the
+ * request times), so a request costs no
  * Valkey command of its own. `read` sends what is pending first, so a process reads its own counts; a
  * count made on another process shows within FLUSH_MS.
  */
@@ -38,6 +39,14 @@ export const noUsage = (): Usage => ({ requests: 0, orders: 0, rejects: 0, rateL
 
 /** Field suffix of a key's last request time. */
 const LAST_USED = "lastUsedAt";
+
+/**
+ * HINCRBY of every field of one hash in one command: KEYS[1] the hash, ARGV field, increment, field,
+ * increment... A flush sends one command per game instead of one per key and counter, which at a
+ * thousand requests a second was two Valkey commands per request in the server's client
+ * (docs/algo-trading.md "Benchmark").
+ */
+const HINCRBY_ALL = "for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end";
 
 export class ApiUsage {
   /** Counts not yet in Valkey: game id -> field -> increment. */
@@ -70,12 +79,20 @@ export class ApiUsage {
     this.timer = undefined;
     if (this.pending.size === 0) return;
     const batch = this.valkey.pipeline();
-    for (const [gameId, fields] of this.pending)
-      for (const [field, n] of fields) batch.hincrby(usageKey(gameId), field, n);
+    for (const [gameId, fields] of this.pending) {
+      const args: (string | number)[] = [];
+      for (const [field, n] of fields) args.push(field, n);
+      batch.eval(HINCRBY_ALL, 1, usageKey(gameId), ...args);
+    }
+    const times = new Map<string, string[]>();
     for (const [at, ms] of this.lastUsed) {
       const cut = at.indexOf("\n");
-      batch.hset(usageKey(at.slice(0, cut)), at.slice(cut + 1), String(ms));
+      const gameId = at.slice(0, cut);
+      let pairs = times.get(gameId);
+      if (!pairs) times.set(gameId, (pairs = []));
+      pairs.push(at.slice(cut + 1), String(ms));
     }
+    for (const [gameId, pairs] of times) batch.hset(usageKey(gameId), ...pairs);
     this.pending = new Map();
     this.lastUsed = new Map();
     await batch.exec().catch((err) => this.log.warn({ err: String(err) }, "api usage count failed"));
