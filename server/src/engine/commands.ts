@@ -74,18 +74,29 @@ const loadedOn = new WeakMap<object, Set<string>>();
  * as EVALSHA after that; unlike them it skips iovalkey's generic argument handling (flattening the
  * argument array, converting each argument, building the RESP text piece by piece), which cost about
  * as much Node CPU as encoding the batch itself for a commit of a few hundred arguments
- * (docs/commit.md "Commit latency").
+ * (docs/commit.md "Small batches"). A cluster client routes the call by the slot of its first key
+ * (getKeys, getSlot), as it does iovalkey's own script commands.
  */
 class ScriptCall extends Command {
+  /** The connection the call was last written to (a cluster client may redirect it to another). */
+  private socket: object | null = null;
+
   constructor(
     private readonly script: LoadedScript,
     private readonly argc: number,
     private readonly body: string,
+    /** The call's arguments (numkeys, KEYS..., ARGV...), for getKeys. */
+    private readonly args_: readonly (string | number)[],
   ) {
     super("evalsha", [], { replyEncoding: "utf8" });
   }
 
+  override getKeys(): string[] {
+    return this.args_.slice(1, 1 + Number(this.args_[0])).map(String);
+  }
+
   override toWritable(socket: object): string {
+    this.socket = socket;
     let loaded = loadedOn.get(socket);
     if (!loaded) {
       loaded = new Set();
@@ -93,10 +104,18 @@ class ScriptCall extends Command {
     }
     const { sha, lua } = this.script;
     const head = `*${this.argc + 2}\r\n`;
-    if (loaded.has(sha)) return `${head}$7\r\nevalsha\r\n$40\r\n${sha}\r\n${this.body}`;
+    if (loaded.has(sha)) {
+      this.name = "evalsha";
+      return `${head}$7\r\nevalsha\r\n$40\r\n${sha}\r\n${this.body}`;
+    }
     loaded.add(sha);
     this.name = "eval";
     return `${head}$4\r\neval\r\n$${Buffer.byteLength(lua)}\r\n${lua}\r\n${this.body}`;
+  }
+
+  /** The server behind the connection lost the script (NOSCRIPT): the next call there sends the source. */
+  forgetScript(): void {
+    if (this.socket) loadedOn.get(this.socket)?.delete(this.script.sha);
   }
 }
 
@@ -121,11 +140,10 @@ export function callCommand(client: Redis, name: string, args: readonly (string 
   const script = scriptNamed(name);
   const all = script.numberOfKeys === null ? args : [script.numberOfKeys, ...args];
   const body = encodeBulk(all);
-  const send = (): Promise<unknown> => client.sendCommand(new ScriptCall(script, all.length, body)) as Promise<unknown>;
-  return send().catch((err: unknown) => {
+  const call = new ScriptCall(script, all.length, body, all);
+  return (client.sendCommand(call) as Promise<unknown>).catch((err: unknown) => {
     if (!(err instanceof Error) || !err.message.includes("NOSCRIPT")) throw err;
-    const socket = (client as unknown as { stream?: object }).stream;
-    if (socket) loadedOn.get(socket)?.delete(script.sha);
-    return send();
+    call.forgetScript();
+    return client.sendCommand(new ScriptCall(script, all.length, body, all)) as Promise<unknown>;
   });
 }

@@ -21,6 +21,7 @@ import {
   type ClusterUnderTest,
 } from "../support/cluster.ts";
 import { startValkeyCluster, type ValkeyClusterUnderTest } from "../support/valkey-cluster.ts";
+import { cli } from "../../../scripts/lib/valkey-cluster.mjs";
 import { createDb, createPool } from "../../src/persistence/db.ts";
 import { sql } from "kysely";
 import { bidsKey, orderMember } from "../../src/engine/keys.ts";
@@ -90,6 +91,17 @@ describe("cluster: three processes on a 3-master Valkey Cluster", function () {
     expect(await trade(p, 101, 5)).to.equal(true);
     // The game lives on the cluster (this client reaches nothing else), claimed by its room.
     expect(await c.valkey.hget(`game:{${p.gameId}}:owner`, "epoch")).to.match(/^[1-9][0-9]*$/);
+    // Its script calls (claim, commit) went straight to its shard: no node refused one (MOVED).
+    const refused = await Promise.all(
+      vc.nodes.map(async (n) => {
+        const stats = await cli(n.port, "info", "commandstats");
+        return [...stats.matchAll(/cmdstat_(eval|evalsha):.*rejected_calls=(\d+)/g)].reduce(
+          (sum, m) => sum + Number(m[2]),
+          0,
+        );
+      }),
+    );
+    expect(refused, "script calls refused per node").to.deep.equal([0, 0, 0]);
     await until(async () => (p.a.state.players.get(p.alicePlayerId)?.fills.length ?? 0) > 0, "alice's fill");
     // The log reaches PostgreSQL through the persister (one game's stream per read on a cluster).
     const db = createDb(createPool(process.env.DATABASE_URL!, 1));

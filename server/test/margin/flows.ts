@@ -7,6 +7,7 @@ import fc from "fast-check";
 import type { Command } from "../../src/core/commands.ts";
 import { markOf } from "../../src/core/mark.ts";
 import type { CoreState } from "../../src/core/index.ts";
+import { setupCommands as gameSetupCommands } from "./support.ts";
 
 export const STEPS = Number(process.env.MPROP_STEPS ?? 150);
 export const PLAYERS = ["p1", "p2", "p3", "p4", "p5"];
@@ -164,39 +165,21 @@ export type Flow = typeof flowArb extends fc.Arbitrary<infer F> ? F : never;
 
 /** The flow's game: margin mode, security 1 at reference 100, the players, running. */
 export function setupCommands(flow: Flow, gameId = "m1"): Command[] {
-  const out: Command[] = [
+  return gameSetupCommands(
     {
-      type: "create_game",
-      gameId,
-      name: "m",
-      stp: "cancel_incoming",
-      maxMatches: 1000,
-      allowShort: true,
-      protectionBps: 1000,
       mode: "margin",
       markRule: flow.markRule,
       insuranceFund: 1_000_000,
+      allowShort: true,
+      security: {
+        referencePrice: 100,
+        initialMarginBps: flow.initial,
+        maintenanceMarginBps: Math.floor(flow.initial / 2),
+        takerFee: flow.fee,
+        makerRebate: 0,
+      },
+      players: Object.fromEntries(PLAYERS.map((p, i) => [p, flow.cash[i]!])),
     },
-    {
-      type: "add_security",
-      securityId: 1,
-      symbol: "ACME",
-      tickSize: "0.01",
-      lotSize: 1,
-      scale: 1,
-      bandLow: 1,
-      bandHigh: 1_000_000,
-      shortLimit: 1_000_000,
-      positionLimit: 0,
-      maxOrderQty: 0,
-      referencePrice: 100,
-      initialMarginBps: flow.initial,
-      maintenanceMarginBps: Math.floor(flow.initial / 2),
-      takerFee: flow.fee,
-      makerRebate: 0,
-    },
-  ];
-  PLAYERS.forEach((p, i) => out.push({ type: "add_player", playerId: p, name: p, cash: flow.cash[i]!, holdings: [] }));
-  out.push({ type: "set_phase", phase: "running" });
-  return out;
+    gameId,
+  );
 }
