@@ -70,7 +70,7 @@ export class ClientCommands {
       else this.deps.log.error({ err, gameId: this.gameId, type }, "command failed");
       reply = error(type, ref, e.code, e.code === "UNAVAILABLE" ? e.message : "the command failed on the server");
     }
-    if (reply.ref === undefined) delete reply.ref;
+    if ("ref" in reply && reply.ref === undefined) delete reply.ref; // the stop commands' replies (game/stop-commands.ts)
     return this.answer(client, type, reply, requestId);
   }
 
