@@ -11,7 +11,7 @@
  * thus a replay of the log (GameModel -> StateMirror).
  *
  * Messages: "place", "cancel", "cancel-all", "amend", the stop commands (shared/src/messages.ts) and
- * "place-batch" (shared/src/room-protocol.ts). Each is validated with zod; the reply (`room.request()`
+ * "place-batch" (shared/src/room-protocol.ts), handled by rooms/client-commands.ts. Each is validated with zod; the reply (`room.request()`
  * response, or after `room.send()` a "reply" message, or "replies" for several at once: rooms/acks.ts)
  * is a CommandAck or a CommandError with a code (a BatchAck for a batch). A bad message changes nothing and never closes the connection; any
  * other message type (also "*" and names such as "constructor") gets UNKNOWN_MESSAGE the same way.
