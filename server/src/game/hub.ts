@@ -282,7 +282,12 @@ export class GameHub {
     command: string,
     call: () => Promise<Result<T>>,
   ): Promise<Result<T> | RateLimited | GateRefusal> {
-    const gated = this.entryGate(gameId, playerId, side);
+    let gated: ReturnType<EntryGate>;
+    try {
+      gated = this.entryGate(gameId, playerId, side);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err))); // a rejection, as before
+    }
     if (!gated) return this.limitThenRun(gameId, playerId, command, call);
     if (gated instanceof Promise)
       return gated.then((g): Promise<Result<T> | RateLimited | GateRefusal> | GateRefusal =>
