@@ -112,7 +112,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const quiz = new QuizGate({ valkey, store: service.store });
   // every order entry (room, REST, bots) passes the round's quiz rule in the hub; bots are never gated
   const induced = new InducedMarkets(service);
-  hub.setEntryGate(async (g, p, side) => (await quiz.check(g, p)) ?? induced.check(g, p, side));
+  hub.setEntryGate((g, p, side) => {
+    // answers known without a read go back at once (no wait on the order path, issue 13)
+    const known = quiz.knownCheck(g, p) === null ? induced.knownCheck(g, p, side) : undefined;
+    if (known !== undefined) return known;
+    return quiz.check(g, p).then((q) => q ?? induced.check(g, p, side));
+  });
   const apiV1 = new ApiV1({ service, db, persister, log, valkey });
   const cluster = clusterFromEnv(process.env, {
     valkeyUrl: config.valkeyUrl,

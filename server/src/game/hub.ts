@@ -90,8 +90,16 @@ export interface GateRefusal {
   message: string;
 }
 
-/** See GameHub.setEntryGate: null lets the order through. `side` = a new order's side (none for an amend, which keeps it). */
-export type EntryGate = (gameId: string, playerId: string, side?: "buy" | "sell") => Promise<GateRefusal | null>;
+/**
+ * See GameHub.setEntryGate: null lets the order through. `side` = a new order's side (none for an amend,
+ * which keeps it). A gate that knows its answer without a read returns it directly (no wait on the
+ * order path), else a promise of it.
+ */
+export type EntryGate = (
+  gameId: string,
+  playerId: string,
+  side?: "buy" | "sell",
+) => GateRefusal | null | Promise<GateRefusal | null>;
 
 /** Where the round of a game and its successor are (sessions); sent to the room's clients. */
 export interface RoundLink {
@@ -138,9 +146,9 @@ function limiterOf(l: OrderRateLimit): RateLimiterMemory {
 export class GameHub {
   private readonly lanes = new Map<string, Lane>();
   /** Per game: its limiter (null = unlimited), or the pending lookup. */
-  private readonly limiters = new Map<string, Promise<RateLimiterMemory | null>>();
+  private readonly limiters = new Map<string, RateLimiterMemory | null | Promise<RateLimiterMemory | null>>();
   private rateLimitSource: (gameId: string) => Promise<OrderRateLimit | null> = async () => null;
-  private entryGate: EntryGate = async () => null;
+  private entryGate: EntryGate = () => null;
   private readonly everyGame = new Set<(gameId: string, events: EngineEvent[]) => void>();
 
   constructor(
@@ -206,19 +214,12 @@ export class GameHub {
 
   /** Sets (or, with null, lifts) a game's order rate limit now, e.g. when the game is created. */
   setRateLimit(gameId: string, limit: OrderRateLimit | null): void {
-    this.limiters.set(gameId, Promise.resolve(limit ? limiterOf(limit) : null));
+    this.limiters.set(gameId, limit ? limiterOf(limit) : null);
   }
 
   /** Places an order (see Engine.place); RATE_LIMITED over the round's order rate limit. */
-  async place(
-    gameId: string,
-    playerId: string,
-    order: PlaceOrder,
-  ): Promise<Result<PlaceResult> | RateLimited | GateRefusal> {
-    const gated = await this.entryGate(gameId, playerId, order.side);
-    if (gated) return gated;
-    const limited = await this.overLimit(gameId, playerId, "place");
-    return limited ?? this.run(gameId, "place", () => this.engine.place(gameId, playerId, order));
+  place(gameId: string, playerId: string, order: PlaceOrder): Promise<Result<PlaceResult> | RateLimited | GateRefusal> {
+    return this.orderEntry(gameId, playerId, order.side, "place", () => this.engine.place(gameId, playerId, order));
   }
 
   /** Cancels one resting order (see Engine.cancel); RATE_LIMITED over the round's order rate limit. */
@@ -243,42 +244,66 @@ export class GameHub {
   }
 
   /** Amends a resting order (see Engine.amend); RATE_LIMITED over the round's order rate limit. */
-  async amend(
-    gameId: string,
-    playerId: string,
-    a: AmendOrder,
-  ): Promise<Result<AmendResult> | RateLimited | GateRefusal> {
-    const gated = await this.entryGate(gameId, playerId);
-    if (gated) return gated;
-    const limited = await this.overLimit(gameId, playerId, "amend");
-    return limited ?? this.run(gameId, "amend", () => this.engine.amend(gameId, playerId, a));
+  amend(gameId: string, playerId: string, a: AmendOrder): Promise<Result<AmendResult> | RateLimited | GateRefusal> {
+    return this.orderEntry(gameId, playerId, undefined, "amend", () => this.engine.amend(gameId, playerId, a));
   }
 
   /** Places a stop or an OCO pair (see Engine.placeStop); an order entry: the entry gate and rate limit apply. */
-  async placeStop(
+  placeStop(
     gameId: string,
     playerId: string,
     stop: PlaceStop,
   ): Promise<Result<StopResult> | RateLimited | GateRefusal> {
-    const gated = await this.entryGate(gameId, playerId, stop.side);
-    if (gated) return gated;
-    const limited = await this.overLimit(gameId, playerId, "place_stop");
-    return limited ?? this.run(gameId, "place_stop", () => this.engine.placeStop(gameId, playerId, stop));
+    return this.orderEntry(gameId, playerId, stop.side, "place_stop", () =>
+      this.engine.placeStop(gameId, playerId, stop),
+    );
   }
 
   /** Replaces a position's exits (see Engine.setExits); with a new exit an order entry (gate and rate limit). */
-  async setExits(
+  setExits(
     gameId: string,
     playerId: string,
     e: Omit<SetExitsCommand, "type" | "playerId">,
   ): Promise<Result<ExitsResult> | RateLimited | GateRefusal> {
-    if (e.stopLoss !== undefined || e.takeProfit !== undefined) {
-      const gated = await this.entryGate(gameId, playerId);
-      if (gated) return gated;
-      const limited = await this.overLimit(gameId, playerId, "set_exits");
-      if (limited) return limited;
+    const call = () => this.engine.setExits(gameId, playerId, e);
+    if (e.stopLoss !== undefined || e.takeProfit !== undefined)
+      return this.orderEntry(gameId, playerId, undefined, "set_exits", call);
+    return this.run(gameId, "set_exits", call);
+  }
+
+  /**
+   * An order entry: the entry gate, then the rate limit, then the engine. A gate's answer known without a
+   * read and a game's limiter once looked up cost no wait (issue 13: the order path's awaits).
+   */
+  private orderEntry<T extends Logged>(
+    gameId: string,
+    playerId: string,
+    side: "buy" | "sell" | undefined,
+    command: string,
+    call: () => Promise<Result<T>>,
+  ): Promise<Result<T> | RateLimited | GateRefusal> {
+    let gated: ReturnType<EntryGate>;
+    try {
+      gated = this.entryGate(gameId, playerId, side);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err))); // a rejection, as before
     }
-    return this.run(gameId, "set_exits", () => this.engine.setExits(gameId, playerId, e));
+    if (!gated) return this.limitThenRun(gameId, playerId, command, call);
+    if (gated instanceof Promise)
+      return gated.then((g): Promise<Result<T> | RateLimited | GateRefusal> | GateRefusal =>
+        g ? g : this.limitThenRun(gameId, playerId, command, call),
+      );
+    return Promise.resolve(gated);
+  }
+
+  private async limitThenRun<T extends Logged>(
+    gameId: string,
+    playerId: string,
+    command: string,
+    call: () => Promise<Result<T>>,
+  ): Promise<Result<T> | RateLimited> {
+    const limited = await this.overLimit(gameId, playerId, command);
+    return limited ?? this.run(gameId, command, call);
   }
 
   /** Cancels a waiting stop (see Engine.cancelStop). */
@@ -294,13 +319,19 @@ export class GameHub {
   /** Counts one order entry of the player; a RateLimited rejection when it is over the game's limit. */
   private async overLimit(gameId: string, playerId: string, command: string): Promise<RateLimited | null> {
     let lim = this.limiters.get(gameId);
-    if (!lim) {
-      lim = this.rateLimitSource(gameId)
+    if (lim === undefined) {
+      const lookup: Promise<RateLimiterMemory | null> = this.rateLimitSource(gameId)
         .then((l) => (l ? limiterOf(l) : null))
-        .catch(() => null);
+        .catch(() => null)
+        .then((found) => {
+          // keep the answer itself (no wait next time) unless setRateLimit/setRateLimitSource came first
+          if (this.limiters.get(gameId) === lookup) this.limiters.set(gameId, found);
+          return found;
+        });
+      lim = lookup;
       this.limiters.set(gameId, lim);
     }
-    const limiter = await lim;
+    const limiter = lim instanceof Promise ? await lim : lim;
     if (!limiter) return null;
     try {
       await limiter.consume(playerId);

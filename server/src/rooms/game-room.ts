@@ -11,7 +11,7 @@
  * thus a replay of the log (GameModel -> StateMirror).
  *
  * Messages: "place", "cancel", "cancel-all", "amend", the stop commands (shared/src/messages.ts) and
- * "place-batch" (shared/src/room-protocol.ts). Each is validated with zod; the reply (`room.request()`
+ * "place-batch" (shared/src/room-protocol.ts), handled by rooms/client-commands.ts. Each is validated with zod; the reply (`room.request()`
  * response, or after `room.send()` a "reply" message, or "replies" for several at once: rooms/acks.ts)
  * is a CommandAck or a CommandError with a code (a BatchAck for a batch). A bad message changes nothing and never closes the connection; any
  * other message type (also "*" and names such as "constructor") gets UNKNOWN_MESSAGE the same way.
@@ -37,9 +37,6 @@ import {
   PRIVATE_SYNC,
   ROOM_COMMANDS,
   RoomJoinOptions,
-  RoomMessageSchemas,
-  type AnyErrorCode,
-  type BatchAck,
   type CommandReply,
   type EngineEvent,
   type RoomCommand,
@@ -50,17 +47,13 @@ import type { Metrics } from "../metrics.ts";
 import type { GameService } from "../game/service.ts";
 import type { ClockInfo, RoundLink } from "../game/hub.ts";
 import { GameModel } from "../game/model.ts";
-import { asApiError } from "../game/errors.ts";
 import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { liveMarkRuleOf } from "../scoring/scoring.ts";
 import { Sequencer } from "./sequencer.ts";
-import { channelRefusal } from "../rounds/trading-channels.ts";
-import { entersOrders } from "../game/stop-commands.ts";
-import { AckQueue } from "./acks.ts";
-import { corkAll, TurnCork, uncorkAll } from "./cork.ts";
+import { corkAll, uncorkAll } from "./cork.ts";
+import { ClientCommands } from "./client-commands.ts";
 import { sendPrivatePatches, sendPrivateSnapshot } from "./private-send.ts";
-import { error, invalid, placeBatch, refOf, trade } from "./room-commands.ts";
 
 /** What a GameRoom needs from the process. */
 export interface RoomContext {
@@ -151,9 +144,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private stale = false;
   /** Players the admin kicked while this room was open: never (re)admitted (http/kick.ts). */
   private readonly kicked = new Set<string>();
-  /** Replies to room.send() commands, coalesced per turn of the event loop. */
-  private readonly acks = new AckQueue();
-  private readonly turn = new TurnCork(); // request replies of one turn: one write per client (rooms/cork.ts)
+  private commands!: ClientCommands;
   private moved = true; // the state changed since the clock's `now` was last set (tick)
 
   override async onCreate(options: unknown): Promise<void> {
@@ -180,9 +171,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       throw code === "UNKNOWN_GAME" ? new ServerError(404, `no game ${this.gameId}`) : err;
     }
     this.maxMessagesPerSecond = this.ctx.limits.maxMessagesPerSec;
+    this.commands = new ClientCommands(this.ctx, this.gameId);
     for (const type of ROOM_COMMANDS)
-      this.onMessage(type, (client, body, mctx) => this.command(client as GameClient, type, body, mctx?.id));
-    this.onMessage(PLACE_BATCH, (client, body, mctx) => this.batch(client as GameClient, body, mctx?.id));
+      this.onMessage(type, (client, body, mctx) => this.commands.command(client as GameClient, type, body, mctx?.id));
+    this.onMessage(PLACE_BATCH, (client, body, mctx) => this.commands.batch(client as GameClient, body, mctx?.id));
     this.onMessage(PRIVATE_SYNC, (client) => this.syncPrivate(client as GameClient));
     this.answerUnknownTypes();
     this.clock.setInterval(() => this.tick(), VALUATION_MS);
@@ -456,65 +448,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     if (ps) ps.connected = n > 0;
   }
 
-  // ---- commands ----
-
-  /** Runs a command and replies; never throws. `requestId` is undefined for send() (reply by message). */
-  private async command(
-    client: GameClient,
-    type: RoomCommand,
-    body: unknown,
-    requestId: number | undefined,
-  ): Promise<CommandReply> {
-    const ref = refOf(body);
-    let reply: CommandReply;
-    try {
-      reply = await this.execute(client, type, body, ref);
-    } catch (err) {
-      const e = asApiError(err); // UNAVAILABLE when Valkey is down, else INTERNAL_ERROR
-      if (e.code === "UNAVAILABLE")
-        this.ctx.log.warn({ err: String(err), gameId: this.gameId, type }, "command failed: dependency unavailable");
-      else this.ctx.log.error({ err, gameId: this.gameId, type }, "command failed");
-      reply = error(type, ref, e.code, e.code === "UNAVAILABLE" ? e.message : "the command failed on the server");
-    }
-    if (reply.ref === undefined) delete reply.ref;
-    if (!reply.ok) this.countRoomReject(type, reply.code);
-    if (requestId === undefined) this.acks.push(client, reply);
-    else this.turn.hold(client); // Colyseus sends the reply in this turn
-    return reply;
-  }
-
-  /** A "place-batch" (room-commands.ts placeBatch); replies like command(). */
-  private async batch(
-    client: GameClient,
-    body: unknown,
-    requestId: number | undefined,
-  ): Promise<BatchAck | CommandReply> {
-    const auth = client.auth!;
-    const ref = refOf(body);
-    let reply: BatchAck | CommandReply;
-    try {
-      const refused =
-        auth.role === "player" ? await channelRefusal(this.ctx.service.store, this.gameId, "browser") : null;
-      if (auth.role !== "player") reply = error(PLACE_BATCH, ref, "READ_ONLY", `${auth.role} sessions cannot trade`);
-      else if (refused) reply = error(PLACE_BATCH, ref, refused.code, refused.message);
-      else
-        reply = await placeBatch(this.ctx.service.hub, this.gameId, auth.playerId!, body, (err) =>
-          this.ctx.log.warn({ err: String(err), gameId: this.gameId }, "batch order failed"),
-        );
-    } catch (err) {
-      const e = asApiError(err);
-      reply = error(
-        PLACE_BATCH,
-        ref,
-        e.code,
-        e.code === "UNAVAILABLE" ? e.message : "the command failed on the server",
-      );
-    }
-    if (!reply.ok) this.countRoomReject(PLACE_BATCH, reply.code);
-    if (requestId === undefined) this.acks.push(client, reply);
-    else this.turn.hold(client);
-    return reply;
-  }
+  // ---- commands (client-commands.ts) ----
 
   /**
    * Makes every message type without a handler answer UNKNOWN_MESSAGE, for room.send() (a "reply"
@@ -530,41 +464,11 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       get: (table, type) => {
         if (typeof type !== "string" || Object.hasOwn(table, type)) return Reflect.get(table, type);
         return [
-          (client: GameClient, body: unknown, mctx?: { id?: number }) => this.unknownType(client, type, body, mctx?.id),
+          (client: GameClient, body: unknown, mctx?: { id?: number }) =>
+            this.commands.unknownType(client, type, body, mctx?.id),
         ];
       },
     });
-  }
-
-  private unknownType(client: GameClient, type: string, body: unknown, requestId: number | undefined): CommandReply {
-    const shown = type.length <= 64 ? type : `${type.slice(0, 64)}…`;
-    const reply = error(
-      shown,
-      refOf(body),
-      "UNKNOWN_MESSAGE",
-      `no message type ${JSON.stringify(shown)} (${ROOM_COMMANDS.join(", ")})`,
-    );
-    this.countRoomReject("unknown", "UNKNOWN_MESSAGE");
-    if (requestId === undefined) this.acks.push(client, reply);
-    return reply;
-  }
-
-  private async execute(
-    client: GameClient,
-    type: RoomCommand,
-    body: unknown,
-    ref: string | undefined,
-  ): Promise<CommandReply> {
-    const auth = client.auth!;
-    if (auth.role !== "player") return error(type, ref, "READ_ONLY", `${auth.role} sessions cannot trade`);
-    const refused =
-      type === "place" || type === "amend" || entersOrders(type)
-        ? await channelRefusal(this.ctx.service.store, this.gameId, "browser")
-        : null;
-    if (refused) return error(type, ref, refused.code, refused.message);
-    const parsed = RoomMessageSchemas[type].safeParse(body);
-    if (!parsed.success) return invalid(type, ref, parsed);
-    return trade(this.ctx.service.hub, this.gameId, auth.playerId!, type, parsed.data, ref);
   }
 
   /**
@@ -573,28 +477,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
    * the same schemas, the same path to the game's writer and the same replies as a client's message.
    * Errors as replies: INVALID_MESSAGE, and every code of the engine (UNKNOWN_PLAYER for a stranger).
    */
-  async submit(playerId: string, type: RoomCommand, body: unknown): Promise<CommandReply> {
-    const ref = refOf(body);
-    const parsed = RoomMessageSchemas[type]?.safeParse(body);
-    if (!parsed?.success) return invalid(type, ref, parsed);
-    try {
-      return await trade(this.ctx.service.hub, this.gameId, playerId, type, parsed.data, ref);
-    } catch (err) {
-      const e = asApiError(err);
-      return error(type, ref, e.code, e.message);
-    }
-  }
-
-  /** Engine rejections are counted by the hub; room-level ones here. */
-  private countRoomReject(type: string, code: AnyErrorCode): void {
-    if (
-      code === "INVALID_MESSAGE" ||
-      code === "READ_ONLY" ||
-      code === "INTERNAL_ERROR" ||
-      code === "UNAVAILABLE" ||
-      code === "UNKNOWN_MESSAGE"
-    ) {
-      this.ctx.metrics.rejects.inc({ command: type, code });
-    }
+  submit(playerId: string, type: RoomCommand, body: unknown): Promise<CommandReply> {
+    return this.commands.submit(playerId, type, body);
   }
 }

@@ -11,7 +11,7 @@
  */
 import type { LeaderboardRow, PrivatePatch, PrivatePlayer } from "@marketroom/shared";
 import type { GameModel } from "../game/model.ts";
-import { diffPrivate, fullPatch, privateOf } from "./private-view.ts";
+import { diffPrivate, fullPatch, privateOf, type OrderViews } from "./private-view.ts";
 
 export class PrivateFeed {
   private readonly sent = new Map<string, PrivatePlayer>();
@@ -19,6 +19,8 @@ export class PrivateFeed {
   private all = true;
   /** The valuation fields per player, from the room's last leaderboard. */
   private readonly money = new Map<string, LeaderboardRow>();
+  /** The last view of each resting order (see privateOf). */
+  private readonly views: OrderViews = new WeakMap();
 
   /** Marks players whose private state may have changed. */
   mark(playerIds: Iterable<string>): void {
@@ -50,7 +52,7 @@ export class PrivateFeed {
     const out: PrivatePatch[] = [];
     for (const pid of pids) {
       const prev = this.sent.get(pid);
-      const cur = privateOf(model, pid, this.money.get(pid), prev);
+      const cur = privateOf(model, pid, this.money.get(pid), prev, this.views);
       if (!cur) {
         this.sent.delete(pid);
         continue;

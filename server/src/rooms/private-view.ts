@@ -11,37 +11,58 @@ import {
   type KeyedChanges,
   type LeaderboardRow,
   type PrivatePatch,
+  type PrivateOrder,
   type PrivatePlayer,
   type PrivatePosition,
   type PrivateStop,
 } from "@marketroom/shared";
 import { marginAccount } from "../core/margin-account.ts";
 import { waitingStops } from "../core/read.ts";
+import type { RestingOrder } from "../core/matching/book.ts";
 import type { PlayerState as CorePlayer } from "../core/state.ts";
 import type { GameModel } from "../game/model.ts";
 
 const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
 
 /**
+ * The last view built of each resting order with its key `<securityId>:<orderId>`, by the model's order
+ * object (resting orders keep their object while they rest; a rebuilt model has new ones). A PrivateFeed
+ * keeps one, so a patch tick neither rebuilds the key string of every resting order nor looks it up.
+ */
+export type OrderViews = WeakMap<RestingOrder, { key: string; view: PrivateOrder }>;
+
+/**
+ * A record keyed by order or stop keys (`<securityId>:<id>`): a prototype-less object, which V8 keeps
+ * as a hash table from the start. Each order id is a new property name, and a plain `{}` would get a
+ * new hidden class per name added (issue 13: most of the private view's cost per patch tick).
+ */
+function keyed<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/**
  * The private state of `playerId` now; null when the model has no such player. `prev`: the state last
- * built for that player; its orders and lists are reused where nothing changed (the same objects, so
- * diffPrivate skips them without comparing, and a patch tick allocates only what changed).
+ * built for that player; its orders, positions and lists are reused where nothing changed (the same
+ * objects, so diffPrivate skips them without comparing, and a patch tick allocates only what changed).
+ * `views`: the feed's order views (none: every order view is built afresh).
  */
 export function privateOf(
   model: GameModel,
   playerId: string,
   money: LeaderboardRow | undefined,
   prev?: PrivatePlayer,
+  views?: OrderViews,
 ): PrivatePlayer | null {
   const p = model.players.get(playerId);
   if (!p) return null;
   const state = model.fold.state;
   const margin = state.game?.mode === "margin" ? marginAccount(state, p) : null;
-  const open = new Map(margin?.positions.map((x) => [x.securityId, x]));
+  const open = margin ? new Map(margin.positions.map((x) => [x.securityId, x])) : undefined;
   const positions: Record<string, PrivatePosition> = {};
   for (const [sid, pos] of p.positions) {
-    const x = open.get(sid);
-    positions[String(sid)] = {
+    const x = open?.get(sid);
+    const key = String(sid);
+    const cur: PrivatePosition = {
       securityId: sid,
       qty: pos.qty,
       locked: pos.locked,
@@ -53,8 +74,10 @@ export function privateOf(
       liquidationPrice: x?.liquidationPrice ?? 0,
       initialMarginBps: x?.initialMarginBps ?? 0,
     };
+    const was = prev?.positions[key];
+    positions[key] = was && sameFields(was, cur) ? was : cur;
   }
-  const orders = ordersOf(model, p, prev?.orders);
+  const orders = ordersOf(model, p, prev?.orders, views);
   const v: PrivatePlayer = {
     cash: p.cash,
     cashLocked: p.cashLocked,
@@ -96,43 +119,62 @@ function listOf<T extends { seq: number }>(list: T[] | undefined, prev: T[] | un
 
 /**
  * The player's resting orders keyed `<securityId>:<orderId>` (GameModel.openOrders without the player
- * id); an order unchanged since `prev` keeps its object there.
+ * id); an order unchanged since `prev` (or since `views` last saw it) keeps its object there.
  */
-function ordersOf(model: GameModel, p: CorePlayer, prev: PrivatePlayer["orders"] | undefined): PrivatePlayer["orders"] {
-  const out: PrivatePlayer["orders"] = {};
+function ordersOf(
+  model: GameModel,
+  p: CorePlayer,
+  prev: PrivatePlayer["orders"] | undefined,
+  views: OrderViews | undefined,
+): PrivatePlayer["orders"] {
+  const out = keyed<PrivateOrder>();
   for (const sid of model.fold.state.securityIds) {
     const list = p.orders.get(sid);
     if (!list) continue;
     for (const o of list.values()) {
-      const key = `${sid}:${o.id}`;
-      const cid = o.clientOrderId ?? "";
+      const seen = views?.get(o);
+      if (seen && sameOrder(seen.view, o)) {
+        out[seen.key] = seen.view;
+        continue;
+      }
+      const key = seen?.key ?? `${sid}:${o.id}`;
       const was = prev?.[key];
-      out[key] =
-        was &&
-        was.side === o.side &&
-        was.price === o.price &&
-        was.qty === o.qty &&
-        was.amount === o.amount &&
-        was.clientOrderId === cid &&
-        was.ts === o.ts
-          ? was
-          : {
-              orderId: o.id,
-              securityId: sid,
-              side: o.side,
-              price: o.price,
-              qty: o.qty,
-              amount: o.amount,
-              clientOrderId: cid,
-              ts: o.ts,
-            };
+      const view = was && sameOrder(was, o) ? was : orderView(sid, o);
+      views?.set(o, { key, view });
+      out[key] = view;
     }
   }
   return out;
 }
 
+/** Whether `v` shows `o` as it is now. */
+function sameOrder(v: PrivateOrder, o: RestingOrder): boolean {
+  return (
+    v.orderId === o.id &&
+    v.side === o.side &&
+    v.price === o.price &&
+    v.qty === o.qty &&
+    v.amount === o.amount &&
+    v.clientOrderId === (o.clientOrderId ?? "") &&
+    v.ts === o.ts
+  );
+}
+
+function orderView(securityId: number, o: RestingOrder): PrivateOrder {
+  return {
+    orderId: o.id,
+    securityId,
+    side: o.side,
+    price: o.price,
+    qty: o.qty,
+    amount: o.amount,
+    clientOrderId: o.clientOrderId ?? "",
+    ts: o.ts,
+  };
+}
+
 function stopsOf(model: GameModel, playerId: string): Record<string, PrivateStop> {
-  const out: Record<string, PrivateStop> = {};
+  const out = keyed<PrivateStop>();
   for (const s of waitingStops(model.fold.state, playerId)) out[`${s.securityId}:${s.stopId}`] = s;
   return out;
 }
@@ -189,13 +231,13 @@ export function diffPrivate(playerId: string, prev: PrivatePlayer, cur: PrivateP
 }
 
 function diffKeyed<T extends object>(prev: Record<string, T>, cur: Record<string, T>): KeyedChanges<T> | null {
-  let put: Record<string, T> | undefined;
+  let put: Record<string, T> | undefined; // keyed(): order and stop keys
   let del: string[] | undefined;
   for (const k in prev) if (!(k in cur)) (del ??= []).push(k);
   for (const k in cur) {
     const a = prev[k];
     const b = cur[k]!;
-    if (a !== b && (!a || !sameFields(a, b))) (put ??= {})[k] = b;
+    if (a !== b && (!a || !sameFields(a, b))) (put ??= keyed<T>())[k] = b;
   }
   if (!put && !del) return null;
   return { ...(put ? { put } : {}), ...(del ? { del } : {}) };

@@ -10,8 +10,13 @@ export class Sequencer {
 
   constructor(public last: number) {}
 
-  /** Adds events; returns those now contiguous after `last`, in seq order. */
-  push(events: readonly EngineEvent[]): EngineEvent[] {
+  /** Adds events; returns those now contiguous after `last`, in seq order (`events` itself when it is just that). */
+  push(events: readonly EngineEvent[]): readonly EngineEvent[] {
+    if (this.waiting.size === 0 && this.follows(events)) {
+      // the usual case (a batch of this process's commits, in order): no map of waiting events
+      if (events.length) this.last = events[events.length - 1]!.seq;
+      return events;
+    }
     for (const e of events) if (e.seq > this.last) this.waiting.set(e.seq, e);
     const ready: EngineEvent[] = [];
     for (let e = this.waiting.get(this.last + 1); e; e = this.waiting.get(this.last + 1)) {
@@ -20,6 +25,12 @@ export class Sequencer {
       this.last = e.seq;
     }
     return ready;
+  }
+
+  /** Whether `events` are exactly the seqs last + 1, last + 2, ... */
+  private follows(events: readonly EngineEvent[]): boolean {
+    for (let i = 0; i < events.length; i++) if (events[i]!.seq !== this.last + 1 + i) return false;
+    return true;
   }
 
   /** The first seq waiting behind a gap, or null when nothing waits. */

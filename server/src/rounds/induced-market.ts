@@ -63,11 +63,19 @@ export class InducedMarkets {
       role = this.roles.get(key) ?? "none";
       this.roles.set(key, role);
     }
-    if (role === "buyer" && side === "sell")
-      return { ok: false, code: "INVALID_SIDE", message: "you are a buyer in this round: you can only buy" };
-    if (role === "seller" && side === "buy")
-      return { ok: false, code: "INVALID_SIDE", message: "you are a seller in this round: you can only sell" };
-    return null;
+    return roleRefusal(role, side);
+  }
+
+  /**
+   * check's answer when the round's kind and the player's role are remembered, else undefined (ask
+   * check). Keeps the order path free of waits (issue 13).
+   */
+  knownCheck(gameId: string, playerId: string, side?: "buy" | "sell"): GateRefusal | null | undefined {
+    if (!side) return null;
+    const induced = this.induced.get(gameId);
+    if (induced !== true) return induced === false ? null : undefined;
+    const role = this.roles.get(`${gameId}\n${playerId}`);
+    return role === undefined ? undefined : roleRefusal(role, side);
   }
 
   /** The round's schedules and results, or null when it is not an induced round. Errors: UNKNOWN_GAME. */
@@ -105,4 +113,13 @@ export class InducedMarkets {
     }
     return v;
   }
+}
+
+/** INVALID_SIDE for an order on the wrong side of the player's role, else null. */
+function roleRefusal(role: string, side: "buy" | "sell"): GateRefusal | null {
+  if (role === "buyer" && side === "sell")
+    return { ok: false, code: "INVALID_SIDE", message: "you are a buyer in this round: you can only buy" };
+  if (role === "seller" && side === "buy")
+    return { ok: false, code: "INVALID_SIDE", message: "you are a seller in this round: you can only sell" };
+  return null;
 }

@@ -91,6 +91,7 @@ export class QuizGate {
    * rejection. An unknown game or player passes (the engine refuses them with its own code).
    */
   async check(gameId: string, playerId: string): Promise<QuizRequired | null> {
+    if (this.knownCheck(gameId, playerId) === null) return null;
     const key = `${gameId}\n${playerId}`;
     if (this.cleared.has(key)) return null;
     if (!(await this.isRequired(gameId))) return null;
@@ -104,6 +105,16 @@ export class QuizGate {
       code: "QUIZ_REQUIRED",
       message: "pass the round's comprehension quiz before trading (Help > Instructions)",
     };
+  }
+
+  /**
+   * check's answer when it needs no read: null for a round whose quiz is known not to be required or a
+   * player known to pass; else undefined (ask check). Keeps the order path free of waits (issue 13).
+   */
+  knownCheck(gameId: string, playerId: string): null | undefined {
+    const required = this.required.get(gameId);
+    if (required === false || (required && this.cleared.has(`${gameId}\n${playerId}`))) return null;
+    return undefined;
   }
 
   private async isRequired(gameId: string): Promise<boolean> {

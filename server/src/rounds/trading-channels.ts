@@ -28,8 +28,8 @@ const cache = new Map<string, { rule: TradingChannelRule; until: number }>();
 
 /** The round's rule ("both" for a game without one, e.g. made before the rule existed). */
 async function ruleOf(store: GameStore, gameId: string): Promise<TradingChannelRule> {
-  const hit = cache.get(gameId);
-  if (hit && hit.until > Date.now()) return hit.rule;
+  const known = knownRule(gameId);
+  if (known) return known;
   const rec = await store.get(gameId);
   const rule = rec?.settings.rules?.trading ?? "both";
   if (cache.size > 10_000) cache.clear();
@@ -37,13 +37,12 @@ async function ruleOf(store: GameStore, gameId: string): Promise<TradingChannelR
   return rule;
 }
 
-/** Null when `channel` may enter orders in the game, else the CHANNEL_NOT_ALLOWED refusal. */
-export async function channelRefusal(
-  store: GameStore,
-  gameId: string,
-  channel: TradingChannel,
-): Promise<ChannelNotAllowed | null> {
-  const rule = await ruleOf(store, gameId);
+function knownRule(gameId: string): TradingChannelRule | undefined {
+  const hit = cache.get(gameId);
+  return hit && hit.until > Date.now() ? hit.rule : undefined;
+}
+
+function refusal(rule: TradingChannelRule, channel: TradingChannel): ChannelNotAllowed | null {
   if (rule === "both" || rule === channel) return null;
   return {
     ok: false,
@@ -53,4 +52,22 @@ export async function channelRefusal(
         ? "this round takes orders from the browser only, not from the API"
         : "this round takes orders from programs (the API) only, not from the browser",
   };
+}
+
+/** Null when `channel` may enter orders in the game, else the CHANNEL_NOT_ALLOWED refusal. */
+export async function channelRefusal(
+  store: GameStore,
+  gameId: string,
+  channel: TradingChannel,
+): Promise<ChannelNotAllowed | null> {
+  return refusal(await ruleOf(store, gameId), channel);
+}
+
+/**
+ * channelRefusal's answer without waiting when the game's rule is remembered (almost always: the room's
+ * order path asks this first, issue 13), else undefined (ask channelRefusal).
+ */
+export function knownChannelRefusal(gameId: string, channel: TradingChannel): ChannelNotAllowed | null | undefined {
+  const rule = knownRule(gameId);
+  return rule === undefined ? undefined : refusal(rule, channel);
 }
