@@ -9,21 +9,26 @@
  *
  * Errors: whatever pg throws (a refused row fails the whole COPY with its SQLSTATE; the transaction rolls
  * back). A connection that failed is destroyed, not returned to the pool.
+ *
+ * Also the SQL literals of the statements the persister sends as one multi-statement simple query (which
+ * takes no parameters): `sqlText`, `sqlInt`, and arrays of them.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
-import type pg from "pg";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { poolOf, type Database, type Db } from "./db.ts";
 
 /**
- * Runs `fn` in one transaction on one connection of `db`'s pool: `trx` (Kysely) and `client` (raw, for
- * COPY) are the same connection. Commits when `fn` resolves, rolls back when it throws.
+ * Runs `fn` on one connection of `db`'s pool: `q` (Kysely) and `client` (raw, for COPY and multi-statement
+ * simple queries) are the same connection. `fn` opens and ends its transaction itself (batch-write.ts sends
+ * BEGIN and COMMIT in one round trip with its first and last statements). When `fn` throws, the
+ * connection is destroyed rather than returned to the pool, which ends (rolls back) any transaction it left open.
  */
-export async function withCopyTransaction<T>(
+export async function withConnection<T>(
   db: Db,
-  fn: (trx: Transaction<Database>, client: pg.PoolClient) => Promise<T>,
+  fn: (q: Kysely<Database>, client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await poolOf(db).connect();
   let failed = false;
@@ -33,7 +38,7 @@ export async function withCopyTransaction<T>(
     const single = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: { connect: async () => one, end: async () => {} } as unknown as pg.Pool }),
     });
-    return await single.transaction().execute((trx) => fn(trx, client));
+    return await fn(single, client);
   } catch (err) {
     failed = true;
     throw err;
@@ -73,4 +78,20 @@ const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n"
 /** A text value escaped for COPY text format (backslash, tab, newline, carriage return). */
 export function copyEscape(text: string): string {
   return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c]!) : text;
+}
+
+/** A string as an SQL literal (pg's escapeLiteral: quotes doubled, backslashes as E'...'). */
+export function sqlText(text: string): string {
+  return pg.escapeLiteral(text);
+}
+
+/** A safe integer as SQL text. Errors: throws for anything else (never inlines a float or a string). */
+export function sqlInt(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new TypeError(`not a safe integer for SQL: ${n}`);
+  return String(n);
+}
+
+/** ARRAY[...]::<type>[] of literals (already made by sqlText / sqlInt); an empty array is typed too. */
+export function sqlArray(literals: readonly string[], type: "text" | "int" | "bigint"): string {
+  return `ARRAY[${literals.join(", ")}]::${type}[]`;
 }
