@@ -6,14 +6,15 @@
  *      in game id order; find which of the batch's events are already stored (every seq <= applied_seq
  *      is, since it was derived; above it one index range scan per game finds rows stored behind a gap);
  *      read the orders the batch's events change
- *   2. COPY the rest into `events` (the entry's JSON text as logged, not re-encoded)
- *   3. project each game from its locked watermark, in game id order (in memory; game, security and
+ *   2. project each game from its locked watermark, in game id order (in memory; game, security and
  *      player rows, rare, are written at once)
- *   4. COPY the new orders, COPY the fills (all games' rows in one COPY each)
- *   5. one round trip (`closing`): the changed orders' upserts, the watermarks, COMMIT
+ *   3. one round trip (copyQuery): COPY the rest of the events into `events` (the entry's JSON text as
+ *      logged, not re-encoded), COPY the new orders, COPY the fills (all games' rows in one COPY each),
+ *      the changed orders' upserts, the watermarks, COMMIT
  *
- * So a batch costs 5 round trips (plus one per kind of rare row, and reads of stored events only when a
- * gap was filled by another consumer), where it was about 12 (docs/persistence.md "Round trips per batch").
+ * So a batch is 2 round trips (plus one per kind of rare row such as a new player; and when another
+ * consumer stored events behind a gap, the events are copied first and those stored ones read back),
+ * where it was about 12 (docs/persistence.md "Round trips per batch").
  *
  * The lock makes steps 2-3 safe against another persister writing the same game: it waits for the lock
  * and then sees this transaction's rows. A redelivered event (a kill after COMMIT, before XACK) is found
@@ -24,12 +25,13 @@
 import type pg from "pg";
 import type { EngineEvent } from "@marketroom/shared";
 import type { Db, OrderRow } from "./db.ts";
-import { copyLine, copyText, sqlArray, sqlInt, sqlText, withConnection } from "./copy.ts";
+import { copyLine, copyQuery, copyStatement, sqlArray, sqlInt, sqlText, withConnection } from "./copy.ts";
 import {
   FILL_COLUMN_NAMES,
   ORDER_COLUMN_NAMES,
   orderKey,
   projectGame,
+  readsStoredTail,
   touchedOrders,
   type PendingRows,
   type Prefetched,
@@ -76,35 +78,51 @@ export async function writeBatch(
   const games = [...byGame.keys()].sort();
   return withConnection(db, async (q, client) => {
     const opened = await open(client, byGame);
-    const fresh = newEvents(byGame, opened);
-    const inserted = await copyText(
-      client,
-      "events",
-      EVENT_COLUMNS,
-      fresh.map((e) => copyLine([e.gameId, e.event.seq, e.event.type, e.event.ts, e.raw])).join(""),
+    const eventLines = newEvents(byGame, opened)
+      .map((e) => copyLine([e.gameId, e.event.seq, e.event.type, e.event.ts, e.raw]))
+      .join("");
+    // A projection that reads stored events back must see this batch's among them: COPY them first.
+    const readsBack = games.some((g) =>
+      readsStoredTail(batchOf(byGame, g), opened.marks.get(g)!, opened.stored.get(g)!),
     );
+    const inserted = readsBack ? await copyEvents(client, eventLines) : 0;
     const projected: Projected[] = [];
     const pending: [string, PendingRows][] = [];
     for (const g of games) {
-      const batch = byGame.get(g)!.map((e) => e.event);
+      const start = opened.marks.get(g)!;
       const done = await projectGame(
         q,
         g,
-        batch,
+        batchOf(byGame, g),
         scales,
-        opened.marks.get(g)!,
+        start,
         opened.stored.get(g)!,
         opened.orders.get(g)!,
       );
       projected.push(done.projected);
       pending.push([g, done.pending]);
     }
-    await copyText(client, "orders", ORDER_COLUMN_NAMES, pending.map(([, p]) => p.orderLines).join(""));
-    await copyText(client, "fills", FILL_COLUMN_NAMES, pending.map(([, p]) => p.fillLines).join(""));
+    const copies: [string, string][] = [
+      [copyStatement("events", EVENT_COLUMNS), readsBack ? "" : eventLines],
+      [copyStatement("orders", ORDER_COLUMN_NAMES), pending.map(([, p]) => p.orderLines).join("")],
+      [copyStatement("fills", FILL_COLUMN_NAMES), pending.map(([, p]) => p.fillLines).join("")],
+    ].filter(([, text]) => text !== "") as [string, string][];
     beforeCommit();
-    await client.query(closing(pending).join(";\n"));
-    return { inserted, projected };
+    const counts = await copyQuery(
+      client,
+      [...copies.map(([statement]) => statement), ...closing(pending)],
+      copies.map(([, text]) => text),
+    );
+    return { inserted: readsBack ? inserted : eventLines ? counts[0]! : 0, projected };
   });
+}
+
+const batchOf = (byGame: Map<string, BatchEvent[]>, g: string) => byGame.get(g)!.map((e) => e.event);
+
+/** COPY `lines` into `events` alone (one round trip inside the open transaction). Returns rows copied. */
+async function copyEvents(client: pg.PoolClient, lines: string): Promise<number> {
+  if (!lines) return 0;
+  return (await copyQuery(client, [copyStatement("events", EVENT_COLUMNS)], [lines]))[0] ?? 0;
 }
 
 /**
@@ -168,8 +186,9 @@ async function open(client: pg.PoolClient, byGame: Map<string, BatchEvent[]>): P
 }
 
 /**
- * The transaction's last round trip: the changed orders' upserts, every projected game's new watermark
- * (one UPDATE), COMMIT. A failing statement skips the rest (COMMIT included) and fails the query.
+ * The end of the transaction's last round trip (after the COPYs of events, new orders and fills): the
+ * changed orders' upserts, every projected game's new watermark (one UPDATE), COMMIT. A failing statement
+ * skips the rest (COMMIT included) and fails the query.
  */
 function closing(pending: [string, PendingRows][]): string[] {
   const upserts = pending.flatMap(([, p]) => p.orderUpserts);

@@ -1,6 +1,7 @@
 /**
- * COPY for the persister: a transaction on one raw pg connection (COPY ... FROM STDIN needs the
- * connection itself; Kysely runs its queries on the same one), and rows in COPY's text format.
+ * COPY for the persister: one raw pg connection (COPY ... FROM STDIN needs the connection itself; Kysely
+ * runs its queries on the same one), rows in COPY's text format, and COPYs sent together with other
+ * statements in one multi-statement simple query (one round trip: copyQuery).
  *
  * COPY is PostgreSQL's bulk path: no statement per row, no parameters, no JSON to expand. Measured with
  * server/bench/persister.bench.ts it costs PostgreSQL about half the CPU per event row of
@@ -13,11 +14,8 @@
  * Also the SQL literals of the statements the persister sends as one multi-statement simple query (which
  * takes no parameters): `sqlText`, `sqlInt`, and arrays of them.
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import { poolOf, type Database, type Db } from "./db.ts";
 
 /**
@@ -55,9 +53,88 @@ export async function copyText(
   text: string,
 ): Promise<number> {
   if (!text) return 0;
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  await pipeline(Readable.from([text]), stream);
-  return stream.rowCount;
+  const [copied] = await copyQuery(client, [copyStatement(table, columns)], [text]);
+  return copied ?? 0;
+}
+
+/** The statement `COPY table (columns) FROM STDIN`. */
+export function copyStatement(table: string, columns: readonly string[]): string {
+  return `COPY ${table} (${columns.join(", ")}) FROM STDIN`;
+}
+
+/**
+ * Sends `statements` as ONE multi-statement simple query (one round trip): each `COPY ... FROM STDIN`
+ * among them gets the next text of `data` (rows in COPY text format), in order; the other statements take
+ * no parameters (literals: sqlText, sqlInt). Returns the rows copied by each COPY, in order.
+ * Errors: the first failing statement's pg error (the rest are skipped; inside a transaction block the
+ * transaction is then aborted).
+ */
+export function copyQuery(client: pg.PoolClient, statements: string[], data: string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    void client.query(
+      new CopyQuery(statements.join(";\n"), data, (err, counts) => (err ? reject(err) : resolve(counts))),
+    );
+  });
+}
+
+/** What pg's Connection offers a submittable query (pg/lib/connection.js). */
+interface PgConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+  sendCopyFail(message: string): void;
+}
+
+/**
+ * A pg submittable (like pg-copy-streams, without its streams): answers each CopyInResponse of the query
+ * with the next data text in one CopyData message and CopyDone, counts the COPYs' rows, and ends on
+ * ReadyForQuery or the first error (pg then drops the query before its ReadyForQuery).
+ */
+class CopyQuery {
+  private next = 0;
+  private counts: number[] = [];
+  private settled = false;
+
+  constructor(
+    readonly text: string,
+    private data: string[],
+    private done: (err: Error | null, counts: number[]) => void,
+  ) {}
+
+  submit(connection: PgConnection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyInResponse(connection: PgConnection): void {
+    const text = this.data[this.next++];
+    if (text === undefined) return connection.sendCopyFail("no data for this COPY");
+    connection.sendCopyFromChunk(Buffer.from(text));
+    connection.endCopyFrom();
+  }
+
+  handleCommandComplete(msg: { text?: string }): void {
+    const copied = /^COPY (\d+)/.exec(msg.text ?? "");
+    if (copied) this.counts.push(Number(copied[1]));
+  }
+
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handleCopyData(): void {}
+
+  handleReadyForQuery(): void {
+    this.settle(null);
+  }
+
+  handleError(err: Error): void {
+    this.settle(err);
+  }
+
+  private settle(err: Error | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done(err, this.counts);
+  }
 }
 
 /** One row in COPY text format: values tab-separated, null as \N, newline-terminated. */

@@ -88,8 +88,7 @@ export async function projectGame(
 ): Promise<{ projected: Projected; pending: PendingRows }> {
   const run = contiguousRun(batch, start.appliedSeq);
   const fromBatch = run.length;
-  const next = (run.length ? run[run.length - 1]!.seq : start.appliedSeq) + 1;
-  if (storedAbove.has(next)) await appendStoredTail(trx, gameId, run, start.appliedSeq);
+  if (readsStoredTail(batch, start, storedAbove)) await appendStoredTail(trx, gameId, run, start.appliedSeq);
   const none = { orderLines: "", fillLines: "", orderUpserts: [] };
   if (run.length === 0) return { projected: { gameId, ...start, applied: 0, fromStore: 0 }, pending: none };
   const rows = await new GameProjection(trx, gameId, scales).apply(run, prefetched);
@@ -104,6 +103,18 @@ export async function projectGame(
     },
     pending: { ...rows, watermark: { appliedSeq: last.seq, appliedTs: last.ts } },
   };
+}
+
+/**
+ * Whether projectGame reads stored events back for this batch: when the seq after the batch's contiguous
+ * run from the watermark is already in `events` (`storedAbove`, from before the batch; the seq is not in
+ * the batch, since the run would continue through it).
+ */
+export function readsStoredTail(batch: EngineEvent[], start: Watermark, storedAbove: Set<number>): boolean {
+  const seqs = new Set(batch.map((e) => e.seq));
+  let next = start.appliedSeq + 1;
+  while (seqs.has(next)) next++;
+  return storedAbove.has(next);
 }
 
 /** The orders (security id, order id) that events of `batch` change without creating them: what a projection may load. */
