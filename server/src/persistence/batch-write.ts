@@ -135,14 +135,22 @@ async function copyEvents(client: pg.PoolClient, lines: string): Promise<number>
  *   the seqs already in `events` above each watermark, up to the batch's last seq + 1 (or the watermark + 1):
  *     every seq <= applied_seq is stored (it was derived), and above it another consumer may have stored
  *     rows behind a gap. One index range scan per game;
- *   the orders the batch's events change (loaded here instead of in the projection; orders are written
- *     only under the watermark lock, so the rows are current).
+ *   the orders the batch's events change but do not accept (loaded here instead of in the projection;
+ *     orders are written only under the watermark lock, so the rows are current).
  */
 async function open(client: pg.PoolClient, byGame: Map<string, BatchEvent[]>): Promise<Opened> {
   const games = [...byGame.keys()];
   const upTo = games.map((g) => byGame.get(g)!.reduce((m, e) => Math.max(m, e.event.seq), 0));
   const keys: [string, number, number][] = [];
-  for (const g of games) for (const [s, o] of touchedOrders(byGame.get(g)!.map((e) => e.event))) keys.push([g, s, o]);
+  for (const g of games) {
+    // Orders the batch accepts are not looked up: their rows exist only if the acceptance was already
+    // applied (a redelivery), and then the projection reads them itself (it reads any key not looked up here).
+    const batch = byGame.get(g)!.map((e) => e.event);
+    const accepted = new Set(
+      batch.flatMap((e) => (e.type === "order_accepted" ? [orderKey(e.securityId, e.orderId)] : [])),
+    );
+    for (const [s, o] of touchedOrders(batch)) if (!accepted.has(orderKey(s, o))) keys.push([g, s, o]);
+  }
   const gameArray = sqlArray(games.map(sqlText), "text");
   const statements = [
     "BEGIN",

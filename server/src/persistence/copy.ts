@@ -83,6 +83,7 @@ interface PgConnection {
   sendCopyFromChunk(chunk: Buffer): void;
   endCopyFrom(): void;
   sendCopyFail(message: string): void;
+  stream: { cork(): void; uncork(): void };
 }
 
 /**
@@ -108,8 +109,11 @@ class CopyQuery {
   handleCopyInResponse(connection: PgConnection): void {
     const text = this.data[this.next++];
     if (text === undefined) return connection.sendCopyFail("no data for this COPY");
+    // CopyData and CopyDone in one socket write: a system call is dear here (docs/persistence.md)
+    connection.stream.cork();
     connection.sendCopyFromChunk(Buffer.from(text));
     connection.endCopyFrom();
+    connection.stream.uncork();
   }
 
   handleCommandComplete(msg: { text?: string }): void {
