@@ -151,24 +151,24 @@ async function open(client: pg.PoolClient, byGame: Map<string, BatchEvent[]>): P
     );
     for (const [s, o] of touchedOrders(batch)) if (!accepted.has(orderKey(s, o))) keys.push([g, s, o]);
   }
-  const gameArray = sqlArray(games.map(sqlText), "text");
+  const gameArray = sqlArray(games, "text");
   const statements = [
     "BEGIN",
     `INSERT INTO event_projection (game_id) SELECT g FROM unnest(${gameArray}) AS g ORDER BY g
      ON CONFLICT (game_id) DO UPDATE SET updated_at = event_projection.updated_at
      RETURNING game_id, applied_seq, applied_ts`,
     `SELECT e.game_id, e.seq
-     FROM unnest(${gameArray}, ${sqlArray(upTo.map(sqlInt), "bigint")}) AS r(game_id, up_to)
+     FROM unnest(${gameArray}, ${sqlArray(upTo, "bigint")}) AS r(game_id, up_to)
      JOIN event_projection p ON p.game_id = r.game_id
      JOIN events e ON e.game_id = r.game_id AND e.seq > p.applied_seq AND e.seq <= greatest(r.up_to, p.applied_seq) + 1`,
     `SELECT o.* FROM unnest(${sqlArray(
-      keys.map(([g]) => sqlText(g)),
+      keys.map(([g]) => g),
       "text",
     )}, ${sqlArray(
-      keys.map(([, s]) => sqlInt(s)),
+      keys.map(([, s]) => s),
       "int",
     )}, ${sqlArray(
-      keys.map(([, , o]) => sqlInt(o)),
+      keys.map(([, , o]) => o),
       "bigint",
     )})
        AS k(game_id, security_id, order_id)

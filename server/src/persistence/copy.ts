@@ -172,7 +172,12 @@ export function sqlInt(n: number): string {
   return String(n);
 }
 
-/** ARRAY[...]::<type>[] of literals (already made by sqlText / sqlInt); an empty array is typed too. */
-export function sqlArray(literals: readonly string[], type: "text" | "int" | "bigint"): string {
-  return `ARRAY[${literals.join(", ")}]::${type}[]`;
+/**
+ * An array as ONE literal, `'{...}'::<type>[]` (parsed by the type's array input, not as an expression
+ * per element, which costs PostgreSQL far more for thousands of elements). Strings are quoted as array
+ * elements, numbers must be safe integers. Errors: throws for a non-integer number.
+ */
+export function sqlArray(values: readonly (string | number)[], type: "text" | "int" | "bigint"): string {
+  const items = values.map((v) => (typeof v === "number" ? sqlInt(v) : `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`));
+  return `${sqlText(`{${items.join(",")}}`)}::${type}[]`;
 }
