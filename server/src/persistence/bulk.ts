@@ -8,10 +8,7 @@
  * Values are JSON numbers, strings, booleans or null; a column missing from a row object is NULL.
  * Integers must be safe JS integers (ticks, lots, minor units, ms: the engine's own values).
  */
-import { sql, type Transaction } from "kysely";
-import type { Database } from "./db.ts";
-
-type Trx = Transaction<Database>;
+import { sqlText } from "./copy.ts";
 
 /** A column of a bulk write: its name (also the key in each row object) and its SQL type. */
 export type Column = readonly [name: string, type: "text" | "integer" | "bigint" | "boolean" | "jsonb"];
@@ -20,28 +17,20 @@ export type Column = readonly [name: string, type: "text" | "integer" | "bigint"
 const ROWS_PER_STATEMENT = 10_000;
 
 /**
- * INSERT INTO `table` (columns) SELECT them FROM json_to_recordset($1) ... `onConflict` (a fixed SQL
- * clause, e.g. "ON CONFLICT (game_id, seq) DO NOTHING"). `rowsJson` builds the JSON array text of a
- * chunk of rows (default JSON.stringify). Returns the rows inserted or updated.
+ * INSERT INTO `table` (columns) SELECT them FROM json_to_recordset('<rows as JSON>') ... `onConflict` (a
+ * fixed SQL clause, e.g. "ON CONFLICT (game_id, seq) DO NOTHING"), as statement texts with the JSON array
+ * inlined as a literal, for a multi-statement simple query (batch-write.ts sends them with its COMMIT,
+ * one round trip). No rows, no statements.
  */
-export async function bulkInsert<T>(
-  trx: Trx,
-  table: string,
-  columns: readonly Column[],
-  rows: T[],
-  onConflict: string,
-  rowsJson: (chunk: T[]) => string = (chunk) => JSON.stringify(chunk),
-): Promise<number> {
+export function bulkInsertSql<T>(table: string, columns: readonly Column[], rows: T[], onConflict: string): string[] {
   const names = columns.map(([n]) => n).join(", ");
   const types = columns.map(([n, t]) => `${n} ${t}`).join(", ");
-  let affected = 0;
+  const out: string[] = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    const r =
-      await sql`INSERT INTO ${sql.raw(table)} (${sql.raw(names)}) SELECT ${sql.raw(names)} FROM json_to_recordset(${rowsJson(chunk)}::json) AS x(${sql.raw(types)}) ${sql.raw(onConflict)}`.execute(
-        trx,
-      );
-    affected += Number(r.numAffectedRows ?? 0);
+    const json = sqlText(JSON.stringify(rows.slice(i, i + ROWS_PER_STATEMENT)));
+    out.push(
+      `INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset(${json}::json) AS x(${types}) ${onConflict}`,
+    );
   }
-  return affected;
+  return out;
 }

@@ -1,6 +1,7 @@
 /**
- * COPY for the persister: a transaction on one raw pg connection (COPY ... FROM STDIN needs the
- * connection itself; Kysely runs its queries on the same one), and rows in COPY's text format.
+ * COPY for the persister: one raw pg connection (COPY ... FROM STDIN needs the connection itself; Kysely
+ * runs its queries on the same one), rows in COPY's text format, and COPYs sent together with other
+ * statements in one multi-statement simple query (one round trip: copyQuery).
  *
  * COPY is PostgreSQL's bulk path: no statement per row, no parameters, no JSON to expand. Measured with
  * server/bench/persister.bench.ts it costs PostgreSQL about half the CPU per event row of
@@ -9,21 +10,23 @@
  *
  * Errors: whatever pg throws (a refused row fails the whole COPY with its SQLSTATE; the transaction rolls
  * back). A connection that failed is destroyed, not returned to the pool.
+ *
+ * Also the SQL literals of the statements the persister sends as one multi-statement simple query (which
+ * takes no parameters): `sqlText`, `sqlInt`, and arrays of them.
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
-import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
 import { poolOf, type Database, type Db } from "./db.ts";
 
 /**
- * Runs `fn` in one transaction on one connection of `db`'s pool: `trx` (Kysely) and `client` (raw, for
- * COPY) are the same connection. Commits when `fn` resolves, rolls back when it throws.
+ * Runs `fn` on one connection of `db`'s pool: `q` (Kysely) and `client` (raw, for COPY and multi-statement
+ * simple queries) are the same connection. `fn` opens and ends its transaction itself (batch-write.ts sends
+ * BEGIN and COMMIT in one round trip with its first and last statements). When `fn` throws, the
+ * connection is destroyed rather than returned to the pool, which ends (rolls back) any transaction it left open.
  */
-export async function withCopyTransaction<T>(
+export async function withConnection<T>(
   db: Db,
-  fn: (trx: Transaction<Database>, client: pg.PoolClient) => Promise<T>,
+  fn: (q: Kysely<Database>, client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await poolOf(db).connect();
   let failed = false;
@@ -33,7 +36,7 @@ export async function withCopyTransaction<T>(
     const single = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: { connect: async () => one, end: async () => {} } as unknown as pg.Pool }),
     });
-    return await single.transaction().execute((trx) => fn(trx, client));
+    return await fn(single, client);
   } catch (err) {
     failed = true;
     throw err;
@@ -50,9 +53,92 @@ export async function copyText(
   text: string,
 ): Promise<number> {
   if (!text) return 0;
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  await pipeline(Readable.from([text]), stream);
-  return stream.rowCount;
+  const [copied] = await copyQuery(client, [copyStatement(table, columns)], [text]);
+  return copied ?? 0;
+}
+
+/** The statement `COPY table (columns) FROM STDIN`. */
+export function copyStatement(table: string, columns: readonly string[]): string {
+  return `COPY ${table} (${columns.join(", ")}) FROM STDIN`;
+}
+
+/**
+ * Sends `statements` as ONE multi-statement simple query (one round trip): each `COPY ... FROM STDIN`
+ * among them gets the next text of `data` (rows in COPY text format), in order; the other statements take
+ * no parameters (literals: sqlText, sqlInt). Returns the rows copied by each COPY, in order.
+ * Errors: the first failing statement's pg error (the rest are skipped; inside a transaction block the
+ * transaction is then aborted).
+ */
+export function copyQuery(client: pg.PoolClient, statements: string[], data: string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    void client.query(
+      new CopyQuery(statements.join(";\n"), data, (err, counts) => (err ? reject(err) : resolve(counts))),
+    );
+  });
+}
+
+/** What pg's Connection offers a submittable query (pg/lib/connection.js). */
+interface PgConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+  sendCopyFail(message: string): void;
+  stream: { cork(): void; uncork(): void };
+}
+
+/**
+ * A pg submittable (like pg-copy-streams, without its streams): answers each CopyInResponse of the query
+ * with the next data text in one CopyData message and CopyDone, counts the COPYs' rows, and ends on
+ * ReadyForQuery or the first error (pg then drops the query before its ReadyForQuery).
+ */
+class CopyQuery {
+  private next = 0;
+  private counts: number[] = [];
+  private settled = false;
+
+  constructor(
+    readonly text: string,
+    private data: string[],
+    private done: (err: Error | null, counts: number[]) => void,
+  ) {}
+
+  submit(connection: PgConnection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyInResponse(connection: PgConnection): void {
+    const text = this.data[this.next++];
+    if (text === undefined) return connection.sendCopyFail("no data for this COPY");
+    // CopyData and CopyDone in one socket write: a system call is dear here (docs/persistence.md)
+    connection.stream.cork();
+    connection.sendCopyFromChunk(Buffer.from(text));
+    connection.endCopyFrom();
+    connection.stream.uncork();
+  }
+
+  handleCommandComplete(msg: { text?: string }): void {
+    const copied = /^COPY (\d+)/.exec(msg.text ?? "");
+    if (copied) this.counts.push(Number(copied[1]));
+  }
+
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handleCopyData(): void {}
+
+  handleReadyForQuery(): void {
+    this.settle(null);
+  }
+
+  handleError(err: Error): void {
+    this.settle(err);
+  }
+
+  private settle(err: Error | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done(err, this.counts);
+  }
 }
 
 /** One row in COPY text format: values tab-separated, null as \N, newline-terminated. */
@@ -73,4 +159,25 @@ const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n"
 /** A text value escaped for COPY text format (backslash, tab, newline, carriage return). */
 export function copyEscape(text: string): string {
   return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c]!) : text;
+}
+
+/** A string as an SQL literal (pg's escapeLiteral: quotes doubled, backslashes as E'...'). */
+export function sqlText(text: string): string {
+  return pg.escapeLiteral(text);
+}
+
+/** A safe integer as SQL text. Errors: throws for anything else (never inlines a float or a string). */
+export function sqlInt(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new TypeError(`not a safe integer for SQL: ${n}`);
+  return String(n);
+}
+
+/**
+ * An array as ONE literal, `'{...}'::<type>[]` (parsed by the type's array input, not as an expression
+ * per element, which costs PostgreSQL far more for thousands of elements). Strings are quoted as array
+ * elements, numbers must be safe integers. Errors: throws for a non-integer number.
+ */
+export function sqlArray(values: readonly (string | number)[], type: "text" | "int" | "bigint"): string {
+  const items = values.map((v) => (typeof v === "number" ? sqlInt(v) : `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`));
+  return `${sqlText(`{${items.join(",")}}`)}::${type}[]`;
 }

@@ -16,19 +16,19 @@
  *
  * Units: ticks, lots, minor units, ms (see sql/001_init.sql; fees and limit rules: sql/002_fees.sql).
  */
-import { sql, type Transaction } from "kysely";
-import type pg from "pg";
+import { sql, type Kysely } from "kysely";
 import { parseEvent, type EngineEvent, type EventOf } from "@marketroom/shared";
 import { assertNever } from "../core/assert.ts";
 import { orderStatus } from "../core/summary.ts";
-import type { Database, NewOrder } from "./db.ts";
+import type { Database, NewOrder, OrderRow } from "./db.ts";
 import { createLogger } from "../config.ts";
-import { bulkInsert, type Column } from "./bulk.ts";
-import { copyLine, copyText } from "./copy.ts";
+import { bulkInsertSql, type Column } from "./bulk.ts";
+import { copyLine } from "./copy.ts";
 
 const log = createLogger().child({ src: "projection" });
 
-type Trx = Transaction<Database>;
+/** The batch transaction's connection (batch-write.ts opens the transaction on it). */
+type Trx = Kysely<Database>;
 
 /** Cash minor units per (tick x lot), by game then security; filled lazily, never invalidated (immutable). */
 export type ScaleCache = Map<string, Map<number, number>>;
@@ -53,10 +53,29 @@ export interface Watermark {
 }
 
 /**
+ * What a game's projection leaves to the end of the batch transaction (batch-write.ts writes it for all
+ * games at once, in foreign-key order): new orders and fills as COPY text lines, upserts of the changed
+ * orders as statement texts, and the watermark to set (absent when nothing was applied).
+ */
+export interface PendingRows {
+  orderLines: string;
+  fillLines: string;
+  orderUpserts: string[];
+  watermark?: Watermark;
+}
+
+/** Order rows read ahead for a game (batch-write.ts): every key looked up (orderKey), and the rows found by key. */
+export interface Prefetched {
+  keys: Set<string>;
+  rows: Map<string, OrderRow>;
+}
+
+/**
  * Applies the events of `batch` (one game, any order, duplicates allowed) that continue the game's
- * watermark `start` (locked by lockWatermarks in this transaction), plus the stored events that follow
- * them. `client` is the transaction's own connection (new orders and fills go in by COPY: copy.ts).
- * Returns the new watermark.
+ * watermark `start` (locked by the caller in this transaction), plus the stored events that follow them.
+ * `storedAbove` holds the seqs above the watermark already in `events` before this batch (at least up to
+ * the run's end + 1: batch-write.ts reads them); only when the run's next seq is among them are stored
+ * events read back. Writes the game, security and player rows at once; returns the rest as PendingRows.
  */
 export async function projectGame(
   trx: Trx,
@@ -64,39 +83,54 @@ export async function projectGame(
   batch: EngineEvent[],
   scales: ScaleCache,
   start: Watermark,
-  client: pg.PoolClient,
-): Promise<Projected> {
+  storedAbove: Set<number>,
+  prefetched: Prefetched,
+): Promise<{ projected: Projected; pending: PendingRows }> {
   const run = contiguousRun(batch, start.appliedSeq);
   const fromBatch = run.length;
-  await appendStoredTail(trx, gameId, run, start.appliedSeq);
-  if (run.length === 0) return { gameId, ...start, applied: 0, fromStore: 0 };
-  await new GameProjection(trx, client, gameId, scales).apply(run);
+  if (readsStoredTail(batch, start, storedAbove)) await appendStoredTail(trx, gameId, run, start.appliedSeq);
+  const none = { orderLines: "", fillLines: "", orderUpserts: [] };
+  if (run.length === 0) return { projected: { gameId, ...start, applied: 0, fromStore: 0 }, pending: none };
+  const rows = await new GameProjection(trx, gameId, scales).apply(run, prefetched);
   const last = run[run.length - 1]!;
-  await trx
-    .updateTable("event_projection")
-    .set({ applied_seq: last.seq, applied_ts: last.ts, updated_at: sql`now()` })
-    .where("game_id", "=", gameId)
-    .execute();
-  return { gameId, appliedSeq: last.seq, appliedTs: last.ts, applied: run.length, fromStore: run.length - fromBatch };
+  return {
+    projected: {
+      gameId,
+      appliedSeq: last.seq,
+      appliedTs: last.ts,
+      applied: run.length,
+      fromStore: run.length - fromBatch,
+    },
+    pending: { ...rows, watermark: { appliedSeq: last.seq, appliedTs: last.ts } },
+  };
 }
 
 /**
- * Creates the games' watermark rows where missing and locks them (FOR UPDATE, in game id order, so two
- * transactions never lock in opposite orders) until the transaction ends. Returns each game's watermark.
+ * Whether projectGame reads stored events back for this batch: when the seq after the batch's contiguous
+ * run from the watermark is already in `events` (`storedAbove`, from before the batch; the seq is not in
+ * the batch, since the run would continue through it).
  */
-export async function lockWatermarks(trx: Trx, gameIds: string[]): Promise<Map<string, Watermark>> {
-  const ids = [...new Set(gameIds)].sort();
-  await sql`INSERT INTO event_projection (game_id) SELECT unnest(${ids}::text[]) ON CONFLICT (game_id) DO NOTHING`.execute(
-    trx,
-  );
-  const rows = await trx
-    .selectFrom("event_projection")
-    .select(["game_id", "applied_seq", "applied_ts"])
-    .where("game_id", "in", ids)
-    .orderBy("game_id")
-    .forUpdate()
-    .execute();
-  return new Map(rows.map((r) => [r.game_id, { appliedSeq: r.applied_seq, appliedTs: r.applied_ts }]));
+export function readsStoredTail(batch: EngineEvent[], start: Watermark, storedAbove: Set<number>): boolean {
+  const seqs = new Set(batch.map((e) => e.seq));
+  let next = start.appliedSeq + 1;
+  while (seqs.has(next)) next++;
+  return storedAbove.has(next);
+}
+
+/** The orders (security id, order id) that events of `batch` change without creating them: what a projection may load. */
+export function touchedOrders(batch: EngineEvent[]): [securityId: number, orderId: number][] {
+  const out: [number, number][] = [];
+  for (const e of batch) {
+    if (e.type === "fill") out.push([e.securityId, e.makerOrderId], [e.securityId, e.takerOrderId]);
+    else if (
+      e.type === "order_rested" ||
+      e.type === "order_cancelled" ||
+      e.type === "order_amended" ||
+      e.type === "cfd_fill"
+    )
+      out.push([e.securityId, e.orderId]);
+  }
+  return out;
 }
 
 /** The events of `batch` with seq = after+1, after+2, ... up to the first gap, in order. */
@@ -130,7 +164,8 @@ async function appendStoredTail(trx: Trx, gameId: string, run: EngineEvent[], af
   }
 }
 
-const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
+/** The key of an order within its game, for maps of orders. */
+export const orderKey = (securityId: number, orderId: number) => `${securityId}:${orderId}`;
 
 /** Derived rows of one contiguous run of a game's events, built in memory and written in a few statements. */
 class GameProjection {
@@ -150,17 +185,20 @@ class GameProjection {
 
   constructor(
     private trx: Trx,
-    private client: pg.PoolClient,
     private gameId: string,
     private scales: ScaleCache,
   ) {}
 
-  /** Applies `run` (contiguous, in seq order) and writes the rows. */
-  async apply(run: EngineEvent[]): Promise<void> {
-    await this.loadOrders(run);
+  /**
+   * Applies `run` (contiguous, in seq order), writes the game, security and player rows, and returns the
+   * order and fill rows for the end of the transaction.
+   */
+  async apply(run: EngineEvent[], prefetched: Prefetched): Promise<Omit<PendingRows, "watermark">> {
+    await this.loadOrders(run, prefetched);
     if (run.some((e) => e.type === "fill" || e.type === "cfd_fill")) await this.loadScales();
     for (const e of run) this.applyEvent(e);
     await this.write();
+    return { ...this.orderRows(), fillLines: this.fillLines() };
   }
 
   private scaleOf(securityId: number): number {
@@ -169,26 +207,19 @@ class GameProjection {
     return s;
   }
 
-  /** Loads the existing orders the run touches but did not create. */
-  private async loadOrders(run: EngineEvent[]): Promise<void> {
+  /**
+   * Loads the existing orders the run touches but did not create: from `prefetched` (read ahead for the
+   * batch), the others (touched by events read back from the store) by one query.
+   */
+  private async loadOrders(run: EngineEvent[], prefetched: Prefetched): Promise<void> {
     const created = new Set<string>();
+    for (const e of run) if (e.type === "order_accepted") created.add(orderKey(e.securityId, e.orderId));
     const wanted = new Map<string, [number, number]>();
-    const want = (s: number, o: number) => {
+    for (const [s, o] of touchedOrders(run)) {
       const k = orderKey(s, o);
-      if (!created.has(k)) wanted.set(k, [s, o]);
-    };
-    for (const e of run) {
-      if (e.type === "order_accepted") created.add(orderKey(e.securityId, e.orderId));
-      else if (e.type === "fill") {
-        want(e.securityId, e.makerOrderId);
-        want(e.securityId, e.takerOrderId);
-      } else if (
-        e.type === "order_rested" ||
-        e.type === "order_cancelled" ||
-        e.type === "order_amended" ||
-        e.type === "cfd_fill"
-      )
-        want(e.securityId, e.orderId);
+      if (created.has(k) || this.orders.has(k)) continue;
+      if (!prefetched.keys.has(k)) wanted.set(k, [s, o]);
+      else if (prefetched.rows.has(k)) this.orders.set(k, { ...prefetched.rows.get(k)! });
     }
     if (wanted.size === 0) return;
     const secs = [...wanted.values()].map((w) => w[0]);
@@ -358,14 +389,12 @@ class GameProjection {
     o.updated_ts = e.ts;
   }
 
-  /** Writes in foreign-key order: game, securities, players (+ start inventories), orders, fills. */
+  /** Writes in foreign-key order: game, securities, players (+ start inventories); orders and fills follow later. */
   private async write(): Promise<void> {
     if (this.game) await insertGame(this.trx, { ...this.game, id: this.gameId });
     if (Object.keys(this.gamePatch).length) await this.patchGame();
     await this.writeSecurities();
     await this.writePlayers();
-    await this.writeOrders();
-    await this.writeFills();
   }
 
   private async patchGame(): Promise<void> {
@@ -446,30 +475,26 @@ class GameProjection {
   }
 
   /**
-   * Orders the run created go in by COPY: the watermark says no row of theirs exists yet. Loaded orders
-   * the run changed are updated by one upsert.
+   * Orders the run created, as COPY lines: the watermark says no row of theirs exists yet. Loaded orders
+   * the run changed, as one upsert.
    */
-  private async writeOrders(): Promise<void> {
+  private orderRows(): Pick<PendingRows, "orderLines" | "orderUpserts"> {
     const created: NewOrder[] = [];
     const changed: NewOrder[] = [];
     for (const [key, o] of this.orders) (this.created.has(key) ? created : changed).push(o);
-    await copyText(
-      this.client,
-      "orders",
-      ORDER_COLUMN_NAMES,
-      created.map((o) => rowLine(o, ORDER_COLUMN_NAMES)).join(""),
-    );
-    await bulkInsert(
-      this.trx,
-      "orders",
-      ORDER_COLUMNS,
-      changed,
-      `ON CONFLICT (game_id, security_id, order_id) DO UPDATE SET ${ORDER_CHANGES.map((c) => `${c} = excluded.${c}`).join(", ")}`,
-    );
+    return {
+      orderLines: created.map((o) => rowLine(o, ORDER_COLUMN_NAMES)).join(""),
+      orderUpserts: bulkInsertSql(
+        "orders",
+        ORDER_COLUMNS,
+        changed,
+        `ON CONFLICT (game_id, security_id, order_id) DO UPDATE SET ${ORDER_CHANGES.map((c) => `${c} = excluded.${c}`).join(", ")}`,
+      ),
+    };
   }
 
-  /** The run's fills, by COPY: each is a new event past the watermark, so no row of it exists yet. */
-  private async writeFills(): Promise<void> {
+  /** The run's fills, as COPY lines: each is a new event past the watermark, so no row of it exists yet. */
+  private fillLines(): string {
     const lines = this.fills.map((e) =>
       rowLine(
         {
@@ -493,7 +518,7 @@ class GameProjection {
         FILL_COLUMN_NAMES,
       ),
     );
-    await copyText(this.client, "fills", FILL_COLUMN_NAMES, lines.join(""));
+    return lines.join("");
   }
 }
 
@@ -538,9 +563,9 @@ const ORDER_CHANGES = [
   "updated_seq",
   "updated_ts",
 ];
-const ORDER_COLUMN_NAMES = ORDER_COLUMNS.map(([n]) => n);
+export const ORDER_COLUMN_NAMES = ORDER_COLUMNS.map(([n]) => n);
 /** Columns of `fills` (sql/001_init.sql, 002_fees.sql), in COPY order. */
-const FILL_COLUMN_NAMES = [
+export const FILL_COLUMN_NAMES = [
   "game_id",
   "seq",
   "security_id",
