@@ -26,9 +26,8 @@ import type pg from "pg";
 import type { EngineEvent } from "@marketroom/shared";
 import type { Db, OrderRow } from "./db.ts";
 import { copyLine, copyQuery, copyStatement, sqlArray, sqlInt, sqlText, withConnection } from "./copy.ts";
+import { FILL_COLUMN_NAMES, ORDER_COLUMN_NAMES } from "./columns.ts";
 import {
-  FILL_COLUMN_NAMES,
-  ORDER_COLUMN_NAMES,
   orderKey,
   projectGame,
   readsStoredTail,

@@ -22,7 +22,8 @@ import { assertNever } from "../core/assert.ts";
 import { orderStatus } from "../core/summary.ts";
 import type { Database, NewOrder, OrderRow } from "./db.ts";
 import { createLogger } from "../config.ts";
-import { bulkInsertSql, type Column } from "./bulk.ts";
+import { bulkInsertSql } from "./bulk.ts";
+import { FILL_COLUMN_NAMES, ORDER_CHANGES, ORDER_COLUMN_NAMES, ORDER_COLUMNS } from "./columns.ts";
 import { copyLine } from "./copy.ts";
 
 const log = createLogger().child({ src: "projection" });
@@ -527,62 +528,6 @@ function rowLine(row: object, columns: readonly string[]): string {
   const r = row as Record<string, string | number | boolean | null | undefined>;
   return copyLine(columns.map((c) => r[c]));
 }
-
-/** Columns of `orders` (sql/001_init.sql) as written by the projection. */
-const ORDER_COLUMNS: Column[] = [
-  ["game_id", "text"],
-  ["security_id", "integer"],
-  ["order_id", "bigint"],
-  ["player_id", "text"],
-  ["client_order_id", "text"],
-  ["side", "text"],
-  ["order_type", "text"],
-  ["tif", "text"],
-  ["post_only", "boolean"],
-  ["price", "bigint"],
-  ["qty", "bigint"],
-  ["filled_qty", "bigint"],
-  ["resting_qty", "bigint"],
-  ["cancelled_qty", "bigint"],
-  ["notional", "bigint"],
-  ["status", "text"],
-  ["cancel_reason", "text"],
-  ["accepted_seq", "bigint"],
-  ["accepted_ts", "bigint"],
-  ["updated_seq", "bigint"],
-  ["updated_ts", "bigint"],
-];
-/** What a later event changes on an existing order row. */
-const ORDER_CHANGES = [
-  "filled_qty",
-  "resting_qty",
-  "cancelled_qty",
-  "notional",
-  "status",
-  "cancel_reason",
-  "updated_seq",
-  "updated_ts",
-];
-export const ORDER_COLUMN_NAMES = ORDER_COLUMNS.map(([n]) => n);
-/** Columns of `fills` (sql/001_init.sql, 002_fees.sql), in COPY order. */
-export const FILL_COLUMN_NAMES = [
-  "game_id",
-  "seq",
-  "security_id",
-  "price",
-  "qty",
-  "notional",
-  "aggressor",
-  "maker_order_id",
-  "taker_order_id",
-  "maker_player_id",
-  "taker_player_id",
-  "maker_remaining",
-  "taker_remaining",
-  "ts",
-  "taker_fee",
-  "maker_rebate",
-];
 
 interface NewGame {
   name: string;
