@@ -10,7 +10,10 @@ import pg from "pg";
 import { createLogger } from "../config.ts";
 import { Kysely, PostgresDialect, type ColumnType, type Generated, type Insertable, type Selectable } from "kysely";
 
-/** A jsonb column: read as the parsed value, written as JSON text (pg would turn JS arrays into SQL arrays). */
+/**
+ * A json or jsonb column (events.data is json since sql/009, games.config jsonb): read as the parsed value,
+ * written as JSON text (pg would turn JS arrays into SQL arrays).
+ */
 type Json<T> = ColumnType<T, string, string>;
 /** A column with a database default. */
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
