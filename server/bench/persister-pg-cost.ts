@@ -9,6 +9,7 @@
  * base plus the statements below. Run with services:
  *   PGCOST_VARIANTS=base,m009 node scripts/with-services.mjs -- node --import tsx server/bench/persister-pg-cost.ts
  */
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +37,13 @@ const VARIANTS: Record<string, string[]> = {
   nofee: ["DROP INDEX fills_taker_fee"],
   nomt: ["DROP INDEX fills_taker_fee", "DROP INDEX fills_maker", "DROP INDEX fills_taker"],
   json: ["ALTER TABLE events ALTER data TYPE json"],
+  // the text keys under "C" (memcmp, abbreviated keys); matters only in a cluster not initdb'ed with C
+  collc: [
+    'ALTER TABLE event_projection ALTER game_id TYPE text COLLATE "C"',
+    'ALTER TABLE events ALTER game_id TYPE text COLLATE "C"',
+    'ALTER TABLE orders ALTER game_id TYPE text COLLATE "C", ALTER player_id TYPE text COLLATE "C"',
+    'ALTER TABLE fills ALTER game_id TYPE text COLLATE "C", ALTER maker_player_id TYPE text COLLATE "C", ALTER taker_player_id TYPE text COLLATE "C"',
+  ],
   jsonguard: [
     "ALTER TABLE events ALTER data TYPE json",
     "ALTER TABLE events ADD CONSTRAINT events_data_no_nul CHECK (strpos(data::text, '\\u0000') = 0 OR data::jsonb IS NOT NULL)",
@@ -67,6 +75,20 @@ function childrenCpuUs(postmaster: number, except: number): number {
     }
   }
   return total;
+}
+
+/** PGCOST_WALDUMP=1: pg_waldump --stats=record over the variant's WAL (what the bytes are), printed as is. */
+function walStats(dataDir: string, from: string, to: string): void {
+  const bin = process.env.PG_WALDUMP ?? "/usr/lib/postgresql/15/bin/pg_waldump";
+  const out = execFileSync(bin, ["--stats=record", "-p", join(dataDir, "pg_wal"), "-s", from, "-e", to], {
+    encoding: "utf8",
+  });
+  process.stdout.write(
+    out
+      .split("\n")
+      .filter((l) => !/\s0 \(\s*0\.00\)\s+0 \(/.test(l))
+      .join("\n"),
+  );
 }
 
 async function main(): Promise<void> {
@@ -134,6 +156,8 @@ async function main(): Promise<void> {
       const b1 = cpuUs(backend);
       const o1 = childrenCpuUs(postmaster, backend);
       const wal = Number((await pool.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${lsn0}') AS d`)).rows[0].d);
+      if (process.env.PGCOST_WALDUMP)
+        walStats(dir, lsn0, (await pool.query("SELECT pg_current_wal_lsn() AS l")).rows[0].l);
       await pool.query("SELECT pg_stat_force_next_flush()");
       const st = (
         await pool.query(
