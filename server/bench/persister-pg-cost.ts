@@ -57,12 +57,15 @@ function baseMigrations(): string {
   return dir;
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (Linux: 100). */
 const CLK_TCK = 100;
+/** utime + stime of a process, µs. */
 function cpuUs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
 }
+/** CPU of the postmaster's live children but `except` (the measured backend), µs: WAL writer, checkpointer, ... */
 function childrenCpuUs(postmaster: number, except: number): number {
   let total = 0;
   for (const name of readdirSync("/proc")) {
@@ -92,7 +95,7 @@ function walStats(dataDir: string, from: string, to: string): void {
 }
 
 async function main(): Promise<void> {
-  const names = (process.env.PGCOST_VARIANTS ?? "base,nofk").split(",");
+  const names = (process.env.PGCOST_VARIANTS ?? "base,m009").split(",");
   const rounds = Number(process.env.PGCOST_ROUNDS ?? 3);
   const gamesPer = Number(process.env.PGCOST_GAMES ?? 3);
   const perBatch = Number(process.env.PGCOST_ORDERS_PER_BATCH ?? 300);
