@@ -248,7 +248,7 @@ class BookOps implements KeyOpProducer {
       // the entries of the book's zsets and of each player's order set, looked up once per batch
       const bids = enc.entriesOf(K.bidsKey(g, sid), "zset");
       const asks = enc.entriesOf(K.asksKey(g, sid), "zset");
-      const mine = new Map<string, Map<string, string | null>>();
+      const mine = new Map<string, Map<string, string | number | null>>();
       const mineOf = (pid: string) => {
         let m = mine.get(pid);
         if (!m) {
@@ -284,9 +284,9 @@ class BookOps implements KeyOpProducer {
           continue;
         }
         enc.orderCreated(bookKey, packed);
-        if (o.side === "buy") bids.set(member, String(-o.price));
-        else asks.set(member, String(o.price));
-        mineOf(o.playerId).set(member, String(id));
+        if (o.side === "buy") bids.set(member, -o.price);
+        else asks.set(member, o.price);
+        mineOf(o.playerId).set(member, id);
       }
       if (touched.allLevels) {
         enc.del(bookKey);
@@ -294,12 +294,12 @@ class BookOps implements KeyOpProducer {
         const net = new Map<number, number>();
         for (const l of book.bids.levels) net.set(l.price, l.qty);
         for (const l of book.asks.levels) net.set(l.price, (net.get(l.price) ?? 0) - l.qty);
-        for (const [price, q] of net) if (q !== 0) levels.set(String(price), String(q));
+        for (const [price, q] of net) if (q !== 0) levels.set(String(price), q);
       } else if (touched.levels.size > 0) {
         const levels = enc.entriesOf(bookKey, "hash");
         for (const price of touched.levels) {
           const net = (book.bids.levelAt(price)?.qty ?? 0) - (book.asks.levelAt(price)?.qty ?? 0);
-          levels.set(String(price), net === 0 ? null : String(net));
+          levels.set(String(price), net === 0 ? null : net);
         }
       }
       if (touched.counter) enc.set(K.orderCountKey(g, sid), sec.lastOrderId);
