@@ -163,31 +163,31 @@ const MAX_ARGS = 1024;
 /** The orders a batch writes under one book (`game:{g}:security:<s>:orderbook`), see BatchEncoder.order*. */
 interface OrderChanges {
   key: string;
-  /** New orders, packed as the script's ORD op reads them. */
-  created: string[];
+  /** New orders (ORD): their members, and their fields, packed when the batch is encoded. */
+  createdMembers: string[];
+  created: OrderFields[];
   /** Existing orders whose open amount changed, packed alike (OUPD). */
-  updated: string[];
+  updatedMembers: string[];
+  updated: OrderFields[];
   /** Members of the orders to delete. */
   deleted: string[];
 }
 
 /**
- * An order packed as the commit script's ORD/OUPD ops and the book's index (`<book>:resting`) hold it:
- * member, side, price, qty, amount, player_id, ts, post_only, cid separated by tabs (cid last: it is
- * the only free text; player ids are tokens).
+ * An order's fields as the commit script's ORD/OUPD ops and the book's index (`<book>:resting`) hold
+ * them, packed with its member: member, side, price, qty, amount, player_id, ts, post_only (1/0), cid
+ * (or nothing) separated by tabs (cid last: it is the only free text; player ids are tokens). The
+ * core's RestingOrder has these fields; writeOrders packs them.
  */
-export function packOrder(
-  member: string,
-  side: "buy" | "sell",
-  price: number,
-  qty: number,
-  amount: number,
-  playerId: string,
-  ts: number,
-  postOnly: boolean,
-  clientOrderId: string | undefined,
-): string {
-  return `${member}\t${side}\t${price}\t${qty}\t${amount}\t${playerId}\t${ts}\t${postOnly ? 1 : 0}\t${clientOrderId ?? ""}`;
+export interface OrderFields {
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  amount: number;
+  playerId: string;
+  ts: number;
+  postOnly: boolean;
+  clientOrderId: string | undefined;
 }
 
 /**
@@ -328,24 +328,30 @@ export class BatchEncoder {
   private book(bookKey: string): OrderChanges {
     let b = this.books.get(bookKey);
     if (!b) {
-      b = { key: bookKey, created: [], updated: [], deleted: [] };
+      b = { key: bookKey, createdMembers: [], created: [], updatedMembers: [], updated: [], deleted: [] };
       this.books.set(bookKey, b);
     }
     return b;
   }
 
   /**
-   * Writes a new order (packOrder): its hash `<bookKey>:<member>` with the fields side price qty
+   * Writes a new order (OrderFields): its hash `<bookKey>:<member>` with the fields side price qty
    * amount player_id cid ts post_only, and its entry in `<bookKey>:resting`. Each order at most once
-   * per batch, through one of orderCreated, orderUpdated, orderDeleted.
+   * per batch, through one of orderCreated, orderUpdated, orderDeleted. The fields are read when the
+   * batch is encoded (packed straight into the call, without a string per order), so `order` must
+   * not change before that: the committer encodes a batch as soon as its projection is written.
    */
-  orderCreated(bookKey: string, packed: string): void {
-    this.book(bookKey).created.push(packed);
+  orderCreated(bookKey: string, member: string, order: OrderFields): void {
+    const b = this.book(bookKey);
+    b.createdMembers.push(member);
+    b.created.push(order);
   }
 
-  /** An existing order whose amount changed (packOrder): its hash's `amount` and its index entry. */
-  orderUpdated(bookKey: string, packed: string): void {
-    this.book(bookKey).updated.push(packed);
+  /** An existing order whose amount changed (OrderFields; read as orderCreated says): its hash's `amount` and its index entry. */
+  orderUpdated(bookKey: string, member: string, order: OrderFields): void {
+    const b = this.book(bookKey);
+    b.updatedMembers.push(member);
+    b.updated.push(order);
   }
 
   /** Deletes the order hash `<bookKey>:<member>` and its index entry. */
@@ -406,6 +412,9 @@ export interface EncodedBatch {
 }
 
 const NEWLINE = 0x0a;
+const TAB = 0x09;
+const ZERO = 0x30;
+const ONE = 0x31;
 const PUT: Record<"hash" | "zset" | "set", string> = { hash: "HSET", zset: "ZADD", set: "SADD" };
 const DROP: Record<"hash" | "zset" | "set", string> = { hash: "HDEL", zset: "ZREM", set: "SREM" };
 
@@ -413,8 +422,8 @@ const DROP: Record<"hash" | "zset" | "set", string> = { hash: "HDEL", zset: "ZRE
 function writeOps(w: RespWriter, c: KeyChange | OrderChanges, k: number): void {
   if (!("entries" in c)) {
     writeList(w, "ODEL", k, c.deleted);
-    writeList(w, "ORD", k, c.created);
-    writeList(w, "OUPD", k, c.updated);
+    writeOrders(w, "ORD", k, c.createdMembers, c.created);
+    writeOrders(w, "OUPD", k, c.updatedMembers, c.updated);
     return;
   }
   if (c.reset) writeHead(w, "DEL", k, 0);
@@ -477,6 +486,42 @@ function writeEntries(w: RespWriter, op: string, k: number, c: KeyChange, total:
     } else {
       writeValue(w, v as Value);
       w.bulk(m);
+    }
+  }
+}
+
+/** `op k c <orders>` in chunks of at most MAX_ARGS orders, each packed (OrderFields). */
+function writeOrders(
+  w: RespWriter,
+  op: string,
+  k: number,
+  members: readonly string[],
+  orders: readonly OrderFields[],
+): void {
+  for (let from = 0; from < orders.length; from += MAX_ARGS) {
+    const to = Math.min(orders.length, from + MAX_ARGS);
+    writeHead(w, op, k, to - from);
+    for (let j = from; j < to; j++) {
+      const o = orders[j]!;
+      w.begin(64);
+      w.append(members[j]!);
+      w.appendByte(TAB);
+      w.append(o.side);
+      w.appendByte(TAB);
+      w.appendNumber(o.price);
+      w.appendByte(TAB);
+      w.appendNumber(o.qty);
+      w.appendByte(TAB);
+      w.appendNumber(o.amount);
+      w.appendByte(TAB);
+      w.append(o.playerId);
+      w.appendByte(TAB);
+      w.appendNumber(o.ts);
+      w.appendByte(TAB);
+      w.appendByte(o.postOnly ? ONE : ZERO);
+      w.appendByte(TAB);
+      if (o.clientOrderId !== undefined) w.append(o.clientOrderId);
+      w.end();
     }
   }
 }

@@ -56,7 +56,7 @@ export class RespWriter {
   private buf = Buffer.allocUnsafeSlow(64 * 1024);
   private pos = HEAD_ROOM;
   private count = 0;
-  /** The open bulk string (see open/close): where its header starts, its payload, its header's digits. */
+  /** The open argument (see begin/end): where its header starts, its payload, its header's digits. */
   private bulkAt = 0;
   private payloadAt = 0;
   private guessDigits = 0;
@@ -69,9 +69,9 @@ export class RespWriter {
 
   /** One string argument (UTF-8). */
   bulk(s: string): void {
-    this.open(s.length);
-    this.text(s);
-    this.close();
+    this.begin(s.length);
+    this.append(s);
+    this.end();
   }
 
   /** One integer argument, in decimal (a safe integer: the callers check theirs). */
@@ -97,15 +97,51 @@ export class RespWriter {
   joined(texts: readonly string[], sep: number): void {
     let guess = Math.max(0, texts.length - 1);
     for (let i = 0; i < texts.length; i++) guess += texts[i]!.length;
-    this.open(guess);
+    this.begin(guess);
     for (let i = 0; i < texts.length; i++) {
-      if (i > 0) {
-        this.room(1);
-        this.buf[this.pos++] = sep;
-      }
-      this.text(texts[i]!);
+      if (i > 0) this.appendByte(sep);
+      this.append(texts[i]!);
     }
-    this.close();
+    this.end();
+  }
+
+  /**
+   * Starts one argument built piece by piece (append, appendNumber, appendByte, then end), whose length
+   * is probably `guess` bytes: its header is left room for that many digits, and end() moves the
+   * payload when that was wrong.
+   */
+  begin(guess: number): void {
+    this.guessDigits = digits(guess);
+    this.room(this.guessDigits + 3);
+    this.bulkAt = this.pos;
+    this.payloadAt = this.pos + this.guessDigits + 3;
+    this.pos = this.payloadAt;
+  }
+
+  /** Appends a string to the open argument, as UTF-8 (at most 3 bytes per UTF-16 unit). */
+  append(s: string): void {
+    this.room(s.length * 3);
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  /** Appends a number to the open argument in decimal, as String(n) writes it. */
+  appendNumber(n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.append(String(n));
+      return;
+    }
+    this.room(17);
+    if (n < 0) {
+      this.buf[this.pos++] = MINUS;
+      n = -n;
+    }
+    this.pos = decimalAt(this.buf, n, this.pos);
+  }
+
+  /** Appends one byte (ASCII) to the open argument. */
+  appendByte(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
   }
 
   /**
@@ -120,20 +156,8 @@ export class RespWriter {
     return body;
   }
 
-  /**
-   * Starts a bulk string whose payload is probably `guess` bytes (its UTF-8 length when it is ASCII):
-   * the header is left room for that many digits, and close() moves the payload when it was wrong.
-   */
-  private open(guess: number): void {
-    this.guessDigits = digits(guess);
-    this.room(this.guessDigits + 3);
-    this.bulkAt = this.pos;
-    this.payloadAt = this.pos + this.guessDigits + 3;
-    this.pos = this.payloadAt;
-  }
-
-  /** Ends the open bulk string: its header, with the payload moved if its length has another digit count. */
-  private close(): void {
+  /** Ends the open argument: its header, with the payload moved if its length has another digit count. */
+  end(): void {
     const len = this.pos - this.payloadAt;
     const d = digits(len);
     if (d !== this.guessDigits) {
@@ -153,12 +177,6 @@ export class RespWriter {
     b[this.pos + 1] = LF;
     this.pos += 2;
     this.count += 1;
-  }
-
-  /** Appends a string as UTF-8 (at most 3 bytes per UTF-16 unit). */
-  private text(s: string): void {
-    this.room(s.length * 3);
-    this.pos += this.buf.write(s, this.pos);
   }
 
   /** Makes room for `n` more bytes, growing the scratch buffer (the body so far is kept). */
