@@ -224,15 +224,16 @@ export class GroupCommitter {
 
   /** The events as JSON text; throws RangeError when an object's seq does not continue the log. */
   private encodeEvents(events: CommandCommit["events"]): string[] {
-    let seq = this.nextSeq;
-    return events.map((e) => {
-      seq += 1;
-      if (typeof e === "string") return e;
-      if (e.seq !== undefined && e.seq !== seq) {
+    const texts: string[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const seq = this.nextSeq + i + 1;
+      if (typeof e === "string") texts.push(e);
+      else if (e.seq !== undefined && e.seq !== seq) {
         throw new RangeError(`event seq ${e.seq} does not continue the log (expected ${seq})`);
-      }
-      return JSON.stringify(e);
-    });
+      } else texts.push(JSON.stringify(e));
+    }
+    return texts;
   }
 
   private openBatch(): Batch {
