@@ -10,10 +10,11 @@
  * core.bench.ts in closed-loop rounds: K commands decided in one event-loop turn (so they form one batch),
  * then a wait for all K acks. WARMUP rounds, then ROUNDS (default 1,500) measured.
  * Figures per command: Node CPU (process.cpuUsage: decide, projection, encoding, client, this loop),
- * Valkey main-thread CPU (/proc/<pid>/schedstat), and the script's time per call (INFO commandstats,
- * wall clock inside Valkey). valkeyHsetUs is the machine's calibration (commit.bench.ts calibrate()).
- * Prints one line per size, then as its last line
- * {"runs": [{"batch", "nodeUsPerCmd", "valkeyUsPerCmd", "scriptUsPerCall", "valkeyHsetUs"}], "loadAvg"}.
+ * Valkey main-thread CPU (/proc/<pid>/schedstat), the script's time per call (INFO commandstats,
+ * wall clock inside Valkey), and the bytes this process allocates on the V8 heap (GCProfiler; what
+ * sets how often the young generation is scavenged). valkeyHsetUs is the machine's calibration
+ * (commit.bench.ts calibrate()). Prints one line per size, then as its last line
+ * {"runs": [{"batch", "nodeUsPerCmd", "valkeyUsPerCmd", "scriptUsPerCall", "bytesPerCmd", "valkeyHsetUs"}], "loadAvg"}.
  */
 import { loadavg } from "node:os";
 import { GCProfiler, getHeapStatistics } from "node:v8";
