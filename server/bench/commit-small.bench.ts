@@ -10,12 +10,14 @@
  * core.bench.ts in closed-loop rounds: K commands decided in one event-loop turn (so they form one batch),
  * then a wait for all K acks. WARMUP rounds, then ROUNDS (default 1,500) measured.
  * Figures per command: Node CPU (process.cpuUsage: decide, projection, encoding, client, this loop),
- * Valkey main-thread CPU (/proc/<pid>/schedstat), and the script's time per call (INFO commandstats,
- * wall clock inside Valkey). valkeyHsetUs is the machine's calibration (commit.bench.ts calibrate()).
- * Prints one line per size, then as its last line
- * {"runs": [{"batch", "nodeUsPerCmd", "valkeyUsPerCmd", "scriptUsPerCall", "valkeyHsetUs"}], "loadAvg"}.
+ * Valkey main-thread CPU (/proc/<pid>/schedstat), the script's time per call (INFO commandstats,
+ * wall clock inside Valkey), and the bytes this process allocates on the V8 heap (GCProfiler; what
+ * sets how often the young generation is scavenged). valkeyHsetUs is the machine's calibration
+ * (commit.bench.ts calibrate()). Prints one line per size, then as its last line
+ * {"runs": [{"batch", "nodeUsPerCmd", "valkeyUsPerCmd", "scriptUsPerCall", "bytesPerCmd", "valkeyHsetUs"}], "loadAvg"}.
  */
 import { loadavg } from "node:os";
+import { GCProfiler, getHeapStatistics } from "node:v8";
 import { Redis } from "iovalkey";
 import { GameWriter } from "../src/engine/game-writer.ts";
 import { startValkeyChild } from "../test/support/valkey-child.ts";
@@ -46,6 +48,27 @@ async function rounds(w: GameWriter, f: ReturnType<typeof flow>, k: number, n: n
 }
 
 const round1 = (x: number) => Number(x.toFixed(1));
+
+/**
+ * Bytes allocated on the V8 heap while `work` runs: the heap's growth between collections (used size
+ * before each GC minus used size after the previous one) plus its growth since the last one. Counts
+ * everything the process allocates meanwhile (this loop, the writer, the client), as a scavenge does.
+ */
+async function allocatedBytes(work: () => Promise<void>): Promise<number> {
+  const profiler = new GCProfiler();
+  const start = getHeapStatistics().used_heap_size;
+  profiler.start();
+  await work();
+  const end = getHeapStatistics().used_heap_size;
+  const gcs = profiler.stop()?.statistics ?? [];
+  let bytes = 0;
+  let after = start;
+  for (const gc of gcs) {
+    bytes += gc.beforeGC.heapStatistics.usedHeapSize - after;
+    after = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return bytes + end - after;
+}
 const runs: Record<string, number>[] = [];
 for (const k of BATCHES) {
   const server = await startValkeyChild({ appendfsync: "everysec" });
@@ -60,7 +83,7 @@ for (const k of BATCHES) {
     await client.config("RESETSTAT");
     const valkey0 = cpuNs(server.pid);
     const node0 = process.cpuUsage();
-    await rounds(w, f, k, n);
+    const bytes = await allocatedBytes(() => rounds(w, f, k, n));
     const node = process.cpuUsage(node0);
     const valkeyNs = cpuNs(server.pid) - valkey0;
     const stat = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await client.info("commandstats"));
@@ -70,12 +93,13 @@ for (const k of BATCHES) {
       nodeUsPerCmd: round1((node.user + node.system) / commands),
       valkeyUsPerCmd: round1(valkeyNs / 1000 / commands),
       scriptUsPerCall: stat ? round1(Number(stat[2]) / Number(stat[1])) : 0,
+      bytesPerCmd: Math.round(bytes / commands),
       valkeyHsetUs,
     };
     runs.push(run);
     console.log(
       `batch ${k}: Node ${run.nodeUsPerCmd} us/command, Valkey ${run.valkeyUsPerCmd} us/command, ` +
-        `script ${run.scriptUsPerCall} us/call (calibration ${valkeyHsetUs} us)`,
+        `script ${run.scriptUsPerCall} us/call, ${run.bytesPerCmd} bytes allocated/command (calibration ${valkeyHsetUs} us)`,
     );
     await w.close();
   } finally {

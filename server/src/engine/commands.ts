@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { Command, type Redis } from "iovalkey";
+import { HEAD_ROOM, respWriter, type RespBody } from "./resp.ts";
 
 export const COMMANDS_DIR = fileURLToPath(new URL("../../../lua/commands/", import.meta.url));
 
@@ -68,14 +69,18 @@ function scriptNamed(name: string): LoadedScript {
 /** Per connection (socket): the SHAs of the scripts sent on it in full once, so EVALSHA finds them. */
 const loadedOn = new WeakMap<object, Set<string>>();
 
+/** `$7\r\nevalsha\r\n$40\r\n<sha>\r\n` per script, the constant part of an EVALSHA call's header. */
+const evalshaHeads = new Map<string, Buffer>();
+
 /**
- * One script call, its arguments already encoded as RESP bulk strings (`body`, `argc` of them). Like
- * iovalkey's own script commands it goes as EVAL (the whole source) the first time on a connection and
- * as EVALSHA after that; unlike them it skips iovalkey's generic argument handling (flattening the
- * argument array, converting each argument, building the RESP text piece by piece), which cost about
- * as much Node CPU as encoding the batch itself for a commit of a few hundred arguments
- * (docs/commit.md "Small batches"). A cluster client routes the call by the slot of its first key
- * (getKeys, getSlot), as it does iovalkey's own script commands.
+ * One script call, its arguments already encoded as RESP bulk strings (resp.ts). Like iovalkey's own
+ * script commands it goes as EVAL (the whole source) the first time on a connection and as EVALSHA
+ * after that; unlike them it skips iovalkey's generic argument handling (flattening the argument
+ * array, converting each argument, building the RESP text piece by piece), which cost about as much
+ * Node CPU as encoding the batch itself for a commit of a few hundred arguments (docs/commit.md
+ * "Small batches"). The EVALSHA header is written into the body's free first bytes, so the call goes
+ * to the socket as one buffer, built once. A cluster client routes the call by the slot of its first
+ * key (getKeys, getSlot), as it does iovalkey's own script commands.
  */
 class ScriptCall extends Command {
   /** The connection the call was last written to (a cluster client may redirect it to another). */
@@ -83,19 +88,18 @@ class ScriptCall extends Command {
 
   constructor(
     private readonly script: LoadedScript,
-    private readonly argc: number,
-    private readonly body: string,
-    /** The call's arguments (numkeys, KEYS..., ARGV...), for getKeys. */
-    private readonly args_: readonly (string | number)[],
+    private readonly body: RespBody,
+    /** The call's keys (after numkeys), for getKeys. */
+    private readonly callKeys: readonly string[],
   ) {
     super("evalsha", [], { replyEncoding: "utf8" });
   }
 
   override getKeys(): string[] {
-    return this.args_.slice(1, 1 + Number(this.args_[0])).map(String);
+    return this.callKeys.slice();
   }
 
-  override toWritable(socket: object): string {
+  override toWritable(socket: object): Buffer {
     this.socket = socket;
     let loaded = loadedOn.get(socket);
     if (!loaded) {
@@ -103,31 +107,30 @@ class ScriptCall extends Command {
       loadedOn.set(socket, loaded);
     }
     const { sha, lua } = this.script;
-    const head = `*${this.argc + 2}\r\n`;
+    const count = `*${this.body.argc + 2}\r\n`;
+    const bytes = this.body.bytes;
     if (loaded.has(sha)) {
       this.name = "evalsha";
-      return `${head}$7\r\nevalsha\r\n$40\r\n${sha}\r\n${this.body}`;
+      let rest = evalshaHeads.get(sha);
+      if (!rest) {
+        rest = Buffer.from(`$7\r\nevalsha\r\n$40\r\n${sha}\r\n`);
+        evalshaHeads.set(sha, rest);
+      }
+      const at = HEAD_ROOM - rest.length - count.length;
+      bytes.write(count, at, "latin1");
+      rest.copy(bytes, at + count.length);
+      return bytes.subarray(at);
     }
     loaded.add(sha);
     this.name = "eval";
-    return `${head}$4\r\neval\r\n$${Buffer.byteLength(lua)}\r\n${lua}\r\n${this.body}`;
+    const head = `${count}$4\r\neval\r\n$${Buffer.byteLength(lua)}\r\n${lua}\r\n`;
+    return Buffer.concat([Buffer.from(head), bytes.subarray(HEAD_ROOM)]);
   }
 
   /** The server behind the connection lost the script (NOSCRIPT): the next call there sends the source. */
   forgetScript(): void {
     if (this.socket) loadedOn.get(this.socket)?.delete(this.script.sha);
   }
-}
-
-/** The arguments as RESP bulk strings (`$<bytes>\r\n<text>\r\n` each; numbers in decimal). */
-function encodeBulk(args: readonly (string | number)[]): string {
-  let out = "";
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const s = typeof a === "string" ? a : String(a);
-    out += `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
-  }
-  return out;
 }
 
 /**
@@ -139,11 +142,26 @@ function encodeBulk(args: readonly (string | number)[]): string {
 export function callCommand(client: Redis, name: string, args: readonly (string | number)[]): Promise<unknown> {
   const script = scriptNamed(name);
   const all = script.numberOfKeys === null ? args : [script.numberOfKeys, ...args];
-  const body = encodeBulk(all);
-  const call = new ScriptCall(script, all.length, body, all);
+  const w = respWriter();
+  for (const a of all) {
+    if (typeof a === "number" && Number.isSafeInteger(a)) w.int(a);
+    else w.bulk(String(a));
+  }
+  const keys = all.slice(1, 1 + Number(all[0])).map(String);
+  return callEncoded(client, name, w.take(), keys);
+}
+
+/**
+ * Runs command `name` with arguments already encoded (resp.ts: numkeys for an `-n` command, KEYS,
+ * ARGV, as for callCommand); `keys` are the call's keys (a cluster client routes by the first).
+ * Resolves and rejects as callCommand does.
+ */
+export function callEncoded(client: Redis, name: string, body: RespBody, keys: readonly string[]): Promise<unknown> {
+  const script = scriptNamed(name);
+  const call = new ScriptCall(script, body, keys);
   return (client.sendCommand(call) as Promise<unknown>).catch((err: unknown) => {
     if (!(err instanceof Error) || !err.message.includes("NOSCRIPT")) throw err;
     call.forgetScript();
-    return client.sendCommand(new ScriptCall(script, all.length, body, all)) as Promise<unknown>;
+    return client.sendCommand(new ScriptCall(script, body, keys)) as Promise<unknown>;
   });
 }

@@ -9,7 +9,8 @@
  * writes anything.
  */
 import type { Redis } from "iovalkey";
-import { callCommand } from "./commands.ts";
+import { callCommand, callEncoded } from "./commands.ts";
+import { respWriter, type RespBody, type RespWriter } from "./resp.ts";
 import { eventsKey, gamePrefix, ownerKey, seqKey } from "./keys.ts";
 
 /**
@@ -142,42 +143,51 @@ const KIND: Record<KeyOp[0], Kind | null> = {
  * or this net change in one go ends in the same state.
  */
 interface KeyChange {
+  key: string;
   reset: boolean;
   kind: Kind | null;
-  /** hash field -> value, zset member -> score, set member -> "", string "" -> value; null = removed. */
-  entries: Map<string, string | null>;
+  /**
+   * hash field -> value, zset member -> score, set member -> "", string "" -> value; null = removed.
+   * A number is sent as its decimal text (the projection's integers are written as they are, not
+   * turned into strings first).
+   */
+  entries: Map<string, Value | null>;
 }
+
+/** A value of KeyChange.entries. */
+type Value = string | number;
 
 /** Most arguments per op the script accepts (lua/commands/commit-n.lua MAX_ARGS). */
 const MAX_ARGS = 1024;
 
 /** The orders a batch writes under one book (`game:{g}:security:<s>:orderbook`), see BatchEncoder.order*. */
 interface OrderChanges {
-  /** New orders, packed as the script's ORD op reads them. */
-  created: string[];
+  key: string;
+  /** New orders (ORD): their members, and their fields, packed when the batch is encoded. */
+  createdMembers: string[];
+  created: OrderFields[];
   /** Existing orders whose open amount changed, packed alike (OUPD). */
-  updated: string[];
+  updatedMembers: string[];
+  updated: OrderFields[];
   /** Members of the orders to delete. */
   deleted: string[];
 }
 
 /**
- * An order packed as the commit script's ORD/OUPD ops and the book's index (`<book>:resting`) hold it:
- * member, side, price, qty, amount, player_id, ts, post_only, cid separated by tabs (cid last: it is
- * the only free text; player ids are tokens).
+ * An order's fields as the commit script's ORD/OUPD ops and the book's index (`<book>:resting`) hold
+ * them, packed with its member: member, side, price, qty, amount, player_id, ts, post_only (1/0), cid
+ * (or nothing) separated by tabs (cid last: it is the only free text; player ids are tokens). The
+ * core's RestingOrder has these fields; writeOrders packs them.
  */
-export function packOrder(
-  member: string,
-  side: "buy" | "sell",
-  price: number,
-  qty: number,
-  amount: number,
-  playerId: string,
-  ts: number,
-  postOnly: boolean,
-  clientOrderId: string | undefined,
-): string {
-  return `${member}\t${side}\t${price}\t${qty}\t${amount}\t${playerId}\t${ts}\t${postOnly ? 1 : 0}\t${clientOrderId ?? ""}`;
+export interface OrderFields {
+  side: "buy" | "sell";
+  price: number;
+  qty: number;
+  amount: number;
+  playerId: string;
+  ts: number;
+  postOnly: boolean;
+  clientOrderId: string | undefined;
 }
 
 /**
@@ -225,7 +235,7 @@ export class BatchEncoder {
   private change(key: string, kind: Kind | null): KeyChange {
     let c = this.changes.get(key);
     if (!c) {
-      c = { reset: false, kind, entries: new Map() };
+      c = { key, reset: false, kind, entries: new Map() };
       this.changes.set(key, c);
     } else if (kind !== null) {
       c.kind = kind;
@@ -266,7 +276,10 @@ export class BatchEncoder {
   /** Sets hash fields: field, value, field, value... (later writes win). */
   hset(key: string, ...pairs: (string | number)[]): void {
     const e = this.change(key, "hash").entries;
-    for (let j = 0; j < pairs.length; j += 2) e.set(String(pairs[j]), String(pairs[j + 1]));
+    for (let j = 0; j < pairs.length; j += 2) {
+      const v = pairs[j + 1];
+      e.set(String(pairs[j]), typeof v === "number" ? v : String(v));
+    }
   }
 
   /** Deletes a hash field. */
@@ -278,13 +291,13 @@ export class BatchEncoder {
    * The net entries of a hash or zset key, to write many at once: hash field -> value, zset member ->
    * score (integer text); null removes. Same effect as hset/hdel or zadd/zrem one by one.
    */
-  entriesOf(key: string, kind: "hash" | "zset"): Map<string, string | null> {
+  entriesOf(key: string, kind: "hash" | "zset"): Map<string, Value | null> {
     return this.change(key, kind).entries;
   }
 
   /** Adds or re-scores a zset member (integer score). */
   zadd(key: string, score: number, member: string): void {
-    this.change(key, "zset").entries.set(member, String(score));
+    this.change(key, "zset").entries.set(member, score);
   }
 
   /** Removes a zset member. */
@@ -301,7 +314,7 @@ export class BatchEncoder {
   set(key: string, value: string | number): void {
     const e = this.change(key, "string").entries;
     e.clear();
-    e.set("", String(value));
+    e.set("", value);
   }
 
   /** Deletes a key (whatever was written to it earlier in the batch is dropped). */
@@ -315,24 +328,30 @@ export class BatchEncoder {
   private book(bookKey: string): OrderChanges {
     let b = this.books.get(bookKey);
     if (!b) {
-      b = { created: [], updated: [], deleted: [] };
+      b = { key: bookKey, createdMembers: [], created: [], updatedMembers: [], updated: [], deleted: [] };
       this.books.set(bookKey, b);
     }
     return b;
   }
 
   /**
-   * Writes a new order (packOrder): its hash `<bookKey>:<member>` with the fields side price qty
+   * Writes a new order (OrderFields): its hash `<bookKey>:<member>` with the fields side price qty
    * amount player_id cid ts post_only, and its entry in `<bookKey>:resting`. Each order at most once
-   * per batch, through one of orderCreated, orderUpdated, orderDeleted.
+   * per batch, through one of orderCreated, orderUpdated, orderDeleted. The fields are read when the
+   * batch is encoded (packed straight into the call, without a string per order), so `order` must
+   * not change before that: the committer encodes a batch as soon as its projection is written.
    */
-  orderCreated(bookKey: string, packed: string): void {
-    this.book(bookKey).created.push(packed);
+  orderCreated(bookKey: string, member: string, order: OrderFields): void {
+    const b = this.book(bookKey);
+    b.createdMembers.push(member);
+    b.created.push(order);
   }
 
-  /** An existing order whose amount changed (packOrder): its hash's `amount` and its index entry. */
-  orderUpdated(bookKey: string, packed: string): void {
-    this.book(bookKey).updated.push(packed);
+  /** An existing order whose amount changed (OrderFields; read as orderCreated says): its hash's `amount` and its index entry. */
+  orderUpdated(bookKey: string, member: string, order: OrderFields): void {
+    const b = this.book(bookKey);
+    b.updatedMembers.push(member);
+    b.updated.push(order);
   }
 
   /** Deletes the order hash `<bookKey>:<member>` and its index entry. */
@@ -346,76 +365,173 @@ export class BatchEncoder {
   }
 
   /**
-   * The commit-n call's arguments: numkeys, KEYS, epoch, expected seq, n, events (joined), the number
-   * of KEYS to type-check, ops. `known` (optional, kept by the caller across its batches) maps keys to
-   * the type they will have once every batch encoded before this one is committed: a key whose ops
-   * need that type is not type-checked again (the script checks the first KEYS only, and those come
-   * first). Updates `known` with this batch's keys.
+   * The commit-n call, encoded (resp.ts): numkeys, KEYS, epoch, expected seq, n, events (joined), the
+   * number of KEYS to type-check, ops. `known` (optional, kept by the caller across its batches) maps
+   * keys to the type they will have once every batch encoded before this one is committed: a key
+   * whose ops need that type is not type-checked again (the script checks the first KEYS only, and
+   * those come first). Updates `known` with this batch's keys. Written straight into bytes, without
+   * an array of arguments or a string per argument (docs/commit.md "Stop 18").
    */
-  args(epoch: number, lastSeq: number, known: Map<string, Kind> = new Map()): (string | number)[] {
-    const checked: string[] = [];
-    const trusted: string[] = [];
-    const opsOf = new Map<string, (k: number, ops: (string | number)[]) => void>();
-    for (const [key, c] of this.changes) {
+  encode(epoch: number, lastSeq: number, known: Map<string, Kind> = new Map()): EncodedBatch {
+    const checked: (KeyChange | OrderChanges)[] = [];
+    const trusted: (KeyChange | OrderChanges)[] = [];
+    for (const c of this.changes.values()) {
       if (!c.reset && c.entries.size === 0) continue; // looked up (entriesOf) but not written
-      (c.reset || c.kind === null || c.kind === "string" || known.get(key) === c.kind ? trusted : checked).push(key);
-      opsOf.set(key, (k, ops) => this.keyOps(c, k, ops));
-      if (c.kind !== null) known.set(key, c.kind);
-      else known.delete(key);
+      (c.reset || c.kind === null || c.kind === "string" || known.get(c.key) === c.kind ? trusted : checked).push(c);
+      if (c.kind !== null) known.set(c.key, c.kind);
+      else known.delete(c.key);
     }
-    for (const [bookKey, b] of this.books) {
-      const index = `${bookKey}:resting`;
+    for (const b of this.books.values()) {
       // a book key can also carry generic ops (the levels hash): its order ops go under a second KEYS entry
-      const slot = `\u0000${bookKey}`;
-      (known.get(index) === "hash" ? trusted : checked).push(slot);
+      const index = `${b.key}:resting`;
+      (known.get(index) === "hash" ? trusted : checked).push(b);
       known.set(index, "hash");
-      opsOf.set(slot, (k, ops) => {
-        pushChunks(ops, "ODEL", k, b.deleted, 1);
-        pushChunks(ops, "ORD", k, b.created, 1);
-        pushChunks(ops, "OUPD", k, b.updated, 1);
-      });
     }
     const keys: string[] = [ownerKey(this.gameId), seqKey(this.gameId), eventsKey(this.gameId)];
-    const ops: (string | number)[] = [];
-    for (const key of checked.concat(trusted)) {
-      keys.push(key.startsWith("\u0000") ? key.slice(1) : key);
-      opsOf.get(key)!(keys.length, ops); // Lua's 1-based KEYS index
-    }
-    return [keys.length, ...keys, epoch, lastSeq, this.events.length, this.events.join("\n"), checked.length, ...ops];
-  }
-
-  /** The net ops of one generic key, as `<op> <k> <c> <args>`. */
-  private keyOps(c: KeyChange, k: number, ops: (string | number)[]): void {
-    if (c.reset) ops.push("DEL", k, 0);
-    if (c.kind === null) return;
-    if (c.kind === "string") {
-      const v = c.entries.get("");
-      if (v != null) ops.push("SET", k, 1, v);
-      else if (!c.reset) ops.push("DEL", k, 0);
-      return;
-    }
-    const [put, drop] = c.kind === "hash" ? ["HSET", "HDEL"] : c.kind === "zset" ? ["ZADD", "ZREM"] : ["SADD", "SREM"];
-    const removed: string[] = [];
-    const added: string[] = [];
-    for (const [m, v] of c.entries) {
-      if (v === null) {
-        if (!c.reset) removed.push(m);
-      } else if (c.kind === "hash") added.push(m, v);
-      else if (c.kind === "zset") added.push(v, m);
-      else added.push(m);
-    }
-    pushChunks(ops, drop!, k, removed, 1);
-    pushChunks(ops, put!, k, added, c.kind === "set" ? 1 : 2);
+    for (const c of checked) keys.push(c.key);
+    for (const c of trusted) keys.push(c.key);
+    const w = respWriter();
+    w.int(keys.length);
+    for (const key of keys) w.bulk(key);
+    w.int(epoch);
+    w.int(lastSeq);
+    w.int(this.events.length);
+    w.joined(this.events, NEWLINE);
+    w.int(checked.length);
+    let k = 4; // Lua's 1-based KEYS index
+    for (const c of checked) writeOps(w, c, k++);
+    for (const c of trusted) writeOps(w, c, k++);
+    return { body: w.take(), keys };
   }
 }
 
-/** Appends `op k c args` for args in chunks of at most MAX_ARGS (whole pairs when `step` is 2). */
-function pushChunks(out: (string | number)[], op: string, k: number, args: string[], step: number): void {
-  const size = MAX_ARGS - (MAX_ARGS % step);
-  for (let from = 0; from < args.length; from += size) {
-    const part = from === 0 && args.length <= size ? args : args.slice(from, from + size);
-    out.push(op, k, part.length);
-    for (let j = 0; j < part.length; j++) out.push(part[j]!);
+/** A batch's commit call, encoded (BatchEncoder.encode): the arguments as RESP and the call's KEYS. */
+export interface EncodedBatch {
+  body: RespBody;
+  keys: string[];
+}
+
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+const ZERO = 0x30;
+const ONE = 0x31;
+const PUT: Record<"hash" | "zset" | "set", string> = { hash: "HSET", zset: "ZADD", set: "SADD" };
+const DROP: Record<"hash" | "zset" | "set", string> = { hash: "HDEL", zset: "ZREM", set: "SREM" };
+
+/** The net ops of one key (KEYS[k]) as `<op> <k> <c> <args>`: a generic key's, or a book's order ops. */
+function writeOps(w: RespWriter, c: KeyChange | OrderChanges, k: number): void {
+  if (!("entries" in c)) {
+    writeList(w, "ODEL", k, c.deleted);
+    writeOrders(w, "ORD", k, c.createdMembers, c.created);
+    writeOrders(w, "OUPD", k, c.updatedMembers, c.updated);
+    return;
+  }
+  if (c.reset) writeHead(w, "DEL", k, 0);
+  if (c.kind === null) return;
+  if (c.kind === "string") {
+    const v = c.entries.get("");
+    if (v != null) {
+      writeHead(w, "SET", k, 1);
+      writeValue(w, v);
+    } else if (!c.reset) writeHead(w, "DEL", k, 0);
+    return;
+  }
+  let removed = 0;
+  let added = 0;
+  for (const v of c.entries.values()) {
+    if (v === null) removed += 1;
+    else added += 1;
+  }
+  if (removed > 0 && !c.reset) writeEntries(w, DROP[c.kind], k, c, removed, false);
+  if (added > 0) writeEntries(w, PUT[c.kind], k, c, c.kind === "set" ? added : 2 * added, true);
+}
+
+/** `<op> <k> <c>`: an op's name, key index and argument count. */
+function writeHead(w: RespWriter, op: string, k: number, c: number): void {
+  w.bulk(op);
+  w.int(k);
+  w.int(c);
+}
+
+/** A value as the generic ops send it: a number in decimal. */
+function writeValue(w: RespWriter, v: Value): void {
+  if (typeof v === "string") w.bulk(v);
+  else if (Number.isSafeInteger(v)) w.int(v);
+  else w.bulk(String(v));
+}
+
+/**
+ * The set (`put`) or removed entries of a hash, zset or set key as ops of at most MAX_ARGS arguments
+ * (whole pairs): hash field value, zset score member, set member. `total` is their argument count.
+ */
+function writeEntries(w: RespWriter, op: string, k: number, c: KeyChange, total: number, put: boolean): void {
+  const step = put && c.kind !== "set" ? 2 : 1;
+  const chunk = MAX_ARGS - (MAX_ARGS % step);
+  let left = total;
+  let room = 0;
+  const entries = c.entries;
+  for (const m of entries.keys()) {
+    const v = entries.get(m) as Value | null;
+    if ((v === null) === put) continue;
+    if (room === 0) {
+      room = Math.min(left, chunk);
+      left -= room;
+      writeHead(w, op, k, room);
+    }
+    room -= step;
+    if (!put || c.kind === "set") w.bulk(m);
+    else if (c.kind === "hash") {
+      w.bulk(m);
+      writeValue(w, v as Value);
+    } else {
+      writeValue(w, v as Value);
+      w.bulk(m);
+    }
+  }
+}
+
+/** `op k c <orders>` in chunks of at most MAX_ARGS orders, each packed (OrderFields). */
+function writeOrders(
+  w: RespWriter,
+  op: string,
+  k: number,
+  members: readonly string[],
+  orders: readonly OrderFields[],
+): void {
+  for (let from = 0; from < orders.length; from += MAX_ARGS) {
+    const to = Math.min(orders.length, from + MAX_ARGS);
+    writeHead(w, op, k, to - from);
+    for (let j = from; j < to; j++) {
+      const o = orders[j]!;
+      w.begin(64);
+      w.append(members[j]!);
+      w.appendByte(TAB);
+      w.append(o.side);
+      w.appendByte(TAB);
+      w.appendNumber(o.price);
+      w.appendByte(TAB);
+      w.appendNumber(o.qty);
+      w.appendByte(TAB);
+      w.appendNumber(o.amount);
+      w.appendByte(TAB);
+      w.append(o.playerId);
+      w.appendByte(TAB);
+      w.appendNumber(o.ts);
+      w.appendByte(TAB);
+      w.appendByte(o.postOnly ? ONE : ZERO);
+      w.appendByte(TAB);
+      if (o.clientOrderId !== undefined) w.append(o.clientOrderId);
+      w.end();
+    }
+  }
+}
+
+/** `op k c <items>` in chunks of at most MAX_ARGS items. */
+function writeList(w: RespWriter, op: string, k: number, items: readonly string[]): void {
+  for (let from = 0; from < items.length; from += MAX_ARGS) {
+    const to = Math.min(items.length, from + MAX_ARGS);
+    writeHead(w, op, k, to - from);
+    for (let j = from; j < to; j++) w.bulk(items[j]!);
   }
 }
 
@@ -441,15 +557,15 @@ export async function commitBatch(
   return runBatch(client, batch, epoch, lastSeq);
 }
 
-/** Sends an encoded batch (see commitBatch). */
+/** Sends a batch (see commitBatch). */
 export function runBatch(client: Redis, batch: BatchEncoder, epoch: number, lastSeq: number): Promise<number> {
-  return runArgs(client, batch.args(epoch, lastSeq));
+  return runEncoded(client, batch.encode(epoch, lastSeq));
 }
 
-/** Sends a batch's arguments (BatchEncoder.args) to the commit script (see commitBatch). */
-export async function runArgs(client: Redis, args: (string | number)[]): Promise<number> {
+/** Sends an encoded batch (BatchEncoder.encode) to the commit script (see commitBatch). */
+export async function runEncoded(client: Redis, batch: EncodedBatch): Promise<number> {
   try {
-    return Number(await callCommand(client, "commit", args));
+    return Number(await callEncoded(client, "commit", batch.body, batch.keys));
   } catch (err) {
     throw toCommitError(err);
   }

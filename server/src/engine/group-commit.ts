@@ -30,9 +30,10 @@ import {
   BatchEncoder,
   CommitError,
   checkOps,
-  runArgs,
+  runEncoded,
   type BatchProjection,
   type DeferredKeyOps,
+  type EncodedBatch,
   type KeyOp,
   type Kind,
 } from "./commit.ts";
@@ -104,8 +105,8 @@ export interface GroupCommitterOptions {
 interface Batch {
   encoder: BatchEncoder;
   projection: BatchProjection | null;
-  /** The commit call's arguments, encoded when the batch is sealed. */
-  args: (string | number)[] | null;
+  /** The commit call, encoded when the batch is sealed. */
+  call: EncodedBatch | null;
   events: number;
   /** Commands in the batch; they all share `done`, settled once for the whole batch. */
   size: number;
@@ -223,15 +224,16 @@ export class GroupCommitter {
 
   /** The events as JSON text; throws RangeError when an object's seq does not continue the log. */
   private encodeEvents(events: CommandCommit["events"]): string[] {
-    let seq = this.nextSeq;
-    return events.map((e) => {
-      seq += 1;
-      if (typeof e === "string") return e;
-      if (e.seq !== undefined && e.seq !== seq) {
+    const texts: string[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const seq = this.nextSeq + i + 1;
+      if (typeof e === "string") texts.push(e);
+      else if (e.seq !== undefined && e.seq !== seq) {
         throw new RangeError(`event seq ${e.seq} does not continue the log (expected ${seq})`);
-      }
-      return JSON.stringify(e);
-    });
+      } else texts.push(JSON.stringify(e));
+    }
+    return texts;
   }
 
   private openBatch(): Batch {
@@ -245,7 +247,7 @@ export class GroupCommitter {
     const batch: Batch = {
       encoder: new BatchEncoder(this.gameId),
       projection: null,
-      args: null,
+      call: null,
       events: 0,
       size: 0,
       done,
@@ -290,7 +292,7 @@ export class GroupCommitter {
     if (batch) {
       try {
         batch.projection?.write(batch.encoder);
-        batch.args = batch.encoder.args(this.epoch, batch.firstSeq, this.known);
+        batch.call = batch.encoder.encode(this.epoch, batch.firstSeq, this.known);
       } catch (err) {
         this.sealed.push(batch);
         this.fail(
@@ -322,13 +324,13 @@ export class GroupCommitter {
 
   /** Sends one batch; its reply commits it, an error or no reply within timeoutMs fails the committer. */
   private send(batch: Batch): void {
-    const args = batch.args!;
-    batch.args = null;
+    const call = batch.call!;
+    batch.call = null;
     const timer = setTimeout(
       () => this.fail(new CommitError("UNAVAILABLE", `no reply from Valkey within ${this.timeoutMs} ms`)),
       this.timeoutMs,
     );
-    runArgs(this.client, args).then(
+    runEncoded(this.client, call).then(
       (last) => {
         clearTimeout(timer);
         this.committedBatch(batch, last);

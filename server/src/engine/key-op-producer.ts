@@ -5,6 +5,7 @@
 import type { EngineEvent } from "@marketroom/shared";
 import type { CoreState } from "../core/index.ts";
 import type { BatchEncoder } from "./commit.ts";
+import type { GameKeyNames } from "./keys.ts";
 
 /** What a producer writes with, at the batch boundary. */
 export interface ProjectionContext {
@@ -12,6 +13,8 @@ export interface ProjectionContext {
   /** The core state after the batch's last command. */
   state: CoreState;
   enc: BatchEncoder;
+  /** The game's key names, built once per game (keys.ts GameKeyNames). */
+  keys: GameKeyNames;
 }
 
 /**

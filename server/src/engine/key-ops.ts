@@ -28,7 +28,7 @@
  *   ...:orderbook:<member> (hash)              side price qty amount player_id cid ts post_only (all written
  *                                              when the order rests; only amount when a fill or an amend
  *                                              lowers it later; deleted when it leaves the book)
- *   ...:orderbook:resting (hash)               member -> the order packed (commit.ts packOrder): the
+ *   ...:orderbook:resting (hash)               member -> the order packed (commit.ts OrderFields): the
  *                                              index loadGame reads a book from in one HVALS
  *   game:{g}:player:<p>:inventory              0 (cash), 0:locked, <s>, <s>:locked, <s>:open_buy
  *   game:{g}:player:<p>:security:<s>:orders    zset member -> id
@@ -38,7 +38,7 @@
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
-import { packOrder, type BatchEncoder, type BatchProjection, type DeferredKeyOps } from "./commit.ts";
+import type { BatchEncoder, BatchProjection, DeferredKeyOps } from "./commit.ts";
 import type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
 import * as K from "./keys.ts";
 import { MarketOps } from "./market-keys.ts";
@@ -240,23 +240,15 @@ class BookOps implements KeyOpProducer {
     }
   }
 
-  write({ gameId: g, state, enc }: ProjectionContext): void {
+  write({ state, enc, keys }: ProjectionContext): void {
     for (const [sid, touched] of this.books) {
       const sec = securityOf(state, sid);
       const book = sec.book;
-      const bookKey = K.bookKey(g, sid);
-      // the entries of the book's zsets and of each player's order set, looked up once per batch
-      const bids = enc.entriesOf(K.bidsKey(g, sid), "zset");
-      const asks = enc.entriesOf(K.asksKey(g, sid), "zset");
-      const mine = new Map<string, Map<string, string | null>>();
-      const mineOf = (pid: string) => {
-        let m = mine.get(pid);
-        if (!m) {
-          m = enc.entriesOf(K.playerOrdersKey(g, pid, sid), "zset");
-          mine.set(pid, m);
-        }
-        return m;
-      };
+      const names = keys.security(sid);
+      const bookKey = names.book;
+      // the entries of the book's zsets, looked up once per batch
+      const bids = enc.entriesOf(names.bids, "zset");
+      const asks = enc.entriesOf(names.asks, "zset");
       for (const [id, t] of touched.orders) {
         const resting = book.orders.get(id);
         if (t.fresh && !resting) continue; // placed and gone within the batch: never in Valkey
@@ -264,29 +256,18 @@ class BookOps implements KeyOpProducer {
         if (!resting) {
           enc.orderDeleted(bookKey, member);
           (t.side === "buy" ? bids : asks).set(member, null);
-          mineOf(t.playerId).set(member, null);
+          enc.entriesOf(keys.playerOrders(t.playerId, sid), "zset").set(member, null);
           continue;
         }
         const o = resting;
-        const packed = packOrder(
-          member,
-          o.side,
-          o.price,
-          o.qty,
-          o.amount,
-          o.playerId,
-          o.ts,
-          o.postOnly,
-          o.clientOrderId,
-        );
         if (!t.fresh) {
-          enc.orderUpdated(bookKey, packed);
+          enc.orderUpdated(bookKey, member, o);
           continue;
         }
-        enc.orderCreated(bookKey, packed);
-        if (o.side === "buy") bids.set(member, String(-o.price));
-        else asks.set(member, String(o.price));
-        mineOf(o.playerId).set(member, String(id));
+        enc.orderCreated(bookKey, member, o);
+        if (o.side === "buy") bids.set(member, -o.price);
+        else asks.set(member, o.price);
+        enc.entriesOf(keys.playerOrders(o.playerId, sid), "zset").set(member, id);
       }
       if (touched.allLevels) {
         enc.del(bookKey);
@@ -294,15 +275,15 @@ class BookOps implements KeyOpProducer {
         const net = new Map<number, number>();
         for (const l of book.bids.levels) net.set(l.price, l.qty);
         for (const l of book.asks.levels) net.set(l.price, (net.get(l.price) ?? 0) - l.qty);
-        for (const [price, q] of net) if (q !== 0) levels.set(String(price), String(q));
+        for (const [price, q] of net) if (q !== 0) levels.set(String(price), q);
       } else if (touched.levels.size > 0) {
         const levels = enc.entriesOf(bookKey, "hash");
         for (const price of touched.levels) {
           const net = (book.bids.levelAt(price)?.qty ?? 0) - (book.asks.levelAt(price)?.qty ?? 0);
-          levels.set(String(price), net === 0 ? null : String(net));
+          levels.set(String(price), net === 0 ? null : net);
         }
       }
-      if (touched.counter) enc.set(K.orderCountKey(g, sid), sec.lastOrderId);
+      if (touched.counter) enc.set(names.orderCount, sec.lastOrderId);
     }
   }
 }
@@ -316,7 +297,7 @@ class InventoryOps implements KeyOpProducer {
     const cur = this.positions.get(playerId);
     if (cur === "all") return;
     if (cur) cur.add(sid);
-    else this.positions.set(playerId, new Set([sid]));
+    else this.positions.set(playerId, new Set<number>().add(sid));
   }
 
   touch(ev: EngineEvent): void {
@@ -349,14 +330,19 @@ class InventoryOps implements KeyOpProducer {
     }
   }
 
-  write({ gameId: g, state, enc }: ProjectionContext): void {
+  write({ state, enc, keys }: ProjectionContext): void {
     for (const [pid, sids] of this.positions) {
       const p = playerOf(state, pid);
-      const key = K.inventoryKey(g, pid);
-      enc.hset(key, "0", p.cash, "0:locked", p.cashLocked);
+      const fields = enc.entriesOf(keys.player(pid).inventory, "hash");
+      fields.set("0", p.cash);
+      fields.set("0:locked", p.cashLocked);
       for (const sid of sids === "all" ? p.positions.keys() : sids) {
         const pos = p.positions.get(sid);
-        if (pos) enc.hset(key, String(sid), pos.qty, `${sid}:locked`, pos.locked, `${sid}:open_buy`, pos.openBuy);
+        if (!pos) continue;
+        const names = keys.security(sid);
+        fields.set(names.qtyField, pos.qty);
+        fields.set(names.lockedField, pos.locked);
+        fields.set(names.openBuyField, pos.openBuy);
       }
     }
   }
@@ -377,7 +363,7 @@ class ClientOrderOps implements KeyOpProducer {
     s.add(ev.clientOrderId);
   }
 
-  write({ gameId: g, state, enc }: ProjectionContext): void {
+  write({ state, enc, keys }: ProjectionContext): void {
     for (const [pid, cids] of this.ids) {
       const p = playerOf(state, pid);
       for (const cid of cids) {
@@ -391,7 +377,7 @@ class ClientOrderOps implements KeyOpProducer {
           lastSeq: stored.lastSeq,
           fills: stored.fills,
         };
-        enc.hset(K.clientOrdersKey(g, pid), cid, JSON.stringify(result));
+        enc.hset(keys.player(pid).clientOrders, cid, JSON.stringify(result));
       }
     }
   }
@@ -422,6 +408,18 @@ const PRODUCERS: (() => KeyOpProducer)[] = [
   () => new MarginOps(),
 ];
 
+/** Each writer's key names, by its state (one state per writer and game). */
+const keyNames = new WeakMap<CoreState, K.GameKeyNames>();
+
+function keyNamesOf(gameId: string, state: CoreState): K.GameKeyNames {
+  let names = keyNames.get(state);
+  if (names === undefined || names.gameId !== gameId) {
+    names = new K.GameKeyNames(gameId);
+    keyNames.set(state, names);
+  }
+  return names;
+}
+
 /** The projection of one batch: every producer, fed the batch's events in order. */
 class KeyProjection implements BatchProjection {
   private readonly producers = PRODUCERS.map((make) => make());
@@ -437,7 +435,12 @@ class KeyProjection implements BatchProjection {
   }
 
   write(enc: BatchEncoder): void {
-    const ctx: ProjectionContext = { gameId: this.gameId, state: this.state, enc };
+    const ctx: ProjectionContext = {
+      gameId: this.gameId,
+      state: this.state,
+      enc,
+      keys: keyNamesOf(this.gameId, this.state),
+    };
     for (const p of this.producers) p.write(ctx);
   }
 }
@@ -450,11 +453,20 @@ class KeyProjection implements BatchProjection {
  * (a broken call, not a user error).
  */
 export function keyOpsFor(gameId: string, state: CoreState, events: readonly EngineEvent[]): DeferredKeyOps {
-  return {
-    addTo(projection: BatchProjection | null): BatchProjection {
-      const p = projection instanceof KeyProjection ? projection : new KeyProjection(gameId, state);
-      p.touch(events);
-      return p;
-    },
-  };
+  return new CommandKeyOps(gameId, state, events);
+}
+
+/** keyOpsFor's value: one object per command (a closure per command cost a context besides). */
+class CommandKeyOps implements DeferredKeyOps {
+  constructor(
+    private readonly gameId: string,
+    private readonly state: CoreState,
+    private readonly events: readonly EngineEvent[],
+  ) {}
+
+  addTo(projection: BatchProjection | null): BatchProjection {
+    const p = projection instanceof KeyProjection ? projection : new KeyProjection(this.gameId, this.state);
+    p.touch(this.events);
+    return p;
+  }
 }

@@ -18,7 +18,7 @@ export const bidsKey = (g: string, s: number) => `${bookKey(g, s)}:bids`;
 export const asksKey = (g: string, s: number) => `${bookKey(g, s)}:asks`;
 export const orderCountKey = (g: string, s: number) => `${bookKey(g, s)}:order_count`;
 /**
- * Hash member -> packed order (commit.ts packOrder): every resting order of the security, kept by the
+ * Hash member -> packed order (commit.ts OrderFields): every resting order of the security, kept by the
  * commit beside the order hashes so that a room reloads a book with one HVALS (load.ts).
  */
 export const restingKey = (g: string, s: number) => `${bookKey(g, s)}:resting`;
@@ -44,3 +44,83 @@ export const stopsKey = (g: string, s: number) => `${securityKey(g, s)}:stops`;
 export const fundKey = (g: string) => `game:{${g}}:fund`;
 /** Hash security id -> the position's cost, minor units (margin mode; margin-keys.ts). */
 export const costsKey = (g: string, p: string) => `game:{${g}}:player:${p}:costs`;
+
+/** The names of one security's keys, and its fields in an inventory hash (`<s>`, `<s>:locked`, `<s>:open_buy`). */
+export interface SecurityKeyNames {
+  security: string;
+  book: string;
+  bids: string;
+  asks: string;
+  orderCount: string;
+  qtyField: string;
+  lockedField: string;
+  openBuyField: string;
+}
+
+/** The names of one player's keys; `orders` by security id (the player's order set of that book). */
+export interface PlayerKeyNames {
+  inventory: string;
+  clientOrders: string;
+  costs: string;
+  orders: Map<number, string>;
+}
+
+/**
+ * The key (and inventory field) names of one game that its batches write, each built once. Built
+ * per batch, a template string per key (two for a book's sets: the book's name, then the set's) was
+ * about a twentieth of the commit path's bytes per command (docs/commit.md "Stop 18"). Holds one entry
+ * per security and per player of the game.
+ */
+export class GameKeyNames {
+  private readonly securities = new Map<number, SecurityKeyNames>();
+  private readonly players = new Map<string, PlayerKeyNames>();
+
+  constructor(readonly gameId: string) {}
+
+  /** Security `s`'s keys. */
+  security(s: number): SecurityKeyNames {
+    let k = this.securities.get(s);
+    if (!k) {
+      const g = this.gameId;
+      k = {
+        security: securityKey(g, s),
+        book: bookKey(g, s),
+        bids: bidsKey(g, s),
+        asks: asksKey(g, s),
+        orderCount: orderCountKey(g, s),
+        qtyField: String(s),
+        lockedField: `${s}:locked`,
+        openBuyField: `${s}:open_buy`,
+      };
+      this.securities.set(s, k);
+    }
+    return k;
+  }
+
+  /** Player `p`'s keys. */
+  player(p: string): PlayerKeyNames {
+    let k = this.players.get(p);
+    if (!k) {
+      const g = this.gameId;
+      k = {
+        inventory: inventoryKey(g, p),
+        clientOrders: clientOrdersKey(g, p),
+        costs: costsKey(g, p),
+        orders: new Map(),
+      };
+      this.players.set(p, k);
+    }
+    return k;
+  }
+
+  /** Player `p`'s order set of security `s` (playerOrdersKey). */
+  playerOrders(p: string, s: number): string {
+    const orders = this.player(p).orders;
+    let k = orders.get(s);
+    if (k === undefined) {
+      k = playerOrdersKey(this.gameId, p, s);
+      orders.set(s, k);
+    }
+    return k;
+  }
+}

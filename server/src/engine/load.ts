@@ -219,7 +219,7 @@ function bestFirst(levels: Map<number, RestingOrder[]>, dir: number): RestingOrd
   return out;
 }
 
-/** An order packed by commit.ts packOrder: member side price qty amount player_id ts post_only cid, tab-separated. */
+/** An order packed by commit.ts OrderFields: member side price qty amount player_id ts post_only cid, tab-separated. */
 function unpackOrder(bookKey: string, text: string): RestingOrder {
   const f = text.split("\t");
   const side = f[1];

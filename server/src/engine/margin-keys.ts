@@ -100,7 +100,7 @@ export class MarginOps implements KeyOpProducer {
     }
   }
 
-  write({ gameId: g, state, enc }: ProjectionContext): void {
+  write({ gameId: g, state, enc, keys }: ProjectionContext): void {
     const game = state.game;
     if (this.game && game)
       enc.hset(K.gameKey(g), "mode", game.mode, "mark_rule", game.markRule, "fund_cash", state.fund.cash);
@@ -133,7 +133,8 @@ export class MarginOps implements KeyOpProducer {
       );
     }
     for (const sid of this.traded) {
-      if (!this.securities.has(sid)) enc.hset(K.securityKey(g, sid), "last_price", securityOf(state, sid).lastPrice);
+      if (!this.securities.has(sid))
+        enc.hset(keys.security(sid).security, "last_price", securityOf(state, sid).lastPrice);
     }
     for (const [sid, ids] of this.stops) {
       const sec = securityOf(state, sid);
