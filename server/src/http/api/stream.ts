@@ -19,7 +19,9 @@
  *
  * Fan-out: the gateway subscribes to the Valkey channels of stream-publisher.ts (`game:{g}:md`, and
  * `game:{g}:exec:<player>` for a connection that subscribed to its executions), so commands committed by
- * any server process reach every process's clients. On a md message touching a security, the gateway
+ * any server process reach every process's clients. A gateway made `local` (the process runs alone, no PRESENCE=redis)
+ * subscribes to none of them: its own publisher hands it the messages as objects (`receive`,
+ * stream-publisher.ts LocalReceiver), the same ones at the same point, without the Valkey round trip. On a md message touching a security, the gateway
  * reads that book once from the engine (coalesced: one read in flight per book, one more if anything
  * changed meanwhile) and sends each subscriber the difference from what it last sent. A player's
  * executions travel only on that player's channel, which only connections with that player's key
