@@ -3,6 +3,7 @@
  * idempotent retries, every rejection path (its code, and nothing changed), key revocation, per-key rate
  * limits with their headers, and the OpenAPI document. Real server, Valkey and PostgreSQL.
  */
+import { request as httpRequest } from "node:http";
 import { expect } from "chai";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import type { Room } from "@colyseus/sdk";
@@ -335,6 +336,57 @@ describe("REST API /api/v1", function () {
     const greedy = await call(h, "POST", "/keys", bob.token, { rateLimit: { requests: 100_000, windowMs: 100 } });
     expect(greedy.status).to.equal(400);
     expect(greedy.body.code).to.equal("INVALID_BODY");
+  });
+
+  it("writes the fast lane's reply headers in the order setHeader gave them (names as spelled, then Node's own)", async () => {
+    const { bob, room } = await setup(h);
+    rooms.push(room);
+    const made = await call(h, "POST", "/keys", bob.token, { rateLimit: { requests: 2, windowMs: 60_000 } });
+    const key = made.body.key as string;
+    // Node's http client keeps the names as written and their order (rawHeaders); fetch does not.
+    const raw = (method: string, path: string, body?: unknown) =>
+      new Promise<{ status: number; names: string[]; headers: Record<string, string> }>((resolve, reject) => {
+        const url = new URL(`${h.base}/api/v1${path}`);
+        const req = httpRequest(
+          url,
+          {
+            method,
+            headers: { authorization: `Bearer ${key}`, origin: "http://a.example", "content-type": "application/json" },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => {
+              const names = res.rawHeaders.filter((_, i) => i % 2 === 0);
+              const headers = Object.fromEntries(names.map((n, i) => [n, res.rawHeaders[2 * i + 1]!]));
+              resolve({ status: res.statusCode!, names, headers });
+            });
+          },
+        );
+        req.on("error", reject);
+        req.end(body === undefined ? undefined : JSON.stringify(body));
+      });
+    const cors = [
+      "Access-Control-Allow-Headers",
+      "Access-Control-Allow-Methods",
+      "Access-Control-Allow-Credentials",
+      "Access-Control-Allow-Origin",
+      "Access-Control-Max-Age",
+    ];
+    const limits = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"];
+    const node = ["Date", "Connection", "Keep-Alive"];
+    const placed = await raw("POST", "/orders", { securityId: 1, side: "buy", price: 80, qty: 1 });
+    expect(placed.status).to.equal(201);
+    expect(placed.names).to.deep.equal([...cors, ...limits, "Content-Type", "Content-Length", ...node]);
+    expect(placed.headers["Access-Control-Allow-Origin"]).to.equal("http://a.example");
+    expect(placed.headers["Content-Type"]).to.equal("application/json; charset=utf-8");
+    expect(placed.headers["RateLimit-Remaining"]).to.equal("1");
+    const unknown = await raw("DELETE", "/orders/1-999999");
+    expect(unknown.status).to.equal(404);
+    expect(unknown.names).to.deep.equal([...cors, ...limits, "Content-Type", "Content-Length", ...node]);
+    const over = await raw("GET", "/account");
+    expect(over.status).to.equal(429);
+    expect(over.names).to.deep.equal([...cors, ...limits, "Retry-After", "Content-Type", "Content-Length", ...node]);
+    expect(Number(over.headers["Retry-After"])).to.be.within(1, 60);
   });
 
   it("answers with the CORS headers Colyseus gives every response, the request's own origin echoed", async () => {

@@ -22,6 +22,7 @@ import { ApiError } from "../../game/errors.ts";
 import type { GameService } from "../../game/service.ts";
 import { bearer } from "../request.ts";
 import type { KickedPlayers } from "./auth-cache.ts";
+import { setReplyHeader } from "./reply-headers.ts";
 import { SESSION_GAME_PREFIX, type ApiKeyInfo, type ApiKeyStore } from "./key-store.ts";
 import type { Access } from "./router.ts";
 import type { ApiUsage, UsageSource } from "./usage.ts";
@@ -147,7 +148,7 @@ export class ApiAuth {
       rateLimitHeaders(res, p, r);
       this.usage.count(source, "rateLimited");
       const retryAfterMs = Math.max(1, Math.ceil(r.msBeforeNext));
-      res.setHeader("Retry-After", String(Math.ceil(retryAfterMs / 1000)));
+      setReplyHeader(res, "Retry-After", String(Math.ceil(retryAfterMs / 1000)));
       throw new RetryLater(
         `at most ${requests} requests per ${windowMs} ms with this key; retry in ${retryAfterMs} ms`,
         retryAfterMs,
@@ -157,12 +158,13 @@ export class ApiAuth {
 }
 
 /**
- * The RateLimit-* headers of a consumed (or refused) request. A module function rather than a closure
+ * The RateLimit-* headers of a consumed (or refused) request (held for the fast lane's one writeHead,
+ * reply-headers.ts). A module function rather than a closure
  * made per request (under tsx's keepNames each closure made costs an Object.defineProperty: profiled).
  */
 function rateLimitHeaders(res: ServerResponse, p: { limit: string; policy: string }, r: RateLimiterRes): void {
-  res.setHeader("RateLimit-Limit", p.limit);
-  res.setHeader("RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
-  res.setHeader("RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
-  res.setHeader("RateLimit-Policy", p.policy);
+  setReplyHeader(res, "RateLimit-Limit", p.limit);
+  setReplyHeader(res, "RateLimit-Remaining", String(Math.max(0, r.remainingPoints)));
+  setReplyHeader(res, "RateLimit-Reset", String(Math.ceil(r.msBeforeNext / 1000)));
+  setReplyHeader(res, "RateLimit-Policy", p.policy);
 }

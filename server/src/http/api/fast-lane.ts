@@ -19,6 +19,7 @@ import type { Logger } from "../../config.ts";
 import { ApiError } from "../../game/errors.ts";
 import type { Caller } from "./auth.ts";
 import { errorReply } from "./error-reply.ts";
+import { holdHeaders, releaseHeaders, setReplyHeader, takeHeaders } from "./reply-headers.ts";
 import { BODY_LIMIT, type ApiRouter, type Matched } from "./router.ts";
 
 const PREFIX = "/api/v1";
@@ -69,13 +70,14 @@ async function serve(
   path: string,
   query: string,
 ): Promise<void> {
-  setCors(req, res);
+  holdHeaders(res, corsHeaders(req)); // written with the reply's own in one writeHead (reply-headers.ts)
   try {
     router.admit(res); // past the limit: 503 UNAVAILABLE at once, body unread (overload.ts)
     const body = found.spec.body ? await readJson(req) : undefined;
     const r = await router.run(found.spec as never, req, res, { params: found.params, query: parseQuery(query), body });
     if (res.headersSent) return;
     if (r.out === undefined) {
+      releaseHeaders(res);
       res.statusCode = 204;
       res.end();
     } else sendJson(res, r.status, r.out);
@@ -85,27 +87,24 @@ async function serve(
       return;
     }
     const e = errorReply(err, log, PREFIX + path);
-    for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
+    if (res.getHeaderNames().length > 0) releaseHeaders(res); // set directly: these go after them, as before
+    for (const [name, value] of Object.entries(e.headers)) setReplyHeader(res, name, value);
     sendJson(res, e.status, e.body);
   }
-}
-
-/**
- * The CORS headers Colyseus puts on every response (its defaults, then the origin as it computes it).
- * With Colyseus' own getCorsHeaders (which reads only the Origin header) the headers of each origin are
- * worked out once and remembered (replacing the defaults object starts afresh); an app that replaces
- * getCorsHeaders gets it called for every request, as Colyseus does.
- */
-function setCors(req: IncomingMessage, res: ServerResponse): void {
-  for (const [name, value] of corsHeaders(req)) res.setHeader(name, value);
 }
 
 const colyseusCors = matchMaker.controller.getCorsHeaders;
 /** Origins remembered at most (more distinct origins start afresh). */
 const MAX_ORIGINS = 1000;
-let corsMemo: { defaults: object; byOrigin: Map<string, [string, string][]> } | undefined;
+let corsMemo: { defaults: object; byOrigin: Map<string, string[]> } | undefined;
 
-function corsHeaders(req: IncomingMessage): [string, string][] {
+/**
+ * The CORS headers Colyseus puts on every response (its defaults, then the origin as it computes it), as
+ * [name, value, ...]. With Colyseus' own getCorsHeaders (which reads only the Origin header) the headers
+ * of each origin are worked out once and remembered (replacing the defaults object starts afresh); an
+ * app that replaces getCorsHeaders gets it called for every request, as Colyseus does.
+ */
+function corsHeaders(req: IncomingMessage): string[] {
   const { controller } = matchMaker;
   if (controller.getCorsHeaders !== colyseusCors) return computeCors(req);
   if (corsMemo?.defaults !== controller.DEFAULT_CORS_HEADERS || corsMemo.byOrigin.size >= MAX_ORIGINS)
@@ -117,24 +116,28 @@ function corsHeaders(req: IncomingMessage): [string, string][] {
 }
 
 /**
- * Colyseus' CORS headers for `req`, worked out afresh. A module function rather than a closure made on
- * every request (under tsx's keepNames each closure made costs an Object.defineProperty: profiled).
+ * Colyseus' CORS headers for `req`, worked out afresh ([name, value, ...]). A module function rather than a
+ * closure made on every request (under tsx's keepNames each closure made costs an Object.defineProperty:
+ * profiled).
  */
-function computeCors(req: IncomingMessage): [string, string][] {
+function computeCors(req: IncomingMessage): string[] {
   const { controller } = matchMaker;
   const headers = { get: (name: string) => req.headers[name.toLowerCase()] ?? null } as unknown as Headers;
   const all = { ...controller.DEFAULT_CORS_HEADERS, ...controller.getCorsHeaders(headers) };
-  return Object.entries(all).map(([name, value]) => [name, String(value)] as [string, string]);
+  return Object.entries(all).flatMap(([name, value]) => [name, String(value)]);
 }
 
+/** Writes `out` as the JSON reply, after the headers `res` holds (reply-headers.ts), in one writeHead. */
 function sendJson(res: ServerResponse, status: number, out: unknown): void {
   const text = JSON.stringify(out);
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-  });
+  const length = Buffer.byteLength(text);
+  const all = takeHeaders(res, ["Content-Type", JSON_TYPE, "Content-Length", length]);
+  if (all) res.writeHead(status, all);
+  else res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": length });
   res.end(text);
 }
+
+const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
  * The body as express.json reads it: parsed when the type is application/json (`{}` when empty), else

@@ -161,12 +161,19 @@ export class ApiV1 {
       this.deps.valkey,
       this.deps.log,
       this.history,
+      opts.fastLane, // alone: the publisher below hands this process's messages over without Valkey
     ));
     gateway.attach(http);
     if (opts.fastLane) attachFastLane(http, this.router, this.deps.log);
     this.invalidation.start();
     http.on("close", () => this.invalidation.stop());
-    const stop = startStreamPublisher(this.deps.service.hub, this.deps.valkey, this.deps.log);
+    const stop = startStreamPublisher(
+      this.deps.service.hub,
+      this.deps.valkey,
+      this.deps.log,
+      undefined,
+      opts.fastLane ? gateway : undefined,
+    );
     http.on("close", stop);
     if (this.deps.db) {
       // Outbound webhooks go out from every process (rows are claimed with SKIP LOCKED), off the command path.

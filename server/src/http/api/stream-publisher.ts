@@ -130,48 +130,89 @@ function addExec(out: Map<string, EngineEvent[]>, p: string, e: EngineEvent): vo
 }
 
 /**
+ * A stream gateway of this very process that takes the messages of the channels it listens to as they
+ * are, without Valkey (stream.ts `local`): used when the process runs alone (no PRESENCE=redis), where
+ * every command of its games is committed here, so no other process has anything to add to them.
+ */
+export interface LocalReceiver {
+  /** True when some connection of the gateway listens to `channel` now. */
+  listens(channel: string): boolean;
+  /** The message of `channel` (MdMessage or ExecMessage), as a Valkey subscriber would have parsed it. */
+  receive(channel: string, message: MdMessage | ExecMessage): void;
+}
+
+/**
  * Starts publishing; returns the stop function. The messages of every command committed in one turn of
  * the event loop (a group commit acknowledges many at once) go to Valkey in one pipeline, one write, in
  * commit order, at the end of that turn (setImmediate). Channels nobody announced are skipped
  * (`interest`, started here and stopped with the publisher; stream-interest.ts).
+ *
+ * `local`: this process's own gateway when it runs alone. The channels it listens to get their messages
+ * handed over at the same point (end of the turn, commit order) as objects: no JSON, no Valkey publish,
+ * no Valkey delivery back to this process and no parsing of it there (docs/algo-trading.md "Benchmark",
+ * stop 18). Such a gateway announces none of them (stream.ts), so they go to Valkey only when some other
+ * gateway announced them (or while the interest is unsure, as before).
  */
 export function startStreamPublisher(
   hub: GameHub,
   valkey: Redis,
   log: Logger,
   interest = new StreamInterest(valkey, log),
+  local?: LocalReceiver,
 ): () => void {
   interest.start();
   const failed = (err: unknown) => log.warn({ err: String(err) }, "stream publish failed");
   let batch: ReturnType<Redis["pipeline"]> | null = null;
+  let handOver: [string, MdMessage | ExecMessage][] = [];
+  let due = false;
   const flush = () => {
+    due = false;
     const b = batch;
     batch = null;
     if (b?.length) b.exec().catch(failed);
+    const h = handOver;
+    handOver = [];
+    for (const [channel, message] of h) local!.receive(channel, message);
   };
-  const pending = () => {
-    if (!batch) {
-      batch = valkey.pipeline();
+  const later = () => {
+    if (!due) {
+      due = true;
       setImmediate(flush);
     }
-    return batch;
+  };
+  const publish = (channel: string, message: MdMessage | ExecMessage) => {
+    if (!batch) batch = valkey.pipeline();
+    batch.publish(channel, JSON.stringify(message));
+    later();
+  };
+  const hand = (channel: string, message: MdMessage | ExecMessage) => {
+    handOver.push([channel, message]);
+    later();
   };
   const stop = hub.subscribeAll((gameId, events) => {
     if (events.length === 0) return;
     const now = Date.now();
     const all = interest.unsure(now);
-    if (!all && !interest.anyHeard) return;
+    const remote = all || interest.anyHeard;
+    if (!remote && !local) return;
     const mdName = mdChannel(gameId);
-    if (all || interest.wanted(mdName, now)) {
+    const mdRemote = remote && (all || interest.wanted(mdName, now));
+    const mdLocal = local?.listens(mdName) === true;
+    if (mdRemote || mdLocal) {
       const md = mdOf(gameId, events);
-      if (md.books.length || md.trades.length || md.news.length || md.phase)
-        pending().publish(mdName, JSON.stringify(md));
+      if (md.books.length || md.trades.length || md.news.length || md.phase) {
+        if (mdRemote) publish(mdName, md);
+        if (mdLocal) hand(mdName, md);
+      }
     }
     for (const [playerId, own] of execsOf(events)) {
       const name = execChannel(gameId, playerId);
-      if (!all && !interest.wanted(name, now)) continue;
+      const toRemote = remote && (all || interest.wanted(name, now));
+      const toLocal = local?.listens(name) === true;
+      if (!toRemote && !toLocal) continue;
       const msg: ExecMessage = { gameId, playerId, events: own };
-      pending().publish(name, JSON.stringify(msg));
+      if (toRemote) publish(name, msg);
+      if (toLocal) hand(name, msg);
     }
   });
   return () => {

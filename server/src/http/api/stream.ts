@@ -19,7 +19,9 @@
  *
  * Fan-out: the gateway subscribes to the Valkey channels of stream-publisher.ts (`game:{g}:md`, and
  * `game:{g}:exec:<player>` for a connection that subscribed to its executions), so commands committed by
- * any server process reach every process's clients. On a md message touching a security, the gateway
+ * any server process reach every process's clients. A gateway made `local` (the process runs alone, no PRESENCE=redis)
+ * subscribes to none of them: its own publisher hands it the messages as objects (`receive`,
+ * stream-publisher.ts LocalReceiver), the same ones at the same point, without the Valkey round trip. On a md message touching a security, the gateway
  * reads that book once from the engine (coalesced: one read in flight per book, one more if anything
  * changed meanwhile) and sends each subscriber the difference from what it last sent. A player's
  * executions travel only on that player's channel, which only connections with that player's key
@@ -51,6 +53,7 @@ import {
   mdChannel,
   REVOKED_CHANNEL,
   type ExecMessage,
+  type LocalReceiver,
   type MdMessage,
   type TradeMsg,
 } from "./stream-publisher.ts";
@@ -68,7 +71,7 @@ const PING_MS = 15_000;
 export const KEY_REVOKED_CLOSE = { code: 4401, reason: "API key revoked" } as const;
 export const KEY_EXPIRED_CLOSE = { code: 4401, reason: "API key expired" } as const;
 
-export class StreamGateway {
+export class StreamGateway implements LocalReceiver {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   private readonly conns = new Set<Conn>();
   /** Valkey channel -> connections that need it. */
@@ -88,9 +91,11 @@ export class StreamGateway {
     private readonly valkey: Redis,
     private readonly log: Logger,
     private readonly history: History,
+    private readonly local = false,
   ) {
     this.books = new BookFeeds(service, this.out, log);
-    this.interest = new InterestAnnouncer(valkey, () => this.channels.keys(), log);
+    // A local gateway subscribes to no game channel in Valkey, so it announces none (stream-interest.ts)
+    this.interest = new InterestAnnouncer(valkey, () => (local ? [] : this.channels.keys()), log);
   }
 
   /** Takes over upgrades to STREAM_PATH on `http`; every other upgrade goes to the listeners already there (Colyseus). */
@@ -338,6 +343,10 @@ export class StreamGateway {
     if (!set) {
       set = new Set();
       this.channels.set(channel, set);
+      if (this.local) {
+        set.add(c); // the publisher hands this channel's messages over from now on (receive)
+        return;
+      }
       // announced before anyone is told "subscribed": publishers skip channels nobody announced (stream-interest.ts)
       const ready = this.subscriber()
         .subscribe(channel)
@@ -350,8 +359,24 @@ export class StreamGateway {
 
   private unlisten(channel: string): void {
     this.channels.delete(channel);
+    if (this.local) return;
     this.listening.delete(channel);
     this.sub?.unsubscribe(channel).catch(() => {});
+  }
+
+  /** True when a connection of this gateway listens to `channel` (LocalReceiver, for a local gateway's publisher). */
+  listens(channel: string): boolean {
+    return (this.channels.get(channel)?.size ?? 0) > 0;
+  }
+
+  /**
+   * A message of `channel` handed over by this process's publisher (LocalReceiver; a local gateway only):
+   * what onChannel does with the same message from Valkey, without its JSON.
+   */
+  receive(channel: string, message: MdMessage | ExecMessage): void {
+    const conns = this.channels.get(channel);
+    if (!conns?.size) return;
+    this.deliver(channel, conns, message);
   }
 
   private onChannel(channel: string, text: string): void {
@@ -362,9 +387,20 @@ export class StreamGateway {
     if (channel === INTEREST_QUERY_CHANNEL) return this.interest.answer();
     const conns = this.channels.get(channel);
     if (!conns?.size) return;
+    let message: MdMessage | ExecMessage;
     try {
-      if (channel.includes("}:exec:")) this.onExec(conns, JSON.parse(text) as ExecMessage);
-      else this.onMd(conns, JSON.parse(text) as MdMessage);
+      message = JSON.parse(text) as MdMessage | ExecMessage;
+    } catch (err) {
+      this.log.error({ err }, "stream message failed");
+      return;
+    }
+    this.deliver(channel, conns, message);
+  }
+
+  private deliver(channel: string, conns: Set<Conn>, message: MdMessage | ExecMessage): void {
+    try {
+      if (channel.includes("}:exec:")) this.onExec(conns, message as ExecMessage);
+      else this.onMd(conns, message as MdMessage);
     } catch (err) {
       this.log.error({ err }, "stream message failed");
     }
