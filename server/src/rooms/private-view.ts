@@ -19,10 +19,23 @@ import {
 import { marginAccount } from "../core/margin-account.ts";
 import { waitingStops } from "../core/read.ts";
 import type { RestingOrder } from "../core/matching/book.ts";
-import type { PlayerState as CorePlayer } from "../core/state.ts";
+import type { PlayerState as CorePlayer, PositionState as CorePosition } from "../core/state.ts";
 import type { GameModel } from "../game/model.ts";
 
 const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
+
+/**
+ * A player's private state as the PrivateFeed keeps it between patch ticks: a PrivatePlayer whose orders
+ * and stops (keyed `<securityId>:<id>`) are Maps in the order the record would list them. A patch tick
+ * walks every changed player's orders twice (build, then diff against the last one sent); on a Map that
+ * is a cheap ordered walk, where a `for...in` over a record with such keys (a hash-table object) collects
+ * and sorts its keys every time (issue 13: 0.6-0.8 µs per walk of 10 orders against 0.04 µs). Records
+ * are built only for what leaves: a patch's `put` (what changed) and a full snapshot (toPrivate).
+ */
+export type PlayerView = Omit<PrivatePlayer, "orders" | "stops"> & {
+  orders: Map<string, PrivateOrder>;
+  stops: Map<string, PrivateStop>;
+};
 
 /**
  * The last view built of each resting order with its key `<securityId>:<orderId>`, by the model's order
@@ -40,45 +53,33 @@ function keyed<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/** The private state of `playerId` now, as the client holds it; null when the model has no such player. */
+export function privateOf(model: GameModel, playerId: string, money: LeaderboardRow | undefined): PrivatePlayer | null {
+  const v = viewOf(model, playerId, money);
+  return v && toPrivate(v);
+}
+
 /**
- * The private state of `playerId` now; null when the model has no such player. `prev`: the state last
- * built for that player; its orders, positions and lists are reused where nothing changed (the same
- * objects, so diffPrivate skips them without comparing, and a patch tick allocates only what changed).
- * `views`: the feed's order views (none: every order view is built afresh).
+ * The private state of `playerId` now (a PlayerView); null when the model has no such player. `prev`:
+ * the state last built for that player; its orders, positions and lists are reused where nothing changed
+ * (the same objects, so diffViews skips them without comparing, and a patch tick allocates only what
+ * changed). `views`: the feed's order views (none: every order view is built afresh).
  */
-export function privateOf(
+export function viewOf(
   model: GameModel,
   playerId: string,
   money: LeaderboardRow | undefined,
-  prev?: PrivatePlayer,
+  prev?: PlayerView,
   views?: OrderViews,
-): PrivatePlayer | null {
+): PlayerView | null {
   const p = model.players.get(playerId);
   if (!p) return null;
   const state = model.fold.state;
   const margin = state.game?.mode === "margin" ? marginAccount(state, p) : null;
   const open = margin ? new Map(margin.positions.map((x) => [x.securityId, x])) : undefined;
-  const positions: Record<string, PrivatePosition> = {};
-  for (const [sid, pos] of p.positions) {
-    const x = open?.get(sid);
-    const key = String(sid);
-    const cur: PrivatePosition = {
-      securityId: sid,
-      qty: pos.qty,
-      locked: pos.locked,
-      openBuy: pos.openBuy,
-      entryPrice: x?.entryPrice ?? 0,
-      mark: x?.mark ?? 0,
-      unrealizedPnl: x?.unrealizedPnl ?? 0,
-      margin: x?.margin ?? 0,
-      liquidationPrice: x?.liquidationPrice ?? 0,
-      initialMarginBps: x?.initialMarginBps ?? 0,
-    };
-    const was = prev?.positions[key];
-    positions[key] = was && sameFields(was, cur) ? was : cur;
-  }
+  const positions = positionsOf(p, open, prev?.positions);
   const orders = ordersOf(model, p, prev?.orders, views);
-  const v: PrivatePlayer = {
+  const v: PlayerView = {
     cash: p.cash,
     cashLocked: p.cashLocked,
     equity: 0,
@@ -97,7 +98,7 @@ export function privateOf(
     leverageBps: margin?.leverageBps ?? 0,
     positions,
     orders,
-    stops: stopsOf(model, playerId),
+    stops: stopsOf(model, playerId, prev?.stops),
     fills: listOf(model.fold.ownFills.get(playerId), prev?.fills),
     signals: listOf(model.signals.get(playerId), prev?.signals),
     marginCalls: listOf(model.marginCalls.get(playerId), prev?.marginCalls),
@@ -105,6 +106,78 @@ export function privateOf(
   };
   if (money) for (const k of MONEY) v[k] = money[k] ?? 0;
   return v;
+}
+
+/**
+ * The player's positions keyed by security id; a position that did not change keeps its object, and
+ * when none changed (nor came or went) `prev` itself is returned (diffKeyed skips it by identity).
+ */
+function positionsOf(
+  p: CorePlayer,
+  open: Map<number, MarginPosition> | undefined,
+  prev: PlayerView["positions"] | undefined,
+): PlayerView["positions"] {
+  const out: Record<string, PrivatePosition> = {};
+  let kept = 0;
+  for (const [sid, pos] of p.positions) {
+    const x = open?.get(sid);
+    const key = String(sid);
+    const was = prev?.[key];
+    if (was && samePosition(was, pos, x)) {
+      out[key] = was;
+      kept++;
+    } else out[key] = positionView(sid, pos, x);
+  }
+  return prev && kept === p.positions.size && kept === Object.keys(prev).length ? prev : out;
+}
+
+type MarginPosition = NonNullable<ReturnType<typeof marginAccount>>["positions"][number];
+
+function positionView(sid: number, pos: CorePosition, x: MarginPosition | undefined): PrivatePosition {
+  return {
+    securityId: sid,
+    qty: pos.qty,
+    locked: pos.locked,
+    openBuy: pos.openBuy,
+    entryPrice: x?.entryPrice ?? 0,
+    mark: x?.mark ?? 0,
+    unrealizedPnl: x?.unrealizedPnl ?? 0,
+    margin: x?.margin ?? 0,
+    liquidationPrice: x?.liquidationPrice ?? 0,
+    initialMarginBps: x?.initialMarginBps ?? 0,
+  };
+}
+
+/** Whether `v` shows the position as positionView would build it now. */
+function samePosition(v: PrivatePosition, pos: CorePosition, x: MarginPosition | undefined): boolean {
+  return (
+    v.qty === pos.qty &&
+    v.locked === pos.locked &&
+    v.openBuy === pos.openBuy &&
+    v.entryPrice === (x?.entryPrice ?? 0) &&
+    v.mark === (x?.mark ?? 0) &&
+    v.unrealizedPnl === (x?.unrealizedPnl ?? 0) &&
+    v.margin === (x?.margin ?? 0) &&
+    v.liquidationPrice === (x?.liquidationPrice ?? 0) &&
+    v.initialMarginBps === (x?.initialMarginBps ?? 0)
+  );
+}
+
+/** The PrivatePlayer of a view: its orders and stops as records, in the views' order. */
+export function toPrivate(v: PlayerView): PrivatePlayer {
+  return { ...v, orders: recordOf(v.orders), stops: recordOf(v.stops) };
+}
+
+/** The view of a PrivatePlayer (the same order, stop and position objects). */
+function fromPrivate(v: PrivatePlayer): PlayerView {
+  return { ...v, orders: new Map(Object.entries(v.orders)), stops: new Map(Object.entries(v.stops)) };
+}
+
+/** A keyed() record of a Map's entries, in its order. */
+function recordOf<T>(m: ReadonlyMap<string, T>): Record<string, T> {
+  const out = keyed<T>();
+  for (const [k, x] of m) out[k] = x;
+  return out;
 }
 
 /**
@@ -124,27 +197,35 @@ function listOf<T extends { seq: number }>(list: T[] | undefined, prev: T[] | un
 function ordersOf(
   model: GameModel,
   p: CorePlayer,
-  prev: PrivatePlayer["orders"] | undefined,
+  prev: PlayerView["orders"] | undefined,
   views: OrderViews | undefined,
-): PrivatePlayer["orders"] {
-  const out = keyed<PrivateOrder>();
+): PlayerView["orders"] {
+  const out: PlayerView["orders"] = new Map();
+  const was = prev?.entries();
+  let same = prev !== undefined; // so far every order is prev's, in prev's order
+  const put = (key: string, view: PrivateOrder) => {
+    out.set(key, view);
+    if (!same) return;
+    const e = was!.next();
+    same = !e.done && e.value[0] === key && e.value[1] === view;
+  };
   for (const sid of model.fold.state.securityIds) {
     const list = p.orders.get(sid);
     if (!list) continue;
     for (const o of list.values()) {
       const seen = views?.get(o);
       if (seen && sameOrder(seen.view, o)) {
-        out[seen.key] = seen.view;
+        put(seen.key, seen.view);
         continue;
       }
       const key = seen?.key ?? `${sid}:${o.id}`;
-      const was = prev?.[key];
-      const view = was && sameOrder(was, o) ? was : orderView(sid, o);
+      const before = prev?.get(key);
+      const view = before && sameOrder(before, o) ? before : orderView(sid, o);
       views?.set(o, { key, view });
-      out[key] = view;
+      put(key, view);
     }
   }
-  return out;
+  return same && out.size === prev!.size ? prev! : out;
 }
 
 /** Whether `v` shows `o` as it is now. */
@@ -173,10 +254,11 @@ function orderView(securityId: number, o: RestingOrder): PrivateOrder {
   };
 }
 
-function stopsOf(model: GameModel, playerId: string): Record<string, PrivateStop> {
-  const out = keyed<PrivateStop>();
-  for (const s of waitingStops(model.fold.state, playerId)) out[`${s.securityId}:${s.stopId}`] = s;
-  return out;
+/** The player's waiting stops keyed `<securityId>:<stopId>`; `prev` itself when both are empty. */
+function stopsOf(model: GameModel, playerId: string, prev: PlayerView["stops"] | undefined): PlayerView["stops"] {
+  const out: PlayerView["stops"] = new Map();
+  for (const s of waitingStops(model.fold.state, playerId)) out.set(`${s.securityId}:${s.stopId}`, s);
+  return out.size === 0 && prev?.size === 0 ? prev : out;
 }
 
 /** The whole of `v` as a patch (a snapshot). */
@@ -196,8 +278,18 @@ export function fullPatch(playerId: string, v: PrivatePlayer): PrivatePatch {
   };
 }
 
-/** What changed from `prev` to `cur`; null when nothing did. */
+/** The whole of a view as a patch (a snapshot): fullPatch of toPrivate(v). */
+export function fullViewPatch(playerId: string, v: PlayerView): PrivatePatch {
+  return fullPatch(playerId, toPrivate(v));
+}
+
+/** What changed from `prev` to `cur`; null when nothing did (diffViews of their views). */
 export function diffPrivate(playerId: string, prev: PrivatePlayer, cur: PrivatePlayer): PrivatePatch | null {
+  return diffViews(playerId, fromPrivate(prev), fromPrivate(cur));
+}
+
+/** What changed from `prev` to `cur`; null when nothing did. */
+export function diffViews(playerId: string, prev: PlayerView, cur: PlayerView): PrivatePatch | null {
   const patch: PrivatePatch = { playerId };
   let changed = false;
   const set: Record<string, unknown> = {};
@@ -209,8 +301,13 @@ export function diffPrivate(playerId: string, prev: PrivatePlayer, cur: PrivateP
   }
   if (changed) patch.set = set;
   const out = patch as unknown as Record<string, unknown>;
-  for (const k of ["positions", "orders", "stops"] as const) {
-    const c = diffKeyed<object>(prev[k], cur[k]);
+  const positions = diffKeyed(prev.positions, cur.positions);
+  if (positions) {
+    out.positions = positions;
+    changed = true;
+  }
+  for (const k of ["orders", "stops"] as const) {
+    const c = diffMap<object>(prev[k], cur[k]);
     if (c) {
       out[k] = c;
       changed = true;
@@ -231,12 +328,27 @@ export function diffPrivate(playerId: string, prev: PrivatePlayer, cur: PrivateP
 }
 
 function diffKeyed<T extends object>(prev: Record<string, T>, cur: Record<string, T>): KeyedChanges<T> | null {
+  if (prev === cur) return null;
   let put: Record<string, T> | undefined; // keyed(): order and stop keys
   let del: string[] | undefined;
   for (const k in prev) if (!(k in cur)) (del ??= []).push(k);
   for (const k in cur) {
     const a = prev[k];
     const b = cur[k]!;
+    if (a !== b && (!a || !sameFields(a, b))) (put ??= keyed<T>())[k] = b;
+  }
+  if (!put && !del) return null;
+  return { ...(put ? { put } : {}), ...(del ? { del } : {}) };
+}
+
+/** diffKeyed over Maps: deletions in `prev`'s order, then what `cur` puts, in its order. */
+function diffMap<T extends object>(prev: ReadonlyMap<string, T>, cur: ReadonlyMap<string, T>): KeyedChanges<T> | null {
+  if (prev === cur) return null;
+  let put: Record<string, T> | undefined; // keyed(): order and stop keys
+  let del: string[] | undefined;
+  for (const k of prev.keys()) if (!cur.has(k)) (del ??= []).push(k);
+  for (const [k, b] of cur) {
+    const a = prev.get(k);
     if (a !== b && (!a || !sameFields(a, b))) (put ??= keyed<T>())[k] = b;
   }
   if (!put && !del) return null;
