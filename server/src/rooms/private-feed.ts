@@ -11,7 +11,7 @@
  */
 import type { LeaderboardRow, PrivatePatch } from "@marketroom/shared";
 import type { GameModel } from "../game/model.ts";
-import { diffViews, fullViewPatch, viewOf, type OrderViews, type PlayerView } from "./private-view.ts";
+import { diffViews, fullViewPatch, viewOf, type PlayerView } from "./private-view.ts";
 
 export class PrivateFeed {
   private readonly sent = new Map<string, PlayerView>();
@@ -19,8 +19,6 @@ export class PrivateFeed {
   private all = true;
   /** The valuation fields per player, from the room's last leaderboard. */
   private readonly money = new Map<string, LeaderboardRow>();
-  /** The last view of each resting order (see viewOf). */
-  private readonly views: OrderViews = new WeakMap();
 
   /** Marks players whose private state may have changed. */
   mark(playerIds: Iterable<string>): void {
@@ -52,7 +50,7 @@ export class PrivateFeed {
     const out: PrivatePatch[] = [];
     for (const pid of pids) {
       const prev = this.sent.get(pid);
-      const cur = viewOf(model, pid, this.money.get(pid), prev, this.views);
+      const cur = viewOf(model, pid, this.money.get(pid), prev);
       if (!cur) {
         this.sent.delete(pid);
         continue;

@@ -22,7 +22,20 @@ import type { RestingOrder } from "../core/matching/book.ts";
 import type { PlayerState as CorePlayer, PositionState as CorePosition } from "../core/state.ts";
 import type { GameModel } from "../game/model.ts";
 
-const MONEY = ["equity", "pnl", "realizedPnl", "unrealizedPnl", "fees", "trades", "returnBps", "points"] as const;
+/**
+ * The valuation fields of the last leaderboard row, field by field (a loop over their names reads and
+ * writes by computed key, several times dearer per player and patch tick: issue 13).
+ */
+function setMoney(v: PlayerView, m: LeaderboardRow): void {
+  v.equity = m.equity ?? 0;
+  v.pnl = m.pnl ?? 0;
+  v.realizedPnl = m.realizedPnl ?? 0;
+  v.unrealizedPnl = m.unrealizedPnl ?? 0;
+  v.fees = m.fees ?? 0;
+  v.trades = m.trades ?? 0;
+  v.returnBps = m.returnBps ?? 0;
+  v.points = m.points ?? 0;
+}
 
 /**
  * A player's private state as the PrivateFeed keeps it between patch ticks: a PrivatePlayer whose orders
@@ -36,13 +49,6 @@ export type PlayerView = Omit<PrivatePlayer, "orders" | "stops"> & {
   orders: Map<string, PrivateOrder>;
   stops: Map<string, PrivateStop>;
 };
-
-/**
- * The last view built of each resting order with its key `<securityId>:<orderId>`, by the model's order
- * object (resting orders keep their object while they rest; a rebuilt model has new ones). A PrivateFeed
- * keeps one, so a patch tick neither rebuilds the key string of every resting order nor looks it up.
- */
-export type OrderViews = WeakMap<RestingOrder, { key: string; view: PrivateOrder }>;
 
 /**
  * A record keyed by order or stop keys (`<securityId>:<id>`): a prototype-less object, which V8 keeps
@@ -63,14 +69,13 @@ export function privateOf(model: GameModel, playerId: string, money: Leaderboard
  * The private state of `playerId` now (a PlayerView); null when the model has no such player. `prev`:
  * the state last built for that player; its orders, positions and lists are reused where nothing changed
  * (the same objects, so diffViews skips them without comparing, and a patch tick allocates only what
- * changed). `views`: the feed's order views (none: every order view is built afresh).
+ * changed).
  */
 export function viewOf(
   model: GameModel,
   playerId: string,
   money: LeaderboardRow | undefined,
   prev?: PlayerView,
-  views?: OrderViews,
 ): PlayerView | null {
   const p = model.players.get(playerId);
   if (!p) return null;
@@ -78,7 +83,7 @@ export function viewOf(
   const margin = state.game?.mode === "margin" ? marginAccount(state, p) : null;
   const open = margin ? new Map(margin.positions.map((x) => [x.securityId, x])) : undefined;
   const positions = positionsOf(p, open, prev?.positions);
-  const orders = ordersOf(model, p, prev?.orders, views);
+  const orders = ordersOf(model, p, prev?.orders);
   const v: PlayerView = {
     cash: p.cash,
     cashLocked: p.cashLocked,
@@ -104,7 +109,7 @@ export function viewOf(
     marginCalls: listOf(model.marginCalls.get(playerId), prev?.marginCalls),
     stopTriggers: listOf(model.stopTriggers.get(playerId), prev?.stopTriggers),
   };
-  if (money) for (const k of MONEY) v[k] = money[k] ?? 0;
+  if (money) setMoney(v, money);
   return v;
 }
 
@@ -192,40 +197,51 @@ function listOf<T extends { seq: number }>(list: T[] | undefined, prev: T[] | un
 
 /**
  * The player's resting orders keyed `<securityId>:<orderId>` (GameModel.openOrders without the player
- * id); an order unchanged since `prev` (or since `views` last saw it) keeps its object there.
+ * id); an order unchanged since `prev` keeps its key and object, and when none changed (nor came or
+ * went) `prev` itself is returned (diffMap skips it by identity). The walk goes through `prev` in step
+ * (both list orders by security, then by id), so an order still resting is found there without a
+ * lookup and without building its key; any other order is looked up by its key.
  */
-function ordersOf(
-  model: GameModel,
-  p: CorePlayer,
-  prev: PlayerView["orders"] | undefined,
-  views: OrderViews | undefined,
-): PlayerView["orders"] {
-  const out: PlayerView["orders"] = new Map();
-  const was = prev?.entries();
-  let same = prev !== undefined; // so far every order is prev's, in prev's order
-  const put = (key: string, view: PrivateOrder) => {
-    out.set(key, view);
-    if (!same) return;
-    const e = was!.next();
-    same = !e.done && e.value[0] === key && e.value[1] === view;
+function ordersOf(model: GameModel, p: CorePlayer, prev: PlayerView["orders"] | undefined): PlayerView["orders"] {
+  // While every order so far is prev's, in prev's order, nothing is built: `kept` counts them.
+  let out: PlayerView["orders"] | undefined = prev ? undefined : new Map();
+  let kept = 0;
+  const diverge = (): PlayerView["orders"] => {
+    const m: PlayerView["orders"] = new Map();
+    for (const [k, v] of prev!) {
+      if (m.size === kept) break;
+      m.set(k, v);
+    }
+    return m;
   };
+  const was = prev?.entries();
+  let next = was?.next();
   for (const sid of model.fold.state.securityIds) {
     const list = p.orders.get(sid);
     if (!list) continue;
     for (const o of list.values()) {
-      const seen = views?.get(o);
-      if (seen && sameOrder(seen.view, o)) {
-        put(seen.key, seen.view);
-        continue;
+      // prev's orders of this security before this one are gone
+      while (next && !next.done && next.value[1].securityId === sid && next.value[1].orderId < o.id) {
+        out ??= diverge();
+        next = was!.next();
       }
-      const key = seen?.key ?? `${sid}:${o.id}`;
-      const before = prev?.get(key);
+      let key: string;
+      let before: PrivateOrder | undefined;
+      if (next && !next.done && next.value[1].securityId === sid && next.value[1].orderId === o.id) {
+        [key, before] = next.value;
+        next = was!.next();
+      } else {
+        key = `${sid}:${o.id}`;
+        before = prev?.get(key);
+        out ??= diverge();
+      }
       const view = before && sameOrder(before, o) ? before : orderView(sid, o);
-      views?.set(o, { key, view });
-      put(key, view);
+      if (out) out.set(key, view);
+      else if (view === before) kept++;
+      else (out = diverge()).set(key, view);
     }
   }
-  return same && out.size === prev!.size ? prev! : out;
+  return out ?? (kept === prev!.size ? prev! : diverge());
 }
 
 /** Whether `v` shows `o` as it is now. */
@@ -318,7 +334,9 @@ export function diffViews(playerId: string, prev: PlayerView, cur: PlayerView): 
     const was: { seq: number }[] = prev[k];
     if (list === was) continue;
     const last = was.length ? was[was.length - 1]!.seq : 0;
-    const added = list.filter((x) => x.seq > last);
+    let from = list.length; // entries only append, each with a higher seq: the new ones are a tail
+    while (from > 0 && list[from - 1]!.seq > last) from--;
+    const added = list.slice(from);
     if (added.length) {
       out[k] = added;
       changed = true;
