@@ -18,6 +18,8 @@
  * µs per command. Compare versions by running them back to back (the machine is shared).
  */
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { PerformanceObserver } from "node:perf_hooks";
 import { getMessageBytes, Protocol } from "@colyseus/core";
 import { Encoder } from "@colyseus/schema";
@@ -138,8 +140,19 @@ async function main(): Promise<void> {
   const gc0 = { at: 0 };
   const total0 = { at: 0 };
   const turn = () => new Promise((r) => setImmediate(r)); // GC entries are delivered between turns
+  // ROOM_TICK_HEAP=<file>: a sampling heap profile of the measured ticks, collected objects included
+  // (what the scavenger has to deal with), for `node server/bench/e2e/heap-summary.mjs`
+  const heap = process.env.ROOM_TICK_HEAP ? new Session() : null;
   for (let tick = 0; tick < ticks + warm; tick++) {
     await turn();
+    if (tick === warm && heap) {
+      heap.connect();
+      await heap.post("HeapProfiler.startSampling", {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     if (tick === warm) {
       for (const key of Object.keys(parts) as (keyof typeof parts)[]) parts[key] = 0;
       bytes = { patch: 0, private: 0, replies: 0 };
@@ -237,6 +250,10 @@ async function main(): Promise<void> {
     }
   }
   const all = cpuUs() - total0.at;
+  if (heap) {
+    const { profile } = await heap.post("HeapProfiler.stopSampling");
+    writeFileSync(process.env.ROOM_TICK_HEAP!, JSON.stringify(profile));
+  }
   // the full snapshots ("private-sync") too
   for (const p of mirror.feed.snapshots(mirror.feed.players()))
     wire.update(getMessageBytes.raw(Protocol.ROOM_DATA, PRIVATE_MESSAGE, { players: [p] }));
