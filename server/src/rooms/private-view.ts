@@ -132,18 +132,28 @@ function positionsOf(
   open: Map<number, MarginPosition> | undefined,
   prev: PlayerView["positions"] | undefined,
 ): PlayerView["positions"] {
+  if (prev && samePositions(p, open, prev)) return prev;
   const out: Record<string, PrivatePosition> = {};
-  let kept = 0;
   for (const [sid, pos] of p.positions) {
     const x = open?.get(sid);
     const key = String(sid);
     const was = prev?.[key];
-    if (was && samePosition(was, pos, x)) {
-      out[key] = was;
-      kept++;
-    } else out[key] = positionView(sid, pos, x);
+    out[key] = was && samePosition(was, pos, x) ? was : positionView(sid, pos, x);
   }
-  return prev && kept === p.positions.size && kept === Object.keys(prev).length ? prev : out;
+  return out;
+}
+
+/** Whether `prev` shows every position of the player as it is now, and no other. */
+function samePositions(
+  p: CorePlayer,
+  open: Map<number, MarginPosition> | undefined,
+  prev: Record<string, PrivatePosition>,
+): boolean {
+  for (const [sid, pos] of p.positions) {
+    const was = prev[String(sid)];
+    if (!was || !samePosition(was, pos, open?.get(sid))) return false;
+  }
+  return Object.keys(prev).length === p.positions.size;
 }
 
 type MarginPosition = NonNullable<ReturnType<typeof marginAccount>>["positions"][number];
@@ -319,14 +329,12 @@ export function diffPrivate(playerId: string, prev: PrivatePlayer, cur: PrivateP
 export function diffViews(playerId: string, prev: PlayerView, cur: PlayerView): PrivatePatch | null {
   const patch: PrivatePatch = { playerId };
   let changed = false;
-  const set: Record<string, unknown> = {};
-  for (const k of PRIVATE_SCALARS) {
-    if (prev[k] !== cur[k]) {
-      set[k] = cur[k];
-      changed = true;
-    }
+  let set: Record<string, unknown> | undefined;
+  for (const k of PRIVATE_SCALARS) if (prev[k] !== cur[k]) (set ??= {})[k] = cur[k];
+  if (set) {
+    patch.set = set;
+    changed = true;
   }
-  if (changed) patch.set = set;
   const out = patch as unknown as Record<string, unknown>;
   const positions = diffKeyed(prev.positions, cur.positions);
   if (positions) {
@@ -370,7 +378,7 @@ function diffKeyed<T extends object>(prev: Record<string, T>, cur: Record<string
     if (a !== b && (!a || !sameFields(a, b))) (put ??= keyed<T>())[k] = b;
   }
   if (!put && !del) return null;
-  return { ...(put ? { put } : {}), ...(del ? { del } : {}) };
+  return changes(put, del);
 }
 
 /**
@@ -407,7 +415,7 @@ function diffOrders(prev: OrderList, cur: OrderList): KeyedChanges<PrivateOrder>
     for (; j < b.length; j++) (put ??= keyed())[cur.keys[j]!] = b[j]!;
   }
   if (!put && !del) return null;
-  return { ...(put ? { put } : {}), ...(del ? { del } : {}) };
+  return changes(put, del);
 }
 
 /** An OrderList's orders from index `from` on, by key. */
@@ -428,7 +436,15 @@ function diffMap<T extends object>(prev: ReadonlyMap<string, T>, cur: ReadonlyMa
     if (a !== b && (!a || !sameFields(a, b))) (put ??= keyed<T>())[k] = b;
   }
   if (!put && !del) return null;
-  return { ...(put ? { put } : {}), ...(del ? { del } : {}) };
+  return changes(put, del);
+}
+
+/** `{ put?, del? }` with the keys present, put first (the bytes the spread of two literals gave, without its temporaries). */
+function changes<T>(put: Record<string, T> | undefined, del: string[] | undefined): KeyedChanges<T> {
+  const c: KeyedChanges<T> = {};
+  if (put) c.put = put;
+  if (del) c.del = del;
+  return c;
 }
 
 function sameFields(a: object, b: object): boolean {
