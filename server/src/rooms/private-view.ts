@@ -293,9 +293,11 @@ function orderView(securityId: number, o: RestingOrder): PrivateOrder {
 
 /** The player's waiting stops keyed `<securityId>:<stopId>`; `prev` itself when both are empty. */
 function stopsOf(model: GameModel, playerId: string, prev: PlayerView["stops"] | undefined): PlayerView["stops"] {
+  const stops = waitingStops(model.fold.state, playerId);
+  if (stops.length === 0 && prev?.size === 0) return prev;
   const out: PlayerView["stops"] = new Map();
-  for (const s of waitingStops(model.fold.state, playerId)) out.set(`${s.securityId}:${s.stopId}`, s);
-  return out.size === 0 && prev?.size === 0 ? prev : out;
+  for (const s of stops) out.set(`${s.securityId}:${s.stopId}`, s);
+  return out;
 }
 
 /** The whole of `v` as a patch (a snapshot). */
