@@ -15,7 +15,10 @@
  *   - per second (20 ticks): syncValuation.
  * Prints CPU per command (process.cpuUsage, all of the loop; the writer's part measured apart and
  * subtracted) by part, and the time V8 spent in garbage collection (PerformanceObserver "gc"), as
- * µs per command. Compare versions by running them back to back (the machine is shared).
+ * µs per command, and a digest of every frame encoded (two versions that print the same digest sent the
+ * same bytes). ROOM_TICK_HEAP=<file>: also a sampling heap profile of the measured ticks, collected
+ * objects included (server/bench/e2e/heap-summary.mjs reads it). Compare versions by running them back
+ * to back (the machine is shared; docs/throughput.md "The room's part in a loop of its own").
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
