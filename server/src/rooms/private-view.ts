@@ -390,10 +390,11 @@ function diffKeyed<T extends object>(prev: Record<string, T>, cur: Record<string
  */
 function diffOrders(prev: OrderList, cur: OrderList): KeyedChanges<PrivateOrder> | null {
   if (prev === cur) return null;
-  let put: Record<string, PrivateOrder> | undefined; // keyed(): order keys
-  let del: string[] | undefined;
   const a = prev.views;
   const b = cur.views;
+  if (!inOrder(a) || !inOrder(b)) return diffMap(mapOf(prev, 0), mapOf(cur, 0)); // not the feed's lists
+  let put: Record<string, PrivateOrder> | undefined; // keyed(): order keys
+  let del: string[] | undefined;
   let i = 0;
   let j = 0;
   for (; i < a.length && j < b.length;) {
@@ -418,6 +419,22 @@ function diffOrders(prev: OrderList, cur: OrderList): KeyedChanges<PrivateOrder>
   }
   if (!put && !del) return null;
   return changes(put, del);
+}
+
+/** Whether each security's orders are together and by ascending id (as ordersOf lists them). */
+function inOrder(views: readonly PrivateOrder[]): boolean {
+  let done: number[] | undefined; // securities left behind
+  for (let i = 1; i < views.length; i++) {
+    const a = views[i - 1]!;
+    const b = views[i]!;
+    if (a.securityId === b.securityId) {
+      if (a.orderId >= b.orderId) return false;
+      continue;
+    }
+    (done ??= []).push(a.securityId);
+    if (done.includes(b.securityId)) return false;
+  }
+  return true;
 }
 
 /** An OrderList's orders from index `from` on, by key. */
