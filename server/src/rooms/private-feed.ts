@@ -9,18 +9,16 @@
  * So the shared state holds no private field and no StateView: Colyseus encodes the patch once for all
  * clients, and private data is built once per changed player per tick, whatever the number of viewers.
  */
-import type { LeaderboardRow, PrivatePatch, PrivatePlayer } from "@marketroom/shared";
+import type { LeaderboardRow, PrivatePatch } from "@marketroom/shared";
 import type { GameModel } from "../game/model.ts";
-import { diffPrivate, fullPatch, privateOf, type OrderViews } from "./private-view.ts";
+import { diffViews, fullViewPatch, viewOf, type PlayerView } from "./private-view.ts";
 
 export class PrivateFeed {
-  private readonly sent = new Map<string, PrivatePlayer>();
+  private readonly sent = new Map<string, PlayerView>();
   private readonly changed = new Set<string>();
   private all = true;
   /** The valuation fields per player, from the room's last leaderboard. */
   private readonly money = new Map<string, LeaderboardRow>();
-  /** The last view of each resting order (see privateOf). */
-  private readonly views: OrderViews = new WeakMap();
 
   /** Marks players whose private state may have changed. */
   mark(playerIds: Iterable<string>): void {
@@ -52,12 +50,12 @@ export class PrivateFeed {
     const out: PrivatePatch[] = [];
     for (const pid of pids) {
       const prev = this.sent.get(pid);
-      const cur = privateOf(model, pid, this.money.get(pid), prev, this.views);
+      const cur = viewOf(model, pid, this.money.get(pid), prev);
       if (!cur) {
         this.sent.delete(pid);
         continue;
       }
-      const patch = prev ? diffPrivate(pid, prev, cur) : fullPatch(pid, cur);
+      const patch = prev ? diffViews(pid, prev, cur) : fullViewPatch(pid, cur);
       this.sent.set(pid, cur);
       if (patch) out.push(patch);
     }
@@ -69,7 +67,7 @@ export class PrivateFeed {
     const out: PrivatePatch[] = [];
     for (const pid of playerIds) {
       const v = this.sent.get(pid);
-      if (v) out.push(fullPatch(pid, v));
+      if (v) out.push(fullViewPatch(pid, v));
     }
     return out;
   }

@@ -134,4 +134,11 @@ describe("PrivatePatch: diff on the server, fold on the client", () => {
       fills: [fill(2)],
     });
   });
+
+  it("orders listed in any order diff by key (the feed's walk is for its own lists, by id)", () => {
+    const a = player(100, [order(3, 5), order(1, 2), order(2, 3)], []);
+    const p = diffPrivate("p1", a, player(100, [order(2, 3), order(1, 1)], []));
+    expect(p).to.deep.equal({ playerId: "p1", orders: { put: { "1:1": order(1, 1) }, del: ["1:3"] } });
+    expect(diffPrivate("p1", a, player(100, [order(1, 2), order(2, 3), order(3, 5)], []))).to.equal(null);
+  });
 });
