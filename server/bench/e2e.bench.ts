@@ -187,13 +187,15 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   // E2E_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits
   const prof = process.env.E2E_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.E2E_PROFILE}`] : [];
-  const server = node(
-    join(ROOT, "server/src/main.ts"),
-    ["--port", String(port)],
-    env,
-    (l) => out(`[server] ${l}`),
-    prof,
-  );
+  // E2E_SERVER_FLAGS="--max-semi-space-size=32 ...": extra node flags for the server (experiments);
+  // E2E_HEAP=<file> / E2E_HEAP_SNAPSHOT=<file>: heap figures of the server's step (e2e/heap-sampler.mjs)
+  const extra = (process.env.E2E_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const heap = !!(process.env.E2E_HEAP || process.env.E2E_HEAP_SNAPSHOT);
+  if (heap) extra.push("--import", join(ROOT, "server/bench/e2e/heap-sampler.mjs"));
+  const server = node(join(ROOT, "server/src/main.ts"), ["--port", String(port)], env, (l) => out(`[server] ${l}`), [
+    ...prof,
+    ...extra,
+  ]);
   children.push(server);
   const persister = PERSISTER_ENTRY ? node(PERSISTER_ENTRY, [], env, (l) => out(`[persister] ${l}`)) : null;
   if (persister) children.push(persister);
@@ -318,6 +320,7 @@ async function main(): Promise<void> {
       const m = JSON.parse(l) as { event: string } & Step;
       // the monotonic clock V8's CPU profile times its samples with, to cut the profile into phases
       if (prof.length) out(`[mark] ${m.event} ${m.rate ?? ""} ${process.hrtime.bigint() / 1000n} us`);
+      if (heap && (m.event === "step-start" || m.event === "step")) server.kill("SIGWINCH");
       if (m.event === "idle-start") idleAt = read();
       else if (m.event === "idle-end") {
         const now = read();

@@ -58,6 +58,7 @@ import {
   type ResultOf,
   type SetExitsCommand,
 } from "../core/index.ts";
+import type { PlaceCommand } from "../core/commands.ts";
 import { copyState } from "../core/copy.ts";
 import type { ExitsResult } from "../core/stops/exits.ts";
 import { isDependencyDown } from "../dependency.ts";
@@ -91,6 +92,8 @@ export interface GameWritersOptions {
 
 export class GameWriters {
   private readonly writers = new Map<string, Promise<GameWriter>>();
+  /** The writers of `writers` whose open has resolved (run() uses them without a wait). */
+  private readonly opened = new Map<string, GameWriter>();
   private readonly now: () => number;
   private readonly node: string;
 
@@ -149,7 +152,8 @@ export class GameWriters {
 
   /** Places an order (docs/engine.md lists every rule and code); `fills` = its fill events. */
   place(gameId: string, playerId: string, o: PlaceOrder): Promise<Result<PlaceResult>> {
-    return this.run(gameId, {
+    // the optional fields are added, not spread from temporaries (issue 13: allocation per order)
+    const command: PlaceCommand = {
       type: "place",
       playerId,
       securityId: o.securityId,
@@ -160,9 +164,10 @@ export class GameWriters {
       price: o.price,
       qty: o.qty,
       clientOrderId: o.clientOrderId,
-      ...(o.bracket ? { bracket: o.bracket } : {}),
-      ...(o.leverage === undefined ? {} : { leverage: o.leverage }),
-    });
+    };
+    if (o.bracket) command.bracket = o.bracket;
+    if (o.leverage !== undefined) command.leverage = o.leverage;
+    return this.run(gameId, command);
   }
 
   /** Places a stop order or a one-cancels-other pair (docs/core.md "Stop orders"). A malformed order throws a ZodError. */
@@ -313,12 +318,18 @@ export class GameWriters {
   writer(gameId: string): Promise<GameWriter> {
     let w = this.writers.get(gameId);
     if (!w) {
-      w = GameWriter.open(this.client, gameId, this.node, this.opts.writer);
-      this.writers.set(gameId, w);
-      // a failed open is forgotten, so the next call tries again
-      w.catch(() => {
-        if (this.writers.get(gameId) === w) this.writers.delete(gameId);
-      });
+      const opening = GameWriter.open(this.client, gameId, this.node, this.opts.writer);
+      w = opening;
+      this.writers.set(gameId, opening);
+      opening.then(
+        (writer) => {
+          if (this.writers.get(gameId) === opening) this.opened.set(gameId, writer);
+        },
+        // a failed open is forgotten, so the next call tries again
+        () => {
+          if (this.writers.get(gameId) === opening) this.writers.delete(gameId);
+        },
+      );
     }
     return w;
   }
@@ -327,6 +338,7 @@ export class GameWriters {
   async release(gameId: string): Promise<void> {
     const w = this.writers.get(gameId);
     this.writers.delete(gameId);
+    this.opened.delete(gameId);
     await (await w?.catch(() => null))?.close();
   }
 
@@ -349,10 +361,24 @@ export class GameWriters {
    * Decides a command in the game's writer. A game that does not exist gets UNKNOWN_GAME without a
    * claim (so stray ids leave no keys behind), except for create_game (`creates`).
    */
-  private async run<C extends Command>(
+  private run<C extends Command>(gameId: string, command: C, creates = false): Promise<Result<ResultOf[C["type"]]>> {
+    // A writer already open decides at once: no waits for the existence check and the writer's
+    // promise, which every command of a running game went through (issue 13: the order path's waits).
+    const open = this.opened.get(gameId);
+    if (open !== undefined) {
+      return open.execute(command, this.now()).then(
+        (d) => (d.ok ? d.result : d),
+        (err: unknown) => unavailable(err),
+      );
+    }
+    return this.runOpening(gameId, command, creates);
+  }
+
+  /** run() of a game whose writer is not open yet (first use, or opening). */
+  private async runOpening<C extends Command>(
     gameId: string,
     command: C,
-    creates = false,
+    creates: boolean,
   ): Promise<Result<ResultOf[C["type"]]>> {
     try {
       if (!creates && !(await this.exists(gameId))) return { ok: false, code: "UNKNOWN_GAME", message: "no such game" };

@@ -296,14 +296,17 @@ export class GameHub {
     return Promise.resolve(gated);
   }
 
-  private async limitThenRun<T extends Logged>(
+  private limitThenRun<T extends Logged>(
     gameId: string,
     playerId: string,
     command: string,
     call: () => Promise<Result<T>>,
   ): Promise<Result<T> | RateLimited> {
-    const limited = await this.overLimit(gameId, playerId, command);
-    return limited ?? this.run(gameId, command, call);
+    // a game known to have no limit goes on without a wait (issue 13: the order path's waits)
+    if (this.limiters.get(gameId) === null) return this.run(gameId, command, call);
+    return this.overLimit(gameId, playerId, command).then<Result<T> | RateLimited>(
+      (limited) => limited ?? this.run(gameId, command, call),
+    );
   }
 
   /** Cancels a waiting stop (see Engine.cancelStop). */
@@ -443,8 +446,21 @@ export class GameHub {
   }
 
   private publish(gameId: string, lane: Lane, events: EngineEvent[]): void {
-    for (const l of lane.listeners) this.guard(() => l.onEvents(events));
-    for (const l of this.everyGame) this.guard(() => l(gameId, events));
+    // try/catch in place of guard(): no closure per listener per command (issue 13)
+    for (const l of lane.listeners) {
+      try {
+        l.onEvents(events);
+      } catch (err) {
+        this.log.error({ err }, "game listener failed");
+      }
+    }
+    for (const l of this.everyGame) {
+      try {
+        l(gameId, events);
+      } catch (err) {
+        this.log.error({ err }, "game listener failed");
+      }
+    }
   }
 
   /** A subscriber's bug must not fail the command that already happened. */

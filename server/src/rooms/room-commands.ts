@@ -8,6 +8,7 @@ import {
   zodIssues,
   type AnyErrorCode,
   type BatchAck,
+  type CommandAck,
   type CommandError,
   type CommandReply,
   type Rejection,
@@ -79,19 +80,17 @@ export async function trade(
 ): Promise<CommandReply> {
   switch (type) {
     case "place": {
-      const { ref: _r, ...order } = body as Parsed<"place">;
-      const r = await hub.place(g, pid, order);
-      return r.ok
-        ? {
-            ok: true,
-            type,
-            ...refField(ref),
-            seq: r.lastSeq,
-            order: r.order,
-            fills: r.fills,
-            ...(r.duplicate ? { duplicate: true } : {}),
-          }
-        : rejected(type, ref, r);
+      // The parsed body goes as it is: the writer reads the order's fields by name and never its
+      // `ref`. The reply gets its optional keys added in place, not spread from temporaries, in the
+      // same key order (the msgpack bytes are the same; issue 13: allocation per order).
+      const r = await hub.place(g, pid, body as Parsed<"place">);
+      if (!r.ok) return rejected(type, ref, r);
+      const ack: CommandAck =
+        ref !== undefined ? { ok: true, type, ref, seq: r.lastSeq } : { ok: true, type, seq: r.lastSeq };
+      ack.order = r.order;
+      ack.fills = r.fills;
+      if (r.duplicate) ack.duplicate = true;
+      return ack;
     }
     case "cancel": {
       const m = body as Parsed<"cancel">;
