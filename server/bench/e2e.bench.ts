@@ -164,6 +164,8 @@ interface Step {
   p99Ms: number;
   maxMs: number;
   unansweredAfter1s: number;
+  /** Rejections by code (load.ts). */
+  codes?: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -342,7 +344,8 @@ async function main(): Promise<void> {
           held,
         });
         out(
-          `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}`,
+          `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}` +
+            (m.rejected ? `, rejected ${JSON.stringify(m.codes ?? {})}` : ""),
         );
       } else if (m.event === "done") resolve();
     });

@@ -68,6 +68,7 @@ async function step(clients: LightClient[], rate: number, seconds: number, seed:
     acked = 0,
     rejected = 0,
     behindMs = 0;
+  const codes: Record<string, number> = {}; // the rejections' codes, to tell a refused run from a slow one
   const t0 = performance.now();
   const one = (k: number) => {
     const c = k % clients.length;
@@ -83,8 +84,12 @@ async function step(clients: LightClient[], rate: number, seconds: number, seed:
     }
     reply.then((r) => {
       lat[acked++] = performance.now() - due;
-      const body = r.body as { ok?: boolean } | undefined;
-      if (!r.ok || body?.ok === false) rejected++;
+      const body = r.body as { ok?: boolean; code?: string } | undefined;
+      if (!r.ok || body?.ok === false) {
+        rejected++;
+        const code = String(body?.code ?? "TRANSPORT");
+        codes[code] = (codes[code] ?? 0) + 1;
+      }
     });
   };
   while (sent < total) {
@@ -111,6 +116,7 @@ async function step(clients: LightClient[], rate: number, seconds: number, seed:
     p99Ms: r2(percentile(sorted, 0.99)),
     maxMs: r2(percentile(sorted, 1)),
     unansweredAfter1s,
+    codes,
   };
 }
 

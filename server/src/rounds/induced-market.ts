@@ -46,6 +46,8 @@ export interface InducedView {
 export class InducedMarkets {
   /** gameId -> whether it is an induced round (fixed at creation). */
   private readonly induced = new Map<string, boolean>();
+  /** Reads of the round's kind under way (isInduced). */
+  private readonly lookups = new Map<string, Promise<boolean>>();
   /** `${gameId}\n${playerId}` -> role ("bot" for a player without one). */
   private readonly roles = new Map<string, string>();
 
@@ -103,15 +105,26 @@ export class InducedMarkets {
     };
   }
 
-  private async isInduced(gameId: string): Promise<boolean> {
-    let v = this.induced.get(gameId);
-    if (v === undefined) {
-      const rec = await this.service.record(gameId).catch(() => null);
-      if (!rec) return false;
-      v = rec.settings.rules.marketType === "induced";
-      this.induced.set(gameId, v);
+  private isInduced(gameId: string): Promise<boolean> {
+    const v = this.induced.get(gameId);
+    if (v !== undefined) return Promise.resolve(v);
+    // One read for the orders that arrive while it is under way, not one each (issue 13: at
+    // 5,000 orders/s a slow first read became thousands of reads of the game's record).
+    let lookup = this.lookups.get(gameId);
+    if (!lookup) {
+      lookup = this.service
+        .record(gameId)
+        .catch(() => null)
+        .then((rec) => {
+          this.lookups.delete(gameId);
+          if (!rec) return false;
+          const induced = rec.settings.rules.marketType === "induced";
+          this.induced.set(gameId, induced);
+          return induced;
+        });
+      this.lookups.set(gameId, lookup);
     }
-    return v;
+    return lookup;
   }
 }
 

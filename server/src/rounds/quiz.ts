@@ -69,6 +69,8 @@ export interface QuizDeps {
 export class QuizGate {
   /** gameId -> whether its quiz is required (rules are fixed at creation). */
   private readonly required = new Map<string, boolean>();
+  /** Reads of the round's quiz rule under way (isRequired). */
+  private readonly lookups = new Map<string, Promise<boolean>>();
   /** `${gameId}\n${playerId}` of players known to pass the gate (passed, or a bot). */
   private readonly cleared = new Set<string>();
 
@@ -117,14 +119,28 @@ export class QuizGate {
     return undefined;
   }
 
-  private async isRequired(gameId: string): Promise<boolean> {
+  private isRequired(gameId: string): Promise<boolean> {
     const known = this.required.get(gameId);
-    if (known !== undefined) return known;
-    const rec = await this.deps.store.get(gameId);
-    if (!rec) return false;
-    const required = roundQuiz(rec.settings.rules)?.required ?? false;
-    this.required.set(gameId, required);
-    return required;
+    if (known !== undefined) return Promise.resolve(known);
+    // One read for the orders that arrive while it is under way, not one each (issue 13).
+    let lookup = this.lookups.get(gameId);
+    if (!lookup) {
+      lookup = this.deps.store.get(gameId).then(
+        (rec) => {
+          this.lookups.delete(gameId);
+          if (!rec) return false;
+          const required = roundQuiz(rec.settings.rules)?.required ?? false;
+          this.required.set(gameId, required);
+          return required;
+        },
+        (err: unknown) => {
+          this.lookups.delete(gameId);
+          throw err;
+        },
+      );
+      this.lookups.set(gameId, lookup);
+    }
+    return lookup;
   }
 }
 
