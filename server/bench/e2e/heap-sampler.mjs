@@ -7,6 +7,7 @@ import { Session } from "node:inspector";
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { writeHeapSnapshot } from "node:v8";
+import { setTimeout } from "node:timers";
 
 const session = new Session();
 session.connect();
