@@ -20,10 +20,13 @@ export interface RawReply {
   text: string;
   /** When the request was written to its connection (performance.now(), ms). */
   writtenAt: number;
+  /** True when it was the first request on its connection (a connection opened for it). */
+  fresh: boolean;
 }
 
 interface Pending {
   writtenAt: number;
+  fresh: boolean;
   resolve: (r: RawReply) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -39,18 +42,27 @@ class Connection {
   private buf: Buffer = Buffer.alloc(0);
   private pending: Pending | undefined;
   closed = false;
-  /** When its last reply ended (ms, Date.now()). */
-  idleSince = 0;
+  /** When its last reply ended, or it was opened (ms, Date.now()). */
+  idleSince = Date.now();
+  /** Opened ahead of any request (preconnect): its first request did not open it. */
+  preopened = false;
   /** Replies it has carried. */
   private served = 0;
   /** Idle time before the request in flight was written, ms (-1: a new connection). */
   private idleAtSend = -1;
+  /** Settles when the TCP connection is established (rejects if it fails first). */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
     private readonly onIdle: (c: Connection) => void,
   ) {
     socket.setNoDelay(true);
+    this.ready = new Promise((ok, fail) => {
+      socket.once("connect", () => ok());
+      socket.once("error", fail);
+    });
+    this.ready.catch(() => {}); // a failure also fails the request on it
     socket.on("data", (d: Buffer) => this.onData(d));
     socket.on("error", (err: Error & { code?: string }) => this.fail(failure(err.code ?? "ERROR", err.message)));
     socket.on("close", () => this.fail(failure("ECONNRESET", "connection closed before the reply")));
@@ -62,7 +74,13 @@ class Connection {
         this.fail(failure("TIMEOUT", `no reply within ${timeoutMs} ms`));
         this.socket.destroy();
       }, timeoutMs);
-      this.pending = { writtenAt: performance.now(), resolve, reject, timer };
+      this.pending = {
+        writtenAt: performance.now(),
+        fresh: this.served === 0 && !this.preopened,
+        resolve,
+        reject,
+        timer,
+      };
       this.idleAtSend = this.served ? Date.now() - this.idleSince : -1;
       this.socket.write(request);
     });
@@ -97,7 +115,7 @@ class Connection {
       this.idleSince = Date.now();
       this.onIdle(this);
     }
-    p.resolve({ status, text, writtenAt: p.writtenAt });
+    p.resolve({ status, text, writtenAt: p.writtenAt, fresh: p.fresh });
   }
 
   private fail(err: Error): void {
@@ -134,6 +152,21 @@ export class RawHttpClient {
     return c.send(`${head}\r\n${body ?? ""}`, this.timeoutMs);
   }
 
+  /**
+   * Opens connections until `n` are open (at most maxSockets), resolving once each is connected, so that
+   * a program's first requests go on open connections, as a program that connects before it trades does.
+   */
+  async preconnect(n: number): Promise<void> {
+    const opened: Promise<unknown>[] = [];
+    while (this.all.size < Math.min(n, this.maxSockets)) {
+      const c = this.open();
+      c.preopened = true;
+      this.idle.push(c);
+      opened.push(c.ready);
+    }
+    await Promise.all(opened);
+  }
+
   /** Closes every connection. */
   destroy(): void {
     for (const c of this.all) c.destroy();
@@ -147,18 +180,20 @@ export class RawHttpClient {
       if (Date.now() - c.idleSince > MAX_IDLE_MS) c.destroy();
       else return Promise.resolve(c);
     }
-    if (this.all.size < this.maxSockets) {
-      const socket = connect(this.port, this.host);
-      const c = new Connection(socket, (done) => this.release(done));
-      this.all.add(c);
-      socket.on("close", () => {
-        this.all.delete(c);
-        const next = this.waiting.shift(); // a request waiting for a connection gets a new one
-        if (next) void this.connection().then(next);
-      });
-      return Promise.resolve(c);
-    }
+    if (this.all.size < this.maxSockets) return Promise.resolve(this.open());
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private open(): Connection {
+    const socket = connect(this.port, this.host);
+    const c = new Connection(socket, (done) => this.release(done));
+    this.all.add(c);
+    socket.on("close", () => {
+      this.all.delete(c);
+      const next = this.waiting.shift(); // a request waiting for a connection gets a new one
+      if (next) void this.connection().then(next);
+    });
+    return c;
   }
 
   private release(c: Connection): void {
