@@ -21,21 +21,26 @@
  *     persister, and Valkey's main thread (/proc/<pid>/schedstat): µs per order request. These stay
  *     meaningful on a busy machine; wall-clock latency does not, hence the load average beside it. The
  *     processes' idle CPU (IDLE_MS before the load, streams not yet open) is subtracted.
- * API_SOCKETS: keep-alive connections per program (8).
+ * API_SOCKETS: keep-alive connections per program (8), opened before the load (API_PRECONNECT=0: at its start).
  * API_SUBSCRIBE: the channels each program subscribes to (default book,trades,executions; "" = none).
- * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits.
+ * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits (API_PROFILE_PROGRAMS=<dir>: the
+ * programs' process does).
  * API_BASELINE=1: the same programs (REST alone, no stream) against a bare node:http server that answers
  * every order request at once with a canned reply: Node's own HTTP cost per request on this machine at
  * this moment, the floor to read `serverUsPerOrder` against on a busy machine (docs/algo-trading.md).
  *
  * Last line: {"programs","ordersPerSec","unsent","failed","shed","p50Ms","p99Ms","p99SentMs","streamLagP99Ms","serverUsPerOrder",
- * "persisterUsPerOrder","valkeyUsPerOrder","serverIdlePct","loadAvg"}; ordersPerSec = answered order requests per second
+ * "serverSysUsPerOrder","persisterUsPerOrder","valkeyUsPerOrder","programsUsPerOrder","serverIdlePct",
+ * "serverRunqWaitPct","programsRunqWaitPct","loadAvg"}; ordersPerSec = answered order requests per second
  * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS); failed = no HTTP
  * reply (a reset connection, a timeout); shed = requests the server refused with 503 UNAVAILABLE because it had
  * API_MAX_INFLIGHT in the works (not orders: not in ordersPerSec nor the latencies; their CPU is in the per-order
  * figures); p99SentMs = p99 counted from when each request was written to its connection instead of its
  * intended time (the server's part of the wait, without the programs falling behind or waiting for a
- * connection). Targets (issue 14), at 2,000 orders/s: p99 <= 20 ms, stream lag p99 <= 50 ms.
+ * connection); serverRunqWaitPct / programsRunqWaitPct = share of the window the server's / the programs'
+ * event loop was runnable but had no core (runqWaitMs: a machine short of cores). The human-readable line
+ * adds the latency by second of the schedule (bySecond) and that of requests on connections opened for
+ * them. Targets (issue 14), at 2,000 orders/s: p99 <= 20 ms, stream lag p99 <= 50 ms.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -47,8 +52,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
-import { WebSocket } from "ws";
-import { RawHttpClient, type RawReply } from "./raw-http.ts";
+import { RawHttpClient, RawStream, type RawReply } from "./raw-http.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
@@ -68,6 +72,13 @@ const MAX_INFLIGHT = 64;
  * (docs/algo-trading.md "Overload").
  */
 const SOCKETS = Number(process.env.API_SOCKETS ?? 8);
+/**
+ * Each program opens its API_SOCKETS connections before the load starts (while its stream opens), as a
+ * program that connects before it trades does. API_PRECONNECT=0: it opens them as its first requests go
+ * out, at the load's start, where the busy server accepts one per event-loop turn: those 400 requests
+ * waited seconds and were the p99 (docs/algo-trading.md "Stop 19").
+ */
+const PRECONNECT = process.env.API_PRECONNECT !== "0";
 /**
  * A program that is still sending this long after the schedule ended (the server cannot keep up) stops:
  * what it had left is counted as `unsent`, and the rate was not held. A request unanswered after
@@ -113,6 +124,16 @@ function schedCpuMs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
 }
 
+/**
+ * Time the main thread of `pid` spent runnable but waiting for a core (/proc/<pid>/schedstat, second
+ * field), ms: a Node process's event loop is its main thread, so this is how long it had work and no
+ * CPU. Per second of the load window it tells a tail made by a machine short of cores (the server and
+ * the programs waiting their turn) from one the process makes itself (long turns, a queue it holds).
+ */
+function runqWaitMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
@@ -130,24 +151,32 @@ interface Tally {
   /** Latency of the same requests from when they were written to a connection (the server's side), ms. */
   sentLatencies: number[];
   lags: number[];
+  /** Latency from the write of the requests that went on a connection opened for them, ms. */
+  freshSentLatencies: number[];
+  /** [second of the schedule, latency ms, latency from the write ms] of each answered order request. */
+  timeline: [number, number, number][];
 }
 
-/** A program's stream, subscribed to SUBSCRIBE; records the lag of its orders' accepted executions. */
-async function openStream(base: string, key: string, t: Tally): Promise<WebSocket> {
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/stream`, {
-    headers: { authorization: `Bearer ${key}` },
-    skipUTF8Validation: true, // the server's frames are JSON it made; checking them is the programs' CPU, not the server's
-  });
-  ws.on("message", (d: Buffer) => {
-    // Only the order's own "accepted" execution is measured: other frames are not parsed (the programs' CPU).
-    if (!d.includes('"accepted"')) return;
-    const m = JSON.parse(d.toString());
-    if (m.type === "execution" && m.kind === "accepted") t.lags.push(Date.now() - m.ts);
-  });
-  await new Promise((ok, fail) => {
-    ws.once("open", ok);
-    ws.once("error", fail);
-  });
+/**
+ * A program's stream, subscribed to SUBSCRIBE; records the lag of its orders' accepted executions. Read
+ * with raw-http.ts' RawStream, which looks only at the frames that contain `"accepted"`: the other frames
+ * (every book update and trade of the game, for each of the 50 programs) cost the programs' process
+ * next to nothing, so it takes less of the CPU the server needs.
+ */
+async function openStream(base: string, key: string, t: Tally): Promise<RawStream> {
+  const url = new URL(base);
+  const ws = new RawStream(
+    url.hostname,
+    Number(url.port),
+    "/api/v1/stream",
+    { authorization: `Bearer ${key}` },
+    '"accepted"',
+    (data, start, end) => {
+      const m = JSON.parse(data.toString("utf8", start, end));
+      if (m.type === "execution" && m.kind === "accepted") t.lags.push(Date.now() - m.ts);
+    },
+  );
+  await ws.opened;
   for (const channel of SUBSCRIBE) ws.send(JSON.stringify({ op: "subscribe", channel, securityId: 1 }));
   return ws;
 }
@@ -180,6 +209,7 @@ async function program(
   // process takes less of the CPU the server needs).
   const url = new URL(base);
   const client = new RawHttpClient(url.hostname, Number(url.port), SOCKETS, REQUEST_TIMEOUT_MS);
+  if (PRECONNECT) await client.preconnect(SOCKETS);
   let x = seed;
   const rnd = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -194,8 +224,11 @@ async function program(
     const p = req
       .then((order) => {
         if (!order) return;
-        t.latencies.push(performance.now() - scheduled);
-        t.sentLatencies.push(performance.now() - order.writtenAt);
+        const now = performance.now();
+        t.latencies.push(now - scheduled);
+        t.sentLatencies.push(now - order.writtenAt);
+        if (order.fresh) t.freshSentLatencies.push(now - order.writtenAt);
+        t.timeline.push([Math.floor((scheduled - start) / 1000), now - scheduled, now - order.writtenAt]);
       })
       .catch((err: Error & { code?: string }) => {
         t.errors++;
@@ -271,6 +304,8 @@ async function programs(base: string, keys: string[]): Promise<void> {
     latencies: [],
     sentLatencies: [],
     lags: [],
+    freshSentLatencies: [],
+    timeline: [],
   };
   const start = performance.now() + 1000; // streams open meanwhile
   const until = start + SECONDS * 1000;
@@ -298,8 +333,43 @@ async function programs(base: string, keys: string[]): Promise<void> {
       p99SentMs: percentile(t.sentLatencies, 99),
       lagP50: percentile(t.lags, 50),
       lagP99: percentile(t.lags, 99),
+      bySecond: bySecond(t.timeline),
+      fresh: t.freshSentLatencies.length,
+      freshP50: percentile(
+        t.freshSentLatencies.sort((a, b) => a - b),
+        50,
+      ),
+      freshP99: percentile(t.freshSentLatencies, 99),
     }),
   );
+}
+
+/**
+ * Latency by second of the schedule (when each request was due): [second, answered, p50, p99, p99 from
+ * the write] (ms, rounded). A tail that grows second by second is a queue the load outruns; one confined to
+ * a few seconds is a stall (a long turn, a pause, a burst of new connections).
+ */
+function bySecond(timeline: [number, number, number][]): number[][] {
+  const buckets = new Map<number, { lat: number[]; sent: number[] }>();
+  for (const [sec, lat, sent] of timeline) {
+    let b = buckets.get(sec);
+    if (!b) buckets.set(sec, (b = { lat: [], sent: [] }));
+    b.lat.push(lat);
+    b.sent.push(sent);
+  }
+  return [...buckets]
+    .sort((a, b) => a[0] - b[0])
+    .map(([sec, b]) => {
+      b.lat.sort((x, y) => x - y);
+      b.sent.sort((x, y) => x - y);
+      return [
+        sec,
+        b.lat.length,
+        Math.round(percentile(b.lat, 50)),
+        Math.round(percentile(b.lat, 99)),
+        Math.round(percentile(b.sent, 99)),
+      ];
+    });
 }
 
 /**
@@ -429,17 +499,32 @@ async function main(): Promise<void> {
   // The programs' own CPU (their process: fetch, the streams), to tell whether the load generator keeps up.
   let programsCpu0 = 0;
   let programsCpu1 = 0;
-  const load = node(self, ["--programs", base, ...keys], process.env, (l) => {
-    if (l === "start") {
-      before = cpu();
-      programsCpu0 = procCpuMs(load.pid!);
-      startedAt = performance.now();
-      void valkeyCalls(valkey).then((c) => (calls0 = c));
-    } else {
-      result = l;
-      programsCpu1 = procCpuMs(load.pid!);
-    }
-  });
+  // Run-queue waits of the server's and the programs' event loops over the load window (runqWaitMs).
+  let waits0 = { server: 0, programs: 0 };
+  let waits1 = waits0;
+  const waits = () => ({ server: runqWaitMs(server.pid!), programs: runqWaitMs(load.pid!) });
+  const programsProf = process.env.API_PROFILE_PROGRAMS
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.API_PROFILE_PROGRAMS}`]
+    : [];
+  const load = node(
+    self,
+    ["--programs", base, ...keys],
+    process.env,
+    (l) => {
+      if (l === "start") {
+        before = cpu();
+        programsCpu0 = procCpuMs(load.pid!);
+        waits0 = waits();
+        startedAt = performance.now();
+        void valkeyCalls(valkey).then((c) => (calls0 = c));
+      } else {
+        result = l;
+        programsCpu1 = procCpuMs(load.pid!);
+        waits1 = waits();
+      }
+    },
+    programsProf,
+  );
   children.push(load);
   await new Promise((r) => load.once("exit", r));
   after = cpu();
@@ -451,6 +536,12 @@ async function main(): Promise<void> {
   const us = (k: keyof typeof before) =>
     Math.round((Math.max(0, after[k] - before[k] - idlePerMs(k) * windowMs) * 1000) / Math.max(1, orders));
   const programsUs = Math.round(((programsCpu1 - programsCpu0) * 1000) / Math.max(1, orders));
+  // Share of the window (schedule start to the programs' last answer) each event loop was runnable but
+  // had no core, %.
+  const waitPct = (k: keyof typeof waits0) => r1(((waits1[k] - waits0[k]) / (r.secs * 1000)) * 100);
+  const seconds = (r.bySecond as number[][])
+    .map(([s, n, p50, p99, sent]) => `${s}: ${n} p50 ${p50} p99 ${p99} (${sent})`)
+    .join("; ");
   const perOrder = [...calls1]
     .map(([cmd, n]) => [cmd, (n - (calls0.get(cmd) ?? 0)) / Math.max(1, orders)] as const)
     .filter(([, n]) => n >= 0.05)
@@ -461,6 +552,9 @@ async function main(): Promise<void> {
       `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms (p99 from the write ${r1(r.p99SentMs)} ms); stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
       `CPU per order (net of idle): server ${us("server")} µs (system calls ${us("serverSys")} µs), persister ${us("persister")} µs, valkey ${us("valkey")} µs, the programs (load generator) ${programsUs} µs; ` +
       `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}; ` +
+      `runnable but waiting for a core: the server's event loop ${waitPct("server")}% of the window, the programs' ${waitPct("programs")}%; ` +
+      `requests on a connection opened for them: ${r.fresh}, from the write p50 ${r1(r.freshP50)} ms, p99 ${r1(r.freshP99)} ms; ` +
+      `by second of the schedule (answered, p50, p99 ms, p99 from the write): ${seconds}; ` +
       `Valkey commands per order (all clients): ${perOrder.join(", ")}`,
   );
   server.kill("SIGTERM");
@@ -484,6 +578,8 @@ async function main(): Promise<void> {
       valkeyUsPerOrder: us("valkey"),
       programsUsPerOrder: programsUs,
       serverIdlePct: r1(idlePerMs("server") * 100),
+      serverRunqWaitPct: waitPct("server"),
+      programsRunqWaitPct: waitPct("programs"),
       loadAvg,
     }),
   );
