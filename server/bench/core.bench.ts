@@ -15,6 +15,7 @@
 import { pathToFileURL } from "node:url";
 import { decide, emptyState, evolve, type CoreState } from "../src/core/index.ts";
 import type { Command } from "../src/core/commands.ts";
+import { benchSecurity } from "./fixtures.ts";
 
 const PLAYERS = 8;
 const MID = 10_000;
@@ -58,19 +59,7 @@ export function setupCommands(securities: number): Command[] {
       allowShort: false,
       protectionBps: 500,
     },
-    ...Array.from({ length: securities }, (_, k): Command => ({
-      type: "add_security",
-      securityId: k + 1,
-      symbol: `S${k + 1}`,
-      tickSize: "0.01",
-      lotSize: 1,
-      scale: 1,
-      bandLow: 1,
-      bandHigh: 1_000_000_000,
-      shortLimit: 0,
-      positionLimit: 0,
-      maxOrderQty: 0,
-    })),
+    ...Array.from({ length: securities }, (_, k): Command => benchSecurity(k + 1, `S${k + 1}`)),
     ...Array.from({ length: PLAYERS }, (_, p): Command => ({
       type: "add_player",
       playerId: `p${p}`,

@@ -23,6 +23,7 @@ import type { Command } from "../src/core/commands.ts";
 import { Redis } from "iovalkey";
 import { GameWriter } from "../src/engine/game-writer.ts";
 import { flow } from "./core.bench.ts";
+import { benchSecurity } from "./fixtures.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -51,22 +52,7 @@ function marginSetup(
       markRule,
       insuranceFund: 1e12,
     },
-    {
-      type: "add_security",
-      securityId: 1,
-      symbol: "M",
-      tickSize: "0.01",
-      lotSize: 1,
-      scale: 1,
-      bandLow: 1,
-      bandHigh: 1_000_000_000,
-      shortLimit: 0,
-      positionLimit: 0,
-      maxOrderQty: 0,
-      initialMarginBps: 1000,
-      maintenanceMarginBps: 500,
-      referencePrice: mid,
-    },
+    benchSecurity(1, "M", { initialMarginBps: 1000, maintenanceMarginBps: 500, referencePrice: mid }),
     ...players.map((p, i): Command => ({ type: "add_player", playerId: p, name: p, cash: cash(i), holdings: [] })),
     { type: "set_phase", phase: "running" },
   ];

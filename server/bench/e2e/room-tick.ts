@@ -29,6 +29,7 @@ import { Encoder } from "@colyseus/schema";
 import { GameState, PRIVATE_MESSAGE, RoomMessageSchemas, type EngineEvent } from "@marketroom/shared";
 import { emptyState, run, type CoreState } from "../../src/core/index.ts";
 import type { Command } from "../../src/core/commands.ts";
+import { benchSecurity } from "../fixtures.ts";
 import { GameModel } from "../../src/game/model.ts";
 import { StateMirror } from "../../src/rooms/mirror.ts";
 
@@ -56,19 +57,7 @@ function setup(): { state: CoreState; events: EngineEvent[] } {
       allowShort: false,
       protectionBps: 500,
     },
-    {
-      type: "add_security",
-      securityId: 1,
-      symbol: "BENCH",
-      tickSize: "0.01",
-      lotSize: 1,
-      scale: 1,
-      bandLow: 1,
-      bandHigh: 1_000_000_000,
-      shortLimit: 0,
-      positionLimit: 0,
-      maxOrderQty: 0,
-    } as Command,
+    benchSecurity(1, "BENCH"),
     ...Array.from({ length: PLAYERS }, (_, i): Command => ({
       type: "add_player",
       playerId: `p${i}`,
