@@ -10,7 +10,7 @@
  *      player rows, rare, are written at once)
  *   3. one round trip (copyQuery): COPY the rest of the events into `events` (the entry's JSON text as
  *      logged, not re-encoded), COPY the new orders, COPY the fills (all games' rows in one COPY each),
- *      the changed orders' upserts, the watermarks, COMMIT
+ *      the changed orders' update, the watermarks, COMMIT
  *
  * So a batch is 2 round trips (plus one per kind of rare row such as a new player; and when another
  * consumer stored events behind a gap, the events are copied first and those stored ones read back),
@@ -209,11 +209,11 @@ async function open(client: pg.PoolClient, byGame: Map<string, BatchEvent[]>): P
 
 /**
  * The end of the transaction's last round trip (after the COPYs of events, new orders and fills): the
- * changed orders' upserts, every projected game's new watermark (one UPDATE), COMMIT. A failing statement
+ * changed orders' updates, every projected game's new watermark (one UPDATE), COMMIT. A failing statement
  * skips the rest (COMMIT included) and fails the query.
  */
 function closing(pending: [string, PendingRows][]): string[] {
-  const upserts = pending.flatMap(([, p]) => p.orderUpserts);
+  const updates = pending.flatMap(([, p]) => p.orderUpdates);
   const marks = pending.flatMap(([g, p]) =>
     p.watermark
       ? [`(${sqlText(g)}, ${sqlInt(p.watermark.appliedSeq)}::bigint, ${sqlInt(p.watermark.appliedTs)}::bigint)`]
@@ -225,7 +225,7 @@ function closing(pending: [string, PendingRows][]): string[] {
          FROM (VALUES ${marks.join(", ")}) AS v(game_id, seq, ts) WHERE p.game_id = v.game_id`,
       ]
     : [];
-  return [...upserts, ...update, "COMMIT"];
+  return [...updates, ...update, "COMMIT"];
 }
 
 /**
