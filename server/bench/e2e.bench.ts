@@ -16,7 +16,8 @@
  * rate limit in the round, the default per-connection message cap (200/s) stays on.
  *
  * Per rate, CPU per command from /proc/<pid>/stat (all threads) of the server, the persister (when
- * separate) and every PostgreSQL process, and Valkey's main thread (/proc/<pid>/schedstat). Before the
+ * separate) and every PostgreSQL process but the backend of the bench's own lag probe, and Valkey's main
+ * thread (/proc/<pid>/schedstat). Before the
  * steps, everybody connected and idle: the server's CPU per patch tick (20 ticks/s, Colyseus' default
  * patch rate). The persister lag is sampled every 100 ms: how long after Valkey's game:{g}:seq reached
  * a value PostgreSQL's events table reached it too.
@@ -169,9 +170,13 @@ interface Step {
 async function main(): Promise<void> {
   const valkeyUrl = process.env.VALKEY_URL ?? "redis://127.0.0.1:6379";
   const valkey = new Redis(valkeyUrl);
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+  // one connection for the bench's own queries (the lag probe), so its backend can be left out of
+  // PostgreSQL's CPU: it is the bench's load, not the server's or the persister's
+  const probe = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await probe.connect();
+  const probeBackend = (await probe.query<{ p: number }>("SELECT pg_backend_pid() AS p")).rows[0]!.p;
   const valkeyPid = Number(/process_id:(\d+)/.exec(await valkey.info("server"))![1]);
-  const dataDir = (await pool.query<{ data_directory: string }>("SHOW data_directory")).rows[0]!.data_directory;
+  const dataDir = (await probe.query<{ data_directory: string }>("SHOW data_directory")).rows[0]!.data_directory;
   const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
 
   const port = await freePort();
@@ -284,7 +289,7 @@ async function main(): Promise<void> {
     while (sampling) {
       const [vs, ps] = await Promise.all([
         valkey.get(seqKey),
-        pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]),
+        probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]),
       ]);
       const now = Date.now();
       marks.push({ t: now, seq: Number(vs ?? 0) });
@@ -299,7 +304,9 @@ async function main(): Promise<void> {
     server: procCpuMs(server.pid!),
     persister: persister ? procCpuMs(persister.pid!) : 0,
     valkey: schedCpuMs(valkeyPid),
-    pg: pgPids(postmaster).reduce((s, p) => s + procCpuMs(p), 0),
+    pg: pgPids(postmaster)
+      .filter((p) => p !== probeBackend)
+      .reduce((s, p) => s + procCpuMs(p), 0),
     t: Date.now(),
   });
   let idleAt: Cpu | null = null;
@@ -358,7 +365,7 @@ async function main(): Promise<void> {
     120_000,
     async () =>
       Number(
-        (await pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]))
+        (await probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]))
           .rows[0]?.s ?? 0,
       ) >= finalSeq,
   );
@@ -398,7 +405,7 @@ async function main(): Promise<void> {
   stopAll();
   await serverGone;
   await valkey.quit();
-  await pool.end();
+  await probe.end();
   out(JSON.stringify(result));
   process.exit(0);
 }
