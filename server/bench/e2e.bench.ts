@@ -17,7 +17,9 @@
  *
  * Per rate, CPU per command from /proc/<pid>/stat (all threads) of the server, the persister (when
  * separate) and every PostgreSQL process but the backend of the bench's own lag probe, and Valkey's main
- * thread (/proc/<pid>/schedstat). Before the
+ * thread (/proc/<pid>/schedstat). Per command acknowledged in the step, except PostgreSQL's: per order
+ * it stored in the step's window (rows of `orders`; the column pg_orders), since a server or persister
+ * that falls behind stores the step's orders after it. Before the
  * steps, everybody connected and idle: the server's CPU per patch tick (20 ticks/s, Colyseus' default
  * patch rate). The persister lag is sampled every 100 ms: how long after Valkey's game:{g}:seq reached
  * a value PostgreSQL's events table reached it too.
@@ -312,10 +314,23 @@ async function main(): Promise<void> {
   let idleAt: Cpu | null = null;
   let idleUsPerTick = 0;
   let stepAt: Cpu | null = null;
+  // PostgreSQL's CPU in a step's window is divided by the orders it stored in that window (rows of
+  // `orders`), not by the orders acknowledged: when the server or the persister falls behind, the
+  // acknowledged orders are stored after the window, and their cost would be missed (or, after a slow
+  // step, a backlog's cost charged to the next one)
+  const storedOrders = async () =>
+    Number(
+      (await probe.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE game_id = $1", [game.gameId])).rows[0]!
+        .n,
+    );
+  let storedAtStart: Promise<number> = Promise.resolve(0);
+  const storedInStep: Promise<number>[] = [];
   const rows: (Step & {
     serverUs: number;
     persisterUs: number;
     valkeyUs: number;
+    pgMs: number;
+    pgOrders: number;
     pgUs: number;
     lagMs: number;
     held: boolean;
@@ -331,9 +346,12 @@ async function main(): Promise<void> {
         idleUsPerTick = ((now.server - idleAt!.server) * 1000) / (((now.t - idleAt!.t) / 1000) * PATCH_TICKS_PER_SEC);
       } else if (m.event === "step-start") {
         stepAt = read();
+        storedAtStart = storedOrders();
         lagMax = 0;
       } else if (m.event === "step") {
         const now = read();
+        const from = storedAtStart;
+        storedInStep.push(storedOrders().then(async (to) => to - (await from)));
         const n = Math.max(1, m.acked);
         const held = m.p99Ms <= 10 && m.unansweredAfter1s === 0 && m.behindMs <= 50;
         rows.push({
@@ -341,7 +359,9 @@ async function main(): Promise<void> {
           serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
           persisterUs: r1(((now.persister - stepAt!.persister) * 1000) / n),
           valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
-          pgUs: r1(((now.pg - stepAt!.pg) * 1000) / n),
+          pgMs: now.pg - stepAt!.pg,
+          pgOrders: 0,
+          pgUs: 0,
           lagMs: lagMax,
           held,
         });
@@ -356,6 +376,10 @@ async function main(): Promise<void> {
     });
   });
   await done;
+  for (const [i, r] of rows.entries()) {
+    r.pgOrders = await storedInStep[i]!;
+    r.pgUs = r1((r.pgMs * 1000) / Math.max(1, r.pgOrders));
+  }
   await new Promise((r) => setTimeout(r, 1000));
   watchers.stdin!.write("stop\n");
   await until("the watchers' report", 30_000, async () => watched !== null);
@@ -373,12 +397,14 @@ async function main(): Promise<void> {
   await sampler;
 
   out("");
-  out("rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  lag_ms");
+  out(
+    "rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  pg_orders  lag_ms",
+  );
   for (const r of rows) {
     out(
       `${String(r.rate).padEnd(9)}${String(r.acked).padEnd(8)}${String(r.rejected).padEnd(10)}${String(r.p50Ms).padEnd(8)}${String(r.p99Ms).padEnd(9)}` +
         `${String(r.maxMs).padEnd(9)}${(r.held ? "yes" : "no").padEnd(6)}${String(r.serverUs).padEnd(11)}${String(persister ? r.persisterUs : "-").padEnd(14)}` +
-        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${r.lagMs}`,
+        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${String(r.pgOrders).padEnd(11)}${r.lagMs}`,
     );
   }
   const w = watched!;
