@@ -20,9 +20,10 @@ const ROWS_PER_STATEMENT = 10_000;
  * UPDATE `table` SET each of `set` FROM json_to_recordset('<rows as JSON>') WHERE every column of `key`
  * matches, as statement texts (the JSON array inlined as a literal, for a multi-statement simple query:
  * batch-write.ts sends them with its COMMIT, one round trip). For rows known to exist (a row that does
- * not is left alone, nothing inserted): unlike INSERT ... ON CONFLICT DO UPDATE, no speculative insertion into the unique index and no row lock (a WAL record each) before the update.
- * The join is by `key`, so the caller's transaction should plan it as primary-key probes
- * (batch-write.ts KEYED_PLANS). Keys must be unique among `rows`. No rows, no statements.
+ * not is left alone, nothing inserted): unlike INSERT ... ON CONFLICT DO UPDATE, no speculative
+ * insertion into the unique index and no row lock (a WAL record each) before the update. The join is by
+ * `key`, so the caller's transaction should plan it as primary-key probes (batch-write.ts KEYED_PLANS).
+ * Keys must be unique among `rows`. No rows, no statements.
  */
 export function bulkUpdateSql<T>(table: string, key: readonly Column[], set: readonly Column[], rows: T[]): string[] {
   const types = [...key, ...set].map(([n, t]) => `${n} ${t}`).join(", ");
