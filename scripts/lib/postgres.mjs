@@ -126,6 +126,29 @@ async function createDatabase(bins, port, name) {
   }
 }
 
+/**
+ * PG_STAT_STATEMENTS=1: postgres options that preload pg_stat_statements (time, rows, buffers, WAL per
+ * statement, planning included; docs/persistence.md "Stop 19"), when the library is installed beside
+ * the binary (Debian's postgresql-N ships it); [] otherwise. Off by default: it costs every statement a
+ * little. Then `CREATE EXTENSION pg_stat_statements` in the database and read the view.
+ */
+function statementStatsArgs(bins, say) {
+  if (process.env.PG_STAT_STATEMENTS !== "1") return [];
+  const lib = join(dirname(bins.postgres), "..", "lib", "pg_stat_statements.so");
+  if (!existsSync(lib)) {
+    say(`PG_STAT_STATEMENTS=1 but ${lib} is missing: starting without pg_stat_statements`);
+    return [];
+  }
+  return [
+    "-c",
+    "shared_preload_libraries=pg_stat_statements",
+    "-c",
+    "pg_stat_statements.track=all",
+    "-c",
+    "pg_stat_statements.track_planning=on",
+  ];
+}
+
 /** Starts one postgres child (fast shutdown on stop) on a free port, creates database marketroom; returns its handle. */
 async function startPostgresOnce(bins, runAs, { persistent, say }) {
   const port = await freePort();
@@ -147,6 +170,7 @@ async function startPostgresOnce(bins, runAs, { persistent, say }) {
     "-c",
     "max_connections=200",
   ];
+  args.push(...statementStatsArgs(bins, say));
   const child = spawnServer(bins.postgres, args, logFile, asUser(runAs));
   const env = { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/marketroom` };
   const handle = serviceHandle({

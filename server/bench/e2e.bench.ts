@@ -16,7 +16,10 @@
  * rate limit in the round, the default per-connection message cap (200/s) stays on.
  *
  * Per rate, CPU per command from /proc/<pid>/stat (all threads) of the server, the persister (when
- * separate) and every PostgreSQL process, and Valkey's main thread (/proc/<pid>/schedstat). Before the
+ * separate) and every PostgreSQL process but the backend of the bench's own lag probe, and Valkey's main
+ * thread (/proc/<pid>/schedstat). Per command acknowledged in the step, except PostgreSQL's: per order
+ * it stored in the step's window (rows of `orders`; the column pg_orders), since a server or persister
+ * that falls behind stores the step's orders after it. Before the
  * steps, everybody connected and idle: the server's CPU per patch tick (20 ticks/s, Colyseus' default
  * patch rate). The persister lag is sampled every 100 ms: how long after Valkey's game:{g}:seq reached
  * a value PostgreSQL's events table reached it too.
@@ -171,9 +174,13 @@ interface Step {
 async function main(): Promise<void> {
   const valkeyUrl = process.env.VALKEY_URL ?? "redis://127.0.0.1:6379";
   const valkey = new Redis(valkeyUrl);
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+  // one connection for the bench's own queries (the lag probe), so its backend can be left out of
+  // PostgreSQL's CPU: it is the bench's load, not the server's or the persister's
+  const probe = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await probe.connect();
+  const probeBackend = (await probe.query<{ p: number }>("SELECT pg_backend_pid() AS p")).rows[0]!.p;
   const valkeyPid = Number(/process_id:(\d+)/.exec(await valkey.info("server"))![1]);
-  const dataDir = (await pool.query<{ data_directory: string }>("SHOW data_directory")).rows[0]!.data_directory;
+  const dataDir = (await probe.query<{ data_directory: string }>("SHOW data_directory")).rows[0]!.data_directory;
   const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
 
   const port = await freePort();
@@ -288,7 +295,7 @@ async function main(): Promise<void> {
     while (sampling) {
       const [vs, ps] = await Promise.all([
         valkey.get(seqKey),
-        pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]),
+        probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]),
       ]);
       const now = Date.now();
       marks.push({ t: now, seq: Number(vs ?? 0) });
@@ -303,16 +310,31 @@ async function main(): Promise<void> {
     server: procCpuMs(server.pid!),
     persister: persister ? procCpuMs(persister.pid!) : 0,
     valkey: schedCpuMs(valkeyPid),
-    pg: pgPids(postmaster).reduce((s, p) => s + procCpuMs(p), 0),
+    pg: pgPids(postmaster)
+      .filter((p) => p !== probeBackend)
+      .reduce((s, p) => s + procCpuMs(p), 0),
     t: Date.now(),
   });
   let idleAt: Cpu | null = null;
   let idleUsPerTick = 0;
   let stepAt: Cpu | null = null;
+  // PostgreSQL's CPU in a step's window is divided by the orders it stored in that window (rows of
+  // `orders`), not by the orders acknowledged: when the server or the persister falls behind, the
+  // acknowledged orders are stored after the window, and their cost would be missed (or, after a slow
+  // step, a backlog's cost charged to the next one)
+  const storedOrders = async () =>
+    Number(
+      (await probe.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE game_id = $1", [game.gameId])).rows[0]!
+        .n,
+    );
+  let storedAtStart: Promise<number> = Promise.resolve(0);
+  const storedInStep: Promise<number>[] = [];
   const rows: (Step & {
     serverUs: number;
     persisterUs: number;
     valkeyUs: number;
+    pgMs: number;
+    pgOrders: number;
     pgUs: number;
     lagMs: number;
     held: boolean;
@@ -329,9 +351,12 @@ async function main(): Promise<void> {
         idleUsPerTick = ((now.server - idleAt!.server) * 1000) / (((now.t - idleAt!.t) / 1000) * PATCH_TICKS_PER_SEC);
       } else if (m.event === "step-start") {
         stepAt = read();
+        storedAtStart = storedOrders();
         lagMax = 0;
       } else if (m.event === "step") {
         const now = read();
+        const from = storedAtStart;
+        storedInStep.push(storedOrders().then(async (to) => to - (await from)));
         const n = Math.max(1, m.acked);
         const held = m.p99Ms <= 10 && m.unansweredAfter1s === 0 && m.behindMs <= 50;
         rows.push({
@@ -339,7 +364,9 @@ async function main(): Promise<void> {
           serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
           persisterUs: r1(((now.persister - stepAt!.persister) * 1000) / n),
           valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
-          pgUs: r1(((now.pg - stepAt!.pg) * 1000) / n),
+          pgMs: now.pg - stepAt!.pg,
+          pgOrders: 0,
+          pgUs: 0,
           lagMs: lagMax,
           held,
         });
@@ -355,6 +382,10 @@ async function main(): Promise<void> {
     });
   });
   await done;
+  for (const [i, r] of rows.entries()) {
+    r.pgOrders = await storedInStep[i]!;
+    r.pgUs = r1((r.pgMs * 1000) / Math.max(1, r.pgOrders));
+  }
   await new Promise((r) => setTimeout(r, 1000));
   watchers.stdin!.write("stop\n");
   await until("the watchers' report", 30_000, async () => watched !== null);
@@ -364,7 +395,7 @@ async function main(): Promise<void> {
     120_000,
     async () =>
       Number(
-        (await pool.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]))
+        (await probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]))
           .rows[0]?.s ?? 0,
       ) >= finalSeq,
   );
@@ -372,12 +403,14 @@ async function main(): Promise<void> {
   await sampler;
 
   out("");
-  out("rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  lag_ms");
+  out(
+    "rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  pg_orders  lag_ms",
+  );
   for (const r of rows) {
     out(
       `${String(r.rate).padEnd(9)}${String(r.acked).padEnd(8)}${String(r.rejected).padEnd(10)}${String(r.p50Ms).padEnd(8)}${String(r.p99Ms).padEnd(9)}` +
         `${String(r.maxMs).padEnd(9)}${(r.held ? "yes" : "no").padEnd(6)}${String(r.serverUs).padEnd(11)}${String(persister ? r.persisterUs : "-").padEnd(14)}` +
-        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${r.lagMs}`,
+        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${String(r.pgOrders).padEnd(11)}${r.lagMs}`,
     );
   }
   const w = watched!;
@@ -404,7 +437,7 @@ async function main(): Promise<void> {
   stopAll();
   await serverGone;
   await valkey.quit();
-  await pool.end();
+  await probe.end();
   out(JSON.stringify(result));
   process.exit(0);
 }

@@ -10,7 +10,7 @@
  *      player rows, rare, are written at once)
  *   3. one round trip (copyQuery): COPY the rest of the events into `events` (the entry's JSON text as
  *      logged, not re-encoded), COPY the new orders, COPY the fills (all games' rows in one COPY each),
- *      the changed orders' upserts, the watermarks, COMMIT
+ *      the changed orders' update, the watermarks, COMMIT
  *
  * So a batch is 2 round trips (plus one per kind of rare row such as a new player; and when another
  * consumer stored events behind a gap, the events are copied first and those stored ones read back),
@@ -125,9 +125,24 @@ async function copyEvents(client: pg.PoolClient, lines: string): Promise<number>
 }
 
 /**
+ * Planner settings for the rest of the batch transaction (SET LOCAL: they end with it). Every statement
+ * of a batch reads or writes rows by key: a few to a few thousand keys against tables that only grow.
+ * The plan that stays right whatever the table's size and statistics is a nested loop of primary-key
+ * probes (about 4 buffer hits a key); left to itself, on a young table with no statistics yet (no
+ * autovacuum ANALYZE) the planner joined the orders lookup's keys by a hash join over a sequential scan
+ * of `orders`, or probed `orders_player` on (game_id, security_id) and filtered order_id: 3.4 ms a key
+ * with one security, most of PostgreSQL's CPU in `npm run bench:e2e` (docs/persistence.md "Stop 19").
+ */
+const KEYED_PLANS = [
+  "SET LOCAL enable_seqscan = off",
+  "SET LOCAL enable_hashjoin = off",
+  "SET LOCAL enable_mergejoin = off",
+];
+
+/**
  * The transaction's first round trip, one multi-statement simple query (literals, no parameters; each
  * statement takes its own snapshot, so each sees what the one before it waited for):
- *   BEGIN;
+ *   BEGIN; the planner settings (KEYED_PLANS);
  *   create the games' watermark rows where missing and lock them, in game id order (so two transactions
  *     never lock in opposite orders), returning each watermark: INSERT ... ON CONFLICT DO UPDATE locks the
  *     row like FOR UPDATE and returns its latest committed values;
@@ -153,6 +168,7 @@ async function open(client: pg.PoolClient, byGame: Map<string, BatchEvent[]>): P
   const gameArray = sqlArray(games, "text");
   const statements = [
     "BEGIN",
+    ...KEYED_PLANS,
     `INSERT INTO event_projection (game_id) SELECT g FROM unnest(${gameArray}) AS g ORDER BY g
      ON CONFLICT (game_id) DO UPDATE SET updated_at = event_projection.updated_at
      RETURNING game_id, applied_seq, applied_ts`,
@@ -174,8 +190,7 @@ async function open(client: pg.PoolClient, byGame: Map<string, BatchEvent[]>): P
      JOIN orders o ON o.game_id = k.game_id AND o.security_id = k.security_id AND o.order_id = k.order_id`,
   ];
   const results = (await client.query(statements.join(";\n"))) as unknown as pg.QueryResult[];
-  const [, locked, stored, orders] = results as [
-    pg.QueryResult,
+  const [locked, stored, orders] = results.slice(1 + KEYED_PLANS.length) as [
     pg.QueryResult<{ game_id: string; applied_seq: number; applied_ts: number }>,
     pg.QueryResult<{ game_id: string; seq: number }>,
     pg.QueryResult<OrderRow>,
@@ -194,11 +209,11 @@ async function open(client: pg.PoolClient, byGame: Map<string, BatchEvent[]>): P
 
 /**
  * The end of the transaction's last round trip (after the COPYs of events, new orders and fills): the
- * changed orders' upserts, every projected game's new watermark (one UPDATE), COMMIT. A failing statement
+ * changed orders' updates, every projected game's new watermark (one UPDATE), COMMIT. A failing statement
  * skips the rest (COMMIT included) and fails the query.
  */
 function closing(pending: [string, PendingRows][]): string[] {
-  const upserts = pending.flatMap(([, p]) => p.orderUpserts);
+  const updates = pending.flatMap(([, p]) => p.orderUpdates);
   const marks = pending.flatMap(([g, p]) =>
     p.watermark
       ? [`(${sqlText(g)}, ${sqlInt(p.watermark.appliedSeq)}::bigint, ${sqlInt(p.watermark.appliedTs)}::bigint)`]
@@ -210,7 +225,7 @@ function closing(pending: [string, PendingRows][]): string[] {
          FROM (VALUES ${marks.join(", ")}) AS v(game_id, seq, ts) WHERE p.game_id = v.game_id`,
       ]
     : [];
-  return [...upserts, ...update, "COMMIT"];
+  return [...updates, ...update, "COMMIT"];
 }
 
 /**

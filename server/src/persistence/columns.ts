@@ -28,8 +28,10 @@ export const ORDER_COLUMNS: Column[] = [
   ["updated_seq", "bigint"],
   ["updated_ts", "bigint"],
 ];
+/** The primary key of `orders`. */
+export const ORDER_KEY: Column[] = ORDER_COLUMNS.slice(0, 3);
 /** What a later event changes on an existing order row. */
-export const ORDER_CHANGES = [
+const CHANGED = new Set([
   "filled_qty",
   "resting_qty",
   "cancelled_qty",
@@ -38,7 +40,8 @@ export const ORDER_CHANGES = [
   "cancel_reason",
   "updated_seq",
   "updated_ts",
-];
+]);
+export const ORDER_CHANGES: Column[] = ORDER_COLUMNS.filter(([n]) => CHANGED.has(n));
 export const ORDER_COLUMN_NAMES = ORDER_COLUMNS.map(([n]) => n);
 /** Columns of `fills` (sql/001_init.sql, 002_fees.sql), in COPY order. */
 export const FILL_COLUMN_NAMES = [

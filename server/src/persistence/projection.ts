@@ -22,8 +22,8 @@ import { assertNever } from "../core/assert.ts";
 import { orderStatus } from "../core/summary.ts";
 import type { Database, NewOrder, OrderRow } from "./db.ts";
 import { createLogger } from "../config.ts";
-import { bulkInsertSql } from "./bulk.ts";
-import { FILL_COLUMN_NAMES, ORDER_CHANGES, ORDER_COLUMN_NAMES, ORDER_COLUMNS } from "./columns.ts";
+import { bulkUpdateSql } from "./bulk.ts";
+import { FILL_COLUMN_NAMES, ORDER_CHANGES, ORDER_COLUMN_NAMES, ORDER_KEY } from "./columns.ts";
 import { copyLine } from "./copy.ts";
 
 const log = createLogger().child({ src: "projection" });
@@ -55,13 +55,13 @@ export interface Watermark {
 
 /**
  * What a game's projection leaves to the end of the batch transaction (batch-write.ts writes it for all
- * games at once, in foreign-key order): new orders and fills as COPY text lines, upserts of the changed
+ * games at once, in foreign-key order): new orders and fills as COPY text lines, updates of the changed
  * orders as statement texts, and the watermark to set (absent when nothing was applied).
  */
 export interface PendingRows {
   orderLines: string;
   fillLines: string;
-  orderUpserts: string[];
+  orderUpdates: string[];
   watermark?: Watermark;
 }
 
@@ -90,7 +90,7 @@ export async function projectGame(
   const run = contiguousRun(batch, start.appliedSeq);
   const fromBatch = run.length;
   if (readsStoredTail(batch, start, storedAbove)) await appendStoredTail(trx, gameId, run, start.appliedSeq);
-  const none = { orderLines: "", fillLines: "", orderUpserts: [] };
+  const none = { orderLines: "", fillLines: "", orderUpdates: [] };
   if (run.length === 0) return { projected: { gameId, ...start, applied: 0, fromStore: 0 }, pending: none };
   const rows = await new GameProjection(trx, gameId, scales).apply(run, prefetched);
   const last = run[run.length - 1]!;
@@ -477,20 +477,15 @@ class GameProjection {
 
   /**
    * Orders the run created, as COPY lines: the watermark says no row of theirs exists yet. Loaded orders
-   * the run changed, as one upsert.
+   * the run changed, as one UPDATE: they were read from `orders` in this transaction, so their rows exist.
    */
-  private orderRows(): Pick<PendingRows, "orderLines" | "orderUpserts"> {
+  private orderRows(): Pick<PendingRows, "orderLines" | "orderUpdates"> {
     const created: NewOrder[] = [];
     const changed: NewOrder[] = [];
     for (const [key, o] of this.orders) (this.created.has(key) ? created : changed).push(o);
     return {
       orderLines: created.map((o) => rowLine(o, ORDER_COLUMN_NAMES)).join(""),
-      orderUpserts: bulkInsertSql(
-        "orders",
-        ORDER_COLUMNS,
-        changed,
-        `ON CONFLICT (game_id, security_id, order_id) DO UPDATE SET ${ORDER_CHANGES.map((c) => `${c} = excluded.${c}`).join(", ")}`,
-      ),
+      orderUpdates: bulkUpdateSql("orders", ORDER_KEY, ORDER_CHANGES, changed),
     };
   }
 
