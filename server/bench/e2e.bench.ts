@@ -17,9 +17,9 @@
  *
  * Per rate, CPU per command from /proc/<pid>/stat (all threads) of the server, the persister (when
  * separate) and every PostgreSQL process but the backend of the bench's own lag probe, and Valkey's main
- * thread (/proc/<pid>/schedstat). Per command acknowledged in the step, except PostgreSQL's: per order
- * it stored in the step's window (rows of `orders`; the column pg_orders), since a server or persister
- * that falls behind stores the step's orders after it. Before the
+ * thread (/proc/<pid>/schedstat). Per command acknowledged in the step, except the persister's and
+ * PostgreSQL's: per order stored in the step's window (rows of `orders`; the column pg_orders), since a
+ * server or persister that falls behind stores the step's orders after it. Before the
  * steps, everybody connected and idle: the server's CPU per patch tick (20 ticks/s, Colyseus' default
  * patch rate). The persister lag is sampled every 100 ms: how long after Valkey's game:{g}:seq reached
  * a value PostgreSQL's events table reached it too.
@@ -332,6 +332,7 @@ async function main(): Promise<void> {
   const rows: (Step & {
     serverUs: number;
     persisterUs: number;
+    persisterMs: number;
     valkeyUs: number;
     pgMs: number;
     pgOrders: number;
@@ -362,7 +363,8 @@ async function main(): Promise<void> {
         rows.push({
           ...m,
           serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
-          persisterUs: r1(((now.persister - stepAt!.persister) * 1000) / n),
+          persisterUs: 0,
+          persisterMs: now.persister - stepAt!.persister,
           valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
           pgMs: now.pg - stepAt!.pg,
           pgOrders: 0,
@@ -385,6 +387,7 @@ async function main(): Promise<void> {
   for (const [i, r] of rows.entries()) {
     r.pgOrders = await storedInStep[i]!;
     r.pgUs = r1((r.pgMs * 1000) / Math.max(1, r.pgOrders));
+    r.persisterUs = r1((r.persisterMs * 1000) / Math.max(1, r.pgOrders));
   }
   await new Promise((r) => setTimeout(r, 1000));
   watchers.stdin!.write("stop\n");
