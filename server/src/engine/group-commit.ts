@@ -9,7 +9,12 @@
  * than `maxInFlight` batches (default 2) are in flight, at the end of the event-loop turn in which its
  * first command arrived (`maxDelayMs` 0, the default; a positive value waits that long instead), so a
  * command never waits for a timer while Valkey has room. While `maxInFlight` batches are in flight
- * the open batch keeps filling (up to maxBatch) and is sent as soon as one of them is committed. The
+ * the open batch keeps filling (up to maxBatch) and is sent as soon as one of them is committed. A
+ * full batch (maxBatch commands) goes while fewer than `maxInFlightFull` (default 8) are in flight: it
+ * gains nothing by waiting, and with only `maxInFlight` slots a room whose event-loop turns grow long
+ * (a burst, GC, a busy machine) commits at most 2 x maxBatch commands per turn while it may read many
+ * more, so the commands awaiting commit pile up in the heap and make every turn longer (issue 13: 17,798
+ * commands awaiting commit 4 s into a 5,000/s step of bench:e2e, docs/throughput.md "Stop 19"). The
  * batches in flight are pipelined on the committer's one connection, where Valkey runs them in the
  * order they were sent; each one's script checks the seq its predecessor leaves, so a batch can only
  * land when every earlier one did (docs/commit.md "Pipelining").
@@ -96,6 +101,8 @@ export interface GroupCommitterOptions {
   maxDelayMs?: number;
   /** Most batches sent and not yet answered, pipelined on the one connection (default 2; >= 1). */
   maxInFlight?: number;
+  /** The same when the next batch to send is full (maxBatch commands): default 8, never below maxInFlight. */
+  maxInFlightFull?: number;
   /** A commit without a reply after this many ms counts as failed (UNAVAILABLE); default 5000. */
   timeoutMs?: number;
   /** Called once, with the error, when the committer stops after a failed commit. */
@@ -128,6 +135,7 @@ export class GroupCommitter {
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
   private readonly maxInFlight: number;
+  private readonly maxInFlightFull: number;
   private readonly timeoutMs: number;
   private readonly onFailure: ((err: CommitError) => void) | undefined;
   /** Seq of the last event handed over (committed or not). */
@@ -160,6 +168,7 @@ export class GroupCommitter {
     this.maxBatch = opts.maxBatch ?? 256;
     this.maxDelayMs = opts.maxDelayMs ?? 0;
     this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 2));
+    this.maxInFlightFull = Math.max(this.maxInFlight, Math.floor(opts.maxInFlightFull ?? 8));
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.onFailure = opts.onFailure;
   }
@@ -308,11 +317,17 @@ export class GroupCommitter {
     this.pump();
   }
 
-  /** Sends sealed batches while a commit slot is free; wakes flush() once nothing is left. */
+  /**
+   * Sends sealed batches, in order, while a commit slot is free (maxInFlight, or maxInFlightFull for a
+   * full batch); wakes flush() once nothing is left.
+   */
   private pump(): void {
-    while (!this.failure && this.inFlight.length < this.maxInFlight) {
-      const batch = this.sealed.shift();
+    while (!this.failure) {
+      const batch = this.sealed[0];
       if (!batch) break;
+      const slots = batch.size >= this.maxBatch ? this.maxInFlightFull : this.maxInFlight;
+      if (this.inFlight.length >= slots) break;
+      this.sealed.shift();
       this.inFlight.push(batch);
       this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight.length);
       this.send(batch);

@@ -23,7 +23,13 @@ const SEED = 5;
 async function room(
   admin: Redis,
   url: string,
-  opts: { maxBatch?: number; maxDelayMs?: number; maxInFlight?: number; onFailure?: (e: CommitError) => void } = {},
+  opts: {
+    maxBatch?: number;
+    maxDelayMs?: number;
+    maxInFlight?: number;
+    maxInFlightFull?: number;
+    onFailure?: (e: CommitError) => void;
+  } = {},
 ) {
   const g = newGameId("group");
   const epoch = await claimGame(admin, g, "room");
@@ -140,6 +146,7 @@ describe("group commit", () => {
     const { g, flow, committer } = await room(admin, url, {
       maxBatch: 1,
       maxInFlight: 2,
+      maxInFlightFull: 2,
       onFailure: (e) => failures.push(e),
     });
     const rand = rng(SEED);
@@ -176,6 +183,28 @@ describe("group commit", () => {
     expect((await admin.xrevrange(K.eventsKey(g), "+", "-", "COUNT", 1))[0]![0]).to.equal(`${committedSeq}-0`);
     expectLoadedEqualsFlow(loaded, modelAt(g, committedSeq));
     expect(await admin.get(bad)).to.equal("a string");
+  });
+
+  it("sends full batches while fewer than maxInFlightFull are in flight, a partial one only within maxInFlight; all land in order", async () => {
+    const { g, flow, committer } = await room(admin, url, {
+      maxBatch: 4,
+      maxDelayMs: 600_000,
+      maxInFlight: 2,
+      maxInFlightFull: 5,
+    });
+    const rand = rng(SEED);
+    const acks: Promise<CommitAck>[] = [];
+    for (let i = 0; i < 4 * 7 + 3; i++) acks.push(committer.submit(flow.next(rand)));
+    // 7 full batches sealed in one turn: 5 go at once, 2 wait for a slot; the 3 left keep filling
+    expect(committer.stats.maxInFlight, "full batches beyond maxInFlight were pipelined").to.equal(5);
+    await Promise.all(acks.slice(0, 28));
+    expect(committer.stats.batches).to.equal(7);
+    await committer.flush();
+    const done = await Promise.all(acks);
+    expect(done.slice(28).every((a) => a.batchSize === 3 && a.batchLastSeq === flow.seq)).to.equal(true);
+    expect(Number(await admin.get(K.seqKey(g)))).to.equal(flow.seq);
+    expectLoadedEqualsFlow(await loadGame(admin, g), flow);
+    await committer.close();
   });
 
   it("keeps submission order under concurrent producers: log order = submit order, acks resolve in order", async () => {
