@@ -15,6 +15,7 @@
 import { InducedRules } from "@marketroom/shared";
 import type { GateRefusal } from "../game/hub.ts";
 import type { GameService } from "../game/service.ts";
+import { shareRead } from "./shared-read.ts";
 import {
   curves,
   equilibrium,
@@ -108,23 +109,13 @@ export class InducedMarkets {
   private isInduced(gameId: string): Promise<boolean> {
     const v = this.induced.get(gameId);
     if (v !== undefined) return Promise.resolve(v);
-    // One read for the orders that arrive while it is under way, not one each (issue 13: at
-    // 5,000 orders/s a slow first read became thousands of reads of the game's record).
-    let lookup = this.lookups.get(gameId);
-    if (!lookup) {
-      lookup = this.service
-        .record(gameId)
-        .catch(() => null)
-        .then((rec) => {
-          this.lookups.delete(gameId);
-          if (!rec) return false;
-          const induced = rec.settings.rules.marketType === "induced";
-          this.induced.set(gameId, induced);
-          return induced;
-        });
-      this.lookups.set(gameId, lookup);
-    }
-    return lookup;
+    return shareRead(this.lookups, gameId, async () => {
+      const rec = await this.service.record(gameId).catch(() => null);
+      if (!rec) return false;
+      const induced = rec.settings.rules.marketType === "induced";
+      this.induced.set(gameId, induced);
+      return induced;
+    });
   }
 }
 

@@ -19,6 +19,7 @@ import type { QuizResult, RoundInstructions, RoundQuiz } from "@marketroom/share
 import type { GameStore } from "../game/store.ts";
 import type { GameSettings } from "../game/settings.ts";
 import { DEFAULT_MARKET_TYPE, marketTypeDefaults } from "./market-types.ts";
+import { shareRead } from "./shared-read.ts";
 
 /** Valkey set of the players of a game who passed its quiz. */
 export const quizPassedKey = (gameId: string) => `game:{${gameId}}:quiz_passed`;
@@ -122,25 +123,13 @@ export class QuizGate {
   private isRequired(gameId: string): Promise<boolean> {
     const known = this.required.get(gameId);
     if (known !== undefined) return Promise.resolve(known);
-    // One read for the orders that arrive while it is under way, not one each (issue 13).
-    let lookup = this.lookups.get(gameId);
-    if (!lookup) {
-      lookup = this.deps.store.get(gameId).then(
-        (rec) => {
-          this.lookups.delete(gameId);
-          if (!rec) return false;
-          const required = roundQuiz(rec.settings.rules)?.required ?? false;
-          this.required.set(gameId, required);
-          return required;
-        },
-        (err: unknown) => {
-          this.lookups.delete(gameId);
-          throw err;
-        },
-      );
-      this.lookups.set(gameId, lookup);
-    }
-    return lookup;
+    return shareRead(this.lookups, gameId, async () => {
+      const rec = await this.deps.store.get(gameId);
+      if (!rec) return false;
+      const required = roundQuiz(rec.settings.rules)?.required ?? false;
+      this.required.set(gameId, required);
+      return required;
+    });
   }
 }
 
