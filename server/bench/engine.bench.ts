@@ -13,8 +13,13 @@
  *    an own acknowledged resting order; 8 players; 4 securities) for SECONDS with at most
  *    MAX_OUTSTANDING commands unacknowledged; no clients. A command counts when its batch is committed.
  *    Valkey main-thread CPU from /proc/<pid>/schedstat over the run, per command.
- * 4. latency (run first, on a fresh heap): the same flow offered at a fixed paced rate (BENCH_PACED_RATE, default 10,000/s: half the
- *    20,000/s throughput target, so a faster writer is not tested at a harder rate), and again at half
+ * 4. latency (run first): the same flow offered at a fixed paced rate (BENCH_PACED_RATE, default 10,000/s: half the
+ *    20,000/s throughput target, so a faster writer is not tested at a harder rate), first from a cold
+ *    start for BENCH_WARMUP_SECONDS (default 2; commitP99ColdMs: the JIT still compiling the commit
+ *    path, most of whose slow commands fall in its first half second), then, after settle() (a full
+ *    GC and an AOF rewrite, so the heap and the AOF are as fresh as the cold run's), the measured run
+ *    on a new game with the code warm, as in a room process that has run for a while (commitP99Ms;
+ *    latency benchmarks of exchanges warm up likewise, e.g. exchange-core's), and again at half
  *    the saturation rate of step 3 (halfSaturationP99Ms); p99 from execute() to its ack (batch committed; with everysec
  *    the AOF is written before the reply and fsynced within a second). The writer batches with the
  *    GroupCommitter's defaults (sent at the end of the event-loop turn while fewer than 2 batches are in
@@ -29,7 +34,7 @@
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
- * followed by pacedRate, halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared
+ * followed by pacedRate, commitP99ColdMs, halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared
  * machine does not distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
  * coreUsPerOrder, resumeNodeCpuMs, resumeValkeyCpuMs, valkeyHsetUs (calibration) and loadAvg.
@@ -37,6 +42,8 @@
  * The Lua engine's figures (place.lua, 116-148 us of Valkey CPU per order) are in issue 10 and docs/commit.md.
  */
 import { loadavg } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
 import type { Command } from "../src/core/commands.ts";
@@ -55,6 +62,8 @@ import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
 import { flow, measureCore, setupCommands } from "./core.bench.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** The cold-start run before the measured paced run (commitP99ColdMs). */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const MAX_OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 1024);
 const RESUME_ORDERS = Number(process.env.BENCH_RESUME_ORDERS ?? 100_000);
 /** Writer batching, defaults unless BENCH_IN_FLIGHT / BENCH_DELAY_MS say otherwise (to compare policies). */
@@ -83,6 +92,29 @@ export interface RunFigures {
   rejects: number;
 }
 
+/**
+ * Between the cold-start run and the measured paced run: the cold run's garbage collected (a full GC,
+ * so its mark-compact does not land in the measured run) and the AOF rewritten (BGREWRITEAOF, waited
+ * for), so the measured run starts, like the cold one, with a heap holding only live state and an AOF
+ * holding only what the keys need. What stays warm is what a room process that has run for a while
+ * has: the JIT's compiled code and Valkey's cached script.
+ */
+export async function settle(server: ValkeyChild): Promise<void> {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+  const admin = new Redis(server.url);
+  try {
+    await admin.call("BGREWRITEAOF");
+    for (;;) {
+      const info = await admin.info("persistence");
+      if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await admin.quit();
+  }
+}
+
 /** A writer on a fresh game of `server` with the bench setup executed. */
 async function newWriter(client: Redis, label: string): Promise<GameWriter> {
   const w = await GameWriter.open(client, `bench-${label}-${Date.now()}`, "bench", WRITER_OPTS);
@@ -94,7 +126,7 @@ async function newWriter(client: Redis, label: string): Promise<GameWriter> {
 }
 
 /**
- * Executes the mixed flow for SECONDS: flat out with at most MAX_OUTSTANDING unacknowledged (rate 0),
+ * Executes the mixed flow for `forSeconds` (default SECONDS): flat out with at most MAX_OUTSTANDING unacknowledged (rate 0),
  * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
  * writer's own work); latency is execute() to ack (`onAck` gets each command's start, performance.now()
  * ms, and its latency, ms).
@@ -104,6 +136,7 @@ export async function drive(
   label: string,
   rate: number,
   onAck?: (startMs: number, latencyMs: number) => void,
+  forSeconds = SECONDS,
 ): Promise<RunFigures> {
   const client = new Redis(server.url);
   const w = await newWriter(client, label);
@@ -139,7 +172,7 @@ export async function drive(
   const node0 = process.cpuUsage();
   const stats0 = { ...w.commitStats! };
   const t0 = performance.now();
-  const end = t0 + SECONDS * 1000;
+  const end = t0 + forSeconds * 1000;
   while (performance.now() < end) {
     if (rate > 0) {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate);
@@ -281,7 +314,13 @@ async function main(): Promise<void> {
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const load = round(loadavg()[0]!, 1);
   const everysec = await startValkeyChild({ appendfsync: "everysec" });
-  let hsetUs: number, flat: RunFigures, paced: RunFigures, pacedRate: number, half: RunFigures, halfRate: number;
+  let hsetUs: number,
+    flat: RunFigures,
+    cold: RunFigures,
+    paced: RunFigures,
+    pacedRate: number,
+    half: RunFigures,
+    halfRate: number;
   let res: Awaited<ReturnType<typeof resume>>;
   let cascade: Awaited<ReturnType<typeof measureCascadeCommitted>>;
   try {
@@ -290,8 +329,11 @@ async function main(): Promise<void> {
     // The paced step first, while the heap holds only its writer, as a room process's would (the core
     // steps leave about 100 MB for the garbage collector, whose mark-compact pauses would land in it).
     pacedRate = Number(process.env.BENCH_PACED_RATE ?? 10_000);
+    cold = await drive(everysec, "cold", pacedRate, undefined, WARMUP_SECONDS);
+    log(`writer offered ${pacedRate}/s for ${WARMUP_SECONDS} s from a cold start (everysec): ${JSON.stringify(cold)}`);
+    await settle(everysec);
     paced = await drive(everysec, "paced", pacedRate);
-    log(`writer offered ${pacedRate}/s (everysec): ${JSON.stringify(paced)}`);
+    log(`writer offered ${pacedRate}/s (everysec), warm: ${JSON.stringify(paced)}`);
     flat = await drive(everysec, "flat", 0);
     log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
     halfRate = Math.max(100, Math.round(flat.ordersPerSec / 2));
@@ -337,6 +379,7 @@ async function main(): Promise<void> {
     pacedAvgBatch: paced.avgBatch,
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
+    commitP99ColdMs: cold.p99Ms,
     halfSaturationRate: halfRate,
     halfSaturationP99Ms: half.p99Ms,
     resume100kMs: res.ms,
@@ -363,6 +406,7 @@ async function main(): Promise<void> {
       commitP99Ms: paced.p99Ms,
       resume100kMs: res.ms,
       pacedRate,
+      commitP99ColdMs: cold.p99Ms,
       halfSaturationRate: halfRate,
       halfSaturationP99Ms: half.p99Ms,
       nodeUsPerOrder: flat.nodeUsPerOrder,
