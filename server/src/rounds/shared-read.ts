@@ -1,8 +1,8 @@
 /**
- * One read per key while it is under way. The round gates (quiz.ts, induced-market.ts) read a round's
- * rules once and then remember them; orders that arrive while that first read is under way must share
- * it, or at 5,000 orders/s a slow first read becomes thousands of reads of the game's record (issue 13,
- * docs/throughput.md "Stop 19").
+ * One read per key while it is under way. The round gates (quiz.ts, induced-market.ts,
+ * trading-channels.ts) read a round's rules once and then remember them; orders that arrive while that
+ * first read is under way must share it, or at 5,000 orders/s a slow first read becomes thousands of
+ * reads of the game's record (issue 13, docs/throughput.md "Stop 19").
  */
 
 /**

@@ -2,10 +2,13 @@
  * Who may trade in a round (rules.trading, docs/algo-trading.md "Who may trade"): "browser" refuses
  * REST and webhook orders, "api" refuses the room's, both with CHANNEL_NOT_ALLOWED (403) and no change to
  * the game (same seq, same open orders); cancels pass from either channel; an unknown value is
- * INVALID_BODY at creation. Real server, Colyseus clients, Valkey, PostgreSQL.
+ * INVALID_BODY at creation; orders that arrive while a game's rule is read share one read. Real server,
+ * Colyseus clients, Valkey, PostgreSQL.
  */
 import { expect } from "chai";
 import type { CommandReply } from "@marketroom/shared";
+import { GameStore } from "../../src/game/store.ts";
+import { channelRefusal } from "../../src/rounds/trading-channels.ts";
 import { api, apiV1, connect, createGame, harness, join, type Harness } from "../support/harness.ts";
 
 describe("who may trade: rules.trading", function () {
@@ -87,5 +90,23 @@ describe("who may trade: rules.trading", function () {
     expect(r.status).to.equal(400);
     expect(r.body.code).to.equal("INVALID_BODY");
     expect((await api(h, "GET", "/api/games/tc-bad-rule")).status).to.equal(404);
+  });
+
+  it("orders that arrive while the rule is read share that one read, and all get its answer", async () => {
+    const game = await createGame(h, { rules: { trading: "api" } } as never);
+    let reads = 0;
+    // the real store on the test's Valkey, counting its reads of game records
+    class CountingStore extends GameStore {
+      override get(gameId: string) {
+        reads++;
+        return super.get(gameId);
+      }
+    }
+    const store = new CountingStore(h.valkey);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => channelRefusal(store, game.gameId, "browser")));
+    expect(reads).to.equal(1);
+    for (const a of answers) expect(a).to.include({ ok: false, code: "CHANNEL_NOT_ALLOWED" });
+    expect(await channelRefusal(store, game.gameId, "api")).to.equal(null);
+    expect(reads).to.equal(1); // remembered now
   });
 });
