@@ -22,6 +22,7 @@
  */
 import type { Writable } from "node:stream";
 import { performance } from "node:perf_hooks";
+import { ClientState } from "@colyseus/core";
 
 /** The TCP socket under a Colyseus WebSocket client (ws keeps it as `_socket`); undefined otherwise. */
 export function socketOf(client: unknown): Writable | undefined {
@@ -30,10 +31,15 @@ export function socketOf(client: unknown): Writable | undefined {
   return s && typeof s.cork === "function" && !s.destroyed ? s : undefined;
 }
 
-/** Corks every client's socket; returns them for `UncorkSlicer.add`. */
+/**
+ * Corks the socket of every client that has joined; returns them for `UncorkSlicer.add`. A client still
+ * joining (Colyseus ClientState.JOINING) gets no patch and is left alone: its full state (a view of the
+ * serializer's full-state buffer, which the next join re-encodes) must not wait in a held socket.
+ */
 export function corkAll(clients: Iterable<unknown>): Writable[] {
   const out: Writable[] = [];
   for (const c of clients) {
+    if ((c as { state?: unknown }).state !== ClientState.JOINED) continue;
     const s = socketOf(c);
     if (!s) continue;
     s.cork();

@@ -52,6 +52,7 @@ import { rankRuleOf } from "../scoring/ranking.ts";
 import { liveMarkRuleOf } from "../scoring/scoring.ts";
 import { Sequencer } from "./sequencer.ts";
 import { corkAll, socketOf, UncorkSlicer } from "./cork.ts";
+import { ownPatchBytes } from "./patch-bytes.ts";
 import { ClientCommands } from "./client-commands.ts";
 import { sendPrivatePatches, sendPrivateSnapshot } from "./private-send.ts";
 
@@ -149,7 +150,9 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private commands!: ClientCommands;
   private moved = true; // the state changed since the clock's `now` was last set (tick)
   /** Uncorks each patch tick's sockets a slice at a time (rooms/cork.ts). */
-  private readonly slicer = new UncorkSlicer(SLICE_MS);
+  private readonly slicer = new UncorkSlicer(GameRoom.sliceMs);
+  /** The time one turn spends uncorking a patch tick's sockets (tests set 0: a few sockets a turn). */
+  static sliceMs = SLICE_MS;
 
   override async onCreate(options: unknown): Promise<void> {
     const o = RoomJoinOptions.safeParse(options);
@@ -332,6 +335,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
    */
   override broadcastPatch(): boolean {
     const corked = this.stale || this.mirror?.feed.pending ? corkAll(this.clients) : [];
+    ownPatchBytes(this); // held sockets keep their patch's bytes (patch-bytes.ts)
     try {
       return super.broadcastPatch();
     } finally {
