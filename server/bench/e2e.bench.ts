@@ -22,12 +22,14 @@
  * server or persister that falls behind stores the step's orders after it. Before the
  * steps, everybody connected and idle: the server's CPU per patch tick (20 ticks/s, Colyseus' default
  * patch rate). The persister lag is sampled every 100 ms: how long after Valkey's game:{g}:seq reached
- * a value PostgreSQL's events table reached it too.
+ * a value PostgreSQL's events table reached it too. The server's event-loop delay per step (p99 and max,
+ * ms; e2e/loop-delay.mjs, preloaded): how long a message arriving at a bad moment waits for the loop.
  *
  * A rate is HELD when p99 <= 10 ms, every command was answered within 1 s of the step's end, and the
  * generator itself sent on time (behind <= 50 ms). Prints a table and, as its last line:
  * {"clients","maxOrdersPerSec","p50MsAt5k","p99MsAt5k","serverUsPerOrder","valkeyUsPerOrder",
- *  "persisterUsPerOrder","pgUsPerOrder","persistLagMs","serverUsPerTick", "loadAvg"}
+ *  "persisterUsPerOrder","pgUsPerOrder","persistLagMs","serverUsPerTick", "loadAvg", "serverLoopP99Ms",
+ *  "serverLoopMaxMs"}
  * where the per-order CPU figures and the lag are those of the 5,000/s step (or the highest step
  * run, if it stopped earlier) and persisterUsPerOrder is null when the persister runs in the server.
  * Targets (issue 13): maxOrdersPerSec >= 10,000, p99MsAt5k <= 10, serverUsPerOrder <= 150,
@@ -201,7 +203,16 @@ async function main(): Promise<void> {
   const extra = (process.env.E2E_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean);
   const heap = !!(process.env.E2E_HEAP || process.env.E2E_HEAP_SNAPSHOT);
   if (heap) extra.push("--import", join(ROOT, "server/bench/e2e/heap-sampler.mjs"));
-  const server = node(join(ROOT, "server/src/main.ts"), ["--port", String(port)], env, (l) => out(`[server] ${l}`), [
+  // the server's event-loop delay per step (e2e/loop-delay.mjs): its lines, by signal number
+  extra.push("--import", join(ROOT, "server/bench/e2e/loop-delay.mjs"));
+  const loops = new Map<number, { p99Ms: number; maxMs: number }>();
+  let signals = 0;
+  const onServerLine = (l: string) => {
+    if (!l.startsWith('{"e2eLoop"')) return out(`[server] ${l}`);
+    const m = JSON.parse(l) as { e2eLoop: number; p99Ms: number; maxMs: number };
+    loops.set(m.e2eLoop, m);
+  };
+  const server = node(join(ROOT, "server/src/main.ts"), ["--port", String(port)], env, onServerLine, [
     ...prof,
     ...extra,
   ]);
@@ -339,13 +350,19 @@ async function main(): Promise<void> {
     pgUs: number;
     lagMs: number;
     held: boolean;
+    loopSignal: number;
+    loopP99Ms: number | null;
+    loopMaxMs: number | null;
   })[] = [];
   const done = new Promise<void>((resolve, reject) => {
     const gen = node(join(ROOT, "server/bench/e2e/load.ts"), [join(dir, "load.json")], env, (l) => {
       const m = JSON.parse(l) as { event: string } & Step;
       // the monotonic clock V8's CPU profile times its samples with, to cut the profile into phases
       if (prof.length) out(`[mark] ${m.event} ${m.rate ?? ""} ${process.hrtime.bigint() / 1000n} us`);
-      if (heap && (m.event === "step-start" || m.event === "step")) server.kill("SIGWINCH");
+      if (m.event === "step-start" || m.event === "step") {
+        server.kill("SIGWINCH");
+        signals++;
+      }
       if (m.event === "idle-start") idleAt = read();
       else if (m.event === "idle-end") {
         const now = read();
@@ -371,6 +388,9 @@ async function main(): Promise<void> {
           pgUs: 0,
           lagMs: lagMax,
           held,
+          loopSignal: signals,
+          loopP99Ms: null,
+          loopMaxMs: null,
         });
         out(
           `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}` +
@@ -388,6 +408,11 @@ async function main(): Promise<void> {
     r.pgOrders = await storedInStep[i]!;
     r.pgUs = r1((r.pgMs * 1000) / Math.max(1, r.pgOrders));
     r.persisterUs = r1((r.persisterMs * 1000) / Math.max(1, r.pgOrders));
+  }
+  await until("the server's loop delay figures", 10_000, async () => rows.every((r) => loops.has(r.loopSignal)));
+  for (const r of rows) {
+    r.loopP99Ms = loops.get(r.loopSignal)!.p99Ms;
+    r.loopMaxMs = loops.get(r.loopSignal)!.maxMs;
   }
   await new Promise((r) => setTimeout(r, 1000));
   watchers.stdin!.write("stop\n");
@@ -407,13 +432,14 @@ async function main(): Promise<void> {
 
   out("");
   out(
-    "rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  pg_orders  lag_ms",
+    "rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  pg_orders  lag_ms  loop_p99ms  loop_maxms",
   );
   for (const r of rows) {
     out(
       `${String(r.rate).padEnd(9)}${String(r.acked).padEnd(8)}${String(r.rejected).padEnd(10)}${String(r.p50Ms).padEnd(8)}${String(r.p99Ms).padEnd(9)}` +
         `${String(r.maxMs).padEnd(9)}${(r.held ? "yes" : "no").padEnd(6)}${String(r.serverUs).padEnd(11)}${String(persister ? r.persisterUs : "-").padEnd(14)}` +
-        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${String(r.pgOrders).padEnd(11)}${r.lagMs}`,
+        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${String(r.pgOrders).padEnd(11)}${String(r.lagMs).padEnd(8)}` +
+        `${String(r.loopP99Ms).padEnd(12)}${r.loopMaxMs}`,
     );
   }
   const w = watched!;
@@ -436,6 +462,8 @@ async function main(): Promise<void> {
     persistLagMs: at5k.lagMs,
     serverUsPerTick: r1(idleUsPerTick),
     loadAvg: r1(loadavg()[0]!),
+    serverLoopP99Ms: at5k.loopP99Ms,
+    serverLoopMaxMs: at5k.loopMaxMs,
   };
   stopAll();
   await serverGone;

@@ -18,6 +18,9 @@ export class AckQueue {
   private readonly waiting = new Map<AckTarget, AnyReply[]>();
   private scheduled = false;
 
+  /** `sent`: called after each client's message went out (the room hurries its tick slicer: cork.ts). */
+  constructor(private readonly sent?: (client: AckTarget) => void) {}
+
   /** Queues `reply` for `client`; it is sent at the end of this turn of the event loop. */
   push(client: AckTarget, reply: AnyReply): void {
     const list = this.waiting.get(client);
@@ -34,6 +37,7 @@ export class AckQueue {
     for (const [client, list] of this.waiting) {
       if (list.length === 1) client.send(REPLY_MESSAGE, list[0]);
       else client.send(REPLIES_MESSAGE, { replies: list });
+      this.sent?.(client);
     }
     this.waiting.clear();
   }

@@ -26,7 +26,7 @@ import { asApiError } from "../game/errors.ts";
 import { entersOrders } from "../game/stop-commands.ts";
 import { channelRefusal, knownChannelRefusal, type ChannelNotAllowed } from "../rounds/trading-channels.ts";
 import { AckQueue } from "./acks.ts";
-import { TurnCork } from "./cork.ts";
+import { socketOf, TurnCork, type UncorkSlicer } from "./cork.ts";
 import { error, invalid, placeBatch, refOf, trade } from "./room-commands.ts";
 
 /** What the command path needs of the process. */
@@ -44,13 +44,18 @@ export interface CommandClient {
 
 export class ClientCommands {
   /** Replies to room.send() commands, coalesced per turn of the event loop. */
-  private readonly acks = new AckQueue();
-  private readonly turn = new TurnCork(); // request replies of one turn: one write per client (cork.ts)
+  private readonly acks: AckQueue;
+  private readonly turn: TurnCork; // request replies of one turn: one write per client (cork.ts)
 
+  /** `slicer`: the room's patch tick slicer; a client's reply makes it write that client's socket at once (cork.ts). */
   constructor(
     private readonly deps: CommandDeps,
     private readonly gameId: string,
-  ) {}
+    slicer?: UncorkSlicer,
+  ) {
+    this.acks = new AckQueue(slicer && ((c) => slicer.hurry(socketOf(c))));
+    this.turn = new TurnCork(slicer);
+  }
 
   /** Runs a command and replies; never throws. `requestId` is undefined for send() (reply by message). */
   async command(

@@ -51,7 +51,8 @@ import { StateMirror } from "./mirror.ts";
 import { rankRuleOf } from "../scoring/ranking.ts";
 import { liveMarkRuleOf } from "../scoring/scoring.ts";
 import { Sequencer } from "./sequencer.ts";
-import { corkAll, uncorkAll } from "./cork.ts";
+import { corkAll, socketOf, UncorkSlicer } from "./cork.ts";
+import { ownPatchBytes } from "./patch-bytes.ts";
 import { ClientCommands } from "./client-commands.ts";
 import { sendPrivatePatches, sendPrivateSnapshot } from "./private-send.ts";
 
@@ -80,6 +81,8 @@ export const KICKED_CLOSE_CODE = 4403;
 const GAP_WAIT_MS = 100;
 const VALUATION_MS = 1000;
 const REFERENCE_MS = 1000;
+/** The time one turn of the event loop spends uncorking a patch tick's sockets (UncorkSlicer). */
+const SLICE_MS = 1;
 
 /**
  * Checks a join: options `{ gameId, observer? }`, the game exists, the token is the admin's or a player
@@ -146,6 +149,10 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   private readonly kicked = new Set<string>();
   private commands!: ClientCommands;
   private moved = true; // the state changed since the clock's `now` was last set (tick)
+  /** Uncorks each patch tick's sockets a slice at a time (rooms/cork.ts). */
+  private readonly slicer = new UncorkSlicer(GameRoom.sliceMs);
+  /** The time one turn spends uncorking a patch tick's sockets (tests set 0: a few sockets a turn). */
+  static sliceMs = SLICE_MS;
 
   override async onCreate(options: unknown): Promise<void> {
     const o = RoomJoinOptions.safeParse(options);
@@ -171,7 +178,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
       throw code === "UNKNOWN_GAME" ? new ServerError(404, `no game ${this.gameId}`) : err;
     }
     this.maxMessagesPerSecond = this.ctx.limits.maxMessagesPerSec;
-    this.commands = new ClientCommands(this.ctx, this.gameId);
+    this.commands = new ClientCommands(this.ctx, this.gameId, this.slicer);
     for (const type of ROOM_COMMANDS)
       this.onMessage(type, (client, body, mctx) => this.commands.command(client as GameClient, type, body, mctx?.id));
     this.onMessage(PLACE_BATCH, (client, body, mctx) => this.commands.batch(client as GameClient, body, mctx?.id));
@@ -252,6 +259,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
   }
 
   override onDispose(): void {
+    this.slicer.drain();
     this.unsubscribe?.();
     if (this.model) void this.ctx.service.reads.checkpoints.maybeSave(this.model, true);
     this.ctx.service.attachModel(this.gameId, null);
@@ -320,13 +328,18 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.mirror.sync();
   }
 
-  /** One write per client per tick: its private message and its patch leave together (rooms/cork.ts); idle: no corking. */
+  /**
+   * One write per client per tick: its private message and its patch leave together (rooms/cork.ts); idle: no corking.
+   * The sockets are uncorked in slices of about SLICE_MS across turns (UncorkSlicer), so commands and replies
+   * interleave with the ~200 writes instead of waiting behind them.
+   */
   override broadcastPatch(): boolean {
     const corked = this.stale || this.mirror?.feed.pending ? corkAll(this.clients) : [];
+    ownPatchBytes(this); // held sockets keep their patch's bytes (patch-bytes.ts)
     try {
       return super.broadcastPatch();
     } finally {
-      uncorkAll(corked);
+      this.slicer.add(corked);
     }
   }
 
@@ -347,6 +360,7 @@ export abstract class GameRoom extends Room<{ state: GameState; client: GameClie
     this.syncStale();
     this.sendPrivate();
     sendPrivateSnapshot(client, this.mirror.feed);
+    this.slicer.hurry(socketOf(client));
   }
 
   private syncStale(): void {
