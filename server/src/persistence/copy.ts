@@ -161,9 +161,14 @@ export function copyEscape(text: string): string {
   return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c]!) : text;
 }
 
-/** A string as an SQL literal (pg's escapeLiteral: quotes doubled, backslashes as E'...'). */
+/**
+ * A string as an SQL literal, exactly as pg's escapeLiteral writes it (quotes doubled; with a backslash,
+ * backslashes doubled and ` E'...'`), by native string search and replace: pg's loops over the text a
+ * character at a time, and the changed orders' JSON literal runs to megabytes (docs/persistence.md "Stop 20").
+ */
 export function sqlText(text: string): string {
-  return pg.escapeLiteral(text);
+  const quoted = text.includes("'") ? text.replaceAll("'", "''") : text;
+  return text.includes("\\") ? ` E'${quoted.replaceAll("\\", "\\\\")}'` : `'${quoted}'`;
 }
 
 /** A safe integer as SQL text. Errors: throws for anything else (never inlines a float or a string). */
