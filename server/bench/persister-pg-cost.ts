@@ -6,8 +6,8 @@
  * the order rotated each round), on one connection. Per order: the backend's CPU (/proc utime + stime),
  * the node process's CPU, WAL bytes (pg_current_wal_lsn after a CHECKPOINT); and orders' updates and HOT
  * updates. PGCOST_PARSE=1 parses each batch's JSON texts inside the timed loop, as the persister does (the
- * node figure is then the persister's CPU per order without its Valkey reads). Variants: `base` = the migrations before 009, `m009` = every migration in sql/, the others =
- * base plus the statements below. Run with services:
+ * node figure is then the persister's CPU per order without its Valkey reads). Variants: `base` = the
+ * migrations before 009, `m009` = every migration in sql/, the others = base plus the statements below. Run with services:
  *   PGCOST_VARIANTS=base,m009 node scripts/with-services.mjs -- node --import tsx server/bench/persister-pg-cost.ts
  */
 import { execFileSync } from "node:child_process";
