@@ -5,8 +5,9 @@
  * PGCOST_GAMES copies of the game) into a fresh database per variant, in interleaved rounds (PGCOST_ROUNDS,
  * the order rotated each round), on one connection. Per order: the backend's CPU (/proc utime + stime),
  * the node process's CPU, WAL bytes (pg_current_wal_lsn after a CHECKPOINT); and orders' updates and HOT
- * updates. Variants: `base` = the migrations before 009, `m009` = every migration in sql/, the others =
- * base plus the statements below. Run with services:
+ * updates. PGCOST_PARSE=1 parses each batch's JSON texts inside the timed loop, as the persister does (the
+ * node figure is then the persister's CPU per order without its Valkey reads). Variants: `base` = the
+ * migrations before 009, `m009` = every migration in sql/, the others = base plus the statements below. Run with services:
  *   PGCOST_VARIANTS=base,m009 node scripts/with-services.mjs -- node --import tsx server/bench/persister-pg-cost.ts
  */
 import { execFileSync } from "node:child_process";
@@ -15,7 +16,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { Redis } from "iovalkey";
-import type { EngineEvent } from "@marketroom/shared";
+import { parseEvent, type EngineEvent } from "@marketroom/shared";
 import { eventsKey } from "../src/engine/keys.ts";
 import { createDb, createPool } from "../src/persistence/db.ts";
 import { SQL_DIR, migrate } from "../src/persistence/migrate.ts";
@@ -94,12 +95,26 @@ function walStats(dataDir: string, from: string, to: string): void {
   );
 }
 
+/**
+ * The persister's parse of an event's JSON text: event-parse.ts's parseEventText (Stop 20), or the shared
+ * parseEvent where that file does not exist (a worktree of an earlier commit, for before/after pairs).
+ */
+async function persisterParse(): Promise<(text: string) => EngineEvent> {
+  const file = "../src/persistence/event-parse.ts";
+  try {
+    return ((await import(file)) as { parseEventText: (text: string) => EngineEvent }).parseEventText;
+  } catch {
+    return parseEvent;
+  }
+}
+
 async function main(): Promise<void> {
   const names = (process.env.PGCOST_VARIANTS ?? "base,m009").split(",");
   const rounds = Number(process.env.PGCOST_ROUNDS ?? 3);
   const gamesPer = Number(process.env.PGCOST_GAMES ?? 3);
   const perBatch = Number(process.env.PGCOST_ORDERS_PER_BATCH ?? 300);
   const url = process.env.DATABASE_URL!;
+  const parse = process.env.PGCOST_PARSE ? await persisterParse() : undefined;
   const baseDir = baseMigrations();
   const engine = new Engine(new Redis(process.env.VALKEY_URL!));
   const game = await TradingGame.create(engine, `pgcost:${process.pid}`, "rec");
@@ -154,7 +169,8 @@ async function main(): Promise<void> {
       const o0 = childrenCpuUs(postmaster, backend);
       const c0 = process.cpuUsage();
       const scales = new Map();
-      for (const b of batches) await writeBatch(db, b, scales);
+      // PGCOST_PARSE=1: each batch's events are parsed from their JSON texts first, as the persister does
+      for (const b of batches) await writeBatch(db, parse ? b.map((x) => ({ ...x, event: parse(x.raw) })) : b, scales);
       const c1 = process.cpuUsage(c0);
       const b1 = cpuUs(backend);
       const o1 = childrenCpuUs(postmaster, backend);

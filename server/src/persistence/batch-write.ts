@@ -25,7 +25,7 @@
 import type pg from "pg";
 import type { EngineEvent } from "@marketroom/shared";
 import type { Db, OrderRow } from "./db.ts";
-import { copyLine, copyQuery, copyStatement, sqlArray, sqlInt, sqlText, withConnection } from "./copy.ts";
+import { copyEscape, copyQuery, copyStatement, sqlArray, sqlInt, sqlText, withConnection } from "./copy.ts";
 import { FILL_COLUMN_NAMES, ORDER_COLUMN_NAMES } from "./columns.ts";
 import {
   orderKey,
@@ -77,9 +77,7 @@ export async function writeBatch(
   const games = [...byGame.keys()].sort();
   return withConnection(db, async (q, client) => {
     const opened = await open(client, byGame);
-    const eventLines = newEvents(byGame, opened)
-      .map((e) => copyLine([e.gameId, e.event.seq, e.event.type, e.event.ts, e.raw]))
-      .join("");
+    const eventLines = eventCopyLines(newEvents(byGame, opened));
     // A projection that reads stored events back must see this batch's among them: COPY them first.
     const readsBack = games.some((g) =>
       readsStoredTail(batchOf(byGame, g), opened.marks.get(g)!, opened.stored.get(g)!),
@@ -114,6 +112,24 @@ export async function writeBatch(
     );
     return { inserted: readsBack ? inserted : eventLines ? counts[0]! : 0, projected };
   });
+}
+
+/**
+ * The events' rows of `events` in COPY text (EVENT_COLUMNS), built directly: the game id escaped once per
+ * game, seq and ts integers, the type a schema enum (no character COPY escapes), the JSON text as logged.
+ */
+function eventCopyLines(events: BatchEvent[]): string {
+  let text = "";
+  let game = "";
+  let escaped = "";
+  for (const e of events) {
+    if (e.gameId !== game) {
+      game = e.gameId;
+      escaped = copyEscape(game);
+    }
+    text += `${escaped}\t${sqlInt(e.event.seq)}\t${copyEscape(e.event.type)}\t${sqlInt(e.event.ts)}\t${copyEscape(e.raw)}\n`;
+  }
+  return text;
 }
 
 const batchOf = (byGame: Map<string, BatchEvent[]>, g: string) => byGame.get(g)!.map((e) => e.event);

@@ -23,7 +23,7 @@ import { orderStatus } from "../core/summary.ts";
 import type { Database, NewOrder, OrderRow } from "./db.ts";
 import { createLogger } from "../config.ts";
 import { bulkUpdateSql } from "./bulk.ts";
-import { FILL_COLUMN_NAMES, ORDER_CHANGES, ORDER_COLUMN_NAMES, ORDER_KEY } from "./columns.ts";
+import { ORDER_CHANGES, ORDER_COLUMN_NAMES, ORDER_KEY } from "./columns.ts";
 import { copyLine } from "./copy.ts";
 
 const log = createLogger().child({ src: "projection" });
@@ -220,7 +220,7 @@ class GameProjection {
       const k = orderKey(s, o);
       if (created.has(k) || this.orders.has(k)) continue;
       if (!prefetched.keys.has(k)) wanted.set(k, [s, o]);
-      else if (prefetched.rows.has(k)) this.orders.set(k, { ...prefetched.rows.get(k)! });
+      else if (prefetched.rows.has(k)) this.orders.set(k, prefetched.rows.get(k)!); // read for this batch alone
     }
     if (wanted.size === 0) return;
     const secs = [...wanted.values()].map((w) => w[0]);
@@ -360,16 +360,21 @@ class GameProjection {
   private fill(e: EventOf<"fill">): void {
     this.fills.push(e);
     const notional = e.price * e.qty * this.scaleOf(e.securityId);
-    const touch = (orderId: number, remaining: number, maker: boolean) =>
-      this.update({ ...e, orderId }, (o) => {
-        o.filled_qty += e.qty;
-        o.notional = (o.notional ?? 0) + notional;
-        // the taker is not in the book yet (order_rested says if it rests), except in a call (docs/markets.md)
-        if (maker || o.resting_qty > 0) o.resting_qty = remaining;
-        o.status = remaining === 0 ? "filled" : "partially_filled";
-      });
-    touch(e.makerOrderId, e.makerRemaining, true);
-    touch(e.takerOrderId, e.takerRemaining, false);
+    this.fillSide(e, e.makerOrderId, e.makerRemaining, notional, true);
+    this.fillSide(e, e.takerOrderId, e.takerRemaining, notional, false);
+  }
+
+  /** One side of a fill on its order row (called twice per fill: no closure or copy of the event per call). */
+  private fillSide(e: EventOf<"fill">, orderId: number, remaining: number, notional: number, maker: boolean): void {
+    const o = this.found(e, orderId);
+    if (!o) return;
+    o.filled_qty += e.qty;
+    o.notional = (o.notional ?? 0) + notional;
+    // the taker is not in the book yet (order_rested says if it rests), except in a call (docs/markets.md)
+    if (maker || o.resting_qty > 0) o.resting_qty = remaining;
+    o.status = remaining === 0 ? "filled" : "partially_filled";
+    o.updated_seq = e.seq;
+    o.updated_ts = e.ts;
   }
 
   /** Mutates a loaded or newly accepted order; a missing one is reported and skipped (the event is kept in `events`). */
@@ -377,17 +382,25 @@ class GameProjection {
     e: { seq: number; ts: number; securityId: number; orderId: number },
     change: (o: NewOrder & { filled_qty: number }) => void,
   ): void {
-    const o = this.orders.get(orderKey(e.securityId, e.orderId));
-    if (!o) {
-      log.error(
-        { gameId: this.gameId, seq: e.seq, securityId: e.securityId, orderId: e.orderId },
-        "unknown order; derived row skipped",
-      );
-      return;
-    }
-    change(o as NewOrder & { filled_qty: number });
+    const o = this.found(e, e.orderId);
+    if (!o) return;
+    change(o);
     o.updated_seq = e.seq;
     o.updated_ts = e.ts;
+  }
+
+  /** The order row `orderId` of `e`'s security, or undefined (reported: the event refers to an order never accepted). */
+  private found(
+    e: { seq: number; securityId: number },
+    orderId: number,
+  ): (NewOrder & { filled_qty: number }) | undefined {
+    const o = this.orders.get(orderKey(e.securityId, orderId));
+    if (!o)
+      log.error(
+        { gameId: this.gameId, seq: e.seq, securityId: e.securityId, orderId },
+        "unknown order; derived row skipped",
+      );
+    return o as (NewOrder & { filled_qty: number }) | undefined;
   }
 
   /** Writes in foreign-key order: game, securities, players (+ start inventories); orders and fills follow later. */
@@ -485,37 +498,47 @@ class GameProjection {
     for (const [key, o] of this.orders) (this.created.has(key) ? created : changed).push(o);
     return {
       orderLines: created.map((o) => rowLine(o, ORDER_COLUMN_NAMES)).join(""),
-      orderUpdates: bulkUpdateSql("orders", ORDER_KEY, ORDER_CHANGES, changed),
+      // only the columns the UPDATE reads (json_to_recordset would skip the others, after parsing them)
+      orderUpdates: bulkUpdateSql("orders", ORDER_KEY, ORDER_CHANGES, changed.map(updateRow)),
     };
   }
 
   /** The run's fills, as COPY lines: each is a new event past the watermark, so no row of it exists yet. */
   private fillLines(): string {
-    const lines = this.fills.map((e) =>
-      rowLine(
-        {
-          game_id: this.gameId,
-          seq: e.seq,
-          security_id: e.securityId,
-          price: e.price,
-          qty: e.qty,
-          notional: e.price * e.qty * this.scaleOf(e.securityId),
-          aggressor: e.aggressor,
-          maker_order_id: e.makerOrderId,
-          taker_order_id: e.takerOrderId,
-          maker_player_id: e.makerPlayerId,
-          taker_player_id: e.takerPlayerId,
-          maker_remaining: e.makerRemaining,
-          taker_remaining: e.takerRemaining,
-          ts: e.ts,
-          taker_fee: e.takerFee,
-          maker_rebate: e.makerRebate,
-        },
-        FILL_COLUMN_NAMES,
-      ),
-    );
-    return lines.join("");
+    let text = "";
+    // values in the order of FILL_COLUMN_NAMES (columns.ts)
+    for (const e of this.fills)
+      text += copyLine([
+        this.gameId,
+        e.seq,
+        e.securityId,
+        e.price,
+        e.qty,
+        e.price * e.qty * this.scaleOf(e.securityId),
+        e.aggressor,
+        e.makerOrderId,
+        e.takerOrderId,
+        e.makerPlayerId,
+        e.takerPlayerId,
+        e.makerRemaining,
+        e.takerRemaining,
+        e.ts,
+        e.takerFee,
+        e.makerRebate,
+      ]);
+    return text;
   }
+}
+
+/** The columns an order's UPDATE reads (ORDER_KEY, ORDER_CHANGES). */
+const UPDATE_COLUMNS = [...ORDER_KEY, ...ORDER_CHANGES].map(([n]) => n);
+
+/** An order row cut to UPDATE_COLUMNS: what its UPDATE reads. */
+function updateRow(o: NewOrder): Record<string, unknown> {
+  const r = o as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const c of UPDATE_COLUMNS) out[c] = r[c];
+  return out;
 }
 
 /** A row object as one line of COPY text, its values in the order of `columns`. */

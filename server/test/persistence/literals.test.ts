@@ -4,6 +4,7 @@
  * comes back as it went in; a value that is not a safe integer is refused before anything is sent.
  */
 import { expect } from "chai";
+import pg from "pg";
 import { sqlArray, sqlInt, sqlText, withConnection } from "../../src/persistence/copy.ts";
 import type { Db } from "../../src/persistence/db.ts";
 import { connectDb } from "./helpers.ts";
@@ -25,6 +26,11 @@ describe("persistence: SQL literals for simple queries", () => {
     });
     expect(rows.one).to.deep.equal(AWKWARD);
     expect(rows.arr).to.deep.equal(AWKWARD);
+  });
+
+  it("sqlText writes exactly what pg's escapeLiteral writes", () => {
+    for (const t of [...AWKWARD, "'", "\\", "'\\'", "a''b\\\\c", `{"k":"it's \\"x\\""}`])
+      expect(sqlText(t), t).to.equal(pg.escapeLiteral(t));
   });
 
   it("integers up to 2^53 - 1 round-trip; anything else is refused", async () => {
