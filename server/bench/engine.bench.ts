@@ -16,7 +16,7 @@
  * 4. latency (run first): the same flow offered at a fixed paced rate (BENCH_PACED_RATE, default 10,000/s: half the
  *    20,000/s throughput target, so a faster writer is not tested at a harder rate), first from a cold
  *    start for BENCH_WARMUP_SECONDS (default 2; commitP99ColdMs: the JIT still compiling the commit
- *    path, most of whose slow commands fall in its first half second), then, after settle() (a full
+ *    path; a new game's first half second is slow even when warm, docs/commit.md "Stop 20"), then, after settle() (a full
  *    GC and an AOF rewrite, so the heap and the AOF are as fresh as the cold run's), the measured run
  *    on a new game with the code warm, as in a room process that has run for a while (commitP99Ms;
  *    latency benchmarks of exchanges warm up likewise, e.g. exchange-core's), and again at half
