@@ -14,7 +14,8 @@
  *
  * Errors: SyntaxError for a text that is not JSON, ZodError for one that is not an event (as parseEvent).
  */
-import { parseEvent, type EngineEvent } from "@marketroom/shared";
+import { ZodError } from "zod";
+import { CancelReason, OrderType, parseEvent, Side, TimeInForce, type EngineEvent } from "@marketroom/shared";
 
 /** A field's check: true when zod's schema for that field accepts `v` unchanged. */
 type Check = (v: unknown) => boolean;
@@ -35,26 +36,14 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const bool: Check = (v) => typeof v === "boolean";
 const str: Check = (v) => typeof v === "string";
 
-/** shared SecurityId, OrderId, PlayerId, Side, OrderType, TimeInForce, CancelReason. */
+/** shared SecurityId, OrderId, PlayerId; the enums take their values from the schema's own (Side, OrderType, TimeInForce, CancelReason). */
 const securityId = intIn(1, 2_147_483_647);
 const orderId = intIn(1, 999_999_999_999);
 const playerId: Check = (v) => typeof v === "string" && ID.test(v);
-const side = oneOf("buy", "sell");
-const orderType = oneOf("limit", "market");
-const tif = oneOf("GTC", "IOC", "FOK");
-const cancelReason = oneOf(
-  "user",
-  "cancel_all",
-  "round_end",
-  "admin",
-  "amend",
-  "stp",
-  "max_matches",
-  "ioc",
-  "fok",
-  "market",
-  "liquidation",
-);
+const side = oneOf(...Side.options);
+const orderType = oneOf(...OrderType.options);
+const tif = oneOf(...TimeInForce.options);
+const cancelReason = oneOf(...CancelReason.options);
 
 /** How an absent key is treated: refused (zod's "required"), left out (.optional()), or a default (.default(x)). */
 const REQUIRED = Symbol("required");
@@ -149,4 +138,18 @@ export function fastEvent(value: unknown): EngineEvent | undefined {
 export function parseEventText(text: string): EngineEvent {
   const value: unknown = JSON.parse(text);
   return fastEvent(value) ?? parseEvent(value);
+}
+
+/**
+ * An entry's JSON as an event, parsed and upgraded once where the persister reads it (the shared schema,
+ * by parseEventText's cheaper path where it applies), or why it is not one (zod's issues as one line).
+ */
+export function parseEntry(data: string): EngineEvent | string {
+  try {
+    return parseEventText(data);
+  } catch (err) {
+    return err instanceof ZodError
+      ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")
+      : (err as Error).message;
+  }
 }

@@ -24,9 +24,7 @@
  */
 import { hostname } from "node:os";
 import type { Redis } from "iovalkey";
-import { ZodError } from "zod";
-import type { EngineEvent } from "@marketroom/shared";
-import { parseEventText } from "./event-parse.ts";
+import { parseEntry } from "./event-parse.ts";
 import { eventsKey } from "../engine/keys.ts";
 import { entryTexts } from "../engine/stream-entries.ts";
 import { isDependencyDown } from "../dependency.ts";
@@ -583,19 +581,5 @@ export class Persister {
       this.stopping = true;
       throw new SimulatedCrash(point);
     }
-  }
-}
-
-/**
- * An entry's JSON as an event, parsed and upgraded once here (the shared schema, by event-parse.ts's
- * cheaper path where it applies), or why it is not one.
- */
-function parseEntry(data: string): EngineEvent | string {
-  try {
-    return parseEventText(data);
-  } catch (err) {
-    return err instanceof ZodError
-      ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")
-      : (err as Error).message;
   }
 }
