@@ -16,10 +16,13 @@
  * 4. latency (run first): the same flow offered at a fixed paced rate (BENCH_PACED_RATE, default 10,000/s: half the
  *    20,000/s throughput target, so a faster writer is not tested at a harder rate), first from a cold
  *    start for BENCH_WARMUP_SECONDS (default 2; commitP99ColdMs: the JIT still compiling the commit
- *    path; a new game's first half second is slow even when warm, docs/commit.md "Stop 20"), then, after settle() (a full
- *    GC and an AOF rewrite, so the heap and the AOF are as fresh as the cold run's), the measured run
- *    on a new game with the code warm, as in a room process that has run for a while (commitP99Ms;
- *    latency benchmarks of exchanges warm up likewise, e.g. exchange-core's), and again at half
+ *    path), then settle() (a full GC and an AOF rewrite), then a second warm-up game for as long (V8
+ *    specialises the core's code on the first game's objects and throws that code away when a second
+ *    game starts, and the full GC drops code that named the first game's dead objects: the second
+ *    game's first ~0.5 s runs while it recompiles; docs/commit.md "Stop 21"), then an AOF rewrite
+ *    alone, then the measured run on a third game with the code warm, as in a room process that has
+ *    run several games (commitP99Ms; latency benchmarks of exchanges warm up likewise, e.g.
+ *    exchange-core's), and again at half
  *    the saturation rate of step 3 (halfSaturationP99Ms); p99 from execute() to its ack (batch committed; with everysec
  *    the AOF is written before the reply and fsynced within a second). The writer batches with the
  *    GroupCommitter's defaults (sent at the end of the event-loop turn while fewer than 2 batches are in
@@ -34,7 +37,7 @@
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
- * followed by pacedRate, commitP99ColdMs, halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared
+ * followed by pacedRate, commitP99ColdMs, commitP99SecondGameMs (the second warm-up game), halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared
  * machine does not distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
  * coreUsPerOrder, resumeNodeCpuMs, resumeValkeyCpuMs, valkeyHsetUs (calibration) and loadAvg.
@@ -93,15 +96,18 @@ export interface RunFigures {
 }
 
 /**
- * Between the cold-start run and the measured paced run: the cold run's garbage collected (a full GC,
- * so its mark-compact does not land in the measured run) and the AOF rewritten (BGREWRITEAOF, waited
- * for), so the measured run starts, like the cold one, with a heap holding only live state and an AOF
- * holding only what the keys need. What stays warm is what a room process that has run for a while
- * has: the JIT's compiled code and Valkey's cached script.
+ * Between the warm-up runs and the measured paced run: the warm-up's garbage collected (`fullGc`: a
+ * full GC, so its mark-compact does not land in the measured run; it also drops optimized code that
+ * named dead objects, so a warm-up run must follow it) and the AOF rewritten (BGREWRITEAOF, waited
+ * for), so the measured run starts, like the cold one, with a short AOF holding only what the keys
+ * need. What stays warm is what a room process that has run for a while has: the JIT's compiled code
+ * and Valkey's cached script.
  */
-export async function settle(server: ValkeyChild): Promise<void> {
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
+export async function settle(server: ValkeyChild, fullGc = true): Promise<void> {
+  if (fullGc) {
+    setFlagsFromString("--expose-gc");
+    (runInNewContext("gc") as () => void)();
+  }
   const admin = new Redis(server.url);
   try {
     await admin.call("BGREWRITEAOF");
@@ -317,6 +323,7 @@ async function main(): Promise<void> {
   let hsetUs: number,
     flat: RunFigures,
     cold: RunFigures,
+    secondGame: RunFigures,
     paced: RunFigures,
     pacedRate: number,
     half: RunFigures,
@@ -332,6 +339,11 @@ async function main(): Promise<void> {
     cold = await drive(everysec, "cold", pacedRate, undefined, WARMUP_SECONDS);
     log(`writer offered ${pacedRate}/s for ${WARMUP_SECONDS} s from a cold start (everysec): ${JSON.stringify(cold)}`);
     await settle(everysec);
+    secondGame = await drive(everysec, "warm", pacedRate, undefined, WARMUP_SECONDS);
+    log(
+      `writer offered ${pacedRate}/s for ${WARMUP_SECONDS} s on a second game (everysec): ${JSON.stringify(secondGame)}`,
+    );
+    await settle(everysec, false);
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec), warm: ${JSON.stringify(paced)}`);
     flat = await drive(everysec, "flat", 0);
@@ -380,6 +392,7 @@ async function main(): Promise<void> {
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
     commitP99ColdMs: cold.p99Ms,
+    commitP99SecondGameMs: secondGame.p99Ms,
     halfSaturationRate: halfRate,
     halfSaturationP99Ms: half.p99Ms,
     resume100kMs: res.ms,
@@ -407,6 +420,7 @@ async function main(): Promise<void> {
       resume100kMs: res.ms,
       pacedRate,
       commitP99ColdMs: cold.p99Ms,
+      commitP99SecondGameMs: secondGame.p99Ms,
       halfSaturationRate: halfRate,
       halfSaturationP99Ms: half.p99Ms,
       nodeUsPerOrder: flat.nodeUsPerOrder,
