@@ -37,8 +37,9 @@
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
- * followed by pacedRate, commitP99ColdMs, commitP99SecondGameMs (the second warm-up game), halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared
- * machine does not distort as much as wall clock:
+ * followed by pacedRate, commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
+ * halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared machine does not
+ * distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
  * coreUsPerOrder, resumeNodeCpuMs, resumeValkeyCpuMs, valkeyHsetUs (calibration) and loadAvg.
  * Targets: core >= 300,000/s, commit >= 20,000/s, Valkey <= 30 us/order, p99 <= 5 ms, resume <= 1,000 ms.
@@ -236,7 +237,8 @@ export function runFigures(m: {
  * Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game (wall
  * clock, and the CPU it cost this process and Valkey's main thread).
  */
-async function resume(server: ValkeyChild): Promise<{
+export async function resume(server: ValkeyChild): Promise<{
+  gameId: string;
   ms: number;
   writerMs: number;
   orders: number;
@@ -306,6 +308,7 @@ async function resume(server: ValkeyChild): Promise<{
   const t3 = performance.now();
   await client.quit();
   return {
+    gameId,
     ms: round(ms, 1),
     writerMs: round(writerMs, 1),
     orders,
