@@ -219,26 +219,58 @@ function bestFirst(levels: Map<number, RestingOrder[]>, dir: number): RestingOrd
   return out;
 }
 
-/** An order packed by commit.ts OrderFields: member side price qty amount player_id ts post_only cid, tab-separated. */
-function unpackOrder(bookKey: string, text: string): RestingOrder {
-  const f = text.split("\t");
-  const side = f[1];
-  if (f.length < 9 || (side !== "buy" && side !== "sell"))
-    throw new Error(`${bookKey}:resting holds a malformed order: ${text}`);
-  const member = f[0]!;
-  const cid = f.length === 9 ? f[8]! : f.slice(8).join("\t");
+/**
+ * An order packed by commit.ts OrderFields: member side price qty amount player_id ts post_only cid,
+ * tab-separated (the cid last, and may itself hold tabs). Read by scanning for the tabs and reading
+ * the integers digit by digit, without splitting the text into nine strings: about a third of the
+ * CPU for 100,000 orders (docs/commit.md "Stop 21"). A number that is not plain digits reads as NaN
+ * (hydrate refuses it); fewer than nine fields or an unknown side throw.
+ */
+export function unpackOrder(bookKey: string, text: string): RestingOrder {
+  const t0 = text.indexOf("\t");
+  const t1 = text.indexOf("\t", t0 + 1);
+  const t2 = text.indexOf("\t", t1 + 1);
+  const t3 = text.indexOf("\t", t2 + 1);
+  const t4 = text.indexOf("\t", t3 + 1);
+  const t5 = text.indexOf("\t", t4 + 1);
+  const t6 = text.indexOf("\t", t5 + 1);
+  const t7 = text.indexOf("\t", t6 + 1);
+  const side =
+    t1 - t0 === 4 && text.startsWith("buy", t0 + 1)
+      ? "buy"
+      : t1 - t0 === 5 && text.startsWith("sell", t0 + 1)
+        ? "sell"
+        : null;
+  if (t0 < 0 || t7 < 0 || side === null) throw new Error(`${bookKey}:resting holds a malformed order: ${text}`);
+  const member = text.slice(0, t0);
+  const cid = text.slice(t7 + 1);
   return {
-    id: Number(member),
+    id: digits(text, 0, t0),
     member,
     side,
-    price: num(f[2]),
-    qty: num(f[3]),
-    amount: num(f[4]),
-    playerId: f[5]!,
+    price: digits(text, t1 + 1, t2),
+    qty: digits(text, t2 + 1, t3),
+    amount: digits(text, t3 + 1, t4),
+    playerId: text.slice(t4 + 1, t5),
     clientOrderId: cid === "" ? null : cid,
-    ts: num(f[6]),
-    postOnly: f[7] === "1",
+    ts: digits(text, t5 + 1, t6),
+    postOnly: t7 - t6 === 2 && text.charCodeAt(t6 + 1) === 49, // "1"
   };
+}
+
+/** The integer written in text[from, to) as an optional '-' and decimal digits; NaN for anything else. */
+function digits(text: string, from: number, to: number): number {
+  let i = from;
+  const negative = text.charCodeAt(i) === 45; // "-"
+  if (negative) i++;
+  if (i >= to) return NaN;
+  let v = 0;
+  for (; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return negative ? -v : v;
 }
 
 /** Both sides of a book read from the order hashes (readOrders pages), both at once. */

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import type { Redis } from "iovalkey";
 import { claimGame, commitBatch, type KeyOp } from "../../src/engine/commit.ts";
-import { loadGame } from "../../src/engine/load.ts";
+import { loadGame, unpackOrder } from "../../src/engine/load.ts";
 import { CommitFlow, rng, type FlowCommand } from "../support/commit-flow.ts";
 import { expectLoadedEqualsFlow } from "../support/commit-check.ts";
 import { connect, newGameId } from "./helpers.ts";
@@ -90,5 +90,39 @@ describe("loadGame", () => {
     const loaded = await loadGame(client, newGameId("nothing"));
     expect(loaded).to.deep.include({ game: {}, seq: 0, owner: null, securities: [] });
     expect(loaded.players.size).to.equal(0);
+  });
+});
+
+describe("unpackOrder (the book index's packed orders)", () => {
+  const key = "game:{g}:security:1:orderbook";
+  it("reads every field, a post-only order and one without a client order id", () => {
+    expect(unpackOrder(key, "42\tbuy\t10150\t7\t3\tp-1\t1796093659427\t1\tcid-9")).to.deep.equal({
+      id: 42,
+      member: "42",
+      side: "buy",
+      price: 10150,
+      qty: 7,
+      amount: 3,
+      playerId: "p-1",
+      clientOrderId: "cid-9",
+      ts: 1796093659427,
+      postOnly: true,
+    });
+    expect(unpackOrder(key, "7\tsell\t-5\t1\t1\tbob\t0\t0\t")).to.include({
+      side: "sell",
+      price: -5,
+      clientOrderId: null,
+      postOnly: false,
+    });
+  });
+  it("keeps tabs inside the client order id (the last field)", () => {
+    expect(unpackOrder(key, "1\tbuy\t1\t1\t1\tp\t1\t0\ta\tb").clientOrderId).to.equal("a\tb");
+  });
+  it("reads a number that is not plain digits as NaN, and throws on too few fields or an unknown side", () => {
+    const o = unpackOrder(key, "1\tbuy\t1e3\t\t 2\tp\t1.5\t0\t");
+    expect([o.price, o.qty, o.amount, o.ts]).to.deep.equal([NaN, NaN, NaN, NaN]);
+    expect(() => unpackOrder(key, "1\tbuy\t1\t1\t1\tp\t1\t0")).to.throw(/malformed order/);
+    expect(() => unpackOrder(key, "1\thold\t1\t1\t1\tp\t1\t0\t")).to.throw(/malformed order/);
+    expect(() => unpackOrder(key, "1\tbuyy\t1\t1\t1\tp\t1\t0\t")).to.throw(/malformed order/);
   });
 });
