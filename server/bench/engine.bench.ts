@@ -23,7 +23,9 @@
  *    alone, then the measured run on a third game with the code warm, as in a room process that has
  *    run several games (commitP99Ms; latency benchmarks of exchanges warm up likewise, e.g.
  *    exchange-core's), and again at half
- *    the saturation rate of step 3 (halfSaturationP99Ms); p99 from execute() to its ack (batch committed; with everysec
+ *    the saturation rate of step 3 (halfSaturationP99Ms), and at lower rates on new games for
+ *    BENCH_CURVE_SECONDS each (BENCH_CURVE_RATES, default 1,000, 2,000 and 5,000/s: commitP99At1kMs...,
+ *    where a classroom's or a competition's room runs); p99 from execute() to its ack (batch committed; with everysec
  *    the AOF is written before the reply and fsynced within a second). The writer batches with the
  *    GroupCommitter's defaults (sent at the end of the event-loop turn while fewer than 2 batches are in
  *    flight); BENCH_IN_FLIGHT=1 BENCH_DELAY_MS=2 reproduces the earlier policy (one batch in flight, a
@@ -38,7 +40,7 @@
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
  * followed by pacedRate, commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
- * halfSaturationRate and halfSaturationP99Ms, then the CPU figures that a shared machine does not
+ * halfSaturationRate, halfSaturationP99Ms and commitP99At<rate>Ms, then the CPU figures that a shared machine does not
  * distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
  * coreUsPerOrder, resumeNodeCpuMs, resumeValkeyCpuMs, valkeyHsetUs (calibration) and loadAvg.
@@ -75,6 +77,12 @@ const WRITER_OPTS = {
   maxInFlight: process.env.BENCH_IN_FLIGHT ? Number(process.env.BENCH_IN_FLIGHT) : undefined,
   maxDelayMs: process.env.BENCH_DELAY_MS ? Number(process.env.BENCH_DELAY_MS) : undefined,
 };
+/** Lower paced rates measured after the main paced run, each on a new game (commitP99At<rate>Ms). */
+const CURVE_RATES = (process.env.BENCH_CURVE_RATES ?? "1000,2000,5000")
+  .split(",")
+  .filter((r) => r !== "")
+  .map(Number);
+const CURVE_SECONDS = Number(process.env.BENCH_CURVE_SECONDS ?? 4);
 const SECURITIES = 4;
 const MID = 10_000;
 /** Resting orders placed after the room's checkpoint in the resume step (the log it folds on top of it). */
@@ -319,6 +327,13 @@ export async function resume(server: ValkeyChild): Promise<{
   };
 }
 
+/** commitP99At<rate>Ms per curve rate (1000 -> commitP99At1kMs, 2500 -> commitP99At2500Ms). */
+function curveFigures(curve: Map<number, RunFigures>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [rate, r] of curve) out[`commitP99At${rate % 1000 === 0 ? `${rate / 1000}k` : rate}Ms`] = r.p99Ms;
+  return out;
+}
+
 async function main(): Promise<void> {
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const load = round(loadavg()[0]!, 1);
@@ -331,6 +346,7 @@ async function main(): Promise<void> {
     pacedRate: number,
     half: RunFigures,
     halfRate: number;
+  const curve = new Map<number, RunFigures>();
   let res: Awaited<ReturnType<typeof resume>>;
   let cascade: Awaited<ReturnType<typeof measureCascadeCommitted>>;
   try {
@@ -349,6 +365,12 @@ async function main(): Promise<void> {
     await settle(everysec, false);
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec), warm: ${JSON.stringify(paced)}`);
+    for (const rate of CURVE_RATES) {
+      await settle(everysec, false);
+      const r = await drive(everysec, `curve${rate}`, rate, undefined, CURVE_SECONDS);
+      curve.set(rate, r);
+      log(`writer offered ${rate}/s for ${CURVE_SECONDS} s (everysec), warm: ${JSON.stringify(r)}`);
+    }
     flat = await drive(everysec, "flat", 0);
     log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
     halfRate = Math.max(100, Math.round(flat.ordersPerSec / 2));
@@ -398,6 +420,7 @@ async function main(): Promise<void> {
     commitP99SecondGameMs: secondGame.p99Ms,
     halfSaturationRate: halfRate,
     halfSaturationP99Ms: half.p99Ms,
+    ...curveFigures(curve),
     resume100kMs: res.ms,
     resumeWriterMs: res.writerMs,
     resumeLoadMs: res.loadMs,
@@ -426,6 +449,7 @@ async function main(): Promise<void> {
       commitP99SecondGameMs: secondGame.p99Ms,
       halfSaturationRate: halfRate,
       halfSaturationP99Ms: half.p99Ms,
+      ...curveFigures(curve),
       nodeUsPerOrder: flat.nodeUsPerOrder,
       coreUsPerOrder: round(Math.max(...core.map((c) => c.cpuUsPerOrder)), 2),
       resumeNodeCpuMs: res.nodeCpuMs,
