@@ -122,6 +122,9 @@ local SPEC = {
   SET = { 'string', 1, 1, false }, DEL = { 'any', 0, 0, false },
   ORD = { 'order', 1, 1024, false }, OUPD = { 'order', 1, 1024, false }, ODEL = { 'order', 1, 1024, false } }
 local ORDER = '^(%d+)\t(%a+)\t(%-?%d+)\t(%d+)\t(%d+)\t([%w_%-]+)\t(%-?%d+)\t([01])\t(.*)$'
+-- The same check for OUPD, capturing only what it writes (member, side for the check, amount); '.*$'
+-- accepts any cid, so the pattern can stop before it.
+local CHANGED = '^(%d+)\t(%a+)\t%-?%d+\t%d+\t(%d+)\t[%w_%-]+\t%-?%d+\t[01]\t'
 
 local nargv = #ARGV
 -- Per key: the type of its ops since its last DEL (they must agree), and the type of its ops before
@@ -167,20 +170,28 @@ while i <= nargv do
     else
       local bhead = key .. ':'
       local pairs_, np = {}, 0
-      local isnew = op == 'ORD'
-      for j = i + 3, i + 2 + c do
-        local packed = ARGV[j]
-        local m, side, price, qty, amount, pid, ts, po, cid = match(packed, ORDER)
-        if not m or (side ~= 'buy' and side ~= 'sell') then
-          return redis.error_reply('BAD_OP ' .. op .. ' ' .. key .. ': malformed order ' .. packed)
-        end
-        pairs_[np + 1], pairs_[np + 2] = m, packed
-        np = np + 2
-        if isnew then
+      if op == 'ORD' then
+        for j = i + 3, i + 2 + c do
+          local packed = ARGV[j]
+          local m, side, price, qty, amount, pid, ts, po, cid = match(packed, ORDER)
+          if not m or (side ~= 'buy' and side ~= 'sell') then
+            return redis.error_reply('BAD_OP ' .. op .. ' ' .. key .. ': malformed order ' .. packed)
+          end
+          pairs_[np + 1], pairs_[np + 2] = m, packed
+          np = np + 2
           created[nc + 1], created[nc + 2], created[nc + 3], created[nc + 4], created[nc + 5] = bhead .. m, side, price, qty, amount
           created[nc + 6], created[nc + 7], created[nc + 8], created[nc + 9] = pid, ts, po, cid
           nc = nc + 9
-        else
+        end
+      else
+        for j = i + 3, i + 2 + c do
+          local packed = ARGV[j]
+          local m, side, amount = match(packed, CHANGED)
+          if not m or (side ~= 'buy' and side ~= 'sell') then
+            return redis.error_reply('BAD_OP ' .. op .. ' ' .. key .. ': malformed order ' .. packed)
+          end
+          pairs_[np + 1], pairs_[np + 2] = m, packed
+          np = np + 2
           amounts[na + 1], amounts[na + 2] = bhead .. m, amount
           na = na + 2
         end
