@@ -61,62 +61,70 @@
       BAD_ARG       ARGV[4] does not hold n events
       BAD_TYPE      an existing key's type differs from its ops' type
 ]]
+local KEYS, ARGV = KEYS, ARGV
+local call, find, match, sub, format, tonumber, floor, unpack = redis.call, string.find, string.match, string.sub, string.format, tonumber, math.floor, unpack
 local owner_key, seq_key, events_key = KEYS[1], KEYS[2], KEYS[3]
 
-local prefix = string.match(owner_key, '^(game:{[^{}]+}):owner$')
+local prefix = match(owner_key, '^(game:{[^{}]+}):owner$')
 if not prefix or seq_key ~= prefix .. ':seq' or events_key ~= prefix .. ':events' then
   return redis.error_reply('BAD_KEY KEYS[1..3] must be game:{g}:owner, game:{g}:seq, game:{g}:events')
 end
 
-local owner = redis.call('HGET', owner_key, 'epoch')
+local owner = call('HGET', owner_key, 'epoch')
 if owner ~= ARGV[1] then
   return redis.error_reply('FENCED the game is owned by epoch ' .. tostring(owner or 'none') .. ', not ' .. ARGV[1])
 end
-local base = tonumber(redis.call('GET', seq_key) or '0')
+local base = tonumber(call('GET', seq_key) or '0')
 if base ~= tonumber(ARGV[2]) then
-  return redis.error_reply('SEQ_MISMATCH the last committed seq is ' .. string.format('%d', base) .. ', not ' .. ARGV[2])
+  return redis.error_reply('SEQ_MISMATCH the last committed seq is ' .. format('%d', base) .. ', not ' .. ARGV[2])
 end
 
 -- Every named key: the game's tag, and not one of the fixed keys the checks above rely on.
 local head = prefix .. ':'
 local nhead = #head
-for k = 4, #KEYS do
+local nkeys = #KEYS
+for k = 4, nkeys do
   local key = KEYS[k]
-  if (key ~= prefix and string.sub(key, 1, nhead) ~= head) or key == owner_key or key == seq_key or key == events_key then
+  if (key ~= prefix and sub(key, 1, nhead) ~= head) or key == owner_key or key == seq_key or key == events_key then
     return redis.error_reply('BAD_KEY ' .. key .. ' is not a key of ' .. prefix .. ' that a commit may change')
   end
 end
 
 -- The events: n texts separated by '\n' (counted, not copied: the blob is appended as it is).
 local n = tonumber(ARGV[3])
-if not n or n < 0 or n ~= math.floor(n) or not ARGV[4] then
+local blob = ARGV[4]
+if not n or n < 0 or n ~= floor(n) or not blob then
   return redis.error_reply('BAD_ARG ARGV[3] must be the number of events, ARGV[4] their texts')
 end
 if n > 0 then
-  local blob, p = ARGV[4], 1
+  local p = 1
   for e = 1, n - 1 do
-    local q = string.find(blob, '\n', p, true)
+    local q = find(blob, '\n', p, true)
     if not q then return redis.error_reply('BAD_ARG ARGV[4] holds fewer than ' .. n .. ' events') end
     p = q + 1
   end
-  if string.find(blob, '\n', p, true) then return redis.error_reply('BAD_ARG ARGV[4] holds more than ' .. n .. ' events') end
-elseif ARGV[4] ~= '' then
+  if find(blob, '\n', p, true) then return redis.error_reply('BAD_ARG ARGV[4] holds more than ' .. n .. ' events') end
+elseif blob ~= '' then
   return redis.error_reply('BAD_ARG ARGV[4] must be empty when n = 0')
 end
 local typed = tonumber(ARGV[5])
-if not typed or typed < 0 or typed ~= math.floor(typed) then
+if not typed or typed < 0 or typed ~= floor(typed) then
   return redis.error_reply('BAD_ARG ARGV[5] must be the number of keys to type-check')
 end
 local last_checked = 3 + typed
 
--- The type each generic op needs its key to have; DEL fits any. ORD/OUPD/ODEL write order hashes
--- and the book's index, derived from their orderbook key. Shapes: min arguments, pairs or not.
-local KIND = { HSET = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', SADD = 'set', SREM = 'set', SET = 'string', DEL = 'any',
-  ORD = 'order', OUPD = 'order', ODEL = 'order' }
-local MIN_ARGS = { HSET = 2, HDEL = 1, ZADD = 2, ZREM = 1, SADD = 1, SREM = 1, SET = 1, DEL = 0, ORD = 1, OUPD = 1, ODEL = 1 }
-local PAIRS = { HSET = true, ZADD = true }
-local MAX_ARGS = 1024
+-- Per op name: the type its key needs (DEL fits any; ORD/OUPD/ODEL write order hashes and the book's
+-- index, derived from their orderbook key), its minimum and maximum argument count, and whether its
+-- arguments come in pairs. One table, so an op costs one lookup.
+local SPEC = {
+  HSET = { 'hash', 2, 1024, true }, HDEL = { 'hash', 1, 1024, false }, ZADD = { 'zset', 2, 1024, true },
+  ZREM = { 'zset', 1, 1024, false }, SADD = { 'set', 1, 1024, false }, SREM = { 'set', 1, 1024, false },
+  SET = { 'string', 1, 1, false }, DEL = { 'any', 0, 0, false },
+  ORD = { 'order', 1, 1024, false }, OUPD = { 'order', 1, 1024, false }, ODEL = { 'order', 1, 1024, false } }
 local ORDER = '^(%d+)\t(%a+)\t(%-?%d+)\t(%d+)\t(%d+)\t([%w_%-]+)\t(%-?%d+)\t([01])\t(.*)$'
+-- The same check for OUPD, capturing only what it writes (member, side for the check, amount); '.*$'
+-- accepts any cid, so the pattern can stop before it.
+local CHANGED = '^(%d+)\t(%a+)\t%-?%d+\t%d+\t(%d+)\t[%w_%-]+\t%-?%d+\t[01]\t'
 
 local nargv = #ARGV
 -- Per key: the type of its ops since its last DEL (they must agree), and the type of its ops before
@@ -127,52 +135,64 @@ local deleted = {}
 -- hash key and its 8 values; per changed order the hash key and its amount.
 local index, created, nc, amounts, na = {}, {}, 0, {}, 0
 local indexes = {}
+-- The ops as the checks read them (position, key index, argument count), for the writes.
+local at, ks, cs, nops = {}, {}, {}, 0
 local i = 6
 while i <= nargv do
   local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  local kind = KIND[op]
-  if not kind then return redis.error_reply('BAD_OP unknown op ' .. tostring(op)) end
-  if not k or not KEYS[k] or k < 4 or k ~= math.floor(k) then
+  local spec = SPEC[op]
+  if not spec then return redis.error_reply('BAD_OP unknown op ' .. tostring(op)) end
+  local key = k and KEYS[k] -- KEYS is a list: a key means an integer index
+  if not key or k < 4 then
     return redis.error_reply('BAD_OP ' .. op .. ' names no changed key (index ' .. tostring(ARGV[i + 1]) .. ')')
   end
-  if not c or c ~= math.floor(c) or c < MIN_ARGS[op] or c > MAX_ARGS or (PAIRS[op] and c % 2 == 1)
-    or (op == 'SET' and c ~= 1) or (op == 'DEL' and c ~= 0) or i + 2 + c > nargv then
-    return redis.error_reply('BAD_OP ' .. op .. ' ' .. KEYS[k] .. ' has a wrong argument count')
+  if not c or c % 1 ~= 0 or c < spec[2] or c > spec[3] or (spec[4] and c % 2 == 1) or i + 2 + c > nargv then
+    return redis.error_reply('BAD_OP ' .. op .. ' ' .. key .. ' has a wrong argument count')
   end
+  local kind = spec[1]
   if op == 'ZADD' then
     for j = i + 3, i + 2 + c, 2 do
-      if not string.find(ARGV[j], '^%-?%d+$') or #ARGV[j] > 16 then
-        return redis.error_reply('BAD_OP ZADD ' .. KEYS[k] .. ' score ' .. ARGV[j] .. ' is not an integer')
+      local s = ARGV[j]
+      if not find(s, '^%-?%d+$') or #s > 16 then
+        return redis.error_reply('BAD_OP ZADD ' .. key .. ' score ' .. s .. ' is not an integer')
       end
     end
   end
   if kind == 'order' then
-    local book = KEYS[k]
-    if string.sub(book, -10) ~= ':orderbook' then
-      return redis.error_reply('BAD_OP ' .. op .. ' needs an orderbook key, not ' .. book)
+    if sub(key, -10) ~= ':orderbook' then
+      return redis.error_reply('BAD_OP ' .. op .. ' needs an orderbook key, not ' .. key)
     end
-    if k <= last_checked then indexes[book .. ':resting'] = true end
-    local head = book .. ':'
+    if k <= last_checked then indexes[key .. ':resting'] = true end
     if op == 'ODEL' then
       for j = i + 3, i + 2 + c do
-        if not string.find(ARGV[j], '^%d+$') then return redis.error_reply('BAD_OP ODEL ' .. book .. ': malformed member ' .. ARGV[j]) end
+        if not find(ARGV[j], '^%d+$') then return redis.error_reply('BAD_OP ODEL ' .. key .. ': malformed member ' .. ARGV[j]) end
       end
     else
+      local bhead = key .. ':'
       local pairs_, np = {}, 0
-      for j = i + 3, i + 2 + c do
-        local packed = ARGV[j]
-        local m, side, price, qty, amount, pid, ts, po, cid = string.match(packed, ORDER)
-        if not m or (side ~= 'buy' and side ~= 'sell') then
-          return redis.error_reply('BAD_OP ' .. op .. ' ' .. book .. ': malformed order ' .. packed)
-        end
-        pairs_[np + 1], pairs_[np + 2] = m, packed
-        np = np + 2
-        if op == 'ORD' then
-          created[nc + 1], created[nc + 2], created[nc + 3], created[nc + 4], created[nc + 5] = head .. m, side, price, qty, amount
+      if op == 'ORD' then
+        for j = i + 3, i + 2 + c do
+          local packed = ARGV[j]
+          local m, side, price, qty, amount, pid, ts, po, cid = match(packed, ORDER)
+          if not m or (side ~= 'buy' and side ~= 'sell') then
+            return redis.error_reply('BAD_OP ' .. op .. ' ' .. key .. ': malformed order ' .. packed)
+          end
+          pairs_[np + 1], pairs_[np + 2] = m, packed
+          np = np + 2
+          created[nc + 1], created[nc + 2], created[nc + 3], created[nc + 4], created[nc + 5] = bhead .. m, side, price, qty, amount
           created[nc + 6], created[nc + 7], created[nc + 8], created[nc + 9] = pid, ts, po, cid
           nc = nc + 9
-        else
-          amounts[na + 1], amounts[na + 2] = head .. m, amount
+        end
+      else
+        for j = i + 3, i + 2 + c do
+          local packed = ARGV[j]
+          local m, side, amount = match(packed, CHANGED)
+          if not m or (side ~= 'buy' and side ~= 'sell') then
+            return redis.error_reply('BAD_OP ' .. op .. ' ' .. key .. ': malformed order ' .. packed)
+          end
+          pairs_[np + 1], pairs_[np + 2] = m, packed
+          np = np + 2
+          amounts[na + 1], amounts[na + 2] = bhead .. m, amount
           na = na + 2
         end
       end
@@ -184,25 +204,27 @@ while i <= nargv do
   else
     local had = kinds[k]
     if had and had ~= kind then
-      return redis.error_reply('BAD_OP ' .. KEYS[k] .. ' gets both ' .. had .. ' and ' .. kind .. ' ops')
+      return redis.error_reply('BAD_OP ' .. key .. ' gets both ' .. had .. ' and ' .. kind .. ' ops')
     end
     kinds[k] = kind
     if not deleted[k] and k <= last_checked then before_del[k] = kind end
   end
+  nops = nops + 1
+  at[nops], ks[nops], cs[nops] = i, key, c
   i = i + 3 + c
 end
 
 -- SET replaces a value of any type; hash, zset and set ops need the key absent or of their type.
 for k, kind in pairs(before_del) do
   if kind ~= 'string' then
-    local t = redis.call('TYPE', KEYS[k]).ok
+    local t = call('TYPE', KEYS[k]).ok
     if t ~= 'none' and t ~= kind then
       return redis.error_reply('BAD_TYPE ' .. KEYS[k] .. ' is a ' .. t .. ', the ops need a ' .. kind)
     end
   end
 end
 for key in pairs(indexes) do
-  local t = redis.call('TYPE', key).ok
+  local t = call('TYPE', key).ok
   if t ~= 'none' and t ~= 'hash' then return redis.error_reply('BAD_TYPE ' .. key .. ' is a ' .. t .. ', the ops need a hash') end
 end
 
@@ -210,35 +232,36 @@ end
 -- One entry for the whole batch: an XADD per event was about 40% of the script's Valkey CPU on the
 -- benchmark's flow (docs/commit.md "Stream entries").
 local last = base + n
-if n > 0 then redis.call('XADD', events_key, string.format('%d-0', last), 'data', ARGV[4]) end
-if n > 0 then redis.call('SET', seq_key, string.format('%d', last)) end
+if n > 0 then
+  call('XADD', events_key, format('%d-0', last), 'data', blob)
+  call('SET', seq_key, format('%d', last))
+end
 
-i = 6
-while i <= nargv do
-  local op, k, c = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+for o = 1, nops do
+  local i, key, c = at[o], ks[o], cs[o]
+  local op = ARGV[i]
   if op == 'ODEL' then
-    local head, dels = KEYS[k] .. ':', {}
-    for j = 1, c do dels[j] = head .. ARGV[i + 2 + j] end
-    redis.call('DEL', unpack(dels))
-    redis.call('HDEL', KEYS[k] .. ':resting', unpack(ARGV, i + 3, i + 2 + c))
+    local bhead, dels = key .. ':', {}
+    for j = 1, c do dels[j] = bhead .. ARGV[i + 2 + j] end
+    call('DEL', unpack(dels))
+    call('HDEL', key .. ':resting', unpack(ARGV, i + 3, i + 2 + c))
   elseif op == 'ORD' or op == 'OUPD' then
-    redis.call('HSET', KEYS[k] .. ':resting', unpack(index[i]))
+    call('HSET', key .. ':resting', unpack(index[i]))
   else
-    redis.call(op, KEYS[k], unpack(ARGV, i + 3, i + 2 + c))
+    call(op, key, unpack(ARGV, i + 3, i + 2 + c))
   end
-  i = i + 3 + c
 end
 -- cid and post_only only when set: absent means none / 0 to every reader, and two fields fewer is
 -- about a fifth of the cost of writing an order
 for o = 1, nc, 9 do
   local cid, po = created[o + 8], created[o + 7]
   if cid == '' and po == '0' then
-    redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
+    call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
       'player_id', created[o + 5], 'ts', created[o + 6])
   else
-    redis.call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
+    call('HSET', created[o], 'side', created[o + 1], 'price', created[o + 2], 'qty', created[o + 3], 'amount', created[o + 4],
       'player_id', created[o + 5], 'cid', cid, 'ts', created[o + 6], 'post_only', po)
   end
 end
-for o = 1, na, 2 do redis.call('HSET', amounts[o], 'amount', amounts[o + 1]) end
+for o = 1, na, 2 do call('HSET', amounts[o], 'amount', amounts[o + 1]) end
 return last

@@ -302,6 +302,150 @@ describe("commit script", () => {
     expect(await client.exists(k, K.eventsKey(g), K.seqKey(g))).to.equal(0);
   });
 
+  it("refuses every malformed raw call (generic and order ops, counts, indexes, events) with its code and writes nothing", async () => {
+    const g = newGameId("rawbad");
+    const epoch = await claimGame(client, g, "n");
+    const k = `${K.gameKey(g)}:k`;
+    const book = `${K.gameKey(g)}:security:1:orderbook`;
+    const order = (fields: (string | number)[]) => fields.join("\t");
+    const good = order(["000000000012", "buy", 100, 2, 2, "p1", 5, 0, ""]);
+    // [n, events, typed, ...ops] after numkeys, KEYS (owner, seq, events, k, book), epoch and last seq
+    const cases: [string, (string | number)[]][] = [
+      ["BAD_ARG", ["1.5", ev(1), 2]],
+      ["BAD_ARG", [-1, ev(1), 2]],
+      ["BAD_ARG", [2, ev(1), 2]],
+      ["BAD_ARG", [1, `${ev(1)}\n${ev(2)}`, 2]],
+      ["BAD_ARG", [0, ev(1), 2]],
+      ["BAD_ARG", [1, ev(1), "x"]],
+      ["BAD_ARG", [1, ev(1), -1]],
+      ["BAD_ARG", [1, ev(1), "0.5"]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", "4.5", 2, "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 0, 2, "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 3, 2, "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 6, 2, "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", "x", 2, "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, "2.5", "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, "inf", "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, "nan", "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, -2, "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, 4, "a", 1]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, 1025, ...Array.from({ length: 1025 }, () => "a")]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4]],
+      ["BAD_OP", [1, ev(1), 2, "ZADD", 4, 2, "12345678901234567", "m"]],
+      ["BAD_OP", [1, ev(1), 2, "ZADD", 4, 2, "0x10", "m"]],
+      ["BAD_OP", [1, ev(1), 2, "ZADD", 4, 4, 1, "m", "-", "n"]],
+      ["BAD_OP", [1, ev(1), 2, "SET", 4, 2, "a", "b"]],
+      ["BAD_OP", [1, ev(1), 2, "DEL", 4, 1, "x"]],
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, 2, "a", 1, "DEL", 4, 0, "ZADD", 4, 2, 1, "m", "SADD", 4, 1, "m"]],
+      ["BAD_OP", [1, ev(1), 2, "ORD", 4, 1, good]],
+      ["BAD_OP", [1, ev(1), 2, "ORD", 5, 0]],
+      ["BAD_OP", [1, ev(1), 2, "ODEL", 5, 0]],
+      ["BAD_OP", [1, ev(1), 2, "ODEL", 5, 2, "12", "12a"]],
+      ["BAD_OP", [1, ev(1), 2, "ODEL", 4, 1, "12"]],
+      ...[
+        ["x12", "buy", 100, 2, 2, "p1", 5, 0, ""],
+        ["12", "hold", 100, 2, 2, "p1", 5, 0, ""],
+        ["12", "buy", "1.5", 2, 2, "p1", 5, 0, ""],
+        ["12", "buy", 100, -2, 2, "p1", 5, 0, ""],
+        ["12", "buy", 100, 2, "", "p1", 5, 0, ""],
+        ["12", "buy", 100, 2, 2, "p 1", 5, 0, ""],
+        ["12", "buy", 100, 2, 2, "p1", "t", 0, ""],
+        ["12", "buy", 100, 2, 2, "p1", 5, 2, ""],
+        ["12", "buy", 100, 2, 2, "p1", 5, 0],
+        ["12", "buy", 100, 2, 2, "p1", 5],
+      ].flatMap((fields): [string, (string | number)[]][] => [
+        ["BAD_OP", [1, ev(1), 2, "ORD", 5, 2, good, order(fields)]],
+        ["BAD_OP", [1, ev(1), 2, "OUPD", 5, 1, order(fields)]],
+      ]),
+      ["BAD_OP", [1, ev(1), 2, "HSET", 4, 2, "a", 1, "ORD", 5, 1, good, "NOPE", 4, 0]],
+    ];
+    const call = (rest: (string | number)[]) =>
+      callCommand(client, "commit", [5, K.ownerKey(g), K.seqKey(g), K.eventsKey(g), k, book, epoch, 0, ...rest]).then(
+        () => null,
+        (e: Error) => e,
+      );
+    for (const [code, rest] of cases) {
+      const err = await call(rest);
+      expect(err?.message, JSON.stringify(rest).slice(0, 300)).to.match(new RegExp(`^${code} `));
+    }
+    // an existing key of another type: refused when it is type-checked (typed covers it), before any write
+    await client.set(k, "s");
+    await client.set(`${book}:resting`, "s");
+    for (const rest of [
+      [1, ev(1), 1, "HSET", 4, 2, "a", 1],
+      [1, ev(1), 2, "ORD", 5, 1, good],
+      [1, ev(1), 2, "ODEL", 5, 1, "12"],
+    ]) {
+      const err = await call(rest);
+      expect(err?.message, JSON.stringify(rest)).to.match(/^BAD_TYPE /);
+    }
+    expect(await client.exists(K.eventsKey(g), K.seqKey(g), `${book}:000000000012`, `${book}:12`)).to.equal(0);
+    expect(await client.get(k)).to.equal("s");
+    expect(await client.get(`${book}:resting`)).to.equal("s");
+  });
+
+  it("writes raw order ops to the order hashes and the book's index exactly (cid and post_only only when set)", async () => {
+    const g = newGameId("rawords");
+    const epoch = await claimGame(client, g, "n");
+    const book = `${K.gameKey(g)}:security:2:orderbook`;
+    const a = ["000000000001", "buy", 99, 5, 5, "p1", 7, 0, ""].join("\t");
+    const b = ["000000000002", "sell", -3, 4, 4, "p_2-x", -8, 1, "c 1\tz"].join("\t");
+    const c = ["000000000003", "sell", 101, 1, 1, "p3", 9, 0, "cid3"].join("\t");
+    const run = (seq: number, ops: (string | number)[]) =>
+      callCommand(client, "commit", [
+        4,
+        K.ownerKey(g),
+        K.seqKey(g),
+        K.eventsKey(g),
+        book,
+        epoch,
+        seq,
+        1,
+        ev(seq + 1),
+        1,
+        ...ops,
+      ]);
+    expect(await run(0, ["ORD", 4, 3, a, b, c])).to.equal(1);
+    expect(await client.hgetall(`${book}:000000000001`)).to.deep.equal({
+      side: "buy",
+      price: "99",
+      qty: "5",
+      amount: "5",
+      player_id: "p1",
+      ts: "7",
+    });
+    expect(await client.hgetall(`${book}:000000000002`)).to.deep.equal({
+      side: "sell",
+      price: "-3",
+      qty: "4",
+      amount: "4",
+      player_id: "p_2-x",
+      cid: "c 1\tz",
+      ts: "-8",
+      post_only: "1",
+    });
+    expect(await client.hgetall(`${book}:000000000003`)).to.deep.equal({
+      side: "sell",
+      price: "101",
+      qty: "1",
+      amount: "1",
+      player_id: "p3",
+      cid: "cid3",
+      ts: "9",
+      post_only: "0",
+    });
+    expect(await client.hgetall(`${book}:resting`)).to.deep.equal({
+      "000000000001": a,
+      "000000000002": b,
+      "000000000003": c,
+    });
+    const a2 = ["000000000001", "buy", 99, 5, 3, "p1", 7, 0, ""].join("\t");
+    expect(await run(1, ["ODEL", 4, 2, "000000000002", "000000000003", "OUPD", 4, 1, a2])).to.equal(2);
+    expect(await client.hgetall(`${book}:000000000001`)).to.include({ amount: "3", qty: "5" });
+    expect(await client.exists(`${book}:000000000002`, `${book}:000000000003`)).to.equal(0);
+    expect(await client.hgetall(`${book}:resting`)).to.deep.equal({ "000000000001": a2 });
+  });
+
   it("sends the script's source again when the server lost it (SCRIPT FLUSH), two calls in flight landing in order", async () => {
     const g = newGameId("noscript");
     const epoch = await claimGame(client, g, "n");
