@@ -3,7 +3,7 @@
 // Valkey + PostgreSQL (.data/valkey, .data/pg; VALKEY_URL / DATABASE_URL in the environment are used
 // instead), then runs a persister process and the game server with a demo game beside it:
 //   node --import tsx server/src/persister-main.ts      (stopped with SIGTERM once the server has exited)
-//   node --import tsx server/src/main.ts --demo [args...]
+//   node --max-semi-space-size=64 --import tsx server/src/main.ts --demo [args...]  (lib/node-flags.mjs)
 // The server prints its URLs (admin API, health, metrics, client when CLIENT_URL is set), the admin
 // token and the demo game's join code. The browser client is built first (client/dist) when missing or
 // stale. With --duration N the demo round ends after N seconds and the server exits; otherwise Ctrl-C
@@ -28,6 +28,7 @@ import { freePort, runCommand, runWithServices, startCommand } from "./lib/servi
 import { ensureClientBuild } from "./lib/browser.mjs";
 import { ensureNginx, frontCommand, processPath } from "./lib/front.mjs";
 import { startValkeyCluster } from "./lib/valkey-cluster.mjs";
+import { GAME_SERVER_NODE_FLAGS } from "./lib/node-flags.mjs";
 
 /** Removes `--name value` from argv; returns the value (undefined when absent). */
 function takeOption(argv, name) {
@@ -90,7 +91,11 @@ async function runAll(env) {
   });
   const { code } =
     processes === 1
-      ? await runCommand(process.execPath, ["--import", "tsx", "server/src/main.ts", "--demo", ...args], { env })
+      ? await runCommand(
+          process.execPath,
+          [...GAME_SERVER_NODE_FLAGS, "--import", "tsx", "server/src/main.ts", "--demo", ...args],
+          { env },
+        )
       : await runProcesses(env);
   process.stderr.write(`[start] game server exited with code ${code}\n`);
   if (persister.child.exitCode === null && persister.child.signalCode === null) persister.child.kill("SIGTERM");
@@ -116,7 +121,7 @@ async function runProcesses(env) {
   const server = (i, extra, stdio) =>
     (i === 0 ? runCommand : startCommand)(
       process.execPath,
-      ["--import", "tsx", "server/src/main.ts", "--port", String(ports[i]), ...extra],
+      [...GAME_SERVER_NODE_FLAGS, "--import", "tsx", "server/src/main.ts", "--port", String(ports[i]), ...extra],
       {
         env: { ...env, PRESENCE: "redis", PUBLIC_ADDRESS: `localhost:${frontPort}/${processPath(i + 1)}` },
         ...(stdio ? { stdio } : {}),

@@ -53,6 +53,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { RawHttpClient, RawStream, type RawReply } from "./raw-http.ts";
+import { GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
@@ -470,7 +471,10 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const server = BASELINE
     ? node(self, ["--bare-server", String(port)], env, (l) => out(`[server] ${l}`), prof)
-    : node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), prof);
+    : node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), [
+        ...GAME_SERVER_NODE_FLAGS,
+        ...prof,
+      ]);
   const persister = BASELINE ? null : node("server/src/persister-main.ts", [], env, () => {});
   children.push(server, ...(persister ? [persister] : []));
   await waitFor("the server", 60_000, async () => (await fetch(`${base}/health`)).status < 500);

@@ -4,7 +4,8 @@
  *
  * Processes (each its own, so /proc tells their CPU apart; VALKEY_URL / DATABASE_URL are the private
  * services `npm run bench` starts):
- *   - the server: `server/src/main.ts` on a free port (plus the persister process when the server
+ *   - the server: `server/src/main.ts` on a free port, with the flags `npm start` gives it
+ *     (scripts/lib/node-flags.mjs) (plus the persister process when the server
  *     does not run one itself: PERSISTER_ENTRY below);
  *   - the load generator (e2e/load.ts): E2E_LIGHT light clients (default 190) that speak the room
  *     protocol without decoding patches, open-loop paced at each rate of E2E_RATES (default
@@ -45,6 +46,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
 import pg from "pg";
+import { GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LIGHT = Number(process.env.E2E_LIGHT ?? 190);
@@ -213,6 +215,7 @@ async function main(): Promise<void> {
     loops.set(m.e2eLoop, m);
   };
   const server = node(join(ROOT, "server/src/main.ts"), ["--port", String(port)], env, onServerLine, [
+    ...GAME_SERVER_NODE_FLAGS,
     ...prof,
     ...extra,
   ]);

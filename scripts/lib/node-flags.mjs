@@ -1,0 +1,15 @@
+// Node/V8 flags of the game server process (server/src/main.ts), in one place for everything that
+// launches it: scripts/start.mjs (`npm start`), the benchmarks that run it as a child (bench:e2e,
+// bench:api); docker/Dockerfile repeats them in its CMD.
+//
+// --max-semi-space-size=64 (MB; Node 20's default is 16): a game server allocates a few KB per order
+// that die young (events, their JSON, replies, patches), while the resting orders it keeps live on.
+// A larger young generation scavenges a quarter as often and lets more of the short-lived objects die
+// before a scavenge copies them. bench:e2e (`E2E_RATES=1000,2000,5000 E2E_STEP_SECONDS=5
+// E2E_IDLE_SECONDS=3`), four interleaved pairs at load 2.4-3.6: the server's CPU per order at
+// 5,000/s 133.6-147.2 us against 148.4-158.8 with the default, lower in every pair; a young
+// generation of up to 3 x 64 MB costs memory, not CPU (docs/throughput.md "Stop 21"). Stop 20 found
+// the opposite for a smaller one (2-4 MB: 3-7 times the GC time, docs/commit.md).
+
+/** Flags for `node` before the entry point of a game server process. */
+export const GAME_SERVER_NODE_FLAGS = ["--max-semi-space-size=64"];
