@@ -10,6 +10,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { GAME_SERVER_NODE_FLAGS } from "../../../scripts/lib/node-flags.mjs";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -62,8 +63,9 @@ describe("docker/compose.yml: the topology of npm start -- --processes 3 --clust
       expect(front).to.include(`location /${path}/ { proxy_pass http://${name}:2567/; }`);
       expect(front).to.match(new RegExp(`upstream servers \\{[^}]*server ${name}:2567`));
     }
-    // the image runs the server's entry point, as start.mjs does for each process
-    expect(read("docker/Dockerfile")).to.include('CMD ["node", "--import", "tsx", "server/src/main.ts"]');
+    // the image runs the server's entry point with the flags start.mjs gives each process
+    const cmd = ["node", ...GAME_SERVER_NODE_FLAGS, "--import", "tsx", "server/src/main.ts"];
+    expect(read("docker/Dockerfile")).to.include(`CMD ${JSON.stringify(cmd).replaceAll(",", ", ")}`);
     expect(read("scripts/start.mjs")).to.include('"server/src/main.ts"');
   });
 
