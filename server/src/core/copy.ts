@@ -12,8 +12,8 @@ import type { CoreState, PlayerState, StopOrder } from "./state.ts";
 
 /**
  * A resting order's fields, unlinked. Built field by field in the order evolve.ts and hydrate.ts use,
- * so copies share the book's hidden class (a spread made a different one, and copying 100,000 orders
- * took about 3 us each: docs/commit.md "Stop 21").
+ * so copies share the book's hidden class (a spread made a different one, and copying 102,000 orders
+ * took 210-255 ms: docs/commit.md "Stop 21").
  */
 function copyOrder(o: RestingOrder): RestingOrder {
   return {
