@@ -241,7 +241,10 @@ class BookOps implements KeyOpProducer {
   }
 
   write({ state, enc, keys }: ProjectionContext): void {
-    for (const [sid, touched] of this.books) {
+    // keys() and get() rather than `for (const [k, v] of map)`: that allocates an entry array per
+    // iteration (64 bytes; once per touched order here), which V8 did not optimise away (Stop 22)
+    for (const sid of this.books.keys()) {
+      const touched = this.books.get(sid)!;
       const sec = securityOf(state, sid);
       const book = sec.book;
       const names = keys.security(sid);
@@ -249,7 +252,9 @@ class BookOps implements KeyOpProducer {
       // the entries of the book's zsets, looked up once per batch
       const bids = enc.entriesOf(names.bids, "zset");
       const asks = enc.entriesOf(names.asks, "zset");
-      for (const [id, t] of touched.orders) {
+      const orders = touched.orders;
+      for (const id of orders.keys()) {
+        const t = orders.get(id)!;
         const resting = book.orders.get(id);
         if (t.fresh && !resting) continue; // placed and gone within the batch: never in Valkey
         const member = K.orderMember(id);
@@ -275,7 +280,10 @@ class BookOps implements KeyOpProducer {
         const net = new Map<number, number>();
         for (const l of book.bids.levels) net.set(l.price, l.qty);
         for (const l of book.asks.levels) net.set(l.price, (net.get(l.price) ?? 0) - l.qty);
-        for (const [price, q] of net) if (q !== 0) levels.set(String(price), q);
+        for (const price of net.keys()) {
+          const q = net.get(price)!;
+          if (q !== 0) levels.set(String(price), q);
+        }
       } else if (touched.levels.size > 0) {
         const levels = enc.entriesOf(bookKey, "hash");
         for (const price of touched.levels) {
@@ -331,7 +339,8 @@ class InventoryOps implements KeyOpProducer {
   }
 
   write({ state, enc, keys }: ProjectionContext): void {
-    for (const [pid, sids] of this.positions) {
+    for (const pid of this.positions.keys()) {
+      const sids = this.positions.get(pid)!;
       const p = playerOf(state, pid);
       const fields = enc.entriesOf(keys.player(pid).inventory, "hash");
       fields.set("0", p.cash);
@@ -364,7 +373,8 @@ class ClientOrderOps implements KeyOpProducer {
   }
 
   write({ state, enc, keys }: ProjectionContext): void {
-    for (const [pid, cids] of this.ids) {
+    for (const pid of this.ids.keys()) {
+      const cids = this.ids.get(pid)!;
       const p = playerOf(state, pid);
       for (const cid of cids) {
         const stored = p.clientOrders.get(cid);

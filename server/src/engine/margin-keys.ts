@@ -136,7 +136,8 @@ export class MarginOps implements KeyOpProducer {
       if (!this.securities.has(sid))
         enc.hset(keys.security(sid).security, "last_price", securityOf(state, sid).lastPrice);
     }
-    for (const [sid, ids] of this.stops) {
+    for (const sid of this.stops.keys()) {
+      const ids = this.stops.get(sid)!;
       const sec = securityOf(state, sid);
       const key = K.stopsKey(g, sid);
       for (const id of ids) {
@@ -147,7 +148,8 @@ export class MarginOps implements KeyOpProducer {
     }
     // costs exist in margin mode only (evolve keeps none in cash mode)
     if (game?.mode !== "margin") return;
-    for (const [pid, sids] of this.costs) {
+    for (const pid of this.costs.keys()) {
+      const sids = this.costs.get(pid)!;
       const p = state.players.get(pid);
       if (!p) throw new Error(`margin-keys: no player ${pid} in the state`);
       for (const sid of sids) {
