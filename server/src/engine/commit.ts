@@ -45,11 +45,13 @@ export interface BatchProjection {
 }
 
 /**
- * A command's key changes left to its batch: `addTo` marks what the command changed on the batch's
- * projection (null for the batch's first such command, which creates it) and returns the projection.
+ * A command's key changes left to its batch: `addTo` marks what the command's `events` (the objects
+ * the command hands to the committer, in order) changed on the batch's projection (null for the
+ * batch's first such command, which creates it) and returns the projection. One value serves every
+ * command of a writer (key-ops.ts keyOpsFor), so a command allocates nothing for it.
  */
 export interface DeferredKeyOps {
-  addTo(projection: BatchProjection | null): BatchProjection;
+  addTo(projection: BatchProjection | null, events: readonly unknown[]): BatchProjection;
 }
 
 /** Error codes of a commit: the script's refusals, plus UNAVAILABLE (Valkey down or timed out). */

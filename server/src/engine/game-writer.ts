@@ -28,7 +28,7 @@
 import type { GameInfo, Rejection } from "@marketroom/shared";
 import type { Redis } from "iovalkey";
 import { bookDepth, inventoryOf, openOrders, run, type CoreState, type Decided } from "../core/index.ts";
-import type { Command } from "../core/commands.ts";
+import type { Command, DecideContext } from "../core/commands.ts";
 import { CommitError, claimGame } from "./commit.ts";
 import { GroupCommitter, type CommitAck } from "./group-commit.ts";
 import { hydrate } from "./hydrate.ts";
@@ -60,6 +60,8 @@ export class GameWriter {
   private failure: CommitError | null = null;
   private reloading: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** run()'s context, one per writer: run reads `ts` synchronously and keeps nothing (an object per command otherwise). */
+  private readonly ctx: DecideContext = { ts: 0 };
 
   private constructor(
     private readonly client: Redis,
@@ -119,7 +121,8 @@ export class GameWriter {
     let d: Decided<C>;
     try {
       // decide, evolve, and the stops and liquidations the command sets off (core/run.ts)
-      d = run(state, command, { ts });
+      this.ctx.ts = ts;
+      d = run(state, command, this.ctx);
     } catch (err) {
       return Promise.reject(this.broken(committer, err));
     }
@@ -130,7 +133,7 @@ export class GameWriter {
     }
     let done: Promise<CommitAck>;
     try {
-      done = committer.submit({ events: d.events, ops: keyOpsFor(this.gameId, state, d.events) });
+      done = committer.submit({ events: d.events, ops: keyOpsFor(this.gameId, state) });
     } catch (err) {
       return Promise.reject(this.broken(committer, err));
     }

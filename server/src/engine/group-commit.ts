@@ -70,7 +70,8 @@ export interface CommandCommit {
   /**
    * The key changes that bring the game's keys to the state after this command: KeyOps (coalesced
    * per batch, see KeyOp), or deferred ops (key-ops.ts keyOpsFor) that the batch projects from the
-   * room's state once, when it is sealed; those are written after the batch's KeyOps.
+   * room's state once, when it is sealed, after marking what `events` touched (they must then be the
+   * event objects, not JSON text); those are written after the batch's KeyOps.
    */
   ops: readonly KeyOp[] | DeferredKeyOps;
 }
@@ -204,7 +205,7 @@ export class GroupCommitter {
     const events = this.encodeEvents(command.events);
     const batch = this.open ?? this.openBatch();
     batch.encoder.add(events, deferred === null ? (ops as readonly KeyOp[]) : NO_OPS);
-    if (deferred !== null) batch.projection = deferred.addTo(batch.projection);
+    if (deferred !== null) batch.projection = deferred.addTo(batch.projection, command.events);
     batch.events += events.length;
     this.nextSeq += events.length;
     batch.lastSeq = this.nextSeq;
