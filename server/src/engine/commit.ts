@@ -139,25 +139,99 @@ const KIND: Record<KeyOp[0], Kind | null> = {
   DEL: null,
 };
 
+/** A value of a key's entries (KeyChange): a number is sent as its decimal text. */
+type Value = string | number;
+
 /**
- * What a batch does to one key, net: `reset` when a DEL dropped its earlier content, then the
- * fields/members it sets (value) or removes (null), or a string value. Applying the ops one by one
- * or this net change in one go ends in the same state.
+ * The entries of one key that a batch writes (BatchEncoder.entriesOf): hash field -> value, zset
+ * member -> integer score; null removes. Later writes to a name win.
  */
-interface KeyChange {
-  key: string;
-  reset: boolean;
-  kind: Kind | null;
-  /**
-   * hash field -> value, zset member -> score, set member -> "", string "" -> value; null = removed.
-   * A number is sent as its decimal text (the projection's integers are written as they are, not
-   * turned into strings first).
-   */
-  entries: Map<string, Value | null>;
+export interface KeyEntries {
+  set(name: string, value: Value | null): void;
 }
 
-/** A value of KeyChange.entries. */
-type Value = string | number;
+/** Names a KeyChange finds by scanning its list; past this many it keeps a Map index as well. */
+const SMALL = 16;
+
+/**
+ * What a batch does to one key, net: `reset` when a DEL dropped its earlier content, then the
+ * entries it writes: hash field -> value, zset member -> score, set member -> "", string "" -> value;
+ * null = removed. Applying the ops one by one or this net change in one go ends in the same state.
+ *
+ * The entries are a flat list `name, value, ...` in the order names were first written (a Map's
+ * insertion order), a later write replacing the value in place, with a Map index only past SMALL
+ * names. A Map per changed key, grown entry by entry, was about a tenth of the commit path's bytes per
+ * command at the paced rate's batch sizes (docs/commit.md "Stop 22"); most keys of a batch hold a few
+ * entries (an inventory 2 + 3 per security, a book side a few members).
+ */
+class KeyChange implements KeyEntries {
+  reset = false;
+  private flat: (string | Value | null)[] = [];
+  /** name -> its position in flat, once there are more than SMALL names. */
+  private index: Map<string, number> | null = null;
+
+  constructor(
+    readonly key: string,
+    public kind: Kind | null,
+  ) {}
+
+  /** Names written. */
+  get size(): number {
+    return this.flat.length >> 1;
+  }
+
+  set(name: string, value: Value | null): void {
+    const f = this.flat;
+    if (this.index === null) {
+      for (let i = 0; i < f.length; i += 2) {
+        if (f[i] === name) {
+          f[i + 1] = value;
+          return;
+        }
+      }
+      f.push(name, value);
+      if (f.length > 2 * SMALL) {
+        const index = new Map<string, number>();
+        for (let i = 0; i < f.length; i += 2) index.set(f[i] as string, i);
+        this.index = index;
+      }
+      return;
+    }
+    const at = this.index.get(name);
+    if (at !== undefined) f[at + 1] = value;
+    else {
+      this.index.set(name, f.length);
+      f.push(name, value);
+    }
+  }
+
+  /** The value written to `name`: undefined when none, null when removed. */
+  get(name: string): Value | null | undefined {
+    const f = this.flat;
+    if (this.index !== null) {
+      const at = this.index.get(name);
+      return at === undefined ? undefined : (f[at + 1] as Value | null);
+    }
+    for (let i = 0; i < f.length; i += 2) if (f[i] === name) return f[i + 1] as Value | null;
+    return undefined;
+  }
+
+  /** The i-th name written (0 <= i < size). */
+  nameAt(i: number): string {
+    return this.flat[2 * i] as string;
+  }
+
+  /** The value of the i-th name written. */
+  valueAt(i: number): Value | null {
+    return this.flat[2 * i + 1] as Value | null;
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.flat = [];
+    this.index = null;
+  }
+}
 
 /** Most arguments per op the script accepts (lua/commands/commit-n.lua MAX_ARGS). */
 const MAX_ARGS = 1024;
@@ -237,7 +311,7 @@ export class BatchEncoder {
   private change(key: string, kind: Kind | null): KeyChange {
     let c = this.changes.get(key);
     if (!c) {
-      c = { key, reset: false, kind, entries: new Map() };
+      c = new KeyChange(key, kind);
       this.changes.set(key, c);
     } else if (kind !== null) {
       c.kind = kind;
@@ -251,8 +325,7 @@ export class BatchEncoder {
       this.del(op[1]);
       return;
     }
-    const c = this.change(op[1], KIND[name]);
-    const e = c.entries;
+    const e = this.change(op[1], KIND[name]);
     switch (name) {
       case "HSET":
         for (let j = 2; j < op.length; j += 2) e.set(String(op[j]), String(op[j + 1]));
@@ -277,7 +350,7 @@ export class BatchEncoder {
 
   /** Sets hash fields: field, value, field, value... (later writes win). */
   hset(key: string, ...pairs: (string | number)[]): void {
-    const e = this.change(key, "hash").entries;
+    const e = this.change(key, "hash");
     for (let j = 0; j < pairs.length; j += 2) {
       const v = pairs[j + 1];
       e.set(String(pairs[j]), typeof v === "number" ? v : String(v));
@@ -286,35 +359,35 @@ export class BatchEncoder {
 
   /** Deletes a hash field. */
   hdel(key: string, field: string | number): void {
-    this.change(key, "hash").entries.set(String(field), null);
+    this.change(key, "hash").set(String(field), null);
   }
 
   /**
    * The net entries of a hash or zset key, to write many at once: hash field -> value, zset member ->
    * score (integer text); null removes. Same effect as hset/hdel or zadd/zrem one by one.
    */
-  entriesOf(key: string, kind: "hash" | "zset"): Map<string, Value | null> {
-    return this.change(key, kind).entries;
+  entriesOf(key: string, kind: "hash" | "zset"): KeyEntries {
+    return this.change(key, kind);
   }
 
   /** Adds or re-scores a zset member (integer score). */
   zadd(key: string, score: number, member: string): void {
-    this.change(key, "zset").entries.set(member, score);
+    this.change(key, "zset").set(member, score);
   }
 
   /** Removes a zset member. */
   zrem(key: string, member: string): void {
-    this.change(key, "zset").entries.set(member, null);
+    this.change(key, "zset").set(member, null);
   }
 
   /** Adds a set member. */
   sadd(key: string, member: string | number): void {
-    this.change(key, "set").entries.set(String(member), "");
+    this.change(key, "set").set(String(member), "");
   }
 
   /** Sets a string key. */
   set(key: string, value: string | number): void {
-    const e = this.change(key, "string").entries;
+    const e = this.change(key, "string");
     e.clear();
     e.set("", value);
   }
@@ -324,7 +397,7 @@ export class BatchEncoder {
     const c = this.change(key, null);
     c.reset = true;
     c.kind = null;
-    c.entries.clear();
+    c.clear();
   }
 
   private book(bookKey: string): OrderChanges {
@@ -378,7 +451,7 @@ export class BatchEncoder {
     const checked: (KeyChange | OrderChanges)[] = [];
     const trusted: (KeyChange | OrderChanges)[] = [];
     for (const c of this.changes.values()) {
-      if (!c.reset && c.entries.size === 0) continue; // looked up (entriesOf) but not written
+      if (!c.reset && c.size === 0) continue; // looked up (entriesOf) but not written
       (c.reset || c.kind === null || c.kind === "string" || known.get(c.key) === c.kind ? trusted : checked).push(c);
       if (c.kind !== null) known.set(c.key, c.kind);
       else known.delete(c.key);
@@ -422,7 +495,7 @@ const DROP: Record<"hash" | "zset" | "set", string> = { hash: "HDEL", zset: "ZRE
 
 /** The net ops of one key (KEYS[k]) as `<op> <k> <c> <args>`: a generic key's, or a book's order ops. */
 function writeOps(w: RespWriter, c: KeyChange | OrderChanges, k: number): void {
-  if (!("entries" in c)) {
+  if (!(c instanceof KeyChange)) {
     writeList(w, "ODEL", k, c.deleted);
     writeOrders(w, "ORD", k, c.createdMembers, c.created);
     writeOrders(w, "OUPD", k, c.updatedMembers, c.updated);
@@ -431,7 +504,7 @@ function writeOps(w: RespWriter, c: KeyChange | OrderChanges, k: number): void {
   if (c.reset) writeHead(w, "DEL", k, 0);
   if (c.kind === null) return;
   if (c.kind === "string") {
-    const v = c.entries.get("");
+    const v = c.get("");
     if (v != null) {
       writeHead(w, "SET", k, 1);
       writeValue(w, v);
@@ -440,8 +513,8 @@ function writeOps(w: RespWriter, c: KeyChange | OrderChanges, k: number): void {
   }
   let removed = 0;
   let added = 0;
-  for (const v of c.entries.values()) {
-    if (v === null) removed += 1;
+  for (let i = 0; i < c.size; i++) {
+    if (c.valueAt(i) === null) removed += 1;
     else added += 1;
   }
   if (removed > 0 && !c.reset) writeEntries(w, DROP[c.kind], k, c, removed, false);
@@ -471,10 +544,10 @@ function writeEntries(w: RespWriter, op: string, k: number, c: KeyChange, total:
   const chunk = MAX_ARGS - (MAX_ARGS % step);
   let left = total;
   let room = 0;
-  const entries = c.entries;
-  for (const m of entries.keys()) {
-    const v = entries.get(m) as Value | null;
+  for (let i = 0; i < c.size; i++) {
+    const v = c.valueAt(i);
     if ((v === null) === put) continue;
+    const m = c.nameAt(i);
     if (room === 0) {
       room = Math.min(left, chunk);
       left -= room;
