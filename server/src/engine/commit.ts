@@ -286,11 +286,12 @@ export class BatchEncoder {
   constructor(readonly gameId: string) {}
 
   /**
-   * Appends events (JSON text) and ops (checked with checkOps by the caller). Throws CommitError
-   * BAD_OP, and adds nothing, when an op would give a key a second type within the batch (between
-   * DELs), which Valkey would refuse.
+   * Appends events (JSON text, or objects, serialised here with JSON.stringify) and ops (checked with
+   * checkOps by the caller). Throws CommitError BAD_OP, and adds nothing, when an op would give a key
+   * a second type within the batch (between DELs), which Valkey would refuse; BAD_ARG when a text
+   * holds a raw newline (JSON.stringify never writes one); whatever JSON.stringify throws.
    */
-  add(events: readonly string[], ops: readonly KeyOp[]): void {
+  add(events: readonly (string | object)[], ops: readonly KeyOp[]): void {
     if (ops.length > 0) {
       const kinds = new Map<string, Kind | null>();
       for (const op of ops) {
@@ -302,9 +303,20 @@ export class BatchEncoder {
       }
     }
     for (const e of events) {
-      if (e.includes("\n")) throw new CommitError("BAD_ARG", "an event's JSON text contains a raw newline");
+      if (typeof e === "string" && e.includes("\n"))
+        throw new CommitError("BAD_ARG", "an event's JSON text contains a raw newline");
     }
-    for (const e of events) this.events.push(e);
+    const texts = this.events;
+    const before = texts.length;
+    try {
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
+        texts.push(typeof e === "string" ? e : JSON.stringify(e));
+      }
+    } catch (err) {
+      texts.length = before;
+      throw err;
+    }
     for (const op of ops) this.apply(op);
   }
 
