@@ -48,6 +48,13 @@ export type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
 
 const flag = (b: boolean) => (b ? 1 : 0);
 
+/**
+ * What a producer iterates when it was given nothing to write. The producers are made anew for every
+ * batch and most batches touch no setup, news or margin state: their sets and maps are made when
+ * first needed (an empty Map or Set is about 180 bytes; docs/commit.md "Stop 22").
+ */
+const NONE: ReadonlySet<never> = new Set();
+
 function securityOf(state: CoreState, sid: number): SecurityState {
   const sec = state.securities.get(sid);
   if (!sec) throw new Error(`key-ops: no security ${sid} in the state`);
@@ -64,8 +71,8 @@ function playerOf(state: CoreState, pid: string): PlayerState {
 class SetupOps implements KeyOpProducer {
   private game = false;
   private cashTotal = false;
-  private readonly securities = new Set<number>();
-  private readonly players = new Set<string>();
+  private securities: Set<number> | null = null;
+  private players: Set<string> | null = null;
 
   touch(ev: EngineEvent): void {
     switch (ev.type) {
@@ -77,10 +84,10 @@ class SetupOps implements KeyOpProducer {
         this.game = true;
         break;
       case "security_added":
-        this.securities.add(ev.securityId);
+        (this.securities ??= new Set()).add(ev.securityId);
         break;
       case "player_added":
-        this.players.add(ev.playerId);
+        (this.players ??= new Set()).add(ev.playerId);
         this.cashTotal = true;
         break;
       case "dividend":
@@ -117,7 +124,7 @@ class SetupOps implements KeyOpProducer {
       );
     }
     if (this.cashTotal) enc.hset(K.gameKey(g), "cash_total", state.cashTotal);
-    for (const sid of this.securities) {
+    for (const sid of this.securities ?? NONE) {
       const i = securityOf(state, sid).info;
       enc.hset(
         K.securityKey(g, sid),
@@ -149,7 +156,7 @@ class SetupOps implements KeyOpProducer {
       enc.sadd(K.securitiesKey(g), sid);
       enc.hset(K.limitWeightsKey(g), sid, i.limitWeight);
     }
-    for (const pid of this.players) enc.hset(K.playersKey(g), pid, playerOf(state, pid).name);
+    for (const pid of this.players ?? NONE) enc.hset(K.playersKey(g), pid, playerOf(state, pid).name);
   }
 }
 
@@ -360,21 +367,24 @@ class InventoryOps implements KeyOpProducer {
 /** The first result of each clientOrderId accepted in the batch (idempotency store). */
 class ClientOrderOps implements KeyOpProducer {
   /** playerId -> clientOrderIds. */
-  private readonly ids = new Map<string, Set<string>>();
+  private ids: Map<string, Set<string>> | null = null;
 
   touch(ev: EngineEvent): void {
     if (ev.type !== "order_accepted" || ev.clientOrderId === undefined) return;
-    let s = this.ids.get(ev.playerId);
+    const ids = (this.ids ??= new Map());
+    let s = ids.get(ev.playerId);
     if (!s) {
       s = new Set();
-      this.ids.set(ev.playerId, s);
+      ids.set(ev.playerId, s);
     }
     s.add(ev.clientOrderId);
   }
 
   write({ state, enc, keys }: ProjectionContext): void {
-    for (const pid of this.ids.keys()) {
-      const cids = this.ids.get(pid)!;
+    const ids = this.ids;
+    if (ids === null) return;
+    for (const pid of ids.keys()) {
+      const cids = ids.get(pid)!;
       const p = playerOf(state, pid);
       for (const cid of cids) {
         const stored = p.clientOrders.get(cid);
@@ -395,13 +405,14 @@ class ClientOrderOps implements KeyOpProducer {
 
 /** News and signals: one zset member per event (its JSON), scored by seq. */
 class MessageOps implements KeyOpProducer {
-  private readonly messages: EngineEvent[] = [];
+  private messages: EngineEvent[] | null = null;
 
   touch(ev: EngineEvent): void {
-    if (ev.type === "news" || ev.type === "signal") this.messages.push(ev);
+    if (ev.type === "news" || ev.type === "signal") (this.messages ??= []).push(ev);
   }
 
   write({ gameId: g, enc }: ProjectionContext): void {
+    if (this.messages === null) return;
     for (const ev of this.messages)
       enc.zadd(ev.type === "news" ? K.newsKey(g) : K.signalsKey(g), ev.seq, JSON.stringify(ev));
   }

@@ -21,36 +21,49 @@ import { addStop } from "../core/stops/stop-state.ts";
 import type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
 import * as K from "./keys.ts";
 
+/** What a producer iterates when it was given nothing (its sets and maps are made when first needed). */
+const NONE: ReadonlySet<number> = new Set();
+const NO_STOPS: ReadonlyMap<number, ReadonlySet<number>> = new Map();
+const NO_COSTS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
+const NO_LEVERAGES: readonly { pid: string; sid: number }[] = [];
+
 /** What a batch changed of the stops and the margin state. */
 export class MarginOps implements KeyOpProducer {
   private game = false;
   /** The round ended in the batch: every security's closing mark is written. */
   private ended = false;
-  private fund = new Set<number>();
-  private readonly securities = new Set<number>();
+  // each set, map and list is made when first needed: most batches touch none of them (key-ops.ts NONE)
+  private fund: Set<number> | null = null;
+  private securities: Set<number> | null = null;
   /** Securities whose last trade price alone changed (a fill changes nothing else of the security hash). */
-  private readonly traded = new Set<number>();
-  /** "sid:stopId" of every stop accepted, armed or gone in the batch. */
-  private readonly stops = new Map<number, Set<number>>();
-  private readonly costs = new Map<string, Set<number>>();
-  private readonly leverages: { pid: string; sid: number }[] = [];
+  private traded: Set<number> | null = null;
+  /** Security id -> ids of every stop accepted, armed or gone in the batch. */
+  private stops: Map<number, Set<number>> | null = null;
+  private costs: Map<string, Set<number>> | null = null;
+  private leverages: { pid: string; sid: number }[] | null = null;
 
   private stop(sid: number, id: number): void {
-    let s = this.stops.get(sid);
+    const stops = (this.stops ??= new Map());
+    let s = stops.get(sid);
     if (!s) {
       s = new Set();
-      this.stops.set(sid, s);
+      stops.set(sid, s);
     }
     s.add(id);
   }
 
   private cost(pid: string, sid: number): void {
-    let s = this.costs.get(pid);
+    const costs = (this.costs ??= new Map());
+    let s = costs.get(pid);
     if (!s) {
       s = new Set();
-      this.costs.set(pid, s);
+      costs.set(pid, s);
     }
     s.add(sid);
+  }
+
+  private security(sid: number): void {
+    (this.securities ??= new Set()).add(sid);
   }
 
   touch(ev: EngineEvent): void {
@@ -63,15 +76,15 @@ export class MarginOps implements KeyOpProducer {
         break;
       case "security_added":
       case "reference_price":
-        this.securities.add(ev.securityId);
+        this.security(ev.securityId);
         break;
       case "fill":
-        this.traded.add(ev.securityId);
+        (this.traded ??= new Set()).add(ev.securityId);
         this.cost(ev.makerPlayerId, ev.securityId);
         this.cost(ev.takerPlayerId, ev.securityId);
         break;
       case "stop_accepted":
-        this.securities.add(ev.securityId);
+        this.security(ev.securityId);
         this.stop(ev.securityId, ev.stopId);
         break;
       case "stop_armed":
@@ -81,17 +94,17 @@ export class MarginOps implements KeyOpProducer {
         break;
       case "cfd_fill":
         this.game = true;
-        this.securities.add(ev.securityId);
-        this.fund.add(ev.securityId);
+        this.security(ev.securityId);
+        (this.fund ??= new Set()).add(ev.securityId);
         this.cost(ev.playerId, ev.securityId);
         break;
       case "cfd_leverage":
-        this.leverages.push({ pid: ev.playerId, sid: ev.securityId });
+        (this.leverages ??= []).push({ pid: ev.playerId, sid: ev.securityId });
         break;
       case "fund_transfer":
         this.game = true;
         if (ev.securityId !== 0) {
-          this.fund.add(ev.securityId);
+          (this.fund ??= new Set()).add(ev.securityId);
           this.cost(ev.playerId, ev.securityId);
         }
         break;
@@ -104,13 +117,14 @@ export class MarginOps implements KeyOpProducer {
     const game = state.game;
     if (this.game && game)
       enc.hset(K.gameKey(g), "mode", game.mode, "mark_rule", game.markRule, "fund_cash", state.fund.cash);
-    for (const sid of this.fund) {
+    for (const sid of this.fund ?? NONE) {
       const q = state.fund.positions.get(sid);
       if (q === undefined) enc.hdel(K.fundKey(g), sid);
       else enc.hset(K.fundKey(g), sid, q);
     }
-    if (this.ended && game?.mode === "margin") for (const sid of state.securityIds) this.securities.add(sid);
-    for (const sid of this.securities) {
+    if (this.ended && game?.mode === "margin") for (const sid of state.securityIds) this.security(sid);
+    const securities = this.securities ?? NONE;
+    for (const sid of securities) {
       const sec = securityOf(state, sid);
       enc.hset(
         K.securityKey(g, sid),
@@ -132,12 +146,12 @@ export class MarginOps implements KeyOpProducer {
         sec.closeMark,
       );
     }
-    for (const sid of this.traded) {
-      if (!this.securities.has(sid))
-        enc.hset(keys.security(sid).security, "last_price", securityOf(state, sid).lastPrice);
+    for (const sid of this.traded ?? NONE) {
+      if (!securities.has(sid)) enc.hset(keys.security(sid).security, "last_price", securityOf(state, sid).lastPrice);
     }
-    for (const sid of this.stops.keys()) {
-      const ids = this.stops.get(sid)!;
+    const stops = this.stops ?? NO_STOPS;
+    for (const sid of stops.keys()) {
+      const ids = stops.get(sid)!;
       const sec = securityOf(state, sid);
       const key = K.stopsKey(g, sid);
       for (const id of ids) {
@@ -148,8 +162,9 @@ export class MarginOps implements KeyOpProducer {
     }
     // costs exist in margin mode only (evolve keeps none in cash mode)
     if (game?.mode !== "margin") return;
-    for (const pid of this.costs.keys()) {
-      const sids = this.costs.get(pid)!;
+    const costs = this.costs ?? NO_COSTS;
+    for (const pid of costs.keys()) {
+      const sids = costs.get(pid)!;
       const p = state.players.get(pid);
       if (!p) throw new Error(`margin-keys: no player ${pid} in the state`);
       for (const sid of sids) {
@@ -158,7 +173,7 @@ export class MarginOps implements KeyOpProducer {
         else enc.hset(K.costsKey(g, pid), sid, c);
       }
     }
-    for (const { pid, sid } of this.leverages) {
+    for (const { pid, sid } of this.leverages ?? NO_LEVERAGES) {
       const bps = state.players.get(pid)?.leverage.get(sid);
       if (bps !== undefined) enc.hset(K.costsKey(g, pid), `lev:${sid}`, bps);
     }

@@ -15,13 +15,15 @@ import * as K from "./keys.ts";
 
 /** The security hash's market-type fields of every security whose mode or dividend period changed in the batch. */
 export class MarketOps implements KeyOpProducer {
-  private readonly touched = new Set<number>();
+  /** Made when first needed (most batches have none; key-ops.ts NONE). */
+  private touched: Set<number> | null = null;
 
   touch(ev: EngineEvent): void {
-    if (ev.type === "trading_mode" || ev.type === "dividend") this.touched.add(ev.securityId);
+    if (ev.type === "trading_mode" || ev.type === "dividend") (this.touched ??= new Set()).add(ev.securityId);
   }
 
   write({ gameId: g, state, enc }: ProjectionContext): void {
+    if (this.touched === null) return;
     for (const sid of this.touched) {
       const sec = state.securities.get(sid);
       if (!sec) throw new Error(`market-keys: no security ${sid} in the state`);
