@@ -38,7 +38,7 @@
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";
-import type { BatchEncoder, BatchProjection, DeferredKeyOps } from "./commit.ts";
+import type { BatchEncoder, BatchProjection, DeferredKeyOps, KeyEntries } from "./commit.ts";
 import type { KeyOpProducer, ProjectionContext } from "./key-op-producer.ts";
 import * as K from "./keys.ts";
 import { MarketOps } from "./market-keys.ts";
@@ -352,16 +352,22 @@ class InventoryOps implements KeyOpProducer {
       const fields = enc.entriesOf(keys.player(pid).inventory, "hash");
       fields.set("0", p.cash);
       fields.set("0:locked", p.cashLocked);
-      for (const sid of sids === "all" ? p.positions.keys() : sids) {
-        const pos = p.positions.get(sid);
-        if (!pos) continue;
-        const names = keys.security(sid);
-        fields.set(names.qtyField, pos.qty);
-        fields.set(names.lockedField, pos.locked);
-        fields.set(names.openBuyField, pos.openBuy);
-      }
+      // two loops, each over one kind of iterator: one loop over either allocated an iterator
+      // result per position (docs/commit.md "Stop 22")
+      if (sids === "all") for (const sid of p.positions.keys()) writePosition(fields, keys, p, sid);
+      else for (const sid of sids) writePosition(fields, keys, p, sid);
     }
   }
+}
+
+/** The three inventory fields of one position of `p` (none when it has no such position). */
+function writePosition(fields: KeyEntries, keys: K.GameKeyNames, p: PlayerState, sid: number): void {
+  const pos = p.positions.get(sid);
+  if (!pos) return;
+  const names = keys.security(sid);
+  fields.set(names.qtyField, pos.qty);
+  fields.set(names.lockedField, pos.locked);
+  fields.set(names.openBuyField, pos.openBuy);
 }
 
 /** The first result of each clientOrderId accepted in the batch (idempotency store). */
