@@ -226,9 +226,9 @@ class KeyChange implements KeyEntries {
     return this.flat[2 * i + 1] as Value | null;
   }
 
-  /** Drops every entry. */
+  /** Drops every entry (a string key's set() clears first: nothing is allocated while it is empty). */
   clear(): void {
-    this.flat = [];
+    if (this.flat.length > 0) this.flat = [];
     this.index = null;
   }
 }
