@@ -150,6 +150,9 @@ export interface KeyEntries {
   set(name: string, value: Value | null): void;
 }
 
+/** A KeyChange's entries before its first write (shared: nothing is ever added to it). */
+const NO_ENTRIES: (string | Value | null)[] = [];
+
 /** Names a KeyChange finds by scanning its list; past this many it keeps a Map index as well. */
 const SMALL = 16;
 
@@ -166,7 +169,7 @@ const SMALL = 16;
  */
 class KeyChange implements KeyEntries {
   reset = false;
-  private flat: (string | Value | null)[] = [];
+  private flat: (string | Value | null)[] = NO_ENTRIES;
   /** name -> its position in flat, once there are more than SMALL names. */
   private index: Map<string, number> | null = null;
 
@@ -182,6 +185,12 @@ class KeyChange implements KeyEntries {
 
   set(name: string, value: Value | null): void {
     const f = this.flat;
+    if (f.length === 0) {
+      // a list of two (a key written once in the batch: most of them) rather than the 17 slots
+      // a first push makes
+      this.flat = [name, value];
+      return;
+    }
     if (this.index === null) {
       for (let i = 0; i < f.length; i += 2) {
         if (f[i] === name) {
@@ -228,7 +237,7 @@ class KeyChange implements KeyEntries {
 
   /** Drops every entry (a string key's set() clears first: nothing is allocated while it is empty). */
   clear(): void {
-    if (this.flat.length > 0) this.flat = [];
+    this.flat = NO_ENTRIES;
     this.index = null;
   }
 }
