@@ -161,20 +161,29 @@ class SetupOps implements KeyOpProducer {
 }
 
 /**
- * An order a batch touched: who owns it, its side, whether the batch accepted it (then Valkey never
- * had it) and, if so, whether it rested (an incoming order cancelled before resting touches no level).
+ * An order that Valkey had before the batch and the batch touched: who owns it and its side (what
+ * deleting it needs once it has left the book).
  */
 interface TouchedOrder {
   side: "buy" | "sell";
   playerId: string;
-  fresh: boolean;
-  rested: boolean;
 }
+
+/**
+ * An order the batch accepted (Valkey never had it): FRESH, or FRESH_RESTED once it rested (an
+ * incoming order cancelled before resting touches no level). A number, not an object: written only
+ * if it still rests at the boundary, and then from the state (docs/commit.md "Stop 22").
+ */
+const FRESH = 0;
+const FRESH_RESTED = 1;
+
+/** What the batch knows of a touched order. */
+type Touched = TouchedOrder | typeof FRESH | typeof FRESH_RESTED;
 
 /** Per security: the orders and price levels a batch touched, and whether it handed out order ids. */
 /** allLevels: a call ran in the batch, so the whole price-level hash is rewritten from the state. */
 interface TouchedBook {
-  orders: Map<number, TouchedOrder>;
+  orders: Map<number, Touched>;
   levels: Set<number>;
   counter: boolean;
   allLevels: boolean;
@@ -197,16 +206,12 @@ class BookOps implements KeyOpProducer {
     return b;
   }
 
-  /** Marks an order and its level; returns the order's record. */
-  private order(sid: number, id: number, side: "buy" | "sell", playerId: string, price: number): TouchedOrder {
+  /** Marks an order (an older one, unless the batch accepted it) and its level; returns the book. */
+  private order(sid: number, id: number, side: "buy" | "sell", playerId: string, price: number): TouchedBook {
     const b = this.book(sid);
-    let t = b.orders.get(id);
-    if (!t) {
-      t = { side, playerId, fresh: false, rested: true };
-      b.orders.set(id, t);
-    }
+    if (!b.orders.has(id)) b.orders.set(id, { side, playerId });
     b.levels.add(price);
-    return t;
+    return b;
   }
 
   touch(ev: EngineEvent): void {
@@ -214,12 +219,14 @@ class BookOps implements KeyOpProducer {
       case "order_accepted": {
         const b = this.book(ev.securityId);
         b.counter = true;
-        b.orders.set(ev.orderId, { side: ev.side, playerId: ev.playerId, fresh: true, rested: false });
+        b.orders.set(ev.orderId, FRESH);
         break;
       }
-      case "order_rested":
-        this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price).rested = true;
+      case "order_rested": {
+        const b = this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price);
+        if (b.orders.get(ev.orderId) === FRESH) b.orders.set(ev.orderId, FRESH_RESTED);
         break;
+      }
       case "fill":
         this.order(ev.securityId, ev.makerOrderId, ev.aggressor === "buy" ? "sell" : "buy", ev.makerPlayerId, ev.price);
         // a call's fills trade two resting orders, each at its own limit (docs/markets.md): the taker's
@@ -232,7 +239,7 @@ class BookOps implements KeyOpProducer {
         break;
       case "order_cancelled": {
         const t = this.books.get(ev.securityId)?.orders.get(ev.orderId);
-        if (t === undefined || t.rested) this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price);
+        if (t !== FRESH) this.order(ev.securityId, ev.orderId, ev.side, ev.playerId, ev.price);
         break;
       }
       case "order_amended":
@@ -262,24 +269,26 @@ class BookOps implements KeyOpProducer {
       const orders = touched.orders;
       for (const id of orders.keys()) {
         const t = orders.get(id)!;
-        const resting = book.orders.get(id);
-        if (t.fresh && !resting) continue; // placed and gone within the batch: never in Valkey
-        const member = K.orderMember(id);
-        if (!resting) {
-          enc.orderDeleted(bookKey, member);
-          (t.side === "buy" ? bids : asks).set(member, null);
-          enc.entriesOf(keys.playerOrders(t.playerId, sid), "zset").set(member, null);
+        const o = book.orders.get(id);
+        if (typeof t === "number") {
+          // accepted in the batch (FRESH or FRESH_RESTED): written whole if it still rests, else
+          // never in Valkey
+          if (!o) continue;
+          const member = K.orderMember(id);
+          enc.orderCreated(bookKey, member, o);
+          if (o.side === "buy") bids.set(member, -o.price);
+          else asks.set(member, o.price);
+          enc.entriesOf(keys.playerOrders(o.playerId, sid), "zset").set(member, id);
           continue;
         }
-        const o = resting;
-        if (!t.fresh) {
+        const member = K.orderMember(id);
+        if (o) {
           enc.orderUpdated(bookKey, member, o);
           continue;
         }
-        enc.orderCreated(bookKey, member, o);
-        if (o.side === "buy") bids.set(member, -o.price);
-        else asks.set(member, o.price);
-        enc.entriesOf(keys.playerOrders(o.playerId, sid), "zset").set(member, id);
+        enc.orderDeleted(bookKey, member);
+        (t.side === "buy" ? bids : asks).set(member, null);
+        enc.entriesOf(keys.playerOrders(t.playerId, sid), "zset").set(member, null);
       }
       if (touched.allLevels) {
         enc.del(bookKey);
