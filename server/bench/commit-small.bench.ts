@@ -17,11 +17,10 @@
  * {"runs": [{"batch", "nodeUsPerCmd", "valkeyUsPerCmd", "scriptUsPerCall", "bytesPerCmd", "valkeyHsetUs"}], "loadAvg"}.
  */
 import { loadavg } from "node:os";
-import { GCProfiler, getHeapStatistics } from "node:v8";
 import { Redis } from "iovalkey";
 import { GameWriter } from "../src/engine/game-writer.ts";
 import { startValkeyChild } from "../test/support/valkey-child.ts";
-import { calibrate, cpuNs } from "./commit.bench.ts";
+import { allocatedBytes, calibrate, cpuNs } from "./commit.bench.ts";
 import { flow, setupCommands } from "./core.bench.ts";
 
 const BATCHES = (process.env.BATCHES ?? "12,256").split(",").map(Number);
@@ -49,26 +48,6 @@ async function rounds(w: GameWriter, f: ReturnType<typeof flow>, k: number, n: n
 
 const round1 = (x: number) => Number(x.toFixed(1));
 
-/**
- * Bytes allocated on the V8 heap while `work` runs: the heap's growth between collections (used size
- * before each GC minus used size after the previous one) plus its growth since the last one. Counts
- * everything the process allocates meanwhile (this loop, the writer, the client), as a scavenge does.
- */
-async function allocatedBytes(work: () => Promise<void>): Promise<number> {
-  const profiler = new GCProfiler();
-  const start = getHeapStatistics().used_heap_size;
-  profiler.start();
-  await work();
-  const end = getHeapStatistics().used_heap_size;
-  const gcs = profiler.stop()?.statistics ?? [];
-  let bytes = 0;
-  let after = start;
-  for (const gc of gcs) {
-    bytes += gc.beforeGC.heapStatistics.usedHeapSize - after;
-    after = gc.afterGC.heapStatistics.usedHeapSize;
-  }
-  return bytes + end - after;
-}
 const runs: Record<string, number>[] = [];
 for (const k of BATCHES) {
   const server = await startValkeyChild({ appendfsync: "everysec" });

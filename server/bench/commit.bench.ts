@@ -25,6 +25,7 @@
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { GCProfiler, getHeapStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
 import { claimGame, commitBatch } from "../src/engine/commit.ts";
@@ -84,6 +85,27 @@ interface RunFigures {
 /** Main-thread CPU time of a process so far, in ns (first field of /proc/<pid>/schedstat). */
 export function cpuNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+}
+
+/**
+ * Bytes allocated on the V8 heap while `work` runs: the heap's growth between collections (used size
+ * before each GC minus used size after the previous one) plus its growth since the last one. Counts
+ * everything the process allocates meanwhile (this loop, the writer, the client), as a scavenge does.
+ */
+export async function allocatedBytes(work: () => Promise<void>): Promise<number> {
+  const profiler = new GCProfiler();
+  const start = getHeapStatistics().used_heap_size;
+  profiler.start();
+  await work();
+  const end = getHeapStatistics().used_heap_size;
+  const gcs = profiler.stop()?.statistics ?? [];
+  let bytes = 0;
+  let after = start;
+  for (const gc of gcs) {
+    bytes += gc.beforeGC.heapStatistics.usedHeapSize - after;
+    after = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return bytes + end - after;
 }
 
 export function percentile(sorted: Float64Array, p: number): number {

@@ -43,6 +43,9 @@
  * halfSaturationRate, halfSaturationP99Ms and commitP99At<rate>Ms, then the CPU figures that a shared machine does not
  * distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
+ * pacedBytesPerOrder (bytes this process allocated on the V8 heap per command in the measured paced run,
+ * from GCProfiler, the bench's own included: what the scavenges work through, and the figure a shared
+ * machine moves least, within about 10 bytes run to run),
  * coreUsPerOrder, resumeNodeCpuMs, resumeValkeyCpuMs, valkeyHsetUs (calibration) and loadAvg.
  * Targets: core >= 300,000/s, commit >= 20,000/s, Valkey <= 30 us/order, p99 <= 5 ms, resume <= 1,000 ms.
  * The Lua engine's figures (place.lua, 116-148 us of Valkey CPU per order) are in issue 10 and docs/commit.md.
@@ -63,7 +66,7 @@ import { readStreamEvents } from "../src/engine/stream-entries.ts";
 import { readCheckpoint } from "../src/game/checkpoints.ts";
 import { GameModel, type GameSnapshot } from "../src/game/model.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
-import { calibrate, cpuNs, percentile } from "./commit.bench.ts";
+import { allocatedBytes, calibrate, cpuNs, percentile } from "./commit.bench.ts";
 import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
 import { flow, measureCore, setupCommands } from "./core.bench.ts";
 
@@ -102,6 +105,8 @@ export interface RunFigures {
   nodeUsPerOrder: number;
   avgBatch: number;
   rejects: number;
+  /** Bytes this process allocated on the V8 heap per acknowledged command (GCProfiler; the bench's own included). */
+  bytesPerOrder: number;
 }
 
 /**
@@ -188,23 +193,25 @@ export async function drive(
   const stats0 = { ...w.commitStats! };
   const t0 = performance.now();
   const end = t0 + forSeconds * 1000;
-  while (performance.now() < end) {
-    if (rate > 0) {
-      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
-      while (sent < due) one();
-      await new Promise((r) => setTimeout(r, 1));
-    } else {
-      while (sent - acked < MAX_OUTSTANDING) one();
+  const bytes = await allocatedBytes(async () => {
+    while (performance.now() < end) {
+      if (rate > 0) {
+        const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+        while (sent < due) one();
+        await new Promise((r) => setTimeout(r, 1));
+      } else {
+        while (sent - acked < MAX_OUTSTANDING) one();
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+        wake = null;
+      }
+    }
+    while (acked < sent)
       await new Promise<void>((r) => {
         wake = r;
       });
-      wake = null;
-    }
-  }
-  while (acked < sent)
-    await new Promise<void>((r) => {
-      wake = r;
-    });
+  });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuNs(server.pid) - cpu0;
   const node = process.cpuUsage(node0);
@@ -213,7 +220,8 @@ export async function drive(
   const commands = stats.commands - stats0.commands;
   await w.close();
   await client.quit();
-  return { ...runFigures({ lat, acked, seconds, valkeyNs: cpu, node, commands, batches }), rejects };
+  const bytesPerOrder = Math.round(bytes / Math.max(1, acked));
+  return { ...runFigures({ lat, acked, seconds, valkeyNs: cpu, node, commands, batches }), rejects, bytesPerOrder };
 }
 
 /**
@@ -229,7 +237,7 @@ export function runFigures(m: {
   node: NodeJS.CpuUsage;
   commands: number;
   batches: number;
-}): Omit<RunFigures, "rejects"> {
+}): Omit<RunFigures, "rejects" | "bytesPerOrder"> {
   const sorted = Float64Array.from(m.lat).sort();
   return {
     ordersPerSec: Math.round(m.acked / m.seconds),
@@ -414,6 +422,7 @@ async function main(): Promise<void> {
     pacedNodeUsPerOrder: paced.nodeUsPerOrder,
     pacedValkeyUsPerOrder: paced.valkeyUsPerOrder,
     pacedAvgBatch: paced.avgBatch,
+    pacedBytesPerOrder: paced.bytesPerOrder,
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
     commitP99ColdMs: cold.p99Ms,
@@ -451,6 +460,7 @@ async function main(): Promise<void> {
       halfSaturationP99Ms: half.p99Ms,
       ...curveFigures(curve),
       nodeUsPerOrder: flat.nodeUsPerOrder,
+      pacedBytesPerOrder: paced.bytesPerOrder,
       coreUsPerOrder: round(Math.max(...core.map((c) => c.cpuUsPerOrder)), 2),
       resumeNodeCpuMs: res.nodeCpuMs,
       resumeValkeyCpuMs: res.valkeyCpuMs,
