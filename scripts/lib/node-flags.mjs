@@ -10,6 +10,11 @@
 // 5,000/s 133.6-147.2 us against 148.4-158.8 with the default, lower in every pair; a young
 // generation of up to 3 x 64 MB costs memory, not CPU (docs/throughput.md "Stop 21"). Stop 20 found
 // the opposite for a smaller one (2-4 MB: 3-7 times the GC time, docs/commit.md).
+// The price is tail latency: a scavenge that comes a quarter as often copies about four times the
+// resting orders placed since the last one, so each pause is longer; for the group-commit writer alone
+// (bench:engine's paced 10,000/s, which runs with Node's defaults) the flag roughly doubled the p99
+// (docs/commit.md "Stop 22 (the lead)"). Kept for the server's CPU per order; revisit if ack latency
+// at moderate rates matters more than throughput.
 
 /** Flags for `node` before the entry point of a game server process. */
 export const GAME_SERVER_NODE_FLAGS = ["--max-semi-space-size=64"];
