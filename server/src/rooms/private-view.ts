@@ -223,24 +223,29 @@ function listOf<T extends { seq: number }>(list: T[] | undefined, prev: T[] | un
  * id); an order unchanged since `prev` keeps its key and object, and when none changed (nor came or
  * went) `prev` itself is returned (diffOrders skips it by identity). The walk goes through `prev` in
  * step (both list orders by security, then by id), so an order still resting is found there without
- * building its key; any other order is looked up by its key.
+ * building its key; any other order is looked up by its key while `prev` has orders left (after its
+ * last one, every order is new: ids only grow).
+ *
+ * Cost (issue 13): nothing is built while every order so far is prev's, in prev's order; from the first
+ * difference on, the lists are two arrays of exactly the player's number of orders (filled by index, no
+ * growth by push), and each security's orders are walked through their owner links (one generator step
+ * per security, not per order).
  */
 function ordersOf(model: GameModel, p: CorePlayer, prev: OrderList | undefined): OrderList {
-  // While every order so far is prev's, in prev's order, nothing is built: `kept` counts them.
-  let out: OrderList | undefined = prev ? undefined : { keys: [], views: [] };
-  let kept = 0;
-  const diverge = (): OrderList => ({ keys: prev!.keys.slice(0, kept), views: prev!.views.slice(0, kept) });
+  const securityIds = model.fold.state.securityIds;
+  let total = 0;
+  for (const sid of securityIds) total += p.orders.get(sid)?.size ?? 0;
   const was = prev?.views ?? [];
+  let keys: string[] | undefined; // from the first difference on: the new lists, `n` filled
+  let views: PrivateOrder[] | undefined;
+  let n = 0;
   let i = 0; // prev's next order
-  for (const sid of model.fold.state.securityIds) {
+  for (const sid of securityIds) {
     const list = p.orders.get(sid);
-    if (!list) continue;
-    for (const o of list.values()) {
+    if (!list?.size) continue;
+    for (let o: RestingOrder | null = list.values().next().value!; o !== null; o = o.ownerNext) {
       // prev's orders of this security before this one are gone
-      while (i < was.length && was[i]!.securityId === sid && was[i]!.orderId < o.id) {
-        out ??= diverge();
-        i++;
-      }
+      while (i < was.length && was[i]!.securityId === sid && was[i]!.orderId < o.id) i++;
       let key: string;
       let before: PrivateOrder | undefined;
       if (i < was.length && was[i]!.securityId === sid && was[i]!.orderId === o.id) {
@@ -248,21 +253,29 @@ function ordersOf(model: GameModel, p: CorePlayer, prev: OrderList | undefined):
         before = was[i++];
       } else {
         key = `${sid}:${o.id}`;
-        const at = prev ? prev.keys.indexOf(key) : -1;
+        const at = i < was.length ? prev!.keys.indexOf(key) : -1;
         before = at < 0 ? undefined : was[at];
-        out ??= diverge();
       }
       const view = before && sameOrder(before, o) ? before : orderView(sid, o);
-      if (!out && view === before) {
-        kept++;
+      if (!keys && view === before && i === n + 1 && was[n] === view) {
+        n++; // still prev's, in prev's order
         continue;
       }
-      out ??= diverge();
-      out.keys.push(key);
-      out.views.push(view);
+      if (!keys) {
+        keys = new Array<string>(total);
+        views = new Array<PrivateOrder>(total);
+        for (let j = 0; j < n; j++) {
+          keys[j] = prev!.keys[j]!;
+          views[j] = was[j]!;
+        }
+      }
+      keys[n] = key;
+      views![n++] = view;
     }
   }
-  return out ?? (kept === was.length ? prev! : diverge());
+  if (keys) return { keys, views: views! };
+  if (prev && n === was.length) return prev;
+  return { keys: prev ? prev.keys.slice(0, n) : [], views: was.slice(0, n) };
 }
 
 /** Whether `v` shows `o` as it is now. */
