@@ -13,8 +13,9 @@
 // The price is tail latency: a scavenge that comes a quarter as often copies about four times the
 // resting orders placed since the last one, so each pause is longer; for the group-commit writer alone
 // (bench:engine's paced 10,000/s, which runs with Node's defaults) the flag roughly doubled the p99
-// (docs/commit.md "Stop 22 (the lead)"). Kept for the server's CPU per order; revisit if ack latency
-// at moderate rates matters more than throughput.
+// (docs/commit.md "Stop 22 (the lead)"). In the whole server it did not: bench:e2e's p99 at 1,000,
+// 2,000 and 5,000/s was lower with the flag in three interleaved pairs (the room's own garbage, which
+// dies young, is most of what a scavenge finds there), so the server keeps it.
 
 /** Flags for `node` before the entry point of a game server process. */
 export const GAME_SERVER_NODE_FLAGS = ["--max-semi-space-size=64"];
