@@ -59,6 +59,15 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
 const RATE = Number(process.env.API_RATE ?? 2000);
 const SECONDS = Number(process.env.API_SECONDS ?? 10);
+/**
+ * Seconds the programs run the same load before the measured window (API_WARMUP_SECONDS, default 5;
+ * 0 = measure from a cold server). A server process just started runs its code in V8's interpreter
+ * until the hot paths are compiled: from cold, bench:api's first two seconds at 2,000/s cost the
+ * server about twice the CPU per request of later ones and built a backlog that took two more seconds
+ * to drain (docs/algo-trading.md "Stop 23"). The measured window is the steady state a competition's
+ * server is in; the warm-up's own latencies are reported beside it (`coldP99Ms`), not hidden.
+ */
+const WARMUP_SECONDS = Number(process.env.API_WARMUP_SECONDS ?? 5);
 /** Stream channels each program subscribes to (API_SUBSCRIBE="" for none: REST alone, for comparison). */
 const BASELINE = process.env.API_BASELINE === "1";
 const SUBSCRIBE = BASELINE ? [] : (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(",").filter(Boolean);
@@ -156,7 +165,39 @@ interface Tally {
   freshSentLatencies: number[];
   /** [second of the schedule, latency ms, latency from the write ms] of each answered order request. */
   timeline: [number, number, number][];
+  /** [second of the schedule at its arrival, lag ms] of each accepted execution on the streams. */
+  lagTimeline: [number, number][];
 }
+
+/** An empty tally. */
+function newTally(): Tally {
+  return {
+    placed: 0,
+    cancelled: 0,
+    rejected: 0,
+    errors: 0,
+    shed: 0,
+    unsent: 0,
+    codes: {},
+    latencies: [],
+    sentLatencies: [],
+    lags: [],
+    freshSentLatencies: [],
+    timeline: [],
+    lagTimeline: [],
+  };
+}
+
+/**
+ * Where a program's figures go: requests due before `start` (the warm-up) into `cold`, the rest into
+ * `t`; seconds of the timelines count from `start` (negative in the warm-up).
+ */
+interface Tallies {
+  t: Tally;
+  cold: Tally;
+  start: number;
+}
+const tallyAt = (w: Tallies, at: number) => (at < w.start ? w.cold : w.t);
 
 /**
  * A program's stream, subscribed to SUBSCRIBE; records the lag of its orders' accepted executions. Read
@@ -164,7 +205,7 @@ interface Tally {
  * (every book update and trade of the game, for each of the 50 programs) cost the programs' process
  * next to nothing, so it takes less of the CPU the server needs.
  */
-async function openStream(base: string, key: string, t: Tally): Promise<RawStream> {
+async function openStream(base: string, key: string, w: Tallies): Promise<RawStream> {
   const url = new URL(base);
   const ws = new RawStream(
     url.hostname,
@@ -174,7 +215,12 @@ async function openStream(base: string, key: string, t: Tally): Promise<RawStrea
     '"accepted"',
     (data, start, end) => {
       const m = JSON.parse(data.toString("utf8", start, end));
-      if (m.type === "execution" && m.kind === "accepted") t.lags.push(Date.now() - m.ts);
+      if (m.type !== "execution" || m.kind !== "accepted") return;
+      const now = performance.now();
+      const lag = Date.now() - m.ts;
+      const t = tallyAt(w, now);
+      t.lags.push(lag);
+      t.lagTimeline.push([Math.floor((now - w.start) / 1000), lag]);
     },
   );
   await ws.opened;
@@ -194,17 +240,20 @@ function shed(res: RawReply, t: Tally): boolean {
   return true;
 }
 
-/** One program: its stream, then open-loop order requests at `perSec` from `start` until `until`. */
+/**
+ * One program: its stream, then open-loop order requests at `perSec` from `from` until `until`, each
+ * counted in the tally of its due time (`tallyAt`: the warm-up's or the measured window's).
+ */
 async function program(
   base: string,
   key: string,
   perSec: number,
-  start: number,
+  from: number,
   until: number,
   seed: number,
-  t: Tally,
+  w: Tallies,
 ) {
-  const ws = SUBSCRIBE.length === 0 ? null : await openStream(base, key, t);
+  const ws = SUBSCRIBE.length === 0 ? null : await openStream(base, key, w);
   const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
   // Its own keep-alive connections (raw-http.ts: a fraction of fetch's CPU per request, so the programs'
   // process takes less of the CPU the server needs).
@@ -221,7 +270,7 @@ async function program(
   const inflight = new Set<Promise<void>>();
   // `req` resolves with the reply of an order request, null for one the server shed (503): not an order,
   // so not in the latencies.
-  const timed = (scheduled: number, req: Promise<RawReply | null>) => {
+  const timed = (scheduled: number, t: Tally, req: Promise<RawReply | null>) => {
     const p = req
       .then((order) => {
         if (!order) return;
@@ -229,7 +278,7 @@ async function program(
         t.latencies.push(now - scheduled);
         t.sentLatencies.push(now - order.writtenAt);
         if (order.fresh) t.freshSentLatencies.push(now - order.writtenAt);
-        t.timeline.push([Math.floor((scheduled - start) / 1000), now - scheduled, now - order.writtenAt]);
+        t.timeline.push([Math.floor((scheduled - w.start) / 1000), now - scheduled, now - order.writtenAt]);
       })
       .catch((err: Error & { code?: string }) => {
         t.errors++;
@@ -241,19 +290,21 @@ async function program(
     inflight.add(p);
   };
   // Programs start staggered over one interval, so the total rate is even.
-  for (let i = 0, next = start + (seed % PROGRAMS) * (interval / PROGRAMS); next < until; i++, next += interval) {
+  for (let i = 0, next = from + (seed % PROGRAMS) * (interval / PROGRAMS); next < until; i++, next += interval) {
     const wait = next - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     while (inflight.size >= MAX_INFLIGHT) await Promise.race(inflight);
     if (performance.now() > until + GRACE_MS) {
-      t.unsent += Math.ceil((until - next) / interval);
+      w.t.unsent += Math.ceil((until - Math.max(next, w.start)) / interval);
       break;
     }
     const scheduled = next;
+    const t = tallyAt(w, scheduled);
     if (i % 2 === 1 && resting.length) {
       const id = resting.shift()!;
       timed(
         scheduled,
+        t,
         client.request("DELETE", `/api/v1/orders/${id}`, headers).then((res) => {
           if (shed(res, t)) {
             resting.push(id); // still resting: cancelled later
@@ -270,6 +321,7 @@ async function program(
     const price = 100 + Math.floor(rnd() * 9) - (side === "buy" ? 5 : 3);
     timed(
       scheduled,
+      t,
       client
         .request("POST", "/api/v1/orders", headers, JSON.stringify({ securityId: 1, side, price, qty: 1 }))
         .then((res) => {
@@ -294,26 +346,16 @@ async function program(
 
 /** Child mode: run the programs; prints "start" when the load begins, then one JSON line with the tally. */
 async function programs(base: string, keys: string[]): Promise<void> {
-  const t: Tally = {
-    placed: 0,
-    cancelled: 0,
-    rejected: 0,
-    errors: 0,
-    shed: 0,
-    unsent: 0,
-    codes: {},
-    latencies: [],
-    sentLatencies: [],
-    lags: [],
-    freshSentLatencies: [],
-    timeline: [],
-  };
-  const start = performance.now() + 1000; // streams open meanwhile
-  const until = start + SECONDS * 1000;
-  const runs = keys.map((k, i) => program(base, k, RATE / keys.length, start, until, i + 1, t));
-  setTimeout(() => out("start"), Math.max(0, start - performance.now()));
+  const w: Tallies = { t: newTally(), cold: newTally(), start: performance.now() + 1000 + WARMUP_SECONDS * 1000 };
+  const { t, cold } = w;
+  const from = w.start - WARMUP_SECONDS * 1000; // streams open in the first second
+  const until = w.start + SECONDS * 1000;
+  const runs = keys.map((k, i) => program(base, k, RATE / keys.length, from, until, i + 1, w));
+  setTimeout(() => out("start"), Math.max(0, w.start - performance.now()));
   await Promise.all(runs);
-  const secs = (performance.now() - start) / 1000;
+  const secs = (performance.now() - w.start) / 1000;
+  cold.latencies.sort((a, b) => a - b);
+  cold.lags.sort((a, b) => a - b);
   t.latencies.sort((a, b) => a - b);
   t.sentLatencies.sort((a, b) => a - b);
   t.lags.sort((a, b) => a - b);
@@ -334,7 +376,14 @@ async function programs(base: string, keys: string[]): Promise<void> {
       p99SentMs: percentile(t.sentLatencies, 99),
       lagP50: percentile(t.lags, 50),
       lagP99: percentile(t.lags, 99),
-      bySecond: bySecond(t.timeline),
+      bySecond: bySecond([...cold.timeline, ...t.timeline], [...cold.lagTimeline, ...t.lagTimeline]),
+      cold: {
+        answered: cold.latencies.length,
+        shed: cold.shed,
+        p50Ms: percentile(cold.latencies, 50),
+        p99Ms: percentile(cold.latencies, 99),
+        lagP99: percentile(cold.lags, 99),
+      },
       fresh: t.freshSentLatencies.length,
       freshP50: percentile(
         t.freshSentLatencies.sort((a, b) => a - b),
@@ -346,29 +395,35 @@ async function programs(base: string, keys: string[]): Promise<void> {
 }
 
 /**
- * Latency by second of the schedule (when each request was due): [second, answered, p50, p99, p99 from
- * the write] (ms, rounded). A tail that grows second by second is a queue the load outruns; one confined to
- * a few seconds is a stall (a long turn, a pause, a burst of new connections).
+ * Latency by second of the schedule (when each request was due; negative in the warm-up): [second,
+ * answered, p50, p99, p99 from the write, stream lag p99 of the executions that arrived in that second]
+ * (ms, rounded). A tail that grows second by second is a queue the load outruns; one confined to a few
+ * seconds is a stall (a long turn, a pause, a burst of new connections).
  */
-function bySecond(timeline: [number, number, number][]): number[][] {
-  const buckets = new Map<number, { lat: number[]; sent: number[] }>();
-  for (const [sec, lat, sent] of timeline) {
+function bySecond(timeline: [number, number, number][], lags: [number, number][]): number[][] {
+  const buckets = new Map<number, { lat: number[]; sent: number[]; lag: number[] }>();
+  const bucket = (sec: number) => {
     let b = buckets.get(sec);
-    if (!b) buckets.set(sec, (b = { lat: [], sent: [] }));
+    if (!b) buckets.set(sec, (b = { lat: [], sent: [], lag: [] }));
+    return b;
+  };
+  for (const [sec, lat, sent] of timeline) {
+    const b = bucket(sec);
     b.lat.push(lat);
     b.sent.push(sent);
   }
+  for (const [sec, lag] of lags) bucket(sec).lag.push(lag);
   return [...buckets]
     .sort((a, b) => a[0] - b[0])
     .map(([sec, b]) => {
-      b.lat.sort((x, y) => x - y);
-      b.sent.sort((x, y) => x - y);
+      for (const xs of [b.lat, b.sent, b.lag]) xs.sort((x, y) => x - y);
       return [
         sec,
         b.lat.length,
         Math.round(percentile(b.lat, 50)),
         Math.round(percentile(b.lat, 99)),
         Math.round(percentile(b.sent, 99)),
+        Math.round(percentile(b.lag, 99)),
       ];
     });
 }
@@ -379,7 +434,8 @@ function bySecond(timeline: [number, number, number][]): number[][] {
  */
 function bareServer(port: number): void {
   let seq = 0;
-  createHttpServer((req, res) => {
+  // The game server's keep-alive (HTTP_KEEP_ALIVE_SEC, 65 s), so both keep the programs' connections alike.
+  createHttpServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, (req, res) => {
     req.resume();
     req.on("end", () => {
       seq++;
@@ -481,7 +537,7 @@ async function main(): Promise<void> {
   const keys = BASELINE ? Array.from({ length: PROGRAMS }, () => "mrk_baseline") : await programKeys(base);
 
   out(
-    `api bench${BASELINE ? " (baseline: a bare node:http server)" : ""}: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels)`,
+    `api bench${BASELINE ? " (baseline: a bare node:http server)" : ""}: ${PROGRAMS} programs, ${RATE} order requests/s open loop for ${SECONDS} s (places and cancels), after ${WARMUP_SECONDS} s of the same load as warm-up`,
   );
   let before = { server: 0, serverSys: 0, persister: 0, valkey: 0 };
   const cpu = () => ({
@@ -544,7 +600,7 @@ async function main(): Promise<void> {
   // had no core, %.
   const waitPct = (k: keyof typeof waits0) => r1(((waits1[k] - waits0[k]) / (r.secs * 1000)) * 100);
   const seconds = (r.bySecond as number[][])
-    .map(([s, n, p50, p99, sent]) => `${s}: ${n} p50 ${p50} p99 ${p99} (${sent})`)
+    .map(([s, n, p50, p99, sent, lag]) => `${s}: ${n} p50 ${p50} p99 ${p99} (${sent}) lag ${lag}`)
     .join("; ");
   const perOrder = [...calls1]
     .map(([cmd, n]) => [cmd, (n - (calls0.get(cmd) ?? 0)) / Math.max(1, orders)] as const)
@@ -558,7 +614,9 @@ async function main(): Promise<void> {
       `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}; ` +
       `runnable but waiting for a core: the server's event loop ${waitPct("server")}% of the window, the programs' ${waitPct("programs")}%; ` +
       `requests on a connection opened for them: ${r.fresh}, from the write p50 ${r1(r.freshP50)} ms, p99 ${r1(r.freshP99)} ms; ` +
-      `by second of the schedule (answered, p50, p99 ms, p99 from the write): ${seconds}; ` +
+      `warm-up ${WARMUP_SECONDS} s before the window (not in the figures above): answered ${r.cold.answered}, shed ${r.cold.shed}, ` +
+      `p50 ${r1(r.cold.p50Ms)} ms, p99 ${r1(r.cold.p99Ms)} ms, stream lag p99 ${r.cold.lagP99} ms; ` +
+      `by second of the schedule, negative = warm-up (answered, p50, p99 ms, p99 from the write, stream lag p99): ${seconds}; ` +
       `Valkey commands per order (all clients): ${perOrder.join(", ")}`,
   );
   server.kill("SIGTERM");
@@ -584,6 +642,9 @@ async function main(): Promise<void> {
       serverIdlePct: r1(idlePerMs("server") * 100),
       serverRunqWaitPct: waitPct("server"),
       programsRunqWaitPct: waitPct("programs"),
+      warmupSeconds: WARMUP_SECONDS,
+      coldP99Ms: r1(r.cold.p99Ms),
+      coldStreamLagP99Ms: r.cold.lagP99,
       loadAvg,
     }),
   );

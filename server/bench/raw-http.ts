@@ -34,8 +34,12 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** Idle connections older than this are not reused (Node's server closes them after 5 s by default), ms. */
-const MAX_IDLE_MS = 4000;
+/**
+ * Idle connections older than this are not reused, ms: a little under the game server's keep-alive
+ * timeout (HTTP_KEEP_ALIVE_SEC, 65 s, which api.bench.ts' bare baseline server uses too; Node's own
+ * default is 5 s).
+ */
+const MAX_IDLE_MS = 60_000;
 
 const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
 

@@ -131,9 +131,18 @@ async function choosePort(port: number, host: string, explicit: boolean, log: Lo
  */
 const LISTEN_BACKLOG = 4096;
 
-/** server.listen(), failing (instead of waiting forever) when the HTTP server reports an error first. */
-async function listen(app: App, port: number, host: string): Promise<number> {
+/**
+ * server.listen(), failing (instead of waiting forever) when the HTTP server reports an error first.
+ * Idle keep-alive connections stay open `keepAliveSec` (Config.httpKeepAliveSec); Node requires the
+ * headers timeout to be longer than the keep-alive timeout, or it can close a connection whose next
+ * request has begun.
+ */
+async function listen(app: App, port: number, host: string, keepAliveSec: number): Promise<number> {
   const http = app.server.transport.server;
+  if (http) {
+    http.keepAliveTimeout = keepAliveSec * 1000;
+    http.headersTimeout = Math.max(http.headersTimeout, http.keepAliveTimeout + 1000);
+  }
   await new Promise<void>((resolve, reject) => {
     const failed = (err: NodeJS.ErrnoException) =>
       reject(new StartupError(portProblem(port, host, err.code ?? err.message)));
@@ -177,7 +186,7 @@ async function boot(args: Args, log: Logger): Promise<Running> {
     await db.destroy();
     valkey.disconnect();
   });
-  config.port = await listen(app, config.port, config.host);
+  config.port = await listen(app, config.port, config.host, config.httpKeepAliveSec);
   // One of several processes: games are resumed where their rooms are created (cluster/node.ts).
   if (app.cluster) await app.cluster.node.start();
   else await app.service.resumeAll();

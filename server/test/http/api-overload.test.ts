@@ -6,7 +6,10 @@
  *     server answers normally again once the requests in the works are done;
  *   - connections opened while the server cannot accept them (stopped: SIGSTOP) wait in the kernel's
  *     listen queue past Node's default backlog of 511, and each gets an HTTP answer once the server runs
- *     again: none is reset.
+ *     again: none is reset;
+ *   - an idle keep-alive connection stays open past Node's own 5 s (HTTP_KEEP_ALIVE_SEC, default 65), so
+ *     a program's spare connections are still there when it gets busy; the server closes it after
+ *     HTTP_KEEP_ALIVE_SEC.
  */
 import { expect } from "chai";
 import { connect, type Socket } from "node:net";
@@ -159,5 +162,25 @@ describe("REST API under overload (real server process)", function () {
       else expect(r.status, r.body).to.equal(401);
     }
     expect(storm.filter((c) => c.ended).map((c) => c.ended)).to.deep.equal([]);
+  });
+
+  it("keeps an idle keep-alive connection open past Node's 5 s default and closes it after HTTP_KEEP_ALIVE_SEC", async () => {
+    server = await startServer({ env: { LOG_LEVEL: "warn" } });
+    const kept = new Conn(server.port);
+    conns.push(kept);
+    kept.write(get("/api/v1/game"));
+    expect((await kept.reply(0, "the first reply")).status).to.equal(401);
+    // Longer than Node's default keepAliveTimeout (5 s): this is the time under test, not a wait for work.
+    await new Promise((r) => setTimeout(r, 6500));
+    expect(kept.ended, "the server closed the idle connection").to.equal("");
+    kept.write(get("/api/v1/game"));
+    expect((await kept.reply(1, "the reply after 6.5 s idle")).status).to.equal(401);
+    await stopServer(server);
+    server = await startServer({ env: { LOG_LEVEL: "warn", HTTP_KEEP_ALIVE_SEC: "1" } });
+    const short = new Conn(server.port);
+    conns.push(short);
+    short.write(get("/api/v1/game"));
+    expect((await short.reply(0, "the first reply")).status).to.equal(401);
+    await waitFor(() => short.ended === "closed" || undefined, "the server to close the idle connection", 30_000);
   });
 });
