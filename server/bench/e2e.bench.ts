@@ -10,7 +10,9 @@
  *   - the load generator (e2e/load.ts): E2E_LIGHT light clients (default 190) that speak the room
  *     protocol without decoding patches, open-loop paced at each rate of E2E_RATES (default
  *     1000,2000,5000,10000,15000 commands/s) for E2E_STEP_SECONDS (default 8) each, latency from the
- *     intended send time;
+ *     intended send time, after a warm-up at the first rate for E2E_WARMUP_SECONDS (default 5; 0 = none),
+ *     reported on its own line and not in the table (from cold, the server's first seconds ran in V8's
+ *     interpreter and cost it about 1.7 times the CPU per command: docs/throughput.md "Stop 23");
  *   - the watchers (e2e/watchers.ts): E2E_SDK full SDK clients (default 10) that decode every patch,
  *     to check that state keeps arriving.
  * One game, one security, every client a player (E2E_LIGHT + E2E_SDK, default 200 in all); no order
@@ -54,6 +56,7 @@ const SDK = Number(process.env.E2E_SDK ?? 10);
 const RATES = (process.env.E2E_RATES ?? "1000,2000,5000,10000,15000").split(",").map(Number);
 const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 8);
 const IDLE_SECONDS = Number(process.env.E2E_IDLE_SECONDS ?? 4);
+const WARMUP_SECONDS = Number(process.env.E2E_WARMUP_SECONDS ?? 5);
 const PATCH_TICKS_PER_SEC = 20;
 const ADMIN = randomBytes(24).toString("hex");
 /** The persister's own entry point, when the server does not run it in-process. */
@@ -279,10 +282,12 @@ async function main(): Promise<void> {
       rates: RATES,
       stepSeconds: STEP_SECONDS,
       idleSeconds: IDLE_SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
     }),
   );
   out(
-    `e2e: ${LIGHT} light + ${SDK} SDK clients, one game (${game.gameId}), rates ${RATES.join(", ")}/s for ${STEP_SECONDS} s each; ` +
+    `e2e: ${LIGHT} light + ${SDK} SDK clients, one game (${game.gameId}), rates ${RATES.join(", ")}/s for ${STEP_SECONDS} s each ` +
+      `after a warm-up of ${WARMUP_SECONDS} s at ${RATES[0]}/s; ` +
       `persister ${persister ? "in its own process" : "inside the server"}; load average ${loadavg()[0]!.toFixed(1)}`,
   );
 
@@ -366,7 +371,11 @@ async function main(): Promise<void> {
         server.kill("SIGWINCH");
         signals++;
       }
-      if (m.event === "idle-start") idleAt = read();
+      if (m.event === "warmup")
+        out(
+          `warm-up at ${m.rate}/s for ${m.seconds} s (not a step): acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, max ${m.maxMs} ms`,
+        );
+      else if (m.event === "idle-start") idleAt = read();
       else if (m.event === "idle-end") {
         const now = read();
         idleUsPerTick = ((now.server - idleAt!.server) * 1000) / (((now.t - idleAt!.t) / 1000) * PATCH_TICKS_PER_SEC);

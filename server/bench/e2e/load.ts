@@ -3,16 +3,20 @@
  *
  *   node --import tsx server/bench/e2e/load.ts <spec.json>
  *
- * spec: {"base", "gameId", "tokens": [...], "rates": [commands/s...], "stepSeconds", "idleSeconds"}.
+ * spec: {"base", "gameId", "tokens": [...], "rates": [commands/s...], "stepSeconds", "idleSeconds", "warmupSeconds"}.
  * Connects one LightClient per token, then:
  *   1. idle: every client connected, nothing sent, for idleSeconds (the server's cost of patch ticks alone);
- *   2. per rate: OPEN-LOOP paced commands for stepSeconds. Command k of a step is due at
+ *   2. warm-up: the first rate for warmupSeconds (0 = none), the same commands as a step, reported on its
+ *      own and not as a step: a server just started runs its code in V8's interpreter until the hot paths
+ *      are compiled, and a first step from cold measured that (docs/throughput.md "Stop 23");
+ *   3. per rate: OPEN-LOOP paced commands for stepSeconds. Command k of a step is due at
  *      t0 + k / rate and its latency is measured from that intended time, not from when it left (so a
  *      stalled server or generator shows up as latency: no coordinated omission). Commands go round-robin
  *      over the clients; each client's 20th command is a cancel-all, the rest limit orders of 1-3 lots
  *      at 96-101 (bids) or 99-104 (asks) ticks, so about a fifth cross.
  * Prints one JSON line per phase on stdout, which the parent reads to sample CPU at the boundaries:
  *   {"event":"ready","clients"}  {"event":"idle-start"}  {"event":"idle-end"}
+ *   {"event":"warmup","rate","seconds","sent","acked","rejected","behindMs","p50Ms","p99Ms","maxMs","unansweredAfter1s"}
  *   {"event":"step-start","rate"}
  *   {"event":"step","rate","seconds","sent","acked","rejected","behindMs","p50Ms","p99Ms","maxMs","unansweredAfter1s"}
  *   {"event":"done"}
@@ -30,6 +34,7 @@ interface Spec {
   rates: number[];
   stepSeconds: number;
   idleSeconds: number;
+  warmupSeconds: number;
 }
 
 const emit = (o: object) => process.stdout.write(`${JSON.stringify({ ...o, at: Date.now() })}\n`);
@@ -128,6 +133,10 @@ async function main(): Promise<void> {
   await sleep(spec.idleSeconds * 1000);
   emit({ event: "idle-end" });
   const seed = { x: 7 };
+  if (spec.warmupSeconds > 0) {
+    emit({ event: "warmup", ...(await step(clients, spec.rates[0]!, spec.warmupSeconds, seed)) });
+    await sleep(500);
+  }
   for (const rate of spec.rates) {
     emit({ event: "step-start", rate });
     const figures = await step(clients, rate, spec.stepSeconds, seed);
