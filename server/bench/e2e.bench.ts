@@ -174,6 +174,9 @@ interface Step {
   p99Ms: number;
   maxMs: number;
   unansweredAfter1s: number;
+  /** The load generator's own event-loop delay over the step, ms (load.ts). */
+  genLoopP99Ms: number;
+  genLoopMaxMs: number;
   /** Rejections by code (load.ts). */
   codes?: Record<string, number>;
 }
@@ -405,7 +408,8 @@ async function main(): Promise<void> {
           loopMaxMs: null,
         });
         out(
-          `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}` +
+          `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}; ` +
+            `the generator's own loop delay p99 ${m.genLoopP99Ms} ms, max ${m.genLoopMaxMs} ms` +
             (m.rejected ? `, rejected ${JSON.stringify(m.codes ?? {})}` : ""),
         );
       } else if (m.event === "done") resolve();

@@ -18,13 +18,15 @@
  *   {"event":"ready","clients"}  {"event":"idle-start"}  {"event":"idle-end"}
  *   {"event":"warmup","rate","seconds","sent","acked","rejected","behindMs","p50Ms","p99Ms","maxMs","unansweredAfter1s"}
  *   {"event":"step-start","rate"}
- *   {"event":"step","rate","seconds","sent","acked","rejected","behindMs","p50Ms","p99Ms","maxMs","unansweredAfter1s"}
+ *   {"event":"step","rate","seconds","sent","acked","rejected","behindMs","p50Ms","p99Ms","maxMs","unansweredAfter1s",
+ *    "genLoopP99Ms","genLoopMaxMs"}
  *   {"event":"done"}
  * behindMs: how late the generator itself sent its last command (a generator that cannot keep up
- * makes the step invalid; the parent reports it). Stops early after a step with p99 above 2 s.
+ * makes the step invalid; the parent reports it). genLoopP99Ms / genLoopMaxMs: this process's own
+ * event-loop delay over the step (a reply it reads late is latency the server did not add). Stops early after a step with p99 above 2 s.
  */
 import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { LightClient } from "./light-client.ts";
 
 interface Spec {
@@ -74,6 +76,9 @@ async function step(clients: LightClient[], rate: number, seconds: number, seed:
     rejected = 0,
     behindMs = 0;
   const codes: Record<string, number> = {}; // the rejections' codes, to tell a refused run from a slow one
+  // This process's own event-loop delay: a reply read late here is latency the server did not add.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const t0 = performance.now();
   const one = (k: number) => {
     const c = k % clients.length;
@@ -107,6 +112,7 @@ async function step(clients: LightClient[], rate: number, seconds: number, seed:
   const end = performance.now();
   while (acked < total && performance.now() - end < 1000) await sleep(5);
   const unansweredAfter1s = total - acked;
+  loop.disable();
   while (acked < total && performance.now() - end < 10_000) await sleep(20);
   const sorted = lat.slice(0, acked).sort();
   const r2 = (x: number) => Number(x.toFixed(2));
@@ -121,6 +127,8 @@ async function step(clients: LightClient[], rate: number, seconds: number, seed:
     p99Ms: r2(percentile(sorted, 0.99)),
     maxMs: r2(percentile(sorted, 1)),
     unansweredAfter1s,
+    genLoopP99Ms: r2(loop.percentile(99) / 1e6),
+    genLoopMaxMs: r2(loop.max / 1e6),
     codes,
   };
 }
