@@ -8,7 +8,8 @@
  *   - the server: `server/src/main.ts` on a free port, as `npm start` runs it (per-key and join rate
  *     limits lifted, no order rate limit in the round), and the persister process beside it;
  *   - the programs (this file in `--programs` mode): API_RATE order requests per second in total
- *     (default 2000) for API_SECONDS (default 10), spread evenly over the programs. A program's requests
+ *     (default 2000) for API_WARMUP_SECONDS (default 5) and then API_SECONDS (default 10, the measured
+ *     window), spread evenly over the programs. A program's requests
  *     alternate: a place (limit, qty 1, price around 100), then a cancel of its oldest resting order (a
  *     place when it has none). "Orders" below are these requests, places and cancels alike.
  *
@@ -31,7 +32,9 @@
  *
  * Last line: {"programs","ordersPerSec","unsent","failed","shed","p50Ms","p99Ms","p99SentMs","streamLagP99Ms","serverUsPerOrder",
  * "serverSysUsPerOrder","persisterUsPerOrder","valkeyUsPerOrder","programsUsPerOrder","serverIdlePct",
- * "serverRunqWaitPct","programsRunqWaitPct","loadAvg"}; ordersPerSec = answered order requests per second
+ * "serverRunqWaitPct","programsRunqWaitPct","warmupSeconds","coldP99Ms","coldStreamLagP99Ms","loadAvg"}: the
+ * figures of the API_SECONDS after the warm-up (WARMUP_SECONDS), and the warm-up's own p99 and stream lag
+ * p99 (cold*); ordersPerSec = answered order requests per second
  * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS); failed = no HTTP
  * reply (a reset connection, a timeout); shed = requests the server refused with 503 UNAVAILABLE because it had
  * API_MAX_INFLIGHT in the works (not orders: not in ordersPerSec nor the latencies; their CPU is in the per-order
