@@ -26,15 +26,18 @@
  * API_SUBSCRIBE: the channels each program subscribes to (default book,trades,executions; "" = none).
  * API_PROFILE=<dir>: the server writes a V8 CPU profile there when it exits (API_PROFILE_PROGRAMS=<dir>: the
  * programs' process does).
+ * API_PRACTICE_SECONDS / API_PRACTICE_IDLE_SECONDS: a practice round first (see PRACTICE_SECONDS).
+ * API_SERVER_FLAGS="--flag ...": extra node flags for the server (experiments).
  * API_BASELINE=1: the same programs (REST alone, no stream) against a bare node:http server that answers
  * every order request at once with a canned reply: Node's own HTTP cost per request on this machine at
  * this moment, the floor to read `serverUsPerOrder` against on a busy machine (docs/algo-trading.md).
  *
  * Last line: {"programs","ordersPerSec","unsent","failed","shed","p50Ms","p99Ms","p99SentMs","streamLagP99Ms","serverUsPerOrder",
  * "serverSysUsPerOrder","persisterUsPerOrder","valkeyUsPerOrder","programsUsPerOrder","serverIdlePct",
- * "serverRunqWaitPct","programsRunqWaitPct","warmupSeconds","coldP99Ms","coldStreamLagP99Ms","loadAvg"}: the
- * figures of the API_SECONDS after the warm-up (WARMUP_SECONDS), and the warm-up's own p99 and stream lag
- * p99 (cold*); ordersPerSec = answered order requests per second
+ * "serverRunqWaitPct","programsRunqWaitPct","warmupSeconds","practiceSeconds","practiceIdleSeconds",
+ * "firstSecondP99Ms","coldP99Ms","coldStreamLagP99Ms","loadAvg"}: the figures of the API_SECONDS after the
+ * warm-up (WARMUP_SECONDS), the p99 of the load's first second (the warm-up's first, if there is one),
+ * and the warm-up's own p99 and stream lag p99 (cold*); ordersPerSec = answered order requests per second
  * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS); failed = no HTTP
  * reply (a reset connection, a timeout); shed = requests the server refused with 503 UNAVAILABLE because it had
  * API_MAX_INFLIGHT in the works (not orders: not in ordersPerSec nor the latencies; their CPU is in the per-order
@@ -71,6 +74,15 @@ const SECONDS = Number(process.env.API_SECONDS ?? 10);
  * server is in; the warm-up's own latencies are reported beside it (`coldP99Ms`), not hidden.
  */
 const WARMUP_SECONDS = Number(process.env.API_WARMUP_SECONDS ?? 5);
+/**
+ * A practice round before the measured one (API_PRACTICE_SECONDS, default 0 = none): the same programs
+ * and load on a game of its own for that long, then API_PRACTICE_IDLE_SECONDS (default 0) with no load,
+ * then the measured run on a new game with new keys. With API_WARMUP_SECONDS=0 this measures a
+ * competition's opening seconds after a practice round on the same server process (docs/algo-trading.md
+ * "Before a competition round").
+ */
+const PRACTICE_SECONDS = Number(process.env.API_PRACTICE_SECONDS ?? 0);
+const PRACTICE_IDLE_SECONDS = Number(process.env.API_PRACTICE_IDLE_SECONDS ?? 0);
 /** Stream channels each program subscribes to (API_SUBSCRIBE="" for none: REST alone, for comparison). */
 const BASELINE = process.env.API_BASELINE === "1";
 const SUBSCRIBE = BASELINE ? [] : (process.env.API_SUBSCRIBE ?? "book,trades,executions").split(",").filter(Boolean);
@@ -491,6 +503,29 @@ async function waitFor(what: string, ms: number, ok: () => Promise<boolean>): Pr
   }
 }
 
+/**
+ * The practice round: the same programs and load on a game of its own for PRACTICE_SECONDS, then
+ * PRACTICE_IDLE_SECONDS with no load; the measured run then trades a new game.
+ */
+async function practice(base: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const keys = await programKeys(base);
+  let line = "";
+  const p = node(
+    fileURLToPath(import.meta.url),
+    ["--programs", base, ...keys],
+    { ...env, API_WARMUP_SECONDS: "0", API_SECONDS: String(PRACTICE_SECONDS) },
+    (l) => {
+      if (l !== "start") line = l;
+    },
+  );
+  await new Promise((r) => p.once("exit", r));
+  const r = JSON.parse(line);
+  out(
+    `practice round: ${PRACTICE_SECONDS} s on a game of its own: answered ${r.answered}, shed ${r.shed}, p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms; then ${PRACTICE_IDLE_SECONDS} s idle`,
+  );
+  await new Promise((res) => setTimeout(res, PRACTICE_IDLE_SECONDS * 1000));
+}
+
 /** A started game of one security and PROGRAMS players, each with an API key: the keys. */
 async function programKeys(base: string): Promise<string[]> {
   const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
@@ -533,10 +568,12 @@ async function main(): Promise<void> {
     : node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), [
         ...GAME_SERVER_NODE_FLAGS,
         ...prof,
+        ...(process.env.API_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean),
       ]);
   const persister = BASELINE ? null : node("server/src/persister-main.ts", [], env, () => {});
   children.push(server, ...(persister ? [persister] : []));
   await waitFor("the server", 60_000, async () => (await fetch(`${base}/health`)).status < 500);
+  if (PRACTICE_SECONDS > 0 && !BASELINE) await practice(base, env);
   const keys = BASELINE ? Array.from({ length: PROGRAMS }, () => "mrk_baseline") : await programKeys(base);
 
   out(
@@ -646,6 +683,9 @@ async function main(): Promise<void> {
       serverRunqWaitPct: waitPct("server"),
       programsRunqWaitPct: waitPct("programs"),
       warmupSeconds: WARMUP_SECONDS,
+      practiceSeconds: PRACTICE_SECONDS,
+      practiceIdleSeconds: PRACTICE_IDLE_SECONDS,
+      firstSecondP99Ms: (r.bySecond as number[][])[0]?.[3] ?? 0,
       coldP99Ms: r1(r.cold.p99Ms),
       coldStreamLagP99Ms: r.cold.lagP99,
       loadAvg,
