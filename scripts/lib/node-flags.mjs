@@ -17,5 +17,17 @@
 // 2,000 and 5,000/s was lower with the flag in three interleaved pairs (the room's own garbage, which
 // dies young, is most of what a scavenge finds there), so the server keeps it.
 
+//
+// --no-memory-reducer --min-semi-space-size=64 (stop 25): a server that has traded and then sat idle
+// for a few minutes served the next round's opening seconds as slowly as a freshly started one (first
+// second p99 336-654 ms and hundreds of requests shed in bench:api). While idle V8's memory reducer
+// shrinks the heap, and the first scavenge after the idle sizes the young generation by the allocation
+// rate it last saw (nearly none): the round then opens with a scavenge every 15-70 ms onto memory the
+// kernel must fault in again. With both flags the young generation stays at 64 MB and the heap is not
+// shrunk while idle: the round after 300 s idle opened like one right after a practice round (first
+// second p99 42-183 ms in six runs, against 108-654 ms and mostly hundreds shed in eleven without);
+// each flag alone did not help; after 900 s idle it is partly cold again (docs/algo-trading.md
+// "Stop 25"). The price is memory: an idle server's resident set was 250-307 MB instead of 134 MB.
+
 /** Flags for `node` before the entry point of a game server process. */
-export const GAME_SERVER_NODE_FLAGS = ["--max-semi-space-size=64"];
+export const GAME_SERVER_NODE_FLAGS = ["--max-semi-space-size=64", "--min-semi-space-size=64", "--no-memory-reducer"];
