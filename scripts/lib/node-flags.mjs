@@ -16,7 +16,6 @@
 // (docs/commit.md "Stop 22 (the lead)"). In the whole server it did not: bench:e2e's p99 at 1,000,
 // 2,000 and 5,000/s was lower with the flag in three interleaved pairs (the room's own garbage, which
 // dies young, is most of what a scavenge finds there), so the server keeps it.
-
 //
 // --no-memory-reducer --min-semi-space-size=64 (stop 25): a server that has traded and then sat idle
 // for a few minutes served the next round's opening seconds as slowly as a freshly started one (first
