@@ -227,6 +227,14 @@ export function databaseUrl(url = process.env.DATABASE_URL): string {
  * A pg Pool whose bigint columns read as numbers. `max` connections (default 10). Getting a connection
  * (a new one, or a turn in the pool's queue) fails after CONNECT_TIMEOUT_MS ("timeout exceeded when
  * trying to connect"), so a PostgreSQL that hangs answers UNAVAILABLE instead of holding requests forever.
+ *
+ * A connection, once opened, stays open while the pool lives (`idleTimeoutMillis: 0`; HikariCP's default
+ * of a fixed-size pool). pg-pool's default closes a connection after 10 s idle, and each PostgreSQL
+ * connection is a process: on the 2-core VMs measured here one backend's exit during a round stalled every
+ * process for about 100 ms, the worst second of every `npm run bench:api` run (p99 58-92 ms against 28-34
+ * with connections kept, 4 interleaved pairs; docs/algo-trading.md "Stop 26"). A round's start grows the
+ * pool (players joining, keys checked), and 10 s later, mid-round, it shrank again. Idle connections do
+ * not keep the process alive (`allowExitOnIdle`); `pool.end()` (db.destroy()) closes them.
  */
 export function createPool(url?: string, max = 10): pg.Pool {
   const pool = new pg.Pool({
@@ -234,6 +242,8 @@ export function createPool(url?: string, max = 10): pg.Pool {
     max,
     types,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 0,
+    allowExitOnIdle: true,
   });
   // An idle client's connection error must not crash the process; the next query reconnects.
   pool.on("error", (err) => poolLog().warn({ err: err.message }, "idle PostgreSQL client error"));
