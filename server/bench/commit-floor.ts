@@ -22,7 +22,7 @@ export async function driveFloor(
   rate: number,
   seconds: number,
   onAck?: (startMs: number, latencyMs: number) => void,
-): Promise<Omit<RunFigures, "rejects" | "bytesPerOrder">> {
+): Promise<Omit<RunFigures, "rejects" | "bytesPerOrder" | "aofRewrites">> {
   const client = new Redis(server.url);
   await client.ping();
   const payload = "x".repeat(EVENT_BYTES);

@@ -22,7 +22,9 @@
  *    game's first ~0.5 s runs while it recompiles; docs/commit.md "Stop 21"), then an AOF rewrite
  *    alone, then the measured run on a third game with the code warm, as in a room process that has
  *    run several games (commitP99Ms; latency benchmarks of exchanges warm up likewise, e.g.
- *    exchange-core's), and again at half
+ *    exchange-core's; pacedAofRewrites says whether Valkey rewrote its AOF during it, which stalls
+ *    commits), then with an AOF rewrite started 1 s in (commitP99DuringRewriteMs: what each of Valkey's
+ *    own rewrites costs; docs/commit.md "Stop 26"), and again at half
  *    the saturation rate of step 3 (halfSaturationP99Ms), and at lower rates on new games for
  *    BENCH_CURVE_SECONDS each (BENCH_CURVE_RATES, default 1,000, 2,000 and 5,000/s: commitP99At1kMs...,
  *    where a classroom's or a competition's room runs); p99 from execute() to its ack (batch committed; with everysec
@@ -40,8 +42,8 @@
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
  * followed by pacedRate, commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
- * halfSaturationRate, halfSaturationP99Ms and commitP99At<rate>Ms, then the CPU figures that a shared machine does not
- * distort as much as wall clock:
+ * pacedAofRewrites, commitP99DuringRewriteMs, halfSaturationRate, halfSaturationP99Ms and
+ * commitP99At<rate>Ms, then the CPU figures that a shared machine does not distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
  * pacedBytesPerOrder (bytes this process allocated on the V8 heap per command in the measured paced run,
  * from GCProfiler, the bench's own included: what the scavenges work through, and the figure a shared
@@ -107,6 +109,8 @@ export interface RunFigures {
   rejects: number;
   /** Bytes this process allocated on the V8 heap per acknowledged command (GCProfiler; the bench's own included). */
   bytesPerOrder: number;
+  /** AOF rewrites Valkey completed or started during the run (INFO persistence `aof_rewrites` + in progress). */
+  aofRewrites: number;
 }
 
 /**
@@ -188,6 +192,7 @@ export async function drive(
       },
     );
   };
+  const rewrites0 = await aofRewrites(client);
   const cpu0 = cpuNs(server.pid);
   const node0 = process.cpuUsage();
   const stats0 = { ...w.commitStats! };
@@ -218,10 +223,43 @@ export async function drive(
   const stats = w.commitStats!;
   const batches = stats.batches - stats0.batches;
   const commands = stats.commands - stats0.commands;
+  const rewrites = (await aofRewrites(client)) - rewrites0;
   await w.close();
   await client.quit();
   const bytesPerOrder = Math.round(bytes / Math.max(1, acked));
-  return { ...runFigures({ lat, acked, seconds, valkeyNs: cpu, node, commands, batches }), rejects, bytesPerOrder };
+  return {
+    ...runFigures({ lat, acked, seconds, valkeyNs: cpu, node, commands, batches }),
+    rejects,
+    bytesPerOrder,
+    aofRewrites: rewrites,
+  };
+}
+
+/**
+ * The paced flow at `rate` for CURVE_SECONDS on a new game with a BGREWRITEAOF sent 1 s in: what one AOF
+ * rewrite (a fork of Valkey, the child writing the base file, the parent's copy-on-write faults) costs
+ * the commits. Valkey starts rewrites itself as the AOF grows (`auto-aof-rewrite-min-size`,
+ * scripts/lib/valkey.mjs), so a long enough run at this rate has them.
+ */
+async function driveThroughRewrite(server: ValkeyChild, rate: number): Promise<RunFigures> {
+  const admin = new Redis(server.url);
+  const timer = setTimeout(() => void admin.call("BGREWRITEAOF").catch(() => {}), 1000);
+  try {
+    return await drive(server, "rewrite", rate, undefined, CURVE_SECONDS);
+  } finally {
+    clearTimeout(timer);
+    await admin.quit();
+  }
+}
+
+/**
+ * Valkey's AOF rewrites so far: those completed (INFO persistence `aof_rewrites`) plus one while a
+ * rewrite runs, so that a rewrite which started during a run counts for that run.
+ */
+async function aofRewrites(client: Redis): Promise<number> {
+  const info = await client.info("persistence");
+  const field = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? 0);
+  return field("aof_rewrites") + field("aof_rewrite_in_progress");
 }
 
 /**
@@ -237,7 +275,7 @@ export function runFigures(m: {
   node: NodeJS.CpuUsage;
   commands: number;
   batches: number;
-}): Omit<RunFigures, "rejects" | "bytesPerOrder"> {
+}): Omit<RunFigures, "rejects" | "bytesPerOrder" | "aofRewrites"> {
   const sorted = Float64Array.from(m.lat).sort();
   return {
     ordersPerSec: Math.round(m.acked / m.seconds),
@@ -355,6 +393,7 @@ async function main(): Promise<void> {
     half: RunFigures,
     halfRate: number;
   const curve = new Map<number, RunFigures>();
+  let rewrite: RunFigures;
   let res: Awaited<ReturnType<typeof resume>>;
   let cascade: Awaited<ReturnType<typeof measureCascadeCommitted>>;
   try {
@@ -379,6 +418,11 @@ async function main(): Promise<void> {
       curve.set(rate, r);
       log(`writer offered ${rate}/s for ${CURVE_SECONDS} s (everysec), warm: ${JSON.stringify(r)}`);
     }
+    await settle(everysec, false);
+    rewrite = await driveThroughRewrite(everysec, pacedRate);
+    log(
+      `writer offered ${pacedRate}/s for ${CURVE_SECONDS} s with an AOF rewrite started 1 s in (everysec): ${JSON.stringify(rewrite)}`,
+    );
     flat = await drive(everysec, "flat", 0);
     log(`writer saturation (everysec): ${JSON.stringify(flat)}`);
     halfRate = Math.max(100, Math.round(flat.ordersPerSec / 2));
@@ -427,6 +471,9 @@ async function main(): Promise<void> {
     commitP99Ms: paced.p99Ms,
     commitP99ColdMs: cold.p99Ms,
     commitP99SecondGameMs: secondGame.p99Ms,
+    pacedAofRewrites: paced.aofRewrites,
+    commitP99DuringRewriteMs: rewrite.p99Ms,
+    rewriteRunAofRewrites: rewrite.aofRewrites,
     halfSaturationRate: halfRate,
     halfSaturationP99Ms: half.p99Ms,
     ...curveFigures(curve),
@@ -456,6 +503,8 @@ async function main(): Promise<void> {
       pacedRate,
       commitP99ColdMs: cold.p99Ms,
       commitP99SecondGameMs: secondGame.p99Ms,
+      pacedAofRewrites: paced.aofRewrites,
+      commitP99DuringRewriteMs: rewrite.p99Ms,
       halfSaturationRate: halfRate,
       halfSaturationP99Ms: half.p99Ms,
       ...curveFigures(curve),

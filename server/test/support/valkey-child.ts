@@ -91,6 +91,9 @@ async function launch(port: number, dir: string, appendfsync: string, appendonly
       appendonly ? "yes" : "no",
       "--appendfsync",
       appendfsync,
+      // as scripts/lib/valkey.mjs (npm start, npm test): an AOF rewrite forks Valkey (docs/commit.md "Stop 26")
+      "--auto-aof-rewrite-min-size",
+      process.env.VALKEY_AOF_REWRITE_MIN_SIZE || "256mb",
       "--save",
       "",
       "--daemonize",
