@@ -106,7 +106,7 @@ async function startValkeyOnce(bin, { persistent, say }) {
     process.env.VALKEY_APPENDFSYNC || "everysec",
     // Valkey rewrites its AOF once it has grown past this size and doubled since the last rewrite. The
     // rewrite forks the server, and on a 2-core VM the fork, the child's CPU and the parent's copy-on-write
-    // faults stalled commits for 100-200 ms; the default 64mb meant one every few seconds at 10,000
+    // faults stalled commits for 50-200 ms; the default 64mb meant one every few seconds at 10,000
     // orders/s. 256mb: a quarter as many, for a replay of at most about 3.5 s after a crash (73 MB/s
     // measured). docs/commit.md "Stop 26".
     "--auto-aof-rewrite-min-size",
