@@ -16,8 +16,9 @@
  *   PERSISTER_STREAMS_PER_CALL games per read (64; 1 on a Valkey Cluster)
  *   PERSISTER_BLOCK_MS        how long an idle read blocks, ms (200)
  *   PERSISTER_LINGER_MS       after a read of few entries, wait up to this long for more to share its
- *                             PostgreSQL transaction, ms (50; 0 = never; at most 1000)
- *   PERSISTER_LINGER_ENTRIES  a batch with this many entries stops lingering (32)
+ *                             PostgreSQL transaction, ms (250; 0 = never; at most 1000; a reader
+ *                             waiting for PostgreSQL cuts it short: persistence/hurry.ts)
+ *   PERSISTER_LINGER_ENTRIES  a batch with this many entries stops lingering (500)
  *   PERSISTER_REFRESH_MS      how often the game registry is re-read, ms (1000)
  *   PERSISTER_CLAIM_IDLE_MS   claim entries another consumer held this long, ms (30000)
  *   PERSISTER_REGISTRY        registry SET of game ids (marketroom:games)
@@ -35,7 +36,7 @@ import { createLogger, intEnv } from "./config.ts";
 import { createDb, createPool } from "./persistence/db.ts";
 import { migrate } from "./persistence/migrate.ts";
 import { Persister, type PersisterOptions } from "./persistence/persister.ts";
-import { MAX_LINGER_MS } from "./persistence/persister-options.ts";
+import { DEFAULT_LINGER_ENTRIES, DEFAULT_LINGER_MS, MAX_LINGER_MS } from "./persistence/persister-options.ts";
 
 /** The Persister options of the environment (see the header); throws on a malformed number. */
 function persisterOptions(env: NodeJS.ProcessEnv = process.env): PersisterOptions {
@@ -46,8 +47,8 @@ function persisterOptions(env: NodeJS.ProcessEnv = process.env): PersisterOption
     // on a Valkey Cluster one XREADGROUP names one game's stream (one slot)
     streamsPerCall: intEnv(env, "PERSISTER_STREAMS_PER_CALL", clusterNodes(env) ? 1 : 64, 1, 10_000),
     blockMs: intEnv(env, "PERSISTER_BLOCK_MS", 200, 1, 60_000),
-    lingerMs: intEnv(env, "PERSISTER_LINGER_MS", 50, 0, MAX_LINGER_MS),
-    lingerEntries: intEnv(env, "PERSISTER_LINGER_ENTRIES", 32, 1, 100_000),
+    lingerMs: intEnv(env, "PERSISTER_LINGER_MS", DEFAULT_LINGER_MS, 0, MAX_LINGER_MS),
+    lingerEntries: intEnv(env, "PERSISTER_LINGER_ENTRIES", DEFAULT_LINGER_ENTRIES, 1, 100_000),
     refreshMs: intEnv(env, "PERSISTER_REFRESH_MS", 1000, 1, 600_000),
     claimIdleMs: intEnv(env, "PERSISTER_CLAIM_IDLE_MS", 30_000, 0, 86_400_000),
     registryKey: env.PERSISTER_REGISTRY || undefined,

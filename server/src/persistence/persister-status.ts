@@ -6,7 +6,8 @@
  *   lagMs()     now minus the ts of the oldest event still in the stream of a registered, unparked game
  *               (Valkey XRANGE COUNT 1 per game, pipelined); 0 when every stream is empty. ms.
  *   drain(g, s) resolves once `event_projection.applied_seq` of game g reaches s (PostgreSQL, polled);
- *               throws at once when g is parked, and after `timeoutMs` with the seq reached.
+ *               throws at once when g is parked, and after `timeoutMs` with the seq reached. Publishes
+ *               a hurry meanwhile (hurry.ts) so that no persister lingers over the entries it waits for.
  *   consumers() how many persister processes beat in the last HEARTBEAT_STALE_MS (Valkey sorted set
  *               `marketroom:persisters`, score = last beat in ms; written by every Persister loop).
  *
@@ -18,6 +19,7 @@ import type { Db } from "./db.ts";
 import { GAMES_KEY, registeredGames } from "./games-registry.ts";
 import { parkedGames } from "./parked.ts";
 import { entryData, entryTexts } from "../engine/stream-entries.ts";
+import { HurrySender } from "./hurry.ts";
 
 /** Sorted set of persister consumers, scored by their last heartbeat (ms since the epoch). */
 export const HEARTBEATS_KEY = "marketroom:persisters";
@@ -91,6 +93,7 @@ export class PersisterStatus {
   private readonly applied = new Map<string, number>();
   private parked = new Set<string>();
   private parkedAt = 0;
+  private readonly hurry: HurrySender;
 
   constructor(
     private readonly client: Redis,
@@ -99,6 +102,7 @@ export class PersisterStatus {
   ) {
     this.registryKey = options.registryKey ?? GAMES_KEY;
     this.heartbeatsKey = options.heartbeatsKey ?? HEARTBEATS_KEY;
+    this.hurry = new HurrySender(client);
   }
 
   /**
@@ -118,13 +122,15 @@ export class PersisterStatus {
 
   /**
    * Waits until event `seq` of `gameId` and every earlier one are in PostgreSQL with their derived rows,
-   * whichever persister process wrote them. Errors: the game is parked (at once); `timeoutMs` passed
-   * (default 10 s; the message gives the seq reached).
+   * whichever persister process wrote them. While it waits it asks the persisters to stop lingering
+   * (hurry.ts), so a read-your-writes costs about one PostgreSQL transaction, not a linger. Errors: the
+   * game is parked (at once); `timeoutMs` passed (default 10 s; the message gives the seq reached).
    */
   async drain(gameId: string, seq: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if ((this.applied.get(gameId) ?? 0) >= seq) return;
+      this.hurry.request(gameId, seq);
       const [row, parked] = await Promise.all([
         this.db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst(),
         this.db.selectFrom("parked_games").select("seq").where("game_id", "=", gameId).executeTakeFirst(),

@@ -32,6 +32,7 @@ import type { Db } from "./db.ts";
 import { registeredGames } from "./games-registry.ts";
 import { parkGame, parkedGames } from "./parked.ts";
 import { HEARTBEAT_MS, beat, streamLagMs, unbeat } from "./persister-status.ts";
+import { HurryListener } from "./hurry.ts";
 import { resolveOptions, type FaultPoint, type PersisterOptions, type ResolvedOptions } from "./persister-options.ts";
 import { chunks, type ScaleCache } from "./projection.ts";
 import { writeBatch, type BatchEvent } from "./batch-write.ts";
@@ -152,6 +153,8 @@ export class Persister {
    * in order.
    */
   private inflight: Promise<void> | null = null;
+  /** Set while a reader waits for PostgreSQL (hurry.ts): no lingering then. */
+  private readonly hurry = new HurryListener((g) => this.lastPersistedSeq(g));
 
   /** `client` is the caller's connection (used for reads of the registry and metrics; duplicated for the loop). */
   constructor(
@@ -199,6 +202,7 @@ export class Persister {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.lastPersistedSeq(gameId) >= seq) return;
+      this.hurry.hurry(gameId, seq); // this process's loop stops lingering (others hear PersisterStatus.drain's)
       if (this.parked.has(gameId))
         throw new Error(`game ${gameId} is parked: an event PostgreSQL refused blocks it (see parked_games)`);
       const row = await this.db
@@ -234,6 +238,10 @@ export class Persister {
     this.conn = this.client.duplicate();
     // A duplicate has no listeners: without one iovalkey prints each connection error with a stack.
     this.conn.on("error", (err: Error) => this.opts.log(`persister valkey connection error: ${err.message}`));
+    // not awaited: with Valkey down the SUBSCRIBE waits for it, and the loop's retries report the outage
+    this.hurry
+      .start(this.client, this.opts.log)
+      .catch((err: Error) => this.opts.log(`persister hurry: ${err.message}`));
     let recover = true; // a previous life of this consumer may have left entries read but not acked
     let failures = 0;
     let beatAt = 0;
@@ -273,6 +281,7 @@ export class Persister {
       await unbeat(this.conn, this.consumer, this.opts.heartbeatsKey).catch(() => {});
       await unbeat(this.conn, this.consumer, this.membersKey).catch(() => {});
     } finally {
+      this.hurry.stop();
       this.conn.disconnect();
       this.conn = undefined;
     }
@@ -395,24 +404,27 @@ export class Persister {
    * the pass's deadline (`linger.until`, lingerMs after its first linger) has passed, so that entries
    * arriving close together share one PostgreSQL transaction instead of one each. At trickle rates the
    * transaction's fixed cost (a dozen round trips) dwarfs the per-event cost (docs/persistence.md
-   * "Lingering at classroom rates"). Returns `first` and what arrived meanwhile, each stream's in order.
+   * "Lingering at classroom rates"). A hurry (hurry.ts: a reader waits for PostgreSQL) ends it at once.
+   * Returns `first` and what arrived meanwhile, each stream's in order.
    */
   private async linger(keys: string[], first: Entry[], linger: { until: number }): Promise<Entry[]> {
     const { lingerMs, blockMs } = this.opts;
     // a read as large as batchSize is no trickle: the next read takes the rest at once
     const enough = Math.min(this.opts.lingerEntries, this.opts.batchSize);
-    if (!first.length || first.length >= enough || lingerMs <= 0) return first;
+    if (!first.length || first.length >= enough || lingerMs <= 0 || this.hurry.active) return first;
     linger.until ||= Date.now() + lingerMs;
     const entries = [...first];
     for (;;) {
       const left = linger.until - Date.now();
-      if (left <= 0 || entries.length >= enough || this.stopping) return entries;
+      if (left <= 0 || entries.length >= enough || this.stopping || this.hurry.active) return entries;
       // Paced: a read at most every LINGER_PACE_MS, so that entries arriving every few ms (a room's group
       // commits at 1,000 orders/s) come in a few reads, not one read each. While a batch is being stored
-      // its ack and trim use this connection: sleep out the linger rather than block on it.
-      await sleep(this.inflight ? left : Math.min(left, LINGER_PACE_MS));
+      // its ack and trim use this connection: sleep out the linger rather than block on it. A hurry (a
+      // reader waiting for PostgreSQL) ends the sleep: one last read without blocking, then store.
+      await this.hurry.sleep(this.inflight ? left : Math.min(left, LINGER_PACE_MS));
       const rest = linger.until - Date.now();
-      const block = this.inflight || rest <= 0 || this.stopping ? undefined : Math.min(rest, blockMs);
+      const last = this.inflight || rest <= 0 || this.stopping || this.hurry.active;
+      const block = last ? undefined : Math.min(rest, blockMs);
       entries.push(
         ...(await this.read(
           keys,

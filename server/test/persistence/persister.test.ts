@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { Persister } from "../../src/persistence/persister.ts";
 import { MAX_LINGER_MS } from "../../src/persistence/persister-options.ts";
 import { writeRoundResults } from "../../src/persistence/round-results.ts";
+import { PersisterStatus } from "../../src/persistence/persister-status.ts";
 import { registerGame, registeredGames, unregisterGame } from "../../src/persistence/games-registry.ts";
 import type { Db } from "../../src/persistence/db.ts";
 import { eventsKey } from "../../src/engine/keys.ts";
@@ -189,6 +190,25 @@ describe("persistence: persister", () => {
     expect(p.stats.batches - before.batches, "transactions for them").to.equal(1);
     await verifyExactlyOnce(db, game);
     expect(p.stats.duplicates).to.equal(0);
+  });
+
+  it("a reader waiting for PostgreSQL cuts a linger short: drain answers long before the linger would end", async () => {
+    const game = await TradingGame.create(engine, registry);
+    const p = persister({ lingerMs: MAX_LINGER_MS, lingerEntries: 100_000 });
+    void p.start();
+    await p.drain(game.gameId, game.lastSeq);
+    const seq = game.lastSeq;
+    while (game.lastSeq === seq) await game.trade(1, seq);
+    // read and lingering over it (up to MAX_LINGER_MS), unless another test's reader hurried it already
+    await waitFor(
+      async () =>
+        (await streamState(engine.client, game.gameId)).pending > 0 || p.lastPersistedSeq(game.gameId) >= game.lastSeq,
+    );
+    // the server's view: publishes a hurry over Valkey, then polls PostgreSQL. Without the hurry this
+    // times out, because the linger holds the entry for about MAX_LINGER_MS.
+    const status = new PersisterStatus(engine.client, db, { registryKey: registry });
+    await status.drain(game.gameId, game.lastSeq, MAX_LINGER_MS / 2);
+    await verifyExactlyOnce(db, game);
   });
 
   it("a linger beyond the bound /health allows is refused", () => {
