@@ -7,9 +7,9 @@
  *                                        for seq s of game g. Sent when s is new, else again at most every
  *                                        HURRY_RESEND_MS per game; never throws, never waits.
  *   persister HurryListener              SUBSCRIBEs on a connection of its own. `active` holds while some
- *                                        requested seq is not yet persisted (and was asked for less than
- *                                        HURRY_HOLD_MS ago: another persister may own that game), and a
- *                                        message wakes every `sleep` at once.
+ *                                        requested seq of a game it owns is not yet persisted (and was asked
+ *                                        for less than HURRY_HOLD_MS ago: a reader may have given up, or the
+ *                                        game be parked), and a message wakes every `sleep` at once.
  *
  * Why pub/sub and not a flag key: the persister would have to poll the key while it lingers (a round trip
  * every few ms on a 2-core machine where every syscall counts; docs/algo-trading.md "Stop 27"). A

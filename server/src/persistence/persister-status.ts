@@ -130,7 +130,6 @@ export class PersisterStatus {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if ((this.applied.get(gameId) ?? 0) >= seq) return;
-      this.hurry.request(gameId, seq);
       const [row, parked] = await Promise.all([
         this.db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst(),
         this.db.selectFrom("parked_games").select("seq").where("game_id", "=", gameId).executeTakeFirst(),
@@ -144,6 +143,7 @@ export class PersisterStatus {
           `drain timeout: game ${gameId} persisted up to seq ${reached}, waited for ${seq} (${timeoutMs} ms)`,
         );
       }
+      this.hurry.request(gameId, seq); // only once PostgreSQL is known to be behind: no needless hurry
       await sleep(DRAIN_POLL_MS);
     }
   }

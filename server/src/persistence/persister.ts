@@ -131,6 +131,8 @@ export class Persister {
   private conn?: Redis;
   /** The registered games this consumer reads (its share among the live members of the group). */
   private games: string[] = [];
+  /** `games` as a set, for the hurry's ownership check. */
+  private owned = new Set<string>();
   /** The sorted set of this group's live members (game-shares.ts). */
   private readonly membersKey: string;
   private grouped = new Set<string>();
@@ -154,7 +156,8 @@ export class Persister {
    */
   private inflight: Promise<void> | null = null;
   /** Set while a reader waits for PostgreSQL (hurry.ts): no lingering then. */
-  private readonly hurry = new HurryListener((g) => this.lastPersistedSeq(g));
+  // a game another persister owns is not this one's to hurry: Infinity = already met
+  private readonly hurry = new HurryListener((g) => (this.owned.has(g) ? this.lastPersistedSeq(g) : Infinity));
 
   /** `client` is the caller's connection (used for reads of the registry and metrics; duplicated for the loop). */
   constructor(
@@ -296,6 +299,7 @@ export class Persister {
     this.gamesAt = Date.now();
     const registered = await registeredGames(this.client, this.opts.registryKey);
     this.games = ownedGames(registered, await liveMembers(this.client, this.membersKey), this.consumer);
+    this.owned = new Set(this.games);
     await this.refreshParked();
     const fresh = this.games.filter((g) => !this.grouped.has(g));
     if (!fresh.length) return;
