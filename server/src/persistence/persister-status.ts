@@ -29,8 +29,11 @@ export const HEARTBEAT_MS = 1000;
 export const HEARTBEAT_STALE_MS = 5000;
 /** How often the parked games are re-read from PostgreSQL at most, ms. */
 const PARKED_REFRESH_MS = 1000;
-/** Poll interval of drain(), ms. */
-const DRAIN_POLL_MS = 25;
+/**
+ * Poll intervals of drain(), ms: the first poll comes soon, because a hurried persister (hurry.ts) stores
+ * the entries a reader waits for in about one transaction (a few ms); then it backs off to the last one.
+ */
+const DRAIN_POLL_MS = [2, 4, 8, 16, 25] as const;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -128,7 +131,7 @@ export class PersisterStatus {
    */
   async drain(gameId: string, seq: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    for (let polls = 0; ; polls++) {
       if ((this.applied.get(gameId) ?? 0) >= seq) return;
       const [row, parked] = await Promise.all([
         this.db.selectFrom("event_projection").select("applied_seq").where("game_id", "=", gameId).executeTakeFirst(),
@@ -144,7 +147,7 @@ export class PersisterStatus {
         );
       }
       this.hurry.request(gameId, seq); // only once PostgreSQL is known to be behind: no needless hurry
-      await sleep(DRAIN_POLL_MS);
+      await sleep(DRAIN_POLL_MS[Math.min(polls, DRAIN_POLL_MS.length - 1)]!);
     }
   }
 
