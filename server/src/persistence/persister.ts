@@ -100,12 +100,13 @@ const retryable = (err: unknown) =>
   TRANSIENT_SQLSTATES.has(String((err as { code?: unknown })?.code));
 
 /**
- * While lingering, one read per this many ms at most (docs/persistence.md "Stop 20"): each read returns
- * as soon as anything new is there, so without a pace a linger over entries arriving every 2 ms made one
- * XREADGROUP round trip per entry (about 23 per batch at 1,000 orders/s). Bounds nothing else: the linger
- * still ends at lingerMs or once lingerEntries have come.
+ * While lingering, one non-blocking read per this many ms (docs/persistence.md "Stop 20", "Stop 27"):
+ * without a pace a linger over entries arriving every 2 ms made one XREADGROUP round trip per entry
+ * (about 23 per batch at 1,000 orders/s). The linger ends at most this late after lingerMs (or after
+ * lingerEntries have come); a hurry ends it at once. At a trickle, 1000 / LINGER_PACE_MS mostly empty
+ * reads a second while lingering.
  */
-const LINGER_PACE_MS = 10;
+const LINGER_PACE_MS = 20;
 
 /** How often the parked games are re-read from PostgreSQL at most, ms. */
 const PARKED_REFRESH_MS = 1000;
@@ -404,7 +405,7 @@ export class Persister {
 
   /**
    * Lingering: after a read of `keys` that found some entries but fewer than min(lingerEntries,
-   * batchSize), reads on (each read returns as soon as something new is there) until it has that many or
+   * batchSize), reads on (every LINGER_PACE_MS, without blocking) until it has that many or
    * the pass's deadline (`linger.until`, lingerMs after its first linger) has passed, so that entries
    * arriving close together share one PostgreSQL transaction instead of one each. At trickle rates the
    * transaction's fixed cost (a dozen round trips) dwarfs the per-event cost (docs/persistence.md
@@ -412,7 +413,7 @@ export class Persister {
    * Returns `first` and what arrived meanwhile, each stream's in order.
    */
   private async linger(keys: string[], first: Entry[], linger: { until: number }): Promise<Entry[]> {
-    const { lingerMs, blockMs } = this.opts;
+    const { lingerMs } = this.opts;
     // a read as large as batchSize is no trickle: the next read takes the rest at once
     const enough = Math.min(this.opts.lingerEntries, this.opts.batchSize);
     if (!first.length || first.length >= enough || lingerMs <= 0 || this.hurry.active) return first;
@@ -421,19 +422,15 @@ export class Persister {
     for (;;) {
       const left = linger.until - Date.now();
       if (left <= 0 || entries.length >= enough || this.stopping || this.hurry.active) return entries;
-      // Paced: a read at most every LINGER_PACE_MS, so that entries arriving every few ms (a room's group
-      // commits at 1,000 orders/s) come in a few reads, not one read each. While a batch is being stored
-      // its ack and trim use this connection: sleep out the linger rather than block on it. A hurry (a
-      // reader waiting for PostgreSQL) ends the sleep: one last read without blocking, then store.
-      await this.hurry.sleep(this.inflight ? left : Math.min(left, LINGER_PACE_MS));
-      const rest = linger.until - Date.now();
-      const last = this.inflight || rest <= 0 || this.stopping || this.hurry.active;
-      const block = last ? undefined : Math.min(rest, blockMs);
+      // Paced reads that never block in Valkey: a blocked XREADGROUP could not be cut short by a hurry, and
+      // an idle Valkey ends a BLOCK timeout only at its next cron tick (hz 10: up to 100 ms late). The
+      // sleep is what a hurry (a reader waiting for PostgreSQL) ends: one last read, then store.
+      await this.hurry.sleep(Math.min(left, LINGER_PACE_MS));
       entries.push(
         ...(await this.read(
           keys,
           keys.map(() => ">"),
-          block,
+          undefined,
           enough - entries.length,
         )),
       );

@@ -194,7 +194,7 @@ describe("persistence: persister", () => {
 
   it("a reader waiting for PostgreSQL cuts a linger short: drain answers long before the linger would end", async () => {
     const game = await TradingGame.create(engine, registry);
-    const p = persister({ lingerMs: MAX_LINGER_MS, lingerEntries: 100_000 });
+    const p = persister({ lingerMs: MAX_LINGER_MS, lingerEntries: 100_000, blockMs: 1000 });
     void p.start();
     await p.drain(game.gameId, game.lastSeq);
     const seq = game.lastSeq;
@@ -204,6 +204,9 @@ describe("persistence: persister", () => {
       async () =>
         (await streamState(engine.client, game.gameId)).pending > 0 || p.lastPersistedSeq(game.gameId) >= game.lastSeq,
     );
+    // some way into the linger, past its first read: a read that blocked in Valkey for new entries
+    // (blockMs 1000 allows it) would hold the linger to its end whatever a hurry said
+    await new Promise((r) => setTimeout(r, 60));
     // the server's view: publishes a hurry over Valkey, then polls PostgreSQL. Without the hurry this
     // times out, because the linger holds the entry for about MAX_LINGER_MS.
     const status = new PersisterStatus(engine.client, db, { registryKey: registry });
