@@ -18,8 +18,8 @@ export const MAX_LINGER_MS = 1000;
 
 /**
  * Default linger, ms, and the batch size that ends it early, entries (docs/algo-trading.md "Stop 27"):
- * fewer, larger PostgreSQL transactions cost the persister 37-46 µs per order against 68-70 at 50 ms / 32
- * entries, and on 2 cores every µs it spends is one the game server waits for. Readers that need
+ * fewer, larger PostgreSQL transactions cost the persister 34-51 µs per order against 60-70 at 50 ms / 32
+ * entries (npm run bench:api, 2,000 orders/s), and on 2 cores every µs it spends is one the game server waits for. Readers that need
  * PostgreSQL to be current hurry it instead of waiting this out (hurry.ts).
  */
 export const DEFAULT_LINGER_MS = 250;

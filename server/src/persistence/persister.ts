@@ -156,8 +156,10 @@ export class Persister {
    * in order.
    */
   private inflight: Promise<void> | null = null;
-  /** Set while a reader waits for PostgreSQL (hurry.ts): no lingering then. */
-  // a game another persister owns is not this one's to hurry: Infinity = already met
+  /**
+   * Active while a reader waits for PostgreSQL (hurry.ts): no lingering then. A game another persister
+   * owns is not this one's to hurry (Infinity = already met).
+   */
   private readonly hurry = new HurryListener((g) => (this.owned.has(g) ? this.lastPersistedSeq(g) : Infinity));
 
   /** `client` is the caller's connection (used for reads of the registry and metrics; duplicated for the loop). */
