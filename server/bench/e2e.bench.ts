@@ -57,6 +57,8 @@ const RATES = (process.env.E2E_RATES ?? "1000,2000,5000,10000,15000").split(",")
 const STEP_SECONDS = Number(process.env.E2E_STEP_SECONDS ?? 8);
 const IDLE_SECONDS = Number(process.env.E2E_IDLE_SECONDS ?? 4);
 const WARMUP_SECONDS = Number(process.env.E2E_WARMUP_SECONDS ?? 5);
+/** E2E_FLOOR=1: the same clients and load against e2e/floor-server.ts (no game; see its header). */
+const FLOOR = process.env.E2E_FLOOR === "1";
 const PATCH_TICKS_PER_SEC = 20;
 const ADMIN = randomBytes(24).toString("hex");
 /** The persister's own entry point, when the server does not run it in-process. */
@@ -157,6 +159,8 @@ async function until(what: string, ms: number, check: () => Promise<boolean>): P
 /** The CPU readings of every measured process at one moment. */
 interface Cpu {
   server: number;
+  /** The load generator (all threads). */
+  gen: number;
   persister: number;
   valkey: number;
   pg: number;
@@ -179,6 +183,43 @@ interface Step {
   genLoopMaxMs: number;
   /** Rejections by code (load.ts). */
   codes?: Record<string, number>;
+}
+
+/** Creates and starts the bench's game (one security, no bots, no order rate limit); a token per client. */
+async function createGame(base: string): Promise<{ gameId: string; tokens: string[] }> {
+  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
+    name: "e2e bench",
+    securities: [
+      {
+        securityId: 1,
+        symbol: "BENCH",
+        refPrice: 100,
+        tickSize: "0.01",
+        lotSize: 1,
+        scale: 1,
+        bandLow: 1,
+        bandHigh: 1_000_000_000,
+        shortLimit: 0,
+        positionLimit: 0,
+        maxOrderQty: 0,
+        takerFee: 0,
+        makerRebate: 0,
+        limitWeight: 1,
+      },
+    ],
+    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
+    bots: [],
+    allowObservers: true,
+    rules: { orderRateLimit: null }, // the default per-player limit (50/s) would refuse the catch-up bursts of a server that fell behind
+  });
+  await http(base, `/api/games/${game.gameId}/start`, {});
+  const tokens: string[] = [];
+  for (let i = 0; i < LIGHT + SDK; i++) {
+    tokens.push(
+      (await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `trader ${i + 1}` })).token,
+    );
+  }
+  return { gameId: game.gameId, tokens };
 }
 
 async function main(): Promise<void> {
@@ -220,13 +261,14 @@ async function main(): Promise<void> {
     const m = JSON.parse(l) as { e2eLoop: number; p99Ms: number; maxMs: number };
     loops.set(m.e2eLoop, m);
   };
-  const server = node(join(ROOT, "server/src/main.ts"), ["--port", String(port)], env, onServerLine, [
+  const serverEntry = FLOOR ? "server/bench/e2e/floor-server.ts" : "server/src/main.ts";
+  const server = node(join(ROOT, serverEntry), ["--port", String(port)], env, onServerLine, [
     ...GAME_SERVER_NODE_FLAGS,
     ...prof,
     ...extra,
   ]);
   children.push(server);
-  const persister = PERSISTER_ENTRY ? node(PERSISTER_ENTRY, [], env, (l) => out(`[persister] ${l}`)) : null;
+  const persister = PERSISTER_ENTRY && !FLOOR ? node(PERSISTER_ENTRY, [], env, (l) => out(`[persister] ${l}`)) : null;
   if (persister) children.push(persister);
   const stopAll = () => {
     for (const c of children) c.kill("SIGTERM");
@@ -242,82 +284,61 @@ async function main(): Promise<void> {
     return (await fetch(`${base}/health`)).status < 500;
   });
 
-  const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
-    name: "e2e bench",
-    securities: [
-      {
-        securityId: 1,
-        symbol: "BENCH",
-        refPrice: 100,
-        tickSize: "0.01",
-        lotSize: 1,
-        scale: 1,
-        bandLow: 1,
-        bandHigh: 1_000_000_000,
-        shortLimit: 0,
-        positionLimit: 0,
-        maxOrderQty: 0,
-        takerFee: 0,
-        makerRebate: 0,
-        limitWeight: 1,
-      },
-    ],
-    endowment: { cash: 1_000_000_000, holdings: [{ securityId: 1, qty: 1_000_000 }] },
-    bots: [],
-    allowObservers: true,
-    rules: { orderRateLimit: null }, // the default per-player limit (50/s) would refuse the catch-up bursts of a server that fell behind
-  });
-  await http(base, `/api/games/${game.gameId}/start`, {});
-  const tokens: string[] = [];
-  for (let i = 0; i < LIGHT + SDK; i++) {
-    tokens.push(
-      (await http<{ token: string }>(base, "/api/join", { code: game.joinCode, name: `trader ${i + 1}` })).token,
-    );
-  }
+  const { gameId, tokens } = FLOOR
+    ? { gameId: "floor", tokens: Array.from({ length: LIGHT + SDK }, (_, i) => `floor-${i + 1}`) }
+    : await createGame(base);
+  // the floor has no game state for SDK watchers to check: every client is a light one there
+  const light = FLOOR ? LIGHT + SDK : LIGHT;
   const dir = mkdtempSync(join(tmpdir(), "mr-e2e-"));
-  writeFileSync(join(dir, "watch.json"), JSON.stringify({ base, gameId: game.gameId, tokens: tokens.slice(LIGHT) }));
+  writeFileSync(join(dir, "watch.json"), JSON.stringify({ base, gameId, tokens: tokens.slice(light) }));
   writeFileSync(
     join(dir, "load.json"),
     JSON.stringify({
       base,
-      gameId: game.gameId,
-      tokens: tokens.slice(0, LIGHT),
+      gameId,
+      tokens: tokens.slice(0, light),
       rates: RATES,
       stepSeconds: STEP_SECONDS,
       idleSeconds: IDLE_SECONDS,
       warmupSeconds: WARMUP_SECONDS,
     }),
   );
+  if (FLOOR) out("e2e FLOOR: the same clients and load against e2e/floor-server.ts (Colyseus, no game, no services)");
   out(
-    `e2e: ${LIGHT} light + ${SDK} SDK clients, one game (${game.gameId}), rates ${RATES.join(", ")}/s for ${STEP_SECONDS} s each ` +
+    `e2e: ${light} light + ${LIGHT + SDK - light} SDK clients, one game (${gameId}), rates ${RATES.join(", ")}/s for ${STEP_SECONDS} s each ` +
       `after a warm-up of ${WARMUP_SECONDS} s at ${RATES[0]}/s; ` +
       `persister ${persister ? "in its own process" : "inside the server"}; load average ${loadavg()[0]!.toFixed(1)}`,
   );
 
   // watchers first, so they see the whole run
-  let watched: { clients: number; patches: number; minSeq: number; maxSeq: number; sawTrades: number } | null = null;
+  type Watched = { clients: number; patches: number; minSeq: number; maxSeq: number; sawTrades: number };
+  let watched: Watched | null = null;
   let watchersReady!: () => void;
   const watchersUp = new Promise<void>((r) => {
     watchersReady = r;
   });
-  const watchers = node(join(ROOT, "server/bench/e2e/watchers.ts"), [join(dir, "watch.json")], env, (l) => {
-    const m = JSON.parse(l) as { event: string };
-    if (m.event === "ready") watchersReady();
-    if (m.event === "watched") watched = m as unknown as NonNullable<typeof watched>;
-  });
-  children.push(watchers);
-  await watchersUp;
+  const watchers = FLOOR
+    ? null
+    : node(join(ROOT, "server/bench/e2e/watchers.ts"), [join(dir, "watch.json")], env, (l) => {
+        const m = JSON.parse(l) as { event: string };
+        if (m.event === "ready") watchersReady();
+        if (m.event === "watched") watched = m as unknown as Watched;
+      });
+  if (watchers) {
+    children.push(watchers);
+    await watchersUp;
+  }
 
   // persister lag: (time Valkey reached seq s) -> time PostgreSQL reached s
-  const seqKey = `game:{${game.gameId}}:seq`;
+  const seqKey = `game:{${gameId}}:seq`;
   const marks: { t: number; seq: number }[] = [];
   let lagMax = 0;
-  let sampling = true;
+  let sampling = !FLOOR; // the floor stores nothing (no game, no tables)
   const sampler = (async () => {
     while (sampling) {
       const [vs, ps] = await Promise.all([
         valkey.get(seqKey),
-        probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]),
+        probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [gameId]),
       ]);
       const now = Date.now();
       marks.push({ t: now, seq: Number(vs ?? 0) });
@@ -328,8 +349,10 @@ async function main(): Promise<void> {
     }
   })();
 
+  let genPid = 0;
   const read = (): Cpu => ({
     server: procCpuMs(server.pid!),
+    gen: genPid ? procCpuMs(genPid) : 0,
     persister: persister ? procCpuMs(persister.pid!) : 0,
     valkey: schedCpuMs(valkeyPid),
     pg: pgPids(postmaster)
@@ -345,14 +368,19 @@ async function main(): Promise<void> {
   // acknowledged orders are stored after the window, and their cost would be missed (or, after a slow
   // step, a backlog's cost charged to the next one)
   const storedOrders = async () =>
-    Number(
-      (await probe.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE game_id = $1", [game.gameId])).rows[0]!
-        .n,
-    );
+    FLOOR
+      ? 0
+      : Number(
+          (await probe.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE game_id = $1", [gameId])).rows[0]!
+            .n,
+        );
   let storedAtStart: Promise<number> = Promise.resolve(0);
   const storedInStep: Promise<number>[] = [];
   const rows: (Step & {
     serverUs: number;
+    genUs: number;
+    /** Cores the measured processes used together over the step (server, persister, Valkey, PostgreSQL, generator). */
+    cores: number;
     persisterUs: number;
     persisterMs: number;
     valkeyUs: number;
@@ -395,6 +423,14 @@ async function main(): Promise<void> {
         rows.push({
           ...m,
           serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
+          genUs: r1(((now.gen - stepAt!.gen) * 1000) / n),
+          cores: Number(
+            (
+              (now.server - stepAt!.server + now.persister - stepAt!.persister + now.valkey - stepAt!.valkey) /
+                (now.t - stepAt!.t) +
+              (now.pg - stepAt!.pg + now.gen - stepAt!.gen) / (now.t - stepAt!.t)
+            ).toFixed(2),
+          ),
           persisterUs: 0,
           persisterMs: now.persister - stepAt!.persister,
           valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
@@ -414,6 +450,7 @@ async function main(): Promise<void> {
         );
       } else if (m.event === "done") resolve();
     });
+    genPid = gen.pid!;
     children.push(gen);
     gen.once("exit", (code) => {
       if (code !== 0) reject(new Error(`load generator exited with ${code}`));
@@ -431,39 +468,43 @@ async function main(): Promise<void> {
     r.loopMaxMs = loops.get(r.loopSignal)!.maxMs;
   }
   await new Promise((r) => setTimeout(r, 1000));
-  watchers.stdin!.write("stop\n");
-  await until("the watchers' report", 30_000, async () => watched !== null);
+  if (watchers) {
+    watchers.stdin!.write("stop\n");
+    await until("the watchers' report", 30_000, async () => watched !== null);
+  }
   const finalSeq = Number(await valkey.get(seqKey));
-  await until(
-    "PostgreSQL to hold the whole log",
-    120_000,
-    async () =>
-      Number(
-        (await probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [game.gameId]))
-          .rows[0]?.s ?? 0,
-      ) >= finalSeq,
-  );
+  if (!FLOOR)
+    await until(
+      "PostgreSQL to hold the whole log",
+      120_000,
+      async () =>
+        Number(
+          (await probe.query<{ s: string | null }>("SELECT max(seq) AS s FROM events WHERE game_id = $1", [gameId]))
+            .rows[0]?.s ?? 0,
+        ) >= finalSeq,
+    );
   sampling = false;
   await sampler;
 
   out("");
   out(
-    "rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  pg_orders  lag_ms  loop_p99ms  loop_maxms",
+    "rate/s   acked   rejected  p50ms   p99ms    maxms    held  server_us  persister_us  valkey_us  pg_us  pg_orders  lag_ms  loop_p99ms  loop_maxms  gen_us  cores",
   );
   for (const r of rows) {
     out(
       `${String(r.rate).padEnd(9)}${String(r.acked).padEnd(8)}${String(r.rejected).padEnd(10)}${String(r.p50Ms).padEnd(8)}${String(r.p99Ms).padEnd(9)}` +
         `${String(r.maxMs).padEnd(9)}${(r.held ? "yes" : "no").padEnd(6)}${String(r.serverUs).padEnd(11)}${String(persister ? r.persisterUs : "-").padEnd(14)}` +
-        `${String(r.valkeyUs).padEnd(11)}${String(r.pgUs).padEnd(7)}${String(r.pgOrders).padEnd(11)}${String(r.lagMs).padEnd(8)}` +
-        `${String(r.loopP99Ms).padEnd(12)}${r.loopMaxMs}`,
+        `${String(r.valkeyUs).padEnd(11)}${String(FLOOR ? "-" : r.pgUs).padEnd(7)}${String(r.pgOrders).padEnd(11)}${String(r.lagMs).padEnd(8)}` +
+        `${String(r.loopP99Ms).padEnd(12)}${String(r.loopMaxMs).padEnd(12)}${String(r.genUs).padEnd(8)}${r.cores}`,
     );
   }
-  const w = watched!;
   out(`server CPU per patch tick with ${LIGHT + SDK} clients connected and idle: ${r1(idleUsPerTick)} us`);
-  out(
-    `watchers: ${w.clients} SDK clients decoded ${w.patches} state changes; their state's seq ${w.minSeq}..${w.maxSeq} of ${finalSeq}; ` +
-      `${w.sawTrades} saw trades`,
-  );
+  const w = watched as Watched | null;
+  if (w)
+    out(
+      `watchers: ${w.clients} SDK clients decoded ${w.patches} state changes; their state's seq ${w.minSeq}..${w.maxSeq} of ${finalSeq}; ` +
+        `${w.sawTrades} saw trades`,
+    );
   const at5k = rows.find((r) => r.rate === 5000) ?? rows[rows.length - 1]!;
   const held = rows.filter((r) => r.held).map((r) => r.rate);
   const result = {
@@ -480,6 +521,9 @@ async function main(): Promise<void> {
     loadAvg: r1(loadavg()[0]!),
     serverLoopP99Ms: at5k.loopP99Ms,
     serverLoopMaxMs: at5k.loopMaxMs,
+    generatorUsPerOrder: at5k.genUs,
+    coresAt5k: at5k.cores,
+    floor: FLOOR,
   };
   stopAll();
   await serverGone;
