@@ -28,13 +28,23 @@
  * a value PostgreSQL's events table reached it too. The server's event-loop delay per step (p99 and max,
  * ms; e2e/loop-delay.mjs, preloaded): how long a message arriving at a bad moment waits for the loop.
  *
+ * Also per step: the load generator's CPU per command (gen_us) and the cores all the measured processes
+ * used together (cores: server, persister, Valkey, PostgreSQL and generator CPU over the step's wall
+ * time; the watchers are not in it), against the machine's two.
+ *
+ * E2E_FLOOR=1: the same generator, clients and load against e2e/floor-server.ts instead of the game
+ * server (a Colyseus room with no game that answers every command at once; no persister, no watchers,
+ * every client a light one). What it holds is the floor: the p99 and CPU this machine, Node, ws and
+ * Colyseus allow before any of the game's work (docs/throughput.md "Stop 28").
+ *
  * A rate is HELD when p99 <= 10 ms, every command was answered within 1 s of the step's end, and the
  * generator itself sent on time (behind <= 50 ms). Prints a table and, as its last line:
  * {"clients","maxOrdersPerSec","p50MsAt5k","p99MsAt5k","serverUsPerOrder","valkeyUsPerOrder",
  *  "persisterUsPerOrder","pgUsPerOrder","persistLagMs","serverUsPerTick", "loadAvg", "serverLoopP99Ms",
- *  "serverLoopMaxMs"}
+ *  "serverLoopMaxMs","generatorUsPerOrder","coresAt5k","floor"}
  * where the per-order CPU figures and the lag are those of the 5,000/s step (or the highest step
- * run, if it stopped earlier) and persisterUsPerOrder is null when the persister runs in the server.
+ * run, if it stopped earlier), persisterUsPerOrder is null when the persister runs in the server, and
+ * pgUsPerOrder is null for the floor.
  * Targets (issue 13): maxOrdersPerSec >= 10,000, p99MsAt5k <= 10, serverUsPerOrder <= 150,
  * persistLagMs <= 1,000.
  */
@@ -515,7 +525,7 @@ async function main(): Promise<void> {
     serverUsPerOrder: at5k.serverUs,
     valkeyUsPerOrder: at5k.valkeyUs,
     persisterUsPerOrder: persister ? at5k.persisterUs : null,
-    pgUsPerOrder: at5k.pgUs,
+    pgUsPerOrder: FLOOR ? null : at5k.pgUs,
     persistLagMs: at5k.lagMs,
     serverUsPerTick: r1(idleUsPerTick),
     loadAvg: r1(loadavg()[0]!),
