@@ -12,7 +12,7 @@
 import { Redis } from "iovalkey";
 import type { ValkeyChild } from "../test/support/valkey-child.ts";
 import { cpuNs } from "./commit.bench.ts";
-import { runFigures, type RunFigures } from "./engine.bench.ts";
+import { runFigures, type RunFigures } from "./run-figures.ts";
 
 const EVENT_BYTES = Number(process.env.EVENT_BYTES ?? 300);
 

@@ -23,7 +23,9 @@
  *    alone, then the measured run on a third game with the code warm, as in a room process that has
  *    run several games (commitP99Ms; latency benchmarks of exchanges warm up likewise, e.g.
  *    exchange-core's; pacedAofRewrites says whether Valkey rewrote its AOF during it, which stalls
- *    commits), then with an AOF rewrite started 1 s in (commitP99DuringRewriteMs: what each of Valkey's
+ *    commits), then the machine's floor at the same rate for as long (commitP99FloorMs: commit-floor.ts,
+ *    the same pacing and batching with no work per command, one XADD per batch; the p99 no writer can
+ *    beat on this machine at that moment), then with an AOF rewrite started 1 s in (commitP99DuringRewriteMs: what each of Valkey's
  *    own rewrites costs; docs/commit.md "Stop 26"), and again at half
  *    the saturation rate of step 3 (halfSaturationP99Ms), and at lower rates on new games for
  *    BENCH_CURVE_SECONDS each (BENCH_CURVE_RATES, default 1,000, 2,000 and 5,000/s: commitP99At1kMs...,
@@ -68,7 +70,9 @@ import { readStreamEvents } from "../src/engine/stream-entries.ts";
 import { readCheckpoint } from "../src/game/checkpoints.ts";
 import { GameModel, type GameSnapshot } from "../src/game/model.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
-import { allocatedBytes, calibrate, cpuNs, percentile } from "./commit.bench.ts";
+import { allocatedBytes, calibrate, cpuNs } from "./commit.bench.ts";
+import { driveFloor } from "./commit-floor.ts";
+import { runFigures, type RunFigures } from "./run-figures.ts";
 import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
 import { flow, measureCore, setupCommands } from "./core.bench.ts";
 
@@ -98,20 +102,6 @@ function snapshotOf(events: EngineEvent[]): GameSnapshot {
 }
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
-
-export interface RunFigures {
-  ordersPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  valkeyUsPerOrder: number;
-  nodeUsPerOrder: number;
-  avgBatch: number;
-  rejects: number;
-  /** Bytes this process allocated on the V8 heap per acknowledged command (GCProfiler; the bench's own included). */
-  bytesPerOrder: number;
-  /** AOF rewrites Valkey completed or started during the run (INFO persistence `aof_rewrites` + in progress). */
-  aofRewrites: number;
-}
 
 /**
  * Between the warm-up runs and the measured paced run: the warm-up's garbage collected (`fullGc`: a
@@ -263,31 +253,6 @@ async function aofRewrites(client: Redis): Promise<number> {
 }
 
 /**
- * A paced or saturated run's figures from what it measured: latencies (ms), acknowledged commands,
- * wall seconds, Valkey main-thread CPU (ns), this process's CPU (process.cpuUsage, µs), and the
- * commands and batches committed.
- */
-export function runFigures(m: {
-  lat: number[];
-  acked: number;
-  seconds: number;
-  valkeyNs: number;
-  node: NodeJS.CpuUsage;
-  commands: number;
-  batches: number;
-}): Omit<RunFigures, "rejects" | "bytesPerOrder" | "aofRewrites"> {
-  const sorted = Float64Array.from(m.lat).sort();
-  return {
-    ordersPerSec: Math.round(m.acked / m.seconds),
-    p50Ms: round(percentile(sorted, 0.5)),
-    p99Ms: round(percentile(sorted, 0.99)),
-    valkeyUsPerOrder: round(m.valkeyNs / 1000 / m.acked, 1),
-    nodeUsPerOrder: round((m.node.user + m.node.system) / m.acked, 1),
-    avgBatch: round(m.commands / Math.max(1, m.batches), 1),
-  };
-}
-
-/**
  * Places RESUME_ORDERS resting orders through a writer, then times GameWriter.open on the game (wall
  * clock, and the CPU it cost this process and Valkey's main thread).
  */
@@ -389,6 +354,7 @@ async function main(): Promise<void> {
     cold: RunFigures,
     secondGame: RunFigures,
     paced: RunFigures,
+    floor: Omit<RunFigures, "rejects" | "bytesPerOrder" | "aofRewrites">,
     pacedRate: number,
     half: RunFigures,
     halfRate: number;
@@ -412,6 +378,9 @@ async function main(): Promise<void> {
     await settle(everysec, false);
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec), warm: ${JSON.stringify(paced)}`);
+    // the machine's floor at the same rate, right after: same pacing and batching, no work per command
+    floor = await driveFloor(everysec, pacedRate, SECONDS);
+    log(`floor: empty commands offered ${pacedRate}/s, one XADD per batch (everysec): ${JSON.stringify(floor)}`);
     for (const rate of CURVE_RATES) {
       await settle(everysec, false);
       const r = await drive(everysec, `curve${rate}`, rate, undefined, CURVE_SECONDS);
@@ -469,6 +438,7 @@ async function main(): Promise<void> {
     pacedBytesPerOrder: paced.bytesPerOrder,
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
+    commitP99FloorMs: floor.p99Ms,
     commitP99ColdMs: cold.p99Ms,
     commitP99SecondGameMs: secondGame.p99Ms,
     pacedAofRewrites: paced.aofRewrites,
@@ -501,6 +471,7 @@ async function main(): Promise<void> {
       commitP99Ms: paced.p99Ms,
       resume100kMs: res.ms,
       pacedRate,
+      commitP99FloorMs: floor.p99Ms,
       commitP99ColdMs: cold.p99Ms,
       commitP99SecondGameMs: secondGame.p99Ms,
       pacedAofRewrites: paced.aofRewrites,
