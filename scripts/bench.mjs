@@ -63,4 +63,5 @@ async function runBenches(names, env) {
   return worst;
 }
 
-runWithServices((env) => runBenches(requestedBenches(process.argv.slice(2)), env));
+// PostgreSQL as npm start runs it: below the game server and Valkey (docs/persistence.md "Stop 28")
+runWithServices((env) => runBenches(requestedBenches(process.argv.slice(2)), env), { postgresNice: 5 });

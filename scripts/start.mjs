@@ -77,7 +77,8 @@ runWithServices(
       await cluster?.stop();
     }
   },
-  { persistent: true },
+  // PostgreSQL below the game server and Valkey: it stores in the background (docs/persistence.md "Stop 28")
+  { persistent: true, postgresNice: 5 },
 );
 
 /** The persister and the server process(es) on `env`; resolves with the exit code of start.mjs. */

@@ -150,7 +150,7 @@ function statementStatsArgs(bins, say) {
 }
 
 /** Starts one postgres child (fast shutdown on stop) on a free port, creates database marketroom; returns its handle. */
-async function startPostgresOnce(bins, runAs, { persistent, say }) {
+async function startPostgresOnce(bins, runAs, { persistent, say, nice }) {
   const port = await freePort();
   const dir = await pgDataDir({ port, persistent, runAs, say });
   await initCluster(bins, dir, { persistent, runAs, say });
@@ -171,7 +171,12 @@ async function startPostgresOnce(bins, runAs, { persistent, say }) {
     "max_connections=200",
   ];
   args.push(...statementStatsArgs(bins, say));
-  const child = spawnServer(bins.postgres, args, logFile, asUser(runAs));
+  // nice > 0: every PostgreSQL process (the postmaster and the backends it forks) yields the CPU to
+  // the game servers and Valkey on a shared machine (docs/persistence.md "Stop 28")
+  const child =
+    nice > 0
+      ? spawnServer("nice", ["-n", String(nice), bins.postgres, ...args], logFile, asUser(runAs))
+      : spawnServer(bins.postgres, args, logFile, asUser(runAs));
   const env = { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/marketroom` };
   const handle = serviceHandle({
     name: "postgres",
@@ -208,11 +213,15 @@ async function startPostgresOnce(bins, runAs, { persistent, say }) {
   return handle;
 }
 
-/** Finds PostgreSQL (installed before, apt.mjs), prints binary and version, starts a private cluster. */
-export async function startPostgres({ persistent, say }) {
+/**
+ * Finds PostgreSQL (installed before, apt.mjs), prints binary and version, starts a private cluster;
+ * `nice` (0-19, default 0) raises the nice value of all its processes (run under nice(1)).
+ */
+export async function startPostgres({ persistent, say, nice = 0 }) {
   const bins = findOrFail(POSTGRES_PACKAGE, findPgBins);
   const version = (await capture(bins.postgres, ["--version"])).stdout.trim();
   say(`postgres: ${bins.postgres} (${version})`);
   const runAs = await pgRunAs(say);
-  return retryOnPortRace(() => startPostgresOnce(bins, runAs, { persistent, say }));
+  if (nice > 0) say(`postgres runs at nice ${nice} (below the game servers and Valkey)`);
+  return retryOnPortRace(() => startPostgresOnce(bins, runAs, { persistent, say, nice }));
 }

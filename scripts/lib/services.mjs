@@ -18,6 +18,12 @@ export { freePort } from "./ports.mjs";
 export { ping } from "./valkey.mjs";
 export { capture, which } from "./util.mjs";
 
+/** A nice value 0-19 from the environment's text, else `fallback`. */
+function niceOf(text, fallback) {
+  const n = Number(text);
+  return text !== undefined && text !== "" && Number.isInteger(n) && n >= 0 && n <= 19 ? n : fallback;
+}
+
 /** A no-op service for a URL taken from the environment. */
 function external(variable, say) {
   say(`${variable} is set: using ${redact(process.env[variable])}, not starting a server`);
@@ -30,7 +36,8 @@ function external(variable, say) {
  * .data/valkey-<port> + .data/pg-<port> deleted by stop(); true: fixed .data/valkey + .data/pg
  * reused across runs), log (receives each "[services] ..." line; default: stderr), signals
  * (default true: SIGINT/SIGTERM/SIGHUP stop the services and exit the process), packages (more OS
- * packages the caller needs, apt.mjs PackageNeed[], installed together with the servers').
+ * packages the caller needs, apt.mjs PackageNeed[], installed together with the servers'), postgresNice
+ * (0-19, default 0: the nice value PostgreSQL's processes start with; POSTGRES_NICE overrides it).
  * Missing server packages are installed first (apt.mjs: one line says what and why). An exit hook
  * always stops services left running. Throws (after stopping anything it started) when a server cannot
  * be found, installed or started.
@@ -42,6 +49,7 @@ export async function startServices({
   log = defaultLog,
   signals = true,
   packages = [],
+  postgresNice = 0,
 } = {}) {
   const say = (msg) => log(`[services] ${msg}`);
   installProcessHooks(signals);
@@ -55,7 +63,11 @@ export async function startServices({
   const jobs = [];
   if (valkey) jobs.push(process.env.VALKEY_URL ? external("VALKEY_URL", say) : startValkey({ persistent, say }));
   if (postgres)
-    jobs.push(process.env.DATABASE_URL ? external("DATABASE_URL", say) : startPostgres({ persistent, say }));
+    jobs.push(
+      process.env.DATABASE_URL
+        ? external("DATABASE_URL", say)
+        : startPostgres({ persistent, say, nice: niceOf(process.env.POSTGRES_NICE, postgresNice) }),
+    );
   const results = await Promise.allSettled(jobs);
   const handles = results.filter((r) => r.status === "fulfilled").map((r) => r.value);
   const stop = async () => {

@@ -24,6 +24,8 @@
  *   PERSISTER_REGISTRY        registry SET of game ids (marketroom:games)
  *   PERSISTER_HEARTBEATS      sorted set of live persisters (marketroom:persisters; read by /health)
  *   PERSISTER_POOL            PostgreSQL connections (2)
+ *   PERSISTER_NICE            raise this process's nice value by this much at start (5; 0 = leave it),
+ *                             so it yields the cores it shares with game servers (persistence/yield-cpu.ts)
  *
  * stdout: one line "persister ready (consumer C, group G)" once the loop runs; after a clean stop one
  * JSON line of the counters ({"consumer", batches, entries, inserted, duplicates, applied, ...}).
@@ -37,6 +39,7 @@ import { createDb, createPool } from "./persistence/db.ts";
 import { migrate } from "./persistence/migrate.ts";
 import { Persister, type PersisterOptions } from "./persistence/persister.ts";
 import { DEFAULT_LINGER_ENTRIES, DEFAULT_LINGER_MS, MAX_LINGER_MS } from "./persistence/persister-options.ts";
+import { DEFAULT_PERSISTER_NICE, yieldCpu } from "./persistence/yield-cpu.ts";
 
 /** The Persister options of the environment (see the header); throws on a malformed number. */
 function persisterOptions(env: NodeJS.ProcessEnv = process.env): PersisterOptions {
@@ -65,6 +68,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger().child({ src: "persister" });
   const options = persisterOptions();
+  const nice = yieldCpu(intEnv(process.env, "PERSISTER_NICE", DEFAULT_PERSISTER_NICE, 0, 19));
+  if (nice !== null) log.info({ nice }, "persister runs below the game servers' CPU priority");
   if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
   const valkey = connectValkey(process.env, { maxRetriesPerRequest: 3 });
   valkey.on("error", (err: Error) => log.warn({ err: err.message }, "valkey connection error"));
