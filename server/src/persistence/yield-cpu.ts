@@ -13,8 +13,9 @@
  * the value of the thread that makes them. Where /proc/self/task does not exist the process id is
  * changed (there it covers the process).
  *
- * Why: docs/persistence.md "Stop 28" (bench:api p99 <= 20 ms in 6 of 11 interleaved runs with the
- * persister and PostgreSQL at nice 5, against 2 of 11 at 0; bench:e2e p99 at 1,000/s lower in 6 of 6).
+ * Why: docs/persistence.md "Stop 28" (bench:api p99 <= 20 ms in 9 of 15 interleaved runs with the
+ * persister and PostgreSQL at nice 5, against 2 of 15 at 0; bench:e2e p99 at 1,000/s lower in 5 of 6
+ * pairs; the persister alone at nice 5 showed no clear difference).
  */
 import { readdirSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
