@@ -196,6 +196,12 @@ interface Step {
 }
 
 /** Creates and starts the bench's game (one security, no bots, no order rate limit); a token per client. */
+/** Cores the measured processes used together between two readings (CPU ms over wall ms). */
+function coresBetween(from: Cpu, to: Cpu): number {
+  const cpu = (["server", "persister", "valkey", "pg", "gen"] as const).reduce((sum, k) => sum + to[k] - from[k], 0);
+  return Number((cpu / (to.t - from.t)).toFixed(2));
+}
+
 async function createGame(base: string): Promise<{ gameId: string; tokens: string[] }> {
   const game = await http<{ gameId: string; joinCode: string }>(base, "/api/games", {
     name: "e2e bench",
@@ -434,13 +440,7 @@ async function main(): Promise<void> {
           ...m,
           serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
           genUs: r1(((now.gen - stepAt!.gen) * 1000) / n),
-          cores: Number(
-            (
-              (now.server - stepAt!.server + now.persister - stepAt!.persister + now.valkey - stepAt!.valkey) /
-                (now.t - stepAt!.t) +
-              (now.pg - stepAt!.pg + now.gen - stepAt!.gen) / (now.t - stepAt!.t)
-            ).toFixed(2),
-          ),
+          cores: coresBetween(stepAt!, now),
           persisterUs: 0,
           persisterMs: now.persister - stepAt!.persister,
           valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
