@@ -25,7 +25,7 @@
 // kernel must fault in again. With both flags the young generation stays at 64 MB and the heap is not
 // shrunk while idle: the round after 300 s idle opened like one right after a practice round (first
 // second p99 42-183 ms in six runs, against 108-654 ms and mostly hundreds shed in eleven without);
-// each flag alone did not help; after 900 s idle it is partly cold again (docs/algo-trading.md
+// each flag alone did not help; after 900 s idle it is partly cold again (docs/api-benchmark.md
 // "Stop 25"). The price is memory: an idle server's resident set was 250-307 MB instead of 134 MB.
 
 /** Flags for `node` before the entry point of a game server process. */

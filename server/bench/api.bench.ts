@@ -30,7 +30,7 @@
  * API_SERVER_FLAGS="--flag ...": extra node flags for the server (experiments).
  * API_BASELINE=1: the same programs (REST alone, no stream) against a bare node:http server that answers
  * every order request at once with a canned reply: Node's own HTTP cost per request on this machine at
- * this moment, the floor to read `serverUsPerOrder` against on a busy machine (docs/algo-trading.md).
+ * this moment, the floor to read `serverUsPerOrder` against on a busy machine (docs/api-benchmark.md).
  *
  * Last line: {"programs","ordersPerSec","unsent","failed","shed","p50Ms","p99Ms","p99SentMs","streamLagP99Ms","serverUsPerOrder",
  * "serverSysUsPerOrder","persisterUsPerOrder","valkeyUsPerOrder","programsUsPerOrder","serverIdlePct",
@@ -70,7 +70,7 @@ const SECONDS = Number(process.env.API_SECONDS ?? 10);
  * 0 = measure from a cold server). A server process just started runs its code in V8's interpreter
  * until the hot paths are compiled: from cold, bench:api's first two seconds at 2,000/s cost the
  * server about twice the CPU per request of later ones and built a backlog that took two more seconds
- * to drain (docs/algo-trading.md "Stop 23"). The measured window is the steady state a competition's
+ * to drain (docs/api-benchmark.md "Stop 23"). The measured window is the steady state a competition's
  * server is in; the warm-up's own latencies are reported beside it (`coldP99Ms`), not hidden.
  */
 const WARMUP_SECONDS = Number(process.env.API_WARMUP_SECONDS ?? 5);
@@ -101,7 +101,7 @@ const SOCKETS = Number(process.env.API_SOCKETS ?? 8);
  * Each program opens its API_SOCKETS connections before the load starts (while its stream opens), as a
  * program that connects before it trades does. API_PRECONNECT=0: it opens them as its first requests go
  * out, at the load's start, where the busy server accepts one per event-loop turn: those 400 requests
- * waited seconds and were the p99 (docs/algo-trading.md "Stop 19").
+ * waited seconds and were the p99 (docs/api-benchmark.md "Stop 19").
  */
 const PRECONNECT = process.env.API_PRECONNECT !== "0";
 /**

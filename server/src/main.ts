@@ -127,7 +127,7 @@ async function choosePort(port: number, host: string, explicit: boolean, log: Lo
  * Connections the kernel queues for the server before it accepts them (Node's default is 511; Linux caps
  * it at net.core.somaxconn). Past it Linux drops handshakes and answers with SYN cookies, and a client
  * whose cookie no longer checks out gets a reset on a connection it thought open: programs that open
- * thousands of connections at once while the server is busy saw ECONNRESET (docs/algo-trading.md).
+ * thousands of connections at once while the server is busy saw ECONNRESET (docs/api-benchmark.md "Connection resets").
  */
 const LISTEN_BACKLOG = 4096;
 

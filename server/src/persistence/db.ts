@@ -232,7 +232,7 @@ export function databaseUrl(url = process.env.DATABASE_URL): string {
  * of a fixed-size pool). pg-pool's default closes a connection after 10 s idle, and each PostgreSQL
  * connection is a process: on the 2-core VMs measured here one backend's exit during a round stalled every
  * process for about 100 ms, the worst second of every `npm run bench:api` run (p99 58-92 ms against 28-34
- * with connections kept, 4 interleaved pairs; docs/algo-trading.md "Stop 26"). A round's start grows the
+ * with connections kept, 4 interleaved pairs; docs/api-benchmark.md "Stop 26"). A round's start grows the
  * pool (players joining, keys checked), and 10 s later, mid-round, it shrank again. Idle connections do
  * not keep the process alive (`allowExitOnIdle`); `pool.end()` (db.destroy()) closes them.
  */

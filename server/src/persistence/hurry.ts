@@ -12,7 +12,7 @@
  *                                        game be parked), and a message wakes every `sleep` at once.
  *
  * Why pub/sub and not a flag key: the persister would have to poll the key while it lingers (a round trip
- * every few ms on a 2-core machine where every syscall counts; docs/algo-trading.md "Stop 27"). A
+ * every few ms on a 2-core machine where every syscall counts; docs/api-benchmark.md "Stop 27"). A
  * message is at-most-once: a persister that misses one (reconnecting) hears the resend, or at worst
  * finishes its linger, which costs lingerMs, never correctness. On a Valkey Cluster PUBLISH reaches every
  * node's subscribers.

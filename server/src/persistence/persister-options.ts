@@ -17,7 +17,7 @@ export type FaultPoint = "afterRead" | "beforeCommit" | "afterCommit" | "afterAc
 export const MAX_LINGER_MS = 1000;
 
 /**
- * Default linger, ms, and the batch size that ends it early, entries (docs/algo-trading.md "Stop 27"):
+ * Default linger, ms, and the batch size that ends it early, entries (docs/api-benchmark.md "Stop 27"):
  * fewer, larger PostgreSQL transactions cost the persister 34-51 µs per order against 60-70 at 50 ms / 32
  * entries (npm run bench:api, 2,000 orders/s), and on 2 cores every µs it spends is one the game server waits for. Readers that need
  * PostgreSQL to be current hurry it instead of waiting this out (hurry.ts).

@@ -1,7 +1,7 @@
 /**
  * The fast lane: requests for an /api/v1 route (router.ts) answered straight from Node's HTTP server,
  * ahead of Colyseus' HTTP router and Express, which cost more CPU per request than the route itself
- * (profiled with `API_PROFILE=<dir> npm run bench:api`, docs/algo-trading.md "Benchmark"). Programs send
+ * (profiled with `API_PROFILE=<dir> npm run bench:api`, docs/api-benchmark.md). Programs send
  * thousands of requests a second; the browser's requests and everything else keep going through Express.
  *
  * Same answers as the Express door: one route table (`ApiRouter.run`), the same errors (error-reply.ts),

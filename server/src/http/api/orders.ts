@@ -66,8 +66,8 @@ const ORDER_ERRORS = [
  * A rejection (engine or the round's order rate limit) as the error to answer. Made without a stack
  * trace: a rejection is an answer, not a fault (nothing logs the stack of a 4xx or a 503), and capturing
  * one under the route's chain of awaits cost about 7 µs per refused order (a loop: 11 µs with the trace,
- * 4 µs without; a program's cancel of an order that has just filled is one; docs/algo-trading.md
- * "Benchmark", stop 18). A 5xx other than UNAVAILABLE, which the error reply logs, keeps its trace.
+ * 4 µs without; a program's cancel of an order that has just filled is one; docs/api-benchmark.md
+ * "Stop 18"). A 5xx other than UNAVAILABLE, which the error reply logs, keeps its trace.
  */
 export function rejection(r: Rejection | RateLimited | Unavailable | GateRefusal | ChannelNotAllowed): ApiError {
   const limit = Error.stackTraceLimit;

@@ -24,7 +24,7 @@ export function maxInflightFromEnv(env: NodeJS.ProcessEnv = process.env): number
  * The refusal, made without a stack trace: it is an answer, not a fault (the error reply logs no 503
  * UNAVAILABLE), and a shed must stay cheap when the server is already behind (in bench:api at 2,000
  * orders/s, with ~2,000 refusals in a run, ApiError was 1.8% of the server's busy samples;
- * docs/algo-trading.md "Stop 19").
+ * docs/api-benchmark.md "Stop 19").
  */
 function overloaded(): ApiError {
   const limit = Error.stackTraceLimit;

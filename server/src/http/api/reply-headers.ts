@@ -3,7 +3,7 @@
  * (CORS, RateLimit-*, Retry-After, Content-Type, Content-Length) reach Node in one `writeHead(status,
  * [name, value, ...])` instead of one `setHeader` each: with ten headers per reply that was about
  * 2.7 µs per request (a loop of ServerResponse objects: 4.9 µs with setHeader, 2.2 µs with the array;
- * docs/algo-trading.md "Benchmark", stop 18). The bytes on the wire are the same: Node writes the
+ * docs/api-benchmark.md "Stop 18"). The bytes on the wire are the same: Node writes the
  * array's headers in its order, as it writes setHeader's in the order of their first setting.
  *
  * On the Express door nothing is held: `setReplyHeader` is `res.setHeader` there.

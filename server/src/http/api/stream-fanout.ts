@@ -5,7 +5,7 @@
  * wait, no extra wake-up of the process), frames that follow a flush within FLUSH_MS wait for the rest of
  * that interval. Flushing on every turn cost one write per subscribed connection (50 in bench:api) for
  * every turn that made frames, and a server that keeps up handles most orders in a turn of their own
- * (docs/algo-trading.md "Benchmark"); FLUSH_MS bounds what the wait adds to the stream's lag.
+ * (docs/api-benchmark.md); FLUSH_MS bounds what the wait adds to the stream's lag.
  *
  * The fan-out frames its data messages itself (RFC 6455 5.2: FIN, opcode 1 = text, the payload length,
  * no mask: server frames are not masked, 5.1), which is what ws would write, since the gateway's
@@ -28,7 +28,7 @@ export const SLOW_CONSUMER_BYTES = 1 << 20;
  * write per connection with frames, about 20 µs of CPU each on the 2-core test machine (mostly the
  * loopback's delivery to the reader), so under load a flush's writes are shared by the orders of one
  * interval: at 2,000 orders/s and 50 subscribed connections, 5 ms cost 5 writes per order, 10 ms cost
- * 2.5 (docs/algo-trading.md "Benchmark").
+ * 2.5 (docs/api-benchmark.md).
  */
 export const FLUSH_MS = 10;
 

@@ -149,7 +149,7 @@ export interface LocalReceiver {
  *
  * `local`: this process's own gateway when it runs alone. The channels it listens to get their messages
  * handed over at the same point (end of the turn, commit order) as objects: no JSON, no Valkey publish,
- * no Valkey delivery back to this process and no parsing of it there (docs/algo-trading.md "Benchmark",
+ * no Valkey delivery back to this process and no parsing of it there (docs/api-benchmark.md,
  * stop 18). Such a gateway announces none of them (stream.ts), so they go to Valkey only when some other
  * gateway announced them (or while the interest is unsure, as before).
  */

@@ -27,7 +27,7 @@
  * executions travel only on that player's channel, which only connections with that player's key
  * subscribe to.
  *
- * Cost per message (docs/algo-trading.md, "Benchmark"): a trade or headline is serialized and framed once
+ * Cost per message (docs/api-benchmark.md): a trade or headline is serialized and framed once
  * for all its receivers; subscribers of one book at one depth share their levels, so the difference is
  * computed once per depth and framed once per seq; and a connection's frames are held from its first
  * until the next flush, at most one per FLUSH_MS (stream-fanout.ts), so the frames of a burst leave in

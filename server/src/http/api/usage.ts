@@ -44,7 +44,7 @@ const LAST_USED = "lastUsedAt";
  * HINCRBY of every field of one hash in one command: KEYS[1] the hash, ARGV field, increment, field,
  * increment... A flush sends one command per game instead of one per key and counter, which at a
  * thousand requests a second was two Valkey commands per request in the server's client
- * (docs/algo-trading.md "Benchmark").
+ * (docs/api-benchmark.md).
  */
 const HINCRBY_ALL = "for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end";
 
