@@ -6,6 +6,7 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ROOT } from "./lib/deps.mjs";
+import { OLD_GENERATION_NODE_FLAGS } from "./lib/node-flags.mjs";
 import { runCommand, runWithServices } from "./lib/services.mjs";
 
 const BENCH_DIR = join(ROOT, "server", "bench");
@@ -27,7 +28,9 @@ function requestedBenches(argv) {
   return names.length ? names : allBenches();
 }
 
-/** Runs one bench under node --import tsx, tee-ing its stdout to bench-results/<name>.txt; returns its exit code. */
+/**
+ * Runs one bench under node --import tsx with the game server's old-generation flag (lib/node-flags.mjs:
+ * the benches run the game's code in their own process), tee-ing its stdout to bench-results/<name>.txt; returns its exit code. */
 async function runBench(name, env) {
   const file = join(BENCH_DIR, `${name}${SUFFIX}`);
   if (!existsSync(file)) {
@@ -38,8 +41,9 @@ async function runBench(name, env) {
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const out = createWriteStream(join(RESULTS_DIR, `${name}.txt`));
-  process.stderr.write(`[bench] ${name}: node --import tsx server/bench/${name}${SUFFIX}\n`);
-  const { code } = await runCommand(process.execPath, ["--import", "tsx", file], {
+  const flags = [...OLD_GENERATION_NODE_FLAGS, "--import", "tsx"];
+  process.stderr.write(`[bench] ${name}: node ${flags.join(" ")} server/bench/${name}${SUFFIX}\n`);
+  const { code } = await runCommand(process.execPath, [...flags, file], {
     env,
     tee: true,
     onStdout: (d) => out.write(d),

@@ -12,7 +12,7 @@
 // the opposite for a smaller one (2-4 MB: 3-7 times the GC time, docs/commit.md).
 // The price is tail latency: a scavenge that comes a quarter as often copies about four times the
 // resting orders placed since the last one, so each pause is longer; for the group-commit writer alone
-// (bench:engine's paced 10,000/s, which runs with Node's defaults) the flag roughly doubled the p99
+// (bench:engine's paced 10,000/s, which runs with Node's default young generation) the flag roughly doubled the p99
 // (docs/commit.md "Stop 22 (the lead)"). In the whole server it did not: bench:e2e's p99 at 1,000,
 // 2,000 and 5,000/s was lower with the flag in three interleaved pairs (the room's own garbage, which
 // dies young, is most of what a scavenge finds there), so the server keeps it.
@@ -28,5 +28,28 @@
 // each flag alone did not help; after 900 s idle it is partly cold again (docs/api-benchmark.md
 // "Stop 25"). The price is memory: an idle server's resident set was 250-307 MB instead of 134 MB.
 
+//
+// --initial-old-space-size=512 (MB; stop 30): V8 starts no full (mark-compact) collection before the
+// old generation holds 512 MB, and keeps that as the least limit after one. With Node's default the
+// limit after each full collection is a small multiple of what survived it, so a room whose books keep
+// growing ran a full collection every few seconds: mark-compact pauses of up to 13 ms and incremental
+// marking steps, with V8's helper threads on the second core beside Valkey. In bench:engine's paced
+// 10,000/s (5 s rounds on a fresh game) those were most of the writer's tail: rounds with a full
+// collection had p99 8.6-17 ms; with the flag no round had one, and the p99 was 3.2-9.9 ms (median 5.3
+// over 17 rounds, against 9.5 over 19 without; docs/commit.md "Stop 30"). In a 20 s churn test
+// (400,000 live objects replaced continuously) it ran 5 full collections against 15. The price is
+// memory: the heap grows to about 512 MB of live and dead objects before a full collection (resident
+// 455 MB against 221 in that test). bench:api did not show it beyond its noise (docs/api-benchmark.md
+// "Stop 30"). The benchmarks that run the game's code in their own process (bench:engine and the
+// others scripts/bench.mjs runs) take this flag too, but not the young-generation ones above.
+
+/** The old-generation flag of the game server, which the in-process benchmarks take too. */
+export const OLD_GENERATION_NODE_FLAGS = ["--initial-old-space-size=512"];
+
 /** Flags for `node` before the entry point of a game server process. */
-export const GAME_SERVER_NODE_FLAGS = ["--max-semi-space-size=64", "--min-semi-space-size=64", "--no-memory-reducer"];
+export const GAME_SERVER_NODE_FLAGS = [
+  "--max-semi-space-size=64",
+  "--min-semi-space-size=64",
+  "--no-memory-reducer",
+  ...OLD_GENERATION_NODE_FLAGS,
+];

@@ -41,6 +41,12 @@
  *    room whose process holds the game's writer; docs/core.md "Checkpoints"); the writer alone (resumeWriterMs), then loadGame and hydrate timed apart.
  * 6. appendfsync always: step 3 against a second private server (shorter; ALWAYS=0 skips it).
  *
+ * Node flags: scripts/bench.mjs runs it with the game server's old-generation flag
+ * (`--initial-old-space-size=512`, scripts/lib/node-flags.mjs) and Node's default young generation (the
+ * server's larger one lengthens the writer's scavenges; node-flags.mjs, docs/commit.md "Stop 22" and
+ * "Stop 30"). Without the flag a full collection lands in most paced runs (docs/commit.md "Stop 30"). The
+ * first line printed names the flags of the run.
+ *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
  * followed by pacedRate, commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
@@ -363,6 +369,7 @@ async function main(): Promise<void> {
   let res: Awaited<ReturnType<typeof resume>>;
   let cascade: Awaited<ReturnType<typeof measureCascadeCommitted>>;
   try {
+    log(`node flags: ${process.execArgv.filter((a) => a.startsWith("--") && a !== "--import").join(" ") || "none"}`);
     hsetUs = await calibrate(everysec);
     log(`calibration: a pipelined 4-field HSET costs ${hsetUs} us of Valkey CPU (load average ${load})`);
     // The paced step first, while the heap holds only its writer, as a room process's would (the core
