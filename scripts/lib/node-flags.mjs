@@ -27,7 +27,6 @@
 // second p99 42-183 ms in six runs, against 108-654 ms and mostly hundreds shed in eleven without);
 // each flag alone did not help; after 900 s idle it is partly cold again (docs/api-benchmark.md
 // "Stop 25"). The price is memory: an idle server's resident set was 250-307 MB instead of 134 MB.
-
 //
 // --initial-old-space-size=512 (MB; stop 30): V8 starts no full (mark-compact) collection before the
 // old generation holds 512 MB, and keeps that as the least limit after one. With Node's default the
