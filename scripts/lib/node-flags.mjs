@@ -38,9 +38,11 @@
 // over 17 rounds, against 9.5 over 19 without; docs/commit.md "Stop 30"). In a 20 s churn test
 // (400,000 live objects replaced continuously) it ran 5 full collections against 15. The price is
 // memory: the heap grows to about 512 MB of live and dead objects before a full collection (resident
-// 455 MB against 221 in that test). bench:api did not show it beyond its noise (docs/api-benchmark.md
-// "Stop 30"). The benchmarks that run the game's code in their own process (bench:engine and the
-// others scripts/bench.mjs runs) take this flag too, but not the young-generation ones above.
+// 455 MB against 221 in that test). bench:e2e's p99 at 5,000/s was 60-63 ms with it against 101-110
+// without (two pairs, docs/throughput.md "Stop 30"); bench:api did not show it beyond its noise
+// (docs/api-benchmark.md "Stop 30"). The benchmarks that run the game's code in their own process
+// (bench:engine and the others scripts/bench.mjs runs) take this flag too, but not the young-generation
+// ones above.
 
 /** The old-generation flag of the game server, which the in-process benchmarks take too. */
 export const OLD_GENERATION_NODE_FLAGS = ["--initial-old-space-size=512"];
