@@ -49,7 +49,9 @@
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
- * followed by pacedRate, commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
+ * followed by pacedRate, commitP99FloorMs, pacedFullGcs and pacedGcMaxMs (this process's full
+ * collections and its longest V8 pause during the measured paced run; the table adds pacedGcPauses
+ * and pacedGcMs), commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
  * pacedAofRewrites, commitP99DuringRewriteMs, halfSaturationRate, halfSaturationP99Ms and
  * commitP99At<rate>Ms, then the CPU figures that a shared machine does not distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
@@ -61,6 +63,7 @@
  * The Lua engine's figures (place.lua, 116-148 us of Valkey CPU per order) are in issue 10 and docs/commit.md.
  */
 import { loadavg } from "node:os";
+import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { fileURLToPath } from "node:url";
@@ -146,6 +149,45 @@ async function newWriter(client: Redis, label: string): Promise<GameWriter> {
 }
 
 /**
+ * A run's figures plus the V8 pauses of this process that began during it (PerformanceObserver, type
+ * `gc`): how many, their total and longest (ms), and how many were full (mark-compact) collections.
+ * docs/commit.md "Stop 30": a full collection in the paced run is most of a high commitP99Ms.
+ */
+export interface DriveFigures extends RunFigures {
+  gcPauses: number;
+  gcMs: number;
+  gcMaxMs: number;
+  fullGcs: number;
+}
+
+/** Starts recording this process's GC pauses; the returned function stops and sums those that began at or after `from` (performance.now() ms). */
+function recordGc(): (from: number) => Pick<DriveFigures, "gcPauses" | "gcMs" | "gcMaxMs" | "fullGcs"> {
+  const pauses: { start: number; ms: number; full: boolean }[] = [];
+  const take = (list: readonly PerformanceEntry[]) => {
+    for (const e of list) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      pauses.push({ start: e.startTime, ms: e.duration, full: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
+    }
+  };
+  const obs = new PerformanceObserver((l) => take(l.getEntries()));
+  obs.observe({ entryTypes: ["gc"] });
+  return (from) => {
+    take(obs.takeRecords()); // entries not yet delivered to the callback
+    obs.disconnect();
+    const mine = pauses.filter((p) => p.start >= from);
+    return {
+      gcPauses: mine.length,
+      gcMs: round(
+        mine.reduce((a, p) => a + p.ms, 0),
+        1,
+      ),
+      gcMaxMs: round(Math.max(0, ...mine.map((p) => p.ms)), 1),
+      fullGcs: mine.filter((p) => p.full).length,
+    };
+  };
+}
+
+/**
  * Executes the mixed flow for `forSeconds` (default SECONDS): flat out with at most MAX_OUTSTANDING unacknowledged (rate 0),
  * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
  * writer's own work); latency is execute() to ack (`onAck` gets each command's start, performance.now()
@@ -157,7 +199,7 @@ export async function drive(
   rate: number,
   onAck?: (startMs: number, latencyMs: number) => void,
   forSeconds = SECONDS,
-): Promise<RunFigures> {
+): Promise<DriveFigures> {
   const client = new Redis(server.url);
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
@@ -189,6 +231,7 @@ export async function drive(
     );
   };
   const rewrites0 = await aofRewrites(client);
+  const gc = recordGc();
   const cpu0 = cpuNs(server.pid);
   const node0 = process.cpuUsage();
   const stats0 = { ...w.commitStats! };
@@ -214,6 +257,7 @@ export async function drive(
       });
   });
   const seconds = (performance.now() - t0) / 1000;
+  const gcFigures = gc(t0);
   const cpu = cpuNs(server.pid) - cpu0;
   const node = process.cpuUsage(node0);
   const stats = w.commitStats!;
@@ -228,6 +272,7 @@ export async function drive(
     rejects,
     bytesPerOrder,
     aofRewrites: rewrites,
+    ...gcFigures,
   };
 }
 
@@ -237,7 +282,7 @@ export async function drive(
  * the commits. Valkey starts rewrites itself as the AOF grows (`auto-aof-rewrite-min-size`,
  * scripts/lib/valkey.mjs), so a long enough run at this rate has them.
  */
-async function driveThroughRewrite(server: ValkeyChild, rate: number): Promise<RunFigures> {
+async function driveThroughRewrite(server: ValkeyChild, rate: number): Promise<DriveFigures> {
   const admin = new Redis(server.url);
   const timer = setTimeout(() => void admin.call("BGREWRITEAOF").catch(() => {}), 1000);
   try {
@@ -359,7 +404,7 @@ async function main(): Promise<void> {
     flat: RunFigures,
     cold: RunFigures,
     secondGame: RunFigures,
-    paced: RunFigures,
+    paced: DriveFigures,
     floor: Omit<RunFigures, "rejects" | "bytesPerOrder" | "aofRewrites">,
     pacedRate: number,
     half: RunFigures,
@@ -446,6 +491,10 @@ async function main(): Promise<void> {
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
     commitP99FloorMs: floor.p99Ms,
+    pacedGcPauses: paced.gcPauses,
+    pacedGcMs: paced.gcMs,
+    pacedGcMaxMs: paced.gcMaxMs,
+    pacedFullGcs: paced.fullGcs,
     commitP99ColdMs: cold.p99Ms,
     commitP99SecondGameMs: secondGame.p99Ms,
     pacedAofRewrites: paced.aofRewrites,
@@ -479,6 +528,8 @@ async function main(): Promise<void> {
       resume100kMs: res.ms,
       pacedRate,
       commitP99FloorMs: floor.p99Ms,
+      pacedFullGcs: paced.fullGcs,
+      pacedGcMaxMs: paced.gcMaxMs,
       commitP99ColdMs: cold.p99Ms,
       commitP99SecondGameMs: secondGame.p99Ms,
       pacedAofRewrites: paced.aofRewrites,
