@@ -10,18 +10,20 @@
  *          no work per command (one XADD per batch), the p99 this machine allows at that rate.
  * CONFIGS (default disk,noaof,shm,floor) picks some of them.
  * Each run also attributes its slow commands (over SLOW_MS, default 5 ms): how many overlapped a
- * garbage-collector pause (perf_hooks "gc" entries), the GC pauses' count, total and longest ms, and
+ * garbage-collector pause (perf_hooks "gc" entries, run-figures.ts recordGc), the GC pauses' count,
+ * total and longest ms and how many were full collections, and
  * the event loop's delay (monitorEventLoopDelay, p99 and max ms). Slow commands that overlap no GC
  * pause and come with a long loop delay point at the machine (this process not scheduled) or at long
  * synchronous work; with a short loop delay, at Valkey.
  * Prints one line per run, then as its last line one JSON object
  * {"runs": [{"config", "rate", "ordersPerSec", "p50Ms", "p99Ms", "nodeUsPerOrder", "valkeyUsPerOrder", "avgBatch",
- * "slow", "slowInGc", "gcPauses", "gcMs", "gcMaxMs", "loopDelayP99Ms", "loopDelayMaxMs"}], "loadAvg"}.
+ * "slow", "slowInGc", "gcPauses", "gcMs", "gcMaxMs", "fullGcs", "loopDelayP99Ms", "loopDelayMaxMs"}], "loadAvg"}.
  */
 import { loadavg } from "node:os";
-import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { driveFloor } from "./commit-floor.ts";
 import { drive } from "./engine.bench.ts";
+import { gcFigures, recordGc } from "./run-figures.ts";
 import { startValkeyChild } from "../test/support/valkey-child.ts";
 
 const RATES = (process.env.RATES ?? "5000,10000,20000").split(",").map(Number);
@@ -37,13 +39,6 @@ const CONFIGS = Object.fromEntries(
   (process.env.CONFIGS ?? Object.keys(ALL).join(",")).split(",").map((c) => [c, ALL[c as keyof typeof ALL]]),
 );
 
-/** GC pauses as [start, end] in performance.now() ms, collected while `on`. */
-const pauses: [number, number][] = [];
-let on = false;
-new PerformanceObserver((list) => {
-  if (on) for (const e of list.getEntries()) pauses.push([e.startTime, e.startTime + e.duration]);
-}).observe({ entryTypes: ["gc"] });
-
 const ms = (ns: number) => Number((ns / 1e6).toFixed(2));
 
 const loadAvg = Number(loadavg()[0]!.toFixed(1));
@@ -53,8 +48,8 @@ for (const rate of RATES) {
     const server = await startValkeyChild(opts);
     try {
       const slow: [number, number][] = [];
-      pauses.length = 0;
-      on = true;
+      const t0 = performance.now();
+      const stopGc = recordGc();
       const loop = monitorEventLoopDelay({ resolution: 1 });
       loop.enable();
       const onAck = (at: number, lat: number) => {
@@ -63,18 +58,15 @@ for (const rate of RATES) {
       const f =
         config === "floor" ? await driveFloor(server, rate, SECONDS, onAck) : await drive(server, config, rate, onAck);
       loop.disable();
-      on = false;
-      const inGc = slow.filter(([s, e]) => pauses.some(([ps, pe]) => ps < e && pe > s)).length;
-      const lengths = pauses.map(([s, e]) => e - s);
+      const pauses = stopGc(t0);
+      const inGc = slow.filter(([s, e]) => pauses.some((p) => p.start < e && p.end > s)).length;
       const run = {
         config,
         rate,
         ...f,
         slow: slow.length,
         slowInGc: inGc,
-        gcPauses: pauses.length,
-        gcMs: Number(lengths.reduce((a, b) => a + b, 0).toFixed(1)),
-        gcMaxMs: Number(Math.max(0, ...lengths).toFixed(2)),
+        ...gcFigures(pauses),
         loopDelayP99Ms: ms(loop.percentile(99)),
         loopDelayMaxMs: ms(loop.max),
       };

@@ -63,7 +63,6 @@
  * The Lua engine's figures (place.lua, 116-148 us of Valkey CPU per order) are in issue 10 and docs/commit.md.
  */
 import { loadavg } from "node:os";
-import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { fileURLToPath } from "node:url";
@@ -81,7 +80,7 @@ import { GameModel, type GameSnapshot } from "../src/game/model.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
 import { allocatedBytes, calibrate, cpuNs } from "./commit.bench.ts";
 import { driveFloor } from "./commit-floor.ts";
-import { runFigures, type RunFigures } from "./run-figures.ts";
+import { gcFigures, recordGc, runFigures, type GcFigures, type RunFigures } from "./run-figures.ts";
 import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
 import { flow, measureCore, setupCommands } from "./core.bench.ts";
 
@@ -149,43 +148,10 @@ async function newWriter(client: Redis, label: string): Promise<GameWriter> {
 }
 
 /**
- * A run's figures plus the V8 pauses of this process that began during it (PerformanceObserver, type
- * `gc`): how many, their total and longest (ms), and how many were full (mark-compact) collections.
+ * A run's figures plus the V8 pauses of this process that began during it (run-figures.ts recordGc).
  * docs/commit.md "Stop 30": a full collection in the paced run is most of a high commitP99Ms.
  */
-export interface DriveFigures extends RunFigures {
-  gcPauses: number;
-  gcMs: number;
-  gcMaxMs: number;
-  fullGcs: number;
-}
-
-/** Starts recording this process's GC pauses; the returned function stops and sums those that began at or after `from` (performance.now() ms). */
-function recordGc(): (from: number) => Pick<DriveFigures, "gcPauses" | "gcMs" | "gcMaxMs" | "fullGcs"> {
-  const pauses: { start: number; ms: number; full: boolean }[] = [];
-  const take = (list: readonly PerformanceEntry[]) => {
-    for (const e of list) {
-      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      pauses.push({ start: e.startTime, ms: e.duration, full: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
-    }
-  };
-  const obs = new PerformanceObserver((l) => take(l.getEntries()));
-  obs.observe({ entryTypes: ["gc"] });
-  return (from) => {
-    take(obs.takeRecords()); // entries not yet delivered to the callback
-    obs.disconnect();
-    const mine = pauses.filter((p) => p.start >= from);
-    return {
-      gcPauses: mine.length,
-      gcMs: round(
-        mine.reduce((a, p) => a + p.ms, 0),
-        1,
-      ),
-      gcMaxMs: round(Math.max(0, ...mine.map((p) => p.ms)), 1),
-      fullGcs: mine.filter((p) => p.full).length,
-    };
-  };
-}
+export type DriveFigures = RunFigures & GcFigures;
 
 /**
  * Executes the mixed flow for `forSeconds` (default SECONDS): flat out with at most MAX_OUTSTANDING unacknowledged (rate 0),
@@ -231,7 +197,7 @@ export async function drive(
     );
   };
   const rewrites0 = await aofRewrites(client);
-  const gc = recordGc();
+  const stopGc = recordGc();
   const cpu0 = cpuNs(server.pid);
   const node0 = process.cpuUsage();
   const stats0 = { ...w.commitStats! };
@@ -257,7 +223,7 @@ export async function drive(
       });
   });
   const seconds = (performance.now() - t0) / 1000;
-  const gcFigures = gc(t0);
+  const gc = gcFigures(stopGc(t0));
   const cpu = cpuNs(server.pid) - cpu0;
   const node = process.cpuUsage(node0);
   const stats = w.commitStats!;
@@ -272,7 +238,7 @@ export async function drive(
     rejects,
     bytesPerOrder,
     aofRewrites: rewrites,
-    ...gcFigures,
+    ...gc,
   };
 }
 
