@@ -6,6 +6,10 @@
  * are in flight), but a "command" does no work at all: a batch is ONE `XADD` of EVENT_BYTES (default
  * 300) bytes per command to a private Valkey. No decide, no projection, no Lua, no keys.
  *
+ * Also reports the p99 from each command's scheduled time (`p99FromDueMs`, run-figures.ts): with no
+ * work per command, what that adds is the loop's own lateness: its 1 ms timer, its turns spent on
+ * acks, and the process waiting for a core.
+ *
  * Whatever p99 this shows is the machine's (timer wake-ups, scheduling, the loopback round trip, the
  * AOF write), a bound no writer on it can beat; read the writer's commitP99Ms against it.
  */
@@ -56,6 +60,7 @@ export async function driveFloor(
       }
     });
   const lat: number[] = [];
+  const latDue: number[] = [];
   let sent = 0,
     acked = 0;
   const cpu0 = cpuNs(server.pid);
@@ -67,9 +72,12 @@ export async function driveFloor(
     while (sent < due) {
       sent++;
       const at = performance.now();
+      const dueAt = t0 + (sent * 1000) / rate;
       void execute().then(() => {
-        const ms = performance.now() - at;
+        const now = performance.now();
+        const ms = now - at;
         lat.push(ms);
+        latDue.push(now - dueAt);
         onAck?.(at, ms);
         acked++;
       });
@@ -81,5 +89,5 @@ export async function driveFloor(
   const valkeyNs = cpuNs(server.pid) - cpu0;
   const node = process.cpuUsage(node0);
   await client.quit();
-  return runFigures({ lat, acked, seconds: elapsed, valkeyNs, node, commands: acked, batches });
+  return runFigures({ lat, latDue, acked, seconds: elapsed, valkeyNs, node, commands: acked, batches });
 }

@@ -49,7 +49,10 @@
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
- * followed by pacedRate, commitP99FloorMs, pacedFullGcs and pacedGcMaxMs (this process's full
+ * followed by pacedRate, commitP99FloorMs, commitP99FromDueMs and commitP99FloorFromDueMs (the same
+ * two p99s counted from each command's scheduled time, run start + k / rate, instead of from execute():
+ * a command the loop issued late, behind a GC pause, a long turn or a timer that fired late because the
+ * process had no core, counts that wait too; docs/commit.md "Stop 31"), pacedFullGcs and pacedGcMaxMs (this process's full
  * collections and its longest V8 pause during the measured paced run; the table adds pacedGcPauses
  * and pacedGcMs), commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
  * pacedAofRewrites, commitP99DuringRewriteMs, halfSaturationRate, halfSaturationP99Ms and
@@ -170,18 +173,23 @@ export async function drive(
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
   const lat: number[] = [];
+  const latDue: number[] = [];
   let sent = 0,
     acked = 0,
-    rejects = 0;
+    rejects = 0,
+    t0 = 0;
   let wake: (() => void) | null = null;
   const one = () => {
     const { c, pi } = f.next();
     sent++;
     const at = performance.now();
+    const dueAt = t0 + (sent * 1000) / rate;
     w.execute(c, Date.now()).then(
       (d) => {
-        const ms = performance.now() - at;
+        const now = performance.now();
+        const ms = now - at;
         lat.push(ms);
+        if (rate > 0) latDue.push(now - dueAt);
         onAck?.(at, ms);
         acked++;
         if (!d.ok) rejects++;
@@ -201,7 +209,7 @@ export async function drive(
   const cpu0 = cpuNs(server.pid);
   const node0 = process.cpuUsage();
   const stats0 = { ...w.commitStats! };
-  const t0 = performance.now();
+  t0 = performance.now();
   const end = t0 + forSeconds * 1000;
   const bytes = await allocatedBytes(async () => {
     while (performance.now() < end) {
@@ -234,7 +242,16 @@ export async function drive(
   await client.quit();
   const bytesPerOrder = Math.round(bytes / Math.max(1, acked));
   return {
-    ...runFigures({ lat, acked, seconds, valkeyNs: cpu, node, commands, batches }),
+    ...runFigures({
+      lat,
+      latDue: rate > 0 ? latDue : undefined,
+      acked,
+      seconds,
+      valkeyNs: cpu,
+      node,
+      commands,
+      batches,
+    }),
     rejects,
     bytesPerOrder,
     aofRewrites: rewrites,
@@ -457,6 +474,8 @@ async function main(): Promise<void> {
     commitP50Ms: paced.p50Ms,
     commitP99Ms: paced.p99Ms,
     commitP99FloorMs: floor.p99Ms,
+    commitP99FromDueMs: paced.p99FromDueMs ?? "-",
+    commitP99FloorFromDueMs: floor.p99FromDueMs ?? "-",
     pacedGcPauses: paced.gcPauses,
     pacedGcMs: paced.gcMs,
     pacedGcMaxMs: paced.gcMaxMs,
@@ -494,6 +513,8 @@ async function main(): Promise<void> {
       resume100kMs: res.ms,
       pacedRate,
       commitP99FloorMs: floor.p99Ms,
+      commitP99FromDueMs: paced.p99FromDueMs,
+      commitP99FloorFromDueMs: floor.p99FromDueMs,
       pacedFullGcs: paced.fullGcs,
       pacedGcMaxMs: paced.gcMaxMs,
       commitP99ColdMs: cold.p99Ms,

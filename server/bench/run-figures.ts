@@ -11,6 +11,12 @@ export interface RunFigures {
   ordersPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * Paced runs: p99 from each command's scheduled time (run start + k / rate) to its ack, so a command
+   * the loop issued late (a GC pause, a long turn, a late timer) counts its wait too (no coordinated
+   * omission; includes up to ~1 ms of the loop's 1 ms timer). Absent for a saturating run.
+   */
+  p99FromDueMs?: number;
   valkeyUsPerOrder: number;
   nodeUsPerOrder: number;
   avgBatch: number;
@@ -28,6 +34,8 @@ export interface RunFigures {
  */
 export function runFigures(m: {
   lat: number[];
+  /** Paced runs: latency from each command's scheduled time, ms. */
+  latDue?: number[];
   acked: number;
   seconds: number;
   valkeyNs: number;
@@ -40,6 +48,7 @@ export function runFigures(m: {
     ordersPerSec: Math.round(m.acked / m.seconds),
     p50Ms: round(percentile(sorted, 0.5)),
     p99Ms: round(percentile(sorted, 0.99)),
+    ...(m.latDue ? { p99FromDueMs: round(percentile(Float64Array.from(m.latDue).sort(), 0.99)) } : {}),
     valkeyUsPerOrder: round(m.valkeyNs / 1000 / m.acked, 1),
     nodeUsPerOrder: round((m.node.user + m.node.system) / m.acked, 1),
     avgBatch: round(m.commands / Math.max(1, m.batches), 1),
