@@ -50,10 +50,10 @@
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
  * {"coreOrdersPerSec", "commitOrdersPerSec", "valkeyUsPerOrder", "commitP99Ms", "resume100kMs"},
  * followed by pacedRate, commitP99FloorMs, commitP99FromDueMs and commitP99FloorFromDueMs (the same
- * two p99s counted from each command's scheduled time, run start + k / rate, instead of from execute():
- * a command the loop issued late, behind a GC pause, a long turn or a timer that fired late because the
- * process had no core, counts that wait too; docs/commit.md "Stop 31"), pacedFullGcs and pacedGcMaxMs (this process's full
- * collections and its longest V8 pause during the measured paced run; the table adds pacedGcPauses
+ * two p99s counted from each command's scheduled time, run start + k / rate, instead of from
+ * execute(): a command the loop issued late, behind a GC pause, a long turn or a timer that fired late
+ * because the process had no core, counts that wait too; docs/commit.md "Stop 31"), pacedFullGcs and
+ * pacedGcMaxMs (this process's full collections and its longest V8 pause during the measured paced run; the table adds pacedGcPauses
  * and pacedGcMs), commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
  * pacedAofRewrites, commitP99DuringRewriteMs, halfSaturationRate, halfSaturationP99Ms and
  * commitP99At<rate>Ms, then the CPU figures that a shared machine does not distort as much as wall clock:
@@ -160,7 +160,7 @@ export type DriveFigures = RunFigures & GcFigures;
  * Executes the mixed flow for `forSeconds` (default SECONDS): flat out with at most MAX_OUTSTANDING unacknowledged (rate 0),
  * or offered at `rate` commands/s. Commands are generated and decided inside the timed loop (the
  * writer's own work); latency is execute() to ack (`onAck` gets each command's start, performance.now()
- * ms, and its latency, ms).
+ * ms, and its latency, ms), and for a paced run also from each command's scheduled time (`p99FromDueMs`).
  */
 export async function drive(
   server: ValkeyChild,
