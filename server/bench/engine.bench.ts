@@ -53,8 +53,8 @@
  * two p99s counted from each command's scheduled time, run start + k / rate, instead of from
  * execute(): a command the loop issued late, behind a GC pause, a long turn or a timer that fired late
  * because the process had no core, counts that wait too; docs/commit.md "Stop 31"), pacedFullGcs and
- * pacedGcMaxMs (this process's full collections and its longest V8 pause during the measured paced run; the table adds pacedGcPauses
- * and pacedGcMs), commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
+ * pacedGcMaxMs (this process's full collections and its longest V8 pause during the measured paced
+ * run; the table adds pacedGcPauses and pacedGcMs), commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
  * pacedAofRewrites, commitP99DuringRewriteMs, halfSaturationRate, halfSaturationP99Ms and
  * commitP99At<rate>Ms, then the CPU figures that a shared machine does not distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
