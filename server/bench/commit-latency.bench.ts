@@ -16,7 +16,8 @@
  * pause and come with a long loop delay point at the machine (this process not scheduled) or at long
  * synchronous work; with a short loop delay, at Valkey.
  * Prints one line per run, then as its last line one JSON object
- * {"runs": [{"config", "rate", "ordersPerSec", "p50Ms", "p99Ms", "nodeUsPerOrder", "valkeyUsPerOrder", "avgBatch",
+ * {"runs": [{"config", "rate", "ordersPerSec", "p50Ms", "p99Ms", "p99FromDueMs" (from each command's
+ * scheduled time, run-figures.ts), "nodeUsPerOrder", "valkeyUsPerOrder", "avgBatch",
  * "slow", "slowInGc", "gcPauses", "gcMs", "gcMaxMs", "fullGcs", "loopDelayP99Ms", "loopDelayMaxMs"}], "loadAvg"}.
  */
 import { loadavg } from "node:os";
