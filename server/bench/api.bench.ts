@@ -35,7 +35,7 @@
  * Last line: {"programs","ordersPerSec","unsent","failed","shed","p50Ms","p99Ms","p99SentMs","streamLagP99Ms","serverUsPerOrder",
  * "serverSysUsPerOrder","persisterUsPerOrder","valkeyUsPerOrder","programsUsPerOrder","serverIdlePct",
  * "serverRunqWaitPct","programsRunqWaitPct","warmupSeconds","practiceSeconds","practiceIdleSeconds",
- * "firstSecondP99Ms","coldP99Ms","coldStreamLagP99Ms","loadAvg"}: the figures of the API_SECONDS after the
+ * "firstSecondP99Ms","coldP99Ms","coldStreamLagP99Ms","hostSpeedPct","loadAvg"}: the figures of the API_SECONDS after the
  * warm-up (WARMUP_SECONDS), the p99 of the load's first second (the warm-up's first, if there is one),
  * and the warm-up's own p99 and stream lag p99 (cold*); ordersPerSec = answered order requests per second
  * from the schedule's start to the last answer; unsent > 0 means the programs gave up (GRACE_MS); failed = no HTTP
@@ -44,7 +44,9 @@
  * figures); p99SentMs = p99 counted from when each request was written to its connection instead of its
  * intended time (the server's part of the wait, without the programs falling behind or waiting for a
  * connection); serverRunqWaitPct / programsRunqWaitPct = share of the window the server's / the programs'
- * event loop was runnable but had no core (runqWaitMs: a machine short of cores). The human-readable line
+ * event loop was runnable but had no core (runqWaitMs: a machine short of cores); hostSpeedPct = [before,
+ * after] the load, the slower CPU's speed in percent (host-speed.ts: about 70-95 at full speed, about 50
+ * in one of the host's slow spells, which inflate every figure of the run). The human-readable line
  * adds the latency by second of the schedule (bySecond) and that of requests on connections opened for
  * them. Targets (issue 14), at 2,000 orders/s: p99 <= 20 ms, stream lag p99 <= 50 ms.
  */
@@ -58,6 +60,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
+import { hostSpeed } from "./host-speed.ts";
 import { RawHttpClient, RawStream, type RawReply } from "./raw-http.ts";
 import { GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
 
@@ -586,7 +589,9 @@ async function main(): Promise<void> {
     persister: persister ? procCpuMs(persister.pid!) : 0,
     valkey: schedCpuMs(valkeyPid),
   });
-  // The processes' CPU while idle (game running, nobody trading): subtracted, so a figure is per order.
+  // The host's speed before the load (host-speed.ts), then the processes' CPU while idle (game running,
+  // nobody trading): subtracted, so a figure is per order.
+  const speedBefore = await hostSpeed();
   const idle0 = cpu();
   const idleStart = performance.now();
   await new Promise((r) => setTimeout(r, IDLE_MS));
@@ -629,6 +634,7 @@ async function main(): Promise<void> {
   await new Promise((r) => load.once("exit", r));
   after = cpu();
   const calls1 = await valkeyCalls(valkey);
+  const speedAfter = await hostSpeed();
   const windowMs = performance.now() - startedAt;
   const loadAvg = loadavg().map(r1);
   const r = JSON.parse(result);
@@ -652,6 +658,7 @@ async function main(): Promise<void> {
       `latency p50 ${r1(r.p50Ms)} ms, p99 ${r1(r.p99Ms)} ms, max ${r1(r.maxMs)} ms (p99 from the write ${r1(r.p99SentMs)} ms); stream lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms; ` +
       `CPU per order (net of idle): server ${us("server")} µs (system calls ${us("serverSys")} µs), persister ${us("persister")} µs, valkey ${us("valkey")} µs, the programs (load generator) ${programsUs} µs; ` +
       `idle server ${r1(idlePerMs("server") * 100)}% of a core; load average ${loadAvg.join(" ")}; ` +
+      `host speed per CPU, % (fixed work, fastest / median chunk; host-speed.ts): before the load ${speedBefore.perCpuPct.join(" ")}, after it ${speedAfter.perCpuPct.join(" ")}; ` +
       `runnable but waiting for a core: the server's event loop ${waitPct("server")}% of the window, the programs' ${waitPct("programs")}%; ` +
       `requests on a connection opened for them: ${r.fresh}, from the write p50 ${r1(r.freshP50)} ms, p99 ${r1(r.freshP99)} ms; ` +
       `warm-up ${WARMUP_SECONDS} s before the window (not in the figures above): answered ${r.cold.answered}, shed ${r.cold.shed}, ` +
@@ -688,6 +695,7 @@ async function main(): Promise<void> {
       firstSecondP99Ms: (r.bySecond as number[][])[0]?.[3] ?? 0,
       coldP99Ms: r1(r.cold.p99Ms),
       coldStreamLagP99Ms: r.cold.lagP99,
+      hostSpeedPct: [speedBefore.minPct, speedAfter.minPct],
       loadAvg,
     }),
   );

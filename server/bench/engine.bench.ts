@@ -54,7 +54,10 @@
  * execute(): a command the loop issued late, behind a GC pause, a long turn or a timer that fired late
  * because the process had no core, counts that wait too; docs/commit.md "Stop 31"), pacedFullGcs and
  * pacedGcMaxMs (this process's full collections and its longest V8 pause during the measured paced
- * run; the table adds pacedGcPauses and pacedGcMs), commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
+ * run; the table adds pacedGcPauses and pacedGcMs), pacedHostSpeedPct ([before, after] the measured
+ * paced run: the slower CPU's speed in percent, host-speed.ts; about 70-95 at full speed, about 50 in
+ * one of the host's slow spells, where every figure of the run is inflated; docs/commit.md "Stop 32"),
+ * commitP99ColdMs, commitP99SecondGameMs (the second warm-up game),
  * pacedAofRewrites, commitP99DuringRewriteMs, halfSaturationRate, halfSaturationP99Ms and
  * commitP99At<rate>Ms, then the CPU figures that a shared machine does not distort as much as wall clock:
  * nodeUsPerOrder (this process's CPU per command at saturation: decide, projection, committer, client),
@@ -82,6 +85,7 @@ import { readCheckpoint } from "../src/game/checkpoints.ts";
 import { GameModel, type GameSnapshot } from "../src/game/model.ts";
 import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child.ts";
 import { allocatedBytes, calibrate, cpuNs } from "./commit.bench.ts";
+import { hostSpeed, type HostSpeed } from "./host-speed.ts";
 import { driveFloor } from "./commit-floor.ts";
 import { gcFigures, recordGc, runFigures, type GcFigures, type RunFigures } from "./run-figures.ts";
 import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
@@ -391,7 +395,9 @@ async function main(): Promise<void> {
     floor: Omit<RunFigures, "rejects" | "bytesPerOrder" | "aofRewrites">,
     pacedRate: number,
     half: RunFigures,
-    halfRate: number;
+    halfRate: number,
+    speedBefore: HostSpeed,
+    speedAfter: HostSpeed;
   const curve = new Map<number, RunFigures>();
   let rewrite: RunFigures;
   let res: Awaited<ReturnType<typeof resume>>;
@@ -410,9 +416,14 @@ async function main(): Promise<void> {
     log(
       `writer offered ${pacedRate}/s for ${WARMUP_SECONDS} s on a second game (everysec): ${JSON.stringify(secondGame)}`,
     );
+    speedBefore = await hostSpeed();
     await settle(everysec, false);
     paced = await drive(everysec, "paced", pacedRate);
     log(`writer offered ${pacedRate}/s (everysec), warm: ${JSON.stringify(paced)}`);
+    speedAfter = await hostSpeed();
+    log(
+      `host speed per CPU, % (fixed work, fastest / median chunk; host-speed.ts): before the paced run ${speedBefore.perCpuPct.join(" ")}, after it ${speedAfter.perCpuPct.join(" ")}`,
+    );
     // the machine's floor at the same rate, right after: same pacing and batching, no work per command
     floor = await driveFloor(everysec, pacedRate, SECONDS);
     log(`floor: empty commands offered ${pacedRate}/s, one XADD per batch (everysec): ${JSON.stringify(floor)}`);
@@ -480,6 +491,7 @@ async function main(): Promise<void> {
     pacedGcMs: paced.gcMs,
     pacedGcMaxMs: paced.gcMaxMs,
     pacedFullGcs: paced.fullGcs,
+    pacedHostSpeedPct: `${speedBefore.minPct} / ${speedAfter.minPct}`,
     commitP99ColdMs: cold.p99Ms,
     commitP99SecondGameMs: secondGame.p99Ms,
     pacedAofRewrites: paced.aofRewrites,
@@ -517,6 +529,7 @@ async function main(): Promise<void> {
       commitP99FloorFromDueMs: floor.p99FromDueMs,
       pacedFullGcs: paced.fullGcs,
       pacedGcMaxMs: paced.gcMaxMs,
+      pacedHostSpeedPct: [speedBefore.minPct, speedAfter.minPct],
       commitP99ColdMs: cold.p99Ms,
       commitP99SecondGameMs: secondGame.p99Ms,
       pacedAofRewrites: paced.aofRewrites,
