@@ -30,7 +30,8 @@ function requestedBenches(argv) {
 
 /**
  * Runs one bench under node --import tsx with the game server's old-generation flag (lib/node-flags.mjs:
- * the benches run the game's code in their own process), tee-ing its stdout to bench-results/<name>.txt; returns its exit code. */
+ * the benches run the game's code in their own process), tee-ing its stdout to bench-results/<name>.txt; returns its exit code.
+ * `BENCH_NODE_FLAGS="--flag ..."` adds node flags (experiments such as `--trace-gc`, which NODE_OPTIONS refuses). */
 async function runBench(name, env) {
   const file = join(BENCH_DIR, `${name}${SUFFIX}`);
   if (!existsSync(file)) {
@@ -41,7 +42,8 @@ async function runBench(name, env) {
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const out = createWriteStream(join(RESULTS_DIR, `${name}.txt`));
-  const flags = [...OLD_GENERATION_NODE_FLAGS, "--import", "tsx"];
+  const extra = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const flags = [...OLD_GENERATION_NODE_FLAGS, ...extra, "--import", "tsx"];
   process.stderr.write(`[bench] ${name}: node ${flags.join(" ")} server/bench/${name}${SUFFIX}\n`);
   const { code } = await runCommand(process.execPath, [...flags, file], {
     env,
