@@ -9,7 +9,7 @@
  *
  * How: one child process per CPU, pinned to it with `taskset` where that exists (util-linux), runs the
  * same fixed integer loop in chunks of about 0.2 ms for `ms` and reports its fastest and its median
- * chunk. A CPU's speed is 100 x fastest / median, in percent: about 85-95 on a CPU running at full
+ * chunk. A CPU's speed is 100 x fastest / median, in percent: about 70-95 on a CPU running at full
  * speed (the median chunk also carries timer interrupts and cache effects), about 50 in a slow spell,
  * where the median chunk takes twice as long while single chunks still run at full speed. Run it while
  * the benchmark's own processes are idle (before and after a measured window): the probe takes a
