@@ -227,7 +227,7 @@ async function resume(server: ValkeyChild): Promise<{ ms: number; orders: number
   const t0 = performance.now();
   const game = await loadGame(admin, gameId);
   const ms = performance.now() - t0;
-  const orders = game.securities.reduce((n, s) => n + s.bids.length + s.asks.length, 0);
+  const orders = game.securities.reduce((n, s) => n + s.orders.length, 0);
   if (orders !== RESUME_ORDERS) throw new Error(`loadGame returned ${orders} orders, expected ${RESUME_ORDERS}`);
   await admin.quit();
   return { ms: round(ms, 1), orders };

@@ -6,18 +6,19 @@
  * through evolve).
  *
  * Books: the orders are inserted in id order, which is each level's FIFO order (see bookOf) and the
- * order of each player's resting orders (= arrival, as evolve inserts them). A position exists when the inventory has any of its fields.
+ * order of each player's resting orders (= arrival, as evolve inserts them). hydrate takes over
+ * loaded's order objects: the LoadedGame is not to be used afterwards. A position exists when the inventory has any of its fields.
  * Throws Error when a stored value is not what the projection writes (a missing game field, a
  * non-integer amount, an order of an unknown player): a corrupt store must not become a game.
  */
 import { EngineEvent, type EventOf, type SecurityInfo } from "@marketroom/shared";
 import { emptyState, type CoreState, type PlayerState } from "../core/index.ts";
-import { OrderBook, type RestingOrder } from "../core/matching/book.ts";
+import { OrderBook } from "../core/matching/book.ts";
 import type { StoredPlace } from "../core/state.ts";
 import { PlayerOrders } from "../core/player-orders.ts";
 import { hydrateMargin, marginGameState, marginSecurityState } from "./margin-keys.ts";
 import { marketSecurityState } from "./market-keys.ts";
-import type { LoadedGame, LoadedSecurity, RestingOrder as LoadedOrder } from "./load.ts";
+import type { LoadedGame, LoadedSecurity } from "./load.ts";
 
 function int(v: string | undefined, what: string): number {
   const n = Number(v);
@@ -70,61 +71,33 @@ function player(playerId: string, name: string, inv: Record<string, string>): Pl
   return p;
 }
 
-function restingOrder(securityId: number, o: LoadedOrder): RestingOrder {
-  if (
-    !Number.isSafeInteger(o.price) ||
-    !Number.isSafeInteger(o.qty) ||
-    !Number.isSafeInteger(o.amount) ||
-    !Number.isSafeInteger(o.ts) ||
-    !Number.isSafeInteger(o.id)
-  ) {
-    throw new Error(
-      `hydrate: order ${o.member} of security ${securityId} has a non-integer id, price, qty, amount or ts`,
-    );
-  }
-  return {
-    id: o.id,
-    securityId,
-    side: o.side,
-    price: o.price,
-    qty: o.qty,
-    amount: o.amount,
-    playerId: o.playerId,
-    clientOrderId: o.clientOrderId ?? undefined,
-    ts: o.ts,
-    postOnly: o.postOnly,
-    level: null,
-    prev: null,
-    next: null,
-    ownerPrev: null,
-    ownerNext: null,
-  };
-}
-
 /**
- * A security's book and its orders in the players' lists. The orders go in by id: a level's queue is
- * in id order (an order keeps its id for as long as it keeps its place: an amend that loses priority
- * is a new order), and so is each player's list, so no sort is needed; the book keeps its levels
- * sorted by price as they are created.
+ * A security's book and its orders in the players' lists. loadGame gives the orders in id order,
+ * which is each level's queue order (an order keeps its id for as long as it keeps its place: an
+ * amend that loses priority is a new order) and each player's arrival order, so they go in as they
+ * come, without a sort or a copy; the book keeps its levels sorted by price as they are created.
+ * Throws on an order id outside 1..orderCount, out of order or twice, or a non-integer field.
  */
 function bookOf(state: CoreState, s: LoadedSecurity): OrderBook {
   const book = new OrderBook();
-  // sized up front: filling an empty array at scattered indexes would turn it into a slow dictionary
-  const byId: (RestingOrder | undefined)[] = new Array<RestingOrder | undefined>(s.orderCount + 1);
-  for (const side of [s.bids, s.asks]) {
-    for (const o of side) {
-      if (!(o.id >= 1 && o.id <= s.orderCount) || byId[o.id] !== undefined) {
-        throw new Error(
-          `hydrate: order ${o.member} of security ${s.securityId} has an id outside 1..${s.orderCount} or twice`,
-        );
-      }
-      byId[o.id] = restingOrder(s.securityId, o);
-    }
-  }
+  let lastId = 0;
   let owner: PlayerState | undefined;
   let mine: PlayerOrders | undefined;
-  for (const r of byId) {
-    if (r === undefined) continue;
+  for (const r of s.orders) {
+    if (!(r.id > lastId && r.id <= s.orderCount)) {
+      throw new Error(
+        `hydrate: order ${r.id} of security ${s.securityId} has an id outside 1..${s.orderCount}, out of order or twice`,
+      );
+    }
+    lastId = r.id;
+    if (
+      !Number.isSafeInteger(r.price) ||
+      !Number.isSafeInteger(r.qty) ||
+      !Number.isSafeInteger(r.amount) ||
+      !Number.isSafeInteger(r.ts)
+    ) {
+      throw new Error(`hydrate: order ${r.id} of security ${s.securityId} has a non-integer price, qty, amount or ts`);
+    }
     book.insert(r);
     if (owner === undefined || owner.playerId !== r.playerId) {
       owner = state.players.get(r.playerId);

@@ -8,8 +8,8 @@
  * config, levels, order count and resting orders and each player's inventory and client order ids.
  * A book's resting orders come from its index `...:orderbook:resting` (member -> packed order, kept
  * by the commit beside the order hashes): one HVALS per book instead of one read per order hash,
- * sorted here into price-time priority (price, then id: the order of the bids/asks sets, whose
- * members are the zero-padded ids). When the index does not hold exactly the members of the bids and
+ * laid out here in id order (ids are dense per security, so without a comparison sort), which is the
+ * order hydrate inserts them in. When the index does not hold exactly the members of the bids and
  * asks sets (a game written before the index existed), the book is read from the order hashes
  * instead, in pages of PAGE orders with lua/commands/readOrders-1.lua, which returns a page as one
  * JSON text.
@@ -18,33 +18,10 @@
  * Units as stored: price in ticks, qty/amount in lots, cash in minor units, ts in ms.
  */
 import type { Redis } from "iovalkey";
+import type { RestingOrder } from "../core/matching/book.ts";
 import { callCommand } from "./commands.ts";
 import * as K from "./keys.ts";
 import { loadMargin, type LoadedMargin } from "./margin-keys.ts";
-
-/**
- * A resting order, from its hash game:{g}:security:<s>:orderbook:<member> (fields side price qty
- * amount player_id cid ts post_only). Numbers are parsed with Number(): a corrupt field gives NaN or
- * a fraction, which hydrate refuses.
- */
-export interface RestingOrder {
-  /** Order id (the member, zero-padded to 12 digits, parsed). */
-  id: number;
-  member: string;
-  side: "buy" | "sell";
-  /** Limit price in ticks. */
-  price: number;
-  /** Quantity when placed (lots). */
-  qty: number;
-  /** Quantity still resting (lots). */
-  amount: number;
-  playerId: string;
-  /** The player's clientOrderId, or null when none was given. */
-  clientOrderId: string | null;
-  /** When it was accepted (ms). */
-  ts: number;
-  postOnly: boolean;
-}
 
 export interface LoadedSecurity {
   securityId: number;
@@ -54,10 +31,13 @@ export interface LoadedSecurity {
   orderCount: number;
   /** Net resting qty per price (orderbook hash): + for bids, - for asks; price in ticks -> lots. */
   levels: Map<number, number>;
-  /** Resting bids, best first: highest price, then earliest id (price-time priority). */
-  bids: RestingOrder[];
-  /** Resting asks, best first: lowest price, then earliest id. */
-  asks: RestingOrder[];
+  /**
+   * The resting orders of both sides in id order, as the core's unlinked order objects (level and
+   * links null): id order is each price level's time order and each player's arrival order, so
+   * hydrate inserts them as they come (no sort, no second copy). Numbers are parsed digit by digit
+   * or with Number(): a corrupt field gives NaN or a fraction, which hydrate refuses.
+   */
+  orders: RestingOrder[];
 }
 
 export interface LoadedGame {
@@ -138,17 +118,16 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
         number,
         number,
       ];
-      const { bids, asks } =
+      const orders =
         resting.length === nbids + nasks
-          ? fromIndex(K.bookKey(gameId, securityId), resting, Number(count ?? 0))
+          ? fromIndex(K.bookKey(gameId, securityId), securityId, resting, Number(count ?? 0))
           : await fromHashes(client, gameId, securityId);
       return {
         securityId,
         config,
         orderCount: Number(count ?? 0),
         levels: new Map(Object.entries(levels).map(([p, q]) => [Number(p), Number(q)])),
-        bids,
-        asks,
+        orders,
       };
     }),
   );
@@ -179,54 +158,37 @@ export async function loadGame(client: Redis, gameId: string): Promise<LoadedGam
 const PER_SECURITY = 6;
 
 /**
- * A book's resting orders from its index (packed orders), each side in price-time priority. Order
- * ids are dense per security (1..orderCount), so the orders are laid out by id and then dealt into
- * their price levels in id order, which is each level's time order: no comparison sort of the
- * orders (an id outside 1..orderCount, a corrupt store, falls back to one).
+ * A book's resting orders from its index (packed orders), in id order. Order ids are dense per
+ * security (1..orderCount), so the orders are laid out in an array indexed by id: no comparison sort
+ * (an id outside 1..orderCount or seen twice, a corrupt store, falls back to one; hydrate then
+ * refuses the store).
  */
-function fromIndex(
-  bookKey: string,
-  packed: string[],
-  orderCount: number,
-): { bids: RestingOrder[]; asks: RestingOrder[] } {
+function fromIndex(bookKey: string, securityId: number, packed: string[], orderCount: number): RestingOrder[] {
   // sized up front: filling an empty array at scattered indexes would turn it into a slow dictionary
   const byId: (RestingOrder | undefined)[] = new Array<RestingOrder | undefined>(orderCount + 1);
-  let dense = true;
+  const stray: RestingOrder[] = [];
   for (const text of packed) {
-    const o = unpackOrder(bookKey, text);
+    const o = unpackOrder(bookKey, securityId, text);
     if (o.id >= 1 && o.id <= orderCount && byId[o.id] === undefined) byId[o.id] = o;
-    else {
-      dense = false;
-      byId.push(o);
-    }
+    else stray.push(o);
   }
-  const bidLevels = new Map<number, RestingOrder[]>();
-  const askLevels = new Map<number, RestingOrder[]>();
-  for (const o of dense ? byId : byId.filter((x) => x !== undefined).sort((a, b) => a!.id - b!.id)) {
-    if (o === undefined) continue;
-    const levels = o.side === "buy" ? bidLevels : askLevels;
-    const level = levels.get(o.price);
-    if (level) level.push(o);
-    else levels.set(o.price, [o]);
-  }
-  return { bids: bestFirst(bidLevels, -1), asks: bestFirst(askLevels, 1) };
+  const out: RestingOrder[] = [];
+  for (const o of byId) if (o !== undefined) out.push(o);
+  return stray.length === 0 ? out : out.concat(stray).sort(ascendingId);
 }
 
-/** The orders of a side's levels, best price first (`dir` -1: highest first, 1: lowest first). */
-function bestFirst(levels: Map<number, RestingOrder[]>, dir: number): RestingOrder[] {
-  const out: RestingOrder[] = [];
-  for (const price of [...levels.keys()].sort((a, b) => dir * (a - b))) for (const o of levels.get(price)!) out.push(o);
-  return out;
-}
+/** Ascending order id (a NaN id, a corrupt store, compares equal; hydrate refuses it). */
+const ascendingId = (a: RestingOrder, b: RestingOrder): number => a.id - b.id || 0;
 
 /**
  * An order packed by commit.ts OrderFields: member side price qty amount player_id ts post_only cid,
- * tab-separated (the cid last, and may itself hold tabs). Read by scanning for the tabs and reading
- * the integers digit by digit, without splitting the text into nine strings: about a third of the
- * CPU for 100,000 orders (docs/commit.md "Stop 21"). A number that is not plain digits reads as NaN
- * (hydrate refuses it); fewer than nine fields or an unknown side throw.
+ * tab-separated (the cid last, and may itself hold tabs), as the core's unlinked resting order of
+ * security `securityId` (the member is its id; an empty cid is undefined). Read by scanning for the
+ * tabs and reading the integers digit by digit, without splitting the text into nine strings: about a
+ * third of the CPU for 100,000 orders (docs/commit.md "Stop 21"). A number that is not plain digits
+ * reads as NaN (hydrate refuses it); fewer than nine fields or an unknown side throw.
  */
-export function unpackOrder(bookKey: string, text: string): RestingOrder {
+export function unpackOrder(bookKey: string, securityId: number, text: string): RestingOrder {
   const t0 = text.indexOf("\t");
   const t1 = text.indexOf("\t", t0 + 1);
   const t2 = text.indexOf("\t", t1 + 1);
@@ -242,19 +204,23 @@ export function unpackOrder(bookKey: string, text: string): RestingOrder {
         ? "sell"
         : null;
   if (t0 < 0 || t7 < 0 || side === null) throw new Error(`${bookKey}:resting holds a malformed order: ${text}`);
-  const member = text.slice(0, t0);
-  const cid = text.slice(t7 + 1);
+  // fields in the order of the core's other order builders (copy.ts), so all share one hidden class
   return {
     id: digits(text, 0, t0),
-    member,
+    securityId,
     side,
     price: digits(text, t1 + 1, t2),
     qty: digits(text, t2 + 1, t3),
     amount: digits(text, t3 + 1, t4),
     playerId: text.slice(t4 + 1, t5),
-    clientOrderId: cid === "" ? null : cid,
+    clientOrderId: t7 + 1 === text.length ? undefined : text.slice(t7 + 1),
     ts: digits(text, t5 + 1, t6),
     postOnly: t7 - t6 === 2 && text.charCodeAt(t6 + 1) === 49, // "1"
+    level: null,
+    prev: null,
+    next: null,
+    ownerPrev: null,
+    ownerNext: null,
   };
 }
 
@@ -273,36 +239,32 @@ function digits(text: string, from: number, to: number): number {
   return negative ? -v : v;
 }
 
-/** Both sides of a book read from the order hashes (readOrders pages), both at once. */
-async function fromHashes(
-  client: Redis,
-  gameId: string,
-  securityId: number,
-): Promise<{ bids: RestingOrder[]; asks: RestingOrder[] }> {
+/** Both sides of a book read from the order hashes (readOrders pages), both at once, in id order. */
+async function fromHashes(client: Redis, gameId: string, securityId: number): Promise<RestingOrder[]> {
   const [bids, asks] = await Promise.all([
-    readSide(client, K.bidsKey(gameId, securityId)),
-    readSide(client, K.asksKey(gameId, securityId)),
+    readSide(client, securityId, K.bidsKey(gameId, securityId)),
+    readSide(client, securityId, K.asksKey(gameId, securityId)),
   ]);
-  return { bids, asks };
+  return bids.concat(asks).sort(ascendingId);
 }
 
 /** Fields per order in a readOrders page: member side price qty amount player_id cid ts post_only. */
 const STRIDE = 9;
 
 /** Every order of one book side (bids or asks key), in the set's order, page by page. */
-async function readSide(client: Redis, sideKey: string): Promise<RestingOrder[]> {
+async function readSide(client: Redis, securityId: number, sideKey: string): Promise<RestingOrder[]> {
   const out: RestingOrder[] = [];
   for (;;) {
     const page = JSON.parse(String(await callCommand(client, "readOrders", [sideKey, out.length, PAGE]))) as (
       string | false
     )[];
-    for (let i = 0; i < page.length; i += STRIDE) out.push(toOrder(sideKey, page, i));
+    for (let i = 0; i < page.length; i += STRIDE) out.push(toOrder(securityId, sideKey, page, i));
     if (page.length < PAGE * STRIDE) return out;
   }
 }
 
 /** The order at `at` of a readOrders page. Throws when its hash has no side (a missing hash). */
-function toOrder(sideKey: string, page: (string | false)[], at: number): RestingOrder {
+function toOrder(securityId: number, sideKey: string, page: (string | false)[], at: number): RestingOrder {
   const member = page[at] as string;
   const side = page[at + 1];
   if (side !== "buy" && side !== "sell")
@@ -310,15 +272,20 @@ function toOrder(sideKey: string, page: (string | false)[], at: number): Resting
   const cid = page[at + 6];
   return {
     id: Number(member),
-    member,
+    securityId,
     side,
     price: num(page[at + 2]),
     qty: num(page[at + 3]),
     amount: num(page[at + 4]),
     playerId: page[at + 5] || "",
-    clientOrderId: cid ? cid : null,
+    clientOrderId: cid ? cid : undefined,
     ts: num(page[at + 7]),
     postOnly: page[at + 8] === "1",
+    level: null,
+    prev: null,
+    next: null,
+    ownerPrev: null,
+    ownerNext: null,
   };
 }
 

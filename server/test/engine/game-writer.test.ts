@@ -26,7 +26,7 @@ import type { Command } from "../../src/core/commands.ts";
 import { CommitError } from "../../src/engine/commit.ts";
 import { GameWriter } from "../../src/engine/game-writer.ts";
 import { hydrate } from "../../src/engine/hydrate.ts";
-import { loadGame } from "../../src/engine/load.ts";
+import { loadGame, type LoadedGame } from "../../src/engine/load.ts";
 import * as K from "../../src/engine/keys.ts";
 import { canonical } from "../core/support.ts";
 import { PLAYERS, resolve, streamArb, type Stream } from "../core/streams.ts";
@@ -219,7 +219,6 @@ describe("GameWriter", function () {
       await Promise.all(sent);
       // Valkey is at a batch boundary: loaded and hydrated, it is the writer's state
       const loaded = await loadGame(client, g);
-      expect(canonical(hydrate(loaded)), `burst ${burst}`).to.deep.equal(canonical(w.state!));
       // the order hashes (what other tools read) say the same as the index loadGame used
       for (const sec of loaded.securities) {
         await client.rename(K.restingKey(g, sec.securityId), `${K.restingKey(g, sec.securityId)}:aside`);
@@ -229,6 +228,7 @@ describe("GameWriter", function () {
         await client.rename(`${K.restingKey(g, sec.securityId)}:aside`, K.restingKey(g, sec.securityId));
       }
       expect(fromHashes.securities).to.deep.equal(loaded.securities);
+      expect(canonical(hydrate(loaded)), `burst ${burst}`).to.deep.equal(canonical(w.state!));
       // each player's order sets hold exactly their resting orders
       for (const [pid, p] of w.state!.players) {
         for (const sid of w.state!.securityIds) {
@@ -240,6 +240,33 @@ describe("GameWriter", function () {
     const stats = w.commitStats!;
     expect(stats.maxBatchSize, "batches of many commands formed").to.be.greaterThan(50);
     await w.close();
+  });
+
+  it("hydrate refuses a corrupt store: an order twice, out of id order, with a non-integer field or of an unknown player", async () => {
+    const g = newGameId("writer-corrupt");
+    const w = await GameWriter.open(client, g, "node-a");
+    for (const c of setupCommands(1)) expect((await w.execute(c, T0)).ok).to.equal(true);
+    const player = [...w.state!.players.keys()][0]!;
+    for (let k = 0; k < 3; k++) {
+      const c: Command = { type: "place", playerId: player, securityId: 1, side: "buy", price: 9_000 + k, qty: 1 };
+      expect((await w.execute(c, T0 + k)).ok).to.equal(true);
+    }
+    await w.close();
+    const sane = hydrate(await loadGame(client, g));
+    expect(sane.securities.get(1)!.book.orders.size).to.equal(3);
+    const corruptions: [string, (o: LoadedGame["securities"][number]["orders"]) => void, RegExp][] = [
+      ["an order twice", (o) => o.push({ ...o[2]! }), /out of order or twice/],
+      ["out of id order", (o) => o.reverse(), /out of order or twice/],
+      ["an id past the order count", (o) => (o[2]!.id = 4), /outside 1\.\.3/],
+      ["a fractional price", (o) => (o[1]!.price = 9000.5), /non-integer/],
+      ["a NaN qty", (o) => (o[0]!.qty = NaN), /non-integer/],
+      ["an unknown player", (o) => (o[0]!.playerId = "nobody"), /unknown player nobody/],
+    ];
+    for (const [what, corrupt, error] of corruptions) {
+      const loaded = await loadGame(client, g);
+      corrupt(loaded.securities[0]!.orders);
+      expect(() => hydrate(loaded), what).to.throw(error);
+    }
   });
 
   it("(f) two batches in flight and the first refused: neither is acknowledged, the writer reloads what was committed", async () => {

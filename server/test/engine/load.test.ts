@@ -7,7 +7,7 @@ import type { Redis } from "iovalkey";
 import { claimGame, commitBatch, type KeyOp } from "../../src/engine/commit.ts";
 import { loadGame, unpackOrder } from "../../src/engine/load.ts";
 import { CommitFlow, rng, type FlowCommand } from "../support/commit-flow.ts";
-import { expectLoadedEqualsFlow } from "../support/commit-check.ts";
+import { expectLoadedEqualsFlow, sideOf } from "../support/commit-check.ts";
 import { connect, newGameId } from "./helpers.ts";
 
 /** Commits commands in batches of `size` straight through commitBatch. */
@@ -58,8 +58,14 @@ describe("loadGame", () => {
     expect(loaded.securities[0]!.config).to.include({ symbol: "S1", tick_size: "0.01" });
     expect(loaded.limitWeights.get(2)).to.equal("1");
     // the book really has depth at shared prices, so time priority was exercised
-    const sec = loaded.securities.find((s) => s.bids.length > 20)!;
-    expect(sec.bids.some((o, i) => i > 0 && sec.bids[i - 1]!.price === o.price)).to.equal(true);
+    const sec = loaded.securities.find((s) => sideOf(s, "buy").length > 20)!;
+    const bids = sideOf(sec, "buy");
+    expect(bids.some((o, i) => i > 0 && bids[i - 1]!.price === o.price)).to.equal(true);
+    // both sides together, in id order (the order hydrate inserts them in)
+    for (const s of loaded.securities) {
+      expect(s.orders.map((o) => o.id)).to.deep.equal(s.orders.map((o) => o.id).sort((a, b) => a - b));
+      expect(new Set(s.orders.map((o) => o.securityId))).to.deep.equal(new Set(s.orders.length ? [s.securityId] : []));
+    }
   });
 
   it("reads a side longer than one page in order", async () => {
@@ -82,7 +88,7 @@ describe("loadGame", () => {
       256,
     );
     const loaded = await loadGame(client, g);
-    expect(loaded.securities[0]!.asks).to.have.length(5_300);
+    expect(sideOf(loaded.securities[0]!, "sell")).to.have.length(5_300);
     expectLoadedEqualsFlow(loaded, flow);
   });
 
@@ -96,9 +102,9 @@ describe("loadGame", () => {
 describe("unpackOrder (the book index's packed orders)", () => {
   const key = "game:{g}:security:1:orderbook";
   it("reads every field, a post-only order and one without a client order id", () => {
-    expect(unpackOrder(key, "42\tbuy\t10150\t7\t3\tp-1\t1796093659427\t1\tcid-9")).to.deep.equal({
+    expect(unpackOrder(key, 1, "42\tbuy\t10150\t7\t3\tp-1\t1796093659427\t1\tcid-9")).to.deep.equal({
       id: 42,
-      member: "42",
+      securityId: 1,
       side: "buy",
       price: 10150,
       qty: 7,
@@ -107,22 +113,27 @@ describe("unpackOrder (the book index's packed orders)", () => {
       clientOrderId: "cid-9",
       ts: 1796093659427,
       postOnly: true,
+      level: null,
+      prev: null,
+      next: null,
+      ownerPrev: null,
+      ownerNext: null,
     });
-    expect(unpackOrder(key, "7\tsell\t-5\t1\t1\tbob\t0\t0\t")).to.include({
+    expect(unpackOrder(key, 1, "7\tsell\t-5\t1\t1\tbob\t0\t0\t")).to.include({
       side: "sell",
       price: -5,
-      clientOrderId: null,
+      clientOrderId: undefined,
       postOnly: false,
     });
   });
   it("keeps tabs inside the client order id (the last field)", () => {
-    expect(unpackOrder(key, "1\tbuy\t1\t1\t1\tp\t1\t0\ta\tb").clientOrderId).to.equal("a\tb");
+    expect(unpackOrder(key, 1, "1\tbuy\t1\t1\t1\tp\t1\t0\ta\tb").clientOrderId).to.equal("a\tb");
   });
   it("reads a number that is not plain digits as NaN, and throws on too few fields or an unknown side", () => {
-    const o = unpackOrder(key, "1\tbuy\t1e3\t\t 2\tp\t1.5\t0\t");
+    const o = unpackOrder(key, 1, "1\tbuy\t1e3\t\t 2\tp\t1.5\t0\t");
     expect([o.price, o.qty, o.amount, o.ts]).to.deep.equal([NaN, NaN, NaN, NaN]);
-    expect(() => unpackOrder(key, "1\tbuy\t1\t1\t1\tp\t1\t0")).to.throw(/malformed order/);
-    expect(() => unpackOrder(key, "1\thold\t1\t1\t1\tp\t1\t0\t")).to.throw(/malformed order/);
-    expect(() => unpackOrder(key, "1\tbuyy\t1\t1\t1\tp\t1\t0\t")).to.throw(/malformed order/);
+    expect(() => unpackOrder(key, 1, "1\tbuy\t1\t1\t1\tp\t1\t0")).to.throw(/malformed order/);
+    expect(() => unpackOrder(key, 1, "1\thold\t1\t1\t1\tp\t1\t0\t")).to.throw(/malformed order/);
+    expect(() => unpackOrder(key, 1, "1\tbuyy\t1\t1\t1\tp\t1\t0\t")).to.throw(/malformed order/);
   });
 });

@@ -3,8 +3,18 @@
  * and of loadGame): every security's resting orders side by side in price-time order, levels, order
  * counts, inventories, client order ids and the seq.
  */
+
+/**
+ * One side of a loaded book in price-time priority: best price first (highest bid, lowest ask), then
+ * id, which is time (loadGame gives the orders in id order; the sort is stable).
+ */
+export function sideOf(sec: LoadedSecurity, side: "buy" | "sell"): RestingOrder[] {
+  const dir = side === "buy" ? -1 : 1;
+  return sec.orders.filter((o) => o.side === side).sort((a, b) => dir * (a.price - b.price));
+}
 import { expect } from "chai";
-import type { LoadedGame } from "../../src/engine/load.ts";
+import type { RestingOrder } from "../../src/core/matching/book.ts";
+import type { LoadedGame, LoadedSecurity } from "../../src/engine/load.ts";
 import type { CommitFlow } from "./commit-flow.ts";
 
 export function expectLoadedEqualsFlow(loaded: LoadedGame, flow: CommitFlow): void {
@@ -22,14 +32,14 @@ export function expectLoadedEqualsFlow(loaded: LoadedGame, flow: CommitFlow): vo
         playerId: o.playerId,
         clientOrderId: o.cid,
       }));
-      const got = (side === "buy" ? sec.bids : sec.asks).map((o) => ({
+      const got = sideOf(sec, side).map((o) => ({
         id: o.id,
         side: o.side,
         price: o.price,
         qty: o.qty,
         amount: o.amount,
         playerId: o.playerId,
-        clientOrderId: o.clientOrderId,
+        clientOrderId: o.clientOrderId ?? null,
       }));
       expect(got, `security ${sec.securityId} ${side}`).to.deep.equal(want);
     }
