@@ -16,7 +16,7 @@
 import { Redis } from "iovalkey";
 import type { ValkeyChild } from "../test/support/valkey-child.ts";
 import { cpuNs } from "./commit.bench.ts";
-import { runFigures, type RunFigures } from "./run-figures.ts";
+import { runFigures, Samples, type RunFigures } from "./run-figures.ts";
 
 const EVENT_BYTES = Number(process.env.EVENT_BYTES ?? 300);
 
@@ -59,8 +59,8 @@ export async function driveFloor(
         setImmediate(flush);
       }
     });
-  const lat: number[] = [];
-  const latDue: number[] = [];
+  const lat = Samples.forRun(rate, seconds);
+  const latDue = Samples.forRun(rate, seconds);
   let sent = 0,
     acked = 0;
   const cpu0 = cpuNs(server.pid);

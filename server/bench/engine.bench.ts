@@ -87,7 +87,7 @@ import { startValkeyChild, type ValkeyChild } from "../test/support/valkey-child
 import { allocatedBytes, calibrate, cpuNs } from "./commit.bench.ts";
 import { hostSpeed, type HostSpeed } from "./host-speed.ts";
 import { driveFloor } from "./commit-floor.ts";
-import { gcFigures, recordGc, runFigures, type GcFigures, type RunFigures } from "./run-figures.ts";
+import { gcFigures, recordGc, runFigures, Samples, type GcFigures, type RunFigures } from "./run-figures.ts";
 import { measureCascadeCommitted, measureMargin } from "./margin.bench.ts";
 import { flow, measureCore, setupCommands } from "./core.bench.ts";
 
@@ -176,8 +176,8 @@ export async function drive(
   const client = new Redis(server.url);
   const w = await newWriter(client, label);
   const f = flow(SECURITIES, 7);
-  const lat: number[] = [];
-  const latDue: number[] = [];
+  const lat = Samples.forRun(rate, forSeconds);
+  const latDue = Samples.forRun(rate, forSeconds);
   let sent = 0,
     acked = 0,
     rejects = 0,

@@ -7,6 +7,43 @@ import { percentile } from "./commit.bench.ts";
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
+/**
+ * A run's latency samples (ms) in a Float64Array made, and written once, before the run: recording a
+ * sample then never allocates. A JS array of 100,000 doubles grows in steps, each a new object in V8's
+ * large-object space on fresh pages, and on this VM a first touch of a page costs about 12 µs (a
+ * C probe: 12-16 µs per 4 KiB page), so each step of two such arrays stalled the measuring loop,
+ * the writer's own thread, for 1.5-3.5 ms in the measured window (docs/commit.md "Stop 35"). Sized
+ * for a paced run (rate x seconds, with room); past its capacity it doubles, as an array would.
+ */
+export class Samples {
+  private buf: Float64Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.buf = new Float64Array(Math.max(16, Math.ceil(capacity)));
+    this.buf.fill(1); // touch every page now, not during the run (a fresh buffer's pages are not yet mapped)
+  }
+
+  /** Capacity for a run offered `rate` commands/s for `seconds`, with a quarter more for late acks. */
+  static forRun(rate: number, seconds: number): Samples {
+    return new Samples(rate > 0 ? rate * seconds * 1.25 + 1024 : 1 << 16);
+  }
+
+  push(ms: number): void {
+    if (this.length === this.buf.length) {
+      const bigger = new Float64Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = ms;
+  }
+
+  /** The samples recorded, as a view (no copy). */
+  values(): Float64Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
 export interface RunFigures {
   ordersPerSec: number;
   p50Ms: number;
@@ -33,9 +70,9 @@ export interface RunFigures {
  * commands and batches committed.
  */
 export function runFigures(m: {
-  lat: number[];
+  lat: Samples;
   /** Paced runs: latency from each command's scheduled time, ms. */
-  latDue?: number[];
+  latDue?: Samples;
   acked: number;
   seconds: number;
   valkeyNs: number;
@@ -43,12 +80,12 @@ export function runFigures(m: {
   commands: number;
   batches: number;
 }): Omit<RunFigures, "rejects" | "bytesPerOrder" | "aofRewrites"> {
-  const sorted = Float64Array.from(m.lat).sort();
+  const sorted = Float64Array.from(m.lat.values()).sort();
   return {
     ordersPerSec: Math.round(m.acked / m.seconds),
     p50Ms: round(percentile(sorted, 0.5)),
     p99Ms: round(percentile(sorted, 0.99)),
-    ...(m.latDue ? { p99FromDueMs: round(percentile(Float64Array.from(m.latDue).sort(), 0.99)) } : {}),
+    ...(m.latDue ? { p99FromDueMs: round(percentile(Float64Array.from(m.latDue.values()).sort(), 0.99)) } : {}),
     valkeyUsPerOrder: round(m.valkeyNs / 1000 / m.acked, 1),
     nodeUsPerOrder: round((m.node.user + m.node.system) / m.acked, 1),
     avgBatch: round(m.commands / Math.max(1, m.batches), 1),
