@@ -6,7 +6,7 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ROOT } from "./lib/deps.mjs";
-import { OLD_GENERATION_NODE_FLAGS } from "./lib/node-flags.mjs";
+import { IN_PROCESS_BENCH_NODE_FLAGS } from "./lib/node-flags.mjs";
 import { runCommand, runWithServices } from "./lib/services.mjs";
 
 const BENCH_DIR = join(ROOT, "server", "bench");
@@ -29,8 +29,9 @@ function requestedBenches(argv) {
 }
 
 /**
- * Runs one bench under node --import tsx with the game server's old-generation flag (lib/node-flags.mjs:
- * the benches run the game's code in their own process), tee-ing its stdout to bench-results/<name>.txt; returns its exit code.
+ * Runs one bench under node --import tsx with the game server's old-generation flag and no memory
+ * reducer (lib/node-flags.mjs IN_PROCESS_BENCH_NODE_FLAGS: the benches run the game's code in their own
+ * process), tee-ing its stdout to bench-results/<name>.txt; returns its exit code.
  * `BENCH_NODE_FLAGS="--flag ..."` adds node flags (experiments such as `--trace-gc`, which NODE_OPTIONS refuses). */
 async function runBench(name, env) {
   const file = join(BENCH_DIR, `${name}${SUFFIX}`);
@@ -43,7 +44,7 @@ async function runBench(name, env) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const out = createWriteStream(join(RESULTS_DIR, `${name}.txt`));
   const extra = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-  const flags = [...OLD_GENERATION_NODE_FLAGS, ...extra, "--import", "tsx"];
+  const flags = [...IN_PROCESS_BENCH_NODE_FLAGS, ...extra, "--import", "tsx"];
   process.stderr.write(`[bench] ${name}: node ${flags.join(" ")} server/bench/${name}${SUFFIX}\n`);
   const { code } = await runCommand(process.execPath, [...flags, file], {
     env,

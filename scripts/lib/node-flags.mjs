@@ -47,6 +47,20 @@
 /** The old-generation flag of the game server, which the in-process benchmarks take too. */
 export const OLD_GENERATION_NODE_FLAGS = ["--initial-old-space-size=512"];
 
+// --no-memory-reducer for every process a benchmark starts (stop 35). Each of our processes runs under
+// tsx, whose module hooks live on a thread of their own with its own V8 isolate. That isolate goes idle
+// once the modules are loaded, and V8's memory reducer then runs three full collections on it about
+// 16 s after the process started (10-30 ms of a core each, with their marking steps), one time only. A
+// benchmark's measured window is exactly there: in bench:engine they fell in the paced or the floor
+// step (`--trace-gc` shows them as `Mark-Compact (reduce)` of a 9-12 MB heap), on a machine where a
+// third busy thread takes a core from the writer or Valkey. The game server has the flag already (above);
+// a process that runs for hours pays them once, so `npm start`'s persister keeps V8's default.
+/** Flags of a benchmark's own processes (scripts/bench.mjs' bench process, bench:api's and bench:e2e's persister and load generators). */
+export const BENCH_HELPER_NODE_FLAGS = ["--no-memory-reducer"];
+
+/** Flags of a benchmark process that runs the game's code in process (bench:engine and the others scripts/bench.mjs runs). */
+export const IN_PROCESS_BENCH_NODE_FLAGS = [...OLD_GENERATION_NODE_FLAGS, ...BENCH_HELPER_NODE_FLAGS];
+
 /** Flags for `node` before the entry point of a game server process. */
 export const GAME_SERVER_NODE_FLAGS = [
   "--max-semi-space-size=64",

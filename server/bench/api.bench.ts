@@ -62,7 +62,7 @@ import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { hostSpeed } from "./host-speed.ts";
 import { RawHttpClient, RawStream, type RawReply } from "./raw-http.ts";
-import { GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
+import { BENCH_HELPER_NODE_FLAGS, GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
@@ -477,7 +477,13 @@ function bareServer(port: number): void {
 }
 
 /** Spawns `node [flags] --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
-function node(file: string, args: string[], env: NodeJS.ProcessEnv, onLine: (l: string) => void, flags: string[] = []) {
+function node(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onLine: (l: string) => void,
+  flags: readonly string[] = [],
+) {
   const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
     cwd: ROOT,
     env,
@@ -520,6 +526,7 @@ async function practice(base: string, env: NodeJS.ProcessEnv): Promise<void> {
     (l) => {
       if (l !== "start") line = l;
     },
+    BENCH_HELPER_NODE_FLAGS,
   );
   await new Promise((r) => p.once("exit", r));
   const r = JSON.parse(line);
@@ -567,13 +574,17 @@ async function main(): Promise<void> {
   const prof = process.env.API_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.API_PROFILE}`] : [];
   const self = fileURLToPath(import.meta.url);
   const server = BASELINE
-    ? node(self, ["--bare-server", String(port)], env, (l) => out(`[server] ${l}`), prof)
+    ? node(self, ["--bare-server", String(port)], env, (l) => out(`[server] ${l}`), [
+        ...BENCH_HELPER_NODE_FLAGS,
+        ...prof,
+      ])
     : node("server/src/main.ts", ["--port", String(port)], env, (l) => out(`[server] ${l}`), [
         ...GAME_SERVER_NODE_FLAGS,
         ...prof,
         ...(process.env.API_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean),
       ]);
-  const persister = BASELINE ? null : node("server/src/persister-main.ts", [], env, () => {});
+  // the persister and the programs without V8's memory reducer (node-flags.mjs BENCH_HELPER_NODE_FLAGS)
+  const persister = BASELINE ? null : node("server/src/persister-main.ts", [], env, () => {}, BENCH_HELPER_NODE_FLAGS);
   children.push(server, ...(persister ? [persister] : []));
   await waitFor("the server", 60_000, async () => (await fetch(`${base}/health`)).status < 500);
   if (PRACTICE_SECONDS > 0 && !BASELINE) await practice(base, env);
@@ -628,7 +639,7 @@ async function main(): Promise<void> {
         waits1 = waits();
       }
     },
-    programsProf,
+    [...BENCH_HELPER_NODE_FLAGS, ...programsProf],
   );
   children.push(load);
   await new Promise((r) => load.once("exit", r));

@@ -58,7 +58,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
 import pg from "pg";
-import { GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
+import { BENCH_HELPER_NODE_FLAGS, GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LIGHT = Number(process.env.E2E_LIGHT ?? 190);
@@ -131,7 +131,7 @@ function node(
   args: string[],
   env: NodeJS.ProcessEnv,
   onLine: (line: string) => void,
-  flags: string[] = [],
+  flags: readonly string[] = [],
 ): ChildProcess {
   const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
     cwd: ROOT,
@@ -284,7 +284,10 @@ async function main(): Promise<void> {
     ...extra,
   ]);
   children.push(server);
-  const persister = PERSISTER_ENTRY && !FLOOR ? node(PERSISTER_ENTRY, [], env, (l) => out(`[persister] ${l}`)) : null;
+  const persister =
+    PERSISTER_ENTRY && !FLOOR
+      ? node(PERSISTER_ENTRY, [], env, (l) => out(`[persister] ${l}`), BENCH_HELPER_NODE_FLAGS)
+      : null;
   if (persister) children.push(persister);
   const stopAll = () => {
     for (const c of children) c.kill("SIGTERM");
@@ -335,11 +338,17 @@ async function main(): Promise<void> {
   });
   const watchers = FLOOR
     ? null
-    : node(join(ROOT, "server/bench/e2e/watchers.ts"), [join(dir, "watch.json")], env, (l) => {
-        const m = JSON.parse(l) as { event: string };
-        if (m.event === "ready") watchersReady();
-        if (m.event === "watched") watched = m as unknown as Watched;
-      });
+    : node(
+        join(ROOT, "server/bench/e2e/watchers.ts"),
+        [join(dir, "watch.json")],
+        env,
+        (l) => {
+          const m = JSON.parse(l) as { event: string };
+          if (m.event === "ready") watchersReady();
+          if (m.event === "watched") watched = m as unknown as Watched;
+        },
+        BENCH_HELPER_NODE_FLAGS,
+      );
   if (watchers) {
     children.push(watchers);
     await watchersUp;
@@ -410,56 +419,62 @@ async function main(): Promise<void> {
     loopMaxMs: number | null;
   })[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    const gen = node(join(ROOT, "server/bench/e2e/load.ts"), [join(dir, "load.json")], env, (l) => {
-      const m = JSON.parse(l) as { event: string } & Step;
-      // the monotonic clock V8's CPU profile times its samples with, to cut the profile into phases
-      if (prof.length) out(`[mark] ${m.event} ${m.rate ?? ""} ${process.hrtime.bigint() / 1000n} us`);
-      if (m.event === "step-start" || m.event === "step") {
-        server.kill("SIGWINCH");
-        signals++;
-      }
-      if (m.event === "warmup")
-        out(
-          `warm-up at ${m.rate}/s for ${m.seconds} s (not a step): acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, max ${m.maxMs} ms`,
-        );
-      else if (m.event === "idle-start") idleAt = read();
-      else if (m.event === "idle-end") {
-        const now = read();
-        idleUsPerTick = ((now.server - idleAt!.server) * 1000) / (((now.t - idleAt!.t) / 1000) * PATCH_TICKS_PER_SEC);
-      } else if (m.event === "step-start") {
-        stepAt = read();
-        storedAtStart = storedOrders();
-        lagMax = 0;
-      } else if (m.event === "step") {
-        const now = read();
-        const from = storedAtStart;
-        storedInStep.push(storedOrders().then(async (to) => to - (await from)));
-        const n = Math.max(1, m.acked);
-        const held = m.p99Ms <= 10 && m.unansweredAfter1s === 0 && m.behindMs <= 50;
-        rows.push({
-          ...m,
-          serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
-          genUs: r1(((now.gen - stepAt!.gen) * 1000) / n),
-          cores: coresBetween(stepAt!, now),
-          persisterUs: 0,
-          persisterMs: now.persister - stepAt!.persister,
-          valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
-          pgMs: now.pg - stepAt!.pg,
-          pgOrders: 0,
-          pgUs: 0,
-          lagMs: lagMax,
-          held,
-          loopSignal: signals,
-          loopP99Ms: null,
-          loopMaxMs: null,
-        });
-        out(
-          `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}; ` +
-            `the generator's own loop delay p99 ${m.genLoopP99Ms} ms, max ${m.genLoopMaxMs} ms` +
-            (m.rejected ? `, rejected ${JSON.stringify(m.codes ?? {})}` : ""),
-        );
-      } else if (m.event === "done") resolve();
-    });
+    const gen = node(
+      join(ROOT, "server/bench/e2e/load.ts"),
+      [join(dir, "load.json")],
+      env,
+      (l) => {
+        const m = JSON.parse(l) as { event: string } & Step;
+        // the monotonic clock V8's CPU profile times its samples with, to cut the profile into phases
+        if (prof.length) out(`[mark] ${m.event} ${m.rate ?? ""} ${process.hrtime.bigint() / 1000n} us`);
+        if (m.event === "step-start" || m.event === "step") {
+          server.kill("SIGWINCH");
+          signals++;
+        }
+        if (m.event === "warmup")
+          out(
+            `warm-up at ${m.rate}/s for ${m.seconds} s (not a step): acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, max ${m.maxMs} ms`,
+          );
+        else if (m.event === "idle-start") idleAt = read();
+        else if (m.event === "idle-end") {
+          const now = read();
+          idleUsPerTick = ((now.server - idleAt!.server) * 1000) / (((now.t - idleAt!.t) / 1000) * PATCH_TICKS_PER_SEC);
+        } else if (m.event === "step-start") {
+          stepAt = read();
+          storedAtStart = storedOrders();
+          lagMax = 0;
+        } else if (m.event === "step") {
+          const now = read();
+          const from = storedAtStart;
+          storedInStep.push(storedOrders().then(async (to) => to - (await from)));
+          const n = Math.max(1, m.acked);
+          const held = m.p99Ms <= 10 && m.unansweredAfter1s === 0 && m.behindMs <= 50;
+          rows.push({
+            ...m,
+            serverUs: r1(((now.server - stepAt!.server) * 1000) / n),
+            genUs: r1(((now.gen - stepAt!.gen) * 1000) / n),
+            cores: coresBetween(stepAt!, now),
+            persisterUs: 0,
+            persisterMs: now.persister - stepAt!.persister,
+            valkeyUs: r1(((now.valkey - stepAt!.valkey) * 1000) / n),
+            pgMs: now.pg - stepAt!.pg,
+            pgOrders: 0,
+            pgUs: 0,
+            lagMs: lagMax,
+            held,
+            loopSignal: signals,
+            loopP99Ms: null,
+            loopMaxMs: null,
+          });
+          out(
+            `rate ${m.rate}/s: acked ${m.acked}/${m.sent}, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${held ? "held" : "NOT held"}; ` +
+              `the generator's own loop delay p99 ${m.genLoopP99Ms} ms, max ${m.genLoopMaxMs} ms` +
+              (m.rejected ? `, rejected ${JSON.stringify(m.codes ?? {})}` : ""),
+          );
+        } else if (m.event === "done") resolve();
+      },
+      BENCH_HELPER_NODE_FLAGS,
+    );
     genPid = gen.pid!;
     children.push(gen);
     gen.once("exit", (code) => {

@@ -44,7 +44,9 @@
  * Node flags: scripts/bench.mjs runs it with the game server's old-generation flag
  * (`--initial-old-space-size=512`, scripts/lib/node-flags.mjs) and Node's default young generation (the
  * server's larger one lengthens the writer's scavenges; node-flags.mjs, docs/commit.md "Stop 22" and
- * "Stop 30"). Without the flag a full collection lands in most paced runs (docs/commit.md "Stop 30"). The
+ * "Stop 30"). Without the flag a full collection lands in most paced runs (docs/commit.md "Stop 30").
+ * And with `--no-memory-reducer`, as the game server: without it the tsx loader's idle thread ran three
+ * full collections in the paced or the floor step (node-flags.mjs, docs/commit.md "Stop 35"). The
  * first line printed names the flags of the run.
  *
  * Prints a table of every figure, then as its LAST line one JSON object whose first five fields are
