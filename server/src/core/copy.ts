@@ -9,7 +9,7 @@
  * queue is in id order (an order keeps its id only while it keeps its place; an amend that loses
  * priority is a new order), and so is each player's list, so appending the copies in id order
  * rebuilds both without a sort, as hydrate does from Valkey. Walking the levels' linked lists and
- * sorting the copies by id afterwards took about three times as long (docs/commit.md "Stop 35").
+ * sorting the copies by id afterwards took about twice as long (docs/commit.md "Stop 35").
  */
 import type { RestingOrder } from "./matching/book.ts";
 import { OrderBook } from "./matching/book.ts";
