@@ -50,21 +50,20 @@
  * adds the latency by second of the schedule (bySecond) and that of requests on connections opened for
  * them. Targets (issue 14), at 2,000 orders/s: p99 <= 20 ms, stream lag p99 <= 50 ms.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Redis } from "iovalkey";
 import { hostSpeed } from "./host-speed.ts";
 import { RawHttpClient, RawStream, type RawReply } from "./raw-http.ts";
 import { BENCH_HELPER_NODE_FLAGS, GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
+import { node } from "./spawn-node.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PROGRAMS = Number(process.env.API_PROGRAMS ?? 50);
 const RATE = Number(process.env.API_RATE ?? 2000);
 const SECONDS = Number(process.env.API_SECONDS ?? 10);
@@ -474,23 +473,6 @@ function bareServer(port: number): void {
       res.end(text);
     });
   }).listen(port, "127.0.0.1");
-}
-
-/** Spawns `node [flags] --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
-function node(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  onLine: (l: string) => void,
-  flags: readonly string[] = [],
-) {
-  const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  createInterface({ input: child.stdout! }).on("line", onLine);
-  return child;
 }
 
 async function http<T>(base: string, path: string, body?: unknown, token = ADMIN): Promise<T> {

@@ -48,17 +48,17 @@
  * Targets (issue 13): maxOrdersPerSec >= 10,000, p99MsAt5k <= 10, serverUsPerOrder <= 150,
  * persistLagMs <= 1,000.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "iovalkey";
 import pg from "pg";
 import { BENCH_HELPER_NODE_FLAGS, GAME_SERVER_NODE_FLAGS } from "../../scripts/lib/node-flags.mjs";
+import { node } from "./spawn-node.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LIGHT = Number(process.env.E2E_LIGHT ?? 190);
@@ -123,23 +123,6 @@ function pgPids(postmaster: number): number[] {
     }
   }
   return pids;
-}
-
-/** Spawns `node --import tsx <file> ...args`; stdout lines go to `onLine`, stderr to ours. */
-function node(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  onLine: (line: string) => void,
-  flags: readonly string[] = [],
-): ChildProcess {
-  const child = spawn(process.execPath, [...flags, "--import", "tsx", file, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  createInterface({ input: child.stdout! }).on("line", onLine);
-  return child;
 }
 
 async function http<T>(base: string, path: string, body?: unknown, token = ADMIN): Promise<T> {
