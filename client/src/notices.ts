@@ -5,7 +5,7 @@
  * on screen. The code itself stays visible in small print next to the sentence (for programs and
  * teachers), see noticeHtml.
  *
- * The engine sends its numbers inside the message (lua/lib/place.lua), e.g.
+ * The game core sends its numbers inside the message (server/src/core/order-checks.ts, risk/), e.g.
  *   INSUFFICIENT_FUNDS  "needs 68583500 available cash (taker fee 0 included), has 10295010"   minor units
  *   PRICE_OUT_OF_BAND   "price must be within [13530, 1693075] ticks"                          ticks
  *   MARKET_CLOSED       "the market is lobby"                                                  phase

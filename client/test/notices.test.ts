@@ -1,6 +1,6 @@
 /**
  * Plain-words notices (client/src/notices.ts) without a browser: every error code the room or the API
- * can send has a builder, and the engine's messages with raw ticks and minor units (lua/lib/place.lua)
+ * can send has a builder, and the engine's messages with raw ticks and minor units (server/src/core/order-checks.ts, risk/)
  * read as prices and money.
  */
 import { expect } from "chai";

@@ -2,7 +2,7 @@
  * Zod schemas of the matching engine's commands, results and events, and the types inferred from
  * them. Units: price in ticks, qty in lots, cash in minor units (see units.ts); ids are integers
  * except player ids (short tokens). These are the shapes the room, the HTTP API, the persister and
- * replay all share. The engine (lua/) re-checks every rule; these schemas only check shapes early.
+ * replay all share. The game core (server/src/core) re-checks every rule; these schemas only check shapes early.
  * Free text (names, clientOrderIds, headlines, signal texts) goes through `text()` (text.ts): NFC, no
  * control characters, bounded in characters (and bytes where the engine counts bytes). The event
  * schemas read what was logged and accept any string: text is checked on the way in, not on the way out.

@@ -11,7 +11,7 @@
  * - No bidirectional overrides or isolates (U+202A-U+202E, U+2066-U+2069): they make a name or a
  *   headline read differently from what it is (Trojan Source, CVE-2021-42574).
  * - Length in characters (Unicode code points, after NFC) within [min, max], and in UTF-8 bytes at most
- *   `maxBytes` when given (the Lua engine counts clientOrderIds in bytes).
+ *   `maxBytes` when given (clientOrderIds are counted in bytes).
  * - `trim`: leading and trailing white space removed before the checks (names); otherwise kept.
  *
  * Failures are ordinary zod issues (code "custom" or "too_small"/"too_big"), so each boundary reports

@@ -1,9 +1,10 @@
 /**
- * The commands the core decides, one per Lua engine command (lua/*.lua), with the same arguments.
+ * The commands the core decides (one per command of the Lua engine it replaced, with the same
+ * arguments, so the events logged before it still read the same).
  *
  * Arguments arrive from players, admins and drivers, so their types say what a well-formed command
  * holds but decide re-checks every value at run time (a string where a number belongs, a fraction,
- * an unknown side...) and answers a Rejection with the Lua engine's code. Units: price in ticks,
+ * an unknown side...) and answers a Rejection with its code (shared/src/errors.ts). Units: price in ticks,
  * qty in lots, cash in minor units, atMs in ms.
  */
 export interface CreateGameCommand {

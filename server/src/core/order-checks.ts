@@ -1,5 +1,5 @@
 /**
- * Validation of an order against its security's rules, in the order the Lua engine checks them
+ * Validation of an order against its security's rules, in the order the rules list them
  * (docs/engine.md "Place: the rules", steps 1 and 4-6): shape, price band, market protection bound,
  * post-only, notional. Balances are risk/'s concern.
  */

@@ -1,6 +1,7 @@
 /**
- * Reads the room needs, in the shapes of the Lua engine's read commands (lua/book.lua, inventory.lua,
- * orders.lua; shared/src/engine.ts BookDepth, Inventory, OpenOrder). Pure; errors as those scripts.
+ * Reads the room needs (book depth, a player's inventory, open orders), in the shapes of
+ * shared/src/engine.ts BookDepth, Inventory, OpenOrder. Pure; a bad argument or unknown id is a
+ * Rejection with the decide functions' codes.
  */
 import type { BookDepth, BookLevel, Inventory, OpenOrder, Rejection } from "@marketroom/shared";
 import type { BookSide } from "./matching/book.ts";

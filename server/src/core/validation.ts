@@ -1,10 +1,11 @@
 /**
- * Validation: shapes of command arguments, as the Lua engine checks them (lua/lib/util.lua,
- * lua/lib/place.lua, the add_* scripts). Nothing here reads balances.
+ * Validation: shapes of command arguments (the checks of docs/engine.md "Place: the rules" step 1 and
+ * of the setup commands). Nothing here reads balances.
  *
  * Integers: a value is accepted only when it is a JS integer within the bounds (a fraction, NaN, an
- * unsafe or out-of-range number is refused with the caller's code). Text lengths are in UTF-8 bytes
- * where the Lua engine measures bytes (#s) and in characters where it counts characters (utf8_len).
+ * unsafe or out-of-range number is refused with the caller's code). Text limits count UTF-8 bytes
+ * (isTextBytes: clientOrderIds, names) or characters and bytes both (isShortText: headlines, signal
+ * texts); the limits are those the Lua engine this core replaced had, so old logs stay valid.
  */
 import type { ErrorCode } from "@marketroom/shared";
 import { reject } from "./reject.ts";

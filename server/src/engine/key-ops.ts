@@ -16,7 +16,7 @@
  * The projection is a list of producers (PRODUCERS): each marks what an event touched and, at the
  * boundary, writes those keys. A new persisted field is one more producer in that list.
  *
- * Keys and fields written (the Lua engine's names where it has the key; docs/commit.md "The writer"):
+ * Keys and fields written (names kept from the Lua engine the core replaced; docs/commit.md "The writer"):
  *   game:{g}                                   phase name stp max_matches allow_short protection_bps
  *                                              gross_limit net_limit created_at cash_total
  *   game:{g}:securities (set), :limit_weights (hash sid -> weight), :players (hash pid -> name)
@@ -33,8 +33,8 @@
  *   game:{g}:player:<p>:inventory              0 (cash), 0:locked, <s>, <s>:locked, <s>:open_buy
  *   game:{g}:player:<p>:security:<s>:orders    zset member -> id
  *   game:{g}:player:<p>:client_orders          cid -> {"ok":true,"order",...,"events":[],"firstSeq","lastSeq","fills"}
- *   game:{g}:news, game:{g}:signals (zset)     member = the event's JSON, score = its seq (the Lua engine
- *                                              keeps lists there; the commit has no list ops)
+ *   game:{g}:news, game:{g}:signals (zset)     member = the event's JSON, score = its seq (not lists:
+ *                                              the commit has no list ops)
  */
 import type { EngineEvent } from "@marketroom/shared";
 import type { CoreState, PlayerState, SecurityState } from "../core/index.ts";

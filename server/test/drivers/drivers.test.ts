@@ -1,6 +1,6 @@
 /**
  * Market drivers over the real stack: news, private signals per group and bot takeover, through the
- * HTTP API, real Colyseus rooms (SDK clients over WebSockets), the Lua engine in Valkey and PostgreSQL
+ * HTTP API, real Colyseus rooms (SDK clients over WebSockets), the game's writer (core, group commit to Valkey) and PostgreSQL
  * (persister). Also the engine's announce/signal rules and the rebuild/replay of their events.
  */
 import { expect } from "chai";

@@ -192,7 +192,7 @@ describe("engine rejections (stable code, nothing changes)", function () {
   );
 
   itRejects("INVALID_PRICE", "a price given as a non-decimal (hex) string is not an integer input", async () => {
-    // lua/lib/util.lua parse_int is documented to accept "numbers or decimal strings"
+    // the core takes an integer argument as a JS number only (core/validation.ts needInt): any string is refused
     const { g } = await busy();
     await rejectsUnchanged(g, "INVALID_PRICE", () => rawPlace(engine, g, "a", { price: "0x64", qty: 1 }));
   });

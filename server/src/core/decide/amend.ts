@@ -1,5 +1,5 @@
 /**
- * amend (lua/amend.lua): a smaller qty at the same price keeps time priority (order_amended, allowed
+ * amend: a smaller qty at the same price keeps time priority (order_amended, allowed
  * in every phase); a new price or a larger qty is cancel + new GTC limit order (order_cancelled with
  * reason "amend", then the replacement's events), checked like a place with the old order's lock
  * credited first. Checks in order: UNKNOWN_GAME, UNKNOWN_SECURITY, UNKNOWN_ORDER, NOT_OWNER,

@@ -1,5 +1,5 @@
 /**
- * cancel (lua/cancel.lua) and cancel_all (lua/cancel_all.lua); both allowed in every phase.
+ * cancel and cancel_all; both allowed in every phase.
  * cancel: UNKNOWN_GAME, UNKNOWN_SECURITY, UNKNOWN_ORDER (malformed id or not open), NOT_OWNER.
  * cancel_all: UNKNOWN_GAME, INVALID_ARGUMENT (reason), UNKNOWN_PLAYER, UNKNOWN_SECURITY; cancels the
  * player's orders by security id then order id, at most maxMatches of them (truncated = more remain).

@@ -1,6 +1,6 @@
 /**
- * What every decider needs: the game, security and player lookups with the Lua engine's rejection
- * codes, and the event log of one command (consecutive seqs after state.seq, one ts for all).
+ * What every decider needs: the game, security and player lookups with their rejection
+ * codes (UNKNOWN_GAME, UNKNOWN_SECURITY, UNKNOWN_PLAYER), and the event log of one command (consecutive seqs after state.seq, one ts for all).
  */
 import type { EngineEvent } from "@marketroom/shared";
 import { reject } from "../reject.ts";

@@ -3,9 +3,9 @@
  *
  * It reads the state and never changes it; the events it returns, applied in order with evolve,
  * produce the next state. Events carry seq = state.seq + 1, + 2, ... and ts = ctx.ts (the caller's
- * clock, ms), exactly as the Lua engine stamps them. A rejection ({ ok: false, code, message }, codes
- * of shared/src/errors.ts) means nothing happened. Results have the Lua engine's shapes
- * (shared/src/engine.ts: PlaceResult, AmendResult, CancelResult, CancelAllResult, SetupResult).
+ * clock, ms). A rejection ({ ok: false, code, message }, codes of shared/src/errors.ts) means nothing
+ * happened. Results have the shapes of shared/src/engine.ts (PlaceResult, AmendResult, CancelResult,
+ * CancelAllResult, SetupResult).
  */
 import type {
   AmendResult,

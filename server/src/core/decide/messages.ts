@@ -1,6 +1,6 @@
 /**
- * Messages the log records for the room and the players: log_admin (lua/log_admin.lua, any phase),
- * announce (lua/announce.lua, event news) and signal (lua/signal.lua); news and signals are refused
+ * Messages the log records for the room and the players: log_admin (any phase),
+ * announce (event news) and signal; news and signals are refused
  * once the game has ended (MARKET_CLOSED).
  */
 import type { SetupResult } from "@marketroom/shared";

@@ -1,5 +1,6 @@
 /**
- * The order path shared by place and amend: validate_place (every check, in the Lua engine's order)
+ * The order path shared by place and amend: validate_place (every check, in the order of docs/engine.md
+ * "Place: the rules")
  * and execute (order_accepted, then fills and STP cancels from the match plan, then order_rested or
  * the remainder's order_cancelled). A CFD security has no book to match in: cfd-order.ts. Nothing here mutates the state: evolve applies the events.
  */

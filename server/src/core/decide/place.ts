@@ -1,5 +1,5 @@
 /**
- * place (lua/place.lua): a limit or market order. Checks in order: UNKNOWN_GAME, UNKNOWN_PLAYER (id
+ * place: a limit or market order (docs/engine.md "Place: the rules"). Checks in order: UNKNOWN_GAME, UNKNOWN_PLAYER (id
  * shape), UNKNOWN_SECURITY, UNKNOWN_PLAYER (no such player), INVALID_CLIENT_ORDER_ID (more than 64
  * bytes), then a used clientOrderId returns its first result (duplicate: true, no events), then every
  * order rule (order.ts; a CFD's leverage first: INVALID_LEVERAGE, cfd-order.ts), then the bracket

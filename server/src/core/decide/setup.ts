@@ -1,6 +1,6 @@
 /**
- * Setup commands: create_game, add_security, add_player (lua/create_game.lua, add_security.lua,
- * add_player.lua) and set_phase (lua/set_phase.lua), with their checks in the Lua engine's order.
+ * Setup commands: create_game, add_security, add_player and set_phase, each with its checks in the
+ * order its function lists (the order of docs/engine.md, kept from the Lua engine the core replaced).
  */
 import type { SetupResult } from "@marketroom/shared";
 import type { AddPlayerCommand, AddSecurityCommand, CreateGameCommand, SetPhaseCommand } from "../commands.ts";
@@ -31,7 +31,7 @@ function setup(log: EventLog): Decision<SetupResult> {
 export function decideCreateGame(state: CoreState, c: CreateGameCommand, ts: number): Decision<SetupResult> {
   if (!isPlayerId(c.gameId)) reject("INVALID_ARGUMENT", "gameId must be 1 to 64 letters, digits, _ or -");
   if (state.game !== null) reject("GAME_EXISTS", "the game already exists");
-  if (!isTextBytes(c.name, 1, 200)) reject("INVALID_ARGUMENT", "name must have 1 to 200 characters");
+  if (!isTextBytes(c.name, 1, 200)) reject("INVALID_ARGUMENT", "name must have 1 to 200 bytes (UTF-8)");
   if (c.stp !== "cancel_incoming" && c.stp !== "cancel_resting")
     reject("INVALID_ARGUMENT", "stp must be cancel_incoming or cancel_resting");
   const maxMatches = needInt(c.maxMatches, 1, 100_000, "INVALID_ARGUMENT", "maxMatches");
@@ -136,7 +136,7 @@ export function decideAddPlayer(state: CoreState, c: AddPlayerCommand, ts: numbe
   const game = needGame(state);
   if (game.phase === "ended") reject("MARKET_CLOSED", "the game has ended");
   if (!isPlayerId(c.playerId)) reject("INVALID_ARGUMENT", "playerId must be 1 to 64 letters, digits, _ or -");
-  if (!isTextBytes(c.name, 1, 64)) reject("INVALID_ARGUMENT", "name must have 1 to 64 characters");
+  if (!isTextBytes(c.name, 1, 64)) reject("INVALID_ARGUMENT", "name must have 1 to 64 bytes (UTF-8)");
   if (state.players.has(c.playerId)) reject("PLAYER_EXISTS", `player ${c.playerId} exists`);
   const cash = needInt(c.cash, 0, MAX_CASH, "INVALID_ARGUMENT", "cash");
   if (state.cashTotal + cash > MAX_SAFE)
