@@ -146,7 +146,7 @@ export const NOTICES: Record<AnyErrorCode, Builder> = {
   MARKET_CLOSED: marketClosed,
   INSUFFICIENT_FUNDS: insufficientFunds,
   INSUFFICIENT_HOLDINGS: (c) => {
-    // set-exits on a security without a position (server/src/rooms/stop-commands.ts)
+    // set-exits on a security without a position (server/src/game/stop-commands.ts)
     if (/no open position/.test(c.message))
       return `You have no open position in ${c.sec?.symbol ?? "this security"}: a stop-loss or take-profit needs one.`;
     const [most] = nums(c.message);

@@ -664,7 +664,7 @@ export interface GameSummary {
  * pnl = equity - starting equity (starting cash + starting holdings at the round's opening reference
  * prices) = realizedPnl + unrealizedPnl - fees. realizedPnl and unrealizedPnl use FIFO lots (starting
  * holdings are lots bought at the opening reference); fees = taker fees paid - maker rebates received;
- * trades = fills the player took part in. Rank: server/src/export/ranking.ts (P&L or return; bots apart).
+ * trades = fills the player took part in. Rank: server/src/scoring/ranking.ts (P&L or return; bots apart).
  */
 export interface LeaderboardRow {
   rank: number;

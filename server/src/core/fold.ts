@@ -11,7 +11,7 @@
  * The live room (game/model.ts), the round end and leaderboards (game/service.ts, scoring/scoring.ts),
  * replay (replay/reader.ts) and the export (export/export.ts) all use it, so they agree by construction.
  *
- * Events must be parsed by the EngineEvent zod schema first (shared/src/events.ts parseEvent) and come
+ * Events must be parsed by the EngineEvent zod schema first (shared/src/engine.ts parseEvent) and come
  * in seq order from seq 1 without a gap; anything else throws FoldError (the core's evolve throws on an
  * event that does not fit the state). Like evolve, `apply` mutates in place.
  *
