@@ -37,7 +37,7 @@ export const orderMember = (id: number) => {
 export const orderKey = (g: string, s: number, id: number) => `${bookKey(g, s)}:${orderMember(id)}`;
 export const inventoryKey = (g: string, p: string) => `game:{${g}}:player:${p}:inventory`;
 export const playerOrdersKey = (g: string, p: string, s: number) => `game:{${g}}:player:${p}:security:${s}:orders`;
-/** News and signal events: zsets member = event JSON, score = seq, written by the GameWriter's commit (a zset, not a list: the commit script has no list ops). */
+/** News and signal events: zsets member = event JSON, score = seq (not lists: the commit script has no list ops). */
 export const newsKey = (g: string) => `game:{${g}}:news`;
 export const signalsKey = (g: string) => `game:{${g}}:signals`;
 export const clientOrdersKey = (g: string, p: string) => `game:{${g}}:player:${p}:client_orders`;
