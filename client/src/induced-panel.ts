@@ -2,7 +2,8 @@
  * The player's private panel in a double auction with induced values (docs/markets.md "Induced
  * values"): their role, their values (buyer) or costs (seller) per unit, the units traded so far and
  * the surplus earned, from GET /api/games/:id/induced with the player's own token (the server gives a
- * player only their own schedule). Nothing shows in other market types (the route answers 404).
+ * player only their own schedule). The player screen mounts it only in an induced round (the
+ * instructions' marketType); in any other the route answers 404 and nothing shows.
  * Refreshed every REFRESH_MS while the panel is on the page.
  */
 import { api } from "./api.ts";

@@ -25,8 +25,11 @@ export interface InstructionsHost {
   token: string;
 }
 
-/** Fetches the round's instructions and quiz and hooks them into the player screen (see the file header). */
-export async function mountInstructions(host: InstructionsHost): Promise<void> {
+/**
+ * Fetches the round's instructions and quiz and hooks them into the player screen (see the file header).
+ * Resolves to what it fetched (the round's market type is there), or null when the fetch failed.
+ */
+export async function mountInstructions(host: InstructionsHost): Promise<RoundInstructions | null> {
   let info: RoundInstructions;
   try {
     info = await api<RoundInstructions>(
@@ -36,9 +39,10 @@ export async function mountInstructions(host: InstructionsHost): Promise<void> {
       host.token,
     );
   } catch {
-    return; // an older server or a network blip: the screen works without it, Help keeps the glossary
+    return null; // an older server or a network blip: the screen works without it, Help keeps the glossary
   }
   new InstructionsDialog(host, info).mount();
+  return info;
 }
 
 class InstructionsDialog {

@@ -188,9 +188,13 @@ class PlayerScreen {
     this.price = new PriceChart($(this.root, "#price-chart"), this.store);
     this.depth = new DepthChart($(this.root, "#depth"));
     this.wire();
-    void mountInstructions({ root: this.root, gameId: this.s.gameId, token: this.s.token });
+    // the induced-values panel only in such a round (its route answers 404 in any other); when the
+    // instructions could not be fetched, the panel's own fetch decides, as before
+    void mountInstructions({ root: this.root, gameId: this.s.gameId, token: this.s.token }).then((info) => {
+      if (info === null || info.marketType === "induced")
+        void mountInducedPanel(this.root, this.s.gameId, this.s.token);
+    });
     mountApiKeys($(this.root, "#api-keys"), this.s.token);
-    void mountInducedPanel(this.root, this.s.gameId, this.s.token);
     this.timer = window.setInterval(() => this.drawClock(), 1000);
     (window as any).marketroom = { conn: this.conn, screen: this };
     void this.conn.connect();

@@ -52,7 +52,7 @@ export interface PublicQuizQuestion {
 /** GET /api/games/:id/instructions: what a player reads before trading (never the answers). */
 export interface RoundInstructions {
   gameId: string;
-  /** The round's market type (one today: "continuous"). */
+  /** The round's market type: continuous, call, dividends, induced or contingent (messages.ts MarketType). */
   marketType: string;
   instructions: string;
   /** True when the teacher wrote the instructions (the screen then opens by itself once), false for the default. */
