@@ -133,6 +133,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     transport: new WebSocketTransport({ pingInterval: 5000, pingMaxRetries: 3 }),
     rooms: { game: defineRoom(room).filterBy(["gameId"]) },
     express: (app) => {
+      app.disable("x-powered-by"); // no need to tell every client which framework answers
       if (limits.trustProxy !== undefined) app.set("trust proxy", limits.trustProxy);
       if (cluster) app.use(cluster.route);
       // Before the route itself: Express runs both in order, the limiter first.

@@ -260,6 +260,15 @@ describe("HTTP API", function () {
       expect(r.body.persister.lagMs).to.be.a("number");
     });
 
+    it("answers without naming its framework (no X-Powered-By), on the client's page and on the API", async () => {
+      for (const path of ["/", "/health", "/api/v1/openapi.json"]) {
+        const res = await fetch(`${h.base}${path}`);
+        await res.arrayBuffer();
+        expect(res.status, path).to.equal(200);
+        expect(res.headers.get("x-powered-by"), path).to.equal(null);
+      }
+    });
+
     it("GET /metrics serves Prometheus text", async () => {
       const res = await fetch(`${h.base}/metrics`);
       const text = await res.text();
