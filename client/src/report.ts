@@ -7,8 +7,8 @@
  * fits it on one or two A4/Letter pages; the Print button calls window.print().
  *
  * Data: GET /api/games/:id and /leaderboard, and the round's export files fills.csv and reference.csv
- * (GET /api/games/:id/export/:file, so the round must have ended with its results written; before that the
- * page says so). Prices are the export's display columns; money is formatted from minor units.
+ * (GET /api/games/:id/export/:file, so the round must have ended with its results written; before the
+ * round has ended the page says so and asks for nothing else, notEndedHtml). Prices are the export's display columns; money is formatted from minor units.
  */
 import { api, errorText } from "./api.ts";
 import { $, setHtml } from "./dom.ts";
@@ -122,13 +122,21 @@ export function mountReport(root: HTMLElement): void {
 
 async function load(gameId: string, token: string): Promise<string> {
   const enc = encodeURIComponent(gameId);
-  const [g, lb, fillsText, refText] = await Promise.all([
-    api<any>("GET", `/api/games/${enc}`, undefined, token),
+  const g = await api<any>("GET", `/api/games/${enc}`, undefined, token);
+  // The export answers 409 until the round has ended: say so in words instead of asking for it.
+  if (g.phase !== "ended") return notEndedHtml(g);
+  const [lb, fillsText, refText] = await Promise.all([
     api<any>("GET", `/api/games/${enc}/leaderboard`, undefined, token),
     fetchExport(gameId, "fills.csv", token),
     fetchExport(gameId, "reference.csv", token),
   ]);
   return reportHtml(g, lb.leaderboard, parseCsv(fillsText), parseCsv(refText), await loadMarketExtras(g, token));
+}
+
+/** What the report page says for a round that has not ended yet (`g`: the game detail, with `name` and `phase`). */
+export function notEndedHtml(g: { name?: string; phase?: string }): string {
+  return `<p id="rep-not-ended">The report of <b>${esc(g.name ?? "")}</b> is ready once the round has ended (it is
+    ${esc(g.phase ?? "not ended")} now). End it on the <a href="#/admin">admin page</a>, then open this report again.</p>`;
 }
 
 /**

@@ -106,6 +106,24 @@ describe("classroom screens: projector and results report (Chromium)", function 
     await api(h, "POST", `/api/games/${g.gameId}/end`);
   });
 
+  it("the report of a round still running says it is ready once the round has ended, and asks for no export", async () => {
+    const g = await createGame(h, { name: "Unfinished class" });
+    await api(h, "POST", `/api/games/${g.gameId}/start`);
+    const page: Page = await b.open("/#/admin");
+    const failed: string[] = [];
+    page.on("response", (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
+    await page.fill("#admin-login input[name=token]", h.admin);
+    await page.press("#admin-login input[name=token]", "Enter");
+    await page.locator(`a.report-link[href="#/report/${g.gameId}"]`).click();
+    const note = page.locator("#rep-not-ended");
+    await note.waitFor();
+    expect(await note.innerText()).to.match(/Unfinished class is ready once the round has ended \(it is running now\)/);
+    expect(failed).to.deep.equal([]);
+    await api(h, "POST", `/api/games/${g.gameId}/end`);
+  });
+
   it("the results report: settings, leaderboard, a chart per security, the players; prints on 1-2 pages", async () => {
     const { g } = await tradedRound("Report class");
     const end = await api(h, "POST", `/api/games/${g.gameId}/end`);
