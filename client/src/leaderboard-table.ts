@@ -91,7 +91,7 @@ export function leaderboardTable(all: any[], me?: string, compact = false, rules
           ? `<tr class="bots-apart"><td colspan="${head.length}" class="muted small">Bots (not ranked)</td></tr>`
           : "";
       return (
-        `${skipped}${botsRow}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td class="name">${esc(l.name)}${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
+        `${skipped}${botsRow}<tr class="${cls}" data-player="${esc(l.playerId)}" title="${esc(parts)}"><td class="num">${l.ranked === false ? "–" : l.rank}</td><td class="name"><span class="nm">${esc(l.name)}</span>${l.bot ? ` <span class="tag">bot</span>` : ""}</td><td class="num">${cash(l.equity)}</td>${signed(l.pnl)}` +
         (compact
           ? ""
           : `${signed(l.realizedPnl ?? 0, true)}${signed(l.unrealizedPnl ?? 0, true)}<td class="num">${cash(l.fees ?? 0)}</td>`) +

@@ -79,6 +79,15 @@ describe("classroom screens: projector and results report (Chromium)", function 
       expect(p.fills?.length ?? 0, `${pid} fills seen by an observer`).to.equal(0);
     }
     await page.screenshot({ path: joinPath(SHOTS, "projector.png") });
+    // a 1280-wide projector: the leaderboard stays inside its card and the page does not scroll sideways
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const fit = await page.evaluate(() => ({
+      table: document.querySelector("#proj-board table")!.getBoundingClientRect().right,
+      card: document.querySelector("#proj-board")!.getBoundingClientRect().right,
+      page: document.documentElement.scrollWidth - window.innerWidth,
+    }));
+    expect(fit.table, "leaderboard's right edge").to.be.at.most(fit.card + 0.5);
+    expect(fit.page, "page wider than the screen by").to.equal(0);
     await api(h, "POST", `/api/games/${g.gameId}/end`);
 
     const closed = await createGame(h, { name: "No observers", allowObservers: false });
